@@ -179,7 +179,7 @@ export const SubmitOrderRequest = PlatformField.extend({
   dep_name: optional(200),
   invoice_title: wireText(200),
   invoice_type: wireCode([1, 2, 3] as const).describe("1 普通, 2 增值税专用, 3 电子"),
-  invoice_org_code: optional(32),
+  invoice_org_code: wireText(32).describe("Taxpayer id; required for every invoice type (§5 S-11)."),
   invoice_name: optional(200),
   invoice_phone: optional(32),
   invoice_bank: optional(200),
@@ -194,14 +194,14 @@ export const SubmitOrderRequest = PlatformField.extend({
 });
 export type SubmitOrderRequest = z.output<typeof SubmitOrderRequest>;
 
-/** Type-2 invoices need the bank block; these are the fields the supplier needs to issue one. */
+/** Type-2 invoices need the bank block; these are the fields the supplier needs to issue one (§5 S-11). */
 export const VAT_INVOICE_FIELDS = [
-  "invoice_org_code",
   "invoice_name",
   "invoice_phone",
   "invoice_bank",
   "invoice_bank_code",
   "invoice_address",
+  "invoice_mobile",
   "invoice_receipt_address",
 ] as const;
 

@@ -1,0 +1,12 @@
+import { writeFileSync } from "node:fs";
+import { buildMallDocument, buildSupplierDocument, documentText } from "../src/openapi/build-documents.js";
+
+/** `npm run spec`: regenerates spec/ from the contract's zod schemas. */
+const outputs = {
+  "spec/mall-api.openapi.json": buildMallDocument(),
+  "spec/supplier-api.openapi.json": buildSupplierDocument(),
+};
+for (const [path, document] of Object.entries(outputs)) {
+  writeFileSync(path, documentText(document));
+  console.log(`wrote ${path}`);
+}

@@ -1,0 +1,22 @@
+import express, { type Express } from "express";
+import { ErrorCode, failure } from "./contract/index.js";
+import type { Container } from "./container.js";
+import { envelopeErrorHandler } from "./http/body-parsing.js";
+import { writeFailure } from "./http/envelope-response.js";
+import { requestContext } from "./http/request-context.js";
+import { docsRouter } from "./mall/docs-router.js";
+import { mallRouter } from "./mall/mall-router.js";
+
+/** The gateway's express app, without listen(): main.ts serves it, tests mount it on port 0. */
+export function createApp(container: Container): Express {
+  const app = express();
+  app.disable("x-powered-by");
+  app.disable("etag");
+  app.set("trust proxy", false);
+  app.use(requestContext(container.logger));
+  app.use(mallRouter(container.mall));
+  app.use(docsRouter());
+  app.use((req, res) => writeFailure(res, failure(ErrorCode.Other, `接口不存在: ${req.method} ${req.path}`), null, 404));
+  app.use(envelopeErrorHandler(() => container.logger));
+  return app;
+}

@@ -1,0 +1,166 @@
+import {
+  type Area,
+  type BrandsResult,
+  type CatalogItem,
+  type CatalogParam,
+  ErrorCode,
+  type Failure,
+  type PromiseOption,
+  failure,
+  formatBeijingTimestamp,
+} from "../contract/index.js";
+import type { CatalogRow, ReferenceRepo } from "../store/repos/reference-repo.js";
+
+/**
+ * Answers for M-3…M-7. Reference data is read-mostly, so each answer is kept, already serialized,
+ * until the store's reference revision moves (a reload by the CLI or another process).
+ */
+export type ReferenceAnswer = { readonly ok: true; readonly json: string } | { readonly ok: false; readonly failure: Failure };
+
+const CACHE_ENTRIES_MAX = 2_000;
+const BRAND_PAGE_SIZE_DEFAULT = 100;
+
+export type ReferenceService = ReturnType<typeof createReferenceService>;
+
+export function createReferenceService(repo: ReferenceRepo, platformRegionCode: string) {
+  let cachedRevision = -1;
+  const cache = new Map<string, ReferenceAnswer>();
+
+  const memo = (key: string, compute: () => ReferenceAnswer): ReferenceAnswer => {
+    const revision = repo.revision();
+    if (revision !== cachedRevision) {
+      cache.clear();
+      cachedRevision = revision;
+    }
+    const hit = cache.get(key);
+    if (hit) return hit;
+    const answer = compute();
+    if (cache.size >= CACHE_ENTRIES_MAX) cache.clear();
+    cache.set(key, answer);
+    return answer;
+  };
+  const ok = (value: unknown): ReferenceAnswer => ({ ok: true, json: JSON.stringify(value) });
+  const fail = (code: ErrorCode, detail?: string): ReferenceAnswer => ({ ok: false, failure: failure(code, detail) });
+
+  const toCatalogItem = (r: CatalogRow): CatalogItem => ({
+    id: r.id,
+    interfaceCode: r.interfaceCode,
+    name: r.name,
+    parentId: r.parentId,
+    level: r.level,
+    isLeaf: r.isLeaf === 1 ? 1 : 0,
+    version: r.version,
+    updateTime: formatBeijingTimestamp(r.updatedAt),
+  });
+
+  return {
+    catalogs(parentId: string | undefined): ReferenceAnswer {
+      return memo(`catalogs:${parentId ?? "*"}`, () => {
+        const all = repo.allCatalogs();
+        if (parentId === undefined) return ok(all.map(toCatalogItem));
+        if (parentId !== "0" && !all.some((c) => c.id === parentId)) return fail(ErrorCode.CatalogNotFound, `parentId=${parentId}`);
+        return ok(all.filter((c) => c.parentId === parentId).map(toCatalogItem));
+      });
+    },
+
+    /** M-5, checks in the contract's order: 5008, 5007, 5010, 5011, 5012. */
+    catalogParams(query: { id?: string; interfaceCode?: string; version?: number }): ReferenceAnswer {
+      if (query.id === undefined && query.interfaceCode === undefined) return fail(ErrorCode.CatalogIdMissing);
+      const key = `params:${query.id ?? ""}:${query.interfaceCode ?? ""}:${query.version ?? ""}`;
+      return memo(key, () => {
+        const catalog = query.id !== undefined ? repo.catalogById(query.id) : repo.catalogByInterfaceCode(query.interfaceCode ?? "");
+        const named = query.id !== undefined ? `id=${query.id}` : `interfaceCode=${query.interfaceCode}`;
+        if (!catalog || catalog.retired === 1) return fail(ErrorCode.CatalogNotFound, named);
+        if (query.interfaceCode !== undefined && catalog.interfaceCode !== query.interfaceCode) {
+          return fail(ErrorCode.CatalogNotFound, `id=${query.id} 与 interfaceCode=${query.interfaceCode} 不是同一品目`);
+        }
+        if (query.version !== undefined && query.version !== catalog.version) {
+          return fail(ErrorCode.CatalogVersionStale, `当前版本 ${catalog.version}`);
+        }
+        const rows = repo.paramsOfCatalog(catalog.id);
+        if (rows.length === 0) return fail(ErrorCode.CatalogParamsNotFound, named);
+        const params: CatalogParam[] = [];
+        for (const r of rows) {
+          const values = parseValues(r.valuesJson);
+          if (values === null || !isInputType(r.inputType)) return fail(ErrorCode.CatalogParamsUnavailable, `attributeID=${r.attributeId}`);
+          params.push({
+            attributeID: r.attributeId,
+            attributeName: r.attributeName,
+            inputType: r.inputType,
+            required: r.required === 1 ? 1 : 0,
+            unit: r.unit,
+            sort: r.sort,
+            values,
+          });
+        }
+        return ok(params);
+      });
+    },
+
+    areas(parentCode: string | undefined): ReferenceAnswer {
+      return memo(`areas:${parentCode ?? "*"}`, () => {
+        if (parentCode !== undefined && !repo.areaByCode(parentCode)) return fail(ErrorCode.Other, `地区编码不存在: ${parentCode}`);
+        const rows = repo.areasByParent(parentCode ?? "0");
+        return ok(rows.map((r): Area => ({ code: r.code, name: r.name, level: r.level as Area["level"], parentCode: r.parentCode })));
+      });
+    },
+
+    promises(regionCode: string | undefined): ReferenceAnswer {
+      const region = regionCode ?? platformRegionCode;
+      return memo(`promises:${region}`, () => {
+        if (!repo.areaByCode(region)) return fail(ErrorCode.Other, `地区编码不存在: ${region}`);
+        const rows = repo.allPromiseOptions();
+        return ok(
+          rows.map((r): PromiseOption => ({
+            promiseType: r.promiseType as PromiseOption["promiseType"],
+            promiseId: r.promiseId,
+            promiseName: r.promiseName,
+            promiseDesc: r.promiseDesc,
+            needAttachment: r.needAttachment === 1 ? 1 : 0,
+            required: r.required === 1 ? 1 : 0,
+            interfaceCodes: JSON.parse(r.interfaceCodesJson) as string[],
+          })),
+        );
+      });
+    },
+
+    brands(query: { interfaceCode?: string; name?: string; pageNo?: number; pageSize?: number }): ReferenceAnswer {
+      const pageNo = query.pageNo ?? 1;
+      const pageSize = query.pageSize ?? BRAND_PAGE_SIZE_DEFAULT;
+      return memo(`brands:${query.interfaceCode ?? ""}:${query.name ?? ""}:${pageNo}:${pageSize}`, () => {
+        const page = repo.brandPage({
+          interfaceCode: query.interfaceCode,
+          name: query.name,
+          offset: (pageNo - 1) * pageSize,
+          limit: pageSize,
+        });
+        const result: BrandsResult = {
+          total: page.total,
+          list: page.rows.map((b) => ({ brandId: b.brandId, brandName: b.brandName, brandEnName: b.brandEnName, logo: b.logo })),
+        };
+        return ok(result);
+      });
+    },
+  };
+}
+
+function isInputType(n: number): n is CatalogParam["inputType"] {
+  return n === 1 || n === 2 || n === 3 || n === 4;
+}
+
+function parseValues(json: string): CatalogParam["values"] | null {
+  try {
+    const parsed = JSON.parse(json) as unknown;
+    if (!Array.isArray(parsed)) return null;
+    const out: CatalogParam["values"] = [];
+    for (const v of parsed as unknown[]) {
+      if (typeof v !== "object" || v === null) return null;
+      const { valueID, value } = v as Record<string, unknown>;
+      if (typeof valueID !== "string" || typeof value !== "string") return null;
+      out.push({ valueID, value });
+    }
+    return out;
+  } catch {
+    return null;
+  }
+}

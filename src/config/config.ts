@@ -1,0 +1,71 @@
+import { z } from "zod";
+
+/**
+ * The one reader of process.env. Every variable is described, defaulted where a default is safe,
+ * and validated at start-up so a bad value stops the process with its name.
+ */
+const booleanFlag = z
+  .enum(["true", "false"], { message: 'must be "true" or "false"' })
+  .transform((v) => v === "true");
+
+const base64Key = z
+  .string()
+  .refine((v) => Buffer.from(v, "base64").length === 32, { message: "must be 32 bytes, base64" });
+
+export const ConfigSchema = z.object({
+  NODE_ENV: z.enum(["development", "production", "test"]).default("development").describe("Runtime environment."),
+  HOST: z.string().min(1).default("127.0.0.1").describe("Interface the gateway listens on."),
+  PORT: z.coerce.number().int().min(0).max(65535).default(8080).describe("TCP port of the gateway."),
+  DATABASE_URL: z
+    .string()
+    .min(1)
+    .default("./data/emall-gateway.db")
+    .describe("SQLite database file (a path, or file:PATH)."),
+  LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info").describe("pino log level."),
+  TOKEN_TTL_SECONDS: z.coerce.number().int().min(60).max(7 * 24 * 3600).default(43_200).describe("Lifetime of mall access tokens (§2.1: 12 h)."),
+  TLS_CERT: z.string().optional().describe("PEM certificate file; with TLS_KEY the gateway serves HTTPS only."),
+  TLS_KEY: z.string().optional().describe("PEM private key file."),
+  ALLOW_PLAIN_HTTP: booleanFlag.default(false).describe("Serve plain HTTP on a non-loopback HOST (contract §1: only when explicitly configured)."),
+  DATA_ENCRYPTION_KEY: base64Key.optional().describe("AES-256-GCM key for secrets and personal data at rest (32 bytes, base64)."),
+  DATA_ENCRYPTION_KEY_ID: z.string().regex(/^[A-Za-z0-9_-]{1,32}$/).default("k1").describe("Id stored with every ciphertext, so keys can rotate."),
+  DATA_ENCRYPTION_PREVIOUS_KEYS: z
+    .string()
+    .default("")
+    .describe("Earlier keys still able to decrypt: id:base64,id:base64."),
+  DATA_ENCRYPTION_KEY_FILE: z
+    .string()
+    .default("./data/master.key")
+    .describe("Used when DATA_ENCRYPTION_KEY is unset: read, or created (0600) on first start outside production."),
+  PLATFORM_CODE: z.string().min(1).max(32).default("TJZFCG").describe("Our platformCode (M-2)."),
+  PLATFORM_NAME: z.string().min(1).default("天津市政府采购中心电子卖场").describe("Our platformName (M-2)."),
+  PLATFORM_REGION_CODE: z.string().regex(/^\d{6}$/).default("120000").describe("Default regionCode of M-4."),
+  FIXTURES_DIR: z.string().default("./fixtures").describe("Reference data loaded on first start."),
+});
+
+export type Config = z.output<typeof ConfigSchema>;
+
+export class ConfigError extends Error {
+  override readonly name = "ConfigError";
+}
+
+export function loadConfig(env: Readonly<Record<string, string | undefined>> = process.env): Config {
+  const input: Record<string, string> = {};
+  for (const key of Object.keys(ConfigSchema.shape)) {
+    const value = env[key];
+    if (value !== undefined && value !== "") input[key] = value;
+  }
+  const parsed = ConfigSchema.safeParse(input);
+  if (!parsed.success) {
+    const lines = parsed.error.issues.map((i) => `  ${i.path.join(".")}: ${i.message}`);
+    throw new ConfigError(`invalid configuration:\n${lines.join("\n")}`);
+  }
+  const config = parsed.data;
+  if (Boolean(config.TLS_CERT) !== Boolean(config.TLS_KEY)) {
+    throw new ConfigError("invalid configuration:\n  TLS_CERT, TLS_KEY: set both or neither");
+  }
+  return config;
+}
+
+export function databasePath(config: Pick<Config, "DATABASE_URL">): string {
+  return config.DATABASE_URL.replace(/^file:/, "");
+}

@@ -1,0 +1,49 @@
+import { createSupplierAccounts } from "./accounts/supplier-accounts.js";
+import { createReferenceLoader } from "./catalog/reference-loader.js";
+import { createReferenceService } from "./catalog/reference-service.js";
+import { type Config, databasePath } from "./config/config.js";
+import type { Logger } from "./lib/logger.js";
+import { createAccountSecrets } from "./mall/auth/account-secrets.js";
+import { createCallAuth } from "./mall/auth/call-auth.js";
+import { createTokenLogin } from "./mall/auth/token-login.js";
+import { createTokenService } from "./mall/auth/token-service.js";
+import { createMallCalls } from "./mall/mall-calls.js";
+import { keyRingFromConfig } from "./security/key-ring.js";
+import { openStore } from "./store/database.js";
+import { createAccountRepo } from "./store/repos/account-repo.js";
+import { createNonceRepo } from "./store/repos/nonce-repo.js";
+import { createReferenceRepo } from "./store/repos/reference-repo.js";
+
+/** The composition root: one line per module. Shared by the server and the CLI. */
+export type Container = ReturnType<typeof createContainer>;
+
+export function createContainer(config: Config, logger: Logger, clock: () => number = Date.now) {
+  const store = openStore(databasePath(config));
+  const keys = keyRingFromConfig(config);
+  const accountRepo = createAccountRepo(store);
+  const nonceRepo = createNonceRepo(store);
+  const referenceRepo = createReferenceRepo(store);
+  const secrets = createAccountSecrets(keys);
+  const tokens = createTokenService(keys.deriveKey("mall-token"), config.TOKEN_TTL_SECONDS, clock);
+  const reference = createReferenceService(referenceRepo, config.PLATFORM_REGION_CODE);
+  const authDeps = { accounts: accountRepo, nonces: nonceRepo, secrets, tokens, clock };
+
+  return {
+    config,
+    logger,
+    clock,
+    store,
+    keys,
+    repos: { accounts: accountRepo, nonces: nonceRepo, reference: referenceRepo },
+    supplierAccounts: createSupplierAccounts(accountRepo, keys, clock),
+    referenceLoader: createReferenceLoader(referenceRepo, clock),
+    reference,
+    mall: {
+      secrets,
+      login: createTokenLogin(authDeps),
+      authenticate: createCallAuth(authDeps),
+      calls: createMallCalls({ reference, accounts: accountRepo, platform: { code: config.PLATFORM_CODE, name: config.PLATFORM_NAME } }),
+    },
+    close: () => store.close(),
+  };
+}

@@ -1,0 +1,71 @@
+import {
+  ErrorCode,
+  type Failure,
+  NONCE_MEMORY_SECONDS,
+  NONCE_PATTERN,
+  SIGN_WINDOW_SECONDS,
+  SignMode,
+  TOKEN_EXPIRED_MARKER,
+  failure,
+  parseBeijingTimestamp,
+  signRequest,
+  signaturesEqual,
+} from "../../contract/index.js";
+import type { AccountRepo, AccountRow } from "../../store/repos/account-repo.js";
+import type { NonceRepo } from "../../store/repos/nonce-repo.js";
+import type { AccountSecrets } from "./account-secrets.js";
+import type { TokenService } from "./token-service.js";
+
+export type CallAuthOutcome =
+  | { ok: true; account: AccountRow }
+  | { ok: false; failure: Failure; account?: AccountRow };
+
+const tokenExpired = (why: string): Failure => failure(ErrorCode.TokenExpired, `${TOKEN_EXPIRED_MARKER} (${why})`);
+
+/**
+ * §2.2, in the contract's order: token present (5006), token valid (5005, desc carries
+ * `token_expired`), signing fields present (5006), timestamp (5001), signature and nonce (5004).
+ */
+export function createCallAuth(deps: {
+  accounts: AccountRepo;
+  nonces: NonceRepo;
+  secrets: AccountSecrets;
+  tokens: TokenService;
+  clock?: () => number;
+}) {
+  const clock = deps.clock ?? Date.now;
+
+  return async function authenticate(fields: Readonly<Record<string, unknown>>): Promise<CallAuthOutcome> {
+    const token = fields.token;
+    if (typeof token !== "string" || token === "") return { ok: false, failure: failure(ErrorCode.RequiredFieldMissing, "token") };
+    const claims = await deps.tokens.verify(token);
+    if (!claims) return { ok: false, failure: tokenExpired("token 无效或已过期") };
+    const account = deps.accounts.accountById(claims.accountId);
+    if (!account || account.status !== "active") return { ok: false, failure: tokenExpired("账户已停用") };
+    if (account.credentialsVersion !== claims.credentialsVersion) return { ok: false, failure: tokenExpired("凭证已更换") };
+
+    // The lineage's yggc-md5 business calls carry only the token.
+    if (account.signMode === SignMode.YggcMd5) return { ok: true, account };
+
+    const missing = (["timestamp", "nonce", "sign"] as const).filter((n) => typeof fields[n] !== "string" || fields[n] === "");
+    if (missing.length > 0) return { ok: false, account, failure: failure(ErrorCode.RequiredFieldMissing, missing.join(",")) };
+    const timestamp = fields.timestamp as string;
+    const nonce = fields.nonce as string;
+    const sign = fields.sign as string;
+
+    const now = clock();
+    const at = parseBeijingTimestamp(timestamp);
+    if (at === null) return { ok: false, account, failure: failure(ErrorCode.TimestampInvalid, `timestamp=${timestamp}`) };
+    if (Math.abs(now - at) > SIGN_WINDOW_SECONDS * 1000) {
+      return { ok: false, account, failure: failure(ErrorCode.TimestampInvalid, `与服务器时间相差超过${SIGN_WINDOW_SECONDS}秒`) };
+    }
+    if (!NONCE_PATTERN.test(nonce)) return { ok: false, account, failure: failure(ErrorCode.SignatureInvalid, "nonce 应为16–64位字母或数字") };
+    if (!signaturesEqual(signRequest(deps.secrets.appSecretOf(account), fields), sign)) {
+      return { ok: false, account, failure: failure(ErrorCode.SignatureInvalid) };
+    }
+    if (!deps.nonces.remember(account.id, nonce, now, NONCE_MEMORY_SECONDS * 1000)) {
+      return { ok: false, account, failure: failure(ErrorCode.SignatureInvalid, "nonce 已使用") };
+    }
+    return { ok: true, account };
+  };
+}

@@ -1,0 +1,83 @@
+import { Router, type Request, type RequestHandler, type Response } from "express";
+import {
+  ErrorCode,
+  type Failure,
+  type MallOperationName,
+  SignMode,
+  applyAliases,
+  failure,
+  mallOperations,
+  parseFields,
+  presentFields,
+  serializeSuccess,
+} from "../contract/index.js";
+import { bodyFields, bodyParsers } from "../http/body-parsing.js";
+import { successBody, writeEnvelope, writeFailure } from "../http/envelope-response.js";
+import type { AccountRow } from "../store/repos/account-repo.js";
+import type { AccountSecrets } from "./auth/account-secrets.js";
+import type { createCallAuth } from "./auth/call-auth.js";
+import type { createTokenLogin } from "./auth/token-login.js";
+import type { MallCalls } from "./mall-calls.js";
+
+export type MallRouterDeps = {
+  login: ReturnType<typeof createTokenLogin>;
+  authenticate: ReturnType<typeof createCallAuth>;
+  secrets: AccountSecrets;
+  calls: MallCalls;
+};
+
+/** The seven mall endpoints at the contract's exact paths: POST only (405 otherwise, §1). */
+export function mallRouter(deps: MallRouterDeps): Router {
+  const router = Router();
+  const parsers = bodyParsers();
+  const signingSecretOf = (account: AccountRow | undefined) =>
+    account && account.signMode === SignMode.HmacSha256 ? deps.secrets.appSecretOf(account) : null;
+
+  const fail = (req: Request, res: Response, f: Failure, account?: AccountRow) => {
+    req.log.info({ event: "mall.call.refused", code: f.code, desc: f.desc, account: account?.username }, "call refused");
+    writeFailure(res, f, signingSecretOf(account));
+  };
+
+  const fieldsOf = (req: Request, res: Response): Record<string, unknown> | null => {
+    const fields = bodyFields(req.body);
+    if (fields === null) writeFailure(res, failure(ErrorCode.Other, "请求体应为 JSON 对象或表单"), null);
+    return fields;
+  };
+
+  const tokenRoute: RequestHandler = async (req, res) => {
+    const fields = fieldsOf(req, res);
+    if (!fields) return;
+    const outcome = await deps.login(fields);
+    if (!outcome.ok) return fail(req, res, outcome.failure, outcome.account);
+    req.log.info({ event: "mall.token.issued", account: outcome.account.username }, "token issued");
+    writeEnvelope(res, serializeSuccess(outcome.result), signingSecretOf(outcome.account));
+  };
+
+  const businessRoute = (name: Exclude<MallOperationName, "token">): RequestHandler => {
+    const operation = mallOperations[name];
+    const call = deps.calls[name] as (input: unknown, account: AccountRow) => ReturnType<MallCalls[typeof name]>;
+    return async (req, res) => {
+      const fields = fieldsOf(req, res);
+      if (!fields) return;
+      const auth = await deps.authenticate(fields);
+      if (!auth.ok) return fail(req, res, auth.failure, auth.account);
+      const input = parseFields(operation.request, applyAliases(presentFields(fields), operation.aliases));
+      if (!input.ok) return fail(req, res, input.failure, auth.account);
+      const answer = call(input.value, auth.account);
+      if (!answer.ok) return fail(req, res, answer.failure, auth.account);
+      writeEnvelope(res, successBody(answer.json), signingSecretOf(auth.account));
+    };
+  };
+
+  const postOnly: RequestHandler = (req, res, next) => {
+    if (req.method === "POST") return next();
+    res.setHeader("Allow", "POST");
+    writeFailure(res, failure(ErrorCode.Other, `仅支持 POST，收到 ${req.method}`), null, 405);
+  };
+
+  for (const name of Object.keys(mallOperations) as MallOperationName[]) {
+    const path = mallOperations[name].path;
+    router.all(path, postOnly, ...parsers, name === "token" ? tokenRoute : businessRoute(name));
+  }
+  return router;
+}

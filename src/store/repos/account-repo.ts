@@ -1,0 +1,110 @@
+import { and, count, eq, gte, sql } from "drizzle-orm";
+import type { Store } from "../database.js";
+import { withTransaction } from "../database.js";
+import { loginFailures, mallAccounts, suppliers } from "../schema/index.js";
+
+export type SignModeValue = "hmac-sha256" | "yggc-md5";
+export type AccountStatus = "active" | "disabled";
+
+export type AccountRow = typeof mallAccounts.$inferSelect;
+export type SupplierRow = typeof suppliers.$inferSelect;
+
+export type NewSupplier = {
+  code: string;
+  name: string;
+  creditCode: string;
+  contactNameEnc: string | null;
+  contactPhoneEnc: string | null;
+  domains: readonly string[];
+};
+
+export type NewAccount = {
+  username: string;
+  passwordHash: string;
+  appSecretEnc: string;
+  signMode: SignModeValue;
+};
+
+/** Suppliers and the mall accounts issued to them. The only module with SQL about either. */
+export type AccountRepo = ReturnType<typeof createAccountRepo>;
+
+export function createAccountRepo(store: Store) {
+  const { db } = store;
+  const byId = db.select().from(mallAccounts).where(eq(mallAccounts.id, sql.placeholder("id"))).prepare();
+  const byUsername = db.select().from(mallAccounts).where(eq(mallAccounts.username, sql.placeholder("username"))).prepare();
+  const supplierById = db.select().from(suppliers).where(eq(suppliers.id, sql.placeholder("id"))).prepare();
+  const failuresSince = db
+    .select({ n: count() })
+    .from(loginFailures)
+    .where(and(eq(loginFailures.accountId, sql.placeholder("accountId")), gte(loginFailures.at, sql.placeholder("since"))))
+    .prepare();
+
+  return {
+    accountById: (id: number): AccountRow | undefined => byId.get({ id }),
+    accountByUsername: (username: string): AccountRow | undefined => byUsername.get({ username }),
+    supplierById: (id: number): SupplierRow | undefined => supplierById.get({ id }),
+    supplierByCode: (code: string): SupplierRow | undefined =>
+      db.select().from(suppliers).where(eq(suppliers.code, code)).get(),
+    supplierByCreditCode: (creditCode: string): SupplierRow | undefined =>
+      db.select().from(suppliers).where(eq(suppliers.creditCode, creditCode)).get(),
+    accountOfSupplier: (supplierId: number): AccountRow | undefined =>
+      db.select().from(mallAccounts).where(eq(mallAccounts.supplierId, supplierId)).get(),
+
+    createSupplierWithAccount(supplier: NewSupplier, account: NewAccount): { supplier: SupplierRow; account: AccountRow } {
+      return withTransaction(store, () => {
+        const s = db
+          .insert(suppliers)
+          .values({ ...supplier, domainsJson: JSON.stringify(supplier.domains) })
+          .returning()
+          .get();
+        const a = db.insert(mallAccounts).values({ ...account, supplierId: s.id }).returning().get();
+        return { supplier: s, account: a };
+      });
+    },
+
+    listSuppliers(): Array<{ supplier: SupplierRow; account: AccountRow | undefined }> {
+      const rows = db.select().from(suppliers).leftJoin(mallAccounts, eq(mallAccounts.supplierId, suppliers.id)).orderBy(suppliers.code).all();
+      return rows.map((r) => ({ supplier: r.suppliers, account: r.mall_accounts ?? undefined }));
+    },
+
+    /** Rotation bumps credentialsVersion so every token issued before dies (§2.1). */
+    rotateCredentials(accountId: number, change: { passwordHash?: string; appSecretEnc?: string }, now: number): AccountRow | undefined {
+      return db
+        .update(mallAccounts)
+        .set({ ...change, credentialsVersion: sql`${mallAccounts.credentialsVersion} + 1`, lockedUntil: null, updatedAt: now })
+        .where(eq(mallAccounts.id, accountId))
+        .returning()
+        .get();
+    },
+
+    setStatus(supplierId: number, status: AccountStatus, now: number): void {
+      withTransaction(store, () => {
+        db.update(suppliers).set({ status, updatedAt: now }).where(eq(suppliers.id, supplierId)).run();
+        db.update(mallAccounts)
+          .set({ status, credentialsVersion: sql`${mallAccounts.credentialsVersion} + 1`, updatedAt: now })
+          .where(eq(mallAccounts.supplierId, supplierId))
+          .run();
+      });
+    },
+
+    setSignMode(accountId: number, signMode: SignModeValue, now: number): void {
+      db.update(mallAccounts).set({ signMode, updatedAt: now }).where(eq(mallAccounts.id, accountId)).run();
+    },
+
+    /** Records a wrong password; returns how many fell within the window, this one included. */
+    recordLoginFailure(accountId: number, at: number, windowMs: number): number {
+      return withTransaction(store, () => {
+        db.insert(loginFailures).values({ accountId, at }).run();
+        return failuresSince.get({ accountId, since: at - windowMs })?.n ?? 0;
+      });
+    },
+
+    lockAccount(accountId: number, until: number): void {
+      db.update(mallAccounts).set({ lockedUntil: until }).where(eq(mallAccounts.id, accountId)).run();
+    },
+
+    clearLoginFailures(accountId: number): void {
+      db.delete(loginFailures).where(eq(loginFailures.accountId, accountId)).run();
+    },
+  };
+}
