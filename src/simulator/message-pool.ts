@@ -1,0 +1,87 @@
+import { MAX_BATCH, type MessageType, type PoolMessage, formatBeijingTimestamp } from "../contract/index.js";
+
+type PoolEntry = PoolMessage & { deleted: boolean };
+type MessageBody = { [K in PoolMessage["type"]]: Extract<PoolMessage, { type: K }>["result"] };
+
+/**
+ * The supplier's message pool (§3, §5 S-2/S-3): messages stay until deleted, are served oldest
+ * first (id ascending), 100 a page, per type. Ids are numeric and strictly increasing.
+ */
+export class MessagePool {
+  private readonly entries = new Map<string, PoolEntry>();
+  private readonly byType = new Map<MessageType, PoolEntry[]>();
+  private nextId: number;
+
+  constructor(
+    private readonly now: () => number,
+    firstId = 1,
+    /** Called for every publish: returns how many copies to enqueue (the duplicate-message fault). */
+    private readonly copies: () => number = () => 1,
+  ) {
+    this.nextId = firstId;
+  }
+
+  publish<T extends MessageType>(type: T, result: MessageBody[T]): PoolMessage[] {
+    const out: PoolMessage[] = [];
+    const n = Math.max(1, this.copies());
+    for (let i = 0; i < n; i++) {
+      const entry = { id: String(this.nextId++), type, time: formatBeijingTimestamp(this.now()), result: { ...result }, deleted: false } as PoolEntry;
+      this.entries.set(entry.id, entry);
+      const list = this.byType.get(type) ?? [];
+      list.push(entry);
+      this.byType.set(type, list);
+      out.push(withoutFlag(entry));
+    }
+    return out;
+  }
+
+  /** Up to 100 undeleted messages of `type`, id ascending. */
+  page(type: MessageType, limit = MAX_BATCH): PoolMessage[] {
+    const list = this.byType.get(type) ?? [];
+    const out: PoolMessage[] = [];
+    for (const entry of list) {
+      if (entry.deleted) continue;
+      out.push(withoutFlag(entry));
+      if (out.length >= limit) break;
+    }
+    return out;
+  }
+
+  /** Deletes ids; unknown and already-deleted ids are fine (§3). Returns how many were newly deleted. */
+  delete(ids: readonly string[]): number {
+    let n = 0;
+    for (const id of ids) {
+      const entry = this.entries.get(id);
+      if (entry && !entry.deleted) {
+        entry.deleted = true;
+        n++;
+      }
+    }
+    this.compact();
+    return n;
+  }
+
+  pending(type?: MessageType): number {
+    let n = 0;
+    for (const entry of this.entries.values()) if (!entry.deleted && (type === undefined || entry.type === type)) n++;
+    return n;
+  }
+
+  all(): Array<PoolMessage & { deleted: boolean }> {
+    return [...this.entries.values()].map((e) => ({ ...withoutFlag(e), deleted: e.deleted }));
+  }
+
+  /** Drops deleted entries from the head of each type's queue so paging stays cheap. */
+  private compact(): void {
+    for (const [type, list] of this.byType) {
+      let head = 0;
+      while (head < list.length && list[head]?.deleted) head++;
+      if (head > 0) this.byType.set(type, list.slice(head));
+    }
+  }
+}
+
+function withoutFlag(entry: PoolEntry): PoolMessage {
+  const { deleted: _deleted, ...message } = entry;
+  return { ...message, result: { ...message.result } } as PoolMessage;
+}

@@ -1,0 +1,116 @@
+import type { SupplierOperationName } from "../contract/index.js";
+import type { Random } from "./seeded-random.js";
+
+/**
+ * Injected misbehaviour, per endpoint. Every fault is one a real supplier shows sooner or later:
+ * - http-5xx: a proxy in front answers 502/503 with an HTML page; nothing was done.
+ * - timeout: the request hangs and never answers; nothing was done.
+ * - drop-after-work: the work is done, then the connection is cut before the answer.
+ * - malformed-json: the answer is cut off mid-body.
+ * - bad-signature: the answer carries a wrong X-Sign (hmac mode).
+ * - token-expiry: every token dies just before the call, which then answers 5005.
+ */
+export const faultKinds = ["http-5xx", "timeout", "drop-after-work", "malformed-json", "bad-signature", "token-expiry"] as const;
+export type FaultKind = (typeof faultKinds)[number];
+
+export type EndpointName = SupplierOperationName;
+export type EndpointKnobs = {
+  /** Added before the call is handled. */
+  latencyMs: number;
+  /** Calls a second this endpoint accepts; more answer 5099 请求过于频繁. null: unlimited. */
+  qps: number | null;
+  /** Probability 0…1 of each fault per call. */
+  faults: Partial<Record<FaultKind, number>>;
+};
+
+export type KnobSettings = {
+  endpoints?: Partial<Record<EndpointName | "*", Partial<EndpointKnobs>>>;
+  /** Probability that a published message is enqueued twice (two ids, same content). */
+  duplicateMessages?: number;
+  /** How long a timeout fault holds a request before cutting it, unless the caller gives up first. */
+  timeoutHoldMs?: number;
+};
+
+const QPS_WINDOW_MS = 1000;
+const DEFAULT_TIMEOUT_HOLD_MS = 30_000;
+
+export class SimulatorKnobs {
+  private readonly endpoints = new Map<EndpointName | "*", EndpointKnobs>();
+  private readonly queued = new Map<EndpointName | "*", FaultKind[]>();
+  private readonly recentCalls = new Map<EndpointName, number[]>();
+  duplicateMessages = 0;
+  timeoutHoldMs = DEFAULT_TIMEOUT_HOLD_MS;
+
+  constructor(private readonly random: Random) {}
+
+  /** Merges settings over the current ones; `"*"` applies to endpoints without their own entry. */
+  apply(settings: KnobSettings): void {
+    for (const [name, knobs] of Object.entries(settings.endpoints ?? {}) as Array<[EndpointName | "*", Partial<EndpointKnobs>]>) {
+      const current = this.endpoints.get(name) ?? { latencyMs: 0, qps: null, faults: {} };
+      this.endpoints.set(name, { ...current, ...knobs, faults: { ...current.faults, ...knobs.faults } });
+    }
+    if (settings.duplicateMessages !== undefined) this.duplicateMessages = settings.duplicateMessages;
+    if (settings.timeoutHoldMs !== undefined) this.timeoutHoldMs = settings.timeoutHoldMs;
+  }
+
+  reset(): void {
+    this.endpoints.clear();
+    this.queued.clear();
+    this.recentCalls.clear();
+    this.duplicateMessages = 0;
+    this.timeoutHoldMs = DEFAULT_TIMEOUT_HOLD_MS;
+  }
+
+  /** The next `times` calls of `endpoint` (or of any endpoint, `"*"`) get `fault`: for exact tests. */
+  inject(endpoint: EndpointName | "*", fault: FaultKind, times = 1): void {
+    const list = this.queued.get(endpoint) ?? [];
+    for (let i = 0; i < times; i++) list.push(fault);
+    this.queued.set(endpoint, list);
+  }
+
+  settings(): KnobSettings {
+    return {
+      endpoints: Object.fromEntries(this.endpoints),
+      duplicateMessages: this.duplicateMessages,
+      timeoutHoldMs: this.timeoutHoldMs,
+    };
+  }
+
+  latencyMs(endpoint: EndpointName): number {
+    return this.knobsOf(endpoint).latencyMs;
+  }
+
+  /** Counts the call against the endpoint's QPS limit; false when the limit is exceeded. */
+  admit(endpoint: EndpointName, nowMs: number): boolean {
+    const { qps } = this.knobsOf(endpoint);
+    if (qps === null) return true;
+    const calls = (this.recentCalls.get(endpoint) ?? []).filter((at) => nowMs - at < QPS_WINDOW_MS);
+    const admitted = calls.length < qps;
+    if (admitted) calls.push(nowMs);
+    this.recentCalls.set(endpoint, calls);
+    return admitted;
+  }
+
+  /** The fault for this call: an injected one first, else one drawn from the probabilities. */
+  drawFault(endpoint: EndpointName): FaultKind | null {
+    for (const key of [endpoint, "*"] as const) {
+      const list = this.queued.get(key);
+      const next = list?.shift();
+      if (next) return next;
+    }
+    const { faults } = this.knobsOf(endpoint);
+    for (const kind of faultKinds) {
+      const p = faults[kind] ?? 0;
+      if (p > 0 && this.random.chance(p)) return kind;
+    }
+    return null;
+  }
+
+  copiesPerMessage(): number {
+    return this.duplicateMessages > 0 && this.random.chance(this.duplicateMessages) ? 2 : 1;
+  }
+
+  private knobsOf(endpoint: EndpointName): EndpointKnobs {
+    return this.endpoints.get(endpoint) ?? this.endpoints.get("*") ?? { latencyMs: 0, qps: null, faults: {} };
+  }
+}

@@ -1,0 +1,39 @@
+import type { AddressInfo } from "node:net";
+import { type Server, createServer } from "node:http";
+import { type Logger, silentLogger } from "../lib/logger.js";
+import { createSimulatorApp } from "./simulator-app.js";
+import { type SimulatorOptions, SupplierSimulator } from "./supplier-simulator.js";
+
+export type RunningSimulator = {
+  url: string;
+  port: number;
+  sim: SupplierSimulator;
+  close(): Promise<void>;
+};
+
+/** Starts the reference supplier on `port` (0: an ephemeral port, for tests). */
+export async function startSimulator(
+  options: SimulatorOptions,
+  listen: { port?: number; host?: string; logger?: Logger } = {},
+): Promise<RunningSimulator> {
+  const sim = new SupplierSimulator(options);
+  const app = createSimulatorApp(sim, listen.logger ?? silentLogger());
+  const server: Server = createServer(app);
+  const host = listen.host ?? "127.0.0.1";
+  await new Promise<void>((resolve, reject) => {
+    server.once("error", reject);
+    server.listen(listen.port ?? 0, host, () => resolve());
+  });
+  const { port } = server.address() as AddressInfo;
+  return {
+    url: `http://${host}:${port}`,
+    port,
+    sim,
+    close: async () => {
+      sim.stop();
+      // Held (timeout-fault) and keep-alive connections would otherwise keep close() waiting.
+      server.closeAllConnections();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    },
+  };
+}
