@@ -1,0 +1,43 @@
+import { parseArgs, type ParseArgsConfig } from "node:util";
+import type { Container } from "../container.js";
+
+/** What every CLI command gets: parsed flags, the container, and one way to report. */
+export type CommandContext = {
+  readonly argv: string[];
+  readonly container: Container;
+};
+
+export type CommandResult = { readonly human: string; readonly json: Record<string, unknown> };
+
+export type Command = {
+  readonly usage: string;
+  readonly summary: string;
+  run(ctx: CommandContext): Promise<CommandResult> | CommandResult;
+};
+
+/** A mistake in how the command was called; printed with the command's usage. */
+export class UsageError extends Error {
+  override readonly name = "UsageError";
+}
+
+export function flags<const T extends NonNullable<ParseArgsConfig["options"]>>(argv: string[], options: T) {
+  try {
+    return parseArgs({ args: argv, options: { ...options, json: { type: "boolean" } }, allowPositionals: false, strict: true }).values;
+  } catch (e) {
+    throw new UsageError((e as Error).message);
+  }
+}
+
+export function requireFlag(values: Record<string, unknown>, name: string): string {
+  const v = values[name];
+  if (typeof v !== "string" || v.trim() === "") throw new UsageError(`--${name} is required`);
+  return v;
+}
+
+export function table(rows: ReadonlyArray<Record<string, unknown>>, columns: readonly string[]): string {
+  if (rows.length === 0) return "(none)";
+  const cells = rows.map((r) => columns.map((c) => (r[c] === null || r[c] === undefined ? "" : String(r[c]))));
+  const widths = columns.map((c, i) => Math.max(c.length, ...cells.map((row) => (row[i] ?? "").length)));
+  const line = (values: readonly string[]) => values.map((v, i) => v.padEnd(widths[i] ?? 0)).join("  ").trimEnd();
+  return [line(columns), ...cells.map(line)].join("\n");
+}

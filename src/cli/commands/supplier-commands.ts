@@ -1,0 +1,114 @@
+import { signModes } from "../../contract/index.js";
+import { type Command, UsageError, flags, requireFlag, table } from "../cli-kit.js";
+
+const signModeOf = (value: unknown) => {
+  if (value === undefined) return undefined;
+  if (!(signModes as readonly unknown[]).includes(value)) throw new UsageError(`--sign-mode must be one of ${signModes.join(", ")}`);
+  return value as (typeof signModes)[number];
+};
+
+const credentialLines = (c: { username: string; password?: string; appSecret?: string }) =>
+  [
+    `username:  ${c.username}`,
+    c.password ? `password:  ${c.password}` : null,
+    c.appSecret ? `appSecret: ${c.appSecret}` : null,
+    "Shown once: hand them to the supplier over a secure channel; they are not stored in clear.",
+  ]
+    .filter(Boolean)
+    .join("\n");
+
+export const supplierCommands: Record<string, Command> = {
+  create: {
+    usage:
+      "supplier create --code CODE --name NAME --credit-code USCC --domain DOMAIN [--domain DOMAIN…] [--username U] [--contact-name N] [--contact-phone P] [--sign-mode hmac-sha256|yggc-md5]",
+    summary: "register a supplier and issue its mall account (password and appSecret printed once)",
+    async run({ argv, container }) {
+      const v = flags(argv, {
+        code: { type: "string" },
+        name: { type: "string" },
+        "credit-code": { type: "string" },
+        domain: { type: "string", multiple: true },
+        username: { type: "string" },
+        "contact-name": { type: "string" },
+        "contact-phone": { type: "string" },
+        "sign-mode": { type: "string" },
+      });
+      const { supplier, credentials } = await container.supplierAccounts.create({
+        code: requireFlag(v, "code"),
+        name: requireFlag(v, "name"),
+        creditCode: requireFlag(v, "credit-code"),
+        domains: v.domain ?? [],
+        username: v.username,
+        contactName: v["contact-name"],
+        contactPhone: v["contact-phone"],
+        signMode: signModeOf(v["sign-mode"]),
+      });
+      return {
+        human: `supplier ${supplier.code} (${supplier.name}) created, sign mode ${supplier.signMode}\n${credentialLines(credentials)}`,
+        json: { supplier, credentials },
+      };
+    },
+  },
+  rotate: {
+    usage: "supplier rotate --code CODE [--password] [--app-secret]   (neither flag: both)",
+    summary: "issue a new password and/or appSecret; every token issued before is revoked",
+    async run({ argv, container }) {
+      const v = flags(argv, { code: { type: "string" }, password: { type: "boolean" }, "app-secret": { type: "boolean" } });
+      const both = !v.password && !v["app-secret"];
+      const credentials = await container.supplierAccounts.rotate(requireFlag(v, "code"), {
+        password: both || v.password === true,
+        appSecret: both || v["app-secret"] === true,
+      });
+      return { human: `rotated; all earlier tokens are revoked\n${credentialLines(credentials)}`, json: { credentials } };
+    },
+  },
+  disable: {
+    usage: "supplier disable --code CODE",
+    summary: "disable the supplier's account; its tokens stop working at once",
+    run({ argv, container }) {
+      const supplier = container.supplierAccounts.setEnabled(requireFlag(flags(argv, { code: { type: "string" } }), "code"), false);
+      return { human: `supplier ${supplier.code} disabled`, json: { supplier } };
+    },
+  },
+  enable: {
+    usage: "supplier enable --code CODE",
+    summary: "enable a disabled supplier (it must log in again)",
+    run({ argv, container }) {
+      const supplier = container.supplierAccounts.setEnabled(requireFlag(flags(argv, { code: { type: "string" } }), "code"), true);
+      return { human: `supplier ${supplier.code} enabled`, json: { supplier } };
+    },
+  },
+  "sign-mode": {
+    usage: "supplier sign-mode --code CODE --mode hmac-sha256|yggc-md5",
+    summary: "switch an account between §2 signing and the legacy yggc-md5 scheme",
+    run({ argv, container }) {
+      const v = flags(argv, { code: { type: "string" }, mode: { type: "string" } });
+      const mode = signModeOf(requireFlag(v, "mode"));
+      if (!mode) throw new UsageError("--mode is required");
+      const supplier = container.supplierAccounts.setSignMode(requireFlag(v, "code"), mode);
+      return { human: `supplier ${supplier.code} now signs with ${mode}`, json: { supplier } };
+    },
+  },
+  list: {
+    usage: "supplier list",
+    summary: "every supplier with its account state",
+    run({ argv, container }) {
+      flags(argv, {});
+      const suppliers = container.supplierAccounts.list();
+      return {
+        human: table(suppliers, ["code", "name", "creditCode", "status", "username", "signMode"]),
+        json: { suppliers },
+      };
+    },
+  },
+  show: {
+    usage: "supplier show --code CODE [--reveal]",
+    summary: "one supplier; --reveal decrypts its contact details",
+    run({ argv, container }) {
+      const v = flags(argv, { code: { type: "string" }, reveal: { type: "boolean" } });
+      const supplier = container.supplierAccounts.show(requireFlag(v, "code"), v.reveal === true);
+      return { human: JSON.stringify(supplier, null, 2), json: { supplier } };
+    },
+  },
+};
+

@@ -1,0 +1,79 @@
+import { AccountError } from "../accounts/supplier-accounts.js";
+import { CatalogEditionError } from "../catalog/catalog-edition.js";
+import { ReferenceFileError } from "../catalog/reference-files.js";
+import { ConfigError, loadConfig } from "../config/config.js";
+import { createContainer } from "../container.js";
+import { createLogger } from "../lib/logger.js";
+import { type Command, UsageError } from "./cli-kit.js";
+import { referenceCommands } from "./commands/reference-commands.js";
+import { supplierCommands } from "./commands/supplier-commands.js";
+
+/**
+ * `npm run cli -- GROUP VERB [flags] [--json]`. With --json the last line printed is one JSON
+ * object ({ok:true,…} or {ok:false,error}) for scripts; otherwise text for a person.
+ */
+const groups: Record<string, Record<string, Command>> = {
+  supplier: supplierCommands,
+  reference: referenceCommands,
+};
+
+function help(): string {
+  const lines = ["usage: npm run cli -- GROUP VERB [flags] [--json]", ""];
+  for (const [group, commands] of Object.entries(groups)) {
+    for (const command of Object.values(commands)) lines.push(`  ${command.usage}`, `      ${command.summary}`);
+    void group;
+  }
+  return lines.join("\n");
+}
+
+const EXIT_USAGE = 64;
+const EXIT_FAILED = 1;
+const EXIT_CONFIG = 78;
+
+async function main(argv: string[]): Promise<number> {
+  const json = argv.includes("--json");
+  const report = (ok: boolean, payload: Record<string, unknown>, human: string) => {
+    if (json) console.log(JSON.stringify({ ok, ...payload }));
+    else (ok ? console.log : console.error)(human);
+  };
+  const [group, verb, ...rest] = argv;
+  const command = group && verb ? groups[group]?.[verb] : undefined;
+  if (!command) {
+    report(false, { error: { kind: "usage", message: "unknown command" } }, help());
+    return argv.length === 0 || argv[0] === "help" || argv[0] === "--help" ? 0 : EXIT_USAGE;
+  }
+  let container;
+  try {
+    const config = loadConfig();
+    container = createContainer(config, createLogger({ level: config.LOG_LEVEL === "info" ? "warn" : config.LOG_LEVEL, name: "emall-cli", destination: process.stderr }));
+    container.referenceLoader.seedIfEmpty(config.FIXTURES_DIR);
+    const result = await command.run({ argv: rest, container });
+    report(true, result.json, result.human);
+    return 0;
+  } catch (e) {
+    if (e instanceof UsageError) {
+      report(false, { error: { kind: "usage", message: e.message } }, `${e.message}\nusage: npm run cli -- ${command.usage}`);
+      return EXIT_USAGE;
+    }
+    if (e instanceof ConfigError) {
+      report(false, { error: { kind: "config", message: e.message } }, e.message);
+      return EXIT_CONFIG;
+    }
+    if (e instanceof AccountError || e instanceof ReferenceFileError || e instanceof CatalogEditionError) {
+      const kind = e instanceof AccountError ? e.kind : "invalid";
+      report(false, { error: { kind, message: e.message } }, `error: ${e.message}`);
+      return EXIT_FAILED;
+    }
+    throw e;
+  } finally {
+    container?.close();
+  }
+}
+
+main(process.argv.slice(2)).then(
+  (code) => process.exit(code),
+  (e: unknown) => {
+    console.error(e instanceof Error ? (e.stack ?? e.message) : e);
+    process.exit(EXIT_FAILED);
+  },
+);
