@@ -1,0 +1,61 @@
+import { randomBytes } from "node:crypto";
+import { describe, expect, it } from "vitest";
+import { loadConfig } from "../../src/config/config.js";
+import { creditCodeCheckChar, isValidCreditCode } from "../../src/security/credit-code.js";
+import { createKeyRing } from "../../src/security/key-ring.js";
+import { hashPassword, verifyPassword } from "../../src/security/password-hash.js";
+
+describe("统一社会信用代码 (GB 32100)", () => {
+  it("accepts codes whose check character matches and rejects a changed one", () => {
+    expect(isValidCreditCode("91110000802100433B")).toBe(true);
+    expect(isValidCreditCode("91110000802100433C")).toBe(false);
+    expect(isValidCreditCode("91110000802100433")).toBe(false);
+    expect(isValidCreditCode("9111000080210043IB")).toBe(false);
+  });
+  it("computes the check character", () => {
+    expect(creditCodeCheckChar("91110000802100433")).toBe("B");
+  });
+});
+
+describe("key ring (AES-256-GCM with key ids)", () => {
+  it("decrypts with a previous key after rotation, and refuses tampering", () => {
+    const k1 = randomBytes(32);
+    const k2 = randomBytes(32);
+    const old = createKeyRing("k1", new Map([["k1", k1]]));
+    const sealed = old.encrypt("appSecret-值");
+    expect(sealed).not.toContain("appSecret");
+    const rotated = createKeyRing("k2", new Map([["k1", k1], ["k2", k2]]));
+    expect(rotated.decrypt(sealed)).toBe("appSecret-值");
+    expect(rotated.encrypt("x").split(":")[1]).toBe("k2");
+    const parts = sealed.split(":");
+    const flipped = [...parts.slice(0, 4), Buffer.from("tampered").toString("base64url")].join(":");
+    expect(() => rotated.decrypt(flipped)).toThrow();
+    const relabelled = ["v1", "k2", ...parts.slice(2)].join(":");
+    expect(() => rotated.decrypt(relabelled)).toThrow();
+  });
+});
+
+describe("password hashes", () => {
+  it("verifies the right password only, with a fresh salt each time", async () => {
+    const a = await hashPassword("Pa55w0rd");
+    const b = await hashPassword("Pa55w0rd");
+    expect(a).not.toBe(b);
+    expect(await verifyPassword("Pa55w0rd", a)).toBe(true);
+    expect(await verifyPassword("pa55w0rd", a)).toBe(false);
+  });
+});
+
+describe("configuration", () => {
+  it("names every bad variable", () => {
+    expect(() => loadConfig({ PORT: "http", TOKEN_TTL_SECONDS: "5", ALLOW_PLAIN_HTTP: "yes" })).toThrow(/PORT[\s\S]*TOKEN_TTL_SECONDS[\s\S]*ALLOW_PLAIN_HTTP/);
+  });
+  it("parses booleans from the exact strings and applies defaults", () => {
+    const config = loadConfig({ ALLOW_PLAIN_HTTP: "false" });
+    expect(config.ALLOW_PLAIN_HTTP).toBe(false);
+    expect(config.TOKEN_TTL_SECONDS).toBe(43_200);
+    expect(config.DATABASE_URL).toBe("./data/emall-gateway.db");
+  });
+  it("requires TLS_CERT and TLS_KEY together", () => {
+    expect(() => loadConfig({ TLS_CERT: "cert.pem" })).toThrow(/TLS_CERT, TLS_KEY/);
+  });
+});
