@@ -1,0 +1,20 @@
+import { spawnSync } from "node:child_process";
+
+/** Runs `npm run cli -- …` the way a script would (through tsx), returning the parsed last JSON line. */
+export function runCli(args: string[], env: Record<string, string>, input?: string) {
+  const result = spawnSync(process.execPath, ["--import", "tsx", "src/cli/main.ts", ...args], {
+    env: { ...process.env, LOG_LEVEL: "warn", ...env },
+    input,
+    encoding: "utf8",
+    timeout: 60_000,
+  });
+  const lines = result.stdout.trim().split("\n");
+  const last = lines[lines.length - 1] ?? "";
+  let json: Record<string, unknown> | null = null;
+  try {
+    json = JSON.parse(last) as Record<string, unknown>;
+  } catch {
+    json = null;
+  }
+  return { status: result.status, stdout: result.stdout, stderr: result.stderr, json };
+}

@@ -1,0 +1,63 @@
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, describe, expect, it } from "vitest";
+import { nextCreditCode, startTestGateway } from "../helpers/harness.js";
+import { MallCaller } from "../helpers/mall-caller.js";
+import { runCli } from "../helpers/run-cli.js";
+
+const dir = mkdtempSync(join(tmpdir(), "emall-cli-"));
+const env = { DATABASE_URL: join(dir, "gateway.db"), DATA_ENCRYPTION_KEY_FILE: join(dir, "master.key") };
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+describe("supplier CLI (--json: one JSON object on the last line)", () => {
+  it("creates a supplier whose printed credentials work against the gateway, in both sign modes", async () => {
+    const hmac = runCli(["supplier", "create", "--code", "JD", "--name", "京东", "--credit-code", await nextCreditCode(), "--domain", "item.jd.com", "--contact-phone", "13800000000", "--json"], env);
+    expect(hmac.status, hmac.stderr).toBe(0);
+    expect(hmac.json).toMatchObject({ ok: true, supplier: { code: "JD", signMode: "hmac-sha256", contactPhone: "[encrypted]" } });
+    const md5 = runCli(["supplier", "create", "--code", "COMIX", "--name", "齐心", "--credit-code", await nextCreditCode(), "--domain", "www.comix.com.cn", "--sign-mode", "yggc-md5", "--json"], env);
+    expect(md5.json).toMatchObject({ ok: true, supplier: { signMode: "yggc-md5" } });
+
+    const dbBytes = readFileSync(env.DATABASE_URL);
+    const hmacCreds = (hmac.json as { credentials: { username: string; password: string; appSecret: string } }).credentials;
+    expect(dbBytes.includes(Buffer.from(hmacCreds.password))).toBe(false);
+    expect(dbBytes.includes(Buffer.from(hmacCreds.appSecret))).toBe(false);
+    expect(dbBytes.includes(Buffer.from("13800000000"))).toBe(false);
+
+    const gw = await startTestGateway({ ...env });
+    try {
+      for (const [created, signMode] of [[hmac, "hmac-sha256"], [md5, "yggc-md5"]] as const) {
+        const creds = (created.json as { credentials: { username: string; password: string; appSecret: string } }).credentials;
+        const caller = new MallCaller(gw.url, { ...creds, signMode }, gw.clock.now);
+        expect((await caller.login()).body.success).toBe(true);
+        expect((await caller.call("/brands", { pageSize: "1" })).body.success).toBe(true);
+      }
+    } finally {
+      await gw.close().catch(() => undefined);
+    }
+  }, 60_000);
+
+  it("lists, rotates, disables and enables, and refuses bad input with a typed error", async () => {
+    const list = runCli(["supplier", "list", "--json"], env);
+    expect((list.json as { suppliers: Array<{ code: string }> }).suppliers.map((s) => s.code)).toEqual(["COMIX", "JD"]);
+    const rotated = runCli(["supplier", "rotate", "--code", "JD", "--app-secret", "--json"], env);
+    expect(rotated.json).toMatchObject({ ok: true, credentials: { username: "jd" } });
+    expect((rotated.json as { credentials: Record<string, unknown> }).credentials.password).toBeUndefined();
+    expect(runCli(["supplier", "disable", "--code", "JD", "--json"], env).json).toMatchObject({ supplier: { status: "disabled" } });
+    expect(runCli(["supplier", "enable", "--code", "JD", "--json"], env).json).toMatchObject({ supplier: { status: "active" } });
+    const bad = runCli(["supplier", "create", "--code", "X1", "--name", "坏", "--credit-code", "91110000802100433C", "--domain", "a.cn", "--json"], env);
+    expect(bad.status).toBe(1);
+    expect(bad.json).toMatchObject({ ok: false, error: { kind: "invalid" } });
+    expect(JSON.stringify(bad.json)).toContain("统一社会信用代码");
+    const usage = runCli(["supplier", "create", "--json"], env);
+    expect(usage.status).toBe(64);
+    expect(usage.json).toMatchObject({ ok: false, error: { kind: "usage" } });
+  }, 60_000);
+
+  it("reloads a catalog edition from a file and reports what changed", () => {
+    const same = runCli(["reference", "load", "--catalogs", "fixtures/catalogs.json", "--json"], env);
+    expect(same.json).toMatchObject({ ok: true, report: { catalogs: { changed: 0, added: 0, retired: 0 } } });
+    const missing = runCli(["reference", "load", "--catalogs", join(dir, "nope.json"), "--json"], env);
+    expect(missing.json).toMatchObject({ ok: false, error: { kind: "invalid" } });
+  }, 60_000);
+});
