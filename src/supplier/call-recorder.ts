@@ -1,0 +1,44 @@
+import type { SupplierOperationName } from "../contract/index.js";
+import type { Logger } from "../lib/logger.js";
+import type { SupplierErrorKind } from "./supplier-error.js";
+
+/** One attempt of one supplier call, for the sync log. Carries no credentials, tokens or signatures. */
+export type CallRecord = {
+  supplier: string;
+  operation: SupplierOperationName;
+  /** Contract id and path, e.g. `S-10 /api/product/prices`. */
+  endpoint: string;
+  /** 1 for the first attempt; re-logins and retries count up. */
+  attempt: number;
+  startedAt: string;
+  durationMs: number;
+  outcome: "ok" | SupplierErrorKind;
+  errorCode?: number;
+  httpStatus?: number;
+  field?: string;
+  message?: string;
+  /** skus or message ids in the request, for batch calls. */
+  batchSize?: number;
+};
+
+export type CallRecorder = { record(record: CallRecord): void };
+
+/** Keeps records in memory; tests and short diagnostics. */
+export class MemoryCallRecorder implements CallRecorder {
+  readonly records: CallRecord[] = [];
+  record(record: CallRecord): void {
+    this.records.push(record);
+  }
+}
+
+/** Writes one log line per attempt (`supplier.call`), failures at info: they are the supplier's. */
+export function loggingCallRecorder(logger: Logger): CallRecorder {
+  return {
+    record(record) {
+      if (record.outcome === "ok") logger.debug(record, "supplier.call");
+      else logger.info(record, "supplier.call.failed");
+    },
+  };
+}
+
+export const noCallRecorder: CallRecorder = { record: () => undefined };

@@ -1,0 +1,86 @@
+import type { z } from "zod";
+import {
+  AnyEnvelope,
+  ErrorCode,
+  SIGN_HEADER,
+  SIGN_TIMESTAMP_HEADER,
+  SignMode,
+  TOKEN_EXPIRED_MARKER,
+  signResponse,
+  signaturesEqual,
+} from "../contract/index.js";
+import type { SupplierErrorKind } from "./supplier-error.js";
+
+export type RawResponse = { status: number; headers: Readonly<Record<string, string | undefined>>; body: Buffer };
+
+export type ResponseProblem = {
+  kind: SupplierErrorKind;
+  message: string;
+  retryable: boolean;
+  code?: number;
+  field?: string;
+  status?: number;
+  tokenExpired?: boolean;
+};
+
+export type ReadOutcome<T> = { ok: true; value: T } | { ok: false; problem: ResponseProblem };
+
+/** Refusals that say "try again later" in the lineage's words: busy, rate limited. */
+const TRANSIENT_REFUSAL = /频繁|繁忙|稍后重试|rate limit|busy/i;
+
+/**
+ * Turns raw bytes into a result the contract vouches for, or says exactly why not: signature first
+ * (§2.3: never use unverified data), then JSON, envelope, and the operation's result schema.
+ */
+export function readResponse<S extends z.ZodType>(
+  raw: RawResponse,
+  result: S,
+  verify: { signMode: SignMode; appSecret: string },
+): ReadOutcome<z.output<S>> {
+  const enveloped = raw.status === 200 || raw.status === 405 || raw.status === 413;
+  if (!enveloped) {
+    const retryable = raw.status >= 500 || raw.status === 429 || raw.status === 408;
+    return problem({ kind: "http", message: `HTTP ${raw.status}`, retryable, status: raw.status });
+  }
+  if (verify.signMode === SignMode.HmacSha256) {
+    const timestamp = header(raw, SIGN_TIMESTAMP_HEADER);
+    const sign = header(raw, SIGN_HEADER);
+    if (!timestamp || !sign) {
+      return problem({ kind: "contract", field: timestamp ? SIGN_HEADER : SIGN_TIMESTAMP_HEADER, message: "response signature missing (§2.3)", retryable: true, status: raw.status });
+    }
+    if (!signaturesEqual(signResponse(verify.appSecret, timestamp, raw.body), sign)) {
+      return problem({ kind: "contract", field: SIGN_HEADER, message: "response signature does not match (§2.3)", retryable: true, status: raw.status });
+    }
+  }
+  let json: unknown;
+  try {
+    json = JSON.parse(raw.body.toString("utf8"));
+  } catch {
+    return problem({ kind: "contract", field: "(body)", message: `response is not JSON (${raw.body.length} bytes)`, retryable: true, status: raw.status });
+  }
+  const envelope = AnyEnvelope.safeParse(json);
+  if (!envelope.success) {
+    const issue = envelope.error.issues[0];
+    return problem({ kind: "contract", field: issue?.path.join(".") || "(envelope)", message: `not a docking envelope: ${issue?.message ?? ""}`, retryable: false, status: raw.status });
+  }
+  const env = envelope.data;
+  if (!env.success) {
+    const tokenExpired = env.code === ErrorCode.TokenExpired || env.desc.includes(TOKEN_EXPIRED_MARKER);
+    if (raw.status !== 200) return problem({ kind: "http", code: env.code, message: `HTTP ${raw.status} ${env.code} ${env.desc}`, retryable: false, status: raw.status });
+    return problem({ kind: "refused", code: env.code, message: `${env.code} ${env.desc}`, retryable: TRANSIENT_REFUSAL.test(env.desc), tokenExpired });
+  }
+  if (raw.status !== 200) return problem({ kind: "http", message: `HTTP ${raw.status} with a success envelope`, retryable: false, status: raw.status });
+  const parsed = result.safeParse(env.result);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    const field = ["result", ...(issue?.path ?? []).map(String)].join(".");
+    return problem({ kind: "contract", field, message: `${field}: ${issue?.message ?? "invalid"}`, retryable: false, status: raw.status });
+  }
+  return { ok: true, value: parsed.data };
+}
+
+function header(raw: RawResponse, name: string): string | undefined {
+  return raw.headers[name.toLowerCase()] ?? raw.headers[name];
+}
+
+const problem = (p: ResponseProblem): { ok: false; problem: ResponseProblem } => ({ ok: false, problem: p });

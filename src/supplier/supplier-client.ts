@@ -1,0 +1,331 @@
+import Bottleneck from "bottleneck";
+import type { z } from "zod";
+import {
+  MAX_BATCH,
+  type MessageType,
+  type OrderSkuLine,
+  SignMode,
+  type SubmitOrderRequest,
+  type SupplierOperationName,
+  type TokenResult,
+  applyAliases,
+  fenToYuan,
+  formatBeijingTimestamp,
+  parseFields,
+  presentFields,
+  signRequest,
+  supplierOperations,
+  yggcMd5Sign,
+} from "../contract/index.js";
+import { newNonce } from "../lib/ids.js";
+import { type CallRecorder, noCallRecorder } from "./call-recorder.js";
+import { type Transport, createHttpTransport } from "./http-transport.js";
+import { readResponse } from "./response-reader.js";
+import { DEFAULT_RETRY_POLICIES, type RetryClass, type RetryPolicy, backoffDelayMs, retryClassOf, shouldRetry } from "./retry-policy.js";
+import { type CallResult, SupplierError } from "./supplier-error.js";
+import { TokenCache } from "./token-cache.js";
+
+type Ops = typeof supplierOperations;
+type ResultOf<K extends SupplierOperationName> = z.output<Ops[K]["result"]>;
+type ItemOf<K extends SupplierOperationName> = ResultOf<K> extends ReadonlyArray<infer T> ? T : never;
+type BatchOperationName = "promise" | "shelfStates" | "stocks" | "images" | "prices";
+
+/** Everything needed to call one connected supplier. Secrets stay inside the client. */
+export type SupplierConnection = {
+  /** Our name for the supplier, on every record and error. */
+  supplier: string;
+  baseUrl: string;
+  username: string;
+  password: string;
+  appSecret: string;
+  signMode: SignMode;
+  platformCode: string;
+  /** §1: the mall sends form by default; json per supplier. */
+  bodyFormat?: "form" | "json";
+  timeoutMs?: number;
+  /** Calls in flight at once to this supplier. */
+  maxConcurrent?: number;
+  /** Calls started per second to this supplier. */
+  qps?: number;
+  retry?: Partial<Record<RetryClass, Partial<RetryPolicy>>>;
+};
+
+export type SupplierClientDeps = {
+  transport?: Transport;
+  recorder?: CallRecorder;
+  now?: () => number;
+  random?: () => number;
+  sleep?: (ms: number) => Promise<void>;
+};
+
+/** An order to push (§5 S-11), money in fen; the client writes yuan on the wire. */
+export type OrderSubmission = Omit<z.input<typeof SubmitOrderRequest>, "platformCode" | "sku" | "order_price" | "freight"> & {
+  sku: Array<{ sku: string; num: number; priceFen: number }>;
+  orderPriceFen: number;
+  freightFen: number;
+};
+
+export const CLIENT_DEFAULTS = {
+  timeoutMs: 10_000,
+  maxConcurrent: 4,
+  qps: 20,
+  bodyFormat: "form",
+} as const;
+
+/**
+ * The typed client of one supplier: signs every call, verifies every answer against the contract,
+ * keeps one token, retries per endpoint, and stays within the supplier's concurrency and QPS.
+ * Every method answers a CallResult; nothing a supplier sends can make it throw.
+ */
+export class SupplierClient {
+  readonly supplier: string;
+  private readonly conn: SupplierConnection;
+  private readonly transport: Transport;
+  private readonly recorder: CallRecorder;
+  private readonly limiter: Bottleneck;
+  private readonly tokens: TokenCache;
+  private readonly now: () => number;
+  private readonly random: () => number;
+  private readonly sleep: (ms: number) => Promise<void>;
+
+  constructor(conn: SupplierConnection, deps: SupplierClientDeps = {}) {
+    this.conn = conn;
+    this.supplier = conn.supplier;
+    const maxConcurrent = conn.maxConcurrent ?? CLIENT_DEFAULTS.maxConcurrent;
+    this.transport = deps.transport ?? createHttpTransport({ maxSockets: maxConcurrent });
+    this.recorder = deps.recorder ?? noCallRecorder;
+    this.now = deps.now ?? Date.now;
+    this.random = deps.random ?? Math.random;
+    this.sleep = deps.sleep ?? ((ms) => new Promise((resolve) => setTimeout(resolve, ms)));
+    this.limiter = new Bottleneck({ maxConcurrent, minTime: Math.ceil(1000 / (conn.qps ?? CLIENT_DEFAULTS.qps)) });
+    this.tokens = new TokenCache(() => this.login(), this.now);
+  }
+
+  /** S-2: up to 100 undeleted messages of `type`, oldest first. */
+  getMessagePool(type: MessageType): Promise<CallResult<ResultOf<"messagePool">>> {
+    return this.call("messagePool", { type: String(type) });
+  }
+
+  /** S-3, in batches of 100; deleting an already-deleted id succeeds. */
+  async delMessagePool(ids: readonly string[]): Promise<CallResult<true>> {
+    for (const chunk of chunks(unique(ids))) {
+      const answer = await this.call("messageDelete", { messageId: chunk.join(",") }, chunk.length);
+      if (!answer.ok) return answer;
+    }
+    return { ok: true, value: true };
+  }
+
+  /** S-4. */
+  detail(sku: string): Promise<CallResult<ResultOf<"detail">>> {
+    return this.call("detail", { sku });
+  }
+
+  /** S-5. */
+  attributes(sku: string): Promise<CallResult<ResultOf<"attributes">>> {
+    return this.call("attributes", { sku });
+  }
+
+  /** S-6; unknown skus are absent from the result (§3). */
+  promises(skus: readonly string[]): Promise<CallResult<Array<ItemOf<"promise">>>> {
+    return this.batch("promise", skus, {});
+  }
+
+  /** S-7. */
+  shelfStates(skus: readonly string[]): Promise<CallResult<Array<ItemOf<"shelfStates">>>> {
+    return this.batch("shelfStates", skus, {});
+  }
+
+  /** S-8 in one `province_city_county` area. */
+  stocks(skus: readonly string[], area: string, num?: number): Promise<CallResult<Array<ItemOf<"stocks">>>> {
+    return this.batch("stocks", skus, num === undefined ? { area } : { area, num: String(num) });
+  }
+
+  /** S-9. */
+  images(skus: readonly string[]): Promise<CallResult<Array<ItemOf<"images">>>> {
+    return this.batch("images", skus, {});
+  }
+
+  /** S-10. */
+  prices(skus: readonly string[]): Promise<CallResult<Array<ItemOf<"prices">>>> {
+    return this.batch("prices", skus, {});
+  }
+
+  /**
+   * S-11. Retried only as an identical request: the same yggc_order, which the supplier answers
+   * with the order it already made.
+   */
+  submitOrder(order: OrderSubmission): Promise<CallResult<ResultOf<"submitOrder">>> {
+    const { sku, orderPriceFen, freightFen, ...rest } = order;
+    const lines: OrderSkuLine[] = sku.map((l) => ({ sku: l.sku, num: l.num, price: fenToYuan(l.priceFen) }));
+    const fields: Record<string, string> = {};
+    for (const [name, value] of Object.entries(rest)) if (value !== undefined && value !== null) fields[name] = String(value);
+    fields.sku = JSON.stringify(lines);
+    fields.order_price = String(fenToYuan(orderPriceFen));
+    fields.freight = String(fenToYuan(freightFen));
+    return this.call("submitOrder", fields, lines.length);
+  }
+
+  /** S-12; confirming twice succeeds. */
+  confirmOrder(orderId: string, payMoneyFen?: number): Promise<CallResult<true>> {
+    const fields: Record<string, string> = { order_id: orderId };
+    if (payMoneyFen !== undefined) fields.pay_money = String(fenToYuan(payMoneyFen));
+    return this.call("confirmOrder", fields);
+  }
+
+  /** The current token, logging in when there is none (diagnostics and health checks). */
+  token(): Promise<CallResult<string>> {
+    return this.tokens.get();
+  }
+
+  get loginCount(): number {
+    return this.tokens.logins;
+  }
+
+  async close(): Promise<void> {
+    await this.limiter.stop({ dropWaitingJobs: true }).catch(() => undefined);
+    this.transport.close();
+  }
+
+  /** A sku batch, split at 100 (§3) and sent in parallel under the limiter; results in request order. */
+  private async batch<K extends BatchOperationName>(name: K, skus: readonly string[], extra: Record<string, string>): Promise<CallResult<Array<ItemOf<K>>>> {
+    const parts = chunks(unique(skus));
+    const answers = await Promise.all(parts.map((chunk) => this.call(name, { sku: chunk.join(","), ...extra }, chunk.length)));
+    const items: Array<ItemOf<K>> = [];
+    for (const answer of answers) {
+      if (!answer.ok) return answer;
+      items.push(...(answer.value as Array<ItemOf<K>>));
+    }
+    return { ok: true, value: items };
+  }
+
+  /** One business call with its retries and at most one re-login on 5005 (§2.2). */
+  private async call<K extends Exclude<SupplierOperationName, "token">>(
+    name: K,
+    fields: Record<string, string>,
+    batchSize?: number,
+  ): Promise<CallResult<ResultOf<K>>> {
+    const op = supplierOperations[name];
+    const request = parseFields(op.request, applyAliases(presentFields({ ...fields, platformCode: this.conn.platformCode }), op.aliases));
+    if (!request.ok) return { ok: false, error: this.error(name, { kind: "contract", field: "request", message: `request breaks the contract: ${request.failure.desc}`, retryable: false }) };
+
+    const policy = this.policy(retryClassOf[name]);
+    let reloggedIn = false;
+    for (let attempt = 1; ; attempt++) {
+      const token = await this.tokens.get();
+      if (!token.ok) return token;
+      const answer = await this.attempt(name, { ...fields, platformCode: this.conn.platformCode, token: token.value }, attempt, batchSize);
+      if (answer.ok) return answer;
+      const error = answer.error.withAttempts(attempt);
+      if (error.tokenExpired && !reloggedIn) {
+        reloggedIn = true;
+        this.tokens.invalidate(token.value);
+        continue;
+      }
+      if (!shouldRetry(policy, error, attempt)) return { ok: false, error };
+      await this.sleep(backoffDelayMs(policy, attempt, this.random));
+    }
+  }
+
+  /** S-1, with its own retries; shared by every caller through the token cache. */
+  private async login(): Promise<CallResult<TokenResult>> {
+    const policy = this.policy("token");
+    for (let attempt = 1; ; attempt++) {
+      const fields: Record<string, string> = {
+        username: this.conn.username,
+        password: this.conn.password,
+        timestamp: formatBeijingTimestamp(this.now()),
+      };
+      const answer = await this.attempt("token", fields, attempt);
+      if (answer.ok) return answer;
+      const error = answer.error.withAttempts(attempt);
+      if (!shouldRetry(policy, error, attempt)) return { ok: false, error };
+      await this.sleep(backoffDelayMs(policy, attempt, this.random));
+    }
+  }
+
+  /** One HTTP exchange under the limiter, freshly signed, recorded whatever happens. */
+  private async attempt<K extends SupplierOperationName>(
+    name: K,
+    fields: Record<string, string>,
+    attempt: number,
+    batchSize?: number,
+  ): Promise<CallResult<ResultOf<K>>> {
+    const op = supplierOperations[name];
+    const signed = this.sign(name, fields);
+    const json = (this.conn.bodyFormat ?? CLIENT_DEFAULTS.bodyFormat) === "json";
+    const startedAtMs = this.now();
+    const started = performance.now();
+    const exchange = async (): Promise<CallResult<ResultOf<K>>> => {
+      const sent = await this.transport.post({
+        url: this.conn.baseUrl.replace(/\/+$/, "") + op.path,
+        body: json ? JSON.stringify(signed) : new URLSearchParams(signed).toString(),
+        contentType: json ? "application/json;charset=UTF-8" : "application/x-www-form-urlencoded;charset=UTF-8",
+        timeoutMs: this.conn.timeoutMs ?? CLIENT_DEFAULTS.timeoutMs,
+      });
+      if (!sent.ok) return { ok: false, error: this.error(name, { ...sent.failure, retryable: true }) };
+      const read = readResponse(sent.response, op.result as Ops[K]["result"], { signMode: this.conn.signMode, appSecret: this.conn.appSecret });
+      if (!read.ok) return { ok: false, error: this.error(name, read.problem) };
+      return { ok: true, value: read.value as ResultOf<K> };
+    };
+    const answer: CallResult<ResultOf<K>> = await this.limiter.schedule(exchange).catch((err: unknown) => ({
+      ok: false as const,
+      // Only a stopped limiter (client closed) gets here: the exchange itself never rejects.
+      error: this.error(name, { kind: "network", message: `not sent: ${err instanceof Error ? err.message : String(err)}`, retryable: false }),
+    }));
+    this.recorder.record({
+      supplier: this.supplier,
+      operation: name,
+      endpoint: endpointOf(name),
+      attempt,
+      startedAt: new Date(startedAtMs).toISOString(),
+      durationMs: Math.round(performance.now() - started),
+      outcome: answer.ok ? "ok" : answer.error.kind,
+      ...(answer.ok
+        ? {}
+        : { errorCode: answer.error.code, httpStatus: answer.error.status, field: answer.error.field, message: answer.error.detail }),
+      ...(batchSize === undefined ? {} : { batchSize }),
+    });
+    return answer;
+  }
+
+  /** §2.1/§2.2 signing fields; a new timestamp and nonce on every attempt (the server rejects replays). */
+  private sign(name: SupplierOperationName, fields: Record<string, string>): Record<string, string> {
+    const { signMode, appSecret } = this.conn;
+    if (signMode === SignMode.YggcMd5) {
+      if (name !== "token") return fields;
+      return { ...fields, sign: yggcTokenSign(fields) };
+    }
+    const withNonce = { ...fields, timestamp: fields.timestamp ?? formatBeijingTimestamp(this.now()), nonce: newNonce() };
+    return { ...withNonce, sign: signRequest(appSecret, withNonce) };
+  }
+
+  private policy(cls: RetryClass): RetryPolicy {
+    return { ...DEFAULT_RETRY_POLICIES[cls], ...this.conn.retry?.[cls] };
+  }
+
+  private error(
+    name: SupplierOperationName,
+    problem: { kind: SupplierError["kind"]; message: string; retryable: boolean; code?: number; field?: string; status?: number; tokenExpired?: boolean },
+  ): SupplierError {
+    return new SupplierError({ supplier: this.supplier, operation: name, endpoint: endpointOf(name), ...problem });
+  }
+}
+
+function endpointOf(name: SupplierOperationName): string {
+  const op = supplierOperations[name];
+  return `${op.id} ${op.path}`;
+}
+
+function yggcTokenSign(fields: Record<string, string>): string {
+  return yggcMd5Sign(fields.username ?? "", fields.password ?? "", fields.timestamp ?? "");
+}
+
+function unique(items: readonly string[]): string[] {
+  return [...new Set(items)];
+}
+
+function chunks(items: readonly string[]): string[][] {
+  const out: string[][] = [];
+  for (let i = 0; i < items.length; i += MAX_BATCH) out.push(items.slice(i, i + MAX_BATCH));
+  return out;
+}
