@@ -9,7 +9,7 @@ const probability = z.number().min(0).max(1);
 
 const KnobSettingsBody = z.object({
   endpoints: z
-    .record(
+    .partialRecord(
       z.enum(endpointNames),
       z.object({
         latencyMs: z.number().int().min(0).max(120_000).optional(),

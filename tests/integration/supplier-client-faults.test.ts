@@ -151,3 +151,60 @@ describe("supplier client under injected faults", () => {
     expect(change?.messages[0]?.type).toBe(MessageType.Price);
   });
 });
+
+describe("the full docking run with every fault mode switched on", () => {
+  it("gets a token, reads every product call, drains and deletes, submits and confirms — results equal the truth", async () => {
+    const running = await launchSimulator({ products: 80, seed: 99 });
+    const faults = Object.fromEntries(faultKinds.map((k) => [k, 0.04]));
+    running.sim.knobs.apply({ endpoints: { "*": { faults } }, duplicateMessages: 0.2, timeoutHoldMs: 5_000 });
+    const patient = { ...FAST_RETRY, maxAttempts: 10 };
+    const recorder = new MemoryCallRecorder();
+    const client = new SupplierClient(
+      connect(running, { retry: { read: patient, delete: patient, submit: patient, confirm: patient, token: patient } }),
+      { recorder },
+    );
+    try {
+      const skus: string[] = [];
+      for (let page = 0; page < 20 && running.sim.pool.pending(MessageType.PoolChange) > 0; page++) {
+        const messages = await client.getMessagePool(MessageType.PoolChange);
+        if (!messages.ok) throw messages.error;
+        skus.push(...messages.value.map((m) => m.result.skuId));
+        const deleted = await client.delMessagePool(messages.value.map((m) => m.id));
+        if (!deleted.ok) throw deleted.error;
+      }
+      expect(new Set(skus).size).toBe(80);
+      const truth = new Map(running.sim.exportTruth().products.map((p) => [p.sku, p]));
+      for (const sku of skus.slice(0, 5)) {
+        const detail = await client.detail(sku);
+        if (!detail.ok) throw detail.error;
+        expect(detail.value.name).toBe(truth.get(sku)?.detail.name);
+        const attributes = await client.attributes(sku);
+        if (!attributes.ok) throw attributes.error;
+        expect(attributes.value).toEqual(truth.get(sku)?.attributes);
+      }
+      const reads = await Promise.all([client.promises(skus), client.shelfStates(skus), client.images(skus), client.prices(skus), client.stocks(skus, "120000_120100_120101")]);
+      for (const answer of reads) {
+        if (!answer.ok) throw answer.error;
+        expect(answer.value).toHaveLength(80);
+      }
+      const p = running.sim.products.all().find((x) => x.inPool && x.shelfState === 1 && x.stock !== null && x.stock.base > 3);
+      if (!p) throw new Error("no orderable product");
+      const submitted = await client.submitOrder({
+        yggc_order: "YG-CHAOS", sku: [{ sku: p.sku, num: 1, priceFen: p.priceFen }], name: "王五", province: "120000", city: "120100",
+        county: "120101", address: "和平区", mobile: "13900000000", invoice_title: "某局", invoice_type: 1, invoice_org_code: "X1", payment: 2,
+        orderPriceFen: p.priceFen, freightFen: 0,
+      });
+      if (!submitted.ok) throw submitted.error;
+      const confirmed = await client.confirmOrder(submitted.value.mall_order_id);
+      if (!confirmed.ok) throw confirmed.error;
+      expect(running.sim.orders.all().filter((o) => o.yggc_order === "YG-CHAOS")).toMatchObject([{ state: "confirmed" }]);
+      // Faults did happen, and each was reported as what it was.
+      const failed = recorder.records.filter((r) => r.outcome !== "ok");
+      expect(failed.length).toBeGreaterThan(0);
+      for (const r of failed) expect(supplierErrorKinds).toContain(r.outcome);
+    } finally {
+      await client.close();
+      await running.close();
+    }
+  });
+});
