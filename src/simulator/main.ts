@@ -3,7 +3,7 @@ import { parseArgs } from "node:util";
 import { signModes, type SignMode } from "../contract/index.js";
 import { createLogger } from "../lib/logger.js";
 import { loadReferenceData } from "./reference-data.js";
-import { loadScenarios } from "./scenarios.js";
+import { loadScenarios } from "./scenario-runner.js";
 import { startSimulator } from "./simulator-server.js";
 import { SIMULATOR_DEFAULTS } from "./supplier-simulator.js";
 

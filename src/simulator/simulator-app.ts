@@ -18,7 +18,7 @@ import {
 } from "../contract/index.js";
 import type { Logger } from "../lib/logger.js";
 import { newId } from "../lib/ids.js";
-import type { Outcome } from "./orders.js";
+import type { Outcome } from "./outcome.js";
 import { type BusinessOperationName, type RouteHandler, businessRoutes } from "./routes/index.js";
 import { simulatorAdminRouter } from "./simulator-admin.js";
 import type { FaultKind } from "./simulator-knobs.js";

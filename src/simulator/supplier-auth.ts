@@ -16,7 +16,7 @@ import {
   signaturesEqual,
   yggcMd5Sign,
 } from "../contract/index.js";
-import type { Outcome } from "./orders.js";
+import type { Outcome } from "./outcome.js";
 
 /** The account this supplier issued to the mall (§2): credentials, signing key and mode. */
 export type SupplierAccount = {

@@ -1,12 +1,12 @@
 import type { SignMode } from "../contract/index.js";
 import { ChangeGenerator } from "./change-generator.js";
 import { MessagePool } from "./message-pool.js";
-import { OrderBook } from "./orders.js";
+import { OrderBook } from "./order-book.js";
 import { ProductChanges } from "./product-changes.js";
 import { ProductFactory } from "./product-seed.js";
 import { ProductStore } from "./product-store.js";
 import type { ReferenceData } from "./reference-data.js";
-import { type Scenario, type ScenarioRun, runScenario } from "./scenarios.js";
+import { type Scenario, type ScenarioRun, runScenario } from "./scenario-runner.js";
 import { createRandom } from "./seeded-random.js";
 import { type KnobSettings, SimulatorKnobs } from "./simulator-knobs.js";
 import { type SupplierAccount, SupplierAuth } from "./supplier-auth.js";

@@ -2,7 +2,7 @@ import { join } from "node:path";
 import { SignMode, formatBeijingTimestamp, signRequest, yggcMd5Sign } from "../../src/contract/index.js";
 import { newNonce } from "../../src/lib/ids.js";
 import { type ReferenceData, loadReferenceData } from "../../src/simulator/reference-data.js";
-import { loadScenarios } from "../../src/simulator/scenarios.js";
+import { loadScenarios } from "../../src/simulator/scenario-runner.js";
 import { type RunningSimulator, startSimulator } from "../../src/simulator/simulator-server.js";
 import type { SimulatorOptions } from "../../src/simulator/supplier-simulator.js";
 

@@ -4,7 +4,7 @@ import { InputType, PromiseType, SignMode, yuanToFen } from "../../src/contract/
 import { MessagePool } from "../../src/simulator/message-pool.js";
 import type { InvalidKind } from "../../src/simulator/product-model.js";
 import type { ProductTruth } from "../../src/simulator/product-store.js";
-import { loadScenarios } from "../../src/simulator/scenarios.js";
+import { loadScenarios } from "../../src/simulator/scenario-runner.js";
 import { SIMULATOR_DEFAULTS, SupplierSimulator, type SimulatorOptions } from "../../src/simulator/supplier-simulator.js";
 import { FIXTURES_DIR, TEST_ACCOUNT, TEST_PLATFORM_CODE, referenceData } from "../helpers/simulator-harness.js";
 

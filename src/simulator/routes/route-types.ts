@@ -1,6 +1,6 @@
 import type { z } from "zod";
 import type { SupplierOperationName, supplierOperations } from "../../contract/index.js";
-import type { Outcome } from "../orders.js";
+import type { Outcome } from "../outcome.js";
 import type { SupplierSimulator } from "../supplier-simulator.js";
 
 type Ops = typeof supplierOperations;

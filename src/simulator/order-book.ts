@@ -1,6 +1,5 @@
 import {
   ErrorCode,
-  type Failure,
   type OrderSkuLine,
   type SubmitOrderRequest,
   type SubmitOrderResult,
@@ -11,9 +10,8 @@ import {
   formatBeijingTimestamp,
   yuanToFen,
 } from "../contract/index.js";
+import type { Outcome } from "./outcome.js";
 import type { ProductStore } from "./product-store.js";
-
-export type Outcome<T> = { ok: true; value: T } | { ok: false; failure: Failure };
 
 export type OrderState = "submitted" | "confirmed";
 
