@@ -27,7 +27,12 @@ function order(yggcOrder: string, lines: Array<{ sku: string; num: number; price
   };
 }
 
-describe.each([SignMode.HmacSha256, SignMode.YggcMd5])("supplier client against the simulator (%s)", (signMode) => {
+describe.each([
+  { signMode: SignMode.HmacSha256, bodyFormat: "form" },
+  { signMode: SignMode.HmacSha256, bodyFormat: "json" },
+  { signMode: SignMode.YggcMd5, bodyFormat: "form" },
+  { signMode: SignMode.YggcMd5, bodyFormat: "json" },
+] as const)("supplier client against the simulator ($signMode, $bodyFormat)", ({ signMode, bodyFormat }) => {
   let running: RunningSimulator;
   let client: SupplierClient;
   const recorder = new MemoryCallRecorder();
@@ -41,7 +46,7 @@ describe.each([SignMode.HmacSha256, SignMode.YggcMd5])("supplier client against 
         ...TEST_ACCOUNT,
         signMode,
         platformCode: TEST_PLATFORM_CODE,
-        bodyFormat: signMode === SignMode.HmacSha256 ? "form" : "json",
+        bodyFormat,
         qps: 1000,
       },
       { recorder },
