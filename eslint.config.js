@@ -13,7 +13,7 @@ export default tseslint.config(
     },
   },
   {
-    files: ["src/cli/**", "scripts/**", "src/main.ts", "src/simulator/main.ts"],
+    files: ["src/cli/**", "scripts/**", "src/main.ts", "src/simulator/main.ts", "tests/helpers/summary-reporter.ts"],
     rules: { "no-console": "off" },
   },
 );
