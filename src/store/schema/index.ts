@@ -1,2 +1,4 @@
 export * from "./suppliers.js";
 export * from "./reference.js";
+export * from "./products.js";
+export * from "./sync.js";

@@ -1,0 +1,157 @@
+import { validate as validateCron } from "node-cron";
+import { z } from "zod";
+import { areaPath, signModes } from "../contract/index.js";
+import type { Logger } from "../lib/logger.js";
+import type { KeyRing } from "../security/key-ring.js";
+import type { AccountRepo, SupplierRow } from "../store/repos/account-repo.js";
+import type { ConnectionRow, SyncRepo } from "../store/repos/sync-repo.js";
+import type { CallRecorder } from "../supplier/call-recorder.js";
+import { SupplierClient } from "../supplier/supplier-client.js";
+
+/**
+ * How the mall reaches each supplier's API (§5): base URL, the account the supplier issued the
+ * mall (secrets encrypted at rest), signing, body encoding, schedules and limits.
+ */
+export const DEFAULT_PULL_SCHEDULE = "* * * * *";
+export const DEFAULT_STOCK_SCHEDULE = "*/15 * * * *";
+
+const cron = z.string().trim().refine((v) => validateCron(v), { message: "not a valid cron expression" });
+
+export const ConnectInput = z.object({
+  code: z.string().trim().min(1),
+  baseUrl: z.url({ protocol: /^https?$/, message: "an http(s) URL" }).transform((u) => u.replace(/\/+$/, "")),
+  username: z.string().trim().min(1).max(64),
+  password: z.string().min(1).max(128),
+  appSecret: z.string().min(16, "appSecret: at least 16 characters").max(256),
+  signMode: z.enum(signModes).default("hmac-sha256"),
+  bodyFormat: z.enum(["form", "json"]).default("form"),
+  pullSchedule: cron.default(DEFAULT_PULL_SCHEDULE),
+  stockSchedule: cron.default(DEFAULT_STOCK_SCHEDULE),
+  stockAreas: z.array(areaPath).min(1).default(["120000_120100_120101"]),
+  maxConcurrent: z.number().int().min(1).max(64).default(4),
+  qps: z.number().int().min(1).max(10_000).default(20),
+  timeoutMs: z.number().int().min(500).max(120_000).default(10_000),
+});
+export type ConnectInput = z.input<typeof ConnectInput>;
+
+export type ConnectionView = Omit<ConnectionRow, "passwordEnc" | "appSecretEnc" | "stockAreasJson" | "enabled"> & {
+  supplierCode: string;
+  stockAreas: string[];
+  enabled: boolean;
+};
+
+export class ConnectionError extends Error {
+  override readonly name = "ConnectionError";
+  constructor(
+    readonly kind: "invalid" | "not_found",
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+export type SupplierConnections = ReturnType<typeof createSupplierConnections>;
+
+export function createSupplierConnections(deps: {
+  accounts: AccountRepo;
+  sync: SyncRepo;
+  keys: KeyRing;
+  platformCode: string;
+  logger: Logger;
+  clock?: () => number;
+}) {
+  const clock = deps.clock ?? Date.now;
+  const clients = new Map<number, { updatedAt: number; client: SupplierClient }>();
+
+  const supplierOf = (code: string): SupplierRow => {
+    const s = deps.accounts.supplierByCode(code);
+    if (!s) throw new ConnectionError("not_found", `no supplier with code ${code}`);
+    return s;
+  };
+  const view = (supplier: SupplierRow, row: ConnectionRow): ConnectionView => {
+    const { passwordEnc: _p, appSecretEnc: _s, stockAreasJson, enabled, ...rest } = row;
+    return { ...rest, supplierCode: supplier.code, stockAreas: JSON.parse(stockAreasJson) as string[], enabled: enabled === 1 };
+  };
+
+  return {
+    connect(input: ConnectInput): ConnectionView {
+      const parsed = ConnectInput.safeParse(input);
+      if (!parsed.success) throw new ConnectionError("invalid", parsed.error.issues.map((i) => `${i.path.join(".") || "input"}: ${i.message}`).join("; "));
+      const c = parsed.data;
+      const supplier = supplierOf(c.code);
+      const now = clock();
+      const row: ConnectionRow = {
+        supplierId: supplier.id,
+        baseUrl: c.baseUrl,
+        username: c.username,
+        passwordEnc: deps.keys.encrypt(c.password),
+        appSecretEnc: deps.keys.encrypt(c.appSecret),
+        signMode: c.signMode,
+        bodyFormat: c.bodyFormat,
+        pullSchedule: c.pullSchedule,
+        stockSchedule: c.stockSchedule,
+        stockAreasJson: JSON.stringify(c.stockAreas),
+        maxConcurrent: c.maxConcurrent,
+        qps: c.qps,
+        timeoutMs: c.timeoutMs,
+        enabled: 1,
+        createdAt: now,
+        updatedAt: now,
+      };
+      deps.sync.saveConnection(row);
+      return view(supplier, row);
+    },
+
+    show(code: string): ConnectionView {
+      const supplier = supplierOf(code);
+      const row = deps.sync.connectionOf(supplier.id);
+      if (!row) throw new ConnectionError("not_found", `supplier ${code} is not connected (supplier connect)`);
+      return view(supplier, row);
+    },
+
+    list(): ConnectionView[] {
+      return deps.sync.enabledConnections().flatMap((row) => {
+        const supplier = deps.accounts.supplierById(row.supplierId);
+        return supplier ? [view(supplier, row)] : [];
+      });
+    },
+
+    /**
+     * One client per connected supplier, kept while its connection is unchanged, so the token
+     * cache and the limiter are shared by the puller, the stock refresher and the order pusher.
+     */
+    clientFor(supplierId: number, recorder?: CallRecorder): SupplierClient {
+      const row = deps.sync.connectionOf(supplierId);
+      const supplier = deps.accounts.supplierById(supplierId);
+      if (!row || !supplier) throw new ConnectionError("not_found", `supplier ${supplierId} is not connected`);
+      const cached = clients.get(supplierId);
+      if (cached && cached.updatedAt === row.updatedAt && !recorder) return cached.client;
+      const client = new SupplierClient(
+        {
+          supplier: supplier.code,
+          baseUrl: row.baseUrl,
+          username: row.username,
+          password: deps.keys.decrypt(row.passwordEnc),
+          appSecret: deps.keys.decrypt(row.appSecretEnc),
+          signMode: row.signMode,
+          platformCode: deps.platformCode,
+          bodyFormat: row.bodyFormat,
+          timeoutMs: row.timeoutMs,
+          maxConcurrent: row.maxConcurrent,
+          qps: row.qps,
+        },
+        recorder ? { recorder } : {},
+      );
+      if (!recorder) {
+        void cached?.client.close();
+        clients.set(supplierId, { updatedAt: row.updatedAt, client });
+      }
+      return client;
+    },
+
+    async closeAll(): Promise<void> {
+      await Promise.all([...clients.values()].map((c) => c.client.close()));
+      clients.clear();
+    },
+  };
+}

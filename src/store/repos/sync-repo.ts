@@ -1,0 +1,164 @@
+import { and, asc, desc, eq, inArray, lte, lt, sql } from "drizzle-orm";
+import type { Store } from "../database.js";
+import { messageInbox, supplierConnections, syncCalls, syncLeases, syncMessageLogs, syncRuns } from "../schema/index.js";
+
+export type ConnectionRow = typeof supplierConnections.$inferSelect;
+export type InboxRow = typeof messageInbox.$inferSelect;
+export type SyncRunRow = typeof syncRuns.$inferSelect;
+export type MessageLogRow = typeof syncMessageLogs.$inferSelect;
+export type CallRow = typeof syncCalls.$inferSelect;
+export type NewInboxMessage = Pick<InboxRow, "messageId" | "type" | "sku" | "state" | "payloadJson" | "messageTime">;
+export type InboxStatus = InboxRow["status"];
+
+/** Connections, leases, the message inbox and the sync log: everything the puller stores. */
+export type SyncRepo = ReturnType<typeof createSyncRepo>;
+
+export function createSyncRepo(store: Store) {
+  const { db, sqlite } = store;
+  const insertInbox = sqlite.prepare(
+    "INSERT INTO message_inbox (supplier_id, message_id, type, sku, state, payload_json, message_time, status, attempts, next_attempt_at, received_at, last_run_id) " +
+      "VALUES (?, ?, ?, ?, ?, ?, ?, 'pending', 0, ?, ?, ?) ON CONFLICT (supplier_id, message_id) DO NOTHING",
+  );
+  const takeLease = sqlite.prepare(
+    "INSERT INTO sync_leases (supplier_id, holder, run_id, acquired_at, expires_at) VALUES (@supplierId, @holder, @runId, @now, @expiresAt) " +
+      "ON CONFLICT (supplier_id) DO UPDATE SET holder = excluded.holder, run_id = excluded.run_id, acquired_at = excluded.acquired_at, expires_at = excluded.expires_at " +
+      "WHERE sync_leases.expires_at <= @now OR sync_leases.holder = @holder",
+  );
+
+  return {
+    // --- connections
+    saveConnection(row: ConnectionRow): void {
+      db.insert(supplierConnections).values(row).onConflictDoUpdate({ target: supplierConnections.supplierId, set: { ...row, createdAt: sql`${supplierConnections.createdAt}` } }).run();
+    },
+    connectionOf: (supplierId: number): ConnectionRow | undefined =>
+      db.select().from(supplierConnections).where(eq(supplierConnections.supplierId, supplierId)).get(),
+    enabledConnections: (): ConnectionRow[] => db.select().from(supplierConnections).where(eq(supplierConnections.enabled, 1)).all(),
+
+    // --- leases
+    /** True when this holder now has the supplier's lease (free, expired, or already its own). */
+    acquireLease(supplierId: number, holder: string, runId: string, now: number, ttlMs: number): boolean {
+      return takeLease.run({ supplierId, holder, runId, now, expiresAt: now + ttlMs }).changes === 1;
+    },
+    renewLease(supplierId: number, holder: string, now: number, ttlMs: number): boolean {
+      return db.update(syncLeases).set({ expiresAt: now + ttlMs }).where(and(eq(syncLeases.supplierId, supplierId), eq(syncLeases.holder, holder))).run().changes === 1;
+    },
+    releaseLease(supplierId: number, holder: string): void {
+      db.delete(syncLeases).where(and(eq(syncLeases.supplierId, supplierId), eq(syncLeases.holder, holder))).run();
+    },
+    leaseOf: (supplierId: number) => db.select().from(syncLeases).where(eq(syncLeases.supplierId, supplierId)).get(),
+
+    // --- inbox
+    /** Stores a page of messages (already-known ids are kept as they are) in one transaction. */
+    storeMessages(supplierId: number, messages: readonly NewInboxMessage[], runId: string, now: number): void {
+      sqlite.transaction(() => {
+        for (const m of messages) insertInbox.run(supplierId, m.messageId, m.type, m.sku, m.state, m.payloadJson, m.messageTime, now, now, runId);
+      }).immediate();
+    },
+    markDeleted(supplierId: number, messageIds: readonly string[], now: number): void {
+      for (let i = 0; i < messageIds.length; i += 500) {
+        db.update(messageInbox).set({ deletedAt: now }).where(and(eq(messageInbox.supplierId, supplierId), inArray(messageInbox.messageId, messageIds.slice(i, i + 500)))).run();
+      }
+    },
+    /** Stored but not yet deleted from the supplier's pool (a crash between the two). */
+    undeletedIds: (supplierId: number): string[] =>
+      db.select({ id: messageInbox.messageId }).from(messageInbox).where(and(eq(messageInbox.supplierId, supplierId), sql`${messageInbox.deletedAt} IS NULL`)).all().map((r) => r.id),
+    duePending: (supplierId: number, type: number, now: number, limit: number): InboxRow[] =>
+      db
+        .select()
+        .from(messageInbox)
+        .where(and(eq(messageInbox.supplierId, supplierId), eq(messageInbox.type, type), eq(messageInbox.status, "pending"), lte(messageInbox.nextAttemptAt, now)))
+        .orderBy(asc(messageInbox.seq))
+        .limit(limit)
+        .all(),
+    pendingCount: (supplierId: number): number =>
+      sqlite.prepare("SELECT count(*) FROM message_inbox WHERE supplier_id = ? AND status = 'pending'").pluck().get(supplierId) as number,
+    /** Settles messages in the caller's transaction. */
+    settle(seqs: readonly number[], status: Exclude<InboxStatus, "pending">, error: string | null, runId: string, now: number): void {
+      for (let i = 0; i < seqs.length; i += 500) {
+        db.update(messageInbox)
+          .set({ status, lastError: error, settledAt: now, lastRunId: runId, attempts: sql`${messageInbox.attempts} + 1` })
+          .where(inArray(messageInbox.seq, seqs.slice(i, i + 500)))
+          .run();
+      }
+    },
+    /** A failed attempt: back off, or quarantine once attempts reach the limit. Returns the new status. */
+    recordFailure(row: Pick<InboxRow, "seq" | "attempts">, error: string, nextAttemptAt: number, maxAttempts: number, runId: string, now: number): InboxStatus {
+      const attempts = row.attempts + 1;
+      const status: InboxStatus = attempts >= maxAttempts ? "quarantined" : "pending";
+      db.update(messageInbox)
+        .set({ attempts, status, lastError: error, nextAttemptAt, lastRunId: runId, settledAt: status === "quarantined" ? now : null })
+        .where(eq(messageInbox.seq, row.seq))
+        .run();
+      return status;
+    },
+    quarantined: (supplierId: number): InboxRow[] =>
+      db.select().from(messageInbox).where(and(eq(messageInbox.supplierId, supplierId), eq(messageInbox.status, "quarantined"))).orderBy(asc(messageInbox.seq)).all(),
+    /** Staff replay: quarantined messages go back to pending, due now, with a fresh attempt budget. */
+    requeue(supplierId: number, messageIds: readonly string[] | "all-quarantined", now: number): number {
+      const base = and(eq(messageInbox.supplierId, supplierId), eq(messageInbox.status, "quarantined"));
+      const where = messageIds === "all-quarantined" ? base : and(base, inArray(messageInbox.messageId, [...messageIds]));
+      return db.update(messageInbox).set({ status: "pending", attempts: 0, nextAttemptAt: now, settledAt: null }).where(where).run().changes;
+    },
+    inboxEntry: (supplierId: number, messageId: string): InboxRow | undefined =>
+      db.select().from(messageInbox).where(and(eq(messageInbox.supplierId, supplierId), eq(messageInbox.messageId, messageId))).get(),
+
+    // --- sync log
+    startRun(run: Pick<SyncRunRow, "id" | "supplierId" | "trigger" | "startedAt">): void {
+      db.insert(syncRuns).values({ ...run, status: "running" }).run();
+    },
+    finishRun(id: string, change: Pick<SyncRunRow, "status" | "endedAt" | "countsJson" | "callsMade" | "errorsJson">): void {
+      db.update(syncRuns).set(change).where(eq(syncRuns.id, id)).run();
+    },
+    logMessages(rows: ReadonlyArray<Omit<MessageLogRow, "id">>): void {
+      for (const row of rows) db.insert(syncMessageLogs).values(row).run();
+    },
+    logCalls(rows: readonly CallRow[]): void {
+      sqlite.transaction(() => {
+        for (const row of rows) db.insert(syncCalls).values(row).onConflictDoNothing().run();
+      }).immediate();
+    },
+    runs(filter: { supplierId?: number; limit: number; before?: number }): SyncRunRow[] {
+      const conditions = [
+        filter.supplierId === undefined ? undefined : eq(syncRuns.supplierId, filter.supplierId),
+        filter.before === undefined ? undefined : lt(syncRuns.startedAt, filter.before),
+      ].filter((c) => c !== undefined);
+      return db.select().from(syncRuns).where(and(...conditions)).orderBy(desc(syncRuns.startedAt)).limit(filter.limit).all();
+    },
+    run: (id: string): SyncRunRow | undefined => db.select().from(syncRuns).where(eq(syncRuns.id, id)).get(),
+    messageLogs(filter: { supplierId?: number; runId?: string; type?: number; outcome?: MessageLogRow["outcome"]; sku?: string; from?: number; to?: number; afterId?: number; limit: number }): MessageLogRow[] {
+      const c = [
+        filter.supplierId === undefined ? undefined : eq(syncMessageLogs.supplierId, filter.supplierId),
+        filter.runId === undefined ? undefined : eq(syncMessageLogs.runId, filter.runId),
+        filter.type === undefined ? undefined : eq(syncMessageLogs.type, filter.type),
+        filter.outcome === undefined ? undefined : eq(syncMessageLogs.outcome, filter.outcome),
+        filter.sku === undefined ? undefined : eq(syncMessageLogs.sku, filter.sku),
+        filter.from === undefined ? undefined : sql`${syncMessageLogs.at} >= ${filter.from}`,
+        filter.to === undefined ? undefined : sql`${syncMessageLogs.at} < ${filter.to}`,
+        filter.afterId === undefined ? undefined : sql`${syncMessageLogs.id} > ${filter.afterId}`,
+      ].filter((x) => x !== undefined);
+      return db.select().from(syncMessageLogs).where(and(...c)).orderBy(asc(syncMessageLogs.id)).limit(filter.limit).all();
+    },
+    callsOf: (runId: string, seqs?: readonly number[]): CallRow[] =>
+      db
+        .select()
+        .from(syncCalls)
+        .where(seqs === undefined ? eq(syncCalls.runId, runId) : and(eq(syncCalls.runId, runId), inArray(syncCalls.seq, [...seqs])))
+        .orderBy(asc(syncCalls.seq))
+        .all(),
+    /** Retention: sync logs older than the cutoff go, with their calls and settled inbox rows. */
+    pruneBefore(cutoff: number): { runs: number; messages: number } {
+      return store.sqlite.transaction(() => {
+        const old = db.select({ id: syncRuns.id }).from(syncRuns).where(and(lt(syncRuns.startedAt, cutoff), sql`${syncRuns.status} <> 'running'`)).all().map((r) => r.id);
+        let messages = 0;
+        for (let i = 0; i < old.length; i += 500) {
+          const part = old.slice(i, i + 500);
+          messages += db.delete(syncMessageLogs).where(inArray(syncMessageLogs.runId, part)).run().changes;
+          db.delete(syncCalls).where(inArray(syncCalls.runId, part)).run();
+          db.delete(syncRuns).where(inArray(syncRuns.id, part)).run();
+        }
+        db.delete(messageInbox).where(and(lt(messageInbox.settledAt, cutoff), inArray(messageInbox.status, ["applied", "rejected", "skipped"]))).run();
+        return { runs: old.length, messages };
+      }).immediate();
+    },
+  };
+}
