@@ -13,6 +13,9 @@ import { openStore } from "./store/database.js";
 import { createAccountRepo } from "./store/repos/account-repo.js";
 import { createNonceRepo } from "./store/repos/nonce-repo.js";
 import { createReferenceRepo } from "./store/repos/reference-repo.js";
+import { createProductRepo } from "./store/repos/product-repo.js";
+import { createSyncRepo } from "./store/repos/sync-repo.js";
+import { createSupplierConnections } from "./connections/supplier-connections.js";
 
 /** The composition root: one line per module. Shared by the server and the CLI. */
 export type Container = ReturnType<typeof createContainer>;
@@ -23,6 +26,8 @@ export function createContainer(config: Config, logger: Logger, clock: () => num
   const accountRepo = createAccountRepo(store);
   const nonceRepo = createNonceRepo(store);
   const referenceRepo = createReferenceRepo(store);
+  const productRepo = createProductRepo(store);
+  const syncRepo = createSyncRepo(store);
   const secrets = createAccountSecrets(keys);
   const tokens = createTokenService(keys.deriveKey("mall-token"), config.TOKEN_TTL_SECONDS, clock);
   const reference = createReferenceService(referenceRepo, config.PLATFORM_REGION_CODE);
@@ -34,9 +39,10 @@ export function createContainer(config: Config, logger: Logger, clock: () => num
     clock,
     store,
     keys,
-    repos: { accounts: accountRepo, nonces: nonceRepo, reference: referenceRepo },
+    repos: { accounts: accountRepo, nonces: nonceRepo, reference: referenceRepo, products: productRepo, sync: syncRepo },
     supplierAccounts: createSupplierAccounts(accountRepo, keys, clock),
     referenceLoader: createReferenceLoader(referenceRepo, clock),
+    supplierConnections: createSupplierConnections({ accounts: accountRepo, sync: syncRepo, keys, platformCode: config.PLATFORM_CODE, logger, clock }),
     reference,
     mall: {
       secrets,

@@ -19,6 +19,8 @@ export type CallRecord = {
   message?: string;
   /** skus or message ids in the request, for batch calls. */
   batchSize?: number;
+  /** What the call was about: the sku (batch), message ids, yggc_order or order_id sent. */
+  subject?: string;
 };
 
 export type CallRecorder = { record(record: CallRecord): void };

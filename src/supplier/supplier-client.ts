@@ -284,6 +284,7 @@ export class SupplierClient {
         ? {}
         : { errorCode: answer.error.code, httpStatus: answer.error.status, field: answer.error.field, message: answer.error.detail }),
       ...(batchSize === undefined ? {} : { batchSize }),
+      ...subjectOf(fields),
     });
     return answer;
   }
@@ -318,6 +319,24 @@ function endpointOf(name: SupplierOperationName): string {
 
 function yggcTokenSign(fields: Record<string, string>): string {
   return yggcMd5Sign(fields.username ?? "", fields.password ?? "", fields.timestamp ?? "");
+}
+
+/** The business key of a call, so a sync log can tie calls to the messages and orders they served. */
+const SUBJECT_FIELDS = ["sku", "messageId", "yggc_order", "order_id"] as const;
+const SUBJECT_MAX = 2_000;
+function subjectOf(fields: Record<string, string>): { subject?: string } {
+  for (const name of SUBJECT_FIELDS) {
+    const value = fields[name];
+    if (value !== undefined) return { subject: name === "sku" && value.startsWith("[") ? skusOfOrderLines(value) : value.slice(0, SUBJECT_MAX) };
+  }
+  return {};
+}
+function skusOfOrderLines(json: string): string {
+  try {
+    return (JSON.parse(json) as Array<{ sku: string }>).map((l) => l.sku).join(",").slice(0, SUBJECT_MAX);
+  } catch {
+    return "";
+  }
 }
 
 function unique(items: readonly string[]): string[] {

@@ -108,6 +108,7 @@ CREATE TABLE `sync_calls` (
 	`error_code` integer,
 	`http_status` integer,
 	`batch_size` integer,
+	`subject` text,
 	`message` text,
 	PRIMARY KEY(`run_id`, `seq`)
 );

@@ -103,5 +103,7 @@ export const syncCalls = sqliteTable("sync_calls", {
   errorCode: integer("error_code"),
   httpStatus: integer("http_status"),
   batchSize: integer("batch_size"),
+  /** What the call was about: its sku batch, message ids or order number (never credentials). */
+  subject: text("subject"),
   message: text("message"),
 }, (t) => [primaryKey({ columns: [t.runId, t.seq] })]);
