@@ -75,7 +75,8 @@ CREATE TABLE `message_inbox` (
 );
 --> statement-breakpoint
 CREATE UNIQUE INDEX `message_inbox_key` ON `message_inbox` (`supplier_id`,`message_id`);--> statement-breakpoint
-CREATE INDEX `message_inbox_due_idx` ON `message_inbox` (`supplier_id`,`status`,`next_attempt_at`);--> statement-breakpoint
+CREATE INDEX `message_inbox_due_idx` ON `message_inbox` (`supplier_id`,`type`,`status`,`seq`);--> statement-breakpoint
+CREATE INDEX `message_inbox_sku_idx` ON `message_inbox` (`supplier_id`,`sku`);--> statement-breakpoint
 CREATE TABLE `supplier_connections` (
 	`supplier_id` integer PRIMARY KEY NOT NULL,
 	`base_url` text NOT NULL,

@@ -10,6 +10,9 @@ export type CallRow = typeof syncCalls.$inferSelect;
 export type NewInboxMessage = Pick<InboxRow, "messageId" | "type" | "sku" | "state" | "payloadJson" | "messageTime">;
 export type InboxStatus = InboxRow["status"];
 
+/** How many of the oldest due messages one look at the inbox reads to find distinct skus. */
+const DUE_SCAN_ROWS = 5_000;
+
 /** Connections, leases, the message inbox and the sync log: everything the puller stores. */
 export type SyncRepo = ReturnType<typeof createSyncRepo>;
 
@@ -19,6 +22,9 @@ export function createSyncRepo(store: Store) {
     "INSERT INTO message_inbox (supplier_id, message_id, type, sku, state, payload_json, message_time, status, attempts, next_attempt_at, received_at, last_run_id) " +
       "VALUES (?, ?, ?, ?, ?, ?, ?, 'pending', 0, ?, ?, ?) ON CONFLICT (supplier_id, message_id) DO NOTHING",
   );
+  const dueScan = sqlite
+    .prepare("SELECT sku FROM message_inbox WHERE supplier_id = ? AND type = ? AND status = 'pending' AND next_attempt_at <= ? ORDER BY seq LIMIT ?")
+    .pluck();
   const takeLease = sqlite.prepare(
     "INSERT INTO sync_leases (supplier_id, holder, run_id, acquired_at, expires_at) VALUES (@supplierId, @holder, @runId, @now, @expiresAt) " +
       "ON CONFLICT (supplier_id) DO UPDATE SET holder = excluded.holder, run_id = excluded.run_id, acquired_at = excluded.acquired_at, expires_at = excluded.expires_at " +
@@ -70,6 +76,28 @@ export function createSyncRepo(store: Store) {
         .orderBy(asc(messageInbox.seq))
         .limit(limit)
         .all(),
+    /** Up to `limit` distinct skus among the oldest due messages of a type (oldest first). */
+    dueSkus(supplierId: number, type: number, now: number, limit: number): string[] {
+      const skus: string[] = [];
+      const seen = new Set<string>();
+      for (const sku of dueScan.all(supplierId, type, now, DUE_SCAN_ROWS) as string[]) {
+        if (seen.has(sku)) continue;
+        seen.add(sku);
+        skus.push(sku);
+        if (skus.length >= limit) break;
+      }
+      return skus;
+    },
+    /** Every due message of a type about these skus, oldest first. */
+    dueRowsForSkus(supplierId: number, type: number, skus: readonly string[], now: number): InboxRow[] {
+      if (skus.length === 0) return [];
+      return db
+        .select()
+        .from(messageInbox)
+        .where(and(eq(messageInbox.supplierId, supplierId), inArray(messageInbox.sku, [...skus]), eq(messageInbox.type, type), eq(messageInbox.status, "pending"), lte(messageInbox.nextAttemptAt, now)))
+        .orderBy(asc(messageInbox.seq))
+        .all();
+    },
     pendingCount: (supplierId: number): number =>
       sqlite.prepare("SELECT count(*) FROM message_inbox WHERE supplier_id = ? AND status = 'pending'").pluck().get(supplierId) as number,
     /** Settles messages in the caller's transaction. */

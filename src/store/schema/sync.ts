@@ -56,7 +56,8 @@ export const messageInbox = sqliteTable("message_inbox", {
   lastRunId: text("last_run_id"),
 }, (t) => [
   uniqueIndex("message_inbox_key").on(t.supplierId, t.messageId),
-  index("message_inbox_due_idx").on(t.supplierId, t.status, t.nextAttemptAt),
+  index("message_inbox_due_idx").on(t.supplierId, t.type, t.status, t.seq),
+  index("message_inbox_sku_idx").on(t.supplierId, t.sku),
 ]);
 
 export const syncRuns = sqliteTable("sync_runs", {
