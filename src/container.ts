@@ -16,6 +16,7 @@ import { createReferenceRepo } from "./store/repos/reference-repo.js";
 import { createProductRepo } from "./store/repos/product-repo.js";
 import { createSyncRepo } from "./store/repos/sync-repo.js";
 import { createSupplierConnections } from "./connections/supplier-connections.js";
+import { createSyncService } from "./sync/sync-service.js";
 
 /** The composition root: one line per module. Shared by the server and the CLI. */
 export type Container = ReturnType<typeof createContainer>;
@@ -31,6 +32,7 @@ export function createContainer(config: Config, logger: Logger, clock: () => num
   const secrets = createAccountSecrets(keys);
   const tokens = createTokenService(keys.deriveKey("mall-token"), config.TOKEN_TTL_SECONDS, clock);
   const reference = createReferenceService(referenceRepo, config.PLATFORM_REGION_CODE);
+  const supplierConnections = createSupplierConnections({ accounts: accountRepo, sync: syncRepo, keys, platformCode: config.PLATFORM_CODE, logger, clock });
   const authDeps = { accounts: accountRepo, nonces: nonceRepo, secrets, tokens, clock };
 
   return {
@@ -42,7 +44,8 @@ export function createContainer(config: Config, logger: Logger, clock: () => num
     repos: { accounts: accountRepo, nonces: nonceRepo, reference: referenceRepo, products: productRepo, sync: syncRepo },
     supplierAccounts: createSupplierAccounts(accountRepo, keys, clock),
     referenceLoader: createReferenceLoader(referenceRepo, clock),
-    supplierConnections: createSupplierConnections({ accounts: accountRepo, sync: syncRepo, keys, platformCode: config.PLATFORM_CODE, logger, clock }),
+    supplierConnections,
+    sync: createSyncService({ config, store, accounts: accountRepo, products: productRepo, sync: syncRepo, reference: referenceRepo, connections: supplierConnections, logger, clock }),
     reference,
     mall: {
       secrets,

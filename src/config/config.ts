@@ -40,6 +40,13 @@ export const ConfigSchema = z.object({
   PLATFORM_NAME: z.string().min(1).default("天津市政府采购中心电子卖场").describe("Our platformName (M-2)."),
   PLATFORM_REGION_CODE: z.string().regex(/^\d{6}$/).default("120000").describe("Default regionCode of M-4."),
   FIXTURES_DIR: z.string().default("./fixtures").describe("Reference data loaded on first start."),
+  SCHEDULER_ENABLED: booleanFlag.default(true).describe("Run the pull, stock and order schedules in this process."),
+  PULL_MAX_ATTEMPTS: z.coerce.number().int().min(1).max(100).default(5).describe("Attempts before a failing message is quarantined."),
+  SYNC_LOG_RETENTION_DAYS: z.coerce.number().int().min(1).max(3650).default(90).describe("Sync runs and message logs older than this are removed."),
+  BANNED_TERMS: z
+    .string()
+    .default("")
+    .describe("The centre's own banned terms for titles and descriptions, comma-separated (added to the Advertising Law list)."),
 });
 
 export type Config = z.output<typeof ConfigSchema>;

@@ -1,0 +1,76 @@
+import type { Logger } from "../lib/logger.js";
+import { type Store, withTransaction } from "../store/database.js";
+import type { NewProductRow, PriceChange, ProductRepo } from "../store/repos/product-repo.js";
+import type { InboxRow, SyncRepo } from "../store/repos/sync-repo.js";
+import type { RejectionReason } from "./product-validation.js";
+import { type PullerSettings, retryDelayMs } from "./puller-settings.js";
+import type { MessageOutcome, RunJournal } from "./run-journal.js";
+
+/** The decided fate of one inbox message after its calls. */
+export type Fate = { outcome: "applied" | "rejected" | "skipped"; reasons: RejectionReason[] } | { outcome: "failed"; error: string };
+export type Settlement = Fate & { row: InboxRow };
+
+export type ChunkResult = {
+  products: NewProductRow[];
+  priceChanges: Array<PriceChange & { supplierId: number; at: number; runId: string | null }>;
+  settlements: Settlement[];
+};
+
+export type CommitDeps = {
+  store: Store;
+  products: ProductRepo;
+  sync: SyncRepo;
+  journal: RunJournal;
+  settings: PullerSettings;
+  supplierId: number;
+  clock: () => number;
+  random: () => number;
+  logger: Logger;
+};
+
+/**
+ * One short transaction per chunk (STYLE: no I/O inside): the products, the messages' new state
+ * in the inbox, their sync-log rows and the calls made for them all land together, or none do.
+ */
+export function commitChunk(deps: CommitDeps, result: ChunkResult, startedAt: number): void {
+  const now = deps.clock();
+  const { journal } = deps;
+  const durationMs = Math.max(0, now - startedAt);
+  const outcomes: Array<{ row: InboxRow; outcome: MessageOutcome; reasons: unknown[] }> = [];
+  withTransaction(deps.store, () => {
+    deps.products.saveProducts(result.products, result.priceChanges);
+    const byOutcome = new Map<"applied" | "rejected" | "skipped", number[]>();
+    for (const s of result.settlements) {
+      if (s.outcome === "failed") {
+        const next = now + retryDelayMs(deps.settings, s.row.attempts + 1, deps.random);
+        const status = deps.sync.recordFailure(s.row, s.error, next, deps.settings.maxAttempts, journal.runId, now);
+        outcomes.push({ row: s.row, outcome: status === "quarantined" ? "quarantined" : "failed", reasons: [{ code: 5099, field: "", message: s.error }] });
+      } else {
+        const list = byOutcome.get(s.outcome) ?? [];
+        list.push(s.row.seq);
+        byOutcome.set(s.outcome, list);
+        outcomes.push({ row: s.row, outcome: s.outcome, reasons: s.reasons });
+      }
+    }
+    for (const [outcome, seqs] of byOutcome) {
+      const reasonText = outcome === "applied" ? null : outcome;
+      deps.sync.settle(seqs, outcome, reasonText, journal.runId, now);
+    }
+    deps.sync.logMessages(
+      outcomes.map(({ row, outcome, reasons }) => ({
+        runId: journal.runId,
+        supplierId: deps.supplierId,
+        messageId: row.messageId,
+        type: row.type,
+        sku: row.sku,
+        outcome,
+        reasonsJson: JSON.stringify(reasons),
+        durationMs,
+        callSeqsJson: JSON.stringify(journal.callSeqsFor(row.sku, row.messageId)),
+        at: now,
+      })),
+    );
+    deps.sync.logCalls(journal.takeUnsavedCalls());
+  });
+  for (const { row, outcome } of outcomes) journal.count(row.type, outcome);
+}

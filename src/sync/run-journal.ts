@@ -1,0 +1,78 @@
+import type { SupplierOperationName } from "../contract/index.js";
+import type { CallRecord, CallRecorder } from "../supplier/call-recorder.js";
+import type { CallRow, MessageLogRow } from "../store/repos/sync-repo.js";
+
+export type MessageOutcome = MessageLogRow["outcome"];
+export type RunCounts = Record<string, Record<MessageOutcome | "received", number>>;
+export type RunError = { at: string; endpoint?: string; kind: string; code?: number; message: string };
+
+/**
+ * Everything one run learns, kept in memory until it is written with the page it belongs to:
+ * the supplier calls (numbered), each message's fate, counts by type and outcome, run errors.
+ */
+export class RunJournal implements CallRecorder {
+  readonly calls: CallRow[] = [];
+  private unsavedCalls = 0;
+  readonly counts: RunCounts = {};
+  readonly errors: RunError[] = [];
+  callsByOperation: Partial<Record<SupplierOperationName, number>> = {};
+  /** sku or message id → the seqs of calls about it. */
+  private readonly bySubject = new Map<string, number[]>();
+
+  constructor(
+    readonly runId: string,
+    private readonly now: () => number,
+  ) {}
+
+  record(record: CallRecord): void {
+    this.calls.push({
+      runId: this.runId,
+      seq: this.calls.length + 1,
+      operation: record.operation,
+      endpoint: record.endpoint,
+      attempt: record.attempt,
+      startedAt: record.startedAt,
+      durationMs: record.durationMs,
+      outcome: record.outcome,
+      errorCode: record.errorCode ?? null,
+      httpStatus: record.httpStatus ?? null,
+      batchSize: record.batchSize ?? null,
+      subject: record.subject ?? null,
+      message: record.message ?? null,
+    });
+    this.callsByOperation[record.operation] = (this.callsByOperation[record.operation] ?? 0) + 1;
+    const seq = this.calls.length;
+    for (const subject of record.subject?.split(",") ?? []) {
+      const seqs = this.bySubject.get(subject);
+      if (seqs) seqs.push(seq);
+      else this.bySubject.set(subject, [seq]);
+    }
+  }
+
+  /** Calls recorded since the last time this was asked, for writing with the current page. */
+  takeUnsavedCalls(): CallRow[] {
+    const fresh = this.calls.slice(this.unsavedCalls);
+    this.unsavedCalls = this.calls.length;
+    return fresh;
+  }
+
+  count(type: number | "stock", outcome: MessageOutcome | "received", n = 1): void {
+    const byType = (this.counts[String(type)] ??= { received: 0, applied: 0, rejected: 0, failed: 0, skipped: 0, quarantined: 0 });
+    byType[outcome] += n;
+  }
+
+  error(e: Omit<RunError, "at">): void {
+    this.errors.push({ at: new Date(this.now()).toISOString(), ...e });
+  }
+
+  /** The calls of this run about a sku or a message id, in order. */
+  callSeqsFor(sku: string, messageId: string): number[] {
+    const a = this.bySubject.get(sku) ?? [];
+    const b = this.bySubject.get(messageId) ?? [];
+    return b.length === 0 ? [...a] : [...new Set([...a, ...b])].sort((x, y) => x - y);
+  }
+
+  get callsMade(): number {
+    return this.calls.length;
+  }
+}

@@ -1,0 +1,166 @@
+import { hostname } from "node:os";
+import type { SupplierConnections } from "../connections/supplier-connections.js";
+import { newId } from "../lib/ids.js";
+import type { Logger } from "../lib/logger.js";
+import type { Store } from "../store/database.js";
+import type { AccountRepo, SupplierRow } from "../store/repos/account-repo.js";
+import type { ProductRepo } from "../store/repos/product-repo.js";
+import type { ReferenceRepo } from "../store/repos/reference-repo.js";
+import type { SyncRepo, SyncRunRow } from "../store/repos/sync-repo.js";
+import { LeaseLostError, drainSupplier } from "./supplier-drain.js";
+import type { PullerSettings } from "./puller-settings.js";
+import { type RunCounts, type RunError, RunJournal } from "./run-journal.js";
+import { refreshStock } from "./stock-refresh.js";
+import { createValidationContext } from "./validation-context.js";
+
+export type RunTrigger = SyncRunRow["trigger"];
+export type RunSummary = {
+  runId: string;
+  supplier: string;
+  trigger: RunTrigger;
+  status: SyncRunRow["status"];
+  startedAt: string;
+  endedAt: string;
+  counts: RunCounts;
+  callsMade: number;
+  callsByOperation: Record<string, number>;
+  errors: RunError[];
+  pendingInInbox: number;
+};
+export type RunAttempt = { ran: true; summary: RunSummary } | { ran: false; reason: "busy"; holder: string | null };
+
+export type SyncRunnerDeps = {
+  store: Store;
+  accounts: AccountRepo;
+  products: ProductRepo;
+  sync: SyncRepo;
+  reference: ReferenceRepo;
+  connections: SupplierConnections;
+  settings: PullerSettings;
+  logger: Logger;
+  clock: () => number;
+  random?: () => number;
+};
+
+export type SyncRunner = ReturnType<typeof createSyncRunner>;
+
+/**
+ * Runs one supplier's drain (or stock refresh) under its lease: only one runner per supplier at a
+ * time, across processes; a crashed runner's lease expires. Every run leaves a sync_runs row.
+ */
+export function createSyncRunner(deps: SyncRunnerDeps) {
+  const holder = `${hostname()}:${process.pid}:${newId("runner", 4)}`;
+  const random = deps.random ?? Math.random;
+
+  async function underLease(
+    supplier: SupplierRow,
+    trigger: RunTrigger,
+    work: (journal: RunJournal, keepLease: () => boolean) => Promise<void>,
+  ): Promise<RunAttempt> {
+    const runId = newId("run");
+    const startedAt = deps.clock();
+    const { leaseTtlMs } = deps.settings;
+    if (!deps.sync.acquireLease(supplier.id, holder, runId, startedAt, leaseTtlMs)) {
+      return { ran: false, reason: "busy", holder: deps.sync.leaseOf(supplier.id)?.holder ?? null };
+    }
+    let renewedAt = startedAt;
+    const keepLease = () => {
+      const now = deps.clock();
+      if (now - renewedAt < leaseTtlMs / 3) return true;
+      renewedAt = now;
+      return deps.sync.renewLease(supplier.id, holder, now, leaseTtlMs);
+    };
+    const log = deps.logger.child({ runId, supplier: supplier.code, trigger });
+    deps.sync.startRun({ id: runId, supplierId: supplier.id, trigger, startedAt });
+    const journal = new RunJournal(runId, deps.clock);
+    log.info({ event: "sync.run.started" }, "sync run started");
+    let status: SyncRunRow["status"] = "succeeded";
+    try {
+      await work(journal, keepLease);
+      if (journal.errors.length > 0) status = "partial";
+    } catch (e) {
+      status = "failed";
+      const message = e instanceof LeaseLostError ? e.message : e instanceof Error ? `${e.name}: ${e.message}` : String(e);
+      journal.error({ kind: e instanceof LeaseLostError ? "lease" : "internal", message });
+      log.error({ event: "sync.run.failed", err: e }, "sync run failed");
+    } finally {
+      const endedAt = deps.clock();
+      try {
+        deps.sync.logCalls(journal.takeUnsavedCalls());
+        deps.sync.finishRun(runId, {
+          status,
+          endedAt,
+          countsJson: JSON.stringify(journal.counts),
+          callsMade: journal.callsMade,
+          errorsJson: JSON.stringify(journal.errors),
+        });
+      } finally {
+        deps.sync.releaseLease(supplier.id, holder);
+      }
+    }
+    const summary: RunSummary = {
+      runId,
+      supplier: supplier.code,
+      trigger,
+      status,
+      startedAt: new Date(startedAt).toISOString(),
+      endedAt: new Date(deps.clock()).toISOString(),
+      counts: journal.counts,
+      callsMade: journal.callsMade,
+      callsByOperation: journal.callsByOperation,
+      errors: journal.errors,
+      pendingInInbox: deps.sync.pendingCount(supplier.id),
+    };
+    log.info({ event: "sync.run.finished", status, counts: summary.counts, callsMade: summary.callsMade }, "sync run finished");
+    return { ran: true, summary };
+  }
+
+  const supplierOf = (supplierId: number): SupplierRow => {
+    const s = deps.accounts.supplierById(supplierId);
+    if (!s) throw new Error(`no supplier ${supplierId}`);
+    return s;
+  };
+
+  return {
+    holder,
+    /** Pull and apply the supplier's message pool (§6). */
+    pull(supplierId: number, trigger: RunTrigger, onProgress?: Parameters<typeof drainSupplier>[0]["onProgress"]): Promise<RunAttempt> {
+      const supplier = supplierOf(supplierId);
+      return underLease(supplier, trigger, async (journal, keepLease) => {
+        const client = deps.connections.clientFor(supplier.id, journal);
+        try {
+          await drainSupplier({
+            supplierId: supplier.id,
+            store: deps.store,
+            products: deps.products,
+            sync: deps.sync,
+            client,
+            journal,
+            validation: createValidationContext(deps.reference, JSON.parse(supplier.domainsJson) as string[], deps.settings.bannedTerms),
+            settings: deps.settings,
+            clock: deps.clock,
+            random,
+            logger: deps.logger.child({ runId: journal.runId, supplier: supplier.code }),
+            keepLease,
+            onProgress,
+          });
+        } finally {
+          await client.close();
+        }
+      });
+    },
+    /** S-8 for every on-shelf sku in the connection's stock areas (§6: on a schedule). */
+    stock(supplierId: number): Promise<RunAttempt> {
+      const supplier = supplierOf(supplierId);
+      return underLease(supplier, "stock", async (journal) => {
+        const client = deps.connections.clientFor(supplier.id, journal);
+        try {
+          const connection = deps.connections.show(supplier.code);
+          await refreshStock({ supplierId: supplier.id, client, products: deps.products, journal, areas: connection.stockAreas, clock: deps.clock });
+        } finally {
+          await client.close();
+        }
+      });
+    },
+  };
+}

@@ -1,0 +1,84 @@
+import type { Config } from "../config/config.js";
+import type { SupplierConnections } from "../connections/supplier-connections.js";
+import type { Logger } from "../lib/logger.js";
+import type { Store } from "../store/database.js";
+import type { AccountRepo, SupplierRow } from "../store/repos/account-repo.js";
+import type { ProductRepo } from "../store/repos/product-repo.js";
+import type { ReferenceRepo } from "../store/repos/reference-repo.js";
+import type { MessageLogRow, SyncRepo } from "../store/repos/sync-repo.js";
+import { ADVERTISING_LAW_TERMS } from "./product-validation.js";
+import { DEFAULT_PULLER_SETTINGS, type PullerSettings } from "./puller-settings.js";
+import { type RunAttempt, type RunTrigger, createSyncRunner } from "./sync-runner.js";
+
+export class SyncError extends Error {
+  override readonly name = "SyncError";
+  constructor(
+    readonly kind: "not_found" | "invalid",
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+export type SyncService = ReturnType<typeof createSyncService>;
+
+/** The puller's one door: runs, replays, and what the sync log says. Used by the CLI, scheduler and admin API. */
+export function createSyncService(deps: {
+  config: Config;
+  store: Store;
+  accounts: AccountRepo;
+  products: ProductRepo;
+  sync: SyncRepo;
+  reference: ReferenceRepo;
+  connections: SupplierConnections;
+  logger: Logger;
+  clock: () => number;
+  settings?: Partial<PullerSettings>;
+}) {
+  const settings: PullerSettings = {
+    ...DEFAULT_PULLER_SETTINGS,
+    maxAttempts: deps.config.PULL_MAX_ATTEMPTS,
+    bannedTerms: [...ADVERTISING_LAW_TERMS, ...deps.config.BANNED_TERMS.split(",").map((t) => t.trim()).filter(Boolean)],
+    ...deps.settings,
+  };
+  const runner = createSyncRunner({ ...deps, settings });
+
+  const supplierOf = (code: string): SupplierRow => {
+    const s = deps.accounts.supplierByCode(code);
+    if (!s) throw new SyncError("not_found", `no supplier with code ${code}`);
+    if (!deps.sync.connectionOf(s.id)) throw new SyncError("not_found", `supplier ${code} is not connected (npm run cli -- supplier connect …)`);
+    return s;
+  };
+
+  return {
+    settings,
+    runner,
+    pull(code: string, trigger: RunTrigger = "manual", onProgress?: Parameters<typeof runner.pull>[2]): Promise<RunAttempt> {
+      return runner.pull(supplierOf(code).id, trigger, onProgress);
+    },
+    stock(code: string): Promise<RunAttempt> {
+      return runner.stock(supplierOf(code).id);
+    },
+    /** Quarantined messages back to the inbox, then a run that applies them through the same path. */
+    async replay(code: string, messageIds: readonly string[] | "all-quarantined"): Promise<{ requeued: number; attempt: RunAttempt }> {
+      const supplier = supplierOf(code);
+      const requeued = deps.sync.requeue(supplier.id, messageIds, deps.clock());
+      return { requeued, attempt: await runner.pull(supplier.id, "replay") };
+    },
+    quarantined(code: string) {
+      return deps.sync.quarantined(supplierOf(code).id);
+    },
+    runs(filter: { supplier?: string; limit: number; before?: number }) {
+      const supplierId = filter.supplier === undefined ? undefined : supplierOf(filter.supplier).id;
+      return deps.sync.runs({ supplierId, limit: filter.limit, before: filter.before });
+    },
+    messageLogs(filter: { supplier?: string; runId?: string; type?: number; outcome?: MessageLogRow["outcome"]; sku?: string; from?: number; to?: number; afterId?: number; limit: number }) {
+      const supplierId = filter.supplier === undefined ? undefined : supplierOf(filter.supplier).id;
+      return deps.sync.messageLogs({ ...filter, supplierId });
+    },
+    callsOf: (runId: string, seqs?: readonly number[]) => deps.sync.callsOf(runId, seqs),
+    pruneLogs(): { runs: number; messages: number } {
+      return deps.sync.pruneBefore(deps.clock() - deps.config.SYNC_LOG_RETENTION_DAYS * 86_400_000);
+    },
+  };
+}

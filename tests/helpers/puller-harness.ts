@@ -1,0 +1,81 @@
+import { SignMode } from "../../src/contract/index.js";
+import type { RunningSimulator } from "../../src/simulator/simulator-server.js";
+import type { SimulatorLaunch } from "./simulator-harness.js";
+import { TEST_ACCOUNT, launchSimulator } from "./simulator-harness.js";
+import { type TestGateway, nextCreditCode, startTestGateway } from "./harness.js";
+
+export const SIM_DOMAIN = "item.sim-supplier.cn";
+
+export type PullerWorld = { gw: TestGateway; sim: RunningSimulator; code: string; supplierId: number; close(): Promise<void> };
+
+/** A gateway and a reference supplier, registered and connected as a centre would do it. */
+export async function startPullerWorld(launch: SimulatorLaunch = {}, env: Record<string, string> = {}): Promise<PullerWorld> {
+  const sim = await launchSimulator({ domain: SIM_DOMAIN, ...launch });
+  const gw = await startTestGateway({ SCHEDULER_ENABLED: "false", ...env });
+  const code = "SIM";
+  await gw.container.supplierAccounts.create({ code, name: "参考电商", creditCode: await nextCreditCode(), domains: [SIM_DOMAIN] });
+  gw.container.supplierConnections.connect({
+    code,
+    baseUrl: sim.url,
+    username: TEST_ACCOUNT.username,
+    password: TEST_ACCOUNT.password,
+    appSecret: TEST_ACCOUNT.appSecret,
+    signMode: launch.signMode ?? SignMode.HmacSha256,
+    qps: 1000,
+    maxConcurrent: 8,
+    timeoutMs: 2_000,
+  });
+  const supplierId = gw.container.repos.accounts.supplierByCode(code)?.id ?? -1;
+  return {
+    gw,
+    sim,
+    code,
+    supplierId,
+    async close() {
+      await gw.container.supplierConnections.closeAll();
+      await gw.close();
+      await sim.close();
+    },
+  };
+}
+
+/** The §7 code the mall should give each of the simulator's deliberate defects. */
+export const DEFECT_CODES: Record<string, number> = {
+  "unknown-attribute-value": 5012,
+  "missing-required-param": 5011,
+  "bad-image-format": 5015,
+  "foreign-domain-url": 5014,
+  "price-above-mall-price": 5099,
+};
+
+/** Differences between the mall's product store and the simulator's exported truth; empty when they agree. */
+export function compareWithTruth(world: PullerWorld): string[] {
+  const truth = world.sim.sim.exportTruth().products;
+  const stored = new Map(world.gw.container.repos.products.list(world.supplierId).map((p) => [p.sku, p]));
+  const diffs: string[] = [];
+  for (const t of truth) {
+    const p = stored.get(t.sku);
+    if (!t.inPool) {
+      if (p && p.status !== "delisted") diffs.push(`${t.sku}: withdrawn by the supplier but ${p.status} in the mall`);
+      continue;
+    }
+    if (!p) {
+      diffs.push(`${t.sku}: offered but not stored`);
+      continue;
+    }
+    const reasons = JSON.parse(p.rejectionJson) as Array<{ code: number }>;
+    if (t.valid) {
+      if (p.status !== "active") diffs.push(`${t.sku}: valid but ${p.status} ${p.rejectionJson}`);
+    } else {
+      if (p.status !== "rejected") diffs.push(`${t.sku}: invalid (${t.invalid.map((i) => i.kind).join(",")}) but ${p.status}`);
+      for (const defect of t.invalid) {
+        if (!reasons.some((r) => r.code === DEFECT_CODES[defect.kind])) diffs.push(`${t.sku}: ${defect.kind} not reported with ${DEFECT_CODES[defect.kind]}`);
+      }
+    }
+    if (t.priceFen !== p.priceFen && t.priceFen <= t.mallPriceFen) diffs.push(`${t.sku}: price ${p.priceFen} ≠ ${t.priceFen}`);
+    if (t.mallPriceFen !== p.mallPriceFen) diffs.push(`${t.sku}: mall_price ${p.mallPriceFen} ≠ ${t.mallPriceFen}`);
+    if (t.shelfState !== p.shelfState) diffs.push(`${t.sku}: shelf ${p.shelfState} ≠ ${t.shelfState}`);
+    if (t.detail.name !== p.name) diffs.push(`${t.sku}: name ${p.name} ≠ ${t.detail.name}`);
+  }
+  return diffs;
+}
