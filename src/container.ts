@@ -17,6 +17,8 @@ import { createProductRepo } from "./store/repos/product-repo.js";
 import { createSyncRepo } from "./store/repos/sync-repo.js";
 import { createSupplierConnections } from "./connections/supplier-connections.js";
 import { createSyncService } from "./sync/sync-service.js";
+import { createOrderModule } from "./orders/order-module.js";
+import { createOrderRepo } from "./store/repos/order-repo.js";
 
 /** The composition root: one line per module. Shared by the server and the CLI. */
 export type Container = ReturnType<typeof createContainer>;
@@ -45,6 +47,7 @@ export function createContainer(config: Config, logger: Logger, clock: () => num
     supplierAccounts: createSupplierAccounts(accountRepo, keys, clock),
     referenceLoader: createReferenceLoader(referenceRepo, clock),
     supplierConnections,
+    orders: createOrderModule({ repo: createOrderRepo(store), accounts: accountRepo, products: productRepo, reference: referenceRepo, keys, connections: supplierConnections, clock, logger }),
     sync: createSyncService({ config, store, accounts: accountRepo, products: productRepo, sync: syncRepo, reference: referenceRepo, connections: supplierConnections, logger, clock }),
     reference,
     mall: {

@@ -2,3 +2,4 @@ export * from "./suppliers.js";
 export * from "./reference.js";
 export * from "./products.js";
 export * from "./sync.js";
+export * from "./orders.js";

@@ -1,0 +1,30 @@
+/** One bad input, named by its field path in the order file (`items[2].num`, `county`). */
+export type FieldIssue = { field: string; message: string };
+
+/**
+ * Why an order verb did not happen:
+ * - invalid: the input is wrong; `issues` names every bad field
+ * - not_found: no such order (or supplier)
+ * - conflict: the order is in a state or lease that does not allow the verb now
+ * - unavailable: the supplier could not be asked (stock check failed); try again later
+ */
+export type OrderErrorKind = "invalid" | "not_found" | "conflict" | "unavailable";
+
+export class OrderError extends Error {
+  override readonly name = "OrderError";
+  constructor(
+    readonly kind: OrderErrorKind,
+    message: string,
+    readonly issues: readonly FieldIssue[] = [],
+  ) {
+    super(issues.length === 0 ? message : `${message}: ${issues.map((i) => `${i.field}: ${i.message}`).join("; ")}`);
+  }
+
+  toJSON() {
+    return { kind: this.kind, message: this.message, issues: this.issues };
+  }
+}
+
+export type OrderOutcome<T> = { ok: true; value: T } | { ok: false; error: OrderError };
+
+export const invalid = (issues: readonly FieldIssue[]): OrderOutcome<never> => ({ ok: false, error: new OrderError("invalid", "order rejected", issues) });

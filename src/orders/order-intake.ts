@@ -1,0 +1,178 @@
+import { randomInt } from "node:crypto";
+import { InvoiceType, type StockItem, formatBeijingTimestamp } from "../contract/index.js";
+import { newId } from "../lib/ids.js";
+import type { KeyRing } from "../security/key-ring.js";
+import type { AccountRepo, SupplierRow } from "../store/repos/account-repo.js";
+import type { OrderRepo, OrderRow } from "../store/repos/order-repo.js";
+import type { ProductRepo, ProductRow } from "../store/repos/product-repo.js";
+import type { ReferenceRepo } from "../store/repos/reference-repo.js";
+import type { CallResult } from "../supplier/supplier-error.js";
+import { type FieldIssue, OrderError, type OrderOutcome, invalid } from "./order-errors.js";
+import { type OrderInput, parseOrderInput } from "./order-input.js";
+import { sealConsignee, sealInvoiceBank } from "./order-personal-data.js";
+
+/** One order line as stored: the agreement price is the store's at intake, in fen. */
+export type OrderLine = { sku: string; num: number; priceFen: number; name: string | null };
+
+/**
+ * Freight, in fen. The contract leaves freight to the parties; until the mall sets a per-supplier
+ * rule this one is what the e-mall's buyers see: free from 99 元 of goods, else 10 元.
+ */
+export type FreightRule = { freeFromFen: number; flatFen: number };
+export const DEFAULT_FREIGHT_RULE: FreightRule = { freeFromFen: 9_900, flatFen: 1_000 };
+
+export function freightFen(goodsFen: number, rule: FreightRule): number {
+  return goodsFen >= rule.freeFromFen ? 0 : rule.flatFen;
+}
+
+/** S-8 for one supplier in one `province_city_county` area. */
+export type StockCheck = (supplierId: number, skus: readonly string[], area: string) => Promise<CallResult<StockItem[]>>;
+
+export type IntakeDeps = {
+  accounts: AccountRepo;
+  products: ProductRepo;
+  reference: ReferenceRepo;
+  orders: OrderRepo;
+  keys: KeyRing;
+  stock: StockCheck;
+  clock: () => number;
+  freight?: FreightRule;
+};
+
+/** yggc_order: "TJ" + Beijing date + 8 random digits; minted again on the rare collision. */
+const YGGC_PREFIX = "TJ";
+const YGGC_RANDOM_DIGITS = 8;
+const MINT_ATTEMPTS = 5;
+
+export function mintYggcOrder(nowMs: number): string {
+  const date = formatBeijingTimestamp(nowMs).slice(0, 10).replaceAll("-", "");
+  return `${YGGC_PREFIX}${date}${String(randomInt(0, 10 ** YGGC_RANDOM_DIGITS)).padStart(YGGC_RANDOM_DIGITS, "0")}`;
+}
+
+export type Intake = ReturnType<typeof createOrderIntake>;
+
+/**
+ * Turns staff input into a stored `created` order: every field checked, every sku active and on
+ * shelf in the mall's store, prices from the store (never the caller), stock asked of the
+ * supplier for the consignee's area (S-8), totals and freight in fen, personal data sealed.
+ */
+export function createOrderIntake(deps: IntakeDeps) {
+  const rule = deps.freight ?? DEFAULT_FREIGHT_RULE;
+
+  const areaIssues = (o: OrderInput): FieldIssue[] => {
+    const issues: FieldIssue[] = [];
+    const province = deps.reference.areaByCode(o.province);
+    if (province?.level !== 1) issues.push({ field: "province", message: `${o.province} is not a province code (GB/T 2260)` });
+    const city = deps.reference.areaByCode(o.city);
+    if (city?.level !== 2 || city.parentCode !== o.province) issues.push({ field: "city", message: `${o.city} is not a city of province ${o.province}` });
+    const county = deps.reference.areaByCode(o.county);
+    if (county?.level !== 3 || county.parentCode !== o.city) issues.push({ field: "county", message: `${o.county} is not a county of city ${o.city}` });
+    return issues;
+  };
+
+  const productIssues = (o: OrderInput, found: Map<string, ProductRow>): FieldIssue[] =>
+    o.items.flatMap((item, i): FieldIssue[] => {
+      const field = `items[${i}].sku`;
+      const p = found.get(item.sku);
+      if (!p) return [{ field, message: `${item.sku} is not in the mall's product store for supplier ${o.supplier}` }];
+      if (p.status !== "active") return [{ field, message: `${item.sku} is ${p.status} and cannot be ordered` }];
+      if (p.shelfState !== 1) return [{ field, message: `${item.sku} is off shelf (已下架)` }];
+      if (p.priceFen === null || p.priceFen <= 0) return [{ field, message: `${item.sku} has no agreement price in the store` }];
+      return [];
+    });
+
+  const stockIssues = (o: OrderInput, items: readonly StockItem[]): FieldIssue[] => {
+    const bySku = new Map(items.map((s) => [s.sku, s]));
+    return o.items.flatMap((item, i): FieldIssue[] => {
+      const s = bySku.get(item.sku);
+      if (!s) return [{ field: `items[${i}].sku`, message: `${item.sku}: the supplier no longer offers it (S-8 has no answer for it)` }];
+      // -1: made to order, quantity unknown; the supplier's 有货 is the answer then (§5 S-8).
+      const enough = s.num === -1 ? s.desc === "有货" : s.num >= item.num;
+      return enough ? [] : [{ field: `items[${i}].num`, message: `${item.num} wanted, ${s.num === -1 ? s.desc : `${s.num} available`} in ${s.area} (库存不足)` }];
+    });
+  };
+
+  const checkStock = async (supplier: SupplierRow, o: OrderInput, area: string): Promise<OrderOutcome<null>> => {
+    let answer: CallResult<StockItem[]>;
+    try {
+      answer = await deps.stock(supplier.id, o.items.map((i) => i.sku), area);
+    } catch (e) {
+      // Not connected (no client to ask): the order cannot be checked, so it is not taken.
+      return { ok: false, error: new OrderError("unavailable", `stock check (S-8) with ${supplier.code} not possible: ${e instanceof Error ? e.message : String(e)}`) };
+    }
+    if (!answer.ok) return { ok: false, error: new OrderError("unavailable", `stock check (S-8) with ${supplier.code} failed: ${answer.error.detail}`) };
+    const issues = stockIssues(o, answer.value);
+    if (issues.length > 0) return invalid(issues);
+    const now = deps.clock();
+    deps.products.saveStock(answer.value.map((s) => ({ supplierId: supplier.id, sku: s.sku, area, num: s.num, stockStateId: s.stockStateId ?? null, description: s.desc, checkedAt: now })));
+    return { ok: true, value: null };
+  };
+
+  return {
+    async create(raw: unknown, actor: string): Promise<OrderOutcome<OrderRow>> {
+      const parsed = parseOrderInput(raw);
+      if (!parsed.ok) return invalid(parsed.issues);
+      const o = parsed.value;
+      const supplier = deps.accounts.supplierByCode(o.supplier);
+      if (!supplier || supplier.status !== "active") return invalid([{ field: "supplier", message: `no active supplier with code ${o.supplier}` }]);
+      const found = deps.products.bySkus(supplier.id, o.items.map((i) => i.sku));
+      const issues = [...areaIssues(o), ...productIssues(o, found)];
+      if (issues.length > 0) return invalid(issues);
+
+      const area = `${o.province}_${o.city}_${o.county}`;
+      const stock = await checkStock(supplier, o, area);
+      if (!stock.ok) return stock;
+
+      const lines: OrderLine[] = o.items.map((item) => {
+        const p = found.get(item.sku);
+        return { sku: item.sku, num: item.num, priceFen: p?.priceFen ?? 0, name: p?.name ?? null };
+      });
+      const goodsFen = lines.reduce((sum, l) => sum + l.priceFen * l.num, 0);
+      const freight = freightFen(goodsFen, rule);
+      const now = deps.clock();
+      const base = {
+        supplierId: supplier.id,
+        state: "created" as const,
+        linesJson: JSON.stringify(lines),
+        goodsFen,
+        freightFen: freight,
+        orderPriceFen: goodsFen + freight,
+        province: o.province,
+        city: o.city,
+        county: o.county,
+        town: o.town ?? null,
+        consigneeEnc: sealConsignee(deps.keys, { name: o.name, phone: o.phone, mobile: o.mobile, address: o.address, zip: o.zip, email: o.email }),
+        depName: o.dep_name ?? null,
+        invoiceType: o.invoice_type,
+        invoiceTitle: o.invoice_title,
+        invoiceOrgCode: o.invoice_org_code,
+        invoiceEnc:
+          o.invoice_type === InvoiceType.VatSpecial
+            ? sealInvoiceBank(deps.keys, {
+                invoice_name: o.invoice_name ?? "",
+                invoice_phone: o.invoice_phone ?? "",
+                invoice_bank: o.invoice_bank ?? "",
+                invoice_bank_code: o.invoice_bank_code ?? "",
+                invoice_address: o.invoice_address ?? "",
+                invoice_mobile: o.invoice_mobile ?? "",
+                invoice_receipt_address: o.invoice_receipt_address ?? "",
+              })
+            : null,
+        payment: o.payment,
+        remark: o.remark ?? null,
+        nextAttemptAt: now,
+        createdBy: actor,
+        createdAt: now,
+        updatedAt: now,
+      };
+      for (let attempt = 0; attempt < MINT_ATTEMPTS; attempt++) {
+        const row = { ...base, id: newId("ord"), yggcOrder: mintYggcOrder(now) };
+        if (deps.orders.insert(row, { at: now, actor, fromState: null, toState: "created", step: "create" })) {
+          const stored = deps.orders.byId(row.id);
+          if (stored) return { ok: true, value: stored };
+        }
+      }
+      return { ok: false, error: new OrderError("conflict", `could not mint a free yggc_order in ${MINT_ATTEMPTS} attempts`) };
+    },
+  };
+}

@@ -1,0 +1,71 @@
+import type { Logger } from "../lib/logger.js";
+import { newId } from "../lib/ids.js";
+import type { OrderRepo } from "../store/repos/order-repo.js";
+import type { OrderPush } from "./order-push.js";
+
+export type SchedulerOptions = {
+  /** Orders pushed at once by this process; the supplier client limits calls on top of this. */
+  concurrency: number;
+  /** How often due orders are looked for. An interval, not cron: cron cannot go below a second. */
+  intervalMs: number;
+  /** This process's name on the leases it takes. */
+  owner: string;
+};
+
+export const DEFAULT_SCHEDULER_OPTIONS = { concurrency: 4, intervalMs: 2_000 } as const;
+
+export type OrderScheduler = ReturnType<typeof createOrderScheduler>;
+
+/**
+ * Pushes due orders: new ones, and those whose backoff has passed. Each order is leased in the
+ * database first, so two processes (or a restarted one) never push the same order at once.
+ */
+export function createOrderScheduler(deps: { repo: OrderRepo; push: OrderPush; clock: () => number; logger: Logger }, options: Partial<SchedulerOptions> = {}) {
+  const { concurrency, intervalMs, owner } = { ...DEFAULT_SCHEDULER_OPTIONS, owner: newId("pusher", 6), ...options };
+  const log = deps.logger.child({ module: "order-scheduler", owner });
+  const inFlight = new Set<Promise<unknown>>();
+  let timer: NodeJS.Timeout | null = null;
+  let stopped = false;
+
+  const tick = (): number => {
+    if (stopped) return 0;
+    let claimed;
+    try {
+      claimed = deps.repo.claimDue(owner, deps.clock(), deps.push.policy.leaseMs, concurrency - inFlight.size);
+    } catch (err) {
+      log.error({ err }, "order.scheduler.claim_failed");
+      return 0;
+    }
+    for (const order of claimed) {
+      const run = deps.push
+        .pushClaimed(order, owner, "scheduler")
+        .catch((err: unknown) => log.error({ err, orderId: order.id }, "order.push.crashed"))
+        .finally(() => inFlight.delete(run));
+      inFlight.add(run);
+    }
+    return claimed.length;
+  };
+
+  return {
+    owner,
+    /** One look for due orders now; how many were started. */
+    tick,
+    start(): void {
+      if (timer) return;
+      stopped = false;
+      timer = setInterval(tick, intervalMs);
+      timer.unref();
+      tick();
+    },
+    /** Stops taking orders and waits for the ones in flight (graceful stop). */
+    async stop(): Promise<void> {
+      stopped = true;
+      if (timer) clearInterval(timer);
+      timer = null;
+      await Promise.allSettled([...inFlight]);
+    },
+    get inFlight(): number {
+      return inFlight.size;
+    },
+  };
+}

@@ -1,0 +1,142 @@
+import { newId } from "../lib/ids.js";
+import type { KeyRing } from "../security/key-ring.js";
+import type { AccountRepo } from "../store/repos/account-repo.js";
+import type { OrderEventRow, OrderRepo, OrderRow, OrderState } from "../store/repos/order-repo.js";
+import { OrderError, type OrderOutcome } from "./order-errors.js";
+import type { Intake, OrderLine } from "./order-intake.js";
+import { type OrderPush, type PriceCheck, isOpen } from "./order-push.js";
+import { type Consignee, type InvoiceBank, openConsignee, openInvoiceBank } from "./order-personal-data.js";
+
+/** An order as staff see it; personal data only when revealed. Money in fen. */
+export type OrderView = {
+  id: string;
+  yggc_order: string;
+  supplier: string;
+  state: OrderState;
+  mall_order_id: string | null;
+  lines: OrderLine[];
+  goodsFen: number;
+  freightFen: number;
+  orderPriceFen: number;
+  area: { province: string; city: string; county: string; town: string | null };
+  dep_name: string | null;
+  invoice: { type: number; title: string; org_code: string };
+  payment: number;
+  remark: string | null;
+  failure: { kind: string | null; code: number | null; reason: string | null } | null;
+  priceCheck: PriceCheck[] | null;
+  pushAttempts: number;
+  nextAttemptAt: number;
+  createdBy: string;
+  createdAt: number;
+  submittedAt: number | null;
+  confirmedAt: number | null;
+  /** Present only when asked to reveal (an authorized display). */
+  consignee?: Consignee;
+  invoiceBank?: InvoiceBank | null;
+};
+
+export type OrderDetail = OrderView & { timeline: OrderEventRow[] };
+
+export type OrderService = ReturnType<typeof createOrderService>;
+
+/** The one door to orders, shared by the CLI and the admin API: create, push, retry, list, show. */
+export function createOrderService(deps: { intake: Intake; push: OrderPush; repo: OrderRepo; accounts: AccountRepo; keys: KeyRing; clock: () => number }) {
+  /** A hand push leases under its own name, so it never collides with a running scheduler. */
+  const handOwner = () => newId("hand", 6);
+
+  const view = (o: OrderRow, reveal = false): OrderView => ({
+    id: o.id,
+    yggc_order: o.yggcOrder,
+    supplier: deps.accounts.supplierById(o.supplierId)?.code ?? String(o.supplierId),
+    state: o.state,
+    mall_order_id: o.mallOrderId,
+    lines: JSON.parse(o.linesJson) as OrderLine[],
+    goodsFen: o.goodsFen,
+    freightFen: o.freightFen,
+    orderPriceFen: o.orderPriceFen,
+    area: { province: o.province, city: o.city, county: o.county, town: o.town },
+    dep_name: o.depName,
+    invoice: { type: o.invoiceType, title: o.invoiceTitle, org_code: o.invoiceOrgCode },
+    payment: o.payment,
+    remark: o.remark,
+    failure: o.state === "failed" ? { kind: o.failureKind, code: o.failureCode, reason: o.failureReason } : null,
+    priceCheck: o.priceCheckJson === null ? null : (JSON.parse(o.priceCheckJson) as PriceCheck[]),
+    pushAttempts: o.pushAttempts,
+    nextAttemptAt: o.nextAttemptAt,
+    createdBy: o.createdBy,
+    createdAt: o.createdAt,
+    submittedAt: o.submittedAt,
+    confirmedAt: o.confirmedAt,
+    ...(reveal ? { consignee: openConsignee(deps.keys, o.consigneeEnc), invoiceBank: openInvoiceBank(deps.keys, o.invoiceEnc) } : {}),
+  });
+
+  const find = (yggcOrder: string): OrderOutcome<OrderRow> => {
+    const o = deps.repo.byYggcOrder(yggcOrder);
+    return o ? { ok: true, value: o } : { ok: false, error: new OrderError("not_found", `no order ${yggcOrder}`) };
+  };
+
+  const pushNow = async (order: OrderRow, actor: string): Promise<OrderOutcome<OrderView>> => {
+    const owner = handOwner();
+    const claimed = deps.repo.claim(order.id, owner, deps.clock(), deps.push.policy.leaseMs);
+    if (!claimed) return { ok: false, error: new OrderError("conflict", `order ${order.yggcOrder} is being pushed right now; try again shortly`) };
+    return { ok: true, value: view(await deps.push.pushClaimed(claimed, owner, actor, { now: true })) };
+  };
+
+  return {
+    async create(input: unknown, actor: string): Promise<OrderOutcome<OrderView>> {
+      const created = await deps.intake.create(input, actor);
+      return created.ok ? { ok: true, value: view(created.value) } : created;
+    },
+
+    /** Pushes one order now, as far as it goes; a confirmed or failed order is left as it is. */
+    async push(yggcOrder: string, actor: string): Promise<OrderOutcome<OrderView>> {
+      const found = find(yggcOrder);
+      if (!found.ok) return found;
+      if (!isOpen(found.value.state)) return { ok: true, value: view(found.value) };
+      return pushNow(found.value, actor);
+    },
+
+    /**
+     * Puts an order that gave up (outcome unknown) back where it stopped and pushes it. A refused
+     * order is final: the supplier said no, so staff decide and place a new order instead.
+     */
+    async retry(yggcOrder: string, actor: string): Promise<OrderOutcome<OrderView>> {
+      const found = find(yggcOrder);
+      if (!found.ok) return found;
+      const order = found.value;
+      if (isOpen(order.state)) return pushNow(order, actor);
+      if (order.state !== "failed" || order.failureKind !== "gave_up") {
+        return { ok: false, error: new OrderError("conflict", `order ${yggcOrder} is ${order.state}${order.failureKind ? ` (${order.failureKind})` : ""}; only an order that gave up can be retried`) };
+      }
+      const owner = handOwner();
+      const now = deps.clock();
+      const leaseMs = deps.push.policy.leaseMs;
+      if (!deps.repo.claim(order.id, owner, now, leaseMs)) return { ok: false, error: new OrderError("conflict", `order ${yggcOrder} is being handled right now`) };
+      const resume = order.mallOrderId === null ? "submitting" : "confirming";
+      const reopened = deps.repo.apply(order.id, owner, now, leaseMs, { state: resume, failureKind: null, failureCode: null, failureReason: null, pushAttempts: 0, nextAttemptAt: now }, { at: now, actor, fromState: "failed", toState: resume, step: "retry" });
+      if (!reopened) return { ok: false, error: new OrderError("conflict", `order ${yggcOrder} was taken over while reopening`) };
+      return { ok: true, value: view(await deps.push.pushClaimed(reopened, owner, actor, { now: true })) };
+    },
+
+    list(filter: { state?: OrderState; supplier?: string; limit?: number; offset?: number } = {}): OrderOutcome<OrderView[]> {
+      let supplierId: number | undefined;
+      if (filter.supplier !== undefined) {
+        const s = deps.accounts.supplierByCode(filter.supplier);
+        if (!s) return { ok: false, error: new OrderError("not_found", `no supplier with code ${filter.supplier}`) };
+        supplierId = s.id;
+      }
+      const rows = deps.repo.list({ state: filter.state, supplierId, limit: filter.limit ?? 50, offset: filter.offset });
+      return { ok: true, value: rows.map((o) => view(o)) };
+    },
+
+    /** One order with its timeline; `reveal` decrypts personal data (authorized display only). */
+    show(yggcOrder: string, options: { reveal?: boolean } = {}): OrderOutcome<OrderDetail> {
+      const found = find(yggcOrder);
+      if (!found.ok) return found;
+      return { ok: true, value: { ...view(found.value, options.reveal === true), timeline: deps.repo.events(found.value.id) } };
+    },
+
+    counts: () => deps.repo.countByState(),
+  };
+}
