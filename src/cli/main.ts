@@ -5,6 +5,7 @@ import { ConfigError, loadConfig } from "../config/config.js";
 import { createContainer } from "../container.js";
 import { createLogger } from "../lib/logger.js";
 import { type Command, UsageError } from "./cli-kit.js";
+import { orderCommands } from "./commands/order-commands.js";
 import { referenceCommands } from "./commands/reference-commands.js";
 import { supplierCommands } from "./commands/supplier-commands.js";
 
@@ -15,6 +16,7 @@ import { supplierCommands } from "./commands/supplier-commands.js";
 const groups: Record<string, Record<string, Command>> = {
   supplier: supplierCommands,
   reference: referenceCommands,
+  orders: orderCommands,
 };
 
 function help(): string {

@@ -1,10 +1,10 @@
-import type { SupplierConnections } from "../connections/supplier-connections.js";
 import type { Logger } from "../lib/logger.js";
 import type { KeyRing } from "../security/key-ring.js";
 import type { AccountRepo } from "../store/repos/account-repo.js";
 import type { OrderRepo } from "../store/repos/order-repo.js";
 import type { ProductRepo } from "../store/repos/product-repo.js";
 import type { ReferenceRepo } from "../store/repos/reference-repo.js";
+import type { SupplierClient } from "../supplier/supplier-client.js";
 import { type FreightRule, createOrderIntake } from "./order-intake.js";
 import { type PushPolicy, createOrderPush } from "./order-push.js";
 import { type SchedulerOptions, createOrderScheduler } from "./order-scheduler.js";
@@ -16,7 +16,8 @@ export type OrderModuleDeps = {
   products: ProductRepo;
   reference: ReferenceRepo;
   keys: KeyRing;
-  connections: Pick<SupplierConnections, "clientFor">;
+  /** The connected supplier's client (src/connections): S-8 at intake, S-10/S-11/S-12 in the push. */
+  connections: { clientFor(supplierId: number): Pick<SupplierClient, "stocks" | "prices" | "submitOrder" | "confirmOrder"> };
   clock: () => number;
   logger: Logger;
   freight?: FreightRule;

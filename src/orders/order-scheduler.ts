@@ -23,7 +23,8 @@ export type OrderScheduler = ReturnType<typeof createOrderScheduler>;
 export function createOrderScheduler(deps: { repo: OrderRepo; push: OrderPush; clock: () => number; logger: Logger }, options: Partial<SchedulerOptions> = {}) {
   const { concurrency, intervalMs, owner } = { ...DEFAULT_SCHEDULER_OPTIONS, owner: newId("pusher", 6), ...options };
   const log = deps.logger.child({ module: "order-scheduler", owner });
-  const inFlight = new Set<Promise<unknown>>();
+  /** Order id → its push; an order whose lease this process renews is never pushed twice at once. */
+  const inFlight = new Map<string, Promise<unknown>>();
   let timer: NodeJS.Timeout | null = null;
   let stopped = false;
 
@@ -37,11 +38,12 @@ export function createOrderScheduler(deps: { repo: OrderRepo; push: OrderPush; c
       return 0;
     }
     for (const order of claimed) {
+      if (inFlight.has(order.id)) continue;
       const run = deps.push
         .pushClaimed(order, owner, "scheduler")
         .catch((err: unknown) => log.error({ err, orderId: order.id }, "order.push.crashed"))
-        .finally(() => inFlight.delete(run));
-      inFlight.add(run);
+        .finally(() => inFlight.delete(order.id));
+      inFlight.set(order.id, run);
     }
     return claimed.length;
   };
@@ -62,7 +64,7 @@ export function createOrderScheduler(deps: { repo: OrderRepo; push: OrderPush; c
       stopped = true;
       if (timer) clearInterval(timer);
       timer = null;
-      await Promise.allSettled([...inFlight]);
+      await Promise.allSettled([...inFlight.values()]);
     },
     get inFlight(): number {
       return inFlight.size;

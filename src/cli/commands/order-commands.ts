@@ -1,0 +1,115 @@
+import { readFileSync } from "node:fs";
+import { userInfo } from "node:os";
+import { fenToYuan } from "../../contract/index.js";
+import type { OrderOutcome } from "../../orders/order-errors.js";
+import type { OrderDetail, OrderView } from "../../orders/order-service.js";
+import { orderStates } from "../../store/schema/index.js";
+import { type Command, UsageError, flags, requireFlag, table } from "../cli-kit.js";
+
+/** Who acts, on the timeline: the person at the terminal. */
+const cliActor = () => `cli:${userInfo().username}`;
+
+const yuan = (fen: number) => fenToYuan(fen).toFixed(2);
+
+/** The CLI's error ladder knows UsageError; an order that cannot be taken is reported through it with every field. */
+function unwrap<T>(outcome: OrderOutcome<T>): T {
+  if (outcome.ok) return outcome.value;
+  throw new UsageError(`${outcome.error.kind}: ${outcome.error.message}`);
+}
+
+function summary(o: OrderView): string {
+  const lines = [
+    `order ${o.yggc_order} (${o.id}) to ${o.supplier}: ${o.state}${o.mall_order_id ? `, supplier order ${o.mall_order_id}` : ""}`,
+    ...o.lines.map((l) => `  ${l.sku} × ${l.num} @ ${yuan(l.priceFen)}${l.name ? `  ${l.name}` : ""}`),
+    `  goods ${yuan(o.goodsFen)} + freight ${yuan(o.freightFen)} = ${yuan(o.orderPriceFen)} 元`,
+  ];
+  if (o.failure) lines.push(`  failed (${o.failure.kind ?? "?"}${o.failure.code ? ` ${o.failure.code}` : ""}): ${o.failure.reason ?? ""}`);
+  if (o.priceCheck) lines.push(...o.priceCheck.map((c) => `  price check ${c.sku}: store ${yuan(c.storedPriceFen)}, supplier ${c.supplierPriceFen === null ? "—" : yuan(c.supplierPriceFen)}`));
+  if (o.state !== "confirmed" && o.state !== "failed" && o.pushAttempts > 0) lines.push(`  next attempt ${new Date(o.nextAttemptAt).toISOString()} (attempt ${o.pushAttempts})`);
+  return lines.join("\n");
+}
+
+function timeline(o: OrderDetail): string {
+  return table(
+    o.timeline.map((e) => ({
+      at: new Date(e.at).toISOString(),
+      actor: e.actor,
+      step: e.step,
+      transition: `${e.fromState ?? "—"} → ${e.toState}`,
+      answer: [e.errorKind, e.supplierCode, e.supplierDesc, e.mallOrderId].filter((v) => v !== null && v !== undefined).join(" "),
+      ms: e.durationMs,
+    })),
+    ["at", "actor", "step", "transition", "answer", "ms"],
+  );
+}
+
+function readOrderFile(path: string): unknown {
+  let text: string;
+  try {
+    text = readFileSync(path, "utf8");
+  } catch (e) {
+    throw new UsageError(`cannot read ${path}: ${(e as Error).message}`);
+  }
+  try {
+    return JSON.parse(text) as unknown;
+  } catch (e) {
+    throw new UsageError(`${path} is not JSON: ${(e as Error).message}`);
+  }
+}
+
+const stateOf = (value: unknown) => {
+  if (value === undefined) return undefined;
+  const state = orderStates.find((s) => s === value);
+  if (!state) throw new UsageError(`--state must be one of ${orderStates.join(", ")}`);
+  return state;
+};
+
+export const orderCommands: Record<string, Command> = {
+  create: {
+    usage: "orders create --file ORDER.json",
+    summary: "take an order (supplier, items [{sku,num}], consignee/invoice/payment under S-11 names); prices come from the store",
+    async run({ argv, container }) {
+      const v = flags(argv, { file: { type: "string" } });
+      const order = unwrap(await container.orders.service.create(readOrderFile(requireFlag(v, "file")), cliActor()));
+      return { human: `${summary(order)}\npush it: npm run cli -- orders push --order ${order.yggc_order} (or let the scheduler)`, json: { order } };
+    },
+  },
+  push: {
+    usage: "orders push --order YGGC_ORDER",
+    summary: "push one order now (submit → confirm); a confirmed or failed order is left as it is",
+    async run({ argv, container }) {
+      const order = unwrap(await container.orders.service.push(requireFlag(flags(argv, { order: { type: "string" } }), "order"), cliActor()));
+      return { human: summary(order), json: { order } };
+    },
+  },
+  retry: {
+    usage: "orders retry --order YGGC_ORDER",
+    summary: "push an order that gave up (outcome unknown) again with the same yggc_order",
+    async run({ argv, container }) {
+      const order = unwrap(await container.orders.service.retry(requireFlag(flags(argv, { order: { type: "string" } }), "order"), cliActor()));
+      return { human: summary(order), json: { order } };
+    },
+  },
+  list: {
+    usage: "orders list [--state STATE] [--supplier CODE] [--limit N]",
+    summary: "orders, newest first (no personal data)",
+    run({ argv, container }) {
+      const v = flags(argv, { state: { type: "string" }, supplier: { type: "string" }, limit: { type: "string" } });
+      const limit = v.limit === undefined ? undefined : Number(v.limit);
+      if (limit !== undefined && (!Number.isInteger(limit) || limit < 1 || limit > 1000)) throw new UsageError("--limit must be an integer from 1 to 1000");
+      const orders = unwrap(container.orders.service.list({ state: stateOf(v.state), supplier: v.supplier, limit }));
+      const rows = orders.map((o) => ({ yggc_order: o.yggc_order, supplier: o.supplier, state: o.state, mall_order_id: o.mall_order_id, total: yuan(o.orderPriceFen), reason: o.failure?.reason ?? "" }));
+      return { human: table(rows, ["yggc_order", "supplier", "state", "mall_order_id", "total", "reason"]), json: { orders, counts: container.orders.service.counts() } };
+    },
+  },
+  show: {
+    usage: "orders show --order YGGC_ORDER [--reveal]",
+    summary: "one order with its timeline; --reveal decrypts consignee and invoice bank fields",
+    run({ argv, container }) {
+      const v = flags(argv, { order: { type: "string" }, reveal: { type: "boolean" } });
+      const order = unwrap(container.orders.service.show(requireFlag(v, "order"), { reveal: v.reveal === true }));
+      const personal = order.consignee ? `\nconsignee: ${JSON.stringify(order.consignee)}${order.invoiceBank ? `\ninvoice bank: ${JSON.stringify(order.invoiceBank)}` : ""}` : "";
+      return { human: `${summary(order)}${personal}\n${timeline(order)}`, json: { order } };
+    },
+  },
+};

@@ -1,0 +1,77 @@
+import { type TestClock, type TestGateway, nextCreditCode, startTestGateway, testClock } from "./harness.js";
+import { type SimulatorLaunch, TEST_ACCOUNT, launchSimulator } from "./simulator-harness.js";
+import type { RunningSimulator } from "../../src/simulator/simulator-server.js";
+import type { SupplierRow } from "../../src/store/repos/account-repo.js";
+import { copySimulatorProducts } from "./order-products.js";
+
+export const SUPPLIER_CODE = "SIMJD";
+/** 天津市 / 市辖区 / 和平区 (§8). */
+export const AREA = { province: "120000", city: "120100", county: "120101" } as const;
+
+export type OrderRig = {
+  gw: TestGateway;
+  running: RunningSimulator;
+  supplier: SupplierRow;
+  close(): Promise<void>;
+};
+
+/** A real gateway and a real simulator, the supplier registered, connected and its products in the store. */
+export async function startOrderRig(options: { sim?: SimulatorLaunch; clock?: TestClock; timeoutMs?: number; maxConcurrent?: number } = {}): Promise<OrderRig> {
+  const gw = await startTestGateway({}, options.clock ?? testClock());
+  const running = await launchSimulator({ products: 80, ...options.sim });
+  await gw.container.supplierAccounts.create({ code: SUPPLIER_CODE, name: "模拟电商", creditCode: await nextCreditCode(), domains: [running.sim.domain] });
+  const supplier = gw.container.repos.accounts.supplierByCode(SUPPLIER_CODE);
+  if (!supplier) throw new Error("supplier not created");
+  gw.container.supplierConnections.connect({
+    code: SUPPLIER_CODE,
+    baseUrl: running.url,
+    ...TEST_ACCOUNT,
+    qps: 10_000,
+    maxConcurrent: options.maxConcurrent ?? 8,
+    timeoutMs: options.timeoutMs ?? 5_000,
+  });
+  copySimulatorProducts(gw.container, supplier.id, running.sim.exportTruth().products);
+  return {
+    gw,
+    running,
+    supplier,
+    async close() {
+      await gw.container.supplierConnections.closeAll();
+      await running.close();
+      await gw.close();
+    },
+  };
+}
+
+/** A complete, valid order file for `skus` (num 1 each unless given), consignee in 和平区. */
+export function orderFile(items: Array<{ sku: string; num?: number }>, overrides: Record<string, unknown> = {}): Record<string, unknown> {
+  return {
+    supplier: SUPPLIER_CODE,
+    items: items.map((i) => ({ sku: i.sku, num: i.num ?? 1 })),
+    name: "张三丰",
+    mobile: "13812345678",
+    ...AREA,
+    address: "南京路118号天津市政府采购中心3楼",
+    zip: "300041",
+    email: "zhangsanfeng@example.cn",
+    dep_name: "天津市和平区教育局",
+    invoice_title: "天津市和平区教育局",
+    invoice_type: 1,
+    invoice_org_code: "11120101MB1234567X",
+    payment: 2,
+    remark: "工作日送货",
+    ...overrides,
+  };
+}
+
+/** The type-2 invoice block with recognisable values, for the plain-text scan. */
+export const VAT_BLOCK = {
+  invoice_type: 2,
+  invoice_name: "李会计",
+  invoice_phone: "022-23456789",
+  invoice_bank: "中国工商银行天津和平支行",
+  invoice_bank_code: "0302012345678901234",
+  invoice_address: "天津市和平区财经大厦8楼",
+  invoice_mobile: "13987654321",
+  invoice_receipt_address: "天津市和平区收票路9号",
+} as const;
