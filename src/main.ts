@@ -3,6 +3,7 @@ import { ConfigError, loadConfig } from "./config/config.js";
 import { createContainer } from "./container.js";
 import { createLogger } from "./lib/logger.js";
 import { startMaintenance } from "./maintenance.js";
+import { startGatewayJobs } from "./scheduling/gateway-jobs.js";
 import { createServer, listen } from "./server.js";
 
 /** Process entry: config → container → reference data → HTTP; stops cleanly on SIGINT/SIGTERM. */
@@ -27,13 +28,17 @@ async function main(): Promise<void> {
   const scheme = config.TLS_CERT ? "https" : "http";
   logger.info({ event: "server.listening", url: `${scheme}://${address.address}:${address.port}` }, "gateway listening");
   const maintenance = startMaintenance(container);
+  const jobs = config.SCHEDULER_ENABLED ? startGatewayJobs(container) : null;
 
   const stop = (signal: string) => {
     logger.info({ event: "server.stopping", signal }, "stopping");
     maintenance.stop();
+    void jobs?.stop();
     server.close(() => {
-      container.close();
-      process.exit(0);
+      void container.supplierConnections.closeAll().finally(() => {
+        container.close();
+        process.exit(0);
+      });
     });
     server.closeAllConnections();
   };

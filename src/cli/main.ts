@@ -2,19 +2,26 @@ import { AccountError } from "../accounts/supplier-accounts.js";
 import { CatalogEditionError } from "../catalog/catalog-edition.js";
 import { ReferenceFileError } from "../catalog/reference-files.js";
 import { ConfigError, loadConfig } from "../config/config.js";
+import { ConnectionError } from "../connections/supplier-connections.js";
+import { SyncError } from "../sync/sync-service.js";
 import { createContainer } from "../container.js";
 import { createLogger } from "../lib/logger.js";
 import { type Command, UsageError } from "./cli-kit.js";
 import { orderCommands } from "./commands/order-commands.js";
 import { referenceCommands } from "./commands/reference-commands.js";
 import { supplierCommands } from "./commands/supplier-commands.js";
+import { connectionCommands } from "./commands/connection-commands.js";
+import { productCommands } from "./commands/product-commands.js";
+import { syncCommands } from "./commands/sync-commands.js";
 
 /**
  * `npm run cli -- GROUP VERB [flags] [--json]`. With --json the last line printed is one JSON
  * object ({ok:true,…} or {ok:false,error}) for scripts; otherwise text for a person.
  */
 const groups: Record<string, Record<string, Command>> = {
-  supplier: supplierCommands,
+  supplier: { ...supplierCommands, ...connectionCommands },
+  sync: syncCommands,
+  products: productCommands,
   reference: referenceCommands,
   orders: orderCommands,
 };
@@ -61,13 +68,14 @@ async function main(argv: string[]): Promise<number> {
       report(false, { error: { kind: "config", message: e.message } }, e.message);
       return EXIT_CONFIG;
     }
-    if (e instanceof AccountError || e instanceof ReferenceFileError || e instanceof CatalogEditionError) {
-      const kind = e instanceof AccountError ? e.kind : "invalid";
+    if (e instanceof AccountError || e instanceof ConnectionError || e instanceof SyncError || e instanceof ReferenceFileError || e instanceof CatalogEditionError) {
+      const kind = e instanceof AccountError || e instanceof ConnectionError || e instanceof SyncError ? e.kind : "invalid";
       report(false, { error: { kind, message: e.message } }, `error: ${e.message}`);
       return EXIT_FAILED;
     }
     throw e;
   } finally {
+    await container?.supplierConnections.closeAll();
     container?.close();
   }
 }

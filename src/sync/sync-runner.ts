@@ -49,7 +49,8 @@ export type SyncRunner = ReturnType<typeof createSyncRunner>;
  * time, across processes; a crashed runner's lease expires. Every run leaves a sync_runs row.
  */
 export function createSyncRunner(deps: SyncRunnerDeps) {
-  const holder = `${hostname()}:${process.pid}:${newId("runner", 4)}`;
+  // A holder per run, so two runs of one process (a pull and a stock refresh) exclude each other too.
+  const instance = `${hostname()}:${process.pid}`;
   const random = deps.random ?? Math.random;
 
   async function underLease(
@@ -58,6 +59,7 @@ export function createSyncRunner(deps: SyncRunnerDeps) {
     work: (journal: RunJournal, keepLease: () => boolean) => Promise<void>,
   ): Promise<RunAttempt> {
     const runId = newId("run");
+    const holder = `${instance}:${runId}`;
     const startedAt = deps.clock();
     const { leaseTtlMs } = deps.settings;
     if (!deps.sync.acquireLease(supplier.id, holder, runId, startedAt, leaseTtlMs)) {
@@ -122,7 +124,7 @@ export function createSyncRunner(deps: SyncRunnerDeps) {
   };
 
   return {
-    holder,
+    instance,
     /** Pull and apply the supplier's message pool (§6). */
     pull(supplierId: number, trigger: RunTrigger, onProgress?: Parameters<typeof drainSupplier>[0]["onProgress"]): Promise<RunAttempt> {
       const supplier = supplierOf(supplierId);

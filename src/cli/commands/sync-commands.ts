@@ -1,0 +1,142 @@
+import type { RunAttempt } from "../../sync/sync-runner.js";
+import { type Command, UsageError, flags, requireFlag, table } from "../cli-kit.js";
+
+const outcomes = ["applied", "rejected", "failed", "skipped", "quarantined"] as const;
+
+function attemptOutput(attempt: RunAttempt): { human: string; json: Record<string, unknown> } {
+  if (!attempt.ran) {
+    return { human: `another runner holds this supplier's lease (${attempt.holder ?? "unknown"}); nothing done`, json: { ran: false, reason: attempt.reason, holder: attempt.holder } };
+  }
+  const s = attempt.summary;
+  const rows = Object.entries(s.counts).map(([type, c]) => ({ type, ...c }));
+  const human = [
+    `run ${s.runId} ${s.status} (${s.trigger}) ${s.startedAt} → ${s.endedAt}`,
+    table(rows, ["type", "received", "applied", "rejected", "skipped", "failed", "quarantined"]),
+    `calls made: ${s.callsMade} ${JSON.stringify(s.callsByOperation)}`,
+    `still pending in the inbox: ${s.pendingInInbox}`,
+    ...s.errors.map((e) => `error: ${e.endpoint ?? ""} ${e.kind} ${e.code ?? ""} ${e.message}`),
+  ].join("\n");
+  return { human, json: { ran: true, summary: s } };
+}
+
+const parseTime = (v: unknown, name: string): number | undefined => {
+  if (v === undefined) return undefined;
+  const t = Date.parse(String(v));
+  if (Number.isNaN(t)) throw new UsageError(`--${name} must be a date or ISO time`);
+  return t;
+};
+
+export const syncCommands: Record<string, Command> = {
+  run: {
+    usage: "sync run --supplier CODE",
+    summary: "drain the supplier's message pool now, under the same lease as the scheduler",
+    async run({ argv, container }) {
+      const v = flags(argv, { supplier: { type: "string" } });
+      const tty = process.stderr.isTTY && !argv.includes("--json");
+      let seen = 0;
+      const attempt = await container.sync.pull(requireFlag(v, "supplier"), "manual", (e) => {
+        seen += e.messages;
+        if (tty) process.stderr.write(`\r${e.phase} type ${e.type}: ${seen} messages`.padEnd(60));
+      });
+      if (tty) process.stderr.write("\n");
+      return attemptOutput(attempt);
+    },
+  },
+  stock: {
+    usage: "sync stock --supplier CODE",
+    summary: "refresh stock of every on-shelf sku in the connection's areas (S-8)",
+    async run({ argv, container }) {
+      const v = flags(argv, { supplier: { type: "string" } });
+      return attemptOutput(await container.sync.stock(requireFlag(v, "supplier")));
+    },
+  },
+  logs: {
+    usage: "sync logs [--supplier CODE] [--run RUN_ID] [--type 2|4|6|16] [--outcome applied|rejected|failed|skipped|quarantined] [--sku SKU] [--from TIME] [--to TIME] [--limit N]",
+    summary: "sync runs, or with --run/--type/--outcome/--sku the per-message log",
+    run({ argv, container }) {
+      const v = flags(argv, {
+        supplier: { type: "string" },
+        run: { type: "string" },
+        type: { type: "string" },
+        outcome: { type: "string" },
+        sku: { type: "string" },
+        from: { type: "string" },
+        to: { type: "string" },
+        limit: { type: "string" },
+      });
+      const limit = Math.min(Number(v.limit ?? 50), 10_000);
+      if (!Number.isInteger(limit) || limit < 1) throw new UsageError("--limit must be a positive whole number");
+      const outcome = v.outcome as (typeof outcomes)[number] | undefined;
+      if (outcome !== undefined && !outcomes.includes(outcome)) throw new UsageError(`--outcome must be one of ${outcomes.join(", ")}`);
+      const messageLevel = v.run !== undefined || v.type !== undefined || outcome !== undefined || v.sku !== undefined;
+      if (!messageLevel) {
+        const runs = container.sync.runs({ supplier: v.supplier, limit }).map((r) => ({
+          ...r,
+          counts: JSON.parse(r.countsJson) as unknown,
+          errors: JSON.parse(r.errorsJson) as unknown,
+          startedAt: new Date(r.startedAt).toISOString(),
+          endedAt: r.endedAt === null ? null : new Date(r.endedAt).toISOString(),
+        }));
+        return { human: table(runs, ["id", "status", "trigger", "startedAt", "endedAt", "callsMade"]), json: { runs } };
+      }
+      const messages = container.sync
+        .messageLogs({
+          supplier: v.supplier,
+          runId: v.run,
+          type: v.type === undefined ? undefined : Number(v.type),
+          outcome,
+          sku: v.sku,
+          from: parseTime(v.from, "from"),
+          to: parseTime(v.to, "to"),
+          limit,
+        })
+        .map((m) => ({ ...m, reasons: JSON.parse(m.reasonsJson) as unknown, calls: JSON.parse(m.callSeqsJson) as unknown, at: new Date(m.at).toISOString() }));
+      return { human: table(messages, ["runId", "messageId", "type", "sku", "outcome", "durationMs", "at"]), json: { messages } };
+    },
+  },
+  calls: {
+    usage: "sync calls --run RUN_ID [--message MESSAGE_ID]",
+    summary: "the supplier calls a run made, or those one message made",
+    run({ argv, container }) {
+      const v = flags(argv, { run: { type: "string" }, message: { type: "string" } });
+      const runId = requireFlag(v, "run");
+      let seqs: number[] | undefined;
+      if (v.message !== undefined) {
+        const log = container.sync.messageLogs({ runId, limit: 100_000 }).find((m) => m.messageId === v.message);
+        if (!log) throw new UsageError(`message ${v.message} is not in run ${runId}`);
+        seqs = JSON.parse(log.callSeqsJson) as number[];
+      }
+      const calls = container.sync.callsOf(runId, seqs);
+      return { human: table(calls, ["seq", "endpoint", "attempt", "outcome", "errorCode", "durationMs", "batchSize"]), json: { calls } };
+    },
+  },
+  quarantine: {
+    usage: "sync quarantine --supplier CODE",
+    summary: "messages that kept failing, with their last error",
+    run({ argv, container }) {
+      const v = flags(argv, { supplier: { type: "string" } });
+      const messages = container.sync.quarantined(requireFlag(v, "supplier")).map((m) => ({ messageId: m.messageId, type: m.type, sku: m.sku, attempts: m.attempts, lastError: m.lastError }));
+      return { human: table(messages, ["messageId", "type", "sku", "attempts", "lastError"]), json: { messages } };
+    },
+  },
+  replay: {
+    usage: "sync replay --supplier CODE (--message ID… | --all)",
+    summary: "send quarantined messages through the same idempotent path again",
+    async run({ argv, container }) {
+      const v = flags(argv, { supplier: { type: "string" }, message: { type: "string", multiple: true }, all: { type: "boolean" } });
+      if (!v.all && !v.message?.length) throw new UsageError("name --message ID (repeatable) or --all");
+      const { requeued, attempt } = await container.sync.replay(requireFlag(v, "supplier"), v.all ? "all-quarantined" : (v.message ?? []));
+      const out = attemptOutput(attempt);
+      return { human: `requeued ${requeued}\n${out.human}`, json: { requeued, ...out.json } };
+    },
+  },
+  prune: {
+    usage: "sync prune",
+    summary: "remove sync logs older than SYNC_LOG_RETENTION_DAYS",
+    run({ argv, container }) {
+      flags(argv, {});
+      const removed = container.sync.pruneLogs();
+      return { human: `removed ${removed.runs} runs and ${removed.messages} message logs`, json: { removed } };
+    },
+  },
+};

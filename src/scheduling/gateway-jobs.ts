@@ -1,0 +1,34 @@
+import type { Container } from "../container.js";
+import { type Job, createScheduler } from "./scheduler.js";
+
+/** How often the job list is rebuilt from the store, so `supplier connect` elsewhere takes effect. */
+const RELOAD_INTERVAL_MS = 60_000;
+const PRUNE_CRON = "17 3 * * *";
+
+/**
+ * The gateway's schedules: for each connected supplier a message-pool pull and a stock refresh on
+ * its own cron; once a day, sync-log retention.
+ */
+export function startGatewayJobs(container: Container, extraJobs: () => Job[] = () => []): { stop(): Promise<void>; reload(): void } {
+  const logger = container.logger.child({ component: "scheduler" });
+  const scheduler = createScheduler(logger);
+  const reload = () => {
+    const jobs: Job[] = [{ name: "sync-log-retention", cron: PRUNE_CRON, run: async () => container.sync.pruneLogs() }];
+    for (const c of container.supplierConnections.list()) {
+      const supplierId = c.supplierId;
+      jobs.push({ name: `pull:${c.supplierCode}`, cron: c.pullSchedule, run: () => container.sync.runner.pull(supplierId, "schedule") });
+      jobs.push({ name: `stock:${c.supplierCode}`, cron: c.stockSchedule, run: () => container.sync.runner.stock(supplierId) });
+    }
+    scheduler.sync([...jobs, ...extraJobs()]);
+  };
+  reload();
+  const timer = setInterval(reload, RELOAD_INTERVAL_MS);
+  timer.unref();
+  return {
+    reload,
+    async stop() {
+      clearInterval(timer);
+      await scheduler.stop();
+    },
+  };
+}

@@ -1,0 +1,57 @@
+import { type ScheduledTask, schedule } from "node-cron";
+import type { Logger } from "../lib/logger.js";
+
+/**
+ * Named cron jobs that can be replaced while running (a supplier's schedule changes from the CLI
+ * in another process). A job never overlaps itself; leases keep other processes out (§ issue 4).
+ */
+export type Job = { name: string; cron: string; run: () => Promise<unknown> };
+
+export function createScheduler(logger: Logger, timezone = "Asia/Shanghai") {
+  const tasks = new Map<string, { cron: string; task: ScheduledTask }>();
+  const running = new Set<string>();
+  // node-cron's own notices (an overlap skipped, a missed tick) go to our log, not the console.
+  const cronLogger = {
+    info: (message: string) => logger.debug({ event: "scheduler.cron" }, message),
+    warn: (message: string) => logger.debug({ event: "scheduler.cron" }, message),
+    error: (message: string | Error, err?: Error) => logger.error({ event: "scheduler.cron", err: err ?? message }, "cron error"),
+    debug: (message: string | Error) => logger.debug({ event: "scheduler.cron" }, String(message)),
+  };
+
+  const guarded = (job: Job) => async () => {
+    if (running.has(job.name)) return;
+    running.add(job.name);
+    try {
+      await job.run();
+    } catch (e) {
+      logger.error({ event: "scheduler.job.failed", job: job.name, err: e }, "scheduled job failed");
+    } finally {
+      running.delete(job.name);
+    }
+  };
+
+  return {
+    /** Makes the set of jobs exactly `jobs`: new ones start, changed ones restart, missing ones stop. */
+    sync(jobs: readonly Job[]): void {
+      const wanted = new Map(jobs.map((j) => [j.name, j]));
+      for (const [name, entry] of tasks) {
+        const job = wanted.get(name);
+        if (!job || job.cron !== entry.cron) {
+          void entry.task.destroy();
+          tasks.delete(name);
+        }
+      }
+      for (const job of jobs) {
+        if (tasks.has(job.name)) continue;
+        const task = schedule(job.cron, guarded(job), { name: job.name, noOverlap: true, timezone, logger: cronLogger });
+        tasks.set(job.name, { cron: job.cron, task });
+        logger.info({ event: "scheduler.job.scheduled", job: job.name, cron: job.cron }, "job scheduled");
+      }
+    },
+    names: () => [...tasks.keys()],
+    async stop(): Promise<void> {
+      await Promise.all([...tasks.values()].map((t) => t.task.destroy()));
+      tasks.clear();
+    },
+  };
+}
