@@ -1,4 +1,4 @@
-import { spawnSync } from "node:child_process";
+import { spawn, spawnSync } from "node:child_process";
 
 /** Runs `npm run cli -- …` the way a script would (through tsx), returning the parsed last JSON line. */
 export function runCli(args: string[], env: Record<string, string>, input?: string) {
@@ -17,4 +17,29 @@ export function runCli(args: string[], env: Record<string, string>, input?: stri
     json = null;
   }
   return { status: result.status, stdout: result.stdout, stderr: result.stderr, json };
+}
+
+/** The same, without blocking this process: needed when the CLI calls a server running in this test. */
+export function runCliAsync(args: string[], env: Record<string, string>): Promise<ReturnType<typeof runCli>> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, ["--import", "tsx", "src/cli/main.ts", ...args], {
+      env: { ...process.env, LOG_LEVEL: "warn", ...env },
+      stdio: ["ignore", "pipe", "pipe"],
+    });
+    let stdout = "";
+    let stderr = "";
+    child.stdout.on("data", (c: Buffer) => (stdout += c.toString()));
+    child.stderr.on("data", (c: Buffer) => (stderr += c.toString()));
+    child.on("error", reject);
+    child.on("close", (status) => {
+      const last = stdout.trim().split("\n").at(-1) ?? "";
+      let json: Record<string, unknown> | null = null;
+      try {
+        json = JSON.parse(last) as Record<string, unknown>;
+      } catch {
+        json = null;
+      }
+      resolve({ status, stdout, stderr, json });
+    });
+  });
 }

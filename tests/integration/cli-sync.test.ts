@@ -1,0 +1,60 @@
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { RunningSimulator } from "../../src/simulator/simulator-server.js";
+import { nextCreditCode } from "../helpers/harness.js";
+import { SIM_DOMAIN } from "../helpers/puller-harness.js";
+import { runCliAsync as runCli } from "../helpers/run-cli.js";
+import { TEST_ACCOUNT, launchSimulator } from "../helpers/simulator-harness.js";
+
+const dir = mkdtempSync(join(tmpdir(), "emall-cli-sync-"));
+const env = { DATABASE_URL: join(dir, "gateway.db"), DATA_ENCRYPTION_KEY_FILE: join(dir, "master.key") };
+let sim: RunningSimulator;
+
+beforeAll(async () => {
+  sim = await launchSimulator({ domain: SIM_DOMAIN, products: 25, invalidShare: 0.2 });
+});
+afterAll(async () => {
+  await sim.close();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+describe("puller from the CLI", () => {
+  it("connects a supplier, runs a sync with a JSON summary, lists products and sync logs", async () => {
+    const created = await runCli(["supplier", "create", "--code", "SIM", "--name", "参考电商", "--credit-code", await nextCreditCode(), "--domain", SIM_DOMAIN, "--json"], env);
+    expect(created.json).toMatchObject({ ok: true });
+    const badCron = await runCli(["supplier", "connect", "--code", "SIM", "--base-url", sim.url, "--username", "u", "--password", "p", "--app-secret", TEST_ACCOUNT.appSecret, "--schedule", "every minute", "--json"], env);
+    expect(badCron.json).toMatchObject({ ok: false, error: { kind: "invalid" } });
+    expect(JSON.stringify(badCron.json)).toContain("cron");
+    const connected = await runCli(
+      ["supplier", "connect", "--code", "SIM", "--base-url", sim.url, "--username", TEST_ACCOUNT.username, "--password", TEST_ACCOUNT.password, "--app-secret", TEST_ACCOUNT.appSecret, "--qps", "200", "--json"],
+      env,
+    );
+    expect(connected.json).toMatchObject({ ok: true, connection: { supplierCode: "SIM", pullSchedule: "* * * * *", signMode: "hmac-sha256", bodyFormat: "form" } });
+    expect(JSON.stringify(connected.json)).not.toContain(TEST_ACCOUNT.password);
+
+    const run = await runCli(["sync", "run", "--supplier", "SIM", "--json"], env);
+    expect(run.status, run.stderr).toBe(0);
+    const summary = (run.json as { summary: { status: string; counts: Record<string, Record<string, number>>; callsMade: number } }).summary;
+    expect(summary.status).toBe("succeeded");
+    expect(summary.counts["6"]?.received).toBe(25);
+    expect(summary.callsMade).toBeGreaterThan(50);
+
+    const listed = await runCli(["products", "list", "--supplier", "SIM", "--json"], env);
+    const products = (listed.json as { products: Array<{ sku: string; status: string; price: number | null; reasons: Array<{ code: number; field: string; message: string }> }> }).products;
+    expect(products).toHaveLength(25);
+    const truth = sim.sim.exportTruth().products;
+    for (const p of products) {
+      const t = truth.find((x) => x.sku === p.sku);
+      expect(p.status).toBe(t?.valid ? "active" : "rejected");
+      if (t?.valid) expect(p.price).toBe(t.price);
+      else expect(p.reasons[0]).toEqual({ code: expect.any(Number), field: expect.any(String), message: expect.any(String) });
+    }
+
+    const runs = await runCli(["sync", "logs", "--supplier", "SIM", "--json"], env);
+    expect((runs.json as { runs: Array<{ status: string }> }).runs[0]?.status).toBe("succeeded");
+    const rejected = await runCli(["sync", "logs", "--supplier", "SIM", "--outcome", "rejected", "--json"], env);
+    expect((rejected.json as { messages: unknown[] }).messages.length).toBe(products.filter((p) => p.status === "rejected").length);
+  }, 90_000);
+});
