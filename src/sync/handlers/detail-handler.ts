@@ -6,6 +6,8 @@ import { fetchProducts } from "./product-fetch.js";
 /**
  * Type 16 (§6): S-4 + S-5, validate with the stored promises, images and price, store.
  * A sku the mall never stored gets the full read instead; a delisted one stays delisted.
+ * A rejected one gets the full read too: type 16 is how a supplier announces its fix (§6), and the
+ * defect may sit in images or promises, which S-4 + S-5 do not show.
  */
 export const handleDetailChange: MessageHandler = async (ctx, rowsBySku) => {
   const priors = ctx.products.bySkus(ctx.supplierId, [...rowsBySku.keys()]);
@@ -18,7 +20,7 @@ export const handleDetailChange: MessageHandler = async (ctx, rowsBySku) => {
       continue;
     }
     const snapshot = prior ? snapshotOf(prior) : null;
-    work.push({ sku, rows, prior, full: snapshot === null, prior_snapshot: snapshot });
+    work.push({ sku, rows, prior, full: snapshot === null || prior?.status === "rejected", prior_snapshot: snapshot });
   }
   const fetched = work.length > 0 ? await fetchProducts(ctx, work) : skipped;
   return work.length > 0 ? { ...fetched, settlements: [...skipped.settlements, ...fetched.settlements] } : skipped;

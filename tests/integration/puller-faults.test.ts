@@ -1,0 +1,273 @@
+import { afterEach, describe, expect, it } from "vitest";
+import { loadConfig } from "../../src/config/config.js";
+import { createContainer } from "../../src/container.js";
+import { silentLogger } from "../../src/lib/logger.js";
+import type { RunSummary } from "../../src/sync/sync-runner.js";
+import { type PullerWorld, compareWithTruth, startPullerWorld } from "../helpers/puller-harness.js";
+
+let world: PullerWorld | undefined;
+afterEach(async () => {
+  await world?.close();
+  world = undefined;
+});
+
+const pull = async (w: PullerWorld): Promise<RunSummary> => {
+  const attempt = await w.gw.container.sync.pull(w.code, "manual");
+  if (!attempt.ran) throw new Error("lease busy");
+  return attempt.summary;
+};
+
+const count = (w: PullerWorld, sql: string, ...params: unknown[]): number => w.gw.container.store.sqlite.prepare(sql).pluck().get(...params) as number;
+
+/** Message ids whose effect was recorded more than once (applied, rejected or skipped). */
+const settledTwice = (w: PullerWorld): string[] =>
+  w.gw.container.store.sqlite
+    .prepare("SELECT message_id FROM sync_message_logs WHERE outcome IN ('applied','rejected','skipped') GROUP BY message_id HAVING count(*) > 1")
+    .pluck()
+    .all() as string[];
+
+const priceHistoryRows = (w: PullerWorld) => count(w, "SELECT count(*) FROM price_history");
+
+/** Above the backoff of any attempt the puller settings allow (30 s × 2^4 × 1.2 ≈ 9.6 min). */
+const PAST_ANY_BACKOFF_MS = 15 * 60_000;
+
+describe("the puller under faults (§6: store, then delete; never lose, never double-apply)", () => {
+  it("re-deletes a stored page whose S-3 failed, without applying it again", async () => {
+    world = await startPullerWorld({ products: 40, invalidShare: 0 });
+    await pull(world);
+    const { changes, products, pool, knobs } = world.sim.sim;
+    const all = products.all();
+    for (let i = 0; i < 30; i++) {
+      const p = all[i % 20];
+      if (p) changes.apply("price", p);
+    }
+    expect(pool.pending(2)).toBe(30);
+
+    // Every attempt of the delete fails before the supplier does anything: the page stays in its pool.
+    knobs.inject("messageDelete", "http-5xx", 4);
+    const first = await pull(world);
+    expect(first.status).toBe("partial");
+    expect(first.errors[0]).toMatchObject({ kind: "http" });
+    expect(first.counts["2"]?.applied).toBe(30);
+    expect(pool.pending(2)).toBe(30);
+    const storeAfterApply = world.gw.container.repos.products.list(world.supplierId);
+    const historyAfterApply = priceHistoryRows(world);
+    expect(count(world, "SELECT count(*) FROM message_inbox WHERE deleted_at IS NULL")).toBe(30);
+
+    // The leftovers delete fails too, so the supplier serves the same page again: stored as known, deleted.
+    knobs.inject("messageDelete", "http-5xx", 4);
+    const second = await pull(world);
+    expect(second.counts["2"]?.received).toBe(30);
+    expect(second.counts["2"]?.applied ?? 0).toBe(0);
+    expect(second.callsByOperation.prices ?? 0).toBe(0);
+    expect(pool.pending()).toBe(0);
+    expect(count(world, "SELECT count(*) FROM message_inbox WHERE deleted_at IS NULL")).toBe(0);
+    expect(world.gw.container.repos.products.list(world.supplierId)).toEqual(storeAfterApply);
+    expect(priceHistoryRows(world)).toBe(historyAfterApply);
+    expect(settledTwice(world)).toEqual([]);
+    expect(compareWithTruth(world)).toEqual([]);
+  });
+
+  it("deletes again after the supplier deleted but the answer was lost (drop-after-work)", async () => {
+    world = await startPullerWorld({ products: 25, invalidShare: 0 });
+    const { knobs, pool } = world.sim.sim;
+    // The first attempt does the delete; every answer is cut, so the gateway cannot know.
+    knobs.inject("messageDelete", "drop-after-work", 4);
+    const first = await pull(world);
+    expect(first.status).toBe("partial");
+    expect(pool.pending()).toBe(0);
+    expect(count(world, "SELECT count(*) FROM message_inbox WHERE deleted_at IS NULL")).toBe(25);
+    const stored = world.gw.container.repos.products.list(world.supplierId);
+    const history = priceHistoryRows(world);
+
+    const second = await pull(world);
+    expect(second.status).toBe("succeeded");
+    expect(second.callsByOperation.messageDelete).toBe(1);
+    expect(count(world, "SELECT count(*) FROM message_inbox WHERE deleted_at IS NULL")).toBe(0);
+    expect(world.gw.container.repos.products.list(world.supplierId)).toEqual(stored);
+    expect(priceHistoryRows(world)).toBe(history);
+    expect(settledTwice(world)).toEqual([]);
+    expect(compareWithTruth(world)).toEqual([]);
+  });
+
+  it("re-accepts a product whose image or promise defect the supplier fixed and announced with type 16", async () => {
+    world = await startPullerWorld({ products: 12, invalidShare: 0 });
+    const { changes, products } = world.sim.sim;
+    const [p] = products.all();
+    if (!p) throw new Error("too few products");
+    changes.apply("break", p, undefined, "bad-image-format");
+    await pull(world);
+    expect(world.gw.container.repos.products.bySku(world.supplierId, p.sku)?.status).toBe("rejected");
+    // §6: "the supplier fixes it and sends type 16" — the fix here is in S-9, which S-4 + S-5 do not show.
+    changes.apply("fix", p);
+    expect(world.sim.sim.pool.pending(16)).toBe(1);
+    await pull(world);
+    expect(world.gw.container.repos.products.bySku(world.supplierId, p.sku)?.status).toBe("active");
+    expect(compareWithTruth(world)).toEqual([]);
+  });
+
+  it("leaves the messages in the supplier's pool when the inbox cannot be written, and drains them once it can", async () => {
+    world = await startPullerWorld({ products: 30, invalidShare: 0.1 });
+    const { sqlite } = world.gw.container.store;
+    sqlite.exec("CREATE TRIGGER inbox_disk_full BEFORE INSERT ON message_inbox BEGIN SELECT RAISE(ABORT, 'disk full'); END");
+    const failed = await pull(world);
+    expect(failed.status).toBe("failed");
+    expect(failed.errors.at(-1)?.message).toContain("disk full");
+    expect(failed.callsByOperation.messageDelete ?? 0).toBe(0);
+    expect(world.sim.sim.pool.pending(6)).toBe(30);
+    expect(count(world, "SELECT count(*) FROM message_inbox")).toBe(0);
+    expect(world.gw.container.sync.runs({ supplier: world.code, limit: 1 })[0]).toMatchObject({ id: failed.runId, status: "failed" });
+
+    sqlite.exec("DROP TRIGGER inbox_disk_full");
+    const next = await pull(world);
+    expect(next.status).toBe("succeeded");
+    expect(world.sim.sim.pool.pending()).toBe(0);
+    expect(compareWithTruth(world)).toEqual([]);
+  });
+
+  it("keeps stored messages pending when the product write fails, and applies each exactly once later", async () => {
+    world = await startPullerWorld({ products: 30, invalidShare: 0.1 });
+    const { sqlite } = world.gw.container.store;
+    sqlite.exec("CREATE TRIGGER products_disk_full BEFORE INSERT ON products BEGIN SELECT RAISE(ABORT, 'disk full'); END");
+    const failed = await pull(world);
+    expect(failed.status).toBe("failed");
+    // Stored, then deleted from the pool: the inbox is the only copy now, and it holds them all.
+    expect(world.sim.sim.pool.pending()).toBe(0);
+    expect(failed.pendingInInbox).toBe(30);
+    expect(count(world, "SELECT count(*) FROM sync_message_logs")).toBe(0);
+    expect(world.gw.container.repos.products.list(world.supplierId)).toHaveLength(0);
+
+    sqlite.exec("DROP TRIGGER products_disk_full");
+    const next = await pull(world);
+    expect(next.status).toBe("succeeded");
+    expect(next.pendingInInbox).toBe(0);
+    expect(count(world, "SELECT count(DISTINCT message_id) FROM sync_message_logs")).toBe(30);
+    expect(settledTwice(world)).toEqual([]);
+    expect(compareWithTruth(world)).toEqual([]);
+  });
+
+  it("backs off a poison message, quarantines it after PULL_MAX_ATTEMPTS while the rest drains, and replays it once fixed", async () => {
+    world = await startPullerWorld({ products: 30, invalidShare: 0 }, { PULL_MAX_ATTEMPTS: "3" });
+    const { gw, sim, code } = world;
+    const poison = sim.sim.products.all()[7];
+    if (!poison) throw new Error("too few products");
+    // S-4 answers a detail that breaks the contract (empty name) for this sku only: never stored.
+    const goodName = poison.detail.name;
+    poison.detail = { ...poison.detail, name: "" };
+    const messageId = sim.sim.pool.all().find((m) => m.type === 6 && m.result.skuId === poison.sku)?.id ?? "";
+
+    const first = await pull(world);
+    expect(first.counts["6"]).toMatchObject({ received: 30, applied: 29, failed: 1 });
+    expect(sim.sim.pool.pending()).toBe(0);
+    expect(first.pendingInInbox).toBe(1);
+    const entry = () => gw.container.repos.sync.inboxEntry(world?.supplierId ?? -1, messageId);
+    expect(entry()).toMatchObject({ status: "pending", attempts: 1 });
+    expect(entry()?.lastError).toContain("contract");
+    const firstRetryAt = entry()?.nextAttemptAt ?? 0;
+    // retryBaseMs 30 s with ±20 % jitter.
+    expect(firstRetryAt - gw.clock.now()).toBeGreaterThanOrEqual(24_000);
+    expect(firstRetryAt - gw.clock.now()).toBeLessThanOrEqual(36_000);
+
+    // Not due yet: a run leaves it alone and calls nothing for it.
+    const early = await pull(world);
+    expect(early.callsByOperation.detail ?? 0).toBe(0);
+    expect(early.pendingInInbox).toBe(1);
+
+    gw.clock.advance(40_000);
+    const second = await pull(world);
+    expect(second.counts["6"]).toMatchObject({ failed: 1 });
+    expect(entry()).toMatchObject({ status: "pending", attempts: 2 });
+    // The second backoff doubles: 60 s ± 20 %.
+    expect((entry()?.nextAttemptAt ?? 0) - gw.clock.now()).toBeGreaterThanOrEqual(48_000);
+
+    gw.clock.advance(80_000);
+    const third = await pull(world);
+    expect(third.counts["6"]).toMatchObject({ quarantined: 1 });
+    expect(third.pendingInInbox).toBe(0);
+    expect(gw.container.sync.quarantined(code).map((q) => q.messageId)).toEqual([messageId]);
+    expect(gw.container.sync.messageLogs({ supplier: code, sku: poison.sku, limit: 10 }).map((l) => l.outcome)).toEqual(["failed", "failed", "quarantined"]);
+    // Everything else is in: only the poison sku differs from the truth.
+    expect(compareWithTruth(world)).toEqual([`${poison.sku}: offered but not stored`]);
+
+    // Quarantined messages are not retried however much time passes.
+    gw.clock.advance(PAST_ANY_BACKOFF_MS);
+    const later = await pull(world);
+    expect(later.callsByOperation.detail ?? 0).toBe(0);
+
+    poison.detail = { ...poison.detail, name: goodName };
+    const replay = await gw.container.sync.replay(code, [messageId]);
+    expect(replay.requeued).toBe(1);
+    if (!replay.attempt.ran) throw new Error("lease busy");
+    expect(replay.attempt.summary.trigger).toBe("replay");
+    expect(replay.attempt.summary.counts["6"]).toMatchObject({ applied: 1 });
+    expect(entry()).toMatchObject({ status: "applied" });
+    expect(gw.container.sync.quarantined(code)).toEqual([]);
+    expect(compareWithTruth(world)).toEqual([]);
+  });
+
+  it("recovers from token expiry and 5xx mid-drain within one more run", async () => {
+    world = await startPullerWorld({ products: 150, invalidShare: 0.1 });
+    const { knobs } = world.sim.sim;
+    knobs.inject("messagePool", "token-expiry", 1);
+    knobs.inject("detail", "token-expiry", 2);
+    knobs.inject("prices", "token-expiry", 1);
+    knobs.inject("promise", "http-5xx", 2);
+    knobs.inject("messageDelete", "http-5xx", 1);
+    // More than one call's retries: the first group's images call gives up, its messages back off.
+    knobs.inject("images", "http-5xx", 5);
+    const first = await pull(world);
+    expect(["succeeded", "partial"]).toContain(first.status);
+    expect(first.callsByOperation.token ?? 0).toBeGreaterThanOrEqual(4);
+    expect(first.counts["6"]?.failed).toBe(100);
+    expect(world.sim.sim.pool.pending()).toBe(0);
+
+    world.gw.clock.advance(60_000);
+    const second = await pull(world);
+    expect(second.status).toBe("succeeded");
+    expect(second.pendingInInbox).toBe(0);
+    expect(settledTwice(world)).toEqual([]);
+    expect(compareWithTruth(world)).toEqual([]);
+  });
+
+  it("lets one of two runners over the same database drain, the other answers busy; every message applied once", async () => {
+    world = await startPullerWorld({ products: 250, invalidShare: 0.1 });
+    const { gw, code } = world;
+    const other = createContainer(
+      loadConfig({ DATABASE_URL: gw.config.DATABASE_URL, DATA_ENCRYPTION_KEY_FILE: gw.config.DATA_ENCRYPTION_KEY_FILE, NODE_ENV: "test", SCHEDULER_ENABLED: "false" }),
+      silentLogger(),
+      gw.clock.now,
+    );
+    try {
+      // The second runner asks while the first is in the middle of applying.
+      let during: Promise<Awaited<ReturnType<typeof other.sync.pull>>> | undefined;
+      const [a, b] = await Promise.all([
+        gw.container.sync.pull(code, "manual", (event) => {
+          if (event.phase === "apply") during ??= other.sync.pull(code, "schedule");
+        }),
+        other.sync.pull(code, "schedule"),
+      ]);
+      const c = await during;
+      expect(a.ran).toBe(true);
+      expect(b).toMatchObject({ ran: false, reason: "busy" });
+      expect(c).toMatchObject({ ran: false, reason: "busy" });
+      expect(b.ran ? null : b.holder).toBe(`${gw.container.sync.runner.instance}:${a.ran ? a.summary.runId : ""}`);
+
+      // Both again, at the same moment, now that the lease is free: one runs, one is busy.
+      world.sim.sim.generator.tick(200);
+      const pair = await Promise.all([gw.container.sync.pull(code), other.sync.pull(code)]);
+      expect(pair.filter((p) => p.ran)).toHaveLength(1);
+      expect(pair.filter((p) => !p.ran)).toEqual([expect.objectContaining({ ran: false, reason: "busy" })]);
+
+      const runs = gw.container.sync.runs({ supplier: code, limit: 10 });
+      expect(runs).toHaveLength(2);
+      expect(gw.container.repos.sync.leaseOf(world.supplierId)).toBeUndefined();
+      expect(world.sim.sim.pool.pending()).toBe(0);
+      expect(settledTwice(world)).toEqual([]);
+      expect(count(world, "SELECT count(*) FROM sync_message_logs")).toBe(count(world, "SELECT count(*) FROM message_inbox"));
+      expect(compareWithTruth(world)).toEqual([]);
+    } finally {
+      await other.supplierConnections.closeAll();
+      other.close();
+    }
+  });
+});
