@@ -45,22 +45,6 @@ export const OrderInput = z
     invoice_receipt_address: S.invoice_receipt_address,
     payment: S.payment,
     remark: S.remark,
-  })
-  .superRefine((o, ctx) => {
-    const issue = (path: Array<string | number>, message: string) => ctx.addIssue({ code: "custom", path, message });
-    if (!o.phone && !o.mobile) issue(["mobile"], "phone or mobile is required (§5 S-11)");
-    if (o.mobile && !MOBILE_PATTERN.test(o.mobile)) issue(["mobile"], `"${o.mobile}" is not an 11-digit mobile number`);
-    if (o.zip && !ZIP_PATTERN.test(o.zip)) issue(["zip"], `"${o.zip}" is not a 6-digit postcode`);
-    if (o.email && !z.email().safeParse(o.email).success) issue(["email"], `"${o.email}" is not an email address`);
-    if (o.invoice_type === InvoiceType.VatSpecial) {
-      for (const field of VAT_INVOICE_FIELDS) if (!o[field]) issue([field], "required for invoice_type 2 (增值税专用发票)");
-    }
-    const seen = new Map<string, number>();
-    o.items.forEach((item, i) => {
-      const first = seen.get(item.sku);
-      if (first !== undefined) issue(["items", i, "sku"], `${item.sku} repeats items[${first}]; put the quantity on one line`);
-      else seen.set(item.sku, i);
-    });
   });
 export type OrderInput = z.output<typeof OrderInput>;
 
@@ -71,9 +55,44 @@ export function fieldName(path: ReadonlyArray<PropertyKey>): string {
   return out || "(order)";
 }
 
+const text = (v: unknown): string => (typeof v === "string" ? v.trim() : typeof v === "number" ? String(v) : "");
+
+/**
+ * Rules across fields, read from the raw file so they are reported together with every other
+ * problem (a schema refinement would be skipped while any field is missing).
+ */
+function crossFieldIssues(raw: Record<string, unknown>): FieldIssue[] {
+  const issues: FieldIssue[] = [];
+  const mobile = text(raw.mobile);
+  if (!text(raw.phone) && !mobile) issues.push({ field: "mobile", message: "phone or mobile is required (§5 S-11)" });
+  if (mobile && !MOBILE_PATTERN.test(mobile)) issues.push({ field: "mobile", message: `"${mobile}" is not an 11-digit mobile number` });
+  const zip = text(raw.zip);
+  if (zip && !ZIP_PATTERN.test(zip)) issues.push({ field: "zip", message: `"${zip}" is not a 6-digit postcode` });
+  const email = text(raw.email);
+  if (email && !z.email().safeParse(email).success) issues.push({ field: "email", message: `"${email}" is not an email address` });
+  if (text(raw.invoice_type) === String(InvoiceType.VatSpecial)) {
+    for (const field of VAT_INVOICE_FIELDS) if (!text(raw[field])) issues.push({ field, message: "required for invoice_type 2 (增值税专用发票)" });
+  }
+  if (Array.isArray(raw.items)) {
+    const seen = new Map<string, number>();
+    raw.items.forEach((item: unknown, i) => {
+      const sku = typeof item === "object" && item !== null && "sku" in item ? text(item.sku) : "";
+      if (!sku) return;
+      const first = seen.get(sku);
+      if (first !== undefined) issues.push({ field: `items[${i}].sku`, message: `${sku} repeats items[${first}]; put the quantity on one line` });
+      else seen.set(sku, i);
+    });
+  }
+  return issues;
+}
+
 export function parseOrderInput(raw: unknown): { ok: true; value: OrderInput } | { ok: false; issues: FieldIssue[] } {
   // A missing field reads "required", not the union's bare "Invalid input".
   const parsed = OrderInput.safeParse(raw, { error: (iss) => (iss.input === undefined ? "required" : undefined) });
-  if (parsed.success) return { ok: true, value: parsed.data };
-  return { ok: false, issues: parsed.error.issues.map((i) => ({ field: fieldName(i.path), message: i.message })) };
+  const cross = typeof raw === "object" && raw !== null && !Array.isArray(raw) ? crossFieldIssues(raw as Record<string, unknown>) : [];
+  const schema = parsed.success ? [] : parsed.error.issues.map((i) => ({ field: fieldName(i.path), message: i.message }));
+  const known = new Set(schema.map((i) => i.field));
+  const issues = [...schema, ...cross.filter((i) => !known.has(i.field))];
+  if (parsed.success && issues.length === 0) return { ok: true, value: parsed.data };
+  return { ok: false, issues };
 }
