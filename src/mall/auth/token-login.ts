@@ -107,7 +107,7 @@ export function createTokenLogin(deps: {
       result: {
         access_token: issued.token,
         expires_at: formatBeijingTimestamp(issued.expiresAtMs),
-        expires_in: Math.round((issued.expiresAtMs - now) / 1000),
+        expires_in: deps.tokens.ttlSeconds,
       },
     };
   };
