@@ -5,7 +5,7 @@ import { join } from "node:path";
 import { createApp } from "../../src/app.js";
 import { type Config, loadConfig } from "../../src/config/config.js";
 import { type Container, createContainer } from "../../src/container.js";
-import { silentLogger } from "../../src/lib/logger.js";
+import { type Logger, silentLogger } from "../../src/lib/logger.js";
 import { createServer, listen } from "../../src/server.js";
 
 export type TestClock = { now: () => number; advance(ms: number): void; set(ms: number): void };
@@ -25,7 +25,7 @@ export type TestGateway = {
 };
 
 /** The real gateway app on an ephemeral port with a real SQLite file in a fresh temp folder. */
-export async function startTestGateway(env: Record<string, string> = {}, clock = testClock()): Promise<TestGateway> {
+export async function startTestGateway(env: Record<string, string> = {}, clock = testClock(), logger: Logger = silentLogger()): Promise<TestGateway> {
   const dir = mkdtempSync(join(tmpdir(), "emall-gw-"));
   const config = loadConfig({
     DATABASE_URL: join(dir, "gateway.db"),
@@ -33,7 +33,7 @@ export async function startTestGateway(env: Record<string, string> = {}, clock =
     NODE_ENV: "test",
     ...env,
   });
-  const container = createContainer(config, silentLogger(), clock.now);
+  const container = createContainer(config, logger, clock.now);
   container.referenceLoader.seedIfEmpty(config.FIXTURES_DIR);
   const server: Server = createServer(createApp(container), config);
   const address = await listen(server, 0, "127.0.0.1");
