@@ -1,0 +1,89 @@
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { createSupplierConnections } from "../../src/connections/supplier-connections.js";
+import { silentLogger } from "../../src/lib/logger.js";
+import { type OrderModuleDeps, createOrderModule } from "../../src/orders/order-module.js";
+import { openStore } from "../../src/store/database.js";
+import { createAccountRepo } from "../../src/store/repos/account-repo.js";
+import { createOrderRepo } from "../../src/store/repos/order-repo.js";
+import { createProductRepo } from "../../src/store/repos/product-repo.js";
+import { createReferenceRepo } from "../../src/store/repos/reference-repo.js";
+import { createSyncRepo } from "../../src/store/repos/sync-repo.js";
+import { orderableSkus } from "../helpers/order-products.js";
+import { AREA, type OrderRig, orderFile, startOrderRig } from "../helpers/order-rig.js";
+
+const realClock = { now: Date.now, advance: () => undefined, set: () => undefined };
+
+describe("order scheduler and staff retry", () => {
+  let rig: OrderRig;
+  let skus: string[];
+  const cleanups: Array<() => Promise<void>> = [];
+
+  /** A pusher process of its own over the same SQLite file. */
+  const processModule = (policy: OrderModuleDeps["policy"] = {}) => {
+    const c = rig.gw.container;
+    const store = openStore(c.store.path);
+    const accounts = createAccountRepo(store);
+    const connections = createSupplierConnections({ accounts, sync: createSyncRepo(store), keys: c.keys, platformCode: c.config.PLATFORM_CODE, logger: silentLogger() });
+    cleanups.push(async () => {
+      await connections.closeAll();
+      store.close();
+    });
+    return createOrderModule({ repo: createOrderRepo(store), accounts, products: createProductRepo(store), reference: createReferenceRepo(store), keys: c.keys, connections, clock: Date.now, logger: silentLogger(), policy });
+  };
+  const create = async (sku: string) => {
+    const created = await rig.gw.container.orders.service.create(orderFile([{ sku }]), "user:test");
+    if (!created.ok) throw created.error;
+    return created.value;
+  };
+
+  beforeAll(async () => {
+    rig = await startOrderRig({ clock: realClock, sim: { products: 200, offShelfShare: 0 } });
+    skus = orderableSkus(rig.running.sim.exportTruth().products, AREA.province, 40).map((t) => t.sku);
+  });
+  afterAll(async () => {
+    for (const cleanup of cleanups) await cleanup();
+    await rig.close();
+  });
+
+  it("two processes pushing at once never push the same order twice", async () => {
+    const created = [];
+    for (let i = 0; i < 200; i++) created.push(await create(skus[i % skus.length] ?? ""));
+    const a = processModule().scheduler({ concurrency: 8, intervalMs: 5 });
+    const b = processModule().scheduler({ concurrency: 8, intervalMs: 5 });
+    a.start();
+    b.start();
+    const until = Date.now() + 30_000;
+    while (rig.gw.container.orders.service.counts().confirmed < created.length && Date.now() < until) await new Promise((r) => setTimeout(r, 20));
+    await Promise.all([a.stop(), b.stop()]);
+
+    const mine = new Set(created.map((o) => o.yggc_order));
+    const simOrders = rig.running.sim.exportTruth().orders.filter((o) => mine.has(o.yggc_order));
+    expect(simOrders).toHaveLength(created.length);
+    // Without faults each order is pushed by exactly one process: one submit, one confirm.
+    expect(simOrders.every((o) => o.submitCount === 1 && o.confirmCount === 1)).toBe(true);
+    const actors = new Set(created.flatMap((o) => {
+      const shown = rig.gw.container.orders.service.show(o.yggc_order);
+      return shown.ok ? shown.value.timeline.filter((e) => e.step !== "create").map((e) => e.actor) : [];
+    }));
+    expect(actors).toEqual(new Set(["scheduler"]));
+  });
+
+  it("gives up after the last attempt with the unknown outcome as reason, and staff retry resubmits the same yggc_order", async () => {
+    const order = await create(skus[0] ?? "");
+    const impatient = processModule({ maxAttempts: 1 });
+    rig.running.sim.knobs.inject("submitOrder", "drop-after-work", 3);
+    const pushed = await impatient.service.push(order.yggc_order, "user:test");
+    expect(pushed.ok && pushed.value).toMatchObject({ state: "failed", failure: { kind: "gave_up" } });
+    expect(pushed.ok && pushed.value.failure?.reason).toContain("outcome unknown");
+
+    const refusedRetry = await rig.gw.container.orders.service.retry("TJ-NO-SUCH", "user:test");
+    expect(refusedRetry.ok).toBe(false);
+    const retried = await rig.gw.container.orders.service.retry(order.yggc_order, "user:staff");
+    expect(retried.ok && retried.value.state).toBe("confirmed");
+    const atSupplier = rig.running.sim.exportTruth().orders.filter((o) => o.yggc_order === order.yggc_order);
+    expect(atSupplier).toHaveLength(1);
+    expect(atSupplier[0]?.submitCount).toBe(4);
+    const shown = rig.gw.container.orders.service.show(order.yggc_order);
+    expect(shown.ok && shown.value.timeline.some((e) => e.step === "retry" && e.actor === "user:staff" && e.fromState === "failed")).toBe(true);
+  });
+});
