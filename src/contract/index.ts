@@ -9,3 +9,4 @@ export * from "./mall.js";
 export * from "./supplier.js";
 export * from "./operations.js";
 export * from "./parse.js";
+export * from "./request-checks.js";

@@ -5,15 +5,14 @@ import {
   type Failure,
   NONCE_MEMORY_SECONDS,
   NONCE_PATTERN,
-  SIGN_WINDOW_SECONDS,
   SignMode,
   TOKEN_EXPIRED_MARKER,
   type TokenResult,
   failure,
   formatBeijingTimestamp,
-  parseBeijingTimestamp,
   signRequest,
   signaturesEqual,
+  timestampFailure,
   yggcMd5Sign,
 } from "../contract/index.js";
 import type { Outcome } from "./outcome.js";
@@ -119,12 +118,7 @@ export class SupplierAuth {
   }
 
   private checkTimestamp(text: string): Failure | null {
-    const at = parseBeijingTimestamp(text);
-    if (at === null) return failure(ErrorCode.TimestampInvalid, `无法解析: ${text.slice(0, 40)}`);
-    if (Math.abs(at - this.now()) > SIGN_WINDOW_SECONDS * 1000) {
-      return failure(ErrorCode.TimestampInvalid, `${text} 与服务器时间相差超过${SIGN_WINDOW_SECONDS}秒`);
-    }
-    return null;
+    return timestampFailure(text.slice(0, 40), this.now());
   }
 
   /** Remembers a nonce for 600 s; a nonce seen in that time is a replay (§2.2). */

@@ -2,14 +2,13 @@ import {
   ErrorCode,
   type Failure,
   NONCE_MEMORY_SECONDS,
-  NONCE_PATTERN,
-  SIGN_WINDOW_SECONDS,
   SignMode,
   TOKEN_EXPIRED_MARKER,
   failure,
-  parseBeijingTimestamp,
   signRequest,
+  nonceFailure,
   signaturesEqual,
+  timestampFailure,
 } from "../../contract/index.js";
 import type { AccountRepo, AccountRow } from "../../store/repos/account-repo.js";
 import type { NonceRepo } from "../../store/repos/nonce-repo.js";
@@ -54,12 +53,8 @@ export function createCallAuth(deps: {
     const sign = fields.sign as string;
 
     const now = clock();
-    const at = parseBeijingTimestamp(timestamp);
-    if (at === null) return { ok: false, account, failure: failure(ErrorCode.TimestampInvalid, `timestamp=${timestamp}`) };
-    if (Math.abs(now - at) > SIGN_WINDOW_SECONDS * 1000) {
-      return { ok: false, account, failure: failure(ErrorCode.TimestampInvalid, `与服务器时间相差超过${SIGN_WINDOW_SECONDS}秒`) };
-    }
-    if (!NONCE_PATTERN.test(nonce)) return { ok: false, account, failure: failure(ErrorCode.SignatureInvalid, "nonce 应为16–64位字母或数字") };
+    const refused = timestampFailure(timestamp, now) ?? nonceFailure(nonce);
+    if (refused) return { ok: false, account, failure: refused };
     if (!signaturesEqual(signRequest(deps.secrets.appSecretOf(account), fields), sign)) {
       return { ok: false, account, failure: failure(ErrorCode.SignatureInvalid) };
     }

@@ -2,15 +2,14 @@ import {
   ErrorCode,
   type Failure,
   NONCE_MEMORY_SECONDS,
-  NONCE_PATTERN,
-  SIGN_WINDOW_SECONDS,
   SignMode,
   type TokenResult,
   failure,
   formatBeijingTimestamp,
-  parseBeijingTimestamp,
   signRequest,
+  nonceFailure,
   signaturesEqual,
+  timestampFailure,
   yggcMd5Sign,
 } from "../../contract/index.js";
 import { verifyPassword } from "../../security/password-hash.js";
@@ -59,11 +58,8 @@ export function createTokenLogin(deps: {
 
     const now = clock();
     const timestamp = text("timestamp") ?? "";
-    const at = parseBeijingTimestamp(timestamp);
-    if (at === null) return { ok: false, failure: failure(ErrorCode.TimestampInvalid, `timestamp=${timestamp}`) };
-    if (Math.abs(now - at) > SIGN_WINDOW_SECONDS * 1000) {
-      return { ok: false, failure: failure(ErrorCode.TimestampInvalid, `与服务器时间相差超过${SIGN_WINDOW_SECONDS}秒`) };
-    }
+    const stale = timestampFailure(timestamp, now);
+    if (stale) return { ok: false, failure: stale };
 
     if (!known || known.status !== "active") return { ok: false, failure: failure(ErrorCode.UsernameUnknown, `username=${username}`) };
     const account = known;
@@ -89,7 +85,8 @@ export function createTokenLogin(deps: {
       }
     } else {
       const nonce = text("nonce") ?? "";
-      if (!NONCE_PATTERN.test(nonce)) return { ok: false, account, failure: failure(ErrorCode.SignatureInvalid, "nonce 应为16–64位字母或数字") };
+      const badNonce = nonceFailure(nonce);
+      if (badNonce) return { ok: false, account, failure: badNonce };
       const secret = deps.secrets.appSecretOf(account);
       if (!signaturesEqual(signRequest(secret, fields), sign)) {
         return { ok: false, account, failure: failure(ErrorCode.SignatureInvalid) };

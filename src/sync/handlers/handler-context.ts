@@ -1,5 +1,5 @@
 import type { SupplierClient } from "../../supplier/supplier-client.js";
-import type { ProductRepo } from "../../store/repos/product-repo.js";
+import type { ProductRepo, ProductRow } from "../../store/repos/product-repo.js";
 import type { InboxRow } from "../../store/repos/sync-repo.js";
 import type { ChunkResult } from "../chunk-commit.js";
 import type { ValidationContext } from "../product-validation.js";
@@ -28,4 +28,28 @@ export function describeError(e: SupplierError): string {
 /** "商品不存在" from S-4/S-5: the sku left the supplier's pool; a removal message follows (§5). */
 export function isUnknownSku(e: SupplierError): boolean {
   return e.kind === "refused" && e.detail.includes("不存在");
+}
+
+/**
+ * Price and shelf messages (types 2 and 4) only update products the mall holds: the others are
+ * settled as skipped with the reason, and the known skus come back with their stored rows.
+ */
+export function splitKnown(ctx: HandlerContext, rowsBySku: ReadonlyMap<string, InboxRow[]>): { known: string[]; priors: Map<string, ProductRow>; result: ChunkResult } {
+  const result: ChunkResult = { products: [], priceChanges: [], settlements: [] };
+  const priors = ctx.products.bySkus(ctx.supplierId, [...rowsBySku.keys()]);
+  const known: string[] = [];
+  for (const [sku, rows] of rowsBySku) {
+    const prior = priors.get(sku);
+    if (prior && prior.status !== "delisted") {
+      known.push(sku);
+      continue;
+    }
+    for (const row of rows) result.settlements.push({ row, outcome: "skipped", reasons: [{ code: 5099, field: "sku", message: "商品不在卖场商品库中" }] });
+  }
+  return { known, priors, result };
+}
+
+/** Every message of these skus failed with one batch call's error. */
+export function failAll(result: ChunkResult, rowsBySku: ReadonlyMap<string, InboxRow[]>, skus: readonly string[], error: SupplierError): void {
+  for (const sku of skus) for (const row of rowsBySku.get(sku) ?? []) result.settlements.push({ row, outcome: "failed", error: describeError(error) });
 }

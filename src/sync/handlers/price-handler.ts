@@ -1,28 +1,18 @@
 import { yuanToFen } from "../../contract/index.js";
-import type { ChunkResult } from "../chunk-commit.js";
 import { changedRow, snapshotOf } from "../product-record.js";
 import { validateProduct } from "../product-validation.js";
-import { type MessageHandler, describeError } from "./handler-context.js";
+import { type MessageHandler, failAll, splitKnown } from "./handler-context.js";
 
 /**
  * Type 2 (§6): the message's prices are hints only; one S-10 batch for the group gives the
  * truth, re-validated against the price rules of §7. Unchanged prices write nothing new.
  */
 export const handlePriceChange: MessageHandler = async (ctx, rowsBySku) => {
-  const result: ChunkResult = { products: [], priceChanges: [], settlements: [] };
-  const priors = ctx.products.bySkus(ctx.supplierId, [...rowsBySku.keys()]);
-  const known = [...rowsBySku.keys()].filter((sku) => {
-    const p = priors.get(sku);
-    return p !== undefined && p.status !== "delisted";
-  });
-  for (const [sku, rows] of rowsBySku) {
-    if (known.includes(sku)) continue;
-    for (const row of rows) result.settlements.push({ row, outcome: "skipped", reasons: [{ code: 5099, field: "sku", message: "商品不在卖场商品库中" }] });
-  }
+  const { known, priors, result } = splitKnown(ctx, rowsBySku);
   if (known.length === 0) return result;
   const prices = await ctx.client.prices(known);
   if (!prices.ok) {
-    for (const sku of known) for (const row of rowsBySku.get(sku) ?? []) result.settlements.push({ row, outcome: "failed", error: describeError(prices.error) });
+    failAll(result, rowsBySku, known, prices.error);
     return result;
   }
   const bySku = new Map(prices.value.map((p) => [p.sku, p]));

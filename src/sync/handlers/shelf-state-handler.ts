@@ -1,23 +1,13 @@
-import type { ChunkResult } from "../chunk-commit.js";
 import { changedRow } from "../product-record.js";
-import { type MessageHandler, describeError } from "./handler-context.js";
+import { type MessageHandler, failAll, splitKnown } from "./handler-context.js";
 
 /** Type 4 (§6): one S-7 batch for the group gives each sku's shelf state (1 上架 / 0 下架). */
 export const handleShelfStateChange: MessageHandler = async (ctx, rowsBySku) => {
-  const result: ChunkResult = { products: [], priceChanges: [], settlements: [] };
-  const priors = ctx.products.bySkus(ctx.supplierId, [...rowsBySku.keys()]);
-  const known = [...rowsBySku.keys()].filter((sku) => {
-    const p = priors.get(sku);
-    return p !== undefined && p.status !== "delisted";
-  });
-  for (const [sku, rows] of rowsBySku) {
-    if (known.includes(sku)) continue;
-    for (const row of rows) result.settlements.push({ row, outcome: "skipped", reasons: [{ code: 5099, field: "sku", message: "商品不在卖场商品库中" }] });
-  }
+  const { known, priors, result } = splitKnown(ctx, rowsBySku);
   if (known.length === 0) return result;
   const states = await ctx.client.shelfStates(known);
   if (!states.ok) {
-    for (const sku of known) for (const row of rowsBySku.get(sku) ?? []) result.settlements.push({ row, outcome: "failed", error: describeError(states.error) });
+    failAll(result, rowsBySku, known, states.error);
     return result;
   }
   const bySku = new Map(states.value.map((s) => [s.sku, s.state]));
