@@ -1,0 +1,181 @@
+import { type ChildProcess, fork } from "node:child_process";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { parseArgs } from "node:util";
+import { loadConfig } from "../src/config/config.js";
+import { createContainer } from "../src/container.js";
+import { silentLogger } from "../src/lib/logger.js";
+import { creditCodeCheckChar } from "../src/security/credit-code.js";
+import type { RunSummary } from "../src/sync/sync-runner.js";
+
+/**
+ * The puller against the reference supplier in its own process (scripts/bench-puller-simulator.ts):
+ *   1. type 6: every seeded sku announced as added → S-4 + S-5 per sku, S-6/S-7/S-9/S-10 batches;
+ *   2. type 2: price changes round-robin over the skus → one S-10 batch per 100 distinct skus;
+ *   3. throttled: the supplier limited to --qps-limit calls/s per endpoint, the connection set to the
+ *      same limit, type-16 changes loaded; achieved calls/s against the limit.
+ * Prints messages/s, supplier calls against the minimum §3's batch limits allow, and the peak RSS of
+ * this process (the gateway runs in-process; the supplier does not). Ratios against the goals, no verdict.
+ * Usage: npx tsx scripts/bench-puller.ts [--type2 100000 --type6 10000 --qps-limit 50 --throttle-calls 1000]
+ * Profile: node --cpu-prof --import tsx scripts/bench-puller.ts --type2 20000 --type6 2000
+ */
+const { values } = parseArgs({
+  options: {
+    type2: { type: "string", default: "100000" },
+    type6: { type: "string", default: "10000" },
+    "qps-limit": { type: "string", default: "50" },
+    "throttle-calls": { type: "string", default: "1000" },
+    concurrency: { type: "string", default: "8" },
+  },
+});
+const TYPE2 = Number(values.type2);
+const TYPE6 = Number(values.type6);
+const QPS_LIMIT = Number(values["qps-limit"]);
+const THROTTLE_CALLS = Number(values["throttle-calls"]);
+const CONCURRENCY = Number(values.concurrency);
+
+const GOALS = { type2PerSecond: 5_000, qpsShare: 0.9, callsOverMinimum: 1.05, rssMb: 300 };
+const PAGE = 100; // §3: messages a page, ids a delete, skus a batch call
+const POLLED_TYPES = 4; // a drain asks each type until an empty page: one empty S-2 per type
+const ACCOUNT = { username: "bench_mall", password: "bench-Pa55w0rd", appSecret: "bench-app-secret-0123456789abcdef0123456789" };
+const DOMAIN = "item.sim-supplier.cn";
+
+type SimCommand = { op: "prices"; count: number } | { op: "details"; count: number } | { op: "truth" };
+type SimReply =
+  | { op: "ready"; url: string; pending: number }
+  | { op: "prices"; published: number; pending: number }
+  | { op: "details"; published: number; pending: number }
+  | { op: "truth"; products: Array<{ sku: string; inPool: boolean; priceFen: number; mallPriceFen: number }> };
+type ReplyTo<C extends { op: SimReply["op"] }> = Extract<SimReply, { op: C["op"] }>;
+
+/** The supplier process and a request/answer over IPC. */
+async function startSupplier(products: number): Promise<{ child: ChildProcess; url: string; ask: <C extends SimCommand>(command: C) => Promise<ReplyTo<C>> }> {
+  const child = fork(
+    join(import.meta.dirname, "bench-puller-simulator.ts"),
+    ["--products", String(products), "--username", ACCOUNT.username, "--password", ACCOUNT.password, "--app-secret", ACCOUNT.appSecret, "--domain", DOMAIN],
+    { execArgv: ["--import", "tsx"], stdio: ["ignore", "inherit", "inherit", "ipc"] },
+  );
+  const next = <T extends SimReply["op"]>(op: T) =>
+    new Promise<Extract<SimReply, { op: T }>>((resolve, reject) => {
+      const onMessage = (reply: SimReply) => {
+        if (reply.op !== op) return;
+        child.off("message", onMessage);
+        child.off("exit", onExit);
+        resolve(reply as Extract<SimReply, { op: T }>);
+      };
+      const onExit = (code: number | null) => reject(new Error(`supplier process exited ${code}`));
+      child.on("message", onMessage);
+      child.once("exit", onExit);
+    });
+  const ready = await next("ready");
+  return {
+    child,
+    url: ready.url,
+    ask: <C extends SimCommand>(command: C) => {
+      const answer = next(command.op) as Promise<ReplyTo<C>>;
+      child.send(command);
+      return answer;
+    },
+  };
+}
+
+let peakRss = 0;
+const sampleRss = () => {
+  peakRss = Math.max(peakRss, process.memoryUsage().rss);
+};
+
+type Phase = { name: string; messages: number; seconds: number; pullSeconds: number; summary: RunSummary };
+
+async function main(): Promise<void> {
+  const dir = mkdtempSync(join(tmpdir(), "emall-bench-puller-"));
+  const supplier = await startSupplier(TYPE6);
+  const container = createContainer(
+    loadConfig({ DATABASE_URL: join(dir, "gateway.db"), DATA_ENCRYPTION_KEY_FILE: join(dir, "master.key"), SCHEDULER_ENABLED: "false", LOG_LEVEL: "warn" }),
+    silentLogger(),
+  );
+  const sampler = setInterval(sampleRss, 50);
+  try {
+    container.referenceLoader.seedIfEmpty("./fixtures");
+    const first17 = "91120116MA05BENC1";
+    await container.supplierAccounts.create({ code: "BENCH", name: "压测电商", creditCode: first17 + (creditCodeCheckChar(first17) ?? "0"), domains: [DOMAIN] });
+    const connect = (qps: number) =>
+      container.supplierConnections.connect({ code: "BENCH", baseUrl: supplier.url, ...ACCOUNT, signMode: "hmac-sha256", qps, maxConcurrent: CONCURRENCY, timeoutMs: 10_000 });
+    connect(10_000);
+    sampleRss();
+    const baselineRss = peakRss;
+
+    const pull = async (name: string, messages: number): Promise<Phase> => {
+      const started = performance.now();
+      // The last page stored ends the pull phase (give or take its S-3 and the other types' empty S-2).
+      let pulledAt = started;
+      const attempt = await container.sync.pull("BENCH", "manual", (event) => {
+        if (event.phase === "pull") pulledAt = performance.now();
+      });
+      if (!attempt.ran) throw new Error("lease busy");
+      const seconds = (performance.now() - started) / 1000;
+      return { name, messages, seconds, pullSeconds: (pulledAt - started) / 1000, summary: attempt.summary };
+    };
+
+    // 1. type 6: the initial pool.
+    const type6 = await pull("type 6 (pool added)", TYPE6);
+    const min6 = 1 + Math.ceil(TYPE6 / PAGE) + POLLED_TYPES + Math.ceil(TYPE6 / PAGE) + 2 * TYPE6 + 4 * Math.ceil(TYPE6 / PAGE);
+
+    // 2. type 2: price changes, several per sku.
+    const loaded = await supplier.ask({ op: "prices", count: TYPE2 });
+    if (loaded.pending !== TYPE2) throw new Error(`supplier holds ${loaded.pending} messages, expected ${TYPE2}`);
+    const type2 = await pull("type 2 (price)", TYPE2);
+    const distinctPriced = Math.min(TYPE2, TYPE6);
+    const min2 = 1 + Math.ceil(TYPE2 / PAGE) + POLLED_TYPES + Math.ceil(TYPE2 / PAGE) + Math.ceil(distinctPriced / PAGE);
+
+    // 3. throttled: the supplier's limit and the connection's agree, as a centre would configure them.
+    await fetch(`${supplier.url}/_sim/knobs`, { method: "PUT", headers: { "content-type": "application/json" }, body: JSON.stringify({ endpoints: { "*": { qps: QPS_LIMIT } } }) });
+    connect(QPS_LIMIT);
+    const details = await supplier.ask({ op: "details", count: Math.max(1, Math.floor(THROTTLE_CALLS / 2)) });
+    const throttled = await pull("type 16 throttled", details.published);
+    const tooFast = container.sync.callsOf(throttled.summary.runId).filter((c) => c.message?.includes("频繁")).length;
+
+    // The drain must also be right: the stored prices against the supplier's truth.
+    const truth = await supplier.ask({ op: "truth" });
+    const stored = new Map(container.repos.products.list(container.repos.accounts.supplierByCode("BENCH")?.id ?? -1).map((p) => [p.sku, p]));
+    const wrong = truth.products.filter((t) => t.inPool && t.priceFen <= t.mallPriceFen && stored.get(t.sku)?.priceFen !== t.priceFen).length;
+    sampleRss();
+
+    const mb = (bytes: number) => bytes / 1024 / 1024;
+    const row = (p: Phase, minimum: number) => {
+      const counts = Object.values(p.summary.counts).reduce((n, c) => n + c.received, 0);
+      return [
+        `${p.name}: ${p.messages.toLocaleString("en")} messages (${counts.toLocaleString("en")} received) in ${p.seconds.toFixed(2)} s ` +
+          `(pull S-2/S-3 ≈${p.pullSeconds.toFixed(2)} s, apply ${(p.seconds - p.pullSeconds).toFixed(2)} s) → ${Math.round(p.messages / p.seconds).toLocaleString("en")} msgs/s`,
+        `  calls ${p.summary.callsMade.toLocaleString("en")} vs minimum ${minimum.toLocaleString("en")} → ${(p.summary.callsMade / minimum).toFixed(3)}× (goal ≤ ${GOALS.callsOverMinimum}×)  ${JSON.stringify(p.summary.callsByOperation)}`,
+        `  status ${p.summary.status}, errors ${p.summary.errors.length}, pending after ${p.summary.pendingInInbox}`,
+      ].join("\n");
+    };
+    const type2Rate = TYPE2 / type2.seconds;
+    const achievedQps = throttled.summary.callsMade / throttled.seconds;
+    console.log(
+      [
+        "",
+        `puller bench: ${TYPE6.toLocaleString("en")} skus, ${TYPE2.toLocaleString("en")} price messages, connection maxConcurrent ${CONCURRENCY}`,
+        row(type6, min6),
+        `${row(type2, min2)}\n  type-2 rate ${Math.round(type2Rate).toLocaleString("en")} msgs/s vs goal ${GOALS.type2PerSecond.toLocaleString("en")} → ${(type2Rate / GOALS.type2PerSecond).toFixed(2)}×`,
+        `${row(throttled, 1 + 2 * details.published + 2 * Math.ceil(details.published / PAGE) + POLLED_TYPES)}\n` +
+          `  achieved ${achievedQps.toFixed(1)} calls/s vs limit ${QPS_LIMIT} → ${(achievedQps / QPS_LIMIT).toFixed(3)} (goal ≥ ${GOALS.qpsShare}); ${tooFast} calls refused as too fast`,
+        `peak RSS ${mb(peakRss).toFixed(0)} MB (baseline ${mb(baselineRss).toFixed(0)} MB) vs goal ${GOALS.rssMb} MB → ${(mb(peakRss) / GOALS.rssMb).toFixed(2)}×`,
+        `stored prices differing from the supplier's truth: ${wrong}`,
+        "",
+      ].join("\n"),
+    );
+  } finally {
+    clearInterval(sampler);
+    await container.supplierConnections.closeAll();
+    container.close();
+    supplier.child.disconnect();
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+main().catch((err: unknown) => {
+  console.error(err);
+  process.exit(1);
+});
