@@ -4,6 +4,7 @@ import type { Container } from "./container.js";
 import { envelopeErrorHandler } from "./http/body-parsing.js";
 import { writeFailure } from "./http/envelope-response.js";
 import { requestContext } from "./http/request-context.js";
+import { adminRouter } from "./admin/admin-router.js";
 import { docsRouter } from "./mall/docs-router.js";
 import { mallRouter } from "./mall/mall-router.js";
 
@@ -16,6 +17,7 @@ export function createApp(container: Container): Express {
   app.use(requestContext(container.logger));
   app.use(mallRouter(container.mall));
   app.use(docsRouter());
+  app.use("/admin", adminRouter(container));
   app.use((req, res) => writeFailure(res, failure(ErrorCode.Other, `接口不存在: ${req.method} ${req.path}`), null, 404));
   app.use(envelopeErrorHandler(() => container.logger));
   return app;

@@ -19,6 +19,7 @@ import { createSupplierConnections } from "./connections/supplier-connections.js
 import { createSyncService } from "./sync/sync-service.js";
 import { createOrderModule } from "./orders/order-module.js";
 import { createOrderRepo } from "./store/repos/order-repo.js";
+import { createAdminModule } from "./admin/admin-module.js";
 
 /** The composition root: one line per module. Shared by the server and the CLI. */
 export type Container = ReturnType<typeof createContainer>;
@@ -50,6 +51,7 @@ export function createContainer(config: Config, logger: Logger, clock: () => num
     orders: createOrderModule({ repo: createOrderRepo(store), accounts: accountRepo, products: productRepo, reference: referenceRepo, keys, connections: supplierConnections, clock, logger }),
     sync: createSyncService({ config, store, accounts: accountRepo, products: productRepo, sync: syncRepo, reference: referenceRepo, connections: supplierConnections, logger, clock }),
     reference,
+    admin: createAdminModule(store, clock),
     mall: {
       secrets,
       login: createTokenLogin(authDeps),

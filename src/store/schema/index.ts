@@ -3,3 +3,4 @@ export * from "./reference.js";
 export * from "./products.js";
 export * from "./sync.js";
 export * from "./orders.js";
+export * from "./admin.js";

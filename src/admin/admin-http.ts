@@ -1,0 +1,61 @@
+import { timingSafeEqual } from "node:crypto";
+import type { Request, Response } from "express";
+import type { Container } from "../container.js";
+import { AdminError } from "./admin-errors.js";
+import type { ActiveSession } from "./admin-sessions.js";
+
+/** The session cookie: httpOnly, SameSite=Strict, scoped to /admin, Secure whenever the gateway serves TLS. */
+export const SESSION_COOKIE = "emall_admin_sid";
+export const CSRF_HEADER = "X-CSRF-Token";
+export const CSRF_FIELD = "_csrf";
+
+export const isStateChanging = (method: string) => method !== "GET" && method !== "HEAD" && method !== "OPTIONS";
+
+export function readCookie(req: Request, name: string): string | undefined {
+  const header = req.headers.cookie;
+  if (!header) return undefined;
+  for (const part of header.split(";")) {
+    const eq = part.indexOf("=");
+    if (eq > 0 && part.slice(0, eq).trim() === name) return decodeURIComponent(part.slice(eq + 1).trim());
+  }
+  return undefined;
+}
+
+export function setSessionCookie(res: Response, container: Container, session: { id: string; expiresAt: number } | null): void {
+  const secure = Boolean(container.config.TLS_CERT);
+  const base = `Path=/admin; HttpOnly; SameSite=Strict${secure ? "; Secure" : ""}`;
+  res.append(
+    "Set-Cookie",
+    session === null ? `${SESSION_COOKIE}=; ${base}; Max-Age=0` : `${SESSION_COOKIE}=${encodeURIComponent(session.id)}; ${base}; Expires=${new Date(session.expiresAt).toUTCString()}`,
+  );
+}
+
+export function currentSession(req: Request, container: Container): ActiveSession | undefined {
+  return container.admin.sessions.resolve(readCookie(req, SESSION_COOKIE));
+}
+
+const sameText = (a: string, b: string) => {
+  const x = Buffer.from(a);
+  const y = Buffer.from(b);
+  return x.length === y.length && timingSafeEqual(x, y);
+};
+
+/**
+ * Defence in depth beside SameSite=Strict: a state-changing request that says where it comes
+ * from must come from this host, and every one made in a session carries the session's token.
+ */
+export function checkCsrf(req: Request, caller: ActiveSession | undefined, token: string | undefined): void {
+  const origin = req.get("Origin");
+  if (origin && origin !== "null") {
+    let host: string | undefined;
+    try {
+      host = new URL(origin).host;
+    } catch {
+      host = undefined;
+    }
+    if (host !== req.get("Host")) throw new AdminError("csrf_failed", `cross-origin request from ${origin} refused`);
+  }
+  if (caller && !(token && sameText(token, caller.session.csrfToken))) {
+    throw new AdminError("csrf_failed", `missing or wrong CSRF token (send the token from login or GET /admin/api/session as ${CSRF_HEADER})`);
+  }
+}

@@ -1,0 +1,16 @@
+import type { Store } from "../store/database.js";
+import { createAdminRepo } from "../store/repos/admin-repo.js";
+import { createAuditRepo } from "../store/repos/audit-repo.js";
+import { createAdminSessions } from "./admin-sessions.js";
+import { createAdminUsers } from "./admin-users.js";
+import { createAuditTrail } from "./audit-trail.js";
+
+export type AdminModule = ReturnType<typeof createAdminModule>;
+
+/** Console users, sessions and the audit trail, wired once for the server and the CLI. */
+export function createAdminModule(store: Store, clock: () => number) {
+  const repo = createAdminRepo(store);
+  const audit = createAuditTrail(createAuditRepo(store), clock);
+  const users = createAdminUsers(repo, clock);
+  return { repo, audit, users, sessions: createAdminSessions({ repo, users, audit, clock }) };
+}

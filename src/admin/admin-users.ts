@@ -1,0 +1,64 @@
+import { z } from "zod";
+import { hashPassword, verifyPassword } from "../security/password-hash.js";
+import { type AdminRepo, type AdminRole, type AdminUserRow } from "../store/repos/admin-repo.js";
+import { adminRoles } from "../store/schema/index.js";
+import { AdminError } from "./admin-errors.js";
+
+export const Username = z.string().trim().regex(/^[A-Za-z0-9_.-]{3,32}$/, "3–32 of [A-Za-z0-9_.-]");
+/** Long enough to resist guessing within the lockout; no composition rules (NIST SP 800-63B). */
+export const NewPassword = z.string().min(12, "at least 12 characters").max(200);
+export const Role = z.enum(adminRoles);
+
+export type AdminUserView = { username: string; role: AdminRole; status: AdminUserRow["status"]; createdAt: number; updatedAt: number };
+
+export const userView = (u: AdminUserRow): AdminUserView => ({ username: u.username, role: u.role, status: u.status, createdAt: u.createdAt, updatedAt: u.updatedAt });
+
+/** A hash verified when the username is unknown, so a login takes as long either way. */
+const DUMMY_HASH = "scrypt$16384$8$1$AAAAAAAAAAAAAAAAAAAAAA$AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA";
+
+export type AdminUsers = ReturnType<typeof createAdminUsers>;
+
+/** Console users: created by CLI or an admin, scrypt hashes, every session ended on a change. */
+export function createAdminUsers(repo: AdminRepo, clock: () => number) {
+  const mustFind = (username: string): AdminUserRow => {
+    const u = repo.userByUsername(username);
+    if (!u) throw new AdminError("not_found", `no user ${username}`);
+    return u;
+  };
+
+  return {
+    list: (): AdminUserView[] => repo.listUsers().map(userView),
+    show: (username: string): AdminUserView => userView(mustFind(username)),
+    byId: (id: number) => repo.userById(id),
+
+    async create(input: { username: string; role: AdminRole; password: string }): Promise<AdminUserView> {
+      if (repo.userByUsername(input.username)) throw new AdminError("conflict", `user ${input.username} exists`);
+      const now = clock();
+      const row = repo.createUser({ username: input.username, role: input.role, passwordHash: await hashPassword(input.password), status: "active", createdAt: now, updatedAt: now });
+      return userView(row);
+    },
+
+    /** Role, status or password; any change ends the user's sessions. Returns before and after. */
+    async update(username: string, change: { role?: AdminRole; enabled?: boolean; password?: string }): Promise<{ before: AdminUserView; after: AdminUserView }> {
+      const u = mustFind(username);
+      repo.updateUser(
+        u.id,
+        {
+          ...(change.role ? { role: change.role } : {}),
+          ...(change.enabled === undefined ? {} : { status: change.enabled ? "active" : "disabled" }),
+          ...(change.password ? { passwordHash: await hashPassword(change.password) } : {}),
+        },
+        clock(),
+      );
+      repo.deleteSessionsOf(u.id);
+      return { before: userView(u), after: userView(mustFind(username)) };
+    },
+
+    /** The user if the password is theirs and the account active; undefined otherwise. */
+    async check(username: string, password: string): Promise<AdminUserRow | undefined> {
+      const u = repo.userByUsername(username);
+      const ok = await verifyPassword(password, u?.passwordHash ?? DUMMY_HASH);
+      return ok && u?.status === "active" ? u : undefined;
+    },
+  };
+}

@@ -1,0 +1,59 @@
+import express, { type ErrorRequestHandler, type Request, type Response, Router } from "express";
+import type { Container } from "../../container.js";
+import { AdminError } from "../admin-errors.js";
+import { CSRF_HEADER, checkCsrf, currentSession, isStateChanging, setSessionCookie } from "../admin-http.js";
+import { adminRoutes } from "./route-table.js";
+import { runRoute, toAdminError } from "./route-runner.js";
+import type { AdminRoute } from "./route-types.js";
+
+/** Admin JSON bodies are small forms; orders carry at most 100 lines. */
+const BODY_LIMIT = "256kb";
+
+function sendError(req: Request, res: Response, e: unknown): void {
+  const known = toAdminError(e);
+  if (!known) req.log.error({ event: "admin.error", err: e }, "admin.error");
+  else req.log.info({ event: "admin.refused", code: known.code, status: known.status }, "admin.refused");
+  const err = known ?? new AdminError("internal", "internal error; quote the request id to the operators");
+  res.status(err.status).json({ error: { code: err.code, message: err.message, requestId: req.id, ...(err.fields.length > 0 ? { fields: err.fields } : {}) } });
+}
+
+function mount(router: Router, route: AdminRoute, container: Container): void {
+  const method = route.method.toLowerCase() as "get" | "post" | "put" | "patch";
+  router[method](route.path, async (req, res) => {
+    try {
+      const caller = currentSession(req, container);
+      if (route.roles !== "public" && !caller) throw new AdminError("unauthenticated", "log in first (POST /admin/api/login)");
+      if (isStateChanging(req.method)) {
+        const length = Number(req.get("Content-Length") ?? "0");
+        if ((length > 0 || req.get("Transfer-Encoding")) && !req.is("application/json")) {
+          throw new AdminError("unsupported_media_type", `send application/json, not ${req.get("Content-Type") ?? "no content type"}`);
+        }
+        checkCsrf(req, route.roles === "public" ? undefined : caller, req.get(CSRF_HEADER));
+      }
+      const result = await runRoute(route, { params: req.params, query: req.query, body: req.body }, caller, { container, requestId: req.id, log: req.log });
+      if (result.session !== undefined) setSessionCookie(res, container, result.session);
+      res.status(result.status ?? 200).json(result.body);
+    } catch (e) {
+      sendError(req, res, e);
+    }
+  });
+}
+
+/** /admin/api: JSON, honest statuses, one error shape {error:{code,message,requestId,fields?}}. */
+export function adminApiRouter(container: Container): Router {
+  const router = Router();
+  router.use((_req, res, next) => {
+    res.setHeader("Cache-Control", "no-store");
+    next();
+  });
+  router.use(express.json({ limit: BODY_LIMIT }));
+  for (const route of adminRoutes) mount(router, route, container);
+  router.use((req, res) => sendError(req, res, new AdminError("not_found", `no admin API route ${req.method} ${req.baseUrl}${req.path}`)));
+  const badBody: ErrorRequestHandler = (err: { type?: string; status?: number }, req, res, next) => {
+    if (err.type === "entity.parse.failed") return sendError(req, res, new AdminError("invalid_input", "the body is not valid JSON", [{ field: "body", message: "not valid JSON" }]));
+    if (err.type === "entity.too.large") return sendError(req, res, new AdminError("payload_too_large", `body over ${BODY_LIMIT}`));
+    next(err);
+  };
+  router.use(badBody);
+  return router;
+}

@@ -1,0 +1,95 @@
+import type { z } from "zod";
+import { AccountError } from "../../accounts/supplier-accounts.js";
+import { ConnectionError } from "../../connections/supplier-connections.js";
+import type { Container } from "../../container.js";
+import type { Logger } from "../../lib/logger.js";
+import { OrderError } from "../../orders/order-errors.js";
+import type { AdminUserRow } from "../../store/repos/admin-repo.js";
+import type { ActiveSession } from "../admin-sessions.js";
+import { SyncError } from "../../sync/sync-service.js";
+import { AdminError, type FieldError } from "../admin-errors.js";
+import type { AdminRoute, RouteResult } from "./route-types.js";
+
+export type RawInput = { params: unknown; query: unknown; body: unknown };
+export type RunDeps = { container: Container; requestId: string; log: Logger };
+
+/** `items[0].num`-style paths under where the value came from. */
+function fieldPath(where: string, path: ReadonlyArray<PropertyKey>): string {
+  let out = where;
+  for (const part of path) out += typeof part === "number" ? `[${part}]` : `.${String(part)}`;
+  return out;
+}
+
+function parsePart<T extends z.ZodType | undefined>(schema: T, value: unknown, where: string, fields: FieldError[]): unknown {
+  if (!schema) return {};
+  const parsed = schema.safeParse(value ?? {}, { error: (iss) => (iss.input === undefined ? "required" : undefined) });
+  if (parsed.success) return parsed.data;
+  for (const issue of parsed.error.issues) fields.push({ field: fieldPath(where, issue.path), message: issue.message });
+  return undefined;
+}
+
+export function mayCall(route: AdminRoute, user: AdminUserRow | undefined): boolean {
+  if (route.roles === "public") return true;
+  return user !== undefined && route.roles.includes(user.role);
+}
+
+/** Domain failures as admin errors; anything unknown stays unknown (500, logged in full). */
+export function toAdminError(e: unknown): AdminError | undefined {
+  if (e instanceof AdminError) return e;
+  if (e instanceof AccountError || e instanceof ConnectionError || e instanceof SyncError) {
+    return new AdminError(e.kind === "invalid" ? "invalid_input" : e.kind, e.message);
+  }
+  if (e instanceof OrderError) {
+    const code = e.kind === "invalid" ? "invalid_input" : e.kind === "unavailable" ? "supplier_unavailable" : e.kind;
+    return new AdminError(code, e.message, e.issues.map((i) => ({ field: `body.${i.field}`, message: i.message })));
+  }
+  return undefined;
+}
+
+/**
+ * One route call, the same for the JSON API and the console's forms: role check (before any
+ * input is read), zod validation of params, query and body with every bad field named, the
+ * handler, and the audit row of a state-changing route — on success and on failure.
+ */
+export async function runRoute(route: AdminRoute, raw: RawInput, caller: ActiveSession | undefined, deps: RunDeps): Promise<RouteResult> {
+  const user = caller?.user;
+  const audit = deps.container.admin.audit;
+  const actor = user?.username ?? "anonymous";
+  const record = (outcome: "ok" | "refused" | "failed", result: RouteResult["audit"], error?: string) => {
+    const action = result?.action ?? route.audit;
+    if (!action) return;
+    audit.record({
+      actor: result?.actor ?? actor,
+      role: user?.role ?? null,
+      action,
+      target: result?.target ?? null,
+      outcome,
+      summary: { ...(result?.summary ?? {}), ...(error ? { error } : {}) },
+      requestId: deps.requestId,
+    });
+  };
+  const targetOf = (params: unknown) => (params && typeof params === "object" ? Object.values(params).map(String).join("/") || null : null);
+
+  if (route.roles !== "public" && !user) throw new AdminError("unauthenticated", "log in first (POST /admin/api/login)");
+  if (!mayCall(route, user)) {
+    record("refused", { target: targetOf(raw.params) }, `role ${user?.role ?? "none"} may not ${route.method} ${route.path}`);
+    throw new AdminError("forbidden", `role ${user?.role ?? "none"} may not ${route.method} /admin/api${route.path}`);
+  }
+  const fields: FieldError[] = [];
+  const params = parsePart(route.params, raw.params, "params", fields);
+  const query = parsePart(route.query, raw.query, "query", fields);
+  const body = parsePart(route.body, raw.body, "body", fields);
+  if (fields.length > 0) {
+    record("refused", { target: targetOf(raw.params) }, "invalid input");
+    throw new AdminError("invalid_input", `invalid input: ${fields.map((f) => `${f.field}: ${f.message}`).join("; ")}`, fields);
+  }
+  try {
+    const result = await route.handler({ params, query, body, user, session: caller?.session, container: deps.container, requestId: deps.requestId, log: deps.log });
+    record("ok", { target: targetOf(params), ...result.audit });
+    return result;
+  } catch (e) {
+    const known = toAdminError(e);
+    record(known ? "refused" : "failed", { target: targetOf(params) }, known ? `${known.code}: ${known.message}` : "internal error");
+    throw e;
+  }
+}

@@ -1,0 +1,88 @@
+import { z } from "zod";
+import type { Container } from "../../container.js";
+import type { Logger } from "../../lib/logger.js";
+import type { AdminRole, AdminSessionRow, AdminUserRow } from "../../store/repos/admin-repo.js";
+import type { AuditEntry } from "../audit-trail.js";
+
+export type HttpMethod = "GET" | "POST" | "PUT" | "PATCH";
+
+export type RouteContext<P, Q, B> = {
+  params: P;
+  query: Q;
+  body: B;
+  /** Undefined only on public routes (login). */
+  user: AdminUserRow | undefined;
+  session: AdminSessionRow | undefined;
+  container: Container;
+  requestId: string;
+  log: Logger;
+};
+
+/** What a handler hands back: the body, and what the audit row and the session cookie should say. */
+export type RouteResult = {
+  status?: number;
+  body: unknown;
+  audit?: Pick<AuditEntry, "target" | "summary"> & { actor?: string; action?: string };
+  /** A new session cookie (login) or its removal (logout). */
+  session?: { id: string; expiresAt: number } | null;
+};
+
+export type RouteSpec<P extends z.ZodType, Q extends z.ZodType, B extends z.ZodType> = {
+  method: HttpMethod;
+  /** express syntax, relative to /admin/api. */
+  path: string;
+  /** Who may call it; "public" only for login. Checked server-side before input is read. */
+  roles: readonly AdminRole[] | "public";
+  summary: string;
+  tag: string;
+  params?: P;
+  query?: Q;
+  body?: B;
+  /** The answer's shape, for the generated OpenAPI document. */
+  response?: z.ZodType;
+  /** The audit action of a state-changing route: written on success and on failure. */
+  audit?: string;
+  handler(ctx: RouteContext<z.output<P>, z.output<Q>, z.output<B>>): Promise<RouteResult> | RouteResult;
+};
+
+/** A route with its types erased, as the table and the router hold it. */
+export type AdminRoute = Omit<RouteSpec<z.ZodType, z.ZodType, z.ZodType>, "handler"> & {
+  handler(ctx: RouteContext<unknown, unknown, unknown>): Promise<RouteResult> | RouteResult;
+};
+
+type NoInput = z.ZodObject<Record<string, never>>;
+
+export function defineRoute<P extends z.ZodType = NoInput, Q extends z.ZodType = NoInput, B extends z.ZodType = NoInput>(
+  spec: RouteSpec<P, Q, B>,
+): AdminRoute {
+  return spec as unknown as AdminRoute;
+}
+
+export const ALL_ROLES = ["admin", "procurement", "auditor"] as const satisfies readonly AdminRole[];
+
+/** Query-string helpers: strict, bounded, no z.coerce surprises. */
+export const q = {
+  int: (min: number, max: number) =>
+    z.string().regex(/^\d{1,15}$/, "a whole number").transform(Number).pipe(z.number().int().min(min).max(max)),
+  text: (max: number) => z.string().trim().min(1).max(max),
+  bool: z.enum(["true", "false"]).transform((v) => v === "true"),
+  /** Epoch ms, or an ISO date-time; without an offset it is Beijing time (UTC+8), as staff read clocks. */
+  time: z
+    .string()
+    .trim()
+    .regex(/^(\d{1,15}|\d{4}-\d{2}-\d{2}(T\d{2}:\d{2}(:\d{2}(\.\d{1,3})?)?)?(Z|[+-]\d{2}:\d{2})?)$/, "epoch ms or yyyy-MM-ddTHH:mm[:ss][offset]")
+    .transform((v, ctx) => {
+      if (/^\d+$/.test(v)) return Number(v);
+      const withTime = v.length === 10 ? `${v}T00:00` : v;
+      const ms = Date.parse(/(Z|[+-]\d{2}:\d{2})$/.test(withTime) ? withTime : `${withTime}+08:00`);
+      if (Number.isNaN(ms)) {
+        ctx.addIssue({ code: "custom", message: `${v} is not a date-time` });
+        return z.NEVER;
+      }
+      return ms;
+    }),
+};
+
+/** Lists: at most this many rows per page unless the caller asks for fewer. */
+export const DEFAULT_PAGE = 50;
+export const MAX_PAGE = 200;

@@ -1,0 +1,148 @@
+import { z } from "zod";
+import { NewSupplierInput } from "../../accounts/supplier-accounts.js";
+import { ConnectInput } from "../../connections/supplier-connections.js";
+import { signModes } from "../../contract/index.js";
+import { AdminError } from "../admin-errors.js";
+import { connectionSummary, updateConnection } from "../supplier-admin.js";
+import { defineRoute, q } from "./route-types.js";
+
+const Code = z.object({ code: z.string().trim().regex(/^[A-Za-z0-9_-]{2,32}$/, "2–32 of [A-Za-z0-9_-]") });
+const { code: _code, ...connectShape } = ConnectInput.shape;
+const ConnectBody = z.object(connectShape);
+const ConnectionChange = z
+  .object({
+    baseUrl: connectShape.baseUrl,
+    signMode: z.enum(signModes),
+    bodyFormat: z.enum(["form", "json"]),
+    pullSchedule: connectShape.pullSchedule.unwrap(),
+    stockSchedule: connectShape.stockSchedule.unwrap(),
+    stockAreas: connectShape.stockAreas.unwrap(),
+    maxConcurrent: connectShape.maxConcurrent.unwrap(),
+    qps: connectShape.qps.unwrap(),
+    timeoutMs: connectShape.timeoutMs.unwrap(),
+  })
+  .partial()
+  .refine((b) => Object.keys(b).length > 0, { message: "nothing to change" });
+
+/** Suppliers (电商) and the accounts each side issued the other. Administrators only. */
+export const supplierRoutes = [
+  defineRoute({
+    method: "GET",
+    path: "/suppliers",
+    roles: ["admin"],
+    tag: "suppliers",
+    summary: "Every supplier with its mall account (no secrets).",
+    handler: ({ container }) => ({ body: { suppliers: container.supplierAccounts.list() } }),
+  }),
+  defineRoute({
+    method: "POST",
+    path: "/suppliers",
+    roles: ["admin"],
+    tag: "suppliers",
+    summary: "Register a supplier (统一社会信用代码 checked) and issue its mall account; the password and appSecret are answered once.",
+    audit: "supplier.create",
+    body: NewSupplierInput,
+    async handler({ body, container }) {
+      const { supplier, credentials } = await container.supplierAccounts.create(body);
+      return { status: 201, body: { supplier, credentials }, audit: { target: supplier.code, summary: { after: supplier } } };
+    },
+  }),
+  defineRoute({
+    method: "GET",
+    path: "/suppliers/:code",
+    roles: ["admin"],
+    tag: "suppliers",
+    summary: "A supplier's identity details (GB/T 主体身份): name, credit code, domains, contact, account; ?reveal=true decrypts the contact and is audited.",
+    params: Code,
+    query: z.object({ reveal: q.bool.optional() }),
+    handler({ params, query, container }) {
+      const supplier = container.supplierAccounts.show(params.code, query.reveal === true);
+      let connection = null;
+      try {
+        connection = container.supplierConnections.show(params.code);
+      } catch {
+        connection = null;
+      }
+      return { body: { supplier, connection }, ...(query.reveal ? { audit: { action: "supplier.reveal_contact", summary: {} } } : {}) };
+    },
+  }),
+  defineRoute({
+    method: "PUT",
+    path: "/suppliers/:code/connection",
+    roles: ["admin"],
+    tag: "suppliers",
+    summary: "Connect the mall to the supplier's API (the account the supplier issued the mall), with schedules and limits.",
+    audit: "supplier.connect",
+    params: Code,
+    body: ConnectBody,
+    handler({ params, body, container }) {
+      const connection = container.supplierConnections.connect({ ...body, code: params.code });
+      return { body: { connection }, audit: { summary: { after: connectionSummary(connection) } } };
+    },
+  }),
+  defineRoute({
+    method: "PATCH",
+    path: "/suppliers/:code/connection",
+    roles: ["admin"],
+    tag: "suppliers",
+    summary: "Change schedules, limits or transport of a connection; the account stays.",
+    audit: "supplier.connection_update",
+    params: Code,
+    body: ConnectionChange,
+    handler({ params, body, container }) {
+      const { before, after } = updateConnection(container, params.code, body);
+      return { body: { connection: after }, audit: { summary: { before: connectionSummary(before), after: connectionSummary(after) } } };
+    },
+  }),
+  defineRoute({
+    method: "POST",
+    path: "/suppliers/:code/rotate",
+    roles: ["admin"],
+    tag: "suppliers",
+    summary: "New password and/or appSecret for the supplier's mall account (answered once); every token it holds is revoked.",
+    audit: "supplier.rotate_secrets",
+    params: Code,
+    body: z
+      .object({ password: z.boolean().default(true), appSecret: z.boolean().default(true) })
+      .refine((b) => b.password || b.appSecret, { message: "rotate the password, the appSecret or both" }),
+    async handler({ params, body, container }) {
+      const before = container.supplierAccounts.show(params.code, false);
+      const credentials = await container.supplierAccounts.rotate(params.code, body);
+      const after = container.supplierAccounts.show(params.code, false);
+      const rotated = [body.password ? "password" : null, body.appSecret ? "appSecret" : null].filter((x) => x !== null);
+      return {
+        body: { credentials },
+        audit: { summary: { rotated, before: { credentialsVersion: before.credentialsVersion }, after: { credentialsVersion: after.credentialsVersion } } },
+      };
+    },
+  }),
+  defineRoute({
+    method: "POST",
+    path: "/suppliers/:code/status",
+    roles: ["admin"],
+    tag: "suppliers",
+    summary: "Enable or disable a supplier; disabling revokes its tokens at once.",
+    audit: "supplier.status",
+    params: Code,
+    body: z.object({ enabled: z.boolean() }),
+    handler({ params, body, container }) {
+      const before = container.supplierAccounts.show(params.code, false);
+      const supplier = container.supplierAccounts.setEnabled(params.code, body.enabled);
+      return { body: { supplier }, audit: { summary: { before: { status: before.status }, after: { status: supplier.status } } } };
+    },
+  }),
+  defineRoute({
+    method: "POST",
+    path: "/suppliers/:code/sync",
+    roles: ["admin"],
+    tag: "suppliers",
+    summary: "Pull the supplier's message pool now, under the same lease as the scheduler.",
+    audit: "sync.run",
+    params: Code,
+    async handler({ params, container }) {
+      const attempt = await container.sync.pull(params.code, "manual");
+      if (!attempt.ran) throw new AdminError("conflict", `a run for ${params.code} is in progress (${attempt.holder ?? "another runner"}); try again when it ends`);
+      return { body: { run: attempt.summary }, audit: { summary: { after: { runId: attempt.summary.runId, status: attempt.summary.status } } } };
+    },
+  }),
+];

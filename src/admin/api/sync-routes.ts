@@ -1,0 +1,103 @@
+import { z } from "zod";
+import { AdminError } from "../admin-errors.js";
+import { DEFAULT_PAGE, MAX_PAGE, defineRoute, q } from "./route-types.js";
+
+const SYNC_READERS = ["admin", "auditor"] as const;
+const messageTypes = ["2", "4", "6", "16"] as const;
+const outcomes = ["applied", "rejected", "failed", "skipped", "quarantined"] as const;
+const supplierCode = z.string().trim().regex(/^[A-Za-z0-9_-]{2,32}$/);
+const RunId = z.object({ runId: z.string().trim().regex(/^run_[A-Za-z0-9_-]{1,40}$/, "a run id (run_…)") });
+
+const parseJson = (text: string): unknown => JSON.parse(text) as unknown;
+
+/** Sync runs and the fate of every message, with drill-down to the calls; read-only for auditors. */
+export const syncRoutes = [
+  defineRoute({
+    method: "GET",
+    path: "/sync/runs",
+    roles: SYNC_READERS,
+    tag: "sync",
+    summary: "Runs, newest first. Cursor: pass the last row's startedAt as `before` for the next page.",
+    query: z.object({ supplier: supplierCode.optional(), before: q.int(0, Number.MAX_SAFE_INTEGER).optional(), limit: q.int(1, MAX_PAGE).default(DEFAULT_PAGE) }),
+    handler({ query, container }) {
+      const runs = container.sync.runs(query).map((r) => ({ ...r, supplier: container.repos.accounts.supplierById(r.supplierId)?.code ?? null, counts: parseJson(r.countsJson), errors: parseJson(r.errorsJson) }));
+      const last = runs.at(-1);
+      return { body: { runs, nextBefore: runs.length === query.limit && last ? last.startedAt : null } };
+    },
+  }),
+  defineRoute({
+    method: "GET",
+    path: "/sync/runs/:runId",
+    roles: SYNC_READERS,
+    tag: "sync",
+    summary: "One run with its counts and errors.",
+    params: RunId,
+    handler({ params, container }) {
+      const run = container.repos.sync.run(params.runId);
+      if (!run) throw new AdminError("not_found", `no run ${params.runId}`);
+      const supplier = container.repos.accounts.supplierById(run.supplierId)?.code ?? null;
+      return { body: { run: { ...run, supplier, counts: parseJson(run.countsJson), errors: parseJson(run.errorsJson) } } };
+    },
+  }),
+  defineRoute({
+    method: "GET",
+    path: "/sync/messages",
+    roles: SYNC_READERS,
+    tag: "sync",
+    summary: "Per-message sync log, oldest first, filtered by supplier, run, type, outcome, sku and time range. Cursor: `afterId` = the last row's id.",
+    query: z.object({
+      supplier: supplierCode.optional(),
+      runId: RunId.shape.runId.optional(),
+      type: z.enum(messageTypes).transform(Number).optional(),
+      outcome: z.enum(outcomes).optional(),
+      sku: q.text(64).optional(),
+      from: q.time.optional(),
+      to: q.time.optional(),
+      afterId: q.int(0, Number.MAX_SAFE_INTEGER).optional(),
+      limit: q.int(1, MAX_PAGE).default(DEFAULT_PAGE),
+    }),
+    handler({ query, container }) {
+      const rows = container.sync.messageLogs(query).map((m) => ({ ...m, reasons: parseJson(m.reasonsJson), callSeqs: parseJson(m.callSeqsJson) as number[] }));
+      const last = rows.at(-1);
+      return { body: { messages: rows, nextAfterId: rows.length === query.limit && last ? last.id : null } };
+    },
+  }),
+  defineRoute({
+    method: "GET",
+    path: "/sync/messages/:id/calls",
+    roles: SYNC_READERS,
+    tag: "sync",
+    summary: "Drill-down: one message's log row and the supplier calls it made (attempts included).",
+    params: z.object({ id: q.int(1, Number.MAX_SAFE_INTEGER) }),
+    handler({ params, container }) {
+      const m = container.admin.repo.messageLogById(params.id);
+      if (!m) throw new AdminError("not_found", `no sync message log ${params.id}`);
+      const seqs = parseJson(m.callSeqsJson) as number[];
+      return { body: { message: { ...m, reasons: parseJson(m.reasonsJson), callSeqs: seqs }, calls: seqs.length === 0 ? [] : container.sync.callsOf(m.runId, seqs) } };
+    },
+  }),
+  defineRoute({
+    method: "GET",
+    path: "/sync/quarantine",
+    roles: SYNC_READERS,
+    tag: "sync",
+    summary: "Messages that failed too often, with their last error.",
+    query: z.object({ supplier: supplierCode }),
+    handler: ({ query, container }) => ({ body: { messages: container.sync.quarantined(query.supplier).map(({ payloadJson: _p, ...m }) => m) } }),
+  }),
+  defineRoute({
+    method: "POST",
+    path: "/sync/replay",
+    roles: ["admin"],
+    tag: "sync",
+    summary: "Put quarantined messages back and apply them through the same path.",
+    audit: "sync.replay",
+    body: z
+      .object({ supplier: supplierCode, messageIds: z.array(z.string().trim().min(1).max(64)).min(1).max(1000).optional(), all: z.boolean().optional() })
+      .refine((b) => (b.messageIds === undefined) !== (b.all !== true), { message: "give messageIds or all: true (not both)" }),
+    async handler({ body, container }) {
+      const { requeued, attempt } = await container.sync.replay(body.supplier, body.all ? "all-quarantined" : (body.messageIds ?? []));
+      return { body: { requeued, attempt }, audit: { target: body.supplier, summary: { after: { requeued, runId: attempt.ran ? attempt.summary.runId : null } } } };
+    },
+  }),
+];

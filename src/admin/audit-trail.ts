@@ -1,0 +1,103 @@
+import { createHash } from "node:crypto";
+import { AUDIT_GENESIS_HASH, type AuditRepo, type AuditRow } from "../store/repos/audit-repo.js";
+
+/** What one audited event says: who did what to what, and how it went. Never a secret. */
+export type AuditEntry = {
+  actor: string;
+  role?: string | null;
+  action: string;
+  target?: string | null;
+  outcome?: "ok" | "refused" | "failed";
+  summary?: { before?: unknown; after?: unknown; error?: unknown; [k: string]: unknown };
+  requestId?: string | null;
+};
+
+/** Field names whose values are dropped from summaries, whatever a caller passes in. */
+const SECRET_KEYS = /^(password|newPassword|currentPassword|appSecret|app_secret|secret|token|access_token|sign|cookie|csrfToken|sessionId)$/i;
+
+function scrub(value: unknown, depth = 0): unknown {
+  if (depth > 6) return "[deep]";
+  if (Array.isArray(value)) return value.slice(0, 50).map((v) => scrub(v, depth + 1));
+  if (value && typeof value === "object") {
+    return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, SECRET_KEYS.test(k) ? "[redacted]" : scrub(v, depth + 1)]));
+  }
+  return value;
+}
+
+/** JSON with object keys sorted at every level, so the same content always hashes the same. */
+export function canonicalJson(value: unknown): string {
+  if (Array.isArray(value)) return `[${value.map(canonicalJson).join(",")}]`;
+  if (value && typeof value === "object") {
+    const entries = Object.entries(value).filter(([, v]) => v !== undefined).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+    return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${canonicalJson(v)}`).join(",")}}`;
+  }
+  return JSON.stringify(value ?? null);
+}
+
+type SealedContent = Omit<AuditRow, "prevHash" | "hash">;
+
+/** sha256(previous hash + "\n" + canonical content of the row, its id included). */
+export function sealAuditRow(prevHash: string, row: SealedContent): string {
+  const content = canonicalJson({
+    id: row.id,
+    at: row.at,
+    actor: row.actor,
+    role: row.role,
+    action: row.action,
+    target: row.target,
+    outcome: row.outcome,
+    summary: row.summaryJson,
+    requestId: row.requestId,
+  });
+  return createHash("sha256").update(`${prevHash}\n${content}`).digest("hex");
+}
+
+export type AuditVerdict =
+  | { ok: true; rows: number; head: string }
+  | { ok: false; rows: number; brokenAt: number; reason: string };
+
+export type AuditTrail = ReturnType<typeof createAuditTrail>;
+
+export function createAuditTrail(repo: AuditRepo, clock: () => number) {
+  return {
+    record(entry: AuditEntry): AuditRow {
+      return repo.append(
+        {
+          at: clock(),
+          actor: entry.actor,
+          role: entry.role ?? null,
+          action: entry.action,
+          target: entry.target ?? null,
+          outcome: entry.outcome ?? "ok",
+          summaryJson: canonicalJson(scrub(entry.summary ?? {})),
+          requestId: entry.requestId ?? null,
+        },
+        sealAuditRow,
+      );
+    },
+
+    list: repo.list,
+
+    /**
+     * Walks the chain from the first row: a row whose content was edited no longer matches its
+     * hash; a deleted row leaves a gap in the ids and the next row's prevHash dangling; rows
+     * deleted from the end show as ids SQLite issued but the log no longer holds.
+     */
+    verify(): AuditVerdict {
+      let prevHash = AUDIT_GENESIS_HASH;
+      let expectedId = 1;
+      let rows = 0;
+      for (const row of repo.walk()) {
+        if (row.id !== expectedId) return { ok: false, rows, brokenAt: row.id, reason: `rows ${expectedId}…${row.id - 1} are missing (deleted)` };
+        if (row.prevHash !== prevHash) return { ok: false, rows, brokenAt: row.id, reason: "prev_hash does not match the hash of the row before it" };
+        if (sealAuditRow(prevHash, row) !== row.hash) return { ok: false, rows, brokenAt: row.id, reason: "content does not match its hash (edited)" };
+        prevHash = row.hash;
+        expectedId += 1;
+        rows += 1;
+      }
+      const issued = repo.highestIdIssued();
+      if (issued > rows) return { ok: false, rows, brokenAt: rows + 1, reason: `rows ${rows + 1}…${issued} were issued but are missing (deleted from the end)` };
+      return { ok: true, rows, head: prevHash };
+    },
+  };
+}

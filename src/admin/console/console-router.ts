@@ -1,0 +1,135 @@
+import { readFileSync } from "node:fs";
+import { dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
+import express, { type Request, type Response, Router } from "express";
+import type { Container } from "../../container.js";
+import { AdminError } from "../admin-errors.js";
+import { CSRF_FIELD, checkCsrf, currentSession, setSessionCookie } from "../admin-http.js";
+import type { ActiveSession } from "../admin-sessions.js";
+import { routeById } from "../api/route-table.js";
+import { mayCall, runRoute, toAdminError } from "../api/route-runner.js";
+import { consoleActions } from "./console-actions.js";
+import { FLASH, type ConsoleContext, type FlashKey } from "./console-kit.js";
+import { consolePages, navFor } from "./console-pages.js";
+import { type Html, html } from "./html.js";
+import { layout } from "./layout.js";
+import { loginPage } from "./pages/login-page.js";
+
+/**
+ * The web console: server-rendered HTML from express, one stylesheet, no script and no build step,
+ * so it runs on a government network with nothing to download, and every read works without JS.
+ * Pages and forms go through the admin API's route table: the same role checks, validation and audit.
+ */
+const CSS = readFileSync(join(dirname(fileURLToPath(import.meta.url)), "assets", "console.css"), "utf8");
+const FORM_LIMIT = "64kb";
+
+const strings = (value: unknown): Record<string, string> =>
+  Object.fromEntries(Object.entries((value ?? {}) as Record<string, unknown>).filter(([, v]) => typeof v === "string") as Array<[string, string]>);
+
+/** Only our own paths after login: never an absolute or protocol-relative URL. */
+const safeNext = (next: string | undefined) => (next && /^\/admin(\/[^/\\]|$|\?)/.test(next) && !next.startsWith("//") ? next : "/admin/");
+
+export function consoleRouter(container: Container): Router {
+  const router = Router();
+  const form = express.urlencoded({ extended: false, limit: FORM_LIMIT, parameterLimit: 200 });
+
+  const send = (res: Response, status: number, page: Html) => res.status(status).type("html").setHeader("Cache-Control", "no-store").send(page.text);
+
+  const contextOf = (req: Request, caller: ActiveSession): ConsoleContext => ({
+    req,
+    user: caller.user,
+    csrfToken: caller.session.csrfToken,
+    params: strings(req.params),
+    query: strings(req.query),
+    async api<T>(method: "GET" | "POST" | "PUT" | "PATCH", path: string, input: { params?: Record<string, string>; query?: Record<string, string>; body?: unknown } = {}) {
+      const result = await runRoute(routeById(method, path), { params: input.params ?? {}, query: input.query ?? {}, body: input.body }, caller, { container, requestId: req.id, log: req.log });
+      return result.body as T;
+    },
+    may: (method, path) => mayCall(routeById(method, path), caller.user),
+  });
+
+  const errorPage = (req: Request, res: Response, caller: ActiveSession | undefined, e: unknown) => {
+    const known = toAdminError(e);
+    if (!known) req.log.error({ event: "console.error", err: e }, "console.error");
+    const err = known ?? new AdminError("internal", "内部错误");
+    const title = err.code === "forbidden" ? "无权访问" : err.code === "not_found" ? "未找到" : err.code === "invalid_input" ? "输入有误" : "操作未完成";
+    const body = html`<div class="card"><p>${err.message}</p>
+      ${err.fields.length > 0 ? html`<ul class="reasons">${err.fields.map((f) => html`<li><code>${f.field}</code>：${f.message}</li>`)}</ul>` : ""}
+      <p class="muted">请求编号 <code>${req.id}</code></p><p><a href="/admin/">返回首页</a></p></div>`;
+    send(res, err.status, layout({ title, user: caller?.user, csrfToken: caller?.session.csrfToken, nav: caller ? navFor(caller.user) : [], body }));
+  };
+
+  router.get("/assets/console.css", (_req, res) => {
+    res.type("css").setHeader("Cache-Control", "public, max-age=3600").send(CSS);
+  });
+
+  router.get("/login", (req, res) => send(res, 200, loginPage({ next: safeNext(strings(req.query).next) })));
+  router.post("/login", form, async (req, res) => {
+    const f = strings(req.body);
+    try {
+      checkCsrf(req, undefined, undefined);
+      const result = await runRoute(routeById("POST", "/login"), { params: {}, query: {}, body: { username: f.username, password: f.password } }, undefined, { container, requestId: req.id, log: req.log });
+      if (result.session) setSessionCookie(res, container, result.session);
+      res.redirect(303, safeNext(f.next));
+    } catch (e) {
+      const err = toAdminError(e);
+      const message = err?.code === "locked" ? "登录失败次数过多，请 15 分钟后再试。" : err?.code === "invalid_input" ? "请输入用户名和密码。" : "用户名或密码错误，或账号已停用。";
+      send(res, err?.status ?? 500, loginPage({ next: safeNext(f.next), error: message, username: f.username }));
+    }
+  });
+
+  router.post("/logout", form, async (req, res) => {
+    const caller = currentSession(req, container);
+    try {
+      if (caller) {
+        checkCsrf(req, caller, strings(req.body)[CSRF_FIELD]);
+        await runRoute(routeById("POST", "/logout"), { params: {}, query: {}, body: {} }, caller, { container, requestId: req.id, log: req.log });
+      }
+      setSessionCookie(res, container, null);
+      res.redirect(303, "/admin/login");
+    } catch (e) {
+      errorPage(req, res, caller, e);
+    }
+  });
+
+  for (const page of consolePages) {
+    router.get(page.path, async (req, res) => {
+      const caller = currentSession(req, container);
+      if (!caller) return res.redirect(303, `/admin/login?next=${encodeURIComponent(req.originalUrl)}`);
+      try {
+        if (!mayCall(routeById(page.primary[0], page.primary[1]), caller.user)) {
+          throw new AdminError("forbidden", `角色“${caller.user.role}”无权访问此页面`);
+        }
+        const ctx = contextOf(req, caller);
+        const body = await page.render(ctx);
+        const msg = ctx.query.msg as FlashKey | undefined;
+        const flash = msg && msg in FLASH ? { kind: "ok" as const, text: FLASH[msg] } : undefined;
+        const title = typeof page.title === "string" ? page.title : page.title(ctx);
+        send(res, 200, layout({ title, user: caller.user, csrfToken: caller.session.csrfToken, nav: navFor(caller.user), current: `/admin${page.path}`.replace(/^\/admin\/$/, "/admin/"), flash, body }));
+      } catch (e) {
+        errorPage(req, res, caller, e);
+      }
+    });
+  }
+
+  for (const action of consoleActions) {
+    router.post(action.path, form, async (req, res) => {
+      const caller = currentSession(req, container);
+      if (!caller) return res.redirect(303, "/admin/login");
+      try {
+        const f = strings(req.body);
+        checkCsrf(req, caller, f[CSRF_FIELD]);
+        const params = strings(req.params);
+        const input = action.input(f, params);
+        const result = await runRoute(routeById(action.route[0], action.route[1]), { params: input.params ?? params, query: {}, body: input.body ?? {} }, caller, { container, requestId: req.id, log: req.log });
+        if (result.session === null) setSessionCookie(res, container, null);
+        const next = action.done(result.body as Record<string, unknown>, params, f);
+        if ("redirect" in next) return res.redirect(303, `${next.redirect}${next.redirect.includes("?") ? "&" : "?"}msg=${next.message}`);
+        send(res, 200, layout({ title: next.title, user: caller.user, csrfToken: caller.session.csrfToken, nav: navFor(caller.user), body: next.body }));
+      } catch (e) {
+        errorPage(req, res, caller, e);
+      }
+    });
+  }
+  return router;
+}

@@ -1,0 +1,56 @@
+import type { AdminUserView } from "../../admin-users.js";
+import type { AuditVerdict } from "../../audit-trail.js";
+import type { ConsolePage } from "../console-kit.js";
+import { beijing, href, html } from "../html.js";
+import { ROLE_NAMES, badge, csrfField } from "../layout.js";
+
+type Entry = { id: number; at: number; actor: string; role: string | null; action: string; target: string | null; outcome: string; summary: unknown; requestId: string | null; hash: string };
+
+export const auditPages: ConsolePage[] = [
+  {
+    path: "/audit",
+    primary: ["GET", "/audit"],
+    title: "审计日志",
+    async render(ctx) {
+      const query: Record<string, string> = { limit: "100" };
+      for (const k of ["actor", "action", "target", "before"]) if (ctx.query[k]) query[k] = ctx.query[k] ?? "";
+      const { entries, nextBefore } = await ctx.api<{ entries: Entry[]; nextBefore: number | null }>("GET", "/audit", { query });
+      const { verdict } = await ctx.api<{ verdict: AuditVerdict }>("GET", "/audit/verify");
+      return html`<div class="card">哈希链校验：${verdict.ok ? html`${badge("完整", "ok")} 共 ${verdict.rows} 条，链头 <code>${verdict.head.slice(0, 16)}…</code>` : html`${badge("已被篡改", "bad")} 第 ${verdict.brokenAt} 条：${verdict.reason}`}</div>
+<form class="filters" method="get"><label>操作人<input name="actor" value="${ctx.query.actor ?? ""}"></label><label>操作（前缀）<input name="action" value="${ctx.query.action ?? ""}"></label><label>对象<input name="target" value="${ctx.query.target ?? ""}"></label><button type="submit">筛选</button></form>
+<table><thead><tr><th>#</th><th>时间</th><th>操作人</th><th>操作</th><th>对象</th><th>结果</th><th>摘要（前 / 后）</th><th>请求</th></tr></thead><tbody>
+${entries.map((e) => html`<tr><td class="num">${e.id}</td><td>${beijing(e.at)}</td><td>${e.actor}${e.role ? html` <span class="muted">${e.role}</span>` : ""}</td><td class="mono">${e.action}</td><td class="mono">${e.target ?? ""}</td>
+  <td>${badge(e.outcome, e.outcome === "ok" ? "ok" : e.outcome === "refused" ? "warn" : "bad")}</td><td class="mono">${JSON.stringify(e.summary)}</td><td class="mono">${e.requestId ?? ""}</td></tr>`)}
+</tbody></table>
+${nextBefore ? html`<p class="pager"><a href="${href("/admin/audit", { ...query, limit: undefined, before: nextBefore })}">下一页 →</a></p>` : ""}`;
+    },
+  },
+  {
+    path: "/users",
+    primary: ["GET", "/users"],
+    title: "用户",
+    async render(ctx) {
+      const { users } = await ctx.api<{ users: AdminUserView[] }>("GET", "/users");
+      const roleSelect = (current?: string) => html`<select name="role">${Object.entries(ROLE_NAMES).map(([r, n]) => html`<option value="${r}" ${r === current ? html`selected` : ""}>${n}</option>`)}</select>`;
+      return html`<table><thead><tr><th>用户名</th><th>角色</th><th>状态</th><th>创建</th><th>修改</th></tr></thead><tbody>
+${users.map((u) => html`<tr><td>${u.username}</td><td>${ROLE_NAMES[u.role]}</td><td>${badge(u.status === "active" ? "启用" : "停用", u.status === "active" ? "ok" : "bad")}</td><td>${beijing(u.createdAt)}</td>
+  <td><form class="inline" method="post" action="/admin/users/${u.username}">${csrfField(ctx.csrfToken)}${roleSelect(u.role)}
+    <select name="enabled"><option value="true" ${u.status === "active" ? html`selected` : ""}>启用</option><option value="false" ${u.status === "active" ? "" : html`selected`}>停用</option></select>
+    <input name="password" type="password" placeholder="新密码（可空）" autocomplete="new-password"><button type="submit" class="secondary">保存</button></form></td></tr>`)}
+</tbody></table>
+<h2>新建用户</h2>
+<form class="card filters" method="post" action="/admin/users">${csrfField(ctx.csrfToken)}<label>用户名<input name="username" required></label><label>角色${roleSelect()}</label>
+<label>初始密码（至少 12 位）<input name="password" type="password" required minlength="12" autocomplete="new-password"></label><button type="submit">创建</button></form>`;
+    },
+  },
+  {
+    path: "/account",
+    primary: ["POST", "/session/password"],
+    title: "修改密码",
+    render(ctx) {
+      return html`<form class="card filters" method="post" action="/admin/account/password">${csrfField(ctx.csrfToken)}
+<label>当前密码<input name="currentPassword" type="password" required autocomplete="current-password"></label>
+<label>新密码（至少 12 位）<input name="newPassword" type="password" required minlength="12" autocomplete="new-password"></label><button type="submit">修改</button></form>`;
+    },
+  },
+];

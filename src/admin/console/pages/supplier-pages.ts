@@ -1,0 +1,69 @@
+import type { SupplierView } from "../../../accounts/supplier-accounts.js";
+import type { ConnectionView } from "../../../connections/supplier-connections.js";
+import type { ConsolePage } from "../console-kit.js";
+import { type Html, html } from "../html.js";
+import { badge, csrfField, statusTone } from "../layout.js";
+
+export function credentialsCard(title: string, credentials: { username: string; password?: string; appSecret?: string }): Html {
+  return html`<div class="card"><p>${title}</p><p class="muted">以下密钥只显示这一次，请立即通过安全渠道交给电商；系统只保存其哈希或密文。</p>
+<div class="secret mono">username: ${credentials.username}<br>${credentials.password ? html`password: ${credentials.password}<br>` : ""}${credentials.appSecret ? html`appSecret: ${credentials.appSecret}` : ""}</div>
+<p><a href="/admin/suppliers">返回电商列表</a></p></div>`;
+}
+
+export const supplierPages: ConsolePage[] = [
+  {
+    path: "/suppliers",
+    primary: ["GET", "/suppliers"],
+    title: "电商",
+    async render(ctx) {
+      const { suppliers } = await ctx.api<{ suppliers: SupplierView[] }>("GET", "/suppliers");
+      return html`<table><thead><tr><th>代码</th><th>名称</th><th>统一社会信用代码</th><th>域名</th><th>状态</th><th>账号</th><th>签名方式</th></tr></thead><tbody>
+${suppliers.map((s) => html`<tr><td><a href="/admin/suppliers/${s.code}">${s.code}</a></td><td>${s.name}</td><td class="mono">${s.creditCode}</td><td class="mono">${s.domains.join(", ")}</td>
+  <td>${badge(s.status === "active" ? "启用" : "停用", statusTone(s.status))}</td><td class="mono">${s.username ?? ""}</td><td>${s.signMode ?? ""}</td></tr>`)}
+</tbody></table>
+<h2>登记电商</h2>
+<form class="card filters" method="post" action="/admin/suppliers">${csrfField(ctx.csrfToken)}
+  <label>代码 *<input name="code" required size="8"></label><label>名称 *<input name="name" required></label>
+  <label>统一社会信用代码 *<input name="creditCode" required size="20"></label><label>商品域名（逗号分隔） *<input name="domains" required size="30"></label>
+  <label>联系人<input name="contactName"></label><label>联系电话<input name="contactPhone"></label>
+  <button type="submit">登记并签发账号</button>
+</form>`;
+    },
+  },
+  {
+    path: "/suppliers/:code",
+    primary: ["GET", "/suppliers/:code"],
+    title: (ctx) => `电商 ${ctx.params.code ?? ""}`,
+    async render(ctx) {
+      const code = ctx.params.code ?? "";
+      const reveal = ctx.query.reveal === "true";
+      const { supplier: s, connection: c } = await ctx.api<{ supplier: SupplierView; connection: ConnectionView | null }>("GET", "/suppliers/:code", { params: { code }, query: reveal ? { reveal: "true" } : {} });
+      const post = (path: string, fields: Html, label: string, secondary = false) =>
+        html`<form class="inline" method="post" action="/admin/suppliers/${code}/${path}">${csrfField(ctx.csrfToken)}${fields}<button type="submit" class="${secondary ? "secondary" : ""}">${label}</button></form> `;
+      return html`<div class="card"><h2>主体身份信息</h2><dl class="kv">
+  <dt>代码</dt><dd>${s.code}</dd><dt>名称</dt><dd>${s.name}</dd><dt>统一社会信用代码</dt><dd class="mono">${s.creditCode}</dd>
+  <dt>商品域名</dt><dd class="mono">${s.domains.join(", ")}</dd>
+  <dt>联系人</dt><dd>${s.contactName ?? "—"}</dd><dt>联系电话</dt><dd>${s.contactPhone ?? "—"} ${reveal ? "" : html`<a href="/admin/suppliers/${code}?reveal=true">显示（记入审计日志）</a>`}</dd>
+  <dt>状态</dt><dd>${badge(s.status === "active" ? "启用" : "停用", statusTone(s.status))}</dd>
+  <dt>卖场签发的账号</dt><dd class="mono">${s.username ?? ""} · ${s.signMode ?? ""} · 凭据版本 ${s.credentialsVersion ?? ""}</dd>
+</dl>
+<p>${post("status", html`<input type="hidden" name="enabled" value="${s.status === "active" ? "false" : "true"}">`, s.status === "active" ? "停用（立即吊销令牌）" : "启用", true)}
+${post("rotate", html`<input type="hidden" name="password" value="true"><input type="hidden" name="appSecret" value="true">`, "轮换密码与 appSecret")}
+${c ? post("sync", html``, "立即同步") : ""}</p></div>
+<div class="card"><h2>对接电商接口</h2>
+${c
+  ? html`<dl class="kv"><dt>接口地址</dt><dd class="mono">${c.baseUrl}</dd><dt>账号</dt><dd class="mono">${c.username}</dd><dt>签名 / 编码</dt><dd>${c.signMode} / ${c.bodyFormat}</dd></dl>
+<form class="filters" method="post" action="/admin/suppliers/${code}/connection">${csrfField(ctx.csrfToken)}
+  <label>拉取计划（cron）<input name="pullSchedule" value="${c.pullSchedule}"></label>
+  <label>库存计划（cron）<input name="stockSchedule" value="${c.stockSchedule}"></label>
+  <label>并发<input name="maxConcurrent" value="${c.maxConcurrent}" size="4"></label>
+  <label>QPS<input name="qps" value="${c.qps}" size="5"></label>
+  <label>超时（毫秒）<input name="timeoutMs" value="${c.timeoutMs}" size="7"></label>
+  <label>库存地区（逗号分隔）<input name="stockAreas" value="${c.stockAreas.join(",")}" size="30"></label>
+  <button type="submit">保存计划与限额</button>
+</form>`
+  : html`<p class="muted">尚未对接（npm run cli -- supplier connect 或 PUT /admin/api/suppliers/${code}/connection）。</p>`}
+</div>`;
+    },
+  },
+];

@@ -1,0 +1,104 @@
+import { and, asc, count, desc, eq, gte, inArray, like, lt, or, sql } from "drizzle-orm";
+import type { Store } from "../database.js";
+import { adminLoginFailures, adminSessions, adminUsers, messageInbox, products, syncMessageLogs, syncRuns } from "../schema/index.js";
+
+export type AdminUserRow = typeof adminUsers.$inferSelect;
+export type AdminRole = AdminUserRow["role"];
+export type AdminSessionRow = typeof adminSessions.$inferSelect;
+export type ProductListRow = Omit<typeof products.$inferSelect, "detailJson" | "attributesJson" | "promisesJson" | "imagesJson">;
+
+export type ProductSearch = {
+  supplierId?: number;
+  sku?: string;
+  name?: string;
+  interfaceCode?: string;
+  brand?: string;
+  status?: "active" | "rejected" | "delisted";
+  listingState?: "none" | "applied" | "approved" | "refused";
+  afterId?: number;
+  limit: number;
+};
+
+/** LIKE with the caller's % and _ taken literally. */
+const likeText = (text: string) => `%${text.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
+
+/** Admin users, sessions, login failures, and the read models the console needs. The only SQL of src/admin. */
+export type AdminRepo = ReturnType<typeof createAdminRepo>;
+
+export function createAdminRepo(store: Store) {
+  const { db } = store;
+  const sessionByHash = db.select().from(adminSessions).where(eq(adminSessions.idHash, sql.placeholder("idHash"))).prepare();
+  const userById = db.select().from(adminUsers).where(eq(adminUsers.id, sql.placeholder("id"))).prepare();
+
+  return {
+    userByUsername: (username: string): AdminUserRow | undefined => db.select().from(adminUsers).where(eq(adminUsers.username, username)).get(),
+    userById: (id: number): AdminUserRow | undefined => userById.get({ id }),
+    listUsers: (): AdminUserRow[] => db.select().from(adminUsers).orderBy(asc(adminUsers.username)).all(),
+    createUser(row: Omit<AdminUserRow, "id">): AdminUserRow {
+      return db.insert(adminUsers).values(row).returning().get();
+    },
+    updateUser(id: number, change: Partial<Pick<AdminUserRow, "passwordHash" | "role" | "status">>, now: number): void {
+      db.update(adminUsers).set({ ...change, updatedAt: now }).where(eq(adminUsers.id, id)).run();
+    },
+
+    createSession: (row: AdminSessionRow): void => void db.insert(adminSessions).values(row).run(),
+    sessionByHash: (idHash: string): AdminSessionRow | undefined => sessionByHash.get({ idHash }),
+    touchSession: (idHash: string, lastSeenAt: number, expiresAt: number): void =>
+      void db.update(adminSessions).set({ lastSeenAt, expiresAt }).where(eq(adminSessions.idHash, idHash)).run(),
+    deleteSession: (idHash: string): void => void db.delete(adminSessions).where(eq(adminSessions.idHash, idHash)).run(),
+    /** Every session of a user ends (password change, disable, role change). */
+    deleteSessionsOf: (userId: number): number => db.delete(adminSessions).where(eq(adminSessions.userId, userId)).run().changes,
+    pruneSessions: (now: number): number => db.delete(adminSessions).where(lt(adminSessions.expiresAt, now)).run().changes,
+
+    recordLoginFailure: (username: string, at: number): void => void db.insert(adminLoginFailures).values({ username, at }).run(),
+    loginFailuresSince: (username: string, since: number): number =>
+      db.select({ n: count() }).from(adminLoginFailures).where(and(eq(adminLoginFailures.username, username), gte(adminLoginFailures.at, since))).get()?.n ?? 0,
+    clearLoginFailures: (username: string): void => void db.delete(adminLoginFailures).where(eq(adminLoginFailures.username, username)).run(),
+
+    searchProducts(q: ProductSearch): ProductListRow[] {
+      const c = [
+        q.supplierId === undefined ? undefined : eq(products.supplierId, q.supplierId),
+        q.sku === undefined ? undefined : eq(products.sku, q.sku),
+        q.name === undefined ? undefined : sql`${products.name} LIKE ${likeText(q.name)} ESCAPE '\\'`,
+        q.interfaceCode === undefined ? undefined : or(eq(products.interfaceCode, q.interfaceCode), eq(products.catalogId, q.interfaceCode)),
+        q.brand === undefined ? undefined : or(eq(products.brandId, q.brand), like(products.brandName, likeText(q.brand))),
+        q.status === undefined ? undefined : eq(products.status, q.status),
+        q.listingState === undefined ? undefined : eq(products.listingState, q.listingState),
+        q.afterId === undefined ? undefined : sql`${products.id} > ${q.afterId}`,
+      ].filter((x) => x !== undefined);
+      const { detailJson: _d, attributesJson: _a, promisesJson: _p, imagesJson: _i, ...columns } = products._.columns;
+      return db.select(columns).from(products).where(and(...c)).orderBy(asc(products.id)).limit(q.limit).all();
+    },
+
+    messageLogById: (id: number) => db.select().from(syncMessageLogs).where(eq(syncMessageLogs.id, id)).get(),
+
+    /** Per supplier: the last run, the inbox backlog and the message outcomes since `since` (dashboard). */
+    supplierHealth(supplierIds: readonly number[], since: number) {
+      if (supplierIds.length === 0) return [];
+      const ids = [...supplierIds];
+      const backlog = new Map(
+        db.select({ supplierId: messageInbox.supplierId, n: count() }).from(messageInbox)
+          .where(and(inArray(messageInbox.supplierId, ids), inArray(messageInbox.status, ["pending", "quarantined"])))
+          .groupBy(messageInbox.supplierId).all().map((r) => [r.supplierId, r.n]),
+      );
+      const outcomes = db
+        .select({ supplierId: syncMessageLogs.supplierId, outcome: syncMessageLogs.outcome, n: count() })
+        .from(syncMessageLogs)
+        .where(and(inArray(syncMessageLogs.supplierId, ids), gte(syncMessageLogs.at, since)))
+        .groupBy(syncMessageLogs.supplierId, syncMessageLogs.outcome)
+        .all();
+      return ids.map((supplierId) => {
+        const mine = outcomes.filter((o) => o.supplierId === supplierId);
+        const total = mine.reduce((s, o) => s + o.n, 0);
+        const failed = mine.filter((o) => o.outcome === "failed" || o.outcome === "quarantined").reduce((s, o) => s + o.n, 0);
+        return {
+          supplierId,
+          lastRun: db.select().from(syncRuns).where(eq(syncRuns.supplierId, supplierId)).orderBy(desc(syncRuns.startedAt)).limit(1).get() ?? null,
+          backlog: backlog.get(supplierId) ?? 0,
+          messages: total,
+          failed,
+        };
+      });
+    },
+  };
+}
