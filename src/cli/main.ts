@@ -4,6 +4,7 @@ import { ReferenceFileError } from "../catalog/reference-files.js";
 import { ConfigError, loadConfig } from "../config/config.js";
 import { ConnectionError } from "../connections/supplier-connections.js";
 import { SyncError } from "../sync/sync-service.js";
+import { OrderError } from "../orders/order-errors.js";
 import { createContainer } from "../container.js";
 import { createLogger } from "../lib/logger.js";
 import { type Command, UsageError } from "./cli-kit.js";
@@ -13,6 +14,8 @@ import { supplierCommands } from "./commands/supplier-commands.js";
 import { connectionCommands } from "./commands/connection-commands.js";
 import { productCommands } from "./commands/product-commands.js";
 import { syncCommands } from "./commands/sync-commands.js";
+import { userCommands } from "./commands/user-commands.js";
+import { auditCommands } from "./commands/audit-commands.js";
 
 /**
  * `npm run cli -- GROUP VERB [flags] [--json]`. With --json the last line printed is one JSON
@@ -24,6 +27,8 @@ const groups: Record<string, Record<string, Command>> = {
   products: productCommands,
   reference: referenceCommands,
   orders: orderCommands,
+  users: userCommands,
+  audit: auditCommands,
 };
 
 function help(): string {
@@ -67,6 +72,10 @@ async function main(argv: string[]): Promise<number> {
     if (e instanceof ConfigError) {
       report(false, { error: { kind: "config", message: e.message } }, e.message);
       return EXIT_CONFIG;
+    }
+    if (e instanceof OrderError) {
+      report(false, { error: e.toJSON() }, `error: ${e.message}`);
+      return EXIT_FAILED;
     }
     if (e instanceof AccountError || e instanceof ConnectionError || e instanceof SyncError || e instanceof ReferenceFileError || e instanceof CatalogEditionError) {
       const kind = e instanceof AccountError || e instanceof ConnectionError || e instanceof SyncError ? e.kind : "invalid";

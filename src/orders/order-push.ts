@@ -9,7 +9,7 @@ import type { OrderLine } from "./order-intake.js";
 import { openConsignee, openInvoiceBank } from "./order-personal-data.js";
 
 /** What the pusher needs of a supplier: S-11, S-12 and S-10 (to explain 价格不一致). */
-export type PushClient = Pick<SupplierClient, "submitOrder" | "confirmOrder" | "prices">;
+export type PushClient = Pick<SupplierClient, "submitOrder" | "confirmOrder" | "prices" | "stocks">;
 
 export type PushPolicy = {
   /** How long a claim holds an order; longer than one step (a call with the client's own retries). */
@@ -156,7 +156,34 @@ export function createOrderPush(deps: PushDeps) {
     return write(order, ctx, { nextAttemptAt: deps.clock() + delay }, { toState: order.state, step, ...answer });
   };
 
+  /**
+   * §6: stock (S-8) is read again right before the first submit. A line the supplier says it
+   * cannot deliver fails the order with 库存不足 before anything is reserved; if S-8 itself fails,
+   * the submit goes ahead and the supplier's own check decides.
+   */
+  const stockShortfall = async (order: OrderRow): Promise<string | null> => {
+    const lines = JSON.parse(order.linesJson) as OrderLine[];
+    const area = `${order.province}_${order.city}_${order.county}`;
+    let answer: Awaited<ReturnType<PushClient["stocks"]>>;
+    try {
+      answer = await deps.clientFor(order.supplierId).stocks(lines.map((l) => l.sku), area);
+    } catch {
+      return null;
+    }
+    if (!answer.ok) return null;
+    const bySku = new Map(answer.value.map((st) => [st.sku, st]));
+    const short = lines.filter((l) => {
+      const st = bySku.get(l.sku);
+      return st !== undefined && (st.desc === "无货" || (st.num >= 0 && st.num < l.num));
+    });
+    return short.length === 0 ? null : `库存不足 (S-8): ${short.map((l) => `${l.sku} 需 ${l.num}，有 ${bySku.get(l.sku)?.num ?? 0}`).join("; ")}`;
+  };
+
   const submit = async (order: OrderRow, ctx: Ctx) => {
+    if (order.state === "created") {
+      const shortfall = await stockShortfall(order);
+      if (shortfall) return write(order, ctx, { state: "failed", failureKind: "refused", failureCode: null, failureReason: shortfall }, { toState: "failed", step: "stock-check", supplierDesc: shortfall });
+    }
     // Written before the call: from here on a crash resumes by resubmitting the same yggc_order.
     const before = write(order, ctx, { state: "submitting", pushAttempts: order.pushAttempts + 1 }, order.state === "submitting" ? null : { toState: "submitting", step: "submit" });
     if (!before) return undefined;

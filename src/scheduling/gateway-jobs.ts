@@ -7,7 +7,7 @@ const PRUNE_CRON = "17 3 * * *";
 
 /**
  * The gateway's schedules: for each connected supplier a message-pool pull and a stock refresh on
- * its own cron; once a day, sync-log retention.
+ * its own cron; once a day, sync-log retention; and the order pusher, which claims due orders.
  */
 export function startGatewayJobs(container: Container, extraJobs: () => Job[] = () => []): { stop(): Promise<void>; reload(): void } {
   const logger = container.logger.child({ component: "scheduler" });
@@ -24,11 +24,13 @@ export function startGatewayJobs(container: Container, extraJobs: () => Job[] = 
   reload();
   const timer = setInterval(reload, RELOAD_INTERVAL_MS);
   timer.unref();
+  const pusher = container.orders.scheduler();
+  pusher.start();
   return {
     reload,
     async stop() {
       clearInterval(timer);
-      await scheduler.stop();
+      await Promise.all([scheduler.stop(), pusher.stop()]);
     },
   };
 }

@@ -51,5 +51,8 @@ describe("npm run cli -- orders …", () => {
     const message = String((result.json?.error as { message?: string } | undefined)?.message);
     expect(message).toContain("items[0].num");
     expect(message).toContain("mobile");
+    const issues = (result.json?.error as { kind?: string; issues?: Array<{ field: string }> } | undefined) ?? {};
+    expect(issues.kind).toBe("invalid");
+    expect(issues.issues?.map((i) => i.field)).toEqual(expect.arrayContaining(["items[0].num", "mobile"]));
   });
 });

@@ -126,14 +126,16 @@ describe("order push against the simulator (S-11, S-12)", () => {
     expect(simOrdersOf(order.yggc_order)).toHaveLength(0);
   });
 
-  it("stops on 库存不足 when the stock ran out after intake", async () => {
+  it("stops on 库存不足 when the stock ran out after intake, read again with S-8 before submitting (§6)", async () => {
     const sku = freshSku();
     const order = await create(orderFile([{ sku, num: 3 }]));
     const stock = simProduct(sku).stock;
     if (stock) stock.byProvince[AREA.province] = 1;
     const pushed = await push(order.yggc_order);
-    expect(pushed).toMatchObject({ state: "failed", failure: { kind: "refused", code: 5099 } });
+    expect(pushed).toMatchObject({ state: "failed", failure: { kind: "refused" } });
     expect(pushed.failure?.reason).toContain("库存不足");
+    expect(pushed.failure?.reason).toContain("S-8");
+    expect(simOrdersOf(order.yggc_order)).toHaveLength(0);
   });
 
   it("fails with 5013 when the supplier does not know our platformCode", async () => {

@@ -11,10 +11,10 @@ const cliActor = () => `cli:${userInfo().username}`;
 
 const yuan = (fen: number) => fenToYuan(fen).toFixed(2);
 
-/** The CLI's error ladder knows UsageError; an order that cannot be taken is reported through it with every field. */
+/** An order that cannot be taken is thrown as its OrderError, which the CLI reports with every field. */
 function unwrap<T>(outcome: OrderOutcome<T>): T {
   if (outcome.ok) return outcome.value;
-  throw new UsageError(`${outcome.error.kind}: ${outcome.error.message}`);
+  throw outcome.error;
 }
 
 function summary(o: OrderView): string {
