@@ -1,0 +1,103 @@
+import { userInfo } from "node:os";
+import { AdminError } from "../../admin/admin-errors.js";
+import { NewPassword, Role, Username } from "../../admin/admin-users.js";
+import type { Container } from "../../container.js";
+import { type Command, UsageError, flags, requireFlag, table } from "../cli-kit.js";
+
+/** Who acts, in the audit log: the person at the terminal. */
+const cliActor = () => `cli:${userInfo().username}`;
+
+/** The password from stdin (first line), so it never sits in shell history or `ps`. */
+async function readPasswordFromStdin(): Promise<string> {
+  if (process.stdin.isTTY) throw new UsageError("--password-stdin: pipe the password in, e.g. printf '%s' \"$PW\" | npm run cli -- users create …");
+  let text = "";
+  for await (const chunk of process.stdin) text += String(chunk);
+  const password = text.split(/\r?\n/)[0] ?? "";
+  const parsed = NewPassword.safeParse(password);
+  if (!parsed.success) throw new UsageError(`password: ${parsed.error.issues[0]?.message ?? "invalid"}`);
+  return parsed.data;
+}
+
+function parse<T>(schema: { safeParse(v: unknown): { success: true; data: T } | { success: false; error: { issues: Array<{ message: string }> } } }, value: unknown, flag: string): T {
+  const parsed = schema.safeParse(value);
+  if (!parsed.success) throw new UsageError(`--${flag}: ${parsed.error.issues[0]?.message ?? "invalid"}`);
+  return parsed.data;
+}
+
+/** AdminError (conflict, not found) as the CLI's refusal: usage errors carry the message and the usage line. */
+async function guarded<T>(container: Container, action: string, target: string, work: () => Promise<T>, summary: (r: T) => Record<string, unknown>): Promise<T> {
+  try {
+    const result = await work();
+    container.admin.audit.record({ actor: cliActor(), action, target, summary: summary(result) });
+    return result;
+  } catch (e) {
+    if (e instanceof AdminError) {
+      container.admin.audit.record({ actor: cliActor(), action, target, outcome: "refused", summary: { error: e.message } });
+      throw new UsageError(`${e.code}: ${e.message}`);
+    }
+    throw e;
+  }
+}
+
+export const userCommands: Record<string, Command> = {
+  create: {
+    usage: "users create --username U --role admin|procurement|auditor --password-stdin",
+    summary: "create a console user (scrypt hash; the password is read from stdin, at least 12 characters)",
+    async run({ argv, container }) {
+      const v = flags(argv, { username: { type: "string" }, role: { type: "string" }, "password-stdin": { type: "boolean" } });
+      const username = parse(Username, requireFlag(v, "username"), "username");
+      const role = parse(Role, requireFlag(v, "role"), "role");
+      if (!v["password-stdin"]) throw new UsageError("--password-stdin is required (passwords are never taken as flags)");
+      const password = await readPasswordFromStdin();
+      const user = await guarded(container, "user.create", username, () => container.admin.users.create({ username, role, password }), (u) => ({ after: u }));
+      return { human: `created ${user.username} (${user.role}); log in at /admin/login`, json: { user } };
+    },
+  },
+  list: {
+    usage: "users list",
+    summary: "console users, roles and status",
+    run({ argv, container }) {
+      flags(argv, {});
+      const users = container.admin.users.list();
+      return { human: table(users.map((u) => ({ ...u, createdAt: new Date(u.createdAt).toISOString() })), ["username", "role", "status", "createdAt"]), json: { users } };
+    },
+  },
+  passwd: {
+    usage: "users passwd --username U --password-stdin",
+    summary: "set a user's password; their sessions end",
+    async run({ argv, container }) {
+      const v = flags(argv, { username: { type: "string" }, "password-stdin": { type: "boolean" } });
+      const username = parse(Username, requireFlag(v, "username"), "username");
+      if (!v["password-stdin"]) throw new UsageError("--password-stdin is required");
+      const password = await readPasswordFromStdin();
+      await guarded(container, "user.update", username, () => container.admin.users.update(username, { password }), () => ({ passwordChanged: true }));
+      return { human: `password of ${username} changed; their sessions ended`, json: { username } };
+    },
+  },
+  role: {
+    usage: "users role --username U --role admin|procurement|auditor",
+    summary: "change a user's role; their sessions end",
+    async run({ argv, container }) {
+      const v = flags(argv, { username: { type: "string" }, role: { type: "string" } });
+      const username = parse(Username, requireFlag(v, "username"), "username");
+      const role = parse(Role, requireFlag(v, "role"), "role");
+      const r = await guarded(container, "user.update", username, () => container.admin.users.update(username, { role }), (x) => ({ before: x.before, after: x.after }));
+      return { human: `${username}: ${r.before.role} → ${r.after.role}`, json: { user: r.after } };
+    },
+  },
+  ...Object.fromEntries(
+    (["disable", "enable"] as const).map((verb): [string, Command] => [
+      verb,
+      {
+        usage: `users ${verb} --username U`,
+        summary: verb === "disable" ? "stop a user logging in; their sessions end" : "let a disabled user log in again",
+        async run({ argv, container }) {
+          const v = flags(argv, { username: { type: "string" } });
+          const username = parse(Username, requireFlag(v, "username"), "username");
+          const r = await guarded(container, "user.update", username, () => container.admin.users.update(username, { enabled: verb === "enable" }), (x) => ({ before: { status: x.before.status }, after: { status: x.after.status } }));
+          return { human: `${username}: ${r.after.status}`, json: { user: r.after } };
+        },
+      },
+    ]),
+  ),
+};
