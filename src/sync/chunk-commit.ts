@@ -31,13 +31,15 @@ export type CommitDeps = {
 /**
  * One short transaction per chunk (STYLE: no I/O inside): the products, the messages' new state
  * in the inbox, their sync-log rows and the calls made for them all land together, or none do.
+ * `fence` runs first inside the transaction and throws to write nothing (a lost lease).
  */
-export function commitChunk(deps: CommitDeps, result: ChunkResult, startedAt: number): void {
+export function commitChunk(deps: CommitDeps, result: ChunkResult, startedAt: number, fence: () => void = () => undefined): void {
   const now = deps.clock();
   const { journal } = deps;
   const durationMs = Math.max(0, now - startedAt);
   const outcomes: Array<{ row: InboxRow; outcome: MessageOutcome; reasons: unknown[] }> = [];
   withTransaction(deps.store, () => {
+    fence();
     deps.products.saveProducts(result.products, result.priceChanges);
     const byOutcome = new Map<"applied" | "rejected" | "skipped", number[]>();
     for (const s of result.settlements) {

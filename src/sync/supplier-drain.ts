@@ -124,7 +124,11 @@ async function applyType(deps: DrainDeps, type: MessageType): Promise<void> {
     }
     const startedAt = deps.clock();
     const result = await handlers[type](ctx, rowsBySku);
-    commitChunk({ ...deps, supplierId: deps.supplierId }, result, startedAt);
+    // A round can outlast the lease; if another runner took it meanwhile, it is applying these same
+    // messages, so this one must write nothing (exactly once, and no older read over a newer one).
+    commitChunk({ ...deps, supplierId: deps.supplierId }, result, startedAt, () => {
+      if (!deps.keepLease()) throw new LeaseLostError("lease lost while applying; chunk not committed");
+    });
     deps.onProgress?.({ phase: "apply", type, messages: result.settlements.length });
   }
   deps.logger.warn({ event: "sync.apply.round_cap", type }, "apply round cap reached");
