@@ -1,4 +1,4 @@
-import { and, asc, count, desc, eq, gte, inArray, like, lt, or, sql } from "drizzle-orm";
+import { and, asc, count, desc, eq, getTableColumns, gte, inArray, like, lt, or, sql } from "drizzle-orm";
 import type { Store } from "../database.js";
 import { adminLoginFailures, adminSessions, adminUsers, messageInbox, products, syncMessageLogs, syncRuns } from "../schema/index.js";
 
@@ -66,7 +66,7 @@ export function createAdminRepo(store: Store) {
         q.listingState === undefined ? undefined : eq(products.listingState, q.listingState),
         q.afterId === undefined ? undefined : sql`${products.id} > ${q.afterId}`,
       ].filter((x) => x !== undefined);
-      const { detailJson: _d, attributesJson: _a, promisesJson: _p, imagesJson: _i, ...columns } = products._.columns;
+      const { detailJson: _d, attributesJson: _a, promisesJson: _p, imagesJson: _i, ...columns } = getTableColumns(products);
       return db.select(columns).from(products).where(and(...c)).orderBy(asc(products.id)).limit(q.limit).all();
     },
 
