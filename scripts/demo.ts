@@ -76,6 +76,13 @@ async function main() {
     maxConcurrent: 8,
   });
 
+  // Console users, one per role, with passwords printed once below.
+  const consoleUsers: Array<{ role: "admin" | "procurement" | "auditor"; password: string }> = [];
+  for (const role of ["admin", "procurement", "auditor"] as const) {
+    const password = newSecret(12);
+    await container.admin.users.create({ username: role, role, password });
+    consoleUsers.push({ role, password });
+  }
   const server = createServer(createApp(container), config);
   const address = await listen(server, config.PORT, config.HOST);
   const maintenance = startMaintenance(container);
@@ -91,6 +98,10 @@ async function main() {
       "",
       "  The supplier DEMO may call the mall with the account the mall issued it:",
       `    username ${credentials.username}   password ${credentials.password}   appSecret ${credentials.appSecret}`,
+      "",
+      `  Console: ${gateway}/admin/   (users: admin, procurement, auditor)`,
+      ...consoleUsers.map((u) => `    ${u.role.padEnd(12)} password ${u.password}`),
+      `  more users: ${cliEnv} npm run cli -- users create --username U --role admin|procurement|auditor --password-stdin`,
       "",
       "  Watch the puller (every 10 s):",
       `    ${cliEnv} npm run cli -- sync logs --supplier DEMO`,
