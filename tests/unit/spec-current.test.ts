@@ -1,11 +1,13 @@
 import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
+import { buildAdminDocument } from "../../src/openapi/admin-document.js";
 import { buildMallDocument, buildSupplierDocument, documentText } from "../../src/openapi/build-documents.js";
 
 describe("spec/ is generated from src/contract", () => {
   it.each([
     ["spec/mall-api.openapi.json", buildMallDocument],
     ["spec/supplier-api.openapi.json", buildSupplierDocument],
+    ["spec/admin-api.openapi.json", buildAdminDocument],
   ])("%s is current (run npm run spec)", (path, build) => {
     expect(readFileSync(path, "utf8")).toBe(documentText(build()));
   });
