@@ -7,11 +7,18 @@ export type CommandContext = {
   readonly container: Container;
 };
 
-export type CommandResult = { readonly human: string; readonly json: Record<string, unknown> };
+export type CommandResult = {
+  readonly human: string;
+  readonly json: Record<string, unknown>;
+  /** What the audit row says of a state-changing command: its target and a summary (never a secret). */
+  readonly audit?: { target?: string | null; summary?: Record<string, unknown> };
+};
 
 export type Command = {
   readonly usage: string;
   readonly summary: string;
+  /** The audit action of a command that changes state; the CLI records it, refused or done. */
+  readonly audit?: string;
   run(ctx: CommandContext): Promise<CommandResult> | CommandResult;
 };
 

@@ -1,3 +1,4 @@
+import { userInfo } from "node:os";
 import { AccountError } from "../accounts/supplier-accounts.js";
 import { CatalogEditionError } from "../catalog/catalog-edition.js";
 import { ReferenceFileError } from "../catalog/reference-files.js";
@@ -40,6 +41,9 @@ function help(): string {
   return lines.join("\n");
 }
 
+/** Who acts, in the audit log: the person at the terminal. */
+const cliActor = () => `cli:${userInfo().username}`;
+
 const EXIT_USAGE = 64;
 const EXIT_FAILED = 1;
 const EXIT_CONFIG = 78;
@@ -62,9 +66,13 @@ async function main(argv: string[]): Promise<number> {
     container = createContainer(config, createLogger({ level: config.LOG_LEVEL === "info" ? "warn" : config.LOG_LEVEL, name: "emall-cli", destination: process.stderr }));
     container.referenceLoader.seedIfEmpty(config.FIXTURES_DIR);
     const result = await command.run({ argv: rest, container });
+    if (command.audit) container.admin.audit.record({ actor: cliActor(), action: command.audit, target: result.audit?.target ?? null, summary: result.audit?.summary ?? {} });
     report(true, result.json, result.human);
     return 0;
   } catch (e) {
+    if (command.audit && container && !(e instanceof UsageError)) {
+      container.admin.audit.record({ actor: cliActor(), action: command.audit, outcome: "refused", summary: { error: e instanceof Error ? e.message : String(e) } });
+    }
     if (e instanceof UsageError) {
       report(false, { error: { kind: "usage", message: e.message } }, `${e.message}\nusage: npm run cli -- ${command.usage}`);
       return EXIT_USAGE;

@@ -52,6 +52,18 @@ describe("supplier CLI (--json: one JSON object on the last line)", () => {
     const usage = runCli(["supplier", "create", "--json"], env);
     expect(usage.status).toBe(64);
     expect(usage.json).toMatchObject({ ok: false, error: { kind: "usage" } });
+
+    // Every state change from the CLI lands in the hash-chained audit log, refusals too, never a secret.
+    const audit = runCli(["audit", "list", "--json"], env);
+    const entries = (audit.json as { entries: Array<{ action: string; target: string | null; outcome: string; actor: string; summary: unknown }> }).entries;
+    const rotation = entries.find((e) => e.action === "supplier.rotate_secrets");
+    expect(rotation).toMatchObject({ target: "JD", outcome: "ok", summary: { rotated: ["appSecret"] } });
+    expect(rotation?.actor).toMatch(/^cli:/);
+    expect(entries.filter((e) => e.action === "supplier.status").map((e) => e.target)).toEqual(["JD", "JD"]);
+    expect(entries.find((e) => e.action === "supplier.create" && e.outcome === "refused")).toBeDefined();
+    const secret = (rotated.json as { credentials: { appSecret: string } }).credentials.appSecret;
+    expect(JSON.stringify(entries)).not.toContain(secret);
+    expect(runCli(["audit", "verify", "--json"], env).json).toMatchObject({ ok: true });
   }, 60_000);
 
   it("reloads a catalog edition from a file and reports what changed", () => {

@@ -13,6 +13,7 @@ export const connectionCommands: Record<string, Command> = {
     usage:
       "supplier connect --code CODE --base-url URL --username U --password P --app-secret S [--sign-mode hmac-sha256|yggc-md5] [--encoding form|json] [--schedule CRON] [--stock-schedule CRON] [--stock-area P_C_C…] [--max-concurrent N] [--qps N] [--timeout-ms N]",
     summary: "record how the mall calls a supplier's API (the account it issued the mall is stored encrypted)",
+    audit: "supplier.connect",
     run({ argv, container }) {
       const v = flags(argv, {
         code: { type: "string" },
@@ -51,6 +52,7 @@ export const connectionCommands: Record<string, Command> = {
       return {
         human: `supplier ${connection.supplierCode} connected to ${connection.baseUrl} (${connection.signMode}, ${connection.bodyFormat}); pulls "${connection.pullSchedule}", stock "${connection.stockSchedule}"`,
         json: { connection },
+        audit: { target: connection.supplierCode, summary: { after: { baseUrl: connection.baseUrl, signMode: connection.signMode, bodyFormat: connection.bodyFormat, pullSchedule: connection.pullSchedule, stockSchedule: connection.stockSchedule, qps: connection.qps, maxConcurrent: connection.maxConcurrent } } },
       };
     },
   },

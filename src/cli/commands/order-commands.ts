@@ -68,26 +68,33 @@ export const orderCommands: Record<string, Command> = {
   create: {
     usage: "orders create --file ORDER.json",
     summary: "take an order (supplier, items [{sku,num}], consignee/invoice/payment under S-11 names); prices come from the store",
+    audit: "order.create",
     async run({ argv, container }) {
       const v = flags(argv, { file: { type: "string" } });
       const order = unwrap(await container.orders.service.create(readOrderFile(requireFlag(v, "file")), cliActor()));
-      return { human: `${summary(order)}\npush it: npm run cli -- orders push --order ${order.yggc_order} (or let the scheduler)`, json: { order } };
+      return {
+        human: `${summary(order)}\npush it: npm run cli -- orders push --order ${order.yggc_order} (or let the scheduler)`,
+        json: { order },
+        audit: { target: order.yggc_order, summary: { after: { state: order.state, supplier: order.supplier, orderPriceFen: order.orderPriceFen } } },
+      };
     },
   },
   push: {
     usage: "orders push --order YGGC_ORDER",
     summary: "push one order now (submit → confirm); a confirmed or failed order is left as it is",
+    audit: "order.push",
     async run({ argv, container }) {
       const order = unwrap(await container.orders.service.push(requireFlag(flags(argv, { order: { type: "string" } }), "order"), cliActor()));
-      return { human: summary(order), json: { order } };
+      return { human: summary(order), json: { order }, audit: { target: order.yggc_order, summary: { after: { state: order.state } } } };
     },
   },
   retry: {
     usage: "orders retry --order YGGC_ORDER",
     summary: "push an order that gave up (outcome unknown) again with the same yggc_order",
+    audit: "order.retry",
     async run({ argv, container }) {
       const order = unwrap(await container.orders.service.retry(requireFlag(flags(argv, { order: { type: "string" } }), "order"), cliActor()));
-      return { human: summary(order), json: { order } };
+      return { human: summary(order), json: { order }, audit: { target: order.yggc_order, summary: { after: { state: order.state } } } };
     },
   },
   list: {
@@ -104,10 +111,11 @@ export const orderCommands: Record<string, Command> = {
   },
   show: {
     usage: "orders show --order YGGC_ORDER [--reveal]",
-    summary: "one order with its timeline; --reveal decrypts consignee and invoice bank fields",
+    summary: "one order with its timeline; --reveal decrypts consignee and invoice bank fields (audited)",
     run({ argv, container }) {
       const v = flags(argv, { order: { type: "string" }, reveal: { type: "boolean" } });
       const order = unwrap(container.orders.service.show(requireFlag(v, "order"), { reveal: v.reveal === true }));
+      if (v.reveal) container.admin.audit.record({ actor: cliActor(), action: "order.reveal_personal_data", target: order.yggc_order, summary: {} });
       const personal = order.consignee ? `\nconsignee: ${JSON.stringify(order.consignee)}${order.invoiceBank ? `\ninvoice bank: ${JSON.stringify(order.invoiceBank)}` : ""}` : "";
       return { human: `${summary(order)}${personal}\n${timeline(order)}`, json: { order } };
     },

@@ -4,6 +4,7 @@ export const referenceCommands: Record<string, Command> = {
   load: {
     usage: "reference load [--catalogs FILE] [--brands FILE] [--promises FILE] [--areas]",
     summary: "load a centre's own catalog edition, brands or promise options; changed catalogs get a new version",
+    audit: "reference.load",
     run({ argv, container }) {
       const v = flags(argv, {
         catalogs: { type: "string" },
@@ -20,7 +21,7 @@ export const referenceCommands: Record<string, Command> = {
         ...(v.promises ? { promises: loader.loadPromises(v.promises) } : {}),
         ...(v.areas ? { areas: loader.loadAreas() } : {}),
       };
-      return { human: JSON.stringify(report, null, 2), json: { report } };
+      return { human: JSON.stringify(report, null, 2), json: { report }, audit: { summary: { after: report } } };
     },
   },
   status: {

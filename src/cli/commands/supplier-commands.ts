@@ -1,3 +1,4 @@
+import { userInfo } from "node:os";
 import { signModes } from "../../contract/index.js";
 import { type Command, UsageError, flags, requireFlag, table } from "../cli-kit.js";
 
@@ -22,6 +23,7 @@ export const supplierCommands: Record<string, Command> = {
     usage:
       "supplier create --code CODE --name NAME --credit-code USCC --domain DOMAIN [--domain DOMAIN…] [--username U] [--contact-name N] [--contact-phone P] [--sign-mode hmac-sha256|yggc-md5]",
     summary: "register a supplier and issue its mall account (password and appSecret printed once)",
+    audit: "supplier.create",
     async run({ argv, container }) {
       const v = flags(argv, {
         code: { type: "string" },
@@ -46,12 +48,14 @@ export const supplierCommands: Record<string, Command> = {
       return {
         human: `supplier ${supplier.code} (${supplier.name}) created, sign mode ${supplier.signMode}\n${credentialLines(credentials)}`,
         json: { supplier, credentials },
+        audit: { target: supplier.code, summary: { after: supplier } },
       };
     },
   },
   rotate: {
     usage: "supplier rotate --code CODE [--password] [--app-secret]   (neither flag: both)",
     summary: "issue a new password and/or appSecret; every token issued before is revoked",
+    audit: "supplier.rotate_secrets",
     async run({ argv, container }) {
       const v = flags(argv, { code: { type: "string" }, password: { type: "boolean" }, "app-secret": { type: "boolean" } });
       const both = !v.password && !v["app-secret"];
@@ -59,34 +63,38 @@ export const supplierCommands: Record<string, Command> = {
         password: both || v.password === true,
         appSecret: both || v["app-secret"] === true,
       });
-      return { human: `rotated; all earlier tokens are revoked\n${credentialLines(credentials)}`, json: { credentials } };
+      const rotated = [credentials.password ? "password" : null, credentials.appSecret ? "appSecret" : null].filter(Boolean);
+      return { human: `rotated; all earlier tokens are revoked\n${credentialLines(credentials)}`, json: { credentials }, audit: { target: v.code ?? null, summary: { rotated } } };
     },
   },
   disable: {
     usage: "supplier disable --code CODE",
     summary: "disable the supplier's account; its tokens stop working at once",
+    audit: "supplier.status",
     run({ argv, container }) {
       const supplier = container.supplierAccounts.setEnabled(requireFlag(flags(argv, { code: { type: "string" } }), "code"), false);
-      return { human: `supplier ${supplier.code} disabled`, json: { supplier } };
+      return { human: `supplier ${supplier.code} disabled`, json: { supplier }, audit: { target: supplier.code, summary: { after: { status: supplier.status } } } };
     },
   },
   enable: {
     usage: "supplier enable --code CODE",
     summary: "enable a disabled supplier (it must log in again)",
+    audit: "supplier.status",
     run({ argv, container }) {
       const supplier = container.supplierAccounts.setEnabled(requireFlag(flags(argv, { code: { type: "string" } }), "code"), true);
-      return { human: `supplier ${supplier.code} enabled`, json: { supplier } };
+      return { human: `supplier ${supplier.code} enabled`, json: { supplier }, audit: { target: supplier.code, summary: { after: { status: supplier.status } } } };
     },
   },
   "sign-mode": {
     usage: "supplier sign-mode --code CODE --mode hmac-sha256|yggc-md5",
     summary: "switch an account between §2 signing and the legacy yggc-md5 scheme",
+    audit: "supplier.sign_mode",
     run({ argv, container }) {
       const v = flags(argv, { code: { type: "string" }, mode: { type: "string" } });
       const mode = signModeOf(requireFlag(v, "mode"));
       if (!mode) throw new UsageError("--mode is required");
       const supplier = container.supplierAccounts.setSignMode(requireFlag(v, "code"), mode);
-      return { human: `supplier ${supplier.code} now signs with ${mode}`, json: { supplier } };
+      return { human: `supplier ${supplier.code} now signs with ${mode}`, json: { supplier }, audit: { target: supplier.code, summary: { after: { signMode: mode } } } };
     },
   },
   list: {
@@ -103,10 +111,11 @@ export const supplierCommands: Record<string, Command> = {
   },
   show: {
     usage: "supplier show --code CODE [--reveal]",
-    summary: "one supplier; --reveal decrypts its contact details",
+    summary: "one supplier; --reveal decrypts its contact details (audited)",
     run({ argv, container }) {
       const v = flags(argv, { code: { type: "string" }, reveal: { type: "boolean" } });
       const supplier = container.supplierAccounts.show(requireFlag(v, "code"), v.reveal === true);
+      if (v.reveal) container.admin.audit.record({ actor: `cli:${userInfo().username}`, action: "supplier.reveal_contact", target: supplier.code, summary: {} });
       return { human: JSON.stringify(supplier, null, 2), json: { supplier } };
     },
   },

@@ -3,9 +3,13 @@ import { type Command, UsageError, flags, requireFlag, table } from "../cli-kit.
 
 const outcomes = ["applied", "rejected", "failed", "skipped", "quarantined"] as const;
 
-function attemptOutput(attempt: RunAttempt): { human: string; json: Record<string, unknown> } {
+function attemptOutput(attempt: RunAttempt): { human: string; json: Record<string, unknown>; audit: { target: string | null; summary: Record<string, unknown> } } {
   if (!attempt.ran) {
-    return { human: `another runner holds this supplier's lease (${attempt.holder ?? "unknown"}); nothing done`, json: { ran: false, reason: attempt.reason, holder: attempt.holder } };
+    return {
+      human: `another runner holds this supplier's lease (${attempt.holder ?? "unknown"}); nothing done`,
+      json: { ran: false, reason: attempt.reason, holder: attempt.holder },
+      audit: { target: null, summary: { after: { ran: false, reason: attempt.reason } } },
+    };
   }
   const s = attempt.summary;
   const rows = Object.entries(s.counts).map(([type, c]) => ({ type, ...c }));
@@ -16,7 +20,7 @@ function attemptOutput(attempt: RunAttempt): { human: string; json: Record<strin
     `still pending in the inbox: ${s.pendingInInbox}`,
     ...s.errors.map((e) => `error: ${e.endpoint ?? ""} ${e.kind} ${e.code ?? ""} ${e.message}`),
   ].join("\n");
-  return { human, json: { ran: true, summary: s } };
+  return { human, json: { ran: true, summary: s }, audit: { target: s.supplier, summary: { after: { runId: s.runId, status: s.status } } } };
 }
 
 const parseTime = (v: unknown, name: string): number | undefined => {
@@ -30,6 +34,7 @@ export const syncCommands: Record<string, Command> = {
   run: {
     usage: "sync run --supplier CODE",
     summary: "drain the supplier's message pool now, under the same lease as the scheduler",
+    audit: "sync.run",
     async run({ argv, container }) {
       const v = flags(argv, { supplier: { type: "string" } });
       const tty = process.stderr.isTTY && !argv.includes("--json");
@@ -45,6 +50,7 @@ export const syncCommands: Record<string, Command> = {
   stock: {
     usage: "sync stock --supplier CODE",
     summary: "refresh stock of every on-shelf sku in the connection's areas (S-8)",
+    audit: "sync.stock",
     async run({ argv, container }) {
       const v = flags(argv, { supplier: { type: "string" } });
       return attemptOutput(await container.sync.stock(requireFlag(v, "supplier")));
@@ -122,21 +128,23 @@ export const syncCommands: Record<string, Command> = {
   replay: {
     usage: "sync replay --supplier CODE (--message ID… | --all)",
     summary: "send quarantined messages through the same idempotent path again",
+    audit: "sync.replay",
     async run({ argv, container }) {
       const v = flags(argv, { supplier: { type: "string" }, message: { type: "string", multiple: true }, all: { type: "boolean" } });
       if (!v.all && !v.message?.length) throw new UsageError("name --message ID (repeatable) or --all");
       const { requeued, attempt } = await container.sync.replay(requireFlag(v, "supplier"), v.all ? "all-quarantined" : (v.message ?? []));
       const out = attemptOutput(attempt);
-      return { human: `requeued ${requeued}\n${out.human}`, json: { requeued, ...out.json } };
+      return { human: `requeued ${requeued}\n${out.human}`, json: { requeued, ...out.json }, audit: { target: v.supplier ?? null, summary: { after: { requeued, ...out.audit.summary.after as object } } } };
     },
   },
   prune: {
     usage: "sync prune",
     summary: "remove sync logs older than SYNC_LOG_RETENTION_DAYS",
+    audit: "sync.prune",
     run({ argv, container }) {
       flags(argv, {});
       const removed = container.sync.pruneLogs();
-      return { human: `removed ${removed.runs} runs and ${removed.messages} message logs`, json: { removed } };
+      return { human: `removed ${removed.runs} runs and ${removed.messages} message logs`, json: { removed }, audit: { summary: { after: removed } } };
     },
   },
 };
