@@ -1,4 +1,4 @@
-import Bottleneck from "bottleneck";
+import PQueue from "p-queue";
 import type { z } from "zod";
 import {
   MAX_BATCH,
@@ -82,7 +82,8 @@ export class SupplierClient {
   private readonly conn: SupplierConnection;
   private readonly transport: Transport;
   private readonly recorder: CallRecorder;
-  private readonly limiter: Bottleneck;
+  private readonly limiter: PQueue;
+  private readonly closing = new AbortController();
   private readonly tokens: TokenCache;
   private readonly now: () => number;
   private readonly random: () => number;
@@ -97,7 +98,7 @@ export class SupplierClient {
     this.now = deps.now ?? Date.now;
     this.random = deps.random ?? Math.random;
     this.sleep = deps.sleep ?? ((ms) => new Promise((resolve) => setTimeout(resolve, ms)));
-    this.limiter = new Bottleneck({ maxConcurrent, minTime: Math.ceil(1000 / (conn.qps ?? CLIENT_DEFAULTS.qps)) });
+    this.limiter = new PQueue({ concurrency: maxConcurrent, ...rateWindow(conn.qps ?? CLIENT_DEFAULTS.qps) });
     this.tokens = new TokenCache(() => this.login(), this.now);
   }
 
@@ -182,7 +183,9 @@ export class SupplierClient {
   }
 
   async close(): Promise<void> {
-    await this.limiter.stop({ dropWaitingJobs: true }).catch(() => undefined);
+    // Waiting calls are dropped: their add() rejects and they answer "not sent".
+    this.closing.abort();
+    this.limiter.clear();
     this.transport.close();
   }
 
@@ -267,7 +270,7 @@ export class SupplierClient {
       if (!read.ok) return { ok: false, error: this.error(name, read.problem) };
       return { ok: true, value: read.value as ResultOf<K> };
     };
-    const answer: CallResult<ResultOf<K>> = await this.limiter.schedule(exchange).catch((err: unknown) => ({
+    const answer: CallResult<ResultOf<K>> = await this.limiter.add(exchange, { signal: this.closing.signal }).catch((err: unknown) => ({
       ok: false as const,
       // Only a stopped limiter (client closed) gets here: the exchange itself never rejects.
       error: this.error(name, { kind: "network", message: `not sent: ${err instanceof Error ? err.message : String(err)}`, retryable: false }),
@@ -319,6 +322,18 @@ function endpointOf(name: SupplierOperationName): string {
 
 function yggcTokenSign(fields: Record<string, string>): string {
   return yggcMd5Sign(fields.username ?? "", fields.password ?? "", fields.timestamp ?? "");
+}
+
+/**
+ * The QPS limit as p-queue windows. Low limits space calls evenly (one per 1000/qps ms), like a
+ * supplier's sliding one-second window expects; high ones use 100 ms windows of qps/10 so the
+ * limiter adds no more than a window's wait to a sequential call.
+ */
+const FINE_WINDOW_MS = 100;
+const FINE_WINDOW_MIN_QPS = 100;
+function rateWindow(qps: number): { interval: number; intervalCap: number } {
+  if (qps >= FINE_WINDOW_MIN_QPS) return { interval: FINE_WINDOW_MS, intervalCap: Math.floor((qps * FINE_WINDOW_MS) / 1000) };
+  return { interval: Math.ceil(1000 / qps), intervalCap: 1 };
 }
 
 /** The business key of a call, so a sync log can tie calls to the messages and orders they served. */

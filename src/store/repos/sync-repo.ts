@@ -25,6 +25,13 @@ export function createSyncRepo(store: Store) {
   const dueScan = sqlite
     .prepare("SELECT sku FROM message_inbox WHERE supplier_id = ? AND type = ? AND status = 'pending' AND next_attempt_at <= ? ORDER BY seq LIMIT ?")
     .pluck();
+  const insertMessageLog = sqlite.prepare(
+    "INSERT INTO sync_message_logs (run_id, supplier_id, message_id, type, sku, outcome, reasons_json, duration_ms, call_seqs_json, at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+  );
+  const insertCall = sqlite.prepare(
+    "INSERT INTO sync_calls (run_id, seq, operation, endpoint, attempt, started_at, duration_ms, outcome, error_code, http_status, batch_size, subject, message) " +
+      "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (run_id, seq) DO NOTHING",
+  );
   const takeLease = sqlite.prepare(
     "INSERT INTO sync_leases (supplier_id, holder, run_id, acquired_at, expires_at) VALUES (@supplierId, @holder, @runId, @now, @expiresAt) " +
       "ON CONFLICT (supplier_id) DO UPDATE SET holder = excluded.holder, run_id = excluded.run_id, acquired_at = excluded.acquired_at, expires_at = excluded.expires_at " +
@@ -137,12 +144,15 @@ export function createSyncRepo(store: Store) {
     finishRun(id: string, change: Pick<SyncRunRow, "status" | "endedAt" | "countsJson" | "callsMade" | "errorsJson">): void {
       db.update(syncRuns).set(change).where(eq(syncRuns.id, id)).run();
     },
+    /** Hot path (one row per message): a prepared statement, in the caller's transaction. */
     logMessages(rows: ReadonlyArray<Omit<MessageLogRow, "id">>): void {
-      for (const row of rows) db.insert(syncMessageLogs).values(row).run();
+      for (const r of rows) insertMessageLog.run(r.runId, r.supplierId, r.messageId, r.type, r.sku, r.outcome, r.reasonsJson, r.durationMs, r.callSeqsJson, r.at);
     },
     logCalls(rows: readonly CallRow[]): void {
       sqlite.transaction(() => {
-        for (const row of rows) db.insert(syncCalls).values(row).onConflictDoNothing().run();
+        for (const r of rows) {
+          insertCall.run(r.runId, r.seq, r.operation, r.endpoint, r.attempt, r.startedAt, r.durationMs, r.outcome, r.errorCode, r.httpStatus, r.batchSize, r.subject, r.message);
+        }
       }).immediate();
     },
     runs(filter: { supplierId?: number; limit: number; before?: number }): SyncRunRow[] {
