@@ -1,3 +1,4 @@
+import { setMaxListeners } from "node:events";
 import PQueue from "p-queue";
 import type { z } from "zod";
 import {
@@ -98,6 +99,8 @@ export class SupplierClient {
     this.now = deps.now ?? Date.now;
     this.random = deps.random ?? Math.random;
     this.sleep = deps.sleep ?? ((ms) => new Promise((resolve) => setTimeout(resolve, ms)));
+    // Every waiting call listens on the one close signal; that is by design, not a leak.
+    setMaxListeners(Infinity, this.closing.signal);
     this.limiter = new PQueue({ concurrency: maxConcurrent, ...rateWindow(conn.qps ?? CLIENT_DEFAULTS.qps) });
     this.tokens = new TokenCache(() => this.login(), this.now);
   }

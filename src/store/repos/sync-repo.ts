@@ -25,6 +25,10 @@ export function createSyncRepo(store: Store) {
   const dueScan = sqlite
     .prepare("SELECT sku FROM message_inbox WHERE supplier_id = ? AND type = ? AND status = 'pending' AND next_attempt_at <= ? ORDER BY seq LIMIT ?")
     .pluck();
+  const settleOne = sqlite.prepare(
+    "UPDATE message_inbox SET status = ?, last_error = ?, settled_at = ?, last_run_id = ?, attempts = attempts + 1 WHERE seq = ?",
+  );
+  const markDeletedOne = sqlite.prepare("UPDATE message_inbox SET deleted_at = ? WHERE supplier_id = ? AND message_id = ?");
   const insertMessageLog = sqlite.prepare(
     "INSERT INTO sync_message_logs (run_id, supplier_id, message_id, type, sku, outcome, reasons_json, duration_ms, call_seqs_json, at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
   );
@@ -68,9 +72,9 @@ export function createSyncRepo(store: Store) {
       }).immediate();
     },
     markDeleted(supplierId: number, messageIds: readonly string[], now: number): void {
-      for (let i = 0; i < messageIds.length; i += 500) {
-        db.update(messageInbox).set({ deletedAt: now }).where(and(eq(messageInbox.supplierId, supplierId), inArray(messageInbox.messageId, messageIds.slice(i, i + 500)))).run();
-      }
+      sqlite.transaction(() => {
+        for (const id of messageIds) markDeletedOne.run(now, supplierId, id);
+      }).immediate();
     },
     /** Stored but not yet deleted from the supplier's pool (a crash between the two). */
     undeletedIds: (supplierId: number): string[] =>
@@ -107,14 +111,9 @@ export function createSyncRepo(store: Store) {
     },
     pendingCount: (supplierId: number): number =>
       sqlite.prepare("SELECT count(*) FROM message_inbox WHERE supplier_id = ? AND status = 'pending'").pluck().get(supplierId) as number,
-    /** Settles messages in the caller's transaction. */
+    /** Settles messages in the caller's transaction (hot path: one prepared update per message). */
     settle(seqs: readonly number[], status: Exclude<InboxStatus, "pending">, error: string | null, runId: string, now: number): void {
-      for (let i = 0; i < seqs.length; i += 500) {
-        db.update(messageInbox)
-          .set({ status, lastError: error, settledAt: now, lastRunId: runId, attempts: sql`${messageInbox.attempts} + 1` })
-          .where(inArray(messageInbox.seq, seqs.slice(i, i + 500)))
-          .run();
-      }
+      for (const seq of seqs) settleOne.run(status, error, now, runId, seq);
     },
     /** A failed attempt: back off, or quarantine once attempts reach the limit. Returns the new status. */
     recordFailure(row: Pick<InboxRow, "seq" | "attempts">, error: string, nextAttemptAt: number, maxAttempts: number, runId: string, now: number): InboxStatus {
