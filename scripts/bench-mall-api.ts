@@ -1,5 +1,5 @@
 import { type ChildProcess, spawn } from "node:child_process";
-import { mkdtempSync, rmSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { createServer as createNetServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -18,6 +18,8 @@ import { silentLogger } from "../src/lib/logger.js";
 const args = new Map(process.argv.slice(2).flatMap((a, i, all) => (a.startsWith("--") ? [[a.slice(2), all[i + 1] ?? ""]] : [])));
 const SECONDS = Number(args.get("seconds") ?? 10);
 const CONNECTIONS = Number(args.get("connections") ?? 50);
+/** --only brands|catalogs: one signed endpoint (with the baseline), e.g. while profiling. */
+const ONLY = args.get("only");
 
 function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
@@ -33,7 +35,9 @@ function freePort(): Promise<number> {
 
 async function startProcess(script: string, env: Record<string, string>): Promise<{ child: ChildProcess; port: number }> {
   const port = await freePort();
-  const child = spawn(process.execPath, ["--import", "tsx", script], { env: { ...process.env, ...env, PORT: String(port) }, stdio: "inherit" });
+  // BENCH_CPU_PROFILE_DIR=dir writes a V8 CPU profile of each server, to see where its time goes.
+  const profile = process.env.BENCH_CPU_PROFILE_DIR ? ["--cpu-prof", `--cpu-prof-dir=${process.env.BENCH_CPU_PROFILE_DIR}`] : [];
+  const child = spawn(process.execPath, [...profile, "--import", "tsx", script], { env: { ...process.env, ...env, PORT: String(port) }, stdio: "inherit" });
   const deadline = Date.now() + 30_000;
   while (Date.now() < deadline) {
     if (child.exitCode !== null) throw new Error(`${script} exited ${child.exitCode}`);
@@ -45,9 +49,28 @@ async function startProcess(script: string, env: Record<string, string>): Promis
   throw new Error(`${script} did not start listening on ${port}`);
 }
 
-type Result = { name: string; rps: number; p50: number; p99: number; errors: number; non2xx: number };
+type Result = { name: string; rps: number; p50: number; p99: number; errors: number; non2xx: number; refused: number; cpuUsPerRequest: number };
 
-async function run(name: string, url: string, body: () => string): Promise<Result> {
+/**
+ * The server's own CPU time (user + system, from /proc) per request. On two cores the load
+ * generator shares the machine and can be the limit, so req/s alone understates what a server
+ * can do; CPU per request is the capacity figure that does not depend on the client.
+ */
+function cpuTicks(pid: number): number {
+  const fields = readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1]?.split(" ") ?? [];
+  return Number(fields[11]) + Number(fields[12]);
+}
+const TICKS_PER_SECOND = 100;
+
+/**
+ * Signed bodies are made before the run, each with its own nonce, so the load generator spends
+ * no more per request on a signed call than on the bare one and the ratio measures the server.
+ */
+const SIGNED_BODIES_PER_RUN = 150_000;
+
+async function run(name: string, url: string, body: () => string, serverPid: number): Promise<Result> {
+  let refused = 0;
+  const ticksBefore = cpuTicks(serverPid);
   const result = await autocannon({
     url,
     connections: CONNECTIONS,
@@ -57,10 +80,16 @@ async function run(name: string, url: string, body: () => string): Promise<Resul
         method: "POST",
         headers: { "content-type": "application/x-www-form-urlencoded" },
         setupRequest: (req) => ({ ...req, body: body() }),
+        // Failures are HTTP 200 envelopes (§1), so success is read from the body, not the status.
+        onResponse: (_status, responseBody) => {
+          if (!responseBody.startsWith('{"success":true')) refused++;
+        },
       },
     ],
   });
-  return { name, rps: result.requests.average, p50: result.latency.p50, p99: result.latency.p99, errors: result.errors, non2xx: result.non2xx };
+  const cpuSeconds = (cpuTicks(serverPid) - ticksBefore) / TICKS_PER_SECOND;
+  const cpuUsPerRequest = (cpuSeconds * 1e6) / Math.max(1, result.requests.total);
+  return { name, rps: result.requests.average, p50: result.latency.p50, p99: result.latency.p99, errors: result.errors, non2xx: result.non2xx, refused, cpuUsPerRequest };
 }
 
 async function main() {
@@ -82,24 +111,31 @@ async function main() {
       body: JSON.stringify({ ...tokenFields, sign: signRequest(credentials.appSecret, tokenFields) }),
     });
     const token = ((await login.json()) as { result: { access_token: string } }).result.access_token;
-    const signed = (fields: Record<string, string>) => () => {
-      const all = { token, timestamp: formatBeijingTimestamp(Date.now()), nonce: newNonce(), ...fields };
-      return new URLSearchParams({ ...all, sign: signRequest(credentials.appSecret, all) }).toString();
+    const signed = (fields: Record<string, string>) => {
+      const timestamp = formatBeijingTimestamp(Date.now());
+      const bodies = Array.from({ length: SIGNED_BODIES_PER_RUN }, () => {
+        const all = { token, timestamp, nonce: newNonce(), ...fields };
+        return new URLSearchParams({ ...all, sign: signRequest(credentials.appSecret, all) }).toString();
+      });
+      let next = 0;
+      return () => bodies[next++ % bodies.length] ?? "";
     };
 
     const results: Result[] = [];
-    results.push(await run("bare express JSON", `http://127.0.0.1:${bare.port}/bare`, () => "a=1"));
-    results.push(await run("brands (signed)", `${base}/brands`, signed({})));
-    results.push(await run("catalogs flat (signed)", `${base}/gyssc/platform/catalogs`, signed({})));
+    const gatewayPid = gateway.child.pid ?? 0;
+    results.push(await run("bare express JSON", `http://127.0.0.1:${bare.port}/bare`, () => "a=1", bare.child.pid ?? 0));
+    if (ONLY !== "catalogs") results.push(await run("brands (signed)", `${base}/brands`, signed({}), gatewayPid));
+    if (ONLY !== "brands") results.push(await run("catalogs flat (signed)", `${base}/gyssc/platform/catalogs`, signed({}), gatewayPid));
 
-    const baseline = results[0]?.rps ?? 1;
+    const baseline = results[0] ?? { rps: 1, cpuUsPerRequest: 1 };
     console.log(`\n${CONNECTIONS} connections, ${SECONDS} s each, ${new Date().toISOString()}`);
-    console.log("endpoint                  req/s     p50 ms  p99 ms  ratio  errors/non-2xx");
+    console.log("endpoint                  req/s   ratio  p50 ms  p99 ms  server CPU µs/req  capacity ratio  errors/non-2xx/refused");
     for (const r of results) {
       console.log(
-        `${r.name.padEnd(24)}  ${r.rps.toFixed(0).padStart(7)}  ${String(r.p50).padStart(6)}  ${String(r.p99).padStart(6)}  ${(r.rps / baseline).toFixed(2).padStart(5)}  ${r.errors}/${r.non2xx}`,
+        `${r.name.padEnd(24)}  ${r.rps.toFixed(0).padStart(6)}  ${(r.rps / baseline.rps).toFixed(2).padStart(5)}  ${String(r.p50).padStart(6)}  ${String(r.p99).padStart(6)}  ${r.cpuUsPerRequest.toFixed(0).padStart(17)}  ${(baseline.cpuUsPerRequest / r.cpuUsPerRequest).toFixed(2).padStart(14)}  ${r.errors}/${r.non2xx}/${r.refused}`,
       );
     }
+    console.log("ratio: req/s against bare; capacity ratio: bare's server CPU per request over this one's (1/CPU = the most req/s one core serves)");
   } finally {
     gateway.child.kill("SIGTERM");
     bare.child.kill("SIGTERM");

@@ -15,16 +15,15 @@ const CONTENT_TYPE = "application/json;charset=UTF-8";
  * signed over its exact bytes. HTTP 200 for every envelope but 405/413/404 (§1).
  */
 export function writeEnvelope(res: ServerResponse, body: string, signingSecret: string | null, status = 200): void {
-  const bytes = Buffer.from(body, "utf8");
-  res.statusCode = status;
-  res.setHeader("Content-Type", CONTENT_TYPE);
-  res.setHeader("Content-Length", bytes.length);
+  // The signature is over the UTF-8 bytes of the body; hashing the string as UTF-8 is the same.
+  const headers: Record<string, string | number> = { "Content-Type": CONTENT_TYPE, "Content-Length": Buffer.byteLength(body, "utf8") };
   if (signingSecret !== null) {
     const timestamp = formatBeijingTimestamp(Date.now());
-    res.setHeader(SIGN_TIMESTAMP_HEADER, timestamp);
-    res.setHeader(SIGN_HEADER, signResponse(signingSecret, timestamp, bytes));
+    headers[SIGN_TIMESTAMP_HEADER] = timestamp;
+    headers[SIGN_HEADER] = signResponse(signingSecret, timestamp, body);
   }
-  res.end(bytes);
+  res.writeHead(status, headers);
+  res.end(body, "utf8");
 }
 
 /** The success envelope around a result that is already JSON text (cached answers). */

@@ -12,18 +12,26 @@ declare module "express-serve-static-core" {
 const INCOMING_ID = /^[A-Za-z0-9_.:-]{8,80}$/;
 export const REQUEST_ID_HEADER = "X-Request-Id";
 
-/** A request id per request (the caller's, if sane), sent back and carried by the child logger. */
+/**
+ * A request id per request (the caller's, if sane), sent back and carried by the child logger.
+ * The child logger is made on first use and the access line only when info is on: both are on
+ * every request's path, and most requests log nothing else.
+ */
 export function requestContext(logger: Logger): RequestHandler {
   return (req, res, next) => {
-    const incoming = req.get(REQUEST_ID_HEADER);
-    req.id = incoming && INCOMING_ID.test(incoming) ? incoming : newId("req");
-    req.log = logger.child({ requestId: req.id });
-    res.setHeader(REQUEST_ID_HEADER, req.id);
-    const started = process.hrtime.bigint();
-    res.on("finish", () => {
-      const durationMs = Number(process.hrtime.bigint() - started) / 1e6;
-      req.log.info({ event: "http.request", method: req.method, path: req.path, status: res.statusCode, durationMs }, "request");
-    });
+    const incoming = req.headers["x-request-id"];
+    const id = typeof incoming === "string" && INCOMING_ID.test(incoming) ? incoming : newId("req");
+    req.id = id;
+    let child: Logger | undefined;
+    Object.defineProperty(req, "log", { get: () => (child ??= logger.child({ requestId: id })), configurable: true });
+    res.setHeader(REQUEST_ID_HEADER, id);
+    if (logger.isLevelEnabled("info")) {
+      const started = process.hrtime.bigint();
+      res.on("finish", () => {
+        const durationMs = Number(process.hrtime.bigint() - started) / 1e6;
+        req.log.info({ event: "http.request", method: req.method, path: req.path, status: res.statusCode, durationMs }, "request");
+      });
+    }
     next();
   };
 }

@@ -30,7 +30,11 @@ export type AccountRepo = ReturnType<typeof createAccountRepo>;
 
 export function createAccountRepo(store: Store) {
   const { db } = store;
-  const byId = db.select().from(mallAccounts).where(eq(mallAccounts.id, sql.placeholder("id"))).prepare();
+  // Every signed call reads its account: a plain prepared statement, without the builder's mapping.
+  const byId = store.sqlite.prepare(
+    "SELECT id, supplier_id AS supplierId, username, password_hash AS passwordHash, app_secret_enc AS appSecretEnc, sign_mode AS signMode, " +
+      "status, credentials_version AS credentialsVersion, locked_until AS lockedUntil, created_at AS createdAt, updated_at AS updatedAt FROM mall_accounts WHERE id = ?",
+  );
   const byUsername = db.select().from(mallAccounts).where(eq(mallAccounts.username, sql.placeholder("username"))).prepare();
   const supplierById = db.select().from(suppliers).where(eq(suppliers.id, sql.placeholder("id"))).prepare();
   const failuresSince = db
@@ -40,7 +44,7 @@ export function createAccountRepo(store: Store) {
     .prepare();
 
   return {
-    accountById: (id: number): AccountRow | undefined => byId.get({ id }),
+    accountById: (id: number): AccountRow | undefined => byId.get(id) as AccountRow | undefined,
     accountByUsername: (username: string): AccountRow | undefined => byUsername.get({ username }),
     supplierById: (id: number): SupplierRow | undefined => supplierById.get({ id }),
     supplierByCode: (code: string): SupplierRow | undefined =>
