@@ -10,10 +10,8 @@ import {
   signaturesEqual,
   timestampFailure,
 } from "../../contract/index.js";
-import type { AccountRepo, AccountRow } from "../../store/repos/account-repo.js";
-import type { NonceRepo } from "../../store/repos/nonce-repo.js";
-import type { AccountSecrets } from "./account-secrets.js";
-import type { TokenService } from "./token-service.js";
+import type { AccountRow } from "../../store/repos/account-repo.js";
+import type { AuthDeps } from "./auth-deps.js";
 
 export type CallAuthOutcome =
   | { ok: true; account: AccountRow }
@@ -25,13 +23,7 @@ const tokenExpired = (why: string): Failure => failure(ErrorCode.TokenExpired, `
  * §2.2, in the contract's order: token present (5006), token valid (5005, desc carries
  * `token_expired`), signing fields present (5006), timestamp (5001), signature and nonce (5004).
  */
-export function createCallAuth(deps: {
-  accounts: AccountRepo;
-  nonces: NonceRepo;
-  secrets: AccountSecrets;
-  tokens: TokenService;
-  clock?: () => number;
-}) {
+export function createCallAuth(deps: AuthDeps) {
   const clock = deps.clock ?? Date.now;
 
   return async function authenticate(fields: Readonly<Record<string, unknown>>): Promise<CallAuthOutcome> {

@@ -13,10 +13,8 @@ import {
   yggcMd5Sign,
 } from "../../contract/index.js";
 import { verifyPassword } from "../../security/password-hash.js";
-import type { AccountRepo, AccountRow } from "../../store/repos/account-repo.js";
-import type { NonceRepo } from "../../store/repos/nonce-repo.js";
-import type { AccountSecrets } from "./account-secrets.js";
-import type { TokenService } from "./token-service.js";
+import type { AccountRow } from "../../store/repos/account-repo.js";
+import type { AuthDeps } from "./auth-deps.js";
 
 /** §2.1: 5 wrong passwords within 15 minutes lock the account for 15 minutes. */
 export const LOCKOUT_FAILURES = 5;
@@ -34,13 +32,7 @@ const REQUIRED = ["username", "password", "timestamp", "sign"] as const;
  * M-1, checks in the contract's order: missing field (5006), timestamp (5001), username (5002),
  * password and lockout (5003), signature or replayed nonce (5004).
  */
-export function createTokenLogin(deps: {
-  accounts: AccountRepo;
-  nonces: NonceRepo;
-  secrets: AccountSecrets;
-  tokens: TokenService;
-  clock?: () => number;
-}) {
+export function createTokenLogin(deps: AuthDeps) {
   const clock = deps.clock ?? Date.now;
 
   return async function login(fields: Readonly<Record<string, unknown>>): Promise<LoginOutcome> {
