@@ -22,6 +22,18 @@ export type Command = {
   run(ctx: CommandContext): Promise<CommandResult> | CommandResult;
 };
 
+/** A command that ran and found something wrong (a broken audit chain): reported, exit 1. */
+export class CommandFailed extends Error {
+  override readonly name = "CommandFailed";
+  constructor(
+    readonly kind: string,
+    message: string,
+    readonly details: Record<string, unknown> = {},
+  ) {
+    super(message);
+  }
+}
+
 /** A mistake in how the command was called; printed with the command's usage. */
 export class UsageError extends Error {
   override readonly name = "UsageError";

@@ -8,7 +8,7 @@ import { SyncError } from "../sync/sync-service.js";
 import { OrderError } from "../orders/order-errors.js";
 import { createContainer } from "../container.js";
 import { createLogger } from "../lib/logger.js";
-import { type Command, UsageError } from "./cli-kit.js";
+import { type Command, CommandFailed, UsageError } from "./cli-kit.js";
 import { orderCommands } from "./commands/order-commands.js";
 import { referenceCommands } from "./commands/reference-commands.js";
 import { supplierCommands } from "./commands/supplier-commands.js";
@@ -51,8 +51,9 @@ const EXIT_CONFIG = 78;
 async function main(argv: string[]): Promise<number> {
   const json = argv.includes("--json");
   const report = (ok: boolean, payload: Record<string, unknown>, human: string) => {
-    if (json) console.log(JSON.stringify({ ok, ...payload }));
-    else (ok ? console.log : console.error)(human);
+    if (json) process.stdout.write(JSON.stringify({ ok, ...payload }) + "\n");
+    else if (ok) process.stdout.write(human + "\n");
+    else process.stderr.write(human + "\n");
   };
   const [group, verb, ...rest] = argv;
   const command = group && verb ? groups[group]?.[verb] : undefined;
@@ -81,6 +82,10 @@ async function main(argv: string[]): Promise<number> {
       report(false, { error: { kind: "config", message: e.message } }, e.message);
       return EXIT_CONFIG;
     }
+    if (e instanceof CommandFailed) {
+      report(false, { error: { kind: e.kind, message: e.message }, ...e.details }, `error: ${e.message}`);
+      return EXIT_FAILED;
+    }
     if (e instanceof OrderError) {
       report(false, { error: e.toJSON() }, `error: ${e.message}`);
       return EXIT_FAILED;
@@ -98,7 +103,8 @@ async function main(argv: string[]): Promise<number> {
 }
 
 main(process.argv.slice(2)).then(
-  (code) => process.exit(code),
+  // Exit only once stdout has drained: a pipe would otherwise lose the end of a long JSON line.
+  (code) => process.stdout.write("", () => process.exit(code)),
   (e: unknown) => {
     console.error(e instanceof Error ? (e.stack ?? e.message) : e);
     process.exit(EXIT_FAILED);

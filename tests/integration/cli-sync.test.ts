@@ -13,7 +13,8 @@ const env = { DATABASE_URL: join(dir, "gateway.db"), DATA_ENCRYPTION_KEY_FILE: j
 let sim: RunningSimulator;
 
 beforeAll(async () => {
-  sim = await launchSimulator({ domain: SIM_DOMAIN, products: 25, invalidShare: 0.2 });
+  // 300 products make the JSON line of `products list` longer than a pipe buffer (64 KiB).
+  sim = await launchSimulator({ domain: SIM_DOMAIN, products: 300, invalidShare: 0.2 });
 });
 afterAll(async () => {
   await sim.close();
@@ -38,12 +39,13 @@ describe("puller from the CLI", () => {
     expect(run.status, run.stderr).toBe(0);
     const summary = (run.json as { summary: { status: string; counts: Record<string, Record<string, number>>; callsMade: number } }).summary;
     expect(summary.status).toBe("succeeded");
-    expect(summary.counts["6"]?.received).toBe(25);
+    expect(summary.counts["6"]?.received).toBe(300);
     expect(summary.callsMade).toBeGreaterThan(50);
 
     const listed = await runCli(["products", "list", "--supplier", "SIM", "--json"], env);
     const products = (listed.json as { products: Array<{ sku: string; status: string; price: number | null; reasons: Array<{ code: number; field: string; message: string }> }> }).products;
-    expect(products).toHaveLength(25);
+    expect(listed.stdout.length).toBeGreaterThan(65_536);
+    expect(products).toHaveLength(300);
     const truth = sim.sim.exportTruth().products;
     for (const p of products) {
       const t = truth.find((x) => x.sku === p.sku);
@@ -54,7 +56,7 @@ describe("puller from the CLI", () => {
 
     const runs = await runCli(["sync", "logs", "--supplier", "SIM", "--json"], env);
     expect((runs.json as { runs: Array<{ status: string }> }).runs[0]?.status).toBe("succeeded");
-    const rejected = await runCli(["sync", "logs", "--supplier", "SIM", "--outcome", "rejected", "--json"], env);
+    const rejected = await runCli(["sync", "logs", "--supplier", "SIM", "--outcome", "rejected", "--limit", "1000", "--json"], env);
     expect((rejected.json as { messages: unknown[] }).messages.length).toBe(products.filter((p) => p.status === "rejected").length);
   }, 90_000);
 });

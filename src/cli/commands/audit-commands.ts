@@ -1,23 +1,16 @@
 import { beijing } from "../../admin/console/html.js";
-import { type Command, flags, table } from "../cli-kit.js";
-
-/** A broken chain is a failed check: exit 1, whatever the output mode. */
-const EXIT_TAMPERED = 1;
+import { type Command, CommandFailed, flags, table } from "../cli-kit.js";
 
 export const auditCommands: Record<string, Command> = {
   verify: {
     usage: "audit verify [--json]",
     summary: "walk the audit log's hash chain; exit 1 naming the first edited, deleted or missing row",
     run({ argv, container }) {
-      const v = flags(argv, {});
+      flags(argv, {});
       const verdict = container.admin.audit.verify();
       if (verdict.ok) return { human: `audit log intact: ${verdict.rows} rows, head ${verdict.head}`, json: { verdict } };
-      const message = `audit log broken at row ${verdict.brokenAt}: ${verdict.reason} (${verdict.rows} rows verified before it)`;
-      // main.ts reports every successful command with exit 0; a tampered log must fail scripts and CI.
-      if (v.json) console.log(JSON.stringify({ ok: false, error: { kind: "tampered", message }, verdict }));
-      else console.error(message);
-      container.close();
-      process.exit(EXIT_TAMPERED);
+      // A broken chain is a failed check: exit 1, whatever the output mode, so scripts and CI fail.
+      throw new CommandFailed("tampered", `audit log broken at row ${verdict.brokenAt}: ${verdict.reason} (${verdict.rows} rows verified before it)`, { verdict });
     },
   },
   list: {
