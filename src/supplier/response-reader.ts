@@ -9,19 +9,12 @@ import {
   signResponse,
   signaturesEqual,
 } from "../contract/index.js";
-import type { SupplierErrorKind } from "./supplier-error.js";
+import type { SupplierErrorInit } from "./supplier-error.js";
 
 export type RawResponse = { status: number; headers: Readonly<Record<string, string | undefined>>; body: Buffer };
 
-export type ResponseProblem = {
-  kind: SupplierErrorKind;
-  message: string;
-  retryable: boolean;
-  code?: number;
-  field?: string;
-  status?: number;
-  tokenExpired?: boolean;
-};
+/** What was wrong with an answer; the client adds who was called to make a SupplierError. */
+export type ResponseProblem = Omit<SupplierErrorInit, "supplier" | "operation" | "endpoint" | "attempts">;
 
 export type ReadOutcome<T> = { ok: true; value: T } | { ok: false; problem: ResponseProblem };
 

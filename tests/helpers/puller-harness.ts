@@ -1,5 +1,6 @@
 import { SignMode } from "../../src/contract/index.js";
 import type { RunningSimulator } from "../../src/simulator/simulator-server.js";
+import type { RunSummary } from "../../src/sync/sync-runner.js";
 import type { SimulatorLaunch } from "./simulator-harness.js";
 import { TEST_ACCOUNT, launchSimulator } from "./simulator-harness.js";
 import { type TestGateway, nextCreditCode, startTestGateway } from "./harness.js";
@@ -78,4 +79,11 @@ export function compareWithTruth(world: PullerWorld): string[] {
     if (t.detail.name !== p.name) diffs.push(`${t.sku}: name ${p.name} ≠ ${t.detail.name}`);
   }
   return diffs;
+}
+
+/** One manual pull that must get the lease; its summary. */
+export async function pullOnce(w: PullerWorld): Promise<RunSummary> {
+  const attempt = await w.gw.container.sync.pull(w.code, "manual");
+  if (!attempt.ran) throw new Error("lease busy");
+  return attempt.summary;
 }

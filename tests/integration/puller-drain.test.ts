@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it } from "vitest";
-import { type PullerWorld, compareWithTruth, startPullerWorld } from "../helpers/puller-harness.js";
+import { type PullerWorld, compareWithTruth, pullOnce, startPullerWorld } from "../helpers/puller-harness.js";
 
 let world: PullerWorld | undefined;
 afterEach(async () => {
@@ -7,11 +7,7 @@ afterEach(async () => {
   world = undefined;
 });
 
-const pull = async (w: PullerWorld) => {
-  const attempt = await w.gw.container.sync.pull(w.code, "manual");
-  if (!attempt.ran) throw new Error("lease busy");
-  return attempt.summary;
-};
+const pull = pullOnce;
 
 describe("draining a supplier's message pool (§6)", () => {
   it("stores every offered product, rejects the invalid ones with their codes, and empties the pool", async () => {

@@ -2,8 +2,7 @@ import { afterEach, describe, expect, it } from "vitest";
 import { loadConfig } from "../../src/config/config.js";
 import { createContainer } from "../../src/container.js";
 import { silentLogger } from "../../src/lib/logger.js";
-import type { RunSummary } from "../../src/sync/sync-runner.js";
-import { type PullerWorld, compareWithTruth, startPullerWorld } from "../helpers/puller-harness.js";
+import { type PullerWorld, compareWithTruth, pullOnce, startPullerWorld } from "../helpers/puller-harness.js";
 
 let world: PullerWorld | undefined;
 afterEach(async () => {
@@ -11,11 +10,7 @@ afterEach(async () => {
   world = undefined;
 });
 
-const pull = async (w: PullerWorld): Promise<RunSummary> => {
-  const attempt = await w.gw.container.sync.pull(w.code, "manual");
-  if (!attempt.ran) throw new Error("lease busy");
-  return attempt.summary;
-};
+const pull = pullOnce;
 
 const count = (w: PullerWorld, sql: string, ...params: unknown[]): number => w.gw.container.store.sqlite.prepare(sql).pluck().get(...params) as number;
 

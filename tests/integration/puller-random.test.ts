@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from "vitest";
 import type { RunSummary } from "../../src/sync/sync-runner.js";
-import { type PullerWorld, compareWithTruth, startPullerWorld } from "../helpers/puller-harness.js";
+import { type PullerWorld, compareWithTruth, pullOnce, startPullerWorld } from "../helpers/puller-harness.js";
 
 let world: PullerWorld | undefined;
 afterEach(async () => {
@@ -8,11 +8,7 @@ afterEach(async () => {
   world = undefined;
 });
 
-const pull = async (w: PullerWorld): Promise<RunSummary> => {
-  const attempt = await w.gw.container.sync.pull(w.code, "manual");
-  if (!attempt.ran) throw new Error("lease busy");
-  return attempt.summary;
-};
+const pull = pullOnce;
 
 const WAVES = 5;
 const CHANGES_PER_WAVE = 1_100;
