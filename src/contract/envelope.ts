@@ -7,7 +7,8 @@ export const SuccessEnvelope = <T extends z.ZodType>(result: T) =>
 
 export const FailureEnvelope = z.object({
   success: z.literal(false),
-  desc: z.string().max(200),
+  // We send at most 200 characters (seed §6.1); a longer desc from the other side is still read.
+  desc: z.string(),
   // Senders send a number; receivers accept a numeric string too (§1).
   code: z.union([z.number().int(), z.string().regex(/^\d+$/).transform(Number)]),
 });

@@ -22,8 +22,8 @@ export type ReadOutcome<T> = { ok: true; value: T } | { ok: false; problem: Resp
 const TRANSIENT_REFUSAL = /频繁|繁忙|稍后重试|rate limit|busy/i;
 
 /**
- * Turns raw bytes into a result the contract vouches for, or says exactly why not: signature first
- * (§2.3: never use unverified data), then JSON, envelope, and the operation's result schema.
+ * Turns raw bytes into a result the contract vouches for, or says exactly why not: signature, JSON,
+ * envelope, and the operation's result schema. Data is used only when signed (§2.3).
  */
 export function readResponse<S extends z.ZodType>(
   raw: RawResponse,
@@ -35,24 +35,30 @@ export function readResponse<S extends z.ZodType>(
     const retryable = raw.status >= 500 || raw.status === 429 || raw.status === 408;
     return problem({ kind: "http", message: `HTTP ${raw.status}`, retryable, status: raw.status });
   }
+  // §2.3: a signature that is there must match. One that is missing is tolerated only on a failure
+  // envelope, which carries no data to apply: a supplier cannot sign a 5005 for a token it no longer
+  // knows (after a restart), and that 5005 must still make us log in again.
+  let signature: "ok" | "missing" = "ok";
   if (verify.signMode === SignMode.HmacSha256) {
     const timestamp = header(raw, SIGN_TIMESTAMP_HEADER);
     const sign = header(raw, SIGN_HEADER);
-    if (!timestamp || !sign) {
-      return problem({ kind: "contract", field: timestamp ? SIGN_HEADER : SIGN_TIMESTAMP_HEADER, message: "response signature missing (§2.3)", retryable: true, status: raw.status });
-    }
-    if (!signaturesEqual(signResponse(verify.appSecret, timestamp, raw.body), sign)) {
+    if (!timestamp || !sign) signature = "missing";
+    else if (!signaturesEqual(signResponse(verify.appSecret, timestamp, raw.body), sign)) {
       return problem({ kind: "contract", field: SIGN_HEADER, message: "response signature does not match (§2.3)", retryable: true, status: raw.status });
     }
   }
+  const missingSignature = () =>
+    problem({ kind: "contract", field: SIGN_HEADER, message: "response signature missing (§2.3)", retryable: true, status: raw.status });
   let json: unknown;
   try {
     json = JSON.parse(raw.body.toString("utf8"));
   } catch {
+    if (signature === "missing") return missingSignature();
     return problem({ kind: "contract", field: "(body)", message: `response is not JSON (${raw.body.length} bytes)`, retryable: true, status: raw.status });
   }
   const envelope = AnyEnvelope.safeParse(json);
   if (!envelope.success) {
+    if (signature === "missing") return missingSignature();
     const issue = envelope.error.issues[0];
     return problem({ kind: "contract", field: issue?.path.join(".") || "(envelope)", message: `not a docking envelope: ${issue?.message ?? ""}`, retryable: false, status: raw.status });
   }
@@ -62,6 +68,7 @@ export function readResponse<S extends z.ZodType>(
     if (raw.status !== 200) return problem({ kind: "http", code: env.code, message: `HTTP ${raw.status} ${env.code} ${env.desc}`, retryable: false, status: raw.status });
     return problem({ kind: "refused", code: env.code, message: `${env.code} ${env.desc}`, retryable: TRANSIENT_REFUSAL.test(env.desc), tokenExpired });
   }
+  if (signature === "missing") return missingSignature();
   if (raw.status !== 200) return problem({ kind: "http", message: `HTTP ${raw.status} with a success envelope`, retryable: false, status: raw.status });
   const parsed = result.safeParse(env.result);
   if (!parsed.success) {

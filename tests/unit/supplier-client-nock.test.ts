@@ -158,7 +158,33 @@ describe("supplier client edge cases (nock)", () => {
     const { client } = makeClient({ retry: { read: { maxAttempts: 2 } } });
     const answer = await client.prices(["1"]);
     expect(answer.ok).toBe(false);
-    if (!answer.ok) expect(answer.error).toMatchObject({ kind: "contract", field: "X-Sign-Timestamp", attempts: 2 });
+    if (!answer.ok) expect(answer.error).toMatchObject({ kind: "contract", field: "X-Sign", attempts: 2 });
+  });
+
+  it("logs in again on an unsigned 5005 (a supplier cannot sign for a token it no longer knows), yet never uses unsigned data", async () => {
+    const tokens: string[] = [];
+    const scope = nock(BASE)
+      .post("/api/auth2/access_token").reply(() => tokenReply("tok_old"))
+      .post("/api/auth2/access_token").reply(() => tokenReply("tok_new"))
+      .post("/api/product/prices").reply(200, serializeFailure({ code: 5005, desc: "token 过期: token_expired" }))
+      .post("/api/product/prices", (body) => (tokens.push(form(body).token ?? ""), true)).reply(() => ok([price("1")]));
+    const { client } = makeClient();
+    const answer = await client.prices(["1"]);
+    expect(answer.ok && answer.value).toEqual([price("1")]);
+    expect(client.loginCount).toBe(2);
+    expect(tokens).toEqual(["tok_new"]);
+    expect(scope.isDone()).toBe(true);
+  });
+
+  it("reads a refusal whose desc is longer than the 200 characters a sender may use", async () => {
+    const desc = `库存不足: ${"100001,".repeat(40)}`;
+    nock(BASE)
+      .post("/api/auth2/access_token").reply(() => tokenReply())
+      .post("/api/product/prices").reply(() => refused(5099, desc));
+    const { client } = makeClient();
+    const answer = await client.prices(["1"]);
+    expect(answer.ok).toBe(false);
+    if (!answer.ok) expect(answer.error).toMatchObject({ kind: "refused", code: 5099 });
   });
 
   it("names the endpoint and field of a schema violation, and does not retry it", async () => {
