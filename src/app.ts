@@ -18,7 +18,8 @@ export function createApp(container: Container): Express {
   app.use(mallRouter(container.mall));
   app.use(docsRouter());
   app.use("/admin", adminRouter(container));
-  app.use((req, res) => writeFailure(res, failure(ErrorCode.Other, `接口不存在: ${req.method} ${req.path}`), null, 404));
+  // §1: every enveloped answer is HTTP 200 but 405 and 413, so an unknown docking path is too.
+  app.use((req, res) => writeFailure(res, failure(ErrorCode.Other, `接口不存在: ${req.method} ${req.path}`), null));
   app.use(envelopeErrorHandler(() => container.logger));
   return app;
 }

@@ -75,7 +75,8 @@ export function createReferenceService(repo: ReferenceRepo, platformRegionCode: 
           return fail(ErrorCode.CatalogNotFound, `id=${query.id} 与 interfaceCode=${query.interfaceCode} 不是同一品目`);
         }
         if (query.version !== undefined && query.version !== catalog.version) {
-          return fail(ErrorCode.CatalogVersionStale, `当前版本 ${catalog.version}`);
+          // §4 M-5 gives this desc word for word; clients match on it.
+          return fail(ErrorCode.CatalogVersionStale);
         }
         const rows = repo.paramsOfCatalog(catalog.id);
         if (rows.length === 0) return fail(ErrorCode.CatalogParamsNotFound, named);
@@ -90,7 +91,7 @@ export function createReferenceService(repo: ReferenceRepo, platformRegionCode: 
             required: r.required === 1 ? 1 : 0,
             unit: r.unit,
             sort: r.sort,
-            values,
+            values: r.inputType === 3 || r.inputType === 4 ? [] : values,
           });
         }
         return ok(params);

@@ -98,7 +98,9 @@ export const jsonText = <T extends z.ZodType>(inner: T) =>
     .pipe(inner);
 
 /** GB/T 2260 area code. */
-export const areaCode = z.string().regex(/^\d{6}$/, "应为6位行政区划代码");
+export const areaCode = z
+  .union([z.string(), z.number().int().transform(String)])
+  .pipe(z.string().trim().regex(/^\d{6}$/, "应为6位行政区划代码"));
 
 /** `province_city_county`, e.g. 120000_120100_120101. §4 M-6 */
 export const areaPath = z

@@ -28,7 +28,8 @@ export type MallRouterDeps = {
 
 /** The seven mall endpoints at the contract's exact paths: POST only (405 otherwise, §1). */
 export function mallRouter(deps: MallRouterDeps): Router {
-  const router = Router();
+  // The contract's paths are literal: /getAreas, not /GETAREAS or /getAreas/.
+  const router = Router({ caseSensitive: true, strict: true });
   const parsers = bodyParsers();
   const signingSecretOf = (account: AccountRow | undefined) =>
     account && account.signMode === SignMode.HmacSha256 ? deps.secrets.appSecretOf(account) : null;

@@ -99,7 +99,7 @@ export class OrderBook {
 
   confirm(orderId: string, payMoney: number | undefined): Outcome<true> {
     const order = this.byId.get(orderId);
-    if (!order) return refuse(`订单不存在: ${orderId}`);
+    if (!order) return refuse("订单不存在"); // §5 S-12 gives this desc word for word
     order.confirmCount++;
     if (order.state === "submitted") {
       order.state = "confirmed";

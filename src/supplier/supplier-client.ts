@@ -264,7 +264,7 @@ export class SupplierClient {
     const exchange = async (): Promise<CallResult<ResultOf<K>>> => {
       const sent = await this.transport.post({
         url: this.conn.baseUrl.replace(/\/+$/, "") + op.path,
-        body: json ? JSON.stringify(signed) : new URLSearchParams(signed).toString(),
+        body: json ? JSON.stringify(withMoneyAsNumbers(signed)) : new URLSearchParams(signed).toString(),
         contentType: json ? "application/json;charset=UTF-8" : "application/x-www-form-urlencoded;charset=UTF-8",
         timeoutMs: this.conn.timeoutMs ?? CLIENT_DEFAULTS.timeoutMs,
       });
@@ -325,6 +325,14 @@ function endpointOf(name: SupplierOperationName): string {
 
 function yggcTokenSign(fields: Record<string, string>): string {
   return yggcMd5Sign(fields.username ?? "", fields.password ?? "", fields.timestamp ?? "");
+}
+
+/** §1: money is a JSON number. Form bodies carry text; a JSON body carries these as numbers (same canonical text). */
+const MONEY_FIELDS = ["order_price", "freight", "pay_money"] as const;
+function withMoneyAsNumbers(fields: Record<string, string>): Record<string, string | number> {
+  const out: Record<string, string | number> = { ...fields };
+  for (const name of MONEY_FIELDS) if (fields[name] !== undefined) out[name] = Number(fields[name]);
+  return out;
 }
 
 /**

@@ -194,6 +194,43 @@ describe("business-call auth (§2.2)", () => {
     expect(verifyAnswerSignature(answer, credentials.appSecret)).toBe(true);
   });
 
+  it("signs the 5005 of an expired token and of a disabled account, so a supplier can trust it (§2.3)", async () => {
+    const { code, credentials } = await newSupplier();
+    const caller = new MallCaller(gw.url, credentials, gw.clock.now);
+    await caller.login();
+    gw.clock.advance(601_000);
+    const expired = await caller.call(INFO);
+    expect(expired.body).toMatchObject({ code: 5005 });
+    expect(verifyAnswerSignature(expired, credentials.appSecret)).toBe(true);
+    const again = new MallCaller(gw.url, credentials, gw.clock.now);
+    await again.login();
+    gw.container.supplierAccounts.setEnabled(code, false);
+    const disabled = await again.call(INFO);
+    expect(disabled.body).toMatchObject({ code: 5005 });
+    expect(verifyAnswerSignature(disabled, credentials.appSecret)).toBe(true);
+    const forged = await post(`${gw.url}${INFO}`, { token: "eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxIn0.AAAA" });
+    expect(forged.headers.get("x-sign")).toBeNull();
+  });
+
+  it("signs token-call failures once the username names an hmac account", async () => {
+    const { credentials } = await newSupplier();
+    const stale = await post(`${gw.url}/gyssc/token`, new MallCaller(gw.url, credentials, gw.clock.now).tokenFields({ timestamp: "2022-10-20 09:30:00" }));
+    expect(stale.body).toMatchObject({ code: 5001 });
+    expect(verifyAnswerSignature(stale, credentials.appSecret)).toBe(true);
+    const missing = await post(`${gw.url}/gyssc/token`, { username: credentials.username });
+    expect(missing.body).toMatchObject({ code: 5006 });
+    expect(verifyAnswerSignature(missing, credentials.appSecret)).toBe(true);
+  });
+
+  it("accepts signing fields sent as JSON numbers, signed as their text", async () => {
+    const { credentials } = await newSupplier();
+    const caller = new MallCaller(gw.url, credentials, gw.clock.now, "json");
+    await caller.login();
+    const fields: Record<string, unknown> = { token: caller.token, timestamp: formatBeijingTimestamp(gw.clock.now()), nonce: 1234567890123456, pageSize: 2 };
+    const answer = await post(`${gw.url}/brands`, { ...fields, sign: signRequest(credentials.appSecret, fields) }, "json");
+    expect(answer.body.success).toBe(true);
+  });
+
   it("lets yggc-md5 accounts call with the token alone", async () => {
     const { credentials } = await newSupplier("yggc-md5");
     const caller = new MallCaller(gw.url, credentials, gw.clock.now);

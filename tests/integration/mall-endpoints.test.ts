@@ -238,6 +238,26 @@ describe("transport rules (§1)", () => {
     }
   });
 
+  it("answers an unknown path with a 5099 envelope over HTTP 200, and serves paths only as the contract spells them", async () => {
+    for (const path of ["/no/such/path", "/GETAREAS", "/getAreas/"]) {
+      const answer = await caller.call(path);
+      expect(answer.status).toBe(200);
+      expect(answer.body).toMatchObject({ success: false, code: 5099 });
+    }
+  });
+
+  it("accepts area codes sent as JSON numbers", async () => {
+    const json = new MallCaller(gw.url, caller.credentials, gw.clock.now, "json");
+    json.token = caller.token;
+    const cities = ok(await json.call("/getAreas", { parentCode: 120000 }), AreasResult);
+    expect(cities.map((c) => c.code)).toContain("120100");
+  });
+
+  it("answers 5010 with the contract's desc word for word", async () => {
+    const stale = await caller.call("/catalogsParam", { interfaceCode: "A02010105", version: "999" });
+    expect(stale.body).toEqual({ success: false, desc: "品目数据已更新，请重新获取品目！", code: 5010 });
+  });
+
   it("returns a request id header on every answer", async () => {
     const answer = await caller.call("/gyssc/platform/info");
     expect(answer.headers.get("x-request-id")).toMatch(/^req_/);

@@ -30,19 +30,30 @@ export function createCallAuth(deps: AuthDeps) {
     const token = fields.token;
     if (typeof token !== "string" || token === "") return { ok: false, failure: failure(ErrorCode.RequiredFieldMissing, "token") };
     const claims = await deps.tokens.verify(token);
-    if (!claims) return { ok: false, failure: tokenExpired("token 无效或已过期") };
+    if (!claims) {
+      // An expired token of ours still names its account, so the 5005 can be signed (§2.3).
+      const issuer = await deps.tokens.issuerAccountOf(token);
+      const owner = issuer === null ? undefined : deps.accounts.accountById(issuer);
+      return { ok: false, failure: tokenExpired("token 无效或已过期"), ...(owner ? { account: owner } : {}) };
+    }
     const account = deps.accounts.accountById(claims.accountId);
-    if (!account || account.status !== "active") return { ok: false, failure: tokenExpired("账户已停用") };
-    if (account.credentialsVersion !== claims.credentialsVersion) return { ok: false, failure: tokenExpired("凭证已更换") };
+    if (!account) return { ok: false, failure: tokenExpired("账户不存在") };
+    if (account.status !== "active") return { ok: false, account, failure: tokenExpired("账户已停用") };
+    if (account.credentialsVersion !== claims.credentialsVersion) return { ok: false, account, failure: tokenExpired("凭证已更换") };
 
     // The lineage's yggc-md5 business calls carry only the token.
     if (account.signMode === SignMode.YggcMd5) return { ok: true, account };
 
-    const missing = (["timestamp", "nonce", "sign"] as const).filter((n) => typeof fields[n] !== "string" || fields[n] === "");
+    // JSON clients may send numbers; the wire text is what was signed (§2.1).
+    const text = (name: "timestamp" | "nonce" | "sign"): string => {
+      const v = fields[name];
+      return typeof v === "string" ? v : typeof v === "number" ? String(v) : "";
+    };
+    const missing = (["timestamp", "nonce", "sign"] as const).filter((n) => text(n) === "");
     if (missing.length > 0) return { ok: false, account, failure: failure(ErrorCode.RequiredFieldMissing, missing.join(",")) };
-    const timestamp = fields.timestamp as string;
-    const nonce = fields.nonce as string;
-    const sign = fields.sign as string;
+    const timestamp = text("timestamp");
+    const nonce = text("nonce");
+    const sign = text("sign");
 
     const now = clock();
     const refused = timestampFailure(timestamp, now) ?? nonceFailure(nonce);

@@ -46,12 +46,14 @@ export function createTokenLogin(deps: AuthDeps) {
     const mode = known?.signMode ?? SignMode.HmacSha256;
     const missing = REQUIRED.filter((name) => text(name) === undefined);
     if (mode === SignMode.HmacSha256 && text("nonce") === undefined) missing.push("nonce" as never);
-    if (missing.length > 0) return { ok: false, failure: failure(ErrorCode.RequiredFieldMissing, missing.join(",")) };
+    // Answers to an identified hmac account are signed with its secret, failures too (§2.3).
+    const signer = known?.status === "active" ? { account: known } : {};
+    if (missing.length > 0) return { ok: false, ...signer, failure: failure(ErrorCode.RequiredFieldMissing, missing.join(",")) };
 
     const now = clock();
     const timestamp = text("timestamp") ?? "";
     const stale = timestampFailure(timestamp, now);
-    if (stale) return { ok: false, failure: stale };
+    if (stale) return { ok: false, ...signer, failure: stale };
 
     if (!known || known.status !== "active") return { ok: false, failure: failure(ErrorCode.UsernameUnknown, `username=${username}`) };
     const account = known;

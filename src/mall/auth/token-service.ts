@@ -1,4 +1,4 @@
-import { SignJWT, errors as joseErrors, jwtVerify } from "jose";
+import { SignJWT, compactVerify, errors as joseErrors, jwtVerify } from "jose";
 import { newId } from "../../lib/ids.js";
 
 /**
@@ -32,6 +32,21 @@ export function createTokenService(key: Uint8Array, ttlSeconds: number, clock: (
         .setJti(newId("tok", 9))
         .sign(key);
       return { token, expiresAtMs: expS * 1000 };
+    },
+
+    /**
+     * The account of a token we issued, even an expired one: the signature is checked, the clock is
+     * not. Only for signing the 5005 answer with that account's secret (§2.3); never to authorize.
+     */
+    async issuerAccountOf(token: string): Promise<number | null> {
+      try {
+        const { payload } = await compactVerify(token, key, { algorithms: ["HS256"] });
+        const sub = (JSON.parse(new TextDecoder().decode(payload)) as { sub?: unknown }).sub;
+        const id = Number(sub);
+        return Number.isSafeInteger(id) ? id : null;
+      } catch {
+        return null;
+      }
     },
 
     /** The token's claims, or null when it is malformed, forged or expired. */

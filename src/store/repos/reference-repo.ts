@@ -111,7 +111,7 @@ export function createReferenceRepo(store: Store) {
       const total = sqlite.prepare(`SELECT count(*) AS n FROM brands b ${clause}`).pluck().get(args) as number;
       const rows = sqlite
         .prepare(
-          `SELECT brand_id AS brandId, brand_name AS brandName, brand_en_name AS brandEnName, logo, sort FROM brands b ${clause} ORDER BY sort LIMIT @limit OFFSET @offset`,
+          `SELECT brand_id AS brandId, brand_name AS brandName, brand_en_name AS brandEnName, logo, sort FROM brands b ${clause} ORDER BY sort, brand_id LIMIT @limit OFFSET @offset`,
         )
         .all(args) as BrandRow[];
       return { total, rows };
