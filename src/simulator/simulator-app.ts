@@ -45,8 +45,9 @@ export function createSimulatorApp(sim: SupplierSimulator, logger: Logger): expr
       void handleCall(name, req, res, sim, send, logger.child({ requestId: newId("req"), endpoint: name }));
     });
   }
+  // §1: every enveloped answer is HTTP 200 but 405 and 413, an unknown path's too.
   app.use((_req: Request, res: Response) => {
-    send(res, 404, serializeFailure({ code: ErrorCode.Other, desc: "接口不存在" }));
+    send(res, 200, serializeFailure({ code: ErrorCode.Other, desc: "接口不存在" }));
   });
   // Body-parser failures: oversized → 413, unreadable → 5099; never a stack trace (§1).
   app.use((err: unknown, _req: Request, res: Response, _next: NextFunction) => {
