@@ -19,6 +19,8 @@ export type Operation<Req extends z.ZodType = z.ZodType, Res extends z.ZodType =
   readonly errors: readonly ErrorCode[];
   /** Fields with an accepted alias (§3). */
   readonly aliases?: Readonly<Record<string, string>>;
+  /** At least one of these fields is required, answered with this code before any other field check. */
+  readonly oneOf?: { readonly fields: readonly string[]; readonly code: ErrorCode };
 };
 
 const op = <Req extends z.ZodType, Res extends z.ZodType>(o: Operation<Req, Res>) => o;
@@ -52,6 +54,7 @@ export const mallOperations = {
     id: "M-5", path: "/catalogsParam", title: "获取标准品目标准参数项信息",
     summary: "The standard parameter items of a leaf catalog, with allowed values.",
     request: M.CatalogParamsRequest, result: M.CatalogParamsResult,
+    oneOf: { fields: ["id", "interfaceCode"], code: ErrorCode.CatalogIdMissing },
     errors: [...AUTH_ERRORS, ErrorCode.CatalogIdMissing, ErrorCode.CatalogNotFound, ErrorCode.CatalogVersionStale, ErrorCode.CatalogParamsNotFound, ErrorCode.CatalogParamsUnavailable, ErrorCode.Other],
   }),
   areas: op({

@@ -62,7 +62,10 @@ export function mallRouter(deps: MallRouterDeps): Router {
       if (!fields) return;
       const auth = await deps.authenticate(fields);
       if (!auth.ok) return fail(req, res, auth.failure, auth.account);
-      const input = parseFields(operation.request, applyAliases(presentFields(fields), operation.aliases));
+      const present = applyAliases(presentFields(fields), operation.aliases);
+      const oneOf = "oneOf" in operation ? operation.oneOf : undefined;
+      if (oneOf && !oneOf.fields.some((name) => present[name] !== undefined)) return fail(req, res, failure(oneOf.code), auth.account);
+      const input = parseFields(operation.request, present);
       if (!input.ok) return fail(req, res, input.failure, auth.account);
       const answer = call(input.value, auth.account);
       if (!answer.ok) return fail(req, res, answer.failure, auth.account);

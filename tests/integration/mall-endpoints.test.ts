@@ -91,6 +91,7 @@ describe("M-5 catalog parameters", () => {
 
   it("answers 5008, 5007, 5010 and 5011 where the contract names them", async () => {
     expect((await caller.call("/catalogsParam", {})).body).toMatchObject({ code: 5008 });
+    expect((await caller.call("/catalogsParam", { version: "x" })).body).toMatchObject({ code: 5008 });
     expect((await caller.call("/catalogsParam", { id: "404404" })).body).toMatchObject({ code: 5007 });
     expect((await caller.call("/catalogsParam", { interfaceCode: "Z99" })).body).toMatchObject({ code: 5007 });
     const stale = await caller.call("/catalogsParam", { interfaceCode: "A02010105", version: "999" });
