@@ -43,6 +43,8 @@ export const ConfigSchema = z.object({
   SCHEDULER_ENABLED: booleanFlag.default(true).describe("Run the pull, stock and order schedules in this process."),
   PULL_MAX_ATTEMPTS: z.coerce.number().int().min(1).max(100).default(5).describe("Attempts before a failing message is quarantined."),
   SYNC_LOG_RETENTION_DAYS: z.coerce.number().int().min(1).max(3650).default(90).describe("Sync runs and message logs older than this are removed."),
+  FREIGHT_FREE_FROM_FEN: z.coerce.number().int().min(0).default(9_900).describe("Orders whose goods reach this many fen ship free."),
+  FREIGHT_FLAT_FEN: z.coerce.number().int().min(0).default(1_000).describe("Freight in fen below that amount."),
   BANNED_TERMS: z
     .string()
     .default("")

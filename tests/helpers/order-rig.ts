@@ -16,8 +16,8 @@ export type OrderRig = {
 };
 
 /** A real gateway and a real simulator, the supplier registered, connected and its products in the store. */
-export async function startOrderRig(options: { sim?: SimulatorLaunch; clock?: TestClock; timeoutMs?: number; maxConcurrent?: number } = {}): Promise<OrderRig> {
-  const gw = await startTestGateway({}, options.clock ?? testClock());
+export async function startOrderRig(options: { sim?: SimulatorLaunch; clock?: TestClock; timeoutMs?: number; maxConcurrent?: number; env?: Record<string, string> } = {}): Promise<OrderRig> {
+  const gw = await startTestGateway(options.env ?? {}, options.clock ?? testClock());
   const running = await launchSimulator({ products: 80, ...options.sim });
   await gw.container.supplierAccounts.create({ code: SUPPLIER_CODE, name: "模拟电商", creditCode: await nextCreditCode(), domains: [running.sim.domain] });
   const supplier = gw.container.repos.accounts.supplierByCode(SUPPLIER_CODE);
