@@ -24,18 +24,17 @@ function canonicalValue(value: unknown): string | null {
   return JSON.stringify(value);
 }
 
-const byteOrder = (a: string, b: string) => Buffer.compare(Buffer.from(a, "utf8"), Buffer.from(b, "utf8"));
-
 /** §2.1: every field but `sign`, empty values dropped, sorted by name in byte order, `name=value` joined by `&`. */
 export function canonicalString(fields: WireFields): string {
-  const pairs: Array<[string, string]> = [];
+  const pairs: Array<{ key: Buffer; text: string }> = [];
   for (const [name, raw] of Object.entries(fields)) {
     if (name === "sign") continue;
     const value = canonicalValue(raw);
-    if (value !== null) pairs.push([name, value]);
+    // Each name is encoded once; UTF-8 byte order is not JS string order beyond the BMP.
+    if (value !== null) pairs.push({ key: Buffer.from(name, "utf8"), text: `${name}=${value}` });
   }
-  pairs.sort((a, b) => byteOrder(a[0], b[0]));
-  return pairs.map(([name, value]) => `${name}=${value}`).join("&");
+  pairs.sort((a, b) => Buffer.compare(a.key, b.key));
+  return pairs.map((p) => p.text).join("&");
 }
 
 export function hmacSha256Hex(secret: string, text: string | Buffer): string {

@@ -49,6 +49,11 @@ describe("canonical string", () => {
     expect(canonicalString({ platformCode: "P", page: "1", Zeta: "z" })).toBe("Zeta=z&page=1&platformCode=P");
   });
 
+  it("sorts by UTF-8 bytes, not by JS string order, beyond the BMP", () => {
+    // U+FFFD is EF BF BD in UTF-8 and sorts before U+1F600 (F0 …), though its UTF-16 unit is larger.
+    expect(canonicalString({ "😀": "b", "\uFFFD": "a" })).toBe("\uFFFD=a&😀=b");
+  });
+
   it("signs numbers as their text, so JSON and form bodies sign alike", () => {
     expect(canonicalString({ type: 2 })).toBe(canonicalString({ type: "2" }));
   });
