@@ -1,14 +1,9 @@
 import type { Config } from "../config/config.js";
-import type { SupplierConnections } from "../connections/supplier-connections.js";
-import type { Logger } from "../lib/logger.js";
-import type { Store } from "../store/database.js";
-import type { AccountRepo, SupplierRow } from "../store/repos/account-repo.js";
-import type { ProductRepo } from "../store/repos/product-repo.js";
-import type { ReferenceRepo } from "../store/repos/reference-repo.js";
-import type { MessageLogRow, SyncRepo } from "../store/repos/sync-repo.js";
+import type { SupplierRow } from "../store/repos/account-repo.js";
+import type { MessageLogRow } from "../store/repos/sync-repo.js";
 import { ADVERTISING_LAW_TERMS } from "./product-validation.js";
 import { DEFAULT_PULLER_SETTINGS, type PullerSettings } from "./puller-settings.js";
-import { type RunAttempt, type RunTrigger, createSyncRunner } from "./sync-runner.js";
+import { type RunAttempt, type RunTrigger, type SyncRunnerDeps, createSyncRunner } from "./sync-runner.js";
 
 export class SyncError extends Error {
   override readonly name = "SyncError";
@@ -23,18 +18,7 @@ export class SyncError extends Error {
 export type SyncService = ReturnType<typeof createSyncService>;
 
 /** The puller's one door: runs, replays, and what the sync log says. Used by the CLI, scheduler and admin API. */
-export function createSyncService(deps: {
-  config: Config;
-  store: Store;
-  accounts: AccountRepo;
-  products: ProductRepo;
-  sync: SyncRepo;
-  reference: ReferenceRepo;
-  connections: SupplierConnections;
-  logger: Logger;
-  clock: () => number;
-  settings?: Partial<PullerSettings>;
-}) {
+export function createSyncService(deps: Omit<SyncRunnerDeps, "settings"> & { config: Config; clock: () => number; settings?: Partial<PullerSettings> }) {
   const settings: PullerSettings = {
     ...DEFAULT_PULLER_SETTINGS,
     maxAttempts: deps.config.PULL_MAX_ATTEMPTS,

@@ -3,7 +3,7 @@ import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { orderableSkus } from "../helpers/order-products.js";
 import { AREA, type OrderRig, orderFile, startOrderRig } from "../helpers/order-rig.js";
-import { runCliAsync as runCli } from "../helpers/order-cli.js";
+import { runCliAsync as runCli } from "../helpers/run-cli.js";
 
 describe("npm run cli -- orders …", () => {
   let rig: OrderRig;
