@@ -1,3 +1,4 @@
+import { DomainError } from "../lib/errors.js";
 import { z } from "zod";
 import type { SignMode } from "../contract/index.js";
 import { signModes } from "../contract/index.js";
@@ -44,13 +45,11 @@ export type SupplierView = {
   contactPhone: string | null;
 };
 
-export class AccountError extends Error {
+export class AccountError extends DomainError {
   override readonly name = "AccountError";
-  constructor(
-    readonly kind: "invalid" | "conflict" | "not_found",
-    message: string,
-  ) {
-    super(message);
+  declare readonly kind: "invalid" | "conflict" | "not_found";
+  constructor(kind: "invalid" | "conflict" | "not_found", message: string) {
+    super(kind, message);
   }
 }
 

@@ -1,9 +1,14 @@
+import { DomainError } from "../lib/errors.js";
 import { createHash } from "node:crypto";
 import type { CatalogEditionEntry, CatalogRow } from "../store/repos/reference-repo.js";
 import type { CatalogFile } from "./reference-files.js";
 
-export class CatalogEditionError extends Error {
+/** A reference file or edition that cannot be loaded: nothing of it is written. */
+export class CatalogEditionError extends DomainError {
   override readonly name = "CatalogEditionError";
+  constructor(message: string) {
+    super("invalid", message);
+  }
 }
 
 /** §4 M-3: levels run 1–4. */

@@ -1,3 +1,4 @@
+import { DomainError } from "../lib/errors.js";
 import { readFileSync } from "node:fs";
 import { z } from "zod";
 
@@ -56,8 +57,12 @@ export const PromiseFile = z.object({
 });
 export type PromiseFile = z.output<typeof PromiseFile>;
 
-export class ReferenceFileError extends Error {
+/** A reference file or edition that cannot be loaded: nothing of it is written. */
+export class ReferenceFileError extends DomainError {
   override readonly name = "ReferenceFileError";
+  constructor(message: string) {
+    super("invalid", message);
+  }
 }
 
 /** Reads and validates one reference file, naming the file and the first bad entries. */

@@ -1,12 +1,7 @@
 import { userInfo } from "node:os";
-import { AccountError } from "../accounts/supplier-accounts.js";
-import { CatalogEditionError } from "../catalog/catalog-edition.js";
-import { ReferenceFileError } from "../catalog/reference-files.js";
 import { ConfigError, loadConfig } from "../config/config.js";
-import { ConnectionError } from "../connections/supplier-connections.js";
-import { SyncError } from "../sync/sync-service.js";
-import { OrderError } from "../orders/order-errors.js";
 import { createContainer } from "../container.js";
+import { DomainError } from "../lib/errors.js";
 import { createLogger } from "../lib/logger.js";
 import { type Command, CommandFailed, UsageError } from "./cli-kit.js";
 import { orderCommands } from "./commands/order-commands.js";
@@ -86,13 +81,8 @@ async function main(argv: string[]): Promise<number> {
       report(false, { error: { kind: e.kind, message: e.message }, ...e.details }, `error: ${e.message}`);
       return EXIT_FAILED;
     }
-    if (e instanceof OrderError) {
+    if (e instanceof DomainError) {
       report(false, { error: e.toJSON() }, `error: ${e.message}`);
-      return EXIT_FAILED;
-    }
-    if (e instanceof AccountError || e instanceof ConnectionError || e instanceof SyncError || e instanceof ReferenceFileError || e instanceof CatalogEditionError) {
-      const kind = e instanceof AccountError || e instanceof ConnectionError || e instanceof SyncError ? e.kind : "invalid";
-      report(false, { error: { kind, message: e.message } }, `error: ${e.message}`);
       return EXIT_FAILED;
     }
     throw e;

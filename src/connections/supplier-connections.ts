@@ -1,3 +1,4 @@
+import { DomainError } from "../lib/errors.js";
 import { validate as validateCron } from "node-cron";
 import { z } from "zod";
 import { areaPath, signModes } from "../contract/index.js";
@@ -40,13 +41,11 @@ export type ConnectionView = Omit<ConnectionRow, "passwordEnc" | "appSecretEnc" 
   enabled: boolean;
 };
 
-export class ConnectionError extends Error {
+export class ConnectionError extends DomainError {
   override readonly name = "ConnectionError";
-  constructor(
-    readonly kind: "invalid" | "not_found",
-    message: string,
-  ) {
-    super(message);
+  declare readonly kind: "invalid" | "not_found";
+  constructor(kind: "invalid" | "not_found", message: string) {
+    super(kind, message);
   }
 }
 

@@ -28,3 +28,20 @@ export class AppError extends Error {
     return { code: this.code, desc: this.desc };
   }
 }
+
+/**
+ * A domain verb that did not happen, with a kind a caller can act on (invalid input, not found,
+ * conflict…). The CLI and other doors report any of them the same way, without knowing each class.
+ */
+export class DomainError extends Error {
+  constructor(
+    readonly kind: string,
+    message: string,
+  ) {
+    super(message);
+  }
+
+  toJSON(): Record<string, unknown> {
+    return { kind: this.kind, message: this.message };
+  }
+}

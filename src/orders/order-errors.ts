@@ -1,3 +1,4 @@
+import { DomainError } from "../lib/errors.js";
 /** One bad input, named by its field path in the order file (`items[2].num`, `county`). */
 export type FieldIssue = { field: string; message: string };
 
@@ -10,17 +11,18 @@ export type FieldIssue = { field: string; message: string };
  */
 export type OrderErrorKind = "invalid" | "not_found" | "conflict" | "unavailable";
 
-export class OrderError extends Error {
+export class OrderError extends DomainError {
   override readonly name = "OrderError";
+  declare readonly kind: OrderErrorKind;
   constructor(
-    readonly kind: OrderErrorKind,
+    kind: OrderErrorKind,
     message: string,
     readonly issues: readonly FieldIssue[] = [],
   ) {
-    super(issues.length === 0 ? message : `${message}: ${issues.map((i) => `${i.field}: ${i.message}`).join("; ")}`);
+    super(kind, issues.length === 0 ? message : `${message}: ${issues.map((i) => `${i.field}: ${i.message}`).join("; ")}`);
   }
 
-  toJSON() {
+  override toJSON() {
     return { kind: this.kind, message: this.message, issues: this.issues };
   }
 }

@@ -1,3 +1,4 @@
+import { DomainError } from "../lib/errors.js";
 import type { Config } from "../config/config.js";
 import type { SupplierRow } from "../store/repos/account-repo.js";
 import type { MessageLogRow } from "../store/repos/sync-repo.js";
@@ -5,13 +6,11 @@ import { ADVERTISING_LAW_TERMS } from "./product-validation.js";
 import { DEFAULT_PULLER_SETTINGS, type PullerSettings } from "./puller-settings.js";
 import { type RunAttempt, type RunTrigger, type SyncRunnerDeps, createSyncRunner } from "./sync-runner.js";
 
-export class SyncError extends Error {
+export class SyncError extends DomainError {
   override readonly name = "SyncError";
-  constructor(
-    readonly kind: "not_found" | "invalid",
-    message: string,
-  ) {
-    super(message);
+  declare readonly kind: "not_found" | "invalid";
+  constructor(kind: "not_found" | "invalid", message: string) {
+    super(kind, message);
   }
 }
 
