@@ -9,6 +9,7 @@ import {
   signResponse,
   signaturesEqual,
 } from "../contract/index.js";
+import { classifyFailure } from "./failure-class.js";
 import type { SupplierErrorInit } from "./supplier-error.js";
 
 export type RawResponse = { status: number; headers: Readonly<Record<string, string | undefined>>; body: Buffer };
@@ -17,9 +18,6 @@ export type RawResponse = { status: number; headers: Readonly<Record<string, str
 export type ResponseProblem = Omit<SupplierErrorInit, "supplier" | "operation" | "endpoint" | "attempts">;
 
 export type ReadOutcome<T> = { ok: true; value: T } | { ok: false; problem: ResponseProblem };
-
-/** Refusals that say "try again later" in the lineage's words: busy, rate limited. */
-const TRANSIENT_REFUSAL = /频繁|繁忙|稍后重试|rate limit|busy/i;
 
 /**
  * Turns raw bytes into a result the contract vouches for, or says exactly why not: signature, JSON,
@@ -66,7 +64,8 @@ export function readResponse<S extends z.ZodType>(
   if (!env.success) {
     const tokenExpired = env.code === ErrorCode.TokenExpired || env.desc.includes(TOKEN_EXPIRED_MARKER);
     if (raw.status !== 200) return problem({ kind: "http", code: env.code, message: `HTTP ${raw.status} ${env.code} ${env.desc}`, retryable: false, status: raw.status });
-    return problem({ kind: "refused", code: env.code, message: `${env.code} ${env.desc}`, retryable: TRANSIENT_REFUSAL.test(env.desc), tokenExpired });
+    const refusal = { kind: "refused" as const, code: env.code, message: `${env.code} ${env.desc}`, tokenExpired, signed: signature === "ok" };
+    return problem({ ...refusal, retryable: classifyFailure(refusal) === "transient" });
   }
   if (signature === "missing") return missingSignature();
   if (raw.status !== 200) return problem({ kind: "http", message: `HTTP ${raw.status} with a success envelope`, retryable: false, status: raw.status });

@@ -1,4 +1,5 @@
 import type { SupplierOperationName } from "../contract/index.js";
+import { type FailureClass, classifyFailure } from "./failure-class.js";
 
 /**
  * How a supplier call failed:
@@ -18,6 +19,7 @@ export type SupplierErrorInit = {
   endpoint: string;
   kind: SupplierErrorKind;
   message: string;
+  /** False stops the client repeating the call even when the failure is transient (e.g. the client closed). */
   retryable: boolean;
   code?: number;
   /** For contract errors: the field (dotted path) that broke it, e.g. `result.3.price` or `X-Sign`. */
@@ -25,6 +27,8 @@ export type SupplierErrorInit = {
   status?: number;
   /** 5005 / token_expired: the caller should log in again (§2.2). */
   tokenExpired?: boolean;
+  /** For refusals: the answer's signature checked out, or the account's sign mode signs no answers. */
+  signed?: boolean;
   attempts?: number;
 };
 
@@ -40,6 +44,9 @@ export class SupplierError extends Error {
   readonly field?: string;
   readonly status?: number;
   readonly tokenExpired: boolean;
+  readonly signed?: boolean;
+  /** What the failure means for the caller (see failure-class.ts); decisions read this, not `kind`. */
+  readonly failureClass: FailureClass;
   /** How many attempts were made before giving up. */
   readonly attempts: number;
   /** The message without the supplier and endpoint prefix. */
@@ -56,6 +63,8 @@ export class SupplierError extends Error {
     this.field = init.field;
     this.status = init.status;
     this.tokenExpired = init.tokenExpired ?? false;
+    this.signed = init.signed;
+    this.failureClass = classifyFailure(init);
     this.attempts = init.attempts ?? 1;
     this.detail = init.message;
   }
@@ -65,7 +74,7 @@ export class SupplierError extends Error {
   }
 
   toJSON() {
-    return { ...this.toInit(), message: this.message };
+    return { ...this.toInit(), failureClass: this.failureClass, message: this.message };
   }
 
   private toInit(): SupplierErrorInit {
@@ -80,6 +89,7 @@ export class SupplierError extends Error {
       field: this.field,
       status: this.status,
       tokenExpired: this.tokenExpired,
+      signed: this.signed,
       attempts: this.attempts,
     };
   }
