@@ -1,16 +1,17 @@
-import { and, asc, desc, eq, inArray, isNull, lt, lte, or, sql } from "drizzle-orm";
+import { and, asc, desc, eq, inArray, isNull, lt, lte, notInArray, or, sql } from "drizzle-orm";
 import type { Store } from "../database.js";
 import { withTransaction } from "../database.js";
-import { orderEvents, orders, orderStates } from "../schema/index.js";
+import { orderEvents, orderPushPauses, orders, orderStates } from "../schema/index.js";
 
 export type OrderRow = typeof orders.$inferSelect;
 export type NewOrderRow = typeof orders.$inferInsert;
 export type OrderState = (typeof orderStates)[number];
 export type OrderEventRow = typeof orderEvents.$inferSelect;
+export type OrderPushPauseRow = typeof orderPushPauses.$inferSelect;
 export type NewOrderEvent = Omit<typeof orderEvents.$inferInsert, "id" | "orderId">;
 /** Columns a push step may change; identity, lines and personal data are fixed at intake. */
 export type OrderPatch = Partial<
-  Pick<OrderRow, "state" | "mallOrderId" | "failureKind" | "failureCode" | "failureReason" | "priceCheckJson" | "pushAttempts" | "nextAttemptAt" | "submittedAt" | "confirmedAt">
+  Pick<OrderRow, "state" | "mallOrderId" | "failureKind" | "failureCode" | "failureReason" | "priceCheckJson" | "answerCheckJson" | "pushAttempts" | "nextAttemptAt" | "submittedAt" | "confirmedAt">
 >;
 export type OrderFilter = { state?: OrderState; supplierId?: number; limit: number; offset?: number };
 
@@ -77,7 +78,14 @@ export function createOrderRepo(store: Store) {
         const due = db
           .select({ id: orders.id })
           .from(orders)
-          .where(and(inArray(orders.state, OPEN_STATES), lte(orders.nextAttemptAt, now), leaseFree(now)))
+          .where(
+            and(
+              inArray(orders.state, OPEN_STATES),
+              lte(orders.nextAttemptAt, now),
+              leaseFree(now),
+              notInArray(orders.supplierId, db.select({ id: orderPushPauses.supplierId }).from(orderPushPauses)),
+            ),
+          )
           .orderBy(asc(orders.nextAttemptAt))
           .limit(limit)
           .all();
@@ -104,6 +112,18 @@ export function createOrderRepo(store: Store) {
         return row;
       });
     },
+
+    /** Pauses the supplier's order pushes; a pause already in place is kept as it was (its first cause). */
+    pause(row: OrderPushPauseRow): { pause: OrderPushPauseRow; created: boolean } {
+      const created = db.insert(orderPushPauses).values(row).onConflictDoNothing({ target: orderPushPauses.supplierId }).run().changes === 1;
+      return { pause: db.select().from(orderPushPauses).where(eq(orderPushPauses.supplierId, row.supplierId)).get() ?? row, created };
+    },
+    /** The pause removed, or undefined when the supplier was not paused. */
+    resume(supplierId: number): OrderPushPauseRow | undefined {
+      return db.delete(orderPushPauses).where(eq(orderPushPauses.supplierId, supplierId)).returning().get();
+    },
+    pauseOf: (supplierId: number): OrderPushPauseRow | undefined => db.select().from(orderPushPauses).where(eq(orderPushPauses.supplierId, supplierId)).get(),
+    pauses: (): OrderPushPauseRow[] => db.select().from(orderPushPauses).orderBy(asc(orderPushPauses.since)).all(),
 
     release(id: string, owner: string): void {
       db.update(orders).set({ leaseOwner: null, leaseUntil: null }).where(and(eq(orders.id, id), eq(orders.leaseOwner, owner))).run();

@@ -3,6 +3,7 @@ import { suppliers } from "./suppliers.js";
 
 /** The push of one order (§5 S-11 → S-12), written before every supplier call so a crash resumes. */
 export const orderStates = ["created", "submitting", "submitted", "confirming", "confirmed", "failed"] as const;
+export const orderFailureKinds = ["refused", "gave_up", "mismatch"] as const;
 
 /**
  * One order to one supplier. Money in fen. Consignee and invoice bank fields are personal data:
@@ -34,12 +35,18 @@ export const orders = sqliteTable("orders", {
   remark: text("remark"),
   /** The supplier's order id (S-11 mall_order_id), once it answered. */
   mallOrderId: text("mall_order_id"),
-  /** refused: the supplier said no (a new order is needed); gave_up: outcome unknown after the last attempt (retry resubmits). */
-  failureKind: text("failure_kind", { enum: ["refused", "gave_up"] }),
+  /**
+   * refused: a signed business refusal (已下架, 库存不足, 价格不一致 …): final, a new order is needed;
+   * gave_up: outcome unknown after the last attempt; mismatch: S-11 answered other figures than we
+   * sent, so it was never confirmed. Staff may retry the last two with the same yggc_order.
+   */
+  failureKind: text("failure_kind", { enum: orderFailureKinds }),
   failureCode: integer("failure_code"),
   failureReason: text("failure_reason"),
   /** On 价格不一致: [{sku, storedPriceFen, supplierPriceFen}] for staff to decide; never applied. */
   priceCheckJson: text("price_check_json"),
+  /** On a mismatch: our figures and the supplier's S-11 figures side by side, for staff to decide. */
+  answerCheckJson: text("answer_check_json"),
   /** Supplier calls made in the current state; drives the backoff and the give-up limit. */
   pushAttempts: integer("push_attempts").notNull().default(0),
   nextAttemptAt: integer("next_attempt_at").notNull(),
@@ -75,3 +82,17 @@ export const orderEvents = sqliteTable("order_events", {
   errorKind: text("error_kind"),
   durationMs: integer("duration_ms"),
 }, (t) => [index("order_events_order_idx").on(t.orderId, t.id)]);
+
+/**
+ * Suppliers whose order pushes are paused: a push hit a configuration failure on our side of the
+ * docking (5004 signature, 5006 field, 5013 platformCode, credentials). The orders are not at fault
+ * and stay pushable; the scheduler leaves them until an admin resumes the supplier.
+ */
+export const orderPushPauses = sqliteTable("order_push_pauses", {
+  supplierId: integer("supplier_id").primaryKey().references(() => suppliers.id),
+  since: integer("since").notNull(),
+  code: integer("code"),
+  reason: text("reason").notNull(),
+  /** The order whose push found it. */
+  yggcOrder: text("yggc_order"),
+});
