@@ -59,16 +59,16 @@ export function createSimulatorApp(sim: SupplierSimulator, logger: Logger): expr
   return app;
 }
 
-type Send = (res: Response, status: number, body: string, fault?: FaultKind | null) => void;
+type Send = (res: Response, status: number, body: string, fault?: FaultKind | null, unsigned?: boolean) => void;
 
-/** Writes an enveloped answer, signed per §2.3 in hmac mode. */
+/** Writes an enveloped answer, signed per §2.3 in hmac mode (unless a knob strips it from a refusal). */
 function responder(sim: SupplierSimulator): Send {
-  return (res, status, body, fault) => {
+  return (res, status, body, fault, unsigned = false) => {
     let bytes = Buffer.from(body, "utf8");
     if (fault === "malformed-json") bytes = bytes.subarray(0, Math.max(1, Math.floor(bytes.length / 2)));
     res.status(status);
     res.setHeader("Content-Type", JSON_CONTENT_TYPE);
-    if (sim.signMode === SignMode.HmacSha256) {
+    if (sim.signMode === SignMode.HmacSha256 && !unsigned) {
       const timestamp = formatBeijingTimestamp(sim.now());
       const sign = signResponse(sim.auth.account.appSecret, timestamp, bytes);
       res.setHeader(SIGN_TIMESTAMP_HEADER, timestamp);
@@ -122,7 +122,8 @@ async function handleCall(
     return;
   }
   const body = outcome.ok ? serializeSuccess(outcome.value) : serializeFailure(outcome.failure);
-  send(res, 200, body, fault);
+  const unsigned = !outcome.ok && (sim.knobs.unsignedRefusals || ("unsigned" in outcome.failure && outcome.failure.unsigned === true));
+  send(res, 200, body, fault, unsigned);
   log.debug({ code: outcome.ok ? 0 : outcome.failure.code, fault, durationMs: Math.round(performance.now() - started) }, "sim.call");
 }
 
@@ -143,6 +144,9 @@ function answer(name: SupplierOperationName, body: unknown, sim: SupplierSimulat
   }
   const parsed = parseFields(op.request, input);
   if (!parsed.ok) return parsed;
+  // A canned refusal (knob) answers an authenticated, valid call before any work is done.
+  const canned = sim.knobs.takeRefusal(name);
+  if (canned) return refuse(canned);
   return runHandler(name, parsed.value, sim);
 }
 

@@ -1,4 +1,4 @@
-import type { SupplierOperationName } from "../contract/index.js";
+import type { Failure, SubmitOrderResult, SupplierOperationName } from "../contract/index.js";
 import type { Random } from "./seeded-random.js";
 
 /**
@@ -23,7 +23,21 @@ export type EndpointKnobs = {
   faults: Partial<Record<FaultKind, number>>;
 };
 
+/**
+ * Hostile S-11 answers: the order is made exactly as sent, but the answer reports other figures —
+ * a freight of its own, another line price, another quantity, or another sku set.
+ */
+export const orderAnswerChanges = ["freight", "price", "num", "skus"] as const;
+export type OrderAnswerChange = (typeof orderAnswerChanges)[number];
+
+/** A refusal answered instead of doing the work; `unsigned` sends it without X-Sign (§2.3). */
+export type CannedRefusal = Failure & { unsigned?: boolean };
+
 export type KnobSettings = {
+  /** Failure envelopes go out without X-Sign / X-Sign-Timestamp, as a proxy or a careless shop sends them. */
+  unsignedRefusals?: boolean;
+  /** Every S-11 answer reports changed figures of this kind; null: answers as made. */
+  orderAnswerChange?: OrderAnswerChange | null;
   endpoints?: Partial<Record<EndpointName | "*", Partial<EndpointKnobs>>>;
   /** Probability that a published message is enqueued twice (two ids, same content). */
   duplicateMessages?: number;
@@ -38,7 +52,10 @@ export class SimulatorKnobs {
   private readonly endpoints = new Map<EndpointName | "*", EndpointKnobs>();
   private readonly queued = new Map<EndpointName | "*", FaultKind[]>();
   private readonly recentCalls = new Map<EndpointName, number[]>();
+  private readonly refusals = new Map<EndpointName, CannedRefusal[]>();
   duplicateMessages = 0;
+  unsignedRefusals = false;
+  orderAnswerChange: OrderAnswerChange | null = null;
   timeoutHoldMs = DEFAULT_TIMEOUT_HOLD_MS;
 
   constructor(private readonly random: Random) {}
@@ -51,12 +68,17 @@ export class SimulatorKnobs {
     }
     if (settings.duplicateMessages !== undefined) this.duplicateMessages = settings.duplicateMessages;
     if (settings.timeoutHoldMs !== undefined) this.timeoutHoldMs = settings.timeoutHoldMs;
+    if (settings.unsignedRefusals !== undefined) this.unsignedRefusals = settings.unsignedRefusals;
+    if (settings.orderAnswerChange !== undefined) this.orderAnswerChange = settings.orderAnswerChange;
   }
 
   reset(): void {
     this.endpoints.clear();
     this.queued.clear();
     this.recentCalls.clear();
+    this.refusals.clear();
+    this.unsignedRefusals = false;
+    this.orderAnswerChange = null;
     this.duplicateMessages = 0;
     this.timeoutHoldMs = DEFAULT_TIMEOUT_HOLD_MS;
   }
@@ -73,6 +95,8 @@ export class SimulatorKnobs {
       endpoints: Object.fromEntries(this.endpoints),
       duplicateMessages: this.duplicateMessages,
       timeoutHoldMs: this.timeoutHoldMs,
+      unsignedRefusals: this.unsignedRefusals,
+      orderAnswerChange: this.orderAnswerChange,
     };
   }
 
@@ -104,6 +128,37 @@ export class SimulatorKnobs {
       if (p > 0 && this.random.chance(p)) return kind;
     }
     return null;
+  }
+
+  /** The next `times` calls of `endpoint` answer `refusal` (after authentication) instead of doing the work. */
+  refuseNext(endpoint: EndpointName, refusal: CannedRefusal, times = 1): void {
+    const list = this.refusals.get(endpoint) ?? [];
+    for (let i = 0; i < times; i++) list.push(refusal);
+    this.refusals.set(endpoint, list);
+  }
+
+  takeRefusal(endpoint: EndpointName): CannedRefusal | null {
+    return this.refusals.get(endpoint)?.shift() ?? null;
+  }
+
+  /** The S-11 answer as this supplier reports it under `orderAnswerChange`. */
+  changeOrderAnswer(answer: SubmitOrderResult): SubmitOrderResult {
+    const lines = answer.sku.map((l) => ({ ...l }));
+    const [first] = lines;
+    switch (this.orderAnswerChange) {
+      case null:
+        return answer;
+      case "freight":
+        return { ...answer, sku: lines, freight: answer.freight + 10 };
+      case "price":
+        if (first) first.price = Math.round(first.price * 100 + 100) / 100;
+        return { ...answer, sku: lines };
+      case "num":
+        if (first) first.num += 1;
+        return { ...answer, sku: lines };
+      case "skus":
+        return { ...answer, sku: [...lines.slice(1), { sku: `${first?.sku ?? "0"}X`, num: first?.num ?? 1, price: first?.price ?? 0 }] };
+    }
   }
 
   copiesPerMessage(): number {

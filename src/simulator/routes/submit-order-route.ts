@@ -1,4 +1,7 @@
 import type { RouteHandler } from "./route-types.js";
 
-/** S-11: pre-order; reserves stock, idempotent on yggc_order. */
-export const submitOrder: RouteHandler<"submitOrder"> = (input, sim) => sim.orders.submit(input);
+/** S-11: pre-order; reserves stock, idempotent on yggc_order. The answer may be changed by a knob. */
+export const submitOrder: RouteHandler<"submitOrder"> = (input, sim) => {
+  const made = sim.orders.submit(input);
+  return made.ok ? { ok: true, value: sim.knobs.changeOrderAnswer(made.value) } : made;
+};
