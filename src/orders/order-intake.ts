@@ -6,6 +6,7 @@ import type { AccountRepo, SupplierRow } from "../store/repos/account-repo.js";
 import type { OrderRepo, OrderRow } from "../store/repos/order-repo.js";
 import type { ProductRepo, ProductRow } from "../store/repos/product-repo.js";
 import type { ReferenceRepo } from "../store/repos/reference-repo.js";
+import { backoffDelayMs } from "../supplier/retry-policy.js";
 import type { CallResult } from "../supplier/supplier-error.js";
 import { type FieldIssue, OrderError, type OrderOutcome, invalid } from "./order-errors.js";
 import { type OrderInput, parseOrderInput } from "./order-input.js";
@@ -37,7 +38,18 @@ export type IntakeDeps = {
   stock: StockCheck;
   clock: () => number;
   freight?: FreightRule;
+  stockRetry?: Partial<StockRetryPolicy>;
+  sleep?: (ms: number) => Promise<void>;
+  random?: () => number;
 };
+
+/**
+ * S-8 at intake is asked again when it fails for a passing reason (network, 5xx, timeout, an
+ * unsigned or "please retry" answer), on top of the client's own retries: staff are waiting, so a
+ * few rounds over a few seconds, then the order is not taken. A refusal that decides is not repeated.
+ */
+export type StockRetryPolicy = { maxAttempts: number; baseDelayMs: number; maxDelayMs: number };
+export const DEFAULT_STOCK_RETRY: StockRetryPolicy = { maxAttempts: 3, baseDelayMs: 500, maxDelayMs: 2_000 };
 
 /** yggc_order: "TJ" + Beijing date + 8 random digits; minted again on the rare collision. */
 const YGGC_PREFIX = "TJ";
@@ -58,6 +70,20 @@ export type Intake = ReturnType<typeof createOrderIntake>;
  */
 export function createOrderIntake(deps: IntakeDeps) {
   const rule = deps.freight ?? DEFAULT_FREIGHT_RULE;
+  const stockRetry: StockRetryPolicy = { ...DEFAULT_STOCK_RETRY, ...deps.stockRetry };
+  const sleep = deps.sleep ?? ((ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms)));
+  const random = deps.random ?? Math.random;
+
+  /** S-8, repeated with backoff while it fails transiently (failure-class.ts), at most `maxAttempts` times. */
+  const askStock = async (supplierId: number, skus: string[], area: string): Promise<CallResult<StockItem[]>> => {
+    for (let attempt = 1; ; attempt++) {
+      const answer = await deps.stock(supplierId, skus, area);
+      if (answer.ok || attempt >= stockRetry.maxAttempts) return answer;
+      const cls = answer.error.failureClass;
+      if (cls !== "transient" && cls !== "relogin") return answer;
+      await sleep(backoffDelayMs({ ...stockRetry }, attempt, random));
+    }
+  };
 
   const areaIssues = (o: OrderInput): FieldIssue[] => {
     const issues: FieldIssue[] = [];
@@ -95,12 +121,16 @@ export function createOrderIntake(deps: IntakeDeps) {
   const checkStock = async (supplier: SupplierRow, o: OrderInput, area: string): Promise<OrderOutcome<null>> => {
     let answer: CallResult<StockItem[]>;
     try {
-      answer = await deps.stock(supplier.id, o.items.map((i) => i.sku), area);
+      answer = await askStock(supplier.id, o.items.map((i) => i.sku), area);
     } catch (e) {
       // Not connected (no client to ask): the order cannot be checked, so it is not taken.
       return { ok: false, error: new OrderError("unavailable", `stock check (S-8) with ${supplier.code} not possible: ${e instanceof Error ? e.message : String(e)}`) };
     }
-    if (!answer.ok) return { ok: false, error: new OrderError("unavailable", `stock check (S-8) with ${supplier.code} failed: ${answer.error.detail}`) };
+    if (!answer.ok) {
+      const e = answer.error;
+      const why = e.failureClass === "business" ? "refused" : `failed (${e.failureClass}${e.failureClass === "transient" ? `, after ${stockRetry.maxAttempts} rounds` : ""})`;
+      return { ok: false, error: new OrderError("unavailable", `stock check (S-8) with ${supplier.code} ${why}: ${e.detail}`) };
+    }
     const issues = stockIssues(o, answer.value);
     if (issues.length > 0) return invalid(issues);
     const now = deps.clock();
