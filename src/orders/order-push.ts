@@ -5,6 +5,7 @@ import type { NewOrderEvent, OrderPatch, OrderRepo, OrderRow, OrderState } from 
 import { backoffDelayMs } from "../supplier/retry-policy.js";
 import type { OrderSubmission, SupplierClient } from "../supplier/supplier-client.js";
 import { type CallResult, SupplierError } from "../supplier/supplier-error.js";
+import { checkSubmitAnswer } from "./order-answer-check.js";
 import type { OrderLine } from "./order-intake.js";
 import { openConsignee, openInvoiceBank } from "./order-personal-data.js";
 
@@ -40,16 +41,9 @@ export type PushDeps = {
 
 export type PriceCheck = { sku: string; storedPriceFen: number; supplierPriceFen: number | null };
 
-/** Codes about our credentials or clock, not the order: retried, never a reason to fail it (§2). */
-const AUTH_CODES = new Set([5001, 5002, 5003, 5004, 5005]);
 const PRICE_MISMATCH = "价格不一致";
 
 export const isOpen = (state: OrderState) => state !== "confirmed" && state !== "failed";
-
-/** A definite "no" from the supplier about this order: resubmitting the same order cannot help. */
-function isRefusal(e: SupplierError): boolean {
-  return e.kind === "refused" && !e.retryable && !(e.code !== undefined && AUTH_CODES.has(e.code));
-}
 
 /** The supplier's own words, without the code the client put in front. */
 const descOf = (e: SupplierError) => e.detail.replace(/^\d{4}\s+/, "");
@@ -135,10 +129,36 @@ export function createOrderPush(deps: PushDeps) {
     return { checks, note };
   };
 
-  /** Settles a failed call: refused → failed; unknown → same state after a backoff, or gave_up. */
+  /**
+   * A configuration failure (our signature, platformCode, a field, the credentials) is no fault of
+   * the order: the supplier's pushes pause, an alert goes out, and the order waits where it is,
+   * its attempt not counted, until an admin resumes the supplier.
+   */
+  const pauseSupplier = (order: OrderRow, ctx: Ctx, step: "submit" | "confirm", error: SupplierError, answer: Omit<NewOrderEvent, "at" | "actor" | "fromState" | "toState" | "step">) => {
+    const now = deps.clock();
+    const reason = `${error.endpoint}: ${error.detail}`;
+    if (deps.repo.pause({ supplierId: order.supplierId, since: now, code: error.code ?? null, reason, yggcOrder: order.yggcOrder }).created) {
+      log.error(
+        { alert: "supplier_order_pushes_paused", supplierId: order.supplierId, supplier: error.supplier, code: error.code ?? null, reason, yggcOrder: order.yggcOrder, failureClass: error.failureClass },
+        "order.push.supplier_paused",
+      );
+    }
+    return write(
+      order,
+      ctx,
+      { pushAttempts: Math.max(0, order.pushAttempts - 1), nextAttemptAt: now },
+      { toState: order.state, step, ...answer, supplierDesc: `${descOf(error)} (configuration: order pushes to this supplier paused until an admin resumes them)` },
+    );
+  };
+
+  /**
+   * Settles a failed call by what it means (failure-class.ts): a signed business refusal fails the
+   * order for good; a configuration failure pauses the supplier; anything else (transient, re-login,
+   * unsigned, malformed) stays in its state and comes back after a backoff, or gives up at the limit.
+   */
   const settleFailure = async (order: OrderRow, ctx: Ctx, step: "submit" | "confirm", error: SupplierError, durationMs: number) => {
     const answer = { supplierCode: error.code ?? null, supplierDesc: descOf(error), errorKind: error.kind, durationMs };
-    if (isRefusal(error)) {
+    if (error.failureClass === "business") {
       const failed = { state: "failed" as const, failureKind: "refused" as const, failureCode: error.code ?? null, failureReason: descOf(error) };
       if (step === "submit" && error.detail.includes(PRICE_MISMATCH)) {
         const marked = write(order, ctx, failed, { toState: "failed", step, ...answer });
@@ -148,12 +168,13 @@ export function createOrderPush(deps: PushDeps) {
       }
       return write(order, ctx, failed, { toState: "failed", step, ...answer });
     }
+    if (error.failureClass === "configuration") return pauseSupplier(order, ctx, step, error, answer);
     if (order.pushAttempts >= policy.maxAttempts) {
-      const reason = `gave up after ${order.pushAttempts} attempts, outcome unknown: ${error.detail}` + (step === "submit" ? " (a retry resubmits the same yggc_order)" : "");
+      const reason = `gave up after ${order.pushAttempts} attempts, outcome unknown (${error.failureClass}): ${error.detail}` + (step === "submit" ? " (a retry resubmits the same yggc_order)" : "");
       return write(order, ctx, { state: "failed", failureKind: "gave_up", failureCode: error.code ?? null, failureReason: reason }, { toState: "failed", step, ...answer });
     }
     const delay = backoffDelayMs({ maxAttempts: policy.maxAttempts, baseDelayMs: policy.baseDelayMs, maxDelayMs: policy.maxDelayMs }, order.pushAttempts, random);
-    return write(order, ctx, { nextAttemptAt: deps.clock() + delay }, { toState: order.state, step, ...answer });
+    return write(order, ctx, { nextAttemptAt: deps.clock() + delay }, { toState: order.state, step, ...answer, supplierDesc: `${answer.supplierDesc} (${error.failureClass}: retried after a backoff)` });
   };
 
   /**
@@ -193,6 +214,18 @@ export function createOrderPush(deps: PushDeps) {
     if (r.yggc_order !== before.yggcOrder) {
       const error = new SupplierError({ supplier: String(before.supplierId), operation: "submitOrder", endpoint: "S-11", kind: "contract", field: "result.yggc_order", message: `answered for ${r.yggc_order}`, retryable: true });
       return settleFailure(before, ctx, "submit", error, durationMs);
+    }
+    // §5 S-11: confirm only the order we sent. Any other figure stops here, before S-12, for staff.
+    const check = checkSubmitAnswer({ lines: JSON.parse(before.linesJson) as OrderLine[], goodsFen: before.goodsFen, freightFen: before.freightFen }, r);
+    if (check.differences.length > 0) {
+      const reason = `S-11 answer differs from the order sent: ${check.differences.join("; ")}`;
+      log.warn({ orderId: before.id, yggcOrder: before.yggcOrder, mallOrderId: r.mall_order_id, differences: check.differences }, "order.push.answer_mismatch");
+      return write(
+        before,
+        ctx,
+        { state: "failed", failureKind: "mismatch", failureCode: null, failureReason: reason, mallOrderId: r.mall_order_id, answerCheckJson: JSON.stringify(check) },
+        { toState: "failed", step: "answer-check", mallOrderId: r.mall_order_id, supplierDesc: `${reason} | ours ${JSON.stringify(check.ours)} | supplier ${JSON.stringify(check.theirs)}`, durationMs },
+      );
     }
     return write(
       before,
@@ -238,7 +271,8 @@ export function createOrderPush(deps: PushDeps) {
       let order = claimed;
       let first = options.now === true;
       try {
-        while (isOpen(order.state) && (first || order.nextAttemptAt <= deps.clock())) {
+        // A paused supplier takes no further step: its orders wait for an admin to resume it.
+        while (isOpen(order.state) && (first || order.nextAttemptAt <= deps.clock()) && !deps.repo.pauseOf(order.supplierId)) {
           first = false;
           const next = await step(order, ctx);
           if (!next) {

@@ -1,7 +1,8 @@
 import { newId } from "../lib/ids.js";
 import type { KeyRing } from "../security/key-ring.js";
 import type { AccountRepo } from "../store/repos/account-repo.js";
-import type { OrderEventRow, OrderRepo, OrderRow, OrderState } from "../store/repos/order-repo.js";
+import type { OrderEventRow, OrderPushPauseRow, OrderRepo, OrderRow, OrderState } from "../store/repos/order-repo.js";
+import type { AnswerCheck } from "./order-answer-check.js";
 import { OrderError, type OrderOutcome } from "./order-errors.js";
 import type { Intake, OrderLine } from "./order-intake.js";
 import { type OrderPush, type PriceCheck, isOpen } from "./order-push.js";
@@ -25,6 +26,10 @@ export type OrderView = {
   remark: string | null;
   failure: { kind: string | null; code: number | null; reason: string | null } | null;
   priceCheck: PriceCheck[] | null;
+  /** On a mismatch: our figures and the supplier's S-11 figures, side by side. */
+  answerCheck: AnswerCheck | null;
+  /** Set while this order's supplier has its order pushes paused (a configuration failure). */
+  pushPause: PushPauseView | null;
   pushAttempts: number;
   nextAttemptAt: number;
   createdBy: string;
@@ -38,6 +43,12 @@ export type OrderView = {
 
 export type OrderDetail = OrderView & { timeline: OrderEventRow[] };
 
+/** A supplier whose order pushes are paused, and why. */
+export type PushPauseView = { supplier: string; since: number; code: number | null; reason: string; yggc_order: string | null };
+
+/** Failure kinds staff may retry with the same yggc_order; a business refusal (refused) is final. */
+const RETRYABLE_FAILURES = new Set(["gave_up", "mismatch"]);
+
 export type OrderService = ReturnType<typeof createOrderService>;
 
 /** The one door to orders, shared by the CLI and the admin API: create, push, retry, list, show. */
@@ -45,10 +56,24 @@ export function createOrderService(deps: { intake: Intake; push: OrderPush; repo
   /** A hand push leases under its own name, so it never collides with a running scheduler. */
   const handOwner = () => newId("hand", 6);
 
+  const supplierCode = (supplierId: number) => deps.accounts.supplierById(supplierId)?.code ?? String(supplierId);
+  const pauseView = (p: OrderPushPauseRow): PushPauseView => ({ supplier: supplierCode(p.supplierId), since: p.since, code: p.code, reason: p.reason, yggc_order: p.yggcOrder });
+  const pauseOf = (supplierId: number) => {
+    const p = deps.repo.pauseOf(supplierId);
+    return p ? pauseView(p) : null;
+  };
+  /** Staff cannot push past a pause: the supplier's configuration is fixed first, then resumed. */
+  const pausedError = (o: OrderRow): OrderOutcome<never> | null => {
+    const p = pauseOf(o.supplierId);
+    if (!p) return null;
+    const message = `order pushes to ${p.supplier} are paused since ${new Date(p.since).toISOString()} (${p.reason}); an admin resumes them (orders resume --supplier ${p.supplier})`;
+    return { ok: false, error: new OrderError("conflict", message) };
+  };
+
   const view = (o: OrderRow, reveal = false): OrderView => ({
     id: o.id,
     yggc_order: o.yggcOrder,
-    supplier: deps.accounts.supplierById(o.supplierId)?.code ?? String(o.supplierId),
+    supplier: supplierCode(o.supplierId),
     state: o.state,
     mall_order_id: o.mallOrderId,
     lines: JSON.parse(o.linesJson) as OrderLine[],
@@ -62,6 +87,8 @@ export function createOrderService(deps: { intake: Intake; push: OrderPush; repo
     remark: o.remark,
     failure: o.state === "failed" ? { kind: o.failureKind, code: o.failureCode, reason: o.failureReason } : null,
     priceCheck: o.priceCheckJson === null ? null : (JSON.parse(o.priceCheckJson) as PriceCheck[]),
+    answerCheck: o.answerCheckJson === null ? null : (JSON.parse(o.answerCheckJson) as AnswerCheck),
+    pushPause: isOpen(o.state) ? pauseOf(o.supplierId) : null,
     pushAttempts: o.pushAttempts,
     nextAttemptAt: o.nextAttemptAt,
     createdBy: o.createdBy,
@@ -77,6 +104,8 @@ export function createOrderService(deps: { intake: Intake; push: OrderPush; repo
   };
 
   const pushNow = async (order: OrderRow, actor: string): Promise<OrderOutcome<OrderView>> => {
+    const paused = pausedError(order);
+    if (paused) return paused;
     const owner = handOwner();
     const claimed = deps.repo.claim(order.id, owner, deps.clock(), deps.push.policy.leaseMs);
     if (!claimed) return { ok: false, error: new OrderError("conflict", `order ${order.yggcOrder} is being pushed right now; try again shortly`) };
@@ -98,23 +127,35 @@ export function createOrderService(deps: { intake: Intake; push: OrderPush; repo
     },
 
     /**
-     * Puts an order that gave up (outcome unknown) back where it stopped and pushes it. A refused
-     * order is final: the supplier said no, so staff decide and place a new order instead.
+     * Puts an order that did not fail for a business reason back where it stopped and pushes it,
+     * with the same yggc_order (the supplier answers a resubmit with the order it already made).
+     * A mismatch resubmits too, so the supplier's answer is checked again before any confirm. A
+     * refused order is final: the supplier said no, so staff decide and place a new order instead.
      */
     async retry(yggcOrder: string, actor: string): Promise<OrderOutcome<OrderView>> {
       const found = find(yggcOrder);
       if (!found.ok) return found;
       const order = found.value;
       if (isOpen(order.state)) return pushNow(order, actor);
-      if (order.state !== "failed" || order.failureKind !== "gave_up") {
-        return { ok: false, error: new OrderError("conflict", `order ${yggcOrder} is ${order.state}${order.failureKind ? ` (${order.failureKind})` : ""}; only an order that gave up can be retried`) };
+      if (order.state !== "failed" || order.failureKind === null || !RETRYABLE_FAILURES.has(order.failureKind)) {
+        const why = order.failureKind === "refused" ? "the supplier refused it for a business reason, which is final" : "only an order that did not fail for a business reason can be retried";
+        return { ok: false, error: new OrderError("conflict", `order ${yggcOrder} is ${order.state}${order.failureKind ? ` (${order.failureKind})` : ""}; ${why}`) };
       }
+      const paused = pausedError(order);
+      if (paused) return paused;
       const owner = handOwner();
       const now = deps.clock();
       const leaseMs = deps.push.policy.leaseMs;
       if (!deps.repo.claim(order.id, owner, now, leaseMs)) return { ok: false, error: new OrderError("conflict", `order ${yggcOrder} is being handled right now`) };
-      const resume = order.mallOrderId === null ? "submitting" : "confirming";
-      const reopened = deps.repo.apply(order.id, owner, now, leaseMs, { state: resume, failureKind: null, failureCode: null, failureReason: null, pushAttempts: 0, nextAttemptAt: now }, { at: now, actor, fromState: "failed", toState: resume, step: "retry" });
+      const resume = order.mallOrderId === null || order.failureKind === "mismatch" ? "submitting" : "confirming";
+      const reopened = deps.repo.apply(
+        order.id,
+        owner,
+        now,
+        leaseMs,
+        { state: resume, failureKind: null, failureCode: null, failureReason: null, answerCheckJson: null, pushAttempts: 0, nextAttemptAt: now },
+        { at: now, actor, fromState: "failed", toState: resume, step: "retry", supplierDesc: order.failureReason },
+      );
       if (!reopened) return { ok: false, error: new OrderError("conflict", `order ${yggcOrder} was taken over while reopening`) };
       return { ok: true, value: view(await deps.push.pushClaimed(reopened, owner, actor, { now: true })) };
     },
@@ -138,5 +179,17 @@ export function createOrderService(deps: { intake: Intake; push: OrderPush; repo
     },
 
     counts: () => deps.repo.countByState(),
+
+    /** Suppliers whose order pushes are paused, oldest first. */
+    pauses: (): PushPauseView[] => deps.repo.pauses().map(pauseView),
+
+    /** An admin resumes a paused supplier: its waiting orders are due at once. */
+    resume(supplier: string): OrderOutcome<PushPauseView> {
+      const s = deps.accounts.supplierByCode(supplier);
+      if (!s) return { ok: false, error: new OrderError("not_found", `no supplier with code ${supplier}`) };
+      const removed = deps.repo.resume(s.id);
+      if (!removed) return { ok: false, error: new OrderError("conflict", `order pushes to ${supplier} are not paused`) };
+      return { ok: true, value: pauseView(removed) };
+    },
   };
 }

@@ -138,17 +138,28 @@ describe("order push against the simulator (S-11, S-12)", () => {
     expect(simOrdersOf(order.yggc_order)).toHaveLength(0);
   });
 
-  it("fails with 5013 when the supplier does not know our platformCode", async () => {
+  it("on 5013 (our platformCode) pauses the supplier's pushes instead of failing the order, which confirms once resumed", async () => {
     const order = await create(orderFile([{ sku: freshSku() }]));
     const c = rig.gw.container;
     const wrongPlatform = createSupplierConnections({ accounts: c.repos.accounts, sync: c.repos.sync, keys: c.keys, platformCode: "NOSUCHPLATFORM", logger: silentLogger() });
     const module = createOrderModule({ repo: createOrderRepo(c.store), accounts: c.repos.accounts, products: c.repos.products, reference: c.repos.reference, keys: c.keys, connections: wrongPlatform, clock: c.clock, logger: silentLogger() });
     try {
       const pushed = await module.service.push(order.yggc_order, ACTOR);
-      expect(pushed.ok && pushed.value).toMatchObject({ state: "failed", failure: { kind: "refused", code: 5013 } });
+      expect(pushed.ok && pushed.value).toMatchObject({ state: "submitting", failure: null, pushPause: { supplier: rig.supplier.code, code: 5013 } });
     } finally {
       await wrongPlatform.closeAll();
     }
+    // Paused: the scheduler claims none of the supplier's orders, and staff cannot push past it.
+    expect(createOrderRepo(c.store).claimDue("probe", rig.gw.clock.now() + 3_600_000, 1_000, 100).map((o) => o.yggcOrder)).not.toContain(order.yggc_order);
+    const refused = await service().push(order.yggc_order, ACTOR);
+    expect(refused.ok).toBe(false);
+    expect(!refused.ok && refused.error.message).toContain("paused");
+    expect(service().pauses()).toMatchObject([{ supplier: rig.supplier.code, code: 5013, yggc_order: order.yggc_order }]);
+
+    expect(service().resume(rig.supplier.code).ok).toBe(true);
+    const resumed = await push(order.yggc_order);
+    expect(resumed).toMatchObject({ state: "confirmed", pushPause: null });
+    expect(simOrdersOf(order.yggc_order)).toHaveLength(1);
   });
 
   it("keeps a confirm whose answers were lost in confirming, and confirms on the next push after the backoff", async () => {

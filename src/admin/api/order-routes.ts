@@ -6,6 +6,7 @@ import { orderStates } from "../../store/schema/index.js";
 import { DEFAULT_PAGE, MAX_PAGE, defineRoute, q } from "./route-types.js";
 
 const ORDER_STAFF = ["admin", "procurement"] as const;
+const SupplierCode = z.object({ code: z.string().trim().regex(/^[A-Za-z0-9_-]{2,32}$/, "2–32 of [A-Za-z0-9_-]") });
 const YggcOrder = z.object({ yggcOrder: z.string().trim().regex(/^[A-Za-z0-9_-]{1,64}$/, "a yggc_order") });
 
 function unwrap<T>(outcome: OrderOutcome<T>): T {
@@ -74,7 +75,7 @@ export const orderRoutes = [
     path: "/orders/:yggcOrder/retry",
     roles: ORDER_STAFF,
     tag: "orders",
-    summary: "Reopen an order whose push gave up (outcome unknown) and push it; a refused order is final.",
+    summary: "Reopen an order that did not fail for a business reason (gave up, or its S-11 answer differed) and push it with the same yggc_order; a refused order is final.",
     audit: "order.retry",
     params: YggcOrder,
     async handler({ params, container, user }) {
@@ -83,5 +84,25 @@ export const orderRoutes = [
       return { body: { order }, audit: { summary: { before: pushSummary(before), after: pushSummary(order) } } };
     },
   }),
+  defineRoute({
+    method: "GET",
+    path: "/order-pushes",
+    roles: ORDER_STAFF,
+    tag: "orders",
+    summary: "Suppliers whose order pushes are paused by a configuration failure (5004/5006/5013 …), with the cause; their orders wait, still pushable.",
+    handler: ({ container }) => ({ body: { pauses: container.orders.service.pauses() } }),
+  }),
+  defineRoute({
+    method: "POST",
+    path: "/order-pushes/:code/resume",
+    roles: ["admin"],
+    tag: "orders",
+    summary: "Resume a supplier's paused order pushes once its configuration is fixed; its waiting orders are pushed again.",
+    audit: "order.resume",
+    params: SupplierCode,
+    handler({ params, container }) {
+      const resumed = unwrap(container.orders.service.resume(params.code));
+      return { body: { resumed }, audit: { target: params.code, summary: { before: { paused: resumed.reason }, after: { paused: null } } } };
+    },
+  }),
 ];
-

@@ -63,7 +63,8 @@ export const supplierRoutes = [
       } catch {
         connection = null;
       }
-      return { body: { supplier, connection }, ...(query.reveal ? { audit: { action: "supplier.reveal_contact", summary: {} } } : {}) };
+      const orderPushPause = container.orders.service.pauses().find((p) => p.supplier === supplier.code) ?? null;
+      return { body: { supplier, connection, orderPushPause }, ...(query.reveal ? { audit: { action: "supplier.reveal_contact", summary: {} } } : {}) };
     },
   }),
   defineRoute({

@@ -92,6 +92,12 @@ export const consoleActions: readonly ConsoleAction[] = [
     done: (_r, p) => ({ redirect: `/admin/orders/${p.yggcOrder ?? ""}`, message: "retried" }),
   },
   {
+    path: "/order-pushes/:code/resume",
+    route: ["POST", "/order-pushes/:code/resume"],
+    input: () => ({ body: {} }),
+    done: () => ({ redirect: "/admin/orders", message: "resumed" }),
+  },
+  {
     path: "/users",
     route: ["POST", "/users"],
     input: (f) => ({ body: { username: f.username, role: f.role, password: f.password } }),

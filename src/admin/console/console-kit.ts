@@ -38,6 +38,7 @@ export const FLASH = {
   created: "已创建。",
   pushed: "已推送，结果见下方时间线。",
   retried: "已重新推送，结果见下方时间线。",
+  resumed: "已恢复该电商的订单推送，等待中的订单将重新推送。",
   applied: "已申请上架。",
   approved: "已批准上架。",
   refused: "已拒绝上架。",

@@ -2,7 +2,7 @@ import { readFileSync } from "node:fs";
 import { userInfo } from "node:os";
 import { fenToYuan } from "../../contract/index.js";
 import type { OrderOutcome } from "../../orders/order-errors.js";
-import type { OrderDetail, OrderView } from "../../orders/order-service.js";
+import type { OrderDetail, OrderView, PushPauseView } from "../../orders/order-service.js";
 import { orderStates } from "../../store/schema/index.js";
 import { type Command, UsageError, flags, requireFlag, table } from "../cli-kit.js";
 
@@ -24,9 +24,19 @@ function summary(o: OrderView): string {
     `  goods ${yuan(o.goodsFen)} + freight ${yuan(o.freightFen)} = ${yuan(o.orderPriceFen)} 元`,
   ];
   if (o.failure) lines.push(`  failed (${o.failure.kind ?? "?"}${o.failure.code ? ` ${o.failure.code}` : ""}): ${o.failure.reason ?? ""}`);
+  if (o.answerCheck) {
+    const fig = (f: NonNullable<OrderView["answerCheck"]>["ours"]) =>
+      `${f.lines.map((l) => `${l.sku} × ${l.num} @ ${l.priceFen === null ? "?" : yuan(l.priceFen)}`).join(", ")}; goods ${f.goodsFen === null ? "?" : yuan(f.goodsFen)}, freight ${f.freightFen === null ? "?" : yuan(f.freightFen)}`;
+    lines.push(`  S-11 answer check — ours:     ${fig(o.answerCheck.ours)}`, `  S-11 answer check — supplier: ${fig(o.answerCheck.theirs)}`);
+  }
+  if (o.pushPause) lines.push(`  ${pauseLine(o.pushPause)}`);
   if (o.priceCheck) lines.push(...o.priceCheck.map((c) => `  price check ${c.sku}: store ${yuan(c.storedPriceFen)}, supplier ${c.supplierPriceFen === null ? "—" : yuan(c.supplierPriceFen)}`));
   if (o.state !== "confirmed" && o.state !== "failed" && o.pushAttempts > 0) lines.push(`  next attempt ${new Date(o.nextAttemptAt).toISOString()} (attempt ${o.pushAttempts})`);
   return lines.join("\n");
+}
+
+function pauseLine(p: PushPauseView): string {
+  return `order pushes to ${p.supplier} PAUSED since ${new Date(p.since).toISOString()}: ${p.reason} — after fixing the configuration: npm run cli -- orders resume --supplier ${p.supplier}`;
 }
 
 function timeline(o: OrderDetail): string {
@@ -90,11 +100,29 @@ export const orderCommands: Record<string, Command> = {
   },
   retry: {
     usage: "orders retry --order YGGC_ORDER",
-    summary: "push an order that gave up (outcome unknown) again with the same yggc_order",
+    summary: "push again, with the same yggc_order, an order that did not fail for a business reason (gave up, or the S-11 answer differed)",
     audit: "order.retry",
     async run({ argv, container }) {
       const order = unwrap(await container.orders.service.retry(requireFlag(flags(argv, { order: { type: "string" } }), "order"), cliActor()));
       return { human: summary(order), json: { order }, audit: { target: order.yggc_order, summary: { after: { state: order.state } } } };
+    },
+  },
+  pauses: {
+    usage: "orders pauses",
+    summary: "suppliers whose order pushes are paused by a configuration failure (5004/5006/5013 …), and why",
+    run({ container }) {
+      const pauses = container.orders.service.pauses();
+      return { human: pauses.length === 0 ? "no supplier's order pushes are paused" : pauses.map(pauseLine).join("\n"), json: { pauses } };
+    },
+  },
+  resume: {
+    usage: "orders resume --supplier CODE",
+    summary: "resume a supplier's paused order pushes once its configuration is fixed; its waiting orders are pushed again",
+    audit: "order.resume",
+    run({ argv, container }) {
+      const supplier = requireFlag(flags(argv, { supplier: { type: "string" } }), "supplier");
+      const resumed = unwrap(container.orders.service.resume(supplier));
+      return { human: `order pushes to ${supplier} resumed (paused since ${new Date(resumed.since).toISOString()}: ${resumed.reason})`, json: { resumed }, audit: { target: supplier, summary: { before: { paused: resumed.reason }, after: { paused: null } } } };
     },
   },
   list: {
@@ -106,7 +134,9 @@ export const orderCommands: Record<string, Command> = {
       if (limit !== undefined && (!Number.isInteger(limit) || limit < 1 || limit > 1000)) throw new UsageError("--limit must be an integer from 1 to 1000");
       const orders = unwrap(container.orders.service.list({ state: stateOf(v.state), supplier: v.supplier, limit }));
       const rows = orders.map((o) => ({ yggc_order: o.yggc_order, supplier: o.supplier, state: o.state, mall_order_id: o.mall_order_id, total: yuan(o.orderPriceFen), reason: o.failure?.reason ?? "" }));
-      return { human: table(rows, ["yggc_order", "supplier", "state", "mall_order_id", "total", "reason"]), json: { orders, counts: container.orders.service.counts() } };
+      const pauses = container.orders.service.pauses();
+      const human = [table(rows, ["yggc_order", "supplier", "state", "mall_order_id", "total", "reason"]), ...pauses.map(pauseLine)].join("\n");
+      return { human, json: { orders, counts: container.orders.service.counts(), pauses } };
     },
   },
   show: {

@@ -1,4 +1,5 @@
-import type { OrderDetail, OrderView } from "../../../orders/order-service.js";
+import type { AnswerCheck } from "../../../orders/order-answer-check.js";
+import type { OrderDetail, OrderView, PushPauseView } from "../../../orders/order-service.js";
 import type { ConsolePage } from "../console-kit.js";
 import { beijing, href, html, yuan } from "../html.js";
 import { badge, csrfField, statusTone } from "../layout.js";
@@ -8,7 +9,28 @@ const PAYMENTS: Record<string, string> = { "1": "货到付款", "2": "集中支�
 const INVOICES: Record<string, string> = { "1": "普通发票", "2": "增值税专用发票", "3": "电子发票" };
 const OPEN = new Set(["created", "submitting", "submitted", "confirming"]);
 
+const FAILURE_KINDS: Record<string, string> = { refused: "电商拒绝（业务原因，终局）", gave_up: "结果未知，已放弃（可重新推送）", mismatch: "电商应答与所发订单不符（未确认，待人工决定）" };
+/** Failures staff may push again with the same yggc_order; a business refusal is final. */
+const RETRYABLE = new Set(["gave_up", "mismatch"]);
+
 const stateBadge = (s: string) => badge(ORDER_STATE_NAMES[s] ?? s, statusTone(s));
+
+const pauseNotice = (ctx: Parameters<ConsolePage["render"]>[0], p: PushPauseView) =>
+  html`<div class="card"><p>${badge("推送已暂停", "bad")} 电商 <strong>${p.supplier}</strong> 的订单推送自 ${beijing(p.since)} 起暂停（配置问题，非订单原因）：<span class="mono">${p.code ?? ""} ${p.reason}</span>。修正对接配置后由管理员恢复；等待中的订单不会失败。</p>
+${ctx.may("POST", "/order-pushes/:code/resume") ? html`<form class="inline" method="post" action="/admin/order-pushes/${p.supplier}/resume">${csrfField(ctx.csrfToken)}<button type="submit">恢复推送</button></form>` : ""}</div>`;
+
+const fen = (v: number | null) => (v === null ? "?" : yuan(v));
+function answerCheckTable(c: AnswerCheck) {
+  const skus = [...new Set([...c.ours.lines.map((l) => l.sku), ...c.theirs.lines.map((l) => l.sku)])];
+  const ours = new Map(c.ours.lines.map((l) => [l.sku, l]));
+  const theirs = new Map(c.theirs.lines.map((l) => [l.sku, l]));
+  return html`<h2>电商应答核对（S-11）</h2><p>${c.differences.join("；")}</p>
+<table><thead><tr><th>项目</th><th>本方数量</th><th>电商数量</th><th>本方价格（元）</th><th>电商价格（元）</th></tr></thead><tbody>
+${skus.map((sku) => html`<tr><td class="mono">${sku}</td><td class="num">${ours.get(sku)?.num ?? "—"}</td><td class="num">${theirs.get(sku)?.num ?? "—"}</td><td class="num">${ours.has(sku) ? fen(ours.get(sku)?.priceFen ?? null) : "—"}</td><td class="num">${theirs.has(sku) ? fen(theirs.get(sku)?.priceFen ?? null) : "—"}</td></tr>`)}
+<tr><td>商品金额</td><td></td><td></td><td class="num">${fen(c.ours.goodsFen)}</td><td class="num">${fen(c.theirs.goodsFen)}</td></tr>
+<tr><td>运费</td><td></td><td></td><td class="num">${fen(c.ours.freightFen)}</td><td class="num">${fen(c.theirs.freightFen)}</td></tr>
+</tbody></table>`;
+}
 
 export const orderPages: ConsolePage[] = [
   {
@@ -19,8 +41,9 @@ export const orderPages: ConsolePage[] = [
       const query: Record<string, string> = { limit: "50" };
       for (const k of ["state", "supplier", "offset"]) if (ctx.query[k]) query[k] = ctx.query[k] ?? "";
       const { orders } = await ctx.api<{ orders: OrderView[] }>("GET", "/orders", { query });
+      const { pauses } = await ctx.api<{ pauses: PushPauseView[] }>("GET", "/order-pushes");
       const offset = Number(ctx.query.offset ?? "0") || 0;
-      return html`<p><a href="/admin/orders/new">＋ 新建订单</a></p>
+      return html`${pauses.map((p) => pauseNotice(ctx, p))}<p><a href="/admin/orders/new">＋ 新建订单</a></p>
 <form class="filters" method="get">
   <label>状态<select name="state"><option value="">全部</option>${Object.entries(ORDER_STATE_NAMES).map(([s, n]) => html`<option value="${s}" ${ctx.query.state === s ? html`selected` : ""}>${n}</option>`)}</select></label>
   <label>电商代码<input name="supplier" value="${ctx.query.supplier ?? ""}" size="8"></label><button type="submit">筛选</button>
@@ -73,10 +96,12 @@ ${field("remark", "备注", { size: 40 })}
   <dt>地区</dt><dd class="mono">${o.area.province} / ${o.area.city} / ${o.area.county}</dd>
   <dt>发票</dt><dd>${INVOICES[String(o.invoice.type)] ?? o.invoice.type} · ${o.invoice.title}</dd>
   <dt>支付</dt><dd>${PAYMENTS[String(o.payment)] ?? o.payment}</dd>
-  ${o.failure ? html`<dt>失败</dt><dd>${badge(o.failure.kind ?? "", "bad")} ${o.failure.code ?? ""} ${o.failure.reason ?? ""}</dd>` : ""}
+  ${o.failure ? html`<dt>失败</dt><dd>${badge(FAILURE_KINDS[o.failure.kind ?? ""] ?? o.failure.kind ?? "", "bad")} ${o.failure.code ?? ""} ${o.failure.reason ?? ""}</dd>` : ""}
   <dt>推送</dt><dd>${o.pushAttempts} 次${OPEN.has(o.state) ? html`，下次 ${beijing(o.nextAttemptAt)}` : ""}</dd>
 </dl>
-<p>${OPEN.has(o.state) ? action("push", "立即推送") : ""}${o.state === "failed" && o.failure?.kind === "gave_up" ? action("retry", "重新推送") : ""}</p></div>
+<p>${OPEN.has(o.state) && !o.pushPause ? action("push", "立即推送") : ""}${o.state === "failed" && RETRYABLE.has(o.failure?.kind ?? "") ? action("retry", "重新推送（同一 yggc_order）") : ""}</p></div>
+${o.pushPause ? pauseNotice(ctx, o.pushPause) : ""}
+${o.answerCheck ? answerCheckTable(o.answerCheck) : ""}
 <h2>商品</h2>
 <table><thead><tr><th>SKU</th><th>名称</th><th>数量</th><th>协议价（元）</th></tr></thead><tbody>${o.lines.map((l) => html`<tr><td class="mono">${l.sku}</td><td>${l.name ?? ""}</td><td class="num">${l.num}</td><td class="num">${yuan(l.priceFen)}</td></tr>`)}</tbody></table>
 ${o.priceCheck ? html`<h2>价格核对</h2><table><thead><tr><th>SKU</th><th>商品库</th><th>电商</th></tr></thead><tbody>${o.priceCheck.map((c) => html`<tr><td class="mono">${c.sku}</td><td class="num">${yuan(c.storedPriceFen)}</td><td class="num">${yuan(c.supplierPriceFen)}</td></tr>`)}</tbody></table>` : ""}
