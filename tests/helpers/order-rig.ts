@@ -1,5 +1,6 @@
 import { type TestClock, type TestGateway, nextCreditCode, startTestGateway, testClock } from "./harness.js";
 import { type SimulatorLaunch, TEST_ACCOUNT, launchSimulator } from "./simulator-harness.js";
+import type { Logger } from "../../src/lib/logger.js";
 import type { RunningSimulator } from "../../src/simulator/simulator-server.js";
 import type { SupplierRow } from "../../src/store/repos/account-repo.js";
 import { copySimulatorProducts } from "./order-products.js";
@@ -16,8 +17,10 @@ export type OrderRig = {
 };
 
 /** A real gateway and a real simulator, the supplier registered, connected and its products in the store. */
-export async function startOrderRig(options: { sim?: SimulatorLaunch; clock?: TestClock; timeoutMs?: number; maxConcurrent?: number; env?: Record<string, string> } = {}): Promise<OrderRig> {
-  const gw = await startTestGateway(options.env ?? {}, options.clock ?? testClock());
+export async function startOrderRig(
+  options: { sim?: SimulatorLaunch; clock?: TestClock; timeoutMs?: number; maxConcurrent?: number; env?: Record<string, string>; logger?: Logger } = {},
+): Promise<OrderRig> {
+  const gw = await startTestGateway(options.env ?? {}, options.clock ?? testClock(), options.logger);
   const running = await launchSimulator({ products: 80, ...options.sim });
   await gw.container.supplierAccounts.create({ code: SUPPLIER_CODE, name: "模拟电商", creditCode: await nextCreditCode(), domains: [running.sim.domain] });
   const supplier = gw.container.repos.accounts.supplierByCode(SUPPLIER_CODE);
