@@ -86,4 +86,42 @@ describe("order scheduler and staff retry", () => {
     const shown = rig.gw.container.orders.service.show(order.yggc_order);
     expect(shown.ok && shown.value.timeline.some((e) => e.step === "retry" && e.actor === "user:staff" && e.fromState === "failed")).toBe(true);
   });
+
+  it("the scheduler retries a transient refusal after its backoff, waits out a paused supplier, and pushes it once resumed", async () => {
+    const waitFor = async (done: () => boolean, ms: number) => {
+      const until = Date.now() + ms;
+      while (!done() && Date.now() < until) await new Promise((r) => setTimeout(r, 20));
+      return done();
+    };
+    const service = rig.gw.container.orders.service;
+    const stateOf = (y: string) => {
+      const shown = service.show(y);
+      return shown.ok ? shown.value.state : null;
+    };
+    const transient = await create(skus[1] ?? "");
+    const blocked = await create(skus[2] ?? "");
+    const scheduler = processModule({ baseDelayMs: 200, maxDelayMs: 400 }).scheduler({ concurrency: 1, intervalMs: 20 });
+    const knobs = rig.running.sim.knobs;
+    knobs.refuseNext("submitOrder", { code: 5099, desc: "服务繁忙，请稍后重试" }, 3);
+    scheduler.start();
+    try {
+      expect(await waitFor(() => stateOf(transient.yggc_order) === "confirmed", 20_000)).toBe(true);
+      const shown = service.show(transient.yggc_order);
+      const submits = shown.ok ? shown.value.timeline.filter((e) => e.step === "submit" && e.actor === "scheduler") : [];
+      expect(submits.some((e) => e.errorKind === "refused" && e.toState === "submitting")).toBe(true);
+      expect(await waitFor(() => stateOf(blocked.yggc_order) === "confirmed", 20_000)).toBe(true);
+
+      // 5013 for the next order: the supplier pauses, the order waits unfailed while the scheduler runs on.
+      const paused = await create(skus[3] ?? "");
+      knobs.refuseNext("submitOrder", { code: 5013, desc: "platformCode 无效" }, 1);
+      expect(await waitFor(() => service.pauses().length === 1, 20_000)).toBe(true);
+      await new Promise((r) => setTimeout(r, 300));
+      expect(stateOf(paused.yggc_order)).toBe("submitting");
+      expect(service.resume(rig.supplier.code).ok).toBe(true);
+      expect(await waitFor(() => stateOf(paused.yggc_order) === "confirmed", 20_000)).toBe(true);
+      for (const o of [transient, blocked, paused]) expect(rig.running.sim.exportTruth().orders.filter((x) => x.yggc_order === o.yggc_order)).toHaveLength(1);
+    } finally {
+      await scheduler.stop();
+    }
+  });
 });
