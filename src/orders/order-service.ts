@@ -70,7 +70,7 @@ export function createOrderService(deps: { intake: Intake; push: OrderPush; repo
     return { ok: false, error: new OrderError("conflict", message) };
   };
 
-  const view = (o: OrderRow, reveal = false): OrderView => ({
+  const view = (o: OrderRow, reveal = false, pauseLookup: (supplierId: number) => PushPauseView | null = pauseOf): OrderView => ({
     id: o.id,
     yggc_order: o.yggcOrder,
     supplier: supplierCode(o.supplierId),
@@ -88,7 +88,7 @@ export function createOrderService(deps: { intake: Intake; push: OrderPush; repo
     failure: o.state === "failed" ? { kind: o.failureKind, code: o.failureCode, reason: o.failureReason } : null,
     priceCheck: o.priceCheckJson === null ? null : (JSON.parse(o.priceCheckJson) as PriceCheck[]),
     answerCheck: o.answerCheckJson === null ? null : (JSON.parse(o.answerCheckJson) as AnswerCheck),
-    pushPause: isOpen(o.state) ? pauseOf(o.supplierId) : null,
+    pushPause: isOpen(o.state) ? pauseLookup(o.supplierId) : null,
     pushAttempts: o.pushAttempts,
     nextAttemptAt: o.nextAttemptAt,
     createdBy: o.createdBy,
@@ -168,7 +168,8 @@ export function createOrderService(deps: { intake: Intake; push: OrderPush; repo
         supplierId = s.id;
       }
       const rows = deps.repo.list({ state: filter.state, supplierId, limit: filter.limit ?? 50, offset: filter.offset });
-      return { ok: true, value: rows.map((o) => view(o)) };
+      const paused = new Map(deps.repo.pauses().map((p) => [p.supplierId, pauseView(p)]));
+      return { ok: true, value: rows.map((o) => view(o, false, (id) => paused.get(id) ?? null)) };
     },
 
     /** One order with its timeline; `reveal` decrypts personal data (authorized display only). */
