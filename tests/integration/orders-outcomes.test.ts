@@ -282,6 +282,8 @@ describe("order outcomes by failure class, S-11 answer check, staff retry and su
       const env = { DATABASE_URL: rig.gw.config.DATABASE_URL, DATA_ENCRYPTION_KEY_FILE: rig.gw.config.DATA_ENCRYPTION_KEY_FILE, NODE_ENV: "test" };
       const shown = await runCli(["orders", "show", "--order", order.yggc_order], env);
       expect(shown.stdout).toContain("PAUSED");
+      const supplierShown = await runCli(["supplier", "show", "--code", rig.supplier.code, "--json"], env);
+      expect(supplierShown.json).toMatchObject({ ok: true, orderPushPause: { code: 5013 } });
       const listed = await runCli(["orders", "pauses", "--json"], env);
       expect(listed.json).toMatchObject({ ok: true, pauses: [{ supplier: rig.supplier.code, code: 5013 }] });
       const resumed = await runCli(["orders", "resume", "--supplier", rig.supplier.code, "--json"], env);

@@ -116,7 +116,9 @@ export const supplierCommands: Record<string, Command> = {
       const v = flags(argv, { code: { type: "string" }, reveal: { type: "boolean" } });
       const supplier = container.supplierAccounts.show(requireFlag(v, "code"), v.reveal === true);
       if (v.reveal) container.admin.audit.record({ actor: `cli:${userInfo().username}`, action: "supplier.reveal_contact", target: supplier.code, summary: {} });
-      return { human: JSON.stringify(supplier, null, 2), json: { supplier } };
+      const orderPushPause = container.orders.service.pauses().find((p) => p.supplier === supplier.code) ?? null;
+      const paused = orderPushPause ? `\norder pushes PAUSED since ${new Date(orderPushPause.since).toISOString()}: ${orderPushPause.reason} (orders resume --supplier ${supplier.code})` : "";
+      return { human: JSON.stringify(supplier, null, 2) + paused, json: { supplier, orderPushPause } };
     },
   },
 };
