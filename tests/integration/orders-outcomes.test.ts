@@ -265,9 +265,15 @@ describe("order outcomes by failure class, S-11 answer check, staff retry and su
       expect(detail.json).toMatchObject({ order: { state: "created", pushPause: { code } } });
       const page = await (await fetch(`${rig.gw.url}/admin/orders`, { headers: { cookie: admin.cookie } })).text();
       expect(page).toContain("推送已暂停");
+      const supplierPage = await (await fetch(`${rig.gw.url}/admin/suppliers/${rig.supplier.code}`, { headers: { cookie: admin.cookie } })).text();
+      expect(supplierPage).toContain("推送已暂停");
+      expect(supplierPage).toContain(`/admin/order-pushes/${rig.supplier.code}/resume`);
 
-      const resumed = await api("POST", `/order-pushes/${rig.supplier.code}/resume`, {});
-      expect(resumed.status).toBe(200);
+      // The console's resume button: one admin API route behind a CSRF-checked form post.
+      const resumed = await fetch(`${rig.gw.url}/admin/order-pushes/${rig.supplier.code}/resume`, { method: "POST", headers: { cookie: admin.cookie }, body: new URLSearchParams({ _csrf: admin.csrf }), redirect: "manual" });
+      expect(resumed.status).toBe(303);
+      expect(resumed.headers.get("location")).toBe("/admin/orders?msg=resumed");
+      expect(rig.gw.container.admin.audit.list({ action: "order.resume", limit: 1 })[0]).toMatchObject({ actor: "orders-admin", target: rig.supplier.code });
       expect((await api("POST", `/order-pushes/${rig.supplier.code}/resume`, {})).status).toBe(409);
       expect((await push(order.yggc_order)).state).toBe("confirmed");
       expect((await push(other.yggc_order)).state).toBe("confirmed");

@@ -15,7 +15,8 @@ const RETRYABLE = new Set(["gave_up", "mismatch"]);
 
 const stateBadge = (s: string) => badge(ORDER_STATE_NAMES[s] ?? s, statusTone(s));
 
-const pauseNotice = (ctx: Parameters<ConsolePage["render"]>[0], p: PushPauseView) =>
+/** A supplier whose order pushes are paused: why, since when, and (for admins) the resume button. */
+export const pauseNotice = (ctx: Parameters<ConsolePage["render"]>[0], p: PushPauseView) =>
   html`<div class="card"><p>${badge("推送已暂停", "bad")} 电商 <strong>${p.supplier}</strong> 的订单推送自 ${beijing(p.since)} 起暂停（配置问题，非订单原因）：<span class="mono">${p.code ?? ""} ${p.reason}</span>。修正对接配置后由管理员恢复；等待中的订单不会失败。</p>
 ${ctx.may("POST", "/order-pushes/:code/resume") ? html`<form class="inline" method="post" action="/admin/order-pushes/${p.supplier}/resume">${csrfField(ctx.csrfToken)}<button type="submit">恢复推送</button></form>` : ""}</div>`;
 

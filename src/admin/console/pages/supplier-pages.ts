@@ -3,6 +3,8 @@ import type { ConnectionView } from "../../../connections/supplier-connections.j
 import type { ConsolePage } from "../console-kit.js";
 import { type Html, html } from "../html.js";
 import { badge, csrfField, statusTone } from "../layout.js";
+import type { PushPauseView } from "../../../orders/order-service.js";
+import { pauseNotice } from "./order-pages.js";
 
 export function credentialsCard(title: string, credentials: { username: string; password?: string; appSecret?: string }): Html {
   return html`<div class="card"><p>${title}</p><p class="muted">以下密钥只显示这一次，请立即通过安全渠道交给电商；系统只保存其哈希或密文。</p>
@@ -40,7 +42,9 @@ ${suppliers.map((s) => html`<tr><td><a href="/admin/suppliers/${s.code}">${s.cod
       const { supplier: s, connection: c } = await ctx.api<{ supplier: SupplierView; connection: ConnectionView | null }>("GET", "/suppliers/:code", { params: { code }, query: reveal ? { reveal: "true" } : {} });
       const post = (path: string, fields: Html, label: string, secondary = false) =>
         html`<form class="inline" method="post" action="/admin/suppliers/${code}/${path}">${csrfField(ctx.csrfToken)}${fields}<button type="submit" class="${secondary ? "secondary" : ""}">${label}</button></form> `;
-      return html`<div class="card"><h2>主体身份信息</h2><dl class="kv">
+      const { pauses } = await ctx.api<{ pauses: PushPauseView[] }>("GET", "/order-pushes");
+      const pause = pauses.find((p) => p.supplier === code);
+      return html`${pause ? pauseNotice(ctx, pause) : ""}<div class="card"><h2>主体身份信息</h2><dl class="kv">
   <dt>代码</dt><dd>${s.code}</dd><dt>名称</dt><dd>${s.name}</dd><dt>统一社会信用代码</dt><dd class="mono">${s.creditCode}</dd>
   <dt>商品域名</dt><dd class="mono">${s.domains.join(", ")}</dd>
   <dt>联系人</dt><dd>${s.contactName ?? "—"}</dd><dt>联系电话</dt><dd>${s.contactPhone ?? "—"} ${reveal ? "" : html`<a href="/admin/suppliers/${code}?reveal=true">显示（记入审计日志）</a>`}</dd>
