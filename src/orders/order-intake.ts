@@ -48,8 +48,14 @@ export type IntakeDeps = {
  * unsigned or "please retry" answer), on top of the client's own retries: staff are waiting, so a
  * few rounds over a few seconds, then the order is not taken. A refusal that decides is not repeated.
  */
-export type StockRetryPolicy = { maxAttempts: number; baseDelayMs: number; maxDelayMs: number };
-export const DEFAULT_STOCK_RETRY: StockRetryPolicy = { maxAttempts: 3, baseDelayMs: 500, maxDelayMs: 2_000 };
+export type StockRetryPolicy = {
+  maxAttempts: number;
+  baseDelayMs: number;
+  maxDelayMs: number;
+  /** No new round starts after this long: slow timeouts must not hold a waiting caller for minutes. */
+  budgetMs: number;
+};
+export const DEFAULT_STOCK_RETRY: StockRetryPolicy = { maxAttempts: 3, baseDelayMs: 500, maxDelayMs: 2_000, budgetMs: 20_000 };
 
 /** yggc_order: "TJ" + Beijing date + 8 random digits; minted again on the rare collision. */
 const YGGC_PREFIX = "TJ";
@@ -76,12 +82,15 @@ export function createOrderIntake(deps: IntakeDeps) {
 
   /** S-8, repeated with backoff while it fails transiently (failure-class.ts), at most `maxAttempts` times. */
   const askStock = async (supplierId: number, skus: string[], area: string): Promise<CallResult<StockItem[]>> => {
+    const started = performance.now();
     for (let attempt = 1; ; attempt++) {
       const answer = await deps.stock(supplierId, skus, area);
       if (answer.ok || attempt >= stockRetry.maxAttempts) return answer;
       const cls = answer.error.failureClass;
       if (cls !== "transient" && cls !== "relogin") return answer;
-      await sleep(backoffDelayMs({ ...stockRetry }, attempt, random));
+      const delay = backoffDelayMs({ ...stockRetry }, attempt, random);
+      if (performance.now() - started + delay > stockRetry.budgetMs) return answer;
+      await sleep(delay);
     }
   };
 
@@ -128,7 +137,7 @@ export function createOrderIntake(deps: IntakeDeps) {
     }
     if (!answer.ok) {
       const e = answer.error;
-      const why = e.failureClass === "business" ? "refused" : `failed (${e.failureClass}${e.failureClass === "transient" ? `, after ${stockRetry.maxAttempts} rounds` : ""})`;
+      const why = e.failureClass === "business" ? "refused" : `failed (${e.failureClass}${e.failureClass === "transient" ? `, after up to ${stockRetry.maxAttempts} rounds` : ""})`;
       return { ok: false, error: new OrderError("unavailable", `stock check (S-8) with ${supplier.code} ${why}: ${e.detail}`) };
     }
     const issues = stockIssues(o, answer.value);
