@@ -25,9 +25,10 @@ export type EndpointKnobs = {
 
 /**
  * Hostile S-11 answers: the order is made exactly as sent, but the answer reports other figures —
- * a freight of its own, another line price, another quantity, or another sku set.
+ * a freight of its own, another line price, another quantity, or another sku set — or, malformed,
+ * a negative orderPrice that breaks the result's shape.
  */
-export const orderAnswerChanges = ["freight", "price", "num", "skus"] as const;
+export const orderAnswerChanges = ["freight", "price", "num", "skus", "malformed"] as const;
 export type OrderAnswerChange = (typeof orderAnswerChanges)[number];
 
 /** A refusal answered instead of doing the work; `unsigned` sends it without X-Sign (§2.3). */
@@ -158,6 +159,8 @@ export class SimulatorKnobs {
         return { ...answer, sku: lines };
       case "skus":
         return { ...answer, sku: [...lines.slice(1), { sku: `${first?.sku ?? "0"}X`, num: first?.num ?? 1, price: first?.price ?? 0 }] };
+      case "malformed":
+        return { ...answer, orderPrice: -1 };
     }
   }
 

@@ -4,7 +4,7 @@ import { ErrorCode } from "../../src/contract/index.js";
 import { createLogger } from "../../src/lib/logger.js";
 import type { OrderDetail, OrderView } from "../../src/orders/order-service.js";
 import type { SimProduct } from "../../src/simulator/product-model.js";
-import { type OrderAnswerChange, orderAnswerChanges } from "../../src/simulator/simulator-knobs.js";
+import type { OrderAnswerChange } from "../../src/simulator/simulator-knobs.js";
 import { createOrderRepo } from "../../src/store/repos/order-repo.js";
 import { orderableSkus } from "../helpers/order-products.js";
 import { AREA, type OrderRig, orderFile, startOrderRig } from "../helpers/order-rig.js";
@@ -79,9 +79,9 @@ describe("order outcomes by failure class, S-11 answer check, staff retry and su
   });
 
   describe("S-11 answer check (§5): another freight, line price, quantity or sku set is never confirmed", () => {
-    const mismatched = new Map<OrderAnswerChange, OrderView>();
+    const mismatched = new Map<Exclude<OrderAnswerChange, "malformed">, OrderView>();
 
-    it.each(orderAnswerChanges)("an answer with a changed %s fails the order as a mismatch, with both sets of figures, and sends no S-12", async (change) => {
+    it.each(["freight", "price", "num", "skus"] as const)("an answer with a changed %s fails the order as a mismatch, with both sets of figures, and sends no S-12", async (change) => {
       const sku = freshSku();
       const order = await create(orderFile([{ sku, num: 2 }]));
       knobs().apply({ orderAnswerChange: change });
@@ -188,6 +188,29 @@ describe("order outcomes by failure class, S-11 answer check, staff retry and su
       rig.gw.clock.advance(AFTER_BACKOFF_MS);
       expect((await push(order.yggc_order)).state).toBe("confirmed");
       expect(simOrdersOf(order.yggc_order)).toHaveLength(1);
+    });
+  });
+
+  describe("a malformed S-11 answer decides nothing", () => {
+    it("a signed answer that breaks the result shape keeps the order in submitting, unconfirmed; the next push confirms the one supplier order", async () => {
+      const order = await create(orderFile([{ sku: freshSku() }]));
+      knobs().apply({ orderAnswerChange: "malformed" });
+      let first: OrderView;
+      try {
+        first = await push(order.yggc_order);
+      } finally {
+        knobs().apply({ orderAnswerChange: null });
+      }
+      expect(first).toMatchObject({ state: "submitting", failure: null, mall_order_id: null });
+      expect(show(order.yggc_order).timeline.at(-1)).toMatchObject({ errorKind: "contract" });
+      expect(show(order.yggc_order).timeline.at(-1)?.supplierDesc).toContain("malformed");
+      expect(simOrdersOf(order.yggc_order)[0]).toMatchObject({ state: "submitted", confirmCount: 0 });
+
+      rig.gw.clock.advance(AFTER_BACKOFF_MS);
+      expect((await push(order.yggc_order)).state).toBe("confirmed");
+      const [atSupplier, ...more] = simOrdersOf(order.yggc_order);
+      expect(more).toHaveLength(0);
+      expect(atSupplier).toMatchObject({ state: "confirmed", submitCount: 2 });
     });
   });
 
