@@ -38,6 +38,7 @@ export function commitChunk(deps: CommitDeps, result: ChunkResult, startedAt: nu
   const { journal } = deps;
   const durationMs = Math.max(0, now - startedAt);
   const outcomes: Array<{ row: InboxRow; outcome: MessageOutcome; reasons: unknown[] }> = [];
+  const calls = journal.unsavedCalls();
   withTransaction(deps.store, () => {
     fence();
     deps.products.saveProducts(result.products, result.priceChanges);
@@ -72,7 +73,8 @@ export function commitChunk(deps: CommitDeps, result: ChunkResult, startedAt: nu
         at: now,
       })),
     );
-    deps.sync.logCalls(journal.takeUnsavedCalls());
+    deps.sync.logCalls(calls);
   });
+  journal.markCallsSaved(calls);
   for (const { row, outcome } of outcomes) journal.count(row.type, outcome);
 }

@@ -12,7 +12,7 @@ export type RunError = { at: string; endpoint?: string; kind: string; code?: num
  */
 export class RunJournal implements CallRecorder {
   readonly calls: CallRow[] = [];
-  private unsavedCalls = 0;
+  private savedCalls = 0;
   readonly counts: RunCounts = {};
   readonly errors: RunError[] = [];
   callsByOperation: Partial<Record<SupplierOperationName, number>> = {};
@@ -49,10 +49,24 @@ export class RunJournal implements CallRecorder {
     }
   }
 
-  /** Calls recorded since the last time this was asked, for writing with the current page. */
+  /** Calls recorded since the last saved ones, for writing with the current chunk. */
+  unsavedCalls(): CallRow[] {
+    return this.calls.slice(this.savedCalls);
+  }
+
+  /**
+   * Marks calls as written, once the transaction that wrote them committed: calls made for a chunk
+   * that rolled back stay unsaved and are written with the next chunk or at the end of the run.
+   */
+  markCallsSaved(rows: readonly CallRow[]): void {
+    const last = rows.at(-1);
+    if (last) this.savedCalls = Math.max(this.savedCalls, last.seq);
+  }
+
+  /** Calls recorded since the last time this was asked, marked saved at once (outside any transaction). */
   takeUnsavedCalls(): CallRow[] {
-    const fresh = this.calls.slice(this.unsavedCalls);
-    this.unsavedCalls = this.calls.length;
+    const fresh = this.unsavedCalls();
+    this.markCallsSaved(fresh);
     return fresh;
   }
 

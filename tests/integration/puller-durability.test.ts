@@ -1,0 +1,37 @@
+import { afterEach, describe, expect, it } from "vitest";
+import { type PullerWorld, compareWithTruth, pullOnce, startPullerWorld } from "../helpers/puller-harness.js";
+
+let world: PullerWorld | undefined;
+afterEach(async () => {
+  await world?.close();
+  world = undefined;
+});
+
+const count = (w: PullerWorld, sql: string, ...params: unknown[]): number => w.gw.container.store.sqlite.prepare(sql).pluck().get(...params) as number;
+
+describe("what the puller keeps when a chunk rolls back", () => {
+  it("keeps the call-log rows of a chunk whose transaction rolled back", async () => {
+    world = await startPullerWorld({ products: 30, invalidShare: 0 });
+    const { sqlite } = world.gw.container.store;
+    // The disk fills up at the chunk's last write (its call log, after its message logs): the whole
+    // chunk rolls back. Once the chunk is gone the same rows fit again (the run's closing write).
+    sqlite.exec(
+      "CREATE TRIGGER calls_disk_full BEFORE INSERT ON sync_calls WHEN EXISTS (SELECT 1 FROM sync_message_logs WHERE run_id = NEW.run_id) " +
+        "BEGIN SELECT RAISE(ABORT, 'disk full'); END",
+    );
+    const failed = await pullOnce(world);
+    expect(failed.status).toBe("failed");
+    expect(failed.errors.at(-1)?.message).toContain("disk full");
+    expect(count(world, "SELECT count(*) FROM sync_message_logs WHERE run_id = ?", failed.runId)).toBe(0);
+    // The chunk made its S-4…S-10 calls, then rolled back: the calls still happened and stay on record.
+    expect(failed.callsByOperation.detail).toBe(30);
+    expect(count(world, "SELECT count(*) FROM sync_calls WHERE run_id = ?", failed.runId)).toBe(failed.callsMade);
+    expect(count(world, "SELECT count(*) FROM sync_calls WHERE run_id = ? AND operation = 'detail'", failed.runId)).toBe(30);
+
+    sqlite.exec("DROP TRIGGER calls_disk_full");
+    const next = await pullOnce(world);
+    expect(next.status).toBe("succeeded");
+    expect(count(world, "SELECT count(*) FROM sync_calls WHERE run_id = ?", next.runId)).toBe(next.callsMade);
+    expect(compareWithTruth(world)).toEqual([]);
+  });
+});
