@@ -10,3 +10,4 @@ export * from "./supplier.js";
 export * from "./operations.js";
 export * from "./parse.js";
 export * from "./request-checks.js";
+export * from "./message-page.js";

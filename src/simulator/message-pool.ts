@@ -1,6 +1,7 @@
 import { MAX_BATCH, type MessageType, type PoolMessage, formatBeijingTimestamp } from "../contract/index.js";
 
-type PoolEntry = PoolMessage & { deleted: boolean };
+/** `raw`: a message served exactly as given, contract or not (see publishRaw). */
+type PoolEntry = PoolMessage & { deleted: boolean; raw?: unknown };
 type MessageBody = { [K in PoolMessage["type"]]: Extract<PoolMessage, { type: K }>["result"] };
 
 /**
@@ -33,6 +34,20 @@ export class MessagePool {
       out.push(withoutFlag(entry));
     }
     return out;
+  }
+
+  /**
+   * Enqueues a message exactly as given, whether it keeps the contract or not, as a careless or
+   * hostile supplier's pool would hold it. It is deleted by its own `id`, when it has one.
+   */
+  publishRaw(type: MessageType, message: unknown): void {
+    const own = typeof message === "object" && message !== null ? (message as { id?: unknown }).id : undefined;
+    const id = typeof own === "string" || typeof own === "number" ? String(own) : `raw-${this.nextId++}`;
+    const entry = { id, type, time: formatBeijingTimestamp(this.now()), result: { skuId: "" }, deleted: false, raw: message } as PoolEntry;
+    this.entries.set(id, entry);
+    const list = this.byType.get(type) ?? [];
+    list.push(entry);
+    this.byType.set(type, list);
   }
 
   /** Up to 100 undeleted messages of `type`, id ascending. */
@@ -82,6 +97,7 @@ export class MessagePool {
 }
 
 function withoutFlag(entry: PoolEntry): PoolMessage {
-  const { deleted: _deleted, ...message } = entry;
+  if (entry.raw !== undefined) return entry.raw as PoolMessage;
+  const { deleted: _deleted, raw: _raw, ...message } = entry;
   return { ...message, result: { ...message.result } } as PoolMessage;
 }

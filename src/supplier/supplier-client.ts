@@ -3,7 +3,9 @@ import PQueue from "p-queue";
 import type { z } from "zod";
 import {
   MAX_BATCH,
+  MessagePoolPage,
   type MessageType,
+  type ParsedPoolPage,
   type OrderSkuLine,
   SignMode,
   type SubmitOrderRequest,
@@ -13,6 +15,7 @@ import {
   fenToYuan,
   formatBeijingTimestamp,
   parseFields,
+  parsePoolPage,
   presentFields,
   signRequest,
   supplierOperations,
@@ -108,6 +111,15 @@ export class SupplierClient {
   /** S-2: up to 100 undeleted messages of `type`, oldest first. */
   getMessagePool(type: MessageType): Promise<CallResult<ResultOf<"messagePool">>> {
     return this.call("messagePool", { type: String(type) });
+  }
+
+  /**
+   * S-2 as the puller reads it: the page must be an array, each message is then parsed on its own,
+   * and those that break the contract come back raw with their reason (see parsePoolPage).
+   */
+  async readMessagePool(type: MessageType): Promise<CallResult<ParsedPoolPage>> {
+    const answer = await this.call("messagePool", { type: String(type) }, undefined, MessagePoolPage);
+    return answer.ok ? { ok: true, value: parsePoolPage(answer.value as unknown[]) } : answer;
   }
 
   /** S-3, in batches of 100; deleting an already-deleted id succeeds. */
@@ -209,6 +221,7 @@ export class SupplierClient {
     name: K,
     fields: Record<string, string>,
     batchSize?: number,
+    result?: z.ZodType,
   ): Promise<CallResult<ResultOf<K>>> {
     const op = supplierOperations[name];
     const request = parseFields(op.request, applyAliases(presentFields({ ...fields, platformCode: this.conn.platformCode }), op.aliases));
@@ -219,7 +232,7 @@ export class SupplierClient {
     for (let attempt = 1; ; attempt++) {
       const token = await this.tokens.get();
       if (!token.ok) return token;
-      const answer = await this.attempt(name, { ...fields, platformCode: this.conn.platformCode, token: token.value }, attempt, batchSize);
+      const answer = await this.attempt(name, { ...fields, platformCode: this.conn.platformCode, token: token.value }, attempt, batchSize, result);
       if (answer.ok) return answer;
       const error = answer.error.withAttempts(attempt);
       if (error.tokenExpired && !reloggedIn) {
@@ -255,6 +268,7 @@ export class SupplierClient {
     fields: Record<string, string>,
     attempt: number,
     batchSize?: number,
+    result: z.ZodType = supplierOperations[name].result,
   ): Promise<CallResult<ResultOf<K>>> {
     const op = supplierOperations[name];
     const signed = this.sign(name, fields);
@@ -269,7 +283,7 @@ export class SupplierClient {
         timeoutMs: this.conn.timeoutMs ?? CLIENT_DEFAULTS.timeoutMs,
       });
       if (!sent.ok) return { ok: false, error: this.error(name, { ...sent.failure, retryable: true }) };
-      const read = readResponse(sent.response, op.result as Ops[K]["result"], { signMode: this.conn.signMode, appSecret: this.conn.appSecret });
+      const read = readResponse(sent.response, result, { signMode: this.conn.signMode, appSecret: this.conn.appSecret });
       if (!read.ok) return { ok: false, error: this.error(name, read.problem) };
       return { ok: true, value: read.value as ResultOf<K> };
     };

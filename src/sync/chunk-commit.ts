@@ -1,4 +1,5 @@
 import type { Logger } from "../lib/logger.js";
+import type { FailureClass } from "../supplier/failure-class.js";
 import { type Store, withTransaction } from "../store/database.js";
 import type { NewProductRow, PriceChange, ProductRepo } from "../store/repos/product-repo.js";
 import type { InboxRow, SyncRepo } from "../store/repos/sync-repo.js";
@@ -7,7 +8,9 @@ import { type PullerSettings, retryDelayMs } from "./puller-settings.js";
 import type { MessageOutcome, RunJournal } from "./run-journal.js";
 
 /** The decided fate of one inbox message after its calls. */
-export type Fate = { outcome: "applied" | "rejected" | "skipped"; reasons: RejectionReason[] } | { outcome: "failed"; error: string };
+export type Fate =
+  | { outcome: "applied" | "rejected" | "skipped"; reasons: RejectionReason[] }
+  | { outcome: "failed"; error: string; failureClass: FailureClass };
 export type Settlement = Fate & { row: InboxRow };
 
 export type ChunkResult = {
@@ -45,9 +48,15 @@ export function commitChunk(deps: CommitDeps, result: ChunkResult, startedAt: nu
     const byOutcome = new Map<"applied" | "rejected" | "skipped", number[]>();
     for (const s of result.settlements) {
       if (s.outcome === "failed") {
-        const next = now + retryDelayMs(deps.settings, s.row.attempts + 1, deps.random);
+        const next = now + retryDelayMs(deps.settings, s.row.attempts + s.row.deferrals + 1, deps.random);
+        const reasons = [{ code: 5099, field: "", message: s.error, failureClass: s.failureClass }];
+        if (!countsTowardQuarantine(s.failureClass)) {
+          deps.sync.recordDeferral(s.row, s.error, next, journal.runId);
+          outcomes.push({ row: s.row, outcome: "failed", reasons });
+          continue;
+        }
         const status = deps.sync.recordFailure(s.row, s.error, next, deps.settings.maxAttempts, journal.runId, now);
-        outcomes.push({ row: s.row, outcome: status === "quarantined" ? "quarantined" : "failed", reasons: [{ code: 5099, field: "", message: s.error }] });
+        outcomes.push({ row: s.row, outcome: status === "quarantined" ? "quarantined" : "failed", reasons });
       } else {
         const list = byOutcome.get(s.outcome) ?? [];
         list.push(s.row.seq);
@@ -77,4 +86,13 @@ export function commitChunk(deps: CommitDeps, result: ChunkResult, startedAt: nu
   });
   journal.markCallsSaved(calls);
   for (const { row, outcome } of outcomes) journal.count(row.type, outcome);
+}
+
+/**
+ * Only failures that would repeat for this message (a malformed answer, a signed refusal of its sku)
+ * use up its attempts. A network fault, a 5xx, a re-login or our own configuration says nothing
+ * about the message: it backs off and waits, however often that happens.
+ */
+export function countsTowardQuarantine(c: FailureClass): boolean {
+  return c === "malformed" || c === "business";
 }

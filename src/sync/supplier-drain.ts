@@ -1,10 +1,20 @@
-import type { MessageType } from "../contract/index.js";
+import { createHash } from "node:crypto";
+import {
+  ErrorCode,
+  type MessageType,
+  type ParseReason,
+  type UnparseableMessage,
+  deletableIdOf,
+  formatParseReason,
+  parsePoolMessage,
+} from "../contract/index.js";
 import type { Logger } from "../lib/logger.js";
-import type { Store } from "../store/database.js";
+import { type Store, withTransaction } from "../store/database.js";
 import type { ProductRepo } from "../store/repos/product-repo.js";
-import type { InboxRow, NewInboxMessage, SyncRepo } from "../store/repos/sync-repo.js";
+import type { InboxRow, NewInboxMessage, NewUnparseableMessage, SyncRepo } from "../store/repos/sync-repo.js";
 import type { SupplierClient } from "../supplier/supplier-client.js";
-import { commitChunk } from "./chunk-commit.js";
+import type { SupplierError } from "../supplier/supplier-error.js";
+import { type ChunkResult, type Settlement, commitChunk } from "./chunk-commit.js";
 import { handleDetailChange } from "./handlers/detail-handler.js";
 import type { HandlerContext, MessageHandler } from "./handlers/handler-context.js";
 import { handlePoolChange } from "./handlers/pool-change-handler.js";
@@ -45,6 +55,19 @@ export class LeaseLostError extends Error {
   override readonly name = "LeaseLostError";
 }
 
+/** Our side of the docking is wrong (signature, platformCode, credentials): the run stops, it does not churn. */
+export class SupplierConfigurationError extends Error {
+  override readonly name = "SupplierConfigurationError";
+}
+
+/** Stops the run on a configuration failure; any other failure is the caller's to handle. */
+function stopOnConfiguration(error: SupplierError): void {
+  if (error.failureClass === "configuration") throw new SupplierConfigurationError(`${error.endpoint}: ${error.kind}${error.code === undefined ? "" : ` ${error.code}`} ${error.detail}`);
+}
+
+const recordError = (journal: RunJournal, e: SupplierError) =>
+  journal.error({ endpoint: e.endpoint, kind: e.kind, code: e.code, message: e.detail });
+
 /**
  * One drain of one supplier (§6). Messages move from the supplier's pool into the inbox: a page
  * is stored (one transaction) before it is deleted (S-3), so nothing is lost; then the inbox is
@@ -53,6 +76,7 @@ export class LeaseLostError extends Error {
 export async function drainSupplier(deps: DrainDeps): Promise<void> {
   await deleteLeftovers(deps);
   for (const type of TYPE_ORDER) await pullType(deps, type);
+  reparseReplayed(deps);
   for (const type of TYPE_ORDER) await applyType(deps, type);
 }
 
@@ -61,23 +85,29 @@ async function deleteLeftovers(deps: DrainDeps): Promise<void> {
   const ids = deps.sync.undeletedIds(deps.supplierId);
   if (ids.length === 0) return;
   const deleted = await deps.client.delMessagePool(ids);
-  if (deleted.ok) deps.sync.markDeleted(deps.supplierId, ids, deps.clock());
-  else deps.journal.error({ endpoint: deleted.error.endpoint, kind: deleted.error.kind, code: deleted.error.code, message: deleted.error.detail });
+  if (deleted.ok) return deps.sync.markDeleted(deps.supplierId, ids, deps.clock());
+  stopOnConfiguration(deleted.error);
+  recordError(deps.journal, deleted.error);
 }
 
 async function pullType(deps: DrainDeps, type: MessageType): Promise<void> {
   const { journal, supplierId } = deps;
   for (let page = 0; page < deps.settings.maxPagesPerType; page++) {
     if (!deps.keepLease()) throw new LeaseLostError("lease lost while pulling");
-    const answer = await deps.client.getMessagePool(type);
+    const answer = await deps.client.readMessagePool(type);
     if (!answer.ok) {
-      journal.error({ endpoint: answer.error.endpoint, kind: answer.error.kind, code: answer.error.code, message: answer.error.detail });
+      stopOnConfiguration(answer.error);
+      // A page that is no array at all (or not signed, or cut off) holds nothing to store or delete:
+      // this type waits for the next run; the other types go on.
+      recordError(journal, answer.error);
+      if (answer.error.failureClass === "malformed") deps.logger.warn({ event: "sync.pull.malformed_page", type, field: answer.error.field }, "message pool page breaks the contract");
       return;
     }
-    if (answer.value.length === 0) return;
-    const messages = new Map<string, NewInboxMessage>();
-    for (const m of answer.value) {
-      messages.set(m.id, {
+    const { messages, unparseable } = answer.value;
+    if (messages.length === 0 && unparseable.length === 0) return;
+    const parsed = new Map<string, NewInboxMessage>();
+    for (const m of messages) {
+      parsed.set(m.id, {
         messageId: m.id,
         type: m.type,
         sku: m.result.skuId,
@@ -86,20 +116,112 @@ async function pullType(deps: DrainDeps, type: MessageType): Promise<void> {
         messageTime: m.time,
       });
     }
-    // §6: stored first; a store that fails throws here and nothing is deleted.
-    deps.sync.storeMessages(supplierId, [...messages.values()], journal.runId, deps.clock());
-    journal.count(type, "received", messages.size);
-    deps.onProgress?.({ phase: "pull", type, messages: messages.size });
-    const ids = [...messages.keys()];
+    const raw = unparseable.map((u) => unparseableRow(type, u));
+    const now = deps.clock();
+    // §6: stored first, durably; a store that fails throws here and nothing is deleted.
+    const stored = deps.sync.storePage(supplierId, { messages: [...parsed.values()], unparseable: raw }, journal.runId, now, (stored) => {
+      const quarantined = raw.filter((r) => stored.has(r.messageId));
+      deps.sync.logMessages(
+        quarantined.map((r) => ({
+          runId: journal.runId,
+          supplierId,
+          messageId: r.messageId,
+          type,
+          sku: r.sku,
+          outcome: "quarantined" as const,
+          reasonsJson: JSON.stringify([{ code: ErrorCode.Other, field: r.reason.field, message: r.reason.rule }]),
+          durationMs: 0,
+          callSeqsJson: JSON.stringify(journal.callSeqsFor(r.sku, r.messageId)),
+          at: now,
+        })),
+      );
+    });
+    const quarantined = raw.filter((r) => stored.has(r.messageId));
+    for (const r of quarantined) deps.logger.warn({ event: "sync.message.unparseable", type, messageId: r.messageId, field: r.reason.field, rule: r.reason.rule }, "message quarantined unparsed");
+    journal.count(type, "received", parsed.size + raw.length);
+    if (quarantined.length > 0) journal.count(type, "quarantined", quarantined.length);
+    deps.onProgress?.({ phase: "pull", type, messages: parsed.size + raw.length });
+    const ids = [...parsed.keys(), ...raw.filter((r) => r.deletable).map((r) => r.messageId)];
+    if (ids.length === 0) {
+      // Nothing S-3 can take: the same page would come back first for ever. Only the supplier can fix it.
+      journal.error({ kind: "contract", message: `type ${type}: a page of ${raw.length} messages without an id S-3 can delete` });
+      deps.logger.error({ event: "sync.pull.undeletable_page", type, messages: raw.length }, "message pool page cannot be deleted");
+      return;
+    }
     const deleted = await deps.client.delMessagePool(ids);
     if (!deleted.ok) {
+      stopOnConfiguration(deleted.error);
       // The page would come back first again; the leftovers step deletes it next run.
-      journal.error({ endpoint: deleted.error.endpoint, kind: deleted.error.kind, code: deleted.error.code, message: deleted.error.detail });
+      recordError(journal, deleted.error);
       return;
     }
     deps.sync.markDeleted(supplierId, ids, deps.clock());
   }
   deps.logger.warn({ event: "sync.pull.page_cap", type, pages: deps.settings.maxPagesPerType }, "page cap reached; the rest waits for the next run");
+}
+
+type RawRow = NewUnparseableMessage & { reason: ParseReason };
+
+/** How an unparseable message is kept: raw, with its reason, under its id or (none usable) its digest. */
+function unparseableRow(type: MessageType, u: UnparseableMessage): RawRow {
+  const payloadJson = JSON.stringify(u.raw) ?? "null";
+  const fields = typeof u.raw === "object" && u.raw !== null && !Array.isArray(u.raw) ? (u.raw as Record<string, unknown>) : {};
+  const result = typeof fields.result === "object" && fields.result !== null ? (fields.result as Record<string, unknown>) : {};
+  const skuId = result.skuId;
+  return {
+    messageId: u.id ?? `unidentified-${createHash("sha256").update(payloadJson).digest("hex").slice(0, 24)}`,
+    type,
+    // Shown beside the reason so staff can find the product; a sku is no personal data.
+    sku: (typeof skuId === "string" || typeof skuId === "number") && String(skuId).length <= 64 ? String(skuId) : "",
+    payloadJson,
+    messageTime: typeof fields.time === "string" ? fields.time.slice(0, 32) : "",
+    parseError: formatParseReason(u.reason),
+    deletable: u.id !== null,
+    reason: u.reason,
+  };
+}
+
+/**
+ * Replayed messages that were kept raw are parsed again first: one that parses now (a newer
+ * gateway reads more) joins the ordinary path; one that does not goes back with its reason.
+ */
+function reparseReplayed(deps: DrainDeps): void {
+  const { journal, supplierId } = deps;
+  for (const row of deps.sync.pendingUnparsed(supplierId)) {
+    let raw: unknown = null;
+    try {
+      raw = JSON.parse(row.payloadJson);
+    } catch {
+      raw = null;
+    }
+    const parsed = parsePoolMessage(raw);
+    const id = deletableIdOf(raw);
+    if (parsed.ok && id === row.messageId) {
+      const m = parsed.message;
+      deps.sync.markParsed(row.seq, { type: m.type, sku: m.result.skuId, state: "state" in m.result ? m.result.state : null, payloadJson: JSON.stringify(m.result), messageTime: m.time });
+      continue;
+    }
+    const reason: ParseReason = parsed.ok ? { field: "id", rule: "an id S-3 can take (no spaces or commas, at most 64)" } : parsed.reason;
+    const now = deps.clock();
+    withTransaction(deps.store, () => {
+      deps.sync.requarantine(row.seq, formatParseReason(reason), journal.runId, now);
+      deps.sync.logMessages([
+        {
+          runId: journal.runId,
+          supplierId,
+          messageId: row.messageId,
+          type: row.type,
+          sku: row.sku,
+          outcome: "quarantined",
+          reasonsJson: JSON.stringify([{ code: ErrorCode.Other, field: reason.field, message: reason.rule }]),
+          durationMs: 0,
+          callSeqsJson: "[]",
+          at: now,
+        },
+      ]);
+    });
+    journal.count(row.type, "quarantined");
+  }
 }
 
 async function applyType(deps: DrainDeps, type: MessageType): Promise<void> {
@@ -122,14 +244,40 @@ async function applyType(deps: DrainDeps, type: MessageType): Promise<void> {
       if (list) list.push(row);
       else rowsBySku.set(row.sku, [row]);
     }
+    const stale = settleStale(deps, type, rowsBySku);
     const startedAt = deps.clock();
-    const result = await handlers[type](ctx, rowsBySku);
+    const handled = rowsBySku.size > 0 ? await handlers[type](ctx, rowsBySku) : { products: [], priceChanges: [], settlements: [] };
+    const result: ChunkResult = { ...handled, settlements: [...stale, ...handled.settlements] };
     // A round can outlast the lease; if another runner took it meanwhile, it is applying these same
     // messages, so this one must write nothing (exactly once, and no older read over a newer one).
     commitChunk({ ...deps, supplierId: deps.supplierId }, result, startedAt, () => {
       if (!deps.keepLease()) throw new LeaseLostError("lease lost while applying; chunk not committed");
     });
     deps.onProgress?.({ phase: "apply", type, messages: result.settlements.length });
+    for (const settled of result.settlements) if (settled.outcome === "failed" && settled.failureClass === "configuration") throw new SupplierConfigurationError(settled.error);
   }
   deps.logger.warn({ event: "sync.apply.round_cap", type }, "apply round cap reached");
+}
+
+/**
+ * Per sku, pool order decides (§6): a message older than one of the same type and sku that is
+ * already settled (retried from backoff, or replayed from quarantine) is stale. It is skipped with
+ * the reason, and taken out of `rowsBySku`, so an old add cannot bring back a removed product.
+ */
+function settleStale(deps: DrainDeps, type: MessageType, rowsBySku: Map<string, InboxRow[]>): Settlement[] {
+  const newest = deps.sync.lastSettledSeqs(deps.supplierId, type, [...rowsBySku.keys()]);
+  const stale: Settlement[] = [];
+  for (const [sku, rows] of rowsBySku) {
+    const settled = newest.get(sku);
+    if (!settled) continue;
+    const fresh = rows.filter((row) => row.seq > settled.seq);
+    for (const row of rows) {
+      if (row.seq < settled.seq) {
+        stale.push({ row, outcome: "skipped", reasons: [{ code: ErrorCode.Other, field: "messageId", message: `过期消息：同一商品较新的消息 ${settled.messageId} 已处理` }] });
+      }
+    }
+    if (fresh.length === 0) rowsBySku.delete(sku);
+    else rowsBySku.set(sku, fresh);
+  }
+  return stale;
 }

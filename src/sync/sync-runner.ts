@@ -7,7 +7,7 @@ import type { AccountRepo, SupplierRow } from "../store/repos/account-repo.js";
 import type { ProductRepo } from "../store/repos/product-repo.js";
 import type { ReferenceRepo } from "../store/repos/reference-repo.js";
 import type { SyncRepo, SyncRunRow } from "../store/repos/sync-repo.js";
-import { LeaseLostError, drainSupplier } from "./supplier-drain.js";
+import { LeaseLostError, SupplierConfigurationError, drainSupplier } from "./supplier-drain.js";
 import type { PullerSettings } from "./puller-settings.js";
 import { type RunCounts, type RunError, RunJournal } from "./run-journal.js";
 import { refreshStock } from "./stock-refresh.js";
@@ -82,9 +82,15 @@ export function createSyncRunner(deps: SyncRunnerDeps) {
       if (journal.errors.length > 0) status = "partial";
     } catch (e) {
       status = "failed";
-      const message = e instanceof LeaseLostError ? e.message : e instanceof Error ? `${e.name}: ${e.message}` : String(e);
-      journal.error({ kind: e instanceof LeaseLostError ? "lease" : "internal", message });
-      log.error({ event: "sync.run.failed", err: e }, "sync run failed");
+      if (e instanceof SupplierConfigurationError) {
+        // Retrying cannot help until someone fixes the connection (or the supplier its side).
+        journal.error({ kind: "configuration", message: e.message });
+        log.error({ event: "sync.run.stopped", reason: e.message }, "sync run stopped: the supplier refuses our configuration");
+      } else {
+        const message = e instanceof LeaseLostError ? e.message : e instanceof Error ? `${e.name}: ${e.message}` : String(e);
+        journal.error({ kind: e instanceof LeaseLostError ? "lease" : "internal", message });
+        log.error({ event: "sync.run.failed", err: e }, "sync run failed");
+      }
     } finally {
       const endedAt = deps.clock();
       try {

@@ -1,7 +1,7 @@
 import { DomainError } from "../lib/errors.js";
 import type { Config } from "../config/config.js";
 import type { SupplierRow } from "../store/repos/account-repo.js";
-import type { MessageLogRow } from "../store/repos/sync-repo.js";
+import type { InboxRow, MessageLogRow } from "../store/repos/sync-repo.js";
 import { ADVERTISING_LAW_TERMS } from "./product-validation.js";
 import { DEFAULT_PULLER_SETTINGS, type PullerSettings } from "./puller-settings.js";
 import { type RunAttempt, type RunTrigger, type SyncRunnerDeps, createSyncRunner } from "./sync-runner.js";
@@ -15,6 +15,43 @@ export class SyncError extends DomainError {
 }
 
 export type SyncService = ReturnType<typeof createSyncService>;
+
+export type QuarantineEntry = {
+  messageId: string;
+  type: number;
+  sku: string;
+  /** True when the message itself breaks the contract (it was never applied). */
+  unparseable: boolean;
+  /** field: rule for an unparseable message, else the last error. Never a personal-data value. */
+  reason: string | null;
+  attempts: number;
+  /** The message as stored: raw when unparseable, its `result` otherwise. */
+  raw: unknown;
+  receivedAt: string;
+  quarantinedAt: string | null;
+  lastRunId: string | null;
+};
+
+function quarantineEntry(row: InboxRow): QuarantineEntry {
+  let raw: unknown;
+  try {
+    raw = JSON.parse(row.payloadJson);
+  } catch {
+    raw = row.payloadJson;
+  }
+  return {
+    messageId: row.messageId,
+    type: row.type,
+    sku: row.sku,
+    unparseable: row.parseError !== null,
+    reason: row.parseError ?? row.lastError,
+    attempts: row.attempts,
+    raw,
+    receivedAt: new Date(row.receivedAt).toISOString(),
+    quarantinedAt: row.settledAt === null ? null : new Date(row.settledAt).toISOString(),
+    lastRunId: row.lastRunId,
+  };
+}
 
 /** The puller's one door: runs, replays, and what the sync log says. Used by the CLI, scheduler and admin API. */
 export function createSyncService(deps: Omit<SyncRunnerDeps, "settings"> & { config: Config; clock: () => number; settings?: Partial<PullerSettings> }) {
@@ -50,6 +87,10 @@ export function createSyncService(deps: Omit<SyncRunnerDeps, "settings"> & { con
     },
     quarantined(code: string) {
       return deps.sync.quarantined(supplierOf(code).id);
+    },
+    /** Quarantined messages as staff read them: the reason, and the body as the supplier sent it. */
+    quarantineEntries(code: string): QuarantineEntry[] {
+      return deps.sync.quarantined(supplierOf(code).id).map(quarantineEntry);
     },
     runs(filter: { supplier?: string; limit: number; before?: number }) {
       const supplierId = filter.supplier === undefined ? undefined : supplierOf(filter.supplier).id;

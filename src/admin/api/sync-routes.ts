@@ -81,9 +81,9 @@ export const syncRoutes = [
     path: "/sync/quarantine",
     roles: SYNC_READERS,
     tag: "sync",
-    summary: "Messages that failed too often, with their last error.",
+    summary: "Messages that failed too often or break the contract (unparseable), each with its reason (field and rule) and its body as received (raw).",
     query: z.object({ supplier: supplierCode }),
-    handler: ({ query, container }) => ({ body: { messages: container.sync.quarantined(query.supplier).map(({ payloadJson: _p, ...m }) => m) } }),
+    handler: ({ query, container }) => ({ body: { messages: container.sync.quarantineEntries(query.supplier) } }),
   }),
   defineRoute({
     method: "POST",

@@ -118,11 +118,11 @@ export const syncCommands: Record<string, Command> = {
   },
   quarantine: {
     usage: "sync quarantine --supplier CODE",
-    summary: "messages that kept failing, with their last error",
+    summary: "messages that kept failing or break the contract, with their reason and body",
     run({ argv, container }) {
       const v = flags(argv, { supplier: { type: "string" } });
-      const messages = container.sync.quarantined(requireFlag(v, "supplier")).map((m) => ({ messageId: m.messageId, type: m.type, sku: m.sku, attempts: m.attempts, lastError: m.lastError }));
-      return { human: table(messages, ["messageId", "type", "sku", "attempts", "lastError"]), json: { messages } };
+      const messages = container.sync.quarantineEntries(requireFlag(v, "supplier"));
+      return { human: table(messages, ["messageId", "type", "sku", "unparseable", "attempts", "reason"]), json: { messages } };
     },
   },
   replay: {

@@ -8,6 +8,8 @@ export type SyncRunRow = typeof syncRuns.$inferSelect;
 export type MessageLogRow = typeof syncMessageLogs.$inferSelect;
 export type CallRow = typeof syncCalls.$inferSelect;
 export type NewInboxMessage = Pick<InboxRow, "messageId" | "type" | "sku" | "state" | "payloadJson" | "messageTime">;
+/** A message that breaks the contract, kept raw in quarantine; `deletable` when S-3 can take its id. */
+export type NewUnparseableMessage = Pick<InboxRow, "messageId" | "type" | "sku" | "payloadJson" | "messageTime"> & { parseError: string; deletable: boolean };
 export type InboxStatus = InboxRow["status"];
 
 /** How many of the oldest due messages one look at the inbox reads to find distinct skus. */
@@ -18,12 +20,28 @@ export type SyncRepo = ReturnType<typeof createSyncRepo>;
 
 export function createSyncRepo(store: Store) {
   const { db, sqlite } = store;
+  /** One commit at synchronous=FULL (the WAL is synced before it returns), the rest stay NORMAL. */
+  const durably = <T>(work: () => T): T => {
+    sqlite.pragma("synchronous = FULL");
+    try {
+      return work();
+    } finally {
+      sqlite.pragma("synchronous = NORMAL");
+    }
+  };
   const insertInbox = sqlite.prepare(
     "INSERT INTO message_inbox (supplier_id, message_id, type, sku, state, payload_json, message_time, status, attempts, next_attempt_at, received_at, last_run_id) " +
       "VALUES (?, ?, ?, ?, ?, ?, ?, 'pending', 0, ?, ?, ?) ON CONFLICT (supplier_id, message_id) DO NOTHING",
   );
+  const insertUnparseable = sqlite.prepare(
+    "INSERT INTO message_inbox (supplier_id, message_id, type, sku, state, payload_json, message_time, status, attempts, next_attempt_at, received_at, last_run_id, parse_error, last_error, settled_at, deleted_at) " +
+      "VALUES (?, ?, ?, ?, NULL, ?, ?, 'quarantined', 0, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (supplier_id, message_id) DO NOTHING",
+  );
+  const lastSettledScan = sqlite.prepare(
+    "SELECT sku, max(seq) AS seq, message_id AS messageId FROM message_inbox WHERE supplier_id = ? AND type = ? AND status IN ('applied','rejected','skipped') AND sku IN (SELECT value FROM json_each(?)) GROUP BY sku",
+  );
   const dueScan = sqlite
-    .prepare("SELECT sku FROM message_inbox WHERE supplier_id = ? AND type = ? AND status = 'pending' AND next_attempt_at <= ? ORDER BY seq LIMIT ?")
+    .prepare("SELECT sku FROM message_inbox WHERE supplier_id = ? AND type = ? AND status = 'pending' AND next_attempt_at <= ? AND parse_error IS NULL ORDER BY seq LIMIT ?")
     .pluck();
   const settleOne = sqlite.prepare(
     "UPDATE message_inbox SET status = ?, last_error = ?, settled_at = ?, last_run_id = ?, attempts = attempts + 1 WHERE seq = ?",
@@ -41,6 +59,35 @@ export function createSyncRepo(store: Store) {
       "ON CONFLICT (supplier_id) DO UPDATE SET holder = excluded.holder, run_id = excluded.run_id, acquired_at = excluded.acquired_at, expires_at = excluded.expires_at " +
       "WHERE sync_leases.expires_at <= @now OR sync_leases.holder = @holder",
   );
+
+  /**
+   * A page from the pool: parsed messages pending, unparseable ones straight to quarantine, in one
+   * transaction that is on disk before the caller deletes the page (S-3): a power cut after the
+   * delete must not lose it, which WAL with synchronous=NORMAL allows. `alongside` runs inside the
+   * same transaction with the ids newly stored. Answers those ids.
+   */
+  function storePage(
+    supplierId: number,
+    page: { messages: readonly NewInboxMessage[]; unparseable: readonly NewUnparseableMessage[] },
+    runId: string,
+    now: number,
+    alongside: (stored: ReadonlySet<string>) => void = () => undefined,
+  ): ReadonlySet<string> {
+    const stored = new Set<string>();
+    durably(() =>
+      sqlite.transaction(() => {
+        for (const m of page.messages) {
+          if (insertInbox.run(supplierId, m.messageId, m.type, m.sku, m.state, m.payloadJson, m.messageTime, now, now, runId).changes === 1) stored.add(m.messageId);
+        }
+        for (const m of page.unparseable) {
+          const changes = insertUnparseable.run(supplierId, m.messageId, m.type, m.sku, m.payloadJson, m.messageTime, now, now, runId, m.parseError, m.parseError, now, m.deletable ? null : now).changes;
+          if (changes === 1) stored.add(m.messageId);
+        }
+        alongside(stored);
+      }).immediate(),
+    );
+    return stored;
+  }
 
   return {
     // --- connections
@@ -65,12 +112,11 @@ export function createSyncRepo(store: Store) {
     leaseOf: (supplierId: number) => db.select().from(syncLeases).where(eq(syncLeases.supplierId, supplierId)).get(),
 
     // --- inbox
-    /** Stores a page of messages (already-known ids are kept as they are) in one transaction. */
+    /** Stores a page of messages (already-known ids are kept as they are) in one durable transaction. */
     storeMessages(supplierId: number, messages: readonly NewInboxMessage[], runId: string, now: number): void {
-      sqlite.transaction(() => {
-        for (const m of messages) insertInbox.run(supplierId, m.messageId, m.type, m.sku, m.state, m.payloadJson, m.messageTime, now, now, runId);
-      }).immediate();
+      storePage(supplierId, { messages, unparseable: [] }, runId, now);
     },
+    storePage,
     markDeleted(supplierId: number, messageIds: readonly string[], now: number): void {
       sqlite.transaction(() => {
         for (const id of messageIds) markDeletedOne.run(now, supplierId, id);
@@ -105,7 +151,7 @@ export function createSyncRepo(store: Store) {
       return db
         .select()
         .from(messageInbox)
-        .where(and(eq(messageInbox.supplierId, supplierId), inArray(messageInbox.sku, [...skus]), eq(messageInbox.type, type), eq(messageInbox.status, "pending"), lte(messageInbox.nextAttemptAt, now)))
+        .where(and(eq(messageInbox.supplierId, supplierId), inArray(messageInbox.sku, [...skus]), eq(messageInbox.type, type), eq(messageInbox.status, "pending"), lte(messageInbox.nextAttemptAt, now), sql`${messageInbox.parseError} IS NULL`))
         .orderBy(asc(messageInbox.seq))
         .all();
     },
@@ -115,12 +161,16 @@ export function createSyncRepo(store: Store) {
     settle(seqs: readonly number[], status: Exclude<InboxStatus, "pending">, error: string | null, runId: string, now: number): void {
       for (const seq of seqs) settleOne.run(status, error, now, runId, seq);
     },
-    /** A failed attempt: back off, or quarantine once attempts reach the limit. Returns the new status. */
+    /** A transport failure: not the message's fault, so it backs off without using up an attempt. */
+    recordDeferral(row: Pick<InboxRow, "seq" | "deferrals">, error: string, nextAttemptAt: number, runId: string): void {
+      db.update(messageInbox).set({ deferrals: row.deferrals + 1, lastError: error, nextAttemptAt, lastRunId: runId }).where(eq(messageInbox.seq, row.seq)).run();
+    },
+    /** A deterministic failure: back off, or quarantine once attempts reach the limit. Returns the new status. */
     recordFailure(row: Pick<InboxRow, "seq" | "attempts">, error: string, nextAttemptAt: number, maxAttempts: number, runId: string, now: number): InboxStatus {
       const attempts = row.attempts + 1;
       const status: InboxStatus = attempts >= maxAttempts ? "quarantined" : "pending";
       db.update(messageInbox)
-        .set({ attempts, status, lastError: error, nextAttemptAt, lastRunId: runId, settledAt: status === "quarantined" ? now : null })
+        .set({ attempts, deferrals: 0, status, lastError: error, nextAttemptAt, lastRunId: runId, settledAt: status === "quarantined" ? now : null })
         .where(eq(messageInbox.seq, row.seq))
         .run();
       return status;
@@ -131,7 +181,30 @@ export function createSyncRepo(store: Store) {
     requeue(supplierId: number, messageIds: readonly string[] | "all-quarantined", now: number): number {
       const base = and(eq(messageInbox.supplierId, supplierId), eq(messageInbox.status, "quarantined"));
       const where = messageIds === "all-quarantined" ? base : and(base, inArray(messageInbox.messageId, [...messageIds]));
-      return db.update(messageInbox).set({ status: "pending", attempts: 0, nextAttemptAt: now, settledAt: null }).where(where).run().changes;
+      return db.update(messageInbox).set({ status: "pending", attempts: 0, deferrals: 0, nextAttemptAt: now, settledAt: null }).where(where).run().changes;
+    },
+    /** Replayed messages that were stored raw: to be parsed again before anything applies them. */
+    pendingUnparsed: (supplierId: number): InboxRow[] =>
+      db
+        .select()
+        .from(messageInbox)
+        .where(and(eq(messageInbox.supplierId, supplierId), eq(messageInbox.status, "pending"), sql`${messageInbox.parseError} IS NOT NULL`))
+        .orderBy(asc(messageInbox.seq))
+        .all(),
+    /** A raw message that parses now: it becomes an ordinary pending message. */
+    markParsed(seq: number, m: Pick<InboxRow, "type" | "sku" | "state" | "payloadJson" | "messageTime">): void {
+      db.update(messageInbox).set({ ...m, parseError: null, lastError: null }).where(eq(messageInbox.seq, seq)).run();
+    },
+    /** A raw message that still breaks the contract goes back to quarantine with its reason. */
+    requarantine(seq: number, reason: string, runId: string, now: number): void {
+      db.update(messageInbox).set({ status: "quarantined", parseError: reason, lastError: reason, settledAt: now, lastRunId: runId }).where(eq(messageInbox.seq, seq)).run();
+    },
+    /** Per sku, the newest message of this type already settled: its pool position (seq) and id. */
+    lastSettledSeqs(supplierId: number, type: number, skus: readonly string[]): Map<string, { seq: number; messageId: string }> {
+      if (skus.length === 0) return new Map();
+      // SQLite takes the bare column (message_id) from the row that holds the max(seq).
+      const rows = lastSettledScan.all(supplierId, type, JSON.stringify(skus)) as Array<{ sku: string; seq: number; messageId: string }>;
+      return new Map(rows.map((r) => [r.sku, { seq: r.seq, messageId: r.messageId }]));
     },
     inboxEntry: (supplierId: number, messageId: string): InboxRow | undefined =>
       db.select().from(messageInbox).where(and(eq(messageInbox.supplierId, supplierId), eq(messageInbox.messageId, messageId))).get(),

@@ -47,7 +47,12 @@ export const messageInbox = sqliteTable("message_inbox", {
   payloadJson: text("payload_json").notNull(),
   messageTime: text("message_time").notNull(),
   status: text("status", { enum: ["pending", "applied", "rejected", "skipped", "quarantined"] }).notNull(),
+  /** Deterministic failures (parse, validation, a refusal for this sku): these lead to quarantine. */
   attempts: integer("attempts").notNull().default(0),
+  /** Transport failures in a row (network, 5xx, timeout, unsigned or "retry later" answers): backoff only. */
+  deferrals: integer("deferrals").notNull().default(0),
+  /** Why the message as the supplier sent it breaks the contract (field: rule); payload_json is then the raw message. */
+  parseError: text("parse_error"),
   nextAttemptAt: integer("next_attempt_at").notNull(),
   lastError: text("last_error"),
   receivedAt: integer("received_at").notNull(),

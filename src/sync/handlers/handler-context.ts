@@ -25,9 +25,17 @@ export function describeError(e: SupplierError): string {
   return `${e.endpoint}: ${e.kind}${e.code === undefined ? "" : ` ${e.code}`} ${e.detail}`.trim();
 }
 
-/** "商品不存在" from S-4/S-5: the sku left the supplier's pool; a removal message follows (§5). */
+/**
+ * "商品不存在" from S-4/S-5: the sku left the supplier's pool; a removal message follows (§5). Only a
+ * signed refusal decides this (§2.3): an unsigned one is transient, retried later.
+ */
 export function isUnknownSku(e: SupplierError): boolean {
-  return e.kind === "refused" && e.detail.includes("不存在");
+  return e.kind === "refused" && e.failureClass === "business" && e.detail.includes("不存在");
+}
+
+/** A failed settlement for a message whose call failed with `e`. */
+export function failedWith(e: SupplierError): { outcome: "failed"; error: string; failureClass: SupplierError["failureClass"] } {
+  return { outcome: "failed", error: describeError(e), failureClass: e.failureClass };
 }
 
 /**
@@ -51,5 +59,5 @@ export function splitKnown(ctx: HandlerContext, rowsBySku: ReadonlyMap<string, I
 
 /** Every message of these skus failed with one batch call's error. */
 export function failAll(result: ChunkResult, rowsBySku: ReadonlyMap<string, InboxRow[]>, skus: readonly string[], error: SupplierError): void {
-  for (const sku of skus) for (const row of rowsBySku.get(sku) ?? []) result.settlements.push({ row, outcome: "failed", error: describeError(error) });
+  for (const sku of skus) for (const row of rowsBySku.get(sku) ?? []) result.settlements.push({ row, ...failedWith(error) });
 }

@@ -4,7 +4,7 @@ import type { InboxRow } from "../../store/repos/sync-repo.js";
 import type { ChunkResult, Fate, Settlement } from "../chunk-commit.js";
 import { productRow } from "../product-record.js";
 import { type ProductSnapshot, validateProduct } from "../product-validation.js";
-import { type HandlerContext, describeError, isUnknownSku } from "./handler-context.js";
+import { type HandlerContext, failedWith, isUnknownSku } from "./handler-context.js";
 
 type Fetched = { sku: string; detail: ProductDetail; attributes: ProductAttribute[] };
 
@@ -28,7 +28,7 @@ export async function fetchProducts(
       if (!detail.ok || !attributes.ok) {
         const error = !detail.ok ? detail.error : !attributes.ok ? attributes.error : null;
         if (error && isUnknownSku(error)) settleAll(w.rows, { outcome: "skipped", reasons: [{ code: error.code ?? 5099, field: "sku", message: `供应商称商品不存在: ${error.detail}` }] });
-        else if (error) settleAll(w.rows, { outcome: "failed", error: describeError(error) });
+        else if (error) settleAll(w.rows, failedWith(error));
         return null;
       }
       return { sku: w.sku, detail: detail.value, attributes: attributes.value } satisfies Fetched;
@@ -48,7 +48,8 @@ export async function fetchProducts(
     const prices = images?.ok ? await ctx.client.prices(fullSkus) : null;
     const failed = !promises.ok ? promises.error : shelf && !shelf.ok ? shelf.error : images && !images.ok ? images.error : prices && !prices.ok ? prices.error : null;
     if (failed || !shelf?.ok || !images?.ok || !prices?.ok || !promises.ok) {
-      for (const r of ready.filter((x) => x.full)) settleAll(r.rows, { outcome: "failed", error: failed ? describeError(failed) : "batch call failed" });
+      const fate: Fate = failed ? failedWith(failed) : { outcome: "failed", error: "batch call failed", failureClass: "transient" };
+      for (const r of ready.filter((x) => x.full)) settleAll(r.rows, fate);
     } else {
       batch = {
         promises: new Map(promises.value.map((p) => [p.sku, p])),
