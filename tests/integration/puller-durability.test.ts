@@ -35,3 +35,21 @@ describe("what the puller keeps when a chunk rolls back", () => {
     expect(compareWithTruth(world)).toEqual([]);
   });
 });
+
+describe("the inbox commit that precedes a delete (S-3)", () => {
+  it("is made at synchronous=FULL, and the connection is back at NORMAL afterwards", async () => {
+    world = await startPullerWorld({ products: 30, invalidShare: 0 });
+    const { sqlite } = world.gw.container.store;
+    // What the connection's synchronous level is at the moment each message is written.
+    sqlite.exec("CREATE TABLE sync_probe (level INTEGER)");
+    sqlite.exec("CREATE TRIGGER inbox_probe AFTER INSERT ON message_inbox BEGIN INSERT INTO sync_probe SELECT synchronous FROM pragma_synchronous; END");
+    const run = await pullOnce(world);
+    expect(run.status).toBe("succeeded");
+    const levels = sqlite.prepare("SELECT level FROM sync_probe").pluck().all();
+    expect(levels).toHaveLength(30);
+    expect(new Set(levels)).toEqual(new Set([2])); // FULL
+    expect(sqlite.pragma("synchronous", { simple: true })).toBe(1); // NORMAL for everything else
+    // And the delete came only after that commit: every message was in the inbox when S-3 went out.
+    expect(count(world, "SELECT count(*) FROM message_inbox WHERE deleted_at IS NOT NULL")).toBe(30);
+  });
+});
