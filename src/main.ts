@@ -2,6 +2,7 @@ import { createApp } from "./app.js";
 import { ConfigError, loadConfig } from "./config/config.js";
 import { createContainer } from "./container.js";
 import { createLogger } from "./lib/logger.js";
+import { installProcessHandlers } from "./lib/process-handlers.js";
 import { startMaintenance } from "./maintenance.js";
 import { startGatewayJobs } from "./scheduling/gateway-jobs.js";
 import { createServer, listen } from "./server.js";
@@ -19,6 +20,7 @@ async function main(): Promise<void> {
     throw e;
   }
   const logger = createLogger({ level: config.LOG_LEVEL, name: "emall-gateway" });
+  installProcessHandlers(logger);
   const container = createContainer(config, logger);
   const seeded = container.referenceLoader.seedIfEmpty(config.FIXTURES_DIR);
   if (seeded) logger.info({ event: "reference.seeded", ...seeded }, "reference data loaded");

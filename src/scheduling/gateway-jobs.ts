@@ -9,10 +9,23 @@ const PRUNE_CRON = "17 3 * * *";
  * The gateway's schedules: for each connected supplier a message-pool pull and a stock refresh on
  * its own cron; once a day, sync-log retention; and the order pusher, which claims due orders.
  */
-export function startGatewayJobs(container: Container, extraJobs: () => Job[] = () => []): { stop(): Promise<void>; reload(): void } {
+export function startGatewayJobs(
+  container: Container,
+  extraJobs: () => Job[] = () => [],
+  options: { reloadIntervalMs?: number } = {},
+): { stop(): Promise<void>; reload(): void } {
   const logger = container.logger.child({ component: "scheduler" });
   const scheduler = createScheduler(logger);
+  // Runs on a timer: whatever it meets (a busy database, a schedule edited into something cron
+  // cannot read) is logged, and the jobs it could set up keep running.
   const reload = () => {
+    try {
+      syncJobs();
+    } catch (err) {
+      logger.error({ event: "scheduler.reload.failed", err }, "job list not reloaded; retried next interval");
+    }
+  };
+  const syncJobs = () => {
     const jobs: Job[] = [{ name: "sync-log-retention", cron: PRUNE_CRON, run: async () => container.sync.pruneLogs() }];
     for (const c of container.supplierConnections.list()) {
       const supplierId = c.supplierId;
@@ -22,7 +35,7 @@ export function startGatewayJobs(container: Container, extraJobs: () => Job[] = 
     scheduler.sync([...jobs, ...extraJobs()]);
   };
   reload();
-  const timer = setInterval(reload, RELOAD_INTERVAL_MS);
+  const timer = setInterval(reload, options.reloadIntervalMs ?? RELOAD_INTERVAL_MS);
   timer.unref();
   const pusher = container.orders.scheduler();
   pusher.start();

@@ -43,9 +43,14 @@ export function createScheduler(logger: Logger, timezone = "Asia/Shanghai") {
       }
       for (const job of jobs) {
         if (tasks.has(job.name)) continue;
-        const task = schedule(job.cron, guarded(job), { name: job.name, noOverlap: true, timezone, logger: cronLogger });
-        tasks.set(job.name, { cron: job.cron, task });
-        logger.info({ event: "scheduler.job.scheduled", job: job.name, cron: job.cron }, "job scheduled");
+        // One unreadable cron (edited into the database by hand) must not keep the others from running.
+        try {
+          const task = schedule(job.cron, guarded(job), { name: job.name, noOverlap: true, timezone, logger: cronLogger });
+          tasks.set(job.name, { cron: job.cron, task });
+          logger.info({ event: "scheduler.job.scheduled", job: job.name, cron: job.cron }, "job scheduled");
+        } catch (err) {
+          logger.error({ event: "scheduler.job.invalid", job: job.name, cron: job.cron, err }, "job not scheduled");
+        }
       }
     },
     names: () => [...tasks.keys()],

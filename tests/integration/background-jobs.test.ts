@@ -1,0 +1,109 @@
+import { Writable } from "node:stream";
+import Database from "better-sqlite3";
+import { afterEach, describe, expect, it } from "vitest";
+import { type Logger, createLogger } from "../../src/lib/logger.js";
+import { installProcessHandlers } from "../../src/lib/process-handlers.js";
+import { startMaintenance } from "../../src/maintenance.js";
+import { startGatewayJobs } from "../../src/scheduling/gateway-jobs.js";
+import { type TestGateway, nextCreditCode, startTestGateway, testClock } from "../helpers/harness.js";
+
+/** A real pino logger whose lines are kept for the test to read. */
+function capturingLogger(): { logger: Logger; lines: Array<Record<string, unknown>> } {
+  const lines: Array<Record<string, unknown>> = [];
+  const sink = new Writable({
+    write(chunk: Buffer, _enc, done) {
+      for (const line of chunk.toString("utf8").split("\n")) if (line.trim()) lines.push(JSON.parse(line) as Record<string, unknown>);
+      done();
+    },
+  });
+  return { logger: createLogger({ level: "debug", destination: sink }), lines };
+}
+
+async function until(condition: () => boolean, timeoutMs = 15_000): Promise<void> {
+  const started = Date.now();
+  while (!condition()) {
+    if (Date.now() - started > timeoutMs) throw new Error("condition not met in time");
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+}
+
+let gw: TestGateway | undefined;
+const cleanups: Array<() => unknown> = [];
+afterEach(async () => {
+  for (const c of cleanups.splice(0)) await c();
+  await gw?.close();
+  gw = undefined;
+});
+
+describe("background jobs never take the process down (issue 9.14)", () => {
+  it("nonce cleanup logs SQLITE_BUSY and prunes on a later tick", async () => {
+    const { logger, lines } = capturingLogger();
+    gw = await startTestGateway({}, testClock(), logger);
+    const { container } = gw;
+    container.store.sqlite.pragma("busy_timeout = 20");
+    const account = container.repos.accounts;
+    await container.supplierAccounts.create({ code: "NONCE", name: "重放", creditCode: await nextCreditCode(), domains: ["a.example.cn"] });
+    const accountId = account.supplierByCode("NONCE")?.id ?? -1;
+    container.repos.nonces.remember(accountId, "old-nonce", gw.clock.now() - 3_600_000, 600_000);
+
+    // Another process holds the write lock for a while.
+    const other = new Database(container.store.path);
+    cleanups.push(() => other.close());
+    other.exec("BEGIN IMMEDIATE");
+    const maintenance = startMaintenance(container, { intervalMs: 30 });
+    cleanups.push(() => maintenance.stop());
+    await until(() => lines.some((l) => l.event === "maintenance.job.failed"));
+    const failure = lines.find((l) => l.event === "maintenance.job.failed");
+    expect(failure).toMatchObject({ level: 50, job: "nonce-prune", err: { code: "SQLITE_BUSY" } });
+
+    other.exec("COMMIT");
+    const remaining = () => container.store.sqlite.prepare("SELECT count(*) FROM request_nonces").pluck().get() as number;
+    await until(() => remaining() === 0);
+  });
+
+  it("the scheduler keeps its other jobs when one schedule cannot be read, and a throwing job keeps firing", async () => {
+    const { logger, lines } = capturingLogger();
+    gw = await startTestGateway({ SCHEDULER_ENABLED: "false" }, testClock(), logger);
+    const { container } = gw;
+    await container.supplierAccounts.create({ code: "CRON", name: "排程", creditCode: await nextCreditCode(), domains: ["a.example.cn"] });
+    container.supplierConnections.connect({ code: "CRON", baseUrl: "http://127.0.0.1:9", username: "u", password: "p", appSecret: "s".repeat(32) });
+    // A schedule edited by hand into something cron cannot read.
+    container.store.sqlite.prepare("UPDATE supplier_connections SET pull_schedule = 'every minute'").run();
+    let fired = 0;
+    const jobs = startGatewayJobs(
+      container,
+      () => [
+        {
+          name: "throws",
+          cron: "* * * * * *",
+          run: () => {
+            fired++;
+            throw new Error("job blew up");
+          },
+        },
+      ],
+      { reloadIntervalMs: 50 },
+    );
+    cleanups.push(() => jobs.stop());
+    await until(() => fired >= 2, 10_000);
+    expect(lines.find((l) => l.event === "scheduler.job.invalid")).toMatchObject({ job: "pull:CRON", cron: "every minute" });
+    expect(lines.find((l) => l.event === "scheduler.job.failed")).toMatchObject({ job: "throws", err: { message: "job blew up" } });
+    expect(lines.some((l) => l.event === "scheduler.job.scheduled" && l.job === "stock:CRON")).toBe(true);
+  });
+
+  it("logs an unhandled rejection with its context and goes on", async () => {
+    const { logger, lines } = capturingLogger();
+    const exits: number[] = [];
+    const uninstall = installProcessHandlers(logger, (code) => exits.push(code));
+    cleanups.push(uninstall);
+    const reason = Object.assign(new Error("lost promise"), { code: "SQLITE_BUSY" });
+    process.emit("unhandledRejection", reason, Promise.resolve());
+    expect(lines.find((l) => l.event === "process.unhandled_rejection")).toMatchObject({
+      level: 50,
+      reasonType: "Error",
+      pid: process.pid,
+      err: { message: "lost promise", code: "SQLITE_BUSY", stack: expect.stringContaining("lost promise") },
+    });
+    expect(exits).toEqual([]);
+  });
+});
