@@ -13,6 +13,10 @@ import { type RunCounts, type RunError, RunJournal } from "./run-journal.js";
 import { refreshStock } from "./stock-refresh.js";
 import { createValidationContext } from "./validation-context.js";
 
+/** The lease is renewed this many times per lifetime, so one late timer tick does not lose it. */
+const LEASE_RENEWALS_PER_TTL = 3;
+const LEASE_RENEW_MIN_INTERVAL_MS = 100;
+
 export type RunTrigger = SyncRunRow["trigger"];
 export type RunSummary = {
   runId: string;
@@ -65,14 +69,32 @@ export function createSyncRunner(deps: SyncRunnerDeps) {
     if (!deps.sync.acquireLease(supplier.id, holder, runId, startedAt, leaseTtlMs)) {
       return { ran: false, reason: "busy", holder: deps.sync.leaseOf(supplier.id)?.holder ?? null };
     }
-    let renewedAt = startedAt;
-    const keepLease = () => {
-      const now = deps.clock();
-      if (now - renewedAt < leaseTtlMs / 3) return true;
-      renewedAt = now;
-      return deps.sync.renewLease(supplier.id, holder, now, leaseTtlMs);
-    };
     const log = deps.logger.child({ runId, supplier: supplier.code, trigger });
+    let renewedAt = startedAt;
+    let lost = false;
+    const renew = (): boolean => {
+      const now = deps.clock();
+      renewedAt = now;
+      if (!deps.sync.renewLease(supplier.id, holder, now, leaseTtlMs)) lost = true;
+      return !lost;
+    };
+    /** Between steps and inside each commit (the fence): still ours? Renews when due. */
+    const keepLease = (): boolean => {
+      if (lost) return false;
+      if (deps.clock() - renewedAt < leaseTtlMs / 3) return true;
+      return renew();
+    };
+    // A single round (100 skus of a slow supplier) or a stock refresh can outlast the lease: it is
+    // renewed on a timer while the work is in flight, not only between steps.
+    const renewal = setInterval(() => {
+      if (lost) return;
+      try {
+        if (!renew()) log.warn({ event: "sync.lease.lost", holder }, "lease taken over; this run writes nothing more");
+      } catch (err) {
+        log.warn({ event: "sync.lease.renew_failed", err }, "lease not renewed; retried");
+      }
+    }, Math.max(LEASE_RENEW_MIN_INTERVAL_MS, Math.floor(leaseTtlMs / LEASE_RENEWALS_PER_TTL)));
+    renewal.unref();
     deps.sync.startRun({ id: runId, supplierId: supplier.id, trigger, startedAt });
     const journal = new RunJournal(runId, deps.clock);
     log.info({ event: "sync.run.started" }, "sync run started");
@@ -103,6 +125,7 @@ export function createSyncRunner(deps: SyncRunnerDeps) {
           errorsJson: JSON.stringify(journal.errors),
         });
       } finally {
+        clearInterval(renewal);
         deps.sync.releaseLease(supplier.id, holder);
       }
     }
@@ -160,11 +183,11 @@ export function createSyncRunner(deps: SyncRunnerDeps) {
     /** S-8 for every on-shelf sku in the connection's stock areas (§6: on a schedule). */
     stock(supplierId: number): Promise<RunAttempt> {
       const supplier = supplierOf(supplierId);
-      return underLease(supplier, "stock", async (journal) => {
+      return underLease(supplier, "stock", async (journal, keepLease) => {
         const client = deps.connections.clientFor(supplier.id, journal);
         try {
           const connection = deps.connections.show(supplier.code);
-          await refreshStock({ supplierId: supplier.id, client, products: deps.products, journal, areas: connection.stockAreas, clock: deps.clock });
+          await refreshStock({ store: deps.store, supplierId: supplier.id, client, products: deps.products, journal, areas: connection.stockAreas, clock: deps.clock, keepLease });
         } finally {
           await client.close();
         }

@@ -3,16 +3,16 @@ import type { RunningSimulator } from "../../src/simulator/simulator-server.js";
 import type { RunSummary } from "../../src/sync/sync-runner.js";
 import type { SimulatorLaunch } from "./simulator-harness.js";
 import { TEST_ACCOUNT, launchSimulator } from "./simulator-harness.js";
-import { type TestGateway, nextCreditCode, startTestGateway } from "./harness.js";
+import { type TestClock, type TestGateway, nextCreditCode, startTestGateway } from "./harness.js";
 
 export const SIM_DOMAIN = "item.sim-supplier.cn";
 
 export type PullerWorld = { gw: TestGateway; sim: RunningSimulator; code: string; supplierId: number; close(): Promise<void> };
 
 /** A gateway and a reference supplier, registered and connected as a centre would do it. */
-export async function startPullerWorld(launch: SimulatorLaunch = {}, env: Record<string, string> = {}): Promise<PullerWorld> {
+export async function startPullerWorld(launch: SimulatorLaunch = {}, env: Record<string, string> = {}, clock?: TestClock): Promise<PullerWorld> {
   const sim = await launchSimulator({ domain: SIM_DOMAIN, ...launch });
-  const gw = await startTestGateway({ SCHEDULER_ENABLED: "false", ...env });
+  const gw = await startTestGateway({ SCHEDULER_ENABLED: "false", ...env }, clock);
   const code = "SIM";
   await gw.container.supplierAccounts.create({ code, name: "参考电商", creditCode: await nextCreditCode(), domains: [SIM_DOMAIN] });
   gw.container.supplierConnections.connect({
@@ -86,4 +86,10 @@ export async function pullOnce(w: PullerWorld): Promise<RunSummary> {
   const attempt = await w.gw.container.sync.pull(w.code, "manual");
   if (!attempt.ran) throw new Error("lease busy");
   return attempt.summary;
+}
+
+/** Wall-clock time that a test can still move forward: for leases and timers that must really run out. */
+export function liveClock(): TestClock {
+  let offset = 0;
+  return { now: () => Date.now() + offset, advance: (ms) => void (offset += ms), set: (ms) => void (offset = ms - Date.now()) };
 }
