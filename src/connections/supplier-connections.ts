@@ -60,7 +60,14 @@ export function createSupplierConnections(deps: {
   clock?: () => number;
 }) {
   const clock = deps.clock ?? Date.now;
-  const clients = new Map<number, { updatedAt: number; client: SupplierClient }>();
+  const clients = new Map<number, { version: string; client: SupplierClient }>();
+  /**
+   * What the client is built from. Not updatedAt: two saves within one millisecond (or under a
+   * stopped test clock) would keep a client built from the older row. Secrets are compared in their
+   * encrypted form, which changes on every save.
+   */
+  const versionOf = (row: ConnectionRow): string =>
+    JSON.stringify([row.baseUrl, row.username, row.passwordEnc, row.appSecretEnc, row.signMode, row.bodyFormat, row.timeoutMs, row.maxConcurrent, row.qps]);
 
   const supplierOf = (code: string): SupplierRow => {
     const s = deps.accounts.supplierByCode(code);
@@ -116,36 +123,41 @@ export function createSupplierConnections(deps: {
     },
 
     /**
-     * One client per connected supplier, kept while its connection is unchanged, so the token
-     * cache and the limiter are shared by the puller, the stock refresher and the order pusher.
+     * One client per connected supplier, kept while its connection is unchanged and rebuilt when it
+     * changes: the puller, the stock refresh and the order pusher share its limiter (the supplier's
+     * maxConcurrent and QPS hold for all of them together) and its token (one login). With a
+     * `recorder`, a view of that same client that records its calls there (a sync run's journal).
      */
     clientFor(supplierId: number, recorder?: CallRecorder): SupplierClient {
       const row = deps.sync.connectionOf(supplierId);
       const supplier = deps.accounts.supplierById(supplierId);
       if (!row || !supplier) throw new ConnectionError("not_found", `supplier ${supplierId} is not connected`);
-      const cached = clients.get(supplierId);
-      if (cached && cached.updatedAt === row.updatedAt && !recorder) return cached.client;
-      const client = new SupplierClient(
-        {
-          supplier: supplier.code,
-          baseUrl: row.baseUrl,
-          username: row.username,
-          password: deps.keys.decrypt(row.passwordEnc),
-          appSecret: deps.keys.decrypt(row.appSecretEnc),
-          signMode: row.signMode,
-          platformCode: deps.platformCode,
-          bodyFormat: row.bodyFormat,
-          timeoutMs: row.timeoutMs,
-          maxConcurrent: row.maxConcurrent,
-          qps: row.qps,
-        },
-        recorder ? { recorder } : {},
-      );
-      if (!recorder) {
+      let cached = clients.get(supplierId);
+      const version = versionOf(row);
+      if (!cached || cached.version !== version) {
+        // Calls still waiting on the old client answer "not sent", which every caller retries later.
         void cached?.client.close();
-        clients.set(supplierId, { updatedAt: row.updatedAt, client });
+        cached = {
+          version,
+          client: new SupplierClient(
+            {
+              supplier: supplier.code,
+              baseUrl: row.baseUrl,
+              username: row.username,
+              password: deps.keys.decrypt(row.passwordEnc),
+              appSecret: deps.keys.decrypt(row.appSecretEnc),
+              signMode: row.signMode,
+              platformCode: deps.platformCode,
+              bodyFormat: row.bodyFormat,
+              timeoutMs: row.timeoutMs,
+              maxConcurrent: row.maxConcurrent,
+              qps: row.qps,
+            },
+          ),
+        };
+        clients.set(supplierId, cached);
       }
-      return client;
+      return recorder ? cached.client.withRecorder(recorder) : cached.client;
     },
 
     async closeAll(): Promise<void> {

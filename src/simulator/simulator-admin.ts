@@ -19,6 +19,7 @@ const KnobSettingsBody = z.object({
     )
     .optional(),
   duplicateMessages: probability.optional(),
+  supplierQps: z.number().int().min(1).nullable().optional(),
   timeoutHoldMs: z.number().int().min(0).max(600_000).optional(),
   unsignedRefusals: z.boolean().optional(),
   orderAnswerChange: z.enum(orderAnswerChanges).nullable().optional(),

@@ -42,6 +42,8 @@ export type KnobSettings = {
   /** Every S-11 answer reports changed figures of this kind; null: answers as made. */
   orderAnswerChange?: OrderAnswerChange | null;
   endpoints?: Partial<Record<EndpointName | "*", Partial<EndpointKnobs>>>;
+  /** Calls a second the whole supplier accepts, every endpoint together (a gateway's quota); more answer 请求过于频繁. null: unlimited. */
+  supplierQps?: number | null;
   /** Probability that a published message is enqueued twice (two ids, same content). */
   duplicateMessages?: number;
   /** How long a timeout fault holds a request before cutting it, unless the caller gives up first. */
@@ -56,6 +58,11 @@ export class SimulatorKnobs {
   private readonly queued = new Map<EndpointName | "*", FaultKind[]>();
   private readonly recentCalls = new Map<EndpointName, number[]>();
   private readonly refusals = new Map<EndpointName, CannedRefusal[]>();
+  private recentSupplierCalls: number[] = [];
+  supplierQps: number | null = null;
+  /** What callers did, for tests: calls admitted per endpoint, and calls refused as too fast. */
+  readonly admitted = new Map<EndpointName, number>();
+  throttled = 0;
   duplicateMessages = 0;
   unsignedRefusals = false;
   orderAnswerChange: OrderAnswerChange | null = null;
@@ -70,6 +77,7 @@ export class SimulatorKnobs {
       this.endpoints.set(name, { ...current, ...knobs, faults: { ...current.faults, ...knobs.faults } });
     }
     if (settings.duplicateMessages !== undefined) this.duplicateMessages = settings.duplicateMessages;
+    if (settings.supplierQps !== undefined) this.supplierQps = settings.supplierQps;
     if (settings.timeoutHoldMs !== undefined) this.timeoutHoldMs = settings.timeoutHoldMs;
     if (settings.unsignedRefusals !== undefined) this.unsignedRefusals = settings.unsignedRefusals;
     if (settings.orderAnswerChange !== undefined) this.orderAnswerChange = settings.orderAnswerChange;
@@ -82,6 +90,10 @@ export class SimulatorKnobs {
     this.refusals.clear();
     this.unsignedRefusals = false;
     this.orderAnswerChange = null;
+    this.recentSupplierCalls = [];
+    this.supplierQps = null;
+    this.admitted.clear();
+    this.throttled = 0;
     this.duplicateMessages = 0;
     this.timeoutHoldMs = DEFAULT_TIMEOUT_HOLD_MS;
   }
@@ -97,6 +109,7 @@ export class SimulatorKnobs {
     return {
       endpoints: Object.fromEntries(this.endpoints),
       duplicateMessages: this.duplicateMessages,
+      supplierQps: this.supplierQps,
       timeoutHoldMs: this.timeoutHoldMs,
       unsignedRefusals: this.unsignedRefusals,
       orderAnswerChange: this.orderAnswerChange,
@@ -107,14 +120,21 @@ export class SimulatorKnobs {
     return this.knobsOf(endpoint).latencyMs;
   }
 
-  /** Counts the call against the endpoint's QPS limit; false when the limit is exceeded. */
+  /** Counts the call against the endpoint's and the supplier's QPS limits; false when one is exceeded. */
   admit(endpoint: EndpointName, nowMs: number): boolean {
     const { qps } = this.knobsOf(endpoint);
-    if (qps === null) return true;
-    const calls = (this.recentCalls.get(endpoint) ?? []).filter((at) => nowMs - at < QPS_WINDOW_MS);
-    const admitted = calls.length < qps;
-    if (admitted) calls.push(nowMs);
-    this.recentCalls.set(endpoint, calls);
+    // Windows are kept only while a limit is set: unlimited calls cost nothing (the puller benchmark).
+    const calls = qps === null ? [] : (this.recentCalls.get(endpoint) ?? []).filter((at) => nowMs - at < QPS_WINDOW_MS);
+    if (this.supplierQps !== null) this.recentSupplierCalls = this.recentSupplierCalls.filter((at) => nowMs - at < QPS_WINDOW_MS);
+    const admitted = (qps === null || calls.length < qps) && (this.supplierQps === null || this.recentSupplierCalls.length < this.supplierQps);
+    if (admitted) {
+      if (qps !== null) calls.push(nowMs);
+      if (this.supplierQps !== null) this.recentSupplierCalls.push(nowMs);
+      this.admitted.set(endpoint, (this.admitted.get(endpoint) ?? 0) + 1);
+    } else {
+      this.throttled++;
+    }
+    if (qps !== null) this.recentCalls.set(endpoint, calls);
     return admitted;
   }
 

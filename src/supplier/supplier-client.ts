@@ -87,25 +87,44 @@ export class SupplierClient {
   private readonly transport: Transport;
   private readonly recorder: CallRecorder;
   private readonly limiter: PQueue;
-  private readonly closing = new AbortController();
+  private readonly closing: AbortController;
   private readonly tokens: TokenCache;
   private readonly now: () => number;
   private readonly random: () => number;
   private readonly sleep: (ms: number) => Promise<void>;
+  /** False for a view made by withRecorder: closing it leaves the shared client open. */
+  private readonly owner: boolean;
 
-  constructor(conn: SupplierConnection, deps: SupplierClientDeps = {}) {
+  constructor(conn: SupplierConnection, deps: SupplierClientDeps = {}, shared?: SupplierClient) {
     this.conn = conn;
     this.supplier = conn.supplier;
-    const maxConcurrent = conn.maxConcurrent ?? CLIENT_DEFAULTS.maxConcurrent;
-    this.transport = deps.transport ?? createHttpTransport({ maxSockets: maxConcurrent });
     this.recorder = deps.recorder ?? noCallRecorder;
     this.now = deps.now ?? Date.now;
     this.random = deps.random ?? Math.random;
     this.sleep = deps.sleep ?? ((ms) => new Promise((resolve) => setTimeout(resolve, ms)));
+    this.owner = shared === undefined;
+    if (shared) {
+      this.transport = shared.transport;
+      this.closing = shared.closing;
+      this.limiter = shared.limiter;
+      this.tokens = shared.tokens;
+      return;
+    }
+    const maxConcurrent = conn.maxConcurrent ?? CLIENT_DEFAULTS.maxConcurrent;
+    this.transport = deps.transport ?? createHttpTransport({ maxSockets: maxConcurrent });
+    this.closing = new AbortController();
     // Every waiting call listens on the one close signal; that is by design, not a leak.
     setMaxListeners(Infinity, this.closing.signal);
     this.limiter = new PQueue({ concurrency: maxConcurrent, ...rateWindow(conn.qps ?? CLIENT_DEFAULTS.qps) });
     this.tokens = new TokenCache(() => this.login(), this.now);
+  }
+
+  /**
+   * The same client (connection, limiter, token) recording its calls to `recorder`: a sync run
+   * keeps its own call log while the supplier's limits and login stay shared with every other user.
+   */
+  withRecorder(recorder: CallRecorder): SupplierClient {
+    return new SupplierClient(this.conn, { recorder, now: this.now, random: this.random, sleep: this.sleep }, this);
   }
 
   /** S-2: up to 100 undeleted messages of `type`, oldest first. */
@@ -198,6 +217,7 @@ export class SupplierClient {
   }
 
   async close(): Promise<void> {
+    if (!this.owner) return;
     // Waiting calls are dropped: their add() rejects and they answer "not sent".
     this.closing.abort();
     this.limiter.clear();
@@ -230,7 +250,8 @@ export class SupplierClient {
     const policy = this.policy(retryClassOf[name]);
     let reloggedIn = false;
     for (let attempt = 1; ; attempt++) {
-      const token = await this.tokens.get();
+      // A login this call starts is recorded with it; one already under way is shared.
+      const token = await this.tokens.get(() => this.login());
       if (!token.ok) return token;
       const answer = await this.attempt(name, { ...fields, platformCode: this.conn.platformCode, token: token.value }, attempt, batchSize, result);
       if (answer.ok) return answer;

@@ -22,10 +22,11 @@ export class TokenCache {
     private readonly now: () => number,
   ) {}
 
-  get(): Promise<CallResult<string>> {
+  /** The token; when a login is needed and none is under way, `login` (default: the cache's own) makes it. */
+  get(login: () => Promise<CallResult<TokenResult>> = this.login): Promise<CallResult<string>> {
     const held = this.held;
     if (held && this.now() < held.refreshAtMs) return Promise.resolve({ ok: true, value: held.token });
-    this.inflight ??= this.renew().finally(() => {
+    this.inflight ??= this.renew(login).finally(() => {
       this.inflight = null;
     });
     return this.inflight;
@@ -36,10 +37,10 @@ export class TokenCache {
     if (this.held?.token === token) this.held = null;
   }
 
-  private async renew(): Promise<CallResult<string>> {
+  private async renew(login: () => Promise<CallResult<TokenResult>>): Promise<CallResult<string>> {
     this.logins++;
     const sentAt = this.now();
-    const answer = await this.login();
+    const answer = await login();
     if (!answer.ok) {
       // A failed early refresh is no reason to drop a token that is still valid.
       const held = this.held;
