@@ -107,10 +107,6 @@ async function handleCall(
     return;
   }
   if (fault === "timeout") return hold(req, res, sim.knobs.timeoutHoldMs);
-  if (fault === "unsigned-not-found") {
-    res.status(200).type(JSON_CONTENT_TYPE).end(serializeFailure({ code: ErrorCode.Other, desc: "商品不存在" }));
-    return;
-  }
   if (fault === "token-expiry") sim.auth.revokeAllTokens();
 
   let outcome: Outcome<unknown>;

@@ -9,10 +9,8 @@ import type { Random } from "./seeded-random.js";
  * - malformed-json: the answer is cut off mid-body.
  * - bad-signature: the answer carries a wrong X-Sign (hmac mode).
  * - token-expiry: every token dies just before the call, which then answers 5005.
- * - unsigned-not-found: an unsigned 5099 "商品不存在", as a proxy or a half-deployed node answers;
- *   nothing was done, and §2.3 says such an answer decides nothing.
  */
-export const faultKinds = ["http-5xx", "timeout", "drop-after-work", "malformed-json", "bad-signature", "token-expiry", "unsigned-not-found"] as const;
+export const faultKinds = ["http-5xx", "timeout", "drop-after-work", "malformed-json", "bad-signature", "token-expiry"] as const;
 export type FaultKind = (typeof faultKinds)[number];
 
 export type EndpointName = SupplierOperationName;

@@ -81,7 +81,8 @@ describe("the failure classification drives the puller (issue 9.3, 9.4)", () => 
   it("does not skip a type-6 add on an unsigned 商品不存在: the message waits and applies later", async () => {
     world = await startPullerWorld({ products: 3, invalidShare: 0 });
     const { gw, sim } = world;
-    sim.sim.knobs.inject("detail", "unsigned-not-found", 12);
+    // Every S-4 attempt of the first run (3 skus × 4 attempts) answers an unsigned 商品不存在.
+    sim.sim.knobs.refuseNext("detail", { code: 5099, desc: "商品不存在", unsigned: true }, 12);
     const first = await pullOnce(world);
     expect(first.counts["6"]).toMatchObject({ received: 3, failed: 3 });
     expect(first.counts["6"]?.skipped ?? 0).toBe(0);
