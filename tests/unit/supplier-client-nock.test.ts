@@ -263,4 +263,26 @@ describe("supplier client edge cases (nock)", () => {
     expect(bodies[0]?.sign).toMatch(/^[0-9a-f]{32}$/);
     expect(Object.keys(bodies[1] ?? {}).sort()).toEqual(["platformCode", "sku", "token"]);
   });
+
+  it("reads a message pool page message by message; a page that is no array is a malformed answer, not retried", async () => {
+    const scope = nock(BASE)
+      .post("/api/auth2/access_token").reply(() => tokenReply())
+      .post("/api/product/getMessagePool").reply(() =>
+        ok([
+          { id: "1", type: 2, time: "2026-11-26 10:00:00", result: { skuId: "1", price: null } },
+          { id: "2", type: 2, time: "2026-11-26 10:00:00", result: { skuId: "2", price: 10 } },
+        ]),
+      )
+      .post("/api/product/getMessagePool").reply(() => ok("not a page"));
+    const { client } = makeClient();
+    const page = await client.readMessagePool(2);
+    expect(page.ok && page.value.messages.map((m) => m.id)).toEqual(["2"]);
+    expect(page.ok && page.value.unparseable).toEqual([
+      { id: "1", raw: { id: "1", type: 2, time: "2026-11-26 10:00:00", result: { skuId: "1", price: null } }, reason: { field: "result.price", rule: "expected number" } },
+    ]);
+    const bad = await client.readMessagePool(2);
+    expect(bad.ok).toBe(false);
+    if (!bad.ok) expect(bad.error).toMatchObject({ kind: "contract", field: "result", failureClass: "malformed", attempts: 1 });
+    expect(scope.isDone()).toBe(true);
+  });
 });
