@@ -38,13 +38,24 @@ export type ValidationContext = {
 const IMAGE = /\.(jpe?g|png)$/i;
 const CERTIFICATE = /\.(jpe?g|png|pdf)$/i;
 
-function pathOf(url: string): string {
+/**
+ * The path of an http(s) URL, or null for anything else: a `javascript:` or `data:` URL ending in
+ * `.png` must not pass as an image, since the console and the mall render these as links.
+ */
+function httpPathOf(url: string): string | null {
+  let parsed: URL;
   try {
-    return new URL(url).pathname;
+    parsed = new URL(url);
   } catch {
-    return url.split(/[?#]/)[0] ?? url;
+    return null;
   }
+  return parsed.protocol === "http:" || parsed.protocol === "https:" ? parsed.pathname : null;
 }
+
+const fileMatches = (url: string, format: RegExp): boolean => {
+  const path = httpPathOf(url);
+  return path !== null && format.test(path);
+};
 
 function hostOnDomains(url: string, domains: readonly string[]): boolean {
   let parsed: URL;
@@ -79,12 +90,12 @@ export function validateProduct(p: ProductSnapshot, ctx: ValidationContext): Rej
 
   if (!hostOnDomains(detail.url, ctx.domains)) add(ErrorCode.ProductUrlInvalid, "url", `商品链接 ${detail.url} 不在注册域名 ${ctx.domains.join(",")} 下`);
 
-  if (!IMAGE.test(pathOf(detail.image_path))) add(ErrorCode.FileFormatInvalid, "image_path", `主图 ${detail.image_path} 应为 jpg/jpeg/png`);
+  if (!fileMatches(detail.image_path, IMAGE)) add(ErrorCode.FileFormatInvalid, "image_path", `主图 ${detail.image_path} 应为 http(s) 的 jpg/jpeg/png`);
   for (const image of p.images?.images ?? []) {
-    if (!IMAGE.test(pathOf(image.path))) add(ErrorCode.FileFormatInvalid, "images.path", `图片 ${image.path} 应为 jpg/jpeg/png`);
+    if (!fileMatches(image.path, IMAGE)) add(ErrorCode.FileFormatInvalid, "images.path", `图片 ${image.path} 应为 http(s) 的 jpg/jpeg/png`);
   }
   for (const cert of p.promise?.certifications ?? []) {
-    if (!CERTIFICATE.test(pathOf(cert.certUrl))) add(ErrorCode.FileFormatInvalid, "certifications.certUrl", `证书 ${cert.certUrl} 应为 jpg/jpeg/png/pdf`);
+    if (!fileMatches(cert.certUrl, CERTIFICATE)) add(ErrorCode.FileFormatInvalid, "certifications.certUrl", `证书 ${cert.certUrl} 应为 http(s) 的 jpg/jpeg/png/pdf`);
   }
 
   checkPrice(p.price, add);

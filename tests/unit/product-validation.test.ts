@@ -75,6 +75,17 @@ describe("§7 product validation", () => {
     expect(codesOf({ ...p, promise: { sku: "100001", sevenDayReturn: 1, promises: [], certifications: [cert] } })).toEqual(["5015 certifications.certUrl"]);
   });
 
+  it("5015 for image and certificate URLs that are not http(s), whatever their extension", () => {
+    const p = product();
+    for (const url of ["javascript:alert(1)//a.png", "data:image/png;base64,iVBORw0KGgo=.png", "file:///etc/a.jpg", "img.jd.com/a.jpg"]) {
+      expect(codesOf({ ...p, detail: { ...p.detail, image_path: url } })).toEqual(["5015 image_path"]);
+      expect(codesOf({ ...p, images: { sku: "100001", images: [{ path: url, order: 1 }] } })).toEqual(["5015 images.path"]);
+    }
+    const cert = { promiseId: "P201", certNo: "1", certUrl: "data:application/pdf;base64,JVBERi0=.pdf", validUntil: "2027-01-01" };
+    expect(codesOf({ ...p, promise: { sku: "100001", sevenDayReturn: 1, promises: [], certifications: [cert] } })).toEqual(["5015 certifications.certUrl"]);
+    expect(codesOf({ ...p, detail: { ...p.detail, image_path: "HTTP://img.jd.com/A.JPG" } })).toEqual([]);
+  });
+
   it("5099 协议价高于商城价, more than 2 decimals, or a price of 0", () => {
     const p = product();
     const reasons = validateProduct({ ...p, price: { sku: "100001", price: 5300, mall_price: 5299 } }, ctx);
