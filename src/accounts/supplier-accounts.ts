@@ -132,9 +132,10 @@ export function createSupplierAccounts(repo: AccountRepo, keys: KeyRing, clock: 
     },
 
     setSignMode(code: string, signMode: SignMode): SupplierView {
-      const { supplier, account } = mustFind(code);
+      const { account } = mustFind(code);
       repo.setSignMode(account.id, signMode, clock());
-      return view(supplier, { ...account, signMode }, false);
+      const after = mustFind(code);
+      return view(after.supplier, after.account, false);
     },
 
     list(): SupplierView[] {

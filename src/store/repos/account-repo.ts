@@ -91,8 +91,15 @@ export function createAccountRepo(store: Store) {
       });
     },
 
+    /**
+     * A changed mode bumps credentialsVersion: an hmac token presented under yggc-md5 would be a
+     * bearer token needing no signature, so every token issued under the old mode must die.
+     */
     setSignMode(accountId: number, signMode: SignModeValue, now: number): void {
-      db.update(mallAccounts).set({ signMode, updatedAt: now }).where(eq(mallAccounts.id, accountId)).run();
+      db.update(mallAccounts)
+        .set({ signMode, credentialsVersion: sql`${mallAccounts.credentialsVersion} + 1`, updatedAt: now })
+        .where(and(eq(mallAccounts.id, accountId), sql`${mallAccounts.signMode} <> ${signMode}`))
+        .run();
     },
 
     /** Records a wrong password; returns how many fell within the window, this one included. */
