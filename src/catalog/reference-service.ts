@@ -58,7 +58,7 @@ export function createReferenceService(repo: ReferenceRepo, platformRegionCode: 
       return memo(`catalogs:${parentId ?? "*"}`, () => {
         const all = repo.allCatalogs();
         if (parentId === undefined) return ok(all.map(toCatalogItem));
-        if (parentId !== "0" && !all.some((c) => c.id === parentId)) return fail(ErrorCode.CatalogNotFound, `parentId=${parentId}`);
+        if (parentId !== "0" && !all.some((c) => c.id === parentId)) return fail(ErrorCode.CatalogNotFound, "parentId");
         return ok(all.filter((c) => c.parentId === parentId).map(toCatalogItem));
       });
     },
@@ -69,10 +69,11 @@ export function createReferenceService(repo: ReferenceRepo, platformRegionCode: 
       const key = `params:${query.id ?? ""}:${query.interfaceCode ?? ""}:${query.version ?? ""}`;
       return memo(key, () => {
         const catalog = query.id !== undefined ? repo.catalogById(query.id) : repo.catalogByInterfaceCode(query.interfaceCode ?? "");
-        const named = query.id !== undefined ? `id=${query.id}` : `interfaceCode=${query.interfaceCode}`;
+        // Names the field, never the caller's value: mall answers are signed (§2.3).
+        const named = query.id !== undefined ? "id" : "interfaceCode";
         if (!catalog || catalog.retired === 1) return fail(ErrorCode.CatalogNotFound, named);
         if (query.interfaceCode !== undefined && catalog.interfaceCode !== query.interfaceCode) {
-          return fail(ErrorCode.CatalogNotFound, `id=${query.id} 与 interfaceCode=${query.interfaceCode} 不是同一品目`);
+          return fail(ErrorCode.CatalogNotFound, "id 与 interfaceCode 不是同一品目");
         }
         if (query.version !== undefined && query.version !== catalog.version) {
           // §4 M-5 gives this desc word for word; clients match on it.
@@ -100,7 +101,7 @@ export function createReferenceService(repo: ReferenceRepo, platformRegionCode: 
 
     areas(parentCode: string | undefined): ReferenceAnswer {
       return memo(`areas:${parentCode ?? "*"}`, () => {
-        if (parentCode !== undefined && !repo.areaByCode(parentCode)) return fail(ErrorCode.Other, `地区编码不存在: ${parentCode}`);
+        if (parentCode !== undefined && !repo.areaByCode(parentCode)) return fail(ErrorCode.Other, "地区编码不存在: parentCode");
         const rows = repo.areasByParent(parentCode ?? "0");
         return ok(rows.map((r): Area => ({ code: r.code, name: r.name, level: r.level as Area["level"], parentCode: r.parentCode })));
       });
@@ -109,7 +110,7 @@ export function createReferenceService(repo: ReferenceRepo, platformRegionCode: 
     promises(regionCode: string | undefined): ReferenceAnswer {
       const region = regionCode ?? platformRegionCode;
       return memo(`promises:${region}`, () => {
-        if (!repo.areaByCode(region)) return fail(ErrorCode.Other, `地区编码不存在: ${region}`);
+        if (!repo.areaByCode(region)) return fail(ErrorCode.Other, "地区编码不存在: regionCode");
         const rows = repo.allPromiseOptions();
         return ok(
           rows.map((r): PromiseOption => ({

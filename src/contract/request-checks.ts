@@ -9,9 +9,10 @@ import { parseBeijingTimestamp } from "./time.js";
  */
 export function timestampFailure(timestamp: string, nowMs: number): Failure | null {
   const at = parseBeijingTimestamp(timestamp);
-  if (at === null) return failure(ErrorCode.TimestampInvalid, `timestamp=${timestamp}`);
+  // The desc names the rule, never the caller's text: answers may be signed (§2.3).
+  if (at === null) return failure(ErrorCode.TimestampInvalid, "timestamp 应为 yyyy-MM-dd HH:mm:ss");
   if (Math.abs(nowMs - at) > SIGN_WINDOW_SECONDS * 1000) {
-    return failure(ErrorCode.TimestampInvalid, `${timestamp} 与服务器时间相差超过${SIGN_WINDOW_SECONDS}秒`);
+    return failure(ErrorCode.TimestampInvalid, `timestamp 与服务器时间相差超过${SIGN_WINDOW_SECONDS}秒`);
   }
   return null;
 }

@@ -76,7 +76,7 @@ export function mallRouter(deps: MallRouterDeps): Router {
   const postOnly: RequestHandler = (req, res, next) => {
     if (req.method === "POST") return next();
     res.setHeader("Allow", "POST");
-    writeFailure(res, failure(ErrorCode.Other, `仅支持 POST，收到 ${req.method}`), null, 405);
+    writeFailure(res, failure(ErrorCode.Other, "仅支持 POST"), null, 405);
   };
 
   for (const name of Object.keys(mallOperations) as MallOperationName[]) {

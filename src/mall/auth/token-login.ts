@@ -6,7 +6,6 @@ import {
   type TokenResult,
   failure,
   formatBeijingTimestamp,
-  signRequest,
   nonceFailure,
   signaturesEqual,
   timestampFailure,
@@ -15,6 +14,7 @@ import {
 import { verifyPassword } from "../../security/password-hash.js";
 import type { AccountRow } from "../../store/repos/account-repo.js";
 import type { AuthDeps } from "./auth-deps.js";
+import { signedByAccount } from "./caller-signature.js";
 
 /** §2.1: 5 wrong passwords within 15 minutes lock the account for 15 minutes. */
 export const LOCKOUT_FAILURES = 5;
@@ -30,7 +30,9 @@ const REQUIRED = ["username", "password", "timestamp", "sign"] as const;
 
 /**
  * M-1, checks in the contract's order: missing field (5006), timestamp (5001), username (5002),
- * password and lockout (5003), signature or replayed nonce (5004).
+ * password and lockout (5003), signature or replayed nonce (5004). The attempt is counted before
+ * scrypt runs, so parallel guesses cannot outrun the lockout. A failure is signed for the account
+ * only when the caller's own signature checked out, which is decided silently up front.
  */
 export function createTokenLogin(deps: AuthDeps) {
   const clock = deps.clock ?? Date.now;
@@ -43,11 +45,11 @@ export function createTokenLogin(deps: AuthDeps) {
     const username = text("username");
     // The mode decides whether nonce is required, so the account is looked up before answering 5006.
     const known = username === undefined ? undefined : deps.accounts.accountByUsername(username);
+    const active = known?.status === "active" ? known : undefined;
     const mode = known?.signMode ?? SignMode.HmacSha256;
     const missing = REQUIRED.filter((name) => text(name) === undefined);
     if (mode === SignMode.HmacSha256 && text("nonce") === undefined) missing.push("nonce" as never);
-    // Answers to an identified hmac account are signed with its secret, failures too (§2.3).
-    const signer = known?.status === "active" ? { account: known } : {};
+    const signer = signedByAccount(deps.secrets, active, fields) && active ? { account: active } : {};
     if (missing.length > 0) return { ok: false, ...signer, failure: failure(ErrorCode.RequiredFieldMissing, missing.join(",")) };
 
     const now = clock();
@@ -55,42 +57,39 @@ export function createTokenLogin(deps: AuthDeps) {
     const stale = timestampFailure(timestamp, now);
     if (stale) return { ok: false, ...signer, failure: stale };
 
-    if (!known || known.status !== "active") return { ok: false, failure: failure(ErrorCode.UsernameUnknown, `username=${username}`) };
-    const account = known;
+    if (!active) return { ok: false, failure: failure(ErrorCode.UsernameUnknown) };
+    const account = active;
 
-    if (account.lockedUntil !== null && account.lockedUntil > now) {
-      return { ok: false, account, failure: lockedFailure(account.lockedUntil) };
-    }
+    const attempt = deps.accounts.beginLoginAttempt(account.id, now, LOCKOUT_WINDOW_MS, LOCKOUT_FAILURES);
+    if (!attempt.ok) return { ok: false, ...signer, failure: lockedFailure(attempt.lockedUntil ?? now + LOCKOUT_DURATION_MS) };
     const password = text("password") ?? "";
     if (!(await verifyPassword(password, account.passwordHash))) {
-      const recent = deps.accounts.recordLoginFailure(account.id, now, LOCKOUT_WINDOW_MS);
-      if (recent >= LOCKOUT_FAILURES) {
+      if (deps.accounts.loginFailuresSince(account.id, now - LOCKOUT_WINDOW_MS) >= LOCKOUT_FAILURES) {
         const until = now + LOCKOUT_DURATION_MS;
         deps.accounts.lockAccount(account.id, until);
-        return { ok: false, account, failure: lockedFailure(until) };
+        return { ok: false, ...signer, failure: lockedFailure(until) };
       }
-      return { ok: false, account, failure: failure(ErrorCode.PasswordWrong) };
+      return { ok: false, ...signer, failure: failure(ErrorCode.PasswordWrong) };
     }
+    // A right password is not a failure, whatever the signature says next.
+    deps.accounts.forgetLoginAttempt(attempt.attemptId);
 
     const sign = text("sign") ?? "";
     if (account.signMode === SignMode.YggcMd5) {
       if (!signaturesEqual(yggcMd5Sign(account.username, password, timestamp), sign)) {
-        return { ok: false, account, failure: failure(ErrorCode.SignatureInvalid) };
+        return { ok: false, failure: failure(ErrorCode.SignatureInvalid) };
       }
     } else {
       const nonce = text("nonce") ?? "";
       const badNonce = nonceFailure(nonce);
-      if (badNonce) return { ok: false, account, failure: badNonce };
-      const secret = deps.secrets.appSecretOf(account);
-      if (!signaturesEqual(signRequest(secret, fields), sign)) {
-        return { ok: false, account, failure: failure(ErrorCode.SignatureInvalid) };
-      }
+      if (badNonce) return { ok: false, ...signer, failure: badNonce };
+      if (!signer.account) return { ok: false, failure: failure(ErrorCode.SignatureInvalid) };
       if (!deps.nonces.remember(account.id, nonce, now, NONCE_MEMORY_SECONDS * 1000)) {
         return { ok: false, account, failure: failure(ErrorCode.SignatureInvalid, "nonce 已使用") };
       }
     }
 
-    deps.accounts.clearLoginFailures(account.id);
+    deps.accounts.loginSucceeded(account.id);
     const issued = await deps.tokens.issue(account.id, account.credentialsVersion);
     return {
       ok: true,

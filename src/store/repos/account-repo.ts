@@ -102,20 +102,39 @@ export function createAccountRepo(store: Store) {
         .run();
     },
 
-    /** Records a wrong password; returns how many fell within the window, this one included. */
-    recordLoginFailure(accountId: number, at: number, windowMs: number): number {
+    /**
+     * Counts a login attempt before its password is verified, in one IMMEDIATE transaction: with
+     * `limit` attempts already in the window (failed or still in flight) or the account locked, it
+     * refuses, so parallel attempts never get more verifications than the lockout allows. The row
+     * stays as a failure unless `loginSucceeded` clears it.
+     */
+    beginLoginAttempt(accountId: number, now: number, windowMs: number, limit: number): { ok: true; attemptId: number } | { ok: false; lockedUntil: number | null } {
       return withTransaction(store, () => {
-        db.insert(loginFailures).values({ accountId, at }).run();
-        return failuresSince.get({ accountId, since: at - windowMs })?.n ?? 0;
+        const lockedUntil = (byId.get(accountId) as AccountRow | undefined)?.lockedUntil ?? null;
+        if (lockedUntil !== null && lockedUntil > now) return { ok: false, lockedUntil };
+        const prior = failuresSince.get({ accountId, since: now - windowMs })?.n ?? 0;
+        if (prior >= limit) return { ok: false, lockedUntil: null };
+        const row = db.insert(loginFailures).values({ accountId, at: now }).returning({ id: loginFailures.id }).get();
+        return { ok: true, attemptId: row.id };
       });
     },
+
+    /** The password was right: the attempt does not count as a failure. */
+    forgetLoginAttempt: (attemptId: number): void => void db.delete(loginFailures).where(eq(loginFailures.id, attemptId)).run(),
+
+    /** After a wrong password: how many attempts the window holds now, this one included. */
+    loginFailuresSince: (accountId: number, since: number): number => failuresSince.get({ accountId, since })?.n ?? 0,
 
     lockAccount(accountId: number, until: number): void {
       db.update(mallAccounts).set({ lockedUntil: until }).where(eq(mallAccounts.id, accountId)).run();
     },
 
-    clearLoginFailures(accountId: number): void {
-      db.delete(loginFailures).where(eq(loginFailures.accountId, accountId)).run();
+    /** A right password: the counted attempts and any lock are cleared. */
+    loginSucceeded(accountId: number): void {
+      withTransaction(store, () => {
+        db.delete(loginFailures).where(eq(loginFailures.accountId, accountId)).run();
+        db.update(mallAccounts).set({ lockedUntil: null }).where(eq(mallAccounts.id, accountId)).run();
+      });
     },
   };
 }
