@@ -2,6 +2,7 @@ import { createHash, randomBytes } from "node:crypto";
 import type { AdminRepo, AdminSessionRow, AdminUserRow } from "../store/repos/admin-repo.js";
 import { AdminError } from "./admin-errors.js";
 import type { AdminUsers } from "./admin-users.js";
+import { createAuditRateLimit } from "./audit-rate-limit.js";
 import type { AuditTrail } from "./audit-trail.js";
 
 /** A session ends after this long without a request… */
@@ -11,6 +12,8 @@ export const SESSION_MAX_MS = 12 * 3_600_000;
 /** Five wrong passwords within 15 minutes lock the username for the rest of that window. */
 export const LOCKOUT_FAILURES = 5;
 export const LOCKOUT_WINDOW_MS = 15 * 60_000;
+/** Failed-login audit rows a minute, all usernames together; beyond it they are only counted. */
+export const FAILED_LOGIN_AUDIT_ROWS_PER_MINUTE = 30;
 /** 256 random bits: the cookie value; only its sha256 is stored. */
 const SESSION_ID_BYTES = 32;
 
@@ -22,21 +25,42 @@ export type AdminSessions = ReturnType<typeof createAdminSessions>;
 
 export function createAdminSessions(deps: { repo: AdminRepo; users: AdminUsers; audit: AuditTrail; clock: () => number }) {
   const { repo, audit, clock } = deps;
+  const failureRows = createAuditRateLimit(FAILED_LOGIN_AUDIT_ROWS_PER_MINUTE, 60_000, clock);
+
+  /**
+   * A failed login is audited when it opens a username's window or engages its lock, and then
+   * only under the global cap: anyone can cause these rows, so they must not be a free write path.
+   */
+  const recordFailure = (username: string, requestId: string, failuresInWindow: number, reason: string) => {
+    const admitted = failureRows.admit();
+    if (!admitted) return;
+    audit.record({
+      actor: username,
+      role: null,
+      action: "session.login",
+      target: username,
+      outcome: "refused",
+      summary: { error: reason, failuresInWindow, ...(admitted.suppressedBefore > 0 ? { failedLoginsNotAudited: admitted.suppressedBefore } : {}) },
+      requestId,
+    });
+  };
 
   return {
-    /** Checks the password under the lockout; every attempt is audited. Returns the cookie value once. */
+    /**
+     * Checks the password under the lockout. The attempt is counted before scrypt runs, so
+     * parallel guesses cannot outrun it. Returns the cookie value once.
+     */
     async login(username: string, password: string, requestId: string): Promise<{ sessionId: string; csrfToken: string; user: AdminUserRow; expiresAt: number }> {
       const now = clock();
-      const record = (outcome: "ok" | "refused", reason?: string, role?: string) =>
-        audit.record({ actor: username, role: role ?? null, action: "session.login", target: username, outcome, summary: reason ? { error: reason } : {}, requestId });
-      if (repo.loginFailuresSince(username, now - LOCKOUT_WINDOW_MS) >= LOCKOUT_FAILURES) {
-        record("refused", "locked");
+      const attempt = repo.beginLoginAttempt(username, now, LOCKOUT_WINDOW_MS, LOCKOUT_FAILURES);
+      if (!attempt.ok) {
         throw new AdminError("locked", `too many failed logins for ${username}; try again in ${LOCKOUT_WINDOW_MS / 60_000} minutes`);
       }
       const user = await deps.users.check(username, password);
       if (!user) {
-        repo.recordLoginFailure(username, now);
-        record("refused", "bad credentials");
+        const failures = attempt.prior + 1;
+        if (attempt.prior === 0) recordFailure(username, requestId, failures, "bad credentials");
+        else if (failures === LOCKOUT_FAILURES) recordFailure(username, requestId, failures, "locked");
         throw new AdminError("unauthenticated", "wrong username or password, or the user is disabled");
       }
       repo.clearLoginFailures(username);
@@ -45,7 +69,7 @@ export function createAdminSessions(deps: { repo: AdminRepo; users: AdminUsers; 
       const csrfToken = randomBytes(SESSION_ID_BYTES).toString("base64url");
       const expiresAt = Math.min(now + SESSION_IDLE_MS, now + SESSION_MAX_MS);
       repo.createSession({ idHash: sha256(sessionId), userId: user.id, csrfToken, createdAt: now, lastSeenAt: now, expiresAt });
-      record("ok", undefined, user.role);
+      audit.record({ actor: username, role: user.role, action: "session.login", target: username, outcome: "ok", summary: {}, requestId });
       return { sessionId, csrfToken, user, expiresAt };
     },
 

@@ -1,5 +1,6 @@
 import { and, asc, count, desc, eq, getTableColumns, gte, inArray, like, lt, or, sql } from "drizzle-orm";
 import type { Store } from "../database.js";
+import { withTransaction } from "../database.js";
 import { adminLoginFailures, adminSessions, adminUsers, messageInbox, products, syncMessageLogs, syncRuns } from "../schema/index.js";
 
 export type AdminUserRow = typeof adminUsers.$inferSelect;
@@ -50,7 +51,23 @@ export function createAdminRepo(store: Store) {
     deleteSessionsOf: (userId: number): number => db.delete(adminSessions).where(eq(adminSessions.userId, userId)).run().changes,
     pruneSessions: (now: number): number => db.delete(adminSessions).where(lt(adminSessions.expiresAt, now)).run().changes,
 
-    recordLoginFailure: (username: string, at: number): void => void db.insert(adminLoginFailures).values({ username, at }).run(),
+    /**
+     * Counts a login attempt before its password is verified, in one IMMEDIATE transaction: with
+     * `limit` attempts already in the window (failed or still in flight) it refuses, so parallel
+     * attempts never get more verifications than the lockout allows. `prior` is how many the
+     * window held before this one. Rows older than the window are dropped on the way, so
+     * attempts on made-up usernames do not pile up.
+     */
+    beginLoginAttempt(username: string, now: number, windowMs: number, limit: number): { ok: true; prior: number } | { ok: false } {
+      return withTransaction(store, () => {
+        const since = now - windowMs;
+        db.delete(adminLoginFailures).where(lt(adminLoginFailures.at, since)).run();
+        const prior = db.select({ n: count() }).from(adminLoginFailures).where(and(eq(adminLoginFailures.username, username), gte(adminLoginFailures.at, since))).get()?.n ?? 0;
+        if (prior >= limit) return { ok: false };
+        db.insert(adminLoginFailures).values({ username, at: now }).run();
+        return { ok: true, prior };
+      });
+    },
     loginFailuresSince: (username: string, since: number): number =>
       db.select({ n: count() }).from(adminLoginFailures).where(and(eq(adminLoginFailures.username, username), gte(adminLoginFailures.at, since))).get()?.n ?? 0,
     clearLoginFailures: (username: string): void => void db.delete(adminLoginFailures).where(eq(adminLoginFailures.username, username)).run(),
