@@ -8,6 +8,7 @@ import { createCallAuth } from "./mall/auth/call-auth.js";
 import { createTokenLogin } from "./mall/auth/token-login.js";
 import { createTokenService } from "./mall/auth/token-service.js";
 import { createMallCalls } from "./mall/mall-calls.js";
+import { auditKeysFromConfig } from "./security/audit-keys.js";
 import { keyRingFromConfig } from "./security/key-ring.js";
 import { openStore } from "./store/database.js";
 import { createAccountRepo } from "./store/repos/account-repo.js";
@@ -51,7 +52,7 @@ export function createContainer(config: Config, logger: Logger, clock: () => num
     orders: createOrderModule({ repo: createOrderRepo(store), accounts: accountRepo, products: productRepo, reference: referenceRepo, keys, connections: supplierConnections, clock, logger, freight: { freeFromFen: config.FREIGHT_FREE_FROM_FEN, flatFen: config.FREIGHT_FLAT_FEN } }),
     sync: createSyncService({ config, store, accounts: accountRepo, products: productRepo, sync: syncRepo, reference: referenceRepo, connections: supplierConnections, logger, clock }),
     reference,
-    admin: createAdminModule(store, clock),
+    admin: createAdminModule(store, clock, auditKeysFromConfig(config, keys)),
     mall: {
       secrets,
       login: createTokenLogin(authDeps),

@@ -4,6 +4,7 @@ import { createContainer } from "./container.js";
 import { createLogger } from "./lib/logger.js";
 import { installProcessHandlers } from "./lib/process-handlers.js";
 import { startMaintenance } from "./maintenance.js";
+import { startAuditHeadLog } from "./admin/audit-head-log.js";
 import { startGatewayJobs } from "./scheduling/gateway-jobs.js";
 import { createServer, listen } from "./server.js";
 
@@ -30,11 +31,13 @@ async function main(): Promise<void> {
   const scheme = config.TLS_CERT ? "https" : "http";
   logger.info({ event: "server.listening", url: `${scheme}://${address.address}:${address.port}` }, "gateway listening");
   const maintenance = startMaintenance(container);
+  const auditHead = startAuditHeadLog(container.admin.audit, logger);
   const jobs = config.SCHEDULER_ENABLED ? startGatewayJobs(container) : null;
 
   const stop = (signal: string) => {
     logger.info({ event: "server.stopping", signal }, "stopping");
     maintenance.stop();
+    auditHead.stop();
     void jobs?.stop();
     server.close(() => {
       void container.supplierConnections.closeAll().finally(() => {

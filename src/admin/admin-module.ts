@@ -1,3 +1,4 @@
+import type { AuditKeys } from "../security/audit-keys.js";
 import type { Store } from "../store/database.js";
 import { createAdminRepo } from "../store/repos/admin-repo.js";
 import { createAuditRepo } from "../store/repos/audit-repo.js";
@@ -8,9 +9,10 @@ import { createAuditTrail } from "./audit-trail.js";
 export type AdminModule = ReturnType<typeof createAdminModule>;
 
 /** Console users, sessions and the audit trail, wired once for the server and the CLI. */
-export function createAdminModule(store: Store, clock: () => number) {
+export function createAdminModule(store: Store, clock: () => number, auditKeys: AuditKeys) {
   const repo = createAdminRepo(store);
-  const audit = createAuditTrail(createAuditRepo(store), clock);
+  const audit = createAuditTrail(createAuditRepo(store), clock, auditKeys);
+  if (store.auditLogKeyedNow) audit.keyUnkeyedRows();
   const users = createAdminUsers(repo, clock);
   return { repo, audit, users, sessions: createAdminSessions({ repo, users, audit, clock }) };
 }

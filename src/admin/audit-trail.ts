@@ -1,4 +1,5 @@
-import { createHash } from "node:crypto";
+import { createHash, createHmac } from "node:crypto";
+import type { AuditKeys } from "../security/audit-keys.js";
 import { AUDIT_GENESIS_HASH, type AuditRepo, type AuditRow } from "../store/repos/audit-repo.js";
 
 /** What one audited event says: who did what to what, and how it went. Never a secret. */
@@ -36,9 +37,8 @@ export function canonicalJson(value: unknown): string {
 
 type SealedContent = Omit<AuditRow, "prevHash" | "hash">;
 
-/** sha256(previous hash + "\n" + canonical content of the row, its id included). */
-export function sealAuditRow(prevHash: string, row: SealedContent): string {
-  const content = canonicalJson({
+const contentOf = (row: SealedContent, withKeyId: boolean): string =>
+  canonicalJson({
     id: row.id,
     at: row.at,
     actor: row.actor,
@@ -48,8 +48,17 @@ export function sealAuditRow(prevHash: string, row: SealedContent): string {
     outcome: row.outcome,
     summary: row.summaryJson,
     requestId: row.requestId,
+    ...(withKeyId ? { keyId: row.keyId } : {}),
   });
-  return createHash("sha256").update(`${prevHash}\n${content}`).digest("hex");
+
+/** HMAC-SHA256(audit key, previous hash + "\n" + canonical content of the row, its id and key id included). */
+export function sealAuditRow(key: Uint8Array, prevHash: string, row: SealedContent): string {
+  return createHmac("sha256", key).update(`${prevHash}\n${contentOf(row, true)}`).digest("hex");
+}
+
+/** The seal of rows written before the chain was keyed: plain SHA-256, anyone could recompute it. */
+function unkeyedSeal(prevHash: string, row: SealedContent): string {
+  return createHash("sha256").update(`${prevHash}\n${contentOf(row, false)}`).digest("hex");
 }
 
 export type AuditVerdict =
@@ -58,7 +67,10 @@ export type AuditVerdict =
 
 export type AuditTrail = ReturnType<typeof createAuditTrail>;
 
-export function createAuditTrail(repo: AuditRepo, clock: () => number) {
+export function createAuditTrail(repo: AuditRepo, clock: () => number, keys: AuditKeys) {
+  const activeKey = keys.keyFor(keys.activeKeyId);
+  if (!activeKey) throw new Error(`audit key ${keys.activeKeyId} is missing`);
+
   return {
     record(entry: AuditEntry): AuditRow {
       return repo.append(
@@ -71,17 +83,22 @@ export function createAuditTrail(repo: AuditRepo, clock: () => number) {
           outcome: entry.outcome ?? "ok",
           summaryJson: canonicalJson(scrub(entry.summary ?? {})),
           requestId: entry.requestId ?? null,
+          keyId: keys.activeKeyId,
         },
-        sealAuditRow,
+        (prevHash, row) => sealAuditRow(activeKey, prevHash, row),
       );
     },
 
     list: repo.list,
 
+    /** The chain's last row, to be written to the log so it can be anchored outside the database. */
+    head: repo.head,
+
     /**
      * Walks the chain from the first row: a row whose content was edited no longer matches its
-     * hash; a deleted row leaves a gap in the ids and the next row's prevHash dangling; rows
-     * deleted from the end show as ids SQLite issued but the log no longer holds.
+     * HMAC; a deleted row leaves a gap in the ids and the next row's prevHash dangling; rows
+     * deleted from the end show as ids SQLite issued but the log no longer holds. A chain
+     * recomputed without the key fails at its first row, keyed or not.
      */
     verify(): AuditVerdict {
       let prevHash = AUDIT_GENESIS_HASH;
@@ -90,7 +107,10 @@ export function createAuditTrail(repo: AuditRepo, clock: () => number) {
       for (const row of repo.walk()) {
         if (row.id !== expectedId) return { ok: false, rows, brokenAt: row.id, reason: `rows ${expectedId}…${row.id - 1} are missing (deleted)` };
         if (row.prevHash !== prevHash) return { ok: false, rows, brokenAt: row.id, reason: "prev_hash does not match the hash of the row before it" };
-        if (sealAuditRow(prevHash, row) !== row.hash) return { ok: false, rows, brokenAt: row.id, reason: "content does not match its hash (edited)" };
+        if (row.keyId === null) return { ok: false, rows, brokenAt: row.id, reason: "row is not sealed with an audit key (recomputed without the key)" };
+        const key = keys.keyFor(row.keyId);
+        if (!key) return { ok: false, rows, brokenAt: row.id, reason: `no audit key ${row.keyId} to verify with (give it in AUDIT_PREVIOUS_KEYS)` };
+        if (sealAuditRow(key, prevHash, row) !== row.hash) return { ok: false, rows, brokenAt: row.id, reason: "content does not match its hash (edited, or re-chained without the key)" };
         prevHash = row.hash;
         expectedId += 1;
         rows += 1;
@@ -98,6 +118,29 @@ export function createAuditTrail(repo: AuditRepo, clock: () => number) {
       const issued = repo.highestIdIssued();
       if (issued > rows) return { ok: false, rows, brokenAt: rows + 1, reason: `rows ${rows + 1}…${issued} were issued but are missing (deleted from the end)` };
       return { ok: true, rows, head: prevHash };
+    },
+
+    /**
+     * Seals the rows of a log written before the chain was keyed, as far as their SHA-256 chain
+     * holds; a row already broken stays unkeyed, so verify still names it. Called once, when the
+     * migration adds key ids (Store.auditLogKeyedNow), never on a log that already had them.
+     */
+    keyUnkeyedRows(): number {
+      const resealed: Array<Pick<AuditRow, "id" | "prevHash" | "hash" | "keyId">> = [];
+      let oldPrev = AUDIT_GENESIS_HASH;
+      let newPrev = AUDIT_GENESIS_HASH;
+      let expectedId = 1;
+      for (const row of repo.walk()) {
+        if (row.id !== expectedId || row.keyId !== null || row.prevHash !== oldPrev || unkeyedSeal(oldPrev, row) !== row.hash) break;
+        const keyed = { ...row, keyId: keys.activeKeyId, prevHash: newPrev };
+        const hash = sealAuditRow(activeKey, newPrev, keyed);
+        resealed.push({ id: row.id, prevHash: newPrev, hash, keyId: keys.activeKeyId });
+        oldPrev = row.hash;
+        newPrev = hash;
+        expectedId += 1;
+      }
+      repo.reseal(resealed);
+      return resealed.length;
     },
   };
 }

@@ -36,6 +36,14 @@ export const ConfigSchema = z.object({
     .string()
     .default("./data/master.key")
     .describe("Used when DATA_ENCRYPTION_KEY is unset: read, or created (0600) on first start outside production."),
+  AUDIT_KEY: base64Key
+    .optional()
+    .describe("HMAC-SHA256 key of the audit log's hash chain (32 bytes, base64); unset: derived from the data encryption keys."),
+  AUDIT_KEY_ID: z.string().regex(/^[A-Za-z0-9_-]{1,32}$/).default("a1").describe("Id stored on every audit row sealed with AUDIT_KEY, so the key can rotate."),
+  AUDIT_PREVIOUS_KEYS: z
+    .string()
+    .default("")
+    .describe("Earlier audit keys still needed to verify older rows: id:base64,id:base64."),
   PLATFORM_CODE: z.string().min(1).max(32).default("TJZFCG").describe("Our platformCode (M-2)."),
   PLATFORM_NAME: z.string().min(1).default("天津市政府采购中心电子卖场").describe("Our platformName (M-2)."),
   PLATFORM_REGION_CODE: z.string().regex(/^\d{6}$/).default("120000").describe("Default regionCode of M-4."),

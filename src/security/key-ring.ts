@@ -16,7 +16,11 @@ export type KeyRing = {
   decrypt(sealed: string): string;
   /** A sub-key for one purpose (e.g. token signing), derived so no second secret is needed. */
   deriveKey(purpose: string): Uint8Array;
+  /** The same sub-key derived from every key of the ring, by key id (verifying what older keys made). */
+  deriveKeys(purpose: string): ReadonlyMap<string, Uint8Array>;
 };
+
+const derive = (key: Buffer, purpose: string) => new Uint8Array(hkdfSync("sha256", key, Buffer.alloc(0), `emall-gateway:${purpose}`, 32));
 
 export class KeyRingError extends Error {
   override readonly name = "KeyRingError";
@@ -48,7 +52,10 @@ export function createKeyRing(activeKeyId: string, keys: ReadonlyMap<string, Buf
       return Buffer.concat([decipher.update(Buffer.from(body, "base64url")), decipher.final()]).toString("utf8");
     },
     deriveKey(purpose) {
-      return new Uint8Array(hkdfSync("sha256", active, Buffer.alloc(0), `emall-gateway:${purpose}`, 32));
+      return derive(active, purpose);
+    },
+    deriveKeys(purpose) {
+      return new Map([...keys].map(([id, key]) => [id, derive(key, purpose)]));
     },
   };
 }

@@ -13,6 +13,11 @@ export type Store = {
   readonly db: Db;
   readonly sqlite: Database.Database;
   readonly path: string;
+  /**
+   * True when this open added key ids to an audit log written before the chain was keyed: the
+   * one moment its rows may be re-sealed with the key (later, an unkeyed row is tampering).
+   */
+  readonly auditLogKeyedNow: boolean;
   close(): void;
 };
 
@@ -29,8 +34,10 @@ export function openStore(path: string): Store {
   // WAL + NORMAL is durable against process crashes; only an OS crash can lose the last commits.
   sqlite.pragma("synchronous = NORMAL");
   const db = drizzle(sqlite, { schema });
+  const auditColumns = sqlite.prepare("SELECT name FROM pragma_table_info('audit_log')").all() as Array<{ name: string }>;
+  const auditLogUnkeyed = auditColumns.length > 0 && !auditColumns.some((c) => c.name === "key_id");
   migrate(db, { migrationsFolder: MIGRATIONS_FOLDER });
-  return { db, sqlite, path, close: () => sqlite.close() };
+  return { db, sqlite, path, auditLogKeyedNow: auditLogUnkeyed, close: () => sqlite.close() };
 }
 
 /** Runs `work` in one short transaction: all of it lands or none of it (no I/O inside, STYLE). */

@@ -2,6 +2,7 @@ import { randomBytes } from "node:crypto";
 import { describe, expect, it } from "vitest";
 import { loadConfig } from "../../src/config/config.js";
 import { creditCodeCheckChar, isValidCreditCode } from "../../src/security/credit-code.js";
+import { auditKeysFromConfig } from "../../src/security/audit-keys.js";
 import { createKeyRing } from "../../src/security/key-ring.js";
 import { hashPassword, verifyPassword } from "../../src/security/password-hash.js";
 
@@ -57,5 +58,25 @@ describe("configuration", () => {
   });
   it("requires TLS_CERT and TLS_KEY together", () => {
     expect(() => loadConfig({ TLS_CERT: "cert.pem" })).toThrow(/TLS_CERT, TLS_KEY/);
+  });
+});
+
+describe("audit keys", () => {
+  const ring = createKeyRing("k1", new Map([["k1", randomBytes(32)], ["k0", randomBytes(32)]]));
+  it("validates AUDIT_KEY and AUDIT_KEY_ID at start-up, naming them", () => {
+    expect(() => loadConfig({ AUDIT_KEY: "c2hvcnQ=" })).toThrow(/AUDIT_KEY/);
+    expect(() => loadConfig({ AUDIT_KEY_ID: "has space" })).toThrow(/AUDIT_KEY_ID/);
+    expect(() => auditKeysFromConfig(loadConfig({ AUDIT_PREVIOUS_KEYS: "old:c2hvcnQ=" }), ring)).toThrow(/AUDIT_PREVIOUS_KEYS/);
+  });
+  it("uses AUDIT_KEY when set, keeps previous keys by id, and otherwise derives one per data key", () => {
+    const key = randomBytes(32).toString("base64");
+    const old = randomBytes(32).toString("base64");
+    const keys = auditKeysFromConfig(loadConfig({ AUDIT_KEY: key, AUDIT_KEY_ID: "a2", AUDIT_PREVIOUS_KEYS: `a1:${old}` }), ring);
+    expect(keys.activeKeyId).toBe("a2");
+    expect(Buffer.from(keys.keyFor("a1") ?? []).toString("base64")).toBe(old);
+    const derived = auditKeysFromConfig(loadConfig({}), ring);
+    expect(derived.activeKeyId).toBe("dek.k1");
+    expect(derived.keyFor("dek.k0")).toBeDefined();
+    expect(Buffer.from(derived.keyFor("dek.k1") ?? []).equals(Buffer.from(ring.deriveKey("audit-chain")))).toBe(true);
   });
 });

@@ -35,6 +35,17 @@ export function createAuditRepo(store: Store) {
       });
     },
 
+    /** The last row, or undefined for an empty log: what `audit.head` anchors elsewhere. */
+    head: (): Pick<AuditRow, "id" | "hash" | "at"> | undefined =>
+      db.select({ id: auditLog.id, hash: auditLog.hash, at: auditLog.at }).from(auditLog).orderBy(desc(auditLog.id)).limit(1).get(),
+
+    /** Rewrites the seal of rows, all or none (the one-time keying of an older log). */
+    reseal(rows: ReadonlyArray<Pick<AuditRow, "id" | "prevHash" | "hash" | "keyId">>): void {
+      withTransaction(store, () => {
+        for (const r of rows) db.update(auditLog).set({ prevHash: r.prevHash, hash: r.hash, keyId: r.keyId }).where(eq(auditLog.id, r.id)).run();
+      });
+    },
+
     /** The highest id SQLite ever gave out (AUTOINCREMENT): reveals rows deleted from the end. */
     highestIdIssued,
 

@@ -35,9 +35,10 @@ export const adminLoginFailures = sqliteTable("admin_login_failures", {
 }, (t) => [index("admin_login_failures_idx").on(t.username, t.at)]);
 
 /**
- * The tamper-evident audit log: each row stores sha256(previous hash + its canonical content),
- * so editing or deleting any row breaks the chain from there on (`npm run cli -- audit verify`).
- * Summaries never carry secrets or personal data.
+ * The tamper-evident audit log: each row stores HMAC-SHA256(audit key, previous hash + its
+ * canonical content) and the id of the key, which is kept outside the database, so editing or
+ * deleting any row breaks the chain from there on and nobody without the key can recompute it
+ * (`npm run cli -- audit verify`). Summaries never carry secrets or personal data.
  */
 export const auditLog = sqliteTable("audit_log", {
   id: integer("id").primaryKey({ autoIncrement: true }),
@@ -52,4 +53,6 @@ export const auditLog = sqliteTable("audit_log", {
   requestId: text("request_id"),
   prevHash: text("prev_hash").notNull(),
   hash: text("hash").notNull(),
+  /** The audit key that sealed the row; null only for rows written before keys (upgraded once). */
+  keyId: text("key_id"),
 }, (t) => [index("audit_log_actor_idx").on(t.actor, t.id), index("audit_log_action_idx").on(t.action, t.id)]);
