@@ -16,11 +16,16 @@ export type AuditEntry = {
 /** Field names whose values are dropped from summaries, whatever a caller passes in. */
 const SECRET_KEYS = /^(password|newPassword|currentPassword|appSecret|app_secret|secret|token|access_token|sign|cookie|csrfToken|sessionId)$/i;
 
+/** Personal-data fields (S-11 consignee and invoice, supplier contacts): the log is append-only and auditors read it. */
+const PERSONAL_KEYS = /^(mobile|phone|email|address|zip|consignee|contactName|contactPhone|invoice_(name|phone|bank|bank_code|address|mobile|receipt_address))$/i;
+
 function scrub(value: unknown, depth = 0): unknown {
   if (depth > 6) return "[deep]";
   if (Array.isArray(value)) return value.slice(0, 50).map((v) => scrub(v, depth + 1));
   if (value && typeof value === "object") {
-    return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, SECRET_KEYS.test(k) ? "[redacted]" : scrub(v, depth + 1)]));
+    return Object.fromEntries(
+      Object.entries(value).map(([k, v]) => [k, SECRET_KEYS.test(k) ? "[redacted]" : PERSONAL_KEYS.test(k) ? "[personal data]" : scrub(v, depth + 1)]),
+    );
   }
   return value;
 }

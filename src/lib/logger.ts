@@ -1,5 +1,11 @@
 import { pino, type Logger, type LoggerOptions } from "pino";
 
+/** S-11 consignee and invoice fields and supplier contacts: redacted at the top level and one level down. */
+const PERSONAL_FIELDS = [
+  "mobile", "phone", "email", "address", "zip", "consignee", "contactName", "contactPhone",
+  "invoice_name", "invoice_phone", "invoice_bank", "invoice_bank_code", "invoice_address", "invoice_mobile", "invoice_receipt_address",
+];
+
 /** Paths never written to a log: credentials, signatures and personal data (GB/T assurance, §8). */
 export const REDACTED_PATHS = [
   "password",
@@ -20,10 +26,8 @@ export const REDACTED_PATHS = [
   "req.headers.cookie",
   "req.headers[\"x-sign\"]",
   "res.headers[\"x-sign\"]",
-  "*.mobile",
-  "*.phone",
-  "*.email",
-  "*.address",
+  ...PERSONAL_FIELDS,
+  ...PERSONAL_FIELDS.map((f) => `*.${f}`),
 ];
 
 export type { Logger };

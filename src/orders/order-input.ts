@@ -65,11 +65,12 @@ function crossFieldIssues(raw: Record<string, unknown>): FieldIssue[] {
   const issues: FieldIssue[] = [];
   const mobile = text(raw.mobile);
   if (!text(raw.phone) && !mobile) issues.push({ field: "mobile", message: "phone or mobile is required (§5 S-11)" });
-  if (mobile && !MOBILE_PATTERN.test(mobile)) issues.push({ field: "mobile", message: `"${mobile}" is not an 11-digit mobile number` });
+  // Messages name the field and the rule, never the value: they reach the audit log and the logs.
+  if (mobile && !MOBILE_PATTERN.test(mobile)) issues.push({ field: "mobile", message: "not an 11-digit mainland mobile number" });
   const zip = text(raw.zip);
-  if (zip && !ZIP_PATTERN.test(zip)) issues.push({ field: "zip", message: `"${zip}" is not a 6-digit postcode` });
+  if (zip && !ZIP_PATTERN.test(zip)) issues.push({ field: "zip", message: "not a 6-digit postcode" });
   const email = text(raw.email);
-  if (email && !z.email().safeParse(email).success) issues.push({ field: "email", message: `"${email}" is not an email address` });
+  if (email && !z.email().safeParse(email).success) issues.push({ field: "email", message: "not an email address" });
   if (text(raw.invoice_type) === String(InvoiceType.VatSpecial)) {
     for (const field of VAT_INVOICE_FIELDS) if (!text(raw[field])) issues.push({ field, message: "required for invoice_type 2 (增值税专用发票)" });
   }

@@ -37,4 +37,21 @@ describe("logs (pino, redacted)", () => {
       expect(text).not.toContain(secret);
     }
   });
+
+  it("redact the S-11 personal-data fields wherever a log line carries them", () => {
+    const captured: string[] = [];
+    const log = createLogger({
+      level: "info",
+      destination: new Writable({
+        write(chunk: Buffer, _enc, done) {
+          captured.push(chunk.toString());
+          done();
+        },
+      }),
+    });
+    const personal = { mobile: "13811112222", zip: "300041", invoice_bank_code: "6222000011112222", invoice_receipt_address: "收票路9号", contactPhone: "022-66667777" };
+    log.info({ event: "test", ...personal, order: personal }, "test");
+    const text = captured.join("");
+    for (const value of Object.values(personal)) expect(text).not.toContain(value);
+  });
 });
