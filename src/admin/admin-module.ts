@@ -1,5 +1,5 @@
 import type { AuditKeys } from "../security/audit-keys.js";
-import type { Store } from "../store/database.js";
+import { type Store, withTransaction } from "../store/database.js";
 import { createAdminRepo } from "../store/repos/admin-repo.js";
 import { createAuditRepo } from "../store/repos/audit-repo.js";
 import { createAdminSessions } from "./admin-sessions.js";
@@ -14,5 +14,5 @@ export function createAdminModule(store: Store, clock: () => number, auditKeys: 
   const audit = createAuditTrail(createAuditRepo(store), clock, auditKeys);
   if (store.auditLogKeyedNow) audit.keyUnkeyedRows();
   const users = createAdminUsers(repo, clock);
-  return { repo, audit, users, sessions: createAdminSessions({ repo, users, audit, clock }) };
+  return { repo, audit, users, sessions: createAdminSessions({ repo, users, audit, clock, transaction: (work) => withTransaction(store, work) }) };
 }

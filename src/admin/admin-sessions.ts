@@ -23,7 +23,7 @@ export type ActiveSession = { user: AdminUserRow; session: AdminSessionRow };
 
 export type AdminSessions = ReturnType<typeof createAdminSessions>;
 
-export function createAdminSessions(deps: { repo: AdminRepo; users: AdminUsers; audit: AuditTrail; clock: () => number }) {
+export function createAdminSessions(deps: { repo: AdminRepo; users: AdminUsers; audit: AuditTrail; clock: () => number; transaction: <T>(work: () => T) => T }) {
   const { repo, audit, clock } = deps;
   const failureRows = createAuditRateLimit(FAILED_LOGIN_AUDIT_ROWS_PER_MINUTE, 60_000, clock);
 
@@ -63,13 +63,16 @@ export function createAdminSessions(deps: { repo: AdminRepo; users: AdminUsers; 
         else if (failures === LOCKOUT_FAILURES) recordFailure(username, requestId, failures, "locked");
         throw new AdminError("unauthenticated", "wrong username or password, or the user is disabled");
       }
-      repo.clearLoginFailures(username);
-      repo.pruneSessions(now);
       const sessionId = randomBytes(SESSION_ID_BYTES).toString("base64url");
       const csrfToken = randomBytes(SESSION_ID_BYTES).toString("base64url");
       const expiresAt = Math.min(now + SESSION_IDLE_MS, now + SESSION_MAX_MS);
-      repo.createSession({ idHash: sha256(sessionId), userId: user.id, csrfToken, createdAt: now, lastSeenAt: now, expiresAt });
-      audit.record({ actor: username, role: user.role, action: "session.login", target: username, outcome: "ok", summary: {}, requestId });
+      // The session and its audit row land together: no session exists that the log does not show.
+      deps.transaction(() => {
+        repo.clearLoginFailures(username);
+        repo.pruneSessions(now);
+        repo.createSession({ idHash: sha256(sessionId), userId: user.id, csrfToken, createdAt: now, lastSeenAt: now, expiresAt });
+        audit.record({ actor: username, role: user.role, action: "session.login", target: username, outcome: "ok", summary: {}, requestId });
+      });
       return { sessionId, csrfToken, user, expiresAt };
     },
 

@@ -19,6 +19,8 @@ export type Command = {
   readonly summary: string;
   /** The audit action of a command that changes state; the CLI records it, refused or done. */
   readonly audit?: string;
+  /** `run` is synchronous and only writes the store: its writes and the audit row commit together. */
+  readonly atomic?: true;
   run(ctx: CommandContext): Promise<CommandResult> | CommandResult;
 };
 

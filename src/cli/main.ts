@@ -3,7 +3,8 @@ import { ConfigError, loadConfig } from "../config/config.js";
 import { createContainer } from "../container.js";
 import { DomainError } from "../lib/errors.js";
 import { createLogger } from "../lib/logger.js";
-import { type Command, CommandFailed, UsageError } from "./cli-kit.js";
+import { withTransaction } from "../store/database.js";
+import { type Command, CommandFailed, type CommandResult, UsageError } from "./cli-kit.js";
 import { orderCommands } from "./commands/order-commands.js";
 import { referenceCommands } from "./commands/reference-commands.js";
 import { supplierCommands } from "./commands/supplier-commands.js";
@@ -61,8 +62,22 @@ async function main(argv: string[]): Promise<number> {
     const config = loadConfig();
     container = createContainer(config, createLogger({ level: config.LOG_LEVEL === "info" ? "warn" : config.LOG_LEVEL, name: "emall-cli", destination: process.stderr }));
     container.referenceLoader.seedIfEmpty(config.FIXTURES_DIR);
-    const result = await command.run({ argv: rest, container });
-    if (command.audit) container.admin.audit.record({ actor: cliActor(), action: command.audit, target: result.audit?.target ?? null, summary: result.audit?.summary ?? {} });
+    const audited = container;
+    const recordDone = (result: CommandResult) => {
+      if (command.audit) audited.admin.audit.record({ actor: cliActor(), action: command.audit, target: result.audit?.target ?? null, summary: result.audit?.summary ?? {} });
+    };
+    let result: CommandResult;
+    if (command.atomic) {
+      result = withTransaction(container.store, () => {
+        const done = command.run({ argv: rest, container: audited });
+        if (done instanceof Promise) throw new Error(`atomic command ${group} ${verb} must be synchronous`);
+        recordDone(done);
+        return done;
+      });
+    } else {
+      result = await command.run({ argv: rest, container });
+      recordDone(result);
+    }
     report(true, result.json, result.human);
     return 0;
   } catch (e) {

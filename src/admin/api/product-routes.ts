@@ -17,6 +17,7 @@ const listingRoute = (verb: "apply" | "approve" | "refuse", summary: string) =>
     tag: "products",
     summary,
     audit: `product.listing_${verb}`,
+    atomic: true,
     params: ProductKey,
     body: z.object({ note: z.string().trim().max(200).optional() }),
     handler({ params, body, container }) {

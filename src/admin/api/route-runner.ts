@@ -4,6 +4,7 @@ import { ConnectionError } from "../../connections/supplier-connections.js";
 import type { Container } from "../../container.js";
 import type { Logger } from "../../lib/logger.js";
 import { OrderError } from "../../orders/order-errors.js";
+import { withTransaction } from "../../store/database.js";
 import type { AdminUserRow } from "../../store/repos/admin-repo.js";
 import type { ActiveSession } from "../admin-sessions.js";
 import { SyncError } from "../../sync/sync-service.js";
@@ -83,8 +84,17 @@ export async function runRoute(route: AdminRoute, raw: RawInput, caller: ActiveS
     record("refused", { target: targetOf(raw.params) }, "invalid input");
     throw new AdminError("invalid_input", `invalid input: ${fields.map((f) => `${f.field}: ${f.message}`).join("; ")}`, fields);
   }
+  const ctx = { params, query, body, user, session: caller?.session, container: deps.container, requestId: deps.requestId, log: deps.log };
   try {
-    const result = await route.handler({ params, query, body, user, session: caller?.session, container: deps.container, requestId: deps.requestId, log: deps.log });
+    if (route.atomic) {
+      return withTransaction(deps.container.store, () => {
+        const result = route.handler(ctx);
+        if (result instanceof Promise) throw new Error(`atomic route ${route.method} ${route.path} must be synchronous`);
+        record("ok", { target: targetOf(params), ...result.audit });
+        return result;
+      });
+    }
+    const result = await route.handler(ctx);
     record("ok", { target: targetOf(params), ...result.audit });
     return result;
   } catch (e) {

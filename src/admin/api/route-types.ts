@@ -42,6 +42,11 @@ export type RouteSpec<P extends z.ZodType, Q extends z.ZodType, B extends z.ZodT
   response?: z.ZodType;
   /** The audit action of a state-changing route: written on success and on failure. */
   audit?: string;
+  /**
+   * The handler is synchronous and only writes the store, so its writes and its audit row commit
+   * in one transaction: neither lands without the other.
+   */
+  atomic?: true;
   handler(ctx: RouteContext<z.output<P>, z.output<Q>, z.output<B>>): Promise<RouteResult> | RouteResult;
 };
 

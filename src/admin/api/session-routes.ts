@@ -34,6 +34,7 @@ export const sessionRoutes = [
     tag: "session",
     summary: "End this session.",
     audit: "session.logout",
+    atomic: true,
     response: z.object({ ok: z.literal(true) }),
     handler({ container, session }) {
       if (session) container.admin.sessions.logout(session);

@@ -74,6 +74,7 @@ export const supplierRoutes = [
     tag: "suppliers",
     summary: "Connect the mall to the supplier's API (the account the supplier issued the mall), with schedules and limits.",
     audit: "supplier.connect",
+    atomic: true,
     params: Code,
     body: ConnectBody,
     handler({ params, body, container }) {
@@ -88,6 +89,7 @@ export const supplierRoutes = [
     tag: "suppliers",
     summary: "Change schedules, limits or transport of a connection; the account stays.",
     audit: "supplier.connection_update",
+    atomic: true,
     params: Code,
     body: ConnectionChange,
     handler({ params, body, container }) {
@@ -124,6 +126,7 @@ export const supplierRoutes = [
     tag: "suppliers",
     summary: "Enable or disable a supplier; disabling revokes its tokens at once.",
     audit: "supplier.status",
+    atomic: true,
     params: Code,
     body: z.object({ enabled: z.boolean() }),
     handler({ params, body, container }) {

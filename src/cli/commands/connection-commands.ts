@@ -14,6 +14,7 @@ export const connectionCommands: Record<string, Command> = {
       "supplier connect --code CODE --base-url URL --username U --password P --app-secret S [--sign-mode hmac-sha256|yggc-md5] [--encoding form|json] [--schedule CRON] [--stock-schedule CRON] [--stock-area P_C_C…] [--max-concurrent N] [--qps N] [--timeout-ms N]",
     summary: "record how the mall calls a supplier's API (the account it issued the mall is stored encrypted)",
     audit: "supplier.connect",
+    atomic: true,
     run({ argv, container }) {
       const v = flags(argv, {
         code: { type: "string" },

@@ -71,6 +71,7 @@ export const supplierCommands: Record<string, Command> = {
     usage: "supplier disable --code CODE",
     summary: "disable the supplier's account; its tokens stop working at once",
     audit: "supplier.status",
+    atomic: true,
     run({ argv, container }) {
       const supplier = container.supplierAccounts.setEnabled(requireFlag(flags(argv, { code: { type: "string" } }), "code"), false);
       return { human: `supplier ${supplier.code} disabled`, json: { supplier }, audit: { target: supplier.code, summary: { after: { status: supplier.status } } } };
@@ -80,6 +81,7 @@ export const supplierCommands: Record<string, Command> = {
     usage: "supplier enable --code CODE",
     summary: "enable a disabled supplier (it must log in again)",
     audit: "supplier.status",
+    atomic: true,
     run({ argv, container }) {
       const supplier = container.supplierAccounts.setEnabled(requireFlag(flags(argv, { code: { type: "string" } }), "code"), true);
       return { human: `supplier ${supplier.code} enabled`, json: { supplier }, audit: { target: supplier.code, summary: { after: { status: supplier.status } } } };
@@ -89,6 +91,7 @@ export const supplierCommands: Record<string, Command> = {
     usage: "supplier sign-mode --code CODE --mode hmac-sha256|yggc-md5",
     summary: "switch an account between §2 signing and the legacy yggc-md5 scheme",
     audit: "supplier.sign_mode",
+    atomic: true,
     run({ argv, container }) {
       const v = flags(argv, { code: { type: "string" }, mode: { type: "string" } });
       const mode = signModeOf(requireFlag(v, "mode"));

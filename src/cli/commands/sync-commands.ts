@@ -141,6 +141,7 @@ export const syncCommands: Record<string, Command> = {
     usage: "sync prune",
     summary: "remove sync logs older than SYNC_LOG_RETENTION_DAYS",
     audit: "sync.prune",
+    atomic: true,
     run({ argv, container }) {
       flags(argv, {});
       const removed = container.sync.pruneLogs();

@@ -1,0 +1,81 @@
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { type TestGateway, nextCreditCode, startTestGateway } from "../helpers/harness.js";
+import { runCliAsync } from "../helpers/run-cli.js";
+
+const PASSWORD = "correct horse battery staple";
+
+/**
+ * An audited change and its audit row commit together: with the audit log refusing writes (a
+ * trigger stands in for a full disk or a locked table), the change itself must not happen.
+ */
+describe("audit rows share the transaction of the change they record", () => {
+  let gw: TestGateway;
+  let cookie = "";
+  let csrf = "";
+  const failAudit = (on: boolean) =>
+    gw.container.store.sqlite.exec(
+      on ? "CREATE TRIGGER audit_down BEFORE INSERT ON audit_log BEGIN SELECT RAISE(ABORT, 'audit log unavailable'); END;" : "DROP TRIGGER audit_down;",
+    );
+  const statusOf = (code: string) => gw.container.supplierAccounts.show(code, false).status;
+
+  beforeAll(async () => {
+    gw = await startTestGateway();
+    await gw.container.admin.users.create({ username: "root1", role: "admin", password: PASSWORD });
+    await gw.container.supplierAccounts.create({ code: "ATOM", name: "原子电商", creditCode: await nextCreditCode(), domains: ["item.atom-shop.cn"] });
+    const login = await fetch(`${gw.url}/admin/api/login`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ username: "root1", password: PASSWORD }) });
+    cookie = (login.headers.get("set-cookie") ?? "").split(";")[0] ?? "";
+    csrf = ((await login.json()) as { csrfToken: string }).csrfToken;
+  });
+  afterAll(() => gw.close());
+
+  it("admin API: a supplier is not disabled when its audit row cannot be written", async () => {
+    failAudit(true);
+    try {
+      const res = await fetch(`${gw.url}/admin/api/suppliers/ATOM/status`, {
+        method: "POST",
+        headers: { cookie, "x-csrf-token": csrf, "content-type": "application/json" },
+        body: JSON.stringify({ enabled: false }),
+      });
+      expect(res.status).toBe(500);
+      expect(statusOf("ATOM")).toBe("active");
+    } finally {
+      failAudit(false);
+    }
+    const res = await fetch(`${gw.url}/admin/api/suppliers/ATOM/status`, {
+      method: "POST",
+      headers: { cookie, "x-csrf-token": csrf, "content-type": "application/json" },
+      body: JSON.stringify({ enabled: false }),
+    });
+    expect(res.status).toBe(200);
+    expect(statusOf("ATOM")).toBe("disabled");
+    expect(gw.container.admin.audit.list({ action: "supplier.status", limit: 5 })).toHaveLength(1);
+  });
+
+  it("admin API: no session is created when the login's audit row cannot be written", async () => {
+    const before = gw.container.store.sqlite.prepare("SELECT count(*) AS n FROM admin_sessions").get() as { n: number };
+    failAudit(true);
+    try {
+      const res = await fetch(`${gw.url}/admin/api/login`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ username: "root1", password: PASSWORD }) });
+      expect(res.status).toBe(500);
+      expect(res.headers.get("set-cookie")).toBeNull();
+    } finally {
+      failAudit(false);
+    }
+    const after = gw.container.store.sqlite.prepare("SELECT count(*) AS n FROM admin_sessions").get() as { n: number };
+    expect(after.n).toBe(before.n);
+  });
+
+  it("CLI: `supplier sign-mode` changes nothing when its audit row cannot be written", async () => {
+    const env = { DATABASE_URL: gw.config.DATABASE_URL, DATA_ENCRYPTION_KEY_FILE: gw.config.DATA_ENCRYPTION_KEY_FILE };
+    failAudit(true);
+    try {
+      const r = await runCliAsync(["supplier", "sign-mode", "--code", "ATOM", "--mode", "yggc-md5", "--json"], env);
+      expect(r.status).not.toBe(0);
+    } finally {
+      failAudit(false);
+    }
+    expect(gw.container.supplierAccounts.show("ATOM", false).signMode).toBe("hmac-sha256");
+    const ok = await runCliAsync(["supplier", "sign-mode", "--code", "ATOM", "--mode", "yggc-md5", "--json"], env);
+    expect(ok.json).toMatchObject({ ok: true, supplier: { signMode: "yggc-md5" } });
+  });
+});
