@@ -99,6 +99,7 @@ export const orderRoutes = [
     tag: "orders",
     summary: "Resume a supplier's paused order pushes once its configuration is fixed; its waiting orders are pushed again.",
     audit: "order.resume",
+    atomic: true,
     params: SupplierCode,
     handler({ params, container }) {
       const resumed = unwrap(container.orders.service.resume(params.code));

@@ -119,6 +119,7 @@ export const orderCommands: Record<string, Command> = {
     usage: "orders resume --supplier CODE",
     summary: "resume a supplier's paused order pushes once its configuration is fixed; its waiting orders are pushed again",
     audit: "order.resume",
+    atomic: true,
     run({ argv, container }) {
       const supplier = requireFlag(flags(argv, { supplier: { type: "string" } }), "supplier");
       const resumed = unwrap(container.orders.service.resume(supplier));
