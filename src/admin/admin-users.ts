@@ -26,32 +26,52 @@ export function createAdminUsers(repo: AdminRepo, clock: () => number) {
     return u;
   };
 
-  return {
+  const users = {
     list: (): AdminUserView[] => repo.listUsers().map(userView),
     show: (username: string): AdminUserView => userView(mustFind(username)),
     byId: (id: number) => repo.userById(id),
 
-    async create(input: { username: string; role: AdminRole; password: string }): Promise<AdminUserView> {
+    /**
+     * Hashes first (slow, async), then returns the store write, so a caller can run it in one
+     * transaction with the audit row that records it.
+     */
+    async prepareCreate(input: { username: string; role: AdminRole; password: string }): Promise<() => AdminUserView> {
       if (repo.userByUsername(input.username)) throw new AdminError("conflict", `user ${input.username} exists`);
-      const now = clock();
-      const row = repo.createUser({ username: input.username, role: input.role, passwordHash: await hashPassword(input.password), status: "active", createdAt: now, updatedAt: now });
-      return userView(row);
+      const passwordHash = await hashPassword(input.password);
+      return () => {
+        if (repo.userByUsername(input.username)) throw new AdminError("conflict", `user ${input.username} exists`);
+        const now = clock();
+        return userView(repo.createUser({ username: input.username, role: input.role, passwordHash, status: "active", createdAt: now, updatedAt: now }));
+      };
+    },
+
+    async create(input: { username: string; role: AdminRole; password: string }): Promise<AdminUserView> {
+      return (await users.prepareCreate(input))();
+    },
+
+    /** Role, status or password; any change ends the user's sessions. The write is returned for the caller to run. */
+    async prepareUpdate(username: string, change: { role?: AdminRole; enabled?: boolean; password?: string }): Promise<() => { before: AdminUserView; after: AdminUserView }> {
+      mustFind(username);
+      const passwordHash = change.password ? await hashPassword(change.password) : undefined;
+      return () => {
+        const u = mustFind(username);
+        repo.updateUser(
+          u.id,
+          {
+            ...(change.role ? { role: change.role } : {}),
+            ...(change.enabled === undefined ? {} : { status: change.enabled ? "active" : "disabled" }),
+            ...(passwordHash ? { passwordHash } : {}),
+          },
+          clock(),
+        );
+        repo.deleteSessionsOf(u.id);
+        return { before: userView(u), after: userView(mustFind(username)) };
+      };
     },
 
     /** Role, status or password; any change ends the user's sessions. Returns before and after. */
     async update(username: string, change: { role?: AdminRole; enabled?: boolean; password?: string }): Promise<{ before: AdminUserView; after: AdminUserView }> {
-      const u = mustFind(username);
-      repo.updateUser(
-        u.id,
-        {
-          ...(change.role ? { role: change.role } : {}),
-          ...(change.enabled === undefined ? {} : { status: change.enabled ? "active" : "disabled" }),
-          ...(change.password ? { passwordHash: await hashPassword(change.password) } : {}),
-        },
-        clock(),
-      );
-      repo.deleteSessionsOf(u.id);
-      return { before: userView(u), after: userView(mustFind(username)) };
+      return (await users.prepareUpdate(username, change))();
     },
 
     /** The user if the password is theirs and the account active; undefined otherwise. */
@@ -61,4 +81,5 @@ export function createAdminUsers(repo: AdminRepo, clock: () => number) {
       return ok && u?.status === "active" ? u : undefined;
     },
   };
+  return users;
 }

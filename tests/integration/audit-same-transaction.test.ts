@@ -78,4 +78,32 @@ describe("audit rows share the transaction of the change they record", () => {
     const ok = await runCliAsync(["supplier", "sign-mode", "--code", "ATOM", "--mode", "yggc-md5", "--json"], env);
     expect(ok.json).toMatchObject({ ok: true, supplier: { signMode: "yggc-md5" } });
   });
+
+  it("admin API: a user whose audit row cannot be written is neither created nor changed (hashing happens before the transaction)", async () => {
+    const post = (method: string, path: string, body: unknown) =>
+      fetch(`${gw.url}/admin/api${path}`, { method, headers: { cookie, "x-csrf-token": csrf, "content-type": "application/json" }, body: JSON.stringify(body) });
+    failAudit(true);
+    try {
+      expect((await post("POST", "/users", { username: "ghost1", role: "auditor", password: PASSWORD })).status).toBe(500);
+      expect((await post("PATCH", "/users/root1", { role: "auditor" })).status).toBe(500);
+    } finally {
+      failAudit(false);
+    }
+    expect(gw.container.admin.users.list().map((u) => u.username)).not.toContain("ghost1");
+    expect(gw.container.admin.users.show("root1").role).toBe("admin");
+    expect((await post("POST", "/users", { username: "ghost1", role: "auditor", password: PASSWORD })).status).toBe(201);
+    expect(gw.container.admin.audit.list({ action: "user.create", limit: 5 }).map((r) => r.target)).toEqual(["ghost1"]);
+  });
+
+  it("CLI: `users role` changes nothing when its audit row cannot be written", async () => {
+    const env = { DATABASE_URL: gw.config.DATABASE_URL, DATA_ENCRYPTION_KEY_FILE: gw.config.DATA_ENCRYPTION_KEY_FILE };
+    failAudit(true);
+    try {
+      const r = await runCliAsync(["users", "role", "--username", "ghost1", "--role", "admin", "--json"], env);
+      expect(r.status).not.toBe(0);
+    } finally {
+      failAudit(false);
+    }
+    expect(gw.container.admin.users.show("ghost1").role).toBe("auditor");
+  });
 });

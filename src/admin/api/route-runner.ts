@@ -9,7 +9,7 @@ import type { AdminUserRow } from "../../store/repos/admin-repo.js";
 import type { ActiveSession } from "../admin-sessions.js";
 import { SyncError } from "../../sync/sync-service.js";
 import { AdminError, type FieldError } from "../admin-errors.js";
-import type { AdminRoute, RouteResult } from "./route-types.js";
+import type { AdminRoute, DeferredResult, RouteResult } from "./route-types.js";
 
 export type RawInput = { params: unknown; query: unknown; body: unknown };
 export type RunDeps = { container: Container; requestId: string; log: Logger };
@@ -85,18 +85,25 @@ export async function runRoute(route: AdminRoute, raw: RawInput, caller: ActiveS
     throw new AdminError("invalid_input", `invalid input: ${fields.map((f) => `${f.field}: ${f.message}`).join("; ")}`, fields);
   }
   const ctx = { params, query, body, user, session: caller?.session, container: deps.container, requestId: deps.requestId, log: deps.log };
+  /** The handler's store writes (if it left them to commit) and its audit row, in one transaction. */
+  const settle = (out: RouteResult | DeferredResult): RouteResult =>
+    withTransaction(deps.container.store, () => {
+      const result = "commit" in out ? out.commit() : out;
+      record("ok", { target: targetOf(params), ...result.audit });
+      return result;
+    });
   try {
     if (route.atomic) {
       return withTransaction(deps.container.store, () => {
-        const result = route.handler(ctx);
-        if (result instanceof Promise) throw new Error(`atomic route ${route.method} ${route.path} must be synchronous`);
-        record("ok", { target: targetOf(params), ...result.audit });
-        return result;
+        const out = route.handler(ctx);
+        if (out instanceof Promise) throw new Error(`atomic route ${route.method} ${route.path} must be synchronous`);
+        return settle(out);
       });
     }
-    const result = await route.handler(ctx);
-    record("ok", { target: targetOf(params), ...result.audit });
-    return result;
+    const out = await route.handler(ctx);
+    if ("commit" in out) return settle(out);
+    record("ok", { target: targetOf(params), ...out.audit });
+    return out;
   } catch (e) {
     const known = toAdminError(e);
     record(known ? "refused" : "failed", { target: targetOf(params) }, known ? `${known.code}: ${known.message}` : "internal error");

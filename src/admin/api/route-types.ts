@@ -27,6 +27,12 @@ export type RouteResult = {
   session?: { id: string; expiresAt: number } | null;
 };
 
+/**
+ * What a handler hands back when its slow work (hashing, checks) is done but its store writes are
+ * not: the runner runs `commit` and appends the audit row in one transaction.
+ */
+export type DeferredResult = { commit: () => RouteResult };
+
 export type RouteSpec<P extends z.ZodType, Q extends z.ZodType, B extends z.ZodType> = {
   method: HttpMethod;
   /** express syntax, relative to /admin/api. */
@@ -47,12 +53,12 @@ export type RouteSpec<P extends z.ZodType, Q extends z.ZodType, B extends z.ZodT
    * in one transaction: neither lands without the other.
    */
   atomic?: true;
-  handler(ctx: RouteContext<z.output<P>, z.output<Q>, z.output<B>>): Promise<RouteResult> | RouteResult;
+  handler(ctx: RouteContext<z.output<P>, z.output<Q>, z.output<B>>): Promise<RouteResult | DeferredResult> | RouteResult | DeferredResult;
 };
 
 /** A route with its types erased, as the table and the router hold it. */
 export type AdminRoute = Omit<RouteSpec<z.ZodType, z.ZodType, z.ZodType>, "handler"> & {
-  handler(ctx: RouteContext<unknown, unknown, unknown>): Promise<RouteResult> | RouteResult;
+  handler(ctx: RouteContext<unknown, unknown, unknown>): Promise<RouteResult | DeferredResult> | RouteResult | DeferredResult;
 };
 
 type NoInput = z.ZodObject<Record<string, never>>;

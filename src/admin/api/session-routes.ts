@@ -67,8 +67,13 @@ export const sessionRoutes = [
       if (!(await container.admin.users.check(username, body.currentPassword))) {
         throw new AdminError("invalid_input", "the current password is wrong", [{ field: "body.currentPassword", message: "wrong password" }]);
       }
-      await container.admin.users.update(username, { password: body.newPassword });
-      return { body: { ok: true }, session: null, audit: { target: username } };
+      const write = await container.admin.users.prepareUpdate(username, { password: body.newPassword });
+      return {
+        commit: () => {
+          write();
+          return { body: { ok: true }, session: null, audit: { target: username } };
+        },
+      };
     },
   }),
 ];
@@ -91,8 +96,13 @@ export const userRoutes = [
     audit: "user.create",
     body: z.object({ username: Username, role: Role, password: NewPassword }),
     async handler({ body, container }) {
-      const user = await container.admin.users.create(body);
-      return { status: 201, body: { user }, audit: { target: user.username, summary: { after: user } } };
+      const write = await container.admin.users.prepareCreate(body);
+      return {
+        commit: () => {
+          const user = write();
+          return { status: 201, body: { user }, audit: { target: user.username, summary: { after: user } } };
+        },
+      };
     },
   }),
   defineRoute({
@@ -107,8 +117,13 @@ export const userRoutes = [
       .object({ role: Role.optional(), enabled: z.boolean().optional(), password: NewPassword.optional() })
       .refine((b) => b.role !== undefined || b.enabled !== undefined || b.password !== undefined, { message: "nothing to change" }),
     async handler({ params, body, container }) {
-      const { before, after } = await container.admin.users.update(params.username, body);
-      return { body: { user: after }, audit: { summary: { before, after, passwordChanged: body.password !== undefined } } };
+      const write = await container.admin.users.prepareUpdate(params.username, body);
+      return {
+        commit: () => {
+          const { before, after } = write();
+          return { body: { user: after }, audit: { summary: { before, after, passwordChanged: body.password !== undefined } } };
+        },
+      };
     },
   }),
 ];

@@ -2,6 +2,7 @@ import { userInfo } from "node:os";
 import { AdminError } from "../../admin/admin-errors.js";
 import { NewPassword, Role, Username } from "../../admin/admin-users.js";
 import type { Container } from "../../container.js";
+import { withTransaction } from "../../store/database.js";
 import { type Command, UsageError, flags, requireFlag, table } from "../cli-kit.js";
 
 /** Who acts, in the audit log: the person at the terminal. */
@@ -24,12 +25,18 @@ function parse<T>(schema: { safeParse(v: unknown): { success: true; data: T } | 
   return parsed.data;
 }
 
-/** AdminError (conflict, not found) as the CLI's refusal: usage errors carry the message and the usage line. */
-async function guarded<T>(container: Container, action: string, target: string, work: () => Promise<T>, summary: (r: T) => Record<string, unknown>): Promise<T> {
+/**
+ * Runs a prepared change (hashing already done) and its audit row in one transaction. AdminError
+ * (conflict, not found) is the CLI's refusal: usage errors carry the message and the usage line.
+ */
+async function guarded<T>(container: Container, action: string, target: string, prepare: () => Promise<() => T>, summary: (r: T) => Record<string, unknown>): Promise<T> {
   try {
-    const result = await work();
-    container.admin.audit.record({ actor: cliActor(), action, target, summary: summary(result) });
-    return result;
+    const write = await prepare();
+    return withTransaction(container.store, () => {
+      const result = write();
+      container.admin.audit.record({ actor: cliActor(), action, target, summary: summary(result) });
+      return result;
+    });
   } catch (e) {
     if (e instanceof AdminError) {
       container.admin.audit.record({ actor: cliActor(), action, target, outcome: "refused", summary: { error: e.message } });
@@ -49,7 +56,7 @@ export const userCommands: Record<string, Command> = {
       const role = parse(Role, requireFlag(v, "role"), "role");
       if (!v["password-stdin"]) throw new UsageError("--password-stdin is required (passwords are never taken as flags)");
       const password = await readPasswordFromStdin();
-      const user = await guarded(container, "user.create", username, () => container.admin.users.create({ username, role, password }), (u) => ({ after: u }));
+      const user = await guarded(container, "user.create", username, () => container.admin.users.prepareCreate({ username, role, password }), (u) => ({ after: u }));
       return { human: `created ${user.username} (${user.role}); log in at /admin/login`, json: { user } };
     },
   },
@@ -70,7 +77,7 @@ export const userCommands: Record<string, Command> = {
       const username = parse(Username, requireFlag(v, "username"), "username");
       if (!v["password-stdin"]) throw new UsageError("--password-stdin is required");
       const password = await readPasswordFromStdin();
-      await guarded(container, "user.update", username, () => container.admin.users.update(username, { password }), () => ({ passwordChanged: true }));
+      await guarded(container, "user.update", username, () => container.admin.users.prepareUpdate(username, { password }), () => ({ passwordChanged: true }));
       return { human: `password of ${username} changed; their sessions ended`, json: { username } };
     },
   },
@@ -81,7 +88,7 @@ export const userCommands: Record<string, Command> = {
       const v = flags(argv, { username: { type: "string" }, role: { type: "string" } });
       const username = parse(Username, requireFlag(v, "username"), "username");
       const role = parse(Role, requireFlag(v, "role"), "role");
-      const r = await guarded(container, "user.update", username, () => container.admin.users.update(username, { role }), (x) => ({ before: x.before, after: x.after }));
+      const r = await guarded(container, "user.update", username, () => container.admin.users.prepareUpdate(username, { role }), (x) => ({ before: x.before, after: x.after }));
       return { human: `${username}: ${r.before.role} → ${r.after.role}`, json: { user: r.after } };
     },
   },
@@ -94,7 +101,7 @@ export const userCommands: Record<string, Command> = {
         async run({ argv, container }) {
           const v = flags(argv, { username: { type: "string" } });
           const username = parse(Username, requireFlag(v, "username"), "username");
-          const r = await guarded(container, "user.update", username, () => container.admin.users.update(username, { enabled: verb === "enable" }), (x) => ({ before: { status: x.before.status }, after: { status: x.after.status } }));
+          const r = await guarded(container, "user.update", username, () => container.admin.users.prepareUpdate(username, { enabled: verb === "enable" }), (x) => ({ before: { status: x.before.status }, after: { status: x.after.status } }));
           return { human: `${username}: ${r.after.status}`, json: { user: r.after } };
         },
       },
