@@ -81,47 +81,67 @@ export function createSupplierAccounts(repo: AccountRepo, keys: KeyRing, clock: 
     return { supplier, account };
   };
 
-  return {
-    async create(input: NewSupplierInput): Promise<{ supplier: SupplierView; credentials: Required<IssuedCredentials> }> {
+  const accounts = {
+    /**
+     * Checks, issues and hashes (slow, async), then returns the store write, so a caller can run it
+     * in one transaction with the audit row that records it.
+     */
+    async prepareCreate(input: NewSupplierInput): Promise<() => { supplier: SupplierView; credentials: Required<IssuedCredentials> }> {
       const parsed = NewSupplierInput.safeParse(input);
       if (!parsed.success) {
         throw new AccountError("invalid", parsed.error.issues.map((i) => `${i.path.join(".") || "input"}: ${i.message}`).join("; "));
       }
       const s = parsed.data;
       const username = s.username ?? s.code.toLowerCase();
-      if (repo.supplierByCode(s.code)) throw new AccountError("conflict", `supplier code ${s.code} exists`);
-      if (repo.supplierByCreditCode(s.creditCode)) throw new AccountError("conflict", `credit code ${s.creditCode} is already registered`);
-      if (repo.accountByUsername(username)) throw new AccountError("conflict", `username ${username} is taken`);
+      const conflicts = () => {
+        if (repo.supplierByCode(s.code)) throw new AccountError("conflict", `supplier code ${s.code} exists`);
+        if (repo.supplierByCreditCode(s.creditCode)) throw new AccountError("conflict", `credit code ${s.creditCode} is already registered`);
+        if (repo.accountByUsername(username)) throw new AccountError("conflict", `username ${username} is taken`);
+      };
+      conflicts();
       const password = newSecret(PASSWORD_BYTES);
       const appSecret = newSecret(APP_SECRET_BYTES);
-      const created = repo.createSupplierWithAccount(
-        {
-          code: s.code,
-          name: s.name,
-          creditCode: s.creditCode,
-          domains: s.domains,
-          contactNameEnc: s.contactName ? keys.encrypt(s.contactName) : null,
-          contactPhoneEnc: s.contactPhone ? keys.encrypt(s.contactPhone) : null,
-        },
-        { username, passwordHash: await hashPassword(password), appSecretEnc: keys.encrypt(appSecret), signMode: s.signMode },
-      );
-      return { supplier: view(created.supplier, created.account, false), credentials: { username, password, appSecret } };
+      const passwordHash = await hashPassword(password);
+      return () => {
+        conflicts();
+        const created = repo.createSupplierWithAccount(
+          {
+            code: s.code,
+            name: s.name,
+            creditCode: s.creditCode,
+            domains: s.domains,
+            contactNameEnc: s.contactName ? keys.encrypt(s.contactName) : null,
+            contactPhoneEnc: s.contactPhone ? keys.encrypt(s.contactPhone) : null,
+          },
+          { username, passwordHash, appSecretEnc: keys.encrypt(appSecret), signMode: s.signMode },
+        );
+        return { supplier: view(created.supplier, created.account, false), credentials: { username, password, appSecret } };
+      };
+    },
+
+    async create(input: NewSupplierInput): Promise<{ supplier: SupplierView; credentials: Required<IssuedCredentials> }> {
+      return (await accounts.prepareCreate(input))();
+    },
+
+    /** New password and/or appSecret, hashed first; the returned write revokes every token issued before (§2.1). */
+    async prepareRotate(code: string, what: { password: boolean; appSecret: boolean }): Promise<() => IssuedCredentials> {
+      const { account } = mustFind(code);
+      const password = what.password ? newSecret(PASSWORD_BYTES) : undefined;
+      const appSecret = what.appSecret ? newSecret(APP_SECRET_BYTES) : undefined;
+      const passwordHash = password ? await hashPassword(password) : undefined;
+      return () => {
+        repo.rotateCredentials(
+          account.id,
+          { ...(passwordHash ? { passwordHash } : {}), ...(appSecret ? { appSecretEnc: keys.encrypt(appSecret) } : {}) },
+          clock(),
+        );
+        return { username: account.username, ...(password ? { password } : {}), ...(appSecret ? { appSecret } : {}) };
+      };
     },
 
     /** New password and/or appSecret; every token issued before is revoked (§2.1). */
     async rotate(code: string, what: { password: boolean; appSecret: boolean }): Promise<IssuedCredentials> {
-      const { account } = mustFind(code);
-      const password = what.password ? newSecret(PASSWORD_BYTES) : undefined;
-      const appSecret = what.appSecret ? newSecret(APP_SECRET_BYTES) : undefined;
-      repo.rotateCredentials(
-        account.id,
-        {
-          ...(password ? { passwordHash: await hashPassword(password) } : {}),
-          ...(appSecret ? { appSecretEnc: keys.encrypt(appSecret) } : {}),
-        },
-        clock(),
-      );
-      return { username: account.username, ...(password ? { password } : {}), ...(appSecret ? { appSecret } : {}) };
+      return (await accounts.prepareRotate(code, what))();
     },
 
     setEnabled(code: string, enabled: boolean): SupplierView {
@@ -147,4 +167,5 @@ export function createSupplierAccounts(repo: AccountRepo, keys: KeyRing, clock: 
       return view(supplier, account, reveal);
     },
   };
+  return accounts;
 }

@@ -14,6 +14,8 @@ export type CommandResult = {
   readonly audit?: { target?: string | null; summary?: Record<string, unknown> };
 };
 
+export type DeferredCommandResult = { readonly commit: () => CommandResult };
+
 export type Command = {
   readonly usage: string;
   readonly summary: string;
@@ -21,7 +23,8 @@ export type Command = {
   readonly audit?: string;
   /** `run` is synchronous and only writes the store: its writes and the audit row commit together. */
   readonly atomic?: true;
-  run(ctx: CommandContext): Promise<CommandResult> | CommandResult;
+  /** May leave its store writes to `commit` (after slow work such as hashing): they and the audit row commit together. */
+  run(ctx: CommandContext): Promise<CommandResult | DeferredCommandResult> | CommandResult | DeferredCommandResult;
 };
 
 /** A command that ran and found something wrong (a broken audit chain): reported, exit 1. */

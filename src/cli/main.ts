@@ -4,7 +4,7 @@ import { createContainer } from "../container.js";
 import { DomainError } from "../lib/errors.js";
 import { createLogger } from "../lib/logger.js";
 import { withTransaction } from "../store/database.js";
-import { type Command, CommandFailed, type CommandResult, UsageError } from "./cli-kit.js";
+import { type Command, CommandFailed, type CommandResult, type DeferredCommandResult, UsageError } from "./cli-kit.js";
 import { orderCommands } from "./commands/order-commands.js";
 import { referenceCommands } from "./commands/reference-commands.js";
 import { supplierCommands } from "./commands/supplier-commands.js";
@@ -66,17 +66,26 @@ async function main(argv: string[]): Promise<number> {
     const recordDone = (result: CommandResult) => {
       if (command.audit) audited.admin.audit.record({ actor: cliActor(), action: command.audit, target: result.audit?.target ?? null, summary: result.audit?.summary ?? {} });
     };
-    let result: CommandResult;
-    if (command.atomic) {
-      result = withTransaction(container.store, () => {
-        const done = command.run({ argv: rest, container: audited });
-        if (done instanceof Promise) throw new Error(`atomic command ${group} ${verb} must be synchronous`);
+    const settle = (out: CommandResult | DeferredCommandResult): CommandResult =>
+      withTransaction(audited.store, () => {
+        const done = "commit" in out ? out.commit() : out;
         recordDone(done);
         return done;
       });
+    let result: CommandResult;
+    if (command.atomic) {
+      result = withTransaction(container.store, () => {
+        const out = command.run({ argv: rest, container: audited });
+        if (out instanceof Promise) throw new Error(`atomic command ${group} ${verb} must be synchronous`);
+        return settle(out);
+      });
     } else {
-      result = await command.run({ argv: rest, container });
-      recordDone(result);
+      const out = await command.run({ argv: rest, container });
+      if ("commit" in out) result = settle(out);
+      else {
+        result = out;
+        recordDone(out);
+      }
     }
     report(true, result.json, result.human);
     return 0;

@@ -106,4 +106,27 @@ describe("audit rows share the transaction of the change they record", () => {
     }
     expect(gw.container.admin.users.show("ghost1").role).toBe("auditor");
   });
+
+  it("a supplier's secrets are not rotated when the rotation's audit row cannot be written (admin API and CLI)", async () => {
+    const env = { DATABASE_URL: gw.config.DATABASE_URL, DATA_ENCRYPTION_KEY_FILE: gw.config.DATA_ENCRYPTION_KEY_FILE };
+    const version = () => gw.container.supplierAccounts.show("ATOM", false).credentialsVersion;
+    const before = version();
+    failAudit(true);
+    try {
+      const res = await fetch(`${gw.url}/admin/api/suppliers/ATOM/rotate`, {
+        method: "POST",
+        headers: { cookie, "x-csrf-token": csrf, "content-type": "application/json" },
+        body: JSON.stringify({ password: true, appSecret: true }),
+      });
+      expect(res.status).toBe(500);
+      expect((await res.text()).includes("appSecret")).toBe(false);
+      expect((await runCliAsync(["supplier", "rotate", "--code", "ATOM", "--json"], env)).status).not.toBe(0);
+    } finally {
+      failAudit(false);
+    }
+    expect(version()).toBe(before);
+    const rotated = await runCliAsync(["supplier", "rotate", "--code", "ATOM", "--json"], env);
+    expect(rotated.json).toMatchObject({ ok: true });
+    expect(version()).toBe((before ?? 0) + 1);
+  });
 });

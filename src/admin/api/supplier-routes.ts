@@ -43,8 +43,13 @@ export const supplierRoutes = [
     audit: "supplier.create",
     body: NewSupplierInput,
     async handler({ body, container }) {
-      const { supplier, credentials } = await container.supplierAccounts.create(body);
-      return { status: 201, body: { supplier, credentials }, audit: { target: supplier.code, summary: { after: supplier } } };
+      const write = await container.supplierAccounts.prepareCreate(body);
+      return {
+        commit: () => {
+          const { supplier, credentials } = write();
+          return { status: 201, body: { supplier, credentials }, audit: { target: supplier.code, summary: { after: supplier } } };
+        },
+      };
     },
   }),
   defineRoute({
@@ -109,13 +114,18 @@ export const supplierRoutes = [
       .object({ password: z.boolean().default(true), appSecret: z.boolean().default(true) })
       .refine((b) => b.password || b.appSecret, { message: "rotate the password, the appSecret or both" }),
     async handler({ params, body, container }) {
-      const before = container.supplierAccounts.show(params.code, false);
-      const credentials = await container.supplierAccounts.rotate(params.code, body);
-      const after = container.supplierAccounts.show(params.code, false);
-      const rotated = [body.password ? "password" : null, body.appSecret ? "appSecret" : null].filter((x) => x !== null);
+      const write = await container.supplierAccounts.prepareRotate(params.code, body);
       return {
-        body: { credentials },
-        audit: { summary: { rotated, before: { credentialsVersion: before.credentialsVersion }, after: { credentialsVersion: after.credentialsVersion } } },
+        commit: () => {
+          const before = container.supplierAccounts.show(params.code, false);
+          const credentials = write();
+          const after = container.supplierAccounts.show(params.code, false);
+          const rotated = [body.password ? "password" : null, body.appSecret ? "appSecret" : null].filter((x) => x !== null);
+          return {
+            body: { credentials },
+            audit: { summary: { rotated, before: { credentialsVersion: before.credentialsVersion }, after: { credentialsVersion: after.credentialsVersion } } },
+          };
+        },
       };
     },
   }),

@@ -35,7 +35,7 @@ export const supplierCommands: Record<string, Command> = {
         "contact-phone": { type: "string" },
         "sign-mode": { type: "string" },
       });
-      const { supplier, credentials } = await container.supplierAccounts.create({
+      const write = await container.supplierAccounts.prepareCreate({
         code: requireFlag(v, "code"),
         name: requireFlag(v, "name"),
         creditCode: requireFlag(v, "credit-code"),
@@ -46,9 +46,14 @@ export const supplierCommands: Record<string, Command> = {
         signMode: signModeOf(v["sign-mode"]),
       });
       return {
-        human: `supplier ${supplier.code} (${supplier.name}) created, sign mode ${supplier.signMode}\n${credentialLines(credentials)}`,
-        json: { supplier, credentials },
-        audit: { target: supplier.code, summary: { after: supplier } },
+        commit: () => {
+          const { supplier, credentials } = write();
+          return {
+            human: `supplier ${supplier.code} (${supplier.name}) created, sign mode ${supplier.signMode}\n${credentialLines(credentials)}`,
+            json: { supplier, credentials },
+            audit: { target: supplier.code, summary: { after: supplier } },
+          };
+        },
       };
     },
   },
@@ -59,12 +64,17 @@ export const supplierCommands: Record<string, Command> = {
     async run({ argv, container }) {
       const v = flags(argv, { code: { type: "string" }, password: { type: "boolean" }, "app-secret": { type: "boolean" } });
       const both = !v.password && !v["app-secret"];
-      const credentials = await container.supplierAccounts.rotate(requireFlag(v, "code"), {
+      const write = await container.supplierAccounts.prepareRotate(requireFlag(v, "code"), {
         password: both || v.password === true,
         appSecret: both || v["app-secret"] === true,
       });
-      const rotated = [credentials.password ? "password" : null, credentials.appSecret ? "appSecret" : null].filter(Boolean);
-      return { human: `rotated; all earlier tokens are revoked\n${credentialLines(credentials)}`, json: { credentials }, audit: { target: v.code ?? null, summary: { rotated } } };
+      return {
+        commit: () => {
+          const credentials = write();
+          const rotated = [credentials.password ? "password" : null, credentials.appSecret ? "appSecret" : null].filter(Boolean);
+          return { human: `rotated; all earlier tokens are revoked\n${credentialLines(credentials)}`, json: { credentials }, audit: { target: v.code ?? null, summary: { rotated } } };
+        },
+      };
     },
   },
   disable: {
