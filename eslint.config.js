@@ -1,7 +1,7 @@
 import tseslint from "typescript-eslint";
 
 export default tseslint.config(
-  { ignores: ["node_modules/", "spec/", "src/store/migrations/", "data/", "test-output/"] },
+  { ignores: ["node_modules/", "dist/", "spec/", "src/store/migrations/", "data/", "test-output/"] },
   ...tseslint.configs.recommended,
   {
     rules: {

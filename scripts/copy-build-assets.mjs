@@ -1,0 +1,7 @@
+// After `tsc -p tsconfig.build.json`: the files the compiled runtime reads beside its modules
+// (migrations with their journal, the console's stylesheet). Plain node, so a build needs no tsx.
+import { cpSync } from "node:fs";
+
+const ASSETS = ["store/migrations", "admin/console/assets"];
+
+for (const path of ASSETS) cpSync(`src/${path}`, `dist/${path}`, { recursive: true });
