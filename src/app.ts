@@ -7,6 +7,8 @@ import { requestContext } from "./http/request-context.js";
 import { adminRouter } from "./admin/admin-router.js";
 import { docsRouter } from "./mall/docs-router.js";
 import { mallRouter } from "./mall/mall-router.js";
+import { httpMetrics } from "./ops/http-metrics.js";
+import { opsRouter } from "./ops/ops-router.js";
 
 /** The gateway's express app, without listen(): main.ts serves it, tests mount it on port 0. */
 export function createApp(container: Container): Express {
@@ -14,7 +16,10 @@ export function createApp(container: Container): Express {
   app.disable("x-powered-by");
   app.disable("etag");
   app.set("trust proxy", false);
+  container.metrics.collectProcessMetrics();
+  app.use(httpMetrics(container.metrics));
   app.use(requestContext(container.logger));
+  app.use(opsRouter({ metrics: container.metrics, ops: container.repos.ops, runtime: container.runtime, metricsToken: container.config.METRICS_TOKEN, logger: container.logger }));
   app.use(mallRouter(container.mall));
   app.use(docsRouter());
   app.use("/admin", adminRouter(container));

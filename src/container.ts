@@ -21,6 +21,11 @@ import { createSyncService } from "./sync/sync-service.js";
 import { createOrderModule } from "./orders/order-module.js";
 import { createOrderRepo } from "./store/repos/order-repo.js";
 import { createAdminModule } from "./admin/admin-module.js";
+import { createGatewayMetrics } from "./ops/gateway-metrics.js";
+import { countingAuthFailures } from "./ops/auth-metrics.js";
+import { createRuntimeState } from "./ops/runtime-state.js";
+import { registerStoreGauges } from "./ops/store-gauges.js";
+import { createOpsRepo } from "./store/repos/ops-repo.js";
 
 /** The composition root: one line per module. Shared by the server and the CLI. */
 export type Container = ReturnType<typeof createContainer>;
@@ -33,10 +38,13 @@ export function createContainer(config: Config, logger: Logger, clock: () => num
   const referenceRepo = createReferenceRepo(store);
   const productRepo = createProductRepo(store);
   const syncRepo = createSyncRepo(store);
+  const opsRepo = createOpsRepo(store);
+  const metrics = createGatewayMetrics();
+  const storeGauges = registerStoreGauges(metrics, opsRepo, clock);
   const secrets = createAccountSecrets(keys);
   const tokens = createTokenService(keys.deriveKey("mall-token"), config.TOKEN_TTL_SECONDS, clock);
   const reference = createReferenceService(referenceRepo, config.PLATFORM_REGION_CODE);
-  const supplierConnections = createSupplierConnections({ accounts: accountRepo, sync: syncRepo, keys, platformCode: config.PLATFORM_CODE, logger, clock });
+  const supplierConnections = createSupplierConnections({ accounts: accountRepo, sync: syncRepo, keys, platformCode: config.PLATFORM_CODE, logger, clock, callObserver: metrics.callRecorder });
   const authDeps = { accounts: accountRepo, nonces: nonceRepo, secrets, tokens, clock };
 
   return {
@@ -45,18 +53,22 @@ export function createContainer(config: Config, logger: Logger, clock: () => num
     clock,
     store,
     keys,
-    repos: { accounts: accountRepo, nonces: nonceRepo, reference: referenceRepo, products: productRepo, sync: syncRepo },
+    repos: { accounts: accountRepo, nonces: nonceRepo, reference: referenceRepo, products: productRepo, sync: syncRepo, ops: opsRepo },
+    metrics,
+    /** Where trust marks plug into /metrics once they exist. */
+    setTrustMarkSource: storeGauges.setTrustMarkSource,
+    runtime: createRuntimeState(config.SCHEDULER_ENABLED),
     supplierAccounts: createSupplierAccounts(accountRepo, keys, clock),
     referenceLoader: createReferenceLoader(referenceRepo, clock),
     supplierConnections,
     orders: createOrderModule({ repo: createOrderRepo(store), accounts: accountRepo, products: productRepo, reference: referenceRepo, keys, connections: supplierConnections, clock, logger, freight: { freeFromFen: config.FREIGHT_FREE_FROM_FEN, flatFen: config.FREIGHT_FLAT_FEN } }),
-    sync: createSyncService({ config, store, accounts: accountRepo, products: productRepo, sync: syncRepo, reference: referenceRepo, connections: supplierConnections, logger, clock }),
+    sync: createSyncService({ config, store, accounts: accountRepo, products: productRepo, sync: syncRepo, reference: referenceRepo, connections: supplierConnections, logger, clock, onRunFinished: metrics.runFinished }),
     reference,
     admin: createAdminModule(store, clock, auditKeysFromConfig(config, keys)),
     mall: {
       secrets,
-      login: createTokenLogin(authDeps),
-      authenticate: createCallAuth(authDeps),
+      login: countingAuthFailures(createTokenLogin(authDeps), metrics),
+      authenticate: countingAuthFailures(createCallAuth(authDeps), metrics),
       calls: createMallCalls({ reference, accounts: accountRepo, platform: { code: config.PLATFORM_CODE, name: config.PLATFORM_NAME } }),
     },
     close: () => store.close(),

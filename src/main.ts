@@ -7,8 +7,9 @@ import { startMaintenance } from "./maintenance.js";
 import { startAuditHeadLog } from "./admin/audit-head-log.js";
 import { startGatewayJobs } from "./scheduling/gateway-jobs.js";
 import { createServer, listen } from "./server.js";
+import { STOP_DEADLINE_MS, stopGracefully } from "./ops/graceful-stop.js";
 
-/** Process entry: config → container → reference data → HTTP; stops cleanly on SIGINT/SIGTERM. */
+/** Process entry: config → container → reference data → HTTP and schedules; stops gracefully on SIGINT/SIGTERM. */
 async function main(): Promise<void> {
   let config;
   try {
@@ -33,19 +34,28 @@ async function main(): Promise<void> {
   const maintenance = startMaintenance(container);
   const auditHead = startAuditHeadLog(container.admin.audit, logger);
   const jobs = config.SCHEDULER_ENABLED ? startGatewayJobs(container) : null;
+  if (jobs) container.runtime.scheduler = "running";
 
+  let stopping = false;
   const stop = (signal: string) => {
+    if (stopping) return;
+    stopping = true;
     logger.info({ event: "server.stopping", signal }, "stopping");
-    maintenance.stop();
     auditHead.stop();
-    void jobs?.stop();
-    server.close(() => {
-      void container.supplierConnections.closeAll().finally(() => {
-        container.close();
+    setTimeout(() => {
+      logger.error({ event: "server.stop.deadline", deadlineMs: STOP_DEADLINE_MS }, "stop deadline passed; exiting");
+      process.exit(1);
+    }, STOP_DEADLINE_MS).unref();
+    stopGracefully({ server, container, jobs, maintenance }).then(
+      ({ drained, released }) => {
+        logger.info({ event: "server.stopped", drained, released }, "stopped");
         process.exit(0);
-      });
-    });
-    server.closeAllConnections();
+      },
+      (e: unknown) => {
+        logger.error({ event: "server.stop.failed", err: e }, "stop failed");
+        process.exit(1);
+      },
+    );
   };
   process.once("SIGINT", () => stop("SIGINT"));
   process.once("SIGTERM", () => stop("SIGTERM"));

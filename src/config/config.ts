@@ -53,6 +53,11 @@ export const ConfigSchema = z.object({
   SYNC_LOG_RETENTION_DAYS: z.coerce.number().int().min(1).max(3650).default(90).describe("Sync runs and message logs older than this are removed."),
   FREIGHT_FREE_FROM_FEN: z.coerce.number().int().min(0).default(9_900).describe("Orders whose goods reach this many fen ship free."),
   FREIGHT_FLAT_FEN: z.coerce.number().int().min(0).default(1_000).describe("Freight in fen below that amount."),
+  METRICS_TOKEN: z
+    .string()
+    .min(16, "at least 16 characters")
+    .optional()
+    .describe("Bearer token /metrics asks for; unset, /metrics answers loopback callers only."),
   BANNED_TERMS: z
     .string()
     .default("")

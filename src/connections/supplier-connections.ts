@@ -6,7 +6,7 @@ import type { Logger } from "../lib/logger.js";
 import type { KeyRing } from "../security/key-ring.js";
 import type { AccountRepo, SupplierRow } from "../store/repos/account-repo.js";
 import type { ConnectionRow, SyncRepo } from "../store/repos/sync-repo.js";
-import type { CallRecorder } from "../supplier/call-recorder.js";
+import { type CallRecorder, noCallRecorder } from "../supplier/call-recorder.js";
 import { SupplierClient } from "../supplier/supplier-client.js";
 
 /**
@@ -58,6 +58,8 @@ export function createSupplierConnections(deps: {
   platformCode: string;
   logger: Logger;
   clock?: () => number;
+  /** Sees every call of every client (metrics), besides the recorder a run passes in. */
+  callObserver?: CallRecorder;
 }) {
   const clock = deps.clock ?? Date.now;
   const clients = new Map<number, { version: string; client: SupplierClient }>();
@@ -68,6 +70,13 @@ export function createSupplierConnections(deps: {
    */
   const versionOf = (row: ConnectionRow): string =>
     JSON.stringify([row.baseUrl, row.username, row.passwordEnc, row.appSecretEnc, row.signMode, row.bodyFormat, row.timeoutMs, row.maxConcurrent, row.qps]);
+
+  const observed = (recorder: CallRecorder | undefined): CallRecorder => {
+    const observer = deps.callObserver;
+    if (!observer) return recorder ?? noCallRecorder;
+    if (!recorder) return observer;
+    return { record: (call) => (observer.record(call), recorder.record(call)) };
+  };
 
   const supplierOf = (code: string): SupplierRow => {
     const s = deps.accounts.supplierByCode(code);
@@ -153,11 +162,12 @@ export function createSupplierConnections(deps: {
               maxConcurrent: row.maxConcurrent,
               qps: row.qps,
             },
+            { recorder: observed(undefined) },
           ),
         };
         clients.set(supplierId, cached);
       }
-      return recorder ? cached.client.withRecorder(recorder) : cached.client;
+      return recorder ? cached.client.withRecorder(observed(recorder)) : cached.client;
     },
 
     async closeAll(): Promise<void> {

@@ -13,7 +13,7 @@ export function startGatewayJobs(
   container: Container,
   extraJobs: () => Job[] = () => [],
   options: { reloadIntervalMs?: number } = {},
-): { stop(): Promise<void>; reload(): void } {
+): { stop(): Promise<void>; reload(): void; pusherOwner: string } {
   const logger = container.logger.child({ component: "scheduler" });
   const scheduler = createScheduler(logger);
   // Runs on a timer: whatever it meets (a busy database, a schedule edited into something cron
@@ -41,6 +41,7 @@ export function startGatewayJobs(
   pusher.start();
   return {
     reload,
+    pusherOwner: pusher.owner,
     async stop() {
       clearInterval(timer);
       await Promise.all([scheduler.stop(), pusher.stop()]);

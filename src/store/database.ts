@@ -21,7 +21,7 @@ export type Store = {
   close(): void;
 };
 
-const MIGRATIONS_FOLDER = join(dirname(fileURLToPath(import.meta.url)), "migrations");
+export const MIGRATIONS_FOLDER = join(dirname(fileURLToPath(import.meta.url)), "migrations");
 /** Writers wait this long for the lock instead of failing at once (CLI and server share the file). */
 const BUSY_TIMEOUT_MS = 5_000;
 

@@ -44,6 +44,8 @@ export type SyncRunnerDeps = {
   logger: Logger;
   clock: () => number;
   random?: () => number;
+  /** Told of every finished run (metrics); must not throw. */
+  onRunFinished?: (summary: RunSummary) => void;
 };
 
 export type SyncRunner = ReturnType<typeof createSyncRunner>;
@@ -56,12 +58,21 @@ export function createSyncRunner(deps: SyncRunnerDeps) {
   // A holder per run, so two runs of one process (a pull and a stock refresh) exclude each other too.
   const instance = `${hostname()}:${process.pid}`;
   const random = deps.random ?? Math.random;
+  /** Set by stop(): no new runs, and running ones end at their next page or chunk. */
+  let stopping = false;
+  const active = new Set<Promise<RunAttempt>>();
+  const tracked = (run: Promise<RunAttempt>): Promise<RunAttempt> => {
+    active.add(run);
+    void run.finally(() => active.delete(run)).catch(() => undefined);
+    return run;
+  };
 
   async function underLease(
     supplier: SupplierRow,
     trigger: RunTrigger,
     work: (journal: RunJournal, keepLease: () => boolean) => Promise<void>,
   ): Promise<RunAttempt> {
+    if (stopping) return { ran: false, reason: "busy", holder: `${instance} (stopping)` };
     const runId = newId("run");
     const holder = `${instance}:${runId}`;
     const startedAt = deps.clock();
@@ -81,6 +92,8 @@ export function createSyncRunner(deps: SyncRunnerDeps) {
     /** Between steps and inside each commit (the fence): still ours? Renews when due. */
     const keepLease = (): boolean => {
       if (lost) return false;
+      // Stopping: no next page or chunk, but a chunk already committing (inside its transaction) lands.
+      if (stopping && !deps.store.sqlite.inTransaction) return false;
       if (deps.clock() - renewedAt < leaseTtlMs / 3) return true;
       return renew();
     };
@@ -103,12 +116,17 @@ export function createSyncRunner(deps: SyncRunnerDeps) {
       await work(journal, keepLease);
       if (journal.errors.length > 0) status = "partial";
     } catch (e) {
-      status = "failed";
-      if (e instanceof SupplierConfigurationError) {
+      if (stopping && e instanceof LeaseLostError) {
+        status = "partial";
+        journal.error({ kind: "stopped", message: "the gateway is stopping; the rest waits in the inbox and the pool for the next run" });
+        log.info({ event: "sync.run.stopped" }, "sync run stopped for shutdown");
+      } else if (e instanceof SupplierConfigurationError) {
+        status = "failed";
         // Retrying cannot help until someone fixes the connection (or the supplier its side).
         journal.error({ kind: "configuration", message: e.message });
         log.error({ event: "sync.run.stopped", reason: e.message }, "sync run stopped: the supplier refuses our configuration");
       } else {
+        status = "failed";
         const message = e instanceof LeaseLostError ? e.message : e instanceof Error ? `${e.name}: ${e.message}` : String(e);
         journal.error({ kind: e instanceof LeaseLostError ? "lease" : "internal", message });
         log.error({ event: "sync.run.failed", err: e }, "sync run failed");
@@ -143,6 +161,7 @@ export function createSyncRunner(deps: SyncRunnerDeps) {
       pendingInInbox: deps.sync.pendingCount(supplier.id),
     };
     log.info({ event: "sync.run.finished", status, counts: summary.counts, callsMade: summary.callsMade }, "sync run finished");
+    deps.onRunFinished?.(summary);
     return { ran: true, summary };
   }
 
@@ -154,10 +173,18 @@ export function createSyncRunner(deps: SyncRunnerDeps) {
 
   return {
     instance,
+    /**
+     * Graceful stop: no new runs; a running drain ends after its current page or chunk and releases
+     * its lease. Resolves when every run of this process has ended.
+     */
+    async stop(): Promise<void> {
+      stopping = true;
+      await Promise.allSettled([...active]);
+    },
     /** Pull and apply the supplier's message pool (§6). */
     pull(supplierId: number, trigger: RunTrigger, onProgress?: Parameters<typeof drainSupplier>[0]["onProgress"]): Promise<RunAttempt> {
       const supplier = supplierOf(supplierId);
-      return underLease(supplier, trigger, async (journal, keepLease) => {
+      return tracked(underLease(supplier, trigger, async (journal, keepLease) => {
         const client = deps.connections.clientFor(supplier.id, journal);
         try {
           await drainSupplier({
@@ -178,12 +205,12 @@ export function createSyncRunner(deps: SyncRunnerDeps) {
         } finally {
           await client.close();
         }
-      });
+      }));
     },
     /** S-8 for every on-shelf sku in the connection's stock areas (§6: on a schedule). */
     stock(supplierId: number): Promise<RunAttempt> {
       const supplier = supplierOf(supplierId);
-      return underLease(supplier, "stock", async (journal, keepLease) => {
+      return tracked(underLease(supplier, "stock", async (journal, keepLease) => {
         const client = deps.connections.clientFor(supplier.id, journal);
         try {
           const connection = deps.connections.show(supplier.code);
@@ -191,7 +218,7 @@ export function createSyncRunner(deps: SyncRunnerDeps) {
         } finally {
           await client.close();
         }
-      });
+      }));
     },
   };
 }

@@ -1,0 +1,46 @@
+import type { Server } from "node:http";
+import type { Container } from "../container.js";
+
+/** Time given to in-flight requests, drains and pushes before their leases are handed back. */
+export const STOP_GRACE_MS = 7_000;
+/** The process is gone by then whatever happens (orchestrators send SIGKILL at 10 s). */
+export const STOP_DEADLINE_MS = 9_500;
+
+export type StopParts = {
+  server: Server;
+  container: Container;
+  jobs: { stop(): Promise<void>; pusherOwner: string } | null;
+  maintenance: { stop(): void };
+};
+
+const within = (ms: number, work: Promise<unknown>): Promise<boolean> =>
+  new Promise((resolve) => {
+    const timer = setTimeout(() => resolve(false), ms);
+    void work.then(() => {
+      clearTimeout(timer);
+      resolve(true);
+    });
+  });
+
+/**
+ * SIGTERM: stop taking work (readiness goes false, the listener closes, schedules stop), let
+ * in-flight requests, the current page or chunk of a drain and order pushes finish within the grace,
+ * hand back any lease still held, then close supplier clients and the database.
+ */
+export async function stopGracefully(parts: StopParts, graceMs = STOP_GRACE_MS): Promise<{ drained: boolean; released: { sync: number; orders: number } }> {
+  const { server, container } = parts;
+  const log = container.logger;
+  container.runtime.stopping = true;
+  const httpDone = new Promise<void>((resolve) => server.close(() => resolve()));
+  server.closeIdleConnections();
+  parts.maintenance.stop();
+  const work = Promise.allSettled([parts.jobs?.stop(), container.sync.runner.stop(), httpDone]);
+  if (container.runtime.scheduler !== "disabled") container.runtime.scheduler = "stopped";
+  const drained = await within(graceMs, work);
+  if (!drained) log.warn({ event: "server.stop.grace_exceeded", graceMs }, "work still running at the end of the grace; handing back its leases");
+  server.closeAllConnections();
+  const released = container.repos.ops.releaseLeasesOf(container.sync.runner.instance, parts.jobs?.pusherOwner ?? null);
+  await within(1_000, container.supplierConnections.closeAll());
+  container.close();
+  return { drained, released };
+}

@@ -1,0 +1,47 @@
+import type { OpsRepo } from "../store/repos/ops-repo.js";
+import type { GatewayMetrics, TrustMarkReading } from "./gateway-metrics.js";
+
+export type TrustMarkSource = () => readonly TrustMarkReading[];
+
+/**
+ * The gauges read from the store at scrape time: backlog and quarantine per supplier, orders by
+ * state (and how long the oldest has waited in it), lease holders, and trust marks once a source
+ * for them is plugged in with `setTrustMarkSource` (conformance marks live outside this module).
+ */
+export function registerStoreGauges(metrics: GatewayMetrics, ops: OpsRepo, clock: () => number): { setTrustMarkSource(source: TrustMarkSource): void } {
+  let trustMarks: TrustMarkSource = () => [];
+
+  metrics.gaugeFromSource({ name: "emall_pool_backlog_messages", help: "Messages taken from the supplier's message pool into the inbox and not yet applied.", labelNames: ["supplier"] }, (set) => {
+    for (const row of ops.inbox()) set({ supplier: row.supplier }, row.pending);
+  });
+  metrics.gaugeFromSource({ name: "emall_quarantine_messages", help: "Messages quarantined after repeated failures, waiting for staff to replay them.", labelNames: ["supplier"] }, (set) => {
+    for (const row of ops.inbox()) set({ supplier: row.supplier }, row.quarantined);
+  });
+  metrics.gaugeFromSource({ name: "emall_orders", help: "Orders by state.", labelNames: ["state"] }, (set) => {
+    for (const row of ops.orderStates()) set({ state: row.state }, row.orders);
+  });
+  metrics.gaugeFromSource(
+    { name: "emall_order_oldest_in_state_seconds", help: "Age of the oldest order unchanged in a state that still waits for a push (settled states are left out).", labelNames: ["state"] },
+    (set) => {
+      const now = clock();
+      for (const row of ops.orderStates()) {
+        if (!ops.settledOrderStates.includes(row.state)) set({ state: row.state }, Math.max(0, (now - row.oldestUpdatedAt) / 1000));
+      }
+    },
+  );
+  metrics.gaugeFromSource({ name: "emall_lease_holders", help: "Live leases by kind (sync: a supplier's runs; order: a push) and holding instance.", labelNames: ["kind", "holder"] }, (set) => {
+    for (const row of ops.leases(clock())) set({ kind: row.kind, holder: row.holder }, row.leases);
+  });
+  metrics.gaugeFromSource({ name: "emall_trust_mark_state", help: "1 for each supplier's current trust-mark state.", labelNames: ["supplier", "state"] }, (set) => {
+    for (const mark of trustMarks()) set({ supplier: mark.supplier, state: mark.state }, 1);
+  });
+  metrics.gaugeFromSource({ name: "emall_trust_mark_expiry_timestamp_seconds", help: "When each supplier's trust mark expires (Unix seconds).", labelNames: ["supplier"] }, (set) => {
+    for (const mark of trustMarks()) if (mark.expiresAtMs !== null) set({ supplier: mark.supplier }, mark.expiresAtMs / 1000);
+  });
+
+  return {
+    setTrustMarkSource(source) {
+      trustMarks = source;
+    },
+  };
+}
