@@ -45,20 +45,8 @@ export function createGatewayMetrics() {
       processMetricsOn = true;
       collectDefaultMetrics({ register: registry, prefix: METRIC_PREFIX });
       // prom-client names these gauges `…_total`, which Prometheus reserves for counters (promtool
-      // check metrics refuses them); one gauge by resource type says the same.
+      // check metrics refuses them); emall_nodejs_active_resources{type} says the same.
       for (const name of ["nodejs_active_handles_total", "nodejs_active_requests_total", "nodejs_active_resources_total"]) registry.removeSingleMetric(METRIC_PREFIX + name);
-      new Gauge({
-        name: "emall_nodejs_active_resources",
-        help: "Resources keeping the event loop alive, by type.",
-        labelNames: ["type"] as const,
-        registers: r,
-        collect() {
-          this.reset();
-          const byType = new Map<string, number>();
-          for (const type of process.getActiveResourcesInfo()) byType.set(type, (byType.get(type) ?? 0) + 1);
-          for (const [type, n] of byType) this.set({ type }, n);
-        },
-      });
     },
 
     /** Hot path: label children are looked up in maps, made once per route and status. */
