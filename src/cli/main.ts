@@ -13,6 +13,7 @@ import { productCommands } from "./commands/product-commands.js";
 import { syncCommands } from "./commands/sync-commands.js";
 import { userCommands } from "./commands/user-commands.js";
 import { auditCommands } from "./commands/audit-commands.js";
+import { backupCommands } from "./commands/backup-commands.js";
 
 /**
  * `npm run cli -- GROUP VERB [flags] [--json]`. With --json the last line printed is one JSON
@@ -26,6 +27,7 @@ const groups: Record<string, Record<string, Command>> = {
   orders: orderCommands,
   users: userCommands,
   audit: auditCommands,
+  backup: backupCommands,
 };
 
 function help(): string {

@@ -40,6 +40,12 @@ export function openStore(path: string): Store {
   return { db, sqlite, path, auditLogKeyedNow: auditLogUnkeyed, close: () => sqlite.close() };
 }
 
+/** A store over an existing file, read-only and without migrations: for inspecting backups. */
+export function openStoreReadOnly(path: string): Store {
+  const sqlite = new Database(path, { readonly: true, fileMustExist: true });
+  return { db: drizzle(sqlite, { schema }), sqlite, path, close: () => sqlite.close() };
+}
+
 /** Runs `work` in one short transaction: all of it lands or none of it (no I/O inside, STYLE). */
 export function withTransaction<T>(store: Store, work: () => T): T {
   return store.sqlite.transaction(work).immediate();

@@ -1,0 +1,86 @@
+import { existsSync, renameSync, rmSync, statSync } from "node:fs";
+import Database from "better-sqlite3";
+import { DomainError } from "../lib/errors.js";
+import type { Store } from "./database.js";
+
+/**
+ * Online backups with SQLite's backup API: a page-by-page copy of a consistent snapshot, taken
+ * while the gateway keeps writing (a write from another connection restarts the copy). Written to
+ * FILE.partial first and renamed, so FILE is only ever a whole backup.
+ */
+export async function backupStore(store: Store, file: string): Promise<{ file: string; bytes: number; pages: number }> {
+  if (existsSync(file)) throw new BackupError("exists", `${file} already exists; choose a new file (a backup never overwrites)`);
+  const partial = `${file}.partial`;
+  rmSync(partial, { force: true });
+  try {
+    const { totalPages } = await store.sqlite.backup(partial);
+    renameSync(partial, file);
+    return { file, bytes: statSync(file).size, pages: totalPages };
+  } catch (e) {
+    rmSync(partial, { force: true });
+    throw e;
+  }
+}
+
+export class BackupError extends DomainError {
+  override readonly name = "BackupError";
+  declare readonly kind: "exists" | "not_found" | "invalid";
+  constructor(kind: "exists" | "not_found" | "invalid", message: string) {
+    super(kind, message);
+  }
+}
+
+/** `PRAGMA integrity_check`: ["ok"] or the problems found. */
+export function integrityCheck(store: Store): string[] {
+  return (store.sqlite.pragma("integrity_check") as Array<{ integrity_check: string }>).map((r) => r.integrity_check);
+}
+
+/** Rows in every table of the store (SQLite's own and drizzle's bookkeeping left out). */
+export function tableCounts(store: Store): Record<string, number> {
+  const tables = store.sqlite.prepare("SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' AND name NOT LIKE '__drizzle%' ORDER BY name").pluck().all() as string[];
+  const counts: Record<string, number> = {};
+  for (const table of tables) counts[table] = Number(store.sqlite.prepare(`SELECT COUNT(*) FROM "${table}"`).pluck().get());
+  return counts;
+}
+
+/** The hash of one audit row, to tell whether a backup's chain is a prefix of the source's. */
+export function auditHashAt(store: Store, id: number): string | null {
+  return (store.sqlite.prepare("SELECT hash FROM audit_log WHERE id = ?").pluck().get(id) as string | undefined) ?? null;
+}
+
+/**
+ * After a restore: the messages an older copy of the database (the one replaced) took from the
+ * suppliers' pools after the backup was made. They are gone from the pools, so this is the only
+ * place they still exist. They go back into the restored inbox as pending — applying re-reads the
+ * supplier's current state, so one applied before and again now changes nothing twice — and a
+ * message the restored inbox already knows is left as it is (keyed by supplier and message id).
+ */
+export function carryInboxFrom(target: Store, oldPath: string, now: number): { carried: number; known: number; unknownSupplier: number } {
+  if (!existsSync(oldPath)) throw new BackupError("not_found", `${oldPath} does not exist`);
+  const old = new Database(oldPath, { readonly: true, fileMustExist: true });
+  try {
+    const suppliers = new Set(target.sqlite.prepare("SELECT id FROM suppliers").pluck().all() as number[]);
+    const insert = target.sqlite.prepare(
+      "INSERT INTO message_inbox (supplier_id, message_id, type, sku, state, payload_json, message_time, status, attempts, next_attempt_at, received_at, deleted_at) " +
+        "VALUES (@supplier_id, @message_id, @type, @sku, @state, @payload_json, @message_time, 'pending', 0, @now, @received_at, @deleted_at) " +
+        "ON CONFLICT (supplier_id, message_id) DO NOTHING",
+    );
+    const rows = old.prepare("SELECT supplier_id, message_id, type, sku, state, payload_json, message_time, received_at, deleted_at FROM message_inbox ORDER BY seq").iterate() as IterableIterator<Record<string, unknown>>;
+    let carried = 0;
+    let known = 0;
+    let unknownSupplier = 0;
+    target.sqlite.transaction(() => {
+      for (const row of rows) {
+        if (!suppliers.has(row.supplier_id as number)) {
+          unknownSupplier += 1;
+          continue;
+        }
+        if (insert.run({ ...row, now }).changes === 1) carried += 1;
+        else known += 1;
+      }
+    }).immediate();
+    return { carried, known, unknownSupplier };
+  } finally {
+    old.close();
+  }
+}
