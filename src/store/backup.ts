@@ -49,6 +49,21 @@ export function auditHashAt(store: Store, id: number): string | null {
 }
 
 /**
+ * A restored file is used by no process yet, so every lease in it belongs to a process that wrote
+ * to the replaced file: released, or the first runs would wait out the lease period. Runs that were
+ * in progress when the backup was made never finish there: closed as partial, saying why.
+ */
+export function settleRestored(target: Store, now: number): { leases: number; orderLeases: number; runsClosed: number } {
+  return target.sqlite.transaction(() => {
+    const leases = target.sqlite.prepare("DELETE FROM sync_leases").run().changes;
+    const orderLeases = target.sqlite.prepare("UPDATE orders SET lease_owner = NULL, lease_until = NULL WHERE lease_owner IS NOT NULL").run().changes;
+    const error = JSON.stringify([{ at: new Date(now).toISOString(), kind: "restore", message: "in progress when the backup was made; the database was restored from that backup" }]);
+    const runsClosed = target.sqlite.prepare("UPDATE sync_runs SET status = 'partial', ended_at = ?, errors_json = ? WHERE status = 'running'").run(now, error).changes;
+    return { leases, orderLeases, runsClosed };
+  }).immediate();
+}
+
+/**
  * After a restore: the messages an older copy of the database (the one replaced) took from the
  * suppliers' pools after the backup was made. They are gone from the pools, so this is the only
  * place they still exist. They go back into the restored inbox as pending — applying re-reads the

@@ -1,6 +1,6 @@
 import { parseArgs } from "node:util";
 import { verifyBackup } from "../../ops/backup-verify.js";
-import { backupStore, carryInboxFrom } from "../../store/backup.js";
+import { backupStore, carryInboxFrom, settleRestored } from "../../store/backup.js";
 import { type Command, CommandFailed, UsageError, flags, requireFlag, table } from "../cli-kit.js";
 
 export const backupCommands: Record<string, Command> = {
@@ -42,19 +42,18 @@ export const backupCommands: Record<string, Command> = {
       return { human, json: { verdict } };
     },
   },
-  "carry-inbox": {
-    usage: "backup carry-inbox --from OLD_DATABASE",
-    summary: "after a restore: put back the messages the replaced database took from the pools after the backup",
-    audit: "backup.carry_inbox",
+  "after-restore": {
+    usage: "backup after-restore [--from REPLACED_DATABASE]",
+    summary: "once a backup is in place: release the leases and close the runs it caught mid-way; with --from, put back the messages the replaced database took from the pools after the backup",
+    audit: "backup.after_restore",
     run({ argv, container }) {
       const v = flags(argv, { from: { type: "string" } });
-      const from = requireFlag(v, "from");
-      const result = carryInboxFrom(container.store, from, container.clock());
-      return {
-        human: `${result.carried} messages back in the inbox as pending (${result.known} already known, ${result.unknownSupplier} of suppliers the backup does not have); the next run applies them`,
-        json: { carried: result },
-        audit: { target: from, summary: result },
-      };
+      const settled = settleRestored(container.store, container.clock());
+      const carried = v.from === undefined ? null : carryInboxFrom(container.store, v.from, container.clock());
+      const lines = [`released ${settled.leases} sync leases and ${settled.orderLeases} order leases; closed ${settled.runsClosed} runs caught mid-way`];
+      if (carried) lines.push(`${carried.carried} messages back in the inbox as pending (${carried.known} already known, ${carried.unknownSupplier} of suppliers the backup does not have); the next run applies them`);
+      else lines.push("no --from: messages taken from the pools after the backup are not in this database (README: Backups)");
+      return { human: lines.join("\n"), json: { settled, carried }, audit: { target: v.from ?? null, summary: { ...settled, carried: carried?.carried ?? null } } };
     },
   },
 };

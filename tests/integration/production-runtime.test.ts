@@ -1,0 +1,152 @@
+import { type ChildProcess, spawn, spawnSync } from "node:child_process";
+import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import Database from "better-sqlite3";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { loadConfig } from "../../src/config/config.js";
+import { createContainer } from "../../src/container.js";
+import { silentLogger } from "../../src/lib/logger.js";
+import type { RunningSimulator } from "../../src/simulator/simulator-server.js";
+import { nextCreditCode } from "../helpers/harness.js";
+import { type PullerWorld, SIM_DOMAIN, compareWithTruth } from "../helpers/puller-harness.js";
+import { promtool } from "../helpers/promtool.js";
+import { TEST_ACCOUNT, launchSimulator } from "../helpers/simulator-harness.js";
+
+/**
+ * The production runtime: `npm run build`, then the gateway and the CLI as plain node over dist/
+ * (no tsx), stopped with SIGTERM in the middle of a drain.
+ */
+const dir = mkdtempSync(join(tmpdir(), "emall-prod-"));
+const env = { DATABASE_URL: join(dir, "gateway.db"), DATA_ENCRYPTION_KEY_FILE: join(dir, "master.key"), NODE_ENV: "test", LOG_LEVEL: "info" };
+const ADMIN = { username: "ops_admin", password: "ops-admin-Pa55word" };
+const PRODUCTS = 300;
+let sim: RunningSimulator;
+
+/** `node dist/cli/main.js …` — the compiled CLI, without tsx. */
+function cli(args: string[], input?: string): { status: number | null; json: Record<string, unknown> | null; stderr: string } {
+  const r = spawnSync(process.execPath, ["dist/cli/main.js", ...args, "--json"], { env: { ...process.env, ...env, LOG_LEVEL: "warn" }, input, encoding: "utf8", timeout: 120_000 });
+  let json: Record<string, unknown> | null = null;
+  try {
+    json = JSON.parse(r.stdout.trim().split("\n").at(-1) ?? "") as Record<string, unknown>;
+  } catch {
+    json = null;
+  }
+  return { status: r.status, json, stderr: r.stderr };
+}
+
+type Gateway = { child: ChildProcess; url: string; log: () => string; exited: Promise<{ code: number | null; at: number }> };
+
+/** `node dist/main.js` on an ephemeral port; resolves once it logs where it listens. */
+async function startCompiledGateway(extra: Record<string, string> = {}): Promise<Gateway> {
+  const child = spawn(process.execPath, ["dist/main.js"], { env: { ...process.env, ...env, PORT: "0", ...extra }, stdio: ["ignore", "pipe", "pipe"] });
+  let out = "";
+  child.stdout?.on("data", (c: Buffer) => (out += c.toString()));
+  child.stderr?.on("data", (c: Buffer) => (out += c.toString()));
+  const exited = new Promise<{ code: number | null; at: number }>((resolve) => child.once("exit", (code) => resolve({ code, at: Date.now() })));
+  const until = Date.now() + 60_000;
+  for (;;) {
+    const url = /"url":"(http:\/\/[^"]+)"/.exec(out)?.[1];
+    if (url) return { child, url, log: () => out, exited };
+    if (child.exitCode !== null || Date.now() > until) throw new Error(`gateway did not start:\n${out}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+async function adminSession(url: string): Promise<{ cookie: string; csrf: string }> {
+  const res = await fetch(`${url}/admin/api/login`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(ADMIN) });
+  expect(res.status).toBe(200);
+  const body = (await res.json()) as { csrfToken: string };
+  return { cookie: (res.headers.get("set-cookie") ?? "").split(";")[0] ?? "", csrf: body.csrfToken };
+}
+
+beforeAll(async () => {
+  const build = spawnSync("npm", ["run", "build"], { encoding: "utf8", timeout: 300_000 });
+  expect(build.status, `${build.stdout}\n${build.stderr}`).toBe(0);
+  sim = await launchSimulator({ domain: SIM_DOMAIN, products: PRODUCTS, invalidShare: 0.1, knobs: { endpoints: { detail: { latencyMs: 40 }, attributes: { latencyMs: 40 } } } });
+}, 360_000);
+afterAll(async () => {
+  await sim.close();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+describe("the compiled runtime", () => {
+  it("builds dist/ with what the runtime reads beside its modules, and npm start runs it with plain node", () => {
+    expect(JSON.parse(readFileSync("package.json", "utf8")).scripts.start).toBe("node dist/main.js");
+    for (const file of ["dist/main.js", "dist/cli/main.js", "dist/store/migrations/meta/_journal.json", "dist/admin/console/assets/console.css"]) expect(existsSync(file), file).toBe(true);
+  });
+
+  it("runs the CLI compiled", async () => {
+    const created = cli(["supplier", "create", "--code", "SIM", "--name", "参考电商", "--credit-code", await nextCreditCode(), "--domain", SIM_DOMAIN]);
+    expect(created.json, created.stderr).toMatchObject({ ok: true });
+    const connected = cli(["supplier", "connect", "--code", "SIM", "--base-url", sim.url, "--username", TEST_ACCOUNT.username, "--password", TEST_ACCOUNT.password, "--app-secret", TEST_ACCOUNT.appSecret, "--max-concurrent", "4", "--qps", "1000", "--schedule", "0 0 1 1 *"]);
+    expect(connected.json, connected.stderr).toMatchObject({ ok: true });
+    const user = cli(["users", "create", "--username", ADMIN.username, "--role", "admin", "--password-stdin"], `${ADMIN.password}\n`);
+    expect(user.json, user.stderr).toMatchObject({ ok: true });
+  });
+
+  it("serves health, readiness and a /metrics scrape promtool accepts", async () => {
+    const gw = await startCompiledGateway();
+    try {
+      expect(await (await fetch(`${gw.url}/healthz`)).json()).toEqual({ status: "ok" });
+      const ready = (await (await fetch(`${gw.url}/readyz`)).json()) as { status: string; checks: { scheduler: { detail: string } } };
+      expect(ready).toMatchObject({ status: "ready", checks: { scheduler: { detail: "running" } } });
+      const scrape = await (await fetch(`${gw.url}/metrics`)).text();
+      expect(scrape).toContain('emall_pool_backlog_messages{supplier="SIM"} 0');
+      const checked = promtool(["check", "metrics"], scrape);
+      expect(checked.output).toBe("");
+      expect(checked.status).toBe(0);
+    } finally {
+      gw.child.kill("SIGTERM");
+      await gw.exited;
+    }
+  }, 120_000);
+
+  it("on SIGTERM mid-drain: ends the drain at a chunk, releases its lease, closes the database and exits 0 within 10 s; the next run finishes exactly once", async () => {
+    const gw = await startCompiledGateway({ SCHEDULER_ENABLED: "false" });
+    const session = await adminSession(gw.url);
+    const drain = fetch(`${gw.url}/admin/api/suppliers/SIM/sync`, { method: "POST", headers: { cookie: session.cookie, "x-csrf-token": session.csrf } });
+
+    const db = new Database(env.DATABASE_URL, { readonly: true });
+    const applied = () => Number(db.prepare("SELECT COUNT(*) FROM message_inbox WHERE status <> 'pending'").pluck().get());
+    const until = Date.now() + 60_000;
+    while (applied() === 0 && Date.now() < until) await new Promise((r) => setTimeout(r, 20));
+    expect(applied()).toBeGreaterThan(0);
+    expect(applied()).toBeLessThan(PRODUCTS);
+
+    const signalledAt = Date.now();
+    gw.child.kill("SIGTERM");
+    const answer = await drain;
+    const exit = await gw.exited;
+    expect(exit.code, gw.log()).toBe(0);
+    expect(exit.at - signalledAt).toBeLessThan(10_000);
+    expect(gw.log()).toMatch(/"event":"server.stopped","drained":true/);
+
+    // The request in flight got its answer: the run ended early, for the stop, not as a failure.
+    expect(answer.status).toBe(200);
+    const run = ((await answer.json()) as { run: { status: string; errors: Array<{ kind: string }>; pendingInInbox: number } }).run;
+    expect(run.status).toBe("partial");
+    expect(run.errors.map((e) => e.kind)).toContain("stopped");
+    expect(run.pendingInInbox).toBeGreaterThan(0);
+    expect(db.prepare("SELECT COUNT(*) FROM sync_leases").pluck().get()).toBe(0);
+    expect(db.prepare("SELECT COUNT(*) FROM sync_runs WHERE status = 'running'").pluck().get()).toBe(0);
+    db.close();
+
+    // Restarted, compiled: the CLI's run takes the lease at once and applies what was left.
+    const resumed = cli(["sync", "run", "--supplier", "SIM"]);
+    expect(resumed.json, resumed.stderr).toMatchObject({ ok: true, summary: { status: "succeeded", pendingInInbox: 0 } });
+    const container = createContainer(loadConfig(env), silentLogger());
+    try {
+      const supplierId = container.repos.accounts.supplierByCode("SIM")?.id ?? -1;
+      expect(compareWithTruth({ sim, supplierId, code: "SIM", gw: { container } } as unknown as PullerWorld)).toEqual([]);
+      const twice = container.store.sqlite
+        .prepare("SELECT COUNT(*) FROM (SELECT message_id FROM sync_message_logs WHERE outcome IN ('applied', 'rejected') GROUP BY message_id HAVING COUNT(*) > 1)")
+        .pluck()
+        .get();
+      expect(twice).toBe(0);
+      expect(container.store.sqlite.prepare("SELECT COUNT(DISTINCT message_id) FROM sync_message_logs WHERE outcome IN ('applied', 'rejected')").pluck().get()).toBe(PRODUCTS);
+    } finally {
+      container.close();
+    }
+  }, 180_000);
+});
