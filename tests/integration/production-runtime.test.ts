@@ -23,16 +23,26 @@ const ADMIN = { username: "ops_admin", password: "ops-admin-Pa55word" };
 const PRODUCTS = 300;
 let sim: RunningSimulator;
 
-/** `node dist/cli/main.js …` — the compiled CLI, without tsx. */
-function cli(args: string[], input?: string): { status: number | null; json: Record<string, unknown> | null; stderr: string } {
-  const r = spawnSync(process.execPath, ["dist/cli/main.js", ...args, "--json"], { env: { ...process.env, ...env, LOG_LEVEL: "warn" }, input, encoding: "utf8", timeout: 120_000 });
-  let json: Record<string, unknown> | null = null;
-  try {
-    json = JSON.parse(r.stdout.trim().split("\n").at(-1) ?? "") as Record<string, unknown>;
-  } catch {
-    json = null;
-  }
-  return { status: r.status, json, stderr: r.stderr };
+/** `node dist/cli/main.js …` — the compiled CLI, without tsx; async, as the simulator answers from this process. */
+function cli(args: string[], input?: string): Promise<{ status: number | null; json: Record<string, unknown> | null; stderr: string }> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, ["dist/cli/main.js", ...args, "--json"], { env: { ...process.env, ...env, LOG_LEVEL: "warn" }, stdio: ["pipe", "pipe", "pipe"] });
+    let stdout = "";
+    let stderr = "";
+    child.stdout.on("data", (c: Buffer) => (stdout += c.toString()));
+    child.stderr.on("data", (c: Buffer) => (stderr += c.toString()));
+    child.on("error", reject);
+    child.stdin.end(input ?? "");
+    child.on("close", (status) => {
+      let json: Record<string, unknown> | null = null;
+      try {
+        json = JSON.parse(stdout.trim().split("\n").at(-1) ?? "") as Record<string, unknown>;
+      } catch {
+        json = null;
+      }
+      resolve({ status, json, stderr });
+    });
+  });
 }
 
 type Gateway = { child: ChildProcess; url: string; log: () => string; exited: Promise<{ code: number | null; at: number }> };
@@ -77,11 +87,11 @@ describe("the compiled runtime", () => {
   });
 
   it("runs the CLI compiled", async () => {
-    const created = cli(["supplier", "create", "--code", "SIM", "--name", "参考电商", "--credit-code", await nextCreditCode(), "--domain", SIM_DOMAIN]);
+    const created = await cli(["supplier", "create", "--code", "SIM", "--name", "参考电商", "--credit-code", await nextCreditCode(), "--domain", SIM_DOMAIN]);
     expect(created.json, created.stderr).toMatchObject({ ok: true });
-    const connected = cli(["supplier", "connect", "--code", "SIM", "--base-url", sim.url, "--username", TEST_ACCOUNT.username, "--password", TEST_ACCOUNT.password, "--app-secret", TEST_ACCOUNT.appSecret, "--max-concurrent", "4", "--qps", "1000", "--schedule", "0 0 1 1 *"]);
+    const connected = await cli(["supplier", "connect", "--code", "SIM", "--base-url", sim.url, "--username", TEST_ACCOUNT.username, "--password", TEST_ACCOUNT.password, "--app-secret", TEST_ACCOUNT.appSecret, "--max-concurrent", "4", "--qps", "1000", "--schedule", "0 0 1 1 *"]);
     expect(connected.json, connected.stderr).toMatchObject({ ok: true });
-    const user = cli(["users", "create", "--username", ADMIN.username, "--role", "admin", "--password-stdin"], `${ADMIN.password}\n`);
+    const user = await cli(["users", "create", "--username", ADMIN.username, "--role", "admin", "--password-stdin"], `${ADMIN.password}\n`);
     expect(user.json, user.stderr).toMatchObject({ ok: true });
   });
 
@@ -133,7 +143,7 @@ describe("the compiled runtime", () => {
     db.close();
 
     // Restarted, compiled: the CLI's run takes the lease at once and applies what was left.
-    const resumed = cli(["sync", "run", "--supplier", "SIM"]);
+    const resumed = await cli(["sync", "run", "--supplier", "SIM"]);
     expect(resumed.json, resumed.stderr).toMatchObject({ ok: true, summary: { status: "succeeded", pendingInInbox: 0 } });
     const container = createContainer(loadConfig(env), silentLogger());
     try {
