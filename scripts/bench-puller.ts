@@ -1,5 +1,6 @@
-import { type ChildProcess, fork } from "node:child_process";
-import { mkdtempSync, rmSync } from "node:fs";
+import { type ChildProcess, fork, spawn } from "node:child_process";
+import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
@@ -17,7 +18,9 @@ import type { RunSummary } from "../src/sync/sync-runner.js";
  *      same limit, type-16 changes loaded; achieved calls/s against the limit.
  * Prints messages/s, supplier calls against the minimum §3's batch limits allow, and the peak RSS of
  * this process (the gateway runs in-process; the supplier does not). Ratios against the goals, no verdict.
- * Usage: npx tsx scripts/bench-puller.ts [--type2 100000 --type6 10000 --qps-limit 50 --throttle-calls 1000]
+ * Usage: npx tsx scripts/bench-puller.ts [--type2 100000 --type6 10000 --qps-limit 50 --throttle-calls 1000] [--compiled]
+ * --compiled: the gateway side is the production runtime, `node dist/main.js` (run `npm run build`
+ * first) in its own process; runs are started through its admin API and the RSS is that process's.
  * Profile: node --cpu-prof --import tsx scripts/bench-puller.ts --type2 20000 --type6 2000
  */
 const { values } = parseArgs({
@@ -27,8 +30,10 @@ const { values } = parseArgs({
     "qps-limit": { type: "string", default: "50" },
     "throttle-calls": { type: "string", default: "1000" },
     concurrency: { type: "string", default: "8" },
+    compiled: { type: "boolean", default: false },
   },
 });
+const COMPILED = values.compiled;
 const TYPE2 = Number(values.type2);
 const TYPE6 = Number(values.type6);
 const QPS_LIMIT = Number(values["qps-limit"]);
@@ -81,19 +86,69 @@ async function startSupplier(products: number): Promise<{ child: ChildProcess; u
 }
 
 let peakRss = 0;
+/** The process whose memory counts: this one, or the compiled gateway's. */
+let rssOf: () => number = () => process.memoryUsage().rss;
 const sampleRss = () => {
-  peakRss = Math.max(peakRss, process.memoryUsage().rss);
+  peakRss = Math.max(peakRss, rssOf());
 };
+
+/** VmRSS or VmHWM (peak) of a process, from /proc, in bytes. */
+function procMemory(pid: number, field: "VmRSS" | "VmHWM"): number {
+  try {
+    const kb = new RegExp(`^${field}:\\s+(\\d+) kB`, "m").exec(readFileSync(`/proc/${pid}/status`, "utf8"))?.[1];
+    return kb === undefined ? 0 : Number(kb) * 1024;
+  } catch {
+    return 0;
+  }
+}
+
+async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once("error", reject);
+    server.listen(0, "127.0.0.1", () => {
+      const address = server.address();
+      server.close(() => resolve(typeof address === "object" && address ? address.port : 0));
+    });
+  });
+}
+
+const BENCH_ADMIN = { username: "bench_admin", password: "bench-admin-Pa55word" };
+
+/** The compiled gateway in its own process, and a function that starts a pull through its admin API. */
+async function startCompiledGateway(env: Record<string, string>): Promise<{ child: ChildProcess; pull: () => Promise<RunSummary> }> {
+  if (!existsSync("dist/main.js")) throw new Error("dist/main.js is missing: npm run build first");
+  const port = await freePort();
+  const url = `http://127.0.0.1:${port}`;
+  const child = spawn(process.execPath, ["dist/main.js"], { env: { ...process.env, ...env, PORT: String(port) }, stdio: ["ignore", "ignore", "inherit"] });
+  const until = Date.now() + 60_000;
+  for (;;) {
+    const up = await fetch(`${url}/healthz`).then((r) => r.ok, () => false);
+    if (up) break;
+    if (child.exitCode !== null || Date.now() > until) throw new Error("the compiled gateway did not start");
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  const login = await fetch(`${url}/admin/api/login`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(BENCH_ADMIN) });
+  const cookie = (login.headers.get("set-cookie") ?? "").split(";")[0] ?? "";
+  const { csrfToken } = (await login.json()) as { csrfToken: string };
+  return {
+    child,
+    async pull() {
+      const res = await fetch(`${url}/admin/api/suppliers/BENCH/sync`, { method: "POST", headers: { cookie, "x-csrf-token": csrfToken } });
+      if (!res.ok) throw new Error(`sync through the admin API: HTTP ${res.status} ${await res.text()}`);
+      return ((await res.json()) as { run: RunSummary }).run;
+    },
+  };
+}
 
 type Phase = { name: string; messages: number; seconds: number; pullSeconds: number; summary: RunSummary; peakRss: number };
 
 async function main(): Promise<void> {
   const dir = mkdtempSync(join(tmpdir(), "emall-bench-puller-"));
   const supplier = await startSupplier(TYPE6);
-  const container = createContainer(
-    loadConfig({ DATABASE_URL: join(dir, "gateway.db"), DATA_ENCRYPTION_KEY_FILE: join(dir, "master.key"), SCHEDULER_ENABLED: "false", LOG_LEVEL: "warn" }),
-    silentLogger(),
-  );
+  const gatewayEnv = { DATABASE_URL: join(dir, "gateway.db"), DATA_ENCRYPTION_KEY_FILE: join(dir, "master.key"), SCHEDULER_ENABLED: "false", LOG_LEVEL: "warn" };
+  const container = createContainer(loadConfig(gatewayEnv), silentLogger());
+  let compiled: Awaited<ReturnType<typeof startCompiledGateway>> | null = null;
   const sampler = setInterval(sampleRss, 50);
   try {
     container.referenceLoader.seedIfEmpty("./fixtures");
@@ -102,22 +157,37 @@ async function main(): Promise<void> {
     const connect = (qps: number) =>
       container.supplierConnections.connect({ code: "BENCH", baseUrl: supplier.url, ...ACCOUNT, signMode: "hmac-sha256", qps, maxConcurrent: CONCURRENCY, timeoutMs: 10_000 });
     connect(10_000);
+    if (COMPILED) {
+      await container.admin.users.create({ username: BENCH_ADMIN.username, role: "admin", password: BENCH_ADMIN.password });
+      compiled = await startCompiledGateway(gatewayEnv);
+      const pid = compiled.child.pid ?? 0;
+      rssOf = () => procMemory(pid, "VmRSS");
+      peakRss = 0;
+    }
     sampleRss();
     const baselineRss = peakRss;
 
     const pull = async (name: string, messages: number): Promise<Phase> => {
       // RSS counts from here: each phase's own peak, garbage included (no forced GC).
-      peakRss = process.memoryUsage().rss;
+      peakRss = rssOf();
       const started = performance.now();
       // The last page stored ends the pull phase (give or take its S-3 and the other types' empty S-2).
       let pulledAt = started;
-      const attempt = await container.sync.pull("BENCH", "manual", (event) => {
-        if (event.phase === "pull") pulledAt = performance.now();
-      });
-      if (!attempt.ran) throw new Error("lease busy");
+      let summary: RunSummary;
+      if (compiled) {
+        // Over HTTP there is no progress callback: the pull/apply split is not measured.
+        summary = await compiled.pull();
+        pulledAt = Number.NaN;
+      } else {
+        const attempt = await container.sync.pull("BENCH", "manual", (event) => {
+          if (event.phase === "pull") pulledAt = performance.now();
+        });
+        if (!attempt.ran) throw new Error("lease busy");
+        summary = attempt.summary;
+      }
       const seconds = (performance.now() - started) / 1000;
       sampleRss();
-      return { name, messages, seconds, pullSeconds: (pulledAt - started) / 1000, summary: attempt.summary, peakRss };
+      return { name, messages, seconds, pullSeconds: (pulledAt - started) / 1000, summary, peakRss };
     };
 
     // 1. type 6: the initial pool.
@@ -149,7 +219,7 @@ async function main(): Promise<void> {
       const counts = Object.values(p.summary.counts).reduce((n, c) => n + c.received, 0);
       return [
         `${p.name}: ${p.messages.toLocaleString("en")} messages (${counts.toLocaleString("en")} received) in ${p.seconds.toFixed(2)} s ` +
-          `(pull S-2/S-3 ≈${p.pullSeconds.toFixed(2)} s, apply ${(p.seconds - p.pullSeconds).toFixed(2)} s) → ${Math.round(p.messages / p.seconds).toLocaleString("en")} msgs/s`,
+          `(${Number.isNaN(p.pullSeconds) ? "pull/apply split not measured over HTTP" : `pull S-2/S-3 ≈${p.pullSeconds.toFixed(2)} s, apply ${(p.seconds - p.pullSeconds).toFixed(2)} s`}) → ${Math.round(p.messages / p.seconds).toLocaleString("en")} msgs/s`,
         `  calls ${p.summary.callsMade.toLocaleString("en")} vs minimum ${minimum.toLocaleString("en")} → ${(p.summary.callsMade / minimum).toFixed(3)}× (goal ≤ ${GOALS.callsOverMinimum}×)  ${JSON.stringify(p.summary.callsByOperation)}`,
         `  status ${p.summary.status}, errors ${p.summary.errors.length}, pending after ${p.summary.pendingInInbox}, peak RSS ${mb(p.peakRss).toFixed(0)} MB`,
       ].join("\n");
@@ -164,13 +234,18 @@ async function main(): Promise<void> {
         `${row(type2, min2)}\n  type-2 rate ${Math.round(type2Rate).toLocaleString("en")} msgs/s vs goal ${GOALS.type2PerSecond.toLocaleString("en")} → ${(type2Rate / GOALS.type2PerSecond).toFixed(2)}×`,
         `${row(throttled, 1 + 2 * details.published + 2 * Math.ceil(details.published / PAGE) + POLLED_TYPES)}\n` +
           `  achieved ${achievedQps.toFixed(1)} calls/s vs limit ${QPS_LIMIT} → ${(achievedQps / QPS_LIMIT).toFixed(3)} (goal ≥ ${GOALS.qpsShare}); ${tooFast} calls refused as too fast`,
-        `peak RSS ${mb(drainPeakRss).toFixed(0)} MB (connected, before any pull: ${mb(baselineRss).toFixed(0)} MB) vs goal ${GOALS.rssMb} MB → ${(mb(drainPeakRss) / GOALS.rssMb).toFixed(2)}×`,
+        `peak RSS ${mb(drainPeakRss).toFixed(0)} MB of ${compiled ? `the compiled gateway (node dist/main.js, pid ${compiled.child.pid ?? "?"}; its VmHWM ${mb(procMemory(compiled.child.pid ?? 0, "VmHWM")).toFixed(0)} MB)` : "this process (gateway in-process, under tsx)"} ` +
+          `(connected, before any pull: ${mb(baselineRss).toFixed(0)} MB) vs goal ${GOALS.rssMb} MB → ${(mb(drainPeakRss) / GOALS.rssMb).toFixed(2)}×`,
         `stored prices differing from the supplier's truth: ${wrong}`,
         "",
       ].join("\n"),
     );
   } finally {
     clearInterval(sampler);
+    if (compiled) {
+      compiled.child.kill("SIGTERM");
+      await new Promise((r) => compiled?.child.once("exit", r));
+    }
     await container.supplierConnections.closeAll();
     container.close();
     supplier.child.disconnect();
