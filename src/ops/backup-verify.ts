@@ -33,6 +33,13 @@ export function verifyBackup(file: string, source: Store | null): BackupVerdict 
     throw new BackupError("invalid", `${file} is not a SQLite database: ${e instanceof Error ? e.message : String(e)}`);
   }
   try {
+    // SQLite reads the header only on the first statement.
+    backup.sqlite.prepare("SELECT COUNT(*) FROM sqlite_master").get();
+  } catch (e) {
+    backup.close();
+    throw new BackupError("invalid", `${file} is not a SQLite database: ${e instanceof Error ? e.message : String(e)}`);
+  }
+  try {
     const problems: string[] = [];
     const integrity = integrityCheck(backup);
     if (integrity.length !== 1 || integrity[0] !== "ok") problems.push(`integrity_check: ${integrity.slice(0, 5).join("; ")}`);

@@ -1,6 +1,7 @@
-import { copyFileSync, mkdtempSync, rmSync } from "node:fs";
+import { copyFileSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import Database from "better-sqlite3";
 import { afterEach, describe, expect, it } from "vitest";
 import type { Store } from "../../src/store/database.js";
 import { type TestGateway, startTestGateway } from "../helpers/harness.js";
@@ -63,8 +64,7 @@ describe("backups (SQLite)", () => {
       priceHistory: count(live, "SELECT COUNT(*) FROM price_history"),
       inbox: count(live, "SELECT COUNT(*) FROM message_inbox"),
     };
-    const backupStore = (await import("better-sqlite3")).default;
-    const snapshot = new backupStore(backupFile, { readonly: true });
+    const snapshot = new Database(backupFile, { readonly: true });
     const inBackup = Number(snapshot.prepare("SELECT COUNT(*) FROM message_inbox").pluck().get());
     const productsInBackup = Number(snapshot.prepare("SELECT COUNT(*) FROM products").pluck().get());
     snapshot.close();
@@ -109,5 +109,50 @@ describe("backups (SQLite)", () => {
     expect(count(store, "SELECT COUNT(*) FROM price_history")).toBeLessThanOrEqual(liveCounts.priceHistory);
     expect(count(store, "SELECT COUNT(*) FROM (SELECT supplier_id, sku FROM products GROUP BY supplier_id, sku HAVING COUNT(*) > 1)")).toBe(0);
     expect(sim.sim.pool.pending()).toBe(0);
+  });
+});
+
+describe("backup verify", () => {
+  it("refuses to overwrite, and fails on an edited audit row, a foreign database or a file that is not SQLite", { timeout: 120_000 }, async () => {
+    restored = await startTestGateway();
+    const { container, config } = restored;
+    for (let i = 0; i < 3; i++) container.admin.audit.record({ actor: "user:test", action: "test.action", target: `t${i}`, summary: {} });
+    const dir = mkdtempSync(join(tmpdir(), "emall-verify-"));
+    dirs.push(dir);
+    const env = { DATABASE_URL: config.DATABASE_URL, DATA_ENCRYPTION_KEY_FILE: config.DATA_ENCRYPTION_KEY_FILE };
+    const file = join(dir, "b.db");
+    expect((await runCliAsync(["backup", "create", "--to", file, "--json"], env)).status).toBe(0);
+    const again = await runCliAsync(["backup", "create", "--to", file, "--json"], env);
+    expect(again.status).toBe(1);
+    expect(again.json).toMatchObject({ ok: false, error: { kind: "exists" } });
+
+    const good = await runCliAsync(["backup", "verify", file, "--json"], env);
+    expect(good.json).toMatchObject({ ok: true, verdict: { sameSource: true, audit: { ok: true, rows: 3 } } });
+
+    const edited = join(dir, "edited.db");
+    copyFileSync(file, edited);
+    const db = new Database(edited);
+    db.prepare("UPDATE audit_log SET target = 'changed' WHERE id = 2").run();
+    db.close();
+    const broken = await runCliAsync(["backup", "verify", edited, "--json"], env);
+    expect(broken.status).toBe(1);
+    expect(JSON.stringify(broken.json)).toContain("audit chain broken at row 2");
+
+    // Another gateway's database: its own audit chain, not this one's.
+    const other = await startTestGateway();
+    try {
+      for (let i = 0; i < 3; i++) other.container.admin.audit.record({ actor: "user:other", action: "other.action", target: null, summary: {} });
+      const foreign = await runCliAsync(["backup", "verify", file, "--json"], { DATABASE_URL: other.config.DATABASE_URL, DATA_ENCRYPTION_KEY_FILE: other.config.DATA_ENCRYPTION_KEY_FILE });
+      expect(foreign.status).toBe(1);
+      expect(foreign.json).toMatchObject({ ok: false, verdict: { sameSource: false } });
+    } finally {
+      await other.close();
+    }
+
+    const junk = join(dir, "junk.db");
+    writeFileSync(junk, "not a database at all, just some text that is long enough to have a header".repeat(20));
+    const notSqlite = await runCliAsync(["backup", "verify", junk, "--json"], env);
+    expect(notSqlite.status).toBe(1);
+    expect(notSqlite.json).toMatchObject({ ok: false, error: { kind: "invalid" } });
   });
 });
