@@ -21,11 +21,11 @@ export function registerStoreGauges(metrics: GatewayMetrics, ops: OpsRepo, clock
     for (const row of ops.orderStates()) set({ state: row.state }, row.orders);
   });
   metrics.gaugeFromSource(
-    { name: "emall_order_oldest_in_state_seconds", help: "Age of the oldest order unchanged in a state that still waits for a push (settled states are left out).", labelNames: ["state"] },
+    { name: "emall_order_oldest_in_state_seconds", help: "Age of the oldest order unchanged in an open state (created, submitting, submitted, confirming).", labelNames: ["state"] },
     (set) => {
       const now = clock();
       for (const row of ops.orderStates()) {
-        if (!ops.settledOrderStates.includes(row.state)) set({ state: row.state }, Math.max(0, (now - row.oldestUpdatedAt) / 1000));
+        if (ops.openOrderStates.includes(row.state)) set({ state: row.state }, Math.max(0, (now - row.oldestUpdatedAt) / 1000));
       }
     },
   );

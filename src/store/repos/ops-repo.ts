@@ -2,14 +2,13 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import type { Store } from "../database.js";
 import { MIGRATIONS_FOLDER } from "../database.js";
+import { OPEN_STATES } from "./order-repo.js";
 
 export type InboxGauge = { supplier: string; pending: number; quarantined: number };
 export type OrderStateGauge = { state: string; orders: number; oldestUpdatedAt: number };
 export type LeaseGauge = { kind: "sync" | "order"; holder: string; leases: number };
 export type MigrationStatus = { applied: number; expected: number; current: boolean; latest: string | null };
 
-/** Orders in these states wait for nobody: they are not "stuck" however old they are. */
-const SETTLED_ORDER_STATES = ["confirmed", "failed"];
 
 /**
  * What operators watch, read at scrape time from the store itself (so every instance reports the
@@ -37,7 +36,8 @@ export function createOpsRepo(store: Store) {
   return {
     inbox: (): InboxGauge[] => inbox.all() as InboxGauge[],
     orderStates: (): OrderStateGauge[] => orderStates.all() as OrderStateGauge[],
-    settledOrderStates: SETTLED_ORDER_STATES,
+    /** States an order still moves out of on its own; the others wait for nobody, however old. */
+    openOrderStates: OPEN_STATES as readonly string[],
     leases(now: number): LeaseGauge[] {
       const out: LeaseGauge[] = [];
       const sync = new Map<string, number>();
