@@ -28,7 +28,7 @@ export function httpMetrics(metrics: GatewayMetrics): RequestHandler {
   }
   return (_req, res, next) => {
     (res as Timed)[startedAt] = performance.now();
-    res.once("finish", finished);
+    res.on("finish", finished);
     next();
   };
 }
