@@ -3,6 +3,7 @@ import { type AuditVerdict, createAuditTrail } from "../admin/audit-trail.js";
 import { BackupError, auditHashAt, integrityCheck, tableCounts } from "../store/backup.js";
 import { type Store, openStoreReadOnly } from "../store/database.js";
 import { createAuditRepo } from "../store/repos/audit-repo.js";
+import type { AuditKeys } from "../security/audit-keys.js";
 
 /** Tables that only grow: the source can never hold fewer rows than a backup of it. */
 const APPEND_ONLY = new Set(["audit_log", "order_events", "orders", "suppliers", "price_history"]);
@@ -24,7 +25,7 @@ export type BackupVerdict = {
  * first row, and every table's rows against the source (the database the gateway uses now, which
  * has moved on since: more rows there is expected, fewer in an append-only table is not).
  */
-export function verifyBackup(file: string, source: Store | null): BackupVerdict {
+export function verifyBackup(file: string, source: Store | null, auditKeys: AuditKeys): BackupVerdict {
   if (!existsSync(file)) throw new BackupError("not_found", `${file} does not exist`);
   let backup: Store;
   try {
@@ -43,7 +44,7 @@ export function verifyBackup(file: string, source: Store | null): BackupVerdict 
     const problems: string[] = [];
     const integrity = integrityCheck(backup);
     if (integrity.length !== 1 || integrity[0] !== "ok") problems.push(`integrity_check: ${integrity.slice(0, 5).join("; ")}`);
-    const audit = createAuditTrail(createAuditRepo(backup), Date.now).verify();
+    const audit = createAuditTrail(createAuditRepo(backup), Date.now, auditKeys).verify();
     if (!audit.ok) problems.push(`audit chain broken at row ${audit.brokenAt}: ${audit.reason}`);
     const counts = tableCounts(backup);
     const sourceCounts = source ? tableCounts(source) : null;

@@ -43,7 +43,7 @@ export function openStore(path: string): Store {
 /** A store over an existing file, read-only and without migrations: for inspecting backups. */
 export function openStoreReadOnly(path: string): Store {
   const sqlite = new Database(path, { readonly: true, fileMustExist: true });
-  return { db: drizzle(sqlite, { schema }), sqlite, path, close: () => sqlite.close() };
+  return { db: drizzle(sqlite, { schema }), sqlite, path, auditLogKeyedNow: false, close: () => sqlite.close() };
 }
 
 /** Runs `work` in one short transaction: all of it lands or none of it (no I/O inside, STYLE). */

@@ -142,9 +142,14 @@ describe("backup verify", () => {
     const other = await startTestGateway();
     try {
       for (let i = 0; i < 3; i++) other.container.admin.audit.record({ actor: "user:other", action: "other.action", target: null, summary: {} });
-      const foreign = await runCliAsync(["backup", "verify", file, "--json"], { DATABASE_URL: other.config.DATABASE_URL, DATA_ENCRYPTION_KEY_FILE: other.config.DATA_ENCRYPTION_KEY_FILE });
-      expect(foreign.status).toBe(1);
-      expect(foreign.json).toMatchObject({ ok: false, verdict: { sameSource: false } });
+      // Under its own keys the backup's keyed chain does not verify at all.
+      const otherKeys = await runCliAsync(["backup", "verify", file, "--json"], { DATABASE_URL: other.config.DATABASE_URL, DATA_ENCRYPTION_KEY_FILE: other.config.DATA_ENCRYPTION_KEY_FILE });
+      expect(otherKeys.status).toBe(1);
+      expect(otherKeys.json).toMatchObject({ ok: false, verdict: { audit: { ok: false, brokenAt: 1 } } });
+      // Sharing the audit key, the chain verifies but is not the start of the other database's.
+      const sameKeys = await runCliAsync(["backup", "verify", file, "--json"], { DATABASE_URL: other.config.DATABASE_URL, DATA_ENCRYPTION_KEY_FILE: config.DATA_ENCRYPTION_KEY_FILE });
+      expect(sameKeys.status).toBe(1);
+      expect(sameKeys.json).toMatchObject({ ok: false, verdict: { audit: { ok: true }, sameSource: false } });
     } finally {
       await other.close();
     }

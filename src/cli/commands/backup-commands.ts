@@ -1,5 +1,6 @@
 import { parseArgs } from "node:util";
 import { verifyBackup } from "../../ops/backup-verify.js";
+import { auditKeysFromConfig } from "../../security/audit-keys.js";
 import { backupStore, carryInboxFrom, settleRestored } from "../../store/backup.js";
 import { type Command, CommandFailed, UsageError, flags, requireFlag, table } from "../cli-kit.js";
 
@@ -30,7 +31,7 @@ export const backupCommands: Record<string, Command> = {
       }
       const [file, ...extra] = parsed.positionals;
       if (!file || extra.length > 0) throw new UsageError("name exactly one backup FILE");
-      const verdict = verifyBackup(file, container.store);
+      const verdict = verifyBackup(file, container.store, auditKeysFromConfig(container.config, container.keys));
       const human = [
         `integrity_check: ${verdict.integrity.join("; ")}`,
         verdict.audit.ok ? `audit chain intact: ${verdict.audit.rows} rows` : `audit chain broken at row ${verdict.audit.brokenAt}: ${verdict.audit.reason}`,
