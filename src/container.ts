@@ -64,7 +64,7 @@ export function createContainer(config: Config, logger: Logger, clock: () => num
     orders: createOrderModule({ repo: createOrderRepo(store), accounts: accountRepo, products: productRepo, reference: referenceRepo, keys, connections: supplierConnections, clock, logger, freight: { freeFromFen: config.FREIGHT_FREE_FROM_FEN, flatFen: config.FREIGHT_FLAT_FEN } }),
     sync: createSyncService({ config, store, accounts: accountRepo, products: productRepo, sync: syncRepo, reference: referenceRepo, connections: supplierConnections, logger, clock, onRunFinished: metrics.runFinished }),
     reference,
-    admin: createAdminModule(store, clock, auditKeysFromConfig(config, keys)),
+    admin: createAdminModule(store, accountRepo, clock, auditKeysFromConfig(config, keys)),
     mall: {
       secrets,
       login: countingAuthFailures(createTokenLogin(authDeps), metrics),

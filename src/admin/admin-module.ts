@@ -1,5 +1,6 @@
 import type { AuditKeys } from "../security/audit-keys.js";
 import { type Store, withTransaction } from "../store/database.js";
+import type { AccountRepo } from "../store/repos/account-repo.js";
 import { createAdminRepo } from "../store/repos/admin-repo.js";
 import { createAuditRepo } from "../store/repos/audit-repo.js";
 import { createAdminSessions } from "./admin-sessions.js";
@@ -9,10 +10,10 @@ import { createAuditTrail } from "./audit-trail.js";
 export type AdminModule = ReturnType<typeof createAdminModule>;
 
 /** Console users, sessions and the audit trail, wired once for the server and the CLI. */
-export function createAdminModule(store: Store, clock: () => number, auditKeys: AuditKeys) {
+export function createAdminModule(store: Store, accounts: AccountRepo, clock: () => number, auditKeys: AuditKeys) {
   const repo = createAdminRepo(store);
   const audit = createAuditTrail(createAuditRepo(store), clock, auditKeys);
   if (store.auditLogKeyedNow) audit.keyUnkeyedRows();
-  const users = createAdminUsers(repo, clock);
+  const users = createAdminUsers(repo, accounts, clock);
   return { repo, audit, users, sessions: createAdminSessions({ repo, users, audit, clock, transaction: (work) => withTransaction(store, work) }) };
 }

@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { hashPassword, verifyPassword } from "../security/password-hash.js";
+import type { AccountRepo } from "../store/repos/account-repo.js";
 import { type AdminRepo, type AdminRole, type AdminUserRow } from "../store/repos/admin-repo.js";
 import { adminRoles } from "../store/schema/index.js";
 import { AdminError } from "./admin-errors.js";
@@ -8,10 +9,9 @@ export const Username = z.string().trim().regex(/^[A-Za-z0-9_.-]{3,32}$/, "3–3
 /** Long enough to resist guessing within the lockout; no composition rules (NIST SP 800-63B). */
 export const NewPassword = z.string().min(12, "at least 12 characters").max(200);
 export const Role = z.enum(adminRoles);
+export const SupplierCode = z.string().trim().regex(/^[A-Za-z0-9_-]{2,32}$/, "2–32 of [A-Za-z0-9_-]");
 
-export type AdminUserView = { username: string; role: AdminRole; status: AdminUserRow["status"]; createdAt: number; updatedAt: number };
-
-export const userView = (u: AdminUserRow): AdminUserView => ({ username: u.username, role: u.role, status: u.status, createdAt: u.createdAt, updatedAt: u.updatedAt });
+export type AdminUserView = { username: string; role: AdminRole; supplier: string | null; status: AdminUserRow["status"]; createdAt: number; updatedAt: number };
 
 /** A hash verified when the username is unknown, so a login takes as long either way. */
 const DUMMY_HASH = "scrypt$16384$8$1$AAAAAAAAAAAAAAAAAAAAAA$AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA";
@@ -19,7 +19,27 @@ const DUMMY_HASH = "scrypt$16384$8$1$AAAAAAAAAAAAAAAAAAAAAA$AAAAAAAAAAAAAAAAAAAA
 export type AdminUsers = ReturnType<typeof createAdminUsers>;
 
 /** Console users: created by CLI or an admin, scrypt hashes, every session ended on a change. */
-export function createAdminUsers(repo: AdminRepo, clock: () => number) {
+export function createAdminUsers(repo: AdminRepo, accounts: AccountRepo, clock: () => number) {
+  const userView = (u: AdminUserRow): AdminUserView => ({
+    username: u.username,
+    role: u.role,
+    supplier: u.supplierId === null ? null : (accounts.supplierById(u.supplierId)?.code ?? String(u.supplierId)),
+    status: u.status,
+    createdAt: u.createdAt,
+    updatedAt: u.updatedAt,
+  });
+
+  /** A supplier user belongs to exactly one supplier; staff to none. */
+  const bindingOf = (role: AdminRole, supplierCode: string | undefined): number | null => {
+    if (role !== "supplier") {
+      if (supplierCode !== undefined) throw new AdminError("invalid_input", `only a supplier user is bound to a supplier; role ${role} takes no supplier`, [{ field: "body.supplier", message: "only for role supplier" }]);
+      return null;
+    }
+    if (supplierCode === undefined) throw new AdminError("invalid_input", "a supplier user needs the supplier it belongs to", [{ field: "body.supplier", message: "required for role supplier" }]);
+    const supplier = accounts.supplierByCode(supplierCode);
+    if (!supplier) throw new AdminError("not_found", `no supplier with code ${supplierCode}`);
+    return supplier.id;
+  };
   const mustFind = (username: string): AdminUserRow => {
     const u = repo.userByUsername(username);
     if (!u) throw new AdminError("not_found", `no user ${username}`);
@@ -35,23 +55,27 @@ export function createAdminUsers(repo: AdminRepo, clock: () => number) {
      * Hashes first (slow, async), then returns the store write, so a caller can run it in one
      * transaction with the audit row that records it.
      */
-    async prepareCreate(input: { username: string; role: AdminRole; password: string }): Promise<() => AdminUserView> {
+    async prepareCreate(input: { username: string; role: AdminRole; password: string; supplier?: string }): Promise<() => AdminUserView> {
+      const supplierId = bindingOf(input.role, input.supplier);
       if (repo.userByUsername(input.username)) throw new AdminError("conflict", `user ${input.username} exists`);
       const passwordHash = await hashPassword(input.password);
       return () => {
         if (repo.userByUsername(input.username)) throw new AdminError("conflict", `user ${input.username} exists`);
         const now = clock();
-        return userView(repo.createUser({ username: input.username, role: input.role, passwordHash, status: "active", createdAt: now, updatedAt: now }));
+        return userView(repo.createUser({ username: input.username, role: input.role, supplierId, passwordHash, status: "active", createdAt: now, updatedAt: now }));
       };
     },
 
-    async create(input: { username: string; role: AdminRole; password: string }): Promise<AdminUserView> {
+    async create(input: { username: string; role: AdminRole; password: string; supplier?: string }): Promise<AdminUserView> {
       return (await users.prepareCreate(input))();
     },
 
     /** Role, status or password; any change ends the user's sessions. The write is returned for the caller to run. */
-    async prepareUpdate(username: string, change: { role?: AdminRole; enabled?: boolean; password?: string }): Promise<() => { before: AdminUserView; after: AdminUserView }> {
-      mustFind(username);
+    async prepareUpdate(username: string, change: { role?: AdminRole; enabled?: boolean; password?: string; supplier?: string }): Promise<() => { before: AdminUserView; after: AdminUserView }> {
+      const found = mustFind(username);
+      const role = change.role ?? found.role;
+      const rebinding = change.role !== undefined || change.supplier !== undefined;
+      const supplierId = rebinding ? bindingOf(role, change.supplier ?? (role === "supplier" && found.supplierId !== null ? accounts.supplierById(found.supplierId)?.code : undefined)) : found.supplierId;
       const passwordHash = change.password ? await hashPassword(change.password) : undefined;
       return () => {
         const u = mustFind(username);
@@ -59,6 +83,7 @@ export function createAdminUsers(repo: AdminRepo, clock: () => number) {
           u.id,
           {
             ...(change.role ? { role: change.role } : {}),
+            ...(rebinding ? { supplierId } : {}),
             ...(change.enabled === undefined ? {} : { status: change.enabled ? "active" : "disabled" }),
             ...(passwordHash ? { passwordHash } : {}),
           },
@@ -70,7 +95,7 @@ export function createAdminUsers(repo: AdminRepo, clock: () => number) {
     },
 
     /** Role, status or password; any change ends the user's sessions. Returns before and after. */
-    async update(username: string, change: { role?: AdminRole; enabled?: boolean; password?: string }): Promise<{ before: AdminUserView; after: AdminUserView }> {
+    async update(username: string, change: { role?: AdminRole; enabled?: boolean; password?: string; supplier?: string }): Promise<{ before: AdminUserView; after: AdminUserView }> {
       return (await users.prepareUpdate(username, change))();
     },
 

@@ -14,7 +14,9 @@ const rules: Record<ListingVerb, { from: ReadonlyArray<ProductRow["listingState"
   refuse: { from: ["applied"], to: "refused" },
 };
 
-export function changeListing(container: Container, supplierCode: string, sku: string, verb: ListingVerb): { before: ProductRow["listingState"]; after: ProductRow["listingState"] } {
+/** The reason is what the supplier reads on its portal: required to refuse, optional otherwise. */
+export function changeListing(container: Container, supplierCode: string, sku: string, verb: ListingVerb, reason?: string): { before: ProductRow["listingState"]; after: ProductRow["listingState"] } {
+  if (verb === "refuse" && !reason) throw new AdminError("invalid_input", "refusing a listing needs the reason the supplier will read", [{ field: "body.note", message: "required to refuse" }]);
   const supplier = container.repos.accounts.supplierByCode(supplierCode);
   if (!supplier) throw new AdminError("not_found", `no supplier with code ${supplierCode}`);
   const product = container.repos.products.bySku(supplier.id, sku);
@@ -26,6 +28,8 @@ export function changeListing(container: Container, supplierCode: string, sku: s
   if (!rule.from.includes(product.listingState)) {
     throw new AdminError("conflict", `${sku} is ${product.listingState}; ${verb} needs ${rule.from.join(" or ")}`);
   }
-  container.repos.products.setListingState(supplier.id, sku, rule.to, container.clock());
+  if (!container.repos.products.setListingState(supplier.id, sku, product.listingState, rule.to, reason ?? null, container.clock())) {
+    throw new AdminError("conflict", `${sku} changed while this was decided; reload and try again`);
+  }
   return { before: product.listingState, after: rule.to };
 }

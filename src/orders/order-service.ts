@@ -160,14 +160,14 @@ export function createOrderService(deps: { intake: Intake; push: OrderPush; repo
       return { ok: true, value: view(await deps.push.pushClaimed(reopened, owner, actor, { now: true })) };
     },
 
-    list(filter: { state?: OrderState; supplier?: string; limit?: number; offset?: number } = {}): OrderOutcome<OrderView[]> {
+    list(filter: { state?: OrderState; supplier?: string; limit?: number; offset?: number; before?: { createdAt: number; id: string } } = {}): OrderOutcome<OrderView[]> {
       let supplierId: number | undefined;
       if (filter.supplier !== undefined) {
         const s = deps.accounts.supplierByCode(filter.supplier);
         if (!s) return { ok: false, error: new OrderError("not_found", `no supplier with code ${filter.supplier}`) };
         supplierId = s.id;
       }
-      const rows = deps.repo.list({ state: filter.state, supplierId, limit: filter.limit ?? 50, offset: filter.offset });
+      const rows = deps.repo.list({ state: filter.state, supplierId, limit: filter.limit ?? 50, offset: filter.offset, before: filter.before });
       const paused = new Map(deps.repo.pauses().map((p) => [p.supplierId, pauseView(p)]));
       return { ok: true, value: rows.map((o) => view(o, false, (id) => paused.get(id) ?? null)) };
     },

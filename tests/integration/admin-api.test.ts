@@ -143,7 +143,7 @@ describe("admin API", () => {
     expect((await call(url, sessions.admin, "POST", `/products/${world.code}/${sku}/listing/approve`, {})).status).toBe(409);
     expect((await call(url, sessions.admin, "POST", `/products/${world.code}/${sku}/listing/apply`, {})).status).toBe(200);
     const approved = await call(url, sessions.admin, "POST", `/products/${world.code}/${sku}/listing/approve`, { note: "资质齐全" });
-    expect(await approved.json()).toEqual({ sku, listingState: "approved" });
+    expect(await approved.json()).toEqual({ sku, listingState: "approved", reason: "资质齐全" });
     const listed = (await (await call(url, sessions.procurement, "GET", `/products?listingState=approved`)).json()) as { products: Array<{ sku: string }> };
     expect(listed.products.map((p) => p.sku)).toEqual([sku]);
 

@@ -2,6 +2,7 @@ import express, { type ErrorRequestHandler, type Request, type Response, Router 
 import type { Container } from "../../container.js";
 import { AdminError } from "../admin-errors.js";
 import { CSRF_HEADER, checkCsrf, currentSession, isStateChanging, setSessionCookie } from "../admin-http.js";
+import { sendCsv } from "./csv.js";
 import { adminRoutes } from "./route-table.js";
 import { runRoute, toAdminError } from "./route-runner.js";
 import type { AdminRoute } from "./route-types.js";
@@ -32,8 +33,14 @@ function mount(router: Router, route: AdminRoute, container: Container): void {
       }
       const result = await runRoute(route, { params: req.params, query: req.query, body: req.body }, caller, { container, requestId: req.id, log: req.log });
       if (result.session !== undefined) setSessionCookie(res, container, result.session);
+      if (result.csv) return await sendCsv(res, result.csv);
       res.status(result.status ?? 200).json(result.body);
     } catch (e) {
+      if (res.headersSent) {
+        req.log.error({ event: "admin.download_failed", err: e }, "admin.download_failed");
+        res.destroy();
+        return;
+      }
       sendError(req, res, e);
     }
   });

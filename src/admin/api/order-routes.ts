@@ -3,11 +3,26 @@ import { OrderInput } from "../../orders/order-input.js";
 import type { OrderOutcome } from "../../orders/order-errors.js";
 import type { OrderView } from "../../orders/order-service.js";
 import { orderStates } from "../../store/schema/index.js";
+import { AdminError } from "../admin-errors.js";
+import { keysetRows } from "./keyset.js";
+import { beijingIso } from "../../lib/beijing-time.js";
 import { DEFAULT_PAGE, MAX_PAGE, defineRoute, q } from "./route-types.js";
+import { type SupplierScope, scopedSupplier } from "./supplier-scope.js";
 
 const ORDER_STAFF = ["admin", "procurement"] as const;
 const SupplierCode = z.object({ code: z.string().trim().regex(/^[A-Za-z0-9_-]{2,32}$/, "2–32 of [A-Za-z0-9_-]") });
+const ORDER_READERS = ["admin", "procurement", "supplier"] as const;
 const YggcOrder = z.object({ yggcOrder: z.string().trim().regex(/^[A-Za-z0-9_-]{1,64}$/, "a yggc_order") });
+/** Keyset cursor of the order list: the last row's createdAt and id, as `nextBefore` answers it. */
+const Cursor = z
+  .string()
+  .trim()
+  .regex(/^\d{1,15}~[A-Za-z0-9_-]{1,64}$/, "a cursor from nextBefore")
+  .transform((v) => {
+    const [at = "0", id = ""] = v.split("~");
+    return { createdAt: Number(at), id };
+  });
+const OrderFilter = z.object({ state: z.enum(orderStates).optional(), supplier: z.string().trim().regex(/^[A-Za-z0-9_-]{2,32}$/).optional() });
 
 function unwrap<T>(outcome: OrderOutcome<T>): T {
   if (outcome.ok) return outcome.value;
@@ -17,21 +32,74 @@ function unwrap<T>(outcome: OrderOutcome<T>): T {
 /** Before/after of a push, as the audit row keeps it: states and the supplier's order id, no personal data. */
 const pushSummary = (o: OrderView) => ({ state: o.state, mall_order_id: o.mall_order_id, failure: o.failure });
 
-/** Orders through the order service: create, push now, retry a push that gave up, timeline. */
+/**
+ * An order as its supplier may read it: only what S-11 already sent it (and S-12 told it), so the
+ * portal never shows a supplier more than the docking contract does; no consignee personal data.
+ */
+export const supplierOrderView = (o: OrderView) => ({
+  yggc_order: o.yggc_order,
+  supplier: o.supplier,
+  mall_order_id: o.mall_order_id,
+  sku: o.lines.map((l) => ({ sku: l.sku, num: l.num, priceFen: l.priceFen })),
+  freightFen: o.freightFen,
+  orderPriceFen: o.orderPriceFen,
+  area: o.area,
+  dep_name: o.dep_name,
+  invoice: o.invoice,
+  payment: o.payment,
+  remark: o.remark,
+  createdAt: o.createdAt,
+  submittedAt: o.submittedAt,
+  confirmedAt: o.confirmedAt,
+});
+
+const viewFor = (scope: SupplierScope | undefined, o: OrderView) => (scope ? supplierOrderView(o) : o);
+
+/** Orders through the order service: create, push now, retry a push that gave up, timeline; a supplier reads its own. */
 export const orderRoutes = [
   defineRoute({
     method: "GET",
     path: "/orders",
-    roles: ORDER_STAFF,
+    roles: ORDER_READERS,
     tag: "orders",
-    summary: "Orders, newest first, by state and supplier. Offset paging.",
-    query: z.object({
-      state: z.enum(orderStates).optional(),
-      supplier: z.string().trim().regex(/^[A-Za-z0-9_-]{2,32}$/).optional(),
-      limit: q.int(1, MAX_PAGE).default(DEFAULT_PAGE),
-      offset: q.int(0, 1_000_000).default(0),
-    }),
-    handler: ({ query, container }) => ({ body: { orders: unwrap(container.orders.service.list(query)) } }),
+    summary: "Orders, newest first, by state and supplier (a supplier user: its own, S-11 fields only). Keyset cursor: pass `nextBefore` as `before`.",
+    query: OrderFilter.extend({ before: Cursor.optional(), limit: q.int(1, MAX_PAGE).default(DEFAULT_PAGE) }),
+    handler({ query, container, scope }) {
+      const orders = unwrap(container.orders.service.list({ ...query, supplier: scopedSupplier(scope, query.supplier) }));
+      const last = orders.at(-1);
+      return { body: { orders: orders.map((o) => viewFor(scope, o)), nextBefore: orders.length === query.limit && last ? `${last.createdAt}~${last.id}` : null } };
+    },
+  }),
+  defineRoute({
+    method: "GET",
+    path: "/exports/orders",
+    roles: ORDER_READERS,
+    tag: "exports",
+    summary: "CSV (UTF-8 with BOM) of the orders the filters find, streamed; no personal data.",
+    query: OrderFilter,
+    handler({ query, container, scope }) {
+      const filter = { ...query, supplier: scopedSupplier(scope, query.supplier) };
+      unwrap(container.orders.service.list({ ...filter, limit: 1 }));
+      const rows = keysetRows((before: { createdAt: number; id: string } | undefined, limit) => unwrap(container.orders.service.list({ ...filter, before, limit })), (o) => ({ createdAt: o.createdAt, id: o.id }));
+      const yuan = (fen: number) => (fen / 100).toFixed(2);
+      return {
+        body: null,
+        csv: {
+          filename: "orders.csv",
+          header: scope
+            ? ["yggc_order", "电商订单号", "商品（SKU×数量）", "运费（元）", "订单金额（元）", "省", "市", "区县", "采购单位", "创建时间（北京时间）", "确认时间（北京时间）"]
+            : ["yggc_order", "电商", "状态", "电商订单号", "商品（SKU×数量）", "运费（元）", "订单金额（元）", "省", "市", "区县", "采购单位", "推送次数", "创建人", "创建时间（北京时间）", "确认时间（北京时间）"],
+          rows: (function* () {
+            for (const o of rows) {
+              const items = o.lines.map((l) => `${l.sku}×${l.num}`).join(" ");
+              yield scope
+                ? [o.yggc_order, o.mall_order_id, items, yuan(o.freightFen), yuan(o.orderPriceFen), o.area.province, o.area.city, o.area.county, o.dep_name, beijingIso(o.createdAt), beijingIso(o.confirmedAt)]
+                : [o.yggc_order, o.supplier, o.state, o.mall_order_id, items, yuan(o.freightFen), yuan(o.orderPriceFen), o.area.province, o.area.city, o.area.county, o.dep_name, o.pushAttempts, o.createdBy, beijingIso(o.createdAt), beijingIso(o.confirmedAt)];
+            }
+          })(),
+        },
+      };
+    },
   }),
   defineRoute({
     method: "POST",
@@ -50,11 +118,18 @@ export const orderRoutes = [
   defineRoute({
     method: "GET",
     path: "/orders/:yggcOrder",
-    roles: ORDER_STAFF,
+    roles: ORDER_READERS,
     tag: "orders",
-    summary: "One order and its timeline (every push step, the supplier's answers).",
+    summary: "One order and its timeline (every push step, the supplier's answers); a supplier user reads its own order's S-11 fields only.",
     params: YggcOrder,
-    handler: ({ params, container }) => ({ body: { order: unwrap(container.orders.service.show(params.yggcOrder)) } }),
+    handler({ params, container, scope }) {
+      const order = unwrap(container.orders.service.show(params.yggcOrder));
+      if (scope) {
+        if (order.supplier !== scope.code) throw new AdminError("not_found", `no order ${params.yggcOrder}`);
+        return { body: { order: supplierOrderView(order) } };
+      }
+      return { body: { order } };
+    },
   }),
   defineRoute({
     method: "POST",

@@ -1,58 +1,97 @@
 import { z } from "zod";
+import type { Container } from "../../container.js";
+import { beijingIso } from "../../lib/beijing-time.js";
+import type { ProductSearch } from "../../store/repos/admin-repo.js";
 import { AdminError } from "../admin-errors.js";
 import { changeListing } from "../product-listing.js";
+import { parameterChecks } from "../product-review.js";
+import { keysetRows } from "./keyset.js";
 import { DEFAULT_PAGE, MAX_PAGE, defineRoute, q } from "./route-types.js";
+import { type SupplierScope, scopedSupplier } from "./supplier-scope.js";
 
-const PRODUCT_READERS = ["admin", "procurement"] as const;
+const PRODUCT_READERS = ["admin", "procurement", "supplier"] as const;
 const supplierCode = z.string().trim().regex(/^[A-Za-z0-9_-]{2,32}$/);
 const ProductKey = z.object({ supplier: supplierCode, sku: z.string().trim().min(1).max(64) });
+const Note = z.object({ note: z.string().trim().max(200).optional() });
 
 const parseJson = (text: string | null): unknown => (text === null ? null : (JSON.parse(text) as unknown));
 
-const listingRoute = (verb: "apply" | "approve" | "refuse", summary: string) =>
+const SearchQuery = z.object({
+  supplier: supplierCode.optional(),
+  sku: q.text(64).optional(),
+  name: q.text(100).optional(),
+  catalog: q.text(64).optional(),
+  brand: q.text(100).optional(),
+  status: z.enum(["active", "rejected", "delisted"]).optional(),
+  listingState: z.enum(["none", "applied", "approved", "refused"]).optional(),
+});
+type SearchQuery = z.output<typeof SearchQuery>;
+
+/** The search as the store runs it: a supplier user is always held to its own supplier. */
+function searchOf(container: Container, scope: SupplierScope | undefined, query: SearchQuery): Omit<ProductSearch, "limit" | "afterId"> {
+  const code = scopedSupplier(scope, query.supplier);
+  let supplierId: number | undefined;
+  if (code !== undefined) {
+    supplierId = container.repos.accounts.supplierByCode(code)?.id;
+    if (supplierId === undefined) throw new AdminError("not_found", `no supplier with code ${code}`);
+  }
+  const { supplier: _s, catalog, ...rest } = query;
+  return { ...rest, supplierId, interfaceCode: catalog };
+}
+
+/** A product of the caller's scope, or not found (another supplier's sku answers as a missing one). */
+function productOf(container: Container, scope: SupplierScope | undefined, key: { supplier: string; sku: string }) {
+  const missing = `no product ${key.sku} of ${key.supplier}`;
+  if (scope && scope.code !== key.supplier) throw new AdminError("not_found", missing);
+  const supplier = container.repos.accounts.supplierByCode(key.supplier);
+  const product = supplier ? container.repos.products.bySku(supplier.id, key.sku) : undefined;
+  if (!supplier || !product) throw new AdminError("not_found", missing);
+  return { supplier, product };
+}
+
+const listingRoute = (verb: "apply" | "approve" | "refuse", roles: ReadonlyArray<"admin" | "supplier">, summary: string) =>
   defineRoute({
     method: "POST",
     path: `/products/:supplier/:sku/listing/${verb}`,
-    roles: ["admin"],
+    roles,
     tag: "products",
     summary,
     audit: `product.listing_${verb}`,
     atomic: true,
     params: ProductKey,
-    body: z.object({ note: z.string().trim().max(200).optional() }),
-    handler({ params, body, container }) {
-      const change = changeListing(container, params.supplier, params.sku, verb);
-      return { body: { sku: params.sku, listingState: change.after }, audit: { summary: { before: { listingState: change.before }, after: { listingState: change.after }, note: body.note } } };
+    body: Note,
+    handler({ params, body, container, scope }) {
+      productOf(container, scope, params);
+      const change = changeListing(container, params.supplier, params.sku, verb, body.note);
+      return { body: { sku: params.sku, listingState: change.after, reason: body.note ?? null }, audit: { summary: { before: { listingState: change.before }, after: { listingState: change.after }, note: body.note } } };
     },
   });
 
-/** The mall's product store as staff search it: status, §7 rejection reasons, the listing step. */
+const codeCache = (container: Container) => {
+  const codes = new Map<number, string>();
+  return (id: number) => {
+    let code = codes.get(id);
+    if (code === undefined) {
+      code = container.repos.accounts.supplierById(id)?.code ?? String(id);
+      codes.set(id, code);
+    }
+    return code;
+  };
+};
+
+/** The mall's product store as staff search it and a supplier reads its own: status, §7 reasons, the listing step. */
 export const productRoutes = [
   defineRoute({
     method: "GET",
     path: "/products",
     roles: PRODUCT_READERS,
     tag: "products",
-    summary: "Search by supplier, sku, name, catalog (interfaceCode or catalogId), brand, status and listing state. Cursor: `afterId` = the last row's id.",
-    query: z.object({
-      supplier: supplierCode.optional(),
-      sku: q.text(64).optional(),
-      name: q.text(100).optional(),
-      catalog: q.text(64).optional(),
-      brand: q.text(100).optional(),
-      status: z.enum(["active", "rejected", "delisted"]).optional(),
-      listingState: z.enum(["none", "applied", "approved", "refused"]).optional(),
-      afterId: q.int(0, Number.MAX_SAFE_INTEGER).optional(),
-      limit: q.int(1, MAX_PAGE).default(DEFAULT_PAGE),
-    }),
-    handler({ query, container }) {
-      let supplierId: number | undefined;
-      if (query.supplier !== undefined) {
-        supplierId = container.repos.accounts.supplierByCode(query.supplier)?.id;
-        if (supplierId === undefined) throw new AdminError("not_found", `no supplier with code ${query.supplier}`);
-      }
-      const codeOf = (id: number) => container.repos.accounts.supplierById(id)?.code ?? String(id);
-      const rows = container.admin.repo.searchProducts({ ...query, supplierId, interfaceCode: query.catalog }).map(({ rejectionJson, sourceMessageIdsJson: _s, ...p }) => ({
+    summary: "Search by supplier, sku, name, catalog (interfaceCode or catalogId), brand, status and listing state (a supplier user: its own only). Keyset cursor: `afterId` = the last row's id.",
+    query: SearchQuery.extend({ afterId: q.int(0, Number.MAX_SAFE_INTEGER).optional(), limit: q.int(1, MAX_PAGE).default(DEFAULT_PAGE) }),
+    handler({ query, container, scope }) {
+      const codeOf = codeCache(container);
+      const search = searchOf(container, scope, query);
+      const rows = container.admin.repo.searchProducts({ ...search, afterId: query.afterId, limit: query.limit }).map(({ rejectionJson, sourceMessageIdsJson: _s, ...p }) => ({
         ...p,
         supplier: codeOf(p.supplierId),
         reasons: parseJson(rejectionJson),
@@ -63,35 +102,91 @@ export const productRoutes = [
   }),
   defineRoute({
     method: "GET",
+    path: "/exports/products",
+    roles: PRODUCT_READERS,
+    tag: "exports",
+    summary: "CSV (UTF-8 with BOM) of the products a search finds, streamed: the same filters as GET /products.",
+    query: SearchQuery,
+    handler({ query, container, scope }) {
+      const codeOf = codeCache(container);
+      const search = searchOf(container, scope, query);
+      const rows = keysetRows((afterId: number | undefined, limit) => container.admin.repo.searchProducts({ ...search, afterId, limit }), (p) => p.id);
+      return {
+        body: null,
+        csv: {
+          filename: "products.csv",
+          header: ["电商", "SKU", "名称", "型号", "品目", "品牌", "状态", "上下架", "协议价（元）", "商城价（元）", "上架申请", "未通过原因数", "更新时间（北京时间）"],
+          rows: (function* () {
+            for (const p of rows) {
+              yield [codeOf(p.supplierId), p.sku, p.name, p.model, p.interfaceCode, p.brandName, p.status, p.shelfState, yuan(p.priceFen), yuan(p.mallPriceFen), p.listingState, (parseJson(p.rejectionJson) as unknown[]).length, beijingIso(p.updatedAt)];
+            }
+          })(),
+        },
+      };
+    },
+  }),
+  defineRoute({
+    method: "GET",
+    path: "/exports/rejections",
+    roles: PRODUCT_READERS,
+    tag: "exports",
+    summary: "CSV of every §7 rejection reason (one row per reason) of the rejected products a search finds, streamed.",
+    query: SearchQuery.omit({ status: true }),
+    handler({ query, container, scope }) {
+      const codeOf = codeCache(container);
+      const search = { ...searchOf(container, scope, query), status: "rejected" as const };
+      const rows = keysetRows((afterId: number | undefined, limit) => container.admin.repo.searchProducts({ ...search, afterId, limit }), (p) => p.id);
+      return {
+        body: null,
+        csv: {
+          filename: "rejections.csv",
+          header: ["电商", "SKU", "名称", "品目", "错误码", "字段", "原因", "更新时间（北京时间）"],
+          rows: (function* () {
+            for (const p of rows) {
+              for (const r of parseJson(p.rejectionJson) as Array<{ code?: number; field?: string; message?: string }>) {
+                yield [codeOf(p.supplierId), p.sku, p.name, p.interfaceCode, r.code, r.field, r.message, beijingIso(p.updatedAt)];
+              }
+            }
+          })(),
+        },
+      };
+    },
+  }),
+  defineRoute({
+    method: "GET",
     path: "/products/:supplier/:sku",
     roles: PRODUCT_READERS,
     tag: "products",
-    summary: "One product: detail as received, prices (fen), stock, rejection reasons, listing state, price history.",
+    summary: "One product: detail and images as received, parameters against the catalog's standard parameters, prices (fen), stock by area, rejection reasons, listing state and reason, price history.",
     params: ProductKey,
-    handler({ params, container }) {
-      const supplier = container.repos.accounts.supplierByCode(params.supplier);
-      const p = supplier ? container.repos.products.bySku(supplier.id, params.sku) : undefined;
-      if (!supplier || !p) throw new AdminError("not_found", `no product ${params.sku} of ${params.supplier}`);
+    handler({ params, container, scope }) {
+      const { supplier, product: p } = productOf(container, scope, params);
       const { detailJson, attributesJson, promisesJson, imagesJson, rejectionJson, sourceMessageIdsJson, ...rest } = p;
+      const reasons = (parseJson(rejectionJson) ?? []) as Array<{ code: number; field: string; message: string }>;
+      const attributes = (parseJson(attributesJson) ?? []) as Array<{ attributeID: string; attributeName: string; valueID: string; value: string }>;
       return {
         body: {
           product: {
             ...rest,
             supplier: supplier.code,
             detail: parseJson(detailJson),
-            attributes: parseJson(attributesJson),
+            attributes,
             promises: parseJson(promisesJson),
             images: parseJson(imagesJson),
-            reasons: parseJson(rejectionJson),
+            reasons,
             sourceMessageIds: parseJson(sourceMessageIdsJson),
           },
+          supplierDomains: JSON.parse(supplier.domainsJson) as string[],
+          parameters: parameterChecks(container.repos.reference, p.catalogId, attributes, reasons),
           stock: container.repos.products.stockOf(supplier.id, p.sku),
           priceHistory: container.repos.products.priceHistoryOf(supplier.id, p.sku),
         },
       };
     },
   }),
-  listingRoute("apply", "申请上架: apply a validated (active) product for listing."),
-  listingRoute("approve", "Approve an applied listing."),
-  listingRoute("refuse", "Refuse an applied listing."),
+  listingRoute("apply", ["admin", "supplier"], "申请上架: apply a validated (active) product for listing (a supplier user: its own products)."),
+  listingRoute("approve", ["admin"], "Approve an applied listing."),
+  listingRoute("refuse", ["admin"], "Refuse an applied listing; `note` is the reason the supplier reads (required)."),
 ];
+
+const yuan = (fen: number | null) => (fen === null ? null : (fen / 100).toFixed(2));

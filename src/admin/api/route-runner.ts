@@ -10,6 +10,7 @@ import type { ActiveSession } from "../admin-sessions.js";
 import { SyncError } from "../../sync/sync-service.js";
 import { AdminError, type FieldError } from "../admin-errors.js";
 import type { AdminRoute, DeferredResult, RouteResult } from "./route-types.js";
+import { scopeOf } from "./supplier-scope.js";
 
 export type RawInput = { params: unknown; query: unknown; body: unknown };
 export type RunDeps = { container: Container; requestId: string; log: Logger };
@@ -76,6 +77,7 @@ export async function runRoute(route: AdminRoute, raw: RawInput, caller: ActiveS
     record("refused", { target: targetOf(raw.params) }, `role ${user?.role ?? "none"} may not ${route.method} ${route.path}`);
     throw new AdminError("forbidden", `role ${user?.role ?? "none"} may not ${route.method} /admin/api${route.path}`);
   }
+  const scope = scopeOf(user, deps.container);
   const fields: FieldError[] = [];
   const params = parsePart(route.params, raw.params, "params", fields);
   const query = parsePart(route.query, raw.query, "query", fields);
@@ -84,7 +86,7 @@ export async function runRoute(route: AdminRoute, raw: RawInput, caller: ActiveS
     record("refused", { target: targetOf(raw.params) }, "invalid input");
     throw new AdminError("invalid_input", `invalid input: ${fields.map((f) => `${f.field}: ${f.message}`).join("; ")}`, fields);
   }
-  const ctx = { params, query, body, user, session: caller?.session, container: deps.container, requestId: deps.requestId, log: deps.log };
+  const ctx = { params, query, body, user, session: caller?.session, scope, container: deps.container, requestId: deps.requestId, log: deps.log };
   /** The handler's store writes (if it left them to commit) and its audit row, in one transaction. */
   const settle = (out: RouteResult | DeferredResult): RouteResult =>
     withTransaction(deps.container.store, () => {

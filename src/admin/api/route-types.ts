@@ -3,6 +3,7 @@ import type { Container } from "../../container.js";
 import type { Logger } from "../../lib/logger.js";
 import type { AdminRole, AdminSessionRow, AdminUserRow } from "../../store/repos/admin-repo.js";
 import type { AuditEntry } from "../audit-trail.js";
+import type { SupplierScope } from "./supplier-scope.js";
 
 export type HttpMethod = "GET" | "POST" | "PUT" | "PATCH";
 
@@ -13,6 +14,8 @@ export type RouteContext<P, Q, B> = {
   /** Undefined only on public routes (login). */
   user: AdminUserRow | undefined;
   session: AdminSessionRow | undefined;
+  /** Set for a supplier user: the handler reads only this supplier's data (supplier-scope.ts). */
+  scope: SupplierScope | undefined;
   container: Container;
   requestId: string;
   log: Logger;
@@ -25,6 +28,8 @@ export type RouteResult = {
   audit?: Pick<AuditEntry, "target" | "summary"> & { actor?: string; action?: string };
   /** A new session cookie (login) or its removal (logout). */
   session?: { id: string; expiresAt: number } | null;
+  /** A download: rows streamed as CSV (UTF-8 with BOM, for Excel) instead of the JSON body. */
+  csv?: CsvDownload;
 };
 
 /**
@@ -32,6 +37,8 @@ export type RouteResult = {
  * not: the runner runs `commit` and appends the audit row in one transaction.
  */
 export type DeferredResult = { commit: () => RouteResult };
+
+export type CsvDownload = { filename: string; header: readonly string[]; rows: Iterable<ReadonlyArray<string | number | null | undefined>> };
 
 export type RouteSpec<P extends z.ZodType, Q extends z.ZodType, B extends z.ZodType> = {
   method: HttpMethod;
@@ -69,7 +76,8 @@ export function defineRoute<P extends z.ZodType = NoInput, Q extends z.ZodType =
   return spec as unknown as AdminRoute;
 }
 
-export const ALL_ROLES = ["admin", "procurement", "auditor"] as const satisfies readonly AdminRole[];
+export const ALL_ROLES = ["admin", "procurement", "auditor", "supplier"] as const satisfies readonly AdminRole[];
+export const STAFF_ROLES = ["admin", "procurement", "auditor"] as const satisfies readonly AdminRole[];
 
 /** Query-string helpers: strict, bounded, no z.coerce surprises. */
 export const q = {

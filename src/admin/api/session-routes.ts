@@ -1,6 +1,6 @@
 import { z } from "zod";
 import { AdminError } from "../admin-errors.js";
-import { NewPassword, Role, Username } from "../admin-users.js";
+import { NewPassword, Role, SupplierCode, Username } from "../admin-users.js";
 import { ALL_ROLES, defineRoute } from "./route-types.js";
 
 const SessionView = z.object({
@@ -92,9 +92,9 @@ export const userRoutes = [
     path: "/users",
     roles: ["admin"],
     tag: "users",
-    summary: "Create a console user.",
+    summary: "Create a console user; a `supplier` user names the supplier (code) it belongs to and sees only that supplier's data.",
     audit: "user.create",
-    body: z.object({ username: Username, role: Role, password: NewPassword }),
+    body: z.object({ username: Username, role: Role, supplier: SupplierCode.optional(), password: NewPassword }),
     async handler({ body, container }) {
       const write = await container.admin.users.prepareCreate(body);
       return {
@@ -114,8 +114,8 @@ export const userRoutes = [
     audit: "user.update",
     params: z.object({ username: Username }),
     body: z
-      .object({ role: Role.optional(), enabled: z.boolean().optional(), password: NewPassword.optional() })
-      .refine((b) => b.role !== undefined || b.enabled !== undefined || b.password !== undefined, { message: "nothing to change" }),
+      .object({ role: Role.optional(), supplier: SupplierCode.optional(), enabled: z.boolean().optional(), password: NewPassword.optional() })
+      .refine((b) => b.role !== undefined || b.supplier !== undefined || b.enabled !== undefined || b.password !== undefined, { message: "nothing to change" }),
     async handler({ params, body, container }) {
       const write = await container.admin.users.prepareUpdate(params.username, body);
       return {

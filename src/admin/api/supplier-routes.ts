@@ -159,4 +159,41 @@ export const supplierRoutes = [
       return { body: { run: attempt.summary }, audit: { summary: { after: { runId: attempt.summary.runId, status: attempt.summary.status } } } };
     },
   }),
+  defineRoute({
+    method: "POST",
+    path: "/suppliers/:code/sign-mode",
+    roles: ["admin"],
+    tag: "suppliers",
+    summary: "How the supplier's mall account signs its calls (hmac-sha256 or the legacy yggc-md5); its tokens stay valid.",
+    audit: "supplier.sign_mode",
+    params: Code,
+    body: z.object({ signMode: z.enum(signModes) }),
+    handler({ params, body, container }) {
+      const before = container.supplierAccounts.show(params.code, false);
+      const supplier = container.supplierAccounts.setSignMode(params.code, body.signMode);
+      return { body: { supplier }, audit: { summary: { before: { signMode: before.signMode }, after: { signMode: supplier.signMode } } } };
+    },
+  }),
+  defineRoute({
+    method: "GET",
+    path: "/suppliers/:code/quarantine",
+    roles: ["admin"],
+    tag: "suppliers",
+    summary: "The supplier's quarantined messages with the reason (last error), attempts and the raw body as stored, for the console's quarantine page.",
+    params: Code,
+    handler({ params, container }) {
+      const messages = container.sync.quarantined(params.code).map((m) => ({
+        messageId: m.messageId,
+        type: m.type,
+        sku: m.sku,
+        reason: m.lastError,
+        attempts: m.attempts,
+        receivedAt: m.receivedAt,
+        settledAt: m.settledAt,
+        lastRunId: m.lastRunId,
+        rawBody: m.payloadJson,
+      }));
+      return { body: { supplier: params.code, messages } };
+    },
+  }),
 ];

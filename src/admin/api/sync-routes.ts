@@ -1,8 +1,11 @@
 import { z } from "zod";
 import { AdminError } from "../admin-errors.js";
 import { DEFAULT_PAGE, MAX_PAGE, defineRoute, q } from "./route-types.js";
+import { requireInScope, scopedSupplier } from "./supplier-scope.js";
 
 const SYNC_READERS = ["admin", "auditor"] as const;
+/** A supplier user reads its own runs, message fates and the calls behind them. */
+const LOG_READERS = ["admin", "auditor", "supplier"] as const;
 const messageTypes = ["2", "4", "6", "16"] as const;
 const outcomes = ["applied", "rejected", "failed", "skipped", "quarantined"] as const;
 const supplierCode = z.string().trim().regex(/^[A-Za-z0-9_-]{2,32}$/);
@@ -15,12 +18,12 @@ export const syncRoutes = [
   defineRoute({
     method: "GET",
     path: "/sync/runs",
-    roles: SYNC_READERS,
+    roles: LOG_READERS,
     tag: "sync",
     summary: "Runs, newest first. Cursor: pass the last row's startedAt as `before` for the next page.",
     query: z.object({ supplier: supplierCode.optional(), before: q.int(0, Number.MAX_SAFE_INTEGER).optional(), limit: q.int(1, MAX_PAGE).default(DEFAULT_PAGE) }),
-    handler({ query, container }) {
-      const runs = container.sync.runs(query).map((r) => ({ ...r, supplier: container.repos.accounts.supplierById(r.supplierId)?.code ?? null, counts: parseJson(r.countsJson), errors: parseJson(r.errorsJson) }));
+    handler({ query, container, scope }) {
+      const runs = container.sync.runs({ ...query, supplier: scopedSupplier(scope, query.supplier) }).map((r) => ({ ...r, supplier: container.repos.accounts.supplierById(r.supplierId)?.code ?? null, counts: parseJson(r.countsJson), errors: parseJson(r.errorsJson) }));
       const last = runs.at(-1);
       return { body: { runs, nextBefore: runs.length === query.limit && last ? last.startedAt : null } };
     },
@@ -28,13 +31,14 @@ export const syncRoutes = [
   defineRoute({
     method: "GET",
     path: "/sync/runs/:runId",
-    roles: SYNC_READERS,
+    roles: LOG_READERS,
     tag: "sync",
     summary: "One run with its counts and errors.",
     params: RunId,
-    handler({ params, container }) {
+    handler({ params, container, scope }) {
       const run = container.repos.sync.run(params.runId);
       if (!run) throw new AdminError("not_found", `no run ${params.runId}`);
+      requireInScope(scope, run.supplierId, `no run ${params.runId}`);
       const supplier = container.repos.accounts.supplierById(run.supplierId)?.code ?? null;
       return { body: { run: { ...run, supplier, counts: parseJson(run.countsJson), errors: parseJson(run.errorsJson) } } };
     },
@@ -42,7 +46,7 @@ export const syncRoutes = [
   defineRoute({
     method: "GET",
     path: "/sync/messages",
-    roles: SYNC_READERS,
+    roles: LOG_READERS,
     tag: "sync",
     summary: "Per-message sync log, oldest first, filtered by supplier, run, type, outcome, sku and time range. Cursor: `afterId` = the last row's id.",
     query: z.object({
@@ -56,8 +60,8 @@ export const syncRoutes = [
       afterId: q.int(0, Number.MAX_SAFE_INTEGER).optional(),
       limit: q.int(1, MAX_PAGE).default(DEFAULT_PAGE),
     }),
-    handler({ query, container }) {
-      const rows = container.sync.messageLogs(query).map((m) => ({ ...m, reasons: parseJson(m.reasonsJson), callSeqs: parseJson(m.callSeqsJson) as number[] }));
+    handler({ query, container, scope }) {
+      const rows = container.sync.messageLogs({ ...query, supplier: scopedSupplier(scope, query.supplier) }).map((m) => ({ ...m, reasons: parseJson(m.reasonsJson), callSeqs: parseJson(m.callSeqsJson) as number[] }));
       const last = rows.at(-1);
       return { body: { messages: rows, nextAfterId: rows.length === query.limit && last ? last.id : null } };
     },
@@ -65,13 +69,14 @@ export const syncRoutes = [
   defineRoute({
     method: "GET",
     path: "/sync/messages/:id/calls",
-    roles: SYNC_READERS,
+    roles: LOG_READERS,
     tag: "sync",
     summary: "Drill-down: one message's log row and the supplier calls it made (attempts included).",
     params: z.object({ id: q.int(1, Number.MAX_SAFE_INTEGER) }),
-    handler({ params, container }) {
+    handler({ params, container, scope }) {
       const m = container.admin.repo.messageLogById(params.id);
       if (!m) throw new AdminError("not_found", `no sync message log ${params.id}`);
+      requireInScope(scope, m.supplierId, `no sync message log ${params.id}`);
       const seqs = parseJson(m.callSeqsJson) as number[];
       return { body: { message: { ...m, reasons: parseJson(m.reasonsJson), callSeqs: seqs }, calls: seqs.length === 0 ? [] : container.sync.callsOf(m.runId, seqs) } };
     },

@@ -11,6 +11,8 @@ export type ConsoleContext = {
   query: Record<string, string>;
   /** Calls an admin API route with the caller's role checks, validation and audit; answers its body. */
   api<T = Record<string, unknown>>(method: "GET" | "POST" | "PUT" | "PATCH", path: string, input?: { params?: Record<string, string>; query?: Record<string, string>; body?: unknown }): Promise<T>;
+  /** https origins this page shows images from (a supplier's registered domains); the page's CSP allows exactly these. */
+  imageSources: string[];
   /** The admin route's roles allow this caller. */
   may(method: "GET" | "POST" | "PUT" | "PATCH", path: string): boolean;
 };
@@ -39,7 +41,8 @@ export const FLASH = {
   pushed: "已推送，结果见下方时间线。",
   retried: "已重新推送，结果见下方时间线。",
   resumed: "已恢复该电商的订单推送，等待中的订单将重新推送。",
-  applied: "已申请上架。",
+  applied: "已申请上架，等待审核。",
+  replayed: "已重放，结果见下表与消息日志。",
   approved: "已批准上架。",
   refused: "已拒绝上架。",
   synced: "同步已完成。",

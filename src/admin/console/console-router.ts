@@ -26,6 +26,23 @@ const FORM_LIMIT = "64kb";
 const strings = (value: unknown): Record<string, string> =>
   Object.fromEntries(Object.entries((value ?? {}) as Record<string, unknown>).filter(([, v]) => typeof v === "string") as Array<[string, string]>);
 
+/**
+ * Nothing but our own stylesheet and script; images from this origin, plus on a product page the
+ * https origins of that supplier's registered domains (the product url rule of §7 already holds its
+ * images there), so a reviewer sees them as sent without the page loading anything else.
+ */
+export function contentSecurityPolicy(imageSources: readonly string[]): string {
+  return [
+    "default-src 'none'",
+    "style-src 'self'",
+    "script-src 'self'",
+    `img-src 'self' data: ${imageSources.join(" ")}`.trim(),
+    "form-action 'self'",
+    "frame-ancestors 'none'",
+    "base-uri 'none'",
+  ].join("; ");
+}
+
 /** Only our own paths after login: never an absolute or protocol-relative URL. */
 const safeNext = (next: string | undefined) => (next && /^\/admin(\/[^/\\]|$|\?)/.test(next) && !next.startsWith("//") ? next : "/admin/");
 
@@ -33,7 +50,8 @@ export function consoleRouter(container: Container): Router {
   const router = Router();
   const form = express.urlencoded({ extended: false, limit: FORM_LIMIT, parameterLimit: 200 });
 
-  const send = (res: Response, status: number, page: Html) => res.status(status).type("html").setHeader("Cache-Control", "no-store").send(page.text);
+  const send = (res: Response, status: number, page: Html, imageSources: readonly string[] = []) =>
+    res.status(status).type("html").setHeader("Cache-Control", "no-store").setHeader("Content-Security-Policy", contentSecurityPolicy(imageSources)).send(page.text);
 
   const contextOf = (req: Request, caller: ActiveSession): ConsoleContext => ({
     req,
@@ -41,6 +59,7 @@ export function consoleRouter(container: Container): Router {
     csrfToken: caller.session.csrfToken,
     params: strings(req.params),
     query: strings(req.query),
+    imageSources: [],
     async api<T>(method: "GET" | "POST" | "PUT" | "PATCH", path: string, input: { params?: Record<string, string>; query?: Record<string, string>; body?: unknown } = {}) {
       const result = await runRoute(routeById(method, path), { params: input.params ?? {}, query: input.query ?? {}, body: input.body }, caller, { container, requestId: req.id, log: req.log });
       return result.body as T;
@@ -105,7 +124,7 @@ export function consoleRouter(container: Container): Router {
         const msg = ctx.query.msg as FlashKey | undefined;
         const flash = msg && msg in FLASH ? { kind: "ok" as const, text: FLASH[msg] } : undefined;
         const title = typeof page.title === "string" ? page.title : page.title(ctx);
-        send(res, 200, layout({ title, user: caller.user, csrfToken: caller.session.csrfToken, nav: navFor(caller.user), current: `/admin${page.path}`.replace(/^\/admin\/$/, "/admin/"), flash, body }));
+        send(res, 200, layout({ title, user: caller.user, csrfToken: caller.session.csrfToken, nav: navFor(caller.user), current: `/admin${page.path}`.replace(/^\/admin\/$/, "/admin/"), flash, body }), ctx.imageSources);
       } catch (e) {
         errorPage(req, res, caller, e);
       }

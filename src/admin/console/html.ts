@@ -1,3 +1,5 @@
+import { beijingText } from "../../lib/beijing-time.js";
+
 /** Markup already escaped (or written by us); everything else interpolated into html`` is escaped. */
 export class Html {
   constructor(readonly text: string) {}
@@ -33,10 +35,10 @@ export function href(path: string, query: Record<string, string | number | undef
   return s ? `${path}?${s}` : path;
 }
 
-/** Beijing time, as staff read it, from epoch ms. */
-export function beijing(ms: number | null | undefined): string {
-  if (ms === null || ms === undefined) return "—";
-  return new Date(ms + 8 * 3_600_000).toISOString().replace("T", " ").slice(0, 19);
+/** Beijing time with its zone, as staff read it, from epoch ms; machine-readable in <time>. */
+export function beijing(ms: number | null | undefined): Html {
+  if (ms === null || ms === undefined) return new Html("—");
+  return html`<time datetime="${new Date(ms).toISOString()}" class="mono">${beijingText(ms)} 北京时间</time>`;
 }
 
 export const yuan = (fen: number | null | undefined) => (fen === null || fen === undefined ? "—" : (fen / 100).toFixed(2));

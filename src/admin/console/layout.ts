@@ -1,8 +1,8 @@
 import type { AdminUserRow } from "../../store/repos/admin-repo.js";
 import { CSRF_FIELD } from "../admin-http.js";
-import { type Html, html } from "./html.js";
+import { Html, html } from "./html.js";
 
-export const ROLE_NAMES: Record<AdminUserRow["role"], string> = { admin: "管理员", procurement: "采购人员", auditor: "审计员" };
+export const ROLE_NAMES: Record<AdminUserRow["role"], string> = { admin: "管理员", procurement: "采购人员", auditor: "审计员", supplier: "电商用户" };
 
 export type NavItem = { href: string; label: string; visible: boolean };
 
@@ -20,22 +20,26 @@ export function layout(options: { title: string; user?: AdminUserRow; csrfToken?
 <link rel="stylesheet" href="/admin/assets/console.css">
 </head>
 <body>
+<a class="skip" href="#main">跳到正文</a>
 <header class="top">
-  <span class="brand">电子卖场对接网关 · 管理控制台</span>
-  <nav>${nav.filter((n) => n.visible).map((n) => html`<a href="${n.href}" class="${n.href === current ? "on" : ""}">${n.label}</a>`)}</nav>
+  <span class="brand">电子卖场对接网关 · ${user?.role === "supplier" ? "电商自助平台" : "管理控制台"}</span>
+  <nav aria-label="主导航">${nav.filter((n) => n.visible).map((n) => html`<a href="${n.href}" class="${n.href === current ? "on" : ""}" ${n.href === current ? html`aria-current="page"` : ""}>${n.label}</a>`)}</nav>
   ${user
-    ? html`<span class="who"><a href="/admin/account" style="color:#fff">${user.username}</a>（${ROLE_NAMES[user.role]}）
+    ? html`<span class="who"><a href="/admin/account">${user.username}</a>（${ROLE_NAMES[user.role]}）
       <form method="post" action="/admin/logout">${csrfField(options.csrfToken ?? "")}<button type="submit">退出</button></form></span>`
     : ""}
 </header>
-<main>
+<main id="main" tabindex="-1">
 ${options.flash ? html`<div class="flash ${options.flash.kind === "error" ? "error" : ""}" role="status">${options.flash.text}</div>` : ""}
 <h1>${options.title}</h1>
-${options.body}
+${scrollTables(options.body)}
 </main>
 </body>
 </html>`;
 }
+
+/** Every table scrolls sideways inside its own box on a narrow screen, so ids never wrap and the page keeps its width. */
+const scrollTables = (body: Html): Html => new Html(body.text.replace(/<table\b/g, '<div class="scroll"><table').replace(/<\/table>/g, "</table></div>"));
 
 export function badge(text: string, tone: "ok" | "warn" | "bad" | "" = ""): Html {
   return html`<span class="badge ${tone}">${text}</span>`;

@@ -1,6 +1,6 @@
 import { userInfo } from "node:os";
 import { AdminError } from "../../admin/admin-errors.js";
-import { NewPassword, Role, Username } from "../../admin/admin-users.js";
+import { NewPassword, Role, SupplierCode, Username } from "../../admin/admin-users.js";
 import type { Container } from "../../container.js";
 import { withTransaction } from "../../store/database.js";
 import { type Command, UsageError, flags, requireFlag, table } from "../cli-kit.js";
@@ -48,16 +48,19 @@ async function guarded<T>(container: Container, action: string, target: string, 
 
 export const userCommands: Record<string, Command> = {
   create: {
-    usage: "users create --username U --role admin|procurement|auditor --password-stdin",
-    summary: "create a console user (scrypt hash; the password is read from stdin, at least 12 characters)",
+    usage: "users create --username U --role admin|procurement|auditor|supplier [--supplier CODE] --password-stdin",
+    summary: "create a console user (scrypt hash; the password is read from stdin, at least 12 characters); a supplier user names its supplier and sees only that supplier's data",
     async run({ argv, container }) {
-      const v = flags(argv, { username: { type: "string" }, role: { type: "string" }, "password-stdin": { type: "boolean" } });
+      const v = flags(argv, { username: { type: "string" }, role: { type: "string" }, supplier: { type: "string" }, "password-stdin": { type: "boolean" } });
       const username = parse(Username, requireFlag(v, "username"), "username");
       const role = parse(Role, requireFlag(v, "role"), "role");
+      const supplier = v.supplier === undefined ? undefined : parse(SupplierCode, v.supplier, "supplier");
+      if (role === "supplier" && supplier === undefined) throw new UsageError("--supplier CODE is required for --role supplier");
+      if (role !== "supplier" && supplier !== undefined) throw new UsageError("--supplier is only for --role supplier");
       if (!v["password-stdin"]) throw new UsageError("--password-stdin is required (passwords are never taken as flags)");
       const password = await readPasswordFromStdin();
-      const user = await guarded(container, "user.create", username, () => container.admin.users.prepareCreate({ username, role, password }), (u) => ({ after: u }));
-      return { human: `created ${user.username} (${user.role}); log in at /admin/login`, json: { user } };
+      const user = await guarded(container, "user.create", username, () => container.admin.users.prepareCreate({ username, role, password, supplier }), (u) => ({ after: u }));
+      return { human: `created ${user.username} (${user.role}${user.supplier ? ` of ${user.supplier}` : ""}); log in at /admin/login`, json: { user } };
     },
   },
   list: {
@@ -66,7 +69,7 @@ export const userCommands: Record<string, Command> = {
     run({ argv, container }) {
       flags(argv, {});
       const users = container.admin.users.list();
-      return { human: table(users.map((u) => ({ ...u, createdAt: new Date(u.createdAt).toISOString() })), ["username", "role", "status", "createdAt"]), json: { users } };
+      return { human: table(users.map((u) => ({ ...u, supplier: u.supplier ?? "", createdAt: new Date(u.createdAt).toISOString() })), ["username", "role", "supplier", "status", "createdAt"]), json: { users } };
     },
   },
   passwd: {
@@ -82,13 +85,14 @@ export const userCommands: Record<string, Command> = {
     },
   },
   role: {
-    usage: "users role --username U --role admin|procurement|auditor",
-    summary: "change a user's role; their sessions end",
+    usage: "users role --username U --role admin|procurement|auditor|supplier [--supplier CODE]",
+    summary: "change a user's role (a supplier user names its supplier); their sessions end",
     async run({ argv, container }) {
-      const v = flags(argv, { username: { type: "string" }, role: { type: "string" } });
+      const v = flags(argv, { username: { type: "string" }, role: { type: "string" }, supplier: { type: "string" } });
       const username = parse(Username, requireFlag(v, "username"), "username");
       const role = parse(Role, requireFlag(v, "role"), "role");
-      const r = await guarded(container, "user.update", username, () => container.admin.users.prepareUpdate(username, { role }), (x) => ({ before: x.before, after: x.after }));
+      const supplier = v.supplier === undefined ? undefined : parse(SupplierCode, v.supplier, "supplier");
+      const r = await guarded(container, "user.update", username, () => container.admin.users.prepareUpdate(username, { role, supplier }), (x) => ({ before: x.before, after: x.after }));
       return { human: `${username}: ${r.before.role} → ${r.after.role}`, json: { user: r.after } };
     },
   },

@@ -38,7 +38,7 @@ export function createAdminRepo(store: Store) {
     createUser(row: Omit<AdminUserRow, "id">): AdminUserRow {
       return db.insert(adminUsers).values(row).returning().get();
     },
-    updateUser(id: number, change: Partial<Pick<AdminUserRow, "passwordHash" | "role" | "status">>, now: number): void {
+    updateUser(id: number, change: Partial<Pick<AdminUserRow, "passwordHash" | "role" | "status" | "supplierId">>, now: number): void {
       db.update(adminUsers).set({ ...change, updatedAt: now }).where(eq(adminUsers.id, id)).run();
     },
 

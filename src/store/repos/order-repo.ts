@@ -13,7 +13,8 @@ export type NewOrderEvent = Omit<typeof orderEvents.$inferInsert, "id" | "orderI
 export type OrderPatch = Partial<
   Pick<OrderRow, "state" | "mallOrderId" | "failureKind" | "failureCode" | "failureReason" | "priceCheckJson" | "answerCheckJson" | "pushAttempts" | "nextAttemptAt" | "submittedAt" | "confirmedAt">
 >;
-export type OrderFilter = { state?: OrderState; supplierId?: number; limit: number; offset?: number };
+/** Newest first; `before` is the keyset cursor (the last row's createdAt and id). */
+export type OrderFilter = { state?: OrderState; supplierId?: number; limit: number; offset?: number; before?: { createdAt: number; id: string } };
 
 /** States a pusher still has work in. */
 export const OPEN_STATES = ["created", "submitting", "submitted", "confirming"] as const satisfies readonly OrderState[];
@@ -58,6 +59,7 @@ export function createOrderRepo(store: Store) {
       const where = and(
         filter.state === undefined ? undefined : eq(orders.state, filter.state),
         filter.supplierId === undefined ? undefined : eq(orders.supplierId, filter.supplierId),
+        filter.before === undefined ? undefined : sql`(${orders.createdAt}, ${orders.id}) < (${filter.before.createdAt}, ${filter.before.id})`,
       );
       return db.select().from(orders).where(where).orderBy(desc(orders.createdAt), desc(orders.id)).limit(filter.limit).offset(filter.offset ?? 0).all();
     },

@@ -4,7 +4,8 @@ import { withTransaction } from "../database.js";
 import { priceHistory, products, productStock } from "../schema/index.js";
 
 export type ProductRow = typeof products.$inferSelect;
-export type NewProductRow = Omit<ProductRow, "id">;
+/** A row as the puller writes it; the listing decision is staff's and survives every re-read. */
+export type NewProductRow = Omit<ProductRow, "id" | "listingReason" | "listingChangedAt">;
 export type StockRow = typeof productStock.$inferSelect;
 export type PriceChange = { sku: string; priceFen: number; mallPriceFen: number };
 
@@ -78,8 +79,15 @@ export function createProductRepo(store: Store) {
     priceHistoryOf: (supplierId: number, sku: string) =>
       db.select().from(priceHistory).where(and(eq(priceHistory.supplierId, supplierId), eq(priceHistory.sku, sku))).orderBy(asc(priceHistory.at)).all(),
 
-    setListingState(supplierId: number, sku: string, state: ProductRow["listingState"], now: number): boolean {
-      return db.update(products).set({ listingState: state, updatedAt: now }).where(and(eq(products.supplierId, supplierId), eq(products.sku, sku))).run().changes === 1;
+    /** Compare-and-set on the listing state, so two reviewers deciding at once cannot both win. */
+    setListingState(supplierId: number, sku: string, from: ProductRow["listingState"], state: ProductRow["listingState"], reason: string | null, now: number): boolean {
+      return (
+        db
+          .update(products)
+          .set({ listingState: state, listingReason: reason, listingChangedAt: now })
+          .where(and(eq(products.supplierId, supplierId), eq(products.sku, sku), eq(products.listingState, from)))
+          .run().changes === 1
+      );
     },
   };
 }

@@ -1,7 +1,8 @@
 import { index, integer, sqliteTable, text, uniqueIndex } from "drizzle-orm/sqlite-core";
+import { suppliers } from "./suppliers.js";
 
 /** Who may use the admin API and console, and as what (issue 6: roles checked server-side on every route). */
-export const adminRoles = ["admin", "procurement", "auditor"] as const;
+export const adminRoles = ["admin", "procurement", "auditor", "supplier"] as const;
 
 export const adminUsers = sqliteTable("admin_users", {
   id: integer("id").primaryKey({ autoIncrement: true }),
@@ -9,6 +10,8 @@ export const adminUsers = sqliteTable("admin_users", {
   /** scrypt, self-describing (src/security/password-hash.ts). */
   passwordHash: text("password_hash").notNull(),
   role: text("role", { enum: adminRoles }).notNull(),
+  /** The one supplier a `supplier` user belongs to; null for staff. Every route scopes to it. */
+  supplierId: integer("supplier_id").references(() => suppliers.id),
   status: text("status", { enum: ["active", "disabled"] }).notNull().default("active"),
   createdAt: integer("created_at").notNull(),
   updatedAt: integer("updated_at").notNull(),
@@ -55,4 +58,4 @@ export const auditLog = sqliteTable("audit_log", {
   hash: text("hash").notNull(),
   /** The audit key that sealed the row; null only for rows written before keys (upgraded once). */
   keyId: text("key_id"),
-}, (t) => [index("audit_log_actor_idx").on(t.actor, t.id), index("audit_log_action_idx").on(t.action, t.id)]);
+}, (t) => [index("audit_log_actor_idx").on(t.actor, t.id), index("audit_log_action_idx").on(t.action, t.id), index("audit_log_target_idx").on(t.target, t.id)]);

@@ -62,6 +62,9 @@ export const orders = sqliteTable("orders", {
   uniqueIndex("orders_yggc_order_uq").on(t.yggcOrder),
   index("orders_due_idx").on(t.state, t.nextAttemptAt),
   index("orders_supplier_idx").on(t.supplierId, t.createdAt),
+  // Keyset pages, newest first: (createdAt, id) is the cursor.
+  index("orders_created_idx").on(t.createdAt, t.id),
+  index("orders_state_created_idx").on(t.state, t.createdAt, t.id),
 ]);
 
 /** The timeline: every transition and every supplier answer, with who did it and how long it took. */

@@ -31,6 +31,9 @@ export const products = sqliteTable("products", {
   rejectionJson: text("rejection_json").notNull().default("[]"),
   /** 申请上架 → approved/refused by an administrator (seed §5.1 step 3). */
   listingState: text("listing_state", { enum: ["none", "applied", "approved", "refused"] }).notNull().default("none"),
+  /** Why staff refused the listing, in words the supplier reads on its portal. */
+  listingReason: text("listing_reason"),
+  listingChangedAt: integer("listing_changed_at"),
   /** The last few message ids that touched this sku, newest last. */
   sourceMessageIdsJson: text("source_message_ids_json").notNull().default("[]"),
   detailReadAt: integer("detail_read_at"),
@@ -42,6 +45,12 @@ export const products = sqliteTable("products", {
   uniqueIndex("products_supplier_sku_uq").on(t.supplierId, t.sku),
   index("products_status_idx").on(t.supplierId, t.status, t.shelfState),
   index("products_catalog_idx").on(t.interfaceCode),
+  // Keyset pages (id order) within a supplier, a status or a listing state, and name prefix search.
+  index("products_supplier_id_idx").on(t.supplierId, t.id),
+  index("products_status_id_idx").on(t.status, t.id),
+  index("products_listing_idx").on(t.listingState, t.id),
+  index("products_sku_idx").on(t.sku),
+  index("products_name_idx").on(t.name),
 ]);
 
 export const priceHistory = sqliteTable("price_history", {

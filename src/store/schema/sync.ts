@@ -94,6 +94,9 @@ export const syncMessageLogs = sqliteTable("sync_message_logs", {
   index("sync_message_logs_run_idx").on(t.runId),
   index("sync_message_logs_lookup_idx").on(t.supplierId, t.at),
   index("sync_message_logs_sku_idx").on(t.supplierId, t.sku),
+  // Keyset pages (id order) per supplier and per outcome.
+  index("sync_message_logs_supplier_id_idx").on(t.supplierId, t.id),
+  index("sync_message_logs_outcome_idx").on(t.outcome, t.id),
 ]);
 
 /** Every supplier call a run made (attempts included), for drill-down from a message. */

@@ -40,10 +40,9 @@ export const orderPages: ConsolePage[] = [
     title: "订单",
     async render(ctx) {
       const query: Record<string, string> = { limit: "50" };
-      for (const k of ["state", "supplier", "offset"]) if (ctx.query[k]) query[k] = ctx.query[k] ?? "";
-      const { orders } = await ctx.api<{ orders: OrderView[] }>("GET", "/orders", { query });
-      const { pauses } = await ctx.api<{ pauses: PushPauseView[] }>("GET", "/order-pushes");
-      const offset = Number(ctx.query.offset ?? "0") || 0;
+      for (const k of ["state", "supplier", "before"]) if (ctx.query[k]) query[k] = ctx.query[k] ?? "";
+      const { orders, nextBefore } = await ctx.api<{ orders: OrderView[]; nextBefore: string | null }>("GET", "/orders", { query });
+      const { pauses } = ctx.may("GET", "/order-pushes") ? await ctx.api<{ pauses: PushPauseView[] }>("GET", "/order-pushes") : { pauses: [] };
       return html`${pauses.map((p) => pauseNotice(ctx, p))}<p><a href="/admin/orders/new">＋ 新建订单</a></p>
 <form class="filters" method="get">
   <label>状态<select name="state"><option value="">全部</option>${Object.entries(ORDER_STATE_NAMES).map(([s, n]) => html`<option value="${s}" ${ctx.query.state === s ? html`selected` : ""}>${n}</option>`)}</select></label>
@@ -53,7 +52,7 @@ export const orderPages: ConsolePage[] = [
 ${orders.map((o) => html`<tr><td class="mono"><a href="/admin/orders/${o.yggc_order}">${o.yggc_order}</a></td><td>${o.supplier}</td><td>${stateBadge(o.state)}</td><td class="mono">${o.mall_order_id ?? ""}</td>
   <td class="num">${yuan(o.orderPriceFen)}</td><td class="num">${o.pushAttempts}</td><td>${beijing(o.createdAt)}</td><td>${o.createdBy}</td></tr>`)}
 </tbody></table>
-${orders.length === 50 ? html`<p class="pager"><a href="${href("/admin/orders", { state: ctx.query.state, supplier: ctx.query.supplier, offset: offset + 50 })}">下一页 →</a></p>` : ""}`;
+${nextBefore ? html`<p class="pager"><a href="${href("/admin/orders", { state: ctx.query.state, supplier: ctx.query.supplier, before: nextBefore })}">下一页 →</a></p>` : ""}`;
     },
   },
   {

@@ -1,0 +1,13 @@
+/** China has one zone and no daylight saving: Beijing time is UTC+8 all year. */
+const OFFSET_MS = 8 * 3_600_000;
+
+/** `2026-11-26 16:04:02`, as staff read clocks; callers show the zone beside it. */
+export function beijingText(ms: number): string {
+  return new Date(ms + OFFSET_MS).toISOString().replace("T", " ").slice(0, 19);
+}
+
+/** ISO 8601 with the +08:00 offset, as a spreadsheet or script reads it unambiguously. */
+export const beijingIso = (ms: number | null): string | null => (ms === null ? null : `${new Date(ms + OFFSET_MS).toISOString().slice(0, 19)}+08:00`);
+
+/** The start of the Beijing hour containing `ms`, in epoch ms. */
+export const beijingHourStart = (ms: number): number => ms - ((ms + OFFSET_MS) % 3_600_000);

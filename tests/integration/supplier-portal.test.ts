@@ -1,0 +1,97 @@
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { runCli } from "../helpers/run-cli.js";
+import { type Session, type TwoSupplierWorld, apiCall, apiLogin, startTwoSupplierWorld } from "../helpers/two-supplier-world.js";
+
+describe("supplier portal: 申请上架 and the decision the supplier reads", () => {
+  let w: TwoSupplierWorld;
+  let url: string;
+  let supa: Session;
+  let admin: Session;
+
+  beforeAll(async () => {
+    w = await startTwoSupplierWorld(20);
+    url = w.a.gw.url;
+    supa = await apiLogin(url, "supa");
+    admin = await apiLogin(url, "admin");
+  }, 180_000);
+  afterAll(async () => w?.close());
+
+  const product = async (s: Session, sku: string) =>
+    ((await (await apiCall(url, s, "GET", `/products/${w.aFacts.code}/${sku}`)).json()) as { product: { listingState: string; listingReason: string | null; listingChangedAt: number | null } }).product;
+
+  it("a supplier applies, staff refuse with a reason the supplier reads, the supplier applies again and staff approve; each step audited", async () => {
+    const { products } = (await (await apiCall(url, supa, "GET", "/products?status=active&listingState=none&limit=1")).json()) as { products: Array<{ sku: string }> };
+    const sku = products[0]?.sku ?? "";
+    expect(sku).not.toBe("");
+    expect((await apiCall(url, supa, "POST", `/products/${w.aFacts.code}/${sku}/listing/apply`, {})).status).toBe(200);
+    expect((await product(supa, sku)).listingState).toBe("applied");
+
+    expect((await apiCall(url, supa, "POST", `/products/${w.aFacts.code}/${sku}/listing/approve`, {})).status).toBe(403);
+    const noReason = await apiCall(url, admin, "POST", `/products/${w.aFacts.code}/${sku}/listing/refuse`, {});
+    expect(noReason.status).toBe(400);
+    expect(((await noReason.json()) as { error: { fields: Array<{ field: string }> } }).error.fields[0]?.field).toBe("body.note");
+    expect((await apiCall(url, admin, "POST", `/products/${w.aFacts.code}/${sku}/listing/refuse`, { note: "缺少3C认证证书" })).status).toBe(200);
+
+    const refused = await product(supa, sku);
+    expect(refused).toMatchObject({ listingState: "refused", listingReason: "缺少3C认证证书" });
+    expect(refused.listingChangedAt).toBeGreaterThan(0);
+    const page = await (await fetch(`${url}/admin/login`, { method: "POST", body: new URLSearchParams({ username: "supa", password: "correct horse battery staple", next: "/admin/" }), redirect: "manual" })).headers.get("set-cookie");
+    const html = await (await fetch(`${url}/admin/products/${w.aFacts.code}/${sku}`, { headers: { cookie: (page ?? "").split(";")[0] ?? "" } })).text();
+    expect(html).toContain("缺少3C认证证书");
+    expect(html).toContain("申请上架");
+
+    expect((await apiCall(url, supa, "POST", `/products/${w.aFacts.code}/${sku}/listing/apply`, {})).status).toBe(200);
+    expect((await apiCall(url, admin, "POST", `/products/${w.aFacts.code}/${sku}/listing/approve`, { note: "已补齐" })).status).toBe(200);
+    expect(await product(supa, sku)).toMatchObject({ listingState: "approved", listingReason: "已补齐" });
+
+    const trail = w.a.gw.container.admin.audit.list({ target: `${w.aFacts.code}/${sku}`, limit: 20 }).map((r) => `${r.actor} ${r.action} ${r.outcome}`).reverse();
+    expect(trail).toEqual([
+      "supa product.listing_apply ok",
+      "supa product.listing_approve refused",
+      "admin product.listing_refuse refused",
+      "admin product.listing_refuse ok",
+      "supa product.listing_apply ok",
+      "admin product.listing_approve ok",
+    ]);
+  });
+
+  it("the pull keeps the listing decision when the product is read again", async () => {
+    const { products } = (await (await apiCall(url, supa, "GET", "/products?listingState=approved")).json()) as { products: Array<{ sku: string; listingReason: string | null }> };
+    expect(products.length).toBe(1);
+    const sim = w.a.sim.sim;
+    const target = sim.products.get(products[0]?.sku ?? "");
+    expect(sim.changes.apply("price", target)).not.toBeNull();
+    const run = await w.a.gw.container.sync.pull(w.aFacts.code, "manual");
+    expect(run.ran && run.summary.callsMade).toBeGreaterThan(0);
+    expect(await product(supa, products[0]?.sku ?? "")).toMatchObject({ listingState: "approved", listingReason: "已补齐" });
+  });
+});
+
+describe("users create --role supplier (CLI)", () => {
+  let dir: string;
+  beforeAll(() => {
+    dir = mkdtempSync(join(tmpdir(), "emall-cli-sup-"));
+  });
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+  it("binds a supplier user to its supplier, and refuses one without --supplier or with an unknown code", () => {
+    const env = { DATABASE_URL: join(dir, "gw.db"), DATA_ENCRYPTION_KEY_FILE: join(dir, "k.key") };
+    const created = runCli(["supplier", "create", "--code", "JD", "--name", "京东", "--credit-code", "91110000802100433B", "--domain", "item.jd.com", "--json"], env);
+    expect(created.status, created.stderr).toBe(0);
+    const ok = runCli(["users", "create", "--username", "jd-ops", "--role", "supplier", "--supplier", "JD", "--password-stdin", "--json"], env, "a long enough password\n");
+    expect(ok.status, ok.stderr).toBe(0);
+    expect(ok.json).toMatchObject({ ok: true, user: { username: "jd-ops", role: "supplier", supplier: "JD" } });
+    const missing = runCli(["users", "create", "--username", "jd-two", "--role", "supplier", "--password-stdin", "--json"], env, "a long enough password\n");
+    expect(missing.status).toBe(64);
+    const unknown = runCli(["users", "create", "--username", "jd-three", "--role", "supplier", "--supplier", "NOPE", "--password-stdin", "--json"], env, "a long enough password\n");
+    expect(unknown.status).not.toBe(0);
+    expect(JSON.stringify(unknown.json)).toContain("NOPE");
+    const staff = runCli(["users", "create", "--username", "ops1", "--role", "admin", "--supplier", "JD", "--password-stdin", "--json"], env, "a long enough password\n");
+    expect(staff.status).toBe(64);
+    const list = runCli(["users", "list", "--json"], env);
+    expect(list.json).toMatchObject({ users: [{ username: "jd-ops", role: "supplier", supplier: "JD" }] });
+  });
+});
