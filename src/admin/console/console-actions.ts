@@ -17,7 +17,10 @@ function orderItems(text: string | undefined) {
   });
 }
 
-const ORDER_FIELDS = ["supplier", "name", "mobile", "phone", "province", "city", "county", "address", "zip", "email", "dep_name", "invoice_title", "invoice_org_code", "remark"] as const;
+const ORDER_FIELDS = [
+  "supplier", "name", "mobile", "phone", "province", "city", "county", "address", "zip", "email", "dep_name", "invoice_title", "invoice_org_code", "remark",
+  "invoice_name", "invoice_phone", "invoice_mobile", "invoice_bank", "invoice_bank_code", "invoice_address", "invoice_receipt_address",
+] as const;
 
 /** The console's form posts, each one admin API route; its roles, validation and audit apply unchanged. */
 export const consoleActions: readonly ConsoleAction[] = [
@@ -35,7 +38,7 @@ export const consoleActions: readonly ConsoleAction[] = [
     route: ["PATCH", "/suppliers/:code/connection"],
     input: (f) => ({
       body: Object.fromEntries(
-        Object.entries({ pullSchedule: optional(f.pullSchedule), stockSchedule: optional(f.stockSchedule), maxConcurrent: num(f.maxConcurrent), qps: num(f.qps), timeoutMs: num(f.timeoutMs), stockAreas: f.stockAreas === undefined ? undefined : list(f.stockAreas) }).filter(([, v]) => v !== undefined),
+        Object.entries({ signMode: optional(f.signMode), bodyFormat: optional(f.bodyFormat), pullSchedule: optional(f.pullSchedule), stockSchedule: optional(f.stockSchedule), maxConcurrent: num(f.maxConcurrent), qps: num(f.qps), timeoutMs: num(f.timeoutMs), stockAreas: f.stockAreas === undefined ? undefined : list(f.stockAreas) }).filter(([, v]) => v !== undefined),
       ),
     }),
     done: (_r, p) => ({ redirect: `/admin/suppliers/${p.code ?? ""}`, message: "saved" }),
@@ -45,6 +48,18 @@ export const consoleActions: readonly ConsoleAction[] = [
     route: ["POST", "/suppliers/:code/rotate"],
     input: (f) => ({ body: { password: bool(f.password), appSecret: bool(f.appSecret) } }),
     done: (r, p) => ({ title: `电商 ${p.code ?? ""} 的新凭据`, body: credentialsCard("已轮换，之前签发的令牌全部失效：", (r as { credentials: { username: string } }).credentials) }),
+  },
+  {
+    path: "/suppliers/:code/sign-mode",
+    route: ["POST", "/suppliers/:code/sign-mode"],
+    input: (f) => ({ body: { signMode: f.signMode } }),
+    done: (_r, p) => ({ redirect: `/admin/suppliers/${p.code ?? ""}`, message: "saved" }),
+  },
+  {
+    path: "/suppliers/:code/quarantine/replay",
+    route: ["POST", "/sync/replay"],
+    input: (f, p) => ({ params: {}, body: f.all === "true" ? { supplier: p.code, all: true } : { supplier: p.code, messageIds: [f.messageId ?? ""] } }),
+    done: (_r, p) => ({ redirect: `/admin/suppliers/${p.code ?? ""}/quarantine`, message: "replayed" }),
   },
   {
     path: "/suppliers/:code/status",
@@ -69,6 +84,7 @@ export const consoleActions: readonly ConsoleAction[] = [
   {
     path: "/orders",
     route: ["POST", "/orders"],
+    rerender: "/orders/new",
     input: (f) => ({
       body: {
         ...Object.fromEntries(ORDER_FIELDS.map((k) => [k, optional(f[k])]).filter(([, v]) => v !== undefined)),
@@ -100,13 +116,13 @@ export const consoleActions: readonly ConsoleAction[] = [
   {
     path: "/users",
     route: ["POST", "/users"],
-    input: (f) => ({ body: { username: f.username, role: f.role, password: f.password } }),
+    input: (f) => ({ body: { username: f.username, role: f.role, supplier: optional(f.supplier), password: f.password } }),
     done: () => ({ redirect: "/admin/users", message: "created" }),
   },
   {
     path: "/users/:username",
     route: ["PATCH", "/users/:username"],
-    input: (f) => ({ body: { role: optional(f.role), enabled: bool(f.enabled), password: optional(f.password) } }),
+    input: (f) => ({ body: { role: optional(f.role), supplier: optional(f.supplier), enabled: bool(f.enabled), password: optional(f.password) } }),
     done: () => ({ redirect: "/admin/users", message: "saved" }),
   },
   {

@@ -9,6 +9,10 @@ export type ConsoleContext = {
   csrfToken: string;
   params: Record<string, string>;
   query: Record<string, string>;
+  /** Values of a form posted back to its page (a round trip, or a refused submit); empty on GET. */
+  form: Record<string, string>;
+  /** A refused submit's errors by form field name, shown beside each field. */
+  fieldErrors: Record<string, string>;
   /** Calls an admin API route with the caller's role checks, validation and audit; answers its body. */
   api<T = Record<string, unknown>>(method: "GET" | "POST" | "PUT" | "PATCH", path: string, input?: { params?: Record<string, string>; query?: Record<string, string>; body?: unknown }): Promise<T>;
   /** https origins this page shows images from (a supplier's registered domains); the page's CSP allows exactly these. */
@@ -23,6 +27,8 @@ export type ConsolePage = {
   /** The admin API route whose roles decide who sees this page. */
   primary: readonly ["GET" | "POST" | "PUT" | "PATCH", string];
   title: string | ((ctx: ConsoleContext) => string);
+  /** The page also takes a POST of its own form and renders again with the values (no-script round trip). */
+  refresh?: true;
   render(ctx: ConsoleContext): Promise<Html> | Html;
 };
 
@@ -30,6 +36,8 @@ export type ConsolePage = {
 export type ConsoleAction = {
   path: string;
   route: readonly ["POST" | "PUT" | "PATCH", string];
+  /** On a refused submit, render this page (its path) again with the values and the errors beside their fields. */
+  rerender?: string;
   input(form: Record<string, string>, params: Record<string, string>): { params?: Record<string, string>; body?: unknown };
   done(result: Record<string, unknown>, params: Record<string, string>, form: Record<string, string>): { redirect: string; message: FlashKey } | { title: string; body: Html };
 };

@@ -4,6 +4,7 @@ import { mayCall } from "../api/route-runner.js";
 import type { ConsolePage } from "./console-kit.js";
 import type { NavItem } from "./layout.js";
 import { auditPages } from "./pages/audit-pages.js";
+import { chartPage } from "./pages/chart-pages.js";
 import { dashboardPage } from "./pages/dashboard-page.js";
 import { orderPages } from "./pages/order-pages.js";
 import { productPages } from "./pages/product-pages.js";
@@ -11,10 +12,11 @@ import { supplierPages } from "./pages/supplier-pages.js";
 import { syncPages } from "./pages/sync-pages.js";
 
 /** Every console page; /orders/new before /orders/:yggcOrder so express matches it first. */
-export const consolePages: readonly ConsolePage[] = [dashboardPage, ...supplierPages, ...syncPages, ...productPages, ...orderPages, ...auditPages];
+export const consolePages: readonly ConsolePage[] = [dashboardPage, chartPage, ...supplierPages, ...syncPages, ...productPages, ...orderPages, ...auditPages];
 
 const NAV: ReadonlyArray<{ href: string; label: string; route: readonly ["GET", string] }> = [
   { href: "/admin/", label: "仪表盘", route: ["GET", "/dashboard"] },
+  { href: "/admin/charts", label: "图表", route: ["GET", "/charts"] },
   { href: "/admin/suppliers", label: "电商", route: ["GET", "/suppliers"] },
   { href: "/admin/sync/runs", label: "同步批次", route: ["GET", "/sync/runs"] },
   { href: "/admin/sync/messages", label: "消息日志", route: ["GET", "/sync/messages"] },

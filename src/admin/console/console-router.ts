@@ -9,7 +9,7 @@ import type { ActiveSession } from "../admin-sessions.js";
 import { routeById } from "../api/route-table.js";
 import { mayCall, runRoute, toAdminError } from "../api/route-runner.js";
 import { consoleActions } from "./console-actions.js";
-import { FLASH, type ConsoleContext, type FlashKey } from "./console-kit.js";
+import { FLASH, type ConsoleContext, type ConsolePage, type FlashKey } from "./console-kit.js";
 import { consolePages, navFor } from "./console-pages.js";
 import { type Html, html } from "./html.js";
 import { layout } from "./layout.js";
@@ -20,7 +20,10 @@ import { loginPage } from "./pages/login-page.js";
  * so it runs on a government network with nothing to download, and every read works without JS.
  * Pages and forms go through the admin API's route table: the same role checks, validation and audit.
  */
-const CSS = readFileSync(join(dirname(fileURLToPath(import.meta.url)), "assets", "console.css"), "utf8");
+const ASSETS = join(dirname(fileURLToPath(import.meta.url)), "assets");
+const CSS = readFileSync(join(ASSETS, "console.css"), "utf8");
+/** Progressive enhancement only: every page and form works without it. */
+const JS = readFileSync(join(ASSETS, "console.js"), "utf8");
 const FORM_LIMIT = "64kb";
 
 const strings = (value: unknown): Record<string, string> =>
@@ -53,8 +56,10 @@ export function consoleRouter(container: Container): Router {
   const send = (res: Response, status: number, page: Html, imageSources: readonly string[] = []) =>
     res.status(status).type("html").setHeader("Cache-Control", "no-store").setHeader("Content-Security-Policy", contentSecurityPolicy(imageSources)).send(page.text);
 
-  const contextOf = (req: Request, caller: ActiveSession): ConsoleContext => ({
+  const contextOf = (req: Request, caller: ActiveSession, formValues: Record<string, string> = {}, fieldErrors: Record<string, string> = {}): ConsoleContext => ({
     req,
+    form: formValues,
+    fieldErrors,
     user: caller.user,
     csrfToken: caller.session.csrfToken,
     params: strings(req.params),
@@ -80,6 +85,9 @@ export function consoleRouter(container: Container): Router {
 
   router.get("/assets/console.css", (_req, res) => {
     res.type("css").setHeader("Cache-Control", "public, max-age=3600").send(CSS);
+  });
+  router.get("/assets/console.js", (_req, res) => {
+    res.type("js").setHeader("Cache-Control", "public, max-age=3600").send(JS);
   });
 
   router.get("/login", (req, res) => send(res, 200, loginPage({ next: safeNext(strings(req.query).next) })));
@@ -111,32 +119,52 @@ export function consoleRouter(container: Container): Router {
     }
   });
 
+  /** One page for this caller: role check, render, layout; `form` and `fieldErrors` when a form comes back. */
+  const renderPage = async (req: Request, res: Response, caller: ActiveSession, page: ConsolePage, options: { form?: Record<string, string>; fieldErrors?: Record<string, string>; status?: number; error?: string } = {}) => {
+    if (!mayCall(routeById(page.primary[0], page.primary[1]), caller.user)) {
+      throw new AdminError("forbidden", `角色“${caller.user.role}”无权访问此页面`);
+    }
+    const ctx = contextOf(req, caller, options.form ?? {}, options.fieldErrors ?? {});
+    const body = await page.render(ctx);
+    const msg = ctx.query.msg as FlashKey | undefined;
+    const flash = options.error ? { kind: "error" as const, text: options.error } : msg && msg in FLASH ? { kind: "ok" as const, text: FLASH[msg] } : undefined;
+    const title = typeof page.title === "string" ? page.title : page.title(ctx);
+    send(res, options.status ?? 200, layout({ title, user: caller.user, csrfToken: caller.session.csrfToken, nav: navFor(caller.user), current: `/admin${page.path}`.replace(/^\/admin\/$/, "/admin/"), flash, body }), ctx.imageSources);
+  };
+
   for (const page of consolePages) {
     router.get(page.path, async (req, res) => {
       const caller = currentSession(req, container);
       if (!caller) return res.redirect(303, `/admin/login?next=${encodeURIComponent(req.originalUrl)}`);
       try {
-        if (!mayCall(routeById(page.primary[0], page.primary[1]), caller.user)) {
-          throw new AdminError("forbidden", `角色“${caller.user.role}”无权访问此页面`);
-        }
-        const ctx = contextOf(req, caller);
-        const body = await page.render(ctx);
-        const msg = ctx.query.msg as FlashKey | undefined;
-        const flash = msg && msg in FLASH ? { kind: "ok" as const, text: FLASH[msg] } : undefined;
-        const title = typeof page.title === "string" ? page.title : page.title(ctx);
-        send(res, 200, layout({ title, user: caller.user, csrfToken: caller.session.csrfToken, nav: navFor(caller.user), current: `/admin${page.path}`.replace(/^\/admin\/$/, "/admin/"), flash, body }), ctx.imageSources);
+        await renderPage(req, res, caller, page);
       } catch (e) {
         errorPage(req, res, caller, e);
       }
     });
+    // A form's round trip without a script (choose a province, search a product): the page again
+    // with what was typed, posted so personal data never sits in a URL or an access log.
+    if (page.refresh) {
+      router.post(page.path, form, async (req, res) => {
+        const caller = currentSession(req, container);
+        if (!caller) return res.redirect(303, "/admin/login");
+        try {
+          const f = strings(req.body);
+          checkCsrf(req, caller, f[CSRF_FIELD]);
+          await renderPage(req, res, caller, page, { form: f });
+        } catch (e) {
+          errorPage(req, res, caller, e);
+        }
+      });
+    }
   }
 
   for (const action of consoleActions) {
     router.post(action.path, form, async (req, res) => {
       const caller = currentSession(req, container);
       if (!caller) return res.redirect(303, "/admin/login");
+      const f = strings(req.body);
       try {
-        const f = strings(req.body);
         checkCsrf(req, caller, f[CSRF_FIELD]);
         const params = strings(req.params);
         const input = action.input(f, params);
@@ -146,6 +174,21 @@ export function consoleRouter(container: Container): Router {
         if ("redirect" in next) return res.redirect(303, `${next.redirect}${next.redirect.includes("?") ? "&" : "?"}msg=${next.message}`);
         send(res, 200, layout({ title: next.title, user: caller.user, csrfToken: caller.session.csrfToken, nav: navFor(caller.user), body: next.body }));
       } catch (e) {
+        const known = toAdminError(e);
+        const page = action.rerender === undefined ? undefined : consolePages.find((p) => p.path === action.rerender);
+        if (page && known && known.code !== "forbidden" && known.code !== "csrf_failed") {
+          // The form again, with what was typed and each error beside its field.
+          const fieldErrors: Record<string, string> = {};
+          for (const fe of known.fields) {
+            const name = fe.field.replace(/^body\./, "").replace(/\[.*$/, "").replace(/\..*$/, "");
+            fieldErrors[name] = fieldErrors[name] ? `${fieldErrors[name]}；${fe.message}` : fe.message;
+          }
+          try {
+            return await renderPage(req, res, caller, page, { form: f, fieldErrors, status: known.status, error: known.fields.length > 0 ? "请按字段旁的提示修改后再提交。" : known.message });
+          } catch (inner) {
+            return errorPage(req, res, caller, inner);
+          }
+        }
         errorPage(req, res, caller, e);
       }
     });

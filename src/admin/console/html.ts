@@ -37,7 +37,7 @@ export function href(path: string, query: Record<string, string | number | undef
 
 /** Beijing time with its zone, as staff read it, from epoch ms; machine-readable in <time>. */
 export function beijing(ms: number | null | undefined): Html {
-  if (ms === null || ms === undefined) return new Html("—");
+  if (ms === null || ms === undefined || !Number.isFinite(ms)) return new Html("—");
   return html`<time datetime="${new Date(ms).toISOString()}" class="mono">${beijingText(ms)} 北京时间</time>`;
 }
 

@@ -18,6 +18,7 @@ export function layout(options: { title: string; user?: AdminUserRow; csrfToken?
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <title>${options.title} · 电子卖场对接网关</title>
 <link rel="stylesheet" href="/admin/assets/console.css">
+<script src="/admin/assets/console.js" defer></script>
 </head>
 <body>
 <a class="skip" href="#main">跳到正文</a>

@@ -1,7 +1,7 @@
 import { and, asc, count, desc, eq, getTableColumns, gte, inArray, like, lt, or, sql } from "drizzle-orm";
 import type { Store } from "../database.js";
 import { withTransaction } from "../database.js";
-import { adminLoginFailures, adminSessions, adminUsers, messageInbox, products, syncMessageLogs, syncRuns } from "../schema/index.js";
+import { adminLoginFailures, adminSessions, adminUsers, messageInbox, orderEvents, orders, products, syncCalls, syncMessageLogs, syncRuns } from "../schema/index.js";
 
 export type AdminUserRow = typeof adminUsers.$inferSelect;
 export type AdminRole = AdminUserRow["role"];
@@ -85,6 +85,41 @@ export function createAdminRepo(store: Store) {
       ].filter((x) => x !== undefined);
       const { detailJson: _d, attributesJson: _a, promisesJson: _p, imagesJson: _i, ...columns } = getTableColumns(products);
       return db.select(columns).from(products).where(and(...c)).orderBy(asc(products.id)).limit(q.limit).all();
+    },
+
+    /** Message outcomes per supplier and hour (epoch-ms bucket start) since `since`. */
+    outcomesPerHour(since: number, supplierId?: number) {
+      const hour = sql<number>`(${syncMessageLogs.at} / 3600000) * 3600000`;
+      return db
+        .select({ supplierId: syncMessageLogs.supplierId, hour, outcome: syncMessageLogs.outcome, n: count() })
+        .from(syncMessageLogs)
+        .where(and(gte(syncMessageLogs.at, since), supplierId === undefined ? undefined : eq(syncMessageLogs.supplierId, supplierId)))
+        .groupBy(syncMessageLogs.supplierId, hour, syncMessageLogs.outcome)
+        .all();
+    },
+
+    /** Supplier calls of runs started since `since`, newest first, at most `limit` (latency and error charts). */
+    callsSince(since: number, limit: number, supplierId?: number) {
+      return db
+        .select({ supplierId: syncRuns.supplierId, startedAt: syncCalls.startedAt, durationMs: syncCalls.durationMs, outcome: syncCalls.outcome })
+        .from(syncCalls)
+        .innerJoin(syncRuns, eq(syncRuns.id, syncCalls.runId))
+        .where(and(gte(syncRuns.startedAt, since), supplierId === undefined ? undefined : eq(syncRuns.supplierId, supplierId)))
+        .orderBy(desc(syncRuns.startedAt))
+        .limit(limit)
+        .all();
+    },
+
+    /** Order transitions per day (epoch-ms bucket start) and state reached, since `since`. */
+    orderTransitionsPerDay(since: number, supplierId?: number) {
+      const day = sql<number>`((${orderEvents.at} + 28800000) / 86400000) * 86400000 - 28800000`;
+      return db
+        .select({ day, state: orderEvents.toState, n: count() })
+        .from(orderEvents)
+        .innerJoin(orders, eq(orders.id, orderEvents.orderId))
+        .where(and(gte(orderEvents.at, since), supplierId === undefined ? undefined : eq(orders.supplierId, supplierId)))
+        .groupBy(day, orderEvents.toState)
+        .all();
     },
 
     messageLogById: (id: number) => db.select().from(syncMessageLogs).where(eq(syncMessageLogs.id, id)).get(),

@@ -2,9 +2,21 @@ import type { AdminUserView } from "../../admin-users.js";
 import type { AuditVerdict } from "../../audit-trail.js";
 import type { ConsolePage } from "../console-kit.js";
 import { beijing, href, html } from "../html.js";
+import type { SupplierView } from "../../../accounts/supplier-accounts.js";
+import { zhBadge } from "../labels.js";
 import { ROLE_NAMES, badge, csrfField } from "../layout.js";
 
 type Entry = { id: number; at: number; actor: string; role: string | null; action: string; target: string | null; outcome: string; summary: unknown; requestId: string | null; hash: string };
+
+/** An audit summary as short lines ("before → after"), not raw JSON. */
+function summaryList(summary: unknown) {
+  if (!summary || typeof summary !== "object") return "";
+  const text = (v: unknown): string => (v === null || v === undefined ? "—" : typeof v === "object" ? Object.entries(v as Record<string, unknown>).map(([k, x]) => `${k}: ${text(x)}`).join("，") : String(v));
+  const entries = Object.entries(summary as Record<string, unknown>);
+  if (entries.length === 0) return "";
+  return html`<ul class="reasons">${entries.map(([k, v]) => html`<li><span class="muted">${SUMMARY_KEYS[k] ?? k}</span> ${text(v)}</li>`)}</ul>`;
+}
+const SUMMARY_KEYS: Record<string, string> = { before: "之前", after: "之后", error: "原因", note: "备注", rotated: "已轮换", passwordChanged: "改密码" };
 
 export const auditPages: ConsolePage[] = [
   {
@@ -18,9 +30,10 @@ export const auditPages: ConsolePage[] = [
       const { verdict } = await ctx.api<{ verdict: AuditVerdict }>("GET", "/audit/verify");
       return html`<div class="card">哈希链校验：${verdict.ok ? html`${badge("完整", "ok")} 共 ${verdict.rows} 条，链头 <code>${verdict.head.slice(0, 16)}…</code>` : html`${badge("已被篡改", "bad")} 第 ${verdict.brokenAt} 条：${verdict.reason}`}</div>
 <form class="filters" method="get"><label>操作人<input name="actor" value="${ctx.query.actor ?? ""}"></label><label>操作（前缀）<input name="action" value="${ctx.query.action ?? ""}"></label><label>对象<input name="target" value="${ctx.query.target ?? ""}"></label><button type="submit">筛选</button></form>
-<table><thead><tr><th>#</th><th>时间</th><th>操作人</th><th>操作</th><th>对象</th><th>结果</th><th>摘要（前 / 后）</th><th>请求</th></tr></thead><tbody>
-${entries.map((e) => html`<tr><td class="num">${e.id}</td><td>${beijing(e.at)}</td><td>${e.actor}${e.role ? html` <span class="muted">${e.role}</span>` : ""}</td><td class="mono">${e.action}</td><td class="mono">${e.target ?? ""}</td>
-  <td>${badge(e.outcome, e.outcome === "ok" ? "ok" : e.outcome === "refused" ? "warn" : "bad")}</td><td class="mono">${JSON.stringify(e.summary)}</td><td class="mono">${e.requestId ?? ""}</td></tr>`)}
+<p>导出 CSV：<a href="${href("/admin/api/exports/audit", { actor: ctx.query.actor, action: ctx.query.action, target: ctx.query.target })}" download>审计日志</a></p>
+<table><thead><tr><th scope="col">#</th><th scope="col">时间</th><th scope="col">操作人</th><th scope="col">操作</th><th scope="col">对象</th><th scope="col">结果</th><th scope="col">摘要（前 / 后）</th><th scope="col">请求</th></tr></thead><tbody>
+${entries.map((e) => html`<tr><td class="num">${e.id}</td><td>${beijing(e.at)}</td><td>${e.actor}${e.role ? html` <span class="muted">${ROLE_NAMES[e.role as keyof typeof ROLE_NAMES] ?? e.role}</span>` : ""}</td><td class="mono">${e.action}</td><td class="mono">${e.target ?? ""}</td>
+  <td>${zhBadge("auditOutcome", e.outcome)}</td><td>${summaryList(e.summary)}</td><td class="mono">${e.requestId ?? ""}</td></tr>`)}
 </tbody></table>
 ${nextBefore ? html`<p class="pager"><a href="${href("/admin/audit", { ...query, limit: undefined, before: nextBefore })}">下一页 →</a></p>` : ""}`;
     },
@@ -31,15 +44,17 @@ ${nextBefore ? html`<p class="pager"><a href="${href("/admin/audit", { ...query,
     title: "用户",
     async render(ctx) {
       const { users } = await ctx.api<{ users: AdminUserView[] }>("GET", "/users");
+      const { suppliers } = await ctx.api<{ suppliers: SupplierView[] }>("GET", "/suppliers");
+      const supplierSelect = (current?: string | null) => html`<select name="supplier"><option value="">（员工，无）</option>${suppliers.map((s) => html`<option value="${s.code}" ${s.code === current ? html`selected` : ""}>${s.code} ${s.name}</option>`)}</select>`;
       const roleSelect = (current?: string) => html`<select name="role">${Object.entries(ROLE_NAMES).map(([r, n]) => html`<option value="${r}" ${r === current ? html`selected` : ""}>${n}</option>`)}</select>`;
-      return html`<table><thead><tr><th>用户名</th><th>角色</th><th>状态</th><th>创建</th><th>修改</th></tr></thead><tbody>
-${users.map((u) => html`<tr><td>${u.username}</td><td>${ROLE_NAMES[u.role]}</td><td>${badge(u.status === "active" ? "启用" : "停用", u.status === "active" ? "ok" : "bad")}</td><td>${beijing(u.createdAt)}</td>
-  <td><form class="inline" method="post" action="/admin/users/${u.username}">${csrfField(ctx.csrfToken)}${roleSelect(u.role)}
-    <select name="enabled"><option value="true" ${u.status === "active" ? html`selected` : ""}>启用</option><option value="false" ${u.status === "active" ? "" : html`selected`}>停用</option></select>
-    <input name="password" type="password" placeholder="新密码（可空）" autocomplete="new-password"><button type="submit" class="secondary">保存</button></form></td></tr>`)}
+      return html`<table><thead><tr><th scope="col">用户名</th><th scope="col">角色</th><th scope="col">所属电商</th><th scope="col">状态</th><th scope="col">创建</th><th scope="col">修改</th></tr></thead><tbody>
+${users.map((u) => html`<tr><td class="mono">${u.username}</td><td>${ROLE_NAMES[u.role]}</td><td class="mono">${u.supplier ?? "—"}</td><td>${zhBadge("supplierStatus", u.status)}</td><td>${beijing(u.createdAt)}</td>
+  <td><form class="inline" method="post" action="/admin/users/${u.username}" aria-label="修改用户 ${u.username}">${csrfField(ctx.csrfToken)}<label>角色${roleSelect(u.role)}</label><label>所属电商${supplierSelect(u.supplier)}</label>
+    <label>状态<select name="enabled"><option value="true" ${u.status === "active" ? html`selected` : ""}>启用</option><option value="false" ${u.status === "active" ? "" : html`selected`}>停用</option></select></label>
+    <label>新密码（可空）<input name="password" type="password" autocomplete="new-password"></label><button type="submit" class="secondary">保存</button></form></td></tr>`)}
 </tbody></table>
 <h2>新建用户</h2>
-<form class="card filters" method="post" action="/admin/users">${csrfField(ctx.csrfToken)}<label>用户名<input name="username" required></label><label>角色${roleSelect()}</label>
+<form class="card filters" method="post" action="/admin/users">${csrfField(ctx.csrfToken)}<label>用户名<input name="username" required></label><label>角色${roleSelect()}</label><label>所属电商（仅电商用户）${supplierSelect()}</label>
 <label>初始密码（至少 12 位）<input name="password" type="password" required minlength="12" autocomplete="new-password"></label><button type="submit">创建</button></form>`;
     },
   },

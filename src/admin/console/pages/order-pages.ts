@@ -1,7 +1,8 @@
 import type { AnswerCheck } from "../../../orders/order-answer-check.js";
 import type { OrderDetail, OrderView, PushPauseView } from "../../../orders/order-service.js";
 import type { ConsolePage } from "../console-kit.js";
-import { beijing, href, html, yuan } from "../html.js";
+import { type Html, beijing, href, html, yuan } from "../html.js";
+import { LABELS } from "../labels.js";
 import { badge, csrfField, statusTone } from "../layout.js";
 
 export const ORDER_STATE_NAMES: Record<string, string> = { created: "待推送", submitting: "提交中", submitted: "已提交", confirming: "确认中", confirmed: "已确认", failed: "失败" };
@@ -33,6 +34,30 @@ ${skus.map((sku) => html`<tr><td class="mono">${sku}</td><td class="num">${ours.
 </tbody></table>`;
 }
 
+type FormData = {
+  suppliers: Array<{ code: string; name: string }>;
+  provinces: Array<{ code: string; name: string }>;
+  cities: Array<{ code: string; name: string }>;
+  counties: Array<{ code: string; name: string }>;
+  products: Array<{ sku: string; name: string | null; priceFen: number | null; shelfState: number | null; status: string; stock: { num: number; description: string } | null }>;
+};
+
+export const VAT_FIELDS: ReadonlyArray<readonly [string, string]> = [
+  ["invoice_name", "收票人"], ["invoice_phone", "收票人电话"], ["invoice_mobile", "收票人手机"], ["invoice_bank", "开户银行"],
+  ["invoice_bank_code", "银行账号"], ["invoice_address", "注册地址"], ["invoice_receipt_address", "收票地址"],
+];
+
+/** Products found for the order form, each with a button that adds it to the items (a round trip without a script). */
+function candidates(products: FormData["products"], countyChosen: boolean): Html {
+  if (products.length === 0) return html``;
+  return html`<table><thead><tr><th scope="col">SKU</th><th scope="col">名称</th><th scope="col">协议价（元）</th><th scope="col">上下架</th><th scope="col">所选区县库存</th><th scope="col">操作</th></tr></thead><tbody>
+${products.map((p) => html`<tr><td class="mono">${p.sku}</td><td>${p.name ?? ""}</td><td class="num">${yuan(p.priceFen)}</td>
+  <td>${p.status !== "active" ? badge(LABELS.productStatus[p.status as keyof typeof LABELS.productStatus] ?? p.status, "bad") : p.shelfState === 1 ? badge("上架", "ok") : badge("下架", "bad")}</td>
+  <td>${p.stock ? (p.stock.num < 0 ? p.stock.description || "未知" : `${p.stock.num}（${p.stock.description}）`) : countyChosen ? "未查询" : "先选区县"}</td>
+  <td><button type="submit" formaction="/admin/orders/new" formnovalidate name="add" value="${p.sku}" class="secondary" data-add-sku="${p.sku}">加入</button></td></tr>`)}
+</tbody></table>`;
+}
+
 export const orderPages: ConsolePage[] = [
   {
     path: "/orders",
@@ -59,24 +84,53 @@ ${nextBefore ? html`<p class="pager"><a href="${href("/admin/orders", { state: c
     path: "/orders/new",
     primary: ["POST", "/orders"],
     title: "新建订单",
-    render(ctx) {
-      const field = (name: string, label: string, attrs: { required?: boolean; size?: number; placeholder?: string } = {}) =>
-        html`<label>${label}${attrs.required ? " *" : ""}<input name="${name}" ${attrs.required ? html`required` : ""} size="${attrs.size ?? 20}" placeholder="${attrs.placeholder ?? ""}"></label>`;
-      return html`<form class="card" method="post" action="/admin/orders">${csrfField(ctx.csrfToken)}
-<div class="grid">${field("supplier", "电商代码", { required: true, size: 8 })}</div>
-<label>商品（每行：SKU 数量） *<textarea name="items" rows="4" cols="40" required placeholder="100001 2"></textarea></label>
-<h2>收货人</h2><div class="grid" style="display:flex;flex-wrap:wrap;gap:8px 12px">
-${field("name", "姓名", { required: true })}${field("mobile", "手机")}${field("phone", "座机")}
-${field("province", "省（GB/T 2260）", { required: true, size: 8, placeholder: "120000" })}${field("city", "市", { required: true, size: 8, placeholder: "120100" })}${field("county", "区县", { required: true, size: 8, placeholder: "120101" })}
-${field("address", "详细地址", { required: true, size: 40 })}${field("zip", "邮编", { size: 8 })}${field("email", "电子邮件")}${field("dep_name", "采购单位")}
-</div>
-<h2>发票与支付</h2><div style="display:flex;flex-wrap:wrap;gap:8px 12px">
+    refresh: true,
+    async render(ctx) {
+      const v = (name: string) => ctx.form[name] ?? ctx.query[name] ?? "";
+      const err = (name: string) => ctx.fieldErrors[name];
+      const invalid = (name: string) => (err(name) ? html`aria-invalid="true" aria-describedby="err-${name}"` : "");
+      const errorNote = (name: string) => (err(name) ? html`<span class="field-error" id="err-${name}">${err(name)}</span>` : "");
+      const field = (name: string, label: string, attrs: { required?: boolean; size?: number; placeholder?: string; type?: string; autocomplete?: string } = {}) =>
+        html`<label for="f-${name}">${label}${attrs.required ? " *" : ""}<input id="f-${name}" name="${name}" type="${attrs.type ?? "text"}" value="${v(name)}" ${attrs.required ? html`required` : ""} size="${attrs.size ?? 20}" placeholder="${attrs.placeholder ?? ""}" autocomplete="${attrs.autocomplete ?? "off"}" ${invalid(name)}>${errorNote(name)}</label>`;
+      const select = (name: string, label: string, options: ReadonlyArray<{ value: string; label: string }>, required = false, empty = "请选择") =>
+        html`<label for="f-${name}">${label}${required ? " *" : ""}<select id="f-${name}" name="${name}" ${required ? html`required` : ""} ${invalid(name)}><option value="">${empty}</option>${options.map((o) => html`<option value="${o.value}" ${o.value === v(name) ? html`selected` : ""}>${o.label}</option>`)}</select>${errorNote(name)}</label>`;
+
+      const lookup = await ctx.api<FormData>("GET", "/order-form", {
+        query: Object.fromEntries((["supplier", "q", "province", "city", "county"] as const).map((k) => [k, v(k).trim()]).filter(([, x]) => x !== "")) as Record<string, string>,
+      });
+      let items = v("items");
+      const add = ctx.form.add;
+      if (add && !items.split(/\r?\n/).some((l) => l.trim().split(/\s+/)[0] === add)) items = `${items.trim()}${items.trim() ? "\n" : ""}${add} 1`;
+      const refresh = (label: string, name = "refresh", value = "1", secondary = true) =>
+        html`<button type="submit" formaction="/admin/orders/new" formnovalidate name="${name}" value="${value}" class="${secondary ? "secondary" : ""}">${label}</button>`;
+
+      return html`<form class="card" method="post" action="/admin/orders" id="order-form" novalidate>${csrfField(ctx.csrfToken)}
+<fieldset><legend>电商与商品</legend>
+<div class="filters">${select("supplier", "电商", lookup.suppliers.map((s) => ({ value: s.code, label: `${s.code} ${s.name}` })), true)}
+<label for="f-q">按 SKU 或名称查找商品<input id="f-q" name="q" value="${v("q")}" size="24" autocomplete="off" data-order-search></label>
+${refresh("查找", "search")}</div>
+<div id="order-candidates" aria-live="polite">${candidates(lookup.products, Boolean(v("county")))}</div>
+<label for="f-items">商品（每行：SKU 数量） *<textarea id="f-items" name="items" rows="4" cols="40" required placeholder="100001 2" ${invalid("items")}>${items}</textarea>${errorNote("items")}</label>
+</fieldset>
+<fieldset><legend>收货人</legend><div class="filters">
+${field("name", "姓名", { required: true, autocomplete: "name" })}${field("mobile", "手机", { type: "tel", autocomplete: "tel" })}${field("phone", "座机", { type: "tel" })}
+${select("province", "省", lookup.provinces.map((a) => ({ value: a.code, label: a.name })), true)}
+${select("city", "市", lookup.cities.map((a) => ({ value: a.code, label: a.name })), true, lookup.cities.length > 0 ? "请选择" : "先选省")}
+${select("county", "区县", lookup.counties.map((a) => ({ value: a.code, label: a.name })), true, lookup.counties.length > 0 ? "请选择" : "先选市")}
+<span data-no-script>${refresh("更新地区与库存")}</span>
+${field("address", "详细地址", { required: true, size: 40, autocomplete: "street-address" })}${field("zip", "邮编", { size: 8 })}${field("email", "电子邮件", { type: "email" })}${field("dep_name", "采购单位")}
+</div></fieldset>
+<fieldset><legend>发票与支付</legend><div class="filters">
 ${field("invoice_title", "发票抬头", { required: true, size: 30 })}
-<label>发票类型<select name="invoice_type">${Object.entries(INVOICES).map(([v, n]) => html`<option value="${v}">${n}</option>`)}</select></label>
+${select("invoice_type", "发票类型", Object.entries(INVOICES).map(([value, label]) => ({ value, label })), true)}
 ${field("invoice_org_code", "纳税人识别号", { required: true })}
-<label>支付方式<select name="payment">${Object.entries(PAYMENTS).map(([v, n]) => html`<option value="${v}" ${v === "2" ? html`selected` : ""}>${n}</option>`)}</select></label>
+${select("payment", "支付方式", Object.entries(PAYMENTS).map(([value, label]) => ({ value, label })), true)}
 ${field("remark", "备注", { size: 40 })}
 </div>
+<details ${v("invoice_type") === "2" || VAT_FIELDS.some(([n]) => err(n)) ? html`open` : ""}><summary>增值税专用发票信息（发票类型为增值税专用发票时必填）</summary><div class="filters">
+${VAT_FIELDS.map(([name, label]) => field(name, label))}
+</div></details></fieldset>
+${ctx.fieldErrors._ ? html`<p class="field-error">${ctx.fieldErrors._}</p>` : ""}
 <p><button type="submit">创建订单</button> <span class="muted">价格取自商品库的协议价；库存向电商实时查询。</span></p>
 </form>`;
     },

@@ -1,9 +1,11 @@
 import type { SupplierView } from "../../../accounts/supplier-accounts.js";
 import type { ConnectionView } from "../../../connections/supplier-connections.js";
 import type { ConsolePage } from "../console-kit.js";
-import { type Html, html } from "../html.js";
-import { badge, csrfField, statusTone } from "../layout.js";
 import type { PushPauseView } from "../../../orders/order-service.js";
+import { signModes } from "../../../contract/index.js";
+import { type Html, beijing, html } from "../html.js";
+import { LABELS, zh, zhBadge } from "../labels.js";
+import { csrfField } from "../layout.js";
 import { pauseNotice } from "./order-pages.js";
 
 export function credentialsCard(title: string, credentials: { username: string; password?: string; appSecret?: string }): Html {
@@ -19,9 +21,9 @@ export const supplierPages: ConsolePage[] = [
     title: "电商",
     async render(ctx) {
       const { suppliers } = await ctx.api<{ suppliers: SupplierView[] }>("GET", "/suppliers");
-      return html`<table><thead><tr><th>代码</th><th>名称</th><th>统一社会信用代码</th><th>域名</th><th>状态</th><th>账号</th><th>签名方式</th></tr></thead><tbody>
-${suppliers.map((s) => html`<tr><td><a href="/admin/suppliers/${s.code}">${s.code}</a></td><td>${s.name}</td><td class="mono">${s.creditCode}</td><td class="mono">${s.domains.join(", ")}</td>
-  <td>${badge(s.status === "active" ? "启用" : "停用", statusTone(s.status))}</td><td class="mono">${s.username ?? ""}</td><td>${s.signMode ?? ""}</td></tr>`)}
+      return html`<table><thead><tr><th scope="col">代码</th><th scope="col">名称</th><th scope="col">统一社会信用代码</th><th scope="col">域名</th><th scope="col">状态</th><th scope="col">账号</th><th scope="col">签名方式</th></tr></thead><tbody>
+${suppliers.map((s) => html`<tr><td class="mono"><a href="/admin/suppliers/${s.code}">${s.code}</a></td><td>${s.name}</td><td class="mono">${s.creditCode}</td><td class="mono">${s.domains.join(", ")}</td>
+  <td>${zhBadge("supplierStatus", s.status)}</td><td class="mono">${s.username ?? ""}</td><td>${zh("signMode", s.signMode)}</td></tr>`)}
 </tbody></table>
 <h2>登记电商</h2>
 <form class="card filters" method="post" action="/admin/suppliers">${csrfField(ctx.csrfToken)}
@@ -48,26 +50,62 @@ ${suppliers.map((s) => html`<tr><td><a href="/admin/suppliers/${s.code}">${s.cod
   <dt>代码</dt><dd>${s.code}</dd><dt>名称</dt><dd>${s.name}</dd><dt>统一社会信用代码</dt><dd class="mono">${s.creditCode}</dd>
   <dt>商品域名</dt><dd class="mono">${s.domains.join(", ")}</dd>
   <dt>联系人</dt><dd>${s.contactName ?? "—"}</dd><dt>联系电话</dt><dd>${s.contactPhone ?? "—"} ${reveal ? "" : html`<a href="/admin/suppliers/${code}?reveal=true">显示（记入审计日志）</a>`}</dd>
-  <dt>状态</dt><dd>${badge(s.status === "active" ? "启用" : "停用", statusTone(s.status))}</dd>
-  <dt>卖场签发的账号</dt><dd class="mono">${s.username ?? ""} · ${s.signMode ?? ""} · 凭据版本 ${s.credentialsVersion ?? ""}</dd>
+  <dt>状态</dt><dd>${zhBadge("supplierStatus", s.status)}</dd>
+  <dt>卖场签发的账号</dt><dd><span class="mono">${s.username ?? ""}</span> · 凭据版本 ${s.credentialsVersion ?? ""}</dd>
+  <dt>账号签名方式</dt><dd>${zh("signMode", s.signMode)}
+    <form class="inline" method="post" action="/admin/suppliers/${code}/sign-mode">${csrfField(ctx.csrfToken)}<label class="inline-label" for="sign-mode">改为</label>
+    <select id="sign-mode" name="signMode">${signModes.map((m) => html`<option value="${m}" ${m === s.signMode ? html`selected` : ""}>${zh("signMode", m)}</option>`)}</select>
+    <button type="submit" class="secondary">保存签名方式</button></form></dd>
 </dl>
 <p>${post("status", html`<input type="hidden" name="enabled" value="${s.status === "active" ? "false" : "true"}">`, s.status === "active" ? "停用（立即吊销令牌）" : "启用", true)}
 ${post("rotate", html`<input type="hidden" name="password" value="true"><input type="hidden" name="appSecret" value="true">`, "轮换密码与 appSecret")}
-${c ? post("sync", html``, "立即同步") : ""}</p></div>
+${c ? post("sync", html``, "立即同步") : ""}
+${c ? html`<a href="/admin/suppliers/${code}/quarantine">隔离消息</a> · ` : ""}<a href="/admin/sync/runs?supplier=${code}">同步批次</a> · <a href="/admin/products?supplier=${code}">商品</a></p></div>
+<div class="card" id="conformance"><h2>对接合规检测</h2><dl class="kv">
+  <dt>检测豁免（gate waiver）</dt><dd class="muted">尚未接入：合规检测套件上线后在此查看与修改。</dd>
+  <dt>合规标志（trust mark）</dt><dd class="muted">尚未接入：合规检测套件上线后在此显示标志状态与报告。</dd>
+</dl></div>
 <div class="card"><h2>对接电商接口</h2>
 ${c
-  ? html`<dl class="kv"><dt>接口地址</dt><dd class="mono">${c.baseUrl}</dd><dt>账号</dt><dd class="mono">${c.username}</dd><dt>签名 / 编码</dt><dd>${c.signMode} / ${c.bodyFormat}</dd></dl>
+  ? html`<dl class="kv"><dt>接口地址</dt><dd class="mono">${c.baseUrl}</dd><dt>账号</dt><dd class="mono">${c.username}</dd><dt>签名 / 编码</dt><dd>${zh("signMode", c.signMode)} / ${zh("bodyFormat", c.bodyFormat)}</dd></dl>
 <form class="filters" method="post" action="/admin/suppliers/${code}/connection">${csrfField(ctx.csrfToken)}
+  <label>调用签名方式<select name="signMode">${signModes.map((m) => html`<option value="${m}" ${m === c.signMode ? html`selected` : ""}>${zh("signMode", m)}</option>`)}</select></label>
+  <label>报文编码<select name="bodyFormat">${Object.entries(LABELS.bodyFormat).map(([v, n]) => html`<option value="${v}" ${v === c.bodyFormat ? html`selected` : ""}>${n}</option>`)}</select></label>
   <label>拉取计划（cron）<input name="pullSchedule" value="${c.pullSchedule}"></label>
   <label>库存计划（cron）<input name="stockSchedule" value="${c.stockSchedule}"></label>
   <label>并发<input name="maxConcurrent" value="${c.maxConcurrent}" size="4"></label>
   <label>QPS<input name="qps" value="${c.qps}" size="5"></label>
   <label>超时（毫秒）<input name="timeoutMs" value="${c.timeoutMs}" size="7"></label>
   <label>库存地区（逗号分隔）<input name="stockAreas" value="${c.stockAreas.join(",")}" size="30"></label>
-  <button type="submit">保存计划与限额</button>
+  <button type="submit">保存对接设置</button>
 </form>`
   : html`<p class="muted">尚未对接（npm run cli -- supplier connect 或 PUT /admin/api/suppliers/${code}/connection）。</p>`}
 </div>`;
     },
   },
+  {
+    path: "/suppliers/:code/quarantine",
+    primary: ["GET", "/suppliers/:code/quarantine"],
+    title: (ctx) => `电商 ${ctx.params.code ?? ""} 的隔离消息`,
+    async render(ctx) {
+      const code = ctx.params.code ?? "";
+      const { messages } = await ctx.api<{ messages: Quarantined[] }>("GET", "/suppliers/:code/quarantine", { params: { code } });
+      const replay = (fields: Html, label: string, secondary = false) =>
+        html`<form class="inline" method="post" action="/admin/suppliers/${code}/quarantine/replay">${csrfField(ctx.csrfToken)}${fields}<button type="submit" class="${secondary ? "secondary" : ""}">${label}</button></form>`;
+      return html`<p>失败次数达到上限的消息在此隔离，不再自动重试。修正原因后可重放：消息回到收件箱，并立即按同一路径应用（记入审计日志）。</p>
+<p>${messages.length > 0 ? replay(html`<input type="hidden" name="all" value="true">`, `全部重放（${messages.length} 条）`) : html`<span class="muted">没有隔离的消息。</span>`} <a href="/admin/suppliers/${code}">返回电商 ${code}</a></p>
+${messages.length > 0
+  ? html`<table><thead><tr><th scope="col">消息</th><th scope="col">类型</th><th scope="col">SKU</th><th scope="col">原因</th><th scope="col">尝试</th><th scope="col">收到</th><th scope="col">隔离</th><th scope="col">原始报文</th><th scope="col">操作</th></tr></thead><tbody>
+${messages.map((m) => html`<tr>
+  <td class="mono">${m.messageId}</td><td>${m.type} ${zh("messageType", m.type)}</td><td class="mono">${m.sku}</td>
+  <td>${m.reason ?? "—"}</td><td class="num">${m.attempts}</td><td>${beijing(m.receivedAt)}</td><td>${beijing(m.settledAt)}</td>
+  <td><details><summary>查看</summary><pre class="raw">${m.rawBody}</pre></details></td>
+  <td>${replay(html`<input type="hidden" name="messageId" value="${m.messageId}">`, "重放", true)}</td>
+</tr>`)}
+</tbody></table>`
+  : ""}`;
+    },
+  },
 ];
+
+type Quarantined = { messageId: string; type: number; sku: string; reason: string | null; attempts: number; receivedAt: number; settledAt: number | null; rawBody: string };

@@ -1,29 +1,36 @@
 import type { ConsolePage } from "../console-kit.js";
 import { beijing, href, html } from "../html.js";
-import { badge, statusTone } from "../layout.js";
+import { LABELS, countsTable, zh, zhBadge } from "../labels.js";
 
 type Run = { id: string; supplier: string | null; trigger: string; status: string; startedAt: number; endedAt: number | null; callsMade: number; counts: Record<string, unknown>; errors: unknown[] };
 type Message = { id: number; runId: string; messageId: string; type: number; sku: string; outcome: string; reasons: Array<{ code?: number; field?: string; message?: string } | string>; durationMs: number; callSeqs: number[]; at: number };
 type Call = { seq: number; operation: string; endpoint: string; attempt: number; startedAt: string; durationMs: number; outcome: string; errorCode: number | null; httpStatus: number | null; batchSize: number | null; subject: string | null; message: string | null };
 
-const TYPE_NAMES: Record<number, string> = { 2: "价格变更", 4: "上下架变更", 6: "商品池变更", 16: "商品信息变更" };
-const OUTCOME_NAMES: Record<string, string> = { applied: "已应用", rejected: "已拒绝", failed: "失败", skipped: "跳过", quarantined: "隔离" };
-const TRIGGER_NAMES: Record<string, string> = { schedule: "定时", manual: "手动", stock: "库存", replay: "重放" };
+const TYPE_NAMES: Record<string, string> = LABELS.messageType;
+const OUTCOME_NAMES: Record<string, string> = LABELS.outcome;
 
 const reasonText = (r: Message["reasons"][number]) => (typeof r === "string" ? r : [r.code, r.field, r.message].filter((x) => x !== undefined).join(" "));
 
 export function messageTable(rows: readonly Message[]) {
-  return html`<table><thead><tr><th>#</th><th>时间</th><th>消息</th><th>类型</th><th>SKU</th><th>结果</th><th>原因</th><th>耗时</th><th>调用</th></tr></thead><tbody>
+  return html`<table><thead><tr><th scope="col">#</th><th scope="col">时间</th><th scope="col">消息</th><th scope="col">类型</th><th scope="col">SKU</th><th scope="col">结果</th><th scope="col">原因</th><th scope="col">耗时</th><th scope="col">调用</th></tr></thead><tbody>
 ${rows.map((m) => html`<tr>
   <td class="num">${m.id}</td><td>${beijing(m.at)}</td><td class="mono">${m.messageId}</td>
-  <td>${m.type} ${TYPE_NAMES[m.type] ?? ""}</td><td class="mono">${m.sku}</td>
-  <td>${badge(OUTCOME_NAMES[m.outcome] ?? m.outcome, statusTone(m.outcome))}</td>
+  <td>${m.type} ${zh("messageType", m.type)}</td><td class="mono">${m.sku}</td>
+  <td>${zhBadge("outcome", m.outcome)}</td>
   <td>${m.reasons.length > 0 ? html`<ul class="reasons">${m.reasons.map((r) => html`<li>${reasonText(r)}</li>`)}</ul>` : ""}</td>
   <td class="num">${m.durationMs} ms</td>
   <td><a href="/admin/sync/messages/${m.id}">${m.callSeqs.length} 次调用</a></td>
 </tr>`)}
 </tbody></table>`;
 }
+
+/** Received / applied / rejected / quarantined over every message type of a run. */
+function countSummary(counts: Record<string, unknown>): string {
+  const sum = (k: string) => Object.values(counts).reduce((n: number, v) => n + (v && typeof v === "object" && typeof (v as Record<string, unknown>)[k] === "number" ? ((v as Record<string, number>)[k] ?? 0) : 0), 0);
+  return `${sum("received")} / ${sum("applied")} / ${sum("rejected")} / ${sum("quarantined")}`;
+}
+
+const errorText = (e: unknown) => (typeof e === "string" ? e : e && typeof e === "object" ? Object.values(e as Record<string, unknown>).map(String).join(" · ") : String(e));
 
 export const syncPages: ConsolePage[] = [
   {
@@ -33,12 +40,12 @@ export const syncPages: ConsolePage[] = [
     async render(ctx) {
       const query = { supplier: ctx.query.supplier, before: ctx.query.before, limit: "50" };
       const { runs, nextBefore } = await ctx.api<{ runs: Run[]; nextBefore: number | null }>("GET", "/sync/runs", { query: Object.fromEntries(Object.entries(query).filter(([, v]) => v)) as Record<string, string> });
-      return html`<form class="filters" method="get"><label>电商代码<input name="supplier" value="${ctx.query.supplier ?? ""}"></label><button type="submit">筛选</button></form>
-<table><thead><tr><th>批次</th><th>电商</th><th>触发</th><th>状态</th><th>开始</th><th>结束</th><th>调用数</th><th>计数</th></tr></thead><tbody>
+      return html`${ctx.user.role === "supplier" ? "" : html`<form class="filters" method="get"><label>电商代码<input name="supplier" value="${ctx.query.supplier ?? ""}"></label><button type="submit">筛选</button></form>`}
+<table><thead><tr><th scope="col">批次</th><th scope="col">电商</th><th scope="col">触发</th><th scope="col">状态</th><th scope="col">开始</th><th scope="col">结束</th><th scope="col">调用数</th><th scope="col">消息（收到 / 应用 / 拒绝 / 隔离）</th></tr></thead><tbody>
 ${runs.map((r) => html`<tr>
-  <td><a class="mono" href="/admin/sync/runs/${r.id}">${r.id}</a></td><td>${r.supplier}</td><td>${TRIGGER_NAMES[r.trigger] ?? r.trigger}</td>
-  <td>${badge(r.status, statusTone(r.status))}</td><td>${beijing(r.startedAt)}</td><td>${beijing(r.endedAt)}</td><td class="num">${r.callsMade}</td>
-  <td class="mono">${JSON.stringify(r.counts)}</td>
+  <td><a class="mono" href="/admin/sync/runs/${r.id}">${r.id}</a></td><td class="mono">${r.supplier}</td><td>${zh("trigger", r.trigger)}</td>
+  <td>${zhBadge("runStatus", r.status)}</td><td>${beijing(r.startedAt)}</td><td>${beijing(r.endedAt)}</td><td class="num">${r.callsMade}</td>
+  <td class="num">${countSummary(r.counts)}</td>
 </tr>`)}
 </tbody></table>
 ${nextBefore ? html`<p class="pager"><a href="${href("/admin/sync/runs", { supplier: ctx.query.supplier, before: nextBefore })}">下一页 →</a></p>` : ""}`;
@@ -54,12 +61,14 @@ ${nextBefore ? html`<p class="pager"><a href="${href("/admin/sync/runs", { suppl
         query: { runId: run.id, limit: "200", ...(ctx.query.afterId ? { afterId: ctx.query.afterId } : {}) },
       });
       return html`<div class="card"><dl class="kv">
-  <dt>电商</dt><dd>${run.supplier}</dd><dt>触发</dt><dd>${TRIGGER_NAMES[run.trigger] ?? run.trigger}</dd>
-  <dt>状态</dt><dd>${badge(run.status, statusTone(run.status))}</dd>
+  <dt>电商</dt><dd class="mono">${run.supplier}</dd><dt>触发</dt><dd>${zh("trigger", run.trigger)}</dd>
+  <dt>状态</dt><dd>${zhBadge("runStatus", run.status)}</dd>
   <dt>时间</dt><dd>${beijing(run.startedAt)} — ${beijing(run.endedAt)}</dd>
-  <dt>调用数</dt><dd>${run.callsMade}</dd><dt>计数</dt><dd class="mono">${JSON.stringify(run.counts)}</dd>
-  <dt>错误</dt><dd class="mono">${run.errors.length > 0 ? JSON.stringify(run.errors) : "无"}</dd>
+  <dt>调用数</dt><dd>${run.callsMade}</dd>
+  <dt>错误</dt><dd>${run.errors.length > 0 ? html`<ul class="reasons">${run.errors.map((e) => html`<li>${errorText(e)}</li>`)}</ul>` : "无"}</dd>
 </dl></div>
+<h2>计数</h2>
+${countsTable(run.counts)}
 <h2>本批次消息</h2>
 ${messageTable(page.messages)}
 ${page.nextAfterId ? html`<p class="pager"><a href="${href(`/admin/sync/runs/${run.id}`, { afterId: page.nextAfterId })}">下一页 →</a></p>` : ""}`;
@@ -76,7 +85,7 @@ ${page.nextAfterId ? html`<p class="pager"><a href="${href(`/admin/sync/runs/${r
       const page = await ctx.api<{ messages: Message[]; nextAfterId: number | null }>("GET", "/sync/messages", { query });
       const v = (k: string) => ctx.query[k] ?? "";
       return html`<form class="filters" method="get">
-  <label>电商代码<input name="supplier" value="${v("supplier")}" size="8"></label>
+  ${ctx.user.role === "supplier" ? "" : html`<label>电商代码<input name="supplier" value="${v("supplier")}" size="8"></label>`}
   <label>类型<select name="type"><option value="">全部</option>${Object.entries(TYPE_NAMES).map(([t, n]) => html`<option value="${t}" ${v("type") === t ? html`selected` : ""}>${t} ${n}</option>`)}</select></label>
   <label>结果<select name="outcome"><option value="">全部</option>${Object.entries(OUTCOME_NAMES).map(([o, n]) => html`<option value="${o}" ${v("outcome") === o ? html`selected` : ""}>${n}</option>`)}</select></label>
   <label>SKU<input name="sku" value="${v("sku")}" size="12"></label>
@@ -97,9 +106,9 @@ ${page.nextAfterId ? html`<p class="pager"><a href="${href("/admin/sync/messages
       return html`${messageTable([message])}
 <p>所属批次 <a class="mono" href="/admin/sync/runs/${message.runId}">${message.runId}</a></p>
 <h2>调用明细</h2>
-<table><thead><tr><th>序号</th><th>操作</th><th>接口</th><th>尝试</th><th>开始</th><th>耗时</th><th>结果</th><th>错误码</th><th>HTTP</th><th>批量</th><th>对象</th><th>说明</th></tr></thead><tbody>
-${calls.map((c) => html`<tr><td class="num">${c.seq}</td><td>${c.operation}</td><td class="mono">${c.endpoint}</td><td class="num">${c.attempt}</td><td>${c.startedAt}</td><td class="num">${c.durationMs} ms</td>
-  <td>${badge(c.outcome, statusTone(c.outcome))}</td><td>${c.errorCode ?? ""}</td><td>${c.httpStatus ?? ""}</td><td class="num">${c.batchSize ?? ""}</td><td class="mono">${c.subject ?? ""}</td><td>${c.message ?? ""}</td></tr>`)}
+<table><thead><tr><th scope="col">序号</th><th scope="col">操作</th><th scope="col">接口</th><th scope="col">尝试</th><th scope="col">开始</th><th scope="col">耗时</th><th scope="col">结果</th><th scope="col">错误码</th><th scope="col">HTTP</th><th scope="col">批量</th><th scope="col">对象</th><th scope="col">说明</th></tr></thead><tbody>
+${calls.map((c) => html`<tr><td class="num">${c.seq}</td><td class="mono">${c.operation}</td><td class="mono">${c.endpoint}</td><td class="num">${c.attempt}</td><td>${beijing(Date.parse(c.startedAt))}</td><td class="num">${c.durationMs} ms</td>
+  <td>${zhBadge("callOutcome", c.outcome)}</td><td>${c.errorCode ?? ""}</td><td>${c.httpStatus ?? ""}</td><td class="num">${c.batchSize ?? ""}</td><td class="mono">${c.subject ?? ""}</td><td>${c.message ?? ""}</td></tr>`)}
 </tbody></table>`;
     },
   },
