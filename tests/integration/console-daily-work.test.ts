@@ -11,7 +11,7 @@ describe("console for daily work", () => {
   let w: PullerWorld;
   let url: string;
   const s = {} as Record<"admin" | "procurement" | "auditor" | "supplier", ConsoleSession>;
-  let poison: string[] = [];
+  const poison: string[] = [];
   let poisonMessages: string[] = [];
   const goodNames = new Map<string, string>();
 
