@@ -39,6 +39,7 @@ export function contentSecurityPolicy(imageSources: readonly string[]): string {
     "default-src 'none'",
     "style-src 'self'",
     "script-src 'self'",
+    "connect-src 'self'",
     `img-src 'self' data: ${imageSources.join(" ")}`.trim(),
     "form-action 'self'",
     "frame-ancestors 'none'",
