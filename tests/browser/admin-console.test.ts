@@ -62,13 +62,11 @@ describe.skipIf(!HAS_CHROMIUM)(HAS_CHROMIUM ? "console in chromium: every role, 
     await page.setViewportSize(WIDE);
     await page.screenshot({ path: `${SHOTS}/${name}-1366.png`, fullPage: true });
     await page.setViewportSize(NARROW);
-    const overflow = await page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
-    const wide = await page.evaluate(() =>
-      Array.from(document.querySelectorAll("main *"))
+    const overflow = await page.evaluate<number>("document.documentElement.scrollWidth - document.documentElement.clientWidth");
+    const wide = await page.evaluate<string[]>(`Array.from(document.querySelectorAll("main *"))
         .filter((el) => el.getBoundingClientRect().right > document.documentElement.clientWidth + 1 && !el.closest(".scroll"))
         .slice(0, 3)
-        .map((el) => el.outerHTML.slice(0, 120)),
-    );
+        .map((el) => el.outerHTML.slice(0, 120))`);
     expect(overflow, `${name}: the page itself must not scroll sideways at 390 px: ${wide.join(" ; ")}`).toBeLessThanOrEqual(1);
     await page.screenshot({ path: `${SHOTS}/${name}-390.png`, fullPage: true });
     await page.setViewportSize(WIDE);
@@ -77,12 +75,11 @@ describe.skipIf(!HAS_CHROMIUM)(HAS_CHROMIUM ? "console in chromium: every role, 
 
   /** Every visible form control has a label a screen reader announces. */
   async function expectLabelled(page: Page): Promise<void> {
-    const unlabelled = await page.evaluate(() =>
-      Array.from(document.querySelectorAll("input, select, textarea"))
-        .filter((el) => (el as HTMLInputElement).type !== "hidden" && (el as HTMLElement).offsetParent !== null)
-        .filter((el) => ((el as HTMLInputElement).labels?.length ?? 0) === 0 && !el.getAttribute("aria-label") && !el.getAttribute("aria-labelledby"))
-        .map((el) => el.outerHTML.slice(0, 80)),
-    );
+    // Run in the page (a string, so this file needs no DOM types).
+    const unlabelled = await page.evaluate<string[]>(`Array.from(document.querySelectorAll("input, select, textarea"))
+        .filter((el) => (el).type !== "hidden" && (el).offsetParent !== null)
+        .filter((el) => ((el).labels?.length ?? 0) === 0 && !el.getAttribute("aria-label") && !el.getAttribute("aria-labelledby"))
+        .map((el) => el.outerHTML.slice(0, 80))`);
     expect(unlabelled, page.url()).toEqual([]);
   }
 
@@ -112,14 +109,14 @@ describe.skipIf(!HAS_CHROMIUM)(HAS_CHROMIUM ? "console in chromium: every role, 
     await expectLabelled(page);
     await shoot(page, "01-login");
     // The login form by keyboard alone: the username field has the focus on arrival.
-    await expect(page.evaluate(() => (document.activeElement as HTMLInputElement).name)).resolves.toBe("username");
+    await expect(page.evaluate<string>("document.activeElement.name")).resolves.toBe("username");
     await page.keyboard.type("admin");
     await page.keyboard.press("Tab");
-    await expect(page.evaluate(() => (document.activeElement as HTMLInputElement).name)).resolves.toBe("password");
+    await expect(page.evaluate<string>("document.activeElement.name")).resolves.toBe("password");
     await page.keyboard.type("not the password");
     await page.keyboard.press("Tab");
-    await expect(page.evaluate(() => document.activeElement?.textContent)).resolves.toBe("登录");
-    const inputRing = await page.evaluate(() => getComputedStyle(document.activeElement as Element).outlineStyle);
+    await expect(page.evaluate<string>("document.activeElement.textContent")).resolves.toBe("登录");
+    const inputRing = await page.evaluate<string>("getComputedStyle(document.activeElement).outlineStyle");
     expect(inputRing).not.toBe("none");
     await page.keyboard.press("Enter");
     await expect(page.locator(".flash.error").textContent()).resolves.toContain("用户名或密码错误");
@@ -129,18 +126,15 @@ describe.skipIf(!HAS_CHROMIUM)(HAS_CHROMIUM ? "console in chromium: every role, 
     // Inside: the first Tab reaches the skip link, with a visible focus ring; Enter moves to the content.
     const inside = await loginAs("auditor");
     await inside.keyboard.press("Tab");
-    await expect(inside.evaluate(() => document.activeElement?.textContent)).resolves.toBe("跳到正文");
-    const ring = await inside.evaluate(() => {
-      const s = getComputedStyle(document.activeElement as Element);
-      return { style: s.outlineStyle, width: parseFloat(s.outlineWidth) };
-    });
+    await expect(inside.evaluate<string>("document.activeElement.textContent")).resolves.toBe("跳到正文");
+    const ring = await inside.evaluate<{ style: string; width: number }>("(() => { const s = getComputedStyle(document.activeElement); return { style: s.outlineStyle, width: parseFloat(s.outlineWidth) }; })()");
     expect(ring.style).not.toBe("none");
     expect(ring.width).toBeGreaterThanOrEqual(2);
     await inside.keyboard.press("Enter");
-    await expect(inside.evaluate(() => document.activeElement?.id)).resolves.toBe("main");
+    await expect(inside.evaluate<string>("document.activeElement.id")).resolves.toBe("main");
     // Tab walks the navigation in order.
     await inside.keyboard.press("Tab");
-    const first = await inside.evaluate(() => document.activeElement?.textContent ?? "");
+    const first = await inside.evaluate<string>("document.activeElement.textContent || ''");
     expect(first.length).toBeGreaterThan(0);
     await inside.close();
   }, 120_000);
