@@ -57,4 +57,35 @@ describe("list queries use keyset pages on indexes", () => {
     }
     expect(Math.max(...times)).toBeLessThan(100);
   });
+
+  it("finds a name by substring through the trigram index, page by page, exactly as LIKE would", () => {
+    const like = (text: string) =>
+      (gw.container.store.sqlite.prepare("SELECT id FROM products WHERE supplier_id = ? AND status = 'rejected' AND name LIKE ? ORDER BY id").all(supplierId, `%${text}%`) as Array<{ id: number }>).map((r) => r.id);
+    for (const text of ["商品 19999", "品 12345", "商品"]) {
+      const found: number[] = [];
+      let afterId: number | undefined;
+      for (let page = 0; page < 50; page += 1) {
+        const rows = gw.container.admin.repo.searchProducts({ supplierId, status: "rejected", name: text, afterId, limit: 7 });
+        found.push(...rows.map((r) => r.id));
+        if (rows.length < 7) break;
+        afterId = rows.at(-1)?.id;
+      }
+      const expected = like(text);
+      expect(found, text).toEqual(expected.slice(0, found.length));
+      if (expected.length <= 50 * 7) expect(found.length, text).toBe(expected.length);
+    }
+    const t0 = performance.now();
+    expect(gw.container.admin.repo.searchProducts({ name: "商品 199990", limit: 100 }).map((r) => r.name)).toEqual(["商品 199990"]);
+    expect(gw.container.admin.repo.searchProducts({ name: "没有这个名字", limit: 100 })).toEqual([]);
+    expect(performance.now() - t0).toBeLessThan(100);
+  });
+
+  it("keeps the name index in step when a product is renamed or removed", () => {
+    const db = gw.container.store.sqlite;
+    db.prepare("UPDATE products SET name = ? WHERE supplier_id = ? AND sku = ?").run("独一份的改名商品", supplierId, "1000007");
+    expect(gw.container.admin.repo.searchProducts({ name: "独一份的改名", limit: 10 }).map((r) => r.sku)).toEqual(["1000007"]);
+    expect(gw.container.admin.repo.searchProducts({ name: "商品 7", limit: 10 }).some((r) => r.sku === "1000007")).toBe(false);
+    db.prepare("DELETE FROM products WHERE supplier_id = ? AND sku = ?").run(supplierId, "1000007");
+    expect(gw.container.admin.repo.searchProducts({ name: "独一份的改名", limit: 10 })).toEqual([]);
+  });
 });

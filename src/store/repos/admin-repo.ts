@@ -17,8 +17,16 @@ export type ProductSearch = {
   status?: "active" | "rejected" | "delisted";
   listingState?: "none" | "applied" | "approved" | "refused";
   afterId?: number;
+  /** Only these ids (a chunk of name matches). */
+  ids?: readonly number[];
   limit: number;
 };
+
+/** The trigram tokenizer indexes runs of three characters; a shorter name cannot use it. */
+const TRIGRAM = 3;
+/** Name matches read per step, and the most steps one page may take (a very selective filter on a common name). */
+const NAME_CHUNK = 500;
+const NAME_CHUNKS_MAX = 200;
 
 /** LIKE with the caller's % and _ taken literally. */
 const likeText = (text: string) => `%${text.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
@@ -30,6 +38,9 @@ export function createAdminRepo(store: Store) {
   const { db } = store;
   const sessionByHash = db.select().from(adminSessions).where(eq(adminSessions.idHash, sql.placeholder("idHash"))).prepare();
   const userById = db.select().from(adminUsers).where(eq(adminUsers.id, sql.placeholder("id"))).prepare();
+  const nameMatches = store.sqlite.prepare<[string, number, number], { rowid: number }>(
+    "SELECT rowid FROM products_name_fts WHERE products_name_fts MATCH ? AND rowid > ? ORDER BY rowid LIMIT ?",
+  );
 
   return {
     userByUsername: (username: string): AdminUserRow | undefined => db.select().from(adminUsers).where(eq(adminUsers.username, username)).get(),
@@ -72,8 +83,26 @@ export function createAdminRepo(store: Store) {
       db.select({ n: count() }).from(adminLoginFailures).where(and(eq(adminLoginFailures.username, username), gte(adminLoginFailures.at, since))).get()?.n ?? 0,
     clearLoginFailures: (username: string): void => void db.delete(adminLoginFailures).where(eq(adminLoginFailures.username, username)).run(),
 
+    /**
+     * Keyset pages of a product search. A name of three characters or more is found through the
+     * trigram index in id order, a chunk at a time, and the other filters apply to each chunk; a
+     * shorter name falls back to LIKE (the trigram index cannot hold it).
+     */
     searchProducts(q: ProductSearch): ProductListRow[] {
+      if (q.name !== undefined && [...q.name].length >= TRIGRAM) {
+        const out: ProductListRow[] = [];
+        let after = q.afterId ?? 0;
+        for (let chunk = 0; chunk < NAME_CHUNKS_MAX && out.length < q.limit; chunk += 1) {
+          const ids = nameMatches.all(`"${q.name.replace(/"/g, '""')}"`, after, NAME_CHUNK).map((r) => r.rowid);
+          if (ids.length === 0) break;
+          out.push(...this.searchProducts({ ...q, name: undefined, afterId: undefined, ids, limit: q.limit - out.length }));
+          after = ids[ids.length - 1] ?? after;
+          if (ids.length < NAME_CHUNK) break;
+        }
+        return out;
+      }
       const c = [
+        q.ids === undefined ? undefined : inArray(products.id, [...q.ids]),
         q.supplierId === undefined ? undefined : eq(products.supplierId, q.supplierId),
         q.sku === undefined ? undefined : eq(products.sku, q.sku),
         q.name === undefined ? undefined : sql`${products.name} LIKE ${likeText(q.name)} ESCAPE '\\'`,
