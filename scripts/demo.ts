@@ -76,11 +76,11 @@ async function main() {
     maxConcurrent: 8,
   });
 
-  // Console users, one per role, with passwords printed once below.
-  const consoleUsers: Array<{ role: "admin" | "procurement" | "auditor"; password: string }> = [];
-  for (const role of ["admin", "procurement", "auditor"] as const) {
+  // Console users, one per role (the supplier user belongs to DEMO), with passwords printed once below.
+  const consoleUsers: Array<{ role: "admin" | "procurement" | "auditor" | "supplier"; password: string }> = [];
+  for (const role of ["admin", "procurement", "auditor", "supplier"] as const) {
     const password = newSecret(12);
-    await container.admin.users.create({ username: role, role, password });
+    await container.admin.users.create({ username: role, role, password, ...(role === "supplier" ? { supplier: "DEMO" } : {}) });
     consoleUsers.push({ role, password });
   }
   const server = createServer(createApp(container), config);
@@ -99,9 +99,9 @@ async function main() {
       "  The supplier DEMO may call the mall with the account the mall issued it:",
       `    username ${credentials.username}   password ${credentials.password}   appSecret ${credentials.appSecret}`,
       "",
-      `  Console: ${gateway}/admin/   (users: admin, procurement, auditor)`,
+      `  Console: ${gateway}/admin/   (users: admin, procurement, auditor, supplier of DEMO)`,
       ...consoleUsers.map((u) => `    ${u.role.padEnd(12)} password ${u.password}`),
-      `  more users: ${cliEnv} npm run cli -- users create --username U --role admin|procurement|auditor --password-stdin`,
+      `  more users: ${cliEnv} npm run cli -- users create --username U --role admin|procurement|auditor|supplier [--supplier CODE] --password-stdin`,
       "",
       "  Watch the puller (every 10 s):",
       `    ${cliEnv} npm run cli -- sync logs --supplier DEMO`,

@@ -182,7 +182,8 @@ export function consoleRouter(container: Container): Router {
           const fieldErrors: Record<string, string> = {};
           for (const fe of known.fields) {
             const name = fe.field.replace(/^body\./, "").replace(/\[.*$/, "").replace(/\..*$/, "");
-            fieldErrors[name] = fieldErrors[name] ? `${fieldErrors[name]}；${fe.message}` : fe.message;
+            const message = fe.message === "required" ? "必填" : fe.message;
+            fieldErrors[name] = fieldErrors[name] ? `${fieldErrors[name]}；${message}` : message;
           }
           try {
             return await renderPage(req, res, caller, page, { form: f, fieldErrors, status: known.status, error: known.fields.length > 0 ? "请按字段旁的提示修改后再提交。" : known.message });
