@@ -182,16 +182,17 @@ export const supplierRoutes = [
     summary: "The supplier's quarantined messages with the reason (last error), attempts and the raw body as stored, for the console's quarantine page.",
     params: Code,
     handler({ params, container }) {
-      const messages = container.sync.quarantined(params.code).map((m) => ({
+      const messages = container.sync.quarantineEntries(params.code).map((m) => ({
         messageId: m.messageId,
         type: m.type,
         sku: m.sku,
-        reason: m.lastError,
+        unparseable: m.unparseable,
+        reason: m.reason,
         attempts: m.attempts,
-        receivedAt: m.receivedAt,
-        settledAt: m.settledAt,
+        receivedAt: Date.parse(m.receivedAt),
+        settledAt: m.quarantinedAt === null ? null : Date.parse(m.quarantinedAt),
         lastRunId: m.lastRunId,
-        rawBody: m.payloadJson,
+        rawBody: typeof m.raw === "string" ? m.raw : JSON.stringify(m.raw, null, 2),
       }));
       return { body: { supplier: params.code, messages } };
     },

@@ -98,7 +98,7 @@ ${messages.length > 0
   ? html`<table><thead><tr><th scope="col">消息</th><th scope="col">类型</th><th scope="col">SKU</th><th scope="col">原因</th><th scope="col">尝试</th><th scope="col">收到</th><th scope="col">隔离</th><th scope="col">原始报文</th><th scope="col">操作</th></tr></thead><tbody>
 ${messages.map((m) => html`<tr>
   <td class="mono">${m.messageId}</td><td>${m.type} ${zh("messageType", m.type)}</td><td class="mono">${m.sku}</td>
-  <td>${m.reason ?? "—"}</td><td class="num">${m.attempts}</td><td>${beijing(m.receivedAt)}</td><td>${beijing(m.settledAt)}</td>
+  <td>${m.unparseable ? html`<span class="badge bad">不合契约，未能解析</span> ` : ""}${m.reason ?? "—"}</td><td class="num">${m.attempts}</td><td>${beijing(m.receivedAt)}</td><td>${beijing(m.settledAt)}</td>
   <td><details><summary>查看</summary><pre class="raw">${m.rawBody}</pre></details></td>
   <td>${replay(html`<input type="hidden" name="messageId" value="${m.messageId}">`, "重放", true)}</td>
 </tr>`)}
@@ -108,4 +108,4 @@ ${messages.map((m) => html`<tr>
   },
 ];
 
-type Quarantined = { messageId: string; type: number; sku: string; reason: string | null; attempts: number; receivedAt: number; settledAt: number | null; rawBody: string };
+type Quarantined = { messageId: string; type: number; sku: string; unparseable: boolean; reason: string | null; attempts: number; receivedAt: number; settledAt: number | null; rawBody: string };
