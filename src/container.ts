@@ -5,10 +5,12 @@ import { type Config, databasePath } from "./config/config.js";
 import type { Logger } from "./lib/logger.js";
 import { createAccountSecrets } from "./mall/auth/account-secrets.js";
 import { createCallAuth } from "./mall/auth/call-auth.js";
+import { createReplayGuard } from "./mall/auth/replay-guard.js";
 import { createTokenLogin } from "./mall/auth/token-login.js";
 import { createTokenService } from "./mall/auth/token-service.js";
 import { createMallCalls } from "./mall/mall-calls.js";
 import { auditKeysFromConfig } from "./security/audit-keys.js";
+import { NONCE_MEMORY_SECONDS } from "./contract/index.js";
 import { keyRingFromConfig } from "./security/key-ring.js";
 import { openStore } from "./store/database.js";
 import { createAccountRepo } from "./store/repos/account-repo.js";
@@ -46,6 +48,7 @@ export function createContainer(config: Config, logger: Logger, clock: () => num
   const reference = createReferenceService(referenceRepo, config.PLATFORM_REGION_CODE);
   const supplierConnections = createSupplierConnections({ accounts: accountRepo, sync: syncRepo, keys, platformCode: config.PLATFORM_CODE, logger, clock, callObserver: metrics.callRecorder });
   const authDeps = { accounts: accountRepo, nonces: nonceRepo, secrets, tokens, clock };
+  const replay = createReplayGuard(nonceRepo, { memoryMs: NONCE_MEMORY_SECONDS * 1000 });
 
   return {
     config,
@@ -68,9 +71,13 @@ export function createContainer(config: Config, logger: Logger, clock: () => num
     mall: {
       secrets,
       login: countingAuthFailures(createTokenLogin(authDeps), metrics),
-      authenticate: countingAuthFailures(createCallAuth(authDeps), metrics),
+      authenticate: countingAuthFailures(createCallAuth({ ...authDeps, replay }), metrics),
       calls: createMallCalls({ reference, accounts: accountRepo, platform: { code: config.PLATFORM_CODE, name: config.PLATFORM_NAME } }),
     },
-    close: () => store.close(),
+    close: () => {
+      // Calls waiting on the replay batch are answered from a committed write, not dropped.
+      replay.flush();
+      store.close();
+    },
   };
 }

@@ -1,7 +1,6 @@
 import {
   ErrorCode,
   type Failure,
-  NONCE_MEMORY_SECONDS,
   SignMode,
   TOKEN_EXPIRED_MARKER,
   failure,
@@ -11,6 +10,7 @@ import {
 import type { AccountRow } from "../../store/repos/account-repo.js";
 import type { AuthDeps } from "./auth-deps.js";
 import { signedByAccount } from "./caller-signature.js";
+import type { ReplayGuard } from "./replay-guard.js";
 
 export type CallAuthOutcome =
   | { ok: true; account: AccountRow }
@@ -24,7 +24,7 @@ const tokenExpired = (why: string): Failure => failure(ErrorCode.TokenExpired, `
  * A failure names its account, so it is signed (§2.3), only when the request's own signature by
  * that account checked out: a token alone must not buy signed answers.
  */
-export function createCallAuth(deps: AuthDeps) {
+export function createCallAuth(deps: AuthDeps & { replay: ReplayGuard }) {
   const clock = deps.clock ?? Date.now;
 
   return async function authenticate(fields: Readonly<Record<string, unknown>>): Promise<CallAuthOutcome> {
@@ -60,7 +60,7 @@ export function createCallAuth(deps: AuthDeps) {
     const refused = timestampFailure(text("timestamp"), now) ?? nonceFailure(nonce);
     if (refused) return { ok: false, ...signer, failure: refused };
     if (!signer.account) return { ok: false, failure: failure(ErrorCode.SignatureInvalid) };
-    if (!deps.nonces.remember(account.id, nonce, now, NONCE_MEMORY_SECONDS * 1000)) {
+    if (!(await deps.replay.claim(account.id, nonce, now))) {
       return { ok: false, account, failure: failure(ErrorCode.SignatureInvalid, "nonce 已使用") };
     }
     return { ok: true, account };

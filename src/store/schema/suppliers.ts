@@ -1,5 +1,5 @@
 import { sql } from "drizzle-orm";
-import { integer, sqliteTable, text, uniqueIndex } from "drizzle-orm/sqlite-core";
+import { index, integer, sqliteTable, text, uniqueIndex } from "drizzle-orm/sqlite-core";
 
 /** A supplier (电商) docked to the mall. Contact details are personal data: stored encrypted. */
 export const suppliers = sqliteTable("suppliers", {
@@ -45,4 +45,8 @@ export const requestNonces = sqliteTable("request_nonces", {
   accountId: integer("account_id").notNull(),
   nonce: text("nonce").notNull(),
   seenAt: integer("seen_at").notNull(),
-}, (t) => [uniqueIndex("request_nonces_pk").on(t.accountId, t.nonce)]);
+}, (t) => [
+  uniqueIndex("request_nonces_pk").on(t.accountId, t.nonce),
+  // Pruning expired nonces reads by age; without it every prune scans the whole window.
+  index("request_nonces_seen_at").on(t.seenAt),
+]);
