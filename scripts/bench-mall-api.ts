@@ -1,5 +1,6 @@
 import { type ChildProcess, spawn } from "node:child_process";
-import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { Agent, request as httpRequest } from "node:http";
 import { createServer as createNetServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -11,15 +12,25 @@ import { newNonce } from "../src/lib/ids.js";
 import { silentLogger } from "../src/lib/logger.js";
 
 /**
- * Signed, token-verified mall calls against a bare express JSON endpoint, in one run: requests/s,
- * p50/p99 and the ratio. The servers run in their own processes; autocannon signs every request.
- * Usage: npm run bench:mall [-- --seconds 10 --connections 50]
+ * Signed, token-verified mall calls against a bare express endpoint serving the same bytes, in one
+ * run, each server in its own process:
+ *   1. saturation (autocannon, closed loop): requests/s, p50/p99, server CPU per request, ratios;
+ *   2. fixed offered load (--rate, default 300/s), open loop: every request is sent at its scheduled
+ *      time whatever the earlier ones are doing, and its latency counts from that time, so a stall
+ *      shows in every request it delays (no coordinated omission). autocannon's overallRate is not
+ *      used for this: it measures from when it sent, and it sends late when connections are busy.
+ * Usage: npm run bench:mall [-- --seconds 10 --connections 50 --rate 300 --rate-seconds 10 --only brands|catalogs]
+ * (--seconds 0 skips the saturation phase, --rate 0 the fixed-rate one.)
  */
 const args = new Map(process.argv.slice(2).flatMap((a, i, all) => (a.startsWith("--") ? [[a.slice(2), all[i + 1] ?? ""]] : [])));
 const SECONDS = Number(args.get("seconds") ?? 10);
 const CONNECTIONS = Number(args.get("connections") ?? 50);
 /** --only brands|catalogs: one signed endpoint (with the baseline), e.g. while profiling. */
 const ONLY = args.get("only");
+const RATE = Number(args.get("rate") ?? 300);
+const RATE_SECONDS = Number(args.get("rate-seconds") ?? 10);
+const WARMUP_SECONDS = 2;
+const GOALS = { saturationRatio: 0.6, fixedRateP99Ms: 10 };
 
 function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
@@ -68,6 +79,64 @@ const TICKS_PER_SECOND = 100;
  */
 const SIGNED_BODIES_PER_RUN = 150_000;
 
+type OpenLoopResult = { name: string; sent: number; p50: number; p99: number; p999: number; max: number; failed: number; refused: number };
+
+/**
+ * Open loop at a fixed rate: request i is due at start + i/rate and is sent then (on a fresh
+ * connection if every open one is busy); its latency runs from when it was due to its last byte.
+ */
+async function openLoop(name: string, url: string, body: () => string, rate: number, seconds: number): Promise<OpenLoopResult> {
+  const agent = new Agent({ keepAlive: true, maxSockets: 1_000 });
+  const total = Math.round(rate * seconds);
+  const latencies = new Float64Array(total);
+  const intervalMs = 1000 / rate;
+  let failed = 0;
+  let refused = 0;
+  let done = 0;
+  const target = new URL(url);
+  const start = performance.now() + 100;
+  await new Promise<void>((resolve) => {
+    const finish = (i: number, ms: number) => {
+      latencies[i] = ms;
+      if (++done === total) resolve();
+    };
+    const send = (i: number, due: number) => {
+      const payload = body();
+      const req = httpRequest(
+        { host: target.hostname, port: target.port, path: target.pathname, method: "POST", agent, headers: { "content-type": "application/x-www-form-urlencoded", "content-length": Buffer.byteLength(payload) } },
+        (res) => {
+          let text = "";
+          res.setEncoding("utf8");
+          res.on("data", (c: string) => (text += c));
+          res.on("end", () => {
+            if (!text.startsWith('{"success":true')) refused++;
+            finish(i, performance.now() - due);
+          });
+        },
+      );
+      req.on("error", () => {
+        failed++;
+        finish(i, performance.now() - due);
+      });
+      req.end(payload);
+    };
+    let issued = 0;
+    const tick = () => {
+      const now = performance.now();
+      while (issued < total && start + issued * intervalMs <= now) {
+        send(issued, start + issued * intervalMs);
+        issued++;
+      }
+      if (issued < total) setTimeout(tick, Math.max(0, start + issued * intervalMs - performance.now()));
+    };
+    setTimeout(tick, Math.max(0, start - performance.now()));
+  });
+  agent.destroy();
+  const sorted = Array.from(latencies).sort((a, b) => a - b);
+  const at = (q: number) => sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))] ?? 0;
+  return { name, sent: total, p50: at(0.5), p99: at(0.99), p999: at(0.999), max: sorted[sorted.length - 1] ?? 0, failed, refused };
+}
+
 async function run(name: string, url: string, body: () => string, serverPid: number): Promise<Result> {
   let refused = 0;
   const ticksBefore = cpuTicks(serverPid);
@@ -101,7 +170,7 @@ async function main() {
   container.close();
 
   const gateway = await startProcess("src/main.ts", env);
-  const bare = await startProcess("scripts/bench-bare-server.ts", {});
+  let bare: { child: ChildProcess; port: number } | undefined;
   try {
     const base = `http://127.0.0.1:${gateway.port}`;
     const tokenFields = { username: credentials.username, password: credentials.password, timestamp: formatBeijingTimestamp(Date.now()), nonce: newNonce() };
@@ -111,9 +180,9 @@ async function main() {
       body: JSON.stringify({ ...tokenFields, sign: signRequest(credentials.appSecret, tokenFields) }),
     });
     const token = ((await login.json()) as { result: { access_token: string } }).result.access_token;
-    const signed = (fields: Record<string, string>) => {
+    const signed = (fields: Record<string, string>, count = SIGNED_BODIES_PER_RUN) => {
       const timestamp = formatBeijingTimestamp(Date.now());
-      const bodies = Array.from({ length: SIGNED_BODIES_PER_RUN }, () => {
+      const bodies = Array.from({ length: count }, () => {
         const all = { token, timestamp, nonce: newNonce(), ...fields };
         return new URLSearchParams({ ...all, sign: signRequest(credentials.appSecret, all) }).toString();
       });
@@ -121,24 +190,59 @@ async function main() {
       return () => bodies[next++ % bodies.length] ?? "";
     };
 
+    // The baseline serves the exact bytes of a signed /brands answer, so both write the same body.
+    const sample = await fetch(`${base}/brands`, { method: "POST", headers: { "content-type": "application/x-www-form-urlencoded" }, body: signed({}, 1)() });
+    const bodyFile = join(dir, "brands-answer.json");
+    writeFileSync(bodyFile, await sample.text());
+    bare = await startProcess("scripts/bench-bare-server.ts", { BENCH_BODY_FILE: bodyFile });
+    const bareUrl = `http://127.0.0.1:${bare.port}/bare`;
+
     const results: Result[] = [];
     const gatewayPid = gateway.child.pid ?? 0;
-    results.push(await run("bare express JSON", `http://127.0.0.1:${bare.port}/bare`, () => "a=1", bare.child.pid ?? 0));
-    if (ONLY !== "catalogs") results.push(await run("brands (signed)", `${base}/brands`, signed({}), gatewayPid));
-    if (ONLY !== "brands") results.push(await run("catalogs flat (signed)", `${base}/gyssc/platform/catalogs`, signed({}), gatewayPid));
+    if (SECONDS > 0) {
+      results.push(await run("bare express, same bytes", bareUrl, () => "a=1", bare.child.pid ?? 0));
+      if (ONLY !== "catalogs") results.push(await run("brands (signed)", `${base}/brands`, signed({}), gatewayPid));
+      if (ONLY !== "brands") results.push(await run("catalogs flat (signed)", `${base}/gyssc/platform/catalogs`, signed({}), gatewayPid));
+    }
+
+    const fixed: OpenLoopResult[] = [];
+    if (RATE > 0) {
+      // Each server first gets WARMUP_SECONDS of the same load, not counted: JIT and connections.
+      for (const [name, url, body] of [["bare express, same bytes", bareUrl, () => "a=1"], ["brands (signed)", `${base}/brands`, signed({}, Math.ceil(RATE * (RATE_SECONDS + WARMUP_SECONDS)))]] as const) {
+        await openLoop(name, url, body, RATE, WARMUP_SECONDS);
+        fixed.push(await openLoop(name, url, body, RATE, RATE_SECONDS));
+      }
+    }
 
     const baseline = results[0] ?? { rps: 1, cpuUsPerRequest: 1 };
-    console.log(`\n${CONNECTIONS} connections, ${SECONDS} s each, ${new Date().toISOString()}`);
-    console.log("endpoint                  req/s   ratio  p50 ms  p99 ms  server CPU µs/req  capacity ratio  errors/non-2xx/refused");
-    for (const r of results) {
-      console.log(
-        `${r.name.padEnd(24)}  ${r.rps.toFixed(0).padStart(6)}  ${(r.rps / baseline.rps).toFixed(2).padStart(5)}  ${String(r.p50).padStart(6)}  ${String(r.p99).padStart(6)}  ${r.cpuUsPerRequest.toFixed(0).padStart(17)}  ${(baseline.cpuUsPerRequest / r.cpuUsPerRequest).toFixed(2).padStart(14)}  ${r.errors}/${r.non2xx}/${r.refused}`,
-      );
+    if (results.length > 0) {
+      console.log(`\n${CONNECTIONS} connections, ${SECONDS} s each, ${new Date().toISOString()}`);
+      console.log("endpoint                  req/s   ratio  p50 ms  p99 ms  server CPU µs/req  capacity ratio  errors/non-2xx/refused");
+      for (const r of results) {
+        console.log(
+          `${r.name.padEnd(24)}  ${r.rps.toFixed(0).padStart(6)}  ${(r.rps / baseline.rps).toFixed(2).padStart(5)}  ${String(r.p50).padStart(6)}  ${String(r.p99).padStart(6)}  ${r.cpuUsPerRequest.toFixed(0).padStart(17)}  ${(baseline.cpuUsPerRequest / r.cpuUsPerRequest).toFixed(2).padStart(14)}  ${r.errors}/${r.non2xx}/${r.refused}`,
+        );
+      }
+      console.log("ratio: req/s against bare; capacity ratio: bare's server CPU per request over this one's (1/CPU = the most req/s one core serves)");
+      const brands = results.find((r) => r.name.startsWith("brands"));
+      if (brands) {
+        const ratio = brands.rps / baseline.rps;
+        const capacity = baseline.cpuUsPerRequest / brands.cpuUsPerRequest;
+        console.log(`goal: brands at saturation ≥ ${GOALS.saturationRatio} of bare: req/s ratio ${ratio.toFixed(2)} (${(ratio / GOALS.saturationRatio).toFixed(2)} of the goal), capacity ratio ${capacity.toFixed(2)} (${(capacity / GOALS.saturationRatio).toFixed(2)} of the goal)`);
+      }
     }
-    console.log("ratio: req/s against bare; capacity ratio: bare's server CPU per request over this one's (1/CPU = the most req/s one core serves)");
+    if (fixed.length > 0) {
+      console.log(`\nopen loop, ${RATE} requests/s offered for ${RATE_SECONDS} s, latency from each request's scheduled start`);
+      console.log("endpoint                  sent   p50 ms  p99 ms  p99.9 ms  max ms  failed/refused");
+      for (const r of fixed) {
+        console.log(`${r.name.padEnd(24)}  ${String(r.sent).padStart(5)}  ${r.p50.toFixed(2).padStart(6)}  ${r.p99.toFixed(2).padStart(6)}  ${r.p999.toFixed(2).padStart(8)}  ${r.max.toFixed(1).padStart(6)}  ${r.failed}/${r.refused}`);
+      }
+      const signedP99 = fixed.find((r) => r.name.startsWith("brands"))?.p99 ?? 0;
+      console.log(`goal: brands p99 ≤ ${GOALS.fixedRateP99Ms} ms at ${RATE}/s: ${signedP99.toFixed(2)} ms (${(signedP99 / GOALS.fixedRateP99Ms).toFixed(2)} of the limit; bare ${(fixed[0]?.p99 ?? 0).toFixed(2)} ms)`);
+    }
   } finally {
     gateway.child.kill("SIGTERM");
-    bare.child.kill("SIGTERM");
+    bare?.child.kill("SIGTERM");
     rmSync(dir, { recursive: true, force: true });
   }
 }

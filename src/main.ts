@@ -8,6 +8,7 @@ import { startAuditHeadLog } from "./admin/audit-head-log.js";
 import { startGatewayJobs } from "./scheduling/gateway-jobs.js";
 import { createServer, listen } from "./server.js";
 import { STOP_DEADLINE_MS, stopGracefully } from "./ops/graceful-stop.js";
+import { startWalCheckpointer } from "./store/wal-checkpointer.js";
 
 /** Process entry: config → container → reference data → HTTP and schedules; stops gracefully on SIGINT/SIGTERM. */
 async function main(): Promise<void> {
@@ -33,6 +34,9 @@ async function main(): Promise<void> {
   logger.info({ event: "server.listening", url: `${scheme}://${address.address}:${address.port}` }, "gateway listening");
   const maintenance = startMaintenance(container);
   const auditHead = startAuditHeadLog(container.admin.audit, logger);
+  const checkpointer = startWalCheckpointer(container.store, {
+    onError: (err) => logger.warn({ err, event: "store.checkpointer.failed" }, "checkpoint worker stopped; SQLite checkpoints on commit again"),
+  });
   const jobs = config.SCHEDULER_ENABLED ? startGatewayJobs(container) : null;
   if (jobs) container.runtime.scheduler = "running";
 
@@ -46,7 +50,7 @@ async function main(): Promise<void> {
       logger.error({ event: "server.stop.deadline", deadlineMs: STOP_DEADLINE_MS }, "stop deadline passed; exiting");
       process.exit(1);
     }, STOP_DEADLINE_MS).unref();
-    stopGracefully({ server, container, jobs, maintenance }).then(
+    stopGracefully({ server, container, jobs, maintenance, checkpointer }).then(
       ({ drained, released }) => {
         logger.info({ event: "server.stopped", drained, released }, "stopped");
         process.exit(0);

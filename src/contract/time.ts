@@ -13,8 +13,18 @@ export function formatBeijingTimestamp(epochMs: number): string {
   );
 }
 
+// Calls arriving in the same second carry the same timestamp: the last answer is kept.
+let lastParsed: { text: string; epochMs: number | null } = { text: "", epochMs: null };
+
 /** Epoch milliseconds, or null when the text is not a real calendar moment in the wire format. */
 export function parseBeijingTimestamp(text: string): number | null {
+  if (text === lastParsed.text) return lastParsed.epochMs;
+  const epochMs = parseUncached(text);
+  lastParsed = { text, epochMs };
+  return epochMs;
+}
+
+function parseUncached(text: string): number | null {
   const m = TIMESTAMP_PATTERN.exec(text);
   if (!m) return null;
   const [y, mo, d, h, mi, s] = m.slice(1).map(Number) as [number, number, number, number, number, number];

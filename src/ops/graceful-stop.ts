@@ -11,6 +11,8 @@ export type StopParts = {
   container: Container;
   jobs: { stop(): Promise<void>; pusherOwner: string } | null;
   maintenance: { stop(): void };
+  /** The WAL checkpoint worker: stopped before the database closes. */
+  checkpointer?: { stop(): Promise<void> };
 };
 
 const within = (ms: number, work: Promise<unknown>): Promise<boolean> =>
@@ -40,7 +42,7 @@ export async function stopGracefully(parts: StopParts, graceMs = STOP_GRACE_MS):
   if (!drained) log.warn({ event: "server.stop.grace_exceeded", graceMs }, "work still running at the end of the grace; handing back its leases");
   server.closeAllConnections();
   const released = container.repos.ops.releaseLeasesOf(container.sync.runner.instance, parts.jobs?.pusherOwner ?? null);
-  await within(1_000, container.supplierConnections.closeAll());
+  await within(1_000, Promise.all([container.supplierConnections.closeAll(), parts.checkpointer?.stop()]));
   container.close();
   return { drained, released };
 }
