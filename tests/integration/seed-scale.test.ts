@@ -1,0 +1,87 @@
+import { spawnSync } from "node:child_process";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { openStore } from "../../src/store/database.js";
+import { createProductRepo } from "../../src/store/repos/product-repo.js";
+import { createReferenceRepo } from "../../src/store/repos/reference-repo.js";
+import { snapshotOf } from "../../src/sync/product-record.js";
+import { ADVERTISING_LAW_TERMS, validateProduct } from "../../src/sync/product-validation.js";
+import { createValidationContext } from "../../src/sync/validation-context.js";
+
+/** scripts/seed-scale.ts with a few hundred products: what it stores is what the puller would store. */
+let dir: string;
+let database: string;
+let run: ReturnType<typeof spawnSync>;
+let summary: Record<string, unknown>;
+
+beforeAll(() => {
+  dir = mkdtempSync(join(tmpdir(), "emall-seed-"));
+  database = join(dir, "scale.db");
+  run = spawnSync(
+    process.execPath,
+    ["--import", "tsx", "scripts/seed-scale.ts", "--products", "300", "--suppliers", "3", "--invalid-share", "0.2", "--database", database, "--json"],
+    { env: { ...process.env, LOG_LEVEL: "warn" }, encoding: "utf8", timeout: 120_000 },
+  );
+  summary = JSON.parse(String(run.stdout).trim().split("\n").at(-1) ?? "{}") as Record<string, unknown>;
+}, 150_000);
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+describe("seed-scale", () => {
+  it("reports the products, their §7 verdicts and the size per product", () => {
+    expect(run.status, String(run.stderr)).toBe(0);
+    expect(summary).toMatchObject({ ok: true, suppliers: 3, products: 300, generatorVerdictMismatches: 0, revalidationMismatches: 0 });
+    expect(summary.revalidated).toBe(300);
+    expect(Number(summary.bytesPerProduct)).toBeGreaterThan(1_000);
+    expect(String(run.stderr)).toContain("300/300 products");
+  });
+
+  it("stores products that validate as stored: every one re-read and checked again by §7", () => {
+    const store = openStore(database);
+    try {
+      const products = createProductRepo(store);
+      const reference = createReferenceRepo(store);
+      const suppliers = store.sqlite.prepare("SELECT id, code, domains_json AS domains FROM suppliers ORDER BY code").all() as Array<{ id: number; code: string; domains: string }>;
+      expect(suppliers.map((s) => s.code)).toEqual(["SC01", "SC02", "SC03"]);
+      let active = 0;
+      let rejected = 0;
+      for (const s of suppliers) {
+        const ctx = createValidationContext(reference, JSON.parse(s.domains) as string[], [...ADVERTISING_LAW_TERMS]);
+        const rows = products.list(s.id);
+        expect(rows).toHaveLength(100);
+        for (const row of rows) {
+          const snapshot = snapshotOf(row);
+          expect(snapshot).not.toBeNull();
+          if (!snapshot) continue;
+          const reasons = validateProduct(snapshot, ctx);
+          expect(JSON.stringify(reasons)).toBe(row.rejectionJson);
+          expect(row.status).toBe(reasons.length === 0 ? "active" : "rejected");
+          if (reasons.length === 0) active++;
+          else rejected++;
+          expect(JSON.parse(row.attributesJson ?? "[]")).not.toHaveLength(0);
+          expect(JSON.parse(row.imagesJson ?? "[]")).not.toHaveLength(0);
+        }
+        const sample = rows[0];
+        if (sample) {
+          expect(products.priceHistoryOf(s.id, sample.sku).length).toBe(4);
+          expect(products.priceHistoryOf(s.id, sample.sku).at(-1)?.priceFen).toBe(sample.priceFen);
+          expect(products.stockOf(s.id, sample.sku).length).toBeGreaterThan(0);
+        }
+      }
+      expect(active).toBeGreaterThan(150);
+      expect(rejected).toBeGreaterThan(0);
+      expect(rejected).toBe(summary.rejected);
+      const logs = store.sqlite.prepare("SELECT outcome, COUNT(*) AS n FROM sync_message_logs GROUP BY outcome ORDER BY outcome").all();
+      expect(logs).toEqual([{ outcome: "applied", n: active }, { outcome: "rejected", n: rejected }]);
+    } finally {
+      store.close();
+    }
+  });
+
+  it("refuses to overwrite an existing database without --force", () => {
+    const again = spawnSync(process.execPath, ["--import", "tsx", "scripts/seed-scale.ts", "--products", "10", "--suppliers", "1", "--database", database], { encoding: "utf8", timeout: 60_000 });
+    expect(again.status).toBe(64);
+    expect(again.stderr).toContain("--force");
+  });
+});
