@@ -17,6 +17,7 @@ import { createAccountRepo } from "./store/repos/account-repo.js";
 import { createNonceRepo } from "./store/repos/nonce-repo.js";
 import { createReferenceRepo } from "./store/repos/reference-repo.js";
 import { createProductRepo } from "./store/repos/product-repo.js";
+import { createProductExportRepo } from "./store/repos/product-export-repo.js";
 import { createSyncRepo } from "./store/repos/sync-repo.js";
 import { createSupplierConnections } from "./connections/supplier-connections.js";
 import { createSyncService } from "./sync/sync-service.js";
@@ -56,7 +57,7 @@ export function createContainer(config: Config, logger: Logger, clock: () => num
     clock,
     store,
     keys,
-    repos: { accounts: accountRepo, nonces: nonceRepo, reference: referenceRepo, products: productRepo, sync: syncRepo, ops: opsRepo },
+    repos: { accounts: accountRepo, nonces: nonceRepo, reference: referenceRepo, products: productRepo, productExport: createProductExportRepo(store), sync: syncRepo, ops: opsRepo },
     metrics,
     /** Where trust marks plug into /metrics once they exist. */
     setTrustMarkSource: storeGauges.setTrustMarkSource,

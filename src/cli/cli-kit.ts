@@ -10,6 +10,11 @@ export type CommandContext = {
 export type CommandResult = {
   readonly human: string;
   readonly json: Record<string, unknown>;
+  /**
+   * A list too long to hold: with --json its items are written as `field` of the same one-line
+   * object, page by page as they are read, after the fields of `json`.
+   */
+  readonly stream?: { readonly field: string; readonly pages: Iterable<readonly unknown[]> };
   /** What the audit row says of a state-changing command: its target and a summary (never a secret). */
   readonly audit?: { target?: string | null; summary?: Record<string, unknown> };
 };
@@ -64,4 +69,31 @@ export function table(rows: ReadonlyArray<Record<string, unknown>>, columns: rea
   const widths = columns.map((c, i) => Math.max(c.length, ...cells.map((row) => (row[i] ?? "").length)));
   const line = (values: readonly string[]) => values.map((v, i) => v.padEnd(widths[i] ?? 0)).join("  ").trimEnd();
   return [line(columns), ...cells.map(line)].join("\n");
+}
+
+/** Writes `{"ok":true,…json,"field":[…items]}` and a newline, waiting whenever stdout is full. */
+export async function writeJsonStream(out: NodeJS.WritableStream, head: Record<string, unknown>, stream: NonNullable<CommandResult["stream"]>): Promise<void> {
+  const write = (text: string) =>
+    new Promise<void>((resolve, reject) => {
+      if (out.write(text)) return resolve();
+      const onDrain = () => {
+        out.off("error", onError);
+        resolve();
+      };
+      const onError = (e: Error) => {
+        out.off("drain", onDrain);
+        reject(e);
+      };
+      out.once("drain", onDrain);
+      out.once("error", onError);
+    });
+  const opening = JSON.stringify({ ok: true, ...head, [stream.field]: [] });
+  await write(opening.slice(0, -2));
+  let first = true;
+  for (const page of stream.pages) {
+    if (page.length === 0) continue;
+    await write((first ? "" : ",") + page.map((item) => JSON.stringify(item)).join(","));
+    first = false;
+  }
+  await write("]}\n");
 }

@@ -4,7 +4,7 @@ import { createContainer } from "../container.js";
 import { DomainError } from "../lib/errors.js";
 import { createLogger } from "../lib/logger.js";
 import { withTransaction } from "../store/database.js";
-import { type Command, CommandFailed, type CommandResult, type DeferredCommandResult, UsageError } from "./cli-kit.js";
+import { type Command, CommandFailed, type CommandResult, type DeferredCommandResult, UsageError, writeJsonStream } from "./cli-kit.js";
 import { orderCommands } from "./commands/order-commands.js";
 import { referenceCommands } from "./commands/reference-commands.js";
 import { supplierCommands } from "./commands/supplier-commands.js";
@@ -89,7 +89,8 @@ async function main(argv: string[]): Promise<number> {
         recordDone(out);
       }
     }
-    report(true, result.json, result.human);
+    if (json && result.stream) await writeJsonStream(process.stdout, result.json, result.stream);
+    else report(true, result.json, result.human);
     return 0;
   } catch (e) {
     if (command.audit && container && !(e instanceof UsageError)) {

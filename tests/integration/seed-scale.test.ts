@@ -4,11 +4,13 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { openStore } from "../../src/store/database.js";
+import { createProductExportRepo } from "../../src/store/repos/product-export-repo.js";
 import { createProductRepo } from "../../src/store/repos/product-repo.js";
 import { createReferenceRepo } from "../../src/store/repos/reference-repo.js";
 import { snapshotOf } from "../../src/sync/product-record.js";
 import { ADVERTISING_LAW_TERMS, validateProduct } from "../../src/sync/product-validation.js";
 import { createValidationContext } from "../../src/sync/validation-context.js";
+import { runCli } from "../helpers/run-cli.js";
 
 /** scripts/seed-scale.ts with a few hundred products: what it stores is what the puller would store. */
 let dir: string;
@@ -77,6 +79,36 @@ describe("seed-scale", () => {
     } finally {
       store.close();
     }
+  });
+
+  it("exports a supplier's products page by page, the same rows and stock as the whole list", () => {
+    const store = openStore(database);
+    try {
+      const supplierId = (store.sqlite.prepare("SELECT id FROM suppliers WHERE code = 'SC02'").pluck().get() as number) ?? -1;
+      const products = createProductRepo(store);
+      const pages = [...createProductExportRepo(store).pages(supplierId, 7)];
+      expect(pages.length).toBe(15);
+      const exported = pages.flat();
+      expect(exported.map((e) => e.product.sku)).toEqual(products.list(supplierId).map((p) => p.sku));
+      for (const e of exported.slice(0, 20)) expect(e.stock).toEqual(products.stockOf(supplierId, e.product.sku).sort((a, b) => a.area.localeCompare(b.area)));
+    } finally {
+      store.close();
+    }
+  });
+
+  it("products list --json streams one JSON object with every product, filtered by status", () => {
+    const env = { DATABASE_URL: database, DATA_ENCRYPTION_KEY_FILE: `${database}.key` };
+    const all = runCli(["products", "list", "--supplier", "SC01", "--json"], env);
+    expect(all.status, all.stderr).toBe(0);
+    const listed = all.json as { ok: boolean; products: Array<{ sku: string; status: string; stock: unknown[]; reasons: unknown[] }> };
+    expect(listed.ok).toBe(true);
+    expect(listed.products).toHaveLength(100);
+    expect(listed.products.map((p) => p.sku)).toEqual([...listed.products.map((p) => p.sku)].sort());
+    expect(listed.products.every((p) => p.stock.length > 0)).toBe(true);
+    const rejected = runCli(["products", "list", "--supplier", "SC01", "--status", "rejected", "--json"], env);
+    const only = (rejected.json as { products: Array<{ status: string; reasons: unknown[] }> }).products;
+    expect(only.length).toBe(listed.products.filter((p) => p.status === "rejected").length);
+    expect(only.every((p) => p.status === "rejected" && p.reasons.length > 0)).toBe(true);
   });
 
   it("refuses to overwrite an existing database without --force", () => {

@@ -1,5 +1,24 @@
 import { fenToYuan } from "../../contract/index.js";
+import type { ProductExportRepo } from "../../store/repos/product-export-repo.js";
 import { type Command, UsageError, flags, requireFlag, table } from "../cli-kit.js";
+
+type ExportPage = ReturnType<ProductExportRepo["pages"]> extends Generator<infer P> ? P : never;
+
+/** One listed product, as `products list` prints it. */
+const listed = ({ product: p, stock }: ExportPage[number]) => ({
+  sku: p.sku,
+  name: p.name,
+  status: p.status,
+  shelfState: p.shelfState,
+  price: p.priceFen === null ? null : fenToYuan(p.priceFen),
+  mall_price: p.mallPriceFen === null ? null : fenToYuan(p.mallPriceFen),
+  interfaceCode: p.interfaceCode,
+  brandName: p.brandName,
+  listingState: p.listingState,
+  stock: stock.map((s) => ({ area: s.area, num: s.num, desc: s.description })),
+  reasons: JSON.parse(p.rejectionJson) as Array<{ code: number; field: string; message: string }>,
+  updatedAt: new Date(p.updatedAt).toISOString(),
+});
 
 export const productCommands: Record<string, Command> = {
   list: {
@@ -10,28 +29,19 @@ export const productCommands: Record<string, Command> = {
       const code = requireFlag(v, "supplier");
       const supplier = container.repos.accounts.supplierByCode(code);
       if (!supplier) throw new UsageError(`no supplier with code ${code}`);
-      const products = container.repos.products
-        .list(supplier.id)
-        .filter((p) => v.status === undefined || p.status === v.status)
-        .map((p) => ({
-          sku: p.sku,
-          name: p.name,
-          status: p.status,
-          shelfState: p.shelfState,
-          price: p.priceFen === null ? null : fenToYuan(p.priceFen),
-          mall_price: p.mallPriceFen === null ? null : fenToYuan(p.mallPriceFen),
-          interfaceCode: p.interfaceCode,
-          brandName: p.brandName,
-          listingState: p.listingState,
-          stock: container.repos.products.stockOf(supplier.id, p.sku).map((s) => ({ area: s.area, num: s.num, desc: s.description })),
-          reasons: JSON.parse(p.rejectionJson) as Array<{ code: number; field: string; message: string }>,
-          updatedAt: new Date(p.updatedAt).toISOString(),
-        }));
+      // Read and written a page at a time: a supplier may have hundreds of thousands of skus.
+      function* products(): Generator<ReturnType<typeof listed>[]> {
+        for (const page of container.repos.productExport.pages(supplier?.id ?? -1)) {
+          yield page.filter(({ product }) => v.status === undefined || product.status === v.status).map(listed);
+        }
+      }
+      if (v.json) return { human: "", json: {}, stream: { field: "products", pages: products() } };
+      const rows = [...products()].flat();
       const human = table(
-        products.map((p) => ({ ...p, reasons: p.reasons.map((r) => `${r.code} ${r.field}: ${r.message}`).join("; ") })),
+        rows.map((p) => ({ ...p, reasons: p.reasons.map((r) => `${r.code} ${r.field}: ${r.message}`).join("; ") })),
         ["sku", "status", "shelfState", "price", "mall_price", "interfaceCode", "name", "reasons"],
       );
-      return { human, json: { products } };
+      return { human, json: { products: rows } };
     },
   },
 };
