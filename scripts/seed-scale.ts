@@ -72,9 +72,12 @@ const progress = (() => {
   const started = Date.now();
   let lastPrint = 0;
   const tty = process.stderr.isTTY;
+  let lastDone = -1;
   return (done: number, final = false) => {
     const now = Date.now();
     if (!final && now - lastPrint < 1_000) return;
+    if (final && done === lastDone && !tty) return;
+    lastDone = done;
     lastPrint = now;
     const seconds = (now - started) / 1000;
     const rate = done / Math.max(seconds, 0.001);
