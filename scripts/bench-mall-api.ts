@@ -48,7 +48,9 @@ async function startProcess(script: string, env: Record<string, string>): Promis
   const port = await freePort();
   // BENCH_CPU_PROFILE_DIR=dir writes a V8 CPU profile of each server, to see where its time goes.
   const profile = process.env.BENCH_CPU_PROFILE_DIR ? ["--cpu-prof", `--cpu-prof-dir=${process.env.BENCH_CPU_PROFILE_DIR}`] : [];
-  const child = spawn(process.execPath, [...profile, "--import", "tsx", script], { env: { ...process.env, ...env, PORT: String(port) }, stdio: "inherit" });
+  // BENCH_NODE_FLAGS="--trace-gc" (or any V8/Node flags) for the servers only.
+  const extra = process.env.BENCH_NODE_FLAGS ? process.env.BENCH_NODE_FLAGS.split(" ").filter(Boolean) : [];
+  const child = spawn(process.execPath, [...profile, ...extra, "--import", "tsx", script], { env: { ...process.env, ...env, PORT: String(port) }, stdio: "inherit" });
   const deadline = Date.now() + 30_000;
   while (Date.now() < deadline) {
     if (child.exitCode !== null) throw new Error(`${script} exited ${child.exitCode}`);
