@@ -1,0 +1,1 @@
+CREATE INDEX `request_nonces_seen_at` ON `request_nonces` (`seen_at`);
