@@ -86,7 +86,7 @@ export function deepJson(depth: number, kind: "array" | "object"): string {
   return kind === "array" ? "[".repeat(depth) + "]".repeat(depth) : '{"a":'.repeat(depth) + "1" + "}".repeat(depth);
 }
 
-export type WireBody = { label: string; contentType: string | undefined; body: Buffer };
+export type WireBody = { label: string; contentType: string | undefined; body: Buffer; headers?: Record<string, string> };
 
 const json = (label: string, text: string, contentType = "application/json"): WireBody => ({ label, contentType, body: Buffer.from(text, "utf8") });
 
@@ -130,6 +130,12 @@ export function hostileBody(names: readonly string[]): fc.Arbitrary<WireBody> {
     fc.tuple(oddFields(names), fc.constantFrom("application/json; charset=latin1", "application/json; charset=utf-16", "application/x-www-form-urlencoded; charset=koi8-r", "text/plain", "application/xml", "multipart/form-data; boundary=x", "application/octet-stream", "application/json; charset=\"", "*/*", "")).map(
       ([fields, contentType]) => ({ label: `content type ${contentType}`, contentType, body: Buffer.from(JSON.stringify(fields)) }),
     ),
+    fc.tuple(oddFields(names), fc.constantFrom("gzip", "deflate", "br", "x-unknown", "gzip, gzip")).map(([fields, encoding]) => ({
+      label: `content-encoding ${encoding} that is not`,
+      contentType: "application/json",
+      headers: { "content-encoding": encoding },
+      body: Buffer.from(JSON.stringify(fields)),
+    })),
     oddFields(names).map((fields) => ({ label: "no content type", contentType: undefined, body: Buffer.from(JSON.stringify(fields)) })),
     fc.constantFrom("%", "a=%zz&b=%", "=&=&&=", "a[b]=1&a[c]=2", "__proto__[x]=1", "a=" + "b".repeat(4000)).map((s) => json("odd form", s, "application/x-www-form-urlencoded")),
   );
@@ -142,3 +148,9 @@ export function oversizedBody(bytes: number, kind: "json" | "form"): WireBody {
 }
 
 export const nonPostMethod = fc.constantFrom("GET", "PUT", "DELETE", "PATCH", "OPTIONS", "HEAD");
+
+/** The headers that go with a generated body. */
+export function wireHeaders(wire: WireBody | undefined): Record<string, string> {
+  if (!wire) return {};
+  return { ...(wire.contentType === undefined ? {} : { "content-type": wire.contentType }), ...wire.headers };
+}

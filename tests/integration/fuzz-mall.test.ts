@@ -4,7 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type MallOperationName, allErrorCodes, mallOperations } from "../../src/contract/index.js";
 import { type TestGateway, nextCreditCode, startTestGateway } from "../helpers/harness.js";
 import { MallCaller } from "../helpers/mall-caller.js";
-import { type RawReply, type WireBody, fuzzParams, hostileBody, leaksInternals, nonPostMethod, oddFields, oddValue, oversizedBody, rawRequest } from "../helpers/fuzz-kit.js";
+import { type RawReply, type WireBody, fuzzParams, hostileBody, leaksInternals, nonPostMethod, oddFields, oddValue, oversizedBody, rawRequest, wireHeaders } from "../helpers/fuzz-kit.js";
 
 /**
  * Fuzz of the mall side (M-1…M-7) through the real express app: whatever a supplier sends, the
@@ -48,7 +48,7 @@ function expectCleanEnvelope(reply: RawReply, allowed: readonly number[], contex
 }
 
 function send(path: string, wire: WireBody, method = "POST"): Promise<RawReply> {
-  return rawRequest(gw.url, { method, path, headers: wire.contentType === undefined ? {} : { "content-type": wire.contentType }, body: wire.body });
+  return rawRequest(gw.url, { method, path, headers: wireHeaders(wire), body: wire.body });
 }
 
 async function stillServing(): Promise<void> {

@@ -1,6 +1,7 @@
-import express, { type ErrorRequestHandler, type Request, type Response, Router } from "express";
+import express, { type ErrorRequestHandler, type Request, type RequestHandler, type Response, Router } from "express";
 import type { Container } from "../../container.js";
 import { AdminError } from "../admin-errors.js";
+import type { ActiveSession } from "../admin-sessions.js";
 import { CSRF_HEADER, checkCsrf, currentSession, isStateChanging, setSessionCookie } from "../admin-http.js";
 import { sendCsv } from "./csv.js";
 import { adminRoutes } from "./route-table.js";
@@ -18,9 +19,15 @@ function sendError(req: Request, res: Response, e: unknown): void {
   res.status(err.status).json({ error: { code: err.code, message: err.message, requestId: req.id, ...(err.fields.length > 0 ? { fields: err.fields } : {}) } });
 }
 
-function mount(router: Router, route: AdminRoute, container: Container): void {
-  const method = route.method.toLowerCase() as "get" | "post" | "put" | "patch";
-  router[method](route.path, async (req, res) => {
+const jsonBody = express.json({ limit: BODY_LIMIT });
+
+/**
+ * Who calls, and whether the request may be read at all: the session, the content type and the
+ * CSRF token are checked before a byte of the body is parsed, so an anonymous caller learns
+ * nothing from how its body is judged.
+ */
+function gate(route: AdminRoute, container: Container): RequestHandler {
+  return (req, res, next) => {
     try {
       const caller = currentSession(req, container);
       if (route.roles !== "public" && !caller) throw new AdminError("unauthenticated", "log in first (POST /admin/api/login)");
@@ -31,6 +38,19 @@ function mount(router: Router, route: AdminRoute, container: Container): void {
         }
         checkCsrf(req, route.roles === "public" ? undefined : caller, req.get(CSRF_HEADER));
       }
+      res.locals.caller = caller;
+      next();
+    } catch (e) {
+      sendError(req, res, e);
+    }
+  };
+}
+
+function mount(router: Router, route: AdminRoute, container: Container): void {
+  const method = route.method.toLowerCase() as "get" | "post" | "put" | "patch";
+  router[method](route.path, gate(route, container), jsonBody, async (req, res) => {
+    try {
+      const caller = res.locals.caller as ActiveSession | undefined;
       const result = await runRoute(route, { params: req.params, query: req.query, body: req.body }, caller, { container, requestId: req.id, log: req.log });
       if (result.session !== undefined) setSessionCookie(res, container, result.session);
       if (result.csv) return await sendCsv(res, result.csv);
@@ -46,6 +66,23 @@ function mount(router: Router, route: AdminRoute, container: Container): void {
   });
 }
 
+/**
+ * Failures before a handler runs, in the API's own shape: the body parser's, and express's own
+ * (a path parameter that is not valid percent-encoding). Never left to fall through to the
+ * docking envelope of the mall's paths.
+ */
+const requestError: ErrorRequestHandler = (err: { type?: string; status?: number }, req, res, _next) => {
+  if (err.type === "entity.parse.failed") return sendError(req, res, new AdminError("invalid_input", "the body is not valid JSON", [{ field: "body", message: "not valid JSON" }]));
+  if (err.type === "entity.too.large") return sendError(req, res, new AdminError("payload_too_large", `body over ${BODY_LIMIT}`));
+  if (err.type === "charset.unsupported" || err.type === "encoding.unsupported") {
+    return sendError(req, res, new AdminError("unsupported_media_type", "send application/json in UTF-8, without a content encoding"));
+  }
+  if (typeof err.status === "number" && err.status >= 400 && err.status < 500) {
+    return sendError(req, res, new AdminError("invalid_input", "the request cannot be read (path, encoding or body)"));
+  }
+  sendError(req, res, err);
+};
+
 /** /admin/api: JSON, honest statuses, one error shape {error:{code,message,requestId,fields?}}. */
 export function adminApiRouter(container: Container): Router {
   const router = Router();
@@ -53,14 +90,8 @@ export function adminApiRouter(container: Container): Router {
     res.setHeader("Cache-Control", "no-store");
     next();
   });
-  router.use(express.json({ limit: BODY_LIMIT }));
   for (const route of adminRoutes) mount(router, route, container);
   router.use((req, res) => sendError(req, res, new AdminError("not_found", `no admin API route ${req.method} ${req.baseUrl}${req.path}`)));
-  const badBody: ErrorRequestHandler = (err: { type?: string; status?: number }, req, res, next) => {
-    if (err.type === "entity.parse.failed") return sendError(req, res, new AdminError("invalid_input", "the body is not valid JSON", [{ field: "body", message: "not valid JSON" }]));
-    if (err.type === "entity.too.large") return sendError(req, res, new AdminError("payload_too_large", `body over ${BODY_LIMIT}`));
-    next(err);
-  };
-  router.use(badBody);
+  router.use(requestError);
   return router;
 }
