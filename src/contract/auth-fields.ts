@@ -12,7 +12,7 @@ export const TokenRequest = z.object({
 export type TokenRequest = z.output<typeof TokenRequest>;
 
 export const TokenResult = z.object({
-  access_token: z.string(),
+  access_token: z.string().min(1).describe("Never empty: an empty token would be sent as a missing one (5006)."),
   expires_at: z.string().describe("yyyy-MM-dd HH:mm:ss Beijing time."),
   expires_in: z.number().int().describe("Seconds until the token expires."),
 });

@@ -70,6 +70,17 @@ describe("supplier client edge cases (nock)", () => {
     await client.close();
   });
 
+  it("refuses a signed token answer with an empty access_token instead of sending calls without a token", async () => {
+    const empty = ok({ access_token: "", expires_at: formatBeijingTimestamp(Date.now() + 3_600_000), expires_in: 3_600 });
+    const scope = nock(BASE).post("/api/auth2/access_token").reply(() => empty);
+    const { client } = makeClient({ retry: { token: { maxAttempts: 1 } } });
+    const answer = await client.prices(["1"]);
+    expect(answer.ok).toBe(false);
+    if (!answer.ok) expect(answer.error).toMatchObject({ kind: "contract", operation: "token", field: "result.access_token" });
+    expect(scope.isDone()).toBe(true);
+    await client.close();
+  });
+
   it("gives up after the read policy's attempts with a retryable http error", async () => {
     const scope = nock(BASE).post("/api/auth2/access_token").reply(() => tokenReply()).post("/api/product/images").times(4).reply(500, "oops");
     const { client } = makeClient();
