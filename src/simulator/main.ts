@@ -26,6 +26,7 @@ const OPTIONS = {
   domain: { type: "string", default: SIMULATOR_DEFAULTS.domain, description: "Registered product domain (§7)." },
   "token-ttl": { type: "string", default: String(SIMULATOR_DEFAULTS.tokenTtlSeconds), description: "Token lifetime, seconds." },
   fixtures: { type: "string", default: "./fixtures", description: "Reference data: catalogs.json, brands.json, promises.json, scenarios/." },
+  hostile: { type: "boolean", default: false, description: "Hostile supplier: every case of the hostile knob (simulator-knobs.ts), malformed messages at the head of the pool." },
   "log-level": { type: "string", default: "info", description: "pino level." },
   help: { type: "boolean", default: false, description: "Show this help." },
 } as const;
@@ -62,13 +63,15 @@ async function main(): Promise<void> {
       changeRate: number("rate", values.rate, 0, 10_000),
       seed: number("seed", values.seed, 0, 2 ** 32 - 1),
       tokenTtlSeconds: number("token-ttl", values["token-ttl"], 1, 30 * 24 * 3600),
+      ...(values.hostile ? { knobs: { hostile: true } } : {}),
     },
     { port: number("port", values.port, 0, 65_535), host: values.host, logger },
   );
   const truth = running.sim.exportTruth();
   console.log(
     `simulator listening on ${running.url} (sign mode ${signMode}, platformCode ${values["platform-code"]}, ` +
-      `${truth.products.length} skus, ${truth.products.filter((p) => !p.valid).length} invalid, ${truth.pendingMessages} messages pending)`,
+      `${truth.products.length} skus, ${truth.products.filter((p) => !p.valid).length} invalid, ${truth.pendingMessages} messages pending` +
+      `${truth.hostile.cases.length > 0 ? `, hostile: ${truth.hostile.cases.join(", ")}` : ""})`,
   );
   console.log(`truth: GET ${running.url}/_sim/truth · knobs: PUT ${running.url}/_sim/knobs`);
   const stop = () => {

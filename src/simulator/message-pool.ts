@@ -12,6 +12,8 @@ export class MessagePool {
   private readonly entries = new Map<string, PoolEntry>();
   private readonly byType = new Map<MessageType, PoolEntry[]>();
   private nextId: number;
+  /** Ids handed out again before new ones (the hostile supplier's reused ids). */
+  private readonly reusable: string[] = [];
 
   constructor(
     private readonly now: () => number,
@@ -26,7 +28,7 @@ export class MessagePool {
     const out: PoolMessage[] = [];
     const n = Math.max(1, this.copies());
     for (let i = 0; i < n; i++) {
-      const entry = { id: String(this.nextId++), type, time: formatBeijingTimestamp(this.now()), result: { ...result }, deleted: false } as PoolEntry;
+      const entry = { id: this.takeId(), type, time: formatBeijingTimestamp(this.now()), result: { ...result }, deleted: false } as PoolEntry;
       this.entries.set(entry.id, entry);
       const list = this.byType.get(type) ?? [];
       list.push(entry);
@@ -48,6 +50,25 @@ export class MessagePool {
     const list = this.byType.get(type) ?? [];
     list.push(entry);
     this.byType.set(type, list);
+  }
+
+  /**
+   * A message with its own id whose `result` breaks the contract (a string, an array, a null price,
+   * state 3): what a hostile supplier sends. It is served and deleted like any other.
+   */
+  publishMalformed(type: MessageType, result: unknown): PoolMessage {
+    const message = { id: this.takeId(), type, time: formatBeijingTimestamp(this.now()), result: structuredClone(result) };
+    const entry = { ...message, result: { skuId: "" }, deleted: false, raw: message } as PoolEntry;
+    this.entries.set(entry.id, entry);
+    const list = this.byType.get(type) ?? [];
+    list.push(entry);
+    this.byType.set(type, list);
+    return structuredClone(message) as PoolMessage;
+  }
+
+  /** The next publishes take these ids (already used and deleted ones, for the hostile supplier). */
+  reuseIds(ids: readonly string[]): void {
+    this.reusable.push(...ids);
   }
 
   /** Up to 100 undeleted messages of `type`, id ascending. */
@@ -84,6 +105,10 @@ export class MessagePool {
 
   all(): Array<PoolMessage & { deleted: boolean }> {
     return [...this.entries.values()].map((e) => ({ ...withoutFlag(e), deleted: e.deleted }));
+  }
+
+  private takeId(): string {
+    return this.reusable.shift() ?? String(this.nextId++);
   }
 
   /** Drops deleted entries from the head of each type's queue so paging stays cheap. */

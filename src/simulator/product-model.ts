@@ -19,7 +19,10 @@ export const invalidKinds = [
   "price-above-mall-price",
 ] as const;
 export type InvalidKind = (typeof invalidKinds)[number];
-export type InvalidReason = { kind: InvalidKind; field: string; text: string };
+/** Defects only the hostile supplier introduces (hostile-supplier.ts): never seeded at random. */
+export const hostileDefectKinds = ["script-url-image", "script-url-cert"] as const;
+export type HostileDefectKind = (typeof hostileDefectKinds)[number];
+export type InvalidReason = { kind: InvalidKind | HostileDefectKind; field: string; text: string };
 
 export type ShelfStateCode = 0 | 1;
 

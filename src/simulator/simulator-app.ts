@@ -60,6 +60,7 @@ export function createSimulatorApp(sim: SupplierSimulator, logger: Logger): expr
 }
 
 type Send = (res: Response, status: number, body: string, fault?: FaultKind | null, unsigned?: boolean) => void;
+type Answered = { outcome: Outcome<unknown>; unsigned: boolean };
 
 /** Writes an enveloped answer, signed per §2.3 in hmac mode (unless a knob strips it from a refusal). */
 function responder(sim: SupplierSimulator): Send {
@@ -109,45 +110,50 @@ async function handleCall(
   if (fault === "timeout") return hold(req, res, sim.knobs.timeoutHoldMs);
   if (fault === "token-expiry") sim.auth.revokeAllTokens();
 
-  let outcome: Outcome<unknown>;
+  let answered: Answered;
   try {
-    outcome = answer(name, req.body, sim);
+    answered = answer(name, req.body, sim);
   } catch (err) {
     log.error({ err }, "sim.call.crashed");
-    outcome = { ok: false, failure: failure(ErrorCode.Other, "系统繁忙") };
+    answered = { outcome: { ok: false, failure: failure(ErrorCode.Other, "系统繁忙") }, unsigned: false };
   }
+  const { outcome } = answered;
   if (fault === "drop-after-work") {
     // The work is done and stays done; the caller never learns it.
     req.socket.destroy();
     return;
   }
   const body = outcome.ok ? serializeSuccess(outcome.value) : serializeFailure(outcome.failure);
-  const unsigned = !outcome.ok && (sim.knobs.unsignedRefusals || ("unsigned" in outcome.failure && outcome.failure.unsigned === true));
+  const unsigned = answered.unsigned || (!outcome.ok && (sim.knobs.unsignedRefusals || ("unsigned" in outcome.failure && outcome.failure.unsigned === true)));
   send(res, 200, body, fault, unsigned);
   log.debug({ code: outcome.ok ? 0 : outcome.failure.code, fault, durationMs: Math.round(performance.now() - started) }, "sim.call");
 }
 
 /** §2.1/§2.2 checks, then platformCode (5013), then the call's own validation and handler. */
-function answer(name: SupplierOperationName, body: unknown, sim: SupplierSimulator): Outcome<unknown> {
+function answer(name: SupplierOperationName, body: unknown, sim: SupplierSimulator): Answered {
+  const signed = (outcome: Outcome<unknown>): Answered => ({ outcome, unsigned: false });
   if (body !== undefined && (typeof body !== "object" || body === null || Array.isArray(body))) {
-    return refuse(failure(ErrorCode.Other, "请求体应为表单或 JSON 对象"));
+    return signed(refuse(failure(ErrorCode.Other, "请求体应为表单或 JSON 对象")));
   }
   const fields = (body ?? {}) as Record<string, unknown>;
-  if (name === "token") return sim.auth.issueToken(fields);
+  if (name === "token") return signed(sim.auth.issueToken(fields));
   const verified = sim.auth.verifyCall(fields);
-  if (!verified.ok) return verified;
+  if (!verified.ok) return signed(verified);
   const op = supplierOperations[name];
   const input = applyAliases(presentFields(verified.value), op.aliases);
   const platformCode = input.platformCode;
   if (platformCode !== undefined && String(platformCode) !== sim.platformCode) {
-    return refuse(failure(ErrorCode.PlatformCodeInvalid, String(platformCode).slice(0, 40)));
+    return signed(refuse(failure(ErrorCode.PlatformCodeInvalid, String(platformCode).slice(0, 40))));
   }
   const parsed = parseFields(op.request, input);
-  if (!parsed.ok) return parsed;
+  if (!parsed.ok) return signed(parsed);
   // A canned refusal (knob) answers an authenticated, valid call before any work is done.
   const canned = sim.knobs.takeRefusal(name);
-  if (canned) return refuse(canned);
-  return runHandler(name, parsed.value, sim);
+  if (canned) return signed(refuse(canned));
+  const parsedInput = parsed.value as Record<string, unknown>;
+  const hostile = sim.hostile.before(name, parsedInput);
+  if (hostile) return hostile;
+  return signed(sim.hostile.after(name, parsedInput, runHandler(name, parsed.value, sim)));
 }
 
 function runHandler<K extends BusinessOperationName>(name: K, input: unknown, sim: SupplierSimulator): Outcome<unknown> {

@@ -13,6 +13,29 @@ import type { Random } from "./seeded-random.js";
 export const faultKinds = ["http-5xx", "timeout", "drop-after-work", "malformed-json", "bad-signature", "token-expiry"] as const;
 export type FaultKind = (typeof faultKinds)[number];
 
+/**
+ * The hostile supplier: contract breaches real suppliers commit, each a case the mall must survive
+ * (see hostile-supplier.ts for what each one sends and what the truth records):
+ * - unparseable-messages: malformed messages at the head of every message-pool type.
+ * - script-urls: image and certificate urls with javascript: and data: schemes.
+ * - changed-submit-answers: S-11 answers with other freight, line price, quantity or sku set.
+ * - transient-refusals: signed 5099 refusals in temporary wording ("系统异常，请稍后再试", "服务超时",
+ *   "请求超时", busy) on S-7, S-10 and S-11.
+ * - unsigned-refusals: 已下架 on S-11 and 商品不存在 on S-4 without X-Sign.
+ * - duplicate-message-ids: the same message twice in one S-2 page.
+ * - reused-message-ids: new messages published under ids the mall already deleted.
+ */
+export const hostileCases = [
+  "unparseable-messages",
+  "script-urls",
+  "changed-submit-answers",
+  "transient-refusals",
+  "unsigned-refusals",
+  "duplicate-message-ids",
+  "reused-message-ids",
+] as const;
+export type HostileCase = (typeof hostileCases)[number];
+
 export type EndpointName = SupplierOperationName;
 export type EndpointKnobs = {
   /** Added before the call is handled. */
@@ -46,6 +69,8 @@ export type KnobSettings = {
   duplicateMessages?: number;
   /** How long a timeout fault holds a request before cutting it, unless the caller gives up first. */
   timeoutHoldMs?: number;
+  /** The hostile supplier: true for every case, a list for some, false or [] for none. */
+  hostile?: boolean | readonly HostileCase[];
 };
 
 const QPS_WINDOW_MS = 1000;
@@ -65,6 +90,7 @@ export class SimulatorKnobs {
   unsignedRefusals = false;
   orderAnswerChange: OrderAnswerChange | null = null;
   timeoutHoldMs = DEFAULT_TIMEOUT_HOLD_MS;
+  readonly hostile = new Set<HostileCase>();
 
   constructor(private readonly random: Random) {}
 
@@ -79,6 +105,15 @@ export class SimulatorKnobs {
     if (settings.timeoutHoldMs !== undefined) this.timeoutHoldMs = settings.timeoutHoldMs;
     if (settings.unsignedRefusals !== undefined) this.unsignedRefusals = settings.unsignedRefusals;
     if (settings.orderAnswerChange !== undefined) this.orderAnswerChange = settings.orderAnswerChange;
+    if (settings.hostile !== undefined) {
+      this.hostile.clear();
+      const cases = settings.hostile === true ? hostileCases : settings.hostile === false ? [] : settings.hostile;
+      for (const c of cases) this.hostile.add(c);
+    }
+  }
+
+  isHostile(c: HostileCase): boolean {
+    return this.hostile.has(c);
   }
 
   reset(): void {
@@ -94,6 +129,7 @@ export class SimulatorKnobs {
     this.throttled = 0;
     this.duplicateMessages = 0;
     this.timeoutHoldMs = DEFAULT_TIMEOUT_HOLD_MS;
+    this.hostile.clear();
   }
 
   /** The next `times` calls of `endpoint` (or of any endpoint, `"*"`) get `fault`: for exact tests. */
@@ -111,6 +147,7 @@ export class SimulatorKnobs {
       timeoutHoldMs: this.timeoutHoldMs,
       unsignedRefusals: this.unsignedRefusals,
       orderAnswerChange: this.orderAnswerChange,
+      hostile: [...this.hostile],
     };
   }
 

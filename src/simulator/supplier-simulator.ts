@@ -1,5 +1,6 @@
 import type { SignMode } from "../contract/index.js";
 import { ChangeGenerator } from "./change-generator.js";
+import { HostileSupplier } from "./hostile-supplier.js";
 import { MessagePool } from "./message-pool.js";
 import { OrderBook } from "./order-book.js";
 import { ProductChanges } from "./product-changes.js";
@@ -51,6 +52,7 @@ export class SupplierSimulator {
   readonly changes: ProductChanges;
   readonly generator: ChangeGenerator;
   readonly factory: ProductFactory;
+  readonly hostile: HostileSupplier;
   readonly platformCode: string;
   readonly domain: string;
   readonly reference: ReferenceData;
@@ -85,6 +87,9 @@ export class SupplierSimulator {
     for (let i = 0; i < count; i++) this.products.add(this.factory.create());
     this.changes = new ProductChanges(this.products, this.pool, this.factory, changeRandom);
     this.generator = new ChangeGenerator(this.changes);
+    // Before the initial pool, so a supplier started hostile has its malformed messages at the head.
+    this.hostile = new HostileSupplier(this);
+    this.hostile.prepare();
     if (options.publishInitialPool ?? true) this.changes.publishPool();
     if (options.changeRate) this.generator.start(options.changeRate);
   }
@@ -112,6 +117,7 @@ export class SupplierSimulator {
       products: this.products.exportTruth(),
       pendingMessages: this.pool.pending(),
       orders: this.orders.all(),
+      hostile: this.hostile.exportTruth(),
     };
   }
 

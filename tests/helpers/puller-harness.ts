@@ -47,6 +47,8 @@ export const DEFECT_CODES: Record<string, number> = {
   "bad-image-format": 5015,
   "foreign-domain-url": 5014,
   "price-above-mall-price": 5099,
+  "script-url-image": 5015,
+  "script-url-cert": 5015,
 };
 
 /** Differences between the mall's product store and the simulator's exported truth; empty when they agree. */
