@@ -65,7 +65,7 @@ export function createContainer(config: Config, logger: Logger, clock: () => num
     supplierAccounts: createSupplierAccounts(accountRepo, keys, clock),
     referenceLoader: createReferenceLoader(referenceRepo, clock),
     supplierConnections,
-    orders: createOrderModule({ repo: createOrderRepo(store), accounts: accountRepo, products: productRepo, reference: referenceRepo, keys, connections: supplierConnections, clock, logger, freight: { freeFromFen: config.FREIGHT_FREE_FROM_FEN, flatFen: config.FREIGHT_FLAT_FEN } }),
+    orders: createOrderModule({ repo: createOrderRepo(store), accounts: accountRepo, products: productRepo, reference: referenceRepo, keys, connections: supplierConnections, clock, logger, freight: { freeFromFen: config.FREIGHT_FREE_FROM_FEN, flatFen: config.FREIGHT_FLAT_FEN }, policy: { leaseMs: config.ORDER_LEASE_MS, baseDelayMs: config.ORDER_RETRY_BASE_MS } }),
     sync: createSyncService({ config, store, accounts: accountRepo, products: productRepo, sync: syncRepo, reference: referenceRepo, connections: supplierConnections, logger, clock, onRunFinished: metrics.runFinished }),
     reference,
     admin: createAdminModule(store, accountRepo, clock, auditKeysFromConfig(config, keys)),

@@ -58,6 +58,8 @@ export function createSyncService(deps: Omit<SyncRunnerDeps, "settings"> & { con
   const settings: PullerSettings = {
     ...DEFAULT_PULLER_SETTINGS,
     maxAttempts: deps.config.PULL_MAX_ATTEMPTS,
+    leaseTtlMs: deps.config.PULL_LEASE_MS,
+    retryBaseMs: deps.config.PULL_RETRY_BASE_MS,
     bannedTerms: [...ADVERTISING_LAW_TERMS, ...deps.config.BANNED_TERMS.split(",").map((t) => t.trim()).filter(Boolean)],
     ...deps.settings,
   };
