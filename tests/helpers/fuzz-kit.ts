@@ -16,7 +16,7 @@ export const fuzzParams = (numRuns = FUZZ_RUNS) => ({ seed: FUZZ_SEED, numRuns, 
 
 export type RawReply = { status: number; headers: Record<string, string | string[] | undefined>; text: string; bytes: Buffer };
 
-export type RawRequest = { method?: string; path: string; headers?: Record<string, string>; body?: Buffer | string };
+export type RawRequest = { method?: string; path: string; headers?: Record<string, string>; body?: Buffer | string; /** Sent chunked, without a Content-Length. */ chunked?: boolean };
 
 /** Sends exactly these bytes; a socket the server cuts answers status 0. */
 export function rawRequest(baseUrl: string, r: RawRequest): Promise<RawReply> {
@@ -29,7 +29,7 @@ export function rawRequest(baseUrl: string, r: RawRequest): Promise<RawReply> {
         port: url.port,
         method: r.method ?? "POST",
         path: r.path,
-        headers: { ...(body ? { "content-length": String(body.length) } : {}), ...r.headers },
+        headers: { ...(body && !r.chunked ? { "content-length": String(body.length) } : {}), ...r.headers },
       },
       (res) => {
         const parts: Buffer[] = [];
@@ -42,7 +42,11 @@ export function rawRequest(baseUrl: string, r: RawRequest): Promise<RawReply> {
       },
     );
     req.on("error", () => resolve({ status: 0, headers: {}, text: "", bytes: Buffer.alloc(0) }));
-    if (body) req.end(body);
+    if (body && r.chunked) {
+      // Several writes, so the server sees a stream with no declared length.
+      for (let at = 0; at < body.length; at += 64 * 1024) req.write(body.subarray(at, at + 64 * 1024));
+      req.end();
+    } else if (body) req.end(body);
     else req.end();
   });
 }

@@ -117,6 +117,9 @@ describe.each(operations)("fuzz %s", (name, operation) => {
     for (const kind of ["json", "form"] as const) {
       const reply = await send(operation.path, oversizedBody(1024 * 1024 + 1, kind));
       expectCleanEnvelope(reply, [413], `${operation.id} 1 MiB + 1 ${kind}`);
+      const wire = oversizedBody(2 * 1024 * 1024, kind);
+      const chunked = await rawRequest(gw.url, { path: operation.path, headers: wireHeaders(wire), body: wire.body, chunked: true });
+      expectCleanEnvelope(chunked, [413], `${operation.id} 2 MiB chunked ${kind}`);
     }
     await stillServing();
   });
