@@ -16,16 +16,19 @@ import { type OrderRig, orderFile, startOrderRig } from "../helpers/order-rig.js
 
 const ACTOR = "user:hostile-test";
 const MAX_DRAINS = 8;
+/** Past any backoff the puller gives a message that failed for a transient reason. */
+const PAST_ANY_BACKOFF_MS = 15 * 60_000;
 
 describe("hostile supplier: puller and order pusher", () => {
   let world: PullerWorld;
   const sim = () => world.sim.sim;
   const hostile = () => sim().exportTruth().hostile;
 
-  /** Pulls until the supplier's pool is empty, at most MAX_DRAINS runs. */
+  /** Pulls until the supplier's pool is empty, at most MAX_DRAINS runs, each past the last one's backoffs. */
   async function drain(): Promise<number> {
     let runs = 0;
     while (runs < MAX_DRAINS) {
+      if (runs > 0) world.gw.clock.advance(PAST_ANY_BACKOFF_MS);
       await pullOnce(world);
       runs++;
       if (sim().pool.pending() === 0) break;
