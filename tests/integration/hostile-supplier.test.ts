@@ -29,9 +29,10 @@ describe("hostile supplier: puller and order pusher", () => {
     let runs = 0;
     while (runs < MAX_DRAINS) {
       if (runs > 0) world.gw.clock.advance(PAST_ANY_BACKOFF_MS);
-      await pullOnce(world);
+      const summary = await pullOnce(world);
       runs++;
-      if (sim().pool.pending() === 0) break;
+      // Drained when the supplier's pool is empty and nothing waits in the mall's inbox for a retry.
+      if (sim().pool.pending() === 0 && summary.pendingInInbox === 0) break;
     }
     return runs;
   }
@@ -63,6 +64,7 @@ describe("hostile supplier: puller and order pusher", () => {
     await drain();
     const h = hostile();
     expect(sim().pool.pending(), `pool still holds messages after ${runs} + more runs`).toBe(0);
+    expect(world.gw.container.repos.sync.pendingCount(world.supplierId), "messages still waiting in the inbox").toBe(0);
     expect(h.reusedIds.length).toBeGreaterThan(0);
     expect(h.duplicatedIds.length).toBeGreaterThan(0);
     expect(h.answered["transient-refusals"] ?? 0).toBeGreaterThanOrEqual(2 * TRANSIENT_WORDINGS.length);

@@ -40,6 +40,11 @@ export function createSyncRepo(store: Store) {
   const lastSettledScan = sqlite.prepare(
     "SELECT sku, max(seq) AS seq, message_id AS messageId FROM message_inbox WHERE supplier_id = ? AND type = ? AND status IN ('applied','rejected','skipped') AND sku IN (SELECT value FROM json_each(?)) GROUP BY sku",
   );
+  // A known id the mall already settled and deleted from the pool, served again: the supplier reused
+  // the id for a new message (counters reset, ids recycled). It goes to the back as a new delivery.
+  const dropReusedInbox = sqlite.prepare(
+    "DELETE FROM message_inbox WHERE supplier_id = ? AND message_id = ? AND deleted_at IS NOT NULL AND status != 'pending'",
+  );
   const dueScan = sqlite
     .prepare("SELECT sku FROM message_inbox WHERE supplier_id = ? AND type = ? AND status = 'pending' AND next_attempt_at <= ? AND parse_error IS NULL ORDER BY seq LIMIT ?")
     .pluck();
@@ -76,12 +81,15 @@ export function createSyncRepo(store: Store) {
     const stored = new Set<string>();
     durably(() =>
       sqlite.transaction(() => {
+        // A known id is kept as it is, unless it was reused (dropReusedInbox): then it is stored anew.
         for (const m of page.messages) {
-          if (insertInbox.run(supplierId, m.messageId, m.type, m.sku, m.state, m.payloadJson, m.messageTime, now, now, runId).changes === 1) stored.add(m.messageId);
+          const insert = () => insertInbox.run(supplierId, m.messageId, m.type, m.sku, m.state, m.payloadJson, m.messageTime, now, now, runId).changes === 1;
+          if (insert() || (dropReusedInbox.run(supplierId, m.messageId).changes === 1 && insert())) stored.add(m.messageId);
         }
         for (const m of page.unparseable) {
-          const changes = insertUnparseable.run(supplierId, m.messageId, m.type, m.sku, m.payloadJson, m.messageTime, now, now, runId, m.parseError, m.parseError, now, m.deletable ? null : now).changes;
-          if (changes === 1) stored.add(m.messageId);
+          const insert = () =>
+            insertUnparseable.run(supplierId, m.messageId, m.type, m.sku, m.payloadJson, m.messageTime, now, now, runId, m.parseError, m.parseError, now, m.deletable ? null : now).changes === 1;
+          if (insert() || (dropReusedInbox.run(supplierId, m.messageId).changes === 1 && insert())) stored.add(m.messageId);
         }
         alongside(stored);
       }).immediate(),
