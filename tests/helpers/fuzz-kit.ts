@@ -90,6 +90,38 @@ export function deepJson(depth: number, kind: "array" | "object"): string {
   return kind === "array" ? "[".repeat(depth) + "]".repeat(depth) : '{"a":'.repeat(depth) + "1" + "}".repeat(depth);
 }
 
+/** Every path into a JSON value, so a mutation can hit any field at any depth. */
+function pathsOf(value: unknown, prefix: Array<string | number> = []): Array<Array<string | number>> {
+  const out: Array<Array<string | number>> = [prefix];
+  if (Array.isArray(value)) value.forEach((v, i) => out.push(...pathsOf(v, [...prefix, i])));
+  else if (value && typeof value === "object") for (const [k, v] of Object.entries(value)) out.push(...pathsOf(v, [...prefix, k]));
+  return out;
+}
+
+export type Mutation = { kind: "set"; value: unknown } | { kind: "delete" } | { kind: "duplicate" };
+export const mutation: fc.Arbitrary<Mutation> = fc.oneof(
+  oddValue.map((value): Mutation => ({ kind: "set", value })),
+  fc.constant<Mutation>({ kind: "delete" }),
+  fc.constant<Mutation>({ kind: "duplicate" }),
+);
+
+export function mutate(sample: unknown, pick: number, m: Mutation): unknown {
+  const root = structuredClone({ r: sample }) as { r: unknown };
+  const paths = pathsOf(root.r);
+  const path = paths[pick % paths.length] ?? [];
+  if (path.length === 0) return m.kind === "set" ? m.value : m.kind === "delete" ? undefined : [root.r, root.r];
+  let parent = root.r as Record<string | number, unknown>;
+  for (const key of path.slice(0, -1)) parent = parent[key] as Record<string | number, unknown>;
+  const last = path.at(-1) as string | number;
+  if (m.kind === "set") parent[last] = m.value;
+  else if (m.kind === "delete") {
+    if (Array.isArray(parent)) parent.splice(Number(last), 1);
+    else delete parent[last];
+  } else if (Array.isArray(parent)) parent.push(parent[Number(last)]);
+  else parent[`${String(last)}_dup`] = parent[last];
+  return root.r;
+}
+
 export type WireBody = { label: string; contentType: string | undefined; body: Buffer; headers?: Record<string, string> };
 
 const json = (label: string, text: string, contentType = "application/json"): WireBody => ({ label, contentType, body: Buffer.from(text, "utf8") });

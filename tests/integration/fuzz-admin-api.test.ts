@@ -6,7 +6,12 @@ import { CSRF_HEADER, SESSION_COOKIE } from "../../src/admin/admin-http.js";
 import { adminRoutes } from "../../src/admin/api/route-table.js";
 import type { AdminRoute } from "../../src/admin/api/route-types.js";
 import { type TestGateway, startTestGateway } from "../helpers/harness.js";
-import { type RawReply, type WireBody, fuzzParams, hostileBody, leaksInternals, oddFields, oversizedBody, rawRequest, wireHeaders } from "../helpers/fuzz-kit.js";
+import { type RawReply, type WireBody, fuzzParams, hostileBody, leaksInternals, mutate, mutation, oddFields, oversizedBody, rawRequest, wireHeaders } from "../helpers/fuzz-kit.js";
+import type { RunningSimulator } from "../../src/simulator/simulator-server.js";
+import { nextCreditCode } from "../helpers/harness.js";
+import { AREA, orderFile } from "../helpers/order-rig.js";
+import { copySimulatorProducts, orderableSkus } from "../helpers/order-products.js";
+import { TEST_ACCOUNT, launchSimulator } from "../helpers/simulator-harness.js";
 
 /**
  * Fuzz of every route in the admin API's one table, as a logged-in admin (so the input reaches
@@ -19,13 +24,26 @@ const FUZZ_USER = "fuzz-operator-7f3a";
 const PASSWORD = "correct horse battery staple";
 
 let gw: TestGateway;
+let sim: RunningSimulator;
+let orderSku = "";
 let session: { sid: string; csrf: string } | undefined;
 
 beforeAll(async () => {
   gw = await startTestGateway();
   await gw.container.admin.users.create({ username: FUZZ_USER, role: "admin", password: PASSWORD });
+  // A connected supplier with stored products, so valid-looking bodies reach the handlers' own checks.
+  sim = await launchSimulator({ products: 20, invalidShare: 0, offShelfShare: 0 });
+  await gw.container.supplierAccounts.create({ code: "SIMJD", name: "模拟电商", creditCode: await nextCreditCode(), domains: [sim.sim.domain] });
+  gw.container.supplierConnections.connect({ code: "SIMJD", baseUrl: sim.url, ...TEST_ACCOUNT, qps: 10_000, maxConcurrent: 4, timeoutMs: 5_000 });
+  const supplierId = gw.container.repos.accounts.supplierByCode("SIMJD")?.id ?? -1;
+  copySimulatorProducts(gw.container, supplierId, sim.sim.exportTruth().products);
+  orderSku = orderableSkus(sim.sim.exportTruth().products, AREA.province, 1_000)[0]?.sku ?? orderableSkus(sim.sim.exportTruth().products, AREA.province)[0]?.sku ?? "";
 });
-afterAll(() => gw.close());
+afterAll(async () => {
+  await gw.container.supplierConnections.closeAll();
+  await gw.close();
+  await sim.close();
+});
 
 /** A live admin session; remade when a fuzzed call ended it (logout, password change, disabling the user). */
 async function adminSession(): Promise<{ sid: string; csrf: string }> {
@@ -127,6 +145,42 @@ describe.each(adminRoutes.map((r) => [`${r.method} ${r.path}`, r] as const))("fu
       await stillServing();
     });
   }
+});
+
+/** A valid body per state-changing route, for mutations one field at a time. */
+const validBodies = (): Array<{ method: string; path: string; body: unknown }> => [
+  { method: "POST", path: "/admin/api/orders", body: orderFile([{ sku: orderSku, num: 1 }]) },
+  { method: "POST", path: "/admin/api/suppliers", body: { code: "MUT1", name: "变异电商", creditCode: "91110000802100433B", domains: ["item.mut.cn"] } },
+  {
+    method: "PUT",
+    path: "/admin/api/suppliers/SIMJD/connection",
+    body: { baseUrl: sim.url, username: TEST_ACCOUNT.username, password: TEST_ACCOUNT.password, appSecret: TEST_ACCOUNT.appSecret, signMode: "hmac-sha256", qps: 100, maxConcurrent: 4, timeoutMs: 5_000 },
+  },
+  { method: "PATCH", path: "/admin/api/suppliers/SIMJD/connection", body: { qps: 50, stockAreas: ["120000_120100_120101"], pullSchedule: "*/5 * * * *" } },
+  { method: "POST", path: "/admin/api/users", body: { username: "mutant", role: "auditor", password: "correct horse battery staple" } },
+  { method: "POST", path: "/admin/api/sync/replay", body: { supplier: "SIMJD", all: true } },
+  { method: "POST", path: "/admin/api/suppliers/SIMJD/rotate", body: { password: true } },
+];
+
+describe("fuzz of valid bodies with one field changed", () => {
+  it("a valid body mutated at any depth still gets JSON with the API's error shape, never a 5xx", async () => {
+    const statuses: number[] = [];
+    await fc.assert(
+      fc.asyncProperty(fc.nat({ max: 6 }), fc.nat(), mutation, async (which, pick, m) => {
+        const target = validBodies()[which];
+        if (!target) return;
+        const body = mutate(target.body, pick, m);
+        const reply = await send(target.method, target.path, { label: "mutated valid body", contentType: "application/json", body: Buffer.from(JSON.stringify(body) ?? "null") });
+        expectAdminAnswer(reply, `${target.method} ${target.path} ${(JSON.stringify(body) ?? "(no body)").slice(0, 300)}`);
+        statuses.push(reply.status);
+      }),
+      fuzzParams(200),
+    );
+    // Both sides of the handlers were reached: some mutations are harmless, most are refused.
+    expect(statuses.some((s) => s < 300)).toBe(true);
+    expect(statuses.some((s) => s === 400)).toBe(true);
+    await stillServing();
+  });
 });
 
 describe("fuzz around the route table", () => {

@@ -15,7 +15,7 @@ import { SupplierClient, type SupplierConnection } from "../../src/supplier/supp
 import { SupplierError, supplierErrorKinds } from "../../src/supplier/supplier-error.js";
 import type { RunningSimulator } from "../../src/simulator/simulator-server.js";
 import { TEST_ACCOUNT, TEST_PLATFORM_CODE, launchSimulator } from "../helpers/simulator-harness.js";
-import { FUZZ_RUNS, anyJson, deepJson, fuzzParams, leaksInternals, oddValue } from "../helpers/fuzz-kit.js";
+import { FUZZ_RUNS, anyJson, deepJson, fuzzParams, leaksInternals, mutate, mutation, oddValue } from "../helpers/fuzz-kit.js";
 
 /**
  * Fuzz of the supplier client's reading of every S-x answer, in process: a transport hands back
@@ -114,38 +114,6 @@ afterAll(() => sim.close());
 type Answer = { label: string; status: number; body: Buffer; sign: "good" | "bad" | "none"; contentType?: string };
 
 const TOKEN_BODY = () => serializeSuccess({ access_token: "tok_fuzz", expires_at: formatBeijingTimestamp(Date.now() + 3_600_000), expires_in: 3_600 });
-
-/** Every path into a JSON value, so a mutation can hit any field at any depth. */
-function pathsOf(value: unknown, prefix: Array<string | number> = []): Array<Array<string | number>> {
-  const out: Array<Array<string | number>> = [prefix];
-  if (Array.isArray(value)) value.forEach((v, i) => out.push(...pathsOf(v, [...prefix, i])));
-  else if (value && typeof value === "object") for (const [k, v] of Object.entries(value)) out.push(...pathsOf(v, [...prefix, k]));
-  return out;
-}
-
-type Mutation = { kind: "set"; value: unknown } | { kind: "delete" } | { kind: "duplicate" };
-const mutation: fc.Arbitrary<Mutation> = fc.oneof(
-  oddValue.map((value): Mutation => ({ kind: "set", value })),
-  fc.constant<Mutation>({ kind: "delete" }),
-  fc.constant<Mutation>({ kind: "duplicate" }),
-);
-
-function mutate(sample: unknown, pick: number, m: Mutation): unknown {
-  const root = structuredClone({ r: sample }) as { r: unknown };
-  const paths = pathsOf(root.r);
-  const path = paths[pick % paths.length] ?? [];
-  if (path.length === 0) return m.kind === "set" ? m.value : m.kind === "delete" ? undefined : [root.r, root.r];
-  let parent = root.r as Record<string | number, unknown>;
-  for (const key of path.slice(0, -1)) parent = parent[key] as Record<string | number, unknown>;
-  const last = path.at(-1) as string | number;
-  if (m.kind === "set") parent[last] = m.value;
-  else if (m.kind === "delete") {
-    if (Array.isArray(parent)) parent.splice(Number(last), 1);
-    else delete parent[last];
-  } else if (Array.isArray(parent)) parent.push(parent[Number(last)]);
-  else parent[`${String(last)}_dup`] = parent[last];
-  return root.r;
-}
 
 function answers(op: Op): fc.Arbitrary<Answer> {
   const sample = () => samples.get(op);
