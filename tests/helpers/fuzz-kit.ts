@@ -160,6 +160,11 @@ export function hostileBody(names: readonly string[]): fc.Arbitrary<WireBody> {
       body: Buffer.from(`${name}=%C3%28%FF%FE&${name}2=%ED%A0%80`),
     })),
     fc.tuple(fc.constantFrom(...names, "x"), oddValue, oddValue).map(([name, a, b]) => json("duplicate keys", `{"${name}":${JSON.stringify(a) ?? "null"},"${name}":${JSON.stringify(b) ?? "null"}}`)),
+    fc.tuple(fc.constantFrom(...names, "x"), fc.array(fc.string({ maxLength: 12 }), { minLength: 2, maxLength: 5 })).map(([name, values]) => ({
+      label: "duplicate form keys",
+      contentType: "application/x-www-form-urlencoded",
+      body: Buffer.from(values.map((v) => `${encodeURIComponent(name)}=${encodeURIComponent(v)}`).join("&")),
+    })),
     fc.tuple(fc.integer({ min: 100, max: 20_000 }), fc.constantFrom<"array" | "object">("array", "object")).map(([d, kind]) => json(`deep JSON ${kind} ${d}`, deepJson(d, kind))),
     fc.constantFrom(...names, "x").map((name) => json("deep JSON in a field", `{"${name}":${deepJson(5_000, "object")}}`)),
     fc.tuple(fc.constantFrom(...names, "x"), fc.integer({ min: 10_000, max: 200_000 })).map(([name, n]) => json("long field", JSON.stringify({ [name]: "字".repeat(n) }))),

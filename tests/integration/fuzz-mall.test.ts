@@ -1,6 +1,6 @@
 import fc from "fast-check";
 import type { z } from "zod";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { type MallOperationName, allErrorCodes, mallOperations } from "../../src/contract/index.js";
 import { type TestGateway, nextCreditCode, startTestGateway } from "../helpers/harness.js";
 import { MallCaller } from "../helpers/mall-caller.js";
@@ -11,6 +11,9 @@ import { type RawReply, type WireBody, fuzzParams, hostileBody, leaksInternals, 
  * answer is one line of JSON in the contract's envelope with a contract code, HTTP 200 (405 for
  * another method, 413 over 1 MiB), never a 5xx, never a stack trace, and the server keeps answering.
  */
+
+// Properties run hundreds of HTTP cases; two shared cores can make that slow, never wrong.
+vi.setConfig({ testTimeout: 120_000 });
 
 const AUTH_FIELDS = ["token", "timestamp", "nonce", "sign", "username", "password", "platformCode"] as const;
 const operations = Object.entries(mallOperations) as Array<[MallOperationName, (typeof mallOperations)[MallOperationName]]>;

@@ -1,5 +1,5 @@
 import fc from "fast-check";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import {
   SIGN_HEADER,
   SIGN_TIMESTAMP_HEADER,
@@ -24,6 +24,9 @@ import { FUZZ_RUNS, anyJson, deepJson, fuzzParams, leaksInternals, mutate, mutat
  * must answer a CallResult and never throw; data comes back only when it is signed, enveloped and of
  * the operation's shape; everything else is a typed SupplierError.
  */
+
+// Properties run hundreds of HTTP cases; two shared cores can make that slow, never wrong.
+vi.setConfig({ testTimeout: 120_000 });
 
 const SECRET = TEST_ACCOUNT.appSecret;
 type Op = SupplierOperationName;
