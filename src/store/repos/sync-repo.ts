@@ -89,7 +89,8 @@ export function createSyncRepo(store: Store) {
         for (const m of page.unparseable) {
           const insert = () =>
             insertUnparseable.run(supplierId, m.messageId, m.type, m.sku, m.payloadJson, m.messageTime, now, now, runId, m.parseError, m.parseError, now, m.deletable ? null : now).changes === 1;
-          if (insert() || (dropReusedInbox.run(supplierId, m.messageId).changes === 1 && insert())) stored.add(m.messageId);
+          // One without an id S-3 can delete is the same message coming back, never a reused id.
+          if (insert() || (m.deletable && dropReusedInbox.run(supplierId, m.messageId).changes === 1 && insert())) stored.add(m.messageId);
         }
         alongside(stored);
       }).immediate(),
