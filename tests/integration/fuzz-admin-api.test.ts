@@ -96,7 +96,10 @@ function routePath(route: AdminRoute): fc.Arbitrary<string> {
 function expectAdminAnswer(reply: RawReply, context: string): void {
   const where = `${context} → HTTP ${reply.status} ${reply.text.slice(0, 400)}`;
   expect(reply.status, where).not.toBe(0);
-  expect(reply.status, where).toBeLessThan(500);
+  // The one 5xx with a cause outside the gateway: the supplier itself failed (a fuzzed connection
+  // change can point it at a wrong account). Named as such, never an internal error.
+  const upstream = reply.status === 502 && reply.text.includes('"code":"supplier_unavailable"');
+  if (!upstream) expect(reply.status, where).toBeLessThan(500);
   expect(String(reply.headers["content-type"]), where).toMatch(/^application\/json/);
   expect(leaksInternals(reply.text), where).toBe(false);
   const body = JSON.parse(reply.text) as { success?: unknown; error?: { code?: unknown; message?: unknown; requestId?: unknown } };
