@@ -39,7 +39,7 @@ describe("supplier scoping across the whole route table and console", () => {
     return out;
   };
   const normalize = (text: string) => {
-    let out = text.replace(/req_[A-Za-z0-9_-]+/g, "req").replace(/name="_csrf" value="[^"]+"/g, "");
+    let out = text.replace(/req_[A-Za-z0-9_.-]+/g, "req").replace(/name="_csrf" value="[^"]+"/g, "");
     for (const [real, fake] of Object.entries(FAKE)) out = out.split(real).join(fake);
     return out;
   };
