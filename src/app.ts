@@ -9,6 +9,7 @@ import { docsRouter } from "./mall/docs-router.js";
 import { mallRouter } from "./mall/mall-router.js";
 import { httpMetrics } from "./ops/http-metrics.js";
 import { opsRouter } from "./ops/ops-router.js";
+import { jwksRouter } from "./conformance/jwks-router.js";
 
 /** The gateway's express app, without listen(): main.ts serves it, tests mount it on port 0. */
 export function createApp(container: Container): Express {
@@ -22,6 +23,7 @@ export function createApp(container: Container): Express {
   app.use(opsRouter({ metrics: container.metrics, ops: container.repos.ops, runtime: container.runtime, metricsToken: container.config.METRICS_TOKEN, logger: container.logger }));
   app.use(mallRouter(container.mall));
   app.use(docsRouter());
+  app.use(jwksRouter(container.conformance));
   app.use("/admin", adminRouter(container));
   // §1: every enveloped answer is HTTP 200 but 405 and 413, so an unknown docking path is too.
   app.use((req, res) => writeFailure(res, failure(ErrorCode.Other, `接口不存在: ${req.method} ${req.path}`), null));

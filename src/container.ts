@@ -29,6 +29,8 @@ import { countingAuthFailures } from "./ops/auth-metrics.js";
 import { createRuntimeState } from "./ops/runtime-state.js";
 import { registerStoreGauges } from "./ops/store-gauges.js";
 import { createOpsRepo } from "./store/repos/ops-repo.js";
+import { createConformanceService } from "./conformance/conformance-service.js";
+import { createConformanceRepo } from "./store/repos/conformance-repo.js";
 
 /** The composition root: one line per module. Shared by the server and the CLI. */
 export type Container = ReturnType<typeof createContainer>;
@@ -50,6 +52,9 @@ export function createContainer(config: Config, logger: Logger, clock: () => num
   const supplierConnections = createSupplierConnections({ accounts: accountRepo, sync: syncRepo, keys, platformCode: config.PLATFORM_CODE, logger, clock, callObserver: metrics.callRecorder });
   const authDeps = { accounts: accountRepo, nonces: nonceRepo, secrets, tokens, clock };
   const replay = createReplayGuard(nonceRepo, { memoryMs: NONCE_MEMORY_SECONDS * 1000 });
+  const conformanceRepo = createConformanceRepo(store);
+  const conformance = createConformanceService({ repo: conformanceRepo, accounts: accountRepo, reference: referenceRepo, keys, config, clock });
+  conformance.applyContractChanges();
 
   return {
     config,
@@ -57,7 +62,8 @@ export function createContainer(config: Config, logger: Logger, clock: () => num
     clock,
     store,
     keys,
-    repos: { accounts: accountRepo, nonces: nonceRepo, reference: referenceRepo, products: productRepo, productExport: createProductExportRepo(store), sync: syncRepo, ops: opsRepo },
+    repos: { accounts: accountRepo, nonces: nonceRepo, reference: referenceRepo, products: productRepo, productExport: createProductExportRepo(store), sync: syncRepo, ops: opsRepo, conformance: conformanceRepo },
+    conformance,
     metrics,
     /** Where trust marks plug into /metrics once they exist. */
     setTrustMarkSource: storeGauges.setTrustMarkSource,
@@ -65,8 +71,8 @@ export function createContainer(config: Config, logger: Logger, clock: () => num
     supplierAccounts: createSupplierAccounts(accountRepo, keys, clock),
     referenceLoader: createReferenceLoader(referenceRepo, clock),
     supplierConnections,
-    orders: createOrderModule({ repo: createOrderRepo(store), accounts: accountRepo, products: productRepo, reference: referenceRepo, keys, connections: supplierConnections, clock, logger, freight: { freeFromFen: config.FREIGHT_FREE_FROM_FEN, flatFen: config.FREIGHT_FLAT_FEN }, policy: { leaseMs: config.ORDER_LEASE_MS, baseDelayMs: config.ORDER_RETRY_BASE_MS } }),
-    sync: createSyncService({ config, store, accounts: accountRepo, products: productRepo, sync: syncRepo, reference: referenceRepo, connections: supplierConnections, logger, clock, onRunFinished: metrics.runFinished }),
+    orders: createOrderModule({ repo: createOrderRepo(store), accounts: accountRepo, products: productRepo, reference: referenceRepo, keys, connections: supplierConnections, clock, logger, gate: conformance.gate, freight: { freeFromFen: config.FREIGHT_FREE_FROM_FEN, flatFen: config.FREIGHT_FLAT_FEN }, policy: { leaseMs: config.ORDER_LEASE_MS, baseDelayMs: config.ORDER_RETRY_BASE_MS } }),
+    sync: createSyncService({ config, store, accounts: accountRepo, products: productRepo, sync: syncRepo, reference: referenceRepo, connections: supplierConnections, logger, clock, gate: conformance.gate, onRunFinished: metrics.runFinished }),
     reference,
     admin: createAdminModule(store, accountRepo, clock, auditKeysFromConfig(config, keys)),
     mall: {

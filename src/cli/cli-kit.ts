@@ -5,6 +5,8 @@ import type { Container } from "../container.js";
 export type CommandContext = {
   readonly argv: string[];
   readonly container: Container;
+  /** Who acts, as the audit log names them (cli:USER). */
+  readonly actor: string;
 };
 
 export type CommandResult = {

@@ -14,13 +14,15 @@ import { syncCommands } from "./commands/sync-commands.js";
 import { userCommands } from "./commands/user-commands.js";
 import { auditCommands } from "./commands/audit-commands.js";
 import { backupCommands } from "./commands/backup-commands.js";
+import { conformanceCommands } from "./commands/conformance-commands.js";
+import { gateCommands } from "./commands/gate-commands.js";
 
 /**
  * `npm run cli -- GROUP VERB [flags] [--json]`. With --json the last line printed is one JSON
  * object ({ok:true,…} or {ok:false,error}) for scripts; otherwise text for a person.
  */
 const groups: Record<string, Record<string, Command>> = {
-  supplier: { ...supplierCommands, ...connectionCommands },
+  supplier: { ...supplierCommands, ...connectionCommands, ...gateCommands },
   sync: syncCommands,
   products: productCommands,
   reference: referenceCommands,
@@ -28,6 +30,7 @@ const groups: Record<string, Record<string, Command>> = {
   users: userCommands,
   audit: auditCommands,
   backup: backupCommands,
+  conformance: conformanceCommands,
 };
 
 function help(): string {
@@ -77,12 +80,12 @@ async function main(argv: string[]): Promise<number> {
     let result: CommandResult;
     if (command.atomic) {
       result = withTransaction(container.store, () => {
-        const out = command.run({ argv: rest, container: audited });
+        const out = command.run({ argv: rest, container: audited, actor: cliActor() });
         if (out instanceof Promise) throw new Error(`atomic command ${group} ${verb} must be synchronous`);
         return settle(out);
       });
     } else {
-      const out = await command.run({ argv: rest, container });
+      const out = await command.run({ argv: rest, container, actor: cliActor() });
       if ("commit" in out) result = settle(out);
       else {
         result = out;

@@ -66,6 +66,9 @@ export const ConfigSchema = z.object({
     .string()
     .default("")
     .describe("The centre's own banned terms for titles and descriptions, comma-separated (added to the Advertising Law list)."),
+  TRUST_MARK_TTL_DAYS: z.coerce.number().int().min(1).max(3650).default(365).describe("Lifetime of a production trust mark issued by a passing certification run."),
+  CONFORMANCE_RECERTIFY_GRACE_DAYS: z.coerce.number().int().min(0).max(3650).default(90).describe("After a contract change that affects its modules, a mark lapses this many days later unless the supplier re-certifies."),
+  CONFORMANCE_REPORT_DIR: z.string().min(1).default("./data/conformance").describe("Where certification runs write their JSON report, its detached signature and the HTML page."),
 });
 
 export type Config = z.output<typeof ConfigSchema>;

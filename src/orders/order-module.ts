@@ -8,7 +8,7 @@ import type { SupplierClient } from "../supplier/supplier-client.js";
 import { type FreightRule, createOrderIntake } from "./order-intake.js";
 import { type PushPolicy, createOrderPush } from "./order-push.js";
 import { type SchedulerOptions, createOrderScheduler } from "./order-scheduler.js";
-import { createOrderService } from "./order-service.js";
+import { type OrderGate, createOrderService } from "./order-service.js";
 
 export type OrderModuleDeps = {
   repo: OrderRepo;
@@ -20,6 +20,8 @@ export type OrderModuleDeps = {
   connections: { clientFor(supplierId: number): Pick<SupplierClient, "stocks" | "prices" | "submitOrder" | "confirmOrder"> };
   clock: () => number;
   logger: Logger;
+  /** The production gate (src/conformance): orders go only to a supplier with a valid trust mark or a waiver. */
+  gate: OrderGate;
   freight?: FreightRule;
   policy?: Partial<PushPolicy>;
 };
@@ -43,8 +45,8 @@ export function createOrderModule(deps: OrderModuleDeps) {
   return {
     intake,
     push,
-    service: createOrderService({ intake, push, repo: deps.repo, accounts: deps.accounts, keys: deps.keys, clock: deps.clock }),
+    service: createOrderService({ intake, push, repo: deps.repo, accounts: deps.accounts, keys: deps.keys, clock: deps.clock, gate: deps.gate }),
     /** The background pusher; the process entry starts it and stops it on shutdown. */
-    scheduler: (options: Partial<SchedulerOptions> = {}) => createOrderScheduler({ repo: deps.repo, push, clock: deps.clock, logger: deps.logger }, options),
+    scheduler: (options: Partial<SchedulerOptions> = {}) => createOrderScheduler({ repo: deps.repo, push, clock: deps.clock, logger: deps.logger, gate: deps.gate }, options),
   };
 }

@@ -13,6 +13,8 @@ export type SchedulerOptions = {
 };
 
 export const DEFAULT_SCHEDULER_OPTIONS = { concurrency: 4, intervalMs: 2_000 } as const;
+/** An order held at the production gate is looked at again after this long. */
+const GATE_RECHECK_MS = 60_000;
 
 export type OrderScheduler = ReturnType<typeof createOrderScheduler>;
 
@@ -20,7 +22,7 @@ export type OrderScheduler = ReturnType<typeof createOrderScheduler>;
  * Pushes due orders: new ones, and those whose backoff has passed. Each order is leased in the
  * database first, so two processes (or a restarted one) never push the same order at once.
  */
-export function createOrderScheduler(deps: { repo: OrderRepo; push: OrderPush; clock: () => number; logger: Logger }, options: Partial<SchedulerOptions> = {}) {
+export function createOrderScheduler(deps: { repo: OrderRepo; push: OrderPush; clock: () => number; logger: Logger; gate: { isOpen(supplierId: number): boolean } }, options: Partial<SchedulerOptions> = {}) {
   const { concurrency, intervalMs, owner } = { ...DEFAULT_SCHEDULER_OPTIONS, owner: newId("pusher", 6), ...options };
   const log = deps.logger.child({ module: "order-scheduler", owner });
   /** Order id → its push; an order whose lease this process renews is never pushed twice at once. */
@@ -39,6 +41,14 @@ export function createOrderScheduler(deps: { repo: OrderRepo; push: OrderPush; c
     }
     for (const order of claimed) {
       if (inFlight.has(order.id)) continue;
+      if (!deps.gate.isOpen(order.supplierId)) {
+        // Held, not failed: it goes out once the supplier is certified or waived.
+        const now = deps.clock();
+        deps.repo.apply(order.id, owner, now, deps.push.policy.leaseMs, { nextAttemptAt: now + GATE_RECHECK_MS }, null);
+        deps.repo.release(order.id, owner);
+        log.info({ orderId: order.id, supplierId: order.supplierId }, "order.push.gate_closed");
+        continue;
+      }
       const run = deps.push
         .pushClaimed(order, owner, "scheduler")
         .catch((err: unknown) => log.error({ err, orderId: order.id }, "order.push.crashed"))

@@ -49,10 +49,13 @@ export type PushPauseView = { supplier: string; since: number; code: number | nu
 /** Failure kinds staff may retry with the same yggc_order; a business refusal (refused) is final. */
 const RETRYABLE_FAILURES = new Set(["gave_up", "mismatch"]);
 
+/** The production gate as orders see it: `require` throws naming the reason (no mark, suspended, revoked, expired). */
+export type OrderGate = { isOpen(supplierId: number): boolean; require(supplierId: number, supplierCode: string): void };
+
 export type OrderService = ReturnType<typeof createOrderService>;
 
 /** The one door to orders, shared by the CLI and the admin API: create, push, retry, list, show. */
-export function createOrderService(deps: { intake: Intake; push: OrderPush; repo: OrderRepo; accounts: AccountRepo; keys: KeyRing; clock: () => number }) {
+export function createOrderService(deps: { intake: Intake; push: OrderPush; repo: OrderRepo; accounts: AccountRepo; keys: KeyRing; clock: () => number; gate: OrderGate }) {
   /** A hand push leases under its own name, so it never collides with a running scheduler. */
   const handOwner = () => newId("hand", 6);
 
@@ -104,6 +107,7 @@ export function createOrderService(deps: { intake: Intake; push: OrderPush; repo
   };
 
   const pushNow = async (order: OrderRow, actor: string): Promise<OrderOutcome<OrderView>> => {
+    deps.gate.require(order.supplierId, deps.accounts.supplierById(order.supplierId)?.code ?? String(order.supplierId));
     const paused = pausedError(order);
     if (paused) return paused;
     const owner = handOwner();
@@ -141,6 +145,7 @@ export function createOrderService(deps: { intake: Intake; push: OrderPush; repo
         const why = order.failureKind === "refused" ? "the supplier refused it for a business reason, which is final" : "only an order that did not fail for a business reason can be retried";
         return { ok: false, error: new OrderError("conflict", `order ${yggcOrder} is ${order.state}${order.failureKind ? ` (${order.failureKind})` : ""}; ${why}`) };
       }
+      deps.gate.require(order.supplierId, deps.accounts.supplierById(order.supplierId)?.code ?? String(order.supplierId));
       const paused = pausedError(order);
       if (paused) return paused;
       const owner = handOwner();

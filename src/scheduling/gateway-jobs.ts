@@ -29,8 +29,17 @@ export function startGatewayJobs(
     const jobs: Job[] = [{ name: "sync-log-retention", cron: PRUNE_CRON, run: async () => container.sync.pruneLogs() }];
     for (const c of container.supplierConnections.list()) {
       const supplierId = c.supplierId;
-      jobs.push({ name: `pull:${c.supplierCode}`, cron: c.pullSchedule, run: () => container.sync.runner.pull(supplierId, "schedule") });
-      jobs.push({ name: `stock:${c.supplierCode}`, cron: c.stockSchedule, run: () => container.sync.runner.stock(supplierId) });
+      // The production gate is asked at every tick: a mark suspended or issued meanwhile counts at once.
+      const gated = (job: string, work: () => Promise<unknown>) => async () => {
+        const verdict = container.conformance.gate.verdict(supplierId);
+        if (!verdict.open) {
+          logger.info({ supplier: c.supplierCode, job, reason: verdict.reason }, "scheduler.gate.closed");
+          return;
+        }
+        await work();
+      };
+      jobs.push({ name: `pull:${c.supplierCode}`, cron: c.pullSchedule, run: gated("pull", () => container.sync.runner.pull(supplierId, "schedule")) });
+      jobs.push({ name: `stock:${c.supplierCode}`, cron: c.stockSchedule, run: gated("stock", () => container.sync.runner.stock(supplierId)) });
     }
     scheduler.sync([...jobs, ...extraJobs()]);
   };

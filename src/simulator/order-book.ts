@@ -49,9 +49,10 @@ export class OrderBook {
     private readonly now: () => number,
   ) {}
 
-  submit(req: SubmitOrderRequest): Outcome<SubmitOrderResult> {
+  /** `duplicate` is the duplicate-order conformance defect: a repeat makes a second order. */
+  submit(req: SubmitOrderRequest, options: { duplicate?: boolean } = {}): Outcome<SubmitOrderResult> {
     const existing = this.byYggc.get(req.yggc_order);
-    if (existing) {
+    if (existing && !options.duplicate) {
       existing.submitCount++;
       return { ok: true, value: resultOf(existing) };
     }

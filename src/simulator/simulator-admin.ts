@@ -1,7 +1,7 @@
 import express, { type Request, type Response, Router } from "express";
 import { z } from "zod";
 import { supplierOperations } from "../contract/index.js";
-import { faultKinds, hostileCases, orderAnswerChanges } from "./simulator-knobs.js";
+import { conformanceDefects, faultKinds, hostileCases, orderAnswerChanges } from "./simulator-knobs.js";
 import type { SupplierSimulator } from "./supplier-simulator.js";
 
 const endpointNames: [string, ...string[]] = ["*", ...Object.keys(supplierOperations)];
@@ -24,6 +24,7 @@ const KnobSettingsBody = z.object({
   unsignedRefusals: z.boolean().optional(),
   orderAnswerChange: z.enum(orderAnswerChanges).nullable().optional(),
   hostile: z.union([z.boolean(), z.array(z.enum(hostileCases))]).optional(),
+  defects: z.array(z.enum(conformanceDefects)).optional(),
 });
 const InjectBody = z.object({ endpoint: z.enum(endpointNames), fault: z.enum(faultKinds), times: z.number().int().min(1).max(10_000).default(1) });
 const ChangesBody = z.object({ count: z.number().int().min(1).max(100_000) });

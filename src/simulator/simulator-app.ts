@@ -19,6 +19,7 @@ import {
 import type { Logger } from "../lib/logger.js";
 import { newId } from "../lib/ids.js";
 import type { Outcome } from "./outcome.js";
+import { skuListLimit, tokenFailure } from "./conformance-defects.js";
 import { type BusinessOperationName, type RouteHandler, businessRoutes } from "./routes/index.js";
 import { simulatorAdminRouter } from "./simulator-admin.js";
 import type { FaultKind } from "./simulator-knobs.js";
@@ -69,7 +70,7 @@ function responder(sim: SupplierSimulator): Send {
     if (fault === "malformed-json") bytes = bytes.subarray(0, Math.max(1, Math.floor(bytes.length / 2)));
     res.status(status);
     res.setHeader("Content-Type", JSON_CONTENT_TYPE);
-    if (sim.signMode === SignMode.HmacSha256 && !unsigned) {
+    if (sim.signMode === SignMode.HmacSha256 && !unsigned && !sim.knobs.hasDefect("unsigned-answers")) {
       const timestamp = formatBeijingTimestamp(sim.now());
       const sign = signResponse(sim.auth.account.appSecret, timestamp, bytes);
       res.setHeader(SIGN_TIMESTAMP_HEADER, timestamp);
@@ -138,9 +139,9 @@ function answer(name: SupplierOperationName, body: unknown, sim: SupplierSimulat
   const fields = (body ?? {}) as Record<string, unknown>;
   if (name === "token") return signed(sim.auth.issueToken(fields));
   const verified = sim.auth.verifyCall(fields);
-  if (!verified.ok) return signed(verified);
+  if (!verified.ok) return signed({ ok: false, failure: tokenFailure(sim.knobs, verified.failure) });
   const op = supplierOperations[name];
-  const input = applyAliases(presentFields(verified.value), op.aliases);
+  const input = skuListLimit(sim.knobs, applyAliases(presentFields(verified.value), op.aliases));
   const platformCode = input.platformCode;
   if (platformCode !== undefined && String(platformCode) !== sim.platformCode) {
     return signed(refuse(failure(ErrorCode.PlatformCodeInvalid, String(platformCode).slice(0, 40))));

@@ -36,6 +36,36 @@ export const hostileCases = [
 ] as const;
 export type HostileCase = (typeof hostileCases)[number];
 
+/**
+ * Conformance defects: a contract rule the reference supplier breaks on purpose, so the
+ * conformance kit can be shown to catch each one (src/simulator/conformance-defects.ts applies them).
+ * - unsigned-answers: no X-Sign / X-Sign-Timestamp on any answer (§2.3)
+ * - bad-token-code: an unknown or expired token answers 5099 instead of 5005 (§2.2)
+ * - no-token-expired: the 5005 desc lacks `token_expired` (§2.2)
+ * - pool-newest-first: S-2 serves newest first (§3)
+ * - deleted-messages-return: S-2 keeps serving deleted messages (§3)
+ * - delete-not-idempotent: deleting an already-deleted id fails (§3)
+ * - duplicate-order: a resubmitted yggc_order makes a second supplier order (§5 S-11)
+ * - order-echo-prices: the S-11 answer carries other prices than were sent (§5 S-11)
+ * - confirm-unknown-order: S-12 confirms an order that does not exist (§5 S-12)
+ * - overlong-fields: S-4 names are longer than 300 characters (§5 S-4)
+ * - batch-limit-ignored: more than 100 skus are answered instead of refused (§3)
+ */
+export const conformanceDefects = [
+  "unsigned-answers",
+  "bad-token-code",
+  "no-token-expired",
+  "pool-newest-first",
+  "deleted-messages-return",
+  "delete-not-idempotent",
+  "duplicate-order",
+  "order-echo-prices",
+  "confirm-unknown-order",
+  "overlong-fields",
+  "batch-limit-ignored",
+] as const;
+export type ConformanceDefect = (typeof conformanceDefects)[number];
+
 export type EndpointName = SupplierOperationName;
 export type EndpointKnobs = {
   /** Added before the call is handled. */
@@ -71,6 +101,8 @@ export type KnobSettings = {
   timeoutHoldMs?: number;
   /** The hostile supplier: true for every case, a list for some, false or [] for none. */
   hostile?: boolean | readonly HostileCase[];
+  /** Conformance defects switched on (replaces the current list). */
+  defects?: ConformanceDefect[];
 };
 
 const QPS_WINDOW_MS = 1000;
@@ -91,6 +123,7 @@ export class SimulatorKnobs {
   orderAnswerChange: OrderAnswerChange | null = null;
   timeoutHoldMs = DEFAULT_TIMEOUT_HOLD_MS;
   readonly hostile = new Set<HostileCase>();
+  readonly defects = new Set<ConformanceDefect>();
 
   constructor(private readonly random: Random) {}
 
@@ -109,6 +142,10 @@ export class SimulatorKnobs {
       this.hostile.clear();
       const cases = settings.hostile === true ? hostileCases : settings.hostile === false ? [] : settings.hostile;
       for (const c of cases) this.hostile.add(c);
+    }
+    if (settings.defects !== undefined) {
+      this.defects.clear();
+      for (const d of settings.defects) this.defects.add(d);
     }
   }
 
@@ -130,6 +167,7 @@ export class SimulatorKnobs {
     this.duplicateMessages = 0;
     this.timeoutHoldMs = DEFAULT_TIMEOUT_HOLD_MS;
     this.hostile.clear();
+    this.defects.clear();
   }
 
   /** The next `times` calls of `endpoint` (or of any endpoint, `"*"`) get `fault`: for exact tests. */
@@ -148,7 +186,12 @@ export class SimulatorKnobs {
       unsignedRefusals: this.unsignedRefusals,
       orderAnswerChange: this.orderAnswerChange,
       hostile: [...this.hostile],
+      defects: [...this.defects],
     };
+  }
+
+  hasDefect(defect: ConformanceDefect): boolean {
+    return this.defects.has(defect);
   }
 
   latencyMs(endpoint: EndpointName): number {

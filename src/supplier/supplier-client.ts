@@ -23,8 +23,8 @@ import {
 } from "../contract/index.js";
 import { newNonce } from "../lib/ids.js";
 import { type CallRecorder, noCallRecorder } from "./call-recorder.js";
-import { type Transport, createHttpTransport } from "./http-transport.js";
-import { readResponse } from "./response-reader.js";
+import { type Transport, type TransportFailure, createHttpTransport } from "./http-transport.js";
+import { type RawResponse, type ReadOutcome, readResponse } from "./response-reader.js";
 import { DEFAULT_RETRY_POLICIES, type RetryClass, type RetryPolicy, backoffDelayMs, retryClassOf, shouldRetry } from "./retry-policy.js";
 import { type CallResult, SupplierError } from "./supplier-error.js";
 import { TokenCache } from "./token-cache.js";
@@ -67,6 +67,28 @@ export type OrderSubmission = Omit<z.input<typeof SubmitOrderRequest>, "platform
   sku: Array<{ sku: string; num: number; priceFen: number }>;
   orderPriceFen: number;
   freightFen: number;
+};
+
+/** How a probe departs from a correct call (conformance negative steps). */
+export type ProbeOptions = {
+  /** The token to send instead of the cached one (business calls); null sends none. */
+  token?: string | null;
+  /** Fixed signing fields, e.g. a stale timestamp or a nonce sent twice. */
+  timestamp?: string;
+  nonce?: string;
+  /** "corrupt": a sign that cannot match, to see the supplier refuse it. */
+  sign?: "valid" | "corrupt";
+  /** Another platformCode than ours (the 5013 step). Fields are always sent as given, without the request schema. */
+  platformCode?: string;
+};
+
+/** One probe's exchange: what was sent (signed), the raw answer, and what the contract makes of it. */
+export type ProbeAnswer = {
+  sent: Record<string, string>;
+  response: RawResponse | null;
+  failure: TransportFailure | null;
+  read: ReadOutcome<unknown> | null;
+  durationMs: number;
 };
 
 export const CLIENT_DEFAULTS = {
@@ -207,6 +229,35 @@ export class SupplierClient {
     return this.call("confirmOrder", fields);
   }
 
+  /**
+   * One exchange exactly as asked, for the conformance kit's negative steps: no request schema, no
+   * chunking, no retry, no re-login, and outside the limiter (the QPS step must be able to exceed
+   * the supplier's limit). The answer is read with the same checks as every other call.
+   */
+  async probe(name: SupplierOperationName, fields: Record<string, string>, options: ProbeOptions = {}): Promise<ProbeAnswer> {
+    const op = supplierOperations[name];
+    const body: Record<string, string> = { ...fields };
+    if (name !== "token") {
+      body.platformCode = options.platformCode ?? this.conn.platformCode;
+      const token = options.token === undefined ? await this.tokens.get() : options.token === null ? null : { ok: true as const, value: options.token };
+      if (token && token.ok) body.token = token.value;
+    }
+    const signed = this.sign(name, body, { timestamp: options.timestamp, nonce: options.nonce });
+    if (options.sign === "corrupt" && signed.sign) signed.sign = corruptHex(signed.sign);
+    const json = (this.conn.bodyFormat ?? CLIENT_DEFAULTS.bodyFormat) === "json";
+    const started = performance.now();
+    const sent = await this.transport.post({
+      url: this.conn.baseUrl.replace(/\/+$/, "") + op.path,
+      body: json ? JSON.stringify(withMoneyAsNumbers(signed)) : new URLSearchParams(signed).toString(),
+      contentType: json ? "application/json;charset=UTF-8" : "application/x-www-form-urlencoded;charset=UTF-8",
+      timeoutMs: this.conn.timeoutMs ?? CLIENT_DEFAULTS.timeoutMs,
+    });
+    const durationMs = Math.round(performance.now() - started);
+    if (!sent.ok) return { sent: signed, response: null, failure: sent.failure, read: null, durationMs };
+    const read = readResponse(sent.response, op.result, { signMode: this.conn.signMode, appSecret: this.conn.appSecret });
+    return { sent: signed, response: sent.response, failure: null, read, durationMs };
+  }
+
   /** The current token, logging in when there is none (diagnostics and health checks). */
   token(): Promise<CallResult<string>> {
     return this.tokens.get();
@@ -331,13 +382,14 @@ export class SupplierClient {
   }
 
   /** §2.1/§2.2 signing fields; a new timestamp and nonce on every attempt (the server rejects replays). */
-  private sign(name: SupplierOperationName, fields: Record<string, string>): Record<string, string> {
+  private sign(name: SupplierOperationName, fields: Record<string, string>, fixed: { timestamp?: string; nonce?: string } = {}): Record<string, string> {
     const { signMode, appSecret } = this.conn;
     if (signMode === SignMode.YggcMd5) {
       if (name !== "token") return fields;
-      return { ...fields, sign: yggcTokenSign(fields) };
+      const withTime = fixed.timestamp === undefined ? fields : { ...fields, timestamp: fixed.timestamp };
+      return { ...withTime, sign: yggcTokenSign(withTime) };
     }
-    const withNonce = { ...fields, timestamp: fields.timestamp ?? formatBeijingTimestamp(this.now()), nonce: newNonce() };
+    const withNonce = { ...fields, timestamp: fixed.timestamp ?? fields.timestamp ?? formatBeijingTimestamp(this.now()), nonce: fixed.nonce ?? newNonce() };
     return { ...withNonce, sign: signRequest(appSecret, withNonce) };
   }
 
@@ -356,6 +408,10 @@ export class SupplierClient {
 function endpointOf(name: SupplierOperationName): string {
   const op = supplierOperations[name];
   return `${op.id} ${op.path}`;
+}
+
+function corruptHex(sign: string): string {
+  return sign.slice(0, -1) + (sign.at(-1) === "0" ? "1" : "0");
 }
 
 function yggcTokenSign(fields: Record<string, string>): string {

@@ -6,6 +6,9 @@ import { ADVERTISING_LAW_TERMS } from "./product-validation.js";
 import { DEFAULT_PULLER_SETTINGS, type PullerSettings } from "./puller-settings.js";
 import { type RunAttempt, type RunTrigger, type SyncRunnerDeps, createSyncRunner } from "./sync-runner.js";
 
+/** The production gate as the puller sees it: throws (naming why) when the supplier may not be pulled. */
+export type PullGate = { require(supplierId: number, supplierCode: string): void };
+
 export class SyncError extends DomainError {
   override readonly name = "SyncError";
   declare readonly kind: "not_found" | "invalid";
@@ -54,7 +57,7 @@ function quarantineEntry(row: InboxRow): QuarantineEntry {
 }
 
 /** The puller's one door: runs, replays, and what the sync log says. Used by the CLI, scheduler and admin API. */
-export function createSyncService(deps: Omit<SyncRunnerDeps, "settings"> & { config: Config; clock: () => number; settings?: Partial<PullerSettings> }) {
+export function createSyncService(deps: Omit<SyncRunnerDeps, "settings"> & { config: Config; clock: () => number; gate: PullGate; settings?: Partial<PullerSettings> }) {
   const settings: PullerSettings = {
     ...DEFAULT_PULLER_SETTINGS,
     maxAttempts: deps.config.PULL_MAX_ATTEMPTS,
@@ -71,19 +74,25 @@ export function createSyncService(deps: Omit<SyncRunnerDeps, "settings"> & { con
     if (!deps.sync.connectionOf(s.id)) throw new SyncError("not_found", `supplier ${code} is not connected (npm run cli -- supplier connect …)`);
     return s;
   };
+  /** Only a supplier with a valid trust mark (or a waiver) is pulled. */
+  const gated = (code: string): SupplierRow => {
+    const s = supplierOf(code);
+    deps.gate.require(s.id, s.code);
+    return s;
+  };
 
   return {
     settings,
     runner,
     pull(code: string, trigger: RunTrigger = "manual", onProgress?: Parameters<typeof runner.pull>[2]): Promise<RunAttempt> {
-      return runner.pull(supplierOf(code).id, trigger, onProgress);
+      return runner.pull(gated(code).id, trigger, onProgress);
     },
     stock(code: string): Promise<RunAttempt> {
-      return runner.stock(supplierOf(code).id);
+      return runner.stock(gated(code).id);
     },
     /** Quarantined messages back to the inbox, then a run that applies them through the same path. */
     async replay(code: string, messageIds: readonly string[] | "all-quarantined"): Promise<{ requeued: number; attempt: RunAttempt }> {
-      const supplier = supplierOf(code);
+      const supplier = gated(code);
       const requeued = deps.sync.requeue(supplier.id, messageIds, deps.clock());
       return { requeued, attempt: await runner.pull(supplier.id, "replay") };
     },

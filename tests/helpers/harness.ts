@@ -30,6 +30,7 @@ export async function startTestGateway(env: Record<string, string> = {}, clock =
   const config = loadConfig({
     DATABASE_URL: join(dir, "gateway.db"),
     DATA_ENCRYPTION_KEY_FILE: join(dir, "master.key"),
+    CONFORMANCE_REPORT_DIR: join(dir, "conformance"),
     NODE_ENV: "test",
     ...env,
   });

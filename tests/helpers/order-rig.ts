@@ -33,6 +33,8 @@ export async function startOrderRig(
     maxConcurrent: options.maxConcurrent ?? 8,
     timeoutMs: options.timeoutMs ?? 5_000,
   });
+  // These tests are about orders, not certification (tests/integration/conformance-*.test.ts).
+  gw.container.conformance.waive(SUPPLIER_CODE, "order test rig: the reference supplier, certified in the conformance tests", "test:order-rig");
   copySimulatorProducts(gw.container, supplier.id, running.sim.exportTruth().products);
   return {
     gw,

@@ -2,6 +2,8 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createSupplierConnections } from "../../src/connections/supplier-connections.js";
 import { silentLogger } from "../../src/lib/logger.js";
 import { createOrderModule } from "../../src/orders/order-module.js";
+import { createProductionGate } from "../../src/conformance/production-gate.js";
+import { createConformanceRepo } from "../../src/store/repos/conformance-repo.js";
 import type { OrderScheduler } from "../../src/orders/order-scheduler.js";
 import { type Store, openStore } from "../../src/store/database.js";
 import { createAccountRepo } from "../../src/store/repos/account-repo.js";
@@ -32,6 +34,7 @@ function startPusher(rig: OrderRig) {
     connections,
     clock: Date.now,
     logger: silentLogger(),
+    gate: createProductionGate(createConformanceRepo(store), Date.now),
     // Short enough for a test run; the lease still outlasts one step (3 × 500 ms timeouts + backoff).
     policy: { leaseMs: 4_000, baseDelayMs: 20, maxDelayMs: 400, maxAttempts: 40 },
   });

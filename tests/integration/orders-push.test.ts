@@ -142,7 +142,7 @@ describe("order push against the simulator (S-11, S-12)", () => {
     const order = await create(orderFile([{ sku: freshSku() }]));
     const c = rig.gw.container;
     const wrongPlatform = createSupplierConnections({ accounts: c.repos.accounts, sync: c.repos.sync, keys: c.keys, platformCode: "NOSUCHPLATFORM", logger: silentLogger() });
-    const module = createOrderModule({ repo: createOrderRepo(c.store), accounts: c.repos.accounts, products: c.repos.products, reference: c.repos.reference, keys: c.keys, connections: wrongPlatform, clock: c.clock, logger: silentLogger() });
+    const module = createOrderModule({ repo: createOrderRepo(c.store), accounts: c.repos.accounts, products: c.repos.products, reference: c.repos.reference, keys: c.keys, connections: wrongPlatform, clock: c.clock, logger: silentLogger(), gate: c.conformance.gate });
     try {
       const pushed = await module.service.push(order.yggc_order, ACTOR);
       expect(pushed.ok && pushed.value).toMatchObject({ state: "submitting", failure: null, pushPause: { supplier: rig.supplier.code, code: 5013 } });
@@ -223,6 +223,7 @@ describe("order push against the simulator (S-11, S-12)", () => {
       connections: { clientFor: () => crashing },
       clock: c.clock,
       logger: silentLogger(),
+      gate: c.conformance.gate,
       policy: { leaseMs: 1_000 },
     });
     await expect(module.service.push(order.yggc_order, "scheduler")).rejects.toThrow();

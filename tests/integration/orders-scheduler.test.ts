@@ -2,6 +2,8 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createSupplierConnections } from "../../src/connections/supplier-connections.js";
 import { silentLogger } from "../../src/lib/logger.js";
 import { type OrderModuleDeps, createOrderModule } from "../../src/orders/order-module.js";
+import { createProductionGate } from "../../src/conformance/production-gate.js";
+import { createConformanceRepo } from "../../src/store/repos/conformance-repo.js";
 import { openStore } from "../../src/store/database.js";
 import { createAccountRepo } from "../../src/store/repos/account-repo.js";
 import { createOrderRepo } from "../../src/store/repos/order-repo.js";
@@ -28,7 +30,7 @@ describe("order scheduler and staff retry", () => {
       await connections.closeAll();
       store.close();
     });
-    return createOrderModule({ repo: createOrderRepo(store), accounts, products: createProductRepo(store), reference: createReferenceRepo(store), keys: c.keys, connections, clock: Date.now, logger: silentLogger(), policy });
+    return createOrderModule({ repo: createOrderRepo(store), accounts, products: createProductRepo(store), reference: createReferenceRepo(store), keys: c.keys, connections, clock: Date.now, logger: silentLogger(), gate: createProductionGate(createConformanceRepo(store), Date.now), policy });
   };
   const create = async (sku: string) => {
     const created = await rig.gw.container.orders.service.create(orderFile([{ sku }]), "user:test");

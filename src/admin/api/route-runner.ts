@@ -5,6 +5,8 @@ import type { Container } from "../../container.js";
 import type { Logger } from "../../lib/logger.js";
 import { OrderError } from "../../orders/order-errors.js";
 import { withTransaction } from "../../store/database.js";
+import { ConformanceError } from "../../conformance/conformance-service.js";
+import { GateClosedError } from "../../conformance/production-gate.js";
 import type { AdminUserRow } from "../../store/repos/admin-repo.js";
 import type { ActiveSession } from "../admin-sessions.js";
 import { SyncError } from "../../sync/sync-service.js";
@@ -41,6 +43,8 @@ export function toAdminError(e: unknown): AdminError | undefined {
   if (e instanceof AccountError || e instanceof ConnectionError || e instanceof SyncError) {
     return new AdminError(e.kind === "invalid" ? "invalid_input" : e.kind, e.message);
   }
+  if (e instanceof GateClosedError) return new AdminError("conflict", e.message);
+  if (e instanceof ConformanceError) return new AdminError(e.kind === "invalid" ? "invalid_input" : e.kind, e.message);
   if (e instanceof OrderError) {
     const code = e.kind === "invalid" ? "invalid_input" : e.kind === "unavailable" ? "supplier_unavailable" : e.kind;
     return new AdminError(code, e.message, e.issues.map((i) => ({ field: `body.${i.field}`, message: i.message })));

@@ -4,3 +4,4 @@ export * from "./products.js";
 export * from "./sync.js";
 export * from "./orders.js";
 export * from "./admin.js";
+export * from "./conformance.js";

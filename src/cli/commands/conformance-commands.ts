@@ -1,0 +1,181 @@
+import { existsSync, readFileSync } from "node:fs";
+import type { JSONWebKeySet } from "jose";
+import { SignMode, signModes } from "../../contract/index.js";
+import type { RunView } from "../../conformance/conformance-service.js";
+import { type Command, CommandFailed, UsageError, flags, requireFlag, table } from "../cli-kit.js";
+
+const STATUS_MARK: Record<string, string> = { passed: "✔", failed: "✘", warning: "!", not_implemented: "?" };
+
+/** The run as the `--json` line names it, and nothing more. */
+function runJson(run: RunView, trustMark: string | null) {
+  return {
+    id: run.id,
+    passed: run.passed,
+    modules: run.modules.map((m) => ({ id: m.id, title: m.title, status: m.status, steps: m.steps.map((s) => ({ id: s.id, title: s.title, status: s.status, detail: s.detail })) })),
+    reportJson: run.reportJson,
+    reportHtml: run.reportHtml,
+    trustMark,
+  };
+}
+
+function runText(run: RunView): string {
+  const lines = [`run ${run.id} ${run.passed ? "PASSED" : "FAILED"} (${run.supplier}, ${run.baseUrl}, kit ${run.kitVersion}, contract ${run.contractVersion})`];
+  for (const m of run.modules) {
+    lines.push(`${STATUS_MARK[m.status] ?? m.status} ${m.title} [${m.status}]`);
+    for (const s of m.steps) if (s.status !== "passed") lines.push(`    ${STATUS_MARK[s.status] ?? s.status} ${s.id} ${s.title}: ${s.detail}`);
+  }
+  lines.push(`report: ${run.reportJson}`, `        ${run.reportHtml}`);
+  return lines.join("\n");
+}
+
+function readJwks(path: string | undefined): JSONWebKeySet | undefined {
+  if (path === undefined) return undefined;
+  try {
+    const parsed = JSON.parse(readFileSync(path, "utf8")) as JSONWebKeySet;
+    if (!Array.isArray(parsed.keys)) throw new Error("no keys array");
+    return parsed;
+  } catch (e) {
+    throw new UsageError(`--jwks ${path}: not a JWK set (${e instanceof Error ? e.message : String(e)})`);
+  }
+}
+
+export const conformanceCommands: Record<string, Command> = {
+  run: {
+    usage: "conformance run --supplier CODE --base-url URL --username U --password P --app-secret S [--sign-mode hmac-sha256|yggc-md5] [--encoding form|json]",
+    summary: "certify a supplier's test environment (sandbox): every module of the plan, a signed report, and a trust mark when it passes",
+    audit: "conformance.run",
+    async run({ argv, container, actor }) {
+      const v = flags(argv, {
+        supplier: { type: "string" },
+        "base-url": { type: "string" },
+        username: { type: "string" },
+        password: { type: "string" },
+        "app-secret": { type: "string" },
+        "sign-mode": { type: "string" },
+        encoding: { type: "string" },
+      });
+      const signMode = v["sign-mode"] ?? SignMode.HmacSha256;
+      if (!(signModes as readonly string[]).includes(signMode)) throw new UsageError(`--sign-mode must be one of ${signModes.join(", ")}`);
+      const encoding = v.encoding ?? "form";
+      if (encoding !== "form" && encoding !== "json") throw new UsageError("--encoding must be form or json");
+      const baseUrl = requireFlag(v, "base-url");
+      if (!/^https?:\/\/[^\s]+$/i.test(baseUrl)) throw new UsageError("--base-url must be an http(s) URL");
+      const tty = process.stderr.isTTY && !argv.includes("--json");
+      const { run, trustMark } = await container.conformance.run({
+        supplier: requireFlag(v, "supplier"),
+        target: {
+          baseUrl,
+          username: requireFlag(v, "username"),
+          password: requireFlag(v, "password"),
+          appSecret: requireFlag(v, "app-secret"),
+          signMode: signMode as SignMode,
+          bodyFormat: encoding,
+        },
+        actor,
+        onModule: (e) => {
+          if (!tty) return;
+          if (e.phase === "start") process.stderr.write(`… ${e.module.title}`);
+          else process.stderr.write(`\r${STATUS_MARK[e.result?.status ?? ""] ?? ""} ${e.module.title} [${e.result?.status ?? ""}]\n`);
+        },
+      });
+      return {
+        human: `${runText(run)}\ntrust mark: ${trustMark ?? "none (the run did not pass)"}`,
+        json: { run: runJson(run, trustMark) },
+        audit: { target: run.supplier, summary: { after: { runId: run.id, passed: run.passed, markId: run.markId, baseUrl: run.baseUrl } } },
+      };
+    },
+  },
+  list: {
+    usage: "conformance list --supplier CODE [--limit N]",
+    summary: "a supplier's certification runs, newest first, with its current trust mark and gate",
+    run({ argv, container }) {
+      const v = flags(argv, { supplier: { type: "string" }, limit: { type: "string" } });
+      const code = requireFlag(v, "supplier");
+      const limit = Number(v.limit ?? 50);
+      if (!Number.isInteger(limit) || limit < 1) throw new UsageError("--limit must be a positive whole number");
+      const runs = container.conformance.runs({ supplier: code, limit });
+      const standing = container.conformance.standing(code);
+      const mark = standing.mark ? `${standing.mark.id} ${standing.mark.state} until ${standing.mark.expiresAt}${standing.mark.reason ? ` (${standing.mark.reason})` : ""}` : "none";
+      const gate = standing.gate.open ? `open (${standing.gate.via})` : `closed (${standing.gate.reason})`;
+      return {
+        human: [table(runs.map((r) => ({ id: r.id, passed: r.passed, startedAt: r.startedAt, baseUrl: r.baseUrl, mark: r.markId ?? "" })), ["id", "passed", "startedAt", "baseUrl", "mark"]), `trust mark: ${mark}`, `production gate: ${gate}`].join("\n"),
+        json: { runs: runs.map((r) => ({ ...runJson(r, null), trustMark: undefined, markId: r.markId, startedAt: r.startedAt, endedAt: r.endedAt, baseUrl: r.baseUrl })), mark: standing.mark, gate: standing.gate, waiver: standing.waiver },
+      };
+    },
+  },
+  show: {
+    usage: "conformance show --run ID",
+    summary: "one run: modules, steps, evidence, the report files and its trust mark",
+    run({ argv, container }) {
+      const v = flags(argv, { run: { type: "string" } });
+      const shown = container.conformance.show(requireFlag(v, "run"));
+      return {
+        human: `${runText(shown.run)}\nreport sha-256: ${shown.digest}\ntrust mark: ${shown.mark ? `${shown.mark.id} ${shown.mark.state}\n${shown.mark.jws}` : "none"}`,
+        json: { run: { ...runJson(shown.run, shown.mark?.jws ?? null), supplier: shown.run.supplier, baseUrl: shown.run.baseUrl, startedAt: shown.run.startedAt, endedAt: shown.run.endedAt }, report: shown.report, reportSha256: shown.digest, reportSignature: shown.signature, mark: shown.mark },
+      };
+    },
+  },
+  verify: {
+    usage: "conformance verify (--mark JWS | --report FILE [--signature FILE]) [--jwks FILE]",
+    summary: "check a trust mark or a signed report offline against the gateway's published keys (or a saved jwks.json)",
+    async run({ argv, container }) {
+      const v = flags(argv, { mark: { type: "string" }, report: { type: "string" }, signature: { type: "string" }, jwks: { type: "string" } });
+      if ((v.mark === undefined) === (v.report === undefined)) throw new UsageError("give exactly one of --mark JWS or --report FILE");
+      const jwks = readJwks(v.jwks);
+      if (v.mark !== undefined) {
+        const checked = await container.conformance.verifyMark(v.mark, jwks);
+        if (!checked.ok) throw new CommandFailed("invalid_mark", `the trust mark does not verify against the published keys: ${checked.reason}`, { valid: false });
+        const valid = checked.state === "valid";
+        const result = { valid, state: checked.state, kid: checked.kid, claims: checked.claims };
+        const text = [`signature: ok (key ${checked.kid})`, `state: ${checked.state}`, ...Object.entries(checked.claims).map(([k, val]) => `${k}: ${k === "iat" || k === "exp" ? new Date(Number(val) * 1000).toISOString() : String(val)}`)].join("\n");
+        if (!valid) throw new CommandFailed("mark_not_valid", `the trust mark is genuine but ${checked.state}`, result);
+        return { human: text, json: result };
+      }
+      const path = v.report ?? "";
+      const sigPath = v.signature ?? `${path}.jws`;
+      if (!existsSync(path)) throw new UsageError(`--report ${path}: no such file`);
+      if (!existsSync(sigPath)) throw new UsageError(`no detached signature at ${sigPath} (--signature FILE)`);
+      const checked = await container.conformance.verifyReport(readFileSync(path), readFileSync(sigPath, "utf8"), jwks);
+      const result = { valid: checked.ok, kid: checked.kid, sha256: checked.digest, runId: checked.runId, passed: checked.passed };
+      if (!checked.ok) throw new CommandFailed("invalid_report", `the report's signature does not verify (changed, or not issued by this mall): ${checked.reason}`, result);
+      return { human: `signature: ok (key ${checked.kid})\nsha-256: ${checked.digest}\nrun: ${checked.runId ?? "?"} ${checked.passed ? "passed" : "failed"}`, json: result };
+    },
+  },
+  suspend: {
+    usage: "conformance suspend --supplier CODE --reason R",
+    summary: "suspend a supplier's trust mark: it is no longer pulled and receives no orders",
+    audit: "conformance.suspend",
+    run({ argv, container }) {
+      const v = flags(argv, { supplier: { type: "string" }, reason: { type: "string" } });
+      const { before, after } = container.conformance.suspend(requireFlag(v, "supplier"), requireFlag(v, "reason"));
+      return { human: `trust mark ${after.id} of ${after.supplier} suspended: ${after.reason ?? ""}`, json: { mark: after }, audit: { target: after.supplier, summary: { before: { mark: before.id, state: before.state }, after: { state: after.state, reason: after.reason } } } };
+    },
+  },
+  revoke: {
+    usage: "conformance revoke --supplier CODE --reason R",
+    summary: "revoke a supplier's trust mark for good: it must certify again",
+    audit: "conformance.revoke",
+    run({ argv, container }) {
+      const v = flags(argv, { supplier: { type: "string" }, reason: { type: "string" } });
+      const { before, after } = container.conformance.revoke(requireFlag(v, "supplier"), requireFlag(v, "reason"));
+      return { human: `trust mark ${after.id} of ${after.supplier} revoked: ${after.reason ?? ""}`, json: { mark: after }, audit: { target: after.supplier, summary: { before: { mark: before.id, state: before.state }, after: { state: after.state, reason: after.reason } } } };
+    },
+  },
+  "rotate-key": {
+    usage: "conformance rotate-key",
+    summary: "a new signing key for reports and marks; the old public key stays published until every mark it signed has expired",
+    audit: "conformance.rotate_key",
+    async run({ container }) {
+      const rotated = await container.conformance.signing.rotate();
+      return { human: `signing key ${rotated.kid} active${rotated.retired ? `; ${rotated.retired} retired` : ""}`, json: rotated, audit: { target: rotated.kid, summary: { before: { kid: rotated.retired }, after: { kid: rotated.kid } } } };
+    },
+  },
+  jwks: {
+    usage: "conformance jwks",
+    summary: "the published public keys (as GET /.well-known/jwks.json serves them), to save for offline checks",
+    run({ container }) {
+      const jwks = container.conformance.jwks();
+      return { human: JSON.stringify(jwks, null, 2), json: { jwks } };
+    },
+  },
+};

@@ -1,0 +1,310 @@
+import type { JSONWebKeySet } from "jose";
+import type { Config } from "../config/config.js";
+import { DomainError } from "../lib/errors.js";
+import { newId } from "../lib/ids.js";
+import type { KeyRing } from "../security/key-ring.js";
+import type { AccountRepo, SupplierRow } from "../store/repos/account-repo.js";
+import type { ConformanceRepo, ConformanceRunListRow, ConformanceRunRow, GateWaiverRow, TrustMarkRow } from "../store/repos/conformance-repo.js";
+import type { ReferenceRepo } from "../store/repos/reference-repo.js";
+import { ADVERTISING_LAW_TERMS } from "../sync/product-validation.js";
+import { createValidationContext } from "../sync/validation-context.js";
+import { CONTRACT_HISTORY, CONTRACT_VERSION, type ContractEdition, KIT_VERSION, type ModuleResult, modulesAffectedSince } from "./plan.js";
+import { type GateVerdict, createProductionGate } from "./production-gate.js";
+import { type ConformanceReport, buildReport, reportBytes, sha256, sha256Hex, writeReportFiles } from "./report.js";
+import { reportHtml } from "./report-html.js";
+import { type KitRunInput, type SandboxTarget, runKit } from "./runner.js";
+import { createSigningKeys, verifyDetached } from "./signing-keys.js";
+import { type MarkState, type MarkVerification, markState, signMark, verifyMark } from "./trust-marks.js";
+
+export class ConformanceError extends DomainError {
+  override readonly name = "ConformanceError";
+  declare readonly kind: "not_found" | "invalid" | "conflict";
+  constructor(kind: "not_found" | "invalid" | "conflict", message: string) {
+    super(kind, message);
+  }
+}
+
+/** §8 天津市 / 市辖区 / 和平区: where test orders and stock calls point. */
+export const TEST_AREA = "120000_120100_120101";
+const DAY_MS = 86_400_000;
+
+export type RunView = {
+  id: string;
+  supplier: string;
+  passed: boolean;
+  baseUrl: string;
+  kitVersion: string;
+  contractVersion: string;
+  startedAt: string;
+  endedAt: string;
+  modules: Array<{ id: string; title: string; status: string; steps: Array<{ id: string; title: string; status: string; detail: string }> }>;
+  reportJson: string;
+  reportHtml: string;
+  markId: string | null;
+};
+
+export type MarkView = {
+  id: string;
+  supplier: string;
+  runId: string;
+  state: MarkState;
+  storedState: TrustMarkRow["state"];
+  reason: string | null;
+  kitVersion: string;
+  contractVersion: string;
+  issuedAt: string;
+  expiresAt: string;
+  recertifyBy: string | null;
+  jws: string;
+};
+
+export type ConformanceService = ReturnType<typeof createConformanceService>;
+
+export type ConformanceDeps = {
+  repo: ConformanceRepo;
+  accounts: AccountRepo;
+  reference: ReferenceRepo;
+  keys: KeyRing;
+  config: Config;
+  clock: () => number;
+  history?: readonly ContractEdition[];
+};
+
+const iso = (ms: number) => new Date(ms).toISOString();
+
+/** The conformance kit's one door: runs and their reports, trust marks and their states, the gate. */
+export function createConformanceService(deps: ConformanceDeps) {
+  const signing = createSigningKeys(deps.repo, deps.keys, deps.clock);
+  const gate = createProductionGate(deps.repo, deps.clock);
+  const history = deps.history ?? CONTRACT_HISTORY;
+
+  const supplierOf = (code: string): SupplierRow => {
+    const s = deps.accounts.supplierByCode(code);
+    if (!s) throw new ConformanceError("not_found", `no supplier with code ${code}`);
+    return s;
+  };
+  const codeOf = (supplierId: number) => deps.accounts.supplierById(supplierId)?.code ?? String(supplierId);
+
+  const runView = (row: ConformanceRunListRow): RunView => ({
+    id: row.id,
+    supplier: codeOf(row.supplierId),
+    passed: row.passed === 1,
+    baseUrl: row.baseUrl,
+    kitVersion: row.kitVersion,
+    contractVersion: row.contractVersion,
+    startedAt: iso(row.startedAt),
+    endedAt: iso(row.endedAt),
+    modules: JSON.parse(row.summaryJson) as RunView["modules"],
+    reportJson: row.reportJsonPath,
+    reportHtml: row.reportHtmlPath,
+    markId: row.markId,
+  });
+
+  const markView = (m: TrustMarkRow): MarkView => ({
+    id: m.id,
+    supplier: codeOf(m.supplierId),
+    runId: m.runId,
+    state: markState(m, deps.clock()),
+    storedState: m.state,
+    reason: m.stateReason,
+    kitVersion: m.kitVersion,
+    contractVersion: m.contractVersion,
+    issuedAt: iso(m.issuedAt),
+    expiresAt: iso(m.expiresAt),
+    recertifyBy: m.recertifyBy === null ? null : iso(m.recertifyBy),
+    jws: m.jws,
+  });
+
+  const summaryOf = (modules: readonly ModuleResult[]) =>
+    modules.map((m) => ({ id: m.id, title: m.title, status: m.status, steps: m.steps.map((s) => ({ id: s.id, title: s.title, status: s.status, detail: s.detail })) }));
+
+  /** Marks issued under an earlier contract edition whose changes touch the kit's modules get a re-certify-by date. */
+  const applyContractChanges = (): number => {
+    const now = deps.clock();
+    let set = 0;
+    for (const mark of deps.repo.marksNeedingRecertifyCheck(CONTRACT_VERSION, now)) {
+      if (modulesAffectedSince(mark.contractVersion, history).length === 0) continue;
+      deps.repo.setRecertifyBy(mark.id, now + deps.config.CONFORMANCE_RECERTIFY_GRACE_DAYS * DAY_MS);
+      set++;
+    }
+    return set;
+  };
+
+  const changeMarkState = (code: string, state: "suspended" | "revoked", reason: string): { before: MarkView; after: MarkView } => {
+    const supplier = supplierOf(code);
+    if (reason.trim() === "") throw new ConformanceError("invalid", "a reason is required");
+    const mark = deps.repo.currentMark(supplier.id);
+    if (!mark) throw new ConformanceError("not_found", `supplier ${code} has no trust mark`);
+    if (mark.state === "revoked") throw new ConformanceError("conflict", `the trust mark ${mark.id} of ${code} is already revoked`);
+    if (mark.state === state) throw new ConformanceError("conflict", `the trust mark ${mark.id} of ${code} is already ${state}`);
+    const before = markView(mark);
+    deps.repo.setMarkState(mark.id, state, reason.trim(), deps.clock());
+    const after = deps.repo.mark(mark.id);
+    return { before, after: markView(after ?? mark) };
+  };
+
+  return {
+    gate,
+    signing,
+    applyContractChanges,
+    jwks: (): JSONWebKeySet => signing.jwks(),
+
+    /**
+     * A certification run against the supplier's test environment: the report is written and
+     * signed, and a passing run issues a trust mark. Whatever the verdict, the run is stored.
+     */
+    async run(args: { supplier: string; target: SandboxTarget; actor: string; onModule?: KitRunInput["onModule"] }): Promise<{ run: RunView; report: ConformanceReport; trustMark: string | null; signaturePath: string }> {
+      const supplier = supplierOf(args.supplier);
+      const runId = newId("crun", 9);
+      const account = deps.accounts.accountOfSupplier(supplier.id);
+      const bannedTerms = [...ADVERTISING_LAW_TERMS, ...deps.config.BANNED_TERMS.split(",").map((t) => t.trim()).filter(Boolean)];
+      const outcome = await runKit({
+        runId,
+        supplierCode: supplier.code,
+        platformCode: deps.config.PLATFORM_CODE,
+        target: args.target,
+        validation: createValidationContext(deps.reference, JSON.parse(supplier.domainsJson) as string[], bannedTerms),
+        testArea: TEST_AREA,
+        mallUsage: account ? deps.repo.mallUsageOf(account.id) : null,
+        clock: deps.clock,
+        onModule: args.onModule,
+      });
+      const report = buildReport({
+        runId,
+        issuer: { platformCode: deps.config.PLATFORM_CODE, platformName: deps.config.PLATFORM_NAME },
+        supplier: { code: supplier.code, name: supplier.name, creditCode: supplier.creditCode },
+        sandboxBaseUrl: args.target.baseUrl,
+        signMode: args.target.signMode,
+        kitVersion: KIT_VERSION,
+        contractVersion: CONTRACT_VERSION,
+        startedAt: iso(outcome.startedAt),
+        endedAt: iso(outcome.endedAt),
+        modules: outcome.modules,
+        passed: outcome.passed,
+      });
+      const bytes = reportBytes(report);
+      const digest = sha256Hex(bytes);
+      const signature = await signing.signDetached(sha256(bytes));
+      const files = writeReportFiles(deps.config.CONFORMANCE_REPORT_DIR, runId, { json: bytes, signature, html: reportHtml(report, { digest, jws: signature }) });
+
+      let mark: TrustMarkRow | null = null;
+      if (outcome.passed) {
+        const issuedAt = deps.clock();
+        const expiresAt = issuedAt + deps.config.TRUST_MARK_TTL_DAYS * DAY_MS;
+        const markId = newId("mark", 9);
+        const signed = await signMark(signing, {
+          iss: deps.config.PLATFORM_CODE,
+          supplier_code: supplier.code,
+          credit_code: supplier.creditCode,
+          report_sha256: digest,
+          run_id: runId,
+          kit_version: KIT_VERSION,
+          contract_version: CONTRACT_VERSION,
+          markId,
+          issuedAt,
+          expiresAt,
+        });
+        mark = { id: markId, supplierId: supplier.id, runId, kid: signed.kid, jws: signed.jws, kitVersion: KIT_VERSION, contractVersion: CONTRACT_VERSION, issuedAt, expiresAt, state: "valid", stateReason: null, stateChangedAt: null, recertifyBy: null };
+      }
+      const row: ConformanceRunRow = {
+        id: runId,
+        supplierId: supplier.id,
+        baseUrl: args.target.baseUrl,
+        kitVersion: KIT_VERSION,
+        contractVersion: CONTRACT_VERSION,
+        passed: outcome.passed ? 1 : 0,
+        startedAt: outcome.startedAt,
+        endedAt: outcome.endedAt,
+        summaryJson: JSON.stringify(summaryOf(outcome.modules)),
+        reportJson: bytes.toString("utf8"),
+        reportDigest: digest,
+        reportSignature: signature,
+        reportJsonPath: files.jsonPath,
+        reportHtmlPath: files.htmlPath,
+        markId: mark?.id ?? null,
+        actor: args.actor,
+      };
+      deps.repo.insertRunWithMark(row, mark);
+      return { run: runView(row), report, trustMark: mark?.jws ?? null, signaturePath: files.signaturePath };
+    },
+
+    runs(filter: { supplier?: string; limit?: number } = {}): RunView[] {
+      const supplierId = filter.supplier === undefined ? undefined : supplierOf(filter.supplier).id;
+      return deps.repo.runs({ supplierId, limit: Math.min(filter.limit ?? 50, 500) }).map(runView);
+    },
+
+    /** A run with its full report (evidence included) and the detached signature. */
+    show(runId: string): { run: RunView; report: ConformanceReport; reportText: string; signature: string; digest: string; mark: MarkView | null; html: string } {
+      const row = deps.repo.run(runId);
+      if (!row) throw new ConformanceError("not_found", `no conformance run ${runId}`);
+      const report = JSON.parse(row.reportJson) as ConformanceReport;
+      const mark = row.markId ? deps.repo.mark(row.markId) : undefined;
+      return {
+        run: runView(row),
+        report,
+        reportText: row.reportJson,
+        signature: row.reportSignature,
+        digest: row.reportDigest,
+        mark: mark ? markView(mark) : null,
+        html: reportHtml(report, { digest: row.reportDigest, jws: row.reportSignature }),
+      };
+    },
+
+    /** The supplier's current mark, its gate verdict and any waiver (the supplier page and dashboard). */
+    standing(code: string): { mark: MarkView | null; gate: { open: boolean; via: string | null; reason: string | null }; waiver: GateWaiverRow | null } {
+      const supplier = supplierOf(code);
+      return standingOf(supplier.id);
+    },
+    standingOf,
+
+    suspend: (code: string, reason: string) => changeMarkState(code, "suspended", reason),
+    revoke: (code: string, reason: string) => changeMarkState(code, "revoked", reason),
+
+    /** Waives the gate for one supplier (e.g. already docked with another mall), with the reason. */
+    waive(code: string, reason: string, actor: string): GateWaiverRow {
+      const supplier = supplierOf(code);
+      if (reason.trim() === "") throw new ConformanceError("invalid", "a reason is required");
+      const row: GateWaiverRow = { supplierId: supplier.id, reason: reason.trim(), actor, createdAt: deps.clock() };
+      deps.repo.putWaiver(row);
+      return row;
+    },
+
+    async verifyMark(jws: string, jwks?: JSONWebKeySet): Promise<MarkVerification & { state: MarkState | null }> {
+      const verified = await verifyMark(jws, jwks ?? signing.jwks(), deps.clock());
+      if (!verified.ok) return { ...verified, state: null };
+      const stored = deps.repo.mark(verified.claims.jti);
+      const state: MarkState = stored ? markState(stored, deps.clock()) : verified.expired ? "expired" : "valid";
+      return { ...verified, state };
+    },
+
+    /** Checks a report file's detached signature over its SHA-256 against the published keys. */
+    async verifyReport(reportText: Buffer, signature: string, jwks?: JSONWebKeySet): Promise<{ ok: boolean; kid: string | null; digest: string; runId: string | null; passed: boolean | null; reason: string | null }> {
+      const digest = sha256Hex(reportText);
+      const verified = await verifyDetached(signature, sha256(reportText), jwks ?? signing.jwks());
+      let parsed: Partial<ConformanceReport> | null = null;
+      try {
+        parsed = JSON.parse(reportText.toString("utf8")) as Partial<ConformanceReport>;
+      } catch {
+        parsed = null;
+      }
+      return {
+        ok: verified.ok,
+        kid: verified.ok ? verified.kid : null,
+        digest,
+        runId: parsed?.runId ?? null,
+        passed: parsed?.summary?.passed ?? null,
+        reason: verified.ok ? null : verified.reason,
+      };
+    },
+  };
+
+  function standingOf(supplierId: number) {
+    const verdict: GateVerdict = gate.verdict(supplierId);
+    const mark = deps.repo.currentMark(supplierId);
+    return {
+      mark: mark ? markView(mark) : null,
+      gate: verdict.open ? { open: true, via: verdict.via, reason: null } : { open: false, via: null, reason: verdict.reason },
+      waiver: deps.repo.waiver(supplierId) ?? null,
+    };
+  }
+}

@@ -1,0 +1,86 @@
+import { and, desc, eq, getTableColumns, gt, isNull, ne } from "drizzle-orm";
+import type { Store } from "../database.js";
+import { conformanceRuns, gateWaivers, mallUsage, signingKeys, trustMarks } from "../schema/index.js";
+
+export type SigningKeyRow = typeof signingKeys.$inferSelect;
+export type ConformanceRunRow = typeof conformanceRuns.$inferSelect;
+export type ConformanceRunListRow = Omit<ConformanceRunRow, "reportJson">;
+export type TrustMarkRow = typeof trustMarks.$inferSelect;
+export type GateWaiverRow = typeof gateWaivers.$inferSelect;
+export type MallUsageRow = typeof mallUsage.$inferSelect;
+
+// Lists leave out the report itself (tens of KiB a run).
+const { reportJson: _reportJson, ...runListColumns } = getTableColumns(conformanceRuns);
+
+export type ConformanceRepo = ReturnType<typeof createConformanceRepo>;
+
+/** Signing keys, certification runs, trust marks, gate waivers and mall-side usage. */
+export function createConformanceRepo(store: Store) {
+  const { db } = store;
+  return {
+    activeKey: (): SigningKeyRow | undefined => db.select().from(signingKeys).where(isNull(signingKeys.retiredAt)).orderBy(desc(signingKeys.createdAt)).get(),
+    keyByKid: (kid: string): SigningKeyRow | undefined => db.select().from(signingKeys).where(eq(signingKeys.kid, kid)).get(),
+    allKeys: (): SigningKeyRow[] => db.select().from(signingKeys).orderBy(desc(signingKeys.createdAt)).all(),
+    /** The new key becomes the only active one, in one transaction. */
+    rotateKey(row: SigningKeyRow): void {
+      store.sqlite.transaction(() => {
+        db.update(signingKeys).set({ retiredAt: row.createdAt }).where(isNull(signingKeys.retiredAt)).run();
+        db.insert(signingKeys).values(row).run();
+      }).immediate();
+    },
+    /** The latest expiry among marks a key signed (0 when none). */
+    lastMarkExpiryOf(kid: string): number {
+      const row = db.select({ expiresAt: trustMarks.expiresAt }).from(trustMarks).where(eq(trustMarks.kid, kid)).orderBy(desc(trustMarks.expiresAt)).get();
+      return row?.expiresAt ?? 0;
+    },
+
+    insertRun: (row: ConformanceRunRow): void => void db.insert(conformanceRuns).values(row).run(),
+    run: (id: string): ConformanceRunRow | undefined => db.select().from(conformanceRuns).where(eq(conformanceRuns.id, id)).get(),
+    runs(filter: { supplierId?: number; limit: number }): ConformanceRunListRow[] {
+      return db
+        .select(runListColumns)
+        .from(conformanceRuns)
+        .where(filter.supplierId === undefined ? undefined : eq(conformanceRuns.supplierId, filter.supplierId))
+        .orderBy(desc(conformanceRuns.startedAt), desc(conformanceRuns.id))
+        .limit(filter.limit)
+        .all();
+    },
+
+    /** The run and its mark land together: a mark never points at a run that is not stored. */
+    insertRunWithMark(run: ConformanceRunRow, mark: TrustMarkRow | null): void {
+      store.sqlite.transaction(() => {
+        db.insert(conformanceRuns).values(run).run();
+        if (mark) db.insert(trustMarks).values(mark).run();
+      }).immediate();
+    },
+    mark: (id: string): TrustMarkRow | undefined => db.select().from(trustMarks).where(eq(trustMarks.id, id)).get(),
+    /** The supplier's current mark: the one issued last. */
+    currentMark: (supplierId: number): TrustMarkRow | undefined =>
+      db.select().from(trustMarks).where(eq(trustMarks.supplierId, supplierId)).orderBy(desc(trustMarks.issuedAt), desc(trustMarks.id)).get(),
+    marksOf: (supplierId: number): TrustMarkRow[] => db.select().from(trustMarks).where(eq(trustMarks.supplierId, supplierId)).orderBy(desc(trustMarks.issuedAt)).all(),
+    setMarkState(id: string, state: TrustMarkRow["state"], reason: string, at: number): void {
+      db.update(trustMarks).set({ state, stateReason: reason, stateChangedAt: at }).where(eq(trustMarks.id, id)).run();
+    },
+    /** Marks issued under another contract version that have no re-certify-by date yet. */
+    marksNeedingRecertifyCheck: (contractVersion: string, now: number): TrustMarkRow[] =>
+      db
+        .select()
+        .from(trustMarks)
+        .where(and(ne(trustMarks.contractVersion, contractVersion), isNull(trustMarks.recertifyBy), gt(trustMarks.expiresAt, now)))
+        .all(),
+    setRecertifyBy: (id: string, at: number): void => void db.update(trustMarks).set({ recertifyBy: at }).where(eq(trustMarks.id, id)).run(),
+    /** Marks whose expiry or re-certify-by date has passed, for the published-key window. */
+    unexpiredMarksOfKid: (kid: string, now: number): number =>
+      db.select({ id: trustMarks.id }).from(trustMarks).where(and(eq(trustMarks.kid, kid), gt(trustMarks.expiresAt, now))).all().length,
+
+    waiver: (supplierId: number): GateWaiverRow | undefined => db.select().from(gateWaivers).where(eq(gateWaivers.supplierId, supplierId)).get(),
+    putWaiver(row: GateWaiverRow): void {
+      db.insert(gateWaivers).values(row).onConflictDoUpdate({ target: gateWaivers.supplierId, set: { reason: row.reason, actor: row.actor, createdAt: row.createdAt } }).run();
+    },
+
+    /** First use of a mall operation by an account with this outcome; later ones change nothing. */
+    noteMallUsage: (row: MallUsageRow): void => void db.insert(mallUsage).values(row).onConflictDoNothing().run(),
+    mallUsageOf: (accountId: number): MallUsageRow[] => db.select().from(mallUsage).where(eq(mallUsage.accountId, accountId)).all(),
+  };
+}
+

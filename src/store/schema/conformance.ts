@@ -1,0 +1,72 @@
+import { index, integer, sqliteTable, text, uniqueIndex } from "drizzle-orm/sqlite-core";
+import { suppliers } from "./suppliers.js";
+
+/**
+ * The gateway's signing keys for test reports and trust marks (ES256). The private JWK is sealed
+ * with the key ring like every other secret; a retired key stays published while marks it signed
+ * are unexpired.
+ */
+export const signingKeys = sqliteTable("signing_keys", {
+  kid: text("kid").primaryKey(),
+  alg: text("alg").notNull(),
+  publicJwkJson: text("public_jwk_json").notNull(),
+  privateJwkEnc: text("private_jwk_enc").notNull(),
+  createdAt: integer("created_at").notNull(),
+  retiredAt: integer("retired_at"),
+});
+
+/** One certification run of the conformance kit against a supplier's test environment. */
+export const conformanceRuns = sqliteTable("conformance_runs", {
+  id: text("id").primaryKey(),
+  supplierId: integer("supplier_id").notNull().references(() => suppliers.id),
+  baseUrl: text("base_url").notNull(),
+  kitVersion: text("kit_version").notNull(),
+  contractVersion: text("contract_version").notNull(),
+  passed: integer("passed").notNull(),
+  startedAt: integer("started_at").notNull(),
+  endedAt: integer("ended_at").notNull(),
+  /** The module/step verdicts without evidence, for lists and the console. */
+  summaryJson: text("summary_json").notNull(),
+  /** The signed JSON report exactly as written (its digest is in the mark). */
+  reportJson: text("report_json").notNull(),
+  reportDigest: text("report_digest").notNull(),
+  reportSignature: text("report_signature").notNull(),
+  reportJsonPath: text("report_json_path").notNull(),
+  reportHtmlPath: text("report_html_path").notNull(),
+  markId: text("mark_id"),
+  actor: text("actor").notNull(),
+}, (t) => [index("conformance_runs_supplier_idx").on(t.supplierId, t.startedAt)]);
+
+/** The production trust mark (正式环境信任标识) a passing run issues; the state is ours, the JWS the supplier's. */
+export const trustMarks = sqliteTable("trust_marks", {
+  id: text("id").primaryKey(),
+  supplierId: integer("supplier_id").notNull().references(() => suppliers.id),
+  runId: text("run_id").notNull(),
+  kid: text("kid").notNull(),
+  jws: text("jws").notNull(),
+  kitVersion: text("kit_version").notNull(),
+  contractVersion: text("contract_version").notNull(),
+  issuedAt: integer("issued_at").notNull(),
+  expiresAt: integer("expires_at").notNull(),
+  state: text("state", { enum: ["valid", "suspended", "revoked"] }).notNull().default("valid"),
+  stateReason: text("state_reason"),
+  stateChangedAt: integer("state_changed_at"),
+  /** Set when the contract changed in a way that affects this mark's modules; the mark lapses after it. */
+  recertifyBy: integer("recertify_by"),
+}, (t) => [index("trust_marks_supplier_idx").on(t.supplierId, t.issuedAt), index("trust_marks_kid_idx").on(t.kid)]);
+
+/** An admin's waiver of the production gate for one supplier, with the reason given. */
+export const gateWaivers = sqliteTable("gate_waivers", {
+  supplierId: integer("supplier_id").primaryKey().references(() => suppliers.id),
+  reason: text("reason").notNull(),
+  actor: text("actor").notNull(),
+  createdAt: integer("created_at").notNull(),
+});
+
+/** What a supplier did on the mall side with its account (M-1…M-7), for the kit's last module. */
+export const mallUsage = sqliteTable("mall_usage", {
+  accountId: integer("account_id").notNull(),
+  operation: text("operation").notNull(),
+  outcome: text("outcome", { enum: ["ok", "bad_signature", "failed"] }).notNull(),
+  firstAt: integer("first_at").notNull(),
+}, (t) => [uniqueIndex("mall_usage_pk").on(t.accountId, t.operation, t.outcome)]);

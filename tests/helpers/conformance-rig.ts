@@ -1,0 +1,35 @@
+import { SignMode } from "../../src/contract/index.js";
+import type { RunningSimulator } from "../../src/simulator/simulator-server.js";
+import { type TestGateway, nextCreditCode, startTestGateway } from "./harness.js";
+import { type SimulatorLaunch, TEST_ACCOUNT, launchSimulator } from "./simulator-harness.js";
+
+export const KIT_SUPPLIER = "KITSIM";
+export const KIT_DOMAIN = "item.sim-supplier.cn";
+
+export type ConformanceRig = { gw: TestGateway; sandbox: RunningSimulator; supplierId: number; close(): Promise<void> };
+
+/** A gateway with a registered supplier and the supplier's sandbox: a reference supplier with few products. */
+export async function startConformanceRig(launch: SimulatorLaunch = {}, env: Record<string, string> = {}): Promise<ConformanceRig> {
+  const gw = await startTestGateway({ SCHEDULER_ENABLED: "false", ...env });
+  const sandbox = await launchSimulator({ domain: KIT_DOMAIN, products: 12, ...launch });
+  await gw.container.supplierAccounts.create({ code: KIT_SUPPLIER, name: "参考电商（测试环境）", creditCode: await nextCreditCode(), domains: [KIT_DOMAIN] });
+  const supplierId = gw.container.repos.accounts.supplierByCode(KIT_SUPPLIER)?.id ?? -1;
+  return {
+    gw,
+    sandbox,
+    supplierId,
+    async close() {
+      await gw.close();
+      await sandbox.close();
+    },
+  };
+}
+
+/** A certification run through the service, as `conformance run` makes it. */
+export function certify(rig: ConformanceRig, signMode: SignMode = SignMode.HmacSha256, bodyFormat: "form" | "json" = "form") {
+  return rig.gw.container.conformance.run({
+    supplier: KIT_SUPPLIER,
+    target: { baseUrl: rig.sandbox.url, ...TEST_ACCOUNT, signMode, bodyFormat },
+    actor: "test:conformance",
+  });
+}
