@@ -18,7 +18,7 @@ export type OrderRig = {
 
 /** A real gateway and a real simulator, the supplier registered, connected and its products in the store. */
 export async function startOrderRig(
-  options: { sim?: SimulatorLaunch; clock?: TestClock; timeoutMs?: number; maxConcurrent?: number; env?: Record<string, string>; logger?: Logger } = {},
+  options: { sim?: SimulatorLaunch; clock?: TestClock; timeoutMs?: number; maxConcurrent?: number; env?: Record<string, string>; logger?: Logger; gate?: "waived" | "closed" } = {},
 ): Promise<OrderRig> {
   const gw = await startTestGateway(options.env ?? {}, options.clock ?? testClock(), options.logger);
   const running = await launchSimulator({ products: 80, ...options.sim });
@@ -34,7 +34,7 @@ export async function startOrderRig(
     timeoutMs: options.timeoutMs ?? 5_000,
   });
   // These tests are about orders, not certification (tests/integration/conformance-*.test.ts).
-  gw.container.conformance.waive(SUPPLIER_CODE, "order test rig: the reference supplier, certified in the conformance tests", "test:order-rig");
+  if (options.gate !== "closed") gw.container.conformance.waive(SUPPLIER_CODE, "order test rig: the reference supplier, certified in the conformance tests", "test:order-rig");
   copySimulatorProducts(gw.container, supplier.id, running.sim.exportTruth().products);
   return {
     gw,

@@ -3,33 +3,28 @@ import { validateProduct } from "../../sync/product-validation.js";
 import { type KitContext, type KitModule, result } from "../kit-context.js";
 import type { Evidence, ModuleDef, StepDef, StepResult } from "../plan.js";
 
-/** Pool pages read (and deleted, in the sandbox) to list what the supplier offers; 100 a page. */
-const MAX_POOL_PAGES = 50;
-
 const def = {
   id: "catalog-products",
   title: "商品与标准品目参数",
   section: "§6, §7",
   steps: [
-    { id: "catalog.read", title: "读取测试环境提供的每个商品（类型 6 消息，读后删除）并按 §7 判定", section: "§6", required: true, changesState: true },
+    { id: "catalog.read", title: "读取测试环境消息池提供的每个商品（类型 6 新增，至多 100 个）并按 §7 判定", section: "§6", required: true, changesState: false },
     { id: "catalog.valid", title: "每个商品都通过标准品目参数校验（被拒商品逐一列出原因代码）", section: "§7", required: false, changesState: false },
   ],
 } as const satisfies ModuleDef;
 type StepId = (typeof def.steps)[number]["id"];
 const step = (id: StepId): StepDef => def.steps.find((s) => s.id === id) ?? def.steps[0];
 
-/** Every offered sku: the type-6 "added" messages, read and deleted page by page (§6 order). */
-async function drainOffered(ctx: KitContext): Promise<{ skus: string[]; error: string | null; capped: boolean }> {
+/**
+ * The skus the sandbox offers: the type-6 "added" messages at the head of its pool (100, §3). The
+ * kit does not drain the pool, so a supplier can run it again without re-seeding its sandbox.
+ */
+async function offeredSkus(ctx: KitContext): Promise<{ skus: string[]; error: string | null }> {
   const skus = new Set([...ctx.facts.deletedMessageSkus, ...ctx.facts.offeredSkus]);
-  for (let page = 0; page < MAX_POOL_PAGES; page++) {
-    const answer = await ctx.client.getMessagePool(6);
-    if (!answer.ok) return { skus: [...skus], error: `S-2: ${answer.error.detail}`, capped: false };
-    if (answer.value.length === 0) return { skus: [...skus], error: null, capped: false };
-    for (const m of answer.value) if (m.type === 6 && m.result.state === 1) skus.add(m.result.skuId);
-    const deleted = await ctx.client.delMessagePool(answer.value.map((m) => m.id));
-    if (!deleted.ok) return { skus: [...skus], error: `S-3: ${deleted.error.detail}`, capped: false };
-  }
-  return { skus: [...skus], error: null, capped: true };
+  const answer = await ctx.client.getMessagePool(6);
+  if (!answer.ok) return { skus: [...skus], error: `S-2: ${answer.error.detail}` };
+  for (const m of answer.value) if (m.type === 6 && m.result.state === 1) skus.add(m.result.skuId);
+  return { skus: [...skus], error: null };
 }
 
 /** The puller's reads for a new product (§6 type 6: S-4, S-5, S-6, S-7, S-9, S-10) and its §7 judgement. */
@@ -62,7 +57,7 @@ export const catalogProductsModule: KitModule = {
   def,
   async run(ctx) {
     const out: StepResult[] = [];
-    const offered = await drainOffered(ctx);
+    const offered = await offeredSkus(ctx);
     if (offered.skus.length === 0) {
       out.push(result(step("catalog.read"), "failed", offered.error ?? "测试环境没有提供任何商品（无类型 6 新增消息）"));
       out.push(result(step("catalog.valid"), "warning", "无商品可判定"));
@@ -70,8 +65,7 @@ export const catalogProductsModule: KitModule = {
     }
     const { judged, failures } = await judge(ctx, offered.skus);
     const readProblems = [...(offered.error ? [offered.error] : []), ...failures];
-    const cap = offered.capped ? `（只读取了前 ${MAX_POOL_PAGES} 页消息）` : "";
-    out.push(result(step("catalog.read"), readProblems.length === 0 ? "passed" : "failed", readProblems.length === 0 ? `判定了 ${judged.size} 个商品${cap}` : `${readProblems.length} 处读取失败: ${readProblems.slice(0, 10).join("；")}`));
+    out.push(result(step("catalog.read"), readProblems.length === 0 ? "passed" : "failed", readProblems.length === 0 ? `判定了 ${judged.size} 个商品` : `${readProblems.length} 处读取失败: ${readProblems.slice(0, 10).join("；")}`));
 
     const rejected = [...judged].filter(([, reasons]) => reasons.length > 0);
     const evidence: Evidence[] = rejected.map(([sku, reasons]) => ({

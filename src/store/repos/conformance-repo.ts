@@ -1,4 +1,4 @@
-import { and, desc, eq, getTableColumns, gt, isNull, ne } from "drizzle-orm";
+import { and, desc, eq, getTableColumns, gt, isNull, ne, sql } from "drizzle-orm";
 import type { Store } from "../database.js";
 import { conformanceRuns, gateWaivers, mallUsage, signingKeys, trustMarks } from "../schema/index.js";
 
@@ -11,6 +11,9 @@ export type MallUsageRow = typeof mallUsage.$inferSelect;
 
 // Lists leave out the report itself (tens of KiB a run).
 const { reportJson: _reportJson, ...runListColumns } = getTableColumns(conformanceRuns);
+
+/** Insertion order breaks ties between rows of the same millisecond. */
+const INSERTED = sql`rowid`;
 
 export type ConformanceRepo = ReturnType<typeof createConformanceRepo>;
 
@@ -41,7 +44,7 @@ export function createConformanceRepo(store: Store) {
         .select(runListColumns)
         .from(conformanceRuns)
         .where(filter.supplierId === undefined ? undefined : eq(conformanceRuns.supplierId, filter.supplierId))
-        .orderBy(desc(conformanceRuns.startedAt), desc(conformanceRuns.id))
+        .orderBy(desc(conformanceRuns.startedAt), desc(INSERTED))
         .limit(filter.limit)
         .all();
     },
@@ -56,7 +59,7 @@ export function createConformanceRepo(store: Store) {
     mark: (id: string): TrustMarkRow | undefined => db.select().from(trustMarks).where(eq(trustMarks.id, id)).get(),
     /** The supplier's current mark: the one issued last. */
     currentMark: (supplierId: number): TrustMarkRow | undefined =>
-      db.select().from(trustMarks).where(eq(trustMarks.supplierId, supplierId)).orderBy(desc(trustMarks.issuedAt), desc(trustMarks.id)).get(),
+      db.select().from(trustMarks).where(eq(trustMarks.supplierId, supplierId)).orderBy(desc(trustMarks.issuedAt), desc(INSERTED)).get(),
     marksOf: (supplierId: number): TrustMarkRow[] => db.select().from(trustMarks).where(eq(trustMarks.supplierId, supplierId)).orderBy(desc(trustMarks.issuedAt)).all(),
     setMarkState(id: string, state: TrustMarkRow["state"], reason: string, at: number): void {
       db.update(trustMarks).set({ state, stateReason: reason, stateChangedAt: at }).where(eq(trustMarks.id, id)).run();

@@ -1,0 +1,199 @@
+import { readFileSync, writeFileSync } from "node:fs";
+import { type JSONWebKeySet, createLocalJWKSet, jwtVerify } from "jose";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { SignMode } from "../../src/contract/index.js";
+import { CONTRACT_VERSION, KIT_VERSION } from "../../src/conformance/plan.js";
+import { GateClosedError } from "../../src/conformance/production-gate.js";
+import { createConformanceService } from "../../src/conformance/conformance-service.js";
+import { type ConformanceRig, KIT_SUPPLIER, certify, startConformanceRig } from "../helpers/conformance-rig.js";
+import { TEST_ACCOUNT } from "../helpers/simulator-harness.js";
+
+const DAY_MS = 86_400_000;
+
+let rig: ConformanceRig;
+beforeAll(async () => {
+  rig = await startConformanceRig();
+  // The production connection; the sandbox and production are the same reference supplier here.
+  rig.gw.container.supplierConnections.connect({ code: KIT_SUPPLIER, baseUrl: rig.sandbox.url, ...TEST_ACCOUNT, qps: 1000, timeoutMs: 2_000 });
+});
+afterAll(async () => {
+  await rig.close();
+});
+
+const jwksOf = async (): Promise<JSONWebKeySet> => {
+  const res = await fetch(`${rig.gw.url}/.well-known/jwks.json`);
+  expect(res.status).toBe(200);
+  return (await res.json()) as JSONWebKeySet;
+};
+
+async function refusal(work: () => Promise<unknown>): Promise<string | null> {
+  try {
+    await work();
+    return null;
+  } catch (e) {
+    if (e instanceof GateClosedError) return e.reason;
+    throw e;
+  }
+}
+
+describe("report, trust mark and production gate", () => {
+  it("refuses to pull a supplier without a mark, naming the reason", async () => {
+    expect(await refusal(() => rig.gw.container.sync.pull(KIT_SUPPLIER))).toBe("no_mark");
+    expect(await refusal(() => rig.gw.container.sync.stock(KIT_SUPPLIER))).toBe("no_mark");
+  });
+
+  it("issues a mark whose claims and signature anyone can check offline against /.well-known/jwks.json", async () => {
+    const { run, trustMark, report } = await certify(rig);
+    expect(run.passed).toBe(true);
+    const jwks = await jwksOf();
+    expect(jwks.keys).toHaveLength(1);
+    expect(jwks.keys[0]).not.toHaveProperty("d");
+    const { payload, protectedHeader } = await jwtVerify(trustMark ?? "", createLocalJWKSet(jwks));
+    expect(protectedHeader.alg).toBe("ES256");
+    const supplier = rig.gw.container.repos.accounts.supplierByCode(KIT_SUPPLIER);
+    expect(payload).toMatchObject({
+      supplier_code: KIT_SUPPLIER,
+      credit_code: supplier?.creditCode,
+      run_id: run.id,
+      kit_version: KIT_VERSION,
+      contract_version: CONTRACT_VERSION,
+      jti: run.markId,
+    });
+    const reportBytes = readFileSync(run.reportJson);
+    expect(payload.report_sha256).toBe((await import("node:crypto")).createHash("sha256").update(reportBytes).digest("hex"));
+    expect((payload.exp ?? 0) - (payload.iat ?? 0)).toBe(365 * 86_400);
+    expect(report.kitVersion).toBe(KIT_VERSION);
+    expect(report.supplier).toEqual({ code: KIT_SUPPLIER, name: supplier?.name, creditCode: supplier?.creditCode });
+
+    const verified = await rig.gw.container.conformance.verifyMark(trustMark ?? "", jwks);
+    expect(verified).toMatchObject({ ok: true, state: "valid" });
+    expect(rig.gw.container.conformance.gate.verdict(rig.supplierId)).toMatchObject({ open: true, via: "mark" });
+  }, 60_000);
+
+  it("signs the JSON report (detached JWS over its SHA-256); a changed report no longer verifies", async () => {
+    const run = rig.gw.container.conformance.runs({ supplier: KIT_SUPPLIER })[0];
+    if (!run) throw new Error("no run");
+    const bytes = readFileSync(run.reportJson);
+    const signature = readFileSync(`${run.reportJson}.jws`, "utf8");
+    expect(signature.trim()).toMatch(/^[\w-]+\.\.[\w-]+$/);
+    const jwks = await jwksOf();
+    expect(await rig.gw.container.conformance.verifyReport(bytes, signature, jwks)).toMatchObject({ ok: true, runId: run.id, passed: true });
+    const tampered = Buffer.from(bytes.toString("utf8").replace('"passed": false', '"passed": true').replace('"status": "warning"', '"status": "passed"'));
+    expect(tampered.equals(bytes)).toBe(false);
+    expect(await rig.gw.container.conformance.verifyReport(tampered, signature, jwks)).toMatchObject({ ok: false });
+  });
+
+  it("writes a self-contained zh-CN HTML report with the summary, identity, versions and evidence", () => {
+    const run = rig.gw.container.conformance.runs({ supplier: KIT_SUPPLIER })[0];
+    const html = readFileSync(run?.reportHtml ?? "", "utf8");
+    expect(html).toContain('<html lang="zh-CN">');
+    expect(html).toContain("结论：通过");
+    expect(html).toContain(rig.gw.container.repos.accounts.supplierByCode(KIT_SUPPLIER)?.creditCode ?? "?");
+    expect(html).toContain(KIT_VERSION);
+    expect(html).toContain(CONTRACT_VERSION);
+    expect(html).toContain("证据");
+    // Nothing loaded from anywhere: no scripts, stylesheets, images or fonts by URL.
+    expect(html).not.toMatch(/<script|<link|<img|src=|url\(|@import/i);
+    // Secrets never reach the report.
+    expect(html).not.toContain(TEST_ACCOUNT.password);
+    expect(html).not.toContain(TEST_ACCOUNT.appSecret);
+    expect(readFileSync(run?.reportJson ?? "", "utf8")).not.toContain(TEST_ACCOUNT.password);
+  });
+
+  it("suspends and revokes with a reason; the gate names each state; a new run certifies again", async () => {
+    const c = rig.gw.container.conformance;
+    c.suspend(KIT_SUPPLIER, "接口签名异常，待核查");
+    expect(await refusal(() => rig.gw.container.sync.pull(KIT_SUPPLIER))).toBe("suspended");
+    expect(c.standing(KIT_SUPPLIER).mark).toMatchObject({ state: "suspended", reason: "接口签名异常，待核查" });
+    const jwks = await jwksOf();
+    expect(await c.verifyMark(c.standing(KIT_SUPPLIER).mark?.jws ?? "", jwks)).toMatchObject({ ok: true, state: "suspended" });
+    c.revoke(KIT_SUPPLIER, "多次推送错误价格");
+    expect(await refusal(() => rig.gw.container.sync.pull(KIT_SUPPLIER))).toBe("revoked");
+    expect(() => c.revoke(KIT_SUPPLIER, "again")).toThrow(/already revoked/);
+    expect(() => c.suspend(KIT_SUPPLIER, " ")).toThrow(/reason/);
+
+    const again = await certify(rig);
+    expect(again.report.summary.blocking, JSON.stringify(again.run.modules.flatMap((m) => m.steps.filter((x) => x.status === "failed")))).toEqual([]);
+    expect(again.run.passed).toBe(true);
+    expect(c.gate.verdict(rig.supplierId)).toMatchObject({ open: true, via: "mark" });
+  }, 60_000);
+
+  it("lets a mark expire after its lifetime, and a waiver opens the gate with its reason", async () => {
+    rig.gw.clock.advance(366 * DAY_MS);
+    try {
+      expect(await refusal(() => rig.gw.container.sync.pull(KIT_SUPPLIER))).toBe("expired");
+      expect(rig.gw.container.conformance.standing(KIT_SUPPLIER)).toMatchObject({ mark: { state: "expired" }, gate: { open: false, reason: "expired" } });
+      rig.gw.container.conformance.waive(KIT_SUPPLIER, "已在中央电子卖场对接运行两年", "admin:test");
+      expect(rig.gw.container.conformance.standing(KIT_SUPPLIER)).toMatchObject({ gate: { open: true, via: "waiver" }, waiver: { reason: "已在中央电子卖场对接运行两年", actor: "admin:test" } });
+    } finally {
+      rig.gw.clock.advance(-366 * DAY_MS);
+    }
+  });
+});
+
+describe("signing keys", () => {
+  it("rotates: new marks use the new key, and the old public key stays published while its marks live", async () => {
+    const fresh = await startConformanceRig();
+    try {
+      const first = await certify(fresh);
+      const oldKid = (await fresh.gw.container.conformance.signing.signer()).kid;
+      const rotated = await fresh.gw.container.conformance.signing.rotate();
+      expect(rotated.retired).toBe(oldKid);
+      const published = fresh.gw.container.conformance.jwks().keys.map((k) => k.kid);
+      expect(published).toEqual(expect.arrayContaining([oldKid, rotated.kid]));
+      expect(await fresh.gw.container.conformance.verifyMark(first.trustMark ?? "")).toMatchObject({ ok: true, kid: oldKid });
+
+      // Once every mark the old key signed has expired, it is no longer published.
+      fresh.gw.clock.advance(366 * DAY_MS);
+      expect(fresh.gw.container.conformance.jwks().keys.map((k) => k.kid)).toEqual([rotated.kid]);
+      fresh.gw.clock.advance(-366 * DAY_MS);
+
+      // The private key is sealed at rest with the key ring.
+      const row = fresh.gw.container.repos.conformance.keyByKid(rotated.kid);
+      expect(row?.privateJwkEnc).toMatch(/^v1:/);
+      expect(row?.privateJwkEnc).not.toContain('"d"');
+    } finally {
+      await fresh.close();
+    }
+  }, 60_000);
+
+  it("gives marks of an earlier contract edition a re-certify-by date when the change affects their modules, then lapses them", async () => {
+    const fresh = await startConformanceRig();
+    try {
+      await certify(fresh);
+      const c = fresh.gw.container;
+      // A mark issued under the edition before the current one.
+      c.store.sqlite.prepare("update trust_marks set contract_version = 'tj-2021.9'").run();
+      const unaffected = createConformanceService({ repo: c.repos.conformance, accounts: c.repos.accounts, reference: c.repos.reference, keys: c.keys, config: c.config, clock: c.clock, history: [{ version: "tj-2021.9", affects: [] }, { version: CONTRACT_VERSION, affects: [] }] });
+      expect(unaffected.applyContractChanges()).toBe(0);
+      const affected = createConformanceService({ repo: c.repos.conformance, accounts: c.repos.accounts, reference: c.repos.reference, keys: c.keys, config: c.config, clock: c.clock, history: [{ version: "tj-2021.9", affects: [] }, { version: CONTRACT_VERSION, affects: ["orders"] }] });
+      expect(affected.applyContractChanges()).toBe(1);
+      const mark = affected.standing(KIT_SUPPLIER).mark;
+      expect(Date.parse(mark?.recertifyBy ?? "")).toBe(c.clock() + 90 * DAY_MS);
+      expect(mark?.state).toBe("valid");
+      fresh.gw.clock.advance(91 * DAY_MS);
+      expect(affected.standing(KIT_SUPPLIER)).toMatchObject({ mark: { state: "expired" }, gate: { open: false, reason: "expired" } });
+      fresh.gw.clock.advance(-91 * DAY_MS);
+    } finally {
+      await fresh.close();
+    }
+  }, 60_000);
+});
+
+describe("other sign modes and encodings", () => {
+  it("certifies a yggc-md5 supplier sending JSON bodies (no nonce or response-signature steps in that plan)", async () => {
+    const md5 = await startConformanceRig({ signMode: SignMode.YggcMd5 });
+    try {
+      const { run } = await certify(md5, SignMode.YggcMd5, "json");
+      expect(run.passed).toBe(true);
+      const steps = run.modules.flatMap((m) => m.steps.map((s) => s.id));
+      expect(steps).not.toContain("token.replayed-nonce");
+      expect(steps).not.toContain("answer.signed");
+      expect(steps).toContain("token.bad-signature");
+    } finally {
+      await md5.close();
+    }
+  }, 60_000);
+});
+
+void writeFileSync;
