@@ -35,6 +35,14 @@ describe("puller from the CLI", () => {
     expect(connected.json).toMatchObject({ ok: true, connection: { supplierCode: "SIM", pullSchedule: "* * * * *", signMode: "hmac-sha256", bodyFormat: "form" } });
     expect(JSON.stringify(connected.json)).not.toContain(TEST_ACCOUNT.password);
 
+    // No trust mark yet: the production gate refuses, naming why.
+    const gated = await runCli(["sync", "run", "--supplier", "SIM", "--json"], env);
+    expect(gated.status).toBe(1);
+    expect(gated.json).toMatchObject({ ok: false, error: { kind: "gate_closed", reason: "no_mark" } });
+    // This rig's supplier is the reference supplier with deliberately invalid products; the puller, not certification, is under test here.
+    const waived = await runCli(["supplier", "waive-gate", "--code", "SIM", "--reason", "puller CLI test of the reference supplier", "--json"], env);
+    expect(waived.json).toMatchObject({ ok: true, waiver: { supplier: "SIM", reason: "puller CLI test of the reference supplier" } });
+
     const run = await runCli(["sync", "run", "--supplier", "SIM", "--json"], env);
     expect(run.status, run.stderr).toBe(0);
     const summary = (run.json as { summary: { status: string; counts: Record<string, Record<string, number>>; callsMade: number } }).summary;
