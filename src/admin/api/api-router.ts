@@ -54,6 +54,11 @@ function mount(router: Router, route: AdminRoute, container: Container): void {
       const result = await runRoute(route, { params: req.params, query: req.query, body: req.body }, caller, { container, requestId: req.id, log: req.log });
       if (result.session !== undefined) setSessionCookie(res, container, result.session);
       if (result.csv) return await sendCsv(res, result.csv);
+      if (result.download) {
+        res.status(result.status ?? 200).type(result.download.contentType).setHeader("Content-Disposition", `attachment; filename="${result.download.filename}"`);
+        res.send(result.download.body);
+        return;
+      }
       res.status(result.status ?? 200).json(result.body);
     } catch (e) {
       if (res.headersSent) {

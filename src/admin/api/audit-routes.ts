@@ -1,6 +1,7 @@
 import { z } from "zod";
 import { beijingIso } from "../../lib/beijing-time.js";
 import { keysetRows } from "./keyset.js";
+import type { Container } from "../../container.js";
 import { ALL_ROLES, DEFAULT_PAGE, MAX_PAGE, defineRoute, q } from "./route-types.js";
 
 const LOG_READERS = ["admin", "auditor"] as const;
@@ -72,6 +73,7 @@ export const auditRoutes = [
             backlog: h?.backlog ?? 0,
             messages24h: h?.messages ?? 0,
             failureRate24h: h && h.messages > 0 ? h.failed / h.messages : 0,
+            trustMark: trustMarkOf(container, ids[i] ?? -1),
           };
         });
       }
@@ -82,3 +84,9 @@ export const auditRoutes = [
 ];
 
 const DAY_MS = 86_400_000;
+
+/** The supplier's mark state and whether the production gate lets it through. */
+function trustMarkOf(container: Container, supplierId: number) {
+  const s = container.conformance.standingOf(supplierId);
+  return { state: s.mark?.state ?? null, expiresAt: s.mark?.expiresAt ?? null, gate: s.gate };
+}

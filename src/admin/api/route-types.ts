@@ -26,6 +26,8 @@ export type RouteResult = {
   status?: number;
   body: unknown;
   audit?: Pick<AuditEntry, "target" | "summary"> & { actor?: string; action?: string };
+  /** A file to download instead of a JSON body (a signed report must reach the caller byte for byte). */
+  download?: { contentType: string; filename: string; body: string };
   /** A new session cookie (login) or its removal (logout). */
   session?: { id: string; expiresAt: number } | null;
   /** A download: rows streamed as CSV (UTF-8 with BOM, for Excel) instead of the JSON body. */

@@ -25,6 +25,24 @@ const ORDER_FIELDS = [
 /** The console's form posts, each one admin API route; its roles, validation and audit apply unchanged. */
 export const consoleActions: readonly ConsoleAction[] = [
   {
+    path: "/suppliers/:code/trust-mark/suspend",
+    route: ["POST", "/suppliers/:code/trust-mark/suspend"],
+    input: (f) => ({ body: { reason: f.reason ?? "" } }),
+    done: (_r, p) => ({ redirect: `/admin/suppliers/${p.code ?? ""}`, message: "saved" }),
+  },
+  {
+    path: "/suppliers/:code/trust-mark/revoke",
+    route: ["POST", "/suppliers/:code/trust-mark/revoke"],
+    input: (f) => ({ body: { reason: f.reason ?? "" } }),
+    done: (_r, p) => ({ redirect: `/admin/suppliers/${p.code ?? ""}`, message: "saved" }),
+  },
+  {
+    path: "/suppliers/:code/gate-waiver",
+    route: ["POST", "/suppliers/:code/gate-waiver"],
+    input: (f) => ({ body: { reason: f.reason ?? "" } }),
+    done: (_r, p) => ({ redirect: `/admin/suppliers/${p.code ?? ""}`, message: "saved" }),
+  },
+  {
     path: "/suppliers",
     route: ["POST", "/suppliers"],
     input: (f) => ({ body: { code: f.code, name: f.name, creditCode: f.creditCode, domains: list(f.domains), contactName: optional(f.contactName), contactPhone: optional(f.contactPhone) } }),

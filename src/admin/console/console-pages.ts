@@ -10,9 +10,10 @@ import { orderPages } from "./pages/order-pages.js";
 import { productPages } from "./pages/product-pages.js";
 import { supplierPages } from "./pages/supplier-pages.js";
 import { syncPages } from "./pages/sync-pages.js";
+import { conformancePages } from "./pages/conformance-pages.js";
 
 /** Every console page; /orders/new before /orders/:yggcOrder so express matches it first. */
-export const consolePages: readonly ConsolePage[] = [dashboardPage, chartPage, ...supplierPages, ...syncPages, ...productPages, ...orderPages, ...auditPages];
+export const consolePages: readonly ConsolePage[] = [dashboardPage, chartPage, ...supplierPages, ...syncPages, ...productPages, ...orderPages, ...conformancePages, ...auditPages];
 
 const NAV: ReadonlyArray<{ href: string; label: string; route: readonly ["GET", string] }> = [
   { href: "/admin/", label: "仪表盘", route: ["GET", "/dashboard"] },
@@ -22,6 +23,7 @@ const NAV: ReadonlyArray<{ href: string; label: string; route: readonly ["GET", 
   { href: "/admin/sync/messages", label: "消息日志", route: ["GET", "/sync/messages"] },
   { href: "/admin/products", label: "商品", route: ["GET", "/products"] },
   { href: "/admin/orders", label: "订单", route: ["GET", "/orders"] },
+  { href: "/admin/conformance/runs", label: "对接测试", route: ["GET", "/conformance/runs"] },
   { href: "/admin/audit", label: "审计日志", route: ["GET", "/audit"] },
   { href: "/admin/users", label: "用户", route: ["GET", "/users"] },
 ];

@@ -2,9 +2,19 @@ import type { ConsolePage } from "../console-kit.js";
 import { beijing, href, html } from "../html.js";
 import { zh, zhBadge } from "../labels.js";
 import { badge } from "../layout.js";
+import { MARK_NAMES, gateBadge } from "./conformance-pages.js";
 
 type Dashboard = {
-  suppliers?: Array<{ code: string; name: string; status: string; lastRun: { id: string; status: string; startedAt: number } | null; backlog: number; messages24h: number; failureRate24h: number }>;
+  suppliers?: Array<{
+    code: string;
+    name: string;
+    status: string;
+    lastRun: { id: string; status: string; startedAt: number } | null;
+    backlog: number;
+    messages24h: number;
+    failureRate24h: number;
+    trustMark: { state: string | null; expiresAt: string | null; gate: { open: boolean; via: string | null; reason: string | null } };
+  }>;
   orders?: Record<string, number>;
 };
 
@@ -19,7 +29,7 @@ export const dashboardPage: ConsolePage = {
 <p><a href="/admin/products?status=rejected">未通过校验的商品</a> · <a href="/admin/products?status=active&amp;listingState=none">可申请上架的商品</a> · <a href="/admin/sync/messages">同步消息</a> · <a href="/admin/orders">订单</a> · <a href="/admin/charts">图表</a></p></div>` : html`<p><a href="/admin/charts">查看图表 →</a></p>`}
 ${d.suppliers
   ? html`<h2>电商同步状况（近 24 小时）</h2>
-<table><thead><tr><th scope="col">电商</th><th scope="col">状态</th><th scope="col">最近一次同步</th><th scope="col">积压消息</th><th scope="col">消息数</th><th scope="col">失败率</th></tr></thead><tbody>
+<table><thead><tr><th scope="col">电商</th><th scope="col">状态</th><th scope="col">最近一次同步</th><th scope="col">积压消息</th><th scope="col">消息数</th><th scope="col">失败率</th><th scope="col">信任标识</th><th scope="col">生产准入</th></tr></thead><tbody>
 ${d.suppliers.map((s) => html`<tr>
   <td><strong>${s.code}</strong> ${s.name}</td>
   <td>${zhBadge("supplierStatus", s.status)}</td>
@@ -27,6 +37,8 @@ ${d.suppliers.map((s) => html`<tr>
   <td class="num">${s.backlog}</td>
   <td class="num"><a href="${href("/admin/sync/messages", { supplier: s.code })}">${s.messages24h}</a></td>
   <td class="num">${badge(`${(s.failureRate24h * 100).toFixed(1)}%`, s.failureRate24h > 0.05 ? "bad" : s.failureRate24h > 0 ? "warn" : "ok")}</td>
+  <td>${s.trustMark.state ? badge(MARK_NAMES[s.trustMark.state] ?? s.trustMark.state, s.trustMark.state === "valid" ? "ok" : "bad") : "无"}</td>
+  <td>${gateBadge(s.trustMark.gate)}</td>
 </tr>`)}
 </tbody></table>`
   : ""}

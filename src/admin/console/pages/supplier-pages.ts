@@ -7,6 +7,7 @@ import { type Html, beijing, html } from "../html.js";
 import { LABELS, zh, zhBadge } from "../labels.js";
 import { csrfField } from "../layout.js";
 import { pauseNotice } from "./order-pages.js";
+import { trustMarkCard } from "./conformance-pages.js";
 
 export function credentialsCard(title: string, credentials: { username: string; password?: string; appSecret?: string }): Html {
   return html`<div class="card"><p>${title}</p><p class="muted">以下密钥只显示这一次，请立即通过安全渠道交给电商；系统只保存其哈希或密文。</p>
@@ -80,7 +81,8 @@ ${c
   <button type="submit">保存对接设置</button>
 </form>`
   : html`<p class="muted">尚未对接（npm run cli -- supplier connect 或 PUT /admin/api/suppliers/${code}/connection）。</p>`}
-</div>`;
+</div>
+${await trustMarkCard(ctx, code)}`;
     },
   },
   {

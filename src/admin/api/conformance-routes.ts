@@ -1,0 +1,169 @@
+import { z } from "zod";
+import { AdminError } from "../admin-errors.js";
+import { defineRoute, q } from "./route-types.js";
+
+const Code = z.object({ code: z.string().trim().regex(/^[A-Za-z0-9_-]{2,32}$/, "2–32 of [A-Za-z0-9_-]") });
+const RunId = z.object({ id: z.string().trim().regex(/^crun_[\w-]{1,40}$/, "a run id (crun_…)") });
+const Reason = z.object({ reason: z.string().trim().min(1, "required").max(500) });
+const READERS = ["admin", "auditor"] as const;
+
+const RunStep = z.object({ id: z.string(), title: z.string(), status: z.string(), detail: z.string() });
+const RunSummary = z.object({
+  id: z.string(),
+  supplier: z.string(),
+  passed: z.boolean(),
+  baseUrl: z.string(),
+  kitVersion: z.string(),
+  contractVersion: z.string(),
+  startedAt: z.string(),
+  endedAt: z.string(),
+  modules: z.array(z.object({ id: z.string(), title: z.string(), status: z.string(), steps: z.array(RunStep) })),
+  reportJson: z.string(),
+  reportHtml: z.string(),
+  markId: z.string().nullable(),
+});
+const Mark = z.object({
+  id: z.string(),
+  supplier: z.string(),
+  runId: z.string(),
+  state: z.enum(["valid", "suspended", "revoked", "expired"]),
+  reason: z.string().nullable(),
+  kitVersion: z.string(),
+  contractVersion: z.string(),
+  issuedAt: z.string(),
+  expiresAt: z.string(),
+  recertifyBy: z.string().nullable(),
+  jws: z.string(),
+});
+const Standing = z.object({
+  mark: Mark.nullable(),
+  gate: z.object({ open: z.boolean(), via: z.string().nullable(), reason: z.string().nullable() }),
+  waiver: z.object({ reason: z.string(), actor: z.string(), createdAt: z.number() }).nullable(),
+});
+
+/** Certification runs, their signed reports, trust marks and the production gate. */
+export const conformanceRoutes = [
+  defineRoute({
+    method: "GET",
+    path: "/conformance/runs",
+    roles: READERS,
+    tag: "conformance",
+    summary: "Certification runs, newest first, with each module's and step's verdict.",
+    query: z.object({ supplier: Code.shape.code.optional(), limit: q.int(1, 200).optional() }),
+    response: z.object({ runs: z.array(RunSummary) }),
+    handler: ({ query, container }) => ({ body: { runs: container.conformance.runs({ supplier: query.supplier, limit: query.limit }) } }),
+  }),
+  defineRoute({
+    method: "GET",
+    path: "/conformance/runs/:id",
+    roles: READERS,
+    tag: "conformance",
+    summary: "One run: the full report (modules, steps, evidence), its SHA-256 and detached signature, and the mark it issued.",
+    params: RunId,
+    handler({ params, container }) {
+      const shown = container.conformance.show(params.id);
+      return { body: { run: shown.run, report: shown.report, reportSha256: shown.digest, reportSignature: shown.signature, mark: shown.mark } };
+    },
+  }),
+  defineRoute({
+    method: "GET",
+    path: "/conformance/runs/:id/report.json",
+    roles: READERS,
+    tag: "conformance",
+    summary: "The JSON report exactly as signed (download); its detached JWS is report.json.jws.",
+    params: RunId,
+    handler({ params, container }) {
+      const shown = container.conformance.show(params.id);
+      return { body: null, download: { contentType: "application/json; charset=utf-8", filename: `${params.id}.json`, body: shown.reportText } };
+    },
+  }),
+  defineRoute({
+    method: "GET",
+    path: "/conformance/runs/:id/report.json.jws",
+    roles: READERS,
+    tag: "conformance",
+    summary: "The report's detached JWS (ES256 over the SHA-256 of report.json), checkable against /.well-known/jwks.json.",
+    params: RunId,
+    handler({ params, container }) {
+      const shown = container.conformance.show(params.id);
+      return { body: null, download: { contentType: "application/jose; charset=utf-8", filename: `${params.id}.json.jws`, body: `${shown.signature}\n` } };
+    },
+  }),
+  defineRoute({
+    method: "GET",
+    path: "/conformance/runs/:id/report.html",
+    roles: READERS,
+    tag: "conformance",
+    summary: "The printable zh-CN report page (self-contained; download).",
+    params: RunId,
+    handler({ params, container }) {
+      const shown = container.conformance.show(params.id);
+      return { body: null, download: { contentType: "text/html; charset=utf-8", filename: `${params.id}.html`, body: shown.html } };
+    },
+  }),
+  defineRoute({
+    method: "GET",
+    path: "/conformance/runs/:id/mark.jws",
+    roles: READERS,
+    tag: "conformance",
+    summary: "The trust mark the run issued (compact JWS), when it passed.",
+    params: RunId,
+    handler({ params, container }) {
+      const shown = container.conformance.show(params.id);
+      if (!shown.mark) throw new AdminError("not_found", `run ${params.id} issued no trust mark`);
+      return { body: null, download: { contentType: "application/jose; charset=utf-8", filename: `${shown.mark.id}.jws`, body: `${shown.mark.jws}\n` } };
+    },
+  }),
+  defineRoute({
+    method: "GET",
+    path: "/suppliers/:code/trust-mark",
+    roles: READERS,
+    tag: "conformance",
+    summary: "The supplier's current trust mark, whether the production gate lets it through (and why not), and any waiver.",
+    params: Code,
+    response: Standing,
+    handler: ({ params, container }) => ({ body: container.conformance.standing(params.code) }),
+  }),
+  defineRoute({
+    method: "POST",
+    path: "/suppliers/:code/trust-mark/suspend",
+    roles: ["admin"],
+    tag: "conformance",
+    summary: "Suspend the supplier's trust mark with a reason: it is no longer pulled and receives no orders.",
+    audit: "conformance.suspend",
+    params: Code,
+    body: Reason,
+    handler({ params, body, container }) {
+      const { before, after } = container.conformance.suspend(params.code, body.reason);
+      return { body: { mark: after }, audit: { target: params.code, summary: { before: { mark: before.id, state: before.state }, after: { state: after.state, reason: after.reason } } } };
+    },
+  }),
+  defineRoute({
+    method: "POST",
+    path: "/suppliers/:code/trust-mark/revoke",
+    roles: ["admin"],
+    tag: "conformance",
+    summary: "Revoke the supplier's trust mark with a reason; only a new passing certification run gives it another.",
+    audit: "conformance.revoke",
+    params: Code,
+    body: Reason,
+    handler({ params, body, container }) {
+      const { before, after } = container.conformance.revoke(params.code, body.reason);
+      return { body: { mark: after }, audit: { target: params.code, summary: { before: { mark: before.id, state: before.state }, after: { state: after.state, reason: after.reason } } } };
+    },
+  }),
+  defineRoute({
+    method: "POST",
+    path: "/suppliers/:code/gate-waiver",
+    roles: ["admin"],
+    tag: "conformance",
+    summary: "Waive the production gate for this supplier (e.g. already docked with another mall), with the reason; shown on its page.",
+    audit: "supplier.waive_gate",
+    params: Code,
+    body: Reason,
+    handler({ params, body, container, user }) {
+      const waiver = container.conformance.waive(params.code, body.reason, user?.username ?? "anonymous");
+      return { body: { waiver: { supplier: params.code, reason: waiver.reason, actor: waiver.actor, createdAt: waiver.createdAt } }, audit: { target: params.code, summary: { after: { waived: true, reason: waiver.reason } } } };
+    },
+  }),
+];

@@ -1,0 +1,103 @@
+import type { RunView } from "../../../conformance/conformance-service.js";
+import type { ConformanceReport } from "../../../conformance/report.js";
+import type { ConsoleContext, ConsolePage } from "../console-kit.js";
+import { type Html, href, html } from "../html.js";
+import { badge, csrfField } from "../layout.js";
+
+type Mark = { id: string; runId: string; state: string; reason: string | null; issuedAt: string; expiresAt: string; recertifyBy: string | null; jws: string; kitVersion: string; contractVersion: string };
+type Standing = { mark: Mark | null; gate: { open: boolean; via: string | null; reason: string | null }; waiver: { reason: string; actor: string; createdAt: number } | null };
+
+export const STEP_NAMES: Record<string, string> = { passed: "通过", failed: "未通过", warning: "提示", not_implemented: "未实现" };
+export const MARK_NAMES: Record<string, string> = { valid: "有效", suspended: "已暂停", revoked: "已撤销", expired: "已过期" };
+const GATE_REASONS: Record<string, string> = { no_mark: "无信任标识", suspended: "标识已暂停", revoked: "标识已撤销", expired: "标识已过期" };
+const tone = (s: string): "ok" | "warn" | "bad" | "" => (s === "passed" || s === "valid" ? "ok" : s === "warning" || s === "suspended" ? "warn" : s === "failed" || s === "revoked" || s === "expired" ? "bad" : "");
+const iso = (text: string | null) => (text ? text.replace("T", " ").slice(0, 19) + " UTC" : "—");
+
+/** The gate in words: through with a mark or a waiver, or held and why. */
+export function gateBadge(gate: Standing["gate"]): Html {
+  if (gate.open) return badge(gate.via === "waiver" ? "放行（豁免）" : "放行", gate.via === "waiver" ? "warn" : "ok");
+  return badge(`拦截：${GATE_REASONS[gate.reason ?? ""] ?? gate.reason ?? ""}`, "bad");
+}
+
+/** The trust-mark card of a supplier's page: state, gate, waiver, and (admins) suspend, revoke and waive. */
+export async function trustMarkCard(ctx: ConsoleContext, code: string): Promise<Html> {
+  if (!ctx.may("GET", "/suppliers/:code/trust-mark")) return html``;
+  const s = await ctx.api<Standing>("GET", "/suppliers/:code/trust-mark", { params: { code } });
+  const form = (path: string, label: string, placeholder: string, secondary = false) =>
+    html`<form class="inline" method="post" action="/admin/suppliers/${code}/${path}">${csrfField(ctx.csrfToken)}<input name="reason" required placeholder="${placeholder}" size="24"><button type="submit" class="${secondary ? "secondary" : ""}">${label}</button></form> `;
+  const admin = ctx.may("POST", "/suppliers/:code/trust-mark/suspend");
+  return html`<div class="card"><h2>正式环境信任标识</h2><dl class="kv">
+  <dt>生产准入</dt><dd>${gateBadge(s.gate)}</dd>
+  <dt>信任标识</dt><dd>${s.mark ? html`${badge(MARK_NAMES[s.mark.state] ?? s.mark.state, tone(s.mark.state))} <span class="mono">${s.mark.id}</span>（<a href="/admin/conformance/runs/${s.mark.runId}">测试报告</a>）` : "尚无（电商需以对接测试工具完成一次通过的测试）"}</dd>
+  ${s.mark ? html`<dt>有效期</dt><dd>${iso(s.mark.issuedAt)} — ${iso(s.mark.expiresAt)}${s.mark.recertifyBy ? html`；契约变更，须于 ${iso(s.mark.recertifyBy)} 前重新测试` : ""}</dd>
+  <dt>版本</dt><dd>测试工具 ${s.mark.kitVersion} / 契约 ${s.mark.contractVersion}</dd>
+  ${s.mark.reason ? html`<dt>暂停/撤销原因</dt><dd>${s.mark.reason}</dd>` : ""}` : ""}
+  <dt>豁免</dt><dd>${s.waiver ? html`已豁免：${s.waiver.reason}（${s.waiver.actor}）` : "无"}</dd>
+</dl>
+${admin
+  ? html`<p>${s.mark && s.mark.state !== "revoked" ? html`${s.mark.state !== "suspended" ? form("trust-mark/suspend", "暂停标识", "原因（必填）", true) : ""}${form("trust-mark/revoke", "撤销标识", "原因（必填）", true)}` : ""}
+${s.waiver ? "" : form("gate-waiver", "豁免准入检查", "原因，如：已与其他卖场对接")}</p>`
+  : ""}
+<p class="muted"><a href="${href("/admin/conformance/runs", { supplier: code })}">全部对接测试记录</a></p></div>`;
+}
+
+function evidenceList(evidence: ConformanceReport["modules"][number]["steps"][number]["evidence"]): Html {
+  if (evidence.length === 0) return html``;
+  return html`<details><summary>证据（${evidence.length}）</summary>${evidence.map(
+    (e) => html`<dl class="kv">
+  ${e.operation ? html`<dt>接口</dt><dd>${e.operation}</dd>` : ""}
+  ${e.expected !== undefined ? html`<dt>预期</dt><dd>${e.expected}</dd>` : ""}
+  ${e.got !== undefined ? html`<dt>实际</dt><dd>${e.got}</dd>` : ""}
+  ${e.request ? html`<dt>请求</dt><dd><pre class="mono">${JSON.stringify(e.request, null, 1)}</pre></dd>` : ""}
+  ${e.response ? html`<dt>应答</dt><dd><pre class="mono">${"status" in e.response ? `HTTP ${e.response.status}${e.response.sign ? ` X-Sign-Timestamp ${e.response.signTimestamp ?? ""}` : " 无签名头"}\n${e.response.body}` : e.response.error}</pre></dd>` : ""}
+</dl>`,
+  )}</details>`;
+}
+
+export const conformancePages: ConsolePage[] = [
+  {
+    path: "/conformance/runs",
+    primary: ["GET", "/conformance/runs"],
+    title: "对接测试",
+    async render(ctx) {
+      const query = Object.fromEntries(Object.entries({ supplier: ctx.query.supplier, limit: "100" }).filter(([, v]) => v)) as Record<string, string>;
+      const { runs } = await ctx.api<{ runs: RunView[] }>("GET", "/conformance/runs", { query });
+      return html`<p class="muted">电商以对接测试工具（npm run cli -- conformance run …）对其测试环境自助测试；通过即签发正式环境信任标识。</p>
+<form class="filters" method="get"><label>电商代码<input name="supplier" value="${ctx.query.supplier ?? ""}"></label><button type="submit">筛选</button></form>
+<table><thead><tr><th>测试编号</th><th>电商</th><th>结论</th><th>开始</th><th>测试环境</th><th>版本</th><th>信任标识</th></tr></thead><tbody>
+${runs.map((r) => html`<tr>
+  <td><a class="mono" href="/admin/conformance/runs/${r.id}">${r.id}</a></td><td><a href="/admin/suppliers/${r.supplier}">${r.supplier}</a></td>
+  <td>${badge(r.passed ? "通过" : "未通过", r.passed ? "ok" : "bad")}</td><td>${iso(r.startedAt)}</td><td class="mono">${r.baseUrl}</td>
+  <td>${r.kitVersion} / ${r.contractVersion}</td><td class="mono">${r.markId ?? "—"}</td>
+</tr>`)}
+</tbody></table>`;
+    },
+  },
+  {
+    path: "/conformance/runs/:id",
+    primary: ["GET", "/conformance/runs/:id"],
+    title: (ctx) => `对接测试 ${ctx.params.id ?? ""}`,
+    async render(ctx) {
+      const id = ctx.params.id ?? "";
+      const { run, report, reportSha256, mark } = await ctx.api<{ run: RunView; report: ConformanceReport; reportSha256: string; mark: Mark | null }>("GET", "/conformance/runs/:id", { params: { id } });
+      const base = `/admin/api/conformance/runs/${id}`;
+      return html`<div class="card"><dl class="kv">
+  <dt>结论</dt><dd>${badge(run.passed ? "通过" : "未通过", run.passed ? "ok" : "bad")} 必过步骤未通过 ${report.summary.blocking.length} 项</dd>
+  <dt>电商</dt><dd><a href="/admin/suppliers/${report.supplier.code}">${report.supplier.code}</a> ${report.supplier.name} · <span class="mono">${report.supplier.creditCode}</span></dd>
+  <dt>测试环境</dt><dd class="mono">${report.sandboxBaseUrl}（${report.signMode}）</dd>
+  <dt>版本</dt><dd>测试工具 ${report.kitVersion} / 契约 ${report.contractVersion}</dd>
+  <dt>时间</dt><dd>${iso(report.startedAt)} — ${iso(report.endedAt)}</dd>
+  <dt>报告 SHA-256</dt><dd class="mono">${reportSha256}</dd>
+  <dt>下载</dt><dd><a href="${base}/report.json">JSON 报告</a> · <a href="${base}/report.json.jws">签名（JWS）</a> · <a href="${base}/report.html">可打印报告</a>${mark ? html` · <a href="${base}/mark.jws">信任标识</a>` : ""} · <a href="/.well-known/jwks.json">公钥</a></dd>
+  <dt>信任标识</dt><dd>${mark ? html`${badge(MARK_NAMES[mark.state] ?? mark.state, tone(mark.state))} <span class="mono">${mark.id}</span>，有效至 ${iso(mark.expiresAt)}` : "未签发"}</dd>
+</dl></div>
+${report.modules.map(
+  (m) => html`<h2>${m.title} ${badge(STEP_NAMES[m.status] ?? m.status, tone(m.status))}</h2>
+<table><thead><tr><th>步骤</th><th>结论</th><th>说明与证据</th></tr></thead><tbody>
+${m.steps.map((s) => html`<tr><td>${s.title}<br><span class="muted mono">${s.id} · ${s.section}${s.required ? " · 必过" : " · 参考"}${s.changesState ? " · 改变测试环境状态" : ""}</span></td>
+  <td>${badge(STEP_NAMES[s.status] ?? s.status, tone(s.status))}</td><td>${s.detail}${evidenceList(s.evidence)}</td></tr>`)}
+</tbody></table>`,
+)}`;
+    },
+  },
+];
