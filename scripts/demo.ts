@@ -17,7 +17,10 @@ import { startSimulator } from "../src/simulator/simulator-server.js";
 /**
  * `npm run demo`: the gateway and a reference supplier side by side, connected and seeded. The
  * supplier changes its products a few times a second; the gateway pulls every 10 s, so within a
- * minute products flow in and sync logs fill. Starts from a clean demo database each time.
+ * minute products flow in and sync logs fill. Before the first pull the supplier is certified
+ * against its test environment (a second reference supplier, as a supplier's sandbox would be):
+ * without the trust mark the production gate would not let it through. Starts from a clean demo
+ * database each time.
  */
 const { values } = parseArgs({
   options: {
@@ -35,6 +38,7 @@ const env = {
   PORT: values.port,
   DATABASE_URL: join(dataDir, "gateway.db"),
   DATA_ENCRYPTION_KEY_FILE: join(dataDir, "master.key"),
+  CONFORMANCE_REPORT_DIR: join(dataDir, "conformance"),
 };
 const config = loadConfig(env);
 const logger = createLogger({ level: config.LOG_LEVEL, name: "emall-demo" });
@@ -57,6 +61,19 @@ async function main() {
     { port: Number(values["supplier-port"]), logger: logger.child({ component: "reference-supplier" }) },
   );
 
+  // The supplier's test environment: its own sandbox, with the account it issued the mall there.
+  const sandboxAccount = { username: "tjzfcg_mall_test", password: newSecret(12), appSecret: newSecret(32), signMode: "hmac-sha256" as const };
+  const sandbox = await startSimulator(
+    {
+      account: sandboxAccount,
+      platformCode: config.PLATFORM_CODE,
+      reference: loadReferenceData(fixturesDir),
+      products: 60,
+      domain: SUPPLIER_DOMAIN,
+    },
+    { port: 0, logger: logger.child({ component: "reference-supplier-sandbox" }) },
+  );
+
   const container = createContainer(config, logger);
   container.referenceLoader.seedIfEmpty(fixturesDir);
   const first17 = "91120116MA05DEMQ1";
@@ -75,6 +92,17 @@ async function main() {
     qps: 200,
     maxConcurrent: 8,
   });
+
+  // Certification: the kit against the sandbox, a signed report, and the trust mark that opens the gate.
+  const certification = await container.conformance.run({
+    supplier: "DEMO",
+    target: { baseUrl: sandbox.url, ...sandboxAccount, bodyFormat: "form" },
+    actor: "demo",
+  });
+  if (!certification.run.passed) {
+    const blocking = certification.report.summary.blocking.map((b) => `${b.step} ${b.title}`).join("; ");
+    console.error(`certification of DEMO did not pass (${blocking}); the production gate will hold it. Report: ${certification.run.reportHtml}`);
+  }
 
   // Console users, one per role (the supplier user belongs to DEMO), with passwords printed once below.
   const consoleUsers: Array<{ role: "admin" | "procurement" | "auditor" | "supplier"; password: string }> = [];
@@ -95,6 +123,12 @@ async function main() {
       "emall-gateway demo",
       `  gateway (mall side M-1…M-7)   ${gateway}    API reference: ${gateway}/docs`,
       `  reference supplier (S-1…S-12) ${simulator.url}    truth: ${simulator.url}/_sim/truth`,
+      "",
+      `  Certification of DEMO against its sandbox ${sandbox.url}: ${certification.run.passed ? "PASSED" : "FAILED"} (run ${certification.run.id})`,
+      `    report      ${certification.run.reportJson}  (signature: ${certification.signaturePath})`,
+      `    printable   ${certification.run.reportHtml}`,
+      `    trust mark  ${certification.trustMark ?? "none"}`,
+      `    check it:   ${cliEnv} npm run cli -- conformance verify --mark <JWS>   · keys: ${gateway}/.well-known/jwks.json`,
       "",
       "  The supplier DEMO may call the mall with the account the mall issued it:",
       `    username ${credentials.username}   password ${credentials.password}   appSecret ${credentials.appSecret}`,
@@ -119,6 +153,7 @@ async function main() {
     server.closeAllConnections();
     server.close();
     await simulator.close();
+    await sandbox.close();
     await container.supplierConnections.closeAll();
     container.close();
     process.exit(0);
