@@ -30,6 +30,7 @@ import { createRuntimeState } from "./ops/runtime-state.js";
 import { registerStoreGauges } from "./ops/store-gauges.js";
 import { createOpsRepo } from "./store/repos/ops-repo.js";
 import { createConformanceService } from "./conformance/conformance-service.js";
+import { createMallUsage } from "./conformance/mall-usage.js";
 import { createConformanceRepo } from "./store/repos/conformance-repo.js";
 
 /** The composition root: one line per module. Shared by the server and the CLI. */
@@ -79,6 +80,7 @@ export function createContainer(config: Config, logger: Logger, clock: () => num
       secrets,
       login: countingAuthFailures(createTokenLogin(authDeps), metrics),
       authenticate: countingAuthFailures(createCallAuth({ ...authDeps, replay }), metrics),
+      usage: createMallUsage(conformanceRepo, clock),
       calls: createMallCalls({ reference, accounts: accountRepo, platform: { code: config.PLATFORM_CODE, name: config.PLATFORM_NAME } }),
     },
     close: () => {

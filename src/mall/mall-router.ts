@@ -24,6 +24,8 @@ export type MallRouterDeps = {
   authenticate: ReturnType<typeof createCallAuth>;
   secrets: AccountSecrets;
   calls: MallCalls;
+  /** Notes each account's first use of an operation (and first bad signature) for the conformance kit. */
+  usage?: (accountId: number, operation: string, outcome: "ok" | "bad_signature" | "failed") => void;
 };
 
 /**
@@ -34,6 +36,12 @@ export function mallRouter(deps: MallRouterDeps): RequestHandler {
   const parsers = bodyParsers();
   const signingSecretOf = (account: AccountRow | undefined) =>
     account && account.signMode === SignMode.HmacSha256 ? deps.secrets.appSecretOf(account) : null;
+
+  const note = (account: AccountRow | undefined, operation: string, f: Failure | null) => {
+    if (!account || !deps.usage) return;
+    if (f === null) deps.usage(account.id, operation, "ok");
+    else if (f.code === ErrorCode.SignatureInvalid) deps.usage(account.id, operation, "bad_signature");
+  };
 
   const fail = (req: Request, res: Response, f: Failure, account?: AccountRow) => {
     req.log.info({ event: "mall.call.refused", code: f.code, desc: f.desc, account: account?.username }, "call refused");
@@ -50,7 +58,11 @@ export function mallRouter(deps: MallRouterDeps): RequestHandler {
     const fields = fieldsOf(req, res);
     if (!fields) return;
     const outcome = await deps.login(fields);
-    if (!outcome.ok) return fail(req, res, outcome.failure, outcome.account);
+    if (!outcome.ok) {
+      note(outcome.account, mallOperations.token.id, outcome.failure);
+      return fail(req, res, outcome.failure, outcome.account);
+    }
+    note(outcome.account, mallOperations.token.id, null);
     req.log.info({ event: "mall.token.issued", account: outcome.account.username }, "token issued");
     writeEnvelope(res, serializeSuccess(outcome.result), signingSecretOf(outcome.account));
   };
@@ -62,7 +74,10 @@ export function mallRouter(deps: MallRouterDeps): RequestHandler {
       const fields = fieldsOf(req, res);
       if (!fields) return;
       const auth = await deps.authenticate(fields);
-      if (!auth.ok) return fail(req, res, auth.failure, auth.account);
+      if (!auth.ok) {
+        note(auth.account, operation.id, auth.failure);
+        return fail(req, res, auth.failure, auth.account);
+      }
       const present = applyAliases(presentFields(fields), operation.aliases);
       const oneOf = "oneOf" in operation ? operation.oneOf : undefined;
       if (oneOf && !oneOf.fields.some((name) => present[name] !== undefined)) return fail(req, res, failure(oneOf.code), auth.account);
@@ -70,6 +85,7 @@ export function mallRouter(deps: MallRouterDeps): RequestHandler {
       if (!input.ok) return fail(req, res, input.failure, auth.account);
       const answer = call(input.value, auth.account);
       if (!answer.ok) return fail(req, res, answer.failure, auth.account);
+      note(auth.account, operation.id, null);
       writeEnvelope(res, successBody(answer.json), signingSecretOf(auth.account));
     };
   };

@@ -6,18 +6,26 @@ import { type SimulatorLaunch, TEST_ACCOUNT, launchSimulator } from "./simulator
 export const KIT_SUPPLIER = "KITSIM";
 export const KIT_DOMAIN = "item.sim-supplier.cn";
 
-export type ConformanceRig = { gw: TestGateway; sandbox: RunningSimulator; supplierId: number; close(): Promise<void> };
+export type ConformanceRig = {
+  gw: TestGateway;
+  sandbox: RunningSimulator;
+  supplierId: number;
+  /** The account the mall issued the supplier (for its own calls to the mall side). */
+  mallAccount: { username: string; password: string; appSecret: string };
+  close(): Promise<void>;
+};
 
 /** A gateway with a registered supplier and the supplier's sandbox: a reference supplier with few products. */
 export async function startConformanceRig(launch: SimulatorLaunch = {}, env: Record<string, string> = {}): Promise<ConformanceRig> {
   const gw = await startTestGateway({ SCHEDULER_ENABLED: "false", ...env });
   const sandbox = await launchSimulator({ domain: KIT_DOMAIN, products: 12, ...launch });
-  await gw.container.supplierAccounts.create({ code: KIT_SUPPLIER, name: "参考电商（测试环境）", creditCode: await nextCreditCode(), domains: [KIT_DOMAIN] });
+  const { credentials } = await gw.container.supplierAccounts.create({ code: KIT_SUPPLIER, name: "参考电商（测试环境）", creditCode: await nextCreditCode(), domains: [KIT_DOMAIN] });
   const supplierId = gw.container.repos.accounts.supplierByCode(KIT_SUPPLIER)?.id ?? -1;
   return {
     gw,
     sandbox,
     supplierId,
+    mallAccount: credentials,
     async close() {
       await gw.close();
       await sandbox.close();

@@ -1,4 +1,4 @@
-import { readFileSync, writeFileSync } from "node:fs";
+import { readFileSync } from "node:fs";
 import { type JSONWebKeySet, createLocalJWKSet, jwtVerify } from "jose";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { SignMode } from "../../src/contract/index.js";
@@ -7,6 +7,7 @@ import { GateClosedError } from "../../src/conformance/production-gate.js";
 import { createConformanceService } from "../../src/conformance/conformance-service.js";
 import { type ConformanceRig, KIT_SUPPLIER, certify, startConformanceRig } from "../helpers/conformance-rig.js";
 import { TEST_ACCOUNT } from "../helpers/simulator-harness.js";
+import { MallCaller, post } from "../helpers/mall-caller.js";
 
 const DAY_MS = 86_400_000;
 
@@ -180,6 +181,33 @@ describe("signing keys", () => {
   }, 60_000);
 });
 
+describe("the supplier's own use of the mall side", () => {
+  it("reports token, catalogs, parameters and signing from the sandbox's mall calls, as warnings only", async () => {
+    const fresh = await startConformanceRig();
+    try {
+      const before = await certify(fresh);
+      const usage = (r: typeof before) => r.run.modules.find((m) => m.id === "mall-usage")?.steps.map((s) => `${s.id} ${s.status}`);
+      expect(usage(before)).toEqual(["mall.token warning", "mall.catalogs warning", "mall.params warning", "mall.signing warning"]);
+      expect(before.run.passed).toBe(true);
+
+      const caller = new MallCaller(fresh.gw.url, { ...fresh.mallAccount, signMode: "hmac-sha256" });
+      expect((await caller.login()).body.success).toBe(true);
+      const catalogs = await caller.call("/gyssc/platform/catalogs");
+      const leaf = (catalogs.body.result as Array<{ id: string; isLeaf: number }>).find((c) => c.isLeaf === 1);
+      expect((await caller.call("/catalogsParam", { id: leaf?.id })).body.success).toBe(true);
+      const after = await certify(fresh);
+      expect(usage(after)).toEqual(["mall.token passed", "mall.catalogs passed", "mall.params passed", "mall.signing passed"]);
+
+      expect((await post(`${fresh.gw.url}/brands`, { ...caller.signedFields({}), sign: "0".repeat(64) })).body.code).toBe(5004);
+      const badSign = await certify(fresh);
+      expect(usage(badSign)).toContain("mall.signing warning");
+      expect(badSign.run.passed).toBe(true);
+    } finally {
+      await fresh.close();
+    }
+  }, 90_000);
+});
+
 describe("other sign modes and encodings", () => {
   it("certifies a yggc-md5 supplier sending JSON bodies (no nonce or response-signature steps in that plan)", async () => {
     const md5 = await startConformanceRig({ signMode: SignMode.YggcMd5 });
@@ -196,4 +224,3 @@ describe("other sign modes and encodings", () => {
   }, 60_000);
 });
 
-void writeFileSync;
