@@ -2,6 +2,8 @@ import { existsSync, readFileSync } from "node:fs";
 import type { JSONWebKeySet } from "jose";
 import { SignMode, signModes } from "../../contract/index.js";
 import type { RunView } from "../../conformance/conformance-service.js";
+import { CONTRACT_VERSION, KIT_VERSION } from "../../conformance/plan.js";
+import { certificationPlan } from "../../conformance/runner.js";
 import { type Command, CommandFailed, UsageError, flags, requireFlag, table } from "../cli-kit.js";
 
 const STATUS_MARK: Record<string, string> = { passed: "✔", failed: "✘", warning: "!", not_implemented: "?" };
@@ -40,6 +42,22 @@ function readJwks(path: string | undefined): JSONWebKeySet | undefined {
 }
 
 export const conformanceCommands: Record<string, Command> = {
+  plan: {
+    usage: "conformance plan [--sign-mode hmac-sha256|yggc-md5]",
+    summary: "the certification plan: modules and steps, which are required and which change the test environment, with the kit and contract versions",
+    run({ argv }) {
+      const v = flags(argv, { "sign-mode": { type: "string" } });
+      const signMode = v["sign-mode"] ?? SignMode.HmacSha256;
+      if (!(signModes as readonly string[]).includes(signMode)) throw new UsageError(`--sign-mode must be one of ${signModes.join(", ")}`);
+      const modules = certificationPlan(signMode as SignMode);
+      const lines = [`kit ${KIT_VERSION}, contract ${CONTRACT_VERSION}, ${signMode}`];
+      for (const m of modules) {
+        lines.push(`${m.id}  ${m.title}  (${m.section})`);
+        for (const s of m.steps) lines.push(`    ${s.id.padEnd(24)} ${s.required ? "required" : "advisory"}${s.changesState ? ", changes state" : ""}  ${s.title}`);
+      }
+      return { human: lines.join("\n"), json: { kitVersion: KIT_VERSION, contractVersion: CONTRACT_VERSION, modules } };
+    },
+  },
   run: {
     usage: "conformance run --supplier CODE --base-url URL --username U --password P --app-secret S [--sign-mode hmac-sha256|yggc-md5] [--encoding form|json]",
     summary: "certify a supplier's test environment (sandbox): every module of the plan, a signed report, and a trust mark when it passes",
