@@ -4,6 +4,7 @@ import { type ModuleResult, type StepResult, modulesAffectedSince, moduleStatus,
 import { buildReport } from "../../src/conformance/report.js";
 import { reportHtml } from "../../src/conformance/report-html.js";
 import { certificationPlan } from "../../src/conformance/runner.js";
+import { moneyProblems } from "../../src/conformance/modules/answers-module.js";
 
 const step = (over: Partial<StepResult>): StepResult => ({ id: "x", title: "x", section: "§1", required: true, changesState: false, status: "passed", detail: "", evidence: [], ...over });
 const mod = (steps: StepResult[]): ModuleResult => ({ id: "token", title: "t", section: "§2", status: moduleStatus(steps), steps });
@@ -28,6 +29,11 @@ describe("certification plan", () => {
     const history = [{ version: "a", affects: [] }, { version: "b", affects: ["orders" as const] }, { version: "c", affects: ["token" as const, "orders" as const] }];
     expect(modulesAffectedSince("a", history)).toEqual(["orders", "token"]);
     expect(modulesAffectedSince("c", history)).toEqual([]);
+  });
+
+  it("finds money with more than 2 decimals anywhere in an answer (§1)", () => {
+    expect(moneyProblems([{ sku: "1", price: 12.5, mall_price: 13 }])).toEqual([]);
+    expect(moneyProblems({ sku: [{ sku: "1", num: 1, price: 9.999 }], orderPrice: "10.001", freight: 0 })).toEqual(["result.sku.0.price = 9.999", "result.orderPrice = 10.001"]);
   });
 
   it("escapes what a supplier answered in the HTML report", () => {

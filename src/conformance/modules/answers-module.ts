@@ -9,6 +9,7 @@ import {
   signResponse,
   signaturesEqual,
   supplierOperations,
+  yuanToFen,
 } from "../../contract/index.js";
 import { type Exchange, type KitContext, type KitModule, probeEvidence, redactFields, responseEvidence, result } from "../kit-context.js";
 import type { Evidence, ModuleDef, StepDef, StepResult } from "../plan.js";
@@ -32,6 +33,18 @@ type StepId = (typeof def.steps)[number]["id"];
 const step = (id: StepId): StepDef => def.steps.find((s) => s.id === id) ?? def.steps[0];
 
 const ENVELOPED = new Set([200, 405, 413]);
+/** Money fields of supplier answers (§1: yuan, at most 2 decimals). */
+const MONEY_FIELDS = new Set(["price", "mall_price", "market_price", "naked_price", "orderPrice", "freight"]);
+
+/** Paths of money values with more than 2 decimals, anywhere in a result. */
+export function moneyProblems(value: unknown, path = "result"): string[] {
+  if (Array.isArray(value)) return value.flatMap((v, i) => moneyProblems(v, `${path}.${i}`));
+  if (value === null || typeof value !== "object") return [];
+  return Object.entries(value).flatMap(([k, v]) => {
+    if (MONEY_FIELDS.has(k) && (typeof v === "number" || typeof v === "string") && v !== "" && yuanToFen(v) === null) return [`${path}.${k} = ${String(v)}`];
+    return moneyProblems(v, `${path}.${k}`);
+  });
+}
 const operationOf = (path: string) => Object.values(supplierOperations).find((op) => path.endsWith(op.path));
 
 function evidenceOf(ex: Exchange, expected: string, got: string): Evidence {
@@ -110,7 +123,10 @@ export const answersModule: KitModule = {
         const op = operationOf(ex.path);
         if (!env || !env.success || !op) return null;
         const parsed = op.result.safeParse(env.result);
-        if (parsed.success) return null;
+        if (parsed.success) {
+          const money = moneyProblems(env.result);
+          return money.length === 0 ? null : { expected: "金额至多两位小数", got: money.slice(0, 3).join("；") };
+        }
         const issue = parsed.error.issues[0];
         return { expected: `${op.id} 的结果字段`, got: `result.${(issue?.path ?? []).map(String).join(".")}: ${issue?.message ?? ""}` };
       }, "的字段长度与类型正确"),
