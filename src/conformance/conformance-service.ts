@@ -153,9 +153,10 @@ export function createConformanceService(deps: ConformanceDeps) {
      * A certification run against the supplier's test environment: the report is written and
      * signed, and a passing run issues a trust mark. Whatever the verdict, the run is stored.
      */
-    async run(args: { supplier: string; target: SandboxTarget; actor: string; onModule?: KitRunInput["onModule"] }): Promise<{ run: RunView; report: ConformanceReport; trustMark: string | null; signaturePath: string }> {
+    async run(args: { supplier: string; target: SandboxTarget; actor: string; onModule?: KitRunInput["onModule"]; advisory?: { seed: number } }): Promise<{ run: RunView; report: ConformanceReport; trustMark: string | null; signaturePath: string }> {
       const supplier = supplierOf(args.supplier);
-      const runId = newId("crun", 9);
+      // Advisory runs are not certification runs: their own id prefix, files only, never a mark.
+      const runId = newId(args.advisory ? "cadv" : "crun", 9);
       const account = deps.accounts.accountOfSupplier(supplier.id);
       const bannedTerms = [...ADVERTISING_LAW_TERMS, ...deps.config.BANNED_TERMS.split(",").map((t) => t.trim()).filter(Boolean)];
       const outcome = await runKit({
@@ -168,6 +169,7 @@ export function createConformanceService(deps: ConformanceDeps) {
         mallUsage: account ? deps.repo.mallUsageOf(account.id) : null,
         clock: deps.clock,
         onModule: args.onModule,
+        advisory: args.advisory,
       });
       const report = buildReport({
         runId,
@@ -177,6 +179,7 @@ export function createConformanceService(deps: ConformanceDeps) {
         signMode: args.target.signMode,
         kitVersion: KIT_VERSION,
         contractVersion: CONTRACT_VERSION,
+        ...(args.advisory ? { advisory: args.advisory } : {}),
         startedAt: iso(outcome.startedAt),
         endedAt: iso(outcome.endedAt),
         modules: outcome.modules,
@@ -188,7 +191,7 @@ export function createConformanceService(deps: ConformanceDeps) {
       const files = writeReportFiles(deps.config.CONFORMANCE_REPORT_DIR, runId, { json: bytes, signature, html: reportHtml(report, { digest, jws: signature }) });
 
       let mark: TrustMarkRow | null = null;
-      if (outcome.passed) {
+      if (outcome.passed && !args.advisory) {
         const issuedAt = deps.clock();
         const expiresAt = issuedAt + deps.config.TRUST_MARK_TTL_DAYS * DAY_MS;
         const markId = newId("mark", 9);
@@ -224,7 +227,7 @@ export function createConformanceService(deps: ConformanceDeps) {
         markId: mark?.id ?? null,
         actor: args.actor,
       };
-      deps.repo.insertRunWithMark(row, mark);
+      if (!args.advisory) deps.repo.insertRunWithMark(row, mark);
       return { run: runView(row), report, trustMark: mark?.jws ?? null, signaturePath: files.signaturePath };
     },
 

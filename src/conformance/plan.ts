@@ -14,7 +14,7 @@ export const CONTRACT_VERSION = "tj-2022.1";
 export type ContractEdition = { version: string; affects: readonly ModuleId[] };
 export const CONTRACT_HISTORY: readonly ContractEdition[] = [{ version: "tj-2022.1", affects: [] }];
 
-export const moduleIds = ["token", "message-pool", "product-reads", "orders", "catalog-products", "qps", "answers", "mall-usage"] as const;
+export const moduleIds = ["token", "message-pool", "product-reads", "orders", "catalog-products", "qps", "answers", "mall-usage", "fuzz"] as const;
 export type ModuleId = (typeof moduleIds)[number];
 
 export const stepStatuses = ["passed", "failed", "warning", "not_implemented"] as const;

@@ -62,7 +62,8 @@ dl.ev{margin:.4em 0;border-left:3px solid #ccc;padding-left:6px}dl.ev dt{font-we
 .sec{color:#666;margin:0}.sig{font-size:11px;word-break:break-all;color:#444}
 @media print{details{display:block}details>summary{display:none}body{margin:1cm}.module{break-inside:avoid-page}}
 </style></head><body>
-<h1>电子卖场对接测试报告</h1>
+<h1>电子卖场对接测试报告${report.advisory ? "（参考性测试）" : ""}</h1>
+${report.advisory ? `<p><b>参考性测试：含随机与畸形输入（种子 ${esc(report.advisory.seed)}），不计入、也不签发正式环境信任标识。</b></p>` : ""}
 <div class="summary"><p><b>结论：${verdict}</b>　必过步骤未通过 ${s.blocking.length} 项；步骤 通过 ${s.steps.passed} · 未通过 ${s.steps.failed} · 提示 ${s.steps.warning} · 未实现 ${s.steps.not_implemented}</p>
 ${s.blocking.length > 0 ? `<p>未通过：${s.blocking.map((b) => esc(`${b.title}（${b.step}）`)).join("；")}</p>` : ""}</div>
 <table><tbody>

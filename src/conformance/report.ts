@@ -15,6 +15,8 @@ export type ConformanceReport = {
   signMode: string;
   kitVersion: string;
   contractVersion: string;
+  /** Present on an advisory run (random and malformed inputs from this seed): it never issues a mark. */
+  advisory?: { seed: number };
   startedAt: string;
   endedAt: string;
   summary: {

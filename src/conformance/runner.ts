@@ -5,6 +5,7 @@ import type { ValidationContext } from "../sync/product-validation.js";
 import type { MallUsageRow } from "../store/repos/conformance-repo.js";
 import { type Exchange, type KitContext, recordingTransport, result } from "./kit-context.js";
 import { kitModules } from "./modules/index.js";
+import { fuzzModule } from "./modules/fuzz-module.js";
 import { type ModuleDef, type ModuleResult, type StepDef, moduleStatus, runPassed } from "./plan.js";
 
 /** A supplier's test environment: its sandbox base URL and the account it issued the mall there. */
@@ -27,6 +28,8 @@ export type KitRunInput = {
   mallUsage: MallUsageRow[] | null;
   clock: () => number;
   onModule?: (event: { phase: "start" | "done"; module: ModuleDef; result?: ModuleResult }) => void;
+  /** An advisory run adds seeded random and malformed inputs; it never counts toward a mark. */
+  advisory?: { seed: number };
 };
 
 export type KitRunOutcome = { passed: boolean; modules: ModuleResult[]; startedAt: number; endedAt: number };
@@ -84,7 +87,7 @@ export async function runKit(input: KitRunInput): Promise<KitRunOutcome> {
   const startedAt = input.clock();
   const modules: ModuleResult[] = [];
   try {
-    for (const m of kitModules) {
+    for (const m of input.advisory ? [...kitModules, fuzzModule(input.advisory.seed)] : kitModules) {
       const def = { ...m.def, steps: planSteps(m.def, conn.signMode) };
       input.onModule?.({ phase: "start", module: def });
       let reported;

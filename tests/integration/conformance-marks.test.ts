@@ -208,6 +208,31 @@ describe("the supplier's own use of the mall side", () => {
   }, 90_000);
 });
 
+describe("advisory runs", () => {
+  it("add seeded random and malformed inputs, write a report, and never issue a mark or count as a certification run", async () => {
+    const fresh = await startConformanceRig();
+    try {
+      const { run, report, trustMark } = await fresh.gw.container.conformance.run({
+        supplier: KIT_SUPPLIER,
+        target: { baseUrl: fresh.sandbox.url, ...TEST_ACCOUNT, signMode: SignMode.HmacSha256, bodyFormat: "form" },
+        actor: "test",
+        advisory: { seed: 42 },
+      });
+      expect(run.id).toMatch(/^cadv_/);
+      expect(run.passed).toBe(true);
+      expect(trustMark).toBeNull();
+      expect(report.advisory).toEqual({ seed: 42 });
+      const fuzz = run.modules.find((m) => m.id === "fuzz");
+      expect(fuzz?.steps.map((s) => `${s.id} ${s.status}`)).toEqual(["fuzz.skus passed", "fuzz.fields passed"]);
+      expect(readFileSync(run.reportHtml, "utf8")).toContain("参考性测试");
+      expect(fresh.gw.container.conformance.runs({ supplier: KIT_SUPPLIER })).toEqual([]);
+      expect(fresh.gw.container.conformance.gate.verdict(fresh.supplierId)).toMatchObject({ open: false, reason: "no_mark" });
+    } finally {
+      await fresh.close();
+    }
+  }, 60_000);
+});
+
 describe("other sign modes and encodings", () => {
   it("certifies a yggc-md5 supplier sending JSON bodies (no nonce or response-signature steps in that plan)", async () => {
     const md5 = await startConformanceRig({ signMode: SignMode.YggcMd5 });

@@ -59,8 +59,8 @@ export const conformanceCommands: Record<string, Command> = {
     },
   },
   run: {
-    usage: "conformance run --supplier CODE --base-url URL --username U --password P --app-secret S [--sign-mode hmac-sha256|yggc-md5] [--encoding form|json]",
-    summary: "certify a supplier's test environment (sandbox): every module of the plan, a signed report, and a trust mark when it passes",
+    usage: "conformance run --supplier CODE --base-url URL --username U --password P --app-secret S [--sign-mode hmac-sha256|yggc-md5] [--encoding form|json] [--advisory [--seed N]]",
+    summary: "certify a supplier's test environment (sandbox): every module of the plan, a signed report, and a trust mark when it passes; --advisory adds seeded random and malformed inputs and never issues a mark",
     audit: "conformance.run",
     async run({ argv, container, actor }) {
       const v = flags(argv, {
@@ -71,9 +71,14 @@ export const conformanceCommands: Record<string, Command> = {
         "app-secret": { type: "string" },
         "sign-mode": { type: "string" },
         encoding: { type: "string" },
+        advisory: { type: "boolean" },
+        seed: { type: "string" },
       });
       const signMode = v["sign-mode"] ?? SignMode.HmacSha256;
       if (!(signModes as readonly string[]).includes(signMode)) throw new UsageError(`--sign-mode must be one of ${signModes.join(", ")}`);
+      if (v.seed !== undefined && !v.advisory) throw new UsageError("--seed goes with --advisory");
+      const seed = v.seed === undefined ? Math.floor(Math.random() * 2 ** 31) : Number(v.seed);
+      if (!Number.isInteger(seed) || seed < 0 || seed >= 2 ** 32) throw new UsageError("--seed must be a whole number below 2^32");
       const encoding = v.encoding ?? "form";
       if (encoding !== "form" && encoding !== "json") throw new UsageError("--encoding must be form or json");
       const baseUrl = requireFlag(v, "base-url");
@@ -90,6 +95,7 @@ export const conformanceCommands: Record<string, Command> = {
           bodyFormat: encoding,
         },
         actor,
+        ...(v.advisory ? { advisory: { seed } } : {}),
         onModule: (e) => {
           if (!tty) return;
           if (e.phase === "start") process.stderr.write(`… ${e.module.title}`);
@@ -99,7 +105,7 @@ export const conformanceCommands: Record<string, Command> = {
       return {
         human: `${runText(run)}\ntrust mark: ${trustMark ?? "none (the run did not pass)"}`,
         json: { run: runJson(run, trustMark) },
-        audit: { target: run.supplier, summary: { after: { runId: run.id, passed: run.passed, markId: run.markId, baseUrl: run.baseUrl } } },
+        audit: { target: run.supplier, summary: { after: { runId: run.id, passed: run.passed, markId: run.markId, baseUrl: run.baseUrl, ...(v.advisory ? { advisory: true, seed } : {}) } } },
       };
     },
   },
