@@ -29,6 +29,7 @@ function shortLeaseService(w: PullerWorld) {
     connections: c.supplierConnections,
     logger: silentLogger(),
     clock: w.gw.clock.now,
+    gate: c.conformance.gate,
     settings: { leaseTtlMs: SHORT_LEASE_MS },
   });
 }
