@@ -123,7 +123,12 @@ export const conformanceCommands: Record<string, Command> = {
       const gate = standing.gate.open ? `open (${standing.gate.via})` : `closed (${standing.gate.reason})`;
       return {
         human: [table(runs.map((r) => ({ id: r.id, passed: r.passed, startedAt: r.startedAt, baseUrl: r.baseUrl, mark: r.markId ?? "" })), ["id", "passed", "startedAt", "baseUrl", "mark"]), `trust mark: ${mark}`, `production gate: ${gate}`].join("\n"),
-        json: { runs: runs.map((r) => ({ ...runJson(r, null), trustMark: undefined, markId: r.markId, startedAt: r.startedAt, endedAt: r.endedAt, baseUrl: r.baseUrl })), mark: standing.mark, gate: standing.gate, waiver: standing.waiver },
+        json: {
+          runs: runs.map((r) => ({ id: r.id, passed: r.passed, startedAt: r.startedAt, endedAt: r.endedAt, baseUrl: r.baseUrl, kitVersion: r.kitVersion, contractVersion: r.contractVersion, markId: r.markId, reportJson: r.reportJson, reportHtml: r.reportHtml })),
+          mark: standing.mark,
+          gate: standing.gate,
+          waiver: standing.waiver,
+        },
       };
     },
   },
