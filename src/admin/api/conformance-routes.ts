@@ -131,6 +131,7 @@ export const conformanceRoutes = [
     tag: "conformance",
     summary: "Suspend the supplier's trust mark with a reason: it is no longer pulled and receives no orders.",
     audit: "conformance.suspend",
+    atomic: true,
     params: Code,
     body: Reason,
     handler({ params, body, container }) {
@@ -145,6 +146,7 @@ export const conformanceRoutes = [
     tag: "conformance",
     summary: "Revoke the supplier's trust mark with a reason; only a new passing certification run gives it another.",
     audit: "conformance.revoke",
+    atomic: true,
     params: Code,
     body: Reason,
     handler({ params, body, container }) {
@@ -159,6 +161,7 @@ export const conformanceRoutes = [
     tag: "conformance",
     summary: "Waive the production gate for this supplier (e.g. already docked with another mall), with the reason; shown on its page.",
     audit: "supplier.waive_gate",
+    atomic: true,
     params: Code,
     body: Reason,
     handler({ params, body, container, user }) {

@@ -174,6 +174,7 @@ export const conformanceCommands: Record<string, Command> = {
     usage: "conformance suspend --supplier CODE --reason R",
     summary: "suspend a supplier's trust mark: it is no longer pulled and receives no orders",
     audit: "conformance.suspend",
+    atomic: true,
     run({ argv, container }) {
       const v = flags(argv, { supplier: { type: "string" }, reason: { type: "string" } });
       const { before, after } = container.conformance.suspend(requireFlag(v, "supplier"), requireFlag(v, "reason"));
@@ -184,6 +185,7 @@ export const conformanceCommands: Record<string, Command> = {
     usage: "conformance revoke --supplier CODE --reason R",
     summary: "revoke a supplier's trust mark for good: it must certify again",
     audit: "conformance.revoke",
+    atomic: true,
     run({ argv, container }) {
       const v = flags(argv, { supplier: { type: "string" }, reason: { type: "string" } });
       const { before, after } = container.conformance.revoke(requireFlag(v, "supplier"), requireFlag(v, "reason"));

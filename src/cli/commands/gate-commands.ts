@@ -5,6 +5,7 @@ export const gateCommands: Record<string, Command> = {
     usage: "supplier waive-gate --code CODE --reason R",
     summary: "let a supplier through the production gate without a trust mark (e.g. already docked with another mall); the reason is recorded",
     audit: "supplier.waive_gate",
+    atomic: true,
     run({ argv, container, actor }) {
       const v = flags(argv, { code: { type: "string" }, reason: { type: "string" } });
       const code = requireFlag(v, "code");
