@@ -37,10 +37,10 @@ export function mallRouter(deps: MallRouterDeps): RequestHandler {
   const signingSecretOf = (account: AccountRow | undefined) =>
     account && account.signMode === SignMode.HmacSha256 ? deps.secrets.appSecretOf(account) : null;
 
-  const note = (account: AccountRow | undefined, operation: string, f: Failure | null) => {
-    if (!account || !deps.usage) return;
-    if (f === null) deps.usage(account.id, operation, "ok");
-    else if (f.code === ErrorCode.SignatureInvalid) deps.usage(account.id, operation, "bad_signature");
+  const note = (accountId: number | undefined, operation: string, f: Failure | null) => {
+    if (accountId === undefined || !deps.usage) return;
+    if (f === null) deps.usage(accountId, operation, "ok");
+    else if (f.code === ErrorCode.SignatureInvalid) deps.usage(accountId, operation, "bad_signature");
   };
 
   const fail = (req: Request, res: Response, f: Failure, account?: AccountRow) => {
@@ -59,10 +59,10 @@ export function mallRouter(deps: MallRouterDeps): RequestHandler {
     if (!fields) return;
     const outcome = await deps.login(fields);
     if (!outcome.ok) {
-      note(outcome.account, mallOperations.token.id, outcome.failure);
+      note(outcome.account?.id, mallOperations.token.id, outcome.failure);
       return fail(req, res, outcome.failure, outcome.account);
     }
-    note(outcome.account, mallOperations.token.id, null);
+    note(outcome.account.id, mallOperations.token.id, null);
     req.log.info({ event: "mall.token.issued", account: outcome.account.username }, "token issued");
     writeEnvelope(res, serializeSuccess(outcome.result), signingSecretOf(outcome.account));
   };
@@ -75,7 +75,7 @@ export function mallRouter(deps: MallRouterDeps): RequestHandler {
       if (!fields) return;
       const auth = await deps.authenticate(fields);
       if (!auth.ok) {
-        note(auth.account, operation.id, auth.failure);
+        note(auth.account?.id ?? auth.tokenAccountId, operation.id, auth.failure);
         return fail(req, res, auth.failure, auth.account);
       }
       const present = applyAliases(presentFields(fields), operation.aliases);
@@ -85,7 +85,7 @@ export function mallRouter(deps: MallRouterDeps): RequestHandler {
       if (!input.ok) return fail(req, res, input.failure, auth.account);
       const answer = call(input.value, auth.account);
       if (!answer.ok) return fail(req, res, answer.failure, auth.account);
-      note(auth.account, operation.id, null);
+      note(auth.account.id, operation.id, null);
       writeEnvelope(res, successBody(answer.json), signingSecretOf(auth.account));
     };
   };

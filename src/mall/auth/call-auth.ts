@@ -14,7 +14,7 @@ import type { ReplayGuard } from "./replay-guard.js";
 
 export type CallAuthOutcome =
   | { ok: true; account: AccountRow }
-  | { ok: false; failure: Failure; account?: AccountRow };
+  | { ok: false; failure: Failure; account?: AccountRow; tokenAccountId?: number };
 
 const tokenExpired = (why: string): Failure => failure(ErrorCode.TokenExpired, `${TOKEN_EXPIRED_MARKER} (${why})`);
 
@@ -59,7 +59,8 @@ export function createCallAuth(deps: AuthDeps & { replay: ReplayGuard }) {
     const now = clock();
     const refused = timestampFailure(text("timestamp"), now) ?? nonceFailure(nonce);
     if (refused) return { ok: false, ...signer, failure: refused };
-    if (!signer.account) return { ok: false, failure: failure(ErrorCode.SignatureInvalid) };
+    // Unsigned, but the token's account is named for bookkeeping (the conformance kit's mall-usage module).
+    if (!signer.account) return { ok: false, failure: failure(ErrorCode.SignatureInvalid), tokenAccountId: account.id };
     if (!(await deps.replay.claim(account.id, nonce, now))) {
       return { ok: false, account, failure: failure(ErrorCode.SignatureInvalid, "nonce 已使用") };
     }
