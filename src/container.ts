@@ -56,6 +56,7 @@ export function createContainer(config: Config, logger: Logger, clock: () => num
   const conformanceRepo = createConformanceRepo(store);
   const conformance = createConformanceService({ repo: conformanceRepo, accounts: accountRepo, reference: referenceRepo, keys, config, clock });
   conformance.applyContractChanges();
+  storeGauges.setTrustMarkSource(() => conformance.markReadings());
 
   return {
     config,

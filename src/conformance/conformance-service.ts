@@ -260,6 +260,14 @@ export function createConformanceService(deps: ConformanceDeps) {
     },
     standingOf,
 
+    /** Every supplier's current mark, for the trust-mark gauges of /metrics. */
+    markReadings(): Array<{ supplier: string; state: MarkState; expiresAtMs: number }> {
+      return deps.accounts.listSuppliers().flatMap(({ supplier }) => {
+        const mark = deps.repo.currentMark(supplier.id);
+        return mark ? [{ supplier: supplier.code, state: markState(mark, deps.clock()), expiresAtMs: mark.expiresAt }] : [];
+      });
+    },
+
     suspend: (code: string, reason: string) => changeMarkState(code, "suspended", reason),
     revoke: (code: string, reason: string) => changeMarkState(code, "revoked", reason),
 

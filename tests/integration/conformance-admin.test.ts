@@ -104,6 +104,12 @@ describe("conformance in the admin API and console", () => {
     expect((await call(sessions.procurement, "GET", `/admin/conformance/runs/${runId}`)).status).toBe(403);
   });
 
+  it("exports each supplier's mark state to /metrics", async () => {
+    const text = await (await fetch(`${url}/metrics`)).text();
+    expect(text).toMatch(new RegExp(`emall_trust_mark_state\\{supplier="${KIT_SUPPLIER}",state="(valid|suspended|revoked|expired)"\\} 1`));
+    expect(text).toContain(`emall_trust_mark_expiry_timestamp_seconds{supplier="${KIT_SUPPLIER}"}`);
+  });
+
   it("publishes the signing keys at /.well-known/jwks.json without the private part", async () => {
     const res = await fetch(`${url}/.well-known/jwks.json`);
     expect(res.headers.get("content-type")).toContain("application/jwk-set+json");
