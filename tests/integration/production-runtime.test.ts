@@ -91,6 +91,9 @@ describe("the compiled runtime", () => {
     expect(created.json, created.stderr).toMatchObject({ ok: true });
     const connected = await cli(["supplier", "connect", "--code", "SIM", "--base-url", sim.url, "--username", TEST_ACCOUNT.username, "--password", TEST_ACCOUNT.password, "--app-secret", TEST_ACCOUNT.appSecret, "--max-concurrent", "4", "--qps", "1000", "--schedule", "0 0 1 1 *"]);
     expect(connected.json, connected.stderr).toMatchObject({ ok: true });
+    // The runtime, not certification, is under test: the gate is waived with the reason recorded.
+    const waived = await cli(["supplier", "waive-gate", "--code", "SIM", "--reason", "compiled-runtime test of the reference supplier"]);
+    expect(waived.json, waived.stderr).toMatchObject({ ok: true });
     const user = await cli(["users", "create", "--username", ADMIN.username, "--role", "admin", "--password-stdin"], `${ADMIN.password}\n`);
     expect(user.json, user.stderr).toMatchObject({ ok: true });
   });
