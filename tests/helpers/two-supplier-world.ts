@@ -31,6 +31,8 @@ export async function startTwoSupplierWorld(products = 30): Promise<TwoSupplierW
   const c = a.gw.container;
   await c.supplierAccounts.create({ code: B.code, name: B.name, creditCode: await nextCreditCode(), domains: [B.domain] });
   c.supplierConnections.connect({ code: B.code, baseUrl: bSim.url, ...TEST_ACCOUNT, signMode: SignMode.HmacSha256, qps: 1000, maxConcurrent: 8, timeoutMs: 2_000 });
+  // Scoping, not certification, is under test (like the puller rig's SIM): B's gate is waived with the reason recorded.
+  c.conformance.waive(B.code, "supplier-scoping test rig: a second reference supplier", "test:two-supplier-world");
   for (const code of [a.code, B.code]) {
     const run = await c.sync.pull(code, "manual");
     if (!run.ran) throw new Error(`pull of ${code} did not run`);
