@@ -68,9 +68,25 @@ describe("conformance in the admin API and console", () => {
     expect(noReason.status).toBe(400);
     expect(((await noReason.json()) as { error: { fields: Array<{ field: string }> } }).error.fields[0]?.field).toBe("body.reason");
 
-    const suspended = await call(sessions.admin, "POST", `${path}/trust-mark/suspend`, { reason: "价格推送异常" });
-    expect(suspended.status).toBe(200);
-    expect(await suspended.json()).toMatchObject({ mark: { state: "suspended", reason: "价格推送异常" } });
+    const valid = await (await call(sessions.admin, "GET", `/admin/suppliers/${KIT_SUPPLIER}`)).text();
+    expect(valid).not.toContain("尚未接入");
+    expect(valid.split('id="conformance"').length, "the standing is shown once").toBe(2);
+    const card = valid.slice(valid.indexOf('id="conformance"'));
+    expect(card).toContain("有效");
+    expect(card).toContain(`href="/admin/conformance/runs/${runId}"`);
+    expect(card).toMatch(/至 <time datetime="[^"]+" class="mono">\d{4}-\d{2}-\d{2} \d{2}:\d{2}(:\d{2})? 北京时间<\/time>/);
+    expect(card).toContain("生产准入（gate）");
+    expect(card).toContain("准入豁免（gate waiver）");
+    for (const action of ["trust-mark/suspend", "trust-mark/revoke", "gate-waiver"]) expect(card).toContain(`action="/admin/suppliers/${KIT_SUPPLIER}/${action}"`);
+
+    // The console form posts through the same admin route: CSRF-checked and audited.
+    const forged = await fetch(`${url}/admin/suppliers/${KIT_SUPPLIER}/trust-mark/suspend`, { method: "POST", redirect: "manual", headers: { cookie: sessions.admin.cookie }, body: new URLSearchParams({ _csrf: "forged", reason: "x" }) });
+    expect(forged.status).toBe(403);
+    const csrf = /name="_csrf" value="([^"]+)"/.exec(card)?.[1] ?? "";
+    const suspended = await fetch(`${url}/admin/suppliers/${KIT_SUPPLIER}/trust-mark/suspend`, { method: "POST", redirect: "manual", headers: { cookie: sessions.admin.cookie }, body: new URLSearchParams({ _csrf: csrf, reason: "价格推送异常" }) });
+    expect(suspended.status).toBe(303);
+    expect(suspended.headers.get("location")).toContain(`/admin/suppliers/${KIT_SUPPLIER}`);
+    expect((await (await call(sessions.admin, "GET", `${path}/trust-mark`)).json()) as unknown).toMatchObject({ mark: { state: "suspended", reason: "价格推送异常" } });
     const standing = (await (await call(sessions.auditor, "GET", `${path}/trust-mark`)).json()) as { gate: { open: boolean; reason: string } };
     expect(standing.gate).toMatchObject({ open: false, reason: "suspended" });
 

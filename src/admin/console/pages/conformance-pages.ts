@@ -1,7 +1,7 @@
 import type { RunView } from "../../../conformance/conformance-service.js";
 import type { ConformanceReport } from "../../../conformance/report.js";
 import type { ConsoleContext, ConsolePage } from "../console-kit.js";
-import { type Html, href, html } from "../html.js";
+import { type Html, beijing, href, html } from "../html.js";
 import { badge, csrfField } from "../layout.js";
 
 type Mark = { id: string; runId: string; state: string; reason: string | null; issuedAt: string; expiresAt: string; recertifyBy: string | null; jws: string; kitVersion: string; contractVersion: string };
@@ -9,6 +9,8 @@ type Standing = { mark: Mark | null; gate: { open: boolean; via: string | null; 
 
 export const STEP_NAMES: Record<string, string> = { passed: "通过", failed: "未通过", warning: "提示", not_implemented: "未实现" };
 export const MARK_NAMES: Record<string, string> = { valid: "有效", suspended: "已暂停", revoked: "已撤销", expired: "已过期" };
+/** A mark's ISO instant in the console's one time zone. */
+const bj = (text: string | null) => beijing(text ? Date.parse(text) : null);
 const GATE_REASONS: Record<string, string> = { no_mark: "无信任标识", suspended: "标识已暂停", revoked: "标识已撤销", expired: "标识已过期" };
 const tone = (s: string): "ok" | "warn" | "bad" | "" => (s === "passed" || s === "valid" ? "ok" : s === "warning" || s === "suspended" ? "warn" : s === "failed" || s === "revoked" || s === "expired" ? "bad" : "");
 const iso = (text: string | null) => (text ? text.replace("T", " ").slice(0, 19) + " UTC" : "—");
@@ -19,20 +21,23 @@ export function gateBadge(gate: Standing["gate"]): Html {
   return badge(`拦截：${GATE_REASONS[gate.reason ?? ""] ?? gate.reason ?? ""}`, "bad");
 }
 
-/** The trust-mark card of a supplier's page: state, gate, waiver, and (admins) suspend, revoke and waive. */
+/**
+ * The conformance card of a supplier's page: mark state, gate, waiver, and (admins) the forms to
+ * suspend, revoke and waive. A supplier user sees its own standing without the forms.
+ */
 export async function trustMarkCard(ctx: ConsoleContext, code: string): Promise<Html> {
   if (!ctx.may("GET", "/suppliers/:code/trust-mark")) return html``;
   const s = await ctx.api<Standing>("GET", "/suppliers/:code/trust-mark", { params: { code } });
   const form = (path: string, label: string, placeholder: string, secondary = false) =>
     html`<form class="inline" method="post" action="/admin/suppliers/${code}/${path}">${csrfField(ctx.csrfToken)}<input name="reason" required placeholder="${placeholder}" size="24"><button type="submit" class="${secondary ? "secondary" : ""}">${label}</button></form> `;
   const admin = ctx.may("POST", "/suppliers/:code/trust-mark/suspend");
-  return html`<div class="card"><h2>正式环境信任标识</h2><dl class="kv">
-  <dt>生产准入</dt><dd>${gateBadge(s.gate)}</dd>
-  <dt>信任标识</dt><dd>${s.mark ? html`${badge(MARK_NAMES[s.mark.state] ?? s.mark.state, tone(s.mark.state))} <span class="mono">${s.mark.id}</span>（<a href="/admin/conformance/runs/${s.mark.runId}">测试报告</a>）` : "尚无（电商需以对接测试工具完成一次通过的测试）"}</dd>
-  ${s.mark ? html`<dt>有效期</dt><dd>${iso(s.mark.issuedAt)} — ${iso(s.mark.expiresAt)}${s.mark.recertifyBy ? html`；契约变更，须于 ${iso(s.mark.recertifyBy)} 前重新测试` : ""}</dd>
+  return html`<div class="card" id="conformance"><h2>对接合规检测 · 正式环境信任标识</h2><dl class="kv">
+  <dt>信任标识（trust mark）</dt><dd>${s.mark ? html`${badge(MARK_NAMES[s.mark.state] ?? s.mark.state, tone(s.mark.state))} <span class="mono">${s.mark.id}</span>（<a href="/admin/conformance/runs/${s.mark.runId}">测试记录与报告</a>）` : html`${badge("无", "")} 尚无（电商需以对接测试工具完成一次通过的测试）`}</dd>
+  ${s.mark ? html`<dt>有效期</dt><dd>${bj(s.mark.issuedAt)} 至 ${bj(s.mark.expiresAt)}${s.mark.recertifyBy ? html`；契约变更，须于 ${bj(s.mark.recertifyBy)} 前重新测试` : ""}</dd>
   <dt>版本</dt><dd>测试工具 ${s.mark.kitVersion} / 契约 ${s.mark.contractVersion}</dd>
   ${s.mark.reason ? html`<dt>暂停/撤销原因</dt><dd>${s.mark.reason}</dd>` : ""}` : ""}
-  <dt>豁免</dt><dd>${s.waiver ? html`已豁免：${s.waiver.reason}（${s.waiver.actor}）` : "无"}</dd>
+  <dt>生产准入（gate）</dt><dd>${gateBadge(s.gate)}</dd>
+  <dt>准入豁免（gate waiver）</dt><dd>${s.waiver ? html`已豁免：${s.waiver.reason}（${s.waiver.actor}，${beijing(s.waiver.createdAt)}）` : "无"}</dd>
 </dl>
 ${admin
   ? html`<p>${s.mark && s.mark.state !== "revoked" ? html`${s.mark.state !== "suspended" ? form("trust-mark/suspend", "暂停标识", "原因（必填）", true) : ""}${form("trust-mark/revoke", "撤销标识", "原因（必填）", true)}` : ""}

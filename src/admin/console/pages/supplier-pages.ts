@@ -62,10 +62,7 @@ ${suppliers.map((s) => html`<tr><td class="mono"><a href="/admin/suppliers/${s.c
 ${post("rotate", html`<input type="hidden" name="password" value="true"><input type="hidden" name="appSecret" value="true">`, "轮换密码与 appSecret")}
 ${c ? post("sync", html``, "立即同步") : ""}
 ${c ? html`<a href="/admin/suppliers/${code}/quarantine">隔离消息</a> · ` : ""}<a href="/admin/sync/runs?supplier=${code}">同步批次</a> · <a href="/admin/products?supplier=${code}">商品</a></p></div>
-<div class="card" id="conformance"><h2>对接合规检测</h2><dl class="kv">
-  <dt>检测豁免（gate waiver）</dt><dd class="muted">尚未接入：合规检测套件上线后在此查看与修改。</dd>
-  <dt>合规标志（trust mark）</dt><dd class="muted">尚未接入：合规检测套件上线后在此显示标志状态与报告。</dd>
-</dl></div>
+${await trustMarkCard(ctx, code)}
 <div class="card"><h2>对接电商接口</h2>
 ${c
   ? html`<dl class="kv"><dt>接口地址</dt><dd class="mono">${c.baseUrl}</dd><dt>账号</dt><dd class="mono">${c.username}</dd><dt>签名 / 编码</dt><dd>${zh("signMode", c.signMode)} / ${zh("bodyFormat", c.bodyFormat)}</dd></dl>
@@ -81,8 +78,7 @@ ${c
   <button type="submit">保存对接设置</button>
 </form>`
   : html`<p class="muted">尚未对接（npm run cli -- supplier connect 或 PUT /admin/api/suppliers/${code}/connection）。</p>`}
-</div>
-${await trustMarkCard(ctx, code)}`;
+</div>`;
     },
   },
   {
