@@ -3,19 +3,19 @@ import type { RunningSimulator } from "../../src/simulator/simulator-server.js";
 import { nextCreditCode } from "./harness.js";
 import { orderFile } from "./order-rig.js";
 import { orderableSkus } from "./order-products.js";
-import { type PullerWorld, startPullerWorld } from "./puller-harness.js";
+import { type PullerWorld, SIM_DOMAIN, startPullerWorld } from "./puller-harness.js";
 import { TEST_ACCOUNT, launchSimulator } from "./simulator-harness.js";
 
 export const PASSWORD = "correct horse battery staple";
 export const B = { code: "BSHOP", name: "乙方专营电商", domain: "item.b-shop.cn" } as const;
 
 /** Everything of supplier B a supplier user of A must never read: texts that appear only in B's data. */
-export type BFacts = { code: string; sku: string; runId: string; messageLogId: number; yggcOrder: string; markers: string[] };
+export type BFacts = { code: string; sku: string; runId: string; messageLogId: number; yggcOrder: string; conformanceRunId: string; markers: string[] };
 
 export type TwoSupplierWorld = {
   a: PullerWorld;
   bSim: RunningSimulator;
-  aFacts: { code: string; sku: string; runId: string; messageLogId: number; yggcOrder: string };
+  aFacts: { code: string; sku: string; runId: string; messageLogId: number; yggcOrder: string; conformanceRunId: string };
   bFacts: BFacts;
   close(): Promise<void>;
 };
@@ -41,7 +41,17 @@ export async function startTwoSupplierWorld(products = 30): Promise<TwoSupplierW
   await c.admin.users.create({ username: "supa", role: "supplier", supplier: a.code, password: PASSWORD });
   await c.admin.users.create({ username: "supb", role: "supplier", supplier: B.code, password: PASSWORD });
 
-  const facts = async (code: string, sim: RunningSimulator) => {
+  // Each supplier certifies against its own small sandbox (the kit drains and writes the pool, so
+  // not the simulator the gateway pulls): its runs, reports and mark exist to be (not) read.
+  const sandboxes: RunningSimulator[] = [];
+  const certify = async (code: string, domain: string) => {
+    const sandbox = await launchSimulator({ domain, products: 12 });
+    sandboxes.push(sandbox);
+    const { run, report } = await c.conformance.run({ supplier: code, target: { baseUrl: sandbox.url, ...TEST_ACCOUNT, signMode: SignMode.HmacSha256, bodyFormat: "form" }, actor: "test:two-supplier-world" });
+    if (!run.passed || !run.markId) throw new Error(`certification of ${code} did not pass: ${JSON.stringify(report.summary.blocking)}`);
+    return run.id;
+  };
+  const facts = async (code: string, sim: RunningSimulator, domain: string) => {
     const supplier = c.repos.accounts.supplierByCode(code);
     if (!supplier) throw new Error(`no ${code}`);
     const stored = new Set(c.repos.products.onShelfSkus(supplier.id));
@@ -52,16 +62,17 @@ export async function startTwoSupplierWorld(products = 30): Promise<TwoSupplierW
     const runId = c.sync.runs({ supplier: code, limit: 1 })[0]?.id ?? "";
     const logs = c.sync.messageLogs({ supplier: code, limit: 200 });
     const withCalls = logs.find((m) => m.callSeqsJson !== "[]") ?? logs[0];
-    return { code, sku, runId, messageLogId: withCalls?.id ?? 0, yggcOrder: created.value.yggc_order };
+    return { code, sku, runId, messageLogId: withCalls?.id ?? 0, yggcOrder: created.value.yggc_order, conformanceRunId: await certify(code, domain) };
   };
-  const aFacts = await facts(a.code, a.sim);
-  const b = await facts(B.code, bSim);
+  const aFacts = await facts(a.code, a.sim, SIM_DOMAIN);
+  const b = await facts(B.code, bSim, B.domain);
   return {
     a,
     bSim,
     aFacts,
-    bFacts: { ...b, markers: [B.code, B.domain, B.name, b.runId, b.yggcOrder] },
+    bFacts: { ...b, markers: [B.code, B.domain, B.name, b.runId, b.yggcOrder, b.conformanceRunId] },
     async close() {
+      for (const sandbox of sandboxes) await sandbox.close();
       await bSim.close();
       await a.close();
     },

@@ -20,7 +20,7 @@ describe("supplier scoping across the whole route table and console", () => {
     w = await startTwoSupplierWorld();
     url = w.a.gw.url;
     supa = await apiLogin(url, "supa");
-    Object.assign(FAKE, { [w.bFacts.runId]: "run_nowhere000000", [w.bFacts.yggcOrder]: "TJ999999999", [w.bFacts.code]: "NOSUCH", [String(w.bFacts.messageLogId)]: "987654321" });
+    Object.assign(FAKE, { [w.bFacts.runId]: "run_nowhere000000", [w.bFacts.yggcOrder]: "TJ999999999", [w.bFacts.code]: "NOSUCH", [String(w.bFacts.messageLogId)]: "987654321", [w.bFacts.conformanceRunId]: "crun_nowhere000000" });
     const res = await fetch(`${url}/admin/login`, { method: "POST", body: new URLSearchParams({ username: "supa", password: PASSWORD, next: "/admin/" }), redirect: "manual" });
     consoleCookie = (res.headers.get("set-cookie") ?? "").split(";")[0] ?? "";
   }, 180_000);
@@ -33,23 +33,26 @@ describe("supplier scoping across the whole route table and console", () => {
    * must not be able to tell B's data from nothing, so both answers must read the same.
    */
   const FAKE: Record<string, string> = {};
+  /** Whole identifiers only: B's message log id (a short number) must not be swapped inside a timestamp. */
+  const swap = (text: string, real: string, fake: string) => text.replace(new RegExp(`(?<![A-Za-z0-9])${real.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")}(?![A-Za-z0-9])`, "g"), fake);
   const twin = (pathAndQuery: string) => {
     let out = decodeURIComponent(pathAndQuery);
-    for (const [real, fake] of Object.entries(FAKE)) out = out.split(real).join(fake);
+    for (const [real, fake] of Object.entries(FAKE)) out = swap(out, real, fake);
     return out;
   };
   const normalize = (text: string) => {
     let out = text.replace(/req_[A-Za-z0-9_.-]+/g, "req").replace(/name="_csrf" value="[^"]+"/g, "");
-    for (const [real, fake] of Object.entries(FAKE)) out = out.split(real).join(fake);
+    for (const [real, fake] of Object.entries(FAKE)) out = swap(out, real, fake);
     return out;
   };
 
   /** B's identifiers for every path parameter a route can take: the guessed ids. */
-  const bParams = () => ({ code: w.bFacts.code, supplier: w.bFacts.code, sku: w.bFacts.sku, runId: w.bFacts.runId, id: String(w.bFacts.messageLogId), yggcOrder: w.bFacts.yggcOrder, username: "supb" });
-  const aParams = () => ({ code: w.aFacts.code, supplier: w.aFacts.code, sku: w.aFacts.sku, runId: w.aFacts.runId, id: String(w.aFacts.messageLogId), yggcOrder: w.aFacts.yggcOrder, username: "supa" });
+  const bParams = () => ({ code: w.bFacts.code, supplier: w.bFacts.code, sku: w.bFacts.sku, runId: w.bFacts.runId, id: String(w.bFacts.messageLogId), yggcOrder: w.bFacts.yggcOrder, conformanceRunId: w.bFacts.conformanceRunId, username: "supb" });
+  const aParams = () => ({ code: w.aFacts.code, supplier: w.aFacts.code, sku: w.aFacts.sku, runId: w.aFacts.runId, id: String(w.aFacts.messageLogId), yggcOrder: w.aFacts.yggcOrder, conformanceRunId: w.aFacts.conformanceRunId, username: "supa" });
   /** Filters that name B, alone and together. */
   const bQueries = () => ["", `supplier=${w.bFacts.code}`, `runId=${w.bFacts.runId}`, `sku=${w.bFacts.sku}`, `supplier=${w.bFacts.code}&sku=${w.bFacts.sku}`, `target=${w.bFacts.code}`, `before=${encodeURIComponent(`${Date.now() + 86_400_000}~zzzz`)}`];
-  const fill = (path: string, params: Record<string, string>) => path.replace(/:(\w+)/g, (_m, n: string) => encodeURIComponent(params[n] ?? "x"));
+  const fill = (path: string, params: Record<string, string>) =>
+    path.replace(/:(\w+)/g, (_m, n: string) => encodeURIComponent((n === "id" && path.startsWith("/conformance/") ? params.conformanceRunId : params[n]) ?? "x"));
 
   it("the test world has data of both suppliers (so a leak could show)", async () => {
     const admin = await apiLogin(url, "admin");
@@ -96,7 +99,7 @@ describe("supplier scoping across the whole route table and console", () => {
       }
     }
     expect(walked.sort()).toEqual(adminRoutes.filter((r) => r.roles !== "public" && r.roles.includes("supplier")).map((r) => `${r.method} ${r.path}`).sort());
-    expect(walked).toEqual(expect.arrayContaining(["GET /products", "GET /exports/products", "GET /exports/rejections", "GET /exports/orders", "GET /sync/messages/:id/calls", "GET /orders/:yggcOrder"]));
+    expect(walked).toEqual(expect.arrayContaining(["GET /products", "GET /exports/products", "GET /exports/rejections", "GET /exports/orders", "GET /sync/messages/:id/calls", "GET /orders/:yggcOrder", "GET /conformance/runs", "GET /conformance/runs/:id", "GET /conformance/runs/:id/report.json", "GET /conformance/runs/:id/report.json.jws", "GET /conformance/runs/:id/report.html", "GET /conformance/runs/:id/mark.jws", "GET /suppliers/:code/trust-mark"]));
   });
 
   it("API: the same routes do answer A's own data to A (the walk above can see data when it is there)", async () => {
@@ -110,6 +113,12 @@ describe("supplier scoping across the whole route table and console", () => {
     expect(new Set(products.products.map((p) => p.supplier))).toEqual(new Set([w.aFacts.code]));
     const csv = await (await apiCall(url, supa, "GET", "/exports/orders")).text();
     expect(csv).toContain(w.aFacts.yggcOrder);
+    const runs = (await (await apiCall(url, supa, "GET", "/conformance/runs")).json()) as { runs: Array<{ id: string; supplier: string }> };
+    expect(runs.runs.map((r) => r.id)).toEqual([w.aFacts.conformanceRunId]);
+    const standing = (await (await apiCall(url, supa, "GET", `/suppliers/${w.aFacts.code}/trust-mark`)).json()) as { mark: { runId: string; state: string } | null };
+    expect(standing.mark).toMatchObject({ runId: w.aFacts.conformanceRunId, state: "valid" });
+    const page = await (await fetch(`${url}/admin/conformance/runs/${w.aFacts.conformanceRunId}`, { headers: { cookie: consoleCookie } })).text();
+    expect(page).toContain(`/admin/api/conformance/runs/${w.aFacts.conformanceRunId}/report.json`);
   });
 
   it("API: a supplier's order view carries only S-11 fields (no timeline, no actor, no personal data)", async () => {

@@ -1,11 +1,24 @@
 import { z } from "zod";
+import type { Container } from "../../container.js";
 import { AdminError } from "../admin-errors.js";
 import { defineRoute, q } from "./route-types.js";
+import { type SupplierScope, scopedSupplier } from "./supplier-scope.js";
 
 const Code = z.object({ code: z.string().trim().regex(/^[A-Za-z0-9_-]{2,32}$/, "2–32 of [A-Za-z0-9_-]") });
 const RunId = z.object({ id: z.string().trim().regex(/^crun_[\w-]{1,40}$/, "a run id (crun_…)") });
 const Reason = z.object({ reason: z.string().trim().min(1, "required").max(500) });
-const READERS = ["admin", "auditor"] as const;
+/** Staff read every supplier's runs; a supplier user reads its own (supplier-scope.ts). */
+const READERS = ["admin", "auditor", "supplier"] as const;
+
+/**
+ * A run of the caller's scope. Another supplier's run answers exactly as an unknown id does
+ * (the service's own not-found message), so a guessed id learns nothing.
+ */
+function runOf(container: Container, scope: SupplierScope | undefined, id: string) {
+  const shown = container.conformance.show(id);
+  if (scope && shown.run.supplier !== scope.code) throw new AdminError("not_found", `no conformance run ${id}`);
+  return shown;
+}
 
 const RunStep = z.object({ id: z.string(), title: z.string(), status: z.string(), detail: z.string() });
 const RunSummary = z.object({
@@ -48,10 +61,10 @@ export const conformanceRoutes = [
     path: "/conformance/runs",
     roles: READERS,
     tag: "conformance",
-    summary: "Certification runs, newest first, with each module's and step's verdict.",
+    summary: "Certification runs, newest first, with each module's and step's verdict (a supplier user: its own only).",
     query: z.object({ supplier: Code.shape.code.optional(), limit: q.int(1, 200).optional() }),
     response: z.object({ runs: z.array(RunSummary) }),
-    handler: ({ query, container }) => ({ body: { runs: container.conformance.runs({ supplier: query.supplier, limit: query.limit }) } }),
+    handler: ({ query, container, scope }) => ({ body: { runs: container.conformance.runs({ supplier: scopedSupplier(scope, query.supplier), limit: query.limit }) } }),
   }),
   defineRoute({
     method: "GET",
@@ -60,8 +73,8 @@ export const conformanceRoutes = [
     tag: "conformance",
     summary: "One run: the full report (modules, steps, evidence), its SHA-256 and detached signature, and the mark it issued.",
     params: RunId,
-    handler({ params, container }) {
-      const shown = container.conformance.show(params.id);
+    handler({ params, container, scope }) {
+      const shown = runOf(container, scope, params.id);
       return { body: { run: shown.run, report: shown.report, reportSha256: shown.digest, reportSignature: shown.signature, mark: shown.mark } };
     },
   }),
@@ -72,8 +85,8 @@ export const conformanceRoutes = [
     tag: "conformance",
     summary: "The JSON report exactly as signed (download); its detached JWS is report.json.jws.",
     params: RunId,
-    handler({ params, container }) {
-      const shown = container.conformance.show(params.id);
+    handler({ params, container, scope }) {
+      const shown = runOf(container, scope, params.id);
       return { body: null, download: { contentType: "application/json; charset=utf-8", filename: `${params.id}.json`, body: shown.reportText } };
     },
   }),
@@ -84,8 +97,8 @@ export const conformanceRoutes = [
     tag: "conformance",
     summary: "The report's detached JWS (ES256 over the SHA-256 of report.json), checkable against /.well-known/jwks.json.",
     params: RunId,
-    handler({ params, container }) {
-      const shown = container.conformance.show(params.id);
+    handler({ params, container, scope }) {
+      const shown = runOf(container, scope, params.id);
       return { body: null, download: { contentType: "application/jose; charset=utf-8", filename: `${params.id}.json.jws`, body: `${shown.signature}\n` } };
     },
   }),
@@ -96,8 +109,8 @@ export const conformanceRoutes = [
     tag: "conformance",
     summary: "The printable zh-CN report page (self-contained; download).",
     params: RunId,
-    handler({ params, container }) {
-      const shown = container.conformance.show(params.id);
+    handler({ params, container, scope }) {
+      const shown = runOf(container, scope, params.id);
       return { body: null, download: { contentType: "text/html; charset=utf-8", filename: `${params.id}.html`, body: shown.html } };
     },
   }),
@@ -108,8 +121,8 @@ export const conformanceRoutes = [
     tag: "conformance",
     summary: "The trust mark the run issued (compact JWS), when it passed.",
     params: RunId,
-    handler({ params, container }) {
-      const shown = container.conformance.show(params.id);
+    handler({ params, container, scope }) {
+      const shown = runOf(container, scope, params.id);
       if (!shown.mark) throw new AdminError("not_found", `run ${params.id} issued no trust mark`);
       return { body: null, download: { contentType: "application/jose; charset=utf-8", filename: `${shown.mark.id}.jws`, body: `${shown.mark.jws}\n` } };
     },
@@ -119,10 +132,10 @@ export const conformanceRoutes = [
     path: "/suppliers/:code/trust-mark",
     roles: READERS,
     tag: "conformance",
-    summary: "The supplier's current trust mark, whether the production gate lets it through (and why not), and any waiver.",
+    summary: "The supplier's current trust mark, whether the production gate lets it through (and why not), and any waiver (a supplier user: its own only).",
     params: Code,
     response: Standing,
-    handler: ({ params, container }) => ({ body: container.conformance.standing(params.code) }),
+    handler: ({ params, container, scope }) => ({ body: container.conformance.standing(scopedSupplier(scope, params.code) ?? params.code) }),
   }),
   defineRoute({
     method: "POST",
