@@ -119,6 +119,12 @@ describe("supplier scoping across the whole route table and console", () => {
     expect(standing.mark).toMatchObject({ runId: w.aFacts.conformanceRunId, state: "valid" });
     const page = await (await fetch(`${url}/admin/conformance/runs/${w.aFacts.conformanceRunId}`, { headers: { cookie: consoleCookie } })).text();
     expect(page).toContain(`/admin/api/conformance/runs/${w.aFacts.conformanceRunId}/report.json`);
+    const list = await (await fetch(`${url}/admin/conformance/runs`, { headers: { cookie: consoleCookie } })).text();
+    expect(list).toContain('id="conformance"');
+    expect(list).toContain(`href="/admin/conformance/runs/${w.aFacts.conformanceRunId}"`);
+    expect(list).toContain("有效");
+    expect(list).not.toContain("trust-mark/suspend");
+    expect(list).not.toContain("gate-waiver");
   });
 
   it("API: a supplier's order view carries only S-11 fields (no timeline, no actor, no personal data)", async () => {

@@ -8,6 +8,7 @@ const SessionView = z.object({
   role: Role,
   csrfToken: z.string().describe("Send as X-CSRF-Token on every POST/PUT/PATCH."),
   expiresAt: z.number().int(),
+  supplier: z.string().nullable().optional().describe("A supplier user's own supplier code (the one it reads); null for staff."),
 });
 
 export const sessionRoutes = [
@@ -48,9 +49,9 @@ export const sessionRoutes = [
     tag: "session",
     summary: "Who is logged in, and the session's CSRF token.",
     response: SessionView,
-    handler({ user, session }) {
+    handler({ user, session, scope }) {
       if (!user || !session) throw new AdminError("unauthenticated", "no session");
-      return { body: { username: user.username, role: user.role, csrfToken: session.csrfToken, expiresAt: session.expiresAt } };
+      return { body: { username: user.username, role: user.role, csrfToken: session.csrfToken, expiresAt: session.expiresAt, supplier: scope?.code ?? null } };
     },
   }),
   defineRoute({

@@ -46,6 +46,9 @@ ${s.waiver ? "" : form("gate-waiver", "豁免准入检查", "原因，如：已�
 <p class="muted"><a href="${href("/admin/conformance/runs", { supplier: code })}">全部对接测试记录</a></p></div>`;
 }
 
+/** The supplier's page is staff-only: a supplier user sees its code without a link it may not follow. */
+const supplierLink = (ctx: ConsoleContext, code: string): Html => (ctx.may("GET", "/suppliers/:code") ? html`<a href="/admin/suppliers/${code}">${code}</a>` : html`${code}`);
+
 function evidenceList(evidence: ConformanceReport["modules"][number]["steps"][number]["evidence"]): Html {
   if (evidence.length === 0) return html``;
   return html`<details><summary>证据（${evidence.length}）</summary>${evidence.map(
@@ -67,11 +70,13 @@ export const conformancePages: ConsolePage[] = [
     async render(ctx) {
       const query = Object.fromEntries(Object.entries({ supplier: ctx.query.supplier, limit: "100" }).filter(([, v]) => v)) as Record<string, string>;
       const { runs } = await ctx.api<{ runs: RunView[] }>("GET", "/conformance/runs", { query });
+      // A supplier user has no supplier page: its own mark and gate are shown here instead.
+      const own = ctx.user.role === "supplier" ? (await ctx.api<{ supplier?: string | null }>("GET", "/session")).supplier : null;
       return html`<p class="muted">电商以对接测试工具（npm run cli -- conformance run …）对其测试环境自助测试；通过即签发正式环境信任标识。</p>
-<form class="filters" method="get"><label>电商代码<input name="supplier" value="${ctx.query.supplier ?? ""}"></label><button type="submit">筛选</button></form>
+${own ? await trustMarkCard(ctx, own) : html`<form class="filters" method="get"><label>电商代码<input name="supplier" value="${ctx.query.supplier ?? ""}"></label><button type="submit">筛选</button></form>`}
 <table><thead><tr><th>测试编号</th><th>电商</th><th>结论</th><th>开始</th><th>测试环境</th><th>版本</th><th>信任标识</th></tr></thead><tbody>
 ${runs.map((r) => html`<tr>
-  <td><a class="mono" href="/admin/conformance/runs/${r.id}">${r.id}</a></td><td><a href="/admin/suppliers/${r.supplier}">${r.supplier}</a></td>
+  <td><a class="mono" href="/admin/conformance/runs/${r.id}">${r.id}</a></td><td>${supplierLink(ctx, r.supplier)}</td>
   <td>${badge(r.passed ? "通过" : "未通过", r.passed ? "ok" : "bad")}</td><td>${iso(r.startedAt)}</td><td class="mono">${r.baseUrl}</td>
   <td>${r.kitVersion} / ${r.contractVersion}</td><td class="mono">${r.markId ?? "—"}</td>
 </tr>`)}
@@ -88,7 +93,7 @@ ${runs.map((r) => html`<tr>
       const base = `/admin/api/conformance/runs/${id}`;
       return html`<div class="card"><dl class="kv">
   <dt>结论</dt><dd>${badge(run.passed ? "通过" : "未通过", run.passed ? "ok" : "bad")} 必过步骤未通过 ${report.summary.blocking.length} 项</dd>
-  <dt>电商</dt><dd><a href="/admin/suppliers/${report.supplier.code}">${report.supplier.code}</a> ${report.supplier.name} · <span class="mono">${report.supplier.creditCode}</span></dd>
+  <dt>电商</dt><dd>${supplierLink(ctx, report.supplier.code)} ${report.supplier.name} · <span class="mono">${report.supplier.creditCode}</span></dd>
   <dt>测试环境</dt><dd class="mono">${report.sandboxBaseUrl}（${report.signMode}）</dd>
   <dt>版本</dt><dd>测试工具 ${report.kitVersion} / 契约 ${report.contractVersion}</dd>
   <dt>时间</dt><dd>${iso(report.startedAt)} — ${iso(report.endedAt)}</dd>
