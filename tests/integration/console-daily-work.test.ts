@@ -68,7 +68,7 @@ describe("console for daily work", () => {
     expect(audit).toEqual(["admin ok", "admin ok", "auditor refused"]);
   });
 
-  it("supplier page: sign mode is read and changed there (audited); the conformance slot is shown", async () => {
+  it("supplier page: sign mode is read and changed there (audited); the conformance standing is shown", async () => {
     const page = `/admin/suppliers/${w.code}`;
     expect(await (await getPage(url, s.admin, page)).text()).toContain("HMAC-SHA256");
     const res = await postForm(url, s.admin, `${page}/sign-mode`, { signMode: "yggc-md5" });
@@ -76,7 +76,15 @@ describe("console for daily work", () => {
     expect(w.gw.container.supplierAccounts.show(w.code, false).signMode).toBe("yggc-md5");
     const html = await (await getPage(url, s.admin, page)).text();
     expect(html).toMatch(/账号签名方式<\/dt><dd>yggc-md5（旧式）/);
-    expect(html).toContain("合规标志");
+    // The rig's supplier has no mark and a waived gate: the card says so, with the waiver's reason.
+    expect(html).not.toContain("尚未接入");
+    const card = html.slice(html.indexOf('id="conformance"'), html.indexOf("对接电商接口"));
+    expect(card).toMatch(/信任标识（trust mark）<\/dt><dd><span class="badge[^"]*">无<\/span>/);
+    expect(card).toContain("放行（豁免）");
+    expect(card).toContain("已豁免：puller test rig: the reference supplier, certified in the conformance tests（test:puller-rig，");
+    expect(card).toContain("北京时间");
+    expect(card).not.toContain("gate-waiver");
+    expect(card).not.toContain("trust-mark/suspend");
     expect(w.gw.container.admin.audit.list({ action: "supplier.sign_mode", limit: 1 })[0]?.summaryJson).toContain('"after":{"signMode":"yggc-md5"}');
     const bad = await postForm(url, s.admin, `${page}/sign-mode`, { signMode: "rot13" });
     expect(bad.status).toBe(400);
