@@ -59,6 +59,32 @@ describe("the kit proves itself against the reference supplier's defects", () =>
     expect(rig.sandbox.sim.orders.all()).toHaveLength(1);
   }, 60_000);
 
+  it("judges every product a sandbox offers, past the first page of its type-6 pool, and empties that pool", async () => {
+    const sandbox = await launchSimulator({ domain: KIT_DOMAIN, products: 250 });
+    try {
+      const invalid = sandbox.sim.products.exportTruth().filter((p) => !p.valid);
+      expect(invalid.length).toBeGreaterThan(0);
+      const { report } = await rig.gw.container.conformance.run({
+        supplier: KIT_SUPPLIER,
+        target: { baseUrl: sandbox.url, ...TEST_ACCOUNT, signMode: SignMode.HmacSha256, bodyFormat: "form" },
+        actor: "test:conformance",
+      });
+      const steps = report.modules.find((m) => m.id === "catalog-products")?.steps ?? [];
+      const read = steps.find((s) => s.id === "catalog.read");
+      expect(read?.status, read?.detail).toBe("passed");
+      expect(read?.changesState).toBe(true);
+      expect(read?.detail).toMatch(/判定了 250 个商品/);
+      const valid = steps.find((s) => s.id === "catalog.valid");
+      expect(valid?.detail).toMatch(/^250 个商品中 \d+ 个被拒/);
+      const rejected = new Map((valid?.evidence ?? []).map((e) => [e.got?.split(":")[0], e.got ?? ""]));
+      for (const p of invalid) expect(rejected.get(p.sku), p.sku).toMatch(/: 50\d\d /);
+      expect(rejected.size).toBe(invalid.length);
+      expect(sandbox.sim.pool.pending(6)).toBe(0);
+    } finally {
+      await sandbox.close();
+    }
+  }, 120_000);
+
   it.each(EXPECTED)("%s: fails in %s (%s) and issues no mark", async (defect, moduleId, stepId) => {
     const before = rig.gw.container.repos.conformance.currentMark(rig.supplierId)?.id;
     const { run, trustMark, report } = await runAgainst([defect]);

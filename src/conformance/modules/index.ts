@@ -10,8 +10,9 @@ import { tokenModule } from "./token-module.js";
 
 /**
  * The modules in run order: the pool is read before anything deletes from it; products are
- * sampled before the catalog module drains the pool; the every-answer module judges all the
- * exchanges before it, so it runs last but one.
+ * sampled and test orders placed (from the skus the pool module saw) before the catalog module
+ * empties the type-6 pool; the every-answer module judges all the exchanges before it, so it runs
+ * last but one.
  */
 export const kitModules: readonly KitModule[] = [
   tokenModule,
