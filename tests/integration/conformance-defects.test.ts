@@ -85,6 +85,14 @@ describe("the kit proves itself against the reference supplier's defects", () =>
     }
   }, 120_000);
 
+  it("stops walking a type-6 pool that keeps serving deleted messages, and says so", async () => {
+    const { run } = await runAgainst(["deleted-messages-return"]);
+    const read = run.modules.find((m) => m.id === "catalog-products")?.steps.find((s) => s.id === "catalog.read");
+    expect(read?.status).toBe("failed");
+    expect(read?.detail).toMatch(/已删除的类型 6 消息再次返回/);
+    expect(read?.detail).toMatch(/判定了 \d+ 个/);
+  }, 60_000);
+
   it.each(EXPECTED)("%s: fails in %s (%s) and issues no mark", async (defect, moduleId, stepId) => {
     const before = rig.gw.container.repos.conformance.currentMark(rig.supplierId)?.id;
     const { run, trustMark, report } = await runAgainst([defect]);
