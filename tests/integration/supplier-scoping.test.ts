@@ -127,6 +127,29 @@ describe("supplier scoping across the whole route table and console", () => {
     expect(list).not.toContain("gate-waiver");
   });
 
+  it("API: a supplier sees neither its reports' server paths nor the admin who waived its gate; staff see both", async () => {
+    const admin = await apiLogin(url, "admin");
+    expect((await apiCall(url, admin, "POST", `/suppliers/${w.aFacts.code}/gate-waiver`, { reason: "已与其他卖场对接" })).status).toBe(200);
+    const staffRuns = (await (await apiCall(url, admin, "GET", `/conformance/runs?supplier=${w.aFacts.code}`)).json()) as { runs: Array<Record<string, unknown>> };
+    expect(staffRuns.runs[0]).toHaveProperty("reportJson");
+    expect(staffRuns.runs[0]).toHaveProperty("reportHtml");
+    const staffStanding = (await (await apiCall(url, admin, "GET", `/suppliers/${w.aFacts.code}/trust-mark`)).json()) as { waiver: Record<string, unknown> | null };
+    expect(staffStanding.waiver).toMatchObject({ actor: "admin", reason: "已与其他卖场对接" });
+
+    const runs = (await (await apiCall(url, supa, "GET", "/conformance/runs")).json()) as { runs: Array<Record<string, unknown>> };
+    expect(runs.runs).toHaveLength(1);
+    for (const key of ["reportJson", "reportHtml"]) expect(runs.runs[0], key).not.toHaveProperty(key);
+    const one = (await (await apiCall(url, supa, "GET", `/conformance/runs/${w.aFacts.conformanceRunId}`)).json()) as { run: Record<string, unknown> };
+    expect(one.run.id).toBe(w.aFacts.conformanceRunId);
+    for (const key of ["reportJson", "reportHtml"]) expect(one.run, key).not.toHaveProperty(key);
+    const standing = (await (await apiCall(url, supa, "GET", `/suppliers/${w.aFacts.code}/trust-mark`)).json()) as { waiver: Record<string, unknown> | null };
+    expect(standing.waiver).toMatchObject({ reason: "已与其他卖场对接" });
+    expect(standing.waiver).not.toHaveProperty("actor");
+    const page = await (await fetch(`${url}/admin/conformance/runs`, { headers: { cookie: consoleCookie } })).text();
+    expect(page).toContain("已豁免：已与其他卖场对接");
+    expect(page).not.toContain("undefined");
+  });
+
   it("API: a supplier's order view carries only S-11 fields (no timeline, no actor, no personal data)", async () => {
     const { order } = (await (await apiCall(url, supa, "GET", `/orders/${w.aFacts.yggcOrder}`)).json()) as { order: Record<string, unknown> };
     expect(order.yggc_order).toBe(w.aFacts.yggcOrder);

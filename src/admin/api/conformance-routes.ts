@@ -20,6 +20,22 @@ function runOf(container: Container, scope: SupplierScope | undefined, id: strin
   return shown;
 }
 
+/**
+ * What a supplier user is not shown of its own runs and standing: where the reports lie on the
+ * server's disk, and which admin granted a waiver. Staff see both.
+ */
+function runFor<T extends { reportJson: string; reportHtml: string }>(scope: SupplierScope | undefined, run: T): T | Omit<T, "reportJson" | "reportHtml"> {
+  if (!scope) return run;
+  const { reportJson: _json, reportHtml: _html, ...rest } = run;
+  return rest;
+}
+
+function standingFor<T extends { waiver: { reason: string; actor: string; createdAt: number } | null }>(scope: SupplierScope | undefined, standing: T) {
+  if (!scope || !standing.waiver) return standing;
+  const { actor: _actor, ...waiver } = standing.waiver;
+  return { ...standing, waiver };
+}
+
 const RunStep = z.object({ id: z.string(), title: z.string(), status: z.string(), detail: z.string() });
 const RunSummary = z.object({
   id: z.string(),
@@ -31,8 +47,8 @@ const RunSummary = z.object({
   startedAt: z.string(),
   endedAt: z.string(),
   modules: z.array(z.object({ id: z.string(), title: z.string(), status: z.string(), steps: z.array(RunStep) })),
-  reportJson: z.string(),
-  reportHtml: z.string(),
+  reportJson: z.string().optional().describe("Server path of the JSON report (staff only)."),
+  reportHtml: z.string().optional().describe("Server path of the HTML report (staff only)."),
   markId: z.string().nullable(),
 });
 const Mark = z.object({
@@ -51,7 +67,7 @@ const Mark = z.object({
 const Standing = z.object({
   mark: Mark.nullable(),
   gate: z.object({ open: z.boolean(), via: z.string().nullable(), reason: z.string().nullable() }),
-  waiver: z.object({ reason: z.string(), actor: z.string(), createdAt: z.number() }).nullable(),
+  waiver: z.object({ reason: z.string(), actor: z.string().optional().describe("The admin who granted it (staff only)."), createdAt: z.number() }).nullable(),
 });
 
 /** Certification runs, their signed reports, trust marks and the production gate. */
@@ -64,7 +80,7 @@ export const conformanceRoutes = [
     summary: "Certification runs, newest first, with each module's and step's verdict (a supplier user: its own only).",
     query: z.object({ supplier: Code.shape.code.optional(), limit: q.int(1, 200).optional() }),
     response: z.object({ runs: z.array(RunSummary) }),
-    handler: ({ query, container, scope }) => ({ body: { runs: container.conformance.runs({ supplier: scopedSupplier(scope, query.supplier), limit: query.limit }) } }),
+    handler: ({ query, container, scope }) => ({ body: { runs: container.conformance.runs({ supplier: scopedSupplier(scope, query.supplier), limit: query.limit }).map((run) => runFor(scope, run)) } }),
   }),
   defineRoute({
     method: "GET",
@@ -75,7 +91,7 @@ export const conformanceRoutes = [
     params: RunId,
     handler({ params, container, scope }) {
       const shown = runOf(container, scope, params.id);
-      return { body: { run: shown.run, report: shown.report, reportSha256: shown.digest, reportSignature: shown.signature, mark: shown.mark } };
+      return { body: { run: runFor(scope, shown.run), report: shown.report, reportSha256: shown.digest, reportSignature: shown.signature, mark: shown.mark } };
     },
   }),
   defineRoute({
@@ -135,7 +151,7 @@ export const conformanceRoutes = [
     summary: "The supplier's current trust mark, whether the production gate lets it through (and why not), and any waiver (a supplier user: its own only).",
     params: Code,
     response: Standing,
-    handler: ({ params, container, scope }) => ({ body: container.conformance.standing(scopedSupplier(scope, params.code) ?? params.code) }),
+    handler: ({ params, container, scope }) => ({ body: standingFor(scope, container.conformance.standing(scopedSupplier(scope, params.code) ?? params.code)) }),
   }),
   defineRoute({
     method: "POST",

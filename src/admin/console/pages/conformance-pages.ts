@@ -5,7 +5,7 @@ import { type Html, beijing, href, html } from "../html.js";
 import { badge, csrfField } from "../layout.js";
 
 type Mark = { id: string; runId: string; state: string; reason: string | null; issuedAt: string; expiresAt: string; recertifyBy: string | null; jws: string; kitVersion: string; contractVersion: string };
-type Standing = { mark: Mark | null; gate: { open: boolean; via: string | null; reason: string | null }; waiver: { reason: string; actor: string; createdAt: number } | null };
+type Standing = { mark: Mark | null; gate: { open: boolean; via: string | null; reason: string | null }; waiver: { reason: string; actor?: string; createdAt: number } | null };
 
 export const STEP_NAMES: Record<string, string> = { passed: "通过", failed: "未通过", warning: "提示", not_implemented: "未实现" };
 export const MARK_NAMES: Record<string, string> = { valid: "有效", suspended: "已暂停", revoked: "已撤销", expired: "已过期" };
@@ -37,7 +37,7 @@ export async function trustMarkCard(ctx: ConsoleContext, code: string): Promise<
   <dt>版本</dt><dd>测试工具 ${s.mark.kitVersion} / 契约 ${s.mark.contractVersion}</dd>
   ${s.mark.reason ? html`<dt>暂停/撤销原因</dt><dd>${s.mark.reason}</dd>` : ""}` : ""}
   <dt>生产准入（gate）</dt><dd>${gateBadge(s.gate)}</dd>
-  <dt>准入豁免（gate waiver）</dt><dd>${s.waiver ? html`已豁免：${s.waiver.reason}（${s.waiver.actor}，${beijing(s.waiver.createdAt)}）` : "无"}</dd>
+  <dt>准入豁免（gate waiver）</dt><dd>${s.waiver ? html`已豁免：${s.waiver.reason}（${s.waiver.actor ? `${s.waiver.actor}，` : ""}${beijing(s.waiver.createdAt)}）` : "无"}</dd>
 </dl>
 ${admin
   ? html`<p>${s.mark && s.mark.state !== "revoked" ? html`${s.mark.state !== "suspended" ? form("trust-mark/suspend", "暂停标识", "原因（必填）", true) : ""}${form("trust-mark/revoke", "撤销标识", "原因（必填）", true)}` : ""}
