@@ -33,8 +33,13 @@ export async function startConformanceRig(launch: SimulatorLaunch = {}, env: Rec
   };
 }
 
-/** A certification run through the service, as `conformance run` makes it. */
+/**
+ * A certification run through the service, as `conformance run` makes it. A run empties the
+ * sandbox's type-6 pool (the catalog step walks it to the end), so, as a supplier would before
+ * running again, the sandbox re-announces its offered skus when that pool is empty.
+ */
 export function certify(rig: ConformanceRig, signMode: SignMode = SignMode.HmacSha256, bodyFormat: "form" | "json" = "form") {
+  if (rig.sandbox.sim.pool.pending(6) === 0) rig.sandbox.sim.changes.publishPool();
   return rig.gw.container.conformance.run({
     supplier: KIT_SUPPLIER,
     target: { baseUrl: rig.sandbox.url, ...TEST_ACCOUNT, signMode, bodyFormat },
