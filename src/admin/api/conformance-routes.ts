@@ -20,6 +20,26 @@ function runOf(container: Container, scope: SupplierScope | undefined, id: strin
   return shown;
 }
 
+/** A file of a run's report, as a download under `/conformance/runs/:id/NAME`, scoped like the run. */
+function reportDownload(
+  name: string,
+  summary: string,
+  mediaType: string,
+  file: (shown: ReturnType<typeof runOf>, id: string) => { filename: string; body: string },
+) {
+  return defineRoute({
+    method: "GET",
+    path: `/conformance/runs/:id/${name}`,
+    roles: READERS,
+    tag: "conformance",
+    summary,
+    params: RunId,
+    handler({ params, container, scope }) {
+      return { body: null, download: { contentType: `${mediaType}; charset=utf-8`, ...file(runOf(container, scope, params.id), params.id) } };
+    },
+  });
+}
+
 /**
  * What a supplier user is not shown of its own runs and standing: where the reports lie on the
  * server's disk, and which admin granted a waiver. Staff see both.
@@ -94,42 +114,9 @@ export const conformanceRoutes = [
       return { body: { run: runFor(scope, shown.run), report: shown.report, reportSha256: shown.digest, reportSignature: shown.signature, mark: shown.mark } };
     },
   }),
-  defineRoute({
-    method: "GET",
-    path: "/conformance/runs/:id/report.json",
-    roles: READERS,
-    tag: "conformance",
-    summary: "The JSON report exactly as signed (download); its detached JWS is report.json.jws.",
-    params: RunId,
-    handler({ params, container, scope }) {
-      const shown = runOf(container, scope, params.id);
-      return { body: null, download: { contentType: "application/json; charset=utf-8", filename: `${params.id}.json`, body: shown.reportText } };
-    },
-  }),
-  defineRoute({
-    method: "GET",
-    path: "/conformance/runs/:id/report.json.jws",
-    roles: READERS,
-    tag: "conformance",
-    summary: "The report's detached JWS (ES256 over the SHA-256 of report.json), checkable against /.well-known/jwks.json.",
-    params: RunId,
-    handler({ params, container, scope }) {
-      const shown = runOf(container, scope, params.id);
-      return { body: null, download: { contentType: "application/jose; charset=utf-8", filename: `${params.id}.json.jws`, body: `${shown.signature}\n` } };
-    },
-  }),
-  defineRoute({
-    method: "GET",
-    path: "/conformance/runs/:id/report.html",
-    roles: READERS,
-    tag: "conformance",
-    summary: "The printable zh-CN report page (self-contained; download).",
-    params: RunId,
-    handler({ params, container, scope }) {
-      const shown = runOf(container, scope, params.id);
-      return { body: null, download: { contentType: "text/html; charset=utf-8", filename: `${params.id}.html`, body: shown.html } };
-    },
-  }),
+  reportDownload("report.json", "The JSON report exactly as signed (download); its detached JWS is report.json.jws.", "application/json", (shown, id) => ({ filename: `${id}.json`, body: shown.reportText })),
+  reportDownload("report.json.jws", "The report's detached JWS (ES256 over the SHA-256 of report.json), checkable against /.well-known/jwks.json.", "application/jose", (shown, id) => ({ filename: `${id}.json.jws`, body: `${shown.signature}\n` })),
+  reportDownload("report.html", "The printable zh-CN report page (self-contained; download).", "text/html", (shown, id) => ({ filename: `${id}.html`, body: shown.html })),
   defineRoute({
     method: "GET",
     path: "/conformance/runs/:id/mark.jws",
