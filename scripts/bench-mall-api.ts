@@ -1,7 +1,6 @@
 import { type ChildProcess, spawn } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { Agent, request as httpRequest } from "node:http";
-import { createServer as createNetServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import autocannon from "autocannon";
@@ -10,6 +9,7 @@ import { loadConfig } from "../src/config/config.js";
 import { createContainer } from "../src/container.js";
 import { newNonce } from "../src/lib/ids.js";
 import { silentLogger } from "../src/lib/logger.js";
+import { freePort } from "./free-port.js";
 
 /**
  * Signed, token-verified mall calls against a bare express endpoint serving the same bytes, in one
@@ -32,17 +32,6 @@ const RATE_SECONDS = Number(args.get("rate-seconds") ?? 10);
 const WARMUP_SECONDS = 2;
 const GOALS = { saturationRatio: 0.6, fixedRateP99Ms: 10 };
 
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const probe = createNetServer();
-    probe.once("error", reject);
-    probe.listen(0, "127.0.0.1", () => {
-      const address = probe.address();
-      const port = typeof address === "object" && address ? address.port : 0;
-      probe.close(() => resolve(port));
-    });
-  });
-}
 
 async function startProcess(script: string, env: Record<string, string>): Promise<{ child: ChildProcess; port: number }> {
   const port = await freePort();

@@ -1,6 +1,5 @@
 import { type ChildProcess, fork, spawn } from "node:child_process";
 import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
-import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
@@ -9,6 +8,7 @@ import { createContainer } from "../src/container.js";
 import { silentLogger } from "../src/lib/logger.js";
 import { creditCodeCheckChar } from "../src/security/credit-code.js";
 import type { RunSummary } from "../src/sync/sync-runner.js";
+import { freePort } from "./free-port.js";
 
 /**
  * The puller against the reference supplier in its own process (scripts/bench-puller-simulator.ts):
@@ -102,16 +102,6 @@ function procMemory(pid: number, field: "VmRSS" | "VmHWM"): number {
   }
 }
 
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once("error", reject);
-    server.listen(0, "127.0.0.1", () => {
-      const address = server.address();
-      server.close(() => resolve(typeof address === "object" && address ? address.port : 0));
-    });
-  });
-}
 
 const BENCH_ADMIN = { username: "bench_admin", password: "bench-admin-Pa55word" };
 

@@ -1,11 +1,11 @@
 import { type ChildProcess, spawn } from "node:child_process";
 import { existsSync, readFileSync } from "node:fs";
-import { createServer as createNetServer } from "node:net";
 import { parseArgs } from "node:util";
 import Database from "better-sqlite3";
 import { loadConfig } from "../src/config/config.js";
 import { createContainer } from "../src/container.js";
 import { silentLogger } from "../src/lib/logger.js";
+import { freePort } from "./free-port.js";
 
 /**
  * Reads on a database filled by scripts/seed-scale.ts:
@@ -37,17 +37,6 @@ if (!existsSync(DATABASE)) {
   process.exit(64);
 }
 
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const probe = createNetServer();
-    probe.once("error", reject);
-    probe.listen(0, "127.0.0.1", () => {
-      const address = probe.address();
-      const port = typeof address === "object" && address ? address.port : 0;
-      probe.close(() => resolve(port));
-    });
-  });
-}
 
 const env = { DATABASE_URL: DATABASE, DATA_ENCRYPTION_KEY_FILE: KEY_FILE, LOG_LEVEL: "warn", SCHEDULER_ENABLED: "false" };
 
