@@ -1,6 +1,8 @@
 import { type TestClock, type TestGateway, nextCreditCode, startTestGateway, testClock } from "./harness.js";
 import { type SimulatorLaunch, TEST_ACCOUNT, launchSimulator } from "./simulator-harness.js";
 import type { Logger } from "../../src/lib/logger.js";
+import type { OrderView } from "../../src/orders/order-service.js";
+import type { SimProduct } from "../../src/simulator/product-model.js";
 import type { RunningSimulator } from "../../src/simulator/simulator-server.js";
 import type { SupplierRow } from "../../src/store/repos/account-repo.js";
 import { copySimulatorProducts } from "./order-products.js";
@@ -80,3 +82,35 @@ export const VAT_BLOCK = {
   invoice_mobile: "13987654321",
   invoice_receipt_address: "天津市和平区收票路9号",
 } as const;
+
+/**
+ * Order steps over a rig a test file starts in beforeAll: a fresh orderable sku per test (so
+ * reserved stock and changed prices never leak between tests), and create/push that throw on failure.
+ */
+export function orderSteps(current: () => { rig: OrderRig; skus: readonly string[] }, actor: string) {
+  let nextSku = 0;
+  const service = () => current().rig.gw.container.orders.service;
+  return {
+    service,
+    freshSku(): string {
+      const sku = current().skus[nextSku++];
+      if (!sku) throw new Error("out of test skus");
+      return sku;
+    },
+    simProduct(sku: string): SimProduct {
+      const p = current().rig.running.sim.products.get(sku);
+      if (!p) throw new Error(`no sim product ${sku}`);
+      return p;
+    },
+    async create(file: Record<string, unknown>): Promise<OrderView> {
+      const created = await service().create(file, actor);
+      if (!created.ok) throw created.error;
+      return created.value;
+    },
+    async push(yggcOrder: string): Promise<OrderView> {
+      const pushed = await service().push(yggcOrder, actor);
+      if (!pushed.ok) throw pushed.error;
+      return pushed.value;
+    },
+  };
+}

@@ -3,11 +3,10 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ErrorCode } from "../../src/contract/index.js";
 import { createLogger } from "../../src/lib/logger.js";
 import type { OrderDetail, OrderView } from "../../src/orders/order-service.js";
-import type { SimProduct } from "../../src/simulator/product-model.js";
 import type { OrderAnswerChange } from "../../src/simulator/simulator-knobs.js";
 import { createOrderRepo } from "../../src/store/repos/order-repo.js";
 import { orderableSkus } from "../helpers/order-products.js";
-import { AREA, type OrderRig, orderFile, startOrderRig } from "../helpers/order-rig.js";
+import { AREA, type OrderRig, orderFile, orderSteps, startOrderRig } from "../helpers/order-rig.js";
 import { runCliAsync as runCli } from "../helpers/run-cli.js";
 
 const ACTOR = "user:test-staff";
@@ -18,32 +17,11 @@ const AFTER_BACKOFF_MS = 60_000;
 describe("order outcomes by failure class, S-11 answer check, staff retry and supplier pause", () => {
   let rig: OrderRig;
   let skus: string[];
-  let nextSku = 0;
   const logLines: Array<Record<string, unknown>> = [];
   let admin: { cookie: string; csrf: string };
 
-  const freshSku = () => {
-    const sku = skus[nextSku++];
-    if (!sku) throw new Error("out of test skus");
-    return sku;
-  };
-  const simProduct = (sku: string): SimProduct => {
-    const p = rig.running.sim.products.get(sku);
-    if (!p) throw new Error(`no sim product ${sku}`);
-    return p;
-  };
-  const service = () => rig.gw.container.orders.service;
+  const { service, freshSku, simProduct, create, push } = orderSteps(() => ({ rig, skus }), ACTOR);
   const knobs = () => rig.running.sim.knobs;
-  const create = async (file: Record<string, unknown>): Promise<OrderView> => {
-    const created = await service().create(file, ACTOR);
-    if (!created.ok) throw created.error;
-    return created.value;
-  };
-  const push = async (yggcOrder: string): Promise<OrderView> => {
-    const pushed = await service().push(yggcOrder, ACTOR);
-    if (!pushed.ok) throw pushed.error;
-    return pushed.value;
-  };
   const show = (yggcOrder: string): OrderDetail => {
     const shown = service().show(yggcOrder);
     if (!shown.ok) throw shown.error;

@@ -2,8 +2,6 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createSupplierConnections } from "../../src/connections/supplier-connections.js";
 import { silentLogger } from "../../src/lib/logger.js";
 import { createOrderModule } from "../../src/orders/order-module.js";
-import type { OrderView } from "../../src/orders/order-service.js";
-import type { SimProduct } from "../../src/simulator/product-model.js";
 import { openStore } from "../../src/store/database.js";
 import { createAccountRepo } from "../../src/store/repos/account-repo.js";
 import { createOrderRepo } from "../../src/store/repos/order-repo.js";
@@ -12,36 +10,14 @@ import { createReferenceRepo } from "../../src/store/repos/reference-repo.js";
 import type { PushClient } from "../../src/orders/order-push.js";
 import type { SupplierClient } from "../../src/supplier/supplier-client.js";
 import { orderableSkus } from "../helpers/order-products.js";
-import { AREA, type OrderRig, orderFile, startOrderRig } from "../helpers/order-rig.js";
+import { AREA, type OrderRig, orderFile, orderSteps, startOrderRig } from "../helpers/order-rig.js";
 
 const ACTOR = "user:test-staff";
 
 describe("order push against the simulator (S-11, S-12)", () => {
   let rig: OrderRig;
   let skus: string[];
-  let nextSku = 0;
-  /** A fresh orderable sku per test, so reserved stock and changed prices never leak between tests. */
-  const freshSku = () => {
-    const sku = skus[nextSku++];
-    if (!sku) throw new Error("out of test skus");
-    return sku;
-  };
-  const simProduct = (sku: string): SimProduct => {
-    const p = rig.running.sim.products.get(sku);
-    if (!p) throw new Error(`no sim product ${sku}`);
-    return p;
-  };
-  const service = () => rig.gw.container.orders.service;
-  const create = async (file: Record<string, unknown>): Promise<OrderView> => {
-    const created = await service().create(file, ACTOR);
-    if (!created.ok) throw created.error;
-    return created.value;
-  };
-  const push = async (yggcOrder: string): Promise<OrderView> => {
-    const pushed = await service().push(yggcOrder, ACTOR);
-    if (!pushed.ok) throw pushed.error;
-    return pushed.value;
-  };
+  const { service, freshSku, simProduct, create, push } = orderSteps(() => ({ rig, skus }), ACTOR);
   const simOrdersOf = (yggcOrder: string) => rig.running.sim.exportTruth().orders.filter((o) => o.yggc_order === yggcOrder);
   const timelineOf = (yggcOrder: string) => {
     const shown = service().show(yggcOrder);
