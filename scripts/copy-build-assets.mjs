@@ -2,6 +2,6 @@
 // (migrations with their journal, the console's stylesheet). Plain node, so a build needs no tsx.
 import { cpSync } from "node:fs";
 
-const ASSETS = ["store/migrations", "admin/console/assets"];
+const ASSETS = ["store/migrations", "store/migrations-pg", "admin/console/assets"];
 
 for (const path of ASSETS) cpSync(`src/${path}`, `dist/${path}`, { recursive: true });
