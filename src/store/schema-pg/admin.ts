@@ -3,7 +3,7 @@ import { adminRoles } from "../schema/admin.js";
 import { epochMs } from "./columns.js";
 import { suppliers } from "./suppliers.js";
 
-/** Mirrors src/store/schema/admin.ts column by column (tests/store/schema-parity.test.ts). */
+/** Mirrors src/store/schema/admin.ts column by column (tests/unit/schema-parity.test.ts). */
 export const adminUsers = pgTable("admin_users", {
   id: integer("id").primaryKey().generatedByDefaultAsIdentity(),
   username: text("username").notNull(),

@@ -2,7 +2,7 @@ import { index, integer, pgTable, text, uniqueIndex } from "drizzle-orm/pg-core"
 import { epochMs, flag } from "./columns.js";
 import { suppliers } from "./suppliers.js";
 
-/** Mirrors src/store/schema/conformance.ts column by column (tests/store/schema-parity.test.ts). */
+/** Mirrors src/store/schema/conformance.ts column by column (tests/unit/schema-parity.test.ts). */
 export const signingKeys = pgTable("signing_keys", {
   kid: text("kid").primaryKey(),
   alg: text("alg").notNull(),

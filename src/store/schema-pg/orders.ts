@@ -3,7 +3,7 @@ import { orderFailureKinds, orderStates } from "../schema/orders.js";
 import { epochMs, fen } from "./columns.js";
 import { suppliers } from "./suppliers.js";
 
-/** Mirrors src/store/schema/orders.ts column by column (tests/store/schema-parity.test.ts). */
+/** Mirrors src/store/schema/orders.ts column by column (tests/unit/schema-parity.test.ts). */
 export const orders = pgTable("orders", {
   id: text("id").primaryKey(),
   yggcOrder: text("yggc_order").notNull(),

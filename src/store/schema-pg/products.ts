@@ -2,7 +2,7 @@ import { bigint, index, integer, pgTable, primaryKey, text, uniqueIndex } from "
 import { epochMs, fen } from "./columns.js";
 import { suppliers } from "./suppliers.js";
 
-/** Mirrors src/store/schema/products.ts column by column (tests/store/schema-parity.test.ts). */
+/** Mirrors src/store/schema/products.ts column by column (tests/unit/schema-parity.test.ts). */
 export const products = pgTable("products", {
   id: integer("id").primaryKey().generatedByDefaultAsIdentity(),
   supplierId: integer("supplier_id").notNull().references(() => suppliers.id),

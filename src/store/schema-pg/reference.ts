@@ -2,7 +2,7 @@ import { sql } from "drizzle-orm";
 import { index, integer, pgTable, primaryKey, text } from "drizzle-orm/pg-core";
 import { epochMs, flag } from "./columns.js";
 
-/** Mirrors src/store/schema/reference.ts column by column (tests/store/schema-parity.test.ts). */
+/** Mirrors src/store/schema/reference.ts column by column (tests/unit/schema-parity.test.ts). */
 export const catalogs = pgTable("catalogs", {
   id: text("id").primaryKey(),
   interfaceCode: text("interface_code").notNull().unique(),

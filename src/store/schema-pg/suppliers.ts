@@ -2,7 +2,7 @@ import { sql } from "drizzle-orm";
 import { bigint, index, integer, pgTable, text, uniqueIndex } from "drizzle-orm/pg-core";
 import { epochMs } from "./columns.js";
 
-/** Mirrors src/store/schema/suppliers.ts column by column (tests/store/schema-parity.test.ts). */
+/** Mirrors src/store/schema/suppliers.ts column by column (tests/unit/schema-parity.test.ts). */
 const nowMs = sql`(extract(epoch from now()) * 1000)::bigint`;
 
 export const suppliers = pgTable("suppliers", {

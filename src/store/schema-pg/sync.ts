@@ -3,7 +3,7 @@ import { bigint, index, integer, pgTable, primaryKey, text, uniqueIndex } from "
 import { epochMs, flag } from "./columns.js";
 import { suppliers } from "./suppliers.js";
 
-/** Mirrors src/store/schema/sync.ts column by column (tests/store/schema-parity.test.ts). */
+/** Mirrors src/store/schema/sync.ts column by column (tests/unit/schema-parity.test.ts). */
 export const supplierConnections = pgTable("supplier_connections", {
   supplierId: integer("supplier_id").primaryKey().references(() => suppliers.id),
   baseUrl: text("base_url").notNull(),
