@@ -1,0 +1,104 @@
+import { execFile } from "node:child_process";
+import { chownSync, existsSync, mkdtempSync, readdirSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { promisify } from "node:util";
+import pg from "pg";
+
+const run = promisify(execFile);
+
+/**
+ * A throwaway PostgreSQL cluster for one test file: its own temp directory, reachable only through a
+ * unix socket inside it (no TCP port, so parallel test files never collide), trust auth, fsync off.
+ */
+export type PgCluster = {
+  /** postgres:// URL of the cluster's `gateway` database. */
+  readonly url: string;
+  readonly socketDir: string;
+  /** Creates another empty database in the cluster and returns its URL. */
+  createDatabase(name: string): Promise<string>;
+  stop(): Promise<void>;
+};
+
+const SUPERUSER = "postgres";
+const START_TIMEOUT_S = 60;
+
+/** PG_BIN, else PostgreSQL 15's Debian path, else the newest installed major. */
+export function pgBinDir(): string | null {
+  if (process.env.PG_BIN) return process.env.PG_BIN;
+  const preferred = "/usr/lib/postgresql/15/bin";
+  if (existsSync(join(preferred, "initdb"))) return preferred;
+  const root = "/usr/lib/postgresql";
+  if (!existsSync(root)) return null;
+  const majors = readdirSync(root).filter((v) => existsSync(join(root, v, "bin", "initdb"))).sort((a, b) => Number(b) - Number(a));
+  return majors[0] ? join(root, majors[0], "bin") : null;
+}
+
+export function databaseUrl(socketDir: string, database: string): string {
+  return `postgres://${SUPERUSER}@/${database}?host=${encodeURIComponent(socketDir)}`;
+}
+
+export async function startPgCluster(): Promise<PgCluster> {
+  const bin = pgBinDir();
+  if (!bin) throw new Error("PostgreSQL server binaries not found (install postgresql-15 or set PG_BIN)");
+  const dir = mkdtempSync(join(tmpdir(), "emall-pg-"));
+  const dataDir = join(dir, "data");
+  // initdb refuses to run as root: as root, the cluster belongs to the postgres OS user.
+  const asRoot = process.getuid?.() === 0;
+  if (asRoot) {
+    const { stdout } = await run("id", ["-u", SUPERUSER]);
+    const { stdout: gid } = await run("id", ["-g", SUPERUSER]);
+    chownSync(dir, Number(stdout.trim()), Number(gid.trim()));
+  }
+  const pgTool = (tool: string, args: string[]) =>
+    asRoot ? run("runuser", ["-u", SUPERUSER, "--", join(bin, tool), ...args], { cwd: dir }) : run(join(bin, tool), args, { cwd: dir });
+
+  try {
+    await pgTool("initdb", ["-D", dataDir, "-U", SUPERUSER, "--auth=trust", "--encoding=UTF8", "--locale=C", "--no-sync"]);
+    const serverOptions = [
+      "-c listen_addresses=''",
+      `-c unix_socket_directories='${dir}'`,
+      "-c fsync=off",
+      "-c synchronous_commit=off",
+      "-c full_page_writes=off",
+      "-c max_connections=50",
+    ].join(" ");
+    await pgTool("pg_ctl", ["start", "-D", dataDir, "-w", "-t", String(START_TIMEOUT_S), "-l", join(dir, "server.log"), "-o", serverOptions]);
+  } catch (e) {
+    rmSync(dir, { recursive: true, force: true });
+    throw e;
+  }
+
+  const createDatabase = async (name: string) => {
+    const admin = new pg.Client({ connectionString: databaseUrl(dir, "postgres") });
+    await admin.connect();
+    try {
+      await admin.query(`CREATE DATABASE "${name.replace(/"/g, "")}"`);
+    } finally {
+      await admin.end();
+    }
+    return databaseUrl(dir, name);
+  };
+
+  let url: string;
+  try {
+    url = await createDatabase("gateway");
+  } catch (e) {
+    await pgTool("pg_ctl", ["stop", "-D", dataDir, "-m", "immediate"]).catch(() => undefined);
+    rmSync(dir, { recursive: true, force: true });
+    throw e;
+  }
+
+  return {
+    url,
+    socketDir: dir,
+    createDatabase,
+    stop: async () => {
+      try {
+        await pgTool("pg_ctl", ["stop", "-D", dataDir, "-m", "immediate", "-w"]);
+      } finally {
+        rmSync(dir, { recursive: true, force: true });
+      }
+    },
+  };
+}

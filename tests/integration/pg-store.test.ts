@@ -1,0 +1,114 @@
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { eq, is } from "drizzle-orm";
+import { PgTable, getTableConfig } from "drizzle-orm/pg-core";
+import pg from "pg";
+import { PG_MIGRATIONS_FOLDER, openPgStore } from "../../src/store/pg-database.js";
+import * as pgSchema from "../../src/store/schema-pg/index.js";
+import { type PgCluster, startPgCluster } from "../helpers/pg-cluster.js";
+
+/** The pg migrations on a real PostgreSQL 15 cluster, through the store's own open path. */
+const tables = (Object.values(pgSchema) as unknown[]).filter((v): v is PgTable => is(v, PgTable)).map((t) => getTableConfig(t));
+const journal = JSON.parse(readFileSync(join(PG_MIGRATIONS_FOLDER, "meta", "_journal.json"), "utf8")) as { entries: unknown[] };
+
+let cluster: PgCluster;
+beforeAll(async () => {
+  cluster = await startPgCluster();
+}, 120_000);
+afterAll(async () => {
+  await cluster?.stop();
+});
+
+async function query<T>(url: string, text: string): Promise<T[]> {
+  const client = new pg.Client({ connectionString: url });
+  await client.connect();
+  try {
+    return (await client.query(text)).rows as T[];
+  } finally {
+    await client.end();
+  }
+}
+
+/** Every column and index of the public schema as PostgreSQL reports them: what migrations left behind. */
+async function catalogSnapshot(url: string) {
+  const columns = await query<{ table_name: string; column_name: string; data_type: string }>(
+    url,
+    "SELECT table_name, column_name, data_type FROM information_schema.columns WHERE table_schema = 'public' ORDER BY table_name, column_name",
+  );
+  const indexes = await query<{ indexname: string; indexdef: string }>(url, "SELECT indexname, indexdef FROM pg_indexes WHERE schemaname = 'public' ORDER BY indexname");
+  const applied = await query<{ n: string }>(url, "SELECT count(*) AS n FROM drizzle.__drizzle_migrations");
+  return { columns, indexes, applied: Number(applied[0]?.n) };
+}
+
+describe("openPgStore on a fresh PostgreSQL database", () => {
+  it("creates every table, column and index of the pg schema, with pg_trgm behind the name search", async () => {
+    const store = await openPgStore(cluster.url);
+    await store.close();
+    const snap = await catalogSnapshot(cluster.url);
+
+    const expectedColumns = tables.flatMap((t) => t.columns.map((c) => `${t.name}.${c.name}`)).sort();
+    expect(snap.columns.map((c) => `${c.table_name}.${c.column_name}`)).toEqual(expectedColumns);
+    const typeOf = (table: string, column: string) => snap.columns.find((c) => c.table_name === table && c.column_name === column)?.data_type;
+    expect(typeOf("orders", "created_at")).toBe("bigint");
+    expect(typeOf("supplier_connections", "enabled")).toBe("boolean");
+
+    const indexNames = snap.indexes.map((i) => i.indexname);
+    for (const t of tables) for (const i of t.indexes) expect(indexNames).toContain(i.config.name);
+    expect(snap.indexes.find((i) => i.indexname === "products_name_trgm_idx")?.indexdef).toMatch(/USING gin \(name gin_trgm_ops\)/);
+    expect(snap.indexes.find((i) => i.indexname === "products_supplier_sku_uq")?.indexdef).toMatch(/^CREATE UNIQUE INDEX/);
+    expect(await query(cluster.url, "SELECT extname FROM pg_extension WHERE extname = 'pg_trgm'")).toHaveLength(1);
+    expect(snap.applied).toBe(journal.entries.length);
+  });
+
+  it("finds nothing to do the second time, and keeps the rows already there", async () => {
+    const before = await catalogSnapshot(cluster.url);
+    const first = await openPgStore(cluster.url);
+    await first.db.insert(pgSchema.storeMeta).values({ key: "probe", value: "kept" });
+    await first.close();
+
+    const again = await openPgStore(cluster.url);
+    const rows = await again.db.select().from(pgSchema.storeMeta).where(eq(pgSchema.storeMeta.key, "probe"));
+    await again.close();
+
+    expect(rows).toEqual([{ key: "probe", value: "kept" }]);
+    expect(await catalogSnapshot(cluster.url)).toEqual(before);
+  });
+
+  it("reads epoch milliseconds and fen back as numbers and 0/1 flags as 0/1, like the SQLite store", async () => {
+    const store = await openPgStore(cluster.url);
+    try {
+      const [supplier] = await store.db.insert(pgSchema.suppliers).values({ code: "S-RT", name: "round trip", creditCode: "91120000MA05RT0001" }).returning();
+      expect(supplier?.createdAt).toBeGreaterThan(Date.now() - 60_000);
+      expect(typeof supplier?.createdAt).toBe("number");
+      const supplierId = supplier?.id ?? 0;
+      const at = Date.UTC(2030, 0, 1);
+      await store.db.insert(pgSchema.supplierConnections).values({
+        supplierId, baseUrl: "http://127.0.0.1:1", username: "u", passwordEnc: "p", appSecretEnc: "s", signMode: "hmac-sha256", bodyFormat: "form",
+        pullSchedule: "*/5 * * * *", stockSchedule: "0 * * * *", stockAreasJson: "[]", maxConcurrent: 4, qps: 10, timeoutMs: 5_000, enabled: 0, createdAt: at, updatedAt: at,
+      });
+      const [connection] = await store.db.select().from(pgSchema.supplierConnections).where(eq(pgSchema.supplierConnections.enabled, 0));
+      expect(connection).toMatchObject({ supplierId, enabled: 0, createdAt: at });
+
+      await store.db.update(pgSchema.supplierConnections).set({ enabled: 1 }).where(eq(pgSchema.supplierConnections.supplierId, supplierId));
+      const raw = await query<{ enabled: boolean }>(cluster.url, `SELECT enabled FROM supplier_connections WHERE supplier_id = ${supplierId}`);
+      expect(raw).toEqual([{ enabled: true }]);
+    } finally {
+      await store.close();
+    }
+  });
+
+  it("migrates once when several instances start together on an empty database", async () => {
+    const url = await cluster.createDatabase("instances");
+    const stores = await Promise.all([openPgStore(url), openPgStore(url), openPgStore(url)]);
+    await Promise.all(stores.map((s) => s.close()));
+    const snap = await catalogSnapshot(url);
+    expect(snap.applied).toBe(journal.entries.length);
+    expect(snap.indexes.map((i) => i.indexname)).toContain("products_name_trgm_idx");
+  });
+
+  it("rejects a database that does not exist with the driver's error", async () => {
+    const unreachable = cluster.url.replace("/gateway?", "/no_such_database?");
+    await expect(openPgStore(unreachable)).rejects.toThrow(/database "no_such_database" does not exist/);
+  });
+});
