@@ -12,6 +12,23 @@ const base64Key = z
   .string()
   .refine((v) => Buffer.from(v, "base64").length === 32, { message: "must be 32 bytes, base64" });
 
+/**
+ * Why a postgres:/postgresql: value is no usable PostgreSQL URL, or null. Such a value is never taken
+ * for a SQLite path: that would create a file named "postgres:…" beside the gateway.
+ */
+function postgresUrlProblem(value: string): string | null {
+  if (!/^postgres(ql)?:\/\//i.test(value)) return "a PostgreSQL URL starts with postgres:// or postgresql://";
+  let url: URL;
+  try {
+    url = new URL(value);
+  } catch {
+    return "not a valid PostgreSQL URL (postgres://user:password@host:port/database)";
+  }
+  if (url.pathname.length <= 1) return "the PostgreSQL URL names no database (postgres://user:password@host:port/database)";
+  if (!url.hostname && !url.searchParams.get("host")) return "the PostgreSQL URL names no host (postgres://user:password@host:port/database, or ?host=/socket/dir)";
+  return null;
+}
+
 export const ConfigSchema = z.object({
   NODE_ENV: z.enum(["development", "production", "test"]).default("development").describe("Runtime environment."),
   HOST: z.string().min(1).default("127.0.0.1").describe("Interface the gateway listens on."),
@@ -19,8 +36,12 @@ export const ConfigSchema = z.object({
   DATABASE_URL: z
     .string()
     .min(1)
+    .superRefine((value, ctx) => {
+      const problem = /^postgres(ql)?:/i.test(value) ? postgresUrlProblem(value) : null;
+      if (problem) ctx.addIssue({ code: "custom", message: problem });
+    })
     .default("./data/emall-gateway.db")
-    .describe("SQLite database file (a path, or file:PATH)."),
+    .describe("SQLite database file (a path, or file:PATH), or a postgres:// (postgresql://) URL for PostgreSQL."),
   LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info").describe("pino log level."),
   TOKEN_TTL_SECONDS: z.coerce.number().int().min(60).max(7 * 24 * 3600).default(43_200).describe("Lifetime of mall access tokens (§2.1: 12 h)."),
   TLS_CERT: z.string().optional().describe("PEM certificate file; with TLS_KEY the gateway serves HTTPS only."),
@@ -95,6 +116,23 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>> = p
   return config;
 }
 
+/** Which store DATABASE_URL selects: PostgreSQL for a postgres:// or postgresql:// URL, else a SQLite file. */
+export type DatabaseTarget = { readonly kind: "postgres"; readonly url: string } | { readonly kind: "sqlite"; readonly path: string };
+
+export function databaseTarget(config: Pick<Config, "DATABASE_URL">): DatabaseTarget {
+  const value = config.DATABASE_URL;
+  if (/^postgres(ql)?:\/\//i.test(value)) return { kind: "postgres", url: value };
+  return { kind: "sqlite", path: value.replace(/^file:/, "") };
+}
+
+/**
+ * The SQLite file to open. The repositories are synchronous SQLite code, so a PostgreSQL URL stops
+ * the start here, in one line, before anything is created on disk.
+ */
 export function databasePath(config: Pick<Config, "DATABASE_URL">): string {
-  return config.DATABASE_URL.replace(/^file:/, "");
+  const target = databaseTarget(config);
+  if (target.kind === "postgres") {
+    throw new ConfigError("DATABASE_URL selects PostgreSQL, which this version cannot run on yet (its repositories are SQLite-only); set DATABASE_URL to a SQLite file path");
+  }
+  return target.path;
 }

@@ -35,7 +35,8 @@ export function pgBinDir(): string | null {
 }
 
 export function databaseUrl(socketDir: string, database: string): string {
-  return `postgres://${SUPERUSER}@/${database}?host=${encodeURIComponent(socketDir)}`;
+  // The host is a placeholder: the `host` parameter, a socket directory, is what pg connects to.
+  return `postgres://${SUPERUSER}@localhost/${database}?host=${encodeURIComponent(socketDir)}`;
 }
 
 export async function startPgCluster(): Promise<PgCluster> {
