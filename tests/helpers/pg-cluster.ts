@@ -1,4 +1,4 @@
-import { execFile } from "node:child_process";
+import { execFile, spawnSync } from "node:child_process";
 import { chownSync, existsSync, mkdtempSync, readdirSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -90,11 +90,20 @@ export async function startPgCluster(): Promise<PgCluster> {
     throw e;
   }
 
+  // A test process that ends without stop() (a failed hook, a crash) still takes its cluster with it.
+  const stopOnExit = () => {
+    const [command, args] = asRoot ? ["runuser", ["-u", SUPERUSER, "--", join(bin, "pg_ctl")]] as const : [join(bin, "pg_ctl"), []] as const;
+    spawnSync(command, [...args, "stop", "-D", dataDir, "-m", "immediate"], { cwd: dir, stdio: "ignore" });
+    rmSync(dir, { recursive: true, force: true });
+  };
+  process.once("exit", stopOnExit);
+
   return {
     url,
     socketDir: dir,
     createDatabase,
     stop: async () => {
+      process.removeListener("exit", stopOnExit);
       try {
         await pgTool("pg_ctl", ["stop", "-D", dataDir, "-m", "immediate", "-w"]);
       } finally {

@@ -28,6 +28,8 @@ type TableShape = {
   indexes: Record<string, { columns: string[]; unique: boolean }>;
   primaryKeys: string[][];
   foreignKeys: string[];
+  uniqueConstraints: string[];
+  checks: string[];
 };
 
 function columnShape(c: Column, identity: boolean): ColumnShape & { type: string } {
@@ -58,8 +60,10 @@ function sqliteShape(table: SQLiteTable): TableShape {
     primaryKeys: config.primaryKeys.map((pk) => pk.columns.map((c) => c.name)),
     foreignKeys: config.foreignKeys.map((fk) => {
       const ref = fk.reference();
-      return `${ref.columns.map((c) => c.name).join(",")} → ${sqliteTableConfig(ref.foreignTable).name}(${ref.foreignColumns.map((c) => c.name).join(",")})`;
+      return `${ref.columns.map((c) => c.name).join(",")} → ${sqliteTableConfig(ref.foreignTable).name}(${ref.foreignColumns.map((c) => c.name).join(",")}) on delete ${fk.onDelete ?? "no action"} on update ${fk.onUpdate ?? "no action"}`;
     }).sort(),
+    uniqueConstraints: config.uniqueConstraints.map((u) => `${u.name ?? ""}(${u.columns.map((c) => c.name).join(",")})`).sort(),
+    checks: config.checks.map((c) => c.name).sort(),
   };
 }
 
@@ -75,8 +79,10 @@ function pgShape(table: PgTable): TableShape {
     primaryKeys: config.primaryKeys.map((pk) => pk.columns.map((c) => c.name)),
     foreignKeys: config.foreignKeys.map((fk) => {
       const ref = fk.reference();
-      return `${ref.columns.map((c) => c.name).join(",")} → ${pgTableConfig(ref.foreignTable).name}(${ref.foreignColumns.map((c) => c.name).join(",")})`;
+      return `${ref.columns.map((c) => c.name).join(",")} → ${pgTableConfig(ref.foreignTable).name}(${ref.foreignColumns.map((c) => c.name).join(",")}) on delete ${fk.onDelete ?? "no action"} on update ${fk.onUpdate ?? "no action"}`;
     }).sort(),
+    uniqueConstraints: config.uniqueConstraints.map((u) => `${u.name ?? ""}(${u.columns.map((c) => c.name).join(",")})`).sort(),
+    checks: config.checks.map((c) => c.name).sort(),
   };
 }
 
@@ -119,7 +125,9 @@ function differences(sqlite: Map<string, TableShape>, pg: Map<string, TableShape
       if (a !== b) out.push(`${name} index ${idx}: ${a} vs ${b}`);
     }
     if (JSON.stringify(s.primaryKeys) !== JSON.stringify(p.primaryKeys)) out.push(`${name} primary key: ${JSON.stringify(s.primaryKeys)} vs ${JSON.stringify(p.primaryKeys)}`);
-    if (JSON.stringify(s.foreignKeys) !== JSON.stringify(p.foreignKeys)) out.push(`${name} foreign keys: ${JSON.stringify(s.foreignKeys)} vs ${JSON.stringify(p.foreignKeys)}`);
+    for (const key of ["foreignKeys", "uniqueConstraints", "checks"] as const) {
+      if (JSON.stringify(s[key]) !== JSON.stringify(p[key])) out.push(`${name} ${key}: ${JSON.stringify(s[key])} vs ${JSON.stringify(p[key])}`);
+    }
   }
   return out;
 }
@@ -160,23 +168,29 @@ describe("the PostgreSQL schema mirrors the SQLite schema", () => {
   });
 
   it("names every kind of drift (a schema pair that differs on purpose)", () => {
+    const sParent = sqliteTable("parent", { id: integer("id").primaryKey() });
+    const pParent = pgTable("parent", { id: pgInteger("id").primaryKey() });
     const s = {
+      parent: sParent,
       kept: sqliteTable("kept", {
         id: integer("id").primaryKey({ autoIncrement: true }),
         at: integer("at").notNull(),
         note: text("note"),
         state: text("state", { enum: ["a", "b"] }).notNull().default("a"),
         code: text("code").unique(),
+        parentId: integer("parent_id").references(() => sParent.id, { onDelete: "cascade" }),
       }, (t) => [sqliteIndex("kept_at_idx").on(t.at)]),
       gone: sqliteTable("gone", { id: text("id").primaryKey() }),
     };
     const p = {
+      parent: pParent,
       kept: pgTable("kept", {
         id: pgInteger("id").primaryKey(),
         at: pgText("at"),
         state: pgText("state", { enum: ["a", "b", "c"] }).notNull().default("b"),
         code: pgText("code"),
         extra: pgText("extra"),
+        parentId: pgInteger("parent_id").references(() => pParent.id),
       }),
     };
     expect(differences(sqliteTables(s), pgTables(p))).toEqual([
@@ -190,6 +204,7 @@ describe("the PostgreSQL schema mirrors the SQLite schema", () => {
       'kept.state: enumValues ["a","b"] vs ["a","b","c"]',
       'kept.code: unique "kept_code_unique" vs null',
       'kept index kept_at_idx: {"columns":["at"],"unique":false} vs null',
+      'kept foreignKeys: ["parent_id → parent(id) on delete cascade on update no action"] vs ["parent_id → parent(id) on delete no action on update no action"]',
     ]);
   });
 });
