@@ -12,12 +12,16 @@ const base64Key = z
   .string()
   .refine((v) => Buffer.from(v, "base64").length === 32, { message: "must be 32 bytes, base64" });
 
+/** The schemes that select PostgreSQL; any value with this prefix is never a SQLite path. */
+const POSTGRES_SCHEME = /^postgres(ql)?:/i;
+const POSTGRES_URL = /^postgres(ql)?:\/\//i;
+
 /**
  * Why a postgres:/postgresql: value is no usable PostgreSQL URL, or null. Such a value is never taken
  * for a SQLite path: that would create a file named "postgres:…" beside the gateway.
  */
 function postgresUrlProblem(value: string): string | null {
-  if (!/^postgres(ql)?:\/\//i.test(value)) return "a PostgreSQL URL starts with postgres:// or postgresql://";
+  if (!POSTGRES_URL.test(value)) return "a PostgreSQL URL starts with postgres:// or postgresql://";
   let url: URL;
   try {
     url = new URL(value);
@@ -37,7 +41,7 @@ export const ConfigSchema = z.object({
     .string()
     .min(1)
     .superRefine((value, ctx) => {
-      const problem = /^postgres(ql)?:/i.test(value) ? postgresUrlProblem(value) : null;
+      const problem = POSTGRES_SCHEME.test(value) ? postgresUrlProblem(value) : null;
       if (problem) ctx.addIssue({ code: "custom", message: problem });
     })
     .default("./data/emall-gateway.db")
@@ -121,7 +125,7 @@ export type DatabaseTarget = { readonly kind: "postgres"; readonly url: string }
 
 export function databaseTarget(config: Pick<Config, "DATABASE_URL">): DatabaseTarget {
   const value = config.DATABASE_URL;
-  if (/^postgres(ql)?:\/\//i.test(value)) return { kind: "postgres", url: value };
+  if (POSTGRES_URL.test(value)) return { kind: "postgres", url: value };
   return { kind: "sqlite", path: value.replace(/^file:/, "") };
 }
 

@@ -20,10 +20,6 @@ const POOL_SIZE = 10;
 /** Advisory lock key ("emall" in ASCII) that serialises migrations between instances starting together. */
 const MIGRATION_LOCK_KEY = 0x656d616c6c;
 
-export function isPostgresUrl(url: string): boolean {
-  return /^postgres(ql)?:\/\//i.test(url);
-}
-
 /**
  * Connects and brings the schema up to date. Several gateways may start at once on one database:
  * the advisory lock lets one of them migrate while the others wait and then find nothing to do.
