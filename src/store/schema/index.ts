@@ -5,3 +5,4 @@ export * from "./sync.js";
 export * from "./orders.js";
 export * from "./admin.js";
 export * from "./conformance.js";
+export * from "./coordination.js";
