@@ -77,8 +77,8 @@ describe("a supplier's call budget shared by instances on one PostgreSQL", () =>
     // A full bucket lets `burst` calls through at once; one more for a call that waited a little past its booked time.
     expect(busiestWindow(supplier.seen.startedAt, 1_000)).toBeLessThanOrEqual(limits.qps + (limits.burst ?? 1) + 1);
     expect(supplier.seen.startedAt.length).toBeLessThanOrEqual(Math.ceil((elapsedMs / 1_000) * limits.qps) + (limits.burst ?? 1));
-    // …and the budget was used, not starved: at least half the QPS over the run.
-    expect(supplier.seen.startedAt.length).toBeGreaterThan((DURATION_MS / 1_000) * limits.qps * 0.5);
+    // …and the budget was used, not starved (with room for a loaded machine).
+    expect(supplier.seen.startedAt.length).toBeGreaterThan((DURATION_MS / 1_000) * limits.qps * 0.4);
   }, 30_000);
 
   it("spaces calls 1/qps apart across instances when the bucket holds one token", async () => {
@@ -97,15 +97,15 @@ describe("a supplier's call budget shared by instances on one PostgreSQL", () =>
     const SUPPLIER = 3;
     const limits: CallLimits = { maxConcurrent: 1, qps: 100 };
     const supplier = countingSupplier();
-    const budgets = instances.map((_, i) => createCallBudget(dbOf(i), { instance: `inst-${i}`, slotLeaseMs: 150 }));
+    const budgets = instances.map((_, i) => createCallBudget(dbOf(i), { instance: `inst-${i}`, slotLeaseMs: 300 }));
     await Promise.all([
-      budgets[0]?.withCall(SUPPLIER, limits, () => supplier.call(600)),
-      sleep(50).then(() => budgets[1]?.withCall(SUPPLIER, limits, () => supplier.call(10))),
-      sleep(100).then(() => budgets[2]?.withCall(SUPPLIER, limits, () => supplier.call(10))),
+      budgets[0]?.withCall(SUPPLIER, limits, () => supplier.call(1_000)),
+      sleep(100).then(() => budgets[1]?.withCall(SUPPLIER, limits, () => supplier.call(10))),
+      sleep(200).then(() => budgets[2]?.withCall(SUPPLIER, limits, () => supplier.call(10))),
     ]);
     expect(supplier.seen.maxInFlight).toBe(1);
     const [first, second] = supplier.seen.startedAt;
-    expect((second ?? 0) - (first ?? 0)).toBeGreaterThanOrEqual(590);
+    expect((second ?? 0) - (first ?? 0)).toBeGreaterThanOrEqual(990);
   });
 
   it("gives back a killed instance's slots when their lease ends", async () => {
@@ -115,14 +115,14 @@ describe("a supplier's call budget shared by instances on one PostgreSQL", () =>
     // Warm: the slot rows exist. Then instance 0 takes both and dies: no renewals, no release.
     await budget.withCall(SUPPLIER, limits, async () => undefined);
     const LEASE_MS = 400;
+    const claimedFrom = performance.now();
     const held = await Promise.all([0, 1].map(() => claimSlot(dbOf(0), SUPPLIER, limits.maxConcurrent, "inst-0", LEASE_MS)));
     expect(held.every((s) => s !== null)).toBe(true);
-    const killedAt = performance.now();
 
     const supplier = countingSupplier();
     await Promise.all([0, 1].map(() => budget.withCall(SUPPLIER, limits, () => supplier.call(5))));
-    const waitedMs = Math.min(...supplier.seen.startedAt) - killedAt;
-    expect(waitedMs).toBeGreaterThanOrEqual(LEASE_MS - 50);
+    const waitedMs = Math.min(...supplier.seen.startedAt) - claimedFrom;
+    expect(waitedMs).toBeGreaterThanOrEqual(LEASE_MS - 20);
     expect(waitedMs).toBeLessThan(LEASE_MS + 2_000);
 
     const impatient = createCallBudget(dbOf(2), { instance: "inst-2", maxWaitMs: 200 });
