@@ -15,7 +15,8 @@ import type { AdminRoute, DeferredResult, RouteResult } from "./route-types.js";
 import { scopeOf } from "./supplier-scope.js";
 
 export type RawInput = { params: unknown; query: unknown; body: unknown };
-export type RunDeps = { container: Container; requestId: string; log: Logger };
+/** `errorMap`: how zod words a bad field (the console reads zh-CN); unset, a missing field reads "required". */
+export type RunDeps = { container: Container; requestId: string; log: Logger; errorMap?: z.core.$ZodErrorMap };
 
 /** `items[0].num`-style paths under where the value came from. */
 function fieldPath(where: string, path: ReadonlyArray<PropertyKey>): string {
@@ -24,9 +25,11 @@ function fieldPath(where: string, path: ReadonlyArray<PropertyKey>): string {
   return out;
 }
 
-function parsePart<T extends z.ZodType | undefined>(schema: T, value: unknown, where: string, fields: FieldError[]): unknown {
+const REQUIRED: z.core.$ZodErrorMap = (iss) => (iss.input === undefined ? "required" : undefined);
+
+function parsePart<T extends z.ZodType | undefined>(schema: T, value: unknown, where: string, fields: FieldError[], errorMap: z.core.$ZodErrorMap = REQUIRED): unknown {
   if (!schema) return {};
-  const parsed = schema.safeParse(value ?? {}, { error: (iss) => (iss.input === undefined ? "required" : undefined) });
+  const parsed = schema.safeParse(value ?? {}, { error: errorMap });
   if (parsed.success) return parsed.data;
   for (const issue of parsed.error.issues) fields.push({ field: fieldPath(where, issue.path), message: issue.message });
   return undefined;
@@ -83,9 +86,9 @@ export async function runRoute(route: AdminRoute, raw: RawInput, caller: ActiveS
   }
   const scope = scopeOf(user, deps.container);
   const fields: FieldError[] = [];
-  const params = parsePart(route.params, raw.params, "params", fields);
-  const query = parsePart(route.query, raw.query, "query", fields);
-  const body = parsePart(route.body, raw.body, "body", fields);
+  const params = parsePart(route.params, raw.params, "params", fields, deps.errorMap);
+  const query = parsePart(route.query, raw.query, "query", fields, deps.errorMap);
+  const body = parsePart(route.body, raw.body, "body", fields, deps.errorMap);
   if (fields.length > 0) {
     record("refused", { target: targetOf(raw.params) }, "invalid input");
     throw new AdminError("invalid_input", `invalid input: ${fields.map((f) => `${f.field}: ${f.message}`).join("; ")}`, fields);

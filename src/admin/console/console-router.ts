@@ -10,6 +10,7 @@ import { routeById } from "../api/route-table.js";
 import { mayCall, runRoute, toAdminError } from "../api/route-runner.js";
 import { consoleActions } from "./console-actions.js";
 import { FLASH, type ConsoleContext, type ConsolePage, type FlashKey } from "./console-kit.js";
+import { ERROR_TITLES, errorText, fieldLabel, fieldText, formFieldOf, zhErrorMap } from "./console-messages.js";
 import { consolePages, navFor } from "./console-pages.js";
 import { type Html, html } from "./html.js";
 import { layout } from "./layout.js";
@@ -54,6 +55,9 @@ export function consoleRouter(container: Container): Router {
   const router = Router();
   const form = express.urlencoded({ extended: false, limit: FORM_LIMIT, parameterLimit: 200 });
 
+  /** Route calls from the console: the same checks and audit, with zod's messages in zh-CN. */
+  const deps = (req: Request) => ({ container, requestId: req.id, log: req.log, errorMap: zhErrorMap });
+
   const send = (res: Response, status: number, page: Html, imageSources: readonly string[] = []) =>
     res.status(status).type("html").setHeader("Cache-Control", "no-store").setHeader("Content-Security-Policy", contentSecurityPolicy(imageSources)).send(page.text);
 
@@ -67,7 +71,7 @@ export function consoleRouter(container: Container): Router {
     query: strings(req.query),
     imageSources: [],
     async api<T>(method: "GET" | "POST" | "PUT" | "PATCH", path: string, input: { params?: Record<string, string>; query?: Record<string, string>; body?: unknown } = {}) {
-      const result = await runRoute(routeById(method, path), { params: input.params ?? {}, query: input.query ?? {}, body: input.body }, caller, { container, requestId: req.id, log: req.log });
+      const result = await runRoute(routeById(method, path), { params: input.params ?? {}, query: input.query ?? {}, body: input.body }, caller, deps(req));
       return result.body as T;
     },
     may: (method, path) => mayCall(routeById(method, path), caller.user),
@@ -76,10 +80,10 @@ export function consoleRouter(container: Container): Router {
   const errorPage = (req: Request, res: Response, caller: ActiveSession | undefined, e: unknown) => {
     const known = toAdminError(e);
     if (!known) req.log.error({ event: "console.error", err: e }, "console.error");
-    const err = known ?? new AdminError("internal", "内部错误");
-    const title = err.code === "forbidden" ? "无权访问" : err.code === "not_found" ? "未找到" : err.code === "invalid_input" ? "输入有误" : "操作未完成";
-    const body = html`<div class="card"><p>${err.message}</p>
-      ${err.fields.length > 0 ? html`<ul class="reasons">${err.fields.map((f) => html`<li><code>${f.field}</code>：${f.message}</li>`)}</ul>` : ""}
+    const err = known ?? new AdminError("internal", "internal error");
+    const title = ERROR_TITLES[err.code];
+    const body = html`<div class="card"><p>${errorText(err, caller?.user)}</p>
+      ${err.fields.length > 0 ? html`<ul class="reasons">${err.fields.map((f) => html`<li>${fieldLabel(f.field)} <code class="muted">${f.field}</code>：${fieldText(f.message)}</li>`)}</ul>` : ""}
       <p class="muted">请求编号 <code>${req.id}</code></p><p><a href="/admin/">返回首页</a></p></div>`;
     send(res, err.status, layout({ title, user: caller?.user, csrfToken: caller?.session.csrfToken, nav: caller ? navFor(caller.user) : [], body }));
   };
@@ -96,12 +100,12 @@ export function consoleRouter(container: Container): Router {
     const f = strings(req.body);
     try {
       checkCsrf(req, undefined, undefined);
-      const result = await runRoute(routeById("POST", "/login"), { params: {}, query: {}, body: { username: f.username, password: f.password } }, undefined, { container, requestId: req.id, log: req.log });
+      const result = await runRoute(routeById("POST", "/login"), { params: {}, query: {}, body: { username: f.username, password: f.password } }, undefined, deps(req));
       if (result.session) setSessionCookie(res, container, result.session);
       res.redirect(303, safeNext(f.next));
     } catch (e) {
       const err = toAdminError(e);
-      const message = err?.code === "locked" ? "登录失败次数过多，请 15 分钟后再试。" : err?.code === "invalid_input" ? "请输入用户名和密码。" : "用户名或密码错误，或账号已停用。";
+      const message = err?.code === "locked" ? "登录失败次数过多，请 15 分钟后再试。" : err?.code === "invalid_input" ? "请输入用户名和密码。" : err?.code === "csrf_failed" ? errorText(err) : "用户名或密码错误，或账号已停用。";
       send(res, err?.status ?? 500, loginPage({ next: safeNext(f.next), error: message, username: f.username }));
     }
   });
@@ -111,7 +115,7 @@ export function consoleRouter(container: Container): Router {
     try {
       if (caller) {
         checkCsrf(req, caller, strings(req.body)[CSRF_FIELD]);
-        await runRoute(routeById("POST", "/logout"), { params: {}, query: {}, body: {} }, caller, { container, requestId: req.id, log: req.log });
+        await runRoute(routeById("POST", "/logout"), { params: {}, query: {}, body: {} }, caller, deps(req));
       }
       setSessionCookie(res, container, null);
       res.redirect(303, "/admin/login");
@@ -123,7 +127,7 @@ export function consoleRouter(container: Container): Router {
   /** One page for this caller: role check, render, layout; `form` and `fieldErrors` when a form comes back. */
   const renderPage = async (req: Request, res: Response, caller: ActiveSession, page: ConsolePage, options: { form?: Record<string, string>; fieldErrors?: Record<string, string>; status?: number; error?: string } = {}) => {
     if (!mayCall(routeById(page.primary[0], page.primary[1]), caller.user)) {
-      throw new AdminError("forbidden", `角色“${caller.user.role}”无权访问此页面`);
+      throw new AdminError("forbidden", `role ${caller.user.role} may not open ${page.path}`);
     }
     const ctx = contextOf(req, caller, options.form ?? {}, options.fieldErrors ?? {});
     const body = await page.render(ctx);
@@ -169,7 +173,7 @@ export function consoleRouter(container: Container): Router {
         checkCsrf(req, caller, f[CSRF_FIELD]);
         const params = strings(req.params);
         const input = action.input(f, params);
-        const result = await runRoute(routeById(action.route[0], action.route[1]), { params: input.params ?? params, query: {}, body: input.body ?? {} }, caller, { container, requestId: req.id, log: req.log });
+        const result = await runRoute(routeById(action.route[0], action.route[1]), { params: input.params ?? params, query: {}, body: input.body ?? {} }, caller, deps(req));
         if (result.session === null) setSessionCookie(res, container, null);
         const next = action.done(result.body as Record<string, unknown>, params, f);
         if ("redirect" in next) return res.redirect(303, `${next.redirect}${next.redirect.includes("?") ? "&" : "?"}msg=${next.message}`);
@@ -181,12 +185,12 @@ export function consoleRouter(container: Container): Router {
           // The form again, with what was typed and each error beside its field.
           const fieldErrors: Record<string, string> = {};
           for (const fe of known.fields) {
-            const name = fe.field.replace(/^body\./, "").replace(/\[.*$/, "").replace(/\..*$/, "");
-            const message = fe.message === "required" ? "必填" : fe.message;
+            const name = formFieldOf(fe.field);
+            const message = fieldText(fe.message);
             fieldErrors[name] = fieldErrors[name] ? `${fieldErrors[name]}；${message}` : message;
           }
           try {
-            return await renderPage(req, res, caller, page, { form: f, fieldErrors, status: known.status, error: known.fields.length > 0 ? "请按字段旁的提示修改后再提交。" : known.message });
+            return await renderPage(req, res, caller, page, { form: f, fieldErrors, status: known.status, error: known.fields.length > 0 ? "请按字段旁的提示修改后再提交。" : errorText(known, caller.user) });
           } catch (inner) {
             return errorPage(req, res, caller, inner);
           }
@@ -195,5 +199,11 @@ export function consoleRouter(container: Container): Router {
       }
     });
   }
+
+  // Any other path under /admin: a page that says so, not the API's JSON.
+  router.use((req, res) => {
+    const caller = currentSession(req, container);
+    errorPage(req, res, caller, new AdminError("not_found", `no console page ${req.path}`));
+  });
   return router;
 }

@@ -16,7 +16,7 @@ export const LABELS = {
   signMode: { "hmac-sha256": "HMAC-SHA256", "yggc-md5": "yggc-md5（旧式）" },
   bodyFormat: { form: "表单", json: "JSON" },
   messageType: { "2": "价格变更", "4": "上下架变更", "6": "商品池变更", "16": "商品信息变更" },
-  step: { create: "创建", submit: "提交", confirm: "确认", "price-check": "价格核对", retry: "重试", lease: "租约" },
+  step: { create: "创建", submit: "提交", confirm: "确认", "price-check": "价格核对", "stock-check": "库存核对", "answer-check": "应答核对", retry: "重试", lease: "租约", resume: "恢复推送" },
   countKey: { received: "收到", pulled: "拉取", applied: "已应用", rejected: "已拒绝", failed: "失败", skipped: "跳过", quarantined: "已隔离", deleted: "已删除", stored: "已入库", pages: "页数", checked: "已查询", calls: "调用", duplicates: "重复", groups: "分组" },
 } as const satisfies Record<string, Record<string, string>>;
 

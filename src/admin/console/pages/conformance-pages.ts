@@ -13,7 +13,7 @@ export const MARK_NAMES: Record<string, string> = { valid: "有效", suspended: 
 const bj = (text: string | null) => beijing(text ? Date.parse(text) : null);
 const GATE_REASONS: Record<string, string> = { no_mark: "无信任标识", suspended: "标识已暂停", revoked: "标识已撤销", expired: "标识已过期" };
 const tone = (s: string): "ok" | "warn" | "bad" | "" => (s === "passed" || s === "valid" ? "ok" : s === "warning" || s === "suspended" ? "warn" : s === "failed" || s === "revoked" || s === "expired" ? "bad" : "");
-const iso = (text: string | null) => (text ? text.replace("T", " ").slice(0, 19) + " UTC" : "—");
+const iso = bj;
 
 /** The gate in words: through with a mark or a waiver, or held and why. */
 export function gateBadge(gate: Standing["gate"]): Html {
@@ -32,12 +32,12 @@ export async function trustMarkCard(ctx: ConsoleContext, code: string): Promise<
     html`<form class="inline" method="post" action="/admin/suppliers/${code}/${path}">${csrfField(ctx.csrfToken)}<input name="reason" required placeholder="${placeholder}" size="24"><button type="submit" class="${secondary ? "secondary" : ""}">${label}</button></form> `;
   const admin = ctx.may("POST", "/suppliers/:code/trust-mark/suspend");
   return html`<div class="card" id="conformance"><h2>对接合规检测 · 正式环境信任标识</h2><dl class="kv">
-  <dt>信任标识（trust mark）</dt><dd>${s.mark ? html`${badge(MARK_NAMES[s.mark.state] ?? s.mark.state, tone(s.mark.state))} <span class="mono">${s.mark.id}</span>（<a href="/admin/conformance/runs/${s.mark.runId}">测试记录与报告</a>）` : html`${badge("无", "")} 尚无（电商需以对接测试工具完成一次通过的测试）`}</dd>
+  <dt>信任标识</dt><dd>${s.mark ? html`${badge(MARK_NAMES[s.mark.state] ?? s.mark.state, tone(s.mark.state))} <span class="mono">${s.mark.id}</span>（<a href="/admin/conformance/runs/${s.mark.runId}">测试记录与报告</a>）` : html`${badge("无", "")} 尚无（电商需以对接测试工具完成一次通过的测试）`}</dd>
   ${s.mark ? html`<dt>有效期</dt><dd>${bj(s.mark.issuedAt)} 至 ${bj(s.mark.expiresAt)}${s.mark.recertifyBy ? html`；契约变更，须于 ${bj(s.mark.recertifyBy)} 前重新测试` : ""}</dd>
   <dt>版本</dt><dd>测试工具 ${s.mark.kitVersion} / 契约 ${s.mark.contractVersion}</dd>
   ${s.mark.reason ? html`<dt>暂停/撤销原因</dt><dd>${s.mark.reason}</dd>` : ""}` : ""}
-  <dt>生产准入（gate）</dt><dd>${gateBadge(s.gate)}</dd>
-  <dt>准入豁免（gate waiver）</dt><dd>${s.waiver ? html`已豁免：${s.waiver.reason}（${s.waiver.actor ? `${s.waiver.actor}，` : ""}${beijing(s.waiver.createdAt)}）` : "无"}</dd>
+  <dt>生产准入</dt><dd>${gateBadge(s.gate)}</dd>
+  <dt>准入豁免</dt><dd>${s.waiver ? html`已豁免：${s.waiver.reason}（${s.waiver.actor ? `${s.waiver.actor}，` : ""}${beijing(s.waiver.createdAt)}）` : "无"}</dd>
 </dl>
 ${admin
   ? html`<p>${s.mark && s.mark.state !== "revoked" ? html`${s.mark.state !== "suspended" ? form("trust-mark/suspend", "暂停标识", "原因（必填）", true) : ""}${form("trust-mark/revoke", "撤销标识", "原因（必填）", true)}` : ""}
@@ -53,9 +53,9 @@ function evidenceList(evidence: ConformanceReport["modules"][number]["steps"][nu
   if (evidence.length === 0) return html``;
   return html`<details><summary>证据（${evidence.length}）</summary>${evidence.map(
     (e) => html`<dl class="kv">
-  ${e.operation ? html`<dt>接口</dt><dd>${e.operation}</dd>` : ""}
-  ${e.expected !== undefined ? html`<dt>预期</dt><dd>${e.expected}</dd>` : ""}
-  ${e.got !== undefined ? html`<dt>实际</dt><dd>${e.got}</dd>` : ""}
+  ${e.operation ? html`<dt>接口</dt><dd class="mono">${e.operation}</dd>` : ""}
+  ${e.expected !== undefined ? html`<dt>预期</dt><dd><code>${e.expected}</code></dd>` : ""}
+  ${e.got !== undefined ? html`<dt>实际</dt><dd><code>${e.got}</code></dd>` : ""}
   ${e.request ? html`<dt>请求</dt><dd><pre class="mono">${JSON.stringify(e.request, null, 1)}</pre></dd>` : ""}
   ${e.response ? html`<dt>应答</dt><dd><pre class="mono">${"status" in e.response ? `HTTP ${e.response.status}${e.response.sign ? ` X-Sign-Timestamp ${e.response.signTimestamp ?? ""}` : " 无签名头"}\n${e.response.body}` : e.response.error}</pre></dd>` : ""}
 </dl>`,
@@ -72,7 +72,7 @@ export const conformancePages: ConsolePage[] = [
       const { runs } = await ctx.api<{ runs: RunView[] }>("GET", "/conformance/runs", { query });
       // A supplier user has no supplier page: its own mark and gate are shown here instead.
       const own = ctx.user.role === "supplier" ? (await ctx.api<{ supplier?: string | null }>("GET", "/session")).supplier : null;
-      return html`<p class="muted">电商以对接测试工具（npm run cli -- conformance run …）对其测试环境自助测试；通过即签发正式环境信任标识。</p>
+      return html`<p class="muted">电商以对接测试工具（命令 <code>npm run cli -- conformance run …</code>）对其测试环境自助测试；通过即签发正式环境信任标识。</p>
 ${own ? await trustMarkCard(ctx, own) : html`<form class="filters" method="get"><label>电商代码<input name="supplier" value="${ctx.query.supplier ?? ""}"></label><button type="submit">筛选</button></form>`}
 <table><thead><tr><th>测试编号</th><th>电商</th><th>结论</th><th>开始</th><th>测试环境</th><th>版本</th><th>信任标识</th></tr></thead><tbody>
 ${runs.map((r) => html`<tr>

@@ -2,12 +2,13 @@ import type { AnswerCheck } from "../../../orders/order-answer-check.js";
 import type { OrderDetail, OrderView, PushPauseView } from "../../../orders/order-service.js";
 import type { ConsolePage } from "../console-kit.js";
 import { type Html, beijing, href, html, yuan } from "../html.js";
-import { LABELS } from "../labels.js";
+import { LABELS, zh } from "../labels.js";
 import { badge, csrfField, statusTone } from "../layout.js";
 
 export const ORDER_STATE_NAMES: Record<string, string> = { created: "待推送", submitting: "提交中", submitted: "已提交", confirming: "确认中", confirmed: "已确认", failed: "失败" };
 const PAYMENTS: Record<string, string> = { "1": "货到付款", "2": "集中支付", "3": "在线支付", "4": "支票", "5": "账期支付", "6": "先款后货" };
 const INVOICES: Record<string, string> = { "1": "普通发票", "2": "增值税专用发票", "3": "电子发票" };
+const AREA_FIELDS = new Set(["province", "city", "county"]);
 const OPEN = new Set(["created", "submitting", "submitted", "confirming"]);
 
 const FAILURE_KINDS: Record<string, string> = { refused: "电商拒绝（业务原因，终局）", gave_up: "结果未知，已放弃（可重新推送）", mismatch: "电商应答与所发订单不符（未确认，待人工决定）" };
@@ -95,9 +96,13 @@ ${nextBefore ? html`<p class="pager"><a href="${href("/admin/orders", { state: c
       const select = (name: string, label: string, options: ReadonlyArray<{ value: string; label: string }>, required = false, empty = "请选择") =>
         html`<label for="f-${name}">${label}${required ? " *" : ""}<select id="f-${name}" name="${name}" ${required ? html`required` : ""} ${invalid(name)}><option value="">${empty}</option>${options.map((o) => html`<option value="${o.value}" ${o.value === v(name) ? html`selected` : ""}>${o.label}</option>`)}</select>${errorNote(name)}</label>`;
 
-      const lookup = await ctx.api<FormData>("GET", "/order-form", {
-        query: Object.fromEntries((["supplier", "q", "province", "city", "county"] as const).map((k) => [k, v(k).trim()]).filter(([, x]) => x !== "")) as Record<string, string>,
-      });
+      // Only well-formed choices go to the lookup: a mistyped area code is the submit's field error, not a broken form.
+      const lookupQuery: Record<string, string> = {};
+      for (const k of ["supplier", "q", "province", "city", "county"] as const) {
+        const x = v(k).trim();
+        if (x !== "" && (!AREA_FIELDS.has(k) || /^\d{6}$/.test(x)) && x.length <= 64) lookupQuery[k] = x;
+      }
+      const lookup = await ctx.api<FormData>("GET", "/order-form", { query: lookupQuery });
       let items = v("items");
       const add = ctx.form.add;
       if (add && !items.split(/\r?\n/).some((l) => l.trim().split(/\s+/)[0] === add)) items = `${items.trim()}${items.trim() ? "\n" : ""}${add} 1`;
@@ -150,7 +155,7 @@ ${ctx.fieldErrors._ ? html`<p class="field-error">${ctx.fieldErrors._}</p>` : ""
   <dt>地区</dt><dd class="mono">${o.area.province} / ${o.area.city} / ${o.area.county}</dd>
   <dt>发票</dt><dd>${INVOICES[String(o.invoice.type)] ?? o.invoice.type} · ${o.invoice.title}</dd>
   <dt>支付</dt><dd>${PAYMENTS[String(o.payment)] ?? o.payment}</dd>
-  ${o.failure ? html`<dt>失败</dt><dd>${badge(FAILURE_KINDS[o.failure.kind ?? ""] ?? o.failure.kind ?? "", "bad")} ${o.failure.code ?? ""} ${o.failure.reason ?? ""}</dd>` : ""}
+  ${o.failure ? html`<dt>失败</dt><dd>${badge(FAILURE_KINDS[o.failure.kind ?? ""] ?? "失败", "bad")} ${o.failure.code || o.failure.reason ? html`<code>${[o.failure.code, o.failure.reason].filter(Boolean).join(" ")}</code>` : ""}</dd>` : ""}
   <dt>推送</dt><dd>${o.pushAttempts} 次${OPEN.has(o.state) ? html`，下次 ${beijing(o.nextAttemptAt)}` : ""}</dd>
 </dl>
 <p>${OPEN.has(o.state) && !o.pushPause ? action("push", "立即推送") : ""}${o.state === "failed" && RETRYABLE.has(o.failure?.kind ?? "") ? action("retry", "重新推送（同一 yggc_order）") : ""}</p></div>
@@ -161,8 +166,8 @@ ${o.answerCheck ? answerCheckTable(o.answerCheck) : ""}
 ${o.priceCheck ? html`<h2>价格核对</h2><table><thead><tr><th>SKU</th><th>商品库</th><th>电商</th></tr></thead><tbody>${o.priceCheck.map((c) => html`<tr><td class="mono">${c.sku}</td><td class="num">${yuan(c.storedPriceFen)}</td><td class="num">${yuan(c.supplierPriceFen)}</td></tr>`)}</tbody></table>` : ""}
 <h2>时间线</h2>
 <table class="timeline"><thead><tr><th>时间</th><th>操作人</th><th>步骤</th><th>状态变化</th><th>电商应答</th><th>耗时</th></tr></thead><tbody>
-${o.timeline.map((e) => html`<tr><td>${beijing(e.at)}</td><td>${e.actor}</td><td>${e.step}</td><td>${e.fromState ? (ORDER_STATE_NAMES[e.fromState] ?? e.fromState) : "—"} → ${ORDER_STATE_NAMES[e.toState] ?? e.toState}</td>
-  <td>${[e.errorKind, e.supplierCode, e.supplierDesc, e.mallOrderId].filter((x) => x !== null && x !== undefined).join(" ")}</td><td class="num">${e.durationMs === null ? "" : `${e.durationMs} ms`}</td></tr>`)}
+${o.timeline.map((e) => html`<tr><td>${beijing(e.at)}</td><td class="mono">${e.actor}</td><td>${zh("step", e.step)}</td><td>${e.fromState ? (ORDER_STATE_NAMES[e.fromState] ?? e.fromState) : "—"} → ${ORDER_STATE_NAMES[e.toState] ?? e.toState}</td>
+  <td>${e.errorKind ? html`${zh("callOutcome", e.errorKind)} ` : ""}${[e.supplierCode, e.supplierDesc].some((x) => x !== null && x !== undefined) ? html`<code>${[e.supplierCode, e.supplierDesc].filter((x) => x !== null && x !== undefined).join(" ")}</code>` : ""}${e.mallOrderId ? html` 电商订单号 <span class="mono">${e.mallOrderId}</span>` : ""}</td><td class="num">${e.durationMs === null ? "" : `${e.durationMs} ms`}</td></tr>`)}
 </tbody></table>`;
     },
   },

@@ -11,7 +11,7 @@ import { trustMarkCard } from "./conformance-pages.js";
 
 export function credentialsCard(title: string, credentials: { username: string; password?: string; appSecret?: string }): Html {
   return html`<div class="card"><p>${title}</p><p class="muted">以下密钥只显示这一次，请立即通过安全渠道交给电商；系统只保存其哈希或密文。</p>
-<div class="secret mono">username: ${credentials.username}<br>${credentials.password ? html`password: ${credentials.password}<br>` : ""}${credentials.appSecret ? html`appSecret: ${credentials.appSecret}` : ""}</div>
+<dl class="kv secret"><dt>账号</dt><dd class="mono">${credentials.username}</dd>${credentials.password ? html`<dt>密码</dt><dd class="mono">${credentials.password}</dd>` : ""}${credentials.appSecret ? html`<dt>appSecret</dt><dd class="mono">${credentials.appSecret}</dd>` : ""}</dl>
 <p><a href="/admin/suppliers">返回电商列表</a></p></div>`;
 }
 
@@ -77,7 +77,7 @@ ${c
   <label>库存地区（逗号分隔）<input name="stockAreas" value="${c.stockAreas.join(",")}" size="30"></label>
   <button type="submit">保存对接设置</button>
 </form>`
-  : html`<p class="muted">尚未对接（npm run cli -- supplier connect 或 PUT /admin/api/suppliers/${code}/connection）。</p>`}
+  : html`<p class="muted">尚未对接：请用命令 <code>npm run cli -- supplier connect</code> 或接口 <code>PUT /admin/api/suppliers/${code}/connection</code> 登记电商接口。</p>`}
 </div>`;
     },
   },
@@ -96,7 +96,7 @@ ${messages.length > 0
   ? html`<table><thead><tr><th scope="col">消息</th><th scope="col">类型</th><th scope="col">SKU</th><th scope="col">原因</th><th scope="col">尝试</th><th scope="col">收到</th><th scope="col">隔离</th><th scope="col">原始报文</th><th scope="col">操作</th></tr></thead><tbody>
 ${messages.map((m) => html`<tr>
   <td class="mono">${m.messageId}</td><td>${m.type} ${zh("messageType", m.type)}</td><td class="mono">${m.sku}</td>
-  <td>${m.unparseable ? html`<span class="badge bad">不合契约，未能解析</span> ` : ""}${m.reason ?? "—"}</td><td class="num">${m.attempts}</td><td>${beijing(m.receivedAt)}</td><td>${beijing(m.settledAt)}</td>
+  <td>${m.unparseable ? html`<span class="badge bad">不合契约，未能解析</span> ` : ""}${m.reason ? html`<code>${m.reason}</code>` : "—"}</td><td class="num">${m.attempts}</td><td>${beijing(m.receivedAt)}</td><td>${beijing(m.settledAt)}</td>
   <td><details><summary>查看</summary><pre class="raw">${m.rawBody}</pre></details></td>
   <td>${replay(html`<input type="hidden" name="messageId" value="${m.messageId}">`, "重放", true)}</td>
 </tr>`)}

@@ -9,7 +9,12 @@ type Call = { seq: number; operation: string; endpoint: string; attempt: number;
 const TYPE_NAMES: Record<string, string> = LABELS.messageType;
 const OUTCOME_NAMES: Record<string, string> = LABELS.outcome;
 
-const reasonText = (r: Message["reasons"][number]) => (typeof r === "string" ? r : [r.code, r.field, r.message].filter((x) => x !== undefined).join(" "));
+/** A reason as its code and field (values) and its rule: the gateway's own checks read in zh-CN; a contract diagnostic is shown as written, as evidence. */
+const reasonText = (r: Message["reasons"][number]) => {
+  const item = typeof r === "string" ? { message: r } : r;
+  const rule = item.message ?? "";
+  return html`${item.code !== undefined ? html`<code>${item.code}</code> ` : ""}${item.field ? html`<span class="mono">${item.field}</span> ` : ""}${/[\u4e00-\u9fff]/.test(rule) ? rule : html`不合契约：<code>${rule}</code>`}`;
+};
 
 export function messageTable(rows: readonly Message[]) {
   return html`<table><thead><tr><th scope="col">#</th><th scope="col">时间</th><th scope="col">消息</th><th scope="col">类型</th><th scope="col">SKU</th><th scope="col">结果</th><th scope="col">原因</th><th scope="col">耗时</th><th scope="col">调用</th></tr></thead><tbody>
