@@ -87,7 +87,8 @@ describe("console speaks zh-CN on every page and every refused form", () => {
     expect(englishWords('<td class="mono">run_abc</td><code>5012</code><a href="/x">https://item.jd.com/1.html</a>', data)).toEqual([]);
   });
 
-  it("every page, as every role, reads in zh-CN (allowed or refused, found or not)", async () => {
+  /** GETs every page (and the extra paths) as every role and reads each. */
+  async function walkPages() {
     const extra = [
       `/admin/products/${w.aFacts.code}/${encodeURIComponent(rejectedSku)}`,
       `/admin/suppliers/${w.aFacts.code}?reveal=true`,
@@ -121,7 +122,9 @@ describe("console speaks zh-CN on every page and every refused form", () => {
       }
     }
     noProblems();
-  }, 240_000);
+  }
+
+  it("every page, as every role, reads in zh-CN (allowed or refused, found or not)", walkPages, 240_000);
 
   it("the login page and its refusals read in zh-CN", async () => {
     const login = (form: Record<string, string>) => fetch(`${url}/admin/login`, { method: "POST", body: new URLSearchParams(form), redirect: "manual" });
@@ -170,6 +173,8 @@ describe("console speaks zh-CN on every page and every refused form", () => {
     }
     noProblems();
   }, 240_000);
+
+  it("after every form was tried, every page (the audit log's refusals included) still reads in zh-CN", walkPages, 240_000);
 
   it("a refused order shows each error beside its field in zh-CN; a wrong password change and a listing conflict too", async () => {
     const res = await postForm(url, s.procurement, "/admin/orders", { ...BAD, supplier: w.aFacts.code, items: `${w.aFacts.sku} 0` });

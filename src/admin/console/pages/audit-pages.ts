@@ -1,22 +1,51 @@
 import type { AdminUserView } from "../../admin-users.js";
 import type { AuditVerdict } from "../../audit-trail.js";
 import type { ConsolePage } from "../console-kit.js";
-import { beijing, href, html } from "../html.js";
+import { type Html, beijing, href, html } from "../html.js";
+import type { AdminErrorCode } from "../../admin-errors.js";
+import { ERROR_TITLES } from "../console-messages.js";
 import type { SupplierView } from "../../../accounts/supplier-accounts.js";
 import { zhBadge } from "../labels.js";
 import { ROLE_NAMES, badge, csrfField } from "../layout.js";
 
 type Entry = { id: number; at: number; actor: string; role: string | null; action: string; target: string | null; outcome: string; summary: unknown; requestId: string | null; hash: string };
 
-/** An audit summary as short lines ("before → after"), not raw JSON. */
+/** Keys of audit summaries as staff read them; an unknown key is shown as the code it is. */
+const SUMMARY_KEYS: Record<string, string> = {
+  before: "之前", after: "之后", error: "原因", note: "备注", reason: "原因", rotated: "已轮换", passwordChanged: "改密码", failuresInWindow: "窗口内失败次数",
+  failedLoginsNotAudited: "未逐条记录的失败登录", requeued: "重新排队", runId: "批次", status: "状态", state: "状态", supplier: "电商", orderPriceFen: "金额（分）",
+  lines: "商品行数", waived: "已豁免", listingState: "上架申请", mark: "信任标识", signMode: "签名方式", bodyFormat: "报文编码", paused: "暂停原因",
+  credentialsVersion: "凭据版本", passed: "通过", modules: "模块", steps: "步骤", blocking: "未通过的必过步骤", code: "代码", name: "名称", creditCode: "统一社会信用代码",
+  domains: "域名", username: "用户名", role: "角色", enabled: "启用", baseUrl: "接口地址", pullSchedule: "拉取计划", stockSchedule: "库存计划", stockAreas: "库存地区",
+  maxConcurrent: "并发", qps: "QPS", timeoutMs: "超时（毫秒）", contactName: "联系人", contactPhone: "联系电话", createdAt: "创建时间", updatedAt: "修改时间",
+  credentialsRotatedAt: "凭据轮换时间", yggcOrder: "订单号", pushAttempts: "推送次数", count: "数量",
+};
+
+/** The recorded reason of a refused or failed action: its kind in zh-CN, the stored text as evidence. */
+function errorValue(text: string): Html {
+  const code = /^(\w+):/.exec(text)?.[1] as AdminErrorCode | undefined;
+  const kind = code && code in ERROR_TITLES ? ERROR_TITLES[code] : /^role \w+ may not/.test(text) ? ERROR_TITLES.forbidden : text === "invalid input" ? ERROR_TITLES.invalid_input : text === "internal error" ? "内部错误" : "";
+  return html`${kind ? `${kind} ` : ""}<code>${text}</code>`;
+}
+
+/** An audit summary as short lines ("before → after"), keys in zh-CN and the recorded values as values, never raw JSON. */
 function summaryList(summary: unknown) {
   if (!summary || typeof summary !== "object") return "";
-  const text = (v: unknown): string => (v === null || v === undefined ? "—" : typeof v === "object" ? Object.entries(v as Record<string, unknown>).map(([k, x]) => `${k}: ${text(x)}`).join("，") : String(v));
+  const value = (v: unknown): Html =>
+    v === null || v === undefined
+      ? html`—`
+      : Array.isArray(v)
+        ? html`<code>${v.map((x) => (typeof x === "object" ? JSON.stringify(x) : String(x))).join("、")}</code>`
+        : typeof v === "object"
+          ? html`${Object.entries(v as Record<string, unknown>).map(([k, x], i) => html`${i > 0 ? "，" : ""}${key(k)}：${value(x)}`)}`
+          : typeof v === "boolean"
+            ? html`${v ? "是" : "否"}`
+            : html`<code>${String(v)}</code>`;
+  const key = (k: string): Html => (SUMMARY_KEYS[k] ? html`${SUMMARY_KEYS[k]}` : html`<code>${k}</code>`);
   const entries = Object.entries(summary as Record<string, unknown>);
   if (entries.length === 0) return "";
-  return html`<ul class="reasons">${entries.map(([k, v]) => html`<li><span class="muted">${SUMMARY_KEYS[k] ?? k}</span> ${text(v)}</li>`)}</ul>`;
+  return html`<ul class="reasons">${entries.map(([k, v]) => html`<li><span class="muted">${key(k)}</span> ${k === "error" && typeof v === "string" ? errorValue(v) : value(v)}</li>`)}</ul>`;
 }
-const SUMMARY_KEYS: Record<string, string> = { before: "之前", after: "之后", error: "原因", note: "备注", rotated: "已轮换", passwordChanged: "改密码" };
 
 export const auditPages: ConsolePage[] = [
   {
