@@ -42,6 +42,10 @@ ${scrollTables(options.body)}
 /** Every table scrolls sideways inside its own box on a narrow screen, so ids never wrap and the page keeps its width. */
 const scrollTables = (body: Html): Html => new Html(body.text.replace(/<table\b/g, '<div class="scroll"><table').replace(/<\/table>/g, "</table></div>"));
 
+/** A table's one row when it has none: says so in words instead of an empty grid. */
+export const emptyRow = (rows: readonly unknown[], columns: number, text: string): Html | "" =>
+  rows.length === 0 ? html`<tr><td colspan="${columns}" class="muted empty">${text}</td></tr>` : "";
+
 export function badge(text: string, tone: "ok" | "warn" | "bad" | "" = ""): Html {
   return html`<span class="badge ${tone}">${text}</span>`;
 }

@@ -6,7 +6,7 @@ import type { AdminErrorCode } from "../../admin-errors.js";
 import { ERROR_TITLES } from "../console-messages.js";
 import type { SupplierView } from "../../../accounts/supplier-accounts.js";
 import { zhBadge } from "../labels.js";
-import { ROLE_NAMES, badge, csrfField } from "../layout.js";
+import { ROLE_NAMES, badge, csrfField, emptyRow } from "../layout.js";
 
 type Entry = { id: number; at: number; actor: string; role: string | null; action: string; target: string | null; outcome: string; summary: unknown; requestId: string | null; hash: string };
 
@@ -63,6 +63,7 @@ export const auditPages: ConsolePage[] = [
 <table><thead><tr><th scope="col">#</th><th scope="col">时间</th><th scope="col">操作人</th><th scope="col">操作</th><th scope="col">对象</th><th scope="col">结果</th><th scope="col">摘要（前 / 后）</th><th scope="col">请求</th></tr></thead><tbody>
 ${entries.map((e) => html`<tr><td class="num">${e.id}</td><td>${beijing(e.at)}</td><td>${e.actor}${e.role ? html` <span class="muted">${ROLE_NAMES[e.role as keyof typeof ROLE_NAMES] ?? e.role}</span>` : ""}</td><td class="mono">${e.action}</td><td class="mono">${e.target ?? ""}</td>
   <td>${zhBadge("auditOutcome", e.outcome)}</td><td>${summaryList(e.summary)}</td><td class="mono">${e.requestId ?? ""}</td></tr>`)}
+${emptyRow(entries, 8, "没有符合条件的审计记录。")}
 </tbody></table>
 ${nextBefore ? html`<p class="pager"><a href="${href("/admin/audit", { ...query, limit: undefined, before: nextBefore })}">下一页 →</a></p>` : ""}`;
     },

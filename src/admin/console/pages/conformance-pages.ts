@@ -2,7 +2,7 @@ import type { RunView } from "../../../conformance/conformance-service.js";
 import type { ConformanceReport } from "../../../conformance/report.js";
 import type { ConsoleContext, ConsolePage } from "../console-kit.js";
 import { type Html, beijing, href, html } from "../html.js";
-import { badge, csrfField } from "../layout.js";
+import { badge, csrfField, emptyRow } from "../layout.js";
 
 type Mark = { id: string; runId: string; state: string; reason: string | null; issuedAt: string; expiresAt: string; recertifyBy: string | null; jws: string; kitVersion: string; contractVersion: string };
 type Standing = { mark: Mark | null; gate: { open: boolean; via: string | null; reason: string | null }; waiver: { reason: string; actor?: string; createdAt: number } | null };
@@ -74,12 +74,13 @@ export const conformancePages: ConsolePage[] = [
       const own = ctx.user.role === "supplier" ? (await ctx.api<{ supplier?: string | null }>("GET", "/session")).supplier : null;
       return html`<p class="muted">电商以对接测试工具（命令 <code>npm run cli -- conformance run …</code>）对其测试环境自助测试；通过即签发正式环境信任标识。</p>
 ${own ? await trustMarkCard(ctx, own) : html`<form class="filters" method="get"><label>电商代码<input name="supplier" value="${ctx.query.supplier ?? ""}"></label><button type="submit">筛选</button></form>`}
-<table><thead><tr><th>测试编号</th><th>电商</th><th>结论</th><th>开始</th><th>测试环境</th><th>版本</th><th>信任标识</th></tr></thead><tbody>
+<table><thead><tr><th scope="col">测试编号</th><th scope="col">电商</th><th scope="col">结论</th><th scope="col">开始</th><th scope="col">测试环境</th><th scope="col">版本</th><th scope="col">信任标识</th></tr></thead><tbody>
 ${runs.map((r) => html`<tr>
   <td><a class="mono" href="/admin/conformance/runs/${r.id}">${r.id}</a></td><td>${supplierLink(ctx, r.supplier)}</td>
   <td>${badge(r.passed ? "通过" : "未通过", r.passed ? "ok" : "bad")}</td><td>${iso(r.startedAt)}</td><td class="mono">${r.baseUrl}</td>
   <td>${r.kitVersion} / ${r.contractVersion}</td><td class="mono">${r.markId ?? "—"}</td>
 </tr>`)}
+${emptyRow(runs, 7, "还没有对接测试记录。")}
 </tbody></table>`;
     },
   },
@@ -103,7 +104,7 @@ ${runs.map((r) => html`<tr>
 </dl></div>
 ${report.modules.map(
   (m) => html`<h2>${m.title} ${badge(STEP_NAMES[m.status] ?? m.status, tone(m.status))}</h2>
-<table><thead><tr><th>步骤</th><th>结论</th><th>说明与证据</th></tr></thead><tbody>
+<table><thead><tr><th scope="col">步骤</th><th scope="col">结论</th><th scope="col">说明与证据</th></tr></thead><tbody>
 ${m.steps.map((s) => html`<tr><td>${s.title}<br><span class="muted mono">${s.id} · ${s.section}${s.required ? " · 必过" : " · 参考"}${s.changesState ? " · 改变测试环境状态" : ""}</span></td>
   <td>${badge(STEP_NAMES[s.status] ?? s.status, tone(s.status))}</td><td>${s.detail}${evidenceList(s.evidence)}</td></tr>`)}
 </tbody></table>`,

@@ -3,7 +3,7 @@ import type { OrderDetail, OrderView, PushPauseView } from "../../../orders/orde
 import type { ConsolePage } from "../console-kit.js";
 import { type Html, beijing, href, html, yuan } from "../html.js";
 import { LABELS, zh } from "../labels.js";
-import { badge, csrfField, statusTone } from "../layout.js";
+import { badge, csrfField, emptyRow, statusTone } from "../layout.js";
 
 export const ORDER_STATE_NAMES: Record<string, string> = { created: "待推送", submitting: "提交中", submitted: "已提交", confirming: "确认中", confirmed: "已确认", failed: "失败" };
 const PAYMENTS: Record<string, string> = { "1": "货到付款", "2": "集中支付", "3": "在线支付", "4": "支票", "5": "账期支付", "6": "先款后货" };
@@ -28,7 +28,7 @@ function answerCheckTable(c: AnswerCheck) {
   const ours = new Map(c.ours.lines.map((l) => [l.sku, l]));
   const theirs = new Map(c.theirs.lines.map((l) => [l.sku, l]));
   return html`<h2>电商应答核对（S-11）</h2><p>${c.differences.join("；")}</p>
-<table><thead><tr><th>项目</th><th>本方数量</th><th>电商数量</th><th>本方价格（元）</th><th>电商价格（元）</th></tr></thead><tbody>
+<table><thead><tr><th scope="col">项目</th><th scope="col">本方数量</th><th scope="col">电商数量</th><th scope="col">本方价格（元）</th><th scope="col">电商价格（元）</th></tr></thead><tbody>
 ${skus.map((sku) => html`<tr><td class="mono">${sku}</td><td class="num">${ours.get(sku)?.num ?? "—"}</td><td class="num">${theirs.get(sku)?.num ?? "—"}</td><td class="num">${ours.has(sku) ? fen(ours.get(sku)?.priceFen ?? null) : "—"}</td><td class="num">${theirs.has(sku) ? fen(theirs.get(sku)?.priceFen ?? null) : "—"}</td></tr>`)}
 <tr><td>商品金额</td><td></td><td></td><td class="num">${fen(c.ours.goodsFen)}</td><td class="num">${fen(c.theirs.goodsFen)}</td></tr>
 <tr><td>运费</td><td></td><td></td><td class="num">${fen(c.ours.freightFen)}</td><td class="num">${fen(c.theirs.freightFen)}</td></tr>
@@ -74,9 +74,10 @@ export const orderPages: ConsolePage[] = [
   <label>状态<select name="state"><option value="">全部</option>${Object.entries(ORDER_STATE_NAMES).map(([s, n]) => html`<option value="${s}" ${ctx.query.state === s ? html`selected` : ""}>${n}</option>`)}</select></label>
   <label>电商代码<input name="supplier" value="${ctx.query.supplier ?? ""}" size="8"></label><button type="submit">筛选</button>
 </form>
-<table><thead><tr><th>订单号 yggc_order</th><th>电商</th><th>状态</th><th>电商订单号</th><th>金额（元）</th><th>推送次数</th><th>创建</th><th>创建人</th></tr></thead><tbody>
-${orders.map((o) => html`<tr><td class="mono"><a href="/admin/orders/${o.yggc_order}">${o.yggc_order}</a></td><td>${o.supplier}</td><td>${stateBadge(o.state)}</td><td class="mono">${o.mall_order_id ?? ""}</td>
-  <td class="num">${yuan(o.orderPriceFen)}</td><td class="num">${o.pushAttempts}</td><td>${beijing(o.createdAt)}</td><td>${o.createdBy}</td></tr>`)}
+<table><thead><tr><th scope="col">订单号</th><th scope="col">电商</th><th scope="col">状态</th><th scope="col">电商订单号</th><th scope="col">金额（元）</th><th scope="col">推送次数</th><th scope="col">创建</th><th scope="col">创建人</th></tr></thead><tbody>
+${orders.map((o) => html`<tr><td class="mono"><a href="/admin/orders/${o.yggc_order}">${o.yggc_order}</a></td><td class="mono">${o.supplier}</td><td>${stateBadge(o.state)}</td><td class="mono">${o.mall_order_id ?? ""}</td>
+  <td class="num">${yuan(o.orderPriceFen)}</td><td class="num">${o.pushAttempts}</td><td>${beijing(o.createdAt)}</td><td class="mono">${o.createdBy}</td></tr>`)}
+${emptyRow(orders, 8, "没有符合条件的订单。")}
 </tbody></table>
 ${nextBefore ? html`<p class="pager"><a href="${href("/admin/orders", { state: ctx.query.state, supplier: ctx.query.supplier, before: nextBefore })}">下一页 →</a></p>` : ""}`;
     },
@@ -149,7 +150,7 @@ ${ctx.fieldErrors._ ? html`<p class="field-error">${ctx.fieldErrors._}</p>` : ""
       const action = (verb: "push" | "retry", label: string) =>
         html`<form class="inline" method="post" action="/admin/orders/${o.yggc_order}/${verb}">${csrfField(ctx.csrfToken)}<button type="submit">${label}</button></form> `;
       return html`<div class="card"><dl class="kv">
-  <dt>电商</dt><dd>${o.supplier}</dd><dt>状态</dt><dd>${stateBadge(o.state)}</dd>
+  <dt>电商</dt><dd class="mono">${o.supplier}</dd><dt>状态</dt><dd>${stateBadge(o.state)}</dd>
   <dt>电商订单号</dt><dd class="mono">${o.mall_order_id ?? "—"}</dd>
   <dt>金额</dt><dd>商品 ${yuan(o.goodsFen)} + 运费 ${yuan(o.freightFen)} = <strong>${yuan(o.orderPriceFen)}</strong> 元</dd>
   <dt>地区</dt><dd class="mono">${o.area.province} / ${o.area.city} / ${o.area.county}</dd>
@@ -162,10 +163,10 @@ ${ctx.fieldErrors._ ? html`<p class="field-error">${ctx.fieldErrors._}</p>` : ""
 ${o.pushPause ? pauseNotice(ctx, o.pushPause) : ""}
 ${o.answerCheck ? answerCheckTable(o.answerCheck) : ""}
 <h2>商品</h2>
-<table><thead><tr><th>SKU</th><th>名称</th><th>数量</th><th>协议价（元）</th></tr></thead><tbody>${o.lines.map((l) => html`<tr><td class="mono">${l.sku}</td><td>${l.name ?? ""}</td><td class="num">${l.num}</td><td class="num">${yuan(l.priceFen)}</td></tr>`)}</tbody></table>
-${o.priceCheck ? html`<h2>价格核对</h2><table><thead><tr><th>SKU</th><th>商品库</th><th>电商</th></tr></thead><tbody>${o.priceCheck.map((c) => html`<tr><td class="mono">${c.sku}</td><td class="num">${yuan(c.storedPriceFen)}</td><td class="num">${yuan(c.supplierPriceFen)}</td></tr>`)}</tbody></table>` : ""}
+<table><thead><tr><th scope="col">SKU</th><th scope="col">名称</th><th scope="col">数量</th><th scope="col">协议价（元）</th></tr></thead><tbody>${o.lines.map((l) => html`<tr><td class="mono">${l.sku}</td><td>${l.name ?? ""}</td><td class="num">${l.num}</td><td class="num">${yuan(l.priceFen)}</td></tr>`)}</tbody></table>
+${o.priceCheck ? html`<h2>价格核对</h2><table><thead><tr><th scope="col">SKU</th><th scope="col">商品库（元）</th><th scope="col">电商（元）</th></tr></thead><tbody>${o.priceCheck.map((c) => html`<tr><td class="mono">${c.sku}</td><td class="num">${yuan(c.storedPriceFen)}</td><td class="num">${yuan(c.supplierPriceFen)}</td></tr>`)}</tbody></table>` : ""}
 <h2>时间线</h2>
-<table class="timeline"><thead><tr><th>时间</th><th>操作人</th><th>步骤</th><th>状态变化</th><th>电商应答</th><th>耗时</th></tr></thead><tbody>
+<table class="timeline"><thead><tr><th scope="col">时间</th><th scope="col">操作人</th><th scope="col">步骤</th><th scope="col">状态变化</th><th scope="col">电商应答</th><th scope="col">耗时</th></tr></thead><tbody>
 ${o.timeline.map((e) => html`<tr><td>${beijing(e.at)}</td><td class="mono">${e.actor}</td><td>${zh("step", e.step)}</td><td>${e.fromState ? (ORDER_STATE_NAMES[e.fromState] ?? e.fromState) : "—"} → ${ORDER_STATE_NAMES[e.toState] ?? e.toState}</td>
   <td>${e.errorKind ? html`${zh("callOutcome", e.errorKind)} ` : ""}${[e.supplierCode, e.supplierDesc].some((x) => x !== null && x !== undefined) ? html`<code>${[e.supplierCode, e.supplierDesc].filter((x) => x !== null && x !== undefined).join(" ")}</code>` : ""}${e.mallOrderId ? html` 电商订单号 <span class="mono">${e.mallOrderId}</span>` : ""}</td><td class="num">${e.durationMs === null ? "" : `${e.durationMs} ms`}</td></tr>`)}
 </tbody></table>`;

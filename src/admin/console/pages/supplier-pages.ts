@@ -5,7 +5,7 @@ import type { PushPauseView } from "../../../orders/order-service.js";
 import { signModes } from "../../../contract/index.js";
 import { type Html, beijing, html } from "../html.js";
 import { LABELS, zh, zhBadge } from "../labels.js";
-import { csrfField } from "../layout.js";
+import { csrfField, emptyRow } from "../layout.js";
 import { pauseNotice } from "./order-pages.js";
 import { trustMarkCard } from "./conformance-pages.js";
 
@@ -25,6 +25,7 @@ export const supplierPages: ConsolePage[] = [
       return html`<table><thead><tr><th scope="col">代码</th><th scope="col">名称</th><th scope="col">统一社会信用代码</th><th scope="col">域名</th><th scope="col">状态</th><th scope="col">账号</th><th scope="col">签名方式</th></tr></thead><tbody>
 ${suppliers.map((s) => html`<tr><td class="mono"><a href="/admin/suppliers/${s.code}">${s.code}</a></td><td>${s.name}</td><td class="mono">${s.creditCode}</td><td class="mono">${s.domains.join(", ")}</td>
   <td>${zhBadge("supplierStatus", s.status)}</td><td class="mono">${s.username ?? ""}</td><td>${zh("signMode", s.signMode)}</td></tr>`)}
+${emptyRow(suppliers, 7, "还没有登记电商，可在下方登记。")}
 </tbody></table>
 <h2>登记电商</h2>
 <form class="card filters" method="post" action="/admin/suppliers">${csrfField(ctx.csrfToken)}

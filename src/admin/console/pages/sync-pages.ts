@@ -1,6 +1,7 @@
 import type { ConsolePage } from "../console-kit.js";
 import { beijing, href, html } from "../html.js";
 import { LABELS, countsTable, zh, zhBadge } from "../labels.js";
+import { emptyRow } from "../layout.js";
 
 type Run = { id: string; supplier: string | null; trigger: string; status: string; startedAt: number; endedAt: number | null; callsMade: number; counts: Record<string, unknown>; errors: unknown[] };
 type Message = { id: number; runId: string; messageId: string; type: number; sku: string; outcome: string; reasons: Array<{ code?: number; field?: string; message?: string } | string>; durationMs: number; callSeqs: number[]; at: number };
@@ -26,6 +27,7 @@ ${rows.map((m) => html`<tr>
   <td class="num">${m.durationMs} ms</td>
   <td><a href="/admin/sync/messages/${m.id}">${m.callSeqs.length} 次调用</a></td>
 </tr>`)}
+${emptyRow(rows, 9, "没有符合条件的消息。")}
 </tbody></table>`;
 }
 
@@ -52,6 +54,7 @@ ${runs.map((r) => html`<tr>
   <td>${zhBadge("runStatus", r.status)}</td><td>${beijing(r.startedAt)}</td><td>${beijing(r.endedAt)}</td><td class="num">${r.callsMade}</td>
   <td class="num">${countSummary(r.counts)}</td>
 </tr>`)}
+${emptyRow(runs, 8, "还没有同步批次。")}
 </tbody></table>
 ${nextBefore ? html`<p class="pager"><a href="${href("/admin/sync/runs", { supplier: ctx.query.supplier, before: nextBefore })}">下一页 →</a></p>` : ""}`;
     },
@@ -113,7 +116,8 @@ ${page.nextAfterId ? html`<p class="pager"><a href="${href("/admin/sync/messages
 <h2>调用明细</h2>
 <table><thead><tr><th scope="col">序号</th><th scope="col">操作</th><th scope="col">接口</th><th scope="col">尝试</th><th scope="col">开始</th><th scope="col">耗时</th><th scope="col">结果</th><th scope="col">错误码</th><th scope="col">HTTP</th><th scope="col">批量</th><th scope="col">对象</th><th scope="col">说明</th></tr></thead><tbody>
 ${calls.map((c) => html`<tr><td class="num">${c.seq}</td><td class="mono">${c.operation}</td><td class="mono">${c.endpoint}</td><td class="num">${c.attempt}</td><td>${beijing(Date.parse(c.startedAt))}</td><td class="num">${c.durationMs} ms</td>
-  <td>${zhBadge("callOutcome", c.outcome)}</td><td>${c.errorCode ?? ""}</td><td>${c.httpStatus ?? ""}</td><td class="num">${c.batchSize ?? ""}</td><td class="mono">${c.subject ?? ""}</td><td>${c.message ?? ""}</td></tr>`)}
+  <td>${zhBadge("callOutcome", c.outcome)}</td><td>${c.errorCode ?? ""}</td><td>${c.httpStatus ?? ""}</td><td class="num">${c.batchSize ?? ""}</td><td class="mono">${c.subject ?? ""}</td><td>${c.message ? html`<code>${c.message}</code>` : ""}</td></tr>`)}
+${emptyRow(calls, 12, "这条消息没有调用电商接口。")}
 </tbody></table>`;
     },
   },
