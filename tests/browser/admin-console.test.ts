@@ -3,8 +3,12 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { type BrowserContext, type Page, chromium } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { SignMode } from "../../src/contract/index.js";
+import type { RunningSimulator } from "../../src/simulator/simulator-server.js";
+import { nextCreditCode } from "../helpers/harness.js";
 import { orderableSkus } from "../helpers/order-products.js";
-import { type PullerWorld, startPullerWorld } from "../helpers/puller-harness.js";
+import { type PullerWorld, SIM_DOMAIN, startPullerWorld } from "../helpers/puller-harness.js";
+import { TEST_ACCOUNT, launchSimulator } from "../helpers/simulator-harness.js";
 
 /** Debian's chromium (apt-get install chromium), driven by playwright-core: nothing downloaded at test time. */
 const CHROMIUM = "/usr/bin/chromium";
@@ -20,6 +24,7 @@ describe.skipIf(!HAS_CHROMIUM)(HAS_CHROMIUM ? "console in chromium: every role, 
   let url: string;
   let profile: string;
   let browser: BrowserContext;
+  let sandbox: RunningSimulator | undefined;
   const shots: string[] = [];
   let poisonMessage = "";
   const poisonName = new Map<string, string>();
@@ -40,6 +45,10 @@ describe.skipIf(!HAS_CHROMIUM)(HAS_CHROMIUM ? "console in chromium: every role, 
     const run = await c.sync.pull(world.code);
     expect(run.ran).toBe(true);
     await c.sync.stock(world.code);
+    // SIM certifies against a sandbox of its own: its run, report and mark exist to be read and suspended.
+    sandbox = await launchSimulator({ domain: SIM_DOMAIN, products: 12 });
+    const certified = await c.conformance.run({ supplier: world.code, target: { baseUrl: sandbox.url, ...TEST_ACCOUNT, signMode: SignMode.HmacSha256, bodyFormat: "form" }, actor: "test:browser" });
+    expect(certified.run.passed).toBe(true);
     // An empty profile of its own, as a fresh desktop would start.
     profile = mkdtempSync(join(tmpdir(), "emall-chromium-"));
     browser = await chromium.launchPersistentContext(profile, {
@@ -54,6 +63,7 @@ describe.skipIf(!HAS_CHROMIUM)(HAS_CHROMIUM ? "console in chromium: every role, 
   afterAll(async () => {
     await browser?.close();
     await world?.close();
+    await sandbox?.close();
     if (profile) rmSync(profile, { recursive: true, force: true });
   });
 
@@ -178,10 +188,32 @@ describe.skipIf(!HAS_CHROMIUM)(HAS_CHROMIUM ? "console in chromium: every role, 
     await expect(again.locator("#listing").textContent()).resolves.toContain("请补充 3C 认证证书");
     await expect(again.locator("#listing").textContent()).resolves.toContain("已拒绝");
     await shoot(again, "14-supplier-sees-refusal");
-    await visit(again, "/admin/sync/messages", "15-supplier-messages", "消息日志");
-    await visit(again, "/admin/charts", "16-supplier-charts", "图表");
-    expect((await again.goto(`${url}/admin/audit`))?.status()).toBe(403);
+    // Fixed: the supplier applies again, and this time staff approve.
+    await again.click('#listing button:has-text("申请上架")');
+    await expect(again.locator(".flash").textContent()).resolves.toContain("已申请上架");
+    await browser.clearCookies();
+    const approver = await browser.newPage();
+    await approver.goto(`${url}/admin/login`);
+    await approver.fill('input[name="username"]', "admin");
+    await approver.fill('input[name="password"]', PASSWORD);
+    await Promise.all([approver.waitForURL(`${url}/admin/`), approver.click('button:has-text("登录")')]);
+    await approver.goto(`${url}/admin/products?listingState=applied`);
+    await shoot(approver, "14a-admin-applied-list");
+    await approver.goto(`${url}/admin/products/SIM/${sku}`);
+    await approver.click('#listing button:has-text("批准上架")');
+    await expect(approver.locator(".flash").textContent()).resolves.toContain("已批准上架");
+    await approver.close();
     await again.close();
+    const approved = await loginAs("sim-ops");
+    await approved.goto(`${url}/admin/products/SIM/${sku}`);
+    await expect(approved.locator("#listing").textContent()).resolves.toContain("已批准上架");
+    await shoot(approved, "14b-supplier-sees-approval");
+    await approved.close();
+    const again2 = await loginAs("sim-ops");
+    await visit(again2, "/admin/sync/messages", "15-supplier-messages", "消息日志");
+    await visit(again2, "/admin/charts", "16-supplier-charts", "图表");
+    expect((await again2.goto(`${url}/admin/audit`))?.status()).toBe(403);
+    await again2.close();
     await page.close();
   }, 180_000);
 
@@ -224,18 +256,76 @@ describe.skipIf(!HAS_CHROMIUM)(HAS_CHROMIUM ? "console in chromium: every role, 
     await shoot(page, "27-message-calls");
     await visit(page, "/admin/sync/messages?outcome=rejected", "28-messages-rejected", "消息日志");
 
-    await page.goto(`${url}/admin/products?listingState=refused`);
+    await page.goto(`${url}/admin/products?listingState=approved`);
     const refusedRow = page.locator("tbody tr").first();
     await Promise.all([page.waitForURL(/\/admin\/products\/SIM\//), refusedRow.locator("a").first().click()]);
     await shoot(page, "29-product-review");
     await expect(page.locator("main").textContent()).resolves.toContain("参数与品目标准参数对照");
+    // A reviewer's page of a validated product: images as sent, parameters against the standard, stock by area, price chart.
+    const active = world.gw.container.repos.products.list(world.supplierId).find((p) => p.status === "active" && p.imagePath);
+    await visit(page, `/admin/products/SIM/${active?.sku ?? ""}`, "29b-product-active");
+    await expect(page.locator(".gallery figure").count()).resolves.toBeGreaterThan(0);
+    await expect(page.locator(".gallery img").first().getAttribute("referrerpolicy")).resolves.toBe("no-referrer");
+    await expect(page.locator("main").textContent()).resolves.toContain("✓ 符合");
+    await expect(page.locator('h2:has-text("分地区库存") + .scroll tbody tr').count()).resolves.toBeGreaterThan(0);
+    await expect(page.locator('svg.chart[aria-label^="协议价与商城价"]').count()).resolves.toBe(1);
     await visit(page, "/admin/products", "30-products", "商品");
+    // Ids and skus never wrap (times, below, read in Beijing time with the zone).
+    const wrapping = await page.evaluate<string[]>(`Array.from(document.querySelectorAll("td.mono, td .mono")).filter((el) => getComputedStyle(el).whiteSpace !== "nowrap").map((el) => el.textContent)`);
+    expect(wrapping).toEqual([]);
+    for (const [link, file] of [["商品", "products.csv"], ["未通过原因", "rejections.csv"]] as const) {
+      const [download] = await Promise.all([page.waitForEvent("download"), page.click(`a[download]:text-is("${link}")`)]);
+      expect(download.suggestedFilename()).toBe(file);
+    }
     await visit(page, "/admin/users", "31-users", "用户");
     await visit(page, "/admin/audit", "32-audit", "审计日志");
+    await expect(page.locator("time").first().textContent()).resolves.toMatch(/^\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2} 北京时间$/);
     await expect(page.locator(".card").first().textContent()).resolves.toContain("完整");
     await visit(page, "/admin/account", "33-account", "修改密码");
     await page.close();
   }, 240_000);
+
+  it("admin: registers a supplier (credentials shown once), waives its gate with a reason, suspends a mark, reads a certification run", async () => {
+    const page = await loginAs("admin");
+    await page.goto(`${url}/admin/suppliers`);
+    const form = page.locator('form[action="/admin/suppliers"]');
+    await form.locator('input[name="code"]').fill("NEWSUP");
+    await form.locator('input[name="name"]').fill("新登记电商");
+    await form.locator('input[name="creditCode"]').fill(await nextCreditCode());
+    await form.locator('input[name="domains"]').fill("item.new-shop.cn");
+    await Promise.all([page.waitForResponse((r) => r.url() === `${url}/admin/suppliers` && r.request().method() === "POST"), form.locator("button").click()]);
+    await page.waitForLoadState("load");
+    await expect(page.locator("h1").textContent()).resolves.toBe("已登记电商 NEWSUP");
+    await expect(page.locator(".secret").textContent()).resolves.toContain("appSecret");
+    await shoot(page, "34-supplier-registered");
+
+    await visit(page, "/admin/suppliers/NEWSUP", "35-new-supplier-gate-closed", "电商 NEWSUP");
+    await expect(page.locator("#conformance").textContent()).resolves.toContain("拦截：无信任标识");
+    await page.fill('#conformance form[action$="/gate-waiver"] input[name="reason"]', "已在其他卖场正式对接三年");
+    await page.click('#conformance button:has-text("豁免准入检查")');
+    await expect(page.locator(".flash").textContent()).resolves.toContain("已保存");
+    await expect(page.locator("#conformance").textContent()).resolves.toContain("放行（豁免）");
+    await shoot(page, "36-new-supplier-waived");
+
+    await visit(page, "/admin/suppliers/SIM", "37-supplier-mark-valid", "电商 SIM");
+    await expect(page.locator("#conformance dl").textContent()).resolves.toContain("有效");
+    await page.fill('#conformance form[action$="/trust-mark/suspend"] input[name="reason"]', "正式环境接口连续超时");
+    await page.click('#conformance button:has-text("暂停标识")');
+    await expect(page.locator("#conformance dl").textContent()).resolves.toContain("已暂停");
+    await expect(page.locator("#conformance dl").textContent()).resolves.toContain("正式环境接口连续超时");
+    await shoot(page, "37a-mark-suspended");
+    expect(world.gw.container.admin.audit.list({ action: "conformance.", limit: 5 }).map((r) => r.actor)).toContain("admin");
+
+    await visit(page, "/admin/conformance/runs", "38-conformance-runs", "对接测试");
+    await Promise.all([page.waitForURL(/\/admin\/conformance\/runs\/crun_/), page.locator('a[href^="/admin/conformance/runs/crun_"]').first().click()]);
+    await expect(page.locator("main table").count()).resolves.toBeGreaterThan(3);
+    await expect(page.locator('a[href$="/report.html"]').count()).resolves.toBe(1);
+    await shoot(page, "39-conformance-run");
+    // An unknown console page says so in words.
+    expect((await page.goto(`${url}/admin/no-such-page`))?.status()).toBe(404);
+    await expect(page.locator("h1").textContent()).resolves.toBe("未找到");
+    await page.close();
+  }, 180_000);
 
   it("procurement: order form with the script (cascade, search, add), errors beside fields, then created and pushed; sync pages refused", async () => {
     const page = await loginAs("procurement");
@@ -273,8 +363,39 @@ describe.skipIf(!HAS_CHROMIUM)(HAS_CHROMIUM ? "console in chromium: every role, 
     await expect(page.locator("dl.kv").textContent()).resolves.toContain("已确认");
     await shoot(page, "43-order-timeline");
     await visit(page, "/admin/orders", "44-orders", "订单");
+    const [ordersCsv] = await Promise.all([page.waitForEvent("download"), page.click('a[download]:text-is("订单")')]);
+    expect(ordersCsv.suggestedFilename()).toBe("orders.csv");
     expect((await page.goto(`${url}/admin/sync/runs`))?.status()).toBe(403);
     await shoot(page, "45-procurement-refused");
+
+    // The same form without any script: each choice is a round trip to the server.
+    const bare = await browser.newPage();
+    await bare.route("**/admin/assets/console.js", (r) => r.abort());
+    await bare.goto(`${url}/admin/orders/new`);
+    await expect(bare.locator('button:has-text("更新地区与库存")').isVisible()).resolves.toBe(true);
+    const roundTrip = async (button: string) => {
+      await Promise.all([bare.waitForResponse((r) => r.url() === `${url}/admin/orders/new` && r.request().method() === "POST"), bare.click(`button:has-text("${button}")`)]);
+      await bare.waitForLoadState("load");
+    };
+    await bare.selectOption("#f-supplier", "SIM");
+    await bare.selectOption("#f-province", "120000");
+    await roundTrip("更新地区与库存");
+    await bare.selectOption("#f-city", "120100");
+    await roundTrip("更新地区与库存");
+    await bare.selectOption("#f-county", "120101");
+    await bare.fill("#f-q", sku);
+    await roundTrip("查找");
+    await expect(bare.locator("#order-candidates tbody tr").count()).resolves.toBeGreaterThan(0);
+    await roundTrip("加入");
+    await expect(bare.inputValue("#f-items")).resolves.toBe(`${sku} 1`);
+    await expectLabelled(bare);
+    await shoot(bare, "46-order-form-no-script");
+    for (const [id, value] of Object.entries({ "f-name": "李四", "f-mobile": "13812345678", "f-address": "南京路118号3楼", "f-invoice_title": "天津市和平区教育局", "f-invoice_org_code": "11120101MB1234567X" })) await bare.fill(`#${id}`, value);
+    await bare.selectOption("#f-invoice_type", "1");
+    await bare.selectOption("#f-payment", "2");
+    await Promise.all([bare.waitForURL(/\/admin\/orders\/TJ\d+/), bare.click('button:has-text("创建订单")')]);
+    await expect(bare.locator(".flash").textContent()).resolves.toContain("已创建");
+    await bare.close();
     await page.close();
   }, 180_000);
 
@@ -286,6 +407,15 @@ describe.skipIf(!HAS_CHROMIUM)(HAS_CHROMIUM ? "console in chromium: every role, 
     expect(text).not.toContain("时间线");
     expect(text).not.toContain("admin:procurement");
     await shoot(page, "51-supplier-order");
+    // Its own conformance standing, runs and report; another supplier's data answers as if it did not exist.
+    await visit(page, "/admin/conformance/runs", "52-supplier-conformance", "对接测试");
+    await expect(page.locator("#conformance dl").textContent()).resolves.toContain("已暂停");
+    await expect(page.locator("#conformance form").count()).resolves.toBe(0);
+    await Promise.all([page.waitForURL(/\/admin\/conformance\/runs\/crun_/), page.locator('a[href^="/admin/conformance/runs/crun_"]').first().click()]);
+    await shoot(page, "53-supplier-conformance-run");
+    expect((await page.goto(`${url}/admin/products/NEWSUP/100001`))?.status()).toBe(404);
+    expect((await page.goto(`${url}/admin/products?supplier=NEWSUP`))?.status()).toBe(404);
+    await shoot(page, "54-supplier-guess-not-found");
     await page.close();
   }, 120_000);
 
@@ -295,6 +425,7 @@ describe.skipIf(!HAS_CHROMIUM)(HAS_CHROMIUM ? "console in chromium: every role, 
     await visit(page, "/admin/audit", "61-auditor-audit", "审计日志");
     const [download] = await Promise.all([page.waitForEvent("download"), page.click('a[href^="/admin/api/exports/audit"]')]);
     expect(download.suggestedFilename()).toBe("audit.csv");
+    await visit(page, "/admin/conformance/runs", "62-auditor-conformance", "对接测试");
     for (const path of ["/admin/orders", "/admin/products", "/admin/suppliers", "/admin/users"]) {
       expect((await page.goto(`${url}${path}`))?.status(), path).toBe(403);
     }

@@ -29,7 +29,7 @@ export async function trustMarkCard(ctx: ConsoleContext, code: string): Promise<
   if (!ctx.may("GET", "/suppliers/:code/trust-mark")) return html``;
   const s = await ctx.api<Standing>("GET", "/suppliers/:code/trust-mark", { params: { code } });
   const form = (path: string, label: string, placeholder: string, secondary = false) =>
-    html`<form class="inline" method="post" action="/admin/suppliers/${code}/${path}">${csrfField(ctx.csrfToken)}<input name="reason" required placeholder="${placeholder}" size="24"><button type="submit" class="${secondary ? "secondary" : ""}">${label}</button></form> `;
+    html`<form class="inline reason-form" method="post" action="/admin/suppliers/${code}/${path}">${csrfField(ctx.csrfToken)}<label>${label}的原因（必填）<input name="reason" required maxlength="500" placeholder="${placeholder}" size="24"></label><button type="submit" class="${secondary ? "secondary" : ""}">${label}</button></form> `;
   const admin = ctx.may("POST", "/suppliers/:code/trust-mark/suspend");
   return html`<div class="card" id="conformance"><h2>对接合规检测 · 正式环境信任标识</h2><dl class="kv">
   <dt>信任标识</dt><dd>${s.mark ? html`${badge(MARK_NAMES[s.mark.state] ?? s.mark.state, tone(s.mark.state))} <span class="mono">${s.mark.id}</span>（<a href="/admin/conformance/runs/${s.mark.runId}">测试记录与报告</a>）` : html`${badge("无", "")} 尚无（电商需以对接测试工具完成一次通过的测试）`}</dd>
@@ -40,8 +40,8 @@ export async function trustMarkCard(ctx: ConsoleContext, code: string): Promise<
   <dt>准入豁免</dt><dd>${s.waiver ? html`已豁免：${s.waiver.reason}（${s.waiver.actor ? `${s.waiver.actor}，` : ""}${beijing(s.waiver.createdAt)}）` : "无"}</dd>
 </dl>
 ${admin
-  ? html`<p>${s.mark && s.mark.state !== "revoked" ? html`${s.mark.state !== "suspended" ? form("trust-mark/suspend", "暂停标识", "原因（必填）", true) : ""}${form("trust-mark/revoke", "撤销标识", "原因（必填）", true)}` : ""}
-${s.waiver ? "" : form("gate-waiver", "豁免准入检查", "原因，如：已与其他卖场对接")}</p>`
+  ? html`<p>${s.mark && s.mark.state !== "revoked" ? html`${s.mark.state !== "suspended" ? form("trust-mark/suspend", "暂停标识", "如：正式环境接口多次超时", true) : ""}${form("trust-mark/revoke", "撤销标识", "如：已终止合作", true)}` : ""}
+${s.waiver ? "" : form("gate-waiver", "豁免准入检查", "如：已与其他卖场对接")}</p>`
   : ""}
 <p class="muted"><a href="${href("/admin/conformance/runs", { supplier: code })}">全部对接测试记录</a></p></div>`;
 }

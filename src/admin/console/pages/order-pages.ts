@@ -69,11 +69,12 @@ export const orderPages: ConsolePage[] = [
       for (const k of ["state", "supplier", "before"]) if (ctx.query[k]) query[k] = ctx.query[k] ?? "";
       const { orders, nextBefore } = await ctx.api<{ orders: OrderView[]; nextBefore: string | null }>("GET", "/orders", { query });
       const { pauses } = ctx.may("GET", "/order-pushes") ? await ctx.api<{ pauses: PushPauseView[] }>("GET", "/order-pushes") : { pauses: [] };
-      return html`${pauses.map((p) => pauseNotice(ctx, p))}<p><a href="/admin/orders/new">＋ 新建订单</a></p>
+      return html`${pauses.map((p) => pauseNotice(ctx, p))}${ctx.may("POST", "/orders") ? html`<p><a href="/admin/orders/new">＋ 新建订单</a></p>` : ""}
 <form class="filters" method="get">
   <label>状态<select name="state"><option value="">全部</option>${Object.entries(ORDER_STATE_NAMES).map(([s, n]) => html`<option value="${s}" ${ctx.query.state === s ? html`selected` : ""}>${n}</option>`)}</select></label>
-  <label>电商代码<input name="supplier" value="${ctx.query.supplier ?? ""}" size="8"></label><button type="submit">筛选</button>
+  ${ctx.user.role === "supplier" ? "" : html`<label>电商代码<input name="supplier" value="${ctx.query.supplier ?? ""}" size="8"></label>`}<button type="submit">筛选</button>
 </form>
+${ctx.may("GET", "/exports/orders") ? html`<p>导出 CSV：<a href="${href("/admin/api/exports/orders", { state: ctx.query.state, supplier: ctx.query.supplier })}" download>订单</a></p>` : ""}
 <table><thead><tr><th scope="col">订单号</th><th scope="col">电商</th><th scope="col">状态</th><th scope="col">电商订单号</th><th scope="col">金额（元）</th><th scope="col">推送次数</th><th scope="col">创建</th><th scope="col">创建人</th></tr></thead><tbody>
 ${orders.map((o) => html`<tr><td class="mono"><a href="/admin/orders/${o.yggc_order}">${o.yggc_order}</a></td><td class="mono">${o.supplier}</td><td>${stateBadge(o.state)}</td><td class="mono">${o.mall_order_id ?? ""}</td>
   <td class="num">${yuan(o.orderPriceFen)}</td><td class="num">${o.pushAttempts}</td><td>${beijing(o.createdAt)}</td><td class="mono">${o.createdBy}</td></tr>`)}
