@@ -97,7 +97,7 @@ ${messages.length > 0
   ? html`<table><thead><tr><th scope="col">消息</th><th scope="col">类型</th><th scope="col">SKU</th><th scope="col">原因</th><th scope="col">尝试</th><th scope="col">收到</th><th scope="col">隔离</th><th scope="col">原始报文</th><th scope="col">操作</th></tr></thead><tbody>
 ${messages.map((m) => html`<tr>
   <td class="mono">${m.messageId}</td><td>${m.type} ${zh("messageType", m.type)}</td><td class="mono">${m.sku}</td>
-  <td>${m.unparseable ? html`<span class="badge bad">不合契约，未能解析</span> ` : ""}${m.reason ? html`<code>${m.reason}</code>` : "—"}</td><td class="num">${m.attempts}</td><td>${beijing(m.receivedAt)}</td><td>${beijing(m.settledAt)}</td>
+  <td>${m.unparseable ? html`<span class="badge bad">不合契约，未能解析</span> ` : ""}${m.reason ? reasonGist(m.reason) : "—"}</td><td class="num">${m.attempts}</td><td>${beijing(m.receivedAt)}</td><td>${beijing(m.settledAt)}</td>
   <td><details><summary>查看</summary><pre class="raw">${m.rawBody}</pre></details></td>
   <td>${replay(html`<input type="hidden" name="messageId" value="${m.messageId}">`, "重放", true)}</td>
 </tr>`)}
@@ -106,5 +106,15 @@ ${messages.map((m) => html`<tr>
     },
   },
 ];
+
+/**
+ * A quarantine reason as the puller wrote it ("S-4 /api/…: contract result.name: …"): which call
+ * failed and how, in zh-CN, then the diagnostic itself as evidence.
+ */
+function reasonGist(reason: string): Html {
+  const m = /^(S-\d+)\s+\S+:\s+(\w+)\b/.exec(reason);
+  const gist = m ? `${m[1]} 应答${m[2] === "contract" ? "不合契约" : `失败（${zh("callOutcome", m[2] ?? "")}）`}：` : "";
+  return html`${gist}<code>${reason}</code>`;
+}
 
 type Quarantined = { messageId: string; type: number; sku: string; unparseable: boolean; reason: string | null; attempts: number; receivedAt: number; settledAt: number | null; rawBody: string };
