@@ -20,6 +20,7 @@ describe("console speaks zh-CN on every page and every refused form", () => {
   const s = {} as Record<Who, ConsoleSession>;
   const data = new Set<string>();
   let rejectedSku = "";
+  let failedRun = "";
 
   beforeAll(async () => {
     w = await startTwoSupplierWorld(30);
@@ -39,6 +40,12 @@ describe("console speaks zh-CN on every page and every refused form", () => {
     w.a.sim.sim.pool.publishMalformed(6, { skuId: 12345, state: "up" });
     await c.sync.pull(code, "manual");
     expect(c.store.sqlite.prepare("SELECT count(*) FROM message_inbox WHERE status = 'quarantined'").pluck().get()).toBe(1);
+    // A supplier whose every call fails: a failed run with its errors to read.
+    w.bSim.sim.knobs.apply({ endpoints: { "*": { faults: { "http-5xx": 1 } } } });
+    w.bSim.sim.changes.publishPool();
+    await c.sync.pull(w.bFacts.code, "manual");
+    failedRun = c.sync.runs({ supplier: w.bFacts.code, limit: 1 })[0]?.id ?? "";
+    w.bSim.sim.knobs.apply({ endpoints: { "*": { faults: {} } } });
     // Values the data brings (names, brands, people's reasons): shown as sent, in whatever script.
     const q = (sql: string) => c.store.sqlite.prepare(sql).pluck().all() as Array<string | null>;
     for (const v of [
@@ -91,6 +98,8 @@ describe("console speaks zh-CN on every page and every refused form", () => {
   async function walkPages() {
     const extra = [
       `/admin/products/${w.aFacts.code}/${encodeURIComponent(rejectedSku)}`,
+      `/admin/sync/runs/${failedRun}`,
+      `/admin/sync/runs?supplier=${w.bFacts.code}`,
       `/admin/suppliers/${w.aFacts.code}?reveal=true`,
       "/admin/products?status=rejected",
       "/admin/products?status=active&listingState=none",
@@ -192,6 +201,10 @@ describe("console speaks zh-CN on every page and every refused form", () => {
     const weakPage = await weak.text();
     expect(weakPage).toContain("12");
     expectZh(weakPage, "weak password");
+    // The failed run's errors are there to read, each with its kind in words.
+    const failed = await (await getPage(url, s.admin, `/admin/sync/runs/${failedRun}`)).text();
+    expect(failed).toMatch(/<dt>错误<\/dt><dd><ul class="reasons"><li>/);
+    expect(failed).toContain("HTTP 错误");
     noProblems();
   });
 });

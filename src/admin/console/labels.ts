@@ -6,7 +6,7 @@ export const LABELS = {
   runStatus: { running: "进行中", succeeded: "成功", partial: "部分成功", failed: "失败" },
   trigger: { schedule: "定时", manual: "手动", stock: "库存", replay: "重放" },
   outcome: { applied: "已应用", rejected: "已拒绝", failed: "失败", skipped: "跳过", quarantined: "已隔离" },
-  callOutcome: { ok: "成功", success: "成功", refused: "被拒绝", error: "错误", timeout: "超时", network: "网络错误", http: "HTTP 错误", contract: "不合契约", failed: "失败", relogin: "重新登录", transient: "暂时失败", malformed: "应答格式错误", business: "业务拒绝", configuration: "配置错误" },
+  callOutcome: { ok: "成功", success: "成功", refused: "被拒绝", error: "错误", timeout: "超时", network: "网络错误", http: "HTTP 错误", contract: "不合契约", failed: "失败", relogin: "重新登录", transient: "暂时失败", malformed: "应答格式错误", business: "业务拒绝", configuration: "配置错误", not_found: "不存在", stopped: "网关停止" },
   auditOutcome: { ok: "成功", refused: "已拒绝", failed: "失败" },
   productStatus: { active: "已校验", rejected: "未通过", delisted: "已撤出" },
   listing: { none: "未申请", applied: "待审核", approved: "已批准上架", refused: "已拒绝" },

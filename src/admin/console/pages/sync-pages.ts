@@ -1,7 +1,7 @@
 import type { ConsolePage } from "../console-kit.js";
-import { beijing, href, html } from "../html.js";
+import { type Html, beijing, href, html } from "../html.js";
 import { LABELS, countsTable, zh, zhBadge } from "../labels.js";
-import { emptyRow } from "../layout.js";
+import { badge, emptyRow } from "../layout.js";
 
 type Run = { id: string; supplier: string | null; trigger: string; status: string; startedAt: number; endedAt: number | null; callsMade: number; counts: Record<string, unknown>; errors: unknown[] };
 type Message = { id: number; runId: string; messageId: string; type: number; sku: string; outcome: string; reasons: Array<{ code?: number; field?: string; message?: string } | string>; durationMs: number; callSeqs: number[]; at: number };
@@ -37,7 +37,13 @@ function countSummary(counts: Record<string, unknown>): string {
   return `${sum("received")} / ${sum("applied")} / ${sum("rejected")} / ${sum("quarantined")}`;
 }
 
-const errorText = (e: unknown) => (typeof e === "string" ? e : e && typeof e === "object" ? Object.values(e as Record<string, unknown>).map(String).join(" · ") : String(e));
+/** A run error: when, which call and what kind of failure in zh-CN, then the gateway's diagnostic as evidence. */
+function errorItem(e: unknown): Html {
+  if (!e || typeof e !== "object") return html`<code>${String(e)}</code>`;
+  const r = e as { at?: string; endpoint?: string; kind?: string; code?: number; message?: string };
+  const at = r.at ? Date.parse(r.at) : Number.NaN;
+  return html`${Number.isFinite(at) ? html`${beijing(at)} ` : ""}${r.kind ? badge(zh("callOutcome", r.kind), "bad") : ""} ${r.endpoint ? html`<span class="mono">${r.endpoint}</span> ` : ""}${r.code !== undefined ? html`<code>${r.code}</code> ` : ""}${r.message ? html`<code>${r.message}</code>` : ""}`;
+}
 
 export const syncPages: ConsolePage[] = [
   {
@@ -73,7 +79,7 @@ ${nextBefore ? html`<p class="pager"><a href="${href("/admin/sync/runs", { suppl
   <dt>状态</dt><dd>${zhBadge("runStatus", run.status)}</dd>
   <dt>时间</dt><dd>${beijing(run.startedAt)} — ${beijing(run.endedAt)}</dd>
   <dt>调用数</dt><dd>${run.callsMade}</dd>
-  <dt>错误</dt><dd>${run.errors.length > 0 ? html`<ul class="reasons">${run.errors.map((e) => html`<li>${errorText(e)}</li>`)}</ul>` : "无"}</dd>
+  <dt>错误</dt><dd>${run.errors.length > 0 ? html`<ul class="reasons">${run.errors.map((e) => html`<li>${errorItem(e)}</li>`)}</ul>` : "无"}</dd>
 </dl></div>
 <h2>计数</h2>
 ${countsTable(run.counts)}
