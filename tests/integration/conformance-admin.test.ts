@@ -75,8 +75,8 @@ describe("conformance in the admin API and console", () => {
     expect(card).toContain("有效");
     expect(card).toContain(`href="/admin/conformance/runs/${runId}"`);
     expect(card).toMatch(/至 <time datetime="[^"]+" class="mono">\d{4}-\d{2}-\d{2} \d{2}:\d{2}(:\d{2})? 北京时间<\/time>/);
-    expect(card).toContain("生产准入（gate）");
-    expect(card).toContain("准入豁免（gate waiver）");
+    expect(card).toContain("生产准入</dt>");
+    expect(card).toContain("准入豁免</dt>");
     for (const action of ["trust-mark/suspend", "trust-mark/revoke", "gate-waiver"]) expect(card).toContain(`action="/admin/suppliers/${KIT_SUPPLIER}/${action}"`);
 
     // The console form posts through the same admin route: CSRF-checked and audited.
