@@ -188,8 +188,18 @@ describe.skipIf(!HAS_CHROMIUM)(HAS_CHROMIUM ? "console in chromium: every role, 
     await expect(again.locator("#listing").textContent()).resolves.toContain("请补充 3C 认证证书");
     await expect(again.locator("#listing").textContent()).resolves.toContain("已拒绝");
     await shoot(again, "14-supplier-sees-refusal");
-    // Fixed: the supplier applies again, and this time staff approve.
-    await again.click('#listing button:has-text("申请上架")');
+    // Fixed: the supplier applies again — by keyboard alone, Tab to the button (its focus ring visible), Enter —
+    // and this time staff approve.
+    let reached = "";
+    for (let i = 0; i < 80 && reached !== "申请上架"; i++) {
+      await again.keyboard.press("Tab");
+      reached = await again.evaluate<string>("(document.activeElement && document.activeElement.textContent || '').trim()");
+    }
+    expect(reached).toBe("申请上架");
+    const buttonRing = await again.evaluate<{ style: string; width: number }>("(() => { const s = getComputedStyle(document.activeElement); return { style: s.outlineStyle, width: parseFloat(s.outlineWidth) }; })()");
+    expect(buttonRing.style).not.toBe("none");
+    expect(buttonRing.width).toBeGreaterThanOrEqual(2);
+    await Promise.all([again.waitForURL(/msg=applied/), again.keyboard.press("Enter")]);
     await expect(again.locator(".flash").textContent()).resolves.toContain("已申请上架");
     await browser.clearCookies();
     const approver = await browser.newPage();
