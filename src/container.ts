@@ -32,6 +32,8 @@ import { createOpsRepo } from "./store/repos/ops-repo.js";
 import { createConformanceService } from "./conformance/conformance-service.js";
 import { createMallUsage } from "./conformance/mall-usage.js";
 import { createConformanceRepo } from "./store/repos/conformance-repo.js";
+import { createRetentionRepo } from "./store/repos/retention-repo.js";
+import { createRetentionService } from "./retention/retention-service.js";
 
 /** The composition root: one line per module. Shared by the server and the CLI. */
 export type Container = ReturnType<typeof createContainer>;
@@ -75,6 +77,7 @@ export function createContainer(config: Config, logger: Logger, clock: () => num
     supplierConnections,
     orders: createOrderModule({ repo: createOrderRepo(store), accounts: accountRepo, products: productRepo, reference: referenceRepo, keys, connections: supplierConnections, clock, logger, gate: conformance.gate, freight: { freeFromFen: config.FREIGHT_FREE_FROM_FEN, flatFen: config.FREIGHT_FLAT_FEN }, policy: { leaseMs: config.ORDER_LEASE_MS, baseDelayMs: config.ORDER_RETRY_BASE_MS } }),
     sync: createSyncService({ config, store, accounts: accountRepo, products: productRepo, sync: syncRepo, reference: referenceRepo, connections: supplierConnections, logger, clock, gate: conformance.gate, onRunFinished: metrics.runFinished }),
+    retention: createRetentionService({ repo: createRetentionRepo(store), config, clock, logger }),
     reference,
     admin: createAdminModule(store, accountRepo, clock, auditKeysFromConfig(config, keys)),
     mall: {

@@ -79,7 +79,27 @@ export const ConfigSchema = z.object({
   PULL_RETRY_BASE_MS: z.coerce.number().int().min(100).max(3_600_000).default(30_000).describe("Backoff after a message's first failed attempt; doubles per attempt."),
   ORDER_LEASE_MS: z.coerce.number().int().min(1_000).max(3_600_000).default(120_000).describe("How long a pusher holds an order; a killed pusher's orders are taken over after this."),
   ORDER_RETRY_BASE_MS: z.coerce.number().int().min(100).max(3_600_000).default(5_000).describe("Backoff after an order push whose outcome is unknown; doubles per attempt."),
-  SYNC_LOG_RETENTION_DAYS: z.coerce.number().int().min(1).max(3650).default(90).describe("Sync runs and message logs older than this are removed."),
+  SYNC_LOG_RETENTION_DAYS: z.coerce
+    .number()
+    .int()
+    .min(7, "at least 7 (the console's charts read up to 168 hours of logs)")
+    .max(3650)
+    .default(90)
+    .describe("Per-message sync logs, supplier call logs of finished runs and settled inbox rows older than this many days are removed."),
+  SYNC_RUN_RETENTION_DAYS: z.coerce
+    .number()
+    .int()
+    .min(7)
+    .max(3650)
+    .default(365)
+    .describe("Summaries of finished sync runs (counts, calls made, errors) older than this many days are removed; at least SYNC_LOG_RETENTION_DAYS."),
+  PRICE_HISTORY_FULL_DAYS: z.coerce
+    .number()
+    .int()
+    .min(1)
+    .max(3650)
+    .default(90)
+    .describe("Every price change is kept this many days; older Beijing days keep one row per sku (the day's last price, with its lowest and highest)."),
   FREIGHT_FREE_FROM_FEN: z.coerce.number().int().min(0).default(9_900).describe("Orders whose goods reach this many fen ship free."),
   FREIGHT_FLAT_FEN: z.coerce.number().int().min(0).default(1_000).describe("Freight in fen below that amount."),
   METRICS_TOKEN: z
@@ -114,6 +134,9 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>> = p
     throw new ConfigError(`invalid configuration:\n${lines.join("\n")}`);
   }
   const config = parsed.data;
+  if (config.SYNC_RUN_RETENTION_DAYS < config.SYNC_LOG_RETENTION_DAYS) {
+    throw new ConfigError("invalid configuration:\n  SYNC_RUN_RETENTION_DAYS: must be at least SYNC_LOG_RETENTION_DAYS (a run's logs are read through its summary)");
+  }
   if (Boolean(config.TLS_CERT) !== Boolean(config.TLS_KEY)) {
     throw new ConfigError("invalid configuration:\n  TLS_CERT, TLS_KEY: set both or neither");
   }

@@ -3,11 +3,12 @@ import { type Job, createScheduler } from "./scheduler.js";
 
 /** How often the job list is rebuilt from the store, so `supplier connect` elsewhere takes effect. */
 const RELOAD_INTERVAL_MS = 60_000;
-const PRUNE_CRON = "17 3 * * *";
+/** Retention once a day at a quiet hour (Beijing time, the scheduler's zone). */
+export const RETENTION_CRON = "17 3 * * *";
 
 /**
  * The gateway's schedules: for each connected supplier a message-pool pull and a stock refresh on
- * its own cron; once a day, sync-log retention; and the order pusher, which claims due orders.
+ * its own cron; once a day, retention (sync logs, run summaries, price-history compaction); and the order pusher, which claims due orders.
  */
 export function startGatewayJobs(
   container: Container,
@@ -26,7 +27,7 @@ export function startGatewayJobs(
     }
   };
   const syncJobs = () => {
-    const jobs: Job[] = [{ name: "sync-log-retention", cron: PRUNE_CRON, run: async () => container.sync.pruneLogs() }];
+    const jobs: Job[] = [{ name: "retention", cron: RETENTION_CRON, run: () => container.retention.run() }];
     for (const c of container.supplierConnections.list()) {
       const supplierId = c.supplierId;
       // The production gate is asked at every tick: a mark suspended or issued meanwhile counts at once.

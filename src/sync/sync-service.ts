@@ -112,8 +112,5 @@ export function createSyncService(deps: Omit<SyncRunnerDeps, "settings"> & { con
       return deps.sync.messageLogs({ ...filter, supplierId });
     },
     callsOf: (runId: string, seqs?: readonly number[]) => deps.sync.callsOf(runId, seqs),
-    pruneLogs(): { runs: number; messages: number } {
-      return deps.sync.pruneBefore(deps.clock() - deps.config.SYNC_LOG_RETENTION_DAYS * 86_400_000);
-    },
   };
 }

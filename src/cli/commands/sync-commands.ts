@@ -139,13 +139,17 @@ export const syncCommands: Record<string, Command> = {
   },
   prune: {
     usage: "sync prune",
-    summary: "remove sync logs older than SYNC_LOG_RETENTION_DAYS",
+    summary: "retention now: sync logs past SYNC_LOG_RETENTION_DAYS, run summaries past SYNC_RUN_RETENTION_DAYS, price history past PRICE_HISTORY_FULL_DAYS compacted to a row per sku and day",
     audit: "sync.prune",
-    atomic: true,
-    run({ argv, container }) {
+    // Chunked, each chunk its own transaction, so a running gateway keeps writing meanwhile.
+    async run({ argv, container }) {
       flags(argv, {});
-      const removed = container.sync.pruneLogs();
-      return { human: `removed ${removed.runs} runs and ${removed.messages} message logs`, json: { removed }, audit: { summary: { after: removed } } };
+      const removed = await container.retention.run();
+      return {
+        human: `removed ${removed.runs} runs, ${removed.messages} message logs, ${removed.calls} call logs, ${removed.inbox} settled inbox rows; compacted away ${removed.priceRows} price-history rows`,
+        json: { removed },
+        audit: { summary: { after: removed } },
+      };
     },
   },
 };

@@ -264,20 +264,5 @@ export function createSyncRepo(store: Store) {
         .where(seqs === undefined ? eq(syncCalls.runId, runId) : and(eq(syncCalls.runId, runId), inArray(syncCalls.seq, [...seqs])))
         .orderBy(asc(syncCalls.seq))
         .all(),
-    /** Retention: sync logs older than the cutoff go, with their calls and settled inbox rows. */
-    pruneBefore(cutoff: number): { runs: number; messages: number } {
-      return store.sqlite.transaction(() => {
-        const old = db.select({ id: syncRuns.id }).from(syncRuns).where(and(lt(syncRuns.startedAt, cutoff), sql`${syncRuns.status} <> 'running'`)).all().map((r) => r.id);
-        let messages = 0;
-        for (let i = 0; i < old.length; i += 500) {
-          const part = old.slice(i, i + 500);
-          messages += db.delete(syncMessageLogs).where(inArray(syncMessageLogs.runId, part)).run().changes;
-          db.delete(syncCalls).where(inArray(syncCalls.runId, part)).run();
-          db.delete(syncRuns).where(inArray(syncRuns.id, part)).run();
-        }
-        db.delete(messageInbox).where(and(lt(messageInbox.settledAt, cutoff), inArray(messageInbox.status, ["applied", "rejected", "skipped"]))).run();
-        return { runs: old.length, messages };
-      }).immediate();
-    },
   };
 }

@@ -53,6 +53,10 @@ export const products = sqliteTable("products", {
   index("products_name_idx").on(t.name),
 ]);
 
+/**
+ * Every price change of a sku. Past the full-history window (PRICE_HISTORY_FULL_DAYS) a Beijing day
+ * keeps only its last change, which then also carries the day's lowest and highest agreement price.
+ */
 export const priceHistory = sqliteTable("price_history", {
   id: integer("id").primaryKey({ autoIncrement: true }),
   supplierId: integer("supplier_id").notNull(),
@@ -61,7 +65,14 @@ export const priceHistory = sqliteTable("price_history", {
   mallPriceFen: integer("mall_price_fen").notNull(),
   at: integer("at").notNull(),
   runId: text("run_id"),
-}, (t) => [index("price_history_sku_idx").on(t.supplierId, t.sku, t.at)]);
+  /** Set on a compacted day's row: the day's lowest and highest agreement price; null on every change kept as it came. */
+  dayMinPriceFen: integer("day_min_price_fen"),
+  dayMaxPriceFen: integer("day_max_price_fen"),
+}, (t) => [
+  index("price_history_sku_idx").on(t.supplierId, t.sku, t.at),
+  // Compaction walks the days that left the full-history window in time order.
+  index("price_history_at_idx").on(t.at),
+]);
 
 /** Stock per sku and `province_city_county` area (S-8). num -1 = unknown. */
 export const productStock = sqliteTable("product_stock", {

@@ -1,3 +1,4 @@
+import { sql } from "drizzle-orm";
 import { index, integer, primaryKey, sqliteTable, text, uniqueIndex } from "drizzle-orm/sqlite-core";
 import { suppliers } from "./suppliers.js";
 
@@ -68,6 +69,8 @@ export const messageInbox = sqliteTable("message_inbox", {
   uniqueIndex("message_inbox_key").on(t.supplierId, t.messageId),
   index("message_inbox_due_idx").on(t.supplierId, t.type, t.status, t.seq),
   index("message_inbox_sku_idx").on(t.supplierId, t.sku),
+  // Retention finds settled rows by age; pending and quarantined rows are never in it.
+  index("message_inbox_settled_idx").on(t.settledAt).where(sql`status IN ('applied', 'rejected', 'skipped')`),
 ]);
 
 export const syncRuns = sqliteTable("sync_runs", {
@@ -80,7 +83,11 @@ export const syncRuns = sqliteTable("sync_runs", {
   countsJson: text("counts_json").notNull().default("{}"),
   callsMade: integer("calls_made").notNull().default(0),
   errorsJson: text("errors_json").notNull().default("[]"),
-}, (t) => [index("sync_runs_supplier_idx").on(t.supplierId, t.startedAt)]);
+}, (t) => [
+  index("sync_runs_supplier_idx").on(t.supplierId, t.startedAt),
+  // Retention removes run summaries by age across suppliers.
+  index("sync_runs_started_idx").on(t.startedAt),
+]);
 
 /** The fate of one message in one run, with the calls it made. */
 export const syncMessageLogs = sqliteTable("sync_message_logs", {
@@ -102,6 +109,8 @@ export const syncMessageLogs = sqliteTable("sync_message_logs", {
   // Keyset pages (id order) per supplier and per outcome.
   index("sync_message_logs_supplier_id_idx").on(t.supplierId, t.id),
   index("sync_message_logs_outcome_idx").on(t.outcome, t.id),
+  // Retention removes message logs by age across suppliers.
+  index("sync_message_logs_at_idx").on(t.at),
 ]);
 
 /** Every supplier call a run made (attempts included), for drill-down from a message. */
@@ -120,4 +129,8 @@ export const syncCalls = sqliteTable("sync_calls", {
   /** What the call was about: its sku batch, message ids or order number (never credentials). */
   subject: text("subject"),
   message: text("message"),
-}, (t) => [primaryKey({ columns: [t.runId, t.seq] })]);
+}, (t) => [
+  primaryKey({ columns: [t.runId, t.seq] }),
+  // Retention removes call logs by age (ISO-8601 UTC text sorts in time order).
+  index("sync_calls_started_idx").on(t.startedAt),
+]);

@@ -1,0 +1,79 @@
+import type { Config } from "../config/config.js";
+import type { Logger } from "../lib/logger.js";
+import { type RetentionRepo, beijingDayStart } from "../store/repos/retention-repo.js";
+
+const DAY_MS = 86_400_000;
+/** Rows one statement removes: a few milliseconds of write lock, so pulls and signed calls go on between chunks. */
+export const RETENTION_CHUNK_ROWS = 2_000;
+
+export type RetentionCutoffs = { logsBefore: number; runsBefore: number; priceDaysBefore: number };
+export type RetentionReport = { runs: number; messages: number; calls: number; inbox: number; priceRows: number };
+
+export type RetentionService = ReturnType<typeof createRetentionService>;
+
+/**
+ * Keeps the store's size bounded: the sync log (per-message logs, call logs, settled inbox rows)
+ * past SYNC_LOG_RETENTION_DAYS, run summaries past SYNC_RUN_RETENTION_DAYS, and price history
+ * past PRICE_HISTORY_FULL_DAYS compacted to one row per sku and Beijing day. The audit log,
+ * orders and their timeline, quarantine and conformance runs are records, never removed here.
+ */
+export function createRetentionService(deps: {
+  repo: RetentionRepo;
+  config: Pick<Config, "SYNC_LOG_RETENTION_DAYS" | "SYNC_RUN_RETENTION_DAYS" | "PRICE_HISTORY_FULL_DAYS">;
+  clock: () => number;
+  logger: Logger;
+  chunkRows?: number;
+}) {
+  const limit = deps.chunkRows ?? RETENTION_CHUNK_ROWS;
+  const log = deps.logger.child({ component: "retention" });
+
+  const cutoffs = (now = deps.clock()): RetentionCutoffs => ({
+    logsBefore: now - deps.config.SYNC_LOG_RETENTION_DAYS * DAY_MS,
+    runsBefore: now - deps.config.SYNC_RUN_RETENTION_DAYS * DAY_MS,
+    // Whole Beijing days only, so a day is compacted once, never half of it.
+    priceDaysBefore: beijingDayStart(now - deps.config.PRICE_HISTORY_FULL_DAYS * DAY_MS),
+  });
+
+  /** One chunk per step, each in its own short transaction; the report fills in as it goes. */
+  function* steps(report: RetentionReport): Generator<void> {
+    const c = cutoffs();
+    const drain = function* (chunk: (cutoff: number, limit: number) => number, cutoff: number, key: keyof RetentionReport): Generator<void> {
+      for (let n = limit; n === limit; yield) {
+        n = chunk(cutoff, limit);
+        report[key] += n;
+      }
+    };
+    yield* drain(deps.repo.messageLogsChunk, c.logsBefore, "messages");
+    yield* drain(deps.repo.callsChunk, c.logsBefore, "calls");
+    yield* drain(deps.repo.settledInboxChunk, c.logsBefore, "inbox");
+    yield* drain(deps.repo.runsChunk, c.runsBefore, "runs");
+    for (let cursor = deps.repo.compactionStart(c.priceDaysBefore); cursor !== null; yield) {
+      const { next, removed } = deps.repo.compactChunk(cursor, c.priceDaysBefore, limit);
+      report.priceRows += removed;
+      cursor = next;
+    }
+  }
+
+  const empty = (): RetentionReport => ({ runs: 0, messages: 0, calls: 0, inbox: 0, priceRows: 0 });
+  const done = (report: RetentionReport, startedAt: number) => log.info({ event: "retention.done", ...report, durationMs: Date.now() - startedAt }, "retention done");
+
+  return {
+    cutoffs,
+    /** Every step to the end, yielding to the event loop between chunks (the scheduled job, the CLI). */
+    async run(): Promise<RetentionReport> {
+      const startedAt = Date.now();
+      const report = empty();
+      for (const _ of steps(report)) await new Promise<void>((resolve) => setImmediate(resolve));
+      done(report, startedAt);
+      return report;
+    },
+    /** The same without yielding, for a process that serves nothing meanwhile (the growth benchmark). */
+    runNow(): RetentionReport {
+      const startedAt = Date.now();
+      const report = empty();
+      for (const _ of steps(report));
+      done(report, startedAt);
+      return report;
+    },
+  };
+}

@@ -1,0 +1,108 @@
+import type { Store } from "../database.js";
+
+/** Where the compaction of price history has reached: every Beijing day before it holds one row per sku. */
+const COMPACTED_BEFORE_KEY = "price_history.compacted_before";
+/** A Beijing day is UTC+8, with no daylight saving. */
+const BEIJING_OFFSET_MS = 8 * 3_600_000;
+const DAY_MS = 86_400_000;
+
+/** The start (epoch ms) of the Beijing day that holds `at`. */
+export function beijingDayStart(at: number): number {
+  return Math.floor((at + BEIJING_OFFSET_MS) / DAY_MS) * DAY_MS - BEIJING_OFFSET_MS;
+}
+
+export type CompactionCursor = { dayStart: number; afterAt: number; afterId: number };
+
+/**
+ * Retention and compaction, one bounded chunk per call: every statement deletes at most `limit`
+ * rows by an indexed age column, so the caller can yield to the event loop (and other writers
+ * take the lock) between chunks. Nothing here reads the clock: callers pass the cutoffs.
+ */
+export type RetentionRepo = ReturnType<typeof createRetentionRepo>;
+
+export function createRetentionRepo(store: Store) {
+  const { sqlite } = store;
+  // A run still going (or whose runner died without finishing it) keeps every log it wrote.
+  const messageLogsChunk = sqlite.prepare(
+    "DELETE FROM sync_message_logs WHERE id IN (SELECT l.id FROM sync_message_logs l WHERE l.at < ? " +
+      "AND NOT EXISTS (SELECT 1 FROM sync_runs r WHERE r.id = l.run_id AND r.status = 'running') ORDER BY l.at LIMIT ?)",
+  );
+  const callsChunk = sqlite.prepare(
+    "DELETE FROM sync_calls WHERE rowid IN (SELECT c.rowid FROM sync_calls c WHERE c.started_at < ? " +
+      "AND NOT EXISTS (SELECT 1 FROM sync_runs r WHERE r.id = c.run_id AND r.status = 'running') ORDER BY c.started_at LIMIT ?)",
+  );
+  // Pending and quarantined messages stay whatever their age: the first still has to be applied,
+  // the second waits for staff (replay). The status test repeats the partial index's condition.
+  const settledInboxChunk = sqlite.prepare(
+    "DELETE FROM message_inbox WHERE seq IN (SELECT seq FROM message_inbox WHERE settled_at < ? AND status IN ('applied', 'rejected', 'skipped') ORDER BY settled_at LIMIT ?)",
+  );
+  // Summaries are kept longer than logs (the config refuses otherwise), so their logs are gone by then.
+  const runsChunk = sqlite.prepare(
+    "DELETE FROM sync_runs WHERE id IN (SELECT id FROM sync_runs WHERE started_at < ? AND status <> 'running' ORDER BY started_at LIMIT ?)",
+  );
+
+  const metaGet = sqlite.prepare("SELECT value FROM store_meta WHERE key = ?").pluck();
+  const metaSet = sqlite.prepare("INSERT INTO store_meta (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value");
+  const firstPriceAtFrom = sqlite.prepare("SELECT min(at) FROM price_history WHERE at >= ?").pluck();
+  // Rows of one day in (at, id) order, each with whether a later row of its sku falls in the same day.
+  const dayRows = sqlite.prepare(
+    "SELECT a.id, a.supplier_id AS supplierId, a.sku, a.at, " +
+      "EXISTS (SELECT 1 FROM price_history b WHERE b.supplier_id = a.supplier_id AND b.sku = a.sku AND b.at < @dayEnd AND (b.at, b.id) > (a.at, a.id)) AS superseded " +
+      "FROM price_history a WHERE a.at >= @dayStart AND a.at < @dayEnd AND (a.at, a.id) > (@afterAt, @afterId) ORDER BY a.at, a.id LIMIT @limit",
+  );
+  const dayRange = sqlite.prepare(
+    "SELECT count(*) AS n, min(coalesce(day_min_price_fen, price_fen)) AS lo, max(coalesce(day_max_price_fen, price_fen)) AS hi " +
+      "FROM price_history WHERE supplier_id = ? AND sku = ? AND at >= ? AND at < ?",
+  );
+  const keepDay = sqlite.prepare("UPDATE price_history SET day_min_price_fen = ?, day_max_price_fen = ? WHERE id = ?");
+  const dropDayRest = sqlite.prepare("DELETE FROM price_history WHERE supplier_id = ? AND sku = ? AND at >= ? AND at < ? AND id <> ?");
+
+  return {
+    /** Message logs written before the cutoff by runs that are over. */
+    messageLogsChunk: (cutoff: number, limit: number): number => messageLogsChunk.run(cutoff, limit).changes,
+    /** Supplier call logs started before the cutoff by runs that are over. */
+    callsChunk: (cutoff: number, limit: number): number => callsChunk.run(new Date(cutoff).toISOString(), limit).changes,
+    /** Inbox rows of messages applied, rejected or skipped before the cutoff. */
+    settledInboxChunk: (cutoff: number, limit: number): number => settledInboxChunk.run(cutoff, limit).changes,
+    /** Summaries of finished runs started before the cutoff. */
+    runsChunk: (cutoff: number, limit: number): number => runsChunk.run(cutoff, limit).changes,
+
+    /**
+     * Where compaction goes on: the day after the last one finished, or the day of the oldest row.
+     * Null when no row is older than `before` (nothing to do).
+     */
+    compactionStart(before: number): CompactionCursor | null {
+      const done = Number(metaGet.get(COMPACTED_BEFORE_KEY) ?? Number.NEGATIVE_INFINITY);
+      const first = firstPriceAtFrom.get(Number.isFinite(done) ? done : -Number.MAX_SAFE_INTEGER) as number | null;
+      if (first === null || first >= before) return null;
+      return { dayStart: beijingDayStart(first), afterAt: Number.MIN_SAFE_INTEGER, afterId: 0 };
+    },
+
+    /**
+     * Compacts up to `limit` rows of the cursor's day in one transaction: a row that is the last
+     * of its sku that day keeps the day's lowest and highest price and the day's other rows go.
+     * Answers the next cursor (the next day with rows once this one is through, null when that day
+     * is not before `before`) and the rows removed.
+     */
+    compactChunk(cursor: CompactionCursor, before: number, limit: number): { next: CompactionCursor | null; removed: number } {
+      const dayEnd = cursor.dayStart + DAY_MS;
+      return sqlite.transaction(() => {
+        const rows = dayRows.all({ dayStart: cursor.dayStart, dayEnd, afterAt: cursor.afterAt, afterId: cursor.afterId, limit }) as Array<{ id: number; supplierId: number; sku: string; at: number; superseded: number }>;
+        let removed = 0;
+        for (const row of rows) {
+          if (row.superseded) continue;
+          const range = dayRange.get(row.supplierId, row.sku, cursor.dayStart, dayEnd) as { n: number; lo: number; hi: number };
+          if (range.n < 2) continue;
+          keepDay.run(range.lo, range.hi, row.id);
+          removed += dropDayRest.run(row.supplierId, row.sku, cursor.dayStart, dayEnd, row.id).changes;
+        }
+        const last = rows.at(-1);
+        if (last && rows.length === limit) return { next: { dayStart: cursor.dayStart, afterAt: last.at, afterId: last.id }, removed };
+        metaSet.run(COMPACTED_BEFORE_KEY, String(dayEnd));
+        const following = firstPriceAtFrom.get(dayEnd) as number | null;
+        const next = following === null || following >= before ? null : { dayStart: beijingDayStart(following), afterAt: Number.MIN_SAFE_INTEGER, afterId: 0 };
+        return { next, removed };
+      }).immediate();
+    },
+  };
+}
