@@ -5,8 +5,11 @@ import { type Store, openStoreReadOnly } from "../store/database.js";
 import { createAuditRepo } from "../store/repos/audit-repo.js";
 import type { AuditKeys } from "../security/audit-keys.js";
 
-/** Tables that only grow: the source can never hold fewer rows than a backup of it. */
-const APPEND_ONLY = new Set(["audit_log", "order_events", "orders", "suppliers", "price_history"]);
+/**
+ * Tables that only grow: the source can never hold fewer rows than a backup of it. Not
+ * price_history: retention compacts its older days to a row per sku (src/retention).
+ */
+const APPEND_ONLY = new Set(["audit_log", "order_events", "orders", "suppliers"]);
 
 export type TableComparison = { table: string; backup: number; source: number | null; difference: number | null };
 export type BackupVerdict = {

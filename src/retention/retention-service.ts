@@ -59,6 +59,7 @@ export function createRetentionService(deps: {
 
   return {
     cutoffs,
+    storeSize: () => deps.repo.storeSize(),
     /** Every step to the end, yielding to the event loop between chunks (the scheduled job, the CLI). */
     async run(): Promise<RetentionReport> {
       const startedAt = Date.now();

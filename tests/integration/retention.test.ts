@@ -1,4 +1,8 @@
+import { join } from "node:path";
 import { afterEach, describe, expect, it, vi } from "vitest";
+import { verifyBackup } from "../../src/ops/backup-verify.js";
+import { auditKeysFromConfig } from "../../src/security/audit-keys.js";
+import { backupStore } from "../../src/store/backup.js";
 import { silentLogger } from "../../src/lib/logger.js";
 import { createRetentionService } from "../../src/retention/retention-service.js";
 import { RETENTION_CRON, startGatewayJobs } from "../../src/scheduling/gateway-jobs.js";
@@ -134,7 +138,14 @@ describe("retention keeps the store bounded (issue 13 §3.4)", () => {
     withTransaction(c.store, () => c.repos.products.saveProducts([], history));
     const retention = createRetentionService({ repo: createRetentionRepo(c.store), config: c.config, clock: gw.clock.now, logger: silentLogger(), chunkRows: 2 });
 
+    const backup = join(gw.dir, "before-compaction.db");
+    await backupStore(c.store, backup);
+
     expect((await retention.run()).priceRows).toBe(2 + 1);
+    // A backup from before compaction still verifies against the compacted store.
+    const verdict = verifyBackup(backup, c.store, auditKeysFromConfig(c.config, c.keys));
+    expect(verdict.problems).toEqual([]);
+    expect(verdict.tables.find((t) => t.table === "price_history")?.difference).toBe(-3);
     const rows = (sku: string) => c.repos.products.priceHistoryOf(supplierId, sku).map((h) => [h.at, h.priceFen, h.mallPriceFen, h.dayMinPriceFen, h.dayMaxPriceFen]);
     expect(rows("A")).toEqual([
       [beijing(100, 23, 30), 950, 1_450, 900, 1_000],

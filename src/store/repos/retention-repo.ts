@@ -57,7 +57,19 @@ export function createRetentionRepo(store: Store) {
   const keepDay = sqlite.prepare("UPDATE price_history SET day_min_price_fen = ?, day_max_price_fen = ? WHERE id = ?");
   const dropDayRest = sqlite.prepare("DELETE FROM price_history WHERE supplier_id = ? AND sku = ? AND at >= ? AND at < ? AND id <> ?");
 
+  const pageSize = sqlite.pragma("page_size", { simple: true }) as number;
+
   return {
+    /**
+     * The database file once the WAL is folded in: pages in use plus free pages (SQLite reuses a
+     * freed page before it grows the file, so retention bounds the file without a VACUUM).
+     */
+    storeSize(): { bytes: number; freeBytes: number } {
+      sqlite.pragma("wal_checkpoint(TRUNCATE)");
+      const pages = sqlite.pragma("page_count", { simple: true }) as number;
+      const free = sqlite.pragma("freelist_count", { simple: true }) as number;
+      return { bytes: pages * pageSize, freeBytes: free * pageSize };
+    },
     /** Message logs written before the cutoff by runs that are over. */
     messageLogsChunk: (cutoff: number, limit: number): number => messageLogsChunk.run(cutoff, limit).changes,
     /** Supplier call logs started before the cutoff by runs that are over. */
