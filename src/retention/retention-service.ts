@@ -6,15 +6,19 @@ const DAY_MS = 86_400_000;
 /** Rows one statement removes: a few milliseconds of write lock, so pulls and signed calls go on between chunks. */
 export const RETENTION_CHUNK_ROWS = 2_000;
 
-export type RetentionCutoffs = { logsBefore: number; runsBefore: number; priceDaysBefore: number };
-export type RetentionReport = { runs: number; messages: number; calls: number; inbox: number; priceRows: number };
+/** Wrong mall passwords count for 15 minutes (§2.1 lockout); a day of them is kept for whoever looks into one. */
+const LOGIN_FAILURE_KEEP_MS = DAY_MS;
+
+export type RetentionCutoffs = { logsBefore: number; runsBefore: number; priceDaysBefore: number; loginFailuresBefore: number };
+export type RetentionReport = { runs: number; messages: number; calls: number; inbox: number; priceRows: number; loginFailures: number };
 
 export type RetentionService = ReturnType<typeof createRetentionService>;
 
 /**
  * Keeps the store's size bounded: the sync log (per-message logs, call logs, settled inbox rows)
  * past SYNC_LOG_RETENTION_DAYS, run summaries past SYNC_RUN_RETENTION_DAYS, and price history
- * past PRICE_HISTORY_FULL_DAYS compacted to one row per sku and Beijing day. The audit log,
+ * past PRICE_HISTORY_FULL_DAYS compacted to one row per sku and Beijing day, wrong mall passwords
+ * past a day. The audit log,
  * orders and their timeline, quarantine and conformance runs are records, never removed here.
  */
 export function createRetentionService(deps: {
@@ -32,6 +36,7 @@ export function createRetentionService(deps: {
     runsBefore: now - deps.config.SYNC_RUN_RETENTION_DAYS * DAY_MS,
     // Whole Beijing days only, so a day is compacted once, never half of it.
     priceDaysBefore: beijingDayStart(now - deps.config.PRICE_HISTORY_FULL_DAYS * DAY_MS),
+    loginFailuresBefore: now - LOGIN_FAILURE_KEEP_MS,
   });
 
   /** One chunk per step, each in its own short transaction; the report fills in as it goes. */
@@ -47,6 +52,7 @@ export function createRetentionService(deps: {
     yield* drain(deps.repo.callsChunk, c.logsBefore, "calls");
     yield* drain(deps.repo.settledInboxChunk, c.logsBefore, "inbox");
     yield* drain(deps.repo.runsChunk, c.runsBefore, "runs");
+    yield* drain(deps.repo.loginFailuresChunk, c.loginFailuresBefore, "loginFailures");
     for (let cursor = deps.repo.compactionStart(c.priceDaysBefore); cursor !== null; yield) {
       const { next, removed } = deps.repo.compactChunk(cursor, c.priceDaysBefore, limit);
       report.priceRows += removed;
@@ -54,7 +60,7 @@ export function createRetentionService(deps: {
     }
   }
 
-  const empty = (): RetentionReport => ({ runs: 0, messages: 0, calls: 0, inbox: 0, priceRows: 0 });
+  const empty = (): RetentionReport => ({ runs: 0, messages: 0, calls: 0, inbox: 0, priceRows: 0, loginFailures: 0 });
   const done = (report: RetentionReport, startedAt: number) => log.info({ event: "retention.done", ...report, durationMs: Date.now() - startedAt }, "retention done");
 
   return {

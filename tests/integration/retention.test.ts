@@ -90,11 +90,16 @@ describe("retention keeps the store bounded (issue 13 §3.4)", () => {
     storeMessage(c, sid, "m-pending-old", NOW - 150 * DAY_MS);
     const poisoned = storeMessage(c, sid, "m-quarantined-old", NOW - 150 * DAY_MS);
     expect(c.repos.sync.recordFailure(poisoned, "detail: name empty", NOW, 1, "run_old", NOW - 149 * DAY_MS)).toBe("quarantined");
+    // Wrong mall passwords: one from last month goes, one inside the lockout window stays.
+    const account = c.repos.accounts.accountOfSupplier(sid);
+    if (!account) throw new Error("no mall account");
+    expect(c.repos.accounts.beginLoginAttempt(account.id, NOW - 30 * DAY_MS, 15 * 60_000, 5).ok).toBe(true);
+    expect(c.repos.accounts.beginLoginAttempt(account.id, NOW - 60_000, 15 * 60_000, 5).ok).toBe(true);
     const audit = count(c, "SELECT count(*) FROM audit_log");
 
     const report = await c.retention.run();
 
-    expect(report).toEqual({ runs: 1, messages: 2 + 3, calls: 1 + 2, inbox: 1, priceRows: 0 });
+    expect(report).toEqual({ runs: 1, messages: 2 + 3, calls: 1 + 2, inbox: 1, priceRows: 0, loginFailures: 1 });
     const logsOf = (run: string) => count(c, "SELECT count(*) FROM sync_message_logs WHERE run_id = ?", run);
     const callsOf = (run: string) => count(c, "SELECT count(*) FROM sync_calls WHERE run_id = ?", run);
     expect([logsOf("run_ancient"), logsOf("run_old"), logsOf("run_stuck"), logsOf("run_recent")]).toEqual([0, 0, 4, 5]);
@@ -111,9 +116,10 @@ describe("retention keeps the store bounded (issue 13 §3.4)", () => {
     expect(count(c, "SELECT count(*) FROM order_events")).toBe(events);
     expect(count(c, "SELECT count(*) FROM audit_log")).toBe(audit);
     expect(c.admin.audit.verify().ok).toBe(true);
+    expect(c.repos.accounts.loginFailuresSince(account.id, 0)).toBe(1);
 
     // Nothing left to do until time moves on.
-    expect(await c.retention.run()).toEqual({ runs: 0, messages: 0, calls: 0, inbox: 0, priceRows: 0 });
+    expect(await c.retention.run()).toEqual({ runs: 0, messages: 0, calls: 0, inbox: 0, priceRows: 0, loginFailures: 0 });
   }, 60_000);
 
   it("refuses a log retention the console's charts cannot live with, and summaries kept shorter than their logs", async () => {

@@ -146,7 +146,7 @@ export const syncCommands: Record<string, Command> = {
       flags(argv, {});
       const removed = await container.retention.run();
       return {
-        human: `removed ${removed.runs} runs, ${removed.messages} message logs, ${removed.calls} call logs, ${removed.inbox} settled inbox rows; compacted away ${removed.priceRows} price-history rows`,
+        human: `removed ${removed.runs} runs, ${removed.messages} message logs, ${removed.calls} call logs, ${removed.inbox} settled inbox rows, ${removed.loginFailures} old login failures; compacted away ${removed.priceRows} price-history rows`,
         json: { removed },
         audit: { summary: { after: removed } },
       };

@@ -41,6 +41,8 @@ export function createRetentionRepo(store: Store) {
     "DELETE FROM sync_runs WHERE id IN (SELECT id FROM sync_runs WHERE started_at < ? AND status <> 'running' ORDER BY started_at LIMIT ?)",
   );
 
+  const loginFailuresChunk = sqlite.prepare("DELETE FROM login_failures WHERE id IN (SELECT id FROM login_failures WHERE at < ? ORDER BY at LIMIT ?)");
+
   const metaGet = sqlite.prepare("SELECT value FROM store_meta WHERE key = ?").pluck();
   const metaSet = sqlite.prepare("INSERT INTO store_meta (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value");
   const firstPriceAtFrom = sqlite.prepare("SELECT min(at) FROM price_history WHERE at >= ?").pluck();
@@ -76,6 +78,8 @@ export function createRetentionRepo(store: Store) {
     callsChunk: (cutoff: number, limit: number): number => callsChunk.run(new Date(cutoff).toISOString(), limit).changes,
     /** Inbox rows of messages applied, rejected or skipped before the cutoff. */
     settledInboxChunk: (cutoff: number, limit: number): number => settledInboxChunk.run(cutoff, limit).changes,
+    /** Wrong mall passwords recorded before the cutoff (the lockout reads only its own window). */
+    loginFailuresChunk: (cutoff: number, limit: number): number => loginFailuresChunk.run(cutoff, limit).changes,
     /** Summaries of finished runs started before the cutoff. */
     runsChunk: (cutoff: number, limit: number): number => runsChunk.run(cutoff, limit).changes,
 

@@ -38,7 +38,10 @@ export const loginFailures = sqliteTable("login_failures", {
   id: integer("id").primaryKey({ autoIncrement: true }),
   accountId: integer("account_id").notNull().references(() => mallAccounts.id),
   at: integer("at").notNull(),
-});
+}, (t) => [
+  // Retention drops attempts long past the lockout window; an account that is never logged into again would keep them.
+  index("login_failures_at_idx").on(t.at),
+]);
 
 /** Nonces seen within the replay window (§2.2), per account. */
 export const requestNonces = sqliteTable("request_nonces", {
