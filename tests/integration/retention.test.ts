@@ -14,6 +14,7 @@ import { type TestGateway, nextCreditCode, startTestGateway, testClock } from ".
 import { AREA, orderFile, startOrderRig } from "../helpers/order-rig.js";
 import { orderableSkus } from "../helpers/order-products.js";
 import { pullOnce, startPullerWorld } from "../helpers/puller-harness.js";
+import { runCliAsync } from "../helpers/run-cli.js";
 
 const DAY_MS = 86_400_000;
 const HOUR_MS = 3_600_000;
@@ -121,6 +122,21 @@ describe("retention keeps the store bounded (issue 13 §3.4)", () => {
     // Nothing left to do until time moves on.
     expect(await c.retention.run()).toEqual({ runs: 0, messages: 0, calls: 0, inbox: 0, priceRows: 0, loginFailures: 0 });
   }, 60_000);
+
+  it("`sync prune` runs the same retention now, prints what it removed, and is audited", async () => {
+    const gw = await startTestGateway({ SCHEDULER_ENABLED: "false" }, testClock(Date.now()));
+    cleanups.push(() => gw.close());
+    const c = gw.container;
+    recordRun(c, 1, "run_old", Date.now() - 120 * DAY_MS, true, 3, 2);
+    recordRun(c, 1, "run_recent", Date.now() - DAY_MS, true, 1, 1);
+    const env = { DATABASE_URL: gw.config.DATABASE_URL, DATA_ENCRYPTION_KEY_FILE: gw.config.DATA_ENCRYPTION_KEY_FILE, CONFORMANCE_REPORT_DIR: gw.config.CONFORMANCE_REPORT_DIR, NODE_ENV: "test" };
+    const out = await runCliAsync(["sync", "prune", "--json"], env);
+    expect(out.status, out.stderr).toBe(0);
+    expect(out.json).toMatchObject({ ok: true, removed: { runs: 0, messages: 3, calls: 2, inbox: 0, priceRows: 0, loginFailures: 0 } });
+    expect(count(c, "SELECT count(*) FROM sync_message_logs")).toBe(1);
+    expect(c.admin.audit.verify().ok).toBe(true);
+    expect(count(c, "SELECT count(*) FROM audit_log WHERE action = 'sync.prune' AND outcome = 'ok'")).toBe(1);
+  }, 90_000);
 
   it("refuses a log retention the console's charts cannot live with, and summaries kept shorter than their logs", async () => {
     const { loadConfig } = await import("../../src/config/config.js");
