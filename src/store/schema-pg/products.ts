@@ -56,7 +56,12 @@ export const priceHistory = pgTable("price_history", {
   mallPriceFen: fen("mall_price_fen").notNull(),
   at: epochMs("at").notNull(),
   runId: text("run_id"),
-}, (t) => [index("price_history_sku_idx").on(t.supplierId, t.sku, t.at)]);
+  dayMinPriceFen: fen("day_min_price_fen"),
+  dayMaxPriceFen: fen("day_max_price_fen"),
+}, (t) => [
+  index("price_history_sku_idx").on(t.supplierId, t.sku, t.at),
+  index("price_history_at_idx").on(t.at),
+]);
 
 export const productStock = pgTable("product_stock", {
   supplierId: integer("supplier_id").notNull(),

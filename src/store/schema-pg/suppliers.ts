@@ -36,7 +36,7 @@ export const loginFailures = pgTable("login_failures", {
   id: bigint("id", { mode: "number" }).primaryKey().generatedByDefaultAsIdentity(),
   accountId: integer("account_id").notNull().references(() => mallAccounts.id),
   at: epochMs("at").notNull(),
-});
+}, (t) => [index("login_failures_at_idx").on(t.at)]);
 
 export const requestNonces = pgTable("request_nonces", {
   accountId: integer("account_id").notNull(),

@@ -55,6 +55,7 @@ export const messageInbox = pgTable("message_inbox", {
   uniqueIndex("message_inbox_key").on(t.supplierId, t.messageId),
   index("message_inbox_due_idx").on(t.supplierId, t.type, t.status, t.seq),
   index("message_inbox_sku_idx").on(t.supplierId, t.sku),
+  index("message_inbox_settled_idx").on(t.settledAt).where(sql`status IN ('applied', 'rejected', 'skipped')`),
 ]);
 
 export const syncRuns = pgTable("sync_runs", {
@@ -67,7 +68,10 @@ export const syncRuns = pgTable("sync_runs", {
   countsJson: text("counts_json").notNull().default("{}"),
   callsMade: integer("calls_made").notNull().default(0),
   errorsJson: text("errors_json").notNull().default("[]"),
-}, (t) => [index("sync_runs_supplier_idx").on(t.supplierId, t.startedAt)]);
+}, (t) => [
+  index("sync_runs_supplier_idx").on(t.supplierId, t.startedAt),
+  index("sync_runs_started_idx").on(t.startedAt),
+]);
 
 export const syncMessageLogs = pgTable("sync_message_logs", {
   id: bigint("id", { mode: "number" }).primaryKey().generatedByDefaultAsIdentity(),
@@ -87,6 +91,7 @@ export const syncMessageLogs = pgTable("sync_message_logs", {
   index("sync_message_logs_sku_idx").on(t.supplierId, t.sku),
   index("sync_message_logs_supplier_id_idx").on(t.supplierId, t.id),
   index("sync_message_logs_outcome_idx").on(t.outcome, t.id),
+  index("sync_message_logs_at_idx").on(t.at),
 ]);
 
 export const syncCalls = pgTable("sync_calls", {
@@ -103,4 +108,7 @@ export const syncCalls = pgTable("sync_calls", {
   batchSize: integer("batch_size"),
   subject: text("subject"),
   message: text("message"),
-}, (t) => [primaryKey({ columns: [t.runId, t.seq] })]);
+}, (t) => [
+  primaryKey({ columns: [t.runId, t.seq] }),
+  index("sync_calls_started_idx").on(t.startedAt),
+]);
