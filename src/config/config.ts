@@ -100,6 +100,13 @@ export const ConfigSchema = z.object({
     .max(3650)
     .default(90)
     .describe("Every price change is kept this many days; older Beijing days keep one row per sku (the day's last price, with its lowest and highest)."),
+  PRICE_HISTORY_DAILY_DAYS: z.coerce
+    .number()
+    .int()
+    .min(0)
+    .max(3650)
+    .default(90)
+    .describe("Days past PRICE_HISTORY_FULL_DAYS kept as one row per sku and day; older Beijing months keep one row per sku (the month's last price, with its lowest and highest)."),
   FREIGHT_FREE_FROM_FEN: z.coerce.number().int().min(0).default(9_900).describe("Orders whose goods reach this many fen ship free."),
   FREIGHT_FLAT_FEN: z.coerce.number().int().min(0).default(1_000).describe("Freight in fen below that amount."),
   METRICS_TOKEN: z

@@ -1,6 +1,6 @@
 import type { Config } from "../config/config.js";
 import type { Logger } from "../lib/logger.js";
-import { type RetentionRepo, beijingDayStart } from "../store/repos/retention-repo.js";
+import { type CompactionPeriod, type RetentionRepo, beijingDayStart, beijingMonthStart } from "../store/repos/retention-repo.js";
 
 const DAY_MS = 86_400_000;
 /** Rows one statement removes: a few milliseconds of write lock, so pulls and signed calls go on between chunks. */
@@ -9,21 +9,22 @@ export const RETENTION_CHUNK_ROWS = 2_000;
 /** Wrong mall passwords count for 15 minutes (§2.1 lockout); a day of them is kept for whoever looks into one. */
 const LOGIN_FAILURE_KEEP_MS = DAY_MS;
 
-export type RetentionCutoffs = { logsBefore: number; runsBefore: number; priceDaysBefore: number; loginFailuresBefore: number };
+export type RetentionCutoffs = { logsBefore: number; runsBefore: number; priceDaysBefore: number; priceMonthsBefore: number; loginFailuresBefore: number };
 export type RetentionReport = { runs: number; messages: number; calls: number; inbox: number; priceRows: number; loginFailures: number };
 
 export type RetentionService = ReturnType<typeof createRetentionService>;
 
 /**
  * Keeps the store's size bounded: the sync log (per-message logs, call logs, settled inbox rows)
- * past SYNC_LOG_RETENTION_DAYS, run summaries past SYNC_RUN_RETENTION_DAYS, and price history
- * past PRICE_HISTORY_FULL_DAYS compacted to one row per sku and Beijing day, wrong mall passwords
+ * past SYNC_LOG_RETENTION_DAYS, run summaries past SYNC_RUN_RETENTION_DAYS, price history past
+ * PRICE_HISTORY_FULL_DAYS compacted to one row per sku and Beijing day, and past a further
+ * PRICE_HISTORY_DAILY_DAYS to one row per sku and Beijing month, wrong mall passwords
  * past a day. The audit log,
  * orders and their timeline, quarantine and conformance runs are records, never removed here.
  */
 export function createRetentionService(deps: {
   repo: RetentionRepo;
-  config: Pick<Config, "SYNC_LOG_RETENTION_DAYS" | "SYNC_RUN_RETENTION_DAYS" | "PRICE_HISTORY_FULL_DAYS">;
+  config: Pick<Config, "SYNC_LOG_RETENTION_DAYS" | "SYNC_RUN_RETENTION_DAYS" | "PRICE_HISTORY_FULL_DAYS" | "PRICE_HISTORY_DAILY_DAYS">;
   clock: () => number;
   logger: Logger;
   chunkRows?: number;
@@ -34,8 +35,9 @@ export function createRetentionService(deps: {
   const cutoffs = (now = deps.clock()): RetentionCutoffs => ({
     logsBefore: now - deps.config.SYNC_LOG_RETENTION_DAYS * DAY_MS,
     runsBefore: now - deps.config.SYNC_RUN_RETENTION_DAYS * DAY_MS,
-    // Whole Beijing days only, so a day is compacted once, never half of it.
+    // Whole Beijing days and months only, so a period is compacted once, never half of it.
     priceDaysBefore: beijingDayStart(now - deps.config.PRICE_HISTORY_FULL_DAYS * DAY_MS),
+    priceMonthsBefore: beijingMonthStart(now - (deps.config.PRICE_HISTORY_FULL_DAYS + deps.config.PRICE_HISTORY_DAILY_DAYS) * DAY_MS),
     loginFailuresBefore: now - LOGIN_FAILURE_KEEP_MS,
   });
 
@@ -53,11 +55,15 @@ export function createRetentionService(deps: {
     yield* drain(deps.repo.settledInboxChunk, c.logsBefore, "inbox");
     yield* drain(deps.repo.runsChunk, c.runsBefore, "runs");
     yield* drain(deps.repo.loginFailuresChunk, c.loginFailuresBefore, "loginFailures");
-    for (let cursor = deps.repo.compactionStart(c.priceDaysBefore); cursor !== null; yield) {
-      const { next, removed } = deps.repo.compactChunk(cursor, c.priceDaysBefore, limit);
-      report.priceRows += removed;
-      cursor = next;
-    }
+    const compact = function* (period: CompactionPeriod, before: number): Generator<void> {
+      for (let cursor = deps.repo.compactionStart(period, before); cursor !== null; yield) {
+        const { next, removed } = deps.repo.compactChunk(cursor, before, limit);
+        report.priceRows += removed;
+        cursor = next;
+      }
+    };
+    yield* compact("day", c.priceDaysBefore);
+    yield* compact("month", c.priceMonthsBefore);
   }
 
   const empty = (): RetentionReport => ({ runs: 0, messages: 0, calls: 0, inbox: 0, priceRows: 0, loginFailures: 0 });

@@ -144,7 +144,7 @@ describe("retention keeps the store bounded (issue 13 §3.4)", () => {
     expect(() => loadConfig({ SYNC_LOG_RETENTION_DAYS: "120", SYNC_RUN_RETENTION_DAYS: "100" })).toThrow(/SYNC_RUN_RETENTION_DAYS: must be at least SYNC_LOG_RETENTION_DAYS/);
   });
 
-  it("compacts price history past PRICE_HISTORY_FULL_DAYS to the last price of each sku and Beijing day, with the day's range, in chunks; the recent window stays whole", async () => {
+  it("compacts price history past PRICE_HISTORY_FULL_DAYS to the last price of each sku and Beijing day, and past PRICE_HISTORY_DAILY_DAYS more to one per month, with the period's range, in chunks; the recent window stays whole", async () => {
     const { gw, supplierId } = await plainGateway();
     const c = gw.container;
     const change = (sku: string, priceFen: number, at: number) => ({ supplierId, sku, priceFen, mallPriceFen: priceFen + 500, at, runId: `run_${at}` });
@@ -156,6 +156,11 @@ describe("retention keeps the store bounded (issue 13 §3.4)", () => {
       change("B", 2_000, beijing(100, 10)), change("B", 2_100, beijing(100, 11)),
       // Inside the 90-day window: every change stays.
       change("A", 800, beijing(80, 8)), change("A", 820, beijing(80, 9)), change("A", 810, beijing(80, 10)),
+      // Past 90 + PRICE_HISTORY_DAILY_DAYS (90) days, whole Beijing months: November 2025 becomes one row.
+      change("C", 500, Date.UTC(2025, 10, 3, 1)), change("C", 520, Date.UTC(2025, 10, 3, 7)), change("C", 480, Date.UTC(2025, 10, 20, 2)),
+      change("C", 510, Date.UTC(2025, 10, 30, 15)),
+      // 00:30 on 1 December Beijing time (still 30 November in UTC) is in the month that keeps its days.
+      change("C", 530, Date.UTC(2025, 10, 30, 16, 30)),
     ];
     withTransaction(c.store, () => c.repos.products.saveProducts([], history));
     const retention = createRetentionService({ repo: createRetentionRepo(c.store), config: c.config, clock: gw.clock.now, logger: silentLogger(), chunkRows: 2 });
@@ -163,12 +168,12 @@ describe("retention keeps the store bounded (issue 13 §3.4)", () => {
     const backup = join(gw.dir, "before-compaction.db");
     await backupStore(c.store, backup);
 
-    expect((await retention.run()).priceRows).toBe(2 + 1);
+    expect((await retention.run()).priceRows).toBe(2 + 1 + 3);
     // A backup from before compaction still verifies against the compacted store.
     const verdict = verifyBackup(backup, c.store, auditKeysFromConfig(c.config, c.keys));
     expect(verdict.problems).toEqual([]);
-    expect(verdict.tables.find((t) => t.table === "price_history")?.difference).toBe(-3);
-    const rows = (sku: string) => c.repos.products.priceHistoryOf(supplierId, sku).map((h) => [h.at, h.priceFen, h.mallPriceFen, h.dayMinPriceFen, h.dayMaxPriceFen]);
+    expect(verdict.tables.find((t) => t.table === "price_history")?.difference).toBe(-6);
+    const rows = (sku: string) => c.repos.products.priceHistoryOf(supplierId, sku).map((h) => [h.at, h.priceFen, h.mallPriceFen, h.minPriceFen, h.maxPriceFen]);
     expect(rows("A")).toEqual([
       [beijing(100, 23, 30), 950, 1_450, 900, 1_000],
       [beijing(99, 0, 30), 970, 1_470, null, null],
@@ -177,6 +182,10 @@ describe("retention keeps the store bounded (issue 13 §3.4)", () => {
       [beijing(80, 10), 810, 1_310, null, null],
     ]);
     expect(rows("B")).toEqual([[beijing(100, 11), 2_100, 2_600, 2_000, 2_100]]);
+    expect(rows("C")).toEqual([
+      [Date.UTC(2025, 10, 30, 15), 510, 1_010, 480, 520],
+      [Date.UTC(2025, 10, 30, 16, 30), 530, 1_030, null, null],
+    ]);
     expect((await retention.run()).priceRows).toBe(0);
 
     // Eleven days on, the day 80 days back has left the window: it is compacted on the next run.
@@ -212,7 +221,7 @@ describe("retention keeps the store bounded (issue 13 §3.4)", () => {
     const after = c.repos.products.priceHistoryOf(world.supplierId, p.sku);
     expect(after).toHaveLength(1);
     expect(after[0]?.priceFen).toBe(p.mallPriceFen - 200);
-    expect([after[0]?.dayMinPriceFen, after[0]?.dayMaxPriceFen]).toEqual([Math.min(...before.map((h) => h.priceFen)), Math.max(...before.map((h) => h.priceFen))]);
+    expect([after[0]?.minPriceFen, after[0]?.maxPriceFen]).toEqual([Math.min(...before.map((h) => h.priceFen)), Math.max(...before.map((h) => h.priceFen))]);
 
     await c.admin.users.create({ username: "admin", role: "admin", password: "correct horse battery staple" });
     const session = await consoleLogin(world.gw.url, "admin", "correct horse battery staple");
@@ -222,7 +231,7 @@ describe("retention keeps the store bounded (issue 13 §3.4)", () => {
     expect(page).toContain("协议价与商城价（元）");
     expect(page).toMatch(/<svg[^>]*>[\s\S]*协议价/);
     expect(page).toContain("价格历史明细（1 条）");
-    expect(page).toContain(`${((after[0]?.dayMinPriceFen ?? 0) / 100).toFixed(2)}–${((after[0]?.dayMaxPriceFen ?? 0) / 100).toFixed(2)}（当日最后价，已压缩）`);
+    expect(page).toContain(`${((after[0]?.minPriceFen ?? 0) / 100).toFixed(2)}–${((after[0]?.maxPriceFen ?? 0) / 100).toFixed(2)}</td>`);
   }, 90_000);
 
   it("runs once a day at 03:17 Beijing time from the gateway's schedule", async () => {

@@ -1,7 +1,5 @@
 import type { Store } from "../database.js";
 
-/** Where the compaction of price history has reached: every Beijing day before it holds one row per sku. */
-const COMPACTED_BEFORE_KEY = "price_history.compacted_before";
 /** A Beijing day is UTC+8, with no daylight saving. */
 const BEIJING_OFFSET_MS = 8 * 3_600_000;
 const DAY_MS = 86_400_000;
@@ -11,7 +9,21 @@ export function beijingDayStart(at: number): number {
   return Math.floor((at + BEIJING_OFFSET_MS) / DAY_MS) * DAY_MS - BEIJING_OFFSET_MS;
 }
 
-export type CompactionCursor = { dayStart: number; afterAt: number; afterId: number };
+/** The start (epoch ms) of the Beijing calendar month that holds `at`, or of the one `add` months on. */
+export function beijingMonthStart(at: number, add = 0): number {
+  const d = new Date(at + BEIJING_OFFSET_MS);
+  return Date.UTC(d.getUTCFullYear(), d.getUTCMonth() + add, 1) - BEIJING_OFFSET_MS;
+}
+
+/** How price history is compacted: a row per sku and Beijing day, or per sku and Beijing month. */
+export type CompactionPeriod = "day" | "month";
+const PERIODS: Record<CompactionPeriod, { start(at: number): number; end(start: number): number; doneKey: string }> = {
+  day: { start: beijingDayStart, end: (start) => start + DAY_MS, doneKey: "price_history.compacted_before" },
+  month: { start: (at) => beijingMonthStart(at), end: (start) => beijingMonthStart(start, 1), doneKey: "price_history.months_compacted_before" },
+};
+
+/** Where compaction stands: inside the period that starts at `periodStart`, after row (afterAt, afterId). */
+export type CompactionCursor = { period: CompactionPeriod; periodStart: number; afterAt: number; afterId: number };
 
 /**
  * Retention and compaction, one bounded chunk per call: every statement deletes at most `limit`
@@ -46,18 +58,18 @@ export function createRetentionRepo(store: Store) {
   const metaGet = sqlite.prepare("SELECT value FROM store_meta WHERE key = ?").pluck();
   const metaSet = sqlite.prepare("INSERT INTO store_meta (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value");
   const firstPriceAtFrom = sqlite.prepare("SELECT min(at) FROM price_history WHERE at >= ?").pluck();
-  // Rows of one day in (at, id) order, each with whether a later row of its sku falls in the same day.
-  const dayRows = sqlite.prepare(
+  // Rows of one period in (at, id) order, each with whether a later row of its sku falls in the same period.
+  const periodRows = sqlite.prepare(
     "SELECT a.id, a.supplier_id AS supplierId, a.sku, a.at, " +
-      "EXISTS (SELECT 1 FROM price_history b WHERE b.supplier_id = a.supplier_id AND b.sku = a.sku AND b.at < @dayEnd AND (b.at, b.id) > (a.at, a.id)) AS superseded " +
-      "FROM price_history a WHERE a.at >= @dayStart AND a.at < @dayEnd AND (a.at, a.id) > (@afterAt, @afterId) ORDER BY a.at, a.id LIMIT @limit",
+      "EXISTS (SELECT 1 FROM price_history b WHERE b.supplier_id = a.supplier_id AND b.sku = a.sku AND b.at < @end AND (b.at, b.id) > (a.at, a.id)) AS superseded " +
+      "FROM price_history a WHERE a.at >= @start AND a.at < @end AND (a.at, a.id) > (@afterAt, @afterId) ORDER BY a.at, a.id LIMIT @limit",
   );
-  const dayRange = sqlite.prepare(
-    "SELECT count(*) AS n, min(coalesce(day_min_price_fen, price_fen)) AS lo, max(coalesce(day_max_price_fen, price_fen)) AS hi " +
+  const periodRange = sqlite.prepare(
+    "SELECT count(*) AS n, min(coalesce(min_price_fen, price_fen)) AS lo, max(coalesce(max_price_fen, price_fen)) AS hi " +
       "FROM price_history WHERE supplier_id = ? AND sku = ? AND at >= ? AND at < ?",
   );
-  const keepDay = sqlite.prepare("UPDATE price_history SET day_min_price_fen = ?, day_max_price_fen = ? WHERE id = ?");
-  const dropDayRest = sqlite.prepare("DELETE FROM price_history WHERE supplier_id = ? AND sku = ? AND at >= ? AND at < ? AND id <> ?");
+  const keepLast = sqlite.prepare("UPDATE price_history SET min_price_fen = ?, max_price_fen = ? WHERE id = ?");
+  const dropRest = sqlite.prepare("DELETE FROM price_history WHERE supplier_id = ? AND sku = ? AND at >= ? AND at < ? AND id <> ?");
 
   const pageSize = sqlite.pragma("page_size", { simple: true }) as number;
 
@@ -84,39 +96,42 @@ export function createRetentionRepo(store: Store) {
     runsChunk: (cutoff: number, limit: number): number => runsChunk.run(cutoff, limit).changes,
 
     /**
-     * Where compaction goes on: the day after the last one finished, or the day of the oldest row.
-     * Null when no row is older than `before` (nothing to do).
+     * Where compaction of this period goes on: after the last period it finished, from the oldest
+     * row otherwise. Null when no row from there is older than `before` (a period boundary).
      */
-    compactionStart(before: number): CompactionCursor | null {
-      const done = Number(metaGet.get(COMPACTED_BEFORE_KEY) ?? Number.NEGATIVE_INFINITY);
-      const first = firstPriceAtFrom.get(Number.isFinite(done) ? done : -Number.MAX_SAFE_INTEGER) as number | null;
+    compactionStart(period: CompactionPeriod, before: number): CompactionCursor | null {
+      const p = PERIODS[period];
+      const done = metaGet.get(p.doneKey) as string | undefined;
+      const first = firstPriceAtFrom.get(done === undefined ? -Number.MAX_SAFE_INTEGER : Number(done)) as number | null;
       if (first === null || first >= before) return null;
-      return { dayStart: beijingDayStart(first), afterAt: Number.MIN_SAFE_INTEGER, afterId: 0 };
+      return { period, periodStart: p.start(first), afterAt: Number.MIN_SAFE_INTEGER, afterId: 0 };
     },
 
     /**
-     * Compacts up to `limit` rows of the cursor's day in one transaction: a row that is the last
-     * of its sku that day keeps the day's lowest and highest price and the day's other rows go.
-     * Answers the next cursor (the next day with rows once this one is through, null when that day
-     * is not before `before`) and the rows removed.
+     * Compacts up to `limit` rows of the cursor's period in one transaction: a row that is the
+     * last of its sku in the period takes the period's lowest and highest price, and the period's
+     * other rows of that sku go. Answers the next cursor (the next period with rows once this one
+     * is through, null when that is not before `before`) and the rows removed.
      */
     compactChunk(cursor: CompactionCursor, before: number, limit: number): { next: CompactionCursor | null; removed: number } {
-      const dayEnd = cursor.dayStart + DAY_MS;
+      const p = PERIODS[cursor.period];
+      const start = cursor.periodStart;
+      const end = p.end(start);
       return sqlite.transaction(() => {
-        const rows = dayRows.all({ dayStart: cursor.dayStart, dayEnd, afterAt: cursor.afterAt, afterId: cursor.afterId, limit }) as Array<{ id: number; supplierId: number; sku: string; at: number; superseded: number }>;
+        const rows = periodRows.all({ start, end, afterAt: cursor.afterAt, afterId: cursor.afterId, limit }) as Array<{ id: number; supplierId: number; sku: string; at: number; superseded: number }>;
         let removed = 0;
         for (const row of rows) {
           if (row.superseded) continue;
-          const range = dayRange.get(row.supplierId, row.sku, cursor.dayStart, dayEnd) as { n: number; lo: number; hi: number };
+          const range = periodRange.get(row.supplierId, row.sku, start, end) as { n: number; lo: number; hi: number };
           if (range.n < 2) continue;
-          keepDay.run(range.lo, range.hi, row.id);
-          removed += dropDayRest.run(row.supplierId, row.sku, cursor.dayStart, dayEnd, row.id).changes;
+          keepLast.run(range.lo, range.hi, row.id);
+          removed += dropRest.run(row.supplierId, row.sku, start, end, row.id).changes;
         }
         const last = rows.at(-1);
-        if (last && rows.length === limit) return { next: { dayStart: cursor.dayStart, afterAt: last.at, afterId: last.id }, removed };
-        metaSet.run(COMPACTED_BEFORE_KEY, String(dayEnd));
-        const following = firstPriceAtFrom.get(dayEnd) as number | null;
-        const next = following === null || following >= before ? null : { dayStart: beijingDayStart(following), afterAt: Number.MIN_SAFE_INTEGER, afterId: 0 };
+        if (last && rows.length === limit) return { next: { ...cursor, afterAt: last.at, afterId: last.id }, removed };
+        metaSet.run(p.doneKey, String(end));
+        const following = firstPriceAtFrom.get(end) as number | null;
+        const next = following === null || following >= before ? null : { period: cursor.period, periodStart: p.start(following), afterAt: Number.MIN_SAFE_INTEGER, afterId: 0 };
         return { next, removed };
       }).immediate();
     },

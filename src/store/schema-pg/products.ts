@@ -56,8 +56,8 @@ export const priceHistory = pgTable("price_history", {
   mallPriceFen: fen("mall_price_fen").notNull(),
   at: epochMs("at").notNull(),
   runId: text("run_id"),
-  dayMinPriceFen: fen("day_min_price_fen"),
-  dayMaxPriceFen: fen("day_max_price_fen"),
+  minPriceFen: fen("min_price_fen"),
+  maxPriceFen: fen("max_price_fen"),
 }, (t) => [
   index("price_history_sku_idx").on(t.supplierId, t.sku, t.at),
   index("price_history_at_idx").on(t.at),

@@ -55,7 +55,8 @@ export const products = sqliteTable("products", {
 
 /**
  * Every price change of a sku. Past the full-history window (PRICE_HISTORY_FULL_DAYS) a Beijing day
- * keeps only its last change, which then also carries the day's lowest and highest agreement price.
+ * keeps only its last change, which then also carries the day's lowest and highest agreement price;
+ * past PRICE_HISTORY_DAILY_DAYS more, a Beijing month likewise.
  */
 export const priceHistory = sqliteTable("price_history", {
   id: integer("id").primaryKey({ autoIncrement: true }),
@@ -65,9 +66,9 @@ export const priceHistory = sqliteTable("price_history", {
   mallPriceFen: integer("mall_price_fen").notNull(),
   at: integer("at").notNull(),
   runId: text("run_id"),
-  /** Set on a compacted day's row: the day's lowest and highest agreement price; null on every change kept as it came. */
-  dayMinPriceFen: integer("day_min_price_fen"),
-  dayMaxPriceFen: integer("day_max_price_fen"),
+  /** On a row that stands for a compacted day or month: the period's lowest and highest agreement price; null on a change kept as it came. */
+  minPriceFen: integer("min_price_fen"),
+  maxPriceFen: integer("max_price_fen"),
 }, (t) => [
   index("price_history_sku_idx").on(t.supplierId, t.sku, t.at),
   // Compaction walks the days that left the full-history window in time order.

@@ -109,7 +109,7 @@ ${nextAfterId ? html`<p class="pager"><a href="${href("/admin/products", { ...qu
         supplierDomains: string[];
         parameters: ParameterCheck[];
         stock: Array<{ area: string; num: number; description: string; checkedAt: number }>;
-        priceHistory: Array<{ priceFen: number; mallPriceFen: number; at: number; runId: string | null; dayMinPriceFen: number | null; dayMaxPriceFen: number | null }>;
+        priceHistory: Array<{ priceFen: number; mallPriceFen: number; at: number; runId: string | null; minPriceFen: number | null; maxPriceFen: number | null }>;
       }>("GET", "/products/:supplier/:sku", { params: { supplier: ctx.params.supplier ?? "", sku: ctx.params.sku ?? "" } });
       const images = [...(p.imagePath ? [{ path: p.imagePath, label: "主图" }] : []), ...(p.images ?? []).map((i) => ({ path: i.path, label: `图 ${i.order}` }))];
       const origins = new Set<string>();
@@ -156,7 +156,7 @@ ${priceHistory.length > 0
     })
   : ""}
 <details><summary>价格历史明细（${priceHistory.length} 条）</summary>
-<table><thead><tr><th scope="col">时间</th><th scope="col">协议价</th><th scope="col">商城价</th><th scope="col">当日协议价区间</th><th scope="col">批次</th></tr></thead><tbody>${priceHistory.map((h) => html`<tr><td>${beijing(h.at)}</td><td class="num">${yuan(h.priceFen)}</td><td class="num">${yuan(h.mallPriceFen)}</td><td class="num">${h.dayMinPriceFen === null || h.dayMaxPriceFen === null ? "" : `${yuan(h.dayMinPriceFen)}–${yuan(h.dayMaxPriceFen)}（当日最后价，已压缩）`}</td><td class="mono">${h.runId ?? ""}</td></tr>`)}</tbody></table></details>`;
+<table><thead><tr><th scope="col">时间</th><th scope="col">协议价</th><th scope="col">商城价</th><th scope="col">协议价区间（压缩后的一日或一月）</th><th scope="col">批次</th></tr></thead><tbody>${priceHistory.map((h) => html`<tr><td>${beijing(h.at)}</td><td class="num">${yuan(h.priceFen)}</td><td class="num">${yuan(h.mallPriceFen)}</td><td class="num">${h.minPriceFen === null || h.maxPriceFen === null ? "" : `${yuan(h.minPriceFen)}–${yuan(h.maxPriceFen)}`}</td><td class="mono">${h.runId ?? ""}</td></tr>`)}</tbody></table></details>`;
     },
   },
 ];
