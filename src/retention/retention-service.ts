@@ -17,10 +17,10 @@ export type RetentionService = ReturnType<typeof createRetentionService>;
 /**
  * Keeps the store's size bounded: the sync log (per-message logs, call logs, settled inbox rows)
  * past SYNC_LOG_RETENTION_DAYS, run summaries past SYNC_RUN_RETENTION_DAYS, price history past
- * PRICE_HISTORY_FULL_DAYS compacted to one row per sku and Beijing day, and past a further
- * PRICE_HISTORY_DAILY_DAYS to one row per sku and Beijing month, wrong mall passwords
- * past a day. The audit log,
- * orders and their timeline, quarantine and conformance runs are records, never removed here.
+ * PRICE_HISTORY_FULL_DAYS compacted to one row per sku and Beijing day and, past a further
+ * PRICE_HISTORY_DAILY_DAYS, to one row per sku and Beijing month; wrong mall passwords past a day.
+ * The audit log, orders and their timeline, quarantine and conformance runs are records, never
+ * removed here.
  */
 export function createRetentionService(deps: {
   repo: RetentionRepo;

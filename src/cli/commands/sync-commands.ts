@@ -139,7 +139,7 @@ export const syncCommands: Record<string, Command> = {
   },
   prune: {
     usage: "sync prune",
-    summary: "retention now: sync logs past SYNC_LOG_RETENTION_DAYS, run summaries past SYNC_RUN_RETENTION_DAYS, price history past PRICE_HISTORY_FULL_DAYS compacted to a row per sku and day",
+    summary: "retention now: sync logs past SYNC_LOG_RETENTION_DAYS, run summaries past SYNC_RUN_RETENTION_DAYS, price history past PRICE_HISTORY_FULL_DAYS compacted to a row per sku and day, then month",
     audit: "sync.prune",
     // Chunked, each chunk its own transaction, so a running gateway keeps writing meanwhile.
     async run({ argv, container }) {
