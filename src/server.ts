@@ -4,6 +4,7 @@ import { createServer as createHttpsServer } from "node:https";
 import type { AddressInfo } from "node:net";
 import type { Express } from "express";
 import type { Config } from "./config/config.js";
+import { expressServerClasses } from "./http/express-classes.js";
 
 const LOOPBACK = new Set(["127.0.0.1", "::1", "localhost"]);
 
@@ -15,7 +16,7 @@ export class ServerConfigError extends Error {
 export function createServer(app: Express, config: Config): Server {
   if (config.TLS_CERT && config.TLS_KEY) {
     return createHttpsServer(
-      { cert: readFileSync(config.TLS_CERT), key: readFileSync(config.TLS_KEY), minVersion: "TLSv1.2" },
+      { cert: readFileSync(config.TLS_CERT), key: readFileSync(config.TLS_KEY), minVersion: "TLSv1.2", ...expressServerClasses(app) },
       app,
     );
   }
@@ -24,7 +25,7 @@ export function createServer(app: Express, config: Config): Server {
       `HOST=${config.HOST} is not loopback: set TLS_CERT and TLS_KEY (npm run dev-cert makes a local pair), or ALLOW_PLAIN_HTTP=true`,
     );
   }
-  return createHttpServer(app);
+  return createHttpServer(expressServerClasses(app), app);
 }
 
 export function listen(server: Server, port: number, host: string): Promise<AddressInfo> {
