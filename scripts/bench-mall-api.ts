@@ -1,8 +1,10 @@
 import { type ChildProcess, spawn } from "node:child_process";
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { Agent, request as httpRequest } from "node:http";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { loadavg, tmpdir } from "node:os";
+import { join, resolve } from "node:path";
+import { monitorEventLoopDelay } from "node:perf_hooks";
+import { pathToFileURL } from "node:url";
 import autocannon from "autocannon";
 import { formatBeijingTimestamp, signRequest } from "../src/contract/index.js";
 import { loadConfig } from "../src/config/config.js";
@@ -10,6 +12,7 @@ import { createContainer } from "../src/container.js";
 import { newNonce } from "../src/lib/ids.js";
 import { silentLogger } from "../src/lib/logger.js";
 import { freePort } from "./free-port.js";
+import type { GcFigures } from "./gc-window.js";
 
 /**
  * Signed, token-verified mall calls against a bare express endpoint serving the same bytes, in one
@@ -33,13 +36,17 @@ const WARMUP_SECONDS = 2;
 const GOALS = { saturationRatio: 0.6, fixedRateP99Ms: 10 };
 
 
+/** Where the servers' GC probes (scripts/bench-gc-probe.ts) write their figures. */
+let gcDir = "";
+
 async function startProcess(script: string, env: Record<string, string>): Promise<{ child: ChildProcess; port: number }> {
   const port = await freePort();
   // BENCH_CPU_PROFILE_DIR=dir writes a V8 CPU profile of each server, to see where its time goes.
   const profile = process.env.BENCH_CPU_PROFILE_DIR ? ["--cpu-prof", `--cpu-prof-dir=${process.env.BENCH_CPU_PROFILE_DIR}`] : [];
   // BENCH_NODE_FLAGS="--trace-gc" (or any V8/Node flags) for the servers only.
   const extra = process.env.BENCH_NODE_FLAGS ? process.env.BENCH_NODE_FLAGS.split(" ").filter(Boolean) : [];
-  const child = spawn(process.execPath, [...profile, ...extra, "--import", "tsx", script], { env: { ...process.env, ...env, PORT: String(port) }, stdio: "inherit" });
+  const probe = ["--import", pathToFileURL(resolve("scripts/bench-gc-probe.ts")).href];
+  const child = spawn(process.execPath, [...profile, ...extra, "--import", "tsx", ...probe, script], { env: { ...process.env, ...env, PORT: String(port), BENCH_GC_DIR: gcDir }, stdio: "inherit" });
   const deadline = Date.now() + 30_000;
   while (Date.now() < deadline) {
     if (child.exitCode !== null) throw new Error(`${script} exited ${child.exitCode}`);
@@ -51,7 +58,42 @@ async function startProcess(script: string, env: Record<string, string>): Promis
   throw new Error(`${script} did not start listening on ${port}`);
 }
 
-type Result = { name: string; rps: number; p50: number; p99: number; errors: number; non2xx: number; refused: number; cpuUsPerRequest: number };
+type Result = { name: string; rps: number; p50: number; p99: number; errors: number; non2xx: number; refused: number; cpuUsPerRequest: number; gc: GcFigures; requests: number };
+
+/**
+ * The server's GC figures since the previous call: the probe in the server answers SIGUSR2 by
+ * writing them, so a phase is bracketed by two calls.
+ */
+async function gcSince(pid: number): Promise<GcFigures> {
+  const file = join(gcDir, `gc-${pid}.json`);
+  const serialOf = () => (existsSync(file) ? (JSON.parse(readFileSync(file, "utf8")) as { serial: number }).serial : 0);
+  const before = serialOf();
+  process.kill(pid, "SIGUSR2");
+  const deadline = Date.now() + 10_000;
+  while (Date.now() < deadline) {
+    await new Promise((r) => setTimeout(r, 20));
+    try {
+      const figures = JSON.parse(readFileSync(file, "utf8")) as GcFigures & { serial: number };
+      if (figures.serial > before) return figures;
+    } catch {
+      // not written yet, or caught mid-write
+    }
+  }
+  throw new Error(`no GC figures from ${pid}`);
+}
+
+/** GC per 1,000 requests: scavenges and mark-compacts (count, pause ms), and old space filled per request. */
+function gcLine(gc: GcFigures, requests: number): string {
+  const per = 1000 / Math.max(1, requests);
+  const pauseMs = gc.minor.pauseMs + gc.major.pauseMs + gc.incremental.pauseMs;
+  return (
+    `scavenges ${(gc.minor.count * per).toFixed(1)} (${(gc.minor.pauseMs * per).toFixed(1)} ms), ` +
+    `mark-compacts ${(gc.major.count * per).toFixed(2)} (${((gc.major.pauseMs + gc.incremental.pauseMs) * per).toFixed(1)} ms with incremental steps), ` +
+    `all pauses ${(pauseMs * per).toFixed(1)} ms; old space filled ${(gc.oldSpaceFilledBytes / Math.max(1, requests) / 1024).toFixed(2)} KB/request`
+  );
+}
+
+const load = () => loadavg().map((n) => n.toFixed(2)).join(" ");
 
 /**
  * The server's own CPU time (user + system, from /proc) per request. On two cores the load
@@ -70,7 +112,21 @@ const TICKS_PER_SECOND = 100;
  */
 const SIGNED_BODIES_PER_RUN = 150_000;
 
-type OpenLoopResult = { name: string; sent: number; p50: number; p99: number; p999: number; max: number; failed: number; refused: number };
+type OpenLoopResult = {
+  name: string;
+  sent: number;
+  p50: number;
+  p99: number;
+  p999: number;
+  max: number;
+  failed: number;
+  refused: number;
+  /** The load generator's own event-loop delay, p99 and max (ms): a stall here delays sends and reads, and shows in every latency. */
+  clientDelayP99: number;
+  clientDelayMax: number;
+  cpuUsPerRequest?: number;
+  gc?: GcFigures;
+};
 
 /**
  * Open loop at a fixed rate: request i is due at start + i/rate and is sent then (on a fresh
@@ -85,6 +141,8 @@ async function openLoop(name: string, url: string, body: () => string, rate: num
   let refused = 0;
   let done = 0;
   const target = new URL(url);
+  const delay = monitorEventLoopDelay({ resolution: 5 });
+  delay.enable();
   const start = performance.now() + 100;
   await new Promise<void>((resolve) => {
     const finish = (i: number, ms: number) => {
@@ -122,14 +180,16 @@ async function openLoop(name: string, url: string, body: () => string, rate: num
     };
     setTimeout(tick, Math.max(0, start - performance.now()));
   });
+  delay.disable();
   agent.destroy();
   const sorted = Array.from(latencies).sort((a, b) => a - b);
   const at = (q: number) => sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))] ?? 0;
-  return { name, sent: total, p50: at(0.5), p99: at(0.99), p999: at(0.999), max: sorted[sorted.length - 1] ?? 0, failed, refused };
+  return { name, sent: total, p50: at(0.5), p99: at(0.99), p999: at(0.999), max: sorted[sorted.length - 1] ?? 0, failed, refused, clientDelayP99: delay.percentile(99) / 1e6, clientDelayMax: delay.max / 1e6 };
 }
 
 async function run(name: string, url: string, body: () => string, serverPid: number): Promise<Result> {
   let refused = 0;
+  await gcSince(serverPid);
   const ticksBefore = cpuTicks(serverPid);
   const result = await autocannon({
     url,
@@ -148,12 +208,15 @@ async function run(name: string, url: string, body: () => string, serverPid: num
     ],
   });
   const cpuSeconds = (cpuTicks(serverPid) - ticksBefore) / TICKS_PER_SECOND;
+  const gc = await gcSince(serverPid);
   const cpuUsPerRequest = (cpuSeconds * 1e6) / Math.max(1, result.requests.total);
-  return { name, rps: result.requests.average, p50: result.latency.p50, p99: result.latency.p99, errors: result.errors, non2xx: result.non2xx, refused, cpuUsPerRequest };
+  return { name, rps: result.requests.average, p50: result.latency.p50, p99: result.latency.p99, errors: result.errors, non2xx: result.non2xx, refused, cpuUsPerRequest, gc, requests: result.requests.total };
 }
 
 async function main() {
   const dir = mkdtempSync(join(tmpdir(), "emall-bench-"));
+  gcDir = dir;
+  const loadAtStart = load();
   const env = { DATABASE_URL: join(dir, "gateway.db"), DATA_ENCRYPTION_KEY_FILE: join(dir, "master.key"), LOG_LEVEL: "warn" };
   const container = createContainer(loadConfig(env), silentLogger());
   container.referenceLoader.seedIfEmpty("./fixtures");
@@ -199,15 +262,24 @@ async function main() {
     const fixed: OpenLoopResult[] = [];
     if (RATE > 0) {
       // Each server first gets WARMUP_SECONDS of the same load, not counted: JIT and connections.
-      for (const [name, url, body] of [["bare express, same bytes", bareUrl, () => "a=1"], ["brands (signed)", `${base}/brands`, signed({}, Math.ceil(RATE * (RATE_SECONDS + WARMUP_SECONDS)))]] as const) {
+      const servers = [
+        ["bare express, same bytes", bareUrl, () => "a=1", bare.child.pid ?? 0],
+        ["brands (signed)", `${base}/brands`, signed({}, Math.ceil(RATE * (RATE_SECONDS + WARMUP_SECONDS))), gatewayPid],
+      ] as const;
+      for (const [name, url, body, pid] of servers) {
         await openLoop(name, url, body, RATE, WARMUP_SECONDS);
-        fixed.push(await openLoop(name, url, body, RATE, RATE_SECONDS));
+        await gcSince(pid);
+        const ticksBefore = cpuTicks(pid);
+        const r = await openLoop(name, url, body, RATE, RATE_SECONDS);
+        r.cpuUsPerRequest = ((cpuTicks(pid) - ticksBefore) / TICKS_PER_SECOND) * 1e6 / r.sent;
+        r.gc = await gcSince(pid);
+        fixed.push(r);
       }
     }
 
     const baseline = results[0] ?? { rps: 1, cpuUsPerRequest: 1 };
     if (results.length > 0) {
-      console.log(`\n${CONNECTIONS} connections, ${SECONDS} s each, ${new Date().toISOString()}`);
+      console.log(`\n${CONNECTIONS} connections, ${SECONDS} s each, ${new Date().toISOString()}; load average (1/5/15 min) at start ${loadAtStart}, now ${load()}`);
       console.log("endpoint                  req/s   ratio  p50 ms  p99 ms  server CPU µs/req  capacity ratio  errors/non-2xx/refused");
       for (const r of results) {
         console.log(
@@ -215,6 +287,7 @@ async function main() {
         );
       }
       console.log("ratio: req/s against bare; capacity ratio: bare's server CPU per request over this one's (1/CPU = the most req/s one core serves)");
+      for (const r of results) console.log(`GC per 1,000 requests, ${r.name}: ${gcLine(r.gc, r.requests)}`);
       const brands = results.find((r) => r.name.startsWith("brands"));
       if (brands) {
         const ratio = brands.rps / baseline.rps;
@@ -223,11 +296,14 @@ async function main() {
       }
     }
     if (fixed.length > 0) {
-      console.log(`\nopen loop, ${RATE} requests/s offered for ${RATE_SECONDS} s, latency from each request's scheduled start`);
-      console.log("endpoint                  sent   p50 ms  p99 ms  p99.9 ms  max ms  failed/refused");
+      console.log(`\nopen loop, ${RATE} requests/s offered for ${RATE_SECONDS} s, latency from each request's scheduled start; load average now ${load()}`);
+      console.log("endpoint                  sent   p50 ms  p99 ms  p99.9 ms  max ms  failed/refused  server CPU µs/req  client loop delay p99/max ms");
       for (const r of fixed) {
-        console.log(`${r.name.padEnd(24)}  ${String(r.sent).padStart(5)}  ${r.p50.toFixed(2).padStart(6)}  ${r.p99.toFixed(2).padStart(6)}  ${r.p999.toFixed(2).padStart(8)}  ${r.max.toFixed(1).padStart(6)}  ${r.failed}/${r.refused}`);
+        console.log(
+          `${r.name.padEnd(24)}  ${String(r.sent).padStart(5)}  ${r.p50.toFixed(2).padStart(6)}  ${r.p99.toFixed(2).padStart(6)}  ${r.p999.toFixed(2).padStart(8)}  ${r.max.toFixed(1).padStart(6)}  ${`${r.failed}/${r.refused}`.padStart(14)}  ${(r.cpuUsPerRequest ?? 0).toFixed(0).padStart(17)}  ${r.clientDelayP99.toFixed(1)}/${r.clientDelayMax.toFixed(1)}`,
+        );
       }
+      for (const r of fixed) if (r.gc) console.log(`GC per 1,000 requests, ${r.name}: ${gcLine(r.gc, r.sent)}`);
       const signedP99 = fixed.find((r) => r.name.startsWith("brands"))?.p99 ?? 0;
       console.log(`goal: brands p99 ≤ ${GOALS.fixedRateP99Ms} ms at ${RATE}/s: ${signedP99.toFixed(2)} ms (${(signedP99 / GOALS.fixedRateP99Ms).toFixed(2)} of the limit; bare ${(fixed[0]?.p99 ?? 0).toFixed(2)} ms)`);
     }
