@@ -1,5 +1,5 @@
 import { type ChildProcess, spawn } from "node:child_process";
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdtempSync, openSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { Agent, request as httpRequest } from "node:http";
 import { loadavg, tmpdir } from "node:os";
 import { join, resolve } from "node:path";
@@ -22,7 +22,7 @@ import type { GcFigures } from "./gc-window.js";
  *      time whatever the earlier ones are doing, and its latency counts from that time, so a stall
  *      shows in every request it delays (no coordinated omission). autocannon's overallRate is not
  *      used for this: it measures from when it sent, and it sends late when connections are busy.
- * Usage: npm run bench:mall [-- --seconds 10 --connections 50 --rate 300 --rate-seconds 10 --only brands|catalogs]
+ * Usage: npm run bench:mall [-- --seconds 10 --connections 50 --rate 300 --rate-seconds 10 --only brands|catalogs --log-level warn]
  * (--seconds 0 skips the saturation phase, --rate 0 the fixed-rate one.)
  */
 const args = new Map(process.argv.slice(2).flatMap((a, i, all) => (a.startsWith("--") ? [[a.slice(2), all[i + 1] ?? ""]] : [])));
@@ -33,20 +33,23 @@ const ONLY = args.get("only");
 const RATE = Number(args.get("rate") ?? 300);
 const RATE_SECONDS = Number(args.get("rate-seconds") ?? 10);
 const WARMUP_SECONDS = 2;
+/** The gateway's LOG_LEVEL; at info and below it writes an access line per request, to BENCH dir/gateway.log. */
+const LOG_LEVEL = args.get("log-level") ?? "warn";
+const QUIET_LEVELS = new Set(["warn", "error", "fatal", "silent"]);
 const GOALS = { saturationRatio: 0.6, fixedRateP99Ms: 10 };
 
 
 /** Where the servers' GC probes (scripts/bench-gc-probe.ts) write their figures. */
 let gcDir = "";
 
-async function startProcess(script: string, env: Record<string, string>): Promise<{ child: ChildProcess; port: number }> {
+async function startProcess(script: string, env: Record<string, string>, stdout: "inherit" | number = "inherit"): Promise<{ child: ChildProcess; port: number }> {
   const port = await freePort();
   // BENCH_CPU_PROFILE_DIR=dir writes a V8 CPU profile of each server, to see where its time goes.
   const profile = process.env.BENCH_CPU_PROFILE_DIR ? ["--cpu-prof", `--cpu-prof-dir=${process.env.BENCH_CPU_PROFILE_DIR}`] : [];
   // BENCH_NODE_FLAGS="--trace-gc" (or any V8/Node flags) for the servers only.
   const extra = process.env.BENCH_NODE_FLAGS ? process.env.BENCH_NODE_FLAGS.split(" ").filter(Boolean) : [];
   const probe = ["--import", pathToFileURL(resolve("scripts/bench-gc-probe.ts")).href];
-  const child = spawn(process.execPath, [...profile, ...extra, "--import", "tsx", ...probe, script], { env: { ...process.env, ...env, PORT: String(port), BENCH_GC_DIR: gcDir }, stdio: "inherit" });
+  const child = spawn(process.execPath, [...profile, ...extra, "--import", "tsx", ...probe, script], { env: { ...process.env, ...env, PORT: String(port), BENCH_GC_DIR: gcDir }, stdio: ["ignore", stdout, "inherit"] });
   const deadline = Date.now() + 30_000;
   while (Date.now() < deadline) {
     if (child.exitCode !== null) throw new Error(`${script} exited ${child.exitCode}`);
@@ -217,13 +220,13 @@ async function main() {
   const dir = mkdtempSync(join(tmpdir(), "emall-bench-"));
   gcDir = dir;
   const loadAtStart = load();
-  const env = { DATABASE_URL: join(dir, "gateway.db"), DATA_ENCRYPTION_KEY_FILE: join(dir, "master.key"), LOG_LEVEL: "warn" };
+  const env = { DATABASE_URL: join(dir, "gateway.db"), DATA_ENCRYPTION_KEY_FILE: join(dir, "master.key"), LOG_LEVEL };
   const container = createContainer(loadConfig(env), silentLogger());
   container.referenceLoader.seedIfEmpty("./fixtures");
   const { credentials } = await container.supplierAccounts.create({ code: "BENCH", name: "压测电商", creditCode: "91110000802100433B", domains: ["item.bench.cn"] });
   container.close();
 
-  const gateway = await startProcess("src/main.ts", env);
+  const gateway = await startProcess("src/main.ts", env, QUIET_LEVELS.has(LOG_LEVEL) ? "inherit" : openSync(join(dir, "gateway.log"), "a"));
   let bare: { child: ChildProcess; port: number } | undefined;
   try {
     const base = `http://127.0.0.1:${gateway.port}`;
@@ -279,7 +282,7 @@ async function main() {
 
     const baseline = results[0] ?? { rps: 1, cpuUsPerRequest: 1 };
     if (results.length > 0) {
-      console.log(`\n${CONNECTIONS} connections, ${SECONDS} s each, ${new Date().toISOString()}; load average (1/5/15 min) at start ${loadAtStart}, now ${load()}`);
+      console.log(`\n${CONNECTIONS} connections, ${SECONDS} s each, gateway LOG_LEVEL=${LOG_LEVEL}, ${new Date().toISOString()}; load average (1/5/15 min) at start ${loadAtStart}, now ${load()}`);
       console.log("endpoint                  req/s   ratio  p50 ms  p99 ms  server CPU µs/req  capacity ratio  errors/non-2xx/refused");
       for (const r of results) {
         console.log(
