@@ -12,10 +12,15 @@ const next = () => new Promise<Message>((resolve) => (inbox.length > 0 ? resolve
 
 beforeAll(() => {
   child = spawn(process.execPath, ["--import", "tsx", "tests/helpers/gc-probe-gateway.ts"], { stdio: ["ignore", "inherit", "inherit", "ipc"], env: { ...process.env, LOG_LEVEL: "info" } });
-  child.on("message", (m: Message) => {
+  const deliver = (m: Message) => {
     const waiter = waiters.shift();
     if (waiter) waiter(m);
     else inbox.push(m);
+  };
+  child.on("message", deliver);
+  // A probe that dies answers every later wait with nothing, so the test fails at once.
+  child.on("exit", () => {
+    for (let i = 0; i < 3; i++) deliver({});
   });
 });
 afterAll(async () => {
