@@ -13,16 +13,21 @@ import { createSeedRepo } from "../src/store/repos/seed-repo.js";
 import { productRow, snapshotOf } from "../src/sync/product-record.js";
 import { ADVERTISING_LAW_TERMS, type ProductSnapshot, validateProduct } from "../src/sync/product-validation.js";
 import { createValidationContext } from "../src/sync/validation-context.js";
+import { seedActivity } from "./seed-activity.js";
 
 /**
  * Fills a database with suppliers and their products at scale, built by the reference supplier's
  * own generator and stored the way the puller stores them: each product validated by §7 (so a
  * share is rejected with its reasons), with its parameters, images and promises, a price history,
  * stock in a few areas, and the sync run, message logs and batch calls that brought it in.
+ * Then the traffic beside them (scripts/seed-activity.ts): orders of those products and an audit
+ * chain, so the order and audit lists are read at depth too. `--activity-only` adds just that
+ * traffic to a database seeded before.
  * Prints progress on stderr, then the database size per product and a JSON summary line.
  *
  * Usage: npx tsx scripts/seed-scale.ts [--products 1000000] [--suppliers 20] [--database data/scale.db]
- *          [--force] [--seed 1] [--invalid-share 0.05] [--price-history 4] [--stock-areas 3] [--json]
+ *          [--force] [--seed 1] [--invalid-share 0.05] [--price-history 4] [--stock-areas 3]
+ *          [--orders products/10] [--audit products/10] [--activity-only] [--json]
  */
 const { values } = parseArgs({
   options: {
@@ -34,6 +39,9 @@ const { values } = parseArgs({
     "invalid-share": { type: "string", default: "0.05" },
     "price-history": { type: "string", default: "4" },
     "stock-areas": { type: "string", default: "3" },
+    orders: { type: "string" },
+    audit: { type: "string" },
+    "activity-only": { type: "boolean", default: false },
     json: { type: "boolean", default: false },
   },
 });
@@ -44,6 +52,10 @@ const STOCK_AREAS = Number(values["stock-areas"]);
 const INVALID_SHARE = Number(values["invalid-share"]);
 const SEED = Number(values.seed);
 const DATABASE = values.database;
+/** Orders and audit rows: a tenth of the products each unless given. */
+const ORDERS = Number(values.orders ?? Math.floor(PRODUCTS / 10));
+const AUDIT = Number(values.audit ?? Math.floor(PRODUCTS / 10));
+const ACTIVITY_ONLY = values["activity-only"];
 
 /** Products a transaction: big enough that commits cost nothing, small enough to show progress. */
 const PRODUCTS_PER_TRANSACTION = 5_000;
@@ -63,7 +75,10 @@ if (!Number.isSafeInteger(SUPPLIERS) || SUPPLIERS < 1 || SUPPLIERS > PRODUCTS) u
 if (!(INVALID_SHARE >= 0 && INVALID_SHARE <= 1)) usage("--invalid-share must be within 0…1");
 if (!Number.isSafeInteger(PRICE_HISTORY) || PRICE_HISTORY < 1) usage("--price-history must be ≥ 1");
 if (!Number.isSafeInteger(STOCK_AREAS) || STOCK_AREAS < 0) usage("--stock-areas must be ≥ 0");
-if (existsSync(DATABASE)) {
+if (!Number.isSafeInteger(ORDERS) || ORDERS < 0) usage("--orders must be ≥ 0");
+if (!Number.isSafeInteger(AUDIT) || AUDIT < 0) usage("--audit must be ≥ 0");
+if (ACTIVITY_ONLY && !existsSync(DATABASE)) usage(`--activity-only adds to an existing database; ${DATABASE} does not exist`);
+if (existsSync(DATABASE) && !ACTIVITY_ONLY) {
   if (!values.force) usage(`${DATABASE} exists; pass --force to replace it`);
   for (const suffix of ["", "-wal", "-shm"]) rmSync(DATABASE + suffix, { force: true });
 }
@@ -103,10 +118,25 @@ async function main() {
   const bannedTerms = [...ADVERTISING_LAW_TERMS];
   const counties = reference.counties;
 
+  const now = Date.now();
+  const activity = () =>
+    seedActivity(container, seedRepo, createRandom(SEED * 7_919), counties, {
+      orders: ORDERS,
+      audit: AUDIT,
+      now,
+      onProgress: (what, n, total) => process.stderr.write(`seed: ${n.toLocaleString("en")}/${total.toLocaleString("en")} ${what}\n`),
+    });
+  if (ACTIVITY_ONLY) {
+    const added = activity();
+    seedRepo.checkpoint();
+    container.close();
+    console.log(JSON.stringify({ ok: true, database: DATABASE, ...added, seconds: Math.round((Date.now() - startedAt) / 1000) }));
+    return;
+  }
+
   let done = 0;
   let rejected = 0;
   let mismatched = 0;
-  const now = Date.now();
   for (let s = 0; s < SUPPLIERS; s++) {
     const code = `SC${String(s + 1).padStart(2, "0")}`;
     const domain = `item.scale-${code.toLowerCase()}.cn`;
@@ -155,6 +185,7 @@ async function main() {
     seedRepo.insertRun({ id: runId, supplierId, startedAt: runStart, endedAt: runStart + share * 5, countsJson: JSON.stringify({ applied, rejected: refused }), callsMade: callSeq });
   }
   progress(done, true);
+  const added = activity();
 
   function writePriceHistory(p: SimProduct, supplierId: number, runId: string, at: number, int: (a: number, b: number) => number) {
     // Older prices first, drifting towards the current one; the last row is the price stored.
@@ -200,7 +231,7 @@ async function main() {
   }
 
   seedRepo.checkpoint();
-  const sizes = seedRepo.tableSizes(["products", "price_history", "product_stock", "sync_message_logs", "sync_calls", "sync_runs"]);
+  const sizes = seedRepo.tableSizes(["products", "price_history", "product_stock", "sync_message_logs", "sync_calls", "sync_runs", "orders", "order_events", "audit_log"]);
   container.close();
   const fileBytes = statSync(DATABASE).size;
   const seconds = (Date.now() - startedAt) / 1000;
@@ -209,6 +240,8 @@ async function main() {
     database: DATABASE,
     suppliers: SUPPLIERS,
     products: done,
+    orders: added.orders,
+    audit: added.audit,
     rejected,
     generatorVerdictMismatches: mismatched,
     revalidated,

@@ -39,6 +39,24 @@ describe("seed-scale", () => {
     expect(String(run.stderr)).toContain("300/300 products");
   });
 
+  it("adds orders of stored skus and an audit chain that verifies, a tenth of the products each", () => {
+    expect(summary).toMatchObject({ orders: 30, audit: 30 });
+    const store = openStore(database);
+    try {
+      const orders = store.sqlite.prepare("SELECT o.lines_json AS lines, o.supplier_id AS supplierId FROM orders o").all() as Array<{ lines: string; supplierId: number }>;
+      expect(orders).toHaveLength(30);
+      const skuOf = store.sqlite.prepare("SELECT price_fen FROM products WHERE supplier_id = ? AND sku = ?").pluck();
+      for (const o of orders) {
+        for (const line of JSON.parse(o.lines) as Array<{ sku: string; priceFen: number }>) expect(skuOf.get(o.supplierId, line.sku)).toBe(line.priceFen);
+      }
+    } finally {
+      store.close();
+    }
+    const verify = runCli(["audit", "verify", "--json"], { DATABASE_URL: database, DATA_ENCRYPTION_KEY_FILE: `${database}.key` });
+    expect(verify.status, verify.stderr).toBe(0);
+    expect(JSON.parse(verify.stdout)).toMatchObject({ verdict: { ok: true, rows: 30 } });
+  });
+
   it("stores products that validate as stored: every one re-read and checked again by §7", () => {
     const store = openStore(database);
     try {

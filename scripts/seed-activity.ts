@@ -1,0 +1,120 @@
+import type { Container } from "../src/container.js";
+import { mintYggcOrder } from "../src/orders/order-intake.js";
+import { sealConsignee } from "../src/orders/order-personal-data.js";
+import type { AreaPath } from "../src/simulator/reference-data.js";
+import type { Random } from "../src/simulator/seeded-random.js";
+import { orderStates } from "../src/store/schema/index.js";
+import { createOrderRepo } from "../src/store/repos/order-repo.js";
+import type { SeedRepo } from "../src/store/repos/seed-repo.js";
+
+/**
+ * The day-to-day traffic beside a product store at scale, so the order and audit lists are read
+ * at a realistic depth: orders of stored skus at their agreement prices over the last 90 days
+ * (every state, sealed consignee), and an audit chain of staff and supplier actions, each row
+ * sealed by the audit trail itself so `audit verify` holds.
+ */
+const ROWS_PER_TRANSACTION = 5_000;
+const DAY_MS = 86_400_000;
+const ACTIONS = ["product.listing_apply", "product.listing_approve", "product.listing_refuse", "order.create", "order.push", "supplier.update", "sync.run", "user.login"] as const;
+const ACTORS = ["admin", "ops_wang", "ops_li", "buyer_zhao", "auditor_chen"] as const;
+
+type Sku = { sku: string; name: string | null; priceFen: number | null };
+
+export function seedActivity(
+  container: Container,
+  seedRepo: SeedRepo,
+  random: Random,
+  counties: readonly AreaPath[],
+  opts: { orders: number; audit: number; now: number; onProgress?: (what: string, done: number, total: number) => void },
+): { orders: number; audit: number } {
+  const suppliers = container.supplierAccounts.list().map((s) => ({ code: s.code, id: container.repos.accounts.supplierByCode(s.code)?.id ?? -1 }));
+  if (suppliers.length === 0) return { orders: 0, audit: 0 };
+  const orderRepo = createOrderRepo(container.store);
+  const skuSample = container.store.sqlite.prepare<[number, number], Sku>(
+    "SELECT sku, name, price_fen AS priceFen FROM products WHERE supplier_id = ? AND status = 'active' AND id >= ? ORDER BY id LIMIT 1",
+  );
+  const idRange = container.store.sqlite.prepare<[number], { lo: number; hi: number }>("SELECT MIN(id) AS lo, MAX(id) AS hi FROM products WHERE supplier_id = ?");
+  const ranges = new Map(suppliers.map((s) => [s.id, idRange.get(s.id) ?? { lo: 0, hi: 0 }]));
+
+  let orders = 0;
+  while (orders < opts.orders) {
+    const count = Math.min(ROWS_PER_TRANSACTION, opts.orders - orders);
+    seedRepo.inTransaction(() => {
+      for (let i = 0; i < count; i++) {
+        const supplier = random.pick(suppliers);
+        const range = ranges.get(supplier.id) ?? { lo: 0, hi: 0 };
+        const lines = Array.from({ length: random.int(1, 3) }, () => skuSample.get(supplier.id, random.int(range.lo, range.hi)))
+          .filter((p): p is Sku => p !== undefined)
+          .map((p) => ({ sku: p.sku, num: random.int(1, 5), priceFen: p.priceFen ?? 0, name: p.name }));
+        if (lines.length === 0) continue;
+        const area = random.pick(counties);
+        const goodsFen = lines.reduce((s, l) => s + l.priceFen * l.num, 0);
+        const freightFen = goodsFen >= 20_000 ? 0 : 1_000;
+        const createdAt = opts.now - random.int(0, 90 * DAY_MS);
+        const state = random.chance(0.8) ? "confirmed" : random.pick(orderStates);
+        const done = state === "confirmed";
+        const inserted = orderRepo.insert(
+          {
+            id: `ord_seed_${orders + i}`,
+            yggcOrder: mintYggcOrder(createdAt),
+            supplierId: supplier.id,
+            state,
+            linesJson: JSON.stringify(lines),
+            goodsFen,
+            freightFen,
+            orderPriceFen: goodsFen + freightFen,
+            province: area.province,
+            city: area.city,
+            county: area.county,
+            town: null,
+            consigneeEnc: sealConsignee(container.keys, { name: "张三", phone: "", mobile: `1380000${String(random.int(0, 9999)).padStart(4, "0")}`, address: "某某路 1 号", zip: "100000", email: "" }),
+            depName: `采购单位${random.int(1, 500)}`,
+            invoiceType: 1,
+            invoiceTitle: "某某单位",
+            invoiceOrgCode: "",
+            invoiceEnc: null,
+            payment: 1,
+            remark: null,
+            mallOrderId: done || state === "submitted" || state === "confirming" ? `M${createdAt}${i}` : null,
+            failureKind: state === "failed" ? "refused" : null,
+            failureCode: state === "failed" ? 3003 : null,
+            failureReason: state === "failed" ? "库存不足" : null,
+            pushAttempts: done ? 1 : 0,
+            nextAttemptAt: createdAt,
+            createdBy: random.pick(ACTORS),
+            createdAt,
+            updatedAt: createdAt,
+            submittedAt: done ? createdAt + 1_000 : null,
+            confirmedAt: done ? createdAt + 2_000 : null,
+          },
+          { at: createdAt, actor: "seed", fromState: null, toState: "created", step: "create" },
+        );
+        if (!inserted) continue;
+      }
+    });
+    orders += count;
+    opts.onProgress?.("orders", orders, opts.orders);
+  }
+
+  let audit = 0;
+  while (audit < opts.audit) {
+    const count = Math.min(ROWS_PER_TRANSACTION, opts.audit - audit);
+    seedRepo.inTransaction(() => {
+      for (let i = 0; i < count; i++) {
+        const action = random.pick(ACTIONS);
+        const supplier = random.pick(suppliers);
+        container.admin.audit.record({
+          actor: random.pick(ACTORS),
+          role: "admin",
+          action,
+          target: action.startsWith("product.") ? `${supplier.code}/${100_001 + random.int(0, 49_999)}` : supplier.code,
+          summary: { seeded: true },
+          requestId: `req_seed_${audit + i}`,
+        });
+      }
+    });
+    audit += count;
+    opts.onProgress?.("audit", audit, opts.audit);
+  }
+  return { orders, audit };
+}
