@@ -68,9 +68,13 @@ export function createSyncService(deps: Omit<SyncRunnerDeps, "settings"> & { con
   };
   const runner = createSyncRunner({ ...deps, settings });
 
-  const supplierOf = (code: string): SupplierRow => {
+  const knownSupplier = (code: string): SupplierRow => {
     const s = deps.accounts.supplierByCode(code);
     if (!s) throw new SyncError("not_found", `no supplier with code ${code}`);
+    return s;
+  };
+  const supplierOf = (code: string): SupplierRow => {
+    const s = knownSupplier(code);
     if (!deps.sync.connectionOf(s.id)) throw new SyncError("not_found", `supplier ${code} is not connected (npm run cli -- supplier connect …)`);
     return s;
   };
@@ -103,12 +107,13 @@ export function createSyncService(deps: Omit<SyncRunnerDeps, "settings"> & { con
     quarantineEntries(code: string): QuarantineEntry[] {
       return deps.sync.quarantined(supplierOf(code).id).map(quarantineEntry);
     },
+    // History reads need only the supplier: one not connected (yet, or any more) still has its logs.
     runs(filter: { supplier?: string; limit: number; before?: number }) {
-      const supplierId = filter.supplier === undefined ? undefined : supplierOf(filter.supplier).id;
+      const supplierId = filter.supplier === undefined ? undefined : knownSupplier(filter.supplier).id;
       return deps.sync.runs({ supplierId, limit: filter.limit, before: filter.before });
     },
     messageLogs(filter: { supplier?: string; runId?: string; type?: number; outcome?: MessageLogRow["outcome"]; sku?: string; from?: number; to?: number; afterId?: number; limit: number }) {
-      const supplierId = filter.supplier === undefined ? undefined : supplierOf(filter.supplier).id;
+      const supplierId = filter.supplier === undefined ? undefined : knownSupplier(filter.supplier).id;
       return deps.sync.messageLogs({ ...filter, supplierId });
     },
     callsOf: (runId: string, seqs?: readonly number[]) => deps.sync.callsOf(runId, seqs),

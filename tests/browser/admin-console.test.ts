@@ -290,6 +290,8 @@ describe.skipIf(!HAS_CHROMIUM)(HAS_CHROMIUM ? "console in chromium: every role, 
     await visit(page, "/admin/users", "31-users", "用户");
     await visit(page, "/admin/audit", "32-audit", "审计日志");
     await expect(page.locator("time").first().textContent()).resolves.toMatch(/^\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2} 北京时间$/);
+    await expect(page.locator(".card").first().textContent()).resolves.toContain("校验全部记录");
+    await visit(page, "/admin/audit?verify=1", "32-audit-verified", "审计日志");
     await expect(page.locator(".card").first().textContent()).resolves.toContain("完整");
     await visit(page, "/admin/account", "33-account", "修改密码");
     await page.close();

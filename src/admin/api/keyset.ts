@@ -4,14 +4,22 @@ export const EXPORT_PAGE = 1000;
 export const EXPORT_MAX_ROWS = 2_000_000;
 
 export function* keysetRows<T, C>(page: (cursor: C | undefined, limit: number) => T[], cursorOf: (last: T) => C): Generator<T> {
+  yield* keysetPages((cursor: C | undefined, limit) => {
+    const rows = page(cursor, limit);
+    const last = rows.at(-1);
+    return { rows, next: rows.length < limit || last === undefined ? null : cursorOf(last) };
+  });
+}
+
+/** The same for a search whose page may end early with a cursor to go on from (a bounded index scan). */
+export function* keysetPages<T, C>(page: (cursor: C | undefined, limit: number) => { rows: T[]; next: C | null }): Generator<T> {
   let cursor: C | undefined;
   let total = 0;
   for (;;) {
-    const rows = page(cursor, EXPORT_PAGE);
+    const { rows, next } = page(cursor, EXPORT_PAGE);
     for (const row of rows) yield row;
     total += rows.length;
-    const last = rows.at(-1);
-    if (rows.length < EXPORT_PAGE || last === undefined || total >= EXPORT_MAX_ROWS) return;
-    cursor = cursorOf(last);
+    if (next === null || total >= EXPORT_MAX_ROWS) return;
+    cursor = next;
   }
 }

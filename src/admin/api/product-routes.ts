@@ -5,7 +5,7 @@ import type { ProductSearch } from "../../store/repos/admin-repo.js";
 import { AdminError } from "../admin-errors.js";
 import { changeListing } from "../product-listing.js";
 import { parameterChecks } from "../product-review.js";
-import { keysetRows } from "./keyset.js";
+import { keysetPages } from "./keyset.js";
 import { DEFAULT_PAGE, MAX_PAGE, defineRoute, q } from "./route-types.js";
 import { type SupplierScope, scopedSupplier } from "./supplier-scope.js";
 
@@ -67,6 +67,13 @@ const listingRoute = (verb: "apply" | "approve" | "refuse", roles: ReadonlyArray
     },
   });
 
+/** Every product a search finds, a keyset page at a time (pages cut short by the name scan included). */
+const productRows = (container: Container, search: Omit<ProductSearch, "limit" | "afterId">) =>
+  keysetPages((afterId: number | undefined, limit) => {
+    const page = container.admin.repo.productPage({ ...search, afterId, limit });
+    return { rows: page.rows, next: page.nextAfterId };
+  });
+
 const codeCache = (container: Container) => {
   const codes = new Map<number, string>();
   return (id: number) => {
@@ -86,18 +93,18 @@ export const productRoutes = [
     path: "/products",
     roles: PRODUCT_READERS,
     tag: "products",
-    summary: "Search by supplier, sku, name, catalog (interfaceCode or catalogId), brand, status and listing state (a supplier user: its own only). Keyset cursor: `afterId` = the last row's id.",
+    summary: "Search by supplier, sku, name, catalog (interfaceCode or catalogId), brand, status and listing state (a supplier user: its own only). Keyset cursor: pass `nextAfterId` as `afterId`; a name search under a selective filter may answer fewer rows than `limit` with a `nextAfterId` to go on from (null: nothing more matches).",
     query: SearchQuery.extend({ afterId: q.int(0, Number.MAX_SAFE_INTEGER).optional(), limit: q.int(1, MAX_PAGE).default(DEFAULT_PAGE) }),
     handler({ query, container, scope }) {
       const codeOf = codeCache(container);
       const search = searchOf(container, scope, query);
-      const rows = container.admin.repo.searchProducts({ ...search, afterId: query.afterId, limit: query.limit }).map(({ rejectionJson, sourceMessageIdsJson: _s, ...p }) => ({
+      const page = container.admin.repo.productPage({ ...search, afterId: query.afterId, limit: query.limit });
+      const rows = page.rows.map(({ rejectionJson, sourceMessageIdsJson: _s, ...p }) => ({
         ...p,
         supplier: codeOf(p.supplierId),
         reasons: parseJson(rejectionJson),
       }));
-      const last = rows.at(-1);
-      return { body: { products: rows, nextAfterId: rows.length === query.limit && last ? last.id : null } };
+      return { body: { products: rows, nextAfterId: page.nextAfterId } };
     },
   }),
   defineRoute({
@@ -110,7 +117,7 @@ export const productRoutes = [
     handler({ query, container, scope }) {
       const codeOf = codeCache(container);
       const search = searchOf(container, scope, query);
-      const rows = keysetRows((afterId: number | undefined, limit) => container.admin.repo.searchProducts({ ...search, afterId, limit }), (p) => p.id);
+      const rows = productRows(container, search);
       return {
         body: null,
         csv: {
@@ -135,7 +142,7 @@ export const productRoutes = [
     handler({ query, container, scope }) {
       const codeOf = codeCache(container);
       const search = { ...searchOf(container, scope, query), status: "rejected" as const };
-      const rows = keysetRows((afterId: number | undefined, limit) => container.admin.repo.searchProducts({ ...search, afterId, limit }), (p) => p.id);
+      const rows = productRows(container, search);
       return {
         body: null,
         csv: {

@@ -1,4 +1,4 @@
-import { and, asc, count, desc, eq, getTableColumns, gte, inArray, like, lt, or, sql } from "drizzle-orm";
+import { type SQL, and, asc, count, desc, eq, getTableColumns, gte, inArray, like, lt, or, sql } from "drizzle-orm";
 import type { Store } from "../database.js";
 import { withTransaction } from "../database.js";
 import { adminLoginFailures, adminSessions, adminUsers, messageInbox, orderEvents, orders, products, syncCalls, syncMessageLogs, syncRuns } from "../schema/index.js";
@@ -24,9 +24,16 @@ export type ProductSearch = {
 
 /** The trigram tokenizer indexes runs of three characters; a shorter name cannot use it. */
 const TRIGRAM = 3;
-/** Name matches read per step, and the most steps one page may take (a very selective filter on a common name). */
-const NAME_CHUNK = 500;
-const NAME_CHUNKS_MAX = 200;
+/**
+ * Name matches read per step, and the most steps one page may take. A common name under a
+ * selective filter can need more: the page then ends early with a cursor where the scan stopped,
+ * so every page answers in bounded time and paging on still finds every match.
+ */
+const NAME_CHUNK = 1_000;
+const NAME_CHUNKS_MAX = 20;
+
+/** One page of a product search; `nextAfterId` continues it (null: nothing more matches). */
+export type ProductPage = { rows: ProductListRow[]; nextAfterId: number | null };
 
 /** LIKE with the caller's % and _ taken literally. */
 const likeText = (text: string) => `%${text.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
@@ -38,9 +45,57 @@ export function createAdminRepo(store: Store) {
   const { db } = store;
   const sessionByHash = db.select().from(adminSessions).where(eq(adminSessions.idHash, sql.placeholder("idHash"))).prepare();
   const userById = db.select().from(adminUsers).where(eq(adminUsers.id, sql.placeholder("id"))).prepare();
-  const nameMatches = store.sqlite.prepare<[string, number, number], { rowid: number }>(
-    "SELECT rowid FROM products_name_fts WHERE products_name_fts MATCH ? AND rowid > ? ORDER BY rowid LIMIT ?",
+  const nameMatches = store.sqlite.prepare<[string, number, number, number], { rowid: number }>(
+    "SELECT rowid FROM products_name_fts WHERE products_name_fts MATCH ? AND rowid > ? AND rowid <= ? ORDER BY rowid LIMIT ?",
   );
+  const supplierIdRange = store.sqlite.prepare<[number], { lo: number | null; hi: number | null }>(
+    "SELECT MIN(id) AS lo, MAX(id) AS hi FROM products WHERE supplier_id = ?",
+  );
+  const { detailJson: _d, attributesJson: _a, promisesJson: _p, imagesJson: _i, ...listColumns } = getTableColumns(products);
+
+  /** The filters of a search (all but the name's trigram step), in id order after `afterId`. */
+  const selectProducts = (q: ProductSearch, extra?: SQL): ProductListRow[] => {
+    const c = [
+      extra,
+      q.ids === undefined ? undefined : inArray(products.id, [...q.ids]),
+      q.supplierId === undefined ? undefined : eq(products.supplierId, q.supplierId),
+      q.sku === undefined ? undefined : eq(products.sku, q.sku),
+      q.name === undefined ? undefined : sql`${products.name} LIKE ${likeText(q.name)} ESCAPE '\\'`,
+      q.interfaceCode === undefined ? undefined : or(eq(products.interfaceCode, q.interfaceCode), eq(products.catalogId, q.interfaceCode)),
+      q.brand === undefined ? undefined : or(eq(products.brandId, q.brand), like(products.brandName, likeText(q.brand))),
+      q.status === undefined ? undefined : eq(products.status, q.status),
+      q.listingState === undefined ? undefined : eq(products.listingState, q.listingState),
+      q.afterId === undefined ? undefined : sql`${products.id} > ${q.afterId}`,
+    ].filter((x) => x !== undefined);
+    return db.select(listColumns).from(products).where(and(...c)).orderBy(asc(products.id)).limit(q.limit).all();
+  };
+  const pageOf = (rows: ProductListRow[], limit: number): ProductPage => ({ rows, nextAfterId: rows.length === limit ? (rows.at(-1)?.id ?? null) : null });
+
+  /** Name matches a chunk at a time; the other filters apply to each chunk. */
+  const namePage = (q: ProductSearch): ProductPage => {
+    const match = `"${(q.name ?? "").replace(/"/g, '""')}"`;
+    let after = q.afterId ?? 0;
+    let upTo = Number.MAX_SAFE_INTEGER;
+    if (q.supplierId !== undefined) {
+      // A supplier's products lie within its id range: the index scan starts and stops there.
+      const range = supplierIdRange.get(q.supplierId);
+      if (!range || range.lo === null || range.hi === null) return { rows: [], nextAfterId: null };
+      after = Math.max(after, range.lo - 1);
+      upTo = range.hi;
+    }
+    const rest = { ...q, name: undefined, afterId: undefined };
+    const out: ProductListRow[] = [];
+    for (let chunk = 0; chunk < NAME_CHUNKS_MAX; chunk += 1) {
+      const ids = nameMatches.all(match, after, upTo, NAME_CHUNK).map((r) => r.rowid);
+      if (ids.length === 0) return { rows: out, nextAfterId: null };
+      out.push(...selectProducts({ ...rest, ids, limit: q.limit - out.length }));
+      if (out.length === q.limit) return pageOf(out, q.limit);
+      after = ids[ids.length - 1] ?? after;
+      if (ids.length < NAME_CHUNK) return { rows: out, nextAfterId: null };
+    }
+    // The scan budget is spent: the page ends here, and the cursor resumes the scan where it stopped.
+    return { rows: out, nextAfterId: after };
+  };
 
   return {
     userByUsername: (username: string): AdminUserRow | undefined => db.select().from(adminUsers).where(eq(adminUsers.username, username)).get(),
@@ -84,36 +139,26 @@ export function createAdminRepo(store: Store) {
     clearLoginFailures: (username: string): void => void db.delete(adminLoginFailures).where(eq(adminLoginFailures.username, username)).run(),
 
     /**
-     * Keyset pages of a product search. A name of three characters or more is found through the
-     * trigram index in id order, a chunk at a time, and the other filters apply to each chunk; a
-     * shorter name falls back to LIKE (the trigram index cannot hold it).
+     * Keyset pages of a product search, in id order. A name of three characters or more is found
+     * through the trigram index a chunk at a time (within the supplier's id range when one is
+     * given), the other filters applying to each chunk; a shorter name falls back to LIKE. The
+     * catalog filter matches interfaceCode or catalogId: each side pages on its own index and the
+     * two are merged, so neither scans the table.
      */
-    searchProducts(q: ProductSearch): ProductListRow[] {
-      if (q.name !== undefined && [...q.name].length >= TRIGRAM) {
-        const out: ProductListRow[] = [];
-        let after = q.afterId ?? 0;
-        for (let chunk = 0; chunk < NAME_CHUNKS_MAX && out.length < q.limit; chunk += 1) {
-          const ids = nameMatches.all(`"${q.name.replace(/"/g, '""')}"`, after, NAME_CHUNK).map((r) => r.rowid);
-          if (ids.length === 0) break;
-          out.push(...this.searchProducts({ ...q, name: undefined, afterId: undefined, ids, limit: q.limit - out.length }));
-          after = ids[ids.length - 1] ?? after;
-          if (ids.length < NAME_CHUNK) break;
-        }
-        return out;
+    productPage(q: ProductSearch): ProductPage {
+      if (q.name !== undefined && [...q.name].length >= TRIGRAM) return namePage(q);
+      const { interfaceCode, ...rest } = q;
+      if (interfaceCode === undefined || q.ids !== undefined) return pageOf(selectProducts(q), q.limit);
+      const merged = new Map<number, ProductListRow>();
+      for (const side of [products.interfaceCode, products.catalogId]) {
+        for (const row of selectProducts({ ...rest }, eq(side, interfaceCode))) merged.set(row.id, row);
       }
-      const c = [
-        q.ids === undefined ? undefined : inArray(products.id, [...q.ids]),
-        q.supplierId === undefined ? undefined : eq(products.supplierId, q.supplierId),
-        q.sku === undefined ? undefined : eq(products.sku, q.sku),
-        q.name === undefined ? undefined : sql`${products.name} LIKE ${likeText(q.name)} ESCAPE '\\'`,
-        q.interfaceCode === undefined ? undefined : or(eq(products.interfaceCode, q.interfaceCode), eq(products.catalogId, q.interfaceCode)),
-        q.brand === undefined ? undefined : or(eq(products.brandId, q.brand), like(products.brandName, likeText(q.brand))),
-        q.status === undefined ? undefined : eq(products.status, q.status),
-        q.listingState === undefined ? undefined : eq(products.listingState, q.listingState),
-        q.afterId === undefined ? undefined : sql`${products.id} > ${q.afterId}`,
-      ].filter((x) => x !== undefined);
-      const { detailJson: _d, attributesJson: _a, promisesJson: _p, imagesJson: _i, ...columns } = getTableColumns(products);
-      return db.select(columns).from(products).where(and(...c)).orderBy(asc(products.id)).limit(q.limit).all();
+      return pageOf([...merged.values()].sort((a, b) => a.id - b.id).slice(0, q.limit), q.limit);
+    },
+
+    /** The rows of one page (see productPage); a page cut short by the name scan budget shows fewer. */
+    searchProducts(q: ProductSearch): ProductListRow[] {
+      return this.productPage(q).rows;
     },
 
     /** Message outcomes per supplier and hour (epoch-ms bucket start) since `since`. */

@@ -61,7 +61,8 @@ export const orders = sqliteTable("orders", {
 }, (t) => [
   uniqueIndex("orders_yggc_order_uq").on(t.yggcOrder),
   index("orders_due_idx").on(t.state, t.nextAttemptAt),
-  index("orders_supplier_idx").on(t.supplierId, t.createdAt),
+  // A supplier's orders newest first, keyset on (createdAt, id) with no sort step.
+  index("orders_supplier_idx").on(t.supplierId, t.createdAt, t.id),
   // Keyset pages, newest first: (createdAt, id) is the cursor.
   index("orders_created_idx").on(t.createdAt, t.id),
   index("orders_state_created_idx").on(t.state, t.createdAt, t.id),

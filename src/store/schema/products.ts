@@ -45,6 +45,8 @@ export const products = sqliteTable("products", {
   uniqueIndex("products_supplier_sku_uq").on(t.supplierId, t.sku),
   index("products_status_idx").on(t.supplierId, t.status, t.shelfState),
   index("products_catalog_idx").on(t.interfaceCode),
+  // The catalog filter matches either code: each side pages in id order on its own index.
+  index("products_catalog_id_idx").on(t.catalogId, t.id),
   // Keyset pages (id order) within a supplier, a status or a listing state, and name prefix search.
   index("products_supplier_id_idx").on(t.supplierId, t.id),
   index("products_status_id_idx").on(t.status, t.id),

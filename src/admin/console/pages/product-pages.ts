@@ -95,8 +95,9 @@ ${products.map((p) => html`<tr>
   ${canAct ? html`<td>${listingForms(ctx, p, false)}</td>` : ""}
 </tr>`)}
 </tbody></table>
-${products.length === 0 ? html`<p class="muted">没有符合条件的商品。</p>` : ""}
-${nextAfterId ? html`<p class="pager"><a href="${href("/admin/products", { ...query, limit: undefined, afterId: nextAfterId })}">下一页 →</a></p>` : ""}`;
+${products.length === 0 && !nextAfterId ? html`<p class="muted">没有符合条件的商品。</p>` : ""}
+${nextAfterId && products.length < Number(query.limit) ? html`<p class="muted partial">名称检索每页只查找一段，本页之后可能还有符合条件的商品，请点“继续查找”。</p>` : ""}
+${nextAfterId ? html`<p class="pager"><a href="${href("/admin/products", { ...query, limit: undefined, afterId: nextAfterId })}">${products.length < Number(query.limit) ? "继续查找 →" : "下一页 →"}</a></p>` : ""}`;
     },
   },
   {
