@@ -69,7 +69,7 @@ type Query = Record<string, string | number>;
 type Who = "admin" | "supplier";
 /** One list read: the API route and the console page that shows it, with the query variants to sample. */
 type Probe = { name: string; who: Who; api: string; console: string; consoleLimit: number; queries: Query[] };
-type Timing = { probe: Probe; surface: "api" | "console"; n: number; p50: number; p95: number; max: number; rows: number };
+type Timing = { probe: Probe; surface: "api" | "console"; n: number; p50: number; p95: number; max: number; rows: number; slowest: Query };
 
 const pct = (sorted: number[], q: number) => sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))] ?? 0;
 
@@ -157,6 +157,7 @@ function probesOf(db: Database.Database): { probes: Probe[]; counts: { products:
     p("products: sku", "admin", "/products", "/admin/products", each((x) => ({ sku: x.sku }))),
     p("products: sku + supplier", "admin", "/products", "/admin/products", each((x) => ({ sku: x.sku, supplier: x.supplier }))),
     p("products: name (model)", "admin", "/products", "/admin/products", each((x) => ({ name: word(x.name) }))),
+    p("products: name (kind)", "admin", "/products", "/admin/products", each((x) => ({ name: x.name.split(" ")[1] ?? x.name }))),
     p("products: name + supplier", "admin", "/products", "/admin/products", each((x) => ({ name: word(x.name), supplier: x.supplier }))),
     p("products: catalog, first page", "admin", "/products", "/admin/products", each((x) => ({ catalog: x.code }))),
     p(`products: catalog, deep page`, "admin", "/products", "/admin/products", same({ catalog: first.code, afterId: catalogDeep })),
@@ -191,12 +192,13 @@ function probesOf(db: Database.Database): { probes: Probe[]; counts: { products:
   return { probes: only ? probes.filter((x) => x.name.includes(only)) : probes, counts, supplierCode: big.code };
 }
 
-/** The SQL a route runs, recorded by wrapping the store's statements in this process. */
-function recordStatements(sqlite: Database.Database) {
+/** The SQL a route runs, recorded by wrapping every statement this process prepares (set up before the store opens). */
+function recordStatements() {
   const seen: Array<{ sql: string; args: unknown[]; ms: number }> = [];
-  const prepare = sqlite.prepare.bind(sqlite);
-  (sqlite as { prepare: unknown }).prepare = (source: string) => {
-    const stmt = prepare(source);
+  const proto = Database.prototype as unknown as { prepare: (this: Database.Database, source: string) => Database.Statement };
+  const prepare = proto.prepare;
+  proto.prepare = function (this: Database.Database, source: string) {
+    const stmt = prepare.call(this, source);
     for (const method of ["all", "get", "iterate"] as const) {
       const original = stmt[method].bind(stmt) as (...a: unknown[]) => unknown;
       (stmt as unknown as Record<string, unknown>)[method] = (...args: unknown[]) => {
@@ -253,6 +255,7 @@ async function main() {
       for (const surface of ["api", "console"] as const) {
         const ms: number[] = [];
         let rows = 0;
+        let slowest: { ms: number; q: Query } = { ms: -1, q: {} };
         const started = Date.now();
         for (let i = 0; i < SAMPLES; i++) {
           if (ms.length >= 3 && Date.now() - started > PROBE_BUDGET_MS) break;
@@ -260,9 +263,10 @@ async function main() {
           const r = surface === "api" ? await fetchTimed(probe.who, `/admin/api${probe.api}`, { ...q, limit: 50 }, true) : await fetchTimed(probe.who, probe.console, q, false);
           ms.push(r.ms);
           rows += r.rows;
+          if (r.ms > slowest.ms) slowest = { ms: r.ms, q };
         }
         const sorted = [...ms].sort((a, b) => a - b);
-        timings.push({ probe, surface, n: ms.length, p50: pct(sorted, 0.5), p95: pct(sorted, 0.95), max: sorted.at(-1) ?? 0, rows: Math.round(rows / Math.max(1, ms.length)) });
+        timings.push({ probe, surface, n: ms.length, p50: pct(sorted, 0.5), p95: pct(sorted, 0.95), max: sorted.at(-1) ?? 0, rows: Math.round(rows / Math.max(1, ms.length)), slowest: slowest.q });
       }
     }
   } finally {
@@ -302,19 +306,19 @@ async function main() {
 
 /** Each missed probe's route run again in this process on the same file: the SQL it ran, its time and its plan. */
 async function explainMisses(misses: Timing[], config: ReturnType<typeof loadConfig>) {
+  const seen = recordStatements();
   const container = createContainer(config, silentLogger());
-  const seen = recordStatements(container.store.sqlite);
   const explain = new Database(DATABASE, { readonly: true });
   const userOf = (who: Who) => container.admin.repo.userByUsername(who === "admin" ? ADMIN.username : SUPPLIER_USER.username);
   const done = new Set<string>();
   try {
     for (const t of misses) {
-      if (done.has(t.probe.name)) continue;
-      done.add(t.probe.name);
+      if (done.has(`${t.probe.name} ${t.surface}`)) continue;
+      done.add(`${t.probe.name} ${t.surface}`);
       const user = userOf(t.probe.who);
       if (!user) continue;
       const caller: ActiveSession = { user, session: { idHash: "", userId: user.id, csrfToken: "", createdAt: 0, lastSeenAt: 0, expiresAt: Number.MAX_SAFE_INTEGER } as AdminSessionRow };
-      const query = Object.fromEntries(Object.entries(t.probe.queries[0] ?? {}).map(([k, v]) => [k, String(v)]));
+      const query = Object.fromEntries(Object.entries(t.slowest).map(([k, v]) => [k, String(v)]));
       const consoleExtra = t.surface === "console" && t.probe.console === "/admin/audit" ? [["GET", "/audit/verify"] as const] : [];
       console.log(`\nEXPLAIN ${t.probe.who} ${t.surface} ${t.probe.name}: GET ${t.probe.api}?${new URLSearchParams(query).toString()}`);
       for (const [method, path] of [["GET", t.probe.api] as const, ...consoleExtra]) {
@@ -322,9 +326,8 @@ async function explainMisses(misses: Timing[], config: ReturnType<typeof loadCon
         const t0 = performance.now();
         await runRoute(routeById(method, path), { params: {}, query: path === t.probe.api ? { ...query, limit: String(t.surface === "api" ? 50 : t.probe.consoleLimit) } : {}, body: undefined }, caller, { container, requestId: "bench", log: silentLogger() });
         console.log(`  ${path}: ${(performance.now() - t0).toFixed(1)} ms in process, ${seen.length} statements`);
-        const slowest = [...seen].sort((a, b) => b.ms - a.ms).slice(0, 3);
+        const slowest = [...seen].filter((x) => /^\s*(SELECT|WITH)/i.test(x.sql)).sort((a, b) => b.ms - a.ms).slice(0, 3);
         for (const s of slowest) {
-          if (!/^\s*(SELECT|WITH)/i.test(s.sql)) continue;
           const plan = (explain.prepare(`EXPLAIN QUERY PLAN ${s.sql}`).all(...(s.args as unknown[])) as Array<{ detail: string }>).map((r) => r.detail).join(" | ");
           console.log(`    ${s.ms.toFixed(1)} ms: ${s.sql.slice(0, 300)}\n      plan: ${plan}`);
         }

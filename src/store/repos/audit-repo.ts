@@ -1,4 +1,4 @@
-import { and, asc, desc, eq, gt, lt, sql } from "drizzle-orm";
+import { type SQL, and, asc, desc, eq, gt, lt, sql } from "drizzle-orm";
 import type { Store } from "../database.js";
 import { withTransaction } from "../database.js";
 import { auditLog } from "../schema/index.js";
@@ -20,6 +20,13 @@ export function createAuditRepo(store: Store) {
     const row = store.sqlite.prepare("SELECT seq FROM sqlite_sequence WHERE name = 'audit_log'").get() as { seq: number } | undefined;
     return row?.seq ?? 0;
   };
+  // The distinct actions starting with a prefix, one index seek each (a skip scan of audit_log_action_idx).
+  const actionsFrom = store.sqlite.prepare<[{ prefix: string; length: number }], { action: string }>(
+    "WITH RECURSIVE a(action) AS (" +
+      "SELECT (SELECT action FROM audit_log WHERE action >= @prefix ORDER BY action LIMIT 1) " +
+      "UNION ALL SELECT (SELECT action FROM audit_log WHERE action > a.action ORDER BY action LIMIT 1) FROM a WHERE a.action IS NOT NULL AND substr(a.action, 1, @length) = @prefix" +
+      ") SELECT action FROM a WHERE action IS NOT NULL AND substr(action, 1, @length) = @prefix",
+  );
   return {
     /**
      * Appends one row under an IMMEDIATE transaction, so the server and the CLI never chain two
@@ -49,14 +56,26 @@ export function createAuditRepo(store: Store) {
     /** The highest id SQLite ever gave out (AUTOINCREMENT): reveals rows deleted from the end. */
     highestIdIssued,
 
+    /**
+     * Newest first. An action prefix alone reads each action it covers on the (action, id) index
+     * and merges them, so a rare prefix never walks the whole log; with an actor or a target, that
+     * index leads and the prefix filters.
+     */
     list(filter: { actor?: string; action?: string; target?: string; before?: number; limit: number }): AuditRow[] {
       const c = [
         filter.actor === undefined ? undefined : eq(auditLog.actor, filter.actor),
-        filter.action === undefined ? undefined : sql`${auditLog.action} LIKE ${`${filter.action.replace(/[\\%_]/g, (ch) => `\\${ch}`)}%`} ESCAPE '\\'`,
         filter.target === undefined ? undefined : eq(auditLog.target, filter.target),
         filter.before === undefined ? undefined : lt(auditLog.id, filter.before),
       ].filter((x) => x !== undefined);
-      return db.select().from(auditLog).where(and(...c)).orderBy(desc(auditLog.id)).limit(filter.limit).all();
+      const newest = (...more: SQL[]) => db.select().from(auditLog).where(and(...c, ...more)).orderBy(desc(auditLog.id)).limit(filter.limit).all();
+      if (filter.action === undefined) return newest();
+      const prefix = filter.action;
+      if (c.length > (filter.before === undefined ? 0 : 1)) return newest(sql`substr(${auditLog.action}, 1, ${prefix.length}) = ${prefix}`);
+      const actions = actionsFrom.all({ prefix, length: prefix.length }).map((r) => r.action);
+      return actions
+        .flatMap((action) => newest(eq(auditLog.action, action)))
+        .sort((a, b) => b.id - a.id)
+        .slice(0, filter.limit);
     },
 
     /** Every row in id order, a page at a time. */
