@@ -47,7 +47,8 @@ export function createAdminRepo(store: Store) {
   const sessionByHash = db.select().from(adminSessions).where(eq(adminSessions.idHash, sql.placeholder("idHash"))).prepare();
   const userById = db.select().from(adminUsers).where(eq(adminUsers.id, sql.placeholder("id"))).prepare();
   const nameMatches = store.sqlite.prepare<[string, number, number, number], { rowid: number }>(
-    "SELECT rowid FROM products_name_fts WHERE products_name_fts MATCH ? AND rowid > ? AND rowid <= ? ORDER BY rowid LIMIT ?",
+    // CAST: numbers arrive bound as REAL, and FTS5 seeks its doclists only on an INTEGER rowid bound (≈70 ms → 1 ms).
+    "SELECT rowid FROM products_name_fts WHERE products_name_fts MATCH ? AND rowid > CAST(? AS INTEGER) AND rowid <= CAST(? AS INTEGER) ORDER BY rowid LIMIT ?",
   );
   const supplierIdRange = store.sqlite.prepare<[number], { lo: number | null; hi: number | null }>(
     "SELECT MIN(id) AS lo, MAX(id) AS hi FROM products WHERE supplier_id = ?",
