@@ -43,7 +43,7 @@ export const orders = pgTable("orders", {
 }, (t) => [
   uniqueIndex("orders_yggc_order_uq").on(t.yggcOrder),
   index("orders_due_idx").on(t.state, t.nextAttemptAt),
-  index("orders_supplier_idx").on(t.supplierId, t.createdAt),
+  index("orders_supplier_idx").on(t.supplierId, t.createdAt, t.id),
   index("orders_created_idx").on(t.createdAt, t.id),
   index("orders_state_created_idx").on(t.state, t.createdAt, t.id),
 ]);

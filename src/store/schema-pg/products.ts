@@ -38,6 +38,7 @@ export const products = pgTable("products", {
   uniqueIndex("products_supplier_sku_uq").on(t.supplierId, t.sku),
   index("products_status_idx").on(t.supplierId, t.status, t.shelfState),
   index("products_catalog_idx").on(t.interfaceCode),
+  index("products_catalog_id_idx").on(t.catalogId, t.id),
   index("products_supplier_id_idx").on(t.supplierId, t.id),
   index("products_status_id_idx").on(t.status, t.id),
   index("products_listing_idx").on(t.listingState, t.id),
