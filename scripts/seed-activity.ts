@@ -4,7 +4,7 @@ import { sealConsignee } from "../src/orders/order-personal-data.js";
 import type { AreaPath } from "../src/simulator/reference-data.js";
 import type { Random } from "../src/simulator/seeded-random.js";
 import { orderStates } from "../src/store/schema/index.js";
-import { createOrderRepo } from "../src/store/repos/order-repo.js";
+import { type NewOrderRow, createOrderRepo } from "../src/store/repos/order-repo.js";
 import type { SeedRepo } from "../src/store/repos/seed-repo.js";
 
 /**
@@ -15,6 +15,7 @@ import type { SeedRepo } from "../src/store/repos/seed-repo.js";
  */
 const ROWS_PER_TRANSACTION = 5_000;
 const DAY_MS = 86_400_000;
+const MINT_ATTEMPTS = 5;
 const ACTIONS = ["product.listing_apply", "product.listing_approve", "product.listing_refuse", "order.create", "order.push", "supplier.update", "sync.run", "user.login"] as const;
 const ACTORS = ["admin", "ops_wang", "ops_li", "buyer_zhao", "auditor_chen"] as const;
 
@@ -37,6 +38,7 @@ export function seedActivity(
   const ranges = new Map(suppliers.map((s) => [s.id, idRange.get(s.id) ?? { lo: 0, hi: 0 }]));
 
   let orders = 0;
+  let stored = 0;
   while (orders < opts.orders) {
     const count = Math.min(ROWS_PER_TRANSACTION, opts.orders - orders);
     seedRepo.inTransaction(() => {
@@ -53,43 +55,46 @@ export function seedActivity(
         const createdAt = opts.now - random.int(0, 90 * DAY_MS);
         const state = random.chance(0.8) ? "confirmed" : random.pick(orderStates);
         const done = state === "confirmed";
-        const inserted = orderRepo.insert(
-          {
-            id: `ord_seed_${orders + i}`,
-            yggcOrder: mintYggcOrder(createdAt),
-            supplierId: supplier.id,
-            state,
-            linesJson: JSON.stringify(lines),
-            goodsFen,
-            freightFen,
-            orderPriceFen: goodsFen + freightFen,
-            province: area.province,
-            city: area.city,
-            county: area.county,
-            town: null,
-            consigneeEnc: sealConsignee(container.keys, { name: "张三", phone: "", mobile: `1380000${String(random.int(0, 9999)).padStart(4, "0")}`, address: "某某路 1 号", zip: "100000", email: "" }),
-            depName: `采购单位${random.int(1, 500)}`,
-            invoiceType: 1,
-            invoiceTitle: "某某单位",
-            invoiceOrgCode: "",
-            invoiceEnc: null,
-            payment: 1,
-            remark: null,
-            mallOrderId: done || state === "submitted" || state === "confirming" ? `M${createdAt}${i}` : null,
-            failureKind: state === "failed" ? "refused" : null,
-            failureCode: state === "failed" ? 3003 : null,
-            failureReason: state === "failed" ? "库存不足" : null,
-            pushAttempts: done ? 1 : 0,
-            nextAttemptAt: createdAt,
-            createdBy: random.pick(ACTORS),
-            createdAt,
-            updatedAt: createdAt,
-            submittedAt: done ? createdAt + 1_000 : null,
-            confirmedAt: done ? createdAt + 2_000 : null,
-          },
-          { at: createdAt, actor: "seed", fromState: null, toState: "created", step: "create" },
-        );
-        if (!inserted) continue;
+        const row: NewOrderRow = {
+          id: `ord_seed_${orders + i}`,
+          yggcOrder: mintYggcOrder(createdAt),
+          supplierId: supplier.id,
+          state,
+          linesJson: JSON.stringify(lines),
+          goodsFen,
+          freightFen,
+          orderPriceFen: goodsFen + freightFen,
+          province: area.province,
+          city: area.city,
+          county: area.county,
+          town: null,
+          consigneeEnc: sealConsignee(container.keys, { name: "张三", phone: "", mobile: `1380000${String(random.int(0, 9999)).padStart(4, "0")}`, address: "某某路 1 号", zip: "100000", email: "" }),
+          depName: `采购单位${random.int(1, 500)}`,
+          invoiceType: 1,
+          invoiceTitle: "某某单位",
+          invoiceOrgCode: "",
+          invoiceEnc: null,
+          payment: 1,
+          remark: null,
+          mallOrderId: done || state === "submitted" || state === "confirming" ? `M${createdAt}${i}` : null,
+          failureKind: state === "failed" ? "refused" : null,
+          failureCode: state === "failed" ? 3003 : null,
+          failureReason: state === "failed" ? "库存不足" : null,
+          pushAttempts: done ? 1 : 0,
+          nextAttemptAt: createdAt,
+          createdBy: random.pick(ACTORS),
+          createdAt,
+          updatedAt: createdAt,
+          submittedAt: done ? createdAt + 1_000 : null,
+          confirmedAt: done ? createdAt + 2_000 : null,
+        };
+        // A yggc_order is a day and a few random digits: mint again on the rare clash, as intake does.
+        for (let attempt = 0; attempt < MINT_ATTEMPTS; attempt++) {
+          if (orderRepo.insert({ ...row, yggcOrder: attempt === 0 ? row.yggcOrder : mintYggcOrder(createdAt) }, { at: createdAt, actor: "seed", fromState: null, toState: "created", step: "create" })) {
+            stored += 1;
+            break;
+          }
+        }
       }
     });
     orders += count;
@@ -116,5 +121,5 @@ export function seedActivity(
     audit += count;
     opts.onProgress?.("audit", audit, opts.audit);
   }
-  return { orders, audit };
+  return { orders: stored, audit };
 }
