@@ -2,6 +2,7 @@ import { parseArgs } from "node:util";
 import { SignMode } from "../src/contract/index.js";
 import { loadReferenceData } from "../src/simulator/reference-data.js";
 import { startSimulator } from "../src/simulator/simulator-server.js";
+import { cpuProfiler } from "./cpu-profile.js";
 
 /**
  * The reference supplier for scripts/bench-puller.ts, in its own process (forked with IPC), so the
@@ -10,15 +11,21 @@ import { startSimulator } from "../src/simulator/simulator-server.js";
  *   {op:"prices", count}   count price changes (type 2), round-robin over the offered skus
  *   {op:"details", count}  count detail changes (type 16) on distinct valid skus
  *   {op:"truth"}           every sku's prices and pool state, to check the drain
+ *   {op:"profile", action:"start"|"stop", name}  a CPU profile of this process (with --profile-dir)
  * Each command is answered with {op, ...} once done. Usage (the bench does this):
  *   node --import tsx scripts/bench-puller-simulator.ts --products 10000 --username U --password P --app-secret S
  */
-type BenchCommand = { op: "prices"; count: number } | { op: "details"; count: number } | { op: "truth" };
+type BenchCommand =
+  | { op: "prices"; count: number }
+  | { op: "details"; count: number }
+  | { op: "truth" }
+  | { op: "profile"; action: "start" | "stop"; name: string };
 type BenchReply =
   | { op: "ready"; url: string; pending: number }
   | { op: "prices"; published: number; pending: number }
   | { op: "details"; published: number; pending: number }
-  | { op: "truth"; products: Array<{ sku: string; inPool: boolean; priceFen: number; mallPriceFen: number }> };
+  | { op: "truth"; products: Array<{ sku: string; inPool: boolean; priceFen: number; mallPriceFen: number }> }
+  | { op: "profile"; file: string | null };
 
 async function main(): Promise<void> {
   const { values } = parseArgs({
@@ -33,6 +40,7 @@ async function main(): Promise<void> {
       password: { type: "string", default: "bench-Pa55w0rd" },
       "app-secret": { type: "string", default: "bench-app-secret-0123456789abcdef0123456789" },
       "platform-code": { type: "string", default: "TJZFCG" },
+      "profile-dir": { type: "string" },
     },
   });
   const running = await startSimulator(
@@ -50,8 +58,15 @@ async function main(): Promise<void> {
   const { sim } = running;
   const send = (reply: BenchReply) => process.send?.(reply);
   let cursor = 0;
+  const profiler = values["profile-dir"] ? cpuProfiler(values["profile-dir"]) : null;
 
   process.on("message", (command: BenchCommand) => {
+    if (command.op === "profile") {
+      if (!profiler) return send({ op: "profile", file: null });
+      if (command.action === "start") void profiler.start().then(() => send({ op: "profile", file: null }));
+      else void profiler.stop(command.name).then((file) => send({ op: "profile", file }));
+      return;
+    }
     const offered = sim.products.all().filter((p) => p.inPool);
     if (command.op === "prices") {
       for (let i = 0; i < command.count; i++) {

@@ -1,5 +1,8 @@
 import { MAX_BATCH, type MessageType, type PoolMessage, formatBeijingTimestamp } from "../contract/index.js";
 
+/** Deleted messages kept at the head of a type's queue before they are cut off. */
+const COMPACT_MIN = 1_024;
+
 /** `raw`: a message served exactly as given, contract or not (see publishRaw). */
 type PoolEntry = PoolMessage & { deleted: boolean; raw?: unknown };
 type MessageBody = { [K in PoolMessage["type"]]: Extract<PoolMessage, { type: K }>["result"] };
@@ -10,7 +13,8 @@ type MessageBody = { [K in PoolMessage["type"]]: Extract<PoolMessage, { type: K 
  */
 export class MessagePool {
   private readonly entries = new Map<string, PoolEntry>();
-  private readonly byType = new Map<MessageType, PoolEntry[]>();
+  /** Per type, messages in publish order; those before `head` are all deleted. */
+  private readonly byType = new Map<MessageType, { entries: PoolEntry[]; head: number }>();
   private nextId: number;
   /** Ids handed out again before new ones (the hostile supplier's reused ids). */
   private readonly reusable: string[] = [];
@@ -30,9 +34,7 @@ export class MessagePool {
     for (let i = 0; i < n; i++) {
       const entry = { id: this.takeId(), type, time: formatBeijingTimestamp(this.now()), result: { ...result }, deleted: false } as PoolEntry;
       this.entries.set(entry.id, entry);
-      const list = this.byType.get(type) ?? [];
-      list.push(entry);
-      this.byType.set(type, list);
+      this.enqueue(type, entry);
       out.push(withoutFlag(entry));
     }
     return out;
@@ -47,9 +49,7 @@ export class MessagePool {
     const id = typeof own === "string" || typeof own === "number" ? String(own) : `raw-${this.nextId++}`;
     const entry = { id, type, time: formatBeijingTimestamp(this.now()), result: { skuId: "" }, deleted: false, raw: message } as PoolEntry;
     this.entries.set(id, entry);
-    const list = this.byType.get(type) ?? [];
-    list.push(entry);
-    this.byType.set(type, list);
+    this.enqueue(type, entry);
   }
 
   /**
@@ -60,9 +60,7 @@ export class MessagePool {
     const message = { id: this.takeId(), type, time: formatBeijingTimestamp(this.now()), result: structuredClone(result) };
     const entry = { ...message, result: { skuId: "" }, deleted: false, raw: message } as PoolEntry;
     this.entries.set(entry.id, entry);
-    const list = this.byType.get(type) ?? [];
-    list.push(entry);
-    this.byType.set(type, list);
+    this.enqueue(type, entry);
     return structuredClone(message) as PoolMessage;
   }
 
@@ -73,12 +71,12 @@ export class MessagePool {
 
   /** Up to 100 undeleted messages of `type`, id ascending. */
   page(type: MessageType, limit = MAX_BATCH): PoolMessage[] {
-    const list = this.byType.get(type) ?? [];
+    const queue = this.byType.get(type);
     const out: PoolMessage[] = [];
-    for (const entry of list) {
-      if (entry.deleted) continue;
-      out.push(withoutFlag(entry));
-      if (out.length >= limit) break;
+    if (!queue) return out;
+    for (let i = queue.head; i < queue.entries.length && out.length < limit; i++) {
+      const entry = queue.entries[i];
+      if (entry && !entry.deleted) out.push(withoutFlag(entry));
     }
     return out;
   }
@@ -111,12 +109,23 @@ export class MessagePool {
     return this.reusable.shift() ?? String(this.nextId++);
   }
 
-  /** Drops deleted entries from the head of each type's queue so paging stays cheap. */
+  private enqueue(type: MessageType, entry: PoolEntry): void {
+    const queue = this.byType.get(type);
+    if (queue) queue.entries.push(entry);
+    else this.byType.set(type, { entries: [entry], head: 0 });
+  }
+
+  /**
+   * Moves each type's head past its deleted messages so a page read starts at the oldest live one
+   * (never a scan of the whole pool); the dead prefix is cut off only once it is half the queue.
+   */
   private compact(): void {
-    for (const [type, list] of this.byType) {
-      let head = 0;
-      while (head < list.length && list[head]?.deleted) head++;
-      if (head > 0) this.byType.set(type, list.slice(head));
+    for (const queue of this.byType.values()) {
+      while (queue.head < queue.entries.length && queue.entries[queue.head]?.deleted) queue.head++;
+      if (queue.head >= COMPACT_MIN && queue.head * 2 >= queue.entries.length) {
+        queue.entries.splice(0, queue.head);
+        queue.head = 0;
+      }
     }
   }
 }

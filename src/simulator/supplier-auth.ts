@@ -125,9 +125,15 @@ export class SupplierAuth {
   private useNonce(nonce: string): Failure | null {
     if (!NONCE_PATTERN.test(nonce)) return failure(ErrorCode.SignatureInvalid, "nonce 应为16–64位字母数字");
     const now = this.now();
-    if (this.nonces.size > 10_000) for (const [n, until] of this.nonces) if (until <= now) this.nonces.delete(n);
+    // Kept in the order they were seen, so the expired ones are at the front: pruning stops at the
+    // first live one instead of scanning every nonce of the last 600 s on every call.
+    for (const [n, until] of this.nonces) {
+      if (until > now) break;
+      this.nonces.delete(n);
+    }
     const until = this.nonces.get(nonce);
     if (until !== undefined && until > now) return failure(ErrorCode.SignatureInvalid, "nonce 已使用");
+    this.nonces.delete(nonce);
     this.nonces.set(nonce, now + NONCE_MEMORY_SECONDS * 1000);
     return null;
   }

@@ -1,7 +1,8 @@
-import { and, asc, eq, inArray, sql } from "drizzle-orm";
+import { and, asc, eq, getTableColumns, sql } from "drizzle-orm";
 import type { Store } from "../database.js";
 import { withTransaction } from "../database.js";
 import { priceHistory, products, productStock } from "../schema/index.js";
+import { selectColumns, upsertSql } from "./row-sql.js";
 
 export type ProductRow = typeof products.$inferSelect;
 /** A row as the puller writes it; the listing decision is staff's and survives every re-read. */
@@ -9,47 +10,43 @@ export type NewProductRow = Omit<ProductRow, "id" | "listingReason" | "listingCh
 export type StockRow = typeof productStock.$inferSelect;
 export type PriceChange = { sku: string; priceFen: number; mallPriceFen: number };
 
-/** SQLite's default limit on bound variables leaves room for this many skus in one IN list. */
-const IN_LIST_MAX = 500;
+/** The columns a NewProductRow carries: all but the id and the listing reason and time, which are staff's. */
+function productRowKeys(): string[] {
+  const { id: _id, listingReason: _reason, listingChangedAt: _changed, ...rest } = getTableColumns(products);
+  return Object.keys(rest);
+}
 
 /** The mall's product store. Writes come in batches inside one transaction per page (STYLE). */
 export type ProductRepo = ReturnType<typeof createProductRepo>;
 
 export function createProductRepo(store: Store) {
-  const { db } = store;
+  const { db, sqlite } = store;
   const bySku = db
     .select()
     .from(products)
     .where(and(eq(products.supplierId, sql.placeholder("supplierId")), eq(products.sku, sql.placeholder("sku"))))
     .prepare();
-  const upsert = (row: NewProductRow) =>
-    db
-      .insert(products)
-      .values(row)
-      .onConflictDoUpdate({
-        target: [products.supplierId, products.sku],
-        set: { ...row, createdAt: sql`${products.createdAt}`, listingState: sql`${products.listingState}` },
-      })
-      .run();
+  // Hot paths of the puller (a row per sku of every page), prepared once.
+  const rowKeys = productRowKeys();
+  // The listing decision and the first sight of a product are never rewritten by a re-read.
+  const upsert = sqlite.prepare(upsertSql(products, rowKeys, ["supplierId", "sku"], ["createdAt", "listingState"]));
+  const selectBySkus = sqlite.prepare(`SELECT ${selectColumns(products)} FROM products WHERE supplier_id = ? AND sku IN (SELECT value FROM json_each(?))`);
+  const insertPriceChange = sqlite.prepare("INSERT INTO price_history (supplier_id, sku, price_fen, mall_price_fen, at, run_id) VALUES (?, ?, ?, ?, ?, ?)");
 
   return {
     bySku: (supplierId: number, sku: string): ProductRow | undefined => bySku.get({ supplierId, sku }),
 
     bySkus(supplierId: number, skus: readonly string[]): Map<string, ProductRow> {
       const out = new Map<string, ProductRow>();
-      for (let i = 0; i < skus.length; i += IN_LIST_MAX) {
-        const part = skus.slice(i, i + IN_LIST_MAX);
-        for (const row of db.select().from(products).where(and(eq(products.supplierId, supplierId), inArray(products.sku, part))).all()) {
-          out.set(row.sku, row);
-        }
-      }
+      if (skus.length === 0) return out;
+      for (const row of selectBySkus.all(supplierId, JSON.stringify(skus)) as ProductRow[]) out.set(row.sku, row);
       return out;
     },
 
     /** Writes whole product rows (and their price history) in the caller's transaction. */
     saveProducts(rows: readonly NewProductRow[], priceChanges: ReadonlyArray<PriceChange & { supplierId: number; at: number; runId: string | null }>): void {
-      for (const row of rows) upsert(row);
-      for (const change of priceChanges) db.insert(priceHistory).values(change).run();
+      for (const row of rows) upsert.run(row);
+      for (const c of priceChanges) insertPriceChange.run(c.supplierId, c.sku, c.priceFen, c.mallPriceFen, c.at, c.runId);
     },
 
     saveStock(rows: readonly StockRow[]): void {

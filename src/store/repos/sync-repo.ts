@@ -1,6 +1,7 @@
 import { and, asc, desc, eq, inArray, lte, lt, sql } from "drizzle-orm";
 import type { Store } from "../database.js";
 import { messageInbox, supplierConnections, syncCalls, syncLeases, syncMessageLogs, syncRuns } from "../schema/index.js";
+import { selectColumns } from "./row-sql.js";
 
 export type ConnectionRow = typeof supplierConnections.$inferSelect;
 export type InboxRow = typeof messageInbox.$inferSelect;
@@ -50,6 +51,9 @@ export function createSyncRepo(store: Store) {
     .pluck();
   const settleOne = sqlite.prepare(
     "UPDATE message_inbox SET status = ?, last_error = ?, settled_at = ?, last_run_id = ?, attempts = attempts + 1 WHERE seq = ?",
+  );
+  const dueRowsScan = sqlite.prepare(
+    `SELECT ${selectColumns(messageInbox)} FROM message_inbox WHERE supplier_id = ? AND sku IN (SELECT value FROM json_each(?)) AND type = ? AND status = 'pending' AND next_attempt_at <= ? AND parse_error IS NULL ORDER BY seq`,
   );
   const markDeletedOne = sqlite.prepare("UPDATE message_inbox SET deleted_at = ? WHERE supplier_id = ? AND message_id = ?");
   const insertMessageLog = sqlite.prepare(
@@ -157,12 +161,7 @@ export function createSyncRepo(store: Store) {
     /** Every due message of a type about these skus, oldest first. */
     dueRowsForSkus(supplierId: number, type: number, skus: readonly string[], now: number): InboxRow[] {
       if (skus.length === 0) return [];
-      return db
-        .select()
-        .from(messageInbox)
-        .where(and(eq(messageInbox.supplierId, supplierId), inArray(messageInbox.sku, [...skus]), eq(messageInbox.type, type), eq(messageInbox.status, "pending"), lte(messageInbox.nextAttemptAt, now), sql`${messageInbox.parseError} IS NULL`))
-        .orderBy(asc(messageInbox.seq))
-        .all();
+      return dueRowsScan.all(supplierId, JSON.stringify(skus), type, now) as InboxRow[];
     },
     pendingCount: (supplierId: number): number =>
       sqlite.prepare("SELECT count(*) FROM message_inbox WHERE supplier_id = ? AND status = 'pending'").pluck().get(supplierId) as number,
