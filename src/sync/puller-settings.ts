@@ -7,6 +7,11 @@ export type PullerSettings = {
   retryCapMs: number;
   /** Pages of one type read per run before moving on, so a busy pool cannot starve other types. */
   maxPagesPerType: number;
+  /**
+   * Groups of ≤ 100 skus of one type applied at once: one group's calls overlap another's commit
+   * and batch calls. The connection's maxConcurrent and QPS still bound the calls themselves.
+   */
+  applyGroupsInFlight: number;
   /** A run holds the supplier's lease this long and renews it while it works. */
   leaseTtlMs: number;
   bannedTerms: readonly string[];
@@ -17,6 +22,7 @@ export const DEFAULT_PULLER_SETTINGS: Omit<PullerSettings, "bannedTerms"> = {
   retryBaseMs: 30_000,
   retryCapMs: 30 * 60_000,
   maxPagesPerType: 2_000, // 200,000 messages (§3: 100 a page)
+  applyGroupsInFlight: 3,
   leaseTtlMs: 60_000,
 };
 

@@ -72,12 +72,46 @@ const recordError = (journal: RunJournal, e: SupplierError) =>
  * One drain of one supplier (§6). Messages move from the supplier's pool into the inbox: a page
  * is stored (one transaction) before it is deleted (S-3), so nothing is lost; then the inbox is
  * applied, oldest first, ≤ 100 skus per group so every batch call is full.
+ *
+ * Each type's pool is its own queue, so the four types are pulled at once. A type is applied once
+ * its own pool is drained (so every message of a sku is settled by one read, the §3 minimum of
+ * calls) and the types before it in §6 order are applied (products first, so price and shelf
+ * messages find them): applying type 6 overlaps with pulling the others.
  */
 export async function drainSupplier(deps: DrainDeps): Promise<void> {
   await deleteLeftovers(deps);
-  for (const type of TYPE_ORDER) await pullType(deps, type);
   reparseReplayed(deps);
-  for (const type of TYPE_ORDER) await applyType(deps, type);
+  const halt = new Halt();
+  const pulls = TYPE_ORDER.map((type) => halt.guard(() => pullType(deps, type, halt)));
+  let applied: Promise<void> = Promise.resolve();
+  const applies = TYPE_ORDER.map((type, i) => {
+    applied = Promise.all([applied, pulls[i]]).then(() => halt.guard(() => applyType(deps, type, halt)));
+    return applied;
+  });
+  await Promise.allSettled([...pulls, ...applies]);
+  halt.rethrow();
+}
+
+/**
+ * The first failure that ends a drain (a lost lease, our configuration refused). Whatever else is
+ * under way finishes its current step and starts nothing new; the drain then ends with that failure.
+ */
+class Halt {
+  private failure: { error: unknown } | null = null;
+  get halted(): boolean {
+    return this.failure !== null;
+  }
+  async guard(work: () => Promise<void>): Promise<void> {
+    if (this.failure) return;
+    try {
+      await work();
+    } catch (error) {
+      this.failure ??= { error };
+    }
+  }
+  rethrow(): void {
+    if (this.failure) throw this.failure.error;
+  }
 }
 
 /** Stored but undeleted after a crash between the two: safe to delete now. */
@@ -90,9 +124,10 @@ async function deleteLeftovers(deps: DrainDeps): Promise<void> {
   recordError(deps.journal, deleted.error);
 }
 
-async function pullType(deps: DrainDeps, type: MessageType): Promise<void> {
+async function pullType(deps: DrainDeps, type: MessageType, halt: Halt): Promise<void> {
   const { journal, supplierId } = deps;
   for (let page = 0; page < deps.settings.maxPagesPerType; page++) {
+    if (halt.halted) return;
     if (!deps.keepLease()) throw new LeaseLostError("lease lost while pulling");
     const answer = await deps.client.readMessagePool(type);
     if (!answer.ok) {
@@ -224,7 +259,7 @@ function reparseReplayed(deps: DrainDeps): void {
   }
 }
 
-async function applyType(deps: DrainDeps, type: MessageType): Promise<void> {
+async function applyType(deps: DrainDeps, type: MessageType, halt: Halt): Promise<void> {
   const ctx: HandlerContext = {
     supplierId: deps.supplierId,
     runId: deps.journal.runId,
@@ -233,30 +268,62 @@ async function applyType(deps: DrainDeps, type: MessageType): Promise<void> {
     validation: deps.validation,
     clock: deps.clock,
   };
-  for (let round = 0; round < MAX_APPLY_ROUNDS; round++) {
-    if (!deps.keepLease()) throw new LeaseLostError("lease lost while applying");
-    const now = deps.clock();
-    const skus = deps.sync.dueSkus(deps.supplierId, type, now, SKUS_PER_CALL);
-    if (skus.length === 0) return;
-    const rowsBySku = new Map<string, InboxRow[]>();
-    for (const row of deps.sync.dueRowsForSkus(deps.supplierId, type, skus, now)) {
-      const list = rowsBySku.get(row.sku);
-      if (list) list.push(row);
-      else rowsBySku.set(row.sku, [row]);
+  // Several groups at once, so one group's calls overlap another's commit and its batch calls
+  // (a type-6 group waits on S-6…S-10 in turn). A sku is in one group at a time: its messages
+  // are applied in pool order by that group, never by two groups racing.
+  const busy = new Set<string>();
+  const running = new Set<Promise<void>>();
+  let failure: { error: unknown } | null = null;
+  let round = 0;
+  for (; round < MAX_APPLY_ROUNDS; round++) {
+    if (halt.halted || failure) break;
+    if (!deps.keepLease()) {
+      failure = { error: new LeaseLostError("lease lost while applying") };
+      break;
     }
-    const stale = settleStale(deps, type, rowsBySku);
-    const startedAt = deps.clock();
-    const handled = rowsBySku.size > 0 ? await handlers[type](ctx, rowsBySku) : { products: [], priceChanges: [], settlements: [] };
-    const result: ChunkResult = { ...handled, settlements: [...stale, ...handled.settlements] };
-    // A round can outlast the lease; if another runner took it meanwhile, it is applying these same
-    // messages, so this one must write nothing (exactly once, and no older read over a newer one).
-    commitChunk({ ...deps, supplierId: deps.supplierId }, result, startedAt, () => {
-      if (!deps.keepLease()) throw new LeaseLostError("lease lost while applying; chunk not committed");
-    });
-    deps.onProgress?.({ phase: "apply", type, messages: result.settlements.length });
-    for (const settled of result.settlements) if (settled.outcome === "failed" && settled.failureClass === "configuration") throw new SupplierConfigurationError(settled.error);
+    const skus = deps.sync.dueSkus(deps.supplierId, type, deps.clock(), SKUS_PER_CALL, busy);
+    if (skus.length === 0) {
+      if (running.size === 0) break;
+      // Whatever is due now belongs to a group in flight: wait for one to finish, then look again.
+      await Promise.race(running);
+      continue;
+    }
+    for (const sku of skus) busy.add(sku);
+    const group: Promise<void> = applyGroup(deps, ctx, type, skus)
+      .catch((error: unknown) => {
+        failure ??= { error };
+      })
+      .finally(() => {
+        for (const sku of skus) busy.delete(sku);
+        running.delete(group);
+      });
+    running.add(group);
+    if (running.size >= deps.settings.applyGroupsInFlight) await Promise.race(running);
   }
-  deps.logger.warn({ event: "sync.apply.round_cap", type }, "apply round cap reached");
+  await Promise.all(running);
+  if (round === MAX_APPLY_ROUNDS) deps.logger.warn({ event: "sync.apply.round_cap", type }, "apply round cap reached");
+  if (failure) throw (failure as { error: unknown }).error;
+}
+
+/** One group of ≤ 100 skus: its due messages, the handler's calls, one commit. */
+async function applyGroup(deps: DrainDeps, ctx: HandlerContext, type: MessageType, skus: readonly string[]): Promise<void> {
+  const rowsBySku = new Map<string, InboxRow[]>();
+  for (const row of deps.sync.dueRowsForSkus(deps.supplierId, type, skus, deps.clock())) {
+    const list = rowsBySku.get(row.sku);
+    if (list) list.push(row);
+    else rowsBySku.set(row.sku, [row]);
+  }
+  const stale = settleStale(deps, type, rowsBySku);
+  const startedAt = deps.clock();
+  const handled = rowsBySku.size > 0 ? await handlers[type](ctx, rowsBySku) : { products: [], priceChanges: [], settlements: [] };
+  const result: ChunkResult = { ...handled, settlements: [...stale, ...handled.settlements] };
+  // A round can outlast the lease; if another runner took it meanwhile, it is applying these same
+  // messages, so this one must write nothing (exactly once, and no older read over a newer one).
+  commitChunk({ ...deps, supplierId: deps.supplierId }, result, startedAt, () => {
+    if (!deps.keepLease()) throw new LeaseLostError("lease lost while applying; chunk not committed");
+  });
+  deps.onProgress?.({ phase: "apply", type, messages: result.settlements.length });
+  for (const settled of result.settlements) if (settled.outcome === "failed" && settled.failureClass === "configuration") throw new SupplierConfigurationError(settled.error);
 }
 
 /**

@@ -146,12 +146,15 @@ export function createSyncRepo(store: Store) {
         .orderBy(asc(messageInbox.seq))
         .limit(limit)
         .all(),
-    /** Up to `limit` distinct skus among the oldest due messages of a type (oldest first). */
-    dueSkus(supplierId: number, type: number, now: number, limit: number): string[] {
+    /**
+     * Up to `limit` distinct skus among the oldest due messages of a type (oldest first), leaving
+     * out `busy` ones (a group of them is being applied, and a sku is applied by one group at a time).
+     */
+    dueSkus(supplierId: number, type: number, now: number, limit: number, busy: ReadonlySet<string> = new Set()): string[] {
       const skus: string[] = [];
       const seen = new Set<string>();
       for (const sku of dueScan.all(supplierId, type, now, DUE_SCAN_ROWS) as string[]) {
-        if (seen.has(sku)) continue;
+        if (seen.has(sku) || busy.has(sku)) continue;
         seen.add(sku);
         skus.push(sku);
         if (skus.length >= limit) break;
