@@ -8,6 +8,8 @@ export type RunningSimulator = {
   url: string;
   port: number;
   sim: SupplierSimulator;
+  /** The HTTP server, for a test to watch requests as they arrive and end. */
+  server: Server;
   close(): Promise<void>;
 };
 
@@ -29,6 +31,7 @@ export async function startSimulator(
     url: `http://${host}:${port}`,
     port,
     sim,
+    server,
     close: async () => {
       sim.stop();
       // Held (timeout-fault) and keep-alive connections would otherwise keep close() waiting.

@@ -359,7 +359,7 @@ export class SupplierClient {
       if (!read.ok) return { ok: false, error: this.error(name, read.problem) };
       return { ok: true, value: read.value as ResultOf<K> };
     };
-    const answer: CallResult<ResultOf<K>> = await this.limiter.add(exchange, { signal: this.closing.signal }).catch((err: unknown) => ({
+    const answer: CallResult<ResultOf<K>> = await this.limiter.add(exchange, { signal: this.closing.signal, priority: priorityOf(name) }).catch((err: unknown) => ({
       ok: false as const,
       // Only a stopped limiter (client closed) gets here: the exchange itself never rejects.
       error: this.error(name, { kind: "network", message: `not sent: ${err instanceof Error ? err.message : String(err)}`, retryable: false }),
@@ -403,6 +403,15 @@ export class SupplierClient {
   ): SupplierError {
     return new SupplierError({ supplier: this.supplier, operation: name, endpoint: endpointOf(name), ...problem });
   }
+}
+
+/**
+ * Single-sku reads (S-4, S-5) come in hundreds at a time and each moves little; every other call
+ * (a group's batch read, a pool page, a delete, an order) goes ahead of those already waiting, so a
+ * group of skus completes, and the pull goes on, while the next group's reads keep the connection busy.
+ */
+function priorityOf(name: SupplierOperationName): number {
+  return name === "detail" || name === "attributes" ? 0 : 1;
 }
 
 function endpointOf(name: SupplierOperationName): string {
