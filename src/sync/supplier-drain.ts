@@ -82,7 +82,13 @@ export async function drainSupplier(deps: DrainDeps): Promise<void> {
   await deleteLeftovers(deps);
   reparseReplayed(deps);
   const halt = new Halt();
-  const pulls = TYPE_ORDER.map((type) => halt.guard(() => pullType(deps, type, halt)));
+  // The first page read goes out alone: when the supplier refuses our configuration (5013, a
+  // signature), the run stops after that one call instead of four.
+  const [first, ...rest] = TYPE_ORDER;
+  let opened: () => void = () => undefined;
+  const firstAnswer = new Promise<void>((resolve) => (opened = resolve));
+  const firstPull = halt.guard(() => pullType(deps, first, halt, opened)).finally(() => opened());
+  const pulls = [firstPull, ...rest.map((type) => firstAnswer.then(() => halt.guard(() => pullType(deps, type, halt))))];
   let applied: Promise<void> = Promise.resolve();
   const applies = TYPE_ORDER.map((type, i) => {
     applied = Promise.all([applied, pulls[i]]).then(() => halt.guard(() => applyType(deps, type, halt)));
@@ -124,14 +130,15 @@ async function deleteLeftovers(deps: DrainDeps): Promise<void> {
   recordError(deps.journal, deleted.error);
 }
 
-async function pullType(deps: DrainDeps, type: MessageType, halt: Halt): Promise<void> {
+async function pullType(deps: DrainDeps, type: MessageType, halt: Halt, answered: () => void = () => undefined): Promise<void> {
   const { journal, supplierId } = deps;
   for (let page = 0; page < deps.settings.maxPagesPerType; page++) {
     if (halt.halted) return;
     if (!deps.keepLease()) throw new LeaseLostError("lease lost while pulling");
     const answer = await deps.client.readMessagePool(type);
+    if (!answer.ok) stopOnConfiguration(answer.error);
+    answered();
     if (!answer.ok) {
-      stopOnConfiguration(answer.error);
       // A page that is no array at all (or not signed, or cut off) holds nothing to store or delete:
       // this type waits for the next run; the other types go on.
       recordError(journal, answer.error);
