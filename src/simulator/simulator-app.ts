@@ -43,7 +43,7 @@ export function createSimulatorApp(sim: SupplierSimulator, logger: Logger): expr
   for (const name of Object.keys(supplierOperations) as SupplierOperationName[]) {
     const path = supplierOperations[name].path;
     app.all(path, onlyPost(send), ...parsers, (req, res) => {
-      void handleCall(name, req, res, sim, send, logger.child({ requestId: newId("req"), endpoint: name }));
+      void handleCall(name, req, res, sim, send, logger);
     });
   }
   // §1: every enveloped answer is HTTP 200 but 405 and 413, an unknown path's too.
@@ -94,8 +94,10 @@ async function handleCall(
   res: Response,
   sim: SupplierSimulator,
   send: Send,
-  log: Logger,
+  logger: Logger,
 ): Promise<void> {
+  // The call's own logger only when something is logged: a child per call costs more than the answer.
+  const log = () => logger.child({ requestId: newId("req"), endpoint: name });
   const started = performance.now();
   const latency = sim.knobs.latencyMs(name);
   if (latency > 0) await sleep(latency);
@@ -115,7 +117,7 @@ async function handleCall(
   try {
     answered = answer(name, req.body, sim);
   } catch (err) {
-    log.error({ err }, "sim.call.crashed");
+    log().error({ err }, "sim.call.crashed");
     answered = { outcome: { ok: false, failure: failure(ErrorCode.Other, "系统繁忙") }, unsigned: false };
   }
   const { outcome } = answered;
@@ -127,7 +129,7 @@ async function handleCall(
   const body = outcome.ok ? serializeSuccess(outcome.value) : serializeFailure(outcome.failure);
   const unsigned = answered.unsigned || (!outcome.ok && (sim.knobs.unsignedRefusals || ("unsigned" in outcome.failure && outcome.failure.unsigned === true)));
   send(res, 200, body, fault, unsigned);
-  log.debug({ code: outcome.ok ? 0 : outcome.failure.code, fault, durationMs: Math.round(performance.now() - started) }, "sim.call");
+  if (logger.isLevelEnabled("debug")) log().debug({ code: outcome.ok ? 0 : outcome.failure.code, fault, durationMs: Math.round(performance.now() - started) }, "sim.call");
 }
 
 /** §2.1/§2.2 checks, then platformCode (5013), then the call's own validation and handler. */
