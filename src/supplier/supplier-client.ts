@@ -1,4 +1,3 @@
-import { setMaxListeners } from "node:events";
 import PQueue from "p-queue";
 import type { z } from "zod";
 import {
@@ -109,7 +108,11 @@ export class SupplierClient {
   private readonly transport: Transport;
   private readonly recorder: CallRecorder;
   private readonly limiter: PQueue;
-  private readonly closing: AbortController;
+  /**
+   * Calls waiting for the limiter, told when the client closes. A set rather than an abort signal
+   * per call: hundreds wait at once, and removing a listener from a signal scans all of them.
+   */
+  private readonly lifecycle: { closed: boolean; waiting: Set<(reason: Error) => void> };
   private readonly tokens: TokenCache;
   private readonly now: () => number;
   private readonly random: () => number;
@@ -127,16 +130,14 @@ export class SupplierClient {
     this.owner = shared === undefined;
     if (shared) {
       this.transport = shared.transport;
-      this.closing = shared.closing;
+      this.lifecycle = shared.lifecycle;
       this.limiter = shared.limiter;
       this.tokens = shared.tokens;
       return;
     }
     const maxConcurrent = conn.maxConcurrent ?? CLIENT_DEFAULTS.maxConcurrent;
     this.transport = deps.transport ?? createHttpTransport({ maxSockets: maxConcurrent });
-    this.closing = new AbortController();
-    // Every waiting call listens on the one close signal; that is by design, not a leak.
-    setMaxListeners(Infinity, this.closing.signal);
+    this.lifecycle = { closed: false, waiting: new Set() };
     this.limiter = new PQueue({ concurrency: maxConcurrent, ...rateWindow(conn.qps ?? CLIENT_DEFAULTS.qps) });
     this.tokens = new TokenCache(() => this.login(), this.now);
   }
@@ -270,8 +271,9 @@ export class SupplierClient {
   async close(): Promise<void> {
     if (!this.owner) return;
     // Waiting calls are dropped: their add() rejects and they answer "not sent".
-    this.closing.abort();
+    this.lifecycle.closed = true;
     this.limiter.clear();
+    for (const drop of [...this.lifecycle.waiting]) drop(new Error("the client is closed"));
     this.transport.close();
   }
 
@@ -359,7 +361,7 @@ export class SupplierClient {
       if (!read.ok) return { ok: false, error: this.error(name, read.problem) };
       return { ok: true, value: read.value as ResultOf<K> };
     };
-    const answer: CallResult<ResultOf<K>> = await this.limiter.add(exchange, { signal: this.closing.signal, priority: priorityOf(name) }).catch((err: unknown) => ({
+    const answer: CallResult<ResultOf<K>> = await this.queue(exchange, priorityOf(name)).catch((err: unknown) => ({
       ok: false as const,
       // Only a stopped limiter (client closed) gets here: the exchange itself never rejects.
       error: this.error(name, { kind: "network", message: `not sent: ${err instanceof Error ? err.message : String(err)}`, retryable: false }),
@@ -379,6 +381,16 @@ export class SupplierClient {
       ...subjectOf(fields),
     });
     return answer;
+  }
+
+  /** Runs `exchange` under the limiter; rejects at once, unsent, when the client closes meanwhile. */
+  private queue<T>(exchange: () => Promise<T>, priority: number): Promise<T> {
+    const { lifecycle } = this;
+    if (lifecycle.closed) return Promise.reject(new Error("the client is closed"));
+    return new Promise<T>((resolve, reject) => {
+      lifecycle.waiting.add(reject);
+      this.limiter.add(exchange, { priority }).then(resolve, reject).finally(() => lifecycle.waiting.delete(reject));
+    });
   }
 
   /** §2.1/§2.2 signing fields; a new timestamp and nonce on every attempt (the server rejects replays). */
