@@ -17,8 +17,9 @@ import { freePort } from "./free-port.js";
  *   2. type 2: price changes round-robin over the skus → one S-10 batch per 100 distinct skus;
  *   3. throttled: the supplier limited to --qps-limit calls/s per endpoint, the connection set to the
  *      same limit, type-16 changes loaded; achieved calls/s against the limit.
- * Prints messages/s, supplier calls against the minimum §3's batch limits allow, and the peak RSS of
- * this process (the gateway runs in-process; the supplier does not). Ratios against the goals, no verdict.
+ * Prints messages/s, supplier calls against the minimum §3's batch limits allow, the CPU seconds of
+ * each process per message and per call (from /proc, whatever else the cores run), and the peak RSS
+ * of the gateway (in this process, or the compiled one's). Ratios against the goals, no verdict.
  * Usage: npx tsx scripts/bench-puller.ts [--type2 100000 --type6 10000 --qps-limit 50 --throttle-calls 1000] [--compiled]
  * --compiled: the gateway side is the production runtime, `node dist/main.js` (run `npm run build`
  * first) in its own process; runs are started through its admin API and the RSS is that process's.
