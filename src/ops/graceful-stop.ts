@@ -5,6 +5,8 @@ import type { Container } from "../container.js";
 export const STOP_GRACE_MS = 7_000;
 /** The process is gone by then whatever happens (orchestrators send SIGKILL at 10 s). */
 export const STOP_DEADLINE_MS = 9_500;
+/** How often connections that fell idle during the stop are closed. */
+const IDLE_SWEEP_MS = 100;
 
 export type StopParts = {
   server: Server;
@@ -35,10 +37,16 @@ export async function stopGracefully(parts: StopParts, graceMs = STOP_GRACE_MS):
   container.runtime.stopping = true;
   const httpDone = new Promise<void>((resolve) => server.close(() => resolve()));
   server.closeIdleConnections();
+  // server.close() closes the connections idle at that moment only: a keep-alive connection whose
+  // request was still running (a drain answering once it stops) would otherwise hold the stop
+  // until the client's own idle timeout, past the grace.
+  const idleSweep = setInterval(() => server.closeIdleConnections(), IDLE_SWEEP_MS);
+  void httpDone.then(() => clearInterval(idleSweep));
   parts.maintenance.stop();
   const work = Promise.allSettled([parts.jobs?.stop(), container.sync.runner.stop(), httpDone]);
   if (container.runtime.scheduler !== "disabled") container.runtime.scheduler = "stopped";
   const drained = await within(graceMs, work);
+  clearInterval(idleSweep);
   if (!drained) log.warn({ event: "server.stop.grace_exceeded", graceMs }, "work still running at the end of the grace; handing back its leases");
   server.closeAllConnections();
   const released = container.repos.ops.releaseLeasesOf(container.sync.runner.instance, parts.jobs?.pusherOwner ?? null);

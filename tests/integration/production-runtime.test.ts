@@ -20,7 +20,8 @@ import { TEST_ACCOUNT, launchSimulator } from "../helpers/simulator-harness.js";
 const dir = mkdtempSync(join(tmpdir(), "emall-prod-"));
 const env = { DATABASE_URL: join(dir, "gateway.db"), DATA_ENCRYPTION_KEY_FILE: join(dir, "master.key"), NODE_ENV: "test", LOG_LEVEL: "info" };
 const ADMIN = { username: "ops_admin", password: "ops-admin-Pa55word" };
-const PRODUCTS = 300;
+/** More than the groups a drain applies at once (3 × 100), so a stop leaves some in the inbox. */
+const PRODUCTS = 1_000;
 let sim: RunningSimulator;
 
 /** `node dist/cli/main.js …` — the compiled CLI, without tsx; async, as the simulator answers from this process. */
@@ -137,9 +138,12 @@ describe("the compiled runtime", () => {
 
     // The request in flight got its answer: the run ended early, for the stop, not as a failure.
     expect(answer.status).toBe(200);
-    const run = ((await answer.json()) as { run: { status: string; errors: Array<{ kind: string }>; pendingInInbox: number } }).run;
+    const run = ((await answer.json()) as { run: { status: string; errors: Array<{ kind: string }>; pendingInInbox: number; counts: Record<string, { applied: number; rejected: number }> } }).run;
     expect(run.status).toBe("partial");
     expect(run.errors.map((e) => e.kind)).toContain("stopped");
+    // Groups already fetching finish and commit; what was not yet pulled waits in the pool.
+    const settled = Object.values(run.counts).reduce((n, c) => n + c.applied + c.rejected, 0);
+    expect(settled).toBeLessThan(PRODUCTS);
     expect(run.pendingInInbox).toBeGreaterThan(0);
     expect(db.prepare("SELECT COUNT(*) FROM sync_leases").pluck().get()).toBe(0);
     expect(db.prepare("SELECT COUNT(*) FROM sync_runs WHERE status = 'running'").pluck().get()).toBe(0);
