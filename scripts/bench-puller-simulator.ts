@@ -2,6 +2,7 @@ import { parseArgs } from "node:util";
 import { SignMode } from "../src/contract/index.js";
 import { loadReferenceData } from "../src/simulator/reference-data.js";
 import { startSimulator } from "../src/simulator/simulator-server.js";
+import type { SimCommand as BenchCommand, SimReply as BenchReply } from "./bench-supplier-process.js";
 import { cpuProfiler } from "./cpu-profile.js";
 
 /**
@@ -15,18 +16,6 @@ import { cpuProfiler } from "./cpu-profile.js";
  * Each command is answered with {op, ...} once done. Usage (the bench does this):
  *   node --import tsx scripts/bench-puller-simulator.ts --products 10000 --username U --password P --app-secret S
  */
-type BenchCommand =
-  | { op: "prices"; count: number }
-  | { op: "details"; count: number }
-  | { op: "truth" }
-  | { op: "profile"; action: "start" | "stop"; name: string };
-type BenchReply =
-  | { op: "ready"; url: string; pending: number }
-  | { op: "prices"; published: number; pending: number }
-  | { op: "details"; published: number; pending: number }
-  | { op: "truth"; products: Array<{ sku: string; inPool: boolean; priceFen: number; mallPriceFen: number }> }
-  | { op: "profile"; file: string | null };
-
 async function main(): Promise<void> {
   const { values } = parseArgs({
     options: {

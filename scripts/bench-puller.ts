@@ -1,5 +1,5 @@
-import { type ChildProcess, fork, spawn } from "node:child_process";
-import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { type ChildProcess, spawn } from "node:child_process";
+import { existsSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
@@ -9,6 +9,7 @@ import { silentLogger } from "../src/lib/logger.js";
 import { creditCodeCheckChar } from "../src/security/credit-code.js";
 import type { RunSummary } from "../src/sync/sync-runner.js";
 import { cpuProfiler } from "./cpu-profile.js";
+import { BENCH_ACCOUNT as ACCOUNT, BENCH_DOMAIN as DOMAIN, procCpuSeconds, procMemory, startBenchSupplier as startSupplier } from "./bench-supplier-process.js";
 import { freePort } from "./free-port.js";
 
 /**
@@ -48,51 +49,6 @@ const PROFILE_DIR = process.env.BENCH_CPU_PROFILE_DIR ?? null;
 const GOALS = { type2PerSecond: 15_000, type6Seconds: 10, qpsShare: 0.9, callsOverMinimum: 1.05, rssMb: 300 };
 const PAGE = 100; // §3: messages a page, ids a delete, skus a batch call
 const POLLED_TYPES = 4; // a drain asks each type until an empty page: one empty S-2 per type
-const ACCOUNT = { username: "bench_mall", password: "bench-Pa55w0rd", appSecret: "bench-app-secret-0123456789abcdef0123456789" };
-const DOMAIN = "item.sim-supplier.cn";
-
-type SimCommand = { op: "prices"; count: number } | { op: "details"; count: number } | { op: "truth" } | { op: "profile"; action: "start" | "stop"; name: string };
-type SimReply =
-  | { op: "ready"; url: string; pending: number }
-  | { op: "prices"; published: number; pending: number }
-  | { op: "details"; published: number; pending: number }
-  | { op: "truth"; products: Array<{ sku: string; inPool: boolean; priceFen: number; mallPriceFen: number }> }
-  | { op: "profile"; file: string | null };
-type ReplyTo<C extends { op: SimReply["op"] }> = Extract<SimReply, { op: C["op"] }>;
-
-/** The supplier process and a request/answer over IPC. */
-async function startSupplier(products: number): Promise<{ child: ChildProcess; url: string; ask: <C extends SimCommand>(command: C) => Promise<ReplyTo<C>> }> {
-  const child = fork(
-    join(import.meta.dirname, "bench-puller-simulator.ts"),
-    [
-      ...["--products", String(products), "--username", ACCOUNT.username, "--password", ACCOUNT.password, "--app-secret", ACCOUNT.appSecret, "--domain", DOMAIN],
-      ...(PROFILE_DIR ? ["--profile-dir", PROFILE_DIR] : []),
-    ],
-    { execArgv: ["--import", "tsx"], stdio: ["ignore", "inherit", "inherit", "ipc"] },
-  );
-  const next = <T extends SimReply["op"]>(op: T) =>
-    new Promise<Extract<SimReply, { op: T }>>((resolve, reject) => {
-      const onMessage = (reply: SimReply) => {
-        if (reply.op !== op) return;
-        child.off("message", onMessage);
-        child.off("exit", onExit);
-        resolve(reply as Extract<SimReply, { op: T }>);
-      };
-      const onExit = (code: number | null) => reject(new Error(`supplier process exited ${code}`));
-      child.on("message", onMessage);
-      child.once("exit", onExit);
-    });
-  const ready = await next("ready");
-  return {
-    child,
-    url: ready.url,
-    ask: <C extends SimCommand>(command: C) => {
-      const answer = next(command.op) as Promise<ReplyTo<C>>;
-      child.send(command);
-      return answer;
-    },
-  };
-}
 
 let peakRss = 0;
 /** The process whose memory counts: this one, or the compiled gateway's. */
@@ -100,30 +56,6 @@ let rssOf: () => number = () => process.memoryUsage.rss();
 const sampleRss = () => {
   peakRss = Math.max(peakRss, rssOf());
 };
-
-/** VmRSS or VmHWM (peak) of a process, from /proc, in bytes. */
-function procMemory(pid: number, field: "VmRSS" | "VmHWM"): number {
-  try {
-    const kb = new RegExp(`^${field}:\\s+(\\d+) kB`, "m").exec(readFileSync(`/proc/${pid}/status`, "utf8"))?.[1];
-    return kb === undefined ? 0 : Number(kb) * 1024;
-  } catch {
-    return 0;
-  }
-}
-
-/**
- * CPU seconds (user + system) a process has used, from /proc/PID/stat (ticks of 1/100 s): what each
- * side costs per message whatever else the shared cores run.
- */
-function procCpuSeconds(pid: number): number {
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
-    const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
-    return (Number(fields[11]) + Number(fields[12])) / 100;
-  } catch {
-    return Number.NaN;
-  }
-}
 
 const BENCH_ADMIN = { username: "bench_admin", password: "bench-admin-Pa55word" };
 
