@@ -86,6 +86,7 @@ export function commitChunk(deps: CommitDeps, result: ChunkResult, startedAt: nu
   });
   journal.markCallsSaved(calls);
   for (const { row, outcome } of outcomes) journal.count(row.type, outcome);
+  journal.forgetSubjects(outcomes.flatMap(({ row }) => [row.sku, row.messageId]));
 }
 
 /**

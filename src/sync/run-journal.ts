@@ -9,10 +9,13 @@ export type RunError = { at: string; endpoint?: string; kind: string; code?: num
 /**
  * Everything one run learns, kept in memory until it is written with the page it belongs to:
  * the supplier calls (numbered), each message's fate, counts by type and outcome, run errors.
+ * Calls leave memory once written and a message's call links once it is settled, so a run of
+ * 100,000 messages holds no more than its backlog.
  */
 export class RunJournal implements CallRecorder {
-  readonly calls: CallRow[] = [];
-  private savedCalls = 0;
+  /** Recorded and not yet written, in seq order. */
+  private unsaved: CallRow[] = [];
+  private recorded = 0;
   readonly counts: RunCounts = {};
   readonly errors: RunError[] = [];
   callsByOperation: Partial<Record<SupplierOperationName, number>> = {};
@@ -25,9 +28,10 @@ export class RunJournal implements CallRecorder {
   ) {}
 
   record(record: CallRecord): void {
-    this.calls.push({
+    const seq = ++this.recorded;
+    this.unsaved.push({
       runId: this.runId,
-      seq: this.calls.length + 1,
+      seq,
       operation: record.operation,
       endpoint: record.endpoint,
       attempt: record.attempt,
@@ -41,7 +45,6 @@ export class RunJournal implements CallRecorder {
       message: record.message ?? null,
     });
     this.callsByOperation[record.operation] = (this.callsByOperation[record.operation] ?? 0) + 1;
-    const seq = this.calls.length;
     for (const subject of record.subject?.split(",") ?? []) {
       const seqs = this.bySubject.get(subject);
       if (seqs) seqs.push(seq);
@@ -51,7 +54,7 @@ export class RunJournal implements CallRecorder {
 
   /** Calls recorded since the last saved ones, for writing with the current chunk. */
   unsavedCalls(): CallRow[] {
-    return this.calls.slice(this.savedCalls);
+    return [...this.unsaved];
   }
 
   /**
@@ -60,7 +63,7 @@ export class RunJournal implements CallRecorder {
    */
   markCallsSaved(rows: readonly CallRow[]): void {
     const last = rows.at(-1);
-    if (last) this.savedCalls = Math.max(this.savedCalls, last.seq);
+    if (last) this.unsaved = this.unsaved.filter((c) => c.seq > last.seq);
   }
 
   /** Calls recorded since the last time this was asked, marked saved at once (outside any transaction). */
@@ -86,7 +89,12 @@ export class RunJournal implements CallRecorder {
     return b.length === 0 ? [...a] : [...new Set([...a, ...b])].sort((x, y) => x - y);
   }
 
+  /** Forgets the call links of settled messages: their log rows are written. */
+  forgetSubjects(subjects: Iterable<string>): void {
+    for (const subject of subjects) this.bySubject.delete(subject);
+  }
+
   get callsMade(): number {
-    return this.calls.length;
+    return this.recorded;
   }
 }
