@@ -448,15 +448,18 @@ function withMoneyAsNumbers(fields: Record<string, string>): Record<string, stri
 }
 
 /**
- * The QPS limit as p-queue windows. Low limits space calls evenly (one per 1000/qps ms), like a
- * supplier's sliding one-second window expects; high ones use 100 ms windows of qps/10 so the
- * limiter adds no more than a window's wait to a sequential call.
+ * The QPS limit as p-queue windows, sliding (`strict`) as a supplier counting the last second slides
+ * its own. Low limits space calls evenly (one per 1000/qps ms). High ones allow a fifth of the limit
+ * per 200 ms, less a margin: a supplier stamps each call when it arrives, and calls delayed on the
+ * way (a busy host, GC) bunch up, so a limit used to the last call gets some refused as 请求过于频繁 —
+ * each refusal a retry and a backoff. Short windows keep bursts small; the margin absorbs the rest.
  */
-const FINE_WINDOW_MS = 100;
+const FINE_WINDOW_MS = 200;
 const FINE_WINDOW_MIN_QPS = 100;
-function rateWindow(qps: number): { interval: number; intervalCap: number } {
-  if (qps >= FINE_WINDOW_MIN_QPS) return { interval: FINE_WINDOW_MS, intervalCap: Math.floor((qps * FINE_WINDOW_MS) / 1000) };
-  return { interval: Math.ceil(1000 / qps), intervalCap: 1 };
+const ARRIVAL_JITTER_MARGIN = 0.025;
+function rateWindow(qps: number): { interval: number; intervalCap: number; strict: true } {
+  if (qps >= FINE_WINDOW_MIN_QPS) return { interval: FINE_WINDOW_MS, intervalCap: Math.floor(((qps * FINE_WINDOW_MS) / 1000) * (1 - ARRIVAL_JITTER_MARGIN)), strict: true };
+  return { interval: Math.ceil(1000 / qps), intervalCap: 1, strict: true };
 }
 
 /** The business key of a call, so a sync log can tie calls to the messages and orders they served. */
