@@ -22,6 +22,7 @@ import { handlePriceChange } from "./handlers/price-handler.js";
 import { handleShelfStateChange } from "./handlers/shelf-state-handler.js";
 import type { ValidationContext } from "./product-validation.js";
 import { type PullerSettings, SKUS_PER_CALL, TYPE_ORDER } from "./puller-settings.js";
+import type { PullStep } from "./pull-progress.js";
 import type { RunJournal } from "./run-journal.js";
 
 const handlers: Record<MessageType, MessageHandler> = {
@@ -48,7 +49,7 @@ export type DrainDeps = {
   logger: Logger;
   /** Keeps the supplier's lease; false when it was lost, and the drain stops. */
   keepLease: () => boolean;
-  onProgress?: (event: { phase: "pull" | "apply"; type: number; messages: number }) => void;
+  onProgress?: (step: PullStep) => void;
 };
 
 export class LeaseLostError extends Error {
@@ -182,7 +183,8 @@ async function pullType(deps: DrainDeps, type: MessageType, halt: Halt, answered
     for (const r of quarantined) deps.logger.warn({ event: "sync.message.unparseable", type, messageId: r.messageId, field: r.reason.field, rule: r.reason.rule }, "message quarantined unparsed");
     journal.count(type, "received", parsed.size + raw.length);
     if (quarantined.length > 0) journal.count(type, "quarantined", quarantined.length);
-    deps.onProgress?.({ phase: "pull", type, messages: parsed.size + raw.length });
+    // Quarantined on arrival: nothing of these is left to apply.
+    deps.onProgress?.({ phase: "pull", type, messages: parsed.size + raw.length - quarantined.length });
     const ids = [...parsed.keys(), ...raw.filter((r) => r.deletable).map((r) => r.messageId)];
     if (ids.length === 0) {
       // Nothing S-3 can take: the same page would come back first for ever. Only the supplier can fix it.

@@ -9,6 +9,7 @@ import type { ReferenceRepo } from "../store/repos/reference-repo.js";
 import type { SyncRepo, SyncRunRow } from "../store/repos/sync-repo.js";
 import { LeaseLostError, SupplierConfigurationError, drainSupplier } from "./supplier-drain.js";
 import type { PullerSettings } from "./puller-settings.js";
+import { type PullProgressEvent, withTotals } from "./pull-progress.js";
 import { type RunCounts, type RunError, RunJournal } from "./run-journal.js";
 import { refreshStock } from "./stock-refresh.js";
 import { createValidationContext } from "./validation-context.js";
@@ -181,8 +182,8 @@ export function createSyncRunner(deps: SyncRunnerDeps) {
       stopping = true;
       await Promise.allSettled([...active]);
     },
-    /** Pull and apply the supplier's message pool (§6). */
-    pull(supplierId: number, trigger: RunTrigger, onProgress?: Parameters<typeof drainSupplier>[0]["onProgress"]): Promise<RunAttempt> {
+    /** Pull and apply; `onProgress` hears the run's totals after every page stored and chunk settled. */
+    pull(supplierId: number, trigger: RunTrigger, onProgress?: (event: PullProgressEvent) => void): Promise<RunAttempt> {
       const supplier = supplierOf(supplierId);
       return tracked(underLease(supplier, trigger, async (journal, keepLease) => {
         const client = deps.connections.clientFor(supplier.id, journal);
@@ -200,7 +201,7 @@ export function createSyncRunner(deps: SyncRunnerDeps) {
             random,
             logger: deps.logger.child({ runId: journal.runId, supplier: supplier.code }),
             keepLease,
-            onProgress,
+            onProgress: onProgress && withTotals(deps.sync.dueCount(supplier.id, deps.clock()), onProgress),
           });
         } finally {
           await client.close();

@@ -168,6 +168,9 @@ export function createSyncRepo(store: Store) {
     },
     pendingCount: (supplierId: number): number =>
       sqlite.prepare("SELECT count(*) FROM message_inbox WHERE supplier_id = ? AND status = 'pending'").pluck().get(supplierId) as number,
+    /** Pending messages whose next attempt is due by `now`: what a run starting now will apply. */
+    dueCount: (supplierId: number, now: number): number =>
+      sqlite.prepare("SELECT count(*) FROM message_inbox WHERE supplier_id = ? AND status = 'pending' AND next_attempt_at <= ?").pluck().get(supplierId, now) as number,
     /** Settles messages in the caller's transaction (hot path: one prepared update per message). */
     settle(seqs: readonly number[], status: Exclude<InboxStatus, "pending">, error: string | null, runId: string, now: number): void {
       for (const seq of seqs) settleOne.run(status, error, now, runId, seq);
