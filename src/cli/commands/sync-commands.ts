@@ -1,5 +1,6 @@
 import type { RunAttempt } from "../../sync/sync-runner.js";
 import { type Command, UsageError, flags, requireFlag, table } from "../cli-kit.js";
+import { createProgressLine } from "../progress-line.js";
 
 const outcomes = ["applied", "rejected", "failed", "skipped", "quarantined"] as const;
 
@@ -37,14 +38,13 @@ export const syncCommands: Record<string, Command> = {
     audit: "sync.run",
     async run({ argv, container }) {
       const v = flags(argv, { supplier: { type: "string" } });
-      const tty = process.stderr.isTTY && !argv.includes("--json");
-      let seen = 0;
-      const attempt = await container.sync.pull(requireFlag(v, "supplier"), "manual", (e) => {
-        seen += e.messages;
-        if (tty) process.stderr.write(`\r${e.phase} type ${e.type}: ${seen} messages`.padEnd(60));
-      });
-      if (tty) process.stderr.write("\n");
-      return attemptOutput(attempt);
+      // --json is for scripts: not a byte beyond the JSON line, whatever the terminal.
+      const progress = createProgressLine(argv.includes("--json") ? { isTTY: false, write: () => true } : process.stderr);
+      try {
+        return attemptOutput(await container.sync.pull(requireFlag(v, "supplier"), "manual", progress.update));
+      } finally {
+        progress.end();
+      }
     },
   },
   stock: {
