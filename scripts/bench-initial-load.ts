@@ -22,13 +22,13 @@ import { BENCH_ACCOUNT, BENCH_DOMAIN, procCpuSeconds, startBenchSupplier } from 
  *   - RSS of this process sampled through the run: start, peak, end, and the slope over the second
  *     half (goal: flat, ≤ 1 MB/min);
  * and the machine's load (`uptime`) before and after. On a terminal the run shows the CLI's progress line.
- * Usage: npm run bench:initial-load -- [--products 100000] [--qps 200] [--concurrency 8] [--latency-ms 0]
+ * Usage: npm run bench:initial-load -- [--products 100000] [--qps 200] [--concurrency 16] [--latency-ms 0]
  */
 const { values } = parseArgs({
   options: {
     products: { type: "string", default: "100000" },
     qps: { type: "string", default: "200" },
-    concurrency: { type: "string", default: "8" },
+    concurrency: { type: "string", default: "16" },
     "latency-ms": { type: "string", default: "0" },
     "invalid-share": { type: "string", default: "0.1" },
   },
