@@ -1,28 +1,12 @@
 import { setTimeout as sleep } from "node:timers/promises";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { type CallLimits, createCallBudget } from "../../src/store/pg-coordination/call-budget.js";
 import { claimSlot } from "../../src/store/pg-coordination/call-slots.js";
-import type { PgDb, PgStore } from "../../src/store/pg-database.js";
-import { type PgCluster, startPgCluster } from "../helpers/pg-cluster.js";
-import { jitterMs, openInstances } from "../helpers/pg-instances.js";
+import { jitterMs, useInstancesOnOneCluster } from "../helpers/pg-instances.js";
 
 /** One supplier's call limits shared by several instances (one pg.Pool each) on one throwaway PostgreSQL cluster. */
-let cluster: PgCluster;
-let instances: PgStore[];
-const dbOf = (i: number): PgDb => {
-  const store = instances[i];
-  if (!store) throw new Error(`no instance ${i}`);
-  return store.db;
-};
-
-beforeAll(async () => {
-  cluster = await startPgCluster();
-  instances = await openInstances(cluster.url, 3);
-}, 120_000);
-afterAll(async () => {
-  await Promise.all((instances ?? []).map((s) => s.close()));
-  await cluster?.stop();
-});
+const { dbOf, count } = useInstancesOnOneCluster(3);
+const instances = Array.from({ length: count }, (_, i) => i);
 
 /** A stand-in supplier that counts the calls in flight at once, across all instances, and when each began. */
 function countingSupplier() {

@@ -1,28 +1,13 @@
 import { setTimeout as sleep } from "node:timers/promises";
 import { sql } from "drizzle-orm";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { acquireLease, releaseLease, renewLease, withFencedWrite } from "../../src/store/pg-coordination/fenced-lease.js";
-import type { PgDb, PgStore } from "../../src/store/pg-database.js";
-import { type PgCluster, startPgCluster } from "../helpers/pg-cluster.js";
-import { jitterMs, openInstances } from "../helpers/pg-instances.js";
+import type { PgDb } from "../../src/store/pg-database.js";
+import { jitterMs, useInstancesOnOneCluster } from "../helpers/pg-instances.js";
 
 /** The fenced pull lease with several instances (one pg.Pool each) on one throwaway PostgreSQL cluster. */
-let cluster: PgCluster;
-let instances: PgStore[];
-const dbOf = (i: number): PgDb => {
-  const store = instances[i];
-  if (!store) throw new Error(`no instance ${i}`);
-  return store.db;
-};
-
-beforeAll(async () => {
-  cluster = await startPgCluster();
-  instances = await openInstances(cluster.url, 4);
-}, 120_000);
-afterAll(async () => {
-  await Promise.all((instances ?? []).map((s) => s.close()));
-  await cluster?.stop();
-});
+const { dbOf, count } = useInstancesOnOneCluster(4);
+const instances = Array.from({ length: count }, (_, i) => i);
 
 async function metaValue(key: string): Promise<string | undefined> {
   const { rows } = await dbOf(0).execute<{ value: string }>(sql`SELECT value FROM store_meta WHERE key = ${key}`);

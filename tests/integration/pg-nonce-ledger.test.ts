@@ -1,28 +1,12 @@
 import { sql } from "drizzle-orm";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { rememberNonces } from "../../src/store/pg-coordination/nonce-ledger.js";
-import type { PgDb, PgStore } from "../../src/store/pg-database.js";
 import type { NonceSighting } from "../../src/store/repos/nonce-repo.js";
-import { type PgCluster, startPgCluster } from "../helpers/pg-cluster.js";
-import { openInstances } from "../helpers/pg-instances.js";
+import { useInstancesOnOneCluster } from "../helpers/pg-instances.js";
 
 /** The replay guard's nonce batches from several instances (one pg.Pool each) on one throwaway PostgreSQL cluster. */
-let cluster: PgCluster;
-let instances: PgStore[];
-const dbOf = (i: number): PgDb => {
-  const store = instances[i];
-  if (!store) throw new Error(`no instance ${i}`);
-  return store.db;
-};
-
-beforeAll(async () => {
-  cluster = await startPgCluster();
-  instances = await openInstances(cluster.url, 4);
-}, 120_000);
-afterAll(async () => {
-  await Promise.all((instances ?? []).map((s) => s.close()));
-  await cluster?.stop();
-});
+const { dbOf, count } = useInstancesOnOneCluster(4);
+const instances = Array.from({ length: count }, (_, i) => i);
 
 const MEMORY_MS = 15 * 60_000;
 

@@ -1,27 +1,11 @@
 import { sql } from "drizzle-orm";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { TICK_MEMORY_MS, claimTick } from "../../src/store/pg-coordination/tick-claim.js";
-import type { PgDb, PgStore } from "../../src/store/pg-database.js";
-import { type PgCluster, startPgCluster } from "../helpers/pg-cluster.js";
-import { openInstances } from "../helpers/pg-instances.js";
+import { useInstancesOnOneCluster } from "../helpers/pg-instances.js";
 
 /** Scheduler ticks claimed by several instances (one pg.Pool each) on one throwaway PostgreSQL cluster. */
-let cluster: PgCluster;
-let instances: PgStore[];
-const dbOf = (i: number): PgDb => {
-  const store = instances[i];
-  if (!store) throw new Error(`no instance ${i}`);
-  return store.db;
-};
-
-beforeAll(async () => {
-  cluster = await startPgCluster();
-  instances = await openInstances(cluster.url, 4);
-}, 120_000);
-afterAll(async () => {
-  await Promise.all((instances ?? []).map((s) => s.close()));
-  await cluster?.stop();
-});
+const { dbOf, count } = useInstancesOnOneCluster(4);
+const instances = Array.from({ length: count }, (_, i) => i);
 
 const MINUTE_MS = 60_000;
 const tickRows = async (job: string) =>
