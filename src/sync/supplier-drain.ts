@@ -90,12 +90,13 @@ export async function drainSupplier(deps: DrainDeps): Promise<void> {
   const firstAnswer = new Promise<void>((resolve) => (opened = resolve));
   const firstPull = halt.guard(() => pullType(deps, first, halt, opened)).finally(() => opened());
   const pulls = [firstPull, ...rest.map((type) => firstAnswer.then(() => halt.guard(() => pullType(deps, type, halt))))];
+  // Each apply waits for its own pull and the apply before it, and guard never rejects: the last
+  // apply settles after every pull and every apply.
   let applied: Promise<void> = Promise.resolve();
-  const applies = TYPE_ORDER.map((type, i) => {
+  TYPE_ORDER.forEach((type, i) => {
     applied = Promise.all([applied, pulls[i]]).then(() => halt.guard(() => applyType(deps, type, halt)));
-    return applied;
   });
-  await Promise.allSettled([...pulls, ...applies]);
+  await applied;
   halt.rethrow();
 }
 
@@ -113,8 +114,11 @@ class Halt {
     try {
       await work();
     } catch (error) {
-      this.failure ??= { error };
+      this.fail(error);
     }
+  }
+  fail(error: unknown): void {
+    this.failure ??= { error };
   }
   rethrow(): void {
     if (this.failure) throw this.failure.error;
@@ -282,12 +286,11 @@ async function applyType(deps: DrainDeps, type: MessageType, halt: Halt): Promis
   // are applied in pool order by that group, never by two groups racing.
   const busy = new Set<string>();
   const running = new Set<Promise<void>>();
-  let failure: { error: unknown } | null = null;
   let round = 0;
   for (; round < MAX_APPLY_ROUNDS; round++) {
-    if (halt.halted || failure) break;
+    if (halt.halted) break;
     if (!deps.keepLease()) {
-      failure = { error: new LeaseLostError("lease lost while applying") };
+      halt.fail(new LeaseLostError("lease lost while applying"));
       break;
     }
     const skus = deps.sync.dueSkus(deps.supplierId, type, deps.clock(), SKUS_PER_CALL, busy);
@@ -298,10 +301,8 @@ async function applyType(deps: DrainDeps, type: MessageType, halt: Halt): Promis
       continue;
     }
     for (const sku of skus) busy.add(sku);
-    const group: Promise<void> = applyGroup(deps, ctx, type, skus)
-      .catch((error: unknown) => {
-        failure ??= { error };
-      })
+    const group: Promise<void> = halt
+      .guard(() => applyGroup(deps, ctx, type, skus))
       .finally(() => {
         for (const sku of skus) busy.delete(sku);
         running.delete(group);
@@ -311,7 +312,6 @@ async function applyType(deps: DrainDeps, type: MessageType, halt: Halt): Promis
   }
   await Promise.all(running);
   if (round === MAX_APPLY_ROUNDS) deps.logger.warn({ event: "sync.apply.round_cap", type }, "apply round cap reached");
-  if (failure) throw (failure as { error: unknown }).error;
 }
 
 /** One group of ≤ 100 skus: its due messages, the handler's calls, one commit. */
