@@ -18,7 +18,7 @@ export function formatDuration(seconds: number): string {
 }
 
 /** `apply type 6: 12,300 / 100,000 messages · 198 msgs/s · ETA 7m 35s`. */
-export function formatProgress(p: PullProgress): string {
+function formatProgress(p: PullProgress): string {
   const rate = p.perSecond === null ? "— msgs/s" : `${count(Math.round(p.perSecond))} msgs/s`;
   const eta = p.etaSeconds === null ? "ETA —" : `ETA ${formatDuration(p.etaSeconds)}`;
   return `${p.phase} type ${p.type}: ${count(p.done)} / ${count(p.seen)} messages · ${rate} · ${eta}`;

@@ -41,7 +41,6 @@ export async function stopGracefully(parts: StopParts, graceMs = STOP_GRACE_MS):
   // request was still running (a drain answering once it stops) would otherwise hold the stop
   // until the client's own idle timeout, past the grace.
   const idleSweep = setInterval(() => server.closeIdleConnections(), IDLE_SWEEP_MS);
-  void httpDone.then(() => clearInterval(idleSweep));
   parts.maintenance.stop();
   const work = Promise.allSettled([parts.jobs?.stop(), container.sync.runner.stop(), httpDone]);
   if (container.runtime.scheduler !== "disabled") container.runtime.scheduler = "stopped";
