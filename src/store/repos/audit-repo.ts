@@ -70,7 +70,7 @@ export function createAuditRepo(store: Store) {
       const newest = (...more: SQL[]) => db.select().from(auditLog).where(and(...c, ...more)).orderBy(desc(auditLog.id)).limit(filter.limit).all();
       if (filter.action === undefined) return newest();
       const prefix = filter.action;
-      if (c.length > (filter.before === undefined ? 0 : 1)) return newest(sql`substr(${auditLog.action}, 1, ${prefix.length}) = ${prefix}`);
+      if (filter.actor !== undefined || filter.target !== undefined) return newest(sql`substr(${auditLog.action}, 1, ${prefix.length}) = ${prefix}`);
       const actions = actionsFrom.all({ prefix, length: prefix.length }).map((r) => r.action);
       return actions
         .flatMap((action) => newest(eq(auditLog.action, action)))

@@ -73,6 +73,13 @@ export function createRetentionRepo(store: Store) {
 
   const pageSize = sqlite.pragma("page_size", { simple: true }) as number;
 
+  /** The period holding the first price row at or after `from`, from its start; null unless before `before`. */
+  const periodFrom = (period: CompactionPeriod, from: number, before: number): CompactionCursor | null => {
+    const first = firstPriceAtFrom.get(from) as number | null;
+    if (first === null || first >= before) return null;
+    return { period, periodStart: PERIODS[period].start(first), afterAt: Number.MIN_SAFE_INTEGER, afterId: 0 };
+  };
+
   return {
     /**
      * The database file once the WAL is folded in: pages in use plus free pages (SQLite reuses a
@@ -100,11 +107,8 @@ export function createRetentionRepo(store: Store) {
      * row otherwise. Null when no row from there is older than `before` (a period boundary).
      */
     compactionStart(period: CompactionPeriod, before: number): CompactionCursor | null {
-      const p = PERIODS[period];
-      const done = metaGet.get(p.doneKey) as string | undefined;
-      const first = firstPriceAtFrom.get(done === undefined ? -Number.MAX_SAFE_INTEGER : Number(done)) as number | null;
-      if (first === null || first >= before) return null;
-      return { period, periodStart: p.start(first), afterAt: Number.MIN_SAFE_INTEGER, afterId: 0 };
+      const done = metaGet.get(PERIODS[period].doneKey) as string | undefined;
+      return periodFrom(period, done === undefined ? -Number.MAX_SAFE_INTEGER : Number(done), before);
     },
 
     /**
@@ -130,9 +134,7 @@ export function createRetentionRepo(store: Store) {
         const last = rows.at(-1);
         if (last && rows.length === limit) return { next: { ...cursor, afterAt: last.at, afterId: last.id }, removed };
         metaSet.run(p.doneKey, String(end));
-        const following = firstPriceAtFrom.get(end) as number | null;
-        const next = following === null || following >= before ? null : { period: cursor.period, periodStart: p.start(following), afterAt: Number.MIN_SAFE_INTEGER, afterId: 0 };
-        return { next, removed };
+        return { next: periodFrom(cursor.period, end, before), removed };
       }).immediate();
     },
   };

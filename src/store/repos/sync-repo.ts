@@ -52,6 +52,8 @@ export function createSyncRepo(store: Store) {
   const settleOne = sqlite.prepare(
     "UPDATE message_inbox SET status = ?, last_error = ?, settled_at = ?, last_run_id = ?, attempts = attempts + 1 WHERE seq = ?",
   );
+  const pendingCountStmt = sqlite.prepare("SELECT count(*) FROM message_inbox WHERE supplier_id = ? AND status = 'pending'").pluck();
+  const dueCountStmt = sqlite.prepare("SELECT count(*) FROM message_inbox WHERE supplier_id = ? AND status = 'pending' AND next_attempt_at <= ?").pluck();
   const dueRowsScan = sqlite.prepare(
     `SELECT ${selectColumns(messageInbox)} FROM message_inbox WHERE supplier_id = ? AND sku IN (SELECT value FROM json_each(?)) AND type = ? AND status = 'pending' AND next_attempt_at <= ? AND parse_error IS NULL ORDER BY seq`,
   );
@@ -166,11 +168,9 @@ export function createSyncRepo(store: Store) {
       if (skus.length === 0) return [];
       return dueRowsScan.all(supplierId, JSON.stringify(skus), type, now) as InboxRow[];
     },
-    pendingCount: (supplierId: number): number =>
-      sqlite.prepare("SELECT count(*) FROM message_inbox WHERE supplier_id = ? AND status = 'pending'").pluck().get(supplierId) as number,
+    pendingCount: (supplierId: number): number => pendingCountStmt.get(supplierId) as number,
     /** Pending messages whose next attempt is due by `now`: what a run starting now will apply. */
-    dueCount: (supplierId: number, now: number): number =>
-      sqlite.prepare("SELECT count(*) FROM message_inbox WHERE supplier_id = ? AND status = 'pending' AND next_attempt_at <= ?").pluck().get(supplierId, now) as number,
+    dueCount: (supplierId: number, now: number): number => dueCountStmt.get(supplierId, now) as number,
     /** Settles messages in the caller's transaction (hot path: one prepared update per message). */
     settle(seqs: readonly number[], status: Exclude<InboxStatus, "pending">, error: string | null, runId: string, now: number): void {
       for (const seq of seqs) settleOne.run(status, error, now, runId, seq);
