@@ -4,12 +4,12 @@ import { type CompactionPeriod, type RetentionRepo, beijingDayStart, beijingMont
 
 const DAY_MS = 86_400_000;
 /** Rows one statement removes: a few milliseconds of write lock, so pulls and signed calls go on between chunks. */
-export const RETENTION_CHUNK_ROWS = 2_000;
+const RETENTION_CHUNK_ROWS = 2_000;
 
 /** Wrong mall passwords count for 15 minutes (§2.1 lockout); a day of them is kept for whoever looks into one. */
 const LOGIN_FAILURE_KEEP_MS = DAY_MS;
 
-export type RetentionCutoffs = { logsBefore: number; runsBefore: number; priceDaysBefore: number; priceMonthsBefore: number; loginFailuresBefore: number };
+type RetentionCutoffs = { logsBefore: number; runsBefore: number; priceDaysBefore: number; priceMonthsBefore: number; loginFailuresBefore: number };
 export type RetentionReport = { runs: number; messages: number; calls: number; inbox: number; priceRows: number; loginFailures: number };
 
 export type RetentionService = ReturnType<typeof createRetentionService>;
@@ -32,7 +32,7 @@ export function createRetentionService(deps: {
   const limit = deps.chunkRows ?? RETENTION_CHUNK_ROWS;
   const log = deps.logger.child({ component: "retention" });
 
-  const cutoffs = (now = deps.clock()): RetentionCutoffs => ({
+  const cutoffs = (now: number): RetentionCutoffs => ({
     logsBefore: now - deps.config.SYNC_LOG_RETENTION_DAYS * DAY_MS,
     runsBefore: now - deps.config.SYNC_RUN_RETENTION_DAYS * DAY_MS,
     // Whole Beijing days and months only, so a period is compacted once, never half of it.
@@ -43,7 +43,7 @@ export function createRetentionService(deps: {
 
   /** One chunk per step, each in its own short transaction; the report fills in as it goes. */
   function* steps(report: RetentionReport): Generator<void> {
-    const c = cutoffs();
+    const c = cutoffs(deps.clock());
     const drain = function* (chunk: (cutoff: number, limit: number) => number, cutoff: number, key: keyof RetentionReport): Generator<void> {
       for (let n = limit; n === limit; yield) {
         n = chunk(cutoff, limit);
@@ -70,7 +70,6 @@ export function createRetentionService(deps: {
   const done = (report: RetentionReport, startedAt: number) => log.info({ event: "retention.done", ...report, durationMs: Date.now() - startedAt }, "retention done");
 
   return {
-    cutoffs,
     storeSize: () => deps.repo.storeSize(),
     /** Every step to the end, yielding to the event loop between chunks (the scheduled job, the CLI). */
     async run(): Promise<RetentionReport> {

@@ -105,7 +105,7 @@ export function consoleRouter(container: Container): Router {
       res.redirect(303, safeNext(f.next));
     } catch (e) {
       const err = toAdminError(e);
-      const message = err?.code === "locked" ? "登录失败次数过多，请 15 分钟后再试。" : err?.code === "invalid_input" ? "请输入用户名和密码。" : err?.code === "csrf_failed" ? errorText(err) : "用户名或密码错误，或账号已停用。";
+      const message = err?.code === "locked" || err?.code === "csrf_failed" ? errorText(err) : err?.code === "invalid_input" ? "请输入用户名和密码。" : "用户名或密码错误，或账号已停用。";
       send(res, err?.status ?? 500, loginPage({ next: safeNext(f.next), error: message, username: f.username }));
     }
   });
