@@ -113,6 +113,8 @@ export class SupplierClient {
    * per call: hundreds wait at once, and removing a listener from a signal scans all of them.
    */
   private readonly lifecycle: { closed: boolean; waiting: Set<(reason: Error) => void> };
+  /** This view's single-sku reads: stopped (with why) by stopSkuReads, and those waiting for the limiter. */
+  private readonly skuReads: { stopped: string | null; waiting: Set<(reason: WithheldCall) => void> } = { stopped: null, waiting: new Set() };
   private readonly tokens: TokenCache;
   private readonly now: () => number;
   private readonly random: () => number;
@@ -277,6 +279,17 @@ export class SupplierClient {
     this.transport.close();
   }
 
+  /**
+   * A stopping run ends its groups with what they have read: this view's single-sku reads (S-4,
+   * S-5) still waiting for the limiter, and any it would start, answer "not sent" (`unsent`), while
+   * batch reads go on. The skus already read are committed; the rest stay pending for the next run,
+   * and the calls other users of the shared client make are untouched.
+   */
+  stopSkuReads(reason: string): void {
+    this.skuReads.stopped = reason;
+    for (const drop of [...this.skuReads.waiting]) drop(new WithheldCall(reason));
+  }
+
   /** A sku batch, split at 100 (§3) and sent in parallel under the limiter; results in request order. */
   private async batch<K extends BatchOperationName>(name: K, skus: readonly string[], extra: Record<string, string>): Promise<CallResult<Array<ItemOf<K>>>> {
     const parts = chunks(unique(skus));
@@ -361,10 +374,10 @@ export class SupplierClient {
       if (!read.ok) return { ok: false, error: this.error(name, read.problem) };
       return { ok: true, value: read.value as ResultOf<K> };
     };
-    const answer: CallResult<ResultOf<K>> = await this.queue(exchange, priorityOf(name)).catch((err: unknown) => ({
+    const answer: CallResult<ResultOf<K>> = await this.queue(exchange, name).catch((err: unknown) => ({
       ok: false as const,
-      // Only a stopped limiter (client closed) gets here: the exchange itself never rejects.
-      error: this.error(name, { kind: "network", message: `not sent: ${err instanceof Error ? err.message : String(err)}`, retryable: false }),
+      // Only a closed client or a stopped run gets here: the exchange itself never rejects.
+      error: this.error(name, { kind: "network", message: `not sent: ${err instanceof Error ? err.message : String(err)}`, retryable: false, unsent: err instanceof WithheldCall }),
     }));
     this.recorder.record({
       supplier: this.supplier,
@@ -383,13 +396,33 @@ export class SupplierClient {
     return answer;
   }
 
-  /** Runs `exchange` under the limiter; rejects at once, unsent, when the client closes meanwhile. */
-  private queue<T>(exchange: () => Promise<T>, priority: number): Promise<T> {
+  /**
+   * Runs `exchange` under the limiter; rejects at once, unsent, when the client closes meanwhile,
+   * or (a single-sku read) when this view's run stops.
+   */
+  private queue<T>(exchange: () => Promise<T>, name: SupplierOperationName): Promise<T> {
     const { lifecycle } = this;
     if (lifecycle.closed) return Promise.reject(new Error("the client is closed"));
+    const priority = priorityOf(name);
+    const skuReads = priority === SKU_READ_PRIORITY ? this.skuReads : null;
+    if (skuReads?.stopped) return Promise.reject(new WithheldCall(skuReads.stopped));
     return new Promise<T>((resolve, reject) => {
+      // A withheld call keeps its place in the limiter (p-queue cannot take one job out), but
+      // its turn sends nothing.
+      let withheld = false;
+      const withhold = (reason: Error) => {
+        withheld = true;
+        reject(reason);
+      };
       lifecycle.waiting.add(reject);
-      this.limiter.add(exchange, { priority }).then(resolve, reject).finally(() => lifecycle.waiting.delete(reject));
+      skuReads?.waiting.add(withhold);
+      this.limiter
+        .add(() => (withheld ? Promise.resolve(undefined as T) : exchange()), { priority })
+        .then(resolve, reject)
+        .finally(() => {
+          lifecycle.waiting.delete(reject);
+          skuReads?.waiting.delete(withhold);
+        });
     });
   }
 
@@ -411,7 +444,7 @@ export class SupplierClient {
 
   private error(
     name: SupplierOperationName,
-    problem: { kind: SupplierError["kind"]; message: string; retryable: boolean; code?: number; field?: string; status?: number; tokenExpired?: boolean },
+    problem: { kind: SupplierError["kind"]; message: string; retryable: boolean; code?: number; field?: string; status?: number; tokenExpired?: boolean; unsent?: boolean },
   ): SupplierError {
     return new SupplierError({ supplier: this.supplier, operation: name, endpoint: endpointOf(name), ...problem });
   }
@@ -422,8 +455,14 @@ export class SupplierClient {
  * (a group's batch read, a pool page, a delete, an order) goes ahead of those already waiting, so a
  * group of skus completes, and the pull goes on, while the next group's reads keep the connection busy.
  */
+const SKU_READ_PRIORITY = 0;
 function priorityOf(name: SupplierOperationName): number {
-  return name === "detail" || name === "attributes" ? 0 : 1;
+  return name === "detail" || name === "attributes" ? SKU_READ_PRIORITY : 1;
+}
+
+/** Why a call was not sent: its run stopped (stopSkuReads). */
+class WithheldCall extends Error {
+  override readonly name = "WithheldCall";
 }
 
 function endpointOf(name: SupplierOperationName): string {

@@ -30,6 +30,8 @@ export type SupplierErrorInit = {
   /** For refusals: the answer's signature checked out, or the account's sign mode signs no answers. */
   signed?: boolean;
   attempts?: number;
+  /** The call never left: its run stopped first (see SupplierClient.stopSkuReads). The supplier saw nothing. */
+  unsent?: boolean;
 };
 
 /** A failed supplier call, as a value: never thrown at the caller, never carrying secrets. */
@@ -49,6 +51,8 @@ export class SupplierError extends Error {
   readonly failureClass: FailureClass;
   /** How many attempts were made before giving up. */
   readonly attempts: number;
+  /** Withheld by a stopping run: its messages stay as they were, for the next run. */
+  readonly unsent: boolean;
   /** The message without the supplier and endpoint prefix. */
   readonly detail: string;
 
@@ -66,6 +70,7 @@ export class SupplierError extends Error {
     this.signed = init.signed;
     this.failureClass = classifyFailure(init);
     this.attempts = init.attempts ?? 1;
+    this.unsent = init.unsent ?? false;
     this.detail = init.message;
   }
 
@@ -91,6 +96,7 @@ export class SupplierError extends Error {
       tokenExpired: this.tokenExpired,
       signed: this.signed,
       attempts: this.attempts,
+      unsent: this.unsent,
     };
   }
 }

@@ -7,6 +7,7 @@ import type { AccountRepo, SupplierRow } from "../store/repos/account-repo.js";
 import type { ProductRepo } from "../store/repos/product-repo.js";
 import type { ReferenceRepo } from "../store/repos/reference-repo.js";
 import type { SyncRepo, SyncRunRow } from "../store/repos/sync-repo.js";
+import type { SupplierClient } from "../supplier/supplier-client.js";
 import { LeaseLostError, SupplierConfigurationError, drainSupplier } from "./supplier-drain.js";
 import type { PullerSettings } from "./puller-settings.js";
 import { type PullProgressEvent, withTotals } from "./pull-progress.js";
@@ -62,6 +63,8 @@ export function createSyncRunner(deps: SyncRunnerDeps) {
   /** Set by stop(): no new runs, and running ones end at their next page or chunk. */
   let stopping = false;
   const active = new Set<Promise<RunAttempt>>();
+  /** The client views of running pulls: told to withhold their single-sku reads on stop. */
+  const pulling = new Set<SupplierClient>();
   const tracked = (run: Promise<RunAttempt>): Promise<RunAttempt> => {
     active.add(run);
     void run.finally(() => active.delete(run)).catch(() => undefined);
@@ -180,6 +183,7 @@ export function createSyncRunner(deps: SyncRunnerDeps) {
      */
     async stop(): Promise<void> {
       stopping = true;
+      for (const client of pulling) client.stopSkuReads("the gateway is stopping");
       await Promise.allSettled([...active]);
     },
     /** Pull and apply; `onProgress` hears the run's totals after every page stored and chunk settled. */
@@ -187,6 +191,7 @@ export function createSyncRunner(deps: SyncRunnerDeps) {
       const supplier = supplierOf(supplierId);
       return tracked(underLease(supplier, trigger, async (journal, keepLease) => {
         const client = deps.connections.clientFor(supplier.id, journal);
+        pulling.add(client);
         try {
           await drainSupplier({
             supplierId: supplier.id,
@@ -204,6 +209,7 @@ export function createSyncRunner(deps: SyncRunnerDeps) {
             onProgress: onProgress && withTotals(deps.sync.dueCount(supplier.id, deps.clock()), onProgress),
           });
         } finally {
+          pulling.delete(client);
           await client.close();
         }
       }));

@@ -141,7 +141,7 @@ describe("the compiled runtime", () => {
     const run = ((await answer.json()) as { run: { status: string; errors: Array<{ kind: string }>; pendingInInbox: number; counts: Record<string, { applied: number; rejected: number }> } }).run;
     expect(run.status).toBe("partial");
     expect(run.errors.map((e) => e.kind)).toContain("stopped");
-    // Groups already fetching finish and commit; what was not yet pulled waits in the pool.
+    // Groups commit what they had read (reads not yet sent are withheld); the rest waits in the inbox and the pool.
     const settled = Object.values(run.counts).reduce((n, c) => n + c.applied + c.rejected, 0);
     expect(settled).toBeLessThan(PRODUCTS);
     expect(run.pendingInInbox).toBeGreaterThan(0);

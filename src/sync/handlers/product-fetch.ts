@@ -27,6 +27,8 @@ export async function fetchProducts(
       const [detail, attributes] = await Promise.all([ctx.client.detail(w.sku), ctx.client.attributes(w.sku)]);
       if (!detail.ok || !attributes.ok) {
         const error = !detail.ok ? detail.error : !attributes.ok ? attributes.error : null;
+        // Withheld by the run's stop: nothing was asked, so its messages stay pending as they were.
+        if (error?.unsent) return null;
         if (error && isUnknownSku(error)) settleAll(w.rows, { outcome: "skipped", reasons: [{ code: error.code ?? 5099, field: "sku", message: `供应商称商品不存在: ${error.detail}` }] });
         else if (error) settleAll(w.rows, failedWith(error));
         return null;

@@ -1,0 +1,63 @@
+import { afterEach, describe, expect, it } from "vitest";
+import { createContainer } from "../../src/container.js";
+import { SignMode } from "../../src/contract/index.js";
+import { silentLogger } from "../../src/lib/logger.js";
+import { TEST_ACCOUNT } from "../helpers/simulator-harness.js";
+import { type PullerWorld, compareWithTruth, startPullerWorld } from "../helpers/puller-harness.js";
+
+let world: PullerWorld | undefined;
+afterEach(async () => {
+  await world?.close();
+  world = undefined;
+});
+
+const MAX_CONCURRENT = 4;
+const PRODUCTS = 600;
+
+describe("a pull stopped for shutdown", () => {
+  it("sends no single-sku read after the stop beyond those already in flight, settles nothing as failed for it, and the next run finishes exactly once", async () => {
+    // Slow reads and many products: three groups of 100 skus are reading when the stop comes.
+    world = await startPullerWorld({ products: PRODUCTS, invalidShare: 0.1, knobs: { endpoints: { detail: { latencyMs: 40 }, attributes: { latencyMs: 40 } } } });
+    const { gw, sim, code, supplierId } = world;
+    gw.container.supplierConnections.connect({ code, baseUrl: sim.url, ...TEST_ACCOUNT, signMode: SignMode.HmacSha256, qps: 1000, maxConcurrent: MAX_CONCURRENT, timeoutMs: 5_000 });
+    const reads = () => (sim.sim.knobs.admitted.get("detail") ?? 0) + (sim.sim.knobs.admitted.get("attributes") ?? 0);
+    const sqlite = gw.container.store.sqlite;
+    const settled = () => Number(sqlite.prepare("SELECT COUNT(*) FROM message_inbox WHERE supplier_id = ? AND status <> 'pending'").pluck().get(supplierId));
+
+    const run = gw.container.sync.pull(code, "manual");
+    const until = Date.now() + 60_000;
+    while (settled() === 0 && Date.now() < until) await new Promise((r) => setTimeout(r, 10));
+    expect(settled()).toBeGreaterThan(0);
+
+    const readsAtStop = reads();
+    await gw.container.sync.runner.stop();
+    // Those already on the wire finish (each with at most one retry); nothing new starts.
+    expect(reads() - readsAtStop).toBeLessThanOrEqual(2 * MAX_CONCURRENT);
+
+    const attempt = await run;
+    if (!attempt.ran) throw new Error("the pull did not run");
+    const summary = attempt.summary;
+    expect(summary.status).toBe("partial");
+    expect(summary.errors.map((e) => e.kind)).toContain("stopped");
+    expect(summary.pendingInInbox).toBeGreaterThan(0);
+    // The withheld reads left their messages pending: none was settled as failed for the stop.
+    expect(Object.values(summary.counts).reduce((n, c) => n + c.failed, 0)).toBe(0);
+    expect(sqlite.prepare("SELECT COUNT(*) FROM sync_message_logs WHERE outcome = 'failed'").pluck().get()).toBe(0);
+    expect(sqlite.prepare("SELECT COUNT(*) FROM sync_leases").pluck().get()).toBe(0);
+
+    // Restarted on the same database (a stopped runner takes no more work): the next run applies
+    // what was left, and no message is applied twice.
+    const restarted = createContainer(gw.config, silentLogger());
+    try {
+      const next = await restarted.sync.pull(code, "manual");
+      if (!next.ran) throw new Error("the lease was not handed back");
+      expect(next.summary).toMatchObject({ status: "succeeded", pendingInInbox: 0 });
+      expect(compareWithTruth(world)).toEqual([]);
+      expect(sqlite.prepare("SELECT COUNT(*) FROM (SELECT message_id FROM sync_message_logs WHERE outcome IN ('applied', 'rejected') GROUP BY message_id HAVING COUNT(*) > 1)").pluck().get()).toBe(0);
+      expect(sqlite.prepare("SELECT COUNT(DISTINCT message_id) FROM sync_message_logs WHERE outcome IN ('applied', 'rejected')").pluck().get()).toBe(PRODUCTS);
+    } finally {
+      await restarted.supplierConnections.closeAll();
+      restarted.close();
+    }
+  }, 120_000);
+});
