@@ -1,7 +1,7 @@
 import { createSupplierAccounts } from "./accounts/supplier-accounts.js";
 import { createReferenceLoader } from "./catalog/reference-loader.js";
 import { createReferenceService } from "./catalog/reference-service.js";
-import { type Config, databasePath } from "./config/config.js";
+import { type Config, databaseTarget } from "./config/config.js";
 import type { Logger } from "./lib/logger.js";
 import { createAccountSecrets } from "./mall/auth/account-secrets.js";
 import { createCallAuth } from "./mall/auth/call-auth.js";
@@ -12,7 +12,7 @@ import { createMallCalls } from "./mall/mall-calls.js";
 import { auditKeysFromConfig } from "./security/audit-keys.js";
 import { NONCE_MEMORY_SECONDS } from "./contract/index.js";
 import { keyRingFromConfig } from "./security/key-ring.js";
-import { openStore } from "./store/database.js";
+import { openPgStore, openStore } from "./store/database.js";
 import { createAccountRepo } from "./store/repos/account-repo.js";
 import { createNonceRepo } from "./store/repos/nonce-repo.js";
 import { createReferenceRepo } from "./store/repos/reference-repo.js";
@@ -39,7 +39,8 @@ import { createRetentionService } from "./retention/retention-service.js";
 export type Container = ReturnType<typeof createContainer>;
 
 export function createContainer(config: Config, logger: Logger, clock: () => number = Date.now) {
-  const store = openStore(databasePath(config));
+  const target = databaseTarget(config);
+  const store = target.kind === "postgres" ? openPgStore(target.url) : openStore(target.path);
   const keys = keyRingFromConfig(config);
   const accountRepo = createAccountRepo(store);
   const nonceRepo = createNonceRepo(store);

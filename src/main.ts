@@ -34,9 +34,13 @@ async function main(): Promise<void> {
   logger.info({ event: "server.listening", url: `${scheme}://${address.address}:${address.port}` }, "gateway listening");
   const maintenance = startMaintenance(container);
   const auditHead = startAuditHeadLog(container.admin.audit, logger);
-  const checkpointer = startWalCheckpointer(container.store, {
-    onError: (err) => logger.warn({ err, event: "store.checkpointer.failed" }, "checkpoint worker stopped; SQLite checkpoints on commit again"),
-  });
+  // PostgreSQL checkpoints on its own; SQLite's WAL is checkpointed off the event loop.
+  const checkpointer =
+    container.store.dialect === "sqlite"
+      ? startWalCheckpointer(container.store, {
+          onError: (err) => logger.warn({ err, event: "store.checkpointer.failed" }, "checkpoint worker stopped; SQLite checkpoints on commit again"),
+        })
+      : undefined;
   const jobs = config.SCHEDULER_ENABLED ? startGatewayJobs(container) : null;
   if (jobs) container.runtime.scheduler = "running";
 

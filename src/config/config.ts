@@ -159,14 +159,3 @@ export function databaseTarget(config: Pick<Config, "DATABASE_URL">): DatabaseTa
   return { kind: "sqlite", path: value.replace(/^file:/, "") };
 }
 
-/**
- * The SQLite file to open. The repositories are synchronous SQLite code, so a PostgreSQL URL stops
- * the start here, in one line, before anything is created on disk.
- */
-export function databasePath(config: Pick<Config, "DATABASE_URL">): string {
-  const target = databaseTarget(config);
-  if (target.kind === "postgres") {
-    throw new ConfigError("DATABASE_URL selects PostgreSQL, which this version cannot run on yet (its repositories are SQLite-only); set DATABASE_URL to a SQLite file path");
-  }
-  return target.path;
-}

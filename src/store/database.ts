@@ -5,14 +5,20 @@ import Database from "better-sqlite3";
 import { drizzle, type BetterSQLite3Database } from "drizzle-orm/better-sqlite3";
 import { migrate } from "drizzle-orm/better-sqlite3/migrator";
 import * as schema from "./schema/index.js";
+import { PgConnection } from "./pg-sync/pg-connection.js";
+import { PgSyncBridge } from "./pg-sync/sync-bridge.js";
 
 export type Db = BetterSQLite3Database<typeof schema>;
 
 /** The store handle: drizzle for repositories, the raw connection for prepared hot paths. */
 export type Store = {
   readonly db: Db;
+  /** The connection: SQLite's, or on PostgreSQL one with the same surface (pg-sync/pg-connection.ts). */
   readonly sqlite: Database.Database;
+  /** The SQLite file, or the PostgreSQL URL without its password. */
   readonly path: string;
+  /** Which database: for the few statements written per dialect, and for SQLite-only upkeep (WAL, backups). */
+  readonly dialect: "sqlite" | "postgres";
   /**
    * True when this open added key ids to an audit log written before the chain was keyed: the
    * one moment its rows may be re-sealed with the key (later, an unkeyed row is tampering).
@@ -37,13 +43,47 @@ export function openStore(path: string): Store {
   const auditColumns = sqlite.prepare("SELECT name FROM pragma_table_info('audit_log')").all() as Array<{ name: string }>;
   const auditLogUnkeyed = auditColumns.length > 0 && !auditColumns.some((c) => c.name === "key_id");
   migrate(db, { migrationsFolder: MIGRATIONS_FOLDER });
-  return { db, sqlite, path, auditLogKeyedNow: auditLogUnkeyed, close: () => sqlite.close() };
+  return { db, sqlite, path, dialect: "sqlite", auditLogKeyedNow: auditLogUnkeyed, close: () => sqlite.close() };
+}
+
+export const PG_MIGRATIONS_FOLDER = join(dirname(fileURLToPath(import.meta.url)), "migrations-pg");
+/** No statement holds the event loop longer than this; a lock is waited for at most LOCK_TIMEOUT_MS. */
+const STATEMENT_TIMEOUT_MS = 15_000;
+const LOCK_TIMEOUT_MS = BUSY_TIMEOUT_MS;
+
+/**
+ * The store on PostgreSQL: the same repositories, through a connection with better-sqlite3's
+ * surface. The first query connects and migrates (under an advisory lock: several instances may
+ * start at once); a database that cannot be reached fails it, as a SQLite file that cannot be opened does.
+ */
+export function openPgStore(url: string): Store {
+  const bridge = new PgSyncBridge({ url, migrationsFolder: PG_MIGRATIONS_FOLDER, statementTimeoutMs: STATEMENT_TIMEOUT_MS, lockTimeoutMs: LOCK_TIMEOUT_MS });
+  const path = redactedUrl(url);
+  const connection = new PgConnection(bridge, path);
+  try {
+    connection.prepare("SELECT 1").get();
+  } catch (e) {
+    connection.close();
+    throw e;
+  }
+  const sqlite = connection as unknown as Database.Database;
+  return { db: drizzle(sqlite, { schema }), sqlite, path, dialect: "postgres", auditLogKeyedNow: false, close: () => connection.close() };
+}
+
+function redactedUrl(url: string): string {
+  try {
+    const parsed = new URL(url);
+    if (parsed.password) parsed.password = "***";
+    return parsed.toString();
+  } catch {
+    return "postgres://(unparseable URL)";
+  }
 }
 
 /** A store over an existing file, read-only and without migrations: for inspecting backups. */
 export function openStoreReadOnly(path: string): Store {
   const sqlite = new Database(path, { readonly: true, fileMustExist: true });
-  return { db: drizzle(sqlite, { schema }), sqlite, path, auditLogKeyedNow: false, close: () => sqlite.close() };
+  return { db: drizzle(sqlite, { schema }), sqlite, path, dialect: "sqlite", auditLogKeyedNow: false, close: () => sqlite.close() };
 }
 
 /** Runs `work` in one short transaction: all of it lands or none of it (no I/O inside, STYLE). */

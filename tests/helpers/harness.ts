@@ -7,6 +7,7 @@ import { type Config, loadConfig } from "../../src/config/config.js";
 import { type Container, createContainer } from "../../src/container.js";
 import { type Logger, silentLogger } from "../../src/lib/logger.js";
 import { createServer, listen } from "../../src/server.js";
+import { testDatabaseUrl } from "./test-database.js";
 
 export type TestClock = { now: () => number; advance(ms: number): void; set(ms: number): void };
 
@@ -28,7 +29,7 @@ export type TestGateway = {
 export async function startTestGateway(env: Record<string, string> = {}, clock = testClock(), logger: Logger = silentLogger()): Promise<TestGateway> {
   const dir = mkdtempSync(join(tmpdir(), "emall-gw-"));
   const config = loadConfig({
-    DATABASE_URL: join(dir, "gateway.db"),
+    DATABASE_URL: await testDatabaseUrl(dir),
     DATA_ENCRYPTION_KEY_FILE: join(dir, "master.key"),
     CONFORMANCE_REPORT_DIR: join(dir, "conformance"),
     NODE_ENV: "test",

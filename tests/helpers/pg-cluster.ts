@@ -62,7 +62,7 @@ export async function startPgCluster(): Promise<PgCluster> {
       "-c fsync=off",
       "-c synchronous_commit=off",
       "-c full_page_writes=off",
-      "-c max_connections=50",
+      "-c max_connections=300",
     ].join(" ");
     await pgTool("pg_ctl", ["start", "-D", dataDir, "-w", "-t", String(START_TIMEOUT_S), "-l", join(dir, "server.log"), "-o", serverOptions]);
   } catch (e) {

@@ -4,7 +4,7 @@ import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { pathToFileURL } from "node:url";
 import { afterEach, describe, expect, it } from "vitest";
-import { ConfigError, databasePath, databaseTarget, loadConfig } from "../../src/config/config.js";
+import { ConfigError, databaseTarget, loadConfig } from "../../src/config/config.js";
 
 /**
  * DATABASE_URL selects the store: a postgres:// or postgresql:// URL is PostgreSQL, anything else a
@@ -43,7 +43,7 @@ describe("DATABASE_URL in the config", () => {
   it("keeps every other value a SQLite path, with or without file:", () => {
     expect(databaseTarget(loadConfig({}))).toEqual({ kind: "sqlite", path: "./data/emall-gateway.db" });
     expect(databaseTarget(loadConfig({ DATABASE_URL: "file:/srv/gw/gateway.db" }))).toEqual({ kind: "sqlite", path: "/srv/gw/gateway.db" });
-    expect(databasePath(loadConfig({ DATABASE_URL: "data/postgres.db" }))).toBe("data/postgres.db");
+    expect(databaseTarget(loadConfig({ DATABASE_URL: "data/postgres.db" }))).toEqual({ kind: "sqlite", path: "data/postgres.db" });
   });
 
   it("refuses a postgres: value that is no usable URL, instead of taking it for a file name", () => {
@@ -61,9 +61,6 @@ describe("DATABASE_URL in the config", () => {
     expect(problem("postgres://u:p@db.example:5432/gw")).toBeNull();
   });
 
-  it("never hands a PostgreSQL URL out as a SQLite path", () => {
-    expect(() => databasePath(loadConfig({ DATABASE_URL: PG_URL }))).toThrow(ConfigError);
-  });
 });
 
 describe("starting with a PostgreSQL DATABASE_URL", () => {

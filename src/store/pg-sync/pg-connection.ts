@@ -1,0 +1,170 @@
+import { PgQueryError, type PgSyncBridge } from "./sync-bridge.js";
+import { toPostgres } from "./portable-sql.js";
+
+type RunResult = { changes: number; lastInsertRowid: number };
+
+/** SQLSTATEs after which a whole transaction is tried again: another instance's transaction won. */
+const RETRYABLE = new Set(["40001", "40P01"]);
+const TRANSACTION_ATTEMPTS = 5;
+
+/**
+ * A statement with better-sqlite3's surface (run, get, all, iterate, pluck, raw), executed on
+ * PostgreSQL through the bridge. The repositories and drizzle's better-sqlite3 driver use it as
+ * they use SQLite's, so neither knows which database it is on.
+ */
+export class PgStatement {
+  private pluckMode = false;
+  private rawMode = false;
+
+  constructor(
+    private readonly connection: PgConnection,
+    readonly source: string,
+  ) {}
+
+  get reader(): boolean {
+    return /^\s*(select|with|values)\b/i.test(this.source) || /\breturning\b/i.test(this.source);
+  }
+
+  pluck(on = true): this {
+    this.pluckMode = on;
+    if (on) this.rawMode = false;
+    return this;
+  }
+
+  raw(on = true): this {
+    this.rawMode = on;
+    if (on) this.pluckMode = false;
+    return this;
+  }
+
+  run(...params: unknown[]): RunResult {
+    return { changes: this.execute(params, false).rowCount, lastInsertRowid: 0 };
+  }
+
+  get(...params: unknown[]): unknown {
+    return this.all(...params)[0];
+  }
+
+  all(...params: unknown[]): unknown[] {
+    const array = this.pluckMode || this.rawMode;
+    const { rows } = this.execute(params, array);
+    if (this.pluckMode) return (rows as unknown[][]).map((r) => r[0]);
+    return rows;
+  }
+
+  iterate(...params: unknown[]): IterableIterator<unknown> {
+    return this.all(...params)[Symbol.iterator]();
+  }
+
+  private execute(params: unknown[], array: boolean): { rows: unknown[]; rowCount: number } {
+    const statement = toPostgres(this.source);
+    let values: unknown[];
+    if (statement.names) {
+      const bound = (params[0] ?? {}) as Record<string, unknown>;
+      values = statement.names.map((name) => bound[name]);
+    } else {
+      values = params.length === 1 && Array.isArray(params[0]) ? (params[0] as unknown[]) : params;
+    }
+    return this.connection.bridge.query(statement.text, values.map(toParameter), array);
+  }
+}
+
+function toParameter(value: unknown): unknown {
+  if (value === undefined) return null;
+  if (typeof value === "bigint") return value.toString();
+  if (typeof value === "boolean") return value ? 1 : 0;
+  return value;
+}
+
+type TransactionFn<A extends unknown[], T> = ((...args: A) => T) & {
+  deferred: (...args: A) => T;
+  immediate: (...args: A) => T;
+  exclusive: (...args: A) => T;
+};
+
+/**
+ * better-sqlite3's Database surface over PostgreSQL. Transactions are SERIALIZABLE, so work that
+ * reads and then writes (the audit chain's next link, a lease) behaves as under SQLite's single
+ * writer even with several gateways on one database; one that loses to another instance is run
+ * again from the start. Nested transactions are savepoints, as in better-sqlite3.
+ */
+export class PgConnection {
+  private depth = 0;
+  private savepoints = 0;
+  open = true;
+  readonly name: string;
+
+  constructor(
+    readonly bridge: PgSyncBridge,
+    name: string,
+  ) {
+    this.name = name;
+  }
+
+  get inTransaction(): boolean {
+    return this.depth > 0;
+  }
+
+  prepare(source: string): PgStatement {
+    return new PgStatement(this, source);
+  }
+
+  exec(source: string): this {
+    this.bridge.query(source, []);
+    return this;
+  }
+
+  /** SQLite's tuning pragmas have no PostgreSQL meaning: PostgreSQL commits are durable as configured on the server. */
+  pragma(_source: string, options?: { simple?: boolean }): unknown {
+    return options?.simple ? undefined : [];
+  }
+
+  transaction<A extends unknown[], T>(work: (...args: A) => T): TransactionFn<A, T> {
+    const run = (...args: A): T => this.runTransaction(() => work(...args));
+    return Object.assign(run, { deferred: run, immediate: run, exclusive: run });
+  }
+
+  close(): void {
+    this.open = false;
+    this.bridge.close();
+  }
+
+  private runTransaction<T>(work: () => T): T {
+    if (this.depth > 0) return this.inSavepoint(work);
+    for (let attempt = 1; ; attempt++) {
+      this.bridge.query("BEGIN ISOLATION LEVEL SERIALIZABLE", []);
+      this.depth = 1;
+      try {
+        const result = work();
+        this.bridge.query("COMMIT", []);
+        return result;
+      } catch (e) {
+        try {
+          this.bridge.query("ROLLBACK", []);
+        } catch {
+          // The connection is gone; the server rolled the transaction back itself.
+        }
+        if (e instanceof PgQueryError && e.code && RETRYABLE.has(e.code) && attempt < TRANSACTION_ATTEMPTS) continue;
+        throw e;
+      } finally {
+        this.depth = 0;
+      }
+    }
+  }
+
+  private inSavepoint<T>(work: () => T): T {
+    const name = `sp${++this.savepoints}`;
+    this.bridge.query(`SAVEPOINT ${name}`, []);
+    this.depth++;
+    try {
+      const result = work();
+      this.bridge.query(`RELEASE SAVEPOINT ${name}`, []);
+      return result;
+    } catch (e) {
+      this.bridge.query(`ROLLBACK TO SAVEPOINT ${name}`, []);
+      throw e;
+    } finally {
+      this.depth--;
+    }
+  }
+}
