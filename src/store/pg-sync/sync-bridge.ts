@@ -7,8 +7,10 @@ export class PgQueryError extends Error {
     message: string,
     readonly code: string | undefined,
     readonly detail: string | undefined,
+    /** The statement's text (never its values), for the log. */
+    readonly statement?: string,
   ) {
-    super(message);
+    super(statement ? `${message} (in: ${statement.length > 300 ? `${statement.slice(0, 300)}…` : statement})` : message);
   }
 }
 
@@ -66,7 +68,7 @@ export class PgSyncBridge {
         // An answer to a query that timed out earlier arrives late: skipped.
         if (received.message.id !== id) continue;
         const answer = received.message;
-        if ("error" in answer) throw new PgQueryError(answer.error.message, answer.error.code, answer.error.detail);
+        if ("error" in answer) throw new PgQueryError(answer.error.message, answer.error.code, answer.error.detail, text);
         return answer as unknown as { rows: R[]; rowCount: number };
       }
       const left = deadline - Date.now();
