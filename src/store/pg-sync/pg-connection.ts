@@ -3,9 +3,13 @@ import { toPostgres } from "./portable-sql.js";
 
 type RunResult = { changes: number; lastInsertRowid: number };
 
-/** SQLSTATEs after which a whole transaction is tried again: another instance's transaction won. */
-const RETRYABLE = new Set(["40001", "40P01"]);
-const TRANSACTION_ATTEMPTS = 5;
+/**
+ * How many times a transaction is run in all when it fails with a SQLSTATE that says another
+ * instance's transaction won: a serialisation failure or deadlock, and a unique violation, which
+ * PostgreSQL may report instead of a serialisation failure when both inserted the same key. A real
+ * duplicate fails again on its second run, and that error is the caller's.
+ */
+const ATTEMPTS_AFTER: Record<string, number> = { "40001": 5, "40P01": 5, "23505": 2 };
 
 /**
  * A statement with better-sqlite3's surface (run, get, all, iterate, pluck, raw), executed on
@@ -144,7 +148,7 @@ export class PgConnection {
         } catch {
           // The connection is gone; the server rolled the transaction back itself.
         }
-        if (e instanceof PgQueryError && e.code && RETRYABLE.has(e.code) && attempt < TRANSACTION_ATTEMPTS) continue;
+        if (e instanceof PgQueryError && e.code !== undefined && attempt < (ATTEMPTS_AFTER[e.code] ?? 1)) continue;
         throw e;
       } finally {
         this.depth = 0;
