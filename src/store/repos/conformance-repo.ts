@@ -12,14 +12,26 @@ export type MallUsageRow = typeof mallUsage.$inferSelect;
 // Lists leave out the report itself (tens of KiB a run).
 const { reportJson: _reportJson, ...runListColumns } = getTableColumns(conformanceRuns);
 
-/** Insertion order breaks ties between rows of the same millisecond. */
-const INSERTED = sql`rowid`;
+/**
+ * Insertion order breaks ties between rows of the same millisecond, newest first. SQLite has the
+ * rowid. PostgreSQL has none, so it takes the age of the transaction that inserted the run (youngest
+ * first): runs are never updated, and a mark is inserted in its run's transaction, so that age stays
+ * the insertion order (age() counts around xid wraparound, and rows of one millisecond are close).
+ */
+function newestFirst(store: Store) {
+  if (store.dialect !== "postgres") return { run: desc(sql`rowid`), mark: desc(sql`rowid`) };
+  return {
+    run: sql`age(${conformanceRuns}.xmin)`,
+    mark: sql`(select age(r.xmin) from ${conformanceRuns} r where r.id = ${trustMarks.runId})`,
+  };
+}
 
 export type ConformanceRepo = ReturnType<typeof createConformanceRepo>;
 
 /** Signing keys, certification runs, trust marks, gate waivers and mall-side usage. */
 export function createConformanceRepo(store: Store) {
   const { db } = store;
+  const inserted = newestFirst(store);
   return {
     activeKey: (): SigningKeyRow | undefined => db.select().from(signingKeys).where(isNull(signingKeys.retiredAt)).orderBy(desc(signingKeys.createdAt)).get(),
     keyByKid: (kid: string): SigningKeyRow | undefined => db.select().from(signingKeys).where(eq(signingKeys.kid, kid)).get(),
@@ -44,7 +56,7 @@ export function createConformanceRepo(store: Store) {
         .select(runListColumns)
         .from(conformanceRuns)
         .where(filter.supplierId === undefined ? undefined : eq(conformanceRuns.supplierId, filter.supplierId))
-        .orderBy(desc(conformanceRuns.startedAt), desc(INSERTED))
+        .orderBy(desc(conformanceRuns.startedAt), inserted.run)
         .limit(filter.limit)
         .all();
     },
@@ -59,7 +71,7 @@ export function createConformanceRepo(store: Store) {
     mark: (id: string): TrustMarkRow | undefined => db.select().from(trustMarks).where(eq(trustMarks.id, id)).get(),
     /** The supplier's current mark: the one issued last. */
     currentMark: (supplierId: number): TrustMarkRow | undefined =>
-      db.select().from(trustMarks).where(eq(trustMarks.supplierId, supplierId)).orderBy(desc(trustMarks.issuedAt), desc(INSERTED)).get(),
+      db.select().from(trustMarks).where(eq(trustMarks.supplierId, supplierId)).orderBy(desc(trustMarks.issuedAt), inserted.mark).get(),
     marksOf: (supplierId: number): TrustMarkRow[] => db.select().from(trustMarks).where(eq(trustMarks.supplierId, supplierId)).orderBy(desc(trustMarks.issuedAt)).all(),
     setMarkState(id: string, state: TrustMarkRow["state"], reason: string, at: number): void {
       db.update(trustMarks).set({ state, stateReason: reason, stateChangedAt: at }).where(eq(trustMarks.id, id)).run();
