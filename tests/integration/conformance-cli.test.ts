@@ -1,4 +1,4 @@
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -6,14 +6,16 @@ import type { RunningSimulator } from "../../src/simulator/simulator-server.js";
 import { nextCreditCode } from "../helpers/harness.js";
 import { runCliAsync as runCli } from "../helpers/run-cli.js";
 import { TEST_ACCOUNT, launchSimulator } from "../helpers/simulator-harness.js";
+import { onPostgres, testDatabaseUrl } from "../helpers/test-database.js";
 
 const dir = mkdtempSync(join(tmpdir(), "emall-cli-kit-"));
-const env = { DATABASE_URL: join(dir, "gateway.db"), DATA_ENCRYPTION_KEY_FILE: join(dir, "master.key"), CONFORMANCE_REPORT_DIR: join(dir, "reports") };
+let env: Record<string, string>;
 const DOMAIN = "item.sim-supplier.cn";
 let sandbox: RunningSimulator;
 let broken: RunningSimulator;
 
 beforeAll(async () => {
+  env = { DATABASE_URL: await testDatabaseUrl(dir), DATA_ENCRYPTION_KEY_FILE: join(dir, "master.key"), CONFORMANCE_REPORT_DIR: join(dir, "reports") };
   sandbox = await launchSimulator({ domain: DOMAIN, products: 12 });
   broken = await launchSimulator({ domain: DOMAIN, products: 12, knobs: { defects: ["duplicate-order"] } });
 });
@@ -96,5 +98,7 @@ describe("conformance from the CLI", () => {
     expect(rows.map((r) => r.action)).toEqual(expect.arrayContaining(["conformance.run", "conformance.suspend", "conformance.revoke"]));
     const waiverAudit = await runCli(["audit", "list", "--action", "supplier.waive_gate", "--json"], env);
     expect(JSON.stringify(waiverAudit.json)).toContain("已与中央电子卖场对接");
-  }, 180_000);
+    // Every CLI process used the project's database, not a SQLite file beside the reports.
+    expect(existsSync(join(dir, "gateway.db"))).toBe(!onPostgres);
+  }, 300_000);
 });
