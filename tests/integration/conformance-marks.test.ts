@@ -113,10 +113,13 @@ describe("report, trust mark and production gate", () => {
     expect(() => c.revoke(KIT_SUPPLIER, "again")).toThrow(/already revoked/);
     expect(() => c.suspend(KIT_SUPPLIER, " ")).toThrow(/reason/);
 
+    const earlier = c.runs({ supplier: KIT_SUPPLIER })[0]?.id;
     const again = await certify(rig);
     expect(again.report.summary.blocking, JSON.stringify(again.run.modules.flatMap((m) => m.steps.filter((x) => x.status === "failed")))).toEqual([]);
     expect(again.run.passed).toBe(true);
     expect(c.gate.verdict(rig.supplierId)).toMatchObject({ open: true, via: "mark" });
+    // Both runs started in the same (frozen) millisecond: the one stored last lists first.
+    expect(c.runs({ supplier: KIT_SUPPLIER }).map((r) => r.id)).toEqual([again.run.id, earlier]);
   }, 60_000);
 
   it("lets a mark expire after its lifetime, and a waiver opens the gate with its reason", async () => {
