@@ -14,6 +14,7 @@ import { NONCE_MEMORY_SECONDS } from "./contract/index.js";
 import { keyRingFromConfig } from "./security/key-ring.js";
 import { openPgStore, openStore } from "./store/database.js";
 import { createAccountRepo } from "./store/repos/account-repo.js";
+import { createCallBudgetRepo } from "./store/repos/call-budget-repo.js";
 import { createNonceRepo } from "./store/repos/nonce-repo.js";
 import { createReferenceRepo } from "./store/repos/reference-repo.js";
 import { createProductRepo } from "./store/repos/product-repo.js";
@@ -53,7 +54,7 @@ export function createContainer(config: Config, logger: Logger, clock: () => num
   const secrets = createAccountSecrets(keys);
   const tokens = createTokenService(keys.deriveKey("mall-token"), config.TOKEN_TTL_SECONDS, clock);
   const reference = createReferenceService(referenceRepo, config.PLATFORM_REGION_CODE);
-  const supplierConnections = createSupplierConnections({ accounts: accountRepo, sync: syncRepo, keys, platformCode: config.PLATFORM_CODE, logger, clock, callObserver: metrics.callRecorder });
+  const supplierConnections = createSupplierConnections({ accounts: accountRepo, sync: syncRepo, keys, platformCode: config.PLATFORM_CODE, logger, clock, callObserver: metrics.callRecorder, callBudget: createCallBudgetRepo(store) });
   const authDeps = { accounts: accountRepo, nonces: nonceRepo, secrets, tokens, clock };
   const replay = createReplayGuard(nonceRepo, { memoryMs: NONCE_MEMORY_SECONDS * 1000 });
   const conformanceRepo = createConformanceRepo(store);

@@ -5,7 +5,9 @@ import { areaPath, signModes } from "../contract/index.js";
 import type { Logger } from "../lib/logger.js";
 import type { KeyRing } from "../security/key-ring.js";
 import type { AccountRepo, SupplierRow } from "../store/repos/account-repo.js";
+import type { CallBudgetRepo } from "../store/repos/call-budget-repo.js";
 import type { ConnectionRow, SyncRepo } from "../store/repos/sync-repo.js";
+import type { SharedCallBudget } from "../supplier/call-budget.js";
 import { type CallRecorder, noCallRecorder } from "../supplier/call-recorder.js";
 import { SupplierClient } from "../supplier/supplier-client.js";
 
@@ -60,6 +62,8 @@ export function createSupplierConnections(deps: {
   clock?: () => number;
   /** Sees every call of every client (metrics), besides the recorder a run passes in. */
   callObserver?: CallRecorder;
+  /** Each supplier's maxConcurrent and QPS as shared by every instance on the database. */
+  callBudget?: CallBudgetRepo;
 }) {
   const clock = deps.clock ?? Date.now;
   const clients = new Map<number, { version: string; client: SupplierClient }>();
@@ -76,6 +80,17 @@ export function createSupplierConnections(deps: {
     if (!observer) return recorder ?? noCallRecorder;
     if (!recorder) return observer;
     return { record: (call) => (observer.record(call), recorder.record(call)) };
+  };
+
+  const budgetOf = (supplierId: number): SharedCallBudget | undefined => {
+    const repo = deps.callBudget;
+    if (!repo) return undefined;
+    return {
+      claimSlot: (maxConcurrent, leaseMs) => repo.claimSlot(supplierId, maxConcurrent, leaseMs),
+      renewSlot: (claim, leaseMs) => repo.renewSlot(supplierId, claim, leaseMs),
+      releaseSlot: (claim) => repo.releaseSlot(supplierId, claim),
+      bookCall: (callsPerSecond, burst) => repo.bookCall(supplierId, callsPerSecond, burst),
+    };
   };
 
   const supplierOf = (code: string): SupplierRow => {
@@ -134,7 +149,8 @@ export function createSupplierConnections(deps: {
     /**
      * One client per connected supplier, kept while its connection is unchanged and rebuilt when it
      * changes: the puller, the stock refresh and the order pusher share its limiter (the supplier's
-     * maxConcurrent and QPS hold for all of them together) and its token (one login). With a
+     * maxConcurrent and QPS hold for all of them together, and through the shared call budget for
+     * every instance on the database) and its token (one login). With a
      * `recorder`, a view of that same client that records its calls there (a sync run's journal).
      */
     clientFor(supplierId: number, recorder?: CallRecorder): SupplierClient {
@@ -162,7 +178,7 @@ export function createSupplierConnections(deps: {
               maxConcurrent: row.maxConcurrent,
               qps: row.qps,
             },
-            { recorder: observed(undefined) },
+            { recorder: observed(undefined), budget: budgetOf(supplierId) },
           ),
         };
         clients.set(supplierId, cached);

@@ -39,10 +39,16 @@ export function createSimulatorApp(sim: SupplierSimulator, logger: Logger): expr
   app.use("/_sim", simulatorAdminRouter(sim));
 
   const send = responder(sim);
+  // From arrival to the answer's last byte (or a cut connection): the caller's call in flight.
+  const inFlight = (_req: Request, res: Response, next: NextFunction) => {
+    sim.knobs.callArrived();
+    res.once("close", () => sim.knobs.callLeft());
+    next();
+  };
   const parsers = [express.urlencoded({ extended: false, limit: BODY_LIMIT }), express.json({ limit: BODY_LIMIT })];
   for (const name of Object.keys(supplierOperations) as SupplierOperationName[]) {
     const path = supplierOperations[name].path;
-    app.all(path, onlyPost(send), ...parsers, (req, res) => {
+    app.all(path, inFlight, onlyPost(send), ...parsers, (req, res) => {
       void handleCall(name, req, res, sim, send, logger);
     });
   }

@@ -118,6 +118,9 @@ export class SimulatorKnobs {
   /** What callers did, for tests: calls admitted per endpoint, and calls refused as too fast. */
   readonly admitted = new Map<EndpointName, number>();
   throttled = 0;
+  /** Calls being answered now, and the most at once since the last reset: what maxConcurrent looks like from here. */
+  inFlight = 0;
+  maxInFlight = 0;
   duplicateMessages = 0;
   unsignedRefusals = false;
   orderAnswerChange: OrderAnswerChange | null = null;
@@ -164,6 +167,7 @@ export class SimulatorKnobs {
     this.supplierQps = null;
     this.admitted.clear();
     this.throttled = 0;
+    this.maxInFlight = this.inFlight;
     this.duplicateMessages = 0;
     this.timeoutHoldMs = DEFAULT_TIMEOUT_HOLD_MS;
     this.hostile.clear();
@@ -196,6 +200,16 @@ export class SimulatorKnobs {
 
   latencyMs(endpoint: EndpointName): number {
     return this.knobsOf(endpoint).latencyMs;
+  }
+
+  /** A call arrived; callLeft when its answer is sent or its connection closes. */
+  callArrived(): void {
+    this.inFlight++;
+    if (this.inFlight > this.maxInFlight) this.maxInFlight = this.inFlight;
+  }
+
+  callLeft(): void {
+    this.inFlight--;
   }
 
   /** Counts the call against the endpoint's and the supplier's QPS limits; false when one is exceeded. */

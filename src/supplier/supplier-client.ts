@@ -21,6 +21,7 @@ import {
   yggcMd5Sign,
 } from "../contract/index.js";
 import { newNonce } from "../lib/ids.js";
+import { CallBudgetUnavailable, type SharedCallBudget, withinSharedBudget } from "./call-budget.js";
 import { type CallRecorder, noCallRecorder } from "./call-recorder.js";
 import { type Transport, type TransportFailure, createHttpTransport } from "./http-transport.js";
 import { type RawResponse, type ReadOutcome, readResponse } from "./response-reader.js";
@@ -59,6 +60,11 @@ export type SupplierClientDeps = {
   now?: () => number;
   random?: () => number;
   sleep?: (ms: number) => Promise<void>;
+  /**
+   * The supplier's limits as shared with the other gateway instances on the database. The client's
+   * own limiter stays the first stage: a call takes its turn here, then a shared slot and QPS token.
+   */
+  budget?: SharedCallBudget;
 };
 
 /** An order to push (§5 S-11), money in fen; the client writes yuan on the wire. */
@@ -108,6 +114,7 @@ export class SupplierClient {
   private readonly transport: Transport;
   private readonly recorder: CallRecorder;
   private readonly limiter: PQueue;
+  private readonly budget: SharedCallBudget | null;
   /**
    * Calls waiting for the limiter, told when the client closes. A set rather than an abort signal
    * per call: hundreds wait at once, and removing a listener from a signal scans all of them.
@@ -134,9 +141,11 @@ export class SupplierClient {
       this.transport = shared.transport;
       this.lifecycle = shared.lifecycle;
       this.limiter = shared.limiter;
+      this.budget = shared.budget;
       this.tokens = shared.tokens;
       return;
     }
+    this.budget = deps.budget ?? null;
     const maxConcurrent = conn.maxConcurrent ?? CLIENT_DEFAULTS.maxConcurrent;
     this.transport = deps.transport ?? createHttpTransport({ maxSockets: maxConcurrent });
     this.lifecycle = { closed: false, waiting: new Set() };
@@ -376,8 +385,13 @@ export class SupplierClient {
     };
     const answer: CallResult<ResultOf<K>> = await this.queue(exchange, name).catch((err: unknown) => ({
       ok: false as const,
-      // Only a closed client or a stopped run gets here: the exchange itself never rejects.
-      error: this.error(name, { kind: "network", message: `not sent: ${err instanceof Error ? err.message : String(err)}`, retryable: false, unsent: err instanceof WithheldCall }),
+      // Only a closed client, a stopped run or an unreachable shared budget gets here: the exchange itself never rejects.
+      error: this.error(name, {
+        kind: "network",
+        message: `not sent: ${err instanceof Error ? err.message : String(err)}`,
+        retryable: err instanceof CallBudgetUnavailable,
+        unsent: err instanceof WithheldCall,
+      }),
     }));
     this.recorder.record({
       supplier: this.supplier,
@@ -409,21 +423,30 @@ export class SupplierClient {
     return new Promise<T>((resolve, reject) => {
       // A withheld call keeps its place in the limiter (p-queue cannot take one job out), but
       // its turn sends nothing.
-      let withheld = false;
+      let withheld: Error | null = null;
       const withhold = (reason: Error) => {
-        withheld = true;
+        withheld = reason;
         reject(reason);
+      };
+      const stopped = (): Error | null => withheld ?? (lifecycle.closed ? new Error("the client is closed") : null);
+      const turn = (): Promise<T> => {
+        if (withheld) return Promise.resolve(undefined as T);
+        return this.budget ? withinSharedBudget(this.budget, this.sharedLimits(), exchange, stopped, this.random) : exchange();
       };
       lifecycle.waiting.add(reject);
       skuReads?.waiting.add(withhold);
       this.limiter
-        .add(() => (withheld ? Promise.resolve(undefined as T) : exchange()), { priority })
+        .add(turn, { priority })
         .then(resolve, reject)
         .finally(() => {
           lifecycle.waiting.delete(reject);
           skuReads?.waiting.delete(withhold);
         });
     });
+  }
+
+  private sharedLimits(): { maxConcurrent: number; qps: number } {
+    return { maxConcurrent: this.conn.maxConcurrent ?? CLIENT_DEFAULTS.maxConcurrent, qps: this.conn.qps ?? CLIENT_DEFAULTS.qps };
   }
 
   /** §2.1/§2.2 signing fields; a new timestamp and nonce on every attempt (the server rejects replays). */

@@ -1,0 +1,230 @@
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { setTimeout as sleep } from "node:timers/promises";
+import { afterEach, describe, expect, it } from "vitest";
+import { loadConfig } from "../../src/config/config.js";
+import { type Container, createContainer } from "../../src/container.js";
+import { silentLogger } from "../../src/lib/logger.js";
+import type { RunningSimulator } from "../../src/simulator/simulator-server.js";
+import { createCallBudgetRepo } from "../../src/store/repos/call-budget-repo.js";
+import { nextCreditCode } from "../helpers/harness.js";
+import { AREA, orderFile } from "../helpers/order-rig.js";
+import { copySimulatorProducts, orderableSkus } from "../helpers/order-products.js";
+import { SIM_DOMAIN, compareWithTruth } from "../helpers/puller-harness.js";
+import { TEST_ACCOUNT, launchSimulator } from "../helpers/simulator-harness.js";
+import { onPostgres, testDatabaseUrl } from "../helpers/test-database.js";
+
+/**
+ * Two gateway instances (two containers, each with its own connection to ONE database) calling one
+ * reference supplier at once: the supplier's maxConcurrent and QPS hold for both together.
+ */
+const CODE = "SIM";
+const MAX_CONCURRENT = 4;
+const QPS = 30;
+/** Each call takes this long at the supplier, so calls overlap and maxConcurrent is what binds them at times. */
+const LATENCY_MS = 100;
+const PRODUCTS = 80;
+const PAGE = 100;
+/** §3 minimum of a drain of PRODUCTS type-6 messages: a token; a page, a delete and S-6/S-7/S-9/S-10 per 100; S-4 + S-5 a sku; one empty page per type. */
+const PULL_MINIMUM = 1 + Math.ceil(PRODUCTS / PAGE) * (1 + 1 + 4) + 2 * PRODUCTS + 4;
+/**
+ * A supplier stamps calls on arrival. This simulator shares the test's process with both gateways,
+ * so a stall of the event loop (GC, a loaded machine) can hand it calls booked apart as one bunch: a
+ * stray refusal is that jitter; the gateways without a shared budget get one for every call over.
+ */
+const JITTER_REFUSALS = 3;
+
+type Instance = { container: Container; close(): Promise<void> };
+
+let cleanup: Array<() => Promise<void> | void> = [];
+afterEach(async () => {
+  for (const step of cleanup.reverse()) await step();
+  cleanup = [];
+});
+
+/** One gateway instance on the shared database: its own container, store connection and supplier clients. */
+function startInstance(dir: string, databaseUrl: string): Instance {
+  const config = loadConfig({
+    DATABASE_URL: databaseUrl,
+    DATA_ENCRYPTION_KEY_FILE: join(dir, "master.key"),
+    CONFORMANCE_REPORT_DIR: join(dir, "conformance"),
+    NODE_ENV: "test",
+    SCHEDULER_ENABLED: "false",
+  });
+  const container = createContainer(config, silentLogger(), Date.now);
+  return {
+    container,
+    async close() {
+      await container.supplierConnections.closeAll();
+      container.close();
+    },
+  };
+}
+
+async function twoInstancesAndSupplier(): Promise<{ a: Instance; b: Instance; sim: RunningSimulator; supplierId: number; databaseUrl: string; dir: string }> {
+  const dir = mkdtempSync(join(tmpdir(), "emall-instances-"));
+  cleanup.push(() => rmSync(dir, { recursive: true, force: true }));
+  const databaseUrl = await testDatabaseUrl(dir);
+  const sim = await launchSimulator({ domain: SIM_DOMAIN, products: PRODUCTS, invalidShare: 0, offShelfShare: 0 });
+  cleanup.push(() => sim.close());
+  const a = startInstance(dir, databaseUrl);
+  cleanup.push(() => a.close());
+  a.container.referenceLoader.seedIfEmpty(a.container.config.FIXTURES_DIR);
+  await a.container.supplierAccounts.create({ code: CODE, name: "参考电商", creditCode: await nextCreditCode(), domains: [SIM_DOMAIN] });
+  a.container.supplierConnections.connect({ code: CODE, baseUrl: sim.url, ...TEST_ACCOUNT, qps: QPS, maxConcurrent: MAX_CONCURRENT, timeoutMs: 10_000 });
+  a.container.conformance.waive(CODE, "instances test rig: the reference supplier, certified in the conformance tests", "test:instances-rig");
+  const supplierId = a.container.repos.accounts.supplierByCode(CODE)?.id ?? -1;
+  const b = startInstance(dir, databaseUrl);
+  cleanup.push(() => b.close());
+  return { a, b, sim, supplierId, databaseUrl, dir };
+}
+
+/** The most calls the supplier admitted within any one second, sampled from its sliding window as calls arrive. */
+function watchBusiestSecond(sim: RunningSimulator): { most: () => number; stop: () => void } {
+  const arrivals: number[] = [];
+  let lastAdmitted = 0;
+  let stopped = false;
+  const admittedNow = () => [...sim.sim.knobs.admitted.values()].reduce((s, n) => s + n, 0);
+  const tick = async () => {
+    while (!stopped) {
+      const now = performance.now();
+      const admitted = admittedNow();
+      for (; lastAdmitted < admitted; lastAdmitted++) arrivals.push(now);
+      await sleep(2);
+    }
+  };
+  void tick();
+  return {
+    stop: () => void (stopped = true),
+    most: () => {
+      let most = 0;
+      for (let first = 0, last = 0; last < arrivals.length; last++) {
+        while ((arrivals[last] ?? 0) - (arrivals[first] ?? 0) >= 1_000) first++;
+        most = Math.max(most, last - first + 1);
+      }
+      return most;
+    },
+  };
+}
+
+describe("call limits across gateway instances on one database (issue 11 §2)", () => {
+  it("keeps a pull on one instance and order pushes on the other within the supplier's maxConcurrent and QPS together, calls at the minimum", async () => {
+    const { a, b, sim, supplierId } = await twoInstancesAndSupplier();
+    const truth = sim.sim.exportTruth().products;
+    // Instance B's orders need the skus in the store; instance A's pull then reads them all again from the pool.
+    copySimulatorProducts(b.container, supplierId, truth);
+    const skus = orderableSkus(truth, AREA.province, 20).map((t) => t.sku);
+    expect(skus.length).toBeGreaterThan(10);
+    sim.sim.knobs.apply({ supplierQps: QPS, endpoints: { "*": { latencyMs: LATENCY_MS } } });
+    sim.sim.knobs.maxInFlight = 0;
+    const busiest = watchBusiestSecond(sim);
+    const began = performance.now();
+
+    let pullDone = false;
+    const pull = a.container.sync.pull(CODE, "manual").finally(() => (pullDone = true));
+    const orders = b.container.orders.service;
+    const pushed: string[] = [];
+    const states: string[] = [];
+    let next = 0;
+    // Three order lines at once keep instance B's own limiter busy for as long as the pull runs.
+    const pusher = async () => {
+      while (!pullDone) {
+        const sku = skus[next++ % skus.length] ?? "";
+        const created = await orders.create(orderFile([{ sku }], { supplier: CODE }), "test");
+        if (!created.ok) throw created.error;
+        const yggc = created.value.yggc_order;
+        pushed.push(yggc);
+        const outcome = await orders.push(yggc, "test");
+        states.push(outcome.ok ? outcome.value.state : outcome.error.message);
+      }
+    };
+    const [attempt] = await Promise.all([pull, pusher(), pusher(), pusher()]);
+    const elapsedS = (performance.now() - began) / 1_000;
+    busiest.stop();
+
+    if (!attempt.ran) throw new Error("the pull did not get the supplier's lease");
+    const { knobs } = sim.sim;
+    const admitted = [...knobs.admitted.values()].reduce((s, n) => s + n, 0);
+    const sent = admitted + knobs.throttled;
+    // What both instances did together, told with every failure below.
+    const seen = (
+      `two instances: ${sent} calls in ${elapsedS.toFixed(1)} s (${(sent / elapsedS).toFixed(1)}/s of ${QPS}), busiest second ${busiest.most()}, ` +
+        `at most ${knobs.maxInFlight} in flight of ${MAX_CONCURRENT}, ${knobs.throttled} refused as too fast, pull ${attempt.summary.callsMade} calls ÷ minimum ${PULL_MINIMUM}, ${pushed.length} orders`
+    );
+    // Both instances were busy together: the pull's own calls and B's order calls overlapped.
+    expect(pushed.length).toBeGreaterThanOrEqual(3);
+    expect(knobs.admitted.get("submitOrder") ?? 0).toBeGreaterThanOrEqual(3);
+
+    expect(knobs.maxInFlight, `calls in flight at the supplier at once, both instances together; ${seen}`).toBeLessThanOrEqual(MAX_CONCURRENT);
+    expect(knobs.throttled, `calls refused as too fast; ${seen}`).toBeLessThanOrEqual(JITTER_REFUSALS);
+    expect(busiest.most(), `calls admitted within one second; ${seen}`).toBeLessThanOrEqual(QPS);
+    // Within the limit and still using it: not starved by waiting on each other.
+    expect(sent / elapsedS, seen).toBeLessThanOrEqual(QPS);
+    expect(sent / elapsedS, seen).toBeGreaterThan(QPS * 0.4);
+
+    // Calls at the contract minimum: the pull's by §3, and every call the supplier saw against those it answered.
+    expect(attempt.summary.status).toBe("succeeded");
+    expect(attempt.summary.callsMade / PULL_MINIMUM, seen).toBeLessThanOrEqual(1.05);
+    expect(sent / admitted, seen).toBeLessThanOrEqual(1.05);
+    expect(states.every((s) => s === "confirmed"), states.join(",")).toBe(true);
+    const atSupplier = sim.sim.orders.all().map((o) => o.yggc_order);
+    for (const yggc of pushed) expect(atSupplier.filter((o) => o === yggc), yggc).toHaveLength(1);
+    expect(compareWithTruth({ gw: { container: a.container } as never, sim, code: CODE, supplierId, close: async () => undefined })).toEqual([]);
+  }, 120_000);
+
+  it("gives a killed instance's slots back when their lease ends", async () => {
+    const { a, sim, supplierId, databaseUrl, dir } = await twoInstancesAndSupplier();
+    // An instance that took every slot and died: it neither renews nor releases.
+    const dead = startInstance(dir, databaseUrl);
+    const deadBudget = createCallBudgetRepo(dead.container.store, "dead-instance");
+    const LEASE_MS = 1_500;
+    const claimedAt = performance.now();
+    for (let i = 0; i < MAX_CONCURRENT; i++) expect(deadBudget.claimSlot(supplierId, MAX_CONCURRENT, LEASE_MS)).not.toBeNull();
+    expect(deadBudget.claimSlot(supplierId, MAX_CONCURRENT, LEASE_MS)).toBeNull();
+    await dead.close();
+
+    const client = a.container.supplierConnections.clientFor(supplierId);
+    const answer = await client.prices([sim.sim.exportTruth().products[0]?.sku ?? ""]);
+    const waitedMs = performance.now() - claimedAt;
+    expect(answer.ok).toBe(true);
+    expect(waitedMs).toBeGreaterThanOrEqual(LEASE_MS - 50);
+    expect(waitedMs).toBeLessThan(LEASE_MS + 5_000);
+    // Released after the call: every slot free again.
+    expect(createCallBudgetRepo(a.container.store).heldSlots(supplierId)).toBe(0);
+  }, 60_000);
+});
+
+describe("the call budget repository", () => {
+  it(`holds slots to maxConcurrent, renews and releases only its own claim, and books calls at the rate (${onPostgres ? "postgres" : "sqlite"})`, async () => {
+    const { a, b, supplierId } = await twoInstancesAndSupplier();
+    const one = createCallBudgetRepo(a.container.store, "one");
+    const two = createCallBudgetRepo(b.container.store, "two");
+    const first = one.claimSlot(supplierId, 2, 10_000);
+    const second = two.claimSlot(supplierId, 2, 10_000);
+    expect(first?.slot).toBe(0);
+    expect(second?.slot).toBe(1);
+    expect(two.claimSlot(supplierId, 2, 10_000)).toBeNull();
+    expect(one.heldSlots(supplierId)).toBe(2);
+    if (!first || !second) return;
+    // A claim that is not this caller's is left alone.
+    two.releaseSlot(supplierId, { slot: first.slot, holder: second.holder });
+    expect(one.heldSlots(supplierId)).toBe(2);
+    expect(one.renewSlot(supplierId, first, 10_000)).toBe(true);
+    one.releaseSlot(supplierId, first);
+    expect(one.renewSlot(supplierId, first, 10_000)).toBe(false);
+    expect(two.claimSlot(supplierId, 2, 10_000)?.slot).toBe(0);
+    // A lowered maxConcurrent: slots above it are never handed out.
+    two.releaseSlot(supplierId, second);
+    expect(one.claimSlot(supplierId, 1, 10_000)).toBeNull();
+
+    // 10 calls a second, a bucket of one: the first at once, then each booked 100 ms after the one before.
+    const waits = Array.from({ length: 5 }, (_, i) => (i % 2 === 0 ? one : two).bookCall(supplierId + 1000, 10, 1));
+    expect(waits[0]).toBe(0);
+    for (let i = 1; i < waits.length; i++) {
+      expect(waits[i] ?? 0).toBeGreaterThanOrEqual(i * 100 - 30);
+      expect(waits[i] ?? 0).toBeLessThanOrEqual(i * 100 + 1);
+    }
+    expect(() => one.bookCall(supplierId, 0, 1)).toThrow(RangeError);
+  }, 60_000);
+});
