@@ -32,7 +32,7 @@ const SLOT_POLL_MAX_MS = 15;
  * counts the last second; calls booked 1/qps apart arrive up to a scheduling delay later, so a
  * bucket at exactly qps lets a delayed call and an on-time one land in one second.
  */
-const SHARED_RATE_MARGIN = 0.03;
+const SHARED_RATE_MARGIN = 0.025;
 /** One call at a time after a quiet spell: the bucket spaces every call, as a supplier's sliding second counts them. */
 const SHARED_BURST = 1;
 

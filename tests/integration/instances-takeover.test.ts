@@ -1,0 +1,268 @@
+import { type ChildProcess, spawn } from "node:child_process";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { loadConfig } from "../../src/config/config.js";
+import { type Container, createContainer } from "../../src/container.js";
+import { silentLogger } from "../../src/lib/logger.js";
+import type { RunningSimulator } from "../../src/simulator/simulator-server.js";
+import { nextCreditCode } from "../helpers/harness.js";
+import { AREA, orderFile } from "../helpers/order-rig.js";
+import { orderableSkus } from "../helpers/order-products.js";
+import { type PullerWorld, SIM_DOMAIN, compareWithTruth } from "../helpers/puller-harness.js";
+import { FIXTURES_DIR, TEST_ACCOUNT, launchSimulator } from "../helpers/simulator-harness.js";
+import { testDatabaseUrl } from "../helpers/test-database.js";
+
+/**
+ * Two gateway processes (src/main.ts, each with its scheduler) on one database and a faulty
+ * reference supplier. The one draining the supplier is killed with SIGKILL mid-drain, and later the
+ * one pushing orders mid-push: the other takes the work over within a lease period, and afterwards
+ * every message was settled once and every order exists once at the supplier, confirmed.
+ */
+
+const ROOT = join(import.meta.dirname, "../..");
+const LEASE_MS = 2_000;
+/** The scheduler looks every second (pull) or two (orders); a loaded machine adds its own delay. */
+const TAKEOVER_SLACK_MS = 4_000;
+/** One drain with the supplier healthy again, generous for two shared cores. */
+const ONE_DRAIN_MS = 30_000;
+const ORDERS = 6;
+const CODE = "TAKEOVER";
+
+let dir: string;
+let env: Record<string, string>;
+let sim: RunningSimulator;
+let container: Container;
+let supplierId: number;
+const running = new Set<ChildProcess>();
+
+type Gateway = { process: ChildProcess; pid: number; listening: Promise<void> };
+
+function startGateway(): Gateway {
+  const p = spawn(process.execPath, ["--import", "tsx", "src/main.ts"], { cwd: ROOT, env: { ...process.env, ...env }, stdio: ["ignore", "pipe", "pipe"] });
+  running.add(p);
+  p.once("exit", () => running.delete(p));
+  let err = "";
+  p.stderr?.on("data", (c: Buffer) => (err = (err + c.toString()).slice(-4_000)));
+  const listening = new Promise<void>((resolve, reject) => {
+    let out = "";
+    p.stdout?.on("data", (c: Buffer) => {
+      out = (out + c.toString()).slice(-8_000);
+      if (out.includes('"server.listening"')) resolve();
+    });
+    p.once("exit", (code, signal) => reject(new Error(`gateway exited ${code ?? signal} before listening: ${err}`)));
+  });
+  listening.catch(() => undefined);
+  return { process: p, pid: p.pid ?? -1, listening };
+}
+
+function kill(p: ChildProcess): Promise<void> {
+  return new Promise((resolve) => {
+    if (p.exitCode !== null || p.signalCode !== null) return resolve();
+    p.once("exit", () => resolve());
+    p.kill("SIGKILL");
+  });
+}
+
+const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
+
+async function waitFor<T>(what: string, probe: () => T | null | undefined | false, timeoutMs: number): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const seen = probe();
+    if (seen) return seen;
+    if (Date.now() > deadline) throw new Error(`${what}: not within ${timeoutMs} ms`);
+    await sleep(50);
+  }
+}
+
+/** The pid in the supplier's pull lease holder (`host:pid:run`), while the lease is live. */
+function pullLeasePid(): number | null {
+  const lease = container.repos.sync.leaseOf(supplierId);
+  if (!lease || lease.expiresAt <= Date.now()) return null;
+  return Number(lease.holder.split(":")[1]);
+}
+
+type OrderLease = { yggcOrder: string; state: string; leaseOwner: string | null; leaseUntil: number | null };
+function orderLeases(): OrderLease[] {
+  return container.store.sqlite
+    .prepare("SELECT yggc_order AS yggcOrder, state, lease_owner AS leaseOwner, lease_until AS leaseUntil FROM orders ORDER BY yggc_order")
+    .all() as OrderLease[];
+}
+
+/** Messages settled more than once across runs (each should be applied, rejected or skipped once), and those not settled. */
+function messagesNotSettledOnce(): string[] {
+  const twice = container.store.sqlite
+    .prepare(
+      "SELECT message_id AS messageId, COUNT(*) AS n FROM sync_message_logs WHERE supplier_id = ? AND outcome IN ('applied', 'rejected', 'skipped') " +
+        "GROUP BY message_id HAVING COUNT(*) > 1",
+    )
+    .all(supplierId) as Array<{ messageId: string; n: number }>;
+  const unsettled = container.store.sqlite
+    .prepare("SELECT message_id AS messageId, status FROM message_inbox WHERE supplier_id = ? AND status NOT IN ('applied', 'rejected', 'skipped')")
+    .all(supplierId) as Array<{ messageId: string; status: string }>;
+  return [...twice.map((r) => `${r.messageId}: settled ${r.n} times`), ...unsettled.map((r) => `${r.messageId}: ${r.status}`)];
+}
+
+/** Products against the supplier's truth, the pool, and the orders at both ends; empty when converged. */
+function divergence(yggcOrders: readonly string[]): string[] {
+  const out: string[] = [];
+  const pending = sim.sim.pool.pending();
+  if (pending > 0) out.push(`${pending} messages still in the supplier's pool`);
+  out.push(...compareWithTruth({ sim, gw: { container }, supplierId } as unknown as PullerWorld).slice(0, 5));
+  const atSupplier = sim.sim.exportTruth().orders;
+  for (const y of yggcOrders) {
+    const shown = container.orders.service.show(y);
+    const mine = shown.ok ? shown.value : undefined;
+    if (mine?.state !== "confirmed") out.push(`${y}: ${mine?.state ?? "missing"} in the gateway`);
+    const theirs = atSupplier.filter((o) => o.yggc_order === y);
+    if (theirs.length !== 1) out.push(`${y}: ${theirs.length} orders at the supplier`);
+    else if (theirs[0]?.state !== "confirmed") out.push(`${y}: ${theirs[0]?.state} at the supplier`);
+  }
+  return out;
+}
+
+const FAULTS = { "http-5xx": 0.05, timeout: 0.02, "malformed-json": 0.03, "drop-after-work": 0.05 } as const;
+
+beforeAll(async () => {
+  dir = mkdtempSync(join(tmpdir(), "emall-takeover-"));
+  env = {
+    DATABASE_URL: await testDatabaseUrl(dir),
+    DATA_ENCRYPTION_KEY_FILE: join(dir, "master.key"),
+    CONFORMANCE_REPORT_DIR: join(dir, "conformance"),
+    NODE_ENV: "test",
+    HOST: "127.0.0.1",
+    PORT: "0",
+    LOG_LEVEL: "info",
+    FIXTURES_DIR,
+    PULL_LEASE_MS: String(LEASE_MS),
+    ORDER_LEASE_MS: String(LEASE_MS),
+    PULL_RETRY_BASE_MS: "300",
+    ORDER_RETRY_BASE_MS: "300",
+  };
+  sim = await launchSimulator({ products: 40, domain: SIM_DOMAIN, offShelfShare: 0 });
+  container = createContainer(loadConfig({ ...env, SCHEDULER_ENABLED: "false" }), silentLogger());
+  container.referenceLoader.seedIfEmpty(FIXTURES_DIR);
+  await container.supplierAccounts.create({ code: CODE, name: "接管测试电商", creditCode: await nextCreditCode(), domains: [SIM_DOMAIN] });
+  supplierId = container.repos.accounts.supplierByCode(CODE)?.id ?? -1;
+  container.supplierConnections.connect({
+    code: CODE,
+    baseUrl: sim.url,
+    ...TEST_ACCOUNT,
+    pullSchedule: "* * * * * *",
+    stockSchedule: "0 0 1 1 *",
+    qps: 200,
+    maxConcurrent: 4,
+    timeoutMs: 1_000,
+  });
+  container.conformance.waive(CODE, "takeover test of the reference supplier", "test:instances-takeover");
+  const first = await container.sync.pull(CODE, "manual");
+  expect(first.ran && first.summary.status).toBe("succeeded");
+  await container.supplierConnections.closeAll();
+}, 120_000);
+
+afterAll(async () => {
+  for (const p of [...running]) await kill(p);
+  sim?.sim.stop();
+  await sim?.close();
+  container?.close();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+describe("two gateway processes on one database (issue 11 §2)", () => {
+  let survivor: Gateway;
+
+  it("takes a drain over within a lease period when the draining process is killed, and settles every message once", async () => {
+    // A slow, faulty supplier with a full pool: a drain is under way for seconds.
+    sim.sim.knobs.apply({ timeoutHoldMs: 1_200, endpoints: { "*": { latencyMs: 20, faults: FAULTS } } });
+    sim.sim.generator.tick(150);
+    const gateways = [startGateway(), startGateway()];
+    await Promise.all(gateways.map((g) => g.listening));
+
+    const holderPid = await waitFor("a drain under way", () => {
+      const pid = pullLeasePid();
+      return pid !== null && gateways.some((g) => g.pid === pid) ? pid : null;
+    }, 30_000);
+    const victim = gateways.find((g) => g.pid === holderPid);
+    const other = gateways.find((g) => g.pid !== holderPid);
+    if (!victim || !other) throw new Error("no process holds the lease");
+    // Mid-drain: messages are being taken from the pool.
+    const pendingBefore = sim.sim.pool.pending();
+    await sleep(400);
+    expect(pullLeasePid()).toBe(holderPid);
+    await kill(victim.process);
+    const killedAt = Date.now();
+
+    await waitFor("the other process holding the lease", () => pullLeasePid() === other.pid, LEASE_MS + TAKEOVER_SLACK_MS + 2_000);
+    const takeoverMs = Date.now() - killedAt;
+    expect(takeoverMs, `took over ${takeoverMs} ms after the kill`).toBeLessThanOrEqual(LEASE_MS + TAKEOVER_SLACK_MS);
+    expect(pendingBefore).toBeGreaterThan(0);
+
+    // The supplier heals: the survivor alone finishes the pool and the products equal the truth.
+    sim.sim.knobs.reset();
+    let last = divergence([]);
+    const deadline = Date.now() + ONE_DRAIN_MS;
+    while (last.length > 0 && Date.now() < deadline) {
+      await sleep(500);
+      last = divergence([]);
+    }
+    expect(last).toEqual([]);
+    await waitFor("every stored message settled", () => messagesNotSettledOnce().length === 0, ONE_DRAIN_MS).catch(() => undefined);
+    expect(messagesNotSettledOnce()).toEqual([]);
+    survivor = other;
+  }, 150_000);
+
+  it("takes order pushes over within a lease period when the pushing process is killed, and every order exists once at the supplier", async () => {
+    expect(survivor, "the drain test leaves one gateway running").toBeDefined();
+    const pusher = survivor;
+    // Every S-11 answer comes later than the client waits: the pusher holds its orders, each outcome unknown, retrying.
+    sim.sim.knobs.apply({ endpoints: { submitOrder: { latencyMs: 1_500, faults: { "drop-after-work": 0.3 } }, confirmOrder: { faults: { "drop-after-work": 0.3 } } } });
+    const skus = orderableSkus(sim.sim.exportTruth().products, AREA.province, 10).slice(0, ORDERS);
+    expect(skus).toHaveLength(ORDERS);
+    const yggcOrders: string[] = [];
+    for (const t of skus) {
+      const created = await container.orders.service.create(orderFile([{ sku: t.sku }], { supplier: CODE }), "user:takeover-test");
+      if (!created.ok) throw created.error;
+      yggcOrders.push(created.value.yggc_order);
+    }
+    // Only the survivor runs: every order it claims is its own.
+    const owner = await waitFor("the running process pushing the orders", () => orderLeases().find((o) => o.leaseOwner !== null && (o.leaseUntil ?? 0) > Date.now())?.leaseOwner, 20_000);
+    const second = startGateway();
+    await second.listening;
+    const held = await waitFor(
+      "orders still held by the first pusher",
+      () => {
+        const mine = orderLeases().filter((o) => o.leaseOwner === owner && (o.leaseUntil ?? 0) > Date.now());
+        return mine.length > 0 ? mine : null;
+      },
+      20_000,
+    );
+    await kill(pusher.process);
+    const killedAt = Date.now();
+
+    // The second process claims the orders the killed one held once their leases run out.
+    const heldOrders = new Set(held.map((o) => o.yggcOrder));
+    await waitFor(
+      "the killed pusher's orders claimed by the other process",
+      () => orderLeases().some((o) => heldOrders.has(o.yggcOrder) && o.leaseOwner !== null && o.leaseOwner !== owner),
+      LEASE_MS + TAKEOVER_SLACK_MS + 4_000,
+    );
+    const takeoverMs = Date.now() - killedAt;
+    expect(takeoverMs, `took over ${takeoverMs} ms after the kill`).toBeLessThanOrEqual(LEASE_MS + TAKEOVER_SLACK_MS + 2_000);
+
+    // The supplier heals: every order ends confirmed, once at the supplier.
+    sim.sim.knobs.reset();
+    let last = divergence(yggcOrders);
+    const deadline = Date.now() + ONE_DRAIN_MS;
+    while (last.length > 0 && Date.now() < deadline) {
+      await sleep(500);
+      last = divergence(yggcOrders);
+    }
+    expect(last).toEqual([]);
+    const atSupplier = sim.sim.exportTruth().orders.filter((o) => yggcOrders.includes(o.yggc_order));
+    expect(atSupplier).toHaveLength(ORDERS);
+    expect(new Set(atSupplier.map((o) => o.mall_order_id)).size).toBe(ORDERS);
+    await kill(second.process);
+  }, 150_000);
+});
