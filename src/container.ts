@@ -34,6 +34,7 @@ import { createConformanceService } from "./conformance/conformance-service.js";
 import { createMallUsage } from "./conformance/mall-usage.js";
 import { createConformanceRepo } from "./store/repos/conformance-repo.js";
 import { createRetentionRepo } from "./store/repos/retention-repo.js";
+import { createScheduleRepo } from "./store/repos/schedule-repo.js";
 import { createRetentionService } from "./retention/retention-service.js";
 
 /** The composition root: one line per module. Shared by the server and the CLI. */
@@ -68,7 +69,7 @@ export function createContainer(config: Config, logger: Logger, clock: () => num
     clock,
     store,
     keys,
-    repos: { accounts: accountRepo, nonces: nonceRepo, reference: referenceRepo, products: productRepo, productExport: createProductExportRepo(store), sync: syncRepo, ops: opsRepo, conformance: conformanceRepo },
+    repos: { accounts: accountRepo, nonces: nonceRepo, reference: referenceRepo, products: productRepo, productExport: createProductExportRepo(store), sync: syncRepo, ops: opsRepo, conformance: conformanceRepo, schedule: createScheduleRepo(store) },
     conformance,
     metrics,
     /** Where trust marks plug into /metrics once they exist. */

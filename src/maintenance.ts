@@ -1,19 +1,31 @@
 import { NONCE_MEMORY_SECONDS } from "./contract/index.js";
 import type { Container } from "./container.js";
+import { TICK_MEMORY_MS } from "./store/repos/schedule-repo.js";
 
-/** Housekeeping on a timer: forget nonces once they are outside the replay window (§2.2). */
-const NONCE_PRUNE_INTERVAL_MS = 60_000;
+/**
+ * Housekeeping on a timer: forget nonces once they are outside the replay window (§2.2), and
+ * scheduler ticks once they are older than any tick an instance could still claim.
+ */
+const MAINTENANCE_INTERVAL_MS = 60_000;
+
+/** A prune: removes one chunk of rows older than `cutoff` and says how many. */
+type Sweep = { job: string; event: string; cutoff: () => number; chunk: (cutoff: number) => number };
 
 export function startMaintenance(container: Container, options: { intervalMs?: number } = {}): { stop(): void } {
   const log = container.logger.child({ component: "maintenance" });
   let stopped = false;
-  let running = false;
+  const sweeps: Sweep[] = [
+    { job: "nonce-prune", event: "nonces.pruned", cutoff: () => container.clock() - NONCE_MEMORY_SECONDS * 1000, chunk: (c) => container.repos.nonces.pruneChunkBefore(c) },
+    // Ticks are cron instants on the wall clock.
+    { job: "tick-prune", event: "ticks.pruned", cutoff: () => Date.now() - TICK_MEMORY_MS, chunk: (c) => container.repos.schedule.pruneChunkBefore(c) },
+  ];
+  const running = new Set<string>();
   // A minute of nonces at full load is tens of thousands of rows: removed a chunk per turn of the
   // event loop, so signed calls in flight are answered between chunks instead of after all of them.
-  const pruneNonces = () => {
-    if (running) return;
-    running = true;
-    const cutoff = container.clock() - NONCE_MEMORY_SECONDS * 1000;
+  const sweep = (s: Sweep) => {
+    if (running.has(s.job)) return;
+    running.add(s.job);
+    const cutoff = s.cutoff();
     let removed = 0;
     const step = () => {
       if (stopped) return;
@@ -21,20 +33,20 @@ export function startMaintenance(container: Container, options: { intervalMs?: n
       // process writes) is no reason for that. The next tick tries again.
       let n = 0;
       try {
-        n = container.repos.nonces.pruneChunkBefore(cutoff);
+        n = s.chunk(cutoff);
       } catch (err) {
-        running = false;
-        log.error({ event: "maintenance.job.failed", job: "nonce-prune", err }, "maintenance job failed; retried next tick");
+        running.delete(s.job);
+        log.error({ event: "maintenance.job.failed", job: s.job, err }, "maintenance job failed; retried next tick");
         return;
       }
       removed += n;
       if (n > 0) return void setImmediate(step);
-      running = false;
-      if (removed > 0) log.debug({ event: "nonces.pruned", removed }, "nonces pruned");
+      running.delete(s.job);
+      if (removed > 0) log.debug({ event: s.event, removed }, `${s.job}: rows removed`);
     };
     step();
   };
-  const timer = setInterval(pruneNonces, options.intervalMs ?? NONCE_PRUNE_INTERVAL_MS);
+  const timer = setInterval(() => sweeps.forEach(sweep), options.intervalMs ?? MAINTENANCE_INTERVAL_MS);
   timer.unref();
   return {
     stop: () => {

@@ -1,4 +1,6 @@
+import { hostname } from "node:os";
 import type { Container } from "../container.js";
+import { newId } from "../lib/ids.js";
 import { type Job, createScheduler } from "./scheduler.js";
 
 /** How often the job list is rebuilt from the store, so `supplier connect` elsewhere takes effect. */
@@ -9,14 +11,17 @@ export const RETENTION_CRON = "17 3 * * *";
 /**
  * The gateway's schedules: for each connected supplier a message-pool pull and a stock refresh on
  * its own cron; once a day, retention (sync logs, run summaries, price-history compaction); and the order pusher, which claims due orders.
+ * Every instance on the database runs this scheduler; each tick of a job runs in the one instance that claims it in the store.
  */
 export function startGatewayJobs(
   container: Container,
   extraJobs: () => Job[] = () => [],
   options: { reloadIntervalMs?: number } = {},
-): { stop(): Promise<void>; reload(): void; pusherOwner: string } {
+): { stop(): Promise<void>; reload(): void; pusherOwner: string; instance: string } {
   const logger = container.logger.child({ component: "scheduler" });
-  const scheduler = createScheduler(logger);
+  const instance = `${hostname()}:${process.pid}:${newId("sched", 6)}`;
+  // Ticks are the cron's wall-clock instants, so their age is judged by the wall clock too.
+  const scheduler = createScheduler(logger, { claimTick: (job, tickStart) => container.repos.schedule.claimTick(job, tickStart, instance, Date.now()) });
   // Runs on a timer: whatever it meets (a busy database, a schedule edited into something cron
   // cannot read) is logged, and the jobs it could set up keep running.
   const reload = () => {
@@ -52,6 +57,7 @@ export function startGatewayJobs(
   return {
     reload,
     pusherOwner: pusher.owner,
+    instance,
     async stop() {
       clearInterval(timer);
       await Promise.all([scheduler.stop(), pusher.stop()]);

@@ -1,13 +1,24 @@
-import { type ScheduledTask, schedule } from "node-cron";
+import { type ScheduledTask, type TaskContext, schedule } from "node-cron";
 import type { Logger } from "../lib/logger.js";
 
 /**
  * Named cron jobs that can be replaced while running (a supplier's schedule changes from the CLI
  * in another process). A job never overlaps itself; leases keep other processes out (§ issue 4).
  */
-export type Job = { name: string; cron: string; run: () => Promise<unknown> };
+export type Job = { name: string; cron: string; run: (tickStart: number) => Promise<unknown> };
 
-export function createScheduler(logger: Logger, timezone = "Asia/Shanghai") {
+/**
+ * Asked at each tick before a job runs: true for exactly one of the instances sharing the
+ * database. `tickStart` is the tick's scheduled instant, the same in every instance whatever
+ * moment its timer actually fired.
+ */
+export type TickClaim = (job: string, tickStart: number) => boolean;
+
+export type SchedulerOptions = { timezone?: string; claimTick?: TickClaim };
+
+export function createScheduler(logger: Logger, options: SchedulerOptions = {}) {
+  const timezone = options.timezone ?? "Asia/Shanghai";
+  const claimTick = options.claimTick ?? (() => true);
   const tasks = new Map<string, { cron: string; task: ScheduledTask }>();
   const running = new Set<string>();
   // node-cron's own notices (an overlap skipped, a missed tick) go to our log, not the console.
@@ -18,11 +29,24 @@ export function createScheduler(logger: Logger, timezone = "Asia/Shanghai") {
     debug: (message: string | Error) => logger.debug({ event: "scheduler.cron" }, String(message)),
   };
 
-  const guarded = (job: Job) => async () => {
+  const guarded = (job: Job) => async (tick: TaskContext) => {
+    // A tick this instance cannot run now (its last run still going) is left for another to claim.
     if (running.has(job.name)) return;
+    let claimed: boolean;
+    try {
+      claimed = claimTick(job.name, tick.date.getTime());
+    } catch (err) {
+      // Unsure whether another instance has it, this one stands down: a tick skipped, never run twice.
+      logger.error({ event: "scheduler.tick.claim_failed", job: job.name, tick: tick.date.toISOString(), err }, "tick not claimed; skipped here");
+      return;
+    }
+    if (!claimed) {
+      logger.debug({ event: "scheduler.tick.elsewhere", job: job.name, tick: tick.date.toISOString() }, "tick claimed by another instance");
+      return;
+    }
     running.add(job.name);
     try {
-      await job.run();
+      await job.run(tick.date.getTime());
     } catch (e) {
       logger.error({ event: "scheduler.job.failed", job: job.name, err: e }, "scheduled job failed");
     } finally {

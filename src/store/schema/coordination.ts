@@ -20,7 +20,7 @@ export const supplierCallSlots = sqliteTable("supplier_call_slots", {
   leaseUntil: integer("lease_until").notNull().default(0),
 }, (t) => [primaryKey({ columns: [t.supplierId, t.slot] })]);
 
-/** Which instance ran a scheduled job's tick: the first to insert the row. */
+/** Which instance ran a scheduled job's tick: the first to insert the row (src/store/repos/schedule-repo.ts, on both databases). */
 export const schedulerTicks = sqliteTable("scheduler_ticks", {
   job: text("job").notNull(),
   tickStart: integer("tick_start").notNull(),
