@@ -29,7 +29,8 @@ export type TestGateway = {
 export async function startTestGateway(env: Record<string, string> = {}, clock = testClock(), logger: Logger = silentLogger()): Promise<TestGateway> {
   const dir = mkdtempSync(join(tmpdir(), "emall-gw-"));
   const config = loadConfig({
-    DATABASE_URL: await testDatabaseUrl(dir),
+    // Given one, the gateway joins that database (a second instance beside another).
+    DATABASE_URL: env.DATABASE_URL ?? (await testDatabaseUrl(dir)),
     DATA_ENCRYPTION_KEY_FILE: join(dir, "master.key"),
     CONFORMANCE_REPORT_DIR: join(dir, "conformance"),
     NODE_ENV: "test",
