@@ -286,6 +286,15 @@ describe("console sessions across instances", () => {
     expect((await adminApi(b, s, "POST", "/logout")).status).toBe(200);
     expect((await adminApi(a, s, "GET", "/session")).status).toBe(401);
   });
+
+  it("wrong console passwords at A and B count together: the lock holds at both", async () => {
+    const username = await newAdmin();
+    const attempt = (gw: TestGateway, password: string) =>
+      fetch(`${gw.url}/admin/api/login`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ username, password }) });
+    for (const gw of [a, b, a, b, a]) expect((await attempt(gw, "not the password at all")).status).toBe(401);
+    expect((await attempt(b, ADMIN_PASSWORD)).status).toBe(429);
+    expect((await attempt(a, ADMIN_PASSWORD)).status).toBe(429);
+  });
 });
 
 describe("scheduler across instances", () => {
