@@ -1,8 +1,9 @@
 import { integer, primaryKey, sqliteTable, text } from "drizzle-orm/sqlite-core";
 
 /*
- * What several gateway instances on one PostgreSQL database share (src/store/pg-coordination/).
- * One process on SQLite keeps these in memory; the tables exist here so both dialects describe one store.
+ * What several gateway instances on one database share. The call budget's tables serve PostgreSQL
+ * (src/store/pg-coordination/) and exist here so both dialects describe one store; scheduler ticks
+ * are claimed on both (src/store/repos/schedule-repo.ts).
  */
 
 /** A supplier's QPS budget across instances: a token bucket, in thousandths of a token (negative: calls booked ahead). */
