@@ -1,6 +1,7 @@
+import { type ChildProcess, spawn } from "node:child_process";
 import { Writable } from "node:stream";
 import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { hostname, tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ErrorCode } from "../../src/contract/index.js";
@@ -346,4 +347,72 @@ describe("scheduler across instances", () => {
     expect(count("pull:X")).toBe(1);
     expect(count("stock:X")).toBe(1);
   });
+});
+
+type GatewayProcess = { child: ChildProcess; url: string; lines: () => Array<Record<string, unknown>>; exited: Promise<number | null> };
+
+/** The gateway as operators run it (`src/main.ts`), with its scheduler, on an ephemeral port. */
+async function startGatewayProcess(): Promise<GatewayProcess> {
+  const child = spawn(process.execPath, ["--import", "tsx", "src/main.ts"], {
+    env: { ...process.env, ...env, SCHEDULER_ENABLED: "true", LOG_LEVEL: "debug", HOST: "127.0.0.1", PORT: "0", NODE_ENV: "test" },
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+  let out = "";
+  child.stdout?.on("data", (c: Buffer) => (out += c.toString()));
+  child.stderr?.on("data", (c: Buffer) => (out += c.toString()));
+  const exited = new Promise<number | null>((resolve) => child.once("exit", (code) => resolve(code)));
+  const lines = () =>
+    out.split("\n").flatMap((line) => {
+      try {
+        return [JSON.parse(line) as Record<string, unknown>];
+      } catch {
+        return [];
+      }
+    });
+  const deadline = Date.now() + 60_000;
+  for (;;) {
+    const url = /"url":"(http:\/\/[^"]+)"/.exec(out)?.[1];
+    if (url) return { child, url, lines, exited };
+    if (child.exitCode !== null || Date.now() > deadline) throw new Error(`gateway did not start:\n${out}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+describe("two gateway processes on one database", () => {
+  it("each scheduled pull tick runs in one process only; a nonce used at one process is refused at the other", async () => {
+    const { code, credentials } = await newSupplier();
+    // A pull every second: the supplier has no trust mark, so each run the scheduler makes is one gate check, logged.
+    a.container.supplierConnections.connect({ code, baseUrl: "http://127.0.0.1:9", username: "u", password: "p", appSecret: "s".repeat(32), pullSchedule: "* * * * * *", stockSchedule: "0 0 1 1 *" });
+    const job = `pull:${code}`;
+    const gateways = [await startGatewayProcess(), await startGatewayProcess()] as const;
+    const runsOf = (gw: GatewayProcess) =>
+      gw.lines().filter((l) => (l.msg === "scheduler.gate.closed" && l.supplier === code && l.job === "pull") || (l.event === "scheduler.job.failed" && l.job === job)).length;
+    try {
+      const [p, q] = gateways;
+      const caller = new MallCaller(p.url, credentials, clock.now);
+      expect((await caller.login()).body.success).toBe(true);
+      const fields = caller.signedFields({});
+      expect((await post(`${p.url}${INFO}`, fields)).body.success).toBe(true);
+      expect(isReplay((await post(`${q.url}${INFO}`, fields)).body)).toBe(true);
+      expect((await new MallCaller(q.url, credentials, clock.now).login()).body.success).toBe(true);
+
+      const standDowns = (gw: GatewayProcess) => gw.lines().filter((l) => l.event === "scheduler.tick.elsewhere" && l.job === job).length;
+      await until(() => runsOf(p) + runsOf(q) >= 6 && standDowns(p) + standDowns(q) >= 2, 60_000, "six pull ticks run");
+    } finally {
+      for (const gw of gateways) gw.child.kill("SIGTERM");
+      await Promise.all(gateways.map((gw) => gw.exited));
+    }
+    // Who ran each tick is in the store; each process ran exactly the ticks it claimed, and no tick twice.
+    const rows = a.container.store.sqlite.prepare("SELECT tick_start, instance FROM scheduler_ticks WHERE job = ?").all(job) as Array<{ tick_start: number; instance: string }>;
+    const claimedBy = (gw: GatewayProcess) => rows.filter((r) => r.instance.startsWith(`${hostname()}:${gw.child.pid}:`)).length;
+    const runs = gateways.map(runsOf);
+    expect(runs.reduce((x, y) => x + y, 0)).toBeGreaterThanOrEqual(6);
+    expect(gateways.map(claimedBy)).toEqual(runs);
+    expect(rows).toHaveLength(runs.reduce((x, y) => x + y, 0));
+    // Every tick a process stood down from was one the other ran.
+    const ticks = new Set(rows.map((r) => Number(r.tick_start)));
+    for (const gw of gateways) {
+      for (const l of gw.lines().filter((x) => x.event === "scheduler.tick.elsewhere" && x.job === job)) expect(ticks.has(Date.parse(String(l.tick)))).toBe(true);
+    }
+  }, 120_000);
 });
