@@ -1,9 +1,13 @@
+import { readFileSync, readdirSync } from "node:fs";
+import { join } from "node:path";
 import { type TestClock, type TestGateway, nextCreditCode, startTestGateway, testClock } from "./harness.js";
 import { type SimulatorLaunch, TEST_ACCOUNT, launchSimulator } from "./simulator-harness.js";
+import { databaseTarget } from "../../src/config/config.js";
 import type { Logger } from "../../src/lib/logger.js";
 import type { OrderView } from "../../src/orders/order-service.js";
 import type { SimProduct } from "../../src/simulator/product-model.js";
 import type { RunningSimulator } from "../../src/simulator/simulator-server.js";
+import { type Store, openPgStore, openStore } from "../../src/store/database.js";
 import type { SupplierRow } from "../../src/store/repos/account-repo.js";
 import { copySimulatorProducts } from "./order-products.js";
 
@@ -48,6 +52,37 @@ export async function startOrderRig(
       await gw.close();
     },
   };
+}
+
+/**
+ * A connection of its own to the gateway's database (its SQLite file, or its PostgreSQL database),
+ * as a second gateway process on the same data would have.
+ */
+export function openGatewayStore(gw: TestGateway): Store {
+  const target = databaseTarget(gw.config);
+  return target.kind === "postgres" ? openPgStore(target.url) : openStore(target.path);
+}
+
+/**
+ * Every byte the gateway's database keeps on disk: the SQLite file and its WAL, or, on PostgreSQL,
+ * the files of the gateway's database after a checkpoint has written its pages out.
+ */
+export function databaseBytes(gw: TestGateway): Buffer {
+  const { store } = gw.container;
+  if (store.dialect === "sqlite") {
+    return Buffer.concat([store.path, `${store.path}-wal`].flatMap((p) => {
+      try {
+        return [readFileSync(p)];
+      } catch {
+        return [];
+      }
+    }));
+  }
+  store.sqlite.prepare("CHECKPOINT").run();
+  const dataDir = store.sqlite.prepare("SELECT setting FROM pg_settings WHERE name = 'data_directory'").pluck().get() as string;
+  const oid = store.sqlite.prepare("SELECT oid FROM pg_database WHERE datname = current_database()").pluck().get() as number;
+  const dir = join(dataDir, "base", String(oid));
+  return Buffer.concat(readdirSync(dir).map((f) => readFileSync(join(dir, f))));
 }
 
 /** A complete, valid order file for `skus` (num 1 each unless given), consignee in 和平区. */

@@ -5,24 +5,24 @@ import { createOrderModule } from "../../src/orders/order-module.js";
 import { createProductionGate } from "../../src/conformance/production-gate.js";
 import { createConformanceRepo } from "../../src/store/repos/conformance-repo.js";
 import type { OrderScheduler } from "../../src/orders/order-scheduler.js";
-import { type Store, openStore } from "../../src/store/database.js";
+import type { Store } from "../../src/store/database.js";
 import { createAccountRepo } from "../../src/store/repos/account-repo.js";
 import { createOrderRepo } from "../../src/store/repos/order-repo.js";
 import { createProductRepo } from "../../src/store/repos/product-repo.js";
 import { createReferenceRepo } from "../../src/store/repos/reference-repo.js";
 import { createSyncRepo } from "../../src/store/repos/sync-repo.js";
 import { orderableSkus } from "../helpers/order-products.js";
-import { AREA, type OrderRig, orderFile, startOrderRig } from "../helpers/order-rig.js";
+import { AREA, type OrderRig, openGatewayStore, orderFile, startOrderRig } from "../helpers/order-rig.js";
 
 const ORDERS = 1_000;
 /** Probability per S-11/S-12 call; together about one call in five goes wrong. */
 const FAULTS = { "drop-after-work": 0.1, "http-5xx": 0.06, timeout: 0.03 } as const;
 const realClock = { now: Date.now, advance: () => undefined, set: () => undefined };
 
-/** One pusher process: its own SQLite connection, its own supplier clients, its own scheduler. */
+/** One pusher process: its own database connection, its own supplier clients, its own scheduler. */
 function startPusher(rig: OrderRig) {
   const c = rig.gw.container;
-  const store: Store = openStore(c.store.path);
+  const store: Store = openGatewayStore(rig.gw);
   const accounts = createAccountRepo(store);
   const connections = createSupplierConnections({ accounts, sync: createSyncRepo(store), keys: c.keys, platformCode: c.config.PLATFORM_CODE, logger: silentLogger() });
   const module = createOrderModule({

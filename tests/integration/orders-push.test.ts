@@ -2,7 +2,6 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createSupplierConnections } from "../../src/connections/supplier-connections.js";
 import { silentLogger } from "../../src/lib/logger.js";
 import { createOrderModule } from "../../src/orders/order-module.js";
-import { openStore } from "../../src/store/database.js";
 import { createAccountRepo } from "../../src/store/repos/account-repo.js";
 import { createOrderRepo } from "../../src/store/repos/order-repo.js";
 import { createProductRepo } from "../../src/store/repos/product-repo.js";
@@ -10,7 +9,7 @@ import { createReferenceRepo } from "../../src/store/repos/reference-repo.js";
 import type { PushClient } from "../../src/orders/order-push.js";
 import type { SupplierClient } from "../../src/supplier/supplier-client.js";
 import { orderableSkus } from "../helpers/order-products.js";
-import { AREA, type OrderRig, orderFile, orderSteps, startOrderRig } from "../helpers/order-rig.js";
+import { AREA, type OrderRig, openGatewayStore, orderFile, orderSteps, startOrderRig } from "../helpers/order-rig.js";
 
 const ACTOR = "user:test-staff";
 
@@ -177,7 +176,7 @@ describe("order push against the simulator (S-11, S-12)", () => {
     const order = await create(orderFile([{ sku: freshSku() }]));
     const c = rig.gw.container;
     // A second pusher over its own connection to the same file; it dies right after S-11 answers.
-    const doomed = openStore(c.store.path);
+    const doomed = openGatewayStore(rig.gw);
     const doomedRepo = createOrderRepo(doomed);
     const crashing: PushClient & Pick<SupplierClient, "stocks"> = {
       submitOrder: async (o) => {

@@ -4,14 +4,13 @@ import { silentLogger } from "../../src/lib/logger.js";
 import { type OrderModuleDeps, createOrderModule } from "../../src/orders/order-module.js";
 import { createProductionGate } from "../../src/conformance/production-gate.js";
 import { createConformanceRepo } from "../../src/store/repos/conformance-repo.js";
-import { openStore } from "../../src/store/database.js";
 import { createAccountRepo } from "../../src/store/repos/account-repo.js";
 import { createOrderRepo } from "../../src/store/repos/order-repo.js";
 import { createProductRepo } from "../../src/store/repos/product-repo.js";
 import { createReferenceRepo } from "../../src/store/repos/reference-repo.js";
 import { createSyncRepo } from "../../src/store/repos/sync-repo.js";
 import { orderableSkus } from "../helpers/order-products.js";
-import { AREA, type OrderRig, orderFile, startOrderRig } from "../helpers/order-rig.js";
+import { AREA, type OrderRig, openGatewayStore, orderFile, startOrderRig } from "../helpers/order-rig.js";
 
 const realClock = { now: Date.now, advance: () => undefined, set: () => undefined };
 
@@ -20,10 +19,10 @@ describe("order scheduler and staff retry", () => {
   let skus: string[];
   const cleanups: Array<() => Promise<void>> = [];
 
-  /** A pusher process of its own over the same SQLite file. */
+  /** A pusher process of its own over the same database. */
   const processModule = (policy: OrderModuleDeps["policy"] = {}) => {
     const c = rig.gw.container;
-    const store = openStore(c.store.path);
+    const store = openGatewayStore(rig.gw);
     const accounts = createAccountRepo(store);
     const connections = createSupplierConnections({ accounts, sync: createSyncRepo(store), keys: c.keys, platformCode: c.config.PLATFORM_CODE, logger: silentLogger() });
     cleanups.push(async () => {
