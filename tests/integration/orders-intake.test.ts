@@ -1,10 +1,9 @@
-import { readFileSync } from "node:fs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { FieldIssue } from "../../src/orders/order-errors.js";
 import type { ProductTruth } from "../../src/simulator/product-store.js";
 import { withTransaction } from "../../src/store/database.js";
 import { orderableSkus } from "../helpers/order-products.js";
-import { AREA, type OrderRig, VAT_BLOCK, orderFile, startOrderRig } from "../helpers/order-rig.js";
+import { AREA, type OrderRig, VAT_BLOCK, databaseBytes, orderFile, startOrderRig } from "../helpers/order-rig.js";
 
 describe("order intake and personal data at rest", () => {
   let rig: OrderRig;
@@ -133,8 +132,7 @@ describe("order intake and personal data at rest", () => {
     expect(shown.ok && shown.value).toMatchObject({ consignee: { name: file.name, mobile: file.mobile, phone: "022-87654321", address: file.address, email: file.email }, invoiceBank: { invoice_bank: VAT_BLOCK.invoice_bank } });
 
     const personal = [file.name, file.mobile, "022-87654321", file.address, file.email, ...Object.entries(VAT_BLOCK).filter(([k]) => k !== "invoice_type").map(([, v]) => v)].map(String);
-    const path = rig.gw.container.store.path;
-    const disk = Buffer.concat([readFileSync(path), ...[`${path}-wal`].flatMap((p) => { try { return [readFileSync(p)]; } catch { return []; } })]);
+    const disk = databaseBytes(rig.gw);
     for (const value of personal) {
       expect(disk.includes(Buffer.from(value, "utf8")), value).toBe(false);
       expect(disk.includes(Buffer.from(JSON.stringify(value).slice(1, -1), "utf8")), value).toBe(false);
