@@ -5,6 +5,9 @@ import { orderableSkus } from "../helpers/order-products.js";
 import { AREA, type OrderRig, orderFile, startOrderRig } from "../helpers/order-rig.js";
 import { runCliAsync as runCli } from "../helpers/run-cli.js";
 
+/** Each CLI run starts a process of its own (tsx, the store, its migrations check): seconds each on a busy machine. */
+const CLI_TEST_TIMEOUT_MS = 120_000;
+
 describe("npm run cli -- orders …", () => {
   let rig: OrderRig;
   let env: Record<string, string>;
@@ -41,7 +44,7 @@ describe("npm run cli -- orders …", () => {
     const shown = await runCli(["orders", "show", "--order", yggc, "--reveal"], env);
     expect(shown.stdout).toContain("submitted → confirming");
     expect(shown.stdout).toContain("张三丰");
-  });
+  }, CLI_TEST_TIMEOUT_MS);
 
   it("reports every bad field of a file and exits non-zero", async () => {
     const file = join(rig.gw.dir, "bad.json");
