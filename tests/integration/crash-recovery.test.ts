@@ -13,13 +13,14 @@ import { AREA, orderFile } from "../helpers/order-rig.js";
 import { orderableSkus } from "../helpers/order-products.js";
 import { type PullerWorld, SIM_DOMAIN, compareWithTruth } from "../helpers/puller-harness.js";
 import { FIXTURES_DIR, TEST_ACCOUNT, launchSimulator } from "../helpers/simulator-harness.js";
+import { testDatabaseUrl } from "../helpers/test-database.js";
 
 /**
  * The real gateway process (src/main.ts), killed with SIGKILL at random moments while its
  * scheduler drains a faulty supplier and pushes orders whose answers get lost, restarted on the
- * same SQLite file each time. Afterwards the products equal the supplier's truth, the pool is
- * empty, and every order exists exactly once at the supplier, confirmed — within one lease period
- * plus one drain of the last restart.
+ * same database each time (a SQLite file, or a PostgreSQL database in the postgres project).
+ * Afterwards the products equal the supplier's truth, the pool is empty, and every order exists
+ * exactly once at the supplier, confirmed — within one lease period plus one drain of the last restart.
  */
 
 const ROOT = join(import.meta.dirname, "../..");
@@ -41,9 +42,9 @@ const orderedSkus: string[] = [];
 const CHANGES = ["price", "price", "shelf-off", "shelf-on", "detail", "withdraw", "readd", "fix", "break", "add"] as const;
 let child: ChildProcess | null = null;
 
-function gatewayEnv(): Record<string, string> {
+async function gatewayEnv(): Promise<Record<string, string>> {
   return {
-    DATABASE_URL: join(dir, "gateway.db"),
+    DATABASE_URL: await testDatabaseUrl(dir),
     DATA_ENCRYPTION_KEY_FILE: join(dir, "master.key"),
     NODE_ENV: "test",
     HOST: "127.0.0.1",
@@ -105,7 +106,7 @@ function divergence(): string[] {
 
 beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), "emall-crash-"));
-  env = gatewayEnv();
+  env = await gatewayEnv();
   sim = await launchSimulator({ products: 40, domain: SIM_DOMAIN, offShelfShare: 0 });
   // The centre's set-up, done once on the database the gateway process will use.
   container = createContainer(loadConfig(env), silentLogger());
