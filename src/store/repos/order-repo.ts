@@ -76,22 +76,24 @@ export function createOrderRepo(store: Store) {
     /** Leases up to `limit` open orders whose next attempt is due, oldest due first. */
     claimDue(owner: string, now: number, leaseMs: number, limit: number): OrderRow[] {
       if (limit <= 0) return [];
+      const due = and(
+        inArray(orders.state, OPEN_STATES),
+        lte(orders.nextAttemptAt, now),
+        leaseFree(now),
+        notInArray(orders.supplierId, db.select({ id: orderPushPauses.supplierId }).from(orderPushPauses)),
+      );
+      if (store.dialect === "postgres") {
+        // One statement: the due rows are locked as they are picked, and a row another instance is
+        // claiming at this moment is passed over rather than waited for (or fought over until one
+        // transaction fails to serialize). The lock re-reads each row, so a lease taken since the
+        // statement began is seen and that order is not claimed twice.
+        const picked = sql`SELECT ${orders.id} FROM ${orders} WHERE ${due} ORDER BY ${orders.nextAttemptAt} LIMIT ${limit} FOR UPDATE SKIP LOCKED`;
+        const claimed = db.update(orders).set({ leaseOwner: owner, leaseUntil: now + leaseMs }).where(sql`${orders.id} IN (${picked})`).returning().all();
+        return claimed.sort((a, b) => a.nextAttemptAt - b.nextAttemptAt);
+      }
       return withTransaction(store, () => {
-        const due = db
-          .select({ id: orders.id })
-          .from(orders)
-          .where(
-            and(
-              inArray(orders.state, OPEN_STATES),
-              lte(orders.nextAttemptAt, now),
-              leaseFree(now),
-              notInArray(orders.supplierId, db.select({ id: orderPushPauses.supplierId }).from(orderPushPauses)),
-            ),
-          )
-          .orderBy(asc(orders.nextAttemptAt))
-          .limit(limit)
-          .all();
-        return due.flatMap((d) => {
+        const ids = db.select({ id: orders.id }).from(orders).where(due).orderBy(asc(orders.nextAttemptAt)).limit(limit).all();
+        return ids.flatMap((d) => {
           const row = claim(d.id, owner, now, leaseMs);
           return row ? [row] : [];
         });

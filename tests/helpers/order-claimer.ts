@@ -1,0 +1,31 @@
+/**
+ * A pusher process reduced to its claims, for races between processes on one database: it opens
+ * the store, says `ready`, waits for `go` on stdin, then claims due orders in small batches until
+ * none is left, printing each batch as a JSON line of order ids. Its leases outlast the race.
+ *
+ * node --import tsx tests/helpers/order-claimer.ts DATABASE_URL OWNER BATCH
+ */
+import { createInterface } from "node:readline";
+import { databaseTarget } from "../../src/config/config.js";
+import { openPgStore, openStore } from "../../src/store/database.js";
+import { createOrderRepo } from "../../src/store/repos/order-repo.js";
+
+const [url = "", owner = "", batch = "3"] = process.argv.slice(2);
+const target = databaseTarget({ DATABASE_URL: url });
+const store = target.kind === "postgres" ? openPgStore(target.url) : openStore(target.path);
+const repo = createOrderRepo(store);
+const LEASE_MS = 10 * 60_000;
+
+const lines = createInterface({ input: process.stdin });
+process.stdout.write("ready\n");
+for await (const line of lines) {
+  if (line.trim() !== "go") continue;
+  for (;;) {
+    const claimed = repo.claimDue(owner, Date.now(), LEASE_MS, Number(batch));
+    if (claimed.length === 0) break;
+    process.stdout.write(`${JSON.stringify(claimed.map((o) => o.id))}\n`);
+  }
+  break;
+}
+lines.close();
+store.close();
