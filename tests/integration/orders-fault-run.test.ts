@@ -17,6 +17,11 @@ import { AREA, type OrderRig, openGatewayStore, orderFile, startOrderRig } from 
 const ORDERS = 1_000;
 /** Probability per S-11/S-12 call; together about one call in five goes wrong. */
 const FAULTS = { "drop-after-work": 0.1, "http-5xx": 0.06, timeout: 0.03 } as const;
+/**
+ * For the second pusher to settle what is left, generous for two shared cores: on PostgreSQL every
+ * write is a round trip that holds this one process (simulator included) while it waits.
+ */
+const SETTLE_MS = 90_000;
 const realClock = { now: Date.now, advance: () => undefined, set: () => undefined };
 
 /** One pusher process: its own database connection, its own supplier clients, its own scheduler. */
@@ -105,7 +110,7 @@ describe("order push fault run: 1,000 orders, dropped answers, 5xx, timeouts, a 
     const atCrash = counts();
 
     const second = startPusher(rig);
-    await waitFor(() => settled() === ORDERS, 45_000);
+    await waitFor(() => settled() === ORDERS, SETTLE_MS);
     await second.stop();
     rig.running.sim.knobs.reset();
 
@@ -149,5 +154,5 @@ describe("order push fault run: 1,000 orders, dropped answers, 5xx, timeouts, a 
     expect(new Set(failed.map((o) => o.lines[0]?.sku))).toEqual(repriced);
     expect(gateway.filter((o) => repriced.has(o.lines[0]?.sku ?? "")).every((o) => o.state === "failed")).toBe(true);
     expect(final.confirmed).toBeGreaterThan(ORDERS * 0.9);
-  }, 120_000);
+  }, 120_000 + SETTLE_MS);
 });

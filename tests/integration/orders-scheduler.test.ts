@@ -12,6 +12,11 @@ import { createSyncRepo } from "../../src/store/repos/sync-repo.js";
 import { orderableSkus } from "../helpers/order-products.js";
 import { AREA, type OrderRig, openGatewayStore, orderFile, startOrderRig } from "../helpers/order-rig.js";
 
+/**
+ * Long enough for 200 orders on a busy machine: on PostgreSQL each of a push's writes is a round
+ * trip that holds this one process (simulator included) while it waits.
+ */
+const TWO_HUNDRED_PUSHES_MS = 90_000;
 const realClock = { now: Date.now, advance: () => undefined, set: () => undefined };
 
 describe("order scheduler and staff retry", () => {
@@ -53,7 +58,7 @@ describe("order scheduler and staff retry", () => {
     const b = processModule().scheduler({ concurrency: 8, intervalMs: 5 });
     a.start();
     b.start();
-    const until = Date.now() + 30_000;
+    const until = Date.now() + TWO_HUNDRED_PUSHES_MS;
     while (rig.gw.container.orders.service.counts().confirmed < created.length && Date.now() < until) await new Promise((r) => setTimeout(r, 20));
     await Promise.all([a.stop(), b.stop()]);
 
@@ -67,7 +72,7 @@ describe("order scheduler and staff retry", () => {
       return shown.ok ? shown.value.timeline.filter((e) => e.step !== "create").map((e) => e.actor) : [];
     }));
     expect(actors).toEqual(new Set(["scheduler"]));
-  });
+  }, TWO_HUNDRED_PUSHES_MS + 30_000);
 
   it("gives up after the last attempt with the unknown outcome as reason, and staff retry resubmits the same yggc_order", async () => {
     const order = await create(skus[0] ?? "");
