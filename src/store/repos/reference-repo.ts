@@ -98,7 +98,8 @@ export function createReferenceRepo(store: Store) {
     /** One page of brands; `name` matches Chinese or English names, case-insensitively. */
     brandPage(filter: { interfaceCode?: string; name?: string; offset: number; limit: number }): { total: number; rows: BrandRow[] } {
       const where: string[] = [];
-      const args: Record<string, string | number> = { offset: filter.offset, limit: filter.limit };
+      // Only the names a statement uses are bound: PostgreSQL refuses a value with no placeholder.
+      const args: Record<string, string | number> = {};
       if (filter.interfaceCode !== undefined) {
         where.push("b.brand_id IN (SELECT brand_id FROM brand_catalogs WHERE interface_code = @code)");
         args.code = filter.interfaceCode;
@@ -108,12 +109,14 @@ export function createReferenceRepo(store: Store) {
         args.name = filter.name;
       }
       const clause = where.length > 0 ? `WHERE ${where.join(" AND ")}` : "";
-      const total = sqlite.prepare(`SELECT count(*) AS n FROM brands b ${clause}`).pluck().get(args) as number;
+      const count = sqlite.prepare(`SELECT count(*) AS n FROM brands b ${clause}`).pluck();
+      const total = (where.length > 0 ? count.get(args) : count.get()) as number;
+      const page = { ...args, offset: filter.offset, limit: filter.limit };
       const rows = sqlite
         .prepare(
           `SELECT brand_id AS brandId, brand_name AS brandName, brand_en_name AS brandEnName, logo, sort FROM brands b ${clause} ORDER BY sort, brand_id LIMIT @limit OFFSET @offset`,
         )
-        .all(args) as BrandRow[];
+        .all(page) as BrandRow[];
       return { total, rows };
     },
 
