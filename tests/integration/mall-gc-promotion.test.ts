@@ -1,7 +1,11 @@
 import { type ChildProcess, spawn } from "node:child_process";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { GcFigures } from "../../scripts/gc-window.js";
 import { type Credentials, MallCaller } from "../helpers/mall-caller.js";
+import { onPostgres, testDatabaseUrl } from "../helpers/test-database.js";
 
 type Message = { url?: string; credentials?: Omit<Credentials, "signMode">; started?: boolean; figures?: GcFigures };
 
@@ -10,8 +14,12 @@ const inbox: Message[] = [];
 const waiters: ((m: Message) => void)[] = [];
 const next = () => new Promise<Message>((resolve) => (inbox.length > 0 ? resolve(inbox.shift() as Message) : waiters.push(resolve)));
 
-beforeAll(() => {
-  child = spawn(process.execPath, ["--import", "tsx", "tests/helpers/gc-probe-gateway.ts"], { stdio: ["ignore", "inherit", "inherit", "ipc"], env: { ...process.env, LOG_LEVEL: "info" } });
+let dir: string;
+
+beforeAll(async () => {
+  dir = mkdtempSync(join(tmpdir(), "emall-gc-"));
+  const env = { ...process.env, LOG_LEVEL: "info", ...(onPostgres ? { GC_PROBE_DATABASE_URL: await testDatabaseUrl(dir) } : {}) };
+  child = spawn(process.execPath, ["--import", "tsx", "tests/helpers/gc-probe-gateway.ts"], { stdio: ["ignore", "inherit", "inherit", "ipc"], env });
   const deliver = (m: Message) => {
     const waiter = waiters.shift();
     if (waiter) waiter(m);
@@ -24,11 +32,13 @@ beforeAll(() => {
   });
 });
 afterAll(async () => {
-  if (child.exitCode !== null) return;
-  const exited = new Promise((r) => child.once("exit", r));
-  child.send("close");
-  await Promise.race([exited, new Promise((r) => setTimeout(r, 5_000))]);
-  if (child.exitCode === null) child.kill();
+  if (child.exitCode === null) {
+    const exited = new Promise((r) => child.once("exit", r));
+    child.send("close");
+    await Promise.race([exited, new Promise((r) => setTimeout(r, 5_000))]);
+    if (child.exitCode === null) child.kill();
+  }
+  rmSync(dir, { recursive: true, force: true });
 });
 
 describe("signed mall calls and the old generation", () => {
