@@ -5,6 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { NONCE_MEMORY_SECONDS } from "../../src/contract/index.js";
 import { type TestGateway, nextCreditCode, startTestGateway, testClock } from "../helpers/harness.js";
 import { type Credentials, MallCaller, post } from "../helpers/mall-caller.js";
+import { testDatabaseUrl } from "../helpers/test-database.js";
 
 /**
  * The replay store (§2.2) through the real HTTP stack: signed calls are remembered in batches,
@@ -14,11 +15,13 @@ import { type Credentials, MallCaller, post } from "../helpers/mall-caller.js";
 const INFO = "/gyssc/platform/info";
 
 let dir: string;
+let databaseUrl: string;
 const clock = testClock();
-const sharedDb = () => ({ DATABASE_URL: join(dir, "gateway.db"), DATA_ENCRYPTION_KEY_FILE: join(dir, "master.key"), TOKEN_TTL_SECONDS: "3600" });
+const sharedDb = () => ({ DATABASE_URL: databaseUrl, DATA_ENCRYPTION_KEY_FILE: join(dir, "master.key"), TOKEN_TTL_SECONDS: "3600" });
 
-beforeAll(() => {
+beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), "emall-replay-"));
+  databaseUrl = await testDatabaseUrl(dir);
 });
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
@@ -115,6 +118,40 @@ describe("replay store", () => {
       const later = await caller.login();
       expect(later.body.success).toBe(true);
       expect((await caller.call(INFO, {}, { nonce })).body.success).toBe(true);
+    } finally {
+      await gw.close();
+    }
+  });
+
+  it("answers a batch per sighting in order: a nonce twice in one batch is fresh only the first time", async () => {
+    const gw = await startTestGateway(sharedDb(), clock);
+    try {
+      const nonces = gw.container.repos.nonces;
+      const now = clock.now();
+      const memoryMs = NONCE_MEMORY_SECONDS * 1000;
+      const batch = ["batchNonceB00000001", "batchNonceA00000001", "batchNonceB00000001", "batchNonceC00000001"].map((nonce) => ({ accountId: 7, nonce, seenAt: now }));
+      expect(nonces.rememberAll(batch, memoryMs)).toEqual([true, true, false, true]);
+      expect(nonces.rememberAll([{ accountId: 8, nonce: "batchNonceA00000001", seenAt: now }, ...batch.slice(0, 2)], memoryMs)).toEqual([true, false, false]);
+      expect(nonces.rememberAll([], memoryMs)).toEqual([]);
+    } finally {
+      await gw.close();
+    }
+  });
+
+  it("prunes the nonces seen before a cutoff, in chunks, and keeps the rest refused", async () => {
+    const gw = await startTestGateway(sharedDb(), clock);
+    try {
+      const nonces = gw.container.repos.nonces;
+      const memoryMs = NONCE_MEMORY_SECONDS * 1000;
+      const old = clock.now() - 10 * memoryMs;
+      const expired = Array.from({ length: 2_500 }, (_, i) => ({ accountId: 9, nonce: `prunedNonce${String(i).padStart(8, "0")}`, seenAt: old }));
+      expect(nonces.rememberAll(expired, memoryMs).every(Boolean)).toBe(true);
+      const kept = { accountId: 9, nonce: "keptNonce0000000001", seenAt: clock.now() };
+      expect(nonces.rememberAll([kept], memoryMs)).toEqual([true]);
+      expect(nonces.pruneChunkBefore(old + 1)).toBe(2_000);
+      expect(nonces.pruneBefore(old + 1)).toBe(500);
+      expect(nonces.pruneBefore(old + 1)).toBe(0);
+      expect(nonces.rememberAll([kept], memoryMs)).toEqual([false]);
     } finally {
       await gw.close();
     }
