@@ -1,14 +1,37 @@
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { afterAll, describe, expect, it } from "vitest";
+import pg from "pg";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { nextCreditCode, startTestGateway } from "../helpers/harness.js";
 import { MallCaller } from "../helpers/mall-caller.js";
 import { runCli } from "../helpers/run-cli.js";
+import { onPostgres, testDatabaseUrl } from "../helpers/test-database.js";
 
 const dir = mkdtempSync(join(tmpdir(), "emall-cli-"));
-const env = { DATABASE_URL: join(dir, "gateway.db"), DATA_ENCRYPTION_KEY_FILE: join(dir, "master.key") };
+const env = { DATABASE_URL: "", DATA_ENCRYPTION_KEY_FILE: join(dir, "master.key") };
+beforeAll(async () => {
+  env.DATABASE_URL = await testDatabaseUrl(dir);
+});
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+/** Everything the database holds, as stored: the SQLite file's bytes, or every PostgreSQL row as text. */
+async function storedBytes(): Promise<Buffer> {
+  if (!onPostgres) return readFileSync(env.DATABASE_URL);
+  const client = new pg.Client({ connectionString: env.DATABASE_URL });
+  await client.connect();
+  try {
+    const tables = await client.query<{ name: string }>("SELECT table_name AS name FROM information_schema.tables WHERE table_schema = 'public'");
+    const rows: string[] = [];
+    for (const { name } of tables.rows) {
+      const dumped = await client.query<{ row: string }>(`SELECT t::text AS row FROM "${name}" t`);
+      rows.push(...dumped.rows.map((r) => r.row));
+    }
+    return Buffer.from(rows.join("\n"));
+  } finally {
+    await client.end();
+  }
+}
 
 describe("supplier CLI (--json: one JSON object on the last line)", () => {
   it("creates a supplier whose printed credentials work against the gateway, in both sign modes", async () => {
@@ -18,7 +41,8 @@ describe("supplier CLI (--json: one JSON object on the last line)", () => {
     const md5 = runCli(["supplier", "create", "--code", "COMIX", "--name", "齐心", "--credit-code", await nextCreditCode(), "--domain", "www.comix.com.cn", "--sign-mode", "yggc-md5", "--json"], env);
     expect(md5.json).toMatchObject({ ok: true, supplier: { signMode: "yggc-md5" } });
 
-    const dbBytes = readFileSync(env.DATABASE_URL);
+    const dbBytes = await storedBytes();
+    expect(dbBytes.includes(Buffer.from("京东"))).toBe(true);
     const hmacCreds = (hmac.json as { credentials: { username: string; password: string; appSecret: string } }).credentials;
     expect(dbBytes.includes(Buffer.from(hmacCreds.password))).toBe(false);
     expect(dbBytes.includes(Buffer.from(hmacCreds.appSecret))).toBe(false);
@@ -35,7 +59,7 @@ describe("supplier CLI (--json: one JSON object on the last line)", () => {
     } finally {
       await gw.close().catch(() => undefined);
     }
-  }, 60_000);
+  }, 120_000);
 
   it("lists, rotates, disables and enables, and refuses bad input with a typed error", async () => {
     const list = runCli(["supplier", "list", "--json"], env);
@@ -64,7 +88,7 @@ describe("supplier CLI (--json: one JSON object on the last line)", () => {
     const secret = (rotated.json as { credentials: { appSecret: string } }).credentials.appSecret;
     expect(JSON.stringify(entries)).not.toContain(secret);
     expect(runCli(["audit", "verify", "--json"], env).json).toMatchObject({ ok: true });
-  }, 60_000);
+  }, 120_000);
 
   it("reloads a catalog edition from a file and reports what changed", () => {
     const same = runCli(["reference", "load", "--catalogs", "fixtures/catalogs.json", "--json"], env);
