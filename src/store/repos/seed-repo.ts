@@ -73,14 +73,25 @@ export function createSeedRepo(store: Store) {
     },
     /** Rows and bytes (pages used by the table and its indexes) per table. */
     tableSizes(tables: readonly string[]): Array<{ table: string; rows: number; bytes: number }> {
-      const bytesOf = sqlite.prepare(
-        "SELECT COALESCE(SUM(pgsize), 0) FROM dbstat WHERE name = ? OR name IN (SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = ?)",
-      ).pluck();
+      const bytesOf = store.dialect === "postgres" ? pgBytesOf(store) : sqliteBytesOf(store);
       return tables.map((table) => ({
         table,
         rows: sqlite.prepare(`SELECT COUNT(*) FROM "${table.replaceAll('"', "")}"`).pluck().get() as number,
-        bytes: bytesOf.get(table, table) as number,
+        bytes: bytesOf(table),
       }));
     },
   };
+}
+
+function sqliteBytesOf(store: Store): (table: string) => number {
+  const statement = store.sqlite
+    .prepare("SELECT COALESCE(SUM(pgsize), 0) FROM dbstat WHERE name = ? OR name IN (SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = ?)")
+    .pluck();
+  return (table) => statement.get(table, table) as number;
+}
+
+/** PostgreSQL has no dbstat: the relation's size with its indexes and TOAST, as the server counts it. */
+function pgBytesOf(store: Store): (table: string) => number {
+  const statement = store.sqlite.prepare("SELECT pg_total_relation_size(CAST(? AS regclass))").pluck();
+  return (table) => statement.get(table) as number;
 }
