@@ -9,6 +9,12 @@ export type NewAuditEntry = Omit<AuditRow, "id" | "prevHash" | "hash">;
 /** The hash of the chain before its first row. */
 export const AUDIT_GENESIS_HASH = "0".repeat(64);
 
+/**
+ * On PostgreSQL the identity sequence moves outside transactions (a rolled-back or retried append
+ * would still advance it), so the highest id issued is kept in store_meta, written with the row.
+ */
+const HIGHEST_ID_KEY = "audit_log.highest_id";
+
 /** Rows read per step while walking the chain, so verify runs in bounded memory. */
 const WALK_PAGE_ROWS = 1_000;
 
@@ -16,8 +22,17 @@ export type AuditRepo = ReturnType<typeof createAuditRepo>;
 
 export function createAuditRepo(store: Store) {
   const { db } = store;
+  const onPostgres = store.dialect === "postgres";
+  const issuedStmt = onPostgres
+    ? store.sqlite.prepare(`SELECT CAST(value AS BIGINT) AS seq FROM store_meta WHERE key = '${HIGHEST_ID_KEY}'`)
+    : store.sqlite.prepare("SELECT seq FROM sqlite_sequence WHERE name = 'audit_log'");
+  // SQLite's AUTOINCREMENT keeps sqlite_sequence itself; on PostgreSQL the append writes the mark,
+  // before its row, so a concurrent append waits on it and is retried instead of forking the chain.
+  const markIssued = onPostgres
+    ? store.sqlite.prepare(`INSERT INTO store_meta (key, value) VALUES ('${HIGHEST_ID_KEY}', ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value`)
+    : undefined;
   const highestIdIssued = (): number => {
-    const row = store.sqlite.prepare("SELECT seq FROM sqlite_sequence WHERE name = 'audit_log'").get() as { seq: number } | undefined;
+    const row = issuedStmt.get() as { seq: number } | undefined;
     return row?.seq ?? 0;
   };
   // The distinct actions starting with a prefix, one index seek each (a skip scan of audit_log_action_idx).
@@ -38,6 +53,7 @@ export function createAuditRepo(store: Store) {
         const prevHash = last?.hash ?? AUDIT_GENESIS_HASH;
         const id = Math.max(last?.id ?? 0, highestIdIssued()) + 1;
         const hash = seal(prevHash, { ...entry, id });
+        markIssued?.run(String(id));
         return db.insert(auditLog).values({ ...entry, id, prevHash, hash }).returning().get();
       });
     },
@@ -53,7 +69,7 @@ export function createAuditRepo(store: Store) {
       });
     },
 
-    /** The highest id SQLite ever gave out (AUTOINCREMENT): reveals rows deleted from the end. */
+    /** The highest id the log ever gave out (SQLite's AUTOINCREMENT, store_meta on PostgreSQL): reveals rows deleted from the end. */
     highestIdIssued,
 
     /**
