@@ -66,6 +66,10 @@ function unkeyedSeal(prevHash: string, row: SealedContent): string {
   return createHash("sha256").update(`${prevHash}\n${contentOf(row, false)}`).digest("hex");
 }
 
+/** A NUL cannot be stored as text (PostgreSQL refuses it): it is kept visible as U+FFFD instead. */
+const storable = (text: string): string => text.replaceAll("\u0000", "\uFFFD");
+const storableOrNull = (text: string | null | undefined): string | null => (text == null ? null : storable(text));
+
 export type AuditVerdict =
   | { ok: true; rows: number; head: string }
   | { ok: false; rows: number; brokenAt: number; reason: string };
@@ -81,13 +85,13 @@ export function createAuditTrail(repo: AuditRepo, clock: () => number, keys: Aud
       return repo.append(
         {
           at: clock(),
-          actor: entry.actor,
+          actor: storable(entry.actor),
           role: entry.role ?? null,
-          action: entry.action,
-          target: entry.target ?? null,
+          action: storable(entry.action),
+          target: storableOrNull(entry.target),
           outcome: entry.outcome ?? "ok",
           summaryJson: canonicalJson(scrub(entry.summary ?? {})),
-          requestId: entry.requestId ?? null,
+          requestId: storableOrNull(entry.requestId),
           keyId: keys.activeKeyId,
         },
         (prevHash, row) => sealAuditRow(activeKey, prevHash, row),

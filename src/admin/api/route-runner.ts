@@ -27,8 +27,35 @@ function fieldPath(where: string, path: ReadonlyArray<PropertyKey>): string {
 
 const REQUIRED: z.core.$ZodErrorMap = (iss) => (iss.input === undefined ? "required" : undefined);
 
+/**
+ * Paths of the strings in `value` holding a NUL character: no text column stores one (PostgreSQL
+ * refuses it outright), so such input is refused up front instead of failing in the store.
+ */
+function nulPaths(value: unknown): Array<ReadonlyArray<PropertyKey>> {
+  const out: Array<ReadonlyArray<PropertyKey>> = [];
+  // Iterative: a deeply nested body must not exhaust the stack.
+  const stack: Array<[unknown, ReadonlyArray<PropertyKey>]> = [[value, []]];
+  while (stack.length > 0) {
+    const [v, path] = stack.pop() as [unknown, ReadonlyArray<PropertyKey>];
+    if (typeof v === "string") {
+      if (v.includes("\u0000")) out.push(path);
+    } else if (v && typeof v === "object") {
+      for (const [k, child] of Object.entries(v)) {
+        if (k.includes("\u0000")) out.push([...path, k]);
+        stack.push([child, [...path, Array.isArray(v) ? Number(k) : k]]);
+      }
+    }
+  }
+  return out;
+}
+
 function parsePart<T extends z.ZodType | undefined>(schema: T, value: unknown, where: string, fields: FieldError[], errorMap: z.core.$ZodErrorMap = REQUIRED): unknown {
   if (!schema) return {};
+  const nul = nulPaths(value);
+  if (nul.length > 0) {
+    for (const path of nul) fields.push({ field: fieldPath(where, path), message: "must not contain a NUL character" });
+    return undefined;
+  }
   const parsed = schema.safeParse(value ?? {}, { error: errorMap });
   if (parsed.success) return parsed.data;
   for (const issue of parsed.error.issues) fields.push({ field: fieldPath(where, issue.path), message: issue.message });
