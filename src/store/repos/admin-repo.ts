@@ -1,4 +1,4 @@
-import { type SQL, and, asc, count, desc, eq, getTableColumns, gte, inArray, like, lt, or, sql } from "drizzle-orm";
+import { type SQL, and, asc, count, desc, eq, getTableColumns, gte, inArray, lt, or, sql } from "drizzle-orm";
 import type { SQLiteColumn } from "drizzle-orm/sqlite-core";
 import type { Store } from "../database.js";
 import { withTransaction } from "../database.js";
@@ -46,10 +46,18 @@ export function createAdminRepo(store: Store) {
   const { db } = store;
   const sessionByHash = db.select().from(adminSessions).where(eq(adminSessions.idHash, sql.placeholder("idHash"))).prepare();
   const userById = db.select().from(adminUsers).where(eq(adminUsers.id, sql.placeholder("id"))).prepare();
-  const nameMatches = store.sqlite.prepare<[string, number, number, number], { rowid: number }>(
-    // CAST: numbers arrive bound as REAL, and FTS5 seeks its doclists only on an INTEGER rowid bound (≈70 ms → 1 ms).
-    "SELECT rowid FROM products_name_fts WHERE products_name_fts MATCH ? AND rowid > CAST(? AS INTEGER) AND rowid <= CAST(? AS INTEGER) ORDER BY rowid LIMIT ?",
-  );
+  const onPostgres = store.dialect === "postgres";
+  // PostgreSQL has no FTS5 table: its trigram index (products_name_trgm_idx, pg_trgm) serves the
+  // name's ILIKE directly, and the planner weighs it against the other filters in one statement.
+  const nameMatches = onPostgres
+    ? undefined
+    : store.sqlite.prepare<[string, number, number, number], { rowid: number }>(
+        // CAST: numbers arrive bound as REAL, and FTS5 seeks its doclists only on an INTEGER rowid bound (≈70 ms → 1 ms).
+        "SELECT rowid FROM products_name_fts WHERE products_name_fts MATCH ? AND rowid > CAST(? AS INTEGER) AND rowid <= CAST(? AS INTEGER) ORDER BY rowid LIMIT ?",
+      );
+  // Name and brand match regardless of case, as SQLite's LIKE (ASCII) and its trigram table do.
+  const containsText = (column: SQLiteColumn, text: string): SQL =>
+    onPostgres ? sql`${column} ILIKE ${likeText(text)} ESCAPE '\\'` : sql`${column} LIKE ${likeText(text)} ESCAPE '\\'`;
   const supplierIdRange = store.sqlite.prepare<[number], { lo: number | null; hi: number | null }>(
     "SELECT MIN(id) AS lo, MAX(id) AS hi FROM products WHERE supplier_id = ?",
   );
@@ -65,9 +73,9 @@ export function createAdminRepo(store: Store) {
       q.ids === undefined ? undefined : inArray(products.id, [...q.ids]),
       q.supplierId === undefined ? undefined : eq(col(products.supplierId), q.supplierId),
       q.sku === undefined ? undefined : eq(col(products.sku), q.sku),
-      q.name === undefined ? undefined : sql`${products.name} LIKE ${likeText(q.name)} ESCAPE '\\'`,
+      q.name === undefined ? undefined : containsText(products.name, q.name),
       q.interfaceCode === undefined ? undefined : or(eq(col(products.interfaceCode), q.interfaceCode), eq(col(products.catalogId), q.interfaceCode)),
-      q.brand === undefined ? undefined : or(eq(products.brandId, q.brand), like(products.brandName, likeText(q.brand))),
+      q.brand === undefined ? undefined : or(eq(products.brandId, q.brand), containsText(products.brandName, q.brand)),
       q.status === undefined ? undefined : eq(col(products.status), q.status),
       q.listingState === undefined ? undefined : eq(col(products.listingState), q.listingState),
       q.afterId === undefined ? undefined : sql`${products.id} > ${q.afterId}`,
@@ -91,7 +99,7 @@ export function createAdminRepo(store: Store) {
     const rest = { ...q, name: undefined, afterId: undefined };
     const out: ProductListRow[] = [];
     for (let chunk = 0; chunk < NAME_CHUNKS_MAX; chunk += 1) {
-      const ids = nameMatches.all(match, after, upTo, NAME_CHUNK).map((r) => r.rowid);
+      const ids = (nameMatches?.all(match, after, upTo, NAME_CHUNK) ?? []).map((r) => r.rowid);
       if (ids.length === 0) return { rows: out, nextAfterId: null };
       out.push(...selectProducts({ ...rest, ids, limit: q.limit - out.length }));
       if (out.length === q.limit) return pageOf(out, q.limit);
@@ -151,7 +159,7 @@ export function createAdminRepo(store: Store) {
      * two are merged, so neither scans the table.
      */
     productPage(q: ProductSearch): ProductPage {
-      if (q.name !== undefined && [...q.name].length >= TRIGRAM) return namePage(q);
+      if (q.name !== undefined && [...q.name].length >= TRIGRAM && !onPostgres) return namePage(q);
       const { interfaceCode, ...rest } = q;
       if (interfaceCode === undefined || q.ids !== undefined) return pageOf(selectProducts(q), q.limit);
       const merged = new Map<number, ProductListRow>();
