@@ -8,6 +8,7 @@ import { type TestGateway, startTestGateway, testClock } from "../helpers/harnes
 import { type OrderRig, orderFile, startOrderRig } from "../helpers/order-rig.js";
 import { type PullerWorld, pullOnce, startPullerWorld } from "../helpers/puller-harness.js";
 import { promtool } from "../helpers/promtool.js";
+import { onPostgres } from "../helpers/test-database.js";
 
 let gw: TestGateway | undefined;
 let world: PullerWorld | undefined;
@@ -51,7 +52,9 @@ describe("health and readiness", () => {
 
   it("is not ready when a migration this build ships is missing from the database", async () => {
     gw = await startTestGateway();
-    gw.container.store.sqlite.prepare("DELETE FROM __drizzle_migrations WHERE created_at = (SELECT MAX(created_at) FROM __drizzle_migrations)").run();
+    // drizzle's pg migrator keeps its ledger in its own schema.
+    const ledger = onPostgres ? "drizzle.__drizzle_migrations" : "__drizzle_migrations";
+    gw.container.store.sqlite.prepare(`DELETE FROM ${ledger} WHERE created_at = (SELECT MAX(created_at) FROM ${ledger})`).run();
     const ready = await fetch(`${gw.url}/readyz`);
     expect(ready.status).toBe(503);
     const body = (await ready.json()) as { checks: Record<string, { ok: boolean; detail: string }> };

@@ -1,7 +1,7 @@
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import type { Store } from "../database.js";
-import { MIGRATIONS_FOLDER } from "../database.js";
+import { MIGRATIONS_FOLDER, PG_MIGRATIONS_FOLDER } from "../database.js";
 import { OPEN_STATES } from "./order-repo.js";
 
 export type InboxGauge = { supplier: string; pending: number; quarantined: number };
@@ -30,8 +30,11 @@ export function createOpsRepo(store: Store) {
   const ping = sqlite.prepare("SELECT 1").pluck();
   const dropSyncLeases = sqlite.prepare("DELETE FROM sync_leases WHERE substr(holder, 1, length(?)) = ?");
   const dropOrderLeases = sqlite.prepare("UPDATE orders SET lease_owner = NULL, lease_until = NULL WHERE lease_owner = ?");
-  const appliedMigrations = sqlite.prepare("SELECT created_at FROM __drizzle_migrations ORDER BY created_at").pluck();
-  const journal = JSON.parse(readFileSync(join(MIGRATIONS_FOLDER, "meta", "_journal.json"), "utf8")) as { entries: Array<{ when: number; tag: string }> };
+  // drizzle's pg migrator keeps its ledger in the `drizzle` schema, and each dialect ships its own journal.
+  const onPostgres = store.dialect === "postgres";
+  const appliedMigrations = sqlite.prepare(`SELECT created_at FROM ${onPostgres ? "drizzle.__drizzle_migrations" : "__drizzle_migrations"} ORDER BY created_at`).pluck();
+  const journalFile = join(onPostgres ? PG_MIGRATIONS_FOLDER : MIGRATIONS_FOLDER, "meta", "_journal.json");
+  const journal = JSON.parse(readFileSync(journalFile, "utf8")) as { entries: Array<{ when: number; tag: string }> };
 
   return {
     inbox: (): InboxGauge[] => inbox.all() as InboxGauge[],
