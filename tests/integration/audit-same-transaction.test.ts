@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type TestGateway, nextCreditCode, startTestGateway } from "../helpers/harness.js";
 import { runCliAsync } from "../helpers/run-cli.js";
+import { onPostgres } from "../helpers/test-database.js";
 
 const PASSWORD = "correct horse battery staple";
 
@@ -14,7 +15,14 @@ describe("audit rows share the transaction of the change they record", () => {
   let csrf = "";
   const failAudit = (on: boolean) =>
     gw.container.store.sqlite.exec(
-      on ? "CREATE TRIGGER audit_down BEFORE INSERT ON audit_log BEGIN SELECT RAISE(ABORT, 'audit log unavailable'); END;" : "DROP TRIGGER audit_down;",
+      onPostgres
+        ? on
+          ? "CREATE FUNCTION audit_down() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN RAISE EXCEPTION 'audit log unavailable'; END $$; " +
+            "CREATE TRIGGER audit_down BEFORE INSERT ON audit_log FOR EACH ROW EXECUTE FUNCTION audit_down();"
+          : "DROP TRIGGER audit_down ON audit_log; DROP FUNCTION audit_down();"
+        : on
+          ? "CREATE TRIGGER audit_down BEFORE INSERT ON audit_log BEGIN SELECT RAISE(ABORT, 'audit log unavailable'); END;"
+          : "DROP TRIGGER audit_down;",
     );
   const statusOf = (code: string) => gw.container.supplierAccounts.show(code, false).status;
 
