@@ -19,7 +19,8 @@ export async function testDatabaseUrl(dir: string, file = "gateway.db"): Promise
   const admin = new pg.Client({ connectionString: databaseUrl(socketDir, "postgres") });
   await admin.connect();
   try {
-    await admin.query(`CREATE DATABASE "${name}"`);
+    // Bytewise order as in SQLite; a UTF-8 ctype so pg_trgm indexes Chinese names (under C it keeps only ASCII letters and digits).
+    await admin.query(`CREATE DATABASE "${name}" TEMPLATE template0 ENCODING 'UTF8' LC_COLLATE 'C' LC_CTYPE 'C.utf8'`);
   } finally {
     await admin.end();
   }
