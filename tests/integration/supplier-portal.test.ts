@@ -3,6 +3,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { runCli } from "../helpers/run-cli.js";
+import { testDatabaseUrl } from "../helpers/test-database.js";
 import { type Session, type TwoSupplierWorld, apiCall, apiLogin, startTwoSupplierWorld } from "../helpers/two-supplier-world.js";
 
 describe("supplier portal: 申请上架 and the decision the supplier reads", () => {
@@ -72,13 +73,15 @@ describe("supplier portal: 申请上架 and the decision the supplier reads", ()
 
 describe("users create --role supplier (CLI)", () => {
   let dir: string;
-  beforeAll(() => {
+  let databaseUrl: string;
+  beforeAll(async () => {
     dir = mkdtempSync(join(tmpdir(), "emall-cli-sup-"));
+    databaseUrl = await testDatabaseUrl(dir, "gw.db");
   });
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
   it("binds a supplier user to its supplier, and refuses one without --supplier or with an unknown code", () => {
-    const env = { DATABASE_URL: join(dir, "gw.db"), DATA_ENCRYPTION_KEY_FILE: join(dir, "k.key") };
+    const env = { DATABASE_URL: databaseUrl, DATA_ENCRYPTION_KEY_FILE: join(dir, "k.key") };
     const created = runCli(["supplier", "create", "--code", "JD", "--name", "京东", "--credit-code", "91110000802100433B", "--domain", "item.jd.com", "--json"], env);
     expect(created.status, created.stderr).toBe(0);
     const ok = runCli(["users", "create", "--username", "jd-ops", "--role", "supplier", "--supplier", "JD", "--password-stdin", "--json"], env, "a long enough password\n");
@@ -93,5 +96,6 @@ describe("users create --role supplier (CLI)", () => {
     expect(staff.status).toBe(64);
     const list = runCli(["users", "list", "--json"], env);
     expect(list.json).toMatchObject({ users: [{ username: "jd-ops", role: "supplier", supplier: "JD" }] });
-  });
+    // Six CLI processes, each starting a TypeScript runtime: seconds apiece on a busy machine.
+  }, 120_000);
 });
