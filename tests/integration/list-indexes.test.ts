@@ -1,8 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type TestGateway, nextCreditCode, startTestGateway } from "../helpers/harness.js";
+import { pgPlanWords } from "../helpers/pg-plan.js";
 import { onPostgres } from "../helpers/test-database.js";
-
-type PgPlanNode = { "Node Type": string; "Relation Name"?: string; "Index Name"?: string; Plans?: PgPlanNode[] };
 
 /** Rows of a synthetic product table: enough that a full scan shows in time, small enough for a shared machine. */
 const ROWS = 200_000;
@@ -34,35 +33,9 @@ describe("list queries use keyset pages on indexes", () => {
   afterAll(async () => gw?.close());
 
   const plan = (sql: string, ...params: unknown[]) =>
-    onPostgres ? pgPlan(sql, ...params) : (gw.container.store.sqlite.prepare(`EXPLAIN QUERY PLAN ${sql}`).all(...params) as Array<{ detail: string }>).map((r) => r.detail).join(" | ");
-
-  /**
-   * PostgreSQL's plan in SQLite's words: a sequential scan reads "SCAN <table>", a sort "USE TEMP
-   * B-TREE", an index read "SEARCH <table> USING <index>". Planned with sequential scans and sorts
-   * priced out, so a plan with either shows that no index serves the read (on these small tables a
-   * scan may otherwise be the cheaper plan, and the table grows).
-   */
-  const pgPlan = (sql: string, ...params: unknown[]) => {
-    const db = gw.container.store.sqlite;
-    db.exec("SET enable_seqscan = off; SET enable_sort = off");
-    try {
-      const [row] = db.prepare(`EXPLAIN (FORMAT JSON) ${sql}`).all(...params) as Array<Record<string, unknown>>;
-      const json = Object.values(row ?? {})[0];
-      const [top] = (typeof json === "string" ? JSON.parse(json) : json) as Array<{ Plan: PgPlanNode }>;
-      const out: string[] = [];
-      const walk = (node: PgPlanNode) => {
-        const type = node["Node Type"];
-        if (type === "Seq Scan") out.push(`SCAN ${node["Relation Name"]}`);
-        else if (type === "Sort" || type === "Incremental Sort") out.push("USE TEMP B-TREE");
-        else if (node["Index Name"]) out.push(`SEARCH ${node["Relation Name"]} USING ${node["Index Name"]}`);
-        for (const child of node.Plans ?? []) walk(child);
-      };
-      if (top) walk(top.Plan);
-      return `${out.join(" | ")}   ← ${sql}`;
-    } finally {
-      db.exec("RESET enable_seqscan; RESET enable_sort");
-    }
-  };
+    onPostgres
+      ? `${pgPlanWords(gw.container.store.sqlite, sql, params)}   ← ${sql}`
+      : (gw.container.store.sqlite.prepare(`EXPLAIN QUERY PLAN ${sql}`).all(...params) as Array<{ detail: string }>).map((r) => r.detail).join(" | ");
 
   it("plans every list page on an index, never a full scan", () => {
     const plans = [

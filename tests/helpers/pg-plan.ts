@@ -1,0 +1,32 @@
+import type Database from "better-sqlite3";
+
+type PlanNode = { "Node Type": string; "Relation Name"?: string; "Index Name"?: string; Plans?: PlanNode[] };
+
+/**
+ * PostgreSQL's plan of a statement in the words of SQLite's EXPLAIN QUERY PLAN: a sequential scan
+ * reads "SCAN <table>", a sort "USE TEMP B-TREE", an index read "SEARCH <table> USING <index>".
+ * Planned with sequential scans and sorts priced out, so a plan that still has one shows that no
+ * index serves the read (on a test's small tables a scan may otherwise be the cheaper plan).
+ */
+export function pgPlanWords(db: Database.Database, sql: string, args: readonly unknown[]): string {
+  db.exec("SET enable_seqscan = off; SET enable_sort = off");
+  try {
+    const [row] = db.prepare(`EXPLAIN (FORMAT JSON) ${sql}`).all(...args) as Array<Record<string, unknown>>;
+    const json = Object.values(row ?? {})[0];
+    const [top] = (typeof json === "string" ? JSON.parse(json) : json) as Array<{ Plan: PlanNode }>;
+    const out: string[] = [];
+    const walk = (node: PlanNode) => {
+      const type = node["Node Type"];
+      if (type === "Seq Scan") out.push(`SCAN ${node["Relation Name"]}`);
+      else if (type === "Sort") out.push("USE TEMP B-TREE");
+      // Rows come in index order and only ties on the leading keys are sorted: SQLite's words for it.
+      else if (type === "Incremental Sort") out.push("USE TEMP B-TREE FOR RIGHT PART OF ORDER BY");
+      else if (node["Index Name"]) out.push(`SEARCH ${node["Relation Name"]} USING ${node["Index Name"]}`);
+      for (const child of node.Plans ?? []) walk(child);
+    };
+    if (top) walk(top.Plan);
+    return out.join(" | ");
+  } finally {
+    db.exec("RESET enable_seqscan; RESET enable_sort");
+  }
+}
