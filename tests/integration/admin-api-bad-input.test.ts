@@ -38,6 +38,20 @@ describe("admin API: unreadable requests get the API's error shape", () => {
     expect(latin1.status, latin1.text).toBe(415);
   });
 
+  it("a NUL character anywhere in the input is 400 invalid_input naming the field, and the refusal's audit row keeps it as U+FFFD", async () => {
+    const status = await rawRequest(gw.url, { path: "/admin/api/suppliers/A%00B/status", headers: { ...headers, "content-type": "application/json" }, body: JSON.stringify({ enabled: false }) });
+    expect(status.status, status.text).toBe(400);
+    expect(errorOf(status.text)?.code).toBe("invalid_input");
+    expect(status.text).toContain("params.code");
+    expect(gw.container.admin.audit.list({ target: "A\uFFFDB", limit: 5 }).map((r) => `${r.action} ${r.outcome}`)).toEqual(["supplier.status refused"]);
+    const login = await rawRequest(gw.url, { path: "/admin/api/login", headers: { "content-type": "application/json" }, body: JSON.stringify({ username: "ops\u0000", password: "x" }) });
+    expect(login.status, login.text).toBe(400);
+    expect(login.text).toContain("body.username");
+    const search = await rawRequest(gw.url, { method: "GET", path: "/admin/api/products?name=a%00b", headers });
+    expect(search.status, search.text).toBe(400);
+    expect(search.text).toContain("query.name");
+  });
+
   it("an anonymous caller is told to log in before its body is read", async () => {
     const reply = await rawRequest(gw.url, { path: "/admin/api/users", headers: { "content-type": "application/json" }, body: "{not json" });
     expect(reply.status, reply.text).toBe(401);
