@@ -154,7 +154,8 @@ export function createAdminRepo(store: Store) {
     /**
      * Keyset pages of a product search, in id order. A name of three characters or more is found
      * through the trigram index a chunk at a time (within the supplier's id range when one is
-     * given), the other filters applying to each chunk; a shorter name falls back to LIKE. The
+     * given), the other filters applying to each chunk; a shorter name falls back to LIKE. On
+     * PostgreSQL one statement answers a page, its ILIKE served by the pg_trgm index. The
      * catalog filter matches interfaceCode or catalogId: each side pages on its own index and the
      * two are merged, so neither scans the table.
      */
