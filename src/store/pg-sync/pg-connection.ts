@@ -9,7 +9,10 @@ type RunResult = { changes: number; lastInsertRowid: number };
  * PostgreSQL may report instead of a serialisation failure when both inserted the same key. A real
  * duplicate fails again on its second run, and that error is the caller's.
  */
-const ATTEMPTS_AFTER: Record<string, number> = { "40001": 5, "40P01": 5, "23505": 2 };
+const ATTEMPTS_AFTER: Record<string, number> = { "40001": 8, "40P01": 8, "23505": 2 };
+/** Before a transaction runs again: a random pause, doubling with each attempt, so the losers of one race do not race again in step. */
+const RETRY_PAUSE_MS = 2;
+const pause = new Int32Array(new SharedArrayBuffer(4));
 
 /**
  * A statement with better-sqlite3's surface (run, get, all, iterate, pluck, raw), executed on
@@ -148,7 +151,11 @@ export class PgConnection {
         } catch {
           // The connection is gone; the server rolled the transaction back itself.
         }
-        if (e instanceof PgQueryError && e.code !== undefined && attempt < (ATTEMPTS_AFTER[e.code] ?? 1)) continue;
+        if (e instanceof PgQueryError && e.code !== undefined && attempt < (ATTEMPTS_AFTER[e.code] ?? 1)) {
+          // Only another instance's transaction can be waited for here; this one holds nothing now.
+          Atomics.wait(pause, 0, 0, Math.random() * RETRY_PAUSE_MS * 2 ** attempt);
+          continue;
+        }
         throw e;
       } finally {
         this.depth = 0;
