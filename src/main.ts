@@ -9,6 +9,11 @@ import { startGatewayJobs } from "./scheduling/gateway-jobs.js";
 import { createServer, listen } from "./server.js";
 import { STOP_DEADLINE_MS, stopGracefully } from "./ops/graceful-stop.js";
 import { startWalCheckpointer } from "./store/wal-checkpointer.js";
+import { DatabaseUnavailableError } from "./store/database.js";
+
+/** sysexits.h: a bad setting (EX_CONFIG), and a database that cannot be reached (EX_UNAVAILABLE). */
+const EXIT_CONFIG = 78;
+const EXIT_UNAVAILABLE = 69;
 
 /** Process entry: config → container → reference data → HTTP and schedules; stops gracefully on SIGINT/SIGTERM. */
 async function main(): Promise<void> {
@@ -18,7 +23,7 @@ async function main(): Promise<void> {
   } catch (e) {
     if (e instanceof ConfigError) {
       console.error(e.message);
-      process.exit(78);
+      process.exit(EXIT_CONFIG);
     }
     throw e;
   }
@@ -71,5 +76,5 @@ async function main(): Promise<void> {
 
 main().catch((e: unknown) => {
   console.error(e instanceof Error ? e.message : e);
-  process.exit(e instanceof ConfigError ? 78 : 1);
+  process.exit(e instanceof ConfigError ? EXIT_CONFIG : e instanceof DatabaseUnavailableError ? EXIT_UNAVAILABLE : 1);
 });

@@ -3,7 +3,7 @@ import { ConfigError, loadConfig } from "../config/config.js";
 import { createContainer } from "../container.js";
 import { DomainError } from "../lib/errors.js";
 import { createLogger } from "../lib/logger.js";
-import { withTransaction } from "../store/database.js";
+import { DatabaseUnavailableError, withTransaction } from "../store/database.js";
 import { type Command, CommandFailed, type CommandResult, type DeferredCommandResult, UsageError, writeJsonStream } from "./cli-kit.js";
 import { orderCommands } from "./commands/order-commands.js";
 import { referenceCommands } from "./commands/reference-commands.js";
@@ -48,6 +48,8 @@ const cliActor = () => `cli:${userInfo().username}`;
 const EXIT_USAGE = 64;
 const EXIT_FAILED = 1;
 const EXIT_CONFIG = 78;
+/** sysexits.h EX_UNAVAILABLE: the database named by DATABASE_URL cannot be reached or opened. */
+const EXIT_UNAVAILABLE = 69;
 
 async function main(argv: string[]): Promise<number> {
   const json = argv.includes("--json");
@@ -106,6 +108,10 @@ async function main(argv: string[]): Promise<number> {
     if (e instanceof ConfigError) {
       report(false, { error: { kind: "config", message: e.message } }, e.message);
       return EXIT_CONFIG;
+    }
+    if (e instanceof DatabaseUnavailableError) {
+      report(false, { error: { kind: "database", message: e.message } }, e.message);
+      return EXIT_UNAVAILABLE;
     }
     if (e instanceof CommandFailed) {
       report(false, { error: { kind: e.kind, message: e.message }, ...e.details }, `error: ${e.message}`);

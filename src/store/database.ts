@@ -6,7 +6,7 @@ import { drizzle, type BetterSQLite3Database } from "drizzle-orm/better-sqlite3"
 import { migrate } from "drizzle-orm/better-sqlite3/migrator";
 import * as schema from "./schema/index.js";
 import { PgConnection } from "./pg-sync/pg-connection.js";
-import { PgSyncBridge } from "./pg-sync/sync-bridge.js";
+import { PgQueryError, PgSyncBridge } from "./pg-sync/sync-bridge.js";
 
 export type Db = BetterSQLite3Database<typeof schema>;
 
@@ -52,9 +52,27 @@ const STATEMENT_TIMEOUT_MS = 15_000;
 const LOCK_TIMEOUT_MS = BUSY_TIMEOUT_MS;
 
 /**
+ * The database named by DATABASE_URL could not be opened (refused, unknown host, wrong password, no
+ * such database, a migration that failed). Its message is one line for an operator: the URL without
+ * its password and what PostgreSQL or the network said.
+ */
+export class DatabaseUnavailableError extends Error {
+  override readonly name = "DatabaseUnavailableError";
+  constructor(
+    /** The URL with its password masked. */
+    readonly database: string,
+    readonly reason: string,
+    /** SQLSTATE, or the network error's code (ECONNREFUSED, ENOTFOUND…). */
+    readonly code: string | undefined,
+  ) {
+    super(`cannot open the PostgreSQL database ${database}: ${reason}`);
+  }
+}
+
+/**
  * The store on PostgreSQL: the same repositories, through a connection with better-sqlite3's
  * surface. The first query connects and migrates (under an advisory lock: several instances may
- * start at once); a database that cannot be reached fails it, as a SQLite file that cannot be opened does.
+ * start at once); a database that cannot be reached fails it with DatabaseUnavailableError.
  */
 export function openPgStore(url: string): Store {
   const bridge = new PgSyncBridge({ url, migrationsFolder: PG_MIGRATIONS_FOLDER, statementTimeoutMs: STATEMENT_TIMEOUT_MS, lockTimeoutMs: LOCK_TIMEOUT_MS });
@@ -64,10 +82,24 @@ export function openPgStore(url: string): Store {
     connection.prepare("SELECT 1").get();
   } catch (e) {
     connection.close();
+    if (e instanceof PgQueryError) throw new DatabaseUnavailableError(path, withoutSecret(oneLine(e.reason), url), e.code);
     throw e;
   }
   const sqlite = connection as unknown as Database.Database;
   return { db: drizzle(sqlite, { schema }), sqlite, path, dialect: "postgres", auditLogKeyedNow: false, close: () => connection.close() };
+}
+
+const oneLine = (text: string) => text.replace(/\s*\n\s*/g, " ").trim();
+
+/** A driver message never quotes the password today; this keeps it so if one ever does. */
+function withoutSecret(text: string, url: string): string {
+  let password = "";
+  try {
+    password = decodeURIComponent(new URL(url).password);
+  } catch {
+    return text;
+  }
+  return password ? text.split(password).join("***") : text;
 }
 
 function redactedUrl(url: string): string {

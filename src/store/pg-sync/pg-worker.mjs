@@ -10,6 +10,8 @@ const { url, port, flag, migrationsFolder, statementTimeoutMs, lockTimeoutMs } =
 const wake = new Int32Array(flag);
 /** Advisory lock key ("emall" in ASCII) that serialises migrations between instances starting together. */
 const MIGRATION_LOCK_KEY = 0x656d616c6c;
+/** A server that never answers (a dropped packet, a wrong host) fails the query in this long, not at the OS's TCP timeout. */
+const CONNECT_TIMEOUT_MS = 10_000;
 
 // Rows read as the SQLite store reads them: 64-bit integers and sums as numbers (epoch ms and fen
 // stay far below 2^53), booleans as 1/0.
@@ -22,7 +24,7 @@ let migrated = false;
 
 async function connection() {
   if (client) return client;
-  const c = new pg.Client({ connectionString: url, statement_timeout: statementTimeoutMs, lock_timeout: lockTimeoutMs, application_name: "emall-gateway" });
+  const c = new pg.Client({ connectionString: url, statement_timeout: statementTimeoutMs, lock_timeout: lockTimeoutMs, connectionTimeoutMillis: CONNECT_TIMEOUT_MS, application_name: "emall-gateway" });
   // A connection the server dropped is replaced on the next query; without a listener the error would end the thread.
   c.on("error", () => {
     if (client === c) client = null;

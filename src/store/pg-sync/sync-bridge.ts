@@ -4,13 +4,14 @@ import { MessageChannel, type MessagePort, Worker, receiveMessageOnPort } from "
 export class PgQueryError extends Error {
   override readonly name = "PgQueryError";
   constructor(
-    message: string,
+    /** What PostgreSQL (or the connection) said, without the statement. */
+    readonly reason: string,
     readonly code: string | undefined,
     readonly detail: string | undefined,
     /** The statement's text (never its values), for the log. */
     readonly statement?: string,
   ) {
-    super(statement ? `${message} (in: ${statement.length > 300 ? `${statement.slice(0, 300)}…` : statement})` : message);
+    super(statement ? `${reason} (in: ${statement.length > 300 ? `${statement.slice(0, 300)}…` : statement})` : reason);
   }
 }
 
