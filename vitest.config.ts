@@ -26,6 +26,9 @@ export default defineConfig({
           include: ["tests/integration/**/*.test.ts"],
           exclude: SQLITE_ONLY,
           env: { EMALL_TEST_DATABASE: "postgres" },
+          // After the sqlite project, not beside it: production-runtime.test.ts rebuilds dist/ in each
+          // project, and one project's build would delete the compiled gateway the other is running.
+          sequence: { groupOrder: 1 },
           globalSetup: ["tests/helpers/pg-global-setup.ts"],
         },
       },

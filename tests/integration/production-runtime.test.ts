@@ -2,23 +2,24 @@ import { type ChildProcess, spawn, spawnSync } from "node:child_process";
 import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import Database from "better-sqlite3";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { loadConfig } from "../../src/config/config.js";
+import { databaseTarget, loadConfig } from "../../src/config/config.js";
 import { createContainer } from "../../src/container.js";
 import { silentLogger } from "../../src/lib/logger.js";
+import { type Store, openPgStore, openStoreReadOnly } from "../../src/store/database.js";
 import type { RunningSimulator } from "../../src/simulator/simulator-server.js";
 import { nextCreditCode } from "../helpers/harness.js";
 import { type PullerWorld, SIM_DOMAIN, compareWithTruth } from "../helpers/puller-harness.js";
 import { promtool } from "../helpers/promtool.js";
 import { TEST_ACCOUNT, launchSimulator } from "../helpers/simulator-harness.js";
+import { onPostgres, testDatabaseUrl } from "../helpers/test-database.js";
 
 /**
  * The production runtime: `npm run build`, then the gateway and the CLI as plain node over dist/
- * (no tsx), stopped with SIGTERM in the middle of a drain.
+ * (no tsx), stopped with SIGTERM in the middle of a drain; in the postgres project, all of it on PostgreSQL.
  */
 const dir = mkdtempSync(join(tmpdir(), "emall-prod-"));
-const env = { DATABASE_URL: join(dir, "gateway.db"), DATA_ENCRYPTION_KEY_FILE: join(dir, "master.key"), NODE_ENV: "test", LOG_LEVEL: "info" };
+const env = { DATABASE_URL: "", DATA_ENCRYPTION_KEY_FILE: join(dir, "master.key"), NODE_ENV: "test", LOG_LEVEL: "info" };
 const ADMIN = { username: "ops_admin", password: "ops-admin-Pa55word" };
 /** More than the groups a drain applies at once (3 × 100), so a stop leaves some in the inbox. */
 const PRODUCTS = 1_000;
@@ -71,7 +72,14 @@ async function adminSession(url: string): Promise<{ cookie: string; csrf: string
   return { cookie: (res.headers.get("set-cookie") ?? "").split(";")[0] ?? "", csrf: body.csrfToken };
 }
 
+/** A second connection to the gateway's database, for the test's own reads while the gateway runs. */
+function openForReading(): Store {
+  const target = databaseTarget(env);
+  return target.kind === "postgres" ? openPgStore(target.url) : openStoreReadOnly(target.path);
+}
+
 beforeAll(async () => {
+  env.DATABASE_URL = await testDatabaseUrl(dir);
   const build = spawnSync("npm", ["run", "build"], { encoding: "utf8", timeout: 300_000 });
   expect(build.status, `${build.stdout}\n${build.stderr}`).toBe(0);
   sim = await launchSimulator({ domain: SIM_DOMAIN, products: PRODUCTS, invalidShare: 0.1, knobs: { endpoints: { detail: { latencyMs: 40 }, attributes: { latencyMs: 40 } } } });
@@ -84,7 +92,8 @@ afterAll(async () => {
 describe("the compiled runtime", () => {
   it("builds dist/ with what the runtime reads beside its modules, and npm start runs it with plain node", () => {
     expect(JSON.parse(readFileSync("package.json", "utf8")).scripts.start).toBe("node dist/main.js");
-    for (const file of ["dist/main.js", "dist/cli/main.js", "dist/store/migrations/meta/_journal.json", "dist/admin/console/assets/console.css"]) expect(existsSync(file), file).toBe(true);
+    const runtimeFiles = ["dist/main.js", "dist/cli/main.js", "dist/store/migrations/meta/_journal.json", "dist/store/migrations-pg/meta/_journal.json", "dist/store/pg-sync/pg-worker.mjs", "dist/admin/console/assets/console.css"];
+    for (const file of runtimeFiles) expect(existsSync(file), file).toBe(true);
   });
 
   it("runs the CLI compiled", async () => {
@@ -104,7 +113,10 @@ describe("the compiled runtime", () => {
     try {
       expect(await (await fetch(`${gw.url}/healthz`)).json()).toEqual({ status: "ok" });
       const ready = (await (await fetch(`${gw.url}/readyz`)).json()) as { status: string; checks: { scheduler: { detail: string } } };
-      expect(ready).toMatchObject({ status: "ready", checks: { scheduler: { detail: "running" } } });
+      // The migrations it reports current are its database's own: PostgreSQL's journal in the postgres project.
+      const journal = JSON.parse(readFileSync(`dist/store/${onPostgres ? "migrations-pg" : "migrations"}/meta/_journal.json`, "utf8")) as { entries: Array<{ tag: string }> };
+      const latest = journal.entries.at(-1)?.tag ?? "";
+      expect(ready).toMatchObject({ status: "ready", checks: { database: { ok: true }, migrations: { ok: true, detail: `current (${latest})` }, scheduler: { detail: "running" } } });
       const scrape = await (await fetch(`${gw.url}/metrics`)).text();
       expect(scrape).toContain('emall_pool_backlog_messages{supplier="SIM"} 0');
       const checked = promtool(["check", "metrics"], scrape);
@@ -121,8 +133,8 @@ describe("the compiled runtime", () => {
     const session = await adminSession(gw.url);
     const drain = fetch(`${gw.url}/admin/api/suppliers/SIM/sync`, { method: "POST", headers: { cookie: session.cookie, "x-csrf-token": session.csrf } });
 
-    const db = new Database(env.DATABASE_URL, { readonly: true });
-    const applied = () => Number(db.prepare("SELECT COUNT(*) FROM message_inbox WHERE status <> 'pending'").pluck().get());
+    const db = openForReading();
+    const applied = () => Number(db.sqlite.prepare("SELECT COUNT(*) FROM message_inbox WHERE status <> 'pending'").pluck().get());
     const until = Date.now() + 60_000;
     while (applied() === 0 && Date.now() < until) await new Promise((r) => setTimeout(r, 20));
     expect(applied()).toBeGreaterThan(0);
@@ -145,8 +157,8 @@ describe("the compiled runtime", () => {
     const settled = Object.values(run.counts).reduce((n, c) => n + c.applied + c.rejected, 0);
     expect(settled).toBeLessThan(PRODUCTS);
     expect(run.pendingInInbox).toBeGreaterThan(0);
-    expect(db.prepare("SELECT COUNT(*) FROM sync_leases").pluck().get()).toBe(0);
-    expect(db.prepare("SELECT COUNT(*) FROM sync_runs WHERE status = 'running'").pluck().get()).toBe(0);
+    expect(db.sqlite.prepare("SELECT COUNT(*) FROM sync_leases").pluck().get()).toBe(0);
+    expect(db.sqlite.prepare("SELECT COUNT(*) FROM sync_runs WHERE status = 'running'").pluck().get()).toBe(0);
     db.close();
 
     // Restarted, compiled: the CLI's run takes the lease at once and applies what was left.
@@ -157,7 +169,7 @@ describe("the compiled runtime", () => {
       const supplierId = container.repos.accounts.supplierByCode("SIM")?.id ?? -1;
       expect(compareWithTruth({ sim, supplierId, code: "SIM", gw: { container } } as unknown as PullerWorld)).toEqual([]);
       const twice = container.store.sqlite
-        .prepare("SELECT COUNT(*) FROM (SELECT message_id FROM sync_message_logs WHERE outcome IN ('applied', 'rejected') GROUP BY message_id HAVING COUNT(*) > 1)")
+        .prepare("SELECT COUNT(*) FROM (SELECT message_id FROM sync_message_logs WHERE outcome IN ('applied', 'rejected') GROUP BY message_id HAVING COUNT(*) > 1) AS repeated")
         .pluck()
         .get();
       expect(twice).toBe(0);
