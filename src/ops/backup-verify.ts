@@ -1,6 +1,6 @@
 import { existsSync } from "node:fs";
 import { type AuditVerdict, createAuditTrail } from "../admin/audit-trail.js";
-import { BackupError, auditHashAt, integrityCheck, tableCounts } from "../store/backup.js";
+import { BackupError, auditHashAt, integrityCheck, refuseOnPostgres, tableCounts } from "../store/backup.js";
 import { type Store, openStoreReadOnly } from "../store/database.js";
 import { createAuditRepo } from "../store/repos/audit-repo.js";
 import type { AuditKeys } from "../security/audit-keys.js";
@@ -29,6 +29,7 @@ export type BackupVerdict = {
  * has moved on since: more rows there is expected, fewer in an append-only table is not).
  */
 export function verifyBackup(file: string, source: Store | null, auditKeys: AuditKeys): BackupVerdict {
+  if (source) refuseOnPostgres(source, "verify");
   if (!existsSync(file)) throw new BackupError("not_found", `${file} does not exist`);
   let backup: Store;
   try {

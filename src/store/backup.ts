@@ -1,7 +1,21 @@
 import { existsSync, renameSync, rmSync, statSync } from "node:fs";
 import Database from "better-sqlite3";
 import { DomainError } from "../lib/errors.js";
-import type { Store } from "./database.js";
+import type { DatabaseTarget } from "../config/config.js";
+import { type Store, openPgUnmigrated } from "./database.js";
+import { PgQueryError } from "./pg-sync/sync-bridge.js";
+
+/**
+ * `backup create` and `backup verify` are SQLite's (its backup API and integrity_check). A PostgreSQL
+ * database is backed up with PostgreSQL's own tools; what the gateway needs after their restore is
+ * `backup after-restore`, which is SQL and runs on both.
+ */
+const ON_POSTGRES =
+  "DATABASE_URL is PostgreSQL: back it up with pg_dump -Fc, or pg_basebackup with WAL archiving; after restoring, run `npm run cli -- backup after-restore` (README: Backups)";
+
+export function refuseOnPostgres(store: Store, verb: "create" | "verify"): void {
+  if (store.dialect === "postgres") throw new BackupError("unsupported", `backup ${verb} makes and checks SQLite backups only; ${ON_POSTGRES}`);
+}
 
 /**
  * Online backups with SQLite's backup API: a page-by-page copy of a consistent snapshot, taken
@@ -9,6 +23,7 @@ import type { Store } from "./database.js";
  * FILE.partial first and renamed, so FILE is only ever a whole backup.
  */
 export async function backupStore(store: Store, file: string): Promise<{ file: string; bytes: number; pages: number }> {
+  refuseOnPostgres(store, "create");
   if (existsSync(file)) throw new BackupError("exists", `${file} already exists; choose a new file (a backup never overwrites)`);
   const partial = `${file}.partial`;
   rmSync(partial, { force: true });
@@ -22,10 +37,12 @@ export async function backupStore(store: Store, file: string): Promise<{ file: s
   }
 }
 
+type BackupErrorKind = "exists" | "not_found" | "invalid" | "unsupported";
+
 export class BackupError extends DomainError {
   override readonly name = "BackupError";
-  declare readonly kind: "exists" | "not_found" | "invalid";
-  constructor(kind: "exists" | "not_found" | "invalid", message: string) {
+  declare readonly kind: BackupErrorKind;
+  constructor(kind: BackupErrorKind, message: string) {
     super(kind, message);
   }
 }
@@ -49,18 +66,36 @@ export function auditHashAt(store: Store, id: number): string | null {
 }
 
 /**
- * A restored file is used by no process yet, so every lease in it belongs to a process that wrote
- * to the replaced file: released, or the first runs would wait out the lease period. Runs that were
- * in progress when the backup was made never finish there: closed as partial, saying why.
+ * A restored database is used by no process yet, so every lease in it belongs to a process that
+ * wrote to the replaced one: released, or the first runs would wait out the lease period (and a
+ * supplier's call slots their short leases). Runs that were in progress when the backup was made
+ * never finish there: closed as partial, saying why. The same SQL on SQLite and PostgreSQL.
  */
-export function settleRestored(target: Store, now: number): { leases: number; orderLeases: number; runsClosed: number } {
+export function settleRestored(target: Store, now: number): { leases: number; orderLeases: number; callSlots: number; runsClosed: number } {
   return target.sqlite.transaction(() => {
     const leases = target.sqlite.prepare("DELETE FROM sync_leases").run().changes;
     const orderLeases = target.sqlite.prepare("UPDATE orders SET lease_owner = NULL, lease_until = NULL WHERE lease_owner IS NOT NULL").run().changes;
+    const callSlots = target.sqlite.prepare("UPDATE supplier_call_slots SET holder = NULL, lease_until = 0 WHERE holder IS NOT NULL").run().changes;
     const error = JSON.stringify([{ at: new Date(now).toISOString(), kind: "restore", message: "in progress when the backup was made; the database was restored from that backup" }]);
     const runsClosed = target.sqlite.prepare("UPDATE sync_runs SET status = 'partial', ended_at = ?, errors_json = ? WHERE status = 'running'").run(now, error).changes;
-    return { leases, orderLeases, runsClosed };
+    return { leases, orderLeases, callSlots, runsClosed };
   }).immediate();
+}
+
+/** The replaced database, read as it is: a SQLite file opened read-only, or a PostgreSQL database left unmigrated. */
+function openReplaced(from: DatabaseTarget): { connection: Database.Database; name: string } {
+  if (from.kind === "sqlite") {
+    if (!existsSync(from.path)) throw new BackupError("not_found", `${from.path} does not exist`);
+    return { connection: new Database(from.path, { readonly: true, fileMustExist: true }), name: from.path };
+  }
+  const { connection, name } = openPgUnmigrated(from.url);
+  try {
+    connection.prepare("SELECT 1 FROM message_inbox LIMIT 1").get();
+  } catch (e) {
+    connection.close();
+    throw new BackupError("not_found", `${name} cannot be read: ${e instanceof PgQueryError ? e.reason : String(e)}`);
+  }
+  return { connection, name };
 }
 
 /**
@@ -69,10 +104,10 @@ export function settleRestored(target: Store, now: number): { leases: number; or
  * place they still exist. They go back into the restored inbox as pending — applying re-reads the
  * supplier's current state, so one applied before and again now changes nothing twice — and a
  * message the restored inbox already knows is left as it is (keyed by supplier and message id).
+ * The replaced database may be a SQLite file or, after a PostgreSQL restore, the database renamed aside.
  */
-export function carryInboxFrom(target: Store, oldPath: string, now: number): { carried: number; known: number; unknownSupplier: number } {
-  if (!existsSync(oldPath)) throw new BackupError("not_found", `${oldPath} does not exist`);
-  const old = new Database(oldPath, { readonly: true, fileMustExist: true });
+export function carryInboxFrom(target: Store, from: DatabaseTarget, now: number): { from: string; carried: number; known: number; unknownSupplier: number } {
+  const { connection: old, name } = openReplaced(from);
   try {
     const suppliers = new Set(target.sqlite.prepare("SELECT id FROM suppliers").pluck().all() as number[]);
     const insert = target.sqlite.prepare(
@@ -94,7 +129,7 @@ export function carryInboxFrom(target: Store, oldPath: string, now: number): { c
         else known += 1;
       }
     }).immediate();
-    return { carried, known, unknownSupplier };
+    return { from: name, carried, known, unknownSupplier };
   } finally {
     old.close();
   }

@@ -89,6 +89,16 @@ export function openPgStore(url: string): Store {
   return { db: drizzle(sqlite, { schema }), sqlite, path, dialect: "postgres", auditLogKeyedNow: false, close: () => connection.close() };
 }
 
+/**
+ * Another PostgreSQL database read as it is, not migrated: the one a restore replaced (backup after-restore --from).
+ * The connection's name is its URL without the password.
+ */
+export function openPgUnmigrated(url: string): { connection: Database.Database; name: string } {
+  const bridge = new PgSyncBridge({ url, migrationsFolder: null, statementTimeoutMs: STATEMENT_TIMEOUT_MS, lockTimeoutMs: LOCK_TIMEOUT_MS });
+  const name = redactedUrl(url);
+  return { connection: new PgConnection(bridge, name) as unknown as Database.Database, name };
+}
+
 const oneLine = (text: string) => text.replace(/\s*\n\s*/g, " ").trim();
 
 /** A driver message never quotes the password today; this keeps it so if one ever does. */

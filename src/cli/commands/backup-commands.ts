@@ -1,4 +1,5 @@
 import { parseArgs } from "node:util";
+import { databaseTarget } from "../../config/config.js";
 import { verifyBackup } from "../../ops/backup-verify.js";
 import { auditKeysFromConfig } from "../../security/audit-keys.js";
 import { backupStore, carryInboxFrom, settleRestored } from "../../store/backup.js";
@@ -45,16 +46,19 @@ export const backupCommands: Record<string, Command> = {
   },
   "after-restore": {
     usage: "backup after-restore [--from REPLACED_DATABASE]",
-    summary: "once a backup is in place: release the leases and close the runs it caught mid-way; with --from, put back the messages the replaced database took from the pools after the backup",
+    summary:
+      "once a backup is in place (SQLite file or PostgreSQL restore): release the leases and close the runs it caught mid-way; with --from (the replaced file, or the replaced PostgreSQL database's URL), put back the messages it took from the pools after the backup",
     audit: "backup.after_restore",
     run({ argv, container }) {
       const v = flags(argv, { from: { type: "string" } });
+      // The replaced database first: one that cannot be read stops the command before anything changes.
+      const carried = v.from === undefined ? null : carryInboxFrom(container.store, databaseTarget({ DATABASE_URL: v.from }), container.clock());
       const settled = settleRestored(container.store, container.clock());
-      const carried = v.from === undefined ? null : carryInboxFrom(container.store, v.from, container.clock());
-      const lines = [`released ${settled.leases} sync leases and ${settled.orderLeases} order leases; closed ${settled.runsClosed} runs caught mid-way`];
+      const lines = [`released ${settled.leases} sync leases, ${settled.orderLeases} order leases and ${settled.callSlots} call slots; closed ${settled.runsClosed} runs caught mid-way`];
       if (carried) lines.push(`${carried.carried} messages back in the inbox as pending (${carried.known} already known, ${carried.unknownSupplier} of suppliers the backup does not have); the next run applies them`);
       else lines.push("no --from: messages taken from the pools after the backup are not in this database (README: Backups)");
-      return { human: lines.join("\n"), json: { settled, carried }, audit: { target: v.from ?? null, summary: { ...settled, carried: carried?.carried ?? null } } };
+      return { human: lines.join("\n"), json: { settled, carried }, audit: { target: carried?.from ?? null, summary: { ...settled, carried: carried?.carried ?? null } } };
     },
   },
 };
+
