@@ -96,6 +96,22 @@ describe("the compiled runtime", () => {
     for (const file of runtimeFiles) expect(existsSync(file), file).toBe(true);
   });
 
+  it("starts on an empty database of the project's kind (PostgreSQL in the postgres project), migrates it, answers /readyz ready and exits 0 on SIGTERM", async () => {
+    const gw = await startCompiledGateway();
+    try {
+      const ready = await fetch(`${gw.url}/readyz`);
+      expect(ready.status, gw.log()).toBe(200);
+      // The migrations it reports current are its database's own: PostgreSQL's journal in the postgres project.
+      const journal = JSON.parse(readFileSync(`dist/store/${onPostgres ? "migrations-pg" : "migrations"}/meta/_journal.json`, "utf8")) as { entries: Array<{ tag: string }> };
+      const latest = journal.entries.at(-1)?.tag ?? "";
+      expect(await ready.json()).toMatchObject({ status: "ready", checks: { database: { ok: true }, migrations: { ok: true, detail: `current (${latest})` }, scheduler: { ok: true } } });
+    } finally {
+      gw.child.kill("SIGTERM");
+    }
+    expect((await gw.exited).code, gw.log()).toBe(0);
+    expect(gw.log()).toMatch(/"event":"server.stopped"/);
+  }, 120_000);
+
   it("runs the CLI compiled", async () => {
     const created = await cli(["supplier", "create", "--code", "SIM", "--name", "参考电商", "--credit-code", await nextCreditCode(), "--domain", SIM_DOMAIN]);
     expect(created.json, created.stderr).toMatchObject({ ok: true });
@@ -113,10 +129,7 @@ describe("the compiled runtime", () => {
     try {
       expect(await (await fetch(`${gw.url}/healthz`)).json()).toEqual({ status: "ok" });
       const ready = (await (await fetch(`${gw.url}/readyz`)).json()) as { status: string; checks: { scheduler: { detail: string } } };
-      // The migrations it reports current are its database's own: PostgreSQL's journal in the postgres project.
-      const journal = JSON.parse(readFileSync(`dist/store/${onPostgres ? "migrations-pg" : "migrations"}/meta/_journal.json`, "utf8")) as { entries: Array<{ tag: string }> };
-      const latest = journal.entries.at(-1)?.tag ?? "";
-      expect(ready).toMatchObject({ status: "ready", checks: { database: { ok: true }, migrations: { ok: true, detail: `current (${latest})` }, scheduler: { detail: "running" } } });
+      expect(ready).toMatchObject({ status: "ready", checks: { scheduler: { detail: "running" } } });
       const scrape = await (await fetch(`${gw.url}/metrics`)).text();
       expect(scrape).toContain('emall_pool_backlog_messages{supplier="SIM"} 0');
       const checked = promtool(["check", "metrics"], scrape);
