@@ -38,8 +38,10 @@ export function createSyncRepo(store: Store) {
     "INSERT INTO message_inbox (supplier_id, message_id, type, sku, state, payload_json, message_time, status, attempts, next_attempt_at, received_at, last_run_id, parse_error, last_error, settled_at, deleted_at) " +
       "VALUES (?, ?, ?, ?, NULL, ?, ?, 'quarantined', 0, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (supplier_id, message_id) DO NOTHING",
   );
+  // The row holding each sku's max(seq), found by its key: a bare column beside an aggregate is SQLite's alone.
   const lastSettledScan = sqlite.prepare(
-    "SELECT sku, max(seq) AS seq, message_id AS messageId FROM message_inbox WHERE supplier_id = ? AND type = ? AND status IN ('applied','rejected','skipped') AND sku IN (SELECT value FROM json_each(?)) GROUP BY sku",
+    "SELECT sku, seq, message_id AS messageId FROM message_inbox WHERE seq IN (SELECT max(seq) FROM message_inbox " +
+      "WHERE supplier_id = ? AND type = ? AND status IN ('applied','rejected','skipped') AND sku IN (SELECT value FROM json_each(?)) GROUP BY sku)",
   );
   // A known id the mall already settled and deleted from the pool, served again: the supplier reused
   // the id for a new message (counters reset, ids recycled). It goes to the back as a new delivery.
@@ -216,7 +218,6 @@ export function createSyncRepo(store: Store) {
     /** Per sku, the newest message of this type already settled: its pool position (seq) and id. */
     lastSettledSeqs(supplierId: number, type: number, skus: readonly string[]): Map<string, { seq: number; messageId: string }> {
       if (skus.length === 0) return new Map();
-      // SQLite takes the bare column (message_id) from the row that holds the max(seq).
       const rows = lastSettledScan.all(supplierId, type, JSON.stringify(skus)) as Array<{ sku: string; seq: number; messageId: string }>;
       return new Map(rows.map((r) => [r.sku, { seq: r.seq, messageId: r.messageId }]));
     },
