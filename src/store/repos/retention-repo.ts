@@ -40,7 +40,7 @@ export function createRetentionRepo(store: Store) {
       "AND NOT EXISTS (SELECT 1 FROM sync_runs r WHERE r.id = l.run_id AND r.status = 'running') ORDER BY l.at LIMIT ?)",
   );
   const callsChunk = sqlite.prepare(
-    "DELETE FROM sync_calls WHERE rowid IN (SELECT c.rowid FROM sync_calls c WHERE c.started_at < ? " +
+    "DELETE FROM sync_calls WHERE (run_id, seq) IN (SELECT c.run_id, c.seq FROM sync_calls c WHERE c.started_at < ? " +
       "AND NOT EXISTS (SELECT 1 FROM sync_runs r WHERE r.id = c.run_id AND r.status = 'running') ORDER BY c.started_at LIMIT ?)",
   );
   // Pending and quarantined messages stay whatever their age: the first still has to be applied,
@@ -72,6 +72,7 @@ export function createRetentionRepo(store: Store) {
   const dropRest = sqlite.prepare("DELETE FROM price_history WHERE supplier_id = ? AND sku = ? AND at >= ? AND at < ? AND id <> ?");
 
   const pageSize = sqlite.pragma("page_size", { simple: true }) as number;
+  const databaseSize = store.dialect === "postgres" ? sqlite.prepare("SELECT pg_database_size(current_database())").pluck() : null;
 
   /** The period holding the first price row at or after `from`, from its start; null unless before `before`. */
   const periodFrom = (period: CompactionPeriod, from: number, before: number): CompactionCursor | null => {
@@ -83,9 +84,12 @@ export function createRetentionRepo(store: Store) {
   return {
     /**
      * The database file once the WAL is folded in: pages in use plus free pages (SQLite reuses a
-     * freed page before it grows the file, so retention bounds the file without a VACUUM).
+     * freed page before it grows the file, so retention bounds the file without a VACUUM). On
+     * PostgreSQL, the database's size on disk.
      */
     storeSize(): { bytes: number; freeBytes: number } {
+      // PostgreSQL keeps no free-page count: the space a VACUUM frees is reused inside its files.
+      if (databaseSize) return { bytes: databaseSize.get() as number, freeBytes: 0 };
       sqlite.pragma("wal_checkpoint(TRUNCATE)");
       const pages = sqlite.pragma("page_count", { simple: true }) as number;
       const free = sqlite.pragma("freelist_count", { simple: true }) as number;
