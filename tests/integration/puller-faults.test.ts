@@ -2,6 +2,7 @@ import { afterEach, describe, expect, it } from "vitest";
 import { loadConfig } from "../../src/config/config.js";
 import { createContainer } from "../../src/container.js";
 import { silentLogger } from "../../src/lib/logger.js";
+import { failInserts } from "../helpers/failing-writes.js";
 import { type PullerWorld, compareWithTruth, pullOnce, startPullerWorld } from "../helpers/puller-harness.js";
 
 let world: PullerWorld | undefined;
@@ -103,8 +104,7 @@ describe("the puller under faults (§6: store, then delete; never lose, never do
 
   it("leaves the messages in the supplier's pool when the inbox cannot be written, and drains them once it can", async () => {
     world = await startPullerWorld({ products: 30, invalidShare: 0.1 });
-    const { sqlite } = world.gw.container.store;
-    sqlite.exec("CREATE TRIGGER inbox_disk_full BEFORE INSERT ON message_inbox BEGIN SELECT RAISE(ABORT, 'disk full'); END");
+    const diskFull = failInserts(world.gw.container.store, "message_inbox", "disk full");
     const failed = await pull(world);
     expect(failed.status).toBe("failed");
     expect(failed.errors.at(-1)?.message).toContain("disk full");
@@ -113,7 +113,7 @@ describe("the puller under faults (§6: store, then delete; never lose, never do
     expect(count(world, "SELECT count(*) FROM message_inbox")).toBe(0);
     expect(world.gw.container.sync.runs({ supplier: world.code, limit: 1 })[0]).toMatchObject({ id: failed.runId, status: "failed" });
 
-    sqlite.exec("DROP TRIGGER inbox_disk_full");
+    diskFull.restore();
     const next = await pull(world);
     expect(next.status).toBe("succeeded");
     expect(world.sim.sim.pool.pending()).toBe(0);
@@ -122,8 +122,7 @@ describe("the puller under faults (§6: store, then delete; never lose, never do
 
   it("keeps stored messages pending when the product write fails, and applies each exactly once later", async () => {
     world = await startPullerWorld({ products: 30, invalidShare: 0.1 });
-    const { sqlite } = world.gw.container.store;
-    sqlite.exec("CREATE TRIGGER products_disk_full BEFORE INSERT ON products BEGIN SELECT RAISE(ABORT, 'disk full'); END");
+    const diskFull = failInserts(world.gw.container.store, "products", "disk full");
     const failed = await pull(world);
     expect(failed.status).toBe("failed");
     // Stored, then deleted from the pool: the inbox is the only copy now, and it holds them all.
@@ -132,7 +131,7 @@ describe("the puller under faults (§6: store, then delete; never lose, never do
     expect(count(world, "SELECT count(*) FROM sync_message_logs")).toBe(0);
     expect(world.gw.container.repos.products.list(world.supplierId)).toHaveLength(0);
 
-    sqlite.exec("DROP TRIGGER products_disk_full");
+    diskFull.restore();
     const next = await pull(world);
     expect(next.status).toBe("succeeded");
     expect(next.pendingInInbox).toBe(0);
