@@ -43,6 +43,8 @@ export function commitChunk(deps: CommitDeps, result: ChunkResult, startedAt: nu
   const outcomes: Array<{ row: InboxRow; outcome: MessageOutcome; reasons: unknown[] }> = [];
   const calls = journal.unsavedCalls();
   withTransaction(deps.store, () => {
+    // A transaction another writer won is run again from the start (PostgreSQL): nothing of the lost attempt is kept.
+    outcomes.length = 0;
     fence();
     deps.products.saveProducts(result.products, result.priceChanges);
     const byOutcome = new Map<"applied" | "rejected" | "skipped", number[]>();

@@ -20,3 +20,26 @@ export function failInserts(store: Store, table: string, message: string): { res
   store.sqlite.exec(`CREATE TRIGGER ${name} BEFORE INSERT ON ${table} BEGIN SELECT RAISE(ABORT, '${quoted}'); END`);
   return { restore: () => store.sqlite.exec(`DROP TRIGGER ${name}`) };
 }
+
+/**
+ * PostgreSQL only: the `nth` insert into `table` fails once as a serialization failure (40001), as
+ * when another instance's transaction wins, so the store runs the whole transaction again. The
+ * count lives in a sequence, which a rollback does not undo.
+ */
+export function conflictOnce(store: Store, table: string, nth = 1): { restore(): void } {
+  if (store.dialect !== "postgres") throw new Error("serialization failures are PostgreSQL's");
+  const name = `${table}_conflict_once`;
+  store.sqlite.exec(`CREATE SEQUENCE ${name}`);
+  store.sqlite.exec(
+    `CREATE FUNCTION ${name}() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN ` +
+      `IF nextval('${name}') = ${nth} THEN RAISE EXCEPTION 'could not serialize access' USING ERRCODE = '40001'; END IF; RETURN NEW; END $$`,
+  );
+  store.sqlite.exec(`CREATE TRIGGER ${name} BEFORE INSERT ON ${table} FOR EACH ROW EXECUTE FUNCTION ${name}()`);
+  return {
+    restore: () => {
+      store.sqlite.exec(`DROP TRIGGER ${name} ON ${table}`);
+      store.sqlite.exec(`DROP FUNCTION ${name}()`);
+      store.sqlite.exec(`DROP SEQUENCE ${name}`);
+    },
+  };
+}

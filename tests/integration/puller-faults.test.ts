@@ -2,8 +2,9 @@ import { afterEach, describe, expect, it } from "vitest";
 import { loadConfig } from "../../src/config/config.js";
 import { createContainer } from "../../src/container.js";
 import { silentLogger } from "../../src/lib/logger.js";
-import { failInserts } from "../helpers/failing-writes.js";
+import { conflictOnce, failInserts } from "../helpers/failing-writes.js";
 import { type PullerWorld, compareWithTruth, pullOnce, startPullerWorld } from "../helpers/puller-harness.js";
+import { onPostgres } from "../helpers/test-database.js";
 
 let world: PullerWorld | undefined;
 afterEach(async () => {
@@ -137,6 +138,21 @@ describe("the puller under faults (§6: store, then delete; never lose, never do
     expect(next.pendingInInbox).toBe(0);
     expect(count(world, "SELECT count(DISTINCT message_id) FROM sync_message_logs")).toBe(30);
     expect(settledTwice(world)).toEqual([]);
+    expect(compareWithTruth(world)).toEqual([]);
+  });
+
+  // PostgreSQL runs a transaction that lost to another writer again from the start (SERIALIZABLE).
+  it.runIf(onPostgres)("records each message once when a chunk's commit is run again after a serialization failure", async () => {
+    world = await startPullerWorld({ products: 30, invalidShare: 0.1 });
+    // The third log row of the first chunk fails: the whole chunk commits again.
+    const conflict = conflictOnce(world.gw.container.store, "sync_message_logs", 3);
+    const summary = await pull(world);
+    conflict.restore();
+    expect(summary.status).toBe("succeeded");
+    expect((summary.counts["6"]?.applied ?? 0) + (summary.counts["6"]?.rejected ?? 0)).toBe(30);
+    expect(count(world, "SELECT count(*) FROM sync_message_logs")).toBe(30);
+    expect(settledTwice(world)).toEqual([]);
+    expect(summary.pendingInInbox).toBe(0);
     expect(compareWithTruth(world)).toEqual([]);
   });
 

@@ -89,6 +89,8 @@ export function createSyncRepo(store: Store) {
     const stored = new Set<string>();
     durably(() =>
       sqlite.transaction(() => {
+        // Run again from the start when another writer won (PostgreSQL): only this attempt's ids count.
+        stored.clear();
         // A known id is kept as it is, unless it was reused (dropReusedInbox): then it is stored anew.
         for (const m of page.messages) {
           const insert = () => insertInbox.run(supplierId, m.messageId, m.type, m.sku, m.state, m.payloadJson, m.messageTime, now, now, runId).changes === 1;
