@@ -53,7 +53,7 @@ describe("a pull stopped for shutdown", () => {
       if (!next.ran) throw new Error("the lease was not handed back");
       expect(next.summary).toMatchObject({ status: "succeeded", pendingInInbox: 0 });
       expect(compareWithTruth(world)).toEqual([]);
-      expect(sqlite.prepare("SELECT COUNT(*) FROM (SELECT message_id FROM sync_message_logs WHERE outcome IN ('applied', 'rejected') GROUP BY message_id HAVING COUNT(*) > 1)").pluck().get()).toBe(0);
+      expect(sqlite.prepare("SELECT COUNT(*) FROM (SELECT message_id FROM sync_message_logs WHERE outcome IN ('applied', 'rejected') GROUP BY message_id HAVING COUNT(*) > 1) AS doubled").pluck().get()).toBe(0);
       expect(sqlite.prepare("SELECT COUNT(DISTINCT message_id) FROM sync_message_logs WHERE outcome IN ('applied', 'rejected')").pluck().get()).toBe(PRODUCTS);
     } finally {
       await restarted.supplierConnections.closeAll();
