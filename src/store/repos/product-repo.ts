@@ -2,6 +2,7 @@ import { and, asc, eq, getTableColumns, sql } from "drizzle-orm";
 import type { Store } from "../database.js";
 import { withTransaction } from "../database.js";
 import { priceHistory, products, productStock } from "../schema/index.js";
+import { bulkInsert } from "./bulk-rows.js";
 import { selectColumns, upsertSql } from "./row-sql.js";
 
 export type ProductRow = typeof products.$inferSelect;
@@ -32,6 +33,11 @@ export function createProductRepo(store: Store) {
   const upsert = sqlite.prepare(upsertSql(products, rowKeys, ["supplierId", "sku"], ["createdAt", "listingState"]));
   const selectBySkus = sqlite.prepare(`SELECT ${selectColumns(products)} FROM products WHERE supplier_id = ? AND sku IN (SELECT value FROM json_each(?))`);
   const insertPriceChange = sqlite.prepare("INSERT INTO price_history (supplier_id, sku, price_fen, mall_price_fen, at, run_id) VALUES (?, ?, ?, ?, ?, ?)");
+  // PostgreSQL: a chunk's rows in one statement each (bulk-rows.ts), the upsert with the same SET list.
+  const upsertText = upsertSql(products, rowKeys, ["supplierId", "sku"], ["createdAt", "listingState"]);
+  const bulkProducts = bulkInsert(products, rowKeys, upsertText.slice(upsertText.indexOf("ON CONFLICT")));
+  const bulkPrices = bulkInsert(priceHistory, ["supplierId", "sku", "priceFen", "mallPriceFen", "at", "runId"]);
+  const [upsertAll, insertPriceChanges] = store.dialect === "postgres" ? [sqlite.prepare(bulkProducts.sql), sqlite.prepare(bulkPrices.sql)] : [null, null];
 
   return {
     bySku: (supplierId: number, sku: string): ProductRow | undefined => bySku.get({ supplierId, sku }),
@@ -45,6 +51,13 @@ export function createProductRepo(store: Store) {
 
     /** Writes whole product rows (and their price history) in the caller's transaction. */
     saveProducts(rows: readonly NewProductRow[], priceChanges: ReadonlyArray<PriceChange & { supplierId: number; at: number; runId: string | null }>): void {
+      if (upsertAll && insertPriceChanges) {
+        // One statement may not update a row twice: a sku written twice in a chunk keeps its last row, as one row after the other would.
+        const last = [...new Map(rows.map((row) => [`${row.supplierId}:${row.sku}`, row])).values()];
+        if (last.length > 0) upsertAll.run(bulkProducts.json(last));
+        if (priceChanges.length > 0) insertPriceChanges.run(bulkPrices.json(priceChanges));
+        return;
+      }
       for (const row of rows) upsert.run(row);
       for (const c of priceChanges) insertPriceChange.run(c.supplierId, c.sku, c.priceFen, c.mallPriceFen, c.at, c.runId);
     },

@@ -1,6 +1,7 @@
 import { and, asc, desc, eq, inArray, lte, lt, sql } from "drizzle-orm";
 import type { Store } from "../database.js";
 import { messageInbox, supplierConnections, syncCalls, syncLeases, syncMessageLogs, syncRuns } from "../schema/index.js";
+import { bulkInsert } from "./bulk-rows.js";
 import { selectColumns } from "./row-sql.js";
 
 export type ConnectionRow = typeof supplierConnections.$inferSelect;
@@ -51,15 +52,16 @@ export function createSyncRepo(store: Store) {
   const dueScan = sqlite
     .prepare("SELECT sku FROM message_inbox WHERE supplier_id = ? AND type = ? AND status = 'pending' AND next_attempt_at <= ? AND parse_error IS NULL ORDER BY seq LIMIT ?")
     .pluck();
-  const settleOne = sqlite.prepare(
-    "UPDATE message_inbox SET status = ?, last_error = ?, settled_at = ?, last_run_id = ?, attempts = attempts + 1 WHERE seq = ?",
+  // A chunk's messages of one outcome in one statement (a round trip each on PostgreSQL).
+  const settleAll = sqlite.prepare(
+    "UPDATE message_inbox SET status = ?, last_error = ?, settled_at = ?, last_run_id = ?, attempts = attempts + 1 WHERE seq IN (SELECT CAST(value AS INTEGER) FROM json_each(?))",
   );
   const pendingCountStmt = sqlite.prepare("SELECT count(*) FROM message_inbox WHERE supplier_id = ? AND status = 'pending'").pluck();
   const dueCountStmt = sqlite.prepare("SELECT count(*) FROM message_inbox WHERE supplier_id = ? AND status = 'pending' AND next_attempt_at <= ?").pluck();
   const dueRowsScan = sqlite.prepare(
     `SELECT ${selectColumns(messageInbox)} FROM message_inbox WHERE supplier_id = ? AND sku IN (SELECT value FROM json_each(?)) AND type = ? AND status = 'pending' AND next_attempt_at <= ? AND parse_error IS NULL ORDER BY seq`,
   );
-  const markDeletedOne = sqlite.prepare("UPDATE message_inbox SET deleted_at = ? WHERE supplier_id = ? AND message_id = ?");
+  const markDeletedAll = sqlite.prepare("UPDATE message_inbox SET deleted_at = ? WHERE supplier_id = ? AND message_id IN (SELECT value FROM json_each(?))");
   const insertMessageLog = sqlite.prepare(
     "INSERT INTO sync_message_logs (run_id, supplier_id, message_id, type, sku, outcome, reasons_json, duration_ms, call_seqs_json, at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
   );
@@ -67,6 +69,17 @@ export function createSyncRepo(store: Store) {
     "INSERT INTO sync_calls (run_id, seq, operation, endpoint, attempt, started_at, duration_ms, outcome, error_code, http_status, batch_size, subject, message) " +
       "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (run_id, seq) DO NOTHING",
   );
+  // PostgreSQL: the hot paths' rows as one statement each (bulk-rows.ts); SQLite: a prepared statement per row.
+  const onPostgres = store.dialect === "postgres";
+  const inboxKeys = ["supplierId", "messageId", "type", "sku", "state", "payloadJson", "messageTime", "status", "attempts", "nextAttemptAt", "receivedAt", "lastRunId"] as const;
+  const bulkInbox = bulkInsert(messageInbox, inboxKeys, 'ON CONFLICT (supplier_id, message_id) DO NOTHING RETURNING message_id AS "messageId"');
+  const insertInboxAll = onPostgres ? sqlite.prepare(bulkInbox.sql).pluck() : null;
+  const logKeys = ["runId", "supplierId", "messageId", "type", "sku", "outcome", "reasonsJson", "durationMs", "callSeqsJson", "at"] as const;
+  const bulkLogs = bulkInsert(syncMessageLogs, logKeys);
+  const insertMessageLogs = onPostgres ? sqlite.prepare(bulkLogs.sql) : null;
+  const callKeys = ["runId", "seq", "operation", "endpoint", "attempt", "startedAt", "durationMs", "outcome", "errorCode", "httpStatus", "batchSize", "subject", "message"] as const;
+  const bulkCalls = bulkInsert(syncCalls, callKeys, "ON CONFLICT (run_id, seq) DO NOTHING");
+  const insertCalls = onPostgres ? sqlite.prepare(bulkCalls.sql) : null;
   const takeLease = sqlite.prepare(
     "INSERT INTO sync_leases (supplier_id, holder, run_id, acquired_at, expires_at) VALUES (@supplierId, @holder, @runId, @now, @expiresAt) " +
       "ON CONFLICT (supplier_id) DO UPDATE SET holder = excluded.holder, run_id = excluded.run_id, acquired_at = excluded.acquired_at, expires_at = excluded.expires_at " +
@@ -92,9 +105,17 @@ export function createSyncRepo(store: Store) {
         // Run again from the start when another writer won (PostgreSQL): only this attempt's ids count.
         stored.clear();
         // A known id is kept as it is, unless it was reused (dropReusedInbox): then it is stored anew.
-        for (const m of page.messages) {
-          const insert = () => insertInbox.run(supplierId, m.messageId, m.type, m.sku, m.state, m.payloadJson, m.messageTime, now, now, runId).changes === 1;
-          if (insert() || (dropReusedInbox.run(supplierId, m.messageId).changes === 1 && insert())) stored.add(m.messageId);
+        const insert = (m: NewInboxMessage) => insertInbox.run(supplierId, m.messageId, m.type, m.sku, m.state, m.payloadJson, m.messageTime, now, now, runId).changes === 1;
+        let known = page.messages;
+        if (insertInboxAll && page.messages.length > 0) {
+          const rows = page.messages.map((m) => ({ ...m, supplierId, status: "pending", attempts: 0, nextAttemptAt: now, receivedAt: now, lastRunId: runId }));
+          for (const id of insertInboxAll.all(bulkInbox.json(rows)) as string[]) stored.add(id);
+          known = page.messages.filter((m) => !stored.has(m.messageId));
+        }
+        for (const m of known) {
+          if (insertInboxAll ? dropReusedInbox.run(supplierId, m.messageId).changes === 1 && insert(m) : insert(m) || (dropReusedInbox.run(supplierId, m.messageId).changes === 1 && insert(m))) {
+            stored.add(m.messageId);
+          }
         }
         for (const m of page.unparseable) {
           const insert = () =>
@@ -137,9 +158,7 @@ export function createSyncRepo(store: Store) {
     },
     storePage,
     markDeleted(supplierId: number, messageIds: readonly string[], now: number): void {
-      sqlite.transaction(() => {
-        for (const id of messageIds) markDeletedOne.run(now, supplierId, id);
-      }).immediate();
+      markDeletedAll.run(now, supplierId, JSON.stringify(messageIds));
     },
     /** Stored but not yet deleted from the supplier's pool (a crash between the two). */
     undeletedIds: (supplierId: number): string[] =>
@@ -175,9 +194,9 @@ export function createSyncRepo(store: Store) {
     pendingCount: (supplierId: number): number => pendingCountStmt.get(supplierId) as number,
     /** Pending messages whose next attempt is due by `now`: what a run starting now will apply. */
     dueCount: (supplierId: number, now: number): number => dueCountStmt.get(supplierId, now) as number,
-    /** Settles messages in the caller's transaction (hot path: one prepared update per message). */
+    /** Settles messages in the caller's transaction (hot path: one statement for all of them). */
     settle(seqs: readonly number[], status: Exclude<InboxStatus, "pending">, error: string | null, runId: string, now: number): void {
-      for (const seq of seqs) settleOne.run(status, error, now, runId, seq);
+      if (seqs.length > 0) settleAll.run(status, error, now, runId, JSON.stringify(seqs));
     },
     /** A transport failure: not the message's fault, so it backs off without using up an attempt. */
     recordDeferral(row: Pick<InboxRow, "seq" | "deferrals">, error: string, nextAttemptAt: number, runId: string): void {
@@ -235,9 +254,17 @@ export function createSyncRepo(store: Store) {
     },
     /** Hot path (one row per message): a prepared statement, in the caller's transaction. */
     logMessages(rows: ReadonlyArray<Omit<MessageLogRow, "id">>): void {
+      if (insertMessageLogs) {
+        if (rows.length > 0) insertMessageLogs.run(bulkLogs.json(rows));
+        return;
+      }
       for (const r of rows) insertMessageLog.run(r.runId, r.supplierId, r.messageId, r.type, r.sku, r.outcome, r.reasonsJson, r.durationMs, r.callSeqsJson, r.at);
     },
     logCalls(rows: readonly CallRow[]): void {
+      if (insertCalls) {
+        if (rows.length > 0) insertCalls.run(bulkCalls.json(rows));
+        return;
+      }
       sqlite.transaction(() => {
         for (const r of rows) {
           insertCall.run(r.runId, r.seq, r.operation, r.endpoint, r.attempt, r.startedAt, r.durationMs, r.outcome, r.errorCode, r.httpStatus, r.batchSize, r.subject, r.message);
