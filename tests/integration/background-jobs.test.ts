@@ -1,5 +1,6 @@
 import { Writable } from "node:stream";
 import Database from "better-sqlite3";
+import pg from "pg";
 import { afterEach, describe, expect, it } from "vitest";
 import { type Logger, createLogger } from "../../src/lib/logger.js";
 import { installProcessHandlers } from "../../src/lib/process-handlers.js";
@@ -27,6 +28,26 @@ async function until(condition: () => boolean, timeoutMs = 15_000): Promise<void
   }
 }
 
+/** A second connection that holds the lock nonce cleanup needs until `commit`. */
+async function holdWriteLock(url: string, dialect: "sqlite" | "postgres"): Promise<{ commit(): Promise<void>; close(): Promise<void> }> {
+  if (dialect === "postgres") {
+    const client = new pg.Client({ connectionString: url });
+    await client.connect();
+    await client.query("BEGIN");
+    await client.query("LOCK TABLE request_nonces IN ACCESS EXCLUSIVE MODE");
+    return {
+      commit: async () => void (await client.query("COMMIT")),
+      close: () => client.end(),
+    };
+  }
+  const db = new Database(url);
+  db.exec("BEGIN IMMEDIATE");
+  return {
+    commit: async () => void db.exec("COMMIT"),
+    close: async () => void db.close(),
+  };
+}
+
 let gw: TestGateway | undefined;
 const cleanups: Array<() => unknown> = [];
 afterEach(async () => {
@@ -36,7 +57,7 @@ afterEach(async () => {
 });
 
 describe("background jobs never take the process down (issue 9.14)", () => {
-  it("nonce cleanup logs SQLITE_BUSY and prunes on a later tick", async () => {
+  it("nonce cleanup logs a busy database (SQLITE_BUSY; PostgreSQL's lock timeout) and prunes on a later tick", async () => {
     const { logger, lines } = capturingLogger();
     gw = await startTestGateway({}, testClock(), logger);
     const { container } = gw;
@@ -46,17 +67,16 @@ describe("background jobs never take the process down (issue 9.14)", () => {
     const accountId = account.supplierByCode("NONCE")?.id ?? -1;
     container.repos.nonces.remember(accountId, "old-nonce", gw.clock.now() - 3_600_000, 600_000);
 
-    // Another process holds the write lock for a while.
-    const other = new Database(container.store.path);
+    // Another process holds the write lock (on PostgreSQL, the table's lock) for a while.
+    const other = await holdWriteLock(gw.config.DATABASE_URL, container.store.dialect);
     cleanups.push(() => other.close());
-    other.exec("BEGIN IMMEDIATE");
     const maintenance = startMaintenance(container, { intervalMs: 30 });
     cleanups.push(() => maintenance.stop());
     await until(() => lines.some((l) => l.event === "maintenance.job.failed"));
     const failure = lines.find((l) => l.event === "maintenance.job.failed");
-    expect(failure).toMatchObject({ level: 50, job: "nonce-prune", err: { code: "SQLITE_BUSY" } });
+    expect(failure).toMatchObject({ level: 50, job: "nonce-prune", err: { code: container.store.dialect === "postgres" ? "55P03" : "SQLITE_BUSY" } });
 
-    other.exec("COMMIT");
+    await other.commit();
     const remaining = () => container.store.sqlite.prepare("SELECT count(*) FROM request_nonces").pluck().get() as number;
     await until(() => remaining() === 0);
   });
