@@ -8,10 +8,12 @@ import { nextCreditCode } from "../helpers/harness.js";
 import { SIM_DOMAIN } from "../helpers/puller-harness.js";
 import { runCliAsync as runCli } from "../helpers/run-cli.js";
 import { TEST_ACCOUNT, launchSimulator } from "../helpers/simulator-harness.js";
+import { testDatabaseUrl } from "../helpers/test-database.js";
 
 const PRODUCTS = 150;
 const dir = mkdtempSync(join(tmpdir(), "emall-cli-sync-progress-"));
-const env = { DATABASE_URL: join(dir, "gateway.db"), DATA_ENCRYPTION_KEY_FILE: join(dir, "master.key") };
+// DATABASE_URL: a SQLite file in `dir`, or a fresh PostgreSQL database in the postgres project.
+const env: Record<string, string> = { DATA_ENCRYPTION_KEY_FILE: join(dir, "master.key") };
 let sim: RunningSimulator;
 
 /** The CLI on a pseudo-terminal (util-linux `script`), as a person runs it: stdout and stderr both reach the terminal. */
@@ -30,6 +32,7 @@ function runCliOnTerminal(args: string[]): Promise<{ status: number | null; outp
 const SUMMARY_KEYS = ["runId", "supplier", "trigger", "status", "startedAt", "endedAt", "counts", "callsMade", "callsByOperation", "errors", "pendingInInbox"].sort();
 
 beforeAll(async () => {
+  env.DATABASE_URL = await testDatabaseUrl(dir);
   sim = await launchSimulator({ domain: SIM_DOMAIN, products: PRODUCTS, invalidShare: 0.1 });
   expect((await runCli(["supplier", "create", "--code", "SIM", "--name", "参考电商", "--credit-code", await nextCreditCode(), "--domain", SIM_DOMAIN, "--json"], env)).json).toMatchObject({ ok: true });
   const connected = await runCli(

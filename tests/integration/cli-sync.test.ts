@@ -7,12 +7,15 @@ import { nextCreditCode } from "../helpers/harness.js";
 import { SIM_DOMAIN } from "../helpers/puller-harness.js";
 import { runCliAsync as runCli } from "../helpers/run-cli.js";
 import { TEST_ACCOUNT, launchSimulator } from "../helpers/simulator-harness.js";
+import { testDatabaseUrl } from "../helpers/test-database.js";
 
 const dir = mkdtempSync(join(tmpdir(), "emall-cli-sync-"));
-const env = { DATABASE_URL: join(dir, "gateway.db"), DATA_ENCRYPTION_KEY_FILE: join(dir, "master.key") };
+// DATABASE_URL: a SQLite file in `dir`, or a fresh PostgreSQL database in the postgres project.
+const env: Record<string, string> = { DATA_ENCRYPTION_KEY_FILE: join(dir, "master.key") };
 let sim: RunningSimulator;
 
 beforeAll(async () => {
+  env.DATABASE_URL = await testDatabaseUrl(dir);
   // 300 products make the JSON line of `products list` longer than a pipe buffer (64 KiB).
   sim = await launchSimulator({ domain: SIM_DOMAIN, products: 300, invalidShare: 0.2 });
 });
