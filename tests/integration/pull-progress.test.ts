@@ -18,6 +18,7 @@ async function pullWatched(w: PullerWorld): Promise<PullProgressEvent[]> {
 }
 
 describe("the puller's progress events", () => {
+  // 350 products through the whole stack: a generous limit for a loaded machine.
   it("count pages received and chunks settled, ending with every message of the backlog done", async () => {
     world = await startPullerWorld({ products: 350, invalidShare: 0.1 });
     const events = await pullWatched(world);
@@ -39,7 +40,7 @@ describe("the puller's progress events", () => {
     ]);
     // Every pull event comes before the first apply event: pages are stored before any is applied.
     expect(events.findIndex((e) => e.phase === "apply")).toBe(pulled.length);
-  });
+  }, 90_000);
 
   it("count messages already due in the inbox as backlog seen", async () => {
     const clock = liveClock();
