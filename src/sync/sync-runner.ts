@@ -97,8 +97,12 @@ export function createSyncRunner(deps: SyncRunnerDeps) {
     const keepLease = (): boolean => {
       if (lost) return false;
       // Stopping: no next page or chunk, but a chunk already committing (inside its transaction) lands.
-      if (stopping && !deps.store.sqlite.inTransaction) return false;
-      if (deps.clock() - renewedAt < leaseTtlMs / 3) return true;
+      const committing = deps.store.sqlite.inTransaction;
+      if (stopping && !committing) return false;
+      // Inside a commit the lease is read from the database whatever the clock says: with several
+      // instances, the row still naming this holder, read in the commit's own transaction, is the
+      // fence that keeps a runner whose lease was taken over from landing a chunk.
+      if (!committing && deps.clock() - renewedAt < leaseTtlMs / 3) return true;
       return renew();
     };
     // A single round (100 skus of a slow supplier) or a stock refresh can outlast the lease: it is

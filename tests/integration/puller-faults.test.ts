@@ -285,6 +285,40 @@ describe("the puller under faults (§6: store, then delete; never lose, never do
     }
   });
 
+  it("reads the lease in the commit itself: a runner that renewed a moment ago still lands nothing once another instance took the lease over", async () => {
+    world = await startPullerWorld({ products: 30, invalidShare: 0 });
+    const { gw, sim, code } = world;
+    await pull(world);
+    // The other instance's clock runs ahead (skew between machines): to it the lease has expired,
+    // while the first runner's own clock says it renewed a moment ago.
+    const skewed = () => gw.clock.now() + gw.container.sync.settings.leaseTtlMs + 1_000;
+    const other = createContainer(
+      loadConfig({ DATABASE_URL: gw.config.DATABASE_URL, DATA_ENCRYPTION_KEY_FILE: gw.config.DATA_ENCRYPTION_KEY_FILE, NODE_ENV: "test", SCHEDULER_ENABLED: "false" }),
+      silentLogger(),
+      skewed,
+    );
+    try {
+      for (const p of sim.sim.products.all().slice(0, 10)) sim.sim.changes.apply("price", p);
+      sim.sim.knobs.apply({ endpoints: { prices: { latencyMs: 800 } } });
+      let takeover: ReturnType<typeof other.sync.pull> | undefined;
+      const first = gw.container.sync.pull(code, "manual", (event) => {
+        if (event.phase !== "pull" || event.type !== 2 || takeover) return;
+        takeover = new Promise((resolve) => setTimeout(resolve, 300)).then(() => other.sync.pull(code, "schedule"));
+      });
+      const a = await first;
+      const b = await takeover;
+      expect(b?.ran).toBe(true);
+      expect(a.ran && a.summary.errors.at(-1)?.kind).toBe("lease");
+      expect(a.ran ? (a.summary.counts["2"]?.applied ?? 0) : -1).toBe(0);
+      expect(b?.ran && b.summary.counts["2"]?.applied).toBe(10);
+      expect(settledTwice(world)).toEqual([]);
+      expect(compareWithTruth(world)).toEqual([]);
+    } finally {
+      await other.supplierConnections.closeAll();
+      other.close();
+    }
+  });
+
   it("does not commit a chunk after its lease passed to another runner mid-round (fencing)", async () => {
     world = await startPullerWorld({ products: 30, invalidShare: 0 });
     const { gw, sim, code } = world;
