@@ -52,6 +52,9 @@ export class PgSyncBridge {
     this.worker = new Worker(new URL("./pg-worker.mjs", import.meta.url), {
       workerData: { url: options.url, port: port2, flag, migrationsFolder: options.migrationsFolder, statementTimeoutMs: options.statementTimeoutMs, lockTimeoutMs: options.lockTimeoutMs },
       transferList: [port2],
+      // Plain JavaScript: it needs none of the parent's loaders or flags (a `-e` script among them,
+      // which a worker cannot start with).
+      execArgv: [],
     });
     // The worker never keeps the process alive on its own: close() ends it, and so does exit.
     this.worker.unref();

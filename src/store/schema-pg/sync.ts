@@ -29,7 +29,6 @@ export const syncLeases = pgTable("sync_leases", {
   runId: text("run_id"),
   acquiredAt: epochMs("acquired_at").notNull(),
   expiresAt: epochMs("expires_at").notNull(),
-  fencingToken: integer("fencing_token").notNull().default(0),
 });
 
 export const messageInbox = pgTable("message_inbox", {

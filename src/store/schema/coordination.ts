@@ -1,9 +1,8 @@
 import { integer, primaryKey, sqliteTable, text } from "drizzle-orm/sqlite-core";
 
 /*
- * What several gateway instances on one database share. The call budget's tables serve PostgreSQL
- * (src/store/pg-coordination/) and exist here so both dialects describe one store; scheduler ticks
- * are claimed on both (src/store/repos/schedule-repo.ts).
+ * What several gateway instances on one database share: each supplier's call budget
+ * (src/store/repos/call-budget-repo.ts) and the scheduler's tick claims (src/store/repos/schedule-repo.ts).
  */
 
 /** A supplier's QPS budget across instances: a token bucket, in thousandths of a token (negative: calls booked ahead). */

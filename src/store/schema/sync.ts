@@ -32,11 +32,6 @@ export const syncLeases = sqliteTable("sync_leases", {
   runId: text("run_id"),
   acquiredAt: integer("acquired_at").notNull(),
   expiresAt: integer("expires_at").notNull(),
-  /**
-   * Raised by every acquisition on PostgreSQL (src/store/pg-coordination/fenced-lease.ts), so a write
-   * can prove its runner still holds the lease; one process on SQLite does not need it.
-   */
-  fencingToken: integer("fencing_token").notNull().default(0),
 });
 
 /**

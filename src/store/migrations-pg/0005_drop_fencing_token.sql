@@ -1,0 +1,1 @@
+ALTER TABLE "sync_leases" DROP COLUMN "fencing_token";
