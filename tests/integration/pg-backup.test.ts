@@ -77,7 +77,7 @@ describe("backup after-restore on PostgreSQL", () => {
       sql("gateway", "INSERT INTO message_inbox (supplier_id, message_id, type, sku, payload_json, message_time, status, next_attempt_at, received_at) SELECT $1, id, 2, 'SKU-' || id, '{}', '2026-11-26 10:00:00', 'applied', $2, $2 FROM unnest($3::text[]) AS id", [supplierId, now, ids]);
     // What the dump catches: a run in progress with its lease, a held call slot, two messages.
     await sql("gateway", "INSERT INTO sync_runs (id, supplier_id, trigger, status, started_at) VALUES ('run_caught', $1, 'schedule', 'running', $2)", [supplierId, now]);
-    await sql("gateway", "INSERT INTO sync_leases (supplier_id, holder, run_id, acquired_at, expires_at, fencing_token) VALUES ($1, 'old-host:1:run_caught', 'run_caught', $2, $3, 7)", [supplierId, now, now + 600_000]);
+    await sql("gateway", "INSERT INTO sync_leases (supplier_id, holder, run_id, acquired_at, expires_at) VALUES ($1, 'old-host:1:run_caught', 'run_caught', $2, $3)", [supplierId, now, now + 600_000]);
     await sql("gateway", "INSERT INTO supplier_call_slots (supplier_id, slot, holder, lease_until) VALUES ($1, 0, 'old-host:1', $2), ($1, 1, NULL, 0)", [supplierId, now + 600_000]);
     await inbox(["m1", "m2"]);
     const dump = join(dir, "gateway.dump");
