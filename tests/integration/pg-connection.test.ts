@@ -27,6 +27,9 @@ describe("the synchronous PostgreSQL connection", () => {
         no: 0,
       });
       expect(db.prepare("SELECT count(*) FROM (VALUES (1), (2)) v(x)").pluck().get()).toBe(2);
+      // Named values a statement does not use bind nothing, as in better-sqlite3.
+      expect(db.prepare("SELECT count(*) FROM (VALUES (1), (2)) v(x)").pluck().get({ limit: 10, offset: 0 })).toBe(2);
+      expect(db.prepare("SELECT @a::int + 1").pluck().get({ a: 1, unused: 9 })).toBe(2);
     } finally {
       db.close();
     }

@@ -1,5 +1,5 @@
 import { PgQueryError, type PgSyncBridge } from "./sync-bridge.js";
-import { toPostgres } from "./portable-sql.js";
+import { type PortableStatement, toPostgres } from "./portable-sql.js";
 
 type RunResult = { changes: number; lastInsertRowid: number };
 
@@ -22,14 +22,14 @@ const pause = new Int32Array(new SharedArrayBuffer(4));
 export class PgStatement {
   private pluckMode = false;
   private rawMode = false;
+  /** Translated once, when prepared: a statement is prepared once and run many times. */
+  private readonly statement: PortableStatement;
 
   constructor(
     private readonly connection: PgConnection,
     readonly source: string,
-  ) {}
-
-  get reader(): boolean {
-    return /^\s*(select|with|values)\b/i.test(this.source) || /\breturning\b/i.test(this.source);
+  ) {
+    this.statement = toPostgres(source);
   }
 
   pluck(on = true): this {
@@ -64,16 +64,23 @@ export class PgStatement {
   }
 
   private execute(params: unknown[], array: boolean): { rows: unknown[]; rowCount: number } {
-    const statement = toPostgres(this.source);
+    const { statement } = this;
     let values: unknown[];
     if (statement.names) {
       const bound = (params[0] ?? {}) as Record<string, unknown>;
       values = statement.names.map((name) => bound[name]);
     } else {
-      values = params.length === 1 && Array.isArray(params[0]) ? (params[0] as unknown[]) : params;
+      // As in better-sqlite3, an object of named values binds nothing in a statement without names
+      // (PostgreSQL would refuse a value that has no placeholder).
+      const positional = params.length === 1 && Array.isArray(params[0]) ? (params[0] as unknown[]) : params;
+      values = positional.filter((v) => !isNamedValues(v));
     }
     return this.connection.bridge.query(statement.text, values.map(toParameter), array);
   }
+}
+
+function isNamedValues(value: unknown): boolean {
+  return typeof value === "object" && value !== null && Object.getPrototypeOf(value) === Object.prototype;
 }
 
 function toParameter(value: unknown): unknown {
