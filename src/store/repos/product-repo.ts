@@ -3,7 +3,7 @@ import type { Store } from "../database.js";
 import { withTransaction } from "../database.js";
 import { priceHistory, products, productStock } from "../schema/index.js";
 import { bulkInsert } from "./bulk-rows.js";
-import { selectColumns, upsertSql } from "./row-sql.js";
+import { conflictUpdateSql, selectColumns, upsertSql } from "./row-sql.js";
 
 export type ProductRow = typeof products.$inferSelect;
 /** A row as the puller writes it; the listing decision is staff's and survives every re-read. */
@@ -34,8 +34,7 @@ export function createProductRepo(store: Store) {
   const selectBySkus = sqlite.prepare(`SELECT ${selectColumns(products)} FROM products WHERE supplier_id = ? AND sku IN (SELECT value FROM json_each(?))`);
   const insertPriceChange = sqlite.prepare("INSERT INTO price_history (supplier_id, sku, price_fen, mall_price_fen, at, run_id) VALUES (?, ?, ?, ?, ?, ?)");
   // PostgreSQL: a chunk's rows in one statement each (bulk-rows.ts), the upsert with the same SET list.
-  const upsertText = upsertSql(products, rowKeys, ["supplierId", "sku"], ["createdAt", "listingState"]);
-  const bulkProducts = bulkInsert(products, rowKeys, upsertText.slice(upsertText.indexOf("ON CONFLICT")));
+  const bulkProducts = bulkInsert(products, rowKeys, conflictUpdateSql(products, rowKeys, ["supplierId", "sku"], ["createdAt", "listingState"]));
   const bulkPrices = bulkInsert(priceHistory, ["supplierId", "sku", "priceFen", "mallPriceFen", "at", "runId"]);
   const [upsertAll, insertPriceChanges] = store.dialect === "postgres" ? [sqlite.prepare(bulkProducts.sql), sqlite.prepare(bulkPrices.sql)] : [null, null];
 

@@ -24,17 +24,24 @@ export function columnNames(table: SQLiteTable, keys: readonly string[]): string
   });
 }
 
+/** `ON CONFLICT (target) DO UPDATE SET` every key except `keep` (and the target) to the incoming row's value. */
+export function conflictUpdateSql(table: SQLiteTable, keys: readonly string[], target: readonly string[], keep: readonly string[]): string {
+  const keepNames = new Set(columnNames(table, keep));
+  const targetNames = columnNames(table, target);
+  const updates = columnNames(table, keys)
+    .filter((n) => !keepNames.has(n) && !targetNames.includes(n))
+    .map((n) => `"${n}" = excluded."${n}"`);
+  return `ON CONFLICT (${targetNames.map((n) => `"${n}"`).join(", ")}) DO UPDATE SET ${updates.join(", ")}`;
+}
+
 /**
  * `INSERT … (keys) VALUES (@keys) ON CONFLICT (target) DO UPDATE SET` every key except `keep`, for
  * a statement bound with an object whose properties are the keys.
  */
 export function upsertSql(table: SQLiteTable, keys: readonly string[], target: readonly string[], keep: readonly string[]): string {
   const names = columnNames(table, keys);
-  const keepNames = new Set(columnNames(table, keep));
-  const targetNames = columnNames(table, target);
-  const updates = names.filter((n) => !keepNames.has(n) && !targetNames.includes(n)).map((n) => `"${n}" = excluded."${n}"`);
   return (
     `INSERT INTO "${getTableName(table)}" (${names.map((n) => `"${n}"`).join(", ")}) VALUES (${keys.map((k) => `@${k}`).join(", ")}) ` +
-    `ON CONFLICT (${targetNames.map((n) => `"${n}"`).join(", ")}) DO UPDATE SET ${updates.join(", ")}`
+    conflictUpdateSql(table, keys, target, keep)
   );
 }

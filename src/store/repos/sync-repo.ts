@@ -106,16 +106,14 @@ export function createSyncRepo(store: Store) {
         stored.clear();
         // A known id is kept as it is, unless it was reused (dropReusedInbox): then it is stored anew.
         const insert = (m: NewInboxMessage) => insertInbox.run(supplierId, m.messageId, m.type, m.sku, m.state, m.payloadJson, m.messageTime, now, now, runId).changes === 1;
-        let known = page.messages;
-        if (insertInboxAll && page.messages.length > 0) {
-          const rows = page.messages.map((m) => ({ ...m, supplierId, status: "pending", attempts: 0, nextAttemptAt: now, receivedAt: now, lastRunId: runId }));
-          for (const id of insertInboxAll.all(bulkInbox.json(rows)) as string[]) stored.add(id);
-          known = page.messages.filter((m) => !stored.has(m.messageId));
-        }
-        for (const m of known) {
-          if (insertInboxAll ? dropReusedInbox.run(supplierId, m.messageId).changes === 1 && insert(m) : insert(m) || (dropReusedInbox.run(supplierId, m.messageId).changes === 1 && insert(m))) {
-            stored.add(m.messageId);
-          }
+        // PostgreSQL: the page's new ids from one statement; SQLite: an insert per message.
+        const insertedAtOnce =
+          insertInboxAll && page.messages.length > 0
+            ? new Set(insertInboxAll.all(bulkInbox.json(page.messages.map((m) => ({ ...m, supplierId, status: "pending", attempts: 0, nextAttemptAt: now, receivedAt: now, lastRunId: runId })))) as string[])
+            : null;
+        for (const m of page.messages) {
+          const isNew = insertedAtOnce ? insertedAtOnce.has(m.messageId) : insert(m);
+          if (isNew || (dropReusedInbox.run(supplierId, m.messageId).changes === 1 && insert(m))) stored.add(m.messageId);
         }
         for (const m of page.unparseable) {
           const insert = () =>
