@@ -4,6 +4,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { promisify } from "node:util";
 import pg from "pg";
+import { afterAll, beforeAll } from "vitest";
 
 const run = promisify(execFile);
 
@@ -110,5 +111,23 @@ export async function startPgCluster(): Promise<PgCluster> {
         rmSync(dir, { recursive: true, force: true });
       }
     },
+  };
+}
+
+/**
+ * A throwaway cluster for the enclosing file or describe block: started before its tests, stopped
+ * after them. Answers the running cluster.
+ */
+export function useThrowawayCluster(): () => PgCluster {
+  let cluster: PgCluster | undefined;
+  beforeAll(async () => {
+    cluster = await startPgCluster();
+  }, 120_000);
+  afterAll(async () => {
+    await cluster?.stop();
+  });
+  return () => {
+    if (!cluster) throw new Error("the cluster is not running (used outside a test?)");
+    return cluster;
   };
 }

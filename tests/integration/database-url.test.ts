@@ -4,9 +4,9 @@ import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { pathToFileURL } from "node:url";
 import pg from "pg";
-import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { afterEach, describe, expect, it } from "vitest";
 import { ConfigError, databaseTarget, loadConfig } from "../../src/config/config.js";
-import { type PgCluster, startPgCluster } from "../helpers/pg-cluster.js";
+import { useThrowawayCluster } from "../helpers/pg-cluster.js";
 
 /**
  * DATABASE_URL selects the store: a postgres:// or postgresql:// URL is PostgreSQL, anything else a
@@ -114,16 +114,10 @@ describe("starting with a PostgreSQL DATABASE_URL that cannot be reached", () =>
 });
 
 describe("starting with a PostgreSQL DATABASE_URL that can be reached", () => {
-  let cluster: PgCluster;
-  beforeAll(async () => {
-    cluster = await startPgCluster();
-  }, 120_000);
-  afterAll(async () => {
-    await cluster?.stop();
-  });
+  const cluster = useThrowawayCluster();
 
   it("names a database the server does not have in the same one line, exit 69", () => {
-    const missing = cluster.url.replace("/gateway?", "/no_such_db?");
+    const missing = cluster().url.replace("/gateway?", "/no_such_db?");
     const run = runFromEmptyDir("src/cli/main.ts", ["supplier", "list", "--json"], missing);
     expect(run.status).toBe(69);
     const answer = JSON.parse(run.stdout.trim()) as { ok: boolean; error: { kind: string; message: string } };
@@ -136,7 +130,7 @@ describe("starting with a PostgreSQL DATABASE_URL that can be reached", () => {
     const cwd = emptyDir();
     const child = spawn(process.execPath, ["--import", TSX, join(REPO, "src/main.ts")], {
       cwd,
-      env: { ...process.env, DATABASE_URL: cluster.url, ...ENTRY_ENV, SCHEDULER_ENABLED: "true" },
+      env: { ...process.env, DATABASE_URL: cluster().url, ...ENTRY_ENV, SCHEDULER_ENABLED: "true" },
       stdio: ["ignore", "pipe", "pipe"],
     });
     let out = "";
@@ -158,7 +152,7 @@ describe("starting with a PostgreSQL DATABASE_URL that can be reached", () => {
       if (child.exitCode === null) child.kill("SIGKILL");
     }
     expect(readdirSync(cwd).filter((f) => f !== "master.key")).toEqual([]);
-    const db = new pg.Client({ connectionString: cluster.url });
+    const db = new pg.Client({ connectionString: cluster().url });
     await db.connect();
     try {
       // Reference data was seeded into PostgreSQL, not anywhere else.

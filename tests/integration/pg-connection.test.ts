@@ -1,24 +1,18 @@
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { openPgStore } from "../../src/store/database.js";
 import { PgConnection } from "../../src/store/pg-sync/pg-connection.js";
 import { PgQueryError, PgSyncBridge } from "../../src/store/pg-sync/sync-bridge.js";
-import { type PgCluster, startPgCluster } from "../helpers/pg-cluster.js";
+import { useThrowawayCluster } from "../helpers/pg-cluster.js";
 
 /** The synchronous PostgreSQL connection the repositories run on, against a real cluster. */
-let cluster: PgCluster;
-beforeAll(async () => {
-  cluster = await startPgCluster();
-}, 120_000);
-afterAll(async () => {
-  await cluster?.stop();
-});
+const cluster = useThrowawayCluster();
 
 const connect = (url: string, statementTimeoutMs = 5_000) =>
   new PgConnection(new PgSyncBridge({ url, migrationsFolder: null, statementTimeoutMs, lockTimeoutMs: 2_000 }), "test");
 
 describe("the synchronous PostgreSQL connection", () => {
   it("reads 64-bit integers and sums as numbers and booleans as 1/0, as the SQLite store does", async () => {
-    const db = connect(await cluster.createDatabase("types"));
+    const db = connect(await cluster().createDatabase("types"));
     try {
       expect(db.prepare("SELECT 1795700799734::bigint AS at, sum(x)::numeric AS total, true AS yes, false AS no FROM (VALUES (1), (2)) v(x)").get()).toEqual({
         at: 1795700799734,
@@ -36,7 +30,7 @@ describe("the synchronous PostgreSQL connection", () => {
   });
 
   it("commits a transaction's work, rolls all of it back when the work throws, and a nested one back to its savepoint", async () => {
-    const db = connect(await cluster.createDatabase("tx"));
+    const db = connect(await cluster().createDatabase("tx"));
     try {
       db.exec("CREATE TABLE t (id int PRIMARY KEY, v text)");
       const insert = db.prepare("INSERT INTO t (id, v) VALUES (?, ?)");
@@ -60,7 +54,7 @@ describe("the synchronous PostgreSQL connection", () => {
   });
 
   it("reports a constraint violation with its SQLSTATE and the statement, never the values", async () => {
-    const db = connect(await cluster.createDatabase("errors"));
+    const db = connect(await cluster().createDatabase("errors"));
     try {
       db.exec("CREATE TABLE u (k text PRIMARY KEY)");
       db.prepare("INSERT INTO u (k) VALUES (?)").run("secret-value");
@@ -80,7 +74,7 @@ describe("the synchronous PostgreSQL connection", () => {
   });
 
   it("runs a transaction again when another instance's concurrent transaction made it fail to serialise", async () => {
-    const url = await cluster.createDatabase("serial");
+    const url = await cluster().createDatabase("serial");
     const a = connect(url);
     const b = connect(url);
     try {
@@ -108,7 +102,7 @@ describe("the synchronous PostgreSQL connection", () => {
   });
 
   it("bounds a statement by the statement timeout, and the connection answers the next query", async () => {
-    const db = connect(await cluster.createDatabase("timeout"), 300);
+    const db = connect(await cluster().createDatabase("timeout"), 300);
     try {
       expect(() => db.prepare("SELECT pg_sleep(5)").get()).toThrow(/statement timeout/);
       expect(db.prepare("SELECT 42").pluck().get()).toBe(42);
@@ -118,7 +112,7 @@ describe("the synchronous PostgreSQL connection", () => {
   });
 
   it("opens the store: migrates on the first connection, and a second store on the same database finds nothing to do", async () => {
-    const url = await cluster.createDatabase("store");
+    const url = await cluster().createDatabase("store");
     const first = openPgStore(url);
     const second = openPgStore(url);
     try {

@@ -1,6 +1,6 @@
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { execFile } from "node:child_process";
 import { promisify } from "node:util";
 import { pathToFileURL } from "node:url";
@@ -10,7 +10,7 @@ import pg from "pg";
 import { DatabaseUnavailableError, PG_MIGRATIONS_FOLDER, openPgStore } from "../../src/store/database.js";
 import * as schema from "../../src/store/schema/index.js";
 import * as pgSchema from "../../src/store/schema-pg/index.js";
-import { type PgCluster, startPgCluster } from "../helpers/pg-cluster.js";
+import { useThrowawayCluster } from "../helpers/pg-cluster.js";
 
 /** The pg migrations on a real PostgreSQL 15 cluster, through the store's own open path. */
 const run = promisify(execFile);
@@ -18,13 +18,7 @@ const TSX = pathToFileURL(join(process.cwd(), "node_modules/tsx/dist/loader.mjs"
 const tables = (Object.values(pgSchema) as unknown[]).filter((v): v is PgTable => is(v, PgTable)).map((t) => getTableConfig(t));
 const journal = JSON.parse(readFileSync(join(PG_MIGRATIONS_FOLDER, "meta", "_journal.json"), "utf8")) as { entries: unknown[] };
 
-let cluster: PgCluster;
-beforeAll(async () => {
-  cluster = await startPgCluster();
-}, 120_000);
-afterAll(async () => {
-  await cluster?.stop();
-});
+const cluster = useThrowawayCluster();
 
 async function query<T>(url: string, text: string): Promise<T[]> {
   const client = new pg.Client({ connectionString: url });
@@ -49,8 +43,8 @@ async function catalogSnapshot(url: string) {
 
 describe("openPgStore on a fresh PostgreSQL database", () => {
   it("creates every table, column and index of the pg schema, with pg_trgm behind the name search", async () => {
-    openPgStore(cluster.url).close();
-    const snap = await catalogSnapshot(cluster.url);
+    openPgStore(cluster().url).close();
+    const snap = await catalogSnapshot(cluster().url);
 
     const expectedColumns = tables.flatMap((t) => t.columns.map((c) => `${t.name}.${c.name}`)).sort();
     expect(snap.columns.map((c) => `${c.table_name}.${c.column_name}`)).toEqual(expectedColumns);
@@ -62,26 +56,26 @@ describe("openPgStore on a fresh PostgreSQL database", () => {
     for (const t of tables) for (const i of t.indexes) expect(indexNames).toContain(i.config.name);
     expect(snap.indexes.find((i) => i.indexname === "products_name_trgm_idx")?.indexdef).toMatch(/USING gin \(name gin_trgm_ops\)/);
     expect(snap.indexes.find((i) => i.indexname === "products_supplier_sku_uq")?.indexdef).toMatch(/^CREATE UNIQUE INDEX/);
-    expect(await query(cluster.url, "SELECT extname FROM pg_extension WHERE extname = 'pg_trgm'")).toHaveLength(1);
+    expect(await query(cluster().url, "SELECT extname FROM pg_extension WHERE extname = 'pg_trgm'")).toHaveLength(1);
     expect(snap.applied).toBe(journal.entries.length);
   });
 
   it("finds nothing to do the second time, and keeps the rows already there", async () => {
-    const before = await catalogSnapshot(cluster.url);
-    const first = openPgStore(cluster.url);
+    const before = await catalogSnapshot(cluster().url);
+    const first = openPgStore(cluster().url);
     first.db.insert(schema.storeMeta).values({ key: "probe", value: "kept" }).run();
     first.close();
 
-    const again = openPgStore(cluster.url);
+    const again = openPgStore(cluster().url);
     const rows = again.db.select().from(schema.storeMeta).where(eq(schema.storeMeta.key, "probe")).all();
     again.close();
 
     expect(rows).toEqual([{ key: "probe", value: "kept" }]);
-    expect(await catalogSnapshot(cluster.url)).toEqual(before);
+    expect(await catalogSnapshot(cluster().url)).toEqual(before);
   });
 
   it("reads epoch milliseconds and fen back as numbers and flags as the SQLite store does, through the repositories' own schema", async () => {
-    const store = openPgStore(cluster.url);
+    const store = openPgStore(cluster().url);
     try {
       const supplier = store.db.insert(schema.suppliers).values({ code: "S-RT", name: "round trip", creditCode: "91120000MA05RT0001" }).returning().get();
       expect(typeof supplier.createdAt).toBe("number");
@@ -99,7 +93,7 @@ describe("openPgStore on a fresh PostgreSQL database", () => {
       expect(Boolean(connection?.enabled)).toBe(false);
 
       store.db.update(schema.supplierConnections).set({ enabled: 1 } as Partial<typeof schema.supplierConnections.$inferInsert>).where(eq(schema.supplierConnections.supplierId, supplier.id)).run();
-      const raw = await query<{ enabled: boolean }>(cluster.url, `SELECT enabled FROM supplier_connections WHERE supplier_id = ${supplier.id}`);
+      const raw = await query<{ enabled: boolean }>(cluster().url, `SELECT enabled FROM supplier_connections WHERE supplier_id = ${supplier.id}`);
       expect(raw).toEqual([{ enabled: true }]);
     } finally {
       store.close();
@@ -107,7 +101,7 @@ describe("openPgStore on a fresh PostgreSQL database", () => {
   });
 
   it("migrates once when several instances start together on an empty database", async () => {
-    const url = await cluster.createDatabase("instances");
+    const url = await cluster().createDatabase("instances");
     // Three processes, as three gateways starting at once: each opens the store, which migrates under the advisory lock.
     const script = `import { openPgStore } from ${JSON.stringify(pathToFileURL(join(process.cwd(), "src/store/database.ts")).href)}; openPgStore(process.env.URL).close();`;
     const starts = [1, 2, 3].map(() => run(process.execPath, ["--import", TSX, "--input-type=module", "-e", script], { env: { ...process.env, URL: url }, timeout: 60_000 }));
@@ -118,7 +112,7 @@ describe("openPgStore on a fresh PostgreSQL database", () => {
   }, 90_000);
 
   it("refuses a database that does not exist with the server's reason", () => {
-    const missing = cluster.url.replace("/gateway?", "/no_such_database?");
+    const missing = cluster().url.replace("/gateway?", "/no_such_database?");
     expect(() => openPgStore(missing)).toThrow(DatabaseUnavailableError);
     expect(() => openPgStore(missing)).toThrow(/database "no_such_database" does not exist/);
   });
