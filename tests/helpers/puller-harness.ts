@@ -54,7 +54,7 @@ export const DEFECT_CODES: Record<string, number> = {
 };
 
 /** Differences between the mall's product store and the simulator's exported truth; empty when they agree. */
-export function compareWithTruth(world: PullerWorld): string[] {
+export function compareWithTruth(world: { sim: RunningSimulator; supplierId: number; gw: Pick<TestGateway, "container"> }): string[] {
   const truth = world.sim.sim.exportTruth().products;
   const stored = new Map(world.gw.container.repos.products.list(world.supplierId).map((p) => [p.sku, p]));
   const diffs: string[] = [];
@@ -96,4 +96,26 @@ export async function pullOnce(w: PullerWorld): Promise<RunSummary> {
 export function liveClock(): TestClock {
   let offset = 0;
   return { now: () => Date.now() + offset, advance: (ms) => void (offset += ms), set: (ms) => void (offset = ms - Date.now()) };
+}
+
+/**
+ * Everything a gateway that crashed or lost an instance must converge to; empty when it has: the
+ * supplier's pool drained, products equal to its truth, and each order confirmed in the gateway and
+ * existing once, confirmed, at the supplier.
+ */
+export function divergenceFromSupplier(w: { sim: RunningSimulator; container: TestGateway["container"]; supplierId: number }, yggcOrders: readonly string[]): string[] {
+  const out: string[] = [];
+  const pending = w.sim.sim.pool.pending();
+  if (pending > 0) out.push(`${pending} messages still in the supplier's pool`);
+  out.push(...compareWithTruth({ sim: w.sim, gw: { container: w.container }, supplierId: w.supplierId }).slice(0, 5));
+  const atSupplier = w.sim.sim.exportTruth().orders;
+  for (const y of yggcOrders) {
+    const shown = w.container.orders.service.show(y);
+    const mine = shown.ok ? shown.value : undefined;
+    if (mine?.state !== "confirmed") out.push(`${y}: ${mine?.state ?? "missing"} in the gateway${mine?.failure ? ` (${JSON.stringify(mine.failure)})` : ""}`);
+    const theirs = atSupplier.filter((o) => o.yggc_order === y);
+    if (theirs.length !== 1) out.push(`${y}: ${theirs.length} orders at the supplier`);
+    else if (theirs[0]?.state !== "confirmed") out.push(`${y}: ${theirs[0]?.state} at the supplier`);
+  }
+  return out;
 }

@@ -1,32 +1,12 @@
-import { Writable } from "node:stream";
 import Database from "better-sqlite3";
 import pg from "pg";
 import { afterEach, describe, expect, it } from "vitest";
-import { type Logger, createLogger } from "../../src/lib/logger.js";
 import { installProcessHandlers } from "../../src/lib/process-handlers.js";
 import { startMaintenance } from "../../src/maintenance.js";
 import { startGatewayJobs } from "../../src/scheduling/gateway-jobs.js";
 import { type TestGateway, nextCreditCode, startTestGateway, testClock } from "../helpers/harness.js";
+import { capturingLogger, waitFor } from "../helpers/wait.js";
 
-/** A real pino logger whose lines are kept for the test to read. */
-function capturingLogger(): { logger: Logger; lines: Array<Record<string, unknown>> } {
-  const lines: Array<Record<string, unknown>> = [];
-  const sink = new Writable({
-    write(chunk: Buffer, _enc, done) {
-      for (const line of chunk.toString("utf8").split("\n")) if (line.trim()) lines.push(JSON.parse(line) as Record<string, unknown>);
-      done();
-    },
-  });
-  return { logger: createLogger({ level: "debug", destination: sink }), lines };
-}
-
-async function until(condition: () => boolean, timeoutMs = 15_000): Promise<void> {
-  const started = Date.now();
-  while (!condition()) {
-    if (Date.now() - started > timeoutMs) throw new Error("condition not met in time");
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
-}
 
 /** A second connection that holds the lock nonce cleanup needs until `commit`. */
 async function holdWriteLock(url: string, dialect: "sqlite" | "postgres"): Promise<{ commit(): Promise<void>; close(): Promise<void> }> {
@@ -72,13 +52,13 @@ describe("background jobs never take the process down (issue 9.14)", () => {
     cleanups.push(() => other.close());
     const maintenance = startMaintenance(container, { intervalMs: 30 });
     cleanups.push(() => maintenance.stop());
-    await until(() => lines.some((l) => l.event === "maintenance.job.failed"));
+    await waitFor("the failure logged", () => lines.some((l) => l.event === "maintenance.job.failed"), 15_000);
     const failure = lines.find((l) => l.event === "maintenance.job.failed");
     expect(failure).toMatchObject({ level: 50, job: "nonce-prune", err: { code: container.store.dialect === "postgres" ? "55P03" : "SQLITE_BUSY" } });
 
     await other.commit();
     const remaining = () => container.store.sqlite.prepare("SELECT count(*) FROM request_nonces").pluck().get() as number;
-    await until(() => remaining() === 0);
+    await waitFor("everything pruned", () => remaining() === 0, 15_000);
   });
 
   it("the scheduler keeps its other jobs when one schedule cannot be read, and a throwing job keeps firing", async () => {
@@ -105,7 +85,7 @@ describe("background jobs never take the process down (issue 9.14)", () => {
       { reloadIntervalMs: 50 },
     );
     cleanups.push(() => jobs.stop());
-    await until(() => fired >= 2, 10_000);
+    await waitFor("two firings", () => fired >= 2, 10_000);
     expect(lines.find((l) => l.event === "scheduler.job.invalid")).toMatchObject({ job: "pull:CRON", cron: "every minute" });
     expect(lines.find((l) => l.event === "scheduler.job.failed")).toMatchObject({ job: "throws", err: { message: "job blew up" } });
     expect(lines.some((l) => l.event === "scheduler.job.scheduled" && l.job === "stock:CRON")).toBe(true);

@@ -1,4 +1,4 @@
-import { type ChildProcess, spawn } from "node:child_process";
+import type { ChildProcess } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -11,7 +11,8 @@ import type { RunningSimulator } from "../../src/simulator/simulator-server.js";
 import { nextCreditCode } from "../helpers/harness.js";
 import { AREA, orderFile } from "../helpers/order-rig.js";
 import { orderableSkus } from "../helpers/order-products.js";
-import { type PullerWorld, SIM_DOMAIN, compareWithTruth } from "../helpers/puller-harness.js";
+import { killHard, spawnGateway } from "../helpers/gateway-process.js";
+import { SIM_DOMAIN, divergenceFromSupplier } from "../helpers/puller-harness.js";
 import { FIXTURES_DIR, TEST_ACCOUNT, launchSimulator } from "../helpers/simulator-harness.js";
 import { testDatabaseUrl } from "../helpers/test-database.js";
 
@@ -23,7 +24,6 @@ import { testDatabaseUrl } from "../helpers/test-database.js";
  * exactly once at the supplier, confirmed — within one lease period plus one drain of the last restart.
  */
 
-const ROOT = join(import.meta.dirname, "../..");
 const SEED = Number(process.env.CRASH_SEED ?? 20221020);
 const KILLS = 12;
 const LEASE_MS = 2_000;
@@ -58,51 +58,8 @@ async function gatewayEnv(): Promise<Record<string, string>> {
   };
 }
 
-/** The gateway as operators run it: its own process, its own scheduler. `listening` resolves once it serves. */
-function startGateway(): { process: ChildProcess; listening: Promise<void> } {
-  const p = spawn(process.execPath, ["--import", "tsx", "src/main.ts"], { cwd: ROOT, env: { ...process.env, ...env }, stdio: ["ignore", "pipe", "pipe"] });
-  let err = "";
-  p.stderr?.on("data", (c: Buffer) => (err = (err + c.toString()).slice(-4_000)));
-  const listening = new Promise<void>((resolve, reject) => {
-    let out = "";
-    p.stdout?.on("data", (c: Buffer) => {
-      out = (out + c.toString()).slice(-8_000);
-      if (out.includes('"server.listening"')) resolve();
-    });
-    p.once("exit", (code, signal) => reject(new Error(`gateway exited ${code ?? signal} before listening: ${err}`)));
-  });
-  listening.catch(() => undefined);
-  return { process: p, listening };
-}
-
-function kill(p: ChildProcess): Promise<void> {
-  return new Promise((resolve) => {
-    if (p.exitCode !== null || p.signalCode !== null) return resolve();
-    p.once("exit", () => resolve());
-    p.kill("SIGKILL");
-  });
-}
-
 const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
-
-/** Everything the run must end with; empty when converged. */
-function divergence(): string[] {
-  const out: string[] = [];
-  const pending = sim.sim.pool.pending();
-  if (pending > 0) out.push(`${pending} messages still in the supplier's pool`);
-  const world = { sim, gw: { container }, supplierId } as unknown as PullerWorld;
-  out.push(...compareWithTruth(world).slice(0, 5));
-  const atSupplier = sim.sim.exportTruth().orders;
-  for (const y of yggcOrders) {
-    const shown = container.orders.service.show(y);
-    const mine = shown.ok ? shown.value : undefined;
-    if (mine?.state !== "confirmed") out.push(`${y}: ${mine?.state ?? "missing"} in the gateway${mine?.failure ? ` (${JSON.stringify(mine.failure)})` : ""}`);
-    const theirs = atSupplier.filter((o) => o.yggc_order === y);
-    if (theirs.length !== 1) out.push(`${y}: ${theirs.length} orders at the supplier`);
-    else if (theirs[0]?.state !== "confirmed") out.push(`${y}: ${theirs[0]?.state} at the supplier`);
-  }
-  return out;
-}
+const divergence = () => divergenceFromSupplier({ sim, container, supplierId }, yggcOrders);
 
 beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), "emall-crash-"));
@@ -140,7 +97,7 @@ beforeAll(async () => {
 }, 120_000);
 
 afterAll(async () => {
-  if (child) await kill(child);
+  if (child) await killHard(child);
   sim.sim.stop();
   await sim.close();
   container.close();
@@ -171,7 +128,7 @@ describe("crash recovery", () => {
     const deletedBefore = sim.sim.pool.all().filter((m) => m.deleted).length;
     const moments: number[] = [];
     for (let i = 0; i < KILLS; i++) {
-      const gateway = startGateway();
+      const gateway = spawnGateway(env);
       child = gateway.process;
       if (i % 4 === 3) {
         // During start-up: migrations, reference data, the first claims.
@@ -185,7 +142,7 @@ describe("crash recovery", () => {
         moments.push(at);
         await sleep(at);
       }
-      await kill(child);
+      await killHard(child);
       child = null;
     }
 
@@ -197,7 +154,7 @@ describe("crash recovery", () => {
     clearInterval(changing);
     sim.sim.knobs.reset();
     const restartedAt = Date.now();
-    child = startGateway().process;
+    child = spawnGateway(env).process;
     const deadline = restartedAt + LEASE_MS + ONE_DRAIN_MS;
     let last = divergence();
     while (last.length > 0 && Date.now() < deadline) {

@@ -1,4 +1,4 @@
-import { type ChildProcess, spawn } from "node:child_process";
+import type { ChildProcess } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -10,9 +10,11 @@ import type { RunningSimulator } from "../../src/simulator/simulator-server.js";
 import { nextCreditCode } from "../helpers/harness.js";
 import { AREA, orderFile } from "../helpers/order-rig.js";
 import { orderableSkus } from "../helpers/order-products.js";
-import { type PullerWorld, SIM_DOMAIN, compareWithTruth } from "../helpers/puller-harness.js";
+import { type GatewayProcess, killHard, spawnGateway } from "../helpers/gateway-process.js";
+import { SIM_DOMAIN, divergenceFromSupplier } from "../helpers/puller-harness.js";
 import { FIXTURES_DIR, TEST_ACCOUNT, launchSimulator } from "../helpers/simulator-harness.js";
 import { testDatabaseUrl } from "../helpers/test-database.js";
+import { waitFor } from "../helpers/wait.js";
 
 /**
  * Two gateway processes (src/main.ts, each with its scheduler) on one database and a faulty
@@ -21,7 +23,6 @@ import { testDatabaseUrl } from "../helpers/test-database.js";
  * every message was settled once and every order exists once at the supplier, confirmed.
  */
 
-const ROOT = join(import.meta.dirname, "../..");
 const LEASE_MS = 2_000;
 /** The scheduler looks every second (pull) or two (orders); a loaded machine adds its own delay. */
 const TAKEOVER_SLACK_MS = 4_000;
@@ -37,45 +38,16 @@ let container: Container;
 let supplierId: number;
 const running = new Set<ChildProcess>();
 
-type Gateway = { process: ChildProcess; pid: number; listening: Promise<void> };
-
-function startGateway(): Gateway {
-  const p = spawn(process.execPath, ["--import", "tsx", "src/main.ts"], { cwd: ROOT, env: { ...process.env, ...env }, stdio: ["ignore", "pipe", "pipe"] });
-  running.add(p);
-  p.once("exit", () => running.delete(p));
-  let err = "";
-  p.stderr?.on("data", (c: Buffer) => (err = (err + c.toString()).slice(-4_000)));
-  const listening = new Promise<void>((resolve, reject) => {
-    let out = "";
-    p.stdout?.on("data", (c: Buffer) => {
-      out = (out + c.toString()).slice(-8_000);
-      if (out.includes('"server.listening"')) resolve();
-    });
-    p.once("exit", (code, signal) => reject(new Error(`gateway exited ${code ?? signal} before listening: ${err}`)));
-  });
-  listening.catch(() => undefined);
-  return { process: p, pid: p.pid ?? -1, listening };
-}
-
-function kill(p: ChildProcess): Promise<void> {
-  return new Promise((resolve) => {
-    if (p.exitCode !== null || p.signalCode !== null) return resolve();
-    p.once("exit", () => resolve());
-    p.kill("SIGKILL");
-  });
+/** Each gateway started, killed at the end if still running. */
+function startGateway(): GatewayProcess {
+  const gw = spawnGateway(env);
+  running.add(gw.process);
+  gw.process.once("exit", () => running.delete(gw.process));
+  return gw;
 }
 
 const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 
-async function waitFor<T>(what: string, probe: () => T | null | undefined | false, timeoutMs: number): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const seen = probe();
-    if (seen) return seen;
-    if (Date.now() > deadline) throw new Error(`${what}: not within ${timeoutMs} ms`);
-    await sleep(50);
-  }
-}
 
 /** The pid in the supplier's pull lease holder (`host:pid:run`), while the lease is live. */
 function pullLeasePid(): number | null {
@@ -105,23 +77,7 @@ function messagesNotSettledOnce(): string[] {
   return [...twice.map((r) => `${r.messageId}: settled ${r.n} times`), ...unsettled.map((r) => `${r.messageId}: ${r.status}`)];
 }
 
-/** Products against the supplier's truth, the pool, and the orders at both ends; empty when converged. */
-function divergence(yggcOrders: readonly string[]): string[] {
-  const out: string[] = [];
-  const pending = sim.sim.pool.pending();
-  if (pending > 0) out.push(`${pending} messages still in the supplier's pool`);
-  out.push(...compareWithTruth({ sim, gw: { container }, supplierId } as unknown as PullerWorld).slice(0, 5));
-  const atSupplier = sim.sim.exportTruth().orders;
-  for (const y of yggcOrders) {
-    const shown = container.orders.service.show(y);
-    const mine = shown.ok ? shown.value : undefined;
-    if (mine?.state !== "confirmed") out.push(`${y}: ${mine?.state ?? "missing"} in the gateway`);
-    const theirs = atSupplier.filter((o) => o.yggc_order === y);
-    if (theirs.length !== 1) out.push(`${y}: ${theirs.length} orders at the supplier`);
-    else if (theirs[0]?.state !== "confirmed") out.push(`${y}: ${theirs[0]?.state} at the supplier`);
-  }
-  return out;
-}
+const divergence = (yggcOrders: readonly string[]) => divergenceFromSupplier({ sim, container, supplierId }, yggcOrders);
 
 const FAULTS = { "http-5xx": 0.05, timeout: 0.02, "malformed-json": 0.03, "drop-after-work": 0.05 } as const;
 
@@ -163,7 +119,7 @@ beforeAll(async () => {
 }, 120_000);
 
 afterAll(async () => {
-  for (const p of [...running]) await kill(p);
+  for (const p of [...running]) await killHard(p);
   sim?.sim.stop();
   await sim?.close();
   container?.close();
@@ -171,7 +127,7 @@ afterAll(async () => {
 });
 
 describe("two gateway processes on one database (issue 11 §2)", () => {
-  let survivor: Gateway;
+  let survivor: GatewayProcess;
 
   it("takes a drain over within a lease period when the draining process is killed, and settles every message once", async () => {
     // A slow, faulty supplier with a full pool: a drain is under way for seconds.
@@ -191,7 +147,7 @@ describe("two gateway processes on one database (issue 11 §2)", () => {
     const pendingBefore = sim.sim.pool.pending();
     await sleep(400);
     expect(pullLeasePid()).toBe(holderPid);
-    await kill(victim.process);
+    await killHard(victim.process);
     const killedAt = Date.now();
 
     await waitFor("the other process holding the lease", () => pullLeasePid() === other.pid, LEASE_MS + TAKEOVER_SLACK_MS + 2_000);
@@ -238,7 +194,7 @@ describe("two gateway processes on one database (issue 11 §2)", () => {
       },
       20_000,
     );
-    await kill(pusher.process);
+    await killHard(pusher.process);
     const killedAt = Date.now();
 
     // The second process claims the orders the killed one held once their leases run out.
@@ -263,6 +219,6 @@ describe("two gateway processes on one database (issue 11 §2)", () => {
     const atSupplier = sim.sim.exportTruth().orders.filter((o) => yggcOrders.includes(o.yggc_order));
     expect(atSupplier).toHaveLength(ORDERS);
     expect(new Set(atSupplier.map((o) => o.mall_order_id)).size).toBe(ORDERS);
-    await kill(second.process);
+    await killHard(second.process);
   }, 150_000);
 });

@@ -1,11 +1,8 @@
-import { type ChildProcess, spawn } from "node:child_process";
-import { Writable } from "node:stream";
 import { mkdtempSync, rmSync } from "node:fs";
 import { hostname, tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ErrorCode } from "../../src/contract/index.js";
-import { type Logger, createLogger } from "../../src/lib/logger.js";
 import { startMaintenance } from "../../src/maintenance.js";
 import { startGatewayJobs } from "../../src/scheduling/gateway-jobs.js";
 import { TICK_MEMORY_MS } from "../../src/store/repos/schedule-repo.js";
@@ -13,7 +10,9 @@ import { consoleLogin, getPage, postForm } from "../helpers/console-session.js";
 import { type TestGateway, nextCreditCode, startTestGateway, testClock } from "../helpers/harness.js";
 import { type Credentials, MallCaller, post } from "../helpers/mall-caller.js";
 import { runCliAsync } from "../helpers/run-cli.js";
+import { type GatewayProcess, spawnGateway } from "../helpers/gateway-process.js";
 import { testDatabaseUrl } from "../helpers/test-database.js";
+import { capturingLogger, waitFor } from "../helpers/wait.js";
 
 /**
  * Two gateways on ONE database (issue 11 §2) behave as one: replay detection, token state, console
@@ -24,25 +23,6 @@ import { testDatabaseUrl } from "../helpers/test-database.js";
 const INFO = "/gyssc/platform/info";
 const ADMIN_PASSWORD = "correct horse battery staple";
 
-/** A real pino logger whose lines the test reads. */
-function capturingLogger(): { logger: Logger; lines: Array<Record<string, unknown>> } {
-  const lines: Array<Record<string, unknown>> = [];
-  const sink = new Writable({
-    write(chunk: Buffer, _enc, done) {
-      for (const line of chunk.toString("utf8").split("\n")) if (line.trim()) lines.push(JSON.parse(line) as Record<string, unknown>);
-      done();
-    },
-  });
-  return { logger: createLogger({ level: "debug", destination: sink }), lines };
-}
-
-async function until(condition: () => boolean, timeoutMs: number, what: string): Promise<void> {
-  const started = Date.now();
-  while (!condition()) {
-    if (Date.now() - started > timeoutMs) throw new Error(`${what}: not met within ${timeoutMs} ms`);
-    await new Promise((resolve) => setTimeout(resolve, 25));
-  }
-}
 
 let dir: string;
 let env: Record<string, string>;
@@ -306,7 +286,7 @@ describe("scheduler across instances", () => {
     const jobsA = startGatewayJobs(a.container, probe("a"));
     const jobsB = startGatewayJobs(b.container, probe("b"));
     try {
-      await until(() => ran.a.length + ran.b.length >= 6, 30_000, "six ticks run");
+      await waitFor("six ticks run", () => ran.a.length + ran.b.length >= 6, 30_000);
     } finally {
       await Promise.all([jobsA.stop(), jobsB.stop()]);
     }
@@ -340,7 +320,7 @@ describe("scheduler across instances", () => {
     expect(count("pull:OLD") + count("stock:OLD")).toBe(2);
     const maintenance = startMaintenance(b.container, { intervalMs: 30 });
     try {
-      await until(() => count("pull:OLD") + count("stock:OLD") === 0, 15_000, "old ticks pruned");
+      await waitFor("old ticks pruned", () => count("pull:OLD") + count("stock:OLD") === 0, 15_000);
     } finally {
       maintenance.stop();
     }
@@ -349,33 +329,11 @@ describe("scheduler across instances", () => {
   });
 });
 
-type GatewayProcess = { child: ChildProcess; url: string; lines: () => Array<Record<string, unknown>>; exited: Promise<number | null> };
-
 /** The gateway as operators run it (`src/main.ts`), with its scheduler, on an ephemeral port. */
 async function startGatewayProcess(): Promise<GatewayProcess> {
-  const child = spawn(process.execPath, ["--import", "tsx", "src/main.ts"], {
-    env: { ...process.env, ...env, SCHEDULER_ENABLED: "true", LOG_LEVEL: "debug", HOST: "127.0.0.1", PORT: "0", NODE_ENV: "test" },
-    stdio: ["ignore", "pipe", "pipe"],
-  });
-  let out = "";
-  child.stdout?.on("data", (c: Buffer) => (out += c.toString()));
-  child.stderr?.on("data", (c: Buffer) => (out += c.toString()));
-  const exited = new Promise<number | null>((resolve) => child.once("exit", (code) => resolve(code)));
-  const lines = () =>
-    out.split("\n").flatMap((line) => {
-      try {
-        return [JSON.parse(line) as Record<string, unknown>];
-      } catch {
-        return [];
-      }
-    });
-  const deadline = Date.now() + 60_000;
-  for (;;) {
-    const url = /"url":"(http:\/\/[^"]+)"/.exec(out)?.[1];
-    if (url) return { child, url, lines, exited };
-    if (child.exitCode !== null || Date.now() > deadline) throw new Error(`gateway did not start:\n${out}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
+  const gw = spawnGateway({ ...env, SCHEDULER_ENABLED: "true", LOG_LEVEL: "debug", HOST: "127.0.0.1", PORT: "0", NODE_ENV: "test" });
+  await gw.listening;
+  return gw;
 }
 
 describe("two gateway processes on one database", () => {
@@ -390,22 +348,22 @@ describe("two gateway processes on one database", () => {
     try {
       const [p, q] = gateways;
       // The processes keep the wall clock, not this file's test clock.
-      const caller = new MallCaller(p.url, credentials);
+      const caller = new MallCaller(p.url() ?? "", credentials);
       expect((await caller.login()).body.success).toBe(true);
       const fields = caller.signedFields({});
-      expect((await post(`${p.url}${INFO}`, fields)).body.success).toBe(true);
-      expect(isReplay((await post(`${q.url}${INFO}`, fields)).body)).toBe(true);
-      expect((await new MallCaller(q.url, credentials).login()).body.success).toBe(true);
+      expect((await post(`${p.url()}${INFO}`, fields)).body.success).toBe(true);
+      expect(isReplay((await post(`${q.url()}${INFO}`, fields)).body)).toBe(true);
+      expect((await new MallCaller(q.url() ?? "", credentials).login()).body.success).toBe(true);
 
       const standDowns = (gw: GatewayProcess) => gw.lines().filter((l) => l.event === "scheduler.tick.elsewhere" && l.job === job).length;
-      await until(() => runsOf(p) + runsOf(q) >= 6 && standDowns(p) + standDowns(q) >= 2, 60_000, "six pull ticks run");
+      await waitFor("six pull ticks run", () => runsOf(p) + runsOf(q) >= 6 && standDowns(p) + standDowns(q) >= 2, 60_000);
     } finally {
-      for (const gw of gateways) gw.child.kill("SIGTERM");
+      for (const gw of gateways) gw.process.kill("SIGTERM");
       await Promise.all(gateways.map((gw) => gw.exited));
     }
     // Who ran each tick is in the store; each process ran exactly the ticks it claimed, and no tick twice.
     const rows = a.container.store.sqlite.prepare("SELECT tick_start, instance FROM scheduler_ticks WHERE job = ?").all(job) as Array<{ tick_start: number; instance: string }>;
-    const claimedBy = (gw: GatewayProcess) => rows.filter((r) => r.instance.startsWith(`${hostname()}:${gw.child.pid}:`)).length;
+    const claimedBy = (gw: GatewayProcess) => rows.filter((r) => r.instance.startsWith(`${hostname()}:${gw.pid}:`)).length;
     const runs = gateways.map(runsOf);
     expect(runs.reduce((x, y) => x + y, 0)).toBeGreaterThanOrEqual(6);
     expect(gateways.map(claimedBy)).toEqual(runs);

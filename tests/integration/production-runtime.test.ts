@@ -9,7 +9,7 @@ import { silentLogger } from "../../src/lib/logger.js";
 import { type Store, openPgStore, openStoreReadOnly } from "../../src/store/database.js";
 import type { RunningSimulator } from "../../src/simulator/simulator-server.js";
 import { nextCreditCode } from "../helpers/harness.js";
-import { type PullerWorld, SIM_DOMAIN, compareWithTruth } from "../helpers/puller-harness.js";
+import { SIM_DOMAIN, compareWithTruth } from "../helpers/puller-harness.js";
 import { promtool } from "../helpers/promtool.js";
 import { TEST_ACCOUNT, launchSimulator } from "../helpers/simulator-harness.js";
 import { onPostgres, testDatabaseUrl } from "../helpers/test-database.js";
@@ -180,7 +180,7 @@ describe("the compiled runtime", () => {
     const container = createContainer(loadConfig(env), silentLogger());
     try {
       const supplierId = container.repos.accounts.supplierByCode("SIM")?.id ?? -1;
-      expect(compareWithTruth({ sim, supplierId, code: "SIM", gw: { container } } as unknown as PullerWorld)).toEqual([]);
+      expect(compareWithTruth({ sim, supplierId, gw: { container } })).toEqual([]);
       const twice = container.store.sqlite
         .prepare("SELECT COUNT(*) FROM (SELECT message_id FROM sync_message_logs WHERE outcome IN ('applied', 'rejected') GROUP BY message_id HAVING COUNT(*) > 1) AS repeated")
         .pluck()
