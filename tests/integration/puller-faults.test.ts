@@ -285,73 +285,65 @@ describe("the puller under faults (§6: store, then delete; never lose, never do
     }
   });
 
-  it("reads the lease in the commit itself: a runner that renewed a moment ago still lands nothing once another instance took the lease over", async () => {
+  /**
+   * Ten price changes and a slow S-10 (800 ms): while the first runner waits for it, a second
+   * container on the same database, with `otherClock`, takes the lease over and pulls. `beforeTakeover`
+   * runs just before it does. Answers both runs.
+   */
+  async function takeOverMidRound(otherClock: (gw: PullerWorld["gw"]) => () => number, beforeTakeover: (gw: PullerWorld["gw"]) => void = () => undefined) {
     world = await startPullerWorld({ products: 30, invalidShare: 0 });
-    const { gw, sim, code } = world;
-    await pull(world);
-    // The other instance's clock runs ahead (skew between machines): to it the lease has expired,
-    // while the first runner's own clock says it renewed a moment ago.
-    const skewed = () => gw.clock.now() + gw.container.sync.settings.leaseTtlMs + 1_000;
+    const w = world;
+    const { gw, sim, code } = w;
+    await pull(w);
     const other = createContainer(
       loadConfig({ DATABASE_URL: gw.config.DATABASE_URL, DATA_ENCRYPTION_KEY_FILE: gw.config.DATA_ENCRYPTION_KEY_FILE, NODE_ENV: "test", SCHEDULER_ENABLED: "false" }),
       silentLogger(),
-      skewed,
+      otherClock(gw),
     );
     try {
       for (const p of sim.sim.products.all().slice(0, 10)) sim.sim.changes.apply("price", p);
-      sim.sim.knobs.apply({ endpoints: { prices: { latencyMs: 800 } } });
-      let takeover: ReturnType<typeof other.sync.pull> | undefined;
-      const first = gw.container.sync.pull(code, "manual", (event) => {
-        if (event.phase !== "pull" || event.type !== 2 || takeover) return;
-        takeover = new Promise((resolve) => setTimeout(resolve, 300)).then(() => other.sync.pull(code, "schedule"));
-      });
-      const a = await first;
-      const b = await takeover;
-      expect(b?.ran).toBe(true);
-      expect(a.ran && a.summary.errors.at(-1)?.kind).toBe("lease");
-      expect(a.ran ? (a.summary.counts["2"]?.applied ?? 0) : -1).toBe(0);
-      expect(b?.ran && b.summary.counts["2"]?.applied).toBe(10);
-      expect(settledTwice(world)).toEqual([]);
-      expect(compareWithTruth(world)).toEqual([]);
-    } finally {
-      await other.supplierConnections.closeAll();
-      other.close();
-    }
-  });
-
-  it("does not commit a chunk after its lease passed to another runner mid-round (fencing)", async () => {
-    world = await startPullerWorld({ products: 30, invalidShare: 0 });
-    const { gw, sim, code } = world;
-    await pull(world);
-    const other = createContainer(
-      loadConfig({ DATABASE_URL: gw.config.DATABASE_URL, DATA_ENCRYPTION_KEY_FILE: gw.config.DATA_ENCRYPTION_KEY_FILE, NODE_ENV: "test", SCHEDULER_ENABLED: "false" }),
-      silentLogger(),
-      gw.clock.now,
-    );
-    try {
-      for (const p of sim.sim.products.all().slice(0, 10)) sim.sim.changes.apply("price", p);
-      // A slow S-10: the first runner is still waiting for it when its lease runs out (a GC pause,
-      // a stingy QPS limit, a supplier timing out — any round longer than leaseTtlMs).
       sim.sim.knobs.apply({ endpoints: { prices: { latencyMs: 800 } } });
       let takeover: ReturnType<typeof other.sync.pull> | undefined;
       const first = gw.container.sync.pull(code, "manual", (event) => {
         if (event.phase !== "pull" || event.type !== 2 || takeover) return;
         takeover = new Promise((resolve) => setTimeout(resolve, 300)).then(() => {
-          gw.clock.advance(gw.container.sync.settings.leaseTtlMs + 1_000);
+          beforeTakeover(gw);
           return other.sync.pull(code, "schedule");
         });
       });
       const a = await first;
       const b = await takeover;
-      expect(b?.ran).toBe(true);
-      expect(a.ran && a.summary.status).toBe("failed");
-      expect(a.ran && a.summary.errors.at(-1)?.kind).toBe("lease");
-      expect(b?.ran && b.summary.counts["2"]?.applied).toBe(10);
-      expect(settledTwice(world)).toEqual([]);
-      expect(compareWithTruth(world)).toEqual([]);
+      return { a, b, world: w };
     } finally {
       await other.supplierConnections.closeAll();
       other.close();
     }
+  }
+
+  it("reads the lease in the commit itself: a runner that renewed a moment ago still lands nothing once another instance took the lease over", async () => {
+    // The other instance's clock runs ahead (skew between machines): to it the lease has expired,
+    // while the first runner's own clock says it renewed a moment ago.
+    const { a, b, world: w } = await takeOverMidRound((gw) => () => gw.clock.now() + gw.container.sync.settings.leaseTtlMs + 1_000);
+    expect(b?.ran).toBe(true);
+    expect(a.ran && a.summary.errors.at(-1)?.kind).toBe("lease");
+    expect(a.ran ? (a.summary.counts["2"]?.applied ?? 0) : -1).toBe(0);
+    expect(b?.ran && b.summary.counts["2"]?.applied).toBe(10);
+    expect(settledTwice(w)).toEqual([]);
+    expect(compareWithTruth(w)).toEqual([]);
+  });
+
+  it("does not commit a chunk after its lease passed to another runner mid-round (fencing)", async () => {
+    // The first runner is still waiting for S-10 when its lease runs out (a GC pause, a stingy QPS
+    // limit, a supplier timing out — any round longer than leaseTtlMs).
+    const { a, b, world: w } = await takeOverMidRound(
+      (gw) => gw.clock.now,
+      (gw) => gw.clock.advance(gw.container.sync.settings.leaseTtlMs + 1_000),
+    );
+    expect(b?.ran).toBe(true);
+    expect(a.ran && a.summary.status).toBe("failed");
+    expect(a.ran && a.summary.errors.at(-1)?.kind).toBe("lease");
+    expect(b?.ran && b.summary.counts["2"]?.applied).toBe(10);
+    expect(settledTwice(w)).toEqual([]);
+    expect(compareWithTruth(w)).toEqual([]);
   });
 });
