@@ -89,7 +89,7 @@ export function createSupplierConnections(deps: {
       claimSlot: (maxConcurrent, leaseMs) => repo.claimSlot(supplierId, maxConcurrent, leaseMs),
       renewSlot: (claim, leaseMs) => repo.renewSlot(supplierId, claim, leaseMs),
       releaseSlot: (claim) => repo.releaseSlot(supplierId, claim),
-      bookCall: (callsPerSecond, burst) => repo.bookCall(supplierId, callsPerSecond, burst),
+      bookCalls: (callsPerSecond, burst, count) => repo.bookCalls(supplierId, callsPerSecond, burst, count),
     };
   };
 

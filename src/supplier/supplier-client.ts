@@ -21,7 +21,7 @@ import {
   yggcMd5Sign,
 } from "../contract/index.js";
 import { newNonce } from "../lib/ids.js";
-import { CallBudgetUnavailable, type SharedCallBudget, withinSharedBudget } from "./call-budget.js";
+import { CallBudgetUnavailable, type SharedCallBudget, SharedBudgetGate } from "./call-budget.js";
 import { type CallRecorder, noCallRecorder } from "./call-recorder.js";
 import { type Transport, type TransportFailure, createHttpTransport } from "./http-transport.js";
 import { type RawResponse, type ReadOutcome, readResponse } from "./response-reader.js";
@@ -114,7 +114,8 @@ export class SupplierClient {
   private readonly transport: Transport;
   private readonly recorder: CallRecorder;
   private readonly limiter: PQueue;
-  private readonly budget: SharedCallBudget | null;
+  /** The supplier's limits as shared with every other instance on the database, when there is one. */
+  private readonly budget: SharedBudgetGate | null;
   /**
    * Calls waiting for the limiter, told when the client closes. A set rather than an abort signal
    * per call: hundreds wait at once, and removing a listener from a signal scans all of them.
@@ -145,11 +146,13 @@ export class SupplierClient {
       this.tokens = shared.tokens;
       return;
     }
-    this.budget = deps.budget ?? null;
     const maxConcurrent = conn.maxConcurrent ?? CLIENT_DEFAULTS.maxConcurrent;
+    const qps = conn.qps ?? CLIENT_DEFAULTS.qps;
     this.transport = deps.transport ?? createHttpTransport({ maxSockets: maxConcurrent });
     this.lifecycle = { closed: false, waiting: new Set() };
-    this.limiter = new PQueue({ concurrency: maxConcurrent, ...rateWindow(conn.qps ?? CLIENT_DEFAULTS.qps) });
+    const limiter = new PQueue({ concurrency: maxConcurrent, ...rateWindow(qps) });
+    this.limiter = limiter;
+    this.budget = deps.budget ? new SharedBudgetGate(deps.budget, { maxConcurrent, qps }, () => limiter.size + limiter.pending, this.random) : null;
     this.tokens = new TokenCache(() => this.login(), this.now);
   }
 
@@ -285,6 +288,7 @@ export class SupplierClient {
     this.lifecycle.closed = true;
     this.limiter.clear();
     for (const drop of [...this.lifecycle.waiting]) drop(new Error("the client is closed"));
+    this.budget?.close();
     this.transport.close();
   }
 
@@ -431,7 +435,7 @@ export class SupplierClient {
       const stopped = (): Error | null => withheld ?? (lifecycle.closed ? new Error("the client is closed") : null);
       const turn = (): Promise<T> => {
         if (withheld) return Promise.resolve(undefined as T);
-        return this.budget ? withinSharedBudget(this.budget, this.sharedLimits(), exchange, stopped, this.random) : exchange();
+        return this.budget ? this.budget.run(exchange, stopped) : exchange();
       };
       lifecycle.waiting.add(reject);
       skuReads?.waiting.add(withhold);
@@ -443,10 +447,6 @@ export class SupplierClient {
           skuReads?.waiting.delete(withhold);
         });
     });
-  }
-
-  private sharedLimits(): { maxConcurrent: number; qps: number } {
-    return { maxConcurrent: this.conn.maxConcurrent ?? CLIENT_DEFAULTS.maxConcurrent, qps: this.conn.qps ?? CLIENT_DEFAULTS.qps };
   }
 
   /** §2.1/§2.2 signing fields; a new timestamp and nonce on every attempt (the server rejects replays). */

@@ -199,7 +199,8 @@ describe("call limits across gateway instances on one database (issue 11 §2)", 
     expect(answer.ok).toBe(true);
     expect(waitedMs).toBeGreaterThanOrEqual(LEASE_MS - 50);
     expect(waitedMs).toBeLessThan(LEASE_MS + 5_000);
-    // Released after the call: every slot free again.
+    // Given back once no call of the instance took it on: every slot free again.
+    await new Promise((r) => setTimeout(r, 200));
     expect(createCallBudgetRepo(a.container.store).heldSlots(supplierId)).toBe(0);
   }, 60_000);
 });
@@ -228,12 +229,20 @@ describe("the call budget repository", () => {
     expect(one.claimSlot(supplierId, 1, 10_000)).toBeNull();
 
     // 10 calls a second, a bucket of one: the first at once, then each booked 100 ms after the one before.
-    const waits = Array.from({ length: 5 }, (_, i) => (i % 2 === 0 ? one : two).bookCall(supplierId + 1000, 10, 1));
+    const waits = Array.from({ length: 5 }, (_, i) => (i % 2 === 0 ? one : two).bookCalls(supplierId + 1000, 10, 1, 1));
     expect(waits[0]).toBe(0);
     for (let i = 1; i < waits.length; i++) {
       expect(waits[i] ?? 0).toBeGreaterThanOrEqual(i * 100 - 30);
       expect(waits[i] ?? 0).toBeLessThanOrEqual(i * 100 + 1);
     }
-    expect(() => one.bookCall(supplierId, 0, 1)).toThrow(RangeError);
+    // A booking of three turns: its first is the next free one, and the booking after it waits for all three.
+    const block = one.bookCalls(supplierId + 1000, 10, 1, 3);
+    expect(block).toBeGreaterThanOrEqual(500 - 30);
+    expect(block).toBeLessThanOrEqual(500 + 1);
+    const after = two.bookCalls(supplierId + 1000, 10, 1, 1);
+    expect(after).toBeGreaterThanOrEqual(800 - 30);
+    expect(after).toBeLessThanOrEqual(800 + 1);
+    expect(() => one.bookCalls(supplierId, 0, 1, 1)).toThrow(RangeError);
+    expect(() => one.bookCalls(supplierId, 10, 1, 0)).toThrow(RangeError);
   }, 60_000);
 });

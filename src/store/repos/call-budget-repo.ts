@@ -55,7 +55,7 @@ export function createCallBudgetRepo(store: Store, instance = `${hostname()}:${p
   const release = store.sqlite.prepare("UPDATE supplier_call_slots SET holder = NULL, lease_until = 0 WHERE supplier_id = @supplierId AND slot = @slot AND holder = @holder");
   const take = store.sqlite.prepare(
     "UPDATE supplier_call_buckets SET " +
-      `tokens_milli = CAST(${LEAST[d]}(@capMilli, tokens_milli + ${GREATEST[d]}(0, ${now} - refilled_at) * CAST(@rate AS DOUBLE PRECISION)) AS INTEGER) - ${MILLI}, ` +
+      `tokens_milli = CAST(${LEAST[d]}(@capMilli, tokens_milli + ${GREATEST[d]}(0, ${now} - refilled_at) * CAST(@rate AS DOUBLE PRECISION)) AS INTEGER) - @takeMilli, ` +
       `refilled_at = ${GREATEST[d]}(refilled_at, ${now}) ` +
       "WHERE supplier_id = @supplierId RETURNING tokens_milli AS tokens",
   );
@@ -89,20 +89,23 @@ export function createCallBudgetRepo(store: Store, instance = `${hostname()}:${p
       release.run({ supplierId, slot: held.slot, holder: held.holder });
     },
     /**
-     * Takes one token from the supplier's bucket, refilled at callsPerSecond up to `burst` tokens;
-     * answers the ms to wait before the call (0: at once).
+     * Takes `count` tokens from the supplier's bucket, refilled at callsPerSecond up to `burst`
+     * tokens: `count` calls spaced 1/callsPerSecond apart. Answers the ms to wait before the first
+     * (0: at once); the last is due when the bucket, gone negative, has refilled to zero.
      */
-    bookCall(supplierId: number, callsPerSecond: number, burst: number): number {
-      if (!(callsPerSecond > 0) || !(burst >= 1)) throw new RangeError(`supplier ${supplierId}: calls a second must be > 0 and burst >= 1 (got ${callsPerSecond}, ${burst})`);
-      const params = { supplierId, capMilli: Math.round(burst * MILLI), rate: callsPerSecond };
+    bookCalls(supplierId: number, callsPerSecond: number, burst: number, count: number): number {
+      if (!(callsPerSecond > 0) || !(burst >= 1) || !(Number.isInteger(count) && count >= 1)) {
+        throw new RangeError(`supplier ${supplierId}: calls a second must be > 0, burst >= 1 and count a whole number >= 1 (got ${callsPerSecond}, ${burst}, ${count})`);
+      }
+      const params = { supplierId, capMilli: Math.round(burst * MILLI), rate: callsPerSecond, takeMilli: count * MILLI };
       let row = take.get(params) as { tokens: number } | undefined;
       if (!row) {
         // The supplier's first call anywhere: a full bucket, then take from it like everyone else.
         insertBucket.run({ supplierId, capMilli: params.capMilli });
         row = take.get(params) as { tokens: number } | undefined;
       }
-      const tokensMilli = row?.tokens ?? 0;
-      return tokensMilli >= 0 ? 0 : Math.ceil(-tokensMilli / callsPerSecond);
+      const firstMilli = Number(row?.tokens ?? 0) + (count - 1) * MILLI;
+      return firstMilli >= 0 ? 0 : Math.ceil(-firstMilli / callsPerSecond);
     },
     /** Slots held now, per supplier (held and unexpired): for tests and diagnostics. */
     heldSlots(supplierId: number): number {
