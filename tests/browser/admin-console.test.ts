@@ -416,6 +416,10 @@ describe.skipIf(!HAS_CHROMIUM)(HAS_CHROMIUM ? "console in chromium: every role, 
     await visit(page, "/admin/orders", "50-supplier-orders", "订单");
     await Promise.all([page.waitForURL(/\/admin\/orders\/TJ\d+/), page.locator('a[href^="/admin/orders/TJ"]').first().click()]);
     const text = (await page.locator("main").textContent()) ?? "";
+    // The order itself, as S-11 sent it: its items and amount.
+    expect(text).toContain("商品");
+    expect(text).toContain("合计");
+    await expect(page.locator("main table tbody tr").count()).resolves.toBeGreaterThan(0);
     expect(text).not.toContain("时间线");
     expect(text).not.toContain("admin:procurement");
     await shoot(page, "51-supplier-order");

@@ -4,7 +4,11 @@ import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { runCli } from "../helpers/run-cli.js";
 import { testDatabaseUrl } from "../helpers/test-database.js";
-import { type Session, type TwoSupplierWorld, apiCall, apiLogin, startTwoSupplierWorld } from "../helpers/two-supplier-world.js";
+import { consoleLogin, getPage } from "../helpers/console-session.js";
+import { PASSWORD, type Session, type TwoSupplierWorld, apiCall, apiLogin, startTwoSupplierWorld } from "../helpers/two-supplier-world.js";
+
+/** The page's own content as a reader sees it: the main element without tags (the menu and header left out). */
+const visibleText = (page: string) => (/<main[^>]*>([\s\S]*)<\/main>/.exec(page)?.[1] ?? "").replace(/<[^>]+>/g, " ");
 
 describe("supplier portal: 申请上架 and the decision the supplier reads", () => {
   let w: TwoSupplierWorld;
@@ -57,6 +61,25 @@ describe("supplier portal: 申请上架 and the decision the supplier reads", ()
       "supa product.listing_apply ok",
       "admin product.listing_approve ok",
     ]);
+  });
+
+  it("a supplier user reads its orders in the console with what S-11 sent it: items, amounts and times, no timeline, pushes or staff", async () => {
+    const { yggcOrder, sku } = w.aFacts;
+    const supplierUser = await consoleLogin(url, "supa", PASSWORD);
+    const list = await getPage(url, supplierUser, "/admin/orders");
+    expect(list.status).toBe(200);
+    const listText = visibleText(await list.text());
+    expect(listText).toContain(yggcOrder);
+    expect(listText).not.toContain("推送次数");
+    const detail = await getPage(url, supplierUser, `/admin/orders/${yggcOrder}`);
+    expect(detail.status).toBe(200);
+    const text = visibleText(await detail.text());
+    expect(text).toContain(sku);
+    expect(text).toContain("合计");
+    for (const hidden of ["时间线", "推送", "状态"]) expect(text).not.toContain(hidden);
+    // Staff see the same order with its state machine.
+    const staff = await consoleLogin(url, "admin", PASSWORD);
+    expect(visibleText(await (await getPage(url, staff, `/admin/orders/${yggcOrder}`)).text())).toContain("时间线");
   });
 
   it("the pull keeps the listing decision when the product is read again", async () => {

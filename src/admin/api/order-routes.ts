@@ -53,6 +53,8 @@ export const supplierOrderView = (o: OrderView) => ({
   confirmedAt: o.confirmedAt,
 });
 
+export type SupplierOrderView = ReturnType<typeof supplierOrderView>;
+
 const viewFor = (scope: SupplierScope | undefined, o: OrderView) => (scope ? supplierOrderView(o) : o);
 
 /** Orders through the order service: create, push now, retry a push that gave up, timeline; a supplier reads its own. */

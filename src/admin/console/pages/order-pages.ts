@@ -1,5 +1,6 @@
 import type { AnswerCheck } from "../../../orders/order-answer-check.js";
 import type { OrderDetail, OrderView, PushPauseView } from "../../../orders/order-service.js";
+import type { SupplierOrderView } from "../../api/order-routes.js";
 import type { ConsolePage } from "../console-kit.js";
 import { type Html, beijing, href, html, yuan } from "../html.js";
 import { LABELS, zh } from "../labels.js";
@@ -59,6 +60,36 @@ ${products.map((p) => html`<tr><td class="mono">${p.sku}</td><td>${p.name ?? ""}
 </tbody></table>`;
 }
 
+/**
+ * A supplier user's orders hold what S-11 sent it and when it was submitted and confirmed (the
+ * admin API's supplier view): no state machine, timeline, pushes or staff names.
+ */
+function supplierOrderList(orders: SupplierOrderView[], nextBefore: string | null): Html {
+  return html`<table><thead><tr><th scope="col">订单号</th><th scope="col">电商订单号</th><th scope="col">金额（元）</th><th scope="col">创建</th><th scope="col">提交</th><th scope="col">确认</th></tr></thead><tbody>
+${orders.map((o) => html`<tr><td class="mono"><a href="/admin/orders/${o.yggc_order}">${o.yggc_order}</a></td><td class="mono">${o.mall_order_id ?? ""}</td>
+  <td class="num">${yuan(o.orderPriceFen)}</td><td>${beijing(o.createdAt)}</td><td>${o.submittedAt === null ? "—" : beijing(o.submittedAt)}</td><td>${o.confirmedAt === null ? "—" : beijing(o.confirmedAt)}</td></tr>`)}
+${emptyRow(orders, 6, "没有符合条件的订单。")}
+</tbody></table>
+${nextBefore ? html`<p class="pager"><a href="${href("/admin/orders", { before: nextBefore })}">下一页 →</a></p>` : ""}`;
+}
+
+function supplierOrderDetail(o: SupplierOrderView): Html {
+  return html`<div class="card"><dl class="kv">
+  <dt>电商订单号</dt><dd class="mono">${o.mall_order_id ?? "—"}</dd>
+  <dt>金额</dt><dd>运费 ${yuan(o.freightFen)}，合计 <strong>${yuan(o.orderPriceFen)}</strong> 元</dd>
+  <dt>地区</dt><dd class="mono">${o.area.province} / ${o.area.city} / ${o.area.county}</dd>
+  <dt>采购单位</dt><dd>${o.dep_name ?? "—"}</dd>
+  <dt>发票</dt><dd>${INVOICES[String(o.invoice.type)] ?? o.invoice.type} · ${o.invoice.title}</dd>
+  <dt>支付</dt><dd>${PAYMENTS[String(o.payment)] ?? o.payment}</dd>
+  ${o.remark ? html`<dt>备注</dt><dd>${o.remark}</dd>` : ""}
+  <dt>创建</dt><dd>${beijing(o.createdAt)}</dd>
+  <dt>提交</dt><dd>${o.submittedAt === null ? "—" : beijing(o.submittedAt)}</dd>
+  <dt>确认</dt><dd>${o.confirmedAt === null ? "—" : beijing(o.confirmedAt)}</dd>
+</dl></div>
+<h2>商品</h2>
+<table><thead><tr><th scope="col">SKU</th><th scope="col">数量</th><th scope="col">协议价（元）</th></tr></thead><tbody>${o.sku.map((l) => html`<tr><td class="mono">${l.sku}</td><td class="num">${l.num}</td><td class="num">${yuan(l.priceFen)}</td></tr>`)}</tbody></table>`;
+}
+
 export const orderPages: ConsolePage[] = [
   {
     path: "/orders",
@@ -67,12 +98,16 @@ export const orderPages: ConsolePage[] = [
     async render(ctx) {
       const query: Record<string, string> = { limit: "50" };
       for (const k of ["state", "supplier", "before"]) if (ctx.query[k]) query[k] = ctx.query[k] ?? "";
+      if (ctx.user.role === "supplier") {
+        const { orders, nextBefore } = await ctx.api<{ orders: SupplierOrderView[]; nextBefore: string | null }>("GET", "/orders", { query });
+        return supplierOrderList(orders, nextBefore);
+      }
       const { orders, nextBefore } = await ctx.api<{ orders: OrderView[]; nextBefore: string | null }>("GET", "/orders", { query });
       const { pauses } = ctx.may("GET", "/order-pushes") ? await ctx.api<{ pauses: PushPauseView[] }>("GET", "/order-pushes") : { pauses: [] };
       return html`${pauses.map((p) => pauseNotice(ctx, p))}${ctx.may("POST", "/orders") ? html`<p><a href="/admin/orders/new">＋ 新建订单</a></p>` : ""}
 <form class="filters" method="get">
   <label>状态<select name="state"><option value="">全部</option>${Object.entries(ORDER_STATE_NAMES).map(([s, n]) => html`<option value="${s}" ${ctx.query.state === s ? html`selected` : ""}>${n}</option>`)}</select></label>
-  ${ctx.user.role === "supplier" ? "" : html`<label>电商代码<input name="supplier" value="${ctx.query.supplier ?? ""}" size="8"></label>`}<button type="submit">筛选</button>
+  <label>电商代码<input name="supplier" value="${ctx.query.supplier ?? ""}" size="8"></label><button type="submit">筛选</button>
 </form>
 ${ctx.may("GET", "/exports/orders") ? html`<p>导出 CSV：<a href="${href("/admin/api/exports/orders", { state: ctx.query.state, supplier: ctx.query.supplier })}" download>订单</a></p>` : ""}
 <table><thead><tr><th scope="col">订单号</th><th scope="col">电商</th><th scope="col">状态</th><th scope="col">电商订单号</th><th scope="col">金额（元）</th><th scope="col">推送次数</th><th scope="col">创建</th><th scope="col">创建人</th></tr></thead><tbody>
@@ -147,7 +182,12 @@ ${ctx.fieldErrors._ ? html`<p class="field-error">${ctx.fieldErrors._}</p>` : ""
     primary: ["GET", "/orders/:yggcOrder"],
     title: (ctx) => `订单 ${ctx.params.yggcOrder ?? ""}`,
     async render(ctx) {
-      const { order: o } = await ctx.api<{ order: OrderDetail }>("GET", "/orders/:yggcOrder", { params: { yggcOrder: ctx.params.yggcOrder ?? "" } });
+      const params = { yggcOrder: ctx.params.yggcOrder ?? "" };
+      if (ctx.user.role === "supplier") {
+        const { order } = await ctx.api<{ order: SupplierOrderView }>("GET", "/orders/:yggcOrder", { params });
+        return supplierOrderDetail(order);
+      }
+      const { order: o } = await ctx.api<{ order: OrderDetail }>("GET", "/orders/:yggcOrder", { params });
       const action = (verb: "push" | "retry", label: string) =>
         html`<form class="inline" method="post" action="/admin/orders/${o.yggc_order}/${verb}">${csrfField(ctx.csrfToken)}<button type="submit">${label}</button></form> `;
       return html`<div class="card"><dl class="kv">
