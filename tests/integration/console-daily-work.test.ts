@@ -107,6 +107,10 @@ describe("console for daily work", () => {
     expect(html).toContain("待处理与隔离消息");
     expect(html).toContain("每天进入各状态的订单数");
     expect(html).toMatch(/<rect [^>]*fill="#1b7f3b"/);
+    // Every chart over time names the zone of its axis.
+    const timeCharts = html.match(/<figure class="card"><figcaption>[\s\S]*?<\/figcaption><svg class="chart"[\s\S]*?<\/figure>/g) ?? [];
+    expect(timeCharts.length).toBeGreaterThanOrEqual(4);
+    for (const chart of timeCharts) expect(chart).toContain("北京时间");
     const own = await (await getPage(url, s.supplier, "/admin/charts")).text();
     expect(own).toContain(`${w.code} 调用耗时`);
     expect((await getPage(url, s.procurement, "/admin/charts")).status).toBe(200);

@@ -16,6 +16,8 @@ const niceMax = (max: number) => {
   const step = 10 ** Math.floor(Math.log10(max));
   return Math.ceil(max / step) * step;
 };
+/** The time axis is in Beijing time; the caption says so, as every other time in the console does. */
+const TIME_ZONE_NOTE = html`<span class="muted">（横轴为北京时间 UTC+8）</span>`;
 const fmt = (n: number) => (Number.isInteger(n) ? String(n) : n.toFixed(n < 10 ? 2 : 0));
 
 function frame(title: string, summary: string, xMin: number, xMax: number, yMax: number, unit: string, body: Html, xLabel: (x: number) => string): Html {
@@ -46,7 +48,7 @@ export function lineChart(opts: { title: string; series: readonly Series[]; unit
       ? html`<circle cx="${sx(s.points[0]?.x ?? 0)}" cy="${sy(s.points[0]?.y ?? 0)}" r="3" fill="${s.color}"/>`
       : html`<polyline fill="none" stroke="${s.color}" stroke-width="2" points="${s.points.map((p) => `${sx(p.x).toFixed(1)},${sy(p.y).toFixed(1)}`).join(" ")}"/>`,
   )}`;
-  return html`<figure class="card"><figcaption><strong>${opts.title}</strong></figcaption>${frame(opts.title, summary, opts.from, opts.to, yMax, opts.unit ?? "", body, (x) => beijingText(x).slice(5, 16))}${legend(opts.series)}</figure>`;
+  return html`<figure class="card"><figcaption><strong>${opts.title}</strong> ${TIME_ZONE_NOTE}</figcaption>${frame(opts.title, summary, opts.from, opts.to, yMax, opts.unit ?? "", body, (x) => beijingText(x).slice(5, 16))}${legend(opts.series)}</figure>`;
 }
 
 /** Stacked bars per time bucket (x = bucket start, epoch ms; width = bucketMs). */
@@ -69,7 +71,7 @@ export function stackedBars(opts: { title: string; series: readonly Series[]; fr
     }
   }
   const totals = opts.series.map((s) => `${s.name} ${s.points.reduce((n, p) => n + p.y, 0)}`).join("，");
-  return html`<figure class="card"><figcaption><strong>${opts.title}</strong></figcaption>${frame(opts.title, `合计：${totals}`, opts.from, opts.to, yMax, "", html`${rects}`, (x) => beijingText(x).slice(5, 16))}${legend(opts.series)}</figure>`;
+  return html`<figure class="card"><figcaption><strong>${opts.title}</strong> ${TIME_ZONE_NOTE}</figcaption>${frame(opts.title, `合计：${totals}`, opts.from, opts.to, yMax, "", html`${rects}`, (x) => beijingText(x).slice(5, 16))}${legend(opts.series)}</figure>`;
 }
 
 /** Horizontal bars of current values (backlog per supplier). */
