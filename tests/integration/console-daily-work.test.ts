@@ -124,6 +124,8 @@ describe("console for daily work", () => {
       expect(html, path).not.toMatch(RAW_LABELS);
       expect(html, path).not.toContain("未知（");
     }
+    // Audit actions are named in zh-CN beside their code.
+    expect(await (await getPage(url, s.admin, "/admin/audit")).text()).toMatch(/登录 <span class="mono muted">session\.login<\/span>/);
     const runPage = await (await getPage(url, s.admin, `/admin/sync/runs/${run}`)).text();
     expect(runPage).toContain('<table class="counts">');
     expect(runPage).toContain("类型 6 商品池变更");

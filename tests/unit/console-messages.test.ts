@@ -45,3 +45,18 @@ describe("console messages in zh-CN", () => {
     }
   });
 });
+
+describe("audit actions in zh-CN", () => {
+  it("names every action the admin API and the CLI record", async () => {
+    const { adminRoutes } = await import("../../src/admin/api/route-table.js");
+    const { LABELS } = await import("../../src/admin/console/labels.js");
+    const { readFileSync, readdirSync } = await import("node:fs");
+    const recorded = new Set<string>(adminRoutes.flatMap((r) => (typeof r.audit === "string" ? [r.audit] : [])));
+    // The CLI's commands and the few records made outside a route name their action as a literal.
+    const sources = ["src/cli/commands", "src/admin"].flatMap((dir) => readdirSync(dir, { recursive: true, encoding: "utf8" }).filter((f) => f.endsWith(".ts")).map((f) => `${dir}/${f}`));
+    for (const file of sources) for (const m of readFileSync(file, "utf8").matchAll(/\b(?:audit|action): "([a-z_]+\.[a-z_.]+)"/g)) recorded.add(m[1] ?? "");
+    expect(recorded.size).toBeGreaterThan(25);
+    const names = LABELS.auditAction as Record<string, string>;
+    expect([...recorded].filter((action) => !names[action])).toEqual([]);
+  });
+});

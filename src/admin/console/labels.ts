@@ -17,6 +17,17 @@ export const LABELS = {
   bodyFormat: { form: "表单", json: "JSON" },
   messageType: { "2": "价格变更", "4": "上下架变更", "6": "商品池变更", "16": "商品信息变更" },
   step: { create: "创建", submit: "提交", confirm: "确认", "price-check": "价格核对", "stock-check": "库存核对", "answer-check": "应答核对", retry: "重试", lease: "租约", resume: "恢复推送" },
+  auditAction: {
+    "session.login": "登录", "session.logout": "退出登录",
+    "user.create": "创建用户", "user.update": "修改用户", "user.password_change": "修改密码",
+    "supplier.create": "登记电商", "supplier.connect": "配置对接", "supplier.connection_update": "修改对接配置", "supplier.rotate_secrets": "轮换密钥",
+    "supplier.sign_mode": "修改签名方式", "supplier.status": "启用/停用电商", "supplier.waive_gate": "豁免上线门槛", "supplier.reveal_contact": "查看联系人信息",
+    "sync.run": "手动同步", "sync.stock": "刷新库存", "sync.replay": "重放隔离消息", "sync.prune": "清理同步日志",
+    "order.create": "创建订单", "order.push": "推送订单", "order.retry": "重新推送订单", "order.resume": "恢复订单推送", "order.reveal_personal_data": "查看订单个人信息",
+    "product.listing_apply": "申请上架", "product.listing_approve": "批准上架", "product.listing_refuse": "拒绝上架",
+    "conformance.run": "对接测试", "conformance.suspend": "暂停可信标识", "conformance.revoke": "吊销可信标识", "conformance.rotate_key": "轮换标识签名密钥",
+    "backup.create": "创建备份", "backup.after_restore": "恢复后处理", "reference.load": "载入标准数据",
+  },
   countKey: { received: "收到", pulled: "拉取", applied: "已应用", rejected: "已拒绝", failed: "失败", skipped: "跳过", quarantined: "已隔离", deleted: "已删除", stored: "已入库", pages: "页数", checked: "已查询", calls: "调用", duplicates: "重复", groups: "分组" },
 } as const satisfies Record<string, Record<string, string>>;
 

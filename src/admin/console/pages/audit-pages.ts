@@ -5,8 +5,11 @@ import { type Html, beijing, href, html } from "../html.js";
 import type { AdminErrorCode } from "../../admin-errors.js";
 import { ERROR_TITLES } from "../console-messages.js";
 import type { SupplierView } from "../../../accounts/supplier-accounts.js";
-import { zhBadge } from "../labels.js";
+import { LABELS, zhBadge } from "../labels.js";
 import { ROLE_NAMES, badge, csrfField, emptyRow } from "../layout.js";
+
+/** What an action code means, in zh-CN; the code itself stays beside it (the filter takes codes). */
+const auditActionName = (action: string): string => (LABELS.auditAction as Record<string, string>)[action] ?? "";
 
 type Entry = { id: number; at: number; actor: string; role: string | null; action: string; target: string | null; outcome: string; summary: unknown; requestId: string | null; hash: string };
 
@@ -69,7 +72,7 @@ export const auditPages: ConsolePage[] = [
 <form class="filters" method="get"><label>操作人<input name="actor" value="${ctx.query.actor ?? ""}"></label><label>操作（前缀）<input name="action" value="${ctx.query.action ?? ""}"></label><label>对象<input name="target" value="${ctx.query.target ?? ""}"></label><button type="submit">筛选</button></form>
 <p>导出 CSV：<a href="${href("/admin/api/exports/audit", { actor: ctx.query.actor, action: ctx.query.action, target: ctx.query.target })}" download>审计日志</a></p>
 <table><thead><tr><th scope="col">#</th><th scope="col">时间</th><th scope="col">操作人</th><th scope="col">操作</th><th scope="col">对象</th><th scope="col">结果</th><th scope="col">摘要（前 / 后）</th><th scope="col">请求</th></tr></thead><tbody>
-${entries.map((e) => html`<tr><td class="num">${e.id}</td><td>${beijing(e.at)}</td><td>${e.actor}${e.role ? html` <span class="muted">${ROLE_NAMES[e.role as keyof typeof ROLE_NAMES] ?? e.role}</span>` : ""}</td><td class="mono">${e.action}</td><td class="mono">${e.target ?? ""}</td>
+${entries.map((e) => html`<tr><td class="num">${e.id}</td><td>${beijing(e.at)}</td><td>${e.actor}${e.role ? html` <span class="muted">${ROLE_NAMES[e.role as keyof typeof ROLE_NAMES] ?? e.role}</span>` : ""}</td><td>${auditActionName(e.action)} <span class="mono muted">${e.action}</span></td><td class="mono">${e.target ?? ""}</td>
   <td>${zhBadge("auditOutcome", e.outcome)}</td><td>${summaryList(e.summary)}</td><td class="mono">${e.requestId ?? ""}</td></tr>`)}
 ${emptyRow(entries, 8, "没有符合条件的审计记录。")}
 </tbody></table>
