@@ -99,7 +99,7 @@ type Phase = {
 
 async function main(): Promise<void> {
   const dir = mkdtempSync(join(tmpdir(), "emall-bench-puller-"));
-  const supplier = await startSupplier(TYPE6);
+  const supplier = await startSupplier(TYPE6, PROFILE_DIR ? ["--profile-dir", PROFILE_DIR] : []);
   const gatewayEnv = { DATABASE_URL: join(dir, "gateway.db"), DATA_ENCRYPTION_KEY_FILE: join(dir, "master.key"), SCHEDULER_ENABLED: "false", LOG_LEVEL: "warn" };
   const container = createContainer(loadConfig(gatewayEnv), silentLogger());
   let compiled: Awaited<ReturnType<typeof startCompiledGateway>> | null = null;

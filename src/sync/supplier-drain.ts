@@ -1,4 +1,5 @@
 import { createHash } from "node:crypto";
+import { setImmediate } from "node:timers/promises";
 import {
   ErrorCode,
   type MessageType,
@@ -163,11 +164,11 @@ async function pullType(deps: DrainDeps, type: MessageType, halt: Halt, answered
         messageTime: m.time,
       });
     }
-    const raw = unparseable.map((u) => unparseableRow(type, u));
+    const rawRows = unparseable.map((u) => unparseableRow(type, u));
     const now = deps.clock();
     // §6: stored first, durably; a store that fails throws here and nothing is deleted.
-    const stored = deps.sync.storePage(supplierId, { messages: [...parsed.values()], unparseable: raw }, journal.runId, now, (stored) => {
-      const quarantined = raw.filter((r) => stored.has(r.messageId));
+    const stored = deps.sync.storePage(supplierId, { messages: [...parsed.values()], unparseable: rawRows }, journal.runId, now, (stored) => {
+      const quarantined = rawRows.filter((r) => stored.has(r.messageId));
       deps.sync.logMessages(
         quarantined.map((r) => ({
           runId: journal.runId,
@@ -183,20 +184,29 @@ async function pullType(deps: DrainDeps, type: MessageType, halt: Halt, answered
         })),
       );
     });
-    const quarantined = raw.filter((r) => stored.has(r.messageId));
+    const quarantined = rawRows.filter((r) => stored.has(r.messageId));
     for (const r of quarantined) deps.logger.warn({ event: "sync.message.unparseable", type, messageId: r.messageId, field: r.reason.field, rule: r.reason.rule }, "message quarantined unparsed");
-    journal.count(type, "received", parsed.size + raw.length);
+    journal.count(type, "received", parsed.size + rawRows.length);
     if (quarantined.length > 0) journal.count(type, "quarantined", quarantined.length);
-    // Quarantined on arrival: nothing of these is left to apply.
-    deps.onProgress?.({ phase: "pull", type, messages: parsed.size + raw.length - quarantined.length });
-    const ids = [...parsed.keys(), ...raw.filter((r) => r.deletable).map((r) => r.messageId)];
-    if (ids.length === 0) {
+    const ids = [...parsed.keys(), ...rawRows.filter((r) => r.deletable).map((r) => r.messageId)];
+    const deleting = ids.length > 0 ? deps.client.delMessagePool(ids) : null;
+    // While S-3 is on its way (the page is on disk already), older messages this page's newer ones
+    // replace are settled. Nothing depends on it before the delete: lost in a crash, they are applied instead.
+    let superseded = 0;
+    if (SUPERSEDED_BY_NEWER.has(type) && parsed.size > 0) {
+      await setImmediate();
+      superseded = supersede(deps, type, parsed, deps.clock());
+      if (superseded > 0) journal.count(type, "skipped", superseded);
+    }
+    // Quarantined on arrival, or older messages a newer one of their sku replaced: none of these is left to apply.
+    deps.onProgress?.({ phase: "pull", type, messages: parsed.size + rawRows.length - quarantined.length - superseded });
+    if (!deleting) {
       // Nothing S-3 can take: the same page would come back first for ever. Only the supplier can fix it.
-      journal.error({ kind: "contract", message: `type ${type}: a page of ${raw.length} messages without an id S-3 can delete` });
-      deps.logger.error({ event: "sync.pull.undeletable_page", type, messages: raw.length }, "message pool page cannot be deleted");
+      journal.error({ kind: "contract", message: `type ${type}: a page of ${rawRows.length} messages without an id S-3 can delete` });
+      deps.logger.error({ event: "sync.pull.undeletable_page", type, messages: rawRows.length }, "message pool page cannot be deleted");
       return;
     }
-    const deleted = await deps.client.delMessagePool(ids);
+    const deleted = await deleting;
     if (!deleted.ok) {
       stopOnConfiguration(deleted.error);
       // The page would come back first again; the leftovers step deletes it next run.
@@ -206,6 +216,43 @@ async function pullType(deps: DrainDeps, type: MessageType, halt: Halt, answered
     deps.sync.markDeleted(supplierId, ids, deps.clock());
   }
   deps.logger.warn({ event: "sync.pull.page_cap", type, pages: deps.settings.maxPagesPerType }, "page cap reached; the rest waits for the next run");
+}
+
+/**
+ * Types whose handler reads the sku's current state from the supplier (S-10 prices, S-7 shelf
+ * state, S-4/S-5 detail) whatever the message says: of a sku's pending messages only the newest
+ * needs applying. Not type 6, whose add or remove is the message's own content.
+ */
+const SUPERSEDED_BY_NEWER: ReadonlySet<MessageType> = new Set([2, 4, 16]);
+
+/**
+ * Once the page is stored, in a transaction of its own: every pending message of the page's skus that a newer one of its
+ * sku (from this page) makes redundant is settled as skipped, with the newer one's id as its reason.
+ * A sku's messages then cost one application, not one per price change the pool held. Answers how many.
+ */
+function supersede(deps: DrainDeps, type: MessageType, page: ReadonlyMap<string, NewInboxMessage>, now: number): number {
+  const newest = new Map<string, string>();
+  for (const m of page.values()) newest.set(m.sku, m.messageId);
+  return withTransaction(deps.store, () => {
+    // A runner whose lease was taken over settles nothing: the new holder may be applying these messages.
+    if (!deps.keepLease()) return 0;
+    const rows = deps.sync.supersedePending(deps.supplierId, type, [...newest.keys()], deps.journal.runId, now);
+    deps.sync.logMessages(
+    rows.map((r) => ({
+      runId: deps.journal.runId,
+      supplierId: deps.supplierId,
+      messageId: r.messageId,
+      type,
+      sku: r.sku,
+      outcome: "skipped" as const,
+      reasonsJson: JSON.stringify([{ code: ErrorCode.Other, field: "messageId", message: `已被同一商品较新的消息 ${newest.get(r.sku) ?? ""} 取代：应用较新的消息时读取当前数据` }]),
+      durationMs: 0,
+      callSeqsJson: "[]",
+      at: now,
+    })),
+    );
+    return rows.length;
+  });
 }
 
 type RawRow = NewUnparseableMessage & { reason: ParseReason };

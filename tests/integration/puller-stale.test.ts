@@ -13,7 +13,7 @@ const logOf = (w: PullerWorld, messageId: string) =>
   w.gw.container.sync.messageLogs({ supplier: w.code, limit: 1000 }).filter((l) => l.messageId === messageId);
 
 describe("per sku, pool order decides (issue 9.12)", () => {
-  it("skips an older price message retried from backoff after a newer one for its sku was applied", async () => {
+  it("settles an older price message waiting in backoff as skipped once a newer one for its sku arrives, and applies only the newer", async () => {
     world = await startPullerWorld({ products: 2, invalidShare: 0 });
     await pullOnce(world);
     const { gw, sim } = world;
@@ -26,16 +26,18 @@ describe("per sku, pool order decides (issue 9.12)", () => {
 
     const [newer] = sim.sim.changes.apply("price", p)?.messages ?? [];
     const second = await pullOnce(world);
-    expect(second.counts["2"]).toMatchObject({ applied: 1 });
+    expect(second.counts["2"]).toMatchObject({ applied: 1, skipped: 1 });
+    expect(second.callsByOperation.prices).toBe(1);
     expect(logOf(world, newer?.id ?? "").map((l) => l.outcome)).toEqual(["applied"]);
+    const replaced = logOf(world, older?.id ?? "").at(-1);
+    expect(replaced?.outcome).toBe("skipped");
+    expect(replaced?.reasonsJson).toContain(`已被同一商品较新的消息 ${newer?.id ?? ""} 取代`);
 
+    // Past its backoff nothing is left of the older one to retry.
     gw.clock.advance(PAST_ANY_BACKOFF_MS);
     const third = await pullOnce(world);
-    expect(third.counts["2"]).toMatchObject({ skipped: 1 });
+    expect(third.counts["2"] ?? {}).toEqual({});
     expect(third.callsByOperation.prices ?? 0).toBe(0);
-    const last = logOf(world, older?.id ?? "").at(-1);
-    expect(last?.outcome).toBe("skipped");
-    expect(last?.reasonsJson).toContain(`过期消息：同一商品较新的消息 ${newer?.id ?? ""} 已处理`);
     expect(compareWithTruth(world)).toEqual([]);
   });
 

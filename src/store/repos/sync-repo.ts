@@ -58,8 +58,20 @@ export function createSyncRepo(store: Store) {
   );
   const pendingCountStmt = sqlite.prepare("SELECT count(*) FROM message_inbox WHERE supplier_id = ? AND status = 'pending'").pluck();
   const dueCountStmt = sqlite.prepare("SELECT count(*) FROM message_inbox WHERE supplier_id = ? AND status = 'pending' AND next_attempt_at <= ?").pluck();
+  // Driven from the skus (CROSS JOIN fixes SQLite's join order) through the pending-by-sku index: given
+  // the sku IN list alone, SQLite walks every pending message of the type in seq order instead.
   const dueRowsScan = sqlite.prepare(
-    `SELECT ${selectColumns(messageInbox)} FROM message_inbox WHERE supplier_id = ? AND sku IN (SELECT value FROM json_each(?)) AND type = ? AND status = 'pending' AND next_attempt_at <= ? AND parse_error IS NULL ORDER BY seq`,
+    `SELECT ${selectColumns(messageInbox)} FROM message_inbox WHERE seq IN (SELECT m.seq FROM json_each(?) CROSS JOIN message_inbox AS m ` +
+      "WHERE m.supplier_id = ? AND m.sku = json_each.value AND m.type = ? AND m.status = 'pending' AND m.next_attempt_at <= ? AND m.parse_error IS NULL) ORDER BY seq",
+  );
+  // Pending messages of these skus older than the newest pending one of their sku and type, settled
+  // as skipped; driven from the skus like dueRowsScan. The newest is found on the pending-by-sku index.
+  const supersedeScan = sqlite.prepare(
+    "UPDATE message_inbox SET status = 'skipped', last_error = 'superseded', settled_at = ?, last_run_id = ?, attempts = attempts + 1 " +
+      "WHERE seq IN (SELECT m.seq FROM json_each(?) CROSS JOIN message_inbox AS m " +
+      "WHERE m.supplier_id = ? AND m.sku = json_each.value AND m.type = ? AND m.status = 'pending' AND m.parse_error IS NULL AND m.seq < (" +
+      "SELECT max(n.seq) FROM message_inbox AS n WHERE n.supplier_id = m.supplier_id AND n.type = m.type AND n.sku = m.sku AND n.status = 'pending' AND n.parse_error IS NULL)) " +
+      'RETURNING seq, message_id AS "messageId", sku',
   );
   const markDeletedAll = sqlite.prepare("UPDATE message_inbox SET deleted_at = ? WHERE supplier_id = ? AND message_id IN (SELECT value FROM json_each(?))");
   const insertMessageLog = sqlite.prepare(
@@ -187,11 +199,19 @@ export function createSyncRepo(store: Store) {
     /** Every due message of a type about these skus, oldest first. */
     dueRowsForSkus(supplierId: number, type: number, skus: readonly string[], now: number): InboxRow[] {
       if (skus.length === 0) return [];
-      return dueRowsScan.all(supplierId, JSON.stringify(skus), type, now) as InboxRow[];
+      return dueRowsScan.all(JSON.stringify(skus), supplierId, type, now) as InboxRow[];
     },
     pendingCount: (supplierId: number): number => pendingCountStmt.get(supplierId) as number,
     /** Pending messages whose next attempt is due by `now`: what a run starting now will apply. */
     dueCount: (supplierId: number, now: number): number => dueCountStmt.get(supplierId, now) as number,
+    /**
+     * Settles, as skipped, each pending message of `type` about these skus that a newer pending one
+     * of its sku makes redundant; in the caller's transaction. Answers what it settled.
+     */
+    supersedePending(supplierId: number, type: number, skus: readonly string[], runId: string, now: number): Array<{ seq: number; messageId: string; sku: string }> {
+      if (skus.length === 0) return [];
+      return supersedeScan.all(now, runId, JSON.stringify(skus), supplierId, type) as Array<{ seq: number; messageId: string; sku: string }>;
+    },
     /** Settles messages in the caller's transaction (hot path: one statement for all of them). */
     settle(seqs: readonly number[], status: Exclude<InboxStatus, "pending">, error: string | null, runId: string, now: number): void {
       if (seqs.length > 0) settleAll.run(status, error, now, runId, JSON.stringify(seqs));

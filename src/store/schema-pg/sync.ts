@@ -55,6 +55,8 @@ export const messageInbox = pgTable("message_inbox", {
   index("message_inbox_due_idx").on(t.supplierId, t.type, t.status, t.seq),
   index("message_inbox_sku_idx").on(t.supplierId, t.sku),
   index("message_inbox_settled_idx").on(t.settledAt).where(sql`status IN ('applied', 'rejected', 'skipped')`),
+  // A group's due messages by sku (the puller's apply): only pending rows, so the read does not walk every pending message of the type.
+  index("message_inbox_pending_sku_idx").on(t.supplierId, t.type, t.sku, t.seq).where(sql`status = 'pending'`),
 ]);
 
 export const syncRuns = pgTable("sync_runs", {

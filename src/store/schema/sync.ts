@@ -66,6 +66,8 @@ export const messageInbox = sqliteTable("message_inbox", {
   index("message_inbox_sku_idx").on(t.supplierId, t.sku),
   // Retention finds settled rows by age; pending and quarantined rows are never in it.
   index("message_inbox_settled_idx").on(t.settledAt).where(sql`status IN ('applied', 'rejected', 'skipped')`),
+  // A group's due messages by sku (the puller's apply): only pending rows, so the read does not walk every pending message of the type.
+  index("message_inbox_pending_sku_idx").on(t.supplierId, t.type, t.sku, t.seq).where(sql`status = 'pending'`),
 ]);
 
 export const syncRuns = sqliteTable("sync_runs", {

@@ -1,0 +1,1 @@
+CREATE INDEX "message_inbox_pending_sku_idx" ON "message_inbox" USING btree ("supplier_id","type","sku","seq") WHERE status = 'pending';
