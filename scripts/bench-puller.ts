@@ -10,6 +10,7 @@ import { creditCodeCheckChar } from "../src/security/credit-code.js";
 import type { RunSummary } from "../src/sync/sync-runner.js";
 import { cpuProfiler } from "./cpu-profile.js";
 import { BENCH_ACCOUNT as ACCOUNT, BENCH_DOMAIN as DOMAIN, procCpuSeconds, procMemory, startBenchSupplier as startSupplier } from "./bench-supplier-process.js";
+import { startPgCluster } from "../tests/helpers/pg-cluster.js";
 import { freePort } from "./free-port.js";
 
 /**
@@ -21,7 +22,9 @@ import { freePort } from "./free-port.js";
  * Prints messages/s, supplier calls against the minimum §3's batch limits allow, the CPU seconds of
  * each process per message and per call (from /proc, whatever else the cores run), and the peak RSS
  * of the gateway (in this process, or the compiled one's). Ratios against the goals, no verdict.
- * Usage: npx tsx scripts/bench-puller.ts [--type2 100000 --type6 10000 --qps-limit 50 --throttle-calls 1000] [--compiled]
+ * Usage: npx tsx scripts/bench-puller.ts [--type2 100000 --type6 10000 --qps-limit 50 --throttle-calls 1000] [--compiled] [--postgres]
+ * --postgres: the gateway's database is PostgreSQL, on a throwaway local cluster over a unix socket
+ * (tests/helpers/pg-cluster.ts), instead of a SQLite file.
  * --compiled: the gateway side is the production runtime, `node dist/main.js` (run `npm run build`
  * first) in its own process; runs are started through its admin API and the RSS is that process's.
  * Profile: BENCH_CPU_PROFILE_DIR=dir writes a V8 CPU profile of each phase of each process: the
@@ -36,6 +39,7 @@ const { values } = parseArgs({
     "throttle-calls": { type: "string", default: "1000" },
     concurrency: { type: "string", default: "8" },
     compiled: { type: "boolean", default: false },
+    postgres: { type: "boolean", default: false },
   },
 });
 const COMPILED = values.compiled;
@@ -100,7 +104,8 @@ type Phase = {
 async function main(): Promise<void> {
   const dir = mkdtempSync(join(tmpdir(), "emall-bench-puller-"));
   const supplier = await startSupplier(TYPE6, PROFILE_DIR ? ["--profile-dir", PROFILE_DIR] : []);
-  const gatewayEnv = { DATABASE_URL: join(dir, "gateway.db"), DATA_ENCRYPTION_KEY_FILE: join(dir, "master.key"), SCHEDULER_ENABLED: "false", LOG_LEVEL: "warn" };
+  const cluster = values.postgres ? await startPgCluster() : null;
+  const gatewayEnv = { DATABASE_URL: cluster?.url ?? join(dir, "gateway.db"), DATA_ENCRYPTION_KEY_FILE: join(dir, "master.key"), SCHEDULER_ENABLED: "false", LOG_LEVEL: "warn" };
   const container = createContainer(loadConfig(gatewayEnv), silentLogger());
   let compiled: Awaited<ReturnType<typeof startCompiledGateway>> | null = null;
   const sampler = setInterval(sampleRss, 50);
@@ -206,7 +211,7 @@ async function main(): Promise<void> {
     console.log(
       [
         "",
-        `puller bench: ${TYPE6.toLocaleString("en")} skus, ${TYPE2.toLocaleString("en")} price messages, connection maxConcurrent ${CONCURRENCY}`,
+        `puller bench: ${TYPE6.toLocaleString("en")} skus, ${TYPE2.toLocaleString("en")} price messages, connection maxConcurrent ${CONCURRENCY}, database ${values.postgres ? "PostgreSQL (local cluster, unix socket)" : "SQLite"}`,
         `${row(type6, min6)}\n  type-6 time for 10,000 messages ${type6For10k.toFixed(2)} s${TYPE6 === 10_000 ? "" : " (at this run's rate)"} vs goal ≤ ${GOALS.type6Seconds} s → ${(type6For10k / GOALS.type6Seconds).toFixed(2)}×`,
         `${row(type2, min2)}\n  type-2 rate ${Math.round(type2Rate).toLocaleString("en")} msgs/s vs goal ≥ ${GOALS.type2PerSecond.toLocaleString("en")} → ${(type2Rate / GOALS.type2PerSecond).toFixed(2)}×`,
         `${row(throttled, 1 + 2 * details.published + 2 * Math.ceil(details.published / PAGE) + POLLED_TYPES)}\n` +
@@ -226,6 +231,7 @@ async function main(): Promise<void> {
     await container.supplierConnections.closeAll();
     container.close();
     supplier.child.disconnect();
+    await cluster?.stop();
     rmSync(dir, { recursive: true, force: true });
   }
 }

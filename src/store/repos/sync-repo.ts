@@ -22,6 +22,7 @@ export type SyncRepo = ReturnType<typeof createSyncRepo>;
 
 export function createSyncRepo(store: Store) {
   const { db, sqlite } = store;
+  const onPostgres = store.dialect === "postgres";
   /** One commit at synchronous=FULL (the WAL is synced before it returns), the rest stay NORMAL. */
   const durably = <T>(work: () => T): T => {
     sqlite.pragma("synchronous = FULL");
@@ -40,9 +41,15 @@ export function createSyncRepo(store: Store) {
       "VALUES (?, ?, ?, ?, NULL, ?, ?, 'quarantined', 0, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (supplier_id, message_id) DO NOTHING",
   );
   // The row holding each sku's max(seq), found by its key: a bare column beside an aggregate is SQLite's alone.
+  // PostgreSQL: the newest per sku, a LATERAL subquery each (as pendingOfSkus, whatever the statistics).
+  // Parameters: the skus' JSON, supplier id, type.
   const lastSettledScan = sqlite.prepare(
-    "SELECT sku, seq, message_id AS messageId FROM message_inbox WHERE seq IN (SELECT max(seq) FROM message_inbox " +
-      "WHERE supplier_id = ? AND type = ? AND status IN ('applied','rejected','skipped') AND sku IN (SELECT value FROM json_each(?)) GROUP BY sku)",
+    onPostgres
+      ? 'SELECT k.wanted AS sku, r.seq, r."messageId" FROM json_array_elements_text(CAST(? AS json)) AS k(wanted) CROSS JOIN LATERAL (' +
+          "SELECT m.seq, m.message_id AS \"messageId\" FROM message_inbox AS m WHERE m.supplier_id = ? AND m.type = ? AND m.sku = k.wanted " +
+          "AND m.status IN ('applied','rejected','skipped') ORDER BY m.seq DESC LIMIT 1) AS r"
+      : "SELECT sku, seq, message_id AS messageId FROM message_inbox WHERE seq IN (SELECT max(seq) FROM message_inbox " +
+          "WHERE sku IN (SELECT value FROM json_each(?)) AND supplier_id = ? AND type = ? AND status IN ('applied','rejected','skipped') GROUP BY sku)",
   );
   // A known id the mall already settled and deleted from the pool, served again: the supplier reused
   // the id for a new message (counters reset, ids recycled). It goes to the back as a new delivery.
@@ -58,22 +65,33 @@ export function createSyncRepo(store: Store) {
   );
   const pendingCountStmt = sqlite.prepare("SELECT count(*) FROM message_inbox WHERE supplier_id = ? AND status = 'pending'").pluck();
   const dueCountStmt = sqlite.prepare("SELECT count(*) FROM message_inbox WHERE supplier_id = ? AND status = 'pending' AND next_attempt_at <= ?").pluck();
-  // Driven from the skus (CROSS JOIN fixes SQLite's join order) through the pending-by-sku index: given
-  // the sku IN list alone, SQLite walks every pending message of the type in seq order instead.
-  const dueRowsScan = sqlite.prepare(
-    `SELECT ${selectColumns(messageInbox)} FROM message_inbox WHERE seq IN (SELECT m.seq FROM json_each(?) CROSS JOIN message_inbox AS m ` +
-      "WHERE m.supplier_id = ? AND m.sku = json_each.value AND m.type = ? AND m.status = 'pending' AND m.next_attempt_at <= ? AND m.parse_error IS NULL) ORDER BY seq",
-  );
-  // Pending messages of these skus older than the newest pending one of their sku and type, settled
-  // as skipped; driven from the skus like dueRowsScan. The newest is found on the pending-by-sku index.
+  /**
+   * The seqs of a supplier's pending messages of one type about the skus in a JSON array, driven
+   * from the skus through the pending-by-sku index whatever the planner knows: given a sku IN list,
+   * SQLite walks every pending message of the type in seq order, and PostgreSQL without statistics
+   * (a fresh table filling fast) scans them all too. SQLite: CROSS JOIN fixes the join order;
+   * PostgreSQL: a LATERAL subquery per sku (OFFSET 0 keeps the planner from
+   * flattening it into a hash join over them all), the outer rows found by their key from an array.
+   * Parameters: the skus' JSON, supplier id, type, then those of `extra` (conditions on m).
+   */
+  const pendingOfSkus = (extra: string) =>
+    onPostgres
+      ? "= ANY(ARRAY(SELECT r.seq FROM json_array_elements_text(CAST(? AS json)) AS k(wanted) CROSS JOIN LATERAL (SELECT m.seq FROM message_inbox AS m " +
+        `WHERE m.supplier_id = ? AND m.sku = k.wanted AND m.type = ? AND m.status = 'pending' AND m.parse_error IS NULL ${extra} OFFSET 0) AS r))`
+      : "IN (SELECT m.seq FROM json_each(?) CROSS JOIN message_inbox AS m " +
+        `WHERE m.supplier_id = ? AND m.sku = json_each.value AND m.type = ? AND m.status = 'pending' AND m.parse_error IS NULL ${extra})`;
+  const dueRowsScan = sqlite.prepare(`SELECT ${selectColumns(messageInbox)} FROM message_inbox WHERE seq ${pendingOfSkus("AND m.next_attempt_at <= ?")} ORDER BY seq`);
+  // Pending messages of these skus older than the newest pending one of their sku and type, settled as skipped.
   const supersedeScan = sqlite.prepare(
     "UPDATE message_inbox SET status = 'skipped', last_error = 'superseded', settled_at = ?, last_run_id = ?, attempts = attempts + 1 " +
-      "WHERE seq IN (SELECT m.seq FROM json_each(?) CROSS JOIN message_inbox AS m " +
-      "WHERE m.supplier_id = ? AND m.sku = json_each.value AND m.type = ? AND m.status = 'pending' AND m.parse_error IS NULL AND m.seq < (" +
-      "SELECT max(n.seq) FROM message_inbox AS n WHERE n.supplier_id = m.supplier_id AND n.type = m.type AND n.sku = m.sku AND n.status = 'pending' AND n.parse_error IS NULL)) " +
+      `WHERE seq ${pendingOfSkus("AND m.seq < (SELECT max(n.seq) FROM message_inbox AS n WHERE n.supplier_id = m.supplier_id AND n.type = m.type AND n.sku = m.sku AND n.status = 'pending' AND n.parse_error IS NULL)")} ` +
       'RETURNING seq, message_id AS "messageId", sku',
   );
-  const markDeletedAll = sqlite.prepare("UPDATE message_inbox SET deleted_at = ? WHERE supplier_id = ? AND message_id IN (SELECT value FROM json_each(?))");
+  // PostgreSQL: the ids as an array, so each is found on the unique key whatever the statistics (an IN
+  // list became a hash join over every message of the supplier while the table was new and unanalysed).
+  const markDeletedAll = sqlite.prepare(
+    `UPDATE message_inbox SET deleted_at = ? WHERE supplier_id = ? AND message_id ${onPostgres ? "= ANY(ARRAY(SELECT json_array_elements_text(CAST(? AS json))))" : "IN (SELECT value FROM json_each(?))"}`,
+  );
   const insertMessageLog = sqlite.prepare(
     "INSERT INTO sync_message_logs (run_id, supplier_id, message_id, type, sku, outcome, reasons_json, duration_ms, call_seqs_json, at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
   );
@@ -82,7 +100,6 @@ export function createSyncRepo(store: Store) {
       "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (run_id, seq) DO NOTHING",
   );
   // PostgreSQL: the hot paths' rows as one statement each (bulk-rows.ts); SQLite: a prepared statement per row.
-  const onPostgres = store.dialect === "postgres";
   const inboxKeys = ["supplierId", "messageId", "type", "sku", "state", "payloadJson", "messageTime", "status", "attempts", "nextAttemptAt", "receivedAt", "lastRunId"] as const;
   const bulkInbox = bulkInsert(messageInbox, inboxKeys, 'ON CONFLICT (supplier_id, message_id) DO NOTHING RETURNING message_id AS "messageId"');
   const insertInboxAll = onPostgres ? sqlite.prepare(bulkInbox.sql).pluck() : null;
@@ -257,7 +274,7 @@ export function createSyncRepo(store: Store) {
     /** Per sku, the newest message of this type already settled: its pool position (seq) and id. */
     lastSettledSeqs(supplierId: number, type: number, skus: readonly string[]): Map<string, { seq: number; messageId: string }> {
       if (skus.length === 0) return new Map();
-      const rows = lastSettledScan.all(supplierId, type, JSON.stringify(skus)) as Array<{ sku: string; seq: number; messageId: string }>;
+      const rows = lastSettledScan.all(JSON.stringify(skus), supplierId, type) as Array<{ sku: string; seq: number; messageId: string }>;
       return new Map(rows.map((r) => [r.sku, { seq: r.seq, messageId: r.messageId }]));
     },
     inboxEntry: (supplierId: number, messageId: string): InboxRow | undefined =>
