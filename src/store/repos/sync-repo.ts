@@ -41,13 +41,16 @@ export function createSyncRepo(store: Store) {
       "VALUES (?, ?, ?, ?, NULL, ?, ?, 'quarantined', 0, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (supplier_id, message_id) DO NOTHING",
   );
   // The row holding each sku's max(seq), found by its key: a bare column beside an aggregate is SQLite's alone.
-  // PostgreSQL: the newest per sku, a LATERAL subquery each (as pendingOfSkus, whatever the statistics).
+  // PostgreSQL: the newest per sku, a LATERAL subquery each (as pendingOfSkus, whatever the statistics);
+  // max(seq + 0), because max(seq) becomes ORDER BY seq DESC LIMIT 1, which walks the whole table
+  // backwards on the primary key for a sku whose rows are old; type + 0 and status || '' leave the
+  // (supplier, sku) index as the only one that narrows the rows, instead of every message of the type.
   // Parameters: the skus' JSON, supplier id, type.
   const lastSettledScan = sqlite.prepare(
     onPostgres
-      ? 'SELECT k.wanted AS sku, r.seq, r."messageId" FROM json_array_elements_text(CAST(? AS json)) AS k(wanted) CROSS JOIN LATERAL (' +
-          "SELECT m.seq, m.message_id AS \"messageId\" FROM message_inbox AS m WHERE m.supplier_id = ? AND m.type = ? AND m.sku = k.wanted " +
-          "AND m.status IN ('applied','rejected','skipped') ORDER BY m.seq DESC LIMIT 1) AS r"
+      ? 'SELECT k.wanted AS sku, x.seq, i.message_id AS "messageId" FROM json_array_elements_text(CAST(? AS json)) AS k(wanted) CROSS JOIN LATERAL (' +
+          "SELECT max(m.seq + 0) AS seq FROM message_inbox AS m WHERE m.supplier_id = ? AND m.type + 0 = ? AND m.sku = k.wanted " +
+          "AND m.status || '' IN ('applied','rejected','skipped')) AS x JOIN message_inbox AS i ON i.seq = x.seq"
       : "SELECT sku, seq, message_id AS messageId FROM message_inbox WHERE seq IN (SELECT max(seq) FROM message_inbox " +
           "WHERE sku IN (SELECT value FROM json_each(?)) AND supplier_id = ? AND type = ? AND status IN ('applied','rejected','skipped') GROUP BY sku)",
   );
