@@ -28,6 +28,8 @@ type Answer = { id: number } & ({ rows: unknown[]; rowCount: number } | { error:
 
 /** Beyond the statement timeout: time to connect and, on the first query, to migrate. */
 const CONNECT_AND_MIGRATE_MS = 60_000;
+/** The worker's young generation (V8 semi-spaces and all), in MB. */
+const WORKER_YOUNG_GENERATION_MB = 8;
 
 /**
  * Synchronous queries against PostgreSQL: a worker thread holds the pg connection, and the caller
@@ -55,6 +57,9 @@ export class PgSyncBridge {
       // Plain JavaScript: it needs none of the parent's loaders or flags (a `-e` script among them,
       // which a worker cannot start with).
       execArgv: [],
+      // Its heap only holds a statement's rows on their way through: a small young generation keeps
+      // the process's peak memory near SQLite's (each V8 heap otherwise grows its own to tens of MB).
+      resourceLimits: { maxYoungGenerationSizeMb: WORKER_YOUNG_GENERATION_MB },
     });
     // The worker never keeps the process alive on its own: close() ends it, and so does exit.
     this.worker.unref();
