@@ -55,7 +55,8 @@ export function createContainer(config: Config, logger: Logger, clock: () => num
   const secrets = createAccountSecrets(keys);
   const tokens = createTokenService(keys.deriveKey("mall-token"), config.TOKEN_TTL_SECONDS, clock);
   const reference = createReferenceService(referenceRepo, config.PLATFORM_REGION_CODE);
-  const supplierConnections = createSupplierConnections({ accounts: accountRepo, sync: syncRepo, keys, platformCode: config.PLATFORM_CODE, logger, clock, callObserver: metrics.callRecorder, callBudget: createCallBudgetRepo(store) });
+  const callBudgetRepo = createCallBudgetRepo(store);
+  const supplierConnections = createSupplierConnections({ accounts: accountRepo, sync: syncRepo, keys, platformCode: config.PLATFORM_CODE, logger, clock, callObserver: metrics.callRecorder, callBudget: callBudgetRepo });
   const authDeps = { accounts: accountRepo, nonces: nonceRepo, secrets, tokens, clock };
   const replay = createReplayGuard(nonceRepo, { memoryMs: NONCE_MEMORY_SECONDS * 1000 });
   const conformanceRepo = createConformanceRepo(store);
@@ -69,7 +70,7 @@ export function createContainer(config: Config, logger: Logger, clock: () => num
     clock,
     store,
     keys,
-    repos: { accounts: accountRepo, nonces: nonceRepo, reference: referenceRepo, products: productRepo, productExport: createProductExportRepo(store), sync: syncRepo, ops: opsRepo, conformance: conformanceRepo, schedule: createScheduleRepo(store) },
+    repos: { accounts: accountRepo, nonces: nonceRepo, reference: referenceRepo, products: productRepo, productExport: createProductExportRepo(store), sync: syncRepo, ops: opsRepo, callBudget: callBudgetRepo, conformance: conformanceRepo, schedule: createScheduleRepo(store) },
     conformance,
     metrics,
     /** Where trust marks plug into /metrics once they exist. */

@@ -29,9 +29,9 @@ const within = (ms: number, work: Promise<unknown>): Promise<boolean> =>
 /**
  * SIGTERM: stop taking work (readiness goes false, the listener closes, schedules stop), let
  * in-flight requests, the current page or chunk of a drain and order pushes finish within the grace,
- * hand back any lease still held, then close supplier clients and the database.
+ * hand back any lease still held, close supplier clients and hand back their call slots, then close the database.
  */
-export async function stopGracefully(parts: StopParts, graceMs = STOP_GRACE_MS): Promise<{ drained: boolean; released: { sync: number; orders: number } }> {
+export async function stopGracefully(parts: StopParts, graceMs = STOP_GRACE_MS): Promise<{ drained: boolean; released: { sync: number; orders: number; callSlots: number } }> {
   const { server, container } = parts;
   const log = container.logger;
   container.runtime.stopping = true;
@@ -48,8 +48,11 @@ export async function stopGracefully(parts: StopParts, graceMs = STOP_GRACE_MS):
   clearInterval(idleSweep);
   if (!drained) log.warn({ event: "server.stop.grace_exceeded", graceMs }, "work still running at the end of the grace; handing back its leases");
   server.closeAllConnections();
-  const released = container.repos.ops.releaseLeasesOf(container.sync.runner.instance, parts.jobs?.pusherOwner ?? null);
+  const leases = container.repos.ops.releaseLeasesOf(container.sync.runner.instance, parts.jobs?.pusherOwner ?? null);
   await within(1_000, Promise.all([container.supplierConnections.closeAll(), parts.checkpointer?.stop()]));
+  // Closing the clients aborted any call still on the wire: the slots it held go back now, so other
+  // instances have the supplier's whole maxConcurrent at once rather than after the slots' leases.
+  const released = { ...leases, callSlots: container.repos.callBudget.releaseAllSlots() };
   container.close();
   return { drained, released };
 }

@@ -1,7 +1,9 @@
+import { createServer } from "node:http";
 import { afterEach, describe, expect, it } from "vitest";
 import { createContainer } from "../../src/container.js";
 import { SignMode } from "../../src/contract/index.js";
 import { silentLogger } from "../../src/lib/logger.js";
+import { stopGracefully } from "../../src/ops/graceful-stop.js";
 import { TEST_ACCOUNT } from "../helpers/simulator-harness.js";
 import { type PullerWorld, compareWithTruth, startPullerWorld } from "../helpers/puller-harness.js";
 
@@ -60,4 +62,38 @@ describe("a pull stopped for shutdown", () => {
       restarted.close();
     }
   }, 120_000);
+
+  it("hands back every call slot this instance holds when it stops, not after the slots' leases", async () => {
+    world = await startPullerWorld({ products: 20 });
+    const { gw, sim, supplierId } = world;
+    // Another instance on the same database, which reads the slots after this one has closed its store.
+    const other = createContainer(gw.config, silentLogger());
+    const held = () => Number(other.store.sqlite.prepare("SELECT COUNT(*) FROM supplier_call_slots WHERE supplier_id = ? AND holder IS NOT NULL AND lease_until > ?").pluck().get(supplierId, Date.now()));
+    const server = createServer();
+    await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+    try {
+      // Slots as calls that never came back hold them (a supplier answering after the grace):
+      // their leases would keep them from every instance for a minute.
+      for (let i = 0; i < 3; i++) expect(gw.container.repos.callBudget.claimSlot(supplierId, MAX_CONCURRENT, 60_000)).not.toBeNull();
+      const theirs = other.repos.callBudget.claimSlot(supplierId, MAX_CONCURRENT, 60_000);
+      expect(held()).toBe(4);
+
+      const { released } = await stopGracefully({ server, container: gw.container, jobs: null, maintenance: { stop: () => undefined } }, 300);
+      expect(released.callSlots).toBe(3);
+      // The other instance's slot is its own, still held.
+      expect(held()).toBe(1);
+      if (theirs) other.repos.callBudget.releaseSlot(supplierId, theirs);
+      expect(held()).toBe(0);
+    } finally {
+      other.close();
+    }
+    // The stop closed the gateway's store and clients: the world's own close must not do it again.
+    world = {
+      ...world,
+      close: async () => {
+        await gw.close().catch(() => undefined);
+        await sim.close();
+      },
+    };
+  }, 60_000);
 });

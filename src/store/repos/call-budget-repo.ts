@@ -53,6 +53,7 @@ export function createCallBudgetRepo(store: Store, instance = `${hostname()}:${p
     `UPDATE supplier_call_slots SET lease_until = ${now} + @leaseMs WHERE supplier_id = @supplierId AND slot = @slot AND holder = @holder`,
   );
   const release = store.sqlite.prepare("UPDATE supplier_call_slots SET holder = NULL, lease_until = 0 WHERE supplier_id = @supplierId AND slot = @slot AND holder = @holder");
+  const releaseAll = store.sqlite.prepare("UPDATE supplier_call_slots SET holder = NULL, lease_until = 0 WHERE substr(holder, 1, length(@prefix)) = @prefix");
   const take = store.sqlite.prepare(
     "UPDATE supplier_call_buckets SET " +
       `tokens_milli = CAST(${LEAST[d]}(@capMilli, tokens_milli + ${GREATEST[d]}(0, ${now} - refilled_at) * CAST(@rate AS DOUBLE PRECISION)) AS INTEGER) - @takeMilli, ` +
@@ -87,6 +88,13 @@ export function createCallBudgetRepo(store: Store, instance = `${hostname()}:${p
     },
     releaseSlot(supplierId: number, held: HeldSlot): void {
       release.run({ supplierId, slot: held.slot, holder: held.holder });
+    },
+    /**
+     * A stopping instance: every slot its calls still hold (one outlasting the grace included) goes
+     * back now, not when its lease runs out. Answers how many.
+     */
+    releaseAllSlots(): number {
+      return releaseAll.run({ prefix: `${instance}:` }).changes;
     },
     /**
      * Takes `count` tokens from the supplier's bucket, refilled at callsPerSecond up to `burst`
