@@ -75,6 +75,27 @@ describe("admin console (HTML)", () => {
     for (const field of ["body.username", "body.role", "body.password"]) expect(html).toContain(field);
   });
 
+  it("answers a path that does not decode, and a form over its limits, with a console page and an honest status", async () => {
+    const page = async (res: Response) => ({ status: res.status, type: res.headers.get("content-type") ?? "", text: await res.text() });
+    for (const path of ["/admin/orders/%ZZ", "/admin/products/%ZZ/1", "/admin/suppliers/%E0%A4%A/quarantine", "/admin/sync/runs/%E0%A4%A"]) {
+      const got = await page(await fetch(`${gw.url}${path}`, { headers: { cookie: cookies.admin.cookie } }));
+      expect(got.status, path).toBe(400);
+      expect(got.type, path).toContain("text/html");
+      expect(got.text, path).toContain("输入有误");
+    }
+    const post = (body: URLSearchParams) => fetch(`${gw.url}/admin/suppliers/XSS/status`, { method: "POST", headers: { cookie: cookies.admin.cookie }, body, redirect: "manual" });
+    const large = await page(await post(new URLSearchParams({ _csrf: cookies.admin.csrf, enabled: "true", remark: "x".repeat(70 * 1024) })));
+    expect(large.status).toBe(413);
+    expect(large.type).toContain("text/html");
+    expect(large.text).toContain("提交的内容过大");
+    const fields = new URLSearchParams({ _csrf: cookies.admin.csrf });
+    for (let i = 0; i < 201; i++) fields.append(`f${i}`, "1");
+    const many = await page(await post(fields));
+    expect(many.status).toBe(413);
+    expect(many.type).toContain("text/html");
+    expect(many.text).not.toContain('"code"');
+  });
+
   it("serves its stylesheet from the gateway and loads nothing from outside", async () => {
     const css = await fetch(`${gw.url}/admin/assets/console.css`);
     expect(css.headers.get("content-type")).toContain("text/css");

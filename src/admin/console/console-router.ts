@@ -1,7 +1,7 @@
 import { readFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
-import express, { type Request, type Response, Router } from "express";
+import express, { type ErrorRequestHandler, type Request, type Response, Router } from "express";
 import type { Container } from "../../container.js";
 import { AdminError } from "../admin-errors.js";
 import { CSRF_FIELD, checkCsrf, currentSession, setSessionCookie } from "../admin-http.js";
@@ -205,5 +205,18 @@ export function consoleRouter(container: Container): Router {
     const caller = currentSession(req, container);
     errorPage(req, res, caller, new AdminError("not_found", `no console page ${req.path}`));
   });
+  // A path that does not decode or a form over its limits fails before any handler above runs:
+  // a console page with an honest status, not the mall's envelope (which answers HTTP 200).
+  const requestError: ErrorRequestHandler = (err: { type?: string; status?: number }, req, res, next) => {
+    if (res.headersSent) return next(err);
+    const caller = currentSession(req, container);
+    if (err.type === "entity.too.large") return errorPage(req, res, caller, new AdminError("payload_too_large", `form over ${FORM_LIMIT}`));
+    if (err.type === "parameters.too.many") return errorPage(req, res, caller, new AdminError("payload_too_large", "form has too many fields"));
+    if (typeof err.status === "number" && err.status >= 400 && err.status < 500) {
+      return errorPage(req, res, caller, new AdminError("invalid_input", "the request cannot be read (path, encoding or form)"));
+    }
+    errorPage(req, res, caller, err);
+  };
+  router.use(requestError);
   return router;
 }
