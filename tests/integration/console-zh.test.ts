@@ -207,4 +207,18 @@ describe("console speaks zh-CN on every page and every refused form", () => {
     expect(failed).toContain("HTTP 错误");
     noProblems();
   });
+
+  it("the audit log shows recorded states, roles and times in zh-CN and Beijing time, not their stored codes", async () => {
+    const at = Date.UTC(2026, 10, 27, 2, 3, 4);
+    w.a.gw.container.admin.audit.record({
+      actor: "cli:ops",
+      action: "user.create",
+      target: "zh_probe",
+      summary: { after: { username: "zh_probe", role: "supplier", status: "succeeded", listingState: "applied", signMode: "yggc-md5", createdAt: at } },
+    });
+    const page = await (await getPage(url, s.admin, "/admin/audit?target=zh_probe")).text();
+    const row = /<tr><td class="num">[\s\S]*?zh_probe[\s\S]*?<\/tr>/.exec(page)?.[0] ?? "";
+    for (const shown of ["电商用户", "成功", "待审核", "yggc-md5（旧式）", "2026-11-27 10:03:04 北京时间"]) expect(row).toContain(shown);
+    for (const raw of [">supplier<", ">succeeded<", ">applied<", String(at)]) expect(row).not.toContain(raw);
+  });
 });

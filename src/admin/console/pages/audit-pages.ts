@@ -31,23 +31,42 @@ function errorValue(text: string): Html {
   return html`${kind ? `${kind} ` : ""}<code>${text}</code>`;
 }
 
-/** An audit summary as short lines ("before → after"), keys in zh-CN and the recorded values as values, never raw JSON. */
+/** Recorded enum values by the key that holds them, in zh-CN; the first map that knows the value wins. */
+const VALUE_LABELS: Record<string, ReadonlyArray<Record<string, string>>> = {
+  status: [LABELS.runStatus, LABELS.orderState, LABELS.supplierStatus, LABELS.productStatus],
+  state: [LABELS.orderState, LABELS.runStatus],
+  listingState: [LABELS.listing],
+  signMode: [LABELS.signMode],
+  bodyFormat: [LABELS.bodyFormat],
+  outcome: [LABELS.outcome, LABELS.auditOutcome],
+  role: [ROLE_NAMES],
+};
+
+/** A recorded value as staff read it: an enum in zh-CN, an epoch time (a key ending in At) in Beijing time. */
+function labelled(k: string | undefined, v: string | number): Html | null {
+  if (k === undefined) return null;
+  if (typeof v === "number" && /At$/.test(k)) return beijing(v);
+  const name = VALUE_LABELS[k]?.map((labels) => labels[String(v)]).find((x) => x !== undefined);
+  return name === undefined ? null : html`${name}`;
+}
+
+/** An audit summary as short lines ("before → after"), keys and values in zh-CN, never raw JSON. */
 function summaryList(summary: unknown) {
   if (!summary || typeof summary !== "object") return "";
-  const value = (v: unknown): Html =>
+  const value = (v: unknown, k?: string): Html =>
     v === null || v === undefined
       ? html`—`
       : Array.isArray(v)
         ? html`<code>${v.map((x) => (typeof x === "object" ? JSON.stringify(x) : String(x))).join("、")}</code>`
         : typeof v === "object"
-          ? html`${Object.entries(v as Record<string, unknown>).map(([k, x], i) => html`${i > 0 ? "，" : ""}${key(k)}：${value(x)}`)}`
+          ? html`${Object.entries(v as Record<string, unknown>).map(([ik, x], i) => html`${i > 0 ? "，" : ""}${key(ik)}：${value(x, ik)}`)}`
           : typeof v === "boolean"
             ? html`${v ? "是" : "否"}`
-            : html`<code>${String(v)}</code>`;
+            : ((typeof v === "string" || typeof v === "number" ? labelled(k, v) : null) ?? html`<code>${String(v)}</code>`);
   const key = (k: string): Html => (SUMMARY_KEYS[k] ? html`${SUMMARY_KEYS[k]}` : html`<code>${k}</code>`);
   const entries = Object.entries(summary as Record<string, unknown>);
   if (entries.length === 0) return "";
-  return html`<ul class="reasons">${entries.map(([k, v]) => html`<li><span class="muted">${key(k)}</span> ${k === "error" && typeof v === "string" ? errorValue(v) : value(v)}</li>`)}</ul>`;
+  return html`<ul class="reasons">${entries.map(([k, v]) => html`<li><span class="muted">${key(k)}</span> ${k === "error" && typeof v === "string" ? errorValue(v) : value(v, k)}</li>`)}</ul>`;
 }
 
 export const auditPages: ConsolePage[] = [
