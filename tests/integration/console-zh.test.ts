@@ -221,4 +221,11 @@ describe("console speaks zh-CN on every page and every refused form", () => {
     for (const shown of ["电商用户", "成功", "待审核", "yggc-md5（旧式）", "2026-11-27 10:03:04 北京时间"]) expect(row).toContain(shown);
     for (const raw of [">supplier<", ">succeeded<", ">applied<", String(at)]) expect(row).not.toContain(raw);
   });
+
+  it("a message's supplier calls are named as the contract names them, with the code beside", async () => {
+    const page = await (await getPage(url, s.admin, `/admin/sync/messages/${w.aFacts.messageLogId}`)).text();
+    const cells = [...page.matchAll(/<td>(S-\d+ [^<]+)<span class="mono muted">(\w+)<\/span><\/td>/g)].map((m) => `${m[1]?.trim()} ${m[2]}`);
+    expect(cells.length).toBeGreaterThan(0);
+    for (const cell of cells) expect(cell).toMatch(/^S-\d+ [\u4e00-\u9fff]/);
+  });
 });

@@ -91,7 +91,7 @@ ${c
       const { messages } = await ctx.api<{ messages: Quarantined[] }>("GET", "/suppliers/:code/quarantine", { params: { code } });
       const replay = (fields: Html, label: string, secondary = false) =>
         html`<form class="inline" method="post" action="/admin/suppliers/${code}/quarantine/replay">${csrfField(ctx.csrfToken)}${fields}<button type="submit" class="${secondary ? "secondary" : ""}">${label}</button></form>`;
-      return html`<p>失败次数达到上限的消息在此隔离，不再自动重试。修正原因后可重放：消息回到收件箱，并立即按同一路径应用（记入审计日志）。</p>
+      return html`<p>失败次数达到上限的消息，以及不合对接契约、无法解析的消息（收到即隔离，尝试次数为 0），在此隔离，不再自动重试。修正原因后可重放：消息回到收件箱，并立即按同一路径应用（记入审计日志）。</p>
 <p>${messages.length > 0 ? replay(html`<input type="hidden" name="all" value="true">`, `全部重放（${messages.length} 条）`) : html`<span class="muted">没有隔离的消息。</span>`} <a href="/admin/suppliers/${code}">返回电商 ${code}</a></p>
 ${messages.length > 0
   ? html`<table><thead><tr><th scope="col">消息</th><th scope="col">类型</th><th scope="col">SKU</th><th scope="col">原因</th><th scope="col">尝试</th><th scope="col">收到</th><th scope="col">隔离</th><th scope="col">原始报文</th><th scope="col">操作</th></tr></thead><tbody>

@@ -1,3 +1,4 @@
+import { supplierOperations } from "../../../contract/index.js";
 import type { ConsolePage } from "../console-kit.js";
 import { type Html, beijing, href, html } from "../html.js";
 import { LABELS, countsTable, zh, zhBadge } from "../labels.js";
@@ -5,6 +6,12 @@ import { badge, emptyRow } from "../layout.js";
 
 type Run = { id: string; supplier: string | null; trigger: string; status: string; startedAt: number; endedAt: number | null; callsMade: number; counts: Record<string, unknown>; errors: unknown[] };
 type Message = { id: number; runId: string; messageId: string; type: number; sku: string; outcome: string; reasons: Array<{ code?: number; field?: string; message?: string } | string>; durationMs: number; callSeqs: number[]; at: number };
+/** A supplier call as the contract names it (S-4 获取商品详情), its code beside it for searching logs. */
+function operationName(operation: string): Html {
+  const op = (supplierOperations as Record<string, { id: string; title: string } | undefined>)[operation];
+  return op ? html`${op.id} ${op.title} <span class="mono muted">${operation}</span>` : html`<span class="mono">${operation}</span>`;
+}
+
 type Call = { seq: number; operation: string; endpoint: string; attempt: number; startedAt: string; durationMs: number; outcome: string; errorCode: number | null; httpStatus: number | null; batchSize: number | null; subject: string | null; message: string | null };
 
 const TYPE_NAMES: Record<string, string> = LABELS.messageType;
@@ -121,7 +128,7 @@ ${page.nextAfterId ? html`<p class="pager"><a href="${href("/admin/sync/messages
 <p>所属批次 <a class="mono" href="/admin/sync/runs/${message.runId}">${message.runId}</a></p>
 <h2>调用明细</h2>
 <table><thead><tr><th scope="col">序号</th><th scope="col">操作</th><th scope="col">接口</th><th scope="col">尝试</th><th scope="col">开始</th><th scope="col">耗时</th><th scope="col">结果</th><th scope="col">错误码</th><th scope="col">HTTP</th><th scope="col">批量</th><th scope="col">对象</th><th scope="col">说明</th></tr></thead><tbody>
-${calls.map((c) => html`<tr><td class="num">${c.seq}</td><td class="mono">${c.operation}</td><td class="mono">${c.endpoint}</td><td class="num">${c.attempt}</td><td>${beijing(Date.parse(c.startedAt))}</td><td class="num">${c.durationMs} ms</td>
+${calls.map((c) => html`<tr><td class="num">${c.seq}</td><td>${operationName(c.operation)}</td><td class="mono">${c.endpoint}</td><td class="num">${c.attempt}</td><td>${beijing(Date.parse(c.startedAt))}</td><td class="num">${c.durationMs} ms</td>
   <td>${zhBadge("callOutcome", c.outcome)}</td><td>${c.errorCode ?? ""}</td><td>${c.httpStatus ?? ""}</td><td class="num">${c.batchSize ?? ""}</td><td class="mono">${c.subject ?? ""}</td><td>${c.message ? html`<code>${c.message}</code>` : ""}</td></tr>`)}
 ${emptyRow(calls, 12, "这条消息没有调用电商接口。")}
 </tbody></table>`;
