@@ -30,6 +30,12 @@ export type Command = {
   readonly audit?: string;
   /** `run` is synchronous and only writes the store: its writes and the audit row commit together. */
   readonly atomic?: true;
+  /**
+   * Works on a database that must already be there: a SQLite DATABASE_URL naming no file is refused
+   * before the container opens it, which would create and migrate an empty one (a mistyped path
+   * would then be "backed up" or "restored" without a word).
+   */
+  readonly needsExistingDatabase?: true;
   /** May leave its store writes to `commit` (after slow work such as hashing): they and the audit row commit together. */
   run(ctx: CommandContext): Promise<CommandResult | DeferredCommandResult> | CommandResult | DeferredCommandResult;
 };

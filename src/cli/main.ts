@@ -1,5 +1,6 @@
+import { existsSync } from "node:fs";
 import { userInfo } from "node:os";
-import { ConfigError, loadConfig } from "../config/config.js";
+import { ConfigError, databaseTarget, loadConfig } from "../config/config.js";
 import { createContainer } from "../container.js";
 import { DomainError } from "../lib/errors.js";
 import { createLogger } from "../lib/logger.js";
@@ -50,6 +51,15 @@ const EXIT_FAILED = 1;
 const EXIT_CONFIG = 78;
 /** sysexits.h EX_UNAVAILABLE: the database named by DATABASE_URL cannot be reached or opened. */
 const EXIT_UNAVAILABLE = 69;
+/** sysexits.h EX_SOFTWARE: a failure none of the commands expects, i.e. a bug to report. */
+const EXIT_SOFTWARE = 70;
+
+/** The last resort: a failure of no known kind still answers in the CLI's shape, not with a stack trace. */
+function reportInternal(json: boolean, e: unknown): void {
+  const message = e instanceof Error ? e.message : String(e);
+  if (json) process.stdout.write(JSON.stringify({ ok: false, error: { kind: "internal", message } }) + "\n");
+  else process.stderr.write(`error: ${message}\n`);
+}
 
 async function main(argv: string[]): Promise<number> {
   const json = argv.includes("--json");
@@ -67,6 +77,10 @@ async function main(argv: string[]): Promise<number> {
   let container;
   try {
     const config = loadConfig();
+    const target = databaseTarget(config);
+    if (command.needsExistingDatabase && target.kind === "sqlite" && target.path !== ":memory:" && !existsSync(target.path)) {
+      throw new DomainError("not_found", `DATABASE_URL names no database: ${target.path} does not exist`);
+    }
     container = createContainer(config, createLogger({ level: config.LOG_LEVEL === "info" ? "warn" : config.LOG_LEVEL, name: "emall-cli", destination: process.stderr }));
     container.referenceLoader.seedIfEmpty(config.FIXTURES_DIR);
     const audited = container;
@@ -121,7 +135,8 @@ async function main(argv: string[]): Promise<number> {
       report(false, { error: e.toJSON() }, `error: ${e.message}`);
       return EXIT_FAILED;
     }
-    throw e;
+    reportInternal(json, e);
+    return EXIT_SOFTWARE;
   } finally {
     await container?.supplierConnections.closeAll();
     container?.close();
@@ -131,8 +146,9 @@ async function main(argv: string[]): Promise<number> {
 main(process.argv.slice(2)).then(
   // Exit only once stdout has drained: a pipe would otherwise lose the end of a long JSON line.
   (code) => process.stdout.write("", () => process.exit(code)),
+  // What fails outside the command's own catch (closing the container, recording a refusal).
   (e: unknown) => {
-    console.error(e instanceof Error ? (e.stack ?? e.message) : e);
-    process.exit(EXIT_FAILED);
+    reportInternal(process.argv.includes("--json"), e);
+    process.stdout.write("", () => process.exit(EXIT_SOFTWARE));
   },
 );

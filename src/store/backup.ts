@@ -1,4 +1,5 @@
 import { existsSync, renameSync, rmSync, statSync } from "node:fs";
+import { dirname } from "node:path";
 import Database from "better-sqlite3";
 import { DomainError } from "../lib/errors.js";
 import type { DatabaseTarget } from "../config/config.js";
@@ -25,19 +26,47 @@ export function refuseOnPostgres(store: Store, verb: "create" | "verify"): void 
 export async function backupStore(store: Store, file: string): Promise<{ file: string; bytes: number; pages: number }> {
   refuseOnPostgres(store, "create");
   if (existsSync(file)) throw new BackupError("exists", `${file} already exists; choose a new file (a backup never overwrites)`);
+  refuseUnwritableFolder(file);
   const partial = `${file}.partial`;
-  rmSync(partial, { force: true });
   try {
+    rmSync(partial, { force: true });
     const { totalPages } = await store.sqlite.backup(partial);
     renameSync(partial, file);
     return { file, bytes: statSync(file).size, pages: totalPages };
   } catch (e) {
-    rmSync(partial, { force: true });
+    try {
+      rmSync(partial, { force: true });
+    } catch {
+      // The write already failed; that failure is the one to report.
+    }
+    if (isWriteFailure(e)) throw new BackupError("unwritable", `cannot write ${file}: ${e.message}`);
     throw e;
   }
 }
 
-type BackupErrorKind = "exists" | "not_found" | "invalid" | "unsupported";
+/** Checked before the copy starts: better-sqlite3 reports a missing folder as a TypeError, and a long copy should not fail at its end. */
+function refuseUnwritableFolder(file: string): void {
+  const folder = dirname(file);
+  let isFolder: boolean;
+  try {
+    isFolder = statSync(folder).isDirectory();
+  } catch (e) {
+    const reason = (e as NodeJS.ErrnoException).code === "ENOENT" ? "does not exist" : `cannot be read (${(e as Error).message})`;
+    throw new BackupError("unwritable", `cannot write ${file}: the folder ${folder} ${reason}`);
+  }
+  if (!isFolder) throw new BackupError("unwritable", `cannot write ${file}: ${folder} is not a folder`);
+}
+
+/** SQLite's codes for a file it cannot open or write (SQLITE_IOERR_WRITE and its kin included), and the fs errors of the partial's rename or removal. */
+const WRITE_FAILURE_CODE = /^(SQLITE_(CANTOPEN|READONLY|IOERR|FULL)(_\w+)?|E[A-Z]+)$/;
+
+function isWriteFailure(e: unknown): e is Error {
+  if (e instanceof Database.SqliteError) return WRITE_FAILURE_CODE.test(e.code);
+  const errno = e as NodeJS.ErrnoException;
+  return e instanceof Error && typeof errno.syscall === "string" && typeof errno.code === "string" && WRITE_FAILURE_CODE.test(errno.code);
+}
+
+type BackupErrorKind = "exists" | "not_found" | "invalid" | "unsupported" | "unwritable";
 
 export class BackupError extends DomainError {
   override readonly name = "BackupError";
@@ -86,7 +115,16 @@ export function settleRestored(target: Store, now: number): { leases: number; or
 function openReplaced(from: DatabaseTarget): { connection: Database.Database; name: string } {
   if (from.kind === "sqlite") {
     if (!existsSync(from.path)) throw new BackupError("not_found", `${from.path} does not exist`);
-    return { connection: new Database(from.path, { readonly: true, fileMustExist: true }), name: from.path };
+    let connection: Database.Database | undefined;
+    try {
+      connection = new Database(from.path, { readonly: true, fileMustExist: true });
+      connection.prepare("SELECT 1 FROM message_inbox LIMIT 1").get();
+    } catch (e) {
+      connection?.close();
+      if (!(e instanceof Database.SqliteError)) throw e;
+      throw new BackupError("invalid", `${from.path} is not a gateway database: ${e.message}`);
+    }
+    return { connection, name: from.path };
   }
   const { connection, name } = openPgUnmigrated(from.url);
   try {

@@ -1,4 +1,4 @@
-import { copyFileSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { closeSync, copyFileSync, existsSync, mkdtempSync, openSync, readdirSync, rmSync, writeFileSync, writeSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import Database from "better-sqlite3";
@@ -159,5 +159,113 @@ describe("backup verify", () => {
     const notSqlite = await runCliAsync(["backup", "verify", junk, "--json"], env);
     expect(notSqlite.status).toBe(1);
     expect(notSqlite.json).toMatchObject({ ok: false, error: { kind: "invalid" } });
+  });
+});
+
+describe("backup commands on bad input", () => {
+  /** A failure answered in the CLI's shape: the kind on the last JSON line, exit 1, no stack trace. */
+  const expectFailure = (result: Awaited<ReturnType<typeof runCliAsync>>, kind: string) => {
+    expect(result.json).toMatchObject({ ok: false, error: { kind } });
+    expect(result.status).toBe(1);
+    expect(result.stderr).not.toContain("    at ");
+  };
+  const setUp = async () => {
+    restored = await startTestGateway();
+    const dir = mkdtempSync(join(tmpdir(), "emall-backup-input-"));
+    dirs.push(dir);
+    const { config } = restored;
+    return { dir, store: restored.container.store, env: { DATABASE_URL: config.DATABASE_URL, DATA_ENCRYPTION_KEY_FILE: config.DATA_ENCRYPTION_KEY_FILE } };
+  };
+
+  it("create refuses a file it cannot write, leaving nothing behind", { timeout: 120_000 }, async () => {
+    const { dir, env } = await setUp();
+    const aFile = join(dir, "a-file");
+    writeFileSync(aFile, "");
+    const targets = [join(dir, "missing", "b.db"), join(aFile, "b.db")];
+    // As root no folder is read-only; /proc takes no new file from anyone.
+    if (existsSync("/proc/self")) targets.push("/proc/emall-backup-test.db");
+    for (const to of targets) {
+      const result = await runCliAsync(["backup", "create", "--to", to, "--json"], env);
+      expectFailure(result, "unwritable");
+      expect((result.json?.error as { message: string }).message).toContain(to);
+      expect(existsSync(to) || existsSync(`${to}.partial`)).toBe(false);
+    }
+    expect(readdirSync(dir)).toEqual(["a-file"]);
+  });
+
+  it("verify reports a backup too damaged to read as problems, not a crash", { timeout: 120_000 }, async () => {
+    const { dir, store, env } = await setUp();
+    const file = join(dir, "damaged.db");
+    await store.sqlite.backup(file);
+    // Twenty pages from 12 KB on overwritten with noise (a fixed sequence, so every run damages alike).
+    const noise = Buffer.alloc(20 * 4096);
+    for (let i = 0, x = 2463534242; i < noise.length; i++) {
+      x ^= x << 13;
+      x ^= x >>> 17;
+      x ^= x << 5;
+      noise[i] = x & 0xff;
+    }
+    const fd = openSync(file, "r+");
+    writeSync(fd, noise, 0, noise.length, 12 * 1024);
+    closeSync(fd);
+    const result = await runCliAsync(["backup", "verify", file, "--json"], env);
+    expectFailure(result, "backup_invalid");
+    const problems = (result.json?.verdict as { problems: string[] }).problems;
+    expect(problems.some((p) => p.startsWith("cannot read "))).toBe(true);
+  });
+
+  it("verify refuses an empty file and a SQLite database that is not the gateway's", { timeout: 120_000 }, async () => {
+    const { dir, env } = await setUp();
+    const empty = join(dir, "empty.db");
+    writeFileSync(empty, "");
+    const foreign = join(dir, "foreign.db");
+    const db = new Database(foreign);
+    db.exec("CREATE TABLE t (x)");
+    db.close();
+    for (const file of [empty, foreign]) {
+      const result = await runCliAsync(["backup", "verify", file, "--json"], env);
+      expectFailure(result, "invalid");
+      expect((result.json?.error as { message: string }).message).toContain(`${file} is not a gateway database`);
+    }
+  });
+
+  it("after-restore refuses a --from that is not a gateway database before changing anything", { timeout: 120_000 }, async () => {
+    const { dir, store, env } = await setUp();
+    // A lease the command would release: still there after the refusal.
+    store.sqlite.pragma("foreign_keys = OFF");
+    store.sqlite.prepare("INSERT INTO sync_leases (supplier_id, holder, acquired_at, expires_at) VALUES (999, 'old-host:1:run', 0, 1)").run();
+    store.sqlite.pragma("foreign_keys = ON");
+    const empty = join(dir, "empty.db");
+    writeFileSync(empty, "");
+    const foreign = join(dir, "foreign.db");
+    const db = new Database(foreign);
+    db.exec("CREATE TABLE t (x)");
+    db.close();
+    const text = join(dir, "notes.txt");
+    writeFileSync(text, "not a database at all, just some text that is long enough to have a header".repeat(20));
+    for (const from of [empty, foreign, text]) {
+      const result = await runCliAsync(["backup", "after-restore", "--from", from, "--json"], env);
+      expectFailure(result, "invalid");
+      expect((result.json?.error as { message: string }).message).toContain(from);
+    }
+    expect(count(store, "SELECT COUNT(*) FROM sync_leases")).toBe(1);
+  });
+
+  it("a DATABASE_URL naming no file is refused, not created as an empty database", { timeout: 120_000 }, async () => {
+    const { dir, env } = await setUp();
+    const backupFile = join(dir, "b.db");
+    await restored?.container.store.sqlite.backup(backupFile);
+    const mistyped = join(dir, "nosuch", "gateway.db");
+    const mistypedEnv = { ...env, DATABASE_URL: mistyped };
+    for (const args of [
+      ["backup", "create", "--to", join(dir, "new.db")],
+      ["backup", "verify", backupFile],
+      ["backup", "after-restore"],
+    ]) {
+      const result = await runCliAsync([...args, "--json"], mistypedEnv);
+      expectFailure(result, "not_found");
+      expect((result.json?.error as { message: string }).message).toBe(`DATABASE_URL names no database: ${mistyped} does not exist`);
+    }
+    expect(readdirSync(dir).sort()).toEqual(["b.db"]);
   });
 });

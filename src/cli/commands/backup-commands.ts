@@ -10,6 +10,7 @@ export const backupCommands: Record<string, Command> = {
     usage: "backup create --to FILE",
     summary: "online backup of the database with SQLite's backup API, while the gateway runs",
     audit: "backup.create",
+    needsExistingDatabase: true,
     async run({ argv, container }) {
       const v = flags(argv, { to: { type: "string" } });
       const result = await backupStore(container.store, requireFlag(v, "to"));
@@ -23,6 +24,7 @@ export const backupCommands: Record<string, Command> = {
   verify: {
     usage: "backup verify FILE",
     summary: "integrity_check, the audit chain, and row counts against the database in use; exit 1 on a problem",
+    needsExistingDatabase: true,
     run({ argv, container }) {
       let parsed;
       try {
@@ -35,7 +37,11 @@ export const backupCommands: Record<string, Command> = {
       const verdict = verifyBackup(file, container.store, auditKeysFromConfig(container.config, container.keys));
       const human = [
         `integrity_check: ${verdict.integrity.join("; ")}`,
-        verdict.audit.ok ? `audit chain intact: ${verdict.audit.rows} rows` : `audit chain broken at row ${verdict.audit.brokenAt}: ${verdict.audit.reason}`,
+        verdict.audit === null
+          ? "audit chain: not read (see the problems)"
+          : verdict.audit.ok
+            ? `audit chain intact: ${verdict.audit.rows} rows`
+            : `audit chain broken at row ${verdict.audit.brokenAt}: ${verdict.audit.reason}`,
         `backup of this database: ${verdict.sameSource === null ? "unknown (no audit rows to compare)" : verdict.sameSource ? "yes" : "NO"}`,
         table(verdict.tables.map((t) => ({ ...t, difference: t.difference === null ? "" : t.difference > 0 ? `+${t.difference}` : String(t.difference) })), ["table", "backup", "source", "difference"]),
         ...verdict.problems.map((p) => `problem: ${p}`),
@@ -49,6 +55,7 @@ export const backupCommands: Record<string, Command> = {
     summary:
       "once a backup is in place (SQLite file or PostgreSQL restore): release the leases and close the runs it caught mid-way; with --from (the replaced file, or the replaced PostgreSQL database's URL), put back the messages it took from the pools after the backup",
     audit: "backup.after_restore",
+    needsExistingDatabase: true,
     run({ argv, container }) {
       const v = flags(argv, { from: { type: "string" } });
       // The replaced database first: one that cannot be read stops the command before anything changes.
