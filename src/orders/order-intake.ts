@@ -26,6 +26,9 @@ export function freightFen(goodsFen: number, rule: FreightRule): number {
   return goodsFen >= rule.freeFromFen ? 0 : rule.flatFen;
 }
 
+/** What the supplier answered to S-8 for one area, and when it was asked. */
+export type StockAnswer = { area: string; checkedAt: number; items: StockItem[] };
+
 /** S-8 for one supplier in one `province_city_county` area. */
 export type StockCheck = (supplierId: number, skus: readonly string[], area: string) => Promise<CallResult<StockItem[]>>;
 
@@ -65,6 +68,14 @@ const MINT_ATTEMPTS = 5;
 export function mintYggcOrder(nowMs: number): string {
   const date = formatBeijingTimestamp(nowMs).slice(0, 10).replaceAll("-", "");
   return `${YGGC_PREFIX}${date}${String(randomInt(0, 10 ** YGGC_RANDOM_DIGITS)).padStart(YGGC_RANDOM_DIGITS, "0")}`;
+}
+
+/** Why a stored product cannot be put on an order (null: it can); the order form hides its 加入 then. */
+export function whyNotOrderable(p: Pick<ProductRow, "sku" | "status" | "shelfState" | "priceFen">): string | null {
+  if (p.status !== "active") return `${p.sku} is ${p.status} and cannot be ordered`;
+  if (p.shelfState !== 1) return `${p.sku} is off shelf (已下架)`;
+  if (p.priceFen === null || p.priceFen <= 0) return `${p.sku} has no agreement price in the store`;
+  return null;
 }
 
 export type Intake = ReturnType<typeof createOrderIntake>;
@@ -110,10 +121,8 @@ export function createOrderIntake(deps: IntakeDeps) {
       const field = `items[${i}].sku`;
       const p = found.get(item.sku);
       if (!p) return [{ field, message: `${item.sku} is not in the mall's product store for supplier ${o.supplier}` }];
-      if (p.status !== "active") return [{ field, message: `${item.sku} is ${p.status} and cannot be ordered` }];
-      if (p.shelfState !== 1) return [{ field, message: `${item.sku} is off shelf (已下架)` }];
-      if (p.priceFen === null || p.priceFen <= 0) return [{ field, message: `${item.sku} has no agreement price in the store` }];
-      return [];
+      const why = whyNotOrderable(p);
+      return why === null ? [] : [{ field, message: why }];
     });
 
   const stockIssues = (o: OrderInput, items: readonly StockItem[]): FieldIssue[] => {
@@ -142,12 +151,38 @@ export function createOrderIntake(deps: IntakeDeps) {
     }
     const issues = stockIssues(o, answer.value);
     if (issues.length > 0) return invalid(issues);
-    const now = deps.clock();
-    deps.products.saveStock(answer.value.map((s) => ({ supplierId: supplier.id, sku: s.sku, area, num: s.num, stockStateId: s.stockStateId ?? null, description: s.desc, checkedAt: now })));
+    keepStock(supplier.id, area, answer.value);
     return { ok: true, value: null };
   };
 
+  /** The supplier's answer is the freshest stock the mall knows: product pages show it too. */
+  const keepStock = (supplierId: number, area: string, items: readonly StockItem[]): number => {
+    const now = deps.clock();
+    deps.products.saveStock(items.map((s) => ({ supplierId, sku: s.sku, area, num: s.num, stockStateId: s.stockStateId ?? null, description: s.desc, checkedAt: now })));
+    return now;
+  };
+
   return {
+    /**
+     * S-8 for the order form: the supplier's stock of `skus` in one `province_city_county` area,
+     * asked now, in one batch (the client splits at 100). One round only: the form asks again on
+     * the next search, and the order itself is checked again at intake.
+     */
+    async stockIn(supplier: Pick<SupplierRow, "id" | "code">, skus: readonly string[], area: string): Promise<OrderOutcome<StockAnswer>> {
+      if (skus.length === 0) return { ok: true, value: { area, checkedAt: deps.clock(), items: [] } };
+      let answer: CallResult<StockItem[]>;
+      try {
+        answer = await deps.stock(supplier.id, skus, area);
+      } catch (e) {
+        return { ok: false, error: new OrderError("unavailable", `stock check (S-8) with ${supplier.code} not possible: ${e instanceof Error ? e.message : String(e)}`) };
+      }
+      if (!answer.ok) {
+        const e = answer.error;
+        return { ok: false, error: new OrderError("unavailable", `stock check (S-8) with ${supplier.code} ${e.failureClass === "business" ? "refused" : `failed (${e.failureClass})`}: ${e.detail}`) };
+      }
+      return { ok: true, value: { area, checkedAt: keepStock(supplier.id, area, answer.value), items: answer.value } };
+    },
+
     async create(raw: unknown, actor: string): Promise<OrderOutcome<OrderRow>> {
       const parsed = parseOrderInput(raw);
       if (!parsed.ok) return invalid(parsed.issues);

@@ -117,6 +117,9 @@ export function createOrderService(deps: { intake: Intake; push: OrderPush; repo
   };
 
   return {
+    /** S-8 as the order form asks it: the supplier's live stock of the candidates in the consignee's county. */
+    stockIn: deps.intake.stockIn,
+
     async create(input: unknown, actor: string): Promise<OrderOutcome<OrderView>> {
       const created = await deps.intake.create(input, actor);
       return created.ok ? { ok: true, value: view(created.value) } : created;

@@ -34,37 +34,61 @@
     return { supplier: $("supplier").value, q: $("q").value.trim(), province: $("province").value, city: $("city").value, county: $("county").value };
   }
 
+  var STATUS = { rejected: "未通过", delisted: "已撤出" };
+
   function yuan(fen) { return fen === null ? "—" : (fen / 100).toFixed(2); }
 
-  function showCandidates(products, countyChosen) {
+  // Mirrors candidates() in pages/order-pages.ts, so the page reads the same with or without this file.
+  function stockText(p, d) {
+    if (!p.orderable) return "—";
+    if (!d.stockArea) return "先选区县";
+    if (d.stockError) return "查询失败";
+    if (!p.stock) return "电商未应答";
+    return p.stock.num < 0 ? p.stock.description || "未知" : p.stock.num + "（" + p.stock.description + "）";
+  }
+
+  function showCandidates(d) {
     var box = document.getElementById("order-candidates");
     box.textContent = "";
-    if (!products.length) return;
+    if (!d || !d.products.length) return;
+    if (d.stockError) {
+      var note = document.createElement("p");
+      note.className = "field-error";
+      note.setAttribute("role", "status");
+      note.textContent = "库存查询失败：" + d.stockError;
+      box.appendChild(note);
+    }
     var table = document.createElement("table");
     var head = table.createTHead().insertRow();
-    ["SKU", "名称", "协议价（元）", "上下架", "所选区县库存", "操作"].forEach(function (t) {
+    ["SKU", "名称", "协议价（元）", "上下架", "校验", "所选区县库存", "操作"].forEach(function (t) {
       var th = document.createElement("th");
       th.scope = "col";
       th.textContent = t;
       head.appendChild(th);
     });
     var body = table.createTBody();
-    products.forEach(function (p) {
+    d.products.forEach(function (p) {
       var row = body.insertRow();
-      var stock = p.stock ? (p.stock.num < 0 ? p.stock.description || "未知" : p.stock.num + "（" + p.stock.description + "）") : countyChosen ? "未查询" : "先选区县";
-      var shelf = p.status !== "active" ? "未通过校验" : p.shelfState === 1 ? "上架" : "下架";
-      [p.sku, p.name || "", yuan(p.priceFen), shelf, stock].forEach(function (t, i) {
+      var shelf = p.shelfState === 1 ? "上架" : p.shelfState === 0 ? "下架" : "未知";
+      var status = p.status === "active" ? "" : STATUS[p.status] || p.status;
+      [p.sku, p.name || "", yuan(p.priceFen), shelf, status, stockText(p, d)].forEach(function (t, i) {
         var td = row.insertCell();
         td.textContent = t;
         if (i === 0) td.className = "mono";
         if (i === 2) td.className = "num";
       });
+      var cell = row.insertCell();
+      if (!p.orderable) {
+        cell.className = "muted";
+        cell.textContent = "不可下单";
+        return;
+      }
       var button = document.createElement("button");
       button.type = "button";
       button.className = "secondary";
       button.textContent = "加入";
       button.addEventListener("click", function () { addItem(p.sku); });
-      row.insertCell().appendChild(button);
+      cell.appendChild(button);
     });
     var wrap = document.createElement("div");
     wrap.className = "scroll";
@@ -109,8 +133,8 @@
   var timer = null;
   function search() {
     var c = current();
-    if (!c.supplier || !c.q) return showCandidates([], false);
-    lookup(c).then(function (d) { if (d) showCandidates(d.products, Boolean(c.county)); });
+    if (!c.supplier || !c.q) return showCandidates(null);
+    lookup(c).then(function (d) { if (d) showCandidates(d); });
   }
   $("q").addEventListener("input", function () {
     clearTimeout(timer);

@@ -1,5 +1,6 @@
 import type { AnswerCheck } from "../../../orders/order-answer-check.js";
 import type { OrderDetail, OrderView, PushPauseView } from "../../../orders/order-service.js";
+import type { OrderFormProduct, OrderFormStock } from "../../api/order-form-routes.js";
 import type { SupplierOrderView } from "../../api/order-routes.js";
 import type { ConsolePage } from "../console-kit.js";
 import { type Html, beijing, href, html, yuan } from "../html.js";
@@ -41,7 +42,10 @@ type FormData = {
   provinces: Array<{ code: string; name: string }>;
   cities: Array<{ code: string; name: string }>;
   counties: Array<{ code: string; name: string }>;
-  products: Array<{ sku: string; name: string | null; priceFen: number | null; shelfState: number | null; status: string; stock: { num: number; description: string } | null }>;
+  products: OrderFormProduct[];
+  /** The `province_city_county` whose stock the supplier was asked (S-8); null until a county is chosen. */
+  stockArea: string | null;
+  stockError: string | null;
 };
 
 export const VAT_FIELDS: ReadonlyArray<readonly [string, string]> = [
@@ -49,14 +53,26 @@ export const VAT_FIELDS: ReadonlyArray<readonly [string, string]> = [
   ["invoice_bank_code", "银行账号"], ["invoice_address", "注册地址"], ["invoice_receipt_address", "收票地址"],
 ];
 
+/** S-8 as the contract gives it: `num` available (-1 unknown, then `desc` 有货/无货 is the answer). */
+const stockText = (s: OrderFormStock) => (s.num < 0 ? s.description || "未知" : `${s.num}（${s.description}）`);
+
 /** Products found for the order form, each with a button that adds it to the items (a round trip without a script). */
-function candidates(products: FormData["products"], countyChosen: boolean): Html {
+function candidates(lookup: Pick<FormData, "products" | "stockArea" | "stockError">): Html {
+  const { products, stockArea, stockError } = lookup;
   if (products.length === 0) return html``;
-  return html`<table><thead><tr><th scope="col">SKU</th><th scope="col">名称</th><th scope="col">协议价（元）</th><th scope="col">上下架</th><th scope="col">所选区县库存</th><th scope="col">操作</th></tr></thead><tbody>
+  const stockCell = (p: OrderFormProduct) => {
+    if (!p.orderable) return "—";
+    if (stockArea === null) return "先选区县";
+    if (stockError !== null) return badge("查询失败", "bad");
+    return p.stock ? stockText(p.stock) : "电商未应答";
+  };
+  return html`${stockError !== null ? html`<p class="field-error" role="status">库存查询失败：<code>${stockError}</code></p>` : ""}
+<table><thead><tr><th scope="col">SKU</th><th scope="col">名称</th><th scope="col">协议价（元）</th><th scope="col">上下架</th><th scope="col">校验</th><th scope="col">所选区县库存</th><th scope="col">操作</th></tr></thead><tbody>
 ${products.map((p) => html`<tr><td class="mono">${p.sku}</td><td>${p.name ?? ""}</td><td class="num">${yuan(p.priceFen)}</td>
-  <td>${p.status !== "active" ? badge(LABELS.productStatus[p.status as keyof typeof LABELS.productStatus] ?? p.status, "bad") : p.shelfState === 1 ? badge("上架", "ok") : badge("下架", "bad")}</td>
-  <td>${p.stock ? (p.stock.num < 0 ? p.stock.description || "未知" : `${p.stock.num}（${p.stock.description}）`) : countyChosen ? "未查询" : "先选区县"}</td>
-  <td><button type="submit" formaction="/admin/orders/new" formnovalidate name="add" value="${p.sku}" class="secondary" data-add-sku="${p.sku}">加入</button></td></tr>`)}
+  <td>${p.shelfState === 1 ? badge("上架", "ok") : p.shelfState === 0 ? badge("下架", "bad") : "未知"}</td>
+  <td>${p.status === "active" ? "" : badge(LABELS.productStatus[p.status as keyof typeof LABELS.productStatus] ?? p.status, "bad")}</td>
+  <td>${stockCell(p)}</td>
+  <td>${p.orderable ? html`<button type="submit" formaction="/admin/orders/new" formnovalidate name="add" value="${p.sku}" class="secondary" data-add-sku="${p.sku}">加入</button>` : html`<span class="muted">不可下单</span>`}</td></tr>`)}
 </tbody></table>`;
 }
 
@@ -151,7 +167,7 @@ ${nextBefore ? html`<p class="pager"><a href="${href("/admin/orders", { state: c
 <div class="filters">${select("supplier", "电商", lookup.suppliers.map((s) => ({ value: s.code, label: `${s.code} ${s.name}` })), true)}
 <label for="f-q">按 SKU 或名称查找商品<input id="f-q" name="q" value="${v("q")}" size="24" autocomplete="off" data-order-search></label>
 ${refresh("查找", "search")}</div>
-<div id="order-candidates" aria-live="polite">${candidates(lookup.products, Boolean(v("county")))}</div>
+<div id="order-candidates" aria-live="polite">${candidates(lookup)}</div>
 <label for="f-items">商品（每行：SKU 数量） *<textarea id="f-items" name="items" rows="4" cols="40" required placeholder="100001 2" ${invalid("items")}>${items}</textarea>${errorNote("items")}</label>
 </fieldset>
 <fieldset><legend>收货人</legend><div class="filters">
