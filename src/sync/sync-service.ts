@@ -98,6 +98,11 @@ export function createSyncService(deps: Omit<SyncRunnerDeps, "settings"> & { con
     async replay(code: string, messageIds: readonly string[] | "all-quarantined"): Promise<{ requeued: number; attempt: RunAttempt }> {
       const supplier = gated(code);
       const requeued = deps.sync.requeue(supplier.id, messageIds, deps.clock());
+      // Named ids none of which is in quarantine (mistyped, another supplier's, already replayed):
+      // saying "replayed" and starting a run would tell staff something happened that did not.
+      if (requeued === 0 && messageIds !== "all-quarantined") {
+        throw new SyncError("not_found", `none of the messages ${messageIds.join(", ")} is in ${code}'s quarantine`);
+      }
       return { requeued, attempt: await runner.pull(supplier.id, "replay") };
     },
     quarantined(code: string) {

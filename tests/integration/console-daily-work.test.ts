@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type ConsoleSession, consoleLogin, getPage, postForm } from "../helpers/console-session.js";
+import { availableStock } from "../../src/simulator/product-model.js";
 import { orderableSkus } from "../helpers/order-products.js";
 import { type PullerWorld, SIM_DOMAIN, pullOnce, startPullerWorld } from "../helpers/puller-harness.js";
 
@@ -60,12 +61,20 @@ describe("console for daily work", () => {
     expect(after).not.toContain(cell(poisonMessages[0] ?? ""));
     expect(after).toContain(cell(poisonMessages[1] ?? ""));
     expect(w.gw.container.repos.products.bySku(w.supplierId, poison[0] ?? "")?.name).toBe(goodNames.get(poison[0] ?? ""));
+    // The same id again, or one never quarantined: nothing to replay, said as such, and no run started.
+    const runsBefore = w.gw.container.sync.runs({ supplier: w.code, limit: 100 }).length;
+    for (const messageId of [poisonMessages[0] ?? "", "no-such-message"]) {
+      const none = await postForm(url, s.admin, `${path}/replay`, { messageId });
+      expect(none.status, messageId).toBe(404);
+      expect(await none.text(), messageId).not.toContain("已重放");
+    }
+    expect(w.gw.container.sync.runs({ supplier: w.code, limit: 100 }).length).toBe(runsBefore);
 
     fix(poison[1] ?? "");
     expect((await postForm(url, s.admin, `${path}/replay`, { all: "true" })).status).toBe(303);
     expect(await (await getPage(url, s.admin, path)).text()).toContain("没有隔离的消息");
     const audit = w.gw.container.admin.audit.list({ action: "sync.replay", limit: 10 }).map((r) => `${r.actor} ${r.outcome}`);
-    expect(audit).toEqual(["admin ok", "admin ok", "auditor refused"]);
+    expect(audit).toEqual(["admin ok", "admin refused", "admin refused", "admin ok", "auditor refused"]);
   });
 
   it("supplier page: sign mode is read and changed there (audited); the conformance standing is shown", async () => {
@@ -166,7 +175,7 @@ describe("console for daily work", () => {
     const found = await round.text();
     expect(found).toContain('<option value="120100" selected>');
     expect(found).toContain('<option value="120101" selected>');
-    expect(found).toMatch(new RegExp(`<td class="mono">${sku}</td>[\\s\\S]*?<td class="num">\\d+\\.\\d{2}</td>[\\s\\S]*?上架[\\s\\S]*?<td>(\\d+（[^）]*）|未查询)</td>`));
+    expect(found).toMatch(new RegExp(`<td class="mono">${sku}</td>[\\s\\S]*?<td class="num">\\d+\\.\\d{2}</td>[\\s\\S]*?上架[\\s\\S]*?<td>(\\d+（[^）]*）|有货)</td>`));
     expect(found).toContain('value="张三丰"');
 
     const added = await (await postForm(url, s.procurement, "/admin/orders/new", { supplier: w.code, q: sku, province: "120000", city: "120100", county: "120101", add: sku })).text();
@@ -181,6 +190,61 @@ describe("console for daily work", () => {
     const created = await postForm(url, s.procurement, "/admin/orders", { supplier: w.code, items: `${sku} 1`, name: "张三丰", mobile: "13812345678", province: "120000", city: "120100", county: "120101", address: "南京路118号3楼", invoice_title: "天津市和平区教育局", invoice_type: "1", invoice_org_code: "11120101MB1234567X", payment: "2" });
     expect(created.status).toBe(303);
     expect(created.headers.get("location")).toMatch(/^\/admin\/orders\/TJ\d+\?msg=created$/);
+  });
+
+  it("order form: the supplier's stock (S-8) asked live for any chosen county, shelf state apart from validation, no 加入 for what cannot be ordered", async () => {
+    const stored = new Set(w.gw.container.repos.products.onShelfSkus(w.supplierId));
+    const sku = orderableSkus(w.sim.sim.exportTruth().products, "120000", 1).find((t) => stored.has(t.sku) && t.stock !== null)?.sku ?? "";
+    expect(sku).not.toBe("");
+    const supplierNum = (province: string) => {
+      const p = w.sim.sim.products.get(sku);
+      return p ? availableStock(p, province) : null;
+    };
+    const lookup = (province: string, city: string, county: string, q = sku) => getPage(url, s.procurement, `/admin/api/order-form?${new URLSearchParams({ supplier: w.code, q, province, city, county })}`);
+    // Neither county is a configured stock area (120101 is), so nothing stored could answer for it.
+    for (const [province, city, county] of [["120000", "120100", "120102"], ["110000", "110100", "110101"]] as const) {
+      const res = await lookup(province, city, county);
+      expect(res.status, county).toBe(200);
+      const body = (await res.json()) as { stockArea: string | null; stockError: string | null; products: Array<{ sku: string; orderable: boolean; stock: { num: number; description: string } | null }> };
+      expect(body.stockArea).toBe(`${province}_${city}_${county}`);
+      expect(body.stockError).toBeNull();
+      const row = body.products.find((p) => p.sku === sku);
+      expect(row?.orderable).toBe(true);
+      expect(row?.stock, county).toMatchObject({ num: supplierNum(province) });
+    }
+    const num = supplierNum("120000") ?? -1;
+    const form = { supplier: w.code, q: sku, province: "120000", city: "120100", county: "120102", search: "1" };
+    const calls = () => w.sim.sim.knobs.admitted.get("stocks") ?? 0;
+    const before = calls();
+    const page = await (await postForm(url, s.procurement, "/admin/orders/new", form)).text();
+    expect(calls() - before).toBe(1);
+    expect(page).toMatch(new RegExp(`<td class="mono">${sku}</td>[\\s\\S]*?<td>${num}（${num >= 1 ? "有货" : "无货"}）</td>`));
+    expect(page).not.toContain("未查询");
+
+    // A rejected product still has its shelf state (S-7); its validation is a column of its own, and it offers no 加入.
+    const rejected = w.gw.container.repos.products.list(w.supplierId).find((p) => p.status === "rejected" && p.shelfState === 1);
+    expect(rejected).toBeDefined();
+    const rsku = rejected?.sku ?? "";
+    const shown = await (await postForm(url, s.procurement, "/admin/orders/new", { ...form, q: rsku })).text();
+    expect(shown).toMatch(new RegExp(`<td class="mono">${rsku}</td><td>[^<]*</td><td class="num">[^<]*</td>\\s*<td><span class="badge ok">上架</span></td>\\s*<td><span class="badge bad">未通过</span></td>`));
+    expect(shown).not.toContain(`data-add-sku="${rsku}"`);
+    const offShelf = w.gw.container.repos.products.list(w.supplierId).find((p) => p.status === "active" && p.shelfState === 0)?.sku ?? "";
+    expect(offShelf).not.toBe("");
+    const offPage = await (await postForm(url, s.procurement, "/admin/orders/new", { ...form, q: offShelf })).text();
+    expect(offPage).toMatch(new RegExp(`<td class="mono">${offShelf}</td>[^\\n]*\\n\\s*<td><span class="badge bad">下架</span></td>\\s*<td></td>`));
+    expect(offPage).not.toContain(`data-add-sku="${offShelf}"`);
+
+    // A failed S-8 says so, with the supplier's reason, instead of a made-up cell or a 500.
+    w.sim.sim.knobs.refuseNext("stocks", { code: 5099, desc: "库存接口维护中" }, 1);
+    const failed = await postForm(url, s.procurement, "/admin/orders/new", form);
+    expect(failed.status).toBe(200);
+    const note = await failed.text();
+    expect(note).toMatch(/库存查询失败：<code>[^<]*库存接口维护中<\/code>/);
+    expect(note).toContain(`data-add-sku="${sku}"`);
+    w.sim.sim.knobs.refuseNext("stocks", { code: 5099, desc: "库存接口维护中" }, 1);
+    const api = await lookup("120000", "120100", "120102");
+    expect(api.status).toBe(200);
+    expect(((await api.json()) as { stockError: string | null }).stockError).toContain("库存接口维护中");
   });
 
   it("exports CSV with a UTF-8 BOM, streamed as an attachment, for products, rejections, orders and audit", async () => {
