@@ -20,6 +20,8 @@ export type OrderView = {
   freightFen: number;
   orderPriceFen: number;
   area: { province: string; city: string; county: string; town: string | null };
+  /** The area codes' names from the area table (M-6), for people; null for a code the table lacks. */
+  areaNames: { province: string | null; city: string | null; county: string | null };
   dep_name: string | null;
   invoice: { type: number; title: string; org_code: string };
   payment: number;
@@ -55,7 +57,7 @@ export type OrderGate = { isOpen(supplierId: number): boolean; require(supplierI
 export type OrderService = ReturnType<typeof createOrderService>;
 
 /** The one door to orders, shared by the CLI and the admin API: create, push, retry, list, show. */
-export function createOrderService(deps: { intake: Intake; push: OrderPush; repo: OrderRepo; accounts: AccountRepo; keys: KeyRing; clock: () => number; gate: OrderGate }) {
+export function createOrderService(deps: { intake: Intake; push: OrderPush; repo: OrderRepo; accounts: AccountRepo; keys: KeyRing; clock: () => number; gate: OrderGate; areaName: (code: string) => string | null }) {
   /** A hand push leases under its own name, so it never collides with a running scheduler. */
   const handOwner = () => newId("hand", 6);
 
@@ -84,6 +86,7 @@ export function createOrderService(deps: { intake: Intake; push: OrderPush; repo
     freightFen: o.freightFen,
     orderPriceFen: o.orderPriceFen,
     area: { province: o.province, city: o.city, county: o.county, town: o.town },
+    areaNames: { province: deps.areaName(o.province), city: deps.areaName(o.city), county: deps.areaName(o.county) },
     dep_name: o.depName,
     invoice: { type: o.invoiceType, title: o.invoiceTitle, org_code: o.invoiceOrgCode },
     payment: o.payment,

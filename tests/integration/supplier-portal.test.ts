@@ -68,15 +68,23 @@ describe("supplier portal: 申请上架 and the decision the supplier reads", ()
     const supplierUser = await consoleLogin(url, "supa", PASSWORD);
     const list = await getPage(url, supplierUser, "/admin/orders");
     expect(list.status).toBe(200);
-    const listText = visibleText(await list.text());
+    const listPage = await list.text();
+    const listText = visibleText(listPage);
     expect(listText).toContain(yggcOrder);
-    expect(listText).not.toContain("推送次数");
+    expect(listText).not.toContain("推送");
+    // Its own orders' CSV, offered on the page (the export is scoped like the list).
+    expect(listPage).toContain('href="/admin/api/exports/orders"');
     const detail = await getPage(url, supplierUser, `/admin/orders/${yggcOrder}`);
     expect(detail.status).toBe(200);
     const text = visibleText(await detail.text());
     expect(text).toContain(sku);
     expect(text).toContain("合计");
     for (const hidden of ["时间线", "推送", "状态"]) expect(text).not.toContain(hidden);
+    // The consignee's area by name from the area table, not only its codes.
+    const county = w.a.gw.container.orders.service.show(yggcOrder);
+    const countyName = county.ok ? county.value.areaNames.county : null;
+    expect(countyName).toMatch(/[\u4e00-\u9fff]/);
+    expect(text).toContain(countyName ?? "-");
     // Staff see the same order with its state machine.
     const staff = await consoleLogin(url, "admin", PASSWORD);
     expect(visibleText(await (await getPage(url, staff, `/admin/orders/${yggcOrder}`)).text())).toContain("时间线");

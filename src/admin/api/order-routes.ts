@@ -44,6 +44,7 @@ export const supplierOrderView = (o: OrderView) => ({
   freightFen: o.freightFen,
   orderPriceFen: o.orderPriceFen,
   area: o.area,
+  areaNames: o.areaNames,
   dep_name: o.dep_name,
   invoice: o.invoice,
   payment: o.payment,

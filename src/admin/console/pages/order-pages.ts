@@ -53,6 +53,10 @@ export const VAT_FIELDS: ReadonlyArray<readonly [string, string]> = [
   ["invoice_bank_code", "银行账号"], ["invoice_address", "注册地址"], ["invoice_receipt_address", "收票地址"],
 ];
 
+/** The consignee's area by name, its GB/T 2260 codes beside it (as S-11 sends them). */
+const areaText = (o: Pick<OrderView, "area" | "areaNames">): Html =>
+  html`${[o.areaNames.province, o.areaNames.city, o.areaNames.county].map((n, i) => n ?? [o.area.province, o.area.city, o.area.county][i]).join(" ")} <span class="mono muted">${o.area.province} / ${o.area.city} / ${o.area.county}</span>`;
+
 /** S-8 as the contract gives it: `num` available (-1 unknown, then `desc` 有货/无货 is the answer). */
 const stockText = (s: OrderFormStock) => (s.num < 0 ? s.description || "未知" : `${s.num}（${s.description}）`);
 
@@ -93,7 +97,7 @@ function supplierOrderDetail(o: SupplierOrderView): Html {
   return html`<div class="card"><dl class="kv">
   <dt>电商订单号</dt><dd class="mono">${o.mall_order_id ?? "—"}</dd>
   <dt>金额</dt><dd>运费 ${yuan(o.freightFen)}，合计 <strong>${yuan(o.orderPriceFen)}</strong> 元</dd>
-  <dt>地区</dt><dd class="mono">${o.area.province} / ${o.area.city} / ${o.area.county}</dd>
+  <dt>地区</dt><dd>${areaText(o)}</dd>
   <dt>采购单位</dt><dd>${o.dep_name ?? "—"}</dd>
   <dt>发票</dt><dd>${INVOICES[String(o.invoice.type)] ?? o.invoice.type} · ${o.invoice.title}</dd>
   <dt>支付</dt><dd>${PAYMENTS[String(o.payment)] ?? o.payment}</dd>
@@ -116,7 +120,8 @@ export const orderPages: ConsolePage[] = [
       for (const k of ["state", "supplier", "before"]) if (ctx.query[k]) query[k] = ctx.query[k] ?? "";
       if (ctx.user.role === "supplier") {
         const { orders, nextBefore } = await ctx.api<{ orders: SupplierOrderView[]; nextBefore: string | null }>("GET", "/orders", { query });
-        return supplierOrderList(orders, nextBefore);
+        const download = ctx.may("GET", "/exports/orders") ? html`<p>导出 CSV：<a href="/admin/api/exports/orders" download>订单</a></p>` : "";
+        return html`${download}${supplierOrderList(orders, nextBefore)}`;
       }
       const { orders, nextBefore } = await ctx.api<{ orders: OrderView[]; nextBefore: string | null }>("GET", "/orders", { query });
       const { pauses } = ctx.may("GET", "/order-pushes") ? await ctx.api<{ pauses: PushPauseView[] }>("GET", "/order-pushes") : { pauses: [] };
@@ -126,7 +131,7 @@ export const orderPages: ConsolePage[] = [
   <label>电商代码<input name="supplier" value="${ctx.query.supplier ?? ""}" size="8"></label><button type="submit">筛选</button>
 </form>
 ${ctx.may("GET", "/exports/orders") ? html`<p>导出 CSV：<a href="${href("/admin/api/exports/orders", { state: ctx.query.state, supplier: ctx.query.supplier })}" download>订单</a></p>` : ""}
-<table><thead><tr><th scope="col">订单号</th><th scope="col">电商</th><th scope="col">状态</th><th scope="col">电商订单号</th><th scope="col">金额（元）</th><th scope="col">推送次数</th><th scope="col">创建</th><th scope="col">创建人</th></tr></thead><tbody>
+<table><thead><tr><th scope="col">订单号</th><th scope="col">电商</th><th scope="col">状态</th><th scope="col">电商订单号</th><th scope="col">金额（元）</th><th scope="col">本步骤推送尝试</th><th scope="col">创建</th><th scope="col">创建人</th></tr></thead><tbody>
 ${orders.map((o) => html`<tr><td class="mono"><a href="/admin/orders/${o.yggc_order}">${o.yggc_order}</a></td><td class="mono">${o.supplier}</td><td>${stateBadge(o.state)}</td><td class="mono">${o.mall_order_id ?? ""}</td>
   <td class="num">${yuan(o.orderPriceFen)}</td><td class="num">${o.pushAttempts}</td><td>${beijing(o.createdAt)}</td><td class="mono">${o.createdBy}</td></tr>`)}
 ${emptyRow(orders, 8, "没有符合条件的订单。")}
@@ -210,11 +215,11 @@ ${ctx.fieldErrors._ ? html`<p class="field-error">${ctx.fieldErrors._}</p>` : ""
   <dt>电商</dt><dd class="mono">${o.supplier}</dd><dt>状态</dt><dd>${stateBadge(o.state)}</dd>
   <dt>电商订单号</dt><dd class="mono">${o.mall_order_id ?? "—"}</dd>
   <dt>金额</dt><dd>商品 ${yuan(o.goodsFen)} + 运费 ${yuan(o.freightFen)} = <strong>${yuan(o.orderPriceFen)}</strong> 元</dd>
-  <dt>地区</dt><dd class="mono">${o.area.province} / ${o.area.city} / ${o.area.county}</dd>
+  <dt>地区</dt><dd>${areaText(o)}</dd>
   <dt>发票</dt><dd>${INVOICES[String(o.invoice.type)] ?? o.invoice.type} · ${o.invoice.title}</dd>
   <dt>支付</dt><dd>${PAYMENTS[String(o.payment)] ?? o.payment}</dd>
   ${o.failure ? html`<dt>失败</dt><dd>${badge(FAILURE_KINDS[o.failure.kind ?? ""] ?? "失败", "bad")} ${o.failure.code || o.failure.reason ? html`<code>${[o.failure.code, o.failure.reason].filter(Boolean).join(" ")}</code>` : ""}</dd>` : ""}
-  <dt>推送</dt><dd>${o.pushAttempts} 次${OPEN.has(o.state) ? html`，下次 ${beijing(o.nextAttemptAt)}` : ""}</dd>
+  <dt>本步骤推送尝试</dt><dd>${o.pushAttempts} 次${OPEN.has(o.state) ? html`，下次 ${beijing(o.nextAttemptAt)}` : ""}</dd>
 </dl>
 <p>${OPEN.has(o.state) && !o.pushPause ? action("push", "立即推送") : ""}${o.state === "failed" && RETRYABLE.has(o.failure?.kind ?? "") ? action("retry", "重新推送（同一 yggc_order）") : ""}</p></div>
 ${o.pushPause ? pauseNotice(ctx, o.pushPause) : ""}
