@@ -146,6 +146,7 @@ describe("console for daily work", () => {
     const rejected = w.gw.container.repos.products.list(w.supplierId).find((p) => p.status === "rejected" && p.rejectionJson.includes("attributes."));
     const active = w.gw.container.repos.products.list(w.supplierId).find((p) => p.status === "active");
     expect(rejected && active).toBeTruthy();
+    w.gw.container.repos.products.saveStock([{ supplierId: w.supplierId, sku: active?.sku ?? "", area: "120000_120100_120101", num: 7, stockStateId: 33, description: "有货", checkedAt: Date.now() }]);
     const res = await getPage(url, s.admin, `/admin/products/${w.code}/${active?.sku}`);
     const csp = res.headers.get("content-security-policy") ?? "";
     expect(csp).toContain(`img-src 'self' data: https://img.${SIM_DOMAIN}`);
@@ -154,6 +155,10 @@ describe("console for daily work", () => {
     expect(html).toMatch(new RegExp(`<img src="https://img\\.${SIM_DOMAIN.replace(/\./g, "\\.")}/[^"]+" alt="[^"]+"`));
     expect(html).toContain("✓ 符合");
     expect(html).toContain("协议价与商城价（元）");
+    // Stock by area names the area (天津市 市辖区 和平区), its codes beside.
+    const names = ["120000", "120100", "120101"].map((code) => w.gw.container.repos.reference.areaByCode(code)?.name ?? code);
+    expect(names.join(" ")).toMatch(/^天津市 \S+ 和平区$/);
+    expect(html).toContain(`<td>${names.join(" ")} <span class="mono muted">120000_120100_120101</span></td>`);
     const bad = await (await getPage(url, s.admin, `/admin/products/${w.code}/${rejected?.sku}`)).text();
     const reason = (JSON.parse(rejected?.rejectionJson ?? "[]") as Array<{ field: string; message: string }>).find((r) => r.field.startsWith("attributes."));
     expect(bad).toContain("✗");

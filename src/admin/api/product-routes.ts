@@ -185,7 +185,11 @@ export const productRoutes = [
           },
           supplierDomains: JSON.parse(supplier.domainsJson) as string[],
           parameters: parameterChecks(container.repos.reference, p.catalogId, attributes, reasons),
-          stock: container.repos.products.stockOf(supplier.id, p.sku),
+          // Each S-8 area (province_city_county codes) with its names from the area table, for people.
+          stock: container.repos.products.stockOf(supplier.id, p.sku).map((s) => ({
+            ...s,
+            areaName: s.area.split("_").map((code) => container.repos.reference.areaByCode(code)?.name ?? code).join(" "),
+          })),
           priceHistory: container.repos.products.priceHistoryOf(supplier.id, p.sku),
         },
       };

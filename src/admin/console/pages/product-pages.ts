@@ -109,7 +109,7 @@ ${nextAfterId ? html`<p class="pager"><a href="${href("/admin/products", { ...qu
         product: ProductRow & { detail: Record<string, unknown> | null; url: string | null; model: string | null; catalogId: string | null; imagePath: string | null; images: Array<{ path: string; order: number }> | null };
         supplierDomains: string[];
         parameters: ParameterCheck[];
-        stock: Array<{ area: string; num: number; description: string; checkedAt: number }>;
+        stock: Array<{ area: string; areaName: string; num: number; description: string; checkedAt: number }>;
         priceHistory: Array<{ priceFen: number; mallPriceFen: number; at: number; runId: string | null; minPriceFen: number | null; maxPriceFen: number | null }>;
       }>("GET", "/products/:supplier/:sku", { params: { supplier: ctx.params.supplier ?? "", sku: ctx.params.sku ?? "" } });
       const images = [...(p.imagePath ? [{ path: p.imagePath, label: "主图" }] : []), ...(p.images ?? []).map((i) => ({ path: i.path, label: `图 ${i.order}` }))];
@@ -143,7 +143,7 @@ ${images.length > 0 ? html`<div class="gallery">${gallery}</div>` : html`<p clas
 <h2>参数与品目标准参数对照</h2>
 ${parameterTable(parameters)}
 <h2>分地区库存</h2>
-${stock.length > 0 ? html`<table><thead><tr><th scope="col">地区</th><th scope="col">数量</th><th scope="col">说明</th><th scope="col">查询时间</th></tr></thead><tbody>${stock.map((s) => html`<tr><td class="mono">${s.area}</td><td class="num">${s.num < 0 ? "未知" : s.num}</td><td>${s.description}</td><td>${beijing(s.checkedAt)}</td></tr>`)}</tbody></table>` : html`<p class="muted">尚未查询库存。</p>`}
+${stock.length > 0 ? html`<table><thead><tr><th scope="col">地区</th><th scope="col">数量</th><th scope="col">说明</th><th scope="col">查询时间</th></tr></thead><tbody>${stock.map((s) => html`<tr><td>${s.areaName} <span class="mono muted">${s.area}</span></td><td class="num">${s.num < 0 ? "未知" : s.num}</td><td>${s.description}</td><td>${beijing(s.checkedAt)}</td></tr>`)}</tbody></table>` : html`<p class="muted">尚未查询库存。</p>`}
 <h2>价格历史</h2>
 ${priceHistory.length > 0
   ? lineChart({
