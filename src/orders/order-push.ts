@@ -231,7 +231,7 @@ export function createOrderPush(deps: PushDeps) {
       before,
       ctx,
       { state: "submitted", mallOrderId: r.mall_order_id, submittedAt: deps.clock(), pushAttempts: 0, nextAttemptAt: deps.clock() },
-      { toState: "submitted", step: "submit", mallOrderId: r.mall_order_id, supplierCode: 0, supplierDesc: `orderPrice ${r.orderPrice} freight ${r.freight}`, durationMs },
+      { toState: "submitted", step: "submit", mallOrderId: r.mall_order_id, supplierCode: 0, supplierDesc: `订单金额 ${r.orderPrice} 元，运费 ${r.freight} 元`, durationMs },
     );
   };
 

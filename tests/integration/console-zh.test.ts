@@ -228,4 +228,11 @@ describe("console speaks zh-CN on every page and every refused form", () => {
     expect(cells.length).toBeGreaterThan(0);
     for (const cell of cells) expect(cell).toMatch(/^S-\d+ [\u4e00-\u9fff]/);
   });
+
+  it("an order's timeline gives the supplier's S-11 answer in words, not as its stored fields", async () => {
+    const page = await (await getPage(url, s.admin, `/admin/orders/${w.aFacts.yggcOrder}`)).text();
+    const timeline = /<table class="timeline">[\s\S]*?<\/table>/.exec(page)?.[0] ?? "";
+    expect(timeline).toMatch(/成功<\/span> 订单金额 [\d.]+ 元，运费 [\d.]+ 元/);
+    expect(timeline).not.toContain("orderPrice");
+  });
 });

@@ -230,7 +230,7 @@ ${o.priceCheck ? html`<h2>价格核对</h2><table><thead><tr><th scope="col">SKU
 <h2>时间线</h2>
 <table class="timeline"><thead><tr><th scope="col">时间</th><th scope="col">操作人</th><th scope="col">步骤</th><th scope="col">状态变化</th><th scope="col">电商应答</th><th scope="col">耗时</th></tr></thead><tbody>
 ${o.timeline.map((e) => html`<tr><td>${beijing(e.at)}</td><td class="mono">${e.actor}</td><td>${zh("step", e.step)}</td><td>${e.fromState ? (ORDER_STATE_NAMES[e.fromState] ?? e.fromState) : "—"} → ${ORDER_STATE_NAMES[e.toState] ?? e.toState}</td>
-  <td>${e.errorKind ? html`${zh("callOutcome", e.errorKind)} ` : ""}${[e.supplierCode, e.supplierDesc].some((x) => x !== null && x !== undefined) ? html`<code>${[e.supplierCode, e.supplierDesc].filter((x) => x !== null && x !== undefined).join(" ")}</code>` : ""}${e.mallOrderId ? html` 电商订单号 <span class="mono">${e.mallOrderId}</span>` : ""}</td><td class="num">${e.durationMs === null ? "" : `${e.durationMs} ms`}</td></tr>`)}
+  <td>${e.errorKind ? html`${zh("callOutcome", e.errorKind)} ` : ""}${e.supplierCode === 0 ? html`${badge("成功", "ok")} ${e.supplierDesc ?? ""}` : [e.supplierCode, e.supplierDesc].some((x) => x !== null && x !== undefined) ? html`<code>${[e.supplierCode, e.supplierDesc].filter((x) => x !== null && x !== undefined).join(" ")}</code>` : ""}${e.mallOrderId ? html` 电商订单号 <span class="mono">${e.mallOrderId}</span>` : ""}</td><td class="num">${e.durationMs === null ? "" : `${e.durationMs} ms`}</td></tr>`)}
 </tbody></table>`;
     },
   },
