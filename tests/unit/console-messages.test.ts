@@ -60,3 +60,18 @@ describe("audit actions in zh-CN", () => {
     expect([...recorded].filter((action) => !names[action])).toEqual([]);
   });
 });
+
+describe("field labels of the console's error pages", () => {
+  it("names every path and query parameter of every admin route in zh-CN (a bad id or cursor names its field, not params.id)", async () => {
+    const { adminRoutes } = await import("../../src/admin/api/route-table.js");
+    const { FIELD_LABELS } = await import("../../src/admin/console/console-messages.js");
+    const unnamed = new Set<string>();
+    for (const route of adminRoutes) {
+      for (const schema of [route.params, route.query]) {
+        const shape = (schema as { shape?: Record<string, unknown> } | undefined)?.shape;
+        for (const key of Object.keys(shape ?? {})) if (!FIELD_LABELS[key]) unnamed.add(`${route.method} ${route.path}: ${key}`);
+      }
+    }
+    expect([...unnamed]).toEqual([]);
+  });
+});
