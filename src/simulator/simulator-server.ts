@@ -1,5 +1,6 @@
 import type { AddressInfo } from "node:net";
 import { type Server, createServer } from "node:http";
+import { expressServerClasses } from "../http/express-classes.js";
 import { type Logger, silentLogger } from "../lib/logger.js";
 import { createSimulatorApp } from "./simulator-app.js";
 import { type SimulatorOptions, SupplierSimulator } from "./supplier-simulator.js";
@@ -20,7 +21,9 @@ export async function startSimulator(
 ): Promise<RunningSimulator> {
   const sim = new SupplierSimulator(options);
   const app = createSimulatorApp(sim, listen.logger ?? silentLogger());
-  const server: Server = createServer(app);
+  // As the gateway's server: requests built with the app's prototypes, so express's per-request
+  // prototype change is a no-op (the reference supplier's own cost counts in every drain it serves).
+  const server: Server = createServer(expressServerClasses(app), app);
   const host = listen.host ?? "127.0.0.1";
   await new Promise<void>((resolve, reject) => {
     server.once("error", reject);
