@@ -162,6 +162,17 @@ describe("backup verify", () => {
   });
 });
 
+
+/** Two files a backup command must refuse as not the gateway's: an empty file and a SQLite database of someone else's tables. */
+function notGatewayDatabases(dir: string): { empty: string; foreign: string } {
+  const empty = join(dir, "empty.db");
+  writeFileSync(empty, "");
+  const foreign = join(dir, "foreign.db");
+  const db = new Database(foreign);
+  db.exec("CREATE TABLE t (x)");
+  db.close();
+  return { empty, foreign };
+}
 describe("backup commands on bad input", () => {
   /** A failure answered in the CLI's shape: the kind on the last JSON line, exit 1, no stack trace. */
   const expectFailure = (result: Awaited<ReturnType<typeof runCliAsync>>, kind: string) => {
@@ -216,12 +227,7 @@ describe("backup commands on bad input", () => {
 
   it("verify refuses an empty file and a SQLite database that is not the gateway's", { timeout: 120_000 }, async () => {
     const { dir, env } = await setUp();
-    const empty = join(dir, "empty.db");
-    writeFileSync(empty, "");
-    const foreign = join(dir, "foreign.db");
-    const db = new Database(foreign);
-    db.exec("CREATE TABLE t (x)");
-    db.close();
+    const { empty, foreign } = notGatewayDatabases(dir);
     for (const file of [empty, foreign]) {
       const result = await runCliAsync(["backup", "verify", file, "--json"], env);
       expectFailure(result, "invalid");
@@ -235,12 +241,7 @@ describe("backup commands on bad input", () => {
     store.sqlite.pragma("foreign_keys = OFF");
     store.sqlite.prepare("INSERT INTO sync_leases (supplier_id, holder, acquired_at, expires_at) VALUES (999, 'old-host:1:run', 0, 1)").run();
     store.sqlite.pragma("foreign_keys = ON");
-    const empty = join(dir, "empty.db");
-    writeFileSync(empty, "");
-    const foreign = join(dir, "foreign.db");
-    const db = new Database(foreign);
-    db.exec("CREATE TABLE t (x)");
-    db.close();
+    const { empty, foreign } = notGatewayDatabases(dir);
     const text = join(dir, "notes.txt");
     writeFileSync(text, "not a database at all, just some text that is long enough to have a header".repeat(20));
     for (const from of [empty, foreign, text]) {
