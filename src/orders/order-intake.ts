@@ -92,7 +92,7 @@ export function createOrderIntake(deps: IntakeDeps) {
   const random = deps.random ?? Math.random;
 
   /** S-8, repeated with backoff while it fails transiently (failure-class.ts), at most `maxAttempts` times. */
-  const askStock = async (supplierId: number, skus: string[], area: string): Promise<CallResult<StockItem[]>> => {
+  const askStock: StockCheck = async (supplierId, skus, area) => {
     const started = performance.now();
     for (let attempt = 1; ; attempt++) {
       const answer = await deps.stock(supplierId, skus, area);
@@ -136,19 +136,33 @@ export function createOrderIntake(deps: IntakeDeps) {
     });
   };
 
-  const checkStock = async (supplier: SupplierRow, o: OrderInput, area: string): Promise<OrderOutcome<null>> => {
+  /**
+   * S-8 asked through `ask` (one round, or askStock's rounds), its failure said as the order error
+   * staff read: not connected, refused by the supplier, or failed by class.
+   */
+  const stockAnswer = async (
+    supplier: Pick<SupplierRow, "id" | "code">,
+    skus: readonly string[],
+    area: string,
+    ask: StockCheck,
+    rounds: number,
+  ): Promise<OrderOutcome<StockItem[]>> => {
     let answer: CallResult<StockItem[]>;
     try {
-      answer = await askStock(supplier.id, o.items.map((i) => i.sku), area);
+      answer = await ask(supplier.id, skus, area);
     } catch (e) {
-      // Not connected (no client to ask): the order cannot be checked, so it is not taken.
+      // Not connected (no client to ask): the stock cannot be checked.
       return { ok: false, error: new OrderError("unavailable", `stock check (S-8) with ${supplier.code} not possible: ${e instanceof Error ? e.message : String(e)}`) };
     }
-    if (!answer.ok) {
-      const e = answer.error;
-      const why = e.failureClass === "business" ? "refused" : `failed (${e.failureClass}${e.failureClass === "transient" ? `, after up to ${stockRetry.maxAttempts} rounds` : ""})`;
-      return { ok: false, error: new OrderError("unavailable", `stock check (S-8) with ${supplier.code} ${why}: ${e.detail}`) };
-    }
+    if (answer.ok) return { ok: true, value: answer.value };
+    const e = answer.error;
+    const why = e.failureClass === "business" ? "refused" : `failed (${e.failureClass}${e.failureClass === "transient" && rounds > 1 ? `, after up to ${rounds} rounds` : ""})`;
+    return { ok: false, error: new OrderError("unavailable", `stock check (S-8) with ${supplier.code} ${why}: ${e.detail}`) };
+  };
+
+  const checkStock = async (supplier: SupplierRow, o: OrderInput, area: string): Promise<OrderOutcome<null>> => {
+    const answer = await stockAnswer(supplier, o.items.map((i) => i.sku), area, askStock, stockRetry.maxAttempts);
+    if (!answer.ok) return answer;
     const issues = stockIssues(o, answer.value);
     if (issues.length > 0) return invalid(issues);
     keepStock(supplier.id, area, answer.value);
@@ -170,17 +184,8 @@ export function createOrderIntake(deps: IntakeDeps) {
      */
     async stockIn(supplier: Pick<SupplierRow, "id" | "code">, skus: readonly string[], area: string): Promise<OrderOutcome<StockAnswer>> {
       if (skus.length === 0) return { ok: true, value: { area, checkedAt: deps.clock(), items: [] } };
-      let answer: CallResult<StockItem[]>;
-      try {
-        answer = await deps.stock(supplier.id, skus, area);
-      } catch (e) {
-        return { ok: false, error: new OrderError("unavailable", `stock check (S-8) with ${supplier.code} not possible: ${e instanceof Error ? e.message : String(e)}`) };
-      }
-      if (!answer.ok) {
-        const e = answer.error;
-        return { ok: false, error: new OrderError("unavailable", `stock check (S-8) with ${supplier.code} ${e.failureClass === "business" ? "refused" : `failed (${e.failureClass})`}: ${e.detail}`) };
-      }
-      return { ok: true, value: { area, checkedAt: keepStock(supplier.id, area, answer.value), items: answer.value } };
+      const answer = await stockAnswer(supplier, skus, area, deps.stock, 1);
+      return answer.ok ? { ok: true, value: { area, checkedAt: keepStock(supplier.id, area, answer.value), items: answer.value } } : answer;
     },
 
     async create(raw: unknown, actor: string): Promise<OrderOutcome<OrderRow>> {
