@@ -40,22 +40,25 @@ export const orderFormRoutes = [
         const bySku = container.admin.repo.searchProducts({ supplierId: supplier.id, sku: query.q, limit: 1 });
         const byName = container.admin.repo.searchProducts({ supplierId: supplier.id, name: query.q, limit: CANDIDATES });
         const seen = new Set<string>();
-        const found = [...bySku, ...byName].filter((p) => !seen.has(p.sku) && Boolean(seen.add(p.sku))).slice(0, CANDIDATES);
-        const orderable = found.filter((p) => whyNotOrderable(p) === null);
+        const found = [...bySku, ...byName]
+          .filter((p) => !seen.has(p.sku) && Boolean(seen.add(p.sku)))
+          .slice(0, CANDIDATES)
+          .map((p) => ({ p, orderable: whyNotOrderable(p) === null }));
+        const orderable = found.filter((f) => f.orderable).map((f) => f.p.sku);
         // Stock is the supplier's to tell (S-8), asked live for the county chosen; only for what can be ordered.
         const stock = new Map<string, OrderFormStock>();
         if (stockArea && orderable.length > 0) {
-          const answer = await container.orders.service.stockIn(supplier, orderable.map((p) => p.sku), stockArea);
+          const answer = await container.orders.service.stockIn(supplier, orderable, stockArea);
           if (answer.ok) for (const s of answer.value.items) stock.set(s.sku, { num: s.num, description: s.desc, stockStateId: s.stockStateId ?? null, checkedAt: answer.value.checkedAt });
           else stockError = answer.error.message;
         }
-        products = found.map((p) => ({
+        products = found.map(({ p, orderable }) => ({
           sku: p.sku,
           name: p.name,
           priceFen: p.priceFen,
           shelfState: p.shelfState,
           status: p.status,
-          orderable: whyNotOrderable(p) === null,
+          orderable,
           stock: stock.get(p.sku) ?? null,
         }));
       }
