@@ -59,3 +59,20 @@ export function checkCsrf(req: Request, caller: ActiveSession | undefined, token
     throw new AdminError("csrf_failed", `missing or wrong CSRF token (send the token from login or GET /admin/api/session as ${CSRF_HEADER})`);
   }
 }
+
+/**
+ * A failure before any handler runs, as the admin error it is: the body parser's (too large, too
+ * many fields, not JSON, another charset) or express's own (a path that is not valid
+ * percent-encoding); null for anything else. The API and the console answer it in their own
+ * shapes, never through the mall's docking envelope.
+ */
+export function requestFailure(err: { type?: string; status?: number }, bodyLimit: string): AdminError | null {
+  if (err.type === "entity.parse.failed") return new AdminError("invalid_input", "the body is not valid JSON", [{ field: "body", message: "not valid JSON" }]);
+  if (err.type === "entity.too.large") return new AdminError("payload_too_large", `body over ${bodyLimit}`);
+  if (err.type === "parameters.too.many") return new AdminError("payload_too_large", "the form has too many fields");
+  if (err.type === "charset.unsupported" || err.type === "encoding.unsupported") {
+    return new AdminError("unsupported_media_type", "send application/json in UTF-8, without a content encoding");
+  }
+  if (typeof err.status === "number" && err.status >= 400 && err.status < 500) return new AdminError("invalid_input", "the request cannot be read (path, encoding or body)");
+  return null;
+}

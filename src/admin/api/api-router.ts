@@ -2,7 +2,7 @@ import express, { type ErrorRequestHandler, type Request, type RequestHandler, t
 import type { Container } from "../../container.js";
 import { AdminError } from "../admin-errors.js";
 import type { ActiveSession } from "../admin-sessions.js";
-import { CSRF_HEADER, checkCsrf, currentSession, isStateChanging, setSessionCookie } from "../admin-http.js";
+import { CSRF_HEADER, checkCsrf, currentSession, isStateChanging, requestFailure, setSessionCookie } from "../admin-http.js";
 import { sendCsv } from "./csv.js";
 import { adminRoutes } from "./route-table.js";
 import { runRoute, toAdminError } from "./route-runner.js";
@@ -77,15 +77,7 @@ function mount(router: Router, route: AdminRoute, container: Container): void {
  * docking envelope of the mall's paths.
  */
 const requestError: ErrorRequestHandler = (err: { type?: string; status?: number }, req, res, _next) => {
-  if (err.type === "entity.parse.failed") return sendError(req, res, new AdminError("invalid_input", "the body is not valid JSON", [{ field: "body", message: "not valid JSON" }]));
-  if (err.type === "entity.too.large") return sendError(req, res, new AdminError("payload_too_large", `body over ${BODY_LIMIT}`));
-  if (err.type === "charset.unsupported" || err.type === "encoding.unsupported") {
-    return sendError(req, res, new AdminError("unsupported_media_type", "send application/json in UTF-8, without a content encoding"));
-  }
-  if (typeof err.status === "number" && err.status >= 400 && err.status < 500) {
-    return sendError(req, res, new AdminError("invalid_input", "the request cannot be read (path, encoding or body)"));
-  }
-  sendError(req, res, err);
+  sendError(req, res, requestFailure(err, BODY_LIMIT) ?? err);
 };
 
 /** /admin/api: JSON, honest statuses, one error shape {error:{code,message,requestId,fields?}}. */

@@ -4,7 +4,7 @@ import { fileURLToPath } from "node:url";
 import express, { type ErrorRequestHandler, type Request, type Response, Router } from "express";
 import type { Container } from "../../container.js";
 import { AdminError } from "../admin-errors.js";
-import { CSRF_FIELD, checkCsrf, currentSession, setSessionCookie } from "../admin-http.js";
+import { CSRF_FIELD, checkCsrf, currentSession, requestFailure, setSessionCookie } from "../admin-http.js";
 import type { ActiveSession } from "../admin-sessions.js";
 import { routeById } from "../api/route-table.js";
 import { mayCall, runRoute, toAdminError } from "../api/route-runner.js";
@@ -209,13 +209,7 @@ export function consoleRouter(container: Container): Router {
   // a console page with an honest status, not the mall's envelope (which answers HTTP 200).
   const requestError: ErrorRequestHandler = (err: { type?: string; status?: number }, req, res, next) => {
     if (res.headersSent) return next(err);
-    const caller = currentSession(req, container);
-    if (err.type === "entity.too.large") return errorPage(req, res, caller, new AdminError("payload_too_large", `form over ${FORM_LIMIT}`));
-    if (err.type === "parameters.too.many") return errorPage(req, res, caller, new AdminError("payload_too_large", "form has too many fields"));
-    if (typeof err.status === "number" && err.status >= 400 && err.status < 500) {
-      return errorPage(req, res, caller, new AdminError("invalid_input", "the request cannot be read (path, encoding or form)"));
-    }
-    errorPage(req, res, caller, err);
+    errorPage(req, res, currentSession(req, container), requestFailure(err, FORM_LIMIT) ?? err);
   };
   router.use(requestError);
   return router;
