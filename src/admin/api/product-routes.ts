@@ -188,7 +188,7 @@ export const productRoutes = [
           // Each S-8 area (province_city_county codes) with its names from the area table, for people.
           stock: container.repos.products.stockOf(supplier.id, p.sku).map((s) => ({
             ...s,
-            areaName: s.area.split("_").map((code) => container.repos.reference.areaByCode(code)?.name ?? code).join(" "),
+            areaName: s.area.split("_").map((code) => container.repos.reference.areaName(code) ?? code).join(" "),
           })),
           priceHistory: container.repos.products.priceHistoryOf(supplier.id, p.sku),
         },

@@ -129,6 +129,8 @@ export function createReferenceRepo(store: Store) {
       });
     },
     areaByCode: (code: string): AreaRow | undefined => areaByCode.get({ code }),
+    /** An area's name for people (null for a code the table lacks). */
+    areaName: (code: string): string | null => areaByCode.get({ code })?.name ?? null,
     areasByParent: (parentCode: string): AreaRow[] => areasByParent.all({ parent: parentCode }),
     areaCount: (): number => sqlite.prepare("SELECT count(*) FROM areas").pluck().get() as number,
 
