@@ -53,16 +53,13 @@ function labelled(k: string | undefined, v: string | number): Html | null {
 /** An audit summary as short lines ("before → after"), keys and values in zh-CN, never raw JSON. */
 function summaryList(summary: unknown) {
   if (!summary || typeof summary !== "object") return "";
-  const value = (v: unknown, k?: string): Html =>
-    v === null || v === undefined
-      ? html`—`
-      : Array.isArray(v)
-        ? html`<code>${v.map((x) => (typeof x === "object" ? JSON.stringify(x) : String(x))).join("、")}</code>`
-        : typeof v === "object"
-          ? html`${Object.entries(v as Record<string, unknown>).map(([ik, x], i) => html`${i > 0 ? "，" : ""}${key(ik)}：${value(x, ik)}`)}`
-          : typeof v === "boolean"
-            ? html`${v ? "是" : "否"}`
-            : ((typeof v === "string" || typeof v === "number" ? labelled(k, v) : null) ?? html`<code>${String(v)}</code>`);
+  const value = (v: unknown, k?: string): Html => {
+    if (v === null || v === undefined) return html`—`;
+    if (Array.isArray(v)) return html`<code>${v.map((x) => (typeof x === "object" ? JSON.stringify(x) : String(x))).join("、")}</code>`;
+    if (typeof v === "object") return html`${Object.entries(v as Record<string, unknown>).map(([ik, x], i) => html`${i > 0 ? "，" : ""}${key(ik)}：${value(x, ik)}`)}`;
+    if (typeof v === "boolean") return html`${v ? "是" : "否"}`;
+    return (typeof v === "string" || typeof v === "number" ? labelled(k, v) : null) ?? html`<code>${String(v)}</code>`;
+  };
   const key = (k: string): Html => (SUMMARY_KEYS[k] ? html`${SUMMARY_KEYS[k]}` : html`<code>${k}</code>`);
   const entries = Object.entries(summary as Record<string, unknown>);
   if (entries.length === 0) return "";
