@@ -65,8 +65,10 @@ describe("signed mall calls and the old generation", () => {
 
     // Each request's objects used to be held through young-generation collections (express's
     // per-request prototype change, a getter defined on every request) and promoted: 10–25 KB a
-    // call. Now a call leaves well under 1 KB there; 2 KB leaves room for a noisy machine.
+    // call. Now a call leaves 0.8–1.9 KB there on a quiet machine (a scavenge promotes whatever is in
+    // flight when it runs, so the figure moves with timing) and 2.3 KB was seen under the full suite's
+    // load: 4 KB stays clear of that noise and well under the 10 KB a regression would show.
     const perCall = figures.oldSpaceFilledBytes / N;
-    expect(perCall, `old space filled ${perCall.toFixed(0)} bytes a call; ${JSON.stringify(figures)}`).toBeLessThan(2_048);
+    expect(perCall, `old space filled ${perCall.toFixed(0)} bytes a call; ${JSON.stringify(figures)}`).toBeLessThan(4_096);
   }, 180_000);
 });
