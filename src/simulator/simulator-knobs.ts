@@ -103,10 +103,17 @@ export type KnobSettings = {
   hostile?: boolean | readonly HostileCase[];
   /** Conformance defects switched on (replaces the current list). */
   defects?: ConformanceDefect[];
+  /**
+   * Lifetime of the tokens S-1 issues from now on, seconds (§2.1 lets a supplier choose it; `expires_in`
+   * says which). Tokens already issued keep the lifetime they were issued with.
+   */
+  tokenTtlSeconds?: number;
 };
 
 const QPS_WINDOW_MS = 1000;
 const DEFAULT_TIMEOUT_HOLD_MS = 30_000;
+/** §2.1: a token lives 12 h unless the supplier says otherwise. */
+export const DEFAULT_TOKEN_TTL_SECONDS = 43_200;
 
 export class SimulatorKnobs {
   private readonly endpoints = new Map<EndpointName | "*", EndpointKnobs>();
@@ -127,8 +134,15 @@ export class SimulatorKnobs {
   timeoutHoldMs = DEFAULT_TIMEOUT_HOLD_MS;
   readonly hostile = new Set<HostileCase>();
   readonly defects = new Set<ConformanceDefect>();
+  tokenTtlSeconds: number;
 
-  constructor(private readonly random: Random) {}
+  constructor(
+    private readonly random: Random,
+    /** The token lifetime the supplier was started with, and comes back to on reset. */
+    private readonly startTokenTtlSeconds: number = DEFAULT_TOKEN_TTL_SECONDS,
+  ) {
+    this.tokenTtlSeconds = startTokenTtlSeconds;
+  }
 
   /** Merges settings over the current ones; `"*"` applies to endpoints without their own entry. */
   apply(settings: KnobSettings): void {
@@ -139,6 +153,7 @@ export class SimulatorKnobs {
     if (settings.duplicateMessages !== undefined) this.duplicateMessages = settings.duplicateMessages;
     if (settings.supplierQps !== undefined) this.supplierQps = settings.supplierQps;
     if (settings.timeoutHoldMs !== undefined) this.timeoutHoldMs = settings.timeoutHoldMs;
+    if (settings.tokenTtlSeconds !== undefined) this.tokenTtlSeconds = settings.tokenTtlSeconds;
     if (settings.unsignedRefusals !== undefined) this.unsignedRefusals = settings.unsignedRefusals;
     if (settings.orderAnswerChange !== undefined) this.orderAnswerChange = settings.orderAnswerChange;
     if (settings.hostile !== undefined) {
@@ -170,6 +185,7 @@ export class SimulatorKnobs {
     this.maxInFlight = this.inFlight;
     this.duplicateMessages = 0;
     this.timeoutHoldMs = DEFAULT_TIMEOUT_HOLD_MS;
+    this.tokenTtlSeconds = this.startTokenTtlSeconds;
     this.hostile.clear();
     this.defects.clear();
   }
@@ -187,6 +203,7 @@ export class SimulatorKnobs {
       duplicateMessages: this.duplicateMessages,
       supplierQps: this.supplierQps,
       timeoutHoldMs: this.timeoutHoldMs,
+      tokenTtlSeconds: this.tokenTtlSeconds,
       unsignedRefusals: this.unsignedRefusals,
       orderAnswerChange: this.orderAnswerChange,
       hostile: [...this.hostile],

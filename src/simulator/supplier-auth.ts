@@ -38,10 +38,14 @@ export class SupplierAuth {
   private readonly nonces = new Map<string, number>();
   private failures: number[] = [];
   private lockedUntil = 0;
+  /** What callers got, for tests: tokens issued, and calls refused 5005 for a token unknown or expired. */
+  tokensIssued = 0;
+  expiredTokenRefusals = 0;
 
   constructor(
     readonly account: SupplierAccount,
-    private readonly tokenTtlSeconds: number,
+    /** Read at each issue: the lifetime is a knob, changed while the supplier runs. */
+    private readonly tokenTtlSeconds: () => number,
     private readonly now: () => number,
   ) {}
 
@@ -73,11 +77,13 @@ export class SupplierAuth {
 
     this.failures = [];
     const token = randomBytes(24).toString("base64url");
-    const expiresAt = now + this.tokenTtlSeconds * 1000;
+    const ttlSeconds = this.tokenTtlSeconds();
+    const expiresAt = now + ttlSeconds * 1000;
     this.tokens.set(token, expiresAt);
+    this.tokensIssued++;
     return {
       ok: true,
-      value: { access_token: token, expires_at: formatBeijingTimestamp(expiresAt), expires_in: this.tokenTtlSeconds },
+      value: { access_token: token, expires_at: formatBeijingTimestamp(expiresAt), expires_in: ttlSeconds },
     };
   }
 
@@ -88,6 +94,7 @@ export class SupplierAuth {
     const expiresAt = this.tokens.get(token);
     if (expiresAt === undefined || expiresAt <= this.now()) {
       this.tokens.delete(token);
+      this.expiredTokenRefusals++;
       return fail(failure(ErrorCode.TokenExpired, TOKEN_EXPIRED_MARKER));
     }
     if (this.account.signMode === SignMode.HmacSha256) {

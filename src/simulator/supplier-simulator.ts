@@ -9,7 +9,7 @@ import { ProductStore } from "./product-store.js";
 import type { ReferenceData } from "./reference-data.js";
 import { type Scenario, type ScenarioRun, runScenario } from "./scenario-runner.js";
 import { createRandom } from "./seeded-random.js";
-import { type KnobSettings, SimulatorKnobs } from "./simulator-knobs.js";
+import { DEFAULT_TOKEN_TTL_SECONDS, type KnobSettings, SimulatorKnobs } from "./simulator-knobs.js";
 import { type SupplierAccount, SupplierAuth } from "./supplier-auth.js";
 
 export type SimulatorOptions = {
@@ -39,7 +39,7 @@ export const SIMULATOR_DEFAULTS = {
   invalidShare: 0.1,
   offShelfShare: 0.05,
   seed: 20221020,
-  tokenTtlSeconds: 43_200, // §2.1: 12 h
+  tokenTtlSeconds: DEFAULT_TOKEN_TTL_SECONDS,
 } as const;
 
 /** The reference supplier's state: account, products, message pool, orders and knobs. */
@@ -67,7 +67,7 @@ export class SupplierSimulator {
     // Separate streams, so turning a fault on does not change which products get seeded.
     const seedRandom = createRandom(seed);
     const changeRandom = createRandom(seed + 1);
-    this.knobs = new SimulatorKnobs(createRandom(seed + 2));
+    this.knobs = new SimulatorKnobs(createRandom(seed + 2), options.tokenTtlSeconds ?? SIMULATOR_DEFAULTS.tokenTtlSeconds);
     this.scenarioRandom = createRandom(seed + 3);
     if (options.knobs) this.knobs.apply(options.knobs);
     this.platformCode = options.platformCode;
@@ -75,7 +75,7 @@ export class SupplierSimulator {
     this.reference = options.reference;
     this.scenarios = options.scenarios ?? new Map();
     this.countyPaths = new Set(options.reference.counties.map((c) => c.path));
-    this.auth = new SupplierAuth(options.account, options.tokenTtlSeconds ?? SIMULATOR_DEFAULTS.tokenTtlSeconds, this.now);
+    this.auth = new SupplierAuth(options.account, () => this.knobs.tokenTtlSeconds, this.now);
     this.pool = new MessagePool(this.now, 1, () => this.knobs.copiesPerMessage());
     this.orders = new OrderBook(this.products, this.now);
     this.factory = new ProductFactory(options.reference, seedRandom, {
