@@ -315,7 +315,12 @@ export class SupplierClient {
     return { ok: true, value: items };
   }
 
-  /** One business call with its retries and at most one re-login on 5005 (§2.2). */
+  /**
+   * One business call with its retries (§2.2 for 5005). The token goes on the call when it is sent,
+   * inside its turn: a call that waited longer than a token lives still goes out with a live one.
+   * A 5005 for a token renewed meanwhile is sent again with the current one; a 5005 for the current
+   * token logs in again, once per call. Every send counts toward the endpoint's attempts.
+   */
   private async call<K extends Exclude<SupplierOperationName, "token">>(
     name: K,
     fields: Record<string, string>,
@@ -327,21 +332,40 @@ export class SupplierClient {
     if (!request.ok) return { ok: false, error: this.error(name, { kind: "contract", field: "request", message: `request breaks the contract: ${request.failure.desc}`, retryable: false }) };
 
     const policy = this.policy(retryClassOf[name]);
+    const login = () => this.login();
+    const body = { ...fields, platformCode: this.conn.platformCode };
     let reloggedIn = false;
-    for (let attempt = 1; ; attempt++) {
-      // A login this call starts is recorded with it; one already under way is shared.
-      const token = await this.tokens.get(() => this.login());
-      if (!token.ok) return token;
-      const answer = await this.attempt(name, { ...fields, platformCode: this.conn.platformCode, token: token.value }, attempt, batchSize, result);
+    let lapses = 0;
+    for (let attempt = 1; ; ) {
+      // A token to take at the turn: held, or logged in for now, outside any slot (a login needs a
+      // turn of its own). A login this call starts is recorded with it; one already under way is shared.
+      const ready = await this.tokens.get(login);
+      if (!ready.ok) return ready;
+      const sent = await this.attempt(name, body, attempt, { batchSize, result, lapsed: lapses > 0, token: login });
+      if (sent === TOKEN_LAPSED) {
+        // The token died while the call waited and no renewal had come: nothing went out, so this
+        // is no attempt. Its next turn comes first in line; bounded all the same.
+        if (++lapses > MAX_TOKEN_LAPSES) return { ok: false, error: this.error(name, { kind: "network", message: "not sent: no live token could be held until the call's turn", retryable: true }) };
+        continue;
+      }
+      const { answer, token } = sent;
       if (answer.ok) return answer;
       const error = answer.error.withAttempts(attempt);
-      if (error.tokenExpired && !reloggedIn) {
-        reloggedIn = true;
-        this.tokens.invalidate(token.value);
-        continue;
+      if (error.tokenExpired && token !== null && attempt < policy.maxAttempts) {
+        if (!this.tokens.isCurrent(token)) {
+          attempt++;
+          continue;
+        }
+        if (!reloggedIn) {
+          reloggedIn = true;
+          this.tokens.invalidate(token);
+          attempt++;
+          continue;
+        }
       }
       if (!shouldRetry(policy, error, attempt)) return { ok: false, error };
       await this.sleep(backoffDelayMs(policy, attempt, this.random));
+      attempt++;
     }
   }
 
@@ -349,12 +373,11 @@ export class SupplierClient {
   private async login(): Promise<CallResult<TokenResult>> {
     const policy = this.policy("token");
     for (let attempt = 1; ; attempt++) {
-      const fields: Record<string, string> = {
-        username: this.conn.username,
-        password: this.conn.password,
-        timestamp: formatBeijingTimestamp(this.now()),
-      };
-      const answer = await this.attempt("token", fields, attempt);
+      // The timestamp is written when the request is sent, after its turn (§2.1's ±300 s window).
+      const fields: Record<string, string> = { username: this.conn.username, password: this.conn.password };
+      const sent = await this.attempt("token", fields, attempt, {});
+      if (sent === TOKEN_LAPSED) continue;
+      const { answer } = sent;
       if (answer.ok) return answer;
       const error = answer.error.withAttempts(attempt);
       if (!shouldRetry(policy, error, attempt)) return { ok: false, error };
@@ -362,20 +385,31 @@ export class SupplierClient {
     }
   }
 
-  /** One HTTP exchange under the limiter, freshly signed, recorded whatever happens. */
+  /**
+   * One HTTP exchange under the limiter, recorded whatever happens. The token (for a business call,
+   * `options.token` logging in when needed) is taken and the request signed at the moment it is sent,
+   * inside its slot and turn: TOKEN_LAPSED, unsent and unrecorded, when no token was fit to send then.
+   */
   private async attempt<K extends SupplierOperationName>(
     name: K,
     fields: Record<string, string>,
     attempt: number,
-    batchSize?: number,
-    result: z.ZodType = supplierOperations[name].result,
-  ): Promise<CallResult<ResultOf<K>>> {
+    options: { batchSize?: number; result?: z.ZodType; lapsed?: boolean; token?: () => Promise<CallResult<TokenResult>> },
+  ): Promise<Sent<K> | typeof TOKEN_LAPSED> {
     const op = supplierOperations[name];
-    const signed = this.sign(name, fields);
+    const result = options.result ?? op.result;
     const json = (this.conn.bodyFormat ?? CLIENT_DEFAULTS.bodyFormat) === "json";
     const startedAtMs = this.now();
     const started = performance.now();
-    const exchange = async (): Promise<CallResult<ResultOf<K>>> => {
+    let token: string | null = null;
+    const exchange = async (): Promise<CallResult<ResultOf<K>> | typeof TOKEN_LAPSED> => {
+      let body = fields;
+      if (options.token) {
+        token = this.tokens.sendable(options.token);
+        if (token === null) return TOKEN_LAPSED;
+        body = { ...fields, token };
+      }
+      const signed = this.sign(name, body);
       const sent = await this.transport.post({
         url: this.conn.baseUrl.replace(/\/+$/, "") + op.path,
         body: json ? JSON.stringify(withMoneyAsNumbers(signed)) : new URLSearchParams(signed).toString(),
@@ -387,7 +421,8 @@ export class SupplierClient {
       if (!read.ok) return { ok: false, error: this.error(name, read.problem) };
       return { ok: true, value: read.value as ResultOf<K> };
     };
-    const answer: CallResult<ResultOf<K>> = await this.queue(exchange, name).catch((err: unknown) => ({
+    const priority = name === "token" ? LOGIN_PRIORITY : options.lapsed ? LAPSED_PRIORITY : priorityOf(name);
+    const answer = await this.queue(exchange, name, priority).catch((err: unknown) => ({
       ok: false as const,
       // Only a closed client, a stopped run or an unreachable shared budget gets here: the exchange itself never rejects.
       error: this.error(name, {
@@ -397,6 +432,7 @@ export class SupplierClient {
         unsent: err instanceof WithheldCall,
       }),
     }));
+    if (answer === TOKEN_LAPSED) return TOKEN_LAPSED;
     this.recorder.record({
       supplier: this.supplier,
       operation: name,
@@ -408,21 +444,20 @@ export class SupplierClient {
       ...(answer.ok
         ? {}
         : { errorCode: answer.error.code, httpStatus: answer.error.status, field: answer.error.field, message: answer.error.detail }),
-      ...(batchSize === undefined ? {} : { batchSize }),
+      ...(options.batchSize === undefined ? {} : { batchSize: options.batchSize }),
       ...subjectOf(fields),
     });
-    return answer;
+    return { answer, token };
   }
 
   /**
    * Runs `exchange` under the limiter; rejects at once, unsent, when the client closes meanwhile,
    * or (a single-sku read) when this view's run stops.
    */
-  private queue<T>(exchange: () => Promise<T>, name: SupplierOperationName): Promise<T> {
+  private queue<T>(exchange: () => Promise<T>, name: SupplierOperationName, priority: number): Promise<T> {
     const { lifecycle } = this;
     if (lifecycle.closed) return Promise.reject(new Error("the client is closed"));
-    const priority = priorityOf(name);
-    const skuReads = priority === SKU_READ_PRIORITY ? this.skuReads : null;
+    const skuReads = priorityOf(name) === SKU_READ_PRIORITY ? this.skuReads : null;
     if (skuReads?.stopped) return Promise.reject(new WithheldCall(skuReads.stopped));
     return new Promise<T>((resolve, reject) => {
       // A withheld call keeps its place in the limiter (p-queue cannot take one job out), but
@@ -452,12 +487,13 @@ export class SupplierClient {
   /** §2.1/§2.2 signing fields; a new timestamp and nonce on every attempt (the server rejects replays). */
   private sign(name: SupplierOperationName, fields: Record<string, string>, fixed: { timestamp?: string; nonce?: string } = {}): Record<string, string> {
     const { signMode, appSecret } = this.conn;
+    const timestamp = fixed.timestamp ?? fields.timestamp ?? formatBeijingTimestamp(this.now());
     if (signMode === SignMode.YggcMd5) {
       if (name !== "token") return fields;
-      const withTime = fixed.timestamp === undefined ? fields : { ...fields, timestamp: fixed.timestamp };
+      const withTime = { ...fields, timestamp };
       return { ...withTime, sign: yggcTokenSign(withTime) };
     }
-    const withNonce = { ...fields, timestamp: fixed.timestamp ?? fields.timestamp ?? formatBeijingTimestamp(this.now()), nonce: fixed.nonce ?? newNonce() };
+    const withNonce = { ...fields, timestamp, nonce: fixed.nonce ?? newNonce() };
     return { ...withNonce, sign: signRequest(appSecret, withNonce) };
   }
 
@@ -479,9 +515,20 @@ export class SupplierClient {
  * group of skus completes, and the pull goes on, while the next group's reads keep the connection busy.
  */
 const SKU_READ_PRIORITY = 0;
+/** A call whose token lapsed while it waited goes before every other waiting call but a login. */
+const LAPSED_PRIORITY = 2;
+/** Turns a call may give up for want of a live token before it answers "not sent". */
+const MAX_TOKEN_LAPSES = 5;
+/** A login (first, or a renewal before expiry) goes first: every waiting call needs its token. */
+const LOGIN_PRIORITY = 3;
 function priorityOf(name: SupplierOperationName): number {
   return name === "detail" || name === "attributes" ? SKU_READ_PRIORITY : 1;
 }
+
+/** What one exchange answered, and the token it carried (business calls). */
+type Sent<K extends SupplierOperationName> = { answer: CallResult<ResultOf<K>>; token: string | null };
+/** An exchange whose turn came when no token was fit to send: nothing went out. */
+const TOKEN_LAPSED = Symbol("token lapsed");
 
 /** Why a call was not sent: its run stopped (stopSkuReads). */
 class WithheldCall extends Error {

@@ -1,16 +1,30 @@
 import { type TokenResult, parseBeijingTimestamp } from "../contract/index.js";
 import type { CallResult } from "./supplier-error.js";
 
-/** Refresh this long before expiry (capped at a tenth of the lifetime for short-lived tokens). */
+/**
+ * Renew this long before expiry: half the lifetime, at most 5 min. The renewal is itself a call that
+ * takes its turn (first in line, yet behind the calls in flight) under the supplier's limits, and
+ * calls keep sending the old token meanwhile: the margin must cover a turn, however short the token.
+ */
 const REFRESH_MARGIN_MS = 5 * 60_000;
+const REFRESH_SHARE = 0.5;
+/**
+ * A token this close to its expiry is not sent: it could die on the way, and the supplier checks it
+ * when the call arrives. A twentieth of the lifetime, at most 1 s.
+ */
+const SEND_MARGIN_MS = 1_000;
+const SEND_SHARE = 0.05;
 /** expires_at is trusted only when it agrees with expires_in to within this (clock skew). */
 const EXPIRY_AGREEMENT_MS = 5 * 60_000;
 
-type Held = { token: string; refreshAtMs: number; expiresAtMs: number };
+type Held = { token: string; refreshAtMs: number; sendableUntilMs: number };
+type Login = () => Promise<CallResult<TokenResult>>;
 
 /**
- * One supplier's access token: reused until shortly before `expires_at`, then renewed; callers
- * that arrive during a login wait for that login instead of starting their own.
+ * One supplier's access token. A call takes it at the moment it is sent (`sendable`), never before
+ * waiting for its turn; renewal starts from `expires_at` / `expires_in` with a margin, so a fresh
+ * token is there before the old one dies. One login is in flight at a time: callers that arrive
+ * during it wait for it instead of starting their own.
  */
 export class TokenCache {
   private held: Held | null = null;
@@ -18,18 +32,36 @@ export class TokenCache {
   logins = 0;
 
   constructor(
-    private readonly login: () => Promise<CallResult<TokenResult>>,
+    private readonly login: Login,
     private readonly now: () => number,
   ) {}
 
-  /** The token; when a login is needed and none is under way, `login` (default: the cache's own) makes it. */
-  get(login: () => Promise<CallResult<TokenResult>> = this.login): Promise<CallResult<string>> {
+  /**
+   * A token to send: the held one while it is fresh, else the one the login under way (or a new
+   * one, made by `login`, default the cache's own) brings.
+   */
+  get(login: Login = this.login): Promise<CallResult<string>> {
     const held = this.held;
     if (held && this.now() < held.refreshAtMs) return Promise.resolve({ ok: true, value: held.token });
-    this.inflight ??= this.renew(login).finally(() => {
-      this.inflight = null;
-    });
-    return this.inflight;
+    return this.renewing(login);
+  }
+
+  /**
+   * The token to put on a call being sent now, or null when none is safe to send (the caller gives
+   * its turn up and waits for `get`). Past the refresh point it starts the renewal in the background
+   * and still answers the held token while it has life left.
+   */
+  sendable(login: Login = this.login): string | null {
+    const held = this.held;
+    if (!held) return null;
+    const now = this.now();
+    if (now >= held.refreshAtMs) void this.renewing(login);
+    return now < held.sendableUntilMs ? held.token : null;
+  }
+
+  /** Whether `token` is the one held now: a 5005 for another one says only that it was renewed meanwhile. */
+  isCurrent(token: string): boolean {
+    return this.held?.token === token;
   }
 
   /** Forgets `token` after the supplier called it expired; a newer token is kept. */
@@ -37,21 +69,33 @@ export class TokenCache {
     if (this.held?.token === token) this.held = null;
   }
 
-  private async renew(login: () => Promise<CallResult<TokenResult>>): Promise<CallResult<string>> {
+  private renewing(login: Login): Promise<CallResult<string>> {
+    this.inflight ??= this.renew(login).finally(() => {
+      this.inflight = null;
+    });
+    return this.inflight;
+  }
+
+  private async renew(login: Login): Promise<CallResult<string>> {
     this.logins++;
     const sentAt = this.now();
     const answer = await login();
     if (!answer.ok) {
       // A failed early refresh is no reason to drop a token that is still valid.
       const held = this.held;
-      return held && this.now() < held.expiresAtMs ? { ok: true, value: held.token } : answer;
+      return held && this.now() < held.sendableUntilMs ? { ok: true, value: held.token } : answer;
     }
     const { access_token, expires_at, expires_in } = answer.value;
-    const byLifetime = sentAt + expires_in * 1000;
+    // Counted from before the request left: the supplier's clock started later, so ours ends first.
+    const lifetimeMs = expires_in * 1000;
+    const byLifetime = sentAt + lifetimeMs;
     const byClock = parseBeijingTimestamp(expires_at);
     const expiresAtMs = byClock !== null && Math.abs(byClock - byLifetime) <= EXPIRY_AGREEMENT_MS ? Math.min(byClock, byLifetime) : byLifetime;
-    const margin = Math.min(REFRESH_MARGIN_MS, (expires_in * 1000) / 10);
-    this.held = { token: access_token, expiresAtMs, refreshAtMs: expiresAtMs - margin };
+    this.held = {
+      token: access_token,
+      refreshAtMs: expiresAtMs - Math.min(REFRESH_MARGIN_MS, lifetimeMs * REFRESH_SHARE),
+      sendableUntilMs: expiresAtMs - Math.min(SEND_MARGIN_MS, lifetimeMs * SEND_SHARE),
+    };
     return { ok: true, value: access_token };
   }
 }

@@ -1,6 +1,6 @@
 import { SignMode } from "../../src/contract/index.js";
 import type { RunningSimulator } from "../../src/simulator/simulator-server.js";
-import { type TestGateway, nextCreditCode, startTestGateway } from "./harness.js";
+import { type TestClock, type TestGateway, nextCreditCode, startTestGateway } from "./harness.js";
 import { type SimulatorLaunch, TEST_ACCOUNT, launchSimulator } from "./simulator-harness.js";
 
 export const KIT_SUPPLIER = "KITSIM";
@@ -16,8 +16,8 @@ export type ConformanceRig = {
 };
 
 /** A gateway with a registered supplier and the supplier's sandbox: a reference supplier with few products. */
-export async function startConformanceRig(launch: SimulatorLaunch = {}, env: Record<string, string> = {}): Promise<ConformanceRig> {
-  const gw = await startTestGateway({ SCHEDULER_ENABLED: "false", ...env });
+export async function startConformanceRig(launch: SimulatorLaunch = {}, env: Record<string, string> = {}, clock?: TestClock): Promise<ConformanceRig> {
+  const gw = await startTestGateway({ SCHEDULER_ENABLED: "false", ...env }, clock);
   const sandbox = await launchSimulator({ domain: KIT_DOMAIN, products: 12, ...launch });
   const { credentials } = await gw.container.supplierAccounts.create({ code: KIT_SUPPLIER, name: "参考电商（测试环境）", creditCode: await nextCreditCode(), domains: [KIT_DOMAIN] });
   const supplierId = gw.container.repos.accounts.supplierByCode(KIT_SUPPLIER)?.id ?? -1;

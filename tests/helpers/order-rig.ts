@@ -24,7 +24,7 @@ export type OrderRig = {
 
 /** A real gateway and a real simulator, the supplier registered, connected and its products in the store. */
 export async function startOrderRig(
-  options: { sim?: SimulatorLaunch; clock?: TestClock; timeoutMs?: number; maxConcurrent?: number; env?: Record<string, string>; logger?: Logger; gate?: "waived" | "closed" } = {},
+  options: { sim?: SimulatorLaunch; clock?: TestClock; timeoutMs?: number; maxConcurrent?: number; qps?: number; env?: Record<string, string>; logger?: Logger; gate?: "waived" | "closed" } = {},
 ): Promise<OrderRig> {
   const gw = await startTestGateway(options.env ?? {}, options.clock ?? testClock(), options.logger);
   const running = await launchSimulator({ products: 80, ...options.sim });
@@ -35,7 +35,7 @@ export async function startOrderRig(
     code: SUPPLIER_CODE,
     baseUrl: running.url,
     ...TEST_ACCOUNT,
-    qps: 10_000,
+    qps: options.qps ?? 10_000,
     maxConcurrent: options.maxConcurrent ?? 8,
     timeoutMs: options.timeoutMs ?? 5_000,
   });

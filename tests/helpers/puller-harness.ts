@@ -9,8 +9,16 @@ export const SIM_DOMAIN = "item.sim-supplier.cn";
 
 export type PullerWorld = { gw: TestGateway; sim: RunningSimulator; code: string; supplierId: number; close(): Promise<void> };
 
-/** A gateway and a reference supplier, registered and connected as a centre would do it. */
-export async function startPullerWorld(launch: SimulatorLaunch = {}, env: Record<string, string> = {}, clock?: TestClock): Promise<PullerWorld> {
+/**
+ * A gateway and a reference supplier, registered and connected as a centre would do it; `limits`
+ * replaces the rig's generous call limits (null: the connection's defaults).
+ */
+export async function startPullerWorld(
+  launch: SimulatorLaunch = {},
+  env: Record<string, string> = {},
+  clock?: TestClock,
+  limits: { qps?: number; maxConcurrent?: number } | null = { qps: 1000, maxConcurrent: 8 },
+): Promise<PullerWorld> {
   const sim = await launchSimulator({ domain: SIM_DOMAIN, ...launch });
   const gw = await startTestGateway({ SCHEDULER_ENABLED: "false", ...env }, clock);
   const code = "SIM";
@@ -22,8 +30,7 @@ export async function startPullerWorld(launch: SimulatorLaunch = {}, env: Record
     password: TEST_ACCOUNT.password,
     appSecret: TEST_ACCOUNT.appSecret,
     signMode: launch.signMode ?? SignMode.HmacSha256,
-    qps: 1000,
-    maxConcurrent: 8,
+    ...limits,
     timeoutMs: 2_000,
   });
   const supplierId = gw.container.repos.accounts.supplierByCode(code)?.id ?? -1;

@@ -147,6 +147,60 @@ describe("supplier client edge cases (nock)", () => {
     expect(await client.token()).toEqual({ ok: true, value: "tok_b" });
   });
 
+  it("takes the token when the call is sent: a call that waited past its token's life goes out with a new one, never with the dead one", async () => {
+    let clock = Date.now();
+    const sent: string[] = [];
+    const scope = nock(BASE)
+      .post("/api/auth2/access_token").reply(() => tokenReply("tok_a", 3600))
+      .post("/api/auth2/access_token").reply(() => tokenReply("tok_b", 3600))
+      .post("/api/product/prices", (b) => (sent.push(form(b).token ?? ""), true)).times(2).delay(100).reply(() => ok([price("1")]));
+    const client = new SupplierClient({ ...conn, maxConcurrent: 1 }, { now: () => clock });
+    const first = client.prices(["1"]);
+    await new Promise((resolve) => setTimeout(resolve, 20)); // tok_a held, the first call on the wire
+    const second = client.prices(["2"]); // waits for the only slot holding a live tok_a
+    clock += 3600_000; // the hour passes while it waits
+    expect([(await first).ok, (await second).ok]).toEqual([true, true]);
+    expect(sent).toEqual(["tok_a", "tok_b"]);
+    expect(client.loginCount).toBe(2);
+    expect(scope.isDone()).toBe(true);
+  });
+
+  it("sends a call refused 5005 for tokens renewed meanwhile again with the current token, as often as its attempts allow, without a backoff", async () => {
+    let clock = Date.now();
+    let resent: () => void = () => undefined;
+    const onWireWithTokB = new Promise<void>((resolve) => (resent = resolve));
+    const is = (token: string, sku: string) => (b: unknown) => form(b).token === token && form(b).sku === sku;
+    const expired = () => refused(5005, "token 过期: token_expired");
+    const scope = nock(BASE)
+      .post("/api/auth2/access_token").reply(() => tokenReply("tok_a", 3600))
+      .post("/api/auth2/access_token").reply(() => tokenReply("tok_b", 3600))
+      .post("/api/auth2/access_token").reply(() => tokenReply("tok_c", 3600))
+      .post("/api/product/prices", is("tok_a", "1")).delay(150).reply(expired)
+      .post("/api/product/prices", is("tok_b", "2")).reply(() => ok([price("2")]))
+      .post("/api/product/prices", (b) => is("tok_b", "1")(b) && (resent(), true)).delay(150).reply(expired)
+      .post("/api/product/prices", is("tok_c", "3")).reply(() => ok([price("3")]))
+      .post("/api/product/prices", is("tok_c", "1")).reply(() => ok([price("1")]));
+    const recorder = new MemoryCallRecorder();
+    const sleeps: number[] = [];
+    const client = new SupplierClient(conn, { now: () => clock, recorder, sleep: async (ms) => void sleeps.push(ms) });
+    const slow = client.prices(["1"]); // on the wire with tok_a
+    await new Promise((resolve) => setTimeout(resolve, 30));
+    clock += 3590_000; // past the refresh point: the next call renews
+    expect((await client.prices(["2"])).ok).toBe(true);
+    await onWireWithTokB; // the slow call, refused for tok_a, went again with tok_b
+    clock += 3590_000;
+    expect((await client.prices(["3"])).ok).toBe(true);
+    expect((await slow).ok).toBe(true);
+    expect(client.loginCount).toBe(3);
+    expect(sleeps).toEqual([]);
+    expect(recorder.records.filter((r) => r.operation === "prices" && r.subject === "1").map((r) => [r.attempt, r.outcome])).toEqual([
+      [1, "refused"],
+      [2, "refused"],
+      [3, "ok"],
+    ]);
+    expect(scope.isDone()).toBe(true);
+  });
+
   it("treats malformed JSON as a failed, retried call", async () => {
     const truncated = serializeSuccess([price("1")]).slice(0, 20);
     const scope = nock(BASE)
