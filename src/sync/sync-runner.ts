@@ -32,6 +32,8 @@ export type RunSummary = {
   callsByOperation: Record<string, number>;
   errors: RunError[];
   pendingInInbox: number;
+  /** Messages this run left waiting after a transient failure, and when the first comes due (ISO). */
+  deferred: { count: number; nextAttemptAt: string | null };
 };
 export type RunAttempt = { ran: true; summary: RunSummary } | { ran: false; reason: "busy"; holder: string | null };
 
@@ -120,8 +122,15 @@ export function createSyncRunner(deps: SyncRunnerDeps) {
     const journal = new RunJournal(runId, deps.clock);
     log.info({ event: "sync.run.started" }, "sync run started");
     let status: SyncRunRow["status"] = "succeeded";
+    let deferred: RunSummary["deferred"] = { count: 0, nextAttemptAt: null };
     try {
       await work(journal, keepLease);
+      const waiting = deps.sync.deferredBy(supplier.id, runId);
+      if (waiting.count > 0) {
+        // Not done: they come back on their own, but this run did not bring them in.
+        deferred = { count: waiting.count, nextAttemptAt: waiting.nextAttemptAt === null ? null : new Date(waiting.nextAttemptAt).toISOString() };
+        journal.error({ kind: "deferred", message: `${waiting.count} messages wait after a transient failure; the first comes due at ${deferred.nextAttemptAt}` });
+      }
       if (journal.errors.length > 0) status = "partial";
     } catch (e) {
       if (stopping && e instanceof LeaseLostError) {
@@ -167,6 +176,7 @@ export function createSyncRunner(deps: SyncRunnerDeps) {
       callsByOperation: journal.callsByOperation,
       errors: journal.errors,
       pendingInInbox: deps.sync.pendingCount(supplier.id),
+      deferred,
     };
     log.info({ event: "sync.run.finished", status, counts: summary.counts, callsMade: summary.callsMade }, "sync run finished");
     deps.onRunFinished?.(summary);

@@ -70,4 +70,15 @@ describe("puller from the CLI", () => {
     const rejected = await runCli(["sync", "logs", "--supplier", "SIM", "--outcome", "rejected", "--limit", "1000", "--json"], env);
     expect((rejected.json as { messages: unknown[] }).messages.length).toBe(products.filter((p) => p.status === "rejected").length);
   }, 90_000);
+
+  it("reports a run that leaves messages waiting after transient failures as partial, saying when they come due", async () => {
+    // After the first test: connected, waived, the pool drained. One price change whose S-10 fails every attempt.
+    const product = sim.sim.products.all().find((p) => p.inPool);
+    if (!product) throw new Error("no product in the pool");
+    sim.sim.changes.apply("price", product);
+    sim.sim.knobs.inject("prices", "http-5xx", 4);
+    const run = await runCli(["sync", "run", "--supplier", "SIM"], env);
+    expect(run.stdout).toMatch(/^run run_\S+ partial /m);
+    expect(run.stdout).toMatch(/deferred after a transient failure: 1; the first comes due at \d{4}-\d\d-\d\d \d\d:\d\d:\d\d \(Beijing time, in \d+ s\), for the next run/);
+  }, 60_000);
 });

@@ -1,4 +1,5 @@
-import type { RunAttempt } from "../../sync/sync-runner.js";
+import { beijingText } from "../../lib/beijing-time.js";
+import type { RunAttempt, RunSummary } from "../../sync/sync-runner.js";
 import { type Command, UsageError, flags, requireFlag, table } from "../cli-kit.js";
 import { createProgressLine } from "../progress-line.js";
 
@@ -19,9 +20,18 @@ function attemptOutput(attempt: RunAttempt): { human: string; json: Record<strin
     table(rows, ["type", "received", "applied", "rejected", "skipped", "failed", "quarantined"]),
     `calls made: ${s.callsMade} ${JSON.stringify(s.callsByOperation)}`,
     `still pending in the inbox: ${s.pendingInInbox}`,
+    ...deferredLine(s.deferred),
     ...s.errors.map((e) => `error: ${e.endpoint ?? ""} ${e.kind} ${e.code ?? ""} ${e.message}`),
   ].join("\n");
   return { human, json: { ran: true, summary: s }, audit: { target: s.supplier, summary: { after: { runId: s.runId, status: s.status } } } };
+}
+
+/** When a run left messages waiting after transient failures: how many, and when the first comes due. */
+function deferredLine(deferred: RunSummary["deferred"]): string[] {
+  if (deferred.count === 0 || deferred.nextAttemptAt === null) return [];
+  const at = Date.parse(deferred.nextAttemptAt);
+  const inSeconds = Math.max(0, Math.ceil((at - Date.now()) / 1000));
+  return [`deferred after a transient failure: ${deferred.count}; the first comes due at ${beijingText(at)} (Beijing time, in ${inSeconds} s), for the next run`];
 }
 
 const parseTime = (v: unknown, name: string): number | undefined => {

@@ -67,6 +67,10 @@ export function createSyncRepo(store: Store) {
     "UPDATE message_inbox SET status = ?, last_error = ?, settled_at = ?, last_run_id = ?, attempts = attempts + 1 WHERE seq IN (SELECT CAST(value AS INTEGER) FROM json_each(?))",
   );
   const pendingCountStmt = sqlite.prepare("SELECT count(*) FROM message_inbox WHERE supplier_id = ? AND status = 'pending'").pluck();
+  // On the pending partial index: a run's end reads only the supplier's pending messages.
+  const deferredByStmt = sqlite.prepare(
+    "SELECT count(*) AS count, min(next_attempt_at) AS next FROM message_inbox WHERE supplier_id = ? AND status = 'pending' AND last_run_id = ? AND deferrals > 0",
+  );
   const dueCountStmt = sqlite.prepare("SELECT count(*) FROM message_inbox WHERE supplier_id = ? AND status = 'pending' AND next_attempt_at <= ?").pluck();
   /**
    * The seqs of a supplier's pending messages of one type about the skus in a JSON array, driven
@@ -222,6 +226,14 @@ export function createSyncRepo(store: Store) {
       return dueRowsScan.all(JSON.stringify(skus), supplierId, type, now) as InboxRow[];
     },
     pendingCount: (supplierId: number): number => pendingCountStmt.get(supplierId) as number,
+    /**
+     * Messages `runId` left pending after a transient failure (a deferral: not the message's fault),
+     * and when the first of them comes due.
+     */
+    deferredBy(supplierId: number, runId: string): { count: number; nextAttemptAt: number | null } {
+      const row = deferredByStmt.get(supplierId, runId) as { count: number | string; next: number | string | null };
+      return { count: Number(row.count), nextAttemptAt: row.next === null ? null : Number(row.next) };
+    },
     /** Pending messages whose next attempt is due by `now`: what a run starting now will apply. */
     dueCount: (supplierId: number, now: number): number => dueCountStmt.get(supplierId, now) as number,
     /**
