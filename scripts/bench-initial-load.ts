@@ -22,7 +22,9 @@ import { BENCH_ACCOUNT, BENCH_DOMAIN, procCpuSeconds, startBenchSupplier } from 
  *   - RSS of this process sampled through the run: start, peak, end, and the slope over the second
  *     half (goal: flat, ≤ 1 MB/min);
  * and the machine's load (`uptime`) before and after. On a terminal the run shows the CLI's progress line.
- * Usage: npm run bench:initial-load -- [--products 100000] [--qps 200] [--concurrency 16] [--latency-ms 0]
+ * With --token-ttl the supplier's tokens live that many seconds (§2.1 expires_in): the client renews
+ * them as the run goes, and the summary counts logins and calls refused 5005 (goal: none).
+ * Usage: npm run bench:initial-load -- [--products 100000] [--qps 200] [--concurrency 16] [--latency-ms 0] [--token-ttl 43200]
  */
 const { values } = parseArgs({
   options: {
@@ -31,6 +33,7 @@ const { values } = parseArgs({
     concurrency: { type: "string", default: "16" },
     "latency-ms": { type: "string", default: "0" },
     "invalid-share": { type: "string", default: "0.1" },
+    "token-ttl": { type: "string", default: "43200" },
   },
 });
 const PRODUCTS = Number(values.products);
@@ -38,7 +41,8 @@ const QPS = Number(values.qps);
 const CONCURRENCY = Number(values.concurrency);
 const LATENCY_MS = Number(values["latency-ms"]);
 const INVALID_SHARE = Number(values["invalid-share"]);
-for (const [name, n] of Object.entries({ products: PRODUCTS, qps: QPS, concurrency: CONCURRENCY, "latency-ms": LATENCY_MS })) {
+const TOKEN_TTL_SECONDS = Number(values["token-ttl"]);
+for (const [name, n] of Object.entries({ products: PRODUCTS, qps: QPS, concurrency: CONCURRENCY, "latency-ms": LATENCY_MS, "token-ttl": TOKEN_TTL_SECONDS })) {
   if (!Number.isInteger(n) || n < 0 || (name !== "latency-ms" && n < 1)) {
     console.error(`bench-initial-load: --${name} must be a whole number`);
     process.exit(64);
@@ -91,7 +95,7 @@ async function main(): Promise<void> {
     await fetch(`${supplier.url}/_sim/knobs`, {
       method: "PUT",
       headers: { "content-type": "application/json" },
-      body: JSON.stringify({ supplierQps: QPS, endpoints: { "*": { latencyMs: LATENCY_MS } } }),
+      body: JSON.stringify({ supplierQps: QPS, endpoints: { "*": { latencyMs: LATENCY_MS } }, tokenTtlSeconds: TOKEN_TTL_SECONDS }),
     });
     container.referenceLoader.seedIfEmpty("./fixtures");
     const first17 = "91120116MA05BENC1";
@@ -134,16 +138,19 @@ async function main(): Promise<void> {
     const peak = Math.max(...samples.map((x) => x.rss));
     const half = samples.filter((x) => x.at >= started + ((performance.now() - started) / 2));
     const slope = slopeMbPerMin(half);
-    const tooFast = container.sync.callsOf(s.runId).filter((c) => c.message?.includes("频繁")).length;
+    const calls = container.sync.callsOf(s.runId);
+    const tooFast = calls.filter((c) => c.message?.includes("频繁")).length;
+    const tokenExpired = calls.filter((c) => c.errorCode === 5005).length;
     const c6 = s.counts["6"];
     const mb = (b: number | undefined) => `${((b ?? 0) / MB).toFixed(0)} MB`;
     console.log(
       [
         "",
-        `initial load: ${PRODUCTS.toLocaleString("en")} type-6 messages at ${QPS} QPS (supplier-enforced, connection maxConcurrent ${CONCURRENCY}, supplier latency ${LATENCY_MS} ms)`,
+        `initial load: ${PRODUCTS.toLocaleString("en")} type-6 messages at ${QPS} QPS (supplier-enforced, connection maxConcurrent ${CONCURRENCY}, supplier latency ${LATENCY_MS} ms, tokens living ${TOKEN_TTL_SECONDS} s)`,
         `  run ${s.status} in ${seconds.toFixed(1)} s (pull ≈${((pulledAt - started) / 1000).toFixed(1)} s, apply ${((performance.now() - pulledAt) / 1000).toFixed(1)} s) → ${Math.round(PRODUCTS / seconds).toLocaleString("en")} msgs/s; CPU of one core: gateway ${(cpuShare * 100).toFixed(0)} %, supplier ${(supplierCpuShare * 100).toFixed(0)} %; received ${c6?.received ?? 0}, applied ${c6?.applied ?? 0}, rejected ${c6?.rejected ?? 0}, failed ${c6?.failed ?? 0}; pending after ${s.pendingInInbox}; errors ${s.errors.length}`,
         `  QPS used:  ${callsPerSecond.toFixed(1)} calls/s ÷ ${QPS} = ${(callsPerSecond / QPS).toFixed(3)} (goal ≥ ${GOALS.qpsShare} → ${(callsPerSecond / QPS / GOALS.qpsShare).toFixed(3)}× of goal)`,
         `  calls:     ${s.callsMade.toLocaleString("en")} ÷ minimum ${minimum.toLocaleString("en")} = ${(s.callsMade / minimum).toFixed(4)}× (goal ≤ ${GOALS.callsOverMinimum}×); ${tooFast} refused as too fast  ${JSON.stringify(s.callsByOperation)}`,
+        `  tokens:    ${s.callsByOperation.token ?? 0} logins; ${tokenExpired} calls refused 5005 token_expired (goal 0)`,
         `  memory:    RSS start ${mb(start?.rss)}, peak ${mb(peak)}, end ${mb(end?.rss)}; second-half slope ${slope.toFixed(2)} MB/min (goal ≤ ${GOALS.rssSlopeMbPerMin} MB/min → ${(slope / GOALS.rssSlopeMbPerMin).toFixed(2)}×; ${samples.length} samples)`,
         `  load before: ${loadBefore}`,
         `  load after:  ${uptime()}`,
