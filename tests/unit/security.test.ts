@@ -3,7 +3,7 @@ import { describe, expect, it } from "vitest";
 import { loadConfig } from "../../src/config/config.js";
 import { creditCodeCheckChar, isValidCreditCode } from "../../src/security/credit-code.js";
 import { auditKeysFromConfig } from "../../src/security/audit-keys.js";
-import { createKeyRing } from "../../src/security/key-ring.js";
+import { KeyRingError, createKeyRing } from "../../src/security/key-ring.js";
 import { hashPassword, verifyPassword } from "../../src/security/password-hash.js";
 
 describe("统一社会信用代码 (GB 32100)", () => {
@@ -32,7 +32,22 @@ describe("key ring (AES-256-GCM with key ids)", () => {
     const flipped = [...parts.slice(0, 4), Buffer.from("tampered").toString("base64url")].join(":");
     expect(() => rotated.decrypt(flipped)).toThrow();
     const relabelled = ["v1", "k2", ...parts.slice(2)].join(":");
-    expect(() => rotated.decrypt(relabelled)).toThrow();
+    expect(() => rotated.decrypt(relabelled)).toThrow(KeyRingError);
+  });
+
+  it("refuses a ciphertext whose authentication tag is cut short, as a KeyRingError", () => {
+    const ring = createKeyRing("k1", new Map([["k1", randomBytes(32)]]));
+    const parts = ring.encrypt("appSecret-值").split(":");
+    const tag = Buffer.from(parts[3] ?? "", "base64url");
+    expect(tag).toHaveLength(16);
+    for (const bytes of [4, 8, 12, 15]) {
+      const truncated = [...parts.slice(0, 3), tag.subarray(0, bytes).toString("base64url"), parts[4]].join(":");
+      expect(() => ring.decrypt(truncated), `${bytes}-byte tag`).toThrow(KeyRingError);
+      expect(() => ring.decrypt(truncated)).toThrow(`authentication tag is ${bytes} bytes, not 16`);
+    }
+    const padded = [...parts.slice(0, 3), Buffer.concat([tag, Buffer.from([0])]).toString("base64url"), parts[4]].join(":");
+    expect(() => ring.decrypt(padded)).toThrow(KeyRingError);
+    expect(ring.decrypt(parts.join(":"))).toBe("appSecret-值");
   });
 });
 
