@@ -11,12 +11,19 @@ export const CSRF_FIELD = "_csrf";
 
 export const isStateChanging = (method: string) => method !== "GET" && method !== "HEAD" && method !== "OPTIONS";
 
+/** A cookie's value; one that is not valid percent-encoding is no value (it names no session we made). */
 export function readCookie(req: Request, name: string): string | undefined {
   const header = req.headers.cookie;
   if (!header) return undefined;
   for (const part of header.split(";")) {
     const eq = part.indexOf("=");
-    if (eq > 0 && part.slice(0, eq).trim() === name) return decodeURIComponent(part.slice(eq + 1).trim());
+    if (eq > 0 && part.slice(0, eq).trim() === name) {
+      try {
+        return decodeURIComponent(part.slice(eq + 1).trim());
+      } catch {
+        return undefined;
+      }
+    }
   }
   return undefined;
 }
