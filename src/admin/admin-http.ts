@@ -4,7 +4,7 @@ import type { Container } from "../container.js";
 import { AdminError } from "./admin-errors.js";
 import type { ActiveSession } from "./admin-sessions.js";
 
-/** The session cookie: httpOnly, SameSite=Strict, scoped to /admin, Secure whenever the gateway serves TLS. */
+/** The session cookie: httpOnly, SameSite=Strict, scoped to /admin, Secure whenever the request came over HTTPS. */
 export const SESSION_COOKIE = "emall_admin_sid";
 export const CSRF_HEADER = "X-CSRF-Token";
 export const CSRF_FIELD = "_csrf";
@@ -28,8 +28,9 @@ export function readCookie(req: Request, name: string): string | undefined {
   return undefined;
 }
 
-export function setSessionCookie(res: Response, container: Container, session: { id: string; expiresAt: number } | null): void {
-  const secure = Boolean(container.config.TLS_CERT);
+export function setSessionCookie(res: Response, session: { id: string; expiresAt: number } | null): void {
+  // TLS here, or X-Forwarded-Proto: https from a trusted proxy (TRUST_PROXY) that terminated it.
+  const secure = res.req.secure;
   const base = `Path=/admin; HttpOnly; SameSite=Strict${secure ? "; Secure" : ""}`;
   res.append(
     "Set-Cookie",

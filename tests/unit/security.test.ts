@@ -1,4 +1,5 @@
 import { randomBytes } from "node:crypto";
+import express from "express";
 import { describe, expect, it } from "vitest";
 import { loadConfig } from "../../src/config/config.js";
 import { creditCodeCheckChar, isValidCreditCode } from "../../src/security/credit-code.js";
@@ -73,6 +74,18 @@ describe("configuration", () => {
   });
   it("requires TLS_CERT and TLS_KEY together", () => {
     expect(() => loadConfig({ TLS_CERT: "cert.pem" })).toThrow(/TLS_CERT, TLS_KEY/);
+  });
+  it("takes TRUST_PROXY as a hop count or addresses, subnets and named ranges, off when unset, each form one express takes", () => {
+    expect(loadConfig({}).TRUST_PROXY).toBe(false);
+    expect(loadConfig({ TRUST_PROXY: "false" }).TRUST_PROXY).toBe(false);
+    expect(loadConfig({ TRUST_PROXY: "2" }).TRUST_PROXY).toBe(2);
+    expect(loadConfig({ TRUST_PROXY: "loopback, 10.0.0.0/8,fd00::/8 ,192.0.2.7" }).TRUST_PROXY).toEqual(["loopback", "10.0.0.0/8", "fd00::/8", "192.0.2.7"]);
+    for (const value of [false, 2, ["loopback", "linklocal", "uniquelocal", "10.0.0.0/8", "::1/128", "192.0.2.7"]]) expect(() => express().set("trust proxy", value)).not.toThrow();
+  });
+  it("refuses a TRUST_PROXY that trusts everyone or that express would not read, naming it", () => {
+    for (const value of ["true", "0", "11", "proxy.local", "10.0.0.0/33", "10.0.0.0/255.0.0.0", "loopback,", "1.2.3"]) {
+      expect(() => loadConfig({ TRUST_PROXY: value }), value).toThrow(/^invalid configuration:\n {2}TRUST_PROXY: /);
+    }
   });
 });
 
