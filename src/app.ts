@@ -16,7 +16,8 @@ export function createApp(container: Container): Express {
   const app = express();
   app.disable("x-powered-by");
   app.disable("etag");
-  app.set("trust proxy", false);
+  // req.ip and req.secure (metrics access, the session cookie's Secure) read forwarded headers only from these peers.
+  app.set("trust proxy", container.config.TRUST_PROXY);
   container.metrics.collectProcessMetrics();
   app.use(httpMetrics(container.metrics));
   app.use(requestContext(container.logger));

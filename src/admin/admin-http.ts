@@ -4,25 +4,33 @@ import type { Container } from "../container.js";
 import { AdminError } from "./admin-errors.js";
 import type { ActiveSession } from "./admin-sessions.js";
 
-/** The session cookie: httpOnly, SameSite=Strict, scoped to /admin, Secure whenever the gateway serves TLS. */
+/** The session cookie: httpOnly, SameSite=Strict, scoped to /admin, Secure whenever the request came over HTTPS. */
 export const SESSION_COOKIE = "emall_admin_sid";
 export const CSRF_HEADER = "X-CSRF-Token";
 export const CSRF_FIELD = "_csrf";
 
 export const isStateChanging = (method: string) => method !== "GET" && method !== "HEAD" && method !== "OPTIONS";
 
+/** A cookie's value; one that is not valid percent-encoding is no value (it names no session we made). */
 export function readCookie(req: Request, name: string): string | undefined {
   const header = req.headers.cookie;
   if (!header) return undefined;
   for (const part of header.split(";")) {
     const eq = part.indexOf("=");
-    if (eq > 0 && part.slice(0, eq).trim() === name) return decodeURIComponent(part.slice(eq + 1).trim());
+    if (eq > 0 && part.slice(0, eq).trim() === name) {
+      try {
+        return decodeURIComponent(part.slice(eq + 1).trim());
+      } catch {
+        return undefined;
+      }
+    }
   }
   return undefined;
 }
 
-export function setSessionCookie(res: Response, container: Container, session: { id: string; expiresAt: number } | null): void {
-  const secure = Boolean(container.config.TLS_CERT);
+export function setSessionCookie(res: Response, session: { id: string; expiresAt: number } | null): void {
+  // TLS here, or X-Forwarded-Proto: https from a trusted proxy (TRUST_PROXY) that terminated it.
+  const secure = res.req.secure;
   const base = `Path=/admin; HttpOnly; SameSite=Strict${secure ? "; Secure" : ""}`;
   res.append(
     "Set-Cookie",

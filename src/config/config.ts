@@ -1,3 +1,4 @@
+import { isIP } from "node:net";
 import { z } from "zod";
 
 /**
@@ -11,6 +12,51 @@ const booleanFlag = z
 const base64Key = z
   .string()
   .refine((v) => Buffer.from(v, "base64").length === 32, { message: "must be 32 bytes, base64" });
+
+/** express's names for address ranges ("trust proxy"). */
+const NAMED_PROXY_RANGES = new Set(["loopback", "linklocal", "uniquelocal"]);
+/** More proxies in front of the gateway than any real deployment has: a typo, not a topology. */
+const MAX_PROXY_HOPS = 10;
+
+/** An address, an address/prefix subnet, or a named range; false when express would not take it. */
+function proxyRangeOk(entry: string): boolean {
+  if (NAMED_PROXY_RANGES.has(entry)) return true;
+  const [address = "", prefix, ...rest] = entry.split("/");
+  const family = isIP(address);
+  if (family === 0 || rest.length > 0) return false;
+  return prefix === undefined || (/^\d{1,3}$/.test(prefix) && Number(prefix) <= (family === 4 ? 32 : 128));
+}
+
+/**
+ * Which peers may say, in X-Forwarded-For and X-Forwarded-Proto, who the client is and whether it
+ * came over HTTPS: express's "trust proxy" as a hop count or a list of addresses, subnets and
+ * named ranges. Off (false) unless set; "trust everyone" is refused, since then any client could
+ * claim to be loopback.
+ */
+const trustProxy = z
+  .string()
+  .optional()
+  .transform((value, ctx): false | number | string[] => {
+    const v = value?.trim() ?? "false";
+    if (v === "false") return false;
+    if (/^\d+$/.test(v)) {
+      const hops = Number(v);
+      if (hops >= 1 && hops <= MAX_PROXY_HOPS) return hops;
+      ctx.addIssue({ code: "custom", message: `a hop count is 1 to ${MAX_PROXY_HOPS}, got ${v}` });
+      return z.NEVER;
+    }
+    if (v === "true") {
+      ctx.addIssue({ code: "custom", message: "\"true\" would trust every peer, so any client could forge its address; give the hop count or the proxy's addresses" });
+      return z.NEVER;
+    }
+    const entries = v.split(",").map((e) => e.trim());
+    const bad = entries.filter((e) => !proxyRangeOk(e));
+    if (bad.length > 0) {
+      ctx.addIssue({ code: "custom", message: `not a hop count, IP address, address/prefix subnet or one of ${[...NAMED_PROXY_RANGES].join(", ")}: ${bad.map((e) => JSON.stringify(e)).join(", ")}` });
+      return z.NEVER;
+    }
+    return entries;
+  });
 
 /** The schemes that select PostgreSQL; any value with this prefix is never a SQLite path. */
 const POSTGRES_SCHEME = /^postgres(ql)?:/i;
@@ -51,6 +97,9 @@ export const ConfigSchema = z.object({
   TLS_CERT: z.string().optional().describe("PEM certificate file; with TLS_KEY the gateway serves HTTPS only."),
   TLS_KEY: z.string().optional().describe("PEM private key file."),
   ALLOW_PLAIN_HTTP: booleanFlag.default(false).describe("Serve plain HTTP on a non-loopback HOST (contract §1: only when explicitly configured)."),
+  TRUST_PROXY: trustProxy.describe(
+    "Reverse proxies whose X-Forwarded-For / X-Forwarded-Proto are believed (express \"trust proxy\"): a hop count, or addresses, subnets and loopback/linklocal/uniquelocal, comma-separated; unset, none.",
+  ),
   DATA_ENCRYPTION_KEY: base64Key.optional().describe("AES-256-GCM key for secrets and personal data at rest (32 bytes, base64)."),
   DATA_ENCRYPTION_KEY_ID: z.string().regex(/^[A-Za-z0-9_-]{1,32}$/).default("k1").describe("Id stored with every ciphertext, so keys can rotate."),
   DATA_ENCRYPTION_PREVIOUS_KEYS: z

@@ -4,6 +4,7 @@ import type { ProbeAnswer } from "../supplier/supplier-client.js";
 import type { ValidationContext } from "../sync/product-validation.js";
 import type { MallUsageRow } from "../store/repos/conformance-repo.js";
 import type { Evidence, ModuleDef, StepDef, StepResult, StepStatus } from "./plan.js";
+import { REDACTED, isSecretName, redactText } from "./evidence-redaction.js";
 
 /** One HTTP exchange with the supplier, as the kit saw it. */
 export type Exchange = {
@@ -42,7 +43,6 @@ export type KitModule = {
   run(ctx: KitContext): Promise<StepResult[]>;
 };
 
-const SECRET_FIELDS = new Set(["password", "sign", "token", "appSecret", "access_token"]);
 const PERSONAL_FIELDS = new Set(["name", "mobile", "phone", "address", "email", "zip", "invoice_name", "invoice_phone", "invoice_bank", "invoice_bank_code", "invoice_address", "invoice_mobile", "invoice_receipt_address"]);
 const BODY_KEPT = 2_000;
 
@@ -50,18 +50,21 @@ const BODY_KEPT = 2_000;
 export function redactFields(fields: Readonly<Record<string, string>>): Record<string, string> {
   const out: Record<string, string> = {};
   for (const [name, value] of Object.entries(fields)) {
-    if (SECRET_FIELDS.has(name)) out[name] = "***";
+    if (isSecretName(name)) out[name] = REDACTED;
     else if (PERSONAL_FIELDS.has(name)) out[name] = "(个人信息已隐去)";
-    else out[name] = value.length > 300 ? `${value.slice(0, 300)}…(${value.length})` : value;
+    else {
+      // A value may itself be JSON (a sku list, a JSON body's nested object).
+      const kept = redactText(value);
+      out[name] = kept.length > 300 ? `${kept.slice(0, 300)}…(${kept.length})` : kept;
+    }
   }
   return out;
 }
 
-const redactBody = (text: string) => text.replace(/"access_token":"[^"]*"/g, '"access_token":"***"');
-
 export function responseEvidence(response: Exchange["response"] | ProbeAnswer["response"], failure: string | null): NonNullable<Evidence["response"]> {
-  if (!response) return { error: failure ?? "no answer" };
-  const text = redactBody(response.body.toString("utf8"));
+  if (!response) return { error: redactText(failure ?? "no answer") };
+  // Redacted whole, then cut: a cut through JSON would leave the rest to the loose text rules.
+  const text = redactText(response.body.toString("utf8"));
   return {
     status: response.status,
     signTimestamp: response.headers["x-sign-timestamp"],

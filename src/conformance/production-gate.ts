@@ -23,7 +23,7 @@ export class GateClosedError extends DomainError {
     readonly supplier: string,
     readonly reason: GateClosedReason,
   ) {
-    super("gate_closed", `supplier ${supplier} ${REASON_TEXT[reason]}; not pulled and no orders pushed until it has a valid mark or an admin waives the gate`);
+    super("gate_closed", `supplier ${supplier} ${REASON_TEXT[reason]}; not pulled, not asked for stock and no orders pushed until it has a valid mark or an admin waives the gate`);
   }
 
   override toJSON() {
@@ -46,12 +46,18 @@ export function createProductionGate(repo: ConformanceRepo, clock: () => number)
     if (waiver) return { open: true, via: "waiver", waiver, mark };
     return { open: false, reason: state === null || state === "valid" ? "no_mark" : state, mark };
   };
+  /** Why the supplier may not be called, or null when the gate lets it through. */
+  const refusal = (supplierId: number, supplierCode: string): GateClosedError | null => {
+    const v = verdict(supplierId);
+    return v.open ? null : new GateClosedError(supplierCode, v.reason);
+  };
   return {
     verdict,
+    refusal,
     /** Throws GateClosedError naming the reason when the gate is shut. */
     require(supplierId: number, supplierCode: string): void {
-      const v = verdict(supplierId);
-      if (!v.open) throw new GateClosedError(supplierCode, v.reason);
+      const closed = refusal(supplierId, supplierCode);
+      if (closed) throw closed;
     },
     isOpen: (supplierId: number): boolean => verdict(supplierId).open,
   };

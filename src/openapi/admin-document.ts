@@ -73,7 +73,7 @@ export function buildAdminDocument(): OpenApiDocument {
       version: ADMIN_API_VERSION,
       description:
         "Suppliers, sync logs, products and listing, orders, users and the audit log. Log in with POST /admin/api/login; " +
-        `the ${SESSION_COOKIE} cookie (httpOnly, SameSite=Strict, Secure under TLS) carries the session and every POST/PUT/PATCH sends ${CSRF_HEADER}. ` +
+        `the ${SESSION_COOKIE} cookie (httpOnly, SameSite=Strict, Secure over HTTPS) carries the session and every POST/PUT/PATCH sends ${CSRF_HEADER}. ` +
         "Roles: admin (everything), procurement (orders, read products), auditor (read-only sync logs and audit log). Errors: honest HTTP statuses, one body shape.",
     },
     servers: [{ url: "/", description: "the gateway" }],

@@ -55,13 +55,15 @@ export function opsRouter(deps: OpsRouterDeps): Router {
 
   router.get("/metrics", async (req, res) => {
     res.setHeader("Cache-Control", "no-store");
+    // Without a token, loopback clients only: req.ip, not the socket's peer, since behind a proxy on
+    // the same host (TRUST_PROXY) every peer is loopback.
     if (deps.metricsToken !== undefined) {
       if (!bearerMatches(req, deps.metricsToken)) {
         res.setHeader("WWW-Authenticate", 'Bearer realm="metrics"');
         res.status(401).type("text/plain").send("metrics need Authorization: Bearer <METRICS_TOKEN>\n");
         return;
       }
-    } else if (!LOOPBACK_ADDRESSES.has(req.socket.remoteAddress ?? "")) {
+    } else if (!LOOPBACK_ADDRESSES.has(req.ip ?? "")) {
       res.status(403).type("text/plain").send("metrics answer loopback callers only; set METRICS_TOKEN to scrape from elsewhere\n");
       return;
     }

@@ -8,8 +8,9 @@ export type FieldIssue = { field: string; message: string };
  * - not_found: no such order (or supplier)
  * - conflict: the order is in a state or lease that does not allow the verb now
  * - unavailable: the supplier could not be asked (stock check failed); try again later
+ * - gate_closed: the production gate holds the supplier (no valid trust mark, no waiver), so it was not asked
  */
-export type OrderErrorKind = "invalid" | "not_found" | "conflict" | "unavailable";
+export type OrderErrorKind = "invalid" | "not_found" | "conflict" | "unavailable" | "gate_closed";
 
 export class OrderError extends DomainError {
   override readonly name = "OrderError";

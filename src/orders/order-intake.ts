@@ -32,6 +32,9 @@ export type StockAnswer = { area: string; checkedAt: number; items: StockItem[] 
 /** S-8 for one supplier in one `province_city_county` area. */
 export type StockCheck = (supplierId: number, skus: readonly string[], area: string) => Promise<CallResult<StockItem[]>>;
 
+/** The production gate as intake sees it: why the supplier may not be called (null: it may). */
+export type StockGate = { refusal(supplierId: number, supplierCode: string): Error | null };
+
 export type IntakeDeps = {
   accounts: AccountRepo;
   products: ProductRepo;
@@ -39,6 +42,8 @@ export type IntakeDeps = {
   orders: OrderRepo;
   keys: KeyRing;
   stock: StockCheck;
+  /** S-8 is a supplier call like any other: only through the production gate. */
+  gate: StockGate;
   clock: () => number;
   freight?: FreightRule;
   stockRetry?: Partial<StockRetryPolicy>;
@@ -138,7 +143,7 @@ export function createOrderIntake(deps: IntakeDeps) {
 
   /**
    * S-8 asked through `ask` (one round, or askStock's rounds), its failure said as the order error
-   * staff read: not connected, refused by the supplier, or failed by class.
+   * staff read: held by the production gate, not connected, refused by the supplier, or failed by class.
    */
   const stockAnswer = async (
     supplier: Pick<SupplierRow, "id" | "code">,
@@ -147,6 +152,8 @@ export function createOrderIntake(deps: IntakeDeps) {
     ask: StockCheck,
     rounds: number,
   ): Promise<OrderOutcome<StockItem[]>> => {
+    const closed = deps.gate.refusal(supplier.id, supplier.code);
+    if (closed) return { ok: false, error: new OrderError("gate_closed", closed.message) };
     let answer: CallResult<StockItem[]>;
     try {
       answer = await ask(supplier.id, skus, area);

@@ -38,6 +38,7 @@ export function createOrderModule(deps: OrderModuleDeps) {
     orders: deps.repo,
     keys: deps.keys,
     stock: (supplierId, skus, area) => clientFor(supplierId).stocks(skus, area),
+    gate: deps.gate,
     clock: deps.clock,
     freight: deps.freight,
   });

@@ -4,7 +4,7 @@ import type { AccountRepo } from "../store/repos/account-repo.js";
 import type { OrderEventRow, OrderPushPauseRow, OrderRepo, OrderRow, OrderState } from "../store/repos/order-repo.js";
 import type { AnswerCheck } from "./order-answer-check.js";
 import { OrderError, type OrderOutcome } from "./order-errors.js";
-import type { Intake, OrderLine } from "./order-intake.js";
+import type { Intake, OrderLine, StockGate } from "./order-intake.js";
 import { type OrderPush, type PriceCheck, isOpen } from "./order-push.js";
 import { type Consignee, type InvoiceBank, openConsignee, openInvoiceBank } from "./order-personal-data.js";
 
@@ -51,8 +51,11 @@ export type PushPauseView = { supplier: string; since: number; code: number | nu
 /** Failure kinds staff may retry with the same yggc_order; a business refusal (refused) is final. */
 const RETRYABLE_FAILURES = new Set(["gave_up", "mismatch"]);
 
-/** The production gate as orders see it: `require` throws naming the reason (no mark, suspended, revoked, expired). */
-export type OrderGate = { isOpen(supplierId: number): boolean; require(supplierId: number, supplierCode: string): void };
+/**
+ * The production gate as orders see it: `require` throws naming the reason (no mark, suspended,
+ * revoked, expired); `refusal` answers that reason as a value (intake's S-8).
+ */
+export type OrderGate = StockGate & { isOpen(supplierId: number): boolean; require(supplierId: number, supplierCode: string): void };
 
 export type OrderService = ReturnType<typeof createOrderService>;
 

@@ -9,6 +9,11 @@ import type { Config } from "../config/config.js";
  */
 const FORMAT = "v1";
 const IV_BYTES = 12;
+/**
+ * GCM's full tag. Node would otherwise take any tag from 4 bytes up and check only that many, so a
+ * forger who cuts the tag short needs 2^32 tries instead of 2^128.
+ */
+const TAG_BYTES = 16;
 
 export type KeyRing = {
   readonly activeKeyId: string;
@@ -46,10 +51,16 @@ export function createKeyRing(activeKeyId: string, keys: ReadonlyMap<string, Buf
       const [, keyId, iv, tag, body] = parts as [string, string, string, string, string];
       const key = keys.get(keyId);
       if (!key) throw new KeyRingError(`no key ${keyId} to decrypt with`);
-      const decipher = createDecipheriv("aes-256-gcm", key, Buffer.from(iv, "base64url"));
+      const tagBytes = Buffer.from(tag, "base64url");
+      if (tagBytes.length !== TAG_BYTES) throw new KeyRingError(`authentication tag is ${tagBytes.length} bytes, not ${TAG_BYTES}`);
+      const decipher = createDecipheriv("aes-256-gcm", key, Buffer.from(iv, "base64url"), { authTagLength: TAG_BYTES });
       decipher.setAAD(Buffer.from(keyId, "utf8"));
-      decipher.setAuthTag(Buffer.from(tag, "base64url"));
-      return Buffer.concat([decipher.update(Buffer.from(body, "base64url")), decipher.final()]).toString("utf8");
+      decipher.setAuthTag(tagBytes);
+      try {
+        return Buffer.concat([decipher.update(Buffer.from(body, "base64url")), decipher.final()]).toString("utf8");
+      } catch (e) {
+        throw new KeyRingError("sealed value does not authenticate (tampered, or sealed with another key)", { cause: e });
+      }
     },
     deriveKey(purpose) {
       return derive(active, purpose);

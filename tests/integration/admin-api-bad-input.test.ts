@@ -52,6 +52,25 @@ describe("admin API: unreadable requests get the API's error shape", () => {
     expect(search.text).toContain("query.name");
   });
 
+  it("a session cookie that is not valid percent-encoding reads as no session: the API answers 401, the console sends to its login page", async () => {
+    const none = { api: await rawRequest(gw.url, { method: "GET", path: "/admin/api/session" }), page: await rawRequest(gw.url, { method: "GET", path: "/admin/orders" }) };
+    expect(none.api.status).toBe(401);
+    expect(none.page.status).toBe(303);
+    for (const value of ["%E0%A4%A", "%", "%ZZ", "%C3%28"]) {
+      const cookie = `${SESSION_COOKIE}=${value}`;
+      const api = await rawRequest(gw.url, { method: "GET", path: "/admin/api/session", headers: { cookie } });
+      expect(api.status, `${value}: ${api.text}`).toBe(401);
+      expect(errorOf(api.text)).toMatchObject({ code: "unauthenticated", requestId: expect.any(String) });
+      const page = await rawRequest(gw.url, { method: "GET", path: "/admin/orders", headers: { cookie } });
+      expect(page.status, `${value}: ${page.text}`).toBe(none.page.status);
+      expect(page.headers.location).toBe(none.page.headers.location);
+      // Logging in over the broken cookie works and replaces it.
+      const login = await rawRequest(gw.url, { path: "/admin/api/login", headers: { cookie, "content-type": "application/json" }, body: JSON.stringify({ username: "ops1", password: "correct horse battery staple" }) });
+      expect(login.status, login.text).toBe(200);
+      expect(String(login.headers["set-cookie"])).toMatch(new RegExp(`^${SESSION_COOKIE}=[^;%]+;`));
+    }
+  });
+
   it("an anonymous caller is told to log in before its body is read", async () => {
     const reply = await rawRequest(gw.url, { path: "/admin/api/users", headers: { "content-type": "application/json" }, body: "{not json" });
     expect(reply.status, reply.text).toBe(401);

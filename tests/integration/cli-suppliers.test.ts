@@ -3,6 +3,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { beijingText } from "../../src/lib/beijing-time.js";
 import { nextCreditCode, startTestGateway } from "../helpers/harness.js";
 import { MallCaller } from "../helpers/mall-caller.js";
 import { runCli } from "../helpers/run-cli.js";
@@ -88,6 +89,13 @@ describe("supplier CLI (--json: one JSON object on the last line)", () => {
     const secret = (rotated.json as { credentials: { appSecret: string } }).credentials.appSecret;
     expect(JSON.stringify(entries)).not.toContain(secret);
     expect(runCli(["audit", "verify", "--json"], env).json).toMatchObject({ ok: true });
+
+    // In a terminal: plain text with the time in Beijing time, never the console's markup.
+    const human = runCli(["audit", "list", "--limit", "3"], env);
+    expect(human.status, human.stderr).toBe(0);
+    expect(human.stdout).not.toMatch(/<\/?[a-z][^>]*>/i);
+    const newest = (audit.json as { entries: Array<{ at: number }> }).entries[0]?.at ?? 0;
+    expect(human.stdout).toContain(`${beijingText(newest)} 北京时间`);
   }, 120_000);
 
   it("reloads a catalog edition from a file and reports what changed", () => {

@@ -1,9 +1,10 @@
 import { randomBytes } from "node:crypto";
+import express from "express";
 import { describe, expect, it } from "vitest";
 import { loadConfig } from "../../src/config/config.js";
 import { creditCodeCheckChar, isValidCreditCode } from "../../src/security/credit-code.js";
 import { auditKeysFromConfig } from "../../src/security/audit-keys.js";
-import { createKeyRing } from "../../src/security/key-ring.js";
+import { KeyRingError, createKeyRing } from "../../src/security/key-ring.js";
 import { hashPassword, verifyPassword } from "../../src/security/password-hash.js";
 
 describe("统一社会信用代码 (GB 32100)", () => {
@@ -32,7 +33,22 @@ describe("key ring (AES-256-GCM with key ids)", () => {
     const flipped = [...parts.slice(0, 4), Buffer.from("tampered").toString("base64url")].join(":");
     expect(() => rotated.decrypt(flipped)).toThrow();
     const relabelled = ["v1", "k2", ...parts.slice(2)].join(":");
-    expect(() => rotated.decrypt(relabelled)).toThrow();
+    expect(() => rotated.decrypt(relabelled)).toThrow(KeyRingError);
+  });
+
+  it("refuses a ciphertext whose authentication tag is cut short, as a KeyRingError", () => {
+    const ring = createKeyRing("k1", new Map([["k1", randomBytes(32)]]));
+    const parts = ring.encrypt("appSecret-值").split(":");
+    const tag = Buffer.from(parts[3] ?? "", "base64url");
+    expect(tag).toHaveLength(16);
+    for (const bytes of [4, 8, 12, 15]) {
+      const truncated = [...parts.slice(0, 3), tag.subarray(0, bytes).toString("base64url"), parts[4]].join(":");
+      expect(() => ring.decrypt(truncated), `${bytes}-byte tag`).toThrow(KeyRingError);
+      expect(() => ring.decrypt(truncated)).toThrow(`authentication tag is ${bytes} bytes, not 16`);
+    }
+    const padded = [...parts.slice(0, 3), Buffer.concat([tag, Buffer.from([0])]).toString("base64url"), parts[4]].join(":");
+    expect(() => ring.decrypt(padded)).toThrow(KeyRingError);
+    expect(ring.decrypt(parts.join(":"))).toBe("appSecret-值");
   });
 });
 
@@ -58,6 +74,18 @@ describe("configuration", () => {
   });
   it("requires TLS_CERT and TLS_KEY together", () => {
     expect(() => loadConfig({ TLS_CERT: "cert.pem" })).toThrow(/TLS_CERT, TLS_KEY/);
+  });
+  it("takes TRUST_PROXY as a hop count or addresses, subnets and named ranges, off when unset, each form one express takes", () => {
+    expect(loadConfig({}).TRUST_PROXY).toBe(false);
+    expect(loadConfig({ TRUST_PROXY: "false" }).TRUST_PROXY).toBe(false);
+    expect(loadConfig({ TRUST_PROXY: "2" }).TRUST_PROXY).toBe(2);
+    expect(loadConfig({ TRUST_PROXY: "loopback, 10.0.0.0/8,fd00::/8 ,192.0.2.7" }).TRUST_PROXY).toEqual(["loopback", "10.0.0.0/8", "fd00::/8", "192.0.2.7"]);
+    for (const value of [false, 2, ["loopback", "linklocal", "uniquelocal", "10.0.0.0/8", "::1/128", "192.0.2.7"]]) expect(() => express().set("trust proxy", value)).not.toThrow();
+  });
+  it("refuses a TRUST_PROXY that trusts everyone or that express would not read, naming it", () => {
+    for (const value of ["true", "0", "11", "proxy.local", "10.0.0.0/33", "10.0.0.0/255.0.0.0", "loopback,", "1.2.3"]) {
+      expect(() => loadConfig({ TRUST_PROXY: value }), value).toThrow(/^invalid configuration:\n {2}TRUST_PROXY: /);
+    }
   });
 });
 

@@ -52,7 +52,7 @@ function mount(router: Router, route: AdminRoute, container: Container): void {
     try {
       const caller = res.locals.caller as ActiveSession | undefined;
       const result = await runRoute(route, { params: req.params, query: req.query, body: req.body }, caller, { container, requestId: req.id, log: req.log });
-      if (result.session !== undefined) setSessionCookie(res, container, result.session);
+      if (result.session !== undefined) setSessionCookie(res, result.session);
       if (result.csv) return await sendCsv(res, result.csv);
       if (result.download) {
         res.status(result.status ?? 200).type(result.download.contentType).setHeader("Content-Disposition", `attachment; filename="${result.download.filename}"`);

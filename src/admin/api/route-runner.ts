@@ -76,7 +76,7 @@ export function toAdminError(e: unknown): AdminError | undefined {
   if (e instanceof GateClosedError) return new AdminError("conflict", e.message);
   if (e instanceof ConformanceError) return new AdminError(e.kind === "invalid" ? "invalid_input" : e.kind, e.message);
   if (e instanceof OrderError) {
-    const code = e.kind === "invalid" ? "invalid_input" : e.kind === "unavailable" ? "supplier_unavailable" : e.kind;
+    const code = e.kind === "invalid" ? "invalid_input" : e.kind === "unavailable" ? "supplier_unavailable" : e.kind === "gate_closed" ? "conflict" : e.kind;
     return new AdminError(code, e.message, e.issues.map((i) => ({ field: `body.${i.field}`, message: i.message })));
   }
   return undefined;

@@ -101,7 +101,7 @@ export function consoleRouter(container: Container): Router {
     try {
       checkCsrf(req, undefined, undefined);
       const result = await runRoute(routeById("POST", "/login"), { params: {}, query: {}, body: { username: f.username, password: f.password } }, undefined, deps(req));
-      if (result.session) setSessionCookie(res, container, result.session);
+      if (result.session) setSessionCookie(res, result.session);
       res.redirect(303, safeNext(f.next));
     } catch (e) {
       const err = toAdminError(e);
@@ -117,7 +117,7 @@ export function consoleRouter(container: Container): Router {
         checkCsrf(req, caller, strings(req.body)[CSRF_FIELD]);
         await runRoute(routeById("POST", "/logout"), { params: {}, query: {}, body: {} }, caller, deps(req));
       }
-      setSessionCookie(res, container, null);
+      setSessionCookie(res, null);
       res.redirect(303, "/admin/login");
     } catch (e) {
       errorPage(req, res, caller, e);
@@ -174,7 +174,7 @@ export function consoleRouter(container: Container): Router {
         const params = strings(req.params);
         const input = action.input(f, params);
         const result = await runRoute(routeById(action.route[0], action.route[1]), { params: input.params ?? params, query: {}, body: input.body ?? {} }, caller, deps(req));
-        if (result.session === null) setSessionCookie(res, container, null);
+        if (result.session === null) setSessionCookie(res, null);
         const next = action.done(result.body as Record<string, unknown>, params, f);
         if ("redirect" in next) return res.redirect(303, `${next.redirect}${next.redirect.includes("?") ? "&" : "?"}msg=${next.message}`);
         send(res, 200, layout({ title: next.title, user: caller.user, csrfToken: caller.session.csrfToken, nav: navFor(caller.user), body: next.body }));

@@ -1,4 +1,4 @@
-import { beijingText } from "../../lib/beijing-time.js";
+import { beijingLabel } from "../../lib/beijing-time.js";
 
 /** Markup already escaped (or written by us); everything else interpolated into html`` is escaped. */
 export class Html {
@@ -38,7 +38,7 @@ export function href(path: string, query: Record<string, string | number | undef
 /** Beijing time with its zone, as staff read it, from epoch ms; machine-readable in <time>. */
 export function beijing(ms: number | null | undefined): Html {
   if (ms === null || ms === undefined || !Number.isFinite(ms)) return new Html("—");
-  return html`<time datetime="${new Date(ms).toISOString()}" class="mono">${beijingText(ms)} 北京时间</time>`;
+  return html`<time datetime="${new Date(ms).toISOString()}" class="mono">${beijingLabel(ms)}</time>`;
 }
 
 export const yuan = (fen: number | null | undefined) => (fen === null || fen === undefined ? "—" : (fen / 100).toFixed(2));

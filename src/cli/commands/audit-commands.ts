@@ -1,4 +1,4 @@
-import { beijing } from "../../admin/console/html.js";
+import { beijingLabel } from "../../lib/beijing-time.js";
 import { type Command, CommandFailed, flags, table } from "../cli-kit.js";
 
 export const auditCommands: Record<string, Command> = {
@@ -26,7 +26,7 @@ export const auditCommands: Record<string, Command> = {
         limit: Math.min(Math.max(Number(v.limit ?? "50") || 50, 1), 1000),
       });
       return {
-        human: table(entries.map((e) => ({ id: e.id, at: beijing(e.at), actor: e.actor, action: e.action, target: e.target, outcome: e.outcome, summary: e.summaryJson })), ["id", "at", "actor", "action", "target", "outcome", "summary"]),
+        human: table(entries.map((e) => ({ id: e.id, at: beijingLabel(e.at), actor: e.actor, action: e.action, target: e.target, outcome: e.outcome, summary: e.summaryJson })), ["id", "at", "actor", "action", "target", "outcome", "summary"]),
         json: { entries: entries.map(({ summaryJson, ...e }) => ({ ...e, summary: JSON.parse(summaryJson) as unknown })) },
       };
     },
