@@ -130,17 +130,24 @@ export function createConformanceService(deps: ConformanceDeps) {
     return set;
   };
 
-  const changeMarkState = (code: string, state: "suspended" | "revoked", reason: string): { before: MarkView; after: MarkView } => {
+  /**
+   * Suspends or revokes every mark of the supplier still in its lifetime, not only the newest: an
+   * older mark handed out earlier would otherwise go on verifying as valid. The current mark is
+   * changed whatever its dates, as the one its page shows.
+   */
+  const changeMarkState = (code: string, state: "suspended" | "revoked", reason: string): { before: MarkView; after: MarkView; changed: string[] } => {
     const supplier = supplierOf(code);
     if (reason.trim() === "") throw new ConformanceError("invalid", "a reason is required");
     const mark = deps.repo.currentMark(supplier.id);
     if (!mark) throw new ConformanceError("not_found", `supplier ${code} has no trust mark`);
-    if (mark.state === "revoked") throw new ConformanceError("conflict", `the trust mark ${mark.id} of ${code} is already revoked`);
-    if (mark.state === state) throw new ConformanceError("conflict", `the trust mark ${mark.id} of ${code} is already ${state}`);
+    const now = deps.clock();
+    const changes = (m: TrustMarkRow) => m.state !== "revoked" && m.state !== state && (m.id === mark.id || markState(m, now) !== "expired");
+    const changed = deps.repo.marksOf(supplier.id).filter(changes).map((m) => m.id);
+    if (changed.length === 0) throw new ConformanceError("conflict", `the trust mark ${mark.id} of ${code} is already ${mark.state === "revoked" ? "revoked" : state}`);
     const before = markView(mark);
-    deps.repo.setMarkState(mark.id, state, reason.trim(), deps.clock());
+    deps.repo.setMarksState(changed, state, reason.trim(), now);
     const after = deps.repo.mark(mark.id);
-    return { before, after: markView(after ?? mark) };
+    return { before, after: markView(after ?? mark), changed };
   };
 
   return {

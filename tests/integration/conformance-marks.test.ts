@@ -1,4 +1,5 @@
-import { readFileSync } from "node:fs";
+import { readFileSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
 import { type JSONWebKeySet, createLocalJWKSet, jwtVerify } from "jose";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { SignMode } from "../../src/contract/index.js";
@@ -8,6 +9,7 @@ import { createConformanceService } from "../../src/conformance/conformance-serv
 import { type ConformanceRig, KIT_SUPPLIER, certify, startConformanceRig } from "../helpers/conformance-rig.js";
 import { TEST_ACCOUNT } from "../helpers/simulator-harness.js";
 import { MallCaller, post } from "../helpers/mall-caller.js";
+import { runCliAsync } from "../helpers/run-cli.js";
 
 const DAY_MS = 86_400_000;
 
@@ -133,6 +135,69 @@ describe("report, trust mark and production gate", () => {
       rig.gw.clock.advance(-366 * DAY_MS);
     }
   });
+});
+
+/** The CLI on the rig's own database, key file and report folder, as an operator beside the gateway runs it. */
+const cliEnv = (r: ConformanceRig): Record<string, string> => ({
+  DATABASE_URL: r.gw.config.DATABASE_URL,
+  DATA_ENCRYPTION_KEY_FILE: r.gw.config.DATA_ENCRYPTION_KEY_FILE,
+  CONFORMANCE_REPORT_DIR: r.gw.config.CONFORMANCE_REPORT_DIR,
+});
+
+/** An admin's admin API session on the rig: the cookie is all a GET needs. */
+async function adminCookie(r: ConformanceRig): Promise<string> {
+  const password = "correct horse battery staple";
+  await r.gw.container.admin.users.create({ username: "admin1", role: "admin", password });
+  const res = await fetch(`${r.gw.url}/admin/api/login`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ username: "admin1", password }) });
+  expect(res.status).toBe(200);
+  return (res.headers.get("set-cookie") ?? "").split(";")[0] ?? "";
+}
+
+describe("suspending and revoking a supplier", () => {
+  it("reaches every mark still in its lifetime: an older mark no longer verifies as valid, from the CLI or the admin API", async () => {
+    const fresh = await startConformanceRig();
+    try {
+      const env = cliEnv(fresh);
+      const cookie = await adminCookie(fresh);
+      const jwksFile = join(fresh.gw.dir, "jwks.json");
+      const verify = (jws: string | null) => runCliAsync(["conformance", "verify", "--mark", jws ?? "", "--jwks", jwksFile, "--json"], env);
+      const markStateOfRun = async (runId: string) => {
+        const res = await fetch(`${fresh.gw.url}/admin/api/conformance/runs/${runId}`, { headers: { cookie } });
+        expect(res.status).toBe(200);
+        return ((await res.json()) as { mark: { state: string } }).mark.state;
+      };
+      const sorted = (ids: ReadonlyArray<string | null>) => [...ids].sort();
+
+      const older = await certify(fresh);
+      const newer = await certify(fresh);
+      writeFileSync(jwksFile, await (await fetch(`${fresh.gw.url}/.well-known/jwks.json`)).text());
+      expect((await verify(older.trustMark)).json).toMatchObject({ ok: true, valid: true, state: "valid" });
+
+      const suspended = await runCliAsync(["conformance", "suspend", "--supplier", KIT_SUPPLIER, "--reason", "正式环境接口签名异常", "--json"], env);
+      expect(suspended.json, suspended.stderr).toMatchObject({ ok: true, mark: { id: newer.run.markId, state: "suspended" } });
+      const olderSuspended = await verify(older.trustMark);
+      expect(olderSuspended.status).toBe(1);
+      expect(olderSuspended.json).toMatchObject({ ok: false, valid: false, state: "suspended" });
+      expect(await markStateOfRun(older.run.id)).toBe("suspended");
+      expect(sorted((suspended.json as { changed: string[] }).changed)).toEqual(sorted([older.run.markId, newer.run.markId]));
+
+      // Revoking on its own: two new marks beside the suspended ones, and every one of the four ends revoked.
+      const third = await certify(fresh);
+      const fourth = await certify(fresh);
+      expect((await verify(third.trustMark)).json).toMatchObject({ ok: true, state: "valid" });
+      const revoked = await runCliAsync(["conformance", "revoke", "--supplier", KIT_SUPPLIER, "--reason", "多次推送错误价格", "--json"], env);
+      expect(revoked.json, revoked.stderr).toMatchObject({ ok: true, mark: { id: fourth.run.markId, state: "revoked" } });
+      for (const mark of [third, older]) {
+        const refused = await verify(mark.trustMark);
+        expect(refused.status).toBe(1);
+        expect(refused.json).toMatchObject({ ok: false, valid: false, state: "revoked" });
+        expect(await markStateOfRun(mark.run.id)).toBe("revoked");
+      }
+      expect(sorted((revoked.json as { changed: string[] }).changed)).toEqual(sorted([older.run.markId, newer.run.markId, third.run.markId, fourth.run.markId]));
+    } finally {
+      await fresh.close();
+    }
+  }, 240_000);
 });
 
 describe("signing keys", () => {

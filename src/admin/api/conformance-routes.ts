@@ -145,14 +145,14 @@ export const conformanceRoutes = [
     path: "/suppliers/:code/trust-mark/suspend",
     roles: ["admin"],
     tag: "conformance",
-    summary: "Suspend the supplier's trust mark with a reason: it is no longer pulled and receives no orders.",
+    summary: "Suspend the supplier's trust marks still in their lifetime, with a reason: it is no longer pulled and receives no orders; `changed` lists every mark suspended.",
     audit: "conformance.suspend",
     atomic: true,
     params: Code,
     body: Reason,
     handler({ params, body, container }) {
-      const { before, after } = container.conformance.suspend(params.code, body.reason);
-      return { body: { mark: after }, audit: { target: params.code, summary: { before: { mark: before.id, state: before.state }, after: { state: after.state, reason: after.reason } } } };
+      const { before, after, changed } = container.conformance.suspend(params.code, body.reason);
+      return { body: { mark: after, changed }, audit: { target: params.code, summary: { before: { mark: before.id, state: before.state }, after: { state: after.state, reason: after.reason, marks: changed } } } };
     },
   }),
   defineRoute({
@@ -160,14 +160,14 @@ export const conformanceRoutes = [
     path: "/suppliers/:code/trust-mark/revoke",
     roles: ["admin"],
     tag: "conformance",
-    summary: "Revoke the supplier's trust mark with a reason; only a new passing certification run gives it another.",
+    summary: "Revoke the supplier's trust marks still in their lifetime, with a reason; only a new passing certification run gives it another. `changed` lists every mark revoked.",
     audit: "conformance.revoke",
     atomic: true,
     params: Code,
     body: Reason,
     handler({ params, body, container }) {
-      const { before, after } = container.conformance.revoke(params.code, body.reason);
-      return { body: { mark: after }, audit: { target: params.code, summary: { before: { mark: before.id, state: before.state }, after: { state: after.state, reason: after.reason } } } };
+      const { before, after, changed } = container.conformance.revoke(params.code, body.reason);
+      return { body: { mark: after, changed }, audit: { target: params.code, summary: { before: { mark: before.id, state: before.state }, after: { state: after.state, reason: after.reason, marks: changed } } } };
     },
   }),
   defineRoute({

@@ -1,4 +1,4 @@
-import { and, desc, eq, getTableColumns, gt, isNull, ne, sql } from "drizzle-orm";
+import { and, desc, eq, getTableColumns, gt, inArray, isNull, ne, sql } from "drizzle-orm";
 import type { Store } from "../database.js";
 import { conformanceRuns, gateWaivers, mallUsage, signingKeys, trustMarks } from "../schema/index.js";
 
@@ -73,8 +73,9 @@ export function createConformanceRepo(store: Store) {
     currentMark: (supplierId: number): TrustMarkRow | undefined =>
       db.select().from(trustMarks).where(eq(trustMarks.supplierId, supplierId)).orderBy(desc(trustMarks.issuedAt), inserted.mark).get(),
     marksOf: (supplierId: number): TrustMarkRow[] => db.select().from(trustMarks).where(eq(trustMarks.supplierId, supplierId)).orderBy(desc(trustMarks.issuedAt)).all(),
-    setMarkState(id: string, state: TrustMarkRow["state"], reason: string, at: number): void {
-      db.update(trustMarks).set({ state, stateReason: reason, stateChangedAt: at }).where(eq(trustMarks.id, id)).run();
+    setMarksState(ids: readonly string[], state: TrustMarkRow["state"], reason: string, at: number): void {
+      if (ids.length === 0) return;
+      db.update(trustMarks).set({ state, stateReason: reason, stateChangedAt: at }).where(inArray(trustMarks.id, [...ids])).run();
     },
     /** Marks issued under another contract version that have no re-certify-by date yet. */
     marksNeedingRecertifyCheck: (contractVersion: string, now: number): TrustMarkRow[] =>
