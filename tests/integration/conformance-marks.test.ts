@@ -6,7 +6,7 @@ import { SignMode } from "../../src/contract/index.js";
 import { CONTRACT_VERSION, KIT_VERSION } from "../../src/conformance/plan.js";
 import { GateClosedError } from "../../src/conformance/production-gate.js";
 import { createConformanceService } from "../../src/conformance/conformance-service.js";
-import { type ConformanceRig, KIT_SUPPLIER, certify, startConformanceRig } from "../helpers/conformance-rig.js";
+import { type ConformanceRig, KIT_SUPPLIER, certify, cliEnv, startConformanceRig } from "../helpers/conformance-rig.js";
 import { TEST_ACCOUNT } from "../helpers/simulator-harness.js";
 import { MallCaller, post } from "../helpers/mall-caller.js";
 import { runCliAsync } from "../helpers/run-cli.js";
@@ -135,13 +135,6 @@ describe("report, trust mark and production gate", () => {
       rig.gw.clock.advance(-366 * DAY_MS);
     }
   });
-});
-
-/** The CLI on the rig's own database, key file and report folder, as an operator beside the gateway runs it. */
-const cliEnv = (r: ConformanceRig): Record<string, string> => ({
-  DATABASE_URL: r.gw.config.DATABASE_URL,
-  DATA_ENCRYPTION_KEY_FILE: r.gw.config.DATA_ENCRYPTION_KEY_FILE,
-  CONFORMANCE_REPORT_DIR: r.gw.config.CONFORMANCE_REPORT_DIR,
 });
 
 /** An admin's admin API session on the rig: the cookie is all a GET needs. */

@@ -4,7 +4,9 @@ import { SignMode, signModes } from "../../contract/index.js";
 import type { MarkView, RunView } from "../../conformance/conformance-service.js";
 import { CONTRACT_VERSION, KIT_VERSION } from "../../conformance/plan.js";
 import { certificationPlan } from "../../conformance/runner.js";
+import type { GateWaiverRow } from "../../store/repos/conformance-repo.js";
 import { type Command, CommandFailed, type CommandResult, UsageError, flags, requireFlag, table } from "../cli-kit.js";
+import { waiverJson } from "./gate-commands.js";
 
 const STATUS_MARK: Record<string, string> = { passed: "✔", failed: "✘", warning: "!", not_implemented: "?" };
 
@@ -41,12 +43,14 @@ function readJwks(path: string | undefined): JSONWebKeySet | undefined {
   }
 }
 
-/** What suspend and revoke print and audit: the current mark, and every mark the change reached. */
-function markStateResult(verb: string, { before, after, changed }: { before: MarkView; after: MarkView; changed: string[] }): CommandResult {
+/** What suspend and revoke print and audit: the current mark, every mark the change reached, and the gate waiver it ended. */
+function markStateResult(verb: string, { before, after, changed, waiverEnded }: { before: MarkView; after: MarkView; changed: string[]; waiverEnded: GateWaiverRow | null }): CommandResult {
+  const ended = waiverEnded ? `\nthe production gate waiver (${waiverEnded.reason}) ends with it` : "";
+  const waived = (value: boolean) => (waiverEnded ? { waived: value } : {});
   return {
-    human: `trust mark${changed.length > 1 ? "s" : ""} ${changed.join(", ")} of ${after.supplier} ${verb}: ${after.reason ?? ""}`,
-    json: { mark: after, changed },
-    audit: { target: after.supplier, summary: { before: { mark: before.id, state: before.state }, after: { state: after.state, reason: after.reason, marks: changed } } },
+    human: `trust mark${changed.length > 1 ? "s" : ""} ${changed.join(", ")} of ${after.supplier} ${verb}: ${after.reason ?? ""}${ended}`,
+    json: { mark: after, changed, waiverEnded: waiverEnded ? waiverJson(after.supplier, waiverEnded) : null },
+    audit: { target: after.supplier, summary: { before: { mark: before.id, state: before.state, ...waived(true) }, after: { state: after.state, reason: after.reason, marks: changed, ...waived(false) } } },
   };
 }
 

@@ -73,9 +73,17 @@ export function createConformanceRepo(store: Store) {
     currentMark: (supplierId: number): TrustMarkRow | undefined =>
       db.select().from(trustMarks).where(eq(trustMarks.supplierId, supplierId)).orderBy(desc(trustMarks.issuedAt), inserted.mark).get(),
     marksOf: (supplierId: number): TrustMarkRow[] => db.select().from(trustMarks).where(eq(trustMarks.supplierId, supplierId)).orderBy(desc(trustMarks.issuedAt)).all(),
-    setMarksState(ids: readonly string[], state: TrustMarkRow["state"], reason: string, at: number): void {
-      if (ids.length === 0) return;
-      db.update(trustMarks).set({ state, stateReason: reason, stateChangedAt: at }).where(inArray(trustMarks.id, [...ids])).run();
+    /**
+     * The supplier's marks take the state, and a gate waiver granted before ends with it
+     * (production-gate.ts), in one transaction. Returns the waiver ended, if there was one.
+     */
+    setMarksState(supplierId: number, ids: readonly string[], state: TrustMarkRow["state"], reason: string, at: number): GateWaiverRow | undefined {
+      return store.sqlite.transaction(() => {
+        if (ids.length > 0) db.update(trustMarks).set({ state, stateReason: reason, stateChangedAt: at }).where(and(eq(trustMarks.supplierId, supplierId), inArray(trustMarks.id, [...ids]))).run();
+        const waiver = db.select().from(gateWaivers).where(eq(gateWaivers.supplierId, supplierId)).get();
+        if (waiver) db.delete(gateWaivers).where(eq(gateWaivers.supplierId, supplierId)).run();
+        return waiver;
+      }).immediate();
     },
     /** Marks issued under another contract version that have no re-certify-by date yet. */
     marksNeedingRecertifyCheck: (contractVersion: string, now: number): TrustMarkRow[] =>
@@ -93,6 +101,8 @@ export function createConformanceRepo(store: Store) {
     putWaiver(row: GateWaiverRow): void {
       db.insert(gateWaivers).values(row).onConflictDoUpdate({ target: gateWaivers.supplierId, set: { reason: row.reason, actor: row.actor, createdAt: row.createdAt } }).run();
     },
+    /** Removes the supplier's waiver; false when it had none. */
+    deleteWaiver: (supplierId: number): boolean => db.delete(gateWaivers).where(eq(gateWaivers.supplierId, supplierId)).run().changes > 0,
 
     /** First use of a mall operation by an account with this outcome; later ones change nothing. */
     noteMallUsage: (row: MallUsageRow): void => void db.insert(mallUsage).values(row).onConflictDoNothing().run(),
