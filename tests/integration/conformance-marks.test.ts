@@ -1,4 +1,6 @@
-import { readFileSync, writeFileSync } from "node:fs";
+import { randomBytes } from "node:crypto";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { type JSONWebKeySet, createLocalJWKSet, jwtVerify } from "jose";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -6,9 +8,14 @@ import { SignMode } from "../../src/contract/index.js";
 import { CONTRACT_VERSION, KIT_VERSION } from "../../src/conformance/plan.js";
 import { GateClosedError } from "../../src/conformance/production-gate.js";
 import { createConformanceService } from "../../src/conformance/conformance-service.js";
+import { createSigningKeys } from "../../src/conformance/signing-keys.js";
+import { createKeyRing } from "../../src/security/key-ring.js";
+import { openStore } from "../../src/store/database.js";
+import { createConformanceRepo } from "../../src/store/repos/conformance-repo.js";
 import { type ConformanceRig, KIT_SUPPLIER, certify, cliEnv, startConformanceRig } from "../helpers/conformance-rig.js";
 import { TEST_ACCOUNT } from "../helpers/simulator-harness.js";
 import { MallCaller, post } from "../helpers/mall-caller.js";
+import { storeBefore } from "../helpers/legacy-store.js";
 import { runCliAsync } from "../helpers/run-cli.js";
 
 const DAY_MS = 86_400_000;
@@ -194,7 +201,7 @@ describe("suspending and revoking a supplier", () => {
 });
 
 describe("signing keys", () => {
-  it("rotates: new marks use the new key, and the old public key stays published while its marks live", async () => {
+  it("rotates: new marks use the new key, and the old public key stays published after its marks expired", async () => {
     const fresh = await startConformanceRig();
     try {
       const first = await certify(fresh);
@@ -205,9 +212,10 @@ describe("signing keys", () => {
       expect(published).toEqual(expect.arrayContaining([oldKid, rotated.kid]));
       expect(await fresh.gw.container.conformance.verifyMark(first.trustMark ?? "")).toMatchObject({ ok: true, kid: oldKid });
 
-      // Once every mark the old key signed has expired, it is no longer published.
+      // Its marks expired, the report it signed is still kept: the key stays, and the mark says "expired", not "invalid".
       fresh.gw.clock.advance(366 * DAY_MS);
-      expect(fresh.gw.container.conformance.jwks().keys.map((k) => k.kid)).toEqual([rotated.kid]);
+      expect(fresh.gw.container.conformance.jwks().keys.map((k) => k.kid)).toEqual(expect.arrayContaining([oldKid, rotated.kid]));
+      expect(await fresh.gw.container.conformance.verifyMark(first.trustMark ?? "")).toMatchObject({ ok: true, kid: oldKid, state: "expired" });
       fresh.gw.clock.advance(-366 * DAY_MS);
 
       // The private key is sealed at rest with the key ring.
@@ -218,6 +226,58 @@ describe("signing keys", () => {
       await fresh.close();
     }
   }, 60_000);
+
+  it("keeps publishing a retired key for the reports it signed: a failed run's report verifies after two rotations", async () => {
+    const failing = await startConformanceRig({ knobs: { defects: ["duplicate-order"] } });
+    try {
+      const env = cliEnv(failing);
+      const { run } = await certify(failing);
+      expect(run.passed).toBe(false);
+      expect(run.markId).toBeNull();
+      const signedBy = (await failing.gw.container.conformance.signing.signer()).kid;
+      const rotations = [];
+      for (let i = 0; i < 2; i++) {
+        const rotated = await runCliAsync(["conformance", "rotate-key", "--json"], env);
+        expect(rotated.json, rotated.stderr).toMatchObject({ ok: true });
+        rotations.push(rotated.json as { kid: string; retired: string });
+      }
+      expect(rotations[0]?.retired).toBe(signedBy);
+
+      const res = await fetch(`${failing.gw.url}/.well-known/jwks.json`);
+      const jwks = (await res.json()) as JSONWebKeySet;
+      // The active key and the one that signed the report; the key in between signed nothing.
+      expect(jwks.keys.map((k) => k.kid).sort()).toEqual([rotations[1]?.kid, signedBy].sort());
+      const jwksFile = join(failing.gw.dir, "jwks.json");
+      writeFileSync(jwksFile, JSON.stringify(jwks));
+      const verified = await runCliAsync(["conformance", "verify", "--report", run.reportJson, "--jwks", jwksFile, "--json"], env);
+      expect(verified.json, verified.stderr).toMatchObject({ ok: true, valid: true, kid: signedBy, runId: run.id, passed: false });
+      const detached = readFileSync(`${run.reportJson}.jws`, "utf8");
+      expect(await failing.gw.container.conformance.verifyReport(readFileSync(run.reportJson), detached, jwks)).toMatchObject({ ok: true, kid: signedBy });
+    } finally {
+      await failing.close();
+    }
+  }, 120_000);
+
+  it("keeps publishing every key of a store upgraded from before keys recorded their first signature", () => {
+    const dir = mkdtempSync(join(tmpdir(), "emall-keys-"));
+    try {
+      const path = join(dir, "legacy.db");
+      const legacy = storeBefore(path, "_signing_key_first_signed");
+      const insert = legacy.prepare("INSERT INTO signing_keys (kid, alg, public_jwk_json, private_jwk_enc, created_at, retired_at) VALUES (?, 'ES256', ?, 'v1:sealed', ?, ?)");
+      insert.run("key_old", JSON.stringify({ kty: "EC", kid: "key_old" }), 1000, 2000);
+      insert.run("key_new", JSON.stringify({ kty: "EC", kid: "key_new" }), 2000, null);
+      legacy.close();
+      const store = openStore(path);
+      try {
+        const keys = createSigningKeys(createConformanceRepo(store), createKeyRing("k1", new Map([["k1", randomBytes(32)]])), Date.now);
+        expect(keys.jwks().keys.map((k) => k.kid).sort()).toEqual(["key_new", "key_old"]);
+      } finally {
+        store.close();
+      }
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
 
   it("gives marks of an earlier contract edition a re-certify-by date when the change affects their modules, then lapses them", async () => {
     const fresh = await startConformanceRig();

@@ -1,15 +1,13 @@
-import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import Database from "better-sqlite3";
-import { drizzle } from "drizzle-orm/better-sqlite3";
-import { migrate } from "drizzle-orm/better-sqlite3/migrator";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createProductionGate } from "../../src/conformance/production-gate.js";
-import { MIGRATIONS_FOLDER, openStore } from "../../src/store/database.js";
+import { openStore } from "../../src/store/database.js";
 import { createConformanceRepo } from "../../src/store/repos/conformance-repo.js";
 import { type ConformanceRig, KIT_SUPPLIER, certify, cliEnv, startConformanceRig } from "../helpers/conformance-rig.js";
 import { consoleLogin, getPage, postForm } from "../helpers/console-session.js";
+import { storeBefore } from "../helpers/legacy-store.js";
 import { runCliAsync } from "../helpers/run-cli.js";
 
 const PASSWORD = "correct horse battery staple";
@@ -113,16 +111,9 @@ describe("upgrading a store", () => {
   it("ends the waivers a later suspension or revocation should have ended, and keeps the rest", () => {
     const dir = mkdtempSync(join(tmpdir(), "emall-waivers-"));
     try {
-      // The store as it was before the rule: every migration before the one that applies it.
-      const folder = join(dir, "migrations");
-      mkdirSync(join(folder, "meta"), { recursive: true });
-      const journal = JSON.parse(readFileSync(join(MIGRATIONS_FOLDER, "meta/_journal.json"), "utf8")) as { entries: Array<{ tag: string }> };
-      journal.entries = journal.entries.slice(0, journal.entries.findIndex((e) => e.tag.endsWith("_end_waivers_before_suspension")));
-      writeFileSync(join(folder, "meta/_journal.json"), JSON.stringify(journal));
-      for (const e of journal.entries) copyFileSync(join(MIGRATIONS_FOLDER, `${e.tag}.sql`), join(folder, `${e.tag}.sql`));
+      // The store as it was before the rule.
       const path = join(dir, "legacy.db");
-      const legacy = new Database(path);
-      migrate(drizzle(legacy), { migrationsFolder: folder });
+      const legacy = storeBefore(path, "_end_waivers_before_suspension");
       // [supplier, mark state, when it was decided, when the waiver was granted]
       const cases = [["SUSPENDED_AFTER", "suspended", 2000, 1000], ["REVOKED_AFTER", "revoked", 2000, 1000], ["WAIVED_AFTER", "revoked", 2000, 3000], ["VALID", "valid", null, 1000]] as const;
       cases.forEach(([code, state, decidedAt, waivedAt], i) => {

@@ -205,7 +205,7 @@ export const conformanceCommands: Record<string, Command> = {
   },
   "rotate-key": {
     usage: "conformance rotate-key",
-    summary: "a new signing key for reports and marks; the old public key stays published until every mark it signed has expired",
+    summary: "a new signing key for reports and marks; the old public key stays published if it signed any report or mark (they are kept for good)",
     audit: "conformance.rotate_key",
     async run({ container }) {
       const rotated = await container.conformance.signing.rotate();

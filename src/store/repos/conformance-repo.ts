@@ -43,10 +43,9 @@ export function createConformanceRepo(store: Store) {
         db.insert(signingKeys).values(row).run();
       }).immediate();
     },
-    /** The latest expiry among marks a key signed (0 when none). */
-    lastMarkExpiryOf(kid: string): number {
-      const row = db.select({ expiresAt: trustMarks.expiresAt }).from(trustMarks).where(eq(trustMarks.kid, kid)).orderBy(desc(trustMarks.expiresAt)).get();
-      return row?.expiresAt ?? 0;
+    /** Records that the key signs from `at` on (its first signature only). */
+    noteSigned(kid: string, at: number): void {
+      db.update(signingKeys).set({ firstSignedAt: at }).where(and(eq(signingKeys.kid, kid), isNull(signingKeys.firstSignedAt))).run();
     },
 
     insertRun: (row: ConformanceRunRow): void => void db.insert(conformanceRuns).values(row).run(),
@@ -93,9 +92,6 @@ export function createConformanceRepo(store: Store) {
         .where(and(ne(trustMarks.contractVersion, contractVersion), isNull(trustMarks.recertifyBy), gt(trustMarks.expiresAt, now)))
         .all(),
     setRecertifyBy: (id: string, at: number): void => void db.update(trustMarks).set({ recertifyBy: at }).where(eq(trustMarks.id, id)).run(),
-    /** Marks whose expiry or re-certify-by date has passed, for the published-key window. */
-    unexpiredMarksOfKid: (kid: string, now: number): number =>
-      db.select({ id: trustMarks.id }).from(trustMarks).where(and(eq(trustMarks.kid, kid), gt(trustMarks.expiresAt, now))).all().length,
 
     waiver: (supplierId: number): GateWaiverRow | undefined => db.select().from(gateWaivers).where(eq(gateWaivers.supplierId, supplierId)).get(),
     putWaiver(row: GateWaiverRow): void {
