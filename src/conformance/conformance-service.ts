@@ -130,17 +130,25 @@ export function createConformanceService(deps: ConformanceDeps) {
     return set;
   };
 
-  const changeMarkState = (code: string, state: "suspended" | "revoked", reason: string): { before: MarkView; after: MarkView } => {
+  /**
+   * Suspends or revokes every mark of the supplier still in its lifetime, not only the newest: an
+   * older mark handed out earlier would otherwise go on verifying as valid. The current mark is
+   * changed whatever its dates, as the one its page shows. A gate waiver granted before ends: the
+   * later decision is the one that holds (a waiver granted after it opens the gate again).
+   */
+  const changeMarkState = (code: string, state: "suspended" | "revoked", reason: string): { before: MarkView; after: MarkView; changed: string[]; waiverEnded: GateWaiverRow | null } => {
     const supplier = supplierOf(code);
     if (reason.trim() === "") throw new ConformanceError("invalid", "a reason is required");
     const mark = deps.repo.currentMark(supplier.id);
     if (!mark) throw new ConformanceError("not_found", `supplier ${code} has no trust mark`);
-    if (mark.state === "revoked") throw new ConformanceError("conflict", `the trust mark ${mark.id} of ${code} is already revoked`);
-    if (mark.state === state) throw new ConformanceError("conflict", `the trust mark ${mark.id} of ${code} is already ${state}`);
+    const now = deps.clock();
+    const changes = (m: TrustMarkRow) => m.state !== "revoked" && m.state !== state && (m.id === mark.id || markState(m, now) !== "expired");
+    const changed = deps.repo.marksOf(supplier.id).filter(changes).map((m) => m.id);
+    if (changed.length === 0) throw new ConformanceError("conflict", `the trust mark ${mark.id} of ${code} is already ${mark.state === "revoked" ? "revoked" : state}`);
     const before = markView(mark);
-    deps.repo.setMarkState(mark.id, state, reason.trim(), deps.clock());
+    const waiverEnded = deps.repo.setMarksState(supplier.id, changed, state, reason.trim(), now) ?? null;
     const after = deps.repo.mark(mark.id);
-    return { before, after: markView(after ?? mark) };
+    return { before, after: markView(after ?? mark), changed, waiverEnded };
   };
 
   return {
@@ -278,6 +286,15 @@ export function createConformanceService(deps: ConformanceDeps) {
       const row: GateWaiverRow = { supplierId: supplier.id, reason: reason.trim(), actor, createdAt: deps.clock() };
       deps.repo.putWaiver(row);
       return row;
+    },
+
+    /** Withdraws the supplier's gate waiver, with the reason (audited by the caller); the waiver withdrawn. */
+    withdrawWaiver(code: string, reason: string): GateWaiverRow {
+      const supplier = supplierOf(code);
+      if (reason.trim() === "") throw new ConformanceError("invalid", "a reason is required");
+      const waiver = deps.repo.waiver(supplier.id);
+      if (!waiver || !deps.repo.deleteWaiver(supplier.id)) throw new ConformanceError("not_found", `supplier ${code} has no gate waiver`);
+      return waiver;
     },
 
     async verifyMark(jws: string, jwks?: JSONWebKeySet): Promise<MarkVerification & { state: MarkState | null }> {

@@ -35,7 +35,8 @@ export type ProductionGate = ReturnType<typeof createProductionGate>;
 
 /**
  * §1 of the standard: only a supplier with a valid trust mark pushes products and prices to the
- * mall and receives orders — or one an admin waived, with a recorded reason.
+ * mall and receives orders — or one an admin waived, with a recorded reason. A waiver lasts until
+ * an admin withdraws it or a later suspension or revocation ends it (conformance-service.ts).
  */
 export function createProductionGate(repo: ConformanceRepo, clock: () => number) {
   const verdict = (supplierId: number): GateVerdict => {

@@ -13,8 +13,9 @@ export type SigningKeys = ReturnType<typeof createSigningKeys>;
 
 /**
  * The gateway's signing keys for reports and trust marks. The private JWK is sealed with the key
- * ring at rest; after a rotation the old public key stays published until every mark it signed
- * has expired, so marks already handed out keep verifying.
+ * ring at rest. A key that has signed anything stays published after a rotation: the reports and
+ * marks it signed are kept for good (retention-service.ts removes none), and each must go on
+ * verifying against the published keys, a failed run's report as much as a live mark.
  */
 export function createSigningKeys(repo: ConformanceRepo, ring: KeyRing, clock: () => number) {
   const imported = new Map<string, PrivateKey>();
@@ -24,9 +25,10 @@ export function createSigningKeys(repo: ConformanceRepo, ring: KeyRing, clock: (
     const kid = newId("key", 9);
     const publicJwk = { ...(await exportJWK(publicKey)), kid, alg: MARK_ALG, use: "sig" };
     const privateJwk = await exportJWK(privateKey);
-    repo.rotateKey({ kid, alg: MARK_ALG, publicJwkJson: JSON.stringify(publicJwk), privateJwkEnc: ring.encrypt(JSON.stringify(privateJwk)), createdAt: clock(), retiredAt: null });
+    repo.rotateKey({ kid, alg: MARK_ALG, publicJwkJson: JSON.stringify(publicJwk), privateJwkEnc: ring.encrypt(JSON.stringify(privateJwk)), createdAt: clock(), retiredAt: null, firstSignedAt: null });
   }
 
+  /** The active key, recorded as having signed before any signature of it leaves (jwks below). */
   async function signer(): Promise<Signer> {
     let row = repo.activeKey();
     if (!row) {
@@ -34,6 +36,7 @@ export function createSigningKeys(repo: ConformanceRepo, ring: KeyRing, clock: (
       row = repo.activeKey();
     }
     if (!row) throw new Error("no signing key could be created");
+    repo.noteSigned(row.kid, clock());
     let key = imported.get(row.kid);
     if (!key) {
       key = await importJWK(JSON.parse(ring.decrypt(row.privateJwkEnc)) as JWK, row.alg);
@@ -42,12 +45,11 @@ export function createSigningKeys(repo: ConformanceRepo, ring: KeyRing, clock: (
     return { kid: row.kid, alg: row.alg, key };
   }
 
-  /** The published key set: the active key, and retired keys while a mark they signed is unexpired. */
+  /** The published key set: the active key, and every retired key that signed something. */
   function jwks(): JSONWebKeySet {
-    const now = clock();
     const keys = repo
       .allKeys()
-      .filter((k) => k.retiredAt === null || repo.lastMarkExpiryOf(k.kid) > now)
+      .filter((k) => k.retiredAt === null || k.firstSignedAt !== null)
       .map((k) => JSON.parse(k.publicJwkJson) as JWK);
     return { keys };
   }
@@ -55,7 +57,7 @@ export function createSigningKeys(repo: ConformanceRepo, ring: KeyRing, clock: (
   return {
     signer,
     jwks,
-    /** A new active key; the old one is retired (still published while its marks live). */
+    /** A new active key; the old one is retired (still published if it signed anything). */
     async rotate(): Promise<{ kid: string; retired: string | null }> {
       const before = repo.activeKey()?.kid ?? null;
       await generate();

@@ -19,8 +19,8 @@ export type RetentionService = ReturnType<typeof createRetentionService>;
  * past SYNC_LOG_RETENTION_DAYS, run summaries past SYNC_RUN_RETENTION_DAYS, price history past
  * PRICE_HISTORY_FULL_DAYS compacted to one row per sku and Beijing day and, past a further
  * PRICE_HISTORY_DAILY_DAYS, to one row per sku and Beijing month; wrong mall passwords past a day.
- * The audit log, orders and their timeline, quarantine and conformance runs are records, never
- * removed here.
+ * The audit log, orders and their timeline, quarantine and conformance runs (reports) and trust
+ * marks are records, never removed here; the published signing keys rely on it (signing-keys.ts).
  */
 export function createRetentionService(deps: {
   repo: RetentionRepo;

@@ -1,13 +1,22 @@
-import { readFileSync } from "node:fs";
+import { randomBytes } from "node:crypto";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { type JSONWebKeySet, createLocalJWKSet, jwtVerify } from "jose";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { SignMode } from "../../src/contract/index.js";
 import { CONTRACT_VERSION, KIT_VERSION } from "../../src/conformance/plan.js";
 import { GateClosedError } from "../../src/conformance/production-gate.js";
 import { createConformanceService } from "../../src/conformance/conformance-service.js";
-import { type ConformanceRig, KIT_SUPPLIER, certify, startConformanceRig } from "../helpers/conformance-rig.js";
+import { createSigningKeys } from "../../src/conformance/signing-keys.js";
+import { createKeyRing } from "../../src/security/key-ring.js";
+import { openStore } from "../../src/store/database.js";
+import { createConformanceRepo } from "../../src/store/repos/conformance-repo.js";
+import { type ConformanceRig, KIT_SUPPLIER, certify, cliEnv, startConformanceRig } from "../helpers/conformance-rig.js";
 import { TEST_ACCOUNT } from "../helpers/simulator-harness.js";
 import { MallCaller, post } from "../helpers/mall-caller.js";
+import { storeBefore } from "../helpers/legacy-store.js";
+import { runCliAsync } from "../helpers/run-cli.js";
 
 const DAY_MS = 86_400_000;
 
@@ -135,8 +144,64 @@ describe("report, trust mark and production gate", () => {
   });
 });
 
+/** An admin's admin API session on the rig: the cookie is all a GET needs. */
+async function adminCookie(r: ConformanceRig): Promise<string> {
+  const password = "correct horse battery staple";
+  await r.gw.container.admin.users.create({ username: "admin1", role: "admin", password });
+  const res = await fetch(`${r.gw.url}/admin/api/login`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ username: "admin1", password }) });
+  expect(res.status).toBe(200);
+  return (res.headers.get("set-cookie") ?? "").split(";")[0] ?? "";
+}
+
+describe("suspending and revoking a supplier", () => {
+  it("reaches every mark still in its lifetime: an older mark no longer verifies as valid, from the CLI or the admin API", async () => {
+    const fresh = await startConformanceRig();
+    try {
+      const env = cliEnv(fresh);
+      const cookie = await adminCookie(fresh);
+      const jwksFile = join(fresh.gw.dir, "jwks.json");
+      const verify = (jws: string | null) => runCliAsync(["conformance", "verify", "--mark", jws ?? "", "--jwks", jwksFile, "--json"], env);
+      const markStateOfRun = async (runId: string) => {
+        const res = await fetch(`${fresh.gw.url}/admin/api/conformance/runs/${runId}`, { headers: { cookie } });
+        expect(res.status).toBe(200);
+        return ((await res.json()) as { mark: { state: string } }).mark.state;
+      };
+      const sorted = (ids: ReadonlyArray<string | null>) => [...ids].sort();
+
+      const older = await certify(fresh);
+      const newer = await certify(fresh);
+      writeFileSync(jwksFile, await (await fetch(`${fresh.gw.url}/.well-known/jwks.json`)).text());
+      expect((await verify(older.trustMark)).json).toMatchObject({ ok: true, valid: true, state: "valid" });
+
+      const suspended = await runCliAsync(["conformance", "suspend", "--supplier", KIT_SUPPLIER, "--reason", "正式环境接口签名异常", "--json"], env);
+      expect(suspended.json, suspended.stderr).toMatchObject({ ok: true, mark: { id: newer.run.markId, state: "suspended" } });
+      const olderSuspended = await verify(older.trustMark);
+      expect(olderSuspended.status).toBe(1);
+      expect(olderSuspended.json).toMatchObject({ ok: false, valid: false, state: "suspended" });
+      expect(await markStateOfRun(older.run.id)).toBe("suspended");
+      expect(sorted((suspended.json as { changed: string[] }).changed)).toEqual(sorted([older.run.markId, newer.run.markId]));
+
+      // Revoking on its own: two new marks beside the suspended ones, and every one of the four ends revoked.
+      const third = await certify(fresh);
+      const fourth = await certify(fresh);
+      expect((await verify(third.trustMark)).json).toMatchObject({ ok: true, state: "valid" });
+      const revoked = await runCliAsync(["conformance", "revoke", "--supplier", KIT_SUPPLIER, "--reason", "多次推送错误价格", "--json"], env);
+      expect(revoked.json, revoked.stderr).toMatchObject({ ok: true, mark: { id: fourth.run.markId, state: "revoked" } });
+      for (const mark of [third, older]) {
+        const refused = await verify(mark.trustMark);
+        expect(refused.status).toBe(1);
+        expect(refused.json).toMatchObject({ ok: false, valid: false, state: "revoked" });
+        expect(await markStateOfRun(mark.run.id)).toBe("revoked");
+      }
+      expect(sorted((revoked.json as { changed: string[] }).changed)).toEqual(sorted([older.run.markId, newer.run.markId, third.run.markId, fourth.run.markId]));
+    } finally {
+      await fresh.close();
+    }
+  }, 240_000);
+});
+
 describe("signing keys", () => {
-  it("rotates: new marks use the new key, and the old public key stays published while its marks live", async () => {
+  it("rotates: new marks use the new key, and the old public key stays published after its marks expired", async () => {
     const fresh = await startConformanceRig();
     try {
       const first = await certify(fresh);
@@ -147,9 +212,10 @@ describe("signing keys", () => {
       expect(published).toEqual(expect.arrayContaining([oldKid, rotated.kid]));
       expect(await fresh.gw.container.conformance.verifyMark(first.trustMark ?? "")).toMatchObject({ ok: true, kid: oldKid });
 
-      // Once every mark the old key signed has expired, it is no longer published.
+      // Its marks expired, the report it signed is still kept: the key stays, and the mark says "expired", not "invalid".
       fresh.gw.clock.advance(366 * DAY_MS);
-      expect(fresh.gw.container.conformance.jwks().keys.map((k) => k.kid)).toEqual([rotated.kid]);
+      expect(fresh.gw.container.conformance.jwks().keys.map((k) => k.kid)).toEqual(expect.arrayContaining([oldKid, rotated.kid]));
+      expect(await fresh.gw.container.conformance.verifyMark(first.trustMark ?? "")).toMatchObject({ ok: true, kid: oldKid, state: "expired" });
       fresh.gw.clock.advance(-366 * DAY_MS);
 
       // The private key is sealed at rest with the key ring.
@@ -160,6 +226,58 @@ describe("signing keys", () => {
       await fresh.close();
     }
   }, 60_000);
+
+  it("keeps publishing a retired key for the reports it signed: a failed run's report verifies after two rotations", async () => {
+    const failing = await startConformanceRig({ knobs: { defects: ["duplicate-order"] } });
+    try {
+      const env = cliEnv(failing);
+      const { run } = await certify(failing);
+      expect(run.passed).toBe(false);
+      expect(run.markId).toBeNull();
+      const signedBy = (await failing.gw.container.conformance.signing.signer()).kid;
+      const rotations = [];
+      for (let i = 0; i < 2; i++) {
+        const rotated = await runCliAsync(["conformance", "rotate-key", "--json"], env);
+        expect(rotated.json, rotated.stderr).toMatchObject({ ok: true });
+        rotations.push(rotated.json as { kid: string; retired: string });
+      }
+      expect(rotations[0]?.retired).toBe(signedBy);
+
+      const res = await fetch(`${failing.gw.url}/.well-known/jwks.json`);
+      const jwks = (await res.json()) as JSONWebKeySet;
+      // The active key and the one that signed the report; the key in between signed nothing.
+      expect(jwks.keys.map((k) => k.kid).sort()).toEqual([rotations[1]?.kid, signedBy].sort());
+      const jwksFile = join(failing.gw.dir, "jwks.json");
+      writeFileSync(jwksFile, JSON.stringify(jwks));
+      const verified = await runCliAsync(["conformance", "verify", "--report", run.reportJson, "--jwks", jwksFile, "--json"], env);
+      expect(verified.json, verified.stderr).toMatchObject({ ok: true, valid: true, kid: signedBy, runId: run.id, passed: false });
+      const detached = readFileSync(`${run.reportJson}.jws`, "utf8");
+      expect(await failing.gw.container.conformance.verifyReport(readFileSync(run.reportJson), detached, jwks)).toMatchObject({ ok: true, kid: signedBy });
+    } finally {
+      await failing.close();
+    }
+  }, 120_000);
+
+  it("keeps publishing every key of a store upgraded from before keys recorded their first signature", () => {
+    const dir = mkdtempSync(join(tmpdir(), "emall-keys-"));
+    try {
+      const path = join(dir, "legacy.db");
+      const legacy = storeBefore(path, "_signing_key_first_signed");
+      const insert = legacy.prepare("INSERT INTO signing_keys (kid, alg, public_jwk_json, private_jwk_enc, created_at, retired_at) VALUES (?, 'ES256', ?, 'v1:sealed', ?, ?)");
+      insert.run("key_old", JSON.stringify({ kty: "EC", kid: "key_old" }), 1000, 2000);
+      insert.run("key_new", JSON.stringify({ kty: "EC", kid: "key_new" }), 2000, null);
+      legacy.close();
+      const store = openStore(path);
+      try {
+        const keys = createSigningKeys(createConformanceRepo(store), createKeyRing("k1", new Map([["k1", randomBytes(32)]])), Date.now);
+        expect(keys.jwks().keys.map((k) => k.kid).sort()).toEqual(["key_new", "key_old"]);
+      } finally {
+        store.close();
+      }
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
 
   it("gives marks of an earlier contract edition a re-certify-by date when the change affects their modules, then lapses them", async () => {
     const fresh = await startConformanceRig();

@@ -92,7 +92,9 @@ describe("console for daily work", () => {
     expect(card).toContain("放行（豁免）");
     expect(card).toContain("已豁免：puller test rig: the reference supplier, certified in the conformance tests（test:puller-rig，");
     expect(card).toContain("北京时间");
-    expect(card).not.toContain("gate-waiver");
+    // Waived already: the card offers the withdrawal, not a second waiver; without a mark, nothing to suspend.
+    expect(card).not.toContain(`action="${page}/gate-waiver"`);
+    expect(card).toContain(`action="${page}/gate-waiver/withdraw"`);
     expect(card).not.toContain("trust-mark/suspend");
     expect(w.gw.container.admin.audit.list({ action: "supplier.sign_mode", limit: 1 })[0]?.summaryJson).toContain('"after":{"signMode":"yggc-md5"}');
     const bad = await postForm(url, s.admin, `${page}/sign-mode`, { signMode: "rot13" });

@@ -1,5 +1,6 @@
 import { z } from "zod";
 import type { Container } from "../../container.js";
+import type { GateWaiverRow } from "../../store/repos/conformance-repo.js";
 import { AdminError } from "../admin-errors.js";
 import { defineRoute, q } from "./route-types.js";
 import { type SupplierScope, scopedSupplier } from "./supplier-scope.js";
@@ -55,6 +56,17 @@ function standingFor<T extends { waiver: { reason: string; actor: string; create
   const { actor: _actor, ...waiver } = standing.waiver;
   return { ...standing, waiver };
 }
+
+/** What suspend and revoke answer and audit: the current mark, every mark changed, and the gate waiver the change ended. */
+function markStateAnswer(code: string, { before, after, changed, waiverEnded }: ReturnType<Container["conformance"]["suspend"]>) {
+  const waived = (value: boolean) => (waiverEnded ? { waived: value } : {});
+  return {
+    body: { mark: after, changed, waiverEnded: waiverEnded ? waiverBody(code, waiverEnded) : null },
+    audit: { target: code, summary: { before: { mark: before.id, state: before.state, ...waived(true) }, after: { state: after.state, reason: after.reason, marks: changed, ...waived(false) } } },
+  };
+}
+
+const waiverBody = (code: string, waiver: GateWaiverRow) => ({ supplier: code, reason: waiver.reason, actor: waiver.actor, createdAt: waiver.createdAt });
 
 const RunStep = z.object({ id: z.string(), title: z.string(), status: z.string(), detail: z.string() });
 const RunSummary = z.object({
@@ -145,14 +157,13 @@ export const conformanceRoutes = [
     path: "/suppliers/:code/trust-mark/suspend",
     roles: ["admin"],
     tag: "conformance",
-    summary: "Suspend the supplier's trust mark with a reason: it is no longer pulled and receives no orders.",
+    summary: "Suspend the supplier's trust marks still in their lifetime, with a reason: it is no longer pulled and receives no orders; `changed` lists every mark suspended.",
     audit: "conformance.suspend",
     atomic: true,
     params: Code,
     body: Reason,
     handler({ params, body, container }) {
-      const { before, after } = container.conformance.suspend(params.code, body.reason);
-      return { body: { mark: after }, audit: { target: params.code, summary: { before: { mark: before.id, state: before.state }, after: { state: after.state, reason: after.reason } } } };
+      return markStateAnswer(params.code, container.conformance.suspend(params.code, body.reason));
     },
   }),
   defineRoute({
@@ -160,14 +171,13 @@ export const conformanceRoutes = [
     path: "/suppliers/:code/trust-mark/revoke",
     roles: ["admin"],
     tag: "conformance",
-    summary: "Revoke the supplier's trust mark with a reason; only a new passing certification run gives it another.",
+    summary: "Revoke the supplier's trust marks still in their lifetime, with a reason; only a new passing certification run gives it another. `changed` lists every mark revoked.",
     audit: "conformance.revoke",
     atomic: true,
     params: Code,
     body: Reason,
     handler({ params, body, container }) {
-      const { before, after } = container.conformance.revoke(params.code, body.reason);
-      return { body: { mark: after }, audit: { target: params.code, summary: { before: { mark: before.id, state: before.state }, after: { state: after.state, reason: after.reason } } } };
+      return markStateAnswer(params.code, container.conformance.revoke(params.code, body.reason));
     },
   }),
   defineRoute({
@@ -175,14 +185,30 @@ export const conformanceRoutes = [
     path: "/suppliers/:code/gate-waiver",
     roles: ["admin"],
     tag: "conformance",
-    summary: "Waive the production gate for this supplier (e.g. already docked with another mall), with the reason; shown on its page.",
+    summary: "Waive the production gate for this supplier (e.g. already docked with another mall), with the reason; shown on its page. A later suspension or revocation of its marks ends the waiver.",
     audit: "supplier.waive_gate",
     atomic: true,
     params: Code,
     body: Reason,
     handler({ params, body, container, user }) {
       const waiver = container.conformance.waive(params.code, body.reason, user?.username ?? "anonymous");
-      return { body: { waiver: { supplier: params.code, reason: waiver.reason, actor: waiver.actor, createdAt: waiver.createdAt } }, audit: { target: params.code, summary: { after: { waived: true, reason: waiver.reason } } } };
+      return { body: { waiver: waiverBody(params.code, waiver) }, audit: { target: params.code, summary: { after: { waived: true, reason: waiver.reason } } } };
+    },
+  }),
+  defineRoute({
+    method: "POST",
+    path: "/suppliers/:code/gate-waiver/withdraw",
+    roles: ["admin"],
+    tag: "conformance",
+    summary: "Withdraw the supplier's gate waiver, with the reason: without a valid trust mark it is no longer pulled and receives no orders. 404 when it has no waiver.",
+    audit: "supplier.withdraw_waiver",
+    atomic: true,
+    params: Code,
+    body: Reason,
+    handler({ params, body, container }) {
+      const waiver = container.conformance.withdrawWaiver(params.code, body.reason);
+      const { gate } = container.conformance.standing(params.code);
+      return { body: { withdrawn: waiverBody(params.code, waiver), reason: body.reason, gate }, audit: { target: params.code, summary: { before: { waived: true, reason: waiver.reason }, after: { waived: false, reason: body.reason } } } };
     },
   }),
 ];

@@ -43,6 +43,12 @@ export const consoleActions: readonly ConsoleAction[] = [
     done: (_r, p) => ({ redirect: `/admin/suppliers/${p.code ?? ""}`, message: "saved" }),
   },
   {
+    path: "/suppliers/:code/gate-waiver/withdraw",
+    route: ["POST", "/suppliers/:code/gate-waiver/withdraw"],
+    input: (f) => ({ body: { reason: f.reason ?? "" } }),
+    done: (_r, p) => ({ redirect: `/admin/suppliers/${p.code ?? ""}`, message: "saved" }),
+  },
+  {
     path: "/suppliers",
     route: ["POST", "/suppliers"],
     input: (f) => ({ body: { code: f.code, name: f.name, creditCode: f.creditCode, domains: list(f.domains), contactName: optional(f.contactName), contactPhone: optional(f.contactPhone) } }),

@@ -127,6 +127,7 @@ const MESSAGE_RULES: readonly Rule[] = [
   [/^username (\S+) is taken$/, (m) => `账号 ${m[1]} 已被占用。`],
   [/^a reason is required$/, () => "须填写原因。"],
   [/^supplier (\S+) has no trust mark$/, (m) => `电商 ${m[1]} 还没有信任标识。`],
+  [/^supplier (\S+) has no gate waiver$/, (m) => `电商 ${m[1]} 没有准入豁免，无可撤回。`],
   [/^the trust mark (\S+) of (\S+) is already (\w+)$/, (m) => `电商 ${m[2]} 的信任标识 ${m[1]} 已经${m[3] === "revoked" ? "撤销" : m[3] === "suspended" ? "暂停" : "是此状态"}。`],
   [/^supplier (\S+) (?:has )?(?:no production trust mark|.*); not pulled, not asked for stock and no orders pushed/, (m) => `电商 ${m[1]} 未通过生产准入（无有效信任标识且未豁免），不拉取消息、不查询库存，也不推送订单。`],
 ];

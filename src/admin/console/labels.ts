@@ -21,7 +21,7 @@ export const LABELS = {
     "session.login": "登录", "session.logout": "退出登录",
     "user.create": "创建用户", "user.update": "修改用户", "user.password_change": "修改密码",
     "supplier.create": "登记电商", "supplier.connect": "配置对接", "supplier.connection_update": "修改对接配置", "supplier.rotate_secrets": "轮换密钥",
-    "supplier.sign_mode": "修改签名方式", "supplier.status": "启用/停用电商", "supplier.waive_gate": "豁免上线门槛", "supplier.reveal_contact": "查看联系人信息",
+    "supplier.sign_mode": "修改签名方式", "supplier.status": "启用/停用电商", "supplier.waive_gate": "豁免上线门槛", "supplier.withdraw_waiver": "撤回上线门槛豁免", "supplier.reveal_contact": "查看联系人信息",
     "sync.run": "手动同步", "sync.stock": "刷新库存", "sync.replay": "重放隔离消息", "sync.prune": "清理同步日志",
     "order.create": "创建订单", "order.push": "推送订单", "order.retry": "重新推送订单", "order.resume": "恢复订单推送", "order.reveal_personal_data": "查看订单个人信息",
     "product.listing_apply": "申请上架", "product.listing_approve": "批准上架", "product.listing_refuse": "拒绝上架",

@@ -1,10 +1,12 @@
 import { existsSync, readFileSync } from "node:fs";
 import type { JSONWebKeySet } from "jose";
 import { SignMode, signModes } from "../../contract/index.js";
-import type { RunView } from "../../conformance/conformance-service.js";
+import type { MarkView, RunView } from "../../conformance/conformance-service.js";
 import { CONTRACT_VERSION, KIT_VERSION } from "../../conformance/plan.js";
 import { certificationPlan } from "../../conformance/runner.js";
-import { type Command, CommandFailed, UsageError, flags, requireFlag, table } from "../cli-kit.js";
+import type { GateWaiverRow } from "../../store/repos/conformance-repo.js";
+import { type Command, CommandFailed, type CommandResult, UsageError, flags, requireFlag, table } from "../cli-kit.js";
+import { waiverJson } from "./gate-commands.js";
 
 const STATUS_MARK: Record<string, string> = { passed: "✔", failed: "✘", warning: "!", not_implemented: "?" };
 
@@ -39,6 +41,17 @@ function readJwks(path: string | undefined): JSONWebKeySet | undefined {
   } catch (e) {
     throw new UsageError(`--jwks ${path}: not a JWK set (${e instanceof Error ? e.message : String(e)})`);
   }
+}
+
+/** What suspend and revoke print and audit: the current mark, every mark the change reached, and the gate waiver it ended. */
+function markStateResult(verb: string, { before, after, changed, waiverEnded }: { before: MarkView; after: MarkView; changed: string[]; waiverEnded: GateWaiverRow | null }): CommandResult {
+  const ended = waiverEnded ? `\nthe production gate waiver (${waiverEnded.reason}) ends with it` : "";
+  const waived = (value: boolean) => (waiverEnded ? { waived: value } : {});
+  return {
+    human: `trust mark${changed.length > 1 ? "s" : ""} ${changed.join(", ")} of ${after.supplier} ${verb}: ${after.reason ?? ""}${ended}`,
+    json: { mark: after, changed, waiverEnded: waiverEnded ? waiverJson(after.supplier, waiverEnded) : null },
+    audit: { target: after.supplier, summary: { before: { mark: before.id, state: before.state, ...waived(true) }, after: { state: after.state, reason: after.reason, marks: changed, ...waived(false) } } },
+  };
 }
 
 export const conformanceCommands: Record<string, Command> = {
@@ -172,29 +185,27 @@ export const conformanceCommands: Record<string, Command> = {
   },
   suspend: {
     usage: "conformance suspend --supplier CODE --reason R",
-    summary: "suspend a supplier's trust mark: it is no longer pulled and receives no orders",
+    summary: "suspend a supplier's trust marks (every one still in its lifetime): it is no longer pulled and receives no orders",
     audit: "conformance.suspend",
     atomic: true,
     run({ argv, container }) {
       const v = flags(argv, { supplier: { type: "string" }, reason: { type: "string" } });
-      const { before, after } = container.conformance.suspend(requireFlag(v, "supplier"), requireFlag(v, "reason"));
-      return { human: `trust mark ${after.id} of ${after.supplier} suspended: ${after.reason ?? ""}`, json: { mark: after }, audit: { target: after.supplier, summary: { before: { mark: before.id, state: before.state }, after: { state: after.state, reason: after.reason } } } };
+      return markStateResult("suspended", container.conformance.suspend(requireFlag(v, "supplier"), requireFlag(v, "reason")));
     },
   },
   revoke: {
     usage: "conformance revoke --supplier CODE --reason R",
-    summary: "revoke a supplier's trust mark for good: it must certify again",
+    summary: "revoke a supplier's trust marks (every one still in its lifetime) for good: it must certify again",
     audit: "conformance.revoke",
     atomic: true,
     run({ argv, container }) {
       const v = flags(argv, { supplier: { type: "string" }, reason: { type: "string" } });
-      const { before, after } = container.conformance.revoke(requireFlag(v, "supplier"), requireFlag(v, "reason"));
-      return { human: `trust mark ${after.id} of ${after.supplier} revoked: ${after.reason ?? ""}`, json: { mark: after }, audit: { target: after.supplier, summary: { before: { mark: before.id, state: before.state }, after: { state: after.state, reason: after.reason } } } };
+      return markStateResult("revoked", container.conformance.revoke(requireFlag(v, "supplier"), requireFlag(v, "reason")));
     },
   },
   "rotate-key": {
     usage: "conformance rotate-key",
-    summary: "a new signing key for reports and marks; the old public key stays published until every mark it signed has expired",
+    summary: "a new signing key for reports and marks; the old public key stays published if it signed any report or mark (they are kept for good)",
     audit: "conformance.rotate_key",
     async run({ container }) {
       const rotated = await container.conformance.signing.rotate();

@@ -1,4 +1,4 @@
-import { and, desc, eq, getTableColumns, gt, isNull, ne, sql } from "drizzle-orm";
+import { and, desc, eq, getTableColumns, gt, inArray, isNull, ne, sql } from "drizzle-orm";
 import type { Store } from "../database.js";
 import { conformanceRuns, gateWaivers, mallUsage, signingKeys, trustMarks } from "../schema/index.js";
 
@@ -43,10 +43,9 @@ export function createConformanceRepo(store: Store) {
         db.insert(signingKeys).values(row).run();
       }).immediate();
     },
-    /** The latest expiry among marks a key signed (0 when none). */
-    lastMarkExpiryOf(kid: string): number {
-      const row = db.select({ expiresAt: trustMarks.expiresAt }).from(trustMarks).where(eq(trustMarks.kid, kid)).orderBy(desc(trustMarks.expiresAt)).get();
-      return row?.expiresAt ?? 0;
+    /** Records that the key signs from `at` on (its first signature only). */
+    noteSigned(kid: string, at: number): void {
+      db.update(signingKeys).set({ firstSignedAt: at }).where(and(eq(signingKeys.kid, kid), isNull(signingKeys.firstSignedAt))).run();
     },
 
     insertRun: (row: ConformanceRunRow): void => void db.insert(conformanceRuns).values(row).run(),
@@ -73,8 +72,17 @@ export function createConformanceRepo(store: Store) {
     currentMark: (supplierId: number): TrustMarkRow | undefined =>
       db.select().from(trustMarks).where(eq(trustMarks.supplierId, supplierId)).orderBy(desc(trustMarks.issuedAt), inserted.mark).get(),
     marksOf: (supplierId: number): TrustMarkRow[] => db.select().from(trustMarks).where(eq(trustMarks.supplierId, supplierId)).orderBy(desc(trustMarks.issuedAt)).all(),
-    setMarkState(id: string, state: TrustMarkRow["state"], reason: string, at: number): void {
-      db.update(trustMarks).set({ state, stateReason: reason, stateChangedAt: at }).where(eq(trustMarks.id, id)).run();
+    /**
+     * The supplier's marks take the state, and a gate waiver granted before ends with it
+     * (production-gate.ts), in one transaction. Returns the waiver ended, if there was one.
+     */
+    setMarksState(supplierId: number, ids: readonly string[], state: TrustMarkRow["state"], reason: string, at: number): GateWaiverRow | undefined {
+      return store.sqlite.transaction(() => {
+        if (ids.length > 0) db.update(trustMarks).set({ state, stateReason: reason, stateChangedAt: at }).where(and(eq(trustMarks.supplierId, supplierId), inArray(trustMarks.id, [...ids]))).run();
+        const waiver = db.select().from(gateWaivers).where(eq(gateWaivers.supplierId, supplierId)).get();
+        if (waiver) db.delete(gateWaivers).where(eq(gateWaivers.supplierId, supplierId)).run();
+        return waiver;
+      }).immediate();
     },
     /** Marks issued under another contract version that have no re-certify-by date yet. */
     marksNeedingRecertifyCheck: (contractVersion: string, now: number): TrustMarkRow[] =>
@@ -84,14 +92,13 @@ export function createConformanceRepo(store: Store) {
         .where(and(ne(trustMarks.contractVersion, contractVersion), isNull(trustMarks.recertifyBy), gt(trustMarks.expiresAt, now)))
         .all(),
     setRecertifyBy: (id: string, at: number): void => void db.update(trustMarks).set({ recertifyBy: at }).where(eq(trustMarks.id, id)).run(),
-    /** Marks whose expiry or re-certify-by date has passed, for the published-key window. */
-    unexpiredMarksOfKid: (kid: string, now: number): number =>
-      db.select({ id: trustMarks.id }).from(trustMarks).where(and(eq(trustMarks.kid, kid), gt(trustMarks.expiresAt, now))).all().length,
 
     waiver: (supplierId: number): GateWaiverRow | undefined => db.select().from(gateWaivers).where(eq(gateWaivers.supplierId, supplierId)).get(),
     putWaiver(row: GateWaiverRow): void {
       db.insert(gateWaivers).values(row).onConflictDoUpdate({ target: gateWaivers.supplierId, set: { reason: row.reason, actor: row.actor, createdAt: row.createdAt } }).run();
     },
+    /** Removes the supplier's waiver; false when it had none. */
+    deleteWaiver: (supplierId: number): boolean => db.delete(gateWaivers).where(eq(gateWaivers.supplierId, supplierId)).run().changes > 0,
 
     /** First use of a mall operation by an account with this outcome; later ones change nothing. */
     noteMallUsage: (row: MallUsageRow): void => void db.insert(mallUsage).values(row).onConflictDoNothing().run(),

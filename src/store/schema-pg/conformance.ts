@@ -10,6 +10,7 @@ export const signingKeys = pgTable("signing_keys", {
   privateJwkEnc: text("private_jwk_enc").notNull(),
   createdAt: epochMs("created_at").notNull(),
   retiredAt: epochMs("retired_at"),
+  firstSignedAt: epochMs("first_signed_at"),
 });
 
 export const conformanceRuns = pgTable("conformance_runs", {

@@ -3,8 +3,8 @@ import { suppliers } from "./suppliers.js";
 
 /**
  * The gateway's signing keys for test reports and trust marks (ES256). The private JWK is sealed
- * with the key ring like every other secret; a retired key stays published while marks it signed
- * are unexpired.
+ * with the key ring like every other secret; a retired key stays published once it has signed
+ * anything, for the reports and marks it signed are kept for good.
  */
 export const signingKeys = sqliteTable("signing_keys", {
   kid: text("kid").primaryKey(),
@@ -13,6 +13,8 @@ export const signingKeys = sqliteTable("signing_keys", {
   privateJwkEnc: text("private_jwk_enc").notNull(),
   createdAt: integer("created_at").notNull(),
   retiredAt: integer("retired_at"),
+  /** When it first signed a report or mark; null while it has signed nothing. */
+  firstSignedAt: integer("first_signed_at"),
 });
 
 /** One certification run of the conformance kit against a supplier's test environment. */

@@ -17,7 +17,7 @@ type Entry = { id: number; at: number; actor: string; role: string | null; actio
 const SUMMARY_KEYS: Record<string, string> = {
   before: "之前", after: "之后", error: "原因", note: "备注", reason: "原因", rotated: "已轮换", passwordChanged: "改密码", failuresInWindow: "窗口内失败次数",
   failedLoginsNotAudited: "未逐条记录的失败登录", requeued: "重新排队", runId: "批次", status: "状态", state: "状态", supplier: "电商", orderPriceFen: "金额（分）",
-  lines: "商品行数", waived: "已豁免", listingState: "上架申请", mark: "信任标识", signMode: "签名方式", bodyFormat: "报文编码", paused: "暂停原因",
+  lines: "商品行数", waived: "已豁免", listingState: "上架申请", mark: "信任标识", marks: "所涉信任标识", signMode: "签名方式", bodyFormat: "报文编码", paused: "暂停原因",
   credentialsVersion: "凭据版本", passed: "通过", modules: "模块", steps: "步骤", blocking: "未通过的必过步骤", code: "代码", name: "名称", creditCode: "统一社会信用代码",
   domains: "域名", username: "用户名", role: "角色", enabled: "启用", baseUrl: "接口地址", pullSchedule: "拉取计划", stockSchedule: "库存计划", stockAreas: "库存地区",
   maxConcurrent: "并发", qps: "QPS", timeoutMs: "超时（毫秒）", contactName: "联系人", contactPhone: "联系电话", createdAt: "创建时间", updatedAt: "修改时间",

@@ -23,7 +23,7 @@ export function gateBadge(gate: Standing["gate"]): Html {
 
 /**
  * The conformance card of a supplier's page: mark state, gate, waiver, and (admins) the forms to
- * suspend, revoke and waive. A supplier user sees its own standing without the forms.
+ * suspend, revoke, waive and withdraw the waiver. A supplier user sees its own standing without the forms.
  */
 export async function trustMarkCard(ctx: ConsoleContext, code: string): Promise<Html> {
   if (!ctx.may("GET", "/suppliers/:code/trust-mark")) return html``;
@@ -41,7 +41,7 @@ export async function trustMarkCard(ctx: ConsoleContext, code: string): Promise<
 </dl>
 ${admin
   ? html`<p>${s.mark && s.mark.state !== "revoked" ? html`${s.mark.state !== "suspended" ? form("trust-mark/suspend", "暂停标识", "如：正式环境接口多次超时", true) : ""}${form("trust-mark/revoke", "撤销标识", "如：已终止合作", true)}` : ""}
-${s.waiver ? "" : form("gate-waiver", "豁免准入检查", "如：已与其他卖场对接")}</p>`
+${s.waiver ? form("gate-waiver/withdraw", "撤回豁免", "如：豁免依据已失效", true) : form("gate-waiver", "豁免准入检查", "如：已与其他卖场对接")}</p>`
   : ""}
 <p class="muted"><a href="${href("/admin/conformance/runs", { supplier: code })}">全部对接测试记录</a></p></div>`;
 }
