@@ -9,7 +9,7 @@ import { creditCodeCheckChar } from "../src/security/credit-code.js";
 import { withTransaction } from "../src/store/database.js";
 import type { NewProductRow } from "../src/store/repos/product-repo.js";
 import { createSeedRepo } from "../src/store/repos/seed-repo.js";
-import type { CallRow } from "../src/store/repos/sync-repo.js";
+import type { CallRow } from "../src/store/repos/call-log-repo.js";
 
 /**
  * Bounded growth (issue 13 §3.4). A simulated year of price changes written through the
@@ -92,7 +92,7 @@ async function simulateYear(withRetention: boolean): Promise<YearResult> {
   try {
     const config = loadConfig({ DATABASE_URL: join(dir, "gateway.db"), DATA_ENCRYPTION_KEY_FILE: join(dir, "master.key"), CONFORMANCE_REPORT_DIR: join(dir, "conformance"), NODE_ENV: "test", SCHEDULER_ENABLED: "false" });
     const container = createContainer(config, silentLogger(), () => now);
-    const { sync, products } = container.repos;
+    const { inbox, syncRuns, messageLogs, callLogs, products } = container.repos;
     const seed = createSeedRepo(container.store);
     const first17 = "91120116000000010".slice(0, 17);
     await container.supplierAccounts.create({ code: "GROW", name: "增长电商", creditCode: first17 + creditCodeCheckChar(first17), domains: ["item.grow.example.cn"] });
@@ -131,7 +131,7 @@ async function simulateYear(withRetention: boolean): Promise<YearResult> {
     const pull = (at: number) => {
       now = at;
       const runId = `run_${String(++runSerial).padStart(8, "0")}`;
-      sync.startRun({ id: runId, supplierId, trigger: "schedule", startedAt: at });
+      syncRuns.startRun({ id: runId, supplierId, trigger: "schedule", startedAt: at });
       const calls: CallRow[] = [];
       const call = (operation: string, endpoint: string, batchSize: number, subject: string) =>
         calls.push({ runId, seq: calls.length + 1, operation, endpoint, attempt: 1, startedAt: new Date(now).toISOString(), durationMs: 20 + Math.floor(random() * 60), outcome: "ok", errorCode: null, httpStatus: 200, batchSize, subject, message: null });
@@ -143,23 +143,23 @@ async function simulateYear(withRetention: boolean): Promise<YearResult> {
           return { messageId: id, type: 2, sku, state: null, payloadJson: JSON.stringify({ id, type: 2, time: beijingText(now), result: { skuId: sku } }), messageTime: beijingText(now) };
         });
         call("messageGet", "/api/message/get", page.length, "2");
-        sync.storePage(supplierId, { messages: page, unparseable: [] }, runId, now);
+        inbox.storePage(supplierId, { messages: page, unparseable: [] }, runId, now);
         call("messageDelete", "/api/message/delete", page.length, page.map((m) => m.messageId).join(","));
-        sync.markDeleted(supplierId, page.map((m) => m.messageId), now);
+        inbox.markDeleted(supplierId, page.map((m) => m.messageId), now);
       }
       // Apply: the due messages, one S-6 batch per 100 distinct skus, one transaction a chunk.
       now += 2_000;
-      const due = sync.duePending(supplierId, 2, now, messagesPerPull + PAGE_SIZE);
+      const due = inbox.duePending(supplierId, 2, now, messagesPerPull + PAGE_SIZE);
       const changed = [...new Set(due.map((r) => r.sku))];
       for (let i = 0; i < changed.length; i += SKUS_PER_BATCH_CALL) call("prices", "/api/price/getSellPrice", Math.min(SKUS_PER_BATCH_CALL, changed.length - i), changed.slice(i, i + SKUS_PER_BATCH_CALL).join(","));
       for (const sku of changed) price.set(sku, Math.max(100, (price.get(sku) ?? 0) + Math.floor((random() - 0.5) * 2_000)));
       withTransaction(container.store, () => {
         for (const sku of changed) seed.insertPrice({ supplierId, sku, priceFen: price.get(sku) ?? 0, mallPriceFen: (price.get(sku) ?? 0) + 1_000, at: now, runId });
-        sync.settle(due.map((r) => r.seq), "applied", null, runId, now);
-        sync.logMessages(due.map((r) => ({ runId, supplierId, messageId: r.messageId, type: 2, sku: r.sku, outcome: "applied", reasonsJson: "[]", durationMs: 2_000, callSeqsJson: "[]", at: now })));
-        sync.logCalls(calls);
+        inbox.settle(due.map((r) => r.seq), "applied", null, runId, now);
+        messageLogs.logMessages(due.map((r) => ({ runId, supplierId, messageId: r.messageId, type: 2, sku: r.sku, outcome: "applied", reasonsJson: "[]", durationMs: 2_000, callSeqsJson: "[]", at: now })));
+        callLogs.logCalls(calls);
       });
-      sync.finishRun(runId, { status: "succeeded", endedAt: now, countsJson: JSON.stringify({ 2: { received: due.length, applied: due.length, rejected: 0, failed: 0, skipped: 0, quarantined: 0 } }), callsMade: calls.length, errorsJson: "[]" });
+      syncRuns.finishRun(runId, { status: "succeeded", endedAt: now, countsJson: JSON.stringify({ 2: { received: due.length, applied: due.length, rejected: 0, failed: 0, skipped: 0, quarantined: 0 } }), callsMade: calls.length, errorsJson: "[]" });
     };
 
     const started = Date.now();

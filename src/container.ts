@@ -19,7 +19,12 @@ import { createNonceRepo } from "./store/repos/nonce-repo.js";
 import { createReferenceRepo } from "./store/repos/reference-repo.js";
 import { createProductRepo } from "./store/repos/product-repo.js";
 import { createProductExportRepo } from "./store/repos/product-export-repo.js";
-import { createSyncRepo } from "./store/repos/sync-repo.js";
+import { createCallLogRepo } from "./store/repos/call-log-repo.js";
+import { createConnectionRepo } from "./store/repos/connection-repo.js";
+import { createInboxRepo } from "./store/repos/inbox-repo.js";
+import { createMessageLogRepo } from "./store/repos/message-log-repo.js";
+import { createSyncLeaseRepo } from "./store/repos/sync-lease-repo.js";
+import { createSyncRunRepo } from "./store/repos/sync-run-repo.js";
 import { createSupplierConnections } from "./connections/supplier-connections.js";
 import { createSyncService } from "./sync/sync-service.js";
 import { createOrderModule } from "./orders/order-module.js";
@@ -48,7 +53,12 @@ export function createContainer(config: Config, logger: Logger, clock: () => num
   const nonceRepo = createNonceRepo(store);
   const referenceRepo = createReferenceRepo(store);
   const productRepo = createProductRepo(store);
-  const syncRepo = createSyncRepo(store);
+  const connectionRepo = createConnectionRepo(store);
+  const syncLeaseRepo = createSyncLeaseRepo(store);
+  const inboxRepo = createInboxRepo(store);
+  const syncRunRepo = createSyncRunRepo(store);
+  const messageLogRepo = createMessageLogRepo(store);
+  const callLogRepo = createCallLogRepo(store);
   const opsRepo = createOpsRepo(store);
   const metrics = createGatewayMetrics();
   const storeGauges = registerStoreGauges(metrics, opsRepo, clock);
@@ -56,7 +66,7 @@ export function createContainer(config: Config, logger: Logger, clock: () => num
   const tokens = createTokenService(keys.deriveKey("mall-token"), config.TOKEN_TTL_SECONDS, clock);
   const reference = createReferenceService(referenceRepo, config.PLATFORM_REGION_CODE);
   const callBudgetRepo = createCallBudgetRepo(store);
-  const supplierConnections = createSupplierConnections({ accounts: accountRepo, sync: syncRepo, keys, platformCode: config.PLATFORM_CODE, logger, clock, callObserver: metrics.callRecorder, callBudget: callBudgetRepo });
+  const supplierConnections = createSupplierConnections({ accounts: accountRepo, repo: connectionRepo, keys, platformCode: config.PLATFORM_CODE, logger, clock, callObserver: metrics.callRecorder, callBudget: callBudgetRepo });
   const authDeps = { accounts: accountRepo, nonces: nonceRepo, secrets, tokens, clock };
   const replay = createReplayGuard(nonceRepo, { memoryMs: NONCE_MEMORY_SECONDS * 1000 });
   const conformanceRepo = createConformanceRepo(store);
@@ -70,7 +80,7 @@ export function createContainer(config: Config, logger: Logger, clock: () => num
     clock,
     store,
     keys,
-    repos: { accounts: accountRepo, nonces: nonceRepo, reference: referenceRepo, products: productRepo, productExport: createProductExportRepo(store), sync: syncRepo, ops: opsRepo, callBudget: callBudgetRepo, conformance: conformanceRepo, schedule: createScheduleRepo(store) },
+    repos: { accounts: accountRepo, nonces: nonceRepo, reference: referenceRepo, products: productRepo, productExport: createProductExportRepo(store), connections: connectionRepo, syncLeases: syncLeaseRepo, inbox: inboxRepo, syncRuns: syncRunRepo, messageLogs: messageLogRepo, callLogs: callLogRepo, ops: opsRepo, callBudget: callBudgetRepo, conformance: conformanceRepo, schedule: createScheduleRepo(store) },
     conformance,
     metrics,
     /** Where trust marks plug into /metrics once they exist. */
@@ -80,7 +90,7 @@ export function createContainer(config: Config, logger: Logger, clock: () => num
     referenceLoader: createReferenceLoader(referenceRepo, clock),
     supplierConnections,
     orders: createOrderModule({ repo: createOrderRepo(store), accounts: accountRepo, products: productRepo, reference: referenceRepo, keys, connections: supplierConnections, clock, logger, gate: conformance.gate, freight: { freeFromFen: config.FREIGHT_FREE_FROM_FEN, flatFen: config.FREIGHT_FLAT_FEN }, policy: { leaseMs: config.ORDER_LEASE_MS, baseDelayMs: config.ORDER_RETRY_BASE_MS } }),
-    sync: createSyncService({ config, store, accounts: accountRepo, products: productRepo, sync: syncRepo, reference: referenceRepo, connections: supplierConnections, logger, clock, gate: conformance.gate, onRunFinished: metrics.runFinished }),
+    sync: createSyncService({ config, store, accounts: accountRepo, products: productRepo, leases: syncLeaseRepo, syncRuns: syncRunRepo, inbox: inboxRepo, messageLogs: messageLogRepo, callLogs: callLogRepo, reference: referenceRepo, connections: supplierConnections, logger, clock, gate: conformance.gate, onRunFinished: metrics.runFinished }),
     retention: createRetentionService({ repo: createRetentionRepo(store), config, clock, logger }),
     reference,
     admin: createAdminModule(store, accountRepo, clock, auditKeysFromConfig(config, keys)),

@@ -10,7 +10,7 @@ export type ConnectionChange = Partial<Omit<ConnectInput, "code" | "username" | 
 export function updateConnection(container: Container, code: string, change: ConnectionChange): { before: ConnectionView; after: ConnectionView } {
   const before = container.supplierConnections.show(code);
   const supplier = container.repos.accounts.supplierByCode(code);
-  const row = supplier ? container.repos.sync.connectionOf(supplier.id) : undefined;
+  const row = supplier ? container.repos.connections.connectionOf(supplier.id) : undefined;
   if (!row) throw new ConnectionError("not_found", `supplier ${code} is not connected`);
   const after = container.supplierConnections.connect({
     code,

@@ -6,7 +6,7 @@ import type { Logger } from "../lib/logger.js";
 import type { KeyRing } from "../security/key-ring.js";
 import type { AccountRepo, SupplierRow } from "../store/repos/account-repo.js";
 import type { CallBudgetRepo } from "../store/repos/call-budget-repo.js";
-import type { ConnectionRow, SyncRepo } from "../store/repos/sync-repo.js";
+import type { ConnectionRepo, ConnectionRow } from "../store/repos/connection-repo.js";
 import type { SharedCallBudget } from "../supplier/call-budget.js";
 import { type CallRecorder, noCallRecorder } from "../supplier/call-recorder.js";
 import { SupplierClient } from "../supplier/supplier-client.js";
@@ -55,7 +55,7 @@ export type SupplierConnections = ReturnType<typeof createSupplierConnections>;
 
 export function createSupplierConnections(deps: {
   accounts: AccountRepo;
-  sync: SyncRepo;
+  repo: ConnectionRepo;
   keys: KeyRing;
   platformCode: string;
   logger: Logger;
@@ -128,19 +128,22 @@ export function createSupplierConnections(deps: {
         createdAt: now,
         updatedAt: now,
       };
-      deps.sync.saveConnection(row);
+      deps.repo.saveConnection(row);
       return view(supplier, row);
     },
 
     show(code: string): ConnectionView {
       const supplier = supplierOf(code);
-      const row = deps.sync.connectionOf(supplier.id);
+      const row = deps.repo.connectionOf(supplier.id);
       if (!row) throw new ConnectionError("not_found", `supplier ${code} is not connected (supplier connect)`);
       return view(supplier, row);
     },
 
+    /** A connection row exists (enabled or not): what the puller needs before it touches the supplier. */
+    isConnected: (supplierId: number): boolean => deps.repo.connectionOf(supplierId) !== undefined,
+
     list(): ConnectionView[] {
-      return deps.sync.enabledConnections().flatMap((row) => {
+      return deps.repo.enabledConnections().flatMap((row) => {
         const supplier = deps.accounts.supplierById(row.supplierId);
         return supplier ? [view(supplier, row)] : [];
       });
@@ -154,7 +157,7 @@ export function createSupplierConnections(deps: {
      * `recorder`, a view of that same client that records its calls there (a sync run's journal).
      */
     clientFor(supplierId: number, recorder?: CallRecorder): SupplierClient {
-      const row = deps.sync.connectionOf(supplierId);
+      const row = deps.repo.connectionOf(supplierId);
       const supplier = deps.accounts.supplierById(supplierId);
       if (!row || !supplier) throw new ConnectionError("not_found", `supplier ${supplierId} is not connected`);
       let cached = clients.get(supplierId);

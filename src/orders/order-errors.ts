@@ -1,6 +1,4 @@
-import { DomainError } from "../lib/errors.js";
-/** One bad input, named by its field path in the order file (`items[2].num`, `county`). */
-export type FieldIssue = { field: string; message: string };
+import { DomainError, type FieldIssue } from "../lib/errors.js";
 
 /**
  * Why an order verb did not happen:
@@ -15,12 +13,8 @@ export type OrderErrorKind = "invalid" | "not_found" | "conflict" | "unavailable
 export class OrderError extends DomainError {
   override readonly name = "OrderError";
   declare readonly kind: OrderErrorKind;
-  constructor(
-    kind: OrderErrorKind,
-    message: string,
-    readonly issues: readonly FieldIssue[] = [],
-  ) {
-    super(kind, issues.length === 0 ? message : `${message}: ${issues.map((i) => `${i.field}: ${i.message}`).join("; ")}`);
+  constructor(kind: OrderErrorKind, message: string, issues: readonly FieldIssue[] = []) {
+    super(kind, issues.length === 0 ? message : `${message}: ${issues.map((i) => `${i.field}: ${i.message}`).join("; ")}`, issues);
   }
 
   override toJSON() {

@@ -1,6 +1,6 @@
 import { z } from "zod";
 import { InvoiceType, MAX_BATCH, SKU_MAX_LENGTH, SubmitOrderRequest, VAT_INVOICE_FIELDS, wireInt } from "../contract/index.js";
-import type { FieldIssue } from "./order-errors.js";
+import type { FieldIssue } from "../lib/errors.js";
 
 const S = SubmitOrderRequest.shape;
 

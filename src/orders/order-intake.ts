@@ -8,7 +8,8 @@ import type { ProductRepo, ProductRow } from "../store/repos/product-repo.js";
 import type { ReferenceRepo } from "../store/repos/reference-repo.js";
 import { backoffDelayMs } from "../supplier/retry-policy.js";
 import type { CallResult } from "../supplier/supplier-error.js";
-import { type FieldIssue, OrderError, type OrderOutcome, invalid } from "./order-errors.js";
+import type { FieldIssue } from "../lib/errors.js";
+import { OrderError, type OrderOutcome, invalid } from "./order-errors.js";
 import { type OrderInput, parseOrderInput } from "./order-input.js";
 import { sealConsignee, sealInvoiceBank } from "./order-personal-data.js";
 

@@ -147,17 +147,20 @@ function openReplaced(from: DatabaseTarget): { connection: Database.Database; na
 export function carryInboxFrom(target: Store, from: DatabaseTarget, now: number): { from: string; carried: number; known: number; unknownSupplier: number } {
   const { connection: old, name } = openReplaced(from);
   try {
-    const suppliers = new Set(target.sqlite.prepare("SELECT id FROM suppliers").pluck().all() as number[]);
     const insert = target.sqlite.prepare(
       "INSERT INTO message_inbox (supplier_id, message_id, type, sku, state, payload_json, message_time, status, attempts, next_attempt_at, received_at, deleted_at) " +
         "VALUES (@supplier_id, @message_id, @type, @sku, @state, @payload_json, @message_time, 'pending', 0, @now, @received_at, @deleted_at) " +
         "ON CONFLICT (supplier_id, message_id) DO NOTHING",
     );
-    const rows = old.prepare("SELECT supplier_id, message_id, type, sku, state, payload_json, message_time, received_at, deleted_at FROM message_inbox ORDER BY seq").iterate() as IterableIterator<Record<string, unknown>>;
-    let carried = 0;
-    let known = 0;
-    let unknownSupplier = 0;
-    target.sqlite.transaction(() => {
+    // Read in full before the transaction: PostgreSQL may run its body again from the start (a
+    // serialization failure), and each run must go through every message, not what an iterator has left.
+    const rows = old.prepare("SELECT supplier_id, message_id, type, sku, state, payload_json, message_time, received_at, deleted_at FROM message_inbox ORDER BY seq").all() as Array<Record<string, unknown>>;
+    // Counted inside the body, so the answer is the run that committed.
+    const counts = target.sqlite.transaction(() => {
+      const suppliers = new Set(target.sqlite.prepare("SELECT id FROM suppliers").pluck().all() as number[]);
+      let carried = 0;
+      let known = 0;
+      let unknownSupplier = 0;
       for (const row of rows) {
         if (!suppliers.has(row.supplier_id as number)) {
           unknownSupplier += 1;
@@ -166,8 +169,9 @@ export function carryInboxFrom(target: Store, from: DatabaseTarget, now: number)
         if (insert.run({ ...row, now }).changes === 1) carried += 1;
         else known += 1;
       }
+      return { carried, known, unknownSupplier };
     }).immediate();
-    return { from: name, carried, known, unknownSupplier };
+    return { from: name, ...counts };
   } finally {
     old.close();
   }

@@ -2,7 +2,9 @@ import type { Logger } from "../lib/logger.js";
 import type { FailureClass } from "../supplier/failure-class.js";
 import { type Store, withTransaction } from "../store/database.js";
 import type { NewProductRow, PriceChange, ProductRepo } from "../store/repos/product-repo.js";
-import type { InboxRow, SyncRepo } from "../store/repos/sync-repo.js";
+import type { CallLogRepo } from "../store/repos/call-log-repo.js";
+import type { InboxRepo, InboxRow } from "../store/repos/inbox-repo.js";
+import type { MessageLogRepo } from "../store/repos/message-log-repo.js";
 import type { RejectionReason } from "./product-validation.js";
 import { type PullerSettings, retryDelayMs } from "./puller-settings.js";
 import type { MessageOutcome, RunJournal } from "./run-journal.js";
@@ -22,7 +24,9 @@ export type ChunkResult = {
 export type CommitDeps = {
   store: Store;
   products: ProductRepo;
-  sync: SyncRepo;
+  inbox: InboxRepo;
+  messageLogs: MessageLogRepo;
+  callLogs: CallLogRepo;
   journal: RunJournal;
   settings: PullerSettings;
   supplierId: number;
@@ -53,11 +57,11 @@ export function commitChunk(deps: CommitDeps, result: ChunkResult, startedAt: nu
         const next = now + retryDelayMs(deps.settings, s.row.attempts + s.row.deferrals + 1, deps.random);
         const reasons = [{ code: 5099, field: "", message: s.error, failureClass: s.failureClass }];
         if (!countsTowardQuarantine(s.failureClass)) {
-          deps.sync.recordDeferral(s.row, s.error, next, journal.runId);
+          deps.inbox.recordDeferral(s.row, s.error, next, journal.runId);
           outcomes.push({ row: s.row, outcome: "failed", reasons });
           continue;
         }
-        const status = deps.sync.recordFailure(s.row, s.error, next, deps.settings.maxAttempts, journal.runId, now);
+        const status = deps.inbox.recordFailure(s.row, s.error, next, deps.settings.maxAttempts, journal.runId, now);
         outcomes.push({ row: s.row, outcome: status === "quarantined" ? "quarantined" : "failed", reasons });
       } else {
         const list = byOutcome.get(s.outcome) ?? [];
@@ -68,9 +72,9 @@ export function commitChunk(deps: CommitDeps, result: ChunkResult, startedAt: nu
     }
     for (const [outcome, seqs] of byOutcome) {
       const reasonText = outcome === "applied" ? null : outcome;
-      deps.sync.settle(seqs, outcome, reasonText, journal.runId, now);
+      deps.inbox.settle(seqs, outcome, reasonText, journal.runId, now);
     }
-    deps.sync.logMessages(
+    deps.messageLogs.logMessages(
       outcomes.map(({ row, outcome, reasons }) => ({
         runId: journal.runId,
         supplierId: deps.supplierId,
@@ -84,7 +88,7 @@ export function commitChunk(deps: CommitDeps, result: ChunkResult, startedAt: nu
         at: now,
       })),
     );
-    deps.sync.logCalls(calls);
+    deps.callLogs.logCalls(calls);
   });
   journal.markCallsSaved(calls);
   for (const { row, outcome } of outcomes) journal.count(row.type, outcome);

@@ -1,6 +1,7 @@
 import type { SupplierOperationName } from "../contract/index.js";
 import type { CallRecord, CallRecorder } from "../supplier/call-recorder.js";
-import type { CallRow, MessageLogRow } from "../store/repos/sync-repo.js";
+import type { CallRow } from "../store/repos/call-log-repo.js";
+import type { MessageLogRow } from "../store/repos/message-log-repo.js";
 
 export type MessageOutcome = MessageLogRow["outcome"];
 export type RunCounts = Record<string, Record<MessageOutcome | "received", number>>;

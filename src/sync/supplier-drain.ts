@@ -12,7 +12,9 @@ import {
 import type { Logger } from "../lib/logger.js";
 import { type Store, withTransaction } from "../store/database.js";
 import type { ProductRepo } from "../store/repos/product-repo.js";
-import type { InboxRow, NewInboxMessage, NewUnparseableMessage, SyncRepo } from "../store/repos/sync-repo.js";
+import type { CallLogRepo } from "../store/repos/call-log-repo.js";
+import type { InboxRepo, InboxRow, NewInboxMessage, NewUnparseableMessage } from "../store/repos/inbox-repo.js";
+import type { MessageLogRepo } from "../store/repos/message-log-repo.js";
 import type { SupplierClient } from "../supplier/supplier-client.js";
 import type { SupplierError } from "../supplier/supplier-error.js";
 import { type ChunkResult, type Settlement, commitChunk } from "./chunk-commit.js";
@@ -40,7 +42,9 @@ export type DrainDeps = {
   supplierId: number;
   store: Store;
   products: ProductRepo;
-  sync: SyncRepo;
+  inbox: InboxRepo;
+  messageLogs: MessageLogRepo;
+  callLogs: CallLogRepo;
   client: SupplierClient;
   journal: RunJournal;
   validation: ValidationContext;
@@ -128,10 +132,10 @@ class Halt {
 
 /** Stored but undeleted after a crash between the two: safe to delete now. */
 async function deleteLeftovers(deps: DrainDeps): Promise<void> {
-  const ids = deps.sync.undeletedIds(deps.supplierId);
+  const ids = deps.inbox.undeletedIds(deps.supplierId);
   if (ids.length === 0) return;
   const deleted = await deps.client.delMessagePool(ids);
-  if (deleted.ok) return deps.sync.markDeleted(deps.supplierId, ids, deps.clock());
+  if (deleted.ok) return deps.inbox.markDeleted(deps.supplierId, ids, deps.clock());
   stopOnConfiguration(deleted.error);
   recordError(deps.journal, deleted.error);
 }
@@ -167,9 +171,9 @@ async function pullType(deps: DrainDeps, type: MessageType, halt: Halt, answered
     const rawRows = unparseable.map((u) => unparseableRow(type, u));
     const now = deps.clock();
     // §6: stored first, durably; a store that fails throws here and nothing is deleted.
-    const stored = deps.sync.storePage(supplierId, { messages: [...parsed.values()], unparseable: rawRows }, journal.runId, now, (stored) => {
+    const stored = deps.inbox.storePage(supplierId, { messages: [...parsed.values()], unparseable: rawRows }, journal.runId, now, (stored) => {
       const quarantined = rawRows.filter((r) => stored.has(r.messageId));
-      deps.sync.logMessages(
+      deps.messageLogs.logMessages(
         quarantined.map((r) => ({
           runId: journal.runId,
           supplierId,
@@ -213,7 +217,7 @@ async function pullType(deps: DrainDeps, type: MessageType, halt: Halt, answered
       recordError(journal, deleted.error);
       return;
     }
-    deps.sync.markDeleted(supplierId, ids, deps.clock());
+    deps.inbox.markDeleted(supplierId, ids, deps.clock());
   }
   deps.logger.warn({ event: "sync.pull.page_cap", type, pages: deps.settings.maxPagesPerType }, "page cap reached; the rest waits for the next run");
 }
@@ -236,8 +240,8 @@ function supersede(deps: DrainDeps, type: MessageType, page: ReadonlyMap<string,
   return withTransaction(deps.store, () => {
     // A runner whose lease was taken over settles nothing: the new holder may be applying these messages.
     if (!deps.keepLease()) return 0;
-    const rows = deps.sync.supersedePending(deps.supplierId, type, [...newest.keys()], deps.journal.runId, now);
-    deps.sync.logMessages(
+    const rows = deps.inbox.supersedePending(deps.supplierId, type, [...newest.keys()], deps.journal.runId, now);
+    deps.messageLogs.logMessages(
     rows.map((r) => ({
       runId: deps.journal.runId,
       supplierId: deps.supplierId,
@@ -282,7 +286,7 @@ function unparseableRow(type: MessageType, u: UnparseableMessage): RawRow {
  */
 function reparseReplayed(deps: DrainDeps): void {
   const { journal, supplierId } = deps;
-  for (const row of deps.sync.pendingUnparsed(supplierId)) {
+  for (const row of deps.inbox.pendingUnparsed(supplierId)) {
     let raw: unknown = null;
     try {
       raw = JSON.parse(row.payloadJson);
@@ -293,14 +297,14 @@ function reparseReplayed(deps: DrainDeps): void {
     const id = deletableIdOf(raw);
     if (parsed.ok && id === row.messageId) {
       const m = parsed.message;
-      deps.sync.markParsed(row.seq, { type: m.type, sku: m.result.skuId, state: "state" in m.result ? m.result.state : null, payloadJson: JSON.stringify(m.result), messageTime: m.time });
+      deps.inbox.markParsed(row.seq, { type: m.type, sku: m.result.skuId, state: "state" in m.result ? m.result.state : null, payloadJson: JSON.stringify(m.result), messageTime: m.time });
       continue;
     }
     const reason: ParseReason = parsed.ok ? { field: "id", rule: "an id S-3 can take (no spaces or commas, at most 64)" } : parsed.reason;
     const now = deps.clock();
     withTransaction(deps.store, () => {
-      deps.sync.requarantine(row.seq, formatParseReason(reason), journal.runId, now);
-      deps.sync.logMessages([
+      deps.inbox.requarantine(row.seq, formatParseReason(reason), journal.runId, now);
+      deps.messageLogs.logMessages([
         {
           runId: journal.runId,
           supplierId,
@@ -340,7 +344,7 @@ async function applyType(deps: DrainDeps, type: MessageType, halt: Halt): Promis
       halt.fail(new LeaseLostError("lease lost while applying"));
       break;
     }
-    const skus = deps.sync.dueSkus(deps.supplierId, type, deps.clock(), SKUS_PER_CALL, busy);
+    const skus = deps.inbox.dueSkus(deps.supplierId, type, deps.clock(), SKUS_PER_CALL, busy);
     if (skus.length === 0) {
       if (running.size === 0) break;
       // Whatever is due now belongs to a group in flight: wait for one to finish, then look again.
@@ -364,7 +368,7 @@ async function applyType(deps: DrainDeps, type: MessageType, halt: Halt): Promis
 /** One group of ≤ 100 skus: its due messages, the handler's calls, one commit. */
 async function applyGroup(deps: DrainDeps, ctx: HandlerContext, type: MessageType, skus: readonly string[]): Promise<void> {
   const rowsBySku = new Map<string, InboxRow[]>();
-  for (const row of deps.sync.dueRowsForSkus(deps.supplierId, type, skus, deps.clock())) {
+  for (const row of deps.inbox.dueRowsForSkus(deps.supplierId, type, skus, deps.clock())) {
     const list = rowsBySku.get(row.sku);
     if (list) list.push(row);
     else rowsBySku.set(row.sku, [row]);
@@ -388,7 +392,7 @@ async function applyGroup(deps: DrainDeps, ctx: HandlerContext, type: MessageTyp
  * the reason, and taken out of `rowsBySku`, so an old add cannot bring back a removed product.
  */
 function settleStale(deps: DrainDeps, type: MessageType, rowsBySku: Map<string, InboxRow[]>): Settlement[] {
-  const newest = deps.sync.lastSettledSeqs(deps.supplierId, type, [...rowsBySku.keys()]);
+  const newest = deps.inbox.lastSettledSeqs(deps.supplierId, type, [...rowsBySku.keys()]);
   const stale: Settlement[] = [];
   for (const [sku, rows] of rowsBySku) {
     const settled = newest.get(sku);

@@ -6,7 +6,11 @@ import type { Store } from "../store/database.js";
 import type { AccountRepo, SupplierRow } from "../store/repos/account-repo.js";
 import type { ProductRepo } from "../store/repos/product-repo.js";
 import type { ReferenceRepo } from "../store/repos/reference-repo.js";
-import type { SyncRepo, SyncRunRow } from "../store/repos/sync-repo.js";
+import type { CallLogRepo } from "../store/repos/call-log-repo.js";
+import type { InboxRepo } from "../store/repos/inbox-repo.js";
+import type { MessageLogRepo } from "../store/repos/message-log-repo.js";
+import type { SyncLeaseRepo } from "../store/repos/sync-lease-repo.js";
+import type { SyncRunRepo, SyncRunRow } from "../store/repos/sync-run-repo.js";
 import type { SupplierClient } from "../supplier/supplier-client.js";
 import { LeaseLostError, SupplierConfigurationError, drainSupplier } from "./supplier-drain.js";
 import type { PullerSettings } from "./puller-settings.js";
@@ -41,7 +45,11 @@ export type SyncRunnerDeps = {
   store: Store;
   accounts: AccountRepo;
   products: ProductRepo;
-  sync: SyncRepo;
+  leases: SyncLeaseRepo;
+  syncRuns: SyncRunRepo;
+  inbox: InboxRepo;
+  messageLogs: MessageLogRepo;
+  callLogs: CallLogRepo;
   reference: ReferenceRepo;
   connections: SupplierConnections;
   settings: PullerSettings;
@@ -83,8 +91,8 @@ export function createSyncRunner(deps: SyncRunnerDeps) {
     const holder = `${instance}:${runId}`;
     const startedAt = deps.clock();
     const { leaseTtlMs } = deps.settings;
-    if (!deps.sync.acquireLease(supplier.id, holder, runId, startedAt, leaseTtlMs)) {
-      return { ran: false, reason: "busy", holder: deps.sync.leaseOf(supplier.id)?.holder ?? null };
+    if (!deps.leases.acquireLease(supplier.id, holder, runId, startedAt, leaseTtlMs)) {
+      return { ran: false, reason: "busy", holder: deps.leases.leaseOf(supplier.id)?.holder ?? null };
     }
     const log = deps.logger.child({ runId, supplier: supplier.code, trigger });
     let renewedAt = startedAt;
@@ -92,7 +100,7 @@ export function createSyncRunner(deps: SyncRunnerDeps) {
     const renew = (): boolean => {
       const now = deps.clock();
       renewedAt = now;
-      if (!deps.sync.renewLease(supplier.id, holder, now, leaseTtlMs)) lost = true;
+      if (!deps.leases.renewLease(supplier.id, holder, now, leaseTtlMs)) lost = true;
       return !lost;
     };
     /** Between steps and inside each commit (the fence): still ours? Renews when due. */
@@ -118,14 +126,14 @@ export function createSyncRunner(deps: SyncRunnerDeps) {
       }
     }, Math.max(LEASE_RENEW_MIN_INTERVAL_MS, Math.floor(leaseTtlMs / LEASE_RENEWALS_PER_TTL)));
     renewal.unref();
-    deps.sync.startRun({ id: runId, supplierId: supplier.id, trigger, startedAt });
+    deps.syncRuns.startRun({ id: runId, supplierId: supplier.id, trigger, startedAt });
     const journal = new RunJournal(runId, deps.clock);
     log.info({ event: "sync.run.started" }, "sync run started");
     let status: SyncRunRow["status"] = "succeeded";
     let deferred: RunSummary["deferred"] = { count: 0, nextAttemptAt: null };
     try {
       await work(journal, keepLease);
-      const waiting = deps.sync.deferredBy(supplier.id, runId);
+      const waiting = deps.inbox.deferredBy(supplier.id, runId);
       if (waiting.count > 0) {
         // Not done: they come back on their own, but this run did not bring them in.
         deferred = { count: waiting.count, nextAttemptAt: waiting.nextAttemptAt === null ? null : new Date(waiting.nextAttemptAt).toISOString() };
@@ -151,8 +159,8 @@ export function createSyncRunner(deps: SyncRunnerDeps) {
     } finally {
       const endedAt = deps.clock();
       try {
-        deps.sync.logCalls(journal.takeUnsavedCalls());
-        deps.sync.finishRun(runId, {
+        deps.callLogs.logCalls(journal.takeUnsavedCalls());
+        deps.syncRuns.finishRun(runId, {
           status,
           endedAt,
           countsJson: JSON.stringify(journal.counts),
@@ -161,7 +169,7 @@ export function createSyncRunner(deps: SyncRunnerDeps) {
         });
       } finally {
         clearInterval(renewal);
-        deps.sync.releaseLease(supplier.id, holder);
+        deps.leases.releaseLease(supplier.id, holder);
       }
     }
     const summary: RunSummary = {
@@ -175,7 +183,7 @@ export function createSyncRunner(deps: SyncRunnerDeps) {
       callsMade: journal.callsMade,
       callsByOperation: journal.callsByOperation,
       errors: journal.errors,
-      pendingInInbox: deps.sync.pendingCount(supplier.id),
+      pendingInInbox: deps.inbox.pendingCount(supplier.id),
       deferred,
     };
     log.info({ event: "sync.run.finished", status, counts: summary.counts, callsMade: summary.callsMade }, "sync run finished");
@@ -211,7 +219,9 @@ export function createSyncRunner(deps: SyncRunnerDeps) {
             supplierId: supplier.id,
             store: deps.store,
             products: deps.products,
-            sync: deps.sync,
+            inbox: deps.inbox,
+            messageLogs: deps.messageLogs,
+            callLogs: deps.callLogs,
             client,
             journal,
             validation: createValidationContext(deps.reference, JSON.parse(supplier.domainsJson) as string[], deps.settings.bannedTerms),
@@ -220,7 +230,7 @@ export function createSyncRunner(deps: SyncRunnerDeps) {
             random,
             logger: deps.logger.child({ runId: journal.runId, supplier: supplier.code }),
             keepLease,
-            onProgress: onProgress && withTotals(deps.sync.dueCount(supplier.id, deps.clock()), onProgress),
+            onProgress: onProgress && withTotals(deps.inbox.dueCount(supplier.id, deps.clock()), onProgress),
           });
         } finally {
           pulling.delete(client);

@@ -1,7 +1,8 @@
 import { DomainError } from "../lib/errors.js";
 import type { Config } from "../config/config.js";
 import type { SupplierRow } from "../store/repos/account-repo.js";
-import type { InboxRow, MessageLogRow } from "../store/repos/sync-repo.js";
+import type { InboxRow } from "../store/repos/inbox-repo.js";
+import type { MessageLogRow } from "../store/repos/message-log-repo.js";
 import { ADVERTISING_LAW_TERMS } from "./product-validation.js";
 import { DEFAULT_PULLER_SETTINGS, type PullerSettings } from "./puller-settings.js";
 import { type RunAttempt, type RunTrigger, type SyncRunnerDeps, createSyncRunner } from "./sync-runner.js";
@@ -75,7 +76,7 @@ export function createSyncService(deps: Omit<SyncRunnerDeps, "settings"> & { con
   };
   const supplierOf = (code: string): SupplierRow => {
     const s = knownSupplier(code);
-    if (!deps.sync.connectionOf(s.id)) throw new SyncError("not_found", `supplier ${code} is not connected (npm run cli -- supplier connect …)`);
+    if (!deps.connections.isConnected(s.id)) throw new SyncError("not_found", `supplier ${code} is not connected (npm run cli -- supplier connect …)`);
     return s;
   };
   /** Only a supplier with a valid trust mark (or a waiver) is pulled. */
@@ -97,7 +98,7 @@ export function createSyncService(deps: Omit<SyncRunnerDeps, "settings"> & { con
     /** Quarantined messages back to the inbox, then a run that applies them through the same path. */
     async replay(code: string, messageIds: readonly string[] | "all-quarantined"): Promise<{ requeued: number; attempt: RunAttempt }> {
       const supplier = gated(code);
-      const requeued = deps.sync.requeue(supplier.id, messageIds, deps.clock());
+      const requeued = deps.inbox.requeue(supplier.id, messageIds, deps.clock());
       // Named ids none of which is in quarantine (mistyped, another supplier's, already replayed):
       // saying "replayed" and starting a run would tell staff something happened that did not.
       if (requeued === 0 && messageIds !== "all-quarantined") {
@@ -106,21 +107,21 @@ export function createSyncService(deps: Omit<SyncRunnerDeps, "settings"> & { con
       return { requeued, attempt: await runner.pull(supplier.id, "replay") };
     },
     quarantined(code: string) {
-      return deps.sync.quarantined(supplierOf(code).id);
+      return deps.inbox.quarantined(supplierOf(code).id);
     },
     /** Quarantined messages as staff read them: the reason, and the body as the supplier sent it. */
     quarantineEntries(code: string): QuarantineEntry[] {
-      return deps.sync.quarantined(supplierOf(code).id).map(quarantineEntry);
+      return deps.inbox.quarantined(supplierOf(code).id).map(quarantineEntry);
     },
     // History reads need only the supplier: one not connected (yet, or any more) still has its logs.
     runs(filter: { supplier?: string; limit: number; before?: number }) {
       const supplierId = filter.supplier === undefined ? undefined : knownSupplier(filter.supplier).id;
-      return deps.sync.runs({ supplierId, limit: filter.limit, before: filter.before });
+      return deps.syncRuns.runs({ supplierId, limit: filter.limit, before: filter.before });
     },
     messageLogs(filter: { supplier?: string; runId?: string; type?: number; outcome?: MessageLogRow["outcome"]; sku?: string; from?: number; to?: number; afterId?: number; limit: number }) {
       const supplierId = filter.supplier === undefined ? undefined : knownSupplier(filter.supplier).id;
-      return deps.sync.messageLogs({ ...filter, supplierId });
+      return deps.messageLogs.messageLogs({ ...filter, supplierId });
     },
-    callsOf: (runId: string, seqs?: readonly number[]) => deps.sync.callsOf(runId, seqs),
+    callsOf: (runId: string, seqs?: readonly number[]) => deps.callLogs.callsOf(runId, seqs),
   };
 }

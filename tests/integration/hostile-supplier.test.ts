@@ -64,7 +64,7 @@ describe("hostile supplier: puller and order pusher", () => {
     await drain();
     const h = hostile();
     expect.soft(sim().pool.pending(), `pool still holds messages after ${runs} + more runs`).toBe(0);
-    expect.soft(world.gw.container.repos.sync.pendingCount(world.supplierId), "messages still waiting in the inbox").toBe(0);
+    expect.soft(world.gw.container.repos.inbox.pendingCount(world.supplierId), "messages still waiting in the inbox").toBe(0);
     expect.soft(h.reusedIds.length).toBeGreaterThan(0);
     expect.soft(h.duplicatedIds.length).toBeGreaterThan(0);
     expect.soft(h.answered["transient-refusals"] ?? 0).toBeGreaterThanOrEqual(2 * TRANSIENT_WORDINGS.length);

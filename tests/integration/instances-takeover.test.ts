@@ -51,7 +51,7 @@ const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 
 /** The pid in the supplier's pull lease holder (`host:pid:run`), while the lease is live. */
 function pullLeasePid(): number | null {
-  const lease = container.repos.sync.leaseOf(supplierId);
+  const lease = container.repos.syncLeases.leaseOf(supplierId);
   if (!lease || lease.expiresAt <= Date.now()) return null;
   return Number(lease.holder.split(":")[1]);
 }

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { FieldIssue } from "../../src/orders/order-errors.js";
+import type { FieldIssue } from "../../src/lib/errors.js";
 import type { ProductTruth } from "../../src/simulator/product-store.js";
 import { withTransaction } from "../../src/store/database.js";
 import { orderableSkus } from "../helpers/order-products.js";

@@ -116,7 +116,7 @@ describe("order push against the simulator (S-11, S-12)", () => {
   it("on 5013 (our platformCode) pauses the supplier's pushes instead of failing the order, which confirms once resumed", async () => {
     const order = await create(orderFile([{ sku: freshSku() }]));
     const c = rig.gw.container;
-    const wrongPlatform = createSupplierConnections({ accounts: c.repos.accounts, sync: c.repos.sync, keys: c.keys, platformCode: "NOSUCHPLATFORM", logger: silentLogger() });
+    const wrongPlatform = createSupplierConnections({ accounts: c.repos.accounts, repo: c.repos.connections, keys: c.keys, platformCode: "NOSUCHPLATFORM", logger: silentLogger() });
     const module = createOrderModule({ repo: createOrderRepo(c.store), accounts: c.repos.accounts, products: c.repos.products, reference: c.repos.reference, keys: c.keys, connections: wrongPlatform, clock: c.clock, logger: silentLogger(), gate: c.conformance.gate });
     try {
       const pushed = await module.service.push(order.yggc_order, ACTOR);

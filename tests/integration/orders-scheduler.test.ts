@@ -8,7 +8,7 @@ import { createAccountRepo } from "../../src/store/repos/account-repo.js";
 import { createOrderRepo } from "../../src/store/repos/order-repo.js";
 import { createProductRepo } from "../../src/store/repos/product-repo.js";
 import { createReferenceRepo } from "../../src/store/repos/reference-repo.js";
-import { createSyncRepo } from "../../src/store/repos/sync-repo.js";
+import { createConnectionRepo } from "../../src/store/repos/connection-repo.js";
 import { orderableSkus } from "../helpers/order-products.js";
 import { AREA, type OrderRig, openGatewayStore, orderFile, startOrderRig } from "../helpers/order-rig.js";
 
@@ -29,7 +29,7 @@ describe("order scheduler and staff retry", () => {
     const c = rig.gw.container;
     const store = openGatewayStore(rig.gw);
     const accounts = createAccountRepo(store);
-    const connections = createSupplierConnections({ accounts, sync: createSyncRepo(store), keys: c.keys, platformCode: c.config.PLATFORM_CODE, logger: silentLogger() });
+    const connections = createSupplierConnections({ accounts, repo: createConnectionRepo(store), keys: c.keys, platformCode: c.config.PLATFORM_CODE, logger: silentLogger() });
     cleanups.push(async () => {
       await connections.closeAll();
       store.close();

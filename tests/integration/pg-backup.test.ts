@@ -4,6 +4,8 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { openPgStore } from "../../src/store/database.js";
+import { conflictOnce } from "../helpers/failing-writes.js";
 import { nextCreditCode } from "../helpers/harness.js";
 import { type PgCluster, databaseUrl, pgBinDir, startPgCluster } from "../helpers/pg-cluster.js";
 import { runCli } from "../helpers/run-cli.js";
@@ -136,4 +138,35 @@ describe("backup after-restore on PostgreSQL", () => {
     expect(run.stdout + run.stderr).not.toContain("s3cret-pw");
     expect(await sql("gateway", "SELECT holder FROM sync_leases")).toEqual([{ holder: "old-host:2:run_x" }]);
   });
+
+  it("carries every message over when its transaction loses a serialization race and runs again, and counts that run alone", async () => {
+    const [supplier] = await sql<{ id: number }>("gateway", "SELECT id FROM suppliers WHERE code = 'SIM'");
+    const supplierId = supplier?.id ?? -1;
+    const now = Date.now();
+    const insert = (database: string, ids: string[]) =>
+      sql(database, "INSERT INTO message_inbox (supplier_id, message_id, type, sku, payload_json, message_time, status, next_attempt_at, received_at) SELECT $1, id, 2, 'SKU-' || id, '{}', '2026-11-26 10:00:00', 'applied', $2, $2 FROM unnest($3::text[]) AS id", [supplierId, now, ids]);
+    // The replaced database, in seq order: one message the restored one knows, then three it does not.
+    await insert("gateway", ["r-known"]);
+    await sql("postgres", "CREATE DATABASE gateway_raced TEMPLATE gateway");
+    await sql("gateway_raced", "DELETE FROM message_inbox WHERE message_id != 'r-known'");
+    await insert("gateway_raced", ["r-1", "r-2", "r-3"]);
+
+    // The third insert (r-2) fails once, after r-known was found known and r-1 carried.
+    const store = openPgStore(cluster.url);
+    const conflict = conflictOnce(store, "message_inbox", 3);
+    try {
+      const run = runCli(["backup", "after-restore", "--from", databaseUrl(cluster.socketDir, "gateway_raced"), "--json"], env);
+      expect(run.json, run.stderr).toMatchObject({ ok: true, carried: { carried: 3, known: 1, unknownSupplier: 0 } });
+    } finally {
+      conflict.restore();
+      store.close();
+    }
+    const carried = await sql("gateway", "SELECT message_id, status FROM message_inbox WHERE message_id LIKE 'r-%' ORDER BY message_id");
+    expect(carried).toEqual([
+      { message_id: "r-1", status: "pending" },
+      { message_id: "r-2", status: "pending" },
+      { message_id: "r-3", status: "pending" },
+      { message_id: "r-known", status: "applied" },
+    ]);
+  }, 120_000);
 });

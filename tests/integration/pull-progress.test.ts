@@ -52,7 +52,7 @@ describe("the puller's progress events", () => {
     knobs.apply({ endpoints: { detail: { faults: { "http-5xx": 1 } } } });
     const failing = await pullWatched(world);
     expect(failing.filter((e) => e.phase === "pull").at(-1)).toMatchObject({ type: 16, seen: 12, done: 0 });
-    expect(world.gw.container.repos.sync.pendingCount(world.supplierId)).toBe(12);
+    expect(world.gw.container.repos.inbox.pendingCount(world.supplierId)).toBe(12);
 
     knobs.reset();
     clock.advance(60_000);

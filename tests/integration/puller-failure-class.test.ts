@@ -17,7 +17,7 @@ describe("the failure classification drives the puller (issue 9.3, 9.4)", () => 
     const [p] = sim.sim.products.all();
     if (!p) throw new Error("no product");
     const messageId = sim.sim.pool.all()[0]?.id ?? "";
-    const entry = () => gw.container.repos.sync.inboxEntry(world?.supplierId ?? -1, messageId);
+    const entry = () => gw.container.repos.inbox.inboxEntry(world?.supplierId ?? -1, messageId);
     // Every attempt of S-4 (the client tries 4 times) answers 502, run after run.
     for (let run = 1; run <= 4; run++) {
       sim.sim.knobs.inject("detail", "http-5xx", 4);

@@ -171,7 +171,7 @@ describe("the puller under faults (§6: store, then delete; never lose, never do
     expect(first.counts["6"]).toMatchObject({ received: 30, applied: 29, failed: 1 });
     expect(sim.sim.pool.pending()).toBe(0);
     expect(first.pendingInInbox).toBe(1);
-    const entry = () => gw.container.repos.sync.inboxEntry(world?.supplierId ?? -1, messageId);
+    const entry = () => gw.container.repos.inbox.inboxEntry(world?.supplierId ?? -1, messageId);
     expect(entry()).toMatchObject({ status: "pending", attempts: 1 });
     expect(entry()?.lastError).toContain("contract");
     const firstRetryAt = entry()?.nextAttemptAt ?? 0;
@@ -275,7 +275,7 @@ describe("the puller under faults (§6: store, then delete; never lose, never do
 
       const runs = gw.container.sync.runs({ supplier: code, limit: 10 });
       expect(runs).toHaveLength(2);
-      expect(gw.container.repos.sync.leaseOf(world.supplierId)).toBeUndefined();
+      expect(gw.container.repos.syncLeases.leaseOf(world.supplierId)).toBeUndefined();
       expect(world.sim.sim.pool.pending()).toBe(0);
       expect(settledTwice(world)).toEqual([]);
       expect(count(world, "SELECT count(*) FROM sync_message_logs")).toBe(count(world, "SELECT count(*) FROM message_inbox"));

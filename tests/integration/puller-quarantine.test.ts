@@ -94,7 +94,7 @@ describe("a message that breaks the contract (issue 9.1)", () => {
     expect(replay.attempt.summary.counts["6"]).toMatchObject({ quarantined: 1 });
     expect(replay.attempt.summary.callsByOperation.detail ?? 0).toBe(0);
     expect(world.gw.container.sync.quarantineEntries(world.code)).toMatchObject([{ messageId: "910001", reason: "result.state: 取值应为 1/2" }]);
-    expect(world.gw.container.repos.sync.pendingCount(world.supplierId)).toBe(0);
+    expect(world.gw.container.repos.inbox.pendingCount(world.supplierId)).toBe(0);
   });
 
   it("keeps a message without a usable id in quarantine and still drains the deletable rest", async () => {

@@ -34,28 +34,28 @@ const count = (c: Container, sql: string, ...args: unknown[]) => c.store.sqlite.
 
 /** A sync run as the puller records it (repositories the puller uses), at a chosen time. */
 function recordRun(c: Container, supplierId: number, id: string, startedAt: number, finished: boolean, messages: number, calls: number) {
-  const sync = c.repos.sync;
-  sync.startRun({ id, supplierId, trigger: "schedule", startedAt });
+  const { syncRuns, messageLogs, callLogs } = c.repos;
+  syncRuns.startRun({ id, supplierId, trigger: "schedule", startedAt });
   withTransaction(c.store, () =>
-    sync.logMessages(
+    messageLogs.logMessages(
       Array.from({ length: messages }, (_, i) => ({
         runId: id, supplierId, messageId: `${id}-m${i}`, type: 2, sku: `SKU${i}`, outcome: "applied" as const, reasonsJson: "[]", durationMs: 2, callSeqsJson: "[1]", at: startedAt + i,
       })),
     ),
   );
-  sync.logCalls(
+  callLogs.logCalls(
     Array.from({ length: calls }, (_, i) => ({
       runId: id, seq: i + 1, operation: "prices", endpoint: "/api/price/getSellPrice", attempt: 1, startedAt: new Date(startedAt + i).toISOString(),
       durationMs: 4, outcome: "ok", errorCode: null, httpStatus: 200, batchSize: 1, subject: null, message: null,
     })),
   );
-  if (finished) sync.finishRun(id, { status: "succeeded", endedAt: startedAt + 60_000, countsJson: "{}", callsMade: calls, errorsJson: "[]" });
+  if (finished) syncRuns.finishRun(id, { status: "succeeded", endedAt: startedAt + 60_000, countsJson: "{}", callsMade: calls, errorsJson: "[]" });
 }
 
 /** A type-2 message stored from the pool at `at` (the inbox the puller writes). */
 function storeMessage(c: Container, supplierId: number, messageId: string, at: number) {
-  c.repos.sync.storeMessages(supplierId, [{ messageId, type: 2, sku: `SKU-${messageId}`, state: null, payloadJson: "{}", messageTime: "2026-01-01 00:00:00" }], "run_store", at);
-  const row = c.repos.sync.inboxEntry(supplierId, messageId);
+  c.repos.inbox.storeMessages(supplierId, [{ messageId, type: 2, sku: `SKU-${messageId}`, state: null, payloadJson: "{}", messageTime: "2026-01-01 00:00:00" }], "run_store", at);
+  const row = c.repos.inbox.inboxEntry(supplierId, messageId);
   if (!row) throw new Error("not stored");
   return row;
 }
@@ -86,12 +86,12 @@ describe("retention keeps the store bounded (issue 13 §3.4)", () => {
     recordRun(c, sid, "run_stuck", NOW - 120 * DAY_MS, false, 4, 3);
     recordRun(c, sid, "run_recent", NOW - 10 * DAY_MS, true, 5, 4);
     const applied = storeMessage(c, sid, "m-applied-old", NOW - 121 * DAY_MS);
-    withTransaction(c.store, () => c.repos.sync.settle([applied.seq], "applied", null, "run_old", NOW - 120 * DAY_MS));
+    withTransaction(c.store, () => c.repos.inbox.settle([applied.seq], "applied", null, "run_old", NOW - 120 * DAY_MS));
     const rejected = storeMessage(c, sid, "m-rejected-recent", NOW - 11 * DAY_MS);
-    withTransaction(c.store, () => c.repos.sync.settle([rejected.seq], "rejected", "5012", "run_recent", NOW - 10 * DAY_MS));
+    withTransaction(c.store, () => c.repos.inbox.settle([rejected.seq], "rejected", "5012", "run_recent", NOW - 10 * DAY_MS));
     storeMessage(c, sid, "m-pending-old", NOW - 150 * DAY_MS);
     const poisoned = storeMessage(c, sid, "m-quarantined-old", NOW - 150 * DAY_MS);
-    expect(c.repos.sync.recordFailure(poisoned, "detail: name empty", NOW, 1, "run_old", NOW - 149 * DAY_MS)).toBe("quarantined");
+    expect(c.repos.inbox.recordFailure(poisoned, "detail: name empty", NOW, 1, "run_old", NOW - 149 * DAY_MS)).toBe("quarantined");
     // Wrong mall passwords: one from last month goes, one inside the lockout window stays.
     const account = c.repos.accounts.accountOfSupplier(sid);
     if (!account) throw new Error("no mall account");
@@ -107,10 +107,10 @@ describe("retention keeps the store bounded (issue 13 §3.4)", () => {
     expect([logsOf("run_ancient"), logsOf("run_old"), logsOf("run_stuck"), logsOf("run_recent")]).toEqual([0, 0, 4, 5]);
     expect([callsOf("run_ancient"), callsOf("run_old"), callsOf("run_stuck"), callsOf("run_recent")]).toEqual([0, 0, 3, 4]);
     // Past the log window a finished run keeps its summary until SYNC_RUN_RETENTION_DAYS (365).
-    expect(c.repos.sync.run("run_ancient")).toBeUndefined();
-    expect(c.repos.sync.run("run_old")?.status).toBe("succeeded");
-    expect(c.repos.sync.run("run_stuck")?.status).toBe("running");
-    const inbox = (id: string) => c.repos.sync.inboxEntry(sid, id)?.status;
+    expect(c.repos.syncRuns.run("run_ancient")).toBeUndefined();
+    expect(c.repos.syncRuns.run("run_old")?.status).toBe("succeeded");
+    expect(c.repos.syncRuns.run("run_stuck")?.status).toBe("running");
+    const inbox = (id: string) => c.repos.inbox.inboxEntry(sid, id)?.status;
     expect([inbox("m-applied-old"), inbox("m-rejected-recent"), inbox("m-pending-old"), inbox("m-quarantined-old")]).toEqual([undefined, "rejected", "pending", "quarantined"]);
     expect(c.sync.quarantineEntries(rig.supplier.code).map((q) => q.messageId)).toEqual(["m-quarantined-old"]);
     const open = c.orders.service.show(created.value.yggc_order);

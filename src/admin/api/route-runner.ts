@@ -1,16 +1,11 @@
 import type { z } from "zod";
-import { AccountError } from "../../accounts/supplier-accounts.js";
-import { ConnectionError } from "../../connections/supplier-connections.js";
 import type { Container } from "../../container.js";
+import { DomainError } from "../../lib/errors.js";
 import type { Logger } from "../../lib/logger.js";
-import { OrderError } from "../../orders/order-errors.js";
 import { withTransaction } from "../../store/database.js";
-import { ConformanceError } from "../../conformance/conformance-service.js";
-import { GateClosedError } from "../../conformance/production-gate.js";
 import type { AdminUserRow } from "../../store/repos/admin-repo.js";
 import type { ActiveSession } from "../admin-sessions.js";
-import { SyncError } from "../../sync/sync-service.js";
-import { AdminError, type FieldError } from "../admin-errors.js";
+import { AdminError, type FieldError, adminCodeOfKind } from "../admin-errors.js";
 import type { AdminRoute, DeferredResult, RouteResult } from "./route-types.js";
 import { scopeOf } from "./supplier-scope.js";
 
@@ -67,19 +62,13 @@ export function mayCall(route: AdminRoute, user: AdminUserRow | undefined): bool
   return user !== undefined && route.roles.includes(user.role);
 }
 
-/** Domain failures as admin errors; anything unknown stays unknown (500, logged in full). */
+/** Domain failures as admin errors, by kind; anything unknown stays unknown (500, logged in full). */
 export function toAdminError(e: unknown): AdminError | undefined {
   if (e instanceof AdminError) return e;
-  if (e instanceof AccountError || e instanceof ConnectionError || e instanceof SyncError) {
-    return new AdminError(e.kind === "invalid" ? "invalid_input" : e.kind, e.message);
-  }
-  if (e instanceof GateClosedError) return new AdminError("conflict", e.message);
-  if (e instanceof ConformanceError) return new AdminError(e.kind === "invalid" ? "invalid_input" : e.kind, e.message);
-  if (e instanceof OrderError) {
-    const code = e.kind === "invalid" ? "invalid_input" : e.kind === "unavailable" ? "supplier_unavailable" : e.kind === "gate_closed" ? "conflict" : e.kind;
-    return new AdminError(code, e.message, e.issues.map((i) => ({ field: `body.${i.field}`, message: i.message })));
-  }
-  return undefined;
+  if (!(e instanceof DomainError)) return undefined;
+  const code = adminCodeOfKind[e.kind];
+  // Issues name fields of the body the route was sent (an order file), hence the body. prefix.
+  return code === null ? undefined : new AdminError(code, e.message, e.issues.map((i) => ({ field: `body.${i.field}`, message: i.message })));
 }
 
 /**

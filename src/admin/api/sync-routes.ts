@@ -36,7 +36,7 @@ export const syncRoutes = [
     summary: "One run with its counts and errors.",
     params: RunId,
     handler({ params, container, scope }) {
-      const run = container.repos.sync.run(params.runId);
+      const run = container.repos.syncRuns.run(params.runId);
       if (!run) throw new AdminError("not_found", `no run ${params.runId}`);
       requireInScope(scope, run.supplierId, `no run ${params.runId}`);
       const supplier = container.repos.accounts.supplierById(run.supplierId)?.code ?? null;

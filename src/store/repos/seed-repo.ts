@@ -1,6 +1,7 @@
 import type { Store } from "../database.js";
 import type { NewProductRow, StockRow } from "./product-repo.js";
-import type { CallRow, MessageLogRow } from "./sync-repo.js";
+import type { CallRow } from "./call-log-repo.js";
+import type { MessageLogRow } from "./message-log-repo.js";
 
 export type PriceHistoryRow = { supplierId: number; sku: string; priceFen: number; mallPriceFen: number; at: number; runId: string | null };
 export type RunRow = { id: string; supplierId: number; startedAt: number; endedAt: number; countsJson: string; callsMade: number };

@@ -1,6 +1,6 @@
 import type { SupplierClient } from "../../supplier/supplier-client.js";
 import type { ProductRepo, ProductRow } from "../../store/repos/product-repo.js";
-import type { InboxRow } from "../../store/repos/sync-repo.js";
+import type { InboxRow } from "../../store/repos/inbox-repo.js";
 import type { ChunkResult } from "../chunk-commit.js";
 import type { ValidationContext } from "../product-validation.js";
 import type { SupplierError } from "../../supplier/supplier-error.js";

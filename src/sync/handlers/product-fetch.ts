@@ -1,6 +1,6 @@
 import type { ProductAttribute, ProductDetail } from "../../contract/index.js";
 import type { ProductRow } from "../../store/repos/product-repo.js";
-import type { InboxRow } from "../../store/repos/sync-repo.js";
+import type { InboxRow } from "../../store/repos/inbox-repo.js";
 import type { ChunkResult, Fate, Settlement } from "../chunk-commit.js";
 import { productRow } from "../product-record.js";
 import { type ProductSnapshot, validateProduct } from "../product-validation.js";

@@ -1,14 +1,10 @@
-import { and, asc, desc, eq, inArray, lte, lt, sql } from "drizzle-orm";
+import { and, asc, eq, inArray, lte, sql } from "drizzle-orm";
 import type { Store } from "../database.js";
-import { messageInbox, supplierConnections, syncCalls, syncLeases, syncMessageLogs, syncRuns } from "../schema/index.js";
+import { messageInbox } from "../schema/index.js";
 import { bulkInsert } from "./bulk-rows.js";
 import { selectColumns } from "./row-sql.js";
 
-export type ConnectionRow = typeof supplierConnections.$inferSelect;
 export type InboxRow = typeof messageInbox.$inferSelect;
-export type SyncRunRow = typeof syncRuns.$inferSelect;
-export type MessageLogRow = typeof syncMessageLogs.$inferSelect;
-export type CallRow = typeof syncCalls.$inferSelect;
 export type NewInboxMessage = Pick<InboxRow, "messageId" | "type" | "sku" | "state" | "payloadJson" | "messageTime">;
 /** A message that breaks the contract, kept raw in quarantine; `deletable` when S-3 can take its id. */
 export type NewUnparseableMessage = Pick<InboxRow, "messageId" | "type" | "sku" | "payloadJson" | "messageTime"> & { parseError: string; deletable: boolean };
@@ -17,10 +13,10 @@ export type InboxStatus = InboxRow["status"];
 /** How many of the oldest due messages one look at the inbox reads to find distinct skus. */
 const DUE_SCAN_ROWS = 5_000;
 
-/** Connections, leases, the message inbox and the sync log: everything the puller stores. */
-export type SyncRepo = ReturnType<typeof createSyncRepo>;
+/** The message inbox: what the puller took from each supplier's pool, until it is settled. */
+export type InboxRepo = ReturnType<typeof createInboxRepo>;
 
-export function createSyncRepo(store: Store) {
+export function createInboxRepo(store: Store) {
   const { db, sqlite } = store;
   const onPostgres = store.dialect === "postgres";
   /** One commit at synchronous=FULL (the WAL is synced before it returns), the rest stay NORMAL. */
@@ -99,28 +95,10 @@ export function createSyncRepo(store: Store) {
   const markDeletedAll = sqlite.prepare(
     `UPDATE message_inbox SET deleted_at = ? WHERE supplier_id = ? AND message_id ${onPostgres ? "= ANY(ARRAY(SELECT json_array_elements_text(CAST(? AS json))))" : "IN (SELECT value FROM json_each(?))"}`,
   );
-  const insertMessageLog = sqlite.prepare(
-    "INSERT INTO sync_message_logs (run_id, supplier_id, message_id, type, sku, outcome, reasons_json, duration_ms, call_seqs_json, at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-  );
-  const insertCall = sqlite.prepare(
-    "INSERT INTO sync_calls (run_id, seq, operation, endpoint, attempt, started_at, duration_ms, outcome, error_code, http_status, batch_size, subject, message) " +
-      "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (run_id, seq) DO NOTHING",
-  );
-  // PostgreSQL: the hot paths' rows as one statement each (bulk-rows.ts); SQLite: a prepared statement per row.
+  // PostgreSQL: a page's rows as one statement (bulk-rows.ts); SQLite: a prepared statement per row.
   const inboxKeys = ["supplierId", "messageId", "type", "sku", "state", "payloadJson", "messageTime", "status", "attempts", "nextAttemptAt", "receivedAt", "lastRunId"] as const;
   const bulkInbox = bulkInsert(messageInbox, inboxKeys, 'ON CONFLICT (supplier_id, message_id) DO NOTHING RETURNING message_id AS "messageId"');
   const insertInboxAll = onPostgres ? sqlite.prepare(bulkInbox.sql).pluck() : null;
-  const logKeys = ["runId", "supplierId", "messageId", "type", "sku", "outcome", "reasonsJson", "durationMs", "callSeqsJson", "at"] as const;
-  const bulkLogs = bulkInsert(syncMessageLogs, logKeys);
-  const insertMessageLogs = onPostgres ? sqlite.prepare(bulkLogs.sql) : null;
-  const callKeys = ["runId", "seq", "operation", "endpoint", "attempt", "startedAt", "durationMs", "outcome", "errorCode", "httpStatus", "batchSize", "subject", "message"] as const;
-  const bulkCalls = bulkInsert(syncCalls, callKeys, "ON CONFLICT (run_id, seq) DO NOTHING");
-  const insertCalls = onPostgres ? sqlite.prepare(bulkCalls.sql) : null;
-  const takeLease = sqlite.prepare(
-    "INSERT INTO sync_leases (supplier_id, holder, run_id, acquired_at, expires_at) VALUES (@supplierId, @holder, @runId, @now, @expiresAt) " +
-      "ON CONFLICT (supplier_id) DO UPDATE SET holder = excluded.holder, run_id = excluded.run_id, acquired_at = excluded.acquired_at, expires_at = excluded.expires_at " +
-      "WHERE sync_leases.expires_at <= @now OR sync_leases.holder = @holder",
-  );
 
   /**
    * A page from the pool: parsed messages pending, unparseable ones straight to quarantine, in one
@@ -164,28 +142,6 @@ export function createSyncRepo(store: Store) {
   }
 
   return {
-    // --- connections
-    saveConnection(row: ConnectionRow): void {
-      db.insert(supplierConnections).values(row).onConflictDoUpdate({ target: supplierConnections.supplierId, set: { ...row, createdAt: sql`${supplierConnections.createdAt}` } }).run();
-    },
-    connectionOf: (supplierId: number): ConnectionRow | undefined =>
-      db.select().from(supplierConnections).where(eq(supplierConnections.supplierId, supplierId)).get(),
-    enabledConnections: (): ConnectionRow[] => db.select().from(supplierConnections).where(eq(supplierConnections.enabled, 1)).all(),
-
-    // --- leases
-    /** True when this holder now has the supplier's lease (free, expired, or already its own). */
-    acquireLease(supplierId: number, holder: string, runId: string, now: number, ttlMs: number): boolean {
-      return takeLease.run({ supplierId, holder, runId, now, expiresAt: now + ttlMs }).changes === 1;
-    },
-    renewLease(supplierId: number, holder: string, now: number, ttlMs: number): boolean {
-      return db.update(syncLeases).set({ expiresAt: now + ttlMs }).where(and(eq(syncLeases.supplierId, supplierId), eq(syncLeases.holder, holder))).run().changes === 1;
-    },
-    releaseLease(supplierId: number, holder: string): void {
-      db.delete(syncLeases).where(and(eq(syncLeases.supplierId, supplierId), eq(syncLeases.holder, holder))).run();
-    },
-    leaseOf: (supplierId: number) => db.select().from(syncLeases).where(eq(syncLeases.supplierId, supplierId)).get(),
-
-    // --- inbox
     /** Stores a page of messages (already-known ids are kept as they are) in one durable transaction. */
     storeMessages(supplierId: number, messages: readonly NewInboxMessage[], runId: string, now: number): void {
       storePage(supplierId, { messages, unparseable: [] }, runId, now);
@@ -294,60 +250,5 @@ export function createSyncRepo(store: Store) {
     },
     inboxEntry: (supplierId: number, messageId: string): InboxRow | undefined =>
       db.select().from(messageInbox).where(and(eq(messageInbox.supplierId, supplierId), eq(messageInbox.messageId, messageId))).get(),
-
-    // --- sync log
-    startRun(run: Pick<SyncRunRow, "id" | "supplierId" | "trigger" | "startedAt">): void {
-      db.insert(syncRuns).values({ ...run, status: "running" }).run();
-    },
-    finishRun(id: string, change: Pick<SyncRunRow, "status" | "endedAt" | "countsJson" | "callsMade" | "errorsJson">): void {
-      db.update(syncRuns).set(change).where(eq(syncRuns.id, id)).run();
-    },
-    /** Hot path (one row per message): a prepared statement, in the caller's transaction. */
-    logMessages(rows: ReadonlyArray<Omit<MessageLogRow, "id">>): void {
-      if (insertMessageLogs) {
-        if (rows.length > 0) insertMessageLogs.run(bulkLogs.json(rows));
-        return;
-      }
-      for (const r of rows) insertMessageLog.run(r.runId, r.supplierId, r.messageId, r.type, r.sku, r.outcome, r.reasonsJson, r.durationMs, r.callSeqsJson, r.at);
-    },
-    logCalls(rows: readonly CallRow[]): void {
-      if (insertCalls) {
-        if (rows.length > 0) insertCalls.run(bulkCalls.json(rows));
-        return;
-      }
-      sqlite.transaction(() => {
-        for (const r of rows) {
-          insertCall.run(r.runId, r.seq, r.operation, r.endpoint, r.attempt, r.startedAt, r.durationMs, r.outcome, r.errorCode, r.httpStatus, r.batchSize, r.subject, r.message);
-        }
-      }).immediate();
-    },
-    runs(filter: { supplierId?: number; limit: number; before?: number }): SyncRunRow[] {
-      const conditions = [
-        filter.supplierId === undefined ? undefined : eq(syncRuns.supplierId, filter.supplierId),
-        filter.before === undefined ? undefined : lt(syncRuns.startedAt, filter.before),
-      ].filter((c) => c !== undefined);
-      return db.select().from(syncRuns).where(and(...conditions)).orderBy(desc(syncRuns.startedAt)).limit(filter.limit).all();
-    },
-    run: (id: string): SyncRunRow | undefined => db.select().from(syncRuns).where(eq(syncRuns.id, id)).get(),
-    messageLogs(filter: { supplierId?: number; runId?: string; type?: number; outcome?: MessageLogRow["outcome"]; sku?: string; from?: number; to?: number; afterId?: number; limit: number }): MessageLogRow[] {
-      const c = [
-        filter.supplierId === undefined ? undefined : eq(syncMessageLogs.supplierId, filter.supplierId),
-        filter.runId === undefined ? undefined : eq(syncMessageLogs.runId, filter.runId),
-        filter.type === undefined ? undefined : eq(syncMessageLogs.type, filter.type),
-        filter.outcome === undefined ? undefined : eq(syncMessageLogs.outcome, filter.outcome),
-        filter.sku === undefined ? undefined : eq(syncMessageLogs.sku, filter.sku),
-        filter.from === undefined ? undefined : sql`${syncMessageLogs.at} >= ${filter.from}`,
-        filter.to === undefined ? undefined : sql`${syncMessageLogs.at} < ${filter.to}`,
-        filter.afterId === undefined ? undefined : sql`${syncMessageLogs.id} > ${filter.afterId}`,
-      ].filter((x) => x !== undefined);
-      return db.select().from(syncMessageLogs).where(and(...c)).orderBy(asc(syncMessageLogs.id)).limit(filter.limit).all();
-    },
-    callsOf: (runId: string, seqs?: readonly number[]): CallRow[] =>
-      db
-        .select()
-        .from(syncCalls)
-        .where(seqs === undefined ? eq(syncCalls.runId, runId) : and(eq(syncCalls.runId, runId), inArray(syncCalls.seq, [...seqs])))
-        .orderBy(asc(syncCalls.seq))
-        .all(),
   };
 }
