@@ -61,3 +61,29 @@ export const mallUsage = pgTable("mall_usage", {
   outcome: text("outcome", { enum: ["ok", "bad_signature", "failed"] }).notNull(),
   firstAt: epochMs("first_at").notNull(),
 }, (t) => [uniqueIndex("mall_usage_pk").on(t.accountId, t.operation, t.outcome)]);
+
+export const conformanceSandboxes = pgTable("conformance_sandboxes", {
+  supplierId: integer("supplier_id").primaryKey().references(() => suppliers.id),
+  baseUrl: text("base_url").notNull(),
+  username: text("username").notNull(),
+  passwordEnc: text("password_enc").notNull(),
+  appSecretEnc: text("app_secret_enc").notNull(),
+  signMode: text("sign_mode").notNull(),
+  bodyFormat: text("body_format").notNull(),
+  updatedAt: epochMs("updated_at").notNull(),
+  updatedBy: text("updated_by").notNull(),
+});
+
+export const conformanceJobs = pgTable("conformance_jobs", {
+  id: text("id").primaryKey(),
+  supplierId: integer("supplier_id").notNull().references(() => suppliers.id),
+  status: text("status", { enum: ["queued", "running", "passed", "failed", "interrupted"] }).notNull(),
+  actor: text("actor").notNull(),
+  requestedAt: epochMs("requested_at").notNull(),
+  startedAt: epochMs("started_at"),
+  endedAt: epochMs("ended_at"),
+  holder: text("holder"),
+  leaseUntil: epochMs("lease_until"),
+  progressJson: text("progress_json").notNull().default("[]"),
+  error: text("error"),
+}, (t) => [index("conformance_jobs_status_idx").on(t.status, t.requestedAt), index("conformance_jobs_supplier_idx").on(t.supplierId, t.requestedAt)]);

@@ -72,3 +72,41 @@ export const mallUsage = sqliteTable("mall_usage", {
   outcome: text("outcome", { enum: ["ok", "bad_signature", "failed"] }).notNull(),
   firstAt: integer("first_at").notNull(),
 }, (t) => [uniqueIndex("mall_usage_pk").on(t.accountId, t.operation, t.outcome)]);
+
+/**
+ * A supplier's registered test environment (沙箱) for self-service certification: where the kit
+ * calls and with which account; the password and appSecret sealed with the key ring.
+ */
+export const conformanceSandboxes = sqliteTable("conformance_sandboxes", {
+  supplierId: integer("supplier_id").primaryKey().references(() => suppliers.id),
+  baseUrl: text("base_url").notNull(),
+  username: text("username").notNull(),
+  passwordEnc: text("password_enc").notNull(),
+  appSecretEnc: text("app_secret_enc").notNull(),
+  signMode: text("sign_mode").notNull(),
+  bodyFormat: text("body_format").notNull(),
+  updatedAt: integer("updated_at").notNull(),
+  updatedBy: text("updated_by").notNull(),
+});
+
+/**
+ * A certification run asked for from the portal, the console or the admin API, run in the
+ * background: queued, then running under a lease (renewed while the kit works, so a killed
+ * process's run is found and marked interrupted), then passed or failed with its run row beside it.
+ */
+export const conformanceJobs = sqliteTable("conformance_jobs", {
+  /** The run's id (crun_…): the run row, the report files and the mark carry it once it ends. */
+  id: text("id").primaryKey(),
+  supplierId: integer("supplier_id").notNull().references(() => suppliers.id),
+  status: text("status", { enum: ["queued", "running", "passed", "failed", "interrupted"] }).notNull(),
+  actor: text("actor").notNull(),
+  requestedAt: integer("requested_at").notNull(),
+  startedAt: integer("started_at"),
+  endedAt: integer("ended_at"),
+  holder: text("holder"),
+  leaseUntil: integer("lease_until"),
+  /** The modules finished so far, as the runner reports them: the run page's live progress. */
+  progressJson: text("progress_json").notNull().default("[]"),
+  /** Why the run could not complete (the kit threw, or the process stopped). */
+  error: text("error"),
+}, (t) => [index("conformance_jobs_status_idx").on(t.status, t.requestedAt), index("conformance_jobs_supplier_idx").on(t.supplierId, t.requestedAt)]);
