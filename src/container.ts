@@ -36,6 +36,8 @@ import { createRuntimeState } from "./ops/runtime-state.js";
 import { registerStoreGauges } from "./ops/store-gauges.js";
 import { createOpsRepo } from "./store/repos/ops-repo.js";
 import { createConformanceService } from "./conformance/conformance-service.js";
+import { createConformanceRunQueue } from "./conformance/run-queue.js";
+import { createConformanceJobRepo } from "./store/repos/conformance-job-repo.js";
 import { createMallUsage } from "./conformance/mall-usage.js";
 import { createConformanceRepo } from "./store/repos/conformance-repo.js";
 import { createRetentionRepo } from "./store/repos/retention-repo.js";
@@ -72,6 +74,15 @@ export function createContainer(config: Config, logger: Logger, clock: () => num
   const conformanceRepo = createConformanceRepo(store);
   const conformance = createConformanceService({ repo: conformanceRepo, accounts: accountRepo, reference: referenceRepo, keys, config, clock });
   conformance.applyContractChanges();
+  const conformanceRuns = createConformanceRunQueue({
+    jobs: createConformanceJobRepo(store),
+    accounts: accountRepo,
+    keys,
+    run: (args) => conformance.run(args),
+    settings: { maxConcurrent: config.CONFORMANCE_MAX_CONCURRENT_RUNS, runsPerDay: config.CONFORMANCE_RUNS_PER_DAY, leaseMs: config.CONFORMANCE_RUN_LEASE_MS },
+    clock,
+    logger,
+  });
   storeGauges.setTrustMarkSource(() => conformance.markReadings());
 
   return {
@@ -82,6 +93,8 @@ export function createContainer(config: Config, logger: Logger, clock: () => num
     keys,
     repos: { accounts: accountRepo, nonces: nonceRepo, reference: referenceRepo, products: productRepo, productExport: createProductExportRepo(store), connections: connectionRepo, syncLeases: syncLeaseRepo, inbox: inboxRepo, syncRuns: syncRunRepo, messageLogs: messageLogRepo, callLogs: callLogRepo, ops: opsRepo, callBudget: callBudgetRepo, conformance: conformanceRepo, schedule: createScheduleRepo(store) },
     conformance,
+    /** Certification runs queued from the portal, console and admin API, run in the background. */
+    conformanceRuns,
     metrics,
     /** Where trust marks plug into /metrics once they exist. */
     setTrustMarkSource: storeGauges.setTrustMarkSource,

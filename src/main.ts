@@ -47,6 +47,8 @@ async function main(): Promise<void> {
         })
       : undefined;
   const jobs = config.SCHEDULER_ENABLED ? startGatewayJobs(container) : null;
+  // Certification runs asked for from the portal, console or admin API: every instance serves the queue.
+  container.conformanceRuns.start();
   if (jobs) container.runtime.scheduler = "running";
 
   let stopping = false;

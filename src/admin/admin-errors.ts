@@ -14,6 +14,7 @@ export const adminErrorStatus = {
   payload_too_large: 413,
   unsupported_media_type: 415,
   locked: 429,
+  rate_limited: 429,
   supplier_unavailable: 502,
   internal: 500,
 } as const;

@@ -170,6 +170,9 @@ export const ConfigSchema = z.object({
   TRUST_MARK_TTL_DAYS: z.coerce.number().int().min(1).max(3650).default(365).describe("Lifetime of a production trust mark issued by a passing certification run."),
   CONFORMANCE_RECERTIFY_GRACE_DAYS: z.coerce.number().int().min(0).max(3650).default(90).describe("After a contract change that affects its modules, a mark lapses this many days later unless the supplier re-certifies."),
   CONFORMANCE_REPORT_DIR: z.string().min(1).default("./data/conformance").describe("Where certification runs write their JSON report, its detached signature and the HTML page."),
+  CONFORMANCE_MAX_CONCURRENT_RUNS: z.coerce.number().int().min(1).max(32).default(2).describe("Certification runs asked for from the portal, console or admin API that execute at once, across every instance."),
+  CONFORMANCE_RUNS_PER_DAY: z.coerce.number().int().min(1).max(1000).default(10).describe("Certification runs one supplier may ask for per day (Beijing time)."),
+  CONFORMANCE_RUN_LEASE_MS: z.coerce.number().int().min(1_000).max(3_600_000).default(30_000).describe("A background certification run's lease: a run whose process died is marked interrupted this long after."),
 });
 
 export type Config = z.output<typeof ConfigSchema>;

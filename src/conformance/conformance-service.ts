@@ -161,10 +161,11 @@ export function createConformanceService(deps: ConformanceDeps) {
      * A certification run against the supplier's test environment: the report is written and
      * signed, and a passing run issues a trust mark. Whatever the verdict, the run is stored.
      */
-    async run(args: { supplier: string; target: SandboxTarget; actor: string; onModule?: KitRunInput["onModule"]; advisory?: { seed: number } }): Promise<{ run: RunView; report: ConformanceReport; trustMark: string | null; signaturePath: string }> {
+    async run(args: { supplier: string; target: SandboxTarget; actor: string; onModule?: KitRunInput["onModule"]; advisory?: { seed: number }; runId?: string }): Promise<{ run: RunView; report: ConformanceReport; trustMark: string | null; signaturePath: string }> {
       const supplier = supplierOf(args.supplier);
-      // Advisory runs are not certification runs: their own id prefix, files only, never a mark.
-      const runId = newId(args.advisory ? "cadv" : "crun", 9);
+      // Advisory runs are not certification runs: their own id prefix, files only, never a mark. A
+      // queued run (run-queue.ts) comes with the id it was queued under.
+      const runId = args.runId ?? newId(args.advisory ? "cadv" : "crun", 9);
       const account = deps.accounts.accountOfSupplier(supplier.id);
       const bannedTerms = [...ADVERTISING_LAW_TERMS, ...deps.config.BANNED_TERMS.split(",").map((t) => t.trim()).filter(Boolean)];
       const outcome = await runKit({

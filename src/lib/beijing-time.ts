@@ -13,4 +13,7 @@ export const beijingLabel = (ms: number): string => `${beijingText(ms)} 北京�
 export const beijingIso = (ms: number | null): string | null => (ms === null ? null : `${new Date(ms + OFFSET_MS).toISOString().slice(0, 19)}+08:00`);
 
 /** The start of the Beijing hour containing `ms`, in epoch ms. */
+/** The instant the Beijing day holding `ms` began (midnight, UTC+8). */
+export const beijingDayStart = (ms: number): number => ms - ((ms + OFFSET_MS) % 86_400_000);
+
 export const beijingHourStart = (ms: number): number => ms - ((ms + OFFSET_MS) % 3_600_000);

@@ -42,13 +42,15 @@ export async function stopGracefully(parts: StopParts, graceMs = STOP_GRACE_MS):
   // until the client's own idle timeout, past the grace.
   const idleSweep = setInterval(() => server.closeIdleConnections(), IDLE_SWEEP_MS);
   parts.maintenance.stop();
-  const work = Promise.allSettled([parts.jobs?.stop(), container.sync.runner.stop(), httpDone]);
+  const work = Promise.allSettled([parts.jobs?.stop(), container.sync.runner.stop(), container.conformanceRuns.stop(), httpDone]);
   if (container.runtime.scheduler !== "disabled") container.runtime.scheduler = "stopped";
   const drained = await within(graceMs, work);
   clearInterval(idleSweep);
   if (!drained) log.warn({ event: "server.stop.grace_exceeded", graceMs }, "work still running at the end of the grace; handing back its leases");
   server.closeAllConnections();
   const leases = container.repos.ops.releaseLeasesOf(container.sync.runner.instance, parts.jobs?.pusherOwner ?? null);
+  const interrupted = container.conformanceRuns.abandon();
+  if (interrupted > 0) log.warn({ event: "conformance.job.abandoned", count: interrupted }, "certification runs still running at the stop marked interrupted");
   await within(1_000, Promise.all([container.supplierConnections.closeAll(), parts.checkpointer?.stop()]));
   // Closing the clients aborted any call still on the wire: the slots it held go back now, so other
   // instances have the supplier's whole maxConcurrent at once rather than after the slots' leases.

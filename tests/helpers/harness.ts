@@ -51,6 +51,7 @@ export async function startTestGateway(env: Record<string, string> = {}, clock =
         server.close(() => resolve());
         server.closeAllConnections();
       });
+      await container.conformanceRuns.stop();
       container.close();
       rmSync(dir, { recursive: true, force: true });
     },

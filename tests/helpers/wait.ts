@@ -1,11 +1,14 @@
 import { Writable } from "node:stream";
 import { type Logger, createLogger } from "../../src/lib/logger.js";
 
-/** Polls `probe` until it answers something truthy, and answers that; fails naming `what` after `timeoutMs`. */
-export async function waitFor<T>(what: string, probe: () => T | null | undefined | false, timeoutMs: number, everyMs = 25): Promise<T> {
+/**
+ * Polls `probe` (which may answer a promise, e.g. over HTTP) until it answers something truthy, and
+ * answers that; fails naming `what` after `timeoutMs`.
+ */
+export async function waitFor<T>(what: string, probe: () => T | null | undefined | false | Promise<T | null | undefined | false>, timeoutMs: number, everyMs = 25): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
-    const seen = probe();
+    const seen = await probe();
     if (seen) return seen;
     if (Date.now() > deadline) throw new Error(`${what}: not within ${timeoutMs} ms`);
     await new Promise((resolve) => setTimeout(resolve, everyMs));

@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { SignMode, signModes } from "../../contract/index.js";
 import type { Container } from "../../container.js";
 import type { GateWaiverRow } from "../../store/repos/conformance-repo.js";
 import { AdminError } from "../admin-errors.js";
@@ -102,8 +103,80 @@ const Standing = z.object({
   waiver: z.object({ reason: z.string(), actor: z.string().optional().describe("The admin who granted it (staff only)."), createdAt: z.number() }).nullable(),
 });
 
+/** A run asked for through the queue: the supplier's sandbox and account there (secrets stored sealed). */
+const RunRequest = z.object({
+  supplier: Code.shape.code.optional().describe("The supplier to certify; a supplier user may leave it out and gets its own."),
+  baseUrl: z.url({ protocol: /^https?$/, message: "an http(s) URL" }).max(500).transform((u) => u.replace(/\/+$/, "")),
+  username: z.string().trim().min(1).max(64),
+  password: z.string().min(1).max(128).optional().describe("Left out: the password of the supplier's registered sandbox."),
+  appSecret: z.string().min(16, "at least 16 characters").max(256).optional().describe("Left out: the appSecret of the supplier's registered sandbox."),
+  signMode: z.enum(signModes).default(SignMode.HmacSha256),
+  encoding: z.enum(["form", "json"]).default("form"),
+});
+const RunJob = z.object({
+  id: z.string(),
+  supplier: z.string(),
+  status: z.enum(["queued", "running", "passed", "failed", "interrupted"]),
+  actor: z.string(),
+  requestedAt: z.string(),
+  startedAt: z.string().nullable(),
+  endedAt: z.string().nullable(),
+  progress: z.array(z.object({ id: z.string(), title: z.string(), status: z.string() })),
+  error: z.string().nullable(),
+});
+const RunStatus = z.enum(["queued", "running", "passed", "failed", "interrupted"]);
+const refusalCodes = { not_found: "not_found", busy: "conflict", limited: "rate_limited" } as const;
+
 /** Certification runs, their signed reports, trust marks and the production gate. */
 export const conformanceRoutes = [
+  defineRoute({
+    method: "POST",
+    path: "/conformance/runs",
+    roles: ["admin", "supplier"],
+    tag: "conformance",
+    summary:
+      "Start a certification run against a sandbox: the sandbox and its account are registered (password and appSecret stored encrypted) and the run queued; it runs in the background, one per supplier at a time, within a daily cap. A supplier user certifies itself.",
+    audit: "conformance.request",
+    atomic: true,
+    body: RunRequest,
+    response: z.object({ run: z.object({ id: z.string(), status: RunStatus }) }),
+    handler({ body, container, scope, user }) {
+      const supplier = scopedSupplier(scope, body.supplier);
+      if (supplier === undefined) throw new AdminError("invalid_input", "supplier is required", [{ field: "body.supplier", message: "required" }]);
+      // Secrets left out are the registered sandbox's: the portal shows them masked and asks again only to change them.
+      const registered = body.password === undefined || body.appSecret === undefined ? container.conformanceRuns.sandboxTarget(supplier) : null;
+      const password = body.password ?? registered?.password;
+      const appSecret = body.appSecret ?? registered?.appSecret;
+      if (password === undefined || appSecret === undefined) {
+        const missing = [password === undefined ? "password" : null, appSecret === undefined ? "appSecret" : null].filter((f): f is string => f !== null);
+        throw new AdminError("invalid_input", `no sandbox of ${supplier} is registered: ${missing.join(" and ")} required`, missing.map((f) => ({ field: `body.${f}`, message: "required" })));
+      }
+      const target = { baseUrl: body.baseUrl, username: body.username, password, appSecret, signMode: body.signMode, bodyFormat: body.encoding };
+      const queued = container.conformanceRuns.request({ supplier, target, actor: `user:${user?.username ?? "anonymous"}` });
+      if (!queued.ok) throw new AdminError(refusalCodes[queued.reason], queued.message);
+      const { id, status } = queued.run;
+      return { status: 202, body: { run: { id, status } }, audit: { target: supplier, summary: { after: { run: id, baseUrl: body.baseUrl, signMode: body.signMode, encoding: body.encoding } } } };
+    },
+  }),
+  defineRoute({
+    method: "GET",
+    path: "/conformance/self-service",
+    roles: READERS,
+    tag: "conformance",
+    summary: "A supplier's registered sandbox (secrets masked) and its latest runs asked for through the queue, with their status and progress (a supplier user: its own).",
+    query: z.object({ supplier: Code.shape.code.optional() }),
+    response: z.object({
+      supplier: z.string(),
+      sandbox: z.object({ baseUrl: z.string(), username: z.string(), password: z.string(), appSecret: z.string(), signMode: z.string(), encoding: z.enum(["form", "json"]), updatedAt: z.string(), updatedBy: z.string() }).nullable(),
+      runs: z.array(RunJob),
+    }),
+    handler({ query, container, scope }) {
+      const supplier = scopedSupplier(scope, query.supplier);
+      if (supplier === undefined) throw new AdminError("invalid_input", "supplier is required", [{ field: "query.supplier", message: "required" }]);
+      if (!container.repos.accounts.supplierByCode(supplier)) throw new AdminError("not_found", `no supplier with code ${supplier}`);
+      return { body: { supplier, sandbox: container.conformanceRuns.sandbox(supplier), runs: container.conformanceRuns.jobsOf(supplier, 10) } };
+    },
+  }),
   defineRoute({
     method: "GET",
     path: "/conformance/runs",
@@ -122,8 +195,13 @@ export const conformanceRoutes = [
     summary: "One run: the full report (modules, steps, evidence), its SHA-256 and detached signature, and the mark it issued.",
     params: RunId,
     handler({ params, container, scope }) {
+      const job = container.conformanceRuns.job(params.id);
+      if (job && scope && job.supplier !== scope.code) throw new AdminError("not_found", `no conformance run ${params.id}`);
+      // Queued or running (or interrupted): no report yet, the run's progress instead.
+      if (job && job.status !== "passed" && job.status !== "failed") return { body: { run: job } };
       const shown = runOf(container, scope, params.id);
-      return { body: { run: runFor(scope, shown.run), report: shown.report, reportSha256: shown.digest, reportSignature: shown.signature, mark: shown.mark } };
+      const status = job?.status ?? (shown.run.passed ? "passed" : "failed");
+      return { body: { run: { ...runFor(scope, shown.run), status }, report: shown.report, reportSha256: shown.digest, reportSignature: shown.signature, mark: shown.mark } };
     },
   }),
   reportDownload("report.json", "The JSON report exactly as signed (download); its detached JWS is report.json.jws.", "application/json", (shown, id) => ({ filename: `${id}.json`, body: shown.reportText })),

@@ -126,6 +126,8 @@ const MESSAGE_RULES: readonly Rule[] = [
   [/^credit code (\S+) is already registered$/, (m) => `统一社会信用代码 ${m[1]} 已登记。`],
   [/^username (\S+) is taken$/, (m) => `账号 ${m[1]} 已被占用。`],
   [/^a reason is required$/, () => "须填写原因。"],
+  [/^a certification run of (\S+) is already (queued|running): (\S+)$/, (m) => `电商 ${m[1]} 已有一次认证测试${m[2] === "queued" ? "在排队" : "正在进行"}（${m[3]}），请等它结束后再发起。`],
+  [/^(\S+) has asked for (\d+) certification runs today/, (m) => `电商 ${m[1]} 今天已发起 ${m[2]} 次认证测试，达到每日上限（CONFORMANCE_RUNS_PER_DAY），请明天（北京时间）再试。`],
   [/^supplier (\S+) has no trust mark$/, (m) => `电商 ${m[1]} 还没有信任标识。`],
   [/^supplier (\S+) has no gate waiver$/, (m) => `电商 ${m[1]} 没有准入豁免，无可撤回。`],
   [/^the trust mark (\S+) of (\S+) is already (\w+)$/, (m) => `电商 ${m[2]} 的信任标识 ${m[1]} 已经${m[3] === "revoked" ? "撤销" : m[3] === "suspended" ? "暂停" : "是此状态"}。`],
@@ -142,6 +144,7 @@ const GENERIC: Record<AdminErrorCode, string> = {
   payload_too_large: "提交的内容过大。",
   unsupported_media_type: "提交的格式不受支持。",
   locked: "登录失败次数过多，请 15 分钟后再试。",
+  rate_limited: "已达到次数上限，请稍后再试。",
   supplier_unavailable: "电商接口暂时无法访问，请稍后再试。",
   internal: "内部错误，请把请求编号告诉运维人员。",
 };
@@ -156,6 +159,7 @@ export const ERROR_TITLES: Record<AdminErrorCode, string> = {
   payload_too_large: "内容过大",
   unsupported_media_type: "格式不受支持",
   locked: "暂时锁定",
+  rate_limited: "次数已达上限",
   supplier_unavailable: "电商接口不可用",
   internal: "操作未完成",
 };

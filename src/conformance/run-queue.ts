@@ -1,0 +1,250 @@
+import { hostname } from "node:os";
+import type { SignMode } from "../contract/index.js";
+import { beijingDayStart } from "../lib/beijing-time.js";
+import { newId } from "../lib/ids.js";
+import type { Logger } from "../lib/logger.js";
+import type { KeyRing } from "../security/key-ring.js";
+import type { AccountRepo } from "../store/repos/account-repo.js";
+import type { ConformanceJobRepo, ConformanceJobRow, ConformanceJobStatus, ConformanceSandboxRow } from "../store/repos/conformance-job-repo.js";
+import type { ModuleResult } from "./plan.js";
+import type { KitRunInput, SandboxTarget } from "./runner.js";
+
+/** How often the queue looks for work, and for runs whose process died. */
+const POLL_MS = 1_000;
+const MASK = "••••••";
+
+export type RunQueueSettings = {
+  /** Runs executing at once across every instance on the database. */
+  maxConcurrent: number;
+  /** Runs one supplier may ask for per day (Beijing time), whatever became of them. */
+  runsPerDay: number;
+  /** A running run's lease; renewed a third of the way, so a killed process's run is interrupted after it. */
+  leaseMs: number;
+};
+
+/** The progress a run page shows: each module as it starts and ends. */
+export type ModuleProgress = { id: string; title: string; status: "running" | ModuleResult["status"] };
+
+export type RunJobView = {
+  id: string;
+  supplier: string;
+  status: ConformanceJobStatus;
+  actor: string;
+  requestedAt: string;
+  startedAt: string | null;
+  endedAt: string | null;
+  progress: ModuleProgress[];
+  error: string | null;
+};
+
+/** The registered sandbox as shown: the secrets masked. */
+export type SandboxView = { baseUrl: string; username: string; password: string; appSecret: string; signMode: string; encoding: "form" | "json"; updatedAt: string; updatedBy: string };
+
+/** Why a run was not queued. */
+export type RequestRefusal = { ok: false; reason: "not_found" | "busy" | "limited"; message: string };
+
+type RunOne = (args: { supplier: string; target: SandboxTarget; actor: string; runId: string; onModule: KitRunInput["onModule"] }) => Promise<{ run: { passed: boolean } }>;
+
+export type RunQueueDeps = {
+  jobs: ConformanceJobRepo;
+  accounts: Pick<AccountRepo, "supplierByCode" | "supplierById">;
+  keys: KeyRing;
+  /** The kit itself (ConformanceService.run): writes the run row, the report and any mark. */
+  run: RunOne;
+  settings: RunQueueSettings;
+  clock: () => number;
+  logger: Logger;
+};
+
+export type ConformanceRunQueue = ReturnType<typeof createConformanceRunQueue>;
+
+/**
+ * Certification runs asked for from the portal, the console or the admin API: the sandbox is
+ * registered (secrets sealed), the run queued, and a background worker in every instance takes
+ * queued runs under a lease — one per supplier at a time, `maxConcurrent` at once. A run whose
+ * process died is marked interrupted once its lease runs out, and can be asked for again.
+ */
+export function createConformanceRunQueue(deps: RunQueueDeps) {
+  const holder = `${hostname()}:${process.pid}:${newId("cq", 6)}`;
+  const log = deps.logger.child({ component: "conformance-queue" });
+  const active = new Map<string, Promise<void>>();
+  let timer: NodeJS.Timeout | null = null;
+  let stopping = false;
+
+  const iso = (ms: number | null) => (ms === null ? null : new Date(ms).toISOString());
+  const codeOf = (supplierId: number) => deps.accounts.supplierById(supplierId)?.code ?? String(supplierId);
+  const view = (job: ConformanceJobRow): RunJobView => ({
+    id: job.id,
+    supplier: codeOf(job.supplierId),
+    status: job.status,
+    actor: job.actor,
+    requestedAt: new Date(job.requestedAt).toISOString(),
+    startedAt: iso(job.startedAt),
+    endedAt: iso(job.endedAt),
+    progress: JSON.parse(job.progressJson) as ModuleProgress[],
+    error: job.error,
+  });
+
+  const execute = async (job: ConformanceJobRow): Promise<void> => {
+    const runLog = log.child({ runId: job.id, supplier: codeOf(job.supplierId) });
+    const sandbox = deps.jobs.sandbox(job.supplierId);
+    const renewal = setInterval(() => {
+      try {
+        if (!deps.jobs.renew(job.id, holder, deps.clock() + deps.settings.leaseMs)) runLog.warn({ event: "conformance.job.lease_lost" }, "the run's lease was taken; its outcome will not be recorded");
+      } catch (err) {
+        runLog.warn({ event: "conformance.job.renew_failed", err }, "lease not renewed; retried");
+      }
+    }, Math.max(100, Math.floor(deps.settings.leaseMs / 3)));
+    renewal.unref();
+    const progress: ModuleProgress[] = [];
+    const onModule: KitRunInput["onModule"] = (event) => {
+      const entry: ModuleProgress = { id: event.module.id, title: event.module.title, status: event.result?.status ?? "running" };
+      const at = progress.findIndex((p) => p.id === entry.id);
+      if (at >= 0) progress[at] = entry;
+      else progress.push(entry);
+      try {
+        deps.jobs.progress(job.id, holder, JSON.stringify(progress));
+      } catch (err) {
+        runLog.warn({ event: "conformance.job.progress_failed", err }, "progress not recorded");
+      }
+    };
+    let status: "passed" | "failed" | "interrupted" = "interrupted";
+    let error: string | null = null;
+    try {
+      if (!sandbox) throw new Error("no sandbox is registered for this supplier");
+      runLog.info({ event: "conformance.job.started" }, "certification run started");
+      const { run } = await deps.run({ supplier: codeOf(job.supplierId), target: targetOf(sandbox), actor: job.actor, runId: job.id, onModule });
+      status = run.passed ? "passed" : "failed";
+    } catch (err) {
+      // Not the supplier's verdict: the run could not complete here, and may be asked for again.
+      error = err instanceof Error ? err.message : String(err);
+      runLog.error({ event: "conformance.job.interrupted", err }, "certification run could not complete");
+    } finally {
+      clearInterval(renewal);
+    }
+    if (!deps.jobs.finish(job.id, holder, status, deps.clock(), error)) runLog.warn({ event: "conformance.job.finish_lost", status }, "the run was no longer this instance's; outcome not recorded");
+    else runLog.info({ event: "conformance.job.finished", status }, "certification run finished");
+  };
+
+  const targetOf = (s: ConformanceSandboxRow): SandboxTarget => ({
+    baseUrl: s.baseUrl,
+    username: s.username,
+    password: deps.keys.decrypt(s.passwordEnc),
+    appSecret: deps.keys.decrypt(s.appSecretEnc),
+    signMode: s.signMode as SignMode,
+    bodyFormat: s.bodyFormat === "json" ? "json" : "form",
+  });
+
+  /** Interrupts dead runs, then takes queued ones while the limits allow. Never throws (a timer calls it). */
+  const pump = (): void => {
+    if (stopping) return;
+    try {
+      const now = deps.clock();
+      const interrupted = deps.jobs.interruptStale(now, "the process running it stopped before it ended");
+      if (interrupted > 0) log.warn({ event: "conformance.job.interrupted_stale", count: interrupted }, "runs of a stopped process marked interrupted");
+      for (;;) {
+        const job = deps.jobs.claimNext(holder, now, now + deps.settings.leaseMs, deps.settings.maxConcurrent);
+        if (!job) break;
+        const running = execute(job).finally(() => {
+          active.delete(job.id);
+          setImmediate(pump);
+        });
+        active.set(job.id, running);
+      }
+    } catch (err) {
+      log.error({ event: "conformance.queue.failed", err }, "conformance queue not served; retried");
+    }
+  };
+
+  return {
+    /**
+     * Registers the supplier's sandbox (secrets sealed; a later request replaces it) and queues a
+     * run against it. Refused while one of the supplier's runs is queued or running, and past the
+     * daily cap.
+     */
+    request(args: { supplier: string; target: SandboxTarget; actor: string }): { ok: true; run: RunJobView } | RequestRefusal {
+      const supplier = deps.accounts.supplierByCode(args.supplier);
+      if (!supplier) return { ok: false, reason: "not_found", message: `no supplier with code ${args.supplier}` };
+      const now = deps.clock();
+      const open = deps.jobs.openJobOf(supplier.id, now);
+      if (open) return { ok: false, reason: "busy", message: `a certification run of ${supplier.code} is already ${open.status}: ${open.id}` };
+      const today = deps.jobs.requestedSince(supplier.id, beijingDayStart(now));
+      if (today >= deps.settings.runsPerDay) {
+        return { ok: false, reason: "limited", message: `${supplier.code} has asked for ${today} certification runs today, the most a day (CONFORMANCE_RUNS_PER_DAY); try again tomorrow (Beijing time)` };
+      }
+      const { target } = args;
+      deps.jobs.putSandbox({
+        supplierId: supplier.id,
+        baseUrl: target.baseUrl,
+        username: target.username,
+        passwordEnc: deps.keys.encrypt(target.password),
+        appSecretEnc: deps.keys.encrypt(target.appSecret),
+        signMode: target.signMode,
+        bodyFormat: target.bodyFormat,
+        updatedAt: now,
+        updatedBy: args.actor,
+      });
+      const id = newId("crun", 9);
+      deps.jobs.enqueue({ id, supplierId: supplier.id, actor: args.actor, requestedAt: now });
+      setImmediate(pump);
+      const job = deps.jobs.job(id);
+      if (!job) throw new Error(`queued run ${id} not found`);
+      return { ok: true, run: view(job) };
+    },
+
+    /** A run asked for through the queue, by its id; null when there is none. */
+    job(id: string): RunJobView | null {
+      const job = deps.jobs.job(id);
+      return job ? view(job) : null;
+    },
+
+    jobsOf(code: string, limit = 20): RunJobView[] {
+      const supplier = deps.accounts.supplierByCode(code);
+      return supplier ? deps.jobs.jobsOf(supplier.id, limit).map(view) : [];
+    },
+
+    /** The supplier's registered sandbox, its secrets masked; null when none is registered. */
+    sandbox(code: string): SandboxView | null {
+      const supplier = deps.accounts.supplierByCode(code);
+      const row = supplier ? deps.jobs.sandbox(supplier.id) : undefined;
+      if (!row) return null;
+      return { baseUrl: row.baseUrl, username: row.username, password: MASK, appSecret: MASK, signMode: row.signMode, encoding: row.bodyFormat === "json" ? "json" : "form", updatedAt: new Date(row.updatedAt).toISOString(), updatedBy: row.updatedBy };
+    },
+
+    /** The registered sandbox with its secrets, for a run asked for again without them. */
+    sandboxTarget(code: string): SandboxTarget | null {
+      const supplier = deps.accounts.supplierByCode(code);
+      const row = supplier ? deps.jobs.sandbox(supplier.id) : undefined;
+      return row ? targetOf(row) : null;
+    },
+
+    start(): void {
+      if (timer) return;
+      stopping = false;
+      pump();
+      timer = setInterval(pump, POLL_MS);
+      timer.unref();
+    },
+
+    /** No new runs; resolves when this instance's running ones have ended. */
+    async stop(): Promise<void> {
+      stopping = true;
+      if (timer) clearInterval(timer);
+      timer = null;
+      await Promise.allSettled([...active.values()]);
+    },
+
+    /**
+     * After a stop whose grace ran out: this instance's runs still running are marked interrupted
+     * now (the process is about to end), so they can be asked for again at once.
+     */
+    abandon(): number {
+      return deps.jobs.interruptHolder(holder, deps.clock(), "the gateway stopped before the run ended");
+    },
+
+    /** Runs this instance is executing now. */
+    get running(): number {
+      return active.size;
+    },
+  };
+}
