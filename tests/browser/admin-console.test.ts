@@ -326,6 +326,13 @@ describe.skipIf(!HAS_CHROMIUM)(HAS_CHROMIUM ? "console in chromium: every role, 
     await expect(page.locator("#conformance dl").textContent()).resolves.toContain("已暂停");
     await expect(page.locator("#conformance dl").textContent()).resolves.toContain("正式环境接口连续超时");
     await shoot(page, "37a-mark-suspended");
+    // The suspension ended the rig's waiver: SIM is held. A waiver granted after it lets SIM through
+    // again (procurement orders from it next), the mark staying suspended.
+    await expect(page.locator("#conformance").textContent()).resolves.toContain("拦截");
+    await page.fill('#conformance form[action$="/gate-waiver"] input[name="reason"]', "暂停期间仍需下单，已与采购中心确认");
+    await page.click('#conformance button:has-text("豁免准入检查")');
+    await expect(page.locator("#conformance").textContent()).resolves.toContain("放行（豁免）");
+    await expect(page.locator("#conformance dl").textContent()).resolves.toContain("已暂停");
     expect(world.gw.container.admin.audit.list({ action: "conformance.", limit: 5 }).map((r) => r.actor)).toContain("admin");
 
     await visit(page, "/admin/conformance/runs", "38-conformance-runs", "对接测试");
@@ -451,4 +458,46 @@ describe.skipIf(!HAS_CHROMIUM)(HAS_CHROMIUM ? "console in chromium: every role, 
     await page.close();
     expect(shots.length).toBeGreaterThan(30);
   }, 120_000);
+
+  it("supplier user: certifies itself from the portal, following the run live to its report and mark", async () => {
+    if (!sandbox) throw new Error("no sandbox");
+    // As a supplier would before running again: its offered skus re-announced, and a sandbox slow
+    // enough that the run's modules are seen one by one.
+    if (sandbox.sim.pool.pending(6) === 0) sandbox.sim.changes.publishPool();
+    sandbox.sim.knobs.apply({ endpoints: { "*": { latencyMs: 40 } } });
+    const page = await loginAs("sim-ops");
+    await visit(page, "/admin/conformance/runs", "70-supplier-self-service", "对接测试");
+    await page.fill('#self-service input[name="baseUrl"]', sandbox.url);
+    await page.fill('#self-service input[name="username"]', TEST_ACCOUNT.username);
+    await page.fill('#self-service input[name="password"]', TEST_ACCOUNT.password);
+    await page.fill('#self-service input[name="appSecret"]', TEST_ACCOUNT.appSecret);
+    await Promise.all([page.waitForURL(/\/admin\/conformance\/runs\/crun_[\w-]+\?msg=queued$/), page.click('#self-service button:has-text("发起对接测试")')]);
+    const runUrl = page.url();
+    await shoot(page, "71-supplier-self-service-progress");
+    // Followed live: modules appear in place (no navigation), then the page loads the report once.
+    let navigations = 0;
+    page.on("framenavigated", (frame) => {
+      if (frame === page.mainFrame()) navigations++;
+    });
+    const seen = await page.locator("#run-progress [data-module]").count();
+    await expect.poll(() => page.locator("#run-progress [data-module]").count(), { timeout: 60_000 }).toBeGreaterThan(seen);
+    expect(navigations).toBe(0);
+    await page.waitForSelector("text=报告 SHA-256", { timeout: 90_000 });
+    expect(navigations).toBe(1);
+    expect(page.url()).toBe(runUrl);
+    const text = (await page.locator("main").textContent()) ?? "";
+    expect(text).toContain("通过");
+    expect(text).toMatch(/信任标识有效 mark_/);
+    await expect(page.locator('a[href$="/report.html"]').count()).resolves.toBe(1);
+    await shoot(page, "72-supplier-self-service-report");
+    // The sandbox stays registered, its secrets masked; the portal never shows them again.
+    await visit(page, "/admin/conformance/runs", "73-supplier-self-service-registered", "对接测试");
+    const card = (await page.locator("#self-service").textContent()) ?? "";
+    expect(card).toContain(sandbox.url);
+    expect(card).toContain("••••••");
+    expect(await page.content()).not.toContain(TEST_ACCOUNT.appSecret);
+    await expect(page.locator("#conformance dl").textContent()).resolves.toContain("有效");
+    sandbox.sim.knobs.reset();
+    await page.close();
+  }, 150_000);
 });

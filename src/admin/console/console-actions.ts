@@ -25,6 +25,14 @@ const ORDER_FIELDS = [
 /** The console's form posts, each one admin API route; its roles, validation and audit apply unchanged. */
 export const consoleActions: readonly ConsoleAction[] = [
   {
+    path: "/conformance/runs",
+    route: ["POST", "/conformance/runs"],
+    rerender: "/conformance/runs",
+    // Secrets left empty are the registered sandbox's.
+    input: (f) => ({ body: { supplier: optional(f.supplier), baseUrl: f.baseUrl, username: f.username, password: optional(f.password), appSecret: optional(f.appSecret), signMode: optional(f.signMode), encoding: optional(f.encoding) } }),
+    done: (r) => ({ redirect: `/admin/conformance/runs/${(r as { run: { id: string } }).run.id}`, message: "queued" }),
+  },
+  {
     path: "/suppliers/:code/trust-mark/suspend",
     route: ["POST", "/suppliers/:code/trust-mark/suspend"],
     input: (f) => ({ body: { reason: f.reason ?? "" } }),

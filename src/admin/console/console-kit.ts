@@ -55,5 +55,6 @@ export const FLASH = {
   refused: "已拒绝上架。",
   synced: "同步已完成。",
   password: "密码已修改，请重新登录。",
+  queued: "已发起对接测试，正在排队；本页显示进度。",
 } as const;
 export type FlashKey = keyof typeof FLASH;

@@ -15,6 +15,7 @@ import { consolePages, navFor } from "./console-pages.js";
 import { type Html, html } from "./html.js";
 import { layout } from "./layout.js";
 import { loginPage } from "./pages/login-page.js";
+import { type FollowedRun, streamRunEvents } from "./run-events.js";
 
 /**
  * The web console: server-rendered HTML from express, one stylesheet, no script and no build step,
@@ -136,6 +137,28 @@ export function consoleRouter(container: Container): Router {
     const title = typeof page.title === "string" ? page.title : page.title(ctx);
     send(res, options.status ?? 200, layout({ title, user: caller.user, csrfToken: caller.session.csrfToken, nav: navFor(caller.user), current: `/admin${page.path}`.replace(/^\/admin\/$/, "/admin/"), flash, body }), ctx.imageSources);
   };
+
+  // A certification run's progress as server-sent events, for the run page (run-events.ts).
+  router.get("/conformance/runs/:id/events", async (req, res) => {
+    const caller = currentSession(req, container);
+    if (!caller) return void res.status(401).type("text").send("not logged in");
+    const route = routeById("GET", "/conformance/runs/:id");
+    const read = async () => ((await runRoute(route, { params: strings(req.params), query: {}, body: undefined }, caller, deps(req))).body as { run: FollowedRun }).run;
+    try {
+      // The first read answers a run outside the caller's scope, or unknown, before the stream opens.
+      await read();
+    } catch (e) {
+      const known = toAdminError(e);
+      if (!known) req.log.error({ event: "console.error", err: e }, "console.error");
+      return void res.status(known?.status ?? 500).type("text").send(known ? errorText(known, caller.user) : "internal error");
+    }
+    try {
+      await streamRunEvents(req, res, read);
+    } catch (e) {
+      req.log.warn({ event: "console.run_events.failed", err: e }, "run events stream ended on an error");
+      res.end();
+    }
+  });
 
   for (const page of consolePages) {
     router.get(page.path, async (req, res) => {

@@ -142,3 +142,37 @@
   });
   ["supplier", "county"].forEach(function (n) { $(n).addEventListener("change", search); });
 })();
+
+// A certification run's page follows the run live (server-sent events) and loads its report when it
+// ends; without this script the page says to reload, and shows the same on each load.
+(function () {
+  "use strict";
+  var box = document.querySelector("[data-events]");
+  if (!box || !window.EventSource) return;
+  box.querySelectorAll("[data-no-script]").forEach(function (el) { el.hidden = true; });
+  var JOB = { queued: ["排队中", "warn"], running: ["进行中", "warn"], passed: ["通过", "ok"], failed: ["未通过", "bad"], interrupted: ["已中断", "bad"] };
+  var STEP = { running: ["进行中", "warn"], passed: ["通过", "ok"], failed: ["未通过", "bad"], warning: ["提示", "warn"], not_implemented: ["未实现", ""] };
+  function badge(pair, fallback) {
+    var b = document.createElement("span");
+    b.className = "badge " + (pair ? pair[1] : "");
+    b.textContent = pair ? pair[0] : fallback;
+    return b;
+  }
+  var status = box.querySelector("[data-status]");
+  var list = box.querySelector("[data-modules]");
+  var events = new EventSource(box.getAttribute("data-events"));
+  events.addEventListener("progress", function (e) {
+    var run = JSON.parse(e.data);
+    status.replaceChildren(badge(JOB[run.status], run.status));
+    list.replaceChildren.apply(list, run.progress.map(function (m) {
+      var li = document.createElement("li");
+      li.setAttribute("data-module", m.id);
+      li.append(m.title + " ", badge(STEP[m.status], m.status));
+      return li;
+    }));
+  });
+  events.addEventListener("done", function () {
+    events.close();
+    window.location.reload();
+  });
+})();

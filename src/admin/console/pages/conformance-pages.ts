@@ -62,6 +62,64 @@ function evidenceList(evidence: ConformanceReport["modules"][number]["steps"][nu
   )}</details>`;
 }
 
+type RunJob = { id: string; supplier: string; status: string; actor: string; requestedAt: string; startedAt: string | null; endedAt: string | null; progress: Array<{ id: string; title: string; status: string }>; error: string | null };
+type SelfService = { supplier: string; sandbox: { baseUrl: string; username: string; signMode: string; encoding: "form" | "json"; updatedAt: string; updatedBy: string } | null; runs: RunJob[] };
+
+export const JOB_NAMES: Record<string, string> = { queued: "排队中", running: "进行中", passed: "通过", failed: "未通过", interrupted: "已中断" };
+const jobTone = (s: string): "ok" | "warn" | "bad" | "" => (s === "passed" ? "ok" : s === "queued" || s === "running" ? "warn" : s === "failed" || s === "interrupted" ? "bad" : "");
+
+/**
+ * 自助对接测试: the sandbox form (the registered one filled in, its secrets never shown: left empty
+ * they are kept) and the runs asked for through it. A supplier user certifies itself; an admin names
+ * the supplier.
+ */
+async function selfServiceCard(ctx: ConsoleContext, supplier: string | null): Promise<Html> {
+  if (!ctx.may("POST", "/conformance/runs")) return html``;
+  const own = supplier ? await ctx.api<SelfService>("GET", "/conformance/self-service", { query: { supplier } }) : null;
+  const sandbox = own?.sandbox ?? null;
+  const v = (name: string, fallback = "") => ctx.form[name] ?? fallback;
+  const err = (name: string) => (ctx.fieldErrors[name] ? html`<span class="field-error">${ctx.fieldErrors[name]}</span>` : "");
+  const option = (value: string, label: string, current: string) => html`<option value="${value}" ${value === current ? "selected" : ""}>${label}</option>`;
+  const secret = (name: string, label: string) =>
+    html`<label>${label}<input type="password" name="${name}" autocomplete="off" ${sandbox ? html`placeholder="已保存（留空则沿用）"` : "required"}>${err(name)}</label>`;
+  return html`<div class="card" id="self-service"><h2>自助对接测试</h2>
+<p class="muted">登记测试环境（沙箱）的地址与账号后发起测试：测试在后台进行，本页可查看进度，结束后提供报告（JSON、签名、可打印页）；通过即签发正式环境信任标识。密码与 appSecret 加密保存，不再显示。</p>
+<form method="post" action="/admin/conformance/runs" class="stack">${csrfField(ctx.csrfToken)}
+${ctx.user.role === "supplier" ? "" : html`<label>电商代码<input name="supplier" required value="${v("supplier", supplier ?? "")}">${err("supplier")}</label>`}
+<label>测试环境地址<input name="baseUrl" type="url" required placeholder="https://sandbox.example.cn" value="${v("baseUrl", sandbox?.baseUrl ?? "")}" size="40">${err("baseUrl")}</label>
+<label>账号<input name="username" required value="${v("username", sandbox?.username ?? "")}" autocomplete="off">${err("username")}</label>
+${secret("password", "密码")}
+${secret("appSecret", "appSecret")}
+<label>签名方式<select name="signMode">${option("hmac-sha256", "HMAC-SHA256", v("signMode", sandbox?.signMode ?? "hmac-sha256"))}${option("yggc-md5", "yggc-md5（旧）", v("signMode", sandbox?.signMode ?? "hmac-sha256"))}</select></label>
+<label>请求编码<select name="encoding">${option("form", "表单", v("encoding", sandbox?.encoding ?? "form"))}${option("json", "JSON", v("encoding", sandbox?.encoding ?? "form"))}</select></label>
+<button type="submit">发起对接测试</button></form>
+${sandbox ? html`<p class="muted">已登记的测试环境：<span class="mono">${sandbox.baseUrl}</span>，账号 ${sandbox.username}，密码与 appSecret ••••••（${bj(sandbox.updatedAt)} 由 ${sandbox.updatedBy} 保存）</p>` : ""}
+${own && own.runs.length > 0
+  ? html`<table><thead><tr><th scope="col">测试编号</th><th scope="col">状态</th><th scope="col">发起</th><th scope="col">结束</th></tr></thead><tbody>
+${own.runs.map((r) => html`<tr><td><a class="mono" href="/admin/conformance/runs/${r.id}">${r.id}</a></td><td>${badge(JOB_NAMES[r.status] ?? r.status, jobTone(r.status))}</td><td>${bj(r.requestedAt)}</td><td>${bj(r.endedAt)}</td></tr>`)}
+</tbody></table>`
+  : ""}</div>`;
+}
+
+/**
+ * A run asked for through the queue that has no report yet: its status and each module as it
+ * starts and ends. console.js follows it live (server-sent events) and loads the report page when it
+ * ends; without the script, reloading the page shows the same.
+ */
+function progressView(run: RunJob): Html {
+  const live = run.status === "queued" || run.status === "running";
+  return html`<div class="card" id="run-progress" ${live ? html`data-events="/admin/conformance/runs/${run.id}/events"` : ""}><dl class="kv">
+  <dt>状态</dt><dd><span data-status>${badge(JOB_NAMES[run.status] ?? run.status, jobTone(run.status))}</span></dd>
+  <dt>电商</dt><dd>${run.supplier}</dd>
+  <dt>发起</dt><dd>${bj(run.requestedAt)}（${run.actor}）</dd>
+  <dt>开始</dt><dd>${bj(run.startedAt)}</dd>
+  ${run.error ? html`<dt>原因</dt><dd>${run.status === "interrupted" ? "测试未能完成：" : ""}${run.error}</dd>` : ""}
+</dl>
+<ol class="progress" data-modules>${run.progress.map((m) => html`<li data-module="${m.id}">${m.title} ${badge(m.status === "running" ? "进行中" : (STEP_NAMES[m.status] ?? m.status), m.status === "running" ? "warn" : tone(m.status))}</li>`)}</ol>
+${live ? html`<p class="muted" data-no-script>测试进行中：刷新本页查看最新进度；结束后本页显示报告。</p>` : ""}
+${run.status === "interrupted" ? html`<p>可在<a href="/admin/conformance/runs">对接测试</a>页重新发起。</p>` : ""}</div>`;
+}
+
 export const conformancePages: ConsolePage[] = [
   {
     path: "/conformance/runs",
@@ -72,8 +130,10 @@ export const conformancePages: ConsolePage[] = [
       const { runs } = await ctx.api<{ runs: RunView[] }>("GET", "/conformance/runs", { query });
       // A supplier user has no supplier page: its own mark and gate are shown here instead.
       const own = ctx.user.role === "supplier" ? (await ctx.api<{ supplier?: string | null }>("GET", "/session")).supplier : null;
-      return html`<p class="muted">电商以对接测试工具（命令 <code>npm run cli -- conformance run …</code>）对其测试环境自助测试；通过即签发正式环境信任标识。</p>
-${own ? await trustMarkCard(ctx, own) : html`<form class="filters" method="get"><label>电商代码<input name="supplier" value="${ctx.query.supplier ?? ""}"></label><button type="submit">筛选</button></form>`}
+      return html`<p class="muted">电商在此（或以命令 <code>npm run cli -- conformance run …</code>）对其测试环境自助测试；通过即签发正式环境信任标识。</p>
+${own ? await trustMarkCard(ctx, own) : ""}
+${await selfServiceCard(ctx, own ?? ctx.query.supplier ?? null)}
+${own ? "" : html`<form class="filters" method="get"><label>电商代码<input name="supplier" value="${ctx.query.supplier ?? ""}"></label><button type="submit">筛选</button></form>`}
 <table><thead><tr><th scope="col">测试编号</th><th scope="col">电商</th><th scope="col">结论</th><th scope="col">开始</th><th scope="col">测试环境</th><th scope="col">版本</th><th scope="col">信任标识</th></tr></thead><tbody>
 ${runs.map((r) => html`<tr>
   <td><a class="mono" href="/admin/conformance/runs/${r.id}">${r.id}</a></td><td>${supplierLink(ctx, r.supplier)}</td>
@@ -90,7 +150,10 @@ ${emptyRow(runs, 7, "还没有对接测试记录。")}
     title: (ctx) => `对接测试 ${ctx.params.id ?? ""}`,
     async render(ctx) {
       const id = ctx.params.id ?? "";
-      const { run, report, reportSha256, mark } = await ctx.api<{ run: RunView; report: ConformanceReport; reportSha256: string; mark: Mark | null }>("GET", "/conformance/runs/:id", { params: { id } });
+      const shown = await ctx.api<{ run: RunView | RunJob; report?: ConformanceReport; reportSha256: string; mark: Mark | null }>("GET", "/conformance/runs/:id", { params: { id } });
+      if (!shown.report) return progressView(shown.run as RunJob);
+      const { report, reportSha256, mark } = shown;
+      const run = shown.run as RunView;
       const base = `/admin/api/conformance/runs/${id}`;
       return html`<div class="card"><dl class="kv">
   <dt>结论</dt><dd>${badge(run.passed ? "通过" : "未通过", run.passed ? "ok" : "bad")} 必过步骤未通过 ${report.summary.blocking.length} 项</dd>
