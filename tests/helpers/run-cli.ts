@@ -20,12 +20,14 @@ export function runCli(args: string[], env: Record<string, string>, input?: stri
 }
 
 /** The same, without blocking this process: needed when the CLI calls a server running in this test. */
-export function runCliAsync(args: string[], env: Record<string, string>): Promise<ReturnType<typeof runCli>> {
+export function runCliAsync(args: string[], env: Record<string, string>, input?: string): Promise<ReturnType<typeof runCli>> {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, ["--import", "tsx", "src/cli/main.ts", ...args], {
       env: { ...process.env, LOG_LEVEL: "warn", ...env },
-      stdio: ["ignore", "pipe", "pipe"],
+      stdio: ["pipe", "pipe", "pipe"],
     });
+    // Closed at once when there is nothing to say: a command reading stdin sees its end, never a hang.
+    child.stdin.end(input ?? "");
     let stdout = "";
     let stderr = "";
     child.stdout.on("data", (c: Buffer) => (stdout += c.toString()));

@@ -1,10 +1,10 @@
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { chmodSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { RunningSimulator } from "../../src/simulator/simulator-server.js";
 import { nextCreditCode } from "../helpers/harness.js";
-import { runCliAsync as runCli } from "../helpers/run-cli.js";
+import { runCliAsync as runCli, runCliAsync as runCliWithInput } from "../helpers/run-cli.js";
 import { TEST_ACCOUNT, launchSimulator } from "../helpers/simulator-harness.js";
 import { onPostgres, testDatabaseUrl } from "../helpers/test-database.js";
 
@@ -101,4 +101,43 @@ describe("conformance from the CLI", () => {
     // Every CLI process used the project's database, not a SQLite file beside the reports.
     expect(existsSync(join(dir, "gateway.db"))).toBe(!onPostgres);
   }, 300_000);
+
+  it("takes the sandbox secrets from a file or stdin, keeps the old flags with a warning, and never echoes a secret it cannot read", async () => {
+    // After the first test: supplier KIT exists.
+    const base = ["conformance", "run", "--supplier", "KIT", "--base-url", sandbox.url, "--username", TEST_ACCOUNT.username, "--json"];
+    // A run empties the sandbox's type-6 pool; as a supplier would before running again, it re-announces its skus.
+    const runCli = (args: string[], e: Record<string, string>, input?: string) => {
+      if (sandbox.sim.pool.pending(6) === 0) sandbox.sim.changes.publishPool();
+      return runCliWithInput(args, e, input);
+    };
+    const secretsFile = join(dir, "sandbox.secrets");
+    writeFileSync(secretsFile, `# sandbox account\npassword=${TEST_ACCOUNT.password}\napp_secret=${TEST_ACCOUNT.appSecret}\n`, { mode: 0o600 });
+    const fromFile = await runCli([...base, "--secrets-file", secretsFile], env);
+    expect(fromFile.json, fromFile.stderr).toMatchObject({ ok: true, run: { passed: true } });
+    expect(fromFile.stderr).not.toContain("warning");
+
+    const fromStdin = await runCli([...base, "--secrets-stdin"], env, `password=${TEST_ACCOUNT.password}\napp_secret=${TEST_ACCOUNT.appSecret}\n`);
+    expect(fromStdin.json, fromStdin.stderr).toMatchObject({ ok: true, run: { passed: true } });
+
+    const flagged = await runCli([...base, "--password", TEST_ACCOUNT.password, "--app-secret", TEST_ACCOUNT.appSecret], env);
+    expect(flagged.json).toMatchObject({ ok: true, run: { passed: true } });
+    expect(flagged.stderr).toContain("warning: --password and --app-secret show in ps and the shell history");
+
+    const both = await runCli([...base, "--secrets-file", secretsFile, "--password", "x"], env);
+    expect(both.status).not.toBe(0);
+    expect(both.json).toMatchObject({ ok: false, error: { kind: "usage" } });
+
+    // A line without `=` may be a secret on its own: the error names the line, not its text.
+    writeFileSync(secretsFile, `${TEST_ACCOUNT.password}\napp_secret=${TEST_ACCOUNT.appSecret}\n`, { mode: 0o644 });
+    const malformed = await runCli([...base, "--secrets-file", secretsFile], env);
+    expect(malformed.json).toMatchObject({ ok: false, error: { kind: "usage", message: expect.stringContaining("line 1: expected password=… or app_secret=…") } });
+    expect(malformed.stdout + malformed.stderr).not.toContain(TEST_ACCOUNT.password);
+    expect(malformed.stdout + malformed.stderr).not.toContain(TEST_ACCOUNT.appSecret);
+
+    writeFileSync(secretsFile, `password=${TEST_ACCOUNT.password}\napp_secret=${TEST_ACCOUNT.appSecret}\n`);
+    chmodSync(secretsFile, 0o644);
+    const readable = await runCli([...base, "--secrets-file", secretsFile], env);
+    expect(readable.json).toMatchObject({ ok: true });
+    expect(readable.stderr).toMatch(/warning: --secrets-file \S+ can be read by other users \(mode 644\); chmod 600 it/);
+  }, 120_000);
 });

@@ -7,6 +7,7 @@ import { certificationPlan } from "../../conformance/runner.js";
 import type { GateWaiverRow } from "../../store/repos/conformance-repo.js";
 import { type Command, CommandFailed, type CommandResult, UsageError, flags, requireFlag, table } from "../cli-kit.js";
 import { waiverJson } from "./gate-commands.js";
+import { type SandboxSecrets, readSecretsFile, readSecretsFromStdin } from "../sandbox-secrets.js";
 
 const STATUS_MARK: Record<string, string> = { passed: "✔", failed: "✘", warning: "!", not_implemented: "?" };
 
@@ -54,6 +55,24 @@ function markStateResult(verb: string, { before, after, changed, waiverEnded }: 
   };
 }
 
+/**
+ * The sandbox's password and appSecret: from a file or stdin, or (kept for scripts written before)
+ * from flags, which `ps` and the shell history show, with a warning saying so. One source only.
+ */
+async function sandboxSecrets(v: { password?: string; "app-secret"?: string; "secrets-file"?: string; "secrets-stdin"?: boolean }): Promise<SandboxSecrets> {
+  const sources = [v["secrets-file"] !== undefined, v["secrets-stdin"] === true, v.password !== undefined || v["app-secret"] !== undefined].filter(Boolean).length;
+  if (sources > 1) throw new UsageError("give the secrets one way: --secrets-file, --secrets-stdin, or --password with --app-secret");
+  if (v["secrets-file"] !== undefined) {
+    const { secrets, warning } = readSecretsFile(v["secrets-file"]);
+    if (warning) process.stderr.write(`warning: ${warning}\n`);
+    return secrets;
+  }
+  if (v["secrets-stdin"]) return readSecretsFromStdin();
+  if (v.password === undefined || v["app-secret"] === undefined) throw new UsageError("the sandbox secrets are required: --secrets-file PATH or --secrets-stdin (password=… and app_secret=… lines)");
+  process.stderr.write("warning: --password and --app-secret show in ps and the shell history; use --secrets-file PATH or --secrets-stdin\n");
+  return { password: v.password, appSecret: v["app-secret"] };
+}
+
 export const conformanceCommands: Record<string, Command> = {
   plan: {
     usage: "conformance plan [--sign-mode hmac-sha256|yggc-md5]",
@@ -72,8 +91,9 @@ export const conformanceCommands: Record<string, Command> = {
     },
   },
   run: {
-    usage: "conformance run --supplier CODE --base-url URL --username U --password P --app-secret S [--sign-mode hmac-sha256|yggc-md5] [--encoding form|json] [--advisory [--seed N]]",
-    summary: "certify a supplier's test environment (sandbox): every module of the plan, a signed report, and a trust mark when it passes; --advisory adds seeded random and malformed inputs and never issues a mark",
+    usage: "conformance run --supplier CODE --base-url URL --username U (--secrets-file PATH | --secrets-stdin) [--sign-mode hmac-sha256|yggc-md5] [--encoding form|json] [--advisory [--seed N]]",
+    summary:
+      "certify a supplier's test environment (sandbox): every module of the plan, a signed report, and a trust mark when it passes; the sandbox password and appSecret come as password=… and app_secret=… lines from a file or stdin (--password/--app-secret still work, with a warning: flags show in ps and shell history); --advisory adds seeded random and malformed inputs and never issues a mark",
     audit: "conformance.run",
     async run({ argv, container, actor }) {
       const v = flags(argv, {
@@ -82,11 +102,14 @@ export const conformanceCommands: Record<string, Command> = {
         username: { type: "string" },
         password: { type: "string" },
         "app-secret": { type: "string" },
+        "secrets-file": { type: "string" },
+        "secrets-stdin": { type: "boolean" },
         "sign-mode": { type: "string" },
         encoding: { type: "string" },
         advisory: { type: "boolean" },
         seed: { type: "string" },
       });
+      const secrets = await sandboxSecrets(v);
       const signMode = v["sign-mode"] ?? SignMode.HmacSha256;
       if (!(signModes as readonly string[]).includes(signMode)) throw new UsageError(`--sign-mode must be one of ${signModes.join(", ")}`);
       if (v.seed !== undefined && !v.advisory) throw new UsageError("--seed goes with --advisory");
@@ -102,8 +125,7 @@ export const conformanceCommands: Record<string, Command> = {
         target: {
           baseUrl,
           username: requireFlag(v, "username"),
-          password: requireFlag(v, "password"),
-          appSecret: requireFlag(v, "app-secret"),
+          ...secrets,
           signMode: signMode as SignMode,
           bodyFormat: encoding,
         },
