@@ -3,6 +3,7 @@ import type { Container } from "../../container.js";
 import { AdminError } from "../admin-errors.js";
 import { defineRoute, q } from "./route-types.js";
 import { type SupplierScope, scopedSupplier } from "./supplier-scope.js";
+import { ConformanceReport, Mark, RunSummary, Standing } from "./views/conformance-views.js";
 
 const Code = z.object({ code: z.string().trim().regex(/^[A-Za-z0-9_-]{2,32}$/, "2–32 of [A-Za-z0-9_-]") });
 const RunId = z.object({ id: z.string().trim().regex(/^crun_[\w-]{1,40}$/, "a run id (crun_…)") });
@@ -34,6 +35,8 @@ function reportDownload(
     tag: "conformance",
     summary,
     params: RunId,
+    file: { mediaType, description: `${name}, as a download.` },
+    errors: ["not_found"],
     handler({ params, container, scope }) {
       return { body: null, download: { contentType: `${mediaType}; charset=utf-8`, ...file(runOf(container, scope, params.id), params.id) } };
     },
@@ -56,40 +59,6 @@ function standingFor<T extends { waiver: { reason: string; actor: string; create
   return { ...standing, waiver };
 }
 
-const RunStep = z.object({ id: z.string(), title: z.string(), status: z.string(), detail: z.string() });
-const RunSummary = z.object({
-  id: z.string(),
-  supplier: z.string(),
-  passed: z.boolean(),
-  baseUrl: z.string(),
-  kitVersion: z.string(),
-  contractVersion: z.string(),
-  startedAt: z.string(),
-  endedAt: z.string(),
-  modules: z.array(z.object({ id: z.string(), title: z.string(), status: z.string(), steps: z.array(RunStep) })),
-  reportJson: z.string().optional().describe("Server path of the JSON report (staff only)."),
-  reportHtml: z.string().optional().describe("Server path of the HTML report (staff only)."),
-  markId: z.string().nullable(),
-});
-const Mark = z.object({
-  id: z.string(),
-  supplier: z.string(),
-  runId: z.string(),
-  state: z.enum(["valid", "suspended", "revoked", "expired"]),
-  reason: z.string().nullable(),
-  kitVersion: z.string(),
-  contractVersion: z.string(),
-  issuedAt: z.string(),
-  expiresAt: z.string(),
-  recertifyBy: z.string().nullable(),
-  jws: z.string(),
-});
-const Standing = z.object({
-  mark: Mark.nullable(),
-  gate: z.object({ open: z.boolean(), via: z.string().nullable(), reason: z.string().nullable() }),
-  waiver: z.object({ reason: z.string(), actor: z.string().optional().describe("The admin who granted it (staff only)."), createdAt: z.number() }).nullable(),
-});
-
 /** Certification runs, their signed reports, trust marks and the production gate. */
 export const conformanceRoutes = [
   defineRoute({
@@ -109,6 +78,14 @@ export const conformanceRoutes = [
     tag: "conformance",
     summary: "One run: the full report (modules, steps, evidence), its SHA-256 and detached signature, and the mark it issued.",
     params: RunId,
+    response: z.object({
+      run: RunSummary,
+      report: ConformanceReport,
+      reportSha256: z.string().describe("hex SHA-256 of report.json"),
+      reportSignature: z.string().describe("Detached JWS over the SHA-256 (as report.json.jws)."),
+      mark: Mark.nullable(),
+    }),
+    errors: ["not_found"],
     handler({ params, container, scope }) {
       const shown = runOf(container, scope, params.id);
       return { body: { run: runFor(scope, shown.run), report: shown.report, reportSha256: shown.digest, reportSignature: shown.signature, mark: shown.mark } };
@@ -124,6 +101,8 @@ export const conformanceRoutes = [
     tag: "conformance",
     summary: "The trust mark the run issued (compact JWS), when it passed.",
     params: RunId,
+    file: { mediaType: "application/jose", description: "The mark's compact JWS, as a download." },
+    errors: ["not_found"],
     handler({ params, container, scope }) {
       const shown = runOf(container, scope, params.id);
       if (!shown.mark) throw new AdminError("not_found", `run ${params.id} issued no trust mark`);
@@ -138,6 +117,7 @@ export const conformanceRoutes = [
     summary: "The supplier's current trust mark, whether the production gate lets it through (and why not), and any waiver (a supplier user: its own only).",
     params: Code,
     response: Standing,
+    errors: ["not_found"],
     handler: ({ params, container, scope }) => ({ body: standingFor(scope, container.conformance.standing(scopedSupplier(scope, params.code) ?? params.code)) }),
   }),
   defineRoute({
@@ -150,6 +130,8 @@ export const conformanceRoutes = [
     atomic: true,
     params: Code,
     body: Reason,
+    response: z.object({ mark: Mark }),
+    errors: ["not_found", "conflict"],
     handler({ params, body, container }) {
       const { before, after } = container.conformance.suspend(params.code, body.reason);
       return { body: { mark: after }, audit: { target: params.code, summary: { before: { mark: before.id, state: before.state }, after: { state: after.state, reason: after.reason } } } };
@@ -165,6 +147,8 @@ export const conformanceRoutes = [
     atomic: true,
     params: Code,
     body: Reason,
+    response: z.object({ mark: Mark }),
+    errors: ["not_found", "conflict"],
     handler({ params, body, container }) {
       const { before, after } = container.conformance.revoke(params.code, body.reason);
       return { body: { mark: after }, audit: { target: params.code, summary: { before: { mark: before.id, state: before.state }, after: { state: after.state, reason: after.reason } } } };
@@ -180,6 +164,8 @@ export const conformanceRoutes = [
     atomic: true,
     params: Code,
     body: Reason,
+    response: z.object({ waiver: z.object({ supplier: z.string(), reason: z.string(), actor: z.string(), createdAt: z.number().int() }) }),
+    errors: ["not_found"],
     handler({ params, body, container, user }) {
       const waiver = container.conformance.waive(params.code, body.reason, user?.username ?? "anonymous");
       return { body: { waiver: { supplier: params.code, reason: waiver.reason, actor: waiver.actor, createdAt: waiver.createdAt } }, audit: { target: params.code, summary: { after: { waived: true, reason: waiver.reason } } } };
