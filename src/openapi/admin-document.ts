@@ -1,6 +1,7 @@
 import { z } from "zod";
 import { adminErrorStatus } from "../admin/admin-errors.js";
 import { CSRF_HEADER, SESSION_COOKIE } from "../admin/admin-http.js";
+import { SESSION_IDLE_MS, SESSION_MAX_MS } from "../admin/admin-sessions.js";
 import { adminRoutes } from "../admin/api/route-table.js";
 import type { AdminRoute } from "../admin/api/route-types.js";
 import type { OpenApiDocument } from "./build-documents.js";
@@ -37,26 +38,77 @@ function parameters(route: AdminRoute): JsonSchema[] {
   return out;
 }
 
-const errorResponse = (description: string) => ({ description, content: { "application/json": { schema: { $ref: "#/components/schemas/AdminError" } } } });
+/** Every error the admin API answers, as shared responses with the envelope above. */
+const errorResponses = {
+  InvalidInput: "invalid_input: every bad field named in `fields` (also a body that is not JSON).",
+  Unauthenticated: "unauthenticated: no session, or it expired or ended.",
+  Forbidden: "forbidden: the role may not call this; csrf_failed: a state-changing call without the session's X-CSRF-Token.",
+  NotFound: "not_found: what the path or a filter names does not exist (or is outside a supplier user's own data).",
+  Conflict: "conflict: the state does not allow it now (the message says why).",
+  PayloadTooLarge: "payload_too_large: the body is over 256 KiB.",
+  UnsupportedMediaType: "unsupported_media_type: send application/json.",
+  Locked: "locked: five failed logins within 15 minutes lock the username for 15 minutes.",
+  SupplierUnavailable: "supplier_unavailable: the supplier could not be reached or did not answer as the contract says.",
+} as const;
+const errorRef = (name: keyof typeof errorResponses) => ({ $ref: `#/components/responses/${name}` });
+
+/** The admin API's tags, in the order a reader meets them. */
+const tagDescriptions: Record<string, string> = {
+  session: "Log in and out, the current session, your own password.",
+  users: "Console users and their roles (admin only).",
+  dashboard: "Figures for the console's first page and its charts.",
+  suppliers: "Suppliers (电商), their mall accounts, the mall's connection to their API, manual pulls and quarantine.",
+  sync: "Sync runs, the fate of every pulled message, the supplier calls behind them, replay of quarantined messages.",
+  products: "The mall's product store as synced from suppliers, its §7 validation and the listing step.",
+  orders: "Orders: intake, push to the supplier (S-11/S-12), retries and paused pushes.",
+  conformance: "Certification runs against a supplier's sandbox, signed reports, trust marks and the production gate.",
+  audit: "The hash-chained audit log (admin, auditor).",
+  exports: "CSV downloads (UTF-8 with BOM, for Excel), streamed.",
+};
+
+const SESSION_SCHEME = "session";
+const CSRF_SCHEME = "csrfToken";
+
+function successResponse(route: AdminRoute) {
+  if (route.file) {
+    return {
+      description: route.file.description,
+      headers: { "Content-Disposition": { description: "attachment; filename=\"…\"", schema: { type: "string" } } },
+      content: { [route.file.mediaType]: { schema: { type: "string" } } },
+    };
+  }
+  if (!route.response) throw new Error(`admin route ${route.method} ${route.path} declares neither a response schema nor a file`);
+  return { description: route.status === 201 ? "Created." : "Done.", content: { "application/json": { schema: jsonSchema(route.response) } } };
+}
+
+function errorsOf(route: AdminRoute) {
+  const writes = route.method !== "GET";
+  const takesInput = writes || route.params !== undefined || route.query !== undefined || route.body !== undefined;
+  const domain = new Set(route.errors ?? []);
+  return {
+    ...(takesInput ? { "400": errorRef("InvalidInput") } : {}),
+    "401": errorRef("Unauthenticated"),
+    ...(route.roles === "public" ? {} : { "403": errorRef("Forbidden") }),
+    ...(domain.has("not_found") ? { "404": errorRef("NotFound") } : {}),
+    ...(domain.has("conflict") ? { "409": errorRef("Conflict") } : {}),
+    ...(writes ? { "413": errorRef("PayloadTooLarge"), "415": errorRef("UnsupportedMediaType") } : {}),
+    ...(route.roles === "public" ? { "429": errorRef("Locked") } : {}),
+    ...(domain.has("supplier_unavailable") ? { "502": errorRef("SupplierUnavailable") } : {}),
+  };
+}
 
 function operation(route: AdminRoute) {
   const writes = route.method !== "GET";
-  const success = route.response ? jsonSchema(route.response) : { type: "object" };
+  const security = route.roles === "public" ? [] : [writes ? { [SESSION_SCHEME]: [], [CSRF_SCHEME]: [] } : { [SESSION_SCHEME]: [] }];
   return {
     operationId: `${route.method.toLowerCase()}${route.path.replace(/\/:?(\w)/g, (_m, c: string) => c.toUpperCase()).replace(/[^A-Za-z0-9]/g, "")}`,
     summary: route.summary,
     description: `Roles: ${route.roles === "public" ? "anyone (login)" : route.roles.join(", ")}.${route.audit ? ` Audited as \`${route.audit}\`.` : ""}`,
     tags: [route.tag],
-    ...(route.roles === "public" ? { security: [] } : {}),
-    parameters: [...parameters(route), ...(writes && route.roles !== "public" ? [{ name: CSRF_HEADER, in: "header", required: true, schema: { type: "string" }, description: "The session's CSRF token (login answer or GET /session)." }] : [])],
+    security,
+    ...(route.params || route.query ? { parameters: parameters(route) } : {}),
     ...(route.body ? { requestBody: { required: true, content: { "application/json": { schema: jsonSchema(route.body) } } } } : {}),
-    responses: {
-      [route.method === "POST" && /^\/(users|suppliers|orders)$/.test(route.path) ? "201" : "200"]: { description: "Done.", content: { "application/json": { schema: success } } },
-      "400": errorResponse("invalid_input: every bad field named in `fields`."),
-      ...(route.roles === "public" ? { "429": errorResponse("locked: five failed logins within 15 minutes.") } : { "401": errorResponse("unauthenticated: no or expired session."), "403": errorResponse("forbidden (role) or csrf_failed.") }),
-      "404": errorResponse("not_found."),
-      ...(writes ? { "409": errorResponse("conflict: the state does not allow it now."), "415": errorResponse("unsupported_media_type: send application/json.") } : {}),
-    },
+    responses: { [String(route.status ?? 200)]: successResponse(route), ...errorsOf(route) },
   };
 }
 
@@ -74,13 +126,39 @@ export function buildAdminDocument(): OpenApiDocument {
       description:
         "Suppliers, sync logs, products and listing, orders, users and the audit log. Log in with POST /admin/api/login; " +
         `the ${SESSION_COOKIE} cookie (httpOnly, SameSite=Strict, Secure over HTTPS) carries the session and every POST/PUT/PATCH sends ${CSRF_HEADER}. ` +
-        "Roles: admin (everything), procurement (orders, read products), auditor (read-only sync logs and audit log). Errors: honest HTTP statuses, one body shape.",
+        "Roles: admin (everything), procurement (orders, read products), auditor (read-only sync logs and audit log), supplier (its own supplier's runs, products and orders). Errors: honest HTTP statuses, one body shape.",
     },
-    servers: [{ url: "/", description: "the gateway" }],
+    servers: [{ url: "/", description: "The gateway itself: the admin API is served beside the console, on the same origin." }],
+    tags: usedTags(),
     paths,
     components: {
       schemas: { AdminError: jsonSchema(ErrorBody) },
-      securitySchemes: { session: { type: "apiKey", in: "cookie", name: SESSION_COOKIE } },
+      responses: Object.fromEntries(
+        Object.entries(errorResponses).map(([name, description]) => [name, { description, content: { "application/json": { schema: { $ref: "#/components/schemas/AdminError" } } } }]),
+      ),
+      securitySchemes: {
+        [SESSION_SCHEME]: {
+          type: "apiKey",
+          in: "cookie",
+          name: SESSION_COOKIE,
+          description: `The console session: POST /admin/api/login sets it (httpOnly, SameSite=Strict, Secure over HTTPS); it ends after ${SESSION_IDLE_MS / 60_000} idle minutes or ${SESSION_MAX_MS / 3_600_000} hours.`,
+        },
+        [CSRF_SCHEME]: {
+          type: "apiKey",
+          in: "header",
+          name: CSRF_HEADER,
+          description: "The session's CSRF token, answered by login and GET /admin/api/session; every POST/PUT/PATCH of a session sends it.",
+        },
+      },
     },
   };
+}
+
+/** Tags in first-use order; a tag without a description fails the build of the document. */
+function usedTags(): Array<{ name: string; description: string }> {
+  return [...new Set(adminRoutes.map((r) => r.tag))].map((name) => {
+    const description = tagDescriptions[name];
+    if (!description) throw new Error(`admin API tag ${name} has no description in admin-document.ts`);
+    return { name, description };
+  });
 }

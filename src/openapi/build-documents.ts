@@ -1,6 +1,5 @@
 import { z } from "zod";
 import {
-  AnyEnvelope,
   FailureEnvelope,
   type Operation,
   PlatformField,
@@ -20,9 +19,10 @@ type JsonSchema = Record<string, unknown>;
 export type OpenApiDocument = {
   openapi: "3.1.0";
   info: { title: string; version: string; description: string };
-  servers: Array<{ url: string; description: string }>;
+  servers: Array<{ url: string; description: string; variables?: Record<string, { default: string; description: string }> }>;
+  tags: Array<{ name: string; description: string }>;
   paths: Record<string, unknown>;
-  components: { schemas: Record<string, JsonSchema>; securitySchemes?: Record<string, unknown> };
+  components: { schemas: Record<string, JsonSchema>; responses?: Record<string, unknown>; securitySchemes: Record<string, unknown> };
 };
 
 export const CONTRACT_VERSION = "2022.1";
@@ -57,7 +57,9 @@ function pathItem(operation: Operation, signed: boolean, side: "mall" | "supplie
         `${operation.summary}\n\n` +
         (signed ? "Carries `token` and, in hmac-sha256 mode, `timestamp`, `nonce`, `sign` (§2.2).\n\n" : "Token call (§2.1).\n\n") +
         `Error codes, checked in this order:\n${errorTable(operation.errors)}`,
-      tags: [side === "mall" ? "mall" : "supplier"],
+      tags: [side],
+      // §2.1: the token call is how a caller gets its token; its own fields (username, password, sign) prove who it is.
+      security: signed ? [{ [SIGNED_BODY_SCHEME]: [] }] : [],
       requestBody: {
         required: true,
         content: {
@@ -83,6 +85,28 @@ function pathItem(operation: Operation, signed: boolean, side: "mall" | "supplie
   };
 }
 
+const SIGNED_BODY_SCHEME = "signedBody";
+
+/**
+ * §2.2 in OpenAPI terms. OpenAPI has no body location for a credential, so the scheme is the
+ * nearest (apiKey) and its description says where the fields really go; a header would be ignored.
+ */
+function signedBodyScheme(side: "mall" | "supplier") {
+  return {
+    type: "apiKey",
+    in: "header",
+    name: "token",
+    description:
+      "Not a header: the credentials travel in the request body (form field or JSON member), beside the call's own fields (§2.2). " +
+      `\`token\` comes from the token call (${side === "mall" ? "M-1 /gyssc/token" : "S-1 /api/auth2/access_token"}); in hmac-sha256 mode the body also carries ` +
+      "`timestamp` (yyyy-MM-dd HH:mm:ss, Beijing time, within 300 s), `nonce` (16–64 of [A-Za-z0-9], never reused within 600 s) and " +
+      "`sign` = lowercase hex HMAC-SHA256(appSecret, every other non-empty field sorted by name as name=value joined by &). " +
+      (side === "supplier" ? "Every call also carries `platformCode` (M-2). " : "") +
+      "Each operation's request body schema lists these fields. In yggc-md5 mode a business call carries only `token`.",
+    "x-location": "body",
+  };
+}
+
 function build(
   side: "mall" | "supplier",
   operations: Record<string, Operation>,
@@ -96,15 +120,21 @@ function build(
   }
   return {
     openapi: "3.1.0",
-    info: { title: info.title, version: CONTRACT_VERSION, description: info.description },
-    servers: [{ url: side === "mall" ? "https://mall.example.gov.cn" : "https://supplier.example.com", description: "Replace with the real host." }],
+    info: { title: info.title, version: CONTRACT_VERSION, description: `${info.description}\n\nError codes (\`code\` of a failure envelope):\n${errorTable(Object.keys(errorDescriptions).map(Number))}` },
+    servers: [
+      side === "mall"
+        ? { url: "https://{host}", description: "The mall's docking host.", variables: { host: { default: "mall.example.gov.cn", description: "The host the mall publishes to its suppliers." } } }
+        : { url: "{baseUrl}", description: "A supplier's API.", variables: { baseUrl: { default: "https://api.supplier.example.cn", description: "The base URL the supplier registered (the mall's connection to it)." } } },
+    ],
+    tags: [
+      side === "mall"
+        ? { name: "mall", description: "Interfaces the mall serves (M-1…M-7); suppliers call them." }
+        : { name: "supplier", description: "Interfaces every supplier serves (S-1…S-12); the mall calls them." },
+    ],
     paths,
     components: {
-      schemas: {
-        FailureEnvelope: jsonSchema(FailureEnvelope),
-        Envelope: jsonSchema(AnyEnvelope),
-        ErrorCodes: { type: "integer", enum: Object.keys(errorDescriptions).map(Number), description: errorTable(Object.keys(errorDescriptions).map(Number)) },
-      },
+      schemas: { FailureEnvelope: jsonSchema(FailureEnvelope) },
+      securitySchemes: { [SIGNED_BODY_SCHEME]: signedBodyScheme(side) },
     },
   };
 }

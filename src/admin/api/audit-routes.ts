@@ -3,6 +3,7 @@ import { beijingIso } from "../../lib/beijing-time.js";
 import { keysetRows } from "./keyset.js";
 import type { Container } from "../../container.js";
 import { ALL_ROLES, DEFAULT_PAGE, MAX_PAGE, defineRoute, q } from "./route-types.js";
+import { AuditEntryView, AuditVerdict, Dashboard } from "./views/audit-views.js";
 
 const LOG_READERS = ["admin", "auditor"] as const;
 const AuditFilter = z.object({ actor: q.text(64).optional(), action: q.text(64).optional(), target: q.text(200).optional() });
@@ -15,6 +16,7 @@ export const auditRoutes = [
     tag: "audit",
     summary: "The audit log, newest first, by actor, action prefix and target. Cursor: `before` = the last row's id.",
     query: AuditFilter.extend({ before: q.int(1, Number.MAX_SAFE_INTEGER).optional(), limit: q.int(1, MAX_PAGE).default(DEFAULT_PAGE) }),
+    response: z.object({ entries: z.array(AuditEntryView), nextBefore: z.number().int().nullable().describe("Pass as `before` for the next page; null: no more.") }),
     handler({ query, container }) {
       const rows = container.admin.audit.list(query).map(({ summaryJson, ...r }) => ({ ...r, summary: JSON.parse(summaryJson) as unknown }));
       const last = rows.at(-1);
@@ -28,6 +30,7 @@ export const auditRoutes = [
     tag: "exports",
     summary: "CSV (UTF-8 with BOM) of the audit rows the filters find, newest first, streamed, with each row's hash.",
     query: AuditFilter,
+    file: { mediaType: "text/csv", description: "audit.csv: UTF-8 with BOM, one row per audit entry." },
     handler({ query, container }) {
       const rows = keysetRows((before: number | undefined, limit) => container.admin.audit.list({ ...query, before, limit }), (r) => r.id);
       return {
@@ -48,6 +51,7 @@ export const auditRoutes = [
     roles: LOG_READERS,
     tag: "audit",
     summary: "Walk the hash chain; names the first broken row.",
+    response: z.object({ verdict: AuditVerdict }),
     handler: ({ container }) => ({ body: { verdict: container.admin.audit.verify() } }),
   }),
   defineRoute({
@@ -55,6 +59,7 @@ export const auditRoutes = [
     path: "/dashboard",
     roles: ALL_ROLES,
     tag: "dashboard",
+    response: Dashboard,
     summary: "Per supplier: last run, inbox backlog, failure rate over 24 h (admin, auditor; a supplier user: its own); order counts by state (admin, procurement).",
     handler({ container, user, scope }) {
       const role = user?.role;

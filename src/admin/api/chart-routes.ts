@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { ALL_ROLES, defineRoute, q } from "./route-types.js";
+import { Charts } from "./views/audit-views.js";
 
 const HOUR_MS = 3_600_000;
 const DAY_MS = 86_400_000;
@@ -24,6 +25,7 @@ export const chartRoutes = [
     tag: "dashboard",
     summary: "Chart figures: per supplier, message outcomes and call latency p50/p95/error rate per hour over `hours` (default 24), backlog now (admin, auditor, supplier: its own); order transitions per day over `days` (admin, procurement, supplier: its own).",
     query: z.object({ hours: q.int(1, 168).default(24), days: q.int(1, 90).default(14) }),
+    response: Charts,
     handler({ query, container, user, scope }) {
       const now = container.clock();
       const to = now - (now % HOUR_MS) + HOUR_MS;

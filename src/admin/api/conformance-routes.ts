@@ -5,6 +5,7 @@ import type { GateWaiverRow } from "../../store/repos/conformance-repo.js";
 import { AdminError } from "../admin-errors.js";
 import { defineRoute, q } from "./route-types.js";
 import { type SupplierScope, scopedSupplier } from "./supplier-scope.js";
+import { ConformanceReport, Mark, RunSummary, Standing } from "./views/conformance-views.js";
 
 const Code = z.object({ code: z.string().trim().regex(/^[A-Za-z0-9_-]{2,32}$/, "2–32 of [A-Za-z0-9_-]") });
 const RunId = z.object({ id: z.string().trim().regex(/^crun_[\w-]{1,40}$/, "a run id (crun_…)") });
@@ -36,6 +37,8 @@ function reportDownload(
     tag: "conformance",
     summary,
     params: RunId,
+    file: { mediaType, description: `${name}, as a download.` },
+    errors: ["not_found"],
     handler({ params, container, scope }) {
       return { body: null, download: { contentType: `${mediaType}; charset=utf-8`, ...file(runOf(container, scope, params.id), params.id) } };
     },
@@ -69,40 +72,6 @@ function markStateAnswer(code: string, { before, after, changed, waiverEnded }: 
 
 const waiverBody = (code: string, waiver: GateWaiverRow) => ({ supplier: code, reason: waiver.reason, actor: waiver.actor, createdAt: waiver.createdAt });
 
-const RunStep = z.object({ id: z.string(), title: z.string(), status: z.string(), detail: z.string() });
-const RunSummary = z.object({
-  id: z.string(),
-  supplier: z.string(),
-  passed: z.boolean(),
-  baseUrl: z.string(),
-  kitVersion: z.string(),
-  contractVersion: z.string(),
-  startedAt: z.string(),
-  endedAt: z.string(),
-  modules: z.array(z.object({ id: z.string(), title: z.string(), status: z.string(), steps: z.array(RunStep) })),
-  reportJson: z.string().optional().describe("Server path of the JSON report (staff only)."),
-  reportHtml: z.string().optional().describe("Server path of the HTML report (staff only)."),
-  markId: z.string().nullable(),
-});
-const Mark = z.object({
-  id: z.string(),
-  supplier: z.string(),
-  runId: z.string(),
-  state: z.enum(["valid", "suspended", "revoked", "expired"]),
-  reason: z.string().nullable(),
-  kitVersion: z.string(),
-  contractVersion: z.string(),
-  issuedAt: z.string(),
-  expiresAt: z.string(),
-  recertifyBy: z.string().nullable(),
-  jws: z.string(),
-});
-const Standing = z.object({
-  mark: Mark.nullable(),
-  gate: z.object({ open: z.boolean(), via: z.string().nullable(), reason: z.string().nullable() }),
-  waiver: z.object({ reason: z.string(), actor: z.string().optional().describe("The admin who granted it (staff only)."), createdAt: z.number() }).nullable(),
-});
-
 /** A run asked for through the queue: the supplier's sandbox and account there (secrets stored sealed). */
 const RunRequest = z.object({
   supplier: Code.shape.code.optional().describe("The supplier to certify; a supplier user may leave it out and gets its own."),
@@ -125,6 +94,7 @@ const RunJob = z.object({
   error: z.string().nullable(),
 });
 const RunStatus = z.enum(["queued", "running", "passed", "failed", "interrupted"]);
+const WaiverBody = z.object({ supplier: z.string(), reason: z.string(), actor: z.string(), createdAt: z.number().int() });
 const refusalCodes = { not_found: "not_found", busy: "conflict", limited: "rate_limited" } as const;
 
 /** Certification runs, their signed reports, trust marks and the production gate. */
@@ -194,6 +164,17 @@ export const conformanceRoutes = [
     tag: "conformance",
     summary: "One run: the full report (modules, steps, evidence), its SHA-256 and detached signature, and the mark it issued.",
     params: RunId,
+    response: z.union([
+      z.object({
+        run: RunSummary.extend({ status: RunStatus.describe("passed or failed once the run has ended") }),
+        report: ConformanceReport,
+        reportSha256: z.string().describe("hex SHA-256 of report.json"),
+        reportSignature: z.string().describe("Detached JWS over the SHA-256 (as report.json.jws)."),
+        mark: Mark.nullable(),
+      }),
+      z.object({ run: RunJob.describe("A run asked for through the queue that has no report: queued, running or interrupted, with its progress.") }),
+    ]),
+    errors: ["not_found"],
     handler({ params, container, scope }) {
       const job = container.conformanceRuns.job(params.id);
       if (job && scope && job.supplier !== scope.code) throw new AdminError("not_found", `no conformance run ${params.id}`);
@@ -214,6 +195,8 @@ export const conformanceRoutes = [
     tag: "conformance",
     summary: "The trust mark the run issued (compact JWS), when it passed.",
     params: RunId,
+    file: { mediaType: "application/jose", description: "The mark's compact JWS, as a download." },
+    errors: ["not_found"],
     handler({ params, container, scope }) {
       const shown = runOf(container, scope, params.id);
       if (!shown.mark) throw new AdminError("not_found", `run ${params.id} issued no trust mark`);
@@ -228,6 +211,7 @@ export const conformanceRoutes = [
     summary: "The supplier's current trust mark, whether the production gate lets it through (and why not), and any waiver (a supplier user: its own only).",
     params: Code,
     response: Standing,
+    errors: ["not_found"],
     handler: ({ params, container, scope }) => ({ body: standingFor(scope, container.conformance.standing(scopedSupplier(scope, params.code) ?? params.code)) }),
   }),
   defineRoute({
@@ -240,6 +224,12 @@ export const conformanceRoutes = [
     atomic: true,
     params: Code,
     body: Reason,
+    response: z.object({
+      mark: Mark,
+      changed: z.array(z.string()).describe("Every mark the change reached."),
+      waiverEnded: WaiverBody.nullable().describe("The gate waiver this change ended, if there was one."),
+    }),
+    errors: ["not_found", "conflict"],
     handler({ params, body, container }) {
       return markStateAnswer(params.code, container.conformance.suspend(params.code, body.reason));
     },
@@ -254,6 +244,12 @@ export const conformanceRoutes = [
     atomic: true,
     params: Code,
     body: Reason,
+    response: z.object({
+      mark: Mark,
+      changed: z.array(z.string()).describe("Every mark the change reached."),
+      waiverEnded: WaiverBody.nullable().describe("The gate waiver this change ended, if there was one."),
+    }),
+    errors: ["not_found", "conflict"],
     handler({ params, body, container }) {
       return markStateAnswer(params.code, container.conformance.revoke(params.code, body.reason));
     },
@@ -268,6 +264,8 @@ export const conformanceRoutes = [
     atomic: true,
     params: Code,
     body: Reason,
+    response: z.object({ waiver: WaiverBody }),
+    errors: ["not_found"],
     handler({ params, body, container, user }) {
       const waiver = container.conformance.waive(params.code, body.reason, user?.username ?? "anonymous");
       return { body: { waiver: waiverBody(params.code, waiver) }, audit: { target: params.code, summary: { after: { waived: true, reason: waiver.reason } } } };
@@ -283,6 +281,8 @@ export const conformanceRoutes = [
     atomic: true,
     params: Code,
     body: Reason,
+    response: z.object({ withdrawn: WaiverBody, reason: z.string(), gate: Standing.shape.gate }),
+    errors: ["not_found"],
     handler({ params, body, container }) {
       const waiver = container.conformance.withdrawWaiver(params.code, body.reason);
       const { gate } = container.conformance.standing(params.code);

@@ -7,6 +7,7 @@ const ORDER_STAFF = ["admin", "procurement"] as const;
 const areaCode = z.string().trim().regex(/^\d{6,12}$/, "an area code (GB/T 2260)");
 /** Enough candidates to pick from; a narrower search finds the rest. */
 const CANDIDATES = 20;
+const AreaOption = z.object({ code: z.string(), name: z.string() });
 
 /** The supplier's S-8 answer for one sku in the chosen county: `num` -1 is unknown, `desc` 有货/无货. */
 export type OrderFormStock = { num: number; description: string; stockStateId: number | null; checkedAt: number };
@@ -25,6 +26,28 @@ export const orderFormRoutes = [
     tag: "orders",
     summary: "Order form helper: suppliers, the area cascade for the chosen province/city, and products of the chosen supplier matching `q` (sku or name) with agreement price (fen), shelf state, whether it can be ordered, and the supplier's stock in the chosen county asked live (S-8; `stockError` says why it could not be asked).",
     query: z.object({ supplier: z.string().trim().regex(/^[A-Za-z0-9_-]{2,32}$/).optional(), q: q.text(100).optional(), province: areaCode.optional(), city: areaCode.optional(), county: areaCode.optional() }),
+    response: z.object({
+      suppliers: z.array(z.object({ code: z.string(), name: z.string() })),
+      provinces: z.array(AreaOption),
+      cities: z.array(AreaOption),
+      counties: z.array(AreaOption),
+      products: z.array(
+        z.object({
+          sku: z.string(),
+          name: z.string().nullable(),
+          priceFen: z.number().int().nullable().describe("agreement price, fen"),
+          shelfState: z.number().int().nullable(),
+          status: z.string(),
+          orderable: z.boolean(),
+          stock: z
+            .object({ num: z.number().int().describe("-1: unknown"), description: z.string().describe("有货/无货"), stockStateId: z.number().int().nullable(), checkedAt: z.number().int() })
+            .nullable(),
+        }),
+      ),
+      stockArea: z.string().nullable().describe("province_city_county, when a county of the cascade is chosen."),
+      stockError: z.string().nullable().describe("Why the supplier's stock could not be asked."),
+    }),
+    errors: ["not_found"],
     async handler({ query, container }) {
       const suppliers = container.supplierAccounts.list().filter((s) => s.status === "active").map((s) => ({ code: s.code, name: s.name }));
       const areas = (parent: string) => container.repos.reference.areasByParent(parent).map((a) => ({ code: a.code, name: a.name }));

@@ -8,6 +8,8 @@ import { keysetRows } from "./keyset.js";
 import { beijingIso } from "../../lib/beijing-time.js";
 import { DEFAULT_PAGE, MAX_PAGE, defineRoute, q } from "./route-types.js";
 import { type SupplierScope, scopedSupplier } from "./supplier-scope.js";
+import { OrderDetail, OrderView as OrderViewSchema, SupplierOrderView as SupplierOrderViewSchema } from "./views/order-views.js";
+import { PushPauseView } from "./views/supplier-views.js";
 
 const ORDER_STAFF = ["admin", "procurement"] as const;
 const SupplierCode = z.object({ code: z.string().trim().regex(/^[A-Za-z0-9_-]{2,32}$/, "2–32 of [A-Za-z0-9_-]") });
@@ -67,6 +69,11 @@ export const orderRoutes = [
     tag: "orders",
     summary: "Orders, newest first, by state and supplier (a supplier user: its own, S-11 fields only). Keyset cursor: pass `nextBefore` as `before`.",
     query: OrderFilter.extend({ before: Cursor.optional(), limit: q.int(1, MAX_PAGE).default(DEFAULT_PAGE) }),
+    response: z.object({
+      orders: z.array(z.union([OrderViewSchema, SupplierOrderViewSchema])).describe("A supplier user gets the S-11 view."),
+      nextBefore: z.string().nullable().describe("Pass as `before` for the next page; null: no more."),
+    }),
+    errors: ["not_found"],
     handler({ query, container, scope }) {
       const orders = unwrap(container.orders.service.list({ ...query, supplier: scopedSupplier(scope, query.supplier) }));
       const last = orders.at(-1);
@@ -80,6 +87,8 @@ export const orderRoutes = [
     tag: "exports",
     summary: "CSV (UTF-8 with BOM) of the orders the filters find, streamed; no personal data.",
     query: OrderFilter,
+    file: { mediaType: "text/csv", description: "orders.csv: UTF-8 with BOM, one row per order, no personal data." },
+    errors: ["not_found"],
     handler({ query, container, scope }) {
       const filter = { ...query, supplier: scopedSupplier(scope, query.supplier) };
       unwrap(container.orders.service.list({ ...filter, limit: 1 }));
@@ -112,7 +121,9 @@ export const orderRoutes = [
     summary: "Take an order (supplier, items [{sku,num}], consignee/invoice/payment under their S-11 names). Prices come from the store; stock is asked of the supplier.",
     audit: "order.create",
     body: OrderInput,
-    response: z.object({ order: z.object({ yggc_order: z.string(), state: z.enum(orderStates) }).loose() }),
+    response: z.object({ order: OrderViewSchema }),
+    status: 201,
+    errors: ["not_found", "conflict", "supplier_unavailable"],
     async handler({ body, container, user }) {
       const order = unwrap(await container.orders.service.create(body, `admin:${user?.username ?? "?"}`));
       return { status: 201, body: { order }, audit: { target: order.yggc_order, summary: { after: { state: order.state, supplier: order.supplier, orderPriceFen: order.orderPriceFen, lines: order.lines.length } } } };
@@ -125,6 +136,8 @@ export const orderRoutes = [
     tag: "orders",
     summary: "One order and its timeline (every push step, the supplier's answers); a supplier user reads its own order's S-11 fields only.",
     params: YggcOrder,
+    response: z.object({ order: z.union([OrderDetail, SupplierOrderViewSchema]).describe("A supplier user gets the S-11 view, without the timeline.") }),
+    errors: ["not_found"],
     handler({ params, container, scope }) {
       const order = unwrap(container.orders.service.show(params.yggcOrder));
       if (scope) {
@@ -142,6 +155,8 @@ export const orderRoutes = [
     summary: "Push the order now (submit → confirm), as far as it goes; a confirmed or failed order is left as it is.",
     audit: "order.push",
     params: YggcOrder,
+    response: z.object({ order: OrderViewSchema }),
+    errors: ["not_found", "conflict", "supplier_unavailable"],
     async handler({ params, container, user }) {
       const before = unwrap(container.orders.service.show(params.yggcOrder));
       const order = unwrap(await container.orders.service.push(params.yggcOrder, `admin:${user?.username ?? "?"}`));
@@ -156,6 +171,8 @@ export const orderRoutes = [
     summary: "Reopen an order that did not fail for a business reason (gave up, or its S-11 answer differed) and push it with the same yggc_order; a refused order is final.",
     audit: "order.retry",
     params: YggcOrder,
+    response: z.object({ order: OrderViewSchema }),
+    errors: ["not_found", "conflict", "supplier_unavailable"],
     async handler({ params, container, user }) {
       const before = unwrap(container.orders.service.show(params.yggcOrder));
       const order = unwrap(await container.orders.service.retry(params.yggcOrder, `admin:${user?.username ?? "?"}`));
@@ -168,6 +185,7 @@ export const orderRoutes = [
     roles: ORDER_STAFF,
     tag: "orders",
     summary: "Suppliers whose order pushes are paused by a configuration failure (5004/5006/5013 …), with the cause; their orders wait, still pushable.",
+    response: z.object({ pauses: z.array(PushPauseView) }),
     handler: ({ container }) => ({ body: { pauses: container.orders.service.pauses() } }),
   }),
   defineRoute({
@@ -179,6 +197,8 @@ export const orderRoutes = [
     audit: "order.resume",
     atomic: true,
     params: SupplierCode,
+    response: z.object({ resumed: PushPauseView }),
+    errors: ["not_found", "conflict"],
     handler({ params, container }) {
       const resumed = unwrap(container.orders.service.resume(params.code));
       return { body: { resumed }, audit: { target: params.code, summary: { before: { paused: resumed.reason }, after: { paused: null } } } };

@@ -8,6 +8,7 @@ import { parameterChecks } from "../product-review.js";
 import { keysetPages } from "./keyset.js";
 import { DEFAULT_PAGE, MAX_PAGE, defineRoute, q } from "./route-types.js";
 import { type SupplierScope, scopedSupplier } from "./supplier-scope.js";
+import { ListingChange, ProductDetail, ProductRow } from "./views/product-views.js";
 
 const PRODUCT_READERS = ["admin", "procurement", "supplier"] as const;
 const supplierCode = z.string().trim().regex(/^[A-Za-z0-9_-]{2,32}$/);
@@ -60,6 +61,8 @@ const listingRoute = (verb: "apply" | "approve" | "refuse", roles: ReadonlyArray
     atomic: true,
     params: ProductKey,
     body: Note,
+    response: ListingChange,
+    errors: ["not_found", "conflict"],
     handler({ params, body, container, scope }) {
       productOf(container, scope, params);
       const change = changeListing(container, params.supplier, params.sku, verb, body.note);
@@ -95,6 +98,8 @@ export const productRoutes = [
     tag: "products",
     summary: "Search by supplier, sku, name, catalog (interfaceCode or catalogId), brand, status and listing state (a supplier user: its own only). Keyset cursor: pass `nextAfterId` as `afterId`; a name search under a selective filter may answer fewer rows than `limit` with a `nextAfterId` to go on from (null: nothing more matches).",
     query: SearchQuery.extend({ afterId: q.int(0, Number.MAX_SAFE_INTEGER).optional(), limit: q.int(1, MAX_PAGE).default(DEFAULT_PAGE) }),
+    response: z.object({ products: z.array(ProductRow), nextAfterId: z.number().int().nullable().describe("Pass as `afterId` to go on; null: nothing more matches.") }),
+    errors: ["not_found"],
     handler({ query, container, scope }) {
       const codeOf = codeCache(container);
       const search = searchOf(container, scope, query);
@@ -114,6 +119,8 @@ export const productRoutes = [
     tag: "exports",
     summary: "CSV (UTF-8 with BOM) of the products a search finds, streamed: the same filters as GET /products.",
     query: SearchQuery,
+    file: { mediaType: "text/csv", description: "products.csv: UTF-8 with BOM, one row per product." },
+    errors: ["not_found"],
     handler({ query, container, scope }) {
       const codeOf = codeCache(container);
       const search = searchOf(container, scope, query);
@@ -139,6 +146,8 @@ export const productRoutes = [
     tag: "exports",
     summary: "CSV of every §7 rejection reason (one row per reason) of the rejected products a search finds, streamed.",
     query: SearchQuery.omit({ status: true }),
+    file: { mediaType: "text/csv", description: "rejections.csv: UTF-8 with BOM, one row per §7 reason." },
+    errors: ["not_found"],
     handler({ query, container, scope }) {
       const codeOf = codeCache(container);
       const search = { ...searchOf(container, scope, query), status: "rejected" as const };
@@ -166,6 +175,8 @@ export const productRoutes = [
     tag: "products",
     summary: "One product: detail and images as received, parameters against the catalog's standard parameters, prices (fen), stock by area, rejection reasons, listing state and reason, price history.",
     params: ProductKey,
+    response: ProductDetail,
+    errors: ["not_found"],
     handler({ params, container, scope }) {
       const { supplier, product: p } = productOf(container, scope, params);
       const { detailJson, attributesJson, promisesJson, imagesJson, rejectionJson, sourceMessageIdsJson, ...rest } = p;

@@ -2,6 +2,7 @@ import { z } from "zod";
 import type { Container } from "../../container.js";
 import type { Logger } from "../../lib/logger.js";
 import type { AdminRole, AdminSessionRow, AdminUserRow } from "../../store/repos/admin-repo.js";
+import type { AdminErrorCode } from "../admin-errors.js";
 import type { AuditEntry } from "../audit-trail.js";
 import type { SupplierScope } from "./supplier-scope.js";
 
@@ -53,8 +54,17 @@ export type RouteSpec<P extends z.ZodType, Q extends z.ZodType, B extends z.ZodT
   params?: P;
   query?: Q;
   body?: B;
-  /** The answer's shape, for the generated OpenAPI document. */
+  /**
+   * The JSON answer's shape: the generated OpenAPI document publishes it and the integration tests
+   * parse real answers through it. A download route names its `file` instead.
+   */
   response?: z.ZodType;
+  /** A download (CSV, a signed report) instead of a JSON answer: its media type and what it holds. */
+  file?: { mediaType: string; description: string };
+  /** The success status when it is not 200, as the handler sets it (a create answers 201). */
+  status?: 201 | 202 | 204;
+  /** The domain failures the handler can answer besides invalid input and the session checks. */
+  errors?: ReadonlyArray<Extract<AdminErrorCode, "not_found" | "conflict" | "supplier_unavailable">>;
   /** The audit action of a state-changing route: written on success and on failure. */
   audit?: string;
   /**

@@ -2,14 +2,9 @@ import { z } from "zod";
 import { AdminError } from "../admin-errors.js";
 import { NewPassword, Role, SupplierCode, Username } from "../admin-users.js";
 import { ALL_ROLES, defineRoute } from "./route-types.js";
+import { Ok } from "./views/common-views.js";
+import { AdminUserView, SessionView } from "./views/user-views.js";
 
-const SessionView = z.object({
-  username: z.string(),
-  role: Role,
-  csrfToken: z.string().describe("Send as X-CSRF-Token on every POST/PUT/PATCH."),
-  expiresAt: z.number().int(),
-  supplier: z.string().nullable().optional().describe("A supplier user's own supplier code (the one it reads); null for staff."),
-});
 
 export const sessionRoutes = [
   defineRoute({
@@ -36,7 +31,7 @@ export const sessionRoutes = [
     summary: "End this session.",
     audit: "session.logout",
     atomic: true,
-    response: z.object({ ok: z.literal(true) }),
+    response: Ok,
     handler({ container, session }) {
       if (session) container.admin.sessions.logout(session);
       return { body: { ok: true }, session: null };
@@ -62,7 +57,7 @@ export const sessionRoutes = [
     summary: "Change your own password; every session of yours ends.",
     audit: "user.password_change",
     body: z.object({ currentPassword: z.string().min(1).max(200), newPassword: NewPassword }),
-    response: z.object({ ok: z.literal(true) }),
+    response: Ok,
     async handler({ body, container, user }) {
       const username = user?.username ?? "";
       if (!(await container.admin.users.check(username, body.currentPassword))) {
@@ -86,6 +81,7 @@ export const userRoutes = [
     roles: ["admin"],
     tag: "users",
     summary: "Console users and their roles.",
+    response: z.object({ users: z.array(AdminUserView) }),
     handler: ({ container }) => ({ body: { users: container.admin.users.list() } }),
   }),
   defineRoute({
@@ -96,6 +92,9 @@ export const userRoutes = [
     summary: "Create a console user; a `supplier` user names the supplier (code) it belongs to and sees only that supplier's data.",
     audit: "user.create",
     body: z.object({ username: Username, role: Role, supplier: SupplierCode.optional(), password: NewPassword }),
+    response: z.object({ user: AdminUserView }),
+    status: 201,
+    errors: ["not_found", "conflict"],
     async handler({ body, container }) {
       const write = await container.admin.users.prepareCreate(body);
       return {
@@ -117,6 +116,8 @@ export const userRoutes = [
     body: z
       .object({ role: Role.optional(), supplier: SupplierCode.optional(), enabled: z.boolean().optional(), password: NewPassword.optional() })
       .refine((b) => b.role !== undefined || b.supplier !== undefined || b.enabled !== undefined || b.password !== undefined, { message: "nothing to change" }),
+    response: z.object({ user: AdminUserView }),
+    errors: ["not_found"],
     async handler({ params, body, container }) {
       const write = await container.admin.users.prepareUpdate(params.username, body);
       return {

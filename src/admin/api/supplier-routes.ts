@@ -5,6 +5,8 @@ import { signModes } from "../../contract/index.js";
 import { AdminError } from "../admin-errors.js";
 import { connectionSummary, updateConnection } from "../supplier-admin.js";
 import { defineRoute, q } from "./route-types.js";
+import { QuarantineRow, RunSummary } from "./views/sync-views.js";
+import { ConnectionView, IssuedCredentials, PushPauseView, SupplierView } from "./views/supplier-views.js";
 
 const Code = z.object({ code: z.string().trim().regex(/^[A-Za-z0-9_-]{2,32}$/, "2–32 of [A-Za-z0-9_-]") });
 const { code: _code, ...connectShape } = ConnectInput.shape;
@@ -32,6 +34,7 @@ export const supplierRoutes = [
     roles: ["admin"],
     tag: "suppliers",
     summary: "Every supplier with its mall account (no secrets).",
+    response: z.object({ suppliers: z.array(SupplierView) }),
     handler: ({ container }) => ({ body: { suppliers: container.supplierAccounts.list() } }),
   }),
   defineRoute({
@@ -42,6 +45,9 @@ export const supplierRoutes = [
     summary: "Register a supplier (统一社会信用代码 checked) and issue its mall account; the password and appSecret are answered once.",
     audit: "supplier.create",
     body: NewSupplierInput,
+    response: z.object({ supplier: SupplierView, credentials: IssuedCredentials.required() }),
+    status: 201,
+    errors: ["conflict"],
     async handler({ body, container }) {
       const write = await container.supplierAccounts.prepareCreate(body);
       return {
@@ -60,6 +66,8 @@ export const supplierRoutes = [
     summary: "A supplier's identity details (GB/T 主体身份): name, credit code, domains, contact, account; ?reveal=true decrypts the contact and is audited.",
     params: Code,
     query: z.object({ reveal: q.bool.optional() }),
+    response: z.object({ supplier: SupplierView, connection: ConnectionView.nullable(), orderPushPause: PushPauseView.nullable() }),
+    errors: ["not_found"],
     handler({ params, query, container }) {
       const supplier = container.supplierAccounts.show(params.code, query.reveal === true);
       let connection = null;
@@ -82,6 +90,8 @@ export const supplierRoutes = [
     atomic: true,
     params: Code,
     body: ConnectBody,
+    response: z.object({ connection: ConnectionView }),
+    errors: ["not_found"],
     handler({ params, body, container }) {
       const connection = container.supplierConnections.connect({ ...body, code: params.code });
       return { body: { connection }, audit: { summary: { after: connectionSummary(connection) } } };
@@ -97,6 +107,8 @@ export const supplierRoutes = [
     atomic: true,
     params: Code,
     body: ConnectionChange,
+    response: z.object({ connection: ConnectionView }),
+    errors: ["not_found"],
     handler({ params, body, container }) {
       const { before, after } = updateConnection(container, params.code, body);
       return { body: { connection: after }, audit: { summary: { before: connectionSummary(before), after: connectionSummary(after) } } };
@@ -113,6 +125,8 @@ export const supplierRoutes = [
     body: z
       .object({ password: z.boolean().default(true), appSecret: z.boolean().default(true) })
       .refine((b) => b.password || b.appSecret, { message: "rotate the password, the appSecret or both" }),
+    response: z.object({ credentials: IssuedCredentials }),
+    errors: ["not_found"],
     async handler({ params, body, container }) {
       const write = await container.supplierAccounts.prepareRotate(params.code, body);
       return {
@@ -139,6 +153,8 @@ export const supplierRoutes = [
     atomic: true,
     params: Code,
     body: z.object({ enabled: z.boolean() }),
+    response: z.object({ supplier: SupplierView }),
+    errors: ["not_found"],
     handler({ params, body, container }) {
       const before = container.supplierAccounts.show(params.code, false);
       const supplier = container.supplierAccounts.setEnabled(params.code, body.enabled);
@@ -153,6 +169,8 @@ export const supplierRoutes = [
     summary: "Pull the supplier's message pool now, under the same lease as the scheduler.",
     audit: "sync.run",
     params: Code,
+    response: z.object({ run: RunSummary }),
+    errors: ["not_found", "conflict"],
     async handler({ params, container }) {
       const attempt = await container.sync.pull(params.code, "manual");
       if (!attempt.ran) throw new AdminError("conflict", `a run for ${params.code} is in progress (${attempt.holder ?? "another runner"}); try again when it ends`);
@@ -168,6 +186,8 @@ export const supplierRoutes = [
     audit: "supplier.sign_mode",
     params: Code,
     body: z.object({ signMode: z.enum(signModes) }),
+    response: z.object({ supplier: SupplierView }),
+    errors: ["not_found"],
     handler({ params, body, container }) {
       const before = container.supplierAccounts.show(params.code, false);
       const supplier = container.supplierAccounts.setSignMode(params.code, body.signMode);
@@ -181,6 +201,8 @@ export const supplierRoutes = [
     tag: "suppliers",
     summary: "The supplier's quarantined messages with the reason (last error), attempts and the raw body as stored, for the console's quarantine page.",
     params: Code,
+    response: z.object({ supplier: z.string(), messages: z.array(QuarantineRow) }),
+    errors: ["not_found"],
     handler({ params, container }) {
       const messages = container.sync.quarantineEntries(params.code).map((m) => ({
         messageId: m.messageId,

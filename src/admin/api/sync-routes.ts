@@ -2,6 +2,7 @@ import { z } from "zod";
 import { AdminError } from "../admin-errors.js";
 import { DEFAULT_PAGE, MAX_PAGE, defineRoute, q } from "./route-types.js";
 import { requireInScope, scopedSupplier } from "./supplier-scope.js";
+import { MessageLogView, QuarantineEntry, RunAttempt, SyncCallView, SyncRunView } from "./views/sync-views.js";
 
 const SYNC_READERS = ["admin", "auditor"] as const;
 /** A supplier user reads its own runs, message fates and the calls behind them. */
@@ -22,6 +23,8 @@ export const syncRoutes = [
     tag: "sync",
     summary: "Runs, newest first. Cursor: pass the last row's startedAt as `before` for the next page.",
     query: z.object({ supplier: supplierCode.optional(), before: q.int(0, Number.MAX_SAFE_INTEGER).optional(), limit: q.int(1, MAX_PAGE).default(DEFAULT_PAGE) }),
+    response: z.object({ runs: z.array(SyncRunView), nextBefore: z.number().int().nullable().describe("Pass as `before` for the next page; null: no more.") }),
+    errors: ["not_found"],
     handler({ query, container, scope }) {
       const runs = container.sync.runs({ ...query, supplier: scopedSupplier(scope, query.supplier) }).map((r) => ({ ...r, supplier: container.repos.accounts.supplierById(r.supplierId)?.code ?? null, counts: parseJson(r.countsJson), errors: parseJson(r.errorsJson) }));
       const last = runs.at(-1);
@@ -35,6 +38,8 @@ export const syncRoutes = [
     tag: "sync",
     summary: "One run with its counts and errors.",
     params: RunId,
+    response: z.object({ run: SyncRunView }),
+    errors: ["not_found"],
     handler({ params, container, scope }) {
       const run = container.repos.syncRuns.run(params.runId);
       if (!run) throw new AdminError("not_found", `no run ${params.runId}`);
@@ -60,6 +65,8 @@ export const syncRoutes = [
       afterId: q.int(0, Number.MAX_SAFE_INTEGER).optional(),
       limit: q.int(1, MAX_PAGE).default(DEFAULT_PAGE),
     }),
+    response: z.object({ messages: z.array(MessageLogView), nextAfterId: z.number().int().nullable().describe("Pass as `afterId` for the next page; null: no more.") }),
+    errors: ["not_found"],
     handler({ query, container, scope }) {
       const rows = container.sync.messageLogs({ ...query, supplier: scopedSupplier(scope, query.supplier) }).map((m) => ({ ...m, reasons: parseJson(m.reasonsJson), callSeqs: parseJson(m.callSeqsJson) as number[] }));
       const last = rows.at(-1);
@@ -73,6 +80,8 @@ export const syncRoutes = [
     tag: "sync",
     summary: "Drill-down: one message's log row and the supplier calls it made (attempts included).",
     params: z.object({ id: q.int(1, Number.MAX_SAFE_INTEGER) }),
+    response: z.object({ message: MessageLogView, calls: z.array(SyncCallView) }),
+    errors: ["not_found"],
     handler({ params, container, scope }) {
       const m = container.admin.repo.messageLogById(params.id);
       if (!m) throw new AdminError("not_found", `no sync message log ${params.id}`);
@@ -88,6 +97,8 @@ export const syncRoutes = [
     tag: "sync",
     summary: "Messages that failed too often or break the contract (unparseable), each with its reason (field and rule) and its body as received (raw).",
     query: z.object({ supplier: supplierCode }),
+    response: z.object({ messages: z.array(QuarantineEntry) }),
+    errors: ["not_found"],
     handler: ({ query, container }) => ({ body: { messages: container.sync.quarantineEntries(query.supplier) } }),
   }),
   defineRoute({
@@ -100,6 +111,8 @@ export const syncRoutes = [
     body: z
       .object({ supplier: supplierCode, messageIds: z.array(z.string().trim().min(1).max(64)).min(1).max(1000).optional(), all: z.boolean().optional() })
       .refine((b) => (b.messageIds === undefined) !== (b.all !== true), { message: "give messageIds or all: true (not both)" }),
+    response: z.object({ requeued: z.number().int(), attempt: RunAttempt }),
+    errors: ["not_found", "conflict"],
     async handler({ body, container }) {
       const { requeued, attempt } = await container.sync.replay(body.supplier, body.all ? "all-quarantined" : (body.messageIds ?? []));
       return { body: { requeued, attempt }, audit: { target: body.supplier, summary: { after: { requeued, runId: attempt.ran ? attempt.summary.runId : null } } } };
