@@ -37,6 +37,10 @@ import { registerStoreGauges } from "./ops/store-gauges.js";
 import { createOpsRepo } from "./store/repos/ops-repo.js";
 import { createConformanceService } from "./conformance/conformance-service.js";
 import { createConformanceRunQueue } from "./conformance/run-queue.js";
+import { type ProductionConformance, createProductionConformance } from "./conformance/production-conformance.js";
+import { cachedConnections } from "./conformance/production-connections.js";
+import { createProductionRepo } from "./store/repos/production-repo.js";
+import type { CallRecorder } from "./supplier/call-recorder.js";
 import { createConformanceJobRepo } from "./store/repos/conformance-job-repo.js";
 import { createMallUsage } from "./conformance/mall-usage.js";
 import { createConformanceRepo } from "./store/repos/conformance-repo.js";
@@ -68,7 +72,11 @@ export function createContainer(config: Config, logger: Logger, clock: () => num
   const tokens = createTokenService(keys.deriveKey("mall-token"), config.TOKEN_TTL_SECONDS, clock);
   const reference = createReferenceService(referenceRepo, config.PLATFORM_REGION_CODE);
   const callBudgetRepo = createCallBudgetRepo(store);
-  const supplierConnections = createSupplierConnections({ accounts: accountRepo, repo: connectionRepo, keys, platformCode: config.PLATFORM_CODE, logger, clock, callObserver: metrics.callRecorder, callBudget: callBudgetRepo });
+  // Production conformance sees every production call beside the metrics; it needs the conformance
+  // service and the audit trail, made below, only when it acts on a bad day.
+  let production: ProductionConformance | null = null;
+  const callObserver: CallRecorder = { record: (call) => (metrics.callRecorder.record(call), production?.recorder.record(call)) };
+  const supplierConnections = createSupplierConnections({ accounts: accountRepo, repo: connectionRepo, keys, platformCode: config.PLATFORM_CODE, logger, clock, callObserver, callBudget: callBudgetRepo });
   const authDeps = { accounts: accountRepo, nonces: nonceRepo, secrets, tokens, clock };
   const replay = createReplayGuard(nonceRepo, { memoryMs: NONCE_MEMORY_SECONDS * 1000 });
   const conformanceRepo = createConformanceRepo(store);
@@ -84,6 +92,19 @@ export function createContainer(config: Config, logger: Logger, clock: () => num
     logger,
   });
   storeGauges.setTrustMarkSource(() => conformance.markReadings());
+  const admin = createAdminModule(store, accountRepo, clock, auditKeysFromConfig(config, keys));
+  production = createProductionConformance({
+    repo: createProductionRepo(store),
+    accounts: accountRepo,
+    connectionOf: cachedConnections(connectionRepo, accountRepo),
+    suspend: (code, reason) => conformance.suspend(code, reason),
+    audit: (entry) => void admin.audit.record(entry),
+    settings: { policy: config.CONFORMANCE_PRODUCTION_POLICY, minScore: config.CONFORMANCE_PRODUCTION_MIN_SCORE, badDays: config.CONFORMANCE_PRODUCTION_BAD_DAYS },
+    clock,
+    logger,
+  });
+  const productionConformance = production;
+  storeGauges.setConformanceScoreSource(() => productionConformance.readings());
 
   return {
     config,
@@ -95,6 +116,8 @@ export function createContainer(config: Config, logger: Logger, clock: () => num
     conformance,
     /** Certification runs queued from the portal, console and admin API, run in the background. */
     conformanceRuns,
+    /** The production calls scored per supplier and day with the kit's checks, and the policy on bad days. */
+    production: productionConformance,
     metrics,
     /** Where trust marks plug into /metrics once they exist. */
     setTrustMarkSource: storeGauges.setTrustMarkSource,
@@ -106,7 +129,7 @@ export function createContainer(config: Config, logger: Logger, clock: () => num
     sync: createSyncService({ config, store, accounts: accountRepo, products: productRepo, leases: syncLeaseRepo, syncRuns: syncRunRepo, inbox: inboxRepo, messageLogs: messageLogRepo, callLogs: callLogRepo, reference: referenceRepo, connections: supplierConnections, logger, clock, gate: conformance.gate, onRunFinished: metrics.runFinished }),
     retention: createRetentionService({ repo: createRetentionRepo(store), config, clock, logger }),
     reference,
-    admin: createAdminModule(store, accountRepo, clock, auditKeysFromConfig(config, keys)),
+    admin,
     mall: {
       secrets,
       login: countingAuthFailures(createTokenLogin(authDeps), metrics),
@@ -115,6 +138,7 @@ export function createContainer(config: Config, logger: Logger, clock: () => num
       calls: createMallCalls({ reference, accounts: accountRepo, platform: { code: config.PLATFORM_CODE, name: config.PLATFORM_NAME } }),
     },
     close: () => {
+      productionConformance.flush();
       // Calls waiting on the replay batch are answered from a committed write, not dropped.
       replay.flush();
       store.close();

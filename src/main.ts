@@ -49,6 +49,7 @@ async function main(): Promise<void> {
   const jobs = config.SCHEDULER_ENABLED ? startGatewayJobs(container) : null;
   // Certification runs asked for from the portal, console or admin API: every instance serves the queue.
   container.conformanceRuns.start();
+  container.production.start();
   if (jobs) container.runtime.scheduler = "running";
 
   let stopping = false;

@@ -172,6 +172,12 @@ export const ConfigSchema = z.object({
   CONFORMANCE_REPORT_DIR: z.string().min(1).default("./data/conformance").describe("Where certification runs write their JSON report, its detached signature and the HTML page."),
   CONFORMANCE_MAX_CONCURRENT_RUNS: z.coerce.number().int().min(1).max(32).default(2).describe("Certification runs asked for from the portal, console or admin API that execute at once, across every instance."),
   CONFORMANCE_RUNS_PER_DAY: z.coerce.number().int().min(1).max(1000).default(10).describe("Certification runs one supplier may ask for per day (Beijing time)."),
+  CONFORMANCE_PRODUCTION_POLICY: z
+    .enum(["warn", "propose", "suspend"])
+    .default("propose")
+    .describe("What a day whose production conformance score is low brings: warn; warn, then propose suspension to an admin after the bad days; or warn, then suspend."),
+  CONFORMANCE_PRODUCTION_MIN_SCORE: z.coerce.number().int().min(0).max(100).default(90).describe("A day's production conformance score below this is a bad day."),
+  CONFORMANCE_PRODUCTION_BAD_DAYS: z.coerce.number().int().min(1).max(90).default(3).describe("Consecutive bad days before a suspension is proposed (or made, under the suspend policy)."),
   CONFORMANCE_RUN_LEASE_MS: z.coerce.number().int().min(1_000).max(3_600_000).default(30_000).describe("A background certification run's lease: a run whose process died is marked interrupted this long after."),
 });
 

@@ -2,14 +2,20 @@ import type { OpsRepo } from "../store/repos/ops-repo.js";
 import type { GatewayMetrics, TrustMarkReading } from "./gateway-metrics.js";
 
 export type TrustMarkSource = () => readonly TrustMarkReading[];
+export type ConformanceScoreSource = () => ReadonlyArray<{ supplier: string; score: number }>;
 
 /**
  * The gauges read from the store at scrape time: backlog and quarantine per supplier, orders by
- * state (and how long the oldest has waited in it), lease holders, and trust marks once a source
- * for them is plugged in with `setTrustMarkSource` (conformance marks live outside this module).
+ * state (and how long the oldest has waited in it), lease holders, and trust marks and production
+ * conformance scores once their sources are plugged in (conformance lives outside this module).
  */
-export function registerStoreGauges(metrics: GatewayMetrics, ops: OpsRepo, clock: () => number): { setTrustMarkSource(source: TrustMarkSource): void } {
+export function registerStoreGauges(
+  metrics: GatewayMetrics,
+  ops: OpsRepo,
+  clock: () => number,
+): { setTrustMarkSource(source: TrustMarkSource): void; setConformanceScoreSource(source: ConformanceScoreSource): void } {
   let trustMarks: TrustMarkSource = () => [];
+  let scores: ConformanceScoreSource = () => [];
 
   metrics.gaugeFromSource({ name: "emall_pool_backlog_messages", help: "Messages taken from the supplier's message pool into the inbox and not yet applied.", labelNames: ["supplier"] }, (set) => {
     for (const row of ops.inbox()) set({ supplier: row.supplier }, row.pending);
@@ -39,9 +45,19 @@ export function registerStoreGauges(metrics: GatewayMetrics, ops: OpsRepo, clock
     for (const mark of trustMarks()) if (mark.expiresAtMs !== null) set({ supplier: mark.supplier }, mark.expiresAtMs / 1000);
   });
 
+  metrics.gaugeFromSource(
+    { name: "emall_supplier_conformance_score", help: "Each supplier's production conformance score (0-100) for its latest scored day: the share of the kit's checks its production calls passed.", labelNames: ["supplier"] },
+    (set) => {
+      for (const r of scores()) set({ supplier: r.supplier }, r.score);
+    },
+  );
+
   return {
     setTrustMarkSource(source) {
       trustMarks = source;
+    },
+    setConformanceScoreSource(source) {
+      scores = source;
     },
   };
 }

@@ -7,6 +7,8 @@ import { type Job, createScheduler } from "./scheduler.js";
 const RELOAD_INTERVAL_MS = 60_000;
 /** Retention once a day at a quiet hour (Beijing time, the scheduler's zone). */
 export const RETENTION_CRON = "17 3 * * *";
+/** Yesterday's production conformance is scored, and acted on, shortly after midnight (Beijing time). */
+export const PRODUCTION_SCORE_CRON = "11 0 * * *";
 
 /**
  * The gateway's schedules: for each connected supplier a message-pool pull and a stock refresh on
@@ -32,7 +34,10 @@ export function startGatewayJobs(
     }
   };
   const syncJobs = () => {
-    const jobs: Job[] = [{ name: "retention", cron: RETENTION_CRON, run: () => container.retention.run() }];
+    const jobs: Job[] = [
+      { name: "retention", cron: RETENTION_CRON, run: () => container.retention.run() },
+      { name: "production-conformance", cron: PRODUCTION_SCORE_CRON, run: async () => void container.production.evaluateYesterday() },
+    ];
     for (const c of container.supplierConnections.list()) {
       const supplierId = c.supplierId;
       // The production gate is asked at every tick: a mark suspended or issued meanwhile counts at once.

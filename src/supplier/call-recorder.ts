@@ -17,6 +17,8 @@ export type CallRecord = {
   httpStatus?: number;
   field?: string;
   message?: string;
+  /** For refusals: whether the answer carried a valid X-Sign (or the account's sign mode signs none). */
+  signed?: boolean;
   /** skus or message ids in the request, for batch calls. */
   batchSize?: number;
   /** What the call was about: the sku (batch), message ids, yggc_order or order_id sent. */

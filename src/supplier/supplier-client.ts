@@ -443,7 +443,7 @@ export class SupplierClient {
       outcome: answer.ok ? "ok" : answer.error.kind,
       ...(answer.ok
         ? {}
-        : { errorCode: answer.error.code, httpStatus: answer.error.status, field: answer.error.field, message: answer.error.detail }),
+        : { errorCode: answer.error.code, httpStatus: answer.error.status, field: answer.error.field, message: answer.error.detail, signed: answer.error.signed }),
       ...(options.batchSize === undefined ? {} : { batchSize: options.batchSize }),
       ...subjectOf(fields),
     });

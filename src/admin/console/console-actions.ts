@@ -25,6 +25,12 @@ const ORDER_FIELDS = [
 /** The console's form posts, each one admin API route; its roles, validation and audit apply unchanged. */
 export const consoleActions: readonly ConsoleAction[] = [
   {
+    path: "/suppliers/:code/production-conformance/:day/decide",
+    route: ["POST", "/suppliers/:code/production-conformance/:day/decide"],
+    input: (f) => ({ body: { decision: f.decision, reason: f.reason ?? "" } }),
+    done: (_r, p) => ({ redirect: `/admin/suppliers/${p.code ?? ""}`, message: "saved" }),
+  },
+  {
     path: "/conformance/runs",
     route: ["POST", "/conformance/runs"],
     rerender: "/conformance/runs",

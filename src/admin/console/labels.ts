@@ -25,7 +25,7 @@ export const LABELS = {
     "sync.run": "手动同步", "sync.stock": "刷新库存", "sync.replay": "重放隔离消息", "sync.prune": "清理同步日志",
     "order.create": "创建订单", "order.push": "推送订单", "order.retry": "重新推送订单", "order.resume": "恢复订单推送", "order.reveal_personal_data": "查看订单个人信息",
     "product.listing_apply": "申请上架", "product.listing_approve": "批准上架", "product.listing_refuse": "拒绝上架",
-    "conformance.run": "对接测试", "conformance.request": "发起对接测试", "conformance.suspend": "暂停可信标识", "conformance.revoke": "吊销可信标识", "conformance.rotate_key": "轮换标识签名密钥",
+    "conformance.run": "对接测试", "conformance.request": "发起对接测试", "conformance.production_evaluate": "评估生产环境合规", "conformance.production_decide": "裁决暂停提议", "conformance.production_warn": "生产合规警告", "conformance.production_propose": "提议暂停标识", "conformance.production_suspend": "自动暂停标识", "conformance.production_none": "生产合规评估", "conformance.suspend": "暂停可信标识", "conformance.revoke": "吊销可信标识", "conformance.rotate_key": "轮换标识签名密钥",
     "backup.create": "创建备份", "backup.after_restore": "恢复后处理", "reference.load": "载入标准数据",
   },
   countKey: { received: "收到", pulled: "拉取", applied: "已应用", rejected: "已拒绝", failed: "失败", skipped: "跳过", quarantined: "已隔离", deleted: "已删除", stored: "已入库", pages: "页数", checked: "已查询", calls: "调用", duplicates: "重复", groups: "分组" },

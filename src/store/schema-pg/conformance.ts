@@ -87,3 +87,24 @@ export const conformanceJobs = pgTable("conformance_jobs", {
   progressJson: text("progress_json").notNull().default("[]"),
   error: text("error"),
 }, (t) => [index("conformance_jobs_status_idx").on(t.status, t.requestedAt), index("conformance_jobs_supplier_idx").on(t.supplierId, t.requestedAt)]);
+
+export const productionChecks = pgTable("production_checks", {
+  supplierId: integer("supplier_id").notNull().references(() => suppliers.id),
+  day: text("day").notNull(),
+  check: text("check").notNull(),
+  total: integer("total").notNull(),
+  failed: integer("failed").notNull(),
+  evidenceJson: text("evidence_json").notNull().default("[]"),
+}, (t) => [uniqueIndex("production_checks_pk").on(t.supplierId, t.day, t.check)]);
+
+export const productionScores = pgTable("production_scores", {
+  supplierId: integer("supplier_id").notNull().references(() => suppliers.id),
+  day: text("day").notNull(),
+  score: integer("score").notNull(),
+  checksJson: text("checks_json").notNull(),
+  action: text("action", { enum: ["none", "warn", "propose", "suspend"] }).notNull(),
+  proposal: text("proposal", { enum: ["open", "approved", "dismissed"] }),
+  decidedBy: text("decided_by"),
+  decidedAt: epochMs("decided_at"),
+  evaluatedAt: epochMs("evaluated_at").notNull(),
+}, (t) => [uniqueIndex("production_scores_pk").on(t.supplierId, t.day)]);

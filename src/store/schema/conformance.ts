@@ -110,3 +110,37 @@ export const conformanceJobs = sqliteTable("conformance_jobs", {
   /** Why the run could not complete (the kit threw, or the process stopped). */
   error: text("error"),
 }, (t) => [index("conformance_jobs_status_idx").on(t.status, t.requestedAt), index("conformance_jobs_supplier_idx").on(t.supplierId, t.requestedAt)]);
+
+/**
+ * Production conformance: one supplier's production calls of one Beijing day, tallied per check of
+ * the kit (signatures, envelopes, error codes, availability, latency, calls refused as too fast), with
+ * the first failing calls as evidence. Written in increments as calls are made.
+ */
+export const productionChecks = sqliteTable("production_checks", {
+  supplierId: integer("supplier_id").notNull().references(() => suppliers.id),
+  /** yyyy-MM-dd, Beijing time. */
+  day: text("day").notNull(),
+  check: text("check").notNull(),
+  total: integer("total").notNull(),
+  failed: integer("failed").notNull(),
+  /** Up to a few failing calls: operation, time, outcome, code, message (never credentials). */
+  evidenceJson: text("evidence_json").notNull().default("[]"),
+}, (t) => [uniqueIndex("production_checks_pk").on(t.supplierId, t.day, t.check)]);
+
+/**
+ * A day's production score and what the policy did about it: a warning, a suspension proposed to
+ * an admin (who approves or dismisses it), or a suspension made on its own after the bad days.
+ */
+export const productionScores = sqliteTable("production_scores", {
+  supplierId: integer("supplier_id").notNull().references(() => suppliers.id),
+  day: text("day").notNull(),
+  /** 0–100: the share of the day's checks (those with calls) that passed. */
+  score: integer("score").notNull(),
+  checksJson: text("checks_json").notNull(),
+  action: text("action", { enum: ["none", "warn", "propose", "suspend"] }).notNull(),
+  /** For a proposal: open until an admin decides. */
+  proposal: text("proposal", { enum: ["open", "approved", "dismissed"] }),
+  decidedBy: text("decided_by"),
+  decidedAt: integer("decided_at"),
+  evaluatedAt: integer("evaluated_at").notNull(),
+}, (t) => [uniqueIndex("production_scores_pk").on(t.supplierId, t.day)]);

@@ -3,6 +3,7 @@ import type { ConformanceReport } from "../../../conformance/report.js";
 import type { ConsoleContext, ConsolePage } from "../console-kit.js";
 import { type Html, beijing, href, html } from "../html.js";
 import { badge, csrfField, emptyRow } from "../layout.js";
+import { productionCard } from "./production-card.js";
 
 type Mark = { id: string; runId: string; state: string; reason: string | null; issuedAt: string; expiresAt: string; recertifyBy: string | null; jws: string; kitVersion: string; contractVersion: string };
 type Standing = { mark: Mark | null; gate: { open: boolean; via: string | null; reason: string | null }; waiver: { reason: string; actor?: string; createdAt: number } | null };
@@ -131,7 +132,7 @@ export const conformancePages: ConsolePage[] = [
       // A supplier user has no supplier page: its own mark and gate are shown here instead.
       const own = ctx.user.role === "supplier" ? (await ctx.api<{ supplier?: string | null }>("GET", "/session")).supplier : null;
       return html`<p class="muted">电商在此（或以命令 <code>npm run cli -- conformance run …</code>）对其测试环境自助测试；通过即签发正式环境信任标识。</p>
-${own ? await trustMarkCard(ctx, own) : ""}
+${own ? html`${await trustMarkCard(ctx, own)}${await productionCard(ctx, own)}` : ""}
 ${await selfServiceCard(ctx, own ?? ctx.query.supplier ?? null)}
 ${own ? "" : html`<form class="filters" method="get"><label>电商代码<input name="supplier" value="${ctx.query.supplier ?? ""}"></label><button type="submit">筛选</button></form>`}
 <table><thead><tr><th scope="col">测试编号</th><th scope="col">电商</th><th scope="col">结论</th><th scope="col">开始</th><th scope="col">测试环境</th><th scope="col">版本</th><th scope="col">信任标识</th></tr></thead><tbody>

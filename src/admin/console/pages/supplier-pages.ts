@@ -8,6 +8,7 @@ import { LABELS, zh, zhBadge } from "../labels.js";
 import { csrfField, emptyRow } from "../layout.js";
 import { pauseNotice } from "./order-pages.js";
 import { trustMarkCard } from "./conformance-pages.js";
+import { productionCard } from "./production-card.js";
 
 export function credentialsCard(title: string, credentials: { username: string; password?: string; appSecret?: string }): Html {
   return html`<div class="card"><p>${title}</p><p class="muted">以下密钥只显示这一次，请立即通过安全渠道交给电商；系统只保存其哈希或密文。</p>
@@ -64,6 +65,7 @@ ${post("rotate", html`<input type="hidden" name="password" value="true"><input t
 ${c ? post("sync", html``, "立即同步") : ""}
 ${c ? html`<a href="/admin/suppliers/${code}/quarantine">隔离消息</a> · ` : ""}<a href="/admin/sync/runs?supplier=${code}">同步批次</a> · <a href="/admin/products?supplier=${code}">商品</a></p></div>
 ${await trustMarkCard(ctx, code)}
+${await productionCard(ctx, code)}
 <div class="card"><h2>对接电商接口</h2>
 ${c
   ? html`<dl class="kv"><dt>接口地址</dt><dd class="mono">${c.baseUrl}</dd><dt>账号</dt><dd class="mono">${c.username}</dd><dt>签名 / 编码</dt><dd>${zh("signMode", c.signMode)} / ${zh("bodyFormat", c.bodyFormat)}</dd></dl>

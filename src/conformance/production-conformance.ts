@@ -1,0 +1,260 @@
+import type { AuditEntry } from "../admin/audit-trail.js";
+import { SignMode } from "../contract/index.js";
+import { beijingDayStart } from "../lib/beijing-time.js";
+import type { Logger } from "../lib/logger.js";
+import type { CallRecord, CallRecorder } from "../supplier/call-recorder.js";
+import type { AccountRepo } from "../store/repos/account-repo.js";
+import type { CheckIncrement, ProductionRepo, ProductionScoreRow } from "../store/repos/production-repo.js";
+import { type ProductionCheckId, checkPassed, callChecks, productionCheckIds } from "./production-checks.js";
+
+const DAY_MS = 86_400_000;
+const BEIJING_OFFSET_MS = 8 * 3_600_000;
+/** Tallies are kept in memory and written this often: a statement per call would cost the hot paths. */
+const FLUSH_MS = 5_000;
+/** Failing calls kept as evidence per check and day. */
+const EVIDENCE_KEPT = 5;
+
+/** What the policy does with a bad day: warn; warn, then propose suspension to an admin; or warn, then suspend. */
+export const productionPolicies = ["warn", "propose", "suspend"] as const;
+export type ProductionPolicy = (typeof productionPolicies)[number];
+
+export type ProductionSettings = {
+  policy: ProductionPolicy;
+  /** A day scoring below this is a bad day. */
+  minScore: number;
+  /** Consecutive bad days before a suspension is proposed or made. */
+  badDays: number;
+};
+
+export type CheckVerdict = { check: ProductionCheckId; total: number; failed: number; passed: boolean; evidence: unknown[] };
+export type DayScore = {
+  day: string;
+  score: number;
+  checks: CheckVerdict[];
+  action: ProductionScoreRow["action"];
+  proposal: ProductionScoreRow["proposal"];
+  decidedBy: string | null;
+};
+
+/** yyyy-MM-dd of the Beijing day holding `ms`. */
+export const beijingDay = (ms: number): string => new Date(beijingDayStart(ms) + BEIJING_OFFSET_MS).toISOString().slice(0, 10);
+/** The instant a Beijing day (yyyy-MM-dd) begins. */
+const dayStart = (day: string): number => Date.parse(`${day}T00:00:00+08:00`);
+
+export type ProductionDeps = {
+  repo: ProductionRepo;
+  accounts: Pick<AccountRepo, "supplierByCode" | "listSuppliers">;
+  /** The connection's timeout and sign mode, for latency and signatures; null when not connected. */
+  connectionOf: (supplierCode: string) => { timeoutMs: number; signMode: string } | null;
+  /** Suspends the supplier's marks (ConformanceService.suspend). */
+  suspend: (code: string, reason: string) => unknown;
+  audit: (entry: AuditEntry) => void;
+  settings: ProductionSettings;
+  clock: () => number;
+  logger: Logger;
+};
+
+export type ProductionConformance = ReturnType<typeof createProductionConformance>;
+
+/**
+ * The mark keeps being earned: every production call is tallied against the kit's checks, each
+ * Beijing day is scored per supplier (the share of its checks that passed), and a bad day is acted
+ * on by the policy — a warning, a suspension proposed to an admin, or one made after `badDays`.
+ * Every action is audited.
+ */
+export function createProductionConformance(deps: ProductionDeps) {
+  const log = deps.logger.child({ component: "production-conformance" });
+  /** Tallies not yet written: supplier|day|check → increment. */
+  let pending = new Map<string, CheckIncrement>();
+  const supplierIds = new Map<string, number | null>();
+
+  const supplierId = (code: string): number | null => {
+    if (!supplierIds.has(code)) supplierIds.set(code, deps.accounts.supplierByCode(code)?.id ?? null);
+    return supplierIds.get(code) ?? null;
+  };
+
+  const tally = (supplier: number, day: string, check: ProductionCheckId, failed: boolean, evidence: unknown): void => {
+    const key = `${supplier}|${day}|${check}`;
+    let inc = pending.get(key);
+    if (!inc) {
+      inc = { supplierId: supplier, day, check, total: 0, failed: 0, evidence: [] };
+      pending.set(key, inc);
+    }
+    inc.total++;
+    if (failed) {
+      inc.failed++;
+      if (inc.evidence.length < EVIDENCE_KEPT) (inc.evidence as unknown[]).push(evidence);
+    }
+  };
+
+  /** Sees every production call (the connections' observer); the kit's sandbox calls never come here. */
+  const recorder: CallRecorder = {
+    record(call: CallRecord): void {
+      const id = supplierId(call.supplier);
+      const connection = id === null ? null : deps.connectionOf(call.supplier);
+      if (id === null || !connection) return;
+      // The gateway's day (its clock), as the puller's and the order pusher's records use.
+      const day = beijingDay(deps.clock());
+      const checks = callChecks(call, { timeoutMs: connection.timeoutMs, signsAnswers: connection.signMode === SignMode.HmacSha256 });
+      if (checks.length === 0) return;
+      const evidence = { at: call.startedAt, endpoint: call.endpoint, outcome: call.outcome, errorCode: call.errorCode ?? null, httpStatus: call.httpStatus ?? null, field: call.field ?? null, message: call.message?.slice(0, 300) ?? null, durationMs: call.durationMs, subject: call.subject?.slice(0, 100) ?? null };
+      for (const [check, failed] of checks) tally(id, day, check, failed, evidence);
+    },
+  };
+
+  /** Writes the tallies kept in memory; they are kept for the next try when the store refuses. */
+  const flush = (): void => {
+    if (pending.size === 0) return;
+    const batch = pending;
+    pending = new Map();
+    try {
+      deps.repo.addChecks([...batch.values()], EVIDENCE_KEPT);
+    } catch (err) {
+      for (const [key, inc] of batch) {
+        const later = pending.get(key);
+        pending.set(key, later ? { ...inc, total: inc.total + later.total, failed: inc.failed + later.failed, evidence: [...inc.evidence, ...later.evidence].slice(0, EVIDENCE_KEPT) } : inc);
+      }
+      log.warn({ event: "production.flush_failed", err }, "production conformance tallies not written; retried");
+    }
+  };
+
+  /** The day's verdicts from the stored tallies and the puller's and order pusher's own records. */
+  const verdicts = (id: number, day: string): CheckVerdict[] => {
+    const stored = new Map(deps.repo.checksOf(id, day).map((r) => [r.check, r]));
+    const from = dayStart(day);
+    const messages = deps.repo.messagesBetween(id, from, from + DAY_MS);
+    const answers = deps.repo.submitAnswersBetween(id, from, from + DAY_MS);
+    const derived: Partial<Record<ProductionCheckId, { total: number; failed: number }>> = {
+      quarantine: { total: messages.total, failed: messages.quarantined },
+      order_answers: { total: answers.total, failed: answers.mismatched },
+    };
+    return productionCheckIds.flatMap((check) => {
+      const row = stored.get(check);
+      const t = derived[check] ?? (row ? { total: row.total, failed: row.failed } : { total: 0, failed: 0 });
+      if (t.total === 0) return [];
+      return [{ check, total: t.total, failed: t.failed, passed: checkPassed(check, t.total, t.failed), evidence: row ? (JSON.parse(row.evidenceJson) as unknown[]) : [] }];
+    });
+  };
+
+  const scoreOf = (checks: readonly CheckVerdict[]): number => (checks.length === 0 ? 100 : Math.round((100 * checks.filter((c) => c.passed).length) / checks.length));
+
+  /** Bad days ending with `day`, counted back over the stored scores (a day without calls breaks the run). */
+  const badRun = (id: number, day: string): number => {
+    let run = 0;
+    let expected = day;
+    for (const s of deps.repo.scores(id, deps.settings.badDays + 1)) {
+      if (s.day > day) continue;
+      if (s.day !== expected || s.score >= deps.settings.minScore) break;
+      run++;
+      expected = beijingDay(dayStart(expected) - DAY_MS);
+    }
+    return run;
+  };
+
+  const view = (row: ProductionScoreRow): DayScore => ({
+    day: row.day,
+    score: row.score,
+    checks: JSON.parse(row.checksJson) as CheckVerdict[],
+    action: row.action,
+    proposal: row.proposal,
+    decidedBy: row.decidedBy,
+  });
+
+  /**
+   * Scores one supplier's day and applies the policy once for it: scoring a day again updates its
+   * score, but what was done about it (a warning, a proposal, a suspension) is not done twice.
+   */
+  const evaluate = (code: string, day: string): DayScore | null => {
+    flush();
+    const id = supplierId(code);
+    if (id === null) return null;
+    const checks = verdicts(id, day);
+    if (checks.length === 0) return null;
+    const score = scoreOf(checks);
+    const before = deps.repo.score(id, day);
+    const now = deps.clock();
+    const row: ProductionScoreRow = { supplierId: id, day, score, checksJson: JSON.stringify(checks), action: before?.action ?? "none", proposal: before?.proposal ?? null, decidedBy: before?.decidedBy ?? null, decidedAt: before?.decidedAt ?? null, evaluatedAt: now };
+    deps.repo.putScore(row);
+    if (score < deps.settings.minScore && row.action === "none") {
+      const failing = checks.filter((c) => !c.passed).map((c) => c.check);
+      const run = badRun(id, day);
+      const due = run >= deps.settings.badDays && deps.settings.policy !== "warn";
+      const action: ProductionScoreRow["action"] = !due ? "warn" : deps.settings.policy === "suspend" ? "suspend" : "propose";
+      const summary = { after: { day, score, failing, badDays: run, policy: deps.settings.policy } };
+      if (action === "suspend") {
+        try {
+          deps.suspend(code, `生产环境对接合规得分连续 ${run} 天低于 ${deps.settings.minScore}（${day}：${score}；未通过：${failing.join("、")}）`);
+        } catch (err) {
+          log.error({ event: "production.suspend_failed", supplier: code, err }, "production conformance could not suspend the supplier's marks");
+        }
+      }
+      deps.repo.putScore({ ...row, action, proposal: action === "propose" ? "open" : null });
+      deps.audit({ actor: "system:production-conformance", action: `conformance.production_${action}`, target: code, summary });
+      log.warn({ event: `production.${action}`, supplier: code, day, score, failing, badDays: run, alert: action === "warn" ? undefined : "supplier_conformance_low" }, "production conformance: a bad day acted on");
+      return view({ ...row, action, proposal: action === "propose" ? "open" : null });
+    }
+    return view(row);
+  };
+
+  let timer: NodeJS.Timeout | null = null;
+
+  return {
+    recorder,
+    flush,
+    evaluate,
+
+    /** Writes the tallies every FLUSH_MS; a stop writes what is left. */
+    start(): void {
+      timer ??= setInterval(flush, FLUSH_MS);
+      timer.unref();
+    },
+    stop(): void {
+      if (timer) clearInterval(timer);
+      timer = null;
+      flush();
+    },
+
+    /** Scores yesterday (Beijing time) for every supplier with production calls: the daily job. */
+    evaluateYesterday(): number {
+      flush();
+      const day = beijingDay(deps.clock() - DAY_MS);
+      let scored = 0;
+      for (const { supplier } of deps.accounts.listSuppliers()) if (evaluate(supplier.code, day)) scored++;
+      return scored;
+    },
+
+    /** The supplier's scored days, newest first, and the policy in force. */
+    history(code: string, limit = 30): { days: DayScore[]; today: DayScore | null; policy: ProductionSettings } | null {
+      flush();
+      const id = supplierId(code);
+      if (id === null) return null;
+      const today = beijingDay(deps.clock());
+      const checks = verdicts(id, today);
+      return {
+        days: deps.repo.scores(id, limit).map(view),
+        // Today so far, as it stands: the daily job scores and acts on it once the day has ended.
+        today: checks.length === 0 ? null : { day: today, score: scoreOf(checks), checks, action: "none", proposal: null, decidedBy: null },
+        policy: deps.settings,
+      };
+    },
+
+    /** An admin's decision on a proposed suspension: approving suspends the supplier's marks. */
+    decide(code: string, day: string, decision: "approve" | "dismiss", actor: string, reason: string): { ok: true } | { ok: false; reason: "not_found" } {
+      const id = supplierId(code);
+      if (id === null) return { ok: false, reason: "not_found" };
+      const row = deps.repo.score(id, day);
+      if (!row || row.proposal !== "open") return { ok: false, reason: "not_found" };
+      if (decision === "approve") deps.suspend(code, reason);
+      deps.repo.decide(id, day, decision === "approve" ? "approved" : "dismissed", actor, deps.clock());
+      return { ok: true };
+    },
+
+    /** Each supplier's latest scored day, for the score gauge of /metrics. */
+    readings(): Array<{ supplier: string; score: number }> {
+      return deps.accounts.listSuppliers().flatMap(({ supplier }) => {
+        const [latest] = deps.repo.scores(supplier.id, 1);
+        return latest ? [{ supplier: supplier.code, score: latest.score }] : [];
+      });
+    },
+  };
+}
