@@ -5,54 +5,11 @@ import { createContainer } from "../container.js";
 import { DomainError } from "../lib/errors.js";
 import { createLogger } from "../lib/logger.js";
 import { DatabaseUnavailableError, withTransaction } from "../store/database.js";
-import { type Command, CommandFailed, type CommandResult, type DeferredCommandResult, UsageError, writeJsonStream } from "./cli-kit.js";
-import { orderCommands } from "./commands/order-commands.js";
-import { referenceCommands } from "./commands/reference-commands.js";
-import { supplierCommands } from "./commands/supplier-commands.js";
-import { connectionCommands } from "./commands/connection-commands.js";
-import { productCommands } from "./commands/product-commands.js";
-import { syncCommands } from "./commands/sync-commands.js";
-import { userCommands } from "./commands/user-commands.js";
-import { auditCommands } from "./commands/audit-commands.js";
-import { backupCommands } from "./commands/backup-commands.js";
-import { conformanceCommands } from "./commands/conformance-commands.js";
-import { gateCommands } from "./commands/gate-commands.js";
-
-/**
- * `npm run cli -- GROUP VERB [flags] [--json]`. With --json the last line printed is one JSON
- * object ({ok:true,…} or {ok:false,error}) for scripts; otherwise text for a person.
- */
-const groups: Record<string, Record<string, Command>> = {
-  supplier: { ...supplierCommands, ...connectionCommands, ...gateCommands },
-  sync: syncCommands,
-  products: productCommands,
-  reference: referenceCommands,
-  orders: orderCommands,
-  users: userCommands,
-  audit: auditCommands,
-  backup: backupCommands,
-  conformance: conformanceCommands,
-};
-
-function help(): string {
-  const lines = ["usage: npm run cli -- GROUP VERB [flags] [--json]", ""];
-  for (const [group, commands] of Object.entries(groups)) {
-    for (const command of Object.values(commands)) lines.push(`  ${command.usage}`, `      ${command.summary}`);
-    void group;
-  }
-  return lines.join("\n");
-}
+import { CommandFailed, type CommandResult, type DeferredCommandResult, UsageError, writeJsonStream } from "./cli-kit.js";
+import { EXIT, cliHelp, commandGroups } from "./command-table.js";
 
 /** Who acts, in the audit log: the person at the terminal. */
 const cliActor = () => `cli:${userInfo().username}`;
-
-const EXIT_USAGE = 64;
-const EXIT_FAILED = 1;
-const EXIT_CONFIG = 78;
-/** sysexits.h EX_UNAVAILABLE: the database named by DATABASE_URL cannot be reached or opened. */
-const EXIT_UNAVAILABLE = 69;
-/** sysexits.h EX_SOFTWARE: a failure none of the commands expects, i.e. a bug to report. */
-const EXIT_SOFTWARE = 70;
 
 /** The last resort: a failure of no known kind still answers in the CLI's shape, not with a stack trace. */
 function reportInternal(json: boolean, e: unknown): void {
@@ -69,10 +26,10 @@ async function main(argv: string[]): Promise<number> {
     else process.stderr.write(human + "\n");
   };
   const [group, verb, ...rest] = argv;
-  const command = group && verb ? groups[group]?.[verb] : undefined;
+  const command = group && verb ? commandGroups[group]?.[verb] : undefined;
   if (!command) {
-    report(false, { error: { kind: "usage", message: "unknown command" } }, help());
-    return argv.length === 0 || argv[0] === "help" || argv[0] === "--help" ? 0 : EXIT_USAGE;
+    report(false, { error: { kind: "usage", message: "unknown command" } }, cliHelp());
+    return argv.length === 0 || argv[0] === "help" || argv[0] === "--help" ? 0 : EXIT.usage;
   }
   let container;
   try {
@@ -117,26 +74,26 @@ async function main(argv: string[]): Promise<number> {
     }
     if (e instanceof UsageError) {
       report(false, { error: { kind: "usage", message: e.message } }, `${e.message}\nusage: npm run cli -- ${command.usage}`);
-      return EXIT_USAGE;
+      return EXIT.usage;
     }
     if (e instanceof ConfigError) {
       report(false, { error: { kind: "config", message: e.message } }, e.message);
-      return EXIT_CONFIG;
+      return EXIT.config;
     }
     if (e instanceof DatabaseUnavailableError) {
       report(false, { error: { kind: "database", message: e.message } }, e.message);
-      return EXIT_UNAVAILABLE;
+      return EXIT.unavailable;
     }
     if (e instanceof CommandFailed) {
       report(false, { error: { kind: e.kind, message: e.message }, ...e.details }, `error: ${e.message}`);
-      return EXIT_FAILED;
+      return EXIT.failed;
     }
     if (e instanceof DomainError) {
       report(false, { error: e.toJSON() }, `error: ${e.message}`);
-      return EXIT_FAILED;
+      return EXIT.failed;
     }
     reportInternal(json, e);
-    return EXIT_SOFTWARE;
+    return EXIT.software;
   } finally {
     await container?.supplierConnections.closeAll();
     container?.close();
@@ -149,6 +106,6 @@ main(process.argv.slice(2)).then(
   // What fails outside the command's own catch (closing the container, recording a refusal).
   (e: unknown) => {
     reportInternal(process.argv.includes("--json"), e);
-    process.stdout.write("", () => process.exit(EXIT_SOFTWARE));
+    process.stdout.write("", () => process.exit(EXIT.software));
   },
 );

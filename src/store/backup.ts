@@ -12,7 +12,7 @@ import { PgQueryError } from "./pg-sync/sync-bridge.js";
  * `backup after-restore`, which is SQL and runs on both.
  */
 const ON_POSTGRES =
-  "DATABASE_URL is PostgreSQL: back it up with pg_dump -Fc, or pg_basebackup with WAL archiving; after restoring, run `npm run cli -- backup after-restore` (README: Backups)";
+  "DATABASE_URL is PostgreSQL: back it up with pg_dump -Fc, or pg_basebackup with WAL archiving; after restoring, run `npm run cli -- backup after-restore` (docs/operations/backups.md)";
 
 export function refuseOnPostgres(store: Store, verb: "create" | "verify"): void {
   if (store.dialect === "postgres") throw new BackupError("unsupported", `backup ${verb} makes and checks SQLite backups only; ${ON_POSTGRES}`);

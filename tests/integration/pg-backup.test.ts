@@ -88,7 +88,7 @@ describe("backup after-restore on PostgreSQL", () => {
     // After the dump the old gateway took two more messages from the pool (gone from it now).
     await inbox(["m3", "m4"]);
 
-    // The README's restore: the old database renamed aside, the dump restored under the gateway's name.
+    // The restore of docs/operations/backups.md: the old database renamed aside, the dump restored under the gateway's name.
     await sql("postgres", "ALTER DATABASE gateway RENAME TO gateway_replaced");
     await sql("postgres", "CREATE DATABASE gateway");
     pgTool("pg_restore", ["-d", "gateway", dump]);

@@ -9,7 +9,7 @@ const DIR = "src/ops/alerts";
 const RULES = `${DIR}/emall-gateway.rules.yml`;
 const rulesText = readFileSync(RULES, "utf8");
 const alerts = [...rulesText.matchAll(/^\s+- alert: (\w+)$/gm)].map((m) => m[1] ?? "");
-const readme = readFileSync("README.md", "utf8");
+const runbooks = readFileSync("docs/runbooks.md", "utf8");
 
 describe("the Prometheus alert rules", () => {
   it("cover every trouble operators asked for", () => {
@@ -40,14 +40,14 @@ describe("the Prometheus alert rules", () => {
     for (const name of used) expect(exposed, `${name} is used by a rule`).toContain(name);
   });
 
-  it("each have a summary, and a runbook section in the README that the annotation points to", () => {
+  it("each have a summary, and a runbook section in docs/runbooks.md that the annotation points to", () => {
     const blocks = rulesText.split(/^\s+- alert: /m).slice(1);
     for (const block of blocks) {
       const name = block.split("\n")[0] ?? "";
       expect(block, name).toMatch(/summary: "/);
-      expect(block, name).toContain(`runbook: "README.md#${name.toLowerCase()}"`);
-      const section = readme.split(/^#### /m).find((s) => s.startsWith(`${name}\n`));
-      expect(section, `README has "#### ${name}"`).toBeDefined();
+      expect(block, name).toContain(`runbook: "docs/runbooks.md#${name.toLowerCase()}"`);
+      const section = runbooks.split(/^## /m).find((s) => s.startsWith(`${name}\n`));
+      expect(section, `docs/runbooks.md has "## ${name}"`).toBeDefined();
       expect(section ?? "", name).toMatch(/\*\*Summary\*\*/);
       expect(section ?? "", name).toMatch(/\*\*Runbook\*\*/);
     }

@@ -63,7 +63,7 @@ export const backupCommands: Record<string, Command> = {
       const settled = settleRestored(container.store, container.clock());
       const lines = [`released ${settled.leases} sync leases, ${settled.orderLeases} order leases and ${settled.callSlots} call slots; closed ${settled.runsClosed} runs caught mid-way`];
       if (carried) lines.push(`${carried.carried} messages back in the inbox as pending (${carried.known} already known, ${carried.unknownSupplier} of suppliers the backup does not have); the next run applies them`);
-      else lines.push("no --from: messages taken from the pools after the backup are not in this database (README: Backups)");
+      else lines.push("no --from: messages taken from the pools after the backup are not in this database (docs/operations/backups.md)");
       return { human: lines.join("\n"), json: { settled, carried }, audit: { target: carried?.from ?? null, summary: { ...settled, carried: carried?.carried ?? null } } };
     },
   },

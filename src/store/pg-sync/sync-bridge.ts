@@ -35,7 +35,7 @@ const WORKER_YOUNG_GENERATION_MB = 8;
  * Synchronous queries against PostgreSQL: a worker thread holds the pg connection, and the caller
  * blocks on a shared flag until it answers. The repositories are synchronous (better-sqlite3's
  * model: short transactions with no I/O inside), and this keeps them one code base on both
- * databases. The price is that each query holds the event loop for its round trip; see the README.
+ * databases. The price is that each query holds the event loop for its round trip; see docs/operations/postgresql.md.
  */
 export class PgSyncBridge {
   private readonly worker: Worker;
