@@ -14,13 +14,13 @@ const runbooks = readFileSync("docs/runbooks.md", "utf8");
 describe("the Prometheus alert rules", () => {
   it("cover every trouble operators asked for", () => {
     expect(alerts.sort()).toEqual(
-      ["EmallMallAuthFailureSpike", "EmallOrderStuck", "EmallPoolBacklogGrowing", "EmallQuarantineGrowing", "EmallSupplierCallsTooFast", "EmallSupplierRunsFailing", "EmallTrustMarkExpiring"].sort(),
+      ["EmallMallAuthFailureSpike", "EmallOrderStuck", "EmallPoolBacklogGrowing", "EmallQuarantineGrowing", "EmallSupplierCallsTooFast", "EmallSupplierConformanceLow", "EmallSupplierRunsFailing", "EmallTrustMarkExpiring"].sort(),
     );
   });
 
   it("pass promtool check rules", () => {
     const { status, output } = promtool(["check", "rules", RULES]);
-    expect(output).toContain("SUCCESS: 7 rules found");
+    expect(output).toContain("SUCCESS: 8 rules found");
     expect(status).toBe(0);
   });
 

@@ -191,7 +191,7 @@ export const FIELD_LABELS: Record<string, string> = {
   currentPassword: "当前密码", newPassword: "新密码", before: "分页位置", afterId: "分页位置", limit: "每页条数", type: "消息类型", outcome: "结果", state: "状态",
   from: "起始时间", to: "截止时间", sku: "SKU", province: "省", city: "市", county: "区县", items: "商品", runId: "批次", status: "状态", listingState: "上架申请",
   id: "编号", yggcOrder: "订单号", q: "查找内容", actor: "操作人", action: "操作", target: "对象", hours: "小时数", days: "天数", reveal: "显示个人信息",
-  catalog: "品目", brand: "品牌",
+  catalog: "品目", brand: "品牌", day: "日期", decision: "裁决", baseUrl: "测试环境地址", encoding: "请求编码",
 };
 
 /** `body.items[0].num` → the form field it belongs to (`items`). */
