@@ -9,6 +9,17 @@ const Area = z.object({ province: z.string(), city: z.string(), county: z.string
 const AreaNames = z.object({ province: z.string().nullable(), city: z.string().nullable(), county: z.string().nullable() }).describe("The area codes' names (M-6); null for a code the table lacks.");
 const Invoice = z.object({ type: z.number().int(), title: z.string(), org_code: z.string() });
 const Figures = z.object({ lines: z.array(Line.extend({ priceFen: Fen.nullable() })), goodsFen: Fen.nullable(), freightFen: Fen.nullable() });
+/** What staff and the supplier both read of an order: its money, area, department, invoice and payment. */
+const OrderFacts = {
+  freightFen: Fen,
+  orderPriceFen: Fen,
+  area: Area,
+  areaNames: AreaNames,
+  dep_name: z.string().nullable(),
+  invoice: Invoice,
+  payment: z.number().int(),
+  remark: z.string().nullable(),
+};
 
 /** An order as staff read it (no consignee personal data). */
 export const OrderView = z.object({
@@ -19,14 +30,7 @@ export const OrderView = z.object({
   mall_order_id: z.string().nullable(),
   lines: z.array(Line.extend({ name: z.string().nullable() })),
   goodsFen: Fen,
-  freightFen: Fen,
-  orderPriceFen: Fen,
-  area: Area,
-  areaNames: AreaNames,
-  dep_name: z.string().nullable(),
-  invoice: Invoice,
-  payment: z.number().int(),
-  remark: z.string().nullable(),
+  ...OrderFacts,
   failure: z.object({ kind: z.string().nullable(), code: z.number().int().nullable(), reason: z.string().nullable() }).nullable(),
   priceCheck: z.array(z.object({ sku: z.string(), storedPriceFen: Fen, supplierPriceFen: Fen.nullable() })).nullable(),
   answerCheck: z.object({ ours: Figures, theirs: Figures, differences: z.array(z.string()) }).nullable().describe("On a mismatch: our figures and the supplier's S-11 figures."),
@@ -63,14 +67,7 @@ export const SupplierOrderView = z.object({
   supplier: z.string(),
   mall_order_id: z.string().nullable(),
   sku: z.array(Line),
-  freightFen: Fen,
-  orderPriceFen: Fen,
-  area: Area,
-  areaNames: AreaNames,
-  dep_name: z.string().nullable(),
-  invoice: Invoice,
-  payment: z.number().int(),
-  remark: z.string().nullable(),
+  ...OrderFacts,
   createdAt: EpochMs,
   submittedAt: EpochMs.nullable(),
   confirmedAt: EpochMs.nullable(),
