@@ -48,7 +48,7 @@ export function certify(rig: ConformanceRig, signMode: SignMode = SignMode.HmacS
 }
 
 /** The CLI on the rig's own database, key file and report folder, as an operator beside the gateway runs it. */
-export const cliEnv = (rig: ConformanceRig): Record<string, string> => ({
+export const cliEnv = (rig: Pick<ConformanceRig, "gw">): Record<string, string> => ({
   DATABASE_URL: rig.gw.config.DATABASE_URL,
   DATA_ENCRYPTION_KEY_FILE: rig.gw.config.DATA_ENCRYPTION_KEY_FILE,
   CONFORMANCE_REPORT_DIR: rig.gw.config.CONFORMANCE_REPORT_DIR,

@@ -3,6 +3,8 @@ import { SignMode } from "../../src/contract/index.js";
 import { beijingDay } from "../../src/conformance/production-conformance.js";
 import type { RunningSimulator } from "../../src/simulator/simulator-server.js";
 import { type PullerWorld, SIM_DOMAIN, pullOnce, startPullerWorld } from "../helpers/puller-harness.js";
+import { cliEnv } from "../helpers/conformance-rig.js";
+import { runCliAsync } from "../helpers/run-cli.js";
 import { TEST_ACCOUNT, launchSimulator } from "../helpers/simulator-harness.js";
 import { consoleLogin, getPage, postForm } from "../helpers/console-session.js";
 import { PASSWORD, apiCall, apiLogin } from "../helpers/two-supplier-world.js";
@@ -114,5 +116,17 @@ describe("production conformance", () => {
     expect(scored).toMatchObject({ action: "suspend" });
     expect(c.conformance.standing(w.code)).toMatchObject({ mark: { state: "suspended" }, gate: { open: false } });
     expect(c.admin.audit.list({ action: "conformance.production_suspend", limit: 5 })).toHaveLength(1);
+
+    // From the CLI on the same database: the day as scored; scoring it again acts no second time.
+    c.production.flush();
+    const env = cliEnv({ gw: w.gw });
+    const day = beijingDay(c.clock());
+    const listed = await runCliAsync(["conformance", "production", "--supplier", w.code, "--json"], env);
+    expect(listed.json, listed.stderr).toMatchObject({ ok: true, supplier: w.code, days: [{ day, action: "suspend", checks: expect.arrayContaining([expect.objectContaining({ check: "signature", passed: false })]) }] });
+    const again = await runCliAsync(["conformance", "evaluate", "--supplier", w.code, "--day", day, "--json"], env);
+    expect(again.json, again.stderr).toMatchObject({ ok: true, day: { day, action: "suspend" } });
+    expect(c.admin.audit.list({ action: "conformance.production_suspend", limit: 5 })).toHaveLength(1);
+    const unknown = await runCliAsync(["conformance", "production", "--supplier", "NOPE", "--json"], env);
+    expect(unknown.json).toMatchObject({ ok: false, error: { kind: "not_found" } });
   });
 });

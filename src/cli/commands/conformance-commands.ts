@@ -2,6 +2,7 @@ import { existsSync, readFileSync } from "node:fs";
 import type { JSONWebKeySet } from "jose";
 import { SignMode, signModes } from "../../contract/index.js";
 import type { MarkView, RunView } from "../../conformance/conformance-service.js";
+import { type DayScore, beijingDay } from "../../conformance/production-conformance.js";
 import { CONTRACT_VERSION, KIT_VERSION } from "../../conformance/plan.js";
 import { certificationPlan } from "../../conformance/runner.js";
 import type { GateWaiverRow } from "../../store/repos/conformance-repo.js";
@@ -72,6 +73,10 @@ async function sandboxSecrets(v: { password?: string; "app-secret"?: string; "se
   process.stderr.write("warning: --password and --app-secret show in ps and the shell history; use --secrets-file PATH or --secrets-stdin\n");
   return { password: v.password, appSecret: v["app-secret"] };
 }
+
+/** A scored day in a terminal: score, what the policy did, and each failing check. */
+const dayLine = (d: DayScore): string =>
+  [`${d.day}  ${String(d.score).padStart(3)}  ${d.action}${d.proposal ? ` (proposal ${d.proposal})` : ""}`, ...d.checks.filter((c) => !c.passed).map((c) => `    ✘ ${c.check}: ${c.failed}/${c.total} failed`)].join("\n");
 
 export const conformanceCommands: Record<string, Command> = {
   plan: {
@@ -223,6 +228,43 @@ export const conformanceCommands: Record<string, Command> = {
     run({ argv, container }) {
       const v = flags(argv, { supplier: { type: "string" }, reason: { type: "string" } });
       return markStateResult("revoked", container.conformance.revoke(requireFlag(v, "supplier"), requireFlag(v, "reason")));
+    },
+  },
+  production: {
+    usage: "conformance production --supplier CODE [--days N]",
+    summary: "the supplier's production conformance: each scored day (newest first) with the kit's checks, the failing ones with their first calls, what the policy did, and today so far",
+    run({ argv, container }) {
+      const v = flags(argv, { supplier: { type: "string" }, days: { type: "string" } });
+      const code = requireFlag(v, "supplier");
+      const days = v.days === undefined ? 30 : Number(v.days);
+      if (!Number.isInteger(days) || days < 1 || days > 366) throw new UsageError("--days must be a whole number from 1 to 366");
+      const history = container.production.history(code, days);
+      if (!history) throw new CommandFailed("not_found", `no supplier with code ${code}`);
+      const { policy } = history;
+      const human = [
+        `policy ${policy.policy}: a day below ${policy.minScore} is a bad day; ${policy.badDays} in a row bring its next step`,
+        ...(history.today ? [`today so far: ${history.today.score}`] : []),
+        ...history.days.map(dayLine),
+      ].join("\n");
+      return { human, json: { supplier: code, ...history } };
+    },
+  },
+  evaluate: {
+    usage: "conformance evaluate --supplier CODE [--day yyyy-MM-dd]",
+    summary: "score one day of the supplier's production calls now (default yesterday, Beijing time) and apply the policy to it, as the daily job does; a day already acted on is not acted on again",
+    audit: "conformance.production_evaluate",
+    run({ argv, container }) {
+      const v = flags(argv, { supplier: { type: "string" }, day: { type: "string" } });
+      const code = requireFlag(v, "supplier");
+      if (v.day !== undefined && !/^\d{4}-\d{2}-\d{2}$/.test(v.day)) throw new UsageError("--day must be yyyy-MM-dd (Beijing time)");
+      if (!container.repos.accounts.supplierByCode(code)) throw new CommandFailed("not_found", `no supplier with code ${code}`);
+      const day = v.day ?? beijingDay(container.clock() - 86_400_000);
+      const scored = container.production.evaluate(code, day);
+      return {
+        human: scored ? dayLine(scored) : `${day}: no production calls`,
+        json: { supplier: code, day: scored },
+        audit: { target: code, summary: { after: { day, score: scored?.score ?? null, action: scored?.action ?? null } } },
+      };
     },
   },
   "rotate-key": {
