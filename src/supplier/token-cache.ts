@@ -14,15 +14,13 @@ const REFRESH_SHARE = 0.5;
  */
 const SEND_MARGIN_MS = 1_000;
 const SEND_SHARE = 0.05;
-/** expires_at is trusted only when it agrees with expires_in to within this (clock skew). */
-const EXPIRY_AGREEMENT_MS = 5 * 60_000;
 
 type Held = { token: string; refreshAtMs: number; sendableUntilMs: number };
 type Login = () => Promise<CallResult<TokenResult>>;
 
 /**
  * One supplier's access token. A call takes it at the moment it is sent (`sendable`), never before
- * waiting for its turn; renewal starts from `expires_at` / `expires_in` with a margin, so a fresh
+ * waiting for its turn; renewal starts from `expires_in` (or `expires_at`) with a margin, so a fresh
  * token is there before the old one dies. One login is in flight at a time: callers that arrive
  * during it wait for it instead of starting their own.
  */
@@ -86,11 +84,12 @@ export class TokenCache {
       return held && this.now() < held.sendableUntilMs ? { ok: true, value: held.token } : answer;
     }
     const { access_token, expires_at, expires_in } = answer.value;
-    // Counted from before the request left: the supplier's clock started later, so ours ends first.
-    const lifetimeMs = expires_in * 1000;
-    const byLifetime = sentAt + lifetimeMs;
+    // The lifetime is counted on our clock from before the request left (the supplier's started
+    // later, so ours ends first). expires_at is on the supplier's clock: a clock behind ours by a
+    // minute would make a 60 s token look dead on arrival, so it is read only when expires_in says nothing.
     const byClock = parseBeijingTimestamp(expires_at);
-    const expiresAtMs = byClock !== null && Math.abs(byClock - byLifetime) <= EXPIRY_AGREEMENT_MS ? Math.min(byClock, byLifetime) : byLifetime;
+    const lifetimeMs = expires_in > 0 ? expires_in * 1000 : byClock !== null ? Math.max(0, byClock - sentAt) : 0;
+    const expiresAtMs = sentAt + lifetimeMs;
     this.held = {
       token: access_token,
       refreshAtMs: expiresAtMs - Math.min(REFRESH_MARGIN_MS, lifetimeMs * REFRESH_SHARE),

@@ -65,3 +65,21 @@ describe("retry policy", () => {
     expect([1, 2, 3].map((n) => backoffDelayMs(policy, n, () => 0.999999))).toEqual([250, 500, 1000]);
   });
 });
+
+describe("token lifetime and clocks", () => {
+  it("counts a token's life from expires_in on our clock, whatever the supplier's clock says in expires_at", async () => {
+    let clock = Date.now();
+    // The supplier's clock is 90 s behind ours: its expires_at reads 30 s before ours would.
+    const login = async (): Promise<CallResult<TokenResult>> => ({ ok: true, value: { access_token: "tok", expires_at: formatBeijingTimestamp(clock - 90_000 + 60_000), expires_in: 60 } });
+    const cache = new TokenCache(login, () => clock);
+    expect((await cache.get()).ok).toBe(true);
+    expect(cache.sendable()).toBe("tok");
+    clock += 29_000; // before the refresh point (half the lifetime)
+    expect(cache.sendable()).toBe("tok");
+    expect(cache.logins).toBe(1);
+    clock += 29_000; // 58 s: past the refresh point, still fit to send
+    expect(cache.sendable()).toBe("tok");
+    clock += 1_500; // within its last second: not sent
+    expect(cache.sendable()).toBeNull();
+  });
+});
