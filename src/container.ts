@@ -97,7 +97,7 @@ export function createContainer(config: Config, logger: Logger, clock: () => num
     repo: createProductionRepo(store),
     accounts: accountRepo,
     connectionOf: cachedConnections(connectionRepo, accountRepo),
-    suspend: (code, reason) => conformance.suspend(code, reason),
+    holdBack: (code, reason) => conformance.holdBack(code, reason),
     audit: (entry) => void admin.audit.record(entry),
     settings: { policy: config.CONFORMANCE_PRODUCTION_POLICY, minScore: config.CONFORMANCE_PRODUCTION_MIN_SCORE, badDays: config.CONFORMANCE_PRODUCTION_BAD_DAYS },
     clock,

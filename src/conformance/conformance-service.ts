@@ -298,6 +298,22 @@ export function createConformanceService(deps: ConformanceDeps) {
       return waiver;
     },
 
+    /**
+     * Holds a supplier back from production (production conformance's suspension): its live marks
+     * suspended, which ends any waiver; with no mark left to suspend, its waiver withdrawn. Answers
+     * what was done: nothing when the gate was closed already.
+     */
+    holdBack(code: string, reason: string): { marks: string[]; waiverEnded: boolean } {
+      const supplier = supplierOf(code);
+      const mark = deps.repo.currentMark(supplier.id);
+      if (mark && mark.state === "valid" && markState(mark, deps.clock()) === "valid") {
+        const { changed, waiverEnded } = changeMarkState(code, "suspended", reason);
+        return { marks: changed, waiverEnded: waiverEnded !== null };
+      }
+      if (deps.repo.waiver(supplier.id) && deps.repo.deleteWaiver(supplier.id)) return { marks: [], waiverEnded: true };
+      return { marks: [], waiverEnded: false };
+    },
+
     async verifyMark(jws: string, jwks?: JSONWebKeySet): Promise<MarkVerification & { state: MarkState | null }> {
       const verified = await verifyMark(jws, jwks ?? signing.jwks(), deps.clock());
       if (!verified.ok) return { ...verified, state: null };

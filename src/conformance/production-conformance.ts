@@ -38,6 +38,16 @@ export type DayScore = {
 
 /** yyyy-MM-dd of the Beijing day holding `ms`. */
 export const beijingDay = (ms: number): string => new Date(beijingDayStart(ms) + BEIJING_OFFSET_MS).toISOString().slice(0, 10);
+/**
+ * Why `day` cannot be scored and acted on now, or null when it can: a day is acted on once, so only
+ * a real calendar day that has ended (Beijing time) is scored, never today's calls so far.
+ */
+export function unscorableDay(day: string, now: number): string | null {
+  if (!/^\d{4}-\d{2}-\d{2}$/.test(day) || beijingDay(dayStart(day)) !== day) return `${day} is not a day (yyyy-MM-dd, Beijing time)`;
+  if (day >= beijingDay(now)) return `${day} has not ended yet (Beijing time): only past days are scored`;
+  return null;
+}
+
 /** The instant a Beijing day (yyyy-MM-dd) begins. */
 const dayStart = (day: string): number => Date.parse(`${day}T00:00:00+08:00`);
 
@@ -46,8 +56,8 @@ export type ProductionDeps = {
   accounts: Pick<AccountRepo, "supplierByCode" | "listSuppliers">;
   /** The connection's timeout and sign mode, for latency and signatures; null when not connected. */
   connectionOf: (supplierCode: string) => { timeoutMs: number; signMode: string } | null;
-  /** Suspends the supplier's marks (ConformanceService.suspend). */
-  suspend: (code: string, reason: string) => unknown;
+  /** Holds the supplier back (ConformanceService.holdBack): its live marks suspended, or its waiver withdrawn. */
+  holdBack: (code: string, reason: string) => { marks: string[]; waiverEnded: boolean };
   audit: (entry: AuditEntry) => void;
   settings: ProductionSettings;
   clock: () => number;
@@ -180,14 +190,8 @@ export function createProductionConformance(deps: ProductionDeps) {
       const run = badRun(id, day);
       const due = run >= deps.settings.badDays && deps.settings.policy !== "warn";
       const action: ProductionScoreRow["action"] = !due ? "warn" : deps.settings.policy === "suspend" ? "suspend" : "propose";
-      const summary = { after: { day, score, failing, badDays: run, policy: deps.settings.policy } };
-      if (action === "suspend") {
-        try {
-          deps.suspend(code, `生产环境对接合规得分连续 ${run} 天低于 ${deps.settings.minScore}（${day}：${score}；未通过：${failing.join("、")}）`);
-        } catch (err) {
-          log.error({ event: "production.suspend_failed", supplier: code, err }, "production conformance could not suspend the supplier's marks");
-        }
-      }
+      const held = action === "suspend" ? deps.holdBack(code, `生产环境对接合规得分连续 ${run} 天低于 ${deps.settings.minScore}（${day}：${score}；未通过：${failing.join("、")}）`) : null;
+      const summary = { after: { day, score, failing, badDays: run, policy: deps.settings.policy, ...(held ? { suspendedMarks: held.marks, waiverEnded: held.waiverEnded } : {}) } };
       deps.repo.putScore({ ...row, action, proposal: action === "propose" ? "open" : null });
       deps.audit({ actor: "system:production-conformance", action: `conformance.production_${action}`, target: code, summary });
       log.warn({ event: `production.${action}`, supplier: code, day, score, failing, badDays: run, alert: action === "warn" ? undefined : "supplier_conformance_low" }, "production conformance: a bad day acted on");
@@ -239,14 +243,14 @@ export function createProductionConformance(deps: ProductionDeps) {
     },
 
     /** An admin's decision on a proposed suspension: approving suspends the supplier's marks. */
-    decide(code: string, day: string, decision: "approve" | "dismiss", actor: string, reason: string): { ok: true } | { ok: false; reason: "not_found" } {
+    decide(code: string, day: string, decision: "approve" | "dismiss", actor: string, reason: string): { ok: true; held: { marks: string[]; waiverEnded: boolean } | null } | { ok: false; reason: "not_found" } {
       const id = supplierId(code);
       if (id === null) return { ok: false, reason: "not_found" };
       const row = deps.repo.score(id, day);
       if (!row || row.proposal !== "open") return { ok: false, reason: "not_found" };
-      if (decision === "approve") deps.suspend(code, reason);
+      const held = decision === "approve" ? deps.holdBack(code, reason) : null;
       deps.repo.decide(id, day, decision === "approve" ? "approved" : "dismissed", actor, deps.clock());
-      return { ok: true };
+      return { ok: true, held };
     },
 
     /** Each supplier's latest scored day, for the score gauge of /metrics. */

@@ -48,6 +48,7 @@ const errorResponses = {
   PayloadTooLarge: "payload_too_large: the body is over 256 KiB.",
   UnsupportedMediaType: "unsupported_media_type: send application/json.",
   Locked: "locked: five failed logins within 15 minutes lock the username for 15 minutes.",
+  RateLimited: "rate_limited: a daily cap is reached (the message names it and when it resets).",
   SupplierUnavailable: "supplier_unavailable: the supplier could not be reached or did not answer as the contract says.",
 } as const;
 const errorRef = (name: keyof typeof errorResponses) => ({ $ref: `#/components/responses/${name}` });
@@ -78,7 +79,7 @@ function successResponse(route: AdminRoute) {
     };
   }
   if (!route.response) throw new Error(`admin route ${route.method} ${route.path} declares neither a response schema nor a file`);
-  return { description: route.status === 201 ? "Created." : "Done.", content: { "application/json": { schema: jsonSchema(route.response) } } };
+  return { description: route.status === 201 ? "Created." : route.status === 202 ? "Accepted: queued, and done in the background." : "Done.", content: { "application/json": { schema: jsonSchema(route.response) } } };
 }
 
 function errorsOf(route: AdminRoute) {
@@ -92,7 +93,7 @@ function errorsOf(route: AdminRoute) {
     ...(domain.has("not_found") ? { "404": errorRef("NotFound") } : {}),
     ...(domain.has("conflict") ? { "409": errorRef("Conflict") } : {}),
     ...(writes ? { "413": errorRef("PayloadTooLarge"), "415": errorRef("UnsupportedMediaType") } : {}),
-    ...(route.roles === "public" ? { "429": errorRef("Locked") } : {}),
+    ...(route.roles === "public" ? { "429": errorRef("Locked") } : domain.has("rate_limited") ? { "429": errorRef("RateLimited") } : {}),
     ...(domain.has("supplier_unavailable") ? { "502": errorRef("SupplierUnavailable") } : {}),
   };
 }

@@ -46,8 +46,9 @@ describe("production conformance", () => {
   it("scores the reference supplier's production days; answers without X-Sign lower the score, a bad day warns, the second proposes a suspension an admin approves", async () => {
     const { w, c } = await certifiedWorld({ CONFORMANCE_PRODUCTION_BAD_DAYS: "2" });
     const day1 = beijingDay(c.clock());
-    // Day 1: healthy. (The world's first pull happened on day 1 too.)
+    // Day 1: healthy. (The world's first pull happened on day 1 too.) Each day is scored once it has ended.
     await dayOfWork(w);
+    w.gw.clock.advance(DAY_MS);
     // Logged in afresh each time: a day passes between calls, and sessions lapse.
     const evaluate = async (day: string) => {
       const admin = await apiLogin(w.gw.url, "admin");
@@ -60,9 +61,9 @@ describe("production conformance", () => {
 
     // Day 2: the supplier's answers lose their X-Sign.
     w.sim.sim.knobs.apply({ defects: ["unsigned-answers"] });
-    w.gw.clock.advance(DAY_MS);
     await dayOfWork(w);
     const day2 = beijingDay(c.clock());
+    w.gw.clock.advance(DAY_MS);
     const second = await evaluate(day2);
     expect(second?.score).toBeLessThan(90);
     const signature = second?.checks.find((ch) => ch.check === "signature");
@@ -74,9 +75,9 @@ describe("production conformance", () => {
     expect((await evaluate(day2))?.action).toBe("warn");
 
     // Day 3: still unsigned; two bad days in a row: a suspension is proposed to an admin.
-    w.gw.clock.advance(DAY_MS);
     await dayOfWork(w);
     const day3 = beijingDay(c.clock());
+    w.gw.clock.advance(DAY_MS);
     const third = await evaluate(day3);
     expect(third).toMatchObject({ action: "propose", proposal: "open" });
     expect(c.conformance.standing(w.code).mark?.state).toBe("valid");
@@ -112,7 +113,9 @@ describe("production conformance", () => {
     const { w, c } = await certifiedWorld({ CONFORMANCE_PRODUCTION_POLICY: "suspend", CONFORMANCE_PRODUCTION_BAD_DAYS: "1" });
     w.sim.sim.knobs.apply({ defects: ["unsigned-answers"] });
     await dayOfWork(w);
-    const scored = c.production.evaluate(w.code, beijingDay(c.clock()));
+    const day = beijingDay(c.clock());
+    w.gw.clock.advance(DAY_MS);
+    const scored = c.production.evaluate(w.code, day);
     expect(scored).toMatchObject({ action: "suspend" });
     expect(c.conformance.standing(w.code)).toMatchObject({ mark: { state: "suspended" }, gate: { open: false } });
     expect(c.admin.audit.list({ action: "conformance.production_suspend", limit: 5 })).toHaveLength(1);
@@ -120,13 +123,40 @@ describe("production conformance", () => {
     // From the CLI on the same database: the day as scored; scoring it again acts no second time.
     c.production.flush();
     const env = cliEnv({ gw: w.gw });
-    const day = beijingDay(c.clock());
     const listed = await runCliAsync(["conformance", "production", "--supplier", w.code, "--json"], env);
     expect(listed.json, listed.stderr).toMatchObject({ ok: true, supplier: w.code, days: [{ day, action: "suspend", checks: expect.arrayContaining([expect.objectContaining({ check: "signature", passed: false })]) }] });
-    const again = await runCliAsync(["conformance", "evaluate", "--supplier", w.code, "--day", day, "--json"], env);
-    expect(again.json, again.stderr).toMatchObject({ ok: true, day: { day, action: "suspend" } });
+    // The CLI's own clock says today (Beijing time) has not ended: it is not scored.
+    const today = beijingDay(Date.now());
+    const early = await runCliAsync(["conformance", "evaluate", "--supplier", w.code, "--day", today, "--json"], env);
+    expect(early.json, early.stderr).toMatchObject({ ok: false, error: { kind: "usage", message: expect.stringContaining("has not ended yet") } });
     expect(c.admin.audit.list({ action: "conformance.production_suspend", limit: 5 })).toHaveLength(1);
     const unknown = await runCliAsync(["conformance", "production", "--supplier", "NOPE", "--json"], env);
     expect(unknown.json).toMatchObject({ ok: false, error: { kind: "not_found" } });
+  });
+
+  it("holds back a waived supplier without a mark by withdrawing its waiver, and scores only days that have ended", async () => {
+    world = await startPullerWorld({ products: 20, invalidShare: 0 }, { CONFORMANCE_PRODUCTION_POLICY: "suspend", CONFORMANCE_PRODUCTION_BAD_DAYS: "1" });
+    const w = world;
+    const c = w.gw.container;
+    await c.admin.users.create({ username: "admin", role: "admin", password: PASSWORD });
+    expect(c.conformance.standing(w.code)).toMatchObject({ mark: null, gate: { open: true, via: "waiver" } });
+    w.sim.sim.knobs.apply({ defects: ["unsigned-answers"] });
+    await dayOfWork(w);
+    const day = beijingDay(c.clock());
+    const admin = await apiLogin(w.gw.url, "admin");
+    const evaluate = (d: string) => apiCall(w.gw.url, admin, "POST", `/suppliers/${w.code}/production-conformance/evaluate`, { day: d });
+    // Today has not ended; a day that does not exist is no day.
+    for (const bad of [day, "2026-02-30", "9999-12-31"]) {
+      const refused = await evaluate(bad);
+      expect(refused.status, bad).toBe(400);
+      expect(await refused.json()).toMatchObject({ error: { code: "invalid_input", fields: [{ field: "body.day" }] } });
+    }
+    expect(c.production.history(w.code)?.days).toEqual([]);
+    w.gw.clock.advance(DAY_MS);
+    const scored = (await (await apiCall(w.gw.url, await apiLogin(w.gw.url, "admin"), "POST", `/suppliers/${w.code}/production-conformance/evaluate`, { day })).json()) as { day: Day };
+    expect(scored.day).toMatchObject({ day, action: "suspend" });
+    expect(c.conformance.standing(w.code)).toMatchObject({ mark: null, waiver: null, gate: { open: false } });
+    const [audited] = c.admin.audit.list({ action: "conformance.production_suspend", limit: 1 });
+    expect(JSON.parse(audited?.summaryJson ?? "{}")).toMatchObject({ after: { suspendedMarks: [], waiverEnded: true } });
   });
 });

@@ -108,8 +108,10 @@ export const conformanceRoutes = [
       "Start a certification run against a sandbox: the sandbox and its account are registered (password and appSecret stored encrypted) and the run queued; it runs in the background, one per supplier at a time, within a daily cap. A supplier user certifies itself.",
     audit: "conformance.request",
     atomic: true,
+    status: 202,
     body: RunRequest,
     response: z.object({ run: z.object({ id: z.string(), status: RunStatus }) }),
+    errors: ["not_found", "conflict", "rate_limited"],
     handler({ body, container, scope, user }) {
       const supplier = scopedSupplier(scope, body.supplier);
       if (supplier === undefined) throw new AdminError("invalid_input", "supplier is required", [{ field: "body.supplier", message: "required" }]);
@@ -140,6 +142,7 @@ export const conformanceRoutes = [
       sandbox: z.object({ baseUrl: z.string(), username: z.string(), password: z.string(), appSecret: z.string(), signMode: z.string(), encoding: z.enum(["form", "json"]), updatedAt: z.string(), updatedBy: z.string() }).nullable(),
       runs: z.array(RunJob),
     }),
+    errors: ["not_found"],
     handler({ query, container, scope }) {
       const supplier = scopedSupplier(scope, query.supplier);
       if (supplier === undefined) throw new AdminError("invalid_input", "supplier is required", [{ field: "query.supplier", message: "required" }]);

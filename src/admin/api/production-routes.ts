@@ -1,6 +1,6 @@
 import { z } from "zod";
 import { productionCheckIds } from "../../conformance/production-checks.js";
-import { beijingDay } from "../../conformance/production-conformance.js";
+import { beijingDay, unscorableDay } from "../../conformance/production-conformance.js";
 import { AdminError } from "../admin-errors.js";
 import { defineRoute, q } from "./route-types.js";
 import { scopedSupplier } from "./supplier-scope.js";
@@ -61,6 +61,8 @@ export const productionRoutes = [
     handler({ params, body, container }) {
       if (!container.repos.accounts.supplierByCode(params.code)) throw new AdminError("not_found", `no supplier with code ${params.code}`);
       const day = body.day ?? beijingDay(container.clock() - 86_400_000);
+      const unscorable = unscorableDay(day, container.clock());
+      if (unscorable) throw new AdminError("invalid_input", unscorable, [{ field: "body.day", message: unscorable }]);
       const scored = container.production.evaluate(params.code, day);
       return { body: { day: scored }, audit: { target: params.code, summary: { after: { day, score: scored?.score ?? null, action: scored?.action ?? null } } } };
     },
@@ -74,12 +76,21 @@ export const productionRoutes = [
     audit: "conformance.production_decide",
     params: Code.extend({ day: Day }),
     body: z.object({ decision: z.enum(["approve", "dismiss"]), reason: z.string().trim().min(1, "required").max(500) }),
-    response: z.object({ decided: z.enum(["approve", "dismiss"]), day: z.string() }),
+    response: z.object({
+      decided: z.enum(["approve", "dismiss"]),
+      day: z.string(),
+      suspendedMarks: z.array(z.string()).describe("The marks the approval suspended."),
+      waiverEnded: z.boolean().describe("Whether it ended the supplier's gate waiver (with no live mark to suspend, the waiver is withdrawn)."),
+    }),
     errors: ["not_found", "conflict"],
     handler({ params, body, container, user }) {
       const decided = container.production.decide(params.code, params.day, body.decision, `user:${user?.username ?? "anonymous"}`, body.reason);
       if (!decided.ok) throw new AdminError("not_found", `no open suspension proposal for ${params.code} on ${params.day}`);
-      return { body: { decided: body.decision, day: params.day }, audit: { target: params.code, summary: { after: { day: params.day, decision: body.decision, reason: body.reason } } } };
+      const held = decided.held ?? { marks: [], waiverEnded: false };
+      return {
+        body: { decided: body.decision, day: params.day, suspendedMarks: held.marks, waiverEnded: held.waiverEnded },
+        audit: { target: params.code, summary: { after: { day: params.day, decision: body.decision, reason: body.reason, suspendedMarks: held.marks, waiverEnded: held.waiverEnded } } },
+      };
     },
   }),
 ];

@@ -64,7 +64,7 @@ export type RouteSpec<P extends z.ZodType, Q extends z.ZodType, B extends z.ZodT
   /** The success status when it is not 200, as the handler sets it (a create answers 201). */
   status?: 201 | 202 | 204;
   /** The domain failures the handler can answer besides invalid input and the session checks. */
-  errors?: ReadonlyArray<Extract<AdminErrorCode, "not_found" | "conflict" | "supplier_unavailable">>;
+  errors?: ReadonlyArray<Extract<AdminErrorCode, "not_found" | "conflict" | "rate_limited" | "supplier_unavailable">>;
   /** The audit action of a state-changing route: written on success and on failure. */
   audit?: string;
   /**

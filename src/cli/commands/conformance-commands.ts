@@ -2,7 +2,7 @@ import { existsSync, readFileSync } from "node:fs";
 import type { JSONWebKeySet } from "jose";
 import { SignMode, signModes } from "../../contract/index.js";
 import type { MarkView, RunView } from "../../conformance/conformance-service.js";
-import { type DayScore, beijingDay } from "../../conformance/production-conformance.js";
+import { type DayScore, beijingDay, unscorableDay } from "../../conformance/production-conformance.js";
 import { CONTRACT_VERSION, KIT_VERSION } from "../../conformance/plan.js";
 import { certificationPlan } from "../../conformance/runner.js";
 import type { GateWaiverRow } from "../../store/repos/conformance-repo.js";
@@ -259,6 +259,8 @@ export const conformanceCommands: Record<string, Command> = {
       if (v.day !== undefined && !/^\d{4}-\d{2}-\d{2}$/.test(v.day)) throw new UsageError("--day must be yyyy-MM-dd (Beijing time)");
       if (!container.repos.accounts.supplierByCode(code)) throw new CommandFailed("not_found", `no supplier with code ${code}`);
       const day = v.day ?? beijingDay(container.clock() - 86_400_000);
+      const unscorable = unscorableDay(day, container.clock());
+      if (unscorable) throw new UsageError(`--day: ${unscorable}`);
       const scored = container.production.evaluate(code, day);
       return {
         human: scored ? dayLine(scored) : `${day}: no production calls`,
