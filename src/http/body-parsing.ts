@@ -1,6 +1,7 @@
 import express, { type ErrorRequestHandler, type RequestHandler } from "express";
 import { ErrorCode, failure } from "../contract/index.js";
 import type { Logger } from "../lib/logger.js";
+import { PgUnavailableError } from "../store/pg-sync/sync-bridge.js";
 import { writeFailure } from "./envelope-response.js";
 
 /** §1: request bodies are at most 1 MiB. */
@@ -14,11 +15,15 @@ export function bodyParsers(): RequestHandler[] {
   ];
 }
 
+const DATABASE_BUSY = "系统繁忙，请稍后再试";
+
 type BodyParserError = Error & { type?: string; status?: number };
 
 /**
  * Body-parser failures as envelopes: too large → 413 + 5099; unparsable JSON or charset → 5099.
- * Anything else unexpected → 5099 with a generic desc, logged in full under the request id.
+ * The database out of reach (PostgreSQL down, its connection lost, the bridge's worker restarting)
+ * → 5099 "busy, try again": the call itself was fine. Anything else unexpected → 5099 with a
+ * generic desc, logged in full under the request id.
  */
 export function envelopeErrorHandler(log: () => Logger): ErrorRequestHandler {
   return (err: BodyParserError, req, res, next) => {
@@ -36,6 +41,10 @@ export function envelopeErrorHandler(log: () => Logger): ErrorRequestHandler {
     }
     if (typeof err.status === "number" && err.status >= 400 && err.status < 500) {
       return writeFailure(res, failure(ErrorCode.Other, "请求无法解析"), null);
+    }
+    if (err instanceof PgUnavailableError) {
+      logger.warn({ event: "store.unavailable", reason: err.reason, code: err.code }, "database unavailable");
+      return writeFailure(res, failure(ErrorCode.Other, DATABASE_BUSY), null);
     }
     logger.error({ err, event: "http.unhandled" }, "unhandled error");
     return writeFailure(res, failure(ErrorCode.Other, "服务器内部错误"), null);

@@ -1,4 +1,4 @@
-import { PgQueryError, type PgSyncBridge } from "./sync-bridge.js";
+import { PgConnectionLostError, PgQueryError, type PgSyncBridge, PgUnavailableError, type QueryAnswer } from "./sync-bridge.js";
 import { type PortableStatement, toPostgres } from "./portable-sql.js";
 
 type RunResult = { changes: number; lastInsertRowid: number };
@@ -10,6 +10,12 @@ type RunResult = { changes: number; lastInsertRowid: number };
  * duplicate fails again on its second run, and that error is the caller's.
  */
 const ATTEMPTS_AFTER: Record<string, number> = { "40001": 8, "40P01": 8, "23505": 2 };
+/**
+ * How many times a transaction is run in all when its connection ends before COMMIT is answered
+ * (a server restart or failover, pg_terminate_backend, idle_in_transaction_session_timeout): the
+ * server rolled it back, so it runs again from the start on a new connection.
+ */
+const ATTEMPTS_AFTER_CONNECTION_LOSS = 3;
 /** Before a transaction runs again: a random pause, doubling with each attempt, so the losers of one race do not race again in step. */
 const RETRY_PAUSE_MS = 2;
 const pause = new Int32Array(new SharedArrayBuffer(4));
@@ -75,7 +81,7 @@ export class PgStatement {
       const positional = params.length === 1 && Array.isArray(params[0]) ? (params[0] as unknown[]) : params;
       values = positional.filter((v) => !isNamedValues(v));
     }
-    return this.connection.bridge.query(statement.text, values.map(toParameter), array);
+    return this.connection.query(statement.text, values.map(toParameter), array);
   }
 }
 
@@ -88,6 +94,17 @@ function toParameter(value: unknown): unknown {
   if (typeof value === "bigint") return value.toString();
   if (typeof value === "boolean") return value ? 1 : 0;
   return value;
+}
+
+/**
+ * The connection ended after COMMIT was sent and before its answer came: the transaction may or may
+ * not have committed, and it is not run again here. It is a PgUnavailableError, so every caller
+ * treats it as a failed write (nothing is reported done) and the work is done again later, which is
+ * safe because the writers are idempotent: the puller applies an unacknowledged page again keyed by
+ * message id, the order pusher resubmits under the same yggc_order, a mall call is answered 5099.
+ */
+export class PgCommitUnknownError extends PgUnavailableError {
+  override readonly name: string = "PgCommitUnknownError";
 }
 
 type TransactionFn<A extends unknown[], T> = ((...args: A) => T) & {
@@ -105,6 +122,8 @@ type TransactionFn<A extends unknown[], T> = ((...args: A) => T) & {
 export class PgConnection {
   private depth = 0;
   private savepoints = 0;
+  /** The bridge's connection the current transaction's BEGIN ran on: every statement until COMMIT is bound to it. */
+  private transactionConnection: number | undefined;
   open = true;
   readonly name: string;
 
@@ -124,8 +143,13 @@ export class PgConnection {
   }
 
   exec(source: string): this {
-    this.bridge.query(source, []);
+    this.query(source, []);
     return this;
+  }
+
+  /** One statement, inside the current transaction if there is one. */
+  query(text: string, values: readonly unknown[], array = false): QueryAnswer<unknown> {
+    return this.bridge.query(text, values, array, this.transactionConnection);
   }
 
   /** SQLite's tuning pragmas have no PostgreSQL meaning: PostgreSQL commits are durable as configured on the server. */
@@ -146,40 +170,53 @@ export class PgConnection {
   private runTransaction<T>(work: () => T): T {
     if (this.depth > 0) return this.inSavepoint(work);
     for (let attempt = 1; ; attempt++) {
-      this.bridge.query("BEGIN ISOLATION LEVEL SERIALIZABLE", []);
-      this.depth = 1;
+      let committing = false;
       try {
+        this.transactionConnection = this.bridge.query("BEGIN ISOLATION LEVEL SERIALIZABLE", []).connection;
+        this.depth = 1;
         const result = work();
-        this.bridge.query("COMMIT", []);
+        committing = true;
+        this.query("COMMIT", []);
         return result;
       } catch (e) {
-        try {
-          this.bridge.query("ROLLBACK", []);
-        } catch {
-          // The connection is gone; the server rolled the transaction back itself.
+        // A lost connection took the transaction with it (the server rolled it back); without a
+        // BEGIN there is nothing to roll back either.
+        if (this.transactionConnection !== undefined && !(e instanceof PgConnectionLostError)) this.rollbackQuietly();
+        if (e instanceof PgConnectionLostError && committing && e.sent) {
+          throw new PgCommitUnknownError(`the connection was lost while committing; the transaction may or may not have committed (${e.reason})`, e.code, "COMMIT");
         }
-        if (e instanceof PgQueryError && e.code !== undefined && attempt < (ATTEMPTS_AFTER[e.code] ?? 1)) {
-          // Only another instance's transaction can be waited for here; this one holds nothing now.
+        const attempts = e instanceof PgConnectionLostError ? ATTEMPTS_AFTER_CONNECTION_LOSS : e instanceof PgQueryError && e.code !== undefined ? (ATTEMPTS_AFTER[e.code] ?? 1) : 1;
+        if (attempt < attempts) {
+          // Only another instance's transaction, or a new connection, can be waited for here; this one holds nothing now.
           Atomics.wait(pause, 0, 0, Math.random() * RETRY_PAUSE_MS * 2 ** attempt);
           continue;
         }
         throw e;
       } finally {
         this.depth = 0;
+        this.transactionConnection = undefined;
       }
+    }
+  }
+
+  private rollbackQuietly(): void {
+    try {
+      this.query("ROLLBACK", []);
+    } catch {
+      // The connection is gone; the server rolled the transaction back itself.
     }
   }
 
   private inSavepoint<T>(work: () => T): T {
     const name = `sp${++this.savepoints}`;
-    this.bridge.query(`SAVEPOINT ${name}`, []);
+    this.query(`SAVEPOINT ${name}`, []);
     this.depth++;
     try {
       const result = work();
-      this.bridge.query(`RELEASE SAVEPOINT ${name}`, []);
+      this.query(`RELEASE SAVEPOINT ${name}`, []);
       return result;
     } catch (e) {
-      this.bridge.query(`ROLLBACK TO SAVEPOINT ${name}`, []);
+      this.query(`ROLLBACK TO SAVEPOINT ${name}`, []);
       throw e;
     } finally {
       this.depth--;
