@@ -87,7 +87,7 @@ export function createContainer(config: Config, logger: Logger, clock: () => num
     accounts: accountRepo,
     keys,
     run: (args) => conformance.run(args),
-    settings: { maxConcurrent: config.CONFORMANCE_MAX_CONCURRENT_RUNS, runsPerDay: config.CONFORMANCE_RUNS_PER_DAY, leaseMs: config.CONFORMANCE_RUN_LEASE_MS },
+    settings: { maxConcurrent: config.CONFORMANCE_MAX_CONCURRENT_RUNS, runsPerDay: config.CONFORMANCE_RUNS_PER_DAY, leaseMs: config.CONFORMANCE_RUN_LEASE_MS, runTimeoutMs: config.CONFORMANCE_RUN_TIMEOUT_MS },
     clock,
     logger,
   });

@@ -178,6 +178,7 @@ export const ConfigSchema = z.object({
     .describe("What a day whose production conformance score is low brings: warn; warn, then propose suspension to an admin after the bad days; or warn, then suspend."),
   CONFORMANCE_PRODUCTION_MIN_SCORE: z.coerce.number().int().min(0).max(100).default(90).describe("A day's production conformance score below this is a bad day."),
   CONFORMANCE_PRODUCTION_BAD_DAYS: z.coerce.number().int().min(1).max(90).default(3).describe("Consecutive bad days before a suspension is proposed (or made, under the suspend policy)."),
+  CONFORMANCE_RUN_TIMEOUT_MS: z.coerce.number().int().min(10_000).max(24 * 3_600_000).default(15 * 60_000).describe("A background certification run still going after this long is interrupted, so a sandbox that never answers holds no slot for good."),
   CONFORMANCE_RUN_LEASE_MS: z.coerce.number().int().min(1_000).max(3_600_000).default(30_000).describe("A background certification run's lease: a run whose process died is marked interrupted this long after."),
 });
 

@@ -161,7 +161,16 @@ export function createConformanceService(deps: ConformanceDeps) {
      * A certification run against the supplier's test environment: the report is written and
      * signed, and a passing run issues a trust mark. Whatever the verdict, the run is stored.
      */
-    async run(args: { supplier: string; target: SandboxTarget; actor: string; onModule?: KitRunInput["onModule"]; advisory?: { seed: number }; runId?: string }): Promise<{ run: RunView; report: ConformanceReport; trustMark: string | null; signaturePath: string }> {
+    async run(args: {
+      supplier: string;
+      target: SandboxTarget;
+      actor: string;
+      onModule?: KitRunInput["onModule"];
+      advisory?: { seed: number };
+      runId?: string;
+      /** Asked before the run and any mark are stored: a queued run interrupted meanwhile records nothing. */
+      stillOurs?: () => boolean;
+    }): Promise<{ run: RunView; report: ConformanceReport; trustMark: string | null; signaturePath: string }> {
       const supplier = supplierOf(args.supplier);
       // Advisory runs are not certification runs: their own id prefix, files only, never a mark. A
       // queued run (run-queue.ts) comes with the id it was queued under.
@@ -236,6 +245,7 @@ export function createConformanceService(deps: ConformanceDeps) {
         markId: mark?.id ?? null,
         actor: args.actor,
       };
+      if (args.stillOurs && !args.stillOurs()) throw new ConformanceError("conflict", `run ${runId} was interrupted before it ended; its result is not recorded`);
       if (!args.advisory) deps.repo.insertRunWithMark(row, mark);
       return { run: runView(row), report, trustMark: mark?.jws ?? null, signaturePath: files.signaturePath };
     },

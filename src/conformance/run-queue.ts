@@ -20,6 +20,8 @@ export type RunQueueSettings = {
   runsPerDay: number;
   /** A running run's lease; renewed a third of the way, so a killed process's run is interrupted after it. */
   leaseMs: number;
+  /** A run still going after this long is interrupted: a sandbox that never answers holds no slot for good. */
+  runTimeoutMs: number;
 };
 
 /** The progress a run page shows: each module as it starts and ends. */
@@ -43,7 +45,7 @@ export type SandboxView = { baseUrl: string; username: string; password: string;
 /** Why a run was not queued. */
 export type RequestRefusal = { ok: false; reason: "not_found" | "busy" | "limited"; message: string };
 
-type RunOne = (args: { supplier: string; target: SandboxTarget; actor: string; runId: string; onModule: KitRunInput["onModule"] }) => Promise<{ run: { passed: boolean } }>;
+type RunOne = (args: { supplier: string; target: SandboxTarget; actor: string; runId: string; onModule: KitRunInput["onModule"]; stillOurs: () => boolean }) => Promise<{ run: { passed: boolean } }>;
 
 export type RunQueueDeps = {
   jobs: ConformanceJobRepo;
@@ -110,10 +112,24 @@ export function createConformanceRunQueue(deps: RunQueueDeps) {
     };
     let status: "passed" | "failed" | "interrupted" = "interrupted";
     let error: string | null = null;
+    let timedOut = false;
+    let deadline: NodeJS.Timeout | undefined;
+    // Still this instance's, and not past its deadline: asked before the run and a mark are stored.
+    const stillOurs = () => !timedOut && deps.jobs.renew(job.id, holder, deps.clock() + deps.settings.leaseMs);
     try {
       if (!sandbox) throw new Error("no sandbox is registered for this supplier");
       runLog.info({ event: "conformance.job.started" }, "certification run started");
-      const { run } = await deps.run({ supplier: codeOf(job.supplierId), target: targetOf(sandbox), actor: job.actor, runId: job.id, onModule });
+      const kit = deps.run({ supplier: codeOf(job.supplierId), target: targetOf(sandbox), actor: job.actor, runId: job.id, onModule, stillOurs });
+      const timeout = new Promise<never>((_, reject) => {
+        deadline = setTimeout(() => {
+          timedOut = true;
+          reject(new Error(`the run took longer than ${Math.round(deps.settings.runTimeoutMs / 60_000)} min and was stopped; its result is not recorded`));
+        }, deps.settings.runTimeoutMs);
+        deadline.unref();
+      });
+      // A kit left running past its deadline ends on its own calls' timeouts and records nothing.
+      kit.catch(() => undefined);
+      const { run } = await Promise.race([kit, timeout]);
       status = run.passed ? "passed" : "failed";
     } catch (err) {
       // Not the supplier's verdict: the run could not complete here, and may be asked for again.
@@ -121,6 +137,7 @@ export function createConformanceRunQueue(deps: RunQueueDeps) {
       runLog.error({ event: "conformance.job.interrupted", err }, "certification run could not complete");
     } finally {
       clearInterval(renewal);
+      clearTimeout(deadline);
     }
     if (!deps.jobs.finish(job.id, holder, status, deps.clock(), error)) runLog.warn({ event: "conformance.job.finish_lost", status }, "the run was no longer this instance's; outcome not recorded");
     else runLog.info({ event: "conformance.job.finished", status }, "certification run finished");

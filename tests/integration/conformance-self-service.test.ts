@@ -1,3 +1,4 @@
+import { type AddressInfo, type Socket, createServer } from "node:net";
 import { afterEach, describe, expect, it } from "vitest";
 import { type ConformanceRig, KIT_SUPPLIER, startConformanceRig } from "../helpers/conformance-rig.js";
 import { nextCreditCode } from "../helpers/harness.js";
@@ -146,6 +147,9 @@ describe("self-service certification through the admin API", () => {
     const progress = [...stream.matchAll(/^event: progress\ndata: (.*)$/gm)].map((m) => JSON.parse(m[1] ?? "{}") as { status: string; progress: Array<{ id: string; status: string }> });
     expect(progress.length).toBeGreaterThan(1);
     expect(progress.at(-1)?.status).toBe("passed");
+    // The last event keeps the module list, as the run ended.
+    expect(progress.at(-1)?.progress.length).toBeGreaterThan(5);
+    expect(progress.at(-1)?.progress.every((m) => m.status !== "running")).toBe(true);
     expect(stream).toMatch(/event: done\ndata: \{"status":"passed"\}/);
 
     const page = await (await getPage(url, portal, `/admin/conformance/runs/${id}`)).text();
@@ -206,4 +210,22 @@ describe("self-service certification through the admin API", () => {
     expect(statuses.has("running/running")).toBe(false);
     expect((await finished(r, admin, second.run.id)).status).not.toBe("queued");
   });
+
+  it("interrupts a run whose sandbox never answers once CONFORMANCE_RUN_TIMEOUT_MS has passed, and records no result for it", async () => {
+    const { rig: r, supplier } = await world({ CONFORMANCE_RUN_TIMEOUT_MS: "10000" });
+    // A sandbox that takes connections and never answers.
+    const sockets = new Set<Socket>();
+    const silent = createServer((socket) => void sockets.add(socket));
+    await new Promise<void>((resolve) => silent.listen(0, "127.0.0.1", resolve));
+    try {
+      const port = (silent.address() as AddressInfo).port;
+      const started = (await (await apiCall(r.gw.url, supplier, "POST", "/conformance/runs", sandboxBody(r, { baseUrl: `http://127.0.0.1:${port}` }))).json()) as RunAnswer;
+      const ended = await finished(r, supplier, started.run.id);
+      expect(ended).toMatchObject({ status: "interrupted", error: expect.stringContaining("took longer than") });
+      expect(r.gw.container.store.sqlite.prepare("SELECT count(*) FROM conformance_runs").pluck().get()).toBe(0);
+    } finally {
+      for (const socket of sockets) socket.destroy();
+      silent.close();
+    }
+  }, 60_000);
 });

@@ -143,7 +143,11 @@ export function consoleRouter(container: Container): Router {
     const caller = currentSession(req, container);
     if (!caller) return void res.status(401).type("text").send("not logged in");
     const route = routeById("GET", "/conformance/runs/:id");
-    const read = async () => ((await runRoute(route, { params: strings(req.params), query: {}, body: undefined }, caller, deps(req))).body as { run: FollowedRun }).run;
+    const read = async (): Promise<FollowedRun> => {
+      const { run } = (await runRoute(route, { params: strings(req.params), query: {}, body: undefined }, caller, deps(req))).body as { run: FollowedRun & { modules?: Array<{ id: string; title: string; status: string }> } };
+      // An ended run answers its report's modules instead of its progress: the same list, as it ended.
+      return run.progress ? run : { ...run, progress: (run.modules ?? []).map(({ id, title, status }) => ({ id, title, status })) };
+    };
     try {
       // The first read answers a run outside the caller's scope, or unknown, before the stream opens.
       await read();
