@@ -92,9 +92,10 @@ function redactJson(text: string): string | null {
 
 /**
  * Text that is not JSON (a form body, an error message, a truncated answer): `name=value`,
- * `name: value` and `"name": "value"` pairs of secret names, quoted, escaped-quoted or bare.
+ * `name: value` and `"name": "value"` pairs of secret names, quoted, escaped-quoted or bare; a quoted
+ * value cut off by the end of the text (an answer cut mid-body) counts to its end.
  */
-const SECRET_PAIR = /((?:^|[^A-Za-z0-9_])(\\?["']?)(?:[A-Za-z0-9_-]*(?:token|secret|password|passwd)|sign|signature|pwd)\2\s*[:=]\s*)(\\"(?:[^"\\]|\\[^"])*\\"|"(?:[^"\\]|\\.)*"|'[^']*'|[^\s"',;&}\]]+)/gi;
+const SECRET_PAIR = /((?:^|[^A-Za-z0-9_])(\\?["']?)(?:[A-Za-z0-9_-]*(?:token|secret|password|passwd)|sign|signature|pwd)\2\s*[:=]\s*)(\\"(?:[^"\\]|\\[^"])*\\"|"(?:[^"\\]|\\.)*(?:"|$)|'[^']*'|[^\s"',;&}\]]+)/gi;
 
 function redactLoose(text: string): string {
   return text.replace(SECRET_PAIR, (_match, lead: string, _quote: string, value: string) => {

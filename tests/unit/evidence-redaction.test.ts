@@ -42,4 +42,11 @@ describe("evidence redaction", () => {
     expect("body" in ev && ev.body).toContain('"access_token": "***"');
     expect(JSON.stringify(ev)).not.toContain(TOKEN);
   });
+
+  it("redacts a secret whose answer was cut off before its closing quote", () => {
+    const cut = `{"code":200,"result":{"access_token":"${TOKEN}`.slice(0, -2);
+    const text = redactText(cut);
+    expect(text).not.toContain(TOKEN.slice(0, -2));
+    expect(text).toContain('"access_token":"***"');
+  });
 });
