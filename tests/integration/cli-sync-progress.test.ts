@@ -29,7 +29,7 @@ function runCliOnTerminal(args: string[]): Promise<{ status: number | null; outp
   });
 }
 
-const SUMMARY_KEYS = ["runId", "supplier", "trigger", "status", "startedAt", "endedAt", "counts", "callsMade", "callsByOperation", "errors", "pendingInInbox"].sort();
+const SUMMARY_KEYS = ["runId", "supplier", "trigger", "status", "startedAt", "endedAt", "counts", "callsMade", "callsByOperation", "errors", "pendingInInbox", "deferred"].sort();
 
 beforeAll(async () => {
   env.DATABASE_URL = await testDatabaseUrl(dir);

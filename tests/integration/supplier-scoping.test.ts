@@ -5,6 +5,10 @@ import { type Session, type TwoSupplierWorld, apiCall, apiLogin, startTwoSupplie
 
 /** Session routes a supplier user calls on itself; they read no supplier's data and end the session. */
 const OWN_SESSION = new Set(["POST /logout", "POST /session/password"]);
+/** Supplier routes that take their supplier in the body: a valid body naming it. */
+const BODY_NAMES_SUPPLIER: Record<string, (code: string) => Record<string, string>> = {
+  "POST /conformance/runs": (supplier) => ({ supplier, baseUrl: "http://127.0.0.1:9", username: "u", password: "p", appSecret: "0123456789abcdef" }),
+};
 
 /**
  * The supplier portal's one promise: a supplier user of A reads nothing of B on any route of the
@@ -88,11 +92,14 @@ describe("supplier scoping across the whole route table and console", () => {
       } else {
         const before = w.a.gw.container.repos.products.bySku(w.a.gw.container.repos.accounts.supplierByCode(w.bFacts.code)?.id ?? -1, w.bFacts.sku)?.listingState;
         const asked = fill(route.path, bParams());
-        const res = await apiCall(url, supa, route.method, asked, {});
+        // A route that names its supplier in the body (no path parameter) is asked about B there.
+        const body = BODY_NAMES_SUPPLIER[key]?.(w.bFacts.code) ?? {};
+        const res = await apiCall(url, supa, route.method, asked, body);
         expect(res.status, key).toBe(404);
         const text = await res.text();
-        expect(leaks(text, asked)).toEqual([]);
-        const nothing = await apiCall(url, supa, route.method, twin(asked), {});
+        // What the caller sent may be said back to it.
+        expect(leaks(text, `${asked} ${JSON.stringify(body)}`)).toEqual([]);
+        const nothing = await apiCall(url, supa, route.method, twin(asked), BODY_NAMES_SUPPLIER[key]?.(FAKE[w.bFacts.code] ?? "NOSUCH") ?? {});
         expect(nothing.status).toBe(404);
         expect(normalize(text)).toBe(normalize(await nothing.text()));
         expect(w.a.gw.container.repos.products.bySku(w.a.gw.container.repos.accounts.supplierByCode(w.bFacts.code)?.id ?? -1, w.bFacts.sku)?.listingState).toBe(before);
