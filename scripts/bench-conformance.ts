@@ -24,11 +24,21 @@ const DOMAIN = "item.sim-supplier.cn";
 
 async function main(): Promise<void> {
   const dir = mkdtempSync(join(tmpdir(), "emall-bench-kit-"));
-  const config = loadConfig({ ...process.env, DATABASE_URL: join(dir, "gateway.db"), DATA_ENCRYPTION_KEY_FILE: join(dir, "master.key"), CONFORMANCE_REPORT_DIR: join(dir, "reports") });
+  const config = loadConfig({
+    ...process.env,
+    DATABASE_URL: join(dir, "gateway.db"),
+    DATA_ENCRYPTION_KEY_FILE: join(dir, "master.key"),
+    CONFORMANCE_REPORT_DIR: join(dir, "reports"),
+  });
   const container = createContainer(config, silentLogger());
   container.referenceLoader.seedIfEmpty(config.FIXTURES_DIR);
   const first17 = "91120116MA05BENC1";
-  await container.supplierAccounts.create({ code: "BENCH", name: "参考电商（基准）", creditCode: first17 + (creditCodeCheckChar(first17) ?? "0"), domains: [DOMAIN] });
+  await container.supplierAccounts.create({
+    code: "BENCH",
+    name: "参考电商（基准）",
+    creditCode: first17 + (creditCodeCheckChar(first17) ?? "0"),
+    domains: [DOMAIN],
+  });
   const account = { username: "tjzfcg_bench", password: newSecret(12), appSecret: newSecret(32), signMode: "hmac-sha256" as const };
   const reference = loadReferenceData(config.FIXTURES_DIR);
   const timings: number[] = [];
@@ -45,7 +55,10 @@ async function main(): Promise<void> {
         actor: "bench",
         onModule: (e) => {
           if (e.phase === "start") moduleStarts.set(e.module.id, performance.now());
-          else lines.push(`  ${e.module.id.padEnd(18)} ${String(Math.round(performance.now() - (moduleStarts.get(e.module.id) ?? 0))).padStart(6)} ms  ${e.result?.status ?? ""}`);
+          else
+            lines.push(
+              `  ${e.module.id.padEnd(18)} ${String(Math.round(performance.now() - (moduleStarts.get(e.module.id) ?? 0))).padStart(6)} ms  ${e.result?.status ?? ""}`,
+            );
         },
       });
       const ms = performance.now() - started;

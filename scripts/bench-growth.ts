@@ -59,7 +59,12 @@ function usage(message: string): never {
   console.error(`bench-growth: ${message}`);
   process.exit(64);
 }
-for (const [name, n] of [["--skus", SKUS], ["--changes-per-day", CHANGES_PER_DAY], ["--pulls-per-day", PULLS_PER_DAY], ["--days", DAYS]] as const) {
+for (const [name, n] of [
+  ["--skus", SKUS],
+  ["--changes-per-day", CHANGES_PER_DAY],
+  ["--pulls-per-day", PULLS_PER_DAY],
+  ["--days", DAYS],
+] as const) {
   if (!Number.isSafeInteger(n) || n < 1) usage(`${name} must be a positive integer`);
 }
 if (PULLS_PER_DAY > 96) usage("--pulls-per-day must be at most 96");
@@ -82,7 +87,15 @@ const beijingText = (at: number) => new Date(at + 8 * HOUR_MS).toISOString().sli
 
 type Sample = { day: number; month: number; bytes: number; freeBytes: number };
 type TableSize = { table: string; rows: number; bytes: number };
-type YearResult = { samples: Sample[]; atWindow: Sample; final: Sample; seconds: number; tablesAtWindow: TableSize[]; tables: TableSize[]; removed: Record<string, number> };
+type YearResult = {
+  samples: Sample[];
+  atWindow: Sample;
+  final: Sample;
+  seconds: number;
+  tablesAtWindow: TableSize[];
+  tables: TableSize[];
+  removed: Record<string, number>;
+};
 /** The tables a pull writes to; everything else in the file is a few pages that do not change. */
 const GROWING_TABLES = ["products", "price_history", "message_inbox", "sync_message_logs", "sync_calls", "sync_runs"];
 
@@ -90,12 +103,23 @@ async function simulateYear(withRetention: boolean): Promise<YearResult> {
   const dir = mkdtempSync(join(baseDir, "bench-growth-"));
   let now = START;
   try {
-    const config = loadConfig({ DATABASE_URL: join(dir, "gateway.db"), DATA_ENCRYPTION_KEY_FILE: join(dir, "master.key"), CONFORMANCE_REPORT_DIR: join(dir, "conformance"), NODE_ENV: "test", SCHEDULER_ENABLED: "false" });
+    const config = loadConfig({
+      DATABASE_URL: join(dir, "gateway.db"),
+      DATA_ENCRYPTION_KEY_FILE: join(dir, "master.key"),
+      CONFORMANCE_REPORT_DIR: join(dir, "conformance"),
+      NODE_ENV: "test",
+      SCHEDULER_ENABLED: "false",
+    });
     const container = createContainer(config, silentLogger(), () => now);
     const { inbox, syncRuns, messageLogs, callLogs, products } = container.repos;
     const seed = createSeedRepo(container.store);
     const first17 = "91120116000000010".slice(0, 17);
-    await container.supplierAccounts.create({ code: "GROW", name: "增长电商", creditCode: first17 + creditCodeCheckChar(first17), domains: ["item.grow.example.cn"] });
+    await container.supplierAccounts.create({
+      code: "GROW",
+      name: "增长电商",
+      creditCode: first17 + creditCodeCheckChar(first17),
+      domains: ["item.grow.example.cn"],
+    });
     const supplierId = container.repos.accounts.supplierByCode("GROW")?.id ?? -1;
     const random = seededRandom(13);
 
@@ -104,14 +128,41 @@ async function simulateYear(withRetention: boolean): Promise<YearResult> {
     const rowOf = (sku: string, at: number): NewProductRow => {
       const priceFen = price.get(sku) ?? 0;
       return {
-        supplierId, sku, status: "active", name: `办公用品 ${sku}`, model: "M-1", catalogId: "C1001", interfaceCode: "1001", brandId: "B1", brandName: "得力",
-        url: `https://item.grow.example.cn/${sku}.html`, imagePath: `https://img.grow.example.cn/${sku}.jpg`,
-        detailJson: JSON.stringify({ name: `办公用品 ${sku}`, introduction: "<p>规格参数</p>".repeat(20) }), attributesJson: "[]", promisesJson: "[]", imagesJson: "[]",
-        shelfState: 1, priceFen, mallPriceFen: priceFen + 1_000, marketPriceFen: null, rejectionJson: "[]", listingState: "none", sourceMessageIdsJson: "[]",
-        detailReadAt: at, priceReadAt: at, shelfReadAt: at, createdAt: START, updatedAt: at,
+        supplierId,
+        sku,
+        status: "active",
+        name: `办公用品 ${sku}`,
+        model: "M-1",
+        catalogId: "C1001",
+        interfaceCode: "1001",
+        brandId: "B1",
+        brandName: "得力",
+        url: `https://item.grow.example.cn/${sku}.html`,
+        imagePath: `https://img.grow.example.cn/${sku}.jpg`,
+        detailJson: JSON.stringify({ name: `办公用品 ${sku}`, introduction: "<p>规格参数</p>".repeat(20) }),
+        attributesJson: "[]",
+        promisesJson: "[]",
+        imagesJson: "[]",
+        shelfState: 1,
+        priceFen,
+        mallPriceFen: priceFen + 1_000,
+        marketPriceFen: null,
+        rejectionJson: "[]",
+        listingState: "none",
+        sourceMessageIdsJson: "[]",
+        detailReadAt: at,
+        priceReadAt: at,
+        shelfReadAt: at,
+        createdAt: START,
+        updatedAt: at,
       };
     };
-    withTransaction(container.store, () => products.saveProducts(skus.map((sku) => rowOf(sku, now)), skus.map((sku) => ({ supplierId, sku, priceFen: price.get(sku) ?? 0, mallPriceFen: (price.get(sku) ?? 0) + 1_000, at: now, runId: null }))));
+    withTransaction(container.store, () =>
+      products.saveProducts(
+        skus.map((sku) => rowOf(sku, now)),
+        skus.map((sku) => ({ supplierId, sku, priceFen: price.get(sku) ?? 0, mallPriceFen: (price.get(sku) ?? 0) + 1_000, at: now, runId: null })),
+      ),
+    );
 
     const messagesPerPull = Math.max(1, Math.round((SKUS * CHANGES_PER_DAY) / PULLS_PER_DAY));
     let messageSerial = 0;
@@ -134,32 +185,84 @@ async function simulateYear(withRetention: boolean): Promise<YearResult> {
       syncRuns.startRun({ id: runId, supplierId, trigger: "schedule", startedAt: at });
       const calls: CallRow[] = [];
       const call = (operation: string, endpoint: string, batchSize: number, subject: string) =>
-        calls.push({ runId, seq: calls.length + 1, operation, endpoint, attempt: 1, startedAt: new Date(now).toISOString(), durationMs: 20 + Math.floor(random() * 60), outcome: "ok", errorCode: null, httpStatus: 200, batchSize, subject, message: null });
+        calls.push({
+          runId,
+          seq: calls.length + 1,
+          operation,
+          endpoint,
+          attempt: 1,
+          startedAt: new Date(now).toISOString(),
+          durationMs: 20 + Math.floor(random() * 60),
+          outcome: "ok",
+          errorCode: null,
+          httpStatus: 200,
+          batchSize,
+          subject,
+          message: null,
+        });
       // S-2 pages of type-2 messages, each stored durably, then S-3.
       for (let left = messagesPerPull; left > 0; left -= PAGE_SIZE) {
         const page = Array.from({ length: Math.min(PAGE_SIZE, left) }, () => {
           const sku = skus[Math.floor(random() * SKUS)] ?? "";
           const id = String(++messageSerial);
-          return { messageId: id, type: 2, sku, state: null, payloadJson: JSON.stringify({ id, type: 2, time: beijingText(now), result: { skuId: sku } }), messageTime: beijingText(now) };
+          return {
+            messageId: id,
+            type: 2,
+            sku,
+            state: null,
+            payloadJson: JSON.stringify({ id, type: 2, time: beijingText(now), result: { skuId: sku } }),
+            messageTime: beijingText(now),
+          };
         });
         call("messageGet", "/api/message/get", page.length, "2");
         inbox.storePage(supplierId, { messages: page, unparseable: [] }, runId, now);
         call("messageDelete", "/api/message/delete", page.length, page.map((m) => m.messageId).join(","));
-        inbox.markDeleted(supplierId, page.map((m) => m.messageId), now);
+        inbox.markDeleted(
+          supplierId,
+          page.map((m) => m.messageId),
+          now,
+        );
       }
       // Apply: the due messages, one S-6 batch per 100 distinct skus, one transaction a chunk.
       now += 2_000;
       const due = inbox.duePending(supplierId, 2, now, messagesPerPull + PAGE_SIZE);
       const changed = [...new Set(due.map((r) => r.sku))];
-      for (let i = 0; i < changed.length; i += SKUS_PER_BATCH_CALL) call("prices", "/api/price/getSellPrice", Math.min(SKUS_PER_BATCH_CALL, changed.length - i), changed.slice(i, i + SKUS_PER_BATCH_CALL).join(","));
+      for (let i = 0; i < changed.length; i += SKUS_PER_BATCH_CALL)
+        call("prices", "/api/price/getSellPrice", Math.min(SKUS_PER_BATCH_CALL, changed.length - i), changed.slice(i, i + SKUS_PER_BATCH_CALL).join(","));
       for (const sku of changed) price.set(sku, Math.max(100, (price.get(sku) ?? 0) + Math.floor((random() - 0.5) * 2_000)));
       withTransaction(container.store, () => {
-        for (const sku of changed) seed.insertPrice({ supplierId, sku, priceFen: price.get(sku) ?? 0, mallPriceFen: (price.get(sku) ?? 0) + 1_000, at: now, runId });
-        inbox.settle(due.map((r) => r.seq), "applied", null, runId, now);
-        messageLogs.logMessages(due.map((r) => ({ runId, supplierId, messageId: r.messageId, type: 2, sku: r.sku, outcome: "applied", reasonsJson: "[]", durationMs: 2_000, callSeqsJson: "[]", at: now })));
+        for (const sku of changed)
+          seed.insertPrice({ supplierId, sku, priceFen: price.get(sku) ?? 0, mallPriceFen: (price.get(sku) ?? 0) + 1_000, at: now, runId });
+        inbox.settle(
+          due.map((r) => r.seq),
+          "applied",
+          null,
+          runId,
+          now,
+        );
+        messageLogs.logMessages(
+          due.map((r) => ({
+            runId,
+            supplierId,
+            messageId: r.messageId,
+            type: 2,
+            sku: r.sku,
+            outcome: "applied",
+            reasonsJson: "[]",
+            durationMs: 2_000,
+            callSeqsJson: "[]",
+            at: now,
+          })),
+        );
         callLogs.logCalls(calls);
       });
-      syncRuns.finishRun(runId, { status: "succeeded", endedAt: now, countsJson: JSON.stringify({ 2: { received: due.length, applied: due.length, rejected: 0, failed: 0, skipped: 0, quarantined: 0 } }), callsMade: calls.length, errorsJson: "[]" });
+      syncRuns.finishRun(runId, {
+        status: "succeeded",
+        endedAt: now,
+        countsJson: JSON.stringify({ 2: { received: due.length, applied: due.length, rejected: 0, failed: 0, skipped: 0, quarantined: 0 } }),
+        callsMade: calls.length,
+        errorsJson: "[]",
+      });
     };
 
     const started = Date.now();
@@ -181,7 +284,9 @@ async function simulateYear(withRetention: boolean): Promise<YearResult> {
       if (month > lastMonth || day === DAYS - 1) {
         lastMonth = month;
         samples.push(sample(day + 1));
-        process.stderr.write(`  ${withRetention ? "with" : "without"} retention: day ${day + 1}/${DAYS}, ${(samples.at(-1)?.bytes ?? 0) / 1e6} MB, ${((Date.now() - started) / 1000).toFixed(0)} s\n`);
+        process.stderr.write(
+          `  ${withRetention ? "with" : "without"} retention: day ${day + 1}/${DAYS}, ${(samples.at(-1)?.bytes ?? 0) / 1e6} MB, ${((Date.now() - started) / 1000).toFixed(0)} s\n`,
+        );
       }
       if (day + 1 === windowDays + 1) {
         atWindow = sample(day + 1);
@@ -201,22 +306,34 @@ const mb = (bytes: number) => (bytes / 1e6).toFixed(1);
 
 async function main(): Promise<void> {
   const perDay = SKUS * CHANGES_PER_DAY;
-  console.log(`bounded growth: ${SKUS.toLocaleString("en")} skus × ${CHANGES_PER_DAY} price changes a day (${perDay.toLocaleString("en")} type-2 messages a day), ${PULLS_PER_DAY} pulls a day, ${DAYS} days; defaults SYNC_LOG_RETENTION_DAYS=90, SYNC_RUN_RETENTION_DAYS=365, PRICE_HISTORY_FULL_DAYS=90, PRICE_HISTORY_DAILY_DAYS=90`);
+  console.log(
+    `bounded growth: ${SKUS.toLocaleString("en")} skus × ${CHANGES_PER_DAY} price changes a day (${perDay.toLocaleString("en")} type-2 messages a day), ${PULLS_PER_DAY} pulls a day, ${DAYS} days; defaults SYNC_LOG_RETENTION_DAYS=90, SYNC_RUN_RETENTION_DAYS=365, PRICE_HISTORY_FULL_DAYS=90, PRICE_HISTORY_DAILY_DAYS=90`,
+  );
   const without = await simulateYear(false);
   const withRetention = await simulateYear(true);
   console.log("\nday   month   without retention MB   with retention MB   (of which free pages MB)");
   for (const [i, s] of withRetention.samples.entries()) {
     const w = without.samples[i];
-    console.log(`${String(s.day).padStart(3)}   ${s.month.toFixed(1).padStart(5)}   ${mb(w?.bytes ?? 0).padStart(20)}   ${mb(s.bytes).padStart(17)}   ${mb(s.freeBytes).padStart(24)}`);
+    console.log(
+      `${String(s.day).padStart(3)}   ${s.month.toFixed(1).padStart(5)}   ${mb(w?.bytes ?? 0).padStart(20)}   ${mb(s.bytes).padStart(17)}   ${mb(s.freeBytes).padStart(24)}`,
+    );
   }
   const ratio = withRetention.final.bytes / withRetention.atWindow.bytes;
   const ratioWithout = without.final.bytes / without.atWindow.bytes;
   const windowDay = withRetention.atWindow.day;
-  console.log(`\nfinal size ÷ size on day ${windowDay} (every retention window full): with retention ${ratio.toFixed(2)}× (goal ≤ ${GOAL_RATIO}×, ${(ratio / GOAL_RATIO).toFixed(2)} of the limit); without ${ratioWithout.toFixed(2)}×`);
-  console.log(`final size: with retention ${mb(withRetention.final.bytes)} MB, without ${mb(without.final.bytes)} MB (${(withRetention.final.bytes / without.final.bytes).toFixed(2)}×)`);
+  console.log(
+    `\nfinal size ÷ size on day ${windowDay} (every retention window full): with retention ${ratio.toFixed(2)}× (goal ≤ ${GOAL_RATIO}×, ${(ratio / GOAL_RATIO).toFixed(2)} of the limit); without ${ratioWithout.toFixed(2)}×`,
+  );
+  console.log(
+    `final size: with retention ${mb(withRetention.final.bytes)} MB, without ${mb(without.final.bytes)} MB (${(withRetention.final.bytes / without.final.bytes).toFixed(2)}×)`,
+  );
   const grewPerDay = (withRetention.final.bytes - withRetention.atWindow.bytes) / Math.max(1, withRetention.final.day - windowDay);
-  console.log(`growth after day ${windowDay}: ${(grewPerDay / 1e3).toFixed(1)} kB a day, ${(grewPerDay / SKUS).toFixed(1)} bytes per sku a day (run summaries, kept a year, and the price history's monthly rows)`);
-  console.log(`\nrows / MB incl. indexes       without retention, day ${DAYS}   with retention, day ${windowDay}   with retention, day ${DAYS}   final ÷ day ${windowDay}`);
+  console.log(
+    `growth after day ${windowDay}: ${(grewPerDay / 1e3).toFixed(1)} kB a day, ${(grewPerDay / SKUS).toFixed(1)} bytes per sku a day (run summaries, kept a year, and the price history's monthly rows)`,
+  );
+  console.log(
+    `\nrows / MB incl. indexes       without retention, day ${DAYS}   with retention, day ${windowDay}   with retention, day ${DAYS}   final ÷ day ${windowDay}`,
+  );
   for (const t of withRetention.tables) {
     const w = without.tables.find((x) => x.table === t.table);
     const a = withRetention.tablesAtWindow.find((x) => x.table === t.table);
@@ -224,10 +341,29 @@ async function main(): Promise<void> {
     console.log(`${t.table.padEnd(22)} ${cell(w)}        ${cell(a)}        ${cell(t)}   ${a && a.bytes > 0 ? (t.bytes / a.bytes).toFixed(2) : "—"}×`);
   }
   const syncSide = (ts: TableSize[]) => ts.filter((t) => t.table !== "price_history").reduce((n, t) => n + t.bytes, 0);
-  console.log(`sync log, inbox and runs together: final ÷ day ${windowDay} = ${(syncSide(withRetention.tables) / Math.max(1, syncSide(withRetention.tablesAtWindow))).toFixed(2)}×`);
-  console.log(`removed over the year: ${Object.entries(withRetention.removed).map(([k, n]) => `${k} ${n.toLocaleString("en")}`).join(", ")}`);
+  console.log(
+    `sync log, inbox and runs together: final ÷ day ${windowDay} = ${(syncSide(withRetention.tables) / Math.max(1, syncSide(withRetention.tablesAtWindow))).toFixed(2)}×`,
+  );
+  console.log(
+    `removed over the year: ${Object.entries(withRetention.removed)
+      .map(([k, n]) => `${k} ${n.toLocaleString("en")}`)
+      .join(", ")}`,
+  );
   console.log(`time: without ${without.seconds.toFixed(0)} s, with ${withRetention.seconds.toFixed(0)} s`);
-  if (values.json) console.log(JSON.stringify({ skus: SKUS, changesPerDay: CHANGES_PER_DAY, pullsPerDay: PULLS_PER_DAY, days: DAYS, goalRatio: GOAL_RATIO, ratio, ratioWithout, withRetention, without }));
+  if (values.json)
+    console.log(
+      JSON.stringify({
+        skus: SKUS,
+        changesPerDay: CHANGES_PER_DAY,
+        pullsPerDay: PULLS_PER_DAY,
+        days: DAYS,
+        goalRatio: GOAL_RATIO,
+        ratio,
+        ratioWithout,
+        withRetention,
+        without,
+      }),
+    );
 }
 
 await main();

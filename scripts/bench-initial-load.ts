@@ -70,7 +70,7 @@ function slopeMbPerMin(samples: ReadonlyArray<{ at: number; rss: number }>): num
     num += (x.at - meanT) * (x.rss - meanR);
     den += (x.at - meanT) ** 2;
   }
-  return den === 0 ? 0 : (num / den) * 60_000 / MB;
+  return den === 0 ? 0 : ((num / den) * 60_000) / MB;
 }
 
 const uptime = () => {
@@ -86,7 +86,9 @@ async function main(): Promise<void> {
   const dir = mkdtempSync(join(tmpdir(), "emall-bench-initial-load-"));
   const seeding = Date.now();
   const supplier = await startBenchSupplier(PRODUCTS, ["--invalid-share", String(INVALID_SHARE)]);
-  console.error(`supplier: ${PRODUCTS.toLocaleString("en")} products seeded in ${((Date.now() - seeding) / 1000).toFixed(1)} s, ${supplier.pending.toLocaleString("en")} messages in its pool`);
+  console.error(
+    `supplier: ${PRODUCTS.toLocaleString("en")} products seeded in ${((Date.now() - seeding) / 1000).toFixed(1)} s, ${supplier.pending.toLocaleString("en")} messages in its pool`,
+  );
   const container = createContainer(
     loadConfig({ DATABASE_URL: join(dir, "gateway.db"), DATA_ENCRYPTION_KEY_FILE: join(dir, "master.key"), SCHEDULER_ENABLED: "false", LOG_LEVEL: "warn" }),
     silentLogger(),
@@ -99,8 +101,21 @@ async function main(): Promise<void> {
     });
     container.referenceLoader.seedIfEmpty("./fixtures");
     const first17 = "91120116MA05BENC1";
-    await container.supplierAccounts.create({ code: "BENCH", name: "压测电商", creditCode: first17 + (creditCodeCheckChar(first17) ?? "0"), domains: [BENCH_DOMAIN] });
-    container.supplierConnections.connect({ code: "BENCH", baseUrl: supplier.url, ...BENCH_ACCOUNT, signMode: "hmac-sha256", qps: QPS, maxConcurrent: CONCURRENCY, timeoutMs: 10_000 });
+    await container.supplierAccounts.create({
+      code: "BENCH",
+      name: "压测电商",
+      creditCode: first17 + (creditCodeCheckChar(first17) ?? "0"),
+      domains: [BENCH_DOMAIN],
+    });
+    container.supplierConnections.connect({
+      code: "BENCH",
+      baseUrl: supplier.url,
+      ...BENCH_ACCOUNT,
+      signMode: "hmac-sha256",
+      qps: QPS,
+      maxConcurrent: CONCURRENCY,
+      timeoutMs: 10_000,
+    });
     // Throughput is measured here, not certification: the gate is waived with the reason recorded.
     container.conformance.waive("BENCH", "initial-load benchmark against the reference supplier", "bench-initial-load");
 
@@ -136,7 +151,7 @@ async function main(): Promise<void> {
     const callsPerSecond = s.callsMade / seconds;
     const [start, end] = [samples[0], samples.at(-1)];
     const peak = Math.max(...samples.map((x) => x.rss));
-    const half = samples.filter((x) => x.at >= started + ((performance.now() - started) / 2));
+    const half = samples.filter((x) => x.at >= started + (performance.now() - started) / 2);
     const slope = slopeMbPerMin(half);
     const calls = container.sync.callsOf(s.runId);
     const tooFast = calls.filter((c) => c.message?.includes("频繁")).length;

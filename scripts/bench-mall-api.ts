@@ -38,22 +38,31 @@ const LOG_LEVEL = args.get("log-level") ?? "warn";
 const QUIET_LEVELS = new Set(["warn", "error", "fatal", "silent"]);
 const GOALS = { saturationRatio: 0.6, fixedRateP99Ms: 10 };
 
-
 /** Where the servers' GC probes (scripts/bench-gc-probe.ts) write their figures. */
 let gcDir = "";
 
-async function startProcess(script: string, env: Record<string, string>, stdout: "inherit" | number = "inherit"): Promise<{ child: ChildProcess; port: number }> {
+async function startProcess(
+  script: string,
+  env: Record<string, string>,
+  stdout: "inherit" | number = "inherit",
+): Promise<{ child: ChildProcess; port: number }> {
   const port = await freePort();
   // BENCH_CPU_PROFILE_DIR=dir writes a V8 CPU profile of each server, to see where its time goes.
   const profile = process.env.BENCH_CPU_PROFILE_DIR ? ["--cpu-prof", `--cpu-prof-dir=${process.env.BENCH_CPU_PROFILE_DIR}`] : [];
   // BENCH_NODE_FLAGS="--trace-gc" (or any V8/Node flags) for the servers only.
   const extra = process.env.BENCH_NODE_FLAGS ? process.env.BENCH_NODE_FLAGS.split(" ").filter(Boolean) : [];
   const probe = ["--import", pathToFileURL(resolve("scripts/bench-gc-probe.ts")).href];
-  const child = spawn(process.execPath, [...profile, ...extra, "--import", "tsx", ...probe, script], { env: { ...process.env, ...env, PORT: String(port), BENCH_GC_DIR: gcDir }, stdio: ["ignore", stdout, "inherit"] });
+  const child = spawn(process.execPath, [...profile, ...extra, "--import", "tsx", ...probe, script], {
+    env: { ...process.env, ...env, PORT: String(port), BENCH_GC_DIR: gcDir },
+    stdio: ["ignore", stdout, "inherit"],
+  });
   const deadline = Date.now() + 30_000;
   while (Date.now() < deadline) {
     if (child.exitCode !== null) throw new Error(`${script} exited ${child.exitCode}`);
-    const up = await fetch(`http://127.0.0.1:${port}/`, { method: "POST" }).then(() => true, () => false);
+    const up = await fetch(`http://127.0.0.1:${port}/`, { method: "POST" }).then(
+      () => true,
+      () => false,
+    );
     if (up) return { child, port };
     await new Promise((r) => setTimeout(r, 200));
   }
@@ -61,7 +70,18 @@ async function startProcess(script: string, env: Record<string, string>, stdout:
   throw new Error(`${script} did not start listening on ${port}`);
 }
 
-type Result = { name: string; rps: number; p50: number; p99: number; errors: number; non2xx: number; refused: number; cpuUsPerRequest: number; gc: GcFigures; requests: number };
+type Result = {
+  name: string;
+  rps: number;
+  p50: number;
+  p99: number;
+  errors: number;
+  non2xx: number;
+  refused: number;
+  cpuUsPerRequest: number;
+  gc: GcFigures;
+  requests: number;
+};
 
 /**
  * The server's GC figures since the previous call: the probe in the server answers SIGUSR2 by
@@ -96,7 +116,10 @@ function gcLine(gc: GcFigures, requests: number): string {
   );
 }
 
-const load = () => loadavg().map((n) => n.toFixed(2)).join(" ");
+const load = () =>
+  loadavg()
+    .map((n) => n.toFixed(2))
+    .join(" ");
 
 /**
  * The server's own CPU time (user + system, from /proc) per request. On two cores the load
@@ -155,7 +178,14 @@ async function openLoop(name: string, url: string, body: () => string, rate: num
     const send = (i: number, due: number) => {
       const payload = body();
       const req = httpRequest(
-        { host: target.hostname, port: target.port, path: target.pathname, method: "POST", agent, headers: { "content-type": "application/x-www-form-urlencoded", "content-length": Buffer.byteLength(payload) } },
+        {
+          host: target.hostname,
+          port: target.port,
+          path: target.pathname,
+          method: "POST",
+          agent,
+          headers: { "content-type": "application/x-www-form-urlencoded", "content-length": Buffer.byteLength(payload) },
+        },
         (res) => {
           let text = "";
           res.setEncoding("utf8");
@@ -187,7 +217,18 @@ async function openLoop(name: string, url: string, body: () => string, rate: num
   agent.destroy();
   const sorted = Array.from(latencies).sort((a, b) => a - b);
   const at = (q: number) => sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))] ?? 0;
-  return { name, sent: total, p50: at(0.5), p99: at(0.99), p999: at(0.999), max: sorted[sorted.length - 1] ?? 0, failed, refused, clientDelayP99: delay.percentile(99) / 1e6, clientDelayMax: delay.max / 1e6 };
+  return {
+    name,
+    sent: total,
+    p50: at(0.5),
+    p99: at(0.99),
+    p999: at(0.999),
+    max: sorted[sorted.length - 1] ?? 0,
+    failed,
+    refused,
+    clientDelayP99: delay.percentile(99) / 1e6,
+    clientDelayMax: delay.max / 1e6,
+  };
 }
 
 async function run(name: string, url: string, body: () => string, serverPid: number): Promise<Result> {
@@ -213,7 +254,18 @@ async function run(name: string, url: string, body: () => string, serverPid: num
   const cpuSeconds = (cpuTicks(serverPid) - ticksBefore) / TICKS_PER_SECOND;
   const gc = await gcSince(serverPid);
   const cpuUsPerRequest = (cpuSeconds * 1e6) / Math.max(1, result.requests.total);
-  return { name, rps: result.requests.average, p50: result.latency.p50, p99: result.latency.p99, errors: result.errors, non2xx: result.non2xx, refused, cpuUsPerRequest, gc, requests: result.requests.total };
+  return {
+    name,
+    rps: result.requests.average,
+    p50: result.latency.p50,
+    p99: result.latency.p99,
+    errors: result.errors,
+    non2xx: result.non2xx,
+    refused,
+    cpuUsPerRequest,
+    gc,
+    requests: result.requests.total,
+  };
 }
 
 async function main() {
@@ -222,7 +274,12 @@ async function main() {
   const env = { DATABASE_URL: join(dir, "gateway.db"), DATA_ENCRYPTION_KEY_FILE: join(dir, "master.key"), LOG_LEVEL };
   const container = createContainer(loadConfig(env), silentLogger());
   container.referenceLoader.seedIfEmpty("./fixtures");
-  const { credentials } = await container.supplierAccounts.create({ code: "BENCH", name: "压测电商", creditCode: "91110000802100433B", domains: ["item.bench.cn"] });
+  const { credentials } = await container.supplierAccounts.create({
+    code: "BENCH",
+    name: "压测电商",
+    creditCode: "91110000802100433B",
+    domains: ["item.bench.cn"],
+  });
   container.close();
 
   const gateway = await startProcess("src/main.ts", env, QUIET_LEVELS.has(LOG_LEVEL) ? "inherit" : openSync(join(dir, "gateway.log"), "a"));
@@ -269,7 +326,7 @@ async function main() {
         await gcSince(pid);
         const ticksBefore = cpuTicks(pid);
         const r = await openLoop(name, url, body, RATE, RATE_SECONDS);
-        r.cpuUsPerRequest = ((cpuTicks(pid) - ticksBefore) / TICKS_PER_SECOND) * 1e6 / r.sent;
+        r.cpuUsPerRequest = (((cpuTicks(pid) - ticksBefore) / TICKS_PER_SECOND) * 1e6) / r.sent;
         r.gc = await gcSince(pid);
         fixed.push(r);
       }
@@ -285,7 +342,9 @@ async function main() {
 
     const baseline = results[0] ?? { rps: 1, cpuUsPerRequest: 1 };
     if (results.length > 0) {
-      console.log(`\n${CONNECTIONS} connections, ${SECONDS} s each, gateway LOG_LEVEL=${LOG_LEVEL}, ${new Date().toISOString()}; load average (1/5/15 min) before ${loadAfterOpenLoop}, after ${load()}`);
+      console.log(
+        `\n${CONNECTIONS} connections, ${SECONDS} s each, gateway LOG_LEVEL=${LOG_LEVEL}, ${new Date().toISOString()}; load average (1/5/15 min) before ${loadAfterOpenLoop}, after ${load()}`,
+      );
       console.log("endpoint                  req/s   ratio  p50 ms  p99 ms  server CPU µs/req  capacity ratio  errors/non-2xx/refused");
       for (const r of results) {
         console.log(
@@ -298,11 +357,15 @@ async function main() {
       if (brands) {
         const ratio = brands.rps / baseline.rps;
         const capacity = baseline.cpuUsPerRequest / brands.cpuUsPerRequest;
-        console.log(`goal: brands at saturation ≥ ${GOALS.saturationRatio} of bare: req/s ratio ${ratio.toFixed(2)} (${(ratio / GOALS.saturationRatio).toFixed(2)} of the goal), capacity ratio ${capacity.toFixed(2)} (${(capacity / GOALS.saturationRatio).toFixed(2)} of the goal)`);
+        console.log(
+          `goal: brands at saturation ≥ ${GOALS.saturationRatio} of bare: req/s ratio ${ratio.toFixed(2)} (${(ratio / GOALS.saturationRatio).toFixed(2)} of the goal), capacity ratio ${capacity.toFixed(2)} (${(capacity / GOALS.saturationRatio).toFixed(2)} of the goal)`,
+        );
       }
     }
     if (fixed.length > 0) {
-      console.log(`\nopen loop, ${RATE} requests/s offered for ${RATE_SECONDS} s, latency from each request's scheduled start; load average before ${loadBeforeOpenLoop}, after ${loadAfterOpenLoop}`);
+      console.log(
+        `\nopen loop, ${RATE} requests/s offered for ${RATE_SECONDS} s, latency from each request's scheduled start; load average before ${loadBeforeOpenLoop}, after ${loadAfterOpenLoop}`,
+      );
       console.log("endpoint                  sent   p50 ms  p99 ms  p99.9 ms  max ms  failed/refused  server CPU µs/req  client loop delay p99/max ms");
       for (const r of fixed) {
         console.log(
@@ -311,7 +374,9 @@ async function main() {
       }
       for (const r of fixed) if (r.gc) console.log(`GC per 1,000 requests, ${r.name}: ${gcLine(r.gc, r.sent)}`);
       const signedP99 = fixed.find((r) => r.name.startsWith("brands"))?.p99 ?? 0;
-      console.log(`goal: brands p99 ≤ ${GOALS.fixedRateP99Ms} ms at ${RATE}/s: ${signedP99.toFixed(2)} ms (${(signedP99 / GOALS.fixedRateP99Ms).toFixed(2)} of the limit; bare ${(fixed[0]?.p99 ?? 0).toFixed(2)} ms)`);
+      console.log(
+        `goal: brands p99 ≤ ${GOALS.fixedRateP99Ms} ms at ${RATE}/s: ${signedP99.toFixed(2)} ms (${(signedP99 / GOALS.fixedRateP99Ms).toFixed(2)} of the limit; bare ${(fixed[0]?.p99 ?? 0).toFixed(2)} ms)`,
+      );
     }
   } finally {
     gateway.child.kill("SIGTERM");

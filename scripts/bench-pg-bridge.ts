@@ -22,7 +22,11 @@ const ROWS = 10_000;
 const STATEMENTS: ReadonlyArray<{ name: string; text: string; params: () => unknown[] }> = [
   { name: "SELECT 1", text: "SELECT 1 AS one", params: () => [] },
   { name: "row by primary key", text: "SELECT id, sku, name, price_fen FROM bench_rows WHERE id = $1", params: () => [1 + Math.floor(Math.random() * ROWS)] },
-  { name: "update by primary key", text: "UPDATE bench_rows SET price_fen = price_fen + 1 WHERE id = $1", params: () => [1 + Math.floor(Math.random() * ROWS)] },
+  {
+    name: "update by primary key",
+    text: "UPDATE bench_rows SET price_fen = price_fen + 1 WHERE id = $1",
+    params: () => [1 + Math.floor(Math.random() * ROWS)],
+  },
 ];
 
 type Stats = { p50: number; p99: number; mean: number };
@@ -44,7 +48,11 @@ async function main(): Promise<void> {
     await direct.query("CREATE TABLE bench_rows (id integer PRIMARY KEY, sku text NOT NULL, name text NOT NULL, price_fen bigint NOT NULL)");
     await direct.query("INSERT INTO bench_rows SELECT i, 'SKU-' || i, '办公用品 ' || i, i * 100 FROM generate_series(1, $1::int) AS i", [ROWS]);
     await direct.query("ANALYZE bench_rows");
-    console.log(`pg bridge vs direct async pg: ${SAMPLES} samples per statement and side, rounds of ${ROUND}, load ${loadavg().map((l) => l.toFixed(2)).join(" ")}`);
+    console.log(
+      `pg bridge vs direct async pg: ${SAMPLES} samples per statement and side, rounds of ${ROUND}, load ${loadavg()
+        .map((l) => l.toFixed(2))
+        .join(" ")}`,
+    );
     for (const statement of STATEMENTS) {
       // The store's statements are written with ? placeholders; the bridge turns them into $n.
       const bridged = store.sqlite.prepare(statement.text.replace(/\$\d+/g, "?"));

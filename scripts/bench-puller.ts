@@ -69,10 +69,16 @@ async function startCompiledGateway(env: Record<string, string>): Promise<{ chil
   const port = await freePort();
   const url = `http://127.0.0.1:${port}`;
   const profile = PROFILE_DIR ? ["--cpu-prof", `--cpu-prof-dir=${PROFILE_DIR}`] : [];
-  const child = spawn(process.execPath, [...profile, "dist/main.js"], { env: { ...process.env, ...env, PORT: String(port) }, stdio: ["ignore", "ignore", "inherit"] });
+  const child = spawn(process.execPath, [...profile, "dist/main.js"], {
+    env: { ...process.env, ...env, PORT: String(port) },
+    stdio: ["ignore", "ignore", "inherit"],
+  });
   const until = Date.now() + 60_000;
   for (;;) {
-    const up = await fetch(`${url}/healthz`).then((r) => r.ok, () => false);
+    const up = await fetch(`${url}/healthz`).then(
+      (r) => r.ok,
+      () => false,
+    );
     if (up) break;
     if (child.exitCode !== null || Date.now() > until) throw new Error("the compiled gateway did not start");
     await new Promise((r) => setTimeout(r, 100));
@@ -105,16 +111,34 @@ async function main(): Promise<void> {
   const dir = mkdtempSync(join(tmpdir(), "emall-bench-puller-"));
   const supplier = await startSupplier(TYPE6, PROFILE_DIR ? ["--profile-dir", PROFILE_DIR] : []);
   const cluster = values.postgres ? await startPgCluster() : null;
-  const gatewayEnv = { DATABASE_URL: cluster?.url ?? join(dir, "gateway.db"), DATA_ENCRYPTION_KEY_FILE: join(dir, "master.key"), SCHEDULER_ENABLED: "false", LOG_LEVEL: "warn" };
+  const gatewayEnv = {
+    DATABASE_URL: cluster?.url ?? join(dir, "gateway.db"),
+    DATA_ENCRYPTION_KEY_FILE: join(dir, "master.key"),
+    SCHEDULER_ENABLED: "false",
+    LOG_LEVEL: "warn",
+  };
   const container = createContainer(loadConfig(gatewayEnv), silentLogger());
   let compiled: Awaited<ReturnType<typeof startCompiledGateway>> | null = null;
   const sampler = setInterval(sampleRss, 50);
   try {
     container.referenceLoader.seedIfEmpty("./fixtures");
     const first17 = "91120116MA05BENC1";
-    await container.supplierAccounts.create({ code: "BENCH", name: "压测电商", creditCode: first17 + (creditCodeCheckChar(first17) ?? "0"), domains: [DOMAIN] });
+    await container.supplierAccounts.create({
+      code: "BENCH",
+      name: "压测电商",
+      creditCode: first17 + (creditCodeCheckChar(first17) ?? "0"),
+      domains: [DOMAIN],
+    });
     const connect = (qps: number) =>
-      container.supplierConnections.connect({ code: "BENCH", baseUrl: supplier.url, ...ACCOUNT, signMode: "hmac-sha256", qps, maxConcurrent: CONCURRENCY, timeoutMs: 10_000 });
+      container.supplierConnections.connect({
+        code: "BENCH",
+        baseUrl: supplier.url,
+        ...ACCOUNT,
+        signMode: "hmac-sha256",
+        qps,
+        maxConcurrent: CONCURRENCY,
+        timeoutMs: 10_000,
+      });
     connect(10_000);
     // The puller's throughput is measured here, not certification: the gate is waived with the reason recorded.
     container.conformance.waive("BENCH", "puller benchmark against the reference supplier", "bench-puller");
@@ -180,7 +204,11 @@ async function main(): Promise<void> {
     const min2 = 1 + Math.ceil(TYPE2 / PAGE) + POLLED_TYPES + Math.ceil(TYPE2 / PAGE) + Math.ceil(distinctPriced / PAGE);
 
     // 3. throttled: the supplier's limit and the connection's agree, as a centre would configure them.
-    await fetch(`${supplier.url}/_sim/knobs`, { method: "PUT", headers: { "content-type": "application/json" }, body: JSON.stringify({ endpoints: { "*": { qps: QPS_LIMIT } } }) });
+    await fetch(`${supplier.url}/_sim/knobs`, {
+      method: "PUT",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ endpoints: { "*": { qps: QPS_LIMIT } } }),
+    });
     connect(QPS_LIMIT);
     const details = await supplier.ask({ op: "details", count: Math.max(1, Math.floor(THROTTLE_CALLS / 2)) });
     const throttled = await pull("type 16 throttled", details.published, "throttled");

@@ -62,7 +62,13 @@ async function startGateway(): Promise<{ child: ChildProcess; url: string }> {
   const deadline = Date.now() + 60_000;
   while (Date.now() < deadline) {
     if (child.exitCode !== null) throw new Error(`gateway exited ${child.exitCode}`);
-    if (await fetch(`${url}/admin/api/login`, { method: "POST" }).then(() => true, () => false)) return { child, url };
+    if (
+      await fetch(`${url}/admin/api/login`, { method: "POST" }).then(
+        () => true,
+        () => false,
+      )
+    )
+      return { child, url };
     await new Promise((r) => setTimeout(r, 200));
   }
   child.kill();
@@ -78,10 +84,16 @@ type Timing = { probe: Probe; surface: "api" | "console"; n: number; p50: number
 const pct = (sorted: number[], q: number) => sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))] ?? 0;
 
 /** Peak RSS (VmHWM) of a child process, read from /proc until it exits. */
-function runMeasured(args: string[], nodeArgs: string[] = []): Promise<{ peakRssMb: number; stdoutBytes: number; seconds: number; status: number | null; lastLine: string }> {
+function runMeasured(
+  args: string[],
+  nodeArgs: string[] = [],
+): Promise<{ peakRssMb: number; stdoutBytes: number; seconds: number; status: number | null; lastLine: string }> {
   return new Promise((resolve, reject) => {
     const started = Date.now();
-    const child = spawn(process.execPath, [...nodeArgs, "--import", "tsx", "src/cli/main.ts", ...args], { env: { ...process.env, ...env }, stdio: ["ignore", "pipe", "inherit"] });
+    const child = spawn(process.execPath, [...nodeArgs, "--import", "tsx", "src/cli/main.ts", ...args], {
+      env: { ...process.env, ...env },
+      stdio: ["ignore", "pipe", "inherit"],
+    });
     let peakKb = 0;
     let bytes = 0;
     let tail = "";
@@ -106,9 +118,17 @@ function runMeasured(args: string[], nodeArgs: string[] = []): Promise<{ peakRss
 }
 
 /** The facts the probes draw from, read straight from the file: real skus, names, catalogs and deep cursors. */
-function probesOf(db: Database.Database): { probes: Probe[]; counts: { products: number; messages: number; orders: number; audit: number }; supplierCode: string } {
+function probesOf(db: Database.Database): {
+  probes: Probe[];
+  counts: { products: number; messages: number; orders: number; audit: number };
+  supplierCode: string;
+} {
   const one = <T>(sql: string, ...args: unknown[]) => db.prepare(sql).get(...args) as T;
-  const pluck = (sql: string, ...args: unknown[]) => db.prepare(sql).pluck().get(...args) as number;
+  const pluck = (sql: string, ...args: unknown[]) =>
+    db
+      .prepare(sql)
+      .pluck()
+      .get(...args) as number;
   const counts = {
     products: pluck("SELECT MAX(id) FROM products"),
     messages: pluck("SELECT MAX(id) FROM sync_message_logs"),
@@ -124,7 +144,9 @@ function probesOf(db: Database.Database): { probes: Probe[]; counts: { products:
   ).filter((p) => p !== undefined);
   const first = picks[0];
   if (!first) throw new Error("no products in the database");
-  const big = one<{ id: number; code: string; n: number }>("SELECT s.id, s.code, COUNT(*) AS n FROM products p JOIN suppliers s ON s.id = p.supplier_id GROUP BY s.id ORDER BY n DESC LIMIT 1");
+  const big = one<{ id: number; code: string; n: number }>(
+    "SELECT s.id, s.code, COUNT(*) AS n FROM products p JOIN suppliers s ON s.id = p.supplier_id GROUP BY s.id ORDER BY n DESC LIMIT 1",
+  );
   // A deep cursor: the key of the row DEEP of the way through the result, as a client paging that far holds it.
   const deepId = (table: string, where: string, ...args: unknown[]) => {
     const n = pluck(`SELECT COUNT(*) FROM ${table} WHERE ${where}`, ...args);
@@ -136,7 +158,11 @@ function probesOf(db: Database.Database): { probes: Probe[]; counts: { products:
   };
   const orderCursor = (where: string, ...args: unknown[]) => {
     const n = pluck(`SELECT COUNT(*) FROM orders WHERE ${where}`, ...args);
-    const row = one<{ createdAt: number; id: string } | undefined>(`SELECT created_at AS createdAt, id FROM orders WHERE ${where} ORDER BY created_at DESC, id DESC LIMIT 1 OFFSET ?`, ...args, Math.floor(n * DEEP));
+    const row = one<{ createdAt: number; id: string } | undefined>(
+      `SELECT created_at AS createdAt, id FROM orders WHERE ${where} ORDER BY created_at DESC, id DESC LIMIT 1 OFFSET ?`,
+      ...args,
+      Math.floor(n * DEEP),
+    );
     return row ? `${row.createdAt}~${row.id}` : undefined;
   };
   const word = (name: string) => name.split(" ").at(-1) ?? name;
@@ -154,24 +180,79 @@ function probesOf(db: Database.Database): { probes: Probe[]; counts: { products:
   const auditActor = one<{ actor: string } | undefined>("SELECT actor FROM audit_log ORDER BY id DESC LIMIT 1")?.actor ?? "admin";
   const same = (q: Query) => [q];
   const each = (f: (p: (typeof picks)[number]) => Query) => picks.map(f);
-  const p = (name: string, who: Who, api: string, consolePath: string, queries: Query[], consoleLimit = 100): Probe => ({ name, who, api, console: consolePath, consoleLimit, queries });
+  const p = (name: string, who: Who, api: string, consolePath: string, queries: Query[], consoleLimit = 100): Probe => ({
+    name,
+    who,
+    api,
+    console: consolePath,
+    consoleLimit,
+    queries,
+  });
   const withCursor = (q: Query, key: string, cursor: string | number | undefined) => (cursor === undefined ? q : { ...q, [key]: cursor });
 
   const probes: Probe[] = [
-    p("products: sku", "admin", "/products", "/admin/products", each((x) => ({ sku: x.sku }))),
-    p("products: sku + supplier", "admin", "/products", "/admin/products", each((x) => ({ sku: x.sku, supplier: x.supplier }))),
-    p("products: name (model)", "admin", "/products", "/admin/products", each((x) => ({ name: word(x.name) }))),
-    p("products: name (kind)", "admin", "/products", "/admin/products", each((x) => ({ name: x.name.split(" ")[1] ?? x.name }))),
-    p("products: name + supplier", "admin", "/products", "/admin/products", each((x) => ({ name: word(x.name), supplier: x.supplier }))),
-    p("products: catalog, first page", "admin", "/products", "/admin/products", each((x) => ({ catalog: x.code }))),
+    p(
+      "products: sku",
+      "admin",
+      "/products",
+      "/admin/products",
+      each((x) => ({ sku: x.sku })),
+    ),
+    p(
+      "products: sku + supplier",
+      "admin",
+      "/products",
+      "/admin/products",
+      each((x) => ({ sku: x.sku, supplier: x.supplier })),
+    ),
+    p(
+      "products: name (model)",
+      "admin",
+      "/products",
+      "/admin/products",
+      each((x) => ({ name: word(x.name) })),
+    ),
+    p(
+      "products: name (kind)",
+      "admin",
+      "/products",
+      "/admin/products",
+      each((x) => ({ name: x.name.split(" ")[1] ?? x.name })),
+    ),
+    p(
+      "products: name + supplier",
+      "admin",
+      "/products",
+      "/admin/products",
+      each((x) => ({ name: word(x.name), supplier: x.supplier })),
+    ),
+    p(
+      "products: catalog, first page",
+      "admin",
+      "/products",
+      "/admin/products",
+      each((x) => ({ catalog: x.code })),
+    ),
     p(`products: catalog, deep page`, "admin", "/products", "/admin/products", same({ catalog: first.code, afterId: catalogDeep })),
     p("products: status, first page", "admin", "/products", "/admin/products", same({ status: "rejected" })),
     p("products: status, deep page", "admin", "/products", "/admin/products", same({ status: "rejected", afterId: rejectedDeep })),
     p("products: supplier + status, deep", "admin", "/products", "/admin/products", same({ supplier: big.code, status: "rejected", afterId: ownRejectedDeep })),
     p("messages: first page", "admin", "/sync/messages", "/admin/sync/messages", same({})),
     p("messages: deep page", "admin", "/sync/messages", "/admin/sync/messages", same({ afterId: messagesDeep })),
-    p("messages: supplier + outcome, deep", "admin", "/sync/messages", "/admin/sync/messages", same({ supplier: big.code, outcome: "rejected", afterId: rejectedMessagesDeep })),
-    p("messages: sku + supplier", "admin", "/sync/messages", "/admin/sync/messages", each((x) => ({ sku: x.sku, supplier: x.supplier }))),
+    p(
+      "messages: supplier + outcome, deep",
+      "admin",
+      "/sync/messages",
+      "/admin/sync/messages",
+      same({ supplier: big.code, outcome: "rejected", afterId: rejectedMessagesDeep }),
+    ),
+    p(
+      "messages: sku + supplier",
+      "admin",
+      "/sync/messages",
+      "/admin/sync/messages",
+      each((x) => ({ sku: x.sku, supplier: x.supplier })),
+    ),
     p("orders: first page", "admin", "/orders", "/admin/orders", same({})),
     p("orders: deep page", "admin", "/orders", "/admin/orders", same(withCursor({}, "before", ordersDeep))),
     p("orders: state", "admin", "/orders", "/admin/orders", same({ state: anOrderState })),
@@ -184,8 +265,20 @@ function probesOf(db: Database.Database): { probes: Probe[]; counts: { products:
     p("portal products: first page", "supplier", "/products", "/admin/products", same({})),
     p("portal products: deep page", "supplier", "/products", "/admin/products", same({ afterId: ownDeep })),
     p("portal products: rejected, deep", "supplier", "/products", "/admin/products", same({ status: "rejected", afterId: ownRejectedDeep })),
-    p("portal products: name", "supplier", "/products", "/admin/products", each((x) => ({ name: word(x.name) }))),
-    p("portal products: sku", "supplier", "/products", "/admin/products", each((x) => ({ sku: x.sku }))),
+    p(
+      "portal products: name",
+      "supplier",
+      "/products",
+      "/admin/products",
+      each((x) => ({ name: word(x.name) })),
+    ),
+    p(
+      "portal products: sku",
+      "supplier",
+      "/products",
+      "/admin/products",
+      each((x) => ({ sku: x.sku })),
+    ),
     p("portal messages: first page", "supplier", "/sync/messages", "/admin/sync/messages", same({})),
     p("portal messages: deep page", "supplier", "/sync/messages", "/admin/sync/messages", same({ afterId: ownMessagesDeep })),
     p("portal orders: first page", "supplier", "/orders", "/admin/orders", same({})),
@@ -227,12 +320,21 @@ async function main() {
   if (!users.some((u: { username: string }) => u.username === ADMIN.username)) await setup.admin.users.create({ ...ADMIN, role: "admin" });
   const supplierUser = users.find((u: { username: string }) => u.username === SUPPLIER_USER.username);
   if (!supplierUser) await setup.admin.users.create({ ...SUPPLIER_USER, role: "supplier", supplier: supplierCode });
-  else if (supplierUser.supplier !== supplierCode) await (await setup.admin.users.prepareUpdate(SUPPLIER_USER.username, { role: "supplier", supplier: supplierCode }))();
+  else if (supplierUser.supplier !== supplierCode)
+    await (
+      await setup.admin.users.prepareUpdate(SUPPLIER_USER.username, { role: "supplier", supplier: supplierCode })
+    )();
   setup.close();
 
   const fileMb = statSync(DATABASE).size / 1e6;
-  console.log(`${DATABASE}: ${counts.products.toLocaleString("en")} products, ${counts.messages.toLocaleString("en")} message logs, ${counts.orders.toLocaleString("en")} orders, ${counts.audit.toLocaleString("en")} audit rows; ${fileMb.toFixed(0)} MB, ${Math.round((fileMb * 1e6) / counts.products).toLocaleString("en")} bytes per product`);
-  console.log(`load average at start: ${loadavg().map((l) => l.toFixed(2)).join(" ")} (2 cores, shared)`);
+  console.log(
+    `${DATABASE}: ${counts.products.toLocaleString("en")} products, ${counts.messages.toLocaleString("en")} message logs, ${counts.orders.toLocaleString("en")} orders, ${counts.audit.toLocaleString("en")} audit rows; ${fileMb.toFixed(0)} MB, ${Math.round((fileMb * 1e6) / counts.products).toLocaleString("en")} bytes per product`,
+  );
+  console.log(
+    `load average at start: ${loadavg()
+      .map((l) => l.toFixed(2))
+      .join(" ")} (2 cores, shared)`,
+  );
 
   const timings: Timing[] = [];
   const gateway = await startGateway();
@@ -250,7 +352,9 @@ async function main() {
       const body = await res.text();
       const ms = performance.now() - started;
       if (res.status !== 200) throw new Error(`${who} GET ${path}?${qs}: HTTP ${res.status} ${body.slice(0, 300)}`);
-      const rows = json ? Object.values(JSON.parse(body) as Record<string, unknown>).find(Array.isArray)?.length ?? 0 : (body.match(/<tr>/g)?.length ?? 1) - 1;
+      const rows = json
+        ? (Object.values(JSON.parse(body) as Record<string, unknown>).find(Array.isArray)?.length ?? 0)
+        : (body.match(/<tr>/g)?.length ?? 1) - 1;
       return { ms, rows };
     };
     await fetchTimed("admin", "/admin/api/products", { limit: 50 }, true); // warm: statement preparation, page cache
@@ -264,28 +368,52 @@ async function main() {
         for (let i = 0; i < SAMPLES; i++) {
           if (ms.length >= 3 && Date.now() - started > PROBE_BUDGET_MS) break;
           const q = probe.queries[i % probe.queries.length] ?? {};
-          const r = surface === "api" ? await fetchTimed(probe.who, `/admin/api${probe.api}`, { ...q, limit: 50 }, true) : await fetchTimed(probe.who, probe.console, q, false);
+          const r =
+            surface === "api"
+              ? await fetchTimed(probe.who, `/admin/api${probe.api}`, { ...q, limit: 50 }, true)
+              : await fetchTimed(probe.who, probe.console, q, false);
           ms.push(r.ms);
           rows += r.rows;
           if (r.ms > slowest.ms) slowest = { ms: r.ms, q };
         }
         const sorted = [...ms].sort((a, b) => a - b);
-        timings.push({ probe, surface, n: ms.length, p50: pct(sorted, 0.5), p95: pct(sorted, 0.95), max: sorted.at(-1) ?? 0, rows: Math.round(rows / Math.max(1, ms.length)), slowest: slowest.q });
+        timings.push({
+          probe,
+          surface,
+          n: ms.length,
+          p50: pct(sorted, 0.5),
+          p95: pct(sorted, 0.95),
+          max: sorted.at(-1) ?? 0,
+          rows: Math.round(rows / Math.max(1, ms.length)),
+          slowest: slowest.q,
+        });
       }
     }
   } finally {
     gateway.child.kill("SIGTERM");
   }
 
-  console.log(`\nlist reads through HTTP (admin API page of 50, console page of its own size), ${SAMPLES} samples a row, sequential, ${new Date().toISOString()}`);
-  console.log(`${"who".padEnd(9)}${"surface".padEnd(9)}${"query".padEnd(38)}${"n".padStart(4)}${"rows".padStart(6)}${"p50 ms".padStart(9)}${"p95 ms".padStart(9)}${"max ms".padStart(9)}${"p95/goal".padStart(10)}`);
+  console.log(
+    `\nlist reads through HTTP (admin API page of 50, console page of its own size), ${SAMPLES} samples a row, sequential, ${new Date().toISOString()}`,
+  );
+  console.log(
+    `${"who".padEnd(9)}${"surface".padEnd(9)}${"query".padEnd(38)}${"n".padStart(4)}${"rows".padStart(6)}${"p50 ms".padStart(9)}${"p95 ms".padStart(9)}${"max ms".padStart(9)}${"p95/goal".padStart(10)}`,
+  );
   for (const t of timings) {
-    console.log(`${t.probe.who.padEnd(9)}${t.surface.padEnd(9)}${t.probe.name.padEnd(38)}${String(t.n).padStart(4)}${String(t.rows).padStart(6)}${t.p95 > GOAL_P95_MS ? "" : ""}${t.p50.toFixed(1).padStart(9)}${t.p95.toFixed(1).padStart(9)}${t.max.toFixed(1).padStart(9)}${(t.p95 / GOAL_P95_MS).toFixed(2).padStart(10)}${t.p95 > GOAL_P95_MS ? "  MISS" : ""}`);
+    console.log(
+      `${t.probe.who.padEnd(9)}${t.surface.padEnd(9)}${t.probe.name.padEnd(38)}${String(t.n).padStart(4)}${String(t.rows).padStart(6)}${t.p95 > GOAL_P95_MS ? "" : ""}${t.p50.toFixed(1).padStart(9)}${t.p95.toFixed(1).padStart(9)}${t.max.toFixed(1).padStart(9)}${(t.p95 / GOAL_P95_MS).toFixed(2).padStart(10)}${t.p95 > GOAL_P95_MS ? "  MISS" : ""}`,
+    );
   }
   const worst = timings.reduce((a, b) => (b.p95 > a.p95 ? b : a));
   const misses = timings.filter((t) => t.p95 > GOAL_P95_MS);
-  console.log(`goal: every list p95 ≤ ${GOAL_P95_MS} ms: ${misses.length === 0 ? "met" : `${misses.length} of ${timings.length} miss`}; worst ${worst.probe.who} ${worst.surface} ${worst.probe.name} ${worst.p95.toFixed(1)} ms (${(worst.p95 / GOAL_P95_MS).toFixed(2)} of the limit)`);
-  console.log(`load average at the end: ${loadavg().map((l) => l.toFixed(2)).join(" ")}`);
+  console.log(
+    `goal: every list p95 ≤ ${GOAL_P95_MS} ms: ${misses.length === 0 ? "met" : `${misses.length} of ${timings.length} miss`}; worst ${worst.probe.who} ${worst.surface} ${worst.probe.name} ${worst.p95.toFixed(1)} ms (${(worst.p95 / GOAL_P95_MS).toFixed(2)} of the limit)`,
+  );
+  console.log(
+    `load average at the end: ${loadavg()
+      .map((l) => l.toFixed(2))
+      .join(" ")}`,
+  );
   const inProcess = openInProcess(config);
   try {
     await sqlTimes(timings, inProcess);
@@ -296,7 +424,9 @@ async function main() {
 
   if (values["skip-cli"]) return;
   const db2 = new Database(DATABASE, { readonly: true });
-  const suppliers = db2.prepare("SELECT s.code, COUNT(*) AS n FROM products p JOIN suppliers s ON s.id = p.supplier_id GROUP BY s.code ORDER BY n DESC").all() as Array<{ code: string; n: number }>;
+  const suppliers = db2
+    .prepare("SELECT s.code, COUNT(*) AS n FROM products p JOIN suppliers s ON s.id = p.supplier_id GROUP BY s.code ORDER BY n DESC")
+    .all() as Array<{ code: string; n: number }>;
   db2.close();
   const baseline = await runMeasured(["supplier", "list", "--json"]);
   const biggest = suppliers[0];
@@ -310,12 +440,16 @@ async function main() {
   console.log(`\nproducts list --json (CLI process peak RSS, /proc VmHWM; database ${fileMb.toFixed(0)} MB)`);
   console.log("command                                         products   output MB   seconds   peak RSS MB   vs one-line command   vs DB size");
   const line = (name: string, n: number | string, r: typeof baseline) =>
-    console.log(`${name.padEnd(46)} ${String(n).padStart(9)} ${(r.stdoutBytes / 1e6).toFixed(1).padStart(11)} ${r.seconds.toFixed(1).padStart(9)} ${r.peakRssMb.toFixed(0).padStart(13)} ${(r.peakRssMb / baseline.peakRssMb).toFixed(2).padStart(21)} ${(r.peakRssMb / fileMb).toFixed(3).padStart(12)}`);
+    console.log(
+      `${name.padEnd(46)} ${String(n).padStart(9)} ${(r.stdoutBytes / 1e6).toFixed(1).padStart(11)} ${r.seconds.toFixed(1).padStart(9)} ${r.peakRssMb.toFixed(0).padStart(13)} ${(r.peakRssMb / baseline.peakRssMb).toFixed(2).padStart(21)} ${(r.peakRssMb / fileMb).toFixed(3).padStart(12)}`,
+    );
   line("supplier list --json", "-", baseline);
   line(`products list --supplier ${biggest?.code ?? ""} --json`, biggest?.n ?? 0, listBig);
   if (listSmall !== listBig) line(`products list --supplier ${smallest?.code ?? ""} --json`, smallest?.n ?? 0, listSmall);
   line(`  the same, JS heap capped at ${HEAP_CAP_MB} MB`, biggest?.n ?? 0, capped);
-  console.log(`goal: streams with flat memory: peak RSS ${listBig.peakRssMb.toFixed(0)} MB for ${(biggest?.n ?? 0).toLocaleString("en")} products (${(listBig.stdoutBytes / 1e6).toFixed(0)} MB of output), ${(listBig.peakRssMb / baseline.peakRssMb).toFixed(2)}× a one-line command; output ${okBig ? "complete" : "INCOMPLETE"}; with the heap capped at ${HEAP_CAP_MB} MB: ${okCapped ? "complete, byte for byte" : "FAILED"}`);
+  console.log(
+    `goal: streams with flat memory: peak RSS ${listBig.peakRssMb.toFixed(0)} MB for ${(biggest?.n ?? 0).toLocaleString("en")} products (${(listBig.stdoutBytes / 1e6).toFixed(0)} MB of output), ${(listBig.peakRssMb / baseline.peakRssMb).toFixed(2)}× a one-line command; output ${okBig ? "complete" : "INCOMPLETE"}; with the heap capped at ${HEAP_CAP_MB} MB: ${okCapped ? "complete, byte for byte" : "FAILED"}`,
+  );
 }
 
 type InProcess = ReturnType<typeof openInProcess>;
@@ -328,7 +462,11 @@ function openInProcess(config: ReturnType<typeof loadConfig>) {
   const callers = new Map<Who, ActiveSession>();
   for (const who of ["admin", "supplier"] as const) {
     const user = container.admin.repo.userByUsername(who === "admin" ? ADMIN.username : SUPPLIER_USER.username);
-    if (user) callers.set(who, { user, session: { idHash: "", userId: user.id, csrfToken: "", createdAt: 0, lastSeenAt: 0, expiresAt: Number.MAX_SAFE_INTEGER } as AdminSessionRow });
+    if (user)
+      callers.set(who, {
+        user,
+        session: { idHash: "", userId: user.id, csrfToken: "", createdAt: 0, lastSeenAt: 0, expiresAt: Number.MAX_SAFE_INTEGER } as AdminSessionRow,
+      });
   }
   const run = async (who: Who, method: "GET", path: string, query: Record<string, string>) => {
     seen.length = 0;
@@ -349,7 +487,9 @@ const asStrings = (q: Query) => Object.fromEntries(Object.entries(q).map(([k, v]
 async function sqlTimes(timings: Timing[], inProcess: InProcess) {
   console.log(`
 the same API reads in the bench process (no HTTP, page of 50): route and SQL time per request`);
-  console.log(`${"who".padEnd(9)}${"query".padEnd(38)}${"n".padStart(4)}${"route p50".padStart(11)}${"route p95".padStart(11)}${"SQL p50".padStart(9)}${"SQL p95".padStart(9)}${"SQL p95/goal".padStart(14)}`);
+  console.log(
+    `${"who".padEnd(9)}${"query".padEnd(38)}${"n".padStart(4)}${"route p50".padStart(11)}${"route p95".padStart(11)}${"SQL p50".padStart(9)}${"SQL p95".padStart(9)}${"SQL p95/goal".padStart(14)}`,
+  );
   let worst = { name: "", sql: 0 };
   for (const t of timings.filter((x) => x.surface === "api")) {
     const route: number[] = [];
@@ -362,7 +502,9 @@ the same API reads in the bench process (no HTTP, page of 50): route and SQL tim
     route.sort((a, b) => a - b);
     sqlMs.sort((a, b) => a - b);
     if (pct(sqlMs, 0.95) > worst.sql) worst = { name: `${t.probe.who} ${t.probe.name}`, sql: pct(sqlMs, 0.95) };
-    console.log(`${t.probe.who.padEnd(9)}${t.probe.name.padEnd(38)}${String(route.length).padStart(4)}${pct(route, 0.5).toFixed(1).padStart(11)}${pct(route, 0.95).toFixed(1).padStart(11)}${pct(sqlMs, 0.5).toFixed(1).padStart(9)}${pct(sqlMs, 0.95).toFixed(1).padStart(9)}${(pct(sqlMs, 0.95) / GOAL_P95_MS).toFixed(2).padStart(14)}`);
+    console.log(
+      `${t.probe.who.padEnd(9)}${t.probe.name.padEnd(38)}${String(route.length).padStart(4)}${pct(route, 0.5).toFixed(1).padStart(11)}${pct(route, 0.95).toFixed(1).padStart(11)}${pct(sqlMs, 0.5).toFixed(1).padStart(9)}${pct(sqlMs, 0.95).toFixed(1).padStart(9)}${(pct(sqlMs, 0.95) / GOAL_P95_MS).toFixed(2).padStart(14)}`,
+    );
   }
   console.log(`worst SQL p95: ${worst.name} ${worst.sql.toFixed(1)} ms (${(worst.sql / GOAL_P95_MS).toFixed(2)} of the limit)`);
 }
@@ -377,11 +519,23 @@ async function explainMisses(misses: Timing[], inProcess: InProcess) {
     const consoleExtra = t.surface === "console" && t.probe.console === "/admin/audit" && query.verify === "1" ? ["/audit/verify"] : [];
     console.log(`\nEXPLAIN ${t.probe.who} ${t.surface} ${t.probe.name}: GET ${t.probe.api}?${new URLSearchParams(query).toString()}`);
     for (const path of [t.probe.api, ...consoleExtra]) {
-      const r = await inProcess.run(t.probe.who, "GET", path, path === t.probe.api ? { ...query, limit: String(t.surface === "api" ? 50 : t.probe.consoleLimit) } : {});
-      console.log(`  ${path}: ${r.ms.toFixed(1)} ms in process, ${r.statements.length} statements, ${r.statements.reduce((a, b) => a + b.ms, 0).toFixed(1)} ms of SQL`);
-      const slowest = r.statements.filter((x) => /^\s*(SELECT|WITH)/i.test(x.sql)).sort((a, b) => b.ms - a.ms).slice(0, 3);
+      const r = await inProcess.run(
+        t.probe.who,
+        "GET",
+        path,
+        path === t.probe.api ? { ...query, limit: String(t.surface === "api" ? 50 : t.probe.consoleLimit) } : {},
+      );
+      console.log(
+        `  ${path}: ${r.ms.toFixed(1)} ms in process, ${r.statements.length} statements, ${r.statements.reduce((a, b) => a + b.ms, 0).toFixed(1)} ms of SQL`,
+      );
+      const slowest = r.statements
+        .filter((x) => /^\s*(SELECT|WITH)/i.test(x.sql))
+        .sort((a, b) => b.ms - a.ms)
+        .slice(0, 3);
       for (const st of slowest) {
-        const plan = (inProcess.explain.prepare(`EXPLAIN QUERY PLAN ${st.sql}`).all(...(st.args as unknown[])) as Array<{ detail: string }>).map((x) => x.detail).join(" | ");
+        const plan = (inProcess.explain.prepare(`EXPLAIN QUERY PLAN ${st.sql}`).all(...(st.args as unknown[])) as Array<{ detail: string }>)
+          .map((x) => x.detail)
+          .join(" | ");
         console.log(`    ${st.ms.toFixed(1)} ms: ${st.sql.slice(0, 300)}\n      plan: ${plan}`);
       }
     }

@@ -10,7 +10,8 @@ import { join } from "node:path";
 export const BENCH_ACCOUNT = { username: "bench_mall", password: "bench-Pa55w0rd", appSecret: "bench-app-secret-0123456789abcdef0123456789" };
 export const BENCH_DOMAIN = "item.sim-supplier.cn";
 
-export type SimCommand = { op: "prices"; count: number } | { op: "details"; count: number } | { op: "truth" } | { op: "profile"; action: "start" | "stop"; name: string };
+export type SimCommand =
+  { op: "prices"; count: number } | { op: "details"; count: number } | { op: "truth" } | { op: "profile"; action: "start" | "stop"; name: string };
 export type SimReply =
   | { op: "ready"; url: string; pending: number }
   | { op: "prices"; published: number; pending: number }
@@ -25,7 +26,19 @@ export type BenchSupplier = { child: ChildProcess; url: string; pending: number;
 export async function startBenchSupplier(products: number, extraArgs: readonly string[] = []): Promise<BenchSupplier> {
   const child = fork(
     join(import.meta.dirname, "bench-puller-simulator.ts"),
-    ["--products", String(products), "--username", BENCH_ACCOUNT.username, "--password", BENCH_ACCOUNT.password, "--app-secret", BENCH_ACCOUNT.appSecret, "--domain", BENCH_DOMAIN, ...extraArgs],
+    [
+      "--products",
+      String(products),
+      "--username",
+      BENCH_ACCOUNT.username,
+      "--password",
+      BENCH_ACCOUNT.password,
+      "--app-secret",
+      BENCH_ACCOUNT.appSecret,
+      "--domain",
+      BENCH_DOMAIN,
+      ...extraArgs,
+    ],
     { execArgv: ["--import", "tsx"], stdio: ["ignore", "inherit", "inherit", "ipc"] },
   );
   const next = <T extends SimReply["op"]>(op: T) =>

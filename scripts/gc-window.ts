@@ -29,7 +29,12 @@ export function gcWindow(): { stop(): GcFigures } {
   return {
     stop(): GcFigures {
       const records = (profiler.stop()?.statistics ?? []) as unknown as GcRecord[];
-      const figures: GcFigures = { minor: { count: 0, pauseMs: 0 }, major: { count: 0, pauseMs: 0 }, incremental: { count: 0, pauseMs: 0 }, oldSpaceFilledBytes: 0 };
+      const figures: GcFigures = {
+        minor: { count: 0, pauseMs: 0 },
+        major: { count: 0, pauseMs: 0 },
+        incremental: { count: 0, pauseMs: 0 },
+        oldSpaceFilledBytes: 0,
+      };
       let previousAfter: number | undefined;
       for (const r of records) {
         const before = oldUsed(r.beforeGC.heapSpaceStatistics);

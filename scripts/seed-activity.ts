@@ -16,7 +16,16 @@ import type { SeedRepo } from "../src/store/repos/seed-repo.js";
 const ROWS_PER_TRANSACTION = 5_000;
 const DAY_MS = 86_400_000;
 const MINT_ATTEMPTS = 5;
-const ACTIONS = ["product.listing_apply", "product.listing_approve", "product.listing_refuse", "order.create", "order.push", "supplier.update", "sync.run", "user.login"] as const;
+const ACTIONS = [
+  "product.listing_apply",
+  "product.listing_approve",
+  "product.listing_refuse",
+  "order.create",
+  "order.push",
+  "supplier.update",
+  "sync.run",
+  "user.login",
+] as const;
 const ACTORS = ["admin", "ops_wang", "ops_li", "buyer_zhao", "auditor_chen"] as const;
 
 type Sku = { sku: string; name: string | null; priceFen: number | null };
@@ -34,7 +43,9 @@ export function seedActivity(
   const skuSample = container.store.sqlite.prepare<[number, number], Sku>(
     "SELECT sku, name, price_fen AS priceFen FROM products WHERE supplier_id = ? AND status = 'active' AND id >= ? ORDER BY id LIMIT 1",
   );
-  const idRange = container.store.sqlite.prepare<[number], { lo: number; hi: number }>("SELECT MIN(id) AS lo, MAX(id) AS hi FROM products WHERE supplier_id = ?");
+  const idRange = container.store.sqlite.prepare<[number], { lo: number; hi: number }>(
+    "SELECT MIN(id) AS lo, MAX(id) AS hi FROM products WHERE supplier_id = ?",
+  );
   const ranges = new Map(suppliers.map((s) => [s.id, idRange.get(s.id) ?? { lo: 0, hi: 0 }]));
 
   let orders = 0;
@@ -68,7 +79,14 @@ export function seedActivity(
           city: area.city,
           county: area.county,
           town: null,
-          consigneeEnc: sealConsignee(container.keys, { name: "张三", phone: "", mobile: `1380000${String(random.int(0, 9999)).padStart(4, "0")}`, address: "某某路 1 号", zip: "100000", email: "" }),
+          consigneeEnc: sealConsignee(container.keys, {
+            name: "张三",
+            phone: "",
+            mobile: `1380000${String(random.int(0, 9999)).padStart(4, "0")}`,
+            address: "某某路 1 号",
+            zip: "100000",
+            email: "",
+          }),
           depName: `采购单位${random.int(1, 500)}`,
           invoiceType: 1,
           invoiceTitle: "某某单位",
@@ -90,7 +108,12 @@ export function seedActivity(
         };
         // A yggc_order is a day and a few random digits: mint again on the rare clash, as intake does.
         for (let attempt = 0; attempt < MINT_ATTEMPTS; attempt++) {
-          if (orderRepo.insert({ ...row, yggcOrder: attempt === 0 ? row.yggcOrder : mintYggcOrder(createdAt) }, { at: createdAt, actor: "seed", fromState: null, toState: "created", step: "create" })) {
+          if (
+            orderRepo.insert(
+              { ...row, yggcOrder: attempt === 0 ? row.yggcOrder : mintYggcOrder(createdAt) },
+              { at: createdAt, actor: "seed", fromState: null, toState: "created", step: "create" },
+            )
+          ) {
             stored += 1;
             break;
           }

@@ -164,17 +164,54 @@ async function main() {
           if ((reasons.length === 0) !== (p.invalid.length === 0)) mismatched++;
           const messageId = `${code}-6-${p.sku}`;
           const at = runStart + i;
-          seedRepo.insertProduct(productRow({ supplierId, sku: p.sku, snapshot, shelfState: p.shelfState, reasons, prior: undefined, messageIds: [messageId], now: at, read: { detail: true, price: true, shelf: true } }));
+          seedRepo.insertProduct(
+            productRow({
+              supplierId,
+              sku: p.sku,
+              snapshot,
+              shelfState: p.shelfState,
+              reasons,
+              prior: undefined,
+              messageIds: [messageId],
+              now: at,
+              read: { detail: true, price: true, shelf: true },
+            }),
+          );
           writePriceHistory(p, supplierId, runId, at, random.int);
           // A few counties by index: shuffling the ~2,800 counties per product would dominate the run.
           writeStock(p, supplierId, at, new Set(Array.from({ length: STOCK_AREAS }, () => random.pick(counties))));
           const callSeqs = [1 + Math.floor((first + i) / SKUS_PER_BATCH_CALL)];
-          seedRepo.insertMessageLog({ runId, supplierId, messageId, type: 6, sku: p.sku, outcome: reasons.length > 0 ? "rejected" : "applied", reasonsJson: JSON.stringify(reasons), durationMs: random.int(1, 40), callSeqsJson: JSON.stringify(callSeqs), at });
+          seedRepo.insertMessageLog({
+            runId,
+            supplierId,
+            messageId,
+            type: 6,
+            sku: p.sku,
+            outcome: reasons.length > 0 ? "rejected" : "applied",
+            reasonsJson: JSON.stringify(reasons),
+            durationMs: random.int(1, 40),
+            callSeqsJson: JSON.stringify(callSeqs),
+            at,
+          });
           if (reasons.length > 0) refused++;
           else applied++;
           if ((first + i) % SKUS_PER_BATCH_CALL === 0) {
             callSeq++;
-            seedRepo.insertCall({ runId, seq: callSeq, operation: "prices", endpoint: "/api/product/getSellPrice", attempt: 1, startedAt: new Date(at).toISOString(), durationMs: random.int(20, 400), outcome: "ok", errorCode: null, httpStatus: 200, batchSize: Math.min(SKUS_PER_BATCH_CALL, share - first - i), subject: `${p.sku}…`, message: null });
+            seedRepo.insertCall({
+              runId,
+              seq: callSeq,
+              operation: "prices",
+              endpoint: "/api/product/getSellPrice",
+              attempt: 1,
+              startedAt: new Date(at).toISOString(),
+              durationMs: random.int(20, 400),
+              outcome: "ok",
+              errorCode: null,
+              httpStatus: 200,
+              batchSize: Math.min(SKUS_PER_BATCH_CALL, share - first - i),
+              subject: `${p.sku}…`,
+              message: null,
+            });
           }
         }
       });
@@ -182,7 +219,14 @@ async function main() {
       progress(done);
     }
     rejected += refused;
-    seedRepo.insertRun({ id: runId, supplierId, startedAt: runStart, endedAt: runStart + share * 5, countsJson: JSON.stringify({ applied, rejected: refused }), callsMade: callSeq });
+    seedRepo.insertRun({
+      id: runId,
+      supplierId,
+      startedAt: runStart,
+      endedAt: runStart + share * 5,
+      countsJson: JSON.stringify({ applied, rejected: refused }),
+      callsMade: callSeq,
+    });
   }
   progress(done, true);
   const added = activity();
@@ -200,7 +244,15 @@ async function main() {
   function writeStock(p: SimProduct, supplierId: number, at: number, areas: ReadonlySet<(typeof counties)[number]>) {
     for (const area of areas) {
       const item = toStock(p, area.path, area.province, 1);
-      seedRepo.insertStock({ supplierId, sku: p.sku, area: area.path, num: item.num, stockStateId: item.stockStateId ?? null, description: item.desc, checkedAt: at });
+      seedRepo.insertStock({
+        supplierId,
+        sku: p.sku,
+        area: area.path,
+        num: item.num,
+        stockStateId: item.stockStateId ?? null,
+        description: item.desc,
+        checkedAt: at,
+      });
     }
   }
 
@@ -231,7 +283,17 @@ async function main() {
   }
 
   seedRepo.checkpoint();
-  const sizes = seedRepo.tableSizes(["products", "price_history", "product_stock", "sync_message_logs", "sync_calls", "sync_runs", "orders", "order_events", "audit_log"]);
+  const sizes = seedRepo.tableSizes([
+    "products",
+    "price_history",
+    "product_stock",
+    "sync_message_logs",
+    "sync_calls",
+    "sync_runs",
+    "orders",
+    "order_events",
+    "audit_log",
+  ]);
   container.close();
   const fileBytes = statSync(DATABASE).size;
   const seconds = (Date.now() - startedAt) / 1000;
@@ -253,11 +315,16 @@ async function main() {
     tables: sizes.map((t) => ({ ...t, bytesPerProduct: Math.round(t.bytes / done) })),
   };
   if (!values.json) {
-    console.log(`\n${done.toLocaleString("en")} products of ${SUPPLIERS} suppliers in ${seconds.toFixed(0)} s (${summary.productsPerSecond.toLocaleString("en")}/s) → ${join(DATABASE)}`);
-    console.log(`rejected by §7: ${rejected.toLocaleString("en")} (${((100 * rejected) / done).toFixed(1)}%); generator verdict mismatches: ${mismatched}; re-validated from the store: ${revalidated}, mismatches ${revalidationMismatches}`);
+    console.log(
+      `\n${done.toLocaleString("en")} products of ${SUPPLIERS} suppliers in ${seconds.toFixed(0)} s (${summary.productsPerSecond.toLocaleString("en")}/s) → ${join(DATABASE)}`,
+    );
+    console.log(
+      `rejected by §7: ${rejected.toLocaleString("en")} (${((100 * rejected) / done).toFixed(1)}%); generator verdict mismatches: ${mismatched}; re-validated from the store: ${revalidated}, mismatches ${revalidationMismatches}`,
+    );
     console.log(`database: ${(fileBytes / 1e6).toFixed(1)} MB, ${summary.bytesPerProduct.toLocaleString("en")} bytes per product`);
     console.log("table                 rows        MB   bytes/product");
-    for (const t of summary.tables) console.log(`${t.table.padEnd(18)} ${String(t.rows).padStart(10)} ${(t.bytes / 1e6).toFixed(1).padStart(9)} ${String(t.bytesPerProduct).padStart(15)}`);
+    for (const t of summary.tables)
+      console.log(`${t.table.padEnd(18)} ${String(t.rows).padStart(10)} ${(t.bytes / 1e6).toFixed(1).padStart(9)} ${String(t.bytesPerProduct).padStart(15)}`);
   }
   console.log(JSON.stringify({ ok: mismatched === 0 && revalidationMismatches === 0, ...summary }));
   if (mismatched > 0 || revalidationMismatches > 0) process.exit(1);

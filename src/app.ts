@@ -24,7 +24,15 @@ export function createApp(container: Container): Express {
   // The mall's literal paths first: a router that matches nothing hands over with setImmediate, an
   // event-loop turn that every signed call would otherwise wait through.
   app.use(mallRouter(container.mall));
-  app.use(opsRouter({ metrics: container.metrics, ops: container.repos.ops, runtime: container.runtime, metricsToken: container.config.METRICS_TOKEN, logger: container.logger }));
+  app.use(
+    opsRouter({
+      metrics: container.metrics,
+      ops: container.repos.ops,
+      runtime: container.runtime,
+      metricsToken: container.config.METRICS_TOKEN,
+      logger: container.logger,
+    }),
+  );
   app.use(docsRouter());
   app.use(jwksRouter(container.conformance));
   app.use("/admin", adminRouter(container));

@@ -76,7 +76,16 @@ export function createContainer(config: Config, logger: Logger, clock: () => num
   // service and the audit trail, made below, only when it acts on a bad day.
   let production: ProductionConformance | null = null;
   const callObserver: CallRecorder = { record: (call) => (metrics.callRecorder.record(call), production?.recorder.record(call)) };
-  const supplierConnections = createSupplierConnections({ accounts: accountRepo, repo: connectionRepo, keys, platformCode: config.PLATFORM_CODE, logger, clock, callObserver, callBudget: callBudgetRepo });
+  const supplierConnections = createSupplierConnections({
+    accounts: accountRepo,
+    repo: connectionRepo,
+    keys,
+    platformCode: config.PLATFORM_CODE,
+    logger,
+    clock,
+    callObserver,
+    callBudget: callBudgetRepo,
+  });
   const authDeps = { accounts: accountRepo, nonces: nonceRepo, secrets, tokens, clock };
   const replay = createReplayGuard(nonceRepo, { memoryMs: NONCE_MEMORY_SECONDS * 1000 });
   const conformanceRepo = createConformanceRepo(store);
@@ -87,7 +96,12 @@ export function createContainer(config: Config, logger: Logger, clock: () => num
     accounts: accountRepo,
     keys,
     run: (args) => conformance.run(args),
-    settings: { maxConcurrent: config.CONFORMANCE_MAX_CONCURRENT_RUNS, runsPerDay: config.CONFORMANCE_RUNS_PER_DAY, leaseMs: config.CONFORMANCE_RUN_LEASE_MS, runTimeoutMs: config.CONFORMANCE_RUN_TIMEOUT_MS },
+    settings: {
+      maxConcurrent: config.CONFORMANCE_MAX_CONCURRENT_RUNS,
+      runsPerDay: config.CONFORMANCE_RUNS_PER_DAY,
+      leaseMs: config.CONFORMANCE_RUN_LEASE_MS,
+      runTimeoutMs: config.CONFORMANCE_RUN_TIMEOUT_MS,
+    },
     clock,
     logger,
   });
@@ -99,7 +113,11 @@ export function createContainer(config: Config, logger: Logger, clock: () => num
     connectionOf: cachedConnections(connectionRepo, accountRepo),
     holdBack: (code, reason) => conformance.holdBack(code, reason),
     audit: (entry) => void admin.audit.record(entry),
-    settings: { policy: config.CONFORMANCE_PRODUCTION_POLICY, minScore: config.CONFORMANCE_PRODUCTION_MIN_SCORE, badDays: config.CONFORMANCE_PRODUCTION_BAD_DAYS },
+    settings: {
+      policy: config.CONFORMANCE_PRODUCTION_POLICY,
+      minScore: config.CONFORMANCE_PRODUCTION_MIN_SCORE,
+      badDays: config.CONFORMANCE_PRODUCTION_BAD_DAYS,
+    },
     clock,
     logger,
   });
@@ -112,7 +130,23 @@ export function createContainer(config: Config, logger: Logger, clock: () => num
     clock,
     store,
     keys,
-    repos: { accounts: accountRepo, nonces: nonceRepo, reference: referenceRepo, products: productRepo, productExport: createProductExportRepo(store), connections: connectionRepo, syncLeases: syncLeaseRepo, inbox: inboxRepo, syncRuns: syncRunRepo, messageLogs: messageLogRepo, callLogs: callLogRepo, ops: opsRepo, callBudget: callBudgetRepo, conformance: conformanceRepo, schedule: createScheduleRepo(store) },
+    repos: {
+      accounts: accountRepo,
+      nonces: nonceRepo,
+      reference: referenceRepo,
+      products: productRepo,
+      productExport: createProductExportRepo(store),
+      connections: connectionRepo,
+      syncLeases: syncLeaseRepo,
+      inbox: inboxRepo,
+      syncRuns: syncRunRepo,
+      messageLogs: messageLogRepo,
+      callLogs: callLogRepo,
+      ops: opsRepo,
+      callBudget: callBudgetRepo,
+      conformance: conformanceRepo,
+      schedule: createScheduleRepo(store),
+    },
     conformance,
     /** Certification runs queued from the portal, console and admin API, run in the background. */
     conformanceRuns,
@@ -125,8 +159,36 @@ export function createContainer(config: Config, logger: Logger, clock: () => num
     supplierAccounts: createSupplierAccounts(accountRepo, keys, clock),
     referenceLoader: createReferenceLoader(referenceRepo, clock),
     supplierConnections,
-    orders: createOrderModule({ repo: createOrderRepo(store), accounts: accountRepo, products: productRepo, reference: referenceRepo, keys, connections: supplierConnections, clock, logger, gate: conformance.gate, freight: { freeFromFen: config.FREIGHT_FREE_FROM_FEN, flatFen: config.FREIGHT_FLAT_FEN }, policy: { leaseMs: config.ORDER_LEASE_MS, baseDelayMs: config.ORDER_RETRY_BASE_MS } }),
-    sync: createSyncService({ config, store, accounts: accountRepo, products: productRepo, leases: syncLeaseRepo, syncRuns: syncRunRepo, inbox: inboxRepo, messageLogs: messageLogRepo, callLogs: callLogRepo, reference: referenceRepo, connections: supplierConnections, logger, clock, gate: conformance.gate, onRunFinished: metrics.runFinished }),
+    orders: createOrderModule({
+      repo: createOrderRepo(store),
+      accounts: accountRepo,
+      products: productRepo,
+      reference: referenceRepo,
+      keys,
+      connections: supplierConnections,
+      clock,
+      logger,
+      gate: conformance.gate,
+      freight: { freeFromFen: config.FREIGHT_FREE_FROM_FEN, flatFen: config.FREIGHT_FLAT_FEN },
+      policy: { leaseMs: config.ORDER_LEASE_MS, baseDelayMs: config.ORDER_RETRY_BASE_MS },
+    }),
+    sync: createSyncService({
+      config,
+      store,
+      accounts: accountRepo,
+      products: productRepo,
+      leases: syncLeaseRepo,
+      syncRuns: syncRunRepo,
+      inbox: inboxRepo,
+      messageLogs: messageLogRepo,
+      callLogs: callLogRepo,
+      reference: referenceRepo,
+      connections: supplierConnections,
+      logger,
+      clock,
+      gate: conformance.gate,
+      onRunFinished: metrics.runFinished,
+    }),
     retention: createRetentionService({ repo: createRetentionRepo(store), config, clock, logger }),
     reference,
     admin,

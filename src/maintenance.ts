@@ -15,7 +15,12 @@ export function startMaintenance(container: Container, options: { intervalMs?: n
   const log = container.logger.child({ component: "maintenance" });
   let stopped = false;
   const sweeps: Sweep[] = [
-    { job: "nonce-prune", event: "nonces.pruned", cutoff: () => container.clock() - NONCE_MEMORY_SECONDS * 1000, chunk: (c) => container.repos.nonces.pruneChunkBefore(c) },
+    {
+      job: "nonce-prune",
+      event: "nonces.pruned",
+      cutoff: () => container.clock() - NONCE_MEMORY_SECONDS * 1000,
+      chunk: (c) => container.repos.nonces.pruneChunkBefore(c),
+    },
     // Ticks are cron instants on the wall clock.
     { job: "tick-prune", event: "ticks.pruned", cutoff: () => Date.now() - TICK_MEMORY_MS, chunk: (c) => container.repos.schedule.pruneChunkBefore(c) },
   ];

@@ -13,19 +13,32 @@ import type { AccountRepo, AccountRow, SupplierRow } from "../store/repos/accoun
  * Secrets are returned once, at issue; the store keeps a scrypt hash and an AES-GCM ciphertext.
  */
 export const NewSupplierInput = z.object({
-  code: z.string().trim().regex(/^[A-Za-z0-9_-]{2,32}$/, "2–32 of [A-Za-z0-9_-]"),
-  name: z.string().trim().min(2).max(100),
-  creditCode: z
+  code: z
     .string()
     .trim()
-    .toUpperCase()
-    .refine(isValidCreditCode, { message: "统一社会信用代码 invalid (GB 32100 check character)" }),
+    .regex(/^[A-Za-z0-9_-]{2,32}$/, "2–32 of [A-Za-z0-9_-]"),
+  name: z.string().trim().min(2).max(100),
+  creditCode: z.string().trim().toUpperCase().refine(isValidCreditCode, { message: "统一社会信用代码 invalid (GB 32100 check character)" }),
   domains: z
-    .array(z.string().trim().toLowerCase().regex(/^(?=.{1,253}$)([a-z0-9-]{1,63}\.)+[a-z]{2,63}$/, "a host name such as item.jd.com"))
+    .array(
+      z
+        .string()
+        .trim()
+        .toLowerCase()
+        .regex(/^(?=.{1,253}$)([a-z0-9-]{1,63}\.)+[a-z]{2,63}$/, "a host name such as item.jd.com"),
+    )
     .min(1),
-  username: z.string().trim().regex(/^[A-Za-z0-9_.-]{3,64}$/).optional(),
+  username: z
+    .string()
+    .trim()
+    .regex(/^[A-Za-z0-9_.-]{3,64}$/)
+    .optional(),
   contactName: z.string().trim().max(50).optional(),
-  contactPhone: z.string().trim().regex(/^[0-9+\- ]{5,20}$/, "digits, + or -").optional(),
+  contactPhone: z
+    .string()
+    .trim()
+    .regex(/^[0-9+\- ]{5,20}$/, "digits, + or -")
+    .optional(),
   signMode: z.enum(signModes).default("hmac-sha256"),
 });
 export type NewSupplierInput = z.input<typeof NewSupplierInput>;

@@ -34,7 +34,9 @@ export function setSessionCookie(res: Response, session: { id: string; expiresAt
   const base = `Path=/admin; HttpOnly; SameSite=Strict${secure ? "; Secure" : ""}`;
   res.append(
     "Set-Cookie",
-    session === null ? `${SESSION_COOKIE}=; ${base}; Max-Age=0` : `${SESSION_COOKIE}=${encodeURIComponent(session.id)}; ${base}; Expires=${new Date(session.expiresAt).toUTCString()}`,
+    session === null
+      ? `${SESSION_COOKIE}=; ${base}; Max-Age=0`
+      : `${SESSION_COOKIE}=${encodeURIComponent(session.id)}; ${base}; Expires=${new Date(session.expiresAt).toUTCString()}`,
   );
 }
 
@@ -81,6 +83,7 @@ export function requestFailure(err: { type?: string; status?: number }, bodyLimi
   if (err.type === "charset.unsupported" || err.type === "encoding.unsupported") {
     return new AdminError("unsupported_media_type", "send application/json in UTF-8, without a content encoding");
   }
-  if (typeof err.status === "number" && err.status >= 400 && err.status < 500) return new AdminError("invalid_input", "the request cannot be read (path, encoding or body)");
+  if (typeof err.status === "number" && err.status >= 400 && err.status < 500)
+    return new AdminError("invalid_input", "the request cannot be read (path, encoding or body)");
   return null;
 }

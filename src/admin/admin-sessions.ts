@@ -23,7 +23,13 @@ export type ActiveSession = { user: AdminUserRow; session: AdminSessionRow };
 
 export type AdminSessions = ReturnType<typeof createAdminSessions>;
 
-export function createAdminSessions(deps: { repo: AdminRepo; users: AdminUsers; audit: AuditTrail; clock: () => number; transaction: <T>(work: () => T) => T }) {
+export function createAdminSessions(deps: {
+  repo: AdminRepo;
+  users: AdminUsers;
+  audit: AuditTrail;
+  clock: () => number;
+  transaction: <T>(work: () => T) => T;
+}) {
   const { repo, audit, clock } = deps;
   const failureRows = createAuditRateLimit(FAILED_LOGIN_AUDIT_ROWS_PER_MINUTE, 60_000, clock);
 
@@ -50,7 +56,11 @@ export function createAdminSessions(deps: { repo: AdminRepo; users: AdminUsers; 
      * Checks the password under the lockout. The attempt is counted before scrypt runs, so
      * parallel guesses cannot outrun it. Returns the cookie value once.
      */
-    async login(username: string, password: string, requestId: string): Promise<{ sessionId: string; csrfToken: string; user: AdminUserRow; expiresAt: number }> {
+    async login(
+      username: string,
+      password: string,
+      requestId: string,
+    ): Promise<{ sessionId: string; csrfToken: string; user: AdminUserRow; expiresAt: number }> {
       const now = clock();
       const attempt = repo.beginLoginAttempt(username, now, LOCKOUT_WINDOW_MS, LOCKOUT_FAILURES);
       if (!attempt.ok) {

@@ -5,13 +5,26 @@ import { type AdminRepo, type AdminRole, type AdminUserRow } from "../store/repo
 import { adminRoles } from "../store/schema/index.js";
 import { AdminError } from "./admin-errors.js";
 
-export const Username = z.string().trim().regex(/^[A-Za-z0-9_.-]{3,32}$/, "3–32 of [A-Za-z0-9_.-]");
+export const Username = z
+  .string()
+  .trim()
+  .regex(/^[A-Za-z0-9_.-]{3,32}$/, "3–32 of [A-Za-z0-9_.-]");
 /** Long enough to resist guessing within the lockout; no composition rules (NIST SP 800-63B). */
 export const NewPassword = z.string().min(12, "at least 12 characters").max(200);
 export const Role = z.enum(adminRoles);
-export const SupplierCode = z.string().trim().regex(/^[A-Za-z0-9_-]{2,32}$/, "2–32 of [A-Za-z0-9_-]");
+export const SupplierCode = z
+  .string()
+  .trim()
+  .regex(/^[A-Za-z0-9_-]{2,32}$/, "2–32 of [A-Za-z0-9_-]");
 
-export type AdminUserView = { username: string; role: AdminRole; supplier: string | null; status: AdminUserRow["status"]; createdAt: number; updatedAt: number };
+export type AdminUserView = {
+  username: string;
+  role: AdminRole;
+  supplier: string | null;
+  status: AdminUserRow["status"];
+  createdAt: number;
+  updatedAt: number;
+};
 
 /** A hash verified when the username is unknown, so a login takes as long either way. */
 const DUMMY_HASH = "scrypt$16384$8$1$AAAAAAAAAAAAAAAAAAAAAA$AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA";
@@ -32,10 +45,16 @@ export function createAdminUsers(repo: AdminRepo, accounts: AccountRepo, clock: 
   /** A supplier user belongs to exactly one supplier; staff to none. */
   const bindingOf = (role: AdminRole, supplierCode: string | undefined): number | null => {
     if (role !== "supplier") {
-      if (supplierCode !== undefined) throw new AdminError("invalid_input", `only a supplier user is bound to a supplier; role ${role} takes no supplier`, [{ field: "body.supplier", message: "only for role supplier" }]);
+      if (supplierCode !== undefined)
+        throw new AdminError("invalid_input", `only a supplier user is bound to a supplier; role ${role} takes no supplier`, [
+          { field: "body.supplier", message: "only for role supplier" },
+        ]);
       return null;
     }
-    if (supplierCode === undefined) throw new AdminError("invalid_input", "a supplier user needs the supplier it belongs to", [{ field: "body.supplier", message: "required for role supplier" }]);
+    if (supplierCode === undefined)
+      throw new AdminError("invalid_input", "a supplier user needs the supplier it belongs to", [
+        { field: "body.supplier", message: "required for role supplier" },
+      ]);
     const supplier = accounts.supplierByCode(supplierCode);
     if (!supplier) throw new AdminError("not_found", `no supplier with code ${supplierCode}`);
     return supplier.id;
@@ -62,7 +81,9 @@ export function createAdminUsers(repo: AdminRepo, accounts: AccountRepo, clock: 
       return () => {
         if (repo.userByUsername(input.username)) throw new AdminError("conflict", `user ${input.username} exists`);
         const now = clock();
-        return userView(repo.createUser({ username: input.username, role: input.role, supplierId, passwordHash, status: "active", createdAt: now, updatedAt: now }));
+        return userView(
+          repo.createUser({ username: input.username, role: input.role, supplierId, passwordHash, status: "active", createdAt: now, updatedAt: now }),
+        );
       };
     },
 
@@ -71,11 +92,16 @@ export function createAdminUsers(repo: AdminRepo, accounts: AccountRepo, clock: 
     },
 
     /** Role, status or password; any change ends the user's sessions. The write is returned for the caller to run. */
-    async prepareUpdate(username: string, change: { role?: AdminRole; enabled?: boolean; password?: string; supplier?: string }): Promise<() => { before: AdminUserView; after: AdminUserView }> {
+    async prepareUpdate(
+      username: string,
+      change: { role?: AdminRole; enabled?: boolean; password?: string; supplier?: string },
+    ): Promise<() => { before: AdminUserView; after: AdminUserView }> {
       const found = mustFind(username);
       const role = change.role ?? found.role;
       const rebinding = change.role !== undefined || change.supplier !== undefined;
-      const supplierId = rebinding ? bindingOf(role, change.supplier ?? (role === "supplier" && found.supplierId !== null ? accounts.supplierById(found.supplierId)?.code : undefined)) : found.supplierId;
+      const supplierId = rebinding
+        ? bindingOf(role, change.supplier ?? (role === "supplier" && found.supplierId !== null ? accounts.supplierById(found.supplierId)?.code : undefined))
+        : found.supplierId;
       const passwordHash = change.password ? await hashPassword(change.password) : undefined;
       return () => {
         const u = mustFind(username);
@@ -95,7 +121,10 @@ export function createAdminUsers(repo: AdminRepo, accounts: AccountRepo, clock: 
     },
 
     /** Role, status or password; any change ends the user's sessions. Returns before and after. */
-    async update(username: string, change: { role?: AdminRole; enabled?: boolean; password?: string; supplier?: string }): Promise<{ before: AdminUserView; after: AdminUserView }> {
+    async update(
+      username: string,
+      change: { role?: AdminRole; enabled?: boolean; password?: string; supplier?: string },
+    ): Promise<{ before: AdminUserView; after: AdminUserView }> {
       return (await users.prepareUpdate(username, change))();
     },
 

@@ -17,7 +17,8 @@ export type AuditEntry = {
 const SECRET_KEYS = /^(password|newPassword|currentPassword|appSecret|app_secret|secret|token|access_token|sign|cookie|csrfToken|sessionId)$/i;
 
 /** Personal-data fields (S-11 consignee and invoice, supplier contacts): the log is append-only and auditors read it. */
-const PERSONAL_KEYS = /^(mobile|phone|email|address|zip|consignee|contactName|contactPhone|invoice_(name|phone|bank|bank_code|address|mobile|receipt_address))$/i;
+const PERSONAL_KEYS =
+  /^(mobile|phone|email|address|zip|consignee|contactName|contactPhone|invoice_(name|phone|bank|bank_code|address|mobile|receipt_address))$/i;
 
 function scrub(value: unknown, depth = 0): unknown {
   if (depth > 6) return "[deep]";
@@ -34,7 +35,9 @@ function scrub(value: unknown, depth = 0): unknown {
 export function canonicalJson(value: unknown): string {
   if (Array.isArray(value)) return `[${value.map(canonicalJson).join(",")}]`;
   if (value && typeof value === "object") {
-    const entries = Object.entries(value).filter(([, v]) => v !== undefined).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+    const entries = Object.entries(value)
+      .filter(([, v]) => v !== undefined)
+      .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
     return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${canonicalJson(v)}`).join(",")}}`;
   }
   return JSON.stringify(value ?? null);
@@ -58,21 +61,23 @@ const contentOf = (row: SealedContent, withKeyId: boolean): string =>
 
 /** HMAC-SHA256(audit key, previous hash + "\n" + canonical content of the row, its id and key id included). */
 export function sealAuditRow(key: Uint8Array, prevHash: string, row: SealedContent): string {
-  return createHmac("sha256", key).update(`${prevHash}\n${contentOf(row, true)}`).digest("hex");
+  return createHmac("sha256", key)
+    .update(`${prevHash}\n${contentOf(row, true)}`)
+    .digest("hex");
 }
 
 /** The seal of rows written before the chain was keyed: plain SHA-256, anyone could recompute it. */
 function unkeyedSeal(prevHash: string, row: SealedContent): string {
-  return createHash("sha256").update(`${prevHash}\n${contentOf(row, false)}`).digest("hex");
+  return createHash("sha256")
+    .update(`${prevHash}\n${contentOf(row, false)}`)
+    .digest("hex");
 }
 
 /** A NUL cannot be stored as text (PostgreSQL refuses it): it is kept visible as U+FFFD instead. */
 const storable = (text: string): string => text.replaceAll("\u0000", "\uFFFD");
 const storableOrNull = (text: string | null | undefined): string | null => (text == null ? null : storable(text));
 
-export type AuditVerdict =
-  | { ok: true; rows: number; head: string }
-  | { ok: false; rows: number; brokenAt: number; reason: string };
+export type AuditVerdict = { ok: true; rows: number; head: string } | { ok: false; rows: number; brokenAt: number; reason: string };
 
 export type AuditTrail = ReturnType<typeof createAuditTrail>;
 
@@ -119,13 +124,15 @@ export function createAuditTrail(repo: AuditRepo, clock: () => number, keys: Aud
         if (row.keyId === null) return { ok: false, rows, brokenAt: row.id, reason: "row is not sealed with an audit key (recomputed without the key)" };
         const key = keys.keyFor(row.keyId);
         if (!key) return { ok: false, rows, brokenAt: row.id, reason: `no audit key ${row.keyId} to verify with (give it in AUDIT_PREVIOUS_KEYS)` };
-        if (sealAuditRow(key, prevHash, row) !== row.hash) return { ok: false, rows, brokenAt: row.id, reason: "content does not match its hash (edited, or re-chained without the key)" };
+        if (sealAuditRow(key, prevHash, row) !== row.hash)
+          return { ok: false, rows, brokenAt: row.id, reason: "content does not match its hash (edited, or re-chained without the key)" };
         prevHash = row.hash;
         expectedId += 1;
         rows += 1;
       }
       const issued = repo.highestIdIssued();
-      if (issued > rows) return { ok: false, rows, brokenAt: rows + 1, reason: `rows ${rows + 1}…${issued} were issued but are missing (deleted from the end)` };
+      if (issued > rows)
+        return { ok: false, rows, brokenAt: rows + 1, reason: `rows ${rows + 1}…${issued} were issued but are missing (deleted from the end)` };
       return { ok: true, rows, head: prevHash };
     },
 

@@ -15,8 +15,17 @@ const rules: Record<ListingVerb, { from: ReadonlyArray<ProductRow["listingState"
 };
 
 /** The reason is what the supplier reads on its portal: required to refuse, optional otherwise. */
-export function changeListing(container: Container, supplierCode: string, sku: string, verb: ListingVerb, reason?: string): { before: ProductRow["listingState"]; after: ProductRow["listingState"] } {
-  if (verb === "refuse" && !reason) throw new AdminError("invalid_input", "refusing a listing needs the reason the supplier will read", [{ field: "body.note", message: "required to refuse" }]);
+export function changeListing(
+  container: Container,
+  supplierCode: string,
+  sku: string,
+  verb: ListingVerb,
+  reason?: string,
+): { before: ProductRow["listingState"]; after: ProductRow["listingState"] } {
+  if (verb === "refuse" && !reason)
+    throw new AdminError("invalid_input", "refusing a listing needs the reason the supplier will read", [
+      { field: "body.note", message: "required to refuse" },
+    ]);
   const supplier = container.repos.accounts.supplierByCode(supplierCode);
   if (!supplier) throw new AdminError("not_found", `no supplier with code ${supplierCode}`);
   const product = container.repos.products.bySku(supplier.id, sku);

@@ -23,7 +23,12 @@ export type ParameterCheck = {
  * the value sent, marked OK or naming the rule it breaks (the reasons §7 validation kept), plus any
  * item the catalog does not define.
  */
-export function parameterChecks(reference: ReferenceRepo, catalogId: string | null, attributes: readonly Attribute[], reasons: readonly Reason[]): ParameterCheck[] {
+export function parameterChecks(
+  reference: ReferenceRepo,
+  catalogId: string | null,
+  attributes: readonly Attribute[],
+  reasons: readonly Reason[],
+): ParameterCheck[] {
   const params = catalogId ? reference.paramsOfCatalog(catalogId) : [];
   const byField = new Map<string, Reason[]>();
   for (const r of reasons) if (r.field.startsWith("attributes.")) byField.set(r.field, [...(byField.get(r.field) ?? []), r]);
@@ -44,7 +49,16 @@ export function parameterChecks(reference: ReferenceRepo, catalogId: string | nu
   const known = new Set(params.map((p) => p.attributeId));
   for (const id of new Set(attributes.map((a) => a.attributeID))) {
     if (known.has(id)) continue;
-    rows.push({ attributeId: id, name: attributes.find((a) => a.attributeID === id)?.attributeName ?? id, unit: "", required: false, allowed: [], sent: sentOf(id), broken: byField.get(`attributes.${id}`) ?? [], foreign: true });
+    rows.push({
+      attributeId: id,
+      name: attributes.find((a) => a.attributeID === id)?.attributeName ?? id,
+      unit: "",
+      required: false,
+      allowed: [],
+      sent: sentOf(id),
+      broken: byField.get(`attributes.${id}`) ?? [],
+      foreign: true,
+    });
   }
   return rows;
 }

@@ -8,7 +8,8 @@ const GROUP_NOTES: Record<string, string> = {
   sync: "The puller, by hand: [Architecture → The puller](architecture.md#the-puller); `sync prune`: [Retention](operations/retention.md).",
   products: "The products stored for a supplier, and why any was rejected: [Architecture → Validation](architecture.md#validation).",
   reference: "Standard catalogs, brands, promise options and areas: [Architecture → Reference data](architecture.md#reference-data).",
-  orders: "Procurement orders; the file `orders create` reads is described in [Architecture → Taking an order](architecture.md#taking-an-order), the push in [Architecture → Orders](architecture.md#orders).",
+  orders:
+    "Procurement orders; the file `orders create` reads is described in [Architecture → Taking an order](architecture.md#taking-an-order), the push in [Architecture → Orders](architecture.md#orders).",
   users: "Console users and their roles: [Console and admin API](console.md#users-and-roles).",
   audit: "The audit log and its hash chain: [Console and admin API → The audit log](console.md#the-audit-log).",
   backup: "Online backups, their check, and the step after a restore: [Backups](operations/backups.md).",
@@ -20,7 +21,15 @@ const prose = (text: string) => text.replace(/[\\`*<[\]]/g, (c) => `\\${c}`);
 
 function commandSection(command: Command): string[] {
   const [group = "", verb = ""] = command.usage.split(" ");
-  const lines = [`### ${group} ${verb}`, "", "```sh", `npm run cli -- ${command.usage}`, "```", "", `${prose(command.summary.charAt(0).toUpperCase() + command.summary.slice(1))}.`];
+  const lines = [
+    `### ${group} ${verb}`,
+    "",
+    "```sh",
+    `npm run cli -- ${command.usage}`,
+    "```",
+    "",
+    `${prose(command.summary.charAt(0).toUpperCase() + command.summary.slice(1))}.`,
+  ];
   if (command.audit) lines.push("", `Recorded in the audit log as \`${command.audit}\`, done or refused.`);
   return [...lines, ""];
 }
@@ -35,7 +44,7 @@ export function cliDocText(): string {
     "`npm run cli -- GROUP VERB [flags]` runs it from source (tsx); `node dist/cli/main.js GROUP VERB [flags]` runs the compiled one after `npm run build`. " +
       "It reads the same environment as the gateway ([Configuration](operations/configuration.md)), so `DATABASE_URL` decides which database it works on. `npm run cli -- help` lists every command.",
     "",
-    "Every command takes `--json` and then prints one JSON object (`{\"ok\":true,…}` or `{\"ok\":false,\"error\":{kind,message}}`) on its last line. The exit code says how it ended:",
+    'Every command takes `--json` and then prints one JSON object (`{"ok":true,…}` or `{"ok":false,"error":{kind,message}}`) on its last line. The exit code says how it ended:',
     "",
     "| exit code | meaning |",
     "|---|---|",

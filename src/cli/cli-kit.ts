@@ -75,7 +75,11 @@ export function table(rows: ReadonlyArray<Record<string, unknown>>, columns: rea
   if (rows.length === 0) return "(none)";
   const cells = rows.map((r) => columns.map((c) => (r[c] === null || r[c] === undefined ? "" : String(r[c]))));
   const widths = columns.map((c, i) => Math.max(c.length, ...cells.map((row) => (row[i] ?? "").length)));
-  const line = (values: readonly string[]) => values.map((v, i) => v.padEnd(widths[i] ?? 0)).join("  ").trimEnd();
+  const line = (values: readonly string[]) =>
+    values
+      .map((v, i) => v.padEnd(widths[i] ?? 0))
+      .join("  ")
+      .trimEnd();
   return [line(columns), ...cells.map(line)].join("\n");
 }
 

@@ -38,11 +38,15 @@ async function main(argv: string[]): Promise<number> {
     if (command.needsExistingDatabase && target.kind === "sqlite" && target.path !== ":memory:" && !existsSync(target.path)) {
       throw new DomainError("not_found", `DATABASE_URL names no database: ${target.path} does not exist`);
     }
-    container = createContainer(config, createLogger({ level: config.LOG_LEVEL === "info" ? "warn" : config.LOG_LEVEL, name: "emall-cli", destination: process.stderr }));
+    container = createContainer(
+      config,
+      createLogger({ level: config.LOG_LEVEL === "info" ? "warn" : config.LOG_LEVEL, name: "emall-cli", destination: process.stderr }),
+    );
     container.referenceLoader.seedIfEmpty(config.FIXTURES_DIR);
     const audited = container;
     const recordDone = (result: CommandResult) => {
-      if (command.audit) audited.admin.audit.record({ actor: cliActor(), action: command.audit, target: result.audit?.target ?? null, summary: result.audit?.summary ?? {} });
+      if (command.audit)
+        audited.admin.audit.record({ actor: cliActor(), action: command.audit, target: result.audit?.target ?? null, summary: result.audit?.summary ?? {} });
     };
     const settle = (out: CommandResult | DeferredCommandResult): CommandResult =>
       withTransaction(audited.store, () => {
@@ -70,7 +74,12 @@ async function main(argv: string[]): Promise<number> {
     return 0;
   } catch (e) {
     if (command.audit && container && !(e instanceof UsageError)) {
-      container.admin.audit.record({ actor: cliActor(), action: command.audit, outcome: "refused", summary: { error: e instanceof Error ? e.message : String(e) } });
+      container.admin.audit.record({
+        actor: cliActor(),
+        action: command.audit,
+        outcome: "refused",
+        summary: { error: e instanceof Error ? e.message : String(e) },
+      });
     }
     if (e instanceof UsageError) {
       report(false, { error: { kind: "usage", message: e.message } }, `${e.message}\nusage: npm run cli -- ${command.usage}`);

@@ -42,7 +42,10 @@ export function readSecretsFile(path: string): { secrets: SandboxSecrets; warnin
 }
 
 export async function readSecretsFromStdin(): Promise<SandboxSecrets> {
-  if (process.stdin.isTTY) throw new UsageError("--secrets-stdin: pipe the secrets in, e.g. printf 'password=%s\\napp_secret=%s\\n' \"$PW\" \"$SECRET\" | npm run cli -- conformance run …");
+  if (process.stdin.isTTY)
+    throw new UsageError(
+      '--secrets-stdin: pipe the secrets in, e.g. printf \'password=%s\\napp_secret=%s\\n\' "$PW" "$SECRET" | npm run cli -- conformance run …',
+    );
   let text = "";
   for await (const chunk of process.stdin) text += String(chunk);
   return parseSandboxSecrets(text, "stdin");

@@ -116,7 +116,12 @@ export function createConformanceService(deps: ConformanceDeps) {
   });
 
   const summaryOf = (modules: readonly ModuleResult[]) =>
-    modules.map((m) => ({ id: m.id, title: m.title, status: m.status, steps: m.steps.map((s) => ({ id: s.id, title: s.title, status: s.status, detail: s.detail })) }));
+    modules.map((m) => ({
+      id: m.id,
+      title: m.title,
+      status: m.status,
+      steps: m.steps.map((s) => ({ id: s.id, title: s.title, status: s.status, detail: s.detail })),
+    }));
 
   /** Marks issued under an earlier contract edition whose changes touch the kit's modules get a re-certify-by date. */
   const applyContractChanges = (): number => {
@@ -136,15 +141,23 @@ export function createConformanceService(deps: ConformanceDeps) {
    * changed whatever its dates, as the one its page shows. A gate waiver granted before ends: the
    * later decision is the one that holds (a waiver granted after it opens the gate again).
    */
-  const changeMarkState = (code: string, state: "suspended" | "revoked", reason: string): { before: MarkView; after: MarkView; changed: string[]; waiverEnded: GateWaiverRow | null } => {
+  const changeMarkState = (
+    code: string,
+    state: "suspended" | "revoked",
+    reason: string,
+  ): { before: MarkView; after: MarkView; changed: string[]; waiverEnded: GateWaiverRow | null } => {
     const supplier = supplierOf(code);
     if (reason.trim() === "") throw new ConformanceError("invalid", "a reason is required");
     const mark = deps.repo.currentMark(supplier.id);
     if (!mark) throw new ConformanceError("not_found", `supplier ${code} has no trust mark`);
     const now = deps.clock();
     const changes = (m: TrustMarkRow) => m.state !== "revoked" && m.state !== state && (m.id === mark.id || markState(m, now) !== "expired");
-    const changed = deps.repo.marksOf(supplier.id).filter(changes).map((m) => m.id);
-    if (changed.length === 0) throw new ConformanceError("conflict", `the trust mark ${mark.id} of ${code} is already ${mark.state === "revoked" ? "revoked" : state}`);
+    const changed = deps.repo
+      .marksOf(supplier.id)
+      .filter(changes)
+      .map((m) => m.id);
+    if (changed.length === 0)
+      throw new ConformanceError("conflict", `the trust mark ${mark.id} of ${code} is already ${mark.state === "revoked" ? "revoked" : state}`);
     const before = markView(mark);
     const waiverEnded = deps.repo.setMarksState(supplier.id, changed, state, reason.trim(), now) ?? null;
     const after = deps.repo.mark(mark.id);
@@ -176,7 +189,12 @@ export function createConformanceService(deps: ConformanceDeps) {
       // queued run (run-queue.ts) comes with the id it was queued under.
       const runId = args.runId ?? newId(args.advisory ? "cadv" : "crun", 9);
       const account = deps.accounts.accountOfSupplier(supplier.id);
-      const bannedTerms = [...ADVERTISING_LAW_TERMS, ...deps.config.BANNED_TERMS.split(",").map((t) => t.trim()).filter(Boolean)];
+      const bannedTerms = [
+        ...ADVERTISING_LAW_TERMS,
+        ...deps.config.BANNED_TERMS.split(",")
+          .map((t) => t.trim())
+          .filter(Boolean),
+      ];
       const outcome = await runKit({
         runId,
         supplierCode: supplier.code,
@@ -206,7 +224,11 @@ export function createConformanceService(deps: ConformanceDeps) {
       const bytes = reportBytes(report);
       const digest = sha256Hex(bytes);
       const signature = await signing.signDetached(sha256(bytes));
-      const files = writeReportFiles(deps.config.CONFORMANCE_REPORT_DIR, runId, { json: bytes, signature, html: reportHtml(report, { digest, jws: signature }) });
+      const files = writeReportFiles(deps.config.CONFORMANCE_REPORT_DIR, runId, {
+        json: bytes,
+        signature,
+        html: reportHtml(report, { digest, jws: signature }),
+      });
 
       let mark: TrustMarkRow | null = null;
       if (outcome.passed && !args.advisory) {
@@ -225,7 +247,21 @@ export function createConformanceService(deps: ConformanceDeps) {
           issuedAt,
           expiresAt,
         });
-        mark = { id: markId, supplierId: supplier.id, runId, kid: signed.kid, jws: signed.jws, kitVersion: KIT_VERSION, contractVersion: CONTRACT_VERSION, issuedAt, expiresAt, state: "valid", stateReason: null, stateChangedAt: null, recertifyBy: null };
+        mark = {
+          id: markId,
+          supplierId: supplier.id,
+          runId,
+          kid: signed.kid,
+          jws: signed.jws,
+          kitVersion: KIT_VERSION,
+          contractVersion: CONTRACT_VERSION,
+          issuedAt,
+          expiresAt,
+          state: "valid",
+          stateReason: null,
+          stateChangedAt: null,
+          recertifyBy: null,
+        };
       }
       const row: ConformanceRunRow = {
         id: runId,
@@ -245,7 +281,8 @@ export function createConformanceService(deps: ConformanceDeps) {
         markId: mark?.id ?? null,
         actor: args.actor,
       };
-      if (args.stillOurs && !args.stillOurs()) throw new ConformanceError("conflict", `run ${runId} was interrupted before it ended; its result is not recorded`);
+      if (args.stillOurs && !args.stillOurs())
+        throw new ConformanceError("conflict", `run ${runId} was interrupted before it ended; its result is not recorded`);
       if (!args.advisory) deps.repo.insertRunWithMark(row, mark);
       return { run: runView(row), report, trustMark: mark?.jws ?? null, signaturePath: files.signaturePath };
     },
@@ -256,7 +293,15 @@ export function createConformanceService(deps: ConformanceDeps) {
     },
 
     /** A run with its full report (evidence included) and the detached signature. */
-    show(runId: string): { run: RunView; report: ConformanceReport; reportText: string; signature: string; digest: string; mark: MarkView | null; html: string } {
+    show(runId: string): {
+      run: RunView;
+      report: ConformanceReport;
+      reportText: string;
+      signature: string;
+      digest: string;
+      mark: MarkView | null;
+      html: string;
+    } {
       const row = deps.repo.run(runId);
       if (!row) throw new ConformanceError("not_found", `no conformance run ${runId}`);
       const report = JSON.parse(row.reportJson) as ConformanceReport;
@@ -333,7 +378,11 @@ export function createConformanceService(deps: ConformanceDeps) {
     },
 
     /** Checks a report file's detached signature over its SHA-256 against the published keys. */
-    async verifyReport(reportText: Buffer, signature: string, jwks?: JSONWebKeySet): Promise<{ ok: boolean; kid: string | null; digest: string; runId: string | null; passed: boolean | null; reason: string | null }> {
+    async verifyReport(
+      reportText: Buffer,
+      signature: string,
+      jwks?: JSONWebKeySet,
+    ): Promise<{ ok: boolean; kid: string | null; digest: string; runId: string | null; passed: boolean | null; reason: string | null }> {
       const digest = sha256Hex(reportText);
       const verified = await verifyDetached(signature, sha256(reportText), jwks ?? signing.jwks());
       let parsed: Partial<ConformanceReport> | null = null;

@@ -95,7 +95,8 @@ function redactJson(text: string): string | null {
  * `name: value` and `"name": "value"` pairs of secret names, quoted, escaped-quoted or bare; a quoted
  * value cut off by the end of the text (an answer cut mid-body) counts to its end.
  */
-const SECRET_PAIR = /((?:^|[^A-Za-z0-9_])(\\?["']?)(?:[A-Za-z0-9_-]*(?:token|secret|password|passwd)|sign|signature|pwd)\2\s*[:=]\s*)(\\"(?:[^"\\]|\\[^"])*\\"|"(?:[^"\\]|\\.)*(?:"|$)|'[^']*'|[^\s"',;&}\]]+)/gi;
+const SECRET_PAIR =
+  /((?:^|[^A-Za-z0-9_])(\\?["']?)(?:[A-Za-z0-9_-]*(?:token|secret|password|passwd)|sign|signature|pwd)\2\s*[:=]\s*)(\\"(?:[^"\\]|\\[^"])*\\"|"(?:[^"\\]|\\.)*(?:"|$)|'[^']*'|[^\s"',;&}\]]+)/gi;
 
 function redactLoose(text: string): string {
   return text.replace(SECRET_PAIR, (_match, lead: string, _quote: string, value: string) => {

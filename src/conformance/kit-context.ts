@@ -43,7 +43,21 @@ export type KitModule = {
   run(ctx: KitContext): Promise<StepResult[]>;
 };
 
-const PERSONAL_FIELDS = new Set(["name", "mobile", "phone", "address", "email", "zip", "invoice_name", "invoice_phone", "invoice_bank", "invoice_bank_code", "invoice_address", "invoice_mobile", "invoice_receipt_address"]);
+const PERSONAL_FIELDS = new Set([
+  "name",
+  "mobile",
+  "phone",
+  "address",
+  "email",
+  "zip",
+  "invoice_name",
+  "invoice_phone",
+  "invoice_bank",
+  "invoice_bank_code",
+  "invoice_address",
+  "invoice_mobile",
+  "invoice_receipt_address",
+]);
 const BODY_KEPT = 2_000;
 
 /** Request fields as evidence: secrets and personal data replaced, long values cut. */

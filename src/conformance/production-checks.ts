@@ -55,10 +55,14 @@ export function callChecks(call: CallRecord, context: { timeoutMs: number; signs
   if (call.outcome === "contract" && call.field === "request") return out;
   const enveloped = call.outcome !== "http";
   out.push(["envelope", !enveloped || (call.outcome === "contract" && call.field !== SIGN_HEADER)]);
-  if (context.signsAnswers && enveloped) out.push(["signature", (call.outcome === "contract" && call.field === SIGN_HEADER) || (call.outcome === "refused" && call.signed === false)]);
+  if (context.signsAnswers && enveloped)
+    out.push(["signature", (call.outcome === "contract" && call.field === SIGN_HEADER) || (call.outcome === "refused" && call.signed === false)]);
   if (call.outcome === "refused") {
     const code = call.errorCode;
-    out.push(["error_codes", code === undefined || !CONTRACT_CODES.has(code) || (code === ErrorCode.TokenExpired && !(call.message ?? "").includes("token_expired"))]);
+    out.push([
+      "error_codes",
+      code === undefined || !CONTRACT_CODES.has(code) || (code === ErrorCode.TokenExpired && !(call.message ?? "").includes("token_expired")),
+    ]);
   }
   return out;
 }

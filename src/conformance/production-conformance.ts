@@ -107,7 +107,17 @@ export function createProductionConformance(deps: ProductionDeps) {
       const day = beijingDay(deps.clock());
       const checks = callChecks(call, { timeoutMs: connection.timeoutMs, signsAnswers: connection.signMode === SignMode.HmacSha256 });
       if (checks.length === 0) return;
-      const evidence = { at: call.startedAt, endpoint: call.endpoint, outcome: call.outcome, errorCode: call.errorCode ?? null, httpStatus: call.httpStatus ?? null, field: call.field ?? null, message: call.message?.slice(0, 300) ?? null, durationMs: call.durationMs, subject: call.subject?.slice(0, 100) ?? null };
+      const evidence = {
+        at: call.startedAt,
+        endpoint: call.endpoint,
+        outcome: call.outcome,
+        errorCode: call.errorCode ?? null,
+        httpStatus: call.httpStatus ?? null,
+        field: call.field ?? null,
+        message: call.message?.slice(0, 300) ?? null,
+        durationMs: call.durationMs,
+        subject: call.subject?.slice(0, 100) ?? null,
+      };
       for (const [check, failed] of checks) tally(id, day, check, failed, evidence);
     },
   };
@@ -122,7 +132,17 @@ export function createProductionConformance(deps: ProductionDeps) {
     } catch (err) {
       for (const [key, inc] of batch) {
         const later = pending.get(key);
-        pending.set(key, later ? { ...inc, total: inc.total + later.total, failed: inc.failed + later.failed, evidence: [...inc.evidence, ...later.evidence].slice(0, EVIDENCE_KEPT) } : inc);
+        pending.set(
+          key,
+          later
+            ? {
+                ...inc,
+                total: inc.total + later.total,
+                failed: inc.failed + later.failed,
+                evidence: [...inc.evidence, ...later.evidence].slice(0, EVIDENCE_KEPT),
+              }
+            : inc,
+        );
       }
       log.warn({ event: "production.flush_failed", err }, "production conformance tallies not written; retried");
     }
@@ -142,11 +162,20 @@ export function createProductionConformance(deps: ProductionDeps) {
       const row = stored.get(check);
       const t = derived[check] ?? (row ? { total: row.total, failed: row.failed } : { total: 0, failed: 0 });
       if (t.total === 0) return [];
-      return [{ check, total: t.total, failed: t.failed, passed: checkPassed(check, t.total, t.failed), evidence: row ? (JSON.parse(row.evidenceJson) as unknown[]) : [] }];
+      return [
+        {
+          check,
+          total: t.total,
+          failed: t.failed,
+          passed: checkPassed(check, t.total, t.failed),
+          evidence: row ? (JSON.parse(row.evidenceJson) as unknown[]) : [],
+        },
+      ];
     });
   };
 
-  const scoreOf = (checks: readonly CheckVerdict[]): number => (checks.length === 0 ? 100 : Math.round((100 * checks.filter((c) => c.passed).length) / checks.length));
+  const scoreOf = (checks: readonly CheckVerdict[]): number =>
+    checks.length === 0 ? 100 : Math.round((100 * checks.filter((c) => c.passed).length) / checks.length);
 
   /** Bad days ending with `day`, counted back over the stored scores (a day without calls breaks the run). */
   const badRun = (id: number, day: string): number => {
@@ -183,18 +212,43 @@ export function createProductionConformance(deps: ProductionDeps) {
     const score = scoreOf(checks);
     const before = deps.repo.score(id, day);
     const now = deps.clock();
-    const row: ProductionScoreRow = { supplierId: id, day, score, checksJson: JSON.stringify(checks), action: before?.action ?? "none", proposal: before?.proposal ?? null, decidedBy: before?.decidedBy ?? null, decidedAt: before?.decidedAt ?? null, evaluatedAt: now };
+    const row: ProductionScoreRow = {
+      supplierId: id,
+      day,
+      score,
+      checksJson: JSON.stringify(checks),
+      action: before?.action ?? "none",
+      proposal: before?.proposal ?? null,
+      decidedBy: before?.decidedBy ?? null,
+      decidedAt: before?.decidedAt ?? null,
+      evaluatedAt: now,
+    };
     deps.repo.putScore(row);
     if (score < deps.settings.minScore && row.action === "none") {
       const failing = checks.filter((c) => !c.passed).map((c) => c.check);
       const run = badRun(id, day);
       const due = run >= deps.settings.badDays && deps.settings.policy !== "warn";
       const action: ProductionScoreRow["action"] = !due ? "warn" : deps.settings.policy === "suspend" ? "suspend" : "propose";
-      const held = action === "suspend" ? deps.holdBack(code, `生产环境对接合规得分连续 ${run} 天低于 ${deps.settings.minScore}（${day}：${score}；未通过：${failing.join("、")}）`) : null;
-      const summary = { after: { day, score, failing, badDays: run, policy: deps.settings.policy, ...(held ? { suspendedMarks: held.marks, waiverEnded: held.waiverEnded } : {}) } };
+      const held =
+        action === "suspend"
+          ? deps.holdBack(code, `生产环境对接合规得分连续 ${run} 天低于 ${deps.settings.minScore}（${day}：${score}；未通过：${failing.join("、")}）`)
+          : null;
+      const summary = {
+        after: {
+          day,
+          score,
+          failing,
+          badDays: run,
+          policy: deps.settings.policy,
+          ...(held ? { suspendedMarks: held.marks, waiverEnded: held.waiverEnded } : {}),
+        },
+      };
       deps.repo.putScore({ ...row, action, proposal: action === "propose" ? "open" : null });
       deps.audit({ actor: "system:production-conformance", action: `conformance.production_${action}`, target: code, summary });
-      log.warn({ event: `production.${action}`, supplier: code, day, score, failing, badDays: run, alert: action === "warn" ? undefined : "supplier_conformance_low" }, "production conformance: a bad day acted on");
+      log.warn(
+        { event: `production.${action}`, supplier: code, day, score, failing, badDays: run, alert: action === "warn" ? undefined : "supplier_conformance_low" },
+        "production conformance: a bad day acted on",
+      );
       return view({ ...row, action, proposal: action === "propose" ? "open" : null });
     }
     return view(row);
@@ -243,7 +297,13 @@ export function createProductionConformance(deps: ProductionDeps) {
     },
 
     /** An admin's decision on a proposed suspension: approving suspends the supplier's marks. */
-    decide(code: string, day: string, decision: "approve" | "dismiss", actor: string, reason: string): { ok: true; held: { marks: string[]; waiverEnded: boolean } | null } | { ok: false; reason: "not_found" } {
+    decide(
+      code: string,
+      day: string,
+      decision: "approve" | "dismiss",
+      actor: string,
+      reason: string,
+    ): { ok: true; held: { marks: string[]; waiverEnded: boolean } | null } | { ok: false; reason: "not_found" } {
       const id = supplierId(code);
       if (id === null) return { ok: false, reason: "not_found" };
       const row = deps.repo.score(id, day);

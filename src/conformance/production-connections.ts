@@ -5,7 +5,11 @@ import type { ConnectionRepo } from "../store/repos/connection-repo.js";
 const CACHE_MS = 30_000;
 
 /** A supplier's connection timeout and sign mode by code, read at most every CACHE_MS per supplier. */
-export function cachedConnections(connections: Pick<ConnectionRepo, "connectionOf">, accounts: Pick<AccountRepo, "supplierByCode">, now: () => number = () => performance.now()) {
+export function cachedConnections(
+  connections: Pick<ConnectionRepo, "connectionOf">,
+  accounts: Pick<AccountRepo, "supplierByCode">,
+  now: () => number = () => performance.now(),
+) {
   const cache = new Map<string, { at: number; value: { timeoutMs: number; signMode: string } | null }>();
   return (code: string): { timeoutMs: number; signMode: string } | null => {
     const hit = cache.get(code);

@@ -23,7 +23,10 @@ export class GateClosedError extends DomainError {
     readonly supplier: string,
     readonly reason: GateClosedReason,
   ) {
-    super("gate_closed", `supplier ${supplier} ${REASON_TEXT[reason]}; not pulled, not asked for stock and no orders pushed until it has a valid mark or an admin waives the gate`);
+    super(
+      "gate_closed",
+      `supplier ${supplier} ${REASON_TEXT[reason]}; not pulled, not asked for stock and no orders pushed until it has a valid mark or an admin waives the gate`,
+    );
   }
 
   override toJSON() {

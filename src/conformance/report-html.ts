@@ -1,8 +1,7 @@
 import type { Evidence, StepStatus } from "./plan.js";
 import type { ConformanceReport } from "./report.js";
 
-const esc = (text: unknown) =>
-  String(text ?? "").replace(/[&<>"']/g, (c) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" })[c] ?? c);
+const esc = (text: unknown) => String(text ?? "").replace(/[&<>"']/g, (c) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" })[c] ?? c);
 
 const STATUS_LABEL: Record<StepStatus | "passed" | "failed" | "warning", string> = {
   passed: "通过",
@@ -26,7 +25,11 @@ function evidenceHtml(e: Evidence): string {
   if (e.request) rows.push(`<dt>请求</dt><dd><pre>${esc(JSON.stringify(e.request, null, 1))}</pre></dd>`);
   if (e.response) {
     const r = e.response;
-    rows.push("status" in r ? `<dt>应答</dt><dd>HTTP ${r.status}${r.sign ? `，X-Sign-Timestamp ${esc(r.signTimestamp)}` : "，无签名头"}<pre>${esc(r.body)}</pre></dd>` : `<dt>应答</dt><dd>${esc(r.error)}</dd>`);
+    rows.push(
+      "status" in r
+        ? `<dt>应答</dt><dd>HTTP ${r.status}${r.sign ? `，X-Sign-Timestamp ${esc(r.signTimestamp)}` : "，无签名头"}<pre>${esc(r.body)}</pre></dd>`
+        : `<dt>应答</dt><dd>${esc(r.error)}</dd>`,
+    );
   }
   return `<dl class="ev">${rows.join("")}</dl>`;
 }
@@ -43,7 +46,8 @@ export function reportHtml(report: ConformanceReport, signature: { digest: strin
 <table><thead><tr><th>步骤</th><th>结论</th><th>说明</th></tr></thead><tbody>
 ${m.steps
   .map(
-    (st) => `<tr class="${st.status}"><td><b>${esc(st.title)}</b><br><small>${esc(st.id)} · ${esc(st.section)}${st.required ? " · 必过" : " · 参考"}${st.changesState ? " · 改变测试环境状态" : ""}</small></td><td><span class="badge ${st.status}">${STATUS_LABEL[st.status]}</span></td><td>${esc(st.detail)}${st.evidence.length > 0 ? `<details><summary>证据（${st.evidence.length}）</summary>${st.evidence.map(evidenceHtml).join("")}</details>` : ""}</td></tr>`,
+    (st) =>
+      `<tr class="${st.status}"><td><b>${esc(st.title)}</b><br><small>${esc(st.id)} · ${esc(st.section)}${st.required ? " · 必过" : " · 参考"}${st.changesState ? " · 改变测试环境状态" : ""}</small></td><td><span class="badge ${st.status}">${STATUS_LABEL[st.status]}</span></td><td>${esc(st.detail)}${st.evidence.length > 0 ? `<details><summary>证据（${st.evidence.length}）</summary>${st.evidence.map(evidenceHtml).join("")}</details>` : ""}</td></tr>`,
   )
   .join("\n")}
 </tbody></table></section>`,

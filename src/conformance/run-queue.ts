@@ -40,12 +40,28 @@ export type RunJobView = {
 };
 
 /** The registered sandbox as shown: the secrets masked. */
-export type SandboxView = { baseUrl: string; username: string; password: string; appSecret: string; signMode: string; encoding: "form" | "json"; updatedAt: string; updatedBy: string };
+export type SandboxView = {
+  baseUrl: string;
+  username: string;
+  password: string;
+  appSecret: string;
+  signMode: string;
+  encoding: "form" | "json";
+  updatedAt: string;
+  updatedBy: string;
+};
 
 /** Why a run was not queued. */
 export type RequestRefusal = { ok: false; reason: "not_found" | "busy" | "limited"; message: string };
 
-type RunOne = (args: { supplier: string; target: SandboxTarget; actor: string; runId: string; onModule: KitRunInput["onModule"]; stillOurs: () => boolean }) => Promise<{ run: { passed: boolean } }>;
+type RunOne = (args: {
+  supplier: string;
+  target: SandboxTarget;
+  actor: string;
+  runId: string;
+  onModule: KitRunInput["onModule"];
+  stillOurs: () => boolean;
+}) => Promise<{ run: { passed: boolean } }>;
 
 export type RunQueueDeps = {
   jobs: ConformanceJobRepo;
@@ -90,13 +106,17 @@ export function createConformanceRunQueue(deps: RunQueueDeps) {
   const execute = async (job: ConformanceJobRow): Promise<void> => {
     const runLog = log.child({ runId: job.id, supplier: codeOf(job.supplierId) });
     const sandbox = deps.jobs.sandbox(job.supplierId);
-    const renewal = setInterval(() => {
-      try {
-        if (!deps.jobs.renew(job.id, holder, deps.clock() + deps.settings.leaseMs)) runLog.warn({ event: "conformance.job.lease_lost" }, "the run's lease was taken; its outcome will not be recorded");
-      } catch (err) {
-        runLog.warn({ event: "conformance.job.renew_failed", err }, "lease not renewed; retried");
-      }
-    }, Math.max(100, Math.floor(deps.settings.leaseMs / 3)));
+    const renewal = setInterval(
+      () => {
+        try {
+          if (!deps.jobs.renew(job.id, holder, deps.clock() + deps.settings.leaseMs))
+            runLog.warn({ event: "conformance.job.lease_lost" }, "the run's lease was taken; its outcome will not be recorded");
+        } catch (err) {
+          runLog.warn({ event: "conformance.job.renew_failed", err }, "lease not renewed; retried");
+        }
+      },
+      Math.max(100, Math.floor(deps.settings.leaseMs / 3)),
+    );
     renewal.unref();
     const progress: ModuleProgress[] = [];
     const onModule: KitRunInput["onModule"] = (event) => {
@@ -139,7 +159,8 @@ export function createConformanceRunQueue(deps: RunQueueDeps) {
       clearInterval(renewal);
       clearTimeout(deadline);
     }
-    if (!deps.jobs.finish(job.id, holder, status, deps.clock(), error)) runLog.warn({ event: "conformance.job.finish_lost", status }, "the run was no longer this instance's; outcome not recorded");
+    if (!deps.jobs.finish(job.id, holder, status, deps.clock(), error))
+      runLog.warn({ event: "conformance.job.finish_lost", status }, "the run was no longer this instance's; outcome not recorded");
     else runLog.info({ event: "conformance.job.finished", status }, "certification run finished");
   };
 
@@ -187,7 +208,11 @@ export function createConformanceRunQueue(deps: RunQueueDeps) {
       if (open) return { ok: false, reason: "busy", message: `a certification run of ${supplier.code} is already ${open.status}: ${open.id}` };
       const today = deps.jobs.requestedSince(supplier.id, beijingDayStart(now));
       if (today >= deps.settings.runsPerDay) {
-        return { ok: false, reason: "limited", message: `${supplier.code} has asked for ${today} certification runs today, the most a day (CONFORMANCE_RUNS_PER_DAY); try again tomorrow (Beijing time)` };
+        return {
+          ok: false,
+          reason: "limited",
+          message: `${supplier.code} has asked for ${today} certification runs today, the most a day (CONFORMANCE_RUNS_PER_DAY); try again tomorrow (Beijing time)`,
+        };
       }
       const { target } = args;
       deps.jobs.putSandbox({
@@ -225,7 +250,16 @@ export function createConformanceRunQueue(deps: RunQueueDeps) {
       const supplier = deps.accounts.supplierByCode(code);
       const row = supplier ? deps.jobs.sandbox(supplier.id) : undefined;
       if (!row) return null;
-      return { baseUrl: row.baseUrl, username: row.username, password: MASK, appSecret: MASK, signMode: row.signMode, encoding: row.bodyFormat === "json" ? "json" : "form", updatedAt: new Date(row.updatedAt).toISOString(), updatedBy: row.updatedBy };
+      return {
+        baseUrl: row.baseUrl,
+        username: row.username,
+        password: MASK,
+        appSecret: MASK,
+        signMode: row.signMode,
+        encoding: row.bodyFormat === "json" ? "json" : "form",
+        updatedAt: new Date(row.updatedAt).toISOString(),
+        updatedBy: row.updatedBy,
+      };
     },
 
     /** The registered sandbox with its secrets, for a run asked for again without them. */

@@ -67,7 +67,10 @@ export async function runKit(input: KitRunInput): Promise<KitRunOutcome> {
   };
   const opened: SupplierClient[] = [];
   const clientWith = (overrides: Partial<SupplierConnection>, deps: { now?: () => number } = {}) => {
-    const c = new SupplierClient({ ...conn, ...overrides }, { transport: { post: (r) => transport.post(r), close: () => undefined }, now: deps.now ?? input.clock });
+    const c = new SupplierClient(
+      { ...conn, ...overrides },
+      { transport: { post: (r) => transport.post(r), close: () => undefined }, now: deps.now ?? input.clock },
+    );
     opened.push(c);
     return c;
   };

@@ -25,7 +25,15 @@ export function createSigningKeys(repo: ConformanceRepo, ring: KeyRing, clock: (
     const kid = newId("key", 9);
     const publicJwk = { ...(await exportJWK(publicKey)), kid, alg: MARK_ALG, use: "sig" };
     const privateJwk = await exportJWK(privateKey);
-    repo.rotateKey({ kid, alg: MARK_ALG, publicJwkJson: JSON.stringify(publicJwk), privateJwkEnc: ring.encrypt(JSON.stringify(privateJwk)), createdAt: clock(), retiredAt: null, firstSignedAt: null });
+    repo.rotateKey({
+      kid,
+      alg: MARK_ALG,
+      publicJwkJson: JSON.stringify(publicJwk),
+      privateJwkEnc: ring.encrypt(JSON.stringify(privateJwk)),
+      createdAt: clock(),
+      retiredAt: null,
+      firstSignedAt: null,
+    });
   }
 
   /** The active key, recorded as having signed before any signature of it leaves (jwks below). */
@@ -74,7 +82,11 @@ export function createSigningKeys(repo: ConformanceRepo, ring: KeyRing, clock: (
 }
 
 /** Checks a detached JWS over `payload` against a published key set; the kid that signed it, or why not. */
-export async function verifyDetached(detached: string, payload: Uint8Array, jwks: JSONWebKeySet): Promise<{ ok: true; kid: string } | { ok: false; reason: string }> {
+export async function verifyDetached(
+  detached: string,
+  payload: Uint8Array,
+  jwks: JSONWebKeySet,
+): Promise<{ ok: true; kid: string } | { ok: false; reason: string }> {
   const parts = detached.trim().split(".");
   if (parts.length !== 3 || parts[1] !== "") return { ok: false, reason: "not a detached JWS (header..signature)" };
   const compact = `${parts[0]}.${Buffer.from(payload).toString("base64url")}.${parts[2]}`;

@@ -22,7 +22,10 @@ export const MARK_TYPE = "emall-trust-mark+jwt";
 export type MarkState = "valid" | "suspended" | "revoked" | "expired";
 
 /** A compact JWS over the claims with the gateway's active key. */
-export async function signMark(keys: SigningKeys, claims: Omit<MarkClaims, "iat" | "exp" | "sub" | "jti"> & { markId: string; issuedAt: number; expiresAt: number }): Promise<{ jws: string; kid: string }> {
+export async function signMark(
+  keys: SigningKeys,
+  claims: Omit<MarkClaims, "iat" | "exp" | "sub" | "jti"> & { markId: string; issuedAt: number; expiresAt: number },
+): Promise<{ jws: string; kid: string }> {
   const s = await keys.signer();
   const { markId, issuedAt, expiresAt, ...rest } = claims;
   const jws = await new SignJWT({ ...rest })
@@ -35,9 +38,7 @@ export async function signMark(keys: SigningKeys, claims: Omit<MarkClaims, "iat"
   return { jws, kid: s.kid };
 }
 
-export type MarkVerification =
-  | { ok: true; claims: MarkClaims; kid: string; expired: boolean }
-  | { ok: false; reason: string; claims: JWTPayload | null };
+export type MarkVerification = { ok: true; claims: MarkClaims; kid: string; expired: boolean } | { ok: false; reason: string; claims: JWTPayload | null };
 
 /** Offline: the signature against the published keys, then the expiry. An expired mark still says who issued it. */
 export async function verifyMark(jws: string, jwks: JSONWebKeySet, now: number): Promise<MarkVerification> {

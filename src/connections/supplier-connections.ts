@@ -18,7 +18,10 @@ import { SupplierClient } from "../supplier/supplier-client.js";
 export const DEFAULT_PULL_SCHEDULE = "* * * * *";
 export const DEFAULT_STOCK_SCHEDULE = "*/15 * * * *";
 
-const cron = z.string().trim().refine((v) => validateCron(v), { message: "not a valid cron expression" });
+const cron = z
+  .string()
+  .trim()
+  .refine((v) => validateCron(v), { message: "not a valid cron expression" });
 
 export const ConnectInput = z.object({
   code: z.string().trim().min(1),

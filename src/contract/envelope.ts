@@ -2,8 +2,7 @@ import { z } from "zod";
 import { type ErrorCode, errorDescriptions } from "./error-codes.js";
 
 /** §1 / seed §6.1: the one response shape of every docking call. */
-export const SuccessEnvelope = <T extends z.ZodType>(result: T) =>
-  z.object({ success: z.literal(true), result });
+export const SuccessEnvelope = <T extends z.ZodType>(result: T) => z.object({ success: z.literal(true), result });
 
 export const FailureEnvelope = z.object({
   success: z.literal(false),
@@ -14,10 +13,7 @@ export const FailureEnvelope = z.object({
 });
 export type FailureEnvelope = z.output<typeof FailureEnvelope>;
 
-export const AnyEnvelope = z.union([
-  z.object({ success: z.literal(true), result: z.unknown() }),
-  FailureEnvelope,
-]);
+export const AnyEnvelope = z.union([z.object({ success: z.literal(true), result: z.unknown() }), FailureEnvelope]);
 
 export type Failure = { readonly code: ErrorCode; readonly desc: string };
 

@@ -13,13 +13,13 @@ export const PlatformInfo = z.object({
 export type PlatformInfo = z.output<typeof PlatformInfo>;
 
 export const CatalogsRequest = z.object({
-  parentId: wireId().optional().describe("Children of this catalog; omitted: the whole tree, flat. \"0\" = the roots."),
+  parentId: wireId().optional().describe('Children of this catalog; omitted: the whole tree, flat. "0" = the roots.'),
 });
 export const CatalogItem = z.object({
   id: z.string(),
   interfaceCode: z.string().describe("政府采购品目 code, opaque."),
   name: z.string(),
-  parentId: z.string().describe("\"0\" at the root."),
+  parentId: z.string().describe('"0" at the root.'),
   level: z.number().int().min(1).max(4),
   isLeaf: z.union([z.literal(1), z.literal(0)]),
   version: z.number().int().describe("Changes whenever the catalog or its parameters change."),
@@ -71,7 +71,7 @@ export const Area = z.object({
   code: z.string().describe("GB/T 2260, 6 digits."),
   name: z.string(),
   level: z.union([z.literal(1), z.literal(2), z.literal(3)]).describe("1 province, 2 city, 3 county"),
-  parentCode: z.string().describe("\"0\" for provinces."),
+  parentCode: z.string().describe('"0" for provinces.'),
 });
 export type Area = z.output<typeof Area>;
 export const AreasResult = z.array(Area);

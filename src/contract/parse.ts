@@ -20,10 +20,7 @@ export function presentFields(fields: Readonly<Record<string, unknown>>): Record
 }
 
 /** Applies §3 aliases (`skus` → `sku`, `id` → `messageId`) when the canonical name is absent. */
-export function applyAliases(
-  fields: Record<string, unknown>,
-  aliases: Readonly<Record<string, string>> | undefined,
-): Record<string, unknown> {
+export function applyAliases(fields: Record<string, unknown>, aliases: Readonly<Record<string, string>> | undefined): Record<string, unknown> {
   if (!aliases) return fields;
   const out = { ...fields };
   for (const [alias, canonical] of Object.entries(aliases)) {

@@ -8,23 +8,34 @@ import { yuanToFen } from "./money.js";
  */
 
 /** A text field: a string, or a number sent by a JSON client, trimmed and bounded. */
-export const wireText = (max: number) =>
-  z
-    .union([z.string(), z.number().transform(String)])
-    .pipe(z.string().trim().min(1).max(max));
+export const wireText = (max: number) => z.union([z.string(), z.number().transform(String)]).pipe(z.string().trim().min(1).max(max));
 
 export const wireId = (max = 64) => wireText(max).describe("An identifier; a string on the wire even when numeric.");
 
 /** An integer field; numeric strings are accepted (form bodies carry only strings). */
 export const wireInt = (min: number, max: number) =>
   z
-    .union([z.number(), z.string().trim().regex(/^-?\d+$/, "应为整数").transform(Number)])
+    .union([
+      z.number(),
+      z
+        .string()
+        .trim()
+        .regex(/^-?\d+$/, "应为整数")
+        .transform(Number),
+    ])
     .pipe(z.number().int().min(min).max(max));
 
 /** A closed set of small integer codes, e.g. shelf state 1/0. */
 export const wireCode = <const T extends readonly [number, ...number[]]>(values: T) =>
   z
-    .union([z.number(), z.string().trim().regex(/^-?\d+$/, "应为整数").transform(Number)])
+    .union([
+      z.number(),
+      z
+        .string()
+        .trim()
+        .regex(/^-?\d+$/, "应为整数")
+        .transform(Number),
+    ])
     .pipe(z.number().int())
     .refine((n): n is T[number] => (values as readonly number[]).includes(n), {
       message: `取值应为 ${values.join("/")}`,
@@ -35,7 +46,14 @@ export const wireFlag = wireCode([0, 1] as const);
 
 /** Yuan amount: a JSON number (or numeric string in form bodies), ≥ 0, at most 2 decimals. §1 */
 export const wireMoney = z
-  .union([z.number(), z.string().trim().regex(/^\d+(\.\d+)?$/, "应为金额").transform(Number)])
+  .union([
+    z.number(),
+    z
+      .string()
+      .trim()
+      .regex(/^\d+(\.\d+)?$/, "应为金额")
+      .transform(Number),
+  ])
   .pipe(z.number().nonnegative())
   .refine((n) => yuanToFen(n) !== null, { message: "金额最多两位小数" })
   .describe("Yuan, tax included, at most 2 decimals.");
@@ -45,7 +63,14 @@ export const wireMoney = z
  * because decimals and price rules are product validation (§7), which must record them, not crash.
  */
 export const reportedMoney = z
-  .union([z.number(), z.string().trim().regex(/^\d+(\.\d+)?$/).transform(Number)])
+  .union([
+    z.number(),
+    z
+      .string()
+      .trim()
+      .regex(/^\d+(\.\d+)?$/)
+      .transform(Number),
+  ])
   .pipe(z.number().nonnegative())
   .describe("Yuan as reported by the supplier.");
 
@@ -54,10 +79,7 @@ export const wireTimestamp = z
   .refine((text) => parseBeijingTimestamp(text) !== null, { message: "时间格式应为 yyyy-MM-dd HH:mm:ss" })
   .describe("yyyy-MM-dd HH:mm:ss, Beijing time (UTC+8).");
 
-export const wireDate = z
-  .string()
-  .refine(isWireDate, { message: "日期格式应为 yyyy-MM-dd" })
-  .describe("yyyy-MM-dd.");
+export const wireDate = z.string().refine(isWireDate, { message: "日期格式应为 yyyy-MM-dd" }).describe("yyyy-MM-dd.");
 
 /** §3: at most 100 skus per batch call. */
 export const MAX_BATCH = 100;
@@ -98,9 +120,12 @@ export const jsonText = <T extends z.ZodType>(inner: T) =>
     .pipe(inner);
 
 /** GB/T 2260 area code. */
-export const areaCode = z
-  .union([z.string(), z.number().int().transform(String)])
-  .pipe(z.string().trim().regex(/^\d{6}$/, "应为6位行政区划代码"));
+export const areaCode = z.union([z.string(), z.number().int().transform(String)]).pipe(
+  z
+    .string()
+    .trim()
+    .regex(/^\d{6}$/, "应为6位行政区划代码"),
+);
 
 /** `province_city_county`, e.g. 120000_120100_120101. §4 M-6 */
 export const areaPath = z

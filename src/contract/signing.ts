@@ -47,7 +47,9 @@ export function signRequest(appSecret: string, fields: WireFields): string {
 
 /** Legacy yggc lineage token signature: MD5(username + password + timestamp + password). */
 export function yggcMd5Sign(username: string, password: string, timestamp: string): string {
-  return createHash("md5").update(username + password + timestamp + password, "utf8").digest("hex");
+  return createHash("md5")
+    .update(username + password + timestamp + password, "utf8")
+    .digest("hex");
 }
 
 /** §2.3: X-Sign over the timestamp, a line feed and the raw body bytes. */

@@ -1,17 +1,5 @@
 import { z } from "zod";
-import {
-  MAX_BATCH,
-  areaPath,
-  jsonText,
-  reportedMoney,
-  skuBatch,
-  wireCode,
-  wireDate,
-  wireId,
-  wireInt,
-  wireMoney,
-  wireText,
-} from "./primitives.js";
+import { MAX_BATCH, areaPath, jsonText, reportedMoney, skuBatch, wireCode, wireDate, wireId, wireInt, wireMoney, wireText } from "./primitives.js";
 
 /** Supplier interfaces S-2…S-12 (§5): what the mall sends suppliers and what they answer. */
 
@@ -97,7 +85,7 @@ export type ProductDetail = z.output<typeof ProductDetail>;
 export const ProductAttribute = z.object({
   attributeID: z.union([z.string(), z.number().transform(String)]).pipe(z.string().max(50)),
   attributeName: z.string().max(200),
-  valueID: z.union([z.string(), z.number().transform(String)]).describe("\"\" for text and number items."),
+  valueID: z.union([z.string(), z.number().transform(String)]).describe('"" for text and number items.'),
   value: z.union([z.string(), z.number().transform(String)]).pipe(z.string().max(500)),
 });
 export type ProductAttribute = z.output<typeof ProductAttribute>;
@@ -107,9 +95,7 @@ export const ProductPromise = z.object({
   sku: skuId,
   sevenDayReturn: wireCode([1, 0] as const),
   promises: z.array(z.object({ promiseId: z.string(), content: z.string().max(2000) })),
-  certifications: z.array(
-    z.object({ promiseId: z.string(), certNo: z.string().max(128), certUrl: z.string().max(1000), validUntil: wireDate }),
-  ),
+  certifications: z.array(z.object({ promiseId: z.string(), certNo: z.string().max(128), certUrl: z.string().max(1000), validUntil: wireDate })),
 });
 export type ProductPromise = z.output<typeof ProductPromise>;
 export const ProductPromisesResult = z.array(ProductPromise);
@@ -128,7 +114,9 @@ export const StockItem = z.object({
   area: z.string(),
   num: z.number().int().min(-1).describe("Available, -1 unknown."),
   desc: z.string().describe("有货 / 无货"),
-  stockStateId: wireCode([33, 39, 40, 36, 34] as const).optional().describe("33 现货, 39 在途, 40 可配货, 36 预订, 34 无货"),
+  stockStateId: wireCode([33, 39, 40, 36, 34] as const)
+    .optional()
+    .describe("33 现货, 39 在途, 40 可配货, 36 预订, 34 无货"),
 });
 export type StockItem = z.output<typeof StockItem>;
 export const StocksResult = z.array(StockItem);
@@ -190,7 +178,9 @@ export const SubmitOrderRequest = PlatformField.extend({
   payment: wireCode([1, 2, 3, 4, 5, 6] as const).describe("1 货到付款, 2 集中支付, 3 在线支付, 4 支票, 5 账期支付, 6 先款后货"),
   order_price: wireMoney.describe("Including freight."),
   freight: wireMoney,
-  mode: wireCode([1, 2, 3, 4] as const).optional().describe("1 协议价 (default), 2 团购, 3 特惠, 4 阶梯价"),
+  mode: wireCode([1, 2, 3, 4] as const)
+    .optional()
+    .describe("1 协议价 (default), 2 团购, 3 特惠, 4 阶梯价"),
 });
 export type SubmitOrderRequest = z.output<typeof SubmitOrderRequest>;
 
@@ -219,4 +209,3 @@ export const ConfirmOrderRequest = PlatformField.extend({
   pay_money: wireMoney.optional(),
 });
 export const ConfirmOrderResult = z.literal(true);
-

@@ -9,10 +9,7 @@ export const BODY_LIMIT_BYTES = 1024 * 1024;
 
 /** Form and JSON bodies (§1); any other content type leaves the body empty. */
 export function bodyParsers(): RequestHandler[] {
-  return [
-    express.urlencoded({ extended: false, limit: BODY_LIMIT_BYTES, parameterLimit: 1_000 }),
-    express.json({ limit: BODY_LIMIT_BYTES, strict: false }),
-  ];
+  return [express.urlencoded({ extended: false, limit: BODY_LIMIT_BYTES, parameterLimit: 1_000 }), express.json({ limit: BODY_LIMIT_BYTES, strict: false })];
 }
 
 const DATABASE_BUSY = "系统繁忙，请稍后再试";

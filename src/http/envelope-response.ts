@@ -1,12 +1,5 @@
 import type { ServerResponse } from "node:http";
-import {
-  type Failure,
-  SIGN_HEADER,
-  SIGN_TIMESTAMP_HEADER,
-  formatBeijingTimestamp,
-  serializeFailure,
-  signResponse,
-} from "../contract/index.js";
+import { type Failure, SIGN_HEADER, SIGN_TIMESTAMP_HEADER, formatBeijingTimestamp, serializeFailure, signResponse } from "../contract/index.js";
 
 const CONTENT_TYPE = "application/json;charset=UTF-8";
 

@@ -2,8 +2,21 @@ import { pino, type Logger, type LoggerOptions } from "pino";
 
 /** S-11 consignee and invoice fields and supplier contacts: redacted at the top level and one level down. */
 const PERSONAL_FIELDS = [
-  "mobile", "phone", "email", "address", "zip", "consignee", "contactName", "contactPhone",
-  "invoice_name", "invoice_phone", "invoice_bank", "invoice_bank_code", "invoice_address", "invoice_mobile", "invoice_receipt_address",
+  "mobile",
+  "phone",
+  "email",
+  "address",
+  "zip",
+  "consignee",
+  "contactName",
+  "contactPhone",
+  "invoice_name",
+  "invoice_phone",
+  "invoice_bank",
+  "invoice_bank_code",
+  "invoice_address",
+  "invoice_mobile",
+  "invoice_receipt_address",
 ];
 
 /** Paths never written to a log: credentials, signatures and personal data (GB/T assurance, §8). */
@@ -24,8 +37,8 @@ export const REDACTED_PATHS = [
   "*.secret",
   "req.headers.authorization",
   "req.headers.cookie",
-  "req.headers[\"x-sign\"]",
-  "res.headers[\"x-sign\"]",
+  'req.headers["x-sign"]',
+  'res.headers["x-sign"]',
   ...PERSONAL_FIELDS,
   ...PERSONAL_FIELDS.map((f) => `*.${f}`),
 ];

@@ -9,7 +9,13 @@ import type { Logger } from "./logger.js";
 export function installProcessHandlers(logger: Logger, exit: (code: number) => void = (code) => process.exit(code)): () => void {
   const onRejection = (reason: unknown) => {
     logger.error(
-      { event: "process.unhandled_rejection", err: reason, reasonType: reason instanceof Error ? reason.name : typeof reason, pid: process.pid, uptimeS: Math.round(process.uptime()) },
+      {
+        event: "process.unhandled_rejection",
+        err: reason,
+        reasonType: reason instanceof Error ? reason.name : typeof reason,
+        pid: process.pid,
+        uptimeS: Math.round(process.uptime()),
+      },
       "unhandled promise rejection",
     );
   };

@@ -8,11 +8,7 @@ type Input<N extends Exclude<MallOperationName, "token">> = z.output<(typeof mal
 /** M-2…M-7: each takes its validated input and the calling account, and answers one envelope. */
 export type MallCalls = { [N in Exclude<MallOperationName, "token">]: (input: Input<N>, account: AccountRow) => ReferenceAnswer };
 
-export function createMallCalls(deps: {
-  reference: ReferenceService;
-  accounts: AccountRepo;
-  platform: { code: string; name: string };
-}): MallCalls {
+export function createMallCalls(deps: { reference: ReferenceService; accounts: AccountRepo; platform: { code: string; name: string } }): MallCalls {
   const { reference } = deps;
   return {
     platformInfo: (_input, account) => {

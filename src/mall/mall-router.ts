@@ -34,8 +34,7 @@ export type MallRouterDeps = {
  */
 export function mallRouter(deps: MallRouterDeps): RequestHandler {
   const parsers = bodyParsers();
-  const signingSecretOf = (account: AccountRow | undefined) =>
-    account && account.signMode === SignMode.HmacSha256 ? deps.secrets.appSecretOf(account) : null;
+  const signingSecretOf = (account: AccountRow | undefined) => (account && account.signMode === SignMode.HmacSha256 ? deps.secrets.appSecretOf(account) : null);
 
   const note = (accountId: number | undefined, operation: string, f: Failure | null) => {
     if (accountId === undefined || !deps.usage) return;

@@ -28,7 +28,10 @@ const ErrorBody = z.object({
 
 function parameters(route: AdminRoute): JsonSchema[] {
   const out: JsonSchema[] = [];
-  for (const [where, schema] of [["path", route.params], ["query", route.query]] as const) {
+  for (const [where, schema] of [
+    ["path", route.params],
+    ["query", route.query],
+  ] as const) {
     if (!(schema instanceof z.ZodObject)) continue;
     for (const [name, field] of Object.entries(schema.shape as Record<string, z.ZodType>)) {
       const optional = field.safeParse(undefined).success;
@@ -74,12 +77,15 @@ function successResponse(route: AdminRoute) {
   if (route.file) {
     return {
       description: route.file.description,
-      headers: { "Content-Disposition": { description: "attachment; filename=\"…\"", schema: { type: "string" } } },
+      headers: { "Content-Disposition": { description: 'attachment; filename="…"', schema: { type: "string" } } },
       content: { [route.file.mediaType]: { schema: { type: "string" } } },
     };
   }
   if (!route.response) throw new Error(`admin route ${route.method} ${route.path} declares neither a response schema nor a file`);
-  return { description: route.status === 201 ? "Created." : route.status === 202 ? "Accepted: queued, and done in the background." : "Done.", content: { "application/json": { schema: jsonSchema(route.response) } } };
+  return {
+    description: route.status === 201 ? "Created." : route.status === 202 ? "Accepted: queued, and done in the background." : "Done.",
+    content: { "application/json": { schema: jsonSchema(route.response) } },
+  };
 }
 
 function errorsOf(route: AdminRoute) {
@@ -135,7 +141,10 @@ export function buildAdminDocument(): OpenApiDocument {
     components: {
       schemas: { AdminError: jsonSchema(ErrorBody) },
       responses: Object.fromEntries(
-        Object.entries(errorResponses).map(([name, description]) => [name, { description, content: { "application/json": { schema: { $ref: "#/components/schemas/AdminError" } } } }]),
+        Object.entries(errorResponses).map(([name, description]) => [
+          name,
+          { description, content: { "application/json": { schema: { $ref: "#/components/schemas/AdminError" } } } },
+        ]),
       ),
       securitySchemes: {
         [SESSION_SCHEME]: {

@@ -41,7 +41,9 @@ function requestSchema(operation: Operation, signed: boolean): JsonSchema {
   const fields = signed ? (operation.request as z.ZodObject).extend(SignedCallFields.shape) : operation.request;
   const schema = jsonSchema(fields);
   if (operation.aliases) {
-    schema.description = `Aliases accepted: ${Object.entries(operation.aliases).map(([a, c]) => `${a} → ${c}`).join(", ")}.`;
+    schema.description = `Aliases accepted: ${Object.entries(operation.aliases)
+      .map(([a, c]) => `${a} → ${c}`)
+      .join(", ")}.`;
   }
   return schema;
 }
@@ -72,14 +74,20 @@ function pathItem(operation: Operation, signed: boolean, side: "mall" | "supplie
           description: "Every enveloped answer, success or failure (§1).",
           headers: {
             [SIGN_TIMESTAMP_HEADER]: { description: "hmac-sha256 mode: signing time, yyyy-MM-dd HH:mm:ss.", schema: { type: "string" } },
-            [SIGN_HEADER]: { description: "hmac-sha256 mode: HMAC-SHA256(appSecret, timestamp + \"\\n\" + body), hex.", schema: { type: "string" } },
+            [SIGN_HEADER]: { description: 'hmac-sha256 mode: HMAC-SHA256(appSecret, timestamp + "\\n" + body), hex.', schema: { type: "string" } },
           },
           content: {
             "application/json": { schema: { oneOf: [success, { $ref: "#/components/schemas/FailureEnvelope" }] } },
           },
         },
-        "405": { description: "Not POST; envelope with code 5099.", content: { "application/json": { schema: { $ref: "#/components/schemas/FailureEnvelope" } } } },
-        "413": { description: "Body over 1 MiB; envelope with code 5099.", content: { "application/json": { schema: { $ref: "#/components/schemas/FailureEnvelope" } } } },
+        "405": {
+          description: "Not POST; envelope with code 5099.",
+          content: { "application/json": { schema: { $ref: "#/components/schemas/FailureEnvelope" } } },
+        },
+        "413": {
+          description: "Body over 1 MiB; envelope with code 5099.",
+          content: { "application/json": { schema: { $ref: "#/components/schemas/FailureEnvelope" } } },
+        },
       },
     },
   };
@@ -107,11 +115,7 @@ function signedBodyScheme(side: "mall" | "supplier") {
   };
 }
 
-function build(
-  side: "mall" | "supplier",
-  operations: Record<string, Operation>,
-  info: { title: string; description: string },
-): OpenApiDocument {
+function build(side: "mall" | "supplier", operations: Record<string, Operation>, info: { title: string; description: string }): OpenApiDocument {
   const paths: Record<string, unknown> = {};
   for (const [name, operation] of Object.entries(operations)) {
     const signed = name !== "token";
@@ -120,11 +124,25 @@ function build(
   }
   return {
     openapi: "3.1.0",
-    info: { title: info.title, version: CONTRACT_VERSION, description: `${info.description}\n\nError codes (\`code\` of a failure envelope):\n${errorTable(Object.keys(errorDescriptions).map(Number))}` },
+    info: {
+      title: info.title,
+      version: CONTRACT_VERSION,
+      description: `${info.description}\n\nError codes (\`code\` of a failure envelope):\n${errorTable(Object.keys(errorDescriptions).map(Number))}`,
+    },
     servers: [
       side === "mall"
-        ? { url: "https://{host}", description: "The mall's docking host.", variables: { host: { default: "mall.example.gov.cn", description: "The host the mall publishes to its suppliers." } } }
-        : { url: "{baseUrl}", description: "A supplier's API.", variables: { baseUrl: { default: "https://api.supplier.example.cn", description: "The base URL the supplier registered (the mall's connection to it)." } } },
+        ? {
+            url: "https://{host}",
+            description: "The mall's docking host.",
+            variables: { host: { default: "mall.example.gov.cn", description: "The host the mall publishes to its suppliers." } },
+          }
+        : {
+            url: "{baseUrl}",
+            description: "A supplier's API.",
+            variables: {
+              baseUrl: { default: "https://api.supplier.example.cn", description: "The base URL the supplier registered (the mall's connection to it)." },
+            },
+          },
     ],
     tags: [
       side === "mall"

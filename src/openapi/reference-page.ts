@@ -1,11 +1,26 @@
 import type { OpenApiDocument } from "./build-documents.js";
 
 /** A self-contained HTML reference of one OpenAPI document: no scripts, fonts or styles from outside. */
-const escape = (text: string) =>
-  text.replace(/[&<>"']/g, (c) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" })[c] ?? c);
+const escape = (text: string) => text.replace(/[&<>"']/g, (c) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" })[c] ?? c);
 
-type Schema = { type?: string | string[]; properties?: Record<string, Schema>; required?: string[]; description?: string; anyOf?: Schema[]; enum?: unknown[]; items?: Schema; pattern?: string; maxLength?: number };
-type PostOperation = { operationId: string; summary: string; description: string; requestBody: { content: Record<string, { schema: Schema }> }; responses: Record<string, { content?: Record<string, { schema: unknown }> }> };
+type Schema = {
+  type?: string | string[];
+  properties?: Record<string, Schema>;
+  required?: string[];
+  description?: string;
+  anyOf?: Schema[];
+  enum?: unknown[];
+  items?: Schema;
+  pattern?: string;
+  maxLength?: number;
+};
+type PostOperation = {
+  operationId: string;
+  summary: string;
+  description: string;
+  requestBody: { content: Record<string, { schema: Schema }> };
+  responses: Record<string, { content?: Record<string, { schema: unknown }> }>;
+};
 
 function typeOf(s: Schema): string {
   if (s.anyOf) return s.anyOf.map(typeOf).join(" | ");
@@ -18,8 +33,9 @@ function typeOf(s: Schema): string {
 function fieldRows(schema: Schema): string {
   const required = new Set(schema.required ?? []);
   return Object.entries(schema.properties ?? {})
-    .map(([name, s]) =>
-      `<tr><td><code>${escape(name)}</code></td><td>${required.has(name) ? "是" : ""}</td><td>${escape(typeOf(s))}</td><td>${escape(s.description ?? "")}</td></tr>`,
+    .map(
+      ([name, s]) =>
+        `<tr><td><code>${escape(name)}</code></td><td>${required.has(name) ? "是" : ""}</td><td>${escape(typeOf(s))}</td><td>${escape(s.description ?? "")}</td></tr>`,
     )
     .join("");
 }
@@ -29,7 +45,11 @@ function markdownLite(text: string): string {
     .split("\n\n")
     .map((para) =>
       para.includes("\n- ")
-        ? `<p>${para.split("\n- ")[0]}</p><ul>${para.split("\n- ").slice(1).map((li) => `<li>${li}</li>`).join("")}</ul>`
+        ? `<p>${para.split("\n- ")[0]}</p><ul>${para
+            .split("\n- ")
+            .slice(1)
+            .map((li) => `<li>${li}</li>`)
+            .join("")}</ul>`
         : `<p>${para}</p>`,
     )
     .join("")

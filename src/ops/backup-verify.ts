@@ -87,7 +87,8 @@ export function verifyBackup(file: string, source: Store | null, auditKeys: Audi
       const sourceRow = attempt(`the source's audit row ${audit.rows}`, () => ({ hash: auditHashAt(source, audit.rows) }));
       if (sourceRow) {
         sameSource = sourceRow.hash === audit.head;
-        if (!sameSource) problems.push(`the source's audit row ${audit.rows} differs from the backup's head: not a backup of this database, or the source's log was changed`);
+        if (!sameSource)
+          problems.push(`the source's audit row ${audit.rows} differs from the backup's head: not a backup of this database, or the source's log was changed`);
       }
     }
     const tables = Object.entries(counts).map(([table, n]): TableComparison => {

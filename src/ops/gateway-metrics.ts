@@ -22,14 +22,56 @@ export function createGatewayMetrics() {
   const registry = new Registry();
   const r = [registry];
 
-  const httpRequests = new Counter({ name: "emall_http_requests_total", help: "HTTP requests answered, by route and status.", labelNames: ["route", "status"] as const, registers: r });
-  const httpDuration = new Histogram({ name: "emall_http_request_duration_seconds", help: "Time to answer an HTTP request, by route.", labelNames: ["route"] as const, buckets: HTTP_BUCKETS_S, registers: r });
-  const authFailures = new Counter({ name: "emall_mall_auth_failures_total", help: "Mall-side token logins and signed calls refused, by contract error code.", labelNames: ["code"] as const, registers: r });
-  const supplierCalls = new Counter({ name: "emall_supplier_calls_total", help: "Attempts of calls to suppliers' APIs, by supplier, operation and outcome (ok, a failure kind, or refused_too_fast).", labelNames: ["supplier", "operation", "outcome"] as const, registers: r });
-  const supplierDuration = new Histogram({ name: "emall_supplier_call_duration_seconds", help: "Duration of one attempt of a supplier call, by supplier and operation.", labelNames: ["supplier", "operation"] as const, buckets: SUPPLIER_BUCKETS_S, registers: r });
-  const messages = new Counter({ name: "emall_sync_messages_total", help: "Message-pool messages, by supplier, message type and outcome (received, applied, rejected, failed, skipped, quarantined).", labelNames: ["supplier", "type", "outcome"] as const, registers: r });
-  const runs = new Counter({ name: "emall_sync_runs_total", help: "Sync runs finished, by supplier, trigger and status.", labelNames: ["supplier", "trigger", "status"] as const, registers: r });
-  const lastRunEnd = new Gauge({ name: "emall_sync_last_run_end_timestamp_seconds", help: "When the supplier's last sync run in this process ended, by status.", labelNames: ["supplier", "status"] as const, registers: r });
+  const httpRequests = new Counter({
+    name: "emall_http_requests_total",
+    help: "HTTP requests answered, by route and status.",
+    labelNames: ["route", "status"] as const,
+    registers: r,
+  });
+  const httpDuration = new Histogram({
+    name: "emall_http_request_duration_seconds",
+    help: "Time to answer an HTTP request, by route.",
+    labelNames: ["route"] as const,
+    buckets: HTTP_BUCKETS_S,
+    registers: r,
+  });
+  const authFailures = new Counter({
+    name: "emall_mall_auth_failures_total",
+    help: "Mall-side token logins and signed calls refused, by contract error code.",
+    labelNames: ["code"] as const,
+    registers: r,
+  });
+  const supplierCalls = new Counter({
+    name: "emall_supplier_calls_total",
+    help: "Attempts of calls to suppliers' APIs, by supplier, operation and outcome (ok, a failure kind, or refused_too_fast).",
+    labelNames: ["supplier", "operation", "outcome"] as const,
+    registers: r,
+  });
+  const supplierDuration = new Histogram({
+    name: "emall_supplier_call_duration_seconds",
+    help: "Duration of one attempt of a supplier call, by supplier and operation.",
+    labelNames: ["supplier", "operation"] as const,
+    buckets: SUPPLIER_BUCKETS_S,
+    registers: r,
+  });
+  const messages = new Counter({
+    name: "emall_sync_messages_total",
+    help: "Message-pool messages, by supplier, message type and outcome (received, applied, rejected, failed, skipped, quarantined).",
+    labelNames: ["supplier", "type", "outcome"] as const,
+    registers: r,
+  });
+  const runs = new Counter({
+    name: "emall_sync_runs_total",
+    help: "Sync runs finished, by supplier, trigger and status.",
+    labelNames: ["supplier", "trigger", "status"] as const,
+    registers: r,
+  });
+  const lastRunEnd = new Gauge({
+    name: "emall_sync_last_run_end_timestamp_seconds",
+    help: "When the supplier's last sync run in this process ended, by status.",
+    labelNames: ["supplier", "status"] as const,
+    registers: r,
+  });
 
   const httpChildren = new Map<string, Map<number, Counter.Internal>>();
   const durationChildren = new Map<string, Histogram.Internal<"route">>();
@@ -46,7 +88,8 @@ export function createGatewayMetrics() {
       collectDefaultMetrics({ register: registry, prefix: METRIC_PREFIX });
       // prom-client names these gauges `…_total`, which Prometheus reserves for counters (promtool
       // check metrics refuses them); emall_nodejs_active_resources{type} says the same.
-      for (const name of ["nodejs_active_handles_total", "nodejs_active_requests_total", "nodejs_active_resources_total"]) registry.removeSingleMetric(METRIC_PREFIX + name);
+      for (const name of ["nodejs_active_handles_total", "nodejs_active_requests_total", "nodejs_active_resources_total"])
+        registry.removeSingleMetric(METRIC_PREFIX + name);
     },
 
     /** Hot path: label children are looked up in maps, made once per route and status. */
@@ -93,7 +136,10 @@ export function createGatewayMetrics() {
     },
 
     /** A gauge whose values are read when Prometheus scrapes. */
-    gaugeFromSource<L extends string>(spec: { name: string; help: string; labelNames: readonly L[] }, read: (set: (labels: Record<L, string>, value: number) => void) => void): void {
+    gaugeFromSource<L extends string>(
+      spec: { name: string; help: string; labelNames: readonly L[] },
+      read: (set: (labels: Record<L, string>, value: number) => void) => void,
+    ): void {
       new Gauge({
         ...spec,
         registers: r,

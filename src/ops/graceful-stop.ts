@@ -31,7 +31,10 @@ const within = (ms: number, work: Promise<unknown>): Promise<boolean> =>
  * in-flight requests, the current page or chunk of a drain and order pushes finish within the grace,
  * hand back any lease still held, close supplier clients and hand back their call slots, then close the database.
  */
-export async function stopGracefully(parts: StopParts, graceMs = STOP_GRACE_MS): Promise<{ drained: boolean; released: { sync: number; orders: number; callSlots: number } }> {
+export async function stopGracefully(
+  parts: StopParts,
+  graceMs = STOP_GRACE_MS,
+): Promise<{ drained: boolean; released: { sync: number; orders: number; callSlots: number } }> {
   const { server, container } = parts;
   const log = container.logger;
   container.runtime.stopping = true;

@@ -17,17 +17,31 @@ export function registerStoreGauges(
   let trustMarks: TrustMarkSource = () => [];
   let scores: ConformanceScoreSource = () => [];
 
-  metrics.gaugeFromSource({ name: "emall_pool_backlog_messages", help: "Messages taken from the supplier's message pool into the inbox and not yet applied.", labelNames: ["supplier"] }, (set) => {
-    for (const row of ops.inbox()) set({ supplier: row.supplier }, row.pending);
-  });
-  metrics.gaugeFromSource({ name: "emall_quarantine_messages", help: "Messages quarantined after repeated failures, waiting for staff to replay them.", labelNames: ["supplier"] }, (set) => {
-    for (const row of ops.inbox()) set({ supplier: row.supplier }, row.quarantined);
-  });
+  metrics.gaugeFromSource(
+    {
+      name: "emall_pool_backlog_messages",
+      help: "Messages taken from the supplier's message pool into the inbox and not yet applied.",
+      labelNames: ["supplier"],
+    },
+    (set) => {
+      for (const row of ops.inbox()) set({ supplier: row.supplier }, row.pending);
+    },
+  );
+  metrics.gaugeFromSource(
+    { name: "emall_quarantine_messages", help: "Messages quarantined after repeated failures, waiting for staff to replay them.", labelNames: ["supplier"] },
+    (set) => {
+      for (const row of ops.inbox()) set({ supplier: row.supplier }, row.quarantined);
+    },
+  );
   metrics.gaugeFromSource({ name: "emall_orders", help: "Orders by state.", labelNames: ["state"] }, (set) => {
     for (const row of ops.orderStates()) set({ state: row.state }, row.orders);
   });
   metrics.gaugeFromSource(
-    { name: "emall_order_oldest_in_state_seconds", help: "Age of the oldest order unchanged in an open state (created, submitting, submitted, confirming).", labelNames: ["state"] },
+    {
+      name: "emall_order_oldest_in_state_seconds",
+      help: "Age of the oldest order unchanged in an open state (created, submitting, submitted, confirming).",
+      labelNames: ["state"],
+    },
     (set) => {
       const now = clock();
       for (const row of ops.orderStates()) {
@@ -35,18 +49,31 @@ export function registerStoreGauges(
       }
     },
   );
-  metrics.gaugeFromSource({ name: "emall_lease_holders", help: "Live leases by kind (sync: a supplier's runs; order: a push) and holding instance.", labelNames: ["kind", "holder"] }, (set) => {
-    for (const row of ops.leases(clock())) set({ kind: row.kind, holder: row.holder }, row.leases);
-  });
-  metrics.gaugeFromSource({ name: "emall_trust_mark_state", help: "1 for each supplier's current trust-mark state.", labelNames: ["supplier", "state"] }, (set) => {
-    for (const mark of trustMarks()) set({ supplier: mark.supplier, state: mark.state }, 1);
-  });
-  metrics.gaugeFromSource({ name: "emall_trust_mark_expiry_timestamp_seconds", help: "When each supplier's trust mark expires (Unix seconds).", labelNames: ["supplier"] }, (set) => {
-    for (const mark of trustMarks()) if (mark.expiresAtMs !== null) set({ supplier: mark.supplier }, mark.expiresAtMs / 1000);
-  });
+  metrics.gaugeFromSource(
+    { name: "emall_lease_holders", help: "Live leases by kind (sync: a supplier's runs; order: a push) and holding instance.", labelNames: ["kind", "holder"] },
+    (set) => {
+      for (const row of ops.leases(clock())) set({ kind: row.kind, holder: row.holder }, row.leases);
+    },
+  );
+  metrics.gaugeFromSource(
+    { name: "emall_trust_mark_state", help: "1 for each supplier's current trust-mark state.", labelNames: ["supplier", "state"] },
+    (set) => {
+      for (const mark of trustMarks()) set({ supplier: mark.supplier, state: mark.state }, 1);
+    },
+  );
+  metrics.gaugeFromSource(
+    { name: "emall_trust_mark_expiry_timestamp_seconds", help: "When each supplier's trust mark expires (Unix seconds).", labelNames: ["supplier"] },
+    (set) => {
+      for (const mark of trustMarks()) if (mark.expiresAtMs !== null) set({ supplier: mark.supplier }, mark.expiresAtMs / 1000);
+    },
+  );
 
   metrics.gaugeFromSource(
-    { name: "emall_supplier_conformance_score", help: "Each supplier's production conformance score (0-100) for its latest scored day: the share of the kit's checks its production calls passed.", labelNames: ["supplier"] },
+    {
+      name: "emall_supplier_conformance_score",
+      help: "Each supplier's production conformance score (0-100) for its latest scored day: the share of the kit's checks its production calls passed.",
+      labelNames: ["supplier"],
+    },
     (set) => {
       for (const r of scores()) set({ supplier: r.supplier }, r.score);
     },

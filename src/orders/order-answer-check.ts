@@ -19,7 +19,11 @@ const yuan = (fen: number | null) => (fen === null ? "?" : (fen / 100).toFixed(2
  * and unit price, the goods total and the freight. Money compared in integer fen, never floats.
  */
 export function checkSubmitAnswer(sent: { lines: readonly OrderLine[]; goodsFen: number; freightFen: number }, answer: SubmitOrderResult): AnswerCheck {
-  const ours: OrderFigures = { lines: sent.lines.map((l) => ({ sku: l.sku, num: l.num, priceFen: l.priceFen })), goodsFen: sent.goodsFen, freightFen: sent.freightFen };
+  const ours: OrderFigures = {
+    lines: sent.lines.map((l) => ({ sku: l.sku, num: l.num, priceFen: l.priceFen })),
+    goodsFen: sent.goodsFen,
+    freightFen: sent.freightFen,
+  };
   const theirs: OrderFigures = {
     lines: answer.sku.map((l) => ({ sku: l.sku, num: l.num, priceFen: yuanToFen(l.price) })),
     goodsFen: yuanToFen(answer.orderPrice),

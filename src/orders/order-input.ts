@@ -15,37 +15,36 @@ const MAX_LINE_NUM = 1_000_000;
  * payment fields under their S-11 names (§5). Never prices: the agreement price comes from the store.
  * Strict, so a stray `price` (or a misspelt field) is an error rather than silently ignored.
  */
-export const OrderInput = z
-  .strictObject({
-    supplier: z.string().trim().min(1).max(64).describe("Supplier code."),
-    items: z
-      .array(z.strictObject({ sku: z.string().trim().min(1).max(SKU_MAX_LENGTH), num: wireInt(1, MAX_LINE_NUM) }))
-      .min(1)
-      .max(MAX_BATCH),
-    name: S.name,
-    phone: S.phone,
-    mobile: S.mobile,
-    province: S.province,
-    city: S.city,
-    county: S.county,
-    town: S.town,
-    address: S.address,
-    zip: S.zip,
-    email: S.email,
-    dep_name: S.dep_name,
-    invoice_title: S.invoice_title,
-    invoice_type: S.invoice_type,
-    invoice_org_code: S.invoice_org_code,
-    invoice_name: S.invoice_name,
-    invoice_phone: S.invoice_phone,
-    invoice_bank: S.invoice_bank,
-    invoice_bank_code: S.invoice_bank_code,
-    invoice_address: S.invoice_address,
-    invoice_mobile: S.invoice_mobile,
-    invoice_receipt_address: S.invoice_receipt_address,
-    payment: S.payment,
-    remark: S.remark,
-  });
+export const OrderInput = z.strictObject({
+  supplier: z.string().trim().min(1).max(64).describe("Supplier code."),
+  items: z
+    .array(z.strictObject({ sku: z.string().trim().min(1).max(SKU_MAX_LENGTH), num: wireInt(1, MAX_LINE_NUM) }))
+    .min(1)
+    .max(MAX_BATCH),
+  name: S.name,
+  phone: S.phone,
+  mobile: S.mobile,
+  province: S.province,
+  city: S.city,
+  county: S.county,
+  town: S.town,
+  address: S.address,
+  zip: S.zip,
+  email: S.email,
+  dep_name: S.dep_name,
+  invoice_title: S.invoice_title,
+  invoice_type: S.invoice_type,
+  invoice_org_code: S.invoice_org_code,
+  invoice_name: S.invoice_name,
+  invoice_phone: S.invoice_phone,
+  invoice_bank: S.invoice_bank,
+  invoice_bank_code: S.invoice_bank_code,
+  invoice_address: S.invoice_address,
+  invoice_mobile: S.invoice_mobile,
+  invoice_receipt_address: S.invoice_receipt_address,
+  payment: S.payment,
+  remark: S.remark,
+});
 export type OrderInput = z.output<typeof OrderInput>;
 
 /** `items[0].num`-style names, so an issue points at the line of the file to fix. */

@@ -138,7 +138,9 @@ export function createOrderIntake(deps: IntakeDeps) {
       if (!s) return [{ field: `items[${i}].sku`, message: `${item.sku}: the supplier no longer offers it (S-8 has no answer for it)` }];
       // -1: made to order, quantity unknown; the supplier's 有货 is the answer then (§5 S-8).
       const enough = s.num === -1 ? s.desc === "有货" : s.num >= item.num;
-      return enough ? [] : [{ field: `items[${i}].num`, message: `${item.num} wanted, ${s.num === -1 ? s.desc : `${s.num} available`} in ${s.area} (库存不足)` }];
+      return enough
+        ? []
+        : [{ field: `items[${i}].num`, message: `${item.num} wanted, ${s.num === -1 ? s.desc : `${s.num} available`} in ${s.area} (库存不足)` }];
     });
   };
 
@@ -160,16 +162,28 @@ export function createOrderIntake(deps: IntakeDeps) {
       answer = await ask(supplier.id, skus, area);
     } catch (e) {
       // Not connected (no client to ask): the stock cannot be checked.
-      return { ok: false, error: new OrderError("unavailable", `stock check (S-8) with ${supplier.code} not possible: ${e instanceof Error ? e.message : String(e)}`) };
+      return {
+        ok: false,
+        error: new OrderError("unavailable", `stock check (S-8) with ${supplier.code} not possible: ${e instanceof Error ? e.message : String(e)}`),
+      };
     }
     if (answer.ok) return { ok: true, value: answer.value };
     const e = answer.error;
-    const why = e.failureClass === "business" ? "refused" : `failed (${e.failureClass}${e.failureClass === "transient" && rounds > 1 ? `, after up to ${rounds} rounds` : ""})`;
+    const why =
+      e.failureClass === "business"
+        ? "refused"
+        : `failed (${e.failureClass}${e.failureClass === "transient" && rounds > 1 ? `, after up to ${rounds} rounds` : ""})`;
     return { ok: false, error: new OrderError("unavailable", `stock check (S-8) with ${supplier.code} ${why}: ${e.detail}`) };
   };
 
   const checkStock = async (supplier: SupplierRow, o: OrderInput, area: string): Promise<OrderOutcome<null>> => {
-    const answer = await stockAnswer(supplier, o.items.map((i) => i.sku), area, askStock, stockRetry.maxAttempts);
+    const answer = await stockAnswer(
+      supplier,
+      o.items.map((i) => i.sku),
+      area,
+      askStock,
+      stockRetry.maxAttempts,
+    );
     if (!answer.ok) return answer;
     const issues = stockIssues(o, answer.value);
     if (issues.length > 0) return invalid(issues);
@@ -180,7 +194,9 @@ export function createOrderIntake(deps: IntakeDeps) {
   /** The supplier's answer is the freshest stock the mall knows: product pages show it too. */
   const keepStock = (supplierId: number, area: string, items: readonly StockItem[]): number => {
     const now = deps.clock();
-    deps.products.saveStock(items.map((s) => ({ supplierId, sku: s.sku, area, num: s.num, stockStateId: s.stockStateId ?? null, description: s.desc, checkedAt: now })));
+    deps.products.saveStock(
+      items.map((s) => ({ supplierId, sku: s.sku, area, num: s.num, stockStateId: s.stockStateId ?? null, description: s.desc, checkedAt: now })),
+    );
     return now;
   };
 
@@ -202,7 +218,10 @@ export function createOrderIntake(deps: IntakeDeps) {
       const o = parsed.value;
       const supplier = deps.accounts.supplierByCode(o.supplier);
       if (!supplier || supplier.status !== "active") return invalid([{ field: "supplier", message: `no active supplier with code ${o.supplier}` }]);
-      const found = deps.products.bySkus(supplier.id, o.items.map((i) => i.sku));
+      const found = deps.products.bySkus(
+        supplier.id,
+        o.items.map((i) => i.sku),
+      );
       const issues = [...areaIssues(o), ...productIssues(o, found)];
       if (issues.length > 0) return invalid(issues);
 

@@ -46,8 +46,18 @@ export function createOrderModule(deps: OrderModuleDeps) {
   return {
     intake,
     push,
-    service: createOrderService({ intake, push, repo: deps.repo, accounts: deps.accounts, keys: deps.keys, clock: deps.clock, gate: deps.gate, areaName: deps.reference.areaName }),
+    service: createOrderService({
+      intake,
+      push,
+      repo: deps.repo,
+      accounts: deps.accounts,
+      keys: deps.keys,
+      clock: deps.clock,
+      gate: deps.gate,
+      areaName: deps.reference.areaName,
+    }),
     /** The background pusher; the process entry starts it and stops it on shutdown. */
-    scheduler: (options: Partial<SchedulerOptions> = {}) => createOrderScheduler({ repo: deps.repo, push, clock: deps.clock, logger: deps.logger, gate: deps.gate }, options),
+    scheduler: (options: Partial<SchedulerOptions> = {}) =>
+      createOrderScheduler({ repo: deps.repo, push, clock: deps.clock, logger: deps.logger, gate: deps.gate }, options),
   };
 }

@@ -14,7 +14,9 @@ export const Consignee = z.object({
 export type Consignee = z.infer<typeof Consignee>;
 
 /** The type-2 (增值税专用) invoice block: bank account, contacts and addresses (§5 S-11). */
-export const InvoiceBank = z.object(Object.fromEntries(VAT_INVOICE_FIELDS.map((f) => [f, z.string()])) as Record<(typeof VAT_INVOICE_FIELDS)[number], z.ZodString>);
+export const InvoiceBank = z.object(
+  Object.fromEntries(VAT_INVOICE_FIELDS.map((f) => [f, z.string()])) as Record<(typeof VAT_INVOICE_FIELDS)[number], z.ZodString>,
+);
 export type InvoiceBank = z.infer<typeof InvoiceBank>;
 
 export function sealConsignee(keys: KeyRing, consignee: Consignee): string {

@@ -107,7 +107,10 @@ export function createOrderPush(deps: PushDeps) {
       answer = await work(deps.clientFor(order.supplierId));
     } catch (e) {
       const message = `not sent: ${e instanceof Error ? e.message : String(e)}`;
-      answer = { ok: false, error: new SupplierError({ supplier: String(order.supplierId), operation, endpoint: operation, kind: "network", message, retryable: true }) };
+      answer = {
+        ok: false,
+        error: new SupplierError({ supplier: String(order.supplierId), operation, endpoint: operation, kind: "network", message, retryable: true }),
+      };
     }
     return { answer, durationMs: Math.round(performance.now() - started) };
   };
@@ -125,7 +128,8 @@ export function createOrderPush(deps: PushDeps) {
     const current = new Map(answer.value.map((p) => [p.sku, yuanToFen(p.price)]));
     const checks = lines.map((l) => ({ sku: l.sku, storedPriceFen: l.priceFen, supplierPriceFen: current.get(l.sku) ?? null }));
     const differing = checks.filter((c) => c.supplierPriceFen !== c.storedPriceFen);
-    const note = differing.length === 0 ? "S-10 shows no difference" : differing.map((c) => `${c.sku} ${c.storedPriceFen}→${c.supplierPriceFen ?? "gone"} fen`).join(", ");
+    const note =
+      differing.length === 0 ? "S-10 shows no difference" : differing.map((c) => `${c.sku} ${c.storedPriceFen}→${c.supplierPriceFen ?? "gone"} fen`).join(", ");
     return { checks, note };
   };
 
@@ -134,12 +138,26 @@ export function createOrderPush(deps: PushDeps) {
    * the order: the supplier's pushes pause, an alert goes out, and the order waits where it is,
    * its attempt not counted, until an admin resumes the supplier.
    */
-  const pauseSupplier = (order: OrderRow, ctx: Ctx, step: "submit" | "confirm", error: SupplierError, answer: Omit<NewOrderEvent, "at" | "actor" | "fromState" | "toState" | "step">) => {
+  const pauseSupplier = (
+    order: OrderRow,
+    ctx: Ctx,
+    step: "submit" | "confirm",
+    error: SupplierError,
+    answer: Omit<NewOrderEvent, "at" | "actor" | "fromState" | "toState" | "step">,
+  ) => {
     const now = deps.clock();
     const reason = `${error.endpoint}: ${error.detail}`;
     if (deps.repo.pause({ supplierId: order.supplierId, since: now, code: error.code ?? null, reason, yggcOrder: order.yggcOrder }).created) {
       log.error(
-        { alert: "supplier_order_pushes_paused", supplierId: order.supplierId, supplier: error.supplier, code: error.code ?? null, reason, yggcOrder: order.yggcOrder, failureClass: error.failureClass },
+        {
+          alert: "supplier_order_pushes_paused",
+          supplierId: order.supplierId,
+          supplier: error.supplier,
+          code: error.code ?? null,
+          reason,
+          yggcOrder: order.yggcOrder,
+          failureClass: error.failureClass,
+        },
         "order.push.supplier_paused",
       );
     }
@@ -147,7 +165,12 @@ export function createOrderPush(deps: PushDeps) {
       order,
       ctx,
       { pushAttempts: Math.max(0, order.pushAttempts - 1), nextAttemptAt: now },
-      { toState: order.state, step, ...answer, supplierDesc: `${descOf(error)} (configuration: order pushes to this supplier paused until an admin resumes them)` },
+      {
+        toState: order.state,
+        step,
+        ...answer,
+        supplierDesc: `${descOf(error)} (configuration: order pushes to this supplier paused until an admin resumes them)`,
+      },
     );
   };
 
@@ -170,11 +193,27 @@ export function createOrderPush(deps: PushDeps) {
     }
     if (error.failureClass === "configuration") return pauseSupplier(order, ctx, step, error, answer);
     if (order.pushAttempts >= policy.maxAttempts) {
-      const reason = `gave up after ${order.pushAttempts} attempts, outcome unknown (${error.failureClass}): ${error.detail}` + (step === "submit" ? " (a retry resubmits the same yggc_order)" : "");
-      return write(order, ctx, { state: "failed", failureKind: "gave_up", failureCode: error.code ?? null, failureReason: reason }, { toState: "failed", step, ...answer });
+      const reason =
+        `gave up after ${order.pushAttempts} attempts, outcome unknown (${error.failureClass}): ${error.detail}` +
+        (step === "submit" ? " (a retry resubmits the same yggc_order)" : "");
+      return write(
+        order,
+        ctx,
+        { state: "failed", failureKind: "gave_up", failureCode: error.code ?? null, failureReason: reason },
+        { toState: "failed", step, ...answer },
+      );
     }
-    const delay = backoffDelayMs({ maxAttempts: policy.maxAttempts, baseDelayMs: policy.baseDelayMs, maxDelayMs: policy.maxDelayMs }, order.pushAttempts, random);
-    return write(order, ctx, { nextAttemptAt: deps.clock() + delay }, { toState: order.state, step, ...answer, supplierDesc: `${answer.supplierDesc} (${error.failureClass}: retried after a backoff)` });
+    const delay = backoffDelayMs(
+      { maxAttempts: policy.maxAttempts, baseDelayMs: policy.baseDelayMs, maxDelayMs: policy.maxDelayMs },
+      order.pushAttempts,
+      random,
+    );
+    return write(
+      order,
+      ctx,
+      { nextAttemptAt: deps.clock() + delay },
+      { toState: order.state, step, ...answer, supplierDesc: `${answer.supplierDesc} (${error.failureClass}: retried after a backoff)` },
+    );
   };
 
   /**
@@ -187,7 +226,10 @@ export function createOrderPush(deps: PushDeps) {
     const area = `${order.province}_${order.city}_${order.county}`;
     let answer: Awaited<ReturnType<PushClient["stocks"]>>;
     try {
-      answer = await deps.clientFor(order.supplierId).stocks(lines.map((l) => l.sku), area);
+      answer = await deps.clientFor(order.supplierId).stocks(
+        lines.map((l) => l.sku),
+        area,
+      );
     } catch {
       return null;
     }
@@ -203,16 +245,35 @@ export function createOrderPush(deps: PushDeps) {
   const submit = async (order: OrderRow, ctx: Ctx) => {
     if (order.state === "created") {
       const shortfall = await stockShortfall(order);
-      if (shortfall) return write(order, ctx, { state: "failed", failureKind: "refused", failureCode: null, failureReason: shortfall }, { toState: "failed", step: "stock-check", supplierDesc: shortfall });
+      if (shortfall)
+        return write(
+          order,
+          ctx,
+          { state: "failed", failureKind: "refused", failureCode: null, failureReason: shortfall },
+          { toState: "failed", step: "stock-check", supplierDesc: shortfall },
+        );
     }
     // Written before the call: from here on a crash resumes by resubmitting the same yggc_order.
-    const before = write(order, ctx, { state: "submitting", pushAttempts: order.pushAttempts + 1 }, order.state === "submitting" ? null : { toState: "submitting", step: "submit" });
+    const before = write(
+      order,
+      ctx,
+      { state: "submitting", pushAttempts: order.pushAttempts + 1 },
+      order.state === "submitting" ? null : { toState: "submitting", step: "submit" },
+    );
     if (!before) return undefined;
     const { answer, durationMs } = await call(before, "submitOrder", (c) => c.submitOrder(submission(before)));
     if (!answer.ok) return settleFailure(before, ctx, "submit", answer.error, durationMs);
     const r = answer.value;
     if (r.yggc_order !== before.yggcOrder) {
-      const error = new SupplierError({ supplier: String(before.supplierId), operation: "submitOrder", endpoint: "S-11", kind: "contract", field: "result.yggc_order", message: `answered for ${r.yggc_order}`, retryable: true });
+      const error = new SupplierError({
+        supplier: String(before.supplierId),
+        operation: "submitOrder",
+        endpoint: "S-11",
+        kind: "contract",
+        field: "result.yggc_order",
+        message: `answered for ${r.yggc_order}`,
+        retryable: true,
+      });
       return settleFailure(before, ctx, "submit", error, durationMs);
     }
     // §5 S-11: confirm only the order we sent. Any other figure stops here, before S-12, for staff.
@@ -223,26 +284,62 @@ export function createOrderPush(deps: PushDeps) {
       return write(
         before,
         ctx,
-        { state: "failed", failureKind: "mismatch", failureCode: null, failureReason: reason, mallOrderId: r.mall_order_id, answerCheckJson: JSON.stringify(check) },
-        { toState: "failed", step: "answer-check", mallOrderId: r.mall_order_id, supplierDesc: `${reason} | ours ${JSON.stringify(check.ours)} | supplier ${JSON.stringify(check.theirs)}`, durationMs },
+        {
+          state: "failed",
+          failureKind: "mismatch",
+          failureCode: null,
+          failureReason: reason,
+          mallOrderId: r.mall_order_id,
+          answerCheckJson: JSON.stringify(check),
+        },
+        {
+          toState: "failed",
+          step: "answer-check",
+          mallOrderId: r.mall_order_id,
+          supplierDesc: `${reason} | ours ${JSON.stringify(check.ours)} | supplier ${JSON.stringify(check.theirs)}`,
+          durationMs,
+        },
       );
     }
     return write(
       before,
       ctx,
       { state: "submitted", mallOrderId: r.mall_order_id, submittedAt: deps.clock(), pushAttempts: 0, nextAttemptAt: deps.clock() },
-      { toState: "submitted", step: "submit", mallOrderId: r.mall_order_id, supplierCode: 0, supplierDesc: `订单金额 ${r.orderPrice} 元，运费 ${r.freight} 元`, durationMs },
+      {
+        toState: "submitted",
+        step: "submit",
+        mallOrderId: r.mall_order_id,
+        supplierCode: 0,
+        supplierDesc: `订单金额 ${r.orderPrice} 元，运费 ${r.freight} 元`,
+        durationMs,
+      },
     );
   };
 
   const confirm = async (order: OrderRow, ctx: Ctx) => {
     const mallOrderId = order.mallOrderId;
-    if (mallOrderId === null) return write(order, ctx, { state: "submitting", nextAttemptAt: deps.clock() }, { toState: "submitting", step: "confirm", supplierDesc: "no supplier order id recorded; resubmitting" });
-    const before = write(order, ctx, { state: "confirming", pushAttempts: order.pushAttempts + 1 }, order.state === "confirming" ? null : { toState: "confirming", step: "confirm", mallOrderId });
+    if (mallOrderId === null)
+      return write(
+        order,
+        ctx,
+        { state: "submitting", nextAttemptAt: deps.clock() },
+        { toState: "submitting", step: "confirm", supplierDesc: "no supplier order id recorded; resubmitting" },
+      );
+    const before = write(
+      order,
+      ctx,
+      { state: "confirming", pushAttempts: order.pushAttempts + 1 },
+      order.state === "confirming" ? null : { toState: "confirming", step: "confirm", mallOrderId },
+    );
     if (!before) return undefined;
     const { answer, durationMs } = await call(before, "confirmOrder", (c) => c.confirmOrder(mallOrderId));
     if (!answer.ok) return settleFailure(before, ctx, "confirm", answer.error, durationMs);
-    return write(before, ctx, { state: "confirmed", confirmedAt: deps.clock(), pushAttempts: 0 }, { toState: "confirmed", step: "confirm", mallOrderId, supplierCode: 0, durationMs });
+    return write(
+      before,
+      ctx,
+      { state: "confirmed", confirmedAt: deps.clock(), pushAttempts: 0 },
+      { toState: "confirmed", step: "confirm", mallOrderId, supplierCode: 0, durationMs },
+    );
   };
 
   /** One supplier call for an order this owner holds; undefined when the lease was lost. */

@@ -22,7 +22,10 @@ export type OrderScheduler = ReturnType<typeof createOrderScheduler>;
  * Pushes due orders: new ones, and those whose backoff has passed. Each order is leased in the
  * database first, so two processes (or a restarted one) never push the same order at once.
  */
-export function createOrderScheduler(deps: { repo: OrderRepo; push: OrderPush; clock: () => number; logger: Logger; gate: { isOpen(supplierId: number): boolean } }, options: Partial<SchedulerOptions> = {}) {
+export function createOrderScheduler(
+  deps: { repo: OrderRepo; push: OrderPush; clock: () => number; logger: Logger; gate: { isOpen(supplierId: number): boolean } },
+  options: Partial<SchedulerOptions> = {},
+) {
   const { concurrency, intervalMs, owner } = { ...DEFAULT_SCHEDULER_OPTIONS, owner: newId("pusher", 6), ...options };
   const log = deps.logger.child({ module: "order-scheduler", owner });
   /** Order id → its push; an order whose lease this process renews is never pushed twice at once. */

@@ -60,12 +60,27 @@ export type OrderGate = StockGate & { isOpen(supplierId: number): boolean; requi
 export type OrderService = ReturnType<typeof createOrderService>;
 
 /** The one door to orders, shared by the CLI and the admin API: create, push, retry, list, show. */
-export function createOrderService(deps: { intake: Intake; push: OrderPush; repo: OrderRepo; accounts: AccountRepo; keys: KeyRing; clock: () => number; gate: OrderGate; areaName: (code: string) => string | null }) {
+export function createOrderService(deps: {
+  intake: Intake;
+  push: OrderPush;
+  repo: OrderRepo;
+  accounts: AccountRepo;
+  keys: KeyRing;
+  clock: () => number;
+  gate: OrderGate;
+  areaName: (code: string) => string | null;
+}) {
   /** A hand push leases under its own name, so it never collides with a running scheduler. */
   const handOwner = () => newId("hand", 6);
 
   const supplierCode = (supplierId: number) => deps.accounts.supplierById(supplierId)?.code ?? String(supplierId);
-  const pauseView = (p: OrderPushPauseRow): PushPauseView => ({ supplier: supplierCode(p.supplierId), since: p.since, code: p.code, reason: p.reason, yggc_order: p.yggcOrder });
+  const pauseView = (p: OrderPushPauseRow): PushPauseView => ({
+    supplier: supplierCode(p.supplierId),
+    since: p.since,
+    code: p.code,
+    reason: p.reason,
+    yggc_order: p.yggcOrder,
+  });
   const pauseOf = (supplierId: number) => {
     const p = deps.repo.pauseOf(supplierId);
     return p ? pauseView(p) : null;
@@ -151,8 +166,14 @@ export function createOrderService(deps: { intake: Intake; push: OrderPush; repo
       const order = found.value;
       if (isOpen(order.state)) return pushNow(order, actor);
       if (order.state !== "failed" || order.failureKind === null || !RETRYABLE_FAILURES.has(order.failureKind)) {
-        const why = order.failureKind === "refused" ? "the supplier refused it for a business reason, which is final" : "only an order that did not fail for a business reason can be retried";
-        return { ok: false, error: new OrderError("conflict", `order ${yggcOrder} is ${order.state}${order.failureKind ? ` (${order.failureKind})` : ""}; ${why}`) };
+        const why =
+          order.failureKind === "refused"
+            ? "the supplier refused it for a business reason, which is final"
+            : "only an order that did not fail for a business reason can be retried";
+        return {
+          ok: false,
+          error: new OrderError("conflict", `order ${yggcOrder} is ${order.state}${order.failureKind ? ` (${order.failureKind})` : ""}; ${why}`),
+        };
       }
       deps.gate.require(order.supplierId, deps.accounts.supplierById(order.supplierId)?.code ?? String(order.supplierId));
       const paused = pausedError(order);
@@ -160,7 +181,8 @@ export function createOrderService(deps: { intake: Intake; push: OrderPush; repo
       const owner = handOwner();
       const now = deps.clock();
       const leaseMs = deps.push.policy.leaseMs;
-      if (!deps.repo.claim(order.id, owner, now, leaseMs)) return { ok: false, error: new OrderError("conflict", `order ${yggcOrder} is being handled right now`) };
+      if (!deps.repo.claim(order.id, owner, now, leaseMs))
+        return { ok: false, error: new OrderError("conflict", `order ${yggcOrder} is being handled right now`) };
       const resume = order.mallOrderId === null || order.failureKind === "mismatch" ? "submitting" : "confirming";
       const reopened = deps.repo.apply(
         order.id,
@@ -174,7 +196,9 @@ export function createOrderService(deps: { intake: Intake; push: OrderPush; repo
       return { ok: true, value: view(await deps.push.pushClaimed(reopened, owner, actor, { now: true })) };
     },
 
-    list(filter: { state?: OrderState; supplier?: string; limit?: number; offset?: number; before?: { createdAt: number; id: string } } = {}): OrderOutcome<OrderView[]> {
+    list(
+      filter: { state?: OrderState; supplier?: string; limit?: number; offset?: number; before?: { createdAt: number; id: string } } = {},
+    ): OrderOutcome<OrderView[]> {
       let supplierId: number | undefined;
       if (filter.supplier !== undefined) {
         const s = deps.accounts.supplierByCode(filter.supplier);

@@ -67,7 +67,8 @@ export function createRetentionService(deps: {
   }
 
   const empty = (): RetentionReport => ({ runs: 0, messages: 0, calls: 0, inbox: 0, priceRows: 0, loginFailures: 0 });
-  const done = (report: RetentionReport, startedAt: number) => log.info({ event: "retention.done", ...report, durationMs: Date.now() - startedAt }, "retention done");
+  const done = (report: RetentionReport, startedAt: number) =>
+    log.info({ event: "retention.done", ...report, durationMs: Date.now() - startedAt }, "retention done");
 
   return {
     storeSize: () => deps.repo.storeSize(),

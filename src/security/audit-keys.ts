@@ -23,7 +23,9 @@ export function createAuditKeys(activeKeyId: string, keys: ReadonlyMap<string, U
 export function auditKeysFromConfig(config: Pick<Config, "AUDIT_KEY" | "AUDIT_KEY_ID" | "AUDIT_PREVIOUS_KEYS">, ring: KeyRing): AuditKeys {
   const keys = new Map<string, Uint8Array>();
   for (const [id, key] of ring.deriveKeys(PURPOSE)) keys.set(`${DERIVED_PREFIX}${id}`, key);
-  for (const entry of config.AUDIT_PREVIOUS_KEYS.split(",").map((s) => s.trim()).filter(Boolean)) {
+  for (const entry of config.AUDIT_PREVIOUS_KEYS.split(",")
+    .map((s) => s.trim())
+    .filter(Boolean)) {
     const [id, b64] = entry.split(":");
     const key = Buffer.from(b64 ?? "", "base64");
     if (!id || key.length !== 32) throw new KeyRingError("AUDIT_PREVIOUS_KEYS: each entry must be id:base64 of 32 bytes");

@@ -23,7 +23,10 @@ export function makeDevCertificates(hosts: readonly string[] = ["localhost", "12
   ca.serialNumber = serial();
   ca.validity.notBefore = new Date(now.getTime() - 60_000);
   ca.validity.notAfter = new Date(now.getTime() + CA_YEARS * 365 * 86_400_000);
-  const caSubject = [{ name: "commonName", value: "emall-gateway local CA" }, { name: "organizationName", value: "emall-gateway (development)" }];
+  const caSubject = [
+    { name: "commonName", value: "emall-gateway local CA" },
+    { name: "organizationName", value: "emall-gateway (development)" },
+  ];
   ca.setSubject(caSubject);
   ca.setIssuer(caSubject);
   ca.setExtensions([

@@ -74,7 +74,9 @@ export function createKeyRing(activeKeyId: string, keys: ReadonlyMap<string, Buf
 /** The key ring from configuration; outside production a missing key is created in a 0600 file. */
 export function keyRingFromConfig(config: Config): KeyRing {
   const keys = new Map<string, Buffer>();
-  for (const entry of config.DATA_ENCRYPTION_PREVIOUS_KEYS.split(",").map((s) => s.trim()).filter(Boolean)) {
+  for (const entry of config.DATA_ENCRYPTION_PREVIOUS_KEYS.split(",")
+    .map((s) => s.trim())
+    .filter(Boolean)) {
     const [id, b64] = entry.split(":");
     const key = Buffer.from(b64 ?? "", "base64");
     if (!id || key.length !== 32) throw new KeyRingError("DATA_ENCRYPTION_PREVIOUS_KEYS: each entry must be id:base64 of 32 bytes");

@@ -139,7 +139,12 @@ export class HostileSupplier {
     this.prepare();
     const skus = skusOf(name, input);
     if (this.on("unsigned-refusals")) {
-      if (name === "submitOrder" && this.truth.unsignedOrderSku && skus.includes(this.truth.unsignedOrderSku) && this.count("unsigned-order") <= UNSIGNED_TIMES) {
+      if (
+        name === "submitOrder" &&
+        this.truth.unsignedOrderSku &&
+        skus.includes(this.truth.unsignedOrderSku) &&
+        this.count("unsigned-order") <= UNSIGNED_TIMES
+      ) {
         return this.refuse("unsigned-refusals", "已下架", true);
       }
       if (name === "detail" && this.truth.unsignedDetailSku && skus.includes(this.truth.unsignedDetailSku) && this.count("unsigned-detail") <= UNSIGNED_TIMES) {
@@ -169,7 +174,9 @@ export class HostileSupplier {
       }
     }
     if (name === "messageDelete" && this.on("reused-message-ids") && this.reusedSoFar < REUSED_IDS) {
-      const ids = String(input.messageId ?? "").split(",").filter((id) => id !== "" && !this.truth.reusedIds.includes(id));
+      const ids = String(input.messageId ?? "")
+        .split(",")
+        .filter((id) => id !== "" && !this.truth.reusedIds.includes(id));
       const reuse = ids.slice(0, REUSED_IDS - this.reusedSoFar);
       this.reusedSoFar += reuse.length;
       this.truth.reusedIds.push(...reuse);

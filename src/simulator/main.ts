@@ -26,7 +26,11 @@ const OPTIONS = {
   domain: { type: "string", default: SIMULATOR_DEFAULTS.domain, description: "Registered product domain (§7)." },
   "token-ttl": { type: "string", default: String(SIMULATOR_DEFAULTS.tokenTtlSeconds), description: "Token lifetime, seconds." },
   fixtures: { type: "string", default: "./fixtures", description: "Reference data: catalogs.json, brands.json, promises.json, scenarios/." },
-  hostile: { type: "boolean", default: false, description: "Hostile supplier: every case of the hostile knob (simulator-knobs.ts), malformed messages at the head of the pool." },
+  hostile: {
+    type: "boolean",
+    default: false,
+    description: "Hostile supplier: every case of the hostile knob (simulator-knobs.ts), malformed messages at the head of the pool.",
+  },
   "log-level": { type: "string", default: "info", description: "pino level." },
   help: { type: "boolean", default: false, description: "Show this help." },
 } as const;

@@ -11,13 +11,7 @@ import {
 } from "../contract/index.js";
 
 /** Why a seeded product is deliberately broken, so the mall's §7 validation has something to find. */
-export const invalidKinds = [
-  "unknown-attribute-value",
-  "missing-required-param",
-  "bad-image-format",
-  "foreign-domain-url",
-  "price-above-mall-price",
-] as const;
+export const invalidKinds = ["unknown-attribute-value", "missing-required-param", "bad-image-format", "foreign-domain-url", "price-above-mall-price"] as const;
 export type InvalidKind = (typeof invalidKinds)[number];
 /** Defects only the hostile supplier introduces (hostile-supplier.ts): never seeded at random. */
 export const hostileDefectKinds = ["script-url-image", "script-url-cert"] as const;

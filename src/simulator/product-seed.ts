@@ -193,9 +193,7 @@ export class ProductFactory {
 
   private promisesFor(catalog: LeafCatalog, sku: string): SimProduct["promise"] {
     const r = this.random;
-    const applicable = this.reference.promises.filter(
-      (p: PromiseOption) => p.interfaceCodes.length === 0 || p.interfaceCodes.includes(catalog.interfaceCode),
-    );
+    const applicable = this.reference.promises.filter((p: PromiseOption) => p.interfaceCodes.length === 0 || p.interfaceCodes.includes(catalog.interfaceCode));
     const chosen = applicable.filter((p) => p.required === 1 || r.chance(0.5));
     const validUntil = `${r.int(2027, 2030)}-${String(r.int(1, 12)).padStart(2, "0")}-${String(r.int(1, 28)).padStart(2, "0")}`;
     return {
@@ -217,9 +215,7 @@ export class ProductFactory {
 
 /** A leaf whose select items all offer values; otherwise no valid product can be built on it. */
 function isSeedable(catalog: LeafCatalog): boolean {
-  return catalog.params.every(
-    (p) => p.inputType === InputType.Text || p.inputType === InputType.Number || p.values.length > 0,
-  );
+  return catalog.params.every((p) => p.inputType === InputType.Text || p.inputType === InputType.Number || p.values.length > 0);
 }
 
 function escapeHtml(text: string): string {

@@ -12,13 +12,20 @@ import type { ProductStore } from "./product-store.js";
  * its sku literally, by a binding made earlier (`"$a"`), or by a selector picked at run time.
  */
 const selectors = ["valid", "invalid", "on-shelf", "off-shelf", "withdrawn", "any"] as const;
-const money = z.number().nonnegative().refine((n) => yuanToFen(n) !== null, "at most 2 decimals");
+const money = z
+  .number()
+  .nonnegative()
+  .refine((n) => yuanToFen(n) !== null, "at most 2 decimals");
 
 export const ScenarioStep = z.object({
   change: z.enum(changeKinds),
   sku: z.string().optional().describe("A literal sku, or a $binding made by an earlier step's `as`."),
   pick: z.enum(selectors).optional().describe("Chooses a sku when `sku` is absent."),
-  as: z.string().regex(/^\$\w+$/).optional().describe("Binds the sku this step touched."),
+  as: z
+    .string()
+    .regex(/^\$\w+$/)
+    .optional()
+    .describe("Binds the sku this step touched."),
   times: z.number().int().min(1).max(1000).default(1),
   price: money.optional().describe("price change: the new agreement price, yuan."),
   mall_price: money.optional().describe("price change: the new mall price, yuan."),
@@ -52,7 +59,12 @@ export function loadScenarios(dir: string): Map<string, Scenario> {
 
 export type ScenarioRun = { name: string; applied: AppliedChange[]; bindings: Record<string, string>; skipped: number };
 
-export function runScenario(scenario: Scenario, changes: ProductChanges, products: ProductStore, pickFrom: (list: SimProduct[]) => SimProduct | undefined): ScenarioRun {
+export function runScenario(
+  scenario: Scenario,
+  changes: ProductChanges,
+  products: ProductStore,
+  pickFrom: (list: SimProduct[]) => SimProduct | undefined,
+): ScenarioRun {
   const bindings: Record<string, string> = {};
   const applied: AppliedChange[] = [];
   let skipped = 0;

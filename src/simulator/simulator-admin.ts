@@ -21,7 +21,12 @@ const KnobSettingsBody = z.object({
   duplicateMessages: probability.optional(),
   supplierQps: z.number().int().min(1).nullable().optional(),
   timeoutHoldMs: z.number().int().min(0).max(600_000).optional(),
-  tokenTtlSeconds: z.number().int().min(1).max(30 * 24 * 3600).optional(),
+  tokenTtlSeconds: z
+    .number()
+    .int()
+    .min(1)
+    .max(30 * 24 * 3600)
+    .optional(),
   unsignedRefusals: z.boolean().optional(),
   orderAnswerChange: z.enum(orderAnswerChanges).nullable().optional(),
   hostile: z.union([z.boolean(), z.array(z.enum(hostileCases))]).optional(),

@@ -94,14 +94,7 @@ function onlyPost(send: Send) {
   };
 }
 
-async function handleCall(
-  name: SupplierOperationName,
-  req: Request,
-  res: Response,
-  sim: SupplierSimulator,
-  send: Send,
-  logger: Logger,
-): Promise<void> {
+async function handleCall(name: SupplierOperationName, req: Request, res: Response, sim: SupplierSimulator, send: Send, logger: Logger): Promise<void> {
   // The call's own logger only when something is logged: a child per call costs more than the answer.
   const log = () => logger.child({ requestId: newId("req"), endpoint: name });
   const started = performance.now();
@@ -135,7 +128,8 @@ async function handleCall(
   const body = outcome.ok ? serializeSuccess(outcome.value) : serializeFailure(outcome.failure);
   const unsigned = answered.unsigned || (!outcome.ok && (sim.knobs.unsignedRefusals || ("unsigned" in outcome.failure && outcome.failure.unsigned === true)));
   send(res, 200, body, fault, unsigned);
-  if (logger.isLevelEnabled("debug")) log().debug({ code: outcome.ok ? 0 : outcome.failure.code, fault, durationMs: Math.round(performance.now() - started) }, "sim.call");
+  if (logger.isLevelEnabled("debug"))
+    log().debug({ code: outcome.ok ? 0 : outcome.failure.code, fault, durationMs: Math.round(performance.now() - started) }, "sim.call");
 }
 
 /** §2.1/§2.2 checks, then platformCode (5013), then the call's own validation and handler. */

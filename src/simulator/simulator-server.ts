@@ -15,10 +15,7 @@ export type RunningSimulator = {
 };
 
 /** Starts the reference supplier on `port` (0: an ephemeral port, for tests). */
-export async function startSimulator(
-  options: SimulatorOptions,
-  listen: { port?: number; host?: string; logger?: Logger } = {},
-): Promise<RunningSimulator> {
+export async function startSimulator(options: SimulatorOptions, listen: { port?: number; host?: string; logger?: Logger } = {}): Promise<RunningSimulator> {
   const sim = new SupplierSimulator(options);
   const app = createSimulatorApp(sim, listen.logger ?? silentLogger());
   // As the gateway's server: requests built with the app's prototypes, so express's per-request

@@ -83,7 +83,10 @@ export function integrityCheck(store: Store): string[] {
 
 /** Rows in every table of the store (SQLite's own and drizzle's bookkeeping left out). */
 export function tableCounts(store: Store): Record<string, number> {
-  const tables = store.sqlite.prepare("SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' AND name NOT LIKE '__drizzle%' ORDER BY name").pluck().all() as string[];
+  const tables = store.sqlite
+    .prepare("SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' AND name NOT LIKE '__drizzle%' ORDER BY name")
+    .pluck()
+    .all() as string[];
   const counts: Record<string, number> = {};
   for (const table of tables) counts[table] = Number(store.sqlite.prepare(`SELECT COUNT(*) FROM "${table}"`).pluck().get());
   return counts;
@@ -101,14 +104,20 @@ export function auditHashAt(store: Store, id: number): string | null {
  * never finish there: closed as partial, saying why. The same SQL on SQLite and PostgreSQL.
  */
 export function settleRestored(target: Store, now: number): { leases: number; orderLeases: number; callSlots: number; runsClosed: number } {
-  return target.sqlite.transaction(() => {
-    const leases = target.sqlite.prepare("DELETE FROM sync_leases").run().changes;
-    const orderLeases = target.sqlite.prepare("UPDATE orders SET lease_owner = NULL, lease_until = NULL WHERE lease_owner IS NOT NULL").run().changes;
-    const callSlots = target.sqlite.prepare("UPDATE supplier_call_slots SET holder = NULL, lease_until = 0 WHERE holder IS NOT NULL").run().changes;
-    const error = JSON.stringify([{ at: new Date(now).toISOString(), kind: "restore", message: "in progress when the backup was made; the database was restored from that backup" }]);
-    const runsClosed = target.sqlite.prepare("UPDATE sync_runs SET status = 'partial', ended_at = ?, errors_json = ? WHERE status = 'running'").run(now, error).changes;
-    return { leases, orderLeases, callSlots, runsClosed };
-  }).immediate();
+  return target.sqlite
+    .transaction(() => {
+      const leases = target.sqlite.prepare("DELETE FROM sync_leases").run().changes;
+      const orderLeases = target.sqlite.prepare("UPDATE orders SET lease_owner = NULL, lease_until = NULL WHERE lease_owner IS NOT NULL").run().changes;
+      const callSlots = target.sqlite.prepare("UPDATE supplier_call_slots SET holder = NULL, lease_until = 0 WHERE holder IS NOT NULL").run().changes;
+      const error = JSON.stringify([
+        { at: new Date(now).toISOString(), kind: "restore", message: "in progress when the backup was made; the database was restored from that backup" },
+      ]);
+      const runsClosed = target.sqlite
+        .prepare("UPDATE sync_runs SET status = 'partial', ended_at = ?, errors_json = ? WHERE status = 'running'")
+        .run(now, error).changes;
+      return { leases, orderLeases, callSlots, runsClosed };
+    })
+    .immediate();
 }
 
 /** The replaced database, read as it is: a SQLite file opened read-only, or a PostgreSQL database left unmigrated. */
@@ -154,23 +163,27 @@ export function carryInboxFrom(target: Store, from: DatabaseTarget, now: number)
     );
     // Read in full before the transaction: PostgreSQL may run its body again from the start (a
     // serialization failure), and each run must go through every message, not what an iterator has left.
-    const rows = old.prepare("SELECT supplier_id, message_id, type, sku, state, payload_json, message_time, received_at, deleted_at FROM message_inbox ORDER BY seq").all() as Array<Record<string, unknown>>;
+    const rows = old
+      .prepare("SELECT supplier_id, message_id, type, sku, state, payload_json, message_time, received_at, deleted_at FROM message_inbox ORDER BY seq")
+      .all() as Array<Record<string, unknown>>;
     // Counted inside the body, so the answer is the run that committed.
-    const counts = target.sqlite.transaction(() => {
-      const suppliers = new Set(target.sqlite.prepare("SELECT id FROM suppliers").pluck().all() as number[]);
-      let carried = 0;
-      let known = 0;
-      let unknownSupplier = 0;
-      for (const row of rows) {
-        if (!suppliers.has(row.supplier_id as number)) {
-          unknownSupplier += 1;
-          continue;
+    const counts = target.sqlite
+      .transaction(() => {
+        const suppliers = new Set(target.sqlite.prepare("SELECT id FROM suppliers").pluck().all() as number[]);
+        let carried = 0;
+        let known = 0;
+        let unknownSupplier = 0;
+        for (const row of rows) {
+          if (!suppliers.has(row.supplier_id as number)) {
+            unknownSupplier += 1;
+            continue;
+          }
+          if (insert.run({ ...row, now }).changes === 1) carried += 1;
+          else known += 1;
         }
-        if (insert.run({ ...row, now }).changes === 1) carried += 1;
-        else known += 1;
-      }
-      return { carried, known, unknownSupplier };
-    }).immediate();
+        return { carried, known, unknownSupplier };
+      })
+      .immediate();
     return { from: name, ...counts };
   } finally {
     old.close();

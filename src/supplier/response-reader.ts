@@ -23,11 +23,7 @@ export type ReadOutcome<T> = { ok: true; value: T } | { ok: false; problem: Resp
  * Turns raw bytes into a result the contract vouches for, or says exactly why not: signature, JSON,
  * envelope, and the operation's result schema. Data is used only when signed (§2.3).
  */
-export function readResponse<S extends z.ZodType>(
-  raw: RawResponse,
-  result: S,
-  verify: { signMode: SignMode; appSecret: string },
-): ReadOutcome<z.output<S>> {
+export function readResponse<S extends z.ZodType>(raw: RawResponse, result: S, verify: { signMode: SignMode; appSecret: string }): ReadOutcome<z.output<S>> {
   const enveloped = raw.status === 200 || raw.status === 405 || raw.status === 413;
   if (!enveloped) {
     const retryable = raw.status >= 500 || raw.status === 429 || raw.status === 408;
@@ -58,12 +54,19 @@ export function readResponse<S extends z.ZodType>(
   if (!envelope.success) {
     if (signature === "missing") return missingSignature();
     const issue = envelope.error.issues[0];
-    return problem({ kind: "contract", field: issue?.path.join(".") || "(envelope)", message: `not a docking envelope: ${issue?.message ?? ""}`, retryable: false, status: raw.status });
+    return problem({
+      kind: "contract",
+      field: issue?.path.join(".") || "(envelope)",
+      message: `not a docking envelope: ${issue?.message ?? ""}`,
+      retryable: false,
+      status: raw.status,
+    });
   }
   const env = envelope.data;
   if (!env.success) {
     const tokenExpired = env.code === ErrorCode.TokenExpired || env.desc.includes(TOKEN_EXPIRED_MARKER);
-    if (raw.status !== 200) return problem({ kind: "http", code: env.code, message: `HTTP ${raw.status} ${env.code} ${env.desc}`, retryable: false, status: raw.status });
+    if (raw.status !== 200)
+      return problem({ kind: "http", code: env.code, message: `HTTP ${raw.status} ${env.code} ${env.desc}`, retryable: false, status: raw.status });
     const refusal = { kind: "refused" as const, code: env.code, message: `${env.code} ${env.desc}`, tokenExpired, signed: signature === "ok" };
     return problem({ ...refusal, retryable: classifyFailure(refusal) === "transient" });
   }

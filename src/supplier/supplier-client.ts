@@ -329,14 +329,18 @@ export class SupplierClient {
   ): Promise<CallResult<ResultOf<K>>> {
     const op = supplierOperations[name];
     const request = parseFields(op.request, applyAliases(presentFields({ ...fields, platformCode: this.conn.platformCode }), op.aliases));
-    if (!request.ok) return { ok: false, error: this.error(name, { kind: "contract", field: "request", message: `request breaks the contract: ${request.failure.desc}`, retryable: false }) };
+    if (!request.ok)
+      return {
+        ok: false,
+        error: this.error(name, { kind: "contract", field: "request", message: `request breaks the contract: ${request.failure.desc}`, retryable: false }),
+      };
 
     const policy = this.policy(retryClassOf[name]);
     const login = () => this.login();
     const body = { ...fields, platformCode: this.conn.platformCode };
     let reloggedIn = false;
     let lapses = 0;
-    for (let attempt = 1; ; ) {
+    for (let attempt = 1; ;) {
       // A token to take at the turn: held, or logged in for now, outside any slot (a login needs a
       // turn of its own). A login this call starts is recorded with it; one already under way is shared.
       const ready = await this.tokens.get(login);
@@ -345,7 +349,11 @@ export class SupplierClient {
       if (sent === TOKEN_LAPSED) {
         // The token died while the call waited and no renewal had come: nothing went out, so this
         // is no attempt. Its next turn comes first in line; bounded all the same.
-        if (++lapses > MAX_TOKEN_LAPSES) return { ok: false, error: this.error(name, { kind: "network", message: "not sent: no live token could be held until the call's turn", retryable: true }) };
+        if (++lapses > MAX_TOKEN_LAPSES)
+          return {
+            ok: false,
+            error: this.error(name, { kind: "network", message: "not sent: no live token could be held until the call's turn", retryable: true }),
+          };
         continue;
       }
       const { answer, token } = sent;
@@ -443,7 +451,13 @@ export class SupplierClient {
       outcome: answer.ok ? "ok" : answer.error.kind,
       ...(answer.ok
         ? {}
-        : { errorCode: answer.error.code, httpStatus: answer.error.status, field: answer.error.field, message: answer.error.detail, signed: answer.error.signed }),
+        : {
+            errorCode: answer.error.code,
+            httpStatus: answer.error.status,
+            field: answer.error.field,
+            message: answer.error.detail,
+            signed: answer.error.signed,
+          }),
       ...(options.batchSize === undefined ? {} : { batchSize: options.batchSize }),
       ...subjectOf(fields),
     });
@@ -503,7 +517,16 @@ export class SupplierClient {
 
   private error(
     name: SupplierOperationName,
-    problem: { kind: SupplierError["kind"]; message: string; retryable: boolean; code?: number; field?: string; status?: number; tokenExpired?: boolean; unsent?: boolean },
+    problem: {
+      kind: SupplierError["kind"];
+      message: string;
+      retryable: boolean;
+      code?: number;
+      field?: string;
+      status?: number;
+      tokenExpired?: boolean;
+      unsent?: boolean;
+    },
   ): SupplierError {
     return new SupplierError({ supplier: this.supplier, operation: name, endpoint: endpointOf(name), ...problem });
   }
@@ -567,7 +590,8 @@ const FINE_WINDOW_MS = 200;
 const FINE_WINDOW_MIN_QPS = 100;
 const ARRIVAL_JITTER_MARGIN = 0.025;
 function rateWindow(qps: number): { interval: number; intervalCap: number; strict: true } {
-  if (qps >= FINE_WINDOW_MIN_QPS) return { interval: FINE_WINDOW_MS, intervalCap: Math.floor(((qps * FINE_WINDOW_MS) / 1000) * (1 - ARRIVAL_JITTER_MARGIN)), strict: true };
+  if (qps >= FINE_WINDOW_MIN_QPS)
+    return { interval: FINE_WINDOW_MS, intervalCap: Math.floor(((qps * FINE_WINDOW_MS) / 1000) * (1 - ARRIVAL_JITTER_MARGIN)), strict: true };
   return { interval: Math.ceil(1000 / qps), intervalCap: 1, strict: true };
 }
 
@@ -583,7 +607,10 @@ function subjectOf(fields: Record<string, string>): { subject?: string } {
 }
 function skusOfOrderLines(json: string): string {
   try {
-    return (JSON.parse(json) as Array<{ sku: string }>).map((l) => l.sku).join(",").slice(0, SUBJECT_MAX);
+    return (JSON.parse(json) as Array<{ sku: string }>)
+      .map((l) => l.sku)
+      .join(",")
+      .slice(0, SUBJECT_MAX);
   } catch {
     return "";
   }

@@ -11,8 +11,7 @@ import type { MessageOutcome, RunJournal } from "./run-journal.js";
 
 /** The decided fate of one inbox message after its calls. */
 export type Fate =
-  | { outcome: "applied" | "rejected" | "skipped"; reasons: RejectionReason[] }
-  | { outcome: "failed"; error: string; failureClass: FailureClass };
+  { outcome: "applied" | "rejected" | "skipped"; reasons: RejectionReason[] } | { outcome: "failed"; error: string; failureClass: FailureClass };
 export type Settlement = Fate & { row: InboxRow };
 
 export type ChunkResult = {

@@ -1,11 +1,4 @@
-import {
-  type PriceItem,
-  type ProductAttribute,
-  type ProductDetail,
-  type ProductImages,
-  type ProductPromise,
-  yuanToFen,
-} from "../contract/index.js";
+import { type PriceItem, type ProductAttribute, type ProductDetail, type ProductImages, type ProductPromise, yuanToFen } from "../contract/index.js";
 import type { NewProductRow, ProductRow } from "../store/repos/product-repo.js";
 import type { ProductSnapshot, RejectionReason } from "./product-validation.js";
 
@@ -25,10 +18,7 @@ export function snapshotOf(row: ProductRow): ProductSnapshot | null {
     attributes: row.attributesJson ? (JSON.parse(row.attributesJson) as ProductAttribute[]) : [],
     promise: row.promisesJson ? (JSON.parse(row.promisesJson) as ProductPromise) : undefined,
     images: row.imagesJson ? ({ sku: row.sku, images: JSON.parse(row.imagesJson) } as ProductImages) : undefined,
-    price:
-      row.priceFen !== null && row.mallPriceFen !== null
-        ? { sku: row.sku, price: row.priceFen / 100, mall_price: row.mallPriceFen / 100 }
-        : undefined,
+    price: row.priceFen !== null && row.mallPriceFen !== null ? { sku: row.sku, price: row.priceFen / 100, mall_price: row.mallPriceFen / 100 } : undefined,
   };
 }
 

@@ -95,7 +95,8 @@ export function validateProduct(p: ProductSnapshot, ctx: ValidationContext): Rej
     if (!fileMatches(image.path, IMAGE)) add(ErrorCode.FileFormatInvalid, "images.path", `图片 ${image.path} 应为 http(s) 的 jpg/jpeg/png`);
   }
   for (const cert of p.promise?.certifications ?? []) {
-    if (!fileMatches(cert.certUrl, CERTIFICATE)) add(ErrorCode.FileFormatInvalid, "certifications.certUrl", `证书 ${cert.certUrl} 应为 http(s) 的 jpg/jpeg/png/pdf`);
+    if (!fileMatches(cert.certUrl, CERTIFICATE))
+      add(ErrorCode.FileFormatInvalid, "certifications.certUrl", `证书 ${cert.certUrl} 应为 http(s) 的 jpg/jpeg/png/pdf`);
   }
 
   checkPrice(p.price, add);
@@ -111,7 +112,10 @@ export function validateProduct(p: ProductSnapshot, ctx: ValidationContext): Rej
     }
   }
 
-  const screened: Array<[string, string]> = [["name", detail.name], ["introduction", stripTags(detail.introduction)]];
+  const screened: Array<[string, string]> = [
+    ["name", detail.name],
+    ["introduction", stripTags(detail.introduction)],
+  ];
   for (const [field, text] of screened) {
     for (const term of ctx.bannedTerms) {
       if (term && text.includes(term)) add(ErrorCode.Other, field, `含违禁词「${term}」`);
@@ -151,7 +155,8 @@ function checkAttributes(
     if (param.inputType === InputType.SingleSelect || param.inputType === InputType.MultiSelect) {
       const allowed = param.values.find((v) => v.valueID === a.valueID);
       if (!allowed) add(ErrorCode.CatalogParamsUnavailable, field, `${param.attributeName} 的取值 ${a.valueID} 不在标准取值内`);
-      else if (allowed.value !== a.value) add(ErrorCode.CatalogParamsUnavailable, field, `${param.attributeName} 取值 ${a.valueID} 应为「${allowed.value}」，收到「${a.value}」`);
+      else if (allowed.value !== a.value)
+        add(ErrorCode.CatalogParamsUnavailable, field, `${param.attributeName} 取值 ${a.valueID} 应为「${allowed.value}」，收到「${a.value}」`);
     } else if (param.inputType === InputType.Number) {
       if (!/^-?\d+(\.\d+)?$/.test(a.value.trim())) add(ErrorCode.CatalogParamsUnavailable, field, `${param.attributeName} 应为数字，收到「${a.value}」`);
     } else if (a.value.trim() === "") {
@@ -173,6 +178,27 @@ function checkAttributes(
 
 /** Absolute terms the Advertising Law (广告法 §9) forbids; a centre adds its own through config. */
 export const ADVERTISING_LAW_TERMS = [
-  "最佳", "最优", "最好", "最强", "最高级", "最先进", "最低价", "第一品牌", "全国第一", "行业第一", "第一", "唯一", "首选",
-  "顶级", "国家级", "世界级", "全球级", "极品", "绝对", "100%", "万能", "史无前例", "独一无二",
+  "最佳",
+  "最优",
+  "最好",
+  "最强",
+  "最高级",
+  "最先进",
+  "最低价",
+  "第一品牌",
+  "全国第一",
+  "行业第一",
+  "第一",
+  "唯一",
+  "首选",
+  "顶级",
+  "国家级",
+  "世界级",
+  "全球级",
+  "极品",
+  "绝对",
+  "100%",
+  "万能",
+  "史无前例",
+  "独一无二",
 ] as const;

@@ -68,11 +68,11 @@ export class SupplierConfigurationError extends Error {
 
 /** Stops the run on a configuration failure; any other failure is the caller's to handle. */
 function stopOnConfiguration(error: SupplierError): void {
-  if (error.failureClass === "configuration") throw new SupplierConfigurationError(`${error.endpoint}: ${error.kind}${error.code === undefined ? "" : ` ${error.code}`} ${error.detail}`);
+  if (error.failureClass === "configuration")
+    throw new SupplierConfigurationError(`${error.endpoint}: ${error.kind}${error.code === undefined ? "" : ` ${error.code}`} ${error.detail}`);
 }
 
-const recordError = (journal: RunJournal, e: SupplierError) =>
-  journal.error({ endpoint: e.endpoint, kind: e.kind, code: e.code, message: e.detail });
+const recordError = (journal: RunJournal, e: SupplierError) => journal.error({ endpoint: e.endpoint, kind: e.kind, code: e.code, message: e.detail });
 
 /**
  * One drain of one supplier (§6). Messages move from the supplier's pool into the inbox: a page
@@ -152,7 +152,8 @@ async function pullType(deps: DrainDeps, type: MessageType, halt: Halt, answered
       // A page that is no array at all (or not signed, or cut off) holds nothing to store or delete:
       // this type waits for the next run; the other types go on.
       recordError(journal, answer.error);
-      if (answer.error.failureClass === "malformed") deps.logger.warn({ event: "sync.pull.malformed_page", type, field: answer.error.field }, "message pool page breaks the contract");
+      if (answer.error.failureClass === "malformed")
+        deps.logger.warn({ event: "sync.pull.malformed_page", type, field: answer.error.field }, "message pool page breaks the contract");
       return;
     }
     const { messages, unparseable } = answer.value;
@@ -189,7 +190,11 @@ async function pullType(deps: DrainDeps, type: MessageType, halt: Halt, answered
       );
     });
     const quarantined = rawRows.filter((r) => stored.has(r.messageId));
-    for (const r of quarantined) deps.logger.warn({ event: "sync.message.unparseable", type, messageId: r.messageId, field: r.reason.field, rule: r.reason.rule }, "message quarantined unparsed");
+    for (const r of quarantined)
+      deps.logger.warn(
+        { event: "sync.message.unparseable", type, messageId: r.messageId, field: r.reason.field, rule: r.reason.rule },
+        "message quarantined unparsed",
+      );
     journal.count(type, "received", parsed.size + rawRows.length);
     if (quarantined.length > 0) journal.count(type, "quarantined", quarantined.length);
     const ids = [...parsed.keys(), ...rawRows.filter((r) => r.deletable).map((r) => r.messageId)];
@@ -242,18 +247,20 @@ function supersede(deps: DrainDeps, type: MessageType, page: ReadonlyMap<string,
     if (!deps.keepLease()) return 0;
     const rows = deps.inbox.supersedePending(deps.supplierId, type, [...newest.keys()], deps.journal.runId, now);
     deps.messageLogs.logMessages(
-    rows.map((r) => ({
-      runId: deps.journal.runId,
-      supplierId: deps.supplierId,
-      messageId: r.messageId,
-      type,
-      sku: r.sku,
-      outcome: "skipped" as const,
-      reasonsJson: JSON.stringify([{ code: ErrorCode.Other, field: "messageId", message: `已被同一商品较新的消息 ${newest.get(r.sku) ?? ""} 取代：应用较新的消息时读取当前数据` }]),
-      durationMs: 0,
-      callSeqsJson: "[]",
-      at: now,
-    })),
+      rows.map((r) => ({
+        runId: deps.journal.runId,
+        supplierId: deps.supplierId,
+        messageId: r.messageId,
+        type,
+        sku: r.sku,
+        outcome: "skipped" as const,
+        reasonsJson: JSON.stringify([
+          { code: ErrorCode.Other, field: "messageId", message: `已被同一商品较新的消息 ${newest.get(r.sku) ?? ""} 取代：应用较新的消息时读取当前数据` },
+        ]),
+        durationMs: 0,
+        callSeqsJson: "[]",
+        at: now,
+      })),
     );
     return rows.length;
   });
@@ -297,7 +304,13 @@ function reparseReplayed(deps: DrainDeps): void {
     const id = deletableIdOf(raw);
     if (parsed.ok && id === row.messageId) {
       const m = parsed.message;
-      deps.inbox.markParsed(row.seq, { type: m.type, sku: m.result.skuId, state: "state" in m.result ? m.result.state : null, payloadJson: JSON.stringify(m.result), messageTime: m.time });
+      deps.inbox.markParsed(row.seq, {
+        type: m.type,
+        sku: m.result.skuId,
+        state: "state" in m.result ? m.result.state : null,
+        payloadJson: JSON.stringify(m.result),
+        messageTime: m.time,
+      });
       continue;
     }
     const reason: ParseReason = parsed.ok ? { field: "id", rule: "an id S-3 can take (no spaces or commas, at most 64)" } : parsed.reason;
@@ -383,7 +396,8 @@ async function applyGroup(deps: DrainDeps, ctx: HandlerContext, type: MessageTyp
     if (!deps.keepLease()) throw new LeaseLostError("lease lost while applying; chunk not committed");
   });
   deps.onProgress?.({ phase: "apply", type, messages: result.settlements.length });
-  for (const settled of result.settlements) if (settled.outcome === "failed" && settled.failureClass === "configuration") throw new SupplierConfigurationError(settled.error);
+  for (const settled of result.settlements)
+    if (settled.outcome === "failed" && settled.failureClass === "configuration") throw new SupplierConfigurationError(settled.error);
 }
 
 /**
@@ -400,7 +414,11 @@ function settleStale(deps: DrainDeps, type: MessageType, rowsBySku: Map<string, 
     const fresh = rows.filter((row) => row.seq > settled.seq);
     for (const row of rows) {
       if (row.seq < settled.seq) {
-        stale.push({ row, outcome: "skipped", reasons: [{ code: ErrorCode.Other, field: "messageId", message: `过期消息：同一商品较新的消息 ${settled.messageId} 已处理` }] });
+        stale.push({
+          row,
+          outcome: "skipped",
+          reasons: [{ code: ErrorCode.Other, field: "messageId", message: `过期消息：同一商品较新的消息 ${settled.messageId} 已处理` }],
+        });
       }
     }
     if (fresh.length === 0) rowsBySku.delete(sku);

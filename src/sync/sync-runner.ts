@@ -117,14 +117,17 @@ export function createSyncRunner(deps: SyncRunnerDeps) {
     };
     // A single round (100 skus of a slow supplier) or a stock refresh can outlast the lease: it is
     // renewed on a timer while the work is in flight, not only between steps.
-    const renewal = setInterval(() => {
-      if (lost) return;
-      try {
-        if (!renew()) log.warn({ event: "sync.lease.lost", holder }, "lease taken over; this run writes nothing more");
-      } catch (err) {
-        log.warn({ event: "sync.lease.renew_failed", err }, "lease not renewed; retried");
-      }
-    }, Math.max(LEASE_RENEW_MIN_INTERVAL_MS, Math.floor(leaseTtlMs / LEASE_RENEWALS_PER_TTL)));
+    const renewal = setInterval(
+      () => {
+        if (lost) return;
+        try {
+          if (!renew()) log.warn({ event: "sync.lease.lost", holder }, "lease taken over; this run writes nothing more");
+        } catch (err) {
+          log.warn({ event: "sync.lease.renew_failed", err }, "lease not renewed; retried");
+        }
+      },
+      Math.max(LEASE_RENEW_MIN_INTERVAL_MS, Math.floor(leaseTtlMs / LEASE_RENEWALS_PER_TTL)),
+    );
     renewal.unref();
     deps.syncRuns.startRun({ id: runId, supplierId: supplier.id, trigger, startedAt });
     const journal = new RunJournal(runId, deps.clock);
@@ -137,7 +140,10 @@ export function createSyncRunner(deps: SyncRunnerDeps) {
       if (waiting.count > 0) {
         // Not done: they come back on their own, but this run did not bring them in.
         deferred = { count: waiting.count, nextAttemptAt: waiting.nextAttemptAt === null ? null : new Date(waiting.nextAttemptAt).toISOString() };
-        journal.error({ kind: "deferred", message: `${waiting.count} messages wait after a transient failure; the first comes due at ${deferred.nextAttemptAt}` });
+        journal.error({
+          kind: "deferred",
+          message: `${waiting.count} messages wait after a transient failure; the first comes due at ${deferred.nextAttemptAt}`,
+        });
       }
       if (journal.errors.length > 0) status = "partial";
     } catch (e) {
@@ -211,45 +217,58 @@ export function createSyncRunner(deps: SyncRunnerDeps) {
     /** Pull and apply; `onProgress` hears the run's totals after every page stored and chunk settled. */
     pull(supplierId: number, trigger: RunTrigger, onProgress?: (event: PullProgressEvent) => void): Promise<RunAttempt> {
       const supplier = supplierOf(supplierId);
-      return tracked(underLease(supplier, trigger, async (journal, keepLease) => {
-        const client = deps.connections.clientFor(supplier.id, journal);
-        pulling.add(client);
-        try {
-          await drainSupplier({
-            supplierId: supplier.id,
-            store: deps.store,
-            products: deps.products,
-            inbox: deps.inbox,
-            messageLogs: deps.messageLogs,
-            callLogs: deps.callLogs,
-            client,
-            journal,
-            validation: createValidationContext(deps.reference, JSON.parse(supplier.domainsJson) as string[], deps.settings.bannedTerms),
-            settings: deps.settings,
-            clock: deps.clock,
-            random,
-            logger: deps.logger.child({ runId: journal.runId, supplier: supplier.code }),
-            keepLease,
-            onProgress: onProgress && withTotals(deps.inbox.dueCount(supplier.id, deps.clock()), onProgress),
-          });
-        } finally {
-          pulling.delete(client);
-          await client.close();
-        }
-      }));
+      return tracked(
+        underLease(supplier, trigger, async (journal, keepLease) => {
+          const client = deps.connections.clientFor(supplier.id, journal);
+          pulling.add(client);
+          try {
+            await drainSupplier({
+              supplierId: supplier.id,
+              store: deps.store,
+              products: deps.products,
+              inbox: deps.inbox,
+              messageLogs: deps.messageLogs,
+              callLogs: deps.callLogs,
+              client,
+              journal,
+              validation: createValidationContext(deps.reference, JSON.parse(supplier.domainsJson) as string[], deps.settings.bannedTerms),
+              settings: deps.settings,
+              clock: deps.clock,
+              random,
+              logger: deps.logger.child({ runId: journal.runId, supplier: supplier.code }),
+              keepLease,
+              onProgress: onProgress && withTotals(deps.inbox.dueCount(supplier.id, deps.clock()), onProgress),
+            });
+          } finally {
+            pulling.delete(client);
+            await client.close();
+          }
+        }),
+      );
     },
     /** S-8 for every on-shelf sku in the connection's stock areas (§6: on a schedule). */
     stock(supplierId: number): Promise<RunAttempt> {
       const supplier = supplierOf(supplierId);
-      return tracked(underLease(supplier, "stock", async (journal, keepLease) => {
-        const client = deps.connections.clientFor(supplier.id, journal);
-        try {
-          const connection = deps.connections.show(supplier.code);
-          await refreshStock({ store: deps.store, supplierId: supplier.id, client, products: deps.products, journal, areas: connection.stockAreas, clock: deps.clock, keepLease });
-        } finally {
-          await client.close();
-        }
-      }));
+      return tracked(
+        underLease(supplier, "stock", async (journal, keepLease) => {
+          const client = deps.connections.clientFor(supplier.id, journal);
+          try {
+            const connection = deps.connections.show(supplier.code);
+            await refreshStock({
+              store: deps.store,
+              supplierId: supplier.id,
+              client,
+              products: deps.products,
+              journal,
+              areas: connection.stockAreas,
+              clock: deps.clock,
+              keepLease,
+            });
+          } finally {
+            await client.close();
+          }
+        }),
+      );
     },
   };
 }

@@ -58,13 +58,20 @@ function quarantineEntry(row: InboxRow): QuarantineEntry {
 }
 
 /** The puller's one door: runs, replays, and what the sync log says. Used by the CLI, scheduler and admin API. */
-export function createSyncService(deps: Omit<SyncRunnerDeps, "settings"> & { config: Config; clock: () => number; gate: PullGate; settings?: Partial<PullerSettings> }) {
+export function createSyncService(
+  deps: Omit<SyncRunnerDeps, "settings"> & { config: Config; clock: () => number; gate: PullGate; settings?: Partial<PullerSettings> },
+) {
   const settings: PullerSettings = {
     ...DEFAULT_PULLER_SETTINGS,
     maxAttempts: deps.config.PULL_MAX_ATTEMPTS,
     leaseTtlMs: deps.config.PULL_LEASE_MS,
     retryBaseMs: deps.config.PULL_RETRY_BASE_MS,
-    bannedTerms: [...ADVERTISING_LAW_TERMS, ...deps.config.BANNED_TERMS.split(",").map((t) => t.trim()).filter(Boolean)],
+    bannedTerms: [
+      ...ADVERTISING_LAW_TERMS,
+      ...deps.config.BANNED_TERMS.split(",")
+        .map((t) => t.trim())
+        .filter(Boolean),
+    ],
     ...deps.settings,
   };
   const runner = createSyncRunner({ ...deps, settings });
@@ -118,7 +125,17 @@ export function createSyncService(deps: Omit<SyncRunnerDeps, "settings"> & { con
       const supplierId = filter.supplier === undefined ? undefined : knownSupplier(filter.supplier).id;
       return deps.syncRuns.runs({ supplierId, limit: filter.limit, before: filter.before });
     },
-    messageLogs(filter: { supplier?: string; runId?: string; type?: number; outcome?: MessageLogRow["outcome"]; sku?: string; from?: number; to?: number; afterId?: number; limit: number }) {
+    messageLogs(filter: {
+      supplier?: string;
+      runId?: string;
+      type?: number;
+      outcome?: MessageLogRow["outcome"];
+      sku?: string;
+      from?: number;
+      to?: number;
+      afterId?: number;
+      limit: number;
+    }) {
       const supplierId = filter.supplier === undefined ? undefined : knownSupplier(filter.supplier).id;
       return deps.messageLogs.messageLogs({ ...filter, supplierId });
     },

@@ -19,7 +19,12 @@ export type ConformanceRig = {
 export async function startConformanceRig(launch: SimulatorLaunch = {}, env: Record<string, string> = {}, clock?: TestClock): Promise<ConformanceRig> {
   const gw = await startTestGateway({ SCHEDULER_ENABLED: "false", ...env }, clock);
   const sandbox = await launchSimulator({ domain: KIT_DOMAIN, products: 12, ...launch });
-  const { credentials } = await gw.container.supplierAccounts.create({ code: KIT_SUPPLIER, name: "参考电商（测试环境）", creditCode: await nextCreditCode(), domains: [KIT_DOMAIN] });
+  const { credentials } = await gw.container.supplierAccounts.create({
+    code: KIT_SUPPLIER,
+    name: "参考电商（测试环境）",
+    creditCode: await nextCreditCode(),
+    domains: [KIT_DOMAIN],
+  });
   const supplierId = gw.container.repos.accounts.supplierByCode(KIT_SUPPLIER)?.id ?? -1;
   return {
     gw,

@@ -16,7 +16,13 @@ export const fuzzParams = (numRuns = FUZZ_RUNS) => ({ seed: FUZZ_SEED, numRuns, 
 
 export type RawReply = { status: number; headers: Record<string, string | string[] | undefined>; text: string; bytes: Buffer };
 
-export type RawRequest = { method?: string; path: string; headers?: Record<string, string>; body?: Buffer | string; /** Sent chunked, without a Content-Length. */ chunked?: boolean };
+export type RawRequest = {
+  method?: string;
+  path: string;
+  headers?: Record<string, string>;
+  body?: Buffer | string;
+  /** Sent chunked, without a Content-Length. */ chunked?: boolean;
+};
 
 /** Sends exactly these bytes; a socket the server cuts answers status 0. */
 export function rawRequest(baseUrl: string, r: RawRequest): Promise<RawReply> {
@@ -66,7 +72,26 @@ export const anyJson = fc.jsonValue({ maxDepth: 4 });
 export const oddValue: fc.Arbitrary<unknown> = fc.oneof(
   fc.string({ maxLength: 40 }),
   fc.string({ unit: "grapheme", maxLength: 20 }),
-  fc.constantFrom("", " ", "null", "undefined", "NaN", "-1", "0", "1e309", "9".repeat(40), "0x10", "<script>", "'; drop table x;--", "\u0000", "\ud800", "a,b,,c", "[]", "{}", "__proto__"),
+  fc.constantFrom(
+    "",
+    " ",
+    "null",
+    "undefined",
+    "NaN",
+    "-1",
+    "0",
+    "1e309",
+    "9".repeat(40),
+    "0x10",
+    "<script>",
+    "'; drop table x;--",
+    "\u0000",
+    "\ud800",
+    "a,b,,c",
+    "[]",
+    "{}",
+    "__proto__",
+  ),
   fc.integer(),
   fc.double(),
   fc.boolean(),
@@ -77,7 +102,11 @@ export const oddValue: fc.Arbitrary<unknown> = fc.oneof(
 
 /** An object whose keys are the given names (and strangers), each with an odd value. */
 export function oddFields(names: readonly string[]): fc.Arbitrary<Record<string, unknown>> {
-  const key = fc.oneof({ weight: 4, arbitrary: fc.constantFrom(...names) }, { weight: 1, arbitrary: fc.constantFrom("__proto__", "constructor", "toString", "hasOwnProperty", "") }, { weight: 1, arbitrary: fc.string({ maxLength: 10 }) });
+  const key = fc.oneof(
+    { weight: 4, arbitrary: fc.constantFrom(...names) },
+    { weight: 1, arbitrary: fc.constantFrom("__proto__", "constructor", "toString", "hasOwnProperty", "") },
+    { weight: 1, arbitrary: fc.string({ maxLength: 10 }) },
+  );
   return fc.array(fc.tuple(key, oddValue), { maxLength: 12 }).map((pairs) => {
     const out: Record<string, unknown> = {};
     for (const [k, v] of pairs) Object.defineProperty(out, k, { value: v, enumerable: true, writable: true, configurable: true });
@@ -133,7 +162,9 @@ function encoded(fields: Record<string, unknown>): fc.Arbitrary<WireBody> {
     {
       label: "form fields",
       contentType: "application/x-www-form-urlencoded",
-      body: Buffer.from(new URLSearchParams(Object.entries(fields).map(([k, v]): [string, string] => [k, typeof v === "string" ? v : JSON.stringify(v) ?? ""])).toString()),
+      body: Buffer.from(
+        new URLSearchParams(Object.entries(fields).map(([k, v]): [string, string] => [k, typeof v === "string" ? v : (JSON.stringify(v) ?? "")])).toString(),
+      ),
     },
     json("json fields sent as form", JSON.stringify(fields), "application/x-www-form-urlencoded"),
     json("json fields sent as text", JSON.stringify(fields), "text/plain"),
@@ -148,7 +179,9 @@ export function hostileBody(names: readonly string[]): fc.Arbitrary<WireBody> {
     fc.string({ maxLength: 200 }).map((s) => json("random text as JSON", s)),
     fc.string({ maxLength: 200 }).map((s) => json("random text as form", s, "application/x-www-form-urlencoded")),
     fc.uint8Array({ minLength: 1, maxLength: 300 }).map((b) => ({ label: "random bytes as JSON", contentType: "application/json", body: Buffer.from(b) })),
-    fc.uint8Array({ minLength: 1, maxLength: 300 }).map((b) => ({ label: "random bytes as form", contentType: "application/x-www-form-urlencoded", body: Buffer.from(b) })),
+    fc
+      .uint8Array({ minLength: 1, maxLength: 300 })
+      .map((b) => ({ label: "random bytes as form", contentType: "application/x-www-form-urlencoded", body: Buffer.from(b) })),
     fc.constantFrom(...names, "x").map((name) => ({
       label: "invalid UTF-8 in a JSON string",
       contentType: "application/json; charset=utf-8",
@@ -159,18 +192,38 @@ export function hostileBody(names: readonly string[]): fc.Arbitrary<WireBody> {
       contentType: "application/x-www-form-urlencoded",
       body: Buffer.from(`${name}=%C3%28%FF%FE&${name}2=%ED%A0%80`),
     })),
-    fc.tuple(fc.constantFrom(...names, "x"), oddValue, oddValue).map(([name, a, b]) => json("duplicate keys", `{"${name}":${JSON.stringify(a) ?? "null"},"${name}":${JSON.stringify(b) ?? "null"}}`)),
+    fc
+      .tuple(fc.constantFrom(...names, "x"), oddValue, oddValue)
+      .map(([name, a, b]) => json("duplicate keys", `{"${name}":${JSON.stringify(a) ?? "null"},"${name}":${JSON.stringify(b) ?? "null"}}`)),
     fc.tuple(fc.constantFrom(...names, "x"), fc.array(fc.string({ maxLength: 12 }), { minLength: 2, maxLength: 5 })).map(([name, values]) => ({
       label: "duplicate form keys",
       contentType: "application/x-www-form-urlencoded",
       body: Buffer.from(values.map((v) => `${encodeURIComponent(name)}=${encodeURIComponent(v)}`).join("&")),
     })),
-    fc.tuple(fc.integer({ min: 100, max: 20_000 }), fc.constantFrom<"array" | "object">("array", "object")).map(([d, kind]) => json(`deep JSON ${kind} ${d}`, deepJson(d, kind))),
+    fc
+      .tuple(fc.integer({ min: 100, max: 20_000 }), fc.constantFrom<"array" | "object">("array", "object"))
+      .map(([d, kind]) => json(`deep JSON ${kind} ${d}`, deepJson(d, kind))),
     fc.constantFrom(...names, "x").map((name) => json("deep JSON in a field", `{"${name}":${deepJson(5_000, "object")}}`)),
-    fc.tuple(fc.constantFrom(...names, "x"), fc.integer({ min: 10_000, max: 200_000 })).map(([name, n]) => json("long field", JSON.stringify({ [name]: "字".repeat(n) }))),
-    fc.tuple(oddFields(names), fc.constantFrom("application/json; charset=latin1", "application/json; charset=utf-16", "application/x-www-form-urlencoded; charset=koi8-r", "text/plain", "application/xml", "multipart/form-data; boundary=x", "application/octet-stream", "application/json; charset=\"", "*/*", "")).map(
-      ([fields, contentType]) => ({ label: `content type ${contentType}`, contentType, body: Buffer.from(JSON.stringify(fields)) }),
-    ),
+    fc
+      .tuple(fc.constantFrom(...names, "x"), fc.integer({ min: 10_000, max: 200_000 }))
+      .map(([name, n]) => json("long field", JSON.stringify({ [name]: "字".repeat(n) }))),
+    fc
+      .tuple(
+        oddFields(names),
+        fc.constantFrom(
+          "application/json; charset=latin1",
+          "application/json; charset=utf-16",
+          "application/x-www-form-urlencoded; charset=koi8-r",
+          "text/plain",
+          "application/xml",
+          "multipart/form-data; boundary=x",
+          "application/octet-stream",
+          'application/json; charset="',
+          "*/*",
+          "",
+        ),
+      )
+      .map(([fields, contentType]) => ({ label: `content type ${contentType}`, contentType, body: Buffer.from(JSON.stringify(fields)) })),
     fc.tuple(oddFields(names), fc.constantFrom("gzip", "deflate", "br", "x-unknown", "gzip, gzip")).map(([fields, encoding]) => ({
       label: `content-encoding ${encoding} that is not`,
       contentType: "application/json",
@@ -178,14 +231,18 @@ export function hostileBody(names: readonly string[]): fc.Arbitrary<WireBody> {
       body: Buffer.from(JSON.stringify(fields)),
     })),
     oddFields(names).map((fields) => ({ label: "no content type", contentType: undefined, body: Buffer.from(JSON.stringify(fields)) })),
-    fc.constantFrom("%", "a=%zz&b=%", "=&=&&=", "a[b]=1&a[c]=2", "__proto__[x]=1", "a=" + "b".repeat(4000)).map((s) => json("odd form", s, "application/x-www-form-urlencoded")),
+    fc
+      .constantFrom("%", "a=%zz&b=%", "=&=&&=", "a[b]=1&a[c]=2", "__proto__[x]=1", "a=" + "b".repeat(4000))
+      .map((s) => json("odd form", s, "application/x-www-form-urlencoded")),
   );
 }
 
 /** A body of `bytes` bytes: over the limit the server must answer 413 without reading it all. */
 export function oversizedBody(bytes: number, kind: "json" | "form"): WireBody {
   const filler = "a".repeat(bytes);
-  return kind === "json" ? json("over the limit (JSON)", `{"x":"${filler}"}`) : json("over the limit (form)", `x=${filler}`, "application/x-www-form-urlencoded");
+  return kind === "json"
+    ? json("over the limit (JSON)", `{"x":"${filler}"}`)
+    : json("over the limit (form)", `x=${filler}`, "application/x-www-form-urlencoded");
 }
 
 export const nonPostMethod = fc.constantFrom("GET", "PUT", "DELETE", "PATCH", "OPTIONS", "HEAD");

@@ -23,7 +23,11 @@ const KEEP_STDERR = 4_000;
 
 /** `preload`: modules node imports before the gateway (`--import`), e.g. a fault injector from tests/helpers. */
 export function spawnGateway(env: Record<string, string>, preload: readonly string[] = []): GatewayProcess {
-  const child = spawn(process.execPath, ["--import", "tsx", ...preload.flatMap((p) => ["--import", p]), "src/main.ts"], { cwd: ROOT, env: { ...process.env, ...env }, stdio: ["ignore", "pipe", "pipe"] });
+  const child = spawn(process.execPath, ["--import", "tsx", ...preload.flatMap((p) => ["--import", p]), "src/main.ts"], {
+    cwd: ROOT,
+    env: { ...process.env, ...env },
+    stdio: ["ignore", "pipe", "pipe"],
+  });
   let out = "";
   let err = "";
   child.stderr?.on("data", (c: Buffer) => (err = (err + c.toString()).slice(-KEEP_STDERR)));

@@ -12,7 +12,12 @@ const level = process.env.LOG_LEVEL ?? "info";
 // The test made the database: vitest's context, which testDatabaseUrl needs, does not reach this process.
 const env: Record<string, string> = process.env.GC_PROBE_DATABASE_URL ? { DATABASE_URL: process.env.GC_PROBE_DATABASE_URL } : {};
 const gw = await startTestGateway(env, realClock, createLogger({ level, destination: { write: () => true } as unknown as NodeJS.WritableStream }));
-const { credentials } = await gw.container.supplierAccounts.create({ code: "GCPROBE", name: "GC 探针", creditCode: await nextCreditCode(), domains: ["gc.example.cn"] });
+const { credentials } = await gw.container.supplierAccounts.create({
+  code: "GCPROBE",
+  name: "GC 探针",
+  creditCode: await nextCreditCode(),
+  domains: ["gc.example.cn"],
+});
 let window: ReturnType<typeof gcWindow> | undefined;
 process.on("message", (message: string) => {
   if (message === "start") {

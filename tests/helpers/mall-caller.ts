@@ -1,11 +1,4 @@
-import {
-  SIGN_HEADER,
-  SIGN_TIMESTAMP_HEADER,
-  formatBeijingTimestamp,
-  signRequest,
-  signResponse,
-  yggcMd5Sign,
-} from "../../src/contract/index.js";
+import { SIGN_HEADER, SIGN_TIMESTAMP_HEADER, formatBeijingTimestamp, signRequest, signResponse, yggcMd5Sign } from "../../src/contract/index.js";
 import { newNonce } from "../../src/lib/ids.js";
 
 /**

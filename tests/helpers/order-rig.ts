@@ -24,7 +24,16 @@ export type OrderRig = {
 
 /** A real gateway and a real simulator, the supplier registered, connected and its products in the store. */
 export async function startOrderRig(
-  options: { sim?: SimulatorLaunch; clock?: TestClock; timeoutMs?: number; maxConcurrent?: number; qps?: number; env?: Record<string, string>; logger?: Logger; gate?: "waived" | "closed" } = {},
+  options: {
+    sim?: SimulatorLaunch;
+    clock?: TestClock;
+    timeoutMs?: number;
+    maxConcurrent?: number;
+    qps?: number;
+    env?: Record<string, string>;
+    logger?: Logger;
+    gate?: "waived" | "closed";
+  } = {},
 ): Promise<OrderRig> {
   const gw = await startTestGateway(options.env ?? {}, options.clock ?? testClock(), options.logger);
   const running = await launchSimulator({ products: 80, ...options.sim });
@@ -40,7 +49,8 @@ export async function startOrderRig(
     timeoutMs: options.timeoutMs ?? 5_000,
   });
   // These tests are about orders, not certification (tests/integration/conformance-*.test.ts).
-  if (options.gate !== "closed") gw.container.conformance.waive(SUPPLIER_CODE, "order test rig: the reference supplier, certified in the conformance tests", "test:order-rig");
+  if (options.gate !== "closed")
+    gw.container.conformance.waive(SUPPLIER_CODE, "order test rig: the reference supplier, certified in the conformance tests", "test:order-rig");
   copySimulatorProducts(gw.container, supplier.id, running.sim.exportTruth().products);
   return {
     gw,
@@ -70,13 +80,15 @@ export function openGatewayStore(gw: TestGateway): Store {
 export function databaseBytes(gw: TestGateway): Buffer {
   const { store } = gw.container;
   if (store.dialect === "sqlite") {
-    return Buffer.concat([store.path, `${store.path}-wal`].flatMap((p) => {
-      try {
-        return [readFileSync(p)];
-      } catch {
-        return [];
-      }
-    }));
+    return Buffer.concat(
+      [store.path, `${store.path}-wal`].flatMap((p) => {
+        try {
+          return [readFileSync(p)];
+        } catch {
+          return [];
+        }
+      }),
+    );
   }
   store.sqlite.prepare("CHECKPOINT").run();
   const dataDir = store.sqlite.prepare("SELECT setting FROM pg_settings WHERE name = 'data_directory'").pluck().get() as string;

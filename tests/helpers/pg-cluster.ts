@@ -31,7 +31,9 @@ export function pgBinDir(): string | null {
   if (existsSync(join(preferred, "initdb"))) return preferred;
   const root = "/usr/lib/postgresql";
   if (!existsSync(root)) return null;
-  const majors = readdirSync(root).filter((v) => existsSync(join(root, v, "bin", "initdb"))).sort((a, b) => Number(b) - Number(a));
+  const majors = readdirSync(root)
+    .filter((v) => existsSync(join(root, v, "bin", "initdb")))
+    .sort((a, b) => Number(b) - Number(a));
   return majors[0] ? join(root, majors[0], "bin") : null;
 }
 
@@ -93,7 +95,7 @@ export async function startPgCluster(): Promise<PgCluster> {
 
   // A test process that ends without stop() (a failed hook, a crash) still takes its cluster with it.
   const stopOnExit = () => {
-    const [command, args] = asRoot ? ["runuser", ["-u", SUPERUSER, "--", join(bin, "pg_ctl")]] as const : [join(bin, "pg_ctl"), []] as const;
+    const [command, args] = asRoot ? (["runuser", ["-u", SUPERUSER, "--", join(bin, "pg_ctl")]] as const) : ([join(bin, "pg_ctl"), []] as const);
     spawnSync(command, [...args, "stop", "-D", dataDir, "-m", "immediate"], { cwd: dir, stdio: "ignore" });
     rmSync(dir, { recursive: true, force: true });
   };

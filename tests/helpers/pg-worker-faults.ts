@@ -13,7 +13,10 @@ export function installWorkerFaults(faultFile: string): () => void {
   class FaultyWorker extends Original {
     constructor(filename: string | URL, options: WorkerOptions = {}) {
       if (String(filename).endsWith("/pg-worker.mjs")) {
-        super(new URL("./faulty-pg-worker.mjs", import.meta.url), { ...options, workerData: { ...(options.workerData as Record<string, unknown>), faultTarget: String(filename), faultFile } });
+        super(new URL("./faulty-pg-worker.mjs", import.meta.url), {
+          ...options,
+          workerData: { ...(options.workerData as Record<string, unknown>), faultTarget: String(filename), faultFile },
+        });
       } else {
         super(filename, options);
       }

@@ -110,7 +110,10 @@ export function liveClock(): TestClock {
  * supplier's pool drained, products equal to its truth, and each order confirmed in the gateway and
  * existing once, confirmed, at the supplier.
  */
-export function divergenceFromSupplier(w: { sim: RunningSimulator; container: TestGateway["container"]; supplierId: number }, yggcOrders: readonly string[]): string[] {
+export function divergenceFromSupplier(
+  w: { sim: RunningSimulator; container: TestGateway["container"]; supplierId: number },
+  yggcOrders: readonly string[],
+): string[] {
   const out: string[] = [];
   const pending = w.sim.sim.pool.pending();
   if (pending > 0) out.push(`${pending} messages still in the supplier's pool`);

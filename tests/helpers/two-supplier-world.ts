@@ -30,7 +30,15 @@ export async function startTwoSupplierWorld(products = 30): Promise<TwoSupplierW
   const bSim = await launchSimulator({ domain: B.domain, products, seed: 4242 });
   const c = a.gw.container;
   await c.supplierAccounts.create({ code: B.code, name: B.name, creditCode: await nextCreditCode(), domains: [B.domain] });
-  c.supplierConnections.connect({ code: B.code, baseUrl: bSim.url, ...TEST_ACCOUNT, signMode: SignMode.HmacSha256, qps: 1000, maxConcurrent: 8, timeoutMs: 2_000 });
+  c.supplierConnections.connect({
+    code: B.code,
+    baseUrl: bSim.url,
+    ...TEST_ACCOUNT,
+    signMode: SignMode.HmacSha256,
+    qps: 1000,
+    maxConcurrent: 8,
+    timeoutMs: 2_000,
+  });
   // Scoping, not certification, is under test (like the puller rig's SIM): B's gate is waived with the reason recorded.
   c.conformance.waive(B.code, "supplier-scoping test rig: a second reference supplier", "test:two-supplier-world");
   for (const code of [a.code, B.code]) {
@@ -47,7 +55,11 @@ export async function startTwoSupplierWorld(products = 30): Promise<TwoSupplierW
   const certify = async (code: string, domain: string) => {
     const sandbox = await launchSimulator({ domain, products: 12 });
     sandboxes.push(sandbox);
-    const { run, report } = await c.conformance.run({ supplier: code, target: { baseUrl: sandbox.url, ...TEST_ACCOUNT, signMode: SignMode.HmacSha256, bodyFormat: "form" }, actor: "test:two-supplier-world" });
+    const { run, report } = await c.conformance.run({
+      supplier: code,
+      target: { baseUrl: sandbox.url, ...TEST_ACCOUNT, signMode: SignMode.HmacSha256, bodyFormat: "form" },
+      actor: "test:two-supplier-world",
+    });
     if (!run.passed || !run.markId) throw new Error(`certification of ${code} did not pass: ${JSON.stringify(report.summary.blocking)}`);
     return run.id;
   };
@@ -82,7 +94,11 @@ export async function startTwoSupplierWorld(products = 30): Promise<TwoSupplierW
 export type Session = { cookie: string; csrf: string };
 
 export async function apiLogin(url: string, username: string): Promise<Session> {
-  const res = await fetch(`${url}/admin/api/login`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ username, password: PASSWORD }) });
+  const res = await fetch(`${url}/admin/api/login`, {
+    method: "POST",
+    headers: { "content-type": "application/json" },
+    body: JSON.stringify({ username, password: PASSWORD }),
+  });
   if (res.status !== 200) throw new Error(`login ${username}: ${res.status}`);
   const body = (await res.json()) as { csrfToken: string };
   return { cookie: (res.headers.get("set-cookie") ?? "").split(";")[0] ?? "", csrf: body.csrfToken };

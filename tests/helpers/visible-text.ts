@@ -52,10 +52,58 @@ export function productText(html: string): string[] {
  * the console's format names. Anything else in Latin letters is an English word from the product.
  */
 export const LATIN_TERMS = new Set([
-  "SKU", "sku", "HTTP", "HTTPS", "http", "https", "JSON", "CSV", "QPS", "JWS", "SVG", "API", "URL", "cron", "ms", "appSecret", "PDF", "jpg", "jpeg", "png", "pdf",
-  "jpg/jpeg/png", "jpg/jpeg/png/pdf", "http(s", "GB/T", "UTC", "X-Sign", "X-Sign-Timestamp",
+  "SKU",
+  "sku",
+  "HTTP",
+  "HTTPS",
+  "http",
+  "https",
+  "JSON",
+  "CSV",
+  "QPS",
+  "JWS",
+  "SVG",
+  "API",
+  "URL",
+  "cron",
+  "ms",
+  "appSecret",
+  "PDF",
+  "jpg",
+  "jpeg",
+  "png",
+  "pdf",
+  "jpg/jpeg/png",
+  "jpg/jpeg/png/pdf",
+  "http(s",
+  "GB/T",
+  "UTC",
+  "X-Sign",
+  "X-Sign-Timestamp",
   // The contract's own field and term names (§2, §5), which staff and suppliers read in the docs as written.
-  "token", "Token", "Access", "desc", "nonce", "platformCode", "timestamp", "yggc_order", "interfaceCode", "catalogId", "url", "image_path", "images.path", "certifications.certUrl", "price", "mall_price", "brand_id", "promises", "sevenDayReturn", "attributes", "messageId", "id", "KITTEST",
+  "token",
+  "Token",
+  "Access",
+  "desc",
+  "nonce",
+  "platformCode",
+  "timestamp",
+  "yggc_order",
+  "interfaceCode",
+  "catalogId",
+  "url",
+  "image_path",
+  "images.path",
+  "certifications.certUrl",
+  "price",
+  "mall_price",
+  "brand_id",
+  "promises",
+  "sevenDayReturn",
+  "attributes",
+  "messageId",
+  "id",
+  "KITTEST",
 ]);
 
 /** Every Latin word of the product's own text that is neither a known term nor a value from the data. */
@@ -63,7 +111,10 @@ export function englishWords(html: string, dataValues: ReadonlySet<string>): str
   const found: string[] = [];
   for (const chunk of productText(html)) {
     // URLs, host names and e-mail addresses are data.
-    const text = chunk.replace(/https?:\/\/\S+/g, " ").replace(/\b[\w.-]+@[\w.-]+\b/g, " ").replace(/\b(?:[a-z0-9-]+\.)+[a-z]{2,}\b/gi, " ");
+    const text = chunk
+      .replace(/https?:\/\/\S+/g, " ")
+      .replace(/\b[\w.-]+@[\w.-]+\b/g, " ")
+      .replace(/\b(?:[a-z0-9-]+\.)+[a-z]{2,}\b/gi, " ");
     if ([...dataValues].some((v) => v.length > 1 && chunk === v)) continue;
     let rest = text;
     for (const v of [...dataValues].sort((a, b) => b.length - a.length)) if (v.length > 2 && /[A-Za-z]/.test(v)) rest = rest.split(v).join(" ");

@@ -5,7 +5,12 @@ import { type Logger, createLogger } from "../../src/lib/logger.js";
  * Polls `probe` (which may answer a promise, e.g. over HTTP) until it answers something truthy, and
  * answers that; fails naming `what` after `timeoutMs`.
  */
-export async function waitFor<T>(what: string, probe: () => T | null | undefined | false | Promise<T | null | undefined | false>, timeoutMs: number, everyMs = 25): Promise<T> {
+export async function waitFor<T>(
+  what: string,
+  probe: () => T | null | undefined | false | Promise<T | null | undefined | false>,
+  timeoutMs: number,
+  everyMs = 25,
+): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const seen = await probe();

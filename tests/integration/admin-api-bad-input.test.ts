@@ -28,10 +28,18 @@ describe("admin API: unreadable requests get the API's error shape", () => {
 
   it("a content encoding the API does not take is 415 unsupported_media_type, a broken gzip body 400", async () => {
     const body = JSON.stringify({ username: "x", role: "auditor", password: "correct horse battery staple" });
-    const unknown = await rawRequest(gw.url, { path: "/admin/api/users", headers: { ...headers, "content-type": "application/json", "content-encoding": "x-unknown" }, body });
+    const unknown = await rawRequest(gw.url, {
+      path: "/admin/api/users",
+      headers: { ...headers, "content-type": "application/json", "content-encoding": "x-unknown" },
+      body,
+    });
     expect(unknown.status, unknown.text).toBe(415);
     expect(errorOf(unknown.text)?.code).toBe("unsupported_media_type");
-    const gzip = await rawRequest(gw.url, { path: "/admin/api/users", headers: { ...headers, "content-type": "application/json", "content-encoding": "gzip" }, body });
+    const gzip = await rawRequest(gw.url, {
+      path: "/admin/api/users",
+      headers: { ...headers, "content-type": "application/json", "content-encoding": "gzip" },
+      body,
+    });
     expect(gzip.status, gzip.text).toBe(400);
     expect(errorOf(gzip.text)?.code).toBe("invalid_input");
     const latin1 = await rawRequest(gw.url, { path: "/admin/api/users", headers: { ...headers, "content-type": "application/json; charset=latin1" }, body });
@@ -39,12 +47,20 @@ describe("admin API: unreadable requests get the API's error shape", () => {
   });
 
   it("a NUL character anywhere in the input is 400 invalid_input naming the field, and the refusal's audit row keeps it as U+FFFD", async () => {
-    const status = await rawRequest(gw.url, { path: "/admin/api/suppliers/A%00B/status", headers: { ...headers, "content-type": "application/json" }, body: JSON.stringify({ enabled: false }) });
+    const status = await rawRequest(gw.url, {
+      path: "/admin/api/suppliers/A%00B/status",
+      headers: { ...headers, "content-type": "application/json" },
+      body: JSON.stringify({ enabled: false }),
+    });
     expect(status.status, status.text).toBe(400);
     expect(errorOf(status.text)?.code).toBe("invalid_input");
     expect(status.text).toContain("params.code");
     expect(gw.container.admin.audit.list({ target: "A\uFFFDB", limit: 5 }).map((r) => `${r.action} ${r.outcome}`)).toEqual(["supplier.status refused"]);
-    const login = await rawRequest(gw.url, { path: "/admin/api/login", headers: { "content-type": "application/json" }, body: JSON.stringify({ username: "ops\u0000", password: "x" }) });
+    const login = await rawRequest(gw.url, {
+      path: "/admin/api/login",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ username: "ops\u0000", password: "x" }),
+    });
     expect(login.status, login.text).toBe(400);
     expect(login.text).toContain("body.username");
     const search = await rawRequest(gw.url, { method: "GET", path: "/admin/api/products?name=a%00b", headers });
@@ -53,7 +69,10 @@ describe("admin API: unreadable requests get the API's error shape", () => {
   });
 
   it("a session cookie that is not valid percent-encoding reads as no session: the API answers 401, the console sends to its login page", async () => {
-    const none = { api: await rawRequest(gw.url, { method: "GET", path: "/admin/api/session" }), page: await rawRequest(gw.url, { method: "GET", path: "/admin/orders" }) };
+    const none = {
+      api: await rawRequest(gw.url, { method: "GET", path: "/admin/api/session" }),
+      page: await rawRequest(gw.url, { method: "GET", path: "/admin/orders" }),
+    };
     expect(none.api.status).toBe(401);
     expect(none.page.status).toBe(303);
     for (const value of ["%E0%A4%A", "%", "%ZZ", "%C3%28"]) {
@@ -65,7 +84,11 @@ describe("admin API: unreadable requests get the API's error shape", () => {
       expect(page.status, `${value}: ${page.text}`).toBe(none.page.status);
       expect(page.headers.location).toBe(none.page.headers.location);
       // Logging in over the broken cookie works and replaces it.
-      const login = await rawRequest(gw.url, { path: "/admin/api/login", headers: { cookie, "content-type": "application/json" }, body: JSON.stringify({ username: "ops1", password: "correct horse battery staple" }) });
+      const login = await rawRequest(gw.url, {
+        path: "/admin/api/login",
+        headers: { cookie, "content-type": "application/json" },
+        body: JSON.stringify({ username: "ops1", password: "correct horse battery staple" }),
+      });
       expect(login.status, login.text).toBe(200);
       expect(String(login.headers["set-cookie"])).toMatch(new RegExp(`^${SESSION_COOKIE}=[^;%]+;`));
     }

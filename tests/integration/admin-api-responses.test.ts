@@ -21,7 +21,11 @@ describe("admin API answers match their documented response schemas", () => {
   const seen = new Set<AdminRoute>();
 
   async function login(username: string): Promise<Session> {
-    const res = await fetch(`${world.gw.url}/admin/api/login`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ username, password: PASSWORD }) });
+    const res = await fetch(`${world.gw.url}/admin/api/login`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ username, password: PASSWORD }),
+    });
     expect(res.status).toBe(200);
     const body = await res.json();
     routeById("POST", "/login").response?.parse(body);
@@ -71,16 +75,32 @@ describe("admin API answers match their documented response schemas", () => {
   });
 
   it("suppliers, a manual pull, its run and messages", async () => {
-    await check({ as: "admin", method: "POST", path: "/suppliers", body: { code: "DOCS2", name: "第二电商", creditCode: await nextCreditCode(), domains: ["shop.example.cn"] } });
+    await check({
+      as: "admin",
+      method: "POST",
+      path: "/suppliers",
+      body: { code: "DOCS2", name: "第二电商", creditCode: await nextCreditCode(), domains: ["shop.example.cn"] },
+    });
     await check({ as: "admin", method: "GET", path: "/suppliers" });
     await check({ as: "admin", method: "PATCH", path: "/suppliers/:code/connection", url: `/suppliers/${world.code}/connection`, body: { timeoutMs: 3000 } });
-    const { run } = await check<{ run: { runId: string } }>({ as: "admin", method: "POST", path: "/suppliers/:code/sync", url: `/suppliers/${world.code}/sync`, body: {} });
+    const { run } = await check<{ run: { runId: string } }>({
+      as: "admin",
+      method: "POST",
+      path: "/suppliers/:code/sync",
+      url: `/suppliers/${world.code}/sync`,
+      body: {},
+    });
     await check({ as: "admin", method: "GET", path: "/suppliers/:code", url: `/suppliers/${world.code}` });
     await check({ as: "admin", method: "GET", path: "/suppliers/:code/quarantine", url: `/suppliers/${world.code}/quarantine` });
     await check({ as: "auditor", method: "GET", path: "/sync/quarantine", url: `/sync/quarantine?supplier=${world.code}` });
     await check({ as: "auditor", method: "GET", path: "/sync/runs" });
     await check({ as: "supplier", method: "GET", path: "/sync/runs/:runId", url: `/sync/runs/${run.runId}` });
-    const { messages } = await check<{ messages: Array<{ id: number }> }>({ as: "auditor", method: "GET", path: "/sync/messages", url: `/sync/messages?supplier=${world.code}&limit=5` });
+    const { messages } = await check<{ messages: Array<{ id: number }> }>({
+      as: "auditor",
+      method: "GET",
+      path: "/sync/messages",
+      url: `/sync/messages?supplier=${world.code}&limit=5`,
+    });
     expect(messages.length).toBeGreaterThan(0);
     await check({ as: "auditor", method: "GET", path: "/sync/messages/:id/calls", url: `/sync/messages/${messages[0]?.id ?? 0}/calls` });
     await check({ as: "admin", method: "GET", path: "/suppliers/:code/trust-mark", url: `/suppliers/${world.code}/trust-mark` });
@@ -88,13 +108,24 @@ describe("admin API answers match their documented response schemas", () => {
   });
 
   it("products, the listing step, the dashboard and charts", async () => {
-    const { products } = await check<{ products: Array<{ sku: string; status: string }> }>({ as: "procurement", method: "GET", path: "/products", url: `/products?supplier=${world.code}&limit=50` });
+    const { products } = await check<{ products: Array<{ sku: string; status: string }> }>({
+      as: "procurement",
+      method: "GET",
+      path: "/products",
+      url: `/products?supplier=${world.code}&limit=50`,
+    });
     const active = products.find((p) => p.status === "active");
     const rejected = products.find((p) => p.status === "rejected");
     expect(active && rejected).toBeTruthy();
     await check({ as: "supplier", method: "GET", path: "/products/:supplier/:sku", url: `/products/${world.code}/${encodeURIComponent(rejected?.sku ?? "")}` });
     await check({ as: "admin", method: "GET", path: "/products/:supplier/:sku", url: `/products/${world.code}/${encodeURIComponent(active?.sku ?? "")}` });
-    await check({ as: "supplier", method: "POST", path: "/products/:supplier/:sku/listing/apply", url: `/products/${world.code}/${encodeURIComponent(active?.sku ?? "")}/listing/apply`, body: {} });
+    await check({
+      as: "supplier",
+      method: "POST",
+      path: "/products/:supplier/:sku/listing/apply",
+      url: `/products/${world.code}/${encodeURIComponent(active?.sku ?? "")}/listing/apply`,
+      body: {},
+    });
     for (const role of ["admin", "procurement", "auditor", "supplier"] as const) {
       await check({ as: role, method: "GET", path: "/dashboard" });
       await check({ as: role, method: "GET", path: "/charts" });
@@ -108,8 +139,19 @@ describe("admin API answers match their documented response schemas", () => {
     const form = `/order-form?supplier=${world.code}&q=${encodeURIComponent(sku)}&province=${AREA.province}&city=${AREA.city}&county=${AREA.county}`;
     const helper = await check<{ products: unknown[] }>({ as: "procurement", method: "GET", path: "/order-form", url: form });
     expect(helper.products.length).toBeGreaterThan(0);
-    const { order } = await check<{ order: { yggc_order: string } }>({ as: "procurement", method: "POST", path: "/orders", body: orderFile([{ sku }], { supplier: world.code }) });
-    const pushed = await check<{ order: { state: string } }>({ as: "procurement", method: "POST", path: "/orders/:yggcOrder/push", url: `/orders/${order.yggc_order}/push`, body: {} });
+    const { order } = await check<{ order: { yggc_order: string } }>({
+      as: "procurement",
+      method: "POST",
+      path: "/orders",
+      body: orderFile([{ sku }], { supplier: world.code }),
+    });
+    const pushed = await check<{ order: { state: string } }>({
+      as: "procurement",
+      method: "POST",
+      path: "/orders/:yggcOrder/push",
+      url: `/orders/${order.yggc_order}/push`,
+      body: {},
+    });
     expect(pushed.order.state).toBe("confirmed");
     await check({ as: "procurement", method: "GET", path: "/orders/:yggcOrder", url: `/orders/${order.yggc_order}` });
     await check({ as: "supplier", method: "GET", path: "/orders/:yggcOrder", url: `/orders/${order.yggc_order}` });

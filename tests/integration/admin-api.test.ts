@@ -76,7 +76,11 @@ describe("admin API", () => {
     expect(body.error.code).toBe("unauthenticated");
     expect(body.error.requestId).toBe(anon.headers.get("x-request-id"));
 
-    const noToken = await fetch(`${url}/admin/api/products/SIM/x/listing/apply`, { method: "POST", headers: { cookie: sessions.admin.cookie, "content-type": "application/json" }, body: "{}" });
+    const noToken = await fetch(`${url}/admin/api/products/SIM/x/listing/apply`, {
+      method: "POST",
+      headers: { cookie: sessions.admin.cookie, "content-type": "application/json" },
+      body: "{}",
+    });
     expect(noToken.status).toBe(403);
     expect(((await noToken.json()) as { error: { code: string } }).error.code).toBe("csrf_failed");
 
@@ -97,12 +101,24 @@ describe("admin API", () => {
     expect(fields).toContain("body.items[0].num");
     expect(fields).toContain("body.name");
 
-    const notJson = await fetch(`${url}/admin/api/users`, { method: "POST", headers: { cookie: sessions.admin.cookie, "x-csrf-token": sessions.admin.csrf, "content-type": "text/plain" }, body: "hi" });
+    const notJson = await fetch(`${url}/admin/api/users`, {
+      method: "POST",
+      headers: { cookie: sessions.admin.cookie, "x-csrf-token": sessions.admin.csrf, "content-type": "text/plain" },
+      body: "hi",
+    });
     expect(notJson.status).toBe(415);
   });
 
   it("walks the whole route table for each role: allowed → not 403, forbidden → 403", async () => {
-    const sample: Record<string, string> = { code: "NOPE", username: "nobody1", runId: "run_missing", id: "999999", supplier: "NOPE", sku: "none", yggcOrder: "TJ0" };
+    const sample: Record<string, string> = {
+      code: "NOPE",
+      username: "nobody1",
+      runId: "run_missing",
+      id: "999999",
+      supplier: "NOPE",
+      sku: "none",
+      yggcOrder: "TJ0",
+    };
     const checked: string[] = [];
     for (const route of adminRoutes) {
       if (route.roles === "public") continue;
@@ -124,20 +140,32 @@ describe("admin API", () => {
   });
 
   it("pages sync runs by `before` and messages by `afterId`, and drills down from a message to its calls", async () => {
-    const runs = (await (await call(url, sessions.auditor, "GET", `/sync/runs?supplier=${world.code}&limit=1`)).json()) as { runs: Array<{ id: string; startedAt: number }>; nextBefore: number | null };
+    const runs = (await (await call(url, sessions.auditor, "GET", `/sync/runs?supplier=${world.code}&limit=1`)).json()) as {
+      runs: Array<{ id: string; startedAt: number }>;
+      nextBefore: number | null;
+    };
     expect(runs.runs).toHaveLength(1);
     const runId = runs.runs[0]?.id ?? "";
-    const first = (await (await call(url, sessions.auditor, "GET", `/sync/messages?runId=${runId}&limit=5`)).json()) as { messages: Array<{ id: number; callSeqs: number[] }>; nextAfterId: number };
+    const first = (await (await call(url, sessions.auditor, "GET", `/sync/messages?runId=${runId}&limit=5`)).json()) as {
+      messages: Array<{ id: number; callSeqs: number[] }>;
+      nextAfterId: number;
+    };
     expect(first.messages).toHaveLength(5);
-    const second = (await (await call(url, sessions.auditor, "GET", `/sync/messages?runId=${runId}&limit=5&afterId=${first.nextAfterId}`)).json()) as { messages: Array<{ id: number }> };
+    const second = (await (await call(url, sessions.auditor, "GET", `/sync/messages?runId=${runId}&limit=5&afterId=${first.nextAfterId}`)).json()) as {
+      messages: Array<{ id: number }>;
+    };
     expect(second.messages[0]?.id).toBeGreaterThan(first.messages[4]?.id ?? Infinity);
     const withCalls = first.messages.find((m) => m.callSeqs.length > 0) ?? first.messages[0];
-    const drill = (await (await call(url, sessions.auditor, "GET", `/sync/messages/${withCalls?.id}/calls`)).json()) as { calls: Array<{ seq: number; endpoint: string }> };
+    const drill = (await (await call(url, sessions.auditor, "GET", `/sync/messages/${withCalls?.id}/calls`)).json()) as {
+      calls: Array<{ seq: number; endpoint: string }>;
+    };
     expect(drill.calls.map((c) => c.seq)).toEqual(withCalls?.callSeqs);
   });
 
   it("searches products and walks the listing step: apply → approve, audited; a rejected product cannot apply", async () => {
-    const active = (await (await call(url, sessions.procurement, "GET", `/products?supplier=${world.code}&status=active&limit=2`)).json()) as { products: Array<{ sku: string; listingState: string }> };
+    const active = (await (await call(url, sessions.procurement, "GET", `/products?supplier=${world.code}&status=active&limit=2`)).json()) as {
+      products: Array<{ sku: string; listingState: string }>;
+    };
     const sku = active.products[0]?.sku ?? "";
     expect(active.products[0]?.listingState).toBe("none");
     expect((await call(url, sessions.admin, "POST", `/products/${world.code}/${sku}/listing/approve`, {})).status).toBe(409);
@@ -147,13 +175,17 @@ describe("admin API", () => {
     const listed = (await (await call(url, sessions.procurement, "GET", `/products?listingState=approved`)).json()) as { products: Array<{ sku: string }> };
     expect(listed.products.map((p) => p.sku)).toEqual([sku]);
 
-    const rejected = (await (await call(url, sessions.admin, "GET", `/products?status=rejected&limit=1`)).json()) as { products: Array<{ sku: string; reasons: Array<{ code: number }> }> };
+    const rejected = (await (await call(url, sessions.admin, "GET", `/products?status=rejected&limit=1`)).json()) as {
+      products: Array<{ sku: string; reasons: Array<{ code: number }> }>;
+    };
     if (rejected.products[0]) {
       expect(rejected.products[0].reasons.length).toBeGreaterThan(0);
       expect((await call(url, sessions.admin, "POST", `/products/${world.code}/${rejected.products[0].sku}/listing/apply`, {})).status).toBe(409);
     }
     const trail = world.gw.container.admin.audit.list({ action: "product.listing_", limit: 10 });
-    expect(trail.map((r) => `${r.action} ${r.outcome}`)).toEqual(expect.arrayContaining(["product.listing_approve ok", "product.listing_apply ok", "product.listing_approve refused"]));
+    expect(trail.map((r) => `${r.action} ${r.outcome}`)).toEqual(
+      expect.arrayContaining(["product.listing_approve ok", "product.listing_apply ok", "product.listing_approve refused"]),
+    );
     expect(trail.find((r) => r.action === "product.listing_approve" && r.outcome === "ok")?.summaryJson).toContain('"after":{"listingState":"approved"}');
   });
 
@@ -167,7 +199,9 @@ describe("admin API", () => {
     expect(order.state).toBe("created");
     const pushed = (await (await call(url, sessions.procurement, "POST", `/orders/${order.yggc_order}/push`, {})).json()) as { order: { state: string } };
     expect(pushed.order.state).toBe("confirmed");
-    const shown = (await (await call(url, sessions.procurement, "GET", `/orders/${order.yggc_order}`)).json()) as { order: { timeline: Array<{ step: string }>; consignee?: unknown } };
+    const shown = (await (await call(url, sessions.procurement, "GET", `/orders/${order.yggc_order}`)).json()) as {
+      order: { timeline: Array<{ step: string }>; consignee?: unknown };
+    };
     expect(shown.order.timeline.map((e) => e.step)).toEqual(expect.arrayContaining(["create", "submit", "confirm"]));
     expect(shown.order.consignee).toBeUndefined();
     const audit = world.gw.container.admin.audit.list({ action: "order.push", limit: 1 })[0];

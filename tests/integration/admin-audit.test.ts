@@ -23,8 +23,16 @@ describe("audit verify on a tampered database", () => {
   };
 
   beforeAll(() => {
-    for (const [username, role] of [["root1", "admin"], ["buyer1", "procurement"], ["reader1", "auditor"]]) {
-      const r = runCli(["users", "create", "--username", username ?? "", "--role", role ?? "", "--password-stdin", "--json"], env, "correct horse battery staple\n");
+    for (const [username, role] of [
+      ["root1", "admin"],
+      ["buyer1", "procurement"],
+      ["reader1", "auditor"],
+    ]) {
+      const r = runCli(
+        ["users", "create", "--username", username ?? "", "--role", role ?? "", "--password-stdin", "--json"],
+        env,
+        "correct horse battery staple\n",
+      );
       expect(r.json, r.stderr).toMatchObject({ ok: true });
     }
     expect(runCli(["users", "disable", "--username", "buyer1", "--json"], env).json).toMatchObject({ ok: true });

@@ -14,10 +14,19 @@ describe("admin console (HTML)", () => {
 
   beforeAll(async () => {
     gw = await startTestGateway();
-    await gw.container.supplierAccounts.create({ code: "XSS", name: "<script>alert(1)</script>电商", creditCode: await nextCreditCode(), domains: ["item.xss.cn"] });
+    await gw.container.supplierAccounts.create({
+      code: "XSS",
+      name: "<script>alert(1)</script>电商",
+      creditCode: await nextCreditCode(),
+      domains: ["item.xss.cn"],
+    });
     for (const role of ROLES) {
       await gw.container.admin.users.create({ username: role, role, password: PASSWORD });
-      const res = await fetch(`${gw.url}/admin/login`, { method: "POST", body: new URLSearchParams({ username: role, password: PASSWORD, next: "/admin/" }), redirect: "manual" });
+      const res = await fetch(`${gw.url}/admin/login`, {
+        method: "POST",
+        body: new URLSearchParams({ username: role, password: PASSWORD, next: "/admin/" }),
+        redirect: "manual",
+      });
       expect(res.status).toBe(303);
       expect(res.headers.get("location")).toBe("/admin/");
       const cookie = (res.headers.get("set-cookie") ?? "").split(";")[0] ?? "";
@@ -31,7 +40,11 @@ describe("admin console (HTML)", () => {
     const res = await fetch(`${gw.url}/admin/sync/runs?supplier=X`, { redirect: "manual" });
     expect(res.status).toBe(303);
     expect(res.headers.get("location")).toBe("/admin/login?next=%2Fadmin%2Fsync%2Fruns%3Fsupplier%3DX");
-    const login = await fetch(`${gw.url}/admin/login`, { method: "POST", body: new URLSearchParams({ username: "admin", password: PASSWORD, next: "https://evil.example/" }), redirect: "manual" });
+    const login = await fetch(`${gw.url}/admin/login`, {
+      method: "POST",
+      body: new URLSearchParams({ username: "admin", password: PASSWORD, next: "https://evil.example/" }),
+      redirect: "manual",
+    });
     expect(login.headers.get("location")).toBe("/admin/");
   });
 
@@ -58,7 +71,12 @@ describe("admin console (HTML)", () => {
 
   it("refuses a form post without the session's CSRF field, and takes it with one", async () => {
     const post = (form: Record<string, string>) =>
-      fetch(`${gw.url}/admin/suppliers/XSS/status`, { method: "POST", headers: { cookie: cookies.admin.cookie }, body: new URLSearchParams(form), redirect: "manual" });
+      fetch(`${gw.url}/admin/suppliers/XSS/status`, {
+        method: "POST",
+        headers: { cookie: cookies.admin.cookie },
+        body: new URLSearchParams(form),
+        redirect: "manual",
+      });
     expect((await post({ enabled: "false" })).status).toBe(403);
     expect((await post({ enabled: "false", _csrf: cookies.procurement.csrf })).status).toBe(403);
     const ok = await post({ enabled: "false", _csrf: cookies.admin.csrf });
@@ -69,7 +87,11 @@ describe("admin console (HTML)", () => {
   });
 
   it("answers form errors as a page naming the fields, with an honest status", async () => {
-    const res = await fetch(`${gw.url}/admin/users`, { method: "POST", headers: { cookie: cookies.admin.cookie }, body: new URLSearchParams({ _csrf: cookies.admin.csrf, username: "x", role: "root", password: "short" }) });
+    const res = await fetch(`${gw.url}/admin/users`, {
+      method: "POST",
+      headers: { cookie: cookies.admin.cookie },
+      body: new URLSearchParams({ _csrf: cookies.admin.csrf, username: "x", role: "root", password: "short" }),
+    });
     expect(res.status).toBe(400);
     const html = await res.text();
     for (const field of ["body.username", "body.role", "body.password"]) expect(html).toContain(field);
@@ -83,7 +105,8 @@ describe("admin console (HTML)", () => {
       expect(got.type, path).toContain("text/html");
       expect(got.text, path).toContain("输入有误");
     }
-    const post = (body: URLSearchParams) => fetch(`${gw.url}/admin/suppliers/XSS/status`, { method: "POST", headers: { cookie: cookies.admin.cookie }, body, redirect: "manual" });
+    const post = (body: URLSearchParams) =>
+      fetch(`${gw.url}/admin/suppliers/XSS/status`, { method: "POST", headers: { cookie: cookies.admin.cookie }, body, redirect: "manual" });
     const large = await page(await post(new URLSearchParams({ _csrf: cookies.admin.csrf, enabled: "true", remark: "x".repeat(70 * 1024) })));
     expect(large.status).toBe(413);
     expect(large.type).toContain("text/html");

@@ -13,10 +13,33 @@ import { createLogger } from "../../src/lib/logger.js";
 import { startTestGateway } from "../helpers/harness.js";
 import { runCli } from "../helpers/run-cli.js";
 
-type Row = { id: number; at: number; actor: string; role: string | null; action: string; target: string | null; outcome: string; summary_json: string; request_id: string | null; key_id: string | null; hash: string };
+type Row = {
+  id: number;
+  at: number;
+  actor: string;
+  role: string | null;
+  action: string;
+  target: string | null;
+  outcome: string;
+  summary_json: string;
+  request_id: string | null;
+  key_id: string | null;
+  hash: string;
+};
 
 const content = (r: Row, keyId: string | null | undefined) =>
-  canonicalJson({ id: r.id, at: r.at, actor: r.actor, role: r.role, action: r.action, target: r.target, outcome: r.outcome, summary: r.summary_json, requestId: r.request_id, ...(keyId === undefined ? {} : { keyId }) });
+  canonicalJson({
+    id: r.id,
+    at: r.at,
+    actor: r.actor,
+    role: r.role,
+    action: r.action,
+    target: r.target,
+    outcome: r.outcome,
+    summary: r.summary_json,
+    requestId: r.request_id,
+    ...(keyId === undefined ? {} : { keyId }),
+  });
 
 /** Re-chains every row from `fromId` with `seal`, as someone holding only the database file could. */
 function rechain(path: string, fromId: number, edit: string, seal: (prev: string, r: Row) => { hash: string; keyId: string | null }) {
@@ -47,10 +70,24 @@ function legacyLog(path: string, actors: string[]) {
   migrate(drizzle(sqlite), { migrationsFolder: folder });
   let prev = "0".repeat(64);
   actors.forEach((actor, i) => {
-    const row: Row = { id: i + 1, at: 1_700_000_000_000 + i, actor, role: "admin", action: "user.create", target: actor, outcome: "ok", summary_json: "{}", request_id: null, key_id: null, hash: "" };
+    const row: Row = {
+      id: i + 1,
+      at: 1_700_000_000_000 + i,
+      actor,
+      role: "admin",
+      action: "user.create",
+      target: actor,
+      outcome: "ok",
+      summary_json: "{}",
+      request_id: null,
+      key_id: null,
+      hash: "",
+    };
     const { hash } = sha256Seal(prev, row);
     sqlite
-      .prepare("INSERT INTO audit_log (id, at, actor, role, action, target, outcome, summary_json, request_id, prev_hash, hash) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")
+      .prepare(
+        "INSERT INTO audit_log (id, at, actor, role, action, target, outcome, summary_json, request_id, prev_hash, hash) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+      )
       .run(row.id, row.at, row.actor, row.role, row.action, row.target, row.outcome, row.summary_json, row.request_id, prev, hash);
     prev = hash;
   });
@@ -58,7 +95,12 @@ function legacyLog(path: string, actors: string[]) {
   rmSync(folder, { recursive: true, force: true });
 }
 
-const sha256Seal = (prev: string, r: Row) => ({ hash: createHash("sha256").update(`${prev}\n${content(r, undefined)}`).digest("hex"), keyId: null });
+const sha256Seal = (prev: string, r: Row) => ({
+  hash: createHash("sha256")
+    .update(`${prev}\n${content(r, undefined)}`)
+    .digest("hex"),
+  keyId: null,
+});
 
 describe("the audit chain is keyed (HMAC with a key outside the database)", () => {
   const dir = mkdtempSync(join(tmpdir(), "emall-audit-key-"));
@@ -78,7 +120,9 @@ describe("the audit chain is keyed (HMAC with a key outside the database)", () =
 
   beforeAll(() => {
     for (const name of ["keyed1", "keyed2"]) {
-      expect(runCli(["users", "create", "--username", name, "--role", "auditor", "--password-stdin", "--json"], withK1, "correct horse battery staple\n").json).toMatchObject({ ok: true });
+      expect(
+        runCli(["users", "create", "--username", name, "--role", "auditor", "--password-stdin", "--json"], withK1, "correct horse battery staple\n").json,
+      ).toMatchObject({ ok: true });
     }
   }, 120_000);
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -93,7 +137,9 @@ describe("the audit chain is keyed (HMAC with a key outside the database)", () =
     const guessed = copy("guessed");
     const guess = randomBytes(32);
     rechain(guessed, 1, "UPDATE audit_log SET actor = 'someone-else' WHERE id = 2", (prev, r) => ({
-      hash: createHmac("sha256", guess).update(`${prev}\n${content(r, "one")}`).digest("hex"),
+      hash: createHmac("sha256", guess)
+        .update(`${prev}\n${content(r, "one")}`)
+        .digest("hex"),
       keyId: "one",
     }));
     const r2 = runCli(["audit", "verify", "--json"], { ...withK1, DATABASE_URL: guessed });

@@ -30,7 +30,11 @@ describe("audit rows share the transaction of the change they record", () => {
     gw = await startTestGateway();
     await gw.container.admin.users.create({ username: "root1", role: "admin", password: PASSWORD });
     await gw.container.supplierAccounts.create({ code: "ATOM", name: "原子电商", creditCode: await nextCreditCode(), domains: ["item.atom-shop.cn"] });
-    const login = await fetch(`${gw.url}/admin/api/login`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ username: "root1", password: PASSWORD }) });
+    const login = await fetch(`${gw.url}/admin/api/login`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ username: "root1", password: PASSWORD }),
+    });
     cookie = (login.headers.get("set-cookie") ?? "").split(";")[0] ?? "";
     csrf = ((await login.json()) as { csrfToken: string }).csrfToken;
   });
@@ -63,7 +67,11 @@ describe("audit rows share the transaction of the change they record", () => {
     const before = gw.container.store.sqlite.prepare("SELECT count(*) AS n FROM admin_sessions").get() as { n: number };
     failAudit(true);
     try {
-      const res = await fetch(`${gw.url}/admin/api/login`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ username: "root1", password: PASSWORD }) });
+      const res = await fetch(`${gw.url}/admin/api/login`, {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body: JSON.stringify({ username: "root1", password: PASSWORD }),
+      });
       expect(res.status).toBe(500);
       expect(res.headers.get("set-cookie")).toBeNull();
     } finally {
@@ -89,7 +97,11 @@ describe("audit rows share the transaction of the change they record", () => {
 
   it("admin API: a user whose audit row cannot be written is neither created nor changed (hashing happens before the transaction)", async () => {
     const post = (method: string, path: string, body: unknown) =>
-      fetch(`${gw.url}/admin/api${path}`, { method, headers: { cookie, "x-csrf-token": csrf, "content-type": "application/json" }, body: JSON.stringify(body) });
+      fetch(`${gw.url}/admin/api${path}`, {
+        method,
+        headers: { cookie, "x-csrf-token": csrf, "content-type": "application/json" },
+        body: JSON.stringify(body),
+      });
     failAudit(true);
     try {
       expect((await post("POST", "/users", { username: "ghost1", role: "auditor", password: PASSWORD })).status).toBe(500);

@@ -7,7 +7,6 @@ import { startGatewayJobs } from "../../src/scheduling/gateway-jobs.js";
 import { type TestGateway, nextCreditCode, startTestGateway, testClock } from "../helpers/harness.js";
 import { capturingLogger, waitFor } from "../helpers/wait.js";
 
-
 /** A second connection that holds the lock nonce cleanup needs until `commit`. */
 async function holdWriteLock(url: string, dialect: "sqlite" | "postgres"): Promise<{ commit(): Promise<void>; close(): Promise<void> }> {
   if (dialect === "postgres") {

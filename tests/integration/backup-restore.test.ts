@@ -25,7 +25,11 @@ const count = (store: Store, sql: string): number => Number(store.sqlite.prepare
 describe("backups (SQLite)", () => {
   it("a backup made during a drain, restored, lets the gateway resume without losing or doubling a message", { timeout: 180_000 }, async () => {
     // Slow pages, so the drain is still running when the CLI (its own process) makes the backup.
-    world = await startPullerWorld({ products: 300, invalidShare: 0.1, knobs: { endpoints: { messagePool: { latencyMs: 1_200 }, detail: { latencyMs: 15 } } } });
+    world = await startPullerWorld({
+      products: 300,
+      invalidShare: 0.1,
+      knobs: { endpoints: { messagePool: { latencyMs: 1_200 }, detail: { latencyMs: 15 } } },
+    });
     const { gw, sim } = world;
     const dir = mkdtempSync(join(tmpdir(), "emall-backup-"));
     dirs.push(dir);
@@ -76,7 +80,12 @@ describe("backups (SQLite)", () => {
     expect(verified.status).toBe(0);
     expect(verified.json).toMatchObject({ ok: true, verdict: { ok: true, integrity: ["ok"], audit: { ok: true } } });
     const tables = (verified.json?.verdict as { tables: Array<{ table: string; backup: number; source: number }> }).tables;
-    expect(tables.find((t) => t.table === "message_inbox")).toEqual({ table: "message_inbox", backup: inBackup, source: liveCounts.inbox, difference: liveCounts.inbox - inBackup });
+    expect(tables.find((t) => t.table === "message_inbox")).toEqual({
+      table: "message_inbox",
+      backup: inBackup,
+      source: liveCounts.inbox,
+      difference: liveCounts.inbox - inBackup,
+    });
 
     // The machine's database is replaced by the backup; the old file still reads, so the messages it
     // took from the pools after the backup are carried over.
@@ -90,7 +99,11 @@ describe("backups (SQLite)", () => {
     const settled = await runCliAsync(["backup", "after-restore", "--from", oldDb, "--json"], restoredEnv);
     expect(settled.status).toBe(0);
     // The drain's lease and its run were in the backup: released and closed, or the next run would wait.
-    expect(settled.json).toMatchObject({ ok: true, settled: { leases: 1, runsClosed: 1 }, carried: { carried: liveCounts.inbox - inBackup, unknownSupplier: 0 } });
+    expect(settled.json).toMatchObject({
+      ok: true,
+      settled: { leases: 1, runsClosed: 1 },
+      carried: { carried: liveCounts.inbox - inBackup, unknownSupplier: 0 },
+    });
 
     restored = await startTestGateway({ ...restoredEnv, SCHEDULER_ENABLED: "false" });
     const resumedWorld: PullerWorld = { ...world, gw: restored };
@@ -104,7 +117,8 @@ describe("backups (SQLite)", () => {
     // Re-applying re-reads the supplier: a price already stored adds no second history row. (A
     // product the backup caught before its first message was applied starts at today's price, so
     // the restored history can be shorter than the replaced one, never longer.)
-    const doubledPrices = "SELECT COUNT(*) FROM (SELECT supplier_id, sku, price_fen, mall_price_fen FROM price_history GROUP BY 1, 2, 3, 4 HAVING COUNT(*) > 1)";
+    const doubledPrices =
+      "SELECT COUNT(*) FROM (SELECT supplier_id, sku, price_fen, mall_price_fen FROM price_history GROUP BY 1, 2, 3, 4 HAVING COUNT(*) > 1)";
     expect(count(store, doubledPrices)).toBe(0);
     expect(count(store, "SELECT COUNT(*) FROM price_history")).toBeLessThanOrEqual(liveCounts.priceHistory);
     expect(count(store, "SELECT COUNT(*) FROM (SELECT supplier_id, sku FROM products GROUP BY supplier_id, sku HAVING COUNT(*) > 1)")).toBe(0);
@@ -143,11 +157,17 @@ describe("backup verify", () => {
     try {
       for (let i = 0; i < 3; i++) other.container.admin.audit.record({ actor: "user:other", action: "other.action", target: null, summary: {} });
       // Under its own keys the backup's keyed chain does not verify at all.
-      const otherKeys = await runCliAsync(["backup", "verify", file, "--json"], { DATABASE_URL: other.config.DATABASE_URL, DATA_ENCRYPTION_KEY_FILE: other.config.DATA_ENCRYPTION_KEY_FILE });
+      const otherKeys = await runCliAsync(["backup", "verify", file, "--json"], {
+        DATABASE_URL: other.config.DATABASE_URL,
+        DATA_ENCRYPTION_KEY_FILE: other.config.DATA_ENCRYPTION_KEY_FILE,
+      });
       expect(otherKeys.status).toBe(1);
       expect(otherKeys.json).toMatchObject({ ok: false, verdict: { audit: { ok: false, brokenAt: 1 } } });
       // Sharing the audit key, the chain verifies but is not the start of the other database's.
-      const sameKeys = await runCliAsync(["backup", "verify", file, "--json"], { DATABASE_URL: other.config.DATABASE_URL, DATA_ENCRYPTION_KEY_FILE: config.DATA_ENCRYPTION_KEY_FILE });
+      const sameKeys = await runCliAsync(["backup", "verify", file, "--json"], {
+        DATABASE_URL: other.config.DATABASE_URL,
+        DATA_ENCRYPTION_KEY_FILE: config.DATA_ENCRYPTION_KEY_FILE,
+      });
       expect(sameKeys.status).toBe(1);
       expect(sameKeys.json).toMatchObject({ ok: false, verdict: { audit: { ok: true }, sameSource: false } });
     } finally {
@@ -161,7 +181,6 @@ describe("backup verify", () => {
     expect(notSqlite.json).toMatchObject({ ok: false, error: { kind: "invalid" } });
   });
 });
-
 
 /** Two files a backup command must refuse as not the gateway's: an empty file and a SQLite database of someone else's tables. */
 function notGatewayDatabases(dir: string): { empty: string; foreign: string } {

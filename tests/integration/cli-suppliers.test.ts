@@ -36,10 +36,44 @@ async function storedBytes(): Promise<Buffer> {
 
 describe("supplier CLI (--json: one JSON object on the last line)", () => {
   it("creates a supplier whose printed credentials work against the gateway, in both sign modes", async () => {
-    const hmac = runCli(["supplier", "create", "--code", "JD", "--name", "京东", "--credit-code", await nextCreditCode(), "--domain", "item.jd.com", "--contact-phone", "13800000000", "--json"], env);
+    const hmac = runCli(
+      [
+        "supplier",
+        "create",
+        "--code",
+        "JD",
+        "--name",
+        "京东",
+        "--credit-code",
+        await nextCreditCode(),
+        "--domain",
+        "item.jd.com",
+        "--contact-phone",
+        "13800000000",
+        "--json",
+      ],
+      env,
+    );
     expect(hmac.status, hmac.stderr).toBe(0);
     expect(hmac.json).toMatchObject({ ok: true, supplier: { code: "JD", signMode: "hmac-sha256", contactPhone: "[encrypted]" } });
-    const md5 = runCli(["supplier", "create", "--code", "COMIX", "--name", "齐心", "--credit-code", await nextCreditCode(), "--domain", "www.comix.com.cn", "--sign-mode", "yggc-md5", "--json"], env);
+    const md5 = runCli(
+      [
+        "supplier",
+        "create",
+        "--code",
+        "COMIX",
+        "--name",
+        "齐心",
+        "--credit-code",
+        await nextCreditCode(),
+        "--domain",
+        "www.comix.com.cn",
+        "--sign-mode",
+        "yggc-md5",
+        "--json",
+      ],
+      env,
+    );
     expect(md5.json).toMatchObject({ ok: true, supplier: { signMode: "yggc-md5" } });
 
     const dbBytes = await storedBytes();
@@ -51,7 +85,10 @@ describe("supplier CLI (--json: one JSON object on the last line)", () => {
 
     const gw = await startTestGateway({ ...env });
     try {
-      for (const [created, signMode] of [[hmac, "hmac-sha256"], [md5, "yggc-md5"]] as const) {
+      for (const [created, signMode] of [
+        [hmac, "hmac-sha256"],
+        [md5, "yggc-md5"],
+      ] as const) {
         const creds = (created.json as { credentials: { username: string; password: string; appSecret: string } }).credentials;
         const caller = new MallCaller(gw.url, { ...creds, signMode }, gw.clock.now);
         expect((await caller.login()).body.success).toBe(true);

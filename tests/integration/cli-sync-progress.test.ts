@@ -29,19 +29,59 @@ function runCliOnTerminal(args: string[]): Promise<{ status: number | null; outp
   });
 }
 
-const SUMMARY_KEYS = ["runId", "supplier", "trigger", "status", "startedAt", "endedAt", "counts", "callsMade", "callsByOperation", "errors", "pendingInInbox", "deferred"].sort();
+const SUMMARY_KEYS = [
+  "runId",
+  "supplier",
+  "trigger",
+  "status",
+  "startedAt",
+  "endedAt",
+  "counts",
+  "callsMade",
+  "callsByOperation",
+  "errors",
+  "pendingInInbox",
+  "deferred",
+].sort();
 
 beforeAll(async () => {
   env.DATABASE_URL = await testDatabaseUrl(dir);
   sim = await launchSimulator({ domain: SIM_DOMAIN, products: PRODUCTS, invalidShare: 0.1 });
-  expect((await runCli(["supplier", "create", "--code", "SIM", "--name", "参考电商", "--credit-code", await nextCreditCode(), "--domain", SIM_DOMAIN, "--json"], env)).json).toMatchObject({ ok: true });
+  expect(
+    (
+      await runCli(
+        ["supplier", "create", "--code", "SIM", "--name", "参考电商", "--credit-code", await nextCreditCode(), "--domain", SIM_DOMAIN, "--json"],
+        env,
+      )
+    ).json,
+  ).toMatchObject({ ok: true });
   const connected = await runCli(
-    ["supplier", "connect", "--code", "SIM", "--base-url", sim.url, "--username", TEST_ACCOUNT.username, "--password", TEST_ACCOUNT.password, "--app-secret", TEST_ACCOUNT.appSecret, "--qps", "1000", "--max-concurrent", "8", "--json"],
+    [
+      "supplier",
+      "connect",
+      "--code",
+      "SIM",
+      "--base-url",
+      sim.url,
+      "--username",
+      TEST_ACCOUNT.username,
+      "--password",
+      TEST_ACCOUNT.password,
+      "--app-secret",
+      TEST_ACCOUNT.appSecret,
+      "--qps",
+      "1000",
+      "--max-concurrent",
+      "8",
+      "--json",
+    ],
     env,
   );
   expect(connected.json).toMatchObject({ ok: true });
   // The puller's progress is under test here, not certification.
-  expect((await runCli(["supplier", "waive-gate", "--code", "SIM", "--reason", "progress display test of the reference supplier", "--json"], env)).json).toMatchObject({ ok: true });
+  expect(
+    (await runCli(["supplier", "waive-gate", "--code", "SIM", "--reason", "progress display test of the reference supplier", "--json"], env)).json,
+  ).toMatchObject({ ok: true });
 }, 120_000);
 afterAll(async () => {
   await sim.close();

@@ -26,16 +26,57 @@ afterAll(async () => {
 
 describe("puller from the CLI", () => {
   it("connects a supplier, runs a sync with a JSON summary, lists products and sync logs", async () => {
-    const created = await runCli(["supplier", "create", "--code", "SIM", "--name", "参考电商", "--credit-code", await nextCreditCode(), "--domain", SIM_DOMAIN, "--json"], env);
+    const created = await runCli(
+      ["supplier", "create", "--code", "SIM", "--name", "参考电商", "--credit-code", await nextCreditCode(), "--domain", SIM_DOMAIN, "--json"],
+      env,
+    );
     expect(created.json).toMatchObject({ ok: true });
-    const badCron = await runCli(["supplier", "connect", "--code", "SIM", "--base-url", sim.url, "--username", "u", "--password", "p", "--app-secret", TEST_ACCOUNT.appSecret, "--schedule", "every minute", "--json"], env);
+    const badCron = await runCli(
+      [
+        "supplier",
+        "connect",
+        "--code",
+        "SIM",
+        "--base-url",
+        sim.url,
+        "--username",
+        "u",
+        "--password",
+        "p",
+        "--app-secret",
+        TEST_ACCOUNT.appSecret,
+        "--schedule",
+        "every minute",
+        "--json",
+      ],
+      env,
+    );
     expect(badCron.json).toMatchObject({ ok: false, error: { kind: "invalid" } });
     expect(JSON.stringify(badCron.json)).toContain("cron");
     const connected = await runCli(
-      ["supplier", "connect", "--code", "SIM", "--base-url", sim.url, "--username", TEST_ACCOUNT.username, "--password", TEST_ACCOUNT.password, "--app-secret", TEST_ACCOUNT.appSecret, "--qps", "200", "--json"],
+      [
+        "supplier",
+        "connect",
+        "--code",
+        "SIM",
+        "--base-url",
+        sim.url,
+        "--username",
+        TEST_ACCOUNT.username,
+        "--password",
+        TEST_ACCOUNT.password,
+        "--app-secret",
+        TEST_ACCOUNT.appSecret,
+        "--qps",
+        "200",
+        "--json",
+      ],
       env,
     );
-    expect(connected.json).toMatchObject({ ok: true, connection: { supplierCode: "SIM", pullSchedule: "* * * * *", signMode: "hmac-sha256", bodyFormat: "form" } });
+    expect(connected.json).toMatchObject({
+      ok: true,
+      connection: { supplierCode: "SIM", pullSchedule: "* * * * *", signMode: "hmac-sha256", bodyFormat: "form" },
+    });
     expect(JSON.stringify(connected.json)).not.toContain(TEST_ACCOUNT.password);
 
     // No trust mark yet: the production gate refuses, naming why.
@@ -54,7 +95,11 @@ describe("puller from the CLI", () => {
     expect(summary.callsMade).toBeGreaterThan(50);
 
     const listed = await runCli(["products", "list", "--supplier", "SIM", "--json"], env);
-    const products = (listed.json as { products: Array<{ sku: string; status: string; price: number | null; reasons: Array<{ code: number; field: string; message: string }> }> }).products;
+    const products = (
+      listed.json as {
+        products: Array<{ sku: string; status: string; price: number | null; reasons: Array<{ code: number; field: string; message: string }> }>;
+      }
+    ).products;
     expect(listed.stdout.length).toBeGreaterThan(65_536);
     expect(products).toHaveLength(300);
     const truth = sim.sim.exportTruth().products;
@@ -79,6 +124,8 @@ describe("puller from the CLI", () => {
     sim.sim.knobs.inject("prices", "http-5xx", 4);
     const run = await runCli(["sync", "run", "--supplier", "SIM"], env);
     expect(run.stdout).toMatch(/^run run_\S+ partial /m);
-    expect(run.stdout).toMatch(/deferred after a transient failure: 1; the first comes due at \d{4}-\d\d-\d\d \d\d:\d\d:\d\d \(Beijing time, in \d+ s\), for the next run/);
+    expect(run.stdout).toMatch(
+      /deferred after a transient failure: 1; the first comes due at \d{4}-\d\d-\d\d \d\d:\d\d:\d\d \(Beijing time, in \d+ s\), for the next run/,
+    );
   }, 60_000);
 });

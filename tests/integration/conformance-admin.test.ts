@@ -12,7 +12,11 @@ let runId: string;
 const sessions = {} as Record<AdminRole, Session>;
 
 async function session(username: string): Promise<Session> {
-  const res = await fetch(`${url}/admin/api/login`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ username, password: PASSWORD }) });
+  const res = await fetch(`${url}/admin/api/login`, {
+    method: "POST",
+    headers: { "content-type": "application/json" },
+    body: JSON.stringify({ username, password: PASSWORD }),
+  });
   expect(res.status).toBe(200);
   const body = (await res.json()) as { csrfToken: string };
   return { cookie: (res.headers.get("set-cookie") ?? "").split(";")[0] ?? "", csrf: body.csrfToken };
@@ -41,9 +45,15 @@ afterAll(async () => rig?.close());
 
 describe("conformance in the admin API and console", () => {
   it("lists runs and shows one with its evidence; the report downloads byte for byte as signed", async () => {
-    const list = (await (await call(sessions.auditor, "GET", `/admin/api/conformance/runs?supplier=${KIT_SUPPLIER}`)).json()) as { runs: Array<{ id: string; passed: boolean }> };
+    const list = (await (await call(sessions.auditor, "GET", `/admin/api/conformance/runs?supplier=${KIT_SUPPLIER}`)).json()) as {
+      runs: Array<{ id: string; passed: boolean }>;
+    };
     expect(list.runs.map((r) => r.id)).toEqual([runId]);
-    const shown = (await (await call(sessions.admin, "GET", `/admin/api/conformance/runs/${runId}`)).json()) as { report: { modules: Array<{ steps: Array<{ evidence: unknown[] }> }> }; reportSha256: string; mark: { state: string } };
+    const shown = (await (await call(sessions.admin, "GET", `/admin/api/conformance/runs/${runId}`)).json()) as {
+      report: { modules: Array<{ steps: Array<{ evidence: unknown[] }> }> };
+      reportSha256: string;
+      mark: { state: string };
+    };
     expect(shown.mark.state).toBe("valid");
     expect(shown.report.modules.flatMap((m) => m.steps).some((s) => s.evidence.length > 0)).toBe(true);
 
@@ -77,20 +87,35 @@ describe("conformance in the admin API and console", () => {
     expect(card).toMatch(/至 <time datetime="[^"]+" class="mono">\d{4}-\d{2}-\d{2} \d{2}:\d{2}(:\d{2})? 北京时间<\/time>/);
     expect(card).toContain("生产准入</dt>");
     expect(card).toContain("准入豁免</dt>");
-    for (const action of ["trust-mark/suspend", "trust-mark/revoke", "gate-waiver"]) expect(card).toContain(`action="/admin/suppliers/${KIT_SUPPLIER}/${action}"`);
+    for (const action of ["trust-mark/suspend", "trust-mark/revoke", "gate-waiver"])
+      expect(card).toContain(`action="/admin/suppliers/${KIT_SUPPLIER}/${action}"`);
 
     // The console form posts through the same admin route: CSRF-checked and audited.
-    const forged = await fetch(`${url}/admin/suppliers/${KIT_SUPPLIER}/trust-mark/suspend`, { method: "POST", redirect: "manual", headers: { cookie: sessions.admin.cookie }, body: new URLSearchParams({ _csrf: "forged", reason: "x" }) });
+    const forged = await fetch(`${url}/admin/suppliers/${KIT_SUPPLIER}/trust-mark/suspend`, {
+      method: "POST",
+      redirect: "manual",
+      headers: { cookie: sessions.admin.cookie },
+      body: new URLSearchParams({ _csrf: "forged", reason: "x" }),
+    });
     expect(forged.status).toBe(403);
     const csrf = /name="_csrf" value="([^"]+)"/.exec(card)?.[1] ?? "";
-    const suspended = await fetch(`${url}/admin/suppliers/${KIT_SUPPLIER}/trust-mark/suspend`, { method: "POST", redirect: "manual", headers: { cookie: sessions.admin.cookie }, body: new URLSearchParams({ _csrf: csrf, reason: "价格推送异常" }) });
+    const suspended = await fetch(`${url}/admin/suppliers/${KIT_SUPPLIER}/trust-mark/suspend`, {
+      method: "POST",
+      redirect: "manual",
+      headers: { cookie: sessions.admin.cookie },
+      body: new URLSearchParams({ _csrf: csrf, reason: "价格推送异常" }),
+    });
     expect(suspended.status).toBe(303);
     expect(suspended.headers.get("location")).toContain(`/admin/suppliers/${KIT_SUPPLIER}`);
-    expect((await (await call(sessions.admin, "GET", `${path}/trust-mark`)).json()) as unknown).toMatchObject({ mark: { state: "suspended", reason: "价格推送异常" } });
+    expect((await (await call(sessions.admin, "GET", `${path}/trust-mark`)).json()) as unknown).toMatchObject({
+      mark: { state: "suspended", reason: "价格推送异常" },
+    });
     const standing = (await (await call(sessions.auditor, "GET", `${path}/trust-mark`)).json()) as { gate: { open: boolean; reason: string } };
     expect(standing.gate).toMatchObject({ open: false, reason: "suspended" });
 
-    const dashboard = (await (await call(sessions.admin, "GET", "/admin/api/dashboard")).json()) as { suppliers: Array<{ code: string; trustMark: { state: string; gate: { open: boolean } } }> };
+    const dashboard = (await (await call(sessions.admin, "GET", "/admin/api/dashboard")).json()) as {
+      suppliers: Array<{ code: string; trustMark: { state: string; gate: { open: boolean } } }>;
+    };
     expect(dashboard.suppliers.find((s) => s.code === KIT_SUPPLIER)?.trustMark).toMatchObject({ state: "suspended", gate: { open: false } });
 
     const page = await (await call(sessions.admin, "GET", `/admin/suppliers/${KIT_SUPPLIER}`)).text();
@@ -116,7 +141,8 @@ describe("conformance in the admin API and console", () => {
     const list = await (await call(sessions.auditor, "GET", "/admin/conformance/runs")).text();
     expect(list).toContain(runId);
     const page = await (await call(sessions.auditor, "GET", `/admin/conformance/runs/${runId}`)).text();
-    for (const text of ["S-1 授权获取 Access Token", "重放的 nonce", "证据", `/admin/api/conformance/runs/${runId}/report.json`, "可打印报告", "已撤销"]) expect(page).toContain(text);
+    for (const text of ["S-1 授权获取 Access Token", "重放的 nonce", "证据", `/admin/api/conformance/runs/${runId}/report.json`, "可打印报告", "已撤销"])
+      expect(page).toContain(text);
     expect((await call(sessions.procurement, "GET", `/admin/conformance/runs/${runId}`)).status).toBe(403);
   });
 

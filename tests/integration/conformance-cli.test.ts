@@ -25,13 +25,44 @@ afterAll(async () => {
   rmSync(dir, { recursive: true, force: true });
 });
 
-type RunLine = { ok: boolean; run: { id: string; passed: boolean; modules: Array<{ id: string; title: string; status: string; steps: Array<{ id: string; title: string; status: string; detail: string }> }>; reportJson: string; reportHtml: string; trustMark: string | null } };
+type RunLine = {
+  ok: boolean;
+  run: {
+    id: string;
+    passed: boolean;
+    modules: Array<{ id: string; title: string; status: string; steps: Array<{ id: string; title: string; status: string; detail: string }> }>;
+    reportJson: string;
+    reportHtml: string;
+    trustMark: string | null;
+  };
+};
 
-const kitArgs = (url: string) => ["conformance", "run", "--supplier", "KIT", "--base-url", url, "--username", TEST_ACCOUNT.username, "--password", TEST_ACCOUNT.password, "--app-secret", TEST_ACCOUNT.appSecret, "--sign-mode", "hmac-sha256", "--encoding", "form", "--json"];
+const kitArgs = (url: string) => [
+  "conformance",
+  "run",
+  "--supplier",
+  "KIT",
+  "--base-url",
+  url,
+  "--username",
+  TEST_ACCOUNT.username,
+  "--password",
+  TEST_ACCOUNT.password,
+  "--app-secret",
+  TEST_ACCOUNT.appSecret,
+  "--sign-mode",
+  "hmac-sha256",
+  "--encoding",
+  "form",
+  "--json",
+];
 
 describe("conformance from the CLI", () => {
   it("runs the kit, prints the run as the last JSON line, verifies the mark and report, suspends, revokes and waives", async () => {
-    expect((await runCli(["supplier", "create", "--code", "KIT", "--name", "参考电商", "--credit-code", await nextCreditCode(), "--domain", DOMAIN, "--json"], env)).json).toMatchObject({ ok: true });
+    expect(
+      (await runCli(["supplier", "create", "--code", "KIT", "--name", "参考电商", "--credit-code", await nextCreditCode(), "--domain", DOMAIN, "--json"], env))
+        .json,
+    ).toMatchObject({ ok: true });
 
     const failed = await runCli(kitArgs(broken.url), env);
     expect(failed.status, failed.stderr).toBe(0);
@@ -76,7 +107,24 @@ describe("conformance from the CLI", () => {
 
     const suspended = await runCli(["conformance", "suspend", "--supplier", "KIT", "--reason", "价格推送异常", "--json"], env);
     expect(suspended.json).toMatchObject({ ok: true, mark: { state: "suspended", reason: "价格推送异常" } });
-    const connect = await runCli(["supplier", "connect", "--code", "KIT", "--base-url", sandbox.url, "--username", TEST_ACCOUNT.username, "--password", TEST_ACCOUNT.password, "--app-secret", TEST_ACCOUNT.appSecret, "--json"], env);
+    const connect = await runCli(
+      [
+        "supplier",
+        "connect",
+        "--code",
+        "KIT",
+        "--base-url",
+        sandbox.url,
+        "--username",
+        TEST_ACCOUNT.username,
+        "--password",
+        TEST_ACCOUNT.password,
+        "--app-secret",
+        TEST_ACCOUNT.appSecret,
+        "--json",
+      ],
+      env,
+    );
     expect(connect.json).toMatchObject({ ok: true });
     const refusedSync = await runCli(["sync", "run", "--supplier", "KIT", "--json"], env);
     expect(refusedSync.json).toMatchObject({ ok: false, error: { kind: "gate_closed", reason: "suspended" } });
@@ -130,7 +178,10 @@ describe("conformance from the CLI", () => {
     // A line without `=` may be a secret on its own: the error names the line, not its text.
     writeFileSync(secretsFile, `${TEST_ACCOUNT.password}\napp_secret=${TEST_ACCOUNT.appSecret}\n`, { mode: 0o644 });
     const malformed = await runCli([...base, "--secrets-file", secretsFile], env);
-    expect(malformed.json).toMatchObject({ ok: false, error: { kind: "usage", message: expect.stringContaining("line 1: expected password=… or app_secret=…") } });
+    expect(malformed.json).toMatchObject({
+      ok: false,
+      error: { kind: "usage", message: expect.stringContaining("line 1: expected password=… or app_secret=…") },
+    });
     expect(malformed.stdout + malformed.stderr).not.toContain(TEST_ACCOUNT.password);
     expect(malformed.stdout + malformed.stderr).not.toContain(TEST_ACCOUNT.appSecret);
 

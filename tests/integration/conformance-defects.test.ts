@@ -93,19 +93,23 @@ describe("the kit proves itself against the reference supplier's defects", () =>
     expect(read?.detail).toMatch(/判定了 \d+ 个/);
   }, 60_000);
 
-  it.each(EXPECTED)("%s: fails in %s (%s) and issues no mark", async (defect, moduleId, stepId) => {
-    const before = rig.gw.container.repos.conformance.currentMark(rig.supplierId)?.id;
-    const { run, trustMark, report } = await runAgainst([defect]);
-    expect(run.passed).toBe(false);
-    expect(trustMark).toBeNull();
-    expect(run.markId).toBeNull();
-    const m = run.modules.find((x) => x.id === moduleId);
-    expect(m?.status).toBe("failed");
-    const s = m?.steps.find((x) => x.id === stepId);
-    expect(s?.status, s?.detail).toBe("failed");
-    expect(report.summary.blocking.some((b) => b.step === stepId)).toBe(true);
-    const evidence = report.modules.find((x) => x.id === moduleId)?.steps.find((x) => x.id === stepId)?.evidence ?? [];
-    expect(evidence.length).toBeGreaterThan(0);
-    expect(rig.gw.container.repos.conformance.currentMark(rig.supplierId)?.id).toBe(before);
-  }, 60_000);
+  it.each(EXPECTED)(
+    "%s: fails in %s (%s) and issues no mark",
+    async (defect, moduleId, stepId) => {
+      const before = rig.gw.container.repos.conformance.currentMark(rig.supplierId)?.id;
+      const { run, trustMark, report } = await runAgainst([defect]);
+      expect(run.passed).toBe(false);
+      expect(trustMark).toBeNull();
+      expect(run.markId).toBeNull();
+      const m = run.modules.find((x) => x.id === moduleId);
+      expect(m?.status).toBe("failed");
+      const s = m?.steps.find((x) => x.id === stepId);
+      expect(s?.status, s?.detail).toBe("failed");
+      expect(report.summary.blocking.some((b) => b.step === stepId)).toBe(true);
+      const evidence = report.modules.find((x) => x.id === moduleId)?.steps.find((x) => x.id === stepId)?.evidence ?? [];
+      expect(evidence.length).toBeGreaterThan(0);
+      expect(rig.gw.container.repos.conformance.currentMark(rig.supplierId)?.id).toBe(before);
+    },
+    60_000,
+  );
 });

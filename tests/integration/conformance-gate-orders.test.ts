@@ -22,7 +22,11 @@ afterAll(async () => {
 /** A run empties the sandbox's type-6 pool: as a supplier would, it re-announces its skus before the next (conformance-rig.ts). */
 const certify = () => {
   if (rig.running.sim.pool.pending(6) === 0) rig.running.sim.changes.publishPool();
-  return rig.gw.container.conformance.run({ supplier: SUPPLIER_CODE, target: { baseUrl: rig.running.url, ...TEST_ACCOUNT, signMode: SignMode.HmacSha256, bodyFormat: "form" }, actor: "test" });
+  return rig.gw.container.conformance.run({
+    supplier: SUPPLIER_CODE,
+    target: { baseUrl: rig.running.url, ...TEST_ACCOUNT, signMode: SignMode.HmacSha256, bodyFormat: "form" },
+    actor: "test",
+  });
 };
 /** S-8 calls the reference supplier let in. */
 const stockCalls = () => rig.running.sim.knobs.admitted.get("stocks") ?? 0;
@@ -36,7 +40,11 @@ describe("the production gate holds S-8 stock queries", () => {
 
     const form = await apiCall(rig.gw.url, api, "GET", `/order-form?${new URLSearchParams({ supplier: SUPPLIER_CODE, q: sku, ...AREA })}`);
     expect(form.status).toBe(200);
-    const lookup = (await form.json()) as { stockArea: string | null; stockError: string | null; products: Array<{ sku: string; orderable: boolean; stock: unknown }> };
+    const lookup = (await form.json()) as {
+      stockArea: string | null;
+      stockError: string | null;
+      products: Array<{ sku: string; orderable: boolean; stock: unknown }>;
+    };
     expect(lookup.stockArea).toBe(`${AREA.province}_${AREA.city}_${AREA.county}`);
     expect(lookup.stockError).toMatch(/^supplier SIMJD has no production trust mark .*not asked for stock/);
     expect(lookup.products.find((p) => p.sku === sku)).toMatchObject({ orderable: true, stock: null });
@@ -48,7 +56,18 @@ describe("the production gate holds S-8 stock queries", () => {
     expect(refused.error.message).toMatch(/^supplier SIMJD has no production trust mark/);
 
     const browser = await consoleLogin(rig.gw.url, "buyer", PASSWORD);
-    const page = await postForm(rig.gw.url, browser, "/admin/orders", { supplier: SUPPLIER_CODE, items: `${sku} 1`, name: "张三丰", mobile: "13812345678", ...AREA, address: "南京路118号3楼", invoice_title: "天津市和平区教育局", invoice_type: "1", invoice_org_code: "11120101MB1234567X", payment: "2" });
+    const page = await postForm(rig.gw.url, browser, "/admin/orders", {
+      supplier: SUPPLIER_CODE,
+      items: `${sku} 1`,
+      name: "张三丰",
+      mobile: "13812345678",
+      ...AREA,
+      address: "南京路118号3楼",
+      invoice_title: "天津市和平区教育局",
+      invoice_type: "1",
+      invoice_org_code: "11120101MB1234567X",
+      payment: "2",
+    });
     expect(page.status).toBe(409);
     expect(await page.text()).toContain("电商 SIMJD 未通过生产准入（无有效信任标识且未豁免），不拉取消息、不查询库存，也不推送订单。");
 

@@ -137,7 +137,10 @@ describe("report, trust mark and production gate", () => {
       expect(await refusal(() => rig.gw.container.sync.pull(KIT_SUPPLIER))).toBe("expired");
       expect(rig.gw.container.conformance.standing(KIT_SUPPLIER)).toMatchObject({ mark: { state: "expired" }, gate: { open: false, reason: "expired" } });
       rig.gw.container.conformance.waive(KIT_SUPPLIER, "已在中央电子卖场对接运行两年", "admin:test");
-      expect(rig.gw.container.conformance.standing(KIT_SUPPLIER)).toMatchObject({ gate: { open: true, via: "waiver" }, waiver: { reason: "已在中央电子卖场对接运行两年", actor: "admin:test" } });
+      expect(rig.gw.container.conformance.standing(KIT_SUPPLIER)).toMatchObject({
+        gate: { open: true, via: "waiver" },
+        waiver: { reason: "已在中央电子卖场对接运行两年", actor: "admin:test" },
+      });
     } finally {
       rig.gw.clock.advance(-366 * DAY_MS);
     }
@@ -148,7 +151,11 @@ describe("report, trust mark and production gate", () => {
 async function adminCookie(r: ConformanceRig): Promise<string> {
   const password = "correct horse battery staple";
   await r.gw.container.admin.users.create({ username: "admin1", role: "admin", password });
-  const res = await fetch(`${r.gw.url}/admin/api/login`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ username: "admin1", password }) });
+  const res = await fetch(`${r.gw.url}/admin/api/login`, {
+    method: "POST",
+    headers: { "content-type": "application/json" },
+    body: JSON.stringify({ username: "admin1", password }),
+  });
   expect(res.status).toBe(200);
   return (res.headers.get("set-cookie") ?? "").split(";")[0] ?? "";
 }
@@ -193,7 +200,9 @@ describe("suspending and revoking a supplier", () => {
         expect(refused.json).toMatchObject({ ok: false, valid: false, state: "revoked" });
         expect(await markStateOfRun(mark.run.id)).toBe("revoked");
       }
-      expect(sorted((revoked.json as { changed: string[] }).changed)).toEqual(sorted([older.run.markId, newer.run.markId, third.run.markId, fourth.run.markId]));
+      expect(sorted((revoked.json as { changed: string[] }).changed)).toEqual(
+        sorted([older.run.markId, newer.run.markId, third.run.markId, fourth.run.markId]),
+      );
     } finally {
       await fresh.close();
     }
@@ -263,14 +272,21 @@ describe("signing keys", () => {
     try {
       const path = join(dir, "legacy.db");
       const legacy = storeBefore(path, "_signing_key_first_signed");
-      const insert = legacy.prepare("INSERT INTO signing_keys (kid, alg, public_jwk_json, private_jwk_enc, created_at, retired_at) VALUES (?, 'ES256', ?, 'v1:sealed', ?, ?)");
+      const insert = legacy.prepare(
+        "INSERT INTO signing_keys (kid, alg, public_jwk_json, private_jwk_enc, created_at, retired_at) VALUES (?, 'ES256', ?, 'v1:sealed', ?, ?)",
+      );
       insert.run("key_old", JSON.stringify({ kty: "EC", kid: "key_old" }), 1000, 2000);
       insert.run("key_new", JSON.stringify({ kty: "EC", kid: "key_new" }), 2000, null);
       legacy.close();
       const store = openStore(path);
       try {
         const keys = createSigningKeys(createConformanceRepo(store), createKeyRing("k1", new Map([["k1", randomBytes(32)]])), Date.now);
-        expect(keys.jwks().keys.map((k) => k.kid).sort()).toEqual(["key_new", "key_old"]);
+        expect(
+          keys
+            .jwks()
+            .keys.map((k) => k.kid)
+            .sort(),
+        ).toEqual(["key_new", "key_old"]);
       } finally {
         store.close();
       }
@@ -286,9 +302,31 @@ describe("signing keys", () => {
       const c = fresh.gw.container;
       // A mark issued under the edition before the current one.
       c.store.sqlite.prepare("update trust_marks set contract_version = 'tj-2021.9'").run();
-      const unaffected = createConformanceService({ repo: c.repos.conformance, accounts: c.repos.accounts, reference: c.repos.reference, keys: c.keys, config: c.config, clock: c.clock, history: [{ version: "tj-2021.9", affects: [] }, { version: CONTRACT_VERSION, affects: [] }] });
+      const unaffected = createConformanceService({
+        repo: c.repos.conformance,
+        accounts: c.repos.accounts,
+        reference: c.repos.reference,
+        keys: c.keys,
+        config: c.config,
+        clock: c.clock,
+        history: [
+          { version: "tj-2021.9", affects: [] },
+          { version: CONTRACT_VERSION, affects: [] },
+        ],
+      });
       expect(unaffected.applyContractChanges()).toBe(0);
-      const affected = createConformanceService({ repo: c.repos.conformance, accounts: c.repos.accounts, reference: c.repos.reference, keys: c.keys, config: c.config, clock: c.clock, history: [{ version: "tj-2021.9", affects: [] }, { version: CONTRACT_VERSION, affects: ["orders"] }] });
+      const affected = createConformanceService({
+        repo: c.repos.conformance,
+        accounts: c.repos.accounts,
+        reference: c.repos.reference,
+        keys: c.keys,
+        config: c.config,
+        clock: c.clock,
+        history: [
+          { version: "tj-2021.9", affects: [] },
+          { version: CONTRACT_VERSION, affects: ["orders"] },
+        ],
+      });
       expect(affected.applyContractChanges()).toBe(1);
       const mark = affected.standing(KIT_SUPPLIER).mark;
       expect(Date.parse(mark?.recertifyBy ?? "")).toBe(c.clock() + 90 * DAY_MS);
@@ -369,4 +407,3 @@ describe("other sign modes and encodings", () => {
     }
   }, 60_000);
 });
-

@@ -18,7 +18,9 @@ afterEach(async () => {
   rig = undefined;
 });
 
-type RunAnswer = { run: { id: string; status: string; progress?: Array<{ id: string; status: string }>; markId?: string | null; modules?: unknown[]; error?: string | null } };
+type RunAnswer = {
+  run: { id: string; status: string; progress?: Array<{ id: string; status: string }>; markId?: string | null; modules?: unknown[]; error?: string | null };
+};
 
 async function world(env: Record<string, string> = {}) {
   rig = await startConformanceRig({}, env);
@@ -58,12 +60,19 @@ describe("self-service certification through the admin API", () => {
     const standing = (await (await apiCall(r.gw.url, supplier, "GET", `/suppliers/${KIT_SUPPLIER}/trust-mark`)).json()) as { gate: { open: boolean } };
     expect(standing.gate.open).toBe(true);
 
-    const stored = r.gw.container.store.sqlite.prepare("SELECT password_enc, app_secret_enc, base_url FROM conformance_sandboxes").all() as Array<Record<string, string>>;
+    const stored = r.gw.container.store.sqlite.prepare("SELECT password_enc, app_secret_enc, base_url FROM conformance_sandboxes").all() as Array<
+      Record<string, string>
+    >;
     expect(stored).toHaveLength(1);
     expect(stored[0]?.base_url).toBe(r.sandbox.url);
     expect(JSON.stringify(stored)).not.toContain(TEST_ACCOUNT.password);
     expect(JSON.stringify(stored)).not.toContain(TEST_ACCOUNT.appSecret);
-    expect(r.gw.container.conformanceRuns.sandbox(KIT_SUPPLIER)).toMatchObject({ baseUrl: r.sandbox.url, username: TEST_ACCOUNT.username, password: "••••••", appSecret: "••••••" });
+    expect(r.gw.container.conformanceRuns.sandbox(KIT_SUPPLIER)).toMatchObject({
+      baseUrl: r.sandbox.url,
+      username: TEST_ACCOUNT.username,
+      password: "••••••",
+      appSecret: "••••••",
+    });
   });
 
   it("answers a supplier user naming another supplier exactly as an unknown one, and staff must name the supplier", async () => {
@@ -112,7 +121,9 @@ describe("self-service certification through the admin API", () => {
     const supplierId = r.supplierId;
     const now = c.clock();
     c.store.sqlite
-      .prepare("INSERT INTO conformance_jobs (id, supplier_id, status, actor, requested_at, started_at, holder, lease_until, progress_json) VALUES (?, ?, 'running', 'user:kit-ops', ?, ?, 'gone-host:1:x', ?, '[]')")
+      .prepare(
+        "INSERT INTO conformance_jobs (id, supplier_id, status, actor, requested_at, started_at, holder, lease_until, progress_json) VALUES (?, ?, 'running', 'user:kit-ops', ?, ?, 'gone-host:1:x', ?, '[]')",
+      )
       .run("crun_deadprocess1", supplierId, now, now, now + 1000);
     const blocked = await apiCall(r.gw.url, supplier, "POST", "/conformance/runs", sandboxBody(r));
     expect(blocked.status).toBe(409);
@@ -133,7 +144,14 @@ describe("self-service certification through the admin API", () => {
     expect(before).toContain("自助对接测试");
     expect(before).toContain('name="password"');
 
-    const posted = await postForm(url, portal, "/admin/conformance/runs", { baseUrl: r.sandbox.url, username: TEST_ACCOUNT.username, password: TEST_ACCOUNT.password, appSecret: TEST_ACCOUNT.appSecret, signMode: "hmac-sha256", encoding: "form" });
+    const posted = await postForm(url, portal, "/admin/conformance/runs", {
+      baseUrl: r.sandbox.url,
+      username: TEST_ACCOUNT.username,
+      password: TEST_ACCOUNT.password,
+      appSecret: TEST_ACCOUNT.appSecret,
+      signMode: "hmac-sha256",
+      encoding: "form",
+    });
     expect(posted.status).toBe(303);
     const location = posted.headers.get("location") ?? "";
     expect(location).toMatch(/^\/admin\/conformance\/runs\/crun_[\w-]+\?msg=queued$/);
@@ -144,7 +162,9 @@ describe("self-service certification through the admin API", () => {
     expect(events.status).toBe(200);
     expect(events.headers.get("content-type")).toContain("text/event-stream");
     const stream = await events.text();
-    const progress = [...stream.matchAll(/^event: progress\ndata: (.*)$/gm)].map((m) => JSON.parse(m[1] ?? "{}") as { status: string; progress: Array<{ id: string; status: string }> });
+    const progress = [...stream.matchAll(/^event: progress\ndata: (.*)$/gm)].map(
+      (m) => JSON.parse(m[1] ?? "{}") as { status: string; progress: Array<{ id: string; status: string }> },
+    );
     expect(progress.length).toBeGreaterThan(1);
     expect(progress.at(-1)?.status).toBe("passed");
     // The last event keeps the module list, as the run ended.
@@ -163,7 +183,14 @@ describe("self-service certification through the admin API", () => {
     expect(after).not.toContain(TEST_ACCOUNT.password);
     expect(after).not.toContain(TEST_ACCOUNT.appSecret);
     if (r.sandbox.sim.pool.pending(6) === 0) r.sandbox.sim.changes.publishPool();
-    const again = await postForm(url, portal, "/admin/conformance/runs", { baseUrl: r.sandbox.url, username: TEST_ACCOUNT.username, password: "", appSecret: "", signMode: "hmac-sha256", encoding: "form" });
+    const again = await postForm(url, portal, "/admin/conformance/runs", {
+      baseUrl: r.sandbox.url,
+      username: TEST_ACCOUNT.username,
+      password: "",
+      appSecret: "",
+      signMode: "hmac-sha256",
+      encoding: "form",
+    });
     expect(again.status).toBe(303);
     const secondId = /crun_[\w-]+/.exec(again.headers.get("location") ?? "")?.[0] ?? "";
     const supplier = await apiLogin(url, "kit-ops");
@@ -178,12 +205,26 @@ describe("self-service certification through the admin API", () => {
   it("the console refuses a sandbox form with bad fields beside each field, and without registered secrets asks for them", async () => {
     const { rig: r } = await world();
     const portal = await consoleLogin(r.gw.url, "kit-ops", PASSWORD);
-    const refused = await postForm(r.gw.url, portal, "/admin/conformance/runs", { baseUrl: "not a url", username: TEST_ACCOUNT.username, password: "", appSecret: "", signMode: "hmac-sha256", encoding: "form" });
+    const refused = await postForm(r.gw.url, portal, "/admin/conformance/runs", {
+      baseUrl: "not a url",
+      username: TEST_ACCOUNT.username,
+      password: "",
+      appSecret: "",
+      signMode: "hmac-sha256",
+      encoding: "form",
+    });
     expect(refused.status).toBe(400);
     const text = await refused.text();
     expect(text).toContain("请按字段旁的提示修改后再提交");
     expect(text).toContain('value="not a url"');
-    const noSecrets = await postForm(r.gw.url, portal, "/admin/conformance/runs", { baseUrl: r.sandbox.url, username: TEST_ACCOUNT.username, password: "", appSecret: "", signMode: "hmac-sha256", encoding: "form" });
+    const noSecrets = await postForm(r.gw.url, portal, "/admin/conformance/runs", {
+      baseUrl: r.sandbox.url,
+      username: TEST_ACCOUNT.username,
+      password: "",
+      appSecret: "",
+      signMode: "hmac-sha256",
+      encoding: "form",
+    });
     expect(noSecrets.status).toBe(400);
     expect(r.gw.container.store.sqlite.prepare("SELECT count(*) FROM conformance_jobs").pluck().get()).toBe(0);
   });
@@ -219,7 +260,9 @@ describe("self-service certification through the admin API", () => {
     await new Promise<void>((resolve) => silent.listen(0, "127.0.0.1", resolve));
     try {
       const port = (silent.address() as AddressInfo).port;
-      const started = (await (await apiCall(r.gw.url, supplier, "POST", "/conformance/runs", sandboxBody(r, { baseUrl: `http://127.0.0.1:${port}` }))).json()) as RunAnswer;
+      const started = (await (
+        await apiCall(r.gw.url, supplier, "POST", "/conformance/runs", sandboxBody(r, { baseUrl: `http://127.0.0.1:${port}` }))
+      ).json()) as RunAnswer;
       const ended = await finished(r, supplier, started.run.id);
       expect(ended).toMatchObject({ status: "interrupted", error: expect.stringContaining("took longer than") });
       expect(r.gw.container.store.sqlite.prepare("SELECT count(*) FROM conformance_runs").pluck().get()).toBe(0);

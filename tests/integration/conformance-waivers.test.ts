@@ -58,7 +58,12 @@ describe("gate waivers", () => {
 
     const withdrawn = await cli(["supplier", "withdraw-waiver", "--code", KIT_SUPPLIER, "--reason", "豁免依据已失效"]);
     expect(withdrawn.status, withdrawn.stderr).toBe(0);
-    expect(withdrawn.json).toMatchObject({ ok: true, withdrawn: { supplier: KIT_SUPPLIER, reason: "已与其他卖场对接" }, reason: "豁免依据已失效", gate: { open: false, reason: "revoked" } });
+    expect(withdrawn.json).toMatchObject({
+      ok: true,
+      withdrawn: { supplier: KIT_SUPPLIER, reason: "已与其他卖场对接" },
+      reason: "豁免依据已失效",
+      gate: { open: false, reason: "revoked" },
+    });
     expect(await gateOf()).toMatchObject({ gate: { open: false, reason: "revoked" }, waiver: null });
 
     const again = await cli(["supplier", "withdraw-waiver", "--code", KIT_SUPPLIER, "--reason", "再次撤回"]);
@@ -91,7 +96,9 @@ describe("gate waivers", () => {
     const waived = await (await getPage(rig.gw.url, admin, page)).text();
     const card = waived.slice(waived.indexOf('id="conformance"'));
     expect(card).toContain("已豁免：已在中央电子卖场对接运行");
-    expect(card).toMatch(new RegExp(`<form[^>]*action="${action}"><input type="hidden" name="_csrf"[^>]*><label>撤回豁免的原因（必填）<input name="reason" required`));
+    expect(card).toMatch(
+      new RegExp(`<form[^>]*action="${action}"><input type="hidden" name="_csrf"[^>]*><label>撤回豁免的原因（必填）<input name="reason" required`),
+    );
 
     expect((await postForm(rig.gw.url, { ...admin, csrf: "forged" }, action, { reason: "x" })).status).toBe(403);
     expect(rig.gw.container.conformance.gate.isOpen(rig.supplierId)).toBe(true);
@@ -115,11 +122,18 @@ describe("upgrading a store", () => {
       const path = join(dir, "legacy.db");
       const legacy = storeBefore(path, "_end_waivers_before_suspension");
       // [supplier, mark state, when it was decided, when the waiver was granted]
-      const cases = [["SUSPENDED_AFTER", "suspended", 2000, 1000], ["REVOKED_AFTER", "revoked", 2000, 1000], ["WAIVED_AFTER", "revoked", 2000, 3000], ["VALID", "valid", null, 1000]] as const;
+      const cases = [
+        ["SUSPENDED_AFTER", "suspended", 2000, 1000],
+        ["REVOKED_AFTER", "revoked", 2000, 1000],
+        ["WAIVED_AFTER", "revoked", 2000, 3000],
+        ["VALID", "valid", null, 1000],
+      ] as const;
       cases.forEach(([code, state, decidedAt, waivedAt], i) => {
         const id = Number(legacy.prepare("INSERT INTO suppliers (code, name, credit_code) VALUES (?, ?, ?)").run(code, code, `CREDIT${i}`).lastInsertRowid);
         legacy
-          .prepare("INSERT INTO trust_marks (id, supplier_id, run_id, kid, jws, kit_version, contract_version, issued_at, expires_at, state, state_reason, state_changed_at) VALUES (?, ?, ?, 'key_x', 'jws', 'k', 'c', 500, ?, ?, ?, ?)")
+          .prepare(
+            "INSERT INTO trust_marks (id, supplier_id, run_id, kid, jws, kit_version, contract_version, issued_at, expires_at, state, state_reason, state_changed_at) VALUES (?, ?, ?, 'key_x', 'jws', 'k', 'c', 500, ?, ?, ?, ?)",
+          )
           .run(`mark_${i}`, id, `crun_${i}`, Date.now() + 86_400_000, state, decidedAt === null ? null : "原因", decidedAt);
         legacy.prepare("INSERT INTO gate_waivers (supplier_id, reason, actor, created_at) VALUES (?, '豁免', 'admin', ?)").run(id, waivedAt);
       });

@@ -6,7 +6,8 @@ import { type PullerWorld, SIM_DOMAIN, pullOnce, startPullerWorld } from "../hel
 
 const PASSWORD = "correct horse battery staple";
 /** Raw English values the console must never show as a label. */
-const RAW_LABELS = /class="badge[^"]*">\s*(succeeded|partial|running|failed|applied|rejected|quarantined|skipped|active|disabled|delisted|approved|refused|none|ok|created|confirmed|submitting|submitted|confirming|schedule|manual|replay|http|timeout|network|contract)\s*</;
+const RAW_LABELS =
+  /class="badge[^"]*">\s*(succeeded|partial|running|failed|applied|rejected|quarantined|skipped|active|disabled|delisted|approved|refused|none|ok|created|confirmed|submitting|submitted|confirming|schedule|manual|replay|http|timeout|network|contract)\s*</;
 
 describe("console for daily work", () => {
   let w: PullerWorld;
@@ -130,7 +131,18 @@ describe("console for daily work", () => {
   it("reads in zh-CN: no raw English status label, Beijing time with its zone, a run's counts as a table", async () => {
     const run = w.gw.container.sync.runs({ limit: 1 })[0]?.id ?? "";
     const rejected = w.gw.container.repos.products.list(w.supplierId).find((p) => p.status === "rejected")?.sku ?? "";
-    for (const path of ["/admin/", "/admin/sync/runs", `/admin/sync/runs/${run}`, "/admin/sync/messages", "/admin/products", `/admin/products/${w.code}/${rejected}`, "/admin/audit", "/admin/users", "/admin/suppliers", `/admin/suppliers/${w.code}`]) {
+    for (const path of [
+      "/admin/",
+      "/admin/sync/runs",
+      `/admin/sync/runs/${run}`,
+      "/admin/sync/messages",
+      "/admin/products",
+      `/admin/products/${w.code}/${rejected}`,
+      "/admin/audit",
+      "/admin/users",
+      "/admin/suppliers",
+      `/admin/suppliers/${w.code}`,
+    ]) {
       const html = await (await getPage(url, s.admin, path)).text();
       expect(html, path).not.toMatch(RAW_LABELS);
       expect(html, path).not.toContain("未知（");
@@ -148,7 +160,9 @@ describe("console for daily work", () => {
     const rejected = w.gw.container.repos.products.list(w.supplierId).find((p) => p.status === "rejected" && p.rejectionJson.includes("attributes."));
     const active = w.gw.container.repos.products.list(w.supplierId).find((p) => p.status === "active");
     expect(rejected && active).toBeTruthy();
-    w.gw.container.repos.products.saveStock([{ supplierId: w.supplierId, sku: active?.sku ?? "", area: "120000_120100_120101", num: 7, stockStateId: 33, description: "有货", checkedAt: Date.now() }]);
+    w.gw.container.repos.products.saveStock([
+      { supplierId: w.supplierId, sku: active?.sku ?? "", area: "120000_120100_120101", num: 7, stockStateId: 33, description: "有货", checkedAt: Date.now() },
+    ]);
     const res = await getPage(url, s.admin, `/admin/products/${w.code}/${active?.sku}`);
     const csp = res.headers.get("content-security-policy") ?? "";
     expect(csp).toContain(`img-src 'self' data: https://img.${SIM_DOMAIN}`);
@@ -177,24 +191,60 @@ describe("console for daily work", () => {
     expect(blank).toMatch(new RegExp(`<option value="${w.code}"[^>]*>${w.code} 参考电商</option>`));
     expect(blank).toContain('<option value="120000"');
 
-    const round = await postForm(url, s.procurement, "/admin/orders/new", { supplier: w.code, q: sku, province: "120000", city: "120100", county: "120101", name: "张三丰", search: "1" });
+    const round = await postForm(url, s.procurement, "/admin/orders/new", {
+      supplier: w.code,
+      q: sku,
+      province: "120000",
+      city: "120100",
+      county: "120101",
+      name: "张三丰",
+      search: "1",
+    });
     expect(round.status).toBe(200);
     const found = await round.text();
     expect(found).toContain('<option value="120100" selected>');
     expect(found).toContain('<option value="120101" selected>');
-    expect(found).toMatch(new RegExp(`<td class="mono">${sku}</td>[\\s\\S]*?<td class="num">\\d+\\.\\d{2}</td>[\\s\\S]*?上架[\\s\\S]*?<td>(\\d+（[^）]*）|有货)</td>`));
+    expect(found).toMatch(
+      new RegExp(`<td class="mono">${sku}</td>[\\s\\S]*?<td class="num">\\d+\\.\\d{2}</td>[\\s\\S]*?上架[\\s\\S]*?<td>(\\d+（[^）]*）|有货)</td>`),
+    );
     expect(found).toContain('value="张三丰"');
 
-    const added = await (await postForm(url, s.procurement, "/admin/orders/new", { supplier: w.code, q: sku, province: "120000", city: "120100", county: "120101", add: sku })).text();
+    const added = await (
+      await postForm(url, s.procurement, "/admin/orders/new", { supplier: w.code, q: sku, province: "120000", city: "120100", county: "120101", add: sku })
+    ).text();
     expect(added).toMatch(new RegExp(`<textarea id="f-items" name="items"[^>]*>${sku} 1</textarea>`));
 
-    const refused = await postForm(url, s.procurement, "/admin/orders", { supplier: w.code, items: `${sku} 1`, province: "120000", city: "120100", county: "120101", address: "南京路118号3楼", invoice_title: "天津市和平区教育局", invoice_type: "1", invoice_org_code: "11120101MB1234567X", payment: "2" });
+    const refused = await postForm(url, s.procurement, "/admin/orders", {
+      supplier: w.code,
+      items: `${sku} 1`,
+      province: "120000",
+      city: "120100",
+      county: "120101",
+      address: "南京路118号3楼",
+      invoice_title: "天津市和平区教育局",
+      invoice_type: "1",
+      invoice_org_code: "11120101MB1234567X",
+      payment: "2",
+    });
     expect(refused.status).toBe(400);
     const page = await refused.text();
     expect(page).toMatch(/<input id="f-name" name="name"[^>]*aria-invalid="true" aria-describedby="err-name"><span class="field-error" id="err-name">/);
     expect(page).toContain('value="南京路118号3楼"');
 
-    const created = await postForm(url, s.procurement, "/admin/orders", { supplier: w.code, items: `${sku} 1`, name: "张三丰", mobile: "13812345678", province: "120000", city: "120100", county: "120101", address: "南京路118号3楼", invoice_title: "天津市和平区教育局", invoice_type: "1", invoice_org_code: "11120101MB1234567X", payment: "2" });
+    const created = await postForm(url, s.procurement, "/admin/orders", {
+      supplier: w.code,
+      items: `${sku} 1`,
+      name: "张三丰",
+      mobile: "13812345678",
+      province: "120000",
+      city: "120100",
+      county: "120101",
+      address: "南京路118号3楼",
+      invoice_title: "天津市和平区教育局",
+      invoice_type: "1",
+      invoice_org_code: "11120101MB1234567X",
+      payment: "2",
+    });
     expect(created.status).toBe(303);
     expect(created.headers.get("location")).toMatch(/^\/admin\/orders\/TJ\d+\?msg=created$/);
   });
@@ -207,12 +257,20 @@ describe("console for daily work", () => {
       const p = w.sim.sim.products.get(sku);
       return p ? availableStock(p, province) : null;
     };
-    const lookup = (province: string, city: string, county: string, q = sku) => getPage(url, s.procurement, `/admin/api/order-form?${new URLSearchParams({ supplier: w.code, q, province, city, county })}`);
+    const lookup = (province: string, city: string, county: string, q = sku) =>
+      getPage(url, s.procurement, `/admin/api/order-form?${new URLSearchParams({ supplier: w.code, q, province, city, county })}`);
     // Neither county is a configured stock area (120101 is), so nothing stored could answer for it.
-    for (const [province, city, county] of [["120000", "120100", "120102"], ["110000", "110100", "110101"]] as const) {
+    for (const [province, city, county] of [
+      ["120000", "120100", "120102"],
+      ["110000", "110100", "110101"],
+    ] as const) {
       const res = await lookup(province, city, county);
       expect(res.status, county).toBe(200);
-      const body = (await res.json()) as { stockArea: string | null; stockError: string | null; products: Array<{ sku: string; orderable: boolean; stock: { num: number; description: string } | null }> };
+      const body = (await res.json()) as {
+        stockArea: string | null;
+        stockError: string | null;
+        products: Array<{ sku: string; orderable: boolean; stock: { num: number; description: string } | null }>;
+      };
       expect(body.stockArea).toBe(`${province}_${city}_${county}`);
       expect(body.stockError).toBeNull();
       const row = body.products.find((p) => p.sku === sku);
@@ -233,7 +291,11 @@ describe("console for daily work", () => {
     expect(rejected).toBeDefined();
     const rsku = rejected?.sku ?? "";
     const shown = await (await postForm(url, s.procurement, "/admin/orders/new", { ...form, q: rsku })).text();
-    expect(shown).toMatch(new RegExp(`<td class="mono">${rsku}</td><td>[^<]*</td><td class="num">[^<]*</td>\\s*<td><span class="badge ok">上架</span></td>\\s*<td><span class="badge bad">未通过</span></td>`));
+    expect(shown).toMatch(
+      new RegExp(
+        `<td class="mono">${rsku}</td><td>[^<]*</td><td class="num">[^<]*</td>\\s*<td><span class="badge ok">上架</span></td>\\s*<td><span class="badge bad">未通过</span></td>`,
+      ),
+    );
     expect(shown).not.toContain(`data-add-sku="${rsku}"`);
     const offShelf = w.gw.container.repos.products.list(w.supplierId).find((p) => p.status === "active" && p.shelfState === 0)?.sku ?? "";
     expect(offShelf).not.toBe("");
@@ -255,7 +317,12 @@ describe("console for daily work", () => {
   });
 
   it("exports CSV with a UTF-8 BOM, streamed as an attachment, for products, rejections, orders and audit", async () => {
-    for (const [path, header] of [["products", "电商,SKU,名称"], ["rejections", "电商,SKU,名称,品目,错误码"], ["orders", "yggc_order,电商,状态"], ["audit", "#,时间（北京时间）"]] as const) {
+    for (const [path, header] of [
+      ["products", "电商,SKU,名称"],
+      ["rejections", "电商,SKU,名称,品目,错误码"],
+      ["orders", "yggc_order,电商,状态"],
+      ["audit", "#,时间（北京时间）"],
+    ] as const) {
       const res = await getPage(url, s.admin, `/admin/api/exports/${path}`);
       expect(res.status, path).toBe(200);
       expect(res.headers.get("content-type")).toBe("text/csv; charset=utf-8");
@@ -267,7 +334,10 @@ describe("console for daily work", () => {
       expect(text.split("\r\n").length, path).toBeGreaterThan(2);
     }
     const rejections = await (await getPage(url, s.admin, "/admin/api/exports/rejections")).text();
-    const reasons = w.gw.container.repos.products.list(w.supplierId).filter((p) => p.status === "rejected").reduce((n, p) => n + (JSON.parse(p.rejectionJson) as unknown[]).length, 0);
+    const reasons = w.gw.container.repos.products
+      .list(w.supplierId)
+      .filter((p) => p.status === "rejected")
+      .reduce((n, p) => n + (JSON.parse(p.rejectionJson) as unknown[]).length, 0);
     expect(rejections.trim().split("\r\n").length - 1).toBe(reasons);
     expect((await getPage(url, s.auditor, "/admin/api/exports/products")).status).toBe(403);
   });

@@ -49,16 +49,29 @@ describe("console speaks zh-CN on every page and every refused form", () => {
     // Values the data brings (names, brands, people's reasons): shown as sent, in whatever script.
     const q = (sql: string) => c.store.sqlite.prepare(sql).pluck().all() as Array<string | null>;
     for (const v of [
-      ...q("SELECT name FROM products"), ...q("SELECT brand_name FROM products"), ...q("SELECT model FROM products"), ...q("SELECT brand_name FROM brands"),
-      ...q("SELECT name FROM suppliers"), ...q("SELECT code FROM suppliers"), ...q("SELECT username FROM admin_users"), ...q("SELECT reason FROM gate_waivers"),
-      ...q("SELECT actor FROM gate_waivers"), ...q("SELECT description FROM product_stock"), ...q("SELECT name FROM areas"), ...q("SELECT actor FROM audit_log"),
-      ...q("SELECT actor FROM order_events"), ...q("SELECT created_by FROM orders"), ...q("SELECT attribute_name FROM catalog_params"), ...q("SELECT unit FROM catalog_params"),
+      ...q("SELECT name FROM products"),
+      ...q("SELECT brand_name FROM products"),
+      ...q("SELECT model FROM products"),
+      ...q("SELECT brand_name FROM brands"),
+      ...q("SELECT name FROM suppliers"),
+      ...q("SELECT code FROM suppliers"),
+      ...q("SELECT username FROM admin_users"),
+      ...q("SELECT reason FROM gate_waivers"),
+      ...q("SELECT actor FROM gate_waivers"),
+      ...q("SELECT description FROM product_stock"),
+      ...q("SELECT name FROM areas"),
+      ...q("SELECT actor FROM audit_log"),
+      ...q("SELECT actor FROM order_events"),
+      ...q("SELECT created_by FROM orders"),
+      ...q("SELECT attribute_name FROM catalog_params"),
+      ...q("SELECT unit FROM catalog_params"),
     ]) {
       if (v) data.add(v);
     }
     // The standard catalogs' parameter values (the centre's reference data): 接口 HDMI, 光源 LED.
     for (const json of q("SELECT values_json FROM catalog_params")) {
-      for (const v of (JSON.parse(json ?? "[]") as Array<{ value?: string }>).map((x) => x.value)) if (v) for (const word of v.split(/[^A-Za-z]+/)) if (word) data.add(word);
+      for (const v of (JSON.parse(json ?? "[]") as Array<{ value?: string }>).map((x) => x.value))
+        if (v) for (const word of v.split(/[^A-Za-z]+/)) if (word) data.add(word);
     }
     // What the walker itself types: echoed back in the form, and named in "not found" answers.
     for (const v of ["NOSUCH", "no-such-sku", "NOPE", "KITWRONGPLATFORM", "zzz", ...(BAD.items ?? "").split(/[^A-Za-z]+/)]) if (v) data.add(v);
@@ -149,11 +162,44 @@ describe("console speaks zh-CN on every page and every refused form", () => {
 
   /** Bad values for every field any console form has. */
   const BAD: Record<string, string> = {
-    reason: "", code: "!", name: "", creditCode: "123", domains: "not a domain", contactPhone: "abc", signMode: "rot13", bodyFormat: "xml",
-    pullSchedule: "every minute", stockSchedule: "never", maxConcurrent: "-1", qps: "lots", timeoutMs: "soon", stockAreas: "nowhere",
-    password: "short", appSecret: "maybe", enabled: "perhaps", messageId: "nope", all: "maybe", note: "", items: "x y z\nSKU-1 -3\nSKU-1 2",
-    mobile: "123", phone: "", province: "999999", city: "1", county: "2", address: "", zip: "abc", email: "not-an-email", invoice_title: "",
-    invoice_type: "9", invoice_org_code: "", payment: "0", username: "x", role: "root", supplier: "NOSUCH", currentPassword: "wrong", newPassword: "short",
+    reason: "",
+    code: "!",
+    name: "",
+    creditCode: "123",
+    domains: "not a domain",
+    contactPhone: "abc",
+    signMode: "rot13",
+    bodyFormat: "xml",
+    pullSchedule: "every minute",
+    stockSchedule: "never",
+    maxConcurrent: "-1",
+    qps: "lots",
+    timeoutMs: "soon",
+    stockAreas: "nowhere",
+    password: "short",
+    appSecret: "maybe",
+    enabled: "perhaps",
+    messageId: "nope",
+    all: "maybe",
+    note: "",
+    items: "x y z\nSKU-1 -3\nSKU-1 2",
+    mobile: "123",
+    phone: "",
+    province: "999999",
+    city: "1",
+    county: "2",
+    address: "",
+    zip: "abc",
+    email: "not-an-email",
+    invoice_title: "",
+    invoice_type: "9",
+    invoice_org_code: "",
+    payment: "0",
+    username: "x",
+    role: "root",
+    supplier: "NOSUCH",
+    currentPassword: "wrong",
+    newPassword: "short",
   };
 
   it("every console form, posted with bad input by every role, answers in zh-CN (errors beside fields included)", async () => {

@@ -71,14 +71,15 @@ describe("DATABASE_URL in the config", () => {
     expect(problem("postgres:///gateway")).toMatch(/DATABASE_URL: the PostgreSQL URL names no host/);
     expect(problem("postgres://u:p@db.example:5432/gw")).toBeNull();
   });
-
 });
 
 describe("starting with a PostgreSQL DATABASE_URL that cannot be reached", () => {
   it("stops the gateway with one line naming the database without its password, exit 69, creating nothing", () => {
     const run = runFromEmptyDir("src/main.ts", [], PG_URL);
     const errLines = run.stderr.trim().split("\n");
-    expect(errLines).toEqual([expect.stringMatching(/^cannot open the PostgreSQL database postgres:\/\/gateway:\*\*\*@127\.0\.0\.1:1\/gateway: .*ECONNREFUSED/)]);
+    expect(errLines).toEqual([
+      expect.stringMatching(/^cannot open the PostgreSQL database postgres:\/\/gateway:\*\*\*@127\.0\.0\.1:1\/gateway: .*ECONNREFUSED/),
+    ]);
     expect(run.status).toBe(69);
     expect(run.stdout).not.toMatch(/listening/);
     expect(run.stderr + run.stdout).not.toContain("s3cret-pw");
@@ -92,7 +93,10 @@ describe("starting with a PostgreSQL DATABASE_URL that cannot be reached", () =>
     const lines = run.stdout.trim().split("\n");
     expect(lines).toHaveLength(1);
     const answer = JSON.parse(lines[0] ?? "null") as { ok: boolean; error: { kind: string; message: string } };
-    expect(answer).toEqual({ ok: false, error: { kind: "database", message: expect.stringMatching(/^cannot open the PostgreSQL database postgres:\/\/gateway:\*\*\*@127\.0\.0\.1:1\/gateway: /) } });
+    expect(answer).toEqual({
+      ok: false,
+      error: { kind: "database", message: expect.stringMatching(/^cannot open the PostgreSQL database postgres:\/\/gateway:\*\*\*@127\.0\.0\.1:1\/gateway: /) },
+    });
     expect(run.stderr + run.stdout).not.toContain("s3cret-pw");
     expect(run.stderr).toBe("");
     expect(run.created).toEqual([]);
@@ -101,7 +105,9 @@ describe("starting with a PostgreSQL DATABASE_URL that cannot be reached", () =>
   it("says so to a person in one line on stderr without --json", () => {
     const run = runFromEmptyDir("src/cli/main.ts", ["supplier", "list"], PG_URL);
     expect(run.status).toBe(69);
-    expect(run.stderr.trim().split("\n")).toEqual([expect.stringMatching(/^cannot open the PostgreSQL database postgres:\/\/gateway:\*\*\*@127\.0\.0\.1:1\/gateway: /)]);
+    expect(run.stderr.trim().split("\n")).toEqual([
+      expect.stringMatching(/^cannot open the PostgreSQL database postgres:\/\/gateway:\*\*\*@127\.0\.0\.1:1\/gateway: /),
+    ]);
     expect(run.stdout).toBe("");
     expect(run.created).toEqual([]);
   });

@@ -6,7 +6,19 @@ import { CSRF_HEADER, SESSION_COOKIE } from "../../src/admin/admin-http.js";
 import { adminRoutes } from "../../src/admin/api/route-table.js";
 import type { AdminRoute } from "../../src/admin/api/route-types.js";
 import { type TestGateway, startTestGateway } from "../helpers/harness.js";
-import { type RawReply, type WireBody, fuzzParams, hostileBody, leaksInternals, mutate, mutation, oddFields, oversizedBody, rawRequest, wireHeaders } from "../helpers/fuzz-kit.js";
+import {
+  type RawReply,
+  type WireBody,
+  fuzzParams,
+  hostileBody,
+  leaksInternals,
+  mutate,
+  mutation,
+  oddFields,
+  oversizedBody,
+  rawRequest,
+  wireHeaders,
+} from "../helpers/fuzz-kit.js";
 import type { RunningSimulator } from "../../src/simulator/simulator-server.js";
 import { nextCreditCode } from "../helpers/harness.js";
 import { AREA, orderFile } from "../helpers/order-rig.js";
@@ -41,7 +53,8 @@ beforeAll(async () => {
   gw.container.supplierConnections.connect({ code: "SIMJD", baseUrl: sim.url, ...TEST_ACCOUNT, qps: 10_000, maxConcurrent: 4, timeoutMs: 5_000 });
   const supplierId = gw.container.repos.accounts.supplierByCode("SIMJD")?.id ?? -1;
   copySimulatorProducts(gw.container, supplierId, sim.sim.exportTruth().products);
-  orderSku = orderableSkus(sim.sim.exportTruth().products, AREA.province, 1_000)[0]?.sku ?? orderableSkus(sim.sim.exportTruth().products, AREA.province)[0]?.sku ?? "";
+  orderSku =
+    orderableSkus(sim.sim.exportTruth().products, AREA.province, 1_000)[0]?.sku ?? orderableSkus(sim.sim.exportTruth().products, AREA.province)[0]?.sku ?? "";
 });
 afterAll(async () => {
   await gw.container.supplierConnections.closeAll();
@@ -76,12 +89,17 @@ const segment = fc.oneof(
 
 /** A query string: the route's own keys (and strangers) with odd, repeated or broken values. */
 function queryString(keys: readonly string[]): fc.Arbitrary<string> {
-  const key = fc.oneof({ weight: 3, arbitrary: fc.constantFrom(...keys, "x") }, { weight: 1, arbitrary: fc.constantFrom("__proto__", "constructor", "a[b]", "") });
+  const key = fc.oneof(
+    { weight: 3, arbitrary: fc.constantFrom(...keys, "x") },
+    { weight: 1, arbitrary: fc.constantFrom("__proto__", "constructor", "a[b]", "") },
+  );
   const value = fc.oneof(
     fc.string({ maxLength: 30 }).map(encodeURIComponent),
     fc.constantFrom("", "%", "%FF", "-1", "0", "99999999999999999999", "1.5", "true", "NaN", "2026-13-45", "1e309", "%00"),
   );
-  return fc.array(fc.tuple(key, value), { maxLength: 8 }).map((pairs) => (pairs.length === 0 ? "" : `?${pairs.map(([k, v]) => `${encodeURIComponent(k)}=${v}`).join("&")}`));
+  return fc
+    .array(fc.tuple(key, value), { maxLength: 8 })
+    .map((pairs) => (pairs.length === 0 ? "" : `?${pairs.map(([k, v]) => `${encodeURIComponent(k)}=${v}`).join("&")}`));
 }
 
 function routePath(route: AdminRoute): fc.Arbitrary<string> {
@@ -121,7 +139,12 @@ function expectAdminAnswer(reply: RawReply, context: string): void {
 
 async function send(method: string, path: string, wire: WireBody | undefined, extraHeaders: Record<string, string> = {}): Promise<RawReply> {
   const s = await adminSession();
-  const headers: Record<string, string> = { cookie: `${SESSION_COOKIE}=${encodeURIComponent(s.sid)}`, [CSRF_HEADER]: s.csrf, ...extraHeaders, ...wireHeaders(wire) };
+  const headers: Record<string, string> = {
+    cookie: `${SESSION_COOKIE}=${encodeURIComponent(s.sid)}`,
+    [CSRF_HEADER]: s.csrf,
+    ...extraHeaders,
+    ...wireHeaders(wire),
+  };
   return rawRequest(gw.url, { method, path, headers, body: wire?.body });
 }
 
@@ -136,7 +159,12 @@ describe.each(adminRoutes.map((r) => [`${r.method} ${r.path}`, r] as const))("fu
   const hasBody = route.method !== "GET";
 
   it("random parameters, queries and bodies get JSON with the API's error shape, never a 5xx", async () => {
-    const body = hasBody ? fc.oneof(hostileBody([...bodyKeys, "x"]), oddFields([...bodyKeys, "x"]).map((f): WireBody => ({ label: "odd fields", contentType: "application/json", body: Buffer.from(JSON.stringify(f)) }))) : fc.constant(undefined);
+    const body = hasBody
+      ? fc.oneof(
+          hostileBody([...bodyKeys, "x"]),
+          oddFields([...bodyKeys, "x"]).map((f): WireBody => ({ label: "odd fields", contentType: "application/json", body: Buffer.from(JSON.stringify(f)) })),
+        )
+      : fc.constant(undefined);
     await fc.assert(
       fc.asyncProperty(routePath(route), body, async (path, wire) => {
         const reply = await send(route.method, path, wire);
@@ -168,7 +196,16 @@ const validBodies = (): Array<{ method: string; path: string; body: unknown }> =
   {
     method: "PUT",
     path: "/admin/api/suppliers/SIMJD/connection",
-    body: { baseUrl: sim.url, username: TEST_ACCOUNT.username, password: TEST_ACCOUNT.password, appSecret: TEST_ACCOUNT.appSecret, signMode: "hmac-sha256", qps: 100, maxConcurrent: 4, timeoutMs: 5_000 },
+    body: {
+      baseUrl: sim.url,
+      username: TEST_ACCOUNT.username,
+      password: TEST_ACCOUNT.password,
+      appSecret: TEST_ACCOUNT.appSecret,
+      signMode: "hmac-sha256",
+      qps: 100,
+      maxConcurrent: 4,
+      timeoutMs: 5_000,
+    },
   },
   { method: "PATCH", path: "/admin/api/suppliers/SIMJD/connection", body: { qps: 50, stockAreas: ["120000_120100_120101"], pullSchedule: "*/5 * * * *" } },
   { method: "POST", path: "/admin/api/users", body: { username: "mutant", role: "auditor", password: "correct horse battery staple" } },
@@ -184,7 +221,11 @@ describe("fuzz of valid bodies with one field changed", () => {
         const target = validBodies()[which];
         if (!target) return;
         const body = mutate(target.body, pick, m);
-        const reply = await send(target.method, target.path, { label: "mutated valid body", contentType: "application/json", body: Buffer.from(JSON.stringify(body) ?? "null") });
+        const reply = await send(target.method, target.path, {
+          label: "mutated valid body",
+          contentType: "application/json",
+          body: Buffer.from(JSON.stringify(body) ?? "null"),
+        });
         expectAdminAnswer(reply, `${target.method} ${target.path} ${(JSON.stringify(body) ?? "(no body)").slice(0, 300)}`);
         statuses.push(reply.status);
       }),
@@ -199,7 +240,10 @@ describe("fuzz of valid bodies with one field changed", () => {
 
 describe("fuzz around the route table", () => {
   it("unknown methods and paths under /admin/api answer the error shape", async () => {
-    const path = fc.oneof(fc.webPath().map((p) => `/admin/api${p}`), fc.constantFrom("/admin/api/%", "/admin/api/%FF", "/admin/api/users/%C3%28", "/admin/api/../api/session"));
+    const path = fc.oneof(
+      fc.webPath().map((p) => `/admin/api${p}`),
+      fc.constantFrom("/admin/api/%", "/admin/api/%FF", "/admin/api/users/%C3%28", "/admin/api/../api/session"),
+    );
     await fc.assert(
       fc.asyncProperty(fc.constantFrom("GET", "POST", "PUT", "PATCH", "DELETE"), path, hostileBody(["x"]), async (method, p, wire) => {
         expectAdminAnswer(await send(method, p, method === "GET" ? undefined : wire), `${method} ${p} ${wire.label}`);
@@ -213,7 +257,12 @@ describe("fuzz around the route table", () => {
     await fc.assert(
       fc.asyncProperty(fc.constantFrom(...adminRoutes.filter((r) => r.roles !== "public")), hostileBody(["x"]), async (route, wire) => {
         const headers = wireHeaders(wire);
-        const reply = await rawRequest(gw.url, { method: route.method, path: `/admin/api${route.path.replace(/:(\w+)/g, "x")}`, headers, body: route.method === "GET" ? undefined : wire.body });
+        const reply = await rawRequest(gw.url, {
+          method: route.method,
+          path: `/admin/api${route.path.replace(/:(\w+)/g, "x")}`,
+          headers,
+          body: route.method === "GET" ? undefined : wire.body,
+        });
         expectAdminAnswer(reply, `${route.method} ${route.path} anonymous ${wire.label}`);
         if (reply.status !== 413) expect([401, 403, 415], reply.text).toContain(reply.status);
       }),

@@ -4,7 +4,19 @@ import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { type MallOperationName, allErrorCodes, mallOperations } from "../../src/contract/index.js";
 import { type TestGateway, nextCreditCode, startTestGateway } from "../helpers/harness.js";
 import { MallCaller } from "../helpers/mall-caller.js";
-import { type RawReply, type WireBody, fuzzParams, hostileBody, leaksInternals, nonPostMethod, oddFields, oddValue, oversizedBody, rawRequest, wireHeaders } from "../helpers/fuzz-kit.js";
+import {
+  type RawReply,
+  type WireBody,
+  fuzzParams,
+  hostileBody,
+  leaksInternals,
+  nonPostMethod,
+  oddFields,
+  oddValue,
+  oversizedBody,
+  rawRequest,
+  wireHeaders,
+} from "../helpers/fuzz-kit.js";
 
 /**
  * Fuzz of the mall side (M-1…M-7) through the real express app: whatever a supplier sends, the
@@ -24,7 +36,12 @@ let caller: MallCaller;
 
 beforeAll(async () => {
   gw = await startTestGateway();
-  const { credentials } = await gw.container.supplierAccounts.create({ code: "FZ", name: "模糊测试电商", creditCode: await nextCreditCode(), domains: ["item.fuzz.cn"] });
+  const { credentials } = await gw.container.supplierAccounts.create({
+    code: "FZ",
+    name: "模糊测试电商",
+    creditCode: await nextCreditCode(),
+    domains: ["item.fuzz.cn"],
+  });
   caller = new MallCaller(gw.url, { ...credentials, signMode: "hmac-sha256" }, gw.clock.now, "json");
   const login = await caller.login();
   expect(login.body.success, login.text).toBe(true);
@@ -55,7 +72,11 @@ function send(path: string, wire: WireBody, method = "POST"): Promise<RawReply> 
 }
 
 async function stillServing(): Promise<void> {
-  const reply = await rawRequest(gw.url, { path: "/gyssc/platform/info", headers: { "content-type": "application/json" }, body: JSON.stringify(caller.signedFields({})) });
+  const reply = await rawRequest(gw.url, {
+    path: "/gyssc/platform/info",
+    headers: { "content-type": "application/json" },
+    body: JSON.stringify(caller.signedFields({})),
+  });
   expect(reply.status).toBe(200);
   expect(JSON.parse(reply.text)).toMatchObject({ success: true });
 }
@@ -85,7 +106,11 @@ describe.each(operations)("fuzz %s", (name, operation) => {
           ? {
               label: "signed form",
               contentType: "application/x-www-form-urlencoded",
-              body: Buffer.from(new URLSearchParams(Object.entries(signed).map(([k, v]): [string, string] => [k, typeof v === "string" ? v : JSON.stringify(v) ?? ""])).toString()),
+              body: Buffer.from(
+                new URLSearchParams(
+                  Object.entries(signed).map(([k, v]): [string, string] => [k, typeof v === "string" ? v : (JSON.stringify(v) ?? "")]),
+                ).toString(),
+              ),
             }
           : { label: "signed JSON", contentType: "application/json", body: Buffer.from(JSON.stringify(signed)) };
         const reply = await send(operation.path, wire);

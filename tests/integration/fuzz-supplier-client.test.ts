@@ -124,7 +124,10 @@ function answers(op: Op): fc.Arbitrary<Answer> {
   const signMode = fc.constantFrom<Answer["sign"]>("good", "good", "good", "bad", "none");
   return fc.oneof(
     // A real answer with one field changed, dropped or repeated, at any depth.
-    fc.tuple(fc.nat(), mutation, signMode).map(([pick, m, sign]) => ({ ...text(`mutated ${JSON.stringify(m).slice(0, 60)} at ${pick}`, JSON.stringify({ success: true, result: mutate(sample(), pick, m) }) ?? ""), sign })),
+    fc.tuple(fc.nat(), mutation, signMode).map(([pick, m, sign]) => ({
+      ...text(`mutated ${JSON.stringify(m).slice(0, 60)} at ${pick}`, JSON.stringify({ success: true, result: mutate(sample(), pick, m) }) ?? ""),
+      sign,
+    })),
     // The real answer, unsigned or badly signed: never used.
     fc.constantFrom<Answer["sign"]>("bad", "none").map((sign) => ({ ...text("real answer", serializeSuccess(sample())), sign })),
     // A refusal, with any code and desc.
@@ -132,15 +135,27 @@ function answers(op: Op): fc.Arbitrary<Answer> {
     fc.tuple(anyJson, signMode).map(([v, sign]) => ({ ...text("any JSON", JSON.stringify(v)), sign })),
     fc.tuple(anyJson, signMode).map(([v, sign]) => ({ ...text("any result", JSON.stringify({ success: true, result: v })), sign })),
     fc.uint8Array({ maxLength: 400 }).map((b) => ({ label: "random bytes", status: 200, body: Buffer.from(b), sign: "good" as const })),
-    fc.constant<Answer>({ label: "invalid UTF-8 inside a string", status: 200, body: Buffer.concat([Buffer.from('{"success":true,"result":"'), Buffer.from([0xc3, 0x28, 0xff, 0xed, 0xa0, 0x80]), Buffer.from('"}')]), sign: "good" }),
+    fc.constant<Answer>({
+      label: "invalid UTF-8 inside a string",
+      status: 200,
+      body: Buffer.concat([Buffer.from('{"success":true,"result":"'), Buffer.from([0xc3, 0x28, 0xff, 0xed, 0xa0, 0x80]), Buffer.from('"}')]),
+      sign: "good",
+    }),
     fc.constantFrom<"array" | "object">("array", "object").map((kind) => text(`deep ${kind}`, `{"success":true,"result":${deepJson(20_000, kind)}}`)),
     fc.constant(0).map(() => text("duplicate keys", `{"success":false,"success":true,"result":${JSON.stringify(sample())},"result":null}`)),
     fc.integer({ min: 1, max: 3 }).map((mib) => {
       const one = JSON.stringify(sample()) ?? "null";
-      return text(`${mib} MiB result`, `{"success":true,"result":[${Array.from({ length: Math.ceil((mib * 1024 * 1024) / one.length) }, () => one).join(",")}]}`);
+      return text(
+        `${mib} MiB result`,
+        `{"success":true,"result":[${Array.from({ length: Math.ceil((mib * 1024 * 1024) / one.length) }, () => one).join(",")}]}`,
+      );
     }),
-    fc.tuple(fc.constantFrom(100, 204, 301, 302, 400, 401, 403, 404, 405, 408, 413, 429, 500, 502, 503, 504, 599), signMode).map(([status, sign]) => ({ ...text(`HTTP ${status}`, serializeSuccess(sample()), status), sign })),
-    fc.constantFrom("text/html", "text/plain", "application/xml").map((ct) => ({ ...text(`content type ${ct}`, "<html><body>502 Bad Gateway</body></html>"), contentType: ct, sign: "none" as const })),
+    fc
+      .tuple(fc.constantFrom(100, 204, 301, 302, 400, 401, 403, 404, 405, 408, 413, 429, 500, 502, 503, 504, 599), signMode)
+      .map(([status, sign]) => ({ ...text(`HTTP ${status}`, serializeSuccess(sample()), status), sign })),
+    fc
+      .constantFrom("text/html", "text/plain", "application/xml")
+      .map((ct) => ({ ...text(`content type ${ct}`, "<html><body>502 Bad Gateway</body></html>"), contentType: ct, sign: "none" as const })),
   );
 }
 
@@ -170,7 +185,11 @@ describe.each(Object.keys(supplierOperations) as Op[])("fuzz of the answer to %s
     await fc.assert(
       fc.asyncProperty(answers(op), async (answer) => {
         const seen = { calls: 0 };
-        const client = new SupplierClient(conn("http://supplier.fuzz"), { transport: fakeTransport(op, answer, seen), sleep: () => Promise.resolve(), random: () => 0 });
+        const client = new SupplierClient(conn("http://supplier.fuzz"), {
+          transport: fakeTransport(op, answer, seen),
+          sleep: () => Promise.resolve(),
+          random: () => 0,
+        });
         let outcome: Awaited<ReturnType<(typeof invoke)[Op]>>;
         try {
           outcome = await invoke[op](client);

@@ -46,7 +46,9 @@ describe("hostile supplier: puller and order pusher", () => {
     const h = hostile();
     expect(h.cases.sort()).toEqual([...hostileCases].sort());
     for (const type of [2, 4, 6, 16] as const) {
-      const head = sim().pool.page(type, 2).map((m) => m.id);
+      const head = sim()
+        .pool.page(type, 2)
+        .map((m) => m.id);
       expect(head.length).toBe(2);
       for (const id of head) expect(h.unparseable.map((u) => u.id)).toContain(id);
     }
@@ -92,85 +94,96 @@ describe("hostile supplier: order pusher", () => {
 
   beforeAll(async () => {
     // The products as the puller stores them, so these cases test the pusher alone.
-    rig = await startOrderRig({ sim: { products: 60, invalidShare: 0, offShelfShare: 0, knobs: { hostile: ["changed-submit-answers", "transient-refusals", "unsigned-refusals"] } } });
+    rig = await startOrderRig({
+      sim: { products: 60, invalidShare: 0, offShelfShare: 0, knobs: { hostile: ["changed-submit-answers", "transient-refusals", "unsigned-refusals"] } },
+    });
   });
   afterAll(() => rig.close());
 
-    const service = () => rig.gw.container.orders.service;
-    const simOrders = (yggcOrder: string) => sim().exportTruth().orders.filter((o) => o.yggc_order === yggcOrder);
+  const service = () => rig.gw.container.orders.service;
+  const simOrders = (yggcOrder: string) =>
+    sim()
+      .exportTruth()
+      .orders.filter((o) => o.yggc_order === yggcOrder);
 
-    async function order(sku: string, num = 1): Promise<OrderView> {
-      const created = await service().create(orderFile([{ sku, num }], {}), ACTOR);
-      if (!created.ok) throw created.error;
-      return created.value;
+  async function order(sku: string, num = 1): Promise<OrderView> {
+    const created = await service().create(orderFile([{ sku, num }], {}), ACTOR);
+    if (!created.ok) throw created.error;
+    return created.value;
+  }
+
+  /** Pushes until the order is confirmed or failed, as the scheduler would over its backoff. */
+  async function pushToEnd(yggcOrder: string, times = 8): Promise<OrderView> {
+    let last: OrderView | undefined;
+    for (let i = 0; i < times; i++) {
+      const pushed = await service().push(yggcOrder, ACTOR);
+      if (!pushed.ok) throw pushed.error;
+      last = pushed.value;
+      if (last.state === "confirmed" || last.state === "failed") break;
     }
+    if (!last) throw new Error("never pushed");
+    return last;
+  }
 
-    /** Pushes until the order is confirmed or failed, as the scheduler would over its backoff. */
-    async function pushToEnd(yggcOrder: string, times = 8): Promise<OrderView> {
-      let last: OrderView | undefined;
-      for (let i = 0; i < times; i++) {
-        const pushed = await service().push(yggcOrder, ACTOR);
-        if (!pushed.ok) throw pushed.error;
-        last = pushed.value;
-        if (last.state === "confirmed" || last.state === "failed") break;
-      }
-      if (!last) throw new Error("never pushed");
-      return last;
-    }
+  const shown = (yggcOrder: string): string => {
+    const s = service().show(yggcOrder);
+    if (!s.ok) throw s.error;
+    return JSON.stringify(s.value);
+  };
+  const figure = (fen: number) => new RegExp(`(?<![\\d.])(${fen}|${(fen / 100).toFixed(2)}|${fen / 100})(?![\\d])`);
 
-    const shown = (yggcOrder: string): string => {
-      const s = service().show(yggcOrder);
-      if (!s.ok) throw s.error;
-      return JSON.stringify(s.value);
-    };
-    const figure = (fen: number) => new RegExp(`(?<![\\d.])(${fen}|${(fen / 100).toFixed(2)}|${fen / 100})(?![\\d])`);
-
-    it("an S-11 answer with other freight, line price, quantity or sku set fails the order with the supplier's figures, and no S-12 is sent", async () => {
-      for (const [sku, change] of Object.entries(hostile().changedAnswers)) {
-        const num = change === "quantity" ? 3 : 1;
-        const created = await order(sku, num);
-        const ended = await pushToEnd(created.yggc_order);
-        expect(ended.state, `${change}: ${JSON.stringify(ended)}`).toBe("failed");
-        const atSupplier = simOrders(created.yggc_order);
-        expect(atSupplier.length, change).toBe(1);
-        expect(atSupplier[0]?.state, `${change}: S-12 was sent`).toBe("submitted");
-        expect(atSupplier[0]?.confirmCount ?? -1).toBe(0);
-        const recorded = shown(created.yggc_order);
-        if (change === "freight") expect(recorded, change).toMatch(figure(created.freightFen + CHANGED_FREIGHT_FEN));
-        if (change === "line-price") expect(recorded, change).toMatch(figure((created.lines[0]?.priceFen ?? 0) + CHANGED_PRICE_FEN));
-        if (change === "quantity") expect(recorded, change).toMatch(/"num"\s*:\s*4\b/);
-        if (change === "sku-set") {
-          const stranger = sim().products.all().find((p) => p.inPool && p.sku !== sku);
-          expect(recorded, change).toContain(`"${stranger?.sku}"`);
-        }
-      }
-    });
-
-    it("transient wordings on S-11 are retried until the order is confirmed, once at the supplier", async () => {
-      const sku = hostile().transientOrderSku ?? "";
-      const created = await order(sku);
+  it("an S-11 answer with other freight, line price, quantity or sku set fails the order with the supplier's figures, and no S-12 is sent", async () => {
+    for (const [sku, change] of Object.entries(hostile().changedAnswers)) {
+      const num = change === "quantity" ? 3 : 1;
+      const created = await order(sku, num);
       const ended = await pushToEnd(created.yggc_order);
-      expect(ended.state, JSON.stringify(ended)).toBe("confirmed");
+      expect(ended.state, `${change}: ${JSON.stringify(ended)}`).toBe("failed");
       const atSupplier = simOrders(created.yggc_order);
-      expect(atSupplier.length).toBe(1);
-      expect(atSupplier[0]?.state).toBe("confirmed");
-    });
+      expect(atSupplier.length, change).toBe(1);
+      expect(atSupplier[0]?.state, `${change}: S-12 was sent`).toBe("submitted");
+      expect(atSupplier[0]?.confirmCount ?? -1).toBe(0);
+      const recorded = shown(created.yggc_order);
+      if (change === "freight") expect(recorded, change).toMatch(figure(created.freightFen + CHANGED_FREIGHT_FEN));
+      if (change === "line-price") expect(recorded, change).toMatch(figure((created.lines[0]?.priceFen ?? 0) + CHANGED_PRICE_FEN));
+      if (change === "quantity") expect(recorded, change).toMatch(/"num"\s*:\s*4\b/);
+      if (change === "sku-set") {
+        const stranger = sim()
+          .products.all()
+          .find((p) => p.inPool && p.sku !== sku);
+        expect(recorded, change).toContain(`"${stranger?.sku}"`);
+      }
+    }
+  });
 
-    it("an unsigned 已下架 never fails an order for good: it ends confirmed", async () => {
-      const sku = hostile().unsignedOrderSku ?? "";
-      const created = await order(sku);
-      const ended = await pushToEnd(created.yggc_order);
-      expect(ended.state, JSON.stringify(ended)).toBe("confirmed");
-      expect(simOrders(created.yggc_order).map((o) => o.state)).toEqual(["confirmed"]);
-    });
+  it("transient wordings on S-11 are retried until the order is confirmed, once at the supplier", async () => {
+    const sku = hostile().transientOrderSku ?? "";
+    const created = await order(sku);
+    const ended = await pushToEnd(created.yggc_order);
+    expect(ended.state, JSON.stringify(ended)).toBe("confirmed");
+    const atSupplier = simOrders(created.yggc_order);
+    expect(atSupplier.length).toBe(1);
+    expect(atSupplier[0]?.state).toBe("confirmed");
+  });
+
+  it("an unsigned 已下架 never fails an order for good: it ends confirmed", async () => {
+    const sku = hostile().unsignedOrderSku ?? "";
+    const created = await order(sku);
+    const ended = await pushToEnd(created.yggc_order);
+    expect(ended.state, JSON.stringify(ended)).toBe("confirmed");
+    expect(simOrders(created.yggc_order).map((o) => o.state)).toEqual(["confirmed"]);
+  });
 });
 
 describe("hostile mode from outside", () => {
   it("npm run simulator -- --hostile starts with every case on; /_sim/knobs turns cases off and on", async () => {
-    const child: ChildProcess = spawn(process.execPath, ["--import", "tsx", "src/simulator/main.ts", "--port", "0", "--products", "20", "--hostile", "--log-level", "warn"], {
-      cwd: join(import.meta.dirname, "../.."),
-      stdio: ["ignore", "pipe", "pipe"],
-    });
+    const child: ChildProcess = spawn(
+      process.execPath,
+      ["--import", "tsx", "src/simulator/main.ts", "--port", "0", "--products", "20", "--hostile", "--log-level", "warn"],
+      {
+        cwd: join(import.meta.dirname, "../.."),
+        stdio: ["ignore", "pipe", "pipe"],
+      },
+    );
     try {
       const url = await new Promise<string>((resolve, reject) => {
         let out = "";
@@ -186,9 +199,17 @@ describe("hostile mode from outside", () => {
       const messages = (await (await fetch(`${url}/_sim/messages`)).json()) as Array<{ id: string; type: number; result: unknown }>;
       const firstOfType2 = messages.filter((m) => m.type === 2)[0];
       expect(firstOfType2?.result).toEqual({ skuId: "1", price: null });
-      const put = await fetch(`${url}/_sim/knobs`, { method: "PUT", headers: { "content-type": "application/json" }, body: JSON.stringify({ hostile: ["transient-refusals"] }) });
+      const put = await fetch(`${url}/_sim/knobs`, {
+        method: "PUT",
+        headers: { "content-type": "application/json" },
+        body: JSON.stringify({ hostile: ["transient-refusals"] }),
+      });
       expect(((await put.json()) as { hostile: string[] }).hostile).toEqual(["transient-refusals"]);
-      const bad = await fetch(`${url}/_sim/knobs`, { method: "PUT", headers: { "content-type": "application/json" }, body: JSON.stringify({ hostile: ["no-such-case"] }) });
+      const bad = await fetch(`${url}/_sim/knobs`, {
+        method: "PUT",
+        headers: { "content-type": "application/json" },
+        body: JSON.stringify({ hostile: ["no-such-case"] }),
+      });
       expect(bad.status).toBe(400);
       const truth = (await (await fetch(`${url}/_sim/truth`)).json()) as { hostile: { unparseable: unknown[] } };
       expect(truth.hostile.unparseable.length).toBe(8);

@@ -119,10 +119,9 @@ describe("call limits across gateway instances on one database (issue 11 §2)", 
     const admitted = [...knobs.admitted.values()].reduce((s, n) => s + n, 0);
     const sent = admitted + knobs.throttled;
     // What both instances did together, told with every failure below.
-    const seen = (
+    const seen =
       `two instances: ${sent} calls in ${elapsedS.toFixed(1)} s (${(sent / elapsedS).toFixed(1)}/s of ${QPS}), ` +
-        `at most ${knobs.maxInFlight} in flight of ${MAX_CONCURRENT}, ${knobs.throttled} refused as too fast, pull ${attempt.summary.status} with ${attempt.summary.callsMade} calls ÷ minimum ${PULL_MINIMUM} ${JSON.stringify(attempt.summary.errors.slice(0, 2))}, ${pushed.length} orders`
-    );
+      `at most ${knobs.maxInFlight} in flight of ${MAX_CONCURRENT}, ${knobs.throttled} refused as too fast, pull ${attempt.summary.status} with ${attempt.summary.callsMade} calls ÷ minimum ${PULL_MINIMUM} ${JSON.stringify(attempt.summary.errors.slice(0, 2))}, ${pushed.length} orders`;
     // Both instances were busy together: the pull's own calls and B's order calls overlapped.
     expect(pushed.length).toBeGreaterThanOrEqual(3);
     expect(knobs.admitted.get("submitOrder") ?? 0).toBeGreaterThanOrEqual(3);
@@ -137,9 +136,16 @@ describe("call limits across gateway instances on one database (issue 11 §2)", 
     expect(attempt.summary.status, seen).toBe("succeeded");
     expect(attempt.summary.callsMade / PULL_MINIMUM, seen).toBeLessThanOrEqual(1.05);
     expect(sent / admitted, seen).toBeLessThanOrEqual(1.05);
-    expect(states.every((s) => s === "confirmed"), states.join(",")).toBe(true);
+    expect(
+      states.every((s) => s === "confirmed"),
+      states.join(","),
+    ).toBe(true);
     const atSupplier = sim.sim.orders.all().map((o) => o.yggc_order);
-    for (const yggc of pushed) expect(atSupplier.filter((o) => o === yggc), yggc).toHaveLength(1);
+    for (const yggc of pushed)
+      expect(
+        atSupplier.filter((o) => o === yggc),
+        yggc,
+      ).toHaveLength(1);
     expect(compareWithTruth({ gw: { container: a.container }, sim, supplierId })).toEqual([]);
   }, 120_000);
 

@@ -48,7 +48,6 @@ function startGateway(): GatewayProcess {
 
 const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 
-
 /** The pid in the supplier's pull lease holder (`host:pid:run`), while the lease is live. */
 function pullLeasePid(): number | null {
   const lease = container.repos.syncLeases.leaseOf(supplierId);
@@ -136,10 +135,14 @@ describe("two gateway processes on one database (issue 11 §2)", () => {
     const gateways = [startGateway(), startGateway()];
     await Promise.all(gateways.map((g) => g.listening));
 
-    const holderPid = await waitFor("a drain under way", () => {
-      const pid = pullLeasePid();
-      return pid !== null && gateways.some((g) => g.pid === pid) ? pid : null;
-    }, 30_000);
+    const holderPid = await waitFor(
+      "a drain under way",
+      () => {
+        const pid = pullLeasePid();
+        return pid !== null && gateways.some((g) => g.pid === pid) ? pid : null;
+      },
+      30_000,
+    );
     const victim = gateways.find((g) => g.pid === holderPid);
     const other = gateways.find((g) => g.pid !== holderPid);
     if (!victim || !other) throw new Error("no process holds the lease");
@@ -173,7 +176,9 @@ describe("two gateway processes on one database (issue 11 §2)", () => {
     expect(survivor, "the drain test leaves one gateway running").toBeDefined();
     const pusher = survivor;
     // Every S-11 answer comes later than the client waits: the pusher holds its orders, each outcome unknown, retrying.
-    sim.sim.knobs.apply({ endpoints: { submitOrder: { latencyMs: 1_500, faults: { "drop-after-work": 0.3 } }, confirmOrder: { faults: { "drop-after-work": 0.3 } } } });
+    sim.sim.knobs.apply({
+      endpoints: { submitOrder: { latencyMs: 1_500, faults: { "drop-after-work": 0.3 } }, confirmOrder: { faults: { "drop-after-work": 0.3 } } },
+    });
     const skus = orderableSkus(sim.sim.exportTruth().products, AREA.province, 10).slice(0, ORDERS);
     expect(skus).toHaveLength(ORDERS);
     const yggcOrders: string[] = [];
@@ -183,7 +188,11 @@ describe("two gateway processes on one database (issue 11 §2)", () => {
       yggcOrders.push(created.value.yggc_order);
     }
     // Only the survivor runs: every order it claims is its own.
-    const owner = await waitFor("the running process pushing the orders", () => orderLeases().find((o) => o.leaseOwner !== null && (o.leaseUntil ?? 0) > Date.now())?.leaseOwner, 20_000);
+    const owner = await waitFor(
+      "the running process pushing the orders",
+      () => orderLeases().find((o) => o.leaseOwner !== null && (o.leaseUntil ?? 0) > Date.now())?.leaseOwner,
+      20_000,
+    );
     const second = startGateway();
     await second.listening;
     const held = await waitFor(

@@ -23,7 +23,6 @@ import { capturingLogger, waitFor } from "../helpers/wait.js";
 const INFO = "/gyssc/platform/info";
 const ADMIN_PASSWORD = "correct horse battery staple";
 
-
 let dir: string;
 let env: Record<string, string>;
 let a: TestGateway;
@@ -53,7 +52,12 @@ let serial = 0;
 /** A supplier created through A, with its mall credentials. */
 async function newSupplier(): Promise<{ code: string; credentials: Credentials }> {
   const code = `INST${++serial}${Math.random().toString(36).slice(2, 6).toUpperCase()}`;
-  const { credentials } = await a.container.supplierAccounts.create({ code, name: `多实例电商${code}`, creditCode: await nextCreditCode(), domains: ["item.instances-shop.cn"] });
+  const { credentials } = await a.container.supplierAccounts.create({
+    code,
+    name: `多实例电商${code}`,
+    creditCode: await nextCreditCode(),
+    domains: ["item.instances-shop.cn"],
+  });
   return { code, credentials: { ...credentials, signMode: "hmac-sha256" } };
 }
 
@@ -68,7 +72,11 @@ const isReplay = (body: Record<string, unknown>) => body.code === ErrorCode.Sign
 
 type AdminSession = { cookie: string; csrf: string };
 async function adminApiLogin(gw: TestGateway, username: string): Promise<AdminSession> {
-  const res = await fetch(`${gw.url}/admin/api/login`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ username, password: ADMIN_PASSWORD }) });
+  const res = await fetch(`${gw.url}/admin/api/login`, {
+    method: "POST",
+    headers: { "content-type": "application/json" },
+    body: JSON.stringify({ username, password: ADMIN_PASSWORD }),
+  });
   expect(res.status).toBe(200);
   const body = (await res.json()) as { csrfToken: string };
   return { cookie: (res.headers.get("set-cookie") ?? "").split(";")[0] ?? "", csrf: body.csrfToken };
@@ -115,7 +123,12 @@ describe("replay detection across instances", () => {
     const rounds = await Promise.all(
       Array.from({ length: 30 }, () => {
         const fields = caller.signedFields({});
-        return Promise.all([post(`${a.url}${INFO}`, fields), post(`${b.url}${INFO}`, fields), post(`${a.url}${INFO}`, fields), post(`${b.url}${INFO}`, fields)]);
+        return Promise.all([
+          post(`${a.url}${INFO}`, fields),
+          post(`${b.url}${INFO}`, fields),
+          post(`${a.url}${INFO}`, fields),
+          post(`${b.url}${INFO}`, fields),
+        ]);
       }),
     );
     for (const answers of rounds) {
@@ -299,7 +312,10 @@ describe("scheduler across instances", () => {
     expect(stoodDown.length).toBeGreaterThan(0);
     for (const line of stoodDown) expect(all).toContain(Date.parse(String(line.tick)));
     // The store says who ran each tick, and it is who did.
-    const rows = a.container.store.sqlite.prepare("SELECT tick_start, instance FROM scheduler_ticks WHERE job = ? ORDER BY tick_start").all(job) as Array<{ tick_start: number; instance: string }>;
+    const rows = a.container.store.sqlite.prepare("SELECT tick_start, instance FROM scheduler_ticks WHERE job = ? ORDER BY tick_start").all(job) as Array<{
+      tick_start: number;
+      instance: string;
+    }>;
     expect(rows.map((r) => Number(r.tick_start))).toEqual([...all].sort((x, y) => x - y));
     for (const r of rows) expect(r.instance).toBe(ran.a.includes(Number(r.tick_start)) ? jobsA.instance : jobsB.instance);
   });
@@ -315,7 +331,9 @@ describe("scheduler across instances", () => {
     expect(repoA.claimTick("pull:X", now - TICK_MEMORY_MS - 1_000, "a", now)).toBe(false);
 
     const old = now - TICK_MEMORY_MS - 60_000;
-    a.container.store.sqlite.prepare("INSERT INTO scheduler_ticks (job, tick_start, instance, claimed_at) VALUES (?, ?, ?, ?), (?, ?, ?, ?)").run("pull:OLD", old, "gone", old, "stock:OLD", old - 60_000, "gone", old);
+    a.container.store.sqlite
+      .prepare("INSERT INTO scheduler_ticks (job, tick_start, instance, claimed_at) VALUES (?, ?, ?, ?), (?, ?, ?, ?)")
+      .run("pull:OLD", old, "gone", old, "stock:OLD", old - 60_000, "gone", old);
     const count = (job: string) => Number(a.container.store.sqlite.prepare("SELECT COUNT(*) AS n FROM scheduler_ticks WHERE job = ?").pluck().get(job));
     expect(count("pull:OLD") + count("stock:OLD")).toBe(2);
     const maintenance = startMaintenance(b.container, { intervalMs: 30 });
@@ -340,11 +358,22 @@ describe("two gateway processes on one database", () => {
   it("each scheduled pull tick runs in one process only; a nonce used at one process is refused at the other", async () => {
     const { code, credentials } = await newSupplier();
     // A pull every second: the supplier has no trust mark, so each run the scheduler makes is one gate check, logged.
-    a.container.supplierConnections.connect({ code, baseUrl: "http://127.0.0.1:9", username: "u", password: "p", appSecret: "s".repeat(32), pullSchedule: "* * * * * *", stockSchedule: "0 0 1 1 *" });
+    a.container.supplierConnections.connect({
+      code,
+      baseUrl: "http://127.0.0.1:9",
+      username: "u",
+      password: "p",
+      appSecret: "s".repeat(32),
+      pullSchedule: "* * * * * *",
+      stockSchedule: "0 0 1 1 *",
+    });
     const job = `pull:${code}`;
     const gateways = [await startGatewayProcess(), await startGatewayProcess()] as const;
     const runsOf = (gw: GatewayProcess) =>
-      gw.lines().filter((l) => (l.msg === "scheduler.gate.closed" && l.supplier === code && l.job === "pull") || (l.event === "scheduler.job.failed" && l.job === job)).length;
+      gw
+        .lines()
+        .filter((l) => (l.msg === "scheduler.gate.closed" && l.supplier === code && l.job === "pull") || (l.event === "scheduler.job.failed" && l.job === job))
+        .length;
     try {
       const [p, q] = gateways;
       // The processes keep the wall clock, not this file's test clock.
@@ -362,7 +391,10 @@ describe("two gateway processes on one database", () => {
       await Promise.all(gateways.map((gw) => gw.exited));
     }
     // Who ran each tick is in the store; each process ran exactly the ticks it claimed, and no tick twice.
-    const rows = a.container.store.sqlite.prepare("SELECT tick_start, instance FROM scheduler_ticks WHERE job = ?").all(job) as Array<{ tick_start: number; instance: string }>;
+    const rows = a.container.store.sqlite.prepare("SELECT tick_start, instance FROM scheduler_ticks WHERE job = ?").all(job) as Array<{
+      tick_start: number;
+      instance: string;
+    }>;
     const claimedBy = (gw: GatewayProcess) => rows.filter((r) => r.instance.startsWith(`${hostname()}:${gw.pid}:`)).length;
     const runs = gateways.map(runsOf);
     expect(runs.reduce((x, y) => x + y, 0)).toBeGreaterThanOrEqual(6);
@@ -371,7 +403,8 @@ describe("two gateway processes on one database", () => {
     // Every tick a process stood down from was one the other ran.
     const ticks = new Set(rows.map((r) => Number(r.tick_start)));
     for (const gw of gateways) {
-      for (const l of gw.lines().filter((x) => x.event === "scheduler.tick.elsewhere" && x.job === job)) expect(ticks.has(Date.parse(String(l.tick)))).toBe(true);
+      for (const l of gw.lines().filter((x) => x.event === "scheduler.tick.elsewhere" && x.job === job))
+        expect(ticks.has(Date.parse(String(l.tick)))).toBe(true);
     }
   }, 120_000);
 });

@@ -69,7 +69,11 @@ describe("list queries use keyset pages on indexes", () => {
 
   it("finds a name by substring through the trigram index, page by page, exactly as LIKE would", () => {
     const like = (text: string) =>
-      (gw.container.store.sqlite.prepare("SELECT id FROM products WHERE supplier_id = ? AND status = 'rejected' AND name LIKE ? ORDER BY id").all(supplierId, `%${text}%`) as Array<{ id: number }>).map((r) => r.id);
+      (
+        gw.container.store.sqlite
+          .prepare("SELECT id FROM products WHERE supplier_id = ? AND status = 'rejected' AND name LIKE ? ORDER BY id")
+          .all(supplierId, `%${text}%`) as Array<{ id: number }>
+      ).map((r) => r.id);
     for (const text of ["商品 19999", "品 12345", "商品"]) {
       const found: number[] = [];
       let afterId: number | undefined;

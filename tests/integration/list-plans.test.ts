@@ -19,7 +19,9 @@ import { PgConnection } from "../../src/store/pg-sync/pg-connection.js";
  */
 const seen: Array<{ sql: string; args: unknown[] }> = [];
 // On PostgreSQL the store's connection is a PgConnection with the same surface: its statements are recorded alike.
-const proto = (onPostgres ? PgConnection.prototype : Database.prototype) as unknown as { prepare: (this: Database.Database, source: string) => Database.Statement };
+const proto = (onPostgres ? PgConnection.prototype : Database.prototype) as unknown as {
+  prepare: (this: Database.Database, source: string) => Database.Statement;
+};
 const prepare = proto.prepare;
 proto.prepare = function (this: Database.Database, source: string) {
   const stmt = prepare.call(this, source);
@@ -43,27 +45,46 @@ const cookies: Record<"admin" | "supplier", string> = { admin: "", supplier: "" 
 beforeAll(async () => {
   gw = await startTestGateway();
   const { container } = gw;
-  for (const code of ["BIG", "SMALL"]) await container.supplierAccounts.create({ code, name: `电商${code}`, creditCode: await nextCreditCode(), domains: [`item.${code.toLowerCase()}.cn`] });
+  for (const code of ["BIG", "SMALL"])
+    await container.supplierAccounts.create({ code, name: `电商${code}`, creditCode: await nextCreditCode(), domains: [`item.${code.toLowerCase()}.cn`] });
   const ids = ["BIG", "SMALL"].map((c) => container.repos.accounts.supplierByCode(c)?.id ?? -1);
   const db = container.store.sqlite;
   const product = db.prepare(
     "INSERT INTO products (supplier_id, sku, status, name, catalog_id, interface_code, shelf_state, price_fen, listing_state, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, 1, 100, ?, 0, 0)",
   );
-  const log = db.prepare("INSERT INTO sync_message_logs (run_id, supplier_id, message_id, type, sku, outcome, reasons_json, duration_ms, call_seqs_json, at) VALUES ('run_x', ?, ?, 6, ?, ?, '[]', 1, '[]', ?)");
+  const log = db.prepare(
+    "INSERT INTO sync_message_logs (run_id, supplier_id, message_id, type, sku, outcome, reasons_json, duration_ms, call_seqs_json, at) VALUES ('run_x', ?, ?, 6, ?, ?, '[]', 1, '[]', ?)",
+  );
   db.transaction(() => {
     for (let i = 0; i < PRODUCTS; i += 1) {
       const supplierId = ids[i % 2] ?? -1;
       const sku = String(100_000 + i);
-      product.run(supplierId, sku, i % 10 === 0 ? "rejected" : "active", `品牌${i % 7} 笔记本 KA-${i}`, `C${i % 30}`, `A${i % 40}`, i % 50 === 0 ? "applied" : "none");
+      product.run(
+        supplierId,
+        sku,
+        i % 10 === 0 ? "rejected" : "active",
+        `品牌${i % 7} 笔记本 KA-${i}`,
+        `C${i % 30}`,
+        `A${i % 40}`,
+        i % 50 === 0 ? "applied" : "none",
+      );
       log.run(supplierId, `m-${i}`, sku, i % 10 === 0 ? "rejected" : "applied", i);
     }
   })();
   const seedRepo = createSeedRepo(container.store);
-  seedActivity(container, seedRepo, createRandom(7), loadReferenceData(gw.config.FIXTURES_DIR).counties.slice(0, 50), { orders: 300, audit: 300, now: Date.now() });
+  seedActivity(container, seedRepo, createRandom(7), loadReferenceData(gw.config.FIXTURES_DIR).counties.slice(0, 50), {
+    orders: 300,
+    audit: 300,
+    now: Date.now(),
+  });
   await container.admin.users.create({ username: "plans_admin", role: "admin", password: PASSWORD });
   await container.admin.users.create({ username: "plans_supplier", role: "supplier", password: PASSWORD, supplier: "BIG" });
   for (const who of ["admin", "supplier"] as const) {
-    const res = await fetch(`${gw.url}/admin/api/login`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ username: `plans_${who}`, password: PASSWORD }) });
+    const res = await fetch(`${gw.url}/admin/api/login`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ username: `plans_${who}`, password: PASSWORD }),
+    });
     expect(res.status).toBe(200);
     cookies[who] = (res.headers.get("set-cookie") ?? "").split(";")[0] ?? "";
   }
@@ -90,7 +111,10 @@ async function plansOf(who: "admin" | "supplier", path: string): Promise<string[
   }
   const explain = new Database(gw.config.DATABASE_URL, { readonly: true });
   try {
-    return ran.map((s) => `${(explain.prepare(`EXPLAIN QUERY PLAN ${s.sql}`).all(...s.args) as Array<{ detail: string }>).map((r) => r.detail).join(" | ")}   ← ${s.sql.slice(0, 200)}`);
+    return ran.map(
+      (s) =>
+        `${(explain.prepare(`EXPLAIN QUERY PLAN ${s.sql}`).all(...s.args) as Array<{ detail: string }>).map((r) => r.detail).join(" | ")}   ← ${s.sql.slice(0, 200)}`,
+    );
   } finally {
     explain.close();
   }
@@ -162,7 +186,9 @@ describe("list query plans", () => {
   // SQLite's variants of its planner statistics (sqlite_stat1); PostgreSQL's planner is asked
   // after ANALYZE, with scans and sorts priced out (tests/helpers/pg-plan.ts).
   for (const stats of onPostgres ? (["analyzed"] as const) : (["none", "analyzed", "million"] as const)) {
-    const label = { none: "no statistics, as the gateway leaves the file", analyzed: "after ANALYZE", million: "with the statistics of a million products" }[stats];
+    const label = { none: "no statistics, as the gateway leaves the file", analyzed: "after ANALYZE", million: "with the statistics of a million products" }[
+      stats
+    ];
     it(`never scans or sorts a list table under a filter (${label})`, async () => {
       const db = gw.container.store.sqlite;
       if (stats === "none") expect(db.prepare("SELECT COUNT(*) FROM sqlite_master WHERE name = 'sqlite_stat1'").pluck().get()).toBe(0);
@@ -194,8 +220,12 @@ describe("list reads", () => {
     // One match for SMALL far behind many for BIG: more trigram matches than one page may scan.
     const small = gw.container.repos.accounts.supplierByCode("SMALL")?.id ?? -1;
     const big = gw.container.repos.accounts.supplierByCode("BIG")?.id ?? -1;
-    const insert = db.prepare("INSERT INTO products (supplier_id, sku, status, name, shelf_state, price_fen, created_at, updated_at) VALUES (?, ?, 'active', ?, 1, 100, 0, 0)");
-    db.prepare("INSERT INTO products (supplier_id, sku, status, name, shelf_state, price_fen, created_at, updated_at) VALUES (?, 'S-FIRST', 'active', '稀有型号 共同词', 1, 100, 0, 0)").run(small);
+    const insert = db.prepare(
+      "INSERT INTO products (supplier_id, sku, status, name, shelf_state, price_fen, created_at, updated_at) VALUES (?, ?, 'active', ?, 1, 100, 0, 0)",
+    );
+    db.prepare(
+      "INSERT INTO products (supplier_id, sku, status, name, shelf_state, price_fen, created_at, updated_at) VALUES (?, 'S-FIRST', 'active', '稀有型号 共同词', 1, 100, 0, 0)",
+    ).run(small);
     // One statement, in SQL both databases read: row by row, each insert would be a round trip to PostgreSQL.
     db.prepare(
       "WITH RECURSIVE n(i) AS (SELECT 0 UNION ALL SELECT i + 1 FROM n WHERE i < 24999) " +
@@ -208,7 +238,10 @@ describe("list reads", () => {
     let pages = 0;
     let partial = 0;
     do {
-      const body = (await apiGet("admin", `/products?name=${encodeURIComponent("共同词")}&supplier=SMALL&limit=10${afterId ? `&afterId=${afterId}` : ""}`)) as { products: Array<{ sku: string }>; nextAfterId: number | null };
+      const body = (await apiGet("admin", `/products?name=${encodeURIComponent("共同词")}&supplier=SMALL&limit=10${afterId ? `&afterId=${afterId}` : ""}`)) as {
+        products: Array<{ sku: string }>;
+        nextAfterId: number | null;
+      };
       found.push(...body.products.map((p) => p.sku));
       if (body.products.length < 10 && body.nextAfterId !== null) partial += 1;
       afterId = body.nextAfterId;
@@ -226,7 +259,13 @@ describe("list reads", () => {
 
     // The console says the page was cut short and offers to go on.
     const s: ConsoleSession = await consoleLogin(gw.url, "plans_admin", PASSWORD);
-    const page = await (await getPage(gw.url, s, `/admin/products?name=${encodeURIComponent("共同词")}&supplier=SMALL&afterId=${(db.prepare("SELECT id FROM products WHERE sku = 'S-FIRST'").pluck().get() as number) ?? 0}`)).text();
+    const page = await (
+      await getPage(
+        gw.url,
+        s,
+        `/admin/products?name=${encodeURIComponent("共同词")}&supplier=SMALL&afterId=${(db.prepare("SELECT id FROM products WHERE sku = 'S-FIRST'").pluck().get() as number) ?? 0}`,
+      )
+    ).text();
     expect(page).toContain("继续查找");
     db.prepare("DELETE FROM products WHERE name LIKE '%共同词%'").run();
   }, 60_000);
@@ -238,7 +277,10 @@ describe("list reads", () => {
     const ids: number[] = [];
     let afterId: number | null = null;
     do {
-      const body = (await apiGet("admin", `/products?catalog=C7&limit=17${afterId ? `&afterId=${afterId}` : ""}`)) as { products: Array<{ id: number; catalogId: string }>; nextAfterId: number | null };
+      const body = (await apiGet("admin", `/products?catalog=C7&limit=17${afterId ? `&afterId=${afterId}` : ""}`)) as {
+        products: Array<{ id: number; catalogId: string }>;
+        nextAfterId: number | null;
+      };
       expect(body.products.every((p) => p.catalogId === "C7")).toBe(true);
       ids.push(...body.products.map((p) => p.id));
       afterId = body.nextAfterId;

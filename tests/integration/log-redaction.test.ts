@@ -20,7 +20,12 @@ afterAll(() => gw.close());
 
 describe("logs (pino, redacted)", () => {
   it("carry a request id per request and never a password, appSecret, token or signature", async () => {
-    const { credentials } = await gw.container.supplierAccounts.create({ code: "LOGS", name: "日志测试", creditCode: await nextCreditCode(), domains: ["a.example.cn"] });
+    const { credentials } = await gw.container.supplierAccounts.create({
+      code: "LOGS",
+      name: "日志测试",
+      creditCode: await nextCreditCode(),
+      domains: ["a.example.cn"],
+    });
     const caller = new MallCaller(gw.url, { ...credentials, signMode: "hmac-sha256" }, gw.clock.now);
     await caller.login();
     const fields = caller.signedFields({ pageSize: "3" });
@@ -49,7 +54,13 @@ describe("logs (pino, redacted)", () => {
         },
       }),
     });
-    const personal = { mobile: "13811112222", zip: "300041", invoice_bank_code: "6222000011112222", invoice_receipt_address: "收票路9号", contactPhone: "022-66667777" };
+    const personal = {
+      mobile: "13811112222",
+      zip: "300041",
+      invoice_bank_code: "6222000011112222",
+      invoice_receipt_address: "收票路9号",
+      contactPhone: "022-66667777",
+    };
     log.info({ event: "test", ...personal, order: personal }, "test");
     const text = captured.join("");
     for (const value of Object.values(personal)) expect(text).not.toContain(value);

@@ -29,7 +29,12 @@ const adminLogin = (username: string, password: string) =>
 
 describe("login lockout under parallel wrong passwords", () => {
   it("M-1: 30 parallel wrong passwords run scrypt at most 5 times and lock the account", async () => {
-    const { credentials } = await gw.container.supplierAccounts.create({ code: "RACE", name: "并发电商", creditCode: await nextCreditCode(), domains: ["item.race-shop.cn"] });
+    const { credentials } = await gw.container.supplierAccounts.create({
+      code: "RACE",
+      name: "并发电商",
+      creditCode: await nextCreditCode(),
+      domains: ["item.race-shop.cn"],
+    });
     const wrong = new MallCaller(gw.url, { ...credentials, password: "wrong-password-0000", signMode: "hmac-sha256" }, gw.clock.now);
     const answers = await Promise.all(Array.from({ length: PARALLEL }, () => post(`${gw.url}/gyssc/token`, wrong.tokenFields())));
     expect(answers.every((a) => a.body.code === 5003)).toBe(true);

@@ -1,14 +1,7 @@
 import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import {
-  AreasResult,
-  BrandsResult,
-  CatalogParamsResult,
-  CatalogsResult,
-  PlatformInfo,
-  RegionPromiseResult,
-} from "../../src/contract/index.js";
+import { AreasResult, BrandsResult, CatalogParamsResult, CatalogsResult, PlatformInfo, RegionPromiseResult } from "../../src/contract/index.js";
 import { type TestGateway, nextCreditCode, startTestGateway } from "../helpers/harness.js";
 import { MallCaller, post, verifyAnswerSignature } from "../helpers/mall-caller.js";
 
@@ -177,7 +170,15 @@ describe("M-7 brands", () => {
 });
 
 describe("transport rules (§1)", () => {
-  const paths = ["/gyssc/token", "/gyssc/platform/info", "/gyssc/platform/catalogs", "/gyssc/platform/getRegionPromise", "/catalogsParam", "/getAreas", "/brands"];
+  const paths = [
+    "/gyssc/token",
+    "/gyssc/platform/info",
+    "/gyssc/platform/catalogs",
+    "/gyssc/platform/getRegionPromise",
+    "/catalogsParam",
+    "/getAreas",
+    "/brands",
+  ];
 
   it("answers 405 with a 5099 envelope for every method but POST, on every mall path", async () => {
     for (const path of paths) {

@@ -129,7 +129,11 @@ describe("replay store", () => {
       const nonces = gw.container.repos.nonces;
       const now = clock.now();
       const memoryMs = NONCE_MEMORY_SECONDS * 1000;
-      const batch = ["batchNonceB00000001", "batchNonceA00000001", "batchNonceB00000001", "batchNonceC00000001"].map((nonce) => ({ accountId: 7, nonce, seenAt: now }));
+      const batch = ["batchNonceB00000001", "batchNonceA00000001", "batchNonceB00000001", "batchNonceC00000001"].map((nonce) => ({
+        accountId: 7,
+        nonce,
+        seenAt: now,
+      }));
       expect(nonces.rememberAll(batch, memoryMs)).toEqual([true, true, false, true]);
       expect(nonces.rememberAll([{ accountId: 8, nonce: "batchNonceA00000001", seenAt: now }, ...batch.slice(0, 2)], memoryMs)).toEqual([true, false, false]);
       expect(nonces.rememberAll([], memoryMs)).toEqual([]);

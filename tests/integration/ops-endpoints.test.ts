@@ -89,7 +89,9 @@ describe("/metrics access", () => {
     expect(await res.text()).toMatch(/^emall_process_resident_memory_bytes \d+/m);
   });
 
-  const external = Object.values(networkInterfaces()).flat().find((a) => a && a.family === "IPv4" && !a.internal)?.address;
+  const external = Object.values(networkInterfaces())
+    .flat()
+    .find((a) => a && a.family === "IPv4" && !a.internal)?.address;
   it.skipIf(external === undefined)(`without METRICS_TOKEN refuses a caller from another address (${external ?? "no such interface here"})`, async () => {
     gw = await startTestGateway();
     const server: Server = createServer(createApp(gw.container), { ...gw.config, HOST: "0.0.0.0", ALLOW_PLAIN_HTTP: true });
@@ -126,7 +128,10 @@ describe("what /metrics tells", () => {
 
     // A token login for an unknown username (5002) and a call with a bad token (5005), twice each.
     for (let i = 0; i < 2; i++) {
-      await fetch(`${gateway.url}/gyssc/token`, { method: "POST", body: new URLSearchParams({ username: "nobody", password: "x", timestamp: formatBeijingTimestamp(Date.now()), nonce: `n${i}abcdefgh`, sign: "00" }) });
+      await fetch(`${gateway.url}/gyssc/token`, {
+        method: "POST",
+        body: new URLSearchParams({ username: "nobody", password: "x", timestamp: formatBeijingTimestamp(Date.now()), nonce: `n${i}abcdefgh`, sign: "00" }),
+      });
       await fetch(`${gateway.url}/brands`, { method: "POST", body: new URLSearchParams({ token: "not-a-token", platformCode: "TJZFCG" }) });
     }
     await fetch(`${gateway.url}/no/such/path/${Date.now()}`);
@@ -168,7 +173,10 @@ describe("what /metrics tells", () => {
     const clock = testClock();
     rig = await startOrderRig({ clock, sim: { products: 20, offShelfShare: 0 } });
     const { container } = rig.gw;
-    const skus = container.repos.products.list(rig.supplier.id).filter((p) => p.status === "active" && p.shelfState === 1).map((p) => p.sku);
+    const skus = container.repos.products
+      .list(rig.supplier.id)
+      .filter((p) => p.status === "active" && p.shelfState === 1)
+      .map((p) => p.sku);
     for (const sku of skus.slice(0, 3)) {
       const created = await container.orders.service.create(orderFile([{ sku }]), "user:test");
       if (!created.ok) throw created.error;

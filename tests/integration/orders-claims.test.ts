@@ -51,7 +51,8 @@ describe("order claims (one push lease per order)", () => {
   };
   const insert = (over: Partial<NewOrderRow> = {}): string => {
     const row = orderRow(over);
-    if (!repo().insert(row, { at: T0, actor: "user:claims-test", fromState: null, toState: (row.state ?? "created") as OrderState, step: "create" })) throw new Error("not inserted");
+    if (!repo().insert(row, { at: T0, actor: "user:claims-test", fromState: null, toState: (row.state ?? "created") as OrderState, step: "create" }))
+      throw new Error("not inserted");
     return row.id;
   };
   /** Settles every order left open by an earlier test, so each test sees only its own. */
@@ -66,7 +67,12 @@ describe("order claims (one push lease per order)", () => {
   beforeAll(async () => {
     gw = await startTestGateway();
     for (const code of ["CLAIMS", "CLAIMSP"]) {
-      await gw.container.supplierAccounts.create({ code, name: `领用测试电商 ${code}`, creditCode: await nextCreditCode(), domains: [`${code.toLowerCase()}.example.cn`] });
+      await gw.container.supplierAccounts.create({
+        code,
+        name: `领用测试电商 ${code}`,
+        creditCode: await nextCreditCode(),
+        domains: [`${code.toLowerCase()}.example.cn`],
+      });
     }
     supplierId = gw.container.repos.accounts.supplierByCode("CLAIMS")?.id ?? -1;
     pausedSupplierId = gw.container.repos.accounts.supplierByCode("CLAIMSP")?.id ?? -1;
@@ -107,57 +113,63 @@ describe("order claims (one push lease per order)", () => {
     repo().resume(pausedSupplierId);
   });
 
-  it.runIf(onPostgres)("passes over an order another instance is claiming at this moment instead of waiting for it, and claims it once that claim is done", async () => {
-    settleAll();
-    const busy = insert({ nextAttemptAt: T0 });
-    const free = insert({ nextAttemptAt: T0 + 1 });
-    // Another instance's claim, caught between picking the row and committing its lease.
-    const other = new pg.Client({ connectionString: gw.config.DATABASE_URL });
-    await other.connect();
-    try {
-      await other.query("BEGIN");
-      await other.query("SELECT id FROM orders WHERE id = $1 FOR UPDATE", [busy]);
-      const started = performance.now();
-      const claimed = repo().claimDue("pusher-a", T0 + 1_000, LEASE_MS, 10);
-      const tookMs = performance.now() - started;
-      expect(claimed.map((o) => o.id)).toEqual([free]);
-      // The store waits up to 5 s for a lock; passing over the row means no wait at all.
-      expect(tookMs).toBeLessThan(2_500);
-      await other.query("COMMIT");
-    } finally {
-      await other.end();
-    }
-    expect(repo().claimDue("pusher-a", T0 + 1_000, LEASE_MS, 10).map((o) => o.id)).toEqual([busy]);
-  });
-
-  it(
-    "pushers in four processes claiming at once take every due order exactly once",
+  it.runIf(onPostgres)(
+    "passes over an order another instance is claiming at this moment instead of waiting for it, and claims it once that claim is done",
     async () => {
       settleAll();
-      const ORDERS = 240;
-      const ids = new Set(Array.from({ length: ORDERS }, (_, i) => insert({ nextAttemptAt: Date.now() - 60_000 + (i % 7) })));
-      const claimers = ["p1", "p2", "p3", "p4"].map((owner) => startClaimer(gw.config.DATABASE_URL, owner));
+      const busy = insert({ nextAttemptAt: T0 });
+      const free = insert({ nextAttemptAt: T0 + 1 });
+      // Another instance's claim, caught between picking the row and committing its lease.
+      const other = new pg.Client({ connectionString: gw.config.DATABASE_URL });
+      await other.connect();
       try {
-        await Promise.all(claimers.map((c) => c.ready));
-        for (const c of claimers) c.go();
-        const results = await Promise.all(claimers.map((c) => c.done));
-        const all = results.flatMap((r) => r.ids);
-        expect(all.length).toBe(ORDERS);
-        expect(new Set(all)).toEqual(ids);
-        // They really raced: more than one process claimed orders.
-        expect(results.filter((r) => r.ids.length > 0).length).toBeGreaterThan(1);
-        for (const r of results) for (const id of r.ids) expect(repo().byId(id)?.leaseOwner).toBe(r.owner);
+        await other.query("BEGIN");
+        await other.query("SELECT id FROM orders WHERE id = $1 FOR UPDATE", [busy]);
+        const started = performance.now();
+        const claimed = repo().claimDue("pusher-a", T0 + 1_000, LEASE_MS, 10);
+        const tookMs = performance.now() - started;
+        expect(claimed.map((o) => o.id)).toEqual([free]);
+        // The store waits up to 5 s for a lock; passing over the row means no wait at all.
+        expect(tookMs).toBeLessThan(2_500);
+        await other.query("COMMIT");
       } finally {
-        for (const c of claimers) c.process.kill("SIGKILL");
+        await other.end();
       }
+      expect(
+        repo()
+          .claimDue("pusher-a", T0 + 1_000, LEASE_MS, 10)
+          .map((o) => o.id),
+      ).toEqual([busy]);
     },
-    180_000,
   );
+
+  it("pushers in four processes claiming at once take every due order exactly once", async () => {
+    settleAll();
+    const ORDERS = 240;
+    const ids = new Set(Array.from({ length: ORDERS }, (_, i) => insert({ nextAttemptAt: Date.now() - 60_000 + (i % 7) })));
+    const claimers = ["p1", "p2", "p3", "p4"].map((owner) => startClaimer(gw.config.DATABASE_URL, owner));
+    try {
+      await Promise.all(claimers.map((c) => c.ready));
+      for (const c of claimers) c.go();
+      const results = await Promise.all(claimers.map((c) => c.done));
+      const all = results.flatMap((r) => r.ids);
+      expect(all.length).toBe(ORDERS);
+      expect(new Set(all)).toEqual(ids);
+      // They really raced: more than one process claimed orders.
+      expect(results.filter((r) => r.ids.length > 0).length).toBeGreaterThan(1);
+      for (const r of results) for (const id of r.ids) expect(repo().byId(id)?.leaseOwner).toBe(r.owner);
+    } finally {
+      for (const c of claimers) c.process.kill("SIGKILL");
+    }
+  }, 180_000);
 });
 
 /** One claimer process (tests/helpers/order-claimer.ts); `done` has the ids it claimed. */
 function startClaimer(url: string, owner: string) {
-  const child: ChildProcess = spawn(process.execPath, ["--import", "tsx", "tests/helpers/order-claimer.ts", url, owner, "3"], { cwd: ROOT, stdio: ["pipe", "pipe", "pipe"] });
+  const child: ChildProcess = spawn(process.execPath, ["--import", "tsx", "tests/helpers/order-claimer.ts", url, owner, "3"], {
+    cwd: ROOT,
+    stdio: ["pipe", "pipe", "pipe"],
+  });
   let out = "";
   let err = "";
   let onReady: () => void = () => undefined;
@@ -178,7 +190,9 @@ function startClaimer(url: string, owner: string) {
       resolve({ owner, ids });
     });
   });
-  const failedEarly = new Promise<void>((_, reject) => child.once("exit", (code) => reject(new Error(`claimer ${owner} exited ${code} before it was ready: ${err}`))));
+  const failedEarly = new Promise<void>((_, reject) =>
+    child.once("exit", (code) => reject(new Error(`claimer ${owner} exited ${code} before it was ready: ${err}`))),
+  );
   failedEarly.catch(() => undefined);
   return { process: child, ready: Promise.race([ready, failedEarly]), done, go: () => child.stdin?.write("go\n") };
 }

@@ -20,31 +20,35 @@ describe("npm run cli -- orders …", () => {
     await rig.close();
   });
 
-  it("creates from a file, pushes to confirmed, lists and shows with the timeline", async () => {
-    const sku = orderableSkus(rig.running.sim.exportTruth().products, AREA.province, 10)[0]?.sku ?? "";
-    const file = join(rig.gw.dir, "order.json");
-    writeFileSync(file, JSON.stringify(orderFile([{ sku, num: 1 }])));
+  it(
+    "creates from a file, pushes to confirmed, lists and shows with the timeline",
+    async () => {
+      const sku = orderableSkus(rig.running.sim.exportTruth().products, AREA.province, 10)[0]?.sku ?? "";
+      const file = join(rig.gw.dir, "order.json");
+      writeFileSync(file, JSON.stringify(orderFile([{ sku, num: 1 }])));
 
-    const created = await runCli(["orders", "create", "--file", file, "--json"], env);
-    expect(created.status, created.stdout + created.stderr).toBe(0);
-    const order = (created.json?.order ?? {}) as { yggc_order?: string; state?: string; consignee?: unknown };
-    expect(order.state).toBe("created");
-    expect(order.consignee).toBeUndefined();
-    const yggc = order.yggc_order ?? "";
-    expect(yggc).toMatch(/^TJ\d{16}$/);
+      const created = await runCli(["orders", "create", "--file", file, "--json"], env);
+      expect(created.status, created.stdout + created.stderr).toBe(0);
+      const order = (created.json?.order ?? {}) as { yggc_order?: string; state?: string; consignee?: unknown };
+      expect(order.state).toBe("created");
+      expect(order.consignee).toBeUndefined();
+      const yggc = order.yggc_order ?? "";
+      expect(yggc).toMatch(/^TJ\d{16}$/);
 
-    const pushed = await runCli(["orders", "push", "--order", yggc, "--json"], env);
-    expect(pushed.json).toMatchObject({ ok: true, order: { state: "confirmed", yggc_order: yggc } });
-    const again = await runCli(["orders", "push", "--order", yggc], env);
-    expect(again.stdout).toContain("confirmed");
+      const pushed = await runCli(["orders", "push", "--order", yggc, "--json"], env);
+      expect(pushed.json).toMatchObject({ ok: true, order: { state: "confirmed", yggc_order: yggc } });
+      const again = await runCli(["orders", "push", "--order", yggc], env);
+      expect(again.stdout).toContain("confirmed");
 
-    const listed = await runCli(["orders", "list", "--state", "confirmed", "--json"], env);
-    expect(listed.json).toMatchObject({ ok: true, orders: [{ yggc_order: yggc }] });
+      const listed = await runCli(["orders", "list", "--state", "confirmed", "--json"], env);
+      expect(listed.json).toMatchObject({ ok: true, orders: [{ yggc_order: yggc }] });
 
-    const shown = await runCli(["orders", "show", "--order", yggc, "--reveal"], env);
-    expect(shown.stdout).toContain("submitted → confirming");
-    expect(shown.stdout).toContain("张三丰");
-  }, CLI_TEST_TIMEOUT_MS);
+      const shown = await runCli(["orders", "show", "--order", yggc, "--reveal"], env);
+      expect(shown.stdout).toContain("submitted → confirming");
+      expect(shown.stdout).toContain("张三丰");
+    },
+    CLI_TEST_TIMEOUT_MS,
+  );
 
   it("reports every bad field of a file and exits non-zero", async () => {
     const file = join(rig.gw.dir, "bad.json");

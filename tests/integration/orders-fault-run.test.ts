@@ -29,7 +29,13 @@ function startPusher(rig: OrderRig) {
   const c = rig.gw.container;
   const store: Store = openGatewayStore(rig.gw);
   const accounts = createAccountRepo(store);
-  const connections = createSupplierConnections({ accounts, repo: createConnectionRepo(store), keys: c.keys, platformCode: c.config.PLATFORM_CODE, logger: silentLogger() });
+  const connections = createSupplierConnections({
+    accounts,
+    repo: createConnectionRepo(store),
+    keys: c.keys,
+    platformCode: c.config.PLATFORM_CODE,
+    logger: silentLogger(),
+  });
   const module = createOrderModule({
     repo: createOrderRepo(store),
     accounts,
@@ -65,94 +71,103 @@ describe("order push fault run: 1,000 orders, dropped answers, 5xx, timeouts, a 
   let rig: OrderRig;
 
   beforeAll(async () => {
-    rig = await startOrderRig({ clock: realClock, timeoutMs: 500, maxConcurrent: 32, sim: { products: 400, offShelfShare: 0, knobs: { timeoutHoldMs: 2_000 } } });
+    rig = await startOrderRig({
+      clock: realClock,
+      timeoutMs: 500,
+      maxConcurrent: 32,
+      sim: { products: 400, offShelfShare: 0, knobs: { timeoutHoldMs: 2_000 } },
+    });
   });
   afterAll(async () => {
     await rig.close();
   });
 
-  it("ends with every order confirmed or failed with a reason, one supplier order per yggc_order, none lost", async () => {
-    const skus = orderableSkus(rig.running.sim.exportTruth().products, AREA.province, 60).map((t) => t.sku);
-    expect(skus.length).toBeGreaterThan(50);
-    const service = rig.gw.container.orders.service;
-    const yggcOrders: string[] = [];
-    for (let i = 0; i < ORDERS; i += 25) {
-      const batch = await Promise.all(
-        Array.from({ length: Math.min(25, ORDERS - i) }, (_, j) => service.create(orderFile([{ sku: skus[(i + j) % skus.length] ?? "" }]), "user:fault-run")),
-      );
-      for (const created of batch) {
-        if (!created.ok) throw created.error;
-        yggcOrders.push(created.value.yggc_order);
+  it(
+    "ends with every order confirmed or failed with a reason, one supplier order per yggc_order, none lost",
+    async () => {
+      const skus = orderableSkus(rig.running.sim.exportTruth().products, AREA.province, 60).map((t) => t.sku);
+      expect(skus.length).toBeGreaterThan(50);
+      const service = rig.gw.container.orders.service;
+      const yggcOrders: string[] = [];
+      for (let i = 0; i < ORDERS; i += 25) {
+        const batch = await Promise.all(
+          Array.from({ length: Math.min(25, ORDERS - i) }, (_, j) => service.create(orderFile([{ sku: skus[(i + j) % skus.length] ?? "" }]), "user:fault-run")),
+        );
+        for (const created of batch) {
+          if (!created.ok) throw created.error;
+          yggcOrders.push(created.value.yggc_order);
+        }
       }
-    }
-    // Two skus change price after intake: their orders must stop with 价格不一致, not be re-priced.
-    const repriced = new Set(skus.slice(0, 2));
-    for (const sku of repriced) {
-      const p = rig.running.sim.products.get(sku);
-      if (p) p.priceFen += 100;
-    }
-    rig.running.sim.knobs.apply({ endpoints: { submitOrder: { faults: FAULTS }, confirmOrder: { faults: FAULTS } } });
-
-    const counts = () => rig.gw.container.orders.service.counts();
-    const settled = () => {
-      const n = counts();
-      return n.confirmed + n.failed;
-    };
-    const waitFor = async (done: () => boolean, ms: number) => {
-      const until = Date.now() + ms;
-      while (!done() && Date.now() < until) await new Promise((r) => setTimeout(r, 25));
-    };
-
-    const first = startPusher(rig);
-    await waitFor(() => settled() >= ORDERS * 0.4, 30_000);
-    const inFlightAtCrash = first.scheduler.inFlight;
-    first.kill();
-    const atCrash = counts();
-
-    const second = startPusher(rig);
-    await waitFor(() => settled() === ORDERS, SETTLE_MS);
-    await second.stop();
-    rig.running.sim.knobs.reset();
-
-    const final = counts();
-    expect(inFlightAtCrash).toBeGreaterThan(0);
-    expect(atCrash.confirmed + atCrash.failed).toBeLessThan(ORDERS);
-    expect(final.confirmed + final.failed).toBe(ORDERS);
-
-    const show = (y: string) => {
-      const shown = service.show(y);
-      if (!shown.ok) throw shown.error;
-      return shown.value;
-    };
-    const gateway = yggcOrders.map(show);
-    const simOrders = rig.running.sim.exportTruth().orders;
-    const simByYggc = new Map<string, typeof simOrders>();
-    for (const o of simOrders) simByYggc.set(o.yggc_order, [...(simByYggc.get(o.yggc_order) ?? []), o]);
-
-    for (const o of gateway) {
-      const atSupplier = simByYggc.get(o.yggc_order) ?? [];
-      expect(atSupplier.length, o.yggc_order).toBeLessThanOrEqual(1);
-      if (o.state === "confirmed") {
-        expect(atSupplier[0]?.state, o.yggc_order).toBe("confirmed");
-        expect(atSupplier[0]?.mall_order_id, o.yggc_order).toBe(o.mall_order_id);
-      } else {
-        expect(o.failure?.reason, o.yggc_order).toBeTruthy();
+      // Two skus change price after intake: their orders must stop with 价格不一致, not be re-priced.
+      const repriced = new Set(skus.slice(0, 2));
+      for (const sku of repriced) {
+        const p = rig.running.sim.products.get(sku);
+        if (p) p.priceFen += 100;
       }
-    }
-    // Exactly the orders the gateway holds a supplier order id for exist at the supplier.
-    expect(simOrders).toHaveLength(gateway.filter((o) => o.mall_order_id !== null).length);
-    // Nothing at the supplier that the gateway does not know of.
-    const known = new Set(yggcOrders);
-    expect(simOrders.filter((o) => !known.has(o.yggc_order))).toHaveLength(0);
-    // The faults really fired: resubmits and reconfirms happened.
-    expect(simOrders.reduce((n, o) => n + o.submitCount, 0)).toBeGreaterThan(simOrders.length);
-    expect(simOrders.reduce((n, o) => n + o.confirmCount, 0)).toBeGreaterThan(simOrders.length);
-    // Exactly the repriced skus' orders failed, refused with the supplier's words (none gave up).
-    const failed = gateway.filter((o) => o.state === "failed");
-    expect(failed.length).toBeGreaterThan(0);
-    expect(failed.every((o) => o.failure?.kind === "refused" && o.failure.reason?.includes("价格不一致") && o.priceCheck !== null)).toBe(true);
-    expect(new Set(failed.map((o) => o.lines[0]?.sku))).toEqual(repriced);
-    expect(gateway.filter((o) => repriced.has(o.lines[0]?.sku ?? "")).every((o) => o.state === "failed")).toBe(true);
-    expect(final.confirmed).toBeGreaterThan(ORDERS * 0.9);
-  }, 120_000 + SETTLE_MS);
+      rig.running.sim.knobs.apply({ endpoints: { submitOrder: { faults: FAULTS }, confirmOrder: { faults: FAULTS } } });
+
+      const counts = () => rig.gw.container.orders.service.counts();
+      const settled = () => {
+        const n = counts();
+        return n.confirmed + n.failed;
+      };
+      const waitFor = async (done: () => boolean, ms: number) => {
+        const until = Date.now() + ms;
+        while (!done() && Date.now() < until) await new Promise((r) => setTimeout(r, 25));
+      };
+
+      const first = startPusher(rig);
+      await waitFor(() => settled() >= ORDERS * 0.4, 30_000);
+      const inFlightAtCrash = first.scheduler.inFlight;
+      first.kill();
+      const atCrash = counts();
+
+      const second = startPusher(rig);
+      await waitFor(() => settled() === ORDERS, SETTLE_MS);
+      await second.stop();
+      rig.running.sim.knobs.reset();
+
+      const final = counts();
+      expect(inFlightAtCrash).toBeGreaterThan(0);
+      expect(atCrash.confirmed + atCrash.failed).toBeLessThan(ORDERS);
+      expect(final.confirmed + final.failed).toBe(ORDERS);
+
+      const show = (y: string) => {
+        const shown = service.show(y);
+        if (!shown.ok) throw shown.error;
+        return shown.value;
+      };
+      const gateway = yggcOrders.map(show);
+      const simOrders = rig.running.sim.exportTruth().orders;
+      const simByYggc = new Map<string, typeof simOrders>();
+      for (const o of simOrders) simByYggc.set(o.yggc_order, [...(simByYggc.get(o.yggc_order) ?? []), o]);
+
+      for (const o of gateway) {
+        const atSupplier = simByYggc.get(o.yggc_order) ?? [];
+        expect(atSupplier.length, o.yggc_order).toBeLessThanOrEqual(1);
+        if (o.state === "confirmed") {
+          expect(atSupplier[0]?.state, o.yggc_order).toBe("confirmed");
+          expect(atSupplier[0]?.mall_order_id, o.yggc_order).toBe(o.mall_order_id);
+        } else {
+          expect(o.failure?.reason, o.yggc_order).toBeTruthy();
+        }
+      }
+      // Exactly the orders the gateway holds a supplier order id for exist at the supplier.
+      expect(simOrders).toHaveLength(gateway.filter((o) => o.mall_order_id !== null).length);
+      // Nothing at the supplier that the gateway does not know of.
+      const known = new Set(yggcOrders);
+      expect(simOrders.filter((o) => !known.has(o.yggc_order))).toHaveLength(0);
+      // The faults really fired: resubmits and reconfirms happened.
+      expect(simOrders.reduce((n, o) => n + o.submitCount, 0)).toBeGreaterThan(simOrders.length);
+      expect(simOrders.reduce((n, o) => n + o.confirmCount, 0)).toBeGreaterThan(simOrders.length);
+      // Exactly the repriced skus' orders failed, refused with the supplier's words (none gave up).
+      const failed = gateway.filter((o) => o.state === "failed");
+      expect(failed.length).toBeGreaterThan(0);
+      expect(failed.every((o) => o.failure?.kind === "refused" && o.failure.reason?.includes("价格不一致") && o.priceCheck !== null)).toBe(true);
+      expect(new Set(failed.map((o) => o.lines[0]?.sku))).toEqual(repriced);
+      expect(gateway.filter((o) => repriced.has(o.lines[0]?.sku ?? "")).every((o) => o.state === "failed")).toBe(true);
+      expect(final.confirmed).toBeGreaterThan(ORDERS * 0.9);
+    },
+    120_000 + SETTLE_MS,
+  );
 });

@@ -29,7 +29,11 @@ describe("order intake and personal data at rest", () => {
   it("names every bad field of the file at once", async () => {
     const issues = await issuesOf({
       ...orderFile([{ sku: orderable[0]?.sku ?? "" }]),
-      items: [{ sku: "X1", num: 0 }, { sku: "X2", num: 1, price: 1 }, { sku: "X1", num: 2 }],
+      items: [
+        { sku: "X1", num: 0 },
+        { sku: "X2", num: 1, price: 1 },
+        { sku: "X1", num: 2 },
+      ],
       mobile: "12345",
       zip: "30004",
       email: "not-an-email",
@@ -78,9 +82,7 @@ describe("order intake and personal data at rest", () => {
     const { id: _id, ...rest } = row;
     withTransaction(rig.gw.container.store, () => rig.gw.container.repos.products.saveProducts([{ ...rest, shelfState: 0 }], []));
 
-    const issues = await issuesOf(
-      orderFile([{ sku: "NO-SUCH-SKU" }, { sku: rejected.sku }, { sku: offShelf.sku }], { city: "110100", county: "120102" }),
-    );
+    const issues = await issuesOf(orderFile([{ sku: "NO-SUCH-SKU" }, { sku: rejected.sku }, { sku: offShelf.sku }], { city: "110100", county: "120102" }));
     expect(issues).toEqual([
       { field: "city", message: "110100 is not a city of province 120000" },
       { field: "county", message: "120102 is not a county of city 110100" },
@@ -129,9 +131,21 @@ describe("order intake and personal data at rest", () => {
     const hidden = service.show(created.value.yggc_order);
     expect(hidden.ok && hidden.value.consignee).toBeUndefined();
     const shown = service.show(created.value.yggc_order, { reveal: true });
-    expect(shown.ok && shown.value).toMatchObject({ consignee: { name: file.name, mobile: file.mobile, phone: "022-87654321", address: file.address, email: file.email }, invoiceBank: { invoice_bank: VAT_BLOCK.invoice_bank } });
+    expect(shown.ok && shown.value).toMatchObject({
+      consignee: { name: file.name, mobile: file.mobile, phone: "022-87654321", address: file.address, email: file.email },
+      invoiceBank: { invoice_bank: VAT_BLOCK.invoice_bank },
+    });
 
-    const personal = [file.name, file.mobile, "022-87654321", file.address, file.email, ...Object.entries(VAT_BLOCK).filter(([k]) => k !== "invoice_type").map(([, v]) => v)].map(String);
+    const personal = [
+      file.name,
+      file.mobile,
+      "022-87654321",
+      file.address,
+      file.email,
+      ...Object.entries(VAT_BLOCK)
+        .filter(([k]) => k !== "invoice_type")
+        .map(([, v]) => v),
+    ].map(String);
     const disk = databaseBytes(rig.gw);
     for (const value of personal) {
       expect(disk.includes(Buffer.from(value, "utf8")), value).toBe(false);

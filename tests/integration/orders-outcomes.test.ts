@@ -49,7 +49,11 @@ describe("order outcomes by failure class, S-11 answer check, staff retry and su
       .filter((t) => t.stock !== null)
       .map((t) => t.sku);
     await rig.gw.container.admin.users.create({ username: "orders-admin", role: "admin", password: ADMIN_PASSWORD });
-    const login = await fetch(`${rig.gw.url}/admin/api/login`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ username: "orders-admin", password: ADMIN_PASSWORD }) });
+    const login = await fetch(`${rig.gw.url}/admin/api/login`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ username: "orders-admin", password: ADMIN_PASSWORD }),
+    });
     admin = { cookie: (login.headers.get("set-cookie") ?? "").split(";")[0] ?? "", csrf: ((await login.json()) as { csrfToken: string }).csrfToken };
   });
   afterAll(async () => {
@@ -59,51 +63,56 @@ describe("order outcomes by failure class, S-11 answer check, staff retry and su
   describe("S-11 answer check (§5): another freight, line price, quantity or sku set is never confirmed", () => {
     const mismatched = new Map<Exclude<OrderAnswerChange, "malformed">, OrderView>();
 
-    it.each(["freight", "price", "num", "skus"] as const)("an answer with a changed %s fails the order as a mismatch, with both sets of figures, and sends no S-12", async (change) => {
-      const sku = freshSku();
-      const order = await create(orderFile([{ sku, num: 2 }]));
-      knobs().apply({ orderAnswerChange: change });
-      let pushed: OrderView;
-      try {
-        pushed = await push(order.yggc_order);
-      } finally {
-        knobs().apply({ orderAnswerChange: null });
-      }
-      expect(pushed.state).toBe("failed");
-      expect(pushed.failure).toMatchObject({ kind: "mismatch" });
-      const [atSupplier, ...more] = simOrdersOf(order.yggc_order);
-      expect(more).toHaveLength(0);
-      // Made once at the supplier, never confirmed: no S-12 went out.
-      expect(atSupplier).toMatchObject({ state: "submitted", confirmCount: 0 });
-      expect(pushed.mall_order_id).toBe(atSupplier?.mall_order_id);
+    it.each(["freight", "price", "num", "skus"] as const)(
+      "an answer with a changed %s fails the order as a mismatch, with both sets of figures, and sends no S-12",
+      async (change) => {
+        const sku = freshSku();
+        const order = await create(orderFile([{ sku, num: 2 }]));
+        knobs().apply({ orderAnswerChange: change });
+        let pushed: OrderView;
+        try {
+          pushed = await push(order.yggc_order);
+        } finally {
+          knobs().apply({ orderAnswerChange: null });
+        }
+        expect(pushed.state).toBe("failed");
+        expect(pushed.failure).toMatchObject({ kind: "mismatch" });
+        const [atSupplier, ...more] = simOrdersOf(order.yggc_order);
+        expect(more).toHaveLength(0);
+        // Made once at the supplier, never confirmed: no S-12 went out.
+        expect(atSupplier).toMatchObject({ state: "submitted", confirmCount: 0 });
+        expect(pushed.mall_order_id).toBe(atSupplier?.mall_order_id);
 
-      const check = pushed.answerCheck;
-      expect(check?.ours).toEqual({ lines: [{ sku, num: 2, priceFen: order.lines[0]?.priceFen }], goodsFen: order.goodsFen, freightFen: order.freightFen });
-      const theirs = check?.theirs;
-      const expected = {
-        freight: () => expect(theirs?.freightFen).toBe(order.freightFen + 1_000),
-        price: () => expect(theirs?.lines[0]?.priceFen).toBe((order.lines[0]?.priceFen ?? 0) + 100),
-        num: () => expect(theirs?.lines[0]?.num).toBe(3),
-        skus: () => expect(theirs?.lines.map((l) => l.sku)).toEqual([`${sku}X`]),
-      }[change];
-      expected();
-      expect(check?.differences.length).toBeGreaterThan(0);
-      expect(pushed.failure?.reason).toContain(check?.differences[0] ?? "?");
+        const check = pushed.answerCheck;
+        expect(check?.ours).toEqual({ lines: [{ sku, num: 2, priceFen: order.lines[0]?.priceFen }], goodsFen: order.goodsFen, freightFen: order.freightFen });
+        const theirs = check?.theirs;
+        const expected = {
+          freight: () => expect(theirs?.freightFen).toBe(order.freightFen + 1_000),
+          price: () => expect(theirs?.lines[0]?.priceFen).toBe((order.lines[0]?.priceFen ?? 0) + 100),
+          num: () => expect(theirs?.lines[0]?.num).toBe(3),
+          skus: () => expect(theirs?.lines.map((l) => l.sku)).toEqual([`${sku}X`]),
+        }[change];
+        expected();
+        expect(check?.differences.length).toBeGreaterThan(0);
+        expect(pushed.failure?.reason).toContain(check?.differences[0] ?? "?");
 
-      const timeline = show(order.yggc_order).timeline;
-      expect(timeline.map((e) => e.step)).not.toContain("confirm");
-      const checked = timeline.find((e) => e.step === "answer-check");
-      expect(checked).toMatchObject({ toState: "failed", mallOrderId: atSupplier?.mall_order_id });
-      expect(checked?.supplierDesc).toContain("supplier");
-      mismatched.set(change, pushed);
-    });
+        const timeline = show(order.yggc_order).timeline;
+        expect(timeline.map((e) => e.step)).not.toContain("confirm");
+        const checked = timeline.find((e) => e.step === "answer-check");
+        expect(checked).toMatchObject({ toState: "failed", mallOrderId: atSupplier?.mall_order_id });
+        expect(checked?.supplierDesc).toContain("supplier");
+        mismatched.set(change, pushed);
+      },
+    );
 
     it("shows the figures side by side in orders show, the admin API and the console order page", async () => {
       const order = mismatched.get("freight");
       if (!order) throw new Error("no mismatched order");
       const detail = await api("GET", `/orders/${order.yggc_order}`);
       expect(detail.status).toBe(200);
-      expect(detail.json).toMatchObject({ order: { state: "failed", failure: { kind: "mismatch" }, answerCheck: { theirs: { freightFen: order.freightFen + 1_000 } } } });
+      expect(detail.json).toMatchObject({
+        order: { state: "failed", failure: { kind: "mismatch" }, answerCheck: { theirs: { freightFen: order.freightFen + 1_000 } } },
+      });
 
       const page = await fetch(`${rig.gw.url}/admin/orders/${order.yggc_order}`, { headers: { cookie: admin.cookie } });
       const html = await page.text();
@@ -138,21 +147,24 @@ describe("order outcomes by failure class, S-11 answer check, staff retry and su
   });
 
   describe("transient refusals back off and are retried by the pusher, never final", () => {
-    it.each(["系统异常，请稍后再试", "服务超时", "请求超时", "系统繁忙"])("5099 %s keeps the order pushable; the next push after the backoff confirms it", async (desc) => {
-      const order = await create(orderFile([{ sku: freshSku() }]));
-      // The client tries a submit 3 times (retry-policy); every answer is the temporary wording.
-      knobs().refuseNext("submitOrder", { code: ErrorCode.Other, desc }, 3);
-      const first = await push(order.yggc_order);
-      expect(first).toMatchObject({ state: "submitting", failure: null });
-      expect(first.nextAttemptAt).toBeGreaterThan(rig.gw.clock.now());
-      expect(simOrdersOf(order.yggc_order)).toHaveLength(0);
-      expect(show(order.yggc_order).timeline.at(-1)?.supplierDesc).toContain("transient");
+    it.each(["系统异常，请稍后再试", "服务超时", "请求超时", "系统繁忙"])(
+      "5099 %s keeps the order pushable; the next push after the backoff confirms it",
+      async (desc) => {
+        const order = await create(orderFile([{ sku: freshSku() }]));
+        // The client tries a submit 3 times (retry-policy); every answer is the temporary wording.
+        knobs().refuseNext("submitOrder", { code: ErrorCode.Other, desc }, 3);
+        const first = await push(order.yggc_order);
+        expect(first).toMatchObject({ state: "submitting", failure: null });
+        expect(first.nextAttemptAt).toBeGreaterThan(rig.gw.clock.now());
+        expect(simOrdersOf(order.yggc_order)).toHaveLength(0);
+        expect(show(order.yggc_order).timeline.at(-1)?.supplierDesc).toContain("transient");
 
-      rig.gw.clock.advance(AFTER_BACKOFF_MS);
-      const second = await push(order.yggc_order);
-      expect(second.state).toBe("confirmed");
-      expect(simOrdersOf(order.yggc_order)).toHaveLength(1);
-    });
+        rig.gw.clock.advance(AFTER_BACKOFF_MS);
+        const second = await push(order.yggc_order);
+        expect(second.state).toBe("confirmed");
+        expect(simOrdersOf(order.yggc_order)).toHaveLength(1);
+      },
+    );
 
     it("5005 after the client's own re-login is retried after a backoff, and the order confirms", async () => {
       const order = await create(orderFile([{ sku: freshSku() }]));
@@ -251,10 +263,21 @@ describe("order outcomes by failure class, S-11 answer check, staff retry and su
 
       const alerts = logLines.slice(before).filter((l) => l.msg === "order.push.supplier_paused");
       expect(alerts).toHaveLength(1);
-      expect(alerts[0]).toMatchObject({ level: 50, alert: "supplier_order_pushes_paused", supplier: rig.supplier.code, code, yggcOrder: order.yggc_order, failureClass: "configuration" });
+      expect(alerts[0]).toMatchObject({
+        level: 50,
+        alert: "supplier_order_pushes_paused",
+        supplier: rig.supplier.code,
+        code,
+        yggcOrder: order.yggc_order,
+        failureClass: "configuration",
+      });
 
       // Every order of the supplier waits: the scheduler claims none, a hand push is refused.
-      expect(createOrderRepo(rig.gw.container.store).claimDue("probe", rig.gw.clock.now() + 3_600_000, 60_000, 1_000).map((o) => o.supplierId)).not.toContain(rig.supplier.id);
+      expect(
+        createOrderRepo(rig.gw.container.store)
+          .claimDue("probe", rig.gw.clock.now() + 3_600_000, 60_000, 1_000)
+          .map((o) => o.supplierId),
+      ).not.toContain(rig.supplier.id);
       const blocked = await service().push(other.yggc_order, ACTOR);
       expect(!blocked.ok && blocked.error.message).toContain("paused");
 
@@ -271,7 +294,12 @@ describe("order outcomes by failure class, S-11 answer check, staff retry and su
       expect(supplierPage).toContain(`/admin/order-pushes/${rig.supplier.code}/resume`);
 
       // The console's resume button: one admin API route behind a CSRF-checked form post.
-      const resumed = await fetch(`${rig.gw.url}/admin/order-pushes/${rig.supplier.code}/resume`, { method: "POST", headers: { cookie: admin.cookie }, body: new URLSearchParams({ _csrf: admin.csrf }), redirect: "manual" });
+      const resumed = await fetch(`${rig.gw.url}/admin/order-pushes/${rig.supplier.code}/resume`, {
+        method: "POST",
+        headers: { cookie: admin.cookie },
+        body: new URLSearchParams({ _csrf: admin.csrf }),
+        redirect: "manual",
+      });
       expect(resumed.status).toBe(303);
       expect(resumed.headers.get("location")).toBe("/admin/orders?msg=resumed");
       expect(rig.gw.container.admin.audit.list({ action: "order.resume", limit: 1 })[0]).toMatchObject({ actor: "orders-admin", target: rig.supplier.code });

@@ -116,8 +116,24 @@ describe("order push against the simulator (S-11, S-12)", () => {
   it("on 5013 (our platformCode) pauses the supplier's pushes instead of failing the order, which confirms once resumed", async () => {
     const order = await create(orderFile([{ sku: freshSku() }]));
     const c = rig.gw.container;
-    const wrongPlatform = createSupplierConnections({ accounts: c.repos.accounts, repo: c.repos.connections, keys: c.keys, platformCode: "NOSUCHPLATFORM", logger: silentLogger() });
-    const module = createOrderModule({ repo: createOrderRepo(c.store), accounts: c.repos.accounts, products: c.repos.products, reference: c.repos.reference, keys: c.keys, connections: wrongPlatform, clock: c.clock, logger: silentLogger(), gate: c.conformance.gate });
+    const wrongPlatform = createSupplierConnections({
+      accounts: c.repos.accounts,
+      repo: c.repos.connections,
+      keys: c.keys,
+      platformCode: "NOSUCHPLATFORM",
+      logger: silentLogger(),
+    });
+    const module = createOrderModule({
+      repo: createOrderRepo(c.store),
+      accounts: c.repos.accounts,
+      products: c.repos.products,
+      reference: c.repos.reference,
+      keys: c.keys,
+      connections: wrongPlatform,
+      clock: c.clock,
+      logger: silentLogger(),
+      gate: c.conformance.gate,
+    });
     try {
       const pushed = await module.service.push(order.yggc_order, ACTOR);
       expect(pushed.ok && pushed.value).toMatchObject({ state: "submitting", failure: null, pushPause: { supplier: rig.supplier.code, code: 5013 } });
@@ -125,7 +141,11 @@ describe("order push against the simulator (S-11, S-12)", () => {
       await wrongPlatform.closeAll();
     }
     // Paused: the scheduler claims none of the supplier's orders, and staff cannot push past it.
-    expect(createOrderRepo(c.store).claimDue("probe", rig.gw.clock.now() + 3_600_000, 1_000, 100).map((o) => o.yggcOrder)).not.toContain(order.yggc_order);
+    expect(
+      createOrderRepo(c.store)
+        .claimDue("probe", rig.gw.clock.now() + 3_600_000, 1_000, 100)
+        .map((o) => o.yggcOrder),
+    ).not.toContain(order.yggc_order);
     const refused = await service().push(order.yggc_order, ACTOR);
     expect(refused.ok).toBe(false);
     expect(!refused.ok && refused.error.message).toContain("paused");

@@ -29,12 +29,29 @@ describe("order scheduler and staff retry", () => {
     const c = rig.gw.container;
     const store = openGatewayStore(rig.gw);
     const accounts = createAccountRepo(store);
-    const connections = createSupplierConnections({ accounts, repo: createConnectionRepo(store), keys: c.keys, platformCode: c.config.PLATFORM_CODE, logger: silentLogger() });
+    const connections = createSupplierConnections({
+      accounts,
+      repo: createConnectionRepo(store),
+      keys: c.keys,
+      platformCode: c.config.PLATFORM_CODE,
+      logger: silentLogger(),
+    });
     cleanups.push(async () => {
       await connections.closeAll();
       store.close();
     });
-    return createOrderModule({ repo: createOrderRepo(store), accounts, products: createProductRepo(store), reference: createReferenceRepo(store), keys: c.keys, connections, clock: Date.now, logger: silentLogger(), gate: createProductionGate(createConformanceRepo(store), Date.now), policy });
+    return createOrderModule({
+      repo: createOrderRepo(store),
+      accounts,
+      products: createProductRepo(store),
+      reference: createReferenceRepo(store),
+      keys: c.keys,
+      connections,
+      clock: Date.now,
+      logger: silentLogger(),
+      gate: createProductionGate(createConformanceRepo(store), Date.now),
+      policy,
+    });
   };
   const create = async (sku: string) => {
     const created = await rig.gw.container.orders.service.create(orderFile([{ sku }]), "user:test");
@@ -51,28 +68,34 @@ describe("order scheduler and staff retry", () => {
     await rig.close();
   });
 
-  it("two processes pushing at once never push the same order twice", async () => {
-    const created = [];
-    for (let i = 0; i < 200; i++) created.push(await create(skus[i % skus.length] ?? ""));
-    const a = processModule().scheduler({ concurrency: 8, intervalMs: 5 });
-    const b = processModule().scheduler({ concurrency: 8, intervalMs: 5 });
-    a.start();
-    b.start();
-    const until = Date.now() + TWO_HUNDRED_PUSHES_MS;
-    while (rig.gw.container.orders.service.counts().confirmed < created.length && Date.now() < until) await new Promise((r) => setTimeout(r, 20));
-    await Promise.all([a.stop(), b.stop()]);
+  it(
+    "two processes pushing at once never push the same order twice",
+    async () => {
+      const created = [];
+      for (let i = 0; i < 200; i++) created.push(await create(skus[i % skus.length] ?? ""));
+      const a = processModule().scheduler({ concurrency: 8, intervalMs: 5 });
+      const b = processModule().scheduler({ concurrency: 8, intervalMs: 5 });
+      a.start();
+      b.start();
+      const until = Date.now() + TWO_HUNDRED_PUSHES_MS;
+      while (rig.gw.container.orders.service.counts().confirmed < created.length && Date.now() < until) await new Promise((r) => setTimeout(r, 20));
+      await Promise.all([a.stop(), b.stop()]);
 
-    const mine = new Set(created.map((o) => o.yggc_order));
-    const simOrders = rig.running.sim.exportTruth().orders.filter((o) => mine.has(o.yggc_order));
-    expect(simOrders).toHaveLength(created.length);
-    // Without faults each order is pushed by exactly one process: one submit, one confirm.
-    expect(simOrders.every((o) => o.submitCount === 1 && o.confirmCount === 1)).toBe(true);
-    const actors = new Set(created.flatMap((o) => {
-      const shown = rig.gw.container.orders.service.show(o.yggc_order);
-      return shown.ok ? shown.value.timeline.filter((e) => e.step !== "create").map((e) => e.actor) : [];
-    }));
-    expect(actors).toEqual(new Set(["scheduler"]));
-  }, TWO_HUNDRED_PUSHES_MS + 30_000);
+      const mine = new Set(created.map((o) => o.yggc_order));
+      const simOrders = rig.running.sim.exportTruth().orders.filter((o) => mine.has(o.yggc_order));
+      expect(simOrders).toHaveLength(created.length);
+      // Without faults each order is pushed by exactly one process: one submit, one confirm.
+      expect(simOrders.every((o) => o.submitCount === 1 && o.confirmCount === 1)).toBe(true);
+      const actors = new Set(
+        created.flatMap((o) => {
+          const shown = rig.gw.container.orders.service.show(o.yggc_order);
+          return shown.ok ? shown.value.timeline.filter((e) => e.step !== "create").map((e) => e.actor) : [];
+        }),
+      );
+      expect(actors).toEqual(new Set(["scheduler"]));
+    },
+    TWO_HUNDRED_PUSHES_MS + 30_000,
+  );
 
   it("gives up after the last attempt with the unknown outcome as reason, and staff retry resubmits the same yggc_order", async () => {
     const order = await create(skus[0] ?? "");

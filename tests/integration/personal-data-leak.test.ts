@@ -51,7 +51,11 @@ describe("personal data never reaches the audit log or the logs", () => {
     });
     rig = await startOrderRig({ logger: createLogger({ level: "trace", destination: sink }) });
     await rig.gw.container.admin.users.create({ username: "buyer1", role: "procurement", password: PASSWORD });
-    const login = await fetch(`${rig.gw.url}/admin/api/login`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ username: "buyer1", password: PASSWORD }) });
+    const login = await fetch(`${rig.gw.url}/admin/api/login`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ username: "buyer1", password: PASSWORD }),
+    });
     cookie = (login.headers.get("set-cookie") ?? "").split(";")[0] ?? "";
     csrf = ((await login.json()) as { csrfToken: string }).csrfToken;
   });
@@ -68,7 +72,14 @@ describe("personal data never reaches the audit log or the logs", () => {
     const bad: Array<Record<string, unknown>> = [
       orderFile(items, { ...base, mobile: PERSONAL.badMobile }),
       orderFile(items, { ...base, zip: PERSONAL.badZip, email: PERSONAL.badEmail }),
-      orderFile(items, { ...base, ...VAT_BLOCK, invoice_name: PERSONAL.invoiceName, invoice_mobile: PERSONAL.invoiceMobile, invoice_receipt_address: PERSONAL.receipt, invoice_bank_code: PERSONAL.bankCode }),
+      orderFile(items, {
+        ...base,
+        ...VAT_BLOCK,
+        invoice_name: PERSONAL.invoiceName,
+        invoice_mobile: PERSONAL.invoiceMobile,
+        invoice_receipt_address: PERSONAL.receipt,
+        invoice_bank_code: PERSONAL.bankCode,
+      }),
       orderFile(items, { ...base, mobile: PERSONAL.badMobile, zip: PERSONAL.badZip, email: PERSONAL.badEmail, invoice_type: 2 }),
     ];
     const answers: string[] = [];
@@ -91,7 +102,17 @@ describe("personal data never reaches the audit log or the logs", () => {
     }
 
     // A good order with the same kind of data goes through and is pushed: its values must not leak either.
-    const good = await api("POST", "/orders", orderFile(items, { ...base, mobile: PERSONAL.invoiceMobile, ...VAT_BLOCK, invoice_name: PERSONAL.invoiceName, invoice_receipt_address: PERSONAL.receipt }));
+    const good = await api(
+      "POST",
+      "/orders",
+      orderFile(items, {
+        ...base,
+        mobile: PERSONAL.invoiceMobile,
+        ...VAT_BLOCK,
+        invoice_name: PERSONAL.invoiceName,
+        invoice_receipt_address: PERSONAL.receipt,
+      }),
+    );
     expect(good.status).toBe(201);
     const { order } = (await good.json()) as { order: { yggc_order: string } };
     expect((await api("POST", `/orders/${order.yggc_order}/push`, {})).status).toBe(200);
@@ -121,10 +142,24 @@ describe("personal data never reaches the audit log or the logs", () => {
     const row = rig.gw.container.admin.audit.record({
       actor: "ops",
       action: "test.summary",
-      summary: { after: { mobile: PERSONAL.invoiceMobile, contactPhone: PERSONAL.phone, consignee: { name: PERSONAL.name }, invoice_bank_code: PERSONAL.bankCode, state: "created" } },
+      summary: {
+        after: {
+          mobile: PERSONAL.invoiceMobile,
+          contactPhone: PERSONAL.phone,
+          consignee: { name: PERSONAL.name },
+          invoice_bank_code: PERSONAL.bankCode,
+          state: "created",
+        },
+      },
     });
     expect(JSON.parse(row.summaryJson)).toEqual({
-      after: { mobile: "[personal data]", contactPhone: "[personal data]", consignee: "[personal data]", invoice_bank_code: "[personal data]", state: "created" },
+      after: {
+        mobile: "[personal data]",
+        contactPhone: "[personal data]",
+        consignee: "[personal data]",
+        invoice_bank_code: "[personal data]",
+        state: "created",
+      },
     });
   });
 });

@@ -39,7 +39,10 @@ beforeAll(async () => {
   cluster = await startPgCluster();
   dir = mkdtempSync(join(tmpdir(), "emall-pg-backup-"));
   env = { DATABASE_URL: cluster.url, DATA_ENCRYPTION_KEY_FILE: join(dir, "master.key"), NODE_ENV: "test" };
-  const created = runCli(["supplier", "create", "--code", "SIM", "--name", "参考电商", "--credit-code", await nextCreditCode(), "--domain", "sim.example", "--json"], env);
+  const created = runCli(
+    ["supplier", "create", "--code", "SIM", "--name", "参考电商", "--credit-code", await nextCreditCode(), "--domain", "sim.example", "--json"],
+    env,
+  );
   expect(created.json, created.stderr).toMatchObject({ ok: true });
 }, 120_000);
 afterAll(async () => {
@@ -52,7 +55,15 @@ describe("backup create and verify on PostgreSQL", () => {
     const file = join(dir, "never.db");
     const run = runCli(["backup", "create", "--to", file, "--json"], env);
     expect(run.status).toBe(1);
-    expect(run.json).toEqual({ ok: false, error: { kind: "unsupported", message: expect.stringMatching(/^backup create makes and checks SQLite backups only; DATABASE_URL is PostgreSQL: back it up with pg_dump -Fc, or pg_basebackup with WAL archiving; after restoring, run `npm run cli -- backup after-restore`/) } });
+    expect(run.json).toEqual({
+      ok: false,
+      error: {
+        kind: "unsupported",
+        message: expect.stringMatching(
+          /^backup create makes and checks SQLite backups only; DATABASE_URL is PostgreSQL: back it up with pg_dump -Fc, or pg_basebackup with WAL archiving; after restoring, run `npm run cli -- backup after-restore`/,
+        ),
+      },
+    });
     expect(run.stderr).toBe("");
     expect(existsSync(file)).toBe(false);
     expect(existsSync(`${file}.partial`)).toBe(false);
@@ -65,7 +76,10 @@ describe("backup create and verify on PostgreSQL", () => {
   it("verify refuses the same way, before looking at the file", () => {
     const run = runCli(["backup", "verify", join(dir, "absent.db"), "--json"], env);
     expect(run.status).toBe(1);
-    expect(run.json).toEqual({ ok: false, error: { kind: "unsupported", message: expect.stringMatching(/^backup verify makes and checks SQLite backups only; .*pg_dump -Fc/) } });
+    expect(run.json).toEqual({
+      ok: false,
+      error: { kind: "unsupported", message: expect.stringMatching(/^backup verify makes and checks SQLite backups only; .*pg_dump -Fc/) },
+    });
     expect(run.stderr).toBe("");
   });
 });
@@ -76,11 +90,25 @@ describe("backup after-restore on PostgreSQL", () => {
     const supplierId = supplier?.id ?? -1;
     const now = Date.now();
     const inbox = (ids: string[]) =>
-      sql("gateway", "INSERT INTO message_inbox (supplier_id, message_id, type, sku, payload_json, message_time, status, next_attempt_at, received_at) SELECT $1, id, 2, 'SKU-' || id, '{}', '2026-11-26 10:00:00', 'applied', $2, $2 FROM unnest($3::text[]) AS id", [supplierId, now, ids]);
+      sql(
+        "gateway",
+        "INSERT INTO message_inbox (supplier_id, message_id, type, sku, payload_json, message_time, status, next_attempt_at, received_at) SELECT $1, id, 2, 'SKU-' || id, '{}', '2026-11-26 10:00:00', 'applied', $2, $2 FROM unnest($3::text[]) AS id",
+        [supplierId, now, ids],
+      );
     // What the dump catches: a run in progress with its lease, a held call slot, two messages.
-    await sql("gateway", "INSERT INTO sync_runs (id, supplier_id, trigger, status, started_at) VALUES ('run_caught', $1, 'schedule', 'running', $2)", [supplierId, now]);
-    await sql("gateway", "INSERT INTO sync_leases (supplier_id, holder, run_id, acquired_at, expires_at) VALUES ($1, 'old-host:1:run_caught', 'run_caught', $2, $3)", [supplierId, now, now + 600_000]);
-    await sql("gateway", "INSERT INTO supplier_call_slots (supplier_id, slot, holder, lease_until) VALUES ($1, 0, 'old-host:1', $2), ($1, 1, NULL, 0)", [supplierId, now + 600_000]);
+    await sql("gateway", "INSERT INTO sync_runs (id, supplier_id, trigger, status, started_at) VALUES ('run_caught', $1, 'schedule', 'running', $2)", [
+      supplierId,
+      now,
+    ]);
+    await sql(
+      "gateway",
+      "INSERT INTO sync_leases (supplier_id, holder, run_id, acquired_at, expires_at) VALUES ($1, 'old-host:1:run_caught', 'run_caught', $2, $3)",
+      [supplierId, now, now + 600_000],
+    );
+    await sql("gateway", "INSERT INTO supplier_call_slots (supplier_id, slot, holder, lease_until) VALUES ($1, 0, 'old-host:1', $2), ($1, 1, NULL, 0)", [
+      supplierId,
+      now + 600_000,
+    ]);
     await inbox(["m1", "m2"]);
     const dump = join(dir, "gateway.dump");
     pgTool("pg_dump", ["-Fc", "-f", dump, "gateway"]);
@@ -109,7 +137,10 @@ describe("backup after-restore on PostgreSQL", () => {
       { slot: 0, holder: null, lease_until: "0" },
       { slot: 1, holder: null, lease_until: "0" },
     ]);
-    const [run0] = await sql<{ status: string; ended_at: string | null; errors_json: string }>("gateway", "SELECT status, ended_at, errors_json FROM sync_runs WHERE id = 'run_caught'");
+    const [run0] = await sql<{ status: string; ended_at: string | null; errors_json: string }>(
+      "gateway",
+      "SELECT status, ended_at, errors_json FROM sync_runs WHERE id = 'run_caught'",
+    );
     expect(run0?.status).toBe("partial");
     expect(run0?.ended_at).not.toBeNull();
     expect(JSON.parse(run0?.errors_json ?? "[]")).toEqual([expect.objectContaining({ kind: "restore" })]);
@@ -119,7 +150,10 @@ describe("backup after-restore on PostgreSQL", () => {
       { message_id: "m3", status: "pending" },
       { message_id: "m4", status: "pending" },
     ]);
-    const [audit] = await sql<{ target: string | null; outcome: string }>("gateway", "SELECT target, outcome FROM audit_log WHERE action = 'backup.after_restore'");
+    const [audit] = await sql<{ target: string | null; outcome: string }>(
+      "gateway",
+      "SELECT target, outcome FROM audit_log WHERE action = 'backup.after_restore'",
+    );
     expect(audit?.target).toContain("gateway_replaced");
     expect(audit?.target).not.toContain("s3cret-pw");
 
@@ -134,7 +168,13 @@ describe("backup after-restore on PostgreSQL", () => {
     const missing = databaseUrl(cluster.socketDir, "no_such_db").replace("postgres@", "postgres:s3cret-pw@");
     const run = runCli(["backup", "after-restore", "--from", missing, "--json"], env);
     expect(run.status).toBe(1);
-    expect(run.json).toEqual({ ok: false, error: { kind: "not_found", message: expect.stringMatching(/postgres:\*\*\*@localhost\/no_such_db\S* cannot be read: database "no_such_db" does not exist$/) } });
+    expect(run.json).toEqual({
+      ok: false,
+      error: {
+        kind: "not_found",
+        message: expect.stringMatching(/postgres:\*\*\*@localhost\/no_such_db\S* cannot be read: database "no_such_db" does not exist$/),
+      },
+    });
     expect(run.stdout + run.stderr).not.toContain("s3cret-pw");
     expect(await sql("gateway", "SELECT holder FROM sync_leases")).toEqual([{ holder: "old-host:2:run_x" }]);
   });
@@ -144,7 +184,11 @@ describe("backup after-restore on PostgreSQL", () => {
     const supplierId = supplier?.id ?? -1;
     const now = Date.now();
     const insert = (database: string, ids: string[]) =>
-      sql(database, "INSERT INTO message_inbox (supplier_id, message_id, type, sku, payload_json, message_time, status, next_attempt_at, received_at) SELECT $1, id, 2, 'SKU-' || id, '{}', '2026-11-26 10:00:00', 'applied', $2, $2 FROM unnest($3::text[]) AS id", [supplierId, now, ids]);
+      sql(
+        database,
+        "INSERT INTO message_inbox (supplier_id, message_id, type, sku, payload_json, message_time, status, next_attempt_at, received_at) SELECT $1, id, 2, 'SKU-' || id, '{}', '2026-11-26 10:00:00', 'applied', $2, $2 FROM unnest($3::text[]) AS id",
+        [supplierId, now, ids],
+      );
     // The replaced database, in seq order: one message the restored one knows, then three it does not.
     await insert("gateway", ["r-known"]);
     await sql("postgres", "CREATE DATABASE gateway_raced TEMPLATE gateway");

@@ -32,13 +32,19 @@ const sleepSync = (ms: number) => Atomics.wait(pause, 0, 0, ms);
  * synchronous), returning once the backend is gone.
  */
 function terminateBackend(url: string, pid: number): void {
-  execFileSync(process.execPath, ["-e", TERMINATE], { env: { ...process.env, URL: url, PID: String(pid) }, stdio: ["ignore", "ignore", "inherit"], timeout: 20_000 });
+  execFileSync(process.execPath, ["-e", TERMINATE], {
+    env: { ...process.env, URL: url, PID: String(pid) },
+    stdio: ["ignore", "ignore", "inherit"],
+    timeout: 20_000,
+  });
 }
 
 /** The same in `afterMs`, without waiting: for a moment when the caller is blocked in a statement. */
 function terminateBackendSoon(url: string, pid: number, afterMs: number): Promise<void> {
   return new Promise((resolve, reject) => {
-    execFile(process.execPath, ["-e", TERMINATE], { env: { ...process.env, URL: url, PID: String(pid), AFTER_MS: String(afterMs) }, timeout: 20_000 }, (e) => (e ? reject(e) : resolve()));
+    execFile(process.execPath, ["-e", TERMINATE], { env: { ...process.env, URL: url, PID: String(pid), AFTER_MS: String(afterMs) }, timeout: 20_000 }, (e) =>
+      e ? reject(e) : resolve(),
+    );
   });
 }
 
@@ -182,7 +188,11 @@ describe("the bridge's worker thread dying", () => {
     try {
       expect(db.prepare("SELECT 1").pluck().get()).toBe(1);
       // A worker that exits or throws says so as it ends; one that hangs is found by its silent heartbeat (3 s).
-      for (const [mode, withinMs] of [["exit", 1_000], ["throw", 1_000], ["hang", 5_000]] as const) {
+      for (const [mode, withinMs] of [
+        ["exit", 1_000],
+        ["throw", 1_000],
+        ["hang", 5_000],
+      ] as const) {
         writeFileSync(faultFile, mode);
         const started = Date.now();
         expect(() => db.prepare("SELECT pg_sleep(10)").get()).toThrow(PgUnavailableError);
@@ -218,7 +228,12 @@ describe("the bridge's worker thread dying", () => {
         PG_WORKER_FAULT_FILE: faultFile,
       };
       const container = createContainer(loadConfig(env), silentLogger());
-      const { credentials } = await container.supplierAccounts.create({ code: "PGFAULT", name: "故障测试电商", creditCode: await nextCreditCode(), domains: ["item.pg-fault.cn"] });
+      const { credentials } = await container.supplierAccounts.create({
+        code: "PGFAULT",
+        name: "故障测试电商",
+        creditCode: await nextCreditCode(),
+        domains: ["item.pg-fault.cn"],
+      });
       container.close();
 
       gateway = spawnGateway(env, ["./tests/helpers/pg-worker-faults-preload.ts"]);

@@ -36,7 +36,10 @@ async function catalogSnapshot(url: string) {
     url,
     "SELECT table_name, column_name, data_type FROM information_schema.columns WHERE table_schema = 'public' ORDER BY table_name, column_name",
   );
-  const indexes = await query<{ indexname: string; indexdef: string }>(url, "SELECT indexname, indexdef FROM pg_indexes WHERE schemaname = 'public' ORDER BY indexname");
+  const indexes = await query<{ indexname: string; indexdef: string }>(
+    url,
+    "SELECT indexname, indexdef FROM pg_indexes WHERE schemaname = 'public' ORDER BY indexname",
+  );
   const applied = await query<{ n: string }>(url, "SELECT count(*) AS n FROM drizzle.__drizzle_migrations");
   return { columns, indexes, applied: Number(applied[0]?.n) };
 }
@@ -84,15 +87,33 @@ describe("openPgStore on a fresh PostgreSQL database", () => {
       store.db
         .insert(schema.supplierConnections)
         .values({
-          supplierId: supplier.id, baseUrl: "http://127.0.0.1:1", username: "u", passwordEnc: "p", appSecretEnc: "s", signMode: "hmac-sha256", bodyFormat: "form",
-          pullSchedule: "*/5 * * * *", stockSchedule: "0 * * * *", stockAreasJson: "[]", maxConcurrent: 4, qps: 10, timeoutMs: 5_000, enabled: 0, createdAt: at, updatedAt: at,
+          supplierId: supplier.id,
+          baseUrl: "http://127.0.0.1:1",
+          username: "u",
+          passwordEnc: "p",
+          appSecretEnc: "s",
+          signMode: "hmac-sha256",
+          bodyFormat: "form",
+          pullSchedule: "*/5 * * * *",
+          stockSchedule: "0 * * * *",
+          stockAreasJson: "[]",
+          maxConcurrent: 4,
+          qps: 10,
+          timeoutMs: 5_000,
+          enabled: 0,
+          createdAt: at,
+          updatedAt: at,
         } as typeof schema.supplierConnections.$inferInsert)
         .run();
       const connection = store.db.select().from(schema.supplierConnections).where(eq(schema.supplierConnections.supplierId, supplier.id)).get();
       expect(connection).toMatchObject({ supplierId: supplier.id, createdAt: at });
       expect(Boolean(connection?.enabled)).toBe(false);
 
-      store.db.update(schema.supplierConnections).set({ enabled: 1 } as Partial<typeof schema.supplierConnections.$inferInsert>).where(eq(schema.supplierConnections.supplierId, supplier.id)).run();
+      store.db
+        .update(schema.supplierConnections)
+        .set({ enabled: 1 } as Partial<typeof schema.supplierConnections.$inferInsert>)
+        .where(eq(schema.supplierConnections.supplierId, supplier.id))
+        .run();
       const raw = await query<{ enabled: boolean }>(cluster().url, `SELECT enabled FROM supplier_connections WHERE supplier_id = ${supplier.id}`);
       expect(raw).toEqual([{ enabled: true }]);
     } finally {
@@ -104,7 +125,9 @@ describe("openPgStore on a fresh PostgreSQL database", () => {
     const url = await cluster().createDatabase("instances");
     // Three processes, as three gateways starting at once: each opens the store, which migrates under the advisory lock.
     const script = `import { openPgStore } from ${JSON.stringify(pathToFileURL(join(process.cwd(), "src/store/database.ts")).href)}; openPgStore(process.env.URL).close();`;
-    const starts = [1, 2, 3].map(() => run(process.execPath, ["--import", TSX, "--input-type=module", "-e", script], { env: { ...process.env, URL: url }, timeout: 60_000 }));
+    const starts = [1, 2, 3].map(() =>
+      run(process.execPath, ["--import", TSX, "--input-type=module", "-e", script], { env: { ...process.env, URL: url }, timeout: 60_000 }),
+    );
     await Promise.all(starts);
     const snap = await catalogSnapshot(url);
     expect(snap.applied).toBe(journal.entries.length);

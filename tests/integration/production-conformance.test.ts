@@ -23,13 +23,23 @@ afterEach(async () => {
 });
 
 const DAY_MS = 86_400_000;
-type Day = { day: string; score: number; action: string; proposal: string | null; checks: Array<{ check: string; total: number; failed: number; passed: boolean; evidence: Array<{ field: string | null }> }> };
+type Day = {
+  day: string;
+  score: number;
+  action: string;
+  proposal: string | null;
+  checks: Array<{ check: string; total: number; failed: number; passed: boolean; evidence: Array<{ field: string | null }> }>;
+};
 
 async function certifiedWorld(env: Record<string, string>) {
   world = await startPullerWorld({ products: 20, invalidShare: 0 }, env);
   const c = world.gw.container;
   sandbox = await launchSimulator({ domain: SIM_DOMAIN, products: 12 });
-  const certified = await c.conformance.run({ supplier: world.code, target: { baseUrl: sandbox.url, ...TEST_ACCOUNT, signMode: SignMode.HmacSha256, bodyFormat: "form" }, actor: "test:production" });
+  const certified = await c.conformance.run({
+    supplier: world.code,
+    target: { baseUrl: sandbox.url, ...TEST_ACCOUNT, signMode: SignMode.HmacSha256, bodyFormat: "form" },
+    actor: "test:production",
+  });
   expect(certified.run.passed).toBe(true);
   await c.admin.users.create({ username: "admin", role: "admin", password: PASSWORD });
   await c.admin.users.create({ username: "sim-ops", role: "supplier", supplier: world.code, password: PASSWORD });
@@ -52,7 +62,8 @@ describe("production conformance", () => {
     // Logged in afresh each time: a day passes between calls, and sessions lapse.
     const evaluate = async (day: string) => {
       const admin = await apiLogin(w.gw.url, "admin");
-      return ((await (await apiCall(w.gw.url, admin, "POST", `/suppliers/${w.code}/production-conformance/evaluate`, { day })).json()) as { day: Day | null }).day;
+      return ((await (await apiCall(w.gw.url, admin, "POST", `/suppliers/${w.code}/production-conformance/evaluate`, { day })).json()) as { day: Day | null })
+        .day;
     };
     const first = await evaluate(day1);
     expect(first).toMatchObject({ day: day1, score: 100, action: "none" });
@@ -87,8 +98,15 @@ describe("production conformance", () => {
     // The supplier reads its own scores in the portal's API; the admin decides.
     const own = await apiLogin(w.gw.url, "sim-ops");
     const admin = await apiLogin(w.gw.url, "admin");
-    const seen = (await (await apiCall(w.gw.url, own, "GET", `/suppliers/${w.code}/production-conformance`)).json()) as { days: Day[]; policy: { policy: string } };
-    expect(seen.days.map((d) => [d.day, d.action])).toEqual([[day3, "propose"], [day2, "warn"], [day1, "none"]]);
+    const seen = (await (await apiCall(w.gw.url, own, "GET", `/suppliers/${w.code}/production-conformance`)).json()) as {
+      days: Day[];
+      policy: { policy: string };
+    };
+    expect(seen.days.map((d) => [d.day, d.action])).toEqual([
+      [day3, "propose"],
+      [day2, "warn"],
+      [day1, "none"],
+    ]);
     expect(seen.policy.policy).toBe("propose");
     // In the console: the supplier reads its score and failing checks; an admin decides on the supplier page.
     const portal = await (await getPage(w.gw.url, await consoleLogin(w.gw.url, "sim-ops", PASSWORD), "/admin/conformance/runs")).text();
@@ -99,10 +117,15 @@ describe("production conformance", () => {
     expect(page).toContain("每日合规得分");
     expect(page).toContain("[X-Sign]");
     expect(page).toContain(`/admin/suppliers/${w.code}/production-conformance/${day3}/decide`);
-    const decided = await postForm(w.gw.url, staff, `/admin/suppliers/${w.code}/production-conformance/${day3}/decide`, { decision: "approve", reason: "生产环境应答连续两天无签名" });
+    const decided = await postForm(w.gw.url, staff, `/admin/suppliers/${w.code}/production-conformance/${day3}/decide`, {
+      decision: "approve",
+      reason: "生产环境应答连续两天无签名",
+    });
     expect(decided.status).toBe(303);
     expect(c.conformance.standing(w.code)).toMatchObject({ mark: { state: "suspended" }, gate: { open: false } });
-    expect((await apiCall(w.gw.url, admin, "POST", `/suppliers/${w.code}/production-conformance/${day3}/decide`, { decision: "approve", reason: "again" })).status).toBe(404);
+    expect(
+      (await apiCall(w.gw.url, admin, "POST", `/suppliers/${w.code}/production-conformance/${day3}/decide`, { decision: "approve", reason: "again" })).status,
+    ).toBe(404);
 
     // The score gauge and its alert's input.
     const scrape = await (await fetch(`${w.gw.url}/metrics`)).text();
@@ -124,7 +147,11 @@ describe("production conformance", () => {
     c.production.flush();
     const env = cliEnv({ gw: w.gw });
     const listed = await runCliAsync(["conformance", "production", "--supplier", w.code, "--json"], env);
-    expect(listed.json, listed.stderr).toMatchObject({ ok: true, supplier: w.code, days: [{ day, action: "suspend", checks: expect.arrayContaining([expect.objectContaining({ check: "signature", passed: false })]) }] });
+    expect(listed.json, listed.stderr).toMatchObject({
+      ok: true,
+      supplier: w.code,
+      days: [{ day, action: "suspend", checks: expect.arrayContaining([expect.objectContaining({ check: "signature", passed: false })]) }],
+    });
     // The CLI's own clock says today (Beijing time) has not ended: it is not scored.
     const today = beijingDay(Date.now());
     const early = await runCliAsync(["conformance", "evaluate", "--supplier", w.code, "--day", today, "--json"], env);
@@ -153,7 +180,9 @@ describe("production conformance", () => {
     }
     expect(c.production.history(w.code)?.days).toEqual([]);
     w.gw.clock.advance(DAY_MS);
-    const scored = (await (await apiCall(w.gw.url, await apiLogin(w.gw.url, "admin"), "POST", `/suppliers/${w.code}/production-conformance/evaluate`, { day })).json()) as { day: Day };
+    const scored = (await (
+      await apiCall(w.gw.url, await apiLogin(w.gw.url, "admin"), "POST", `/suppliers/${w.code}/production-conformance/evaluate`, { day })
+    ).json()) as { day: Day };
     expect(scored.day).toMatchObject({ day, action: "suspend" });
     expect(c.conformance.standing(w.code)).toMatchObject({ mark: null, waiver: null, gate: { open: false } });
     const [audited] = c.admin.audit.list({ action: "conformance.production_suspend", limit: 1 });

@@ -28,7 +28,10 @@ let sim: RunningSimulator;
 /** `node dist/cli/main.js …` — the compiled CLI, without tsx; async, as the simulator answers from this process. */
 function cli(args: string[], input?: string): Promise<{ status: number | null; json: Record<string, unknown> | null; stderr: string }> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ["dist/cli/main.js", ...args, "--json"], { env: { ...process.env, ...env, LOG_LEVEL: "warn" }, stdio: ["pipe", "pipe", "pipe"] });
+    const child = spawn(process.execPath, ["dist/cli/main.js", ...args, "--json"], {
+      env: { ...process.env, ...env, LOG_LEVEL: "warn" },
+      stdio: ["pipe", "pipe", "pipe"],
+    });
     let stdout = "";
     let stderr = "";
     child.stdout.on("data", (c: Buffer) => (stdout += c.toString()));
@@ -82,7 +85,12 @@ beforeAll(async () => {
   env.DATABASE_URL = await testDatabaseUrl(dir);
   const build = spawnSync("npm", ["run", "build"], { encoding: "utf8", timeout: 300_000 });
   expect(build.status, `${build.stdout}\n${build.stderr}`).toBe(0);
-  sim = await launchSimulator({ domain: SIM_DOMAIN, products: PRODUCTS, invalidShare: 0.1, knobs: { endpoints: { detail: { latencyMs: 40 }, attributes: { latencyMs: 40 } } } });
+  sim = await launchSimulator({
+    domain: SIM_DOMAIN,
+    products: PRODUCTS,
+    invalidShare: 0.1,
+    knobs: { endpoints: { detail: { latencyMs: 40 }, attributes: { latencyMs: 40 } } },
+  });
 }, 360_000);
 afterAll(async () => {
   await sim.close();
@@ -92,7 +100,14 @@ afterAll(async () => {
 describe("the compiled runtime", () => {
   it("builds dist/ with what the runtime reads beside its modules, and npm start runs it with plain node", () => {
     expect(JSON.parse(readFileSync("package.json", "utf8")).scripts.start).toBe("node dist/main.js");
-    const runtimeFiles = ["dist/main.js", "dist/cli/main.js", "dist/store/migrations/meta/_journal.json", "dist/store/migrations-pg/meta/_journal.json", "dist/store/pg-sync/pg-worker.mjs", "dist/admin/console/assets/console.css"];
+    const runtimeFiles = [
+      "dist/main.js",
+      "dist/cli/main.js",
+      "dist/store/migrations/meta/_journal.json",
+      "dist/store/migrations-pg/meta/_journal.json",
+      "dist/store/pg-sync/pg-worker.mjs",
+      "dist/admin/console/assets/console.css",
+    ];
     for (const file of runtimeFiles) expect(existsSync(file), file).toBe(true);
   });
 
@@ -102,9 +117,14 @@ describe("the compiled runtime", () => {
       const ready = await fetch(`${gw.url}/readyz`);
       expect(ready.status, gw.log()).toBe(200);
       // The migrations it reports current are its database's own: PostgreSQL's journal in the postgres project.
-      const journal = JSON.parse(readFileSync(`dist/store/${onPostgres ? "migrations-pg" : "migrations"}/meta/_journal.json`, "utf8")) as { entries: Array<{ tag: string }> };
+      const journal = JSON.parse(readFileSync(`dist/store/${onPostgres ? "migrations-pg" : "migrations"}/meta/_journal.json`, "utf8")) as {
+        entries: Array<{ tag: string }>;
+      };
       const latest = journal.entries.at(-1)?.tag ?? "";
-      expect(await ready.json()).toMatchObject({ status: "ready", checks: { database: { ok: true }, migrations: { ok: true, detail: `current (${latest})` }, scheduler: { ok: true } } });
+      expect(await ready.json()).toMatchObject({
+        status: "ready",
+        checks: { database: { ok: true }, migrations: { ok: true, detail: `current (${latest})` }, scheduler: { ok: true } },
+      });
     } finally {
       gw.child.kill("SIGTERM");
     }
@@ -115,7 +135,26 @@ describe("the compiled runtime", () => {
   it("runs the CLI compiled", async () => {
     const created = await cli(["supplier", "create", "--code", "SIM", "--name", "参考电商", "--credit-code", await nextCreditCode(), "--domain", SIM_DOMAIN]);
     expect(created.json, created.stderr).toMatchObject({ ok: true });
-    const connected = await cli(["supplier", "connect", "--code", "SIM", "--base-url", sim.url, "--username", TEST_ACCOUNT.username, "--password", TEST_ACCOUNT.password, "--app-secret", TEST_ACCOUNT.appSecret, "--max-concurrent", "4", "--qps", "1000", "--schedule", "0 0 1 1 *"]);
+    const connected = await cli([
+      "supplier",
+      "connect",
+      "--code",
+      "SIM",
+      "--base-url",
+      sim.url,
+      "--username",
+      TEST_ACCOUNT.username,
+      "--password",
+      TEST_ACCOUNT.password,
+      "--app-secret",
+      TEST_ACCOUNT.appSecret,
+      "--max-concurrent",
+      "4",
+      "--qps",
+      "1000",
+      "--schedule",
+      "0 0 1 1 *",
+    ]);
     expect(connected.json, connected.stderr).toMatchObject({ ok: true });
     // The runtime, not certification, is under test: the gate is waived with the reason recorded.
     const waived = await cli(["supplier", "waive-gate", "--code", "SIM", "--reason", "compiled-runtime test of the reference supplier"]);
@@ -163,7 +202,11 @@ describe("the compiled runtime", () => {
 
     // The request in flight got its answer: the run ended early, for the stop, not as a failure.
     expect(answer.status).toBe(200);
-    const run = ((await answer.json()) as { run: { status: string; errors: Array<{ kind: string }>; pendingInInbox: number; counts: Record<string, { applied: number; rejected: number }> } }).run;
+    const run = (
+      (await answer.json()) as {
+        run: { status: string; errors: Array<{ kind: string }>; pendingInInbox: number; counts: Record<string, { applied: number; rejected: number }> };
+      }
+    ).run;
     expect(run.status).toBe("partial");
     expect(run.errors.map((e) => e.kind)).toContain("stopped");
     // Groups commit what they had read (reads not yet sent are withheld); the rest waits in the inbox and the pool.
@@ -182,11 +225,15 @@ describe("the compiled runtime", () => {
       const supplierId = container.repos.accounts.supplierByCode("SIM")?.id ?? -1;
       expect(compareWithTruth({ sim, supplierId, gw: { container } })).toEqual([]);
       const twice = container.store.sqlite
-        .prepare("SELECT COUNT(*) FROM (SELECT message_id FROM sync_message_logs WHERE outcome IN ('applied', 'rejected') GROUP BY message_id HAVING COUNT(*) > 1) AS repeated")
+        .prepare(
+          "SELECT COUNT(*) FROM (SELECT message_id FROM sync_message_logs WHERE outcome IN ('applied', 'rejected') GROUP BY message_id HAVING COUNT(*) > 1) AS repeated",
+        )
         .pluck()
         .get();
       expect(twice).toBe(0);
-      expect(container.store.sqlite.prepare("SELECT COUNT(DISTINCT message_id) FROM sync_message_logs WHERE outcome IN ('applied', 'rejected')").pluck().get()).toBe(PRODUCTS);
+      expect(
+        container.store.sqlite.prepare("SELECT COUNT(DISTINCT message_id) FROM sync_message_logs WHERE outcome IN ('applied', 'rejected')").pluck().get(),
+      ).toBe(PRODUCTS);
     } finally {
       container.close();
     }

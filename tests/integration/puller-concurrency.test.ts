@@ -11,8 +11,7 @@ afterEach(async () => {
 });
 
 const BATCH_OPERATIONS = new Set(["promise", "shelfStates", "images", "prices"]);
-const operationOf = (url: string | undefined): string =>
-  Object.entries(supplierOperations).find(([, op]) => op.path === url)?.[0] ?? "other";
+const operationOf = (url: string | undefined): string => Object.entries(supplierOperations).find(([, op]) => op.path === url)?.[0] ?? "other";
 
 /** What the supplier sees: calls in flight at once, at most, and whether a sku call overlapped a batch call. */
 function watchSupplier(w: PullerWorld) {
@@ -42,7 +41,8 @@ describe("the puller's calls run side by side within the connection's limits", (
       username: TEST_ACCOUNT.username,
       password: TEST_ACCOUNT.password,
       appSecret: TEST_ACCOUNT.appSecret,
-      signMode: SignMode.HmacSha256,       baseUrl: w.sim.url,
+      signMode: SignMode.HmacSha256,
+      baseUrl: w.sim.url,
       qps: 1000,
       maxConcurrent: 3,
       timeoutMs: 5_000,

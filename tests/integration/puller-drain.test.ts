@@ -42,7 +42,12 @@ describe("draining a supplier's message pool (§6)", () => {
     expect(summary.counts["6"]?.applied).toBe(1);
     const repo = world.gw.container.repos.products;
     expect(repo.bySku(world.supplierId, a.sku)?.priceFen).toBe(a.priceFen);
-    expect(repo.priceHistoryOf(world.supplierId, a.sku).map((h) => h.priceFen).at(-1)).toBe(a.priceFen);
+    expect(
+      repo
+        .priceHistoryOf(world.supplierId, a.sku)
+        .map((h) => h.priceFen)
+        .at(-1),
+    ).toBe(a.priceFen);
     expect(repo.bySku(world.supplierId, b.sku)?.shelfState).toBe(0);
     expect(repo.bySku(world.supplierId, c.sku)?.name).toBe(c.detail.name);
     expect(repo.bySku(world.supplierId, d.sku)?.status).toBe("delisted");
@@ -73,7 +78,11 @@ describe("draining a supplier's message pool (§6)", () => {
     const stored = world.gw.container.repos.products.bySku(world.supplierId, banned.sku);
     expect(stored?.status).toBe("rejected");
     expect(stored?.rejectionJson).toContain("第一");
-    const reasons = JSON.parse(world.gw.container.repos.products.bySku(world.supplierId, all[4]?.sku ?? "")?.rejectionJson ?? "[]") as Array<{ code: number; field: string; message: string }>;
+    const reasons = JSON.parse(world.gw.container.repos.products.bySku(world.supplierId, all[4]?.sku ?? "")?.rejectionJson ?? "[]") as Array<{
+      code: number;
+      field: string;
+      message: string;
+    }>;
     expect(reasons).toContainEqual(expect.objectContaining({ code: 5099, field: "price", message: expect.stringContaining("协议价高于商城价") }));
 
     const priceBroken = all[4];
@@ -90,7 +99,9 @@ describe("draining a supplier's message pool (§6)", () => {
     const first = logs[0];
     if (!first) throw new Error("no log");
     const calls = world.gw.container.sync.callsOf(summary.runId, JSON.parse(first.callSeqsJson) as number[]);
-    expect(calls.map((c) => c.operation)).toEqual(expect.arrayContaining(["messageDelete", "detail", "attributes", "promise", "shelfStates", "images", "prices"]));
+    expect(calls.map((c) => c.operation)).toEqual(
+      expect.arrayContaining(["messageDelete", "detail", "attributes", "promise", "shelfStates", "images", "prices"]),
+    );
     const runs = world.gw.container.sync.runs({ supplier: world.code, limit: 5 });
     expect(runs[0]).toMatchObject({ id: summary.runId, status: "succeeded", trigger: "manual" });
     expect(runs[0]?.callsMade).toBe(summary.callsMade);

@@ -7,7 +7,11 @@ afterEach(async () => {
   world = undefined;
 });
 
-const count = (w: PullerWorld, sql: string, ...params: unknown[]): number => w.gw.container.store.sqlite.prepare(sql).pluck().get(...params) as number;
+const count = (w: PullerWorld, sql: string, ...params: unknown[]): number =>
+  w.gw.container.store.sqlite
+    .prepare(sql)
+    .pluck()
+    .get(...params) as number;
 
 describe("what the puller keeps when a chunk rolls back", () => {
   it("keeps the call-log rows of a chunk whose transaction rolled back", async () => {

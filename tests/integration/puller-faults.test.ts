@@ -14,7 +14,11 @@ afterEach(async () => {
 
 const pull = pullOnce;
 
-const count = (w: PullerWorld, sql: string, ...params: unknown[]): number => w.gw.container.store.sqlite.prepare(sql).pluck().get(...params) as number;
+const count = (w: PullerWorld, sql: string, ...params: unknown[]): number =>
+  w.gw.container.store.sqlite
+    .prepare(sql)
+    .pluck()
+    .get(...params) as number;
 
 /** Message ids whose effect was recorded more than once (applied, rejected or skipped). */
 const settledTwice = (w: PullerWorld): string[] =>
@@ -248,7 +252,12 @@ describe("the puller under faults (§6: store, then delete; never lose, never do
     world = await startPullerWorld({ products: 250, invalidShare: 0.1 });
     const { gw, code } = world;
     const other = createContainer(
-      loadConfig({ DATABASE_URL: gw.config.DATABASE_URL, DATA_ENCRYPTION_KEY_FILE: gw.config.DATA_ENCRYPTION_KEY_FILE, NODE_ENV: "test", SCHEDULER_ENABLED: "false" }),
+      loadConfig({
+        DATABASE_URL: gw.config.DATABASE_URL,
+        DATA_ENCRYPTION_KEY_FILE: gw.config.DATA_ENCRYPTION_KEY_FILE,
+        NODE_ENV: "test",
+        SCHEDULER_ENABLED: "false",
+      }),
       silentLogger(),
       gw.clock.now,
     );
@@ -297,7 +306,12 @@ describe("the puller under faults (§6: store, then delete; never lose, never do
     const { gw, sim, code } = w;
     await pull(w);
     const other = createContainer(
-      loadConfig({ DATABASE_URL: gw.config.DATABASE_URL, DATA_ENCRYPTION_KEY_FILE: gw.config.DATA_ENCRYPTION_KEY_FILE, NODE_ENV: "test", SCHEDULER_ENABLED: "false" }),
+      loadConfig({
+        DATABASE_URL: gw.config.DATABASE_URL,
+        DATA_ENCRYPTION_KEY_FILE: gw.config.DATA_ENCRYPTION_KEY_FILE,
+        NODE_ENV: "test",
+        SCHEDULER_ENABLED: "false",
+      }),
       silentLogger(),
       otherClock(gw),
     );
@@ -336,7 +350,11 @@ describe("the puller under faults (§6: store, then delete; never lose, never do
   it("does not commit a chunk after its lease passed to another runner mid-round (fencing)", async () => {
     // The first runner is still waiting for S-10 when its lease runs out (a GC pause, a stingy QPS
     // limit, a supplier timing out — any round longer than leaseTtlMs).
-    const { a, b, world: w } = await takeOverMidRound(
+    const {
+      a,
+      b,
+      world: w,
+    } = await takeOverMidRound(
       (gw) => gw.clock.now,
       (gw) => gw.clock.advance(gw.container.sync.settings.leaseTtlMs + 1_000),
     );

@@ -15,7 +15,11 @@ const MOBILE = "13812345678";
 
 async function adminGet(w: PullerWorld, path: string): Promise<{ status: number; body: unknown }> {
   await w.gw.container.admin.users.create({ username: "admin1", role: "admin", password: PASSWORD });
-  const login = await fetch(`${w.gw.url}/admin/api/login`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ username: "admin1", password: PASSWORD }) });
+  const login = await fetch(`${w.gw.url}/admin/api/login`, {
+    method: "POST",
+    headers: { "content-type": "application/json" },
+    body: JSON.stringify({ username: "admin1", password: PASSWORD }),
+  });
   const cookie = (login.headers.get("set-cookie") ?? "").split(";")[0] ?? "";
   const res = await fetch(`${w.gw.url}/admin/api${path}`, { headers: { cookie } });
   return { status: res.status, body: await res.json() };
@@ -52,7 +56,13 @@ describe("a message that breaks the contract (issue 9.1)", () => {
     const entries = world.gw.container.sync.quarantineEntries(world.code) as Entry[];
     expect(entries.map((q) => q.messageId).sort()).toEqual(["900001", "900002", "900003", "900004", "900005"]);
     const byId = new Map(entries.map((q) => [q.messageId, q]));
-    expect(byId.get("900001")).toMatchObject({ type: 2, sku: a.sku, unparseable: true, reason: "result.price: expected number", raw: { id: "900001", result: { skuId: a.sku, price: null } } });
+    expect(byId.get("900001")).toMatchObject({
+      type: 2,
+      sku: a.sku,
+      unparseable: true,
+      reason: "result.price: expected number",
+      raw: { id: "900001", result: { skuId: a.sku, price: null } },
+    });
     expect(byId.get("900002")).toMatchObject({ type: 6, sku: b.sku, reason: "result.state: 取值应为 1/2" });
     expect(byId.get("900003")).toMatchObject({ type: 6, sku: "", reason: "result.skuId: expected string" });
     expect(byId.get("900004")).toMatchObject({ type: 4, reason: "result: expected object", raw: { result: MOBILE } });
@@ -85,7 +95,9 @@ describe("a message that breaks the contract (issue 9.1)", () => {
 
     const api = await adminGet(world, `/sync/quarantine?supplier=${world.code}`);
     expect(api.status).toBe(200);
-    expect(api.body).toMatchObject({ messages: [{ messageId: "910001", reason: "result.state: 取值应为 1/2", raw: { id: "910001", type: 6, result: { skuId: sku, state: 3 } } }] });
+    expect(api.body).toMatchObject({
+      messages: [{ messageId: "910001", reason: "result.state: 取值应为 1/2", raw: { id: "910001", type: 6, result: { skuId: sku, state: 3 } } }],
+    });
 
     const replay = await world.gw.container.sync.replay(world.code, "all-quarantined");
     expect(replay.requeued).toBe(1);

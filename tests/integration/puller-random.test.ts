@@ -61,7 +61,10 @@ describe("a randomized change stream under faults", () => {
       .pluck()
       .all();
     expect(twice).toEqual([]);
-    const settledCount = sqlite.prepare("SELECT count(DISTINCT message_id) FROM sync_message_logs WHERE outcome IN ('applied','rejected','skipped')").pluck().get();
+    const settledCount = sqlite
+      .prepare("SELECT count(DISTINCT message_id) FROM sync_message_logs WHERE outcome IN ('applied','rejected','skipped')")
+      .pluck()
+      .get();
     expect(settledCount).toBe(messages);
     const repeatedPrices = sqlite
       .prepare(

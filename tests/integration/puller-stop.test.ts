@@ -19,9 +19,21 @@ const PRODUCTS = 600;
 describe("a pull stopped for shutdown", () => {
   it("sends no single-sku read after the stop beyond those already in flight, settles nothing as failed for it, and the next run finishes exactly once", async () => {
     // Slow reads and many products: three groups of 100 skus are reading when the stop comes.
-    world = await startPullerWorld({ products: PRODUCTS, invalidShare: 0.1, knobs: { endpoints: { detail: { latencyMs: 40 }, attributes: { latencyMs: 40 } } } });
+    world = await startPullerWorld({
+      products: PRODUCTS,
+      invalidShare: 0.1,
+      knobs: { endpoints: { detail: { latencyMs: 40 }, attributes: { latencyMs: 40 } } },
+    });
     const { gw, sim, code, supplierId } = world;
-    gw.container.supplierConnections.connect({ code, baseUrl: sim.url, ...TEST_ACCOUNT, signMode: SignMode.HmacSha256, qps: 1000, maxConcurrent: MAX_CONCURRENT, timeoutMs: 5_000 });
+    gw.container.supplierConnections.connect({
+      code,
+      baseUrl: sim.url,
+      ...TEST_ACCOUNT,
+      signMode: SignMode.HmacSha256,
+      qps: 1000,
+      maxConcurrent: MAX_CONCURRENT,
+      timeoutMs: 5_000,
+    });
     const reads = () => (sim.sim.knobs.admitted.get("detail") ?? 0) + (sim.sim.knobs.admitted.get("attributes") ?? 0);
     const sqlite = gw.container.store.sqlite;
     const settled = () => Number(sqlite.prepare("SELECT COUNT(*) FROM message_inbox WHERE supplier_id = ? AND status <> 'pending'").pluck().get(supplierId));
@@ -55,7 +67,14 @@ describe("a pull stopped for shutdown", () => {
       if (!next.ran) throw new Error("the lease was not handed back");
       expect(next.summary).toMatchObject({ status: "succeeded", pendingInInbox: 0 });
       expect(compareWithTruth(world)).toEqual([]);
-      expect(sqlite.prepare("SELECT COUNT(*) FROM (SELECT message_id FROM sync_message_logs WHERE outcome IN ('applied', 'rejected') GROUP BY message_id HAVING COUNT(*) > 1) AS doubled").pluck().get()).toBe(0);
+      expect(
+        sqlite
+          .prepare(
+            "SELECT COUNT(*) FROM (SELECT message_id FROM sync_message_logs WHERE outcome IN ('applied', 'rejected') GROUP BY message_id HAVING COUNT(*) > 1) AS doubled",
+          )
+          .pluck()
+          .get(),
+      ).toBe(0);
       expect(sqlite.prepare("SELECT COUNT(DISTINCT message_id) FROM sync_message_logs WHERE outcome IN ('applied', 'rejected')").pluck().get()).toBe(PRODUCTS);
     } finally {
       await restarted.supplierConnections.closeAll();
@@ -68,7 +87,13 @@ describe("a pull stopped for shutdown", () => {
     const { gw, sim, supplierId } = world;
     // Another instance on the same database, which reads the slots after this one has closed its store.
     const other = createContainer(gw.config, silentLogger());
-    const held = () => Number(other.store.sqlite.prepare("SELECT COUNT(*) FROM supplier_call_slots WHERE supplier_id = ? AND holder IS NOT NULL AND lease_until > ?").pluck().get(supplierId, Date.now()));
+    const held = () =>
+      Number(
+        other.store.sqlite
+          .prepare("SELECT COUNT(*) FROM supplier_call_slots WHERE supplier_id = ? AND holder IS NOT NULL AND lease_until > ?")
+          .pluck()
+          .get(supplierId, Date.now()),
+      );
     const server = createServer();
     await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
     try {

@@ -30,7 +30,11 @@ afterEach(async () => {
   for (const c of cleanups.splice(0)) await c();
 });
 
-const count = (c: Container, sql: string, ...args: unknown[]) => c.store.sqlite.prepare(sql).pluck().get(...args) as number;
+const count = (c: Container, sql: string, ...args: unknown[]) =>
+  c.store.sqlite
+    .prepare(sql)
+    .pluck()
+    .get(...args) as number;
 
 /** A sync run as the puller records it (repositories the puller uses), at a chosen time. */
 function recordRun(c: Container, supplierId: number, id: string, startedAt: number, finished: boolean, messages: number, calls: number) {
@@ -39,14 +43,34 @@ function recordRun(c: Container, supplierId: number, id: string, startedAt: numb
   withTransaction(c.store, () =>
     messageLogs.logMessages(
       Array.from({ length: messages }, (_, i) => ({
-        runId: id, supplierId, messageId: `${id}-m${i}`, type: 2, sku: `SKU${i}`, outcome: "applied" as const, reasonsJson: "[]", durationMs: 2, callSeqsJson: "[1]", at: startedAt + i,
+        runId: id,
+        supplierId,
+        messageId: `${id}-m${i}`,
+        type: 2,
+        sku: `SKU${i}`,
+        outcome: "applied" as const,
+        reasonsJson: "[]",
+        durationMs: 2,
+        callSeqsJson: "[1]",
+        at: startedAt + i,
       })),
     ),
   );
   callLogs.logCalls(
     Array.from({ length: calls }, (_, i) => ({
-      runId: id, seq: i + 1, operation: "prices", endpoint: "/api/price/getSellPrice", attempt: 1, startedAt: new Date(startedAt + i).toISOString(),
-      durationMs: 4, outcome: "ok", errorCode: null, httpStatus: 200, batchSize: 1, subject: null, message: null,
+      runId: id,
+      seq: i + 1,
+      operation: "prices",
+      endpoint: "/api/price/getSellPrice",
+      attempt: 1,
+      startedAt: new Date(startedAt + i).toISOString(),
+      durationMs: 4,
+      outcome: "ok",
+      errorCode: null,
+      httpStatus: 200,
+      batchSize: 1,
+      subject: null,
+      message: null,
     })),
   );
   if (finished) syncRuns.finishRun(id, { status: "succeeded", endedAt: startedAt + 60_000, countsJson: "{}", callsMade: calls, errorsJson: "[]" });
@@ -54,7 +78,12 @@ function recordRun(c: Container, supplierId: number, id: string, startedAt: numb
 
 /** A type-2 message stored from the pool at `at` (the inbox the puller writes). */
 function storeMessage(c: Container, supplierId: number, messageId: string, at: number) {
-  c.repos.inbox.storeMessages(supplierId, [{ messageId, type: 2, sku: `SKU-${messageId}`, state: null, payloadJson: "{}", messageTime: "2026-01-01 00:00:00" }], "run_store", at);
+  c.repos.inbox.storeMessages(
+    supplierId,
+    [{ messageId, type: 2, sku: `SKU-${messageId}`, state: null, payloadJson: "{}", messageTime: "2026-01-01 00:00:00" }],
+    "run_store",
+    at,
+  );
   const row = c.repos.inbox.inboxEntry(supplierId, messageId);
   if (!row) throw new Error("not stored");
   return row;
@@ -111,7 +140,12 @@ describe("retention keeps the store bounded (issue 13 §3.4)", () => {
     expect(c.repos.syncRuns.run("run_old")?.status).toBe("succeeded");
     expect(c.repos.syncRuns.run("run_stuck")?.status).toBe("running");
     const inbox = (id: string) => c.repos.inbox.inboxEntry(sid, id)?.status;
-    expect([inbox("m-applied-old"), inbox("m-rejected-recent"), inbox("m-pending-old"), inbox("m-quarantined-old")]).toEqual([undefined, "rejected", "pending", "quarantined"]);
+    expect([inbox("m-applied-old"), inbox("m-rejected-recent"), inbox("m-pending-old"), inbox("m-quarantined-old")]).toEqual([
+      undefined,
+      "rejected",
+      "pending",
+      "quarantined",
+    ]);
     expect(c.sync.quarantineEntries(rig.supplier.code).map((q) => q.messageId)).toEqual(["m-quarantined-old"]);
     const open = c.orders.service.show(created.value.yggc_order);
     expect(open.ok && open.value.state).toBe("created");
@@ -130,7 +164,12 @@ describe("retention keeps the store bounded (issue 13 §3.4)", () => {
     const c = gw.container;
     recordRun(c, 1, "run_old", Date.now() - 120 * DAY_MS, true, 3, 2);
     recordRun(c, 1, "run_recent", Date.now() - DAY_MS, true, 1, 1);
-    const env = { DATABASE_URL: gw.config.DATABASE_URL, DATA_ENCRYPTION_KEY_FILE: gw.config.DATA_ENCRYPTION_KEY_FILE, CONFORMANCE_REPORT_DIR: gw.config.CONFORMANCE_REPORT_DIR, NODE_ENV: "test" };
+    const env = {
+      DATABASE_URL: gw.config.DATABASE_URL,
+      DATA_ENCRYPTION_KEY_FILE: gw.config.DATA_ENCRYPTION_KEY_FILE,
+      CONFORMANCE_REPORT_DIR: gw.config.CONFORMANCE_REPORT_DIR,
+      NODE_ENV: "test",
+    };
     const out = await runCliAsync(["sync", "prune", "--json"], env);
     expect(out.status, out.stderr).toBe(0);
     expect(out.json).toMatchObject({ ok: true, removed: { runs: 0, messages: 3, calls: 2, inbox: 0, priceRows: 0, loginFailures: 0 } });
@@ -142,7 +181,9 @@ describe("retention keeps the store bounded (issue 13 §3.4)", () => {
   it("refuses a log retention the console's charts cannot live with, and summaries kept shorter than their logs", async () => {
     const { loadConfig } = await import("../../src/config/config.js");
     expect(() => loadConfig({ SYNC_LOG_RETENTION_DAYS: "3" })).toThrow(/SYNC_LOG_RETENTION_DAYS: at least 7/);
-    expect(() => loadConfig({ SYNC_LOG_RETENTION_DAYS: "120", SYNC_RUN_RETENTION_DAYS: "100" })).toThrow(/SYNC_RUN_RETENTION_DAYS: must be at least SYNC_LOG_RETENTION_DAYS/);
+    expect(() => loadConfig({ SYNC_LOG_RETENTION_DAYS: "120", SYNC_RUN_RETENTION_DAYS: "100" })).toThrow(
+      /SYNC_RUN_RETENTION_DAYS: must be at least SYNC_LOG_RETENTION_DAYS/,
+    );
   });
 
   it("compacts price history past PRICE_HISTORY_FULL_DAYS to the last price of each sku and Beijing day, and past PRICE_HISTORY_DAILY_DAYS more to one per month, with the period's range, in chunks; the recent window stays whole", async () => {
@@ -151,20 +192,33 @@ describe("retention keeps the store bounded (issue 13 §3.4)", () => {
     const change = (sku: string, priceFen: number, at: number) => ({ supplierId, sku, priceFen, mallPriceFen: priceFen + 500, at, runId: `run_${at}` });
     const history = [
       // 100 days ago: three changes of A, the last at 23:30 Beijing (15:30 UTC, still that Beijing day).
-      change("A", 1_000, beijing(100, 9)), change("A", 900, beijing(100, 12)), change("A", 950, beijing(100, 23, 30)),
+      change("A", 1_000, beijing(100, 9)),
+      change("A", 900, beijing(100, 12)),
+      change("A", 950, beijing(100, 23, 30)),
       // 00:30 Beijing the next day is another day, though the same UTC date as the 23:30 change.
       change("A", 970, beijing(99, 0, 30)),
-      change("B", 2_000, beijing(100, 10)), change("B", 2_100, beijing(100, 11)),
+      change("B", 2_000, beijing(100, 10)),
+      change("B", 2_100, beijing(100, 11)),
       // Inside the 90-day window: every change stays.
-      change("A", 800, beijing(80, 8)), change("A", 820, beijing(80, 9)), change("A", 810, beijing(80, 10)),
+      change("A", 800, beijing(80, 8)),
+      change("A", 820, beijing(80, 9)),
+      change("A", 810, beijing(80, 10)),
       // Past 90 + PRICE_HISTORY_DAILY_DAYS (90) days, whole Beijing months: November 2025 becomes one row.
-      change("C", 500, Date.UTC(2025, 10, 3, 1)), change("C", 520, Date.UTC(2025, 10, 3, 7)), change("C", 480, Date.UTC(2025, 10, 20, 2)),
+      change("C", 500, Date.UTC(2025, 10, 3, 1)),
+      change("C", 520, Date.UTC(2025, 10, 3, 7)),
+      change("C", 480, Date.UTC(2025, 10, 20, 2)),
       change("C", 510, Date.UTC(2025, 10, 30, 15)),
       // 00:30 on 1 December Beijing time (still 30 November in UTC) is in the month that keeps its days.
       change("C", 530, Date.UTC(2025, 10, 30, 16, 30)),
     ];
     withTransaction(c.store, () => c.repos.products.saveProducts([], history));
-    const retention = createRetentionService({ repo: createRetentionRepo(c.store), config: c.config, clock: gw.clock.now, logger: silentLogger(), chunkRows: 2 });
+    const retention = createRetentionService({
+      repo: createRetentionRepo(c.store),
+      config: c.config,
+      clock: gw.clock.now,
+      logger: silentLogger(),
+      chunkRows: 2,
+    });
 
     // SQLite's online backup; a PostgreSQL store is backed up by the server's own tools.
     const backup = onPostgres ? null : join(gw.dir, "before-compaction.db");

@@ -43,7 +43,10 @@ describe("seed-scale", () => {
     expect(summary).toMatchObject({ orders: 30, audit: 30 });
     const store = openStore(database);
     try {
-      const orders = store.sqlite.prepare("SELECT o.lines_json AS lines, o.supplier_id AS supplierId FROM orders o").all() as Array<{ lines: string; supplierId: number }>;
+      const orders = store.sqlite.prepare("SELECT o.lines_json AS lines, o.supplier_id AS supplierId FROM orders o").all() as Array<{
+        lines: string;
+        supplierId: number;
+      }>;
       expect(orders).toHaveLength(30);
       const skuOf = store.sqlite.prepare("SELECT price_fen FROM products WHERE supplier_id = ? AND sku = ?").pluck();
       for (const o of orders) {
@@ -62,7 +65,11 @@ describe("seed-scale", () => {
     try {
       const products = createProductRepo(store);
       const reference = createReferenceRepo(store);
-      const suppliers = store.sqlite.prepare("SELECT id, code, domains_json AS domains FROM suppliers ORDER BY code").all() as Array<{ id: number; code: string; domains: string }>;
+      const suppliers = store.sqlite.prepare("SELECT id, code, domains_json AS domains FROM suppliers ORDER BY code").all() as Array<{
+        id: number;
+        code: string;
+        domains: string;
+      }>;
       expect(suppliers.map((s) => s.code)).toEqual(["SC01", "SC02", "SC03"]);
       let active = 0;
       let rejected = 0;
@@ -93,7 +100,10 @@ describe("seed-scale", () => {
       expect(rejected).toBeGreaterThan(0);
       expect(rejected).toBe(summary.rejected);
       const logs = store.sqlite.prepare("SELECT outcome, COUNT(*) AS n FROM sync_message_logs GROUP BY outcome ORDER BY outcome").all();
-      expect(logs).toEqual([{ outcome: "applied", n: active }, { outcome: "rejected", n: rejected }]);
+      expect(logs).toEqual([
+        { outcome: "applied", n: active },
+        { outcome: "rejected", n: rejected },
+      ]);
     } finally {
       store.close();
     }
@@ -130,7 +140,10 @@ describe("seed-scale", () => {
   });
 
   it("refuses to overwrite an existing database without --force", () => {
-    const again = spawnSync(process.execPath, ["--import", "tsx", "scripts/seed-scale.ts", "--products", "10", "--suppliers", "1", "--database", database], { encoding: "utf8", timeout: 60_000 });
+    const again = spawnSync(process.execPath, ["--import", "tsx", "scripts/seed-scale.ts", "--products", "10", "--suppliers", "1", "--database", database], {
+      encoding: "utf8",
+      timeout: 60_000,
+    });
     expect(again.status).toBe(64);
     expect(again.stderr).toContain("--force");
   });

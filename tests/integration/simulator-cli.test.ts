@@ -24,7 +24,26 @@ const hmac = (text: string) => createHmac("sha256", CREDS.appSecret).update(text
 const nonce = () => randomBytes(16).toString("hex");
 
 async function start(args: string[]): Promise<{ child: ChildProcess; url: string }> {
-  const child = spawn(process.execPath, ["--import", "tsx", "src/simulator/main.ts", "--port", "0", "--username", CREDS.username, "--password", CREDS.password, "--app-secret", CREDS.appSecret, "--log-level", "warn", ...args], { cwd: ROOT, stdio: ["ignore", "pipe", "pipe"] });
+  const child = spawn(
+    process.execPath,
+    [
+      "--import",
+      "tsx",
+      "src/simulator/main.ts",
+      "--port",
+      "0",
+      "--username",
+      CREDS.username,
+      "--password",
+      CREDS.password,
+      "--app-secret",
+      CREDS.appSecret,
+      "--log-level",
+      "warn",
+      ...args,
+    ],
+    { cwd: ROOT, stdio: ["ignore", "pipe", "pipe"] },
+  );
   const url = await new Promise<string>((resolve, reject) => {
     let out = "";
     child.stdout?.on("data", (chunk: Buffer) => {
@@ -46,7 +65,11 @@ describe.each(["hmac-sha256", "yggc-md5"] as const)("npm run simulator (%s) driv
   let token = "";
 
   async function send(path: string, fields: Record<string, string>): Promise<Json> {
-    const res = await fetch(url + path, { method: "POST", headers: { "Content-Type": "application/x-www-form-urlencoded" }, body: new URLSearchParams(fields) });
+    const res = await fetch(url + path, {
+      method: "POST",
+      headers: { "Content-Type": "application/x-www-form-urlencoded" },
+      body: new URLSearchParams(fields),
+    });
     const body = Buffer.from(await res.arrayBuffer());
     if (mode === "hmac-sha256") {
       const ts = res.headers.get("x-sign-timestamp") ?? "";
@@ -82,7 +105,9 @@ describe.each(["hmac-sha256", "yggc-md5"] as const)("npm run simulator (%s) driv
       login.nonce = nonce();
       login.sign = hmac(canonical(login));
     } else {
-      login.sign = createHash("md5").update(CREDS.username + CREDS.password + timestamp + CREDS.password).digest("hex");
+      login.sign = createHash("md5")
+        .update(CREDS.username + CREDS.password + timestamp + CREDS.password)
+        .digest("hex");
     }
     const issued = await send("/api/auth2/access_token", login);
     expect(issued.success).toBe(true);
@@ -111,9 +136,20 @@ describe.each(["hmac-sha256", "yggc-md5"] as const)("npm run simulator (%s) driv
     expect(pick).toBeDefined();
 
     const fields = {
-      yggc_order: `CLI-${mode}`, sku: JSON.stringify([{ sku: pick?.sku, num: 1, price: pick?.price }]), name: "赵六", province: "120000", city: "120100",
-      county: "120101", address: "和平区南京路1号", mobile: "13700000000", invoice_title: "某局", invoice_type: "1", invoice_org_code: "X1",
-      payment: "2", order_price: String(pick?.price), freight: "0",
+      yggc_order: `CLI-${mode}`,
+      sku: JSON.stringify([{ sku: pick?.sku, num: 1, price: pick?.price }]),
+      name: "赵六",
+      province: "120000",
+      city: "120100",
+      county: "120101",
+      address: "和平区南京路1号",
+      mobile: "13700000000",
+      invoice_title: "某局",
+      invoice_type: "1",
+      invoice_org_code: "X1",
+      payment: "2",
+      order_price: String(pick?.price),
+      freight: "0",
     };
     const order = (await call("/api/order/submit", fields)) as { mall_order_id: string };
     expect(((await call("/api/order/submit", fields)) as { mall_order_id: string }).mall_order_id).toBe(order.mall_order_id);

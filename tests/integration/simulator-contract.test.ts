@@ -288,7 +288,11 @@ describe("simulator contract (hmac-sha256)", () => {
       expect(await res.json()).toMatchObject({ success: false, code: 5099 });
     });
     it("answers a body over 1 MiB with 413 and 5099", async () => {
-      const res = await fetch(url("prices"), { method: "POST", headers: { "Content-Type": "application/x-www-form-urlencoded" }, body: `sku=${"1".repeat(1_100_000)}` });
+      const res = await fetch(url("prices"), {
+        method: "POST",
+        headers: { "Content-Type": "application/x-www-form-urlencoded" },
+        body: `sku=${"1".repeat(1_100_000)}`,
+      });
       expect(res.status).toBe(413);
       expect(await res.json()).toMatchObject({ success: false, code: 5099 });
     });

@@ -40,11 +40,13 @@ function validate(p: ProductTruth): Finding[] {
     if (param.inputType === InputType.Number && !Number.isFinite(Number(row.value))) out.push({ kind: "other", text: "number" });
   }
   const present = new Set(p.attributes.map((a) => a.attributeID));
-  for (const param of catalog?.params ?? []) if (param.required === 1 && !present.has(param.attributeID)) out.push({ kind: "missing-required-param", text: param.attributeID });
+  for (const param of catalog?.params ?? [])
+    if (param.required === 1 && !present.has(param.attributeID)) out.push({ kind: "missing-required-param", text: param.attributeID });
   if (!ref.brands.some((b) => b.brandId === p.detail.brand_id)) out.push({ kind: "other", text: "brand" });
   const url = new URL(p.detail.url);
   if (!/^https?:$/.test(url.protocol) || url.hostname !== DOMAIN) out.push({ kind: "foreign-domain-url", text: p.detail.url });
-  for (const path of [p.detail.image_path, ...p.images.map((i) => i.path)]) if (!/\.(jpe?g|png)$/i.test(path)) out.push({ kind: "bad-image-format", text: path });
+  for (const path of [p.detail.image_path, ...p.images.map((i) => i.path)])
+    if (!/\.(jpe?g|png)$/i.test(path)) out.push({ kind: "bad-image-format", text: path });
   for (const cert of p.promise.certifications) if (!/\.(jpe?g|png|pdf)$/i.test(cert.certUrl)) out.push({ kind: "other", text: cert.certUrl });
   const priceFen = yuanToFen(p.price);
   if (priceFen === null || priceFen <= 0) out.push({ kind: "other", text: "price format" });
@@ -154,7 +156,10 @@ describe("scenarios", () => {
     const sku = run?.bindings.$a ?? "";
     const p = sim.products.get(sku);
     expect(p?.invalid.map((r) => r.kind)).toEqual(["price-above-mall-price"]);
-    const last = sim.pool.page(2).filter((m) => m.result.skuId === sku).at(-1);
+    const last = sim.pool
+      .page(2)
+      .filter((m) => m.result.skuId === sku)
+      .at(-1);
     expect(last?.type === 2 && yuanToFen(last.result.price ?? -1)).toBe(p?.priceFen);
   });
 
@@ -162,7 +167,10 @@ describe("scenarios", () => {
     const sim = build({ products: 50, publishInitialPool: false });
     const run = sim.runScenario("delist-and-return");
     const sku = run?.bindings.$a ?? "";
-    const history = sim.pool.all().filter((m) => m.result.skuId === sku).map((m) => `${m.type}:${"state" in m.result ? m.result.state : ""}`);
+    const history = sim.pool
+      .all()
+      .filter((m) => m.result.skuId === sku)
+      .map((m) => `${m.type}:${"state" in m.result ? m.result.state : ""}`);
     expect(history).toEqual(["4:2", "6:2", "6:1", "4:1"]);
     expect(sim.products.get(run?.bindings.$new ?? "")?.inPool).toBe(true);
   });

@@ -68,9 +68,20 @@ describe("supplier client under injected faults", () => {
     if (!p) throw new Error("no orderable product");
     running.sim.knobs.inject("submitOrder", "drop-after-work");
     const answer = await client.submitOrder({
-      yggc_order: "YG-DROP-1", sku: [{ sku: p.sku, num: 1, priceFen: p.priceFen }], name: "王五", province: "120000", city: "120100",
-      county: "120101", address: "和平区", mobile: "13900000000", invoice_title: "某局", invoice_type: 3, invoice_org_code: "X1", payment: 2,
-      orderPriceFen: p.priceFen, freightFen: 0,
+      yggc_order: "YG-DROP-1",
+      sku: [{ sku: p.sku, num: 1, priceFen: p.priceFen }],
+      name: "王五",
+      province: "120000",
+      city: "120100",
+      county: "120101",
+      address: "和平区",
+      mobile: "13900000000",
+      invoice_title: "某局",
+      invoice_type: 3,
+      invoice_org_code: "X1",
+      payment: 2,
+      orderPriceFen: p.priceFen,
+      freightFen: 0,
     });
     if (!answer.ok) throw answer.error;
     expect(running.sim.orders.all().filter((o) => o.yggc_order === "YG-DROP-1")).toHaveLength(1);
@@ -159,10 +170,9 @@ describe("the full docking run with every fault mode switched on", () => {
     running.sim.knobs.apply({ endpoints: { "*": { faults } }, duplicateMessages: 0.2, timeoutHoldMs: 5_000 });
     const patient = { ...FAST_RETRY, maxAttempts: 10 };
     const recorder = new MemoryCallRecorder();
-    const client = new SupplierClient(
-      connect(running, { retry: { read: patient, delete: patient, submit: patient, confirm: patient, token: patient } }),
-      { recorder },
-    );
+    const client = new SupplierClient(connect(running, { retry: { read: patient, delete: patient, submit: patient, confirm: patient, token: patient } }), {
+      recorder,
+    });
     try {
       const skus: string[] = [];
       for (let page = 0; page < 20 && running.sim.pool.pending(MessageType.PoolChange) > 0; page++) {
@@ -182,7 +192,13 @@ describe("the full docking run with every fault mode switched on", () => {
         if (!attributes.ok) throw attributes.error;
         expect(attributes.value).toEqual(truth.get(sku)?.attributes);
       }
-      const reads = await Promise.all([client.promises(skus), client.shelfStates(skus), client.images(skus), client.prices(skus), client.stocks(skus, "120000_120100_120101")]);
+      const reads = await Promise.all([
+        client.promises(skus),
+        client.shelfStates(skus),
+        client.images(skus),
+        client.prices(skus),
+        client.stocks(skus, "120000_120100_120101"),
+      ]);
       for (const answer of reads) {
         if (!answer.ok) throw answer.error;
         expect(answer.value).toHaveLength(80);
@@ -190,9 +206,20 @@ describe("the full docking run with every fault mode switched on", () => {
       const p = running.sim.products.all().find((x) => x.inPool && x.shelfState === 1 && x.stock !== null && x.stock.base > 3);
       if (!p) throw new Error("no orderable product");
       const submitted = await client.submitOrder({
-        yggc_order: "YG-CHAOS", sku: [{ sku: p.sku, num: 1, priceFen: p.priceFen }], name: "王五", province: "120000", city: "120100",
-        county: "120101", address: "和平区", mobile: "13900000000", invoice_title: "某局", invoice_type: 1, invoice_org_code: "X1", payment: 2,
-        orderPriceFen: p.priceFen, freightFen: 0,
+        yggc_order: "YG-CHAOS",
+        sku: [{ sku: p.sku, num: 1, priceFen: p.priceFen }],
+        name: "王五",
+        province: "120000",
+        city: "120100",
+        county: "120101",
+        address: "和平区",
+        mobile: "13900000000",
+        invoice_title: "某局",
+        invoice_type: 1,
+        invoice_org_code: "X1",
+        payment: 2,
+        orderPriceFen: p.priceFen,
+        freightFen: 0,
       });
       if (!submitted.ok) throw submitted.error;
       const confirmed = await client.confirmOrder(submitted.value.mall_order_id);

@@ -25,10 +25,16 @@ describe("supplier portal: 申请上架 and the decision the supplier reads", ()
   afterAll(async () => w?.close());
 
   const product = async (s: Session, sku: string) =>
-    ((await (await apiCall(url, s, "GET", `/products/${w.aFacts.code}/${sku}`)).json()) as { product: { listingState: string; listingReason: string | null; listingChangedAt: number | null } }).product;
+    (
+      (await (await apiCall(url, s, "GET", `/products/${w.aFacts.code}/${sku}`)).json()) as {
+        product: { listingState: string; listingReason: string | null; listingChangedAt: number | null };
+      }
+    ).product;
 
   it("a supplier applies, staff refuse with a reason the supplier reads, the supplier applies again and staff approve; each step audited", async () => {
-    const { products } = (await (await apiCall(url, supa, "GET", "/products?status=active&listingState=none&limit=1")).json()) as { products: Array<{ sku: string }> };
+    const { products } = (await (await apiCall(url, supa, "GET", "/products?status=active&listingState=none&limit=1")).json()) as {
+      products: Array<{ sku: string }>;
+    };
     const sku = products[0]?.sku ?? "";
     expect(sku).not.toBe("");
     expect((await apiCall(url, supa, "POST", `/products/${w.aFacts.code}/${sku}/listing/apply`, {})).status).toBe(200);
@@ -43,7 +49,13 @@ describe("supplier portal: 申请上架 and the decision the supplier reads", ()
     const refused = await product(supa, sku);
     expect(refused).toMatchObject({ listingState: "refused", listingReason: "缺少3C认证证书" });
     expect(refused.listingChangedAt).toBeGreaterThan(0);
-    const page = await (await fetch(`${url}/admin/login`, { method: "POST", body: new URLSearchParams({ username: "supa", password: "correct horse battery staple", next: "/admin/" }), redirect: "manual" })).headers.get("set-cookie");
+    const page = await (
+      await fetch(`${url}/admin/login`, {
+        method: "POST",
+        body: new URLSearchParams({ username: "supa", password: "correct horse battery staple", next: "/admin/" }),
+        redirect: "manual",
+      })
+    ).headers.get("set-cookie");
     const html = await (await fetch(`${url}/admin/products/${w.aFacts.code}/${sku}`, { headers: { cookie: (page ?? "").split(";")[0] ?? "" } })).text();
     expect(html).toContain("缺少3C认证证书");
     expect(html).toContain("申请上架");
@@ -52,7 +64,10 @@ describe("supplier portal: 申请上架 and the decision the supplier reads", ()
     expect((await apiCall(url, admin, "POST", `/products/${w.aFacts.code}/${sku}/listing/approve`, { note: "已补齐" })).status).toBe(200);
     expect(await product(supa, sku)).toMatchObject({ listingState: "approved", listingReason: "已补齐" });
 
-    const trail = w.a.gw.container.admin.audit.list({ target: `${w.aFacts.code}/${sku}`, limit: 20 }).map((r) => `${r.actor} ${r.action} ${r.outcome}`).reverse();
+    const trail = w.a.gw.container.admin.audit
+      .list({ target: `${w.aFacts.code}/${sku}`, limit: 20 })
+      .map((r) => `${r.actor} ${r.action} ${r.outcome}`)
+      .reverse();
     expect(trail).toEqual([
       "supa product.listing_apply ok",
       "supa product.listing_approve refused",
@@ -91,7 +106,9 @@ describe("supplier portal: 申请上架 and the decision the supplier reads", ()
   });
 
   it("the pull keeps the listing decision when the product is read again", async () => {
-    const { products } = (await (await apiCall(url, supa, "GET", "/products?listingState=approved")).json()) as { products: Array<{ sku: string; listingReason: string | null }> };
+    const { products } = (await (await apiCall(url, supa, "GET", "/products?listingState=approved")).json()) as {
+      products: Array<{ sku: string; listingReason: string | null }>;
+    };
     expect(products.length).toBe(1);
     const sim = w.a.sim.sim;
     const target = sim.products.get(products[0]?.sku ?? "");
@@ -113,17 +130,32 @@ describe("users create --role supplier (CLI)", () => {
 
   it("binds a supplier user to its supplier, and refuses one without --supplier or with an unknown code", () => {
     const env = { DATABASE_URL: databaseUrl, DATA_ENCRYPTION_KEY_FILE: join(dir, "k.key") };
-    const created = runCli(["supplier", "create", "--code", "JD", "--name", "京东", "--credit-code", "91110000802100433B", "--domain", "item.jd.com", "--json"], env);
+    const created = runCli(
+      ["supplier", "create", "--code", "JD", "--name", "京东", "--credit-code", "91110000802100433B", "--domain", "item.jd.com", "--json"],
+      env,
+    );
     expect(created.status, created.stderr).toBe(0);
-    const ok = runCli(["users", "create", "--username", "jd-ops", "--role", "supplier", "--supplier", "JD", "--password-stdin", "--json"], env, "a long enough password\n");
+    const ok = runCli(
+      ["users", "create", "--username", "jd-ops", "--role", "supplier", "--supplier", "JD", "--password-stdin", "--json"],
+      env,
+      "a long enough password\n",
+    );
     expect(ok.status, ok.stderr).toBe(0);
     expect(ok.json).toMatchObject({ ok: true, user: { username: "jd-ops", role: "supplier", supplier: "JD" } });
     const missing = runCli(["users", "create", "--username", "jd-two", "--role", "supplier", "--password-stdin", "--json"], env, "a long enough password\n");
     expect(missing.status).toBe(64);
-    const unknown = runCli(["users", "create", "--username", "jd-three", "--role", "supplier", "--supplier", "NOPE", "--password-stdin", "--json"], env, "a long enough password\n");
+    const unknown = runCli(
+      ["users", "create", "--username", "jd-three", "--role", "supplier", "--supplier", "NOPE", "--password-stdin", "--json"],
+      env,
+      "a long enough password\n",
+    );
     expect(unknown.status).not.toBe(0);
     expect(JSON.stringify(unknown.json)).toContain("NOPE");
-    const staff = runCli(["users", "create", "--username", "ops1", "--role", "admin", "--supplier", "JD", "--password-stdin", "--json"], env, "a long enough password\n");
+    const staff = runCli(
+      ["users", "create", "--username", "ops1", "--role", "admin", "--supplier", "JD", "--password-stdin", "--json"],
+      env,
+      "a long enough password\n",
+    );
     expect(staff.status).toBe(64);
     const list = runCli(["users", "list", "--json"], env);
     expect(list.json).toMatchObject({ users: [{ username: "jd-ops", role: "supplier", supplier: "JD" }] });

@@ -24,8 +24,18 @@ describe("supplier scoping across the whole route table and console", () => {
     w = await startTwoSupplierWorld();
     url = w.a.gw.url;
     supa = await apiLogin(url, "supa");
-    Object.assign(FAKE, { [w.bFacts.runId]: "run_nowhere000000", [w.bFacts.yggcOrder]: "TJ999999999", [w.bFacts.code]: "NOSUCH", [String(w.bFacts.messageLogId)]: "987654321", [w.bFacts.conformanceRunId]: "crun_nowhere000000" });
-    const res = await fetch(`${url}/admin/login`, { method: "POST", body: new URLSearchParams({ username: "supa", password: PASSWORD, next: "/admin/" }), redirect: "manual" });
+    Object.assign(FAKE, {
+      [w.bFacts.runId]: "run_nowhere000000",
+      [w.bFacts.yggcOrder]: "TJ999999999",
+      [w.bFacts.code]: "NOSUCH",
+      [String(w.bFacts.messageLogId)]: "987654321",
+      [w.bFacts.conformanceRunId]: "crun_nowhere000000",
+    });
+    const res = await fetch(`${url}/admin/login`, {
+      method: "POST",
+      body: new URLSearchParams({ username: "supa", password: PASSWORD, next: "/admin/" }),
+      redirect: "manual",
+    });
     consoleCookie = (res.headers.get("set-cookie") ?? "").split(";")[0] ?? "";
   }, 180_000);
   afterAll(async () => w?.close());
@@ -38,7 +48,8 @@ describe("supplier scoping across the whole route table and console", () => {
    */
   const FAKE: Record<string, string> = {};
   /** Whole identifiers only: B's message log id (a short number) must not be swapped inside a timestamp. */
-  const swap = (text: string, real: string, fake: string) => text.replace(new RegExp(`(?<![A-Za-z0-9])${real.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")}(?![A-Za-z0-9])`, "g"), fake);
+  const swap = (text: string, real: string, fake: string) =>
+    text.replace(new RegExp(`(?<![A-Za-z0-9])${real.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")}(?![A-Za-z0-9])`, "g"), fake);
   const twin = (pathAndQuery: string) => {
     let out = decodeURIComponent(pathAndQuery);
     for (const [real, fake] of Object.entries(FAKE)) out = swap(out, real, fake);
@@ -51,12 +62,40 @@ describe("supplier scoping across the whole route table and console", () => {
   };
 
   /** B's identifiers for every path parameter a route can take: the guessed ids. */
-  const bParams = () => ({ code: w.bFacts.code, supplier: w.bFacts.code, sku: w.bFacts.sku, runId: w.bFacts.runId, id: String(w.bFacts.messageLogId), yggcOrder: w.bFacts.yggcOrder, conformanceRunId: w.bFacts.conformanceRunId, username: "supb" });
-  const aParams = () => ({ code: w.aFacts.code, supplier: w.aFacts.code, sku: w.aFacts.sku, runId: w.aFacts.runId, id: String(w.aFacts.messageLogId), yggcOrder: w.aFacts.yggcOrder, conformanceRunId: w.aFacts.conformanceRunId, username: "supa" });
+  const bParams = () => ({
+    code: w.bFacts.code,
+    supplier: w.bFacts.code,
+    sku: w.bFacts.sku,
+    runId: w.bFacts.runId,
+    id: String(w.bFacts.messageLogId),
+    yggcOrder: w.bFacts.yggcOrder,
+    conformanceRunId: w.bFacts.conformanceRunId,
+    username: "supb",
+  });
+  const aParams = () => ({
+    code: w.aFacts.code,
+    supplier: w.aFacts.code,
+    sku: w.aFacts.sku,
+    runId: w.aFacts.runId,
+    id: String(w.aFacts.messageLogId),
+    yggcOrder: w.aFacts.yggcOrder,
+    conformanceRunId: w.aFacts.conformanceRunId,
+    username: "supa",
+  });
   /** Filters that name B, alone and together. */
-  const bQueries = () => ["", `supplier=${w.bFacts.code}`, `runId=${w.bFacts.runId}`, `sku=${w.bFacts.sku}`, `supplier=${w.bFacts.code}&sku=${w.bFacts.sku}`, `target=${w.bFacts.code}`, `before=${encodeURIComponent(`${Date.now() + 86_400_000}~zzzz`)}`];
+  const bQueries = () => [
+    "",
+    `supplier=${w.bFacts.code}`,
+    `runId=${w.bFacts.runId}`,
+    `sku=${w.bFacts.sku}`,
+    `supplier=${w.bFacts.code}&sku=${w.bFacts.sku}`,
+    `target=${w.bFacts.code}`,
+    `before=${encodeURIComponent(`${Date.now() + 86_400_000}~zzzz`)}`,
+  ];
   const fill = (path: string, params: Record<string, string>) =>
-    path.replace(/:(\w+)/g, (_m, n: string) => encodeURIComponent((n === "id" && path.startsWith("/conformance/") ? params.conformanceRunId : params[n]) ?? "x"));
+    path.replace(/:(\w+)/g, (_m, n: string) =>
+      encodeURIComponent((n === "id" && path.startsWith("/conformance/") ? params.conformanceRunId : params[n]) ?? "x"),
+    );
 
   it("the test world has data of both suppliers (so a leak could show)", async () => {
     const admin = await apiLogin(url, "admin");
@@ -90,7 +129,10 @@ describe("supplier scoping across the whole route table and console", () => {
           expect(normalize(text), `${asked} reads like ${twin(asked)}`).toBe(normalize(await nothing.text()));
         }
       } else {
-        const before = w.a.gw.container.repos.products.bySku(w.a.gw.container.repos.accounts.supplierByCode(w.bFacts.code)?.id ?? -1, w.bFacts.sku)?.listingState;
+        const before = w.a.gw.container.repos.products.bySku(
+          w.a.gw.container.repos.accounts.supplierByCode(w.bFacts.code)?.id ?? -1,
+          w.bFacts.sku,
+        )?.listingState;
         const asked = fill(route.path, bParams());
         // A route that names its supplier in the body (no path parameter) is asked about B there.
         const body = BODY_NAMES_SUPPLIER[key]?.(w.bFacts.code) ?? {};
@@ -102,11 +144,34 @@ describe("supplier scoping across the whole route table and console", () => {
         const nothing = await apiCall(url, supa, route.method, twin(asked), BODY_NAMES_SUPPLIER[key]?.(FAKE[w.bFacts.code] ?? "NOSUCH") ?? {});
         expect(nothing.status).toBe(404);
         expect(normalize(text)).toBe(normalize(await nothing.text()));
-        expect(w.a.gw.container.repos.products.bySku(w.a.gw.container.repos.accounts.supplierByCode(w.bFacts.code)?.id ?? -1, w.bFacts.sku)?.listingState).toBe(before);
+        expect(w.a.gw.container.repos.products.bySku(w.a.gw.container.repos.accounts.supplierByCode(w.bFacts.code)?.id ?? -1, w.bFacts.sku)?.listingState).toBe(
+          before,
+        );
       }
     }
-    expect(walked.sort()).toEqual(adminRoutes.filter((r) => r.roles !== "public" && r.roles.includes("supplier")).map((r) => `${r.method} ${r.path}`).sort());
-    expect(walked).toEqual(expect.arrayContaining(["GET /products", "GET /exports/products", "GET /exports/rejections", "GET /exports/orders", "GET /sync/messages/:id/calls", "GET /orders/:yggcOrder", "GET /conformance/runs", "GET /conformance/runs/:id", "GET /conformance/runs/:id/report.json", "GET /conformance/runs/:id/report.json.jws", "GET /conformance/runs/:id/report.html", "GET /conformance/runs/:id/mark.jws", "GET /suppliers/:code/trust-mark"]));
+    expect(walked.sort()).toEqual(
+      adminRoutes
+        .filter((r) => r.roles !== "public" && r.roles.includes("supplier"))
+        .map((r) => `${r.method} ${r.path}`)
+        .sort(),
+    );
+    expect(walked).toEqual(
+      expect.arrayContaining([
+        "GET /products",
+        "GET /exports/products",
+        "GET /exports/rejections",
+        "GET /exports/orders",
+        "GET /sync/messages/:id/calls",
+        "GET /orders/:yggcOrder",
+        "GET /conformance/runs",
+        "GET /conformance/runs/:id",
+        "GET /conformance/runs/:id/report.json",
+        "GET /conformance/runs/:id/report.json.jws",
+        "GET /conformance/runs/:id/report.html",
+        "GET /conformance/runs/:id/mark.jws",
+        "GET /suppliers/:code/trust-mark",
+      ]),
+    );
   });
 
   it("API: the same routes do answer A's own data to A (the walk above can see data when it is there)", async () => {
@@ -122,7 +187,9 @@ describe("supplier scoping across the whole route table and console", () => {
     expect(csv).toContain(w.aFacts.yggcOrder);
     const runs = (await (await apiCall(url, supa, "GET", "/conformance/runs")).json()) as { runs: Array<{ id: string; supplier: string }> };
     expect(runs.runs.map((r) => r.id)).toEqual([w.aFacts.conformanceRunId]);
-    const standing = (await (await apiCall(url, supa, "GET", `/suppliers/${w.aFacts.code}/trust-mark`)).json()) as { mark: { runId: string; state: string } | null };
+    const standing = (await (await apiCall(url, supa, "GET", `/suppliers/${w.aFacts.code}/trust-mark`)).json()) as {
+      mark: { runId: string; state: string } | null;
+    };
     expect(standing.mark).toMatchObject({ runId: w.aFacts.conformanceRunId, state: "valid" });
     const page = await (await fetch(`${url}/admin/conformance/runs/${w.aFacts.conformanceRunId}`, { headers: { cookie: consoleCookie } })).text();
     expect(page).toContain(`/admin/api/conformance/runs/${w.aFacts.conformanceRunId}/report.json`);
@@ -137,10 +204,14 @@ describe("supplier scoping across the whole route table and console", () => {
   it("API: a supplier sees neither its reports' server paths nor the admin who waived its gate; staff see both", async () => {
     const admin = await apiLogin(url, "admin");
     expect((await apiCall(url, admin, "POST", `/suppliers/${w.aFacts.code}/gate-waiver`, { reason: "已与其他卖场对接" })).status).toBe(200);
-    const staffRuns = (await (await apiCall(url, admin, "GET", `/conformance/runs?supplier=${w.aFacts.code}`)).json()) as { runs: Array<Record<string, unknown>> };
+    const staffRuns = (await (await apiCall(url, admin, "GET", `/conformance/runs?supplier=${w.aFacts.code}`)).json()) as {
+      runs: Array<Record<string, unknown>>;
+    };
     expect(staffRuns.runs[0]).toHaveProperty("reportJson");
     expect(staffRuns.runs[0]).toHaveProperty("reportHtml");
-    const staffStanding = (await (await apiCall(url, admin, "GET", `/suppliers/${w.aFacts.code}/trust-mark`)).json()) as { waiver: Record<string, unknown> | null };
+    const staffStanding = (await (await apiCall(url, admin, "GET", `/suppliers/${w.aFacts.code}/trust-mark`)).json()) as {
+      waiver: Record<string, unknown> | null;
+    };
     expect(staffStanding.waiver).toMatchObject({ actor: "admin", reason: "已与其他卖场对接" });
 
     const runs = (await (await apiCall(url, supa, "GET", "/conformance/runs")).json()) as { runs: Array<Record<string, unknown>> };
@@ -177,7 +248,12 @@ describe("supplier scoping across the whole route table and console", () => {
       }
     }
     const csrf = /name="_csrf" value="([^"]+)"/.exec(await (await fetch(`${url}/admin/`, { headers: { cookie: consoleCookie } })).text())?.[1] ?? "";
-    const apply = await fetch(`${url}/admin/products/${w.bFacts.code}/${w.bFacts.sku}/listing/apply`, { method: "POST", headers: { cookie: consoleCookie }, body: new URLSearchParams({ _csrf: csrf }), redirect: "manual" });
+    const apply = await fetch(`${url}/admin/products/${w.bFacts.code}/${w.bFacts.sku}/listing/apply`, {
+      method: "POST",
+      headers: { cookie: consoleCookie },
+      body: new URLSearchParams({ _csrf: csrf }),
+      redirect: "manual",
+    });
     expect(apply.status).toBe(404);
   });
 });

@@ -38,7 +38,9 @@ describe("one supplier client per connection, shared (issue 9.13)", () => {
       stockAreas: STOCK_AREAS,
     });
     const orders = gw.container.orders.service;
-    const skus = orderableSkus(sim.sim.exportTruth().products, AREA.province, 5).slice(0, 6).map((t) => t.sku);
+    const skus = orderableSkus(sim.sim.exportTruth().products, AREA.province, 5)
+      .slice(0, 6)
+      .map((t) => t.sku);
     expect(skus).toHaveLength(6);
     const yggc: string[] = [];
     for (const sku of skus) {

@@ -16,7 +16,11 @@ const metrics = (headers: Record<string, string> = {}) => fetch(`${gw?.url ?? ""
 
 /** The session cookie's attributes as the API's login sets it. */
 async function loginCookie(headers: Record<string, string>): Promise<string> {
-  const res = await fetch(`${gw?.url ?? ""}/admin/api/login`, { method: "POST", headers: { "content-type": "application/json", ...headers }, body: JSON.stringify({ username: "ops1", password: PASSWORD }) });
+  const res = await fetch(`${gw?.url ?? ""}/admin/api/login`, {
+    method: "POST",
+    headers: { "content-type": "application/json", ...headers },
+    body: JSON.stringify({ username: "ops1", password: PASSWORD }),
+  });
   expect(res.status).toBe(200);
   const cookie = res.headers.get("set-cookie") ?? "";
   expect(cookie.startsWith(`${SESSION_COOKIE}=`)).toBe(true);
@@ -25,7 +29,12 @@ async function loginCookie(headers: Record<string, string>): Promise<string> {
 
 /** The console's login form, as a browser behind the proxy posts it. */
 async function consoleLoginCookie(headers: Record<string, string>): Promise<string> {
-  const res = await fetch(`${gw?.url ?? ""}/admin/login`, { method: "POST", headers, body: new URLSearchParams({ username: "ops1", password: PASSWORD, next: "/admin/" }), redirect: "manual" });
+  const res = await fetch(`${gw?.url ?? ""}/admin/login`, {
+    method: "POST",
+    headers,
+    body: new URLSearchParams({ username: "ops1", password: PASSWORD, next: "/admin/" }),
+    redirect: "manual",
+  });
   expect(res.status).toBe(303);
   return res.headers.get("set-cookie") ?? "";
 }

@@ -14,7 +14,16 @@ const runbooks = readFileSync("docs/runbooks.md", "utf8");
 describe("the Prometheus alert rules", () => {
   it("cover every trouble operators asked for", () => {
     expect(alerts.sort()).toEqual(
-      ["EmallMallAuthFailureSpike", "EmallOrderStuck", "EmallPoolBacklogGrowing", "EmallQuarantineGrowing", "EmallSupplierCallsTooFast", "EmallSupplierConformanceLow", "EmallSupplierRunsFailing", "EmallTrustMarkExpiring"].sort(),
+      [
+        "EmallMallAuthFailureSpike",
+        "EmallOrderStuck",
+        "EmallPoolBacklogGrowing",
+        "EmallQuarantineGrowing",
+        "EmallSupplierCallsTooFast",
+        "EmallSupplierConformanceLow",
+        "EmallSupplierRunsFailing",
+        "EmallTrustMarkExpiring",
+      ].sort(),
     );
   });
 
@@ -32,7 +41,15 @@ describe("the Prometheus alert rules", () => {
 
   it("only use series the gateway exposes", async () => {
     const metrics = createGatewayMetrics();
-    const none: OpsRepo = { inbox: () => [], orderStates: () => [], openOrderStates: [], leases: () => [], ping: () => true, migrations: () => ({ applied: 0, expected: 0, current: true, latest: null }), releaseLeasesOf: () => ({ sync: 0, orders: 0 }) };
+    const none: OpsRepo = {
+      inbox: () => [],
+      orderStates: () => [],
+      openOrderStates: [],
+      leases: () => [],
+      ping: () => true,
+      migrations: () => ({ applied: 0, expected: 0, current: true, latest: null }),
+      releaseLeasesOf: () => ({ sync: 0, orders: 0 }),
+    };
     registerStoreGauges(metrics, none, Date.now);
     const exposed = new Set((await metrics.registry.getMetricsAsJSON()).map((m) => m.name));
     const used = new Set(rulesText.match(/emall_[a-z_]+/g) ?? []);

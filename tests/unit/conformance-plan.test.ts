@@ -6,13 +6,30 @@ import { reportHtml } from "../../src/conformance/report-html.js";
 import { certificationPlan } from "../../src/conformance/runner.js";
 import { moneyProblems } from "../../src/conformance/modules/answers-module.js";
 
-const step = (over: Partial<StepResult>): StepResult => ({ id: "x", title: "x", section: "§1", required: true, changesState: false, status: "passed", detail: "", evidence: [], ...over });
+const step = (over: Partial<StepResult>): StepResult => ({
+  id: "x",
+  title: "x",
+  section: "§1",
+  required: true,
+  changesState: false,
+  status: "passed",
+  detail: "",
+  evidence: [],
+  ...over,
+});
 const mod = (steps: StepResult[]): ModuleResult => ({ id: "token", title: "t", section: "§2", status: moduleStatus(steps), steps });
 
 describe("certification plan", () => {
   it("says which steps change the test environment, and drops hmac-only steps in yggc-md5", () => {
     const hmac = certificationPlan(SignMode.HmacSha256).flatMap((m) => m.steps);
-    expect(hmac.filter((s) => s.changesState).map((s) => s.id)).toEqual(["pool.delete-idempotent", "pool.deleted-gone", "order.submit", "order.resubmit", "order.confirm-twice", "catalog.read"]);
+    expect(hmac.filter((s) => s.changesState).map((s) => s.id)).toEqual([
+      "pool.delete-idempotent",
+      "pool.deleted-gone",
+      "order.submit",
+      "order.resubmit",
+      "order.confirm-twice",
+      "catalog.read",
+    ]);
     const md5 = certificationPlan(SignMode.YggcMd5).flatMap((m) => m.steps.map((s) => s.id));
     expect(hmac.map((s) => s.id).filter((id) => !md5.includes(id))).toEqual(["token.replayed-nonce", "answer.signed"]);
     expect(new Set(hmac.map((s) => s.id)).size).toBe(hmac.length);
@@ -26,14 +43,21 @@ describe("certification plan", () => {
   });
 
   it("knows which modules a later contract edition affects", () => {
-    const history = [{ version: "a", affects: [] }, { version: "b", affects: ["orders" as const] }, { version: "c", affects: ["token" as const, "orders" as const] }];
+    const history = [
+      { version: "a", affects: [] },
+      { version: "b", affects: ["orders" as const] },
+      { version: "c", affects: ["token" as const, "orders" as const] },
+    ];
     expect(modulesAffectedSince("a", history)).toEqual(["orders", "token"]);
     expect(modulesAffectedSince("c", history)).toEqual([]);
   });
 
   it("finds money with more than 2 decimals anywhere in an answer (§1)", () => {
     expect(moneyProblems([{ sku: "1", price: 12.5, mall_price: 13 }])).toEqual([]);
-    expect(moneyProblems({ sku: [{ sku: "1", num: 1, price: 9.999 }], orderPrice: "10.001", freight: 0 })).toEqual(["result.sku.0.price = 9.999", "result.orderPrice = 10.001"]);
+    expect(moneyProblems({ sku: [{ sku: "1", num: 1, price: 9.999 }], orderPrice: "10.001", freight: 0 })).toEqual([
+      "result.sku.0.price = 9.999",
+      "result.orderPrice = 10.001",
+    ]);
   });
 
   it("escapes what a supplier answered in the HTML report", () => {
@@ -47,7 +71,7 @@ describe("certification plan", () => {
       contractVersion: "c",
       startedAt: new Date(0).toISOString(),
       endedAt: new Date(0).toISOString(),
-      modules: [mod([step({ status: "failed", evidence: [{ got: '<script>alert(1)</script>', response: { status: 200, body: '"><img src=x>' } }] })])],
+      modules: [mod([step({ status: "failed", evidence: [{ got: "<script>alert(1)</script>", response: { status: 200, body: '"><img src=x>' } }] })])],
       passed: false,
     });
     const page = reportHtml(report, { digest: "d", jws: "j" });

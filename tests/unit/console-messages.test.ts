@@ -8,7 +8,16 @@ const latinWords = (text: string) => text.match(/\b[A-Za-z]{3,}\b/g) ?? [];
 
 describe("console messages in zh-CN", () => {
   it("words every zod issue of a route schema in zh-CN under the console's error map", () => {
-    const schema = z.object({ password: z.string().min(12), role: z.enum(["admin", "auditor"]), n: z.number().int().max(5), items: z.array(z.string()).min(1), email: z.email(), missing: z.string() }).strict();
+    const schema = z
+      .object({
+        password: z.string().min(12),
+        role: z.enum(["admin", "auditor"]),
+        n: z.number().int().max(5),
+        items: z.array(z.string()).min(1),
+        email: z.email(),
+        missing: z.string(),
+      })
+      .strict();
     const parsed = schema.safeParse({ password: "short", role: "root", n: 9, items: [], email: "nope", extra: 1 }, { error: zhErrorMap });
     const messages = Object.fromEntries((parsed.error?.issues ?? []).map((i) => [i.path.join(".") || "(object)", i.message]));
     expect(messages).toEqual({
@@ -36,8 +45,12 @@ describe("console messages in zh-CN", () => {
   it("renders whole errors by code, with the ids they name; unknown English falls back to the code's sentence", () => {
     const admin = { role: "procurement" } as AdminUserRow;
     expect(errorText(new AdminError("not_found", "no order TJ0001"))).toBe("订单 TJ0001 不存在。");
-    expect(errorText(new AdminError("conflict", "100001 is applied; apply needs none or refused"))).toBe("商品 100001 的上架申请当前为「待审核」，不能申请上架。");
-    expect(errorText(new AdminError("forbidden", "role procurement may not POST /admin/api/users"), admin)).toBe("您的角色（采购人员）无权执行此操作或查看此页面。");
+    expect(errorText(new AdminError("conflict", "100001 is applied; apply needs none or refused"))).toBe(
+      "商品 100001 的上架申请当前为「待审核」，不能申请上架。",
+    );
+    expect(errorText(new AdminError("forbidden", "role procurement may not POST /admin/api/users"), admin)).toBe(
+      "您的角色（采购人员）无权执行此操作或查看此页面。",
+    );
     for (const code of ["not_found", "conflict", "supplier_unavailable", "invalid_input"] as const) {
       const text = errorText(new AdminError(code, "an English sentence the table does not know"));
       expect(latinWords(text), code).toEqual([]);
@@ -53,7 +66,11 @@ describe("audit actions in zh-CN", () => {
     const { readFileSync, readdirSync } = await import("node:fs");
     const recorded = new Set<string>(adminRoutes.flatMap((r) => (typeof r.audit === "string" ? [r.audit] : [])));
     // The CLI's commands and the few records made outside a route name their action as a literal.
-    const sources = ["src/cli/commands", "src/admin"].flatMap((dir) => readdirSync(dir, { recursive: true, encoding: "utf8" }).filter((f) => f.endsWith(".ts")).map((f) => `${dir}/${f}`));
+    const sources = ["src/cli/commands", "src/admin"].flatMap((dir) =>
+      readdirSync(dir, { recursive: true, encoding: "utf8" })
+        .filter((f) => f.endsWith(".ts"))
+        .map((f) => `${dir}/${f}`),
+    );
     for (const file of sources) for (const m of readFileSync(file, "utf8").matchAll(/\b(?:audit|action): "([a-z_]+\.[a-z_.]+)"/g)) recorded.add(m[1] ?? "");
     expect(recorded.size).toBeGreaterThan(25);
     const names = LABELS.auditAction as Record<string, string>;

@@ -61,8 +61,20 @@ describe("field parsing", () => {
   });
   it("parses the order sku field from JSON text and refuses prices with 3 decimals", () => {
     const base = {
-      platformCode: "P", yggc_order: "Y1", name: "张三", province: "120000", city: "120100", county: "120101", address: "x",
-      mobile: "13800000000", invoice_title: "单位", invoice_type: "1", invoice_org_code: "91120116MA05XXXX1X", payment: "2", order_price: "10", freight: "0",
+      platformCode: "P",
+      yggc_order: "Y1",
+      name: "张三",
+      province: "120000",
+      city: "120100",
+      county: "120101",
+      address: "x",
+      mobile: "13800000000",
+      invoice_title: "单位",
+      invoice_type: "1",
+      invoice_org_code: "91120116MA05XXXX1X",
+      payment: "2",
+      order_price: "10",
+      freight: "0",
     };
     const good = parseFields(SubmitOrderRequest, { ...base, sku: '[{"sku":"1","num":2,"price":5}]' });
     expect(good.ok ? good.value.sku : null).toEqual([{ sku: "1", num: 2, price: 5 }]);

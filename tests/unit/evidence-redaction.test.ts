@@ -6,7 +6,20 @@ const TOKEN = "tk_5f2a9c0d7e";
 
 describe("evidence redaction", () => {
   it("names every spelling of a credential field and no ordinary one", () => {
-    for (const name of ["access_token", "accessToken", "token", "refresh_token", "password", "appSecret", "app_secret", "secret", "sign", "X-Sign", "client_secret"]) expect(isSecretName(name), name).toBe(true);
+    for (const name of [
+      "access_token",
+      "accessToken",
+      "token",
+      "refresh_token",
+      "password",
+      "appSecret",
+      "app_secret",
+      "secret",
+      "sign",
+      "X-Sign",
+      "client_secret",
+    ])
+      expect(isSecretName(name), name).toBe(true);
     for (const name of ["sku", "username", "timestamp", "nonce", "expires_in", "token_expired", "desc", "design"]) expect(isSecretName(name), name).toBe(false);
   });
 
@@ -16,7 +29,9 @@ describe("evidence redaction", () => {
     expect(out).not.toContain(TOKEN);
     expect(out).not.toContain("s3cr");
     expect(out).not.toContain("12345,");
-    expect(out).toBe(`{\n  "success": true,\n  "result": {\n    "access_token" : "***",\n    "auth": [ { "appSecret": "***", "sign": "***" } ],\n    "big": 12345678901234567890123,\n    "price": 1.10\n  }\n}`);
+    expect(out).toBe(
+      `{\n  "success": true,\n  "result": {\n    "access_token" : "***",\n    "auth": [ { "appSecret": "***", "sign": "***" } ],\n    "big": 12345678901234567890123,\n    "price": 1.10\n  }\n}`,
+    );
   });
 
   it("redacts a secret whose value is an object or array as a whole", () => {
@@ -36,7 +51,11 @@ describe("evidence redaction", () => {
   });
 
   it("redacts request fields by name and inside JSON values, and answers before cutting them", () => {
-    expect(redactFields({ token: TOKEN, App_Secret: "s", sku: `[{"sku":"1","token":"${TOKEN}"}]` })).toEqual({ token: "***", App_Secret: "***", sku: '[{"sku":"1","token":"***"}]' });
+    expect(redactFields({ token: TOKEN, App_Secret: "s", sku: `[{"sku":"1","token":"${TOKEN}"}]` })).toEqual({
+      token: "***",
+      App_Secret: "***",
+      sku: '[{"sku":"1","token":"***"}]',
+    });
     const body = Buffer.from(JSON.stringify({ result: { access_token: TOKEN, pad: "x".repeat(5_000) } }, null, 2));
     const ev = responseEvidence({ status: 200, headers: {}, body }, null);
     expect("body" in ev && ev.body).toContain('"access_token": "***"');

@@ -31,7 +31,10 @@ function anchors(text: string): Set<string> {
   const out = new Set<string>();
   for (const [, heading = ""] of prose(text).matchAll(/^#{1,6}\s+(.+?)\s*#*\s*$/gm)) {
     const plain = heading.replace(/\[([^\]]*)\]\([^)]*\)/g, "$1").replace(/`/g, "");
-    const slug = plain.toLowerCase().replace(/[^\p{L}\p{N}\p{M}\s_-]/gu, "").replace(/\s/g, "-");
+    const slug = plain
+      .toLowerCase()
+      .replace(/[^\p{L}\p{N}\p{M}\s_-]/gu, "")
+      .replace(/\s/g, "-");
     const n = seen.get(slug) ?? 0;
     seen.set(slug, n + 1);
     out.add(n === 0 ? slug : `${slug}-${n}`);

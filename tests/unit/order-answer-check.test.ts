@@ -29,7 +29,13 @@ describe("S-11 answer check", () => {
   it("names every difference: freight, a price, a quantity, a missing and an extra sku", () => {
     const check = checkSubmitAnswer(
       sent,
-      answer({ sku: [{ sku: "100001", num: 3, price: 4999.01 }, { sku: "999", num: 1, price: 1 }], freight: 10 }),
+      answer({
+        sku: [
+          { sku: "100001", num: 3, price: 4999.01 },
+          { sku: "999", num: 1, price: 1 },
+        ],
+        freight: 10,
+      }),
     );
     expect(check.differences).toEqual([
       "100001: num sent 2, answered 3",

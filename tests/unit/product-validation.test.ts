@@ -3,8 +3,30 @@ import type { CatalogParam, PromiseOption } from "../../src/contract/index.js";
 import { ADVERTISING_LAW_TERMS, type ProductSnapshot, type ValidationContext, validateProduct } from "../../src/sync/product-validation.js";
 
 const params: CatalogParam[] = [
-  { attributeID: "101", attributeName: "CPU品牌", inputType: 1, required: 1, unit: "", sort: 1, values: [{ valueID: "10101", value: "Intel" }, { valueID: "10102", value: "海光" }] },
-  { attributeID: "102", attributeName: "接口", inputType: 2, required: 0, unit: "", sort: 2, values: [{ valueID: "10201", value: "USB" }, { valueID: "10202", value: "HDMI" }] },
+  {
+    attributeID: "101",
+    attributeName: "CPU品牌",
+    inputType: 1,
+    required: 1,
+    unit: "",
+    sort: 1,
+    values: [
+      { valueID: "10101", value: "Intel" },
+      { valueID: "10102", value: "海光" },
+    ],
+  },
+  {
+    attributeID: "102",
+    attributeName: "接口",
+    inputType: 2,
+    required: 0,
+    unit: "",
+    sort: 2,
+    values: [
+      { valueID: "10201", value: "USB" },
+      { valueID: "10202", value: "HDMI" },
+    ],
+  },
   { attributeID: "103", attributeName: "CPU核心数", inputType: 4, required: 1, unit: "核", sort: 3, values: [] },
   { attributeID: "104", attributeName: "CPU型号", inputType: 3, required: 0, unit: "", sort: 4, values: [] },
 ];
@@ -24,8 +46,17 @@ const ctx: ValidationContext = {
 function product(): ProductSnapshot {
   return {
     detail: {
-      sku: "100001", name: "联想 启天M450 台式计算机", model: "M450", catalogId: "10001", interfaceCode: "A02010105", brand_id: "B0001",
-      brand_name: "联想", url: "https://item.jd.com/100001.html", image_path: "https://img.jd.com/a.jpg", state: 1, unit: "台",
+      sku: "100001",
+      name: "联想 启天M450 台式计算机",
+      model: "M450",
+      catalogId: "10001",
+      interfaceCode: "A02010105",
+      brand_id: "B0001",
+      brand_name: "联想",
+      url: "https://item.jd.com/100001.html",
+      image_path: "https://img.jd.com/a.jpg",
+      state: 1,
+      unit: "台",
       introduction: "<p>商用台式机</p>",
     },
     attributes: [
@@ -34,7 +65,12 @@ function product(): ProductSnapshot {
       { attributeID: "102", attributeName: "接口", valueID: "10202", value: "HDMI" },
       { attributeID: "103", attributeName: "CPU核心数", valueID: "", value: "8" },
     ],
-    promise: { sku: "100001", sevenDayReturn: 1, promises: [], certifications: [{ promiseId: "P201", certNo: "2021010901", certUrl: "https://img.jd.com/ccc.pdf", validUntil: "2027-01-01" }] },
+    promise: {
+      sku: "100001",
+      sevenDayReturn: 1,
+      promises: [],
+      certifications: [{ promiseId: "P201", certNo: "2021010901", certUrl: "https://img.jd.com/ccc.pdf", validUntil: "2027-01-01" }],
+    },
     images: { sku: "100001", images: [{ path: "https://img.jd.com/1.png", order: 1 }] },
     price: { sku: "100001", price: 4999, mall_price: 5299 },
   };
@@ -55,12 +91,16 @@ describe("§7 product validation", () => {
   it("5011 for a missing required parameter; 5012 for unknown ids, foreign values, mismatched text and non-numbers", () => {
     const p = product();
     expect(codesOf({ ...p, attributes: p.attributes.filter((a) => a.attributeID !== "101") })).toEqual(["5011 attributes.101"]);
-    expect(codesOf({ ...p, attributes: [...p.attributes, { attributeID: "999", attributeName: "x", valueID: "", value: "y" }] })).toEqual(["5012 attributes.999"]);
+    expect(codesOf({ ...p, attributes: [...p.attributes, { attributeID: "999", attributeName: "x", valueID: "", value: "y" }] })).toEqual([
+      "5012 attributes.999",
+    ]);
     const swap = (i: number, change: object) => p.attributes.map((a, j) => (j === i ? { ...a, ...change } : a));
     expect(codesOf({ ...p, attributes: swap(0, { valueID: "10299" }) })).toEqual(["5012 attributes.101"]);
     expect(codesOf({ ...p, attributes: swap(0, { value: "AMD" }) })).toEqual(["5012 attributes.101"]);
     expect(codesOf({ ...p, attributes: swap(3, { value: "八" }) })).toEqual(["5012 attributes.103"]);
-    expect(codesOf({ ...p, attributes: [...p.attributes, { attributeID: "101", attributeName: "CPU品牌", valueID: "10102", value: "海光" }] })).toEqual(["5012 attributes.101"]);
+    expect(codesOf({ ...p, attributes: [...p.attributes, { attributeID: "101", attributeName: "CPU品牌", valueID: "10102", value: "海光" }] })).toEqual([
+      "5012 attributes.101",
+    ]);
   });
 
   it("5099 for an unknown brand; 5014 for a url off the registered domains; 5015 for image and certificate formats", () => {
@@ -97,7 +137,9 @@ describe("§7 product validation", () => {
   it("5099 when a required promise, certification or the 7-day return is missing", () => {
     const p = product();
     expect(codesOf({ ...p, promise: { sku: "100001", sevenDayReturn: 1, promises: [], certifications: [] } })).toEqual(["5099 promises"]);
-    expect(codesOf({ ...p, promise: { ...(p.promise ?? { sku: "", promises: [], certifications: [], sevenDayReturn: 1 }), sevenDayReturn: 0 } })).toEqual(["5099 sevenDayReturn"]);
+    expect(codesOf({ ...p, promise: { ...(p.promise ?? { sku: "", promises: [], certifications: [], sevenDayReturn: 1 }), sevenDayReturn: 0 } })).toEqual([
+      "5099 sevenDayReturn",
+    ]);
   });
 
   it("names an absolute term found in the title or the description", () => {

@@ -22,7 +22,15 @@ const COMPATIBLE: Record<string, readonly string[]> = {
 /** Name search is a trigram index on both sides, but SQLite's is an FTS5 table outside drizzle's schema. */
 const PG_ONLY_INDEXES = ["products.products_name_trgm_idx"];
 
-type ColumnShape = { notNull: boolean; primary: boolean; identity: boolean; hasDefault: boolean; literalDefault: unknown; enumValues: readonly string[] | null; unique: string | null };
+type ColumnShape = {
+  notNull: boolean;
+  primary: boolean;
+  identity: boolean;
+  hasDefault: boolean;
+  literalDefault: unknown;
+  enumValues: readonly string[] | null;
+  unique: string | null;
+};
 type TableShape = {
   columns: Record<string, ColumnShape & { type: string }>;
   indexes: Record<string, { columns: string[]; unique: boolean }>;
@@ -56,12 +64,16 @@ function sqliteShape(table: SQLiteTable): TableShape {
         return [c.name, c.primary && shape.type === "integer" && !shape.identity ? { ...shape, hasDefault: false } : shape];
       }),
     ),
-    indexes: Object.fromEntries(config.indexes.map((i) => [i.config.name, { columns: i.config.columns.map((c) => (is(c, SQL) ? "(sql)" : c.name)), unique: i.config.unique }])),
+    indexes: Object.fromEntries(
+      config.indexes.map((i) => [i.config.name, { columns: i.config.columns.map((c) => (is(c, SQL) ? "(sql)" : c.name)), unique: i.config.unique }]),
+    ),
     primaryKeys: config.primaryKeys.map((pk) => pk.columns.map((c) => c.name)),
-    foreignKeys: config.foreignKeys.map((fk) => {
-      const ref = fk.reference();
-      return `${ref.columns.map((c) => c.name).join(",")} → ${sqliteTableConfig(ref.foreignTable).name}(${ref.foreignColumns.map((c) => c.name).join(",")}) on delete ${fk.onDelete ?? "no action"} on update ${fk.onUpdate ?? "no action"}`;
-    }).sort(),
+    foreignKeys: config.foreignKeys
+      .map((fk) => {
+        const ref = fk.reference();
+        return `${ref.columns.map((c) => c.name).join(",")} → ${sqliteTableConfig(ref.foreignTable).name}(${ref.foreignColumns.map((c) => c.name).join(",")}) on delete ${fk.onDelete ?? "no action"} on update ${fk.onUpdate ?? "no action"}`;
+      })
+      .sort(),
     uniqueConstraints: config.uniqueConstraints.map((u) => `${u.name ?? ""}(${u.columns.map((c) => c.name).join(",")})`).sort(),
     checks: config.checks.map((c) => c.name).sort(),
   };
@@ -77,10 +89,12 @@ function pgShape(table: PgTable): TableShape {
         .map((i) => [i.config.name ?? "", { columns: i.config.columns.map((c) => ("name" in c ? (c.name ?? "") : "(sql)")), unique: i.config.unique }]),
     ),
     primaryKeys: config.primaryKeys.map((pk) => pk.columns.map((c) => c.name)),
-    foreignKeys: config.foreignKeys.map((fk) => {
-      const ref = fk.reference();
-      return `${ref.columns.map((c) => c.name).join(",")} → ${pgTableConfig(ref.foreignTable).name}(${ref.foreignColumns.map((c) => c.name).join(",")}) on delete ${fk.onDelete ?? "no action"} on update ${fk.onUpdate ?? "no action"}`;
-    }).sort(),
+    foreignKeys: config.foreignKeys
+      .map((fk) => {
+        const ref = fk.reference();
+        return `${ref.columns.map((c) => c.name).join(",")} → ${pgTableConfig(ref.foreignTable).name}(${ref.foreignColumns.map((c) => c.name).join(",")}) on delete ${fk.onDelete ?? "no action"} on update ${fk.onUpdate ?? "no action"}`;
+      })
+      .sort(),
     uniqueConstraints: config.uniqueConstraints.map((u) => `${u.name ?? ""}(${u.columns.map((c) => c.name).join(",")})`).sort(),
     checks: config.checks.map((c) => c.name).sort(),
   };
@@ -124,7 +138,8 @@ function differences(sqlite: Map<string, TableShape>, pg: Map<string, TableShape
       const b = JSON.stringify(p.indexes[idx] ?? null);
       if (a !== b) out.push(`${name} index ${idx}: ${a} vs ${b}`);
     }
-    if (JSON.stringify(s.primaryKeys) !== JSON.stringify(p.primaryKeys)) out.push(`${name} primary key: ${JSON.stringify(s.primaryKeys)} vs ${JSON.stringify(p.primaryKeys)}`);
+    if (JSON.stringify(s.primaryKeys) !== JSON.stringify(p.primaryKeys))
+      out.push(`${name} primary key: ${JSON.stringify(s.primaryKeys)} vs ${JSON.stringify(p.primaryKeys)}`);
     for (const key of ["foreignKeys", "uniqueConstraints", "checks"] as const) {
       if (JSON.stringify(s[key]) !== JSON.stringify(p[key])) out.push(`${name} ${key}: ${JSON.stringify(s[key])} vs ${JSON.stringify(p[key])}`);
     }
@@ -160,7 +175,10 @@ describe("the PostgreSQL schema mirrors the SQLite schema", () => {
   });
 
   it("keeps the name search on both sides: FTS5 trigram table in SQLite, GIN trigram index in PostgreSQL", () => {
-    const sqliteMigrations = readdirSync(MIGRATIONS_FOLDER).filter((f) => f.endsWith(".sql")).map((f) => readFileSync(join(MIGRATIONS_FOLDER, f), "utf8")).join("\n");
+    const sqliteMigrations = readdirSync(MIGRATIONS_FOLDER)
+      .filter((f) => f.endsWith(".sql"))
+      .map((f) => readFileSync(join(MIGRATIONS_FOLDER, f), "utf8"))
+      .join("\n");
     expect(sqliteMigrations).toMatch(/CREATE VIRTUAL TABLE `products_name_fts` USING fts5\(.*tokenize='trigram'\)/);
     const trgm = pgTableConfig(pgSchema.products).indexes.find((i) => i.config.name === "products_name_trgm_idx");
     expect(trgm?.config.method).toBe("gin");
@@ -172,14 +190,20 @@ describe("the PostgreSQL schema mirrors the SQLite schema", () => {
     const pParent = pgTable("parent", { id: pgInteger("id").primaryKey() });
     const s = {
       parent: sParent,
-      kept: sqliteTable("kept", {
-        id: integer("id").primaryKey({ autoIncrement: true }),
-        at: integer("at").notNull(),
-        note: text("note"),
-        state: text("state", { enum: ["a", "b"] }).notNull().default("a"),
-        code: text("code").unique(),
-        parentId: integer("parent_id").references(() => sParent.id, { onDelete: "cascade" }),
-      }, (t) => [sqliteIndex("kept_at_idx").on(t.at)]),
+      kept: sqliteTable(
+        "kept",
+        {
+          id: integer("id").primaryKey({ autoIncrement: true }),
+          at: integer("at").notNull(),
+          note: text("note"),
+          state: text("state", { enum: ["a", "b"] })
+            .notNull()
+            .default("a"),
+          code: text("code").unique(),
+          parentId: integer("parent_id").references(() => sParent.id, { onDelete: "cascade" }),
+        },
+        (t) => [sqliteIndex("kept_at_idx").on(t.at)],
+      ),
       gone: sqliteTable("gone", { id: text("id").primaryKey() }),
     };
     const p = {
@@ -187,7 +211,9 @@ describe("the PostgreSQL schema mirrors the SQLite schema", () => {
       kept: pgTable("kept", {
         id: pgInteger("id").primaryKey(),
         at: pgText("at"),
-        state: pgText("state", { enum: ["a", "b", "c"] }).notNull().default("b"),
+        state: pgText("state", { enum: ["a", "b", "c"] })
+          .notNull()
+          .default("b"),
         code: pgText("code"),
         extra: pgText("extra"),
         parentId: pgInteger("parent_id").references(() => pParent.id),

@@ -26,7 +26,13 @@ describe("key ring (AES-256-GCM with key ids)", () => {
     const old = createKeyRing("k1", new Map([["k1", k1]]));
     const sealed = old.encrypt("appSecret-值");
     expect(sealed).not.toContain("appSecret");
-    const rotated = createKeyRing("k2", new Map([["k1", k1], ["k2", k2]]));
+    const rotated = createKeyRing(
+      "k2",
+      new Map([
+        ["k1", k1],
+        ["k2", k2],
+      ]),
+    );
     expect(rotated.decrypt(sealed)).toBe("appSecret-值");
     expect(rotated.encrypt("x").split(":")[1]).toBe("k2");
     const parts = sealed.split(":");
@@ -80,7 +86,8 @@ describe("configuration", () => {
     expect(loadConfig({ TRUST_PROXY: "false" }).TRUST_PROXY).toBe(false);
     expect(loadConfig({ TRUST_PROXY: "2" }).TRUST_PROXY).toBe(2);
     expect(loadConfig({ TRUST_PROXY: "loopback, 10.0.0.0/8,fd00::/8 ,192.0.2.7" }).TRUST_PROXY).toEqual(["loopback", "10.0.0.0/8", "fd00::/8", "192.0.2.7"]);
-    for (const value of [false, 2, ["loopback", "linklocal", "uniquelocal", "10.0.0.0/8", "::1/128", "192.0.2.7"]]) expect(() => express().set("trust proxy", value)).not.toThrow();
+    for (const value of [false, 2, ["loopback", "linklocal", "uniquelocal", "10.0.0.0/8", "::1/128", "192.0.2.7"]])
+      expect(() => express().set("trust proxy", value)).not.toThrow();
   });
   it("refuses a TRUST_PROXY that trusts everyone or that express would not read, naming it", () => {
     for (const value of ["true", "0", "11", "proxy.local", "10.0.0.0/33", "10.0.0.0/255.0.0.0", "loopback,", "1.2.3"]) {
@@ -90,7 +97,13 @@ describe("configuration", () => {
 });
 
 describe("audit keys", () => {
-  const ring = createKeyRing("k1", new Map([["k1", randomBytes(32)], ["k0", randomBytes(32)]]));
+  const ring = createKeyRing(
+    "k1",
+    new Map([
+      ["k1", randomBytes(32)],
+      ["k0", randomBytes(32)],
+    ]),
+  );
   it("validates AUDIT_KEY and AUDIT_KEY_ID at start-up, naming them", () => {
     expect(() => loadConfig({ AUDIT_KEY: "c2hvcnQ=" })).toThrow(/AUDIT_KEY/);
     expect(() => loadConfig({ AUDIT_KEY_ID: "has space" })).toThrow(/AUDIT_KEY_ID/);

@@ -1,11 +1,5 @@
 import { describe, expect, it } from "vitest";
-import {
-  canonicalString,
-  signRequest,
-  signResponse,
-  signaturesEqual,
-  yggcMd5Sign,
-} from "../../src/contract/index.js";
+import { canonicalString, signRequest, signResponse, signaturesEqual, yggcMd5Sign } from "../../src/contract/index.js";
 
 // §2.4 test vectors, verbatim from the docking contract.
 const SECRET = "k3ySecret-For-Tests-0123456789abcdef";
@@ -14,9 +8,7 @@ describe("§2.4 signing vectors", () => {
   const tokenFields = { username: "jd_tj", password: "Pa55w0rd", timestamp: "2022-10-20 09:30:00", nonce: "a1b2c3d4e5f60718" };
 
   it("builds the canonical string of the token call", () => {
-    expect(canonicalString(tokenFields)).toBe(
-      "nonce=a1b2c3d4e5f60718&password=Pa55w0rd&timestamp=2022-10-20 09:30:00&username=jd_tj",
-    );
+    expect(canonicalString(tokenFields)).toBe("nonce=a1b2c3d4e5f60718&password=Pa55w0rd&timestamp=2022-10-20 09:30:00&username=jd_tj");
   });
 
   it("signs the token call with HMAC-SHA256", () => {
@@ -30,9 +22,7 @@ describe("§2.4 signing vectors", () => {
 
   it("signs a response body", () => {
     const body = '{"success":true,"result":[{"sku":"100001","price":4999,"mall_price":5299}]}';
-    expect(signResponse(SECRET, "2022-10-20 09:31:01", body)).toBe(
-      "c5c39f3fab8ff97d9115c904167f96e4e0e9f7ae47ede754f2f5751ebf07b5b0",
-    );
+    expect(signResponse(SECRET, "2022-10-20 09:31:01", body)).toBe("c5c39f3fab8ff97d9115c904167f96e4e0e9f7ae47ede754f2f5751ebf07b5b0");
   });
 
   it("computes the legacy yggc-md5 token signature", () => {

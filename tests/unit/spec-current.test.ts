@@ -15,7 +15,13 @@ describe("spec/ is generated from src/contract", () => {
   it("describes every mall path with both body encodings and its error codes", () => {
     const doc = buildMallDocument();
     expect(Object.keys(doc.paths)).toEqual([
-      "/gyssc/token", "/gyssc/platform/info", "/gyssc/platform/catalogs", "/gyssc/platform/getRegionPromise", "/catalogsParam", "/getAreas", "/brands",
+      "/gyssc/token",
+      "/gyssc/platform/info",
+      "/gyssc/platform/catalogs",
+      "/gyssc/platform/getRegionPromise",
+      "/catalogsParam",
+      "/getAreas",
+      "/brands",
     ]);
     const params = (doc.paths["/catalogsParam"] as { post: { requestBody: { content: Record<string, unknown> }; description: string } }).post;
     expect(Object.keys(params.requestBody.content)).toEqual(["application/x-www-form-urlencoded", "application/json"]);

@@ -65,7 +65,13 @@ describe("SharedBudgetGate", () => {
   it("gives a slot back at the end of its call once it was claimed a while ago, so other instances get their turn", async () => {
     const { budget, held, asked } = memoryBudget(1);
     let clock = 0;
-    const gate = new SharedBudgetGate(budget, { maxConcurrent: 1, qps: 1_000 }, () => 1, Math.random, () => clock);
+    const gate = new SharedBudgetGate(
+      budget,
+      { maxConcurrent: 1, qps: 1_000 },
+      () => 1,
+      Math.random,
+      () => clock,
+    );
     await gate.run(async () => undefined, never);
     expect(held.size).toBe(1);
     await gate.run(async () => void (clock = 1_500), never);
@@ -111,7 +117,13 @@ describe("SharedBudgetGate", () => {
   it("renews the slot of a call that runs past a third of its lease", async () => {
     const { budget, asked } = memoryBudget(1);
     let offset = 0;
-    const gate = new SharedBudgetGate(budget, { maxConcurrent: 1, qps: 100 }, () => 1, Math.random, () => performance.now() + offset);
+    const gate = new SharedBudgetGate(
+      budget,
+      { maxConcurrent: 1, qps: 100 },
+      () => 1,
+      Math.random,
+      () => performance.now() + offset,
+    );
     await gate.run(async () => {
       offset = 2_000;
       await sleep(1_000);
@@ -125,7 +137,10 @@ describe("SharedBudgetGate", () => {
     const gate = new SharedBudgetGate(budget, { maxConcurrent: 1, qps: 10 });
     let stop: Error | null = null;
     let called = false;
-    const waiting = gate.run(async () => (called = true), () => stop);
+    const waiting = gate.run(
+      async () => (called = true),
+      () => stop,
+    );
     await sleep(30);
     stop = new Error("the client is closed");
     await expect(waiting).rejects.toThrow("the client is closed");

@@ -38,10 +38,7 @@ const form = (body: unknown): Form =>
 function makeClient(overrides: Partial<SupplierConnection> = {}) {
   const recorder = new MemoryCallRecorder();
   const sleeps: number[] = [];
-  const client = new SupplierClient(
-    { ...conn, ...overrides },
-    { recorder, random: () => 0.5, sleep: async (ms) => void sleeps.push(ms) },
-  );
+  const client = new SupplierClient({ ...conn, ...overrides }, { recorder, random: () => 0.5, sleep: async (ms) => void sleeps.push(ms) });
   return { client, recorder, sleeps };
 }
 
@@ -52,10 +49,14 @@ describe("supplier client edge cases (nock)", () => {
 
   it("retries a read on 503 with exponential backoff and equal jitter, recording each attempt", async () => {
     const scope = nock(BASE)
-      .post("/api/auth2/access_token").reply(() => tokenReply())
-      .post("/api/product/prices").reply(503, "<html>503</html>")
-      .post("/api/product/prices").reply(502, "<html>502</html>")
-      .post("/api/product/prices").reply(() => ok([price("1")]));
+      .post("/api/auth2/access_token")
+      .reply(() => tokenReply())
+      .post("/api/product/prices")
+      .reply(503, "<html>503</html>")
+      .post("/api/product/prices")
+      .reply(502, "<html>502</html>")
+      .post("/api/product/prices")
+      .reply(() => ok([price("1")]));
     const { client, recorder, sleeps } = makeClient();
     const answer = await client.prices(["1"]);
     expect(answer).toEqual({ ok: true, value: [price("1")] });
@@ -72,7 +73,9 @@ describe("supplier client edge cases (nock)", () => {
 
   it("refuses a signed token answer with an empty access_token instead of sending calls without a token", async () => {
     const empty = ok({ access_token: "", expires_at: formatBeijingTimestamp(Date.now() + 3_600_000), expires_in: 3_600 });
-    const scope = nock(BASE).post("/api/auth2/access_token").reply(() => empty);
+    const scope = nock(BASE)
+      .post("/api/auth2/access_token")
+      .reply(() => empty);
     const { client } = makeClient({ retry: { token: { maxAttempts: 1 } } });
     const answer = await client.prices(["1"]);
     expect(answer.ok).toBe(false);
@@ -82,7 +85,12 @@ describe("supplier client edge cases (nock)", () => {
   });
 
   it("gives up after the read policy's attempts with a retryable http error", async () => {
-    const scope = nock(BASE).post("/api/auth2/access_token").reply(() => tokenReply()).post("/api/product/images").times(4).reply(500, "oops");
+    const scope = nock(BASE)
+      .post("/api/auth2/access_token")
+      .reply(() => tokenReply())
+      .post("/api/product/images")
+      .times(4)
+      .reply(500, "oops");
     const { client } = makeClient();
     const answer = await client.images(["1"]);
     expect(answer.ok).toBe(false);
@@ -95,11 +103,16 @@ describe("supplier client edge cases (nock)", () => {
     const firstChunk = (body: unknown) => form(body).sku?.startsWith("1000,") === true;
     const tokens: string[] = [];
     const scope = nock(BASE)
-      .post("/api/auth2/access_token").reply(() => tokenReply("tok_old"))
-      .post("/api/auth2/access_token").reply(() => tokenReply("tok_new"))
-      .post("/api/product/prices", firstChunk).reply(() => ok(skus.slice(0, 100).map(price)))
-      .post("/api/product/prices", (body) => !firstChunk(body)).reply(() => refused(5005, "token 过期: token_expired"))
-      .post("/api/product/prices", (body) => !firstChunk(body) && (tokens.push(form(body).token ?? ""), true)).reply(() => ok(skus.slice(100).map(price)));
+      .post("/api/auth2/access_token")
+      .reply(() => tokenReply("tok_old"))
+      .post("/api/auth2/access_token")
+      .reply(() => tokenReply("tok_new"))
+      .post("/api/product/prices", firstChunk)
+      .reply(() => ok(skus.slice(0, 100).map(price)))
+      .post("/api/product/prices", (body) => !firstChunk(body))
+      .reply(() => refused(5005, "token 过期: token_expired"))
+      .post("/api/product/prices", (body) => !firstChunk(body) && (tokens.push(form(body).token ?? ""), true))
+      .reply(() => ok(skus.slice(100).map(price)));
     const { client } = makeClient();
     const answer = await client.prices(skus);
     expect(answer.ok && answer.value.map((p) => p.sku)).toEqual(skus);
@@ -110,8 +123,12 @@ describe("supplier client edge cases (nock)", () => {
 
   it("does not log in a third time when the new token is refused too", async () => {
     nock(BASE)
-      .post("/api/auth2/access_token").times(2).reply(() => tokenReply())
-      .post("/api/product/shelf_states").times(2).reply(() => refused(5005, "token 过期: token_expired"));
+      .post("/api/auth2/access_token")
+      .times(2)
+      .reply(() => tokenReply())
+      .post("/api/product/shelf_states")
+      .times(2)
+      .reply(() => refused(5005, "token 过期: token_expired"));
     const { client } = makeClient();
     const answer = await client.shelfStates(["1"]);
     expect(answer.ok).toBe(false);
@@ -121,8 +138,12 @@ describe("supplier client edge cases (nock)", () => {
 
   it("shares one login among concurrent callers", async () => {
     const scope = nock(BASE)
-      .post("/api/auth2/access_token").delay(50).reply(() => tokenReply())
-      .post("/api/product/prices").times(5).reply(() => ok([price("1")]));
+      .post("/api/auth2/access_token")
+      .delay(50)
+      .reply(() => tokenReply())
+      .post("/api/product/prices")
+      .times(5)
+      .reply(() => ok([price("1")]));
     const { client } = makeClient();
     const answers = await Promise.all(Array.from({ length: 5 }, () => client.prices(["1"])));
     expect(answers.every((a) => a.ok)).toBe(true);
@@ -133,9 +154,13 @@ describe("supplier client edge cases (nock)", () => {
   it("renews the token shortly before expires_at", async () => {
     let clock = Date.now();
     nock(BASE)
-      .post("/api/auth2/access_token").reply(() => tokenReply("tok_a", 3600))
-      .post("/api/auth2/access_token").reply(() => tokenReply("tok_b", 3600))
-      .post("/api/product/prices").times(3).reply(() => ok([]));
+      .post("/api/auth2/access_token")
+      .reply(() => tokenReply("tok_a", 3600))
+      .post("/api/auth2/access_token")
+      .reply(() => tokenReply("tok_b", 3600))
+      .post("/api/product/prices")
+      .times(3)
+      .reply(() => ok([]));
     const client = new SupplierClient(conn, { now: () => clock });
     await client.prices(["1"]);
     clock += 3000_000; // 50 min: outside the refresh margin (6 min for a 1 h token)
@@ -151,9 +176,14 @@ describe("supplier client edge cases (nock)", () => {
     let clock = Date.now();
     const sent: string[] = [];
     const scope = nock(BASE)
-      .post("/api/auth2/access_token").reply(() => tokenReply("tok_a", 3600))
-      .post("/api/auth2/access_token").reply(() => tokenReply("tok_b", 3600))
-      .post("/api/product/prices", (b) => (sent.push(form(b).token ?? ""), true)).times(2).delay(100).reply(() => ok([price("1")]));
+      .post("/api/auth2/access_token")
+      .reply(() => tokenReply("tok_a", 3600))
+      .post("/api/auth2/access_token")
+      .reply(() => tokenReply("tok_b", 3600))
+      .post("/api/product/prices", (b) => (sent.push(form(b).token ?? ""), true))
+      .times(2)
+      .delay(100)
+      .reply(() => ok([price("1")]));
     const client = new SupplierClient({ ...conn, maxConcurrent: 1 }, { now: () => clock });
     const first = client.prices(["1"]);
     await new Promise((resolve) => setTimeout(resolve, 20)); // tok_a held, the first call on the wire
@@ -172,14 +202,24 @@ describe("supplier client edge cases (nock)", () => {
     const is = (token: string, sku: string) => (b: unknown) => form(b).token === token && form(b).sku === sku;
     const expired = () => refused(5005, "token 过期: token_expired");
     const scope = nock(BASE)
-      .post("/api/auth2/access_token").reply(() => tokenReply("tok_a", 3600))
-      .post("/api/auth2/access_token").reply(() => tokenReply("tok_b", 3600))
-      .post("/api/auth2/access_token").reply(() => tokenReply("tok_c", 3600))
-      .post("/api/product/prices", is("tok_a", "1")).delay(150).reply(expired)
-      .post("/api/product/prices", is("tok_b", "2")).reply(() => ok([price("2")]))
-      .post("/api/product/prices", (b) => is("tok_b", "1")(b) && (resent(), true)).delay(150).reply(expired)
-      .post("/api/product/prices", is("tok_c", "3")).reply(() => ok([price("3")]))
-      .post("/api/product/prices", is("tok_c", "1")).reply(() => ok([price("1")]));
+      .post("/api/auth2/access_token")
+      .reply(() => tokenReply("tok_a", 3600))
+      .post("/api/auth2/access_token")
+      .reply(() => tokenReply("tok_b", 3600))
+      .post("/api/auth2/access_token")
+      .reply(() => tokenReply("tok_c", 3600))
+      .post("/api/product/prices", is("tok_a", "1"))
+      .delay(150)
+      .reply(expired)
+      .post("/api/product/prices", is("tok_b", "2"))
+      .reply(() => ok([price("2")]))
+      .post("/api/product/prices", (b) => is("tok_b", "1")(b) && (resent(), true))
+      .delay(150)
+      .reply(expired)
+      .post("/api/product/prices", is("tok_c", "3"))
+      .reply(() => ok([price("3")]))
+      .post("/api/product/prices", is("tok_c", "1"))
+      .reply(() => ok([price("1")]));
     const recorder = new MemoryCallRecorder();
     const sleeps: number[] = [];
     const client = new SupplierClient(conn, { now: () => clock, recorder, sleep: async (ms) => void sleeps.push(ms) });
@@ -204,9 +244,12 @@ describe("supplier client edge cases (nock)", () => {
   it("treats malformed JSON as a failed, retried call", async () => {
     const truncated = serializeSuccess([price("1")]).slice(0, 20);
     const scope = nock(BASE)
-      .post("/api/auth2/access_token").reply(() => tokenReply())
-      .post("/api/product/prices").reply(() => signed(truncated))
-      .post("/api/product/prices").reply(() => ok([price("1")]));
+      .post("/api/auth2/access_token")
+      .reply(() => tokenReply())
+      .post("/api/product/prices")
+      .reply(() => signed(truncated))
+      .post("/api/product/prices")
+      .reply(() => ok([price("1")]));
     const { client, recorder } = makeClient();
     const answer = await client.prices(["1"]);
     expect(answer.ok).toBe(true);
@@ -217,9 +260,12 @@ describe("supplier client edge cases (nock)", () => {
   it("never uses data under a wrong or missing response signature", async () => {
     const body = serializeSuccess([price("1")]);
     nock(BASE)
-      .post("/api/auth2/access_token").reply(() => tokenReply())
-      .post("/api/product/prices").reply(200, body, { "X-Sign-Timestamp": formatBeijingTimestamp(Date.now()), "X-Sign": "0".repeat(64) })
-      .post("/api/product/prices").reply(200, body);
+      .post("/api/auth2/access_token")
+      .reply(() => tokenReply())
+      .post("/api/product/prices")
+      .reply(200, body, { "X-Sign-Timestamp": formatBeijingTimestamp(Date.now()), "X-Sign": "0".repeat(64) })
+      .post("/api/product/prices")
+      .reply(200, body);
     const { client } = makeClient({ retry: { read: { maxAttempts: 2 } } });
     const answer = await client.prices(["1"]);
     expect(answer.ok).toBe(false);
@@ -229,10 +275,14 @@ describe("supplier client edge cases (nock)", () => {
   it("logs in again on an unsigned 5005 (a supplier cannot sign for a token it no longer knows), yet never uses unsigned data", async () => {
     const tokens: string[] = [];
     const scope = nock(BASE)
-      .post("/api/auth2/access_token").reply(() => tokenReply("tok_old"))
-      .post("/api/auth2/access_token").reply(() => tokenReply("tok_new"))
-      .post("/api/product/prices").reply(200, serializeFailure({ code: 5005, desc: "token 过期: token_expired" }))
-      .post("/api/product/prices", (body) => (tokens.push(form(body).token ?? ""), true)).reply(() => ok([price("1")]));
+      .post("/api/auth2/access_token")
+      .reply(() => tokenReply("tok_old"))
+      .post("/api/auth2/access_token")
+      .reply(() => tokenReply("tok_new"))
+      .post("/api/product/prices")
+      .reply(200, serializeFailure({ code: 5005, desc: "token 过期: token_expired" }))
+      .post("/api/product/prices", (body) => (tokens.push(form(body).token ?? ""), true))
+      .reply(() => ok([price("1")]));
     const { client } = makeClient();
     const answer = await client.prices(["1"]);
     expect(answer.ok && answer.value).toEqual([price("1")]);
@@ -244,8 +294,10 @@ describe("supplier client edge cases (nock)", () => {
   it("reads a refusal whose desc is longer than the 200 characters a sender may use", async () => {
     const desc = `库存不足: ${"100001,".repeat(40)}`;
     nock(BASE)
-      .post("/api/auth2/access_token").reply(() => tokenReply())
-      .post("/api/product/prices").reply(() => refused(5099, desc));
+      .post("/api/auth2/access_token")
+      .reply(() => tokenReply())
+      .post("/api/product/prices")
+      .reply(() => refused(5099, desc));
     const { client } = makeClient();
     const answer = await client.prices(["1"]);
     expect(answer.ok).toBe(false);
@@ -254,8 +306,10 @@ describe("supplier client edge cases (nock)", () => {
 
   it("names the endpoint and field of a schema violation, and does not retry it", async () => {
     const scope = nock(BASE)
-      .post("/api/auth2/access_token").reply(() => tokenReply())
-      .post("/api/product/prices").reply(() => ok([price("1"), { sku: "2", price: "cheap", mall_price: 3 }]));
+      .post("/api/auth2/access_token")
+      .reply(() => tokenReply())
+      .post("/api/product/prices")
+      .reply(() => ok([price("1"), { sku: "2", price: "cheap", mall_price: 3 }]));
     const { client } = makeClient();
     const answer = await client.prices(["1", "2"]);
     expect(answer.ok).toBe(false);
@@ -267,9 +321,13 @@ describe("supplier client edge cases (nock)", () => {
 
   it("times out a hanging call and retries it", async () => {
     const scope = nock(BASE)
-      .post("/api/auth2/access_token").reply(() => tokenReply())
-      .post("/api/product/stocks").delay(1_000).reply(() => ok([]))
-      .post("/api/product/stocks").reply(() => ok([{ sku: "1", area: "120000_120100_120101", num: 5, desc: "有货" }]));
+      .post("/api/auth2/access_token")
+      .reply(() => tokenReply())
+      .post("/api/product/stocks")
+      .delay(1_000)
+      .reply(() => ok([]))
+      .post("/api/product/stocks")
+      .reply(() => ok([{ sku: "1", area: "120000_120100_120101", num: 5, desc: "有货" }]));
     const { client, recorder } = makeClient({ timeoutMs: 200 });
     const answer = await client.stocks(["1"], "120000_120100_120101");
     expect(answer.ok && answer.value[0]?.num).toBe(5);
@@ -279,8 +337,10 @@ describe("supplier client edge cases (nock)", () => {
 
   it("classifies a reset connection as a retryable network error", async () => {
     nock(BASE)
-      .post("/api/auth2/access_token").reply(() => tokenReply())
-      .post("/api/product/images").replyWithError(Object.assign(new Error("socket hang up"), { code: "ECONNRESET" }));
+      .post("/api/auth2/access_token")
+      .reply(() => tokenReply())
+      .post("/api/product/images")
+      .replyWithError(Object.assign(new Error("socket hang up"), { code: "ECONNRESET" }));
     const { client } = makeClient({ retry: { read: { maxAttempts: 1 } } });
     const answer = await client.images(["1"]);
     expect(!answer.ok && answer.error.kind).toBe("network");
@@ -292,15 +352,30 @@ describe("supplier client edge cases (nock)", () => {
     const capture = (body: unknown) => (bodies.push(form(body)), true);
     const result = { mall_order_id: "S1", yggc_order: "YG9", sku: [{ sku: "1", num: 1, price: 10 }], orderPrice: 10, freight: 0 };
     const scope = nock(BASE)
-      .post("/api/auth2/access_token").reply(() => tokenReply())
-      .post("/api/order/submit", capture).reply(502, "bad gateway")
-      .post("/api/order/submit", capture).reply(() => ok(result))
-      .post("/api/order/submit", capture).reply(() => refused(5099, "库存不足: 1"));
+      .post("/api/auth2/access_token")
+      .reply(() => tokenReply())
+      .post("/api/order/submit", capture)
+      .reply(502, "bad gateway")
+      .post("/api/order/submit", capture)
+      .reply(() => ok(result))
+      .post("/api/order/submit", capture)
+      .reply(() => refused(5099, "库存不足: 1"));
     const { client } = makeClient();
     const order = {
-      yggc_order: "YG9", sku: [{ sku: "1", num: 1, priceFen: 1000 }], name: "张三", province: "120000", city: "120100", county: "120101",
-      address: "和平区", mobile: "13800000000", invoice_title: "某局", invoice_type: 1 as const, invoice_org_code: "X1", payment: 2 as const,
-      orderPriceFen: 1000, freightFen: 0,
+      yggc_order: "YG9",
+      sku: [{ sku: "1", num: 1, priceFen: 1000 }],
+      name: "张三",
+      province: "120000",
+      city: "120100",
+      county: "120101",
+      address: "和平区",
+      mobile: "13800000000",
+      invoice_title: "某局",
+      invoice_type: 1 as const,
+      invoice_org_code: "X1",
+      payment: 2 as const,
+      orderPriceFen: 1000,
+      freightFen: 0,
     };
     expect(await client.submitOrder(order)).toMatchObject({ ok: true, value: { mall_order_id: "S1" } });
     expect(bodies.map((b) => b.yggc_order)).toEqual(["YG9", "YG9"]);
@@ -321,8 +396,10 @@ describe("supplier client edge cases (nock)", () => {
   it("accepts unsigned answers in yggc-md5 mode and sends only the token on business calls", async () => {
     const bodies: Form[] = [];
     nock(BASE)
-      .post("/api/auth2/access_token", (b) => (bodies.push(form(b)), true)).reply(200, serializeSuccess({ access_token: "t", expires_at: formatBeijingTimestamp(Date.now() + 3600_000), expires_in: 3600 }))
-      .post("/api/product/prices", (b) => (bodies.push(form(b)), true)).reply(200, serializeSuccess([price("1")]));
+      .post("/api/auth2/access_token", (b) => (bodies.push(form(b)), true))
+      .reply(200, serializeSuccess({ access_token: "t", expires_at: formatBeijingTimestamp(Date.now() + 3600_000), expires_in: 3600 }))
+      .post("/api/product/prices", (b) => (bodies.push(form(b)), true))
+      .reply(200, serializeSuccess([price("1")]));
     const { client } = makeClient({ signMode: SignMode.YggcMd5 });
     expect((await client.prices(["1"])).ok).toBe(true);
     expect(bodies[0]?.sign).toMatch(/^[0-9a-f]{32}$/);
@@ -331,19 +408,26 @@ describe("supplier client edge cases (nock)", () => {
 
   it("reads a message pool page message by message; a page that is no array is a malformed answer, not retried", async () => {
     const scope = nock(BASE)
-      .post("/api/auth2/access_token").reply(() => tokenReply())
-      .post("/api/product/getMessagePool").reply(() =>
+      .post("/api/auth2/access_token")
+      .reply(() => tokenReply())
+      .post("/api/product/getMessagePool")
+      .reply(() =>
         ok([
           { id: "1", type: 2, time: "2026-11-26 10:00:00", result: { skuId: "1", price: null } },
           { id: "2", type: 2, time: "2026-11-26 10:00:00", result: { skuId: "2", price: 10 } },
         ]),
       )
-      .post("/api/product/getMessagePool").reply(() => ok("not a page"));
+      .post("/api/product/getMessagePool")
+      .reply(() => ok("not a page"));
     const { client } = makeClient();
     const page = await client.readMessagePool(2);
     expect(page.ok && page.value.messages.map((m) => m.id)).toEqual(["2"]);
     expect(page.ok && page.value.unparseable).toEqual([
-      { id: "1", raw: { id: "1", type: 2, time: "2026-11-26 10:00:00", result: { skuId: "1", price: null } }, reason: { field: "result.price", rule: "expected number" } },
+      {
+        id: "1",
+        raw: { id: "1", type: 2, time: "2026-11-26 10:00:00", result: { skuId: "1", price: null } },
+        reason: { field: "result.price", rule: "expected number" },
+      },
     ]);
     const bad = await client.readMessagePool(2);
     expect(bad.ok).toBe(false);

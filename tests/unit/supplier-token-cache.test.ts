@@ -30,7 +30,10 @@ describe("token cache", () => {
 
   it("only forgets the token that was reported expired", async () => {
     let clock = Date.now();
-    const cache = new TokenCache(issuing(() => clock, []), () => clock);
+    const cache = new TokenCache(
+      issuing(() => clock, []),
+      () => clock,
+    );
     await cache.get();
     cache.invalidate("tok_1");
     expect(await cache.get()).toEqual({ ok: true, value: "tok_2" });
@@ -42,7 +45,10 @@ describe("token cache", () => {
 
   it("keeps a still-valid token when an early refresh fails, and reports the failure once it has expired", async () => {
     let clock = Date.now();
-    const cache = new TokenCache(issuing(() => clock, ["ok", "fail", "fail"]), () => clock);
+    const cache = new TokenCache(
+      issuing(() => clock, ["ok", "fail", "fail"]),
+      () => clock,
+    );
     await cache.get();
     clock += HOUR_MS - 60_000;
     expect(await cache.get()).toEqual({ ok: true, value: "tok_1" });
@@ -70,7 +76,10 @@ describe("token lifetime and clocks", () => {
   it("counts a token's life from expires_in on our clock, whatever the supplier's clock says in expires_at", async () => {
     let clock = Date.now();
     // The supplier's clock is 90 s behind ours: its expires_at reads 30 s before ours would.
-    const login = async (): Promise<CallResult<TokenResult>> => ({ ok: true, value: { access_token: "tok", expires_at: formatBeijingTimestamp(clock - 90_000 + 60_000), expires_in: 60 } });
+    const login = async (): Promise<CallResult<TokenResult>> => ({
+      ok: true,
+      value: { access_token: "tok", expires_at: formatBeijingTimestamp(clock - 90_000 + 60_000), expires_in: 60 },
+    });
     const cache = new TokenCache(login, () => clock);
     expect((await cache.get()).ok).toBe(true);
     expect(cache.sendable()).toBe("tok");

@@ -55,7 +55,10 @@ function mount(router: Router, route: AdminRoute, container: Container): void {
       if (result.session !== undefined) setSessionCookie(res, result.session);
       if (result.csv) return await sendCsv(res, result.csv);
       if (result.download) {
-        res.status(result.status ?? 200).type(result.download.contentType).setHeader("Content-Disposition", `attachment; filename="${result.download.filename}"`);
+        res
+          .status(result.status ?? 200)
+          .type(result.download.contentType)
+          .setHeader("Content-Disposition", `attachment; filename="${result.download.filename}"`);
         res.send(result.download.body);
         return;
       }

@@ -16,7 +16,10 @@ export const auditRoutes = [
     tag: "audit",
     summary: "The audit log, newest first, by actor, action prefix and target. Cursor: `before` = the last row's id.",
     query: AuditFilter.extend({ before: q.int(1, Number.MAX_SAFE_INTEGER).optional(), limit: q.int(1, MAX_PAGE).default(DEFAULT_PAGE) }),
-    response: z.object({ entries: z.array(AuditEntryView), nextBefore: z.number().int().nullable().describe("Pass as `before` for the next page; null: no more.") }),
+    response: z.object({
+      entries: z.array(AuditEntryView),
+      nextBefore: z.number().int().nullable().describe("Pass as `before` for the next page; null: no more."),
+    }),
     handler({ query, container }) {
       const rows = container.admin.audit.list(query).map(({ summaryJson, ...r }) => ({ ...r, summary: JSON.parse(summaryJson) as unknown }));
       const last = rows.at(-1);
@@ -32,7 +35,10 @@ export const auditRoutes = [
     query: AuditFilter,
     file: { mediaType: "text/csv", description: "audit.csv: UTF-8 with BOM, one row per audit entry." },
     handler({ query, container }) {
-      const rows = keysetRows((before: number | undefined, limit) => container.admin.audit.list({ ...query, before, limit }), (r) => r.id);
+      const rows = keysetRows(
+        (before: number | undefined, limit) => container.admin.audit.list({ ...query, before, limit }),
+        (r) => r.id,
+      );
       return {
         body: null,
         csv: {
@@ -60,7 +66,8 @@ export const auditRoutes = [
     roles: ALL_ROLES,
     tag: "dashboard",
     response: Dashboard,
-    summary: "Per supplier: last run, inbox backlog, failure rate over 24 h (admin, auditor; a supplier user: its own); order counts by state (admin, procurement).",
+    summary:
+      "Per supplier: last run, inbox backlog, failure rate over 24 h (admin, auditor; a supplier user: its own); order counts by state (admin, procurement).",
     handler({ container, user, scope }) {
       const role = user?.role;
       const body: Record<string, unknown> = {};

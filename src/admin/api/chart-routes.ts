@@ -23,7 +23,8 @@ export const chartRoutes = [
     path: "/charts",
     roles: ALL_ROLES,
     tag: "dashboard",
-    summary: "Chart figures: per supplier, message outcomes and call latency p50/p95/error rate per hour over `hours` (default 24), backlog now (admin, auditor, supplier: its own); order transitions per day over `days` (admin, procurement, supplier: its own).",
+    summary:
+      "Chart figures: per supplier, message outcomes and call latency p50/p95/error rate per hour over `hours` (default 24), backlog now (admin, auditor, supplier: its own); order transitions per day over `days` (admin, procurement, supplier: its own).",
     query: z.object({ hours: q.int(1, 168).default(24), days: q.int(1, 90).default(14) }),
     response: Charts,
     handler({ query, container, user, scope }) {
@@ -62,11 +63,22 @@ export const chartRoutes = [
             code: s.code,
             name: s.name,
             backlog: health[i]?.backlog ?? 0,
-            hourly: [...hourly.entries()].sort((a, b) => a[0] - b[0]).map(([hour, n]) => ({ hour, applied: n.applied ?? 0, rejected: n.rejected ?? 0, quarantined: n.quarantined ?? 0, failed: n.failed ?? 0, skipped: n.skipped ?? 0 })),
-            latency: [...byHour.entries()].sort((a, b) => a[0] - b[0]).map(([hour, b]) => {
-              const sorted = [...b.durations].sort((x, y) => x - y);
-              return { hour, calls: sorted.length, p50: percentile(sorted, 50), p95: percentile(sorted, 95), errorRate: b.errors / sorted.length };
-            }),
+            hourly: [...hourly.entries()]
+              .sort((a, b) => a[0] - b[0])
+              .map(([hour, n]) => ({
+                hour,
+                applied: n.applied ?? 0,
+                rejected: n.rejected ?? 0,
+                quarantined: n.quarantined ?? 0,
+                failed: n.failed ?? 0,
+                skipped: n.skipped ?? 0,
+              })),
+            latency: [...byHour.entries()]
+              .sort((a, b) => a[0] - b[0])
+              .map(([hour, b]) => {
+                const sorted = [...b.durations].sort((x, y) => x - y);
+                return { hour, calls: sorted.length, p50: percentile(sorted, 50), p95: percentile(sorted, 95), errorRate: b.errors / sorted.length };
+              }),
           };
         });
       }

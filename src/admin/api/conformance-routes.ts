@@ -7,8 +7,18 @@ import { defineRoute, q } from "./route-types.js";
 import { type SupplierScope, scopedSupplier } from "./supplier-scope.js";
 import { ConformanceReport, Mark, RunSummary, Standing } from "./views/conformance-views.js";
 
-const Code = z.object({ code: z.string().trim().regex(/^[A-Za-z0-9_-]{2,32}$/, "2–32 of [A-Za-z0-9_-]") });
-const RunId = z.object({ id: z.string().trim().regex(/^crun_[\w-]{1,40}$/, "a run id (crun_…)") });
+const Code = z.object({
+  code: z
+    .string()
+    .trim()
+    .regex(/^[A-Za-z0-9_-]{2,32}$/, "2–32 of [A-Za-z0-9_-]"),
+});
+const RunId = z.object({
+  id: z
+    .string()
+    .trim()
+    .regex(/^crun_[\w-]{1,40}$/, "a run id (crun_…)"),
+});
 const Reason = z.object({ reason: z.string().trim().min(1, "required").max(500) });
 /** Staff read every supplier's runs; a supplier user reads its own (supplier-scope.ts). */
 const READERS = ["admin", "auditor", "supplier"] as const;
@@ -66,7 +76,13 @@ function markStateAnswer(code: string, { before, after, changed, waiverEnded }: 
   const waived = (value: boolean) => (waiverEnded ? { waived: value } : {});
   return {
     body: { mark: after, changed, waiverEnded: waiverEnded ? waiverBody(code, waiverEnded) : null },
-    audit: { target: code, summary: { before: { mark: before.id, state: before.state, ...waived(true) }, after: { state: after.state, reason: after.reason, marks: changed, ...waived(false) } } },
+    audit: {
+      target: code,
+      summary: {
+        before: { mark: before.id, state: before.state, ...waived(true) },
+        after: { state: after.state, reason: after.reason, marks: changed, ...waived(false) },
+      },
+    },
   };
 }
 
@@ -75,7 +91,10 @@ const waiverBody = (code: string, waiver: GateWaiverRow) => ({ supplier: code, r
 /** A run asked for through the queue: the supplier's sandbox and account there (secrets stored sealed). */
 const RunRequest = z.object({
   supplier: Code.shape.code.optional().describe("The supplier to certify; a supplier user may leave it out and gets its own."),
-  baseUrl: z.url({ protocol: /^https?$/, message: "an http(s) URL" }).max(500).transform((u) => u.replace(/\/+$/, "")),
+  baseUrl: z
+    .url({ protocol: /^https?$/, message: "an http(s) URL" })
+    .max(500)
+    .transform((u) => u.replace(/\/+$/, "")),
   username: z.string().trim().min(1).max(64),
   password: z.string().min(1).max(128).optional().describe("Left out: the password of the supplier's registered sandbox."),
   appSecret: z.string().min(16, "at least 16 characters").max(256).optional().describe("Left out: the appSecret of the supplier's registered sandbox."),
@@ -121,13 +140,21 @@ export const conformanceRoutes = [
       const appSecret = body.appSecret ?? registered?.appSecret;
       if (password === undefined || appSecret === undefined) {
         const missing = [password === undefined ? "password" : null, appSecret === undefined ? "appSecret" : null].filter((f): f is string => f !== null);
-        throw new AdminError("invalid_input", `no sandbox of ${supplier} is registered: ${missing.join(" and ")} required`, missing.map((f) => ({ field: `body.${f}`, message: "required" })));
+        throw new AdminError(
+          "invalid_input",
+          `no sandbox of ${supplier} is registered: ${missing.join(" and ")} required`,
+          missing.map((f) => ({ field: `body.${f}`, message: "required" })),
+        );
       }
       const target = { baseUrl: body.baseUrl, username: body.username, password, appSecret, signMode: body.signMode, bodyFormat: body.encoding };
       const queued = container.conformanceRuns.request({ supplier, target, actor: `user:${user?.username ?? "anonymous"}` });
       if (!queued.ok) throw new AdminError(refusalCodes[queued.reason], queued.message);
       const { id, status } = queued.run;
-      return { status: 202, body: { run: { id, status } }, audit: { target: supplier, summary: { after: { run: id, baseUrl: body.baseUrl, signMode: body.signMode, encoding: body.encoding } } } };
+      return {
+        status: 202,
+        body: { run: { id, status } },
+        audit: { target: supplier, summary: { after: { run: id, baseUrl: body.baseUrl, signMode: body.signMode, encoding: body.encoding } } },
+      };
     },
   }),
   defineRoute({
@@ -135,11 +162,23 @@ export const conformanceRoutes = [
     path: "/conformance/self-service",
     roles: READERS,
     tag: "conformance",
-    summary: "A supplier's registered sandbox (secrets masked) and its latest runs asked for through the queue, with their status and progress (a supplier user: its own).",
+    summary:
+      "A supplier's registered sandbox (secrets masked) and its latest runs asked for through the queue, with their status and progress (a supplier user: its own).",
     query: z.object({ supplier: Code.shape.code.optional() }),
     response: z.object({
       supplier: z.string(),
-      sandbox: z.object({ baseUrl: z.string(), username: z.string(), password: z.string(), appSecret: z.string(), signMode: z.string(), encoding: z.enum(["form", "json"]), updatedAt: z.string(), updatedBy: z.string() }).nullable(),
+      sandbox: z
+        .object({
+          baseUrl: z.string(),
+          username: z.string(),
+          password: z.string(),
+          appSecret: z.string(),
+          signMode: z.string(),
+          encoding: z.enum(["form", "json"]),
+          updatedAt: z.string(),
+          updatedBy: z.string(),
+        })
+        .nullable(),
       runs: z.array(RunJob),
     }),
     errors: ["not_found"],
@@ -158,7 +197,9 @@ export const conformanceRoutes = [
     summary: "Certification runs, newest first, with each module's and step's verdict (a supplier user: its own only).",
     query: z.object({ supplier: Code.shape.code.optional(), limit: q.int(1, 200).optional() }),
     response: z.object({ runs: z.array(RunSummary) }),
-    handler: ({ query, container, scope }) => ({ body: { runs: container.conformance.runs({ supplier: scopedSupplier(scope, query.supplier), limit: query.limit }).map((run) => runFor(scope, run)) } }),
+    handler: ({ query, container, scope }) => ({
+      body: { runs: container.conformance.runs({ supplier: scopedSupplier(scope, query.supplier), limit: query.limit }).map((run) => runFor(scope, run)) },
+    }),
   }),
   defineRoute({
     method: "GET",
@@ -185,12 +226,31 @@ export const conformanceRoutes = [
       if (job && job.status !== "passed" && job.status !== "failed") return { body: { run: job } };
       const shown = runOf(container, scope, params.id);
       const status = job?.status ?? (shown.run.passed ? "passed" : "failed");
-      return { body: { run: { ...runFor(scope, shown.run), status }, report: shown.report, reportSha256: shown.digest, reportSignature: shown.signature, mark: shown.mark } };
+      return {
+        body: {
+          run: { ...runFor(scope, shown.run), status },
+          report: shown.report,
+          reportSha256: shown.digest,
+          reportSignature: shown.signature,
+          mark: shown.mark,
+        },
+      };
     },
   }),
-  reportDownload("report.json", "The JSON report exactly as signed (download); its detached JWS is report.json.jws.", "application/json", (shown, id) => ({ filename: `${id}.json`, body: shown.reportText })),
-  reportDownload("report.json.jws", "The report's detached JWS (ES256 over the SHA-256 of report.json), checkable against /.well-known/jwks.json.", "application/jose", (shown, id) => ({ filename: `${id}.json.jws`, body: `${shown.signature}\n` })),
-  reportDownload("report.html", "The printable zh-CN report page (self-contained; download).", "text/html", (shown, id) => ({ filename: `${id}.html`, body: shown.html })),
+  reportDownload("report.json", "The JSON report exactly as signed (download); its detached JWS is report.json.jws.", "application/json", (shown, id) => ({
+    filename: `${id}.json`,
+    body: shown.reportText,
+  })),
+  reportDownload(
+    "report.json.jws",
+    "The report's detached JWS (ES256 over the SHA-256 of report.json), checkable against /.well-known/jwks.json.",
+    "application/jose",
+    (shown, id) => ({ filename: `${id}.json.jws`, body: `${shown.signature}\n` }),
+  ),
+  reportDownload("report.html", "The printable zh-CN report page (self-contained; download).", "text/html", (shown, id) => ({
+    filename: `${id}.html`,
+    body: shown.html,
+  })),
   defineRoute({
     method: "GET",
     path: "/conformance/runs/:id/mark.jws",
@@ -215,14 +275,17 @@ export const conformanceRoutes = [
     params: Code,
     response: Standing,
     errors: ["not_found"],
-    handler: ({ params, container, scope }) => ({ body: standingFor(scope, container.conformance.standing(scopedSupplier(scope, params.code) ?? params.code)) }),
+    handler: ({ params, container, scope }) => ({
+      body: standingFor(scope, container.conformance.standing(scopedSupplier(scope, params.code) ?? params.code)),
+    }),
   }),
   defineRoute({
     method: "POST",
     path: "/suppliers/:code/trust-mark/suspend",
     roles: ["admin"],
     tag: "conformance",
-    summary: "Suspend the supplier's trust marks still in their lifetime, with a reason: it is no longer pulled and receives no orders; `changed` lists every mark suspended.",
+    summary:
+      "Suspend the supplier's trust marks still in their lifetime, with a reason: it is no longer pulled and receives no orders; `changed` lists every mark suspended.",
     audit: "conformance.suspend",
     atomic: true,
     params: Code,
@@ -242,7 +305,8 @@ export const conformanceRoutes = [
     path: "/suppliers/:code/trust-mark/revoke",
     roles: ["admin"],
     tag: "conformance",
-    summary: "Revoke the supplier's trust marks still in their lifetime, with a reason; only a new passing certification run gives it another. `changed` lists every mark revoked.",
+    summary:
+      "Revoke the supplier's trust marks still in their lifetime, with a reason; only a new passing certification run gives it another. `changed` lists every mark revoked.",
     audit: "conformance.revoke",
     atomic: true,
     params: Code,
@@ -262,7 +326,8 @@ export const conformanceRoutes = [
     path: "/suppliers/:code/gate-waiver",
     roles: ["admin"],
     tag: "conformance",
-    summary: "Waive the production gate for this supplier (e.g. already docked with another mall), with the reason; shown on its page. A later suspension or revocation of its marks ends the waiver.",
+    summary:
+      "Waive the production gate for this supplier (e.g. already docked with another mall), with the reason; shown on its page. A later suspension or revocation of its marks ends the waiver.",
     audit: "supplier.waive_gate",
     atomic: true,
     params: Code,
@@ -279,7 +344,8 @@ export const conformanceRoutes = [
     path: "/suppliers/:code/gate-waiver/withdraw",
     roles: ["admin"],
     tag: "conformance",
-    summary: "Withdraw the supplier's gate waiver, with the reason: without a valid trust mark it is no longer pulled and receives no orders. 404 when it has no waiver.",
+    summary:
+      "Withdraw the supplier's gate waiver, with the reason: without a valid trust mark it is no longer pulled and receives no orders. 404 when it has no waiver.",
     audit: "supplier.withdraw_waiver",
     atomic: true,
     params: Code,
@@ -289,7 +355,10 @@ export const conformanceRoutes = [
     handler({ params, body, container }) {
       const waiver = container.conformance.withdrawWaiver(params.code, body.reason);
       const { gate } = container.conformance.standing(params.code);
-      return { body: { withdrawn: waiverBody(params.code, waiver), reason: body.reason, gate }, audit: { target: params.code, summary: { before: { waived: true, reason: waiver.reason }, after: { waived: false, reason: body.reason } } } };
+      return {
+        body: { withdrawn: waiverBody(params.code, waiver), reason: body.reason, gate },
+        audit: { target: params.code, summary: { before: { waived: true, reason: waiver.reason }, after: { waived: false, reason: body.reason } } },
+      };
     },
   }),
 ];

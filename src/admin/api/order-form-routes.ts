@@ -4,14 +4,25 @@ import { AdminError } from "../admin-errors.js";
 import { defineRoute, q } from "./route-types.js";
 
 const ORDER_STAFF = ["admin", "procurement"] as const;
-const areaCode = z.string().trim().regex(/^\d{6,12}$/, "an area code (GB/T 2260)");
+const areaCode = z
+  .string()
+  .trim()
+  .regex(/^\d{6,12}$/, "an area code (GB/T 2260)");
 /** Enough candidates to pick from; a narrower search finds the rest. */
 const CANDIDATES = 20;
 const AreaOption = z.object({ code: z.string(), name: z.string() });
 
 /** The supplier's S-8 answer for one sku in the chosen county: `num` -1 is unknown, `desc` 有货/无货. */
 export type OrderFormStock = { num: number; description: string; stockStateId: number | null; checkedAt: number };
-export type OrderFormProduct = { sku: string; name: string | null; priceFen: number | null; shelfState: number | null; status: string; orderable: boolean; stock: OrderFormStock | null };
+export type OrderFormProduct = {
+  sku: string;
+  name: string | null;
+  priceFen: number | null;
+  shelfState: number | null;
+  status: string;
+  orderable: boolean;
+  stock: OrderFormStock | null;
+};
 
 /**
  * What the order form needs to be filled without a code table: the suppliers to choose from, the
@@ -24,8 +35,19 @@ export const orderFormRoutes = [
     path: "/order-form",
     roles: ORDER_STAFF,
     tag: "orders",
-    summary: "Order form helper: suppliers, the area cascade for the chosen province/city, and products of the chosen supplier matching `q` (sku or name) with agreement price (fen), shelf state, whether it can be ordered, and the supplier's stock in the chosen county asked live (S-8; `stockError` says why it could not be asked).",
-    query: z.object({ supplier: z.string().trim().regex(/^[A-Za-z0-9_-]{2,32}$/).optional(), q: q.text(100).optional(), province: areaCode.optional(), city: areaCode.optional(), county: areaCode.optional() }),
+    summary:
+      "Order form helper: suppliers, the area cascade for the chosen province/city, and products of the chosen supplier matching `q` (sku or name) with agreement price (fen), shelf state, whether it can be ordered, and the supplier's stock in the chosen county asked live (S-8; `stockError` says why it could not be asked).",
+    query: z.object({
+      supplier: z
+        .string()
+        .trim()
+        .regex(/^[A-Za-z0-9_-]{2,32}$/)
+        .optional(),
+      q: q.text(100).optional(),
+      province: areaCode.optional(),
+      city: areaCode.optional(),
+      county: areaCode.optional(),
+    }),
     response: z.object({
       suppliers: z.array(z.object({ code: z.string(), name: z.string() })),
       provinces: z.array(AreaOption),
@@ -40,7 +62,12 @@ export const orderFormRoutes = [
           status: z.string(),
           orderable: z.boolean(),
           stock: z
-            .object({ num: z.number().int().describe("-1: unknown"), description: z.string().describe("有货/无货"), stockStateId: z.number().int().nullable(), checkedAt: z.number().int() })
+            .object({
+              num: z.number().int().describe("-1: unknown"),
+              description: z.string().describe("有货/无货"),
+              stockStateId: z.number().int().nullable(),
+              checkedAt: z.number().int(),
+            })
             .nullable(),
         }),
       ),
@@ -49,12 +76,18 @@ export const orderFormRoutes = [
     }),
     errors: ["not_found"],
     async handler({ query, container }) {
-      const suppliers = container.supplierAccounts.list().filter((s) => s.status === "active").map((s) => ({ code: s.code, name: s.name }));
+      const suppliers = container.supplierAccounts
+        .list()
+        .filter((s) => s.status === "active")
+        .map((s) => ({ code: s.code, name: s.name }));
       const areas = (parent: string) => container.repos.reference.areasByParent(parent).map((a) => ({ code: a.code, name: a.name }));
       const cities = query.province ? areas(query.province) : [];
       const counties = query.city && cities.some((c) => c.code === query.city) ? areas(query.city) : [];
       // Only a county of the cascade is asked about: a made-up area would spend a call on a refusal.
-      const stockArea = query.province && query.city && query.county && counties.some((c) => c.code === query.county) ? `${query.province}_${query.city}_${query.county}` : null;
+      const stockArea =
+        query.province && query.city && query.county && counties.some((c) => c.code === query.county)
+          ? `${query.province}_${query.city}_${query.county}`
+          : null;
       let stockError: string | null = null;
       let products: OrderFormProduct[] = [];
       if (query.supplier && query.q) {
@@ -72,7 +105,9 @@ export const orderFormRoutes = [
         const stock = new Map<string, OrderFormStock>();
         if (stockArea && orderable.length > 0) {
           const answer = await container.orders.service.stockIn(supplier, orderable, stockArea);
-          if (answer.ok) for (const s of answer.value.items) stock.set(s.sku, { num: s.num, description: s.desc, stockStateId: s.stockStateId ?? null, checkedAt: answer.value.checkedAt });
+          if (answer.ok)
+            for (const s of answer.value.items)
+              stock.set(s.sku, { num: s.num, description: s.desc, stockStateId: s.stockStateId ?? null, checkedAt: answer.value.checkedAt });
           else stockError = answer.error.message;
         }
         products = found.map(({ p, orderable }) => ({

@@ -12,9 +12,19 @@ import { OrderDetail, OrderView as OrderViewSchema, SupplierOrderView as Supplie
 import { PushPauseView } from "./views/supplier-views.js";
 
 const ORDER_STAFF = ["admin", "procurement"] as const;
-const SupplierCode = z.object({ code: z.string().trim().regex(/^[A-Za-z0-9_-]{2,32}$/, "2–32 of [A-Za-z0-9_-]") });
+const SupplierCode = z.object({
+  code: z
+    .string()
+    .trim()
+    .regex(/^[A-Za-z0-9_-]{2,32}$/, "2–32 of [A-Za-z0-9_-]"),
+});
 const ORDER_READERS = ["admin", "procurement", "supplier"] as const;
-const YggcOrder = z.object({ yggcOrder: z.string().trim().regex(/^[A-Za-z0-9_-]{1,64}$/, "a yggc_order") });
+const YggcOrder = z.object({
+  yggcOrder: z
+    .string()
+    .trim()
+    .regex(/^[A-Za-z0-9_-]{1,64}$/, "a yggc_order"),
+});
 /** Keyset cursor of the order list: the last row's createdAt and id, as `nextBefore` answers it. */
 const Cursor = z
   .string()
@@ -24,7 +34,14 @@ const Cursor = z
     const [at = "0", id = ""] = v.split("~");
     return { createdAt: Number(at), id };
   });
-const OrderFilter = z.object({ state: z.enum(orderStates).optional(), supplier: z.string().trim().regex(/^[A-Za-z0-9_-]{2,32}$/).optional() });
+const OrderFilter = z.object({
+  state: z.enum(orderStates).optional(),
+  supplier: z
+    .string()
+    .trim()
+    .regex(/^[A-Za-z0-9_-]{2,32}$/)
+    .optional(),
+});
 
 function unwrap<T>(outcome: OrderOutcome<T>): T {
   if (outcome.ok) return outcome.value;
@@ -77,7 +94,9 @@ export const orderRoutes = [
     handler({ query, container, scope }) {
       const orders = unwrap(container.orders.service.list({ ...query, supplier: scopedSupplier(scope, query.supplier) }));
       const last = orders.at(-1);
-      return { body: { orders: orders.map((o) => viewFor(scope, o)), nextBefore: orders.length === query.limit && last ? `${last.createdAt}~${last.id}` : null } };
+      return {
+        body: { orders: orders.map((o) => viewFor(scope, o)), nextBefore: orders.length === query.limit && last ? `${last.createdAt}~${last.id}` : null },
+      };
     },
   }),
   defineRoute({
@@ -92,21 +111,80 @@ export const orderRoutes = [
     handler({ query, container, scope }) {
       const filter = { ...query, supplier: scopedSupplier(scope, query.supplier) };
       unwrap(container.orders.service.list({ ...filter, limit: 1 }));
-      const rows = keysetRows((before: { createdAt: number; id: string } | undefined, limit) => unwrap(container.orders.service.list({ ...filter, before, limit })), (o) => ({ createdAt: o.createdAt, id: o.id }));
+      const rows = keysetRows(
+        (before: { createdAt: number; id: string } | undefined, limit) => unwrap(container.orders.service.list({ ...filter, before, limit })),
+        (o) => ({ createdAt: o.createdAt, id: o.id }),
+      );
       const yuan = (fen: number) => (fen / 100).toFixed(2);
       return {
         body: null,
         csv: {
           filename: "orders.csv",
           header: scope
-            ? ["yggc_order", "电商订单号", "商品（SKU×数量）", "运费（元）", "订单金额（元）", "省", "市", "区县", "采购单位", "创建时间（北京时间）", "确认时间（北京时间）"]
-            : ["yggc_order", "电商", "状态", "电商订单号", "商品（SKU×数量）", "运费（元）", "订单金额（元）", "省", "市", "区县", "采购单位", "推送次数", "创建人", "创建时间（北京时间）", "确认时间（北京时间）"],
+            ? [
+                "yggc_order",
+                "电商订单号",
+                "商品（SKU×数量）",
+                "运费（元）",
+                "订单金额（元）",
+                "省",
+                "市",
+                "区县",
+                "采购单位",
+                "创建时间（北京时间）",
+                "确认时间（北京时间）",
+              ]
+            : [
+                "yggc_order",
+                "电商",
+                "状态",
+                "电商订单号",
+                "商品（SKU×数量）",
+                "运费（元）",
+                "订单金额（元）",
+                "省",
+                "市",
+                "区县",
+                "采购单位",
+                "推送次数",
+                "创建人",
+                "创建时间（北京时间）",
+                "确认时间（北京时间）",
+              ],
           rows: (function* () {
             for (const o of rows) {
               const items = o.lines.map((l) => `${l.sku}×${l.num}`).join(" ");
               yield scope
-                ? [o.yggc_order, o.mall_order_id, items, yuan(o.freightFen), yuan(o.orderPriceFen), o.area.province, o.area.city, o.area.county, o.dep_name, beijingIso(o.createdAt), beijingIso(o.confirmedAt)]
-                : [o.yggc_order, o.supplier, o.state, o.mall_order_id, items, yuan(o.freightFen), yuan(o.orderPriceFen), o.area.province, o.area.city, o.area.county, o.dep_name, o.pushAttempts, o.createdBy, beijingIso(o.createdAt), beijingIso(o.confirmedAt)];
+                ? [
+                    o.yggc_order,
+                    o.mall_order_id,
+                    items,
+                    yuan(o.freightFen),
+                    yuan(o.orderPriceFen),
+                    o.area.province,
+                    o.area.city,
+                    o.area.county,
+                    o.dep_name,
+                    beijingIso(o.createdAt),
+                    beijingIso(o.confirmedAt),
+                  ]
+                : [
+                    o.yggc_order,
+                    o.supplier,
+                    o.state,
+                    o.mall_order_id,
+                    items,
+                    yuan(o.freightFen),
+                    yuan(o.orderPriceFen),
+                    o.area.province,
+                    o.area.city,
+                    o.area.county,
+                    o.dep_name,
+                    o.pushAttempts,
+                    o.createdBy,
+                    beijingIso(o.createdAt),
+                    beijingIso(o.confirmedAt),
+                  ];
             }
           })(),
         },
@@ -118,7 +196,8 @@ export const orderRoutes = [
     path: "/orders",
     roles: ORDER_STAFF,
     tag: "orders",
-    summary: "Take an order (supplier, items [{sku,num}], consignee/invoice/payment under their S-11 names). Prices come from the store; stock is asked of the supplier.",
+    summary:
+      "Take an order (supplier, items [{sku,num}], consignee/invoice/payment under their S-11 names). Prices come from the store; stock is asked of the supplier.",
     audit: "order.create",
     body: OrderInput,
     response: z.object({ order: OrderViewSchema }),
@@ -126,7 +205,14 @@ export const orderRoutes = [
     errors: ["not_found", "conflict", "supplier_unavailable"],
     async handler({ body, container, user }) {
       const order = unwrap(await container.orders.service.create(body, `admin:${user?.username ?? "?"}`));
-      return { status: 201, body: { order }, audit: { target: order.yggc_order, summary: { after: { state: order.state, supplier: order.supplier, orderPriceFen: order.orderPriceFen, lines: order.lines.length } } } };
+      return {
+        status: 201,
+        body: { order },
+        audit: {
+          target: order.yggc_order,
+          summary: { after: { state: order.state, supplier: order.supplier, orderPriceFen: order.orderPriceFen, lines: order.lines.length } },
+        },
+      };
     },
   }),
   defineRoute({
@@ -168,7 +254,8 @@ export const orderRoutes = [
     path: "/orders/:yggcOrder/retry",
     roles: ORDER_STAFF,
     tag: "orders",
-    summary: "Reopen an order that did not fail for a business reason (gave up, or its S-11 answer differed) and push it with the same yggc_order; a refused order is final.",
+    summary:
+      "Reopen an order that did not fail for a business reason (gave up, or its S-11 answer differed) and push it with the same yggc_order; a refused order is final.",
     audit: "order.retry",
     params: YggcOrder,
     response: z.object({ order: OrderViewSchema }),

@@ -11,7 +11,10 @@ import { type SupplierScope, scopedSupplier } from "./supplier-scope.js";
 import { ListingChange, ProductDetail, ProductRow } from "./views/product-views.js";
 
 const PRODUCT_READERS = ["admin", "procurement", "supplier"] as const;
-const supplierCode = z.string().trim().regex(/^[A-Za-z0-9_-]{2,32}$/);
+const supplierCode = z
+  .string()
+  .trim()
+  .regex(/^[A-Za-z0-9_-]{2,32}$/);
 const ProductKey = z.object({ supplier: supplierCode, sku: z.string().trim().min(1).max(64) });
 const Note = z.object({ note: z.string().trim().max(200).optional() });
 
@@ -66,7 +69,10 @@ const listingRoute = (verb: "apply" | "approve" | "refuse", roles: ReadonlyArray
     handler({ params, body, container, scope }) {
       productOf(container, scope, params);
       const change = changeListing(container, params.supplier, params.sku, verb, body.note);
-      return { body: { sku: params.sku, listingState: change.after, reason: body.note ?? null }, audit: { summary: { before: { listingState: change.before }, after: { listingState: change.after }, note: body.note } } };
+      return {
+        body: { sku: params.sku, listingState: change.after, reason: body.note ?? null },
+        audit: { summary: { before: { listingState: change.before }, after: { listingState: change.after }, note: body.note } },
+      };
     },
   });
 
@@ -96,9 +102,13 @@ export const productRoutes = [
     path: "/products",
     roles: PRODUCT_READERS,
     tag: "products",
-    summary: "Search by supplier, sku, name, catalog (interfaceCode or catalogId), brand, status and listing state (a supplier user: its own only). Keyset cursor: pass `nextAfterId` as `afterId`; a name search under a selective filter may answer fewer rows than `limit` with a `nextAfterId` to go on from (null: nothing more matches).",
+    summary:
+      "Search by supplier, sku, name, catalog (interfaceCode or catalogId), brand, status and listing state (a supplier user: its own only). Keyset cursor: pass `nextAfterId` as `afterId`; a name search under a selective filter may answer fewer rows than `limit` with a `nextAfterId` to go on from (null: nothing more matches).",
     query: SearchQuery.extend({ afterId: q.int(0, Number.MAX_SAFE_INTEGER).optional(), limit: q.int(1, MAX_PAGE).default(DEFAULT_PAGE) }),
-    response: z.object({ products: z.array(ProductRow), nextAfterId: z.number().int().nullable().describe("Pass as `afterId` to go on; null: nothing more matches.") }),
+    response: z.object({
+      products: z.array(ProductRow),
+      nextAfterId: z.number().int().nullable().describe("Pass as `afterId` to go on; null: nothing more matches."),
+    }),
     errors: ["not_found"],
     handler({ query, container, scope }) {
       const codeOf = codeCache(container);
@@ -129,10 +139,38 @@ export const productRoutes = [
         body: null,
         csv: {
           filename: "products.csv",
-          header: ["电商", "SKU", "名称", "型号", "品目", "品牌", "状态", "上下架", "协议价（元）", "商城价（元）", "上架申请", "未通过原因数", "更新时间（北京时间）"],
+          header: [
+            "电商",
+            "SKU",
+            "名称",
+            "型号",
+            "品目",
+            "品牌",
+            "状态",
+            "上下架",
+            "协议价（元）",
+            "商城价（元）",
+            "上架申请",
+            "未通过原因数",
+            "更新时间（北京时间）",
+          ],
           rows: (function* () {
             for (const p of rows) {
-              yield [codeOf(p.supplierId), p.sku, p.name, p.model, p.interfaceCode, p.brandName, p.status, p.shelfState, yuan(p.priceFen), yuan(p.mallPriceFen), p.listingState, (parseJson(p.rejectionJson) as unknown[]).length, beijingIso(p.updatedAt)];
+              yield [
+                codeOf(p.supplierId),
+                p.sku,
+                p.name,
+                p.model,
+                p.interfaceCode,
+                p.brandName,
+                p.status,
+                p.shelfState,
+                yuan(p.priceFen),
+                yuan(p.mallPriceFen),
+                p.listingState,
+                (parseJson(p.rejectionJson) as unknown[]).length,
+                beijingIso(p.updatedAt),
+              ];
             }
           })(),
         },
@@ -173,7 +211,8 @@ export const productRoutes = [
     path: "/products/:supplier/:sku",
     roles: PRODUCT_READERS,
     tag: "products",
-    summary: "One product: detail and images as received, parameters against the catalog's standard parameters, prices (fen), stock by area, rejection reasons, listing state and reason, price history.",
+    summary:
+      "One product: detail and images as received, parameters against the catalog's standard parameters, prices (fen), stock by area, rejection reasons, listing state and reason, price history.",
     params: ProductKey,
     response: ProductDetail,
     errors: ["not_found"],
@@ -199,7 +238,10 @@ export const productRoutes = [
           // Each S-8 area (province_city_county codes) with its names from the area table, for people.
           stock: container.repos.products.stockOf(supplier.id, p.sku).map((s) => ({
             ...s,
-            areaName: s.area.split("_").map((code) => container.repos.reference.areaName(code) ?? code).join(" "),
+            areaName: s.area
+              .split("_")
+              .map((code) => container.repos.reference.areaName(code) ?? code)
+              .join(" "),
           })),
           priceHistory: container.repos.products.priceHistoryOf(supplier.id, p.sku),
         },

@@ -5,7 +5,12 @@ import { AdminError } from "../admin-errors.js";
 import { defineRoute, q } from "./route-types.js";
 import { scopedSupplier } from "./supplier-scope.js";
 
-const Code = z.object({ code: z.string().trim().regex(/^[A-Za-z0-9_-]{2,32}$/, "2–32 of [A-Za-z0-9_-]") });
+const Code = z.object({
+  code: z
+    .string()
+    .trim()
+    .regex(/^[A-Za-z0-9_-]{2,32}$/, "2–32 of [A-Za-z0-9_-]"),
+});
 const Day = z.string().regex(/^\d{4}-\d{2}-\d{2}$/, "yyyy-MM-dd (Beijing time)");
 const Evidence = z.object({
   at: z.string(),
@@ -21,7 +26,15 @@ const Evidence = z.object({
 const DayScore = z.object({
   day: z.string().describe("yyyy-MM-dd, Beijing time"),
   score: z.number().int().describe("0–100: the share of the day's checks (those with calls) that passed"),
-  checks: z.array(z.object({ check: z.enum(productionCheckIds), total: z.number().int(), failed: z.number().int(), passed: z.boolean(), evidence: z.array(Evidence).describe("The first failing calls (never credentials).") })),
+  checks: z.array(
+    z.object({
+      check: z.enum(productionCheckIds),
+      total: z.number().int(),
+      failed: z.number().int(),
+      passed: z.boolean(),
+      evidence: z.array(Evidence).describe("The first failing calls (never credentials)."),
+    }),
+  ),
   action: z.enum(["none", "warn", "propose", "suspend"]).describe("What the policy did about the day."),
   proposal: z.enum(["open", "approved", "dismissed"]).nullable(),
   decidedBy: z.string().nullable(),
@@ -35,7 +48,8 @@ export const productionRoutes = [
     path: "/suppliers/:code/production-conformance",
     roles: ["admin", "auditor", "supplier"],
     tag: "conformance",
-    summary: "The supplier's production conformance: each scored day (newest first) with the kit's checks, the failing calls as evidence, and what the policy did; today so far; the policy (a supplier user: its own).",
+    summary:
+      "The supplier's production conformance: each scored day (newest first) with the kit's checks, the failing calls as evidence, and what the policy did; today so far; the policy (a supplier user: its own).",
     params: Code,
     query: z.object({ days: q.int(1, 366).optional() }),
     response: z.object({ supplier: z.string(), policy: Policy, today: DayScore.nullable(), days: z.array(DayScore) }),
@@ -52,7 +66,8 @@ export const productionRoutes = [
     path: "/suppliers/:code/production-conformance/evaluate",
     roles: ["admin"],
     tag: "conformance",
-    summary: "Score one day of the supplier's production calls now (default: yesterday, Beijing time) and apply the policy to it, as the daily job does; a day already acted on is not acted on again.",
+    summary:
+      "Score one day of the supplier's production calls now (default: yesterday, Beijing time) and apply the policy to it, as the daily job does; a day already acted on is not acted on again.",
     audit: "conformance.production_evaluate",
     params: Code,
     body: z.object({ day: Day.optional() }),
@@ -64,7 +79,10 @@ export const productionRoutes = [
       const unscorable = unscorableDay(day, container.clock());
       if (unscorable) throw new AdminError("invalid_input", unscorable, [{ field: "body.day", message: unscorable }]);
       const scored = container.production.evaluate(params.code, day);
-      return { body: { day: scored }, audit: { target: params.code, summary: { after: { day, score: scored?.score ?? null, action: scored?.action ?? null } } } };
+      return {
+        body: { day: scored },
+        audit: { target: params.code, summary: { after: { day, score: scored?.score ?? null, action: scored?.action ?? null } } },
+      };
     },
   }),
   defineRoute({
@@ -89,7 +107,10 @@ export const productionRoutes = [
       const held = decided.held ?? { marks: [], waiverEnded: false };
       return {
         body: { decided: body.decision, day: params.day, suspendedMarks: held.marks, waiverEnded: held.waiverEnded },
-        audit: { target: params.code, summary: { after: { day: params.day, decision: body.decision, reason: body.reason, suspendedMarks: held.marks, waiverEnded: held.waiverEnded } } },
+        audit: {
+          target: params.code,
+          summary: { after: { day: params.day, decision: body.decision, reason: body.reason, suspendedMarks: held.marks, waiverEnded: held.waiverEnded } },
+        },
       };
     },
   }),

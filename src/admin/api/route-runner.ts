@@ -44,7 +44,13 @@ function nulPaths(value: unknown): Array<ReadonlyArray<PropertyKey>> {
   return out;
 }
 
-function parsePart<T extends z.ZodType | undefined>(schema: T, value: unknown, where: string, fields: FieldError[], errorMap: z.core.$ZodErrorMap = REQUIRED): unknown {
+function parsePart<T extends z.ZodType | undefined>(
+  schema: T,
+  value: unknown,
+  where: string,
+  fields: FieldError[],
+  errorMap: z.core.$ZodErrorMap = REQUIRED,
+): unknown {
   if (!schema) return {};
   const nul = nulPaths(value);
   if (nul.length > 0) {
@@ -68,7 +74,13 @@ export function toAdminError(e: unknown): AdminError | undefined {
   if (!(e instanceof DomainError)) return undefined;
   const code = adminCodeOfKind[e.kind];
   // Issues name fields of the body the route was sent (an order file), hence the body. prefix.
-  return code === null ? undefined : new AdminError(code, e.message, e.issues.map((i) => ({ field: `body.${i.field}`, message: i.message })));
+  return code === null
+    ? undefined
+    : new AdminError(
+        code,
+        e.message,
+        e.issues.map((i) => ({ field: `body.${i.field}`, message: i.message })),
+      );
 }
 
 /**

@@ -14,7 +14,19 @@ import { syncRoutes } from "./sync-routes.js";
  * Every admin API route, with the roles allowed to call it: the one table the router mounts,
  * the console reuses, the OpenAPI document describes and the role-walk test walks.
  */
-export const adminRoutes: readonly AdminRoute[] = [...sessionRoutes, ...userRoutes, ...auditRoutes, ...chartRoutes, ...supplierRoutes, ...syncRoutes, ...productRoutes, ...orderRoutes, ...orderFormRoutes, ...conformanceRoutes, ...productionRoutes];
+export const adminRoutes: readonly AdminRoute[] = [
+  ...sessionRoutes,
+  ...userRoutes,
+  ...auditRoutes,
+  ...chartRoutes,
+  ...supplierRoutes,
+  ...syncRoutes,
+  ...productRoutes,
+  ...orderRoutes,
+  ...orderFormRoutes,
+  ...conformanceRoutes,
+  ...productionRoutes,
+];
 
 export function routeById(method: AdminRoute["method"], path: string): AdminRoute {
   const route = adminRoutes.find((r) => r.method === method && r.path === path);

@@ -82,9 +82,7 @@ export type AdminRoute = Omit<RouteSpec<z.ZodType, z.ZodType, z.ZodType>, "handl
 
 type NoInput = z.ZodObject<Record<string, never>>;
 
-export function defineRoute<P extends z.ZodType = NoInput, Q extends z.ZodType = NoInput, B extends z.ZodType = NoInput>(
-  spec: RouteSpec<P, Q, B>,
-): AdminRoute {
+export function defineRoute<P extends z.ZodType = NoInput, Q extends z.ZodType = NoInput, B extends z.ZodType = NoInput>(spec: RouteSpec<P, Q, B>): AdminRoute {
   return spec as unknown as AdminRoute;
 }
 
@@ -94,7 +92,11 @@ export const STAFF_ROLES = ["admin", "procurement", "auditor"] as const satisfie
 /** Query-string helpers: strict, bounded, no z.coerce surprises. */
 export const q = {
   int: (min: number, max: number) =>
-    z.string().regex(/^\d{1,15}$/, "a whole number").transform(Number).pipe(z.number().int().min(min).max(max)),
+    z
+      .string()
+      .regex(/^\d{1,15}$/, "a whole number")
+      .transform(Number)
+      .pipe(z.number().int().min(min).max(max)),
   text: (max: number) => z.string().trim().min(1).max(max),
   bool: z.enum(["true", "false"]).transform((v) => v === "true"),
   /** Epoch ms, or an ISO date-time; without an offset it is Beijing time (UTC+8), as staff read clocks. */

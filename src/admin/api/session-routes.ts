@@ -5,7 +5,6 @@ import { ALL_ROLES, defineRoute } from "./route-types.js";
 import { Ok } from "./views/common-views.js";
 import { AdminUserView, SessionView } from "./views/user-views.js";
 
-
 export const sessionRoutes = [
   defineRoute({
     method: "POST",

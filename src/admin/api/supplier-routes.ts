@@ -8,7 +8,12 @@ import { defineRoute, q } from "./route-types.js";
 import { QuarantineRow, RunSummary } from "./views/sync-views.js";
 import { ConnectionView, IssuedCredentials, PushPauseView, SupplierView } from "./views/supplier-views.js";
 
-const Code = z.object({ code: z.string().trim().regex(/^[A-Za-z0-9_-]{2,32}$/, "2–32 of [A-Za-z0-9_-]") });
+const Code = z.object({
+  code: z
+    .string()
+    .trim()
+    .regex(/^[A-Za-z0-9_-]{2,32}$/, "2–32 of [A-Za-z0-9_-]"),
+});
 const { code: _code, ...connectShape } = ConnectInput.shape;
 const ConnectBody = z.object(connectShape);
 const ConnectionChange = z
@@ -173,7 +178,8 @@ export const supplierRoutes = [
     errors: ["not_found", "conflict"],
     async handler({ params, container }) {
       const attempt = await container.sync.pull(params.code, "manual");
-      if (!attempt.ran) throw new AdminError("conflict", `a run for ${params.code} is in progress (${attempt.holder ?? "another runner"}); try again when it ends`);
+      if (!attempt.ran)
+        throw new AdminError("conflict", `a run for ${params.code} is in progress (${attempt.holder ?? "another runner"}); try again when it ends`);
       return { body: { run: attempt.summary }, audit: { summary: { after: { runId: attempt.summary.runId, status: attempt.summary.status } } } };
     },
   }),

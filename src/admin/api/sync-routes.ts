@@ -9,8 +9,16 @@ const SYNC_READERS = ["admin", "auditor"] as const;
 const LOG_READERS = ["admin", "auditor", "supplier"] as const;
 const messageTypes = ["2", "4", "6", "16"] as const;
 const outcomes = ["applied", "rejected", "failed", "skipped", "quarantined"] as const;
-const supplierCode = z.string().trim().regex(/^[A-Za-z0-9_-]{2,32}$/);
-const RunId = z.object({ runId: z.string().trim().regex(/^run_[A-Za-z0-9_-]{1,40}$/, "a run id (run_…)") });
+const supplierCode = z
+  .string()
+  .trim()
+  .regex(/^[A-Za-z0-9_-]{2,32}$/);
+const RunId = z.object({
+  runId: z
+    .string()
+    .trim()
+    .regex(/^run_[A-Za-z0-9_-]{1,40}$/, "a run id (run_…)"),
+});
 
 const parseJson = (text: string): unknown => JSON.parse(text) as unknown;
 
@@ -22,11 +30,20 @@ export const syncRoutes = [
     roles: LOG_READERS,
     tag: "sync",
     summary: "Runs, newest first. Cursor: pass the last row's startedAt as `before` for the next page.",
-    query: z.object({ supplier: supplierCode.optional(), before: q.int(0, Number.MAX_SAFE_INTEGER).optional(), limit: q.int(1, MAX_PAGE).default(DEFAULT_PAGE) }),
+    query: z.object({
+      supplier: supplierCode.optional(),
+      before: q.int(0, Number.MAX_SAFE_INTEGER).optional(),
+      limit: q.int(1, MAX_PAGE).default(DEFAULT_PAGE),
+    }),
     response: z.object({ runs: z.array(SyncRunView), nextBefore: z.number().int().nullable().describe("Pass as `before` for the next page; null: no more.") }),
     errors: ["not_found"],
     handler({ query, container, scope }) {
-      const runs = container.sync.runs({ ...query, supplier: scopedSupplier(scope, query.supplier) }).map((r) => ({ ...r, supplier: container.repos.accounts.supplierById(r.supplierId)?.code ?? null, counts: parseJson(r.countsJson), errors: parseJson(r.errorsJson) }));
+      const runs = container.sync.runs({ ...query, supplier: scopedSupplier(scope, query.supplier) }).map((r) => ({
+        ...r,
+        supplier: container.repos.accounts.supplierById(r.supplierId)?.code ?? null,
+        counts: parseJson(r.countsJson),
+        errors: parseJson(r.errorsJson),
+      }));
       const last = runs.at(-1);
       return { body: { runs, nextBefore: runs.length === query.limit && last ? last.startedAt : null } };
     },
@@ -65,10 +82,15 @@ export const syncRoutes = [
       afterId: q.int(0, Number.MAX_SAFE_INTEGER).optional(),
       limit: q.int(1, MAX_PAGE).default(DEFAULT_PAGE),
     }),
-    response: z.object({ messages: z.array(MessageLogView), nextAfterId: z.number().int().nullable().describe("Pass as `afterId` for the next page; null: no more.") }),
+    response: z.object({
+      messages: z.array(MessageLogView),
+      nextAfterId: z.number().int().nullable().describe("Pass as `afterId` for the next page; null: no more."),
+    }),
     errors: ["not_found"],
     handler({ query, container, scope }) {
-      const rows = container.sync.messageLogs({ ...query, supplier: scopedSupplier(scope, query.supplier) }).map((m) => ({ ...m, reasons: parseJson(m.reasonsJson), callSeqs: parseJson(m.callSeqsJson) as number[] }));
+      const rows = container.sync
+        .messageLogs({ ...query, supplier: scopedSupplier(scope, query.supplier) })
+        .map((m) => ({ ...m, reasons: parseJson(m.reasonsJson), callSeqs: parseJson(m.callSeqsJson) as number[] }));
       const last = rows.at(-1);
       return { body: { messages: rows, nextAfterId: rows.length === query.limit && last ? last.id : null } };
     },
@@ -87,7 +109,9 @@ export const syncRoutes = [
       if (!m) throw new AdminError("not_found", `no sync message log ${params.id}`);
       requireInScope(scope, m.supplierId, `no sync message log ${params.id}`);
       const seqs = parseJson(m.callSeqsJson) as number[];
-      return { body: { message: { ...m, reasons: parseJson(m.reasonsJson), callSeqs: seqs }, calls: seqs.length === 0 ? [] : container.sync.callsOf(m.runId, seqs) } };
+      return {
+        body: { message: { ...m, reasons: parseJson(m.reasonsJson), callSeqs: seqs }, calls: seqs.length === 0 ? [] : container.sync.callsOf(m.runId, seqs) },
+      };
     },
   }),
   defineRoute({
@@ -115,7 +139,10 @@ export const syncRoutes = [
     errors: ["not_found", "conflict"],
     async handler({ body, container }) {
       const { requeued, attempt } = await container.sync.replay(body.supplier, body.all ? "all-quarantined" : (body.messageIds ?? []));
-      return { body: { requeued, attempt }, audit: { target: body.supplier, summary: { after: { requeued, runId: attempt.ran ? attempt.summary.runId : null } } } };
+      return {
+        body: { requeued, attempt },
+        audit: { target: body.supplier, summary: { after: { requeued, runId: attempt.ran ? attempt.summary.runId : null } } },
+      };
     },
   }),
 ];

@@ -3,7 +3,11 @@ import type { OrderView } from "../../orders/order-service.js";
 import type { ConsoleAction } from "./console-kit.js";
 import { credentialsCard } from "./pages/supplier-pages.js";
 
-const list = (text: string | undefined) => (text ?? "").split(/[,，\s]+/).map((s) => s.trim()).filter(Boolean);
+const list = (text: string | undefined) =>
+  (text ?? "")
+    .split(/[,，\s]+/)
+    .map((s) => s.trim())
+    .filter(Boolean);
 const optional = (text: string | undefined) => (text === undefined || text.trim() === "" ? undefined : text.trim());
 /** A form number stays a string when it is not one, so the API names the field instead of guessing. */
 const num = (text: string | undefined) => (text !== undefined && /^\d+$/.test(text.trim()) ? Number(text) : optional(text));
@@ -11,15 +15,38 @@ const bool = (text: string | undefined) => (text === "true" ? true : text === "f
 
 /** "SKU 数量" per line → [{sku, num}]; a line without a quantity orders one. */
 function orderItems(text: string | undefined) {
-  return (text ?? "").split(/\r?\n/).map((l) => l.trim()).filter(Boolean).map((line) => {
-    const [sku = "", n] = line.split(/[\s,，×x*]+/);
-    return { sku, num: n === undefined ? 1 : (num(n) ?? n) };
-  });
+  return (text ?? "")
+    .split(/\r?\n/)
+    .map((l) => l.trim())
+    .filter(Boolean)
+    .map((line) => {
+      const [sku = "", n] = line.split(/[\s,，×x*]+/);
+      return { sku, num: n === undefined ? 1 : (num(n) ?? n) };
+    });
 }
 
 const ORDER_FIELDS = [
-  "supplier", "name", "mobile", "phone", "province", "city", "county", "address", "zip", "email", "dep_name", "invoice_title", "invoice_org_code", "remark",
-  "invoice_name", "invoice_phone", "invoice_mobile", "invoice_bank", "invoice_bank_code", "invoice_address", "invoice_receipt_address",
+  "supplier",
+  "name",
+  "mobile",
+  "phone",
+  "province",
+  "city",
+  "county",
+  "address",
+  "zip",
+  "email",
+  "dep_name",
+  "invoice_title",
+  "invoice_org_code",
+  "remark",
+  "invoice_name",
+  "invoice_phone",
+  "invoice_mobile",
+  "invoice_bank",
+  "invoice_bank_code",
+  "invoice_address",
+  "invoice_receipt_address",
 ] as const;
 
 /** The console's form posts, each one admin API route; its roles, validation and audit apply unchanged. */
@@ -35,7 +62,17 @@ export const consoleActions: readonly ConsoleAction[] = [
     route: ["POST", "/conformance/runs"],
     rerender: "/conformance/runs",
     // Secrets left empty are the registered sandbox's.
-    input: (f) => ({ body: { supplier: optional(f.supplier), baseUrl: f.baseUrl, username: f.username, password: optional(f.password), appSecret: optional(f.appSecret), signMode: optional(f.signMode), encoding: optional(f.encoding) } }),
+    input: (f) => ({
+      body: {
+        supplier: optional(f.supplier),
+        baseUrl: f.baseUrl,
+        username: f.username,
+        password: optional(f.password),
+        appSecret: optional(f.appSecret),
+        signMode: optional(f.signMode),
+        encoding: optional(f.encoding),
+      },
+    }),
     done: (r) => ({ redirect: `/admin/conformance/runs/${(r as { run: { id: string } }).run.id}`, message: "queued" }),
   },
   {
@@ -65,7 +102,16 @@ export const consoleActions: readonly ConsoleAction[] = [
   {
     path: "/suppliers",
     route: ["POST", "/suppliers"],
-    input: (f) => ({ body: { code: f.code, name: f.name, creditCode: f.creditCode, domains: list(f.domains), contactName: optional(f.contactName), contactPhone: optional(f.contactPhone) } }),
+    input: (f) => ({
+      body: {
+        code: f.code,
+        name: f.name,
+        creditCode: f.creditCode,
+        domains: list(f.domains),
+        contactName: optional(f.contactName),
+        contactPhone: optional(f.contactPhone),
+      },
+    }),
     done: (r) => {
       const { supplier, credentials } = r as { supplier: SupplierView; credentials: { username: string; password: string; appSecret: string } };
       return { title: `已登记电商 ${supplier.code}`, body: credentialsCard(`已为 ${supplier.name} 签发卖场账号：`, credentials) };
@@ -76,7 +122,16 @@ export const consoleActions: readonly ConsoleAction[] = [
     route: ["PATCH", "/suppliers/:code/connection"],
     input: (f) => ({
       body: Object.fromEntries(
-        Object.entries({ signMode: optional(f.signMode), bodyFormat: optional(f.bodyFormat), pullSchedule: optional(f.pullSchedule), stockSchedule: optional(f.stockSchedule), maxConcurrent: num(f.maxConcurrent), qps: num(f.qps), timeoutMs: num(f.timeoutMs), stockAreas: f.stockAreas === undefined ? undefined : list(f.stockAreas) }).filter(([, v]) => v !== undefined),
+        Object.entries({
+          signMode: optional(f.signMode),
+          bodyFormat: optional(f.bodyFormat),
+          pullSchedule: optional(f.pullSchedule),
+          stockSchedule: optional(f.stockSchedule),
+          maxConcurrent: num(f.maxConcurrent),
+          qps: num(f.qps),
+          timeoutMs: num(f.timeoutMs),
+          stockAreas: f.stockAreas === undefined ? undefined : list(f.stockAreas),
+        }).filter(([, v]) => v !== undefined),
       ),
     }),
     done: (_r, p) => ({ redirect: `/admin/suppliers/${p.code ?? ""}`, message: "saved" }),
@@ -85,7 +140,10 @@ export const consoleActions: readonly ConsoleAction[] = [
     path: "/suppliers/:code/rotate",
     route: ["POST", "/suppliers/:code/rotate"],
     input: (f) => ({ body: { password: bool(f.password), appSecret: bool(f.appSecret) } }),
-    done: (r, p) => ({ title: `电商 ${p.code ?? ""} 的新凭据`, body: credentialsCard("已轮换，之前签发的令牌全部失效：", (r as { credentials: { username: string } }).credentials) }),
+    done: (r, p) => ({
+      title: `电商 ${p.code ?? ""} 的新凭据`,
+      body: credentialsCard("已轮换，之前签发的令牌全部失效：", (r as { credentials: { username: string } }).credentials),
+    }),
   },
   {
     path: "/suppliers/:code/sign-mode",
@@ -111,14 +169,15 @@ export const consoleActions: readonly ConsoleAction[] = [
     input: () => ({ body: {} }),
     done: (r) => ({ redirect: `/admin/sync/runs/${(r as { run: { runId: string } }).run.runId}`, message: "synced" }),
   },
-  ...(["apply", "approve", "refuse"] as const).map(
-    (verb): ConsoleAction => ({
-      path: `/products/:supplier/:sku/listing/${verb}`,
-      route: ["POST", `/products/:supplier/:sku/listing/${verb}`],
-      input: (f) => ({ body: { note: optional(f.note) } }),
-      done: (_r, p) => ({ redirect: `/admin/products/${encodeURIComponent(p.supplier ?? "")}/${encodeURIComponent(p.sku ?? "")}`, message: verb === "apply" ? "applied" : verb === "approve" ? "approved" : "refused" }),
+  ...(["apply", "approve", "refuse"] as const).map((verb): ConsoleAction => ({
+    path: `/products/:supplier/:sku/listing/${verb}`,
+    route: ["POST", `/products/:supplier/:sku/listing/${verb}`],
+    input: (f) => ({ body: { note: optional(f.note) } }),
+    done: (_r, p) => ({
+      redirect: `/admin/products/${encodeURIComponent(p.supplier ?? "")}/${encodeURIComponent(p.sku ?? "")}`,
+      message: verb === "apply" ? "applied" : verb === "approve" ? "approved" : "refused",
     }),
-  ),
+  })),
   {
     path: "/orders",
     route: ["POST", "/orders"],

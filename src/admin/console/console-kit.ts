@@ -14,7 +14,11 @@ export type ConsoleContext = {
   /** A refused submit's errors by form field name, shown beside each field. */
   fieldErrors: Record<string, string>;
   /** Calls an admin API route with the caller's role checks, validation and audit; answers its body. */
-  api<T = Record<string, unknown>>(method: "GET" | "POST" | "PUT" | "PATCH", path: string, input?: { params?: Record<string, string>; query?: Record<string, string>; body?: unknown }): Promise<T>;
+  api<T = Record<string, unknown>>(
+    method: "GET" | "POST" | "PUT" | "PATCH",
+    path: string,
+    input?: { params?: Record<string, string>; query?: Record<string, string>; body?: unknown },
+  ): Promise<T>;
   /** https origins this page shows images from (a supplier's registered domains); the page's CSP allows exactly these. */
   imageSources: string[];
   /** The admin route's roles allow this caller. */
@@ -39,7 +43,11 @@ export type ConsoleAction = {
   /** On a refused submit, render this page (its path) again with the values and the errors beside their fields. */
   rerender?: string;
   input(form: Record<string, string>, params: Record<string, string>): { params?: Record<string, string>; body?: unknown };
-  done(result: Record<string, unknown>, params: Record<string, string>, form: Record<string, string>): { redirect: string; message: FlashKey } | { title: string; body: Html };
+  done(
+    result: Record<string, unknown>,
+    params: Record<string, string>,
+    form: Record<string, string>,
+  ): { redirect: string; message: FlashKey } | { title: string; body: Html };
 };
 
 /** Flash messages by key, so a crafted link cannot make the console say arbitrary text. */

@@ -116,7 +116,10 @@ const MESSAGE_RULES: readonly Rule[] = [
   [/^a run for (\S+) is in progress/, (m) => `电商 ${m[1]} 正有一次同步在进行，请在它结束后再试。`],
   [/^order (\S+) is being (?:pushed|handled) right now/, (m) => `订单 ${m[1]} 正在推送，请稍后再试。`],
   [/^order (\S+) was taken over while reopening$/, (m) => `订单 ${m[1]} 已由另一处理接手，请刷新页面。`],
-  [/^order (\S+) is (\w+)(?: \((\w+)\))?; /, (m) => `订单 ${m[1]} 当前为「${order(m[2] ?? "")}」${m[3] ? `（${(LABELS.failureKind as Record<string, string>)[m[3]] ?? "失败"}）` : ""}，不能这样操作。`],
+  [
+    /^order (\S+) is (\w+)(?: \((\w+)\))?; /,
+    (m) => `订单 ${m[1]} 当前为「${order(m[2] ?? "")}」${m[3] ? `（${(LABELS.failureKind as Record<string, string>)[m[3]] ?? "失败"}）` : ""}，不能这样操作。`,
+  ],
   [/^order pushes to (\S+) are not paused$/, (m) => `电商 ${m[1]} 的订单推送没有暂停。`],
   [/^could not mint a free yggc_order/, () => "未能生成新的订单号，请再提交一次。"],
   [/^stock check \(S-8\) with (\S+)/, (m) => `向电商 ${m[1]} 查询库存（S-8）没有成功，请稍后再试。`],
@@ -126,12 +129,24 @@ const MESSAGE_RULES: readonly Rule[] = [
   [/^credit code (\S+) is already registered$/, (m) => `统一社会信用代码 ${m[1]} 已登记。`],
   [/^username (\S+) is taken$/, (m) => `账号 ${m[1]} 已被占用。`],
   [/^a reason is required$/, () => "须填写原因。"],
-  [/^a certification run of (\S+) is already (queued|running): (\S+)$/, (m) => `电商 ${m[1]} 已有一次认证测试${m[2] === "queued" ? "在排队" : "正在进行"}（${m[3]}），请等它结束后再发起。`],
-  [/^(\S+) has asked for (\d+) certification runs today/, (m) => `电商 ${m[1]} 今天已发起 ${m[2]} 次认证测试，达到每日上限（CONFORMANCE_RUNS_PER_DAY），请明天（北京时间）再试。`],
+  [
+    /^a certification run of (\S+) is already (queued|running): (\S+)$/,
+    (m) => `电商 ${m[1]} 已有一次认证测试${m[2] === "queued" ? "在排队" : "正在进行"}（${m[3]}），请等它结束后再发起。`,
+  ],
+  [
+    /^(\S+) has asked for (\d+) certification runs today/,
+    (m) => `电商 ${m[1]} 今天已发起 ${m[2]} 次认证测试，达到每日上限（CONFORMANCE_RUNS_PER_DAY），请明天（北京时间）再试。`,
+  ],
   [/^supplier (\S+) has no trust mark$/, (m) => `电商 ${m[1]} 还没有信任标识。`],
   [/^supplier (\S+) has no gate waiver$/, (m) => `电商 ${m[1]} 没有准入豁免，无可撤回。`],
-  [/^the trust mark (\S+) of (\S+) is already (\w+)$/, (m) => `电商 ${m[2]} 的信任标识 ${m[1]} 已经${m[3] === "revoked" ? "撤销" : m[3] === "suspended" ? "暂停" : "是此状态"}。`],
-  [/^supplier (\S+) (?:has )?(?:no production trust mark|.*); not pulled, not asked for stock and no orders pushed/, (m) => `电商 ${m[1]} 未通过生产准入（无有效信任标识且未豁免），不拉取消息、不查询库存，也不推送订单。`],
+  [
+    /^the trust mark (\S+) of (\S+) is already (\w+)$/,
+    (m) => `电商 ${m[2]} 的信任标识 ${m[1]} 已经${m[3] === "revoked" ? "撤销" : m[3] === "suspended" ? "暂停" : "是此状态"}。`,
+  ],
+  [
+    /^supplier (\S+) (?:has )?(?:no production trust mark|.*); not pulled, not asked for stock and no orders pushed/,
+    (m) => `电商 ${m[1]} 未通过生产准入（无有效信任标识且未豁免），不拉取消息、不查询库存，也不推送订单。`,
+  ],
 ];
 
 const GENERIC: Record<AdminErrorCode, string> = {
@@ -173,7 +188,8 @@ const apply = (rules: readonly Rule[], text: string): string | undefined => {
 };
 
 /** A field's message in zh-CN; one the console does not know reads as a plain "输入有误". */
-export const fieldText = (message: string): string => (/[\u4e00-\u9fff]/.test(message) && !/[A-Za-z]{3,}/.test(message) ? message : (apply(FIELD_RULES, message) ?? "输入有误"));
+export const fieldText = (message: string): string =>
+  /[\u4e00-\u9fff]/.test(message) && !/[A-Za-z]{3,}/.test(message) ? message : (apply(FIELD_RULES, message) ?? "输入有误");
 
 /** The error's message in zh-CN for this caller. */
 export function errorText(err: AdminError, user?: AdminUserRow): string {
@@ -185,16 +201,70 @@ export function errorText(err: AdminError, user?: AdminUserRow): string {
 
 /** Form field names as the console's labels read them, for errors listed away from their form. */
 export const FIELD_LABELS: Record<string, string> = {
-  reason: "原因", note: "拒绝理由", code: "电商代码", name: "名称", creditCode: "统一社会信用代码", domains: "商品域名", contactName: "联系人", contactPhone: "联系电话",
-  signMode: "签名方式", bodyFormat: "报文编码", pullSchedule: "拉取计划", stockSchedule: "库存计划", maxConcurrent: "并发", qps: "QPS", timeoutMs: "超时", stockAreas: "库存地区",
-  password: "密码", appSecret: "appSecret", enabled: "状态", messageIds: "消息", supplier: "电商", all: "全部", username: "用户名", role: "角色",
-  currentPassword: "当前密码", newPassword: "新密码", before: "分页位置", afterId: "分页位置", limit: "每页条数", type: "消息类型", outcome: "结果", state: "状态",
-  from: "起始时间", to: "截止时间", sku: "SKU", province: "省", city: "市", county: "区县", items: "商品", runId: "批次", status: "状态", listingState: "上架申请",
-  id: "编号", yggcOrder: "订单号", q: "查找内容", actor: "操作人", action: "操作", target: "对象", hours: "小时数", days: "天数", reveal: "显示个人信息",
-  catalog: "品目", brand: "品牌", day: "日期", decision: "裁决", baseUrl: "测试环境地址", encoding: "请求编码",
+  reason: "原因",
+  note: "拒绝理由",
+  code: "电商代码",
+  name: "名称",
+  creditCode: "统一社会信用代码",
+  domains: "商品域名",
+  contactName: "联系人",
+  contactPhone: "联系电话",
+  signMode: "签名方式",
+  bodyFormat: "报文编码",
+  pullSchedule: "拉取计划",
+  stockSchedule: "库存计划",
+  maxConcurrent: "并发",
+  qps: "QPS",
+  timeoutMs: "超时",
+  stockAreas: "库存地区",
+  password: "密码",
+  appSecret: "appSecret",
+  enabled: "状态",
+  messageIds: "消息",
+  supplier: "电商",
+  all: "全部",
+  username: "用户名",
+  role: "角色",
+  currentPassword: "当前密码",
+  newPassword: "新密码",
+  before: "分页位置",
+  afterId: "分页位置",
+  limit: "每页条数",
+  type: "消息类型",
+  outcome: "结果",
+  state: "状态",
+  from: "起始时间",
+  to: "截止时间",
+  sku: "SKU",
+  province: "省",
+  city: "市",
+  county: "区县",
+  items: "商品",
+  runId: "批次",
+  status: "状态",
+  listingState: "上架申请",
+  id: "编号",
+  yggcOrder: "订单号",
+  q: "查找内容",
+  actor: "操作人",
+  action: "操作",
+  target: "对象",
+  hours: "小时数",
+  days: "天数",
+  reveal: "显示个人信息",
+  catalog: "品目",
+  brand: "品牌",
+  day: "日期",
+  decision: "裁决",
+  baseUrl: "测试环境地址",
+  encoding: "请求编码",
 };
 
 /** `body.items[0].num` → the form field it belongs to (`items`). */
-export const formFieldOf = (path: string) => path.replace(/^(body|query|params)\.?/, "").replace(/\[.*$/, "").replace(/\..*$/, "");
+export const formFieldOf = (path: string) =>
+  path
+    .replace(/^(body|query|params)\.?/, "")
+    .replace(/\[.*$/, "")
+    .replace(/\..*$/, "");
 
 export const fieldLabel = (path: string) => FIELD_LABELS[formFieldOf(path)] ?? "";

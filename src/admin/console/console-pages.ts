@@ -13,7 +13,16 @@ import { syncPages } from "./pages/sync-pages.js";
 import { conformancePages } from "./pages/conformance-pages.js";
 
 /** Every console page; /orders/new before /orders/:yggcOrder so express matches it first. */
-export const consolePages: readonly ConsolePage[] = [dashboardPage, chartPage, ...supplierPages, ...syncPages, ...productPages, ...orderPages, ...conformancePages, ...auditPages];
+export const consolePages: readonly ConsolePage[] = [
+  dashboardPage,
+  chartPage,
+  ...supplierPages,
+  ...syncPages,
+  ...productPages,
+  ...orderPages,
+  ...conformancePages,
+  ...auditPages,
+];
 
 const NAV: ReadonlyArray<{ href: string; label: string; route: readonly ["GET", string] }> = [
   { href: "/admin/", label: "仪表盘", route: ["GET", "/dashboard"] },

@@ -60,9 +60,19 @@ export function consoleRouter(container: Container): Router {
   const deps = (req: Request) => ({ container, requestId: req.id, log: req.log, errorMap: zhErrorMap });
 
   const send = (res: Response, status: number, page: Html, imageSources: readonly string[] = []) =>
-    res.status(status).type("html").setHeader("Cache-Control", "no-store").setHeader("Content-Security-Policy", contentSecurityPolicy(imageSources)).send(page.text);
+    res
+      .status(status)
+      .type("html")
+      .setHeader("Cache-Control", "no-store")
+      .setHeader("Content-Security-Policy", contentSecurityPolicy(imageSources))
+      .send(page.text);
 
-  const contextOf = (req: Request, caller: ActiveSession, formValues: Record<string, string> = {}, fieldErrors: Record<string, string> = {}): ConsoleContext => ({
+  const contextOf = (
+    req: Request,
+    caller: ActiveSession,
+    formValues: Record<string, string> = {},
+    fieldErrors: Record<string, string> = {},
+  ): ConsoleContext => ({
     req,
     form: formValues,
     fieldErrors,
@@ -71,7 +81,11 @@ export function consoleRouter(container: Container): Router {
     params: strings(req.params),
     query: strings(req.query),
     imageSources: [],
-    async api<T>(method: "GET" | "POST" | "PUT" | "PATCH", path: string, input: { params?: Record<string, string>; query?: Record<string, string>; body?: unknown } = {}) {
+    async api<T>(
+      method: "GET" | "POST" | "PUT" | "PATCH",
+      path: string,
+      input: { params?: Record<string, string>; query?: Record<string, string>; body?: unknown } = {},
+    ) {
       const result = await runRoute(routeById(method, path), { params: input.params ?? {}, query: input.query ?? {}, body: input.body }, caller, deps(req));
       return result.body as T;
     },
@@ -101,12 +115,22 @@ export function consoleRouter(container: Container): Router {
     const f = strings(req.body);
     try {
       checkCsrf(req, undefined, undefined);
-      const result = await runRoute(routeById("POST", "/login"), { params: {}, query: {}, body: { username: f.username, password: f.password } }, undefined, deps(req));
+      const result = await runRoute(
+        routeById("POST", "/login"),
+        { params: {}, query: {}, body: { username: f.username, password: f.password } },
+        undefined,
+        deps(req),
+      );
       if (result.session) setSessionCookie(res, result.session);
       res.redirect(303, safeNext(f.next));
     } catch (e) {
       const err = toAdminError(e);
-      const message = err?.code === "locked" || err?.code === "csrf_failed" ? errorText(err) : err?.code === "invalid_input" ? "请输入用户名和密码。" : "用户名或密码错误，或账号已停用。";
+      const message =
+        err?.code === "locked" || err?.code === "csrf_failed"
+          ? errorText(err)
+          : err?.code === "invalid_input"
+            ? "请输入用户名和密码。"
+            : "用户名或密码错误，或账号已停用。";
       send(res, err?.status ?? 500, loginPage({ next: safeNext(f.next), error: message, username: f.username }));
     }
   });
@@ -126,7 +150,13 @@ export function consoleRouter(container: Container): Router {
   });
 
   /** One page for this caller: role check, render, layout; `form` and `fieldErrors` when a form comes back. */
-  const renderPage = async (req: Request, res: Response, caller: ActiveSession, page: ConsolePage, options: { form?: Record<string, string>; fieldErrors?: Record<string, string>; status?: number; error?: string } = {}) => {
+  const renderPage = async (
+    req: Request,
+    res: Response,
+    caller: ActiveSession,
+    page: ConsolePage,
+    options: { form?: Record<string, string>; fieldErrors?: Record<string, string>; status?: number; error?: string } = {},
+  ) => {
     if (!mayCall(routeById(page.primary[0], page.primary[1]), caller.user)) {
       throw new AdminError("forbidden", `role ${caller.user.role} may not open ${page.path}`);
     }
@@ -135,7 +165,20 @@ export function consoleRouter(container: Container): Router {
     const msg = ctx.query.msg as FlashKey | undefined;
     const flash = options.error ? { kind: "error" as const, text: options.error } : msg && msg in FLASH ? { kind: "ok" as const, text: FLASH[msg] } : undefined;
     const title = typeof page.title === "string" ? page.title : page.title(ctx);
-    send(res, options.status ?? 200, layout({ title, user: caller.user, csrfToken: caller.session.csrfToken, nav: navFor(caller.user), current: `/admin${page.path}`.replace(/^\/admin\/$/, "/admin/"), flash, body }), ctx.imageSources);
+    send(
+      res,
+      options.status ?? 200,
+      layout({
+        title,
+        user: caller.user,
+        csrfToken: caller.session.csrfToken,
+        nav: navFor(caller.user),
+        current: `/admin${page.path}`.replace(/^\/admin\/$/, "/admin/"),
+        flash,
+        body,
+      }),
+      ctx.imageSources,
+    );
   };
 
   // A certification run's progress as server-sent events, for the run page (run-events.ts).
@@ -144,7 +187,9 @@ export function consoleRouter(container: Container): Router {
     if (!caller) return void res.status(401).type("text").send("not logged in");
     const route = routeById("GET", "/conformance/runs/:id");
     const read = async (): Promise<FollowedRun> => {
-      const { run } = (await runRoute(route, { params: strings(req.params), query: {}, body: undefined }, caller, deps(req))).body as { run: FollowedRun & { modules?: Array<{ id: string; title: string; status: string }> } };
+      const { run } = (await runRoute(route, { params: strings(req.params), query: {}, body: undefined }, caller, deps(req))).body as {
+        run: FollowedRun & { modules?: Array<{ id: string; title: string; status: string }> };
+      };
       // An ended run answers its report's modules instead of its progress: the same list, as it ended.
       return run.progress ? run : { ...run, progress: (run.modules ?? []).map(({ id, title, status }) => ({ id, title, status })) };
     };
@@ -154,7 +199,10 @@ export function consoleRouter(container: Container): Router {
     } catch (e) {
       const known = toAdminError(e);
       if (!known) req.log.error({ event: "console.error", err: e }, "console.error");
-      return void res.status(known?.status ?? 500).type("text").send(known ? errorText(known, caller.user) : "internal error");
+      return void res
+        .status(known?.status ?? 500)
+        .type("text")
+        .send(known ? errorText(known, caller.user) : "internal error");
     }
     try {
       await streamRunEvents(req, res, read);
@@ -200,7 +248,12 @@ export function consoleRouter(container: Container): Router {
         checkCsrf(req, caller, f[CSRF_FIELD]);
         const params = strings(req.params);
         const input = action.input(f, params);
-        const result = await runRoute(routeById(action.route[0], action.route[1]), { params: input.params ?? params, query: {}, body: input.body ?? {} }, caller, deps(req));
+        const result = await runRoute(
+          routeById(action.route[0], action.route[1]),
+          { params: input.params ?? params, query: {}, body: input.body ?? {} },
+          caller,
+          deps(req),
+        );
         if (result.session === null) setSessionCookie(res, null);
         const next = action.done(result.body as Record<string, unknown>, params, f);
         if ("redirect" in next) return res.redirect(303, `${next.redirect}${next.redirect.includes("?") ? "&" : "?"}msg=${next.message}`);
@@ -217,7 +270,12 @@ export function consoleRouter(container: Container): Router {
             fieldErrors[name] = fieldErrors[name] ? `${fieldErrors[name]}；${message}` : message;
           }
           try {
-            return await renderPage(req, res, caller, page, { form: f, fieldErrors, status: known.status, error: known.fields.length > 0 ? "请按字段旁的提示修改后再提交。" : errorText(known, caller.user) });
+            return await renderPage(req, res, caller, page, {
+              form: f,
+              fieldErrors,
+              status: known.status,
+              error: known.fields.length > 0 ? "请按字段旁的提示修改后再提交。" : errorText(known, caller.user),
+            });
           } catch (inner) {
             return errorPage(req, res, caller, inner);
           }

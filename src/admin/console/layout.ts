@@ -9,7 +9,15 @@ export type NavItem = { href: string; label: string; visible: boolean };
 /** A hidden CSRF field for a form posted in a session. */
 export const csrfField = (token: string) => html`<input type="hidden" name="${CSRF_FIELD}" value="${token}">`;
 
-export function layout(options: { title: string; user?: AdminUserRow; csrfToken?: string; nav?: readonly NavItem[]; current?: string; flash?: { kind: "ok" | "error"; text: string }; body: Html }): Html {
+export function layout(options: {
+  title: string;
+  user?: AdminUserRow;
+  csrfToken?: string;
+  nav?: readonly NavItem[];
+  current?: string;
+  flash?: { kind: "ok" | "error"; text: string };
+  body: Html;
+}): Html {
   const { user, nav = [], current = "" } = options;
   return html`<!doctype html>
 <html lang="zh-CN">
@@ -25,10 +33,12 @@ export function layout(options: { title: string; user?: AdminUserRow; csrfToken?
 <header class="top">
   <span class="brand">电子卖场对接网关 · ${user?.role === "supplier" ? "电商自助平台" : "管理控制台"}</span>
   <nav aria-label="主导航">${nav.filter((n) => n.visible).map((n) => html`<a href="${n.href}" class="${n.href === current ? "on" : ""}" ${n.href === current ? html`aria-current="page"` : ""}>${n.label}</a>`)}</nav>
-  ${user
-    ? html`<span class="who"><a href="/admin/account">${user.username}</a>（${ROLE_NAMES[user.role]}）
+  ${
+    user
+      ? html`<span class="who"><a href="/admin/account">${user.username}</a>（${ROLE_NAMES[user.role]}）
       <form method="post" action="/admin/logout">${csrfField(options.csrfToken ?? "")}<button type="submit">退出</button></form></span>`
-    : ""}
+      : ""
+  }
 </header>
 <main id="main" tabindex="-1">
 ${options.flash ? html`<div class="flash ${options.flash.kind === "error" ? "error" : ""}" role="status">${options.flash.text}</div>` : ""}
@@ -51,6 +61,10 @@ export function badge(text: string, tone: "ok" | "warn" | "bad" | "" = ""): Html
 }
 
 export const statusTone = (s: string): "ok" | "warn" | "bad" | "" =>
-  ["succeeded", "applied", "active", "approved", "confirmed", "ok"].includes(s) ? "ok"
-    : ["partial", "skipped", "applied_listing", "submitting", "submitted", "confirming", "created", "applied", "running", "refused_listing"].includes(s) ? "warn"
-      : ["failed", "rejected", "quarantined", "refused", "disabled", "delisted"].includes(s) ? "bad" : "";
+  ["succeeded", "applied", "active", "approved", "confirmed", "ok"].includes(s)
+    ? "ok"
+    : ["partial", "skipped", "applied_listing", "submitting", "submitted", "confirming", "created", "applied", "running", "refused_listing"].includes(s)
+      ? "warn"
+      : ["failed", "rejected", "quarantined", "refused", "disabled", "delisted"].includes(s)
+        ? "bad"
+        : "";

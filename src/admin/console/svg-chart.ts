@@ -42,7 +42,8 @@ export function lineChart(opts: { title: string; series: readonly Series[]; unit
   const yMax = niceMax(Math.max(0, ...all.map((p) => p.y)));
   const sx = (x: number) => PAD.left + ((x - opts.from) / Math.max(1, opts.to - opts.from)) * (W - PAD.left - PAD.right);
   const sy = (y: number) => H - PAD.bottom - (y / yMax) * (H - PAD.top - PAD.bottom);
-  const summary = all.length === 0 ? "暂无数据" : opts.series.map((s) => `${s.name} 最高 ${fmt(Math.max(0, ...s.points.map((p) => p.y)))}${opts.unit ?? ""}`).join("，");
+  const summary =
+    all.length === 0 ? "暂无数据" : opts.series.map((s) => `${s.name} 最高 ${fmt(Math.max(0, ...s.points.map((p) => p.y)))}${opts.unit ?? ""}`).join("，");
   const body = html`${opts.series.map((s) =>
     s.points.length === 1
       ? html`<circle cx="${sx(s.points[0]?.x ?? 0)}" cy="${sy(s.points[0]?.y ?? 0)}" r="3" fill="${s.color}"/>`
@@ -67,7 +68,9 @@ export function stackedBars(opts: { title: string; series: readonly Series[]; fr
       if (p.y <= 0) continue;
       const below = base.get(p.x) ?? 0;
       base.set(p.x, below + p.y);
-      rects.push(html`<rect x="${sx(p.x).toFixed(1)}" y="${(H - PAD.bottom - sy(below + p.y)).toFixed(1)}" width="${bw.toFixed(1)}" height="${sy(p.y).toFixed(1)}" fill="${s.color}"><title>${beijingText(p.x).slice(5, 16)} ${s.name} ${p.y}</title></rect>`);
+      rects.push(
+        html`<rect x="${sx(p.x).toFixed(1)}" y="${(H - PAD.bottom - sy(below + p.y)).toFixed(1)}" width="${bw.toFixed(1)}" height="${sy(p.y).toFixed(1)}" fill="${s.color}"><title>${beijingText(p.x).slice(5, 16)} ${s.name} ${p.y}</title></rect>`,
+      );
     }
   }
   const totals = opts.series.map((s) => `${s.name} ${s.points.reduce((n, p) => n + p.y, 0)}`).join("，");
@@ -86,5 +89,22 @@ ${opts.rows.map((r, i) => html`<text x="4" y="${i * rowH + 22}">${r.label}</text
 </svg></figure>`;
 }
 
-export const COLORS = { applied: "#1b7f3b", rejected: "#b3261e", quarantined: "#7b2cbf", failed: "#a86400", p50: "#1c64f2", p95: "#b3261e", errors: "#a86400", price: "#1c64f2", mallPrice: "#a86400" } as const;
-export const STATE_COLORS: Record<string, string> = { created: "#9aa5b1", submitting: "#f0b429", submitted: "#de911d", confirming: "#8719e0", confirmed: "#1b7f3b", failed: "#b3261e" };
+export const COLORS = {
+  applied: "#1b7f3b",
+  rejected: "#b3261e",
+  quarantined: "#7b2cbf",
+  failed: "#a86400",
+  p50: "#1c64f2",
+  p95: "#b3261e",
+  errors: "#a86400",
+  price: "#1c64f2",
+  mallPrice: "#a86400",
+} as const;
+export const STATE_COLORS: Record<string, string> = {
+  created: "#9aa5b1",
+  submitting: "#f0b429",
+  submitted: "#de911d",
+  confirming: "#8719e0",
+  confirmed: "#1b7f3b",
+  failed: "#b3261e",
+};

@@ -10,14 +10,22 @@ export const auditCommands: Record<string, Command> = {
       const verdict = container.admin.audit.verify();
       if (verdict.ok) return { human: `audit log intact: ${verdict.rows} rows, head ${verdict.head}`, json: { verdict } };
       // A broken chain is a failed check: exit 1, whatever the output mode, so scripts and CI fail.
-      throw new CommandFailed("tampered", `audit log broken at row ${verdict.brokenAt}: ${verdict.reason} (${verdict.rows} rows verified before it)`, { verdict });
+      throw new CommandFailed("tampered", `audit log broken at row ${verdict.brokenAt}: ${verdict.reason} (${verdict.rows} rows verified before it)`, {
+        verdict,
+      });
     },
   },
   list: {
     usage: "audit list [--actor A] [--action PREFIX] [--target T] [--before ID] [--limit N]",
     summary: "audit entries, newest first",
     run({ argv, container }) {
-      const v = flags(argv, { actor: { type: "string" }, action: { type: "string" }, target: { type: "string" }, before: { type: "string" }, limit: { type: "string" } });
+      const v = flags(argv, {
+        actor: { type: "string" },
+        action: { type: "string" },
+        target: { type: "string" },
+        before: { type: "string" },
+        limit: { type: "string" },
+      });
       const entries = container.admin.audit.list({
         actor: v.actor,
         action: v.action,
@@ -26,7 +34,18 @@ export const auditCommands: Record<string, Command> = {
         limit: Math.min(Math.max(Number(v.limit ?? "50") || 50, 1), 1000),
       });
       return {
-        human: table(entries.map((e) => ({ id: e.id, at: beijingLabel(e.at), actor: e.actor, action: e.action, target: e.target, outcome: e.outcome, summary: e.summaryJson })), ["id", "at", "actor", "action", "target", "outcome", "summary"]),
+        human: table(
+          entries.map((e) => ({
+            id: e.id,
+            at: beijingLabel(e.at),
+            actor: e.actor,
+            action: e.action,
+            target: e.target,
+            outcome: e.outcome,
+            summary: e.summaryJson,
+          })),
+          ["id", "at", "actor", "action", "target", "outcome", "summary"],
+        ),
         json: { entries: entries.map(({ summaryJson, ...e }) => ({ ...e, summary: JSON.parse(summaryJson) as unknown })) },
       };
     },

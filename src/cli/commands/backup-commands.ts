@@ -43,7 +43,10 @@ export const backupCommands: Record<string, Command> = {
             ? `audit chain intact: ${verdict.audit.rows} rows`
             : `audit chain broken at row ${verdict.audit.brokenAt}: ${verdict.audit.reason}`,
         `backup of this database: ${verdict.sameSource === null ? "unknown (no audit rows to compare)" : verdict.sameSource ? "yes" : "NO"}`,
-        table(verdict.tables.map((t) => ({ ...t, difference: t.difference === null ? "" : t.difference > 0 ? `+${t.difference}` : String(t.difference) })), ["table", "backup", "source", "difference"]),
+        table(
+          verdict.tables.map((t) => ({ ...t, difference: t.difference === null ? "" : t.difference > 0 ? `+${t.difference}` : String(t.difference) })),
+          ["table", "backup", "source", "difference"],
+        ),
         ...verdict.problems.map((p) => `problem: ${p}`),
       ].join("\n");
       if (!verdict.ok) throw new CommandFailed("backup_invalid", `${file}: ${verdict.problems.join("; ")}`, { verdict });
@@ -61,11 +64,19 @@ export const backupCommands: Record<string, Command> = {
       // The replaced database first: one that cannot be read stops the command before anything changes.
       const carried = v.from === undefined ? null : carryInboxFrom(container.store, databaseTarget({ DATABASE_URL: v.from }), container.clock());
       const settled = settleRestored(container.store, container.clock());
-      const lines = [`released ${settled.leases} sync leases, ${settled.orderLeases} order leases and ${settled.callSlots} call slots; closed ${settled.runsClosed} runs caught mid-way`];
-      if (carried) lines.push(`${carried.carried} messages back in the inbox as pending (${carried.known} already known, ${carried.unknownSupplier} of suppliers the backup does not have); the next run applies them`);
+      const lines = [
+        `released ${settled.leases} sync leases, ${settled.orderLeases} order leases and ${settled.callSlots} call slots; closed ${settled.runsClosed} runs caught mid-way`,
+      ];
+      if (carried)
+        lines.push(
+          `${carried.carried} messages back in the inbox as pending (${carried.known} already known, ${carried.unknownSupplier} of suppliers the backup does not have); the next run applies them`,
+        );
       else lines.push("no --from: messages taken from the pools after the backup are not in this database (docs/operations/backups.md)");
-      return { human: lines.join("\n"), json: { settled, carried }, audit: { target: carried?.from ?? null, summary: { ...settled, carried: carried?.carried ?? null } } };
+      return {
+        human: lines.join("\n"),
+        json: { settled, carried },
+        audit: { target: carried?.from ?? null, summary: { ...settled, carried: carried?.carried ?? null } },
+      };
     },
   },
 };
-

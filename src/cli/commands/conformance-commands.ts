@@ -17,7 +17,12 @@ function runJson(run: RunView, trustMark: string | null) {
   return {
     id: run.id,
     passed: run.passed,
-    modules: run.modules.map((m) => ({ id: m.id, title: m.title, status: m.status, steps: m.steps.map((s) => ({ id: s.id, title: s.title, status: s.status, detail: s.detail })) })),
+    modules: run.modules.map((m) => ({
+      id: m.id,
+      title: m.title,
+      status: m.status,
+      steps: m.steps.map((s) => ({ id: s.id, title: s.title, status: s.status, detail: s.detail })),
+    })),
     reportJson: run.reportJson,
     reportHtml: run.reportHtml,
     trustMark,
@@ -46,13 +51,22 @@ function readJwks(path: string | undefined): JSONWebKeySet | undefined {
 }
 
 /** What suspend and revoke print and audit: the current mark, every mark the change reached, and the gate waiver it ended. */
-function markStateResult(verb: string, { before, after, changed, waiverEnded }: { before: MarkView; after: MarkView; changed: string[]; waiverEnded: GateWaiverRow | null }): CommandResult {
+function markStateResult(
+  verb: string,
+  { before, after, changed, waiverEnded }: { before: MarkView; after: MarkView; changed: string[]; waiverEnded: GateWaiverRow | null },
+): CommandResult {
   const ended = waiverEnded ? `\nthe production gate waiver (${waiverEnded.reason}) ends with it` : "";
   const waived = (value: boolean) => (waiverEnded ? { waived: value } : {});
   return {
     human: `trust mark${changed.length > 1 ? "s" : ""} ${changed.join(", ")} of ${after.supplier} ${verb}: ${after.reason ?? ""}${ended}`,
     json: { mark: after, changed, waiverEnded: waiverEnded ? waiverJson(after.supplier, waiverEnded) : null },
-    audit: { target: after.supplier, summary: { before: { mark: before.id, state: before.state, ...waived(true) }, after: { state: after.state, reason: after.reason, marks: changed, ...waived(false) } } },
+    audit: {
+      target: after.supplier,
+      summary: {
+        before: { mark: before.id, state: before.state, ...waived(true) },
+        after: { state: after.state, reason: after.reason, marks: changed, ...waived(false) },
+      },
+    },
   };
 }
 
@@ -61,7 +75,9 @@ function markStateResult(verb: string, { before, after, changed, waiverEnded }: 
  * from flags, which `ps` and the shell history show, with a warning saying so. One source only.
  */
 async function sandboxSecrets(v: { password?: string; "app-secret"?: string; "secrets-file"?: string; "secrets-stdin"?: boolean }): Promise<SandboxSecrets> {
-  const sources = [v["secrets-file"] !== undefined, v["secrets-stdin"] === true, v.password !== undefined || v["app-secret"] !== undefined].filter(Boolean).length;
+  const sources = [v["secrets-file"] !== undefined, v["secrets-stdin"] === true, v.password !== undefined || v["app-secret"] !== undefined].filter(
+    Boolean,
+  ).length;
   if (sources > 1) throw new UsageError("give the secrets one way: --secrets-file, --secrets-stdin, or --password with --app-secret");
   if (v["secrets-file"] !== undefined) {
     const { secrets, warning } = readSecretsFile(v["secrets-file"]);
@@ -69,14 +85,18 @@ async function sandboxSecrets(v: { password?: string; "app-secret"?: string; "se
     return secrets;
   }
   if (v["secrets-stdin"]) return readSecretsFromStdin();
-  if (v.password === undefined || v["app-secret"] === undefined) throw new UsageError("the sandbox secrets are required: --secrets-file PATH or --secrets-stdin (password=… and app_secret=… lines)");
+  if (v.password === undefined || v["app-secret"] === undefined)
+    throw new UsageError("the sandbox secrets are required: --secrets-file PATH or --secrets-stdin (password=… and app_secret=… lines)");
   process.stderr.write("warning: --password and --app-secret show in ps and the shell history; use --secrets-file PATH or --secrets-stdin\n");
   return { password: v.password, appSecret: v["app-secret"] };
 }
 
 /** A scored day in a terminal: score, what the policy did, and each failing check. */
 const dayLine = (d: DayScore): string =>
-  [`${d.day}  ${String(d.score).padStart(3)}  ${d.action}${d.proposal ? ` (proposal ${d.proposal})` : ""}`, ...d.checks.filter((c) => !c.passed).map((c) => `    ✘ ${c.check}: ${c.failed}/${c.total} failed`)].join("\n");
+  [
+    `${d.day}  ${String(d.score).padStart(3)}  ${d.action}${d.proposal ? ` (proposal ${d.proposal})` : ""}`,
+    ...d.checks.filter((c) => !c.passed).map((c) => `    ✘ ${c.check}: ${c.failed}/${c.total} failed`),
+  ].join("\n");
 
 export const conformanceCommands: Record<string, Command> = {
   plan: {
@@ -90,13 +110,15 @@ export const conformanceCommands: Record<string, Command> = {
       const lines = [`kit ${KIT_VERSION}, contract ${CONTRACT_VERSION}, ${signMode}`];
       for (const m of modules) {
         lines.push(`${m.id}  ${m.title}  (${m.section})`);
-        for (const s of m.steps) lines.push(`    ${s.id.padEnd(24)} ${s.required ? "required" : "advisory"}${s.changesState ? ", changes state" : ""}  ${s.title}`);
+        for (const s of m.steps)
+          lines.push(`    ${s.id.padEnd(24)} ${s.required ? "required" : "advisory"}${s.changesState ? ", changes state" : ""}  ${s.title}`);
       }
       return { human: lines.join("\n"), json: { kitVersion: KIT_VERSION, contractVersion: CONTRACT_VERSION, modules } };
     },
   },
   run: {
-    usage: "conformance run --supplier CODE --base-url URL --username U (--secrets-file PATH | --secrets-stdin) [--sign-mode hmac-sha256|yggc-md5] [--encoding form|json] [--advisory [--seed N]]",
+    usage:
+      "conformance run --supplier CODE --base-url URL --username U (--secrets-file PATH | --secrets-stdin) [--sign-mode hmac-sha256|yggc-md5] [--encoding form|json] [--advisory [--seed N]]",
     summary:
       "certify a supplier's test environment (sandbox): every module of the plan, a signed report, and a trust mark when it passes; the sandbox password and appSecret come as password=… and app_secret=… lines from a file or stdin (--password/--app-secret still work, with a warning: flags show in ps and shell history); --advisory adds seeded random and malformed inputs and never issues a mark",
     audit: "conformance.run",
@@ -145,7 +167,10 @@ export const conformanceCommands: Record<string, Command> = {
       return {
         human: `${runText(run)}\ntrust mark: ${trustMark ?? "none (the run did not pass)"}`,
         json: { run: runJson(run, trustMark) },
-        audit: { target: run.supplier, summary: { after: { runId: run.id, passed: run.passed, markId: run.markId, baseUrl: run.baseUrl, ...(v.advisory ? { advisory: true, seed } : {}) } } },
+        audit: {
+          target: run.supplier,
+          summary: { after: { runId: run.id, passed: run.passed, markId: run.markId, baseUrl: run.baseUrl, ...(v.advisory ? { advisory: true, seed } : {}) } },
+        },
       };
     },
   },
@@ -159,12 +184,32 @@ export const conformanceCommands: Record<string, Command> = {
       if (!Number.isInteger(limit) || limit < 1) throw new UsageError("--limit must be a positive whole number");
       const runs = container.conformance.runs({ supplier: code, limit });
       const standing = container.conformance.standing(code);
-      const mark = standing.mark ? `${standing.mark.id} ${standing.mark.state} until ${standing.mark.expiresAt}${standing.mark.reason ? ` (${standing.mark.reason})` : ""}` : "none";
+      const mark = standing.mark
+        ? `${standing.mark.id} ${standing.mark.state} until ${standing.mark.expiresAt}${standing.mark.reason ? ` (${standing.mark.reason})` : ""}`
+        : "none";
       const gate = standing.gate.open ? `open (${standing.gate.via})` : `closed (${standing.gate.reason})`;
       return {
-        human: [table(runs.map((r) => ({ id: r.id, passed: r.passed, startedAt: r.startedAt, baseUrl: r.baseUrl, mark: r.markId ?? "" })), ["id", "passed", "startedAt", "baseUrl", "mark"]), `trust mark: ${mark}`, `production gate: ${gate}`].join("\n"),
+        human: [
+          table(
+            runs.map((r) => ({ id: r.id, passed: r.passed, startedAt: r.startedAt, baseUrl: r.baseUrl, mark: r.markId ?? "" })),
+            ["id", "passed", "startedAt", "baseUrl", "mark"],
+          ),
+          `trust mark: ${mark}`,
+          `production gate: ${gate}`,
+        ].join("\n"),
         json: {
-          runs: runs.map((r) => ({ id: r.id, passed: r.passed, startedAt: r.startedAt, endedAt: r.endedAt, baseUrl: r.baseUrl, kitVersion: r.kitVersion, contractVersion: r.contractVersion, markId: r.markId, reportJson: r.reportJson, reportHtml: r.reportHtml })),
+          runs: runs.map((r) => ({
+            id: r.id,
+            passed: r.passed,
+            startedAt: r.startedAt,
+            endedAt: r.endedAt,
+            baseUrl: r.baseUrl,
+            kitVersion: r.kitVersion,
+            contractVersion: r.contractVersion,
+            markId: r.markId,
+            reportJson: r.reportJson,
+            reportHtml: r.reportHtml,
+          })),
           mark: standing.mark,
           gate: standing.gate,
           waiver: standing.waiver,
@@ -180,7 +225,19 @@ export const conformanceCommands: Record<string, Command> = {
       const shown = container.conformance.show(requireFlag(v, "run"));
       return {
         human: `${runText(shown.run)}\nreport sha-256: ${shown.digest}\ntrust mark: ${shown.mark ? `${shown.mark.id} ${shown.mark.state}\n${shown.mark.jws}` : "none"}`,
-        json: { run: { ...runJson(shown.run, shown.mark?.jws ?? null), supplier: shown.run.supplier, baseUrl: shown.run.baseUrl, startedAt: shown.run.startedAt, endedAt: shown.run.endedAt }, report: shown.report, reportSha256: shown.digest, reportSignature: shown.signature, mark: shown.mark },
+        json: {
+          run: {
+            ...runJson(shown.run, shown.mark?.jws ?? null),
+            supplier: shown.run.supplier,
+            baseUrl: shown.run.baseUrl,
+            startedAt: shown.run.startedAt,
+            endedAt: shown.run.endedAt,
+          },
+          report: shown.report,
+          reportSha256: shown.digest,
+          reportSignature: shown.signature,
+          mark: shown.mark,
+        },
       };
     },
   },
@@ -193,10 +250,15 @@ export const conformanceCommands: Record<string, Command> = {
       const jwks = readJwks(v.jwks);
       if (v.mark !== undefined) {
         const checked = await container.conformance.verifyMark(v.mark, jwks);
-        if (!checked.ok) throw new CommandFailed("invalid_mark", `the trust mark does not verify against the published keys: ${checked.reason}`, { valid: false });
+        if (!checked.ok)
+          throw new CommandFailed("invalid_mark", `the trust mark does not verify against the published keys: ${checked.reason}`, { valid: false });
         const valid = checked.state === "valid";
         const result = { valid, state: checked.state, kid: checked.kid, claims: checked.claims };
-        const text = [`signature: ok (key ${checked.kid})`, `state: ${checked.state}`, ...Object.entries(checked.claims).map(([k, val]) => `${k}: ${k === "iat" || k === "exp" ? new Date(Number(val) * 1000).toISOString() : String(val)}`)].join("\n");
+        const text = [
+          `signature: ok (key ${checked.kid})`,
+          `state: ${checked.state}`,
+          ...Object.entries(checked.claims).map(([k, val]) => `${k}: ${k === "iat" || k === "exp" ? new Date(Number(val) * 1000).toISOString() : String(val)}`),
+        ].join("\n");
         if (!valid) throw new CommandFailed("mark_not_valid", `the trust mark is genuine but ${checked.state}`, result);
         return { human: text, json: result };
       }
@@ -206,8 +268,12 @@ export const conformanceCommands: Record<string, Command> = {
       if (!existsSync(sigPath)) throw new UsageError(`no detached signature at ${sigPath} (--signature FILE)`);
       const checked = await container.conformance.verifyReport(readFileSync(path), readFileSync(sigPath, "utf8"), jwks);
       const result = { valid: checked.ok, kid: checked.kid, sha256: checked.digest, runId: checked.runId, passed: checked.passed };
-      if (!checked.ok) throw new CommandFailed("invalid_report", `the report's signature does not verify (changed, or not issued by this mall): ${checked.reason}`, result);
-      return { human: `signature: ok (key ${checked.kid})\nsha-256: ${checked.digest}\nrun: ${checked.runId ?? "?"} ${checked.passed ? "passed" : "failed"}`, json: result };
+      if (!checked.ok)
+        throw new CommandFailed("invalid_report", `the report's signature does not verify (changed, or not issued by this mall): ${checked.reason}`, result);
+      return {
+        human: `signature: ok (key ${checked.kid})\nsha-256: ${checked.digest}\nrun: ${checked.runId ?? "?"} ${checked.passed ? "passed" : "failed"}`,
+        json: result,
+      };
     },
   },
   suspend: {
@@ -232,7 +298,8 @@ export const conformanceCommands: Record<string, Command> = {
   },
   production: {
     usage: "conformance production --supplier CODE [--days N]",
-    summary: "the supplier's production conformance: each scored day (newest first) with the kit's checks, the failing ones with their first calls, what the policy did, and today so far",
+    summary:
+      "the supplier's production conformance: each scored day (newest first) with the kit's checks, the failing ones with their first calls, what the policy did, and today so far",
     run({ argv, container }) {
       const v = flags(argv, { supplier: { type: "string" }, days: { type: "string" } });
       const code = requireFlag(v, "supplier");
@@ -251,7 +318,8 @@ export const conformanceCommands: Record<string, Command> = {
   },
   evaluate: {
     usage: "conformance evaluate --supplier CODE [--day yyyy-MM-dd]",
-    summary: "score one day of the supplier's production calls now (default yesterday, Beijing time) and apply the policy to it, as the daily job does; a day already acted on is not acted on again",
+    summary:
+      "score one day of the supplier's production calls now (default yesterday, Beijing time) and apply the policy to it, as the daily job does; a day already acted on is not acted on again",
     audit: "conformance.production_evaluate",
     run({ argv, container }) {
       const v = flags(argv, { supplier: { type: "string" }, day: { type: "string" } });
@@ -275,7 +343,11 @@ export const conformanceCommands: Record<string, Command> = {
     audit: "conformance.rotate_key",
     async run({ container }) {
       const rotated = await container.conformance.signing.rotate();
-      return { human: `signing key ${rotated.kid} active${rotated.retired ? `; ${rotated.retired} retired` : ""}`, json: rotated, audit: { target: rotated.kid, summary: { before: { kid: rotated.retired }, after: { kid: rotated.kid } } } };
+      return {
+        human: `signing key ${rotated.kid} active${rotated.retired ? `; ${rotated.retired} retired` : ""}`,
+        json: rotated,
+        audit: { target: rotated.kid, summary: { before: { kid: rotated.retired }, after: { kid: rotated.kid } } },
+      };
     },
   },
   jwks: {

@@ -32,7 +32,8 @@ export const connectionCommands: Record<string, Command> = {
         "timeout-ms": { type: "string" },
       });
       const signMode = v["sign-mode"];
-      if (signMode !== undefined && !(signModes as readonly string[]).includes(signMode)) throw new UsageError(`--sign-mode must be one of ${signModes.join(", ")}`);
+      if (signMode !== undefined && !(signModes as readonly string[]).includes(signMode))
+        throw new UsageError(`--sign-mode must be one of ${signModes.join(", ")}`);
       const encoding = v.encoding;
       if (encoding !== undefined && encoding !== "form" && encoding !== "json") throw new UsageError("--encoding must be form or json");
       const connection = container.supplierConnections.connect({
@@ -53,7 +54,20 @@ export const connectionCommands: Record<string, Command> = {
       return {
         human: `supplier ${connection.supplierCode} connected to ${connection.baseUrl} (${connection.signMode}, ${connection.bodyFormat}); pulls "${connection.pullSchedule}", stock "${connection.stockSchedule}"`,
         json: { connection },
-        audit: { target: connection.supplierCode, summary: { after: { baseUrl: connection.baseUrl, signMode: connection.signMode, bodyFormat: connection.bodyFormat, pullSchedule: connection.pullSchedule, stockSchedule: connection.stockSchedule, qps: connection.qps, maxConcurrent: connection.maxConcurrent } } },
+        audit: {
+          target: connection.supplierCode,
+          summary: {
+            after: {
+              baseUrl: connection.baseUrl,
+              signMode: connection.signMode,
+              bodyFormat: connection.bodyFormat,
+              pullSchedule: connection.pullSchedule,
+              stockSchedule: connection.stockSchedule,
+              qps: connection.qps,
+              maxConcurrent: connection.maxConcurrent,
+            },
+          },
+        },
       };
     },
   },
@@ -63,7 +77,10 @@ export const connectionCommands: Record<string, Command> = {
     run({ argv, container }) {
       flags(argv, {});
       const connections = container.supplierConnections.list();
-      return { human: table(connections, ["supplierCode", "baseUrl", "signMode", "bodyFormat", "pullSchedule", "stockSchedule", "qps", "maxConcurrent"]), json: { connections } };
+      return {
+        human: table(connections, ["supplierCode", "baseUrl", "signMode", "bodyFormat", "pullSchedule", "stockSchedule", "qps", "maxConcurrent"]),
+        json: { connections },
+      };
     },
   },
 };

@@ -2,12 +2,18 @@ import type { GateWaiverRow } from "../../store/repos/conformance-repo.js";
 import { type Command, flags, requireFlag } from "../cli-kit.js";
 
 /** A waiver as the `--json` line names it. */
-export const waiverJson = (code: string, waiver: GateWaiverRow) => ({ supplier: code, reason: waiver.reason, actor: waiver.actor, createdAt: new Date(waiver.createdAt).toISOString() });
+export const waiverJson = (code: string, waiver: GateWaiverRow) => ({
+  supplier: code,
+  reason: waiver.reason,
+  actor: waiver.actor,
+  createdAt: new Date(waiver.createdAt).toISOString(),
+});
 
 export const gateCommands: Record<string, Command> = {
   "waive-gate": {
     usage: "supplier waive-gate --code CODE --reason R",
-    summary: "let a supplier through the production gate without a trust mark (e.g. already docked with another mall); the reason is recorded; a later suspension or revocation ends it",
+    summary:
+      "let a supplier through the production gate without a trust mark (e.g. already docked with another mall); the reason is recorded; a later suspension or revocation ends it",
     audit: "supplier.waive_gate",
     atomic: true,
     run({ argv, container, actor }) {

@@ -30,8 +30,14 @@ function summary(o: OrderView): string {
     lines.push(`  S-11 answer check — ours:     ${fig(o.answerCheck.ours)}`, `  S-11 answer check — supplier: ${fig(o.answerCheck.theirs)}`);
   }
   if (o.pushPause) lines.push(`  ${pauseLine(o.pushPause)}`);
-  if (o.priceCheck) lines.push(...o.priceCheck.map((c) => `  price check ${c.sku}: store ${yuan(c.storedPriceFen)}, supplier ${c.supplierPriceFen === null ? "—" : yuan(c.supplierPriceFen)}`));
-  if (o.state !== "confirmed" && o.state !== "failed" && o.pushAttempts > 0) lines.push(`  next attempt ${new Date(o.nextAttemptAt).toISOString()} (attempt ${o.pushAttempts})`);
+  if (o.priceCheck)
+    lines.push(
+      ...o.priceCheck.map(
+        (c) => `  price check ${c.sku}: store ${yuan(c.storedPriceFen)}, supplier ${c.supplierPriceFen === null ? "—" : yuan(c.supplierPriceFen)}`,
+      ),
+    );
+  if (o.state !== "confirmed" && o.state !== "failed" && o.pushAttempts > 0)
+    lines.push(`  next attempt ${new Date(o.nextAttemptAt).toISOString()} (attempt ${o.pushAttempts})`);
   return lines.join("\n");
 }
 
@@ -123,7 +129,11 @@ export const orderCommands: Record<string, Command> = {
     run({ argv, container }) {
       const supplier = requireFlag(flags(argv, { supplier: { type: "string" } }), "supplier");
       const resumed = unwrap(container.orders.service.resume(supplier));
-      return { human: `order pushes to ${supplier} resumed (paused since ${new Date(resumed.since).toISOString()}: ${resumed.reason})`, json: { resumed }, audit: { target: supplier, summary: { before: { paused: resumed.reason }, after: { paused: null } } } };
+      return {
+        human: `order pushes to ${supplier} resumed (paused since ${new Date(resumed.since).toISOString()}: ${resumed.reason})`,
+        json: { resumed },
+        audit: { target: supplier, summary: { before: { paused: resumed.reason }, after: { paused: null } } },
+      };
     },
   },
   list: {
@@ -134,7 +144,14 @@ export const orderCommands: Record<string, Command> = {
       const limit = v.limit === undefined ? undefined : Number(v.limit);
       if (limit !== undefined && (!Number.isInteger(limit) || limit < 1 || limit > 1000)) throw new UsageError("--limit must be an integer from 1 to 1000");
       const orders = unwrap(container.orders.service.list({ state: stateOf(v.state), supplier: v.supplier, limit }));
-      const rows = orders.map((o) => ({ yggc_order: o.yggc_order, supplier: o.supplier, state: o.state, mall_order_id: o.mall_order_id, total: yuan(o.orderPriceFen), reason: o.failure?.reason ?? "" }));
+      const rows = orders.map((o) => ({
+        yggc_order: o.yggc_order,
+        supplier: o.supplier,
+        state: o.state,
+        mall_order_id: o.mall_order_id,
+        total: yuan(o.orderPriceFen),
+        reason: o.failure?.reason ?? "",
+      }));
       const pauses = container.orders.service.pauses();
       const human = [table(rows, ["yggc_order", "supplier", "state", "mall_order_id", "total", "reason"]), ...pauses.map(pauseLine)].join("\n");
       return { human, json: { orders, counts: container.orders.service.counts(), pauses } };
@@ -147,7 +164,9 @@ export const orderCommands: Record<string, Command> = {
       const v = flags(argv, { order: { type: "string" }, reveal: { type: "boolean" } });
       const order = unwrap(container.orders.service.show(requireFlag(v, "order"), { reveal: v.reveal === true }));
       if (v.reveal) container.admin.audit.record({ actor: cliActor(), action: "order.reveal_personal_data", target: order.yggc_order, summary: {} });
-      const personal = order.consignee ? `\nconsignee: ${JSON.stringify(order.consignee)}${order.invoiceBank ? `\ninvoice bank: ${JSON.stringify(order.invoiceBank)}` : ""}` : "";
+      const personal = order.consignee
+        ? `\nconsignee: ${JSON.stringify(order.consignee)}${order.invoiceBank ? `\ninvoice bank: ${JSON.stringify(order.invoiceBank)}` : ""}`
+        : "";
       return { human: `${summary(order)}${personal}\n${timeline(order)}`, json: { order } };
     },
   },

@@ -72,7 +72,11 @@ export const supplierCommands: Record<string, Command> = {
         commit: () => {
           const credentials = write();
           const rotated = [credentials.password ? "password" : null, credentials.appSecret ? "appSecret" : null].filter(Boolean);
-          return { human: `rotated; all earlier tokens are revoked\n${credentialLines(credentials)}`, json: { credentials }, audit: { target: v.code ?? null, summary: { rotated } } };
+          return {
+            human: `rotated; all earlier tokens are revoked\n${credentialLines(credentials)}`,
+            json: { credentials },
+            audit: { target: v.code ?? null, summary: { rotated } },
+          };
         },
       };
     },
@@ -84,7 +88,11 @@ export const supplierCommands: Record<string, Command> = {
     atomic: true,
     run({ argv, container }) {
       const supplier = container.supplierAccounts.setEnabled(requireFlag(flags(argv, { code: { type: "string" } }), "code"), false);
-      return { human: `supplier ${supplier.code} disabled`, json: { supplier }, audit: { target: supplier.code, summary: { after: { status: supplier.status } } } };
+      return {
+        human: `supplier ${supplier.code} disabled`,
+        json: { supplier },
+        audit: { target: supplier.code, summary: { after: { status: supplier.status } } },
+      };
     },
   },
   enable: {
@@ -94,7 +102,11 @@ export const supplierCommands: Record<string, Command> = {
     atomic: true,
     run({ argv, container }) {
       const supplier = container.supplierAccounts.setEnabled(requireFlag(flags(argv, { code: { type: "string" } }), "code"), true);
-      return { human: `supplier ${supplier.code} enabled`, json: { supplier }, audit: { target: supplier.code, summary: { after: { status: supplier.status } } } };
+      return {
+        human: `supplier ${supplier.code} enabled`,
+        json: { supplier },
+        audit: { target: supplier.code, summary: { after: { status: supplier.status } } },
+      };
     },
   },
   "sign-mode": {
@@ -107,7 +119,11 @@ export const supplierCommands: Record<string, Command> = {
       const mode = signModeOf(requireFlag(v, "mode"));
       if (!mode) throw new UsageError("--mode is required");
       const supplier = container.supplierAccounts.setSignMode(requireFlag(v, "code"), mode);
-      return { human: `supplier ${supplier.code} now signs with ${mode}`, json: { supplier }, audit: { target: supplier.code, summary: { after: { signMode: mode } } } };
+      return {
+        human: `supplier ${supplier.code} now signs with ${mode}`,
+        json: { supplier },
+        audit: { target: supplier.code, summary: { after: { signMode: mode } } },
+      };
     },
   },
   list: {
@@ -128,11 +144,13 @@ export const supplierCommands: Record<string, Command> = {
     run({ argv, container }) {
       const v = flags(argv, { code: { type: "string" }, reveal: { type: "boolean" } });
       const supplier = container.supplierAccounts.show(requireFlag(v, "code"), v.reveal === true);
-      if (v.reveal) container.admin.audit.record({ actor: `cli:${userInfo().username}`, action: "supplier.reveal_contact", target: supplier.code, summary: {} });
+      if (v.reveal)
+        container.admin.audit.record({ actor: `cli:${userInfo().username}`, action: "supplier.reveal_contact", target: supplier.code, summary: {} });
       const orderPushPause = container.orders.service.pauses().find((p) => p.supplier === supplier.code) ?? null;
-      const paused = orderPushPause ? `\norder pushes PAUSED since ${new Date(orderPushPause.since).toISOString()}: ${orderPushPause.reason} (orders resume --supplier ${supplier.code})` : "";
+      const paused = orderPushPause
+        ? `\norder pushes PAUSED since ${new Date(orderPushPause.since).toISOString()}: ${orderPushPause.reason} (orders resume --supplier ${supplier.code})`
+        : "";
       return { human: JSON.stringify(supplier, null, 2) + paused, json: { supplier, orderPushPause } };
     },
   },
 };
-

@@ -5,7 +5,11 @@ import { createProgressLine } from "../progress-line.js";
 
 const outcomes = ["applied", "rejected", "failed", "skipped", "quarantined"] as const;
 
-function attemptOutput(attempt: RunAttempt): { human: string; json: Record<string, unknown>; audit: { target: string | null; summary: Record<string, unknown> } } {
+function attemptOutput(attempt: RunAttempt): {
+  human: string;
+  json: Record<string, unknown>;
+  audit: { target: string | null; summary: Record<string, unknown> };
+} {
   if (!attempt.ran) {
     return {
       human: `another runner holds this supplier's lease (${attempt.holder ?? "unknown"}); nothing done`,
@@ -31,7 +35,9 @@ function deferredLine(deferred: RunSummary["deferred"]): string[] {
   if (deferred.count === 0 || deferred.nextAttemptAt === null) return [];
   const at = Date.parse(deferred.nextAttemptAt);
   const inSeconds = Math.max(0, Math.ceil((at - Date.now()) / 1000));
-  return [`deferred after a transient failure: ${deferred.count}; the first comes due at ${beijingText(at)} (Beijing time, in ${inSeconds} s), for the next run`];
+  return [
+    `deferred after a transient failure: ${deferred.count}; the first comes due at ${beijingText(at)} (Beijing time, in ${inSeconds} s), for the next run`,
+  ];
 }
 
 const parseTime = (v: unknown, name: string): number | undefined => {
@@ -67,7 +73,8 @@ export const syncCommands: Record<string, Command> = {
     },
   },
   logs: {
-    usage: "sync logs [--supplier CODE] [--run RUN_ID] [--type 2|4|6|16] [--outcome applied|rejected|failed|skipped|quarantined] [--sku SKU] [--from TIME] [--to TIME] [--limit N]",
+    usage:
+      "sync logs [--supplier CODE] [--run RUN_ID] [--type 2|4|6|16] [--outcome applied|rejected|failed|skipped|quarantined] [--sku SKU] [--from TIME] [--to TIME] [--limit N]",
     summary: "sync runs, or with --run/--type/--outcome/--sku the per-message log",
     run({ argv, container }) {
       const v = flags(argv, {
@@ -144,12 +151,17 @@ export const syncCommands: Record<string, Command> = {
       if (!v.all && !v.message?.length) throw new UsageError("name --message ID (repeatable) or --all");
       const { requeued, attempt } = await container.sync.replay(requireFlag(v, "supplier"), v.all ? "all-quarantined" : (v.message ?? []));
       const out = attemptOutput(attempt);
-      return { human: `requeued ${requeued}\n${out.human}`, json: { requeued, ...out.json }, audit: { target: v.supplier ?? null, summary: { after: { requeued, ...out.audit.summary.after as object } } } };
+      return {
+        human: `requeued ${requeued}\n${out.human}`,
+        json: { requeued, ...out.json },
+        audit: { target: v.supplier ?? null, summary: { after: { requeued, ...(out.audit.summary.after as object) } } },
+      };
     },
   },
   prune: {
     usage: "sync prune",
-    summary: "retention now: sync logs past SYNC_LOG_RETENTION_DAYS, run summaries past SYNC_RUN_RETENTION_DAYS, price history past PRICE_HISTORY_FULL_DAYS compacted to a row per sku and day, then month",
+    summary:
+      "retention now: sync logs past SYNC_LOG_RETENTION_DAYS, run summaries past SYNC_RUN_RETENTION_DAYS, price history past PRICE_HISTORY_FULL_DAYS compacted to a row per sku and day, then month",
     audit: "sync.prune",
     // Chunked, each chunk its own transaction, so a running gateway keeps writing meanwhile.
     async run({ argv, container }) {

@@ -19,7 +19,11 @@ async function readPasswordFromStdin(): Promise<string> {
   return parsed.data;
 }
 
-function parse<T>(schema: { safeParse(v: unknown): { success: true; data: T } | { success: false; error: { issues: Array<{ message: string }> } } }, value: unknown, flag: string): T {
+function parse<T>(
+  schema: { safeParse(v: unknown): { success: true; data: T } | { success: false; error: { issues: Array<{ message: string }> } } },
+  value: unknown,
+  flag: string,
+): T {
   const parsed = schema.safeParse(value);
   if (!parsed.success) throw new UsageError(`--${flag}: ${parsed.error.issues[0]?.message ?? "invalid"}`);
   return parsed.data;
@@ -29,7 +33,13 @@ function parse<T>(schema: { safeParse(v: unknown): { success: true; data: T } | 
  * Runs a prepared change (hashing already done) and its audit row in one transaction. AdminError
  * (conflict, not found) is the CLI's refusal: usage errors carry the message and the usage line.
  */
-async function guarded<T>(container: Container, action: string, target: string, prepare: () => Promise<() => T>, summary: (r: T) => Record<string, unknown>): Promise<T> {
+async function guarded<T>(
+  container: Container,
+  action: string,
+  target: string,
+  prepare: () => Promise<() => T>,
+  summary: (r: T) => Record<string, unknown>,
+): Promise<T> {
   try {
     const write = await prepare();
     return withTransaction(container.store, () => {
@@ -49,7 +59,8 @@ async function guarded<T>(container: Container, action: string, target: string, 
 export const userCommands: Record<string, Command> = {
   create: {
     usage: "users create --username U --role admin|procurement|auditor|supplier [--supplier CODE] --password-stdin",
-    summary: "create a console user (scrypt hash; the password is read from stdin, at least 12 characters); a supplier user names its supplier and sees only that supplier's data",
+    summary:
+      "create a console user (scrypt hash; the password is read from stdin, at least 12 characters); a supplier user names its supplier and sees only that supplier's data",
     async run({ argv, container }) {
       const v = flags(argv, { username: { type: "string" }, role: { type: "string" }, supplier: { type: "string" }, "password-stdin": { type: "boolean" } });
       const username = parse(Username, requireFlag(v, "username"), "username");
@@ -59,7 +70,13 @@ export const userCommands: Record<string, Command> = {
       if (role !== "supplier" && supplier !== undefined) throw new UsageError("--supplier is only for --role supplier");
       if (!v["password-stdin"]) throw new UsageError("--password-stdin is required (passwords are never taken as flags)");
       const password = await readPasswordFromStdin();
-      const user = await guarded(container, "user.create", username, () => container.admin.users.prepareCreate({ username, role, password, supplier }), (u) => ({ after: u }));
+      const user = await guarded(
+        container,
+        "user.create",
+        username,
+        () => container.admin.users.prepareCreate({ username, role, password, supplier }),
+        (u) => ({ after: u }),
+      );
       return { human: `created ${user.username} (${user.role}${user.supplier ? ` of ${user.supplier}` : ""}); log in at /admin/login`, json: { user } };
     },
   },
@@ -69,7 +86,13 @@ export const userCommands: Record<string, Command> = {
     run({ argv, container }) {
       flags(argv, {});
       const users = container.admin.users.list();
-      return { human: table(users.map((u) => ({ ...u, supplier: u.supplier ?? "", createdAt: new Date(u.createdAt).toISOString() })), ["username", "role", "supplier", "status", "createdAt"]), json: { users } };
+      return {
+        human: table(
+          users.map((u) => ({ ...u, supplier: u.supplier ?? "", createdAt: new Date(u.createdAt).toISOString() })),
+          ["username", "role", "supplier", "status", "createdAt"],
+        ),
+        json: { users },
+      };
     },
   },
   passwd: {
@@ -80,7 +103,13 @@ export const userCommands: Record<string, Command> = {
       const username = parse(Username, requireFlag(v, "username"), "username");
       if (!v["password-stdin"]) throw new UsageError("--password-stdin is required");
       const password = await readPasswordFromStdin();
-      await guarded(container, "user.update", username, () => container.admin.users.prepareUpdate(username, { password }), () => ({ passwordChanged: true }));
+      await guarded(
+        container,
+        "user.update",
+        username,
+        () => container.admin.users.prepareUpdate(username, { password }),
+        () => ({ passwordChanged: true }),
+      );
       return { human: `password of ${username} changed; their sessions ended`, json: { username } };
     },
   },
@@ -92,7 +121,13 @@ export const userCommands: Record<string, Command> = {
       const username = parse(Username, requireFlag(v, "username"), "username");
       const role = parse(Role, requireFlag(v, "role"), "role");
       const supplier = v.supplier === undefined ? undefined : parse(SupplierCode, v.supplier, "supplier");
-      const r = await guarded(container, "user.update", username, () => container.admin.users.prepareUpdate(username, { role, supplier }), (x) => ({ before: x.before, after: x.after }));
+      const r = await guarded(
+        container,
+        "user.update",
+        username,
+        () => container.admin.users.prepareUpdate(username, { role, supplier }),
+        (x) => ({ before: x.before, after: x.after }),
+      );
       return { human: `${username}: ${r.before.role} → ${r.after.role}`, json: { user: r.after } };
     },
   },
@@ -105,7 +140,13 @@ export const userCommands: Record<string, Command> = {
         async run({ argv, container }) {
           const v = flags(argv, { username: { type: "string" } });
           const username = parse(Username, requireFlag(v, "username"), "username");
-          const r = await guarded(container, "user.update", username, () => container.admin.users.prepareUpdate(username, { enabled: verb === "enable" }), (x) => ({ before: { status: x.before.status }, after: { status: x.after.status } }));
+          const r = await guarded(
+            container,
+            "user.update",
+            username,
+            () => container.admin.users.prepareUpdate(username, { enabled: verb === "enable" }),
+            (x) => ({ before: { status: x.before.status }, after: { status: x.after.status } }),
+          );
           return { human: `${username}: ${r.after.status}`, json: { user: r.after } };
         },
       },

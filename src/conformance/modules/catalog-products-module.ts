@@ -48,12 +48,16 @@ async function drainOfferedSkus(ctx: KitContext): Promise<Walk> {
     if (!page.ok) return stop(`S-2: ${page.error.detail}`, [lastExchangeEvidence(ctx, "S-2", S2, "消息列表", page.error.detail)]);
     const ids = [...page.value.messages.map((m) => m.id), ...page.value.unparseable.flatMap((u) => (u.id ? [u.id] : []))];
     if (ids.length === 0) {
-      if (page.value.unparseable.length > 0) return stop(`类型 6 消息池中有 ${page.value.unparseable.length} 条无法删除的消息（id 不合 §3）`, [lastExchangeEvidence(ctx, "S-2", S2, "可删除的消息 id", "无")]);
+      if (page.value.unparseable.length > 0)
+        return stop(`类型 6 消息池中有 ${page.value.unparseable.length} 条无法删除的消息（id 不合 §3）`, [
+          lastExchangeEvidence(ctx, "S-2", S2, "可删除的消息 id", "无"),
+        ]);
       return { skus: [...skus], pages, problem: null, evidence: [] };
     }
     pages++;
     const back = ids.filter((id) => deleted.has(id));
-    if (back.length > 0) return stop(`已删除的类型 6 消息再次返回（如 ${back[0]}），停止读取`, [lastExchangeEvidence(ctx, "S-2", S2, `不含已删除的 ${back[0]}`, `含 ${back[0]}`)]);
+    if (back.length > 0)
+      return stop(`已删除的类型 6 消息再次返回（如 ${back[0]}），停止读取`, [lastExchangeEvidence(ctx, "S-2", S2, `不含已删除的 ${back[0]}`, `含 ${back[0]}`)]);
     for (const m of page.value.messages) if (m.type === 6 && m.result.state === 1) skus.add(m.result.skuId);
     if (skus.size > CATALOG_MAX_SKUS) return stop(`测试环境提供的商品超过 ${CATALOG_MAX_SKUS} 个，停止读取`);
     const removed = await ctx.client.delMessagePool(ids);
@@ -84,13 +88,25 @@ async function judgeBatch(ctx: KitContext, skus: readonly string[], into: Judged
   const shelf = await ctx.client.shelfStates(ids);
   const images = await ctx.client.images(ids);
   const prices = await ctx.client.prices(ids);
-  for (const [name, answer] of [["S-6", promises], ["S-7", shelf], ["S-9", images], ["S-10", prices]] as const) if (!answer.ok) into.failures.push(`${name}: ${answer.error.detail}`);
+  for (const [name, answer] of [
+    ["S-6", promises],
+    ["S-7", shelf],
+    ["S-9", images],
+    ["S-10", prices],
+  ] as const)
+    if (!answer.ok) into.failures.push(`${name}: ${answer.error.detail}`);
   if (!promises.ok || !shelf.ok || !images.ok || !prices.ok) return;
   const promiseOf = new Map(promises.value.map((p) => [p.sku, p]));
   const imagesOf = new Map(images.value.map((i) => [i.sku, i]));
   const priceOf = new Map(prices.value.map((p) => [p.sku, p]));
   for (const r of readable) {
-    const snapshot: ProductSnapshot = { detail: r.detail, attributes: r.attributes, promise: promiseOf.get(r.sku), images: imagesOf.get(r.sku), price: priceOf.get(r.sku) };
+    const snapshot: ProductSnapshot = {
+      detail: r.detail,
+      attributes: r.attributes,
+      promise: promiseOf.get(r.sku),
+      images: imagesOf.get(r.sku),
+      price: priceOf.get(r.sku),
+    };
     into.judged.set(r.sku, validateProduct(snapshot, ctx.validation));
   }
 }
@@ -119,7 +135,9 @@ export const catalogProductsModule: KitModule = {
       result(
         step("catalog.read"),
         readProblems.length === 0 ? "passed" : "failed",
-        readProblems.length === 0 ? `${walked}，判定了 ${judged.size} 个商品` : `${walked}，判定了 ${judged.size} 个；${readProblems.length} 处问题: ${readProblems.slice(0, 10).join("；")}`,
+        readProblems.length === 0
+          ? `${walked}，判定了 ${judged.size} 个商品`
+          : `${walked}，判定了 ${judged.size} 个；${readProblems.length} 处问题: ${readProblems.slice(0, 10).join("；")}`,
         offered.evidence,
       ),
     );
@@ -134,7 +152,9 @@ export const catalogProductsModule: KitModule = {
       result(
         step("catalog.valid"),
         rejected.length === 0 ? "passed" : "warning",
-        rejected.length === 0 ? `${judged.size} 个商品全部通过` : `${judged.size} 个商品中 ${rejected.length} 个被拒: ${rejected.map(([sku, reasons]) => `${sku} (${[...new Set(reasons.map((r) => r.code))].join(",")})`).join("，")}`,
+        rejected.length === 0
+          ? `${judged.size} 个商品全部通过`
+          : `${judged.size} 个商品中 ${rejected.length} 个被拒: ${rejected.map(([sku, reasons]) => `${sku} (${[...new Set(reasons.map((r) => r.code))].join(",")})`).join("，")}`,
         evidence,
       ),
     );

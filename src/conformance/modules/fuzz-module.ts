@@ -37,7 +37,11 @@ function junk(random: () => number, maxLength: number): string {
 }
 
 /** An answer that keeps the contract whatever was sent: an enveloped, signed success or refusal. */
-async function probeAll(ctx: KitContext, cases: Array<{ operation: string; name: SupplierOperationName; fields: Record<string, string> }>, mustRefuse: boolean): Promise<{ bad: Evidence[]; sent: number }> {
+async function probeAll(
+  ctx: KitContext,
+  cases: Array<{ operation: string; name: SupplierOperationName; fields: Record<string, string> }>,
+  mustRefuse: boolean,
+): Promise<{ bad: Evidence[]; sent: number }> {
   const bad: Evidence[] = [];
   for (const c of cases) {
     const answer = await ctx.client.probe(c.name, c.fields);
@@ -56,10 +60,19 @@ export function fuzzModule(seed: number): KitModule {
       const out: StepResult[] = [];
       const skuCases = Array.from({ length: CASES_PER_STEP }, (_, i) => {
         const skus = Array.from({ length: 1 + Math.floor(random() * 5) }, () => junk(random, 40)).join(",");
-        return i % 2 === 0 ? { operation: "S-7", name: "shelfStates" as const, fields: { sku: skus } } : { operation: "S-4", name: "detail" as const, fields: { sku: junk(random, 80) } };
+        return i % 2 === 0
+          ? { operation: "S-7", name: "shelfStates" as const, fields: { sku: skus } }
+          : { operation: "S-4", name: "detail" as const, fields: { sku: junk(random, 80) } };
       });
       const skus = await probeAll(ctx, skuCases, false);
-      out.push(result(def.steps[0], skus.bad.length === 0 ? "passed" : "failed", `种子 ${seed}：${skus.sent} 次调用，${skus.bad.length === 0 ? "均为对接信封" : `${skus.bad.length} 次答复不合契约`}`, skus.bad));
+      out.push(
+        result(
+          def.steps[0],
+          skus.bad.length === 0 ? "passed" : "failed",
+          `种子 ${seed}：${skus.sent} 次调用，${skus.bad.length === 0 ? "均为对接信封" : `${skus.bad.length} 次答复不合契约`}`,
+          skus.bad,
+        ),
+      );
 
       type Case = { operation: string; name: SupplierOperationName; fields: Record<string, string> };
       const fieldCases = Array.from({ length: CASES_PER_STEP }, (_, i): Case | undefined => {
@@ -72,8 +85,19 @@ export function fuzzModule(seed: number): KitModule {
         ];
         return pick[i % pick.length] ?? pick[0];
       });
-      const fields = await probeAll(ctx, fieldCases.filter((c): c is Case => c !== undefined), true);
-      out.push(result(def.steps[1], fields.bad.length === 0 ? "passed" : "failed", `种子 ${seed}：${fields.sent} 次调用，${fields.bad.length === 0 ? "均被以失败信封拒绝" : `${fields.bad.length} 次未按契约拒绝`}`, fields.bad));
+      const fields = await probeAll(
+        ctx,
+        fieldCases.filter((c): c is Case => c !== undefined),
+        true,
+      );
+      out.push(
+        result(
+          def.steps[1],
+          fields.bad.length === 0 ? "passed" : "failed",
+          `种子 ${seed}：${fields.sent} 次调用，${fields.bad.length === 0 ? "均被以失败信封拒绝" : `${fields.bad.length} 次未按契约拒绝`}`,
+          fields.bad,
+        ),
+      );
       return out;
     },
   };

@@ -48,7 +48,14 @@ export const messagePoolModule: KitModule = {
       pages.set(type, page.value);
     }
     const counts = messageTypes.map((t) => `${t}: ${pages.get(t)?.length ?? "—"}`).join("，");
-    out.push(result(step("pool.fields"), fieldProblems.length === 0 ? "passed" : "failed", fieldProblems.length === 0 ? `各类消息条数 ${counts}` : fieldProblems.join("；"), evidence));
+    out.push(
+      result(
+        step("pool.fields"),
+        fieldProblems.length === 0 ? "passed" : "failed",
+        fieldProblems.length === 0 ? `各类消息条数 ${counts}` : fieldProblems.join("；"),
+        evidence,
+      ),
+    );
 
     const disorder: string[] = [];
     let checked = 0;
@@ -70,7 +77,13 @@ export const messagePoolModule: KitModule = {
     else out.push(result(step("pool.order"), "passed", `检查了 ${checked} 对相邻消息`));
 
     const empty = messageTypes.filter((t) => (pages.get(t)?.length ?? 0) === 0);
-    out.push(result(step("pool.coverage"), empty.length === 0 ? "passed" : "warning", empty.length === 0 ? "四类消息均有" : `类型 ${empty.join("、")} 没有待取消息，其字段未能检查`));
+    out.push(
+      result(
+        step("pool.coverage"),
+        empty.length === 0 ? "passed" : "warning",
+        empty.length === 0 ? "四类消息均有" : `类型 ${empty.join("、")} 没有待取消息，其字段未能检查`,
+      ),
+    );
 
     ctx.facts.offeredSkus = (pages.get(6) ?? []).flatMap((m) => (m.type === 6 && m.result.state === 1 ? [m.result.skuId] : []));
     const victim = [...pages.values()].flat().sort((a, b) => (before(a.id, b.id) ? -1 : 1))[0];
@@ -89,18 +102,31 @@ export const messagePoolModule: KitModule = {
       result(
         step("pool.delete-idempotent"),
         idempotent ? "passed" : "failed",
-        idempotent ? `消息 ${victim.id} 删除两次均成功` : !first.ok ? `删除消息 ${victim.id} 失败: ${first.error.detail}` : `再次删除消息 ${victim.id} 失败: ${again.ok ? "" : again.error.detail}`,
+        idempotent
+          ? `消息 ${victim.id} 删除两次均成功`
+          : !first.ok
+            ? `删除消息 ${victim.id} 失败: ${first.error.detail}`
+            : `再次删除消息 ${victim.id} 失败: ${again.ok ? "" : again.error.detail}`,
         [firstEvidence, againEvidence],
       ),
     );
 
     const reread = await ctx.client.getMessagePool(victim.type);
     if (!reread.ok) {
-      out.push(result(step("pool.deleted-gone"), "failed", `重新读取消息池失败: ${reread.error.detail}`, [lastExchangeEvidence(ctx, "S-2", S2, "消息列表", reread.error.detail)]));
+      out.push(
+        result(step("pool.deleted-gone"), "failed", `重新读取消息池失败: ${reread.error.detail}`, [
+          lastExchangeEvidence(ctx, "S-2", S2, "消息列表", reread.error.detail),
+        ]),
+      );
     } else {
       const back = reread.value.some((m) => m.id === victim.id);
       out.push(
-        result(step("pool.deleted-gone"), back ? "failed" : "passed", back ? `已删除的消息 ${victim.id} 再次返回` : `已删除的消息 ${victim.id} 不再返回`, back ? [lastExchangeEvidence(ctx, "S-2", S2, `不含 ${victim.id}`, `含 ${victim.id}`)] : []),
+        result(
+          step("pool.deleted-gone"),
+          back ? "failed" : "passed",
+          back ? `已删除的消息 ${victim.id} 再次返回` : `已删除的消息 ${victim.id} 不再返回`,
+          back ? [lastExchangeEvidence(ctx, "S-2", S2, `不含 ${victim.id}`, `含 ${victim.id}`)] : [],
+        ),
       );
     }
     return out;

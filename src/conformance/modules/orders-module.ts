@@ -73,7 +73,11 @@ export const ordersModule: KitModule = {
       const order = testOrder(ctx, found);
       const first = await ctx.client.submitOrder(order);
       const sent = `yggc_order ${order.yggc_order}，${found.sku} × 1 @ ${found.priceFen / 100}`;
-      out.push(result(step("order.submit"), first.ok ? "passed" : "failed", first.ok ? `电商订单 ${first.value.mall_order_id}` : first.error.detail, [lastExchangeEvidence(ctx, "S-11", S11, sent, first.ok ? `mall_order_id ${first.value.mall_order_id}` : first.error.detail)]));
+      out.push(
+        result(step("order.submit"), first.ok ? "passed" : "failed", first.ok ? `电商订单 ${first.value.mall_order_id}` : first.error.detail, [
+          lastExchangeEvidence(ctx, "S-11", S11, sent, first.ok ? `mall_order_id ${first.value.mall_order_id}` : first.error.detail),
+        ]),
+      );
       if (!first.ok) {
         for (const s of def.steps.slice(1, 4)) out.push(result(s, "failed", "测试订单未能提交"));
       } else {
@@ -88,12 +92,26 @@ export const ordersModule: KitModule = {
         }
         if (yuanToFen(r.orderPrice) !== found.priceFen) mismatches.push(`orderPrice ${r.orderPrice} ≠ ${found.priceFen / 100}`);
         if (yuanToFen(r.freight) !== 0) mismatches.push(`freight ${r.freight} ≠ 0`);
-        out.push(result(step("order.echo"), mismatches.length === 0 ? "passed" : "failed", mismatches.length === 0 ? "应答与所发一致" : `应答与所发不一致: ${mismatches.join("；")}`, mismatches.length === 0 ? [] : [lastExchangeEvidence(ctx, "S-11", S11, sent, mismatches.join("；"))]));
+        out.push(
+          result(
+            step("order.echo"),
+            mismatches.length === 0 ? "passed" : "failed",
+            mismatches.length === 0 ? "应答与所发一致" : `应答与所发不一致: ${mismatches.join("；")}`,
+            mismatches.length === 0 ? [] : [lastExchangeEvidence(ctx, "S-11", S11, sent, mismatches.join("；"))],
+          ),
+        );
 
         const again = await ctx.client.submitOrder(order);
         const same = again.ok && again.value.mall_order_id === r.mall_order_id;
         const got = again.ok ? `mall_order_id ${again.value.mall_order_id}` : again.error.detail;
-        out.push(result(step("order.resubmit"), same ? "passed" : "failed", same ? `重复提交返回同一订单 ${r.mall_order_id}` : `重复提交应返回 ${r.mall_order_id}，实际 ${got}`, [lastExchangeEvidence(ctx, "S-11", S11, `mall_order_id ${r.mall_order_id}`, got)]));
+        out.push(
+          result(
+            step("order.resubmit"),
+            same ? "passed" : "failed",
+            same ? `重复提交返回同一订单 ${r.mall_order_id}` : `重复提交应返回 ${r.mall_order_id}，实际 ${got}`,
+            [lastExchangeEvidence(ctx, "S-11", S11, `mall_order_id ${r.mall_order_id}`, got)],
+          ),
+        );
 
         const c1 = await ctx.client.confirmOrder(r.mall_order_id, found.priceFen);
         const c2 = await ctx.client.confirmOrder(r.mall_order_id, found.priceFen);
@@ -105,7 +123,11 @@ export const ordersModule: KitModule = {
     const unknown = await ctx.client.confirmOrder(UNKNOWN_ORDER);
     const u = unknown.ok ? "success" : unknown.error.detail;
     const refused = !unknown.ok && unknown.error.code === ErrorCode.Other && unknown.error.detail.includes("订单不存在");
-    out.push(result(step("order.unknown"), refused ? "passed" : "failed", refused ? `答复 ${u}` : `应答 5099 订单不存在，实际 ${u}`, [lastExchangeEvidence(ctx, "S-12", S12, "5099 订单不存在", u)]));
+    out.push(
+      result(step("order.unknown"), refused ? "passed" : "failed", refused ? `答复 ${u}` : `应答 5099 订单不存在，实际 ${u}`, [
+        lastExchangeEvidence(ctx, "S-12", S12, "5099 订单不存在", u),
+      ]),
+    );
     return out;
   },
 };

@@ -39,11 +39,14 @@ const PATHS: Record<string, string> = {
 
 /** A batch answer must list every sample sku (they are all offered: unknown ones alone may be omitted). */
 function batchStep(ctx: KitContext, id: StepId, operation: string, sample: readonly string[], answer: CallResult<ReadonlyArray<{ sku: string }>>): StepResult {
-  if (!answer.ok) return result(step(id), "failed", answer.error.detail, [lastExchangeEvidence(ctx, operation, PATHS[operation] ?? "", "success", answer.error.detail)]);
+  if (!answer.ok)
+    return result(step(id), "failed", answer.error.detail, [lastExchangeEvidence(ctx, operation, PATHS[operation] ?? "", "success", answer.error.detail)]);
   const got = new Set(answer.value.map((i) => i.sku));
   const missing = sample.filter((s) => !got.has(s));
   if (missing.length > 0) {
-    return result(step(id), "failed", `应答缺少 sku ${missing.join(",")}`, [lastExchangeEvidence(ctx, operation, PATHS[operation] ?? "", `含 ${sample.join(",")}`, `缺 ${missing.join(",")}`)]);
+    return result(step(id), "failed", `应答缺少 sku ${missing.join(",")}`, [
+      lastExchangeEvidence(ctx, operation, PATHS[operation] ?? "", `含 ${sample.join(",")}`, `缺 ${missing.join(",")}`),
+    ]);
   }
   return result(step(id), "passed", `${sample.length} 个 sku 均有应答`);
 }
@@ -62,13 +65,27 @@ export const productReadsModule: KitModule = {
         if (!d.ok) problems.push(`${sku}: ${d.error.detail}`);
         else if (d.value.sku !== sku) problems.push(`${sku}: 应答的 sku 为 ${d.value.sku}`);
       }
-      out.push(result(step("product.detail"), problems.length === 0 ? "passed" : "failed", problems.length === 0 ? `${sample.length} 个 sku 的详情正确` : problems.join("；"), [lastExchangeEvidence(ctx, "S-4", PATHS["S-4"] ?? "", "商品详情", problems[0] ?? "正确")]));
+      out.push(
+        result(
+          step("product.detail"),
+          problems.length === 0 ? "passed" : "failed",
+          problems.length === 0 ? `${sample.length} 个 sku 的详情正确` : problems.join("；"),
+          [lastExchangeEvidence(ctx, "S-4", PATHS["S-4"] ?? "", "商品详情", problems[0] ?? "正确")],
+        ),
+      );
       const attrProblems: string[] = [];
       for (const sku of sample) {
         const a = await ctx.client.attributes(sku);
         if (!a.ok) attrProblems.push(`${sku}: ${a.error.detail}`);
       }
-      out.push(result(step("product.attributes"), attrProblems.length === 0 ? "passed" : "failed", attrProblems.length === 0 ? `${sample.length} 个 sku 的参数可读` : attrProblems.join("；"), [lastExchangeEvidence(ctx, "S-5", PATHS["S-5"] ?? "", "参数列表", attrProblems[0] ?? "正确")]));
+      out.push(
+        result(
+          step("product.attributes"),
+          attrProblems.length === 0 ? "passed" : "failed",
+          attrProblems.length === 0 ? `${sample.length} 个 sku 的参数可读` : attrProblems.join("；"),
+          [lastExchangeEvidence(ctx, "S-5", PATHS["S-5"] ?? "", "参数列表", attrProblems[0] ?? "正确")],
+        ),
+      );
       out.push(batchStep(ctx, "product.promise", "S-6", sample, await ctx.client.promises(sample)));
       out.push(batchStep(ctx, "product.shelf-states", "S-7", sample, await ctx.client.shelfStates(sample)));
       out.push(batchStep(ctx, "product.stocks", "S-8", sample, await ctx.client.stocks(sample, ctx.testArea)));
@@ -81,12 +98,23 @@ export const productReadsModule: KitModule = {
     const batch = await ctx.client.probe("shelfStates", { sku: over.join(",") });
     const b = refusalOf(batch);
     const limited = b.code === ErrorCode.Other && b.desc.includes(`超过${MAX_BATCH}`);
-    out.push(result(step("product.batch-limit"), limited ? "passed" : "failed", limited ? `${over.length} 个 sku 被拒绝: ${b.text}` : `${over.length} 个 sku 应被拒绝（5099 sku数量超过100），实际 ${b.text}`, [probeEvidence("S-7", batch, "5099 sku数量超过100", b.text)]));
+    out.push(
+      result(
+        step("product.batch-limit"),
+        limited ? "passed" : "failed",
+        limited ? `${over.length} 个 sku 被拒绝: ${b.text}` : `${over.length} 个 sku 应被拒绝（5099 sku数量超过100），实际 ${b.text}`,
+        [probeEvidence("S-7", batch, "5099 sku数量超过100", b.text)],
+      ),
+    );
 
     const unknown = await ctx.client.detail(UNKNOWN_SKU);
     const u = unknown.ok ? "success" : unknown.error.detail;
     const refused = !unknown.ok && unknown.error.code === ErrorCode.Other && unknown.error.detail.includes("商品不存在");
-    out.push(result(step("product.unknown-sku"), refused ? "passed" : "failed", refused ? `答复 ${u}` : `应答 5099 商品不存在，实际 ${u}`, [lastExchangeEvidence(ctx, "S-4", PATHS["S-4"] ?? "", "5099 商品不存在", u)]));
+    out.push(
+      result(step("product.unknown-sku"), refused ? "passed" : "failed", refused ? `答复 ${u}` : `应答 5099 商品不存在，实际 ${u}`, [
+        lastExchangeEvidence(ctx, "S-4", PATHS["S-4"] ?? "", "5099 商品不存在", u),
+      ]),
+    );
     return out;
   },
 };

@@ -39,13 +39,17 @@ function expectCode(ctx: KitContext, id: Parameters<typeof step>[0], answer: Pro
   const expected = descMust ? `${code}，desc 含「${descMust}」` : String(code);
   const ok = got.code === code && (descMust === undefined || got.desc.includes(descMust));
   void ctx;
-  return result(step(id), ok ? "passed" : "failed", ok ? `答复 ${got.text}` : `应答 ${expected}，实际 ${got.text}`, [probeEvidence(operation, answer, expected, got.text)]);
+  return result(step(id), ok ? "passed" : "failed", ok ? `答复 ${got.text}` : `应答 ${expected}，实际 ${got.text}`, [
+    probeEvidence(operation, answer, expected, got.text),
+  ]);
 }
 
 function expectRefused(ctx: KitContext, id: Parameters<typeof step>[0], answer: CallResult<unknown>, code: number): StepResult {
   const got = answer.ok ? "success" : answer.error.code === undefined ? `${answer.error.kind}: ${answer.error.detail}` : answer.error.detail;
   const ok = !answer.ok && answer.error.kind === "refused" && answer.error.code === code;
-  return result(step(id), ok ? "passed" : "failed", ok ? `答复 ${got}` : `应答 ${code}，实际 ${got}`, [lastExchangeEvidence(ctx, "S-1", S1, String(code), got)]);
+  return result(step(id), ok ? "passed" : "failed", ok ? `答复 ${got}` : `应答 ${code}，实际 ${got}`, [
+    lastExchangeEvidence(ctx, "S-1", S1, String(code), got),
+  ]);
 }
 
 export const tokenModule: KitModule = {
@@ -70,7 +74,14 @@ export const tokenModule: KitModule = {
     const login = () => ({ username: conn.username, password: conn.password, timestamp: formatBeijingTimestamp(ctx.clock()) });
     out.push(expectCode(ctx, "token.bad-signature", await ctx.client.probe("token", login(), { sign: "corrupt" }), ErrorCode.SignatureInvalid));
     const stale = formatBeijingTimestamp(ctx.clock() - STALE_BY_MS);
-    out.push(expectCode(ctx, "token.stale-timestamp", await ctx.client.probe("token", { ...login(), timestamp: stale }, { timestamp: stale }), ErrorCode.TimestampInvalid));
+    out.push(
+      expectCode(
+        ctx,
+        "token.stale-timestamp",
+        await ctx.client.probe("token", { ...login(), timestamp: stale }, { timestamp: stale }),
+        ErrorCode.TimestampInvalid,
+      ),
+    );
 
     if (conn.signMode === SignMode.HmacSha256) {
       const nonce = newNonce();
@@ -78,7 +89,11 @@ export const tokenModule: KitModule = {
       const firstOk = first.read?.ok === true;
       const second = await ctx.client.probe("token", login(), { nonce });
       if (!firstOk) {
-        out.push(result(step("token.replayed-nonce"), "failed", `首次使用该 nonce 即被拒绝: ${refusalOf(first).text}`, [probeEvidence("S-1", first, "success", refusalOf(first).text)]));
+        out.push(
+          result(step("token.replayed-nonce"), "failed", `首次使用该 nonce 即被拒绝: ${refusalOf(first).text}`, [
+            probeEvidence("S-1", first, "success", refusalOf(first).text),
+          ]),
+        );
       } else {
         out.push(expectCode(ctx, "token.replayed-nonce", second, ErrorCode.SignatureInvalid));
       }

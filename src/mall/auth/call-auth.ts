@@ -1,20 +1,10 @@
-import {
-  ErrorCode,
-  type Failure,
-  SignMode,
-  TOKEN_EXPIRED_MARKER,
-  failure,
-  nonceFailure,
-  timestampFailure,
-} from "../../contract/index.js";
+import { ErrorCode, type Failure, SignMode, TOKEN_EXPIRED_MARKER, failure, nonceFailure, timestampFailure } from "../../contract/index.js";
 import type { AccountRow } from "../../store/repos/account-repo.js";
 import type { AuthDeps } from "./auth-deps.js";
 import { signedByAccount } from "./caller-signature.js";
 import type { ReplayGuard } from "./replay-guard.js";
 
-export type CallAuthOutcome =
-  | { ok: true; account: AccountRow }
-  | { ok: false; failure: Failure; account?: AccountRow; tokenAccountId?: number };
+export type CallAuthOutcome = { ok: true; account: AccountRow } | { ok: false; failure: Failure; account?: AccountRow; tokenAccountId?: number };
 
 const tokenExpired = (why: string): Failure => failure(ErrorCode.TokenExpired, `${TOKEN_EXPIRED_MARKER} (${why})`);
 

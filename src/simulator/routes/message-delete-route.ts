@@ -5,7 +5,10 @@ import { type RouteHandler, ok } from "./route-types.js";
 export const delMessagePool: RouteHandler<"messageDelete"> = (input, sim) => {
   const refusal = deleteRefusal(sim.knobs, () => {
     const ids = new Set(input.messageId);
-    return sim.pool.all().filter((m) => m.deleted && ids.has(m.id)).map((m) => m.id);
+    return sim.pool
+      .all()
+      .filter((m) => m.deleted && ids.has(m.id))
+      .map((m) => m.id);
   });
   if (refusal) return { ok: false, failure: refusal };
   sim.pool.delete(input.messageId);

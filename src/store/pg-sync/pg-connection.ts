@@ -183,9 +183,18 @@ export class PgConnection {
         // BEGIN there is nothing to roll back either.
         if (this.transactionConnection !== undefined && !(e instanceof PgConnectionLostError)) this.rollbackQuietly();
         if (e instanceof PgConnectionLostError && committing && e.sent) {
-          throw new PgCommitUnknownError(`the connection was lost while committing; the transaction may or may not have committed (${e.reason})`, e.code, "COMMIT");
+          throw new PgCommitUnknownError(
+            `the connection was lost while committing; the transaction may or may not have committed (${e.reason})`,
+            e.code,
+            "COMMIT",
+          );
         }
-        const attempts = e instanceof PgConnectionLostError ? ATTEMPTS_AFTER_CONNECTION_LOSS : e instanceof PgQueryError && e.code !== undefined ? (ATTEMPTS_AFTER[e.code] ?? 1) : 1;
+        const attempts =
+          e instanceof PgConnectionLostError
+            ? ATTEMPTS_AFTER_CONNECTION_LOSS
+            : e instanceof PgQueryError && e.code !== undefined
+              ? (ATTEMPTS_AFTER[e.code] ?? 1)
+              : 1;
         if (attempt < attempts) {
           // Only another instance's transaction, or a new connection, can be waited for here; this one holds nothing now.
           Atomics.wait(pause, 0, 0, Math.random() * RETRY_PAUSE_MS * 2 ** attempt);

@@ -46,7 +46,13 @@ let migrated = false;
 
 async function connection() {
   if (client) return client;
-  const c = new pg.Client({ connectionString: url, statement_timeout: statementTimeoutMs, lock_timeout: lockTimeoutMs, connectionTimeoutMillis: CONNECT_TIMEOUT_MS, application_name: "emall-gateway" });
+  const c = new pg.Client({
+    connectionString: url,
+    statement_timeout: statementTimeoutMs,
+    lock_timeout: lockTimeoutMs,
+    connectionTimeoutMillis: CONNECT_TIMEOUT_MS,
+    application_name: "emall-gateway",
+  });
   // A connection the server ended is forgotten at once, so no later statement of its transaction
   // can reach a new one; without a listener the error would also end the thread.
   const forget = () => {

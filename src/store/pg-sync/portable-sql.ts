@@ -30,7 +30,7 @@ function translate(sql: string): PortableStatement {
   const indexOfName = new Map<string, number>();
   let positional = 0;
   let out = "";
-  for (let i = 0; i < sql.length; ) {
+  for (let i = 0; i < sql.length;) {
     const ch = sql[i] as string;
     // Literals and quoted identifiers are copied as they are.
     if (ch === "'" || ch === '"') {

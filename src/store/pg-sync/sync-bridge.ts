@@ -119,7 +119,8 @@ export class PgSyncBridge {
   query<R = Record<string, unknown>>(text: string, values: readonly unknown[], array = false, connection?: number): QueryAnswer<R> {
     if (this.closed) throw new PgQueryError("the database connection is closed", undefined, undefined);
     const handle = this.current;
-    if (!handle || (handle.replacement && Atomics.load(handle.shared, 3) === 0)) throw new PgUnavailableError(`${this.downReason}; a new one is starting`, undefined, text);
+    if (!handle || (handle.replacement && Atomics.load(handle.shared, 3) === 0))
+      throw new PgUnavailableError(`${this.downReason}; a new one is starting`, undefined, text);
     const id = ++this.lastId;
     handle.port.postMessage({ id, text, values, array, connection });
     const deadline = Date.now() + this.waitMs;

@@ -35,8 +35,16 @@ export function createAccountRepo(store: Store) {
     "SELECT id, supplier_id AS supplierId, username, password_hash AS passwordHash, app_secret_enc AS appSecretEnc, sign_mode AS signMode, " +
       "status, credentials_version AS credentialsVersion, locked_until AS lockedUntil, created_at AS createdAt, updated_at AS updatedAt FROM mall_accounts WHERE id = ?",
   );
-  const byUsername = db.select().from(mallAccounts).where(eq(mallAccounts.username, sql.placeholder("username"))).prepare();
-  const supplierById = db.select().from(suppliers).where(eq(suppliers.id, sql.placeholder("id"))).prepare();
+  const byUsername = db
+    .select()
+    .from(mallAccounts)
+    .where(eq(mallAccounts.username, sql.placeholder("username")))
+    .prepare();
+  const supplierById = db
+    .select()
+    .from(suppliers)
+    .where(eq(suppliers.id, sql.placeholder("id")))
+    .prepare();
   const failuresSince = db
     .select({ n: count() })
     .from(loginFailures)
@@ -47,12 +55,9 @@ export function createAccountRepo(store: Store) {
     accountById: (id: number): AccountRow | undefined => byId.get(id) as AccountRow | undefined,
     accountByUsername: (username: string): AccountRow | undefined => byUsername.get({ username }),
     supplierById: (id: number): SupplierRow | undefined => supplierById.get({ id }),
-    supplierByCode: (code: string): SupplierRow | undefined =>
-      db.select().from(suppliers).where(eq(suppliers.code, code)).get(),
-    supplierByCreditCode: (creditCode: string): SupplierRow | undefined =>
-      db.select().from(suppliers).where(eq(suppliers.creditCode, creditCode)).get(),
-    accountOfSupplier: (supplierId: number): AccountRow | undefined =>
-      db.select().from(mallAccounts).where(eq(mallAccounts.supplierId, supplierId)).get(),
+    supplierByCode: (code: string): SupplierRow | undefined => db.select().from(suppliers).where(eq(suppliers.code, code)).get(),
+    supplierByCreditCode: (creditCode: string): SupplierRow | undefined => db.select().from(suppliers).where(eq(suppliers.creditCode, creditCode)).get(),
+    accountOfSupplier: (supplierId: number): AccountRow | undefined => db.select().from(mallAccounts).where(eq(mallAccounts.supplierId, supplierId)).get(),
 
     createSupplierWithAccount(supplier: NewSupplier, account: NewAccount): { supplier: SupplierRow; account: AccountRow } {
       return withTransaction(store, () => {
@@ -61,7 +66,11 @@ export function createAccountRepo(store: Store) {
           .values({ ...supplier, domainsJson: JSON.stringify(supplier.domains) })
           .returning()
           .get();
-        const a = db.insert(mallAccounts).values({ ...account, supplierId: s.id }).returning().get();
+        const a = db
+          .insert(mallAccounts)
+          .values({ ...account, supplierId: s.id })
+          .returning()
+          .get();
         return { supplier: s, account: a };
       });
     },
@@ -108,7 +117,12 @@ export function createAccountRepo(store: Store) {
      * refuses, so parallel attempts never get more verifications than the lockout allows. The row
      * stays as a failure unless `loginSucceeded` clears it.
      */
-    beginLoginAttempt(accountId: number, now: number, windowMs: number, limit: number): { ok: true; attemptId: number } | { ok: false; lockedUntil: number | null } {
+    beginLoginAttempt(
+      accountId: number,
+      now: number,
+      windowMs: number,
+      limit: number,
+    ): { ok: true; attemptId: number } | { ok: false; lockedUntil: number | null } {
       return withTransaction(store, () => {
         const lockedUntil = (byId.get(accountId) as AccountRow | undefined)?.lockedUntil ?? null;
         if (lockedUntil !== null && lockedUntil > now) return { ok: false, lockedUntil };

@@ -2,7 +2,18 @@ import { type SQL, and, asc, count, desc, eq, getTableColumns, gte, inArray, lt,
 import type { SQLiteColumn } from "drizzle-orm/sqlite-core";
 import type { Store } from "../database.js";
 import { withTransaction } from "../database.js";
-import { adminLoginFailures, adminSessions, adminUsers, messageInbox, orderEvents, orders, products, syncCalls, syncMessageLogs, syncRuns } from "../schema/index.js";
+import {
+  adminLoginFailures,
+  adminSessions,
+  adminUsers,
+  messageInbox,
+  orderEvents,
+  orders,
+  products,
+  syncCalls,
+  syncMessageLogs,
+  syncRuns,
+} from "../schema/index.js";
 
 export type AdminUserRow = typeof adminUsers.$inferSelect;
 export type AdminRole = AdminUserRow["role"];
@@ -44,8 +55,16 @@ export type AdminRepo = ReturnType<typeof createAdminRepo>;
 
 export function createAdminRepo(store: Store) {
   const { db } = store;
-  const sessionByHash = db.select().from(adminSessions).where(eq(adminSessions.idHash, sql.placeholder("idHash"))).prepare();
-  const userById = db.select().from(adminUsers).where(eq(adminUsers.id, sql.placeholder("id"))).prepare();
+  const sessionByHash = db
+    .select()
+    .from(adminSessions)
+    .where(eq(adminSessions.idHash, sql.placeholder("idHash")))
+    .prepare();
+  const userById = db
+    .select()
+    .from(adminUsers)
+    .where(eq(adminUsers.id, sql.placeholder("id")))
+    .prepare();
   const onPostgres = store.dialect === "postgres";
   // PostgreSQL has no FTS5 table: its trigram index (products_name_trgm_idx, pg_trgm) serves the
   // name's ILIKE directly, and the planner weighs it against the other filters in one statement.
@@ -80,7 +99,13 @@ export function createAdminRepo(store: Store) {
       q.listingState === undefined ? undefined : eq(col(products.listingState), q.listingState),
       q.afterId === undefined ? undefined : sql`${products.id} > ${q.afterId}`,
     ].filter((x) => x !== undefined);
-    return db.select(listColumns).from(products).where(and(...c)).orderBy(asc(products.id)).limit(q.limit).all();
+    return db
+      .select(listColumns)
+      .from(products)
+      .where(and(...c))
+      .orderBy(asc(products.id))
+      .limit(q.limit)
+      .all();
   };
   const pageOf = (rows: ProductListRow[], limit: number): ProductPage => ({ rows, nextAfterId: rows.length === limit ? (rows.at(-1)?.id ?? null) : null });
 
@@ -118,7 +143,10 @@ export function createAdminRepo(store: Store) {
       return db.insert(adminUsers).values(row).returning().get();
     },
     updateUser(id: number, change: Partial<Pick<AdminUserRow, "passwordHash" | "role" | "status" | "supplierId">>, now: number): void {
-      db.update(adminUsers).set({ ...change, updatedAt: now }).where(eq(adminUsers.id, id)).run();
+      db.update(adminUsers)
+        .set({ ...change, updatedAt: now })
+        .where(eq(adminUsers.id, id))
+        .run();
     },
 
     createSession: (row: AdminSessionRow): void => void db.insert(adminSessions).values(row).run(),
@@ -141,14 +169,23 @@ export function createAdminRepo(store: Store) {
       return withTransaction(store, () => {
         const since = now - windowMs;
         db.delete(adminLoginFailures).where(lt(adminLoginFailures.at, since)).run();
-        const prior = db.select({ n: count() }).from(adminLoginFailures).where(and(eq(adminLoginFailures.username, username), gte(adminLoginFailures.at, since))).get()?.n ?? 0;
+        const prior =
+          db
+            .select({ n: count() })
+            .from(adminLoginFailures)
+            .where(and(eq(adminLoginFailures.username, username), gte(adminLoginFailures.at, since)))
+            .get()?.n ?? 0;
         if (prior >= limit) return { ok: false };
         db.insert(adminLoginFailures).values({ username, at: now }).run();
         return { ok: true, prior };
       });
     },
     loginFailuresSince: (username: string, since: number): number =>
-      db.select({ n: count() }).from(adminLoginFailures).where(and(eq(adminLoginFailures.username, username), gte(adminLoginFailures.at, since))).get()?.n ?? 0,
+      db
+        .select({ n: count() })
+        .from(adminLoginFailures)
+        .where(and(eq(adminLoginFailures.username, username), gte(adminLoginFailures.at, since)))
+        .get()?.n ?? 0,
     clearLoginFailures: (username: string): void => void db.delete(adminLoginFailures).where(eq(adminLoginFailures.username, username)).run(),
 
     /**
@@ -217,9 +254,13 @@ export function createAdminRepo(store: Store) {
       if (supplierIds.length === 0) return [];
       const ids = [...supplierIds];
       const backlog = new Map(
-        db.select({ supplierId: messageInbox.supplierId, n: count() }).from(messageInbox)
+        db
+          .select({ supplierId: messageInbox.supplierId, n: count() })
+          .from(messageInbox)
           .where(and(inArray(messageInbox.supplierId, ids), inArray(messageInbox.status, ["pending", "quarantined"])))
-          .groupBy(messageInbox.supplierId).all().map((r) => [r.supplierId, r.n]),
+          .groupBy(messageInbox.supplierId)
+          .all()
+          .map((r) => [r.supplierId, r.n]),
       );
       const outcomes = db
         .select({ supplierId: syncMessageLogs.supplierId, outcome: syncMessageLogs.outcome, n: count() })

@@ -54,7 +54,11 @@ export function createAuditRepo(store: Store) {
         const id = Math.max(last?.id ?? 0, highestIdIssued()) + 1;
         const hash = seal(prevHash, { ...entry, id });
         markIssued?.run(String(id));
-        return db.insert(auditLog).values({ ...entry, id, prevHash, hash }).returning().get();
+        return db
+          .insert(auditLog)
+          .values({ ...entry, id, prevHash, hash })
+          .returning()
+          .get();
       });
     },
 
@@ -83,7 +87,14 @@ export function createAuditRepo(store: Store) {
         filter.target === undefined ? undefined : eq(auditLog.target, filter.target),
         filter.before === undefined ? undefined : lt(auditLog.id, filter.before),
       ].filter((x) => x !== undefined);
-      const newest = (...more: SQL[]) => db.select().from(auditLog).where(and(...c, ...more)).orderBy(desc(auditLog.id)).limit(filter.limit).all();
+      const newest = (...more: SQL[]) =>
+        db
+          .select()
+          .from(auditLog)
+          .where(and(...c, ...more))
+          .orderBy(desc(auditLog.id))
+          .limit(filter.limit)
+          .all();
       if (filter.action === undefined) return newest();
       const prefix = filter.action;
       if (filter.actor !== undefined || filter.target !== undefined) return newest(sql`substr(${auditLog.action}, 1, ${prefix.length}) = ${prefix}`);

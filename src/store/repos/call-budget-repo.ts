@@ -52,7 +52,9 @@ export function createCallBudgetRepo(store: Store, instance = `${hostname()}:${p
   const renew = store.sqlite.prepare(
     `UPDATE supplier_call_slots SET lease_until = ${now} + @leaseMs WHERE supplier_id = @supplierId AND slot = @slot AND holder = @holder`,
   );
-  const release = store.sqlite.prepare("UPDATE supplier_call_slots SET holder = NULL, lease_until = 0 WHERE supplier_id = @supplierId AND slot = @slot AND holder = @holder");
+  const release = store.sqlite.prepare(
+    "UPDATE supplier_call_slots SET holder = NULL, lease_until = 0 WHERE supplier_id = @supplierId AND slot = @slot AND holder = @holder",
+  );
   const releaseAll = store.sqlite.prepare("UPDATE supplier_call_slots SET holder = NULL, lease_until = 0 WHERE substr(holder, 1, length(@prefix)) = @prefix");
   const take = store.sqlite.prepare(
     "UPDATE supplier_call_buckets SET " +
@@ -103,7 +105,9 @@ export function createCallBudgetRepo(store: Store, instance = `${hostname()}:${p
      */
     bookCalls(supplierId: number, callsPerSecond: number, burst: number, count: number): number {
       if (!(callsPerSecond > 0) || !(burst >= 1) || !(Number.isInteger(count) && count >= 1)) {
-        throw new RangeError(`supplier ${supplierId}: calls a second must be > 0, burst >= 1 and count a whole number >= 1 (got ${callsPerSecond}, ${burst}, ${count})`);
+        throw new RangeError(
+          `supplier ${supplierId}: calls a second must be > 0, burst >= 1 and count a whole number >= 1 (got ${callsPerSecond}, ${burst}, ${count})`,
+        );
       }
       const params = { supplierId, capMilli: Math.round(burst * MILLI), rate: callsPerSecond, takeMilli: count * MILLI };
       let row = take.get(params) as { tokens: number } | undefined;
@@ -117,7 +121,9 @@ export function createCallBudgetRepo(store: Store, instance = `${hostname()}:${p
     },
     /** Slots held now, per supplier (held and unexpired): for tests and diagnostics. */
     heldSlots(supplierId: number): number {
-      const held = store.sqlite.prepare(`SELECT COUNT(*) AS n FROM supplier_call_slots WHERE supplier_id = ? AND holder IS NOT NULL AND lease_until > ${now}`).get(supplierId) as { n: number };
+      const held = store.sqlite
+        .prepare(`SELECT COUNT(*) AS n FROM supplier_call_slots WHERE supplier_id = ? AND holder IS NOT NULL AND lease_until > ${now}`)
+        .get(supplierId) as { n: number };
       return Number(held.n);
     },
   };

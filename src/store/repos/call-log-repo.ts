@@ -16,7 +16,21 @@ export function createCallLogRepo(store: Store) {
       "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (run_id, seq) DO NOTHING",
   );
   // PostgreSQL: the hot path's rows as one statement (bulk-rows.ts); SQLite: a prepared statement per row.
-  const callKeys = ["runId", "seq", "operation", "endpoint", "attempt", "startedAt", "durationMs", "outcome", "errorCode", "httpStatus", "batchSize", "subject", "message"] as const;
+  const callKeys = [
+    "runId",
+    "seq",
+    "operation",
+    "endpoint",
+    "attempt",
+    "startedAt",
+    "durationMs",
+    "outcome",
+    "errorCode",
+    "httpStatus",
+    "batchSize",
+    "subject",
+    "message",
+  ] as const;
   const bulkCalls = bulkInsert(syncCalls, callKeys, "ON CONFLICT (run_id, seq) DO NOTHING");
   const insertCalls = onPostgres ? sqlite.prepare(bulkCalls.sql) : null;
 
@@ -26,11 +40,27 @@ export function createCallLogRepo(store: Store) {
         if (rows.length > 0) insertCalls.run(bulkCalls.json(rows));
         return;
       }
-      sqlite.transaction(() => {
-        for (const r of rows) {
-          insertCall.run(r.runId, r.seq, r.operation, r.endpoint, r.attempt, r.startedAt, r.durationMs, r.outcome, r.errorCode, r.httpStatus, r.batchSize, r.subject, r.message);
-        }
-      }).immediate();
+      sqlite
+        .transaction(() => {
+          for (const r of rows) {
+            insertCall.run(
+              r.runId,
+              r.seq,
+              r.operation,
+              r.endpoint,
+              r.attempt,
+              r.startedAt,
+              r.durationMs,
+              r.outcome,
+              r.errorCode,
+              r.httpStatus,
+              r.batchSize,
+              r.subject,
+              r.message,
+            );
+          }
+        })
+        .immediate();
     },
     callsOf: (runId: string, seqs?: readonly number[]): CallRow[] =>
       db

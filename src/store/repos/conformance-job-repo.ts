@@ -14,7 +14,8 @@ export function createConformanceJobRepo(store: Store) {
   /** Running jobs whose holder still renews its lease: the ones that count against the limits. */
   const live = (now: number) => and(eq(conformanceJobs.status, "running"), gt(conformanceJobs.leaseUntil, now));
   return {
-    sandbox: (supplierId: number): ConformanceSandboxRow | undefined => db.select().from(conformanceSandboxes).where(eq(conformanceSandboxes.supplierId, supplierId)).get(),
+    sandbox: (supplierId: number): ConformanceSandboxRow | undefined =>
+      db.select().from(conformanceSandboxes).where(eq(conformanceSandboxes.supplierId, supplierId)).get(),
     putSandbox(row: ConformanceSandboxRow): void {
       const { supplierId: _key, ...set } = row;
       db.insert(conformanceSandboxes).values(row).onConflictDoUpdate({ target: conformanceSandboxes.supplierId, set }).run();
@@ -29,13 +30,26 @@ export function createConformanceJobRepo(store: Store) {
       db
         .select()
         .from(conformanceJobs)
-        .where(and(eq(conformanceJobs.supplierId, supplierId), inArray(conformanceJobs.status, ["queued", "running"]), notInArray(conformanceJobs.id, staleRunningIds(now))))
+        .where(
+          and(
+            eq(conformanceJobs.supplierId, supplierId),
+            inArray(conformanceJobs.status, ["queued", "running"]),
+            notInArray(conformanceJobs.id, staleRunningIds(now)),
+          ),
+        )
         .get(),
     /** Jobs the supplier asked for since `since` (the daily cap counts every one, whatever became of it). */
     requestedSince: (supplierId: number, since: number): number =>
-      db.select({ n: count() }).from(conformanceJobs).where(and(eq(conformanceJobs.supplierId, supplierId), gte(conformanceJobs.requestedAt, since))).get()?.n ?? 0,
+      db
+        .select({ n: count() })
+        .from(conformanceJobs)
+        .where(and(eq(conformanceJobs.supplierId, supplierId), gte(conformanceJobs.requestedAt, since)))
+        .get()?.n ?? 0,
     enqueue: (row: Pick<ConformanceJobRow, "id" | "supplierId" | "actor" | "requestedAt">): void =>
-      void db.insert(conformanceJobs).values({ ...row, status: "queued", progressJson: "[]" }).run(),
+      void db
+        .insert(conformanceJobs)
+        .values({ ...row, status: "queued", progressJson: "[]" })
+        .run(),
 
     /**
      * The oldest queued job of a supplier with no live running job, taken for `holder` until
@@ -50,7 +64,9 @@ export function createConformanceJobRepo(store: Store) {
         const next = db
           .select()
           .from(conformanceJobs)
-          .where(busy.length === 0 ? eq(conformanceJobs.status, "queued") : and(eq(conformanceJobs.status, "queued"), notInArray(conformanceJobs.supplierId, busy)))
+          .where(
+            busy.length === 0 ? eq(conformanceJobs.status, "queued") : and(eq(conformanceJobs.status, "queued"), notInArray(conformanceJobs.supplierId, busy)),
+          )
           .orderBy(asc(conformanceJobs.requestedAt))
           .get();
         if (!next) return null;
@@ -60,9 +76,17 @@ export function createConformanceJobRepo(store: Store) {
     },
     /** Extends the lease of a job this holder runs; false when it is no longer its. */
     renew: (id: string, holder: string, leaseUntil: number): boolean =>
-      db.update(conformanceJobs).set({ leaseUntil }).where(and(eq(conformanceJobs.id, id), eq(conformanceJobs.holder, holder), eq(conformanceJobs.status, "running"))).run().changes > 0,
+      db
+        .update(conformanceJobs)
+        .set({ leaseUntil })
+        .where(and(eq(conformanceJobs.id, id), eq(conformanceJobs.holder, holder), eq(conformanceJobs.status, "running")))
+        .run().changes > 0,
     progress: (id: string, holder: string, progressJson: string): void =>
-      void db.update(conformanceJobs).set({ progressJson }).where(and(eq(conformanceJobs.id, id), eq(conformanceJobs.holder, holder))).run(),
+      void db
+        .update(conformanceJobs)
+        .set({ progressJson })
+        .where(and(eq(conformanceJobs.id, id), eq(conformanceJobs.holder, holder)))
+        .run(),
     finish: (id: string, holder: string, status: "passed" | "failed" | "interrupted", endedAt: number, error: string | null): boolean =>
       db
         .update(conformanceJobs)
@@ -89,6 +113,9 @@ export function createConformanceJobRepo(store: Store) {
 
   /** Ids of running jobs whose lease ran out: a sub-select, so the caller needs no second statement. */
   function staleRunningIds(now: number) {
-    return db.select({ id: conformanceJobs.id }).from(conformanceJobs).where(and(eq(conformanceJobs.status, "running"), lte(conformanceJobs.leaseUntil, now)));
+    return db
+      .select({ id: conformanceJobs.id })
+      .from(conformanceJobs)
+      .where(and(eq(conformanceJobs.status, "running"), lte(conformanceJobs.leaseUntil, now)));
   }
 }

@@ -38,14 +38,19 @@ export function createConformanceRepo(store: Store) {
     allKeys: (): SigningKeyRow[] => db.select().from(signingKeys).orderBy(desc(signingKeys.createdAt)).all(),
     /** The new key becomes the only active one, in one transaction. */
     rotateKey(row: SigningKeyRow): void {
-      store.sqlite.transaction(() => {
-        db.update(signingKeys).set({ retiredAt: row.createdAt }).where(isNull(signingKeys.retiredAt)).run();
-        db.insert(signingKeys).values(row).run();
-      }).immediate();
+      store.sqlite
+        .transaction(() => {
+          db.update(signingKeys).set({ retiredAt: row.createdAt }).where(isNull(signingKeys.retiredAt)).run();
+          db.insert(signingKeys).values(row).run();
+        })
+        .immediate();
     },
     /** Records that the key signs from `at` on (its first signature only). */
     noteSigned(kid: string, at: number): void {
-      db.update(signingKeys).set({ firstSignedAt: at }).where(and(eq(signingKeys.kid, kid), isNull(signingKeys.firstSignedAt))).run();
+      db.update(signingKeys)
+        .set({ firstSignedAt: at })
+        .where(and(eq(signingKeys.kid, kid), isNull(signingKeys.firstSignedAt)))
+        .run();
     },
 
     insertRun: (row: ConformanceRunRow): void => void db.insert(conformanceRuns).values(row).run(),
@@ -62,27 +67,36 @@ export function createConformanceRepo(store: Store) {
 
     /** The run and its mark land together: a mark never points at a run that is not stored. */
     insertRunWithMark(run: ConformanceRunRow, mark: TrustMarkRow | null): void {
-      store.sqlite.transaction(() => {
-        db.insert(conformanceRuns).values(run).run();
-        if (mark) db.insert(trustMarks).values(mark).run();
-      }).immediate();
+      store.sqlite
+        .transaction(() => {
+          db.insert(conformanceRuns).values(run).run();
+          if (mark) db.insert(trustMarks).values(mark).run();
+        })
+        .immediate();
     },
     mark: (id: string): TrustMarkRow | undefined => db.select().from(trustMarks).where(eq(trustMarks.id, id)).get(),
     /** The supplier's current mark: the one issued last. */
     currentMark: (supplierId: number): TrustMarkRow | undefined =>
       db.select().from(trustMarks).where(eq(trustMarks.supplierId, supplierId)).orderBy(desc(trustMarks.issuedAt), inserted.mark).get(),
-    marksOf: (supplierId: number): TrustMarkRow[] => db.select().from(trustMarks).where(eq(trustMarks.supplierId, supplierId)).orderBy(desc(trustMarks.issuedAt)).all(),
+    marksOf: (supplierId: number): TrustMarkRow[] =>
+      db.select().from(trustMarks).where(eq(trustMarks.supplierId, supplierId)).orderBy(desc(trustMarks.issuedAt)).all(),
     /**
      * The supplier's marks take the state, and a gate waiver granted before ends with it
      * (production-gate.ts), in one transaction. Returns the waiver ended, if there was one.
      */
     setMarksState(supplierId: number, ids: readonly string[], state: TrustMarkRow["state"], reason: string, at: number): GateWaiverRow | undefined {
-      return store.sqlite.transaction(() => {
-        if (ids.length > 0) db.update(trustMarks).set({ state, stateReason: reason, stateChangedAt: at }).where(and(eq(trustMarks.supplierId, supplierId), inArray(trustMarks.id, [...ids]))).run();
-        const waiver = db.select().from(gateWaivers).where(eq(gateWaivers.supplierId, supplierId)).get();
-        if (waiver) db.delete(gateWaivers).where(eq(gateWaivers.supplierId, supplierId)).run();
-        return waiver;
-      }).immediate();
+      return store.sqlite
+        .transaction(() => {
+          if (ids.length > 0)
+            db.update(trustMarks)
+              .set({ state, stateReason: reason, stateChangedAt: at })
+              .where(and(eq(trustMarks.supplierId, supplierId), inArray(trustMarks.id, [...ids])))
+              .run();
+          const waiver = db.select().from(gateWaivers).where(eq(gateWaivers.supplierId, supplierId)).get();
+          if (waiver) db.delete(gateWaivers).where(eq(gateWaivers.supplierId, supplierId)).run();
+          return waiver;
+        })
+        .immediate();
     },
     /** Marks issued under another contract version that have no re-certify-by date yet. */
     marksNeedingRecertifyCheck: (contractVersion: string, now: number): TrustMarkRow[] =>
@@ -95,7 +109,10 @@ export function createConformanceRepo(store: Store) {
 
     waiver: (supplierId: number): GateWaiverRow | undefined => db.select().from(gateWaivers).where(eq(gateWaivers.supplierId, supplierId)).get(),
     putWaiver(row: GateWaiverRow): void {
-      db.insert(gateWaivers).values(row).onConflictDoUpdate({ target: gateWaivers.supplierId, set: { reason: row.reason, actor: row.actor, createdAt: row.createdAt } }).run();
+      db.insert(gateWaivers)
+        .values(row)
+        .onConflictDoUpdate({ target: gateWaivers.supplierId, set: { reason: row.reason, actor: row.actor, createdAt: row.createdAt } })
+        .run();
     },
     /** Removes the supplier's waiver; false when it had none. */
     deleteWaiver: (supplierId: number): boolean => db.delete(gateWaivers).where(eq(gateWaivers.supplierId, supplierId)).run().changes > 0,
@@ -105,4 +122,3 @@ export function createConformanceRepo(store: Store) {
     mallUsageOf: (accountId: number): MallUsageRow[] => db.select().from(mallUsage).where(eq(mallUsage.accountId, accountId)).all(),
   };
 }
-

@@ -11,7 +11,10 @@ export function createConnectionRepo(store: Store) {
   const { db } = store;
   return {
     saveConnection(row: ConnectionRow): void {
-      db.insert(supplierConnections).values(row).onConflictDoUpdate({ target: supplierConnections.supplierId, set: { ...row, createdAt: sql`${supplierConnections.createdAt}` } }).run();
+      db.insert(supplierConnections)
+        .values(row)
+        .onConflictDoUpdate({ target: supplierConnections.supplierId, set: { ...row, createdAt: sql`${supplierConnections.createdAt}` } })
+        .run();
     },
     connectionOf: (supplierId: number): ConnectionRow | undefined =>
       db.select().from(supplierConnections).where(eq(supplierConnections.supplierId, supplierId)).get(),

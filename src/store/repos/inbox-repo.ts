@@ -56,7 +56,9 @@ export function createInboxRepo(store: Store) {
     "DELETE FROM message_inbox WHERE supplier_id = ? AND message_id = ? AND deleted_at IS NOT NULL AND status != 'pending'",
   );
   const dueScan = sqlite
-    .prepare("SELECT sku FROM message_inbox WHERE supplier_id = ? AND type = ? AND status = 'pending' AND next_attempt_at <= ? AND parse_error IS NULL ORDER BY seq LIMIT ?")
+    .prepare(
+      "SELECT sku FROM message_inbox WHERE supplier_id = ? AND type = ? AND status = 'pending' AND next_attempt_at <= ? AND parse_error IS NULL ORDER BY seq LIMIT ?",
+    )
     .pluck();
   // A chunk's messages of one outcome in one statement (a round trip each on PostgreSQL).
   const settleAll = sqlite.prepare(
@@ -83,7 +85,9 @@ export function createInboxRepo(store: Store) {
         `WHERE m.supplier_id = ? AND m.sku = k.wanted AND m.type = ? AND m.status = 'pending' AND m.parse_error IS NULL ${extra} OFFSET 0) AS r))`
       : "IN (SELECT m.seq FROM json_each(?) CROSS JOIN message_inbox AS m " +
         `WHERE m.supplier_id = ? AND m.sku = json_each.value AND m.type = ? AND m.status = 'pending' AND m.parse_error IS NULL ${extra})`;
-  const dueRowsScan = sqlite.prepare(`SELECT ${selectColumns(messageInbox)} FROM message_inbox WHERE seq ${pendingOfSkus("AND m.next_attempt_at <= ?")} ORDER BY seq`);
+  const dueRowsScan = sqlite.prepare(
+    `SELECT ${selectColumns(messageInbox)} FROM message_inbox WHERE seq ${pendingOfSkus("AND m.next_attempt_at <= ?")} ORDER BY seq`,
+  );
   // Pending messages of these skus older than the newest pending one of their sku and type, settled as skipped.
   const supersedeScan = sqlite.prepare(
     "UPDATE message_inbox SET status = 'skipped', last_error = 'superseded', settled_at = ?, last_run_id = ?, attempts = attempts + 1 " +
@@ -96,7 +100,20 @@ export function createInboxRepo(store: Store) {
     `UPDATE message_inbox SET deleted_at = ? WHERE supplier_id = ? AND message_id ${onPostgres ? "= ANY(ARRAY(SELECT json_array_elements_text(CAST(? AS json))))" : "IN (SELECT value FROM json_each(?))"}`,
   );
   // PostgreSQL: a page's rows as one statement (bulk-rows.ts); SQLite: a prepared statement per row.
-  const inboxKeys = ["supplierId", "messageId", "type", "sku", "state", "payloadJson", "messageTime", "status", "attempts", "nextAttemptAt", "receivedAt", "lastRunId"] as const;
+  const inboxKeys = [
+    "supplierId",
+    "messageId",
+    "type",
+    "sku",
+    "state",
+    "payloadJson",
+    "messageTime",
+    "status",
+    "attempts",
+    "nextAttemptAt",
+    "receivedAt",
+    "lastRunId",
+  ] as const;
   const bulkInbox = bulkInsert(messageInbox, inboxKeys, 'ON CONFLICT (supplier_id, message_id) DO NOTHING RETURNING message_id AS "messageId"');
   const insertInboxAll = onPostgres ? sqlite.prepare(bulkInbox.sql).pluck() : null;
 
@@ -115,28 +132,51 @@ export function createInboxRepo(store: Store) {
   ): ReadonlySet<string> {
     const stored = new Set<string>();
     durably(() =>
-      sqlite.transaction(() => {
-        // Run again from the start when another writer won (PostgreSQL): only this attempt's ids count.
-        stored.clear();
-        // A known id is kept as it is, unless it was reused (dropReusedInbox): then it is stored anew.
-        const insert = (m: NewInboxMessage) => insertInbox.run(supplierId, m.messageId, m.type, m.sku, m.state, m.payloadJson, m.messageTime, now, now, runId).changes === 1;
-        // PostgreSQL: the page's new ids from one statement; SQLite: an insert per message.
-        const insertedAtOnce =
-          insertInboxAll && page.messages.length > 0
-            ? new Set(insertInboxAll.all(bulkInbox.json(page.messages.map((m) => ({ ...m, supplierId, status: "pending", attempts: 0, nextAttemptAt: now, receivedAt: now, lastRunId: runId })))) as string[])
-            : null;
-        for (const m of page.messages) {
-          const isNew = insertedAtOnce ? insertedAtOnce.has(m.messageId) : insert(m);
-          if (isNew || (dropReusedInbox.run(supplierId, m.messageId).changes === 1 && insert(m))) stored.add(m.messageId);
-        }
-        for (const m of page.unparseable) {
-          const insert = () =>
-            insertUnparseable.run(supplierId, m.messageId, m.type, m.sku, m.payloadJson, m.messageTime, now, now, runId, m.parseError, m.parseError, now, m.deletable ? null : now).changes === 1;
-          // One without an id S-3 can delete is the same message coming back, never a reused id.
-          if (insert() || (m.deletable && dropReusedInbox.run(supplierId, m.messageId).changes === 1 && insert())) stored.add(m.messageId);
-        }
-        alongside(stored);
-      }).immediate(),
+      sqlite
+        .transaction(() => {
+          // Run again from the start when another writer won (PostgreSQL): only this attempt's ids count.
+          stored.clear();
+          // A known id is kept as it is, unless it was reused (dropReusedInbox): then it is stored anew.
+          const insert = (m: NewInboxMessage) =>
+            insertInbox.run(supplierId, m.messageId, m.type, m.sku, m.state, m.payloadJson, m.messageTime, now, now, runId).changes === 1;
+          // PostgreSQL: the page's new ids from one statement; SQLite: an insert per message.
+          const insertedAtOnce =
+            insertInboxAll && page.messages.length > 0
+              ? new Set(
+                  insertInboxAll.all(
+                    bulkInbox.json(
+                      page.messages.map((m) => ({ ...m, supplierId, status: "pending", attempts: 0, nextAttemptAt: now, receivedAt: now, lastRunId: runId })),
+                    ),
+                  ) as string[],
+                )
+              : null;
+          for (const m of page.messages) {
+            const isNew = insertedAtOnce ? insertedAtOnce.has(m.messageId) : insert(m);
+            if (isNew || (dropReusedInbox.run(supplierId, m.messageId).changes === 1 && insert(m))) stored.add(m.messageId);
+          }
+          for (const m of page.unparseable) {
+            const insert = () =>
+              insertUnparseable.run(
+                supplierId,
+                m.messageId,
+                m.type,
+                m.sku,
+                m.payloadJson,
+                m.messageTime,
+                now,
+                now,
+                runId,
+                m.parseError,
+                m.parseError,
+                now,
+                m.deletable ? null : now,
+              ).changes === 1;
+            // One without an id S-3 can delete is the same message coming back, never a reused id.
+            if (insert() || (m.deletable && dropReusedInbox.run(supplierId, m.messageId).changes === 1 && insert())) stored.add(m.messageId);
+          }
+          alongside(stored);
+        })
+        .immediate(),
     );
     return stored;
   }
@@ -152,12 +192,19 @@ export function createInboxRepo(store: Store) {
     },
     /** Stored but not yet deleted from the supplier's pool (a crash between the two). */
     undeletedIds: (supplierId: number): string[] =>
-      db.select({ id: messageInbox.messageId }).from(messageInbox).where(and(eq(messageInbox.supplierId, supplierId), sql`${messageInbox.deletedAt} IS NULL`)).all().map((r) => r.id),
+      db
+        .select({ id: messageInbox.messageId })
+        .from(messageInbox)
+        .where(and(eq(messageInbox.supplierId, supplierId), sql`${messageInbox.deletedAt} IS NULL`))
+        .all()
+        .map((r) => r.id),
     duePending: (supplierId: number, type: number, now: number, limit: number): InboxRow[] =>
       db
         .select()
         .from(messageInbox)
-        .where(and(eq(messageInbox.supplierId, supplierId), eq(messageInbox.type, type), eq(messageInbox.status, "pending"), lte(messageInbox.nextAttemptAt, now)))
+        .where(
+          and(eq(messageInbox.supplierId, supplierId), eq(messageInbox.type, type), eq(messageInbox.status, "pending"), lte(messageInbox.nextAttemptAt, now)),
+        )
         .orderBy(asc(messageInbox.seq))
         .limit(limit)
         .all(),
@@ -196,7 +243,13 @@ export function createInboxRepo(store: Store) {
      * Settles, as skipped, each pending message of `type` about these skus that a newer pending one
      * of its sku makes redundant; in the caller's transaction. Answers what it settled.
      */
-    supersedePending(supplierId: number, type: number, skus: readonly string[], runId: string, now: number): Array<{ seq: number; messageId: string; sku: string }> {
+    supersedePending(
+      supplierId: number,
+      type: number,
+      skus: readonly string[],
+      runId: string,
+      now: number,
+    ): Array<{ seq: number; messageId: string; sku: string }> {
       if (skus.length === 0) return [];
       return supersedeScan.all(now, runId, JSON.stringify(skus), supplierId, type) as Array<{ seq: number; messageId: string; sku: string }>;
     },
@@ -206,7 +259,10 @@ export function createInboxRepo(store: Store) {
     },
     /** A transport failure: not the message's fault, so it backs off without using up an attempt. */
     recordDeferral(row: Pick<InboxRow, "seq" | "deferrals">, error: string, nextAttemptAt: number, runId: string): void {
-      db.update(messageInbox).set({ deferrals: row.deferrals + 1, lastError: error, nextAttemptAt, lastRunId: runId }).where(eq(messageInbox.seq, row.seq)).run();
+      db.update(messageInbox)
+        .set({ deferrals: row.deferrals + 1, lastError: error, nextAttemptAt, lastRunId: runId })
+        .where(eq(messageInbox.seq, row.seq))
+        .run();
     },
     /** A deterministic failure: back off, or quarantine once attempts reach the limit. Returns the new status. */
     recordFailure(row: Pick<InboxRow, "seq" | "attempts">, error: string, nextAttemptAt: number, maxAttempts: number, runId: string, now: number): InboxStatus {
@@ -219,7 +275,12 @@ export function createInboxRepo(store: Store) {
       return status;
     },
     quarantined: (supplierId: number): InboxRow[] =>
-      db.select().from(messageInbox).where(and(eq(messageInbox.supplierId, supplierId), eq(messageInbox.status, "quarantined"))).orderBy(asc(messageInbox.seq)).all(),
+      db
+        .select()
+        .from(messageInbox)
+        .where(and(eq(messageInbox.supplierId, supplierId), eq(messageInbox.status, "quarantined")))
+        .orderBy(asc(messageInbox.seq))
+        .all(),
     /** Staff replay: quarantined messages go back to pending, due now, with a fresh attempt budget. */
     requeue(supplierId: number, messageIds: readonly string[] | "all-quarantined", now: number): number {
       const base = and(eq(messageInbox.supplierId, supplierId), eq(messageInbox.status, "quarantined"));
@@ -236,11 +297,17 @@ export function createInboxRepo(store: Store) {
         .all(),
     /** A raw message that parses now: it becomes an ordinary pending message. */
     markParsed(seq: number, m: Pick<InboxRow, "type" | "sku" | "state" | "payloadJson" | "messageTime">): void {
-      db.update(messageInbox).set({ ...m, parseError: null, lastError: null }).where(eq(messageInbox.seq, seq)).run();
+      db.update(messageInbox)
+        .set({ ...m, parseError: null, lastError: null })
+        .where(eq(messageInbox.seq, seq))
+        .run();
     },
     /** A raw message that still breaks the contract goes back to quarantine with its reason. */
     requarantine(seq: number, reason: string, runId: string, now: number): void {
-      db.update(messageInbox).set({ status: "quarantined", parseError: reason, lastError: reason, settledAt: now, lastRunId: runId }).where(eq(messageInbox.seq, seq)).run();
+      db.update(messageInbox)
+        .set({ status: "quarantined", parseError: reason, lastError: reason, settledAt: now, lastRunId: runId })
+        .where(eq(messageInbox.seq, seq))
+        .run();
     },
     /** Per sku, the newest message of this type already settled: its pool position (seq) and id. */
     lastSettledSeqs(supplierId: number, type: number, skus: readonly string[]): Map<string, { seq: number; messageId: string }> {
@@ -249,6 +316,10 @@ export function createInboxRepo(store: Store) {
       return new Map(rows.map((r) => [r.sku, { seq: r.seq, messageId: r.messageId }]));
     },
     inboxEntry: (supplierId: number, messageId: string): InboxRow | undefined =>
-      db.select().from(messageInbox).where(and(eq(messageInbox.supplierId, supplierId), eq(messageInbox.messageId, messageId))).get(),
+      db
+        .select()
+        .from(messageInbox)
+        .where(and(eq(messageInbox.supplierId, supplierId), eq(messageInbox.messageId, messageId)))
+        .get(),
   };
 }

@@ -26,9 +26,20 @@ export function createMessageLogRepo(store: Store) {
         if (rows.length > 0) insertMessageLogs.run(bulkLogs.json(rows));
         return;
       }
-      for (const r of rows) insertMessageLog.run(r.runId, r.supplierId, r.messageId, r.type, r.sku, r.outcome, r.reasonsJson, r.durationMs, r.callSeqsJson, r.at);
+      for (const r of rows)
+        insertMessageLog.run(r.runId, r.supplierId, r.messageId, r.type, r.sku, r.outcome, r.reasonsJson, r.durationMs, r.callSeqsJson, r.at);
     },
-    messageLogs(filter: { supplierId?: number; runId?: string; type?: number; outcome?: MessageLogRow["outcome"]; sku?: string; from?: number; to?: number; afterId?: number; limit: number }): MessageLogRow[] {
+    messageLogs(filter: {
+      supplierId?: number;
+      runId?: string;
+      type?: number;
+      outcome?: MessageLogRow["outcome"];
+      sku?: string;
+      from?: number;
+      to?: number;
+      afterId?: number;
+      limit: number;
+    }): MessageLogRow[] {
       const c = [
         filter.supplierId === undefined ? undefined : eq(syncMessageLogs.supplierId, filter.supplierId),
         filter.runId === undefined ? undefined : eq(syncMessageLogs.runId, filter.runId),
@@ -39,7 +50,13 @@ export function createMessageLogRepo(store: Store) {
         filter.to === undefined ? undefined : sql`${syncMessageLogs.at} < ${filter.to}`,
         filter.afterId === undefined ? undefined : sql`${syncMessageLogs.id} > ${filter.afterId}`,
       ].filter((x) => x !== undefined);
-      return db.select().from(syncMessageLogs).where(and(...c)).orderBy(asc(syncMessageLogs.id)).limit(filter.limit).all();
+      return db
+        .select()
+        .from(syncMessageLogs)
+        .where(and(...c))
+        .orderBy(asc(syncMessageLogs.id))
+        .limit(filter.limit)
+        .all();
     },
   };
 }

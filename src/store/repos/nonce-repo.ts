@@ -27,7 +27,10 @@ export function createNonceRepo(store: Store) {
   const rememberEach = store.sqlite.transaction((sightings: readonly NonceSighting[], memoryMs: number): boolean[] =>
     sightings.map((s) => insert.run(s.accountId, s.nonce, s.seenAt, s.seenAt - memoryMs).changes === 1),
   );
-  const rememberAll = store.dialect === "postgres" ? rememberInOneStatement(store) : (sightings: readonly NonceSighting[], memoryMs: number) => rememberEach.immediate(sightings, memoryMs);
+  const rememberAll =
+    store.dialect === "postgres"
+      ? rememberInOneStatement(store)
+      : (sightings: readonly NonceSighting[], memoryMs: number) => rememberEach.immediate(sightings, memoryMs);
   return {
     /** True when the nonce is fresh (and is now remembered); false when it was used within the window. */
     remember(accountId: number, nonce: string, now: number, memoryMs: number): boolean {

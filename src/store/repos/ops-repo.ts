@@ -9,7 +9,6 @@ export type OrderStateGauge = { state: string; orders: number; oldestUpdatedAt: 
 export type LeaseGauge = { kind: "sync" | "order"; holder: string; leases: number };
 export type MigrationStatus = { applied: number; expected: number; current: boolean; latest: string | null };
 
-
 /**
  * What operators watch, read at scrape time from the store itself (so every instance reports the
  * same truth, and a restart loses nothing): inbox backlog and quarantine, orders by state, leases.
@@ -26,13 +25,17 @@ export function createOpsRepo(store: Store) {
   );
   const orderStates = sqlite.prepare("SELECT state, COUNT(*) AS orders, MIN(updated_at) AS oldestUpdatedAt FROM orders GROUP BY state");
   const syncLeases = sqlite.prepare("SELECT holder FROM sync_leases WHERE expires_at > ?").pluck();
-  const orderLeases = sqlite.prepare("SELECT lease_owner AS holder, COUNT(*) AS leases FROM orders WHERE lease_owner IS NOT NULL AND lease_until > ? GROUP BY lease_owner");
+  const orderLeases = sqlite.prepare(
+    "SELECT lease_owner AS holder, COUNT(*) AS leases FROM orders WHERE lease_owner IS NOT NULL AND lease_until > ? GROUP BY lease_owner",
+  );
   const ping = sqlite.prepare("SELECT 1").pluck();
   const dropSyncLeases = sqlite.prepare("DELETE FROM sync_leases WHERE substr(holder, 1, length(?)) = ?");
   const dropOrderLeases = sqlite.prepare("UPDATE orders SET lease_owner = NULL, lease_until = NULL WHERE lease_owner = ?");
   // drizzle's pg migrator keeps its ledger in the `drizzle` schema, and each dialect ships its own journal.
   const onPostgres = store.dialect === "postgres";
-  const appliedMigrations = sqlite.prepare(`SELECT created_at FROM ${onPostgres ? "drizzle.__drizzle_migrations" : "__drizzle_migrations"} ORDER BY created_at`).pluck();
+  const appliedMigrations = sqlite
+    .prepare(`SELECT created_at FROM ${onPostgres ? "drizzle.__drizzle_migrations" : "__drizzle_migrations"} ORDER BY created_at`)
+    .pluck();
   const journalFile = join(onPostgres ? PG_MIGRATIONS_FOLDER : MIGRATIONS_FOLDER, "meta", "_journal.json");
   const journal = JSON.parse(readFileSync(journalFile, "utf8")) as { entries: Array<{ when: number; tag: string }> };
 

@@ -11,7 +11,20 @@ export type OrderPushPauseRow = typeof orderPushPauses.$inferSelect;
 export type NewOrderEvent = Omit<typeof orderEvents.$inferInsert, "id" | "orderId">;
 /** Columns a push step may change; identity, lines and personal data are fixed at intake. */
 export type OrderPatch = Partial<
-  Pick<OrderRow, "state" | "mallOrderId" | "failureKind" | "failureCode" | "failureReason" | "priceCheckJson" | "answerCheckJson" | "pushAttempts" | "nextAttemptAt" | "submittedAt" | "confirmedAt">
+  Pick<
+    OrderRow,
+    | "state"
+    | "mallOrderId"
+    | "failureKind"
+    | "failureCode"
+    | "failureReason"
+    | "priceCheckJson"
+    | "answerCheckJson"
+    | "pushAttempts"
+    | "nextAttemptAt"
+    | "submittedAt"
+    | "confirmedAt"
+  >
 >;
 /** Newest first; `before` is the keyset cursor (the last row's createdAt and id). */
 export type OrderFilter = { state?: OrderState; supplierId?: number; limit: number; offset?: number; before?: { createdAt: number; id: string } };
@@ -27,11 +40,28 @@ export type OrderRepo = ReturnType<typeof createOrderRepo>;
 
 export function createOrderRepo(store: Store) {
   const { db } = store;
-  const byId = db.select().from(orders).where(eq(orders.id, sql.placeholder("id"))).prepare();
-  const byYggc = db.select().from(orders).where(eq(orders.yggcOrder, sql.placeholder("yggc"))).prepare();
-  const eventsOf = db.select().from(orderEvents).where(eq(orderEvents.orderId, sql.placeholder("id"))).orderBy(asc(orderEvents.id)).prepare();
+  const byId = db
+    .select()
+    .from(orders)
+    .where(eq(orders.id, sql.placeholder("id")))
+    .prepare();
+  const byYggc = db
+    .select()
+    .from(orders)
+    .where(eq(orders.yggcOrder, sql.placeholder("yggc")))
+    .prepare();
+  const eventsOf = db
+    .select()
+    .from(orderEvents)
+    .where(eq(orderEvents.orderId, sql.placeholder("id")))
+    .orderBy(asc(orderEvents.id))
+    .prepare();
   const leaseFree = (now: number) => or(isNull(orders.leaseUntil), lt(orders.leaseUntil, now));
-  const insertEvent = (orderId: string, event: NewOrderEvent) => db.insert(orderEvents).values({ ...event, orderId }).run();
+  const insertEvent = (orderId: string, event: NewOrderEvent) =>
+    db
+      .insert(orderEvents)
+      .values({ ...event, orderId })
+      .run();
 
   const claim = (id: string, owner: string, now: number, leaseMs: number): OrderRow | undefined =>
     db
@@ -61,12 +91,24 @@ export function createOrderRepo(store: Store) {
         filter.supplierId === undefined ? undefined : eq(orders.supplierId, filter.supplierId),
         filter.before === undefined ? undefined : sql`(${orders.createdAt}, ${orders.id}) < (${filter.before.createdAt}, ${filter.before.id})`,
       );
-      return db.select().from(orders).where(where).orderBy(desc(orders.createdAt), desc(orders.id)).limit(filter.limit).offset(filter.offset ?? 0).all();
+      return db
+        .select()
+        .from(orders)
+        .where(where)
+        .orderBy(desc(orders.createdAt), desc(orders.id))
+        .limit(filter.limit)
+        .offset(filter.offset ?? 0)
+        .all();
     },
 
     countByState(): Record<OrderState, number> {
       const counts = Object.fromEntries(orderStates.map((s) => [s, 0])) as Record<OrderState, number>;
-      for (const row of db.select({ state: orders.state, n: sql<number>`count(*)` }).from(orders).groupBy(orders.state).all()) counts[row.state] = row.n;
+      for (const row of db
+        .select({ state: orders.state, n: sql<number>`count(*)` })
+        .from(orders)
+        .groupBy(orders.state)
+        .all())
+        counts[row.state] = row.n;
       return counts;
     },
 
@@ -88,7 +130,12 @@ export function createOrderRepo(store: Store) {
         // transaction fails to serialize). The lock re-reads each row, so a lease taken since the
         // statement began is seen and that order is not claimed twice.
         const picked = sql`SELECT ${orders.id} FROM ${orders} WHERE ${due} ORDER BY ${orders.nextAttemptAt} LIMIT ${limit} FOR UPDATE SKIP LOCKED`;
-        const claimed = db.update(orders).set({ leaseOwner: owner, leaseUntil: now + leaseMs }).where(sql`${orders.id} IN (${picked})`).returning().all();
+        const claimed = db
+          .update(orders)
+          .set({ leaseOwner: owner, leaseUntil: now + leaseMs })
+          .where(sql`${orders.id} IN (${picked})`)
+          .returning()
+          .all();
         return claimed.sort((a, b) => a.nextAttemptAt - b.nextAttemptAt);
       }
       return withTransaction(store, () => {
@@ -130,7 +177,10 @@ export function createOrderRepo(store: Store) {
     pauses: (): OrderPushPauseRow[] => db.select().from(orderPushPauses).orderBy(asc(orderPushPauses.since)).all(),
 
     release(id: string, owner: string): void {
-      db.update(orders).set({ leaseOwner: null, leaseUntil: null }).where(and(eq(orders.id, id), eq(orders.leaseOwner, owner))).run();
+      db.update(orders)
+        .set({ leaseOwner: null, leaseUntil: null })
+        .where(and(eq(orders.id, id), eq(orders.leaseOwner, owner)))
+        .run();
     },
   };
 }

@@ -22,7 +22,10 @@ export function createProductExportRepo(store: Store) {
     "SELECT supplier_id AS supplierId, sku, area, num, stock_state_id AS stockStateId, description, checked_at AS checkedAt " +
       "FROM product_stock WHERE supplier_id = ? AND sku >= ? AND sku <= ? ORDER BY sku, area",
   );
-  type ExportRow = Omit<ProductRow, "detailJson" | "attributesJson" | "promisesJson" | "imagesJson" | "sourceMessageIdsJson" | "detailReadAt" | "priceReadAt" | "shelfReadAt" | "createdAt">;
+  type ExportRow = Omit<
+    ProductRow,
+    "detailJson" | "attributesJson" | "promisesJson" | "imagesJson" | "sourceMessageIdsJson" | "detailReadAt" | "priceReadAt" | "shelfReadAt" | "createdAt"
+  >;
 
   return {
     *pages(supplierId: number, pageRows = EXPORT_PAGE_ROWS): Generator<Array<{ product: ExportRow; stock: StockRow[] }>> {

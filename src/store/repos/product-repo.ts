@@ -64,13 +64,20 @@ export function createProductRepo(store: Store) {
     saveStock(rows: readonly StockRow[]): void {
       withTransaction(store, () => {
         for (const row of rows) {
-          db.insert(productStock).values(row).onConflictDoUpdate({ target: [productStock.supplierId, productStock.sku, productStock.area], set: row }).run();
+          db.insert(productStock)
+            .values(row)
+            .onConflictDoUpdate({ target: [productStock.supplierId, productStock.sku, productStock.area], set: row })
+            .run();
         }
       });
     },
 
     stockOf: (supplierId: number, sku: string): StockRow[] =>
-      db.select().from(productStock).where(and(eq(productStock.supplierId, supplierId), eq(productStock.sku, sku))).all(),
+      db
+        .select()
+        .from(productStock)
+        .where(and(eq(productStock.supplierId, supplierId), eq(productStock.sku, sku)))
+        .all(),
 
     /** Active, on-shelf skus: what buyers can see, and what stock refresh covers (§6). */
     onShelfSkus: (supplierId: number): string[] =>
@@ -82,14 +89,25 @@ export function createProductRepo(store: Store) {
         .all()
         .map((r) => r.sku),
 
-    list: (supplierId: number): ProductRow[] =>
-      db.select().from(products).where(eq(products.supplierId, supplierId)).orderBy(asc(products.sku)).all(),
+    list: (supplierId: number): ProductRow[] => db.select().from(products).where(eq(products.supplierId, supplierId)).orderBy(asc(products.sku)).all(),
 
     priceHistoryOf: (supplierId: number, sku: string) =>
-      db.select().from(priceHistory).where(and(eq(priceHistory.supplierId, supplierId), eq(priceHistory.sku, sku))).orderBy(asc(priceHistory.at)).all(),
+      db
+        .select()
+        .from(priceHistory)
+        .where(and(eq(priceHistory.supplierId, supplierId), eq(priceHistory.sku, sku)))
+        .orderBy(asc(priceHistory.at))
+        .all(),
 
     /** Compare-and-set on the listing state, so two reviewers deciding at once cannot both win. */
-    setListingState(supplierId: number, sku: string, from: ProductRow["listingState"], state: ProductRow["listingState"], reason: string | null, now: number): boolean {
+    setListingState(
+      supplierId: number,
+      sku: string,
+      from: ProductRow["listingState"],
+      state: ProductRow["listingState"],
+      reason: string | null,
+      now: number,
+    ): boolean {
       return (
         db
           .update(products)

@@ -25,15 +25,32 @@ export function createProductionRepo(store: Store) {
           const stored = db.select().from(productionChecks).where(key).get();
           const evidence = [...(stored ? (JSON.parse(stored.evidenceJson) as unknown[]) : []), ...inc.evidence].slice(0, evidenceKept);
           if (stored) {
-            db.update(productionChecks).set({ total: stored.total + inc.total, failed: stored.failed + inc.failed, evidenceJson: JSON.stringify(evidence) }).where(key).run();
+            db.update(productionChecks)
+              .set({ total: stored.total + inc.total, failed: stored.failed + inc.failed, evidenceJson: JSON.stringify(evidence) })
+              .where(key)
+              .run();
           } else {
-            db.insert(productionChecks).values({ supplierId: inc.supplierId, day: inc.day, check: inc.check, total: inc.total, failed: inc.failed, evidenceJson: JSON.stringify(evidence) }).run();
+            db.insert(productionChecks)
+              .values({
+                supplierId: inc.supplierId,
+                day: inc.day,
+                check: inc.check,
+                total: inc.total,
+                failed: inc.failed,
+                evidenceJson: JSON.stringify(evidence),
+              })
+              .run();
           }
         }
       });
     },
     checksOf: (supplierId: number, day: string): ProductionCheckRow[] =>
-      db.select().from(productionChecks).where(and(eq(productionChecks.supplierId, supplierId), eq(productionChecks.day, day))).orderBy(asc(productionChecks.check)).all(),
+      db
+        .select()
+        .from(productionChecks)
+        .where(and(eq(productionChecks.supplierId, supplierId), eq(productionChecks.day, day)))
+        .orderBy(asc(productionChecks.check))
+        .all(),
     /** Days with any tally for the supplier in [fromDay, toDay), oldest first. */
     daysWithChecks: (supplierId: number, fromDay: string, toDay: string): string[] =>
       db
@@ -63,19 +80,34 @@ export function createProductionRepo(store: Store) {
         })
         .from(orderEvents)
         .innerJoin(orders, eq(orders.id, orderEvents.orderId))
-        .where(and(eq(orders.supplierId, supplierId), eq(orderEvents.step, "submit"), sql`${orderEvents.toState} in ('submitted', 'failed')`, gte(orderEvents.at, from), lt(orderEvents.at, to)))
+        .where(
+          and(
+            eq(orders.supplierId, supplierId),
+            eq(orderEvents.step, "submit"),
+            sql`${orderEvents.toState} in ('submitted', 'failed')`,
+            gte(orderEvents.at, from),
+            lt(orderEvents.at, to),
+          ),
+        )
         .get();
       return { total: Number(row?.total ?? 0), mismatched: Number(row?.mismatched ?? 0) };
     },
 
     score: (supplierId: number, day: string): ProductionScoreRow | undefined =>
-      db.select().from(productionScores).where(and(eq(productionScores.supplierId, supplierId), eq(productionScores.day, day))).get(),
+      db
+        .select()
+        .from(productionScores)
+        .where(and(eq(productionScores.supplierId, supplierId), eq(productionScores.day, day)))
+        .get(),
     /** The supplier's scored days, newest first. */
     scores: (supplierId: number, limit: number): ProductionScoreRow[] =>
       db.select().from(productionScores).where(eq(productionScores.supplierId, supplierId)).orderBy(desc(productionScores.day)).limit(limit).all(),
     putScore(row: ProductionScoreRow): void {
       const { supplierId: _s, day: _d, ...set } = row;
-      db.insert(productionScores).values(row).onConflictDoUpdate({ target: [productionScores.supplierId, productionScores.day], set }).run();
+      db.insert(productionScores)
+        .values(row)
+        .onConflictDoUpdate({ target: [productionScores.supplierId, productionScores.day], set })
+        .run();
     },
     decide: (supplierId: number, day: string, proposal: "approved" | "dismissed", by: string, at: number): boolean =>
       db

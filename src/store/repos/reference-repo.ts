@@ -34,11 +34,33 @@ export function createReferenceRepo(store: Store) {
       .run();
 
   const activeCatalogs = db.select().from(catalogs).where(eq(catalogs.retired, 0)).orderBy(catalogs.level, catalogs.sort).prepare();
-  const catalogById = db.select().from(catalogs).where(eq(catalogs.id, sql.placeholder("id"))).prepare();
-  const catalogByCode = db.select().from(catalogs).where(eq(catalogs.interfaceCode, sql.placeholder("code"))).prepare();
-  const paramsOf = db.select().from(catalogParams).where(eq(catalogParams.catalogId, sql.placeholder("id"))).orderBy(catalogParams.sort).prepare();
-  const areaByCode = db.select().from(areas).where(eq(areas.code, sql.placeholder("code"))).prepare();
-  const areasByParent = db.select().from(areas).where(eq(areas.parentCode, sql.placeholder("parent"))).orderBy(areas.code).prepare();
+  const catalogById = db
+    .select()
+    .from(catalogs)
+    .where(eq(catalogs.id, sql.placeholder("id")))
+    .prepare();
+  const catalogByCode = db
+    .select()
+    .from(catalogs)
+    .where(eq(catalogs.interfaceCode, sql.placeholder("code")))
+    .prepare();
+  const paramsOf = db
+    .select()
+    .from(catalogParams)
+    .where(eq(catalogParams.catalogId, sql.placeholder("id")))
+    .orderBy(catalogParams.sort)
+    .prepare();
+  const areaByCode = db
+    .select()
+    .from(areas)
+    .where(eq(areas.code, sql.placeholder("code")))
+    .prepare();
+  const areasByParent = db
+    .select()
+    .from(areas)
+    .where(eq(areas.parentCode, sql.placeholder("parent")))
+    .orderBy(areas.code)
+    .prepare();
 
   return {
     revision(): number {
@@ -59,11 +81,15 @@ export function createReferenceRepo(store: Store) {
         for (const row of db.select({ id: catalogs.id }).from(catalogs).where(eq(catalogs.retired, 0)).all()) {
           if (!keep.has(row.id)) {
             // An interfaceCode may be reused by the new edition, so the retired row gives its code up.
-            db.update(catalogs).set({ retired: 1, interfaceCode: sql`'retired:' || ${catalogs.id} || ':' || ${catalogs.interfaceCode}` }).where(eq(catalogs.id, row.id)).run();
+            db.update(catalogs)
+              .set({ retired: 1, interfaceCode: sql`'retired:' || ${catalogs.id} || ':' || ${catalogs.interfaceCode}` })
+              .where(eq(catalogs.id, row.id))
+              .run();
           }
         }
         for (const { catalog } of entries) {
-          db.insert(catalogs).values({ ...catalog, interfaceCode: `pending:${catalog.id}`, retired: 0 })
+          db.insert(catalogs)
+            .values({ ...catalog, interfaceCode: `pending:${catalog.id}`, retired: 0 })
             .onConflictDoUpdate({ target: catalogs.id, set: { ...catalog, interfaceCode: `pending:${catalog.id}`, retired: 0 } })
             .run();
         }
@@ -74,7 +100,10 @@ export function createReferenceRepo(store: Store) {
         for (const { catalog, params } of entries) {
           if (params === null) continue;
           db.delete(catalogParams).where(eq(catalogParams.catalogId, catalog.id)).run();
-          for (const p of params) db.insert(catalogParams).values({ ...p, catalogId: catalog.id }).run();
+          for (const p of params)
+            db.insert(catalogParams)
+              .values({ ...p, catalogId: catalog.id })
+              .run();
         }
         bumpRevision();
       });
@@ -92,8 +121,7 @@ export function createReferenceRepo(store: Store) {
       });
     },
 
-    brandExists: (brandId: string): boolean =>
-      db.select({ id: brands.brandId }).from(brands).where(eq(brands.brandId, brandId)).limit(1).all().length > 0,
+    brandExists: (brandId: string): boolean => db.select({ id: brands.brandId }).from(brands).where(eq(brands.brandId, brandId)).limit(1).all().length > 0,
 
     /** One page of brands; `name` matches Chinese or English names, case-insensitively. */
     brandPage(filter: { interfaceCode?: string; name?: string; offset: number; limit: number }): { total: number; rows: BrandRow[] } {

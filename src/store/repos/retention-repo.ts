@@ -125,21 +125,29 @@ export function createRetentionRepo(store: Store) {
       const p = PERIODS[cursor.period];
       const start = cursor.periodStart;
       const end = p.end(start);
-      return sqlite.transaction(() => {
-        const rows = periodRows.all({ start, end, afterAt: cursor.afterAt, afterId: cursor.afterId, limit }) as Array<{ id: number; supplierId: number; sku: string; at: number; superseded: number }>;
-        let removed = 0;
-        for (const row of rows) {
-          if (row.superseded) continue;
-          const range = periodRange.get(row.supplierId, row.sku, start, end) as { n: number; lo: number; hi: number };
-          if (range.n < 2) continue;
-          keepLast.run(range.lo, range.hi, row.id);
-          removed += dropRest.run(row.supplierId, row.sku, start, end, row.id).changes;
-        }
-        const last = rows.at(-1);
-        if (last && rows.length === limit) return { next: { ...cursor, afterAt: last.at, afterId: last.id }, removed };
-        metaSet.run(p.doneKey, String(end));
-        return { next: periodFrom(cursor.period, end, before), removed };
-      }).immediate();
+      return sqlite
+        .transaction(() => {
+          const rows = periodRows.all({ start, end, afterAt: cursor.afterAt, afterId: cursor.afterId, limit }) as Array<{
+            id: number;
+            supplierId: number;
+            sku: string;
+            at: number;
+            superseded: number;
+          }>;
+          let removed = 0;
+          for (const row of rows) {
+            if (row.superseded) continue;
+            const range = periodRange.get(row.supplierId, row.sku, start, end) as { n: number; lo: number; hi: number };
+            if (range.n < 2) continue;
+            keepLast.run(range.lo, range.hi, row.id);
+            removed += dropRest.run(row.supplierId, row.sku, start, end, row.id).changes;
+          }
+          const last = rows.at(-1);
+          if (last && rows.length === limit) return { next: { ...cursor, afterAt: last.at, afterId: last.id }, removed };
+          metaSet.run(p.doneKey, String(end));
+          return { next: periodFrom(cursor.period, end, before), removed };
+        })
+        .immediate();
     },
   };
 }

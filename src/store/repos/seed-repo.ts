@@ -21,9 +21,7 @@ export function createSeedRepo(store: Store) {
       "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
   );
   const price = sqlite.prepare("INSERT INTO price_history (supplier_id, sku, price_fen, mall_price_fen, at, run_id) VALUES (?, ?, ?, ?, ?, ?)");
-  const stock = sqlite.prepare(
-    "INSERT INTO product_stock (supplier_id, sku, area, num, stock_state_id, description, checked_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
-  );
+  const stock = sqlite.prepare("INSERT INTO product_stock (supplier_id, sku, area, num, stock_state_id, description, checked_at) VALUES (?, ?, ?, ?, ?, ?, ?)");
   const run = sqlite.prepare(
     "INSERT INTO sync_runs (id, supplier_id, trigger, status, started_at, ended_at, counts_json, calls_made, errors_json) VALUES (?, ?, 'schedule', 'succeeded', ?, ?, ?, ?, '[]')",
   );
@@ -48,9 +46,33 @@ export function createSeedRepo(store: Store) {
     },
     insertProduct(r: NewProductRow): void {
       product.run(
-        r.supplierId, r.sku, r.status, r.name, r.model, r.catalogId, r.interfaceCode, r.brandId, r.brandName, r.url, r.imagePath,
-        r.detailJson, r.attributesJson, r.promisesJson, r.imagesJson, r.shelfState, r.priceFen, r.mallPriceFen, r.marketPriceFen, r.rejectionJson,
-        r.listingState, r.sourceMessageIdsJson, r.detailReadAt, r.priceReadAt, r.shelfReadAt, r.createdAt, r.updatedAt,
+        r.supplierId,
+        r.sku,
+        r.status,
+        r.name,
+        r.model,
+        r.catalogId,
+        r.interfaceCode,
+        r.brandId,
+        r.brandName,
+        r.url,
+        r.imagePath,
+        r.detailJson,
+        r.attributesJson,
+        r.promisesJson,
+        r.imagesJson,
+        r.shelfState,
+        r.priceFen,
+        r.mallPriceFen,
+        r.marketPriceFen,
+        r.rejectionJson,
+        r.listingState,
+        r.sourceMessageIdsJson,
+        r.detailReadAt,
+        r.priceReadAt,
+        r.shelfReadAt,
+        r.createdAt,
+        r.updatedAt,
       );
     },
     insertPrice(r: PriceHistoryRow): void {
@@ -66,7 +88,21 @@ export function createSeedRepo(store: Store) {
       messageLog.run(r.runId, r.supplierId, r.messageId, r.type, r.sku, r.outcome, r.reasonsJson, r.durationMs, r.callSeqsJson, r.at);
     },
     insertCall(r: CallRow): void {
-      call.run(r.runId, r.seq, r.operation, r.endpoint, r.attempt, r.startedAt, r.durationMs, r.outcome, r.errorCode, r.httpStatus, r.batchSize, r.subject, r.message);
+      call.run(
+        r.runId,
+        r.seq,
+        r.operation,
+        r.endpoint,
+        r.attempt,
+        r.startedAt,
+        r.durationMs,
+        r.outcome,
+        r.errorCode,
+        r.httpStatus,
+        r.batchSize,
+        r.subject,
+        r.message,
+      );
     },
     /** Folds the WAL into the file and empties it, so the file size is the database size. */
     checkpoint(): void {
@@ -77,7 +113,10 @@ export function createSeedRepo(store: Store) {
       const bytesOf = store.dialect === "postgres" ? pgBytesOf(store) : sqliteBytesOf(store);
       return tables.map((table) => ({
         table,
-        rows: sqlite.prepare(`SELECT COUNT(*) FROM "${table.replaceAll('"', "")}"`).pluck().get() as number,
+        rows: sqlite
+          .prepare(`SELECT COUNT(*) FROM "${table.replaceAll('"', "")}"`)
+          .pluck()
+          .get() as number,
         bytes: bytesOf(table),
       }));
     },

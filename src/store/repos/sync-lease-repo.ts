@@ -21,10 +21,18 @@ export function createSyncLeaseRepo(store: Store) {
       return takeLease.run({ supplierId, holder, runId, now, expiresAt: now + ttlMs }).changes === 1;
     },
     renewLease(supplierId: number, holder: string, now: number, ttlMs: number): boolean {
-      return db.update(syncLeases).set({ expiresAt: now + ttlMs }).where(and(eq(syncLeases.supplierId, supplierId), eq(syncLeases.holder, holder))).run().changes === 1;
+      return (
+        db
+          .update(syncLeases)
+          .set({ expiresAt: now + ttlMs })
+          .where(and(eq(syncLeases.supplierId, supplierId), eq(syncLeases.holder, holder)))
+          .run().changes === 1
+      );
     },
     releaseLease(supplierId: number, holder: string): void {
-      db.delete(syncLeases).where(and(eq(syncLeases.supplierId, supplierId), eq(syncLeases.holder, holder))).run();
+      db.delete(syncLeases)
+        .where(and(eq(syncLeases.supplierId, supplierId), eq(syncLeases.holder, holder)))
+        .run();
     },
     leaseOf: (supplierId: number): SyncLeaseRow | undefined => db.select().from(syncLeases).where(eq(syncLeases.supplierId, supplierId)).get(),
   };

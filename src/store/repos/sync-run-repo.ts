@@ -11,7 +11,9 @@ export function createSyncRunRepo(store: Store) {
   const { db } = store;
   return {
     startRun(run: Pick<SyncRunRow, "id" | "supplierId" | "trigger" | "startedAt">): void {
-      db.insert(syncRuns).values({ ...run, status: "running" }).run();
+      db.insert(syncRuns)
+        .values({ ...run, status: "running" })
+        .run();
     },
     finishRun(id: string, change: Pick<SyncRunRow, "status" | "endedAt" | "countsJson" | "callsMade" | "errorsJson">): void {
       db.update(syncRuns).set(change).where(eq(syncRuns.id, id)).run();
@@ -21,7 +23,13 @@ export function createSyncRunRepo(store: Store) {
         filter.supplierId === undefined ? undefined : eq(syncRuns.supplierId, filter.supplierId),
         filter.before === undefined ? undefined : lt(syncRuns.startedAt, filter.before),
       ].filter((c) => c !== undefined);
-      return db.select().from(syncRuns).where(and(...conditions)).orderBy(desc(syncRuns.startedAt)).limit(filter.limit).all();
+      return db
+        .select()
+        .from(syncRuns)
+        .where(and(...conditions))
+        .orderBy(desc(syncRuns.startedAt))
+        .limit(filter.limit)
+        .all();
     },
     run: (id: string): SyncRunRow | undefined => db.select().from(syncRuns).where(eq(syncRuns.id, id)).get(),
   };

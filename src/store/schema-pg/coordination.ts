@@ -8,16 +8,24 @@ export const supplierCallBuckets = pgTable("supplier_call_buckets", {
   refilledAt: epochMs("refilled_at").notNull(),
 });
 
-export const supplierCallSlots = pgTable("supplier_call_slots", {
-  supplierId: integer("supplier_id").notNull(),
-  slot: integer("slot").notNull(),
-  holder: text("holder"),
-  leaseUntil: epochMs("lease_until").notNull().default(0),
-}, (t) => [primaryKey({ columns: [t.supplierId, t.slot] })]);
+export const supplierCallSlots = pgTable(
+  "supplier_call_slots",
+  {
+    supplierId: integer("supplier_id").notNull(),
+    slot: integer("slot").notNull(),
+    holder: text("holder"),
+    leaseUntil: epochMs("lease_until").notNull().default(0),
+  },
+  (t) => [primaryKey({ columns: [t.supplierId, t.slot] })],
+);
 
-export const schedulerTicks = pgTable("scheduler_ticks", {
-  job: text("job").notNull(),
-  tickStart: epochMs("tick_start").notNull(),
-  instance: text("instance").notNull(),
-  claimedAt: epochMs("claimed_at").notNull(),
-}, (t) => [primaryKey({ columns: [t.job, t.tickStart] })]);
+export const schedulerTicks = pgTable(
+  "scheduler_ticks",
+  {
+    job: text("job").notNull(),
+    tickStart: epochMs("tick_start").notNull(),
+    instance: text("instance").notNull(),
+    claimedAt: epochMs("claimed_at").notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.job, t.tickStart] })],
+);

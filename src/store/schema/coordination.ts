@@ -13,17 +13,25 @@ export const supplierCallBuckets = sqliteTable("supplier_call_buckets", {
 });
 
 /** A supplier's maxConcurrent across instances: one row per slot, held under a short lease so a killed instance's slots come back. */
-export const supplierCallSlots = sqliteTable("supplier_call_slots", {
-  supplierId: integer("supplier_id").notNull(),
-  slot: integer("slot").notNull(),
-  holder: text("holder"),
-  leaseUntil: integer("lease_until").notNull().default(0),
-}, (t) => [primaryKey({ columns: [t.supplierId, t.slot] })]);
+export const supplierCallSlots = sqliteTable(
+  "supplier_call_slots",
+  {
+    supplierId: integer("supplier_id").notNull(),
+    slot: integer("slot").notNull(),
+    holder: text("holder"),
+    leaseUntil: integer("lease_until").notNull().default(0),
+  },
+  (t) => [primaryKey({ columns: [t.supplierId, t.slot] })],
+);
 
 /** Which instance ran a scheduled job's tick: the first to insert the row (src/store/repos/schedule-repo.ts, on both databases). */
-export const schedulerTicks = sqliteTable("scheduler_ticks", {
-  job: text("job").notNull(),
-  tickStart: integer("tick_start").notNull(),
-  instance: text("instance").notNull(),
-  claimedAt: integer("claimed_at").notNull(),
-}, (t) => [primaryKey({ columns: [t.job, t.tickStart] })]);
+export const schedulerTicks = sqliteTable(
+  "scheduler_ticks",
+  {
+    job: text("job").notNull(),
+    tickStart: integer("tick_start").notNull(),
+    instance: text("instance").notNull(),
+    claimedAt: integer("claimed_at").notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.job, t.tickStart] })],
+);

@@ -17,7 +17,14 @@ export const handlePoolChange: MessageHandler = async (ctx, rowsBySku) => {
     const prior = priors.get(sku);
     if (newest?.state === 2) {
       if (prior) {
-        removed.products.push(changedRow(prior, { status: "delisted", shelfState: 0 }, rows.map((r) => r.messageId), now));
+        removed.products.push(
+          changedRow(
+            prior,
+            { status: "delisted", shelfState: 0 },
+            rows.map((r) => r.messageId),
+            now,
+          ),
+        );
         for (const row of rows) removed.settlements.push({ row, outcome: "applied", reasons: [] });
       } else {
         for (const row of rows) removed.settlements.push({ row, outcome: "skipped", reasons: [{ code: 5099, field: "sku", message: "商品不在卖场商品库中" }] });

@@ -22,7 +22,8 @@ export const handlePriceChange: MessageHandler = async (ctx, rowsBySku) => {
     const prior = priors.get(sku);
     const price = bySku.get(sku);
     if (!prior || !price) {
-      for (const row of rows) result.settlements.push({ row, outcome: "skipped", reasons: [{ code: 5099, field: "sku", message: "供应商价格接口未返回该商品" }] });
+      for (const row of rows)
+        result.settlements.push({ row, outcome: "skipped", reasons: [{ code: 5099, field: "sku", message: "供应商价格接口未返回该商品" }] });
       continue;
     }
     const snapshot = snapshotOf(prior);
@@ -33,7 +34,14 @@ export const handlePriceChange: MessageHandler = async (ctx, rowsBySku) => {
     result.products.push(
       changedRow(
         prior,
-        { priceFen, mallPriceFen, marketPriceFen, priceReadAt: now, status: reasons.length > 0 ? "rejected" : "active", rejectionJson: JSON.stringify(reasons) },
+        {
+          priceFen,
+          mallPriceFen,
+          marketPriceFen,
+          priceReadAt: now,
+          status: reasons.length > 0 ? "rejected" : "active",
+          rejectionJson: JSON.stringify(reasons),
+        },
         rows.map((r) => r.messageId),
         now,
       ),

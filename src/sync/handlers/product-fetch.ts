@@ -29,7 +29,8 @@ export async function fetchProducts(
         const error = !detail.ok ? detail.error : !attributes.ok ? attributes.error : null;
         // Withheld by the run's stop: nothing was asked, so its messages stay pending as they were.
         if (error?.unsent) return null;
-        if (error && isUnknownSku(error)) settleAll(w.rows, { outcome: "skipped", reasons: [{ code: error.code ?? 5099, field: "sku", message: `供应商称商品不存在: ${error.detail}` }] });
+        if (error && isUnknownSku(error))
+          settleAll(w.rows, { outcome: "skipped", reasons: [{ code: error.code ?? 5099, field: "sku", message: `供应商称商品不存在: ${error.detail}` }] });
         else if (error) settleAll(w.rows, failedWith(error));
         return null;
       }
@@ -48,7 +49,15 @@ export async function fetchProducts(
     const shelf = promises.ok ? await ctx.client.shelfStates(fullSkus) : null;
     const images = shelf?.ok ? await ctx.client.images(fullSkus) : null;
     const prices = images?.ok ? await ctx.client.prices(fullSkus) : null;
-    const failed = !promises.ok ? promises.error : shelf && !shelf.ok ? shelf.error : images && !images.ok ? images.error : prices && !prices.ok ? prices.error : null;
+    const failed = !promises.ok
+      ? promises.error
+      : shelf && !shelf.ok
+        ? shelf.error
+        : images && !images.ok
+          ? images.error
+          : prices && !prices.ok
+            ? prices.error
+            : null;
     if (failed || !shelf?.ok || !images?.ok || !prices?.ok || !promises.ok) {
       const fate: Fate = failed ? failedWith(failed) : { outcome: "failed", error: "batch call failed", failureClass: "transient" };
       for (const r of ready.filter((x) => x.full)) settleAll(r.rows, fate);

@@ -17,10 +17,18 @@ export const handleShelfStateChange: MessageHandler = async (ctx, rowsBySku) => 
     const prior = priors.get(sku);
     const state = bySku.get(sku);
     if (!prior || state === undefined) {
-      for (const row of rows) result.settlements.push({ row, outcome: "skipped", reasons: [{ code: 5099, field: "sku", message: "供应商上下架接口未返回该商品" }] });
+      for (const row of rows)
+        result.settlements.push({ row, outcome: "skipped", reasons: [{ code: 5099, field: "sku", message: "供应商上下架接口未返回该商品" }] });
       continue;
     }
-    result.products.push(changedRow(prior, { shelfState: state, shelfReadAt: now }, rows.map((r) => r.messageId), now));
+    result.products.push(
+      changedRow(
+        prior,
+        { shelfState: state, shelfReadAt: now },
+        rows.map((r) => r.messageId),
+        now,
+      ),
+    );
     for (const row of rows) result.settlements.push({ row, outcome: "applied", reasons: [] });
   }
   return result;

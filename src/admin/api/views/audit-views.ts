@@ -58,8 +58,25 @@ export const Charts = z.object({
         code: z.string(),
         name: z.string(),
         backlog: z.number().int(),
-        hourly: z.array(z.object({ hour: EpochMs, applied: z.number().int(), rejected: z.number().int(), quarantined: z.number().int(), failed: z.number().int(), skipped: z.number().int() })),
-        latency: z.array(z.object({ hour: EpochMs, calls: z.number().int(), p50: z.number().describe("ms"), p95: z.number().describe("ms"), errorRate: z.number().min(0).max(1) })),
+        hourly: z.array(
+          z.object({
+            hour: EpochMs,
+            applied: z.number().int(),
+            rejected: z.number().int(),
+            quarantined: z.number().int(),
+            failed: z.number().int(),
+            skipped: z.number().int(),
+          }),
+        ),
+        latency: z.array(
+          z.object({
+            hour: EpochMs,
+            calls: z.number().int(),
+            p50: z.number().describe("ms"),
+            p95: z.number().describe("ms"),
+            errorRate: z.number().min(0).max(1),
+          }),
+        ),
       }),
     )
     .optional()

@@ -34,13 +34,25 @@ export const Mark = z.object({
 export const Standing = z.object({
   mark: Mark.nullable(),
   gate: z.object({ open: z.boolean(), via: z.string().nullable(), reason: z.string().nullable() }),
-  waiver: z.object({ supplierId: z.number().int(), reason: z.string(), actor: z.string().optional().describe("The admin who granted it (staff only)."), createdAt: z.number() }).nullable(),
+  waiver: z
+    .object({
+      supplierId: z.number().int(),
+      reason: z.string(),
+      actor: z.string().optional().describe("The admin who granted it (staff only)."),
+      createdAt: z.number(),
+    })
+    .nullable(),
 });
 
 const Evidence = z.object({
   operation: z.string().optional(),
   request: z.record(z.string(), z.string()).optional(),
-  response: z.union([z.object({ status: z.number().int(), signTimestamp: z.string().optional(), sign: z.string().optional(), body: z.string() }), z.object({ error: z.string() })]).optional(),
+  response: z
+    .union([
+      z.object({ status: z.number().int(), signTimestamp: z.string().optional(), sign: z.string().optional(), body: z.string() }),
+      z.object({ error: z.string() }),
+    ])
+    .optional(),
   expected: z.string().optional(),
   got: z.string().optional(),
 });
@@ -61,7 +73,9 @@ export const ConformanceReport = z.object({
     passed: z.boolean(),
     modules: z.object({ passed: z.number().int(), failed: z.number().int(), warning: z.number().int() }),
     steps: countsBy(stepStatuses),
-    blocking: z.array(z.object({ module: z.string(), step: z.string(), title: z.string(), status: z.enum(stepStatuses) })).describe("Required steps that did not pass."),
+    blocking: z
+      .array(z.object({ module: z.string(), step: z.string(), title: z.string(), status: z.enum(stepStatuses) }))
+      .describe("Required steps that did not pass."),
   }),
   modules: z.array(
     z.object({
@@ -85,4 +99,3 @@ export const ConformanceReport = z.object({
     }),
   ),
 });
-

@@ -6,7 +6,9 @@ import { PushPauseView } from "./supplier-views.js";
 const Fen = z.number().int().describe("fen (1/100 yuan)");
 const Line = z.object({ sku: z.string(), num: z.number().int(), priceFen: Fen });
 const Area = z.object({ province: z.string(), city: z.string(), county: z.string(), town: z.string().nullable() });
-const AreaNames = z.object({ province: z.string().nullable(), city: z.string().nullable(), county: z.string().nullable() }).describe("The area codes' names (M-6); null for a code the table lacks.");
+const AreaNames = z
+  .object({ province: z.string().nullable(), city: z.string().nullable(), county: z.string().nullable() })
+  .describe("The area codes' names (M-6); null for a code the table lacks.");
 const Invoice = z.object({ type: z.number().int(), title: z.string(), org_code: z.string() });
 const Figures = z.object({ lines: z.array(Line.extend({ priceFen: Fen.nullable() })), goodsFen: Fen.nullable(), freightFen: Fen.nullable() });
 /** What staff and the supplier both read of an order: its money, area, department, invoice and payment. */
@@ -33,7 +35,10 @@ export const OrderView = z.object({
   ...OrderFacts,
   failure: z.object({ kind: z.string().nullable(), code: z.number().int().nullable(), reason: z.string().nullable() }).nullable(),
   priceCheck: z.array(z.object({ sku: z.string(), storedPriceFen: Fen, supplierPriceFen: Fen.nullable() })).nullable(),
-  answerCheck: z.object({ ours: Figures, theirs: Figures, differences: z.array(z.string()) }).nullable().describe("On a mismatch: our figures and the supplier's S-11 figures."),
+  answerCheck: z
+    .object({ ours: Figures, theirs: Figures, differences: z.array(z.string()) })
+    .nullable()
+    .describe("On a mismatch: our figures and the supplier's S-11 figures."),
   pushPause: PushPauseView.nullable().describe("Set while this order's supplier has its order pushes paused."),
   pushAttempts: z.number().int(),
   nextAttemptAt: EpochMs,

@@ -22,7 +22,9 @@ export const RunSummary = z.object({
   callsByOperation: z.record(z.string(), z.number().int()),
   errors: z.array(RunError),
   pendingInInbox: z.number().int(),
-  deferred: z.object({ count: z.number().int(), nextAttemptAt: z.string().nullable().describe("ISO 8601") }).describe("Messages left waiting after a transient failure."),
+  deferred: z
+    .object({ count: z.number().int(), nextAttemptAt: z.string().nullable().describe("ISO 8601") })
+    .describe("Messages left waiting after a transient failure."),
 });
 
 /** A run that did not start because another runner holds the supplier's lease. */

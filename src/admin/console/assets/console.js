@@ -4,14 +4,21 @@
   "use strict";
   var form = document.getElementById("order-form");
   if (!form || !window.fetch) return;
-  var $ = function (name) { return form.querySelector('[name="' + name + '"]'); };
-  document.querySelectorAll("[data-no-script]").forEach(function (el) { el.hidden = true; });
+  var $ = function (name) {
+    return form.querySelector('[name="' + name + '"]');
+  };
+  document.querySelectorAll("[data-no-script]").forEach(function (el) {
+    el.hidden = true;
+  });
 
   function lookup(params) {
     var qs = new URLSearchParams();
-    Object.keys(params).forEach(function (k) { if (params[k]) qs.set(k, params[k]); });
-    return fetch("/admin/api/order-form?" + qs.toString(), { credentials: "same-origin", headers: { accept: "application/json" } })
-      .then(function (r) { return r.ok ? r.json() : null; });
+    Object.keys(params).forEach(function (k) {
+      if (params[k]) qs.set(k, params[k]);
+    });
+    return fetch("/admin/api/order-form?" + qs.toString(), { credentials: "same-origin", headers: { accept: "application/json" } }).then(function (r) {
+      return r.ok ? r.json() : null;
+    });
   }
 
   function fill(select, rows, empty) {
@@ -36,7 +43,9 @@
 
   var STATUS = { rejected: "未通过", delisted: "已撤出" };
 
-  function yuan(fen) { return fen === null ? "—" : (fen / 100).toFixed(2); }
+  function yuan(fen) {
+    return fen === null ? "—" : (fen / 100).toFixed(2);
+  }
 
   // Mirrors candidates() in pages/order-pages.ts, so the page reads the same with or without this file.
   function stockText(p, d) {
@@ -87,7 +96,9 @@
       button.type = "button";
       button.className = "secondary";
       button.textContent = "加入";
-      button.addEventListener("click", function () { addItem(p.sku); });
+      button.addEventListener("click", function () {
+        addItem(p.sku);
+      });
       cell.appendChild(button);
     });
     var wrap = document.createElement("div");
@@ -98,8 +109,15 @@
 
   function addItem(sku) {
     var items = $("items");
-    var lines = items.value.split(/\r?\n/).filter(function (l) { return l.trim(); });
-    if (!lines.some(function (l) { return l.trim().split(/\s+/)[0] === sku; })) lines.push(sku + " 1");
+    var lines = items.value.split(/\r?\n/).filter(function (l) {
+      return l.trim();
+    });
+    if (
+      !lines.some(function (l) {
+        return l.trim().split(/\s+/)[0] === sku;
+      })
+    )
+      lines.push(sku + " 1");
     items.value = lines.join("\n");
     items.focus();
   }
@@ -127,20 +145,26 @@
   });
   $("city").addEventListener("change", function () {
     $("county").value = "";
-    lookup(current()).then(function (d) { if (d) fill($("county"), d.counties, d.counties.length ? "请选择" : "先选市"); });
+    lookup(current()).then(function (d) {
+      if (d) fill($("county"), d.counties, d.counties.length ? "请选择" : "先选市");
+    });
   });
 
   var timer = null;
   function search() {
     var c = current();
     if (!c.supplier || !c.q) return showCandidates(null);
-    lookup(c).then(function (d) { if (d) showCandidates(d); });
+    lookup(c).then(function (d) {
+      if (d) showCandidates(d);
+    });
   }
   $("q").addEventListener("input", function () {
     clearTimeout(timer);
     timer = setTimeout(search, 250);
   });
-  ["supplier", "county"].forEach(function (n) { $(n).addEventListener("change", search); });
+  ["supplier", "county"].forEach(function (n) {
+    $(n).addEventListener("change", search);
+  });
 })();
 
 // A certification run's page follows the run live (server-sent events) and loads its report when it
@@ -149,7 +173,9 @@
   "use strict";
   var box = document.querySelector("[data-events]");
   if (!box || !window.EventSource) return;
-  box.querySelectorAll("[data-no-script]").forEach(function (el) { el.hidden = true; });
+  box.querySelectorAll("[data-no-script]").forEach(function (el) {
+    el.hidden = true;
+  });
   var JOB = { queued: ["排队中", "warn"], running: ["进行中", "warn"], passed: ["通过", "ok"], failed: ["未通过", "bad"], interrupted: ["已中断", "bad"] };
   var STEP = { running: ["进行中", "warn"], passed: ["通过", "ok"], failed: ["未通过", "bad"], warning: ["提示", "warn"], not_implemented: ["未实现", ""] };
   function badge(pair, fallback) {
@@ -164,12 +190,15 @@
   events.addEventListener("progress", function (e) {
     var run = JSON.parse(e.data);
     status.replaceChildren(badge(JOB[run.status], run.status));
-    list.replaceChildren.apply(list, run.progress.map(function (m) {
-      var li = document.createElement("li");
-      li.setAttribute("data-module", m.id);
-      li.append(m.title + " ", badge(STEP[m.status], m.status));
-      return li;
-    }));
+    list.replaceChildren.apply(
+      list,
+      run.progress.map(function (m) {
+        var li = document.createElement("li");
+        li.setAttribute("data-module", m.id);
+        li.append(m.title + " ", badge(STEP[m.status], m.status));
+        return li;
+      }),
+    );
   });
   events.addEventListener("done", function () {
     events.close();

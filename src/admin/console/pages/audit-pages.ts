@@ -11,23 +11,86 @@ import { ROLE_NAMES, badge, csrfField, emptyRow } from "../layout.js";
 /** What an action code means, in zh-CN; the code itself stays beside it (the filter takes codes). */
 const auditActionName = (action: string): string => (LABELS.auditAction as Record<string, string>)[action] ?? "";
 
-type Entry = { id: number; at: number; actor: string; role: string | null; action: string; target: string | null; outcome: string; summary: unknown; requestId: string | null; hash: string };
+type Entry = {
+  id: number;
+  at: number;
+  actor: string;
+  role: string | null;
+  action: string;
+  target: string | null;
+  outcome: string;
+  summary: unknown;
+  requestId: string | null;
+  hash: string;
+};
 
 /** Keys of audit summaries as staff read them; an unknown key is shown as the code it is. */
 const SUMMARY_KEYS: Record<string, string> = {
-  before: "之前", after: "之后", error: "原因", note: "备注", reason: "原因", rotated: "已轮换", passwordChanged: "改密码", failuresInWindow: "窗口内失败次数",
-  failedLoginsNotAudited: "未逐条记录的失败登录", requeued: "重新排队", runId: "批次", status: "状态", state: "状态", supplier: "电商", orderPriceFen: "金额（分）",
-  lines: "商品行数", waived: "已豁免", listingState: "上架申请", mark: "信任标识", marks: "所涉信任标识", signMode: "签名方式", bodyFormat: "报文编码", paused: "暂停原因",
-  credentialsVersion: "凭据版本", passed: "通过", modules: "模块", steps: "步骤", blocking: "未通过的必过步骤", code: "代码", name: "名称", creditCode: "统一社会信用代码",
-  domains: "域名", username: "用户名", role: "角色", enabled: "启用", baseUrl: "接口地址", pullSchedule: "拉取计划", stockSchedule: "库存计划", stockAreas: "库存地区",
-  maxConcurrent: "并发", qps: "QPS", timeoutMs: "超时（毫秒）", contactName: "联系人", contactPhone: "联系电话", createdAt: "创建时间", updatedAt: "修改时间",
-  credentialsRotatedAt: "凭据轮换时间", yggcOrder: "订单号", pushAttempts: "推送次数", count: "数量",
+  before: "之前",
+  after: "之后",
+  error: "原因",
+  note: "备注",
+  reason: "原因",
+  rotated: "已轮换",
+  passwordChanged: "改密码",
+  failuresInWindow: "窗口内失败次数",
+  failedLoginsNotAudited: "未逐条记录的失败登录",
+  requeued: "重新排队",
+  runId: "批次",
+  status: "状态",
+  state: "状态",
+  supplier: "电商",
+  orderPriceFen: "金额（分）",
+  lines: "商品行数",
+  waived: "已豁免",
+  listingState: "上架申请",
+  mark: "信任标识",
+  marks: "所涉信任标识",
+  signMode: "签名方式",
+  bodyFormat: "报文编码",
+  paused: "暂停原因",
+  credentialsVersion: "凭据版本",
+  passed: "通过",
+  modules: "模块",
+  steps: "步骤",
+  blocking: "未通过的必过步骤",
+  code: "代码",
+  name: "名称",
+  creditCode: "统一社会信用代码",
+  domains: "域名",
+  username: "用户名",
+  role: "角色",
+  enabled: "启用",
+  baseUrl: "接口地址",
+  pullSchedule: "拉取计划",
+  stockSchedule: "库存计划",
+  stockAreas: "库存地区",
+  maxConcurrent: "并发",
+  qps: "QPS",
+  timeoutMs: "超时（毫秒）",
+  contactName: "联系人",
+  contactPhone: "联系电话",
+  createdAt: "创建时间",
+  updatedAt: "修改时间",
+  credentialsRotatedAt: "凭据轮换时间",
+  yggcOrder: "订单号",
+  pushAttempts: "推送次数",
+  count: "数量",
 };
 
 /** The recorded reason of a refused or failed action: its kind in zh-CN, the stored text as evidence. */
 function errorValue(text: string): Html {
   const code = /^(\w+):/.exec(text)?.[1] as AdminErrorCode | undefined;
-  const kind = code && code in ERROR_TITLES ? ERROR_TITLES[code] : /^role \w+ may not/.test(text) ? ERROR_TITLES.forbidden : text === "invalid input" ? ERROR_TITLES.invalid_input : text === "internal error" ? "内部错误" : "";
+  const kind =
+    code && code in ERROR_TITLES
+      ? ERROR_TITLES[code]
+      : /^role \w+ may not/.test(text)
+        ? ERROR_TITLES.forbidden
+        : text === "invalid input"
+          ? ERROR_TITLES.invalid_input
+          : text === "internal error"
+            ? "内部错误"
+            : "";
   return html`${kind ? `${kind} ` : ""}<code>${text}</code>`;
 }
 
@@ -56,7 +119,8 @@ function summaryList(summary: unknown) {
   const value = (v: unknown, k?: string): Html => {
     if (v === null || v === undefined) return html`—`;
     if (Array.isArray(v)) return html`<code>${v.map((x) => (typeof x === "object" ? JSON.stringify(x) : String(x))).join("、")}</code>`;
-    if (typeof v === "object") return html`${Object.entries(v as Record<string, unknown>).map(([ik, x], i) => html`${i > 0 ? "，" : ""}${key(ik)}：${value(x, ik)}`)}`;
+    if (typeof v === "object")
+      return html`${Object.entries(v as Record<string, unknown>).map(([ik, x], i) => html`${i > 0 ? "，" : ""}${key(ik)}：${value(x, ik)}`)}`;
     if (typeof v === "boolean") return html`${v ? "是" : "否"}`;
     return (typeof v === "string" || typeof v === "number" ? labelled(k, v) : null) ?? html`<code>${String(v)}</code>`;
   };
@@ -88,8 +152,12 @@ export const auditPages: ConsolePage[] = [
 <form class="filters" method="get"><label>操作人<input name="actor" value="${ctx.query.actor ?? ""}"></label><label>操作（前缀）<input name="action" value="${ctx.query.action ?? ""}"></label><label>对象<input name="target" value="${ctx.query.target ?? ""}"></label><button type="submit">筛选</button></form>
 <p>导出 CSV：<a href="${href("/admin/api/exports/audit", { actor: ctx.query.actor, action: ctx.query.action, target: ctx.query.target })}" download>审计日志</a></p>
 <table><thead><tr><th scope="col">#</th><th scope="col">时间</th><th scope="col">操作人</th><th scope="col">操作</th><th scope="col">对象</th><th scope="col">结果</th><th scope="col">摘要（前 / 后）</th><th scope="col">请求</th></tr></thead><tbody>
-${entries.map((e) => html`<tr><td class="num">${e.id}</td><td>${beijing(e.at)}</td><td>${e.actor}${e.role ? html` <span class="muted">${ROLE_NAMES[e.role as keyof typeof ROLE_NAMES] ?? e.role}</span>` : ""}</td><td>${auditActionName(e.action)} <span class="mono muted">${e.action}</span></td><td class="mono">${e.target ?? ""}</td>
-  <td>${zhBadge("auditOutcome", e.outcome)}</td><td>${summaryList(e.summary)}</td><td class="mono">${e.requestId ?? ""}</td></tr>`)}
+${entries.map(
+  (
+    e,
+  ) => html`<tr><td class="num">${e.id}</td><td>${beijing(e.at)}</td><td>${e.actor}${e.role ? html` <span class="muted">${ROLE_NAMES[e.role as keyof typeof ROLE_NAMES] ?? e.role}</span>` : ""}</td><td>${auditActionName(e.action)} <span class="mono muted">${e.action}</span></td><td class="mono">${e.target ?? ""}</td>
+  <td>${zhBadge("auditOutcome", e.outcome)}</td><td>${summaryList(e.summary)}</td><td class="mono">${e.requestId ?? ""}</td></tr>`,
+)}
 ${emptyRow(entries, 8, "没有符合条件的审计记录。")}
 </tbody></table>
 ${nextBefore ? html`<p class="pager"><a href="${href("/admin/audit", { ...query, limit: undefined, before: nextBefore })}">下一页 →</a></p>` : ""}`;
@@ -102,13 +170,19 @@ ${nextBefore ? html`<p class="pager"><a href="${href("/admin/audit", { ...query,
     async render(ctx) {
       const { users } = await ctx.api<{ users: AdminUserView[] }>("GET", "/users");
       const { suppliers } = await ctx.api<{ suppliers: SupplierView[] }>("GET", "/suppliers");
-      const supplierSelect = (current?: string | null) => html`<select name="supplier"><option value="">（员工，无）</option>${suppliers.map((s) => html`<option value="${s.code}" ${s.code === current ? html`selected` : ""}>${s.code} ${s.name}</option>`)}</select>`;
-      const roleSelect = (current?: string) => html`<select name="role">${Object.entries(ROLE_NAMES).map(([r, n]) => html`<option value="${r}" ${r === current ? html`selected` : ""}>${n}</option>`)}</select>`;
+      const supplierSelect = (current?: string | null) =>
+        html`<select name="supplier"><option value="">（员工，无）</option>${suppliers.map((s) => html`<option value="${s.code}" ${s.code === current ? html`selected` : ""}>${s.code} ${s.name}</option>`)}</select>`;
+      const roleSelect = (current?: string) =>
+        html`<select name="role">${Object.entries(ROLE_NAMES).map(([r, n]) => html`<option value="${r}" ${r === current ? html`selected` : ""}>${n}</option>`)}</select>`;
       return html`<table><thead><tr><th scope="col">用户名</th><th scope="col">角色</th><th scope="col">所属电商</th><th scope="col">状态</th><th scope="col">创建</th><th scope="col">修改</th></tr></thead><tbody>
-${users.map((u) => html`<tr><td class="mono">${u.username}</td><td>${ROLE_NAMES[u.role]}</td><td class="mono">${u.supplier ?? "—"}</td><td>${zhBadge("supplierStatus", u.status)}</td><td>${beijing(u.createdAt)}</td>
+${users.map(
+  (
+    u,
+  ) => html`<tr><td class="mono">${u.username}</td><td>${ROLE_NAMES[u.role]}</td><td class="mono">${u.supplier ?? "—"}</td><td>${zhBadge("supplierStatus", u.status)}</td><td>${beijing(u.createdAt)}</td>
   <td><form class="inline" method="post" action="/admin/users/${u.username}" aria-label="修改用户 ${u.username}">${csrfField(ctx.csrfToken)}<label>角色${roleSelect(u.role)}</label><label>所属电商${supplierSelect(u.supplier)}</label>
     <label>状态<select name="enabled"><option value="true" ${u.status === "active" ? html`selected` : ""}>启用</option><option value="false" ${u.status === "active" ? "" : html`selected`}>停用</option></select></label>
-    <label>新密码（可空）<input name="password" type="password" autocomplete="new-password"></label><button type="submit" class="secondary">保存</button></form></td></tr>`)}
+    <label>新密码（可空）<input name="password" type="password" autocomplete="new-password"></label><button type="submit" class="secondary">保存</button></form></td></tr>`,
+)}
 </tbody></table>
 <h2>新建用户</h2>
 <form class="card filters" method="post" action="/admin/users">${csrfField(ctx.csrfToken)}<label>用户名<input name="username" required></label><label>角色${roleSelect()}</label><label>所属电商（仅电商用户）${supplierSelect()}</label>

@@ -5,15 +5,31 @@ import { type Html, beijing, href, html } from "../html.js";
 import { badge, csrfField, emptyRow } from "../layout.js";
 import { productionCard } from "./production-card.js";
 
-type Mark = { id: string; runId: string; state: string; reason: string | null; issuedAt: string; expiresAt: string; recertifyBy: string | null; jws: string; kitVersion: string; contractVersion: string };
-type Standing = { mark: Mark | null; gate: { open: boolean; via: string | null; reason: string | null }; waiver: { reason: string; actor?: string; createdAt: number } | null };
+type Mark = {
+  id: string;
+  runId: string;
+  state: string;
+  reason: string | null;
+  issuedAt: string;
+  expiresAt: string;
+  recertifyBy: string | null;
+  jws: string;
+  kitVersion: string;
+  contractVersion: string;
+};
+type Standing = {
+  mark: Mark | null;
+  gate: { open: boolean; via: string | null; reason: string | null };
+  waiver: { reason: string; actor?: string; createdAt: number } | null;
+};
 
 export const STEP_NAMES: Record<string, string> = { passed: "通过", failed: "未通过", warning: "提示", not_implemented: "未实现" };
 export const MARK_NAMES: Record<string, string> = { valid: "有效", suspended: "已暂停", revoked: "已撤销", expired: "已过期" };
 /** A mark's ISO instant in the console's one time zone. */
 const bj = (text: string | null) => beijing(text ? Date.parse(text) : null);
 const GATE_REASONS: Record<string, string> = { no_mark: "无信任标识", suspended: "标识已暂停", revoked: "标识已撤销", expired: "标识已过期" };
-const tone = (s: string): "ok" | "warn" | "bad" | "" => (s === "passed" || s === "valid" ? "ok" : s === "warning" || s === "suspended" ? "warn" : s === "failed" || s === "revoked" || s === "expired" ? "bad" : "");
+const tone = (s: string): "ok" | "warn" | "bad" | "" =>
+  s === "passed" || s === "valid" ? "ok" : s === "warning" || s === "suspended" ? "warn" : s === "failed" || s === "revoked" || s === "expired" ? "bad" : "";
 const iso = bj;
 
 /** The gate in words: through with a mark or a waiver, or held and why. */
@@ -34,21 +50,28 @@ export async function trustMarkCard(ctx: ConsoleContext, code: string): Promise<
   const admin = ctx.may("POST", "/suppliers/:code/trust-mark/suspend");
   return html`<div class="card" id="conformance"><h2>对接合规检测 · 正式环境信任标识</h2><dl class="kv">
   <dt>信任标识</dt><dd>${s.mark ? html`${badge(MARK_NAMES[s.mark.state] ?? s.mark.state, tone(s.mark.state))} <span class="mono">${s.mark.id}</span>（<a href="/admin/conformance/runs/${s.mark.runId}">测试记录与报告</a>）` : html`${badge("无", "")} 尚无（电商需以对接测试工具完成一次通过的测试）`}</dd>
-  ${s.mark ? html`<dt>有效期</dt><dd>${bj(s.mark.issuedAt)} 至 ${bj(s.mark.expiresAt)}${s.mark.recertifyBy ? html`；契约变更，须于 ${bj(s.mark.recertifyBy)} 前重新测试` : ""}</dd>
+  ${
+    s.mark
+      ? html`<dt>有效期</dt><dd>${bj(s.mark.issuedAt)} 至 ${bj(s.mark.expiresAt)}${s.mark.recertifyBy ? html`；契约变更，须于 ${bj(s.mark.recertifyBy)} 前重新测试` : ""}</dd>
   <dt>版本</dt><dd>测试工具 ${s.mark.kitVersion} / 契约 ${s.mark.contractVersion}</dd>
-  ${s.mark.reason ? html`<dt>暂停/撤销原因</dt><dd>${s.mark.reason}</dd>` : ""}` : ""}
+  ${s.mark.reason ? html`<dt>暂停/撤销原因</dt><dd>${s.mark.reason}</dd>` : ""}`
+      : ""
+  }
   <dt>生产准入</dt><dd>${gateBadge(s.gate)}</dd>
   <dt>准入豁免</dt><dd>${s.waiver ? html`已豁免：${s.waiver.reason}（${s.waiver.actor ? `${s.waiver.actor}，` : ""}${beijing(s.waiver.createdAt)}）` : "无"}</dd>
 </dl>
-${admin
-  ? html`<p>${s.mark && s.mark.state !== "revoked" ? html`${s.mark.state !== "suspended" ? form("trust-mark/suspend", "暂停标识", "如：正式环境接口多次超时", true) : ""}${form("trust-mark/revoke", "撤销标识", "如：已终止合作", true)}` : ""}
+${
+  admin
+    ? html`<p>${s.mark && s.mark.state !== "revoked" ? html`${s.mark.state !== "suspended" ? form("trust-mark/suspend", "暂停标识", "如：正式环境接口多次超时", true) : ""}${form("trust-mark/revoke", "撤销标识", "如：已终止合作", true)}` : ""}
 ${s.waiver ? form("gate-waiver/withdraw", "撤回豁免", "如：豁免依据已失效", true) : form("gate-waiver", "豁免准入检查", "如：已与其他卖场对接")}</p>`
-  : ""}
+    : ""
+}
 <p class="muted"><a href="${href("/admin/conformance/runs", { supplier: code })}">全部对接测试记录</a></p></div>`;
 }
 
 /** The supplier's page is staff-only: a supplier user sees its code without a link it may not follow. */
-const supplierLink = (ctx: ConsoleContext, code: string): Html => (ctx.may("GET", "/suppliers/:code") ? html`<a href="/admin/suppliers/${code}">${code}</a>` : html`${code}`);
+const supplierLink = (ctx: ConsoleContext, code: string): Html =>
+  ctx.may("GET", "/suppliers/:code") ? html`<a href="/admin/suppliers/${code}">${code}</a>` : html`${code}`;
 
 function evidenceList(evidence: ConformanceReport["modules"][number]["steps"][number]["evidence"]): Html {
   if (evidence.length === 0) return html``;
@@ -63,11 +86,26 @@ function evidenceList(evidence: ConformanceReport["modules"][number]["steps"][nu
   )}</details>`;
 }
 
-type RunJob = { id: string; supplier: string; status: string; actor: string; requestedAt: string; startedAt: string | null; endedAt: string | null; progress: Array<{ id: string; title: string; status: string }>; error: string | null };
-type SelfService = { supplier: string; sandbox: { baseUrl: string; username: string; signMode: string; encoding: "form" | "json"; updatedAt: string; updatedBy: string } | null; runs: RunJob[] };
+type RunJob = {
+  id: string;
+  supplier: string;
+  status: string;
+  actor: string;
+  requestedAt: string;
+  startedAt: string | null;
+  endedAt: string | null;
+  progress: Array<{ id: string; title: string; status: string }>;
+  error: string | null;
+};
+type SelfService = {
+  supplier: string;
+  sandbox: { baseUrl: string; username: string; signMode: string; encoding: "form" | "json"; updatedAt: string; updatedBy: string } | null;
+  runs: RunJob[];
+};
 
 export const JOB_NAMES: Record<string, string> = { queued: "排队中", running: "进行中", passed: "通过", failed: "未通过", interrupted: "已中断" };
-const jobTone = (s: string): "ok" | "warn" | "bad" | "" => (s === "passed" ? "ok" : s === "queued" || s === "running" ? "warn" : s === "failed" || s === "interrupted" ? "bad" : "");
+const jobTone = (s: string): "ok" | "warn" | "bad" | "" =>
+  s === "passed" ? "ok" : s === "queued" || s === "running" ? "warn" : s === "failed" || s === "interrupted" ? "bad" : "";
 
 /**
  * 自助对接测试: the sandbox form (the registered one filled in, its secrets never shown: left empty
@@ -95,11 +133,13 @@ ${secret("appSecret", "appSecret")}
 <label>请求编码<select name="encoding">${option("form", "表单", v("encoding", sandbox?.encoding ?? "form"))}${option("json", "JSON", v("encoding", sandbox?.encoding ?? "form"))}</select></label>
 <button type="submit">发起对接测试</button></form>
 ${sandbox ? html`<p class="muted">已登记的测试环境：<span class="mono">${sandbox.baseUrl}</span>，账号 ${sandbox.username}，密码与 appSecret ••••••（${bj(sandbox.updatedAt)} 由 ${sandbox.updatedBy} 保存）</p>` : ""}
-${own && own.runs.length > 0
-  ? html`<table><thead><tr><th scope="col">测试编号</th><th scope="col">状态</th><th scope="col">发起</th><th scope="col">结束</th></tr></thead><tbody>
+${
+  own && own.runs.length > 0
+    ? html`<table><thead><tr><th scope="col">测试编号</th><th scope="col">状态</th><th scope="col">发起</th><th scope="col">结束</th></tr></thead><tbody>
 ${own.runs.map((r) => html`<tr><td><a class="mono" href="/admin/conformance/runs/${r.id}">${r.id}</a></td><td>${badge(JOB_NAMES[r.status] ?? r.status, jobTone(r.status))}</td><td>${bj(r.requestedAt)}</td><td>${bj(r.endedAt)}</td></tr>`)}
 </tbody></table>`
-  : ""}</div>`;
+    : ""
+}</div>`;
 }
 
 /**
@@ -136,11 +176,13 @@ ${own ? html`${await trustMarkCard(ctx, own)}${await productionCard(ctx, own)}` 
 ${await selfServiceCard(ctx, own ?? ctx.query.supplier ?? null)}
 ${own ? "" : html`<form class="filters" method="get"><label>电商代码<input name="supplier" value="${ctx.query.supplier ?? ""}"></label><button type="submit">筛选</button></form>`}
 <table><thead><tr><th scope="col">测试编号</th><th scope="col">电商</th><th scope="col">结论</th><th scope="col">开始</th><th scope="col">测试环境</th><th scope="col">版本</th><th scope="col">信任标识</th></tr></thead><tbody>
-${runs.map((r) => html`<tr>
+${runs.map(
+  (r) => html`<tr>
   <td><a class="mono" href="/admin/conformance/runs/${r.id}">${r.id}</a></td><td>${supplierLink(ctx, r.supplier)}</td>
   <td>${badge(r.passed ? "通过" : "未通过", r.passed ? "ok" : "bad")}</td><td>${iso(r.startedAt)}</td><td class="mono">${r.baseUrl}</td>
   <td>${r.kitVersion} / ${r.contractVersion}</td><td class="mono">${r.markId ?? "—"}</td>
-</tr>`)}
+</tr>`,
+)}
 ${emptyRow(runs, 7, "还没有对接测试记录。")}
 </tbody></table>`;
     },
@@ -151,7 +193,11 @@ ${emptyRow(runs, 7, "还没有对接测试记录。")}
     title: (ctx) => `对接测试 ${ctx.params.id ?? ""}`,
     async render(ctx) {
       const id = ctx.params.id ?? "";
-      const shown = await ctx.api<{ run: RunView | RunJob; report?: ConformanceReport; reportSha256: string; mark: Mark | null }>("GET", "/conformance/runs/:id", { params: { id } });
+      const shown = await ctx.api<{ run: RunView | RunJob; report?: ConformanceReport; reportSha256: string; mark: Mark | null }>(
+        "GET",
+        "/conformance/runs/:id",
+        { params: { id } },
+      );
       if (!shown.report) return progressView(shown.run as RunJob);
       const { report, reportSha256, mark } = shown;
       const run = shown.run as RunView;
@@ -169,8 +215,12 @@ ${emptyRow(runs, 7, "还没有对接测试记录。")}
 ${report.modules.map(
   (m) => html`<h2>${m.title} ${badge(STEP_NAMES[m.status] ?? m.status, tone(m.status))}</h2>
 <table><thead><tr><th scope="col">步骤</th><th scope="col">结论</th><th scope="col">说明与证据</th></tr></thead><tbody>
-${m.steps.map((s) => html`<tr><td>${s.title}<br><span class="muted mono">${s.id} · ${s.section}${s.required ? " · 必过" : " · 参考"}${s.changesState ? " · 改变测试环境状态" : ""}</span></td>
-  <td>${badge(STEP_NAMES[s.status] ?? s.status, tone(s.status))}</td><td>${s.detail}${evidenceList(s.evidence)}</td></tr>`)}
+${m.steps.map(
+  (
+    s,
+  ) => html`<tr><td>${s.title}<br><span class="muted mono">${s.id} · ${s.section}${s.required ? " · 必过" : " · 参考"}${s.changesState ? " · 改变测试环境状态" : ""}</span></td>
+  <td>${badge(STEP_NAMES[s.status] ?? s.status, tone(s.status))}</td><td>${s.detail}${evidenceList(s.evidence)}</td></tr>`,
+)}
 </tbody></table>`,
 )}`;
     },

@@ -7,13 +7,24 @@ import { type Html, beijing, href, html, yuan } from "../html.js";
 import { LABELS, zh } from "../labels.js";
 import { badge, csrfField, emptyRow, statusTone } from "../layout.js";
 
-export const ORDER_STATE_NAMES: Record<string, string> = { created: "待推送", submitting: "提交中", submitted: "已提交", confirming: "确认中", confirmed: "已确认", failed: "失败" };
+export const ORDER_STATE_NAMES: Record<string, string> = {
+  created: "待推送",
+  submitting: "提交中",
+  submitted: "已提交",
+  confirming: "确认中",
+  confirmed: "已确认",
+  failed: "失败",
+};
 const PAYMENTS: Record<string, string> = { "1": "货到付款", "2": "集中支付", "3": "在线支付", "4": "支票", "5": "账期支付", "6": "先款后货" };
 const INVOICES: Record<string, string> = { "1": "普通发票", "2": "增值税专用发票", "3": "电子发票" };
 const AREA_FIELDS = new Set(["province", "city", "county"]);
 const OPEN = new Set(["created", "submitting", "submitted", "confirming"]);
 
-const FAILURE_KINDS: Record<string, string> = { refused: "电商拒绝（业务原因，终局）", gave_up: "结果未知，已放弃（可重新推送）", mismatch: "电商应答与所发订单不符（未确认，待人工决定）" };
+const FAILURE_KINDS: Record<string, string> = {
+  refused: "电商拒绝（业务原因，终局）",
+  gave_up: "结果未知，已放弃（可重新推送）",
+  mismatch: "电商应答与所发订单不符（未确认，待人工决定）",
+};
 /** Failures staff may push again with the same yggc_order; a business refusal is final. */
 const RETRYABLE = new Set(["gave_up", "mismatch"]);
 
@@ -49,8 +60,13 @@ type FormData = {
 };
 
 export const VAT_FIELDS: ReadonlyArray<readonly [string, string]> = [
-  ["invoice_name", "收票人"], ["invoice_phone", "收票人电话"], ["invoice_mobile", "收票人手机"], ["invoice_bank", "开户银行"],
-  ["invoice_bank_code", "银行账号"], ["invoice_address", "注册地址"], ["invoice_receipt_address", "收票地址"],
+  ["invoice_name", "收票人"],
+  ["invoice_phone", "收票人电话"],
+  ["invoice_mobile", "收票人手机"],
+  ["invoice_bank", "开户银行"],
+  ["invoice_bank_code", "银行账号"],
+  ["invoice_address", "注册地址"],
+  ["invoice_receipt_address", "收票地址"],
 ];
 
 /** The consignee's area by name, its GB/T 2260 codes beside it (as S-11 sends them). */
@@ -72,11 +88,13 @@ function candidates(lookup: Pick<FormData, "products" | "stockArea" | "stockErro
   };
   return html`${stockError !== null ? html`<p class="field-error" role="status">库存查询失败：<code>${stockError}</code></p>` : ""}
 <table><thead><tr><th scope="col">SKU</th><th scope="col">名称</th><th scope="col">协议价（元）</th><th scope="col">上下架</th><th scope="col">校验</th><th scope="col">所选区县库存</th><th scope="col">操作</th></tr></thead><tbody>
-${products.map((p) => html`<tr><td class="mono">${p.sku}</td><td>${p.name ?? ""}</td><td class="num">${yuan(p.priceFen)}</td>
+${products.map(
+  (p) => html`<tr><td class="mono">${p.sku}</td><td>${p.name ?? ""}</td><td class="num">${yuan(p.priceFen)}</td>
   <td>${p.shelfState === 1 ? badge("上架", "ok") : p.shelfState === 0 ? badge("下架", "bad") : "未知"}</td>
   <td>${p.status === "active" ? "" : badge(LABELS.productStatus[p.status as keyof typeof LABELS.productStatus] ?? p.status, "bad")}</td>
   <td>${stockCell(p)}</td>
-  <td>${p.orderable ? html`<button type="submit" formaction="/admin/orders/new" formnovalidate name="add" value="${p.sku}" class="secondary" data-add-sku="${p.sku}">加入</button>` : html`<span class="muted">不可下单</span>`}</td></tr>`)}
+  <td>${p.orderable ? html`<button type="submit" formaction="/admin/orders/new" formnovalidate name="add" value="${p.sku}" class="secondary" data-add-sku="${p.sku}">加入</button>` : html`<span class="muted">不可下单</span>`}</td></tr>`,
+)}
 </tbody></table>`;
 }
 
@@ -86,8 +104,10 @@ ${products.map((p) => html`<tr><td class="mono">${p.sku}</td><td>${p.name ?? ""}
  */
 function supplierOrderList(orders: SupplierOrderView[], nextBefore: string | null): Html {
   return html`<table><thead><tr><th scope="col">订单号</th><th scope="col">电商订单号</th><th scope="col">金额（元）</th><th scope="col">创建</th><th scope="col">提交</th><th scope="col">确认</th></tr></thead><tbody>
-${orders.map((o) => html`<tr><td class="mono"><a href="/admin/orders/${o.yggc_order}">${o.yggc_order}</a></td><td class="mono">${o.mall_order_id ?? ""}</td>
-  <td class="num">${yuan(o.orderPriceFen)}</td><td>${beijing(o.createdAt)}</td><td>${o.submittedAt === null ? "—" : beijing(o.submittedAt)}</td><td>${o.confirmedAt === null ? "—" : beijing(o.confirmedAt)}</td></tr>`)}
+${orders.map(
+  (o) => html`<tr><td class="mono"><a href="/admin/orders/${o.yggc_order}">${o.yggc_order}</a></td><td class="mono">${o.mall_order_id ?? ""}</td>
+  <td class="num">${yuan(o.orderPriceFen)}</td><td>${beijing(o.createdAt)}</td><td>${o.submittedAt === null ? "—" : beijing(o.submittedAt)}</td><td>${o.confirmedAt === null ? "—" : beijing(o.confirmedAt)}</td></tr>`,
+)}
 ${emptyRow(orders, 6, "没有符合条件的订单。")}
 </tbody></table>
 ${nextBefore ? html`<p class="pager"><a href="${href("/admin/orders", { before: nextBefore })}">下一页 →</a></p>` : ""}`;
@@ -132,8 +152,12 @@ export const orderPages: ConsolePage[] = [
 </form>
 ${ctx.may("GET", "/exports/orders") ? html`<p>导出 CSV：<a href="${href("/admin/api/exports/orders", { state: ctx.query.state, supplier: ctx.query.supplier })}" download>订单</a></p>` : ""}
 <table><thead><tr><th scope="col">订单号</th><th scope="col">电商</th><th scope="col">状态</th><th scope="col">电商订单号</th><th scope="col">金额（元）</th><th scope="col">本步骤推送尝试</th><th scope="col">创建</th><th scope="col">创建人</th></tr></thead><tbody>
-${orders.map((o) => html`<tr><td class="mono"><a href="/admin/orders/${o.yggc_order}">${o.yggc_order}</a></td><td class="mono">${o.supplier}</td><td>${stateBadge(o.state)}</td><td class="mono">${o.mall_order_id ?? ""}</td>
-  <td class="num">${yuan(o.orderPriceFen)}</td><td class="num">${o.pushAttempts}</td><td>${beijing(o.createdAt)}</td><td class="mono">${o.createdBy}</td></tr>`)}
+${orders.map(
+  (
+    o,
+  ) => html`<tr><td class="mono"><a href="/admin/orders/${o.yggc_order}">${o.yggc_order}</a></td><td class="mono">${o.supplier}</td><td>${stateBadge(o.state)}</td><td class="mono">${o.mall_order_id ?? ""}</td>
+  <td class="num">${yuan(o.orderPriceFen)}</td><td class="num">${o.pushAttempts}</td><td>${beijing(o.createdAt)}</td><td class="mono">${o.createdBy}</td></tr>`,
+)}
 ${emptyRow(orders, 8, "没有符合条件的订单。")}
 </tbody></table>
 ${nextBefore ? html`<p class="pager"><a href="${href("/admin/orders", { state: ctx.query.state, supplier: ctx.query.supplier, before: nextBefore })}">下一页 →</a></p>` : ""}`;
@@ -149,7 +173,11 @@ ${nextBefore ? html`<p class="pager"><a href="${href("/admin/orders", { state: c
       const err = (name: string) => ctx.fieldErrors[name];
       const invalid = (name: string) => (err(name) ? html`aria-invalid="true" aria-describedby="err-${name}"` : "");
       const errorNote = (name: string) => (err(name) ? html`<span class="field-error" id="err-${name}">${err(name)}</span>` : "");
-      const field = (name: string, label: string, attrs: { required?: boolean; size?: number; placeholder?: string; type?: string; autocomplete?: string } = {}) =>
+      const field = (
+        name: string,
+        label: string,
+        attrs: { required?: boolean; size?: number; placeholder?: string; type?: string; autocomplete?: string } = {},
+      ) =>
         html`<label for="f-${name}">${label}${attrs.required ? " *" : ""}<input id="f-${name}" name="${name}" type="${attrs.type ?? "text"}" value="${v(name)}" ${attrs.required ? html`required` : ""} size="${attrs.size ?? 20}" placeholder="${attrs.placeholder ?? ""}" autocomplete="${attrs.autocomplete ?? "off"}" ${invalid(name)}>${errorNote(name)}</label>`;
       const select = (name: string, label: string, options: ReadonlyArray<{ value: string; label: string }>, required = false, empty = "请选择") =>
         html`<label for="f-${name}">${label}${required ? " *" : ""}<select id="f-${name}" name="${name}" ${required ? html`required` : ""} ${invalid(name)}><option value="">${empty}</option>${options.map((o) => html`<option value="${o.value}" ${o.value === v(name) ? html`selected` : ""}>${o.label}</option>`)}</select>${errorNote(name)}</label>`;
@@ -169,7 +197,12 @@ ${nextBefore ? html`<p class="pager"><a href="${href("/admin/orders", { state: c
 
       return html`<form class="card" method="post" action="/admin/orders" id="order-form" novalidate>${csrfField(ctx.csrfToken)}
 <fieldset><legend>电商与商品</legend>
-<div class="filters">${select("supplier", "电商", lookup.suppliers.map((s) => ({ value: s.code, label: `${s.code} ${s.name}` })), true)}
+<div class="filters">${select(
+        "supplier",
+        "电商",
+        lookup.suppliers.map((s) => ({ value: s.code, label: `${s.code} ${s.name}` })),
+        true,
+      )}
 <label for="f-q">按 SKU 或名称查找商品<input id="f-q" name="q" value="${v("q")}" size="24" autocomplete="off" data-order-search></label>
 ${refresh("查找", "search")}</div>
 <div id="order-candidates" aria-live="polite">${candidates(lookup)}</div>
@@ -177,17 +210,44 @@ ${refresh("查找", "search")}</div>
 </fieldset>
 <fieldset><legend>收货人</legend><div class="filters">
 ${field("name", "姓名", { required: true, autocomplete: "name" })}${field("mobile", "手机", { type: "tel", autocomplete: "tel" })}${field("phone", "座机", { type: "tel" })}
-${select("province", "省", lookup.provinces.map((a) => ({ value: a.code, label: a.name })), true)}
-${select("city", "市", lookup.cities.map((a) => ({ value: a.code, label: a.name })), true, lookup.cities.length > 0 ? "请选择" : "先选省")}
-${select("county", "区县", lookup.counties.map((a) => ({ value: a.code, label: a.name })), true, lookup.counties.length > 0 ? "请选择" : "先选市")}
+${select(
+  "province",
+  "省",
+  lookup.provinces.map((a) => ({ value: a.code, label: a.name })),
+  true,
+)}
+${select(
+  "city",
+  "市",
+  lookup.cities.map((a) => ({ value: a.code, label: a.name })),
+  true,
+  lookup.cities.length > 0 ? "请选择" : "先选省",
+)}
+${select(
+  "county",
+  "区县",
+  lookup.counties.map((a) => ({ value: a.code, label: a.name })),
+  true,
+  lookup.counties.length > 0 ? "请选择" : "先选市",
+)}
 <span data-no-script>${refresh("更新地区与库存")}</span>
 ${field("address", "详细地址", { required: true, size: 40, autocomplete: "street-address" })}${field("zip", "邮编", { size: 8 })}${field("email", "电子邮件", { type: "email" })}${field("dep_name", "采购单位")}
 </div></fieldset>
 <fieldset><legend>发票与支付</legend><div class="filters">
 ${field("invoice_title", "发票抬头", { required: true, size: 30 })}
-${select("invoice_type", "发票类型", Object.entries(INVOICES).map(([value, label]) => ({ value, label })), true)}
+${select(
+  "invoice_type",
+  "发票类型",
+  Object.entries(INVOICES).map(([value, label]) => ({ value, label })),
+  true,
+)}
 ${field("invoice_org_code", "纳税人识别号", { required: true })}
-${select("payment", "支付方式", Object.entries(PAYMENTS).map(([value, label]) => ({ value, label })), true)}
+${select(
+  "payment",
+  "支付方式",
+  Object.entries(PAYMENTS).map(([value, label]) => ({ value, label })),
+  true,
+)}
 ${field("remark", "备注", { size: 40 })}
 </div>
 <details ${v("invoice_type") === "2" || VAT_FIELDS.some(([n]) => err(n)) ? html`open` : ""}><summary>增值税专用发票信息（发票类型为增值税专用发票时必填）</summary><div class="filters">
@@ -229,8 +289,12 @@ ${o.answerCheck ? answerCheckTable(o.answerCheck) : ""}
 ${o.priceCheck ? html`<h2>价格核对</h2><table><thead><tr><th scope="col">SKU</th><th scope="col">商品库（元）</th><th scope="col">电商（元）</th></tr></thead><tbody>${o.priceCheck.map((c) => html`<tr><td class="mono">${c.sku}</td><td class="num">${yuan(c.storedPriceFen)}</td><td class="num">${yuan(c.supplierPriceFen)}</td></tr>`)}</tbody></table>` : ""}
 <h2>时间线</h2>
 <table class="timeline"><thead><tr><th scope="col">时间</th><th scope="col">操作人</th><th scope="col">步骤</th><th scope="col">状态变化</th><th scope="col">电商应答</th><th scope="col">耗时</th></tr></thead><tbody>
-${o.timeline.map((e) => html`<tr><td>${beijing(e.at)}</td><td class="mono">${e.actor}</td><td>${zh("step", e.step)}</td><td>${e.fromState ? (ORDER_STATE_NAMES[e.fromState] ?? e.fromState) : "—"} → ${ORDER_STATE_NAMES[e.toState] ?? e.toState}</td>
-  <td>${e.errorKind ? html`${zh("callOutcome", e.errorKind)} ` : ""}${e.supplierCode === 0 ? html`${badge("成功", "ok")} ${e.supplierDesc ?? ""}` : [e.supplierCode, e.supplierDesc].some((x) => x !== null && x !== undefined) ? html`<code>${[e.supplierCode, e.supplierDesc].filter((x) => x !== null && x !== undefined).join(" ")}</code>` : ""}${e.mallOrderId ? html` 电商订单号 <span class="mono">${e.mallOrderId}</span>` : ""}</td><td class="num">${e.durationMs === null ? "" : `${e.durationMs} ms`}</td></tr>`)}
+${o.timeline.map(
+  (
+    e,
+  ) => html`<tr><td>${beijing(e.at)}</td><td class="mono">${e.actor}</td><td>${zh("step", e.step)}</td><td>${e.fromState ? (ORDER_STATE_NAMES[e.fromState] ?? e.fromState) : "—"} → ${ORDER_STATE_NAMES[e.toState] ?? e.toState}</td>
+  <td>${e.errorKind ? html`${zh("callOutcome", e.errorKind)} ` : ""}${e.supplierCode === 0 ? html`${badge("成功", "ok")} ${e.supplierDesc ?? ""}` : [e.supplierCode, e.supplierDesc].some((x) => x !== null && x !== undefined) ? html`<code>${[e.supplierCode, e.supplierDesc].filter((x) => x !== null && x !== undefined).join(" ")}</code>` : ""}${e.mallOrderId ? html` 电商订单号 <span class="mono">${e.mallOrderId}</span>` : ""}</td><td class="num">${e.durationMs === null ? "" : `${e.durationMs} ms`}</td></tr>`,
+)}
 </tbody></table>`;
     },
   },

@@ -6,7 +6,23 @@ import { badge, csrfField } from "../layout.js";
 import { COLORS, lineChart } from "../svg-chart.js";
 
 type Reason = { code?: number; field?: string; message?: string };
-type ProductRow = { id: number; supplier: string; sku: string; status: string; name: string | null; interfaceCode: string | null; brandName: string | null; shelfState: number | null; priceFen: number | null; mallPriceFen: number | null; listingState: string; listingReason: string | null; listingChangedAt: number | null; reasons: Reason[]; updatedAt: number };
+type ProductRow = {
+  id: number;
+  supplier: string;
+  sku: string;
+  status: string;
+  name: string | null;
+  interfaceCode: string | null;
+  brandName: string | null;
+  shelfState: number | null;
+  priceFen: number | null;
+  mallPriceFen: number | null;
+  listingState: string;
+  listingReason: string | null;
+  listingChangedAt: number | null;
+  reasons: Reason[];
+  updatedAt: number;
+};
 
 export const STATUS_NAMES: Record<string, string> = LABELS.productStatus;
 export const LISTING_NAMES: Record<string, string> = LABELS.listing;
@@ -14,7 +30,9 @@ export const LISTING_NAMES: Record<string, string> = LABELS.listing;
 const listingTone = (s: string) => (s === "approved" ? "ok" : s === "refused" ? "bad" : s === "applied" ? "warn" : "");
 
 const reasonList = (reasons: readonly Reason[]) =>
-  reasons.length === 0 ? "" : html`<ul class="reasons">${reasons.map((r) => html`<li><code>${r.code ?? ""}</code> <span class="mono">${r.field ?? ""}</span> ${r.message ?? ""}</li>`)}</ul>`;
+  reasons.length === 0
+    ? ""
+    : html`<ul class="reasons">${reasons.map((r) => html`<li><code>${r.code ?? ""}</code> <span class="mono">${r.field ?? ""}</span> ${r.message ?? ""}</li>`)}</ul>`;
 
 const productHref = (p: { supplier: string; sku: string }) => `/admin/products/${encodeURIComponent(p.supplier)}/${encodeURIComponent(p.sku)}`;
 
@@ -27,24 +45,32 @@ function listingForms(ctx: ConsoleContext, p: { supplier: string; sku: string; s
     const id = `refuse-${p.sku}`;
     return html`${button("approve", "批准上架")}${
       withReason
-        ? button("refuse", "拒绝", true, html`<label for="${id}">拒绝理由（电商可见） *<input id="${id}" name="note" required maxlength="200" size="24"></label>`)
+        ? button(
+            "refuse",
+            "拒绝",
+            true,
+            html`<label for="${id}">拒绝理由（电商可见） *<input id="${id}" name="note" required maxlength="200" size="24"></label>`,
+          )
         : html`<a href="${productHref(p)}#listing">拒绝…</a>`
     }`;
   }
-  if (p.status === "active" && (p.listingState === "none" || p.listingState === "refused") && ctx.may("POST", "/products/:supplier/:sku/listing/apply")) return button("apply", "申请上架");
+  if (p.status === "active" && (p.listingState === "none" || p.listingState === "refused") && ctx.may("POST", "/products/:supplier/:sku/listing/apply"))
+    return button("apply", "申请上架");
   return html``;
 }
 
 function parameterTable(rows: readonly ParameterCheck[]): Html {
   if (rows.length === 0) return html`<p class="muted">该品目没有标准参数，或品目未知。</p>`;
   return html`<table><thead><tr><th scope="col">参数</th><th scope="col">必填</th><th scope="col">标准取值</th><th scope="col">电商提交</th><th scope="col">校验</th></tr></thead><tbody>
-${rows.map((r) => html`<tr>
+${rows.map(
+  (r) => html`<tr>
   <th scope="row">${r.name}${r.unit ? html` <span class="muted">（${r.unit}）</span>` : ""} <span class="muted mono">${r.attributeId}</span></th>
   <td>${r.required ? "必填" : "选填"}</td>
   <td>${r.foreign ? html`<span class="bad-text">品目未定义此参数</span>` : r.allowed.length > 0 ? r.allowed.join("、") : "文本 / 数字"}</td>
   <td>${r.sent.length > 0 ? r.sent.join("、") : html`<span class="muted">未提交</span>`}</td>
   <td>${r.broken === null ? html`<span class="ok-text">✓ 符合</span>` : html`<span class="bad-text">✗</span> ${r.broken.map((b) => html`<div><code>${b.code}</code> ${b.message}</div>`)}`}</td>
-</tr>`)}
+</tr>`,
+)}
 </tbody></table>`;
 }
 
@@ -86,14 +112,16 @@ export const productPages: ConsolePage[] = [
 </form>
 <p>导出 CSV：<a href="${href("/admin/api/exports/products", filters)}" download>商品</a> · <a href="${href("/admin/api/exports/rejections", { ...filters, status: undefined })}" download>未通过原因</a></p>
 <table><thead><tr>${supplierUser ? "" : html`<th scope="col">电商</th>`}<th scope="col">SKU</th><th scope="col">名称</th><th scope="col">品目</th><th scope="col">品牌</th><th scope="col">状态</th><th scope="col">上下架</th><th scope="col">协议价</th><th scope="col">商城价</th><th scope="col">上架申请</th><th scope="col">未通过原因</th>${canAct ? html`<th scope="col">操作</th>` : ""}</tr></thead><tbody>
-${products.map((p) => html`<tr>
+${products.map(
+  (p) => html`<tr>
   ${supplierUser ? "" : html`<td class="mono">${p.supplier}</td>`}<td class="mono"><a href="${productHref(p)}">${p.sku}</a></td><td>${p.name ?? ""}</td>
   <td class="mono">${p.interfaceCode ?? ""}</td><td>${p.brandName ?? ""}</td><td>${zhBadge("productStatus", p.status)}</td>
   <td>${p.shelfState === 1 ? "上架" : "下架"}</td><td class="num">${yuan(p.priceFen)}</td><td class="num">${yuan(p.mallPriceFen)}</td>
   <td>${badge(zh("listing", p.listingState), listingTone(p.listingState))}${p.listingState === "refused" && p.listingReason ? html`<div class="muted">理由：${p.listingReason}</div>` : ""}</td>
   <td>${reasonList(p.reasons)}</td>
   ${canAct ? html`<td>${listingForms(ctx, p, false)}</td>` : ""}
-</tr>`)}
+</tr>`,
+)}
 </tbody></table>
 ${products.length === 0 && !nextAfterId ? html`<p class="muted">没有符合条件的商品。</p>` : ""}
 ${nextAfterId && products.length < Number(query.limit) ? html`<p class="muted partial">名称检索每页只查找一段，本页之后可能还有符合条件的商品，请点“继续查找”。</p>` : ""}
@@ -105,14 +133,37 @@ ${nextAfterId ? html`<p class="pager"><a href="${href("/admin/products", { ...qu
     primary: ["GET", "/products/:supplier/:sku"],
     title: (ctx) => `商品 ${ctx.params.sku ?? ""}`,
     async render(ctx) {
-      const { product: p, supplierDomains, parameters, stock, priceHistory } = await ctx.api<{
-        product: ProductRow & { detail: Record<string, unknown> | null; url: string | null; model: string | null; catalogId: string | null; imagePath: string | null; images: Array<{ path: string; order: number }> | null };
+      const {
+        product: p,
+        supplierDomains,
+        parameters,
+        stock,
+        priceHistory,
+      } = await ctx.api<{
+        product: ProductRow & {
+          detail: Record<string, unknown> | null;
+          url: string | null;
+          model: string | null;
+          catalogId: string | null;
+          imagePath: string | null;
+          images: Array<{ path: string; order: number }> | null;
+        };
         supplierDomains: string[];
         parameters: ParameterCheck[];
         stock: Array<{ area: string; areaName: string; num: number; description: string; checkedAt: number }>;
-        priceHistory: Array<{ priceFen: number; mallPriceFen: number; at: number; runId: string | null; minPriceFen: number | null; maxPriceFen: number | null }>;
+        priceHistory: Array<{
+          priceFen: number;
+          mallPriceFen: number;
+          at: number;
+          runId: string | null;
+          minPriceFen: number | null;
+          maxPriceFen: number | null;
+        }>;
       }>("GET", "/products/:supplier/:sku", { params: { supplier: ctx.params.supplier ?? "", sku: ctx.params.sku ?? "" } });
-      const images = [...(p.imagePath ? [{ path: p.imagePath, label: "主图" }] : []), ...(p.images ?? []).map((i) => ({ path: i.path, label: `图 ${i.order}` }))];
+      const images = [
+        ...(p.imagePath ? [{ path: p.imagePath, label: "主图" }] : []),
+        ...(p.images ?? []).map((i) => ({ path: i.path, label: `图 ${i.order}` })),
+      ];
       const origins = new Set<string>();
       const gallery = images.map((img) => {
         const origin = imageOrigin(img.path, supplierDomains);
@@ -145,17 +196,19 @@ ${parameterTable(parameters)}
 <h2>分地区库存</h2>
 ${stock.length > 0 ? html`<table><thead><tr><th scope="col">地区</th><th scope="col">数量</th><th scope="col">说明</th><th scope="col">查询时间</th></tr></thead><tbody>${stock.map((s) => html`<tr><td>${s.areaName} <span class="mono muted">${s.area}</span></td><td class="num">${s.num < 0 ? "未知" : s.num}</td><td>${s.description}</td><td>${beijing(s.checkedAt)}</td></tr>`)}</tbody></table>` : html`<p class="muted">尚未查询库存。</p>`}
 <h2>价格历史</h2>
-${priceHistory.length > 0
-  ? lineChart({
-      title: "协议价与商城价（元）",
-      from: first,
-      to: Math.max(last, first + 1),
-      series: [
-        { name: "协议价", color: COLORS.price, points: priceHistory.map((h) => ({ x: h.at, y: h.priceFen / 100 })) },
-        { name: "商城价", color: COLORS.mallPrice, points: priceHistory.map((h) => ({ x: h.at, y: h.mallPriceFen / 100 })) },
-      ],
-    })
-  : ""}
+${
+  priceHistory.length > 0
+    ? lineChart({
+        title: "协议价与商城价（元）",
+        from: first,
+        to: Math.max(last, first + 1),
+        series: [
+          { name: "协议价", color: COLORS.price, points: priceHistory.map((h) => ({ x: h.at, y: h.priceFen / 100 })) },
+          { name: "商城价", color: COLORS.mallPrice, points: priceHistory.map((h) => ({ x: h.at, y: h.mallPriceFen / 100 })) },
+        ],
+      })
+    : ""
+}
 <details><summary>价格历史明细（${priceHistory.length} 条）</summary>
 <table><thead><tr><th scope="col">时间</th><th scope="col">协议价</th><th scope="col">商城价</th><th scope="col">协议价区间（压缩后的一日或一月）</th><th scope="col">批次</th></tr></thead><tbody>${priceHistory.map((h) => html`<tr><td>${beijing(h.at)}</td><td class="num">${yuan(h.priceFen)}</td><td class="num">${yuan(h.mallPriceFen)}</td><td class="num">${h.minPriceFen === null || h.maxPriceFen === null ? "" : `${yuan(h.minPriceFen)}–${yuan(h.maxPriceFen)}`}</td><td class="mono">${h.runId ?? ""}</td></tr>`)}</tbody></table></details>`;
     },

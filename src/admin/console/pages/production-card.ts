@@ -4,7 +4,13 @@ import { type Html, html } from "../html.js";
 import { badge, csrfField } from "../layout.js";
 import { lineChart } from "../svg-chart.js";
 
-type Check = { check: ProductionCheckId; total: number; failed: number; passed: boolean; evidence: Array<{ at: string; endpoint: string; outcome: string; errorCode: number | null; field: string | null; message: string | null }> };
+type Check = {
+  check: ProductionCheckId;
+  total: number;
+  failed: number;
+  passed: boolean;
+  evidence: Array<{ at: string; endpoint: string; outcome: string; errorCode: number | null; field: string | null; message: string | null }>;
+};
 type Day = { day: string; score: number; checks: Check[]; action: string; proposal: string | null; decidedBy: string | null };
 type Production = { supplier: string; policy: { policy: string; minScore: number; badDays: number }; today: Day | null; days: Day[] };
 
@@ -40,9 +46,13 @@ export async function productionCard(ctx: ConsoleContext, code: string): Promise
 <p class="muted">每天以对接测试工具的检查项（应答签名、报文格式、错误码、限流拒绝、可用性、响应时间、隔离消息、下单应答核对）评估正式环境的每次调用；得分为当日通过的检查项占比。低于 ${p.policy.minScore} 分为不达标日，策略：${POLICIES[p.policy.policy] ?? p.policy.policy}（连续 ${p.policy.badDays} 天）。</p>
 ${days.length > 0 ? lineChart({ title: "每日合规得分", unit: "", from: dayMs(days[0]?.day ?? ""), to: dayMs(days.at(-1)?.day ?? "") + 1, series: [{ name: "得分", color: "#2f6fde", points: days.map((d) => ({ x: dayMs(d.day), y: d.score })) }] }) : html`<p class="muted">尚无已评估的日期。</p>`}
 ${p.today ? html`<p>今日截至目前：${badge(`${p.today.score} 分`, p.today.score >= p.policy.minScore ? "ok" : "bad")}</p>${failingChecks(p.today)}` : ""}
-${latest ? html`<table><thead><tr><th scope="col">日期</th><th scope="col">得分</th><th scope="col">处置</th><th scope="col">提议</th></tr></thead><tbody>
+${
+  latest
+    ? html`<table><thead><tr><th scope="col">日期</th><th scope="col">得分</th><th scope="col">处置</th><th scope="col">提议</th></tr></thead><tbody>
 ${p.days.slice(0, 10).map((d) => html`<tr><td>${d.day}</td><td>${badge(String(d.score), d.score >= p.policy.minScore ? "ok" : "bad")}</td><td>${ACTIONS[d.action] ?? d.action}</td><td>${d.proposal ? `${PROPOSALS[d.proposal] ?? d.proposal}${d.decidedBy ? `（${d.decidedBy}）` : ""}` : "—"}</td></tr>`)}
-</tbody></table>${failingChecks(latest)}` : ""}
+</tbody></table>${failingChecks(latest)}`
+    : ""
+}
 ${open && admin ? html`<p>${open.day} 提议暂停该电商的信任标识：${decide(open.day, "approve", "批准暂停")}${decide(open.day, "dismiss", "驳回提议")}</p>` : ""}
 </div>`;
 }

@@ -24,8 +24,12 @@ export const supplierPages: ConsolePage[] = [
     async render(ctx) {
       const { suppliers } = await ctx.api<{ suppliers: SupplierView[] }>("GET", "/suppliers");
       return html`<table><thead><tr><th scope="col">代码</th><th scope="col">名称</th><th scope="col">统一社会信用代码</th><th scope="col">域名</th><th scope="col">状态</th><th scope="col">账号</th><th scope="col">签名方式</th></tr></thead><tbody>
-${suppliers.map((s) => html`<tr><td class="mono"><a href="/admin/suppliers/${s.code}">${s.code}</a></td><td>${s.name}</td><td class="mono">${s.creditCode}</td><td class="mono">${s.domains.join(", ")}</td>
-  <td>${zhBadge("supplierStatus", s.status)}</td><td class="mono">${s.username ?? ""}</td><td>${zh("signMode", s.signMode)}</td></tr>`)}
+${suppliers.map(
+  (
+    s,
+  ) => html`<tr><td class="mono"><a href="/admin/suppliers/${s.code}">${s.code}</a></td><td>${s.name}</td><td class="mono">${s.creditCode}</td><td class="mono">${s.domains.join(", ")}</td>
+  <td>${zhBadge("supplierStatus", s.status)}</td><td class="mono">${s.username ?? ""}</td><td>${zh("signMode", s.signMode)}</td></tr>`,
+)}
 ${emptyRow(suppliers, 7, "还没有登记电商，可在下方登记。")}
 </tbody></table>
 <h2>登记电商</h2>
@@ -44,7 +48,10 @@ ${emptyRow(suppliers, 7, "还没有登记电商，可在下方登记。")}
     async render(ctx) {
       const code = ctx.params.code ?? "";
       const reveal = ctx.query.reveal === "true";
-      const { supplier: s, connection: c } = await ctx.api<{ supplier: SupplierView; connection: ConnectionView | null }>("GET", "/suppliers/:code", { params: { code }, query: reveal ? { reveal: "true" } : {} });
+      const { supplier: s, connection: c } = await ctx.api<{ supplier: SupplierView; connection: ConnectionView | null }>("GET", "/suppliers/:code", {
+        params: { code },
+        query: reveal ? { reveal: "true" } : {},
+      });
       const post = (path: string, fields: Html, label: string, secondary = false) =>
         html`<form class="inline" method="post" action="/admin/suppliers/${code}/${path}">${csrfField(ctx.csrfToken)}${fields}<button type="submit" class="${secondary ? "secondary" : ""}">${label}</button></form> `;
       const { pauses } = await ctx.api<{ pauses: PushPauseView[] }>("GET", "/order-pushes");
@@ -67,8 +74,9 @@ ${c ? html`<a href="/admin/suppliers/${code}/quarantine">隔离消息</a> · ` :
 ${await trustMarkCard(ctx, code)}
 ${await productionCard(ctx, code)}
 <div class="card"><h2>对接电商接口</h2>
-${c
-  ? html`<dl class="kv"><dt>接口地址</dt><dd class="mono">${c.baseUrl}</dd><dt>账号</dt><dd class="mono">${c.username}</dd><dt>签名 / 编码</dt><dd>${zh("signMode", c.signMode)} / ${zh("bodyFormat", c.bodyFormat)}</dd></dl>
+${
+  c
+    ? html`<dl class="kv"><dt>接口地址</dt><dd class="mono">${c.baseUrl}</dd><dt>账号</dt><dd class="mono">${c.username}</dd><dt>签名 / 编码</dt><dd>${zh("signMode", c.signMode)} / ${zh("bodyFormat", c.bodyFormat)}</dd></dl>
 <form class="filters" method="post" action="/admin/suppliers/${code}/connection">${csrfField(ctx.csrfToken)}
   <label>调用签名方式<select name="signMode">${signModes.map((m) => html`<option value="${m}" ${m === c.signMode ? html`selected` : ""}>${zh("signMode", m)}</option>`)}</select></label>
   <label>报文编码<select name="bodyFormat">${Object.entries(LABELS.bodyFormat).map(([v, n]) => html`<option value="${v}" ${v === c.bodyFormat ? html`selected` : ""}>${n}</option>`)}</select></label>
@@ -80,7 +88,8 @@ ${c
   <label>库存地区（逗号分隔）<input name="stockAreas" value="${c.stockAreas.join(",")}" size="30"></label>
   <button type="submit">保存对接设置</button>
 </form>`
-  : html`<p class="muted">尚未对接：请用命令 <code>npm run cli -- supplier connect</code> 或接口 <code>PUT /admin/api/suppliers/${code}/connection</code> 登记电商接口。</p>`}
+    : html`<p class="muted">尚未对接：请用命令 <code>npm run cli -- supplier connect</code> 或接口 <code>PUT /admin/api/suppliers/${code}/connection</code> 登记电商接口。</p>`
+}
 </div>`;
     },
   },
@@ -95,16 +104,20 @@ ${c
         html`<form class="inline" method="post" action="/admin/suppliers/${code}/quarantine/replay">${csrfField(ctx.csrfToken)}${fields}<button type="submit" class="${secondary ? "secondary" : ""}">${label}</button></form>`;
       return html`<p>失败次数达到上限的消息，以及不合对接契约、无法解析的消息（收到即隔离，尝试次数为 0），在此隔离，不再自动重试。修正原因后可重放：消息回到收件箱，并立即按同一路径应用（记入审计日志）。</p>
 <p>${messages.length > 0 ? replay(html`<input type="hidden" name="all" value="true">`, `全部重放（${messages.length} 条）`) : html`<span class="muted">没有隔离的消息。</span>`} <a href="/admin/suppliers/${code}">返回电商 ${code}</a></p>
-${messages.length > 0
-  ? html`<table><thead><tr><th scope="col">消息</th><th scope="col">类型</th><th scope="col">SKU</th><th scope="col">原因</th><th scope="col">尝试</th><th scope="col">收到</th><th scope="col">隔离</th><th scope="col">原始报文</th><th scope="col">操作</th></tr></thead><tbody>
-${messages.map((m) => html`<tr>
+${
+  messages.length > 0
+    ? html`<table><thead><tr><th scope="col">消息</th><th scope="col">类型</th><th scope="col">SKU</th><th scope="col">原因</th><th scope="col">尝试</th><th scope="col">收到</th><th scope="col">隔离</th><th scope="col">原始报文</th><th scope="col">操作</th></tr></thead><tbody>
+${messages.map(
+  (m) => html`<tr>
   <td class="mono">${m.messageId}</td><td>${m.type} ${zh("messageType", m.type)}</td><td class="mono">${m.sku}</td>
   <td>${m.unparseable ? html`<span class="badge bad">不合契约，未能解析</span> ` : ""}${m.reason ? reasonGist(m.reason) : "—"}</td><td class="num">${m.attempts}</td><td>${beijing(m.receivedAt)}</td><td>${beijing(m.settledAt)}</td>
   <td><details><summary>查看</summary><pre class="raw">${m.rawBody}</pre></details></td>
   <td>${replay(html`<input type="hidden" name="messageId" value="${m.messageId}">`, "重放", true)}</td>
-</tr>`)}
+</tr>`,
+)}
 </tbody></table>`
-  : ""}`;
+    : ""
+}`;
     },
   },
 ];
@@ -119,4 +132,14 @@ function reasonGist(reason: string): Html {
   return html`${gist}<code>${reason}</code>`;
 }
 
-type Quarantined = { messageId: string; type: number; sku: string; unparseable: boolean; reason: string | null; attempts: number; receivedAt: number; settledAt: number | null; rawBody: string };
+type Quarantined = {
+  messageId: string;
+  type: number;
+  sku: string;
+  unparseable: boolean;
+  reason: string | null;
+  attempts: number;
+  receivedAt: number;
+  settledAt: number | null;
+  rawBody: string;
+};

@@ -4,15 +4,49 @@ import { type Html, beijing, href, html } from "../html.js";
 import { LABELS, countsTable, zh, zhBadge } from "../labels.js";
 import { badge, emptyRow } from "../layout.js";
 
-type Run = { id: string; supplier: string | null; trigger: string; status: string; startedAt: number; endedAt: number | null; callsMade: number; counts: Record<string, unknown>; errors: unknown[] };
-type Message = { id: number; runId: string; messageId: string; type: number; sku: string; outcome: string; reasons: Array<{ code?: number; field?: string; message?: string } | string>; durationMs: number; callSeqs: number[]; at: number };
+type Run = {
+  id: string;
+  supplier: string | null;
+  trigger: string;
+  status: string;
+  startedAt: number;
+  endedAt: number | null;
+  callsMade: number;
+  counts: Record<string, unknown>;
+  errors: unknown[];
+};
+type Message = {
+  id: number;
+  runId: string;
+  messageId: string;
+  type: number;
+  sku: string;
+  outcome: string;
+  reasons: Array<{ code?: number; field?: string; message?: string } | string>;
+  durationMs: number;
+  callSeqs: number[];
+  at: number;
+};
 /** A supplier call as the contract names it (S-4 获取商品详情), its code beside it for searching logs. */
 function operationName(operation: string): Html {
   const op = (supplierOperations as Record<string, { id: string; title: string } | undefined>)[operation];
   return op ? html`${op.id} ${op.title} <span class="mono muted">${operation}</span>` : html`<span class="mono">${operation}</span>`;
 }
 
-type Call = { seq: number; operation: string; endpoint: string; attempt: number; startedAt: string; durationMs: number; outcome: string; errorCode: number | null; httpStatus: number | null; batchSize: number | null; subject: string | null; message: string | null };
+type Call = {
+  seq: number;
+  operation: string;
+  endpoint: string;
+  attempt: number;
+  startedAt: string;
+  durationMs: number;
+  outcome: string;
+  errorCode: number | null;
+  httpStatus: number | null;
+  batchSize: number | null;
+  subject: string | null;
+  message: string | null;
+};
 
 const TYPE_NAMES: Record<string, string> = LABELS.messageType;
 const OUTCOME_NAMES: Record<string, string> = LABELS.outcome;
@@ -26,21 +60,27 @@ const reasonText = (r: Message["reasons"][number]) => {
 
 export function messageTable(rows: readonly Message[]) {
   return html`<table><thead><tr><th scope="col">#</th><th scope="col">时间</th><th scope="col">消息</th><th scope="col">类型</th><th scope="col">SKU</th><th scope="col">结果</th><th scope="col">原因</th><th scope="col">耗时</th><th scope="col">调用</th></tr></thead><tbody>
-${rows.map((m) => html`<tr>
+${rows.map(
+  (m) => html`<tr>
   <td class="num">${m.id}</td><td>${beijing(m.at)}</td><td class="mono">${m.messageId}</td>
   <td>${m.type} ${zh("messageType", m.type)}</td><td class="mono">${m.sku}</td>
   <td>${zhBadge("outcome", m.outcome)}</td>
   <td>${m.reasons.length > 0 ? html`<ul class="reasons">${m.reasons.map((r) => html`<li>${reasonText(r)}</li>`)}</ul>` : ""}</td>
   <td class="num">${m.durationMs} ms</td>
   <td><a href="/admin/sync/messages/${m.id}">${m.callSeqs.length} 次调用</a></td>
-</tr>`)}
+</tr>`,
+)}
 ${emptyRow(rows, 9, "没有符合条件的消息。")}
 </tbody></table>`;
 }
 
 /** Received / applied / rejected / quarantined over every message type of a run. */
 function countSummary(counts: Record<string, unknown>): string {
-  const sum = (k: string) => Object.values(counts).reduce((n: number, v) => n + (v && typeof v === "object" && typeof (v as Record<string, unknown>)[k] === "number" ? ((v as Record<string, number>)[k] ?? 0) : 0), 0);
+  const sum = (k: string) =>
+    Object.values(counts).reduce(
+      (n: number, v) => n + (v && typeof v === "object" && typeof (v as Record<string, unknown>)[k] === "number" ? ((v as Record<string, number>)[k] ?? 0) : 0),
+      0,
+    );
   return `${sum("received")} / ${sum("applied")} / ${sum("rejected")} / ${sum("quarantined")}`;
 }
 
@@ -59,14 +99,18 @@ export const syncPages: ConsolePage[] = [
     title: "同步批次",
     async render(ctx) {
       const query = { supplier: ctx.query.supplier, before: ctx.query.before, limit: "50" };
-      const { runs, nextBefore } = await ctx.api<{ runs: Run[]; nextBefore: number | null }>("GET", "/sync/runs", { query: Object.fromEntries(Object.entries(query).filter(([, v]) => v)) as Record<string, string> });
+      const { runs, nextBefore } = await ctx.api<{ runs: Run[]; nextBefore: number | null }>("GET", "/sync/runs", {
+        query: Object.fromEntries(Object.entries(query).filter(([, v]) => v)) as Record<string, string>,
+      });
       return html`${ctx.user.role === "supplier" ? "" : html`<form class="filters" method="get"><label>电商代码<input name="supplier" value="${ctx.query.supplier ?? ""}"></label><button type="submit">筛选</button></form>`}
 <table><thead><tr><th scope="col">批次</th><th scope="col">电商</th><th scope="col">触发</th><th scope="col">状态</th><th scope="col">开始</th><th scope="col">结束</th><th scope="col">调用数</th><th scope="col">消息（收到 / 应用 / 拒绝 / 隔离）</th></tr></thead><tbody>
-${runs.map((r) => html`<tr>
+${runs.map(
+  (r) => html`<tr>
   <td><a class="mono" href="/admin/sync/runs/${r.id}">${r.id}</a></td><td class="mono">${r.supplier}</td><td>${zh("trigger", r.trigger)}</td>
   <td>${zhBadge("runStatus", r.status)}</td><td>${beijing(r.startedAt)}</td><td>${beijing(r.endedAt)}</td><td class="num">${r.callsMade}</td>
   <td class="num">${countSummary(r.counts)}</td>
-</tr>`)}
+</tr>`,
+)}
 ${emptyRow(runs, 8, "还没有同步批次。")}
 </tbody></table>
 ${nextBefore ? html`<p class="pager"><a href="${href("/admin/sync/runs", { supplier: ctx.query.supplier, before: nextBefore })}">下一页 →</a></p>` : ""}`;
@@ -128,8 +172,12 @@ ${page.nextAfterId ? html`<p class="pager"><a href="${href("/admin/sync/messages
 <p>所属批次 <a class="mono" href="/admin/sync/runs/${message.runId}">${message.runId}</a></p>
 <h2>调用明细</h2>
 <table><thead><tr><th scope="col">序号</th><th scope="col">操作</th><th scope="col">接口</th><th scope="col">尝试</th><th scope="col">开始</th><th scope="col">耗时</th><th scope="col">结果</th><th scope="col">错误码</th><th scope="col">HTTP</th><th scope="col">批量</th><th scope="col">对象</th><th scope="col">说明</th></tr></thead><tbody>
-${calls.map((c) => html`<tr><td class="num">${c.seq}</td><td>${operationName(c.operation)}</td><td class="mono">${c.endpoint}</td><td class="num">${c.attempt}</td><td>${beijing(Date.parse(c.startedAt))}</td><td class="num">${c.durationMs} ms</td>
-  <td>${zhBadge("callOutcome", c.outcome)}</td><td>${c.errorCode ?? ""}</td><td>${c.httpStatus ?? ""}</td><td class="num">${c.batchSize ?? ""}</td><td class="mono">${c.subject ?? ""}</td><td>${c.message ? html`<code>${c.message}</code>` : ""}</td></tr>`)}
+${calls.map(
+  (
+    c,
+  ) => html`<tr><td class="num">${c.seq}</td><td>${operationName(c.operation)}</td><td class="mono">${c.endpoint}</td><td class="num">${c.attempt}</td><td>${beijing(Date.parse(c.startedAt))}</td><td class="num">${c.durationMs} ms</td>
+  <td>${zhBadge("callOutcome", c.outcome)}</td><td>${c.errorCode ?? ""}</td><td>${c.httpStatus ?? ""}</td><td class="num">${c.batchSize ?? ""}</td><td class="mono">${c.subject ?? ""}</td><td>${c.message ? html`<code>${c.message}</code>` : ""}</td></tr>`,
+)}
 ${emptyRow(calls, 12, "这条消息没有调用电商接口。")}
 </tbody></table>`;
     },
