@@ -9,6 +9,7 @@ const SQLITE_ONLY = [
   "tests/integration/puller-durability.test.ts",
   "tests/integration/database-url.test.ts",
   "tests/integration/pg-*.test.ts",
+  "tests/integration/sqlite-sql-store.test.ts",
 ];
 
 export default defineConfig({

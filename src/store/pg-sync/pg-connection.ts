@@ -1,4 +1,5 @@
-import { PgConnectionLostError, PgQueryError, type PgSyncBridge, PgUnavailableError, type QueryAnswer } from "./sync-bridge.js";
+import { PgCommitUnknownError, PgConnectionLostError, PgQueryError } from "../sql/pg-errors.js";
+import type { PgSyncBridge, QueryAnswer } from "./sync-bridge.js";
 import { type PortableStatement, toPostgres } from "./portable-sql.js";
 
 type RunResult = { changes: number; lastInsertRowid: number };
@@ -96,16 +97,7 @@ function toParameter(value: unknown): unknown {
   return value;
 }
 
-/**
- * The connection ended after COMMIT was sent and before its answer came: the transaction may or may
- * not have committed, and it is not run again here. It is a PgUnavailableError, so every caller
- * treats it as a failed write (nothing is reported done) and the work is done again later, which is
- * safe because the writers are idempotent: the puller applies an unacknowledged page again keyed by
- * message id, the order pusher resubmits under the same yggc_order, a mall call is answered 5099.
- */
-export class PgCommitUnknownError extends PgUnavailableError {
-  override readonly name: string = "PgCommitUnknownError";
-}
+export { PgCommitUnknownError };
 
 type TransactionFn<A extends unknown[], T> = ((...args: A) => T) & {
   deferred: (...args: A) => T;

@@ -1,44 +1,7 @@
 import { MessageChannel, type MessagePort, Worker, receiveMessageOnPort } from "node:worker_threads";
+import { PgConnectionLostError, PgQueryError, PgUnavailableError } from "../sql/pg-errors.js";
 
-/** A PostgreSQL error as the repositories see it: SQLSTATE `code` (23505 unique violation, 40001 …). */
-export class PgQueryError extends Error {
-  override readonly name: string = "PgQueryError";
-  constructor(
-    /** What PostgreSQL (or the connection) said, without the statement. */
-    readonly reason: string,
-    readonly code: string | undefined,
-    readonly detail: string | undefined,
-    /** The statement's text (never its values), for the log. */
-    readonly statement?: string,
-  ) {
-    super(statement ? `${reason} (in: ${statement.length > 300 ? `${statement.slice(0, 300)}…` : statement})` : reason);
-  }
-}
-
-/**
- * PostgreSQL cannot be asked right now: it cannot be reached, the connection was lost, or the worker
- * that holds the connection is down and being replaced. Doors answer it as "busy, try again" (the
- * mall's 5099, /readyz 503); nothing about the request itself is wrong.
- */
-export class PgUnavailableError extends PgQueryError {
-  override readonly name: string = "PgUnavailableError";
-  constructor(reason: string, code?: string, statement?: string) {
-    super(reason, code, undefined, statement);
-  }
-}
-
-/** The connection ended around this statement. `sent`: it reached the server, so it may have run (and, outside a transaction, committed). */
-export class PgConnectionLostError extends PgUnavailableError {
-  override readonly name: string = "PgConnectionLostError";
-  constructor(
-    reason: string,
-    readonly sent: boolean,
-    code?: string,
-    statement?: string,
-  ) {
-    super(reason, code, statement);
-  }
-}
+export { PgConnectionLostError, PgQueryError, PgUnavailableError };
 
 export type BridgeOptions = {
   url: string;

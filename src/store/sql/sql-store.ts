@@ -1,0 +1,44 @@
+/**
+ * The asynchronous store: statements written for their database (`?` placeholders on SQLite, `$1`
+ * on PostgreSQL), no SQL rewritten on the way. Two implementations: better-sqlite3 (the embedded
+ * default, sqlite-sql-store.ts) and a pg.Pool (pg-pool-store.ts).
+ *
+ * A transaction is `store.transaction(async (tx) => …)`: every statement of the body goes through
+ * `tx`, and the body gets nothing else from the store. It does only database work, never a supplier
+ * call or file I/O: the handle is all it is given, PostgreSQL ends a session left idle inside a
+ * transaction (idle_in_transaction_session_timeout) so a body that waits on anything else loses its
+ * transaction instead of holding locks, and SQLite logs a body that holds the writer too long.
+ * On PostgreSQL a body may run more than once (a serialisation failure, a lost connection): it
+ * must not change anything outside the database, and it must read what it decides on through `tx`.
+ */
+export type Row = Record<string, unknown>;
+
+/** Statements on one database: the store itself (each statement on its own) or a transaction's handle. */
+export type SqlRunner = {
+  readonly dialect: "sqlite" | "postgres";
+  /** Every row the statement returns. */
+  all<R = Row>(text: string, values?: readonly unknown[]): Promise<R[]>;
+  /** The first row, if any. */
+  get<R = Row>(text: string, values?: readonly unknown[]): Promise<R | undefined>;
+  /** Runs a statement for its effect: the number of rows it changed. */
+  run(text: string, values?: readonly unknown[]): Promise<number>;
+};
+
+/** A transaction's handle: valid until its body returns; a statement through it afterwards is refused. */
+export type Transaction = SqlRunner;
+
+export type SqlStore = SqlRunner & {
+  /** Runs `work` in one transaction: all of its statements land, or none of them. */
+  transaction<T>(work: (tx: Transaction) => Promise<T>): Promise<T>;
+  /** True when the database answers a trivial statement now (for /readyz). */
+  ping(): Promise<boolean>;
+  close(): Promise<void>;
+};
+
+/** A statement through a handle whose transaction has ended: a bug in the caller, never retried. */
+export class TransactionOverError extends Error {
+  override readonly name = "TransactionOverError";
+  constructor(statement: string) {
+    super(`statement sent through a transaction that has already ended: ${statement.slice(0, 120)}`);
+  }
+}
