@@ -28,6 +28,7 @@ export function createApp(container: Container): Express {
     opsRouter({
       metrics: container.metrics,
       ops: container.repos.ops,
+      database: container.store.sql,
       runtime: container.runtime,
       metricsToken: container.config.METRICS_TOKEN,
       logger: container.logger,

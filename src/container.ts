@@ -53,10 +53,10 @@ export type Container = ReturnType<typeof createContainer>;
 
 export function createContainer(config: Config, logger: Logger, clock: () => number = Date.now) {
   const target = databaseTarget(config);
-  const store = target.kind === "postgres" ? openPgStore(target.url) : openStore(target.path);
+  const store = target.kind === "postgres" ? openPgStore(target.url, { poolSize: config.DATABASE_POOL_SIZE }) : openStore(target.path);
   const keys = keyRingFromConfig(config);
   const accountRepo = createAccountRepo(store);
-  const nonceRepo = createNonceRepo(store);
+  const nonceRepo = createNonceRepo(store.sql);
   const referenceRepo = createReferenceRepo(store);
   const productRepo = createProductRepo(store);
   const connectionRepo = createConnectionRepo(store);
@@ -199,10 +199,11 @@ export function createContainer(config: Config, logger: Logger, clock: () => num
       usage: createMallUsage(conformanceRepo, clock),
       calls: createMallCalls({ reference, accounts: accountRepo, platform: { code: config.PLATFORM_CODE, name: config.PLATFORM_NAME } }),
     },
-    close: () => {
+    /** Resolves once the last writes are done and the store is closed. */
+    close: async () => {
       productionConformance.flush();
       // Calls waiting on the replay batch are answered from a committed write, not dropped.
-      replay.flush();
+      await replay.flush();
       store.close();
     },
   };

@@ -9,7 +9,7 @@ import { TICK_MEMORY_MS } from "./store/repos/schedule-repo.js";
 const MAINTENANCE_INTERVAL_MS = 60_000;
 
 /** A prune: removes one chunk of rows older than `cutoff` and says how many. */
-type Sweep = { job: string; event: string; cutoff: () => number; chunk: (cutoff: number) => number };
+type Sweep = { job: string; event: string; cutoff: () => number; chunk: (cutoff: number) => number | Promise<number> };
 
 export function startMaintenance(container: Container, options: { intervalMs?: number } = {}): { stop(): void } {
   const log = container.logger.child({ component: "maintenance" });
@@ -32,24 +32,24 @@ export function startMaintenance(container: Container, options: { intervalMs?: n
     running.add(s.job);
     const cutoff = s.cutoff();
     let removed = 0;
-    const step = () => {
+    const step = async () => {
       if (stopped) return;
       // A callback that throws ends the process; a busy database (SQLITE_BUSY while another
       // process writes) is no reason for that. The next tick tries again.
       let n = 0;
       try {
-        n = s.chunk(cutoff);
+        n = await s.chunk(cutoff);
       } catch (err) {
         running.delete(s.job);
         log.error({ event: "maintenance.job.failed", job: s.job, err }, "maintenance job failed; retried next tick");
         return;
       }
       removed += n;
-      if (n > 0) return void setImmediate(step);
+      if (n > 0) return void setImmediate(() => void step());
       running.delete(s.job);
       if (removed > 0) log.debug({ event: s.event, removed }, `${s.job}: rows removed`);
     };
-    step();
+    void step();
   };
   const timer = setInterval(() => sweeps.forEach(sweep), options.intervalMs ?? MAINTENANCE_INTERVAL_MS);
   timer.unref();

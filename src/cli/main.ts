@@ -105,7 +105,7 @@ async function main(argv: string[]): Promise<number> {
     return EXIT.software;
   } finally {
     await container?.supplierConnections.closeAll();
-    container?.close();
+    await container?.close();
   }
 }
 

@@ -95,6 +95,13 @@ export const ConfigSchema = z.object({
     })
     .default("./data/emall-gateway.db")
     .describe("SQLite database file (a path, or file:PATH), or a postgres:// (postgresql://) URL for PostgreSQL."),
+  DATABASE_POOL_SIZE: z.coerce
+    .number()
+    .int()
+    .min(1)
+    .max(500)
+    .default(10)
+    .describe("PostgreSQL only: connections in each gateway instance's pool (the server's max_connections must cover every instance)."),
   LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info").describe("pino log level."),
   TOKEN_TTL_SECONDS: z.coerce
     .number()

@@ -59,6 +59,6 @@ export async function stopGracefully(
   // Closing the clients aborted any call still on the wire: the slots it held go back now, so other
   // instances have the supplier's whole maxConcurrent at once rather than after the slots' leases.
   const released = { ...leases, callSlots: container.repos.callBudget.releaseAllSlots() };
-  container.close();
+  await container.close();
   return { drained, released };
 }

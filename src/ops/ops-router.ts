@@ -2,12 +2,15 @@ import { timingSafeEqual } from "node:crypto";
 import { Router, type Request } from "express";
 import type { Logger } from "../lib/logger.js";
 import type { OpsRepo } from "../store/repos/ops-repo.js";
+import type { SqlStore } from "../store/sql/sql-store.js";
 import type { GatewayMetrics } from "./gateway-metrics.js";
 import type { RuntimeState } from "./runtime-state.js";
 
 export type OpsRouterDeps = {
   metrics: GatewayMetrics;
   ops: OpsRepo;
+  /** Asks the database without holding the event loop while it is away. */
+  database: Pick<SqlStore, "ping">;
   runtime: RuntimeState;
   /** With a token, /metrics wants `Authorization: Bearer <token>`; without one, loopback callers only. */
   metricsToken: string | undefined;
@@ -34,10 +37,12 @@ export function opsRouter(deps: OpsRouterDeps): Router {
     res.json({ status: "ok" });
   });
 
-  router.get("/readyz", (_req, res) => {
+  router.get("/readyz", async (_req, res) => {
     res.setHeader("Cache-Control", "no-store");
     const checks: Record<string, { ok: boolean; detail: string }> = {};
     try {
+      // A database that does not answer is said at once, before anything waits on it.
+      if (!(await deps.database.ping())) throw new Error("the database does not answer");
       deps.ops.ping();
       checks.database = { ok: true, detail: "reachable" };
       const m = deps.ops.migrations();

@@ -7,6 +7,9 @@ import { migrate } from "drizzle-orm/better-sqlite3/migrator";
 import * as schema from "./schema/index.js";
 import { PgConnection } from "./pg-sync/pg-connection.js";
 import { PgQueryError, PgSyncBridge } from "./pg-sync/sync-bridge.js";
+import { openPgPoolStore } from "./sql/pg-pool-store.js";
+import { openSqliteSqlStore } from "./sql/sqlite-sql-store.js";
+import type { SqlStore } from "./sql/sql-store.js";
 
 export type Db = BetterSQLite3Database<typeof schema>;
 
@@ -15,6 +18,11 @@ export type Store = {
   readonly db: Db;
   /** The connection: SQLite's, or on PostgreSQL one with the same surface (pg-sync/pg-connection.ts). */
   readonly sqlite: Database.Database;
+  /**
+   * The asynchronous store (sql/sql-store.ts) on the same database: on SQLite over the same
+   * connection, on PostgreSQL over a pg.Pool. Repositories move onto it one aggregate at a time.
+   */
+  readonly sql: SqlStore;
   /** The SQLite file, or the PostgreSQL URL without its password. */
   readonly path: string;
   /** Which database: for the few statements written per dialect, and for SQLite-only upkeep (WAL, backups). */
@@ -43,13 +51,15 @@ export function openStore(path: string): Store {
   const auditColumns = sqlite.prepare("SELECT name FROM pragma_table_info('audit_log')").all() as Array<{ name: string }>;
   const auditLogUnkeyed = auditColumns.length > 0 && !auditColumns.some((c) => c.name === "key_id");
   migrate(db, { migrationsFolder: MIGRATIONS_FOLDER });
-  return { db, sqlite, path, dialect: "sqlite", auditLogKeyedNow: auditLogUnkeyed, close: () => sqlite.close() };
+  return { db, sqlite, sql: openSqliteSqlStore(sqlite), path, dialect: "sqlite", auditLogKeyedNow: auditLogUnkeyed, close: () => sqlite.close() };
 }
 
 export const PG_MIGRATIONS_FOLDER = join(dirname(fileURLToPath(import.meta.url)), "migrations-pg");
 /** No statement holds the event loop longer than this; a lock is waited for at most LOCK_TIMEOUT_MS. */
 const STATEMENT_TIMEOUT_MS = 15_000;
 const LOCK_TIMEOUT_MS = BUSY_TIMEOUT_MS;
+/** Connections of the pool when DATABASE_POOL_SIZE does not say. */
+export const DEFAULT_POOL_SIZE = 10;
 
 /**
  * The database named by DATABASE_URL could not be opened (refused, unknown host, wrong password, no
@@ -74,7 +84,7 @@ export class DatabaseUnavailableError extends Error {
  * surface. The first query connects and migrates (under an advisory lock: several instances may
  * start at once); a database that cannot be reached fails it with DatabaseUnavailableError.
  */
-export function openPgStore(url: string): Store {
+export function openPgStore(url: string, options: { poolSize?: number } = {}): Store {
   const bridge = new PgSyncBridge({ url, migrationsFolder: PG_MIGRATIONS_FOLDER, statementTimeoutMs: STATEMENT_TIMEOUT_MS, lockTimeoutMs: LOCK_TIMEOUT_MS });
   const path = redactedUrl(url);
   const connection = new PgConnection(bridge, path);
@@ -86,7 +96,18 @@ export function openPgStore(url: string): Store {
     throw e;
   }
   const sqlite = connection as unknown as Database.Database;
-  return { db: drizzle(sqlite, { schema }), sqlite, path, dialect: "postgres", auditLogKeyedNow: false, close: () => connection.close() };
+  // Connects on its first statement, after the bridge above has migrated the database.
+  const sql = openPgPoolStore({
+    url,
+    poolSize: options.poolSize ?? DEFAULT_POOL_SIZE,
+    statementTimeoutMs: STATEMENT_TIMEOUT_MS,
+    lockTimeoutMs: LOCK_TIMEOUT_MS,
+  });
+  const close = () => {
+    connection.close();
+    void sql.close();
+  };
+  return { db: drizzle(sqlite, { schema }), sqlite, sql, path, dialect: "postgres", auditLogKeyedNow: false, close };
 }
 
 /**
@@ -125,7 +146,15 @@ function redactedUrl(url: string): string {
 /** A store over an existing file, read-only and without migrations: for inspecting backups. */
 export function openStoreReadOnly(path: string): Store {
   const sqlite = new Database(path, { readonly: true, fileMustExist: true });
-  return { db: drizzle(sqlite, { schema }), sqlite, path, dialect: "sqlite", auditLogKeyedNow: false, close: () => sqlite.close() };
+  return {
+    db: drizzle(sqlite, { schema }),
+    sqlite,
+    sql: openSqliteSqlStore(sqlite),
+    path,
+    dialect: "sqlite",
+    auditLogKeyedNow: false,
+    close: () => sqlite.close(),
+  };
 }
 
 /** Runs `work` in one short transaction: all of it lands or none of it (no I/O inside, STYLE). */

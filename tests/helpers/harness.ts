@@ -52,7 +52,7 @@ export async function startTestGateway(env: Record<string, string> = {}, clock =
         server.closeAllConnections();
       });
       await container.conformanceRuns.stop();
-      container.close();
+      await container.close();
       rmSync(dir, { recursive: true, force: true });
     },
   };

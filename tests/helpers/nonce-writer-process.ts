@@ -8,14 +8,15 @@ import { type NonceSighting, createNonceRepo } from "../../src/store/repos/nonce
  */
 const url = process.env.NONCE_WRITER_DATABASE_URL ?? "";
 const store = /^postgres(ql)?:\/\//.test(url) ? openPgStore(url) : openStore(url);
-const repo = createNonceRepo(store);
+const repo = createNonceRepo(store.sql);
 
-process.on("message", (message: "close" | { batches: NonceSighting[][]; memoryMs: number }) => {
+process.on("message", async (message: "close" | { batches: NonceSighting[][]; memoryMs: number }) => {
   if (message === "close") {
     store.close();
     process.exit(0);
   }
-  const answers = message.batches.map((batch) => repo.rememberAll(batch, message.memoryMs));
+  const answers: boolean[][] = [];
+  for (const batch of message.batches) answers.push(await repo.rememberAll(batch, message.memoryMs));
   process.send?.({ answers });
 });
 process.send?.({ ready: true });

@@ -134,9 +134,13 @@ describe("replay store", () => {
         nonce,
         seenAt: now,
       }));
-      expect(nonces.rememberAll(batch, memoryMs)).toEqual([true, true, false, true]);
-      expect(nonces.rememberAll([{ accountId: 8, nonce: "batchNonceA00000001", seenAt: now }, ...batch.slice(0, 2)], memoryMs)).toEqual([true, false, false]);
-      expect(nonces.rememberAll([], memoryMs)).toEqual([]);
+      expect(await nonces.rememberAll(batch, memoryMs)).toEqual([true, true, false, true]);
+      expect(await nonces.rememberAll([{ accountId: 8, nonce: "batchNonceA00000001", seenAt: now }, ...batch.slice(0, 2)], memoryMs)).toEqual([
+        true,
+        false,
+        false,
+      ]);
+      expect(await nonces.rememberAll([], memoryMs)).toEqual([]);
     } finally {
       await gw.close();
     }
@@ -149,13 +153,13 @@ describe("replay store", () => {
       const memoryMs = NONCE_MEMORY_SECONDS * 1000;
       const old = clock.now() - 10 * memoryMs;
       const expired = Array.from({ length: 2_500 }, (_, i) => ({ accountId: 9, nonce: `prunedNonce${String(i).padStart(8, "0")}`, seenAt: old }));
-      expect(nonces.rememberAll(expired, memoryMs).every(Boolean)).toBe(true);
+      expect((await nonces.rememberAll(expired, memoryMs)).every(Boolean)).toBe(true);
       const kept = { accountId: 9, nonce: "keptNonce0000000001", seenAt: clock.now() };
-      expect(nonces.rememberAll([kept], memoryMs)).toEqual([true]);
-      expect(nonces.pruneChunkBefore(old + 1)).toBe(2_000);
-      expect(nonces.pruneBefore(old + 1)).toBe(500);
-      expect(nonces.pruneBefore(old + 1)).toBe(0);
-      expect(nonces.rememberAll([kept], memoryMs)).toEqual([false]);
+      expect(await nonces.rememberAll([kept], memoryMs)).toEqual([true]);
+      expect(await nonces.pruneChunkBefore(old + 1)).toBe(2_000);
+      expect(await nonces.pruneBefore(old + 1)).toBe(500);
+      expect(await nonces.pruneBefore(old + 1)).toBe(0);
+      expect(await nonces.rememberAll([kept], memoryMs)).toEqual([false]);
     } finally {
       await gw.close();
     }

@@ -15,7 +15,7 @@ let batches: number[];
 beforeEach(() => {
   dir = mkdtempSync(join(tmpdir(), "emall-nonce-"));
   store = openStore(join(dir, "gateway.db"));
-  const real = createNonceRepo(store);
+  const real = createNonceRepo(store.sql);
   batches = [];
   repo = { ...real, rememberAll: (s, m) => (batches.push(s.length), real.rememberAll(s, m)) };
 });
@@ -46,7 +46,7 @@ describe("replay guard (group commit)", () => {
     // Another process on the file wrote this one while it was pending here.
     const pending = guard.claim(7, "otherWriter000000", now);
     const other = openStore(join(dir, "gateway.db"));
-    createNonceRepo(other).remember(7, "otherWriter000000", now, MEMORY_MS);
+    await createNonceRepo(other.sql).remember(7, "otherWriter000000", now, MEMORY_MS);
     other.close();
     expect(await pending).toBe(false);
   });

@@ -22,9 +22,9 @@ describe("WAL checkpoints off the event loop", () => {
   it("stops the connection checkpointing on commit and folds the WAL back from the worker", async () => {
     const checkpointer = startWalCheckpointer(store, { intervalMs: 3_600_000 });
     expect(store.sqlite.pragma("wal_autocheckpoint", { simple: true })).toBe(0);
-    const nonces = createNonceRepo(store);
+    const nonces = createNonceRepo(store.sql);
     // Far past the 1,000 pages at which this connection would otherwise checkpoint by itself.
-    for (let i = 0; i < 3_000; i++) nonces.remember(1, `n${String(i).padStart(15, "0")}`, Date.now(), 600_000);
+    for (let i = 0; i < 3_000; i++) await nonces.remember(1, `n${String(i).padStart(15, "0")}`, Date.now(), 600_000);
     const result = await checkpointer.checkpointNow();
     expect(result.walFrames).toBeGreaterThan(3_000);
     expect(result.checkpointedFrames).toBe(result.walFrames);

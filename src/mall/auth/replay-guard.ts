@@ -14,8 +14,8 @@ import type { NonceRepo, NonceSighting } from "../../store/repos/nonce-repo.js";
 export type ReplayGuard = {
   /** Resolves true when the nonce is fresh for the account (and is now remembered). */
   claim(accountId: number, nonce: string, seenAt: number): Promise<boolean>;
-  /** Writes the pending batch now (shutdown, tests). */
-  flush(): void;
+  /** Writes the pending batch now (shutdown, tests); resolves once it is written. */
+  flush(): Promise<void>;
 };
 
 type Pending = NonceSighting & { settle(fresh: boolean): void; fail(e: unknown): void };
@@ -25,14 +25,16 @@ export function createReplayGuard(repo: NonceRepo, options: { memoryMs: number; 
   let scheduled = false;
   const delayMs = options.flushDelayMs ?? 0;
 
-  const flush = () => {
+  // A batch in flight is out of `pending`: a nonce claimed again meanwhile joins the next batch,
+  // and the database (which orders the two writes) refuses it there.
+  const flush = async () => {
     scheduled = false;
     if (pending.size === 0) return;
     const batch = [...pending.values()];
     pending = new Map();
     let fresh: boolean[];
     try {
-      fresh = repo.rememberAll(batch, options.memoryMs);
+      fresh = await repo.rememberAll(batch, options.memoryMs);
     } catch (e) {
       for (const p of batch) p.fail(e);
       return;
@@ -43,8 +45,8 @@ export function createReplayGuard(repo: NonceRepo, options: { memoryMs: number; 
   const schedule = () => {
     if (scheduled) return;
     scheduled = true;
-    if (delayMs > 0) setTimeout(flush, delayMs);
-    else setImmediate(flush);
+    if (delayMs > 0) setTimeout(() => void flush(), delayMs);
+    else setImmediate(() => void flush());
   };
 
   return {

@@ -84,7 +84,7 @@ export function createTokenLogin(deps: AuthDeps) {
       const badNonce = nonceFailure(nonce);
       if (badNonce) return { ok: false, ...signer, failure: badNonce };
       if (!signer.account) return { ok: false, failure: failure(ErrorCode.SignatureInvalid) };
-      if (!deps.nonces.remember(account.id, nonce, now, NONCE_MEMORY_SECONDS * 1000)) {
+      if (!(await deps.nonces.remember(account.id, nonce, now, NONCE_MEMORY_SECONDS * 1000))) {
         return { ok: false, account, failure: failure(ErrorCode.SignatureInvalid, "nonce 已使用") };
       }
     }

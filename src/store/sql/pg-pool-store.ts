@@ -69,6 +69,8 @@ export function openPgPoolStore(options: PgPoolOptions): SqlStore {
     idle_in_transaction_session_timeout: options.idleInTransactionMs ?? DEFAULT_IDLE_IN_TRANSACTION_MS,
     connectionTimeoutMillis: Math.min(CONNECT_TIMEOUT_MS, options.statementTimeoutMs),
     application_name: "emall-gateway",
+    // Idle connections never keep a finished CLI command's process alive.
+    allowExitOnIdle: true,
     types,
   } as pg.PoolConfig);
   // An idle connection the server ends (restart, terminate) is dropped by the pool; without a
