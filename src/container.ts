@@ -71,7 +71,7 @@ export function createContainer(config: Config, logger: Logger, clock: () => num
   const secrets = createAccountSecrets(keys);
   const tokens = createTokenService(keys.deriveKey("mall-token"), config.TOKEN_TTL_SECONDS, clock);
   const reference = createReferenceService(referenceRepo, config.PLATFORM_REGION_CODE);
-  const callBudgetRepo = createCallBudgetRepo(store);
+  const callBudgetRepo = createCallBudgetRepo(store.sql);
   // Production conformance sees every production call beside the metrics; it needs the conformance
   // service and the audit trail, made below, only when it acts on a bad day.
   let production: ProductionConformance | null = null;

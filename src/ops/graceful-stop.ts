@@ -58,7 +58,7 @@ export async function stopGracefully(
   await within(1_000, Promise.all([container.supplierConnections.closeAll(), parts.checkpointer?.stop()]));
   // Closing the clients aborted any call still on the wire: the slots it held go back now, so other
   // instances have the supplier's whole maxConcurrent at once rather than after the slots' leases.
-  const released = { ...leases, callSlots: container.repos.callBudget.releaseAllSlots() };
+  const released = { ...leases, callSlots: await container.repos.callBudget.releaseAllSlots() };
   await container.close();
   return { drained, released };
 }

@@ -9,15 +9,15 @@ export type SlotClaim = { readonly slot: number; readonly holder: string };
  */
 export type SharedCallBudget = {
   /** A free slot below maxConcurrent, now held for leaseMs; null when every slot is held. */
-  claimSlot(maxConcurrent: number, leaseMs: number): SlotClaim | null;
+  claimSlot(maxConcurrent: number, leaseMs: number): Promise<SlotClaim | null>;
   /** Extends a held slot's lease; false when it had run out and another caller took the slot. */
-  renewSlot(claim: SlotClaim, leaseMs: number): boolean;
-  releaseSlot(claim: SlotClaim): void;
+  renewSlot(claim: SlotClaim, leaseMs: number): Promise<boolean>;
+  releaseSlot(claim: SlotClaim): Promise<void>;
   /**
    * Books `count` calls at callsPerSecond (a bucket of `burst`), spaced 1/callsPerSecond apart;
    * answers the ms to wait before the first of them.
    */
-  bookCalls(callsPerSecond: number, burst: number, count: number): number;
+  bookCalls(callsPerSecond: number, burst: number, count: number): Promise<number>;
 };
 
 export type SharedLimits = { readonly maxConcurrent: number; readonly qps: number };
@@ -62,9 +62,9 @@ export class CallBudgetUnavailable extends Error {
   override readonly name = "CallBudgetUnavailable";
 }
 
-function asked<T>(question: () => T): T {
+async function asked<T>(question: () => Promise<T>): Promise<T> {
   try {
-    return question();
+    return await question();
   } catch (err) {
     throw new CallBudgetUnavailable(`the shared call budget is unavailable: ${err instanceof Error ? err.message : String(err)}`, { cause: err });
   }
@@ -90,6 +90,8 @@ export class SharedBudgetGate {
   private readonly idle: HeldSlot[] = [];
   private readonly busy = new Set<HeldSlot>();
   private booking: Booking | null = null;
+  /** The booking being asked for: callers that find no turn meanwhile wait for it instead of booking again. */
+  private booked: Promise<void> | null = null;
   private sweep: NodeJS.Timeout | null = null;
   private renewal: NodeJS.Timeout | null = null;
 
@@ -108,15 +110,15 @@ export class SharedBudgetGate {
    * calling, when `stopped` answers an error while it waits, or when the database cannot be asked.
    */
   async run<T>(exchange: () => Promise<T>, stopped: BudgetStop): Promise<T> {
-    let held = this.takeSlot();
+    let held = await this.takeSlot();
     while (!held) {
       await sleep(SLOT_POLL_MIN_MS + this.random() * (SLOT_POLL_MAX_MS - SLOT_POLL_MIN_MS));
       const stop = stopped();
       if (stop) throw stop;
-      held = this.takeSlot();
+      held = await this.takeSlot();
     }
     try {
-      const waitMs = this.takeTurn();
+      const waitMs = await this.takeTurn();
       if (waitMs > 0) await sleep(waitMs);
       return await exchange();
     } finally {
@@ -131,14 +133,14 @@ export class SharedBudgetGate {
     for (const held of this.idle.splice(0)) this.release(held);
   }
 
-  private takeSlot(): HeldSlot | null {
+  private async takeSlot(): Promise<HeldSlot | null> {
     const now = this.now();
     while (this.idle.length > 0) {
       const held = this.idle.pop() as HeldSlot;
       if (now - held.claimedAt < SLOT_REUSE_MS) return this.hold(held);
       this.release(held);
     }
-    const claim = asked(() => this.budget.claimSlot(this.limits.maxConcurrent, SLOT_LEASE_MS));
+    const claim = await asked(() => this.budget.claimSlot(this.limits.maxConcurrent, SLOT_LEASE_MS));
     if (!claim) return null;
     return this.hold({ claim, claimedAt: now, writtenAt: now, busy: false, lost: false, idleSince: 0 });
   }
@@ -192,40 +194,61 @@ export class SharedBudgetGate {
     const now = this.now();
     for (const held of this.busy) {
       if (held.lost || now - held.writtenAt < SLOT_LEASE_MS / 3) continue;
-      try {
-        if (this.budget.renewSlot(held.claim, SLOT_LEASE_MS)) held.writtenAt = now;
-        else held.lost = true;
-      } catch {
-        // The next renewal, or the release, tries again; it only matters if the call outlasts the lease.
-      }
+      // Marked written at once, so the next timer does not ask again while this answer is on its way.
+      held.writtenAt = now;
+      this.budget.renewSlot(held.claim, SLOT_LEASE_MS).then(
+        (renewed) => {
+          if (!renewed) held.lost = true;
+        },
+        () => {
+          // The next renewal, or the release, tries again; it only matters if the call outlasts the lease.
+          held.writtenAt = 0;
+        },
+      );
     }
   }
 
   private release(held: HeldSlot): void {
     if (held.lost) return;
-    try {
-      this.budget.releaseSlot(held.claim);
-    } catch {
-      // Unreleased, the slot comes back when its lease ends.
-    }
+    // Unreleased (the database failed), the slot comes back when its lease ends.
+    this.budget.releaseSlot(held.claim).catch(() => undefined);
   }
 
   /** The ms to wait for this call's turn: the next turn this instance booked, or a new booking. */
-  private takeTurn(): number {
-    const now = this.now();
-    const b = this.booking;
-    if (b) {
-      const turn = Math.max(b.next, Math.floor((now - b.start) / b.interval));
-      if (turn < b.count) {
-        b.next = turn + 1;
-        return Math.max(0, b.start + turn * b.interval - now);
+  private async takeTurn(): Promise<number> {
+    for (;;) {
+      const now = this.now();
+      const b = this.booking;
+      if (b) {
+        const turn = Math.max(b.next, Math.floor((now - b.start) / b.interval));
+        if (turn < b.count) {
+          b.next = turn + 1;
+          return Math.max(0, b.start + turn * b.interval - now);
+        }
+      }
+      // One booking at a time: two would each take turns from the bucket, and the first one's
+      // unused turns would be lost to every instance when the second replaced it.
+      if (this.booked) {
+        await this.booked;
+        continue;
+      }
+      const rate = this.limits.qps * (1 - SHARED_RATE_MARGIN);
+      const most = Math.max(1, Math.floor((rate * BOOK_AHEAD_MS) / 1000));
+      const count = Math.min(most, Math.max(1, this.demand()));
+      const booking = asked(() => this.budget.bookCalls(rate, SHARED_BURST, count));
+      // Settles either way: the callers waiting on it only need to know the booking is over.
+      this.booked = booking.then(
+        () => undefined,
+        () => undefined,
+      );
+      try {
+        const firstWaitMs = await booking;
+        // The first turn is this caller's; the rest wait in the booking for the calls after it.
+        this.booking = { start: this.now() + firstWaitMs, interval: 1000 / rate, count, next: 1 };
+        return firstWaitMs;
+      } finally {
+        this.booked = null;
       }
     }
-    const rate = this.limits.qps * (1 - SHARED_RATE_MARGIN);
-    const most = Math.max(1, Math.floor((rate * BOOK_AHEAD_MS) / 1000));
-    const count = Math.min(most, Math.max(1, this.demand()));
-    const firstWaitMs = asked(() => this.budget.bookCalls(rate, SHARED_BURST, count));
-    this.booking = { start: now + firstWaitMs, interval: 1000 / rate, count, next: 1 };
-    return firstWaitMs;
   }
 }

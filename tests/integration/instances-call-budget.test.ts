@@ -192,11 +192,11 @@ describe("call limits across gateway instances on one database (issue 11 §2)", 
     const { a, sim, supplierId, databaseUrl, dir } = await twoInstancesAndSupplier();
     // An instance that took every slot and died: it neither renews nor releases.
     const dead = startInstance(dir, databaseUrl);
-    const deadBudget = createCallBudgetRepo(dead.container.store, "dead-instance");
+    const deadBudget = createCallBudgetRepo(dead.container.store.sql, "dead-instance");
     const LEASE_MS = 1_500;
     const claimedAt = performance.now();
-    for (let i = 0; i < MAX_CONCURRENT; i++) expect(deadBudget.claimSlot(supplierId, MAX_CONCURRENT, LEASE_MS)).not.toBeNull();
-    expect(deadBudget.claimSlot(supplierId, MAX_CONCURRENT, LEASE_MS)).toBeNull();
+    for (let i = 0; i < MAX_CONCURRENT; i++) expect(await deadBudget.claimSlot(supplierId, MAX_CONCURRENT, LEASE_MS)).not.toBeNull();
+    expect(await deadBudget.claimSlot(supplierId, MAX_CONCURRENT, LEASE_MS)).toBeNull();
     await dead.close();
 
     const client = a.container.supplierConnections.clientFor(supplierId);
@@ -207,48 +207,49 @@ describe("call limits across gateway instances on one database (issue 11 §2)", 
     expect(waitedMs).toBeLessThan(LEASE_MS + 5_000);
     // Given back once no call of the instance took it on: every slot free again.
     await new Promise((r) => setTimeout(r, 200));
-    expect(createCallBudgetRepo(a.container.store).heldSlots(supplierId)).toBe(0);
+    expect(await createCallBudgetRepo(a.container.store.sql).heldSlots(supplierId)).toBe(0);
   }, 60_000);
 });
 
 describe("the call budget repository", () => {
   it(`holds slots to maxConcurrent, renews and releases only its own claim, and books calls at the rate (${onPostgres ? "postgres" : "sqlite"})`, async () => {
     const { a, b, supplierId } = await twoInstancesAndSupplier();
-    const one = createCallBudgetRepo(a.container.store, "one");
-    const two = createCallBudgetRepo(b.container.store, "two");
-    const first = one.claimSlot(supplierId, 2, 10_000);
-    const second = two.claimSlot(supplierId, 2, 10_000);
+    const one = createCallBudgetRepo(a.container.store.sql, "one");
+    const two = createCallBudgetRepo(b.container.store.sql, "two");
+    const first = await one.claimSlot(supplierId, 2, 10_000);
+    const second = await two.claimSlot(supplierId, 2, 10_000);
     expect(first?.slot).toBe(0);
     expect(second?.slot).toBe(1);
-    expect(two.claimSlot(supplierId, 2, 10_000)).toBeNull();
-    expect(one.heldSlots(supplierId)).toBe(2);
+    expect(await two.claimSlot(supplierId, 2, 10_000)).toBeNull();
+    expect(await one.heldSlots(supplierId)).toBe(2);
     if (!first || !second) return;
     // A claim that is not this caller's is left alone.
-    two.releaseSlot(supplierId, { slot: first.slot, holder: second.holder });
-    expect(one.heldSlots(supplierId)).toBe(2);
-    expect(one.renewSlot(supplierId, first, 10_000)).toBe(true);
-    one.releaseSlot(supplierId, first);
-    expect(one.renewSlot(supplierId, first, 10_000)).toBe(false);
-    expect(two.claimSlot(supplierId, 2, 10_000)?.slot).toBe(0);
+    await two.releaseSlot(supplierId, { slot: first.slot, holder: second.holder });
+    expect(await one.heldSlots(supplierId)).toBe(2);
+    expect(await one.renewSlot(supplierId, first, 10_000)).toBe(true);
+    await one.releaseSlot(supplierId, first);
+    expect(await one.renewSlot(supplierId, first, 10_000)).toBe(false);
+    expect((await two.claimSlot(supplierId, 2, 10_000))?.slot).toBe(0);
     // A lowered maxConcurrent: slots above it are never handed out.
-    two.releaseSlot(supplierId, second);
-    expect(one.claimSlot(supplierId, 1, 10_000)).toBeNull();
+    await two.releaseSlot(supplierId, second);
+    expect(await one.claimSlot(supplierId, 1, 10_000)).toBeNull();
 
     // 10 calls a second, a bucket of one: the first at once, then each booked 100 ms after the one before.
-    const waits = Array.from({ length: 5 }, (_, i) => (i % 2 === 0 ? one : two).bookCalls(supplierId + 1000, 10, 1, 1));
+    const waits: number[] = [];
+    for (let i = 0; i < 5; i++) waits.push(await (i % 2 === 0 ? one : two).bookCalls(supplierId + 1000, 10, 1, 1));
     expect(waits[0]).toBe(0);
     for (let i = 1; i < waits.length; i++) {
       expect(waits[i] ?? 0).toBeGreaterThanOrEqual(i * 100 - 30);
       expect(waits[i] ?? 0).toBeLessThanOrEqual(i * 100 + 1);
     }
     // A booking of three turns: its first is the next free one, and the booking after it waits for all three.
-    const block = one.bookCalls(supplierId + 1000, 10, 1, 3);
+    const block = await one.bookCalls(supplierId + 1000, 10, 1, 3);
     expect(block).toBeGreaterThanOrEqual(500 - 30);
     expect(block).toBeLessThanOrEqual(500 + 1);
-    const after = two.bookCalls(supplierId + 1000, 10, 1, 1);
+    const after = await two.bookCalls(supplierId + 1000, 10, 1, 1);
     expect(after).toBeGreaterThanOrEqual(800 - 30);
     expect(after).toBeLessThanOrEqual(800 + 1);
-    expect(() => one.bookCalls(supplierId, 0, 1, 1)).toThrow(RangeError);
-    expect(() => one.bookCalls(supplierId, 10, 1, 0)).toThrow(RangeError);
+    await expect(one.bookCalls(supplierId, 0, 1, 1)).rejects.toThrow(RangeError);
+    await expect(one.bookCalls(supplierId, 10, 1, 0)).rejects.toThrow(RangeError);
   }, 60_000);
 });

@@ -99,15 +99,15 @@ describe("a pull stopped for shutdown", () => {
     try {
       // Slots as calls that never came back hold them (a supplier answering after the grace):
       // their leases would keep them from every instance for a minute.
-      for (let i = 0; i < 3; i++) expect(gw.container.repos.callBudget.claimSlot(supplierId, MAX_CONCURRENT, 60_000)).not.toBeNull();
-      const theirs = other.repos.callBudget.claimSlot(supplierId, MAX_CONCURRENT, 60_000);
+      for (let i = 0; i < 3; i++) expect(await gw.container.repos.callBudget.claimSlot(supplierId, MAX_CONCURRENT, 60_000)).not.toBeNull();
+      const theirs = await other.repos.callBudget.claimSlot(supplierId, MAX_CONCURRENT, 60_000);
       expect(held()).toBe(4);
 
       const { released } = await stopGracefully({ server, container: gw.container, jobs: null, maintenance: { stop: () => undefined } }, 300);
       expect(released.callSlots).toBe(3);
       // The other instance's slot is its own, still held.
       expect(held()).toBe(1);
-      if (theirs) other.repos.callBudget.releaseSlot(supplierId, theirs);
+      if (theirs) await other.repos.callBudget.releaseSlot(supplierId, theirs);
       expect(held()).toBe(0);
     } finally {
       other.close();

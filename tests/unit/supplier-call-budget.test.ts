@@ -7,7 +7,7 @@ function memoryBudget(slots: number, bookWaitMs = 0) {
   const asked = { claims: 0, granted: 0, renewals: 0, releases: 0, bookings: [] as Array<{ rate: number; count: number }> };
   let serial = 0;
   const budget: SharedCallBudget = {
-    claimSlot(maxConcurrent) {
+    async claimSlot(maxConcurrent) {
       asked.claims++;
       for (let slot = 0; slot < Math.min(slots, maxConcurrent); slot++) {
         if (!held.has(slot)) {
@@ -18,12 +18,12 @@ function memoryBudget(slots: number, bookWaitMs = 0) {
       }
       return null;
     },
-    renewSlot: () => (asked.renewals++, true),
-    releaseSlot(claim: SlotClaim) {
+    renewSlot: async () => (asked.renewals++, true),
+    async releaseSlot(claim: SlotClaim) {
       asked.releases++;
       held.delete(claim.slot);
     },
-    bookCalls(rate, _burst, count) {
+    async bookCalls(rate, _burst, count) {
       asked.bookings.push({ rate, count });
       return bookWaitMs;
     },
@@ -147,12 +147,35 @@ describe("SharedBudgetGate", () => {
     expect(called).toBe(false);
   });
 
+  it("asks the database for one booking at a time: callers that find no turn wait for the booking in flight", async () => {
+    const { budget, asked } = memoryBudget(4);
+    let inFlight = 0;
+    let most = 0;
+    const slowBooking: SharedCallBudget = {
+      ...budget,
+      async bookCalls(rate, burst, count) {
+        inFlight++;
+        most = Math.max(most, inFlight);
+        await sleep(15);
+        inFlight--;
+        return budget.bookCalls(rate, burst, count);
+      },
+    };
+    const gate = new SharedBudgetGate(slowBooking, { maxConcurrent: 4, qps: 1_000 }, () => 4);
+    const answers = await Promise.all([1, 2, 3, 4].map((n) => gate.run(async () => n, never)));
+    expect(answers).toEqual([1, 2, 3, 4]);
+    expect(most).toBe(1);
+    // The one booking took turns for all four waiting calls.
+    expect(asked.bookings).toEqual([{ rate: expect.any(Number), count: 4 }]);
+    gate.close();
+  });
+
   it("answers a budget the database cannot give as CallBudgetUnavailable, not sent, and gives back a slot it held", async () => {
     const { budget, held } = memoryBudget(1);
     let called = false;
     const failing: SharedCallBudget = {
       ...budget,
-      bookCalls: () => {
+      bookCalls: async () => {
         throw new Error("connection terminated");
       },
     };
@@ -163,7 +186,7 @@ describe("SharedBudgetGate", () => {
     expect(held.size).toBe(0);
     const noSlots: SharedCallBudget = {
       ...budget,
-      claimSlot: () => {
+      claimSlot: async () => {
         throw new Error("connection terminated");
       },
     };

@@ -1,6 +1,7 @@
 import { randomBytes } from "node:crypto";
 import { hostname } from "node:os";
-import type { Store } from "../database.js";
+import { placeholders } from "../sql/placeholders.js";
+import type { SqlStore } from "../sql/sql-store.js";
 
 /** One of a supplier's call slots as held by one call of one instance. */
 export type HeldSlot = { readonly slot: number; readonly holder: string };
@@ -37,94 +38,103 @@ const SKIP_LOCKED = { postgres: " FOR UPDATE SKIP LOCKED", sqlite: "" } as const
 export type CallBudgetRepo = ReturnType<typeof createCallBudgetRepo>;
 
 /** Names the holder of each slot: the host, the process, and one store of it (a process may open two). */
-export function createCallBudgetRepo(store: Store, instance = `${hostname()}:${process.pid}:${randomBytes(3).toString("hex")}`) {
-  const d = store.dialect;
+export function createCallBudgetRepo(sql: SqlStore, instance = `${hostname()}:${process.pid}:${randomBytes(3).toString("hex")}`) {
+  const d = sql.dialect;
   const now = NOW_MS[d];
-  const insertSlot = store.sqlite.prepare("INSERT INTO supplier_call_slots (supplier_id, slot) VALUES (?, ?) ON CONFLICT (supplier_id, slot) DO NOTHING");
-  const claim = store.sqlite.prepare(
-    `UPDATE supplier_call_slots SET holder = @holder, lease_until = ${now} + @leaseMs ` +
-      "WHERE supplier_id = @supplierId AND slot = (" +
+  const statement = (write: (p: () => string) => string) => write(placeholders(d));
+  const insertSlot = statement((p) => `INSERT INTO supplier_call_slots (supplier_id, slot) VALUES (${p()}, ${p()}) ON CONFLICT (supplier_id, slot) DO NOTHING`);
+  // Values: holder, leaseMs, supplierId, supplierId, maxConcurrent.
+  const claim = statement(
+    (p) =>
+      `UPDATE supplier_call_slots SET holder = ${p()}, lease_until = ${now} + ${p()} ` +
+      `WHERE supplier_id = ${p()} AND slot = (` +
       "SELECT slot FROM supplier_call_slots " +
-      `WHERE supplier_id = @supplierId AND slot < @maxConcurrent AND (holder IS NULL OR lease_until <= ${now}) ` +
+      `WHERE supplier_id = ${p()} AND slot < ${p()} AND (holder IS NULL OR lease_until <= ${now}) ` +
       `ORDER BY slot LIMIT 1${SKIP_LOCKED[d]}) ` +
       "RETURNING slot",
   );
-  const renew = store.sqlite.prepare(
-    `UPDATE supplier_call_slots SET lease_until = ${now} + @leaseMs WHERE supplier_id = @supplierId AND slot = @slot AND holder = @holder`,
+  // Values: leaseMs, supplierId, slot, holder.
+  const renew = statement(
+    (p) => `UPDATE supplier_call_slots SET lease_until = ${now} + ${p()} WHERE supplier_id = ${p()} AND slot = ${p()} AND holder = ${p()}`,
   );
-  const release = store.sqlite.prepare(
-    "UPDATE supplier_call_slots SET holder = NULL, lease_until = 0 WHERE supplier_id = @supplierId AND slot = @slot AND holder = @holder",
+  // Values: supplierId, slot, holder.
+  const release = statement(
+    (p) => `UPDATE supplier_call_slots SET holder = NULL, lease_until = 0 WHERE supplier_id = ${p()} AND slot = ${p()} AND holder = ${p()}`,
   );
-  const releaseAll = store.sqlite.prepare("UPDATE supplier_call_slots SET holder = NULL, lease_until = 0 WHERE substr(holder, 1, length(@prefix)) = @prefix");
-  const take = store.sqlite.prepare(
-    "UPDATE supplier_call_buckets SET " +
-      `tokens_milli = CAST(${LEAST[d]}(@capMilli, tokens_milli + ${GREATEST[d]}(0, ${now} - refilled_at) * CAST(@rate AS DOUBLE PRECISION)) AS INTEGER) - @takeMilli, ` +
+  // Values: prefix, prefix.
+  const releaseAll = statement((p) => `UPDATE supplier_call_slots SET holder = NULL, lease_until = 0 WHERE substr(holder, 1, length(${p()})) = ${p()}`);
+  // Values: capMilli, rate, takeMilli, supplierId.
+  const take = statement(
+    (p) =>
+      "UPDATE supplier_call_buckets SET " +
+      `tokens_milli = CAST(${LEAST[d]}(${p()}, tokens_milli + ${GREATEST[d]}(0, ${now} - refilled_at) * CAST(${p()} AS DOUBLE PRECISION)) AS INTEGER) - ${p()}, ` +
       `refilled_at = ${GREATEST[d]}(refilled_at, ${now}) ` +
-      "WHERE supplier_id = @supplierId RETURNING tokens_milli AS tokens",
+      `WHERE supplier_id = ${p()} RETURNING tokens_milli AS tokens`,
   );
-  const insertBucket = store.sqlite.prepare(
-    `INSERT INTO supplier_call_buckets (supplier_id, tokens_milli, refilled_at) VALUES (@supplierId, @capMilli, ${now}) ON CONFLICT (supplier_id) DO NOTHING`,
+  // Values: supplierId, capMilli.
+  const insertBucket = statement(
+    (p) => `INSERT INTO supplier_call_buckets (supplier_id, tokens_milli, refilled_at) VALUES (${p()}, ${p()}, ${now}) ON CONFLICT (supplier_id) DO NOTHING`,
   );
+  const held = statement((p) => `SELECT COUNT(*) AS n FROM supplier_call_slots WHERE supplier_id = ${p()} AND holder IS NOT NULL AND lease_until > ${now}`);
   /** Slot rows known to exist, per supplier: created once per process, or again when maxConcurrent grows. */
   const slotsMade = new Map<number, number>();
   let claims = 0;
 
-  const ensureSlots = (supplierId: number, maxConcurrent: number): void => {
+  const ensureSlots = async (supplierId: number, maxConcurrent: number): Promise<void> => {
     if ((slotsMade.get(supplierId) ?? 0) >= maxConcurrent) return;
     // Slots above a lowered maxConcurrent stay, never claimed (slot < maxConcurrent).
-    for (let slot = 0; slot < maxConcurrent; slot++) insertSlot.run(supplierId, slot);
+    for (let slot = 0; slot < maxConcurrent; slot++) await sql.run(insertSlot, [supplierId, slot]);
     slotsMade.set(supplierId, maxConcurrent);
   };
 
   return {
     /** A free slot of the supplier's first maxConcurrent, now held for leaseMs; null when all are held. */
-    claimSlot(supplierId: number, maxConcurrent: number, leaseMs: number): HeldSlot | null {
-      ensureSlots(supplierId, maxConcurrent);
+    async claimSlot(supplierId: number, maxConcurrent: number, leaseMs: number): Promise<HeldSlot | null> {
+      await ensureSlots(supplierId, maxConcurrent);
       const holder = `${instance}:${++claims}`;
-      const row = claim.get({ holder, leaseMs, supplierId, maxConcurrent }) as { slot: number } | undefined;
+      const row = await sql.get<{ slot: number }>(claim, [holder, leaseMs, supplierId, supplierId, maxConcurrent]);
       return row ? { slot: row.slot, holder } : null;
     },
     /** Extends the slot's lease; false when it had run out and another call took the slot. */
-    renewSlot(supplierId: number, held: HeldSlot, leaseMs: number): boolean {
-      return renew.run({ supplierId, slot: held.slot, holder: held.holder, leaseMs }).changes === 1;
+    async renewSlot(supplierId: number, held: HeldSlot, leaseMs: number): Promise<boolean> {
+      return (await sql.run(renew, [leaseMs, supplierId, held.slot, held.holder])) === 1;
     },
-    releaseSlot(supplierId: number, held: HeldSlot): void {
-      release.run({ supplierId, slot: held.slot, holder: held.holder });
+    async releaseSlot(supplierId: number, held: HeldSlot): Promise<void> {
+      await sql.run(release, [supplierId, held.slot, held.holder]);
     },
     /**
      * A stopping instance: every slot its calls still hold (one outlasting the grace included) goes
      * back now, not when its lease runs out. Answers how many.
      */
-    releaseAllSlots(): number {
-      return releaseAll.run({ prefix: `${instance}:` }).changes;
+    releaseAllSlots(): Promise<number> {
+      const prefix = `${instance}:`;
+      return sql.run(releaseAll, [prefix, prefix]);
     },
     /**
      * Takes `count` tokens from the supplier's bucket, refilled at callsPerSecond up to `burst`
      * tokens: `count` calls spaced 1/callsPerSecond apart. Answers the ms to wait before the first
      * (0: at once); the last is due when the bucket, gone negative, has refilled to zero.
      */
-    bookCalls(supplierId: number, callsPerSecond: number, burst: number, count: number): number {
+    async bookCalls(supplierId: number, callsPerSecond: number, burst: number, count: number): Promise<number> {
       if (!(callsPerSecond > 0) || !(burst >= 1) || !(Number.isInteger(count) && count >= 1)) {
         throw new RangeError(
           `supplier ${supplierId}: calls a second must be > 0, burst >= 1 and count a whole number >= 1 (got ${callsPerSecond}, ${burst}, ${count})`,
         );
       }
-      const params = { supplierId, capMilli: Math.round(burst * MILLI), rate: callsPerSecond, takeMilli: count * MILLI };
-      let row = take.get(params) as { tokens: number } | undefined;
+      const capMilli = Math.round(burst * MILLI);
+      const takeValues = [capMilli, callsPerSecond, count * MILLI, supplierId];
+      let row = await sql.get<{ tokens: number }>(take, takeValues);
       if (!row) {
         // The supplier's first call anywhere: a full bucket, then take from it like everyone else.
-        insertBucket.run({ supplierId, capMilli: params.capMilli });
-        row = take.get(params) as { tokens: number } | undefined;
+        await sql.run(insertBucket, [supplierId, capMilli]);
+        row = await sql.get<{ tokens: number }>(take, takeValues);
       }
       const firstMilli = Number(row?.tokens ?? 0) + (count - 1) * MILLI;
       return firstMilli >= 0 ? 0 : Math.ceil(-firstMilli / callsPerSecond);
     },
     /** Slots held now, per supplier (held and unexpired): for tests and diagnostics. */
-    heldSlots(supplierId: number): number {
-      const held = store.sqlite
-        .prepare(`SELECT COUNT(*) AS n FROM supplier_call_slots WHERE supplier_id = ? AND holder IS NOT NULL AND lease_until > ${now}`)
-        .get(supplierId) as { n: number };
-      return Number(held.n);
+    async heldSlots(supplierId: number): Promise<number> {
+      return Number((await sql.get<{ n: number }>(held, [supplierId]))?.n ?? 0);
     },
   };
 }
