@@ -145,7 +145,7 @@ export function createContainer(config: Config, logger: Logger, clock: () => num
       ops: opsRepo,
       callBudget: callBudgetRepo,
       conformance: conformanceRepo,
-      schedule: createScheduleRepo(store),
+      schedule: createScheduleRepo(store.sql),
     },
     conformance,
     /** Certification runs queued from the portal, console and admin API, run in the background. */

@@ -12,7 +12,7 @@ export type Job = { name: string; cron: string; run: (tickStart: number) => Prom
  * database. `tickStart` is the tick's scheduled instant, the same in every instance whatever
  * moment its timer actually fired.
  */
-export type TickClaim = (job: string, tickStart: number) => boolean;
+export type TickClaim = (job: string, tickStart: number) => boolean | Promise<boolean>;
 
 export type SchedulerOptions = { timezone?: string; claimTick?: TickClaim };
 
@@ -32,19 +32,22 @@ export function createScheduler(logger: Logger, options: SchedulerOptions = {}) 
   const guarded = (job: Job) => async (tick: TaskContext) => {
     // A tick this instance cannot run now (its last run still going) is left for another to claim.
     if (running.has(job.name)) return;
+    // Marked running before the claim is asked, so a tick firing while it is answered stands down too.
+    running.add(job.name);
     let claimed: boolean;
     try {
-      claimed = claimTick(job.name, tick.date.getTime());
+      claimed = await claimTick(job.name, tick.date.getTime());
     } catch (err) {
+      running.delete(job.name);
       // Unsure whether another instance has it, this one stands down: a tick skipped, never run twice.
       logger.error({ event: "scheduler.tick.claim_failed", job: job.name, tick: tick.date.toISOString(), err }, "tick not claimed; skipped here");
       return;
     }
     if (!claimed) {
+      running.delete(job.name);
       logger.debug({ event: "scheduler.tick.elsewhere", job: job.name, tick: tick.date.toISOString() }, "tick claimed by another instance");
       return;
     }
-    running.add(job.name);
     try {
       await job.run(tick.date.getTime());
     } catch (e) {

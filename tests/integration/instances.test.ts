@@ -325,10 +325,14 @@ describe("scheduler across instances", () => {
     const repoB = b.container.repos.schedule;
     const now = Date.now();
     const tick = Math.floor(now / 60_000) * 60_000;
-    const claims = [repoA.claimTick("pull:X", tick, "a", now), repoB.claimTick("pull:X", tick, "b", now), repoA.claimTick("pull:X", tick, "a2", now)];
+    const claims = [
+      await repoA.claimTick("pull:X", tick, "a", now),
+      await repoB.claimTick("pull:X", tick, "b", now),
+      await repoA.claimTick("pull:X", tick, "a2", now),
+    ];
     expect(claims).toEqual([true, false, false]);
-    expect(repoB.claimTick("stock:X", tick, "b", now)).toBe(true);
-    expect(repoA.claimTick("pull:X", now - TICK_MEMORY_MS - 1_000, "a", now)).toBe(false);
+    expect(await repoB.claimTick("stock:X", tick, "b", now)).toBe(true);
+    expect(await repoA.claimTick("pull:X", now - TICK_MEMORY_MS - 1_000, "a", now)).toBe(false);
 
     const old = now - TICK_MEMORY_MS - 60_000;
     a.container.store.sqlite

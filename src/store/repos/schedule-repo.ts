@@ -1,4 +1,5 @@
-import type { Store } from "../database.js";
+import { placeholders } from "../sql/placeholders.js";
+import type { SqlStore } from "../sql/sql-store.js";
 
 /**
  * How long claimed ticks are remembered. A tick older than this is never claimed: once its row is
@@ -10,27 +11,29 @@ const PRUNE_CHUNK_ROWS = 2_000;
 
 /**
  * Which instance runs a scheduled job's tick. Every instance's cron fires every tick; the first to
- * insert (job, tick) runs it and the others find the row and stand down. One statement, valid on
- * SQLite and PostgreSQL alike: a conflict inserts nothing, so "claimed" is "a row was inserted".
+ * insert (job, tick) runs it and the others find the row and stand down. One statement: a conflict
+ * inserts nothing, so "claimed" is "a row was inserted".
  */
 export type ScheduleRepo = ReturnType<typeof createScheduleRepo>;
 
-export function createScheduleRepo(store: Store) {
-  const insert = store.sqlite.prepare(
-    "INSERT INTO scheduler_ticks (job, tick_start, instance, claimed_at) VALUES (?, ?, ?, ?) ON CONFLICT (job, tick_start) DO NOTHING",
+export function createScheduleRepo(sql: SqlStore) {
+  const statement = (write: (p: () => string) => string) => write(placeholders(sql.dialect));
+  const insert = statement(
+    (p) =>
+      `INSERT INTO scheduler_ticks (job, tick_start, instance, claimed_at) VALUES (${p()}, ${p()}, ${p()}, ${p()}) ON CONFLICT (job, tick_start) DO NOTHING`,
   );
-  const pruneChunk = store.sqlite.prepare(
-    "DELETE FROM scheduler_ticks WHERE (job, tick_start) IN (SELECT job, tick_start FROM scheduler_ticks WHERE tick_start < ? LIMIT ?)",
+  const pruneChunk = statement(
+    (p) => `DELETE FROM scheduler_ticks WHERE (job, tick_start) IN (SELECT job, tick_start FROM scheduler_ticks WHERE tick_start < ${p()} LIMIT ${p()})`,
   );
   return {
     /** True for exactly one caller per (job, tickStart), across every instance on the database. */
-    claimTick(job: string, tickStart: number, instance: string, now: number): boolean {
+    async claimTick(job: string, tickStart: number, instance: string, now: number): Promise<boolean> {
       if (tickStart <= now - TICK_MEMORY_MS) return false;
-      return insert.run(job, tickStart, instance, now).changes === 1;
+      return (await sql.run(insert, [job, tickStart, instance, now])) === 1;
     },
     /** Removes at most one chunk of ticks that started before `cutoff`; the count removed (less than a chunk: done). */
-    pruneChunkBefore(cutoff: number): number {
-      return pruneChunk.run(cutoff, PRUNE_CHUNK_ROWS).changes;
+    pruneChunkBefore(cutoff: number): Promise<number> {
+      return sql.run(pruneChunk, [cutoff, PRUNE_CHUNK_ROWS]);
     },
   };
 }
