@@ -26,8 +26,10 @@ export function createReferenceService(repo: ReferenceRepo, platformRegionCode: 
   let cachedRevision = -1;
   const cache = new Map<string, ReferenceAnswer>();
 
-  const memo = (key: string, compute: () => ReferenceAnswer): ReferenceAnswer => {
-    const revision = repo.revision();
+  // The revision is read on every call, so a reload from another process reaches the next one; the
+  // answers themselves come from the cache while it stands.
+  const memo = async (key: string, compute: () => ReferenceAnswer): Promise<ReferenceAnswer> => {
+    const revision = await repo.revision();
     if (revision !== cachedRevision) {
       cache.clear();
       cachedRevision = revision;
@@ -54,7 +56,7 @@ export function createReferenceService(repo: ReferenceRepo, platformRegionCode: 
   });
 
   return {
-    catalogs(parentId: string | undefined): ReferenceAnswer {
+    async catalogs(parentId: string | undefined): Promise<ReferenceAnswer> {
       return memo(`catalogs:${parentId ?? "*"}`, () => {
         const all = repo.allCatalogs();
         if (parentId === undefined) return ok(all.map(toCatalogItem));
@@ -64,7 +66,7 @@ export function createReferenceService(repo: ReferenceRepo, platformRegionCode: 
     },
 
     /** M-5, checks in the contract's order: 5008, 5007, 5010, 5011, 5012. */
-    catalogParams(query: { id?: string; interfaceCode?: string; version?: number }): ReferenceAnswer {
+    async catalogParams(query: { id?: string; interfaceCode?: string; version?: number }): Promise<ReferenceAnswer> {
       if (query.id === undefined && query.interfaceCode === undefined) return fail(ErrorCode.CatalogIdMissing);
       const key = `params:${query.id ?? ""}:${query.interfaceCode ?? ""}:${query.version ?? ""}`;
       return memo(key, () => {
@@ -99,7 +101,7 @@ export function createReferenceService(repo: ReferenceRepo, platformRegionCode: 
       });
     },
 
-    areas(parentCode: string | undefined): ReferenceAnswer {
+    async areas(parentCode: string | undefined): Promise<ReferenceAnswer> {
       return memo(`areas:${parentCode ?? "*"}`, () => {
         if (parentCode !== undefined && !repo.areaByCode(parentCode)) return fail(ErrorCode.Other, "地区编码不存在: parentCode");
         const rows = repo.areasByParent(parentCode ?? "0");
@@ -107,7 +109,7 @@ export function createReferenceService(repo: ReferenceRepo, platformRegionCode: 
       });
     },
 
-    promises(regionCode: string | undefined): ReferenceAnswer {
+    async promises(regionCode: string | undefined): Promise<ReferenceAnswer> {
       const region = regionCode ?? platformRegionCode;
       return memo(`promises:${region}`, () => {
         if (!repo.areaByCode(region)) return fail(ErrorCode.Other, "地区编码不存在: regionCode");
@@ -126,7 +128,7 @@ export function createReferenceService(repo: ReferenceRepo, platformRegionCode: 
       });
     },
 
-    brands(query: { interfaceCode?: string; name?: string; pageNo?: number; pageSize?: number }): ReferenceAnswer {
+    async brands(query: { interfaceCode?: string; name?: string; pageNo?: number; pageSize?: number }): Promise<ReferenceAnswer> {
       const pageNo = query.pageNo ?? 1;
       const pageSize = query.pageSize ?? BRAND_PAGE_SIZE_DEFAULT;
       return memo(`brands:${query.interfaceCode ?? ""}:${query.name ?? ""}:${pageNo}:${pageSize}`, () => {

@@ -6,7 +6,7 @@ import type { AccountRepo, AccountRow } from "../store/repos/account-repo.js";
 type Input<N extends Exclude<MallOperationName, "token">> = z.output<(typeof mallOperations)[N]["request"]>;
 
 /** M-2…M-7: each takes its validated input and the calling account, and answers one envelope. */
-export type MallCalls = { [N in Exclude<MallOperationName, "token">]: (input: Input<N>, account: AccountRow) => ReferenceAnswer };
+export type MallCalls = { [N in Exclude<MallOperationName, "token">]: (input: Input<N>, account: AccountRow) => ReferenceAnswer | Promise<ReferenceAnswer> };
 
 export function createMallCalls(deps: { reference: ReferenceService; accounts: AccountRepo; platform: { code: string; name: string } }): MallCalls {
   const { reference } = deps;

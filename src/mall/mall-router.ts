@@ -82,7 +82,7 @@ export function mallRouter(deps: MallRouterDeps): RequestHandler {
       if (oneOf && !oneOf.fields.some((name) => present[name] !== undefined)) return fail(req, res, failure(oneOf.code), auth.account);
       const input = parseFields(operation.request, present);
       if (!input.ok) return fail(req, res, input.failure, auth.account);
-      const answer = call(input.value, auth.account);
+      const answer = await call(input.value, auth.account);
       if (!answer.ok) return fail(req, res, answer.failure, auth.account);
       note(auth.account.id, operation.id, null);
       writeEnvelope(res, successBody(answer.json), signingSecretOf(auth.account));

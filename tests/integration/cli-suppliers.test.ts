@@ -140,5 +140,11 @@ describe("supplier CLI (--json: one JSON object on the last line)", () => {
     expect(same.json).toMatchObject({ ok: true, report: { catalogs: { changed: 0, added: 0, retired: 0 } } });
     const missing = runCli(["reference", "load", "--catalogs", join(dir, "nope.json"), "--json"], env);
     expect(missing.json).toMatchObject({ ok: false, error: { kind: "invalid" } });
+    // The revision every reload bumps, as a number: what a running gateway's mall answers cache on.
+    const status = runCli(["reference", "status", "--json"], env);
+    const report = (status.json as { report: { revision: unknown; catalogs: number } }).report;
+    expect(typeof report.revision).toBe("number");
+    expect(report.revision).toBeGreaterThan(0);
+    expect(report.catalogs).toBeGreaterThan(0);
   }, 60_000);
 });

@@ -27,12 +27,12 @@ export const referenceCommands: Record<string, Command> = {
   status: {
     usage: "reference status",
     summary: "what reference data is loaded",
-    run({ argv, container }) {
+    async run({ argv, container }) {
       flags(argv, {});
       const repo = container.repos.reference;
       const all = repo.allCatalogs();
       const report = {
-        revision: repo.revision(),
+        revision: await repo.revision(),
         catalogs: all.length,
         leafCatalogs: all.filter((c) => c.isLeaf === 1).length,
         brands: repo.brandPage({ offset: 0, limit: 1 }).total,

@@ -25,10 +25,10 @@ export function createCallAuth(deps: AuthDeps & { replay: ReplayGuard }) {
     if (!claims) {
       // An expired token of ours still names its account, so a signed caller's 5005 can be signed.
       const issuer = await deps.tokens.issuerAccountOf(token);
-      const owner = issuer === null ? undefined : deps.accounts.accountById(issuer);
+      const owner = issuer === null ? undefined : await deps.accounts.accountById(issuer);
       return { ok: false, failure: tokenExpired("token 无效或已过期"), ...signerIf(owner) };
     }
-    const account = deps.accounts.accountById(claims.accountId);
+    const account = await deps.accounts.accountById(claims.accountId);
     if (!account) return { ok: false, failure: tokenExpired("账户不存在") };
     if (account.status !== "active") return { ok: false, ...signerIf(account), failure: tokenExpired("账户已停用") };
     if (account.credentialsVersion !== claims.credentialsVersion) return { ok: false, ...signerIf(account), failure: tokenExpired("凭证已更换") };

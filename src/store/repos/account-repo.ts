@@ -1,6 +1,7 @@
 import { and, count, eq, gte, sql } from "drizzle-orm";
 import type { Store } from "../database.js";
 import { withTransaction } from "../database.js";
+import { placeholders } from "../sql/placeholders.js";
 import { loginFailures, mallAccounts, suppliers } from "../schema/index.js";
 
 export type SignModeValue = "hmac-sha256" | "yggc-md5";
@@ -30,11 +31,12 @@ export type AccountRepo = ReturnType<typeof createAccountRepo>;
 
 export function createAccountRepo(store: Store) {
   const { db } = store;
-  // Every signed call reads its account: a plain prepared statement, without the builder's mapping.
-  const byId = store.sqlite.prepare(
-    "SELECT id, supplier_id AS supplierId, username, password_hash AS passwordHash, app_secret_enc AS appSecretEnc, sign_mode AS signMode, " +
-      "status, credentials_version AS credentialsVersion, locked_until AS lockedUntil, created_at AS createdAt, updated_at AS updatedAt FROM mall_accounts WHERE id = ?",
-  );
+  // Every signed call reads its account: one statement on the asynchronous store, written for its
+  // database, without the builder's mapping (quoted aliases keep their case on PostgreSQL).
+  const byId =
+    'SELECT id, supplier_id AS "supplierId", username, password_hash AS "passwordHash", app_secret_enc AS "appSecretEnc", sign_mode AS "signMode", ' +
+    'status, credentials_version AS "credentialsVersion", locked_until AS "lockedUntil", created_at AS "createdAt", updated_at AS "updatedAt" ' +
+    `FROM mall_accounts WHERE id = ${placeholders(store.dialect)()}`;
   const byUsername = db
     .select()
     .from(mallAccounts)
@@ -52,7 +54,7 @@ export function createAccountRepo(store: Store) {
     .prepare();
 
   return {
-    accountById: (id: number): AccountRow | undefined => byId.get(id) as AccountRow | undefined,
+    accountById: (id: number): Promise<AccountRow | undefined> => store.sql.get<AccountRow>(byId, [id]),
     accountByUsername: (username: string): AccountRow | undefined => byUsername.get({ username }),
     supplierById: (id: number): SupplierRow | undefined => supplierById.get({ id }),
     supplierByCode: (code: string): SupplierRow | undefined => db.select().from(suppliers).where(eq(suppliers.code, code)).get(),
@@ -124,7 +126,8 @@ export function createAccountRepo(store: Store) {
       limit: number,
     ): { ok: true; attemptId: number } | { ok: false; lockedUntil: number | null } {
       return withTransaction(store, () => {
-        const lockedUntil = (byId.get(accountId) as AccountRow | undefined)?.lockedUntil ?? null;
+        const lockedUntil =
+          db.select({ lockedUntil: mallAccounts.lockedUntil }).from(mallAccounts).where(eq(mallAccounts.id, accountId)).get()?.lockedUntil ?? null;
         if (lockedUntil !== null && lockedUntil > now) return { ok: false, lockedUntil };
         const prior = failuresSince.get({ accountId, since: now - windowMs })?.n ?? 0;
         if (prior >= limit) return { ok: false, lockedUntil: null };

@@ -1,6 +1,7 @@
 import { eq, sql } from "drizzle-orm";
 import type { Store } from "../database.js";
 import { withTransaction } from "../database.js";
+import { placeholders } from "../sql/placeholders.js";
 import { areas, brandCatalogs, brands, catalogParams, catalogs, promiseOptions, storeMeta } from "../schema/index.js";
 
 export type CatalogRow = typeof catalogs.$inferSelect;
@@ -25,7 +26,8 @@ export type ReferenceRepo = ReturnType<typeof createReferenceRepo>;
 
 export function createReferenceRepo(store: Store) {
   const { db, sqlite } = store;
-  const revisionStmt = sqlite.prepare("SELECT value FROM store_meta WHERE key = ?").pluck();
+  // Read by every mall call (readers cache on it): on the asynchronous store.
+  const revisionStatement = `SELECT value FROM store_meta WHERE key = ${placeholders(store.dialect)()}`;
   const bumpRevision = () =>
     db
       .insert(storeMeta)
@@ -63,9 +65,9 @@ export function createReferenceRepo(store: Store) {
     .prepare();
 
   return {
-    revision(): number {
-      const value = revisionStmt.get(REVISION_KEY) as string | undefined;
-      return value === undefined ? 0 : Number(value);
+    async revision(): Promise<number> {
+      const row = await store.sql.get<{ value: string }>(revisionStatement, [REVISION_KEY]);
+      return row === undefined ? 0 : Number(row.value);
     },
 
     allCatalogs: (): CatalogRow[] => activeCatalogs.all(),
