@@ -18,6 +18,9 @@ export type PgCluster = {
   readonly socketDir: string;
   /** Creates another empty database in the cluster and returns its URL. */
   createDatabase(name: string): Promise<string>;
+  /** Stops the server as an operator would (`pg_ctl stop -m fast`), keeping its data; `startServer` brings it back. */
+  stopServer(): Promise<void>;
+  startServer(): Promise<void>;
   stop(): Promise<void>;
 };
 
@@ -57,17 +60,20 @@ export async function startPgCluster(): Promise<PgCluster> {
   const pgTool = (tool: string, args: string[]) =>
     asRoot ? run("runuser", ["-u", SUPERUSER, "--", join(bin, tool), ...args], { cwd: dir }) : run(join(bin, tool), args, { cwd: dir });
 
+  const serverOptions = [
+    "-c listen_addresses=''",
+    `-c unix_socket_directories='${dir}'`,
+    "-c fsync=off",
+    "-c synchronous_commit=off",
+    "-c full_page_writes=off",
+    "-c max_connections=300",
+  ].join(" ");
+  const startServer = async () => {
+    await pgTool("pg_ctl", ["start", "-D", dataDir, "-w", "-t", String(START_TIMEOUT_S), "-l", join(dir, "server.log"), "-o", serverOptions]);
+  };
   try {
     await pgTool("initdb", ["-D", dataDir, "-U", SUPERUSER, "--auth=trust", "--encoding=UTF8", "--locale=C", "--no-sync"]);
-    const serverOptions = [
-      "-c listen_addresses=''",
-      `-c unix_socket_directories='${dir}'`,
-      "-c fsync=off",
-      "-c synchronous_commit=off",
-      "-c full_page_writes=off",
-      "-c max_connections=300",
-    ].join(" ");
-    await pgTool("pg_ctl", ["start", "-D", dataDir, "-w", "-t", String(START_TIMEOUT_S), "-l", join(dir, "server.log"), "-o", serverOptions]);
+    await startServer();
   } catch (e) {
     rmSync(dir, { recursive: true, force: true });
     throw e;
@@ -105,6 +111,10 @@ export async function startPgCluster(): Promise<PgCluster> {
     url,
     socketDir: dir,
     createDatabase,
+    stopServer: async () => {
+      await pgTool("pg_ctl", ["stop", "-D", dataDir, "-m", "fast", "-w"]);
+    },
+    startServer,
     stop: async () => {
       process.removeListener("exit", stopOnExit);
       try {

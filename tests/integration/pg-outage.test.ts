@@ -1,0 +1,103 @@
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { loadConfig } from "../../src/config/config.js";
+import { createContainer } from "../../src/container.js";
+import { ErrorCode, mallOperations } from "../../src/contract/index.js";
+import { silentLogger } from "../../src/lib/logger.js";
+import { type GatewayProcess, killHard, spawnGateway } from "../helpers/gateway-process.js";
+import { nextCreditCode } from "../helpers/harness.js";
+import { MallCaller } from "../helpers/mall-caller.js";
+import { useThrowawayCluster } from "../helpers/pg-cluster.js";
+import { waitFor } from "../helpers/wait.js";
+
+/**
+ * PostgreSQL stopped under a serving gateway (`pg_ctl stop -m fast`) and started again: the process
+ * stays alive and answers /healthz at once, says it is not ready, answers signed mall calls with the
+ * 5099 envelope without waiting on the database, and serves again on its own once the server is back.
+ */
+const cluster = useThrowawayCluster();
+/** Down long enough for every pooled connection to fail and for many probes to land; the long outage is scripts' work. */
+const DOWN_MS = 4_000;
+let dir = "";
+let gateway: GatewayProcess | undefined;
+
+beforeAll(() => {
+  dir = mkdtempSync(join(tmpdir(), "emall-pg-outage-"));
+});
+afterAll(async () => {
+  if (gateway) await killHard(gateway.process);
+  rmSync(dir, { recursive: true, force: true });
+});
+
+describe("the database going away and coming back", () => {
+  it("keeps /healthz answering, answers mall calls 5099 within the statement timeout and /readyz 503 while it is down, and resumes without an operator", async () => {
+    const env = {
+      DATABASE_URL: await cluster().createDatabase("outage"),
+      DATA_ENCRYPTION_KEY_FILE: join(dir, "master.key"),
+      NODE_ENV: "test",
+      HOST: "127.0.0.1",
+      PORT: "0",
+      LOG_LEVEL: "info",
+      SCHEDULER_ENABLED: "false",
+    };
+    const container = createContainer(loadConfig(env), silentLogger());
+    const { credentials } = await container.supplierAccounts.create({
+      code: "PGOUTAGE",
+      name: "停库测试电商",
+      creditCode: await nextCreditCode(),
+      domains: ["item.pg-outage.cn"],
+    });
+    await container.close();
+
+    gateway = spawnGateway(env);
+    await gateway.listening;
+    const base = gateway.url() ?? "";
+    const caller = new MallCaller(base, { ...credentials, signMode: "hmac-sha256" });
+    const BRANDS = mallOperations.brands.path;
+    expect((await caller.login()).body.success).toBe(true);
+    expect((await caller.call(BRANDS, { pageNo: 1, pageSize: 5 })).body.success).toBe(true);
+    expect((await fetch(`${base}/readyz`)).status).toBe(200);
+
+    const healthz: number[] = [];
+    let probing = true;
+    const prober = (async () => {
+      while (probing) {
+        const started = performance.now();
+        const res = await fetch(`${base}/healthz`);
+        await res.text();
+        healthz.push(res.status === 200 ? performance.now() - started : Number.POSITIVE_INFINITY);
+        await new Promise((r) => setTimeout(r, 10));
+      }
+    })();
+
+    await cluster().stopServer();
+    const downAt = performance.now();
+    try {
+      while (performance.now() - downAt < DOWN_MS) {
+        const started = performance.now();
+        const answer = await caller.call(BRANDS, { pageNo: 1, pageSize: 5 });
+        const ms = performance.now() - started;
+        expect(answer.body).toMatchObject({ success: false, code: ErrorCode.Other });
+        expect(String(answer.body.desc)).toContain("系统繁忙，请稍后再试");
+        // The statement timeout is 15 s; a server that is gone is said far sooner.
+        expect(ms).toBeLessThan(6_000);
+        const ready = await fetch(`${base}/readyz`);
+        expect(ready.status).toBe(503);
+        expect(((await ready.json()) as { checks: { database: { ok: boolean } } }).checks.database.ok).toBe(false);
+      }
+    } finally {
+      await cluster().startServer();
+    }
+
+    await waitFor("mall calls served again", async () => (await caller.call(BRANDS, { pageNo: 1, pageSize: 5 })).body.success === true, 30_000, 100);
+    await waitFor("ready again", async () => (await fetch(`${base}/readyz`)).status === 200, 30_000, 100);
+    probing = false;
+    await prober;
+
+    expect(gateway.process.exitCode).toBeNull();
+    expect(healthz.length).toBeGreaterThan(50);
+    expect(Math.max(...healthz)).toBeLessThan(50);
+  }, 120_000);
+});
