@@ -157,7 +157,22 @@ export function openStoreReadOnly(path: string): Store {
   };
 }
 
+/** How deep each store's synchronous transactions are nested right now. */
+const syncDepth = new WeakMap<Store, number>();
+
 /** Runs `work` in one short transaction: all of it lands or none of it (no I/O inside, STYLE). */
 export function withTransaction<T>(store: Store, work: () => T): T {
-  return store.sqlite.transaction(work).immediate();
+  const depth = syncDepth.get(store) ?? 0;
+  // On SQLite the asynchronous store shares this connection: a transaction already open that is not
+  // one of ours is its, and better-sqlite3 would nest this one inside it as a savepoint, to be rolled
+  // back with it. Refused loudly instead of landing or vanishing with another caller's work.
+  if (depth === 0 && store.dialect === "sqlite" && store.sqlite.inTransaction) {
+    throw new Error("a synchronous transaction was started while an asynchronous one is open on the same SQLite connection");
+  }
+  syncDepth.set(store, depth + 1);
+  try {
+    return store.sqlite.transaction(work).immediate();
+  } finally {
+    syncDepth.set(store, depth);
+  }
 }

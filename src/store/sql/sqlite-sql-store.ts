@@ -14,8 +14,10 @@ const SLOW_BODY_MS = 1_000;
  * better-sqlite3 does, and only for its own duration.
  *
  * The connection is the one the synchronous repositories use too, while they remain: a statement of
- * theirs issued while an asynchronous body is open would land inside that transaction, so only
- * tables they never write are written through this store until they are gone.
+ * theirs issued while an asynchronous body is open would land inside that transaction (withTransaction
+ * refuses to start there). So an asynchronous transaction here is one that no other caller can run
+ * beside: the nonce batch, so far the only one, runs in its own turn of the event loop and awaits
+ * only its own statements, which SQLite answers at once, so it commits before anything else runs.
  */
 export function openSqliteSqlStore(connection: Database.Database, onSlowBody?: (ms: number) => void): SqlStore {
   const statements = new Map<string, Database.Statement>();
