@@ -1,3 +1,4 @@
+import type { Transaction } from "../store/sql/sql-store.js";
 import { createHash, createHmac } from "node:crypto";
 import type { AuditKeys } from "../security/audit-keys.js";
 import { AUDIT_GENESIS_HASH, type AuditRepo, type AuditRow } from "../store/repos/audit-repo.js";
@@ -85,22 +86,27 @@ export function createAuditTrail(repo: AuditRepo, clock: () => number, keys: Aud
   const activeKey = keys.keyFor(keys.activeKeyId);
   if (!activeKey) throw new Error(`audit key ${keys.activeKeyId} is missing`);
 
+  const rowOf = (entry: AuditEntry) => ({
+    at: clock(),
+    actor: storable(entry.actor),
+    role: entry.role ?? null,
+    action: storable(entry.action),
+    target: storableOrNull(entry.target),
+    outcome: entry.outcome ?? "ok",
+    summaryJson: canonicalJson(scrub(entry.summary ?? {})),
+    requestId: storableOrNull(entry.requestId),
+    keyId: keys.activeKeyId,
+  });
+  const seal = (prevHash: string, row: SealedContent) => sealAuditRow(activeKey, prevHash, row);
+
   return {
     record(entry: AuditEntry): AuditRow {
-      return repo.append(
-        {
-          at: clock(),
-          actor: storable(entry.actor),
-          role: entry.role ?? null,
-          action: storable(entry.action),
-          target: storableOrNull(entry.target),
-          outcome: entry.outcome ?? "ok",
-          summaryJson: canonicalJson(scrub(entry.summary ?? {})),
-          requestId: storableOrNull(entry.requestId),
-          keyId: keys.activeKeyId,
-        },
-        (prevHash, row) => sealAuditRow(activeKey, prevHash, row),
-      );
+      return repo.append(rowOf(entry), seal);
+    },
+
+    /** record() inside a transaction of the asynchronous store: the change and its row land together. */
+    recordIn(tx: Transaction, entry: AuditEntry): Promise<AuditRow> {
+      return repo.appendIn(tx, rowOf(entry), seal);
     },
 
     list: repo.list,

@@ -1,6 +1,8 @@
 import { type SQL, and, asc, desc, eq, gt, lt, sql } from "drizzle-orm";
 import type { Store } from "../database.js";
 import { withTransaction } from "../database.js";
+import { placeholders } from "../sql/placeholders.js";
+import type { Transaction } from "../sql/sql-store.js";
 import { auditLog } from "../schema/index.js";
 
 export type AuditRow = typeof auditLog.$inferSelect;
@@ -42,7 +44,52 @@ export function createAuditRepo(store: Store) {
       "UNION ALL SELECT (SELECT action FROM audit_log WHERE action > a.action ORDER BY action LIMIT 1) FROM a WHERE a.action IS NOT NULL AND substr(a.action, 1, @length) = @prefix" +
       ") SELECT action FROM a WHERE action IS NOT NULL AND substr(action, 1, @length) = @prefix",
   );
+  // The same append as statements for the asynchronous store, written for its database.
+  const p = placeholders(store.dialect);
+  const ROW =
+    'id, at, actor, role, action, target, outcome, summary_json AS "summaryJson", request_id AS "requestId", prev_hash AS "prevHash", hash, key_id AS "keyId"';
+  const A = {
+    last: "SELECT id, hash FROM audit_log ORDER BY id DESC LIMIT 1",
+    issued: onPostgres
+      ? `SELECT CAST(value AS BIGINT) AS seq FROM store_meta WHERE key = '${HIGHEST_ID_KEY}'`
+      : "SELECT seq FROM sqlite_sequence WHERE name = 'audit_log'",
+    markIssued: `INSERT INTO store_meta (key, value) VALUES ('${HIGHEST_ID_KEY}', ${placeholders(store.dialect)()}) ON CONFLICT (key) DO UPDATE SET value = excluded.value`,
+    insert:
+      "INSERT INTO audit_log (id, at, actor, role, action, target, outcome, summary_json, request_id, prev_hash, hash, key_id) " +
+      `VALUES (${Array.from({ length: 12 }, p).join(", ")}) RETURNING ${ROW}`,
+  };
   return {
+    /**
+     * Appends one row inside the caller's transaction on the asynchronous store, so a change and its
+     * audit row land together or not at all. The transaction holds SQLite's writer (and on
+     * PostgreSQL is serialisable, the mark below written before the row), so two appends never
+     * chain onto the same previous hash.
+     */
+    async appendIn(tx: Transaction, entry: NewAuditEntry, seal: (prevHash: string, row: Omit<AuditRow, "prevHash" | "hash">) => string): Promise<AuditRow> {
+      const last = await tx.get<{ id: number; hash: string }>(A.last);
+      const issued = Number((await tx.get<{ seq: number }>(A.issued))?.seq ?? 0);
+      const prevHash = last?.hash ?? AUDIT_GENESIS_HASH;
+      const id = Math.max(Number(last?.id ?? 0), issued) + 1;
+      const hash = seal(prevHash, { ...entry, id });
+      if (onPostgres) await tx.run(A.markIssued, [String(id)]);
+      const row = await tx.get<AuditRow>(A.insert, [
+        id,
+        entry.at,
+        entry.actor,
+        entry.role,
+        entry.action,
+        entry.target,
+        entry.outcome,
+        entry.summaryJson,
+        entry.requestId,
+        prevHash,
+        hash,
+        entry.keyId,
+      ]);
+      if (!row) throw new Error("the audit row was not written");
+      return row;
+    },
+
     /**
      * Appends one row under an IMMEDIATE transaction, so the server and the CLI never chain two
      * rows onto the same previous hash. `seal` computes the row's hash from its content.
