@@ -16,8 +16,11 @@ export type Db = BetterSQLite3Database<typeof schema>;
 /** The store handle: drizzle for repositories, the raw connection for prepared hot paths. */
 export type Store = {
   readonly db: Db;
-  /** The connection: SQLite's, or on PostgreSQL one with the same surface (pg-sync/pg-connection.ts). */
-  readonly sqlite: Database.Database;
+  /**
+   * The raw connection for prepared statements and upkeep: better-sqlite3's on SQLite; on PostgreSQL
+   * a bridge with the same surface (pg-sync/pg-connection.ts), so not every pragma means something there.
+   */
+  readonly connection: Database.Database;
   /**
    * The asynchronous store (sql/sql-store.ts) on the same database: on SQLite over the same
    * connection, on PostgreSQL over a pg.Pool. Repositories move onto it one aggregate at a time.
@@ -51,7 +54,7 @@ export function openStore(path: string): Store {
   const auditColumns = sqlite.prepare("SELECT name FROM pragma_table_info('audit_log')").all() as Array<{ name: string }>;
   const auditLogUnkeyed = auditColumns.length > 0 && !auditColumns.some((c) => c.name === "key_id");
   migrate(db, { migrationsFolder: MIGRATIONS_FOLDER });
-  return { db, sqlite, sql: openSqliteSqlStore(sqlite), path, dialect: "sqlite", auditLogKeyedNow: auditLogUnkeyed, close: () => sqlite.close() };
+  return { db, connection: sqlite, sql: openSqliteSqlStore(sqlite), path, dialect: "sqlite", auditLogKeyedNow: auditLogUnkeyed, close: () => sqlite.close() };
 }
 
 export const PG_MIGRATIONS_FOLDER = join(dirname(fileURLToPath(import.meta.url)), "migrations-pg");
@@ -95,7 +98,7 @@ export function openPgStore(url: string, options: { poolSize?: number } = {}): S
     if (e instanceof PgQueryError) throw new DatabaseUnavailableError(path, withoutSecret(oneLine(e.reason), url), e.code);
     throw e;
   }
-  const sqlite = connection as unknown as Database.Database;
+  const bridged = connection as unknown as Database.Database;
   // Connects on its first statement, after the bridge above has migrated the database.
   const sql = openPgPoolStore({
     url,
@@ -107,7 +110,7 @@ export function openPgStore(url: string, options: { poolSize?: number } = {}): S
     connection.close();
     void sql.close();
   };
-  return { db: drizzle(sqlite, { schema }), sqlite, sql, path, dialect: "postgres", auditLogKeyedNow: false, close };
+  return { db: drizzle(bridged, { schema }), connection: bridged, sql, path, dialect: "postgres", auditLogKeyedNow: false, close };
 }
 
 /**
@@ -148,7 +151,7 @@ export function openStoreReadOnly(path: string): Store {
   const sqlite = new Database(path, { readonly: true, fileMustExist: true });
   return {
     db: drizzle(sqlite, { schema }),
-    sqlite,
+    connection: sqlite,
     sql: openSqliteSqlStore(sqlite),
     path,
     dialect: "sqlite",
@@ -159,5 +162,5 @@ export function openStoreReadOnly(path: string): Store {
 
 /** Runs `work` in one short transaction: all of it lands or none of it (no I/O inside, STYLE). */
 export function withTransaction<T>(store: Store, work: () => T): T {
-  return store.sqlite.transaction(work).immediate();
+  return store.connection.transaction(work).immediate();
 }
