@@ -55,7 +55,7 @@ async function main(): Promise<void> {
     );
     for (const statement of STATEMENTS) {
       // The store's statements are written with ? placeholders; the bridge turns them into $n.
-      const bridged = store.sqlite.prepare(statement.text.replace(/\$\d+/g, "?"));
+      const bridged = store.connection.prepare(statement.text.replace(/\$\d+/g, "?"));
       const reader = /^\s*select/i.test(statement.text);
       const viaBridge: number[] = [];
       const viaDirect: number[] = [];

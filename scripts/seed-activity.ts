@@ -40,10 +40,10 @@ export function seedActivity(
   const suppliers = container.supplierAccounts.list().map((s) => ({ code: s.code, id: container.repos.accounts.supplierByCode(s.code)?.id ?? -1 }));
   if (suppliers.length === 0) return { orders: 0, audit: 0 };
   const orderRepo = createOrderRepo(container.store);
-  const skuSample = container.store.sqlite.prepare<[number, number], Sku>(
+  const skuSample = container.store.connection.prepare<[number, number], Sku>(
     "SELECT sku, name, price_fen AS priceFen FROM products WHERE supplier_id = ? AND status = 'active' AND id >= ? ORDER BY id LIMIT 1",
   );
-  const idRange = container.store.sqlite.prepare<[number], { lo: number; hi: number }>(
+  const idRange = container.store.connection.prepare<[number], { lo: number; hi: number }>(
     "SELECT MIN(id) AS lo, MAX(id) AS hi FROM products WHERE supplier_id = ?",
   );
   const ranges = new Map(suppliers.map((s) => [s.id, idRange.get(s.id) ?? { lo: 0, hi: 0 }]));

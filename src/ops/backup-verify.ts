@@ -45,7 +45,7 @@ export function verifyBackup(file: string, source: Store | null, auditKeys: Audi
   let present: Set<string>;
   try {
     // SQLite reads the header only on the first statement.
-    present = new Set(backup.sqlite.prepare("SELECT name FROM sqlite_master WHERE type = 'table'").pluck().all() as string[]);
+    present = new Set(backup.connection.prepare("SELECT name FROM sqlite_master WHERE type = 'table'").pluck().all() as string[]);
   } catch (e) {
     backup.close();
     throw new BackupError("invalid", `${file} is not a SQLite database: ${e instanceof Error ? e.message : String(e)}`);

@@ -30,7 +30,7 @@ export async function backupStore(store: Store, file: string): Promise<{ file: s
   const partial = `${file}.partial`;
   try {
     rmSync(partial, { force: true });
-    const { totalPages } = await store.sqlite.backup(partial);
+    const { totalPages } = await store.connection.backup(partial);
     renameSync(partial, file);
     return { file, bytes: statSync(file).size, pages: totalPages };
   } catch (e) {
@@ -78,23 +78,23 @@ export class BackupError extends DomainError {
 
 /** `PRAGMA integrity_check`: ["ok"] or the problems found. */
 export function integrityCheck(store: Store): string[] {
-  return (store.sqlite.pragma("integrity_check") as Array<{ integrity_check: string }>).map((r) => r.integrity_check);
+  return (store.connection.pragma("integrity_check") as Array<{ integrity_check: string }>).map((r) => r.integrity_check);
 }
 
 /** Rows in every table of the store (SQLite's own and drizzle's bookkeeping left out). */
 export function tableCounts(store: Store): Record<string, number> {
-  const tables = store.sqlite
+  const tables = store.connection
     .prepare("SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' AND name NOT LIKE '__drizzle%' ORDER BY name")
     .pluck()
     .all() as string[];
   const counts: Record<string, number> = {};
-  for (const table of tables) counts[table] = Number(store.sqlite.prepare(`SELECT COUNT(*) FROM "${table}"`).pluck().get());
+  for (const table of tables) counts[table] = Number(store.connection.prepare(`SELECT COUNT(*) FROM "${table}"`).pluck().get());
   return counts;
 }
 
 /** The hash of one audit row, to tell whether a backup's chain is a prefix of the source's. */
 export function auditHashAt(store: Store, id: number): string | null {
-  return (store.sqlite.prepare("SELECT hash FROM audit_log WHERE id = ?").pluck().get(id) as string | undefined) ?? null;
+  return (store.connection.prepare("SELECT hash FROM audit_log WHERE id = ?").pluck().get(id) as string | undefined) ?? null;
 }
 
 /**
@@ -104,15 +104,15 @@ export function auditHashAt(store: Store, id: number): string | null {
  * never finish there: closed as partial, saying why. The same SQL on SQLite and PostgreSQL.
  */
 export function settleRestored(target: Store, now: number): { leases: number; orderLeases: number; callSlots: number; runsClosed: number } {
-  return target.sqlite
+  return target.connection
     .transaction(() => {
-      const leases = target.sqlite.prepare("DELETE FROM sync_leases").run().changes;
-      const orderLeases = target.sqlite.prepare("UPDATE orders SET lease_owner = NULL, lease_until = NULL WHERE lease_owner IS NOT NULL").run().changes;
-      const callSlots = target.sqlite.prepare("UPDATE supplier_call_slots SET holder = NULL, lease_until = 0 WHERE holder IS NOT NULL").run().changes;
+      const leases = target.connection.prepare("DELETE FROM sync_leases").run().changes;
+      const orderLeases = target.connection.prepare("UPDATE orders SET lease_owner = NULL, lease_until = NULL WHERE lease_owner IS NOT NULL").run().changes;
+      const callSlots = target.connection.prepare("UPDATE supplier_call_slots SET holder = NULL, lease_until = 0 WHERE holder IS NOT NULL").run().changes;
       const error = JSON.stringify([
         { at: new Date(now).toISOString(), kind: "restore", message: "in progress when the backup was made; the database was restored from that backup" },
       ]);
-      const runsClosed = target.sqlite
+      const runsClosed = target.connection
         .prepare("UPDATE sync_runs SET status = 'partial', ended_at = ?, errors_json = ? WHERE status = 'running'")
         .run(now, error).changes;
       return { leases, orderLeases, callSlots, runsClosed };
@@ -156,7 +156,7 @@ function openReplaced(from: DatabaseTarget): { connection: Database.Database; na
 export function carryInboxFrom(target: Store, from: DatabaseTarget, now: number): { from: string; carried: number; known: number; unknownSupplier: number } {
   const { connection: old, name } = openReplaced(from);
   try {
-    const insert = target.sqlite.prepare(
+    const insert = target.connection.prepare(
       "INSERT INTO message_inbox (supplier_id, message_id, type, sku, state, payload_json, message_time, status, attempts, next_attempt_at, received_at, deleted_at) " +
         "VALUES (@supplier_id, @message_id, @type, @sku, @state, @payload_json, @message_time, 'pending', 0, @now, @received_at, @deleted_at) " +
         "ON CONFLICT (supplier_id, message_id) DO NOTHING",
@@ -167,9 +167,9 @@ export function carryInboxFrom(target: Store, from: DatabaseTarget, now: number)
       .prepare("SELECT supplier_id, message_id, type, sku, state, payload_json, message_time, received_at, deleted_at FROM message_inbox ORDER BY seq")
       .all() as Array<Record<string, unknown>>;
     // Counted inside the body, so the answer is the run that committed.
-    const counts = target.sqlite
+    const counts = target.connection
       .transaction(() => {
-        const suppliers = new Set(target.sqlite.prepare("SELECT id FROM suppliers").pluck().all() as number[]);
+        const suppliers = new Set(target.connection.prepare("SELECT id FROM suppliers").pluck().all() as number[]);
         let carried = 0;
         let known = 0;
         let unknownSupplier = 0;

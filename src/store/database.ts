@@ -16,8 +16,11 @@ export type Db = BetterSQLite3Database<typeof schema>;
 /** The store handle: drizzle for repositories, the raw connection for prepared hot paths. */
 export type Store = {
   readonly db: Db;
-  /** The connection: SQLite's, or on PostgreSQL one with the same surface (pg-sync/pg-connection.ts). */
-  readonly sqlite: Database.Database;
+  /**
+   * The raw connection for prepared statements and upkeep: better-sqlite3's on SQLite; on PostgreSQL
+   * a bridge with the same surface (pg-sync/pg-connection.ts), so not every pragma means something there.
+   */
+  readonly connection: Database.Database;
   /**
    * The asynchronous store (sql/sql-store.ts) on the same database: on SQLite over the same
    * connection, on PostgreSQL over a pg.Pool. Repositories move onto it one aggregate at a time.
@@ -51,7 +54,7 @@ export function openStore(path: string): Store {
   const auditColumns = sqlite.prepare("SELECT name FROM pragma_table_info('audit_log')").all() as Array<{ name: string }>;
   const auditLogUnkeyed = auditColumns.length > 0 && !auditColumns.some((c) => c.name === "key_id");
   migrate(db, { migrationsFolder: MIGRATIONS_FOLDER });
-  return { db, sqlite, sql: openSqliteSqlStore(sqlite), path, dialect: "sqlite", auditLogKeyedNow: auditLogUnkeyed, close: () => sqlite.close() };
+  return { db, connection: sqlite, sql: openSqliteSqlStore(sqlite), path, dialect: "sqlite", auditLogKeyedNow: auditLogUnkeyed, close: () => sqlite.close() };
 }
 
 export const PG_MIGRATIONS_FOLDER = join(dirname(fileURLToPath(import.meta.url)), "migrations-pg");
@@ -95,7 +98,7 @@ export function openPgStore(url: string, options: { poolSize?: number } = {}): S
     if (e instanceof PgQueryError) throw new DatabaseUnavailableError(path, withoutSecret(oneLine(e.reason), url), e.code);
     throw e;
   }
-  const sqlite = connection as unknown as Database.Database;
+  const bridged = connection as unknown as Database.Database;
   // Connects on its first statement, after the bridge above has migrated the database.
   const sql = openPgPoolStore({
     url,
@@ -107,7 +110,7 @@ export function openPgStore(url: string, options: { poolSize?: number } = {}): S
     connection.close();
     void sql.close();
   };
-  return { db: drizzle(sqlite, { schema }), sqlite, sql, path, dialect: "postgres", auditLogKeyedNow: false, close };
+  return { db: drizzle(bridged, { schema }), connection: bridged, sql, path, dialect: "postgres", auditLogKeyedNow: false, close };
 }
 
 /**
@@ -148,7 +151,7 @@ export function openStoreReadOnly(path: string): Store {
   const sqlite = new Database(path, { readonly: true, fileMustExist: true });
   return {
     db: drizzle(sqlite, { schema }),
-    sqlite,
+    connection: sqlite,
     sql: openSqliteSqlStore(sqlite),
     path,
     dialect: "sqlite",
@@ -166,12 +169,12 @@ export function withTransaction<T>(store: Store, work: () => T): T {
   // On SQLite the asynchronous store shares this connection: a transaction already open that is not
   // one of ours is its, and better-sqlite3 would nest this one inside it as a savepoint, to be rolled
   // back with it. Refused loudly instead of landing or vanishing with another caller's work.
-  if (depth === 0 && store.dialect === "sqlite" && store.sqlite.inTransaction) {
+  if (depth === 0 && store.dialect === "sqlite" && store.connection.inTransaction) {
     throw new Error("a synchronous transaction was started while an asynchronous one is open on the same SQLite connection");
   }
   syncDepth.set(store, depth + 1);
   try {
-    return store.sqlite.transaction(work).immediate();
+    return store.connection.transaction(work).immediate();
   } finally {
     syncDepth.set(store, depth);
   }

@@ -49,7 +49,7 @@ export function startWalCheckpointer(store: Store, options: { intervalMs?: numbe
   const worker = new Worker(WORKER_SOURCE, { eval: true, workerData: { path: store.path, driver, intervalMs } });
   let last: CheckpointResult | null = null;
   let stopping = false;
-  store.sqlite.pragma("wal_autocheckpoint = 0");
+  store.connection.pragma("wal_autocheckpoint = 0");
   let waiting: Array<(r: CheckpointResult) => void> = [];
   worker.on("message", (m: CheckpointResult) => {
     last = m;
@@ -60,7 +60,7 @@ export function startWalCheckpointer(store: Store, options: { intervalMs?: numbe
   worker.on("error", (e) => options.onError?.(e));
   const exited = new Promise<void>((resolve) =>
     worker.once("exit", () => {
-      if (store.sqlite.open) store.sqlite.pragma(`wal_autocheckpoint = ${AUTOCHECKPOINT_PAGES}`);
+      if (store.connection.open) store.connection.pragma(`wal_autocheckpoint = ${AUTOCHECKPOINT_PAGES}`);
       resolve();
     }),
   );

@@ -107,7 +107,7 @@ export function createSyncRunner(deps: SyncRunnerDeps) {
     const keepLease = (): boolean => {
       if (lost) return false;
       // Stopping: no next page or chunk, but a chunk already committing (inside its transaction) lands.
-      const committing = deps.store.sqlite.inTransaction;
+      const committing = deps.store.connection.inTransaction;
       if (stopping && !committing) return false;
       // Inside a commit the lease is read from the database whatever the clock says: with several
       // instances, the row still naming this holder, read in the commit's own transaction, is the

@@ -8,17 +8,17 @@ export function failInserts(store: Store, table: string, message: string): { res
   const name = `${table}_failing_insert`;
   const quoted = message.replaceAll("'", "''");
   if (store.dialect === "postgres") {
-    store.sqlite.exec(`CREATE FUNCTION ${name}() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN RAISE EXCEPTION '${quoted}'; END $$`);
-    store.sqlite.exec(`CREATE TRIGGER ${name} BEFORE INSERT ON ${table} FOR EACH ROW EXECUTE FUNCTION ${name}()`);
+    store.connection.exec(`CREATE FUNCTION ${name}() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN RAISE EXCEPTION '${quoted}'; END $$`);
+    store.connection.exec(`CREATE TRIGGER ${name} BEFORE INSERT ON ${table} FOR EACH ROW EXECUTE FUNCTION ${name}()`);
     return {
       restore: () => {
-        store.sqlite.exec(`DROP TRIGGER ${name} ON ${table}`);
-        store.sqlite.exec(`DROP FUNCTION ${name}()`);
+        store.connection.exec(`DROP TRIGGER ${name} ON ${table}`);
+        store.connection.exec(`DROP FUNCTION ${name}()`);
       },
     };
   }
-  store.sqlite.exec(`CREATE TRIGGER ${name} BEFORE INSERT ON ${table} BEGIN SELECT RAISE(ABORT, '${quoted}'); END`);
-  return { restore: () => store.sqlite.exec(`DROP TRIGGER ${name}`) };
+  store.connection.exec(`CREATE TRIGGER ${name} BEFORE INSERT ON ${table} BEGIN SELECT RAISE(ABORT, '${quoted}'); END`);
+  return { restore: () => store.connection.exec(`DROP TRIGGER ${name}`) };
 }
 
 /**
@@ -29,17 +29,17 @@ export function failInserts(store: Store, table: string, message: string): { res
 export function conflictOnce(store: Store, table: string, nth = 1): { restore(): void } {
   if (store.dialect !== "postgres") throw new Error("serialization failures are PostgreSQL's");
   const name = `${table}_conflict_once`;
-  store.sqlite.exec(`CREATE SEQUENCE ${name}`);
-  store.sqlite.exec(
+  store.connection.exec(`CREATE SEQUENCE ${name}`);
+  store.connection.exec(
     `CREATE FUNCTION ${name}() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN ` +
       `IF nextval('${name}') = ${nth} THEN RAISE EXCEPTION 'could not serialize access' USING ERRCODE = '40001'; END IF; RETURN NEW; END $$`,
   );
-  store.sqlite.exec(`CREATE TRIGGER ${name} BEFORE INSERT ON ${table} FOR EACH ROW EXECUTE FUNCTION ${name}()`);
+  store.connection.exec(`CREATE TRIGGER ${name} BEFORE INSERT ON ${table} FOR EACH ROW EXECUTE FUNCTION ${name}()`);
   return {
     restore: () => {
-      store.sqlite.exec(`DROP TRIGGER ${name} ON ${table}`);
-      store.sqlite.exec(`DROP FUNCTION ${name}()`);
-      store.sqlite.exec(`DROP SEQUENCE ${name}`);
+      store.connection.exec(`DROP TRIGGER ${name} ON ${table}`);
+      store.connection.exec(`DROP FUNCTION ${name}()`);
+      store.connection.exec(`DROP SEQUENCE ${name}`);
     },
   };
 }

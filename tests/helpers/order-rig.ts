@@ -90,9 +90,9 @@ export function databaseBytes(gw: TestGateway): Buffer {
       }),
     );
   }
-  store.sqlite.prepare("CHECKPOINT").run();
-  const dataDir = store.sqlite.prepare("SELECT setting FROM pg_settings WHERE name = 'data_directory'").pluck().get() as string;
-  const oid = store.sqlite.prepare("SELECT oid FROM pg_database WHERE datname = current_database()").pluck().get() as number;
+  store.connection.prepare("CHECKPOINT").run();
+  const dataDir = store.connection.prepare("SELECT setting FROM pg_settings WHERE name = 'data_directory'").pluck().get() as string;
+  const oid = store.connection.prepare("SELECT oid FROM pg_database WHERE datname = current_database()").pluck().get() as number;
   const dir = join(dataDir, "base", String(oid));
   return Buffer.concat(readdirSync(dir).map((f) => readFileSync(join(dir, f))));
 }

@@ -64,7 +64,7 @@ describe("admin API", () => {
 
   it("stores only the sha256 of the session id", () => {
     const id = decodeURIComponent(sessions.admin.cookie.split("=")[1] ?? "");
-    const rows = world.gw.container.store.sqlite.prepare("SELECT id_hash FROM admin_sessions").all() as Array<{ id_hash: string }>;
+    const rows = world.gw.container.store.connection.prepare("SELECT id_hash FROM admin_sessions").all() as Array<{ id_hash: string }>;
     expect(rows.some((r) => r.id_hash === id)).toBe(false);
     expect(rows.every((r) => /^[0-9a-f]{64}$/.test(r.id_hash))).toBe(true);
   });

@@ -14,7 +14,7 @@ describe("audit rows share the transaction of the change they record", () => {
   let cookie = "";
   let csrf = "";
   const failAudit = (on: boolean) =>
-    gw.container.store.sqlite.exec(
+    gw.container.store.connection.exec(
       onPostgres
         ? on
           ? "CREATE FUNCTION audit_down() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN RAISE EXCEPTION 'audit log unavailable'; END $$; " +
@@ -64,7 +64,7 @@ describe("audit rows share the transaction of the change they record", () => {
   });
 
   it("admin API: no session is created when the login's audit row cannot be written", async () => {
-    const before = gw.container.store.sqlite.prepare("SELECT count(*) AS n FROM admin_sessions").get() as { n: number };
+    const before = gw.container.store.connection.prepare("SELECT count(*) AS n FROM admin_sessions").get() as { n: number };
     failAudit(true);
     try {
       const res = await fetch(`${gw.url}/admin/api/login`, {
@@ -77,7 +77,7 @@ describe("audit rows share the transaction of the change they record", () => {
     } finally {
       failAudit(false);
     }
-    const after = gw.container.store.sqlite.prepare("SELECT count(*) AS n FROM admin_sessions").get() as { n: number };
+    const after = gw.container.store.connection.prepare("SELECT count(*) AS n FROM admin_sessions").get() as { n: number };
     expect(after.n).toBe(before.n);
   });
 

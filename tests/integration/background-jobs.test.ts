@@ -40,7 +40,7 @@ describe("background jobs never take the process down (issue 9.14)", () => {
     const { logger, lines } = capturingLogger();
     gw = await startTestGateway({}, testClock(), logger);
     const { container } = gw;
-    container.store.sqlite.pragma("busy_timeout = 20");
+    container.store.connection.pragma("busy_timeout = 20");
     const account = container.repos.accounts;
     await container.supplierAccounts.create({ code: "NONCE", name: "重放", creditCode: await nextCreditCode(), domains: ["a.example.cn"] });
     const accountId = account.supplierByCode("NONCE")?.id ?? -1;
@@ -58,7 +58,7 @@ describe("background jobs never take the process down (issue 9.14)", () => {
     expect(failure).toMatchObject({ level: 50, job: "nonce-prune", err: { code: container.store.dialect === "postgres" ? "55P03" : "SQLITE_BUSY" } });
 
     await other.commit();
-    const remaining = () => container.store.sqlite.prepare("SELECT count(*) FROM request_nonces").pluck().get() as number;
+    const remaining = () => container.store.connection.prepare("SELECT count(*) FROM request_nonces").pluck().get() as number;
     await waitFor("everything pruned", () => remaining() === 0, 15_000);
   });
 
@@ -69,7 +69,7 @@ describe("background jobs never take the process down (issue 9.14)", () => {
     await container.supplierAccounts.create({ code: "CRON", name: "排程", creditCode: await nextCreditCode(), domains: ["a.example.cn"] });
     container.supplierConnections.connect({ code: "CRON", baseUrl: "http://127.0.0.1:9", username: "u", password: "p", appSecret: "s".repeat(32) });
     // A schedule edited by hand into something cron cannot read.
-    container.store.sqlite.prepare("UPDATE supplier_connections SET pull_schedule = 'every minute'").run();
+    container.store.connection.prepare("UPDATE supplier_connections SET pull_schedule = 'every minute'").run();
     let fired = 0;
     const jobs = startGatewayJobs(
       container,

@@ -20,7 +20,7 @@ afterEach(async () => {
   restored = undefined;
 });
 
-const count = (store: Store, sql: string): number => Number(store.sqlite.prepare(sql).pluck().get());
+const count = (store: Store, sql: string): number => Number(store.connection.prepare(sql).pluck().get());
 
 describe("backups (SQLite)", () => {
   it("a backup made during a drain, restored, lets the gateway resume without losing or doubling a message", { timeout: 180_000 }, async () => {
@@ -90,7 +90,7 @@ describe("backups (SQLite)", () => {
     // The machine's database is replaced by the backup; the old file still reads, so the messages it
     // took from the pools after the backup are carried over.
     const oldDb = join(dir, "replaced.db");
-    await live.sqlite.backup(oldDb);
+    await live.connection.backup(oldDb);
     await gw.container.supplierConnections.closeAll();
     await gw.close();
     const restoredDb = join(dir, "restored.db");
@@ -226,7 +226,7 @@ describe("backup commands on bad input", () => {
   it("verify reports a backup too damaged to read as problems, not a crash", { timeout: 120_000 }, async () => {
     const { dir, store, env } = await setUp();
     const file = join(dir, "damaged.db");
-    await store.sqlite.backup(file);
+    await store.connection.backup(file);
     // Twenty pages from 12 KB on overwritten with noise (a fixed sequence, so every run damages alike).
     const noise = Buffer.alloc(20 * 4096);
     for (let i = 0, x = 2463534242; i < noise.length; i++) {
@@ -257,9 +257,9 @@ describe("backup commands on bad input", () => {
   it("after-restore refuses a --from that is not a gateway database before changing anything", { timeout: 120_000 }, async () => {
     const { dir, store, env } = await setUp();
     // A lease the command would release: still there after the refusal.
-    store.sqlite.pragma("foreign_keys = OFF");
-    store.sqlite.prepare("INSERT INTO sync_leases (supplier_id, holder, acquired_at, expires_at) VALUES (999, 'old-host:1:run', 0, 1)").run();
-    store.sqlite.pragma("foreign_keys = ON");
+    store.connection.pragma("foreign_keys = OFF");
+    store.connection.prepare("INSERT INTO sync_leases (supplier_id, holder, acquired_at, expires_at) VALUES (999, 'old-host:1:run', 0, 1)").run();
+    store.connection.pragma("foreign_keys = ON");
     const { empty, foreign } = notGatewayDatabases(dir);
     const text = join(dir, "notes.txt");
     writeFileSync(text, "not a database at all, just some text that is long enough to have a header".repeat(20));
@@ -274,7 +274,7 @@ describe("backup commands on bad input", () => {
   it("a DATABASE_URL naming no file is refused, not created as an empty database", { timeout: 120_000 }, async () => {
     const { dir, env } = await setUp();
     const backupFile = join(dir, "b.db");
-    await restored?.container.store.sqlite.backup(backupFile);
+    await restored?.container.store.connection.backup(backupFile);
     const mistyped = join(dir, "nosuch", "gateway.db");
     const mistypedEnv = { ...env, DATABASE_URL: mistyped };
     for (const args of [

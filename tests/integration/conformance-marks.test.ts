@@ -301,7 +301,7 @@ describe("signing keys", () => {
       await certify(fresh);
       const c = fresh.gw.container;
       // A mark issued under the edition before the current one.
-      c.store.sqlite.prepare("update trust_marks set contract_version = 'tj-2021.9'").run();
+      c.store.connection.prepare("update trust_marks set contract_version = 'tj-2021.9'").run();
       const unaffected = createConformanceService({
         repo: c.repos.conformance,
         accounts: c.repos.accounts,

@@ -60,7 +60,7 @@ describe("self-service certification through the admin API", () => {
     const standing = (await (await apiCall(r.gw.url, supplier, "GET", `/suppliers/${KIT_SUPPLIER}/trust-mark`)).json()) as { gate: { open: boolean } };
     expect(standing.gate.open).toBe(true);
 
-    const stored = r.gw.container.store.sqlite.prepare("SELECT password_enc, app_secret_enc, base_url FROM conformance_sandboxes").all() as Array<
+    const stored = r.gw.container.store.connection.prepare("SELECT password_enc, app_secret_enc, base_url FROM conformance_sandboxes").all() as Array<
       Record<string, string>
     >;
     expect(stored).toHaveLength(1);
@@ -90,7 +90,7 @@ describe("self-service certification through the admin API", () => {
     expect(await unnamed.json()).toMatchObject({ error: { code: "invalid_input", fields: [{ field: "body.supplier" }] } });
     const badUrl = await apiCall(r.gw.url, admin, "POST", "/conformance/runs", sandboxBody(r, { supplier: KIT_SUPPLIER, baseUrl: "ftp://x" }));
     expect(badUrl.status).toBe(400);
-    expect(r.gw.container.store.sqlite.prepare("SELECT count(*) FROM conformance_jobs").pluck().get()).toBe(0);
+    expect(r.gw.container.store.connection.prepare("SELECT count(*) FROM conformance_jobs").pluck().get()).toBe(0);
   });
 
   it("runs one at a time per supplier and caps the runs a day; the daily cap is a setting", async () => {
@@ -120,7 +120,7 @@ describe("self-service certification through the admin API", () => {
     // A run another instance took and then lost with its process: running, its lease not renewed.
     const supplierId = r.supplierId;
     const now = c.clock();
-    c.store.sqlite
+    c.store.connection
       .prepare(
         "INSERT INTO conformance_jobs (id, supplier_id, status, actor, requested_at, started_at, holder, lease_until, progress_json) VALUES (?, ?, 'running', 'user:kit-ops', ?, ?, 'gone-host:1:x', ?, '[]')",
       )
@@ -226,7 +226,7 @@ describe("self-service certification through the admin API", () => {
       encoding: "form",
     });
     expect(noSecrets.status).toBe(400);
-    expect(r.gw.container.store.sqlite.prepare("SELECT count(*) FROM conformance_jobs").pluck().get()).toBe(0);
+    expect(r.gw.container.store.connection.prepare("SELECT count(*) FROM conformance_jobs").pluck().get()).toBe(0);
   });
 
   it("runs at most CONFORMANCE_MAX_CONCURRENT_RUNS at once across suppliers: the next waits queued", async () => {
@@ -265,7 +265,7 @@ describe("self-service certification through the admin API", () => {
       ).json()) as RunAnswer;
       const ended = await finished(r, supplier, started.run.id);
       expect(ended).toMatchObject({ status: "interrupted", error: expect.stringContaining("took longer than") });
-      expect(r.gw.container.store.sqlite.prepare("SELECT count(*) FROM conformance_runs").pluck().get()).toBe(0);
+      expect(r.gw.container.store.connection.prepare("SELECT count(*) FROM conformance_runs").pluck().get()).toBe(0);
     } finally {
       for (const socket of sockets) socket.destroy();
       silent.close();

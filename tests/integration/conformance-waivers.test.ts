@@ -141,10 +141,10 @@ describe("upgrading a store", () => {
 
       const store = openStore(path);
       try {
-        const left = store.sqlite.prepare("SELECT s.code FROM gate_waivers w JOIN suppliers s ON s.id = w.supplier_id ORDER BY s.code").pluck().all();
+        const left = store.connection.prepare("SELECT s.code FROM gate_waivers w JOIN suppliers s ON s.id = w.supplier_id ORDER BY s.code").pluck().all();
         expect(left).toEqual(["VALID", "WAIVED_AFTER"]);
         const gate = createProductionGate(createConformanceRepo(store), Date.now);
-        const verdict = (code: string) => gate.verdict(Number(store.sqlite.prepare("SELECT id FROM suppliers WHERE code = ?").pluck().get(code)));
+        const verdict = (code: string) => gate.verdict(Number(store.connection.prepare("SELECT id FROM suppliers WHERE code = ?").pluck().get(code)));
         expect(verdict("SUSPENDED_AFTER")).toMatchObject({ open: false, reason: "suspended" });
         expect(verdict("WAIVED_AFTER")).toMatchObject({ open: true, via: "waiver" });
       } finally {

@@ -39,7 +39,7 @@ describe("console speaks zh-CN on every page and every refused form", () => {
     // A message that breaks the contract is quarantined at once, with the reason the puller wrote.
     w.a.sim.sim.pool.publishMalformed(6, { skuId: 12345, state: "up" });
     await c.sync.pull(code, "manual");
-    expect(c.store.sqlite.prepare("SELECT count(*) FROM message_inbox WHERE status = 'quarantined'").pluck().get()).toBe(1);
+    expect(c.store.connection.prepare("SELECT count(*) FROM message_inbox WHERE status = 'quarantined'").pluck().get()).toBe(1);
     // A supplier whose every call fails: a failed run with its errors to read.
     w.bSim.sim.knobs.apply({ endpoints: { "*": { faults: { "http-5xx": 1 } } } });
     w.bSim.sim.changes.publishPool();
@@ -47,7 +47,7 @@ describe("console speaks zh-CN on every page and every refused form", () => {
     failedRun = c.sync.runs({ supplier: w.bFacts.code, limit: 1 })[0]?.id ?? "";
     w.bSim.sim.knobs.apply({ endpoints: { "*": { faults: {} } } });
     // Values the data brings (names, brands, people's reasons): shown as sent, in whatever script.
-    const q = (sql: string) => c.store.sqlite.prepare(sql).pluck().all() as Array<string | null>;
+    const q = (sql: string) => c.store.connection.prepare(sql).pluck().all() as Array<string | null>;
     for (const v of [
       ...q("SELECT name FROM products"),
       ...q("SELECT brand_name FROM products"),

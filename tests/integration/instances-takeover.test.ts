@@ -57,20 +57,20 @@ function pullLeasePid(): number | null {
 
 type OrderLease = { yggcOrder: string; state: string; leaseOwner: string | null; leaseUntil: number | null };
 function orderLeases(): OrderLease[] {
-  return container.store.sqlite
+  return container.store.connection
     .prepare("SELECT yggc_order AS yggcOrder, state, lease_owner AS leaseOwner, lease_until AS leaseUntil FROM orders ORDER BY yggc_order")
     .all() as OrderLease[];
 }
 
 /** Messages settled more than once across runs (each should be applied, rejected or skipped once), and those not settled. */
 function messagesNotSettledOnce(): string[] {
-  const twice = container.store.sqlite
+  const twice = container.store.connection
     .prepare(
       "SELECT message_id AS messageId, COUNT(*) AS n FROM sync_message_logs WHERE supplier_id = ? AND outcome IN ('applied', 'rejected', 'skipped') " +
         "GROUP BY message_id HAVING COUNT(*) > 1",
     )
     .all(supplierId) as Array<{ messageId: string; n: number }>;
-  const unsettled = container.store.sqlite
+  const unsettled = container.store.connection
     .prepare("SELECT message_id AS messageId, status FROM message_inbox WHERE supplier_id = ? AND status NOT IN ('applied', 'rejected', 'skipped')")
     .all(supplierId) as Array<{ messageId: string; status: string }>;
   return [...twice.map((r) => `${r.messageId}: settled ${r.n} times`), ...unsettled.map((r) => `${r.messageId}: ${r.status}`)];

@@ -312,7 +312,7 @@ describe("scheduler across instances", () => {
     expect(stoodDown.length).toBeGreaterThan(0);
     for (const line of stoodDown) expect(all).toContain(Date.parse(String(line.tick)));
     // The store says who ran each tick, and it is who did.
-    const rows = a.container.store.sqlite.prepare("SELECT tick_start, instance FROM scheduler_ticks WHERE job = ? ORDER BY tick_start").all(job) as Array<{
+    const rows = a.container.store.connection.prepare("SELECT tick_start, instance FROM scheduler_ticks WHERE job = ? ORDER BY tick_start").all(job) as Array<{
       tick_start: number;
       instance: string;
     }>;
@@ -335,10 +335,10 @@ describe("scheduler across instances", () => {
     expect(await repoA.claimTick("pull:X", now - TICK_MEMORY_MS - 1_000, "a", now)).toBe(false);
 
     const old = now - TICK_MEMORY_MS - 60_000;
-    a.container.store.sqlite
+    a.container.store.connection
       .prepare("INSERT INTO scheduler_ticks (job, tick_start, instance, claimed_at) VALUES (?, ?, ?, ?), (?, ?, ?, ?)")
       .run("pull:OLD", old, "gone", old, "stock:OLD", old - 60_000, "gone", old);
-    const count = (job: string) => Number(a.container.store.sqlite.prepare("SELECT COUNT(*) AS n FROM scheduler_ticks WHERE job = ?").pluck().get(job));
+    const count = (job: string) => Number(a.container.store.connection.prepare("SELECT COUNT(*) AS n FROM scheduler_ticks WHERE job = ?").pluck().get(job));
     expect(count("pull:OLD") + count("stock:OLD")).toBe(2);
     const maintenance = startMaintenance(b.container, { intervalMs: 30 });
     try {
@@ -395,7 +395,7 @@ describe("two gateway processes on one database", () => {
       await Promise.all(gateways.map((gw) => gw.exited));
     }
     // Who ran each tick is in the store; each process ran exactly the ticks it claimed, and no tick twice.
-    const rows = a.container.store.sqlite.prepare("SELECT tick_start, instance FROM scheduler_ticks WHERE job = ?").all(job) as Array<{
+    const rows = a.container.store.connection.prepare("SELECT tick_start, instance FROM scheduler_ticks WHERE job = ?").all(job) as Array<{
       tick_start: number;
       instance: string;
     }>;

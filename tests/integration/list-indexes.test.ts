@@ -18,7 +18,7 @@ describe("list queries use keyset pages on indexes", () => {
     gw = await startTestGateway();
     await gw.container.supplierAccounts.create({ code: "BIG", name: "大电商", creditCode: await nextCreditCode(), domains: ["item.big.cn"] });
     supplierId = gw.container.repos.accounts.supplierByCode("BIG")?.id ?? -1;
-    const db = gw.container.store.sqlite;
+    const db = gw.container.store.connection;
     // A statement per 20,000 rows, in SQL both databases read: row by row, each insert would be a
     // round trip to PostgreSQL, and one statement for all of them outlasts its statement timeout.
     for (let from = 0; from < ROWS; from += 20_000) {
@@ -34,8 +34,8 @@ describe("list queries use keyset pages on indexes", () => {
 
   const plan = (sql: string, ...params: unknown[]) =>
     onPostgres
-      ? `${pgPlanWords(gw.container.store.sqlite, sql, params)}   ← ${sql}`
-      : (gw.container.store.sqlite.prepare(`EXPLAIN QUERY PLAN ${sql}`).all(...params) as Array<{ detail: string }>).map((r) => r.detail).join(" | ");
+      ? `${pgPlanWords(gw.container.store.connection, sql, params)}   ← ${sql}`
+      : (gw.container.store.connection.prepare(`EXPLAIN QUERY PLAN ${sql}`).all(...params) as Array<{ detail: string }>).map((r) => r.detail).join(" | ");
 
   it("plans every list page on an index, never a full scan", () => {
     const plans = [
@@ -70,7 +70,7 @@ describe("list queries use keyset pages on indexes", () => {
   it("finds a name by substring through the trigram index, page by page, exactly as LIKE would", () => {
     const like = (text: string) =>
       (
-        gw.container.store.sqlite
+        gw.container.store.connection
           .prepare("SELECT id FROM products WHERE supplier_id = ? AND status = 'rejected' AND name LIKE ? ORDER BY id")
           .all(supplierId, `%${text}%`) as Array<{ id: number }>
       ).map((r) => r.id);
@@ -94,7 +94,7 @@ describe("list queries use keyset pages on indexes", () => {
   });
 
   it("keeps the name index in step when a product is renamed or removed", () => {
-    const db = gw.container.store.sqlite;
+    const db = gw.container.store.connection;
     db.prepare("UPDATE products SET name = ? WHERE supplier_id = ? AND sku = ?").run("独一份的改名商品", supplierId, "1000007");
     expect(gw.container.admin.repo.searchProducts({ name: "独一份的改名", limit: 10 }).map((r) => r.sku)).toEqual(["1000007"]);
     expect(gw.container.admin.repo.searchProducts({ name: "商品 7", limit: 10 }).some((r) => r.sku === "1000007")).toBe(false);

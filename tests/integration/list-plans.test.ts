@@ -48,7 +48,7 @@ beforeAll(async () => {
   for (const code of ["BIG", "SMALL"])
     await container.supplierAccounts.create({ code, name: `电商${code}`, creditCode: await nextCreditCode(), domains: [`item.${code.toLowerCase()}.cn`] });
   const ids = ["BIG", "SMALL"].map((c) => container.repos.accounts.supplierByCode(c)?.id ?? -1);
-  const db = container.store.sqlite;
+  const db = container.store.connection;
   const product = db.prepare(
     "INSERT INTO products (supplier_id, sku, status, name, catalog_id, interface_code, shelf_state, price_fen, listing_state, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, 1, 100, ?, 0, 0)",
   );
@@ -105,7 +105,7 @@ async function plansOf(who: "admin" | "supplier", path: string): Promise<string[
   const ran = seen.filter((s) => /^\s*select/i.test(s.sql) && LIST_TABLES.some((t) => new RegExp(`from "?${t}"?\\b`, "i").test(s.sql)));
   expect(ran.length, `${path} ran no list query`).toBeGreaterThan(0);
   if (onPostgres) {
-    const db = gw.container.store.sqlite;
+    const db = gw.container.store.connection;
     // Recorded before the plans run: explaining prepares statements too.
     return [...ran].map((s) => `${pgPlanWords(db, s.sql, s.args)}   ← ${s.sql.slice(0, 200)}`);
   }
@@ -190,7 +190,7 @@ describe("list query plans", () => {
       stats
     ];
     it(`never scans or sorts a list table under a filter (${label})`, async () => {
-      const db = gw.container.store.sqlite;
+      const db = gw.container.store.connection;
       if (stats === "none") expect(db.prepare("SELECT COUNT(*) FROM sqlite_master WHERE name = 'sqlite_stat1'").pluck().get()).toBe(0);
       if (stats === "analyzed") db.exec("ANALYZE");
       if (stats === "million") {
@@ -216,7 +216,7 @@ describe("list query plans", () => {
 
 describe("list reads", () => {
   it("a name search under a selective filter ends its page at the scan budget with a cursor, and paging on finds every match", async () => {
-    const db = gw.container.store.sqlite;
+    const db = gw.container.store.connection;
     // One match for SMALL far behind many for BIG: more trigram matches than one page may scan.
     const small = gw.container.repos.accounts.supplierByCode("SMALL")?.id ?? -1;
     const big = gw.container.repos.accounts.supplierByCode("BIG")?.id ?? -1;

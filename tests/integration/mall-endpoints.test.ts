@@ -96,8 +96,8 @@ describe("M-5 catalog parameters", () => {
 
   it("answers 5012 when stored parameter items cannot be loaded", async () => {
     const leaf = gw.container.repos.reference.catalogByInterfaceCode("A02010108");
-    gw.container.store.sqlite.prepare("UPDATE catalog_params SET values_json = '{broken' WHERE catalog_id = ?").run(leaf?.id);
-    gw.container.store.sqlite.prepare("UPDATE store_meta SET value = CAST(CAST(value AS INTEGER) + 1 AS TEXT) WHERE key = 'reference_revision'").run();
+    gw.container.store.connection.prepare("UPDATE catalog_params SET values_json = '{broken' WHERE catalog_id = ?").run(leaf?.id);
+    gw.container.store.connection.prepare("UPDATE store_meta SET value = CAST(CAST(value AS INTEGER) + 1 AS TEXT) WHERE key = 'reference_revision'").run();
     expect((await caller.call("/catalogsParam", { id: leaf?.id ?? "" })).body).toMatchObject({ code: 5012 });
   });
 

@@ -54,7 +54,7 @@ describe("health and readiness", () => {
     gw = await startTestGateway();
     // drizzle's pg migrator keeps its ledger in its own schema.
     const ledger = onPostgres ? "drizzle.__drizzle_migrations" : "__drizzle_migrations";
-    gw.container.store.sqlite.prepare(`DELETE FROM ${ledger} WHERE created_at = (SELECT MAX(created_at) FROM ${ledger})`).run();
+    gw.container.store.connection.prepare(`DELETE FROM ${ledger} WHERE created_at = (SELECT MAX(created_at) FROM ${ledger})`).run();
     const ready = await fetch(`${gw.url}/readyz`);
     expect(ready.status).toBe(503);
     const body = (await ready.json()) as { checks: Record<string, { ok: boolean; detail: string }> };
@@ -136,7 +136,7 @@ describe("what /metrics tells", () => {
     }
     await fetch(`${gateway.url}/no/such/path/${Date.now()}`);
     // Quarantine one message by hand, as repeated failures would.
-    gateway.container.store.sqlite.prepare("UPDATE message_inbox SET status = 'quarantined' WHERE seq = (SELECT MIN(seq) FROM message_inbox)").run();
+    gateway.container.store.connection.prepare("UPDATE message_inbox SET status = 'quarantined' WHERE seq = (SELECT MIN(seq) FROM message_inbox)").run();
 
     const text = await (await fetch(`${gateway.url}/metrics`)).text();
     const received = summary.counts["6"]?.received ?? 0;

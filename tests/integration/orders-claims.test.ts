@@ -57,7 +57,7 @@ describe("order claims (one push lease per order)", () => {
   };
   /** Settles every order left open by an earlier test, so each test sees only its own. */
   const settleAll = () => {
-    const open = gw.container.store.sqlite.prepare("SELECT id FROM orders WHERE state <> 'confirmed'").pluck().all() as string[];
+    const open = gw.container.store.connection.prepare("SELECT id FROM orders WHERE state <> 'confirmed'").pluck().all() as string[];
     for (const id of open) {
       repo().claim(id, "cleanup", T0 * 2, 1);
       repo().apply(id, "cleanup", T0 * 2, 1, { state: "confirmed" }, null);

@@ -120,7 +120,7 @@ describe("personal data never reaches the audit log or the logs", () => {
     expect(pull.ran).toBe(true);
 
     expect(lines.join("")).toContain("order.push.settled");
-    const sqlite = rig.gw.container.store.sqlite;
+    const sqlite = rig.gw.container.store.connection;
     const dump = (table: string) => JSON.stringify(sqlite.prepare(`SELECT * FROM ${table}`).all());
     const audit = dump("audit_log");
     expect(audit).toContain("order.create");

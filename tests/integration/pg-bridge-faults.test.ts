@@ -69,15 +69,15 @@ async function admin(url: string, text: string): Promise<void> {
   }
 }
 
-const idsOf = (store: Store, round: number) => store.sqlite.prepare("SELECT id FROM fault_rows WHERE round = ? ORDER BY id").pluck().all(round);
+const idsOf = (store: Store, round: number) => store.connection.prepare("SELECT id FROM fault_rows WHERE round = ? ORDER BY id").pluck().all(round);
 
 describe("a transaction whose connection the server ends between statements", () => {
   it("lands whole after a re-run, never in part, when its backend is terminated", async () => {
     const url = await cluster().createDatabase("terminated");
     const store = openPgStore(url);
     try {
-      store.sqlite.exec("CREATE TABLE fault_rows (round int, id int, PRIMARY KEY (round, id))");
-      const insert = store.sqlite.prepare("INSERT INTO fault_rows (round, id) VALUES (?, ?)");
+      store.connection.exec("CREATE TABLE fault_rows (round int, id int, PRIMARY KEY (round, id))");
+      const insert = store.connection.prepare("INSERT INTO fault_rows (round, id) VALUES (?, ?)");
       for (let round = 0; round < ROUNDS; round++) {
         // The drop comes after the first or the second of three inserts.
         const dropAfter = 1 + (round % 2);
@@ -86,7 +86,7 @@ describe("a transaction whose connection the server ends between statements", ()
           attempts++;
           for (let id = 1; id <= 3; id++) {
             insert.run(round, id);
-            if (attempts === 1 && id === dropAfter) terminateBackend(url, store.sqlite.prepare("SELECT pg_backend_pid()").pluck().get() as number);
+            if (attempts === 1 && id === dropAfter) terminateBackend(url, store.connection.prepare("SELECT pg_backend_pid()").pluck().get() as number);
           }
         });
         expect(idsOf(store, round), `round ${round}`).toEqual([1, 2, 3]);
@@ -104,7 +104,7 @@ describe("a transaction whose connection the server ends between statements", ()
     await admin(url, "ALTER DATABASE idle SET idle_in_transaction_session_timeout = '5ms'");
     const store = openPgStore(url);
     try {
-      const insert = store.sqlite.prepare("INSERT INTO fault_rows (round, id) VALUES (?, ?)");
+      const insert = store.connection.prepare("INSERT INTO fault_rows (round, id) VALUES (?, ?)");
       for (let round = 0; round < ROUNDS; round++) {
         // Even rounds pause on the first run only; odd rounds on every run, so every run is cut off.
         const pausesAlways = round % 2 === 1;
@@ -145,7 +145,7 @@ describe("a COMMIT whose answer is lost", () => {
     const store = openPgStore(url);
     try {
       // A deferred trigger that sleeps makes COMMIT itself take a second: the backend is ended inside it.
-      store.sqlite.exec(`
+      store.connection.exec(`
         CREATE TABLE commit_rows (id int PRIMARY KEY);
         CREATE FUNCTION slow_commit() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN PERFORM pg_sleep(1); RETURN NULL; END $$;
         CREATE CONSTRAINT TRIGGER slow_commit AFTER INSERT ON commit_rows DEFERRABLE INITIALLY DEFERRED FOR EACH ROW EXECUTE FUNCTION slow_commit();`);
@@ -155,8 +155,8 @@ describe("a COMMIT whose answer is lost", () => {
       try {
         withTransaction(store, () => {
           attempts++;
-          store.sqlite.prepare("INSERT INTO commit_rows (id) VALUES (?)").run(attempts);
-          terminated = terminateBackendSoon(url, store.sqlite.prepare("SELECT pg_backend_pid()").pluck().get() as number, 300);
+          store.connection.prepare("INSERT INTO commit_rows (id) VALUES (?)").run(attempts);
+          terminated = terminateBackendSoon(url, store.connection.prepare("SELECT pg_backend_pid()").pluck().get() as number, 300);
         });
       } catch (e) {
         thrown = e;

@@ -117,9 +117,9 @@ describe("the synchronous PostgreSQL connection", () => {
     const second = openPgStore(url);
     try {
       expect(first.dialect).toBe("postgres");
-      const applied = first.sqlite.prepare("SELECT count(*) FROM drizzle.__drizzle_migrations").pluck().get();
+      const applied = first.connection.prepare("SELECT count(*) FROM drizzle.__drizzle_migrations").pluck().get();
       expect(applied).toBeGreaterThan(0);
-      expect(second.sqlite.prepare("SELECT count(*) FROM drizzle.__drizzle_migrations").pluck().get()).toBe(applied);
+      expect(second.connection.prepare("SELECT count(*) FROM drizzle.__drizzle_migrations").pluck().get()).toBe(applied);
     } finally {
       first.close();
       second.close();

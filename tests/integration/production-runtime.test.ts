@@ -186,7 +186,7 @@ describe("the compiled runtime", () => {
     const drain = fetch(`${gw.url}/admin/api/suppliers/SIM/sync`, { method: "POST", headers: { cookie: session.cookie, "x-csrf-token": session.csrf } });
 
     const db = openForReading();
-    const applied = () => Number(db.sqlite.prepare("SELECT COUNT(*) FROM message_inbox WHERE status <> 'pending'").pluck().get());
+    const applied = () => Number(db.connection.prepare("SELECT COUNT(*) FROM message_inbox WHERE status <> 'pending'").pluck().get());
     const until = Date.now() + 60_000;
     while (applied() === 0 && Date.now() < until) await new Promise((r) => setTimeout(r, 20));
     expect(applied()).toBeGreaterThan(0);
@@ -213,8 +213,8 @@ describe("the compiled runtime", () => {
     const settled = Object.values(run.counts).reduce((n, c) => n + c.applied + c.rejected, 0);
     expect(settled).toBeLessThan(PRODUCTS);
     expect(run.pendingInInbox).toBeGreaterThan(0);
-    expect(db.sqlite.prepare("SELECT COUNT(*) FROM sync_leases").pluck().get()).toBe(0);
-    expect(db.sqlite.prepare("SELECT COUNT(*) FROM sync_runs WHERE status = 'running'").pluck().get()).toBe(0);
+    expect(db.connection.prepare("SELECT COUNT(*) FROM sync_leases").pluck().get()).toBe(0);
+    expect(db.connection.prepare("SELECT COUNT(*) FROM sync_runs WHERE status = 'running'").pluck().get()).toBe(0);
     db.close();
 
     // Restarted, compiled: the CLI's run takes the lease at once and applies what was left.
@@ -224,7 +224,7 @@ describe("the compiled runtime", () => {
     try {
       const supplierId = container.repos.accounts.supplierByCode("SIM")?.id ?? -1;
       expect(compareWithTruth({ sim, supplierId, gw: { container } })).toEqual([]);
-      const twice = container.store.sqlite
+      const twice = container.store.connection
         .prepare(
           "SELECT COUNT(*) FROM (SELECT message_id FROM sync_message_logs WHERE outcome IN ('applied', 'rejected') GROUP BY message_id HAVING COUNT(*) > 1) AS repeated",
         )
@@ -232,7 +232,7 @@ describe("the compiled runtime", () => {
         .get();
       expect(twice).toBe(0);
       expect(
-        container.store.sqlite.prepare("SELECT COUNT(DISTINCT message_id) FROM sync_message_logs WHERE outcome IN ('applied', 'rejected')").pluck().get(),
+        container.store.connection.prepare("SELECT COUNT(DISTINCT message_id) FROM sync_message_logs WHERE outcome IN ('applied', 'rejected')").pluck().get(),
       ).toBe(PRODUCTS);
     } finally {
       container.close();

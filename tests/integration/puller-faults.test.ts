@@ -15,14 +15,14 @@ afterEach(async () => {
 const pull = pullOnce;
 
 const count = (w: PullerWorld, sql: string, ...params: unknown[]): number =>
-  w.gw.container.store.sqlite
+  w.gw.container.store.connection
     .prepare(sql)
     .pluck()
     .get(...params) as number;
 
 /** Message ids whose effect was recorded more than once (applied, rejected or skipped). */
 const settledTwice = (w: PullerWorld): string[] =>
-  w.gw.container.store.sqlite
+  w.gw.container.store.connection
     .prepare("SELECT message_id FROM sync_message_logs WHERE outcome IN ('applied','rejected','skipped') GROUP BY message_id HAVING count(*) > 1")
     .pluck()
     .all() as string[];

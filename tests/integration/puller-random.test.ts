@@ -20,7 +20,7 @@ describe("a randomized change stream under faults", () => {
   it("ends with the product store equal to the supplier's truth after 5,000+ messages", { timeout: 180_000 }, async () => {
     world = await startPullerWorld({ products: 300, invalidShare: 0.1, seed: 4242 });
     const { sim, gw } = world;
-    const sqlite = gw.container.store.sqlite;
+    const sqlite = gw.container.store.connection;
     // Every answer-side fault on every endpoint, so reads, deletes and logins all see them (timeouts,
     // 2 s each here, are covered by the client's own tests).
     sim.sim.knobs.apply({

@@ -35,7 +35,7 @@ describe("a pull stopped for shutdown", () => {
       timeoutMs: 5_000,
     });
     const reads = () => (sim.sim.knobs.admitted.get("detail") ?? 0) + (sim.sim.knobs.admitted.get("attributes") ?? 0);
-    const sqlite = gw.container.store.sqlite;
+    const sqlite = gw.container.store.connection;
     const settled = () => Number(sqlite.prepare("SELECT COUNT(*) FROM message_inbox WHERE supplier_id = ? AND status <> 'pending'").pluck().get(supplierId));
 
     const run = gw.container.sync.pull(code, "manual");
@@ -89,7 +89,7 @@ describe("a pull stopped for shutdown", () => {
     const other = createContainer(gw.config, silentLogger());
     const held = () =>
       Number(
-        other.store.sqlite
+        other.store.connection
           .prepare("SELECT COUNT(*) FROM supplier_call_slots WHERE supplier_id = ? AND holder IS NOT NULL AND lease_until > ?")
           .pluck()
           .get(supplierId, Date.now()),

@@ -31,7 +31,7 @@ afterEach(async () => {
 });
 
 const count = (c: Container, sql: string, ...args: unknown[]) =>
-  c.store.sqlite
+  c.store.connection
     .prepare(sql)
     .pluck()
     .get(...args) as number;

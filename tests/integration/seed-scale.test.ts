@@ -43,12 +43,12 @@ describe("seed-scale", () => {
     expect(summary).toMatchObject({ orders: 30, audit: 30 });
     const store = openStore(database);
     try {
-      const orders = store.sqlite.prepare("SELECT o.lines_json AS lines, o.supplier_id AS supplierId FROM orders o").all() as Array<{
+      const orders = store.connection.prepare("SELECT o.lines_json AS lines, o.supplier_id AS supplierId FROM orders o").all() as Array<{
         lines: string;
         supplierId: number;
       }>;
       expect(orders).toHaveLength(30);
-      const skuOf = store.sqlite.prepare("SELECT price_fen FROM products WHERE supplier_id = ? AND sku = ?").pluck();
+      const skuOf = store.connection.prepare("SELECT price_fen FROM products WHERE supplier_id = ? AND sku = ?").pluck();
       for (const o of orders) {
         for (const line of JSON.parse(o.lines) as Array<{ sku: string; priceFen: number }>) expect(skuOf.get(o.supplierId, line.sku)).toBe(line.priceFen);
       }
@@ -65,7 +65,7 @@ describe("seed-scale", () => {
     try {
       const products = createProductRepo(store);
       const reference = createReferenceRepo(store);
-      const suppliers = store.sqlite.prepare("SELECT id, code, domains_json AS domains FROM suppliers ORDER BY code").all() as Array<{
+      const suppliers = store.connection.prepare("SELECT id, code, domains_json AS domains FROM suppliers ORDER BY code").all() as Array<{
         id: number;
         code: string;
         domains: string;
@@ -99,7 +99,7 @@ describe("seed-scale", () => {
       expect(active).toBeGreaterThan(150);
       expect(rejected).toBeGreaterThan(0);
       expect(rejected).toBe(summary.rejected);
-      const logs = store.sqlite.prepare("SELECT outcome, COUNT(*) AS n FROM sync_message_logs GROUP BY outcome ORDER BY outcome").all();
+      const logs = store.connection.prepare("SELECT outcome, COUNT(*) AS n FROM sync_message_logs GROUP BY outcome ORDER BY outcome").all();
       expect(logs).toEqual([
         { outcome: "applied", n: active },
         { outcome: "rejected", n: rejected },
@@ -112,7 +112,7 @@ describe("seed-scale", () => {
   it("exports a supplier's products page by page, the same rows and stock as the whole list", () => {
     const store = openStore(database);
     try {
-      const supplierId = (store.sqlite.prepare("SELECT id FROM suppliers WHERE code = 'SC02'").pluck().get() as number) ?? -1;
+      const supplierId = (store.connection.prepare("SELECT id FROM suppliers WHERE code = 'SC02'").pluck().get() as number) ?? -1;
       const products = createProductRepo(store);
       const pages = [...createProductExportRepo(store).pages(supplierId, 7)];
       expect(pages.length).toBe(15);

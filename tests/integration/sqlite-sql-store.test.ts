@@ -98,7 +98,7 @@ describe("the SQLite store's transactions", () => {
           await tx.run("INSERT INTO store_meta (key, value) VALUES (?, ?)", ["async-body", "1"]);
           // Another caller's synchronous transaction, arriving while this one is open.
           try {
-            withTransaction(gateway, () => gateway.sqlite.prepare("INSERT INTO store_meta (key, value) VALUES (?, ?)").run("sync-body", "1"));
+            withTransaction(gateway, () => gateway.connection.prepare("INSERT INTO store_meta (key, value) VALUES (?, ?)").run("sync-body", "1"));
           } catch (e) {
             refused = e;
           }
@@ -106,12 +106,12 @@ describe("the SQLite store's transactions", () => {
         })
         .catch(() => undefined);
       expect(String(refused)).toContain("asynchronous one is open");
-      expect(gateway.sqlite.prepare("SELECT count(*) AS n FROM store_meta WHERE key IN ('async-body', 'sync-body')").get()).toEqual({ n: 0 });
+      expect(gateway.connection.prepare("SELECT count(*) AS n FROM store_meta WHERE key IN ('async-body', 'sync-body')").get()).toEqual({ n: 0 });
       // Nested synchronous transactions of one caller still nest.
       withTransaction(gateway, () =>
-        withTransaction(gateway, () => gateway.sqlite.prepare("INSERT INTO store_meta (key, value) VALUES (?, ?)").run("nested", "1")),
+        withTransaction(gateway, () => gateway.connection.prepare("INSERT INTO store_meta (key, value) VALUES (?, ?)").run("nested", "1")),
       );
-      expect(gateway.sqlite.prepare("SELECT count(*) AS n FROM store_meta WHERE key = 'nested'").get()).toEqual({ n: 1 });
+      expect(gateway.connection.prepare("SELECT count(*) AS n FROM store_meta WHERE key = 'nested'").get()).toEqual({ n: 1 });
     } finally {
       gateway.close();
     }

@@ -21,7 +21,7 @@ afterEach(() => {
 describe("WAL checkpoints off the event loop", () => {
   it("stops the connection checkpointing on commit and folds the WAL back from the worker", async () => {
     const checkpointer = startWalCheckpointer(store, { intervalMs: 3_600_000 });
-    expect(store.sqlite.pragma("wal_autocheckpoint", { simple: true })).toBe(0);
+    expect(store.connection.pragma("wal_autocheckpoint", { simple: true })).toBe(0);
     const nonces = createNonceRepo(store.sql);
     // Far past the 1,000 pages at which this connection would otherwise checkpoint by itself.
     for (let i = 0; i < 3_000; i++) await nonces.remember(1, `n${String(i).padStart(15, "0")}`, Date.now(), 600_000);
@@ -32,6 +32,6 @@ describe("WAL checkpoints off the event loop", () => {
     expect(statSync(join(dir, "gateway.db")).size).toBeGreaterThan(3_000 * 20);
     await checkpointer.stop();
     // Without the worker the connection checkpoints by itself again.
-    expect(store.sqlite.pragma("wal_autocheckpoint", { simple: true })).toBe(1_000);
+    expect(store.connection.pragma("wal_autocheckpoint", { simple: true })).toBe(1_000);
   });
 });

@@ -70,14 +70,14 @@ export function createAdminRepo(store: Store) {
   // name's ILIKE directly, and the planner weighs it against the other filters in one statement.
   const nameMatches = onPostgres
     ? undefined
-    : store.sqlite.prepare<[string, number, number, number], { rowid: number }>(
+    : store.connection.prepare<[string, number, number, number], { rowid: number }>(
         // CAST: numbers arrive bound as REAL, and FTS5 seeks its doclists only on an INTEGER rowid bound (≈70 ms → 1 ms).
         "SELECT rowid FROM products_name_fts WHERE products_name_fts MATCH ? AND rowid > CAST(? AS INTEGER) AND rowid <= CAST(? AS INTEGER) ORDER BY rowid LIMIT ?",
       );
   // Name and brand match regardless of case, as SQLite's LIKE (ASCII) and its trigram table do.
   const containsText = (column: SQLiteColumn, text: string): SQL =>
     onPostgres ? sql`${column} ILIKE ${likeText(text)} ESCAPE '\\'` : sql`${column} LIKE ${likeText(text)} ESCAPE '\\'`;
-  const supplierIdRange = store.sqlite.prepare<[number], { lo: number | null; hi: number | null }>(
+  const supplierIdRange = store.connection.prepare<[number], { lo: number | null; hi: number | null }>(
     "SELECT MIN(id) AS lo, MAX(id) AS hi FROM products WHERE supplier_id = ?",
   );
   const { detailJson: _d, attributesJson: _a, promisesJson: _p, imagesJson: _i, ...listColumns } = getTableColumns(products);

@@ -26,19 +26,19 @@ export function createAuditRepo(store: Store) {
   const { db } = store;
   const onPostgres = store.dialect === "postgres";
   const issuedStmt = onPostgres
-    ? store.sqlite.prepare(`SELECT CAST(value AS BIGINT) AS seq FROM store_meta WHERE key = '${HIGHEST_ID_KEY}'`)
-    : store.sqlite.prepare("SELECT seq FROM sqlite_sequence WHERE name = 'audit_log'");
+    ? store.connection.prepare(`SELECT CAST(value AS BIGINT) AS seq FROM store_meta WHERE key = '${HIGHEST_ID_KEY}'`)
+    : store.connection.prepare("SELECT seq FROM sqlite_sequence WHERE name = 'audit_log'");
   // SQLite's AUTOINCREMENT keeps sqlite_sequence itself; on PostgreSQL the append writes the mark,
   // before its row, so a concurrent append waits on it and is retried instead of forking the chain.
   const markIssued = onPostgres
-    ? store.sqlite.prepare(`INSERT INTO store_meta (key, value) VALUES ('${HIGHEST_ID_KEY}', ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value`)
+    ? store.connection.prepare(`INSERT INTO store_meta (key, value) VALUES ('${HIGHEST_ID_KEY}', ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value`)
     : undefined;
   const highestIdIssued = (): number => {
     const row = issuedStmt.get() as { seq: number } | undefined;
     return row?.seq ?? 0;
   };
   // The distinct actions starting with a prefix, one index seek each (a skip scan of audit_log_action_idx).
-  const actionsFrom = store.sqlite.prepare<[{ prefix: string; length: number }], { action: string }>(
+  const actionsFrom = store.connection.prepare<[{ prefix: string; length: number }], { action: string }>(
     "WITH RECURSIVE a(action) AS (" +
       "SELECT (SELECT action FROM audit_log WHERE action >= @prefix ORDER BY action LIMIT 1) " +
       "UNION ALL SELECT (SELECT action FROM audit_log WHERE action > a.action ORDER BY action LIMIT 1) FROM a WHERE a.action IS NOT NULL AND substr(a.action, 1, @length) = @prefix" +

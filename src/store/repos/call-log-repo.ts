@@ -9,7 +9,7 @@ export type CallRow = typeof syncCalls.$inferSelect;
 export type CallLogRepo = ReturnType<typeof createCallLogRepo>;
 
 export function createCallLogRepo(store: Store) {
-  const { db, sqlite } = store;
+  const { db, connection: sqlite } = store;
   const onPostgres = store.dialect === "postgres";
   const insertCall = sqlite.prepare(
     "INSERT INTO sync_calls (run_id, seq, operation, endpoint, attempt, started_at, duration_ms, outcome, error_code, http_status, batch_size, subject, message) " +

@@ -38,7 +38,7 @@ export function createConformanceRepo(store: Store) {
     allKeys: (): SigningKeyRow[] => db.select().from(signingKeys).orderBy(desc(signingKeys.createdAt)).all(),
     /** The new key becomes the only active one, in one transaction. */
     rotateKey(row: SigningKeyRow): void {
-      store.sqlite
+      store.connection
         .transaction(() => {
           db.update(signingKeys).set({ retiredAt: row.createdAt }).where(isNull(signingKeys.retiredAt)).run();
           db.insert(signingKeys).values(row).run();
@@ -67,7 +67,7 @@ export function createConformanceRepo(store: Store) {
 
     /** The run and its mark land together: a mark never points at a run that is not stored. */
     insertRunWithMark(run: ConformanceRunRow, mark: TrustMarkRow | null): void {
-      store.sqlite
+      store.connection
         .transaction(() => {
           db.insert(conformanceRuns).values(run).run();
           if (mark) db.insert(trustMarks).values(mark).run();
@@ -85,7 +85,7 @@ export function createConformanceRepo(store: Store) {
      * (production-gate.ts), in one transaction. Returns the waiver ended, if there was one.
      */
     setMarksState(supplierId: number, ids: readonly string[], state: TrustMarkRow["state"], reason: string, at: number): GateWaiverRow | undefined {
-      return store.sqlite
+      return store.connection
         .transaction(() => {
           if (ids.length > 0)
             db.update(trustMarks)

@@ -17,7 +17,7 @@ const DUE_SCAN_ROWS = 5_000;
 export type InboxRepo = ReturnType<typeof createInboxRepo>;
 
 export function createInboxRepo(store: Store) {
-  const { db, sqlite } = store;
+  const { db, connection: sqlite } = store;
   const onPostgres = store.dialect === "postgres";
   /** One commit at synchronous=FULL (the WAL is synced before it returns), the rest stay NORMAL. */
   const durably = <T>(work: () => T): T => {

@@ -9,7 +9,7 @@ export type MessageLogRow = typeof syncMessageLogs.$inferSelect;
 export type MessageLogRepo = ReturnType<typeof createMessageLogRepo>;
 
 export function createMessageLogRepo(store: Store) {
-  const { db, sqlite } = store;
+  const { db, connection: sqlite } = store;
   const onPostgres = store.dialect === "postgres";
   const insertMessageLog = sqlite.prepare(
     "INSERT INTO sync_message_logs (run_id, supplier_id, message_id, type, sku, outcome, reasons_json, duration_ms, call_seqs_json, at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",

@@ -14,7 +14,7 @@ export type MigrationStatus = { applied: number; expected: number; current: bool
  * same truth, and a restart loses nothing): inbox backlog and quarantine, orders by state, leases.
  */
 export function createOpsRepo(store: Store) {
-  const { sqlite } = store;
+  const { connection: sqlite } = store;
   const inbox = sqlite.prepare(
     "SELECT s.code AS supplier, " +
       "COALESCE(SUM(CASE WHEN i.status = 'pending' THEN 1 ELSE 0 END), 0) AS pending, " +

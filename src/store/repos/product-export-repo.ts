@@ -12,7 +12,7 @@ const EXPORT_PAGE_ROWS = 1_000;
 export type ProductExportRepo = ReturnType<typeof createProductExportRepo>;
 
 export function createProductExportRepo(store: Store) {
-  const { sqlite } = store;
+  const { connection: sqlite } = store;
   const columns =
     "id, supplier_id AS supplierId, sku, status, name, model, catalog_id AS catalogId, interface_code AS interfaceCode, brand_id AS brandId, " +
     "brand_name AS brandName, url, image_path AS imagePath, shelf_state AS shelfState, price_fen AS priceFen, mall_price_fen AS mallPriceFen, " +

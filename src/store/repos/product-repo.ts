@@ -21,7 +21,7 @@ function productRowKeys(): string[] {
 export type ProductRepo = ReturnType<typeof createProductRepo>;
 
 export function createProductRepo(store: Store) {
-  const { db, sqlite } = store;
+  const { db, connection: sqlite } = store;
   const bySku = db
     .select()
     .from(products)

@@ -25,7 +25,7 @@ const REVISION_KEY = "reference_revision";
 export type ReferenceRepo = ReturnType<typeof createReferenceRepo>;
 
 export function createReferenceRepo(store: Store) {
-  const { db, sqlite } = store;
+  const { db, connection: sqlite } = store;
   // Read by every mall call (readers cache on it): on the asynchronous store.
   const revisionStatement = `SELECT value FROM store_meta WHERE key = ${placeholders(store.dialect)()}`;
   const bumpRevision = () =>

@@ -33,7 +33,7 @@ export type CompactionCursor = { period: CompactionPeriod; periodStart: number; 
 export type RetentionRepo = ReturnType<typeof createRetentionRepo>;
 
 export function createRetentionRepo(store: Store) {
-  const { sqlite } = store;
+  const { connection: sqlite } = store;
   // A run still going (or whose runner died without finishing it) keeps every log it wrote.
   const messageLogsChunk = sqlite.prepare(
     "DELETE FROM sync_message_logs WHERE id IN (SELECT l.id FROM sync_message_logs l WHERE l.at < ? " +

@@ -13,7 +13,7 @@ export type RunRow = { id: string; supplierId: number; startedAt: number; endedA
 export type SeedRepo = ReturnType<typeof createSeedRepo>;
 
 export function createSeedRepo(store: Store) {
-  const { sqlite } = store;
+  const { connection: sqlite } = store;
   const product = sqlite.prepare(
     "INSERT INTO products (supplier_id, sku, status, name, model, catalog_id, interface_code, brand_id, brand_name, url, image_path, " +
       "detail_json, attributes_json, promises_json, images_json, shelf_state, price_fen, mall_price_fen, market_price_fen, rejection_json, " +
@@ -124,7 +124,7 @@ export function createSeedRepo(store: Store) {
 }
 
 function sqliteBytesOf(store: Store): (table: string) => number {
-  const statement = store.sqlite
+  const statement = store.connection
     .prepare("SELECT COALESCE(SUM(pgsize), 0) FROM dbstat WHERE name = ? OR name IN (SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = ?)")
     .pluck();
   return (table) => statement.get(table, table) as number;
@@ -132,6 +132,6 @@ function sqliteBytesOf(store: Store): (table: string) => number {
 
 /** PostgreSQL has no dbstat: the relation's size with its indexes and TOAST, as the server counts it. */
 function pgBytesOf(store: Store): (table: string) => number {
-  const statement = store.sqlite.prepare("SELECT pg_total_relation_size(CAST(? AS regclass))").pluck();
+  const statement = store.connection.prepare("SELECT pg_total_relation_size(CAST(? AS regclass))").pluck();
   return (table) => statement.get(table) as number;
 }

@@ -8,7 +8,7 @@ export type SyncLeaseRow = typeof syncLeases.$inferSelect;
 export type SyncLeaseRepo = ReturnType<typeof createSyncLeaseRepo>;
 
 export function createSyncLeaseRepo(store: Store) {
-  const { db, sqlite } = store;
+  const { db, connection: sqlite } = store;
   const takeLease = sqlite.prepare(
     "INSERT INTO sync_leases (supplier_id, holder, run_id, acquired_at, expires_at) VALUES (@supplierId, @holder, @runId, @now, @expiresAt) " +
       "ON CONFLICT (supplier_id) DO UPDATE SET holder = excluded.holder, run_id = excluded.run_id, acquired_at = excluded.acquired_at, expires_at = excluded.expires_at " +
