@@ -201,7 +201,7 @@ export function createContainer(config: Config, logger: Logger, clock: () => num
     },
     /** Resolves once the last writes are done and the store is closed. */
     close: async () => {
-      productionConformance.flush();
+      await productionConformance.flush();
       // Calls waiting on the replay batch are answered from a committed write, not dropped.
       await replay.flush();
       store.close();

@@ -123,12 +123,12 @@ export function createProductionConformance(deps: ProductionDeps) {
   };
 
   /** Writes the tallies kept in memory; they are kept for the next try when the store refuses. */
-  const flush = (): void => {
+  const flush = async (): Promise<void> => {
     if (pending.size === 0) return;
     const batch = pending;
     pending = new Map();
     try {
-      deps.repo.addChecks([...batch.values()], EVIDENCE_KEPT);
+      await deps.repo.addChecks([...batch.values()], EVIDENCE_KEPT);
     } catch (err) {
       for (const [key, inc] of batch) {
         const later = pending.get(key);
@@ -203,8 +203,8 @@ export function createProductionConformance(deps: ProductionDeps) {
    * Scores one supplier's day and applies the policy once for it: scoring a day again updates its
    * score, but what was done about it (a warning, a proposal, a suspension) is not done twice.
    */
-  const evaluate = (code: string, day: string): DayScore | null => {
-    flush();
+  const evaluate = async (code: string, day: string): Promise<DayScore | null> => {
+    await flush();
     const id = supplierId(code);
     if (id === null) return null;
     const checks = verdicts(id, day);
@@ -263,27 +263,28 @@ export function createProductionConformance(deps: ProductionDeps) {
 
     /** Writes the tallies every FLUSH_MS; a stop writes what is left. */
     start(): void {
-      timer ??= setInterval(flush, FLUSH_MS);
+      timer ??= setInterval(() => void flush(), FLUSH_MS);
       timer.unref();
     },
-    stop(): void {
+    /** Resolves once what is left is written. */
+    stop(): Promise<void> {
       if (timer) clearInterval(timer);
       timer = null;
-      flush();
+      return flush();
     },
 
     /** Scores yesterday (Beijing time) for every supplier with production calls: the daily job. */
-    evaluateYesterday(): number {
-      flush();
+    async evaluateYesterday(): Promise<number> {
+      await flush();
       const day = beijingDay(deps.clock() - DAY_MS);
       let scored = 0;
-      for (const { supplier } of deps.accounts.listSuppliers()) if (evaluate(supplier.code, day)) scored++;
+      for (const { supplier } of deps.accounts.listSuppliers()) if (await evaluate(supplier.code, day)) scored++;
       return scored;
     },
 
     /** The supplier's scored days, newest first, and the policy in force. */
-    history(code: string, limit = 30): { days: DayScore[]; today: DayScore | null; policy: ProductionSettings } | null {
-      flush();
+    async history(code: string, limit = 30): Promise<{ days: DayScore[]; today: DayScore | null; policy: ProductionSettings } | null> {
+      await flush();
       const id = supplierId(code);
       if (id === null) return null;
       const today = beijingDay(deps.clock());

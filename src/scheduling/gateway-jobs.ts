@@ -36,7 +36,7 @@ export function startGatewayJobs(
   const syncJobs = () => {
     const jobs: Job[] = [
       { name: "retention", cron: RETENTION_CRON, run: () => container.retention.run() },
-      { name: "production-conformance", cron: PRODUCTION_SCORE_CRON, run: async () => void container.production.evaluateYesterday() },
+      { name: "production-conformance", cron: PRODUCTION_SCORE_CRON, run: () => container.production.evaluateYesterday() },
     ];
     for (const c of container.supplierConnections.list()) {
       const supplierId = c.supplierId;

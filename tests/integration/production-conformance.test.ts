@@ -138,13 +138,13 @@ describe("production conformance", () => {
     await dayOfWork(w);
     const day = beijingDay(c.clock());
     w.gw.clock.advance(DAY_MS);
-    const scored = c.production.evaluate(w.code, day);
+    const scored = await c.production.evaluate(w.code, day);
     expect(scored).toMatchObject({ action: "suspend" });
     expect(c.conformance.standing(w.code)).toMatchObject({ mark: { state: "suspended" }, gate: { open: false } });
     expect(c.admin.audit.list({ action: "conformance.production_suspend", limit: 5 })).toHaveLength(1);
 
     // From the CLI on the same database: the day as scored; scoring it again acts no second time.
-    c.production.flush();
+    await c.production.flush();
     const env = cliEnv({ gw: w.gw });
     const listed = await runCliAsync(["conformance", "production", "--supplier", w.code, "--json"], env);
     expect(listed.json, listed.stderr).toMatchObject({
@@ -178,7 +178,7 @@ describe("production conformance", () => {
       expect(refused.status, bad).toBe(400);
       expect(await refused.json()).toMatchObject({ error: { code: "invalid_input", fields: [{ field: "body.day" }] } });
     }
-    expect(c.production.history(w.code)?.days).toEqual([]);
+    expect((await c.production.history(w.code))?.days).toEqual([]);
     w.gw.clock.advance(DAY_MS);
     const scored = (await (
       await apiCall(w.gw.url, await apiLogin(w.gw.url, "admin"), "POST", `/suppliers/${w.code}/production-conformance/evaluate`, { day })

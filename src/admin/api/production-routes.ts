@@ -54,9 +54,9 @@ export const productionRoutes = [
     query: z.object({ days: q.int(1, 366).optional() }),
     response: z.object({ supplier: z.string(), policy: Policy, today: DayScore.nullable(), days: z.array(DayScore) }),
     errors: ["not_found"],
-    handler({ params, query, container, scope }) {
+    async handler({ params, query, container, scope }) {
       const code = scopedSupplier(scope, params.code) ?? params.code;
-      const history = container.production.history(code, query.days ?? 30);
+      const history = await container.production.history(code, query.days ?? 30);
       if (!history) throw new AdminError("not_found", `no supplier with code ${code}`);
       return { body: { supplier: code, policy: history.policy, today: history.today, days: history.days } };
     },
@@ -73,12 +73,12 @@ export const productionRoutes = [
     body: z.object({ day: Day.optional() }),
     response: z.object({ day: DayScore.nullable().describe("null: no production calls that day") }),
     errors: ["not_found"],
-    handler({ params, body, container }) {
+    async handler({ params, body, container }) {
       if (!container.repos.accounts.supplierByCode(params.code)) throw new AdminError("not_found", `no supplier with code ${params.code}`);
       const day = body.day ?? beijingDay(container.clock() - 86_400_000);
       const unscorable = unscorableDay(day, container.clock());
       if (unscorable) throw new AdminError("invalid_input", unscorable, [{ field: "body.day", message: unscorable }]);
-      const scored = container.production.evaluate(params.code, day);
+      const scored = await container.production.evaluate(params.code, day);
       return {
         body: { day: scored },
         audit: { target: params.code, summary: { after: { day, score: scored?.score ?? null, action: scored?.action ?? null } } },

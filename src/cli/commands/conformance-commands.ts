@@ -300,12 +300,12 @@ export const conformanceCommands: Record<string, Command> = {
     usage: "conformance production --supplier CODE [--days N]",
     summary:
       "the supplier's production conformance: each scored day (newest first) with the kit's checks, the failing ones with their first calls, what the policy did, and today so far",
-    run({ argv, container }) {
+    async run({ argv, container }) {
       const v = flags(argv, { supplier: { type: "string" }, days: { type: "string" } });
       const code = requireFlag(v, "supplier");
       const days = v.days === undefined ? 30 : Number(v.days);
       if (!Number.isInteger(days) || days < 1 || days > 366) throw new UsageError("--days must be a whole number from 1 to 366");
-      const history = container.production.history(code, days);
+      const history = await container.production.history(code, days);
       if (!history) throw new CommandFailed("not_found", `no supplier with code ${code}`);
       const { policy } = history;
       const human = [
@@ -321,7 +321,7 @@ export const conformanceCommands: Record<string, Command> = {
     summary:
       "score one day of the supplier's production calls now (default yesterday, Beijing time) and apply the policy to it, as the daily job does; a day already acted on is not acted on again",
     audit: "conformance.production_evaluate",
-    run({ argv, container }) {
+    async run({ argv, container }) {
       const v = flags(argv, { supplier: { type: "string" }, day: { type: "string" } });
       const code = requireFlag(v, "supplier");
       if (v.day !== undefined && !/^\d{4}-\d{2}-\d{2}$/.test(v.day)) throw new UsageError("--day must be yyyy-MM-dd (Beijing time)");
@@ -329,7 +329,7 @@ export const conformanceCommands: Record<string, Command> = {
       const day = v.day ?? beijingDay(container.clock() - 86_400_000);
       const unscorable = unscorableDay(day, container.clock());
       if (unscorable) throw new UsageError(`--day: ${unscorable}`);
-      const scored = container.production.evaluate(code, day);
+      const scored = await container.production.evaluate(code, day);
       return {
         human: scored ? dayLine(scored) : `${day}: no production calls`,
         json: { supplier: code, day: scored },

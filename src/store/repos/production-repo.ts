@@ -1,5 +1,6 @@
 import { and, asc, count, desc, eq, gte, lt, sql } from "drizzle-orm";
-import { type Store, withTransaction } from "../database.js";
+import type { Store } from "../database.js";
+import { placeholders } from "../sql/placeholders.js";
 import { orderEvents, orders, productionChecks, productionScores, syncMessageLogs } from "../schema/index.js";
 
 export type ProductionCheckRow = typeof productionChecks.$inferSelect;
@@ -12,35 +13,35 @@ export type ProductionRepo = ReturnType<typeof createProductionRepo>;
 /** Production conformance: the per-day tallies of the kit's checks, and each day's score and action. */
 export function createProductionRepo(store: Store) {
   const { db } = store;
+  // The tallies' write, on the asynchronous store: written every few seconds under production traffic.
+  const statement = (write: (p: () => string) => string) => write(placeholders(store.dialect));
+  const CHECKS = {
+    stored: statement(
+      (p) =>
+        'SELECT total, failed, evidence_json AS "evidenceJson" FROM production_checks WHERE supplier_id = ' + `${p()} AND day = ${p()} AND "check" = ${p()}`,
+    ),
+    update: statement(
+      (p) =>
+        `UPDATE production_checks SET total = ${p()}, failed = ${p()}, evidence_json = ${p()} WHERE supplier_id = ${p()} AND day = ${p()} AND "check" = ${p()}`,
+    ),
+    insert: statement(
+      (p) => `INSERT INTO production_checks (supplier_id, day, "check", total, failed, evidence_json) VALUES (${p()}, ${p()}, ${p()}, ${p()}, ${p()}, ${p()})`,
+    ),
+  };
   return {
     /**
      * Adds increments to the stored tallies, in one transaction; evidence is kept up to
      * `evidenceKept` calls a check and day (the first ones: they show when it started).
      */
-    addChecks(increments: readonly CheckIncrement[], evidenceKept: number): void {
+    async addChecks(increments: readonly CheckIncrement[], evidenceKept: number): Promise<void> {
       if (increments.length === 0) return;
-      withTransaction(store, () => {
+      await store.sql.transaction(async (tx) => {
         for (const inc of increments) {
-          const key = and(eq(productionChecks.supplierId, inc.supplierId), eq(productionChecks.day, inc.day), eq(productionChecks.check, inc.check));
-          const stored = db.select().from(productionChecks).where(key).get();
+          const key = [inc.supplierId, inc.day, inc.check];
+          const stored = await tx.get<{ total: number; failed: number; evidenceJson: string }>(CHECKS.stored, key);
           const evidence = [...(stored ? (JSON.parse(stored.evidenceJson) as unknown[]) : []), ...inc.evidence].slice(0, evidenceKept);
-          if (stored) {
-            db.update(productionChecks)
-              .set({ total: stored.total + inc.total, failed: stored.failed + inc.failed, evidenceJson: JSON.stringify(evidence) })
-              .where(key)
-              .run();
-          } else {
-            db.insert(productionChecks)
-              .values({
-                supplierId: inc.supplierId,
-                day: inc.day,
-                check: inc.check,
-                total: inc.total,
-                failed: inc.failed,
-                evidenceJson: JSON.stringify(evidence),
-              })
-              .run();
-          }
+          if (stored) await tx.run(CHECKS.update, [stored.total + inc.total, stored.failed + inc.failed, JSON.stringify(evidence), ...key]);
+          else await tx.run(CHECKS.insert, [...key, inc.total, inc.failed, JSON.stringify(evidence)]);
         }
       });
     },
