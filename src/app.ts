@@ -28,7 +28,6 @@ export function createApp(container: Container): Express {
     opsRouter({
       metrics: container.metrics,
       ops: container.repos.ops,
-      database: container.store.sql,
       runtime: container.runtime,
       metricsToken: container.config.METRICS_TOKEN,
       logger: container.logger,

@@ -138,14 +138,17 @@ export function createGatewayMetrics() {
     /** A gauge whose values are read when Prometheus scrapes. */
     gaugeFromSource<L extends string>(
       spec: { name: string; help: string; labelNames: readonly L[] },
-      read: (set: (labels: Record<L, string>, value: number) => void) => void,
+      read: (set: (labels: Record<L, string>, value: number) => void) => void | Promise<void>,
     ): void {
       new Gauge({
         ...spec,
         registers: r,
-        collect() {
+        async collect() {
+          // Read first, then replace: a scrape never shows a gauge half reset while the store answers.
+          const values: Array<[Record<L, string>, number]> = [];
+          await read((labels, value) => values.push([labels, value]));
           this.reset();
-          read((labels, value) => this.set(labels, value));
+          for (const [labels, value] of values) this.set(labels, value);
         },
       });
     },

@@ -51,7 +51,7 @@ export async function stopGracefully(
   clearInterval(idleSweep);
   if (!drained) log.warn({ event: "server.stop.grace_exceeded", graceMs }, "work still running at the end of the grace; handing back its leases");
   server.closeAllConnections();
-  const leases = container.repos.ops.releaseLeasesOf(container.sync.runner.instance, parts.jobs?.pusherOwner ?? null);
+  const leases = await container.repos.ops.releaseLeasesOf(container.sync.runner.instance, parts.jobs?.pusherOwner ?? null);
   await container.production.stop();
   const interrupted = container.conformanceRuns.abandon();
   if (interrupted > 0) log.warn({ event: "conformance.job.abandoned", count: interrupted }, "certification runs still running at the stop marked interrupted");

@@ -23,18 +23,18 @@ export function registerStoreGauges(
       help: "Messages taken from the supplier's message pool into the inbox and not yet applied.",
       labelNames: ["supplier"],
     },
-    (set) => {
-      for (const row of ops.inbox()) set({ supplier: row.supplier }, row.pending);
+    async (set) => {
+      for (const row of await ops.inbox()) set({ supplier: row.supplier }, row.pending);
     },
   );
   metrics.gaugeFromSource(
     { name: "emall_quarantine_messages", help: "Messages quarantined after repeated failures, waiting for staff to replay them.", labelNames: ["supplier"] },
-    (set) => {
-      for (const row of ops.inbox()) set({ supplier: row.supplier }, row.quarantined);
+    async (set) => {
+      for (const row of await ops.inbox()) set({ supplier: row.supplier }, row.quarantined);
     },
   );
-  metrics.gaugeFromSource({ name: "emall_orders", help: "Orders by state.", labelNames: ["state"] }, (set) => {
-    for (const row of ops.orderStates()) set({ state: row.state }, row.orders);
+  metrics.gaugeFromSource({ name: "emall_orders", help: "Orders by state.", labelNames: ["state"] }, async (set) => {
+    for (const row of await ops.orderStates()) set({ state: row.state }, row.orders);
   });
   metrics.gaugeFromSource(
     {
@@ -42,17 +42,17 @@ export function registerStoreGauges(
       help: "Age of the oldest order unchanged in an open state (created, submitting, submitted, confirming).",
       labelNames: ["state"],
     },
-    (set) => {
+    async (set) => {
       const now = clock();
-      for (const row of ops.orderStates()) {
+      for (const row of await ops.orderStates()) {
         if (ops.openOrderStates.includes(row.state)) set({ state: row.state }, Math.max(0, (now - row.oldestUpdatedAt) / 1000));
       }
     },
   );
   metrics.gaugeFromSource(
     { name: "emall_lease_holders", help: "Live leases by kind (sync: a supplier's runs; order: a push) and holding instance.", labelNames: ["kind", "holder"] },
-    (set) => {
-      for (const row of ops.leases(clock())) set({ kind: row.kind, holder: row.holder }, row.leases);
+    async (set) => {
+      for (const row of await ops.leases(clock())) set({ kind: row.kind, holder: row.holder }, row.leases);
     },
   );
   metrics.gaugeFromSource(

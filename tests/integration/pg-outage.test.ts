@@ -98,6 +98,11 @@ describe("the database going away and coming back", () => {
 
     expect(gateway.process.exitCode).toBeNull();
     expect(healthz.length).toBeGreaterThan(50);
-    expect(Math.max(...healthz)).toBeLessThan(50);
+    // Every probe answered 200 (a failed one counts as infinite). A loop held by a wait on the
+    // database would show as seconds (the connect and statement timeouts); the tail allowed here is
+    // the scheduling noise of a two-core machine running other test files beside this one.
+    const sorted = [...healthz].sort((a, b) => a - b);
+    expect(sorted[Math.floor(sorted.length * 0.95)]).toBeLessThan(50);
+    expect(Math.max(...healthz)).toBeLessThan(500);
   }, 120_000);
 });

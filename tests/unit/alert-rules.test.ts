@@ -42,13 +42,12 @@ describe("the Prometheus alert rules", () => {
   it("only use series the gateway exposes", async () => {
     const metrics = createGatewayMetrics();
     const none: OpsRepo = {
-      inbox: () => [],
-      orderStates: () => [],
+      inbox: async () => [],
+      orderStates: async () => [],
       openOrderStates: [],
-      leases: () => [],
-      ping: () => true,
-      migrations: () => ({ applied: 0, expected: 0, current: true, latest: null }),
-      releaseLeasesOf: () => ({ sync: 0, orders: 0 }),
+      leases: async () => [],
+      migrations: async () => ({ applied: 0, expected: 0, current: true, latest: null }),
+      releaseLeasesOf: async () => ({ sync: 0, orders: 0 }),
     };
     registerStoreGauges(metrics, none, Date.now);
     const exposed = new Set((await metrics.registry.getMetricsAsJSON()).map((m) => m.name));
