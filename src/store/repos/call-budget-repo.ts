@@ -1,6 +1,6 @@
 import { randomBytes } from "node:crypto";
 import { hostname } from "node:os";
-import { placeholders } from "../sql/placeholders.js";
+import { statementFor } from "../sql/placeholders.js";
 import type { SqlStore } from "../sql/sql-store.js";
 
 /** One of a supplier's call slots as held by one call of one instance. */
@@ -41,7 +41,7 @@ export type CallBudgetRepo = ReturnType<typeof createCallBudgetRepo>;
 export function createCallBudgetRepo(sql: SqlStore, instance = `${hostname()}:${process.pid}:${randomBytes(3).toString("hex")}`) {
   const d = sql.dialect;
   const now = NOW_MS[d];
-  const statement = (write: (p: () => string) => string) => write(placeholders(d));
+  const statement = statementFor(d);
   const insertSlot = statement((p) => `INSERT INTO supplier_call_slots (supplier_id, slot) VALUES (${p()}, ${p()}) ON CONFLICT (supplier_id, slot) DO NOTHING`);
   // Values: holder, leaseMs, supplierId, supplierId, maxConcurrent.
   const claim = statement(

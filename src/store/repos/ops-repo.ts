@@ -1,7 +1,7 @@
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import type { Store } from "../database.js";
-import { placeholders } from "../sql/placeholders.js";
+import { statementFor } from "../sql/placeholders.js";
 import { MIGRATIONS_FOLDER, PG_MIGRATIONS_FOLDER } from "../database.js";
 import { OPEN_STATES } from "./order-repo.js";
 
@@ -16,7 +16,7 @@ export type MigrationStatus = { applied: number; expected: number; current: bool
  */
 export function createOpsRepo(store: Store) {
   const { sql } = store;
-  const statement = (write: (p: () => string) => string) => write(placeholders(store.dialect));
+  const statement = statementFor(store.dialect);
   // Statements on the asynchronous store, written for their database: a scrape or a readiness probe
   // never holds the event loop, and never waits long on a database that is away.
   const S = {

@@ -1,6 +1,6 @@
 import { and, asc, count, desc, eq, gte, lt, sql } from "drizzle-orm";
 import type { Store } from "../database.js";
-import { placeholders } from "../sql/placeholders.js";
+import { statementFor } from "../sql/placeholders.js";
 import { orderEvents, orders, productionChecks, productionScores, syncMessageLogs } from "../schema/index.js";
 
 export type ProductionCheckRow = typeof productionChecks.$inferSelect;
@@ -14,7 +14,7 @@ export type ProductionRepo = ReturnType<typeof createProductionRepo>;
 export function createProductionRepo(store: Store) {
   const { db } = store;
   // The tallies' write, on the asynchronous store: written every few seconds under production traffic.
-  const statement = (write: (p: () => string) => string) => write(placeholders(store.dialect));
+  const statement = statementFor(store.dialect);
   const CHECKS = {
     stored: statement(
       (p) =>

@@ -1,4 +1,4 @@
-import { placeholders } from "../sql/placeholders.js";
+import { statementFor } from "../sql/placeholders.js";
 import type { SqlStore } from "../sql/sql-store.js";
 
 /**
@@ -17,7 +17,7 @@ const PRUNE_CHUNK_ROWS = 2_000;
 export type ScheduleRepo = ReturnType<typeof createScheduleRepo>;
 
 export function createScheduleRepo(sql: SqlStore) {
-  const statement = (write: (p: () => string) => string) => write(placeholders(sql.dialect));
+  const statement = statementFor(sql.dialect);
   const insert = statement(
     (p) =>
       `INSERT INTO scheduler_ticks (job, tick_start, instance, claimed_at) VALUES (${p()}, ${p()}, ${p()}, ${p()}) ON CONFLICT (job, tick_start) DO NOTHING`,

@@ -7,3 +7,11 @@ export function placeholders(dialect: "sqlite" | "postgres"): () => string {
   let n = 0;
   return dialect === "postgres" ? () => `$${++n}` : () => "?";
 }
+
+/**
+ * Writes a statement for `dialect`: `statementFor(d)((p) => \`… = ${p()} …\`)`, each `p()` the next
+ * value's placeholder. Each statement gets its own numbering.
+ */
+export function statementFor(dialect: "sqlite" | "postgres"): (write: (p: () => string) => string) => string {
+  return (write) => write(placeholders(dialect));
+}
