@@ -5,6 +5,7 @@ import { parseArgs } from "node:util";
 import Database from "better-sqlite3";
 import { routeById } from "../src/admin/api/route-table.js";
 import { runRoute } from "../src/admin/api/route-runner.js";
+import { adminApiServices } from "../src/admin/api/route-services.js";
 import type { ActiveSession } from "../src/admin/admin-sessions.js";
 import { loadConfig } from "../src/config/config.js";
 import { createContainer } from "../src/container.js";
@@ -458,6 +459,7 @@ type InProcess = ReturnType<typeof openInProcess>;
 function openInProcess(config: ReturnType<typeof loadConfig>) {
   const seen = recordStatements();
   const container = createContainer(config, silentLogger());
+  const api = adminApiServices(container);
   const explain = new Database(DATABASE, { readonly: true });
   const callers = new Map<Who, ActiveSession>();
   for (const who of ["admin", "supplier"] as const) {
@@ -471,7 +473,7 @@ function openInProcess(config: ReturnType<typeof loadConfig>) {
   const run = async (who: Who, method: "GET", path: string, query: Record<string, string>) => {
     seen.length = 0;
     const t0 = performance.now();
-    await runRoute(routeById(method, path), { params: {}, query, body: undefined }, callers.get(who), { container, requestId: "bench", log: silentLogger() });
+    await runRoute(routeById(method, path), { params: {}, query, body: undefined }, callers.get(who), { api, requestId: "bench", log: silentLogger() });
     return { ms: performance.now() - t0, statements: [...seen] };
   };
   return { run, explain, close: () => (explain.close(), container.close()) };

@@ -1,8 +1,7 @@
 import { timingSafeEqual } from "node:crypto";
 import type { Request, Response } from "express";
-import type { Container } from "../container.js";
 import { AdminError } from "./admin-errors.js";
-import type { ActiveSession } from "./admin-sessions.js";
+import type { ActiveSession, AdminSessions } from "./admin-sessions.js";
 
 /** The session cookie: httpOnly, SameSite=Strict, scoped to /admin, Secure whenever the request came over HTTPS. */
 export const SESSION_COOKIE = "emall_admin_sid";
@@ -40,8 +39,8 @@ export function setSessionCookie(res: Response, session: { id: string; expiresAt
   );
 }
 
-export function currentSession(req: Request, container: Container): ActiveSession | undefined {
-  return container.admin.sessions.resolve(readCookie(req, SESSION_COOKIE));
+export function currentSession(req: Request, sessions: Pick<AdminSessions, "resolve">): ActiveSession | undefined {
+  return sessions.resolve(readCookie(req, SESSION_COOKIE));
 }
 
 const sameText = (a: string, b: string) => {

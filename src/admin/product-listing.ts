@@ -1,5 +1,5 @@
-import type { Container } from "../container.js";
-import type { ProductRow } from "../store/repos/product-repo.js";
+import type { AccountRepo } from "../store/repos/account-repo.js";
+import type { ProductRepo, ProductRow } from "../store/repos/product-repo.js";
 import { AdminError } from "./admin-errors.js";
 
 export type ListingVerb = "apply" | "approve" | "refuse";
@@ -14,9 +14,16 @@ const rules: Record<ListingVerb, { from: ReadonlyArray<ProductRow["listingState"
   refuse: { from: ["applied"], to: "refused" },
 };
 
+/** Where a listing change reads the product and writes its new state. */
+export type ListingDeps = {
+  accounts: Pick<AccountRepo, "supplierByCode">;
+  products: Pick<ProductRepo, "bySku" | "setListingState">;
+  clock: () => number;
+};
+
 /** The reason is what the supplier reads on its portal: required to refuse, optional otherwise. */
 export function changeListing(
-  container: Container,
+  deps: ListingDeps,
   supplierCode: string,
   sku: string,
   verb: ListingVerb,
@@ -26,9 +33,9 @@ export function changeListing(
     throw new AdminError("invalid_input", "refusing a listing needs the reason the supplier will read", [
       { field: "body.note", message: "required to refuse" },
     ]);
-  const supplier = container.repos.accounts.supplierByCode(supplierCode);
+  const supplier = deps.accounts.supplierByCode(supplierCode);
   if (!supplier) throw new AdminError("not_found", `no supplier with code ${supplierCode}`);
-  const product = container.repos.products.bySku(supplier.id, sku);
+  const product = deps.products.bySku(supplier.id, sku);
   if (!product) throw new AdminError("not_found", `no product ${sku} of ${supplierCode}`);
   if (verb !== "refuse" && product.status !== "active") {
     throw new AdminError("conflict", `${sku} is ${product.status}; only a validated (active) product can be listed`);
@@ -37,7 +44,7 @@ export function changeListing(
   if (!rule.from.includes(product.listingState)) {
     throw new AdminError("conflict", `${sku} is ${product.listingState}; ${verb} needs ${rule.from.join(" or ")}`);
   }
-  if (!container.repos.products.setListingState(supplier.id, sku, product.listingState, rule.to, reason ?? null, container.clock())) {
+  if (!deps.products.setListingState(supplier.id, sku, product.listingState, rule.to, reason ?? null, deps.clock())) {
     throw new AdminError("conflict", `${sku} changed while this was decided; reload and try again`);
   }
   return { before: product.listingState, after: rule.to };

@@ -24,7 +24,7 @@ export type ParameterCheck = {
  * item the catalog does not define.
  */
 export function parameterChecks(
-  reference: ReferenceRepo,
+  reference: Pick<ReferenceRepo, "paramsOfCatalog">,
   catalogId: string | null,
   attributes: readonly Attribute[],
   reasons: readonly Reason[],

@@ -1,23 +1,33 @@
-import { type ConnectInput, ConnectionError, type ConnectionView } from "../connections/supplier-connections.js";
-import type { Container } from "../container.js";
+import { type ConnectInput, ConnectionError, type ConnectionView, type SupplierConnections } from "../connections/supplier-connections.js";
+import type { KeyRing } from "../security/key-ring.js";
+import type { AccountRepo } from "../store/repos/account-repo.js";
+import type { ConnectionRepo } from "../store/repos/connection-repo.js";
 
 export type ConnectionChange = Partial<Omit<ConnectInput, "code" | "username" | "password" | "appSecret">>;
+
+/** Where a connection change reads the stored account and writes the connection again. */
+export type ConnectionUpdateDeps = {
+  supplierConnections: Pick<SupplierConnections, "show" | "connect">;
+  accounts: Pick<AccountRepo, "supplierByCode">;
+  connections: Pick<ConnectionRepo, "connectionOf">;
+  keys: Pick<KeyRing, "decrypt">;
+};
 
 /**
  * Schedules, limits and transport of an existing connection, keeping the account the supplier
  * issued the mall: its stored secrets are opened only to write the connection again.
  */
-export function updateConnection(container: Container, code: string, change: ConnectionChange): { before: ConnectionView; after: ConnectionView } {
-  const before = container.supplierConnections.show(code);
-  const supplier = container.repos.accounts.supplierByCode(code);
-  const row = supplier ? container.repos.connections.connectionOf(supplier.id) : undefined;
+export function updateConnection(deps: ConnectionUpdateDeps, code: string, change: ConnectionChange): { before: ConnectionView; after: ConnectionView } {
+  const before = deps.supplierConnections.show(code);
+  const supplier = deps.accounts.supplierByCode(code);
+  const row = supplier ? deps.connections.connectionOf(supplier.id) : undefined;
   if (!row) throw new ConnectionError("not_found", `supplier ${code} is not connected`);
-  const after = container.supplierConnections.connect({
+  const after = deps.supplierConnections.connect({
     code,
     baseUrl: before.baseUrl,
     username: row.username,
-    password: container.keys.decrypt(row.passwordEnc),
-    appSecret: container.keys.decrypt(row.appSecretEnc),
+    password: deps.keys.decrypt(row.passwordEnc),
+    appSecret: deps.keys.decrypt(row.appSecretEnc),
     signMode: before.signMode,
     bodyFormat: before.bodyFormat,
     pullSchedule: before.pullSchedule,

@@ -1,10 +1,10 @@
 import express, { type ErrorRequestHandler, type Request, type RequestHandler, type Response, Router } from "express";
-import type { Container } from "../../container.js";
 import { AdminError } from "../admin-errors.js";
 import type { ActiveSession } from "../admin-sessions.js";
 import { CSRF_HEADER, checkCsrf, currentSession, isStateChanging, requestFailure, setSessionCookie } from "../admin-http.js";
 import { sendCsv } from "./csv.js";
-import { adminRoutes } from "./route-table.js";
+import type { AdminApiServices } from "./route-services.js";
+import { type AdminRouteServices, adminRoutes } from "./route-table.js";
 import { runRoute, toAdminError } from "./route-runner.js";
 import type { AdminRoute } from "./route-types.js";
 
@@ -26,10 +26,10 @@ const jsonBody = express.json({ limit: BODY_LIMIT });
  * CSRF token are checked before a byte of the body is parsed, so an anonymous caller learns
  * nothing from how its body is judged.
  */
-function gate(route: AdminRoute, container: Container): RequestHandler {
+function gate(route: AdminRoute, sessions: AdminApiServices["sessions"]): RequestHandler {
   return (req, res, next) => {
     try {
-      const caller = currentSession(req, container);
+      const caller = currentSession(req, sessions);
       if (route.roles !== "public" && !caller) throw new AdminError("unauthenticated", "log in first (POST /admin/api/login)");
       if (isStateChanging(req.method)) {
         const length = Number(req.get("Content-Length") ?? "0");
@@ -46,12 +46,12 @@ function gate(route: AdminRoute, container: Container): RequestHandler {
   };
 }
 
-function mount(router: Router, route: AdminRoute, container: Container): void {
+function mount(router: Router, route: AdminRoute<AdminRouteServices>, api: AdminApiServices): void {
   const method = route.method.toLowerCase() as "get" | "post" | "put" | "patch";
-  router[method](route.path, gate(route, container), jsonBody, async (req, res) => {
+  router[method](route.path, gate(route, api.sessions), jsonBody, async (req, res) => {
     try {
       const caller = res.locals.caller as ActiveSession | undefined;
-      const result = await runRoute(route, { params: req.params, query: req.query, body: req.body }, caller, { container, requestId: req.id, log: req.log });
+      const result = await runRoute(route, { params: req.params, query: req.query, body: req.body }, caller, { api, requestId: req.id, log: req.log });
       if (result.session !== undefined) setSessionCookie(res, result.session);
       if (result.csv) return await sendCsv(res, result.csv);
       if (result.download) {
@@ -84,13 +84,13 @@ const requestError: ErrorRequestHandler = (err: { type?: string; status?: number
 };
 
 /** /admin/api: JSON, honest statuses, one error shape {error:{code,message,requestId,fields?}}. */
-export function adminApiRouter(container: Container): Router {
+export function adminApiRouter(api: AdminApiServices): Router {
   const router = Router();
   router.use((_req, res, next) => {
     res.setHeader("Cache-Control", "no-store");
     next();
   });
-  for (const route of adminRoutes) mount(router, route, container);
+  for (const route of adminRoutes) mount(router, route, api);
   router.use((req, res) => sendError(req, res, new AdminError("not_found", `no admin API route ${req.method} ${req.baseUrl}${req.path}`)));
   router.use(requestError);
   return router;

@@ -1,12 +1,30 @@
 import { z } from "zod";
 import { beijingIso } from "../../lib/beijing-time.js";
 import { keysetRows } from "./keyset.js";
-import type { Container } from "../../container.js";
-import { ALL_ROLES, DEFAULT_PAGE, MAX_PAGE, defineRoute, q } from "./route-types.js";
+import type { SupplierAccounts } from "../../accounts/supplier-accounts.js";
+import type { ConformanceService } from "../../conformance/conformance-service.js";
+import type { OrderService } from "../../orders/order-service.js";
+import type { AccountRepo } from "../../store/repos/account-repo.js";
+import type { AdminRepo } from "../../store/repos/admin-repo.js";
+import type { AuditTrail } from "../audit-trail.js";
+import { ALL_ROLES, DEFAULT_PAGE, MAX_PAGE, defineRouteWith, q } from "./route-types.js";
 import { AuditEntryView, AuditVerdict, Dashboard } from "./views/audit-views.js";
 
 const LOG_READERS = ["admin", "auditor"] as const;
 const AuditFilter = z.object({ actor: q.text(64).optional(), action: q.text(64).optional(), target: q.text(200).optional() });
+
+/** The audit log and its chain; the dashboard's figures per supplier and the order counts. */
+export type AuditRouteServices = {
+  audit: Pick<AuditTrail, "list" | "verify">;
+  supplierAccounts: Pick<SupplierAccounts, "list">;
+  accounts: Pick<AccountRepo, "supplierByCode">;
+  activity: Pick<AdminRepo, "supplierHealth">;
+  orders: Pick<OrderService, "counts">;
+  conformance: Pick<ConformanceService, "standingOf">;
+  clock: () => number;
+};
+
+const defineRoute = defineRouteWith<AuditRouteServices>();
 
 export const auditRoutes = [
   defineRoute({
@@ -20,8 +38,8 @@ export const auditRoutes = [
       entries: z.array(AuditEntryView),
       nextBefore: z.number().int().nullable().describe("Pass as `before` for the next page; null: no more."),
     }),
-    handler({ query, container }) {
-      const rows = container.admin.audit.list(query).map(({ summaryJson, ...r }) => ({ ...r, summary: JSON.parse(summaryJson) as unknown }));
+    handler({ query, services }) {
+      const rows = services.audit.list(query).map(({ summaryJson, ...r }) => ({ ...r, summary: JSON.parse(summaryJson) as unknown }));
       const last = rows.at(-1);
       return { body: { entries: rows, nextBefore: rows.length === query.limit && last ? last.id : null } };
     },
@@ -34,9 +52,9 @@ export const auditRoutes = [
     summary: "CSV (UTF-8 with BOM) of the audit rows the filters find, newest first, streamed, with each row's hash.",
     query: AuditFilter,
     file: { mediaType: "text/csv", description: "audit.csv: UTF-8 with BOM, one row per audit entry." },
-    handler({ query, container }) {
+    handler({ query, services }) {
       const rows = keysetRows(
-        (before: number | undefined, limit) => container.admin.audit.list({ ...query, before, limit }),
+        (before: number | undefined, limit) => services.audit.list({ ...query, before, limit }),
         (r) => r.id,
       );
       return {
@@ -58,7 +76,7 @@ export const auditRoutes = [
     tag: "audit",
     summary: "Walk the hash chain; names the first broken row.",
     response: z.object({ verdict: AuditVerdict }),
-    handler: ({ container }) => ({ body: { verdict: container.admin.audit.verify() } }),
+    handler: ({ services }) => ({ body: { verdict: services.audit.verify() } }),
   }),
   defineRoute({
     method: "GET",
@@ -68,13 +86,13 @@ export const auditRoutes = [
     response: Dashboard,
     summary:
       "Per supplier: last run, inbox backlog, failure rate over 24 h (admin, auditor; a supplier user: its own); order counts by state (admin, procurement).",
-    handler({ container, user, scope }) {
+    handler({ services, user, scope }) {
       const role = user?.role;
       const body: Record<string, unknown> = {};
       if (role === "admin" || role === "auditor" || scope) {
-        const suppliers = container.supplierAccounts.list().filter((s) => !scope || s.code === scope.code);
-        const ids = suppliers.map((s) => container.repos.accounts.supplierByCode(s.code)?.id ?? -1);
-        const health = container.admin.repo.supplierHealth(ids, container.clock() - DAY_MS);
+        const suppliers = services.supplierAccounts.list().filter((s) => !scope || s.code === scope.code);
+        const ids = suppliers.map((s) => services.accounts.supplierByCode(s.code)?.id ?? -1);
+        const health = services.activity.supplierHealth(ids, services.clock() - DAY_MS);
         body.suppliers = suppliers.map((s, i) => {
           const h = health[i];
           return {
@@ -85,11 +103,11 @@ export const auditRoutes = [
             backlog: h?.backlog ?? 0,
             messages24h: h?.messages ?? 0,
             failureRate24h: h && h.messages > 0 ? h.failed / h.messages : 0,
-            trustMark: trustMarkOf(container, ids[i] ?? -1),
+            trustMark: trustMarkOf(services.conformance, ids[i] ?? -1),
           };
         });
       }
-      if (role === "admin" || role === "procurement") body.orders = container.orders.service.counts();
+      if (role === "admin" || role === "procurement") body.orders = services.orders.counts();
       return { body };
     },
   }),
@@ -98,7 +116,7 @@ export const auditRoutes = [
 const DAY_MS = 86_400_000;
 
 /** The supplier's mark state and whether the production gate lets it through. */
-function trustMarkOf(container: Container, supplierId: number) {
-  const s = container.conformance.standingOf(supplierId);
+function trustMarkOf(conformance: AuditRouteServices["conformance"], supplierId: number) {
+  const s = conformance.standingOf(supplierId);
   return { state: s.mark?.state ?? null, expiresAt: s.mark?.expiresAt ?? null, gate: s.gate };
 }

@@ -1,5 +1,8 @@
 import { z } from "zod";
-import { ALL_ROLES, defineRoute, q } from "./route-types.js";
+import type { SupplierAccounts } from "../../accounts/supplier-accounts.js";
+import type { AccountRepo } from "../../store/repos/account-repo.js";
+import type { AdminRepo } from "../../store/repos/admin-repo.js";
+import { ALL_ROLES, defineRouteWith, q } from "./route-types.js";
 import { Charts } from "./views/audit-views.js";
 
 const HOUR_MS = 3_600_000;
@@ -11,6 +14,16 @@ function percentile(sorted: readonly number[], p: number): number {
   if (sorted.length === 0) return 0;
   return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? 0;
 }
+
+/** The suppliers charted and their activity: messages, calls, backlog and order transitions. */
+export type ChartRouteServices = {
+  supplierAccounts: Pick<SupplierAccounts, "list">;
+  accounts: Pick<AccountRepo, "supplierByCode">;
+  activity: Pick<AdminRepo, "outcomesPerHour" | "callsSince" | "supplierHealth" | "orderTransitionsPerDay">;
+  clock: () => number;
+};
+
+const defineRoute = defineRouteWith<ChartRouteServices>();
 
 /**
  * The figures behind the console's charts: per supplier, messages by outcome per hour, call
@@ -27,18 +40,18 @@ export const chartRoutes = [
       "Chart figures: per supplier, message outcomes and call latency p50/p95/error rate per hour over `hours` (default 24), backlog now (admin, auditor, supplier: its own); order transitions per day over `days` (admin, procurement, supplier: its own).",
     query: z.object({ hours: q.int(1, 168).default(24), days: q.int(1, 90).default(14) }),
     response: Charts,
-    handler({ query, container, user, scope }) {
-      const now = container.clock();
+    handler({ query, services, user, scope }) {
+      const now = services.clock();
       const to = now - (now % HOUR_MS) + HOUR_MS;
       const from = to - query.hours * HOUR_MS;
       const role = user?.role;
       const body: Record<string, unknown> = { from, to };
       if (role === "admin" || role === "auditor" || scope) {
-        const suppliers = container.supplierAccounts.list().filter((s) => !scope || s.code === scope.code);
-        const ids = suppliers.map((s) => container.repos.accounts.supplierByCode(s.code)?.id ?? -1);
-        const outcomes = container.admin.repo.outcomesPerHour(from, scope?.supplierId);
-        const calls = container.admin.repo.callsSince(from, MAX_CALLS, scope?.supplierId);
-        const health = container.admin.repo.supplierHealth(ids, from);
+        const suppliers = services.supplierAccounts.list().filter((s) => !scope || s.code === scope.code);
+        const ids = suppliers.map((s) => services.accounts.supplierByCode(s.code)?.id ?? -1);
+        const outcomes = services.activity.outcomesPerHour(from, scope?.supplierId);
+        const calls = services.activity.callsSince(from, MAX_CALLS, scope?.supplierId);
+        const health = services.activity.supplierHealth(ids, from);
         body.suppliers = suppliers.map((s, i) => {
           const id = ids[i];
           const hourly = new Map<number, Record<string, number>>();
@@ -84,7 +97,7 @@ export const chartRoutes = [
       }
       if (role === "admin" || role === "procurement" || scope) {
         const since = to - query.days * DAY_MS;
-        body.orders = { from: since, transitions: container.admin.repo.orderTransitionsPerDay(since, scope?.supplierId) };
+        body.orders = { from: since, transitions: services.activity.orderTransitionsPerDay(since, scope?.supplierId) };
       }
       return { body };
     },

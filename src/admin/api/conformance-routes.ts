@@ -1,9 +1,11 @@
 import { z } from "zod";
 import { SignMode, signModes } from "../../contract/index.js";
-import type { Container } from "../../container.js";
+import type { ConformanceService } from "../../conformance/conformance-service.js";
+import type { ConformanceRunQueue } from "../../conformance/run-queue.js";
+import type { AccountRepo } from "../../store/repos/account-repo.js";
 import type { GateWaiverRow } from "../../store/repos/conformance-repo.js";
 import { AdminError } from "../admin-errors.js";
-import { defineRoute, q } from "./route-types.js";
+import { defineRouteWith, q } from "./route-types.js";
 import { type SupplierScope, scopedSupplier } from "./supplier-scope.js";
 import { ConformanceReport, Mark, RunSummary, Standing } from "./views/conformance-views.js";
 
@@ -20,6 +22,15 @@ const RunId = z.object({
     .regex(/^crun_[\w-]{1,40}$/, "a run id (crun_…)"),
 });
 const Reason = z.object({ reason: z.string().trim().min(1, "required").max(500) });
+/** Certification runs, their queue and reports, the marks they issue and the gate's waivers. */
+export type ConformanceRouteServices = {
+  conformance: Pick<ConformanceService, "show" | "runs" | "standing" | "suspend" | "revoke" | "waive" | "withdrawWaiver">;
+  conformanceRuns: Pick<ConformanceRunQueue, "request" | "sandboxTarget" | "sandbox" | "jobsOf" | "job">;
+  accounts: Pick<AccountRepo, "supplierByCode">;
+};
+
+const defineRoute = defineRouteWith<ConformanceRouteServices>();
+
 /** Staff read every supplier's runs; a supplier user reads its own (supplier-scope.ts). */
 const READERS = ["admin", "auditor", "supplier"] as const;
 
@@ -27,8 +38,8 @@ const READERS = ["admin", "auditor", "supplier"] as const;
  * A run of the caller's scope. Another supplier's run answers exactly as an unknown id does
  * (the service's own not-found message), so a guessed id learns nothing.
  */
-function runOf(container: Container, scope: SupplierScope | undefined, id: string) {
-  const shown = container.conformance.show(id);
+function runOf(conformance: ConformanceRouteServices["conformance"], scope: SupplierScope | undefined, id: string) {
+  const shown = conformance.show(id);
   if (scope && shown.run.supplier !== scope.code) throw new AdminError("not_found", `no conformance run ${id}`);
   return shown;
 }
@@ -49,8 +60,8 @@ function reportDownload(
     params: RunId,
     file: { mediaType, description: `${name}, as a download.` },
     errors: ["not_found"],
-    handler({ params, container, scope }) {
-      return { body: null, download: { contentType: `${mediaType}; charset=utf-8`, ...file(runOf(container, scope, params.id), params.id) } };
+    handler({ params, services, scope }) {
+      return { body: null, download: { contentType: `${mediaType}; charset=utf-8`, ...file(runOf(services.conformance, scope, params.id), params.id) } };
     },
   });
 }
@@ -72,7 +83,7 @@ function standingFor<T extends { waiver: { reason: string; actor: string; create
 }
 
 /** What suspend and revoke answer and audit: the current mark, every mark changed, and the gate waiver the change ended. */
-function markStateAnswer(code: string, { before, after, changed, waiverEnded }: ReturnType<Container["conformance"]["suspend"]>) {
+function markStateAnswer(code: string, { before, after, changed, waiverEnded }: ReturnType<ConformanceService["suspend"]>) {
   const waived = (value: boolean) => (waiverEnded ? { waived: value } : {});
   return {
     body: { mark: after, changed, waiverEnded: waiverEnded ? waiverBody(code, waiverEnded) : null },
@@ -131,11 +142,11 @@ export const conformanceRoutes = [
     body: RunRequest,
     response: z.object({ run: z.object({ id: z.string(), status: RunStatus }) }),
     errors: ["not_found", "conflict", "rate_limited"],
-    handler({ body, container, scope, user }) {
+    handler({ body, services, scope, user }) {
       const supplier = scopedSupplier(scope, body.supplier);
       if (supplier === undefined) throw new AdminError("invalid_input", "supplier is required", [{ field: "body.supplier", message: "required" }]);
       // Secrets left out are the registered sandbox's: the portal shows them masked and asks again only to change them.
-      const registered = body.password === undefined || body.appSecret === undefined ? container.conformanceRuns.sandboxTarget(supplier) : null;
+      const registered = body.password === undefined || body.appSecret === undefined ? services.conformanceRuns.sandboxTarget(supplier) : null;
       const password = body.password ?? registered?.password;
       const appSecret = body.appSecret ?? registered?.appSecret;
       if (password === undefined || appSecret === undefined) {
@@ -147,7 +158,7 @@ export const conformanceRoutes = [
         );
       }
       const target = { baseUrl: body.baseUrl, username: body.username, password, appSecret, signMode: body.signMode, bodyFormat: body.encoding };
-      const queued = container.conformanceRuns.request({ supplier, target, actor: `user:${user?.username ?? "anonymous"}` });
+      const queued = services.conformanceRuns.request({ supplier, target, actor: `user:${user?.username ?? "anonymous"}` });
       if (!queued.ok) throw new AdminError(refusalCodes[queued.reason], queued.message);
       const { id, status } = queued.run;
       return {
@@ -182,11 +193,11 @@ export const conformanceRoutes = [
       runs: z.array(RunJob),
     }),
     errors: ["not_found"],
-    handler({ query, container, scope }) {
+    handler({ query, services, scope }) {
       const supplier = scopedSupplier(scope, query.supplier);
       if (supplier === undefined) throw new AdminError("invalid_input", "supplier is required", [{ field: "query.supplier", message: "required" }]);
-      if (!container.repos.accounts.supplierByCode(supplier)) throw new AdminError("not_found", `no supplier with code ${supplier}`);
-      return { body: { supplier, sandbox: container.conformanceRuns.sandbox(supplier), runs: container.conformanceRuns.jobsOf(supplier, 10) } };
+      if (!services.accounts.supplierByCode(supplier)) throw new AdminError("not_found", `no supplier with code ${supplier}`);
+      return { body: { supplier, sandbox: services.conformanceRuns.sandbox(supplier), runs: services.conformanceRuns.jobsOf(supplier, 10) } };
     },
   }),
   defineRoute({
@@ -197,8 +208,8 @@ export const conformanceRoutes = [
     summary: "Certification runs, newest first, with each module's and step's verdict (a supplier user: its own only).",
     query: z.object({ supplier: Code.shape.code.optional(), limit: q.int(1, 200).optional() }),
     response: z.object({ runs: z.array(RunSummary) }),
-    handler: ({ query, container, scope }) => ({
-      body: { runs: container.conformance.runs({ supplier: scopedSupplier(scope, query.supplier), limit: query.limit }).map((run) => runFor(scope, run)) },
+    handler: ({ query, services, scope }) => ({
+      body: { runs: services.conformance.runs({ supplier: scopedSupplier(scope, query.supplier), limit: query.limit }).map((run) => runFor(scope, run)) },
     }),
   }),
   defineRoute({
@@ -219,12 +230,12 @@ export const conformanceRoutes = [
       z.object({ run: RunJob.describe("A run asked for through the queue that has no report: queued, running or interrupted, with its progress.") }),
     ]),
     errors: ["not_found"],
-    handler({ params, container, scope }) {
-      const job = container.conformanceRuns.job(params.id);
+    handler({ params, services, scope }) {
+      const job = services.conformanceRuns.job(params.id);
       if (job && scope && job.supplier !== scope.code) throw new AdminError("not_found", `no conformance run ${params.id}`);
       // Queued or running (or interrupted): no report yet, the run's progress instead.
       if (job && job.status !== "passed" && job.status !== "failed") return { body: { run: job } };
-      const shown = runOf(container, scope, params.id);
+      const shown = runOf(services.conformance, scope, params.id);
       const status = job?.status ?? (shown.run.passed ? "passed" : "failed");
       return {
         body: {
@@ -260,8 +271,8 @@ export const conformanceRoutes = [
     params: RunId,
     file: { mediaType: "application/jose", description: "The mark's compact JWS, as a download." },
     errors: ["not_found"],
-    handler({ params, container, scope }) {
-      const shown = runOf(container, scope, params.id);
+    handler({ params, services, scope }) {
+      const shown = runOf(services.conformance, scope, params.id);
       if (!shown.mark) throw new AdminError("not_found", `run ${params.id} issued no trust mark`);
       return { body: null, download: { contentType: "application/jose; charset=utf-8", filename: `${shown.mark.id}.jws`, body: `${shown.mark.jws}\n` } };
     },
@@ -275,8 +286,8 @@ export const conformanceRoutes = [
     params: Code,
     response: Standing,
     errors: ["not_found"],
-    handler: ({ params, container, scope }) => ({
-      body: standingFor(scope, container.conformance.standing(scopedSupplier(scope, params.code) ?? params.code)),
+    handler: ({ params, services, scope }) => ({
+      body: standingFor(scope, services.conformance.standing(scopedSupplier(scope, params.code) ?? params.code)),
     }),
   }),
   defineRoute({
@@ -296,8 +307,8 @@ export const conformanceRoutes = [
       waiverEnded: WaiverBody.nullable().describe("The gate waiver this change ended, if there was one."),
     }),
     errors: ["not_found", "conflict"],
-    handler({ params, body, container }) {
-      return markStateAnswer(params.code, container.conformance.suspend(params.code, body.reason));
+    handler({ params, body, services }) {
+      return markStateAnswer(params.code, services.conformance.suspend(params.code, body.reason));
     },
   }),
   defineRoute({
@@ -317,8 +328,8 @@ export const conformanceRoutes = [
       waiverEnded: WaiverBody.nullable().describe("The gate waiver this change ended, if there was one."),
     }),
     errors: ["not_found", "conflict"],
-    handler({ params, body, container }) {
-      return markStateAnswer(params.code, container.conformance.revoke(params.code, body.reason));
+    handler({ params, body, services }) {
+      return markStateAnswer(params.code, services.conformance.revoke(params.code, body.reason));
     },
   }),
   defineRoute({
@@ -334,8 +345,8 @@ export const conformanceRoutes = [
     body: Reason,
     response: z.object({ waiver: WaiverBody }),
     errors: ["not_found"],
-    handler({ params, body, container, user }) {
-      const waiver = container.conformance.waive(params.code, body.reason, user?.username ?? "anonymous");
+    handler({ params, body, services, user }) {
+      const waiver = services.conformance.waive(params.code, body.reason, user?.username ?? "anonymous");
       return { body: { waiver: waiverBody(params.code, waiver) }, audit: { target: params.code, summary: { after: { waived: true, reason: waiver.reason } } } };
     },
   }),
@@ -352,9 +363,9 @@ export const conformanceRoutes = [
     body: Reason,
     response: z.object({ withdrawn: WaiverBody, reason: z.string(), gate: Standing.shape.gate }),
     errors: ["not_found"],
-    handler({ params, body, container }) {
-      const waiver = container.conformance.withdrawWaiver(params.code, body.reason);
-      const { gate } = container.conformance.standing(params.code);
+    handler({ params, body, services }) {
+      const waiver = services.conformance.withdrawWaiver(params.code, body.reason);
+      const { gate } = services.conformance.standing(params.code);
       return {
         body: { withdrawn: waiverBody(params.code, waiver), reason: body.reason, gate },
         audit: { target: params.code, summary: { before: { waived: true, reason: waiver.reason }, after: { waived: false, reason: body.reason } } },

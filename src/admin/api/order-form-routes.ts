@@ -1,7 +1,12 @@
 import { z } from "zod";
+import type { SupplierAccounts } from "../../accounts/supplier-accounts.js";
 import { whyNotOrderable } from "../../orders/order-intake.js";
+import type { OrderService } from "../../orders/order-service.js";
+import type { AccountRepo } from "../../store/repos/account-repo.js";
+import type { AdminRepo } from "../../store/repos/admin-repo.js";
+import type { ReferenceRepo } from "../../store/repos/reference-repo.js";
 import { AdminError } from "../admin-errors.js";
-import { defineRoute, q } from "./route-types.js";
+import { defineRouteWith, q } from "./route-types.js";
 
 const ORDER_STAFF = ["admin", "procurement"] as const;
 const areaCode = z
@@ -23,6 +28,17 @@ export type OrderFormProduct = {
   orderable: boolean;
   stock: OrderFormStock | null;
 };
+
+/** The suppliers to order from, the area cascade, their products, and their stock asked live. */
+export type OrderFormRouteServices = {
+  supplierAccounts: Pick<SupplierAccounts, "list">;
+  accounts: Pick<AccountRepo, "supplierByCode">;
+  reference: Pick<ReferenceRepo, "areasByParent">;
+  productSearch: Pick<AdminRepo, "searchProducts">;
+  orders: Pick<OrderService, "stockIn">;
+};
+
+const defineRoute = defineRouteWith<OrderFormRouteServices>();
 
 /**
  * What the order form needs to be filled without a code table: the suppliers to choose from, the
@@ -75,12 +91,12 @@ export const orderFormRoutes = [
       stockError: z.string().nullable().describe("Why the supplier's stock could not be asked."),
     }),
     errors: ["not_found"],
-    async handler({ query, container }) {
-      const suppliers = container.supplierAccounts
+    async handler({ query, services }) {
+      const suppliers = services.supplierAccounts
         .list()
         .filter((s) => s.status === "active")
         .map((s) => ({ code: s.code, name: s.name }));
-      const areas = (parent: string) => container.repos.reference.areasByParent(parent).map((a) => ({ code: a.code, name: a.name }));
+      const areas = (parent: string) => services.reference.areasByParent(parent).map((a) => ({ code: a.code, name: a.name }));
       const cities = query.province ? areas(query.province) : [];
       const counties = query.city && cities.some((c) => c.code === query.city) ? areas(query.city) : [];
       // Only a county of the cascade is asked about: a made-up area would spend a call on a refusal.
@@ -91,10 +107,10 @@ export const orderFormRoutes = [
       let stockError: string | null = null;
       let products: OrderFormProduct[] = [];
       if (query.supplier && query.q) {
-        const supplier = container.repos.accounts.supplierByCode(query.supplier);
+        const supplier = services.accounts.supplierByCode(query.supplier);
         if (!supplier) throw new AdminError("not_found", `no supplier with code ${query.supplier}`);
-        const bySku = container.admin.repo.searchProducts({ supplierId: supplier.id, sku: query.q, limit: 1 });
-        const byName = container.admin.repo.searchProducts({ supplierId: supplier.id, name: query.q, limit: CANDIDATES });
+        const bySku = services.productSearch.searchProducts({ supplierId: supplier.id, sku: query.q, limit: 1 });
+        const byName = services.productSearch.searchProducts({ supplierId: supplier.id, name: query.q, limit: CANDIDATES });
         const seen = new Set<string>();
         const found = [...bySku, ...byName]
           .filter((p) => !seen.has(p.sku) && Boolean(seen.add(p.sku)))
@@ -104,7 +120,7 @@ export const orderFormRoutes = [
         // Stock is the supplier's to tell (S-8), asked live for the county chosen; only for what can be ordered.
         const stock = new Map<string, OrderFormStock>();
         if (stockArea && orderable.length > 0) {
-          const answer = await container.orders.service.stockIn(supplier, orderable, stockArea);
+          const answer = await services.orders.stockIn(supplier, orderable, stockArea);
           if (answer.ok)
             for (const s of answer.value.items)
               stock.set(s.sku, { num: s.num, description: s.desc, stockStateId: s.stockStateId ?? null, checkedAt: answer.value.checkedAt });

@@ -1,15 +1,20 @@
 import { z } from "zod";
 import { OrderInput } from "../../orders/order-input.js";
 import type { OrderOutcome } from "../../orders/order-errors.js";
-import type { OrderView } from "../../orders/order-service.js";
+import type { OrderService, OrderView } from "../../orders/order-service.js";
 import { orderStates } from "../../store/schema/index.js";
 import { AdminError } from "../admin-errors.js";
 import { keysetRows } from "./keyset.js";
 import { beijingIso } from "../../lib/beijing-time.js";
-import { DEFAULT_PAGE, MAX_PAGE, defineRoute, q } from "./route-types.js";
+import { DEFAULT_PAGE, MAX_PAGE, defineRouteWith, q } from "./route-types.js";
 import { type SupplierScope, scopedSupplier } from "./supplier-scope.js";
 import { OrderDetail, OrderView as OrderViewSchema, SupplierOrderView as SupplierOrderViewSchema } from "./views/order-views.js";
 import { PushPauseView } from "./views/supplier-views.js";
+
+/** Orders as the order service takes, pushes and shows them. */
+export type OrderRouteServices = { orders: Pick<OrderService, "list" | "show" | "create" | "push" | "retry" | "pauses" | "resume"> };
+
+const defineRoute = defineRouteWith<OrderRouteServices>();
 
 const ORDER_STAFF = ["admin", "procurement"] as const;
 const SupplierCode = z.object({
@@ -91,8 +96,8 @@ export const orderRoutes = [
       nextBefore: z.string().nullable().describe("Pass as `before` for the next page; null: no more."),
     }),
     errors: ["not_found"],
-    handler({ query, container, scope }) {
-      const orders = unwrap(container.orders.service.list({ ...query, supplier: scopedSupplier(scope, query.supplier) }));
+    handler({ query, services, scope }) {
+      const orders = unwrap(services.orders.list({ ...query, supplier: scopedSupplier(scope, query.supplier) }));
       const last = orders.at(-1);
       return {
         body: { orders: orders.map((o) => viewFor(scope, o)), nextBefore: orders.length === query.limit && last ? `${last.createdAt}~${last.id}` : null },
@@ -108,11 +113,11 @@ export const orderRoutes = [
     query: OrderFilter,
     file: { mediaType: "text/csv", description: "orders.csv: UTF-8 with BOM, one row per order, no personal data." },
     errors: ["not_found"],
-    handler({ query, container, scope }) {
+    handler({ query, services, scope }) {
       const filter = { ...query, supplier: scopedSupplier(scope, query.supplier) };
-      unwrap(container.orders.service.list({ ...filter, limit: 1 }));
+      unwrap(services.orders.list({ ...filter, limit: 1 }));
       const rows = keysetRows(
-        (before: { createdAt: number; id: string } | undefined, limit) => unwrap(container.orders.service.list({ ...filter, before, limit })),
+        (before: { createdAt: number; id: string } | undefined, limit) => unwrap(services.orders.list({ ...filter, before, limit })),
         (o) => ({ createdAt: o.createdAt, id: o.id }),
       );
       const yuan = (fen: number) => (fen / 100).toFixed(2);
@@ -203,8 +208,8 @@ export const orderRoutes = [
     response: z.object({ order: OrderViewSchema }),
     status: 201,
     errors: ["not_found", "conflict", "supplier_unavailable"],
-    async handler({ body, container, user }) {
-      const order = unwrap(await container.orders.service.create(body, `admin:${user?.username ?? "?"}`));
+    async handler({ body, services, user }) {
+      const order = unwrap(await services.orders.create(body, `admin:${user?.username ?? "?"}`));
       return {
         status: 201,
         body: { order },
@@ -224,8 +229,8 @@ export const orderRoutes = [
     params: YggcOrder,
     response: z.object({ order: z.union([OrderDetail, SupplierOrderViewSchema]).describe("A supplier user gets the S-11 view, without the timeline.") }),
     errors: ["not_found"],
-    handler({ params, container, scope }) {
-      const order = unwrap(container.orders.service.show(params.yggcOrder));
+    handler({ params, services, scope }) {
+      const order = unwrap(services.orders.show(params.yggcOrder));
       if (scope) {
         if (order.supplier !== scope.code) throw new AdminError("not_found", `no order ${params.yggcOrder}`);
         return { body: { order: supplierOrderView(order) } };
@@ -243,9 +248,9 @@ export const orderRoutes = [
     params: YggcOrder,
     response: z.object({ order: OrderViewSchema }),
     errors: ["not_found", "conflict", "supplier_unavailable"],
-    async handler({ params, container, user }) {
-      const before = unwrap(container.orders.service.show(params.yggcOrder));
-      const order = unwrap(await container.orders.service.push(params.yggcOrder, `admin:${user?.username ?? "?"}`));
+    async handler({ params, services, user }) {
+      const before = unwrap(services.orders.show(params.yggcOrder));
+      const order = unwrap(await services.orders.push(params.yggcOrder, `admin:${user?.username ?? "?"}`));
       return { body: { order }, audit: { summary: { before: pushSummary(before), after: pushSummary(order) } } };
     },
   }),
@@ -260,9 +265,9 @@ export const orderRoutes = [
     params: YggcOrder,
     response: z.object({ order: OrderViewSchema }),
     errors: ["not_found", "conflict", "supplier_unavailable"],
-    async handler({ params, container, user }) {
-      const before = unwrap(container.orders.service.show(params.yggcOrder));
-      const order = unwrap(await container.orders.service.retry(params.yggcOrder, `admin:${user?.username ?? "?"}`));
+    async handler({ params, services, user }) {
+      const before = unwrap(services.orders.show(params.yggcOrder));
+      const order = unwrap(await services.orders.retry(params.yggcOrder, `admin:${user?.username ?? "?"}`));
       return { body: { order }, audit: { summary: { before: pushSummary(before), after: pushSummary(order) } } };
     },
   }),
@@ -273,7 +278,7 @@ export const orderRoutes = [
     tag: "orders",
     summary: "Suppliers whose order pushes are paused by a configuration failure (5004/5006/5013 …), with the cause; their orders wait, still pushable.",
     response: z.object({ pauses: z.array(PushPauseView) }),
-    handler: ({ container }) => ({ body: { pauses: container.orders.service.pauses() } }),
+    handler: ({ services }) => ({ body: { pauses: services.orders.pauses() } }),
   }),
   defineRoute({
     method: "POST",
@@ -286,8 +291,8 @@ export const orderRoutes = [
     params: SupplierCode,
     response: z.object({ resumed: PushPauseView }),
     errors: ["not_found", "conflict"],
-    handler({ params, container }) {
-      const resumed = unwrap(container.orders.service.resume(params.code));
+    handler({ params, services }) {
+      const resumed = unwrap(services.orders.resume(params.code));
       return { body: { resumed }, audit: { target: params.code, summary: { before: { paused: resumed.reason }, after: { paused: null } } } };
     },
   }),

@@ -1,12 +1,14 @@
 import { z } from "zod";
-import type { Container } from "../../container.js";
 import { beijingIso } from "../../lib/beijing-time.js";
-import type { ProductSearch } from "../../store/repos/admin-repo.js";
+import type { AccountRepo } from "../../store/repos/account-repo.js";
+import type { AdminRepo, ProductSearch } from "../../store/repos/admin-repo.js";
+import type { ProductRepo } from "../../store/repos/product-repo.js";
+import type { ReferenceRepo } from "../../store/repos/reference-repo.js";
 import { AdminError } from "../admin-errors.js";
-import { changeListing } from "../product-listing.js";
+import { type ListingDeps, changeListing } from "../product-listing.js";
 import { parameterChecks } from "../product-review.js";
 import { keysetPages } from "./keyset.js";
-import { DEFAULT_PAGE, MAX_PAGE, defineRoute, q } from "./route-types.js";
+import { DEFAULT_PAGE, MAX_PAGE, defineRouteWith, q } from "./route-types.js";
 import { type SupplierScope, scopedSupplier } from "./supplier-scope.js";
 import { ListingChange, ProductDetail, ProductRow } from "./views/product-views.js";
 
@@ -20,6 +22,16 @@ const Note = z.object({ note: z.string().trim().max(200).optional() });
 
 const parseJson = (text: string | null): unknown => (text === null ? null : (JSON.parse(text) as unknown));
 
+/** The product store as searched and read, the catalog's parameters and area names, and the listing step. */
+export type ProductRouteServices = ListingDeps & {
+  accounts: Pick<AccountRepo, "supplierByCode" | "supplierById">;
+  products: Pick<ProductRepo, "bySku" | "stockOf" | "priceHistoryOf">;
+  productSearch: Pick<AdminRepo, "productPage">;
+  reference: Pick<ReferenceRepo, "paramsOfCatalog" | "areaName">;
+};
+
+const defineRoute = defineRouteWith<ProductRouteServices>();
+
 const SearchQuery = z.object({
   supplier: supplierCode.optional(),
   sku: q.text(64).optional(),
@@ -32,11 +44,11 @@ const SearchQuery = z.object({
 type SearchQuery = z.output<typeof SearchQuery>;
 
 /** The search as the store runs it: a supplier user is always held to its own supplier. */
-function searchOf(container: Container, scope: SupplierScope | undefined, query: SearchQuery): Omit<ProductSearch, "limit" | "afterId"> {
+function searchOf(accounts: ProductRouteServices["accounts"], scope: SupplierScope | undefined, query: SearchQuery): Omit<ProductSearch, "limit" | "afterId"> {
   const code = scopedSupplier(scope, query.supplier);
   let supplierId: number | undefined;
   if (code !== undefined) {
-    supplierId = container.repos.accounts.supplierByCode(code)?.id;
+    supplierId = accounts.supplierByCode(code)?.id;
     if (supplierId === undefined) throw new AdminError("not_found", `no supplier with code ${code}`);
   }
   const { supplier: _s, catalog, ...rest } = query;
@@ -44,11 +56,11 @@ function searchOf(container: Container, scope: SupplierScope | undefined, query:
 }
 
 /** A product of the caller's scope, or not found (another supplier's sku answers as a missing one). */
-function productOf(container: Container, scope: SupplierScope | undefined, key: { supplier: string; sku: string }) {
+function productOf(services: ProductRouteServices, scope: SupplierScope | undefined, key: { supplier: string; sku: string }) {
   const missing = `no product ${key.sku} of ${key.supplier}`;
   if (scope && scope.code !== key.supplier) throw new AdminError("not_found", missing);
-  const supplier = container.repos.accounts.supplierByCode(key.supplier);
-  const product = supplier ? container.repos.products.bySku(supplier.id, key.sku) : undefined;
+  const supplier = services.accounts.supplierByCode(key.supplier);
+  const product = supplier ? services.products.bySku(supplier.id, key.sku) : undefined;
   if (!supplier || !product) throw new AdminError("not_found", missing);
   return { supplier, product };
 }
@@ -66,9 +78,9 @@ const listingRoute = (verb: "apply" | "approve" | "refuse", roles: ReadonlyArray
     body: Note,
     response: ListingChange,
     errors: ["not_found", "conflict"],
-    handler({ params, body, container, scope }) {
-      productOf(container, scope, params);
-      const change = changeListing(container, params.supplier, params.sku, verb, body.note);
+    handler({ params, body, services, scope }) {
+      productOf(services, scope, params);
+      const change = changeListing(services, params.supplier, params.sku, verb, body.note);
       return {
         body: { sku: params.sku, listingState: change.after, reason: body.note ?? null },
         audit: { summary: { before: { listingState: change.before }, after: { listingState: change.after }, note: body.note } },
@@ -77,18 +89,18 @@ const listingRoute = (verb: "apply" | "approve" | "refuse", roles: ReadonlyArray
   });
 
 /** Every product a search finds, a keyset page at a time (pages cut short by the name scan included). */
-const productRows = (container: Container, search: Omit<ProductSearch, "limit" | "afterId">) =>
+const productRows = (productSearch: ProductRouteServices["productSearch"], search: Omit<ProductSearch, "limit" | "afterId">) =>
   keysetPages((afterId: number | undefined, limit) => {
-    const page = container.admin.repo.productPage({ ...search, afterId, limit });
+    const page = productSearch.productPage({ ...search, afterId, limit });
     return { rows: page.rows, next: page.nextAfterId };
   });
 
-const codeCache = (container: Container) => {
+const codeCache = (accounts: ProductRouteServices["accounts"]) => {
   const codes = new Map<number, string>();
   return (id: number) => {
     let code = codes.get(id);
     if (code === undefined) {
-      code = container.repos.accounts.supplierById(id)?.code ?? String(id);
+      code = accounts.supplierById(id)?.code ?? String(id);
       codes.set(id, code);
     }
     return code;
@@ -110,10 +122,10 @@ export const productRoutes = [
       nextAfterId: z.number().int().nullable().describe("Pass as `afterId` to go on; null: nothing more matches."),
     }),
     errors: ["not_found"],
-    handler({ query, container, scope }) {
-      const codeOf = codeCache(container);
-      const search = searchOf(container, scope, query);
-      const page = container.admin.repo.productPage({ ...search, afterId: query.afterId, limit: query.limit });
+    handler({ query, services, scope }) {
+      const codeOf = codeCache(services.accounts);
+      const search = searchOf(services.accounts, scope, query);
+      const page = services.productSearch.productPage({ ...search, afterId: query.afterId, limit: query.limit });
       const rows = page.rows.map(({ rejectionJson, sourceMessageIdsJson: _s, ...p }) => ({
         ...p,
         supplier: codeOf(p.supplierId),
@@ -131,10 +143,10 @@ export const productRoutes = [
     query: SearchQuery,
     file: { mediaType: "text/csv", description: "products.csv: UTF-8 with BOM, one row per product." },
     errors: ["not_found"],
-    handler({ query, container, scope }) {
-      const codeOf = codeCache(container);
-      const search = searchOf(container, scope, query);
-      const rows = productRows(container, search);
+    handler({ query, services, scope }) {
+      const codeOf = codeCache(services.accounts);
+      const search = searchOf(services.accounts, scope, query);
+      const rows = productRows(services.productSearch, search);
       return {
         body: null,
         csv: {
@@ -186,10 +198,10 @@ export const productRoutes = [
     query: SearchQuery.omit({ status: true }),
     file: { mediaType: "text/csv", description: "rejections.csv: UTF-8 with BOM, one row per §7 reason." },
     errors: ["not_found"],
-    handler({ query, container, scope }) {
-      const codeOf = codeCache(container);
-      const search = { ...searchOf(container, scope, query), status: "rejected" as const };
-      const rows = productRows(container, search);
+    handler({ query, services, scope }) {
+      const codeOf = codeCache(services.accounts);
+      const search = { ...searchOf(services.accounts, scope, query), status: "rejected" as const };
+      const rows = productRows(services.productSearch, search);
       return {
         body: null,
         csv: {
@@ -216,8 +228,8 @@ export const productRoutes = [
     params: ProductKey,
     response: ProductDetail,
     errors: ["not_found"],
-    handler({ params, container, scope }) {
-      const { supplier, product: p } = productOf(container, scope, params);
+    handler({ params, services, scope }) {
+      const { supplier, product: p } = productOf(services, scope, params);
       const { detailJson, attributesJson, promisesJson, imagesJson, rejectionJson, sourceMessageIdsJson, ...rest } = p;
       const reasons = (parseJson(rejectionJson) ?? []) as Array<{ code: number; field: string; message: string }>;
       const attributes = (parseJson(attributesJson) ?? []) as Array<{ attributeID: string; attributeName: string; valueID: string; value: string }>;
@@ -234,16 +246,16 @@ export const productRoutes = [
             sourceMessageIds: parseJson(sourceMessageIdsJson),
           },
           supplierDomains: JSON.parse(supplier.domainsJson) as string[],
-          parameters: parameterChecks(container.repos.reference, p.catalogId, attributes, reasons),
+          parameters: parameterChecks(services.reference, p.catalogId, attributes, reasons),
           // Each S-8 area (province_city_county codes) with its names from the area table, for people.
-          stock: container.repos.products.stockOf(supplier.id, p.sku).map((s) => ({
+          stock: services.products.stockOf(supplier.id, p.sku).map((s) => ({
             ...s,
             areaName: s.area
               .split("_")
-              .map((code) => container.repos.reference.areaName(code) ?? code)
+              .map((code) => services.reference.areaName(code) ?? code)
               .join(" "),
           })),
-          priceHistory: container.repos.products.priceHistoryOf(supplier.id, p.sku),
+          priceHistory: services.products.priceHistoryOf(supplier.id, p.sku),
         },
       };
     },

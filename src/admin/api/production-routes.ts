@@ -1,8 +1,9 @@
 import { z } from "zod";
 import { productionCheckIds } from "../../conformance/production-checks.js";
-import { beijingDay, unscorableDay } from "../../conformance/production-conformance.js";
+import { type ProductionConformance, beijingDay, unscorableDay } from "../../conformance/production-conformance.js";
+import type { AccountRepo } from "../../store/repos/account-repo.js";
 import { AdminError } from "../admin-errors.js";
-import { defineRoute, q } from "./route-types.js";
+import { defineRouteWith, q } from "./route-types.js";
 import { scopedSupplier } from "./supplier-scope.js";
 
 const Code = z.object({
@@ -41,6 +42,15 @@ const DayScore = z.object({
 });
 const Policy = z.object({ policy: z.enum(["warn", "propose", "suspend"]), minScore: z.number().int(), badDays: z.number().int() });
 
+/** The production calls scored per supplier and day, and the policy's proposals to decide. */
+export type ProductionRouteServices = {
+  production: Pick<ProductionConformance, "history" | "evaluate" | "decide">;
+  accounts: Pick<AccountRepo, "supplierByCode">;
+  clock: () => number;
+};
+
+const defineRoute = defineRouteWith<ProductionRouteServices>();
+
 /** Production conformance: the mark keeps being earned by what the supplier does in production. */
 export const productionRoutes = [
   defineRoute({
@@ -54,9 +64,9 @@ export const productionRoutes = [
     query: z.object({ days: q.int(1, 366).optional() }),
     response: z.object({ supplier: z.string(), policy: Policy, today: DayScore.nullable(), days: z.array(DayScore) }),
     errors: ["not_found"],
-    async handler({ params, query, container, scope }) {
+    async handler({ params, query, services, scope }) {
       const code = scopedSupplier(scope, params.code) ?? params.code;
-      const history = await container.production.history(code, query.days ?? 30);
+      const history = await services.production.history(code, query.days ?? 30);
       if (!history) throw new AdminError("not_found", `no supplier with code ${code}`);
       return { body: { supplier: code, policy: history.policy, today: history.today, days: history.days } };
     },
@@ -73,12 +83,12 @@ export const productionRoutes = [
     body: z.object({ day: Day.optional() }),
     response: z.object({ day: DayScore.nullable().describe("null: no production calls that day") }),
     errors: ["not_found"],
-    async handler({ params, body, container }) {
-      if (!container.repos.accounts.supplierByCode(params.code)) throw new AdminError("not_found", `no supplier with code ${params.code}`);
-      const day = body.day ?? beijingDay(container.clock() - 86_400_000);
-      const unscorable = unscorableDay(day, container.clock());
+    async handler({ params, body, services }) {
+      if (!services.accounts.supplierByCode(params.code)) throw new AdminError("not_found", `no supplier with code ${params.code}`);
+      const day = body.day ?? beijingDay(services.clock() - 86_400_000);
+      const unscorable = unscorableDay(day, services.clock());
       if (unscorable) throw new AdminError("invalid_input", unscorable, [{ field: "body.day", message: unscorable }]);
-      const scored = await container.production.evaluate(params.code, day);
+      const scored = await services.production.evaluate(params.code, day);
       return {
         body: { day: scored },
         audit: { target: params.code, summary: { after: { day, score: scored?.score ?? null, action: scored?.action ?? null } } },
@@ -101,8 +111,8 @@ export const productionRoutes = [
       waiverEnded: z.boolean().describe("Whether it ended the supplier's gate waiver (with no live mark to suspend, the waiver is withdrawn)."),
     }),
     errors: ["not_found", "conflict"],
-    handler({ params, body, container, user }) {
-      const decided = container.production.decide(params.code, params.day, body.decision, `user:${user?.username ?? "anonymous"}`, body.reason);
+    handler({ params, body, services, user }) {
+      const decided = services.production.decide(params.code, params.day, body.decision, `user:${user?.username ?? "anonymous"}`, body.reason);
       if (!decided.ok) throw new AdminError("not_found", `no open suspension proposal for ${params.code} on ${params.day}`);
       const held = decided.held ?? { marks: [], waiverEnded: false };
       return {

@@ -1,17 +1,17 @@
 import type { z } from "zod";
-import type { Container } from "../../container.js";
 import { DomainError } from "../../lib/errors.js";
 import type { Logger } from "../../lib/logger.js";
-import { withTransaction } from "../../store/database.js";
 import type { AdminUserRow } from "../../store/repos/admin-repo.js";
 import type { ActiveSession } from "../admin-sessions.js";
 import { AdminError, type FieldError, adminCodeOfKind } from "../admin-errors.js";
+import type { AdminApiServices } from "./route-services.js";
+import type { AdminRouteServices } from "./route-table.js";
 import type { AdminRoute, DeferredResult, RouteResult } from "./route-types.js";
 import { scopeOf } from "./supplier-scope.js";
 
 export type RawInput = { params: unknown; query: unknown; body: unknown };
 /** `errorMap`: how zod words a bad field (the console reads zh-CN); unset, a missing field reads "required". */
-export type RunDeps = { container: Container; requestId: string; log: Logger; errorMap?: z.core.$ZodErrorMap };
+export type RunDeps = { api: AdminApiServices; requestId: string; log: Logger; errorMap?: z.core.$ZodErrorMap };
 
 /** `items[0].num`-style paths under where the value came from. */
 function fieldPath(where: string, path: ReadonlyArray<PropertyKey>): string {
@@ -88,9 +88,9 @@ export function toAdminError(e: unknown): AdminError | undefined {
  * input is read), zod validation of params, query and body with every bad field named, the
  * handler, and the audit row of a state-changing route — on success and on failure.
  */
-export async function runRoute(route: AdminRoute, raw: RawInput, caller: ActiveSession | undefined, deps: RunDeps): Promise<RouteResult> {
+export async function runRoute(route: AdminRoute<AdminRouteServices>, raw: RawInput, caller: ActiveSession | undefined, deps: RunDeps): Promise<RouteResult> {
   const user = caller?.user;
-  const audit = deps.container.admin.audit;
+  const { audit, transaction } = deps.api;
   const actor = user?.username ?? "anonymous";
   const record = (outcome: "ok" | "refused" | "failed", result: RouteResult["audit"], error?: string) => {
     const action = result?.action ?? route.audit;
@@ -112,7 +112,7 @@ export async function runRoute(route: AdminRoute, raw: RawInput, caller: ActiveS
     record("refused", { target: targetOf(raw.params) }, `role ${user?.role ?? "none"} may not ${route.method} ${route.path}`);
     throw new AdminError("forbidden", `role ${user?.role ?? "none"} may not ${route.method} /admin/api${route.path}`);
   }
-  const scope = scopeOf(user, deps.container);
+  const scope = scopeOf(user, deps.api.accounts);
   const fields: FieldError[] = [];
   const params = parsePart(route.params, raw.params, "params", fields, deps.errorMap);
   const query = parsePart(route.query, raw.query, "query", fields, deps.errorMap);
@@ -121,17 +121,17 @@ export async function runRoute(route: AdminRoute, raw: RawInput, caller: ActiveS
     record("refused", { target: targetOf(raw.params) }, "invalid input");
     throw new AdminError("invalid_input", `invalid input: ${fields.map((f) => `${f.field}: ${f.message}`).join("; ")}`, fields);
   }
-  const ctx = { params, query, body, user, session: caller?.session, scope, container: deps.container, requestId: deps.requestId, log: deps.log };
+  const ctx = { params, query, body, user, session: caller?.session, scope, services: deps.api.routes, requestId: deps.requestId, log: deps.log };
   /** The handler's store writes (if it left them to commit) and its audit row, in one transaction. */
   const settle = (out: RouteResult | DeferredResult): RouteResult =>
-    withTransaction(deps.container.store, () => {
+    transaction(() => {
       const result = "commit" in out ? out.commit() : out;
       record("ok", { target: targetOf(params), ...result.audit });
       return result;
     });
   try {
     if (route.atomic) {
-      return withTransaction(deps.container.store, () => {
+      return transaction(() => {
         const out = route.handler(ctx);
         if (out instanceof Promise) throw new Error(`atomic route ${route.method} ${route.path} must be synchronous`);
         return settle(out);

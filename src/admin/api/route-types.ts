@@ -1,5 +1,4 @@
 import { z } from "zod";
-import type { Container } from "../../container.js";
 import type { Logger } from "../../lib/logger.js";
 import type { AdminRole, AdminSessionRow, AdminUserRow } from "../../store/repos/admin-repo.js";
 import type { AdminErrorCode } from "../admin-errors.js";
@@ -8,7 +7,7 @@ import type { SupplierScope } from "./supplier-scope.js";
 
 export type HttpMethod = "GET" | "POST" | "PUT" | "PATCH";
 
-export type RouteContext<P, Q, B> = {
+export type RouteContext<P, Q, B, S> = {
   params: P;
   query: Q;
   body: B;
@@ -17,7 +16,8 @@ export type RouteContext<P, Q, B> = {
   session: AdminSessionRow | undefined;
   /** Set for a supplier user: the handler reads only this supplier's data (supplier-scope.ts). */
   scope: SupplierScope | undefined;
-  container: Container;
+  /** What the route's module declared it reaches (its `defineRouteWith<S>()`), wired in route-services.ts. */
+  services: S;
   requestId: string;
   log: Logger;
 };
@@ -43,7 +43,7 @@ export type DeferredResult = { commit: () => RouteResult };
 
 export type CsvDownload = { filename: string; header: readonly string[]; rows: Iterable<ReadonlyArray<string | number | null | undefined>> };
 
-export type RouteSpec<P extends z.ZodType, Q extends z.ZodType, B extends z.ZodType> = {
+export type RouteSpec<P extends z.ZodType, Q extends z.ZodType, B extends z.ZodType, S> = {
   method: HttpMethod;
   /** express syntax, relative to /admin/api. */
   path: string;
@@ -72,18 +72,31 @@ export type RouteSpec<P extends z.ZodType, Q extends z.ZodType, B extends z.ZodT
    * in one transaction: neither lands without the other.
    */
   atomic?: true;
-  handler(ctx: RouteContext<z.output<P>, z.output<Q>, z.output<B>>): Promise<RouteResult | DeferredResult> | RouteResult | DeferredResult;
+  handler(ctx: RouteContext<z.output<P>, z.output<Q>, z.output<B>, S>): Promise<RouteResult | DeferredResult> | RouteResult | DeferredResult;
 };
 
-/** A route with its types erased, as the table and the router hold it. */
-export type AdminRoute = Omit<RouteSpec<z.ZodType, z.ZodType, z.ZodType>, "handler"> & {
-  handler(ctx: RouteContext<unknown, unknown, unknown>): Promise<RouteResult | DeferredResult> | RouteResult | DeferredResult;
+/**
+ * A route with its input types erased, as the table and the router hold it. The handler is a
+ * property, not a method, so the compiler checks it contravariantly: a route needing services S
+ * fits a table typed with services that provide at least S, and no other. Without S, a route as
+ * read for what it declares (OpenAPI, the tests), not to be run.
+ */
+export type AdminRoute<S = never> = Omit<RouteSpec<z.ZodType, z.ZodType, z.ZodType, S>, "handler"> & {
+  readonly handler: (ctx: RouteContext<unknown, unknown, unknown, S>) => Promise<RouteResult | DeferredResult> | RouteResult | DeferredResult;
 };
 
 type NoInput = z.ZodObject<Record<string, never>>;
 
-export function defineRoute<P extends z.ZodType = NoInput, Q extends z.ZodType = NoInput, B extends z.ZodType = NoInput>(spec: RouteSpec<P, Q, B>): AdminRoute {
-  return spec as unknown as AdminRoute;
+/**
+ * A route module's `defineRoute`, bound to the services its handlers may reach: the module names
+ * what it needs, route-table.ts checks that the wiring provides it.
+ */
+export function defineRouteWith<S>() {
+  return function defineRoute<P extends z.ZodType = NoInput, Q extends z.ZodType = NoInput, B extends z.ZodType = NoInput>(
+    spec: RouteSpec<P, Q, B, S>,
+  ): AdminRoute<S> {
+    return spec as unknown as AdminRoute<S>;
+  };
 }
 
 export const ALL_ROLES = ["admin", "procurement", "auditor", "supplier"] as const satisfies readonly AdminRole[];

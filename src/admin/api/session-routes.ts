@@ -1,12 +1,26 @@
 import { z } from "zod";
 import { AdminError } from "../admin-errors.js";
 import { NewPassword, Role, SupplierCode, Username } from "../admin-users.js";
-import { ALL_ROLES, defineRoute } from "./route-types.js";
+import type { AdminSessions } from "../admin-sessions.js";
+import type { AdminUsers } from "../admin-users.js";
+import { ALL_ROLES, defineRouteWith } from "./route-types.js";
 import { Ok } from "./views/common-views.js";
 import { AdminUserView, SessionView } from "./views/user-views.js";
 
+/** Logging in and out, and a user's own password. */
+export type SessionRouteServices = {
+  sessions: Pick<AdminSessions, "login" | "logout">;
+  users: Pick<AdminUsers, "check" | "prepareUpdate">;
+};
+
+/** Console users, administered by administrators. */
+export type UserRouteServices = { users: Pick<AdminUsers, "list" | "prepareCreate" | "prepareUpdate"> };
+
+const defineSessionRoute = defineRouteWith<SessionRouteServices>();
+const defineUserRoute = defineRouteWith<UserRouteServices>();
+
 export const sessionRoutes = [
-  defineRoute({
+  defineSessionRoute({
     method: "POST",
     path: "/login",
     roles: "public",
@@ -14,15 +28,15 @@ export const sessionRoutes = [
     summary: "Log in: sets the httpOnly session cookie and answers the CSRF token. Five failures in 15 minutes lock the username.",
     body: z.object({ username: z.string().trim().min(1).max(64), password: z.string().min(1).max(200) }),
     response: SessionView,
-    async handler({ body, container, requestId }) {
-      const s = await container.admin.sessions.login(body.username, body.password, requestId);
+    async handler({ body, services, requestId }) {
+      const s = await services.sessions.login(body.username, body.password, requestId);
       return {
         body: { username: s.user.username, role: s.user.role, csrfToken: s.csrfToken, expiresAt: s.expiresAt },
         session: { id: s.sessionId, expiresAt: s.expiresAt },
       };
     },
   }),
-  defineRoute({
+  defineSessionRoute({
     method: "POST",
     path: "/logout",
     roles: ALL_ROLES,
@@ -31,12 +45,12 @@ export const sessionRoutes = [
     audit: "session.logout",
     atomic: true,
     response: Ok,
-    handler({ container, session }) {
-      if (session) container.admin.sessions.logout(session);
+    handler({ services, session }) {
+      if (session) services.sessions.logout(session);
       return { body: { ok: true }, session: null };
     },
   }),
-  defineRoute({
+  defineSessionRoute({
     method: "GET",
     path: "/session",
     roles: ALL_ROLES,
@@ -48,7 +62,7 @@ export const sessionRoutes = [
       return { body: { username: user.username, role: user.role, csrfToken: session.csrfToken, expiresAt: session.expiresAt, supplier: scope?.code ?? null } };
     },
   }),
-  defineRoute({
+  defineSessionRoute({
     method: "POST",
     path: "/session/password",
     roles: ALL_ROLES,
@@ -57,12 +71,12 @@ export const sessionRoutes = [
     audit: "user.password_change",
     body: z.object({ currentPassword: z.string().min(1).max(200), newPassword: NewPassword }),
     response: Ok,
-    async handler({ body, container, user }) {
+    async handler({ body, services, user }) {
       const username = user?.username ?? "";
-      if (!(await container.admin.users.check(username, body.currentPassword))) {
+      if (!(await services.users.check(username, body.currentPassword))) {
         throw new AdminError("invalid_input", "the current password is wrong", [{ field: "body.currentPassword", message: "wrong password" }]);
       }
-      const write = await container.admin.users.prepareUpdate(username, { password: body.newPassword });
+      const write = await services.users.prepareUpdate(username, { password: body.newPassword });
       return {
         commit: () => {
           write();
@@ -74,16 +88,16 @@ export const sessionRoutes = [
 ];
 
 export const userRoutes = [
-  defineRoute({
+  defineUserRoute({
     method: "GET",
     path: "/users",
     roles: ["admin"],
     tag: "users",
     summary: "Console users and their roles.",
     response: z.object({ users: z.array(AdminUserView) }),
-    handler: ({ container }) => ({ body: { users: container.admin.users.list() } }),
+    handler: ({ services }) => ({ body: { users: services.users.list() } }),
   }),
-  defineRoute({
+  defineUserRoute({
     method: "POST",
     path: "/users",
     roles: ["admin"],
@@ -94,8 +108,8 @@ export const userRoutes = [
     response: z.object({ user: AdminUserView }),
     status: 201,
     errors: ["not_found", "conflict"],
-    async handler({ body, container }) {
-      const write = await container.admin.users.prepareCreate(body);
+    async handler({ body, services }) {
+      const write = await services.users.prepareCreate(body);
       return {
         commit: () => {
           const user = write();
@@ -104,7 +118,7 @@ export const userRoutes = [
       };
     },
   }),
-  defineRoute({
+  defineUserRoute({
     method: "PATCH",
     path: "/users/:username",
     roles: ["admin"],
@@ -117,8 +131,8 @@ export const userRoutes = [
       .refine((b) => b.role !== undefined || b.supplier !== undefined || b.enabled !== undefined || b.password !== undefined, { message: "nothing to change" }),
     response: z.object({ user: AdminUserView }),
     errors: ["not_found"],
-    async handler({ params, body, container }) {
-      const write = await container.admin.users.prepareUpdate(params.username, body);
+    async handler({ params, body, services }) {
+      const write = await services.users.prepareUpdate(params.username, body);
       return {
         commit: () => {
           const { before, after } = write();

@@ -1,10 +1,12 @@
 import { z } from "zod";
-import { NewSupplierInput } from "../../accounts/supplier-accounts.js";
+import { NewSupplierInput, type SupplierAccounts } from "../../accounts/supplier-accounts.js";
 import { ConnectInput } from "../../connections/supplier-connections.js";
 import { signModes } from "../../contract/index.js";
+import type { OrderService } from "../../orders/order-service.js";
+import type { SyncService } from "../../sync/sync-service.js";
 import { AdminError } from "../admin-errors.js";
-import { connectionSummary, updateConnection } from "../supplier-admin.js";
-import { defineRoute, q } from "./route-types.js";
+import { type ConnectionUpdateDeps, connectionSummary, updateConnection } from "../supplier-admin.js";
+import { defineRouteWith, q } from "./route-types.js";
 import { QuarantineRow, RunSummary } from "./views/sync-views.js";
 import { ConnectionView, IssuedCredentials, PushPauseView, SupplierView } from "./views/supplier-views.js";
 
@@ -31,6 +33,15 @@ const ConnectionChange = z
   .partial()
   .refine((b) => Object.keys(b).length > 0, { message: "nothing to change" });
 
+/** The supplier accounts and connections, their paused order pushes, and pulling and quarantine now. */
+export type SupplierRouteServices = ConnectionUpdateDeps & {
+  supplierAccounts: Pick<SupplierAccounts, "list" | "show" | "prepareCreate" | "prepareRotate" | "setEnabled" | "setSignMode">;
+  orders: Pick<OrderService, "pauses">;
+  sync: Pick<SyncService, "pull" | "quarantineEntries">;
+};
+
+const defineRoute = defineRouteWith<SupplierRouteServices>();
+
 /** Suppliers (电商) and the accounts each side issued the other. Administrators only. */
 export const supplierRoutes = [
   defineRoute({
@@ -40,7 +51,7 @@ export const supplierRoutes = [
     tag: "suppliers",
     summary: "Every supplier with its mall account (no secrets).",
     response: z.object({ suppliers: z.array(SupplierView) }),
-    handler: ({ container }) => ({ body: { suppliers: container.supplierAccounts.list() } }),
+    handler: ({ services }) => ({ body: { suppliers: services.supplierAccounts.list() } }),
   }),
   defineRoute({
     method: "POST",
@@ -53,8 +64,8 @@ export const supplierRoutes = [
     response: z.object({ supplier: SupplierView, credentials: IssuedCredentials.required() }),
     status: 201,
     errors: ["conflict"],
-    async handler({ body, container }) {
-      const write = await container.supplierAccounts.prepareCreate(body);
+    async handler({ body, services }) {
+      const write = await services.supplierAccounts.prepareCreate(body);
       return {
         commit: () => {
           const { supplier, credentials } = write();
@@ -73,15 +84,15 @@ export const supplierRoutes = [
     query: z.object({ reveal: q.bool.optional() }),
     response: z.object({ supplier: SupplierView, connection: ConnectionView.nullable(), orderPushPause: PushPauseView.nullable() }),
     errors: ["not_found"],
-    handler({ params, query, container }) {
-      const supplier = container.supplierAccounts.show(params.code, query.reveal === true);
+    handler({ params, query, services }) {
+      const supplier = services.supplierAccounts.show(params.code, query.reveal === true);
       let connection = null;
       try {
-        connection = container.supplierConnections.show(params.code);
+        connection = services.supplierConnections.show(params.code);
       } catch {
         connection = null;
       }
-      const orderPushPause = container.orders.service.pauses().find((p) => p.supplier === supplier.code) ?? null;
+      const orderPushPause = services.orders.pauses().find((p) => p.supplier === supplier.code) ?? null;
       return { body: { supplier, connection, orderPushPause }, ...(query.reveal ? { audit: { action: "supplier.reveal_contact", summary: {} } } : {}) };
     },
   }),
@@ -97,8 +108,8 @@ export const supplierRoutes = [
     body: ConnectBody,
     response: z.object({ connection: ConnectionView }),
     errors: ["not_found"],
-    handler({ params, body, container }) {
-      const connection = container.supplierConnections.connect({ ...body, code: params.code });
+    handler({ params, body, services }) {
+      const connection = services.supplierConnections.connect({ ...body, code: params.code });
       return { body: { connection }, audit: { summary: { after: connectionSummary(connection) } } };
     },
   }),
@@ -114,8 +125,8 @@ export const supplierRoutes = [
     body: ConnectionChange,
     response: z.object({ connection: ConnectionView }),
     errors: ["not_found"],
-    handler({ params, body, container }) {
-      const { before, after } = updateConnection(container, params.code, body);
+    handler({ params, body, services }) {
+      const { before, after } = updateConnection(services, params.code, body);
       return { body: { connection: after }, audit: { summary: { before: connectionSummary(before), after: connectionSummary(after) } } };
     },
   }),
@@ -132,13 +143,13 @@ export const supplierRoutes = [
       .refine((b) => b.password || b.appSecret, { message: "rotate the password, the appSecret or both" }),
     response: z.object({ credentials: IssuedCredentials }),
     errors: ["not_found"],
-    async handler({ params, body, container }) {
-      const write = await container.supplierAccounts.prepareRotate(params.code, body);
+    async handler({ params, body, services }) {
+      const write = await services.supplierAccounts.prepareRotate(params.code, body);
       return {
         commit: () => {
-          const before = container.supplierAccounts.show(params.code, false);
+          const before = services.supplierAccounts.show(params.code, false);
           const credentials = write();
-          const after = container.supplierAccounts.show(params.code, false);
+          const after = services.supplierAccounts.show(params.code, false);
           const rotated = [body.password ? "password" : null, body.appSecret ? "appSecret" : null].filter((x) => x !== null);
           return {
             body: { credentials },
@@ -160,9 +171,9 @@ export const supplierRoutes = [
     body: z.object({ enabled: z.boolean() }),
     response: z.object({ supplier: SupplierView }),
     errors: ["not_found"],
-    handler({ params, body, container }) {
-      const before = container.supplierAccounts.show(params.code, false);
-      const supplier = container.supplierAccounts.setEnabled(params.code, body.enabled);
+    handler({ params, body, services }) {
+      const before = services.supplierAccounts.show(params.code, false);
+      const supplier = services.supplierAccounts.setEnabled(params.code, body.enabled);
       return { body: { supplier }, audit: { summary: { before: { status: before.status }, after: { status: supplier.status } } } };
     },
   }),
@@ -176,8 +187,8 @@ export const supplierRoutes = [
     params: Code,
     response: z.object({ run: RunSummary }),
     errors: ["not_found", "conflict"],
-    async handler({ params, container }) {
-      const attempt = await container.sync.pull(params.code, "manual");
+    async handler({ params, services }) {
+      const attempt = await services.sync.pull(params.code, "manual");
       if (!attempt.ran)
         throw new AdminError("conflict", `a run for ${params.code} is in progress (${attempt.holder ?? "another runner"}); try again when it ends`);
       return { body: { run: attempt.summary }, audit: { summary: { after: { runId: attempt.summary.runId, status: attempt.summary.status } } } };
@@ -194,9 +205,9 @@ export const supplierRoutes = [
     body: z.object({ signMode: z.enum(signModes) }),
     response: z.object({ supplier: SupplierView }),
     errors: ["not_found"],
-    handler({ params, body, container }) {
-      const before = container.supplierAccounts.show(params.code, false);
-      const supplier = container.supplierAccounts.setSignMode(params.code, body.signMode);
+    handler({ params, body, services }) {
+      const before = services.supplierAccounts.show(params.code, false);
+      const supplier = services.supplierAccounts.setSignMode(params.code, body.signMode);
       return { body: { supplier }, audit: { summary: { before: { signMode: before.signMode }, after: { signMode: supplier.signMode } } } };
     },
   }),
@@ -209,8 +220,8 @@ export const supplierRoutes = [
     params: Code,
     response: z.object({ supplier: z.string(), messages: z.array(QuarantineRow) }),
     errors: ["not_found"],
-    handler({ params, container }) {
-      const messages = container.sync.quarantineEntries(params.code).map((m) => ({
+    handler({ params, services }) {
+      const messages = services.sync.quarantineEntries(params.code).map((m) => ({
         messageId: m.messageId,
         type: m.type,
         sku: m.sku,

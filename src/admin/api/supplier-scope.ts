@@ -1,13 +1,13 @@
-import type { Container } from "../../container.js";
+import type { AccountRepo } from "../../store/repos/account-repo.js";
 import type { AdminUserRow } from "../../store/repos/admin-repo.js";
 import { AdminError } from "../admin-errors.js";
 
 /** The one supplier a `supplier` user may read; staff have none and read what they ask for. */
 export type SupplierScope = { supplierId: number; code: string };
 
-export function scopeOf(user: AdminUserRow | undefined, container: Container): SupplierScope | undefined {
+export function scopeOf(user: AdminUserRow | undefined, accounts: Pick<AccountRepo, "supplierById">): SupplierScope | undefined {
   if (user?.role !== "supplier") return undefined;
-  const supplier = user.supplierId === null ? undefined : container.repos.accounts.supplierById(user.supplierId);
+  const supplier = user.supplierId === null ? undefined : accounts.supplierById(user.supplierId);
   if (!supplier) throw new AdminError("forbidden", `supplier user ${user.username} is bound to no supplier`);
   return { supplierId: supplier.id, code: supplier.code };
 }

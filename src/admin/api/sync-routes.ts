@@ -1,6 +1,10 @@
 import { z } from "zod";
+import type { AccountRepo } from "../../store/repos/account-repo.js";
+import type { AdminRepo } from "../../store/repos/admin-repo.js";
+import type { SyncRunRepo } from "../../store/repos/sync-run-repo.js";
+import type { SyncService } from "../../sync/sync-service.js";
 import { AdminError } from "../admin-errors.js";
-import { DEFAULT_PAGE, MAX_PAGE, defineRoute, q } from "./route-types.js";
+import { DEFAULT_PAGE, MAX_PAGE, defineRouteWith, q } from "./route-types.js";
 import { requireInScope, scopedSupplier } from "./supplier-scope.js";
 import { MessageLogView, QuarantineEntry, RunAttempt, SyncCallView, SyncRunView } from "./views/sync-views.js";
 
@@ -22,6 +26,16 @@ const RunId = z.object({
 
 const parseJson = (text: string): unknown => JSON.parse(text) as unknown;
 
+/** Runs, message logs and the calls behind them as the sync service reads them; replaying quarantine. */
+export type SyncRouteServices = {
+  sync: Pick<SyncService, "runs" | "messageLogs" | "callsOf" | "quarantineEntries" | "replay">;
+  syncRuns: Pick<SyncRunRepo, "run">;
+  messageLogs: Pick<AdminRepo, "messageLogById">;
+  accounts: Pick<AccountRepo, "supplierById">;
+};
+
+const defineRoute = defineRouteWith<SyncRouteServices>();
+
 /** Sync runs and the fate of every message, with drill-down to the calls; read-only for auditors. */
 export const syncRoutes = [
   defineRoute({
@@ -37,10 +51,10 @@ export const syncRoutes = [
     }),
     response: z.object({ runs: z.array(SyncRunView), nextBefore: z.number().int().nullable().describe("Pass as `before` for the next page; null: no more.") }),
     errors: ["not_found"],
-    handler({ query, container, scope }) {
-      const runs = container.sync.runs({ ...query, supplier: scopedSupplier(scope, query.supplier) }).map((r) => ({
+    handler({ query, services, scope }) {
+      const runs = services.sync.runs({ ...query, supplier: scopedSupplier(scope, query.supplier) }).map((r) => ({
         ...r,
-        supplier: container.repos.accounts.supplierById(r.supplierId)?.code ?? null,
+        supplier: services.accounts.supplierById(r.supplierId)?.code ?? null,
         counts: parseJson(r.countsJson),
         errors: parseJson(r.errorsJson),
       }));
@@ -57,11 +71,11 @@ export const syncRoutes = [
     params: RunId,
     response: z.object({ run: SyncRunView }),
     errors: ["not_found"],
-    handler({ params, container, scope }) {
-      const run = container.repos.syncRuns.run(params.runId);
+    handler({ params, services, scope }) {
+      const run = services.syncRuns.run(params.runId);
       if (!run) throw new AdminError("not_found", `no run ${params.runId}`);
       requireInScope(scope, run.supplierId, `no run ${params.runId}`);
-      const supplier = container.repos.accounts.supplierById(run.supplierId)?.code ?? null;
+      const supplier = services.accounts.supplierById(run.supplierId)?.code ?? null;
       return { body: { run: { ...run, supplier, counts: parseJson(run.countsJson), errors: parseJson(run.errorsJson) } } };
     },
   }),
@@ -87,8 +101,8 @@ export const syncRoutes = [
       nextAfterId: z.number().int().nullable().describe("Pass as `afterId` for the next page; null: no more."),
     }),
     errors: ["not_found"],
-    handler({ query, container, scope }) {
-      const rows = container.sync
+    handler({ query, services, scope }) {
+      const rows = services.sync
         .messageLogs({ ...query, supplier: scopedSupplier(scope, query.supplier) })
         .map((m) => ({ ...m, reasons: parseJson(m.reasonsJson), callSeqs: parseJson(m.callSeqsJson) as number[] }));
       const last = rows.at(-1);
@@ -104,13 +118,13 @@ export const syncRoutes = [
     params: z.object({ id: q.int(1, Number.MAX_SAFE_INTEGER) }),
     response: z.object({ message: MessageLogView, calls: z.array(SyncCallView) }),
     errors: ["not_found"],
-    handler({ params, container, scope }) {
-      const m = container.admin.repo.messageLogById(params.id);
+    handler({ params, services, scope }) {
+      const m = services.messageLogs.messageLogById(params.id);
       if (!m) throw new AdminError("not_found", `no sync message log ${params.id}`);
       requireInScope(scope, m.supplierId, `no sync message log ${params.id}`);
       const seqs = parseJson(m.callSeqsJson) as number[];
       return {
-        body: { message: { ...m, reasons: parseJson(m.reasonsJson), callSeqs: seqs }, calls: seqs.length === 0 ? [] : container.sync.callsOf(m.runId, seqs) },
+        body: { message: { ...m, reasons: parseJson(m.reasonsJson), callSeqs: seqs }, calls: seqs.length === 0 ? [] : services.sync.callsOf(m.runId, seqs) },
       };
     },
   }),
@@ -123,7 +137,7 @@ export const syncRoutes = [
     query: z.object({ supplier: supplierCode }),
     response: z.object({ messages: z.array(QuarantineEntry) }),
     errors: ["not_found"],
-    handler: ({ query, container }) => ({ body: { messages: container.sync.quarantineEntries(query.supplier) } }),
+    handler: ({ query, services }) => ({ body: { messages: services.sync.quarantineEntries(query.supplier) } }),
   }),
   defineRoute({
     method: "POST",
@@ -137,8 +151,8 @@ export const syncRoutes = [
       .refine((b) => (b.messageIds === undefined) !== (b.all !== true), { message: "give messageIds or all: true (not both)" }),
     response: z.object({ requeued: z.number().int(), attempt: RunAttempt }),
     errors: ["not_found", "conflict"],
-    async handler({ body, container }) {
-      const { requeued, attempt } = await container.sync.replay(body.supplier, body.all ? "all-quarantined" : (body.messageIds ?? []));
+    async handler({ body, services }) {
+      const { requeued, attempt } = await services.sync.replay(body.supplier, body.all ? "all-quarantined" : (body.messageIds ?? []));
       return {
         body: { requeued, attempt },
         audit: { target: body.supplier, summary: { after: { requeued, runId: attempt.ran ? attempt.summary.runId : null } } },

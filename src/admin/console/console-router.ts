@@ -2,12 +2,12 @@ import { readFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import express, { type ErrorRequestHandler, type Request, type Response, Router } from "express";
-import type { Container } from "../../container.js";
 import { AdminError } from "../admin-errors.js";
 import { CSRF_FIELD, checkCsrf, currentSession, requestFailure, setSessionCookie } from "../admin-http.js";
 import type { ActiveSession } from "../admin-sessions.js";
 import { routeById } from "../api/route-table.js";
 import { mayCall, runRoute, toAdminError } from "../api/route-runner.js";
+import type { AdminApiServices } from "../api/route-services.js";
 import { consoleActions } from "./console-actions.js";
 import { FLASH, type ConsoleContext, type ConsolePage, type FlashKey } from "./console-kit.js";
 import { ERROR_TITLES, errorText, fieldLabel, fieldText, formFieldOf, zhErrorMap } from "./console-messages.js";
@@ -52,12 +52,12 @@ export function contentSecurityPolicy(imageSources: readonly string[]): string {
 /** Only our own paths after login: never an absolute or protocol-relative URL. */
 const safeNext = (next: string | undefined) => (next && /^\/admin(\/[^/\\]|$|\?)/.test(next) && !next.startsWith("//") ? next : "/admin/");
 
-export function consoleRouter(container: Container): Router {
+export function consoleRouter(api: AdminApiServices): Router {
   const router = Router();
   const form = express.urlencoded({ extended: false, limit: FORM_LIMIT, parameterLimit: 200 });
 
   /** Route calls from the console: the same checks and audit, with zod's messages in zh-CN. */
-  const deps = (req: Request) => ({ container, requestId: req.id, log: req.log, errorMap: zhErrorMap });
+  const deps = (req: Request) => ({ api, requestId: req.id, log: req.log, errorMap: zhErrorMap });
 
   const send = (res: Response, status: number, page: Html, imageSources: readonly string[] = []) =>
     res
@@ -136,7 +136,7 @@ export function consoleRouter(container: Container): Router {
   });
 
   router.post("/logout", form, async (req, res) => {
-    const caller = currentSession(req, container);
+    const caller = currentSession(req, api.sessions);
     try {
       if (caller) {
         checkCsrf(req, caller, strings(req.body)[CSRF_FIELD]);
@@ -183,7 +183,7 @@ export function consoleRouter(container: Container): Router {
 
   // A certification run's progress as server-sent events, for the run page (run-events.ts).
   router.get("/conformance/runs/:id/events", async (req, res) => {
-    const caller = currentSession(req, container);
+    const caller = currentSession(req, api.sessions);
     if (!caller) return void res.status(401).type("text").send("not logged in");
     const route = routeById("GET", "/conformance/runs/:id");
     const read = async (): Promise<FollowedRun> => {
@@ -214,7 +214,7 @@ export function consoleRouter(container: Container): Router {
 
   for (const page of consolePages) {
     router.get(page.path, async (req, res) => {
-      const caller = currentSession(req, container);
+      const caller = currentSession(req, api.sessions);
       if (!caller) return res.redirect(303, `/admin/login?next=${encodeURIComponent(req.originalUrl)}`);
       try {
         await renderPage(req, res, caller, page);
@@ -226,7 +226,7 @@ export function consoleRouter(container: Container): Router {
     // with what was typed, posted so personal data never sits in a URL or an access log.
     if (page.refresh) {
       router.post(page.path, form, async (req, res) => {
-        const caller = currentSession(req, container);
+        const caller = currentSession(req, api.sessions);
         if (!caller) return res.redirect(303, "/admin/login");
         try {
           const f = strings(req.body);
@@ -241,7 +241,7 @@ export function consoleRouter(container: Container): Router {
 
   for (const action of consoleActions) {
     router.post(action.path, form, async (req, res) => {
-      const caller = currentSession(req, container);
+      const caller = currentSession(req, api.sessions);
       if (!caller) return res.redirect(303, "/admin/login");
       const f = strings(req.body);
       try {
@@ -287,14 +287,14 @@ export function consoleRouter(container: Container): Router {
 
   // Any other path under /admin: a page that says so, not the API's JSON.
   router.use((req, res) => {
-    const caller = currentSession(req, container);
+    const caller = currentSession(req, api.sessions);
     errorPage(req, res, caller, new AdminError("not_found", `no console page ${req.path}`));
   });
   // A path that does not decode or a form over its limits fails before any handler above runs:
   // a console page with an honest status, not the mall's envelope (which answers HTTP 200).
   const requestError: ErrorRequestHandler = (err: { type?: string; status?: number }, req, res, next) => {
     if (res.headersSent) return next(err);
-    errorPage(req, res, currentSession(req, container), requestFailure(err, FORM_LIMIT) ?? err);
+    errorPage(req, res, currentSession(req, api.sessions), requestFailure(err, FORM_LIMIT) ?? err);
   };
   router.use(requestError);
   return router;
