@@ -8,7 +8,7 @@ import * as schema from "./schema/index.js";
 import { PgConnection } from "./pg-sync/pg-connection.js";
 import { PgQueryError, PgSyncBridge } from "./pg-sync/sync-bridge.js";
 import { openPgPoolStore } from "./sql/pg-pool-store.js";
-import { openSqliteSqlStore } from "./sql/sqlite-sql-store.js";
+import { asyncTransactionOpen, openSqliteSqlStore } from "./sql/sqlite-sql-store.js";
 import type { SqlStore } from "./sql/sql-store.js";
 
 export type Db = BetterSQLite3Database<typeof schema>;
@@ -160,22 +160,13 @@ export function openStoreReadOnly(path: string): Store {
   };
 }
 
-/** How deep each store's synchronous transactions are nested right now. */
-const syncDepth = new WeakMap<Store, number>();
-
 /** Runs `work` in one short transaction: all of it lands or none of it (no I/O inside, STYLE). */
 export function withTransaction<T>(store: Store, work: () => T): T {
-  const depth = syncDepth.get(store) ?? 0;
-  // On SQLite the asynchronous store shares this connection: a transaction already open that is not
-  // one of ours is its, and better-sqlite3 would nest this one inside it as a savepoint, to be rolled
-  // back with it. Refused loudly instead of landing or vanishing with another caller's work.
-  if (depth === 0 && store.dialect === "sqlite" && store.connection.inTransaction) {
+  // On SQLite the asynchronous store shares this connection: better-sqlite3 would nest this
+  // transaction inside its open one as a savepoint, to be rolled back with another caller's work.
+  // Refused loudly instead of landing or vanishing with it.
+  if (store.dialect === "sqlite" && asyncTransactionOpen(store.connection)) {
     throw new Error("a synchronous transaction was started while an asynchronous one is open on the same SQLite connection");
   }
-  syncDepth.set(store, depth + 1);
-  try {
-    return store.connection.transaction(work).immediate();
-  } finally {
-    syncDepth.set(store, depth);
-  }
+  return store.connection.transaction(work).immediate();
 }

@@ -1,3 +1,4 @@
+import type { AuditEntry } from "../audit-trail.js";
 import type { z } from "zod";
 import { DomainError } from "../../lib/errors.js";
 import type { Logger } from "../../lib/logger.js";
@@ -90,12 +91,12 @@ export function toAdminError(e: unknown): AdminError | undefined {
  */
 export async function runRoute(route: AdminRoute<AdminRouteServices>, raw: RawInput, caller: ActiveSession | undefined, deps: RunDeps): Promise<RouteResult> {
   const user = caller?.user;
-  const { audit, transaction } = deps.api;
+  const { audit, transaction, transactionIn } = deps.api;
   const actor = user?.username ?? "anonymous";
-  const record = (outcome: "ok" | "refused" | "failed", result: RouteResult["audit"], error?: string) => {
+  const entryOf = (outcome: "ok" | "refused" | "failed", result: RouteResult["audit"], error?: string): AuditEntry | null => {
     const action = result?.action ?? route.audit;
-    if (!action) return;
-    audit.record({
+    if (!action) return null;
+    return {
       actor: result?.actor ?? actor,
       role: user?.role ?? null,
       action,
@@ -103,7 +104,11 @@ export async function runRoute(route: AdminRoute<AdminRouteServices>, raw: RawIn
       outcome,
       summary: { ...(result?.summary ?? {}), ...(error ? { error } : {}) },
       requestId: deps.requestId,
-    });
+    };
+  };
+  const record = (outcome: "ok" | "refused" | "failed", result: RouteResult["audit"], error?: string) => {
+    const entry = entryOf(outcome, result, error);
+    if (entry) audit.record(entry);
   };
   const targetOf = (params: unknown) => (params && typeof params === "object" ? Object.values(params).map(String).join("/") || null : null);
 
@@ -123,21 +128,30 @@ export async function runRoute(route: AdminRoute<AdminRouteServices>, raw: RawIn
   }
   const ctx = { params, query, body, user, session: caller?.session, scope, services: deps.api.routes, requestId: deps.requestId, log: deps.log };
   /** The handler's store writes (if it left them to commit) and its audit row, in one transaction. */
-  const settle = (out: RouteResult | DeferredResult): RouteResult =>
+  const settle = (out: RouteResult | Extract<DeferredResult, { commit: unknown }>): RouteResult =>
     transaction(() => {
       const result = "commit" in out ? out.commit() : out;
       record("ok", { target: targetOf(params), ...result.audit });
+      return result;
+    });
+  /** The same on the asynchronous store: `commitIn`'s writes and the audit row in one of its transactions. */
+  const settleIn = (out: Extract<DeferredResult, { commitIn: unknown }>): Promise<RouteResult> =>
+    transactionIn(async (tx) => {
+      const result = await out.commitIn(tx);
+      const entry = entryOf("ok", { target: targetOf(params), ...result.audit });
+      if (entry) await audit.recordIn(tx, entry);
       return result;
     });
   try {
     if (route.atomic) {
       return transaction(() => {
         const out = route.handler(ctx);
-        if (out instanceof Promise) throw new Error(`atomic route ${route.method} ${route.path} must be synchronous`);
+        if (out instanceof Promise || "commitIn" in out) throw new Error(`atomic route ${route.method} ${route.path} must be synchronous`);
         return settle(out);
       });
     }
     const out = await route.handler(ctx);
+    if ("commitIn" in out) return await settleIn(out);
     if ("commit" in out) return settle(out);
     record("ok", { target: targetOf(params), ...out.audit });
     return out;

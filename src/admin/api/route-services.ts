@@ -1,5 +1,6 @@
 import type { Container } from "../../container.js";
 import type { AccountRepo } from "../../store/repos/account-repo.js";
+import type { SqlStore } from "../../store/sql/sql-store.js";
 import { withTransaction } from "../../store/database.js";
 import type { AdminSessions } from "../admin-sessions.js";
 import type { AuditTrail } from "../audit-trail.js";
@@ -14,9 +15,11 @@ export type AdminApiServices = {
   /** The supplier a supplier user is bound to (supplier-scope.ts). */
   accounts: Pick<AccountRepo, "supplierById">;
   /** The row every state-changing call leaves, on success and on failure. */
-  audit: Pick<AuditTrail, "record">;
+  audit: Pick<AuditTrail, "record" | "recordIn">;
   /** One short transaction: a handler's store writes and its audit row land together or not at all. */
   transaction<T>(work: () => T): T;
+  /** The same on the asynchronous store, for handlers whose writes are there (`commitIn`). */
+  transactionIn: SqlStore["transaction"];
 };
 
 /** The one place the admin API is wired from the container; the API router and the console share it. */
@@ -50,5 +53,6 @@ export function adminApiServices(container: Container): AdminApiServices {
     accounts: repos.accounts,
     audit: admin.audit,
     transaction: (work) => withTransaction(container.store, work),
+    transactionIn: (work) => container.store.sql.transaction(work),
   };
 }

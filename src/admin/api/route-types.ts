@@ -3,6 +3,7 @@ import type { Logger } from "../../lib/logger.js";
 import type { AdminRole, AdminSessionRow, AdminUserRow } from "../../store/repos/admin-repo.js";
 import type { AdminErrorCode } from "../admin-errors.js";
 import type { AuditEntry } from "../audit-trail.js";
+import type { Transaction } from "../../store/sql/sql-store.js";
 import type { SupplierScope } from "./supplier-scope.js";
 
 export type HttpMethod = "GET" | "POST" | "PUT" | "PATCH";
@@ -37,9 +38,11 @@ export type RouteResult = {
 
 /**
  * What a handler hands back when its slow work (hashing, checks) is done but its store writes are
- * not: the runner runs `commit` and appends the audit row in one transaction.
+ * not: the runner runs `commit` and appends the audit row in one transaction; or, for writes on
+ * the asynchronous store, runs `commitIn` in one of its transactions and appends the row in it.
+ * `commitIn` does only database work through `tx` (it may run more than once on PostgreSQL).
  */
-export type DeferredResult = { commit: () => RouteResult };
+export type DeferredResult = { commit: () => RouteResult } | { commitIn: (tx: Transaction) => Promise<RouteResult> };
 
 export type CsvDownload = { filename: string; header: readonly string[]; rows: Iterable<ReadonlyArray<string | number | null | undefined>> };
 

@@ -1,6 +1,14 @@
 import type Database from "better-sqlite3";
 import { type Row, type SqlStore, type Transaction, TransactionOverError } from "./sql-store.js";
 
+/** Connections with an asynchronous transaction open now: the synchronous store refuses to start one inside it. */
+const openAsyncTransactions = new WeakSet<Database.Database>();
+
+/** True while an asynchronous transaction of this store holds the connection. */
+export function asyncTransactionOpen(connection: Database.Database): boolean {
+  return openAsyncTransactions.has(connection);
+}
+
 /** Prepared statements kept per connection: a statement is prepared once and run many times. */
 const STATEMENT_CACHE_SIZE = 200;
 /** A body holding the writer longer than this is logged: it is doing more than database work. */
@@ -83,6 +91,7 @@ export function openSqliteSqlStore(connection: Database.Database, onSlowBody?: (
         };
         const started = performance.now();
         connection.prepare("BEGIN IMMEDIATE").run();
+        openAsyncTransactions.add(connection);
         try {
           const result = await work(tx);
           connection.prepare("COMMIT").run();
@@ -92,6 +101,7 @@ export function openSqliteSqlStore(connection: Database.Database, onSlowBody?: (
           throw e;
         } finally {
           open = false;
+          openAsyncTransactions.delete(connection);
           const ms = performance.now() - started;
           if (ms > SLOW_BODY_MS) onSlowBody?.(ms);
         }
