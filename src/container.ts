@@ -92,7 +92,7 @@ export function createContainer(config: Config, logger: Logger, clock: () => num
   const conformance = createConformanceService({ repo: conformanceRepo, accounts: accountRepo, reference: referenceRepo, keys, config, clock });
   conformance.applyContractChanges();
   const conformanceRuns = createConformanceRunQueue({
-    jobs: createConformanceJobRepo(store),
+    jobs: createConformanceJobRepo(store.sql),
     accounts: accountRepo,
     keys,
     run: (args) => conformance.run(args),

@@ -182,7 +182,7 @@ export function createConformanceService(deps: ConformanceDeps) {
       advisory?: { seed: number };
       runId?: string;
       /** Asked before the run and any mark are stored: a queued run interrupted meanwhile records nothing. */
-      stillOurs?: () => boolean;
+      stillOurs?: () => boolean | Promise<boolean>;
     }): Promise<{ run: RunView; report: ConformanceReport; trustMark: string | null; signaturePath: string }> {
       const supplier = supplierOf(args.supplier);
       // Advisory runs are not certification runs: their own id prefix, files only, never a mark. A
@@ -281,7 +281,7 @@ export function createConformanceService(deps: ConformanceDeps) {
         markId: mark?.id ?? null,
         actor: args.actor,
       };
-      if (args.stillOurs && !args.stillOurs())
+      if (args.stillOurs && !(await args.stillOurs()))
         throw new ConformanceError("conflict", `run ${runId} was interrupted before it ended; its result is not recorded`);
       if (!args.advisory) deps.repo.insertRunWithMark(row, mark);
       return { run: runView(row), report, trustMark: mark?.jws ?? null, signaturePath: files.signaturePath };

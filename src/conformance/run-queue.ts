@@ -1,3 +1,4 @@
+import type { Transaction } from "../store/sql/sql-store.js";
 import { hostname } from "node:os";
 import type { SignMode } from "../contract/index.js";
 import { beijingDayStart } from "../lib/beijing-time.js";
@@ -60,7 +61,7 @@ type RunOne = (args: {
   actor: string;
   runId: string;
   onModule: KitRunInput["onModule"];
-  stillOurs: () => boolean;
+  stillOurs: () => Promise<boolean>;
 }) => Promise<{ run: { passed: boolean } }>;
 
 export type RunQueueDeps = {
@@ -105,15 +106,15 @@ export function createConformanceRunQueue(deps: RunQueueDeps) {
 
   const execute = async (job: ConformanceJobRow): Promise<void> => {
     const runLog = log.child({ runId: job.id, supplier: codeOf(job.supplierId) });
-    const sandbox = deps.jobs.sandbox(job.supplierId);
+    const sandbox = await deps.jobs.sandbox(job.supplierId);
     const renewal = setInterval(
       () => {
-        try {
-          if (!deps.jobs.renew(job.id, holder, deps.clock() + deps.settings.leaseMs))
-            runLog.warn({ event: "conformance.job.lease_lost" }, "the run's lease was taken; its outcome will not be recorded");
-        } catch (err) {
-          runLog.warn({ event: "conformance.job.renew_failed", err }, "lease not renewed; retried");
-        }
+        deps.jobs.renew(job.id, holder, deps.clock() + deps.settings.leaseMs).then(
+          (renewed) => {
+            if (!renewed) runLog.warn({ event: "conformance.job.lease_lost" }, "the run's lease was taken; its outcome will not be recorded");
+          },
+          (err: unknown) => runLog.warn({ event: "conformance.job.renew_failed", err }, "lease not renewed; retried"),
+        );
       },
       Math.max(100, Math.floor(deps.settings.leaseMs / 3)),
     );
@@ -124,18 +125,16 @@ export function createConformanceRunQueue(deps: RunQueueDeps) {
       const at = progress.findIndex((p) => p.id === entry.id);
       if (at >= 0) progress[at] = entry;
       else progress.push(entry);
-      try {
-        deps.jobs.progress(job.id, holder, JSON.stringify(progress));
-      } catch (err) {
-        runLog.warn({ event: "conformance.job.progress_failed", err }, "progress not recorded");
-      }
+      deps.jobs
+        .progress(job.id, holder, JSON.stringify(progress))
+        .catch((err: unknown) => runLog.warn({ event: "conformance.job.progress_failed", err }, "progress not recorded"));
     };
     let status: "passed" | "failed" | "interrupted" = "interrupted";
     let error: string | null = null;
     let timedOut = false;
     let deadline: NodeJS.Timeout | undefined;
     // Still this instance's, and not past its deadline: asked before the run and a mark are stored.
-    const stillOurs = () => !timedOut && deps.jobs.renew(job.id, holder, deps.clock() + deps.settings.leaseMs);
+    const stillOurs = async () => !timedOut && (await deps.jobs.renew(job.id, holder, deps.clock() + deps.settings.leaseMs));
     try {
       if (!sandbox) throw new Error("no sandbox is registered for this supplier");
       runLog.info({ event: "conformance.job.started" }, "certification run started");
@@ -159,7 +158,7 @@ export function createConformanceRunQueue(deps: RunQueueDeps) {
       clearInterval(renewal);
       clearTimeout(deadline);
     }
-    if (!deps.jobs.finish(job.id, holder, status, deps.clock(), error))
+    if (!(await deps.jobs.finish(job.id, holder, status, deps.clock(), error)))
       runLog.warn({ event: "conformance.job.finish_lost", status }, "the run was no longer this instance's; outcome not recorded");
     else runLog.info({ event: "conformance.job.finished", status }, "certification run finished");
   };
@@ -173,15 +172,18 @@ export function createConformanceRunQueue(deps: RunQueueDeps) {
     bodyFormat: s.bodyFormat === "json" ? "json" : "form",
   });
 
-  /** Interrupts dead runs, then takes queued ones while the limits allow. Never throws (a timer calls it). */
-  const pump = (): void => {
+  /** One pump at a time in this instance; a pump asked for meanwhile runs once it is done. */
+  let pumping: Promise<void> | null = null;
+  let pumpAgain = false;
+  /** Interrupts dead runs, then takes queued ones while the limits allow. Never rejects (a timer calls it). */
+  const pumpOnce = async (): Promise<void> => {
     if (stopping) return;
     try {
       const now = deps.clock();
-      const interrupted = deps.jobs.interruptStale(now, "the process running it stopped before it ended");
+      const interrupted = await deps.jobs.interruptStale(now, "the process running it stopped before it ended");
       if (interrupted > 0) log.warn({ event: "conformance.job.interrupted_stale", count: interrupted }, "runs of a stopped process marked interrupted");
-      for (;;) {
-        const job = deps.jobs.claimNext(holder, now, now + deps.settings.leaseMs, deps.settings.maxConcurrent);
+      while (!stopping) {
+        const job = await deps.jobs.claimNext(holder, now, now + deps.settings.leaseMs, deps.settings.maxConcurrent);
         if (!job) break;
         const running = execute(job).finally(() => {
           active.delete(job.id);
@@ -193,6 +195,19 @@ export function createConformanceRunQueue(deps: RunQueueDeps) {
       log.error({ event: "conformance.queue.failed", err }, "conformance queue not served; retried");
     }
   };
+  const pump = (): void => {
+    if (pumping) {
+      pumpAgain = true;
+      return;
+    }
+    pumping = pumpOnce().finally(() => {
+      pumping = null;
+      if (pumpAgain) {
+        pumpAgain = false;
+        pump();
+      }
+    });
+  };
 
   return {
     /**
@@ -200,13 +215,13 @@ export function createConformanceRunQueue(deps: RunQueueDeps) {
      * run against it. Refused while one of the supplier's runs is queued or running, and past the
      * daily cap.
      */
-    request(args: { supplier: string; target: SandboxTarget; actor: string }): { ok: true; run: RunJobView } | RequestRefusal {
+    async request(args: { supplier: string; target: SandboxTarget; actor: string }, on?: Transaction): Promise<{ ok: true; run: RunJobView } | RequestRefusal> {
       const supplier = deps.accounts.supplierByCode(args.supplier);
       if (!supplier) return { ok: false, reason: "not_found", message: `no supplier with code ${args.supplier}` };
       const now = deps.clock();
-      const open = deps.jobs.openJobOf(supplier.id, now);
+      const open = await deps.jobs.openJobOf(supplier.id, now, on);
       if (open) return { ok: false, reason: "busy", message: `a certification run of ${supplier.code} is already ${open.status}: ${open.id}` };
-      const today = deps.jobs.requestedSince(supplier.id, beijingDayStart(now));
+      const today = await deps.jobs.requestedSince(supplier.id, beijingDayStart(now), on);
       if (today >= deps.settings.runsPerDay) {
         return {
           ok: false,
@@ -215,40 +230,49 @@ export function createConformanceRunQueue(deps: RunQueueDeps) {
         };
       }
       const { target } = args;
-      deps.jobs.putSandbox({
-        supplierId: supplier.id,
-        baseUrl: target.baseUrl,
-        username: target.username,
-        passwordEnc: deps.keys.encrypt(target.password),
-        appSecretEnc: deps.keys.encrypt(target.appSecret),
-        signMode: target.signMode,
-        bodyFormat: target.bodyFormat,
-        updatedAt: now,
-        updatedBy: args.actor,
-      });
+      await deps.jobs.putSandbox(
+        {
+          supplierId: supplier.id,
+          baseUrl: target.baseUrl,
+          username: target.username,
+          passwordEnc: deps.keys.encrypt(target.password),
+          appSecretEnc: deps.keys.encrypt(target.appSecret),
+          signMode: target.signMode,
+          bodyFormat: target.bodyFormat,
+          updatedAt: now,
+          updatedBy: args.actor,
+        },
+        on,
+      );
       const id = newId("crun", 9);
-      deps.jobs.enqueue({ id, supplierId: supplier.id, actor: args.actor, requestedAt: now });
-      setImmediate(pump);
-      const job = deps.jobs.job(id);
+      await deps.jobs.enqueue({ id, supplierId: supplier.id, actor: args.actor, requestedAt: now }, on);
+      // In a caller's transaction the job exists only once that commits: the caller wakes the queue then.
+      if (!on) setImmediate(pump);
+      const job = await deps.jobs.job(id, on);
       if (!job) throw new Error(`queued run ${id} not found`);
       return { ok: true, run: view(job) };
     },
 
+    /** Looks for queued runs now: after a request made in a caller's transaction has committed. */
+    wake(): void {
+      setImmediate(pump);
+    },
+
     /** A run asked for through the queue, by its id; null when there is none. */
-    job(id: string): RunJobView | null {
-      const job = deps.jobs.job(id);
+    async job(id: string): Promise<RunJobView | null> {
+      const job = await deps.jobs.job(id);
       return job ? view(job) : null;
     },
 
-    jobsOf(code: string, limit = 20): RunJobView[] {
+    async jobsOf(code: string, limit = 20): Promise<RunJobView[]> {
       const supplier = deps.accounts.supplierByCode(code);
-      return supplier ? deps.jobs.jobsOf(supplier.id, limit).map(view) : [];
+      return supplier ? (await deps.jobs.jobsOf(supplier.id, limit)).map(view) : [];
     },
 
     /** The supplier's registered sandbox, its secrets masked; null when none is registered. */
-    sandbox(code: string): SandboxView | null {
+    async sandbox(code: string): Promise<SandboxView | null> {
       const supplier = deps.accounts.supplierByCode(code);
-      const row = supplier ? deps.jobs.sandbox(supplier.id) : undefined;
+      const row = supplier ? await deps.jobs.sandbox(supplier.id) : undefined;
       if (!row) return null;
       return {
         baseUrl: row.baseUrl,
@@ -263,9 +287,9 @@ export function createConformanceRunQueue(deps: RunQueueDeps) {
     },
 
     /** The registered sandbox with its secrets, for a run asked for again without them. */
-    sandboxTarget(code: string): SandboxTarget | null {
+    async sandboxTarget(code: string): Promise<SandboxTarget | null> {
       const supplier = deps.accounts.supplierByCode(code);
-      const row = supplier ? deps.jobs.sandbox(supplier.id) : undefined;
+      const row = supplier ? await deps.jobs.sandbox(supplier.id) : undefined;
       return row ? targetOf(row) : null;
     },
 
@@ -282,14 +306,14 @@ export function createConformanceRunQueue(deps: RunQueueDeps) {
       stopping = true;
       if (timer) clearInterval(timer);
       timer = null;
-      await Promise.allSettled([...active.values()]);
+      await Promise.allSettled([...active.values(), pumping]);
     },
 
     /**
      * After a stop whose grace ran out: this instance's runs still running are marked interrupted
      * now (the process is about to end), so they can be asked for again at once.
      */
-    abandon(): number {
+    abandon(): Promise<number> {
       return deps.jobs.interruptHolder(holder, deps.clock(), "the gateway stopped before the run ended");
     },
 

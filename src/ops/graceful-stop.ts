@@ -53,7 +53,7 @@ export async function stopGracefully(
   server.closeAllConnections();
   const leases = await container.repos.ops.releaseLeasesOf(container.sync.runner.instance, parts.jobs?.pusherOwner ?? null);
   await container.production.stop();
-  const interrupted = container.conformanceRuns.abandon();
+  const interrupted = await container.conformanceRuns.abandon();
   if (interrupted > 0) log.warn({ event: "conformance.job.abandoned", count: interrupted }, "certification runs still running at the stop marked interrupted");
   await within(1_000, Promise.all([container.supplierConnections.closeAll(), parts.checkpointer?.stop()]));
   // Closing the clients aborted any call still on the wire: the slots it held go back now, so other

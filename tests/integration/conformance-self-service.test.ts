@@ -67,7 +67,7 @@ describe("self-service certification through the admin API", () => {
     expect(stored[0]?.base_url).toBe(r.sandbox.url);
     expect(JSON.stringify(stored)).not.toContain(TEST_ACCOUNT.password);
     expect(JSON.stringify(stored)).not.toContain(TEST_ACCOUNT.appSecret);
-    expect(r.gw.container.conformanceRuns.sandbox(KIT_SUPPLIER)).toMatchObject({
+    expect(await r.gw.container.conformanceRuns.sandbox(KIT_SUPPLIER)).toMatchObject({
       baseUrl: r.sandbox.url,
       username: TEST_ACCOUNT.username,
       password: "••••••",
@@ -235,13 +235,13 @@ describe("self-service certification through the admin API", () => {
     // OTHER certifies against the same sandbox; a little latency keeps each run going for a while.
     r.sandbox.sim.knobs.apply({ endpoints: { "*": { latencyMs: 15 } } });
     const first = (await (await apiCall(r.gw.url, admin, "POST", "/conformance/runs", sandboxBody(r, { supplier: KIT_SUPPLIER }))).json()) as RunAnswer;
-    await waitFor("the first run to start", () => c.conformanceRuns.job(first.run.id)?.status === "running", 10_000);
+    await waitFor("the first run to start", async () => (await c.conformanceRuns.job(first.run.id))?.status === "running", 10_000);
     const second = (await (await apiCall(r.gw.url, admin, "POST", "/conformance/runs", sandboxBody(r, { supplier: "OTHER" }))).json()) as RunAnswer;
     const statuses = new Set<string>();
     await waitFor(
       "the first run to end",
-      () => {
-        const [a, b] = [c.conformanceRuns.job(first.run.id)?.status, c.conformanceRuns.job(second.run.id)?.status];
+      async () => {
+        const [a, b] = [(await c.conformanceRuns.job(first.run.id))?.status, (await c.conformanceRuns.job(second.run.id))?.status];
         statuses.add(`${a}/${b}`);
         return a !== "running" && a !== "queued";
       },

@@ -25,7 +25,7 @@ const Reason = z.object({ reason: z.string().trim().min(1, "required").max(500) 
 /** Certification runs, their queue and reports, the marks they issue and the gate's waivers. */
 export type ConformanceRouteServices = {
   conformance: Pick<ConformanceService, "show" | "runs" | "standing" | "suspend" | "revoke" | "waive" | "withdrawWaiver">;
-  conformanceRuns: Pick<ConformanceRunQueue, "request" | "sandboxTarget" | "sandbox" | "jobsOf" | "job">;
+  conformanceRuns: Pick<ConformanceRunQueue, "request" | "wake" | "sandboxTarget" | "sandbox" | "jobsOf" | "job">;
   accounts: Pick<AccountRepo, "supplierByCode">;
 };
 
@@ -137,16 +137,15 @@ export const conformanceRoutes = [
     summary:
       "Start a certification run against a sandbox: the sandbox and its account are registered (password and appSecret stored encrypted) and the run queued; it runs in the background, one per supplier at a time, within a daily cap. A supplier user certifies itself.",
     audit: "conformance.request",
-    atomic: true,
     status: 202,
     body: RunRequest,
     response: z.object({ run: z.object({ id: z.string(), status: RunStatus }) }),
     errors: ["not_found", "conflict", "rate_limited"],
-    handler({ body, services, scope, user }) {
+    async handler({ body, services, scope, user }) {
       const supplier = scopedSupplier(scope, body.supplier);
       if (supplier === undefined) throw new AdminError("invalid_input", "supplier is required", [{ field: "body.supplier", message: "required" }]);
       // Secrets left out are the registered sandbox's: the portal shows them masked and asks again only to change them.
-      const registered = body.password === undefined || body.appSecret === undefined ? services.conformanceRuns.sandboxTarget(supplier) : null;
+      const registered = body.password === undefined || body.appSecret === undefined ? await services.conformanceRuns.sandboxTarget(supplier) : null;
       const password = body.password ?? registered?.password;
       const appSecret = body.appSecret ?? registered?.appSecret;
       if (password === undefined || appSecret === undefined) {
@@ -158,13 +157,19 @@ export const conformanceRoutes = [
         );
       }
       const target = { baseUrl: body.baseUrl, username: body.username, password, appSecret, signMode: body.signMode, bodyFormat: body.encoding };
-      const queued = services.conformanceRuns.request({ supplier, target, actor: `user:${user?.username ?? "anonymous"}` });
-      if (!queued.ok) throw new AdminError(refusalCodes[queued.reason], queued.message);
-      const { id, status } = queued.run;
+      // The sandbox, the queued run and the audit row land together (the runner's transaction).
       return {
-        status: 202,
-        body: { run: { id, status } },
-        audit: { target: supplier, summary: { after: { run: id, baseUrl: body.baseUrl, signMode: body.signMode, encoding: body.encoding } } },
+        commitIn: async (tx) => {
+          const queued = await services.conformanceRuns.request({ supplier, target, actor: `user:${user?.username ?? "anonymous"}` }, tx);
+          if (!queued.ok) throw new AdminError(refusalCodes[queued.reason], queued.message);
+          const { id, status } = queued.run;
+          return {
+            status: 202,
+            body: { run: { id, status } },
+            audit: { target: supplier, summary: { after: { run: id, baseUrl: body.baseUrl, signMode: body.signMode, encoding: body.encoding } } },
+            afterCommit: () => services.conformanceRuns.wake(),
+          };
+        },
       };
     },
   }),
@@ -193,11 +198,12 @@ export const conformanceRoutes = [
       runs: z.array(RunJob),
     }),
     errors: ["not_found"],
-    handler({ query, services, scope }) {
+    async handler({ query, services, scope }) {
       const supplier = scopedSupplier(scope, query.supplier);
       if (supplier === undefined) throw new AdminError("invalid_input", "supplier is required", [{ field: "query.supplier", message: "required" }]);
       if (!services.accounts.supplierByCode(supplier)) throw new AdminError("not_found", `no supplier with code ${supplier}`);
-      return { body: { supplier, sandbox: services.conformanceRuns.sandbox(supplier), runs: services.conformanceRuns.jobsOf(supplier, 10) } };
+      const [sandbox, runs] = await Promise.all([services.conformanceRuns.sandbox(supplier), services.conformanceRuns.jobsOf(supplier, 10)]);
+      return { body: { supplier, sandbox, runs } };
     },
   }),
   defineRoute({
@@ -230,8 +236,8 @@ export const conformanceRoutes = [
       z.object({ run: RunJob.describe("A run asked for through the queue that has no report: queued, running or interrupted, with its progress.") }),
     ]),
     errors: ["not_found"],
-    handler({ params, services, scope }) {
-      const job = services.conformanceRuns.job(params.id);
+    async handler({ params, services, scope }) {
+      const job = await services.conformanceRuns.job(params.id);
       if (job && scope && job.supplier !== scope.code) throw new AdminError("not_found", `no conformance run ${params.id}`);
       // Queued or running (or interrupted): no report yet, the run's progress instead.
       if (job && job.status !== "passed" && job.status !== "failed") return { body: { run: job } };

@@ -151,7 +151,11 @@ export async function runRoute(route: AdminRoute<AdminRouteServices>, raw: RawIn
       });
     }
     const out = await route.handler(ctx);
-    if ("commitIn" in out) return await settleIn(out);
+    if ("commitIn" in out) {
+      const result = await settleIn(out);
+      result.afterCommit?.();
+      return result;
+    }
     if ("commit" in out) return settle(out);
     record("ok", { target: targetOf(params), ...out.audit });
     return out;

@@ -34,6 +34,8 @@ export type RouteResult = {
   session?: { id: string; expiresAt: number } | null;
   /** A download: rows streamed as CSV (UTF-8 with BOM, for Excel) instead of the JSON body. */
   csv?: CsvDownload;
+  /** Runs once the handler's writes have committed (work they start, such as a queued run). */
+  afterCommit?: () => void;
 };
 
 /**
