@@ -8,6 +8,8 @@ import { loadConfig } from "../src/config/config.js";
 import { createContainer } from "../src/container.js";
 import { silentLogger } from "../src/lib/logger.js";
 import { creditCodeCheckChar } from "../src/security/credit-code.js";
+import { startPgCluster } from "../tests/helpers/pg-cluster.js";
+import { benchDatabaseOptions, databaseLabel, delayedDatabase } from "./bench-database.js";
 import { BENCH_ACCOUNT, BENCH_DOMAIN, procCpuSeconds, startBenchSupplier } from "./bench-supplier-process.js";
 
 /**
@@ -24,7 +26,9 @@ import { BENCH_ACCOUNT, BENCH_DOMAIN, procCpuSeconds, startBenchSupplier } from 
  * and the machine's load (`uptime`) before and after. On a terminal the run shows the CLI's progress line.
  * With --token-ttl the supplier's tokens live that many seconds (§2.1 expires_in): the client renews
  * them as the run goes, and the summary counts logins and calls refused 5005 (goal: none).
- * Usage: npm run bench:initial-load -- [--products 100000] [--qps 200] [--concurrency 16] [--latency-ms 0] [--token-ttl 43200]
+ * --postgres: the gateway's database is a throwaway local PostgreSQL cluster (tests/helpers/pg-cluster.ts)
+ * instead of a SQLite file; --rtt-ms N puts a delay proxy of N/2 ms each way between them (scripts/bench-database.ts).
+ * Usage: npm run bench:initial-load -- [--products 100000] [--qps 200] [--concurrency 16] [--latency-ms 0] [--token-ttl 43200] [--postgres [--rtt-ms N]]
  */
 const { values } = parseArgs({
   options: {
@@ -34,8 +38,11 @@ const { values } = parseArgs({
     "latency-ms": { type: "string", default: "0" },
     "invalid-share": { type: "string", default: "0.1" },
     "token-ttl": { type: "string", default: "43200" },
+    postgres: { type: "boolean", default: false },
+    "rtt-ms": { type: "string" },
   },
 });
+const DATABASE = benchDatabaseOptions("bench-initial-load", values.postgres, values["rtt-ms"]);
 const PRODUCTS = Number(values.products);
 const QPS = Number(values.qps);
 const CONCURRENCY = Number(values.concurrency);
@@ -89,8 +96,11 @@ async function main(): Promise<void> {
   console.error(
     `supplier: ${PRODUCTS.toLocaleString("en")} products seeded in ${((Date.now() - seeding) / 1000).toFixed(1)} s, ${supplier.pending.toLocaleString("en")} messages in its pool`,
   );
+  const cluster = DATABASE.postgres ? await startPgCluster() : null;
+  const delayed = cluster && DATABASE.rttMs !== null ? await delayedDatabase(cluster, "gateway", DATABASE.rttMs) : null;
+  const databaseUrl = delayed?.url ?? cluster?.url ?? join(dir, "gateway.db");
   const container = createContainer(
-    loadConfig({ DATABASE_URL: join(dir, "gateway.db"), DATA_ENCRYPTION_KEY_FILE: join(dir, "master.key"), SCHEDULER_ENABLED: "false", LOG_LEVEL: "warn" }),
+    loadConfig({ DATABASE_URL: databaseUrl, DATA_ENCRYPTION_KEY_FILE: join(dir, "master.key"), SCHEDULER_ENABLED: "false", LOG_LEVEL: "warn" }),
     silentLogger(),
   );
   try {
@@ -161,7 +171,7 @@ async function main(): Promise<void> {
     console.log(
       [
         "",
-        `initial load: ${PRODUCTS.toLocaleString("en")} type-6 messages at ${QPS} QPS (supplier-enforced, connection maxConcurrent ${CONCURRENCY}, supplier latency ${LATENCY_MS} ms, tokens living ${TOKEN_TTL_SECONDS} s)`,
+        `initial load: ${PRODUCTS.toLocaleString("en")} type-6 messages at ${QPS} QPS (supplier-enforced, connection maxConcurrent ${CONCURRENCY}, supplier latency ${LATENCY_MS} ms, tokens living ${TOKEN_TTL_SECONDS} s)${DATABASE.postgres ? `, database ${databaseLabel(DATABASE)}` : ""}`,
         `  run ${s.status} in ${seconds.toFixed(1)} s (pull ≈${((pulledAt - started) / 1000).toFixed(1)} s, apply ${((performance.now() - pulledAt) / 1000).toFixed(1)} s) → ${Math.round(PRODUCTS / seconds).toLocaleString("en")} msgs/s; CPU of one core: gateway ${(cpuShare * 100).toFixed(0)} %, supplier ${(supplierCpuShare * 100).toFixed(0)} %; received ${c6?.received ?? 0}, applied ${c6?.applied ?? 0}, rejected ${c6?.rejected ?? 0}, failed ${c6?.failed ?? 0}; pending after ${s.pendingInInbox}; errors ${s.errors.length}`,
         `  QPS used:  ${callsPerSecond.toFixed(1)} calls/s ÷ ${QPS} = ${(callsPerSecond / QPS).toFixed(3)} (goal ≥ ${GOALS.qpsShare} → ${(callsPerSecond / QPS / GOALS.qpsShare).toFixed(3)}× of goal)`,
         `  calls:     ${s.callsMade.toLocaleString("en")} ÷ minimum ${minimum.toLocaleString("en")} = ${(s.callsMade / minimum).toFixed(4)}× (goal ≤ ${GOALS.callsOverMinimum}×); ${tooFast} refused as too fast  ${JSON.stringify(s.callsByOperation)}`,
@@ -176,6 +186,8 @@ async function main(): Promise<void> {
     await container.supplierConnections.closeAll();
     container.close();
     supplier.child.disconnect();
+    await delayed?.proxy.close();
+    await cluster?.stop();
     rmSync(dir, { recursive: true, force: true });
   }
 }

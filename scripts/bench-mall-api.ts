@@ -11,6 +11,9 @@ import { loadConfig } from "../src/config/config.js";
 import { createContainer } from "../src/container.js";
 import { newNonce } from "../src/lib/ids.js";
 import { silentLogger } from "../src/lib/logger.js";
+import type { DelayProxyProcess } from "../tests/helpers/delay-proxy.js";
+import { type PgCluster, startPgCluster } from "../tests/helpers/pg-cluster.js";
+import { benchDatabaseOptions, delayedDatabase } from "./bench-database.js";
 import { freePort } from "./free-port.js";
 import type { GcFigures } from "./gc-window.js";
 
@@ -22,8 +25,13 @@ import type { GcFigures } from "./gc-window.js";
  *      time whatever the earlier ones are doing, and its latency counts from that time, so a stall
  *      shows in every request it delays (no coordinated omission). autocannon's overallRate is not
  *      used for this: it measures from when it sent, and it sends late when connections are busy.
- * Usage: npm run bench:mall [-- --seconds 10 --connections 50 --rate 300 --rate-seconds 10 --only brands|catalogs --log-level warn]
+ * Usage: npm run bench:mall [-- --seconds 10 --connections 50 --rate 300 --rate-seconds 10 --only brands|catalogs --log-level warn] [--postgres [--rtt-ms N]]
  * (--seconds 0 skips the saturation phase, --rate 0 the fixed-rate one.)
+ * --postgres: a second gateway, on a throwaway local PostgreSQL cluster over its unix socket, serves
+ * the same signed /brands in both phases, after the SQLite one; the run ends with PostgreSQL's
+ * figures as ratios of SQLite's. --rtt-ms N: a third gateway reaches the cluster through a delay
+ * proxy adding N/2 ms each way (scripts/bench-database.ts), its figures also as a ratio of the local
+ * cluster's. Each gateway has a database of its own; catalogs are measured on SQLite only.
  */
 const args = new Map(process.argv.slice(2).flatMap((a, i, all) => (a.startsWith("--") ? [[a.slice(2), all[i + 1] ?? ""]] : [])));
 const SECONDS = Number(args.get("seconds") ?? 10);
@@ -37,6 +45,11 @@ const WARMUP_SECONDS = 2;
 const LOG_LEVEL = args.get("log-level") ?? "warn";
 const QUIET_LEVELS = new Set(["warn", "error", "fatal", "silent"]);
 const GOALS = { saturationRatio: 0.6, fixedRateP99Ms: 10 };
+const DATABASE = benchDatabaseOptions("bench-mall-api", args.has("postgres"), args.get("rtt-ms"));
+/** Issue 20's goals: PostgreSQL local ≥ 0.75× SQLite's req/s; 1 ms each way ≥ 0.5× local's, p99 ≤ 25 ms at 300/s. */
+const PG_GOALS = { localRatio: 0.75, awayRatio: 0.5, awayP99Ms: 25 };
+/** Rows name a gateway on PostgreSQL after the endpoint: wider names, wider first column. */
+const NAME_WIDTH = DATABASE.postgres ? 30 : 24;
 
 /** Where the servers' GC probes (scripts/bench-gc-probe.ts) write their figures. */
 let gcDir = "";
@@ -268,10 +281,21 @@ async function run(name: string, url: string, body: () => string, serverPid: num
   };
 }
 
-async function main() {
-  const dir = mkdtempSync(join(tmpdir(), "emall-bench-"));
-  gcDir = dir;
-  const env = { DATABASE_URL: join(dir, "gateway.db"), DATA_ENCRYPTION_KEY_FILE: join(dir, "master.key"), LOG_LEVEL };
+/** A gateway process on one database, with the token of the bench supplier it was seeded with. */
+type Gateway = {
+  child: ChildProcess;
+  port: number;
+  base: string;
+  /** Signed bodies for one run, each with its own nonce, handed out in turn. */
+  signed: (fields: Record<string, string>, count?: number) => () => string;
+};
+
+/**
+ * Seeds `seedUrl` (the reference data and the bench supplier), starts the gateway on `gatewayUrl`
+ * (the same database, or the same through a delay proxy) and logs the supplier in.
+ */
+async function startGateway(dir: string, seedUrl: string, gatewayUrl: string): Promise<Gateway> {
+  const env = { DATABASE_URL: seedUrl, DATA_ENCRYPTION_KEY_FILE: join(dir, "master.key"), LOG_LEVEL };
   const container = createContainer(loadConfig(env), silentLogger());
   container.referenceLoader.seedIfEmpty("./fixtures");
   const { credentials } = await container.supplierAccounts.create({
@@ -280,29 +304,57 @@ async function main() {
     creditCode: "91110000802100433B",
     domains: ["item.bench.cn"],
   });
-  container.close();
+  await container.close();
 
-  const gateway = await startProcess("src/main.ts", env, QUIET_LEVELS.has(LOG_LEVEL) ? "inherit" : openSync(join(dir, "gateway.log"), "a"));
-  let bare: { child: ChildProcess; port: number } | undefined;
-  try {
-    const base = `http://127.0.0.1:${gateway.port}`;
-    const tokenFields = { username: credentials.username, password: credentials.password, timestamp: formatBeijingTimestamp(Date.now()), nonce: newNonce() };
-    const login = await fetch(`${base}/gyssc/token`, {
-      method: "POST",
-      headers: { "content-type": "application/json" },
-      body: JSON.stringify({ ...tokenFields, sign: signRequest(credentials.appSecret, tokenFields) }),
+  const { child, port } = await startProcess(
+    "src/main.ts",
+    { ...env, DATABASE_URL: gatewayUrl },
+    QUIET_LEVELS.has(LOG_LEVEL) ? "inherit" : openSync(join(dir, "gateway.log"), "a"),
+  );
+  const base = `http://127.0.0.1:${port}`;
+  const tokenFields = { username: credentials.username, password: credentials.password, timestamp: formatBeijingTimestamp(Date.now()), nonce: newNonce() };
+  const login = await fetch(`${base}/gyssc/token`, {
+    method: "POST",
+    headers: { "content-type": "application/json" },
+    body: JSON.stringify({ ...tokenFields, sign: signRequest(credentials.appSecret, tokenFields) }),
+  });
+  const token = ((await login.json()) as { result: { access_token: string } }).result.access_token;
+  const signed = (fields: Record<string, string>, count = SIGNED_BODIES_PER_RUN) => {
+    const timestamp = formatBeijingTimestamp(Date.now());
+    const bodies = Array.from({ length: count }, () => {
+      const all = { token, timestamp, nonce: newNonce(), ...fields };
+      return new URLSearchParams({ ...all, sign: signRequest(credentials.appSecret, all) }).toString();
     });
-    const token = ((await login.json()) as { result: { access_token: string } }).result.access_token;
-    const signed = (fields: Record<string, string>, count = SIGNED_BODIES_PER_RUN) => {
-      const timestamp = formatBeijingTimestamp(Date.now());
-      const bodies = Array.from({ length: count }, () => {
-        const all = { token, timestamp, nonce: newNonce(), ...fields };
-        return new URLSearchParams({ ...all, sign: signRequest(credentials.appSecret, all) }).toString();
-      });
-      let next = 0;
-      return () => bodies[next++ % bodies.length] ?? "";
-    };
+    let next = 0;
+    return () => bodies[next++ % bodies.length] ?? "";
+  };
+  return { child, port, base, signed };
+}
 
+/** With --postgres, the gateways beside the SQLite one: a row name for each and its process. */
+type PgGateway = Gateway & { name: string; away: boolean };
+
+async function main() {
+  const dir = mkdtempSync(join(tmpdir(), "emall-bench-"));
+  gcDir = dir;
+  const gateway = await startGateway(dir, join(dir, "gateway.db"), join(dir, "gateway.db"));
+  const { base, signed } = gateway;
+  let bare: { child: ChildProcess; port: number } | undefined;
+  let cluster: PgCluster | null = null;
+  let proxy: DelayProxyProcess | null = null;
+  const pgGateways: PgGateway[] = [];
+  try {
+    if (DATABASE.postgres) {
+      cluster = await startPgCluster();
+      pgGateways.push({ ...(await startGateway(dir, cluster.url, cluster.url)), name: "brands (signed) PG", away: false });
+      if (DATABASE.rttMs !== null) {
+        // A database of its own, seeded directly; only the gateway's statements take the proxy.
+        const seedUrl = await cluster.createDatabase("gateway_away");
+        const delayed = await delayedDatabase(cluster, "gateway_away", DATABASE.rttMs);
+        proxy = delayed.proxy;
+        pgGateways.push({ ...(await startGateway(dir, seedUrl, delayed.url)), name: `brands (signed) PG ${DATABASE.rttMs} ms RTT`, away: true });
+      }
+    }
     // The baseline serves the exact bytes of a signed /brands answer, so both write the same body.
     const sample = await fetch(`${base}/brands`, { method: "POST", headers: { "content-type": "application/x-www-form-urlencoded" }, body: signed({}, 1)() });
     const bodyFile = join(dir, "brands-answer.json");
@@ -317,10 +369,12 @@ async function main() {
     const fixed: OpenLoopResult[] = [];
     if (RATE > 0) {
       // Each server first gets WARMUP_SECONDS of the same load, not counted: JIT and connections.
-      const servers = [
+      const bodies = Math.ceil(RATE * (RATE_SECONDS + WARMUP_SECONDS));
+      const servers: Array<readonly [string, string, () => string, number]> = [
         ["bare express, same bytes", bareUrl, () => "a=1", bare.child.pid ?? 0],
-        ["brands (signed)", `${base}/brands`, signed({}, Math.ceil(RATE * (RATE_SECONDS + WARMUP_SECONDS))), gatewayPid],
-      ] as const;
+        ["brands (signed)", `${base}/brands`, signed({}, bodies), gatewayPid],
+        ...pgGateways.map((g) => [g.name, `${g.base}/brands`, g.signed({}, bodies), g.child.pid ?? 0] as const),
+      ];
       for (const [name, url, body, pid] of servers) {
         await openLoop(name, url, body, RATE, WARMUP_SECONDS);
         await gcSince(pid);
@@ -338,6 +392,7 @@ async function main() {
       results.push(await run("bare express, same bytes", bareUrl, () => "a=1", bare.child.pid ?? 0));
       if (ONLY !== "catalogs") results.push(await run("brands (signed)", `${base}/brands`, signed({}), gatewayPid));
       if (ONLY !== "brands") results.push(await run("catalogs flat (signed)", `${base}/gyssc/platform/catalogs`, signed({}), gatewayPid));
+      if (ONLY !== "catalogs") for (const g of pgGateways) results.push(await run(g.name, `${g.base}/brands`, g.signed({}), g.child.pid ?? 0));
     }
 
     const baseline = results[0] ?? { rps: 1, cpuUsPerRequest: 1 };
@@ -345,10 +400,10 @@ async function main() {
       console.log(
         `\n${CONNECTIONS} connections, ${SECONDS} s each, gateway LOG_LEVEL=${LOG_LEVEL}, ${new Date().toISOString()}; load average (1/5/15 min) before ${loadAfterOpenLoop}, after ${load()}`,
       );
-      console.log("endpoint                  req/s   ratio  p50 ms  p99 ms  server CPU µs/req  capacity ratio  errors/non-2xx/refused");
+      console.log(`${"endpoint".padEnd(NAME_WIDTH + 2)}req/s   ratio  p50 ms  p99 ms  server CPU µs/req  capacity ratio  errors/non-2xx/refused`);
       for (const r of results) {
         console.log(
-          `${r.name.padEnd(24)}  ${r.rps.toFixed(0).padStart(6)}  ${(r.rps / baseline.rps).toFixed(2).padStart(5)}  ${String(r.p50).padStart(6)}  ${String(r.p99).padStart(6)}  ${r.cpuUsPerRequest.toFixed(0).padStart(17)}  ${(baseline.cpuUsPerRequest / r.cpuUsPerRequest).toFixed(2).padStart(14)}  ${r.errors}/${r.non2xx}/${r.refused}`,
+          `${r.name.padEnd(NAME_WIDTH)}  ${r.rps.toFixed(0).padStart(6)}  ${(r.rps / baseline.rps).toFixed(2).padStart(5)}  ${String(r.p50).padStart(6)}  ${String(r.p99).padStart(6)}  ${r.cpuUsPerRequest.toFixed(0).padStart(17)}  ${(baseline.cpuUsPerRequest / r.cpuUsPerRequest).toFixed(2).padStart(14)}  ${r.errors}/${r.non2xx}/${r.refused}`,
         );
       }
       console.log("ratio: req/s against bare; capacity ratio: bare's server CPU per request over this one's (1/CPU = the most req/s one core serves)");
@@ -366,10 +421,12 @@ async function main() {
       console.log(
         `\nopen loop, ${RATE} requests/s offered for ${RATE_SECONDS} s, latency from each request's scheduled start; load average before ${loadBeforeOpenLoop}, after ${loadAfterOpenLoop}`,
       );
-      console.log("endpoint                  sent   p50 ms  p99 ms  p99.9 ms  max ms  failed/refused  server CPU µs/req  client loop delay p99/max ms");
+      console.log(
+        `${"endpoint".padEnd(NAME_WIDTH + 2)}sent   p50 ms  p99 ms  p99.9 ms  max ms  failed/refused  server CPU µs/req  client loop delay p99/max ms`,
+      );
       for (const r of fixed) {
         console.log(
-          `${r.name.padEnd(24)}  ${String(r.sent).padStart(5)}  ${r.p50.toFixed(2).padStart(6)}  ${r.p99.toFixed(2).padStart(6)}  ${r.p999.toFixed(2).padStart(8)}  ${r.max.toFixed(1).padStart(6)}  ${`${r.failed}/${r.refused}`.padStart(14)}  ${(r.cpuUsPerRequest ?? 0).toFixed(0).padStart(17)}  ${r.clientDelayP99.toFixed(1)}/${r.clientDelayMax.toFixed(1)}`,
+          `${r.name.padEnd(NAME_WIDTH)}  ${String(r.sent).padStart(5)}  ${r.p50.toFixed(2).padStart(6)}  ${r.p99.toFixed(2).padStart(6)}  ${r.p999.toFixed(2).padStart(8)}  ${r.max.toFixed(1).padStart(6)}  ${`${r.failed}/${r.refused}`.padStart(14)}  ${(r.cpuUsPerRequest ?? 0).toFixed(0).padStart(17)}  ${r.clientDelayP99.toFixed(1)}/${r.clientDelayMax.toFixed(1)}`,
         );
       }
       for (const r of fixed) if (r.gc) console.log(`GC per 1,000 requests, ${r.name}: ${gcLine(r.gc, r.sent)}`);
@@ -378,11 +435,67 @@ async function main() {
         `goal: brands p99 ≤ ${GOALS.fixedRateP99Ms} ms at ${RATE}/s: ${signedP99.toFixed(2)} ms (${(signedP99 / GOALS.fixedRateP99Ms).toFixed(2)} of the limit; bare ${(fixed[0]?.p99 ?? 0).toFixed(2)} ms)`,
       );
     }
+    if (DATABASE.postgres) printPostgres(results, fixed, pgGateways);
   } finally {
     gateway.child.kill("SIGTERM");
     bare?.child.kill("SIGTERM");
+    // The PostgreSQL gateways go before their database does, so they stop without losing it first.
+    await Promise.all(pgGateways.map((g) => stopProcess(g.child)));
+    await proxy?.close();
+    await cluster?.stop();
     rmSync(dir, { recursive: true, force: true });
   }
+}
+
+function stopProcess(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
+  return new Promise((resolve) => {
+    child.once("exit", () => resolve());
+    child.kill("SIGTERM");
+  });
+}
+
+/**
+ * Signed /brands on PostgreSQL against SQLite in the same run (req/s at saturation, and the server's
+ * CPU a request: the gateway's own, not the database server's), and through the delay proxy against
+ * the local cluster; then p99 at the offered rate of each. Ratios against issue 20's goals.
+ */
+function printPostgres(results: readonly Result[], fixed: readonly OpenLoopResult[], pgGateways: readonly PgGateway[]): void {
+  const local = pgGateways.find((g) => !g.away);
+  const away = pgGateways.find((g) => g.away);
+  const saturation = (name: string | undefined) => results.find((r) => r.name === name);
+  const sqlite = saturation("brands (signed)");
+  const pg = saturation(local?.name);
+  const pgAway = saturation(away?.name);
+  const lines = [
+    `
+PostgreSQL, signed /brands, each gateway on its own database (${DATABASE.rttMs === null ? "local cluster" : `local cluster, and through a delay proxy at ${DATABASE.rttMs} ms RTT`}):`,
+  ];
+  const rps = (r: Result) => `${r.rps.toFixed(0)} req/s (gateway CPU ${r.cpuUsPerRequest.toFixed(0)} µs/req)`;
+  if (sqlite && pg) {
+    const ratio = pg.rps / sqlite.rps;
+    lines.push(
+      `  saturation, ${CONNECTIONS} connections: SQLite ${rps(sqlite)}, PostgreSQL ${rps(pg)} → ${ratio.toFixed(2)}× SQLite's (goal ≥ ${PG_GOALS.localRatio}× → ${(ratio / PG_GOALS.localRatio).toFixed(2)} of the goal); capacity ratio ${(sqlite.cpuUsPerRequest / pg.cpuUsPerRequest).toFixed(2)}`,
+    );
+  }
+  if (pg && pgAway) {
+    const ratio = pgAway.rps / pg.rps;
+    lines.push(
+      `  saturation at ${DATABASE.rttMs} ms RTT: ${rps(pgAway)} → ${ratio.toFixed(2)}× local PostgreSQL's (goal ≥ ${PG_GOALS.awayRatio}× at 1 ms each way → ${(ratio / PG_GOALS.awayRatio).toFixed(2)} of the goal)`,
+    );
+  }
+  const p99 = (name: string | undefined) => fixed.find((r) => r.name === name)?.p99;
+  const [sqliteP99, pgP99, awayP99] = [p99("brands (signed)"), p99(local?.name), p99(away?.name)];
+  if (sqliteP99 !== undefined && pgP99 !== undefined) {
+    const parts = [`SQLite ${sqliteP99.toFixed(2)} ms`, `PostgreSQL ${pgP99.toFixed(2)} ms (${(pgP99 / sqliteP99).toFixed(2)}× SQLite's)`];
+    if (awayP99 !== undefined) {
+      parts.push(
+        `PostgreSQL at ${DATABASE.rttMs} ms RTT ${awayP99.toFixed(2)} ms (goal ≤ ${PG_GOALS.awayP99Ms} ms at 1 ms each way → ${(awayP99 / PG_GOALS.awayP99Ms).toFixed(2)} of the limit)`,
+      );
+    }
+    lines.push(`  p99 at ${RATE} requests/s offered, open loop: ${parts.join(", ")}`);
+  }
+  console.log(lines.join("\n"));
 }
 
 main().catch((e: unknown) => {

@@ -16,6 +16,8 @@ export type PgCluster = {
   /** postgres:// URL of the cluster's `gateway` database. */
   readonly url: string;
   readonly socketDir: string;
+  /** The server's socket itself, in socketDir: where a proxy in front of the cluster connects. */
+  readonly socketPath: string;
   /** Creates another empty database in the cluster and returns its URL. */
   createDatabase(name: string): Promise<string>;
   /** Stops the server as an operator would (`pg_ctl stop -m fast`), keeping its data; `startServer` brings it back. */
@@ -26,6 +28,8 @@ export type PgCluster = {
 
 const SUPERUSER = "postgres";
 const START_TIMEOUT_S = 60;
+/** The cluster sets no port: the server's socket file is named after PostgreSQL's default one. */
+const DEFAULT_PORT = 5432;
 
 /** PG_BIN, else PostgreSQL 15's Debian path, else the newest installed major. */
 export function pgBinDir(): string | null {
@@ -110,6 +114,7 @@ export async function startPgCluster(): Promise<PgCluster> {
   return {
     url,
     socketDir: dir,
+    socketPath: join(dir, `.s.PGSQL.${DEFAULT_PORT}`),
     createDatabase,
     stopServer: async () => {
       await pgTool("pg_ctl", ["stop", "-D", dataDir, "-m", "fast", "-w"]);
