@@ -4,16 +4,13 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import pg from "pg";
-import { loadConfig } from "../../src/config/config.js";
-import { createContainer } from "../../src/container.js";
 import { ErrorCode } from "../../src/contract/index.js";
-import { silentLogger } from "../../src/lib/logger.js";
 import { type Store, openPgStore, withTransaction } from "../../src/store/database.js";
 import { PgCommitUnknownError, PgConnection } from "../../src/store/pg-sync/pg-connection.js";
 import { PgConnectionLostError, PgSyncBridge, PgUnavailableError } from "../../src/store/pg-sync/sync-bridge.js";
-import { type GatewayProcess, killHard, spawnGateway } from "../helpers/gateway-process.js";
-import { nextCreditCode } from "../helpers/harness.js";
-import { MallCaller } from "../helpers/mall-caller.js";
+import { type GatewayProcess, killHard } from "../helpers/gateway-process.js";
+import { probeHealthz } from "../helpers/healthz-prober.js";
+import { servedGateway } from "../helpers/served-gateway.js";
 import { useThrowawayCluster } from "../helpers/pg-cluster.js";
 import { installWorkerFaults } from "../helpers/pg-worker-faults.js";
 import { waitFor } from "../helpers/wait.js";
@@ -217,44 +214,20 @@ describe("the bridge's worker thread dying", () => {
 
     it("keeps /healthz answering, answers mall calls 5099 at once while it is down, and serves again once a worker lives", async () => {
       const faultFile = join(dir, "served");
-      const env = {
-        DATABASE_URL: await cluster().createDatabase("served"),
-        DATA_ENCRYPTION_KEY_FILE: join(dir, "master.key"),
-        NODE_ENV: "test",
-        HOST: "127.0.0.1",
-        PORT: "0",
-        LOG_LEVEL: "info",
-        SCHEDULER_ENABLED: "false",
-        PG_WORKER_FAULT_FILE: faultFile,
-      };
-      const container = createContainer(loadConfig(env), silentLogger());
-      const { credentials } = await container.supplierAccounts.create({
-        code: "PGFAULT",
-        name: "故障测试电商",
-        creditCode: await nextCreditCode(),
-        domains: ["item.pg-fault.cn"],
+      const served = await servedGateway({
+        databaseUrl: await cluster().createDatabase("served"),
+        dir,
+        supplier: { code: "PGFAULT", name: "故障测试电商", domain: "item.pg-fault.cn" },
+        env: { PG_WORKER_FAULT_FILE: faultFile },
+        preload: ["./tests/helpers/pg-worker-faults-preload.ts"],
       });
-      container.close();
-
-      gateway = spawnGateway(env, ["./tests/helpers/pg-worker-faults-preload.ts"]);
-      await gateway.listening;
-      const base = gateway.url() ?? "";
-      const caller = new MallCaller(base, { ...credentials, signMode: "hmac-sha256" });
+      gateway = served.gateway;
+      const { base, caller } = served;
       expect((await caller.login()).body.success).toBe(true);
       expect((await caller.call(INFO)).body.success).toBe(true);
 
       // /healthz probed throughout, one request at a time.
-      const healthz: number[] = [];
-      let probing = true;
-      const prober = (async () => {
-        while (probing) {
-          const started = performance.now();
-          const res = await fetch(`${base}/healthz`);
-          await res.text();
-          healthz.push(res.status === 200 ? performance.now() - started : Number.POSITIVE_INFINITY);
-          await new Promise((r) => setTimeout(r, 10));
-        }
-      })();
+      const prober = probeHealthz(base);
 
       // The worker throws, and every replacement throws as it starts, until the fault is lifted.
       writeFileSync(`${faultFile}.down`, "");
@@ -274,14 +247,13 @@ describe("the bridge's worker thread dying", () => {
       }
       const ready = await fetch(`${base}/readyz`);
       expect(ready.status).toBe(503);
-      const probedWhileDown = healthz.length + 30;
-      await waitFor("/healthz probed while the worker is down", () => healthz.length >= probedWhileDown, 20_000);
+      const probedWhileDown = prober.times.length + 30;
+      await waitFor("/healthz probed while the worker is down", () => prober.times.length >= probedWhileDown, 20_000);
 
       rmSync(`${faultFile}.down`);
       await waitFor("mall calls served again", async () => (await caller.call(INFO)).body.success === true, 20_000, 100);
       expect((await fetch(`${base}/readyz`)).status).toBe(200);
-      probing = false;
-      await prober;
+      const healthz = await prober.stop();
 
       expect(gateway.process.exitCode).toBeNull();
       expect(Math.max(...healthz)).toBeLessThan(50);

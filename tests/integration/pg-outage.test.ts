@@ -2,13 +2,10 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { loadConfig } from "../../src/config/config.js";
-import { createContainer } from "../../src/container.js";
 import { ErrorCode, mallOperations } from "../../src/contract/index.js";
-import { silentLogger } from "../../src/lib/logger.js";
-import { type GatewayProcess, killHard, spawnGateway } from "../helpers/gateway-process.js";
-import { nextCreditCode } from "../helpers/harness.js";
-import { MallCaller } from "../helpers/mall-caller.js";
+import { type GatewayProcess, killHard } from "../helpers/gateway-process.js";
+import { probeHealthz } from "../helpers/healthz-prober.js";
+import { servedGateway } from "../helpers/served-gateway.js";
 import { useThrowawayCluster } from "../helpers/pg-cluster.js";
 import { waitFor } from "../helpers/wait.js";
 
@@ -33,44 +30,19 @@ afterAll(async () => {
 
 describe("the database going away and coming back", () => {
   it("keeps /healthz answering, answers mall calls 5099 within the statement timeout and /readyz 503 while it is down, and resumes without an operator", async () => {
-    const env = {
-      DATABASE_URL: await cluster().createDatabase("outage"),
-      DATA_ENCRYPTION_KEY_FILE: join(dir, "master.key"),
-      NODE_ENV: "test",
-      HOST: "127.0.0.1",
-      PORT: "0",
-      LOG_LEVEL: "info",
-      SCHEDULER_ENABLED: "false",
-    };
-    const container = createContainer(loadConfig(env), silentLogger());
-    const { credentials } = await container.supplierAccounts.create({
-      code: "PGOUTAGE",
-      name: "停库测试电商",
-      creditCode: await nextCreditCode(),
-      domains: ["item.pg-outage.cn"],
+    const served = await servedGateway({
+      databaseUrl: await cluster().createDatabase("outage"),
+      dir,
+      supplier: { code: "PGOUTAGE", name: "停库测试电商", domain: "item.pg-outage.cn" },
     });
-    await container.close();
-
-    gateway = spawnGateway(env);
-    await gateway.listening;
-    const base = gateway.url() ?? "";
-    const caller = new MallCaller(base, { ...credentials, signMode: "hmac-sha256" });
+    gateway = served.gateway;
+    const { base, caller } = served;
     const BRANDS = mallOperations.brands.path;
     expect((await caller.login()).body.success).toBe(true);
     expect((await caller.call(BRANDS, { pageNo: 1, pageSize: 5 })).body.success).toBe(true);
     expect((await fetch(`${base}/readyz`)).status).toBe(200);
 
-    const healthz: number[] = [];
-    let probing = true;
-    const prober = (async () => {
-      while (probing) {
-        const started = performance.now();
-        const res = await fetch(`${base}/healthz`);
-        await res.text();
-        healthz.push(res.status === 200 ? performance.now() - started : Number.POSITIVE_INFINITY);
-        await new Promise((r) => setTimeout(r, 10));
-      }
-    })();
+    const prober = probeHealthz(base);
 
     await cluster().stopServer();
     const downAt = performance.now();
@@ -93,8 +65,7 @@ describe("the database going away and coming back", () => {
 
     await waitFor("mall calls served again", async () => (await caller.call(BRANDS, { pageNo: 1, pageSize: 5 })).body.success === true, 30_000, 100);
     await waitFor("ready again", async () => (await fetch(`${base}/readyz`)).status === 200, 30_000, 100);
-    probing = false;
-    await prober;
+    const healthz = await prober.stop();
 
     expect(gateway.process.exitCode).toBeNull();
     expect(healthz.length).toBeGreaterThan(50);
