@@ -67,8 +67,12 @@ describe("signed mall calls and the old generation", () => {
     // per-request prototype change, a getter defined on every request) and promoted: 10–25 KB a
     // call. Now a call leaves 0.8–1.9 KB there on a quiet machine (a scavenge promotes whatever is in
     // flight when it runs, so the figure moves with timing) and 2.3 KB was seen under the full suite's
-    // load: 4 KB stays clear of that noise and well under the 10 KB a regression would show.
+    // load: 4 KB stays clear of that noise and well under the 10 KB a regression would show. On
+    // PostgreSQL a call waits for three statements on the pool, one after another, so a scavenge
+    // finds more of it in flight and promotes it: 4.5 KB a call, quiet or loaded (no major GC in
+    // the window); 6 KB keeps that apart from the regression.
     const perCall = figures.oldSpaceFilledBytes / N;
-    expect(perCall, `old space filled ${perCall.toFixed(0)} bytes a call; ${JSON.stringify(figures)}`).toBeLessThan(4_096);
+    const limit = onPostgres ? 6_144 : 4_096;
+    expect(perCall, `old space filled ${perCall.toFixed(0)} bytes a call; ${JSON.stringify(figures)}`).toBeLessThan(limit);
   }, 180_000);
 });
