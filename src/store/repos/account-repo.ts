@@ -1,7 +1,8 @@
 import { and, count, eq, gte, sql } from "drizzle-orm";
 import type { Store } from "../database.js";
 import { withTransaction } from "../database.js";
-import { placeholders } from "../sql/placeholders.js";
+import { statementFor } from "../sql/placeholders.js";
+import { selectColumns } from "./row-sql.js";
 import { loginFailures, mallAccounts, suppliers } from "../schema/index.js";
 
 export type SignModeValue = "hmac-sha256" | "yggc-md5";
@@ -33,10 +34,7 @@ export function createAccountRepo(store: Store) {
   const { db } = store;
   // Every signed call reads its account: one statement on the asynchronous store, written for its
   // database, without the builder's mapping (quoted aliases keep their case on PostgreSQL).
-  const byId =
-    'SELECT id, supplier_id AS "supplierId", username, password_hash AS "passwordHash", app_secret_enc AS "appSecretEnc", sign_mode AS "signMode", ' +
-    'status, credentials_version AS "credentialsVersion", locked_until AS "lockedUntil", created_at AS "createdAt", updated_at AS "updatedAt" ' +
-    `FROM mall_accounts WHERE id = ${placeholders(store.dialect)()}`;
+  const byId = statementFor(store.dialect)((p) => `SELECT ${selectColumns(mallAccounts)} FROM mall_accounts WHERE id = ${p()}`);
   const byUsername = db
     .select()
     .from(mallAccounts)

@@ -1,7 +1,8 @@
 import { type SQL, and, asc, desc, eq, gt, lt, sql } from "drizzle-orm";
 import type { Store } from "../database.js";
 import { withTransaction } from "../database.js";
-import { placeholders } from "../sql/placeholders.js";
+import { statementFor } from "../sql/placeholders.js";
+import { selectColumns } from "./row-sql.js";
 import type { Transaction } from "../sql/sql-store.js";
 import { auditLog } from "../schema/index.js";
 
@@ -45,18 +46,20 @@ export function createAuditRepo(store: Store) {
       ") SELECT action FROM a WHERE action IS NOT NULL AND substr(action, 1, @length) = @prefix",
   );
   // The same append as statements for the asynchronous store, written for its database.
-  const p = placeholders(store.dialect);
-  const ROW =
-    'id, at, actor, role, action, target, outcome, summary_json AS "summaryJson", request_id AS "requestId", prev_hash AS "prevHash", hash, key_id AS "keyId"';
+  const statement = statementFor(store.dialect);
   const A = {
     last: "SELECT id, hash FROM audit_log ORDER BY id DESC LIMIT 1",
     issued: onPostgres
       ? `SELECT CAST(value AS BIGINT) AS seq FROM store_meta WHERE key = '${HIGHEST_ID_KEY}'`
       : "SELECT seq FROM sqlite_sequence WHERE name = 'audit_log'",
-    markIssued: `INSERT INTO store_meta (key, value) VALUES ('${HIGHEST_ID_KEY}', ${placeholders(store.dialect)()}) ON CONFLICT (key) DO UPDATE SET value = excluded.value`,
-    insert:
-      "INSERT INTO audit_log (id, at, actor, role, action, target, outcome, summary_json, request_id, prev_hash, hash, key_id) " +
-      `VALUES (${Array.from({ length: 12 }, p).join(", ")}) RETURNING ${ROW}`,
+    markIssued: statement(
+      (p) => `INSERT INTO store_meta (key, value) VALUES ('${HIGHEST_ID_KEY}', ${p()}) ON CONFLICT (key) DO UPDATE SET value = excluded.value`,
+    ),
+    insert: statement(
+      (p) =>
+        "INSERT INTO audit_log (id, at, actor, role, action, target, outcome, summary_json, request_id, prev_hash, hash, key_id) " +
+        `VALUES (${Array.from({ length: 12 }, p).join(", ")}) RETURNING ${selectColumns(auditLog)}`,
+    ),
   };
   return {
     /**

@@ -1,6 +1,7 @@
 import { statementFor } from "../sql/placeholders.js";
 import type { SqlRunner, SqlStore } from "../sql/sql-store.js";
-import type { conformanceJobs, conformanceSandboxes } from "../schema/index.js";
+import { conformanceJobs, conformanceSandboxes } from "../schema/index.js";
+import { selectColumns } from "./row-sql.js";
 
 export type ConformanceSandboxRow = typeof conformanceSandboxes.$inferSelect;
 export type ConformanceJobRow = typeof conformanceJobs.$inferSelect;
@@ -8,12 +9,8 @@ export type ConformanceJobStatus = ConformanceJobRow["status"];
 
 export type ConformanceJobRepo = ReturnType<typeof createConformanceJobRepo>;
 
-const SANDBOX =
-  'supplier_id AS "supplierId", base_url AS "baseUrl", username, password_enc AS "passwordEnc", app_secret_enc AS "appSecretEnc", ' +
-  'sign_mode AS "signMode", body_format AS "bodyFormat", updated_at AS "updatedAt", updated_by AS "updatedBy"';
-const JOB =
-  'id, supplier_id AS "supplierId", status, actor, requested_at AS "requestedAt", started_at AS "startedAt", ended_at AS "endedAt", ' +
-  'holder, lease_until AS "leaseUntil", progress_json AS "progressJson", error';
+const SANDBOX = selectColumns(conformanceSandboxes);
+const JOB = selectColumns(conformanceJobs);
 /** Queued jobs looked at per claim: enough to pass over those of suppliers that already run one. */
 const CLAIM_SCAN = 50;
 

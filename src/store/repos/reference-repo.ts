@@ -1,7 +1,7 @@
 import { eq, sql } from "drizzle-orm";
 import type { Store } from "../database.js";
 import { withTransaction } from "../database.js";
-import { placeholders } from "../sql/placeholders.js";
+import { statementFor } from "../sql/placeholders.js";
 import { areas, brandCatalogs, brands, catalogParams, catalogs, promiseOptions, storeMeta } from "../schema/index.js";
 
 export type CatalogRow = typeof catalogs.$inferSelect;
@@ -27,7 +27,7 @@ export type ReferenceRepo = ReturnType<typeof createReferenceRepo>;
 export function createReferenceRepo(store: Store) {
   const { db, connection: sqlite } = store;
   // Read by every mall call (readers cache on it): on the asynchronous store.
-  const revisionStatement = `SELECT value FROM store_meta WHERE key = ${placeholders(store.dialect)()}`;
+  const revisionStatement = statementFor(store.dialect)((p) => `SELECT value FROM store_meta WHERE key = ${p()}`);
   const bumpRevision = () =>
     db
       .insert(storeMeta)
