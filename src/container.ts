@@ -53,7 +53,16 @@ export type Container = ReturnType<typeof createContainer>;
 
 export function createContainer(config: Config, logger: Logger, clock: () => number = Date.now) {
   const target = databaseTarget(config);
-  const store = target.kind === "postgres" ? openPgStore(target.url, { poolSize: config.DATABASE_POOL_SIZE }) : openStore(target.path);
+  const store =
+    target.kind === "postgres"
+      ? openPgStore(target.url, { poolSize: config.DATABASE_POOL_SIZE })
+      : openStore(target.path, {
+          onSlowTransaction: (ms) =>
+            logger.warn(
+              { event: "store.transaction.slow", ms: Math.round(ms) },
+              "a transaction held the SQLite writer over a second: its body does more than database work",
+            ),
+        });
   const keys = keyRingFromConfig(config);
   const accountRepo = createAccountRepo(store);
   const nonceRepo = createNonceRepo(store.sql);

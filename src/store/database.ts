@@ -42,7 +42,8 @@ export const MIGRATIONS_FOLDER = join(dirname(fileURLToPath(import.meta.url)), "
 /** Writers wait this long for the lock instead of failing at once (CLI and server share the file). */
 const BUSY_TIMEOUT_MS = 5_000;
 
-export function openStore(path: string): Store {
+/** `onSlowTransaction`: told when an asynchronous transaction held SQLite's writer over a second (its body did more than database work). */
+export function openStore(path: string, options: { onSlowTransaction?: (ms: number) => void } = {}): Store {
   if (path !== ":memory:") mkdirSync(dirname(path), { recursive: true });
   const sqlite = new Database(path);
   sqlite.pragma("journal_mode = WAL");
@@ -54,7 +55,15 @@ export function openStore(path: string): Store {
   const auditColumns = sqlite.prepare("SELECT name FROM pragma_table_info('audit_log')").all() as Array<{ name: string }>;
   const auditLogUnkeyed = auditColumns.length > 0 && !auditColumns.some((c) => c.name === "key_id");
   migrate(db, { migrationsFolder: MIGRATIONS_FOLDER });
-  return { db, connection: sqlite, sql: openSqliteSqlStore(sqlite), path, dialect: "sqlite", auditLogKeyedNow: auditLogUnkeyed, close: () => sqlite.close() };
+  return {
+    db,
+    connection: sqlite,
+    sql: openSqliteSqlStore(sqlite, options.onSlowTransaction),
+    path,
+    dialect: "sqlite",
+    auditLogKeyedNow: auditLogUnkeyed,
+    close: () => sqlite.close(),
+  };
 }
 
 export const PG_MIGRATIONS_FOLDER = join(dirname(fileURLToPath(import.meta.url)), "migrations-pg");

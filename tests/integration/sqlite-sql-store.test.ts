@@ -116,4 +116,18 @@ describe("the SQLite store's transactions", () => {
       gateway.close();
     }
   });
+
+  it("tells the caller of a transaction that held the writer over a second", async () => {
+    const slow: number[] = [];
+    const watched = openSqliteSqlStore(connection, (ms) => slow.push(ms));
+    await watched.transaction((tx) => tx.run("INSERT INTO rows_of (source) VALUES (?)", ["quick"]));
+    expect(slow).toEqual([]);
+    await watched.transaction(async (tx) => {
+      await tx.run("INSERT INTO rows_of (source) VALUES (?)", ["slow"]);
+      // A body waiting on something else than its statements, as a supplier call would.
+      await sleep(1_100);
+    });
+    expect(slow).toHaveLength(1);
+    expect(slow[0]).toBeGreaterThanOrEqual(1_000);
+  });
 });
