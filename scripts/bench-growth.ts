@@ -6,7 +6,6 @@ import { loadConfig } from "../src/config/config.js";
 import { createContainer } from "../src/container.js";
 import { silentLogger } from "../src/lib/logger.js";
 import { creditCodeCheckChar } from "../src/security/credit-code.js";
-import { withTransaction } from "../src/store/database.js";
 import type { NewProductRow } from "../src/store/repos/product-repo.js";
 import { createSeedRepo } from "../src/store/repos/seed-repo.js";
 import type { CallRow } from "../src/store/repos/call-log-repo.js";
@@ -157,8 +156,9 @@ async function simulateYear(withRetention: boolean): Promise<YearResult> {
         updatedAt: at,
       };
     };
-    withTransaction(container.store, () =>
+    await container.store.sql.transaction((tx) =>
       products.saveProducts(
+        tx,
         skus.map((sku) => rowOf(sku, now)),
         skus.map((sku) => ({ supplierId, sku, priceFen: price.get(sku) ?? 0, mallPriceFen: (price.get(sku) ?? 0) + 1_000, at: now, runId: null })),
       ),
@@ -179,10 +179,10 @@ async function simulateYear(withRetention: boolean): Promise<YearResult> {
       return { day, month: Math.round((day / 365) * 12 * 10) / 10, bytes: size.bytes, freeBytes: size.freeBytes };
     };
 
-    const pull = (at: number) => {
+    const pull = async (at: number) => {
       now = at;
       const runId = `run_${String(++runSerial).padStart(8, "0")}`;
-      syncRuns.startRun({ id: runId, supplierId, trigger: "schedule", startedAt: at });
+      await syncRuns.startRun({ id: runId, supplierId, trigger: "schedule", startedAt: at });
       const calls: CallRow[] = [];
       const call = (operation: string, endpoint: string, batchSize: number, subject: string) =>
         calls.push({
@@ -215,9 +215,9 @@ async function simulateYear(withRetention: boolean): Promise<YearResult> {
           };
         });
         call("messageGet", "/api/message/get", page.length, "2");
-        inbox.storePage(supplierId, { messages: page, unparseable: [] }, runId, now);
+        await inbox.storePage(supplierId, { messages: page, unparseable: [] }, runId, now);
         call("messageDelete", "/api/message/delete", page.length, page.map((m) => m.messageId).join(","));
-        inbox.markDeleted(
+        await inbox.markDeleted(
           supplierId,
           page.map((m) => m.messageId),
           now,
@@ -225,22 +225,23 @@ async function simulateYear(withRetention: boolean): Promise<YearResult> {
       }
       // Apply: the due messages, one S-6 batch per 100 distinct skus, one transaction a chunk.
       now += 2_000;
-      const due = inbox.duePending(supplierId, 2, now, messagesPerPull + PAGE_SIZE);
+      const due = await inbox.duePending(supplierId, 2, now, messagesPerPull + PAGE_SIZE);
       const changed = [...new Set(due.map((r) => r.sku))];
       for (let i = 0; i < changed.length; i += SKUS_PER_BATCH_CALL)
         call("prices", "/api/price/getSellPrice", Math.min(SKUS_PER_BATCH_CALL, changed.length - i), changed.slice(i, i + SKUS_PER_BATCH_CALL).join(","));
       for (const sku of changed) price.set(sku, Math.max(100, (price.get(sku) ?? 0) + Math.floor((random() - 0.5) * 2_000)));
-      withTransaction(container.store, () => {
-        for (const sku of changed)
-          seed.insertPrice({ supplierId, sku, priceFen: price.get(sku) ?? 0, mallPriceFen: (price.get(sku) ?? 0) + 1_000, at: now, runId });
-        inbox.settle(
+      await container.store.sql.transaction(async (tx) => {
+        const changes = changed.map((sku) => ({ supplierId, sku, priceFen: price.get(sku) ?? 0, mallPriceFen: (price.get(sku) ?? 0) + 1_000, at: now, runId }));
+        await products.saveProducts(tx, [], changes);
+        await inbox.settle(
+          tx,
           due.map((r) => r.seq),
           "applied",
           null,
           runId,
           now,
         );
-        messageLogs.logMessages(
+        await messageLogs.logMessages(
           due.map((r) => ({
             runId,
             supplierId,
@@ -253,10 +254,11 @@ async function simulateYear(withRetention: boolean): Promise<YearResult> {
             callSeqsJson: "[]",
             at: now,
           })),
+          tx,
         );
-        callLogs.logCalls(calls);
+        await callLogs.logCalls(calls, tx);
       });
-      syncRuns.finishRun(runId, {
+      await syncRuns.finishRun(runId, {
         status: "succeeded",
         endedAt: now,
         countsJson: JSON.stringify({ 2: { received: due.length, applied: due.length, rejected: 0, failed: 0, skipped: 0, quarantined: 0 } }),
@@ -278,7 +280,7 @@ async function simulateYear(withRetention: boolean): Promise<YearResult> {
           const r = container.retention.runNow();
           for (const [key, n] of Object.entries(r)) removed[key] = (removed[key] ?? 0) + n;
         }
-        pull(at);
+        await pull(at);
       }
       const month = Math.floor(((day + 1) * 12) / 365);
       if (month > lastMonth || day === DAYS - 1) {

@@ -163,7 +163,7 @@ async function main(): Promise<void> {
     const peak = Math.max(...samples.map((x) => x.rss));
     const half = samples.filter((x) => x.at >= started + (performance.now() - started) / 2);
     const slope = slopeMbPerMin(half);
-    const calls = container.sync.callsOf(s.runId);
+    const calls = await container.sync.callsOf(s.runId);
     const tooFast = calls.filter((c) => c.message?.includes("频繁")).length;
     const tokenExpired = calls.filter((c) => c.errorCode === 5005).length;
     const c6 = s.counts["6"];

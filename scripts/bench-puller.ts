@@ -226,7 +226,7 @@ async function main(): Promise<void> {
     connect(QPS_LIMIT);
     const details = await supplier.ask({ op: "details", count: Math.max(1, Math.floor(THROTTLE_CALLS / 2)) });
     const throttled = await pull("type 16 throttled", details.published, "throttled");
-    const tooFast = container.sync.callsOf(throttled.summary.runId).filter((c) => c.message?.includes("频繁")).length;
+    const tooFast = (await container.sync.callsOf(throttled.summary.runId)).filter((c) => c.message?.includes("频繁")).length;
 
     const drainPeakRss = Math.max(type6.peakRss, type2.peakRss, throttled.peakRss);
     // The drain must also be right: the stored prices against the supplier's truth (after the RSS figures: it loads every product).
@@ -241,7 +241,7 @@ async function main(): Promise<void> {
         `${p.name}: ${p.messages.toLocaleString("en")} messages (${counts.toLocaleString("en")} received) in ${p.seconds.toFixed(2)} s ` +
           `(${Number.isNaN(p.pullSeconds) ? "pull/apply split not measured over HTTP" : `pull S-2/S-3 ≈${p.pullSeconds.toFixed(2)} s, apply ${(p.seconds - p.pullSeconds).toFixed(2)} s`}) → ${Math.round(p.messages / p.seconds).toLocaleString("en")} msgs/s`,
         `  calls ${p.summary.callsMade.toLocaleString("en")} vs minimum ${minimum.toLocaleString("en")} → ${(p.summary.callsMade / minimum).toFixed(3)}× (goal ≤ ${GOALS.callsOverMinimum}×)  ${JSON.stringify(p.summary.callsByOperation)}`,
-        `  status ${p.summary.status}, errors ${p.summary.errors.length}, pending after ${p.summary.pendingInInbox}, peak RSS ${mb(p.peakRss).toFixed(0)} MB`,
+        `  status ${p.summary.status}, errors ${p.summary.errors.length}${p.summary.errors.length > 0 ? ` (first: ${JSON.stringify(p.summary.errors[0]).slice(0, 300)})` : ""}, pending after ${p.summary.pendingInInbox}, peak RSS ${mb(p.peakRss).toFixed(0)} MB`,
         `  CPU ${p.cpu.gateway.toFixed(2)} s gateway + ${p.cpu.supplier.toFixed(2)} s supplier = ` +
           `${((1e6 * p.cpu.gateway) / p.messages).toFixed(0)} + ${((1e6 * p.cpu.supplier) / p.messages).toFixed(0)} µs a message, ` +
           `${((1e6 * p.cpu.gateway) / p.summary.callsMade).toFixed(0)} + ${((1e6 * p.cpu.supplier) / p.summary.callsMade).toFixed(0)} µs a call`,

@@ -187,14 +187,14 @@ export function createOrderIntake(deps: IntakeDeps) {
     if (!answer.ok) return answer;
     const issues = stockIssues(o, answer.value);
     if (issues.length > 0) return invalid(issues);
-    keepStock(supplier.id, area, answer.value);
+    await keepStock(supplier.id, area, answer.value);
     return { ok: true, value: null };
   };
 
   /** The supplier's answer is the freshest stock the mall knows: product pages show it too. */
-  const keepStock = (supplierId: number, area: string, items: readonly StockItem[]): number => {
+  const keepStock = async (supplierId: number, area: string, items: readonly StockItem[]): Promise<number> => {
     const now = deps.clock();
-    deps.products.saveStock(
+    await deps.products.saveStock(
       items.map((s) => ({ supplierId, sku: s.sku, area, num: s.num, stockStateId: s.stockStateId ?? null, description: s.desc, checkedAt: now })),
     );
     return now;
@@ -209,7 +209,7 @@ export function createOrderIntake(deps: IntakeDeps) {
     async stockIn(supplier: Pick<SupplierRow, "id" | "code">, skus: readonly string[], area: string): Promise<OrderOutcome<StockAnswer>> {
       if (skus.length === 0) return { ok: true, value: { area, checkedAt: deps.clock(), items: [] } };
       const answer = await stockAnswer(supplier, skus, area, deps.stock, 1);
-      return answer.ok ? { ok: true, value: { area, checkedAt: keepStock(supplier.id, area, answer.value), items: answer.value } } : answer;
+      return answer.ok ? { ok: true, value: { area, checkedAt: await keepStock(supplier.id, area, answer.value), items: answer.value } } : answer;
     },
 
     async create(raw: unknown, actor: string): Promise<OrderOutcome<OrderRow>> {
@@ -218,7 +218,7 @@ export function createOrderIntake(deps: IntakeDeps) {
       const o = parsed.value;
       const supplier = deps.accounts.supplierByCode(o.supplier);
       if (!supplier || supplier.status !== "active") return invalid([{ field: "supplier", message: `no active supplier with code ${o.supplier}` }]);
-      const found = deps.products.bySkus(
+      const found = await deps.products.bySkus(
         supplier.id,
         o.items.map((i) => i.sku),
       );

@@ -1,6 +1,7 @@
 import type { Logger } from "../lib/logger.js";
 import type { FailureClass } from "../supplier/failure-class.js";
-import { type Store, withTransaction } from "../store/database.js";
+import type { Store } from "../store/database.js";
+import type { SqlRunner } from "../store/sql/sql-store.js";
 import type { NewProductRow, PriceChange, ProductRepo } from "../store/repos/product-repo.js";
 import type { CallLogRepo } from "../store/repos/call-log-repo.js";
 import type { InboxRepo, InboxRow } from "../store/repos/inbox-repo.js";
@@ -37,30 +38,34 @@ export type CommitDeps = {
 /**
  * One short transaction per chunk (STYLE: no I/O inside): the products, the messages' new state
  * in the inbox, their sync-log rows and the calls made for them all land together, or none do.
- * `fence` runs first inside the transaction and throws to write nothing (a lost lease).
+ * `fence` runs first inside the transaction, through its handle, and throws to write nothing (a lost lease).
  */
-export function commitChunk(deps: CommitDeps, result: ChunkResult, startedAt: number, fence: () => void = () => undefined): void {
+export async function commitChunk(
+  deps: CommitDeps,
+  result: ChunkResult,
+  startedAt: number,
+  fence: (tx: SqlRunner) => Promise<void> = async () => undefined,
+): Promise<void> {
   const now = deps.clock();
   const { journal } = deps;
   const durationMs = Math.max(0, now - startedAt);
-  const outcomes: Array<{ row: InboxRow; outcome: MessageOutcome; reasons: unknown[] }> = [];
-  const calls = journal.unsavedCalls();
-  withTransaction(deps.store, () => {
+  const calls = journal.takeUnsavedCalls();
+  const committing = deps.store.sql.transaction(async (tx) => {
     // A transaction another writer won is run again from the start (PostgreSQL): nothing of the lost attempt is kept.
-    outcomes.length = 0;
-    fence();
-    deps.products.saveProducts(result.products, result.priceChanges);
+    const outcomes: Array<{ row: InboxRow; outcome: MessageOutcome; reasons: unknown[] }> = [];
+    await fence(tx);
+    await deps.products.saveProducts(tx, result.products, result.priceChanges);
     const byOutcome = new Map<"applied" | "rejected" | "skipped", number[]>();
     for (const s of result.settlements) {
       if (s.outcome === "failed") {
         const next = now + retryDelayMs(deps.settings, s.row.attempts + s.row.deferrals + 1, deps.random);
         const reasons = [{ code: 5099, field: "", message: s.error, failureClass: s.failureClass }];
         if (!countsTowardQuarantine(s.failureClass)) {
-          deps.inbox.recordDeferral(s.row, s.error, next, journal.runId);
+          await deps.inbox.recordDeferral(tx, s.row, s.error, next, journal.runId);
           outcomes.push({ row: s.row, outcome: "failed", reasons });
           continue;
         }
-        const status = deps.inbox.recordFailure(s.row, s.error, next, deps.settings.maxAttempts, journal.runId, now);
+        const status = await deps.inbox.recordFailure(tx, s.row, s.error, next, deps.settings.maxAttempts, journal.runId, now);
         outcomes.push({ row: s.row, outcome: status === "quarantined" ? "quarantined" : "failed", reasons });
       } else {
         const list = byOutcome.get(s.outcome) ?? [];
@@ -71,9 +76,9 @@ export function commitChunk(deps: CommitDeps, result: ChunkResult, startedAt: nu
     }
     for (const [outcome, seqs] of byOutcome) {
       const reasonText = outcome === "applied" ? null : outcome;
-      deps.inbox.settle(seqs, outcome, reasonText, journal.runId, now);
+      await deps.inbox.settle(tx, seqs, outcome, reasonText, journal.runId, now);
     }
-    deps.messageLogs.logMessages(
+    await deps.messageLogs.logMessages(
       outcomes.map(({ row, outcome, reasons }) => ({
         runId: journal.runId,
         supplierId: deps.supplierId,
@@ -86,10 +91,15 @@ export function commitChunk(deps: CommitDeps, result: ChunkResult, startedAt: nu
         callSeqsJson: JSON.stringify(journal.callSeqsFor(row.sku, row.messageId)),
         at: now,
       })),
+      tx,
     );
-    deps.callLogs.logCalls(calls);
+    await deps.callLogs.logCalls(calls, tx);
+    return outcomes;
   });
-  journal.markCallsSaved(calls);
+  const outcomes = await committing.catch((e: unknown) => {
+    journal.giveBackCalls(calls);
+    throw e;
+  });
   for (const { row, outcome } of outcomes) journal.count(row.type, outcome);
   journal.forgetSubjects(outcomes.flatMap(({ row }) => [row.sku, row.messageId]));
 }

@@ -53,25 +53,19 @@ export class RunJournal implements CallRecorder {
     }
   }
 
-  /** Calls recorded since the last saved ones, for writing with the current chunk. */
-  unsavedCalls(): CallRow[] {
-    return [...this.unsaved];
-  }
-
   /**
-   * Marks calls as written, once the transaction that wrote them committed: calls made for a chunk
-   * that rolled back stay unsaved and are written with the next chunk or at the end of the run.
+   * Calls recorded and not yet written, for writing with the current chunk: taken, so a chunk
+   * committing beside this one does not write them too. A chunk that rolls back gives them back.
    */
-  markCallsSaved(rows: readonly CallRow[]): void {
-    const last = rows.at(-1);
-    if (last) this.unsaved = this.unsaved.filter((c) => c.seq > last.seq);
+  takeUnsavedCalls(): CallRow[] {
+    const taken = this.unsaved;
+    this.unsaved = [];
+    return taken;
   }
 
-  /** Calls recorded since the last time this was asked, marked saved at once (outside any transaction). */
-  takeUnsavedCalls(): CallRow[] {
-    const fresh = this.unsavedCalls();
-    this.markCallsSaved(fresh);
-    return fresh;
+  /** Calls of a chunk that rolled back: written with the next chunk or at the end of the run. */
+  giveBackCalls(rows: readonly CallRow[]): void {
+    if (rows.length > 0) this.unsaved = [...rows, ...this.unsaved].sort((a, b) => a.seq - b.seq);
   }
 
   count(type: number | "stock", outcome: MessageOutcome | "received", n = 1): void {

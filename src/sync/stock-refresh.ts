@@ -1,4 +1,5 @@
-import { type Store, withTransaction } from "../store/database.js";
+import type { Store } from "../store/database.js";
+import type { SqlRunner } from "../store/sql/sql-store.js";
 import type { ProductRepo, StockRow } from "../store/repos/product-repo.js";
 import { LeaseLostError } from "./supplier-drain.js";
 import type { SupplierClient } from "../supplier/supplier-client.js";
@@ -14,12 +15,14 @@ export async function refreshStock(deps: {
   areas: readonly string[];
   clock: () => number;
   /** False once another runner holds the supplier's lease: nothing more is written. */
-  keepLease: () => boolean;
+  keepLease: () => Promise<boolean>;
+  /** The lease, renewed inside the write's own transaction: false when it names another runner. */
+  fenceLease: (tx: SqlRunner) => Promise<boolean>;
 }): Promise<void> {
-  const skus = deps.products.onShelfSkus(deps.supplierId);
+  const skus = await deps.products.onShelfSkus(deps.supplierId);
   if (skus.length === 0) return;
   for (const area of deps.areas) {
-    if (!deps.keepLease()) throw new LeaseLostError("lease lost while refreshing stock");
+    if (!(await deps.keepLease())) throw new LeaseLostError("lease lost while refreshing stock");
     const answer = await deps.client.stocks(skus, area);
     if (!answer.ok) {
       deps.journal.error({ endpoint: answer.error.endpoint, kind: answer.error.kind, code: answer.error.code, message: answer.error.detail });
@@ -35,9 +38,9 @@ export async function refreshStock(deps: {
       description: s.desc,
       checkedAt: now,
     }));
-    withTransaction(deps.store, () => {
-      if (!deps.keepLease()) throw new LeaseLostError("lease lost while refreshing stock; not written");
-      deps.products.saveStock(rows);
+    await deps.store.sql.transaction(async (tx) => {
+      if (!(await deps.fenceLease(tx))) throw new LeaseLostError("lease lost while refreshing stock; not written");
+      await deps.products.saveStock(rows, tx);
     });
     deps.journal.count("stock", "applied", rows.length);
   }

@@ -10,7 +10,8 @@ import {
   parsePoolMessage,
 } from "../contract/index.js";
 import type { Logger } from "../lib/logger.js";
-import { type Store, withTransaction } from "../store/database.js";
+import type { Store } from "../store/database.js";
+import type { SqlRunner } from "../store/sql/sql-store.js";
 import type { ProductRepo } from "../store/repos/product-repo.js";
 import type { CallLogRepo } from "../store/repos/call-log-repo.js";
 import type { InboxRepo, InboxRow, NewInboxMessage, NewUnparseableMessage } from "../store/repos/inbox-repo.js";
@@ -52,8 +53,14 @@ export type DrainDeps = {
   clock: () => number;
   random: () => number;
   logger: Logger;
-  /** Keeps the supplier's lease; false when it was lost, and the drain stops. */
-  keepLease: () => boolean;
+  /** Keeps the supplier's lease between steps; false when it was lost, and the drain stops. */
+  keepLease: () => Promise<boolean>;
+  /**
+   * Inside a commit's transaction, through its handle: renews the lease row if it still names this
+   * run, else false and the commit writes nothing (with several instances, the row read in the
+   * commit's own transaction is what keeps a runner whose lease was taken over from landing).
+   */
+  fenceLease: (tx: SqlRunner) => Promise<boolean>;
   onProgress?: (step: PullStep) => void;
 };
 
@@ -86,7 +93,7 @@ const recordError = (journal: RunJournal, e: SupplierError) => journal.error({ e
  */
 export async function drainSupplier(deps: DrainDeps): Promise<void> {
   await deleteLeftovers(deps);
-  reparseReplayed(deps);
+  await reparseReplayed(deps);
   const halt = new Halt();
   // The first page read goes out alone: when the supplier refuses our configuration (5013, a
   // signature), the run stops after that one call instead of four.
@@ -132,7 +139,7 @@ class Halt {
 
 /** Stored but undeleted after a crash between the two: safe to delete now. */
 async function deleteLeftovers(deps: DrainDeps): Promise<void> {
-  const ids = deps.inbox.undeletedIds(deps.supplierId);
+  const ids = await deps.inbox.undeletedIds(deps.supplierId);
   if (ids.length === 0) return;
   const deleted = await deps.client.delMessagePool(ids);
   if (deleted.ok) return deps.inbox.markDeleted(deps.supplierId, ids, deps.clock());
@@ -144,11 +151,11 @@ async function pullType(deps: DrainDeps, type: MessageType, halt: Halt, answered
   const { journal, supplierId } = deps;
   for (let page = 0; page < deps.settings.maxPagesPerType; page++) {
     if (halt.halted) return;
-    if (!deps.keepLease()) throw new LeaseLostError("lease lost while pulling");
+    if (!(await deps.keepLease())) throw new LeaseLostError("lease lost while pulling");
     const answer = await deps.client.readMessagePool(type);
     if (!answer.ok) stopOnConfiguration(answer.error);
-    answered();
     if (!answer.ok) {
+      answered();
       // A page that is no array at all (or not signed, or cut off) holds nothing to store or delete:
       // this type waits for the next run; the other types go on.
       recordError(journal, answer.error);
@@ -157,7 +164,7 @@ async function pullType(deps: DrainDeps, type: MessageType, halt: Halt, answered
       return;
     }
     const { messages, unparseable } = answer.value;
-    if (messages.length === 0 && unparseable.length === 0) return;
+    if (messages.length === 0 && unparseable.length === 0) return answered();
     const parsed = new Map<string, NewInboxMessage>();
     for (const m of messages) {
       parsed.set(m.id, {
@@ -172,9 +179,9 @@ async function pullType(deps: DrainDeps, type: MessageType, halt: Halt, answered
     const rawRows = unparseable.map((u) => unparseableRow(type, u));
     const now = deps.clock();
     // §6: stored first, durably; a store that fails throws here and nothing is deleted.
-    const stored = deps.inbox.storePage(supplierId, { messages: [...parsed.values()], unparseable: rawRows }, journal.runId, now, (stored) => {
+    const stored = await deps.inbox.storePage(supplierId, { messages: [...parsed.values()], unparseable: rawRows }, journal.runId, now, (tx, stored) => {
       const quarantined = rawRows.filter((r) => stored.has(r.messageId));
-      deps.messageLogs.logMessages(
+      return deps.messageLogs.logMessages(
         quarantined.map((r) => ({
           runId: journal.runId,
           supplierId,
@@ -187,6 +194,7 @@ async function pullType(deps: DrainDeps, type: MessageType, halt: Halt, answered
           callSeqsJson: JSON.stringify(journal.callSeqsFor(r.sku, r.messageId)),
           at: now,
         })),
+        tx,
       );
     });
     const quarantined = rawRows.filter((r) => stored.has(r.messageId));
@@ -199,12 +207,15 @@ async function pullType(deps: DrainDeps, type: MessageType, halt: Halt, answered
     if (quarantined.length > 0) journal.count(type, "quarantined", quarantined.length);
     const ids = [...parsed.keys(), ...rawRows.filter((r) => r.deletable).map((r) => r.messageId)];
     const deleting = ids.length > 0 ? deps.client.delMessagePool(ids) : null;
+    // The other types' first reads go out once this first page is stored and its S-3 is on its way:
+    // a supplier whose pools share one id counter sees the first page deleted before anything else.
+    answered();
     // While S-3 is on its way (the page is on disk already), older messages this page's newer ones
     // replace are settled. Nothing depends on it before the delete: lost in a crash, they are applied instead.
     let superseded = 0;
     if (SUPERSEDED_BY_NEWER.has(type) && parsed.size > 0) {
       await setImmediate();
-      superseded = supersede(deps, type, parsed, deps.clock());
+      superseded = await supersede(deps, type, parsed, deps.clock());
       if (superseded > 0) journal.count(type, "skipped", superseded);
     }
     // Quarantined on arrival, or older messages a newer one of their sku replaced: none of these is left to apply.
@@ -222,7 +233,7 @@ async function pullType(deps: DrainDeps, type: MessageType, halt: Halt, answered
       recordError(journal, deleted.error);
       return;
     }
-    deps.inbox.markDeleted(supplierId, ids, deps.clock());
+    await deps.inbox.markDeleted(supplierId, ids, deps.clock());
   }
   deps.logger.warn({ event: "sync.pull.page_cap", type, pages: deps.settings.maxPagesPerType }, "page cap reached; the rest waits for the next run");
 }
@@ -239,14 +250,14 @@ const SUPERSEDED_BY_NEWER: ReadonlySet<MessageType> = new Set([2, 4, 16]);
  * sku (from this page) makes redundant is settled as skipped, with the newer one's id as its reason.
  * A sku's messages then cost one application, not one per price change the pool held. Answers how many.
  */
-function supersede(deps: DrainDeps, type: MessageType, page: ReadonlyMap<string, NewInboxMessage>, now: number): number {
+async function supersede(deps: DrainDeps, type: MessageType, page: ReadonlyMap<string, NewInboxMessage>, now: number): Promise<number> {
   const newest = new Map<string, string>();
   for (const m of page.values()) newest.set(m.sku, m.messageId);
-  return withTransaction(deps.store, () => {
+  return deps.store.sql.transaction(async (tx) => {
     // A runner whose lease was taken over settles nothing: the new holder may be applying these messages.
-    if (!deps.keepLease()) return 0;
-    const rows = deps.inbox.supersedePending(deps.supplierId, type, [...newest.keys()], deps.journal.runId, now);
-    deps.messageLogs.logMessages(
+    if (!(await deps.fenceLease(tx))) return 0;
+    const rows = await deps.inbox.supersedePending(tx, deps.supplierId, type, [...newest.keys()], deps.journal.runId, now);
+    await deps.messageLogs.logMessages(
       rows.map((r) => ({
         runId: deps.journal.runId,
         supplierId: deps.supplierId,
@@ -261,6 +272,7 @@ function supersede(deps: DrainDeps, type: MessageType, page: ReadonlyMap<string,
         callSeqsJson: "[]",
         at: now,
       })),
+      tx,
     );
     return rows.length;
   });
@@ -291,9 +303,9 @@ function unparseableRow(type: MessageType, u: UnparseableMessage): RawRow {
  * Replayed messages that were kept raw are parsed again first: one that parses now (a newer
  * gateway reads more) joins the ordinary path; one that does not goes back with its reason.
  */
-function reparseReplayed(deps: DrainDeps): void {
+async function reparseReplayed(deps: DrainDeps): Promise<void> {
   const { journal, supplierId } = deps;
-  for (const row of deps.inbox.pendingUnparsed(supplierId)) {
+  for (const row of await deps.inbox.pendingUnparsed(supplierId)) {
     let raw: unknown = null;
     try {
       raw = JSON.parse(row.payloadJson);
@@ -304,7 +316,7 @@ function reparseReplayed(deps: DrainDeps): void {
     const id = deletableIdOf(raw);
     if (parsed.ok && id === row.messageId) {
       const m = parsed.message;
-      deps.inbox.markParsed(row.seq, {
+      await deps.inbox.markParsed(row.seq, {
         type: m.type,
         sku: m.result.skuId,
         state: "state" in m.result ? m.result.state : null,
@@ -315,22 +327,25 @@ function reparseReplayed(deps: DrainDeps): void {
     }
     const reason: ParseReason = parsed.ok ? { field: "id", rule: "an id S-3 can take (no spaces or commas, at most 64)" } : parsed.reason;
     const now = deps.clock();
-    withTransaction(deps.store, () => {
-      deps.inbox.requarantine(row.seq, formatParseReason(reason), journal.runId, now);
-      deps.messageLogs.logMessages([
-        {
-          runId: journal.runId,
-          supplierId,
-          messageId: row.messageId,
-          type: row.type,
-          sku: row.sku,
-          outcome: "quarantined",
-          reasonsJson: JSON.stringify([{ code: ErrorCode.Other, field: reason.field, message: reason.rule }]),
-          durationMs: 0,
-          callSeqsJson: "[]",
-          at: now,
-        },
-      ]);
+    await deps.store.sql.transaction(async (tx) => {
+      await deps.inbox.requarantine(tx, row.seq, formatParseReason(reason), journal.runId, now);
+      await deps.messageLogs.logMessages(
+        [
+          {
+            runId: journal.runId,
+            supplierId,
+            messageId: row.messageId,
+            type: row.type,
+            sku: row.sku,
+            outcome: "quarantined",
+            reasonsJson: JSON.stringify([{ code: ErrorCode.Other, field: reason.field, message: reason.rule }]),
+            durationMs: 0,
+            callSeqsJson: "[]",
+            at: now,
+          },
+        ],
+        tx,
+      );
     });
     journal.count(row.type, "quarantined");
   }
@@ -353,11 +368,11 @@ async function applyType(deps: DrainDeps, type: MessageType, halt: Halt): Promis
   let round = 0;
   for (; round < MAX_APPLY_ROUNDS; round++) {
     if (halt.halted) break;
-    if (!deps.keepLease()) {
+    if (!(await deps.keepLease())) {
       halt.fail(new LeaseLostError("lease lost while applying"));
       break;
     }
-    const skus = deps.inbox.dueSkus(deps.supplierId, type, deps.clock(), SKUS_PER_CALL, busy);
+    const skus = await deps.inbox.dueSkus(deps.supplierId, type, deps.clock(), SKUS_PER_CALL, busy);
     if (skus.length === 0) {
       if (running.size === 0) break;
       // Whatever is due now belongs to a group in flight: wait for one to finish, then look again.
@@ -381,19 +396,19 @@ async function applyType(deps: DrainDeps, type: MessageType, halt: Halt): Promis
 /** One group of ≤ 100 skus: its due messages, the handler's calls, one commit. */
 async function applyGroup(deps: DrainDeps, ctx: HandlerContext, type: MessageType, skus: readonly string[]): Promise<void> {
   const rowsBySku = new Map<string, InboxRow[]>();
-  for (const row of deps.inbox.dueRowsForSkus(deps.supplierId, type, skus, deps.clock())) {
+  for (const row of await deps.inbox.dueRowsForSkus(deps.supplierId, type, skus, deps.clock())) {
     const list = rowsBySku.get(row.sku);
     if (list) list.push(row);
     else rowsBySku.set(row.sku, [row]);
   }
-  const stale = settleStale(deps, type, rowsBySku);
+  const stale = await settleStale(deps, type, rowsBySku);
   const startedAt = deps.clock();
   const handled = rowsBySku.size > 0 ? await handlers[type](ctx, rowsBySku) : { products: [], priceChanges: [], settlements: [] };
   const result: ChunkResult = { ...handled, settlements: [...stale, ...handled.settlements] };
   // A round can outlast the lease; if another runner took it meanwhile, it is applying these same
   // messages, so this one must write nothing (exactly once, and no older read over a newer one).
-  commitChunk({ ...deps, supplierId: deps.supplierId }, result, startedAt, () => {
-    if (!deps.keepLease()) throw new LeaseLostError("lease lost while applying; chunk not committed");
+  await commitChunk({ ...deps, supplierId: deps.supplierId }, result, startedAt, async (tx) => {
+    if (!(await deps.fenceLease(tx))) throw new LeaseLostError("lease lost while applying; chunk not committed");
   });
   deps.onProgress?.({ phase: "apply", type, messages: result.settlements.length });
   for (const settled of result.settlements)
@@ -405,8 +420,8 @@ async function applyGroup(deps: DrainDeps, ctx: HandlerContext, type: MessageTyp
  * already settled (retried from backoff, or replayed from quarantine) is stale. It is skipped with
  * the reason, and taken out of `rowsBySku`, so an old add cannot bring back a removed product.
  */
-function settleStale(deps: DrainDeps, type: MessageType, rowsBySku: Map<string, InboxRow[]>): Settlement[] {
-  const newest = deps.inbox.lastSettledSeqs(deps.supplierId, type, [...rowsBySku.keys()]);
+async function settleStale(deps: DrainDeps, type: MessageType, rowsBySku: Map<string, InboxRow[]>): Promise<Settlement[]> {
+  const newest = await deps.inbox.lastSettledSeqs(deps.supplierId, type, [...rowsBySku.keys()]);
   const stale: Settlement[] = [];
   for (const [sku, rows] of rowsBySku) {
     const settled = newest.get(sku);

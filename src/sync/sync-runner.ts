@@ -3,6 +3,7 @@ import type { SupplierConnections } from "../connections/supplier-connections.js
 import { newId } from "../lib/ids.js";
 import type { Logger } from "../lib/logger.js";
 import type { Store } from "../store/database.js";
+import type { SqlRunner } from "../store/sql/sql-store.js";
 import type { AccountRepo, SupplierRow } from "../store/repos/account-repo.js";
 import type { ProductRepo } from "../store/repos/product-repo.js";
 import type { ReferenceRepo } from "../store/repos/reference-repo.js";
@@ -40,6 +41,9 @@ export type RunSummary = {
   deferred: { count: number; nextAttemptAt: string | null };
 };
 export type RunAttempt = { ran: true; summary: RunSummary } | { ran: false; reason: "busy"; holder: string | null };
+
+/** A run's hold on its supplier's lease: between steps (renewed when due), and inside each commit. */
+type RunLease = { keep: () => Promise<boolean>; fence: (tx: SqlRunner) => Promise<boolean> };
 
 export type SyncRunnerDeps = {
   store: Store;
@@ -81,62 +85,59 @@ export function createSyncRunner(deps: SyncRunnerDeps) {
     return run;
   };
 
-  async function underLease(
-    supplier: SupplierRow,
-    trigger: RunTrigger,
-    work: (journal: RunJournal, keepLease: () => boolean) => Promise<void>,
-  ): Promise<RunAttempt> {
+  async function underLease(supplier: SupplierRow, trigger: RunTrigger, work: (journal: RunJournal, lease: RunLease) => Promise<void>): Promise<RunAttempt> {
     if (stopping) return { ran: false, reason: "busy", holder: `${instance} (stopping)` };
     const runId = newId("run");
     const holder = `${instance}:${runId}`;
     const startedAt = deps.clock();
     const { leaseTtlMs } = deps.settings;
-    if (!deps.leases.acquireLease(supplier.id, holder, runId, startedAt, leaseTtlMs)) {
-      return { ran: false, reason: "busy", holder: deps.leases.leaseOf(supplier.id)?.holder ?? null };
+    if (!(await deps.leases.acquireLease(supplier.id, holder, runId, startedAt, leaseTtlMs))) {
+      return { ran: false, reason: "busy", holder: (await deps.leases.leaseOf(supplier.id))?.holder ?? null };
     }
     const log = deps.logger.child({ runId, supplier: supplier.code, trigger });
     let renewedAt = startedAt;
     let lost = false;
-    const renew = (): boolean => {
+    const renew = async (): Promise<boolean> => {
       const now = deps.clock();
-      renewedAt = now;
-      if (!deps.leases.renewLease(supplier.id, holder, now, leaseTtlMs)) lost = true;
+      if (await deps.leases.renewLease(supplier.id, holder, now, leaseTtlMs)) renewedAt = now;
+      else lost = true;
       return !lost;
     };
-    /** Between steps and inside each commit (the fence): still ours? Renews when due. */
-    const keepLease = (): boolean => {
-      if (lost) return false;
+    const lease: RunLease = {
       // Stopping: no next page or chunk, but a chunk already committing (inside its transaction) lands.
-      const committing = deps.store.connection.inTransaction;
-      if (stopping && !committing) return false;
+      keep: async () => !lost && !stopping && (deps.clock() - renewedAt < leaseTtlMs / 3 || (await renew())),
       // Inside a commit the lease is read from the database whatever the clock says: with several
       // instances, the row still naming this holder, read in the commit's own transaction, is the
       // fence that keeps a runner whose lease was taken over from landing a chunk.
-      if (!committing && deps.clock() - renewedAt < leaseTtlMs / 3) return true;
-      return renew();
+      fence: async (tx) => {
+        if (lost) return false;
+        if (!(await deps.leases.holds(tx, supplier.id, holder))) lost = true;
+        return !lost;
+      },
     };
     // A single round (100 skus of a slow supplier) or a stock refresh can outlast the lease: it is
     // renewed on a timer while the work is in flight, not only between steps.
     const renewal = setInterval(
       () => {
         if (lost) return;
-        try {
-          if (!renew()) log.warn({ event: "sync.lease.lost", holder }, "lease taken over; this run writes nothing more");
-        } catch (err) {
-          log.warn({ event: "sync.lease.renew_failed", err }, "lease not renewed; retried");
-        }
+        renew().then(
+          (kept) => {
+            if (!kept) log.warn({ event: "sync.lease.lost", holder }, "lease taken over; this run writes nothing more");
+          },
+          (err: unknown) => log.warn({ event: "sync.lease.renew_failed", err }, "lease not renewed; retried"),
+        );
       },
       Math.max(LEASE_RENEW_MIN_INTERVAL_MS, Math.floor(leaseTtlMs / LEASE_RENEWALS_PER_TTL)),
     );
     renewal.unref();
-    deps.syncRuns.startRun({ id: runId, supplierId: supplier.id, trigger, startedAt });
+    await deps.syncRuns.startRun({ id: runId, supplierId: supplier.id, trigger, startedAt });
     const journal = new RunJournal(runId, deps.clock);
     log.info({ event: "sync.run.started" }, "sync run started");
     let status: SyncRunRow["status"] = "succeeded";
     let deferred: RunSummary["deferred"] = { count: 0, nextAttemptAt: null };
     try {
-      await work(journal, keepLease);
-      const waiting = deps.inbox.deferredBy(supplier.id, runId);
+      await work(journal, lease);
+      const waiting = await deps.inbox.deferredBy(supplier.id, runId);
       if (waiting.count > 0) {
         // Not done: they come back on their own, but this run did not bring them in.
         deferred = { count: waiting.count, nextAttemptAt: waiting.nextAttemptAt === null ? null : new Date(waiting.nextAttemptAt).toISOString() };
@@ -165,8 +166,8 @@ export function createSyncRunner(deps: SyncRunnerDeps) {
     } finally {
       const endedAt = deps.clock();
       try {
-        deps.callLogs.logCalls(journal.takeUnsavedCalls());
-        deps.syncRuns.finishRun(runId, {
+        await deps.callLogs.logCalls(journal.takeUnsavedCalls());
+        await deps.syncRuns.finishRun(runId, {
           status,
           endedAt,
           countsJson: JSON.stringify(journal.counts),
@@ -175,7 +176,7 @@ export function createSyncRunner(deps: SyncRunnerDeps) {
         });
       } finally {
         clearInterval(renewal);
-        deps.leases.releaseLease(supplier.id, holder);
+        await deps.leases.releaseLease(supplier.id, holder);
       }
     }
     const summary: RunSummary = {
@@ -189,7 +190,7 @@ export function createSyncRunner(deps: SyncRunnerDeps) {
       callsMade: journal.callsMade,
       callsByOperation: journal.callsByOperation,
       errors: journal.errors,
-      pendingInInbox: deps.inbox.pendingCount(supplier.id),
+      pendingInInbox: await deps.inbox.pendingCount(supplier.id),
       deferred,
     };
     log.info({ event: "sync.run.finished", status, counts: summary.counts, callsMade: summary.callsMade }, "sync run finished");
@@ -218,7 +219,7 @@ export function createSyncRunner(deps: SyncRunnerDeps) {
     pull(supplierId: number, trigger: RunTrigger, onProgress?: (event: PullProgressEvent) => void): Promise<RunAttempt> {
       const supplier = supplierOf(supplierId);
       return tracked(
-        underLease(supplier, trigger, async (journal, keepLease) => {
+        underLease(supplier, trigger, async (journal, lease) => {
           const client = deps.connections.clientFor(supplier.id, journal);
           pulling.add(client);
           try {
@@ -236,8 +237,9 @@ export function createSyncRunner(deps: SyncRunnerDeps) {
               clock: deps.clock,
               random,
               logger: deps.logger.child({ runId: journal.runId, supplier: supplier.code }),
-              keepLease,
-              onProgress: onProgress && withTotals(deps.inbox.dueCount(supplier.id, deps.clock()), onProgress),
+              keepLease: lease.keep,
+              fenceLease: lease.fence,
+              onProgress: onProgress && withTotals(await deps.inbox.dueCount(supplier.id, deps.clock()), onProgress),
             });
           } finally {
             pulling.delete(client);
@@ -250,7 +252,7 @@ export function createSyncRunner(deps: SyncRunnerDeps) {
     stock(supplierId: number): Promise<RunAttempt> {
       const supplier = supplierOf(supplierId);
       return tracked(
-        underLease(supplier, "stock", async (journal, keepLease) => {
+        underLease(supplier, "stock", async (journal, lease) => {
           const client = deps.connections.clientFor(supplier.id, journal);
           try {
             const connection = deps.connections.show(supplier.code);
@@ -262,7 +264,8 @@ export function createSyncRunner(deps: SyncRunnerDeps) {
               journal,
               areas: connection.stockAreas,
               clock: deps.clock,
-              keepLease,
+              keepLease: lease.keep,
+              fenceLease: lease.fence,
             });
           } finally {
             await client.close();

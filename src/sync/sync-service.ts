@@ -105,7 +105,7 @@ export function createSyncService(
     /** Quarantined messages back to the inbox, then a run that applies them through the same path. */
     async replay(code: string, messageIds: readonly string[] | "all-quarantined"): Promise<{ requeued: number; attempt: RunAttempt }> {
       const supplier = gated(code);
-      const requeued = deps.inbox.requeue(supplier.id, messageIds, deps.clock());
+      const requeued = await deps.inbox.requeue(supplier.id, messageIds, deps.clock());
       // Named ids none of which is in quarantine (mistyped, another supplier's, already replayed):
       // saying "replayed" and starting a run would tell staff something happened that did not.
       if (requeued === 0 && messageIds !== "all-quarantined") {
@@ -117,8 +117,8 @@ export function createSyncService(
       return deps.inbox.quarantined(supplierOf(code).id);
     },
     /** Quarantined messages as staff read them: the reason, and the body as the supplier sent it. */
-    quarantineEntries(code: string): QuarantineEntry[] {
-      return deps.inbox.quarantined(supplierOf(code).id).map(quarantineEntry);
+    async quarantineEntries(code: string): Promise<QuarantineEntry[]> {
+      return (await deps.inbox.quarantined(supplierOf(code).id)).map(quarantineEntry);
     },
     // History reads need only the supplier: one not connected (yet, or any more) still has its logs.
     runs(filter: { supplier?: string; limit: number; before?: number }) {

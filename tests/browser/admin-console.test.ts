@@ -381,7 +381,7 @@ describe.skipIf(!HAS_CHROMIUM)(
       const problems: string[] = [];
       page.on("pageerror", (e) => problems.push(e.message));
       page.on("console", (m) => m.type() === "error" && problems.push(m.text()));
-      const stored = new Set(world.gw.container.repos.products.onShelfSkus(world.supplierId));
+      const stored = new Set(await world.gw.container.repos.products.onShelfSkus(world.supplierId));
       const sku = orderableSkus(world.sim.sim.exportTruth().products, "120000", 2).find((t) => stored.has(t.sku))?.sku ?? "";
       await visit(page, "/admin/orders/new", "40-order-new", "新建订单");
       await page.selectOption("#f-supplier", "SIM");

@@ -1,6 +1,5 @@
 import type { Container } from "../../src/container.js";
 import type { ProductTruth } from "../../src/simulator/product-store.js";
-import { withTransaction } from "../../src/store/database.js";
 import type { NewProductRow } from "../../src/store/repos/product-repo.js";
 
 /**
@@ -8,7 +7,7 @@ import type { NewProductRow } from "../../src/store/repos/product-repo.js";
  * (valid → active, invalid → rejected), prices in fen. Stands in for a sync run until orders
  * tests drive the real puller.
  */
-export function copySimulatorProducts(container: Container, supplierId: number, truth: readonly ProductTruth[], now = Date.now()): number {
+export async function copySimulatorProducts(container: Container, supplierId: number, truth: readonly ProductTruth[], now = Date.now()): Promise<number> {
   const rows: NewProductRow[] = truth
     .filter((t) => t.inPool)
     .map((t) => ({
@@ -40,7 +39,7 @@ export function copySimulatorProducts(container: Container, supplierId: number, 
       createdAt: now,
       updatedAt: now,
     }));
-  withTransaction(container.store, () => container.repos.products.saveProducts(rows, []));
+  await container.store.sql.transaction((tx) => container.repos.products.saveProducts(tx, rows, []));
   return rows.length;
 }
 

@@ -66,13 +66,13 @@ export async function startTwoSupplierWorld(products = 30): Promise<TwoSupplierW
   const facts = async (code: string, sim: RunningSimulator, domain: string) => {
     const supplier = c.repos.accounts.supplierByCode(code);
     if (!supplier) throw new Error(`no ${code}`);
-    const stored = new Set(c.repos.products.onShelfSkus(supplier.id));
+    const stored = new Set(await c.repos.products.onShelfSkus(supplier.id));
     const sku = orderableSkus(sim.sim.exportTruth().products, "120000", 2).find((t) => stored.has(t.sku))?.sku;
     if (!sku) throw new Error(`no orderable sku of ${code}`);
     const created = await c.orders.service.create(orderFile([{ sku }], { supplier: code }), "test");
     if (!created.ok) throw new Error(`order for ${code}: ${created.error.message}`);
-    const runId = c.sync.runs({ supplier: code, limit: 1 })[0]?.id ?? "";
-    const logs = c.sync.messageLogs({ supplier: code, limit: 200 });
+    const runId = (await c.sync.runs({ supplier: code, limit: 1 }))[0]?.id ?? "";
+    const logs = await c.sync.messageLogs({ supplier: code, limit: 200 });
     const withCalls = logs.find((m) => m.callSeqsJson !== "[]") ?? logs[0];
     return { code, sku, runId, messageLogId: withCalls?.id ?? 0, yggcOrder: created.value.yggc_order, conformanceRunId: await certify(code, domain) };
   };

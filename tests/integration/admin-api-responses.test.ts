@@ -134,7 +134,7 @@ describe("admin API answers match their documented response schemas", () => {
 
   it("an order from the order form to its push, as staff and as its supplier read it", async () => {
     const truth = world.sim.sim.exportTruth().products;
-    const stored = new Set(world.gw.container.repos.products.onShelfSkus(world.supplierId));
+    const stored = new Set(await world.gw.container.repos.products.onShelfSkus(world.supplierId));
     const sku = orderableSkus(truth, AREA.province, 2).find((t) => stored.has(t.sku))?.sku ?? "";
     const form = `/order-form?supplier=${world.code}&q=${encodeURIComponent(sku)}&province=${AREA.province}&city=${AREA.city}&county=${AREA.county}`;
     const helper = await check<{ products: unknown[] }>({ as: "procurement", method: "GET", path: "/order-form", url: form });

@@ -191,7 +191,7 @@ describe("admin API", () => {
 
   it("creates and pushes an order as procurement, with its timeline; the push is audited", async () => {
     const truth = world.sim.sim.exportTruth().products;
-    const stored = new Set(world.gw.container.repos.products.onShelfSkus(world.supplierId));
+    const stored = new Set(await world.gw.container.repos.products.onShelfSkus(world.supplierId));
     const sku = orderableSkus(truth, "120000", 2).find((t) => stored.has(t.sku))?.sku ?? "";
     const created = await call(url, sessions.procurement, "POST", "/orders", orderFile([{ sku }], { supplier: world.code }));
     expect(created.status).toBe(201);

@@ -63,13 +63,13 @@ describe("console for daily work", () => {
     expect(after).toContain(cell(poisonMessages[1] ?? ""));
     expect(w.gw.container.repos.products.bySku(w.supplierId, poison[0] ?? "")?.name).toBe(goodNames.get(poison[0] ?? ""));
     // The same id again, or one never quarantined: nothing to replay, said as such, and no run started.
-    const runsBefore = w.gw.container.sync.runs({ supplier: w.code, limit: 100 }).length;
+    const runsBefore = (await w.gw.container.sync.runs({ supplier: w.code, limit: 100 })).length;
     for (const messageId of [poisonMessages[0] ?? "", "no-such-message"]) {
       const none = await postForm(url, s.admin, `${path}/replay`, { messageId });
       expect(none.status, messageId).toBe(404);
       expect(await none.text(), messageId).not.toContain("已重放");
     }
-    expect(w.gw.container.sync.runs({ supplier: w.code, limit: 100 }).length).toBe(runsBefore);
+    expect((await w.gw.container.sync.runs({ supplier: w.code, limit: 100 })).length).toBe(runsBefore);
 
     fix(poison[1] ?? "");
     expect((await postForm(url, s.admin, `${path}/replay`, { all: "true" })).status).toBe(303);
@@ -129,7 +129,7 @@ describe("console for daily work", () => {
   });
 
   it("reads in zh-CN: no raw English status label, Beijing time with its zone, a run's counts as a table", async () => {
-    const run = w.gw.container.sync.runs({ limit: 1 })[0]?.id ?? "";
+    const run = (await w.gw.container.sync.runs({ limit: 1 }))[0]?.id ?? "";
     const rejected = w.gw.container.repos.products.list(w.supplierId).find((p) => p.status === "rejected")?.sku ?? "";
     for (const path of [
       "/admin/",
@@ -160,7 +160,7 @@ describe("console for daily work", () => {
     const rejected = w.gw.container.repos.products.list(w.supplierId).find((p) => p.status === "rejected" && p.rejectionJson.includes("attributes."));
     const active = w.gw.container.repos.products.list(w.supplierId).find((p) => p.status === "active");
     expect(rejected && active).toBeTruthy();
-    w.gw.container.repos.products.saveStock([
+    await w.gw.container.repos.products.saveStock([
       { supplierId: w.supplierId, sku: active?.sku ?? "", area: "120000_120100_120101", num: 7, stockStateId: 33, description: "有货", checkedAt: Date.now() },
     ]);
     const res = await getPage(url, s.admin, `/admin/products/${w.code}/${active?.sku}`);
@@ -184,7 +184,7 @@ describe("console for daily work", () => {
   });
 
   it("order form: supplier from a list, product search with price, shelf and county stock, area cascade and round trips without a script, errors beside their fields", async () => {
-    const stored = new Set(w.gw.container.repos.products.onShelfSkus(w.supplierId));
+    const stored = new Set(await w.gw.container.repos.products.onShelfSkus(w.supplierId));
     const sku = orderableSkus(w.sim.sim.exportTruth().products, "120000", 1).find((t) => stored.has(t.sku))?.sku ?? "";
     await w.gw.container.sync.stock(w.code);
     const blank = await (await getPage(url, s.procurement, "/admin/orders/new")).text();
@@ -250,7 +250,7 @@ describe("console for daily work", () => {
   });
 
   it("order form: the supplier's stock (S-8) asked live for any chosen county, shelf state apart from validation, no 加入 for what cannot be ordered", async () => {
-    const stored = new Set(w.gw.container.repos.products.onShelfSkus(w.supplierId));
+    const stored = new Set(await w.gw.container.repos.products.onShelfSkus(w.supplierId));
     const sku = orderableSkus(w.sim.sim.exportTruth().products, "120000", 1).find((t) => stored.has(t.sku) && t.stock !== null)?.sku ?? "";
     expect(sku).not.toBe("");
     const supplierNum = (province: string) => {

@@ -44,7 +44,7 @@ describe("console speaks zh-CN on every page and every refused form", () => {
     w.bSim.sim.knobs.apply({ endpoints: { "*": { faults: { "http-5xx": 1 } } } });
     w.bSim.sim.changes.publishPool();
     await c.sync.pull(w.bFacts.code, "manual");
-    failedRun = c.sync.runs({ supplier: w.bFacts.code, limit: 1 })[0]?.id ?? "";
+    failedRun = (await c.sync.runs({ supplier: w.bFacts.code, limit: 1 }))[0]?.id ?? "";
     w.bSim.sim.knobs.apply({ endpoints: { "*": { faults: {} } } });
     // Values the data brings (names, brands, people's reasons): shown as sent, in whatever script.
     const q = (sql: string) => c.store.connection.prepare(sql).pluck().all() as Array<string | null>;

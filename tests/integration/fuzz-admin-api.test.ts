@@ -52,7 +52,7 @@ beforeAll(async () => {
   await gw.container.supplierAccounts.create({ code: "SIMJD", name: "模拟电商", creditCode: await nextCreditCode(), domains: [sim.sim.domain] });
   gw.container.supplierConnections.connect({ code: "SIMJD", baseUrl: sim.url, ...TEST_ACCOUNT, qps: 10_000, maxConcurrent: 4, timeoutMs: 5_000 });
   const supplierId = gw.container.repos.accounts.supplierByCode("SIMJD")?.id ?? -1;
-  copySimulatorProducts(gw.container, supplierId, sim.sim.exportTruth().products);
+  await copySimulatorProducts(gw.container, supplierId, sim.sim.exportTruth().products);
   orderSku =
     orderableSkus(sim.sim.exportTruth().products, AREA.province, 1_000)[0]?.sku ?? orderableSkus(sim.sim.exportTruth().products, AREA.province)[0]?.sku ?? "";
 });

@@ -66,13 +66,17 @@ describe("hostile supplier: puller and order pusher", () => {
     await drain();
     const h = hostile();
     expect.soft(sim().pool.pending(), `pool still holds messages after ${runs} + more runs`).toBe(0);
-    expect.soft(world.gw.container.repos.inbox.pendingCount(world.supplierId), "messages still waiting in the inbox").toBe(0);
+    expect.soft(await world.gw.container.repos.inbox.pendingCount(world.supplierId), "messages still waiting in the inbox").toBe(0);
     expect.soft(h.reusedIds.length).toBeGreaterThan(0);
     expect.soft(h.duplicatedIds.length).toBeGreaterThan(0);
     expect.soft(h.answered["transient-refusals"] ?? 0).toBeGreaterThanOrEqual(2 * TRANSIENT_WORDINGS.length);
     expect.soft(h.answered["unsigned-refusals"] ?? 0).toBeGreaterThanOrEqual(1);
 
-    const quarantined = world.gw.container.sync.quarantined(world.code) as Array<{ messageId: string; lastError?: string | null; reason?: string | null }>;
+    const quarantined = (await world.gw.container.sync.quarantined(world.code)) as Array<{
+      messageId: string;
+      lastError?: string | null;
+      reason?: string | null;
+    }>;
     const quarantinedIds = quarantined.map((q) => q.messageId).sort();
     expect.soft(quarantinedIds).toEqual(h.unparseable.map((u) => u.id).sort());
     for (const q of quarantined) expect.soft((q.reason ?? q.lastError ?? "").length, `message ${q.messageId} quarantined without a reason`).toBeGreaterThan(0);

@@ -86,7 +86,7 @@ describe("call limits across gateway instances on one database (issue 11 §2)", 
     const { a, b, sim, supplierId } = await twoInstancesAndSupplier();
     const truth = sim.sim.exportTruth().products;
     // Instance B's orders need the skus in the store; instance A's pull then reads them all again from the pool.
-    copySimulatorProducts(b.container, supplierId, truth);
+    await copySimulatorProducts(b.container, supplierId, truth);
     const skus = orderableSkus(truth, AREA.province, 20).map((t) => t.sku);
     expect(skus.length).toBeGreaterThan(10);
     sim.sim.knobs.apply({ supplierQps: QPS, endpoints: { "*": { latencyMs: LATENCY_MS } } });

@@ -49,8 +49,8 @@ function startGateway(): GatewayProcess {
 const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 
 /** The pid in the supplier's pull lease holder (`host:pid:run`), while the lease is live. */
-function pullLeasePid(): number | null {
-  const lease = container.repos.syncLeases.leaseOf(supplierId);
+async function pullLeasePid(): Promise<number | null> {
+  const lease = await container.repos.syncLeases.leaseOf(supplierId);
   if (!lease || lease.expiresAt <= Date.now()) return null;
   return Number(lease.holder.split(":")[1]);
 }
@@ -137,8 +137,8 @@ describe("two gateway processes on one database (issue 11 §2)", () => {
 
     const holderPid = await waitFor(
       "a drain under way",
-      () => {
-        const pid = pullLeasePid();
+      async () => {
+        const pid = await pullLeasePid();
         return pid !== null && gateways.some((g) => g.pid === pid) ? pid : null;
       },
       30_000,
@@ -149,11 +149,11 @@ describe("two gateway processes on one database (issue 11 §2)", () => {
     // Mid-drain: messages are being taken from the pool.
     const pendingBefore = sim.sim.pool.pending();
     await sleep(400);
-    expect(pullLeasePid()).toBe(holderPid);
+    expect(await pullLeasePid()).toBe(holderPid);
     await killHard(victim.process);
     const killedAt = Date.now();
 
-    await waitFor("the other process holding the lease", () => pullLeasePid() === other.pid, LEASE_MS + TAKEOVER_SLACK_MS + 2_000);
+    await waitFor("the other process holding the lease", async () => (await pullLeasePid()) === other.pid, LEASE_MS + TAKEOVER_SLACK_MS + 2_000);
     const takeoverMs = Date.now() - killedAt;
     expect(takeoverMs, `took over ${takeoverMs} ms after the kill`).toBeLessThanOrEqual(LEASE_MS + TAKEOVER_SLACK_MS);
     expect(pendingBefore).toBeGreaterThan(0);

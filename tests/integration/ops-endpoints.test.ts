@@ -182,7 +182,7 @@ describe("what /metrics tells", () => {
       if (!created.ok) throw created.error;
     }
     clock.advance(90_000);
-    expect(container.repos.syncLeases.acquireLease(rig.supplier.id, "host-a:42:run_1", "run_1", clock.now(), 60_000)).toBe(true);
+    expect(await container.repos.syncLeases.acquireLease(rig.supplier.id, "host-a:42:run_1", "run_1", clock.now(), 60_000)).toBe(true);
     const text = await (await fetch(`${rig.gw.url}/metrics`)).text();
     expect(sample(text, "emall_orders", { state: "created" })).toBe(3);
     expect(sample(text, "emall_order_oldest_in_state_seconds", { state: "created" })).toBe(90);

@@ -9,7 +9,7 @@ afterAll(() => rig.close());
 
 describe("freight from configuration", () => {
   it("charges FREIGHT_FLAT_FEN below FREIGHT_FREE_FROM_FEN", async () => {
-    const sku = rig.gw.container.repos.products.onShelfSkus(rig.supplier.id)[0];
+    const sku = (await rig.gw.container.repos.products.onShelfSkus(rig.supplier.id))[0];
     if (!sku) throw new Error("no orderable sku");
     const created = await rig.gw.container.orders.service.create(orderFile([{ sku }]), "user:test");
     expect(created.ok && created.value).toMatchObject({ freightFen: 1_500 });

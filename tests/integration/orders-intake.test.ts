@@ -1,7 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { FieldIssue } from "../../src/lib/errors.js";
 import type { ProductTruth } from "../../src/simulator/product-store.js";
-import { withTransaction } from "../../src/store/database.js";
 import { orderableSkus } from "../helpers/order-products.js";
 import { AREA, type OrderRig, VAT_BLOCK, databaseBytes, orderFile, startOrderRig } from "../helpers/order-rig.js";
 
@@ -80,7 +79,7 @@ describe("order intake and personal data at rest", () => {
     const row = rig.gw.container.repos.products.bySku(rig.supplier.id, offShelf.sku);
     if (!row) throw new Error("product not copied");
     const { id: _id, ...rest } = row;
-    withTransaction(rig.gw.container.store, () => rig.gw.container.repos.products.saveProducts([{ ...rest, shelfState: 0 }], []));
+    await rig.gw.container.store.sql.transaction((tx) => rig.gw.container.repos.products.saveProducts(tx, [{ ...rest, shelfState: 0 }], []));
 
     const issues = await issuesOf(orderFile([{ sku: "NO-SUCH-SKU" }, { sku: rejected.sku }, { sku: offShelf.sku }], { city: "110100", county: "120102" }));
     expect(issues).toEqual([
@@ -110,7 +109,7 @@ describe("order intake and personal data at rest", () => {
     const simProduct = rig.running.sim.products.get(cheapSku);
     if (!row || !simProduct) throw new Error("product not copied");
     const { id: _id, ...rest } = row;
-    withTransaction(rig.gw.container.store, () => rig.gw.container.repos.products.saveProducts([{ ...rest, priceFen: 5_000 }], []));
+    await rig.gw.container.store.sql.transaction((tx) => rig.gw.container.repos.products.saveProducts(tx, [{ ...rest, priceFen: 5_000 }], []));
     simProduct.priceFen = 5_000;
     const cheap = { sku: cheapSku, priceFen: 5_000 };
     const service = rig.gw.container.orders.service;

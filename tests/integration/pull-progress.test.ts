@@ -59,7 +59,7 @@ describe("the puller's progress events", () => {
     const failing = await pullWatched(world);
     expect(lastSummary?.deferred.count).toBe(12);
     expect(failing.filter((e) => e.phase === "pull").at(-1)).toMatchObject({ type: 16, seen: 12, done: 0 });
-    expect(world.gw.container.repos.inbox.pendingCount(world.supplierId)).toBe(12);
+    expect(await world.gw.container.repos.inbox.pendingCount(world.supplierId)).toBe(12);
 
     knobs.reset();
     clock.advance(60_000);

@@ -87,7 +87,7 @@ describe("the puller's calls run side by side within the connection's limits", (
     // Only the re-added skus whose newest message is the add are read, each once: no sku was taken
     // by two groups at once.
     expect(run.callsByOperation.detail).toBe(150);
-    const logs = w.gw.container.sync.messageLogs({ runId: run.runId, limit: 5_000 });
+    const logs = await w.gw.container.sync.messageLogs({ runId: run.runId, limit: 5_000 });
     expect(logs).toHaveLength(750);
     expect(new Set(logs.map((l) => l.messageId)).size).toBe(750);
   });

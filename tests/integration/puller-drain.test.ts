@@ -94,15 +94,15 @@ describe("draining a supplier's message pool (§6)", () => {
   it("records every message's fate and the calls it made", async () => {
     world = await startPullerWorld({ products: 10, invalidShare: 0 });
     const summary = await pull(world);
-    const logs = world.gw.container.sync.messageLogs({ runId: summary.runId, limit: 100 });
+    const logs = await world.gw.container.sync.messageLogs({ runId: summary.runId, limit: 100 });
     expect(logs).toHaveLength(10);
     const first = logs[0];
     if (!first) throw new Error("no log");
-    const calls = world.gw.container.sync.callsOf(summary.runId, JSON.parse(first.callSeqsJson) as number[]);
+    const calls = await world.gw.container.sync.callsOf(summary.runId, JSON.parse(first.callSeqsJson) as number[]);
     expect(calls.map((c) => c.operation)).toEqual(
       expect.arrayContaining(["messageDelete", "detail", "attributes", "promise", "shelfStates", "images", "prices"]),
     );
-    const runs = world.gw.container.sync.runs({ supplier: world.code, limit: 5 });
+    const runs = await world.gw.container.sync.runs({ supplier: world.code, limit: 5 });
     expect(runs[0]).toMatchObject({ id: summary.runId, status: "succeeded", trigger: "manual" });
     expect(runs[0]?.callsMade).toBe(summary.callsMade);
   });

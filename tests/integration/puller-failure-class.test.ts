@@ -24,18 +24,18 @@ describe("the failure classification drives the puller (issue 9.3, 9.4)", () => 
       const summary = await pullOnce(world);
       expect(summary.counts["6"]).toMatchObject({ failed: 1 });
       expect(summary.counts["6"]?.quarantined ?? 0).toBe(0);
-      expect(entry()).toMatchObject({ status: "pending", attempts: 0, deferrals: run });
+      expect(await entry()).toMatchObject({ status: "pending", attempts: 0, deferrals: run });
       // Not done: the run says so, with when the message comes due.
       expect(summary.status).toBe("partial");
-      expect(summary.deferred).toEqual({ count: 1, nextAttemptAt: new Date(entry()?.nextAttemptAt ?? 0).toISOString() });
+      expect(summary.deferred).toEqual({ count: 1, nextAttemptAt: new Date((await entry())?.nextAttemptAt ?? 0).toISOString() });
       expect(summary.errors.map((e) => e.kind)).toEqual(["deferred"]);
       gw.clock.advance(PAST_ANY_BACKOFF_MS);
     }
-    expect(gw.container.sync.quarantined(world.code)).toEqual([]);
+    expect(await gw.container.sync.quarantined(world.code)).toEqual([]);
     const healed = await pullOnce(world);
     expect(healed.counts["6"]).toMatchObject({ applied: 1 });
     expect(healed).toMatchObject({ status: "succeeded", deferred: { count: 0, nextAttemptAt: null } });
-    expect(entry()).toMatchObject({ status: "applied" });
+    expect(await entry()).toMatchObject({ status: "applied" });
     expect(compareWithTruth(world)).toEqual([]);
   });
 
@@ -69,7 +69,7 @@ describe("the failure classification drives the puller (issue 9.3, 9.4)", () => 
     }
     // The faults did reach messages: they waited and came back, never quarantined.
     expect(failed).toBeGreaterThan(0);
-    expect(gw.container.sync.quarantined(world.code)).toEqual([]);
+    expect(await gw.container.sync.quarantined(world.code)).toEqual([]);
     sim.sim.knobs.reset();
     expect(sim.sim.pool.pending()).toBe(0);
     expect(compareWithTruth(world)).toEqual([]);

@@ -117,7 +117,7 @@ describe("the puller under faults (§6: store, then delete; never lose, never do
     expect(failed.callsByOperation.messageDelete ?? 0).toBe(0);
     expect(world.sim.sim.pool.pending(6)).toBe(30);
     expect(count(world, "SELECT count(*) FROM message_inbox")).toBe(0);
-    expect(world.gw.container.sync.runs({ supplier: world.code, limit: 1 })[0]).toMatchObject({ id: failed.runId, status: "failed" });
+    expect((await world.gw.container.sync.runs({ supplier: world.code, limit: 1 }))[0]).toMatchObject({ id: failed.runId, status: "failed" });
 
     diskFull.restore();
     const next = await pull(world);
@@ -176,9 +176,9 @@ describe("the puller under faults (§6: store, then delete; never lose, never do
     expect(sim.sim.pool.pending()).toBe(0);
     expect(first.pendingInInbox).toBe(1);
     const entry = () => gw.container.repos.inbox.inboxEntry(world?.supplierId ?? -1, messageId);
-    expect(entry()).toMatchObject({ status: "pending", attempts: 1 });
-    expect(entry()?.lastError).toContain("contract");
-    const firstRetryAt = entry()?.nextAttemptAt ?? 0;
+    expect(await entry()).toMatchObject({ status: "pending", attempts: 1 });
+    expect((await entry())?.lastError).toContain("contract");
+    const firstRetryAt = (await entry())?.nextAttemptAt ?? 0;
     // retryBaseMs 30 s with ±20 % jitter.
     expect(firstRetryAt - gw.clock.now()).toBeGreaterThanOrEqual(24_000);
     expect(firstRetryAt - gw.clock.now()).toBeLessThanOrEqual(36_000);
@@ -191,16 +191,20 @@ describe("the puller under faults (§6: store, then delete; never lose, never do
     gw.clock.advance(40_000);
     const second = await pull(world);
     expect(second.counts["6"]).toMatchObject({ failed: 1 });
-    expect(entry()).toMatchObject({ status: "pending", attempts: 2 });
+    expect(await entry()).toMatchObject({ status: "pending", attempts: 2 });
     // The second backoff doubles: 60 s ± 20 %.
-    expect((entry()?.nextAttemptAt ?? 0) - gw.clock.now()).toBeGreaterThanOrEqual(48_000);
+    expect(((await entry())?.nextAttemptAt ?? 0) - gw.clock.now()).toBeGreaterThanOrEqual(48_000);
 
     gw.clock.advance(80_000);
     const third = await pull(world);
     expect(third.counts["6"]).toMatchObject({ quarantined: 1 });
     expect(third.pendingInInbox).toBe(0);
-    expect(gw.container.sync.quarantined(code).map((q) => q.messageId)).toEqual([messageId]);
-    expect(gw.container.sync.messageLogs({ supplier: code, sku: poison.sku, limit: 10 }).map((l) => l.outcome)).toEqual(["failed", "failed", "quarantined"]);
+    expect((await gw.container.sync.quarantined(code)).map((q) => q.messageId)).toEqual([messageId]);
+    expect((await gw.container.sync.messageLogs({ supplier: code, sku: poison.sku, limit: 10 })).map((l) => l.outcome)).toEqual([
+      "failed",
+      "failed",
+      "quarantined",
+    ]);
     // Everything else is in: only the poison sku differs from the truth.
     expect(compareWithTruth(world)).toEqual([`${poison.sku}: offered but not stored`]);
 
@@ -215,8 +219,8 @@ describe("the puller under faults (§6: store, then delete; never lose, never do
     if (!replay.attempt.ran) throw new Error("lease busy");
     expect(replay.attempt.summary.trigger).toBe("replay");
     expect(replay.attempt.summary.counts["6"]).toMatchObject({ applied: 1 });
-    expect(entry()).toMatchObject({ status: "applied" });
-    expect(gw.container.sync.quarantined(code)).toEqual([]);
+    expect(await entry()).toMatchObject({ status: "applied" });
+    expect(await gw.container.sync.quarantined(code)).toEqual([]);
     expect(compareWithTruth(world)).toEqual([]);
   });
 
@@ -282,9 +286,9 @@ describe("the puller under faults (§6: store, then delete; never lose, never do
       expect(pair.filter((p) => p.ran)).toHaveLength(1);
       expect(pair.filter((p) => !p.ran)).toEqual([expect.objectContaining({ ran: false, reason: "busy" })]);
 
-      const runs = gw.container.sync.runs({ supplier: code, limit: 10 });
+      const runs = await gw.container.sync.runs({ supplier: code, limit: 10 });
       expect(runs).toHaveLength(2);
-      expect(gw.container.repos.syncLeases.leaseOf(world.supplierId)).toBeUndefined();
+      expect(await gw.container.repos.syncLeases.leaseOf(world.supplierId)).toBeUndefined();
       expect(world.sim.sim.pool.pending()).toBe(0);
       expect(settledTwice(world)).toEqual([]);
       expect(count(world, "SELECT count(*) FROM sync_message_logs")).toBe(count(world, "SELECT count(*) FROM message_inbox"));

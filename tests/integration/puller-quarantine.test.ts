@@ -53,7 +53,7 @@ describe("a message that breaks the contract (issue 9.1)", () => {
     expect(pool.pending()).toBe(0);
     expect(compareWithTruth(world)).toEqual([]);
 
-    const entries = world.gw.container.sync.quarantineEntries(world.code) as Entry[];
+    const entries = (await world.gw.container.sync.quarantineEntries(world.code)) as Entry[];
     expect(entries.map((q) => q.messageId).sort()).toEqual(["900001", "900002", "900003", "900004", "900005"]);
     const byId = new Map(entries.map((q) => [q.messageId, q]));
     expect(byId.get("900001")).toMatchObject({
@@ -67,7 +67,7 @@ describe("a message that breaks the contract (issue 9.1)", () => {
     expect(byId.get("900003")).toMatchObject({ type: 6, sku: "", reason: "result.skuId: expected string" });
     expect(byId.get("900004")).toMatchObject({ type: 4, reason: "result: expected object", raw: { result: MOBILE } });
     expect(byId.get("900005")).toMatchObject({ type: 16, reason: "result: expected object" });
-    const logged = world.gw.container.sync.messageLogs({ supplier: world.code, outcome: "quarantined", limit: 10 });
+    const logged = await world.gw.container.sync.messageLogs({ supplier: world.code, outcome: "quarantined", limit: 10 });
     expect(logged.map((l) => l.messageId).sort()).toEqual(entries.map((q) => q.messageId).sort());
     // Reasons name the field and the rule, never a value the message carried.
     for (const q of entries) expect(q.reason).not.toContain(MOBILE);
@@ -105,8 +105,8 @@ describe("a message that breaks the contract (issue 9.1)", () => {
     expect(replay.attempt.summary.status).toBe("succeeded");
     expect(replay.attempt.summary.counts["6"]).toMatchObject({ quarantined: 1 });
     expect(replay.attempt.summary.callsByOperation.detail ?? 0).toBe(0);
-    expect(world.gw.container.sync.quarantineEntries(world.code)).toMatchObject([{ messageId: "910001", reason: "result.state: 取值应为 1/2" }]);
-    expect(world.gw.container.repos.inbox.pendingCount(world.supplierId)).toBe(0);
+    expect(await world.gw.container.sync.quarantineEntries(world.code)).toMatchObject([{ messageId: "910001", reason: "result.state: 取值应为 1/2" }]);
+    expect(await world.gw.container.repos.inbox.pendingCount(world.supplierId)).toBe(0);
   });
 
   it("keeps a message without a usable id in quarantine and still drains the deletable rest", async () => {
@@ -120,7 +120,7 @@ describe("a message that breaks the contract (issue 9.1)", () => {
     // The second page holds only that message again: read, known, nothing S-3 can take.
     expect(run.counts["2"]).toMatchObject({ received: 5, applied: 3, quarantined: 1 });
     expect(run.errors.at(-1)?.message).toContain("without an id S-3 can delete");
-    const [entry] = world.gw.container.sync.quarantineEntries(world.code);
+    const [entry] = await world.gw.container.sync.quarantineEntries(world.code);
     expect(entry).toMatchObject({ unparseable: true, reason: "id: expected string" });
     expect(entry?.messageId).toMatch(/^unidentified-[0-9a-f]{24}$/);
     // Only the supplier can take it out of its pool; it is stored once however often it comes back.
@@ -129,7 +129,7 @@ describe("a message that breaks the contract (issue 9.1)", () => {
     expect(again.counts["2"]).toMatchObject({ received: 1 });
     expect(again.counts["2"]?.quarantined ?? 0).toBe(0);
     expect(again.errors.at(-1)?.message).toContain("without an id S-3 can delete");
-    expect(world.gw.container.sync.quarantineEntries(world.code)).toHaveLength(1);
+    expect(await world.gw.container.sync.quarantineEntries(world.code)).toHaveLength(1);
     expect(compareWithTruth(world)).toEqual([]);
   });
 });

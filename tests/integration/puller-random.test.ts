@@ -49,7 +49,7 @@ describe("a randomized change stream under faults", () => {
 
     const messages = sqlite.prepare("SELECT count(*) FROM message_inbox").pluck().get() as number;
     expect(messages).toBeGreaterThanOrEqual(5_000);
-    expect(gw.container.sync.quarantined(world.code)).toEqual([]);
+    expect(await gw.container.sync.quarantined(world.code)).toEqual([]);
     // The faults did bite: many calls failed on the wire and some runs saw errors.
     const failedCalls = sqlite.prepare("SELECT count(*) FROM sync_calls WHERE outcome <> 'ok'").pluck().get() as number;
     expect(failedCalls).toBeGreaterThan(100);

@@ -9,8 +9,8 @@ afterEach(async () => {
 
 const PAST_ANY_BACKOFF_MS = 40 * 60_000;
 
-const logOf = (w: PullerWorld, messageId: string) =>
-  w.gw.container.sync.messageLogs({ supplier: w.code, limit: 1000 }).filter((l) => l.messageId === messageId);
+const logOf = async (w: PullerWorld, messageId: string) =>
+  (await w.gw.container.sync.messageLogs({ supplier: w.code, limit: 1000 })).filter((l) => l.messageId === messageId);
 
 describe("per sku, pool order decides (issue 9.12)", () => {
   it("settles an older price message waiting in backoff as skipped once a newer one for its sku arrives, and applies only the newer", async () => {
@@ -28,8 +28,8 @@ describe("per sku, pool order decides (issue 9.12)", () => {
     const second = await pullOnce(world);
     expect(second.counts["2"]).toMatchObject({ applied: 1, skipped: 1 });
     expect(second.callsByOperation.prices).toBe(1);
-    expect(logOf(world, newer?.id ?? "").map((l) => l.outcome)).toEqual(["applied"]);
-    const replaced = logOf(world, older?.id ?? "").at(-1);
+    expect((await logOf(world, newer?.id ?? "")).map((l) => l.outcome)).toEqual(["applied"]);
+    const replaced = (await logOf(world, older?.id ?? "")).at(-1);
     expect(replaced?.outcome).toBe("skipped");
     expect(replaced?.reasonsJson).toContain(`已被同一商品较新的消息 ${newer?.id ?? ""} 取代`);
 
@@ -61,13 +61,13 @@ describe("per sku, pool order decides (issue 9.12)", () => {
     p.detail = { ...p.detail, name: goodName };
     const [removal] = sim.sim.changes.apply("withdraw", p)?.messages ?? [];
     await pullOnce(world);
-    expect(logOf(world, removal?.id ?? "").map((l) => l.outcome)).toEqual(["applied"]);
+    expect((await logOf(world, removal?.id ?? "")).map((l) => l.outcome)).toEqual(["applied"]);
 
     const replay = await gw.container.sync.replay(code, [add?.id ?? ""]);
     if (!replay.attempt.ran) throw new Error("lease busy");
     expect(replay.attempt.summary.counts["6"]).toMatchObject({ skipped: 1 });
     expect(replay.attempt.summary.callsByOperation.detail ?? 0).toBe(0);
-    expect(logOf(world, add?.id ?? "").at(-1)?.reasonsJson).toContain("过期消息");
+    expect((await logOf(world, add?.id ?? "")).at(-1)?.reasonsJson).toContain("过期消息");
     expect(gw.container.repos.products.bySku(world.supplierId, p.sku)?.status).toBe("delisted");
     expect(compareWithTruth(world)).toEqual([]);
   });

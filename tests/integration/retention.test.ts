@@ -6,7 +6,6 @@ import { backupStore } from "../../src/store/backup.js";
 import { silentLogger } from "../../src/lib/logger.js";
 import { createRetentionService } from "../../src/retention/retention-service.js";
 import { RETENTION_CRON, startGatewayJobs } from "../../src/scheduling/gateway-jobs.js";
-import { withTransaction } from "../../src/store/database.js";
 import { createRetentionRepo } from "../../src/store/repos/retention-repo.js";
 import type { Container } from "../../src/container.js";
 import { consoleLogin, getPage } from "../helpers/console-session.js";
@@ -37,10 +36,10 @@ const count = (c: Container, sql: string, ...args: unknown[]) =>
     .get(...args) as number;
 
 /** A sync run as the puller records it (repositories the puller uses), at a chosen time. */
-function recordRun(c: Container, supplierId: number, id: string, startedAt: number, finished: boolean, messages: number, calls: number) {
+async function recordRun(c: Container, supplierId: number, id: string, startedAt: number, finished: boolean, messages: number, calls: number) {
   const { syncRuns, messageLogs, callLogs } = c.repos;
-  syncRuns.startRun({ id, supplierId, trigger: "schedule", startedAt });
-  withTransaction(c.store, () =>
+  await syncRuns.startRun({ id, supplierId, trigger: "schedule", startedAt });
+  await c.store.sql.transaction((tx) =>
     messageLogs.logMessages(
       Array.from({ length: messages }, (_, i) => ({
         runId: id,
@@ -54,9 +53,10 @@ function recordRun(c: Container, supplierId: number, id: string, startedAt: numb
         callSeqsJson: "[1]",
         at: startedAt + i,
       })),
+      tx,
     ),
   );
-  callLogs.logCalls(
+  await callLogs.logCalls(
     Array.from({ length: calls }, (_, i) => ({
       runId: id,
       seq: i + 1,
@@ -73,18 +73,18 @@ function recordRun(c: Container, supplierId: number, id: string, startedAt: numb
       message: null,
     })),
   );
-  if (finished) syncRuns.finishRun(id, { status: "succeeded", endedAt: startedAt + 60_000, countsJson: "{}", callsMade: calls, errorsJson: "[]" });
+  if (finished) await syncRuns.finishRun(id, { status: "succeeded", endedAt: startedAt + 60_000, countsJson: "{}", callsMade: calls, errorsJson: "[]" });
 }
 
 /** A type-2 message stored from the pool at `at` (the inbox the puller writes). */
-function storeMessage(c: Container, supplierId: number, messageId: string, at: number) {
-  c.repos.inbox.storeMessages(
+async function storeMessage(c: Container, supplierId: number, messageId: string, at: number) {
+  await c.repos.inbox.storeMessages(
     supplierId,
     [{ messageId, type: 2, sku: `SKU-${messageId}`, state: null, payloadJson: "{}", messageTime: "2026-01-01 00:00:00" }],
     "run_store",
     at,
   );
-  const row = c.repos.inbox.inboxEntry(supplierId, messageId);
+  const row = await c.repos.inbox.inboxEntry(supplierId, messageId);
   if (!row) throw new Error("not stored");
   return row;
 }
@@ -110,17 +110,17 @@ describe("retention keeps the store bounded (issue 13 §3.4)", () => {
     const events = count(c, "SELECT count(*) FROM order_events");
 
     clock.set(NOW);
-    recordRun(c, sid, "run_ancient", NOW - 400 * DAY_MS, true, 2, 1);
-    recordRun(c, sid, "run_old", NOW - 120 * DAY_MS, true, 3, 2);
-    recordRun(c, sid, "run_stuck", NOW - 120 * DAY_MS, false, 4, 3);
-    recordRun(c, sid, "run_recent", NOW - 10 * DAY_MS, true, 5, 4);
-    const applied = storeMessage(c, sid, "m-applied-old", NOW - 121 * DAY_MS);
-    withTransaction(c.store, () => c.repos.inbox.settle([applied.seq], "applied", null, "run_old", NOW - 120 * DAY_MS));
-    const rejected = storeMessage(c, sid, "m-rejected-recent", NOW - 11 * DAY_MS);
-    withTransaction(c.store, () => c.repos.inbox.settle([rejected.seq], "rejected", "5012", "run_recent", NOW - 10 * DAY_MS));
-    storeMessage(c, sid, "m-pending-old", NOW - 150 * DAY_MS);
-    const poisoned = storeMessage(c, sid, "m-quarantined-old", NOW - 150 * DAY_MS);
-    expect(c.repos.inbox.recordFailure(poisoned, "detail: name empty", NOW, 1, "run_old", NOW - 149 * DAY_MS)).toBe("quarantined");
+    await recordRun(c, sid, "run_ancient", NOW - 400 * DAY_MS, true, 2, 1);
+    await recordRun(c, sid, "run_old", NOW - 120 * DAY_MS, true, 3, 2);
+    await recordRun(c, sid, "run_stuck", NOW - 120 * DAY_MS, false, 4, 3);
+    await recordRun(c, sid, "run_recent", NOW - 10 * DAY_MS, true, 5, 4);
+    const applied = await storeMessage(c, sid, "m-applied-old", NOW - 121 * DAY_MS);
+    await c.store.sql.transaction((tx) => c.repos.inbox.settle(tx, [applied.seq], "applied", null, "run_old", NOW - 120 * DAY_MS));
+    const rejected = await storeMessage(c, sid, "m-rejected-recent", NOW - 11 * DAY_MS);
+    await c.store.sql.transaction((tx) => c.repos.inbox.settle(tx, [rejected.seq], "rejected", "5012", "run_recent", NOW - 10 * DAY_MS));
+    await storeMessage(c, sid, "m-pending-old", NOW - 150 * DAY_MS);
+    const poisoned = await storeMessage(c, sid, "m-quarantined-old", NOW - 150 * DAY_MS);
+    expect(await c.repos.inbox.recordFailure(c.store.sql, poisoned, "detail: name empty", NOW, 1, "run_old", NOW - 149 * DAY_MS)).toBe("quarantined");
     // Wrong mall passwords: one from last month goes, one inside the lockout window stays.
     const account = c.repos.accounts.accountOfSupplier(sid);
     if (!account) throw new Error("no mall account");
@@ -136,17 +136,17 @@ describe("retention keeps the store bounded (issue 13 §3.4)", () => {
     expect([logsOf("run_ancient"), logsOf("run_old"), logsOf("run_stuck"), logsOf("run_recent")]).toEqual([0, 0, 4, 5]);
     expect([callsOf("run_ancient"), callsOf("run_old"), callsOf("run_stuck"), callsOf("run_recent")]).toEqual([0, 0, 3, 4]);
     // Past the log window a finished run keeps its summary until SYNC_RUN_RETENTION_DAYS (365).
-    expect(c.repos.syncRuns.run("run_ancient")).toBeUndefined();
-    expect(c.repos.syncRuns.run("run_old")?.status).toBe("succeeded");
-    expect(c.repos.syncRuns.run("run_stuck")?.status).toBe("running");
-    const inbox = (id: string) => c.repos.inbox.inboxEntry(sid, id)?.status;
-    expect([inbox("m-applied-old"), inbox("m-rejected-recent"), inbox("m-pending-old"), inbox("m-quarantined-old")]).toEqual([
+    expect(await c.repos.syncRuns.run("run_ancient")).toBeUndefined();
+    expect((await c.repos.syncRuns.run("run_old"))?.status).toBe("succeeded");
+    expect((await c.repos.syncRuns.run("run_stuck"))?.status).toBe("running");
+    const inbox = async (id: string) => (await c.repos.inbox.inboxEntry(sid, id))?.status;
+    expect([await inbox("m-applied-old"), await inbox("m-rejected-recent"), await inbox("m-pending-old"), await inbox("m-quarantined-old")]).toEqual([
       undefined,
       "rejected",
       "pending",
       "quarantined",
     ]);
-    expect(c.sync.quarantineEntries(rig.supplier.code).map((q) => q.messageId)).toEqual(["m-quarantined-old"]);
+    expect((await c.sync.quarantineEntries(rig.supplier.code)).map((q) => q.messageId)).toEqual(["m-quarantined-old"]);
     const open = c.orders.service.show(created.value.yggc_order);
     expect(open.ok && open.value.state).toBe("created");
     expect(count(c, "SELECT count(*) FROM order_events")).toBe(events);
@@ -162,8 +162,8 @@ describe("retention keeps the store bounded (issue 13 §3.4)", () => {
     const gw = await startTestGateway({ SCHEDULER_ENABLED: "false" }, testClock(Date.now()));
     cleanups.push(() => gw.close());
     const c = gw.container;
-    recordRun(c, 1, "run_old", Date.now() - 120 * DAY_MS, true, 3, 2);
-    recordRun(c, 1, "run_recent", Date.now() - DAY_MS, true, 1, 1);
+    await recordRun(c, 1, "run_old", Date.now() - 120 * DAY_MS, true, 3, 2);
+    await recordRun(c, 1, "run_recent", Date.now() - DAY_MS, true, 1, 1);
     const env = {
       DATABASE_URL: gw.config.DATABASE_URL,
       DATA_ENCRYPTION_KEY_FILE: gw.config.DATA_ENCRYPTION_KEY_FILE,
@@ -211,7 +211,7 @@ describe("retention keeps the store bounded (issue 13 §3.4)", () => {
       // 00:30 on 1 December Beijing time (still 30 November in UTC) is in the month that keeps its days.
       change("C", 530, Date.UTC(2025, 10, 30, 16, 30)),
     ];
-    withTransaction(c.store, () => c.repos.products.saveProducts([], history));
+    await c.store.sql.transaction((tx) => c.repos.products.saveProducts(tx, [], history));
     const retention = createRetentionService({
       repo: createRetentionRepo(c.store),
       config: c.config,
@@ -295,7 +295,7 @@ describe("retention keeps the store bounded (issue 13 §3.4)", () => {
   it("runs once a day at 03:17 Beijing time from the gateway's schedule", async () => {
     const { gw, supplierId } = await plainGateway();
     const c = gw.container;
-    recordRun(c, supplierId, "run_old", NOW - 120 * DAY_MS, true, 3, 1);
+    await recordRun(c, supplierId, "run_old", NOW - 120 * DAY_MS, true, 3, 1);
     const logs = () => count(c, "SELECT count(*) FROM sync_message_logs");
     expect(RETENTION_CRON).toBe("17 3 * * *");
     // Wall time just before 03:17 Beijing (19:17 UTC the day before); the scheduler reads wall time.

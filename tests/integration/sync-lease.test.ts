@@ -11,17 +11,17 @@ beforeAll(async () => {
 afterAll(() => gw.close());
 
 describe("the per-supplier lease", () => {
-  it("admits one holder at a time, lets it renew, and hands over only when released or expired", () => {
+  it("admits one holder at a time, lets it renew, and hands over only when released or expired", async () => {
     const leases = gw.container.repos.syncLeases;
     const t0 = 1_000_000;
-    expect(leases.acquireLease(supplierId, "a", "run_a", t0, 60_000)).toBe(true);
-    expect(leases.acquireLease(supplierId, "b", "run_b", t0 + 1_000, 60_000)).toBe(false);
-    expect(leases.renewLease(supplierId, "a", t0 + 50_000, 60_000)).toBe(true);
-    expect(leases.acquireLease(supplierId, "b", "run_b", t0 + 70_000, 60_000)).toBe(false);
+    expect(await leases.acquireLease(supplierId, "a", "run_a", t0, 60_000)).toBe(true);
+    expect(await leases.acquireLease(supplierId, "b", "run_b", t0 + 1_000, 60_000)).toBe(false);
+    expect(await leases.renewLease(supplierId, "a", t0 + 50_000, 60_000)).toBe(true);
+    expect(await leases.acquireLease(supplierId, "b", "run_b", t0 + 70_000, 60_000)).toBe(false);
     // "a" crashed and never renewed again: its lease expires and "b" takes over.
-    expect(leases.acquireLease(supplierId, "b", "run_b", t0 + 110_001, 60_000)).toBe(true);
-    expect(leases.renewLease(supplierId, "a", t0 + 110_002, 60_000)).toBe(false);
-    leases.releaseLease(supplierId, "b");
-    expect(leases.acquireLease(supplierId, "c", "run_c", t0 + 110_003, 60_000)).toBe(true);
+    expect(await leases.acquireLease(supplierId, "b", "run_b", t0 + 110_001, 60_000)).toBe(true);
+    expect(await leases.renewLease(supplierId, "a", t0 + 110_002, 60_000)).toBe(false);
+    await leases.releaseLease(supplierId, "b");
+    expect(await leases.acquireLease(supplierId, "c", "run_c", t0 + 110_003, 60_000)).toBe(true);
   });
 });

@@ -220,8 +220,8 @@ export const supplierRoutes = [
     params: Code,
     response: z.object({ supplier: z.string(), messages: z.array(QuarantineRow) }),
     errors: ["not_found"],
-    handler({ params, services }) {
-      const messages = services.sync.quarantineEntries(params.code).map((m) => ({
+    async handler({ params, services }) {
+      const messages = (await services.sync.quarantineEntries(params.code)).map((m) => ({
         messageId: m.messageId,
         type: m.type,
         sku: m.sku,

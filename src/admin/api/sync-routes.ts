@@ -51,8 +51,8 @@ export const syncRoutes = [
     }),
     response: z.object({ runs: z.array(SyncRunView), nextBefore: z.number().int().nullable().describe("Pass as `before` for the next page; null: no more.") }),
     errors: ["not_found"],
-    handler({ query, services, scope }) {
-      const runs = services.sync.runs({ ...query, supplier: scopedSupplier(scope, query.supplier) }).map((r) => ({
+    async handler({ query, services, scope }) {
+      const runs = (await services.sync.runs({ ...query, supplier: scopedSupplier(scope, query.supplier) })).map((r) => ({
         ...r,
         supplier: services.accounts.supplierById(r.supplierId)?.code ?? null,
         counts: parseJson(r.countsJson),
@@ -71,8 +71,8 @@ export const syncRoutes = [
     params: RunId,
     response: z.object({ run: SyncRunView }),
     errors: ["not_found"],
-    handler({ params, services, scope }) {
-      const run = services.syncRuns.run(params.runId);
+    async handler({ params, services, scope }) {
+      const run = await services.syncRuns.run(params.runId);
       if (!run) throw new AdminError("not_found", `no run ${params.runId}`);
       requireInScope(scope, run.supplierId, `no run ${params.runId}`);
       const supplier = services.accounts.supplierById(run.supplierId)?.code ?? null;
@@ -101,10 +101,12 @@ export const syncRoutes = [
       nextAfterId: z.number().int().nullable().describe("Pass as `afterId` for the next page; null: no more."),
     }),
     errors: ["not_found"],
-    handler({ query, services, scope }) {
-      const rows = services.sync
-        .messageLogs({ ...query, supplier: scopedSupplier(scope, query.supplier) })
-        .map((m) => ({ ...m, reasons: parseJson(m.reasonsJson), callSeqs: parseJson(m.callSeqsJson) as number[] }));
+    async handler({ query, services, scope }) {
+      const rows = (await services.sync.messageLogs({ ...query, supplier: scopedSupplier(scope, query.supplier) })).map((m) => ({
+        ...m,
+        reasons: parseJson(m.reasonsJson),
+        callSeqs: parseJson(m.callSeqsJson) as number[],
+      }));
       const last = rows.at(-1);
       return { body: { messages: rows, nextAfterId: rows.length === query.limit && last ? last.id : null } };
     },
@@ -118,13 +120,16 @@ export const syncRoutes = [
     params: z.object({ id: q.int(1, Number.MAX_SAFE_INTEGER) }),
     response: z.object({ message: MessageLogView, calls: z.array(SyncCallView) }),
     errors: ["not_found"],
-    handler({ params, services, scope }) {
+    async handler({ params, services, scope }) {
       const m = services.messageLogs.messageLogById(params.id);
       if (!m) throw new AdminError("not_found", `no sync message log ${params.id}`);
       requireInScope(scope, m.supplierId, `no sync message log ${params.id}`);
       const seqs = parseJson(m.callSeqsJson) as number[];
       return {
-        body: { message: { ...m, reasons: parseJson(m.reasonsJson), callSeqs: seqs }, calls: seqs.length === 0 ? [] : services.sync.callsOf(m.runId, seqs) },
+        body: {
+          message: { ...m, reasons: parseJson(m.reasonsJson), callSeqs: seqs },
+          calls: seqs.length === 0 ? [] : await services.sync.callsOf(m.runId, seqs),
+        },
       };
     },
   }),
@@ -137,7 +142,7 @@ export const syncRoutes = [
     query: z.object({ supplier: supplierCode }),
     response: z.object({ messages: z.array(QuarantineEntry) }),
     errors: ["not_found"],
-    handler: ({ query, services }) => ({ body: { messages: services.sync.quarantineEntries(query.supplier) } }),
+    handler: async ({ query, services }) => ({ body: { messages: await services.sync.quarantineEntries(query.supplier) } }),
   }),
   defineRoute({
     method: "POST",

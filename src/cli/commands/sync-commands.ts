@@ -76,7 +76,7 @@ export const syncCommands: Record<string, Command> = {
     usage:
       "sync logs [--supplier CODE] [--run RUN_ID] [--type 2|4|6|16] [--outcome applied|rejected|failed|skipped|quarantined] [--sku SKU] [--from TIME] [--to TIME] [--limit N]",
     summary: "sync runs, or with --run/--type/--outcome/--sku the per-message log",
-    run({ argv, container }) {
+    async run({ argv, container }) {
       const v = flags(argv, {
         supplier: { type: "string" },
         run: { type: "string" },
@@ -93,7 +93,7 @@ export const syncCommands: Record<string, Command> = {
       if (outcome !== undefined && !outcomes.includes(outcome)) throw new UsageError(`--outcome must be one of ${outcomes.join(", ")}`);
       const messageLevel = v.run !== undefined || v.type !== undefined || outcome !== undefined || v.sku !== undefined;
       if (!messageLevel) {
-        const runs = container.sync.runs({ supplier: v.supplier, limit }).map((r) => ({
+        const runs = (await container.sync.runs({ supplier: v.supplier, limit })).map((r) => ({
           ...r,
           counts: JSON.parse(r.countsJson) as unknown,
           errors: JSON.parse(r.errorsJson) as unknown,
@@ -102,8 +102,8 @@ export const syncCommands: Record<string, Command> = {
         }));
         return { human: table(runs, ["id", "status", "trigger", "startedAt", "endedAt", "callsMade"]), json: { runs } };
       }
-      const messages = container.sync
-        .messageLogs({
+      const messages = (
+        await container.sync.messageLogs({
           supplier: v.supplier,
           runId: v.run,
           type: v.type === undefined ? undefined : Number(v.type),
@@ -113,32 +113,32 @@ export const syncCommands: Record<string, Command> = {
           to: parseTime(v.to, "to"),
           limit,
         })
-        .map((m) => ({ ...m, reasons: JSON.parse(m.reasonsJson) as unknown, calls: JSON.parse(m.callSeqsJson) as unknown, at: new Date(m.at).toISOString() }));
+      ).map((m) => ({ ...m, reasons: JSON.parse(m.reasonsJson) as unknown, calls: JSON.parse(m.callSeqsJson) as unknown, at: new Date(m.at).toISOString() }));
       return { human: table(messages, ["runId", "messageId", "type", "sku", "outcome", "durationMs", "at"]), json: { messages } };
     },
   },
   calls: {
     usage: "sync calls --run RUN_ID [--message MESSAGE_ID]",
     summary: "the supplier calls a run made, or those one message made",
-    run({ argv, container }) {
+    async run({ argv, container }) {
       const v = flags(argv, { run: { type: "string" }, message: { type: "string" } });
       const runId = requireFlag(v, "run");
       let seqs: number[] | undefined;
       if (v.message !== undefined) {
-        const log = container.sync.messageLogs({ runId, limit: 100_000 }).find((m) => m.messageId === v.message);
+        const log = (await container.sync.messageLogs({ runId, limit: 100_000 })).find((m) => m.messageId === v.message);
         if (!log) throw new UsageError(`message ${v.message} is not in run ${runId}`);
         seqs = JSON.parse(log.callSeqsJson) as number[];
       }
-      const calls = container.sync.callsOf(runId, seqs);
+      const calls = await container.sync.callsOf(runId, seqs);
       return { human: table(calls, ["seq", "endpoint", "attempt", "outcome", "errorCode", "durationMs", "batchSize"]), json: { calls } };
     },
   },
   quarantine: {
     usage: "sync quarantine --supplier CODE",
     summary: "messages that kept failing or break the contract, with their reason and body",
-    run({ argv, container }) {
+    async run({ argv, container }) {
       const v = flags(argv, { supplier: { type: "string" } });
-      const messages = container.sync.quarantineEntries(requireFlag(v, "supplier"));
+      const messages = await container.sync.quarantineEntries(requireFlag(v, "supplier"));
       return { human: table(messages, ["messageId", "type", "sku", "unparseable", "attempts", "reason"]), json: { messages } };
     },
   },

@@ -1,73 +1,59 @@
-import { and, asc, eq, inArray } from "drizzle-orm";
-import type { Store } from "../database.js";
 import { syncCalls } from "../schema/index.js";
-import { bulkInsert } from "./bulk-rows.js";
+import { statementFor } from "../sql/placeholders.js";
+import type { SqlRunner, SqlStore } from "../sql/sql-store.js";
+import { bulkInsert, rowInsert } from "./bulk-rows.js";
+import { selectColumns } from "./row-sql.js";
 
 export type CallRow = typeof syncCalls.$inferSelect;
 
 /** The sync log's calls: every supplier call a run made, numbered within the run. */
 export type CallLogRepo = ReturnType<typeof createCallLogRepo>;
 
-export function createCallLogRepo(store: Store) {
-  const { db, connection: sqlite } = store;
-  const onPostgres = store.dialect === "postgres";
-  const insertCall = sqlite.prepare(
-    "INSERT INTO sync_calls (run_id, seq, operation, endpoint, attempt, started_at, duration_ms, outcome, error_code, http_status, batch_size, subject, message) " +
-      "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (run_id, seq) DO NOTHING",
-  );
-  // PostgreSQL: the hot path's rows as one statement (bulk-rows.ts); SQLite: a prepared statement per row.
-  const callKeys = [
-    "runId",
-    "seq",
-    "operation",
-    "endpoint",
-    "attempt",
-    "startedAt",
-    "durationMs",
-    "outcome",
-    "errorCode",
-    "httpStatus",
-    "batchSize",
-    "subject",
-    "message",
-  ] as const;
-  const bulkCalls = bulkInsert(syncCalls, callKeys, "ON CONFLICT (run_id, seq) DO NOTHING");
-  const insertCalls = onPostgres ? sqlite.prepare(bulkCalls.sql) : null;
+const CALL_KEYS = [
+  "runId",
+  "seq",
+  "operation",
+  "endpoint",
+  "attempt",
+  "startedAt",
+  "durationMs",
+  "outcome",
+  "errorCode",
+  "httpStatus",
+  "batchSize",
+  "subject",
+  "message",
+] as const;
+
+export function createCallLogRepo(sql: SqlStore) {
+  const statement = statementFor(sql.dialect);
+  // A call already logged (a chunk's commit run again) is kept as it is.
+  const bulk = bulkInsert(syncCalls, CALL_KEYS, "ON CONFLICT (run_id, seq) DO NOTHING");
+  const single = rowInsert(syncCalls, CALL_KEYS, "ON CONFLICT (run_id, seq) DO NOTHING");
+  const ofRun = statement((p) => `SELECT ${selectColumns(syncCalls)} FROM sync_calls WHERE run_id = ${p()} ORDER BY seq`);
+  const seqsOfRun =
+    sql.dialect === "postgres"
+      ? `SELECT ${selectColumns(syncCalls)} FROM sync_calls WHERE run_id = $1 AND seq = ANY($2::int[]) ORDER BY seq`
+      : `SELECT ${selectColumns(syncCalls)} FROM sync_calls WHERE run_id = ? AND seq IN (SELECT value FROM json_each(?)) ORDER BY seq`;
+
+  /** In `tx` when given (a chunk's commit), else in a transaction of their own. */
+  async function logCalls(rows: readonly CallRow[], tx?: SqlRunner): Promise<void> {
+    if (rows.length === 0) return;
+    if (sql.dialect === "postgres") {
+      await (tx ?? sql).run(bulk.sql, [bulk.json(rows)]);
+      return;
+    }
+    const write = async (db: SqlRunner) => {
+      for (const row of rows) await db.run(single.sql, single.values(row));
+    };
+    await (tx ? write(tx) : sql.transaction(write));
+  }
 
   return {
-    logCalls(rows: readonly CallRow[]): void {
-      if (insertCalls) {
-        if (rows.length > 0) insertCalls.run(bulkCalls.json(rows));
-        return;
-      }
-      sqlite
-        .transaction(() => {
-          for (const r of rows) {
-            insertCall.run(
-              r.runId,
-              r.seq,
-              r.operation,
-              r.endpoint,
-              r.attempt,
-              r.startedAt,
-              r.durationMs,
-              r.outcome,
-              r.errorCode,
-              r.httpStatus,
-              r.batchSize,
-              r.subject,
-              r.message,
-            );
-          }
-        })
-        .immediate();
-    },
-    callsOf: (runId: string, seqs?: readonly number[]): CallRow[] =>
-      db
-        .select()
-        .from(syncCalls)
-        .where(seqs === undefined ? eq(syncCalls.runId, runId) : and(eq(syncCalls.runId, runId), inArray(syncCalls.seq, [...seqs])))
-        .orderBy(asc(syncCalls.seq))
-        .all(),
+    logCalls,
+    callsOf: (runId: string, seqs?: readonly number[]): Promise<CallRow[]> =>
+      seqs === undefined
+        ? sql.all<CallRow>(ofRun, [runId])
+        : sql.all<CallRow>(seqsOfRun, [runId, sql.dialect === "postgres" ? [...seqs] : JSON.stringify(seqs)]),
   };
 }

@@ -1,9 +1,9 @@
 import { and, asc, eq, getTableColumns, sql } from "drizzle-orm";
 import type { Store } from "../database.js";
-import { withTransaction } from "../database.js";
 import { priceHistory, products, productStock } from "../schema/index.js";
-import { bulkInsert } from "./bulk-rows.js";
-import { conflictUpdateSql, selectColumns, upsertSql } from "./row-sql.js";
+import type { SqlRunner } from "../sql/sql-store.js";
+import { bulkInsert, rowInsert } from "./bulk-rows.js";
+import { conflictUpdateSql, selectColumns } from "./row-sql.js";
 
 export type ProductRow = typeof products.$inferSelect;
 /** A row as the puller writes it; the listing decision is staff's and survives every re-read. */
@@ -21,55 +21,73 @@ function productRowKeys(): string[] {
 export type ProductRepo = ReturnType<typeof createProductRepo>;
 
 export function createProductRepo(store: Store) {
-  const { db, connection: sqlite } = store;
+  const { db, sql: pool } = store;
+  const onPostgres = store.dialect === "postgres";
   const bySku = db
     .select()
     .from(products)
     .where(and(eq(products.supplierId, sql.placeholder("supplierId")), eq(products.sku, sql.placeholder("sku"))))
     .prepare();
-  // Hot paths of the puller (a row per sku of every page), prepared once.
+  // Hot paths of the puller (a row per sku of every page), written for each database.
   const rowKeys = productRowKeys();
   // The listing decision and the first sight of a product are never rewritten by a re-read.
-  const upsert = sqlite.prepare(upsertSql(products, rowKeys, ["supplierId", "sku"], ["createdAt", "listingState"]));
-  const selectBySkus = sqlite.prepare(`SELECT ${selectColumns(products)} FROM products WHERE supplier_id = ? AND sku IN (SELECT value FROM json_each(?))`);
-  const insertPriceChange = sqlite.prepare("INSERT INTO price_history (supplier_id, sku, price_fen, mall_price_fen, at, run_id) VALUES (?, ?, ?, ?, ?, ?)");
-  // PostgreSQL: a chunk's rows in one statement each (bulk-rows.ts), the upsert with the same SET list.
-  const bulkProducts = bulkInsert(products, rowKeys, conflictUpdateSql(products, rowKeys, ["supplierId", "sku"], ["createdAt", "listingState"]));
-  const bulkPrices = bulkInsert(priceHistory, ["supplierId", "sku", "priceFen", "mallPriceFen", "at", "runId"]);
-  const [upsertAll, insertPriceChanges] = store.dialect === "postgres" ? [sqlite.prepare(bulkProducts.sql), sqlite.prepare(bulkPrices.sql)] : [null, null];
+  const productConflict = conflictUpdateSql(products, rowKeys, ["supplierId", "sku"], ["createdAt", "listingState"]);
+  const priceKeys = ["supplierId", "sku", "priceFen", "mallPriceFen", "at", "runId"];
+  const stockKeys = Object.keys(getTableColumns(productStock));
+  const stockConflict = conflictUpdateSql(productStock, stockKeys, ["supplierId", "sku", "area"], []);
+  // PostgreSQL: a chunk's rows in one statement each (bulk-rows.ts); SQLite: a prepared statement per row.
+  const W = onPostgres
+    ? {
+        products: bulkInsert(products, rowKeys, productConflict),
+        prices: bulkInsert(priceHistory, priceKeys),
+        stock: bulkInsert(productStock, stockKeys, stockConflict),
+      }
+    : {
+        products: rowInsert(products, rowKeys, productConflict),
+        prices: rowInsert(priceHistory, priceKeys),
+        stock: rowInsert(productStock, stockKeys, stockConflict),
+      };
+  const writeRows = async (db: SqlRunner, kind: keyof typeof W, rows: ReadonlyArray<Readonly<Record<string, unknown>>>): Promise<void> => {
+    if (rows.length === 0) return;
+    const w = W[kind];
+    if ("json" in w) await db.run(w.sql, [w.json(rows)]);
+    else for (const row of rows) await db.run(w.sql, w.values(row));
+  };
+  const R = {
+    bySkus: onPostgres
+      ? `SELECT ${selectColumns(products)} FROM products WHERE supplier_id = $1 AND sku = ANY($2::text[])`
+      : `SELECT ${selectColumns(products)} FROM products WHERE supplier_id = ? AND sku IN (SELECT value FROM json_each(?))`,
+    onShelf: `SELECT sku FROM products WHERE supplier_id = ${onPostgres ? "$1" : "?"} AND status = 'active' AND shelf_state = 1 ORDER BY sku`,
+  };
 
   return {
     bySku: (supplierId: number, sku: string): ProductRow | undefined => bySku.get({ supplierId, sku }),
 
-    bySkus(supplierId: number, skus: readonly string[]): Map<string, ProductRow> {
+    async bySkus(supplierId: number, skus: readonly string[]): Promise<Map<string, ProductRow>> {
       const out = new Map<string, ProductRow>();
       if (skus.length === 0) return out;
-      for (const row of selectBySkus.all(supplierId, JSON.stringify(skus)) as ProductRow[]) out.set(row.sku, row);
+      for (const row of await pool.all<ProductRow>(R.bySkus, [supplierId, onPostgres ? [...skus] : JSON.stringify(skus)])) out.set(row.sku, row);
       return out;
     },
 
     /** Writes whole product rows (and their price history) in the caller's transaction. */
-    saveProducts(rows: readonly NewProductRow[], priceChanges: ReadonlyArray<PriceChange & { supplierId: number; at: number; runId: string | null }>): void {
-      if (upsertAll && insertPriceChanges) {
-        // One statement may not update a row twice: a sku written twice in a chunk keeps its last row, as one row after the other would.
-        const last = [...new Map(rows.map((row) => [`${row.supplierId}:${row.sku}`, row])).values()];
-        if (last.length > 0) upsertAll.run(bulkProducts.json(last));
-        if (priceChanges.length > 0) insertPriceChanges.run(bulkPrices.json(priceChanges));
-        return;
-      }
-      for (const row of rows) upsert.run(row);
-      for (const c of priceChanges) insertPriceChange.run(c.supplierId, c.sku, c.priceFen, c.mallPriceFen, c.at, c.runId);
+    async saveProducts(
+      tx: SqlRunner,
+      rows: readonly NewProductRow[],
+      priceChanges: ReadonlyArray<PriceChange & { supplierId: number; at: number; runId: string | null }>,
+    ): Promise<void> {
+      // One statement may not update a row twice: a sku written twice in a chunk keeps its last row, as one row after the other would.
+      const last = onPostgres ? [...new Map(rows.map((row) => [`${row.supplierId}:${row.sku}`, row])).values()] : rows;
+      await writeRows(tx, "products", last);
+      await writeRows(tx, "prices", priceChanges);
     },
 
-    saveStock(rows: readonly StockRow[]): void {
-      withTransaction(store, () => {
-        for (const row of rows) {
-          db.insert(productStock)
-            .values(row)
-            .onConflictDoUpdate({ target: [productStock.supplierId, productStock.sku, productStock.area], set: row })
-            .run();
-        }
-      });
+    /** The stock the supplier answered, each row replacing the one for its sku and area; in `tx` when given. */
+    async saveStock(rows: readonly StockRow[], tx?: SqlRunner): Promise<void> {
+      // As saveProducts: a sku and area answered twice keeps its last row.
+      const last = onPostgres ? [...new Map(rows.map((row) => [`${row.supplierId}:${row.sku}:${row.area}`, row])).values()] : rows;
+      if (tx) return writeRows(tx, "stock", last);
+      await pool.transaction((own) => writeRows(own, "stock", last));
     },
 
     stockOf: (supplierId: number, sku: string): StockRow[] =>
@@ -80,14 +98,7 @@ export function createProductRepo(store: Store) {
         .all(),
 
     /** Active, on-shelf skus: what buyers can see, and what stock refresh covers (§6). */
-    onShelfSkus: (supplierId: number): string[] =>
-      db
-        .select({ sku: products.sku })
-        .from(products)
-        .where(and(eq(products.supplierId, supplierId), eq(products.status, "active"), eq(products.shelfState, 1)))
-        .orderBy(asc(products.sku))
-        .all()
-        .map((r) => r.sku),
+    onShelfSkus: async (supplierId: number): Promise<string[]> => (await pool.all<{ sku: string }>(R.onShelf, [supplierId])).map((r) => r.sku),
 
     list: (supplierId: number): ProductRow[] => db.select().from(products).where(eq(products.supplierId, supplierId)).orderBy(asc(products.sku)).all(),
 

@@ -1,7 +1,7 @@
 import { setTimeout as pause } from "node:timers/promises";
 import pg from "pg";
 import { PgCommitUnknownError, PgConnectionLostError, PgQueryError, PgUnavailableError } from "./pg-errors.js";
-import { type Row, type SqlStore, type Transaction, TransactionOverError } from "./sql-store.js";
+import { type Row, type SqlStore, type Transaction, type TransactionOptions, TransactionOverError } from "./sql-store.js";
 
 export type PgPoolOptions = {
   url: string;
@@ -168,7 +168,7 @@ export function openPgPoolStore(options: PgPoolOptions): SqlStore {
   return {
     dialect: "postgres",
     ...outside,
-    async transaction<T>(work: (tx: Transaction) => Promise<T>): Promise<T> {
+    async transaction<T>(work: (tx: Transaction) => Promise<T>, _options?: TransactionOptions): Promise<T> {
       for (let n = 1; ; n++) {
         try {
           return await attempt(work);

@@ -24,12 +24,21 @@ export type SqlRunner = {
   run(text: string, values?: readonly unknown[]): Promise<number>;
 };
 
+export type TransactionOptions = {
+  /**
+   * On disk, not only in the log, when the promise resolves: for what the caller is about to make
+   * unrecoverable elsewhere (a message page before S-3 deletes it at the supplier). SQLite commits it
+   * at synchronous=FULL; PostgreSQL's commits are all durable (synchronous_commit).
+   */
+  durable?: boolean;
+};
+
 /** A transaction's handle: valid until its body returns; a statement through it afterwards is refused. */
 export type Transaction = SqlRunner;
 
 export type SqlStore = SqlRunner & {
   /** Runs `work` in one transaction: all of its statements land, or none of them. */
-  transaction<T>(work: (tx: Transaction) => Promise<T>): Promise<T>;
+  transaction<T>(work: (tx: Transaction) => Promise<T>, options?: TransactionOptions): Promise<T>;
   /** True when the database answers a trivial statement now (for /readyz). */
   ping(): Promise<boolean>;
   close(): Promise<void>;

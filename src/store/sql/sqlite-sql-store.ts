@@ -1,5 +1,5 @@
 import type Database from "better-sqlite3";
-import { type Row, type SqlStore, type Transaction, TransactionOverError } from "./sql-store.js";
+import { type Row, type SqlStore, type Transaction, type TransactionOptions, TransactionOverError } from "./sql-store.js";
 
 /** Connections with an asynchronous transaction open now: the synchronous store refuses to start one inside it. */
 const openAsyncTransactions = new WeakSet<Database.Database>();
@@ -23,9 +23,10 @@ const SLOW_BODY_MS = 1_000;
  *
  * The connection is the one the synchronous repositories use too, while they remain: a statement of
  * theirs issued while an asynchronous body is open would land inside that transaction (withTransaction
- * refuses to start there). So an asynchronous transaction here is one that no other caller can run
- * beside: the nonce batch, so far the only one, runs in its own turn of the event loop and awaits
- * only its own statements, which SQLite answers at once, so it commits before anything else runs.
+ * refuses to start there). A body here awaits only its own statements, which SQLite answers at once,
+ * so the whole transaction runs within the event-loop turn that began it (its awaits are microtasks):
+ * only work continuing in that same turn could interleave, never a request or a timer that comes
+ * later. The bodies (nonce batch, audit, the puller's pages and chunks, leases) keep it so.
  */
 export function openSqliteSqlStore(connection: Database.Database, onSlowBody?: (ms: number) => void): SqlStore {
   const statements = new Map<string, Database.Statement>();
@@ -72,7 +73,7 @@ export function openSqliteSqlStore(connection: Database.Database, onSlowBody?: (
       await idle();
       return run(text, values);
     },
-    async transaction<T>(work: (tx: Transaction) => Promise<T>): Promise<T> {
+    async transaction<T>(work: (tx: Transaction) => Promise<T>, options: TransactionOptions = {}): Promise<T> {
       // Queue behind the transaction before us; ours is the one everything after us waits for.
       const before = writer;
       let release: () => void = () => undefined;
@@ -90,6 +91,8 @@ export function openSqliteSqlStore(connection: Database.Database, onSlowBody?: (
           run: async (text, values = []) => (guard(text), run(text, values)),
         };
         const started = performance.now();
+        // Set outside the transaction (SQLite reads it at COMMIT) and put back after it.
+        if (options.durable) connection.pragma("synchronous = FULL");
         connection.prepare("BEGIN IMMEDIATE").run();
         openAsyncTransactions.add(connection);
         try {
@@ -102,6 +105,7 @@ export function openSqliteSqlStore(connection: Database.Database, onSlowBody?: (
         } finally {
           open = false;
           openAsyncTransactions.delete(connection);
+          if (options.durable) connection.pragma("synchronous = NORMAL");
           const ms = performance.now() - started;
           if (ms > SLOW_BODY_MS) onSlowBody?.(ms);
         }

@@ -10,7 +10,7 @@ import { fetchProducts } from "./product-fetch.js";
  * defect may sit in images or promises, which S-4 + S-5 do not show.
  */
 export const handleDetailChange: MessageHandler = async (ctx, rowsBySku) => {
-  const priors = ctx.products.bySkus(ctx.supplierId, [...rowsBySku.keys()]);
+  const priors = await ctx.products.bySkus(ctx.supplierId, [...rowsBySku.keys()]);
   const skipped: ChunkResult = { products: [], priceChanges: [], settlements: [] };
   const work: Array<Parameters<typeof fetchProducts>[1][number]> = [];
   for (const [sku, rows] of rowsBySku) {

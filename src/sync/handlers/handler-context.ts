@@ -42,12 +42,12 @@ export function failedWith(e: SupplierError): { outcome: "failed"; error: string
  * Price and shelf messages (types 2 and 4) only update products the mall holds: the others are
  * settled as skipped with the reason, and the known skus come back with their stored rows.
  */
-export function splitKnown(
+export async function splitKnown(
   ctx: HandlerContext,
   rowsBySku: ReadonlyMap<string, InboxRow[]>,
-): { known: string[]; priors: Map<string, ProductRow>; result: ChunkResult } {
+): Promise<{ known: string[]; priors: Map<string, ProductRow>; result: ChunkResult }> {
   const result: ChunkResult = { products: [], priceChanges: [], settlements: [] };
-  const priors = ctx.products.bySkus(ctx.supplierId, [...rowsBySku.keys()]);
+  const priors = await ctx.products.bySkus(ctx.supplierId, [...rowsBySku.keys()]);
   const known: string[] = [];
   for (const [sku, rows] of rowsBySku) {
     const prior = priors.get(sku);

@@ -8,7 +8,7 @@ import { fetchProducts } from "./product-fetch.js";
  * validate, store. State 2 (removed): delist, keeping the product's history.
  */
 export const handlePoolChange: MessageHandler = async (ctx, rowsBySku) => {
-  const priors = ctx.products.bySkus(ctx.supplierId, [...rowsBySku.keys()]);
+  const priors = await ctx.products.bySkus(ctx.supplierId, [...rowsBySku.keys()]);
   const now = ctx.clock();
   const removed: ChunkResult = { products: [], priceChanges: [], settlements: [] };
   const added: Array<Parameters<typeof fetchProducts>[1][number]> = [];

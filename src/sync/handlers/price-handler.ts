@@ -8,7 +8,7 @@ import { type MessageHandler, failAll, splitKnown } from "./handler-context.js";
  * truth, re-validated against the price rules of §7. Unchanged prices write nothing new.
  */
 export const handlePriceChange: MessageHandler = async (ctx, rowsBySku) => {
-  const { known, priors, result } = splitKnown(ctx, rowsBySku);
+  const { known, priors, result } = await splitKnown(ctx, rowsBySku);
   if (known.length === 0) return result;
   const prices = await ctx.client.prices(known);
   if (!prices.ok) {

@@ -3,7 +3,7 @@ import { type MessageHandler, failAll, splitKnown } from "./handler-context.js";
 
 /** Type 4 (§6): one S-7 batch for the group gives each sku's shelf state (1 上架 / 0 下架). */
 export const handleShelfStateChange: MessageHandler = async (ctx, rowsBySku) => {
-  const { known, priors, result } = splitKnown(ctx, rowsBySku);
+  const { known, priors, result } = await splitKnown(ctx, rowsBySku);
   if (known.length === 0) return result;
   const states = await ctx.client.shelfStates(known);
   if (!states.ok) {
