@@ -30,16 +30,16 @@ const ACTORS = ["admin", "ops_wang", "ops_li", "buyer_zhao", "auditor_chen"] as 
 
 type Sku = { sku: string; name: string | null; priceFen: number | null };
 
-export function seedActivity(
+export async function seedActivity(
   container: Container,
   seedRepo: SeedRepo,
   random: Random,
   counties: readonly AreaPath[],
   opts: { orders: number; audit: number; now: number; onProgress?: (what: string, done: number, total: number) => void },
-): { orders: number; audit: number } {
+): Promise<{ orders: number; audit: number }> {
   const suppliers = container.supplierAccounts.list().map((s) => ({ code: s.code, id: container.repos.accounts.supplierByCode(s.code)?.id ?? -1 }));
   if (suppliers.length === 0) return { orders: 0, audit: 0 };
-  const orderRepo = createOrderRepo(container.store);
+  const orderRepo = createOrderRepo(container.store.sql);
   const skuSample = container.store.connection.prepare<[number, number], Sku>(
     "SELECT sku, name, price_fen AS priceFen FROM products WHERE supplier_id = ? AND status = 'active' AND id >= ? ORDER BY id LIMIT 1",
   );
@@ -52,7 +52,7 @@ export function seedActivity(
   let stored = 0;
   while (orders < opts.orders) {
     const count = Math.min(ROWS_PER_TRANSACTION, opts.orders - orders);
-    seedRepo.inTransaction(() => {
+    await container.store.sql.transaction(async (tx) => {
       for (let i = 0; i < count; i++) {
         const supplier = random.pick(suppliers);
         const range = ranges.get(supplier.id) ?? { lo: 0, hi: 0 };
@@ -109,9 +109,10 @@ export function seedActivity(
         // A yggc_order is a day and a few random digits: mint again on the rare clash, as intake does.
         for (let attempt = 0; attempt < MINT_ATTEMPTS; attempt++) {
           if (
-            orderRepo.insert(
+            await orderRepo.insert(
               { ...row, yggcOrder: attempt === 0 ? row.yggcOrder : mintYggcOrder(createdAt) },
               { at: createdAt, actor: "seed", fromState: null, toState: "created", step: "create" },
+              tx,
             )
           ) {
             stored += 1;

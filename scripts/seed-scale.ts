@@ -127,7 +127,7 @@ async function main() {
       onProgress: (what, n, total) => process.stderr.write(`seed: ${n.toLocaleString("en")}/${total.toLocaleString("en")} ${what}\n`),
     });
   if (ACTIVITY_ONLY) {
-    const added = activity();
+    const added = await activity();
     seedRepo.checkpoint();
     container.close();
     console.log(JSON.stringify({ ok: true, database: DATABASE, ...added, seconds: Math.round((Date.now() - startedAt) / 1000) }));
@@ -229,7 +229,7 @@ async function main() {
     });
   }
   progress(done, true);
-  const added = activity();
+  const added = await activity();
 
   function writePriceHistory(p: SimProduct, supplierId: number, runId: string, at: number, int: (a: number, b: number) => number) {
     // Older prices first, drifting towards the current one; the last row is the price stored.

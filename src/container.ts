@@ -55,7 +55,7 @@ export function createContainer(config: Config, logger: Logger, clock: () => num
   const target = databaseTarget(config);
   const store =
     target.kind === "postgres"
-      ? openPgStore(target.url, { poolSize: config.DATABASE_POOL_SIZE })
+      ? openPgStore(target.url, { poolSize: config.DATABASE_POOL_SIZE, idleInTransactionMs: config.DATABASE_IDLE_IN_TRANSACTION_MS })
       : openStore(target.path, {
           onSlowTransaction: (ms) =>
             logger.warn(
@@ -169,7 +169,7 @@ export function createContainer(config: Config, logger: Logger, clock: () => num
     referenceLoader: createReferenceLoader(referenceRepo, clock),
     supplierConnections,
     orders: createOrderModule({
-      repo: createOrderRepo(store),
+      repo: createOrderRepo(store.sql),
       accounts: accountRepo,
       products: productRepo,
       reference: referenceRepo,

@@ -1,5 +1,6 @@
 import { parseArgs, type ParseArgsConfig } from "node:util";
 import type { Container } from "../container.js";
+import type { Transaction } from "../store/sql/sql-store.js";
 
 /** What every CLI command gets: parsed flags, the container, and one way to report. */
 export type CommandContext = {
@@ -21,7 +22,12 @@ export type CommandResult = {
   readonly audit?: { target?: string | null; summary?: Record<string, unknown> };
 };
 
-export type DeferredCommandResult = { readonly commit: () => CommandResult };
+/**
+ * A command whose store writes are left to the CLI, to commit with its audit row in one transaction:
+ * `commit` on the synchronous store, `commitIn` in a transaction of the asynchronous one (database
+ * work only, through `tx`; it may run more than once on PostgreSQL).
+ */
+export type DeferredCommandResult = { readonly commit: () => CommandResult } | { readonly commitIn: (tx: Transaction) => Promise<CommandResult> };
 
 export type Command = {
   readonly usage: string;

@@ -44,26 +44,37 @@ async function main(argv: string[]): Promise<number> {
     );
     container.referenceLoader.seedIfEmpty(config.FIXTURES_DIR);
     const audited = container;
+    const doneEntry = (result: CommandResult) =>
+      command.audit ? { actor: cliActor(), action: command.audit, target: result.audit?.target ?? null, summary: result.audit?.summary ?? {} } : null;
     const recordDone = (result: CommandResult) => {
-      if (command.audit)
-        audited.admin.audit.record({ actor: cliActor(), action: command.audit, target: result.audit?.target ?? null, summary: result.audit?.summary ?? {} });
+      const entry = doneEntry(result);
+      if (entry) audited.admin.audit.record(entry);
     };
-    const settle = (out: CommandResult | DeferredCommandResult): CommandResult =>
+    const settle = (out: CommandResult | Extract<DeferredCommandResult, { commit: unknown }>): CommandResult =>
       withTransaction(audited.store, () => {
         const done = "commit" in out ? out.commit() : out;
         recordDone(done);
+        return done;
+      });
+    /** The same on the asynchronous store: `commitIn`'s writes and the audit row in one of its transactions. */
+    const settleIn = (out: Extract<DeferredCommandResult, { commitIn: unknown }>): Promise<CommandResult> =>
+      audited.store.sql.transaction(async (tx) => {
+        const done = await out.commitIn(tx);
+        const entry = doneEntry(done);
+        if (entry) await audited.admin.audit.recordIn(tx, entry);
         return done;
       });
     let result: CommandResult;
     if (command.atomic) {
       result = withTransaction(container.store, () => {
         const out = command.run({ argv: rest, container: audited, actor: cliActor() });
-        if (out instanceof Promise) throw new Error(`atomic command ${group} ${verb} must be synchronous`);
+        if (out instanceof Promise || "commitIn" in out) throw new Error(`atomic command ${group} ${verb} must be synchronous`);
         return settle(out);
       });
     } else {
       const out = await command.run({ argv: rest, container, actor: cliActor() });
-      if ("commit" in out) result = settle(out);
+      if ("commitIn" in out) result = await settleIn(out);
+      else if ("commit" in out) result = settle(out);
       else {
         result = out;
         recordDone(out);

@@ -102,6 +102,15 @@ export const ConfigSchema = z.object({
     .max(500)
     .default(10)
     .describe("PostgreSQL only: connections in each gateway instance's pool (the server's max_connections must cover every instance)."),
+  DATABASE_IDLE_IN_TRANSACTION_MS: z.coerce
+    .number()
+    .int()
+    .min(1)
+    .max(600_000)
+    .default(5_000)
+    .describe(
+      "PostgreSQL only: the server ends a pooled session left idle inside a transaction this long (idle_in_transaction_session_timeout); the transaction runs again on another connection.",
+    ),
   LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info").describe("pino log level."),
   TOKEN_TTL_SECONDS: z.coerce
     .number()

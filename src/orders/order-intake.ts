@@ -273,8 +273,8 @@ export function createOrderIntake(deps: IntakeDeps) {
       };
       for (let attempt = 0; attempt < MINT_ATTEMPTS; attempt++) {
         const row = { ...base, id: newId("ord"), yggcOrder: mintYggcOrder(now) };
-        if (deps.orders.insert(row, { at: now, actor, fromState: null, toState: "created", step: "create" })) {
-          const stored = deps.orders.byId(row.id);
+        if (await deps.orders.insert(row, { at: now, actor, fromState: null, toState: "created", step: "create" })) {
+          const stored = await deps.orders.byId(row.id);
           if (stored) return { ok: true, value: stored };
         }
       }

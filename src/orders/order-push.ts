@@ -138,7 +138,7 @@ export function createOrderPush(deps: PushDeps) {
    * the order: the supplier's pushes pause, an alert goes out, and the order waits where it is,
    * its attempt not counted, until an admin resumes the supplier.
    */
-  const pauseSupplier = (
+  const pauseSupplier = async (
     order: OrderRow,
     ctx: Ctx,
     step: "submit" | "confirm",
@@ -147,7 +147,7 @@ export function createOrderPush(deps: PushDeps) {
   ) => {
     const now = deps.clock();
     const reason = `${error.endpoint}: ${error.detail}`;
-    if (deps.repo.pause({ supplierId: order.supplierId, since: now, code: error.code ?? null, reason, yggcOrder: order.yggcOrder }).created) {
+    if ((await deps.repo.pause({ supplierId: order.supplierId, since: now, code: error.code ?? null, reason, yggcOrder: order.yggcOrder })).created) {
       log.error(
         {
           alert: "supplier_order_pushes_paused",
@@ -184,7 +184,7 @@ export function createOrderPush(deps: PushDeps) {
     if (error.failureClass === "business") {
       const failed = { state: "failed" as const, failureKind: "refused" as const, failureCode: error.code ?? null, failureReason: descOf(error) };
       if (step === "submit" && error.detail.includes(PRICE_MISMATCH)) {
-        const marked = write(order, ctx, failed, { toState: "failed", step, ...answer });
+        const marked = await write(order, ctx, failed, { toState: "failed", step, ...answer });
         if (!marked) return undefined;
         const check = await priceCheck(marked);
         return write(marked, ctx, { priceCheckJson: JSON.stringify(check.checks) }, { toState: "failed", step: "price-check", supplierDesc: check.note });
@@ -254,7 +254,7 @@ export function createOrderPush(deps: PushDeps) {
         );
     }
     // Written before the call: from here on a crash resumes by resubmitting the same yggc_order.
-    const before = write(
+    const before = await write(
       order,
       ctx,
       { state: "submitting", pushAttempts: order.pushAttempts + 1 },
@@ -325,7 +325,7 @@ export function createOrderPush(deps: PushDeps) {
         { state: "submitting", nextAttemptAt: deps.clock() },
         { toState: "submitting", step: "confirm", supplierDesc: "no supplier order id recorded; resubmitting" },
       );
-    const before = write(
+    const before = await write(
       order,
       ctx,
       { state: "confirming", pushAttempts: order.pushAttempts + 1 },
@@ -369,19 +369,20 @@ export function createOrderPush(deps: PushDeps) {
       let first = options.now === true;
       try {
         // A paused supplier takes no further step: its orders wait for an admin to resume it.
-        while (isOpen(order.state) && (first || order.nextAttemptAt <= deps.clock()) && !deps.repo.pauseOf(order.supplierId)) {
+        while (isOpen(order.state) && (first || order.nextAttemptAt <= deps.clock()) && !(await deps.repo.pauseOf(order.supplierId))) {
           first = false;
           const next = await step(order, ctx);
           if (!next) {
             log.warn({ orderId: order.id, yggcOrder: order.yggcOrder }, "order.push.lease_lost");
-            return deps.repo.byId(order.id) ?? order;
+            return (await deps.repo.byId(order.id)) ?? order;
           }
           order = next;
         }
         log.info({ orderId: order.id, yggcOrder: order.yggcOrder, state: order.state }, "order.push.settled");
         return order;
       } finally {
-        deps.repo.release(order.id, owner);
+        // Not released (the database is away): the lease runs out on its own.
+        await deps.repo.release(order.id, owner).catch((err: unknown) => log.warn({ err, orderId: order.id }, "order.push.release_failed"));
       }
     },
   };

@@ -33,12 +33,14 @@ export function createOrderScheduler(
   let timer: NodeJS.Timeout | null = null;
   let stopped = false;
 
-  const tick = (): number => {
-    if (stopped) return 0;
+  /** The tick under way: a timer tick that comes while one is claiming is skipped, so claims never exceed the concurrency. */
+  let ticking: Promise<number> | null = null;
+  const claimAndStart = async (): Promise<number> => {
     let claimed;
     try {
-      claimed = deps.repo.claimDue(owner, deps.clock(), deps.push.policy.leaseMs, concurrency - inFlight.size);
+      claimed = await deps.repo.claimDue(owner, deps.clock(), deps.push.policy.leaseMs, concurrency - inFlight.size);
     } catch (err) {
+      // The database is away: this tick claims nothing, the next one tries again.
       log.error({ err }, "order.scheduler.claim_failed");
       return 0;
     }
@@ -47,8 +49,13 @@ export function createOrderScheduler(
       if (!deps.gate.isOpen(order.supplierId)) {
         // Held, not failed: it goes out once the supplier is certified or waived.
         const now = deps.clock();
-        deps.repo.apply(order.id, owner, now, deps.push.policy.leaseMs, { nextAttemptAt: now + GATE_RECHECK_MS }, null);
-        deps.repo.release(order.id, owner);
+        try {
+          await deps.repo.apply(order.id, owner, now, deps.push.policy.leaseMs, { nextAttemptAt: now + GATE_RECHECK_MS }, null);
+          await deps.repo.release(order.id, owner);
+        } catch (err) {
+          // Its lease runs out and a later tick looks again.
+          log.error({ err, orderId: order.id }, "order.scheduler.hold_failed");
+        }
         log.info({ orderId: order.id, supplierId: order.supplierId }, "order.push.gate_closed");
         continue;
       }
@@ -60,6 +67,11 @@ export function createOrderScheduler(
     }
     return claimed.length;
   };
+  const tick = (): Promise<number> => {
+    if (stopped) return Promise.resolve(0);
+    ticking ??= claimAndStart().finally(() => (ticking = null));
+    return ticking;
+  };
 
   return {
     owner,
@@ -68,15 +80,16 @@ export function createOrderScheduler(
     start(): void {
       if (timer) return;
       stopped = false;
-      timer = setInterval(tick, intervalMs);
+      timer = setInterval(() => void tick(), intervalMs);
       timer.unref();
-      tick();
+      void tick();
     },
     /** Stops taking orders and waits for the ones in flight (graceful stop). */
     async stop(): Promise<void> {
       stopped = true;
       if (timer) clearInterval(timer);
       timer = null;
+      await ticking;
       await Promise.allSettled([...inFlight.values()]);
     },
     get inFlight(): number {

@@ -1,6 +1,7 @@
 import { newId } from "../lib/ids.js";
 import type { KeyRing } from "../security/key-ring.js";
 import type { AccountRepo } from "../store/repos/account-repo.js";
+import type { Transaction } from "../store/sql/sql-store.js";
 import type { OrderEventRow, OrderPushPauseRow, OrderRepo, OrderRow, OrderState } from "../store/repos/order-repo.js";
 import type { AnswerCheck } from "./order-answer-check.js";
 import { OrderError, type OrderOutcome } from "./order-errors.js";
@@ -81,19 +82,20 @@ export function createOrderService(deps: {
     reason: p.reason,
     yggc_order: p.yggcOrder,
   });
-  const pauseOf = (supplierId: number) => {
-    const p = deps.repo.pauseOf(supplierId);
+  const pauseOf = async (supplierId: number): Promise<PushPauseView | null> => {
+    const p = await deps.repo.pauseOf(supplierId);
     return p ? pauseView(p) : null;
   };
   /** Staff cannot push past a pause: the supplier's configuration is fixed first, then resumed. */
-  const pausedError = (o: OrderRow): OrderOutcome<never> | null => {
-    const p = pauseOf(o.supplierId);
+  const pausedError = async (o: OrderRow): Promise<OrderOutcome<never> | null> => {
+    const p = await pauseOf(o.supplierId);
     if (!p) return null;
     const message = `order pushes to ${p.supplier} are paused since ${new Date(p.since).toISOString()} (${p.reason}); an admin resumes them (orders resume --supplier ${p.supplier})`;
     return { ok: false, error: new OrderError("conflict", message) };
   };
 
-  const view = (o: OrderRow, reveal = false, pauseLookup: (supplierId: number) => PushPauseView | null = pauseOf): OrderView => ({
+  /** `pause`: the supplier's push pause, shown on an order still open. */
+  const view = (o: OrderRow, pause: PushPauseView | null, reveal = false): OrderView => ({
     id: o.id,
     yggc_order: o.yggcOrder,
     supplier: supplierCode(o.supplierId),
@@ -112,7 +114,7 @@ export function createOrderService(deps: {
     failure: o.state === "failed" ? { kind: o.failureKind, code: o.failureCode, reason: o.failureReason } : null,
     priceCheck: o.priceCheckJson === null ? null : (JSON.parse(o.priceCheckJson) as PriceCheck[]),
     answerCheck: o.answerCheckJson === null ? null : (JSON.parse(o.answerCheckJson) as AnswerCheck),
-    pushPause: isOpen(o.state) ? pauseLookup(o.supplierId) : null,
+    pushPause: isOpen(o.state) ? pause : null,
     pushAttempts: o.pushAttempts,
     nextAttemptAt: o.nextAttemptAt,
     createdBy: o.createdBy,
@@ -122,19 +124,22 @@ export function createOrderService(deps: {
     ...(reveal ? { consignee: openConsignee(deps.keys, o.consigneeEnc), invoiceBank: openInvoiceBank(deps.keys, o.invoiceEnc) } : {}),
   });
 
-  const find = (yggcOrder: string): OrderOutcome<OrderRow> => {
-    const o = deps.repo.byYggcOrder(yggcOrder);
+  /** The view with its supplier's pause looked up. */
+  const viewOf = async (o: OrderRow, reveal = false): Promise<OrderView> => view(o, isOpen(o.state) ? await pauseOf(o.supplierId) : null, reveal);
+
+  const find = async (yggcOrder: string): Promise<OrderOutcome<OrderRow>> => {
+    const o = await deps.repo.byYggcOrder(yggcOrder);
     return o ? { ok: true, value: o } : { ok: false, error: new OrderError("not_found", `no order ${yggcOrder}`) };
   };
 
   const pushNow = async (order: OrderRow, actor: string): Promise<OrderOutcome<OrderView>> => {
     deps.gate.require(order.supplierId, deps.accounts.supplierById(order.supplierId)?.code ?? String(order.supplierId));
-    const paused = pausedError(order);
+    const paused = await pausedError(order);
     if (paused) return paused;
     const owner = handOwner();
-    const claimed = deps.repo.claim(order.id, owner, deps.clock(), deps.push.policy.leaseMs);
+    const claimed = await deps.repo.claim(order.id, owner, deps.clock(), deps.push.policy.leaseMs);
     if (!claimed) return { ok: false, error: new OrderError("conflict", `order ${order.yggcOrder} is being pushed right now; try again shortly`) };
-    return { ok: true, value: view(await deps.push.pushClaimed(claimed, owner, actor, { now: true })) };
+    return { ok: true, value: await viewOf(await deps.push.pushClaimed(claimed, owner, actor, { now: true })) };
   };
 
   return {
@@ -143,14 +148,14 @@ export function createOrderService(deps: {
 
     async create(input: unknown, actor: string): Promise<OrderOutcome<OrderView>> {
       const created = await deps.intake.create(input, actor);
-      return created.ok ? { ok: true, value: view(created.value) } : created;
+      return created.ok ? { ok: true, value: await viewOf(created.value) } : created;
     },
 
     /** Pushes one order now, as far as it goes; a confirmed or failed order is left as it is. */
     async push(yggcOrder: string, actor: string): Promise<OrderOutcome<OrderView>> {
-      const found = find(yggcOrder);
+      const found = await find(yggcOrder);
       if (!found.ok) return found;
-      if (!isOpen(found.value.state)) return { ok: true, value: view(found.value) };
+      if (!isOpen(found.value.state)) return { ok: true, value: await viewOf(found.value) };
       return pushNow(found.value, actor);
     },
 
@@ -161,7 +166,7 @@ export function createOrderService(deps: {
      * refused order is final: the supplier said no, so staff decide and place a new order instead.
      */
     async retry(yggcOrder: string, actor: string): Promise<OrderOutcome<OrderView>> {
-      const found = find(yggcOrder);
+      const found = await find(yggcOrder);
       if (!found.ok) return found;
       const order = found.value;
       if (isOpen(order.state)) return pushNow(order, actor);
@@ -176,15 +181,15 @@ export function createOrderService(deps: {
         };
       }
       deps.gate.require(order.supplierId, deps.accounts.supplierById(order.supplierId)?.code ?? String(order.supplierId));
-      const paused = pausedError(order);
+      const paused = await pausedError(order);
       if (paused) return paused;
       const owner = handOwner();
       const now = deps.clock();
       const leaseMs = deps.push.policy.leaseMs;
-      if (!deps.repo.claim(order.id, owner, now, leaseMs))
+      if (!(await deps.repo.claim(order.id, owner, now, leaseMs)))
         return { ok: false, error: new OrderError("conflict", `order ${yggcOrder} is being handled right now`) };
       const resume = order.mallOrderId === null || order.failureKind === "mismatch" ? "submitting" : "confirming";
-      const reopened = deps.repo.apply(
+      const reopened = await deps.repo.apply(
         order.id,
         owner,
         now,
@@ -193,40 +198,40 @@ export function createOrderService(deps: {
         { at: now, actor, fromState: "failed", toState: resume, step: "retry", supplierDesc: order.failureReason },
       );
       if (!reopened) return { ok: false, error: new OrderError("conflict", `order ${yggcOrder} was taken over while reopening`) };
-      return { ok: true, value: view(await deps.push.pushClaimed(reopened, owner, actor, { now: true })) };
+      return { ok: true, value: await viewOf(await deps.push.pushClaimed(reopened, owner, actor, { now: true })) };
     },
 
-    list(
+    async list(
       filter: { state?: OrderState; supplier?: string; limit?: number; offset?: number; before?: { createdAt: number; id: string } } = {},
-    ): OrderOutcome<OrderView[]> {
+    ): Promise<OrderOutcome<OrderView[]>> {
       let supplierId: number | undefined;
       if (filter.supplier !== undefined) {
         const s = deps.accounts.supplierByCode(filter.supplier);
         if (!s) return { ok: false, error: new OrderError("not_found", `no supplier with code ${filter.supplier}`) };
         supplierId = s.id;
       }
-      const rows = deps.repo.list({ state: filter.state, supplierId, limit: filter.limit ?? 50, offset: filter.offset, before: filter.before });
-      const paused = new Map(deps.repo.pauses().map((p) => [p.supplierId, pauseView(p)]));
-      return { ok: true, value: rows.map((o) => view(o, false, (id) => paused.get(id) ?? null)) };
+      const rows = await deps.repo.list({ state: filter.state, supplierId, limit: filter.limit ?? 50, offset: filter.offset, before: filter.before });
+      const paused = new Map((await deps.repo.pauses()).map((p) => [p.supplierId, pauseView(p)]));
+      return { ok: true, value: rows.map((o) => view(o, paused.get(o.supplierId) ?? null)) };
     },
 
     /** One order with its timeline; `reveal` decrypts personal data (authorized display only). */
-    show(yggcOrder: string, options: { reveal?: boolean } = {}): OrderOutcome<OrderDetail> {
-      const found = find(yggcOrder);
+    async show(yggcOrder: string, options: { reveal?: boolean } = {}): Promise<OrderOutcome<OrderDetail>> {
+      const found = await find(yggcOrder);
       if (!found.ok) return found;
-      return { ok: true, value: { ...view(found.value, options.reveal === true), timeline: deps.repo.events(found.value.id) } };
+      return { ok: true, value: { ...(await viewOf(found.value, options.reveal === true)), timeline: await deps.repo.events(found.value.id) } };
     },
 
     counts: () => deps.repo.countByState(),
 
     /** Suppliers whose order pushes are paused, oldest first. */
-    pauses: (): PushPauseView[] => deps.repo.pauses().map(pauseView),
+    pauses: async (): Promise<PushPauseView[]> => (await deps.repo.pauses()).map(pauseView),
 
-    /** An admin resumes a paused supplier: its waiting orders are due at once. */
-    resume(supplier: string): OrderOutcome<PushPauseView> {
+    /** An admin resumes a paused supplier: its waiting orders are due at once. In `tx` when given, beside its audit row. */
+    async resume(supplier: string, tx?: Transaction): Promise<OrderOutcome<PushPauseView>> {
       const s = deps.accounts.supplierByCode(supplier);
       if (!s) return { ok: false, error: new OrderError("not_found", `no supplier with code ${supplier}`) };
-      const removed = deps.repo.resume(s.id);
+      const removed = await deps.repo.resume(s.id, tx);
       if (!removed) return { ok: false, error: new OrderError("conflict", `order pushes to ${supplier} are not paused`) };
       return { ok: true, value: pauseView(removed) };
     },

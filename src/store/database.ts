@@ -96,7 +96,7 @@ export class DatabaseUnavailableError extends Error {
  * surface. The first query connects and migrates (under an advisory lock: several instances may
  * start at once); a database that cannot be reached fails it with DatabaseUnavailableError.
  */
-export function openPgStore(url: string, options: { poolSize?: number } = {}): Store {
+export function openPgStore(url: string, options: { poolSize?: number; idleInTransactionMs?: number } = {}): Store {
   const bridge = new PgSyncBridge({ url, migrationsFolder: PG_MIGRATIONS_FOLDER, statementTimeoutMs: STATEMENT_TIMEOUT_MS, lockTimeoutMs: LOCK_TIMEOUT_MS });
   const path = redactedUrl(url);
   const connection = new PgConnection(bridge, path);
@@ -112,6 +112,7 @@ export function openPgStore(url: string, options: { poolSize?: number } = {}): S
   const sql = openPgPoolStore({
     url,
     poolSize: options.poolSize ?? DEFAULT_POOL_SIZE,
+    idleInTransactionMs: options.idleInTransactionMs,
     statementTimeoutMs: STATEMENT_TIMEOUT_MS,
     lockTimeoutMs: LOCK_TIMEOUT_MS,
   });

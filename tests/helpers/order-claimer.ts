@@ -17,7 +17,7 @@ import { createOrderRepo } from "../../src/store/repos/order-repo.js";
 const [url = "", owner = "", batch = "3"] = process.argv.slice(2);
 const target = databaseTarget({ DATABASE_URL: url });
 const store = target.kind === "postgres" ? openPgStore(target.url) : openStore(target.path);
-const repo = createOrderRepo(store);
+const repo = createOrderRepo(store.sql);
 const LEASE_MS = 10 * 60_000;
 /** What pushing one batch costs here: enough for the other claimers to be scheduled in between. */
 const PUSH_MS = 5;
@@ -27,7 +27,7 @@ process.stdout.write("ready\n");
 for await (const line of lines) {
   if (line.trim() !== "go") continue;
   for (;;) {
-    const claimed = repo.claimDue(owner, Date.now(), LEASE_MS, Number(batch));
+    const claimed = await repo.claimDue(owner, Date.now(), LEASE_MS, Number(batch));
     if (claimed.length === 0) break;
     process.stdout.write(`${JSON.stringify(claimed.map((o) => o.id))}\n`);
     await pushing(PUSH_MS);

@@ -110,17 +110,17 @@ export function liveClock(): TestClock {
  * supplier's pool drained, products equal to its truth, and each order confirmed in the gateway and
  * existing once, confirmed, at the supplier.
  */
-export function divergenceFromSupplier(
+export async function divergenceFromSupplier(
   w: { sim: RunningSimulator; container: TestGateway["container"]; supplierId: number },
   yggcOrders: readonly string[],
-): string[] {
+): Promise<string[]> {
   const out: string[] = [];
   const pending = w.sim.sim.pool.pending();
   if (pending > 0) out.push(`${pending} messages still in the supplier's pool`);
   out.push(...compareWithTruth({ sim: w.sim, gw: { container: w.container }, supplierId: w.supplierId }).slice(0, 5));
   const atSupplier = w.sim.sim.exportTruth().orders;
   for (const y of yggcOrders) {
-    const shown = w.container.orders.service.show(y);
+    const shown = await w.container.orders.service.show(y);
     const mine = shown.ok ? shown.value : undefined;
     if (mine?.state !== "confirmed") out.push(`${y}: ${mine?.state ?? "missing"} in the gateway${mine?.failure ? ` (${JSON.stringify(mine.failure)})` : ""}`);
     const theirs = atSupplier.filter((o) => o.yggc_order === y);

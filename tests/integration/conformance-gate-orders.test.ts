@@ -72,7 +72,7 @@ describe("the production gate holds S-8 stock queries", () => {
     expect(await page.text()).toContain("电商 SIMJD 未通过生产准入（无有效信任标识且未豁免），不拉取消息、不查询库存，也不推送订单。");
 
     expect(stockCalls()).toBe(before);
-    expect(c.orders.service.list({ supplier: SUPPLIER_CODE })).toMatchObject({ ok: true, value: [] });
+    expect(await c.orders.service.list({ supplier: SUPPLIER_CODE })).toMatchObject({ ok: true, value: [] });
     const cli = await c.orders.service.create(orderFile([{ sku }]), "user:test");
     expect(!cli.ok && cli.error.kind).toBe("gate_closed");
   }, 60_000);
@@ -94,9 +94,9 @@ describe("the production gate holds order pushes", () => {
     expect((refused as GateClosedError).message).toContain("suspended production trust mark");
 
     const scheduler = c.orders.scheduler({ intervalMs: 60_000 });
-    expect(scheduler.tick()).toBe(1);
+    expect(await scheduler.tick()).toBe(1);
     await scheduler.stop();
-    const held = c.orders.service.show(yggc);
+    const held = await c.orders.service.show(yggc);
     expect(held.ok && held.value).toMatchObject({ state: "created", pushAttempts: 0 });
     expect(held.ok && held.value.nextAttemptAt).toBeGreaterThan(c.clock());
     expect(rig.running.sim.orders.all().filter((o) => o.yggc_order === yggc)).toHaveLength(0);

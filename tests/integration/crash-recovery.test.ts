@@ -156,10 +156,10 @@ describe("crash recovery", () => {
     const restartedAt = Date.now();
     child = spawnGateway(env).process;
     const deadline = restartedAt + LEASE_MS + ONE_DRAIN_MS;
-    let last = divergence();
+    let last = await divergence();
     while (last.length > 0 && Date.now() < deadline) {
       await sleep(500);
-      last = divergence();
+      last = await divergence();
     }
     const tookMs = Date.now() - restartedAt;
     expect(last, `not converged ${tookMs} ms after the last restart (kills at ${moments.join(", ")} ms after listening, negative: after spawn)`).toEqual([]);
@@ -170,7 +170,7 @@ describe("crash recovery", () => {
     expect(atSupplier.length).toBe(ORDERS);
     expect(new Set(atSupplier.map((o) => o.mall_order_id)).size).toBe(ORDERS);
     for (const y of yggcOrders) {
-      const shown = container.orders.service.show(y);
+      const shown = await container.orders.service.show(y);
       expect(shown.ok && shown.value.mall_order_id).toBe(atSupplier.find((o) => o.yggc_order === y)?.mall_order_id);
     }
   }, 150_000);

@@ -129,8 +129,8 @@ describe("hostile supplier: order pusher", () => {
     return last;
   }
 
-  const shown = (yggcOrder: string): string => {
-    const s = service().show(yggcOrder);
+  const shown = async (yggcOrder: string): Promise<string> => {
+    const s = await service().show(yggcOrder);
     if (!s.ok) throw s.error;
     return JSON.stringify(s.value);
   };
@@ -146,7 +146,7 @@ describe("hostile supplier: order pusher", () => {
       expect(atSupplier.length, change).toBe(1);
       expect(atSupplier[0]?.state, `${change}: S-12 was sent`).toBe("submitted");
       expect(atSupplier[0]?.confirmCount ?? -1).toBe(0);
-      const recorded = shown(created.yggc_order);
+      const recorded = await shown(created.yggc_order);
       if (change === "freight") expect(recorded, change).toMatch(figure(created.freightFen + CHANGED_FREIGHT_FEN));
       if (change === "line-price") expect(recorded, change).toMatch(figure((created.lines[0]?.priceFen ?? 0) + CHANGED_PRICE_FEN));
       if (change === "quantity") expect(recorded, change).toMatch(/"num"\s*:\s*4\b/);

@@ -160,11 +160,11 @@ describe("two gateway processes on one database (issue 11 §2)", () => {
 
     // The supplier heals: the survivor alone finishes the pool and the products equal the truth.
     sim.sim.knobs.reset();
-    let last = divergence([]);
+    let last = await divergence([]);
     const deadline = Date.now() + ONE_DRAIN_MS;
     while (last.length > 0 && Date.now() < deadline) {
       await sleep(500);
-      last = divergence([]);
+      last = await divergence([]);
     }
     expect(last).toEqual([]);
     await waitFor("every stored message settled", () => messagesNotSettledOnce().length === 0, ONE_DRAIN_MS).catch(() => undefined);
@@ -218,11 +218,11 @@ describe("two gateway processes on one database (issue 11 §2)", () => {
 
     // The supplier heals: every order ends confirmed, once at the supplier.
     sim.sim.knobs.reset();
-    let last = divergence(yggcOrders);
+    let last = await divergence(yggcOrders);
     const deadline = Date.now() + ONE_DRAIN_MS;
     while (last.length > 0 && Date.now() < deadline) {
       await sleep(500);
-      last = divergence(yggcOrders);
+      last = await divergence(yggcOrders);
     }
     expect(last).toEqual([]);
     const atSupplier = sim.sim.exportTruth().orders.filter((o) => yggcOrders.includes(o.yggc_order));

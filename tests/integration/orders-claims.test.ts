@@ -24,7 +24,7 @@ describe("order claims (one push lease per order)", () => {
   let serial = 0;
 
   const T0 = 1_900_000_000_000;
-  const repo = () => createOrderRepo(gw.container.store);
+  const repo = () => createOrderRepo(gw.container.store.sql);
   const orderRow = (over: Partial<NewOrderRow> = {}): NewOrderRow => {
     serial += 1;
     return {
@@ -49,18 +49,18 @@ describe("order claims (one push lease per order)", () => {
       ...over,
     };
   };
-  const insert = (over: Partial<NewOrderRow> = {}): string => {
+  const insert = async (over: Partial<NewOrderRow> = {}): Promise<string> => {
     const row = orderRow(over);
-    if (!repo().insert(row, { at: T0, actor: "user:claims-test", fromState: null, toState: (row.state ?? "created") as OrderState, step: "create" }))
+    if (!(await repo().insert(row, { at: T0, actor: "user:claims-test", fromState: null, toState: (row.state ?? "created") as OrderState, step: "create" })))
       throw new Error("not inserted");
     return row.id;
   };
   /** Settles every order left open by an earlier test, so each test sees only its own. */
-  const settleAll = () => {
+  const settleAll = async () => {
     const open = gw.container.store.connection.prepare("SELECT id FROM orders WHERE state <> 'confirmed'").pluck().all() as string[];
     for (const id of open) {
-      repo().claim(id, "cleanup", T0 * 2, 1);
-      repo().apply(id, "cleanup", T0 * 2, 1, { state: "confirmed" }, null);
+      await repo().claim(id, "cleanup", T0 * 2, 1);
+      await repo().apply(id, "cleanup", T0 * 2, 1, { state: "confirmed" }, null);
     }
   };
 
@@ -83,20 +83,22 @@ describe("order claims (one push lease per order)", () => {
   });
 
   it("two pushers on their own connections share the due orders: oldest first, each order to one of them, none leased, paused, settled or not yet due", async () => {
-    settleAll();
-    const due = Array.from({ length: 12 }, (_, i) => insert({ nextAttemptAt: T0 + 1_000 - i * 10 })).reverse(); // oldest due first
-    const expiredLease = insert({ state: "submitting", nextAttemptAt: T0 + 500, leaseOwner: "dead-pusher", leaseUntil: T0 + 999 });
-    const leased = insert({ state: "confirming", nextAttemptAt: T0, leaseOwner: "live-pusher", leaseUntil: T0 + LEASE_MS * 2 });
-    const notYetDue = insert({ nextAttemptAt: T0 + 5_000 });
-    const settled = [insert({ state: "confirmed" }), insert({ state: "failed", failureKind: "refused" })];
-    repo().pause({ supplierId: pausedSupplierId, since: T0, code: 5013, reason: "test pause", yggcOrder: null });
-    const paused = insert({ supplierId: pausedSupplierId });
+    await settleAll();
+    const due: string[] = [];
+    for (let i = 0; i < 12; i++) due.push(await insert({ nextAttemptAt: T0 + 1_000 - i * 10 }));
+    due.reverse(); // oldest due first
+    const expiredLease = await insert({ state: "submitting", nextAttemptAt: T0 + 500, leaseOwner: "dead-pusher", leaseUntil: T0 + 999 });
+    const leased = await insert({ state: "confirming", nextAttemptAt: T0, leaseOwner: "live-pusher", leaseUntil: T0 + LEASE_MS * 2 });
+    const notYetDue = await insert({ nextAttemptAt: T0 + 5_000 });
+    const settled = [await insert({ state: "confirmed" }), await insert({ state: "failed", failureKind: "refused" })];
+    await repo().pause({ supplierId: pausedSupplierId, since: T0, code: 5013, reason: "test pause", yggcOrder: null });
+    const paused = await insert({ supplierId: pausedSupplierId });
 
     const other = openGatewayStore(gw);
     stores.push(other);
     const now = T0 + 1_000;
-    const first = repo().claimDue("pusher-a", now, LEASE_MS, 5);
-    const second = createOrderRepo(other).claimDue("pusher-b", now, LEASE_MS, 100);
+    const first = await repo().claimDue("pusher-a", now, LEASE_MS, 5);
+    const second = await createOrderRepo(other.sql).claimDue("pusher-b", now, LEASE_MS, 100);
 
     // The order whose lease expired is the oldest due (T0 + 500), then the twelve.
     const expected = [expiredLease, ...due];
@@ -107,18 +109,18 @@ describe("order claims (one push lease per order)", () => {
     for (const id of [leased, notYetDue, ...settled, paused]) {
       expect([...first, ...second].map((o) => o.id)).not.toContain(id);
     }
-    expect(repo().byId(leased)?.leaseOwner).toBe("live-pusher");
+    expect((await repo().byId(leased))?.leaseOwner).toBe("live-pusher");
     // Everything due is held now: a third look finds nothing.
-    expect(repo().claimDue("pusher-c", now, LEASE_MS, 100)).toEqual([]);
-    repo().resume(pausedSupplierId);
+    expect(await repo().claimDue("pusher-c", now, LEASE_MS, 100)).toEqual([]);
+    await repo().resume(pausedSupplierId);
   });
 
   it.runIf(onPostgres)(
     "passes over an order another instance is claiming at this moment instead of waiting for it, and claims it once that claim is done",
     async () => {
-      settleAll();
-      const busy = insert({ nextAttemptAt: T0 });
-      const free = insert({ nextAttemptAt: T0 + 1 });
+      await settleAll();
+      const busy = await insert({ nextAttemptAt: T0 });
+      const free = await insert({ nextAttemptAt: T0 + 1 });
       // Another instance's claim, caught between picking the row and committing its lease.
       const other = new pg.Client({ connectionString: gw.config.DATABASE_URL });
       await other.connect();
@@ -126,7 +128,7 @@ describe("order claims (one push lease per order)", () => {
         await other.query("BEGIN");
         await other.query("SELECT id FROM orders WHERE id = $1 FOR UPDATE", [busy]);
         const started = performance.now();
-        const claimed = repo().claimDue("pusher-a", T0 + 1_000, LEASE_MS, 10);
+        const claimed = await repo().claimDue("pusher-a", T0 + 1_000, LEASE_MS, 10);
         const tookMs = performance.now() - started;
         expect(claimed.map((o) => o.id)).toEqual([free]);
         // The store waits up to 5 s for a lock; passing over the row means no wait at all.
@@ -135,18 +137,15 @@ describe("order claims (one push lease per order)", () => {
       } finally {
         await other.end();
       }
-      expect(
-        repo()
-          .claimDue("pusher-a", T0 + 1_000, LEASE_MS, 10)
-          .map((o) => o.id),
-      ).toEqual([busy]);
+      expect((await repo().claimDue("pusher-a", T0 + 1_000, LEASE_MS, 10)).map((o) => o.id)).toEqual([busy]);
     },
   );
 
   it("pushers in four processes claiming at once take every due order exactly once", async () => {
-    settleAll();
+    await settleAll();
     const ORDERS = 240;
-    const ids = new Set(Array.from({ length: ORDERS }, (_, i) => insert({ nextAttemptAt: Date.now() - 60_000 + (i % 7) })));
+    const ids = new Set<string>();
+    for (let i = 0; i < ORDERS; i++) ids.add(await insert({ nextAttemptAt: Date.now() - 60_000 + (i % 7) }));
     const claimers = ["p1", "p2", "p3", "p4"].map((owner) => startClaimer(gw.config.DATABASE_URL, owner));
     try {
       await Promise.all(claimers.map((c) => c.ready));
@@ -157,7 +156,7 @@ describe("order claims (one push lease per order)", () => {
       expect(new Set(all)).toEqual(ids);
       // They really raced: more than one process claimed orders.
       expect(results.filter((r) => r.ids.length > 0).length).toBeGreaterThan(1);
-      for (const r of results) for (const id of r.ids) expect(repo().byId(id)?.leaseOwner).toBe(r.owner);
+      for (const r of results) for (const id of r.ids) expect((await repo().byId(id))?.leaseOwner).toBe(r.owner);
     } finally {
       for (const c of claimers) c.process.kill("SIGKILL");
     }

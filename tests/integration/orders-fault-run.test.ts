@@ -37,7 +37,7 @@ function startPusher(rig: OrderRig) {
     logger: silentLogger(),
   });
   const module = createOrderModule({
-    repo: createOrderRepo(store),
+    repo: createOrderRepo(store.sql),
     accounts,
     products: createProductRepo(store),
     reference: createReferenceRepo(store),
@@ -107,37 +107,38 @@ describe("order push fault run: 1,000 orders, dropped answers, 5xx, timeouts, a 
       rig.running.sim.knobs.apply({ endpoints: { submitOrder: { faults: FAULTS }, confirmOrder: { faults: FAULTS } } });
 
       const counts = () => rig.gw.container.orders.service.counts();
-      const settled = () => {
-        const n = counts();
+      const settled = async () => {
+        const n = await counts();
         return n.confirmed + n.failed;
       };
-      const waitFor = async (done: () => boolean, ms: number) => {
+      const waitFor = async (done: () => Promise<boolean>, ms: number) => {
         const until = Date.now() + ms;
-        while (!done() && Date.now() < until) await new Promise((r) => setTimeout(r, 25));
+        while (!(await done()) && Date.now() < until) await new Promise((r) => setTimeout(r, 25));
       };
 
       const first = startPusher(rig);
-      await waitFor(() => settled() >= ORDERS * 0.4, 30_000);
+      await waitFor(async () => (await settled()) >= ORDERS * 0.4, 30_000);
       const inFlightAtCrash = first.scheduler.inFlight;
       first.kill();
-      const atCrash = counts();
+      const atCrash = await counts();
 
       const second = startPusher(rig);
-      await waitFor(() => settled() === ORDERS, SETTLE_MS);
+      await waitFor(async () => (await settled()) === ORDERS, SETTLE_MS);
       await second.stop();
       rig.running.sim.knobs.reset();
 
-      const final = counts();
+      const final = await counts();
       expect(inFlightAtCrash).toBeGreaterThan(0);
       expect(atCrash.confirmed + atCrash.failed).toBeLessThan(ORDERS);
       expect(final.confirmed + final.failed).toBe(ORDERS);
 
-      const show = (y: string) => {
-        const shown = service.show(y);
+      const show = async (y: string) => {
+        const shown = await service.show(y);
         if (!shown.ok) throw shown.error;
         return shown.value;
       };
-      const gateway = yggcOrders.map(show);
+      const gateway: Array<Awaited<ReturnType<typeof show>>> = [];
+      for (const y of yggcOrders) gateway.push(await show(y));
       const simOrders = rig.running.sim.exportTruth().orders;
       const simByYggc = new Map<string, typeof simOrders>();
       for (const o of simOrders) simByYggc.set(o.yggc_order, [...(simByYggc.get(o.yggc_order) ?? []), o]);

@@ -127,9 +127,9 @@ describe("order intake and personal data at rest", () => {
     const pushed = await service.push(created.value.yggc_order, "user:test");
     expect(pushed.ok && pushed.value.state).toBe("confirmed");
 
-    const hidden = service.show(created.value.yggc_order);
+    const hidden = await service.show(created.value.yggc_order);
     expect(hidden.ok && hidden.value.consignee).toBeUndefined();
-    const shown = service.show(created.value.yggc_order, { reveal: true });
+    const shown = await service.show(created.value.yggc_order, { reveal: true });
     expect(shown.ok && shown.value).toMatchObject({
       consignee: { name: file.name, mobile: file.mobile, phone: "022-87654321", address: file.address, email: file.email },
       invoiceBank: { invoice_bank: VAT_BLOCK.invoice_bank },

@@ -22,8 +22,8 @@ describe("order outcomes by failure class, S-11 answer check, staff retry and su
 
   const { service, freshSku, simProduct, create, push } = orderSteps(() => ({ rig, skus }), ACTOR);
   const knobs = () => rig.running.sim.knobs;
-  const show = (yggcOrder: string): OrderDetail => {
-    const shown = service().show(yggcOrder);
+  const show = async (yggcOrder: string): Promise<OrderDetail> => {
+    const shown = await service().show(yggcOrder);
     if (!shown.ok) throw shown.error;
     return shown.value;
   };
@@ -96,7 +96,7 @@ describe("order outcomes by failure class, S-11 answer check, staff retry and su
         expect(check?.differences.length).toBeGreaterThan(0);
         expect(pushed.failure?.reason).toContain(check?.differences[0] ?? "?");
 
-        const timeline = show(order.yggc_order).timeline;
+        const timeline = (await show(order.yggc_order)).timeline;
         expect(timeline.map((e) => e.step)).not.toContain("confirm");
         const checked = timeline.find((e) => e.step === "answer-check");
         expect(checked).toMatchObject({ toState: "failed", mallOrderId: atSupplier?.mall_order_id });
@@ -157,7 +157,7 @@ describe("order outcomes by failure class, S-11 answer check, staff retry and su
         expect(first).toMatchObject({ state: "submitting", failure: null });
         expect(first.nextAttemptAt).toBeGreaterThan(rig.gw.clock.now());
         expect(simOrdersOf(order.yggc_order)).toHaveLength(0);
-        expect(show(order.yggc_order).timeline.at(-1)?.supplierDesc).toContain("transient");
+        expect((await show(order.yggc_order)).timeline.at(-1)?.supplierDesc).toContain("transient");
 
         rig.gw.clock.advance(AFTER_BACKOFF_MS);
         const second = await push(order.yggc_order);
@@ -174,7 +174,7 @@ describe("order outcomes by failure class, S-11 answer check, staff retry and su
       const first = await push(order.yggc_order);
       expect(first).toMatchObject({ state: "submitting", failure: null });
       expect(client.loginCount).toBeGreaterThan(logins);
-      expect(show(order.yggc_order).timeline.at(-1)).toMatchObject({ supplierCode: 5005 });
+      expect((await show(order.yggc_order)).timeline.at(-1)).toMatchObject({ supplierCode: 5005 });
       rig.gw.clock.advance(AFTER_BACKOFF_MS);
       expect((await push(order.yggc_order)).state).toBe("confirmed");
       expect(simOrdersOf(order.yggc_order)).toHaveLength(1);
@@ -192,8 +192,8 @@ describe("order outcomes by failure class, S-11 answer check, staff retry and su
         knobs().apply({ orderAnswerChange: null });
       }
       expect(first).toMatchObject({ state: "submitting", failure: null, mall_order_id: null });
-      expect(show(order.yggc_order).timeline.at(-1)).toMatchObject({ errorKind: "contract" });
-      expect(show(order.yggc_order).timeline.at(-1)?.supplierDesc).toContain("malformed");
+      expect((await show(order.yggc_order)).timeline.at(-1)).toMatchObject({ errorKind: "contract" });
+      expect((await show(order.yggc_order)).timeline.at(-1)?.supplierDesc).toContain("malformed");
       expect(simOrdersOf(order.yggc_order)[0]).toMatchObject({ state: "submitted", confirmCount: 0 });
 
       rig.gw.clock.advance(AFTER_BACKOFF_MS);
@@ -217,7 +217,7 @@ describe("order outcomes by failure class, S-11 answer check, staff retry and su
         knobs().apply({ unsignedRefusals: false });
       }
       expect(first).toMatchObject({ state: "submitting", failure: null });
-      const last = show(order.yggc_order).timeline.at(-1);
+      const last = (await show(order.yggc_order)).timeline.at(-1);
       expect(last?.supplierDesc).toContain("已下架");
       expect(last?.supplierDesc).toContain("transient");
 
@@ -235,12 +235,12 @@ describe("order outcomes by failure class, S-11 answer check, staff retry and su
       const sku = freshSku();
       const order = await create(orderFile([{ sku }]));
       knobs().refuseNext("submitOrder", { code: ErrorCode.Other, desc: `库存不足: ${sku}`, unsigned: true }, 3);
-      const impatient = createOrderRepo(rig.gw.container.store);
+      const impatient = createOrderRepo(rig.gw.container.store.sql);
       // One attempt left before the limit: the order has used up all but its last push attempt.
-      const claimed = impatient.claim(show(order.yggc_order).id, "test", rig.gw.clock.now(), 60_000);
+      const claimed = await impatient.claim((await show(order.yggc_order)).id, "test", rig.gw.clock.now(), 60_000);
       if (!claimed) throw new Error("not claimed");
-      impatient.apply(claimed.id, "test", rig.gw.clock.now(), 60_000, { state: "submitting", pushAttempts: 11 }, null);
-      impatient.release(claimed.id, "test");
+      await impatient.apply(claimed.id, "test", rig.gw.clock.now(), 60_000, { state: "submitting", pushAttempts: 11 }, null);
+      await impatient.release(claimed.id, "test");
       const pushed = await push(order.yggc_order);
       expect(pushed).toMatchObject({ state: "failed", failure: { kind: "gave_up" } });
       const retried = await service().retry(order.yggc_order, ACTOR);
@@ -274,9 +274,7 @@ describe("order outcomes by failure class, S-11 answer check, staff retry and su
 
       // Every order of the supplier waits: the scheduler claims none, a hand push is refused.
       expect(
-        createOrderRepo(rig.gw.container.store)
-          .claimDue("probe", rig.gw.clock.now() + 3_600_000, 60_000, 1_000)
-          .map((o) => o.supplierId),
+        (await createOrderRepo(rig.gw.container.store.sql).claimDue("probe", rig.gw.clock.now() + 3_600_000, 60_000, 1_000)).map((o) => o.supplierId),
       ).not.toContain(rig.supplier.id);
       const blocked = await service().push(other.yggc_order, ACTOR);
       expect(!blocked.ok && blocked.error.message).toContain("paused");
@@ -323,7 +321,7 @@ describe("order outcomes by failure class, S-11 answer check, staff retry and su
       expect(listed.json).toMatchObject({ ok: true, pauses: [{ supplier: rig.supplier.code, code: 5013 }] });
       const resumed = await runCli(["orders", "resume", "--supplier", rig.supplier.code, "--json"], env);
       expect(resumed.json).toMatchObject({ ok: true, resumed: { supplier: rig.supplier.code } });
-      expect(service().pauses()).toEqual([]);
+      expect(await service().pauses()).toEqual([]);
       expect((await push(order.yggc_order)).state).toBe("confirmed");
     });
   });

@@ -18,8 +18,8 @@ describe("order push against the simulator (S-11, S-12)", () => {
   let skus: string[];
   const { service, freshSku, simProduct, create, push } = orderSteps(() => ({ rig, skus }), ACTOR);
   const simOrdersOf = (yggcOrder: string) => rig.running.sim.exportTruth().orders.filter((o) => o.yggc_order === yggcOrder);
-  const timelineOf = (yggcOrder: string) => {
-    const shown = service().show(yggcOrder);
+  const timelineOf = async (yggcOrder: string) => {
+    const shown = await service().show(yggcOrder);
     if (!shown.ok) throw shown.error;
     return shown.value.timeline;
   };
@@ -50,7 +50,7 @@ describe("order push against the simulator (S-11, S-12)", () => {
     expect(simOrder?.orderPriceFen).toBe(order.orderPriceFen);
     expect(simOrder?.freightFen).toBe(order.freightFen);
 
-    const timeline = timelineOf(order.yggc_order);
+    const timeline = await timelineOf(order.yggc_order);
     expect(timeline.map((e) => `${e.fromState ?? "-"}>${e.toState}`)).toEqual([
       "->created",
       "created>submitting",
@@ -67,10 +67,10 @@ describe("order push against the simulator (S-11, S-12)", () => {
   it("changes nothing when a confirmed order is pushed again", async () => {
     const order = await create(orderFile([{ sku: freshSku() }]));
     await push(order.yggc_order);
-    const before = { events: timelineOf(order.yggc_order).length, sim: simOrdersOf(order.yggc_order) };
+    const before = { events: (await timelineOf(order.yggc_order)).length, sim: simOrdersOf(order.yggc_order) };
     const again = await push(order.yggc_order);
     expect(again.state).toBe("confirmed");
-    expect(timelineOf(order.yggc_order)).toHaveLength(before.events);
+    expect(await timelineOf(order.yggc_order)).toHaveLength(before.events);
     expect(simOrdersOf(order.yggc_order)).toEqual(before.sim);
   });
 
@@ -88,7 +88,7 @@ describe("order push against the simulator (S-11, S-12)", () => {
     expect(pushed.lines[0]?.priceFen).toBe(storedFen);
     expect(rig.gw.container.repos.products.bySku(rig.supplier.id, sku)?.priceFen).toBe(storedFen);
     expect(simOrdersOf(order.yggc_order)).toHaveLength(0);
-    expect(timelineOf(order.yggc_order).map((e) => e.step)).toContain("price-check");
+    expect((await timelineOf(order.yggc_order)).map((e) => e.step)).toContain("price-check");
   });
 
   it("stops on 已下架 when the supplier took the sku off shelf after intake", async () => {
@@ -124,7 +124,7 @@ describe("order push against the simulator (S-11, S-12)", () => {
       logger: silentLogger(),
     });
     const module = createOrderModule({
-      repo: createOrderRepo(c.store),
+      repo: createOrderRepo(c.store.sql),
       accounts: c.repos.accounts,
       products: c.repos.products,
       reference: c.repos.reference,
@@ -141,17 +141,15 @@ describe("order push against the simulator (S-11, S-12)", () => {
       await wrongPlatform.closeAll();
     }
     // Paused: the scheduler claims none of the supplier's orders, and staff cannot push past it.
-    expect(
-      createOrderRepo(c.store)
-        .claimDue("probe", rig.gw.clock.now() + 3_600_000, 1_000, 100)
-        .map((o) => o.yggcOrder),
-    ).not.toContain(order.yggc_order);
+    expect((await createOrderRepo(c.store.sql).claimDue("probe", rig.gw.clock.now() + 3_600_000, 1_000, 100)).map((o) => o.yggcOrder)).not.toContain(
+      order.yggc_order,
+    );
     const refused = await service().push(order.yggc_order, ACTOR);
     expect(refused.ok).toBe(false);
     expect(!refused.ok && refused.error.message).toContain("paused");
-    expect(service().pauses()).toMatchObject([{ supplier: rig.supplier.code, code: 5013, yggc_order: order.yggc_order }]);
+    expect(await service().pauses()).toMatchObject([{ supplier: rig.supplier.code, code: 5013, yggc_order: order.yggc_order }]);
 
-    expect(service().resume(rig.supplier.code).ok).toBe(true);
+    expect((await service().resume(rig.supplier.code)).ok).toBe(true);
     const resumed = await push(order.yggc_order);
     expect(resumed).toMatchObject({ state: "confirmed", pushPause: null });
     expect(simOrdersOf(order.yggc_order)).toHaveLength(1);
@@ -171,7 +169,7 @@ describe("order push against the simulator (S-11, S-12)", () => {
     rig.gw.clock.advance(60_000);
     const second = await push(order.yggc_order);
     expect(second.state).toBe("confirmed");
-    const confirms = timelineOf(order.yggc_order).filter((e) => e.step === "confirm");
+    const confirms = (await timelineOf(order.yggc_order)).filter((e) => e.step === "confirm");
     expect(confirms.map((e) => e.errorKind)).toEqual([null, "network", null]);
     expect(simOrdersOf(order.yggc_order)).toHaveLength(1);
   });
@@ -197,7 +195,7 @@ describe("order push against the simulator (S-11, S-12)", () => {
     const c = rig.gw.container;
     // A second pusher over its own connection to the same file; it dies right after S-11 answers.
     const doomed = openGatewayStore(rig.gw);
-    const doomedRepo = createOrderRepo(doomed);
+    const doomedRepo = createOrderRepo(doomed.sql);
     const crashing: PushClient & Pick<SupplierClient, "stocks"> = {
       submitOrder: async (o) => {
         const answer = await c.supplierConnections.clientFor(rig.supplier.id).submitOrder(o);
@@ -223,7 +221,7 @@ describe("order push against the simulator (S-11, S-12)", () => {
     });
     await expect(module.service.push(order.yggc_order, "scheduler")).rejects.toThrow();
 
-    const stuck = service().show(order.yggc_order);
+    const stuck = await service().show(order.yggc_order);
     expect(stuck.ok && stuck.value.state).toBe("submitting");
     expect(simOrdersOf(order.yggc_order)).toHaveLength(1);
 

@@ -41,7 +41,7 @@ describe("order scheduler and staff retry", () => {
       store.close();
     });
     return createOrderModule({
-      repo: createOrderRepo(store),
+      repo: createOrderRepo(store.sql),
       accounts,
       products: createProductRepo(store),
       reference: createReferenceRepo(store),
@@ -78,7 +78,7 @@ describe("order scheduler and staff retry", () => {
       a.start();
       b.start();
       const until = Date.now() + TWO_HUNDRED_PUSHES_MS;
-      while (rig.gw.container.orders.service.counts().confirmed < created.length && Date.now() < until) await new Promise((r) => setTimeout(r, 20));
+      while ((await rig.gw.container.orders.service.counts()).confirmed < created.length && Date.now() < until) await new Promise((r) => setTimeout(r, 20));
       await Promise.all([a.stop(), b.stop()]);
 
       const mine = new Set(created.map((o) => o.yggc_order));
@@ -87,10 +87,14 @@ describe("order scheduler and staff retry", () => {
       // Without faults each order is pushed by exactly one process: one submit, one confirm.
       expect(simOrders.every((o) => o.submitCount === 1 && o.confirmCount === 1)).toBe(true);
       const actors = new Set(
-        created.flatMap((o) => {
-          const shown = rig.gw.container.orders.service.show(o.yggc_order);
-          return shown.ok ? shown.value.timeline.filter((e) => e.step !== "create").map((e) => e.actor) : [];
-        }),
+        (
+          await Promise.all(
+            created.map(async (o) => {
+              const shown = await rig.gw.container.orders.service.show(o.yggc_order);
+              return shown.ok ? shown.value.timeline.filter((e) => e.step !== "create").map((e) => e.actor) : [];
+            }),
+          )
+        ).flat(),
       );
       expect(actors).toEqual(new Set(["scheduler"]));
     },
@@ -112,19 +116,19 @@ describe("order scheduler and staff retry", () => {
     const atSupplier = rig.running.sim.exportTruth().orders.filter((o) => o.yggc_order === order.yggc_order);
     expect(atSupplier).toHaveLength(1);
     expect(atSupplier[0]?.submitCount).toBe(4);
-    const shown = rig.gw.container.orders.service.show(order.yggc_order);
+    const shown = await rig.gw.container.orders.service.show(order.yggc_order);
     expect(shown.ok && shown.value.timeline.some((e) => e.step === "retry" && e.actor === "user:staff" && e.fromState === "failed")).toBe(true);
   });
 
   it("the scheduler retries a transient refusal after its backoff, waits out a paused supplier, and pushes it once resumed", async () => {
-    const waitFor = async (done: () => boolean, ms: number) => {
+    const waitFor = async (done: () => Promise<boolean>, ms: number) => {
       const until = Date.now() + ms;
-      while (!done() && Date.now() < until) await new Promise((r) => setTimeout(r, 20));
+      while (!(await done()) && Date.now() < until) await new Promise((r) => setTimeout(r, 20));
       return done();
     };
     const service = rig.gw.container.orders.service;
-    const stateOf = (y: string) => {
-      const shown = service.show(y);
+    const stateOf = async (y: string) => {
+      const shown = await service.show(y);
       return shown.ok ? shown.value.state : null;
     };
     const transient = await create(skus[1] ?? "");
@@ -134,20 +138,20 @@ describe("order scheduler and staff retry", () => {
     knobs.refuseNext("submitOrder", { code: 5099, desc: "服务繁忙，请稍后重试" }, 3);
     scheduler.start();
     try {
-      expect(await waitFor(() => stateOf(transient.yggc_order) === "confirmed", 20_000)).toBe(true);
-      const shown = service.show(transient.yggc_order);
+      expect(await waitFor(async () => (await stateOf(transient.yggc_order)) === "confirmed", 20_000)).toBe(true);
+      const shown = await service.show(transient.yggc_order);
       const submits = shown.ok ? shown.value.timeline.filter((e) => e.step === "submit" && e.actor === "scheduler") : [];
       expect(submits.some((e) => e.errorKind === "refused" && e.toState === "submitting")).toBe(true);
-      expect(await waitFor(() => stateOf(blocked.yggc_order) === "confirmed", 20_000)).toBe(true);
+      expect(await waitFor(async () => (await stateOf(blocked.yggc_order)) === "confirmed", 20_000)).toBe(true);
 
       // 5013 for the next order: the supplier pauses, the order waits unfailed while the scheduler runs on.
       const paused = await create(skus[3] ?? "");
       knobs.refuseNext("submitOrder", { code: 5013, desc: "platformCode 无效" }, 1);
-      expect(await waitFor(() => service.pauses().length === 1, 20_000)).toBe(true);
+      expect(await waitFor(async () => (await service.pauses()).length === 1, 20_000)).toBe(true);
       await new Promise((r) => setTimeout(r, 300));
-      expect(stateOf(paused.yggc_order)).toBe("submitting");
-      expect(service.resume(rig.supplier.code).ok).toBe(true);
-      expect(await waitFor(() => stateOf(paused.yggc_order) === "confirmed", 20_000)).toBe(true);
+      expect(await stateOf(paused.yggc_order)).toBe("submitting");
+      expect((await service.resume(rig.supplier.code)).ok).toBe(true);
+      expect(await waitFor(async () => (await stateOf(paused.yggc_order)) === "confirmed", 20_000)).toBe(true);
       for (const o of [transient, blocked, paused]) expect(rig.running.sim.exportTruth().orders.filter((x) => x.yggc_order === o.yggc_order)).toHaveLength(1);
     } finally {
       await scheduler.stop();

@@ -147,7 +147,7 @@ describe("retention keeps the store bounded (issue 13 §3.4)", () => {
       "quarantined",
     ]);
     expect((await c.sync.quarantineEntries(rig.supplier.code)).map((q) => q.messageId)).toEqual(["m-quarantined-old"]);
-    const open = c.orders.service.show(created.value.yggc_order);
+    const open = await c.orders.service.show(created.value.yggc_order);
     expect(open.ok && open.value.state).toBe("created");
     expect(count(c, "SELECT count(*) FROM order_events")).toBe(events);
     expect(count(c, "SELECT count(*) FROM audit_log")).toBe(audit);

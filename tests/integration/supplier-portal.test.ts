@@ -96,7 +96,7 @@ describe("supplier portal: 申请上架 and the decision the supplier reads", ()
     expect(text).toContain("合计");
     for (const hidden of ["时间线", "推送", "状态"]) expect(text).not.toContain(hidden);
     // The consignee's area by name from the area table, not only its codes.
-    const county = w.a.gw.container.orders.service.show(yggcOrder);
+    const county = await w.a.gw.container.orders.service.show(yggcOrder);
     const countyName = county.ok ? county.value.areaNames.county : null;
     expect(countyName).toMatch(/[\u4e00-\u9fff]/);
     expect(text).toContain(countyName ?? "-");

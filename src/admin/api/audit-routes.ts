@@ -62,8 +62,8 @@ export const auditRoutes = [
         csv: {
           filename: "audit.csv",
           header: ["#", "时间（北京时间）", "操作人", "角色", "操作", "对象", "结果", "摘要", "请求编号", "哈希"],
-          rows: (function* () {
-            for (const r of rows) yield [r.id, beijingIso(r.at), r.actor, r.role, r.action, r.target, r.outcome, r.summaryJson, r.requestId, r.hash];
+          rows: (async function* () {
+            for await (const r of rows) yield [r.id, beijingIso(r.at), r.actor, r.role, r.action, r.target, r.outcome, r.summaryJson, r.requestId, r.hash];
           })(),
         },
       };
@@ -86,7 +86,7 @@ export const auditRoutes = [
     response: Dashboard,
     summary:
       "Per supplier: last run, inbox backlog, failure rate over 24 h (admin, auditor; a supplier user: its own); order counts by state (admin, procurement).",
-    handler({ services, user, scope }) {
+    async handler({ services, user, scope }) {
       const role = user?.role;
       const body: Record<string, unknown> = {};
       if (role === "admin" || role === "auditor" || scope) {
@@ -107,7 +107,7 @@ export const auditRoutes = [
           };
         });
       }
-      if (role === "admin" || role === "procurement") body.orders = services.orders.counts();
+      if (role === "admin" || role === "procurement") body.orders = await services.orders.counts();
       return { body };
     },
   }),

@@ -27,7 +27,7 @@ export async function sendCsv(res: Response, download: CsvDownload): Promise<voi
   res.write(BOM + csvLine(download.header));
   let chunk = "";
   let n = 0;
-  for (const row of download.rows) {
+  for await (const row of download.rows) {
     chunk += csvLine(row);
     if (++n % FLUSH_EVERY === 0) {
       if (!res.write(chunk)) await new Promise<void>((resolve) => res.once("drain", resolve));

@@ -96,8 +96,8 @@ export const orderRoutes = [
       nextBefore: z.string().nullable().describe("Pass as `before` for the next page; null: no more."),
     }),
     errors: ["not_found"],
-    handler({ query, services, scope }) {
-      const orders = unwrap(services.orders.list({ ...query, supplier: scopedSupplier(scope, query.supplier) }));
+    async handler({ query, services, scope }) {
+      const orders = unwrap(await services.orders.list({ ...query, supplier: scopedSupplier(scope, query.supplier) }));
       const last = orders.at(-1);
       return {
         body: { orders: orders.map((o) => viewFor(scope, o)), nextBefore: orders.length === query.limit && last ? `${last.createdAt}~${last.id}` : null },
@@ -113,11 +113,11 @@ export const orderRoutes = [
     query: OrderFilter,
     file: { mediaType: "text/csv", description: "orders.csv: UTF-8 with BOM, one row per order, no personal data." },
     errors: ["not_found"],
-    handler({ query, services, scope }) {
+    async handler({ query, services, scope }) {
       const filter = { ...query, supplier: scopedSupplier(scope, query.supplier) };
-      unwrap(services.orders.list({ ...filter, limit: 1 }));
+      unwrap(await services.orders.list({ ...filter, limit: 1 }));
       const rows = keysetRows(
-        (before: { createdAt: number; id: string } | undefined, limit) => unwrap(services.orders.list({ ...filter, before, limit })),
+        async (before: { createdAt: number; id: string } | undefined, limit) => unwrap(await services.orders.list({ ...filter, before, limit })),
         (o) => ({ createdAt: o.createdAt, id: o.id }),
       );
       const yuan = (fen: number) => (fen / 100).toFixed(2);
@@ -156,8 +156,8 @@ export const orderRoutes = [
                 "创建时间（北京时间）",
                 "确认时间（北京时间）",
               ],
-          rows: (function* () {
-            for (const o of rows) {
+          rows: (async function* () {
+            for await (const o of rows) {
               const items = o.lines.map((l) => `${l.sku}×${l.num}`).join(" ");
               yield scope
                 ? [
@@ -229,8 +229,8 @@ export const orderRoutes = [
     params: YggcOrder,
     response: z.object({ order: z.union([OrderDetail, SupplierOrderViewSchema]).describe("A supplier user gets the S-11 view, without the timeline.") }),
     errors: ["not_found"],
-    handler({ params, services, scope }) {
-      const order = unwrap(services.orders.show(params.yggcOrder));
+    async handler({ params, services, scope }) {
+      const order = unwrap(await services.orders.show(params.yggcOrder));
       if (scope) {
         if (order.supplier !== scope.code) throw new AdminError("not_found", `no order ${params.yggcOrder}`);
         return { body: { order: supplierOrderView(order) } };
@@ -249,7 +249,7 @@ export const orderRoutes = [
     response: z.object({ order: OrderViewSchema }),
     errors: ["not_found", "conflict", "supplier_unavailable"],
     async handler({ params, services, user }) {
-      const before = unwrap(services.orders.show(params.yggcOrder));
+      const before = unwrap(await services.orders.show(params.yggcOrder));
       const order = unwrap(await services.orders.push(params.yggcOrder, `admin:${user?.username ?? "?"}`));
       return { body: { order }, audit: { summary: { before: pushSummary(before), after: pushSummary(order) } } };
     },
@@ -266,7 +266,7 @@ export const orderRoutes = [
     response: z.object({ order: OrderViewSchema }),
     errors: ["not_found", "conflict", "supplier_unavailable"],
     async handler({ params, services, user }) {
-      const before = unwrap(services.orders.show(params.yggcOrder));
+      const before = unwrap(await services.orders.show(params.yggcOrder));
       const order = unwrap(await services.orders.retry(params.yggcOrder, `admin:${user?.username ?? "?"}`));
       return { body: { order }, audit: { summary: { before: pushSummary(before), after: pushSummary(order) } } };
     },
@@ -278,7 +278,7 @@ export const orderRoutes = [
     tag: "orders",
     summary: "Suppliers whose order pushes are paused by a configuration failure (5004/5006/5013 …), with the cause; their orders wait, still pushable.",
     response: z.object({ pauses: z.array(PushPauseView) }),
-    handler: ({ services }) => ({ body: { pauses: services.orders.pauses() } }),
+    handler: async ({ services }) => ({ body: { pauses: await services.orders.pauses() } }),
   }),
   defineRoute({
     method: "POST",
@@ -287,13 +287,15 @@ export const orderRoutes = [
     tag: "orders",
     summary: "Resume a supplier's paused order pushes once its configuration is fixed; its waiting orders are pushed again.",
     audit: "order.resume",
-    atomic: true,
     params: SupplierCode,
     response: z.object({ resumed: PushPauseView }),
     errors: ["not_found", "conflict"],
-    handler({ params, services }) {
-      const resumed = unwrap(services.orders.resume(params.code));
-      return { body: { resumed }, audit: { target: params.code, summary: { before: { paused: resumed.reason }, after: { paused: null } } } };
-    },
+    // The pause removed and its audit row in one transaction: neither lands without the other.
+    handler: ({ params, services }) => ({
+      commitIn: async (tx) => {
+        const resumed = unwrap(await services.orders.resume(params.code, tx));
+        return { body: { resumed }, audit: { target: params.code, summary: { before: { paused: resumed.reason }, after: { paused: null } } } };
+      },
+    }),
   }),
 ];

@@ -166,8 +166,8 @@ export const productRoutes = [
             "未通过原因数",
             "更新时间（北京时间）",
           ],
-          rows: (function* () {
-            for (const p of rows) {
+          rows: (async function* () {
+            for await (const p of rows) {
               yield [
                 codeOf(p.supplierId),
                 p.sku,
@@ -207,8 +207,8 @@ export const productRoutes = [
         csv: {
           filename: "rejections.csv",
           header: ["电商", "SKU", "名称", "品目", "错误码", "字段", "原因", "更新时间（北京时间）"],
-          rows: (function* () {
-            for (const p of rows) {
+          rows: (async function* () {
+            for await (const p of rows) {
               for (const r of parseJson(p.rejectionJson) as Array<{ code?: number; field?: string; message?: string }>) {
                 yield [codeOf(p.supplierId), p.sku, p.name, p.interfaceCode, r.code, r.field, r.message, beijingIso(p.updatedAt)];
               }

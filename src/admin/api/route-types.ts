@@ -46,7 +46,9 @@ export type RouteResult = {
  */
 export type DeferredResult = { commit: () => RouteResult } | { commitIn: (tx: Transaction) => Promise<RouteResult> };
 
-export type CsvDownload = { filename: string; header: readonly string[]; rows: Iterable<ReadonlyArray<string | number | null | undefined>> };
+type CsvRow = ReadonlyArray<string | number | null | undefined>;
+/** Rows read as they are sent: a list, or pages read from the store one after the other. */
+export type CsvDownload = { filename: string; header: readonly string[]; rows: Iterable<CsvRow> | AsyncIterable<CsvRow> };
 
 export type RouteSpec<P extends z.ZodType, Q extends z.ZodType, B extends z.ZodType, S> = {
   method: HttpMethod;

@@ -84,7 +84,7 @@ export const supplierRoutes = [
     query: z.object({ reveal: q.bool.optional() }),
     response: z.object({ supplier: SupplierView, connection: ConnectionView.nullable(), orderPushPause: PushPauseView.nullable() }),
     errors: ["not_found"],
-    handler({ params, query, services }) {
+    async handler({ params, query, services }) {
       const supplier = services.supplierAccounts.show(params.code, query.reveal === true);
       let connection = null;
       try {
@@ -92,7 +92,7 @@ export const supplierRoutes = [
       } catch {
         connection = null;
       }
-      const orderPushPause = services.orders.pauses().find((p) => p.supplier === supplier.code) ?? null;
+      const orderPushPause = (await services.orders.pauses()).find((p) => p.supplier === supplier.code) ?? null;
       return { body: { supplier, connection, orderPushPause }, ...(query.reveal ? { audit: { action: "supplier.reveal_contact", summary: {} } } : {}) };
     },
   }),

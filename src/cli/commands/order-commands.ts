@@ -116,8 +116,8 @@ export const orderCommands: Record<string, Command> = {
   pauses: {
     usage: "orders pauses",
     summary: "suppliers whose order pushes are paused by a configuration failure (5004/5006/5013 …), and why",
-    run({ container }) {
-      const pauses = container.orders.service.pauses();
+    async run({ container }) {
+      const pauses = await container.orders.service.pauses();
       return { human: pauses.length === 0 ? "no supplier's order pushes are paused" : pauses.map(pauseLine).join("\n"), json: { pauses } };
     },
   },
@@ -125,25 +125,29 @@ export const orderCommands: Record<string, Command> = {
     usage: "orders resume --supplier CODE",
     summary: "resume a supplier's paused order pushes once its configuration is fixed; its waiting orders are pushed again",
     audit: "order.resume",
-    atomic: true,
     run({ argv, container }) {
       const supplier = requireFlag(flags(argv, { supplier: { type: "string" } }), "supplier");
-      const resumed = unwrap(container.orders.service.resume(supplier));
+      // The pause removed and its audit row in one transaction.
       return {
-        human: `order pushes to ${supplier} resumed (paused since ${new Date(resumed.since).toISOString()}: ${resumed.reason})`,
-        json: { resumed },
-        audit: { target: supplier, summary: { before: { paused: resumed.reason }, after: { paused: null } } },
+        commitIn: async (tx) => {
+          const resumed = unwrap(await container.orders.service.resume(supplier, tx));
+          return {
+            human: `order pushes to ${supplier} resumed (paused since ${new Date(resumed.since).toISOString()}: ${resumed.reason})`,
+            json: { resumed },
+            audit: { target: supplier, summary: { before: { paused: resumed.reason }, after: { paused: null } } },
+          };
+        },
       };
     },
   },
   list: {
     usage: "orders list [--state STATE] [--supplier CODE] [--limit N]",
     summary: "orders, newest first (no personal data)",
-    run({ argv, container }) {
+    async run({ argv, container }) {
       const v = flags(argv, { state: { type: "string" }, supplier: { type: "string" }, limit: { type: "string" } });
       const limit = v.limit === undefined ? undefined : Number(v.limit);
       if (limit !== undefined && (!Number.isInteger(limit) || limit < 1 || limit > 1000)) throw new UsageError("--limit must be an integer from 1 to 1000");
-      const orders = unwrap(container.orders.service.list({ state: stateOf(v.state), supplier: v.supplier, limit }));
+      const orders = unwrap(await container.orders.service.list({ state: stateOf(v.state), supplier: v.supplier, limit }));
       const rows = orders.map((o) => ({
         yggc_order: o.yggc_order,
         supplier: o.supplier,
@@ -152,17 +156,17 @@ export const orderCommands: Record<string, Command> = {
         total: yuan(o.orderPriceFen),
         reason: o.failure?.reason ?? "",
       }));
-      const pauses = container.orders.service.pauses();
+      const pauses = await container.orders.service.pauses();
       const human = [table(rows, ["yggc_order", "supplier", "state", "mall_order_id", "total", "reason"]), ...pauses.map(pauseLine)].join("\n");
-      return { human, json: { orders, counts: container.orders.service.counts(), pauses } };
+      return { human, json: { orders, counts: await container.orders.service.counts(), pauses } };
     },
   },
   show: {
     usage: "orders show --order YGGC_ORDER [--reveal]",
     summary: "one order with its timeline; --reveal decrypts consignee and invoice bank fields (audited)",
-    run({ argv, container }) {
+    async run({ argv, container }) {
       const v = flags(argv, { order: { type: "string" }, reveal: { type: "boolean" } });
-      const order = unwrap(container.orders.service.show(requireFlag(v, "order"), { reveal: v.reveal === true }));
+      const order = unwrap(await container.orders.service.show(requireFlag(v, "order"), { reveal: v.reveal === true }));
       if (v.reveal) container.admin.audit.record({ actor: cliActor(), action: "order.reveal_personal_data", target: order.yggc_order, summary: {} });
       const personal = order.consignee
         ? `\nconsignee: ${JSON.stringify(order.consignee)}${order.invoiceBank ? `\ninvoice bank: ${JSON.stringify(order.invoiceBank)}` : ""}`

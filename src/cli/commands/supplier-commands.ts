@@ -141,12 +141,12 @@ export const supplierCommands: Record<string, Command> = {
   show: {
     usage: "supplier show --code CODE [--reveal]",
     summary: "one supplier; --reveal decrypts its contact details (audited)",
-    run({ argv, container }) {
+    async run({ argv, container }) {
       const v = flags(argv, { code: { type: "string" }, reveal: { type: "boolean" } });
       const supplier = container.supplierAccounts.show(requireFlag(v, "code"), v.reveal === true);
       if (v.reveal)
         container.admin.audit.record({ actor: `cli:${userInfo().username}`, action: "supplier.reveal_contact", target: supplier.code, summary: {} });
-      const orderPushPause = container.orders.service.pauses().find((p) => p.supplier === supplier.code) ?? null;
+      const orderPushPause = (await container.orders.service.pauses()).find((p) => p.supplier === supplier.code) ?? null;
       const paused = orderPushPause
         ? `\norder pushes PAUSED since ${new Date(orderPushPause.since).toISOString()}: ${orderPushPause.reason} (orders resume --supplier ${supplier.code})`
         : "";

@@ -26,11 +26,17 @@ export function bulkInsert(table: SQLiteTable, keys: readonly string[], tail = "
   };
 }
 
-/** `INSERT INTO t (keys) VALUES (?, …)` (SQLite's placeholders): one row a statement, its values in `keys` order. */
-export function rowInsert(table: SQLiteTable, keys: readonly string[], tail = ""): { sql: string; values(row: Readonly<Record<string, unknown>>): unknown[] } {
+/** `INSERT INTO t (keys) VALUES (…)`, placeholders for `dialect` (SQLite's by default): one row a statement, its values in `keys` order. */
+export function rowInsert(
+  table: SQLiteTable,
+  keys: readonly string[],
+  tail = "",
+  dialect: "sqlite" | "postgres" = "sqlite",
+): { sql: string; values(row: Readonly<Record<string, unknown>>): unknown[] } {
   const names = columnNames(table, keys);
+  const placeholders = keys.map((_, i) => (dialect === "postgres" ? `$${i + 1}` : "?"));
   return {
-    sql: `INSERT INTO "${getTableName(table)}" (${names.map((n) => `"${n}"`).join(", ")}) VALUES (${keys.map(() => "?").join(", ")})${tail ? ` ${tail}` : ""}`,
+    sql: `INSERT INTO "${getTableName(table)}" (${names.map((n) => `"${n}"`).join(", ")}) VALUES (${placeholders.join(", ")})${tail ? ` ${tail}` : ""}`,
     values: (row) => keys.map((key) => row[key] ?? null),
   };
 }
