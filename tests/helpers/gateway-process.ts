@@ -13,6 +13,8 @@ export type GatewayProcess = {
   url(): string | null;
   /** Its log lines so far, parsed. */
   lines(): Array<Record<string, unknown>>;
+  /** The end of what it wrote to stderr (a crash's stack). */
+  stderr(): string;
   /** Its exit code (null when ended by a signal). */
   readonly exited: Promise<number | null>;
 };
@@ -44,6 +46,7 @@ export function spawnGateway(env: Record<string, string>, preload: readonly stri
     process: child,
     pid: child.pid ?? -1,
     listening,
+    stderr: () => err,
     url: () => /"url":"(http:\/\/[^"]+)"/.exec(out)?.[1] ?? null,
     lines: () =>
       out.split("\n").flatMap((line) => {

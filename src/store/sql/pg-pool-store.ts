@@ -74,8 +74,12 @@ export function openPgPoolStore(options: PgPoolOptions): SqlStore {
     types,
   } as pg.PoolConfig);
   // An idle connection the server ends (restart, terminate) is dropped by the pool; without a
-  // listener its error would end the process.
+  // listener its error would end the process. A connection the server ends while it is checked out
+  // (a statement on its way, a transaction between statements, a client being released) says so to
+  // its own listener too: every client gets one for its whole life, and the statement or the
+  // transaction that used it fails and is retried by its own rules.
   pool.on("error", () => undefined);
+  pool.on("connect", (client) => client.on("error", () => undefined));
   let closed = false;
 
   /** One statement on `client`, its failure said in the store's terms. */
