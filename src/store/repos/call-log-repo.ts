@@ -33,7 +33,7 @@ export function createCallLogRepo(sql: SqlStore) {
   const ofRun = statement((p) => `SELECT ${selectColumns(syncCalls)} FROM sync_calls WHERE run_id = ${p()} ORDER BY seq`);
   const seqsOfRun =
     sql.dialect === "postgres"
-      ? `SELECT ${selectColumns(syncCalls)} FROM sync_calls WHERE run_id = $1 AND seq = ANY($2::int[]) ORDER BY seq`
+      ? `SELECT ${selectColumns(syncCalls)} FROM sync_calls WHERE run_id = $1 AND seq = ANY(ARRAY(SELECT unnest($2::int[]))) ORDER BY seq`
       : `SELECT ${selectColumns(syncCalls)} FROM sync_calls WHERE run_id = ? AND seq IN (SELECT value FROM json_each(?)) ORDER BY seq`;
 
   /** In `tx` when given (a chunk's commit), else in a transaction of their own. */

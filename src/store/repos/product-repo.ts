@@ -55,7 +55,7 @@ export function createProductRepo(store: Store) {
   };
   const R = {
     bySkus: onPostgres
-      ? `SELECT ${selectColumns(products)} FROM products WHERE supplier_id = $1 AND sku = ANY($2::text[])`
+      ? `SELECT ${selectColumns(products)} FROM products WHERE supplier_id = $1 AND sku = ANY(ARRAY(SELECT unnest($2::text[])))`
       : `SELECT ${selectColumns(products)} FROM products WHERE supplier_id = ? AND sku IN (SELECT value FROM json_each(?))`,
     onShelf: `SELECT sku FROM products WHERE supplier_id = ${onPostgres ? "$1" : "?"} AND status = 'active' AND shelf_state = 1 ORDER BY sku`,
   };
