@@ -1,6 +1,25 @@
 import type Database from "better-sqlite3";
+import type { SqlStore } from "../../src/store/sql/sql-store.js";
 
 type PlanNode = { "Node Type": string; "Relation Name"?: string; "Index Name"?: string; Plans?: PlanNode[] };
+
+/** A plan (EXPLAIN (FORMAT JSON)'s one row) in SQLite's words. */
+function planWords(row: Record<string, unknown> | undefined): string {
+  const json = Object.values(row ?? {})[0];
+  const [top] = (typeof json === "string" ? JSON.parse(json) : json) as Array<{ Plan: PlanNode }>;
+  const out: string[] = [];
+  const walk = (node: PlanNode) => {
+    const type = node["Node Type"];
+    if (type === "Seq Scan") out.push(`SCAN ${node["Relation Name"]}`);
+    else if (type === "Sort") out.push("USE TEMP B-TREE");
+    // Rows come in index order and only ties on the leading keys are sorted: SQLite's words for it.
+    else if (type === "Incremental Sort") out.push("USE TEMP B-TREE FOR RIGHT PART OF ORDER BY");
+    else if (node["Index Name"]) out.push(`SEARCH ${node["Relation Name"]} USING ${node["Index Name"]}`);
+    for (const child of node.Plans ?? []) walk(child);
+  };
+  if (top) walk(top.Plan);
+  return out.join(" | ");
+}
 
 /**
  * PostgreSQL's plan of a statement in the words of SQLite's EXPLAIN QUERY PLAN: a sequential scan
@@ -12,21 +31,17 @@ export function pgPlanWords(db: Database.Database, sql: string, args: readonly u
   db.exec("SET enable_seqscan = off; SET enable_sort = off");
   try {
     const [row] = db.prepare(`EXPLAIN (FORMAT JSON) ${sql}`).all(...args) as Array<Record<string, unknown>>;
-    const json = Object.values(row ?? {})[0];
-    const [top] = (typeof json === "string" ? JSON.parse(json) : json) as Array<{ Plan: PlanNode }>;
-    const out: string[] = [];
-    const walk = (node: PlanNode) => {
-      const type = node["Node Type"];
-      if (type === "Seq Scan") out.push(`SCAN ${node["Relation Name"]}`);
-      else if (type === "Sort") out.push("USE TEMP B-TREE");
-      // Rows come in index order and only ties on the leading keys are sorted: SQLite's words for it.
-      else if (type === "Incremental Sort") out.push("USE TEMP B-TREE FOR RIGHT PART OF ORDER BY");
-      else if (node["Index Name"]) out.push(`SEARCH ${node["Relation Name"]} USING ${node["Index Name"]}`);
-      for (const child of node.Plans ?? []) walk(child);
-    };
-    if (top) walk(top.Plan);
-    return out.join(" | ");
+    return planWords(row);
   } finally {
     db.exec("RESET enable_seqscan; RESET enable_sort");
   }
+}
+
+/** The same for a statement of the asynchronous store (`$n` placeholders), planned in one of its transactions. */
+export function pgPlanWordsOnPool(sql: SqlStore, text: string, args: readonly unknown[]): Promise<string> {
+  return sql.transaction(async (tx) => {
+    await tx.run("SET LOCAL enable_seqscan = off");
+    await tx.run("SET LOCAL enable_sort = off");
+    return planWords(await tx.get(`EXPLAIN (FORMAT JSON) ${text}`, args));
+  });
 }

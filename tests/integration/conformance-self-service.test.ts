@@ -241,7 +241,11 @@ describe("self-service certification through the admin API", () => {
     await waitFor(
       "the first run to end",
       async () => {
-        const [a, b] = [(await c.conformanceRuns.job(first.run.id))?.status, (await c.conformanceRuns.job(second.run.id))?.status];
+        // The second's status read first: seen running, the first had ended before that read, so a
+        // "running/running" can only mean both ran at once (read the other way round, the first could
+        // end and the second start between the two reads).
+        const b = (await c.conformanceRuns.job(second.run.id))?.status;
+        const a = (await c.conformanceRuns.job(first.run.id))?.status;
         statuses.add(`${a}/${b}`);
         return a !== "running" && a !== "queued";
       },

@@ -6,7 +6,7 @@ import { createRandom } from "../../src/simulator/seeded-random.js";
 import { createSeedRepo } from "../../src/store/repos/seed-repo.js";
 import { type ConsoleSession, consoleLogin, getPage } from "../helpers/console-session.js";
 import { type TestGateway, nextCreditCode, startTestGateway } from "../helpers/harness.js";
-import { pgPlanWords } from "../helpers/pg-plan.js";
+import { pgPlanWords, pgPlanWordsOnPool } from "../helpers/pg-plan.js";
 import { onPostgres } from "../helpers/test-database.js";
 import { PgConnection } from "../../src/store/pg-sync/pg-connection.js";
 
@@ -17,7 +17,7 @@ import { PgConnection } from "../../src/store/pg-sync/pg-connection.js";
  * explained with the same arguments, both as the gateway leaves the file (no statistics) and
  * after ANALYZE.
  */
-const seen: Array<{ sql: string; args: unknown[] }> = [];
+const seen: Array<{ sql: string; args: unknown[]; onPool?: true }> = [];
 // On PostgreSQL the store's connection is a PgConnection with the same surface: its statements are recorded alike.
 const proto = (onPostgres ? PgConnection.prototype : Database.prototype) as unknown as {
   prepare: (this: Database.Database, source: string) => Database.Statement;
@@ -45,6 +45,18 @@ const cookies: Record<"admin" | "supplier", string> = { admin: "", supplier: "" 
 beforeAll(async () => {
   gw = await startTestGateway();
   const { container } = gw;
+  // The asynchronous store's statements: on SQLite they are prepared on the same connection (recorded
+  // above); on PostgreSQL they go to the pool, and are recorded here.
+  if (onPostgres) {
+    const pool = container.store.sql as unknown as Record<"all" | "get", (text: string, values?: unknown[]) => Promise<unknown>>;
+    for (const method of ["all", "get"] as const) {
+      const original = pool[method].bind(pool);
+      pool[method] = (text: string, values: unknown[] = []) => {
+        seen.push({ sql: text, args: values, onPool: true });
+        return original(text, values);
+      };
+    }
+  }
   for (const code of ["BIG", "SMALL"])
     await container.supplierAccounts.create({ code, name: `电商${code}`, creditCode: await nextCreditCode(), domains: [`item.${code.toLowerCase()}.cn`] });
   const ids = ["BIG", "SMALL"].map((c) => container.repos.accounts.supplierByCode(c)?.id ?? -1);
@@ -72,7 +84,7 @@ beforeAll(async () => {
     }
   })();
   const seedRepo = createSeedRepo(container.store);
-  seedActivity(container, seedRepo, createRandom(7), loadReferenceData(gw.config.FIXTURES_DIR).counties.slice(0, 50), {
+  await seedActivity(container, seedRepo, createRandom(7), loadReferenceData(gw.config.FIXTURES_DIR).counties.slice(0, 50), {
     orders: 300,
     audit: 300,
     now: Date.now(),
@@ -107,7 +119,10 @@ async function plansOf(who: "admin" | "supplier", path: string): Promise<string[
   if (onPostgres) {
     const db = gw.container.store.connection;
     // Recorded before the plans run: explaining prepares statements too.
-    return [...ran].map((s) => `${pgPlanWords(db, s.sql, s.args)}   ← ${s.sql.slice(0, 200)}`);
+    const plans: string[] = [];
+    for (const s of [...ran])
+      plans.push(`${s.onPool ? await pgPlanWordsOnPool(gw.container.store.sql, s.sql, s.args) : pgPlanWords(db, s.sql, s.args)}   ← ${s.sql.slice(0, 200)}`);
+    return plans;
   }
   const explain = new Database(gw.config.DATABASE_URL, { readonly: true });
   try {

@@ -5,6 +5,7 @@ import { silentLogger } from "../../src/lib/logger.js";
 import { conflictOnce, failInserts } from "../helpers/failing-writes.js";
 import { type PullerWorld, compareWithTruth, pullOnce, startPullerWorld } from "../helpers/puller-harness.js";
 import { onPostgres } from "../helpers/test-database.js";
+import { waitFor } from "../helpers/wait.js";
 
 let world: PullerWorld | undefined;
 afterEach(async () => {
@@ -266,14 +267,17 @@ describe("the puller under faults (§6: store, then delete; never lose, never do
       gw.clock.now,
     );
     try {
-      // The second runner asks while the first is in the middle of applying.
+      // The second runner asks once the first holds the lease, and again while it is in the middle of applying.
       let during: Promise<Awaited<ReturnType<typeof other.sync.pull>>> | undefined;
-      const [a, b] = await Promise.all([
-        gw.container.sync.pull(code, "manual", (event) => {
-          if (event.phase === "apply") during ??= other.sync.pull(code, "schedule");
-        }),
-        other.sync.pull(code, "schedule"),
-      ]);
+      const first = gw.container.sync.pull(code, "manual", (event) => {
+        if (event.phase === "apply") during ??= other.sync.pull(code, "schedule");
+      });
+      await waitFor(
+        "the first runner holding the lease",
+        async () => (await gw.container.repos.syncLeases.leaseOf(world?.supplierId ?? -1)) !== undefined,
+        10_000,
+      );
+      const [a, b] = await Promise.all([first, other.sync.pull(code, "schedule")]);
       const c = await during;
       expect(a.ran).toBe(true);
       expect(b).toMatchObject({ ran: false, reason: "busy" });
