@@ -1,5 +1,6 @@
 import type { AccountRepo } from "../store/repos/account-repo.js";
 import type { ProductRepo, ProductRow } from "../store/repos/product-repo.js";
+import type { Transaction } from "../store/sql/sql-store.js";
 import { AdminError } from "./admin-errors.js";
 
 export type ListingVerb = "apply" | "approve" | "refuse";
@@ -21,14 +22,19 @@ export type ListingDeps = {
   clock: () => number;
 };
 
-/** The reason is what the supplier reads on its portal: required to refuse, optional otherwise. */
-export function changeListing(
+/**
+ * The reason is what the supplier reads on its portal: required to refuse, optional otherwise. The
+ * new state is written in `tx` (the caller's, with its audit row); the product is read before it, and
+ * the write lands only if the state is still the one read.
+ */
+export async function changeListing(
   deps: ListingDeps,
+  tx: Transaction,
   supplierCode: string,
   sku: string,
   verb: ListingVerb,
   reason?: string,
-): { before: ProductRow["listingState"]; after: ProductRow["listingState"] } {
+): Promise<{ before: ProductRow["listingState"]; after: ProductRow["listingState"] }> {
   if (verb === "refuse" && !reason)
     throw new AdminError("invalid_input", "refusing a listing needs the reason the supplier will read", [
       { field: "body.note", message: "required to refuse" },
@@ -44,7 +50,7 @@ export function changeListing(
   if (!rule.from.includes(product.listingState)) {
     throw new AdminError("conflict", `${sku} is ${product.listingState}; ${verb} needs ${rule.from.join(" or ")}`);
   }
-  if (!deps.products.setListingState(supplier.id, sku, product.listingState, rule.to, reason ?? null, deps.clock())) {
+  if (!(await deps.products.setListingState(tx, supplier.id, sku, product.listingState, rule.to, reason ?? null, deps.clock()))) {
     throw new AdminError("conflict", `${sku} changed while this was decided; reload and try again`);
   }
   return { before: product.listingState, after: rule.to };

@@ -46,7 +46,15 @@ export function createOrderScheduler(
     }
     for (const order of claimed) {
       if (inFlight.has(order.id)) continue;
-      if (!deps.gate.isOpen(order.supplierId)) {
+      let open: boolean;
+      try {
+        open = deps.gate.isOpen(order.supplierId);
+      } catch (err) {
+        // The gate cannot be read now (the database is away): the order's lease runs out and a later tick looks again.
+        log.error({ err, orderId: order.id }, "order.scheduler.gate_unreadable");
+        continue;
+      }
+      if (!open) {
         // Held, not failed: it goes out once the supplier is certified or waived.
         const now = deps.clock();
         try {

@@ -16,7 +16,7 @@ export async function refreshStock(deps: {
   clock: () => number;
   /** False once another runner holds the supplier's lease: nothing more is written. */
   keepLease: () => Promise<boolean>;
-  /** The lease, renewed inside the write's own transaction: false when it names another runner. */
+  /** The lease, read inside the write's own transaction: false when it names another runner. */
   fenceLease: (tx: SqlRunner) => Promise<boolean>;
 }): Promise<void> {
   const skus = await deps.products.onShelfSkus(deps.supplierId);

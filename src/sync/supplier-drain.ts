@@ -56,9 +56,9 @@ export type DrainDeps = {
   /** Keeps the supplier's lease between steps; false when it was lost, and the drain stops. */
   keepLease: () => Promise<boolean>;
   /**
-   * Inside a commit's transaction, through its handle: renews the lease row if it still names this
-   * run, else false and the commit writes nothing (with several instances, the row read in the
-   * commit's own transaction is what keeps a runner whose lease was taken over from landing).
+   * Inside a commit's transaction, through its handle: true if the lease row still names this run,
+   * else false and the commit writes nothing (with several instances, the row read in the commit's
+   * own transaction is what keeps a runner whose lease was taken over from landing).
    */
   fenceLease: (tx: SqlRunner) => Promise<boolean>;
   onProgress?: (step: PullStep) => void;
@@ -215,7 +215,13 @@ async function pullType(deps: DrainDeps, type: MessageType, halt: Halt, answered
     let superseded = 0;
     if (SUPERSEDED_BY_NEWER.has(type) && parsed.size > 0) {
       await setImmediate();
-      superseded = await supersede(deps, type, parsed, deps.clock());
+      try {
+        superseded = await supersede(deps, type, parsed, deps.clock());
+      } catch (e) {
+        // The drain ends with this failure, but not before S-3 has answered: its call is the run's to log.
+        await deleting;
+        throw e;
+      }
       if (superseded > 0) journal.count(type, "skipped", superseded);
     }
     // Quarantined on arrival, or older messages a newer one of their sku replaced: none of these is left to apply.

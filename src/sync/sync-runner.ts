@@ -115,12 +115,22 @@ export function createSyncRunner(deps: SyncRunnerDeps) {
         return !lost;
       },
     };
+    try {
+      await deps.syncRuns.startRun({ id: runId, supplierId: supplier.id, trigger, startedAt });
+    } catch (e) {
+      // No run row, no run: the lease goes back at once instead of waiting out its lifetime.
+      await deps.leases
+        .releaseLease(supplier.id, holder)
+        .catch((err: unknown) => log.warn({ event: "sync.lease.release_failed", err }, "lease not given back"));
+      throw e;
+    }
     // A single round (100 skus of a slow supplier) or a stock refresh can outlast the lease: it is
     // renewed on a timer while the work is in flight, not only between steps.
+    let renewing: Promise<unknown> = Promise.resolve();
     const renewal = setInterval(
       () => {
         if (lost) return;
-        renew().then(
+        renewing = renew().then(
           (kept) => {
             if (!kept) log.warn({ event: "sync.lease.lost", holder }, "lease taken over; this run writes nothing more");
           },
@@ -130,7 +140,6 @@ export function createSyncRunner(deps: SyncRunnerDeps) {
       Math.max(LEASE_RENEW_MIN_INTERVAL_MS, Math.floor(leaseTtlMs / LEASE_RENEWALS_PER_TTL)),
     );
     renewal.unref();
-    await deps.syncRuns.startRun({ id: runId, supplierId: supplier.id, trigger, startedAt });
     const journal = new RunJournal(runId, deps.clock);
     log.info({ event: "sync.run.started" }, "sync run started");
     let status: SyncRunRow["status"] = "succeeded";
@@ -165,19 +174,31 @@ export function createSyncRunner(deps: SyncRunnerDeps) {
       }
     } finally {
       const endedAt = deps.clock();
-      try {
-        await deps.callLogs.logCalls(journal.takeUnsavedCalls());
-        await deps.syncRuns.finishRun(runId, {
-          status,
-          endedAt,
-          countsJson: JSON.stringify(journal.counts),
-          callsMade: journal.callsMade,
-          errorsJson: JSON.stringify(journal.errors),
+      clearInterval(renewal);
+      // A renewal on its way would otherwise land after the release and warn of a lost lease.
+      await renewing;
+      // Each of these is done whatever became of the one before (the database may be away): the run
+      // row is closed and the lease given back when they can be; the first failure is the caller's.
+      const failures: unknown[] = [];
+      const step = (work: () => Promise<void>, event: string) =>
+        work().catch((err: unknown) => {
+          failures.push(err);
+          log.warn({ event, err }, "sync run not closed cleanly");
         });
-      } finally {
-        clearInterval(renewal);
-        await deps.leases.releaseLease(supplier.id, holder);
-      }
+      await step(() => deps.callLogs.logCalls(journal.takeUnsavedCalls()), "sync.run.calls_not_saved");
+      await step(
+        () =>
+          deps.syncRuns.finishRun(runId, {
+            status,
+            endedAt,
+            countsJson: JSON.stringify(journal.counts),
+            callsMade: journal.callsMade,
+            errorsJson: JSON.stringify(journal.errors),
+          }),
+        "sync.run.not_finished",
+      );
+      await step(() => deps.leases.releaseLease(supplier.id, holder), "sync.lease.release_failed");
+      if (failures.length > 0) throw failures[0];
     }
     const summary: RunSummary = {
       runId,

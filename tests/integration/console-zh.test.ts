@@ -33,8 +33,8 @@ describe("console speaks zh-CN on every page and every refused form", () => {
     rejectedSku = rejected?.sku ?? "";
     const [refused, applied] = active;
     if (!refused || !applied || !rejected) throw new Error("the world has too few products");
-    for (const p of [refused, applied]) c.repos.products.setListingState(w.a.supplierId, p.sku, "none", "applied", null, Date.now());
-    c.repos.products.setListingState(w.a.supplierId, refused.sku, "applied", "refused", "请补充 3C 认证证书", Date.now());
+    for (const p of [refused, applied]) await c.repos.products.setListingState(c.store.sql, w.a.supplierId, p.sku, "none", "applied", null, Date.now());
+    await c.repos.products.setListingState(c.store.sql, w.a.supplierId, refused.sku, "applied", "refused", "请补充 3C 认证证书", Date.now());
     await c.orders.service.push(w.aFacts.yggcOrder, "test");
     // A message that breaks the contract is quarantined at once, with the reason the puller wrote.
     w.a.sim.sim.pool.publishMalformed(6, { skuId: 12345, state: "up" });

@@ -253,6 +253,22 @@ describe("the puller under faults (§6: store, then delete; never lose, never do
     expect(compareWithTruth(world)).toEqual([]);
   });
 
+  it("gives the lease back at once when its run cannot be recorded, so the next run is not refused as busy", async () => {
+    world = await startPullerWorld({ products: 12, invalidShare: 0 });
+    const { gw, code, supplierId } = world;
+    const runs = gw.container.repos.syncRuns;
+    const startRun = runs.startRun;
+    runs.startRun = () => Promise.reject(new Error("the database is away"));
+    try {
+      await expect(gw.container.sync.pull(code, "manual")).rejects.toThrow("the database is away");
+    } finally {
+      runs.startRun = startRun;
+    }
+    expect(await gw.container.repos.syncLeases.leaseOf(supplierId)).toBeUndefined();
+    const next = await gw.container.sync.pull(code, "manual");
+    expect(next.ran && next.summary.status).toBe("succeeded");
+  });
+
   it("lets one of two runners over the same database drain, the other answers busy; every message applied once", async () => {
     world = await startPullerWorld({ products: 250, invalidShare: 0.1 });
     const { gw, code } = world;

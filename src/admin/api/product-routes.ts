@@ -73,17 +73,21 @@ const listingRoute = (verb: "apply" | "approve" | "refuse", roles: ReadonlyArray
     tag: "products",
     summary,
     audit: `product.listing_${verb}`,
-    atomic: true,
     params: ProductKey,
     body: Note,
     response: ListingChange,
     errors: ["not_found", "conflict"],
     handler({ params, body, services, scope }) {
       productOf(services, scope, params);
-      const change = changeListing(services, params.supplier, params.sku, verb, body.note);
+      // The new state and its audit row in one transaction: neither lands without the other.
       return {
-        body: { sku: params.sku, listingState: change.after, reason: body.note ?? null },
-        audit: { summary: { before: { listingState: change.before }, after: { listingState: change.after }, note: body.note } },
+        commitIn: async (tx) => {
+          const change = await changeListing(services, tx, params.supplier, params.sku, verb, body.note);
+          return {
+            body: { sku: params.sku, listingState: change.after, reason: body.note ?? null },
+            audit: { summary: { before: { listingState: change.before }, after: { listingState: change.after }, note: body.note } },
+          };
+        },
       };
     },
   });

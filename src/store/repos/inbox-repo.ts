@@ -65,7 +65,8 @@ const POSTGRES = {
   pendingOfSkus: (first: number, extra: string) =>
     `= ANY(ARRAY(SELECT r.seq FROM unnest($${first}::text[]) AS k(wanted) CROSS JOIN LATERAL (SELECT m.seq FROM message_inbox AS m ` +
     `WHERE m.supplier_id = $${first + 1} AND m.sku = k.wanted AND m.type = $${first + 2} AND m.status = 'pending' AND m.parse_error IS NULL ${extra} OFFSET 0) AS r))`,
-  settle: "UPDATE message_inbox SET status = $1, last_error = $2, settled_at = $3, last_run_id = $4, attempts = attempts + 1 WHERE seq = ANY(ARRAY(SELECT unnest($5::bigint[])))",
+  settle:
+    "UPDATE message_inbox SET status = $1, last_error = $2, settled_at = $3, last_run_id = $4, attempts = attempts + 1 WHERE seq = ANY(ARRAY(SELECT unnest($5::bigint[])))",
   // The ids as an array, so each is found on the unique key whatever the statistics (an IN list
   // became a hash join over every message of the supplier while the table was new and unanalysed).
   markDeleted: "UPDATE message_inbox SET deleted_at = $1 WHERE supplier_id = $2 AND message_id = ANY(ARRAY(SELECT unnest($3::text[])))",

@@ -1,6 +1,7 @@
 import { and, asc, eq, getTableColumns, sql } from "drizzle-orm";
 import type { Store } from "../database.js";
 import { priceHistory, products, productStock } from "../schema/index.js";
+import { statementFor } from "../sql/placeholders.js";
 import type { SqlRunner } from "../sql/sql-store.js";
 import { bulkInsert, rowInsert } from "./bulk-rows.js";
 import { conflictUpdateSql, selectColumns } from "./row-sql.js";
@@ -58,6 +59,10 @@ export function createProductRepo(store: Store) {
       ? `SELECT ${selectColumns(products)} FROM products WHERE supplier_id = $1 AND sku = ANY(ARRAY(SELECT unnest($2::text[])))`
       : `SELECT ${selectColumns(products)} FROM products WHERE supplier_id = ? AND sku IN (SELECT value FROM json_each(?))`,
     onShelf: `SELECT sku FROM products WHERE supplier_id = ${onPostgres ? "$1" : "?"} AND status = 'active' AND shelf_state = 1 ORDER BY sku`,
+    setListing: statementFor(store.dialect)(
+      (p) =>
+        `UPDATE products SET listing_state = ${p()}, listing_reason = ${p()}, listing_changed_at = ${p()} WHERE supplier_id = ${p()} AND sku = ${p()} AND listing_state = ${p()}`,
+    ),
   };
 
   return {
@@ -110,22 +115,22 @@ export function createProductRepo(store: Store) {
         .orderBy(asc(priceHistory.at))
         .all(),
 
-    /** Compare-and-set on the listing state, so two reviewers deciding at once cannot both win. */
-    setListingState(
+    /**
+     * Compare-and-set on the listing state, so two reviewers deciding at once cannot both win; in
+     * `tx`, beside its audit row. On the pool, never beside it on the bridge: a bridged write waiting
+     * for a row a pooled commit of this process holds (the puller's upsert of the same product)
+     * would hold the event loop, and with it that commit, until the lock timeout.
+     */
+    async setListingState(
+      tx: SqlRunner,
       supplierId: number,
       sku: string,
       from: ProductRow["listingState"],
       state: ProductRow["listingState"],
       reason: string | null,
       now: number,
-    ): boolean {
-      return (
-        db
-          .update(products)
-          .set({ listingState: state, listingReason: reason, listingChangedAt: now })
-          .where(and(eq(products.supplierId, supplierId), eq(products.sku, sku), eq(products.listingState, from)))
-          .run().changes === 1
-      );
+    ): Promise<boolean> {
+      return (await tx.run(R.setListing, [state, reason, now, supplierId, sku, from])) === 1;
     },
   };
 }

@@ -91,9 +91,14 @@ export function openSqliteSqlStore(connection: Database.Database, onSlowBody?: (
           run: async (text, values = []) => (guard(text), run(text, values)),
         };
         const started = performance.now();
-        // Set outside the transaction (SQLite reads it at COMMIT) and put back after it.
+        // Set outside the transaction (SQLite reads it at COMMIT) and put back after it, whatever happens.
         if (options.durable) connection.pragma("synchronous = FULL");
-        connection.prepare("BEGIN IMMEDIATE").run();
+        try {
+          connection.prepare("BEGIN IMMEDIATE").run();
+        } catch (e) {
+          if (options.durable) connection.pragma("synchronous = NORMAL");
+          throw e;
+        }
         openAsyncTransactions.add(connection);
         try {
           const result = await work(tx);
