@@ -2,7 +2,7 @@ import { DomainError } from "../lib/errors.js";
 import type { Config } from "../config/config.js";
 import type { SupplierRow } from "../store/repos/account-repo.js";
 import type { InboxRow } from "../store/repos/inbox-repo.js";
-import type { MessageLogRow } from "../store/repos/message-log-repo.js";
+import type { MessageLogFilter } from "../store/repos/message-log-repo.js";
 import { ADVERTISING_LAW_TERMS } from "./product-validation.js";
 import { DEFAULT_PULLER_SETTINGS, type PullerSettings } from "./puller-settings.js";
 import { type RunAttempt, type RunTrigger, type SyncRunnerDeps, createSyncRunner } from "./sync-runner.js";
@@ -125,17 +125,7 @@ export function createSyncService(
       const supplierId = filter.supplier === undefined ? undefined : knownSupplier(filter.supplier).id;
       return deps.syncRuns.runs({ supplierId, limit: filter.limit, before: filter.before });
     },
-    messageLogs(filter: {
-      supplier?: string;
-      runId?: string;
-      type?: number;
-      outcome?: MessageLogRow["outcome"];
-      sku?: string;
-      from?: number;
-      to?: number;
-      afterId?: number;
-      limit: number;
-    }) {
+    messageLogs(filter: Omit<MessageLogFilter, "supplierId"> & { supplier?: string }) {
       const supplierId = filter.supplier === undefined ? undefined : knownSupplier(filter.supplier).id;
       return deps.messageLogs.messageLogs({ ...filter, supplierId });
     },

@@ -3,16 +3,13 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { loadConfig } from "../../src/config/config.js";
-import { type Container, createContainer } from "../../src/container.js";
-import { silentLogger } from "../../src/lib/logger.js";
+import type { Container } from "../../src/container.js";
 import type { RunningSimulator } from "../../src/simulator/simulator-server.js";
-import { nextCreditCode } from "../helpers/harness.js";
 import { AREA, orderFile } from "../helpers/order-rig.js";
 import { orderableSkus } from "../helpers/order-products.js";
 import { type GatewayProcess, killHard, spawnGateway } from "../helpers/gateway-process.js";
-import { SIM_DOMAIN, divergenceFromSupplier } from "../helpers/puller-harness.js";
-import { FIXTURES_DIR, TEST_ACCOUNT, launchSimulator } from "../helpers/simulator-harness.js";
+import { divergenceFromSupplier } from "../helpers/puller-harness.js";
+import { startProcessWorld } from "../helpers/process-world.js";
 import { testDatabaseUrl } from "../helpers/test-database.js";
 import { waitFor } from "../helpers/wait.js";
 
@@ -82,39 +79,13 @@ const FAULTS = { "http-5xx": 0.05, timeout: 0.02, "malformed-json": 0.03, "drop-
 
 beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), "emall-takeover-"));
-  env = {
-    DATABASE_URL: await testDatabaseUrl(dir),
-    DATA_ENCRYPTION_KEY_FILE: join(dir, "master.key"),
-    CONFORMANCE_REPORT_DIR: join(dir, "conformance"),
-    NODE_ENV: "test",
-    HOST: "127.0.0.1",
-    PORT: "0",
-    LOG_LEVEL: "info",
-    FIXTURES_DIR,
-    PULL_LEASE_MS: String(LEASE_MS),
-    ORDER_LEASE_MS: String(LEASE_MS),
-    PULL_RETRY_BASE_MS: "300",
-    ORDER_RETRY_BASE_MS: "300",
-  };
-  sim = await launchSimulator({ products: 40, domain: SIM_DOMAIN, offShelfShare: 0 });
-  container = createContainer(loadConfig({ ...env, SCHEDULER_ENABLED: "false" }), silentLogger());
-  container.referenceLoader.seedIfEmpty(FIXTURES_DIR);
-  await container.supplierAccounts.create({ code: CODE, name: "接管测试电商", creditCode: await nextCreditCode(), domains: [SIM_DOMAIN] });
-  supplierId = container.repos.accounts.supplierByCode(CODE)?.id ?? -1;
-  container.supplierConnections.connect({
+  ({ env, sim, container, supplierId } = await startProcessWorld({
+    databaseUrl: await testDatabaseUrl(dir),
+    dir,
     code: CODE,
-    baseUrl: sim.url,
-    ...TEST_ACCOUNT,
-    pullSchedule: "* * * * * *",
-    stockSchedule: "0 0 1 1 *",
-    qps: 200,
-    maxConcurrent: 4,
-    timeoutMs: 1_000,
-  });
-  container.conformance.waive(CODE, "takeover test of the reference supplier", "test:instances-takeover");
-  const first = await container.sync.pull(CODE, "manual");
-  expect(first.ran && first.summary.status, JSON.stringify(first.ran && first.summary.errors.slice(0, 2))).toBe("succeeded");
-  await container.supplierConnections.closeAll();
+    name: "接管测试电商",
+    env: { PULL_LEASE_MS: String(LEASE_MS), ORDER_LEASE_MS: String(LEASE_MS), PULL_RETRY_BASE_MS: "300", ORDER_RETRY_BASE_MS: "300" },
+  }));
 }, 120_000);
 
 afterAll(async () => {

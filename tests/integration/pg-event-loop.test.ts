@@ -2,17 +2,13 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { loadConfig } from "../../src/config/config.js";
-import { type Container, createContainer } from "../../src/container.js";
-import { silentLogger } from "../../src/lib/logger.js";
+import type { Container } from "../../src/container.js";
 import type { RunningSimulator } from "../../src/simulator/simulator-server.js";
 import { type DelayProxyProcess, proxiedDatabaseUrl, startDelayProxyProcess } from "../helpers/delay-proxy.js";
 import { type GatewayProcess, killHard, spawnGateway } from "../helpers/gateway-process.js";
-import { nextCreditCode } from "../helpers/harness.js";
 import { probeHealthz } from "../helpers/healthz-prober.js";
 import { useThrowawayCluster } from "../helpers/pg-cluster.js";
-import { SIM_DOMAIN } from "../helpers/puller-harness.js";
-import { FIXTURES_DIR, TEST_ACCOUNT, launchSimulator } from "../helpers/simulator-harness.js";
+import { startProcessWorld } from "../helpers/process-world.js";
 import { waitFor } from "../helpers/wait.js";
 
 /**
@@ -35,40 +31,18 @@ let supplierId = -1;
 
 beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), "emall-pg-loop-"));
-  const direct = await cluster().createDatabase(DATABASE);
-  sim = await launchSimulator({ products: 200, domain: SIM_DOMAIN, offShelfShare: 0 });
-  const env = {
-    DATABASE_URL: direct,
-    DATA_ENCRYPTION_KEY_FILE: join(dir, "master.key"),
-    CONFORMANCE_REPORT_DIR: join(dir, "conformance"),
-    NODE_ENV: "test",
-    HOST: "127.0.0.1",
-    PORT: "0",
-    LOG_LEVEL: "info",
-    FIXTURES_DIR,
-  };
   // The products are in before the gateway under test starts: what it drains is type 2 alone.
-  container = createContainer(loadConfig({ ...env, SCHEDULER_ENABLED: "false" }), silentLogger());
-  container.referenceLoader.seedIfEmpty(FIXTURES_DIR);
-  await container.supplierAccounts.create({ code: CODE, name: "事件循环测试电商", creditCode: await nextCreditCode(), domains: [SIM_DOMAIN] });
-  supplierId = container.repos.accounts.supplierByCode(CODE)?.id ?? -1;
-  container.supplierConnections.connect({
+  const world = await startProcessWorld({
+    databaseUrl: await cluster().createDatabase(DATABASE),
+    dir,
     code: CODE,
-    baseUrl: sim.url,
-    ...TEST_ACCOUNT,
-    pullSchedule: "* * * * * *",
-    stockSchedule: "0 0 1 1 *",
-    qps: 1_000,
-    maxConcurrent: 8,
-    timeoutMs: 5_000,
+    name: "事件循环测试电商",
+    simulator: { products: 200 },
+    connection: { qps: 1_000, maxConcurrent: 8, timeoutMs: 5_000 },
   });
-  container.conformance.waive(CODE, "event-loop test of the reference supplier", "test:pg-event-loop");
-  const first = await container.sync.pull(CODE, "manual");
-  expect(first.ran && first.summary.status).toBe("succeeded");
-  await container.supplierConnections.closeAll();
-
+  ({ sim, container, supplierId } = world);
   proxy = await startDelayProxyProcess({ target: { path: cluster().socketPath }, oneWayMs: 1 });
-  gateway = spawnGateway({ ...env, DATABASE_URL: proxiedDatabaseUrl(proxy.port, DATABASE) });
+  gateway = spawnGateway({ ...world.env, DATABASE_URL: proxiedDatabaseUrl(proxy.port, DATABASE) });
   await gateway.listening;
 }, 120_000);
 

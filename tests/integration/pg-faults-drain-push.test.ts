@@ -4,18 +4,15 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { loadConfig } from "../../src/config/config.js";
-import { type Container, createContainer } from "../../src/container.js";
-import { silentLogger } from "../../src/lib/logger.js";
+import type { Container } from "../../src/container.js";
 import type { RunningSimulator } from "../../src/simulator/simulator-server.js";
 import { type GatewayProcess, killHard, spawnGateway } from "../helpers/gateway-process.js";
-import { nextCreditCode } from "../helpers/harness.js";
 import { orderableSkus } from "../helpers/order-products.js";
 import { AREA, orderFile } from "../helpers/order-rig.js";
 import { databaseUrl, useThrowawayCluster } from "../helpers/pg-cluster.js";
-import { SIM_DOMAIN, divergenceFromSupplier } from "../helpers/puller-harness.js";
+import { divergenceFromSupplier } from "../helpers/puller-harness.js";
+import { startProcessWorld } from "../helpers/process-world.js";
 import { waitFor } from "../helpers/wait.js";
-import { FIXTURES_DIR, TEST_ACCOUNT, launchSimulator } from "../helpers/simulator-harness.js";
 
 /**
  * Two gateway processes drain a supplier and push orders while PostgreSQL fails under them: first it
@@ -85,40 +82,14 @@ function terminator(everyMs: number): { stop(): Promise<number> } {
 
 beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), "emall-pg-faults-"));
-  const url = await cluster().createDatabase(DATABASE);
-  env = {
-    DATABASE_URL: url,
-    DATA_ENCRYPTION_KEY_FILE: join(dir, "master.key"),
-    CONFORMANCE_REPORT_DIR: join(dir, "conformance"),
-    NODE_ENV: "test",
-    HOST: "127.0.0.1",
-    PORT: "0",
-    LOG_LEVEL: "info",
-    FIXTURES_DIR,
-    PULL_LEASE_MS: String(LEASE_MS),
-    ORDER_LEASE_MS: String(LEASE_MS),
-    PULL_RETRY_BASE_MS: "300",
-    ORDER_RETRY_BASE_MS: "300",
-  };
-  sim = await launchSimulator({ products: 40, domain: SIM_DOMAIN, offShelfShare: 0 });
-  container = createContainer(loadConfig({ ...env, SCHEDULER_ENABLED: "false" }), silentLogger());
-  container.referenceLoader.seedIfEmpty(FIXTURES_DIR);
-  await container.supplierAccounts.create({ code: CODE, name: "断库测试电商", creditCode: await nextCreditCode(), domains: [SIM_DOMAIN] });
-  supplierId = container.repos.accounts.supplierByCode(CODE)?.id ?? -1;
-  container.supplierConnections.connect({
+  ({ env, sim, container, supplierId } = await startProcessWorld({
+    databaseUrl: await cluster().createDatabase(DATABASE),
+    dir,
     code: CODE,
-    baseUrl: sim.url,
-    ...TEST_ACCOUNT,
-    pullSchedule: "* * * * * *",
-    stockSchedule: "0 0 1 1 *",
-    qps: 200,
-    maxConcurrent: 4,
-    timeoutMs: 2_000,
-  });
-  container.conformance.waive(CODE, "database fault test of the reference supplier", "test:pg-faults");
-  const first = await container.sync.pull(CODE, "manual");
-  expect(first.ran && first.summary.status, JSON.stringify(first.ran && first.summary.errors.slice(0, 2))).toBe("succeeded");
-  await container.supplierConnections.closeAll();
+    name: "断库测试电商",
+    env: { PULL_LEASE_MS: String(LEASE_MS), ORDER_LEASE_MS: String(LEASE_MS), PULL_RETRY_BASE_MS: "300", ORDER_RETRY_BASE_MS: "300" },
+    connection: { timeoutMs: 2_000 },
+  }));
 }, 120_000);
 
 afterAll(async () => {
