@@ -3,13 +3,16 @@ import { dirname } from "node:path";
 import Database from "better-sqlite3";
 import { DomainError } from "../lib/errors.js";
 import type { DatabaseTarget } from "../config/config.js";
-import { type Store, openPgUnmigrated } from "./database.js";
-import { PgQueryError } from "./pg-sync/sync-bridge.js";
+import { type Store, openPgUnmigratedPool } from "./database.js";
+import { bulkInsert, rowInsert } from "./repos/bulk-rows.js";
+import { messageInbox } from "./schema/index.js";
+import { PgQueryError } from "./sql/pg-errors.js";
+import type { Transaction } from "./sql/sql-store.js";
 
 /**
  * `backup create` and `backup verify` are SQLite's (its backup API and integrity_check). A PostgreSQL
  * database is backed up with PostgreSQL's own tools; what the gateway needs after their restore is
- * `backup after-restore`, which is SQL and runs on both.
+ * `backup after-restore`, which is SQL and runs on both, on the asynchronous store.
  */
 const ON_POSTGRES =
   "DATABASE_URL is PostgreSQL: back it up with pg_dump -Fc, or pg_basebackup with WAL archiving; after restoring, run `npm run cli -- backup after-restore` (docs/operations/backups.md)";
@@ -30,7 +33,7 @@ export async function backupStore(store: Store, file: string): Promise<{ file: s
   const partial = `${file}.partial`;
   try {
     rmSync(partial, { force: true });
-    const { totalPages } = await store.connection.backup(partial);
+    const { totalPages } = await sqliteConnection(store).backup(partial);
     renameSync(partial, file);
     return { file, bytes: statSync(file).size, pages: totalPages };
   } catch (e) {
@@ -76,73 +79,142 @@ export class BackupError extends DomainError {
   }
 }
 
+/**
+ * better-sqlite3's own connection of a SQLite store: the backup API and the checks below are
+ * SQLite's, and never run on PostgreSQL (where `connection` would be the bridge).
+ */
+function sqliteConnection(store: Store): Database.Database {
+  if (store.dialect !== "sqlite") throw new BackupError("unsupported", `SQLite backups only; ${ON_POSTGRES}`);
+  return store.connection;
+}
+
 /** `PRAGMA integrity_check`: ["ok"] or the problems found. */
 export function integrityCheck(store: Store): string[] {
-  return (store.connection.pragma("integrity_check") as Array<{ integrity_check: string }>).map((r) => r.integrity_check);
+  return (sqliteConnection(store).pragma("integrity_check") as Array<{ integrity_check: string }>).map((r) => r.integrity_check);
 }
 
 /** Rows in every table of the store (SQLite's own and drizzle's bookkeeping left out). */
 export function tableCounts(store: Store): Record<string, number> {
-  const tables = store.connection
+  const connection = sqliteConnection(store);
+  const tables = connection
     .prepare("SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' AND name NOT LIKE '__drizzle%' ORDER BY name")
     .pluck()
     .all() as string[];
   const counts: Record<string, number> = {};
-  for (const table of tables) counts[table] = Number(store.connection.prepare(`SELECT COUNT(*) FROM "${table}"`).pluck().get());
+  for (const table of tables) counts[table] = Number(connection.prepare(`SELECT COUNT(*) FROM "${table}"`).pluck().get());
   return counts;
 }
 
 /** The hash of one audit row, to tell whether a backup's chain is a prefix of the source's. */
 export function auditHashAt(store: Store, id: number): string | null {
-  return (store.connection.prepare("SELECT hash FROM audit_log WHERE id = ?").pluck().get(id) as string | undefined) ?? null;
+  return (sqliteConnection(store).prepare("SELECT hash FROM audit_log WHERE id = ?").pluck().get(id) as string | undefined) ?? null;
 }
 
 /**
  * A restored database is used by no process yet, so every lease in it belongs to a process that
  * wrote to the replaced one: released, or the first runs would wait out the lease period (and a
  * supplier's call slots their short leases). Runs that were in progress when the backup was made
- * never finish there: closed as partial, saying why. The same SQL on SQLite and PostgreSQL.
+ * never finish there: closed as partial, saying why. Written inside the caller's transaction.
  */
-export function settleRestored(target: Store, now: number): { leases: number; orderLeases: number; callSlots: number; runsClosed: number } {
-  return target.connection
-    .transaction(() => {
-      const leases = target.connection.prepare("DELETE FROM sync_leases").run().changes;
-      const orderLeases = target.connection.prepare("UPDATE orders SET lease_owner = NULL, lease_until = NULL WHERE lease_owner IS NOT NULL").run().changes;
-      const callSlots = target.connection.prepare("UPDATE supplier_call_slots SET holder = NULL, lease_until = 0 WHERE holder IS NOT NULL").run().changes;
-      const error = JSON.stringify([
-        { at: new Date(now).toISOString(), kind: "restore", message: "in progress when the backup was made; the database was restored from that backup" },
-      ]);
-      const runsClosed = target.connection
-        .prepare("UPDATE sync_runs SET status = 'partial', ended_at = ?, errors_json = ? WHERE status = 'running'")
-        .run(now, error).changes;
-      return { leases, orderLeases, callSlots, runsClosed };
-    })
-    .immediate();
+export async function settleRestored(tx: Transaction, now: number): Promise<{ leases: number; orderLeases: number; callSlots: number; runsClosed: number }> {
+  const S = tx.dialect === "postgres" ? RESTORE.postgres : RESTORE.sqlite;
+  const leases = await tx.run(S.dropSyncLeases);
+  const orderLeases = await tx.run(S.dropOrderLeases);
+  const callSlots = await tx.run(S.freeCallSlots);
+  const error = JSON.stringify([
+    { at: new Date(now).toISOString(), kind: "restore", message: "in progress when the backup was made; the database was restored from that backup" },
+  ]);
+  const runsClosed = await tx.run(S.closeRuns, [now, error]);
+  return { leases, orderLeases, callSlots, runsClosed };
 }
 
-/** The replaced database, read as it is: a SQLite file opened read-only, or a PostgreSQL database left unmigrated. */
-function openReplaced(from: DatabaseTarget): { connection: Database.Database; name: string } {
+/** A message of the replaced database's inbox, as it goes back into the restored one. */
+type ReplacedMessage = {
+  supplierId: number;
+  messageId: string;
+  type: number;
+  sku: string;
+  state: number | null;
+  payloadJson: string;
+  messageTime: string;
+  receivedAt: number;
+  deletedAt: number | null;
+};
+
+/** The replaced database's inbox, read whole before anything of the restored one changes. `from` names it (a URL without its password). */
+export type ReplacedInbox = { readonly from: string; readonly rows: readonly ReplacedMessage[] };
+
+/** The same on both databases: no placeholder, and quoted aliases keep their case on PostgreSQL. */
+const REPLACED_INBOX =
+  'SELECT supplier_id AS "supplierId", message_id AS "messageId", type, sku, state, payload_json AS "payloadJson", message_time AS "messageTime", ' +
+  'received_at AS "receivedAt", deleted_at AS "deletedAt" FROM message_inbox ORDER BY seq';
+
+/** Messages one insert carries on PostgreSQL: one round trip each, a few hundred kilobytes of JSON at most. */
+const CARRY_CHUNK_ROWS = 500;
+const CARRIED_KEYS = [
+  "supplierId",
+  "messageId",
+  "type",
+  "sku",
+  "state",
+  "payloadJson",
+  "messageTime",
+  "status",
+  "attempts",
+  "nextAttemptAt",
+  "receivedAt",
+  "deletedAt",
+] as const;
+
+const RESTORE = {
+  sqlite: {
+    dropSyncLeases: "DELETE FROM sync_leases",
+    dropOrderLeases: "UPDATE orders SET lease_owner = NULL, lease_until = NULL WHERE lease_owner IS NOT NULL",
+    freeCallSlots: "UPDATE supplier_call_slots SET holder = NULL, lease_until = 0 WHERE holder IS NOT NULL",
+    closeRuns: "UPDATE sync_runs SET status = 'partial', ended_at = ?, errors_json = ? WHERE status = 'running'",
+    suppliers: "SELECT id FROM suppliers",
+    /** One message a statement: SQLite's prepared statement costs no round trip. */
+    carry: rowInsert(messageInbox, CARRIED_KEYS, "ON CONFLICT (supplier_id, message_id) DO NOTHING"),
+  },
+  postgres: {
+    dropSyncLeases: "DELETE FROM sync_leases",
+    dropOrderLeases: "UPDATE orders SET lease_owner = NULL, lease_until = NULL WHERE lease_owner IS NOT NULL",
+    freeCallSlots: "UPDATE supplier_call_slots SET holder = NULL, lease_until = 0 WHERE holder IS NOT NULL",
+    closeRuns: "UPDATE sync_runs SET status = 'partial', ended_at = $1, errors_json = $2 WHERE status = 'running'",
+    suppliers: "SELECT id FROM suppliers",
+    /** A chunk a statement; a row comes back for each message carried, none for one already known. */
+    carry: bulkInsert(messageInbox, CARRIED_KEYS, "ON CONFLICT (supplier_id, message_id) DO NOTHING RETURNING seq"),
+  },
+};
+
+/**
+ * The replaced database, read as it is: a SQLite file opened read-only, or a PostgreSQL database
+ * left unmigrated on a pool of its own, closed once its inbox is read. Nothing of the restored
+ * database has changed yet when this fails.
+ */
+export async function readReplacedInbox(from: DatabaseTarget): Promise<ReplacedInbox> {
   if (from.kind === "sqlite") {
     if (!existsSync(from.path)) throw new BackupError("not_found", `${from.path} does not exist`);
     let connection: Database.Database | undefined;
     try {
       connection = new Database(from.path, { readonly: true, fileMustExist: true });
       connection.prepare("SELECT 1 FROM message_inbox LIMIT 1").get();
+      return { from: from.path, rows: connection.prepare(REPLACED_INBOX).all() as ReplacedMessage[] };
     } catch (e) {
-      connection?.close();
       if (!(e instanceof Database.SqliteError)) throw e;
       throw new BackupError("invalid", `${from.path} is not a gateway database: ${e.message}`);
+    } finally {
+      connection?.close();
     }
-    return { connection, name: from.path };
   }
-  const { connection, name } = openPgUnmigrated(from.url);
+  const { sql, name } = openPgUnmigratedPool(from.url);
   try {
-    connection.prepare("SELECT 1 FROM message_inbox LIMIT 1").get();
+    return { from: name, rows: await sql.all<ReplacedMessage>(REPLACED_INBOX) };
   } catch (e) {
-    connection.close();
     throw new BackupError("not_found", `${name} cannot be read: ${e instanceof PgQueryError ? e.reason : String(e)}`);
+  } finally {
+    await sql.close();
   }
-  return { connection, name };
 }
 
 /**
@@ -151,41 +223,22 @@ function openReplaced(from: DatabaseTarget): { connection: Database.Database; na
  * place they still exist. They go back into the restored inbox as pending — applying re-reads the
  * supplier's current state, so one applied before and again now changes nothing twice — and a
  * message the restored inbox already knows is left as it is (keyed by supplier and message id).
- * The replaced database may be a SQLite file or, after a PostgreSQL restore, the database renamed aside.
+ * Written inside the caller's transaction, which PostgreSQL may run again from its start (a
+ * serialization failure): each run goes through every message read, and counts only its own work,
+ * so the answer is the run that committed.
  */
-export function carryInboxFrom(target: Store, from: DatabaseTarget, now: number): { from: string; carried: number; known: number; unknownSupplier: number } {
-  const { connection: old, name } = openReplaced(from);
-  try {
-    const insert = target.connection.prepare(
-      "INSERT INTO message_inbox (supplier_id, message_id, type, sku, state, payload_json, message_time, status, attempts, next_attempt_at, received_at, deleted_at) " +
-        "VALUES (@supplier_id, @message_id, @type, @sku, @state, @payload_json, @message_time, 'pending', 0, @now, @received_at, @deleted_at) " +
-        "ON CONFLICT (supplier_id, message_id) DO NOTHING",
-    );
-    // Read in full before the transaction: PostgreSQL may run its body again from the start (a
-    // serialization failure), and each run must go through every message, not what an iterator has left.
-    const rows = old
-      .prepare("SELECT supplier_id, message_id, type, sku, state, payload_json, message_time, received_at, deleted_at FROM message_inbox ORDER BY seq")
-      .all() as Array<Record<string, unknown>>;
-    // Counted inside the body, so the answer is the run that committed.
-    const counts = target.connection
-      .transaction(() => {
-        const suppliers = new Set(target.connection.prepare("SELECT id FROM suppliers").pluck().all() as number[]);
-        let carried = 0;
-        let known = 0;
-        let unknownSupplier = 0;
-        for (const row of rows) {
-          if (!suppliers.has(row.supplier_id as number)) {
-            unknownSupplier += 1;
-            continue;
-          }
-          if (insert.run({ ...row, now }).changes === 1) carried += 1;
-          else known += 1;
-        }
-        return { carried, known, unknownSupplier };
-      })
-      .immediate();
-    return { from: name, ...counts };
-  } finally {
-    old.close();
+export async function carryInbox(tx: Transaction, replaced: ReplacedInbox, now: number): Promise<{ carried: number; known: number; unknownSupplier: number }> {
+  const suppliers = new Set((await tx.all<{ id: number }>(RESTORE[tx.dialect].suppliers)).map((r) => Number(r.id)));
+  const rows = replaced.rows
+    .filter((row) => suppliers.has(Number(row.supplierId)))
+    .map((row) => ({ ...row, status: "pending", attempts: 0, nextAttemptAt: now }));
+  let carried = 0;
+  if (tx.dialect === "postgres") {
+    const { carry } = RESTORE.postgres;
+    for (let i = 0; i < rows.length; i += CARRY_CHUNK_ROWS) carried += (await tx.all(carry.sql, [carry.json(rows.slice(i, i + CARRY_CHUNK_ROWS))])).length;
+  } else {
+    const { carry } = RESTORE.sqlite;
+    for (const row of rows) carried += await tx.run(carry.sql, carry.values(row));
   }
+  return { carried, known: rows.length - carried, unknownSupplier: replaced.rows.length - rows.length };
 }

@@ -124,13 +124,12 @@ export function openPgStore(url: string, options: { poolSize?: number; idleInTra
 }
 
 /**
- * Another PostgreSQL database read as it is, not migrated: the one a restore replaced (backup after-restore --from).
- * The connection's name is its URL without the password.
+ * Another PostgreSQL database read as it is, not migrated, on a pool of its own (one connection):
+ * the one a restore replaced (backup after-restore --from). Its name is its URL without the password.
  */
-export function openPgUnmigrated(url: string): { connection: Database.Database; name: string } {
-  const bridge = new PgSyncBridge({ url, migrationsFolder: null, statementTimeoutMs: STATEMENT_TIMEOUT_MS, lockTimeoutMs: LOCK_TIMEOUT_MS });
-  const name = redactedUrl(url);
-  return { connection: new PgConnection(bridge, name) as unknown as Database.Database, name };
+export function openPgUnmigratedPool(url: string): { sql: SqlStore; name: string } {
+  const sql = openPgPoolStore({ url, poolSize: 1, statementTimeoutMs: STATEMENT_TIMEOUT_MS, lockTimeoutMs: LOCK_TIMEOUT_MS });
+  return { sql, name: redactedUrl(url) };
 }
 
 const oneLine = (text: string) => text.replace(/\s*\n\s*/g, " ").trim();

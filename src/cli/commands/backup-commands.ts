@@ -2,7 +2,7 @@ import { parseArgs } from "node:util";
 import { databaseTarget } from "../../config/config.js";
 import { verifyBackup } from "../../ops/backup-verify.js";
 import { auditKeysFromConfig } from "../../security/audit-keys.js";
-import { backupStore, carryInboxFrom, settleRestored } from "../../store/backup.js";
+import { backupStore, carryInbox, readReplacedInbox, settleRestored } from "../../store/backup.js";
 import { type Command, CommandFailed, UsageError, flags, requireFlag, table } from "../cli-kit.js";
 
 export const backupCommands: Record<string, Command> = {
@@ -59,23 +59,30 @@ export const backupCommands: Record<string, Command> = {
       "once a backup is in place (SQLite file or PostgreSQL restore): release the leases and close the runs it caught mid-way; with --from (the replaced file, or the replaced PostgreSQL database's URL), put back the messages it took from the pools after the backup",
     audit: "backup.after_restore",
     needsExistingDatabase: true,
-    run({ argv, container }) {
+    async run({ argv, container }) {
       const v = flags(argv, { from: { type: "string" } });
-      // The replaced database first: one that cannot be read stops the command before anything changes.
-      const carried = v.from === undefined ? null : carryInboxFrom(container.store, databaseTarget({ DATABASE_URL: v.from }), container.clock());
-      const settled = settleRestored(container.store, container.clock());
-      const lines = [
-        `released ${settled.leases} sync leases, ${settled.orderLeases} order leases and ${settled.callSlots} call slots; closed ${settled.runsClosed} runs caught mid-way`,
-      ];
-      if (carried)
-        lines.push(
-          `${carried.carried} messages back in the inbox as pending (${carried.known} already known, ${carried.unknownSupplier} of suppliers the backup does not have); the next run applies them`,
-        );
-      else lines.push("no --from: messages taken from the pools after the backup are not in this database (docs/operations/backups.md)");
+      // The replaced database first, read whole: one that cannot be read stops the command before anything changes.
+      const replaced = v.from === undefined ? null : await readReplacedInbox(databaseTarget({ DATABASE_URL: v.from }));
+      const now = container.clock();
+      // The messages carried, the leases released, the runs closed and the audit row in one transaction.
       return {
-        human: lines.join("\n"),
-        json: { settled, carried },
-        audit: { target: carried?.from ?? null, summary: { ...settled, carried: carried?.carried ?? null } },
+        commitIn: async (tx) => {
+          const carried = replaced === null ? null : { from: replaced.from, ...(await carryInbox(tx, replaced, now)) };
+          const settled = await settleRestored(tx, now);
+          const lines = [
+            `released ${settled.leases} sync leases, ${settled.orderLeases} order leases and ${settled.callSlots} call slots; closed ${settled.runsClosed} runs caught mid-way`,
+          ];
+          if (carried)
+            lines.push(
+              `${carried.carried} messages back in the inbox as pending (${carried.known} already known, ${carried.unknownSupplier} of suppliers the backup does not have); the next run applies them`,
+            );
+          else lines.push("no --from: messages taken from the pools after the backup are not in this database (docs/operations/backups.md)");
+          return {
+            human: lines.join("\n"),
+            json: { settled, carried },
+            audit: { target: carried?.from ?? null, summary: { ...settled, carried: carried?.carried ?? null } },
+          };
+        },
       };
     },
   },
