@@ -174,8 +174,8 @@ async function simulateYear(withRetention: boolean): Promise<YearResult> {
     // Every window has filled: the sync log's, every price change's, the daily rows' and the month
     // they end in (months are compacted whole).
     const windowDays = Math.max(config.SYNC_LOG_RETENTION_DAYS, config.PRICE_HISTORY_FULL_DAYS + config.PRICE_HISTORY_DAILY_DAYS + 31);
-    const sample = (day: number): Sample => {
-      const size = container.retention.storeSize();
+    const sample = async (day: number): Promise<Sample> => {
+      const size = await container.retention.storeSize();
       return { day, month: Math.round((day / 365) * 12 * 10) / 10, bytes: size.bytes, freeBytes: size.freeBytes };
     };
 
@@ -277,7 +277,7 @@ async function simulateYear(withRetention: boolean): Promise<YearResult> {
         if (retentionDue && at > dayStart + RETENTION_AT_MS) {
           retentionDue = false;
           now = dayStart + RETENTION_AT_MS;
-          const r = container.retention.runNow();
+          const r = await container.retention.runNow();
           for (const [key, n] of Object.entries(r)) removed[key] = (removed[key] ?? 0) + n;
         }
         await pull(at);
@@ -285,17 +285,17 @@ async function simulateYear(withRetention: boolean): Promise<YearResult> {
       const month = Math.floor(((day + 1) * 12) / 365);
       if (month > lastMonth || day === DAYS - 1) {
         lastMonth = month;
-        samples.push(sample(day + 1));
+        samples.push(await sample(day + 1));
         process.stderr.write(
           `  ${withRetention ? "with" : "without"} retention: day ${day + 1}/${DAYS}, ${(samples.at(-1)?.bytes ?? 0) / 1e6} MB, ${((Date.now() - started) / 1000).toFixed(0)} s\n`,
         );
       }
       if (day + 1 === windowDays + 1) {
-        atWindow = sample(day + 1);
+        atWindow = await sample(day + 1);
         tablesAtWindow = seed.tableSizes(GROWING_TABLES);
       }
     }
-    const final = samples.at(-1) ?? sample(DAYS);
+    const final = samples.at(-1) ?? (await sample(DAYS));
     const tables = seed.tableSizes(GROWING_TABLES);
     container.close();
     return { samples, atWindow: atWindow ?? final, final, seconds: (Date.now() - started) / 1000, tablesAtWindow, tables, removed };

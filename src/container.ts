@@ -198,7 +198,7 @@ export function createContainer(config: Config, logger: Logger, clock: () => num
       gate: conformance.gate,
       onRunFinished: metrics.runFinished,
     }),
-    retention: createRetentionService({ repo: createRetentionRepo(store), config, clock, logger }),
+    retention: createRetentionService({ repo: createRetentionRepo(store.sql), config, clock, logger }),
     reference,
     admin,
     mall: {

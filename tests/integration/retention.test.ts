@@ -1,3 +1,4 @@
+import { statSync } from "node:fs";
 import { join } from "node:path";
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { verifyBackup } from "../../src/ops/backup-verify.js";
@@ -213,7 +214,7 @@ describe("retention keeps the store bounded (issue 13 §3.4)", () => {
     ];
     await c.store.sql.transaction((tx) => c.repos.products.saveProducts(tx, [], history));
     const retention = createRetentionService({
-      repo: createRetentionRepo(c.store),
+      repo: createRetentionRepo(c.store.sql),
       config: c.config,
       clock: gw.clock.now,
       logger: silentLogger(),
@@ -291,6 +292,19 @@ describe("retention keeps the store bounded (issue 13 §3.4)", () => {
     expect(page).toContain("价格历史明细（1 条）");
     expect(page).toContain(`${((after[0]?.minPriceFen ?? 0) / 100).toFixed(2)}–${((after[0]?.maxPriceFen ?? 0) / 100).toFixed(2)}</td>`);
   }, 90_000);
+
+  it("measures the store's size on its own database: SQLite's file once the WAL is folded in, PostgreSQL's database", async () => {
+    const { gw } = await plainGateway();
+    const size = await gw.container.retention.storeSize();
+    if (onPostgres) {
+      expect(size.bytes).toBeGreaterThan(0);
+      expect(size.freeBytes).toBe(0);
+      return;
+    }
+    expect(size.bytes).toBe(statSync(gw.config.DATABASE_URL).size);
+    expect(size.freeBytes).toBeGreaterThanOrEqual(0);
+    expect(size.freeBytes).toBeLessThan(size.bytes);
+  });
 
   it("runs once a day at 03:17 Beijing time from the gateway's schedule", async () => {
     const { gw, supplierId } = await plainGateway();
