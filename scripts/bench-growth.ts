@@ -111,7 +111,7 @@ async function simulateYear(withRetention: boolean): Promise<YearResult> {
     });
     const container = createContainer(config, silentLogger(), () => now);
     const { inbox, syncRuns, messageLogs, callLogs, products } = container.repos;
-    const seed = createSeedRepo(container.store);
+    const seed = createSeedRepo(container.store.sql);
     const first17 = "91120116000000010".slice(0, 17);
     await container.supplierAccounts.create({
       code: "GROW",
@@ -292,11 +292,11 @@ async function simulateYear(withRetention: boolean): Promise<YearResult> {
       }
       if (day + 1 === windowDays + 1) {
         atWindow = await sample(day + 1);
-        tablesAtWindow = seed.tableSizes(GROWING_TABLES);
+        tablesAtWindow = await seed.tableSizes(GROWING_TABLES);
       }
     }
     const final = samples.at(-1) ?? (await sample(DAYS));
-    const tables = seed.tableSizes(GROWING_TABLES);
+    const tables = await seed.tableSizes(GROWING_TABLES);
     container.close();
     return { samples, atWindow: atWindow ?? final, final, seconds: (Date.now() - started) / 1000, tablesAtWindow, tables, removed };
   } finally {

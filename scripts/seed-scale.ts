@@ -9,7 +9,10 @@ import { type SimProduct, toAttributes, toDetail, toImages, toPrice, toPromise, 
 import { ProductFactory } from "../src/simulator/product-seed.js";
 import { loadReferenceData } from "../src/simulator/reference-data.js";
 import { createRandom } from "../src/simulator/seeded-random.js";
-import { createSeedRepo } from "../src/store/repos/seed-repo.js";
+import type { CallRow } from "../src/store/repos/call-log-repo.js";
+import type { MessageLogRow } from "../src/store/repos/message-log-repo.js";
+import type { NewProductRow, StockRow } from "../src/store/repos/product-repo.js";
+import { type PriceHistoryRow, createSeedRepo } from "../src/store/repos/seed-repo.js";
 import { productRow, snapshotOf } from "../src/sync/product-record.js";
 import { ADVERTISING_LAW_TERMS, type ProductSnapshot, validateProduct } from "../src/sync/product-validation.js";
 import { createValidationContext } from "../src/sync/validation-context.js";
@@ -66,6 +69,9 @@ const REVALIDATED_SAMPLE = 500;
 const DAY_MS = 86_400_000;
 const OFF_SHELF_SHARE = 0.05;
 
+/** One transaction's rows. */
+type Rows = { products: NewProductRow[]; prices: PriceHistoryRow[]; stock: StockRow[]; messageLogs: Array<Omit<MessageLogRow, "id">>; calls: CallRow[] };
+
 function usage(message: string): never {
   console.error(`seed-scale: ${message}`);
   process.exit(64);
@@ -113,8 +119,8 @@ async function main() {
   const container = createContainer(config, silentLogger());
   container.referenceLoader.seedIfEmpty(config.FIXTURES_DIR);
   const reference = loadReferenceData(config.FIXTURES_DIR);
-  const seedRepo = createSeedRepo(container.store);
-  seedRepo.bulkMode();
+  const seedRepo = createSeedRepo(container.store.sql);
+  await seedRepo.bulkMode();
   const bannedTerms = [...ADVERTISING_LAW_TERMS];
   const counties = reference.counties;
 
@@ -128,7 +134,7 @@ async function main() {
     });
   if (ACTIVITY_ONLY) {
     const added = await activity();
-    seedRepo.checkpoint();
+    await seedRepo.checkpoint();
     container.close();
     console.log(JSON.stringify({ ok: true, database: DATABASE, ...added, seconds: Math.round((Date.now() - startedAt) / 1000) }));
     return;
@@ -155,71 +161,78 @@ async function main() {
 
     for (let first = 0; first < share; first += PRODUCTS_PER_TRANSACTION) {
       const count = Math.min(PRODUCTS_PER_TRANSACTION, share - first);
-      seedRepo.inTransaction(() => {
-        for (let i = 0; i < count; i++) {
-          const p = factory.create();
-          const snapshot: ProductSnapshot = { detail: toDetail(p), attributes: toAttributes(p), promise: toPromise(p), images: toImages(p), price: toPrice(p) };
-          const reasons = validateProduct(snapshot, validation);
-          // The generator names its defects: a valid product must pass §7 and a broken one must not.
-          if ((reasons.length === 0) !== (p.invalid.length === 0)) mismatched++;
-          const messageId = `${code}-6-${p.sku}`;
-          const at = runStart + i;
-          seedRepo.insertProduct(
-            productRow({
-              supplierId,
-              sku: p.sku,
-              snapshot,
-              shelfState: p.shelfState,
-              reasons,
-              prior: undefined,
-              messageIds: [messageId],
-              now: at,
-              read: { detail: true, price: true, shelf: true },
-            }),
-          );
-          writePriceHistory(p, supplierId, runId, at, random.int);
-          // A few counties by index: shuffling the ~2,800 counties per product would dominate the run.
-          writeStock(p, supplierId, at, new Set(Array.from({ length: STOCK_AREAS }, () => random.pick(counties))));
-          const callSeqs = [1 + Math.floor((first + i) / SKUS_PER_BATCH_CALL)];
-          seedRepo.insertMessageLog({
-            runId,
+      // Built before the transaction, which PostgreSQL may run again from its start: it only writes them.
+      const rows: Rows = { products: [], prices: [], stock: [], messageLogs: [], calls: [] };
+      for (let i = 0; i < count; i++) {
+        const p = factory.create();
+        const snapshot: ProductSnapshot = { detail: toDetail(p), attributes: toAttributes(p), promise: toPromise(p), images: toImages(p), price: toPrice(p) };
+        const reasons = validateProduct(snapshot, validation);
+        // The generator names its defects: a valid product must pass §7 and a broken one must not.
+        if ((reasons.length === 0) !== (p.invalid.length === 0)) mismatched++;
+        const messageId = `${code}-6-${p.sku}`;
+        const at = runStart + i;
+        rows.products.push(
+          productRow({
             supplierId,
-            messageId,
-            type: 6,
             sku: p.sku,
-            outcome: reasons.length > 0 ? "rejected" : "applied",
-            reasonsJson: JSON.stringify(reasons),
-            durationMs: random.int(1, 40),
-            callSeqsJson: JSON.stringify(callSeqs),
-            at,
+            snapshot,
+            shelfState: p.shelfState,
+            reasons,
+            prior: undefined,
+            messageIds: [messageId],
+            now: at,
+            read: { detail: true, price: true, shelf: true },
+          }),
+        );
+        writePriceHistory(rows, p, supplierId, runId, at, random.int);
+        // A few counties by index: shuffling the ~2,800 counties per product would dominate the run.
+        writeStock(rows, p, supplierId, at, new Set(Array.from({ length: STOCK_AREAS }, () => random.pick(counties))));
+        const callSeqs = [1 + Math.floor((first + i) / SKUS_PER_BATCH_CALL)];
+        rows.messageLogs.push({
+          runId,
+          supplierId,
+          messageId,
+          type: 6,
+          sku: p.sku,
+          outcome: reasons.length > 0 ? "rejected" : "applied",
+          reasonsJson: JSON.stringify(reasons),
+          durationMs: random.int(1, 40),
+          callSeqsJson: JSON.stringify(callSeqs),
+          at,
+        });
+        if (reasons.length > 0) refused++;
+        else applied++;
+        if ((first + i) % SKUS_PER_BATCH_CALL === 0) {
+          callSeq++;
+          rows.calls.push({
+            runId,
+            seq: callSeq,
+            operation: "prices",
+            endpoint: "/api/product/getSellPrice",
+            attempt: 1,
+            startedAt: new Date(at).toISOString(),
+            durationMs: random.int(20, 400),
+            outcome: "ok",
+            errorCode: null,
+            httpStatus: 200,
+            batchSize: Math.min(SKUS_PER_BATCH_CALL, share - first - i),
+            subject: `${p.sku}…`,
+            message: null,
           });
-          if (reasons.length > 0) refused++;
-          else applied++;
-          if ((first + i) % SKUS_PER_BATCH_CALL === 0) {
-            callSeq++;
-            seedRepo.insertCall({
-              runId,
-              seq: callSeq,
-              operation: "prices",
-              endpoint: "/api/product/getSellPrice",
-              attempt: 1,
-              startedAt: new Date(at).toISOString(),
-              durationMs: random.int(20, 400),
-              outcome: "ok",
-              errorCode: null,
-              httpStatus: 200,
-              batchSize: Math.min(SKUS_PER_BATCH_CALL, share - first - i),
-              subject: `${p.sku}…`,
-              message: null,
-            });
-          }
         }
+      }
+      await seedRepo.inTransaction(async (tx) => {
+        await seedRepo.insertProducts(tx, rows.products);
+        await seedRepo.insertPrices(tx, rows.prices);
+        await seedRepo.insertStock(tx, rows.stock);
+        await seedRepo.insertMessageLogs(tx, rows.messageLogs);
+        await seedRepo.insertCalls(tx, rows.calls);
       });
       done += count;
       progress(done);
     }
     rejected += refused;
-    seedRepo.insertRun({
+    await seedRepo.insertRun({
       id: runId,
       supplierId,
       startedAt: runStart,
@@ -231,20 +244,20 @@ async function main() {
   progress(done, true);
   const added = await activity();
 
-  function writePriceHistory(p: SimProduct, supplierId: number, runId: string, at: number, int: (a: number, b: number) => number) {
+  function writePriceHistory(rows: Rows, p: SimProduct, supplierId: number, runId: string, at: number, int: (a: number, b: number) => number) {
     // Older prices first, drifting towards the current one; the last row is the price stored.
     for (let k = PRICE_HISTORY - 1; k >= 0; k--) {
       const drift = k === 0 ? 0 : int(-8, 8);
       const mallPriceFen = Math.max(100, Math.round((p.mallPriceFen * (100 + drift)) / 100));
       const priceFen = k === 0 ? p.priceFen : Math.min(mallPriceFen, Math.max(1, Math.round((p.priceFen * (100 + drift)) / 100)));
-      seedRepo.insertPrice({ supplierId, sku: p.sku, priceFen, mallPriceFen, at: at - k * 30 * DAY_MS, runId: k === 0 ? runId : null });
+      rows.prices.push({ supplierId, sku: p.sku, priceFen, mallPriceFen, at: at - k * 30 * DAY_MS, runId: k === 0 ? runId : null });
     }
   }
 
-  function writeStock(p: SimProduct, supplierId: number, at: number, areas: ReadonlySet<(typeof counties)[number]>) {
+  function writeStock(rows: Rows, p: SimProduct, supplierId: number, at: number, areas: ReadonlySet<(typeof counties)[number]>) {
     for (const area of areas) {
       const item = toStock(p, area.path, area.province, 1);
-      seedRepo.insertStock({
+      rows.stock.push({
         supplierId,
         sku: p.sku,
         area: area.path,
@@ -282,8 +295,8 @@ async function main() {
     revalidated++;
   }
 
-  seedRepo.checkpoint();
-  const sizes = seedRepo.tableSizes([
+  await seedRepo.checkpoint();
+  const sizes = await seedRepo.tableSizes([
     "products",
     "price_history",
     "product_stock",

@@ -83,7 +83,7 @@ beforeAll(async () => {
       log.run(supplierId, `m-${i}`, sku, i % 10 === 0 ? "rejected" : "applied", i);
     }
   })();
-  const seedRepo = createSeedRepo(container.store);
+  const seedRepo = createSeedRepo(container.store.sql);
   await seedActivity(container, seedRepo, createRandom(7), loadReferenceData(gw.config.FIXTURES_DIR).counties.slice(0, 50), {
     orders: 300,
     audit: 300,
