@@ -128,19 +128,21 @@ export async function seedActivity(
   let audit = 0;
   while (audit < opts.audit) {
     const count = Math.min(ROWS_PER_TRANSACTION, opts.audit - audit);
-    seedRepo.inTransaction(() => {
-      for (let i = 0; i < count; i++) {
-        const action = random.pick(ACTIONS);
-        const supplier = random.pick(suppliers);
-        container.admin.audit.record({
-          actor: random.pick(ACTORS),
-          role: "admin",
-          action,
-          target: action.startsWith("product.") ? `${supplier.code}/${100_001 + random.int(0, 49_999)}` : supplier.code,
-          summary: { seeded: true },
-          requestId: `req_seed_${audit + i}`,
-        });
-      }
+    // The random picks are made before the transaction: a body may run again on PostgreSQL.
+    const entries = Array.from({ length: count }, (_, i) => {
+      const action = random.pick(ACTIONS);
+      const supplier = random.pick(suppliers);
+      return {
+        actor: random.pick(ACTORS),
+        role: "admin",
+        action,
+        target: action.startsWith("product.") ? `${supplier.code}/${100_001 + random.int(0, 49_999)}` : supplier.code,
+        summary: { seeded: true },
+        requestId: `req_seed_${audit + i}`,
+      };
+    });
+    await container.store.sql.transaction(async (tx) => {
+      for (const entry of entries) await container.admin.audit.recordIn(tx, entry);
     });
     audit += count;
     opts.onProgress?.("audit", audit, opts.audit);
