@@ -12,8 +12,9 @@ export type AdminModule = ReturnType<typeof createAdminModule>;
 /** Console users, sessions and the audit trail, wired once for the server and the CLI. */
 export function createAdminModule(store: Store, accounts: AccountRepo, clock: () => number, auditKeys: AuditKeys) {
   const repo = createAdminRepo(store);
-  const audit = createAuditTrail(createAuditRepo(store), clock, auditKeys);
-  if (store.auditLogKeyedNow) audit.keyUnkeyedRows();
+  const audit = createAuditTrail(createAuditRepo(store.sql), clock, auditKeys);
+  // A log written before the chain was keyed is sealed once, before the gateway appends to it.
+  const ready: Promise<void> = store.auditLogKeyedNow ? audit.keyUnkeyedRows().then(() => undefined) : Promise.resolve();
   const users = createAdminUsers(repo, accounts, clock);
-  return { repo, audit, users, sessions: createAdminSessions({ repo, users, audit, clock, transaction: (work) => withTransaction(store, work) }) };
+  return { ready, repo, audit, users, sessions: createAdminSessions({ repo, users, audit, clock, transaction: (work) => withTransaction(store, work) }) };
 }

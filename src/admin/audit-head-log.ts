@@ -11,9 +11,9 @@ export const AUDIT_HEAD_LOG_INTERVAL_MS = 5 * 60_000;
  */
 export function startAuditHeadLog(audit: Pick<AuditTrail, "head">, logger: Logger, intervalMs = AUDIT_HEAD_LOG_INTERVAL_MS): { stop(): void } {
   let lastId: number | undefined;
-  const write = () => {
+  const write = async () => {
     try {
-      const head = audit.head();
+      const head = await audit.head();
       if (!head || head.id === lastId) return;
       lastId = head.id;
       logger.info({ event: "audit.head", id: head.id, hash: head.hash, at: head.at }, "audit chain head");
@@ -21,8 +21,8 @@ export function startAuditHeadLog(audit: Pick<AuditTrail, "head">, logger: Logge
       logger.error({ event: "audit.head.failed", err }, "audit chain head not written");
     }
   };
-  write();
-  const timer = setInterval(write, intervalMs);
+  void write();
+  const timer = setInterval(() => void write(), intervalMs);
   timer.unref();
   return { stop: () => clearInterval(timer) };
 }

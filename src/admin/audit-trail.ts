@@ -100,7 +100,8 @@ export function createAuditTrail(repo: AuditRepo, clock: () => number, keys: Aud
   const seal = (prevHash: string, row: SealedContent) => sealAuditRow(activeKey, prevHash, row);
 
   return {
-    record(entry: AuditEntry): AuditRow {
+    /** Appends the entry in a transaction of its own. */
+    record(entry: AuditEntry): Promise<AuditRow> {
       return repo.append(rowOf(entry), seal);
     },
 
@@ -120,11 +121,11 @@ export function createAuditTrail(repo: AuditRepo, clock: () => number, keys: Aud
      * deleted from the end show as ids SQLite issued but the log no longer holds. A chain
      * recomputed without the key fails at its first row, keyed or not.
      */
-    verify(): AuditVerdict {
+    async verify(): Promise<AuditVerdict> {
       let prevHash = AUDIT_GENESIS_HASH;
       let expectedId = 1;
       let rows = 0;
-      for (const row of repo.walk()) {
+      for await (const row of repo.walk()) {
         if (row.id !== expectedId) return { ok: false, rows, brokenAt: row.id, reason: `rows ${expectedId}…${row.id - 1} are missing (deleted)` };
         if (row.prevHash !== prevHash) return { ok: false, rows, brokenAt: row.id, reason: "prev_hash does not match the hash of the row before it" };
         if (row.keyId === null) return { ok: false, rows, brokenAt: row.id, reason: "row is not sealed with an audit key (recomputed without the key)" };
@@ -136,7 +137,7 @@ export function createAuditTrail(repo: AuditRepo, clock: () => number, keys: Aud
         expectedId += 1;
         rows += 1;
       }
-      const issued = repo.highestIdIssued();
+      const issued = await repo.highestIdIssued();
       if (issued > rows)
         return { ok: false, rows, brokenAt: rows + 1, reason: `rows ${rows + 1}…${issued} were issued but are missing (deleted from the end)` };
       return { ok: true, rows, head: prevHash };
@@ -147,12 +148,12 @@ export function createAuditTrail(repo: AuditRepo, clock: () => number, keys: Aud
      * holds; a row already broken stays unkeyed, so verify still names it. Called once, when the
      * migration adds key ids (Store.auditLogKeyedNow), never on a log that already had them.
      */
-    keyUnkeyedRows(): number {
+    async keyUnkeyedRows(): Promise<number> {
       const resealed: Array<Pick<AuditRow, "id" | "prevHash" | "hash" | "keyId">> = [];
       let oldPrev = AUDIT_GENESIS_HASH;
       let newPrev = AUDIT_GENESIS_HASH;
       let expectedId = 1;
-      for (const row of repo.walk()) {
+      for await (const row of repo.walk()) {
         if (row.id !== expectedId || row.keyId !== null || row.prevHash !== oldPrev || unkeyedSeal(oldPrev, row) !== row.hash) break;
         const keyed = { ...row, keyId: keys.activeKeyId, prevHash: newPrev };
         const hash = sealAuditRow(activeKey, newPrev, keyed);
@@ -161,7 +162,7 @@ export function createAuditTrail(repo: AuditRepo, clock: () => number, keys: Aud
         newPrev = hash;
         expectedId += 1;
       }
-      repo.reseal(resealed);
+      await repo.reseal(resealed);
       return resealed.length;
     },
   };

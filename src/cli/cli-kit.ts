@@ -23,26 +23,23 @@ export type CommandResult = {
 };
 
 /**
- * A command whose store writes are left to the CLI, to commit with its audit row in one transaction:
- * `commit` on the synchronous store, `commitIn` in a transaction of the asynchronous one (database
- * work only, through `tx`; it may run more than once on PostgreSQL).
+ * A command whose store writes are left to the CLI, to commit with its audit row in one transaction
+ * (`commitIn`: database work only, through `tx`; it may run more than once on PostgreSQL).
  */
-export type DeferredCommandResult = { readonly commit: () => CommandResult } | { readonly commitIn: (tx: Transaction) => Promise<CommandResult> };
+export type DeferredCommandResult = { readonly commitIn: (tx: Transaction) => Promise<CommandResult> };
 
 export type Command = {
   readonly usage: string;
   readonly summary: string;
   /** The audit action of a command that changes state; the CLI records it, refused or done. */
   readonly audit?: string;
-  /** `run` is synchronous and only writes the store: its writes and the audit row commit together. */
-  readonly atomic?: true;
   /**
    * Works on a database that must already be there: a SQLite DATABASE_URL naming no file is refused
    * before the container opens it, which would create and migrate an empty one (a mistyped path
    * would then be "backed up" or "restored" without a word).
    */
   readonly needsExistingDatabase?: true;
-  /** May leave its store writes to `commit` (after slow work such as hashing): they and the audit row commit together. */
+  /** May leave its store writes to `commitIn` (after slow work such as hashing): they and the audit row commit together. */
   run(ctx: CommandContext): Promise<CommandResult | DeferredCommandResult> | CommandResult | DeferredCommandResult;
 };
 

@@ -46,18 +46,8 @@ async function main(argv: string[]): Promise<number> {
     const audited = container;
     const doneEntry = (result: CommandResult) =>
       command.audit ? { actor: cliActor(), action: command.audit, target: result.audit?.target ?? null, summary: result.audit?.summary ?? {} } : null;
-    const recordDone = (result: CommandResult) => {
-      const entry = doneEntry(result);
-      if (entry) audited.admin.audit.record(entry);
-    };
-    const settle = (out: CommandResult | Extract<DeferredCommandResult, { commit: unknown }>): CommandResult =>
-      withTransaction(audited.store, () => {
-        const done = "commit" in out ? out.commit() : out;
-        recordDone(done);
-        return done;
-      });
-    /** The same on the asynchronous store: `commitIn`'s writes and the audit row in one of its transactions. */
-    const settleIn = (out: Extract<DeferredCommandResult, { commitIn: unknown }>): Promise<CommandResult> =>
+    /** `commitIn`'s writes and the audit row in one transaction: neither lands without the other. */
+    const settleIn = (out: DeferredCommandResult): Promise<CommandResult> =>
       audited.store.sql.transaction(async (tx) => {
         const done = await out.commitIn(tx);
         const entry = doneEntry(done);
@@ -65,27 +55,19 @@ async function main(argv: string[]): Promise<number> {
         return done;
       });
     let result: CommandResult;
-    if (command.atomic) {
-      result = withTransaction(container.store, () => {
-        const out = command.run({ argv: rest, container: audited, actor: cliActor() });
-        if (out instanceof Promise || "commitIn" in out) throw new Error(`atomic command ${group} ${verb} must be synchronous`);
-        return settle(out);
-      });
-    } else {
-      const out = await command.run({ argv: rest, container, actor: cliActor() });
-      if ("commitIn" in out) result = await settleIn(out);
-      else if ("commit" in out) result = settle(out);
-      else {
-        result = out;
-        recordDone(out);
-      }
+    const out = await command.run({ argv: rest, container, actor: cliActor() });
+    if ("commitIn" in out) result = await settleIn(out);
+    else {
+      result = out;
+      const entry = doneEntry(out);
+      if (entry) await audited.admin.audit.record(entry);
     }
     if (json && result.stream) await writeJsonStream(process.stdout, result.json, result.stream);
     else report(true, result.json, result.human);
     return 0;
   } catch (e) {
     if (command.audit && container && !(e instanceof UsageError)) {
-      container.admin.audit.record({
+      await container.admin.audit.record({
         actor: cliActor(),
         action: command.audit,
         outcome: "refused",

@@ -33,7 +33,7 @@ export type BackupVerdict = {
  * first row, and every table's rows against the source (the database the gateway uses now, which
  * has moved on since: more rows there is expected, fewer in an append-only table is not).
  */
-export function verifyBackup(file: string, source: Store | null, auditKeys: AuditKeys): BackupVerdict {
+export async function verifyBackup(file: string, source: Store | null, auditKeys: AuditKeys): Promise<BackupVerdict> {
   if (source) refuseOnPostgres(source, "verify");
   if (!existsSync(file)) throw new BackupError("not_found", `${file} does not exist`);
   let backup: Store;
@@ -59,9 +59,9 @@ export function verifyBackup(file: string, source: Store | null, auditKeys: Audi
     const problems: string[] = [];
     // A damaged file fails reads past its first page: each check that cannot read it is a problem
     // of the verdict, and the checks after it still run, so the operator sees all that is wrong.
-    const attempt = <T>(what: string, step: () => T): T | null => {
+    const attempt = async <T>(what: string, step: () => T | Promise<T>): Promise<T | null> => {
       try {
-        return step();
+        return await step();
       } catch (e) {
         if (!(e instanceof Database.SqliteError)) throw e;
         problems.push(`cannot read ${what}: ${e.message}`);
@@ -77,14 +77,14 @@ export function verifyBackup(file: string, source: Store | null, auditKeys: Audi
       integrity = [e.message];
     }
     if (integrity.length !== 1 || integrity[0] !== "ok") problems.push(`integrity_check: ${integrity.slice(0, 5).join("; ")}`);
-    const audit = attempt("the audit log", () => createAuditTrail(createAuditRepo(backup), Date.now, auditKeys).verify());
+    const audit = await attempt("the audit log", () => createAuditTrail(createAuditRepo(backup.sql), Date.now, auditKeys).verify());
     if (audit && !audit.ok) problems.push(`audit chain broken at row ${audit.brokenAt}: ${audit.reason}`);
-    const counts = attempt("the row counts", () => tableCounts(backup)) ?? {};
+    const counts = (await attempt("the row counts", () => tableCounts(backup))) ?? {};
     const sourceCounts = source ? tableCounts(source) : null;
     let sameSource: boolean | null = null;
     if (source && audit?.ok && audit.rows > 0) {
       // Wrapped: a source without that row (hash null) is an answer, a read that failed is not.
-      const sourceRow = attempt(`the source's audit row ${audit.rows}`, () => ({ hash: auditHashAt(source, audit.rows) }));
+      const sourceRow = await attempt(`the source's audit row ${audit.rows}`, () => ({ hash: auditHashAt(source, audit.rows) }));
       if (sourceRow) {
         sameSource = sourceRow.hash === audit.head;
         if (!sameSource)

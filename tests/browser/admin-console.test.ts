@@ -275,7 +275,7 @@ describe.skipIf(!HAS_CHROMIUM)(
       await page.click('tbody button:has-text("重放")');
       await expect(page.locator(".flash").textContent()).resolves.toContain("已重放");
       await expect(page.locator("main").textContent()).resolves.toContain("没有隔离的消息");
-      expect(world.gw.container.admin.audit.list({ action: "sync.replay", limit: 1 })[0]?.target).toBe("SIM");
+      expect((await world.gw.container.admin.audit.list({ action: "sync.replay", limit: 1 }))[0]?.target).toBe("SIM");
       expect(poisonMessage).not.toBe("");
 
       await page.click('nav a:has-text("同步批次")');
@@ -363,7 +363,7 @@ describe.skipIf(!HAS_CHROMIUM)(
       await page.click('#conformance button:has-text("豁免准入检查")');
       await expect(page.locator("#conformance").textContent()).resolves.toContain("放行（豁免）");
       await expect(page.locator("#conformance dl").textContent()).resolves.toContain("已暂停");
-      expect(world.gw.container.admin.audit.list({ action: "conformance.", limit: 5 }).map((r) => r.actor)).toContain("admin");
+      expect((await world.gw.container.admin.audit.list({ action: "conformance.", limit: 5 })).map((r) => r.actor)).toContain("admin");
 
       await visit(page, "/admin/conformance/runs", "38-conformance-runs", "对接测试");
       await Promise.all([page.waitForURL(/\/admin\/conformance\/runs\/crun_/), page.locator('a[href^="/admin/conformance/runs/crun_"]').first().click()]);

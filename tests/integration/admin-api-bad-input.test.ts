@@ -55,7 +55,7 @@ describe("admin API: unreadable requests get the API's error shape", () => {
     expect(status.status, status.text).toBe(400);
     expect(errorOf(status.text)?.code).toBe("invalid_input");
     expect(status.text).toContain("params.code");
-    expect(gw.container.admin.audit.list({ target: "A\uFFFDB", limit: 5 }).map((r) => `${r.action} ${r.outcome}`)).toEqual(["supplier.status refused"]);
+    expect((await gw.container.admin.audit.list({ target: "A\uFFFDB", limit: 5 })).map((r) => `${r.action} ${r.outcome}`)).toEqual(["supplier.status refused"]);
     const login = await rawRequest(gw.url, {
       path: "/admin/api/login",
       headers: { "content-type": "application/json" },

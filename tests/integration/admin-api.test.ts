@@ -182,7 +182,7 @@ describe("admin API", () => {
       expect(rejected.products[0].reasons.length).toBeGreaterThan(0);
       expect((await call(url, sessions.admin, "POST", `/products/${world.code}/${rejected.products[0].sku}/listing/apply`, {})).status).toBe(409);
     }
-    const trail = world.gw.container.admin.audit.list({ action: "product.listing_", limit: 10 });
+    const trail = await world.gw.container.admin.audit.list({ action: "product.listing_", limit: 10 });
     expect(trail.map((r) => `${r.action} ${r.outcome}`)).toEqual(
       expect.arrayContaining(["product.listing_approve ok", "product.listing_apply ok", "product.listing_approve refused"]),
     );
@@ -204,7 +204,7 @@ describe("admin API", () => {
     };
     expect(shown.order.timeline.map((e) => e.step)).toEqual(expect.arrayContaining(["create", "submit", "confirm"]));
     expect(shown.order.consignee).toBeUndefined();
-    const audit = world.gw.container.admin.audit.list({ action: "order.push", limit: 1 })[0];
+    const audit = (await world.gw.container.admin.audit.list({ action: "order.push", limit: 1 }))[0];
     expect(audit?.actor).toBe("procurement1");
     expect(audit?.summaryJson).toContain('"after":{');
     expect(audit?.summaryJson).not.toContain("13812345678");
@@ -214,7 +214,7 @@ describe("admin API", () => {
     const res = await call(url, sessions.admin, "POST", `/suppliers/${world.code}/rotate`, { password: true, appSecret: true });
     const { credentials } = (await res.json()) as { credentials: { password: string; appSecret: string } };
     expect(credentials.password.length).toBeGreaterThan(10);
-    const row = world.gw.container.admin.audit.list({ action: "supplier.rotate_secrets", limit: 1 })[0];
+    const row = (await world.gw.container.admin.audit.list({ action: "supplier.rotate_secrets", limit: 1 }))[0];
     expect(row?.summaryJson).toContain('"rotated":["password","appSecret"]');
     expect(row?.summaryJson).not.toContain(credentials.password);
     expect(row?.summaryJson).not.toContain(credentials.appSecret);
@@ -228,9 +228,9 @@ describe("admin API", () => {
     expect(((await locked.json()) as { error: { code: string } }).error.code).toBe("locked");
     world.gw.clock.advance(15 * 60_000 + 1);
     expect((await login(url, "victim")).status).toBe(200);
-    const attempts = world.gw.container.admin.audit.list({ actor: "victim", action: "session.login", limit: 10 }).map((r) => r.outcome);
+    const attempts = (await world.gw.container.admin.audit.list({ actor: "victim", action: "session.login", limit: 10 })).map((r) => r.outcome);
     expect(attempts).toEqual(["ok", "refused", "refused"]);
-    const refused = world.gw.container.admin.audit.list({ actor: "victim", action: "session.login", limit: 10 }).filter((r) => r.outcome === "refused");
+    const refused = (await world.gw.container.admin.audit.list({ actor: "victim", action: "session.login", limit: 10 })).filter((r) => r.outcome === "refused");
     expect(refused.map((r) => JSON.parse(r.summaryJson) as { error: string; failuresInWindow: number })).toEqual([
       { error: "locked", failuresInWindow: 5 },
       { error: "bad credentials", failuresInWindow: 1 },

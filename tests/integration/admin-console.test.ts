@@ -83,7 +83,7 @@ describe("admin console (HTML)", () => {
     expect(ok.status).toBe(303);
     expect(ok.headers.get("location")).toBe("/admin/suppliers/XSS?msg=saved");
     expect(gw.container.supplierAccounts.show("XSS", false).status).toBe("disabled");
-    expect(gw.container.admin.audit.list({ action: "supplier.status", limit: 1 })[0]?.actor).toBe("admin");
+    expect((await gw.container.admin.audit.list({ action: "supplier.status", limit: 1 }))[0]?.actor).toBe("admin");
   });
 
   it("answers form errors as a page naming the fields, with an honest status", async () => {

@@ -182,15 +182,15 @@ describe("the audit chain is keyed (HMAC with a key outside the database)", () =
     const gw = await startTestGateway();
     try {
       const audit = gw.container.admin.audit;
-      audit.record({ actor: "ops", action: "test.first" });
+      await audit.record({ actor: "ops", action: "test.first" });
       const job = startAuditHeadLog(audit, createLogger({ level: "info", destination: sink }), 20);
-      audit.record({ actor: "ops", action: "test.second" });
+      await audit.record({ actor: "ops", action: "test.second" });
       const deadline = Date.now() + 10_000;
       while (lines.filter((l) => l.event === "audit.head").length < 2 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
       job.stop();
       const heads = lines.filter((l) => l.event === "audit.head");
       expect(heads.map((h) => h.id)).toEqual([1, 2]);
-      const verdict = audit.verify();
+      const verdict = await audit.verify();
       expect(verdict.ok && verdict.head).toBe(heads[1]?.hash);
     } finally {
       await gw.close();

@@ -60,7 +60,7 @@ describe("audit rows share the transaction of the change they record", () => {
     });
     expect(res.status).toBe(200);
     expect(statusOf("ATOM")).toBe("disabled");
-    expect(gw.container.admin.audit.list({ action: "supplier.status", limit: 5 })).toHaveLength(1);
+    expect(await gw.container.admin.audit.list({ action: "supplier.status", limit: 5 })).toHaveLength(1);
   });
 
   it("admin API: no session is created when the login's audit row cannot be written", async () => {
@@ -112,7 +112,7 @@ describe("audit rows share the transaction of the change they record", () => {
     expect(gw.container.admin.users.list().map((u) => u.username)).not.toContain("ghost1");
     expect(gw.container.admin.users.show("root1").role).toBe("admin");
     expect((await post("POST", "/users", { username: "ghost1", role: "auditor", password: PASSWORD })).status).toBe(201);
-    expect(gw.container.admin.audit.list({ action: "user.create", limit: 5 }).map((r) => r.target)).toEqual(["ghost1"]);
+    expect((await gw.container.admin.audit.list({ action: "user.create", limit: 5 })).map((r) => r.target)).toEqual(["ghost1"]);
   });
 
   it("CLI: `users role` changes nothing when its audit row cannot be written", async () => {

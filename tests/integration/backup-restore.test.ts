@@ -130,7 +130,7 @@ describe("backup verify", () => {
   it("refuses to overwrite, and fails on an edited audit row, a foreign database or a file that is not SQLite", { timeout: 120_000 }, async () => {
     restored = await startTestGateway();
     const { container, config } = restored;
-    for (let i = 0; i < 3; i++) container.admin.audit.record({ actor: "user:test", action: "test.action", target: `t${i}`, summary: {} });
+    for (let i = 0; i < 3; i++) await container.admin.audit.record({ actor: "user:test", action: "test.action", target: `t${i}`, summary: {} });
     const dir = mkdtempSync(join(tmpdir(), "emall-verify-"));
     dirs.push(dir);
     const env = { DATABASE_URL: config.DATABASE_URL, DATA_ENCRYPTION_KEY_FILE: config.DATA_ENCRYPTION_KEY_FILE };
@@ -155,7 +155,7 @@ describe("backup verify", () => {
     // Another gateway's database: its own audit chain, not this one's.
     const other = await startTestGateway();
     try {
-      for (let i = 0; i < 3; i++) other.container.admin.audit.record({ actor: "user:other", action: "other.action", target: null, summary: {} });
+      for (let i = 0; i < 3; i++) await other.container.admin.audit.record({ actor: "user:other", action: "other.action", target: null, summary: {} });
       // Under its own keys the backup's keyed chain does not verify at all.
       const otherKeys = await runCliAsync(["backup", "verify", file, "--json"], {
         DATABASE_URL: other.config.DATABASE_URL,

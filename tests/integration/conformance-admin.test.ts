@@ -133,7 +133,7 @@ describe("conformance in the admin API and console", () => {
     const home = await (await call(sessions.admin, "GET", "/admin/")).text();
     expect(home).toContain("放行（豁免）");
 
-    const audit = rig.gw.container.admin.audit.list({ limit: 20 }).map((e) => `${e.action} ${e.outcome}`);
+    const audit = (await rig.gw.container.admin.audit.list({ limit: 20 })).map((e) => `${e.action} ${e.outcome}`);
     expect(audit).toEqual(expect.arrayContaining(["conformance.suspend ok", "conformance.revoke ok", "conformance.revoke refused", "supplier.waive_gate ok"]));
   });
 

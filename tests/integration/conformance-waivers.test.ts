@@ -109,7 +109,7 @@ describe("gate waivers", () => {
     const after = await (await getPage(rig.gw.url, admin, page)).text();
     expect(after).toContain("拦截：标识已撤销");
     expect(after).toContain(`action="${page}/gate-waiver"`);
-    const audit = rig.gw.container.admin.audit.list({ limit: 5 }).map((e) => `${e.action} ${e.outcome} ${e.actor}`);
+    const audit = (await rig.gw.container.admin.audit.list({ limit: 5 })).map((e) => `${e.action} ${e.outcome} ${e.actor}`);
     expect(audit).toContain("supplier.withdraw_waiver ok admin1");
   });
 });

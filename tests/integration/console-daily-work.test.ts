@@ -74,7 +74,7 @@ describe("console for daily work", () => {
     fix(poison[1] ?? "");
     expect((await postForm(url, s.admin, `${path}/replay`, { all: "true" })).status).toBe(303);
     expect(await (await getPage(url, s.admin, path)).text()).toContain("没有隔离的消息");
-    const audit = w.gw.container.admin.audit.list({ action: "sync.replay", limit: 10 }).map((r) => `${r.actor} ${r.outcome}`);
+    const audit = (await w.gw.container.admin.audit.list({ action: "sync.replay", limit: 10 })).map((r) => `${r.actor} ${r.outcome}`);
     expect(audit).toEqual(["admin ok", "admin refused", "admin refused", "admin ok", "auditor refused"]);
   });
 
@@ -97,7 +97,7 @@ describe("console for daily work", () => {
     expect(card).not.toContain(`action="${page}/gate-waiver"`);
     expect(card).toContain(`action="${page}/gate-waiver/withdraw"`);
     expect(card).not.toContain("trust-mark/suspend");
-    expect(w.gw.container.admin.audit.list({ action: "supplier.sign_mode", limit: 1 })[0]?.summaryJson).toContain('"after":{"signMode":"yggc-md5"}');
+    expect((await w.gw.container.admin.audit.list({ action: "supplier.sign_mode", limit: 1 }))[0]?.summaryJson).toContain('"after":{"signMode":"yggc-md5"}');
     const bad = await postForm(url, s.admin, `${page}/sign-mode`, { signMode: "rot13" });
     expect(bad.status).toBe(400);
     expect(w.gw.container.supplierAccounts.show(w.code, false).signMode).toBe("yggc-md5");

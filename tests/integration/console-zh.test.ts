@@ -256,7 +256,7 @@ describe("console speaks zh-CN on every page and every refused form", () => {
 
   it("the audit log shows recorded states, roles and times in zh-CN and Beijing time, not their stored codes", async () => {
     const at = Date.UTC(2026, 10, 27, 2, 3, 4);
-    w.a.gw.container.admin.audit.record({
+    await w.a.gw.container.admin.audit.record({
       actor: "cli:ops",
       action: "user.create",
       target: "zh_probe",

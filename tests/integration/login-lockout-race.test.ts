@@ -60,23 +60,23 @@ describe("login lockout under parallel wrong passwords", () => {
     expect(statuses.filter((s) => s === 401).length).toBeLessThanOrEqual(LOCKOUT_FAILURES);
     expect(statuses.filter((s) => s === 429).length).toBeGreaterThanOrEqual(PARALLEL - LOCKOUT_FAILURES);
     expect((await adminLogin("raced", "correct horse battery staple")).status).toBe(429);
-    const rows = gw.container.admin.audit.list({ actor: "raced", action: "session.login", limit: 100 });
+    const rows = await gw.container.admin.audit.list({ actor: "raced", action: "session.login", limit: 100 });
     expect(rows.length).toBeGreaterThan(0);
     expect(rows.length).toBeLessThanOrEqual(2);
   });
 
   it("admin API: a spray over many usernames writes a bounded number of audit rows, and the next row counts the rest", async () => {
     gw.clock.advance(60_000);
-    const before = gw.container.admin.audit.list({ action: "session.login", limit: 1000 }).length;
+    const before = (await gw.container.admin.audit.list({ action: "session.login", limit: 1000 })).length;
     const SPRAY = FAILED_LOGIN_AUDIT_ROWS_PER_MINUTE + 15;
     const statuses = await Promise.all(Array.from({ length: SPRAY }, async (_, i) => (await adminLogin(`sprayed${i}`, "guess-guess-guess")).status));
     expect(statuses.every((s) => s === 401)).toBe(true);
-    const written = gw.container.admin.audit.list({ action: "session.login", limit: 1000 }).length - before;
+    const written = (await gw.container.admin.audit.list({ action: "session.login", limit: 1000 })).length - before;
     expect(written).toBe(FAILED_LOGIN_AUDIT_ROWS_PER_MINUTE);
 
     gw.clock.advance(60_000);
     expect((await adminLogin("sprayed-late", "guess-guess-guess")).status).toBe(401);
-    const [latest] = gw.container.admin.audit.list({ action: "session.login", limit: 1 });
+    const [latest] = await gw.container.admin.audit.list({ action: "session.login", limit: 1 });
     expect(JSON.parse(latest?.summaryJson ?? "{}")).toMatchObject({ failedLoginsNotAudited: SPRAY - FAILED_LOGIN_AUDIT_ROWS_PER_MINUTE });
   });
 });

@@ -300,7 +300,10 @@ describe("order outcomes by failure class, S-11 answer check, staff retry and su
       });
       expect(resumed.status).toBe(303);
       expect(resumed.headers.get("location")).toBe("/admin/orders?msg=resumed");
-      expect(rig.gw.container.admin.audit.list({ action: "order.resume", limit: 1 })[0]).toMatchObject({ actor: "orders-admin", target: rig.supplier.code });
+      expect((await rig.gw.container.admin.audit.list({ action: "order.resume", limit: 1 }))[0]).toMatchObject({
+        actor: "orders-admin",
+        target: rig.supplier.code,
+      });
       expect((await api("POST", `/order-pushes/${rig.supplier.code}/resume`, {})).status).toBe(409);
       expect((await push(order.yggc_order)).state).toBe("confirmed");
       expect((await push(other.yggc_order)).state).toBe("confirmed");

@@ -138,8 +138,8 @@ describe("personal data never reaches the audit log or the logs", () => {
     }
   });
 
-  it("drops personal-data fields from any audit summary a caller hands in", () => {
-    const row = rig.gw.container.admin.audit.record({
+  it("drops personal-data fields from any audit summary a caller hands in", async () => {
+    const row = await rig.gw.container.admin.audit.record({
       actor: "ops",
       action: "test.summary",
       summary: {

@@ -92,7 +92,7 @@ describe("production conformance", () => {
     const third = await evaluate(day3);
     expect(third).toMatchObject({ action: "propose", proposal: "open" });
     expect(c.conformance.standing(w.code).mark?.state).toBe("valid");
-    const audited = c.admin.audit.list({ action: "conformance.production_", limit: 10 }).map((r) => r.action);
+    const audited = (await c.admin.audit.list({ action: "conformance.production_", limit: 10 })).map((r) => r.action);
     expect(audited).toEqual(expect.arrayContaining(["conformance.production_warn", "conformance.production_propose"]));
 
     // The supplier reads its own scores in the portal's API; the admin decides.
@@ -141,7 +141,7 @@ describe("production conformance", () => {
     const scored = await c.production.evaluate(w.code, day);
     expect(scored).toMatchObject({ action: "suspend" });
     expect(c.conformance.standing(w.code)).toMatchObject({ mark: { state: "suspended" }, gate: { open: false } });
-    expect(c.admin.audit.list({ action: "conformance.production_suspend", limit: 5 })).toHaveLength(1);
+    expect(await c.admin.audit.list({ action: "conformance.production_suspend", limit: 5 })).toHaveLength(1);
 
     // From the CLI on the same database: the day as scored; scoring it again acts no second time.
     await c.production.flush();
@@ -156,7 +156,7 @@ describe("production conformance", () => {
     const today = beijingDay(Date.now());
     const early = await runCliAsync(["conformance", "evaluate", "--supplier", w.code, "--day", today, "--json"], env);
     expect(early.json, early.stderr).toMatchObject({ ok: false, error: { kind: "usage", message: expect.stringContaining("has not ended yet") } });
-    expect(c.admin.audit.list({ action: "conformance.production_suspend", limit: 5 })).toHaveLength(1);
+    expect(await c.admin.audit.list({ action: "conformance.production_suspend", limit: 5 })).toHaveLength(1);
     const unknown = await runCliAsync(["conformance", "production", "--supplier", "NOPE", "--json"], env);
     expect(unknown.json).toMatchObject({ ok: false, error: { kind: "not_found" } });
   });
@@ -185,7 +185,7 @@ describe("production conformance", () => {
     ).json()) as { day: Day };
     expect(scored.day).toMatchObject({ day, action: "suspend" });
     expect(c.conformance.standing(w.code)).toMatchObject({ mark: null, waiver: null, gate: { open: false } });
-    const [audited] = c.admin.audit.list({ action: "conformance.production_suspend", limit: 1 });
+    const [audited] = await c.admin.audit.list({ action: "conformance.production_suspend", limit: 1 });
     expect(JSON.parse(audited?.summaryJson ?? "{}")).toMatchObject({ after: { suspendedMarks: [], waiverEnded: true } });
   });
 });

@@ -152,7 +152,7 @@ describe("retention keeps the store bounded (issue 13 §3.4)", () => {
     expect(open.ok && open.value.state).toBe("created");
     expect(count(c, "SELECT count(*) FROM order_events")).toBe(events);
     expect(count(c, "SELECT count(*) FROM audit_log")).toBe(audit);
-    expect(c.admin.audit.verify().ok).toBe(true);
+    expect((await c.admin.audit.verify()).ok).toBe(true);
     expect(c.repos.accounts.loginFailuresSince(account.id, 0)).toBe(1);
 
     // Nothing left to do until time moves on.
@@ -175,7 +175,7 @@ describe("retention keeps the store bounded (issue 13 §3.4)", () => {
     expect(out.status, out.stderr).toBe(0);
     expect(out.json).toMatchObject({ ok: true, removed: { runs: 0, messages: 3, calls: 2, inbox: 0, priceRows: 0, loginFailures: 0 } });
     expect(count(c, "SELECT count(*) FROM sync_message_logs")).toBe(1);
-    expect(c.admin.audit.verify().ok).toBe(true);
+    expect((await c.admin.audit.verify()).ok).toBe(true);
     expect(count(c, "SELECT count(*) FROM audit_log WHERE action = 'sync.prune' AND outcome = 'ok'")).toBe(1);
   }, 90_000);
 
@@ -228,7 +228,7 @@ describe("retention keeps the store bounded (issue 13 §3.4)", () => {
     expect((await retention.run()).priceRows).toBe(2 + 1 + 3);
     if (backup) {
       // A backup from before compaction still verifies against the compacted store.
-      const verdict = verifyBackup(backup, c.store, auditKeysFromConfig(c.config, c.keys));
+      const verdict = await verifyBackup(backup, c.store, auditKeysFromConfig(c.config, c.keys));
       expect(verdict.problems).toEqual([]);
       expect(verdict.tables.find((t) => t.table === "price_history")?.difference).toBe(-6);
     }

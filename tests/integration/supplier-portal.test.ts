@@ -64,8 +64,7 @@ describe("supplier portal: 申请上架 and the decision the supplier reads", ()
     expect((await apiCall(url, admin, "POST", `/products/${w.aFacts.code}/${sku}/listing/approve`, { note: "已补齐" })).status).toBe(200);
     expect(await product(supa, sku)).toMatchObject({ listingState: "approved", listingReason: "已补齐" });
 
-    const trail = w.a.gw.container.admin.audit
-      .list({ target: `${w.aFacts.code}/${sku}`, limit: 20 })
+    const trail = (await w.a.gw.container.admin.audit.list({ target: `${w.aFacts.code}/${sku}`, limit: 20 }))
       .map((r) => `${r.actor} ${r.action} ${r.outcome}`)
       .reverse();
     expect(trail).toEqual([

@@ -38,8 +38,8 @@ export const auditRoutes = [
       entries: z.array(AuditEntryView),
       nextBefore: z.number().int().nullable().describe("Pass as `before` for the next page; null: no more."),
     }),
-    handler({ query, services }) {
-      const rows = services.audit.list(query).map(({ summaryJson, ...r }) => ({ ...r, summary: JSON.parse(summaryJson) as unknown }));
+    async handler({ query, services }) {
+      const rows = (await services.audit.list(query)).map(({ summaryJson, ...r }) => ({ ...r, summary: JSON.parse(summaryJson) as unknown }));
       const last = rows.at(-1);
       return { body: { entries: rows, nextBefore: rows.length === query.limit && last ? last.id : null } };
     },
@@ -76,7 +76,7 @@ export const auditRoutes = [
     tag: "audit",
     summary: "Walk the hash chain; names the first broken row.",
     response: z.object({ verdict: AuditVerdict }),
-    handler: ({ services }) => ({ body: { verdict: services.audit.verify() } }),
+    handler: async ({ services }) => ({ body: { verdict: await services.audit.verify() } }),
   }),
   defineRoute({
     method: "GET",

@@ -91,7 +91,7 @@ export function toAdminError(e: unknown): AdminError | undefined {
  */
 export async function runRoute(route: AdminRoute<AdminRouteServices>, raw: RawInput, caller: ActiveSession | undefined, deps: RunDeps): Promise<RouteResult> {
   const user = caller?.user;
-  const { audit, transaction, transactionIn } = deps.api;
+  const { audit, transactionIn } = deps.api;
   const actor = user?.username ?? "anonymous";
   const entryOf = (outcome: "ok" | "refused" | "failed", result: RouteResult["audit"], error?: string): AuditEntry | null => {
     const action = result?.action ?? route.audit;
@@ -106,15 +106,15 @@ export async function runRoute(route: AdminRoute<AdminRouteServices>, raw: RawIn
       requestId: deps.requestId,
     };
   };
-  const record = (outcome: "ok" | "refused" | "failed", result: RouteResult["audit"], error?: string) => {
+  const record = async (outcome: "ok" | "refused" | "failed", result: RouteResult["audit"], error?: string): Promise<void> => {
     const entry = entryOf(outcome, result, error);
-    if (entry) audit.record(entry);
+    if (entry) await audit.record(entry);
   };
   const targetOf = (params: unknown) => (params && typeof params === "object" ? Object.values(params).map(String).join("/") || null : null);
 
   if (route.roles !== "public" && !user) throw new AdminError("unauthenticated", "log in first (POST /admin/api/login)");
   if (!mayCall(route, user)) {
-    record("refused", { target: targetOf(raw.params) }, `role ${user?.role ?? "none"} may not ${route.method} ${route.path}`);
+    await record("refused", { target: targetOf(raw.params) }, `role ${user?.role ?? "none"} may not ${route.method} ${route.path}`);
     throw new AdminError("forbidden", `role ${user?.role ?? "none"} may not ${route.method} /admin/api${route.path}`);
   }
   const scope = scopeOf(user, deps.api.accounts);
@@ -123,19 +123,12 @@ export async function runRoute(route: AdminRoute<AdminRouteServices>, raw: RawIn
   const query = parsePart(route.query, raw.query, "query", fields, deps.errorMap);
   const body = parsePart(route.body, raw.body, "body", fields, deps.errorMap);
   if (fields.length > 0) {
-    record("refused", { target: targetOf(raw.params) }, "invalid input");
+    await record("refused", { target: targetOf(raw.params) }, "invalid input");
     throw new AdminError("invalid_input", `invalid input: ${fields.map((f) => `${f.field}: ${f.message}`).join("; ")}`, fields);
   }
   const ctx = { params, query, body, user, session: caller?.session, scope, services: deps.api.routes, requestId: deps.requestId, log: deps.log };
-  /** The handler's store writes (if it left them to commit) and its audit row, in one transaction. */
-  const settle = (out: RouteResult | Extract<DeferredResult, { commit: unknown }>): RouteResult =>
-    transaction(() => {
-      const result = "commit" in out ? out.commit() : out;
-      record("ok", { target: targetOf(params), ...result.audit });
-      return result;
-    });
-  /** The same on the asynchronous store: `commitIn`'s writes and the audit row in one of its transactions. */
-  const settleIn = (out: Extract<DeferredResult, { commitIn: unknown }>): Promise<RouteResult> =>
+  /** The handler's store writes and its audit row, in one transaction: neither lands without the other. */
+  const settleIn = (out: DeferredResult): Promise<RouteResult> =>
     transactionIn(async (tx) => {
       const result = await out.commitIn(tx);
       const entry = entryOf("ok", { target: targetOf(params), ...result.audit });
@@ -143,25 +136,17 @@ export async function runRoute(route: AdminRoute<AdminRouteServices>, raw: RawIn
       return result;
     });
   try {
-    if (route.atomic) {
-      return transaction(() => {
-        const out = route.handler(ctx);
-        if (out instanceof Promise || "commitIn" in out) throw new Error(`atomic route ${route.method} ${route.path} must be synchronous`);
-        return settle(out);
-      });
-    }
     const out = await route.handler(ctx);
     if ("commitIn" in out) {
       const result = await settleIn(out);
       result.afterCommit?.();
       return result;
     }
-    if ("commit" in out) return settle(out);
-    record("ok", { target: targetOf(params), ...out.audit });
+    await record("ok", { target: targetOf(params), ...out.audit });
     return out;
   } catch (e) {
     const known = toAdminError(e);
-    record(known ? "refused" : "failed", { target: targetOf(params) }, known ? `${known.code}: ${known.message}` : "internal error");
+    await record(known ? "refused" : "failed", { target: targetOf(params) }, known ? `${known.code}: ${known.message}` : "internal error");
     throw e;
   }
 }

@@ -16,8 +16,6 @@ export type AdminApiServices = {
   accounts: Pick<AccountRepo, "supplierById">;
   /** The row every state-changing call leaves, on success and on failure. */
   audit: Pick<AuditTrail, "record" | "recordIn">;
-  /** One short transaction: a handler's store writes and its audit row land together or not at all. */
-  transaction<T>(work: () => T): T;
   /** The same on the asynchronous store, for handlers whose writes are there (`commitIn`). */
   transactionIn: SqlStore["transaction"];
 };
@@ -52,7 +50,6 @@ export function adminApiServices(container: Container): AdminApiServices {
     sessions: admin.sessions,
     accounts: repos.accounts,
     audit: admin.audit,
-    transaction: (work) => withTransaction(container.store, work),
     transactionIn: (work) => container.store.sql.transaction(work),
   };
 }

@@ -39,12 +39,12 @@ export type RouteResult = {
 };
 
 /**
- * What a handler hands back when its slow work (hashing, checks) is done but its store writes are
- * not: the runner runs `commit` and appends the audit row in one transaction; or, for writes on
- * the asynchronous store, runs `commitIn` in one of its transactions and appends the row in it.
- * `commitIn` does only database work through `tx` (it may run more than once on PostgreSQL).
+ * What a handler hands back when its slow work (hashing, checks, supplier calls) is done but its
+ * store writes are not: the runner runs `commitIn` in one transaction and appends the audit row in
+ * it, so neither lands without the other. `commitIn` does only database work through `tx` (it may
+ * run more than once on PostgreSQL), and reads what its writes decide on through `tx`.
  */
-export type DeferredResult = { commit: () => RouteResult } | { commitIn: (tx: Transaction) => Promise<RouteResult> };
+export type DeferredResult = { commitIn: (tx: Transaction) => Promise<RouteResult> };
 
 type CsvRow = ReadonlyArray<string | number | null | undefined>;
 /** Rows read as they are sent: a list, or pages read from the store one after the other. */
@@ -74,11 +74,6 @@ export type RouteSpec<P extends z.ZodType, Q extends z.ZodType, B extends z.ZodT
   errors?: ReadonlyArray<Extract<AdminErrorCode, "not_found" | "conflict" | "rate_limited" | "supplier_unavailable">>;
   /** The audit action of a state-changing route: written on success and on failure. */
   audit?: string;
-  /**
-   * The handler is synchronous and only writes the store, so its writes and its audit row commit
-   * in one transaction: neither lands without the other.
-   */
-  atomic?: true;
   handler(ctx: RouteContext<z.output<P>, z.output<Q>, z.output<B>, S>): Promise<RouteResult | DeferredResult> | RouteResult | DeferredResult;
 };
 

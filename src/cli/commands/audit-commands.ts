@@ -5,9 +5,9 @@ export const auditCommands: Record<string, Command> = {
   verify: {
     usage: "audit verify [--json]",
     summary: "walk the audit log's hash chain; exit 1 naming the first edited, deleted or missing row",
-    run({ argv, container }) {
+    async run({ argv, container }) {
       flags(argv, {});
-      const verdict = container.admin.audit.verify();
+      const verdict = await container.admin.audit.verify();
       if (verdict.ok) return { human: `audit log intact: ${verdict.rows} rows, head ${verdict.head}`, json: { verdict } };
       // A broken chain is a failed check: exit 1, whatever the output mode, so scripts and CI fail.
       throw new CommandFailed("tampered", `audit log broken at row ${verdict.brokenAt}: ${verdict.reason} (${verdict.rows} rows verified before it)`, {
@@ -18,7 +18,7 @@ export const auditCommands: Record<string, Command> = {
   list: {
     usage: "audit list [--actor A] [--action PREFIX] [--target T] [--before ID] [--limit N]",
     summary: "audit entries, newest first",
-    run({ argv, container }) {
+    async run({ argv, container }) {
       const v = flags(argv, {
         actor: { type: "string" },
         action: { type: "string" },
@@ -26,7 +26,7 @@ export const auditCommands: Record<string, Command> = {
         before: { type: "string" },
         limit: { type: "string" },
       });
-      const entries = container.admin.audit.list({
+      const entries = await container.admin.audit.list({
         actor: v.actor,
         action: v.action,
         target: v.target,

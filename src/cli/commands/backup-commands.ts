@@ -25,7 +25,7 @@ export const backupCommands: Record<string, Command> = {
     usage: "backup verify FILE",
     summary: "integrity_check, the audit chain, and row counts against the database in use; exit 1 on a problem",
     needsExistingDatabase: true,
-    run({ argv, container }) {
+    async run({ argv, container }) {
       let parsed;
       try {
         parsed = parseArgs({ args: argv, options: { json: { type: "boolean" } }, allowPositionals: true, strict: true });
@@ -34,7 +34,7 @@ export const backupCommands: Record<string, Command> = {
       }
       const [file, ...extra] = parsed.positionals;
       if (!file || extra.length > 0) throw new UsageError("name exactly one backup FILE");
-      const verdict = verifyBackup(file, container.store, auditKeysFromConfig(container.config, container.keys));
+      const verdict = await verifyBackup(file, container.store, auditKeysFromConfig(container.config, container.keys));
       const human = [
         `integrity_check: ${verdict.integrity.join("; ")}`,
         verdict.audit === null

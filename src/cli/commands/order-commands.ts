@@ -167,7 +167,7 @@ export const orderCommands: Record<string, Command> = {
     async run({ argv, container }) {
       const v = flags(argv, { order: { type: "string" }, reveal: { type: "boolean" } });
       const order = unwrap(await container.orders.service.show(requireFlag(v, "order"), { reveal: v.reveal === true }));
-      if (v.reveal) container.admin.audit.record({ actor: cliActor(), action: "order.reveal_personal_data", target: order.yggc_order, summary: {} });
+      if (v.reveal) await container.admin.audit.record({ actor: cliActor(), action: "order.reveal_personal_data", target: order.yggc_order, summary: {} });
       const personal = order.consignee
         ? `\nconsignee: ${JSON.stringify(order.consignee)}${order.invoiceBank ? `\ninvoice bank: ${JSON.stringify(order.invoiceBank)}` : ""}`
         : "";
