@@ -30,7 +30,7 @@ async function main(): Promise<void> {
     DATA_ENCRYPTION_KEY_FILE: join(dir, "master.key"),
     CONFORMANCE_REPORT_DIR: join(dir, "reports"),
   });
-  const container = createContainer(config, silentLogger());
+  const container = await createContainer(config, silentLogger());
   container.referenceLoader.seedIfEmpty(config.FIXTURES_DIR);
   const first17 = "91120116MA05BENC1";
   await container.supplierAccounts.create({

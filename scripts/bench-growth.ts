@@ -109,7 +109,7 @@ async function simulateYear(withRetention: boolean): Promise<YearResult> {
       NODE_ENV: "test",
       SCHEDULER_ENABLED: "false",
     });
-    const container = createContainer(config, silentLogger(), () => now);
+    const container = await createContainer(config, silentLogger(), () => now);
     const { inbox, syncRuns, messageLogs, callLogs, products } = container.repos;
     const seed = createSeedRepo(container.store.sql);
     const first17 = "91120116000000010".slice(0, 17);

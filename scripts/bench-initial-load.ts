@@ -99,7 +99,7 @@ async function main(): Promise<void> {
   const cluster = DATABASE.postgres ? await startPgCluster() : null;
   const delayed = cluster && DATABASE.rttMs !== null ? await delayedDatabase(cluster, "gateway", DATABASE.rttMs) : null;
   const databaseUrl = delayed?.url ?? cluster?.url ?? join(dir, "gateway.db");
-  const container = createContainer(
+  const container = await createContainer(
     loadConfig({ DATABASE_URL: databaseUrl, DATA_ENCRYPTION_KEY_FILE: join(dir, "master.key"), SCHEDULER_ENABLED: "false", LOG_LEVEL: "warn" }),
     silentLogger(),
   );

@@ -131,7 +131,7 @@ async function main(): Promise<void> {
     SCHEDULER_ENABLED: "false",
     LOG_LEVEL: "warn",
   };
-  const container = createContainer(loadConfig(gatewayEnv), silentLogger());
+  const container = await createContainer(loadConfig(gatewayEnv), silentLogger());
   let compiled: Awaited<ReturnType<typeof startCompiledGateway>> | null = null;
   const sampler = setInterval(sampleRss, 50);
   try {

@@ -313,7 +313,7 @@ function recordStatements() {
 
 async function main() {
   const config = loadConfig({ ...process.env, ...env });
-  const setup = createContainer(config, silentLogger());
+  const setup = await createContainer(config, silentLogger());
   const users = setup.admin.users.list();
   const db = new Database(DATABASE, { readonly: true });
   const { probes, counts, supplierCode } = probesOf(db);
@@ -458,7 +458,7 @@ type InProcess = ReturnType<typeof openInProcess>;
 /** The same routes run in this process on the same file, every statement recorded: where a request's time goes. */
 function openInProcess(config: ReturnType<typeof loadConfig>) {
   const seen = recordStatements();
-  const container = createContainer(config, silentLogger());
+  const container = await createContainer(config, silentLogger());
   const api = adminApiServices(container);
   const explain = new Database(DATABASE, { readonly: true });
   const callers = new Map<Who, ActiveSession>();

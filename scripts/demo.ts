@@ -74,7 +74,7 @@ async function main() {
     { port: 0, logger: logger.child({ component: "reference-supplier-sandbox" }) },
   );
 
-  const container = createContainer(config, logger);
+  const container = await createContainer(config, logger);
   container.referenceLoader.seedIfEmpty(fixturesDir);
   const first17 = "91120116MA05DEMQ1";
   const { credentials } = await container.supplierAccounts.create({

@@ -116,7 +116,7 @@ function creditCode(n: number): string {
 async function main() {
   const startedAt = Date.now();
   const config = loadConfig({ ...process.env, DATABASE_URL: DATABASE, DATA_ENCRYPTION_KEY_FILE: process.env.DATA_ENCRYPTION_KEY_FILE ?? `${DATABASE}.key` });
-  const container = createContainer(config, silentLogger());
+  const container = await createContainer(config, silentLogger());
   container.referenceLoader.seedIfEmpty(config.FIXTURES_DIR);
   const reference = loadReferenceData(config.FIXTURES_DIR);
   const seedRepo = createSeedRepo(container.store.sql);

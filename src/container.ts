@@ -49,13 +49,13 @@ import { createScheduleRepo } from "./store/repos/schedule-repo.js";
 import { createRetentionService } from "./retention/retention-service.js";
 
 /** The composition root: one line per module. Shared by the server and the CLI. */
-export type Container = ReturnType<typeof createContainer>;
+export type Container = Awaited<ReturnType<typeof createContainer>>;
 
-export function createContainer(config: Config, logger: Logger, clock: () => number = Date.now) {
+export async function createContainer(config: Config, logger: Logger, clock: () => number = Date.now) {
   const target = databaseTarget(config);
   const store =
     target.kind === "postgres"
-      ? openPgStore(target.url, { poolSize: config.DATABASE_POOL_SIZE, idleInTransactionMs: config.DATABASE_IDLE_IN_TRANSACTION_MS })
+      ? await openPgStore(target.url, { poolSize: config.DATABASE_POOL_SIZE, idleInTransactionMs: config.DATABASE_IDLE_IN_TRANSACTION_MS })
       : openStore(target.path, {
           onSlowTransaction: (ms) =>
             logger.warn(
@@ -116,6 +116,7 @@ export function createContainer(config: Config, logger: Logger, clock: () => num
   });
   storeGauges.setTrustMarkSource(() => conformance.markReadings());
   const admin = createAdminModule(store, accountRepo, clock, auditKeysFromConfig(config, keys));
+  await admin.ready;
   production = createProductionConformance({
     repo: createProductionRepo(store),
     accounts: accountRepo,

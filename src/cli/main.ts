@@ -38,7 +38,7 @@ async function main(argv: string[]): Promise<number> {
     if (command.needsExistingDatabase && target.kind === "sqlite" && target.path !== ":memory:" && !existsSync(target.path)) {
       throw new DomainError("not_found", `DATABASE_URL names no database: ${target.path} does not exist`);
     }
-    container = createContainer(
+    container = await createContainer(
       config,
       createLogger({ level: config.LOG_LEVEL === "info" ? "warn" : config.LOG_LEVEL, name: "emall-cli", destination: process.stderr }),
     );

@@ -2,34 +2,22 @@ import { mkdirSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import Database from "better-sqlite3";
-import { drizzle, type BetterSQLite3Database } from "drizzle-orm/better-sqlite3";
+import { drizzle } from "drizzle-orm/better-sqlite3";
 import { migrate } from "drizzle-orm/better-sqlite3/migrator";
 import * as schema from "./schema/index.js";
-import { PgConnection } from "./pg-sync/pg-connection.js";
-import { PgQueryError, PgSyncBridge } from "./pg-sync/sync-bridge.js";
+import { migratePostgres } from "./sql/pg-migrate.js";
 import { openPgPoolStore } from "./sql/pg-pool-store.js";
-import { asyncTransactionOpen, openSqliteSqlStore } from "./sql/sqlite-sql-store.js";
+import { openSqliteSqlStore } from "./sql/sqlite-sql-store.js";
 import type { SqlStore } from "./sql/sql-store.js";
 
-export type Db = BetterSQLite3Database<typeof schema>;
-
-/** The store handle: drizzle for repositories, the raw connection for prepared hot paths. */
-export type Store = {
-  readonly db: Db;
+type StoreCommon = {
   /**
-   * The raw connection for prepared statements and upkeep: better-sqlite3's on SQLite; on PostgreSQL
-   * a bridge with the same surface (pg-sync/pg-connection.ts), so not every pragma means something there.
-   */
-  readonly connection: Database.Database;
-  /**
-   * The asynchronous store (sql/sql-store.ts) on the same database: on SQLite over the same
-   * connection, on PostgreSQL over a pg.Pool. Repositories move onto it one aggregate at a time.
+   * The store every repository works on (sql/sql-store.ts): on SQLite over the connection below,
+   * on PostgreSQL over a pg.Pool. Statements are written for their database; none is rewritten.
    */
   readonly sql: SqlStore;
   /** The SQLite file, or the PostgreSQL URL without its password. */
   readonly path: string;
-  /** Which database: for the few statements written per dialect, and for SQLite-only upkeep (WAL, backups). */
-  readonly dialect: "sqlite" | "postgres";
   /**
    * True when this open added key ids to an audit log written before the chain was keyed: the
    * one moment its rows may be re-sealed with the key (later, an unkeyed row is tampering).
@@ -38,12 +26,24 @@ export type Store = {
   close(): void;
 };
 
+/** The embedded store. */
+export type SqliteStore = StoreCommon & {
+  readonly dialect: "sqlite";
+  /** better-sqlite3's connection under `sql`, for what only SQLite has: WAL checkpoints, online backups, integrity checks. */
+  readonly connection: Database.Database;
+};
+
+export type PgStore = StoreCommon & { readonly dialect: "postgres" };
+
+/** The store handle: which database, and the asynchronous store on it. */
+export type Store = SqliteStore | PgStore;
+
 export const MIGRATIONS_FOLDER = join(dirname(fileURLToPath(import.meta.url)), "migrations");
 /** Writers wait this long for the lock instead of failing at once (CLI and server share the file). */
 const BUSY_TIMEOUT_MS = 5_000;
 
 /** `onSlowTransaction`: told when an asynchronous transaction held SQLite's writer over a second (its body did more than database work). */
-export function openStore(path: string, options: { onSlowTransaction?: (ms: number) => void } = {}): Store {
+export function openStore(path: string, options: { onSlowTransaction?: (ms: number) => void } = {}): SqliteStore {
   if (path !== ":memory:") mkdirSync(dirname(path), { recursive: true });
   const sqlite = new Database(path);
   sqlite.pragma("journal_mode = WAL");
@@ -56,7 +56,6 @@ export function openStore(path: string, options: { onSlowTransaction?: (ms: numb
   const auditLogUnkeyed = auditColumns.length > 0 && !auditColumns.some((c) => c.name === "key_id");
   migrate(db, { migrationsFolder: MIGRATIONS_FOLDER });
   return {
-    db,
     connection: sqlite,
     sql: openSqliteSqlStore(sqlite, options.onSlowTransaction),
     path,
@@ -92,23 +91,19 @@ export class DatabaseUnavailableError extends Error {
 }
 
 /**
- * The store on PostgreSQL: the same repositories, through a connection with better-sqlite3's
- * surface. The first query connects and migrates (under an advisory lock: several instances may
- * start at once); a database that cannot be reached fails it with DatabaseUnavailableError.
+ * The store on PostgreSQL: a pg.Pool of `poolSize` connections. The schema is brought up to date
+ * first, on a connection of its own under an advisory lock (several instances may start at once);
+ * a database that cannot be reached fails the open with DatabaseUnavailableError.
  */
-export function openPgStore(url: string, options: { poolSize?: number; idleInTransactionMs?: number } = {}): Store {
-  const bridge = new PgSyncBridge({ url, migrationsFolder: PG_MIGRATIONS_FOLDER, statementTimeoutMs: STATEMENT_TIMEOUT_MS, lockTimeoutMs: LOCK_TIMEOUT_MS });
+export async function openPgStore(url: string, options: { poolSize?: number; idleInTransactionMs?: number } = {}): Promise<PgStore> {
   const path = redactedUrl(url);
-  const connection = new PgConnection(bridge, path);
   try {
-    connection.prepare("SELECT 1").get();
+    await migratePostgres({ url, migrationsFolder: PG_MIGRATIONS_FOLDER, statementTimeoutMs: STATEMENT_TIMEOUT_MS, lockTimeoutMs: LOCK_TIMEOUT_MS });
   } catch (e) {
-    connection.close();
-    if (e instanceof PgQueryError) throw new DatabaseUnavailableError(path, withoutSecret(oneLine(e.reason), url), e.code);
-    throw e;
+    const error = e as { message?: unknown; code?: unknown };
+    const reason = typeof error.message === "string" && error.message !== "" ? error.message : String(e);
+    throw new DatabaseUnavailableError(path, withoutSecret(oneLine(reason), url), typeof error.code === "string" ? error.code : undefined);
   }
-  const bridged = connection as unknown as Database.Database;
-  // Connects on its first statement, after the bridge above has migrated the database.
   const sql = openPgPoolStore({
     url,
     poolSize: options.poolSize ?? DEFAULT_POOL_SIZE,
@@ -116,11 +111,7 @@ export function openPgStore(url: string, options: { poolSize?: number; idleInTra
     statementTimeoutMs: STATEMENT_TIMEOUT_MS,
     lockTimeoutMs: LOCK_TIMEOUT_MS,
   });
-  const close = () => {
-    connection.close();
-    void sql.close();
-  };
-  return { db: drizzle(bridged, { schema }), connection: bridged, sql, path, dialect: "postgres", auditLogKeyedNow: false, close };
+  return { sql, path, dialect: "postgres", auditLogKeyedNow: false, close: () => void sql.close() };
 }
 
 /**
@@ -156,10 +147,9 @@ function redactedUrl(url: string): string {
 }
 
 /** A store over an existing file, read-only and without migrations: for inspecting backups. */
-export function openStoreReadOnly(path: string): Store {
+export function openStoreReadOnly(path: string): SqliteStore {
   const sqlite = new Database(path, { readonly: true, fileMustExist: true });
   return {
-    db: drizzle(sqlite, { schema }),
     connection: sqlite,
     sql: openSqliteSqlStore(sqlite),
     path,
@@ -167,15 +157,4 @@ export function openStoreReadOnly(path: string): Store {
     auditLogKeyedNow: false,
     close: () => sqlite.close(),
   };
-}
-
-/** Runs `work` in one short transaction: all of it lands or none of it (no I/O inside, STYLE). */
-export function withTransaction<T>(store: Store, work: () => T): T {
-  // On SQLite the asynchronous store shares this connection: better-sqlite3 would nest this
-  // transaction inside its open one as a savepoint, to be rolled back with another caller's work.
-  // Refused loudly instead of landing or vanishing with it.
-  if (store.dialect === "sqlite" && asyncTransactionOpen(store.connection)) {
-    throw new Error("a synchronous transaction was started while an asynchronous one is open on the same SQLite connection");
-  }
-  return store.connection.transaction(work).immediate();
 }

@@ -36,7 +36,7 @@ export async function startTestGateway(env: Record<string, string> = {}, clock =
     NODE_ENV: "test",
     ...env,
   });
-  const container = createContainer(config, logger, clock.now);
+  const container = await createContainer(config, logger, clock.now);
   container.referenceLoader.seedIfEmpty(config.FIXTURES_DIR);
   const server: Server = createServer(createApp(container), config);
   const address = await listen(server, 0, "127.0.0.1");

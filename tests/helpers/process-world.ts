@@ -44,7 +44,7 @@ export async function startProcessWorld(args: {
     ...args.env,
   };
   const sim = await launchSimulator({ products: 40, domain: SIM_DOMAIN, offShelfShare: 0, ...args.simulator });
-  const container = createContainer(loadConfig({ ...env, SCHEDULER_ENABLED: "false" }), silentLogger());
+  const container = await createContainer(loadConfig({ ...env, SCHEDULER_ENABLED: "false" }), silentLogger());
   container.referenceLoader.seedIfEmpty(FIXTURES_DIR);
   await container.supplierAccounts.create({ code: args.code, name: args.name, creditCode: await nextCreditCode(), domains: [SIM_DOMAIN] });
   const supplierId = container.repos.accounts.supplierByCode(args.code)?.id ?? -1;

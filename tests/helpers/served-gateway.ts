@@ -28,7 +28,7 @@ export async function servedGateway(args: {
     SCHEDULER_ENABLED: "false",
     ...args.env,
   };
-  const container = createContainer(loadConfig(env), silentLogger());
+  const container = await createContainer(loadConfig(env), silentLogger());
   const { credentials } = await container.supplierAccounts.create({
     code: args.supplier.code,
     name: args.supplier.name,

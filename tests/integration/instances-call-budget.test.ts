@@ -53,7 +53,7 @@ function startInstance(dir: string, databaseUrl: string): Instance {
     NODE_ENV: "test",
     SCHEDULER_ENABLED: "false",
   });
-  const container = createContainer(config, silentLogger(), Date.now);
+  const container = await createContainer(config, silentLogger(), Date.now);
   return {
     container,
     async close() {

@@ -220,7 +220,7 @@ describe("the compiled runtime", () => {
     // Restarted, compiled: the CLI's run takes the lease at once and applies what was left.
     const resumed = await cli(["sync", "run", "--supplier", "SIM"]);
     expect(resumed.json, resumed.stderr).toMatchObject({ ok: true, summary: { status: "succeeded", pendingInInbox: 0 } });
-    const container = createContainer(loadConfig(env), silentLogger());
+    const container = await createContainer(loadConfig(env), silentLogger());
     try {
       const supplierId = container.repos.accounts.supplierByCode("SIM")?.id ?? -1;
       expect(compareWithTruth({ sim, supplierId, gw: { container } })).toEqual([]);

@@ -272,7 +272,7 @@ describe("the puller under faults (§6: store, then delete; never lose, never do
   it("lets one of two runners over the same database drain, the other answers busy; every message applied once", async () => {
     world = await startPullerWorld({ products: 250, invalidShare: 0.1 });
     const { gw, code } = world;
-    const other = createContainer(
+    const other = await createContainer(
       loadConfig({
         DATABASE_URL: gw.config.DATABASE_URL,
         DATA_ENCRYPTION_KEY_FILE: gw.config.DATA_ENCRYPTION_KEY_FILE,
@@ -329,7 +329,7 @@ describe("the puller under faults (§6: store, then delete; never lose, never do
     const w = world;
     const { gw, sim, code } = w;
     await pull(w);
-    const other = createContainer(
+    const other = await createContainer(
       loadConfig({
         DATABASE_URL: gw.config.DATABASE_URL,
         DATA_ENCRYPTION_KEY_FILE: gw.config.DATA_ENCRYPTION_KEY_FILE,

@@ -61,7 +61,7 @@ describe("a pull stopped for shutdown", () => {
 
     // Restarted on the same database (a stopped runner takes no more work): the next run applies
     // what was left, and no message is applied twice.
-    const restarted = createContainer(gw.config, silentLogger());
+    const restarted = await createContainer(gw.config, silentLogger());
     try {
       const next = await restarted.sync.pull(code, "manual");
       if (!next.ran) throw new Error("the lease was not handed back");
@@ -86,7 +86,7 @@ describe("a pull stopped for shutdown", () => {
     world = await startPullerWorld({ products: 20 });
     const { gw, sim, supplierId } = world;
     // Another instance on the same database, which reads the slots after this one has closed its store.
-    const other = createContainer(gw.config, silentLogger());
+    const other = await createContainer(gw.config, silentLogger());
     const held = () =>
       Number(
         other.store.connection
