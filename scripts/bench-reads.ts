@@ -415,7 +415,7 @@ async function main() {
       .map((l) => l.toFixed(2))
       .join(" ")}`,
   );
-  const inProcess = openInProcess(config);
+  const inProcess = await openInProcess(config);
   try {
     await sqlTimes(timings, inProcess);
     if (misses.length > 0) await explainMisses(misses, inProcess);
@@ -453,10 +453,10 @@ async function main() {
   );
 }
 
-type InProcess = ReturnType<typeof openInProcess>;
+type InProcess = Awaited<ReturnType<typeof openInProcess>>;
 
 /** The same routes run in this process on the same file, every statement recorded: where a request's time goes. */
-function openInProcess(config: ReturnType<typeof loadConfig>) {
+async function openInProcess(config: ReturnType<typeof loadConfig>) {
   const seen = recordStatements();
   const container = await createContainer(config, silentLogger());
   const api = adminApiServices(container);

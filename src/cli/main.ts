@@ -4,7 +4,7 @@ import { ConfigError, databaseTarget, loadConfig } from "../config/config.js";
 import { createContainer } from "../container.js";
 import { DomainError } from "../lib/errors.js";
 import { createLogger } from "../lib/logger.js";
-import { DatabaseUnavailableError, withTransaction } from "../store/database.js";
+import { DatabaseUnavailableError } from "../store/database.js";
 import { CommandFailed, type CommandResult, type DeferredCommandResult, UsageError, writeJsonStream } from "./cli-kit.js";
 import { EXIT, cliHelp, commandGroups } from "./command-table.js";
 

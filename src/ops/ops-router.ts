@@ -41,7 +41,6 @@ export function opsRouter(deps: OpsRouterDeps): Router {
       // Read on the asynchronous store: a database that is away fails it in its own words, without
       // holding the event loop.
       const m = await deps.ops.migrations();
-      deps.ops.synchronousPathAnswers();
       checks.database = { ok: true, detail: "reachable" };
       checks.migrations = { ok: m.current, detail: m.current ? `current (${m.latest ?? "none"})` : `${m.applied} applied, this build ships ${m.expected}` };
     } catch (e) {

@@ -1,6 +1,6 @@
 import { createRequire } from "node:module";
 import { Worker } from "node:worker_threads";
-import type { Store } from "./database.js";
+import type { SqliteStore } from "./database.js";
 
 /** How often the worker folds the WAL back into the database file. */
 const CHECKPOINT_INTERVAL_MS = 500;
@@ -43,7 +43,7 @@ parentPort.on("message", (m) => {
  * passive checkpoints on a timer, and this process's connection never checkpoints. Should the
  * worker die, auto-checkpoint comes back so the WAL cannot grow without end.
  */
-export function startWalCheckpointer(store: Store, options: { intervalMs?: number; onError?: (e: Error) => void } = {}): WalCheckpointer {
+export function startWalCheckpointer(store: SqliteStore, options: { intervalMs?: number; onError?: (e: Error) => void } = {}): WalCheckpointer {
   const intervalMs = options.intervalMs ?? CHECKPOINT_INTERVAL_MS;
   const driver = createRequire(import.meta.url).resolve("better-sqlite3");
   const worker = new Worker(WORKER_SOURCE, { eval: true, workerData: { path: store.path, driver, intervalMs } });

@@ -47,7 +47,6 @@ describe("the Prometheus alert rules", () => {
       openOrderStates: [],
       leases: async () => [],
       migrations: async () => ({ applied: 0, expected: 0, current: true, latest: null }),
-      synchronousPathAnswers: () => undefined,
       releaseLeasesOf: async () => ({ sync: 0, orders: 0 }),
     };
     registerStoreGauges(metrics, none, Date.now);

@@ -71,15 +71,6 @@ export function createOpsRepo(store: Store) {
       const orders = orderOwner === null ? 0 : await sql.run(S.dropOrderLeases, [orderOwner]);
       return { sync, orders };
     },
-    /**
-     * The repositories not yet on the asynchronous store answer too (on PostgreSQL, through the
-     * bridge's worker). Throws when they cannot. Asked only once the pool has answered, so it never
-     * waits on a database that is away: with the database up it answers at once, or fails at once
-     * while the bridge's worker is being replaced.
-     */
-    synchronousPathAnswers(): void {
-      store.connection.prepare("SELECT 1").get();
-    },
     /** Migrations are current when the store has applied every one this build ships, in order. */
     async migrations(): Promise<MigrationStatus> {
       const applied = (await sql.all<{ createdAt: number }>(S.appliedMigrations)).map((r) => Number(r.createdAt));
