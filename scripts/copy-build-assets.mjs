@@ -3,6 +3,6 @@
 // JavaScript that tsc does not compile or copy). Plain node, so a build needs no tsx.
 import { cpSync } from "node:fs";
 
-const ASSETS = ["store/migrations", "store/migrations-pg", "store/pg-sync/pg-worker.mjs", "admin/console/assets"];
+const ASSETS = ["store/migrations", "store/migrations-pg", "admin/console/assets"];
 
 for (const path of ASSETS) cpSync(`src/${path}`, `dist/${path}`, { recursive: true });

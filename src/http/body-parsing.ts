@@ -1,7 +1,7 @@
 import express, { type ErrorRequestHandler, type RequestHandler } from "express";
 import { ErrorCode, failure } from "../contract/index.js";
 import type { Logger } from "../lib/logger.js";
-import { PgUnavailableError } from "../store/pg-sync/sync-bridge.js";
+import { PgUnavailableError } from "../store/sql/pg-errors.js";
 import { writeFailure } from "./envelope-response.js";
 
 /** §1: request bodies are at most 1 MiB. */
@@ -18,7 +18,7 @@ type BodyParserError = Error & { type?: string; status?: number };
 
 /**
  * Body-parser failures as envelopes: too large → 413 + 5099; unparsable JSON or charset → 5099.
- * The database out of reach (PostgreSQL down, its connection lost, the bridge's worker restarting)
+ * The database out of reach (PostgreSQL down, its connection lost, no connection to be had in time)
  * → 5099 "busy, try again": the call itself was fine. Anything else unexpected → 5099 with a
  * generic desc, logged in full under the request id.
  */

@@ -105,7 +105,6 @@ describe("the compiled runtime", () => {
       "dist/cli/main.js",
       "dist/store/migrations/meta/_journal.json",
       "dist/store/migrations-pg/meta/_journal.json",
-      "dist/store/pg-sync/pg-worker.mjs",
       "dist/admin/console/assets/console.css",
     ];
     for (const file of runtimeFiles) expect(existsSync(file), file).toBe(true);
