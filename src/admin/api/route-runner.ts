@@ -146,7 +146,12 @@ export async function runRoute(route: AdminRoute<AdminRouteServices>, raw: RawIn
     return out;
   } catch (e) {
     const known = toAdminError(e);
-    await record(known ? "refused" : "failed", { target: targetOf(params) }, known ? `${known.code}: ${known.message}` : "internal error");
+    // The caller hears what went wrong with the call, not with its audit row (the database may be
+    // what failed both); a row that could not be written is logged.
+    await record(known ? "refused" : "failed", { target: targetOf(params) }, known ? `${known.code}: ${known.message}` : "internal error").catch(
+      (err: unknown) =>
+        deps.log.error({ err, event: "audit.record.failed", route: `${route.method} ${route.path}` }, "the audit row of a failed call was not written"),
+    );
     throw e;
   }
 }
