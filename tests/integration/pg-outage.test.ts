@@ -15,8 +15,8 @@ import { waitFor } from "../helpers/wait.js";
  * 5099 envelope without waiting on the database, and serves again on its own once the server is back.
  */
 const cluster = useThrowawayCluster();
-/** Down long enough for every pooled connection to fail and for many probes to land; the long outage is scripts' work. */
-const DOWN_MS = 4_000;
+/** As long as an operator's restart or a short failover: every pooled connection fails, and probes and mall calls land throughout. */
+const DOWN_MS = 30_000;
 let dir = "";
 let gateway: GatewayProcess | undefined;
 
