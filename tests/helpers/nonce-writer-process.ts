@@ -7,7 +7,7 @@ import { type NonceSighting, createNonceRepo } from "../../src/store/repos/nonce
  * { batches, memoryMs } is answered with { answers }, one rememberAll result per batch; "close" ends it.
  */
 const url = process.env.NONCE_WRITER_DATABASE_URL ?? "";
-const store = /^postgres(ql)?:\/\//.test(url) ? openPgStore(url) : openStore(url);
+const store = /^postgres(ql)?:\/\//.test(url) ? await openPgStore(url) : openStore(url);
 const repo = createNonceRepo(store.sql);
 
 process.on("message", async (message: "close" | { batches: NonceSighting[][]; memoryMs: number }) => {

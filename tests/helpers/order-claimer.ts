@@ -16,7 +16,7 @@ import { createOrderRepo } from "../../src/store/repos/order-repo.js";
 
 const [url = "", owner = "", batch = "3"] = process.argv.slice(2);
 const target = databaseTarget({ DATABASE_URL: url });
-const store = target.kind === "postgres" ? openPgStore(target.url) : openStore(target.path);
+const store = target.kind === "postgres" ? await openPgStore(target.url) : openStore(target.path);
 const repo = createOrderRepo(store.sql);
 const LEASE_MS = 10 * 60_000;
 /** What pushing one batch costs here: enough for the other claimers to be scheduled in between. */

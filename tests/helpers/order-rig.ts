@@ -10,6 +10,7 @@ import type { RunningSimulator } from "../../src/simulator/simulator-server.js";
 import { type Store, openPgStore, openStore } from "../../src/store/database.js";
 import type { SupplierRow } from "../../src/store/repos/account-repo.js";
 import { copySimulatorProducts } from "./order-products.js";
+import { rawSql } from "./raw-sql.js";
 
 export const SUPPLIER_CODE = "SIMJD";
 /** 天津市 / 市辖区 / 和平区 (§8). */
@@ -68,16 +69,16 @@ export async function startOrderRig(
  * A connection of its own to the gateway's database (its SQLite file, or its PostgreSQL database),
  * as a second gateway process on the same data would have.
  */
-export function openGatewayStore(gw: TestGateway): Store {
+export async function openGatewayStore(gw: TestGateway): Promise<Store> {
   const target = databaseTarget(gw.config);
-  return target.kind === "postgres" ? openPgStore(target.url) : openStore(target.path);
+  return target.kind === "postgres" ? await openPgStore(target.url) : openStore(target.path);
 }
 
 /**
  * Every byte the gateway's database keeps on disk: the SQLite file and its WAL, or, on PostgreSQL,
  * the files of the gateway's database after a checkpoint has written its pages out.
  */
-export function databaseBytes(gw: TestGateway): Buffer {
+export async function databaseBytes(gw: TestGateway): Promise<Buffer> {
   const { store } = gw.container;
   if (store.dialect === "sqlite") {
     return Buffer.concat(
@@ -90,9 +91,10 @@ export function databaseBytes(gw: TestGateway): Buffer {
       }),
     );
   }
-  store.connection.prepare("CHECKPOINT").run();
-  const dataDir = store.connection.prepare("SELECT setting FROM pg_settings WHERE name = 'data_directory'").pluck().get() as string;
-  const oid = store.connection.prepare("SELECT oid FROM pg_database WHERE datname = current_database()").pluck().get() as number;
+  const db = rawSql(store);
+  await db.run("CHECKPOINT");
+  const dataDir = (await db.value<string>("SELECT setting FROM pg_settings WHERE name = 'data_directory'")) ?? "";
+  const oid = await db.value<number>("SELECT oid FROM pg_database WHERE datname = current_database()");
   const dir = join(dataDir, "base", String(oid));
   return Buffer.concat(readdirSync(dir).map((f) => readFileSync(join(dir, f))));
 }

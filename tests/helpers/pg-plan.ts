@@ -1,5 +1,6 @@
-import type Database from "better-sqlite3";
+import type { Store } from "../../src/store/database.js";
 import type { SqlStore } from "../../src/store/sql/sql-store.js";
+import { numbered } from "./raw-sql.js";
 
 type PlanNode = { "Node Type": string; "Relation Name"?: string; "Index Name"?: string; Plans?: PlanNode[] };
 
@@ -26,15 +27,10 @@ function planWords(row: Record<string, unknown> | undefined): string {
  * reads "SCAN <table>", a sort "USE TEMP B-TREE", an index read "SEARCH <table> USING <index>".
  * Planned with sequential scans and sorts priced out, so a plan that still has one shows that no
  * index serves the read (on a test's small tables a scan may otherwise be the cheaper plan).
+ * Written with `?` placeholders, as a test's own statements are (raw-sql.ts).
  */
-export function pgPlanWords(db: Database.Database, sql: string, args: readonly unknown[]): string {
-  db.exec("SET enable_seqscan = off; SET enable_sort = off");
-  try {
-    const [row] = db.prepare(`EXPLAIN (FORMAT JSON) ${sql}`).all(...args) as Array<Record<string, unknown>>;
-    return planWords(row);
-  } finally {
-    db.exec("RESET enable_seqscan; RESET enable_sort");
-  }
+export function pgPlanWords(store: Store, sql: string, args: readonly unknown[]): Promise<string> {
+  return pgPlanWordsOnPool(store.sql, numbered(sql), args);
 }
 
 /** The same for a statement of the asynchronous store (`$n` placeholders), planned in one of its transactions. */

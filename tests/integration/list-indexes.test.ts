@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type TestGateway, nextCreditCode, startTestGateway } from "../helpers/harness.js";
 import { pgPlanWords } from "../helpers/pg-plan.js";
+import { rawSql } from "../helpers/raw-sql.js";
 import { onPostgres } from "../helpers/test-database.js";
 
 /** Rows of a synthetic product table: enough that a full scan shows in time, small enough for a shared machine. */
@@ -18,36 +19,41 @@ describe("list queries use keyset pages on indexes", () => {
     gw = await startTestGateway();
     await gw.container.supplierAccounts.create({ code: "BIG", name: "大电商", creditCode: await nextCreditCode(), domains: ["item.big.cn"] });
     supplierId = gw.container.repos.accounts.supplierByCode("BIG")?.id ?? -1;
-    const db = gw.container.store.connection;
+    const db = rawSql(gw.container.store);
     // A statement per 20,000 rows, in SQL both databases read: row by row, each insert would be a
     // round trip to PostgreSQL, and one statement for all of them outlasts its statement timeout.
     for (let from = 0; from < ROWS; from += 20_000) {
-      db.prepare(
+      await db.run(
         `WITH RECURSIVE n(i) AS (SELECT ${from} UNION ALL SELECT i + 1 FROM n WHERE i < ${Math.min(ROWS, from + 20_000) - 1}) ` +
           "INSERT INTO products (supplier_id, sku, status, name, shelf_state, price_fen, created_at, updated_at) " +
           `SELECT ${supplierId}, CAST(1000000 + i AS TEXT), CASE WHEN i % 10 = 0 THEN 'rejected' ELSE 'active' END, '商品 ' || CAST(i AS TEXT), 1, 100, 0, 0 FROM n`,
-      ).run();
+      );
     }
-    db.exec("ANALYZE");
+    await db.exec("ANALYZE");
   }, 120_000);
   afterAll(async () => gw?.close());
 
-  const plan = (sql: string, ...params: unknown[]) =>
+  const plan = async (sql: string, ...params: unknown[]) =>
     onPostgres
-      ? `${pgPlanWords(gw.container.store.connection, sql, params)}   ← ${sql}`
-      : (gw.container.store.connection.prepare(`EXPLAIN QUERY PLAN ${sql}`).all(...params) as Array<{ detail: string }>).map((r) => r.detail).join(" | ");
+      ? `${await pgPlanWords(gw.container.store, sql, params)}   ← ${sql}`
+      : (await rawSql(gw.container.store).all<{ detail: string }>(`EXPLAIN QUERY PLAN ${sql}`, ...params)).map((r) => r.detail).join(" | ");
 
-  it("plans every list page on an index, never a full scan", () => {
+  it("plans every list page on an index, never a full scan", async () => {
     const plans = [
-      plan("SELECT id FROM products WHERE supplier_id = ? AND id > ? ORDER BY id LIMIT 100", supplierId, 5000),
-      plan("SELECT id FROM products WHERE status = ? AND id > ? ORDER BY id LIMIT 100", "rejected", 5000),
-      plan("SELECT id FROM products WHERE listing_state = ? AND id > ? ORDER BY id LIMIT 100", "applied", 0),
-      plan("SELECT id FROM products WHERE sku = ? ORDER BY id LIMIT 100", "1000042"),
-      plan("SELECT id FROM sync_message_logs WHERE supplier_id = ? AND id > ? ORDER BY id LIMIT 100", supplierId, 0),
-      plan("SELECT id FROM sync_message_logs WHERE outcome = ? AND id > ? ORDER BY id LIMIT 100", "rejected", 0),
-      plan("SELECT id FROM orders WHERE (created_at, id) < (?, ?) ORDER BY created_at DESC, id DESC LIMIT 50", Date.now(), "zzz"),
-      plan("SELECT id FROM orders WHERE state = ? AND (created_at, id) < (?, ?) ORDER BY created_at DESC, id DESC LIMIT 50", "created", Date.now(), "zzz"),
-      plan("SELECT id FROM audit_log WHERE target = ? AND id < ? ORDER BY id DESC LIMIT 50", "BIG", 1000),
+      await plan("SELECT id FROM products WHERE supplier_id = ? AND id > ? ORDER BY id LIMIT 100", supplierId, 5000),
+      await plan("SELECT id FROM products WHERE status = ? AND id > ? ORDER BY id LIMIT 100", "rejected", 5000),
+      await plan("SELECT id FROM products WHERE listing_state = ? AND id > ? ORDER BY id LIMIT 100", "applied", 0),
+      await plan("SELECT id FROM products WHERE sku = ? ORDER BY id LIMIT 100", "1000042"),
+      await plan("SELECT id FROM sync_message_logs WHERE supplier_id = ? AND id > ? ORDER BY id LIMIT 100", supplierId, 0),
+      await plan("SELECT id FROM sync_message_logs WHERE outcome = ? AND id > ? ORDER BY id LIMIT 100", "rejected", 0),
+      await plan("SELECT id FROM orders WHERE (created_at, id) < (?, ?) ORDER BY created_at DESC, id DESC LIMIT 50", Date.now(), "zzz"),
+      await plan(
+        "SELECT id FROM orders WHERE state = ? AND (created_at, id) < (?, ?) ORDER BY created_at DESC, id DESC LIMIT 50",
+        "created",
+        Date.now(),
+        "zzz",
+      ),
+      await plan("SELECT id FROM audit_log WHERE target = ? AND id < ? ORDER BY id DESC LIMIT 50", "BIG", 1000),
     ];
     for (const p of plans) {
       expect(p, p).not.toMatch(/SCAN (products|sync_message_logs|orders|audit_log)(?! USING)/);
@@ -67,12 +73,14 @@ describe("list queries use keyset pages on indexes", () => {
     expect(Math.max(...times)).toBeLessThan(100);
   });
 
-  it("finds a name by substring through the trigram index, page by page, exactly as LIKE would", () => {
-    const like = (text: string) =>
+  it("finds a name by substring through the trigram index, page by page, exactly as LIKE would", async () => {
+    const like = async (text: string) =>
       (
-        gw.container.store.connection
-          .prepare("SELECT id FROM products WHERE supplier_id = ? AND status = 'rejected' AND name LIKE ? ORDER BY id")
-          .all(supplierId, `%${text}%`) as Array<{ id: number }>
+        await rawSql(gw.container.store).all<{ id: number }>(
+          "SELECT id FROM products WHERE supplier_id = ? AND status = 'rejected' AND name LIKE ? ORDER BY id",
+          supplierId,
+          `%${text}%`,
+        )
       ).map((r) => r.id);
     for (const text of ["商品 19999", "品 12345", "商品"]) {
       const found: number[] = [];
@@ -83,7 +91,7 @@ describe("list queries use keyset pages on indexes", () => {
         if (rows.length < 7) break;
         afterId = rows.at(-1)?.id;
       }
-      const expected = like(text);
+      const expected = await like(text);
       expect(found, text).toEqual(expected.slice(0, found.length));
       if (expected.length <= 50 * 7) expect(found.length, text).toBe(expected.length);
     }
@@ -93,12 +101,12 @@ describe("list queries use keyset pages on indexes", () => {
     expect(performance.now() - t0).toBeLessThan(100);
   });
 
-  it("keeps the name index in step when a product is renamed or removed", () => {
-    const db = gw.container.store.connection;
-    db.prepare("UPDATE products SET name = ? WHERE supplier_id = ? AND sku = ?").run("独一份的改名商品", supplierId, "1000007");
+  it("keeps the name index in step when a product is renamed or removed", async () => {
+    const db = rawSql(gw.container.store);
+    await db.run("UPDATE products SET name = ? WHERE supplier_id = ? AND sku = ?", "独一份的改名商品", supplierId, "1000007");
     expect(gw.container.admin.repo.searchProducts({ name: "独一份的改名", limit: 10 }).map((r) => r.sku)).toEqual(["1000007"]);
     expect(gw.container.admin.repo.searchProducts({ name: "商品 7", limit: 10 }).some((r) => r.sku === "1000007")).toBe(false);
-    db.prepare("DELETE FROM products WHERE supplier_id = ? AND sku = ?").run(supplierId, "1000007");
+    await db.run("DELETE FROM products WHERE supplier_id = ? AND sku = ?", supplierId, "1000007");
     expect(gw.container.admin.repo.searchProducts({ name: "独一份的改名", limit: 10 })).toEqual([]);
   });
 });

@@ -47,7 +47,7 @@ beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), "emall-replay-instances-"));
   const url = await testDatabaseUrl(dir);
   // Migrated once before the writers open it, as a deployed database is.
-  (onPostgres ? openPgStore(url) : openStore(url)).close();
+  (onPostgres ? await openPgStore(url) : openStore(url)).close();
   for (let i = 0; i < INSTANCES; i++) writers.push(startWriter(url));
   for (const w of writers) expect((await w.next()).ready).toBe(true);
 }, 120_000);

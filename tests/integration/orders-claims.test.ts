@@ -6,6 +6,7 @@ import type { Store } from "../../src/store/database.js";
 import { type NewOrderRow, type OrderState, createOrderRepo } from "../../src/store/repos/order-repo.js";
 import { type TestGateway, nextCreditCode, startTestGateway } from "../helpers/harness.js";
 import { AREA, openGatewayStore } from "../helpers/order-rig.js";
+import { rawSql } from "../helpers/raw-sql.js";
 import { onPostgres } from "../helpers/test-database.js";
 
 const ROOT = join(import.meta.dirname, "../..");
@@ -57,8 +58,8 @@ describe("order claims (one push lease per order)", () => {
   };
   /** Settles every order left open by an earlier test, so each test sees only its own. */
   const settleAll = async () => {
-    const open = gw.container.store.connection.prepare("SELECT id FROM orders WHERE state <> 'confirmed'").pluck().all() as string[];
-    for (const id of open) {
+    const open = await rawSql(gw.container.store).all<{ id: string }>("SELECT id FROM orders WHERE state <> 'confirmed'");
+    for (const { id } of open) {
       await repo().claim(id, "cleanup", T0 * 2, 1);
       await repo().apply(id, "cleanup", T0 * 2, 1, { state: "confirmed" }, null);
     }
@@ -94,7 +95,7 @@ describe("order claims (one push lease per order)", () => {
     await repo().pause({ supplierId: pausedSupplierId, since: T0, code: 5013, reason: "test pause", yggcOrder: null });
     const paused = await insert({ supplierId: pausedSupplierId });
 
-    const other = openGatewayStore(gw);
+    const other = await openGatewayStore(gw);
     stores.push(other);
     const now = T0 + 1_000;
     const first = await repo().claimDue("pusher-a", now, LEASE_MS, 5);

@@ -25,9 +25,9 @@ const SETTLE_MS = 90_000;
 const realClock = { now: Date.now, advance: () => undefined, set: () => undefined };
 
 /** One pusher process: its own database connection, its own supplier clients, its own scheduler. */
-function startPusher(rig: OrderRig) {
+async function startPusher(rig: OrderRig) {
   const c = rig.gw.container;
-  const store: Store = openGatewayStore(rig.gw);
+  const store: Store = await openGatewayStore(rig.gw);
   const accounts = createAccountRepo(store);
   const connections = createSupplierConnections({
     accounts,
@@ -116,13 +116,13 @@ describe("order push fault run: 1,000 orders, dropped answers, 5xx, timeouts, a 
         while (!(await done()) && Date.now() < until) await new Promise((r) => setTimeout(r, 25));
       };
 
-      const first = startPusher(rig);
+      const first = await startPusher(rig);
       await waitFor(async () => (await settled()) >= ORDERS * 0.4, 30_000);
       const inFlightAtCrash = first.scheduler.inFlight;
       first.kill();
       const atCrash = await counts();
 
-      const second = startPusher(rig);
+      const second = await startPusher(rig);
       await waitFor(async () => (await settled()) === ORDERS, SETTLE_MS);
       await second.stop();
       rig.running.sim.knobs.reset();

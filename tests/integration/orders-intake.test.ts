@@ -145,7 +145,7 @@ describe("order intake and personal data at rest", () => {
         .filter(([k]) => k !== "invoice_type")
         .map(([, v]) => v),
     ].map(String);
-    const disk = databaseBytes(rig.gw);
+    const disk = await databaseBytes(rig.gw);
     for (const value of personal) {
       expect(disk.includes(Buffer.from(value, "utf8")), value).toBe(false);
       expect(disk.includes(Buffer.from(JSON.stringify(value).slice(1, -1), "utf8")), value).toBe(false);

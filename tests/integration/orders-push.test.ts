@@ -194,7 +194,7 @@ describe("order push against the simulator (S-11, S-12)", () => {
     const order = await create(orderFile([{ sku: freshSku() }]));
     const c = rig.gw.container;
     // A second pusher over its own connection to the same file; it dies right after S-11 answers.
-    const doomed = openGatewayStore(rig.gw);
+    const doomed = await openGatewayStore(rig.gw);
     const doomedRepo = createOrderRepo(doomed.sql);
     const crashing: PushClient & Pick<SupplierClient, "stocks"> = {
       submitOrder: async (o) => {

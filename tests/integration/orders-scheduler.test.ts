@@ -25,9 +25,9 @@ describe("order scheduler and staff retry", () => {
   const cleanups: Array<() => Promise<void>> = [];
 
   /** A pusher process of its own over the same database. */
-  const processModule = (policy: OrderModuleDeps["policy"] = {}) => {
+  const processModule = async (policy: OrderModuleDeps["policy"] = {}) => {
     const c = rig.gw.container;
-    const store = openGatewayStore(rig.gw);
+    const store = await openGatewayStore(rig.gw);
     const accounts = createAccountRepo(store);
     const connections = createSupplierConnections({
       accounts,
@@ -73,8 +73,8 @@ describe("order scheduler and staff retry", () => {
     async () => {
       const created = [];
       for (let i = 0; i < 200; i++) created.push(await create(skus[i % skus.length] ?? ""));
-      const a = processModule().scheduler({ concurrency: 8, intervalMs: 5 });
-      const b = processModule().scheduler({ concurrency: 8, intervalMs: 5 });
+      const a = (await processModule()).scheduler({ concurrency: 8, intervalMs: 5 });
+      const b = (await processModule()).scheduler({ concurrency: 8, intervalMs: 5 });
       a.start();
       b.start();
       const until = Date.now() + TWO_HUNDRED_PUSHES_MS;
@@ -103,7 +103,7 @@ describe("order scheduler and staff retry", () => {
 
   it("gives up after the last attempt with the unknown outcome as reason, and staff retry resubmits the same yggc_order", async () => {
     const order = await create(skus[0] ?? "");
-    const impatient = processModule({ maxAttempts: 1 });
+    const impatient = await processModule({ maxAttempts: 1 });
     rig.running.sim.knobs.inject("submitOrder", "drop-after-work", 3);
     const pushed = await impatient.service.push(order.yggc_order, "user:test");
     expect(pushed.ok && pushed.value).toMatchObject({ state: "failed", failure: { kind: "gave_up" } });
@@ -133,7 +133,7 @@ describe("order scheduler and staff retry", () => {
     };
     const transient = await create(skus[1] ?? "");
     const blocked = await create(skus[2] ?? "");
-    const scheduler = processModule({ baseDelayMs: 200, maxDelayMs: 400 }).scheduler({ concurrency: 1, intervalMs: 20 });
+    const scheduler = (await processModule({ baseDelayMs: 200, maxDelayMs: 400 })).scheduler({ concurrency: 1, intervalMs: 20 });
     const knobs = rig.running.sim.knobs;
     knobs.refuseNext("submitOrder", { code: 5099, desc: "服务繁忙，请稍后重试" }, 3);
     scheduler.start();

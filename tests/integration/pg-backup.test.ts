@@ -196,13 +196,13 @@ describe("backup after-restore on PostgreSQL", () => {
     await insert("gateway_raced", ["r-1", "r-2", "r-3"]);
 
     // The third insert (r-2) fails once, after r-known was found known and r-1 carried.
-    const store = openPgStore(cluster.url);
-    const conflict = conflictOnce(store, "message_inbox", 3);
+    const store = await openPgStore(cluster.url);
+    const conflict = await conflictOnce(store, "message_inbox", 3);
     try {
       const run = runCli(["backup", "after-restore", "--from", databaseUrl(cluster.socketDir, "gateway_raced"), "--json"], env);
       expect(run.json, run.stderr).toMatchObject({ ok: true, carried: { carried: 3, known: 1, unknownSupplier: 0 } });
     } finally {
-      conflict.restore();
+      await conflict.restore();
       store.close();
     }
     const carried = await sql("gateway", "SELECT message_id, status FROM message_inbox WHERE message_id LIKE 'r-%' ORDER BY message_id");

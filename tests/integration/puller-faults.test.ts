@@ -4,6 +4,7 @@ import { createContainer } from "../../src/container.js";
 import { silentLogger } from "../../src/lib/logger.js";
 import { conflictOnce, failInserts } from "../helpers/failing-writes.js";
 import { type PullerWorld, compareWithTruth, pullOnce, startPullerWorld } from "../helpers/puller-harness.js";
+import { rawSql } from "../helpers/raw-sql.js";
 import { onPostgres } from "../helpers/test-database.js";
 import { waitFor } from "../helpers/wait.js";
 
@@ -15,18 +16,15 @@ afterEach(async () => {
 
 const pull = pullOnce;
 
-const count = (w: PullerWorld, sql: string, ...params: unknown[]): number =>
-  w.gw.container.store.connection
-    .prepare(sql)
-    .pluck()
-    .get(...params) as number;
+const count = async (w: PullerWorld, sql: string, ...params: unknown[]): Promise<number> => Number(await rawSql(w.gw.container.store).value(sql, ...params));
 
 /** Message ids whose effect was recorded more than once (applied, rejected or skipped). */
-const settledTwice = (w: PullerWorld): string[] =>
-  w.gw.container.store.connection
-    .prepare("SELECT message_id FROM sync_message_logs WHERE outcome IN ('applied','rejected','skipped') GROUP BY message_id HAVING count(*) > 1")
-    .pluck()
-    .all() as string[];
+const settledTwice = async (w: PullerWorld): Promise<string[]> =>
+  (
+    await rawSql(w.gw.container.store).all<{ message_id: string }>(
+      "SELECT message_id FROM sync_message_logs WHERE outcome IN ('applied','rejected','skipped') GROUP BY message_id HAVING count(*) > 1",
+    )
+  ).map((r) => r.message_id);
 
 const priceHistoryRows = (w: PullerWorld) => count(w, "SELECT count(*) FROM price_history");
 
@@ -54,8 +52,8 @@ describe("the puller under faults (§6: store, then delete; never lose, never do
     expect(first.counts["2"]).toMatchObject({ applied: 20, skipped: 10 });
     expect(pool.pending(2)).toBe(30);
     const storeAfterApply = world.gw.container.repos.products.list(world.supplierId);
-    const historyAfterApply = priceHistoryRows(world);
-    expect(count(world, "SELECT count(*) FROM message_inbox WHERE deleted_at IS NULL")).toBe(30);
+    const historyAfterApply = await priceHistoryRows(world);
+    expect(await count(world, "SELECT count(*) FROM message_inbox WHERE deleted_at IS NULL")).toBe(30);
 
     // The leftovers delete fails too, so the supplier serves the same page again: stored as known, deleted.
     knobs.inject("messageDelete", "http-5xx", 4);
@@ -64,10 +62,10 @@ describe("the puller under faults (§6: store, then delete; never lose, never do
     expect(second.counts["2"]?.applied ?? 0).toBe(0);
     expect(second.callsByOperation.prices ?? 0).toBe(0);
     expect(pool.pending()).toBe(0);
-    expect(count(world, "SELECT count(*) FROM message_inbox WHERE deleted_at IS NULL")).toBe(0);
+    expect(await count(world, "SELECT count(*) FROM message_inbox WHERE deleted_at IS NULL")).toBe(0);
     expect(world.gw.container.repos.products.list(world.supplierId)).toEqual(storeAfterApply);
-    expect(priceHistoryRows(world)).toBe(historyAfterApply);
-    expect(settledTwice(world)).toEqual([]);
+    expect(await priceHistoryRows(world)).toBe(historyAfterApply);
+    expect(await settledTwice(world)).toEqual([]);
     expect(compareWithTruth(world)).toEqual([]);
   });
 
@@ -79,17 +77,17 @@ describe("the puller under faults (§6: store, then delete; never lose, never do
     const first = await pull(world);
     expect(first.status).toBe("partial");
     expect(pool.pending()).toBe(0);
-    expect(count(world, "SELECT count(*) FROM message_inbox WHERE deleted_at IS NULL")).toBe(25);
+    expect(await count(world, "SELECT count(*) FROM message_inbox WHERE deleted_at IS NULL")).toBe(25);
     const stored = world.gw.container.repos.products.list(world.supplierId);
-    const history = priceHistoryRows(world);
+    const history = await priceHistoryRows(world);
 
     const second = await pull(world);
     expect(second.status).toBe("succeeded");
     expect(second.callsByOperation.messageDelete).toBe(1);
-    expect(count(world, "SELECT count(*) FROM message_inbox WHERE deleted_at IS NULL")).toBe(0);
+    expect(await count(world, "SELECT count(*) FROM message_inbox WHERE deleted_at IS NULL")).toBe(0);
     expect(world.gw.container.repos.products.list(world.supplierId)).toEqual(stored);
-    expect(priceHistoryRows(world)).toBe(history);
-    expect(settledTwice(world)).toEqual([]);
+    expect(await priceHistoryRows(world)).toBe(history);
+    expect(await settledTwice(world)).toEqual([]);
     expect(compareWithTruth(world)).toEqual([]);
   });
 
@@ -111,16 +109,16 @@ describe("the puller under faults (§6: store, then delete; never lose, never do
 
   it("leaves the messages in the supplier's pool when the inbox cannot be written, and drains them once it can", async () => {
     world = await startPullerWorld({ products: 30, invalidShare: 0.1 });
-    const diskFull = failInserts(world.gw.container.store, "message_inbox", "disk full");
+    const diskFull = await failInserts(world.gw.container.store, "message_inbox", "disk full");
     const failed = await pull(world);
     expect(failed.status).toBe("failed");
     expect(failed.errors.at(-1)?.message).toContain("disk full");
     expect(failed.callsByOperation.messageDelete ?? 0).toBe(0);
     expect(world.sim.sim.pool.pending(6)).toBe(30);
-    expect(count(world, "SELECT count(*) FROM message_inbox")).toBe(0);
+    expect(await count(world, "SELECT count(*) FROM message_inbox")).toBe(0);
     expect((await world.gw.container.sync.runs({ supplier: world.code, limit: 1 }))[0]).toMatchObject({ id: failed.runId, status: "failed" });
 
-    diskFull.restore();
+    await diskFull.restore();
     const next = await pull(world);
     expect(next.status).toBe("succeeded");
     expect(world.sim.sim.pool.pending()).toBe(0);
@@ -129,21 +127,21 @@ describe("the puller under faults (§6: store, then delete; never lose, never do
 
   it("keeps stored messages pending when the product write fails, and applies each exactly once later", async () => {
     world = await startPullerWorld({ products: 30, invalidShare: 0.1 });
-    const diskFull = failInserts(world.gw.container.store, "products", "disk full");
+    const diskFull = await failInserts(world.gw.container.store, "products", "disk full");
     const failed = await pull(world);
     expect(failed.status).toBe("failed");
     // Stored, then deleted from the pool: the inbox is the only copy now, and it holds them all.
     expect(world.sim.sim.pool.pending()).toBe(0);
     expect(failed.pendingInInbox).toBe(30);
-    expect(count(world, "SELECT count(*) FROM sync_message_logs")).toBe(0);
+    expect(await count(world, "SELECT count(*) FROM sync_message_logs")).toBe(0);
     expect(world.gw.container.repos.products.list(world.supplierId)).toHaveLength(0);
 
-    diskFull.restore();
+    await diskFull.restore();
     const next = await pull(world);
     expect(next.status).toBe("succeeded");
     expect(next.pendingInInbox).toBe(0);
-    expect(count(world, "SELECT count(DISTINCT message_id) FROM sync_message_logs")).toBe(30);
-    expect(settledTwice(world)).toEqual([]);
+    expect(await count(world, "SELECT count(DISTINCT message_id) FROM sync_message_logs")).toBe(30);
+    expect(await settledTwice(world)).toEqual([]);
     expect(compareWithTruth(world)).toEqual([]);
   });
 
@@ -151,13 +149,13 @@ describe("the puller under faults (§6: store, then delete; never lose, never do
   it.runIf(onPostgres)("records each message once when a chunk's commit is run again after a serialization failure", async () => {
     world = await startPullerWorld({ products: 30, invalidShare: 0.1 });
     // The third log row of the first chunk fails: the whole chunk commits again.
-    const conflict = conflictOnce(world.gw.container.store, "sync_message_logs", 3);
+    const conflict = await conflictOnce(world.gw.container.store, "sync_message_logs", 3);
     const summary = await pull(world);
-    conflict.restore();
+    await conflict.restore();
     expect(summary.status).toBe("succeeded");
     expect((summary.counts["6"]?.applied ?? 0) + (summary.counts["6"]?.rejected ?? 0)).toBe(30);
-    expect(count(world, "SELECT count(*) FROM sync_message_logs")).toBe(30);
-    expect(settledTwice(world)).toEqual([]);
+    expect(await count(world, "SELECT count(*) FROM sync_message_logs")).toBe(30);
+    expect(await settledTwice(world)).toEqual([]);
     expect(summary.pendingInInbox).toBe(0);
     expect(compareWithTruth(world)).toEqual([]);
   });
@@ -249,7 +247,7 @@ describe("the puller under faults (§6: store, then delete; never lose, never do
     const second = await pull(world);
     expect(second.status).toBe("succeeded");
     expect(second.pendingInInbox).toBe(0);
-    expect(settledTwice(world)).toEqual([]);
+    expect(await settledTwice(world)).toEqual([]);
     expect(compareWithTruth(world)).toEqual([]);
   });
 
@@ -310,8 +308,8 @@ describe("the puller under faults (§6: store, then delete; never lose, never do
       expect(runs).toHaveLength(2);
       expect(await gw.container.repos.syncLeases.leaseOf(world.supplierId)).toBeUndefined();
       expect(world.sim.sim.pool.pending()).toBe(0);
-      expect(settledTwice(world)).toEqual([]);
-      expect(count(world, "SELECT count(*) FROM sync_message_logs")).toBe(count(world, "SELECT count(*) FROM message_inbox"));
+      expect(await settledTwice(world)).toEqual([]);
+      expect(await count(world, "SELECT count(*) FROM sync_message_logs")).toBe(await count(world, "SELECT count(*) FROM message_inbox"));
       expect(compareWithTruth(world)).toEqual([]);
     } finally {
       await other.supplierConnections.closeAll();
@@ -367,7 +365,7 @@ describe("the puller under faults (§6: store, then delete; never lose, never do
     expect(a.ran && a.summary.errors.at(-1)?.kind).toBe("lease");
     expect(a.ran ? (a.summary.counts["2"]?.applied ?? 0) : -1).toBe(0);
     expect(b?.ran && b.summary.counts["2"]?.applied).toBe(10);
-    expect(settledTwice(w)).toEqual([]);
+    expect(await settledTwice(w)).toEqual([]);
     expect(compareWithTruth(w)).toEqual([]);
   });
 
@@ -386,7 +384,7 @@ describe("the puller under faults (§6: store, then delete; never lose, never do
     expect(a.ran && a.summary.status).toBe("failed");
     expect(a.ran && a.summary.errors.at(-1)?.kind).toBe("lease");
     expect(b?.ran && b.summary.counts["2"]?.applied).toBe(10);
-    expect(settledTwice(w)).toEqual([]);
+    expect(await settledTwice(w)).toEqual([]);
     expect(compareWithTruth(w)).toEqual([]);
   });
 });
