@@ -4,6 +4,7 @@ import type { AdminRole } from "../../src/store/repos/admin-repo.js";
 import { type PullerWorld, startPullerWorld } from "../helpers/puller-harness.js";
 import { orderFile } from "../helpers/order-rig.js";
 import { orderableSkus } from "../helpers/order-products.js";
+import { rawSql } from "../helpers/raw-sql.js";
 
 const PASSWORD = "correct horse battery staple";
 const ROLES: readonly AdminRole[] = ["admin", "procurement", "auditor"];
@@ -62,9 +63,9 @@ describe("admin API", () => {
     expect(await me.json()).toMatchObject({ username: "auditor1", role: "auditor", csrfToken: sessions.auditor.csrf });
   });
 
-  it("stores only the sha256 of the session id", () => {
+  it("stores only the sha256 of the session id", async () => {
     const id = decodeURIComponent(sessions.admin.cookie.split("=")[1] ?? "");
-    const rows = world.gw.container.store.connection.prepare("SELECT id_hash FROM admin_sessions").all() as Array<{ id_hash: string }>;
+    const rows = await rawSql(world.gw.container.store).all<{ id_hash: string }>("SELECT id_hash FROM admin_sessions");
     expect(rows.some((r) => r.id_hash === id)).toBe(false);
     expect(rows.every((r) => /^[0-9a-f]{64}$/.test(r.id_hash))).toBe(true);
   });

@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type TestGateway, nextCreditCode, startTestGateway } from "../helpers/harness.js";
 import { runCliAsync } from "../helpers/run-cli.js";
 import { onPostgres } from "../helpers/test-database.js";
+import { rawSql } from "../helpers/raw-sql.js";
 
 const PASSWORD = "correct horse battery staple";
 
@@ -14,7 +15,7 @@ describe("audit rows share the transaction of the change they record", () => {
   let cookie = "";
   let csrf = "";
   const failAudit = (on: boolean) =>
-    gw.container.store.connection.exec(
+    rawSql(gw.container.store).exec(
       onPostgres
         ? on
           ? "CREATE FUNCTION audit_down() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN RAISE EXCEPTION 'audit log unavailable'; END $$; " +
@@ -41,7 +42,7 @@ describe("audit rows share the transaction of the change they record", () => {
   afterAll(() => gw.close());
 
   it("admin API: a supplier is not disabled when its audit row cannot be written", async () => {
-    failAudit(true);
+    await failAudit(true);
     try {
       const res = await fetch(`${gw.url}/admin/api/suppliers/ATOM/status`, {
         method: "POST",
@@ -51,7 +52,7 @@ describe("audit rows share the transaction of the change they record", () => {
       expect(res.status).toBe(500);
       expect(statusOf("ATOM")).toBe("active");
     } finally {
-      failAudit(false);
+      await failAudit(false);
     }
     const res = await fetch(`${gw.url}/admin/api/suppliers/ATOM/status`, {
       method: "POST",
@@ -64,8 +65,8 @@ describe("audit rows share the transaction of the change they record", () => {
   });
 
   it("admin API: no session is created when the login's audit row cannot be written", async () => {
-    const before = gw.container.store.connection.prepare("SELECT count(*) AS n FROM admin_sessions").get() as { n: number };
-    failAudit(true);
+    const before = (await rawSql(gw.container.store).get<{ n: number }>("SELECT count(*) AS n FROM admin_sessions")) ?? { n: -1 };
+    await failAudit(true);
     try {
       const res = await fetch(`${gw.url}/admin/api/login`, {
         method: "POST",
@@ -75,20 +76,20 @@ describe("audit rows share the transaction of the change they record", () => {
       expect(res.status).toBe(500);
       expect(res.headers.get("set-cookie")).toBeNull();
     } finally {
-      failAudit(false);
+      await failAudit(false);
     }
-    const after = gw.container.store.connection.prepare("SELECT count(*) AS n FROM admin_sessions").get() as { n: number };
+    const after = (await rawSql(gw.container.store).get<{ n: number }>("SELECT count(*) AS n FROM admin_sessions")) ?? { n: -2 };
     expect(after.n).toBe(before.n);
   });
 
   it("CLI: `supplier sign-mode` changes nothing when its audit row cannot be written", async () => {
     const env = { DATABASE_URL: gw.config.DATABASE_URL, DATA_ENCRYPTION_KEY_FILE: gw.config.DATA_ENCRYPTION_KEY_FILE };
-    failAudit(true);
+    await failAudit(true);
     try {
       const r = await runCliAsync(["supplier", "sign-mode", "--code", "ATOM", "--mode", "yggc-md5", "--json"], env);
       expect(r.status).not.toBe(0);
     } finally {
-      failAudit(false);
+      await failAudit(false);
     }
     expect(gw.container.supplierAccounts.show("ATOM", false).signMode).toBe("hmac-sha256");
     const ok = await runCliAsync(["supplier", "sign-mode", "--code", "ATOM", "--mode", "yggc-md5", "--json"], env);
@@ -102,12 +103,12 @@ describe("audit rows share the transaction of the change they record", () => {
         headers: { cookie, "x-csrf-token": csrf, "content-type": "application/json" },
         body: JSON.stringify(body),
       });
-    failAudit(true);
+    await failAudit(true);
     try {
       expect((await post("POST", "/users", { username: "ghost1", role: "auditor", password: PASSWORD })).status).toBe(500);
       expect((await post("PATCH", "/users/root1", { role: "auditor" })).status).toBe(500);
     } finally {
-      failAudit(false);
+      await failAudit(false);
     }
     expect(gw.container.admin.users.list().map((u) => u.username)).not.toContain("ghost1");
     expect(gw.container.admin.users.show("root1").role).toBe("admin");
@@ -117,12 +118,12 @@ describe("audit rows share the transaction of the change they record", () => {
 
   it("CLI: `users role` changes nothing when its audit row cannot be written", async () => {
     const env = { DATABASE_URL: gw.config.DATABASE_URL, DATA_ENCRYPTION_KEY_FILE: gw.config.DATA_ENCRYPTION_KEY_FILE };
-    failAudit(true);
+    await failAudit(true);
     try {
       const r = await runCliAsync(["users", "role", "--username", "ghost1", "--role", "admin", "--json"], env);
       expect(r.status).not.toBe(0);
     } finally {
-      failAudit(false);
+      await failAudit(false);
     }
     expect(gw.container.admin.users.show("ghost1").role).toBe("auditor");
   });
@@ -131,7 +132,7 @@ describe("audit rows share the transaction of the change they record", () => {
     const env = { DATABASE_URL: gw.config.DATABASE_URL, DATA_ENCRYPTION_KEY_FILE: gw.config.DATA_ENCRYPTION_KEY_FILE };
     const version = () => gw.container.supplierAccounts.show("ATOM", false).credentialsVersion;
     const before = version();
-    failAudit(true);
+    await failAudit(true);
     try {
       const res = await fetch(`${gw.url}/admin/api/suppliers/ATOM/rotate`, {
         method: "POST",
@@ -142,7 +143,7 @@ describe("audit rows share the transaction of the change they record", () => {
       expect((await res.text()).includes("appSecret")).toBe(false);
       expect((await runCliAsync(["supplier", "rotate", "--code", "ATOM", "--json"], env)).status).not.toBe(0);
     } finally {
-      failAudit(false);
+      await failAudit(false);
     }
     expect(version()).toBe(before);
     const rotated = await runCliAsync(["supplier", "rotate", "--code", "ATOM", "--json"], env);

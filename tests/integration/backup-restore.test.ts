@@ -7,6 +7,7 @@ import type { Store } from "../../src/store/database.js";
 import { type TestGateway, startTestGateway } from "../helpers/harness.js";
 import { type PullerWorld, compareWithTruth, pullOnce, startPullerWorld } from "../helpers/puller-harness.js";
 import { runCliAsync } from "../helpers/run-cli.js";
+import { sqliteOnly } from "../helpers/raw-sql.js";
 
 let world: PullerWorld | undefined;
 let restored: TestGateway | undefined;
@@ -20,7 +21,8 @@ afterEach(async () => {
   restored = undefined;
 });
 
-const count = (store: Store, sql: string): number => Number(store.connection.prepare(sql).pluck().get());
+// SQLite's online backup and its file: the store here is always SQLite's (the file is in the sqlite project only).
+const count = (store: Store, sql: string): number => Number(sqliteOnly(store).connection.prepare(sql).pluck().get());
 
 describe("backups (SQLite)", () => {
   it("a backup made during a drain, restored, lets the gateway resume without losing or doubling a message", { timeout: 180_000 }, async () => {
@@ -62,7 +64,7 @@ describe("backups (SQLite)", () => {
     expect(second.counts["6"]?.received).toBe(5);
     expect(compareWithTruth(world)).toEqual([]);
 
-    const live = gw.container.store;
+    const live = sqliteOnly(gw.container.store);
     const liveCounts = {
       products: count(live, "SELECT COUNT(*) FROM products"),
       priceHistory: count(live, "SELECT COUNT(*) FROM price_history"),
@@ -204,7 +206,11 @@ describe("backup commands on bad input", () => {
     const dir = mkdtempSync(join(tmpdir(), "emall-backup-input-"));
     dirs.push(dir);
     const { config } = restored;
-    return { dir, store: restored.container.store, env: { DATABASE_URL: config.DATABASE_URL, DATA_ENCRYPTION_KEY_FILE: config.DATA_ENCRYPTION_KEY_FILE } };
+    return {
+      dir,
+      store: sqliteOnly(restored.container.store),
+      env: { DATABASE_URL: config.DATABASE_URL, DATA_ENCRYPTION_KEY_FILE: config.DATA_ENCRYPTION_KEY_FILE },
+    };
   };
 
   it("create refuses a file it cannot write, leaving nothing behind", { timeout: 120_000 }, async () => {
@@ -274,7 +280,7 @@ describe("backup commands on bad input", () => {
   it("a DATABASE_URL naming no file is refused, not created as an empty database", { timeout: 120_000 }, async () => {
     const { dir, env } = await setUp();
     const backupFile = join(dir, "b.db");
-    await restored?.container.store.connection.backup(backupFile);
+    if (restored) await sqliteOnly(restored.container.store).connection.backup(backupFile);
     const mistyped = join(dir, "nosuch", "gateway.db");
     const mistypedEnv = { ...env, DATABASE_URL: mistyped };
     for (const args of [

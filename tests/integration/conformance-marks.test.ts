@@ -17,6 +17,7 @@ import { TEST_ACCOUNT } from "../helpers/simulator-harness.js";
 import { MallCaller, post } from "../helpers/mall-caller.js";
 import { storeBefore } from "../helpers/legacy-store.js";
 import { runCliAsync } from "../helpers/run-cli.js";
+import { rawSql } from "../helpers/raw-sql.js";
 
 const DAY_MS = 86_400_000;
 
@@ -301,7 +302,7 @@ describe("signing keys", () => {
       await certify(fresh);
       const c = fresh.gw.container;
       // A mark issued under the edition before the current one.
-      c.store.connection.prepare("update trust_marks set contract_version = 'tj-2021.9'").run();
+      await rawSql(c.store).run("update trust_marks set contract_version = 'tj-2021.9'");
       const unaffected = createConformanceService({
         repo: c.repos.conformance,
         accounts: c.repos.accounts,

@@ -6,6 +6,7 @@ import { TEST_ACCOUNT } from "../helpers/simulator-harness.js";
 import { consoleLogin, getPage, postForm } from "../helpers/console-session.js";
 import { PASSWORD, type Session, apiCall, apiLogin } from "../helpers/two-supplier-world.js";
 import { waitFor } from "../helpers/wait.js";
+import { rawSql } from "../helpers/raw-sql.js";
 
 /**
  * §1 of the standard: the docking test tool is for suppliers to simulate docking themselves. A
@@ -60,9 +61,7 @@ describe("self-service certification through the admin API", () => {
     const standing = (await (await apiCall(r.gw.url, supplier, "GET", `/suppliers/${KIT_SUPPLIER}/trust-mark`)).json()) as { gate: { open: boolean } };
     expect(standing.gate.open).toBe(true);
 
-    const stored = r.gw.container.store.connection.prepare("SELECT password_enc, app_secret_enc, base_url FROM conformance_sandboxes").all() as Array<
-      Record<string, string>
-    >;
+    const stored = await rawSql(r.gw.container.store).all<Record<string, string>>("SELECT password_enc, app_secret_enc, base_url FROM conformance_sandboxes");
     expect(stored).toHaveLength(1);
     expect(stored[0]?.base_url).toBe(r.sandbox.url);
     expect(JSON.stringify(stored)).not.toContain(TEST_ACCOUNT.password);
@@ -90,7 +89,7 @@ describe("self-service certification through the admin API", () => {
     expect(await unnamed.json()).toMatchObject({ error: { code: "invalid_input", fields: [{ field: "body.supplier" }] } });
     const badUrl = await apiCall(r.gw.url, admin, "POST", "/conformance/runs", sandboxBody(r, { supplier: KIT_SUPPLIER, baseUrl: "ftp://x" }));
     expect(badUrl.status).toBe(400);
-    expect(r.gw.container.store.connection.prepare("SELECT count(*) FROM conformance_jobs").pluck().get()).toBe(0);
+    expect(await rawSql(r.gw.container.store).value("SELECT count(*) FROM conformance_jobs")).toBe(0);
   });
 
   it("runs one at a time per supplier and caps the runs a day; the daily cap is a setting", async () => {
@@ -120,11 +119,14 @@ describe("self-service certification through the admin API", () => {
     // A run another instance took and then lost with its process: running, its lease not renewed.
     const supplierId = r.supplierId;
     const now = c.clock();
-    c.store.connection
-      .prepare(
-        "INSERT INTO conformance_jobs (id, supplier_id, status, actor, requested_at, started_at, holder, lease_until, progress_json) VALUES (?, ?, 'running', 'user:kit-ops', ?, ?, 'gone-host:1:x', ?, '[]')",
-      )
-      .run("crun_deadprocess1", supplierId, now, now, now + 1000);
+    await rawSql(c.store).run(
+      "INSERT INTO conformance_jobs (id, supplier_id, status, actor, requested_at, started_at, holder, lease_until, progress_json) VALUES (?, ?, 'running', 'user:kit-ops', ?, ?, 'gone-host:1:x', ?, '[]')",
+      "crun_deadprocess1",
+      supplierId,
+      now,
+      now,
+      now + 1000,
+    );
     const blocked = await apiCall(r.gw.url, supplier, "POST", "/conformance/runs", sandboxBody(r));
     expect(blocked.status).toBe(409);
     r.gw.clock.advance(1_001);
@@ -226,7 +228,7 @@ describe("self-service certification through the admin API", () => {
       encoding: "form",
     });
     expect(noSecrets.status).toBe(400);
-    expect(r.gw.container.store.connection.prepare("SELECT count(*) FROM conformance_jobs").pluck().get()).toBe(0);
+    expect(await rawSql(r.gw.container.store).value("SELECT count(*) FROM conformance_jobs")).toBe(0);
   });
 
   it("runs at most CONFORMANCE_MAX_CONCURRENT_RUNS at once across suppliers: the next waits queued", async () => {
@@ -269,7 +271,7 @@ describe("self-service certification through the admin API", () => {
       ).json()) as RunAnswer;
       const ended = await finished(r, supplier, started.run.id);
       expect(ended).toMatchObject({ status: "interrupted", error: expect.stringContaining("took longer than") });
-      expect(r.gw.container.store.connection.prepare("SELECT count(*) FROM conformance_runs").pluck().get()).toBe(0);
+      expect(await rawSql(r.gw.container.store).value("SELECT count(*) FROM conformance_runs")).toBe(0);
     } finally {
       for (const socket of sockets) socket.destroy();
       silent.close();

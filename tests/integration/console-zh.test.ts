@@ -5,6 +5,7 @@ import { FLASH } from "../../src/admin/console/console-kit.js";
 import { type ConsoleSession, consoleLogin, getPage, postForm } from "../helpers/console-session.js";
 import { PASSWORD, type TwoSupplierWorld, startTwoSupplierWorld } from "../helpers/two-supplier-world.js";
 import { englishWords, productText } from "../helpers/visible-text.js";
+import { rawSql } from "../helpers/raw-sql.js";
 
 type Who = "admin" | "procurement" | "auditor" | "supa";
 const WHO: readonly Who[] = ["admin", "procurement", "auditor", "supa"];
@@ -39,7 +40,7 @@ describe("console speaks zh-CN on every page and every refused form", () => {
     // A message that breaks the contract is quarantined at once, with the reason the puller wrote.
     w.a.sim.sim.pool.publishMalformed(6, { skuId: 12345, state: "up" });
     await c.sync.pull(code, "manual");
-    expect(c.store.connection.prepare("SELECT count(*) FROM message_inbox WHERE status = 'quarantined'").pluck().get()).toBe(1);
+    expect(await rawSql(c.store).value("SELECT count(*) FROM message_inbox WHERE status = 'quarantined'")).toBe(1);
     // A supplier whose every call fails: a failed run with its errors to read.
     w.bSim.sim.knobs.apply({ endpoints: { "*": { faults: { "http-5xx": 1 } } } });
     w.bSim.sim.changes.publishPool();
@@ -47,29 +48,29 @@ describe("console speaks zh-CN on every page and every refused form", () => {
     failedRun = (await c.sync.runs({ supplier: w.bFacts.code, limit: 1 }))[0]?.id ?? "";
     w.bSim.sim.knobs.apply({ endpoints: { "*": { faults: {} } } });
     // Values the data brings (names, brands, people's reasons): shown as sent, in whatever script.
-    const q = (sql: string) => c.store.connection.prepare(sql).pluck().all() as Array<string | null>;
+    const q = async (sql: string) => (await rawSql(c.store).all(sql)).map((r) => Object.values(r)[0] as string | null);
     for (const v of [
-      ...q("SELECT name FROM products"),
-      ...q("SELECT brand_name FROM products"),
-      ...q("SELECT model FROM products"),
-      ...q("SELECT brand_name FROM brands"),
-      ...q("SELECT name FROM suppliers"),
-      ...q("SELECT code FROM suppliers"),
-      ...q("SELECT username FROM admin_users"),
-      ...q("SELECT reason FROM gate_waivers"),
-      ...q("SELECT actor FROM gate_waivers"),
-      ...q("SELECT description FROM product_stock"),
-      ...q("SELECT name FROM areas"),
-      ...q("SELECT actor FROM audit_log"),
-      ...q("SELECT actor FROM order_events"),
-      ...q("SELECT created_by FROM orders"),
-      ...q("SELECT attribute_name FROM catalog_params"),
-      ...q("SELECT unit FROM catalog_params"),
+      ...(await q("SELECT name FROM products")),
+      ...(await q("SELECT brand_name FROM products")),
+      ...(await q("SELECT model FROM products")),
+      ...(await q("SELECT brand_name FROM brands")),
+      ...(await q("SELECT name FROM suppliers")),
+      ...(await q("SELECT code FROM suppliers")),
+      ...(await q("SELECT username FROM admin_users")),
+      ...(await q("SELECT reason FROM gate_waivers")),
+      ...(await q("SELECT actor FROM gate_waivers")),
+      ...(await q("SELECT description FROM product_stock")),
+      ...(await q("SELECT name FROM areas")),
+      ...(await q("SELECT actor FROM audit_log")),
+      ...(await q("SELECT actor FROM order_events")),
+      ...(await q("SELECT created_by FROM orders")),
+      ...(await q("SELECT attribute_name FROM catalog_params")),
+      ...(await q("SELECT unit FROM catalog_params")),
     ]) {
       if (v) data.add(v);
     }
     // The standard catalogs' parameter values (the centre's reference data): 接口 HDMI, 光源 LED.
-    for (const json of q("SELECT values_json FROM catalog_params")) {
+    for (const json of await q("SELECT values_json FROM catalog_params")) {
       for (const v of (JSON.parse(json ?? "[]") as Array<{ value?: string }>).map((x) => x.value))
         if (v) for (const word of v.split(/[^A-Za-z]+/)) if (word) data.add(word);
     }

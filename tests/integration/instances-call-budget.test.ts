@@ -45,7 +45,7 @@ afterEach(async () => {
 });
 
 /** One gateway instance on the shared database: its own container, store connection and supplier clients. */
-function startInstance(dir: string, databaseUrl: string): Instance {
+async function startInstance(dir: string, databaseUrl: string): Promise<Instance> {
   const config = loadConfig({
     DATABASE_URL: databaseUrl,
     DATA_ENCRYPTION_KEY_FILE: join(dir, "master.key"),
@@ -69,14 +69,14 @@ async function twoInstancesAndSupplier(): Promise<{ a: Instance; b: Instance; si
   const databaseUrl = await testDatabaseUrl(dir);
   const sim = await launchSimulator({ domain: SIM_DOMAIN, products: PRODUCTS, invalidShare: 0, offShelfShare: 0 });
   cleanup.push(() => sim.close());
-  const a = startInstance(dir, databaseUrl);
+  const a = await startInstance(dir, databaseUrl);
   cleanup.push(() => a.close());
   a.container.referenceLoader.seedIfEmpty(a.container.config.FIXTURES_DIR);
   await a.container.supplierAccounts.create({ code: CODE, name: "参考电商", creditCode: await nextCreditCode(), domains: [SIM_DOMAIN] });
   a.container.supplierConnections.connect({ code: CODE, baseUrl: sim.url, ...TEST_ACCOUNT, qps: QPS, maxConcurrent: MAX_CONCURRENT, timeoutMs: 10_000 });
   a.container.conformance.waive(CODE, "instances test rig: the reference supplier, certified in the conformance tests", "test:instances-rig");
   const supplierId = a.container.repos.accounts.supplierByCode(CODE)?.id ?? -1;
-  const b = startInstance(dir, databaseUrl);
+  const b = await startInstance(dir, databaseUrl);
   cleanup.push(() => b.close());
   return { a, b, sim, supplierId, databaseUrl, dir };
 }
@@ -191,7 +191,7 @@ describe("call limits across gateway instances on one database (issue 11 §2)", 
   it("gives a killed instance's slots back when their lease ends", async () => {
     const { a, sim, supplierId, databaseUrl, dir } = await twoInstancesAndSupplier();
     // An instance that took every slot and died: it neither renews nor releases.
-    const dead = startInstance(dir, databaseUrl);
+    const dead = await startInstance(dir, databaseUrl);
     const deadBudget = createCallBudgetRepo(dead.container.store.sql, "dead-instance");
     const LEASE_MS = 1_500;
     const claimedAt = performance.now();

@@ -12,6 +12,7 @@ import { divergenceFromSupplier } from "../helpers/puller-harness.js";
 import { startProcessWorld } from "../helpers/process-world.js";
 import { testDatabaseUrl } from "../helpers/test-database.js";
 import { waitFor } from "../helpers/wait.js";
+import { rawSql } from "../helpers/raw-sql.js";
 
 /**
  * Two gateway processes (src/main.ts, each with its scheduler) on one database and a faulty
@@ -53,23 +54,24 @@ async function pullLeasePid(): Promise<number | null> {
 }
 
 type OrderLease = { yggcOrder: string; state: string; leaseOwner: string | null; leaseUntil: number | null };
-function orderLeases(): OrderLease[] {
-  return container.store.connection
-    .prepare("SELECT yggc_order AS yggcOrder, state, lease_owner AS leaseOwner, lease_until AS leaseUntil FROM orders ORDER BY yggc_order")
-    .all() as OrderLease[];
+function orderLeases(): Promise<OrderLease[]> {
+  return rawSql(container.store).all<OrderLease>(
+    'SELECT yggc_order AS "yggcOrder", state, lease_owner AS "leaseOwner", lease_until AS "leaseUntil" FROM orders ORDER BY yggc_order',
+  );
 }
 
 /** Messages settled more than once across runs (each should be applied, rejected or skipped once), and those not settled. */
-function messagesNotSettledOnce(): string[] {
-  const twice = container.store.connection
-    .prepare(
-      "SELECT message_id AS messageId, COUNT(*) AS n FROM sync_message_logs WHERE supplier_id = ? AND outcome IN ('applied', 'rejected', 'skipped') " +
-        "GROUP BY message_id HAVING COUNT(*) > 1",
-    )
-    .all(supplierId) as Array<{ messageId: string; n: number }>;
-  const unsettled = container.store.connection
-    .prepare("SELECT message_id AS messageId, status FROM message_inbox WHERE supplier_id = ? AND status NOT IN ('applied', 'rejected', 'skipped')")
-    .all(supplierId) as Array<{ messageId: string; status: string }>;
+async function messagesNotSettledOnce(): Promise<string[]> {
+  const db = rawSql(container.store);
+  const twice = await db.all<{ messageId: string; n: number }>(
+    `SELECT message_id AS "messageId", COUNT(*) AS n FROM sync_message_logs WHERE supplier_id = ? AND outcome IN ('applied', 'rejected', 'skipped') ` +
+      "GROUP BY message_id HAVING COUNT(*) > 1",
+    supplierId,
+  );
+  const unsettled = await db.all<{ messageId: string; status: string }>(
+    `SELECT message_id AS "messageId", status FROM message_inbox WHERE supplier_id = ? AND status NOT IN ('applied', 'rejected', 'skipped')`,
+    supplierId,
+  );
   return [...twice.map((r) => `${r.messageId}: settled ${r.n} times`), ...unsettled.map((r) => `${r.messageId}: ${r.status}`)];
 }
 
@@ -138,8 +140,8 @@ describe("two gateway processes on one database (issue 11 §2)", () => {
       last = await divergence([]);
     }
     expect(last).toEqual([]);
-    await waitFor("every stored message settled", () => messagesNotSettledOnce().length === 0, ONE_DRAIN_MS).catch(() => undefined);
-    expect(messagesNotSettledOnce()).toEqual([]);
+    await waitFor("every stored message settled", async () => (await messagesNotSettledOnce()).length === 0, ONE_DRAIN_MS).catch(() => undefined);
+    expect(await messagesNotSettledOnce()).toEqual([]);
     survivor = other;
   }, 150_000);
 
@@ -161,15 +163,15 @@ describe("two gateway processes on one database (issue 11 §2)", () => {
     // Only the survivor runs: every order it claims is its own.
     const owner = await waitFor(
       "the running process pushing the orders",
-      () => orderLeases().find((o) => o.leaseOwner !== null && (o.leaseUntil ?? 0) > Date.now())?.leaseOwner,
+      async () => (await orderLeases()).find((o) => o.leaseOwner !== null && (o.leaseUntil ?? 0) > Date.now())?.leaseOwner,
       20_000,
     );
     const second = startGateway();
     await second.listening;
     const held = await waitFor(
       "orders still held by the first pusher",
-      () => {
-        const mine = orderLeases().filter((o) => o.leaseOwner === owner && (o.leaseUntil ?? 0) > Date.now());
+      async () => {
+        const mine = (await orderLeases()).filter((o) => o.leaseOwner === owner && (o.leaseUntil ?? 0) > Date.now());
         return mine.length > 0 ? mine : null;
       },
       20_000,
@@ -181,7 +183,7 @@ describe("two gateway processes on one database (issue 11 §2)", () => {
     const heldOrders = new Set(held.map((o) => o.yggcOrder));
     await waitFor(
       "the killed pusher's orders claimed by the other process",
-      () => orderLeases().some((o) => heldOrders.has(o.yggcOrder) && o.leaseOwner !== null && o.leaseOwner !== owner),
+      async () => (await orderLeases()).some((o) => heldOrders.has(o.yggcOrder) && o.leaseOwner !== null && o.leaseOwner !== owner),
       LEASE_MS + TAKEOVER_SLACK_MS + 4_000,
     );
     const takeoverMs = Date.now() - killedAt;

@@ -13,6 +13,7 @@ import { runCliAsync } from "../helpers/run-cli.js";
 import { type GatewayProcess, spawnGateway } from "../helpers/gateway-process.js";
 import { testDatabaseUrl } from "../helpers/test-database.js";
 import { capturingLogger, waitFor } from "../helpers/wait.js";
+import { rawSql } from "../helpers/raw-sql.js";
 
 /**
  * Two gateways on ONE database (issue 11 §2) behave as one: replay detection, token state, console
@@ -312,10 +313,10 @@ describe("scheduler across instances", () => {
     expect(stoodDown.length).toBeGreaterThan(0);
     for (const line of stoodDown) expect(all).toContain(Date.parse(String(line.tick)));
     // The store says who ran each tick, and it is who did.
-    const rows = a.container.store.connection.prepare("SELECT tick_start, instance FROM scheduler_ticks WHERE job = ? ORDER BY tick_start").all(job) as Array<{
-      tick_start: number;
-      instance: string;
-    }>;
+    const rows = await rawSql(a.container.store).all<{ tick_start: number; instance: string }>(
+      "SELECT tick_start, instance FROM scheduler_ticks WHERE job = ? ORDER BY tick_start",
+      job,
+    );
     expect(rows.map((r) => Number(r.tick_start))).toEqual([...all].sort((x, y) => x - y));
     for (const r of rows) expect(r.instance).toBe(ran.a.includes(Number(r.tick_start)) ? jobsA.instance : jobsB.instance);
   });
@@ -335,19 +336,27 @@ describe("scheduler across instances", () => {
     expect(await repoA.claimTick("pull:X", now - TICK_MEMORY_MS - 1_000, "a", now)).toBe(false);
 
     const old = now - TICK_MEMORY_MS - 60_000;
-    a.container.store.connection
-      .prepare("INSERT INTO scheduler_ticks (job, tick_start, instance, claimed_at) VALUES (?, ?, ?, ?), (?, ?, ?, ?)")
-      .run("pull:OLD", old, "gone", old, "stock:OLD", old - 60_000, "gone", old);
-    const count = (job: string) => Number(a.container.store.connection.prepare("SELECT COUNT(*) AS n FROM scheduler_ticks WHERE job = ?").pluck().get(job));
-    expect(count("pull:OLD") + count("stock:OLD")).toBe(2);
+    await rawSql(a.container.store).run(
+      "INSERT INTO scheduler_ticks (job, tick_start, instance, claimed_at) VALUES (?, ?, ?, ?), (?, ?, ?, ?)",
+      "pull:OLD",
+      old,
+      "gone",
+      old,
+      "stock:OLD",
+      old - 60_000,
+      "gone",
+      old,
+    );
+    const count = async (job: string) => Number(await rawSql(a.container.store).value("SELECT COUNT(*) AS n FROM scheduler_ticks WHERE job = ?", job));
+    expect((await count("pull:OLD")) + (await count("stock:OLD"))).toBe(2);
     const maintenance = startMaintenance(b.container, { intervalMs: 30 });
     try {
-      await waitFor("old ticks pruned", () => count("pull:OLD") + count("stock:OLD") === 0, 15_000);
+      await waitFor("old ticks pruned", async () => (await count("pull:OLD")) + (await count("stock:OLD")) === 0, 15_000);
     } finally {
       maintenance.stop();
     }
-    expect(count("pull:X")).toBe(1);
-    expect(count("stock:X")).toBe(1);
+    expect(await count("pull:X")).toBe(1);
+    expect(await count("stock:X")).toBe(1);
   });
 });
 
@@ -395,10 +404,10 @@ describe("two gateway processes on one database", () => {
       await Promise.all(gateways.map((gw) => gw.exited));
     }
     // Who ran each tick is in the store; each process ran exactly the ticks it claimed, and no tick twice.
-    const rows = a.container.store.connection.prepare("SELECT tick_start, instance FROM scheduler_ticks WHERE job = ?").all(job) as Array<{
-      tick_start: number;
-      instance: string;
-    }>;
+    const rows = await rawSql(a.container.store).all<{ tick_start: number; instance: string }>(
+      "SELECT tick_start, instance FROM scheduler_ticks WHERE job = ?",
+      job,
+    );
     const claimedBy = (gw: GatewayProcess) => rows.filter((r) => r.instance.startsWith(`${hostname()}:${gw.pid}:`)).length;
     const runs = gateways.map(runsOf);
     expect(runs.reduce((x, y) => x + y, 0)).toBeGreaterThanOrEqual(6);

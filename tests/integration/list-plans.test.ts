@@ -6,9 +6,9 @@ import { createRandom } from "../../src/simulator/seeded-random.js";
 import { createSeedRepo } from "../../src/store/repos/seed-repo.js";
 import { type ConsoleSession, consoleLogin, getPage } from "../helpers/console-session.js";
 import { type TestGateway, nextCreditCode, startTestGateway } from "../helpers/harness.js";
-import { pgPlanWords, pgPlanWordsOnPool } from "../helpers/pg-plan.js";
+import { pgPlanWordsOnPool } from "../helpers/pg-plan.js";
+import { rawSql, sqliteOnly } from "../helpers/raw-sql.js";
 import { onPostgres } from "../helpers/test-database.js";
-import { PgConnection } from "../../src/store/pg-sync/pg-connection.js";
 
 /**
  * Every list query the admin API runs, with each of its filters, planned by SQLite on a small real
@@ -17,9 +17,9 @@ import { PgConnection } from "../../src/store/pg-sync/pg-connection.js";
  * explained with the same arguments, both as the gateway leaves the file (no statistics) and
  * after ANALYZE.
  */
-const seen: Array<{ sql: string; args: unknown[]; onPool?: true }> = [];
-// On PostgreSQL the store's connection is a PgConnection with the same surface: its statements are recorded alike.
-const proto = (onPostgres ? PgConnection.prototype : Database.prototype) as unknown as {
+const seen: Array<{ sql: string; args: unknown[] }> = [];
+// On SQLite the asynchronous store prepares its statements on better-sqlite3's connection: recorded here.
+const proto = Database.prototype as unknown as {
   prepare: (this: Database.Database, source: string) => Database.Statement;
 };
 const prepare = proto.prepare;
@@ -45,14 +45,13 @@ const cookies: Record<"admin" | "supplier", string> = { admin: "", supplier: "" 
 beforeAll(async () => {
   gw = await startTestGateway();
   const { container } = gw;
-  // The asynchronous store's statements: on SQLite they are prepared on the same connection (recorded
-  // above); on PostgreSQL they go to the pool, and are recorded here.
+  // On PostgreSQL the asynchronous store's statements go to the pool, and are recorded here.
   if (onPostgres) {
     const pool = container.store.sql as unknown as Record<"all" | "get", (text: string, values?: unknown[]) => Promise<unknown>>;
     for (const method of ["all", "get"] as const) {
       const original = pool[method].bind(pool);
       pool[method] = (text: string, values: unknown[] = []) => {
-        seen.push({ sql: text, args: values, onPool: true });
+        seen.push({ sql: text, args: values });
         return original(text, values);
       };
     }
@@ -60,29 +59,26 @@ beforeAll(async () => {
   for (const code of ["BIG", "SMALL"])
     await container.supplierAccounts.create({ code, name: `电商${code}`, creditCode: await nextCreditCode(), domains: [`item.${code.toLowerCase()}.cn`] });
   const ids = ["BIG", "SMALL"].map((c) => container.repos.accounts.supplierByCode(c)?.id ?? -1);
-  const db = container.store.connection;
-  const product = db.prepare(
-    "INSERT INTO products (supplier_id, sku, status, name, catalog_id, interface_code, shelf_state, price_fen, listing_state, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, 1, 100, ?, 0, 0)",
-  );
-  const log = db.prepare(
-    "INSERT INTO sync_message_logs (run_id, supplier_id, message_id, type, sku, outcome, reasons_json, duration_ms, call_seqs_json, at) VALUES ('run_x', ?, ?, 6, ?, ?, '[]', 1, '[]', ?)",
-  );
-  db.transaction(() => {
-    for (let i = 0; i < PRODUCTS; i += 1) {
-      const supplierId = ids[i % 2] ?? -1;
-      const sku = String(100_000 + i);
-      product.run(
-        supplierId,
-        sku,
-        i % 10 === 0 ? "rejected" : "active",
-        `品牌${i % 7} 笔记本 KA-${i}`,
-        `C${i % 30}`,
-        `A${i % 40}`,
-        i % 50 === 0 ? "applied" : "none",
-      );
-      log.run(supplierId, `m-${i}`, sku, i % 10 === 0 ? "rejected" : "applied", i);
-    }
-  })();
+  // Row i: supplier BIG or SMALL in turn, sku 100000 + i, every tenth rejected, every fiftieth applied
+  // for listing. A statement per table, in SQL both databases read: row by row, each insert would be
+  // a round trip to PostgreSQL.
+  const [big, small] = ids.map((id) => Number(id));
+  const rows = `WITH RECURSIVE n(i) AS (SELECT 0 UNION ALL SELECT i + 1 FROM n WHERE i < ${PRODUCTS - 1}) `;
+  const supplierOf = `CASE WHEN i % 2 = 0 THEN ${big} ELSE ${small} END`;
+  await container.store.sql.transaction(async (tx) => {
+    await tx.run(
+      rows +
+        "INSERT INTO products (supplier_id, sku, status, name, catalog_id, interface_code, shelf_state, price_fen, listing_state, created_at, updated_at) " +
+        `SELECT ${supplierOf}, CAST(100000 + i AS TEXT), CASE WHEN i % 10 = 0 THEN 'rejected' ELSE 'active' END, ` +
+        "'品牌' || CAST(i % 7 AS TEXT) || ' 笔记本 KA-' || CAST(i AS TEXT), 'C' || CAST(i % 30 AS TEXT), 'A' || CAST(i % 40 AS TEXT), 1, 100, " +
+        "CASE WHEN i % 50 = 0 THEN 'applied' ELSE 'none' END, 0, 0 FROM n",
+    );
+    await tx.run(
+      rows +
+        "INSERT INTO sync_message_logs (run_id, supplier_id, message_id, type, sku, outcome, reasons_json, duration_ms, call_seqs_json, at) " +
+        `SELECT 'run_x', ${supplierOf}, 'm-' || CAST(i AS TEXT), 6, CAST(100000 + i AS TEXT), CASE WHEN i % 10 = 0 THEN 'rejected' ELSE 'applied' END, '[]', 1, '[]', i FROM n`,
+    );
+  });
   const seedRepo = createSeedRepo(container.store.sql);
   await seedActivity(container, seedRepo, createRandom(7), loadReferenceData(gw.config.FIXTURES_DIR).counties.slice(0, 50), {
     orders: 300,
@@ -117,11 +113,9 @@ async function plansOf(who: "admin" | "supplier", path: string): Promise<string[
   const ran = seen.filter((s) => /^\s*select/i.test(s.sql) && LIST_TABLES.some((t) => new RegExp(`from "?${t}"?\\b`, "i").test(s.sql)));
   expect(ran.length, `${path} ran no list query`).toBeGreaterThan(0);
   if (onPostgres) {
-    const db = gw.container.store.connection;
-    // Recorded before the plans run: explaining prepares statements too.
+    // Recorded before the plans run: explaining runs statements on the pool too.
     const plans: string[] = [];
-    for (const s of [...ran])
-      plans.push(`${s.onPool ? await pgPlanWordsOnPool(gw.container.store.sql, s.sql, s.args) : pgPlanWords(db, s.sql, s.args)}   ← ${s.sql.slice(0, 200)}`);
+    for (const s of [...ran]) plans.push(`${await pgPlanWordsOnPool(gw.container.store.sql, s.sql, s.args)}   ← ${s.sql.slice(0, 200)}`);
     return plans;
   }
   const explain = new Database(gw.config.DATABASE_URL, { readonly: true });
@@ -205,10 +199,10 @@ describe("list query plans", () => {
       stats
     ];
     it(`never scans or sorts a list table under a filter (${label})`, async () => {
-      const db = gw.container.store.connection;
-      if (stats === "none") expect(db.prepare("SELECT COUNT(*) FROM sqlite_master WHERE name = 'sqlite_stat1'").pluck().get()).toBe(0);
-      if (stats === "analyzed") db.exec("ANALYZE");
+      if (stats === "none") expect(await rawSql(gw.container.store).value("SELECT COUNT(*) FROM sqlite_master WHERE name = 'sqlite_stat1'")).toBe(0);
+      if (stats === "analyzed") await rawSql(gw.container.store).exec("ANALYZE");
       if (stats === "million") {
+        const db = sqliteOnly(gw.container.store).connection;
         db.exec("ANALYZE; DELETE FROM sqlite_stat4");
         const put = db.prepare("UPDATE sqlite_stat1 SET stat = ? WHERE tbl = ? AND idx = ?");
         for (const [tbl, idx, stat] of MILLION_STATS) put.run(stat, tbl, idx);
@@ -231,23 +225,23 @@ describe("list query plans", () => {
 
 describe("list reads", () => {
   it("a name search under a selective filter ends its page at the scan budget with a cursor, and paging on finds every match", async () => {
-    const db = gw.container.store.connection;
+    const db = rawSql(gw.container.store);
     // One match for SMALL far behind many for BIG: more trigram matches than one page may scan.
     const small = gw.container.repos.accounts.supplierByCode("SMALL")?.id ?? -1;
     const big = gw.container.repos.accounts.supplierByCode("BIG")?.id ?? -1;
-    const insert = db.prepare(
-      "INSERT INTO products (supplier_id, sku, status, name, shelf_state, price_fen, created_at, updated_at) VALUES (?, ?, 'active', ?, 1, 100, 0, 0)",
-    );
-    db.prepare(
+    const insert =
+      "INSERT INTO products (supplier_id, sku, status, name, shelf_state, price_fen, created_at, updated_at) VALUES (?, ?, 'active', ?, 1, 100, 0, 0)";
+    await db.run(
       "INSERT INTO products (supplier_id, sku, status, name, shelf_state, price_fen, created_at, updated_at) VALUES (?, 'S-FIRST', 'active', '稀有型号 共同词', 1, 100, 0, 0)",
-    ).run(small);
+      small,
+    );
     // One statement, in SQL both databases read: row by row, each insert would be a round trip to PostgreSQL.
-    db.prepare(
+    await db.run(
       "WITH RECURSIVE n(i) AS (SELECT 0 UNION ALL SELECT i + 1 FROM n WHERE i < 24999) " +
         "INSERT INTO products (supplier_id, sku, status, name, shelf_state, price_fen, created_at, updated_at) " +
         `SELECT ${big}, 'B-' || CAST(i AS TEXT), 'active', '共同词 ' || CAST(i AS TEXT), 1, 100, 0, 0 FROM n`,
-    ).run();
-    insert.run(small, "S-LAST", "共同词 最后一个");
+    );
+    await db.run(insert, small, "S-LAST", "共同词 最后一个");
     const found: string[] = [];
     let afterId: number | null | undefined;
     let pages = 0;
@@ -266,7 +260,7 @@ describe("list reads", () => {
     if (onPostgres) {
       // No scan budget there: the trigram index and the filters answer in one statement, and every page is full or the last.
       expect(partial).toBe(0);
-      db.prepare("DELETE FROM products WHERE name LIKE '%共同词%'").run();
+      await db.run("DELETE FROM products WHERE name LIKE '%共同词%'");
       return;
     }
     // SMALL's id range spans BIG's 25,000 rows: more than one page's budget, so a page ended early.
@@ -278,11 +272,11 @@ describe("list reads", () => {
       await getPage(
         gw.url,
         s,
-        `/admin/products?name=${encodeURIComponent("共同词")}&supplier=SMALL&afterId=${(db.prepare("SELECT id FROM products WHERE sku = 'S-FIRST'").pluck().get() as number) ?? 0}`,
+        `/admin/products?name=${encodeURIComponent("共同词")}&supplier=SMALL&afterId=${(await db.value<number>("SELECT id FROM products WHERE sku = 'S-FIRST'")) ?? 0}`,
       )
     ).text();
     expect(page).toContain("继续查找");
-    db.prepare("DELETE FROM products WHERE name LIKE '%共同词%'").run();
+    await db.run("DELETE FROM products WHERE name LIKE '%共同词%'");
   }, 60_000);
 
   it("finds a product by its catalogId as well as its interfaceCode, page after page, without repeats", async () => {

@@ -4,6 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { AreasResult, BrandsResult, CatalogParamsResult, CatalogsResult, PlatformInfo, RegionPromiseResult } from "../../src/contract/index.js";
 import { type TestGateway, nextCreditCode, startTestGateway } from "../helpers/harness.js";
 import { MallCaller, post, verifyAnswerSignature } from "../helpers/mall-caller.js";
+import { rawSql } from "../helpers/raw-sql.js";
 
 let gw: TestGateway;
 let caller: MallCaller;
@@ -96,8 +97,8 @@ describe("M-5 catalog parameters", () => {
 
   it("answers 5012 when stored parameter items cannot be loaded", async () => {
     const leaf = gw.container.repos.reference.catalogByInterfaceCode("A02010108");
-    gw.container.store.connection.prepare("UPDATE catalog_params SET values_json = '{broken' WHERE catalog_id = ?").run(leaf?.id);
-    gw.container.store.connection.prepare("UPDATE store_meta SET value = CAST(CAST(value AS INTEGER) + 1 AS TEXT) WHERE key = 'reference_revision'").run();
+    await rawSql(gw.container.store).run("UPDATE catalog_params SET values_json = '{broken' WHERE catalog_id = ?", leaf?.id);
+    await rawSql(gw.container.store).run("UPDATE store_meta SET value = CAST(CAST(value AS INTEGER) + 1 AS TEXT) WHERE key = 'reference_revision'");
     expect((await caller.call("/catalogsParam", { id: leaf?.id ?? "" })).body).toMatchObject({ code: 5012 });
   });
 

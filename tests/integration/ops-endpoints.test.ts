@@ -9,6 +9,7 @@ import { type OrderRig, orderFile, startOrderRig } from "../helpers/order-rig.js
 import { type PullerWorld, pullOnce, startPullerWorld } from "../helpers/puller-harness.js";
 import { promtool } from "../helpers/promtool.js";
 import { onPostgres } from "../helpers/test-database.js";
+import { rawSql } from "../helpers/raw-sql.js";
 
 let gw: TestGateway | undefined;
 let world: PullerWorld | undefined;
@@ -54,7 +55,7 @@ describe("health and readiness", () => {
     gw = await startTestGateway();
     // drizzle's pg migrator keeps its ledger in its own schema.
     const ledger = onPostgres ? "drizzle.__drizzle_migrations" : "__drizzle_migrations";
-    gw.container.store.connection.prepare(`DELETE FROM ${ledger} WHERE created_at = (SELECT MAX(created_at) FROM ${ledger})`).run();
+    await rawSql(gw.container.store).run(`DELETE FROM ${ledger} WHERE created_at = (SELECT MAX(created_at) FROM ${ledger})`);
     const ready = await fetch(`${gw.url}/readyz`);
     expect(ready.status).toBe(503);
     const body = (await ready.json()) as { checks: Record<string, { ok: boolean; detail: string }> };
@@ -136,7 +137,7 @@ describe("what /metrics tells", () => {
     }
     await fetch(`${gateway.url}/no/such/path/${Date.now()}`);
     // Quarantine one message by hand, as repeated failures would.
-    gateway.container.store.connection.prepare("UPDATE message_inbox SET status = 'quarantined' WHERE seq = (SELECT MIN(seq) FROM message_inbox)").run();
+    await rawSql(gateway.container.store).run("UPDATE message_inbox SET status = 'quarantined' WHERE seq = (SELECT MIN(seq) FROM message_inbox)");
 
     const text = await (await fetch(`${gateway.url}/metrics`)).text();
     const received = summary.counts["6"]?.received ?? 0;

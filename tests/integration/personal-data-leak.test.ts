@@ -7,6 +7,7 @@ import { createLogger } from "../../src/lib/logger.js";
 import { orderableSkus } from "../helpers/order-products.js";
 import { AREA, type OrderRig, VAT_BLOCK, orderFile, startOrderRig } from "../helpers/order-rig.js";
 import { runCliAsync } from "../helpers/run-cli.js";
+import { rawSql } from "../helpers/raw-sql.js";
 
 /**
  * Orders full of bad personal data, through the admin API and the CLI; afterwards no value may be
@@ -120,14 +121,14 @@ describe("personal data never reaches the audit log or the logs", () => {
     expect(pull.ran).toBe(true);
 
     expect(lines.join("")).toContain("order.push.settled");
-    const sqlite = rig.gw.container.store.connection;
-    const dump = (table: string) => JSON.stringify(sqlite.prepare(`SELECT * FROM ${table}`).all());
-    const audit = dump("audit_log");
+    const db = rawSql(rig.gw.container.store);
+    const dump = async (table: string) => JSON.stringify(await db.all(`SELECT * FROM ${table}`));
+    const audit = await dump("audit_log");
     expect(audit).toContain("order.create");
     expect(audit).toContain("refused");
     const places: Record<string, string> = {
       audit,
-      syncLogs: dump("sync_message_logs") + dump("sync_runs") + dump("sync_calls"),
+      syncLogs: (await dump("sync_message_logs")) + (await dump("sync_runs")) + (await dump("sync_calls")),
       gatewayLog: lines.join(""),
       cliOutput: cliOutput.join("\n"),
       apiAnswers: answers.join("\n"),

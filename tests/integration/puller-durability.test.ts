@@ -1,5 +1,6 @@
 import { afterEach, describe, expect, it } from "vitest";
 import { type PullerWorld, compareWithTruth, pullOnce, startPullerWorld } from "../helpers/puller-harness.js";
+import { sqliteOnly } from "../helpers/raw-sql.js";
 
 let world: PullerWorld | undefined;
 afterEach(async () => {
@@ -7,16 +8,17 @@ afterEach(async () => {
   world = undefined;
 });
 
+// SQLite's own durability: its triggers, its synchronous pragma (the file is in the sqlite project only).
 const count = (w: PullerWorld, sql: string, ...params: unknown[]): number =>
-  w.gw.container.store.connection
-    .prepare(sql)
+  sqliteOnly(w.gw.container.store)
+    .connection.prepare(sql)
     .pluck()
     .get(...params) as number;
 
 describe("what the puller keeps when a chunk rolls back", () => {
   it("keeps the call-log rows of a chunk whose transaction rolled back", async () => {
     world = await startPullerWorld({ products: 30, invalidShare: 0 });
-    const { connection: sqlite } = world.gw.container.store;
+    const { connection: sqlite } = sqliteOnly(world.gw.container.store);
     // The disk fills up at the chunk's last write (its call log, after its message logs): the whole
     // chunk rolls back. Once the chunk is gone the same rows fit again (the run's closing write).
     sqlite.exec(
@@ -43,7 +45,7 @@ describe("what the puller keeps when a chunk rolls back", () => {
 describe("the inbox commit that precedes a delete (S-3)", () => {
   it("is made at synchronous=FULL, and the connection is back at NORMAL afterwards", async () => {
     world = await startPullerWorld({ products: 30, invalidShare: 0 });
-    const { connection: sqlite } = world.gw.container.store;
+    const { connection: sqlite } = sqliteOnly(world.gw.container.store);
     // What the connection's synchronous level is at the moment each message is written.
     sqlite.exec("CREATE TABLE sync_probe (level INTEGER)");
     sqlite.exec("CREATE TRIGGER inbox_probe AFTER INSERT ON message_inbox BEGIN INSERT INTO sync_probe SELECT synchronous FROM pragma_synchronous; END");

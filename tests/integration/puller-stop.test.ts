@@ -6,6 +6,7 @@ import { silentLogger } from "../../src/lib/logger.js";
 import { stopGracefully } from "../../src/ops/graceful-stop.js";
 import { TEST_ACCOUNT } from "../helpers/simulator-harness.js";
 import { type PullerWorld, compareWithTruth, startPullerWorld } from "../helpers/puller-harness.js";
+import { rawSql } from "../helpers/raw-sql.js";
 
 let world: PullerWorld | undefined;
 afterEach(async () => {
@@ -35,13 +36,13 @@ describe("a pull stopped for shutdown", () => {
       timeoutMs: 5_000,
     });
     const reads = () => (sim.sim.knobs.admitted.get("detail") ?? 0) + (sim.sim.knobs.admitted.get("attributes") ?? 0);
-    const sqlite = gw.container.store.connection;
-    const settled = () => Number(sqlite.prepare("SELECT COUNT(*) FROM message_inbox WHERE supplier_id = ? AND status <> 'pending'").pluck().get(supplierId));
+    const db = rawSql(gw.container.store);
+    const settled = async () => Number(await db.value("SELECT COUNT(*) FROM message_inbox WHERE supplier_id = ? AND status <> 'pending'", supplierId));
 
     const run = gw.container.sync.pull(code, "manual");
     const until = Date.now() + 60_000;
-    while (settled() === 0 && Date.now() < until) await new Promise((r) => setTimeout(r, 10));
-    expect(settled()).toBeGreaterThan(0);
+    while ((await settled()) === 0 && Date.now() < until) await new Promise((r) => setTimeout(r, 10));
+    expect(await settled()).toBeGreaterThan(0);
 
     const readsAtStop = reads();
     await gw.container.sync.runner.stop();
@@ -56,8 +57,8 @@ describe("a pull stopped for shutdown", () => {
     expect(summary.pendingInInbox).toBeGreaterThan(0);
     // The withheld reads left their messages pending: none was settled as failed for the stop.
     expect(Object.values(summary.counts).reduce((n, c) => n + c.failed, 0)).toBe(0);
-    expect(sqlite.prepare("SELECT COUNT(*) FROM sync_message_logs WHERE outcome = 'failed'").pluck().get()).toBe(0);
-    expect(sqlite.prepare("SELECT COUNT(*) FROM sync_leases").pluck().get()).toBe(0);
+    expect(await db.value("SELECT COUNT(*) FROM sync_message_logs WHERE outcome = 'failed'")).toBe(0);
+    expect(await db.value("SELECT COUNT(*) FROM sync_leases")).toBe(0);
 
     // Restarted on the same database (a stopped runner takes no more work): the next run applies
     // what was left, and no message is applied twice.
@@ -68,14 +69,11 @@ describe("a pull stopped for shutdown", () => {
       expect(next.summary).toMatchObject({ status: "succeeded", pendingInInbox: 0 });
       expect(compareWithTruth(world)).toEqual([]);
       expect(
-        sqlite
-          .prepare(
-            "SELECT COUNT(*) FROM (SELECT message_id FROM sync_message_logs WHERE outcome IN ('applied', 'rejected') GROUP BY message_id HAVING COUNT(*) > 1) AS doubled",
-          )
-          .pluck()
-          .get(),
+        await db.value(
+          "SELECT COUNT(*) FROM (SELECT message_id FROM sync_message_logs WHERE outcome IN ('applied', 'rejected') GROUP BY message_id HAVING COUNT(*) > 1) AS doubled",
+        ),
       ).toBe(0);
-      expect(sqlite.prepare("SELECT COUNT(DISTINCT message_id) FROM sync_message_logs WHERE outcome IN ('applied', 'rejected')").pluck().get()).toBe(PRODUCTS);
+      expect(await db.value("SELECT COUNT(DISTINCT message_id) FROM sync_message_logs WHERE outcome IN ('applied', 'rejected')")).toBe(PRODUCTS);
     } finally {
       await restarted.supplierConnections.closeAll();
       restarted.close();
@@ -87,12 +85,13 @@ describe("a pull stopped for shutdown", () => {
     const { gw, sim, supplierId } = world;
     // Another instance on the same database, which reads the slots after this one has closed its store.
     const other = await createContainer(gw.config, silentLogger());
-    const held = () =>
+    const held = async () =>
       Number(
-        other.store.connection
-          .prepare("SELECT COUNT(*) FROM supplier_call_slots WHERE supplier_id = ? AND holder IS NOT NULL AND lease_until > ?")
-          .pluck()
-          .get(supplierId, Date.now()),
+        await rawSql(other.store).value(
+          "SELECT COUNT(*) FROM supplier_call_slots WHERE supplier_id = ? AND holder IS NOT NULL AND lease_until > ?",
+          supplierId,
+          Date.now(),
+        ),
       );
     const server = createServer();
     await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
@@ -101,14 +100,14 @@ describe("a pull stopped for shutdown", () => {
       // their leases would keep them from every instance for a minute.
       for (let i = 0; i < 3; i++) expect(await gw.container.repos.callBudget.claimSlot(supplierId, MAX_CONCURRENT, 60_000)).not.toBeNull();
       const theirs = await other.repos.callBudget.claimSlot(supplierId, MAX_CONCURRENT, 60_000);
-      expect(held()).toBe(4);
+      expect(await held()).toBe(4);
 
       const { released } = await stopGracefully({ server, container: gw.container, jobs: null, maintenance: { stop: () => undefined } }, 300);
       expect(released.callSlots).toBe(3);
       // The other instance's slot is its own, still held.
-      expect(held()).toBe(1);
+      expect(await held()).toBe(1);
       if (theirs) await other.repos.callBudget.releaseSlot(supplierId, theirs);
-      expect(held()).toBe(0);
+      expect(await held()).toBe(0);
     } finally {
       other.close();
     }

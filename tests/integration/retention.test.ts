@@ -16,6 +16,7 @@ import { orderableSkus } from "../helpers/order-products.js";
 import { pullOnce, startPullerWorld } from "../helpers/puller-harness.js";
 import { runCliAsync } from "../helpers/run-cli.js";
 import { onPostgres } from "../helpers/test-database.js";
+import { rawSql } from "../helpers/raw-sql.js";
 
 const DAY_MS = 86_400_000;
 const HOUR_MS = 3_600_000;
@@ -30,11 +31,7 @@ afterEach(async () => {
   for (const c of cleanups.splice(0)) await c();
 });
 
-const count = (c: Container, sql: string, ...args: unknown[]) =>
-  c.store.connection
-    .prepare(sql)
-    .pluck()
-    .get(...args) as number;
+const count = async (c: Container, sql: string, ...args: unknown[]) => Number(await rawSql(c.store).value(sql, ...args));
 
 /** A sync run as the puller records it (repositories the puller uses), at a chosen time. */
 async function recordRun(c: Container, supplierId: number, id: string, startedAt: number, finished: boolean, messages: number, calls: number) {
@@ -108,7 +105,7 @@ describe("retention keeps the store bounded (issue 13 §3.4)", () => {
     const sku = orderableSkus(rig.running.sim.exportTruth().products, AREA.province)[0]?.sku ?? "";
     const created = await c.orders.service.create(orderFile([{ sku }]), "user:test");
     if (!created.ok) throw created.error;
-    const events = count(c, "SELECT count(*) FROM order_events");
+    const events = await count(c, "SELECT count(*) FROM order_events");
 
     clock.set(NOW);
     await recordRun(c, sid, "run_ancient", NOW - 400 * DAY_MS, true, 2, 1);
@@ -127,15 +124,15 @@ describe("retention keeps the store bounded (issue 13 §3.4)", () => {
     if (!account) throw new Error("no mall account");
     expect(c.repos.accounts.beginLoginAttempt(account.id, NOW - 30 * DAY_MS, 15 * 60_000, 5).ok).toBe(true);
     expect(c.repos.accounts.beginLoginAttempt(account.id, NOW - 60_000, 15 * 60_000, 5).ok).toBe(true);
-    const audit = count(c, "SELECT count(*) FROM audit_log");
+    const audit = await count(c, "SELECT count(*) FROM audit_log");
 
     const report = await c.retention.run();
 
     expect(report).toEqual({ runs: 1, messages: 2 + 3, calls: 1 + 2, inbox: 1, priceRows: 0, loginFailures: 1 });
     const logsOf = (run: string) => count(c, "SELECT count(*) FROM sync_message_logs WHERE run_id = ?", run);
     const callsOf = (run: string) => count(c, "SELECT count(*) FROM sync_calls WHERE run_id = ?", run);
-    expect([logsOf("run_ancient"), logsOf("run_old"), logsOf("run_stuck"), logsOf("run_recent")]).toEqual([0, 0, 4, 5]);
-    expect([callsOf("run_ancient"), callsOf("run_old"), callsOf("run_stuck"), callsOf("run_recent")]).toEqual([0, 0, 3, 4]);
+    expect([await logsOf("run_ancient"), await logsOf("run_old"), await logsOf("run_stuck"), await logsOf("run_recent")]).toEqual([0, 0, 4, 5]);
+    expect([await callsOf("run_ancient"), await callsOf("run_old"), await callsOf("run_stuck"), await callsOf("run_recent")]).toEqual([0, 0, 3, 4]);
     // Past the log window a finished run keeps its summary until SYNC_RUN_RETENTION_DAYS (365).
     expect(await c.repos.syncRuns.run("run_ancient")).toBeUndefined();
     expect((await c.repos.syncRuns.run("run_old"))?.status).toBe("succeeded");
@@ -150,8 +147,8 @@ describe("retention keeps the store bounded (issue 13 §3.4)", () => {
     expect((await c.sync.quarantineEntries(rig.supplier.code)).map((q) => q.messageId)).toEqual(["m-quarantined-old"]);
     const open = await c.orders.service.show(created.value.yggc_order);
     expect(open.ok && open.value.state).toBe("created");
-    expect(count(c, "SELECT count(*) FROM order_events")).toBe(events);
-    expect(count(c, "SELECT count(*) FROM audit_log")).toBe(audit);
+    expect(await count(c, "SELECT count(*) FROM order_events")).toBe(events);
+    expect(await count(c, "SELECT count(*) FROM audit_log")).toBe(audit);
     expect((await c.admin.audit.verify()).ok).toBe(true);
     expect(c.repos.accounts.loginFailuresSince(account.id, 0)).toBe(1);
 
@@ -174,9 +171,9 @@ describe("retention keeps the store bounded (issue 13 §3.4)", () => {
     const out = await runCliAsync(["sync", "prune", "--json"], env);
     expect(out.status, out.stderr).toBe(0);
     expect(out.json).toMatchObject({ ok: true, removed: { runs: 0, messages: 3, calls: 2, inbox: 0, priceRows: 0, loginFailures: 0 } });
-    expect(count(c, "SELECT count(*) FROM sync_message_logs")).toBe(1);
+    expect(await count(c, "SELECT count(*) FROM sync_message_logs")).toBe(1);
     expect((await c.admin.audit.verify()).ok).toBe(true);
-    expect(count(c, "SELECT count(*) FROM audit_log WHERE action = 'sync.prune' AND outcome = 'ok'")).toBe(1);
+    expect(await count(c, "SELECT count(*) FROM audit_log WHERE action = 'sync.prune' AND outcome = 'ok'")).toBe(1);
   }, 90_000);
 
   it("refuses a log retention the console's charts cannot live with, and summaries kept shorter than their logs", async () => {
@@ -317,10 +314,10 @@ describe("retention keeps the store bounded (issue 13 §3.4)", () => {
     const jobs = startGatewayJobs(c);
     cleanups.push(() => jobs.stop());
     await vi.advanceTimersByTimeAsync(9_000);
-    expect(logs()).toBe(3);
+    expect(await logs()).toBe(3);
     await vi.advanceTimersByTimeAsync(2_000);
     // The job yields between chunks with setImmediate, which runs on real time.
-    for (let i = 0; i < 1_000 && logs() > 0; i++) await new Promise((resolve) => setImmediate(resolve));
-    expect(logs()).toBe(0);
+    for (let i = 0; i < 1_000 && (await logs()) > 0; i++) await new Promise((resolve) => setImmediate(resolve));
+    expect(await logs()).toBe(0);
   });
 });

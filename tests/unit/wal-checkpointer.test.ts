@@ -2,12 +2,12 @@ import { mkdtempSync, rmSync, statSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { type Store, openStore } from "../../src/store/database.js";
+import { type SqliteStore, openStore } from "../../src/store/database.js";
 import { createNonceRepo } from "../../src/store/repos/nonce-repo.js";
 import { startWalCheckpointer } from "../../src/store/wal-checkpointer.js";
 
 let dir: string;
-let store: Store;
+let store: SqliteStore;
 
 beforeEach(() => {
   dir = mkdtempSync(join(tmpdir(), "emall-wal-"));
