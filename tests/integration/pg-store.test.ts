@@ -4,11 +4,10 @@ import { describe, expect, it } from "vitest";
 import { execFile } from "node:child_process";
 import { promisify } from "node:util";
 import { pathToFileURL } from "node:url";
-import { eq, is } from "drizzle-orm";
+import { is } from "drizzle-orm";
 import { PgTable, getTableConfig } from "drizzle-orm/pg-core";
 import pg from "pg";
 import { DatabaseUnavailableError, PG_MIGRATIONS_FOLDER, openPgStore } from "../../src/store/database.js";
-import * as schema from "../../src/store/schema/index.js";
 import * as pgSchema from "../../src/store/schema-pg/index.js";
 import { useThrowawayCluster } from "../helpers/pg-cluster.js";
 
@@ -46,7 +45,7 @@ async function catalogSnapshot(url: string) {
 
 describe("openPgStore on a fresh PostgreSQL database", () => {
   it("creates every table, column and index of the pg schema, with pg_trgm behind the name search", async () => {
-    openPgStore(cluster().url).close();
+    (await openPgStore(cluster().url)).close();
     const snap = await catalogSnapshot(cluster().url);
 
     const expectedColumns = tables.flatMap((t) => t.columns.map((c) => `${t.name}.${c.name}`)).sort();
@@ -65,66 +64,55 @@ describe("openPgStore on a fresh PostgreSQL database", () => {
 
   it("finds nothing to do the second time, and keeps the rows already there", async () => {
     const before = await catalogSnapshot(cluster().url);
-    const first = openPgStore(cluster().url);
-    first.db.insert(schema.storeMeta).values({ key: "probe", value: "kept" }).run();
-    first.close();
+    const first = await openPgStore(cluster().url);
+    await first.sql.run("INSERT INTO store_meta (key, value) VALUES ($1, $2)", ["probe", "kept"]);
+    await first.sql.close();
 
-    const again = openPgStore(cluster().url);
-    const rows = again.db.select().from(schema.storeMeta).where(eq(schema.storeMeta.key, "probe")).all();
-    again.close();
+    const again = await openPgStore(cluster().url);
+    const rows = await again.sql.all("SELECT key, value FROM store_meta WHERE key = $1", ["probe"]);
+    await again.sql.close();
 
     expect(rows).toEqual([{ key: "probe", value: "kept" }]);
     expect(await catalogSnapshot(cluster().url)).toEqual(before);
   });
 
-  it("reads epoch milliseconds and fen back as numbers and flags as the SQLite store does, through the repositories' own schema", async () => {
-    const store = openPgStore(cluster().url);
+  it("reads epoch milliseconds back as numbers and flags as 1/0, as the SQLite store does, through the asynchronous store", async () => {
+    const store = await openPgStore(cluster().url);
     try {
-      const supplier = store.db.insert(schema.suppliers).values({ code: "S-RT", name: "round trip", creditCode: "91120000MA05RT0001" }).returning().get();
+      const supplier = await store.sql.get<{ id: number; createdAt: unknown }>(
+        `INSERT INTO suppliers (code, name, credit_code) VALUES ($1, $2, $3) RETURNING id, created_at AS "createdAt"`,
+        ["S-RT", "round trip", "91120000MA05RT0001"],
+      );
+      if (!supplier) throw new Error("supplier not inserted");
       expect(typeof supplier.createdAt).toBe("number");
       expect(supplier.createdAt).toBeGreaterThan(Date.now() - 60_000);
       const at = Date.UTC(2030, 0, 1);
-      store.db
-        .insert(schema.supplierConnections)
-        .values({
-          supplierId: supplier.id,
-          baseUrl: "http://127.0.0.1:1",
-          username: "u",
-          passwordEnc: "p",
-          appSecretEnc: "s",
-          signMode: "hmac-sha256",
-          bodyFormat: "form",
-          pullSchedule: "*/5 * * * *",
-          stockSchedule: "0 * * * *",
-          stockAreasJson: "[]",
-          maxConcurrent: 4,
-          qps: 10,
-          timeoutMs: 5_000,
-          enabled: 0,
-          createdAt: at,
-          updatedAt: at,
-        } as typeof schema.supplierConnections.$inferInsert)
-        .run();
-      const connection = store.db.select().from(schema.supplierConnections).where(eq(schema.supplierConnections.supplierId, supplier.id)).get();
+      await store.sql.run(
+        "INSERT INTO supplier_connections (supplier_id, base_url, username, password_enc, app_secret_enc, sign_mode, body_format, pull_schedule, " +
+          "stock_schedule, stock_areas_json, max_concurrent, qps, timeout_ms, enabled, created_at, updated_at) " +
+          "VALUES ($1, 'http://127.0.0.1:1', 'u', 'p', 's', 'hmac-sha256', 'form', '*/5 * * * *', '0 * * * *', '[]', 4, 10, 5000, $2, $3, $3)",
+        [supplier.id, false, at],
+      );
+      const connection = await store.sql.get<{ supplierId: number; createdAt: number; enabled: unknown }>(
+        `SELECT supplier_id AS "supplierId", created_at AS "createdAt", enabled FROM supplier_connections WHERE supplier_id = $1`,
+        [supplier.id],
+      );
       expect(connection).toMatchObject({ supplierId: supplier.id, createdAt: at });
-      expect(Boolean(connection?.enabled)).toBe(false);
+      expect(connection?.enabled).toBe(0);
 
-      store.db
-        .update(schema.supplierConnections)
-        .set({ enabled: 1 } as Partial<typeof schema.supplierConnections.$inferInsert>)
-        .where(eq(schema.supplierConnections.supplierId, supplier.id))
-        .run();
+      await store.sql.run("UPDATE supplier_connections SET enabled = $1 WHERE supplier_id = $2", [true, supplier.id]);
       const raw = await query<{ enabled: boolean }>(cluster().url, `SELECT enabled FROM supplier_connections WHERE supplier_id = ${supplier.id}`);
       expect(raw).toEqual([{ enabled: true }]);
+      expect((await store.sql.get("SELECT enabled FROM supplier_connections WHERE supplier_id = $1", [supplier.id]))?.enabled).toBe(1);
     } finally {
-      store.close();
+      await store.sql.close();
     }
   });
 
   it("migrates once when several instances start together on an empty database", async () => {
     const url = await cluster().createDatabase("instances");
     // Three processes, as three gateways starting at once: each opens the store, which migrates under the advisory lock.
-    const script = `import { openPgStore } from ${JSON.stringify(pathToFileURL(join(process.cwd(), "src/store/database.ts")).href)}; openPgStore(process.env.URL).close();`;
+    const script = `import { openPgStore } from ${JSON.stringify(pathToFileURL(join(process.cwd(), "src/store/database.ts")).href)}; (await openPgStore(process.env.URL)).close();`;
     const starts = [1, 2, 3].map(() =>
       run(process.execPath, ["--import", TSX, "--input-type=module", "-e", script], { env: { ...process.env, URL: url }, timeout: 60_000 }),
     );
@@ -134,9 +122,9 @@ describe("openPgStore on a fresh PostgreSQL database", () => {
     expect(snap.indexes.map((i) => i.indexname)).toContain("products_name_trgm_idx");
   }, 90_000);
 
-  it("refuses a database that does not exist with the server's reason", () => {
+  it("refuses a database that does not exist with the server's reason", async () => {
     const missing = cluster().url.replace("/gateway?", "/no_such_database?");
-    expect(() => openPgStore(missing)).toThrow(DatabaseUnavailableError);
-    expect(() => openPgStore(missing)).toThrow(/database "no_such_database" does not exist/);
+    await expect(openPgStore(missing)).rejects.toThrow(DatabaseUnavailableError);
+    await expect(openPgStore(missing)).rejects.toThrow(/database "no_such_database" does not exist/);
   });
 });

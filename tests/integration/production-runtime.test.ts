@@ -13,6 +13,7 @@ import { SIM_DOMAIN, compareWithTruth } from "../helpers/puller-harness.js";
 import { promtool } from "../helpers/promtool.js";
 import { TEST_ACCOUNT, launchSimulator } from "../helpers/simulator-harness.js";
 import { onPostgres, testDatabaseUrl } from "../helpers/test-database.js";
+import { rawSql } from "../helpers/raw-sql.js";
 
 /**
  * The production runtime: `npm run build`, then the gateway and the CLI as plain node over dist/
@@ -76,9 +77,9 @@ async function adminSession(url: string): Promise<{ cookie: string; csrf: string
 }
 
 /** A second connection to the gateway's database, for the test's own reads while the gateway runs. */
-function openForReading(): Store {
+async function openForReading(): Promise<Store> {
   const target = databaseTarget(env);
-  return target.kind === "postgres" ? openPgStore(target.url) : openStoreReadOnly(target.path);
+  return target.kind === "postgres" ? await openPgStore(target.url) : openStoreReadOnly(target.path);
 }
 
 beforeAll(async () => {
@@ -184,12 +185,13 @@ describe("the compiled runtime", () => {
     const session = await adminSession(gw.url);
     const drain = fetch(`${gw.url}/admin/api/suppliers/SIM/sync`, { method: "POST", headers: { cookie: session.cookie, "x-csrf-token": session.csrf } });
 
-    const db = openForReading();
-    const applied = () => Number(db.connection.prepare("SELECT COUNT(*) FROM message_inbox WHERE status <> 'pending'").pluck().get());
+    const reading = await openForReading();
+    const db = rawSql(reading);
+    const applied = async () => Number(await db.value("SELECT COUNT(*) FROM message_inbox WHERE status <> 'pending'"));
     const until = Date.now() + 60_000;
-    while (applied() === 0 && Date.now() < until) await new Promise((r) => setTimeout(r, 20));
-    expect(applied()).toBeGreaterThan(0);
-    expect(applied()).toBeLessThan(PRODUCTS);
+    while ((await applied()) === 0 && Date.now() < until) await new Promise((r) => setTimeout(r, 20));
+    expect(await applied()).toBeGreaterThan(0);
+    expect(await applied()).toBeLessThan(PRODUCTS);
 
     const signalledAt = Date.now();
     gw.child.kill("SIGTERM");
@@ -212,9 +214,9 @@ describe("the compiled runtime", () => {
     const settled = Object.values(run.counts).reduce((n, c) => n + c.applied + c.rejected, 0);
     expect(settled).toBeLessThan(PRODUCTS);
     expect(run.pendingInInbox).toBeGreaterThan(0);
-    expect(db.connection.prepare("SELECT COUNT(*) FROM sync_leases").pluck().get()).toBe(0);
-    expect(db.connection.prepare("SELECT COUNT(*) FROM sync_runs WHERE status = 'running'").pluck().get()).toBe(0);
-    db.close();
+    expect(await db.value("SELECT COUNT(*) FROM sync_leases")).toBe(0);
+    expect(await db.value("SELECT COUNT(*) FROM sync_runs WHERE status = 'running'")).toBe(0);
+    reading.close();
 
     // Restarted, compiled: the CLI's run takes the lease at once and applies what was left.
     const resumed = await cli(["sync", "run", "--supplier", "SIM"]);
@@ -223,16 +225,13 @@ describe("the compiled runtime", () => {
     try {
       const supplierId = container.repos.accounts.supplierByCode("SIM")?.id ?? -1;
       expect(compareWithTruth({ sim, supplierId, gw: { container } })).toEqual([]);
-      const twice = container.store.connection
-        .prepare(
-          "SELECT COUNT(*) FROM (SELECT message_id FROM sync_message_logs WHERE outcome IN ('applied', 'rejected') GROUP BY message_id HAVING COUNT(*) > 1) AS repeated",
-        )
-        .pluck()
-        .get();
+      const twice = await rawSql(container.store).value(
+        "SELECT COUNT(*) FROM (SELECT message_id FROM sync_message_logs WHERE outcome IN ('applied', 'rejected') GROUP BY message_id HAVING COUNT(*) > 1) AS repeated",
+      );
       expect(twice).toBe(0);
-      expect(
-        container.store.connection.prepare("SELECT COUNT(DISTINCT message_id) FROM sync_message_logs WHERE outcome IN ('applied', 'rejected')").pluck().get(),
-      ).toBe(PRODUCTS);
+      expect(await rawSql(container.store).value("SELECT COUNT(DISTINCT message_id) FROM sync_message_logs WHERE outcome IN ('applied', 'rejected')")).toBe(
+        PRODUCTS,
+      );
     } finally {
       container.close();
     }

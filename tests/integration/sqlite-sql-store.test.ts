@@ -4,7 +4,6 @@ import { join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import Database from "better-sqlite3";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { openStore, withTransaction } from "../../src/store/database.js";
 import { openSqliteSqlStore } from "../../src/store/sql/sqlite-sql-store.js";
 import { type SqlStore, TransactionOverError } from "../../src/store/sql/sql-store.js";
 
@@ -87,34 +86,6 @@ describe("the SQLite store's transactions", () => {
     expect(await store.get("SELECT source FROM rows_of WHERE source = ?", ["z"])).toBeUndefined();
     expect(await store.all("SELECT source FROM rows_of WHERE source > ? ORDER BY source", ["a"])).toEqual([{ source: "x" }, { source: "y" }]);
     expect(await store.ping()).toBe(true);
-  });
-
-  it("refuses a synchronous transaction started while an asynchronous one is open on the connection, instead of nesting it", async () => {
-    const gateway = openStore(join(dir, "gateway.db"));
-    try {
-      let refused: unknown = null;
-      await gateway.sql
-        .transaction(async (tx) => {
-          await tx.run("INSERT INTO store_meta (key, value) VALUES (?, ?)", ["async-body", "1"]);
-          // Another caller's synchronous transaction, arriving while this one is open.
-          try {
-            withTransaction(gateway, () => gateway.connection.prepare("INSERT INTO store_meta (key, value) VALUES (?, ?)").run("sync-body", "1"));
-          } catch (e) {
-            refused = e;
-          }
-          throw new Error("rolled back");
-        })
-        .catch(() => undefined);
-      expect(String(refused)).toContain("asynchronous one is open");
-      expect(gateway.connection.prepare("SELECT count(*) AS n FROM store_meta WHERE key IN ('async-body', 'sync-body')").get()).toEqual({ n: 0 });
-      // Nested synchronous transactions of one caller still nest.
-      withTransaction(gateway, () =>
-        withTransaction(gateway, () => gateway.connection.prepare("INSERT INTO store_meta (key, value) VALUES (?, ?)").run("nested", "1")),
-      );
-      expect(gateway.connection.prepare("SELECT count(*) AS n FROM store_meta WHERE key = 'nested'").get()).toEqual({ n: 1 });
-    } finally {
-      gateway.close();
-    }
   });
 
   it("tells the caller of a transaction that held the writer over a second", async () => {
