@@ -1,14 +1,6 @@
 import type Database from "better-sqlite3";
 import { type Row, type SqlStore, type Transaction, type TransactionOptions, TransactionOverError } from "./sql-store.js";
 
-/** Connections with an asynchronous transaction open now: the synchronous store refuses to start one inside it. */
-const openAsyncTransactions = new WeakSet<Database.Database>();
-
-/** True while an asynchronous transaction of this store holds the connection. */
-export function asyncTransactionOpen(connection: Database.Database): boolean {
-  return openAsyncTransactions.has(connection);
-}
-
 /** Prepared statements kept per connection: a statement is prepared once and run many times. */
 const STATEMENT_CACHE_SIZE = 200;
 /** A body holding the writer longer than this is logged: it is doing more than database work. */
@@ -99,7 +91,6 @@ export function openSqliteSqlStore(connection: Database.Database, onSlowBody?: (
           if (options.durable) connection.pragma("synchronous = NORMAL");
           throw e;
         }
-        openAsyncTransactions.add(connection);
         try {
           const result = await work(tx);
           connection.prepare("COMMIT").run();
@@ -109,7 +100,6 @@ export function openSqliteSqlStore(connection: Database.Database, onSlowBody?: (
           throw e;
         } finally {
           open = false;
-          openAsyncTransactions.delete(connection);
           if (options.durable) connection.pragma("synchronous = NORMAL");
           const ms = performance.now() - started;
           if (ms > SLOW_BODY_MS) onSlowBody?.(ms);
