@@ -97,9 +97,12 @@ export function createContainer(config: Config, logger: Logger, clock: () => num
   });
   const authDeps = { accounts: accountRepo, nonces: nonceRepo, secrets, tokens, clock };
   const replay = createReplayGuard(nonceRepo, { memoryMs: NONCE_MEMORY_SECONDS * 1000 });
-  const conformanceRepo = createConformanceRepo(store);
+  const conformanceRepo = createConformanceRepo(store.sql);
   const conformance = createConformanceService({ repo: conformanceRepo, accounts: accountRepo, reference: referenceRepo, keys, config, clock });
-  conformance.applyContractChanges();
+  // Marks whose modules a contract change touched get their re-certify-by date before anything is
+  // served (main.ts and the CLI await `ready`); a failure is theirs to report.
+  const ready = conformance.applyContractChanges().then(() => undefined);
+  ready.catch(() => undefined);
   const conformanceRuns = createConformanceRunQueue({
     jobs: createConformanceJobRepo(store.sql),
     accounts: accountRepo,
@@ -117,10 +120,10 @@ export function createContainer(config: Config, logger: Logger, clock: () => num
   storeGauges.setTrustMarkSource(() => conformance.markReadings());
   const admin = createAdminModule(store, accountRepo, clock, auditKeysFromConfig(config, keys));
   production = createProductionConformance({
-    repo: createProductionRepo(store),
+    repo: createProductionRepo(store.sql),
     accounts: accountRepo,
     connectionOf: cachedConnections(connectionRepo, accountRepo),
-    holdBack: (code, reason) => conformance.holdBack(code, reason),
+    holdBack: (code, reason, tx) => conformance.holdBack(code, reason, tx),
     audit: (entry) => void admin.audit.record(entry),
     settings: {
       policy: config.CONFORMANCE_PRODUCTION_POLICY,
@@ -134,6 +137,8 @@ export function createContainer(config: Config, logger: Logger, clock: () => num
   storeGauges.setConformanceScoreSource(() => productionConformance.readings());
 
   return {
+    /** Resolves once the start-up writes are done (the contract changes applied to the marks). */
+    ready,
     config,
     logger,
     clock,
@@ -210,6 +215,7 @@ export function createContainer(config: Config, logger: Logger, clock: () => num
     },
     /** Resolves once the last writes are done and the store is closed. */
     close: async () => {
+      await ready.catch(() => undefined);
       await productionConformance.flush();
       // Calls waiting on the replay batch are answered from a committed write, not dropped.
       await replay.flush();

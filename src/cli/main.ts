@@ -42,6 +42,7 @@ async function main(argv: string[]): Promise<number> {
       config,
       createLogger({ level: config.LOG_LEVEL === "info" ? "warn" : config.LOG_LEVEL, name: "emall-cli", destination: process.stderr }),
     );
+    await container.ready;
     container.referenceLoader.seedIfEmpty(config.FIXTURES_DIR);
     const audited = container;
     const doneEntry = (result: CommandResult) =>
