@@ -155,7 +155,7 @@ async function main(): Promise<void> {
       });
     connect(10_000);
     // The puller's throughput is measured here, not certification: the gate is waived with the reason recorded.
-    container.conformance.waive("BENCH", "puller benchmark against the reference supplier", "bench-puller");
+    await container.conformance.waive("BENCH", "puller benchmark against the reference supplier", "bench-puller");
     if (COMPILED) {
       await container.admin.users.create({ username: BENCH_ADMIN.username, role: "admin", password: BENCH_ADMIN.password });
       compiled = await startCompiledGateway(gatewayEnv);

@@ -97,9 +97,10 @@ export async function createContainer(config: Config, logger: Logger, clock: () 
   });
   const authDeps = { accounts: accountRepo, nonces: nonceRepo, secrets, tokens, clock };
   const replay = createReplayGuard(nonceRepo, { memoryMs: NONCE_MEMORY_SECONDS * 1000 });
-  const conformanceRepo = createConformanceRepo(store);
+  const conformanceRepo = createConformanceRepo(store.sql);
   const conformance = createConformanceService({ repo: conformanceRepo, accounts: accountRepo, reference: referenceRepo, keys, config, clock });
-  conformance.applyContractChanges();
+  // Marks whose modules a contract change touched get their re-certify-by date before anything is served.
+  await conformance.applyContractChanges();
   const conformanceRuns = createConformanceRunQueue({
     jobs: createConformanceJobRepo(store.sql),
     accounts: accountRepo,
@@ -118,10 +119,10 @@ export async function createContainer(config: Config, logger: Logger, clock: () 
   const admin = createAdminModule(store, accountRepo, clock, auditKeysFromConfig(config, keys));
   await admin.ready;
   production = createProductionConformance({
-    repo: createProductionRepo(store),
+    repo: createProductionRepo(store.sql),
     accounts: accountRepo,
     connectionOf: cachedConnections(connectionRepo, accountRepo),
-    holdBack: (code, reason) => conformance.holdBack(code, reason),
+    holdBack: (code, reason, tx) => conformance.holdBack(code, reason, tx),
     audit: (entry) => void admin.audit.record(entry),
     settings: {
       policy: config.CONFORMANCE_PRODUCTION_POLICY,
@@ -135,6 +136,7 @@ export async function createContainer(config: Config, logger: Logger, clock: () 
   storeGauges.setConformanceScoreSource(() => productionConformance.readings());
 
   return {
+    /** Resolves once the start-up writes are done (the contract changes applied to the marks). */
     config,
     logger,
     clock,

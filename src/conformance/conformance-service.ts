@@ -6,6 +6,7 @@ import type { KeyRing } from "../security/key-ring.js";
 import type { AccountRepo, SupplierRow } from "../store/repos/account-repo.js";
 import type { ConformanceRepo, ConformanceRunListRow, ConformanceRunRow, GateWaiverRow, TrustMarkRow } from "../store/repos/conformance-repo.js";
 import type { ReferenceRepo } from "../store/repos/reference-repo.js";
+import type { SqlRunner } from "../store/sql/sql-store.js";
 import { ADVERTISING_LAW_TERMS } from "../sync/product-validation.js";
 import { createValidationContext } from "../sync/validation-context.js";
 import { CONTRACT_HISTORY, CONTRACT_VERSION, type ContractEdition, KIT_VERSION, type ModuleResult, modulesAffectedSince } from "./plan.js";
@@ -57,6 +58,9 @@ export type MarkView = {
   recertifyBy: string | null;
   jws: string;
 };
+
+/** A supplier's current mark, its gate verdict and any waiver. */
+export type Standing = { mark: MarkView | null; gate: { open: boolean; via: string | null; reason: string | null }; waiver: GateWaiverRow | null };
 
 export type ConformanceService = ReturnType<typeof createConformanceService>;
 
@@ -124,12 +128,12 @@ export function createConformanceService(deps: ConformanceDeps) {
     }));
 
   /** Marks issued under an earlier contract edition whose changes touch the kit's modules get a re-certify-by date. */
-  const applyContractChanges = (): number => {
+  const applyContractChanges = async (): Promise<number> => {
     const now = deps.clock();
     let set = 0;
-    for (const mark of deps.repo.marksNeedingRecertifyCheck(CONTRACT_VERSION, now)) {
+    for (const mark of await deps.repo.marksNeedingRecertifyCheck(CONTRACT_VERSION, now)) {
       if (modulesAffectedSince(mark.contractVersion, history).length === 0) continue;
-      deps.repo.setRecertifyBy(mark.id, now + deps.config.CONFORMANCE_RECERTIFY_GRACE_DAYS * DAY_MS);
+      await deps.repo.setRecertifyBy(mark.id, now + deps.config.CONFORMANCE_RECERTIFY_GRACE_DAYS * DAY_MS);
       set++;
     }
     return set;
@@ -139,28 +143,37 @@ export function createConformanceService(deps: ConformanceDeps) {
    * Suspends or revokes every mark of the supplier still in its lifetime, not only the newest: an
    * older mark handed out earlier would otherwise go on verifying as valid. The current mark is
    * changed whatever its dates, as the one its page shows. A gate waiver granted before ends: the
-   * later decision is the one that holds (a waiver granted after it opens the gate again).
+   * later decision is the one that holds (a waiver granted after it opens the gate again). What
+   * decides the change is read in the transaction that makes it: `tx` when given, else its own.
    */
-  const changeMarkState = (
+  const changeMarkState = async (
     code: string,
     state: "suspended" | "revoked",
     reason: string,
-  ): { before: MarkView; after: MarkView; changed: string[]; waiverEnded: GateWaiverRow | null } => {
+    tx?: SqlRunner,
+  ): Promise<{ before: MarkView; after: MarkView; changed: string[]; waiverEnded: GateWaiverRow | null }> => {
     const supplier = supplierOf(code);
     if (reason.trim() === "") throw new ConformanceError("invalid", "a reason is required");
-    const mark = deps.repo.currentMark(supplier.id);
+    return tx ? changeMarksIn(tx, supplier, state, reason) : deps.repo.transaction((db) => changeMarksIn(db, supplier, state, reason));
+  };
+  /** The change itself, on `db` (a transaction): what decides it is read there. */
+  const changeMarksIn = async (
+    db: SqlRunner,
+    supplier: SupplierRow,
+    state: "suspended" | "revoked",
+    reason: string,
+  ): Promise<{ before: MarkView; after: MarkView; changed: string[]; waiverEnded: GateWaiverRow | null }> => {
+    const { code } = supplier;
+    const mark = await deps.repo.currentMark(supplier.id, db);
     if (!mark) throw new ConformanceError("not_found", `supplier ${code} has no trust mark`);
     const now = deps.clock();
     const changes = (m: TrustMarkRow) => m.state !== "revoked" && m.state !== state && (m.id === mark.id || markState(m, now) !== "expired");
-    const changed = deps.repo
-      .marksOf(supplier.id)
-      .filter(changes)
-      .map((m) => m.id);
+    const changed = (await deps.repo.marksOf(supplier.id, db)).filter(changes).map((m) => m.id);
     if (changed.length === 0)
       throw new ConformanceError("conflict", `the trust mark ${mark.id} of ${code} is already ${mark.state === "revoked" ? "revoked" : state}`);
     const before = markView(mark);
-    const waiverEnded = deps.repo.setMarksState(supplier.id, changed, state, reason.trim(), now) ?? null;
-    const after = deps.repo.mark(mark.id);
+    const waiverEnded = (await deps.repo.setMarksState(supplier.id, changed, state, reason.trim(), now, db)) ?? null;
+    const after = await deps.repo.mark(mark.id, db);
     return { before, after: markView(after ?? mark), changed, waiverEnded };
   };
 
@@ -168,7 +181,7 @@ export function createConformanceService(deps: ConformanceDeps) {
     gate,
     signing,
     applyContractChanges,
-    jwks: (): JSONWebKeySet => signing.jwks(),
+    jwks: (): Promise<JSONWebKeySet> => signing.jwks(),
 
     /**
      * A certification run against the supplier's test environment: the report is written and
@@ -202,7 +215,7 @@ export function createConformanceService(deps: ConformanceDeps) {
         target: args.target,
         validation: createValidationContext(deps.reference, JSON.parse(supplier.domainsJson) as string[], bannedTerms),
         testArea: TEST_AREA,
-        mallUsage: account ? deps.repo.mallUsageOf(account.id) : null,
+        mallUsage: account ? await deps.repo.mallUsageOf(account.id) : null,
         clock: deps.clock,
         onModule: args.onModule,
         advisory: args.advisory,
@@ -283,17 +296,17 @@ export function createConformanceService(deps: ConformanceDeps) {
       };
       if (args.stillOurs && !(await args.stillOurs()))
         throw new ConformanceError("conflict", `run ${runId} was interrupted before it ended; its result is not recorded`);
-      if (!args.advisory) deps.repo.insertRunWithMark(row, mark);
+      if (!args.advisory) await deps.repo.insertRunWithMark(row, mark);
       return { run: runView(row), report, trustMark: mark?.jws ?? null, signaturePath: files.signaturePath };
     },
 
-    runs(filter: { supplier?: string; limit?: number } = {}): RunView[] {
+    async runs(filter: { supplier?: string; limit?: number } = {}): Promise<RunView[]> {
       const supplierId = filter.supplier === undefined ? undefined : supplierOf(filter.supplier).id;
-      return deps.repo.runs({ supplierId, limit: Math.min(filter.limit ?? 50, 500) }).map(runView);
+      return (await deps.repo.runs({ supplierId, limit: Math.min(filter.limit ?? 50, 500) })).map(runView);
     },
 
     /** A run with its full report (evidence included) and the detached signature. */
-    show(runId: string): {
+    async show(runId: string): Promise<{
       run: RunView;
       report: ConformanceReport;
       reportText: string;
@@ -301,11 +314,11 @@ export function createConformanceService(deps: ConformanceDeps) {
       digest: string;
       mark: MarkView | null;
       html: string;
-    } {
-      const row = deps.repo.run(runId);
+    }> {
+      const row = await deps.repo.run(runId);
       if (!row) throw new ConformanceError("not_found", `no conformance run ${runId}`);
       const report = JSON.parse(row.reportJson) as ConformanceReport;
-      const mark = row.markId ? deps.repo.mark(row.markId) : undefined;
+      const mark = row.markId ? await deps.repo.mark(row.markId) : undefined;
       return {
         run: runView(row),
         report,
@@ -317,62 +330,76 @@ export function createConformanceService(deps: ConformanceDeps) {
       };
     },
 
-    /** The supplier's current mark, its gate verdict and any waiver (the supplier page and dashboard). */
-    standing(code: string): { mark: MarkView | null; gate: { open: boolean; via: string | null; reason: string | null }; waiver: GateWaiverRow | null } {
+    /** The supplier's current mark, its gate verdict and any waiver (the supplier page and dashboard); in `tx` when given. */
+    async standing(code: string, tx?: SqlRunner): Promise<Standing> {
       const supplier = supplierOf(code);
-      return standingOf(supplier.id);
+      return standingOf(supplier.id, tx);
     },
     standingOf,
 
     /** Every supplier's current mark, for the trust-mark gauges of /metrics. */
-    markReadings(): Array<{ supplier: string; state: MarkState; expiresAtMs: number }> {
-      return deps.accounts.listSuppliers().flatMap(({ supplier }) => {
-        const mark = deps.repo.currentMark(supplier.id);
+    async markReadings(): Promise<Array<{ supplier: string; state: MarkState; expiresAtMs: number }>> {
+      const suppliers = deps.accounts.listSuppliers().map(({ supplier }) => supplier);
+      const marks = await Promise.all(suppliers.map((supplier) => deps.repo.currentMark(supplier.id)));
+      return suppliers.flatMap((supplier, i) => {
+        const mark = marks[i];
         return mark ? [{ supplier: supplier.code, state: markState(mark, deps.clock()), expiresAtMs: mark.expiresAt }] : [];
       });
     },
 
-    suspend: (code: string, reason: string) => changeMarkState(code, "suspended", reason),
-    revoke: (code: string, reason: string) => changeMarkState(code, "revoked", reason),
+    /** In `tx` when given (with the caller's audit row), else in a transaction of its own. */
+    suspend: (code: string, reason: string, tx?: SqlRunner) => changeMarkState(code, "suspended", reason, tx),
+    revoke: (code: string, reason: string, tx?: SqlRunner) => changeMarkState(code, "revoked", reason, tx),
 
-    /** Waives the gate for one supplier (e.g. already docked with another mall), with the reason. */
-    waive(code: string, reason: string, actor: string): GateWaiverRow {
+    /** Waives the gate for one supplier (e.g. already docked with another mall), with the reason; in `tx` when given. */
+    async waive(code: string, reason: string, actor: string, tx?: SqlRunner): Promise<GateWaiverRow> {
       const supplier = supplierOf(code);
       if (reason.trim() === "") throw new ConformanceError("invalid", "a reason is required");
       const row: GateWaiverRow = { supplierId: supplier.id, reason: reason.trim(), actor, createdAt: deps.clock() };
-      deps.repo.putWaiver(row);
+      await deps.repo.putWaiver(row, tx);
       return row;
     },
 
-    /** Withdraws the supplier's gate waiver, with the reason (audited by the caller); the waiver withdrawn. */
-    withdrawWaiver(code: string, reason: string): GateWaiverRow {
+    /**
+     * Withdraws the supplier's gate waiver, with the reason (audited by the caller); the waiver
+     * withdrawn. Read and removed in `tx` when given, else in a transaction of its own.
+     */
+    async withdrawWaiver(code: string, reason: string, tx?: SqlRunner): Promise<GateWaiverRow> {
       const supplier = supplierOf(code);
       if (reason.trim() === "") throw new ConformanceError("invalid", "a reason is required");
-      const waiver = deps.repo.waiver(supplier.id);
-      if (!waiver || !deps.repo.deleteWaiver(supplier.id)) throw new ConformanceError("not_found", `supplier ${code} has no gate waiver`);
-      return waiver;
+      const withdraw = async (db: SqlRunner) => {
+        const waiver = await deps.repo.waiver(supplier.id, db);
+        if (!waiver || !(await deps.repo.deleteWaiver(supplier.id, db))) throw new ConformanceError("not_found", `supplier ${code} has no gate waiver`);
+        return waiver;
+      };
+      return tx ? withdraw(tx) : deps.repo.transaction(withdraw);
     },
 
     /**
      * Holds a supplier back from production (production conformance's suspension): its live marks
      * suspended, which ends any waiver; with no mark left to suspend, its waiver withdrawn. Answers
-     * what was done: nothing when the gate was closed already.
+     * what was done: nothing when the gate was closed already. In `tx` when given, else in a
+     * transaction of its own.
      */
-    holdBack(code: string, reason: string): { marks: string[]; waiverEnded: boolean } {
+    async holdBack(code: string, reason: string, tx?: SqlRunner): Promise<{ marks: string[]; waiverEnded: boolean }> {
       const supplier = supplierOf(code);
-      const mark = deps.repo.currentMark(supplier.id);
-      if (mark && mark.state === "valid" && markState(mark, deps.clock()) === "valid") {
-        const { changed, waiverEnded } = changeMarkState(code, "suspended", reason);
-        return { marks: changed, waiverEnded: waiverEnded !== null };
-      }
-      if (deps.repo.waiver(supplier.id) && deps.repo.deleteWaiver(supplier.id)) return { marks: [], waiverEnded: true };
-      return { marks: [], waiverEnded: false };
+      const hold = async (db: SqlRunner) => {
+        const mark = await deps.repo.currentMark(supplier.id, db);
+        if (mark && mark.state === "valid" && markState(mark, deps.clock()) === "valid") {
+          if (reason.trim() === "") throw new ConformanceError("invalid", "a reason is required");
+          const { changed, waiverEnded } = await changeMarksIn(db, supplier, "suspended", reason);
+          return { marks: changed, waiverEnded: waiverEnded !== null };
+        }
+        if ((await deps.repo.waiver(supplier.id, db)) && (await deps.repo.deleteWaiver(supplier.id, db))) return { marks: [], waiverEnded: true };
+        return { marks: [], waiverEnded: false };
+      };
+      return tx ? hold(tx) : deps.repo.transaction(hold);
     },
 
     async verifyMark(jws: string, jwks?: JSONWebKeySet): Promise<MarkVerification & { state: MarkState | null }> {
-      const verified = await verifyMark(jws, jwks ?? signing.jwks(), deps.clock());
+      const verified = await verifyMark(jws, jwks ?? (await signing.jwks()), deps.clock());
       if (!verified.ok) return { ...verified, state: null };
-      const stored = deps.repo.mark(verified.claims.jti);
+      const stored = await deps.repo.mark(verified.claims.jti);
       const state: MarkState = stored ? markState(stored, deps.clock()) : verified.expired ? "expired" : "valid";
       return { ...verified, state };
     },
@@ -384,7 +411,7 @@ export function createConformanceService(deps: ConformanceDeps) {
       jwks?: JSONWebKeySet,
     ): Promise<{ ok: boolean; kid: string | null; digest: string; runId: string | null; passed: boolean | null; reason: string | null }> {
       const digest = sha256Hex(reportText);
-      const verified = await verifyDetached(signature, sha256(reportText), jwks ?? signing.jwks());
+      const verified = await verifyDetached(signature, sha256(reportText), jwks ?? (await signing.jwks()));
       let parsed: Partial<ConformanceReport> | null = null;
       try {
         parsed = JSON.parse(reportText.toString("utf8")) as Partial<ConformanceReport>;
@@ -402,13 +429,14 @@ export function createConformanceService(deps: ConformanceDeps) {
     },
   };
 
-  function standingOf(supplierId: number) {
-    const verdict: GateVerdict = gate.verdict(supplierId);
-    const mark = deps.repo.currentMark(supplierId);
+  /** In `tx` when given: a caller answering with the standing its own writes left reads it there. */
+  async function standingOf(supplierId: number, tx?: SqlRunner): Promise<Standing> {
+    const verdict: GateVerdict = await gate.verdict(supplierId, tx);
+    const mark = await deps.repo.currentMark(supplierId, tx);
     return {
       mark: mark ? markView(mark) : null,
       gate: verdict.open ? { open: true, via: verdict.via, reason: null } : { open: false, via: null, reason: verdict.reason },
-      waiver: deps.repo.waiver(supplierId) ?? null,
+      waiver: (await deps.repo.waiver(supplierId, tx)) ?? null,
     };
   }
 }

@@ -1,6 +1,6 @@
 import type { ConformanceRepo, MallUsageRow } from "../store/repos/conformance-repo.js";
 
-export type MallUsageNote = (accountId: number, operation: string, outcome: MallUsageRow["outcome"]) => void;
+export type MallUsageNote = (accountId: number, operation: string, outcome: MallUsageRow["outcome"]) => Promise<void>;
 
 /**
  * Notes a supplier's use of the mall side (M-1…M-7) for the kit's last module: only the first of
@@ -8,10 +8,10 @@ export type MallUsageNote = (accountId: number, operation: string, outcome: Mall
  */
 export function createMallUsage(repo: ConformanceRepo, clock: () => number): MallUsageNote {
   const seen = new Set<string>();
-  return (accountId, operation, outcome) => {
+  return async (accountId, operation, outcome) => {
     const key = `${accountId}|${operation}|${outcome}`;
     if (seen.has(key)) return;
     seen.add(key);
-    repo.noteMallUsage({ accountId, operation, outcome, firstAt: clock() });
+    await repo.noteMallUsage({ accountId, operation, outcome, firstAt: clock() });
   };
 }

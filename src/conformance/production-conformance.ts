@@ -5,6 +5,7 @@ import type { Logger } from "../lib/logger.js";
 import type { CallRecord, CallRecorder } from "../supplier/call-recorder.js";
 import type { AccountRepo } from "../store/repos/account-repo.js";
 import type { CheckIncrement, ProductionRepo, ProductionScoreRow } from "../store/repos/production-repo.js";
+import type { SqlRunner } from "../store/sql/sql-store.js";
 import { type ProductionCheckId, checkPassed, callChecks, productionCheckIds } from "./production-checks.js";
 
 const DAY_MS = 86_400_000;
@@ -56,8 +57,8 @@ export type ProductionDeps = {
   accounts: Pick<AccountRepo, "supplierByCode" | "listSuppliers">;
   /** The connection's timeout and sign mode, for latency and signatures; null when not connected. */
   connectionOf: (supplierCode: string) => { timeoutMs: number; signMode: string } | null;
-  /** Holds the supplier back (ConformanceService.holdBack): its live marks suspended, or its waiver withdrawn. */
-  holdBack: (code: string, reason: string) => { marks: string[]; waiverEnded: boolean };
+  /** Holds the supplier back (ConformanceService.holdBack): its live marks suspended, or its waiver withdrawn; in `tx`. */
+  holdBack: (code: string, reason: string, tx: SqlRunner) => Promise<{ marks: string[]; waiverEnded: boolean }>;
   audit: (entry: AuditEntry) => void;
   settings: ProductionSettings;
   clock: () => number;
@@ -149,11 +150,14 @@ export function createProductionConformance(deps: ProductionDeps) {
   };
 
   /** The day's verdicts from the stored tallies and the puller's and order pusher's own records. */
-  const verdicts = (id: number, day: string): CheckVerdict[] => {
-    const stored = new Map(deps.repo.checksOf(id, day).map((r) => [r.check, r]));
+  const verdicts = async (id: number, day: string): Promise<CheckVerdict[]> => {
     const from = dayStart(day);
-    const messages = deps.repo.messagesBetween(id, from, from + DAY_MS);
-    const answers = deps.repo.submitAnswersBetween(id, from, from + DAY_MS);
+    const [checks, messages, answers] = await Promise.all([
+      deps.repo.checksOf(id, day),
+      deps.repo.messagesBetween(id, from, from + DAY_MS),
+      deps.repo.submitAnswersBetween(id, from, from + DAY_MS),
+    ]);
+    const stored = new Map(checks.map((r) => [r.check, r]));
     const derived: Partial<Record<ProductionCheckId, { total: number; failed: number }>> = {
       quarantine: { total: messages.total, failed: messages.quarantined },
       order_answers: { total: answers.total, failed: answers.mismatched },
@@ -178,10 +182,10 @@ export function createProductionConformance(deps: ProductionDeps) {
     checks.length === 0 ? 100 : Math.round((100 * checks.filter((c) => c.passed).length) / checks.length);
 
   /** Bad days ending with `day`, counted back over the stored scores (a day without calls breaks the run). */
-  const badRun = (id: number, day: string): number => {
+  const badRun = async (id: number, day: string, tx: SqlRunner): Promise<number> => {
     let run = 0;
     let expected = day;
-    for (const s of deps.repo.scores(id, deps.settings.badDays + 1)) {
+    for (const s of await deps.repo.scores(id, deps.settings.badDays + 1, tx)) {
       if (s.day > day) continue;
       if (s.day !== expected || s.score >= deps.settings.minScore) break;
       run++;
@@ -207,32 +211,41 @@ export function createProductionConformance(deps: ProductionDeps) {
     await flush();
     const id = supplierId(code);
     if (id === null) return null;
-    const checks = verdicts(id, day);
+    const checks = await verdicts(id, day);
     if (checks.length === 0) return null;
     const score = scoreOf(checks);
-    const before = deps.repo.score(id, day);
-    const now = deps.clock();
-    const row: ProductionScoreRow = {
-      supplierId: id,
-      day,
-      score,
-      checksJson: JSON.stringify(checks),
-      action: before?.action ?? "none",
-      proposal: before?.proposal ?? null,
-      decidedBy: before?.decidedBy ?? null,
-      decidedAt: before?.decidedAt ?? null,
-      evaluatedAt: now,
-    };
-    deps.repo.putScore(row);
-    if (score < deps.settings.minScore && row.action === "none") {
+    // What was done about the day is read in the transaction that does the next thing: two
+    // evaluations of one day at once never both act on it.
+    const { row, acted } = await deps.repo.transaction(async (tx) => {
+      const before = await deps.repo.score(id, day, tx);
+      const now = deps.clock();
+      const scored: ProductionScoreRow = {
+        supplierId: id,
+        day,
+        score,
+        checksJson: JSON.stringify(checks),
+        action: before?.action ?? "none",
+        proposal: before?.proposal ?? null,
+        decidedBy: before?.decidedBy ?? null,
+        decidedAt: before?.decidedAt ?? null,
+        evaluatedAt: now,
+      };
+      await deps.repo.putScore(scored, tx);
+      if (score >= deps.settings.minScore || scored.action !== "none") return { row: scored, acted: null };
       const failing = checks.filter((c) => !c.passed).map((c) => c.check);
-      const run = badRun(id, day);
+      const run = await badRun(id, day, tx);
       const due = run >= deps.settings.badDays && deps.settings.policy !== "warn";
       const action: ProductionScoreRow["action"] = !due ? "warn" : deps.settings.policy === "suspend" ? "suspend" : "propose";
       const held =
         action === "suspend"
-          ? deps.holdBack(code, `生产环境对接合规得分连续 ${run} 天低于 ${deps.settings.minScore}（${day}：${score}；未通过：${failing.join("、")}）`)
+          ? await deps.holdBack(code, `生产环境对接合规得分连续 ${run} 天低于 ${deps.settings.minScore}（${day}：${score}；未通过：${failing.join("、")}）`, tx)
           : null;
+      const actedOn = { ...scored, action, proposal: action === "propose" ? ("open" as const) : null };
+      await deps.repo.putScore(actedOn, tx);
+      return { row: actedOn, acted: { action, failing, run, held } };
+    });
+    if (acted) {
+      const { action, failing, run, held } = acted;
       const summary = {
         after: {
           day,
@@ -243,13 +256,11 @@ export function createProductionConformance(deps: ProductionDeps) {
           ...(held ? { suspendedMarks: held.marks, waiverEnded: held.waiverEnded } : {}),
         },
       };
-      deps.repo.putScore({ ...row, action, proposal: action === "propose" ? "open" : null });
       deps.audit({ actor: "system:production-conformance", action: `conformance.production_${action}`, target: code, summary });
       log.warn(
         { event: `production.${action}`, supplier: code, day, score, failing, badDays: run, alert: action === "warn" ? undefined : "supplier_conformance_low" },
         "production conformance: a bad day acted on",
       );
-      return view({ ...row, action, proposal: action === "propose" ? "open" : null });
     }
     return view(row);
   };
@@ -288,37 +299,47 @@ export function createProductionConformance(deps: ProductionDeps) {
       const id = supplierId(code);
       if (id === null) return null;
       const today = beijingDay(deps.clock());
-      const checks = verdicts(id, today);
+      const [checks, days] = await Promise.all([verdicts(id, today), deps.repo.scores(id, limit)]);
       return {
-        days: deps.repo.scores(id, limit).map(view),
+        days: days.map(view),
         // Today so far, as it stands: the daily job scores and acts on it once the day has ended.
         today: checks.length === 0 ? null : { day: today, score: scoreOf(checks), checks, action: "none", proposal: null, decidedBy: null },
         policy: deps.settings,
       };
     },
 
-    /** An admin's decision on a proposed suspension: approving suspends the supplier's marks. */
-    decide(
+    /**
+     * An admin's decision on a proposed suspension: approving suspends the supplier's marks. The
+     * open proposal is read, and decided, in `tx` when given (with the caller's audit row), else in
+     * a transaction of its own.
+     */
+    async decide(
       code: string,
       day: string,
       decision: "approve" | "dismiss",
       actor: string,
       reason: string,
-    ): { ok: true; held: { marks: string[]; waiverEnded: boolean } | null } | { ok: false; reason: "not_found" } {
+      tx?: SqlRunner,
+    ): Promise<{ ok: true; held: { marks: string[]; waiverEnded: boolean } | null } | { ok: false; reason: "not_found" }> {
       const id = supplierId(code);
       if (id === null) return { ok: false, reason: "not_found" };
-      const row = deps.repo.score(id, day);
-      if (!row || row.proposal !== "open") return { ok: false, reason: "not_found" };
-      const held = decision === "approve" ? deps.holdBack(code, reason) : null;
-      deps.repo.decide(id, day, decision === "approve" ? "approved" : "dismissed", actor, deps.clock());
-      return { ok: true, held };
+      const decide = async (db: SqlRunner) => {
+        const row = await deps.repo.score(id, day, db);
+        if (!row || row.proposal !== "open") return { ok: false as const, reason: "not_found" as const };
+        const held = decision === "approve" ? await deps.holdBack(code, reason, db) : null;
+        await deps.repo.decide(id, day, decision === "approve" ? "approved" : "dismissed", actor, deps.clock(), db);
+        return { ok: true as const, held };
+      };
+      return tx ? decide(tx) : deps.repo.transaction(decide);
     },
 
     /** Each supplier's latest scored day, for the score gauge of /metrics. */
-    readings(): Array<{ supplier: string; score: number }> {
-      return deps.accounts.listSuppliers().flatMap(({ supplier }) => {
-        const [latest] = deps.repo.scores(supplier.id, 1);
-        return latest ? [{ supplier: supplier.code, score: latest.score }] : [];
+    async readings(): Promise<Array<{ supplier: string; score: number }>> {
+      const suppliers = deps.accounts.listSuppliers().map(({ supplier }) => supplier);
+      const latest = await Promise.all(suppliers.map((supplier) => deps.repo.scores(supplier.id, 1)));
+      return suppliers.flatMap((supplier, i) => {
+        const [day] = latest[i] ?? [];
+        return day ? [{ supplier: supplier.code, score: day.score }] : [];
       });
     },
   };

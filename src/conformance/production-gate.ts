@@ -1,5 +1,6 @@
 import { DomainError } from "../lib/errors.js";
 import type { ConformanceRepo, GateWaiverRow, TrustMarkRow } from "../store/repos/conformance-repo.js";
+import type { SqlRunner } from "../store/sql/sql-store.js";
 import { markState } from "./trust-marks.js";
 
 export type GateClosedReason = "no_mark" | "suspended" | "revoked" | "expired";
@@ -42,27 +43,28 @@ export type ProductionGate = ReturnType<typeof createProductionGate>;
  * an admin withdraws it or a later suspension or revocation ends it (conformance-service.ts).
  */
 export function createProductionGate(repo: ConformanceRepo, clock: () => number) {
-  const verdict = (supplierId: number): GateVerdict => {
-    const mark = repo.currentMark(supplierId) ?? null;
-    const waiver = repo.waiver(supplierId);
+  /** In `tx` when given: a caller deciding a write on the verdict reads it in its transaction. */
+  const verdict = async (supplierId: number, tx?: SqlRunner): Promise<GateVerdict> => {
+    const mark = (await repo.currentMark(supplierId, tx)) ?? null;
+    const waiver = await repo.waiver(supplierId, tx);
     const state = mark ? markState(mark, clock()) : null;
     if (mark && state === "valid") return { open: true, via: "mark", mark };
     if (waiver) return { open: true, via: "waiver", waiver, mark };
     return { open: false, reason: state === null || state === "valid" ? "no_mark" : state, mark };
   };
   /** Why the supplier may not be called, or null when the gate lets it through. */
-  const refusal = (supplierId: number, supplierCode: string): GateClosedError | null => {
-    const v = verdict(supplierId);
+  const refusal = async (supplierId: number, supplierCode: string): Promise<GateClosedError | null> => {
+    const v = await verdict(supplierId);
     return v.open ? null : new GateClosedError(supplierCode, v.reason);
   };
   return {
     verdict,
     refusal,
     /** Throws GateClosedError naming the reason when the gate is shut. */
-    require(supplierId: number, supplierCode: string): void {
-      const closed = refusal(supplierId, supplierCode);
+    async require(supplierId: number, supplierCode: string): Promise<void> {
+      const closed = await refusal(supplierId, supplierCode);
       if (closed) throw closed;
     },
-    isOpen: (supplierId: number): boolean => verdict(supplierId).open,
+    isOpen: async (supplierId: number): Promise<boolean> => (await verdict(supplierId)).open,
   };
 }

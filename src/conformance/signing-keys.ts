@@ -20,12 +20,13 @@ export type SigningKeys = ReturnType<typeof createSigningKeys>;
 export function createSigningKeys(repo: ConformanceRepo, ring: KeyRing, clock: () => number) {
   const imported = new Map<string, PrivateKey>();
 
-  async function generate(): Promise<void> {
+  /** A new active key, the others retired: its kid and the kid of the key active before, if any. */
+  async function generate(): Promise<{ kid: string; retired: string | null }> {
     const { publicKey, privateKey } = await generateKeyPair(MARK_ALG, { extractable: true });
     const kid = newId("key", 9);
     const publicJwk = { ...(await exportJWK(publicKey)), kid, alg: MARK_ALG, use: "sig" };
     const privateJwk = await exportJWK(privateKey);
-    repo.rotateKey({
+    const retired = await repo.rotateKey({
       kid,
       alg: MARK_ALG,
       publicJwkJson: JSON.stringify(publicJwk),
@@ -34,17 +35,18 @@ export function createSigningKeys(repo: ConformanceRepo, ring: KeyRing, clock: (
       retiredAt: null,
       firstSignedAt: null,
     });
+    return { kid, retired };
   }
 
   /** The active key, recorded as having signed before any signature of it leaves (jwks below). */
   async function signer(): Promise<Signer> {
-    let row = repo.activeKey();
+    let row = await repo.activeKey();
     if (!row) {
       await generate();
-      row = repo.activeKey();
+      row = await repo.activeKey();
     }
     if (!row) throw new Error("no signing key could be created");
-    repo.noteSigned(row.kid, clock());
+    await repo.noteSigned(row.kid, clock());
     let key = imported.get(row.kid);
     if (!key) {
       key = await importJWK(JSON.parse(ring.decrypt(row.privateJwkEnc)) as JWK, row.alg);
@@ -54,11 +56,8 @@ export function createSigningKeys(repo: ConformanceRepo, ring: KeyRing, clock: (
   }
 
   /** The published key set: the active key, and every retired key that signed something. */
-  function jwks(): JSONWebKeySet {
-    const keys = repo
-      .allKeys()
-      .filter((k) => k.retiredAt === null || k.firstSignedAt !== null)
-      .map((k) => JSON.parse(k.publicJwkJson) as JWK);
+  async function jwks(): Promise<JSONWebKeySet> {
+    const keys = (await repo.allKeys()).filter((k) => k.retiredAt === null || k.firstSignedAt !== null).map((k) => JSON.parse(k.publicJwkJson) as JWK);
     return { keys };
   }
 
@@ -66,11 +65,7 @@ export function createSigningKeys(repo: ConformanceRepo, ring: KeyRing, clock: (
     signer,
     jwks,
     /** A new active key; the old one is retired (still published if it signed anything). */
-    async rotate(): Promise<{ kid: string; retired: string | null }> {
-      const before = repo.activeKey()?.kid ?? null;
-      await generate();
-      return { kid: repo.activeKey()?.kid ?? "", retired: before };
-    },
+    rotate: (): Promise<{ kid: string; retired: string | null }> => generate(),
     /** A detached JWS (header..signature) over `payload` with the active key. */
     async signDetached(payload: Uint8Array): Promise<string> {
       const s = await signer();

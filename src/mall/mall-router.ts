@@ -25,7 +25,7 @@ export type MallRouterDeps = {
   secrets: AccountSecrets;
   calls: MallCalls;
   /** Notes each account's first use of an operation (and first bad signature) for the conformance kit. */
-  usage?: (accountId: number, operation: string, outcome: "ok" | "bad_signature" | "failed") => void;
+  usage?: (accountId: number, operation: string, outcome: "ok" | "bad_signature" | "failed") => Promise<void>;
 };
 
 /**
@@ -36,10 +36,10 @@ export function mallRouter(deps: MallRouterDeps): RequestHandler {
   const parsers = bodyParsers();
   const signingSecretOf = (account: AccountRow | undefined) => (account && account.signMode === SignMode.HmacSha256 ? deps.secrets.appSecretOf(account) : null);
 
-  const note = (accountId: number | undefined, operation: string, f: Failure | null) => {
+  const note = async (accountId: number | undefined, operation: string, f: Failure | null): Promise<void> => {
     if (accountId === undefined || !deps.usage) return;
-    if (f === null) deps.usage(accountId, operation, "ok");
-    else if (f.code === ErrorCode.SignatureInvalid) deps.usage(accountId, operation, "bad_signature");
+    if (f === null) await deps.usage(accountId, operation, "ok");
+    else if (f.code === ErrorCode.SignatureInvalid) await deps.usage(accountId, operation, "bad_signature");
   };
 
   const fail = (req: Request, res: Response, f: Failure, account?: AccountRow) => {
@@ -58,10 +58,10 @@ export function mallRouter(deps: MallRouterDeps): RequestHandler {
     if (!fields) return;
     const outcome = await deps.login(fields);
     if (!outcome.ok) {
-      note(outcome.account?.id, mallOperations.token.id, outcome.failure);
+      await note(outcome.account?.id, mallOperations.token.id, outcome.failure);
       return fail(req, res, outcome.failure, outcome.account);
     }
-    note(outcome.account.id, mallOperations.token.id, null);
+    await note(outcome.account.id, mallOperations.token.id, null);
     req.log.info({ event: "mall.token.issued", account: outcome.account.username }, "token issued");
     writeEnvelope(res, serializeSuccess(outcome.result), signingSecretOf(outcome.account));
   };
@@ -74,7 +74,7 @@ export function mallRouter(deps: MallRouterDeps): RequestHandler {
       if (!fields) return;
       const auth = await deps.authenticate(fields);
       if (!auth.ok) {
-        note(auth.account?.id ?? auth.tokenAccountId, operation.id, auth.failure);
+        await note(auth.account?.id ?? auth.tokenAccountId, operation.id, auth.failure);
         return fail(req, res, auth.failure, auth.account);
       }
       const present = applyAliases(presentFields(fields), operation.aliases);
@@ -84,7 +84,7 @@ export function mallRouter(deps: MallRouterDeps): RequestHandler {
       if (!input.ok) return fail(req, res, input.failure, auth.account);
       const answer = await call(input.value, auth.account);
       if (!answer.ok) return fail(req, res, answer.failure, auth.account);
-      note(auth.account.id, operation.id, null);
+      await note(auth.account.id, operation.id, null);
       writeEnvelope(res, successBody(answer.json), signingSecretOf(auth.account));
     };
   };

@@ -34,7 +34,7 @@ export type StockAnswer = { area: string; checkedAt: number; items: StockItem[] 
 export type StockCheck = (supplierId: number, skus: readonly string[], area: string) => Promise<CallResult<StockItem[]>>;
 
 /** The production gate as intake sees it: why the supplier may not be called (null: it may). */
-export type StockGate = { refusal(supplierId: number, supplierCode: string): Error | null };
+export type StockGate = { refusal(supplierId: number, supplierCode: string): Promise<Error | null> };
 
 export type IntakeDeps = {
   accounts: AccountRepo;
@@ -155,7 +155,7 @@ export function createOrderIntake(deps: IntakeDeps) {
     ask: StockCheck,
     rounds: number,
   ): Promise<OrderOutcome<StockItem[]>> => {
-    const closed = deps.gate.refusal(supplier.id, supplier.code);
+    const closed = await deps.gate.refusal(supplier.id, supplier.code);
     if (closed) return { ok: false, error: new OrderError("gate_closed", closed.message) };
     let answer: CallResult<StockItem[]>;
     try {

@@ -23,7 +23,7 @@ export type OrderScheduler = ReturnType<typeof createOrderScheduler>;
  * database first, so two processes (or a restarted one) never push the same order at once.
  */
 export function createOrderScheduler(
-  deps: { repo: OrderRepo; push: OrderPush; clock: () => number; logger: Logger; gate: { isOpen(supplierId: number): boolean } },
+  deps: { repo: OrderRepo; push: OrderPush; clock: () => number; logger: Logger; gate: { isOpen(supplierId: number): Promise<boolean> } },
   options: Partial<SchedulerOptions> = {},
 ) {
   const { concurrency, intervalMs, owner } = { ...DEFAULT_SCHEDULER_OPTIONS, owner: newId("pusher", 6), ...options };
@@ -48,7 +48,7 @@ export function createOrderScheduler(
       if (inFlight.has(order.id)) continue;
       let open: boolean;
       try {
-        open = deps.gate.isOpen(order.supplierId);
+        open = await deps.gate.isOpen(order.supplierId);
       } catch (err) {
         // The gate cannot be read now (the database is away): the order's lease runs out and a later tick looks again.
         log.error({ err, orderId: order.id }, "order.scheduler.gate_unreadable");

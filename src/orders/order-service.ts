@@ -56,7 +56,7 @@ const RETRYABLE_FAILURES = new Set(["gave_up", "mismatch"]);
  * The production gate as orders see it: `require` throws naming the reason (no mark, suspended,
  * revoked, expired); `refusal` answers that reason as a value (intake's S-8).
  */
-export type OrderGate = StockGate & { isOpen(supplierId: number): boolean; require(supplierId: number, supplierCode: string): void };
+export type OrderGate = StockGate & { isOpen(supplierId: number): Promise<boolean>; require(supplierId: number, supplierCode: string): Promise<void> };
 
 export type OrderService = ReturnType<typeof createOrderService>;
 
@@ -133,7 +133,7 @@ export function createOrderService(deps: {
   };
 
   const pushNow = async (order: OrderRow, actor: string): Promise<OrderOutcome<OrderView>> => {
-    deps.gate.require(order.supplierId, deps.accounts.supplierById(order.supplierId)?.code ?? String(order.supplierId));
+    await deps.gate.require(order.supplierId, deps.accounts.supplierById(order.supplierId)?.code ?? String(order.supplierId));
     const paused = await pausedError(order);
     if (paused) return paused;
     const owner = handOwner();
@@ -180,7 +180,7 @@ export function createOrderService(deps: {
           error: new OrderError("conflict", `order ${yggcOrder} is ${order.state}${order.failureKind ? ` (${order.failureKind})` : ""}; ${why}`),
         };
       }
-      deps.gate.require(order.supplierId, deps.accounts.supplierById(order.supplierId)?.code ?? String(order.supplierId));
+      await deps.gate.require(order.supplierId, deps.accounts.supplierById(order.supplierId)?.code ?? String(order.supplierId));
       const paused = await pausedError(order);
       if (paused) return paused;
       const owner = handOwner();

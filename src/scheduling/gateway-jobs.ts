@@ -42,7 +42,7 @@ export function startGatewayJobs(
       const supplierId = c.supplierId;
       // The production gate is asked at every tick: a mark suspended or issued meanwhile counts at once.
       const gated = (job: string, work: () => Promise<unknown>) => async () => {
-        const verdict = container.conformance.gate.verdict(supplierId);
+        const verdict = await container.conformance.gate.verdict(supplierId);
         if (!verdict.open) {
           logger.info({ supplier: c.supplierCode, job, reason: verdict.reason }, "scheduler.gate.closed");
           return;

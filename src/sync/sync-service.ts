@@ -8,7 +8,7 @@ import { DEFAULT_PULLER_SETTINGS, type PullerSettings } from "./puller-settings.
 import { type RunAttempt, type RunTrigger, type SyncRunnerDeps, createSyncRunner } from "./sync-runner.js";
 
 /** The production gate as the puller sees it: throws (naming why) when the supplier may not be pulled. */
-export type PullGate = { require(supplierId: number, supplierCode: string): void };
+export type PullGate = { require(supplierId: number, supplierCode: string): Promise<void> };
 
 export class SyncError extends DomainError {
   override readonly name = "SyncError";
@@ -87,24 +87,24 @@ export function createSyncService(
     return s;
   };
   /** Only a supplier with a valid trust mark (or a waiver) is pulled. */
-  const gated = (code: string): SupplierRow => {
+  const gated = async (code: string): Promise<SupplierRow> => {
     const s = supplierOf(code);
-    deps.gate.require(s.id, s.code);
+    await deps.gate.require(s.id, s.code);
     return s;
   };
 
   return {
     settings,
     runner,
-    pull(code: string, trigger: RunTrigger = "manual", onProgress?: Parameters<typeof runner.pull>[2]): Promise<RunAttempt> {
-      return runner.pull(gated(code).id, trigger, onProgress);
+    async pull(code: string, trigger: RunTrigger = "manual", onProgress?: Parameters<typeof runner.pull>[2]): Promise<RunAttempt> {
+      return runner.pull((await gated(code)).id, trigger, onProgress);
     },
-    stock(code: string): Promise<RunAttempt> {
-      return runner.stock(gated(code).id);
+    async stock(code: string): Promise<RunAttempt> {
+      return runner.stock((await gated(code)).id);
     },
     /** Quarantined messages back to the inbox, then a run that applies them through the same path. */
     async replay(code: string, messageIds: readonly string[] | "all-quarantined"): Promise<{ requeued: number; attempt: RunAttempt }> {
-      const supplier = gated(code);
+      const supplier = await gated(code);
       const requeued = await deps.inbox.requeue(supplier.id, messageIds, deps.clock());
       // Named ids none of which is in quarantine (mistyped, another supplier's, already replayed):
       // saying "replayed" and starting a run would tell staff something happened that did not.

@@ -51,7 +51,7 @@ export async function startOrderRig(
   });
   // These tests are about orders, not certification (tests/integration/conformance-*.test.ts).
   if (options.gate !== "closed")
-    gw.container.conformance.waive(SUPPLIER_CODE, "order test rig: the reference supplier, certified in the conformance tests", "test:order-rig");
+    await gw.container.conformance.waive(SUPPLIER_CODE, "order test rig: the reference supplier, certified in the conformance tests", "test:order-rig");
   await copySimulatorProducts(gw.container, supplier.id, running.sim.exportTruth().products);
   return {
     gw,

@@ -59,7 +59,7 @@ export async function startProcessWorld(args: {
     timeoutMs: 1_000,
     ...args.connection,
   });
-  container.conformance.waive(args.code, "test of the reference supplier", `test:${args.code.toLowerCase()}`);
+  await container.conformance.waive(args.code, "test of the reference supplier", `test:${args.code.toLowerCase()}`);
   const first = await container.sync.pull(args.code, "manual");
   expect(first.ran && first.summary.status, JSON.stringify(first.ran && first.summary.errors.slice(0, 2))).toBe("succeeded");
   await container.supplierConnections.closeAll();

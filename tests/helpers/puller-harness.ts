@@ -35,7 +35,7 @@ export async function startPullerWorld(
   });
   const supplierId = gw.container.repos.accounts.supplierByCode(code)?.id ?? -1;
   // These tests are about the puller, not certification (tests/integration/conformance-*.test.ts).
-  gw.container.conformance.waive(code, "puller test rig: the reference supplier, certified in the conformance tests", "test:puller-rig");
+  await gw.container.conformance.waive(code, "puller test rig: the reference supplier, certified in the conformance tests", "test:puller-rig");
   return {
     gw,
     sim,

@@ -40,7 +40,7 @@ export async function startTwoSupplierWorld(products = 30): Promise<TwoSupplierW
     timeoutMs: 2_000,
   });
   // Scoping, not certification, is under test (like the puller rig's SIM): B's gate is waived with the reason recorded.
-  c.conformance.waive(B.code, "supplier-scoping test rig: a second reference supplier", "test:two-supplier-world");
+  await c.conformance.waive(B.code, "supplier-scoping test rig: a second reference supplier", "test:two-supplier-world");
   for (const code of [a.code, B.code]) {
     const run = await c.sync.pull(code, "manual");
     if (!run.ran) throw new Error(`pull of ${code} did not run`);

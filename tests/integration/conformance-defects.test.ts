@@ -96,7 +96,7 @@ describe("the kit proves itself against the reference supplier's defects", () =>
   it.each(EXPECTED)(
     "%s: fails in %s (%s) and issues no mark",
     async (defect, moduleId, stepId) => {
-      const before = rig.gw.container.repos.conformance.currentMark(rig.supplierId)?.id;
+      const before = (await rig.gw.container.repos.conformance.currentMark(rig.supplierId))?.id;
       const { run, trustMark, report } = await runAgainst([defect]);
       expect(run.passed).toBe(false);
       expect(trustMark).toBeNull();
@@ -108,7 +108,7 @@ describe("the kit proves itself against the reference supplier's defects", () =>
       expect(report.summary.blocking.some((b) => b.step === stepId)).toBe(true);
       const evidence = report.modules.find((x) => x.id === moduleId)?.steps.find((x) => x.id === stepId)?.evidence ?? [];
       expect(evidence.length).toBeGreaterThan(0);
-      expect(rig.gw.container.repos.conformance.currentMark(rig.supplierId)?.id).toBe(before);
+      expect((await rig.gw.container.repos.conformance.currentMark(rig.supplierId))?.id).toBe(before);
     },
     60_000,
   );

@@ -78,11 +78,11 @@ describe("report, trust mark and production gate", () => {
 
     const verified = await rig.gw.container.conformance.verifyMark(trustMark ?? "", jwks);
     expect(verified).toMatchObject({ ok: true, state: "valid" });
-    expect(rig.gw.container.conformance.gate.verdict(rig.supplierId)).toMatchObject({ open: true, via: "mark" });
+    expect(await rig.gw.container.conformance.gate.verdict(rig.supplierId)).toMatchObject({ open: true, via: "mark" });
   }, 60_000);
 
   it("signs the JSON report (detached JWS over its SHA-256); a changed report no longer verifies", async () => {
-    const run = rig.gw.container.conformance.runs({ supplier: KIT_SUPPLIER })[0];
+    const run = (await rig.gw.container.conformance.runs({ supplier: KIT_SUPPLIER }))[0];
     if (!run) throw new Error("no run");
     const bytes = readFileSync(run.reportJson);
     const signature = readFileSync(`${run.reportJson}.jws`, "utf8");
@@ -94,8 +94,8 @@ describe("report, trust mark and production gate", () => {
     expect(await rig.gw.container.conformance.verifyReport(tampered, signature, jwks)).toMatchObject({ ok: false });
   });
 
-  it("writes a self-contained zh-CN HTML report with the summary, identity, versions and evidence", () => {
-    const run = rig.gw.container.conformance.runs({ supplier: KIT_SUPPLIER })[0];
+  it("writes a self-contained zh-CN HTML report with the summary, identity, versions and evidence", async () => {
+    const run = (await rig.gw.container.conformance.runs({ supplier: KIT_SUPPLIER }))[0];
     const html = readFileSync(run?.reportHtml ?? "", "utf8");
     expect(html).toContain('<html lang="zh-CN">');
     expect(html).toContain("结论：通过");
@@ -113,32 +113,32 @@ describe("report, trust mark and production gate", () => {
 
   it("suspends and revokes with a reason; the gate names each state; a new run certifies again", async () => {
     const c = rig.gw.container.conformance;
-    c.suspend(KIT_SUPPLIER, "接口签名异常，待核查");
+    await c.suspend(KIT_SUPPLIER, "接口签名异常，待核查");
     expect(await refusal(() => rig.gw.container.sync.pull(KIT_SUPPLIER))).toBe("suspended");
-    expect(c.standing(KIT_SUPPLIER).mark).toMatchObject({ state: "suspended", reason: "接口签名异常，待核查" });
+    expect((await c.standing(KIT_SUPPLIER)).mark).toMatchObject({ state: "suspended", reason: "接口签名异常，待核查" });
     const jwks = await jwksOf();
-    expect(await c.verifyMark(c.standing(KIT_SUPPLIER).mark?.jws ?? "", jwks)).toMatchObject({ ok: true, state: "suspended" });
-    c.revoke(KIT_SUPPLIER, "多次推送错误价格");
+    expect(await c.verifyMark((await c.standing(KIT_SUPPLIER)).mark?.jws ?? "", jwks)).toMatchObject({ ok: true, state: "suspended" });
+    await c.revoke(KIT_SUPPLIER, "多次推送错误价格");
     expect(await refusal(() => rig.gw.container.sync.pull(KIT_SUPPLIER))).toBe("revoked");
-    expect(() => c.revoke(KIT_SUPPLIER, "again")).toThrow(/already revoked/);
-    expect(() => c.suspend(KIT_SUPPLIER, " ")).toThrow(/reason/);
+    await expect(c.revoke(KIT_SUPPLIER, "again")).rejects.toThrow(/already revoked/);
+    await expect(c.suspend(KIT_SUPPLIER, " ")).rejects.toThrow(/reason/);
 
-    const earlier = c.runs({ supplier: KIT_SUPPLIER })[0]?.id;
+    const earlier = (await c.runs({ supplier: KIT_SUPPLIER }))[0]?.id;
     const again = await certify(rig);
     expect(again.report.summary.blocking, JSON.stringify(again.run.modules.flatMap((m) => m.steps.filter((x) => x.status === "failed")))).toEqual([]);
     expect(again.run.passed).toBe(true);
-    expect(c.gate.verdict(rig.supplierId)).toMatchObject({ open: true, via: "mark" });
+    expect(await c.gate.verdict(rig.supplierId)).toMatchObject({ open: true, via: "mark" });
     // Both runs started in the same (frozen) millisecond: the one stored last lists first.
-    expect(c.runs({ supplier: KIT_SUPPLIER }).map((r) => r.id)).toEqual([again.run.id, earlier]);
+    expect((await c.runs({ supplier: KIT_SUPPLIER })).map((r) => r.id)).toEqual([again.run.id, earlier]);
   }, 60_000);
 
   it("lets a mark expire after its lifetime, and a waiver opens the gate with its reason", async () => {
     rig.gw.clock.advance(366 * DAY_MS);
     try {
       expect(await refusal(() => rig.gw.container.sync.pull(KIT_SUPPLIER))).toBe("expired");
-      expect(rig.gw.container.conformance.standing(KIT_SUPPLIER)).toMatchObject({ mark: { state: "expired" }, gate: { open: false, reason: "expired" } });
-      rig.gw.container.conformance.waive(KIT_SUPPLIER, "已在中央电子卖场对接运行两年", "admin:test");
-      expect(rig.gw.container.conformance.standing(KIT_SUPPLIER)).toMatchObject({
+      expect(await rig.gw.container.conformance.standing(KIT_SUPPLIER)).toMatchObject({ mark: { state: "expired" }, gate: { open: false, reason: "expired" } });
+      await rig.gw.container.conformance.waive(KIT_SUPPLIER, "已在中央电子卖场对接运行两年", "admin:test");
+      expect(await rig.gw.container.conformance.standing(KIT_SUPPLIER)).toMatchObject({
         gate: { open: true, via: "waiver" },
         waiver: { reason: "已在中央电子卖场对接运行两年", actor: "admin:test" },
       });
@@ -218,18 +218,18 @@ describe("signing keys", () => {
       const oldKid = (await fresh.gw.container.conformance.signing.signer()).kid;
       const rotated = await fresh.gw.container.conformance.signing.rotate();
       expect(rotated.retired).toBe(oldKid);
-      const published = fresh.gw.container.conformance.jwks().keys.map((k) => k.kid);
+      const published = (await fresh.gw.container.conformance.jwks()).keys.map((k) => k.kid);
       expect(published).toEqual(expect.arrayContaining([oldKid, rotated.kid]));
       expect(await fresh.gw.container.conformance.verifyMark(first.trustMark ?? "")).toMatchObject({ ok: true, kid: oldKid });
 
       // Its marks expired, the report it signed is still kept: the key stays, and the mark says "expired", not "invalid".
       fresh.gw.clock.advance(366 * DAY_MS);
-      expect(fresh.gw.container.conformance.jwks().keys.map((k) => k.kid)).toEqual(expect.arrayContaining([oldKid, rotated.kid]));
+      expect((await fresh.gw.container.conformance.jwks()).keys.map((k) => k.kid)).toEqual(expect.arrayContaining([oldKid, rotated.kid]));
       expect(await fresh.gw.container.conformance.verifyMark(first.trustMark ?? "")).toMatchObject({ ok: true, kid: oldKid, state: "expired" });
       fresh.gw.clock.advance(-366 * DAY_MS);
 
       // The private key is sealed at rest with the key ring.
-      const row = fresh.gw.container.repos.conformance.keyByKid(rotated.kid);
+      const row = await fresh.gw.container.repos.conformance.keyByKid(rotated.kid);
       expect(row?.privateJwkEnc).toMatch(/^v1:/);
       expect(row?.privateJwkEnc).not.toContain('"d"');
     } finally {
@@ -268,7 +268,7 @@ describe("signing keys", () => {
     }
   }, 120_000);
 
-  it("keeps publishing every key of a store upgraded from before keys recorded their first signature", () => {
+  it("keeps publishing every key of a store upgraded from before keys recorded their first signature", async () => {
     const dir = mkdtempSync(join(tmpdir(), "emall-keys-"));
     try {
       const path = join(dir, "legacy.db");
@@ -281,13 +281,8 @@ describe("signing keys", () => {
       legacy.close();
       const store = openStore(path);
       try {
-        const keys = createSigningKeys(createConformanceRepo(store), createKeyRing("k1", new Map([["k1", randomBytes(32)]])), Date.now);
-        expect(
-          keys
-            .jwks()
-            .keys.map((k) => k.kid)
-            .sort(),
-        ).toEqual(["key_new", "key_old"]);
+        const keys = createSigningKeys(createConformanceRepo(store.sql), createKeyRing("k1", new Map([["k1", randomBytes(32)]])), Date.now);
+        expect((await keys.jwks()).keys.map((k) => k.kid).sort()).toEqual(["key_new", "key_old"]);
       } finally {
         store.close();
       }
@@ -315,7 +310,7 @@ describe("signing keys", () => {
           { version: CONTRACT_VERSION, affects: [] },
         ],
       });
-      expect(unaffected.applyContractChanges()).toBe(0);
+      expect(await unaffected.applyContractChanges()).toBe(0);
       const affected = createConformanceService({
         repo: c.repos.conformance,
         accounts: c.repos.accounts,
@@ -328,12 +323,12 @@ describe("signing keys", () => {
           { version: CONTRACT_VERSION, affects: ["orders"] },
         ],
       });
-      expect(affected.applyContractChanges()).toBe(1);
-      const mark = affected.standing(KIT_SUPPLIER).mark;
+      expect(await affected.applyContractChanges()).toBe(1);
+      const mark = (await affected.standing(KIT_SUPPLIER)).mark;
       expect(Date.parse(mark?.recertifyBy ?? "")).toBe(c.clock() + 90 * DAY_MS);
       expect(mark?.state).toBe("valid");
       fresh.gw.clock.advance(91 * DAY_MS);
-      expect(affected.standing(KIT_SUPPLIER)).toMatchObject({ mark: { state: "expired" }, gate: { open: false, reason: "expired" } });
+      expect(await affected.standing(KIT_SUPPLIER)).toMatchObject({ mark: { state: "expired" }, gate: { open: false, reason: "expired" } });
       fresh.gw.clock.advance(-91 * DAY_MS);
     } finally {
       await fresh.close();
@@ -385,8 +380,8 @@ describe("advisory runs", () => {
       const fuzz = run.modules.find((m) => m.id === "fuzz");
       expect(fuzz?.steps.map((s) => `${s.id} ${s.status}`)).toEqual(["fuzz.skus passed", "fuzz.fields passed"]);
       expect(readFileSync(run.reportHtml, "utf8")).toContain("参考性测试");
-      expect(fresh.gw.container.conformance.runs({ supplier: KIT_SUPPLIER })).toEqual([]);
-      expect(fresh.gw.container.conformance.gate.verdict(fresh.supplierId)).toMatchObject({ open: false, reason: "no_mark" });
+      expect(await fresh.gw.container.conformance.runs({ supplier: KIT_SUPPLIER })).toEqual([]);
+      expect(await fresh.gw.container.conformance.gate.verdict(fresh.supplierId)).toMatchObject({ open: false, reason: "no_mark" });
     } finally {
       await fresh.close();
     }

@@ -35,7 +35,7 @@ describe("gate waivers", () => {
     const suspended = await cli(["conformance", "suspend", "--supplier", KIT_SUPPLIER, "--reason", "价格推送异常"]);
     expect(suspended.json, suspended.stderr).toMatchObject({ ok: true, mark: { state: "suspended" }, waiverEnded: { reason: "已在中央电子卖场对接运行" } });
     expect(await gateOf()).toMatchObject({ gate: { open: false, reason: "suspended" }, waiver: null });
-    expect(rig.gw.container.conformance.gate.isOpen(rig.supplierId)).toBe(false);
+    expect(await rig.gw.container.conformance.gate.isOpen(rig.supplierId)).toBe(false);
 
     expect((await cli(["supplier", "waive-gate", "--code", KIT_SUPPLIER, "--reason", "核查后恢复对接"])).json).toMatchObject({ ok: true });
     expect(await gateOf()).toMatchObject({ gate: { open: true, via: "waiver" }, waiver: { reason: "核查后恢复对接" } });
@@ -92,7 +92,7 @@ describe("gate waivers", () => {
     expect(missing.status).toBe(404);
     expect(await missing.text()).toContain(`电商 ${KIT_SUPPLIER} 没有准入豁免`);
 
-    rig.gw.container.conformance.waive(KIT_SUPPLIER, "已在中央电子卖场对接运行", "admin:test");
+    await rig.gw.container.conformance.waive(KIT_SUPPLIER, "已在中央电子卖场对接运行", "admin:test");
     const waived = await (await getPage(rig.gw.url, admin, page)).text();
     const card = waived.slice(waived.indexOf('id="conformance"'));
     expect(card).toContain("已豁免：已在中央电子卖场对接运行");
@@ -101,11 +101,11 @@ describe("gate waivers", () => {
     );
 
     expect((await postForm(rig.gw.url, { ...admin, csrf: "forged" }, action, { reason: "x" })).status).toBe(403);
-    expect(rig.gw.container.conformance.gate.isOpen(rig.supplierId)).toBe(true);
+    expect(await rig.gw.container.conformance.gate.isOpen(rig.supplierId)).toBe(true);
     const done = await postForm(rig.gw.url, admin, action, { reason: "豁免依据已失效" });
     expect(done.status).toBe(303);
     expect(done.headers.get("location")).toContain(page);
-    expect(rig.gw.container.conformance.gate.verdict(rig.supplierId)).toMatchObject({ open: false, reason: "revoked" });
+    expect(await rig.gw.container.conformance.gate.verdict(rig.supplierId)).toMatchObject({ open: false, reason: "revoked" });
     const after = await (await getPage(rig.gw.url, admin, page)).text();
     expect(after).toContain("拦截：标识已撤销");
     expect(after).toContain(`action="${page}/gate-waiver"`);
@@ -115,7 +115,7 @@ describe("gate waivers", () => {
 });
 
 describe("upgrading a store", () => {
-  it("ends the waivers a later suspension or revocation should have ended, and keeps the rest", () => {
+  it("ends the waivers a later suspension or revocation should have ended, and keeps the rest", async () => {
     const dir = mkdtempSync(join(tmpdir(), "emall-waivers-"));
     try {
       // The store as it was before the rule.
@@ -143,10 +143,10 @@ describe("upgrading a store", () => {
       try {
         const left = store.connection.prepare("SELECT s.code FROM gate_waivers w JOIN suppliers s ON s.id = w.supplier_id ORDER BY s.code").pluck().all();
         expect(left).toEqual(["VALID", "WAIVED_AFTER"]);
-        const gate = createProductionGate(createConformanceRepo(store), Date.now);
+        const gate = createProductionGate(createConformanceRepo(store.sql), Date.now);
         const verdict = (code: string) => gate.verdict(Number(store.connection.prepare("SELECT id FROM suppliers WHERE code = ?").pluck().get(code)));
-        expect(verdict("SUSPENDED_AFTER")).toMatchObject({ open: false, reason: "suspended" });
-        expect(verdict("WAIVED_AFTER")).toMatchObject({ open: true, via: "waiver" });
+        expect(await verdict("SUSPENDED_AFTER")).toMatchObject({ open: false, reason: "suspended" });
+        expect(await verdict("WAIVED_AFTER")).toMatchObject({ open: true, via: "waiver" });
       } finally {
         store.close();
       }

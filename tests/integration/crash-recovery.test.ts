@@ -81,7 +81,7 @@ beforeAll(async () => {
     timeoutMs: 1_000,
   });
   // Crash recovery, not certification, is under test: the gate is waived with the reason recorded.
-  container.conformance.waive(CODE, "crash-recovery test of the reference supplier", "test:crash-recovery");
+  await container.conformance.waive(CODE, "crash-recovery test of the reference supplier", "test:crash-recovery");
   // Orders need stored products; one pull with the supplier healthy, then the orders.
   const first = await container.sync.pull(CODE, "manual");
   expect(first.ran).toBe(true);

@@ -74,7 +74,7 @@ async function twoInstancesAndSupplier(): Promise<{ a: Instance; b: Instance; si
   a.container.referenceLoader.seedIfEmpty(a.container.config.FIXTURES_DIR);
   await a.container.supplierAccounts.create({ code: CODE, name: "参考电商", creditCode: await nextCreditCode(), domains: [SIM_DOMAIN] });
   a.container.supplierConnections.connect({ code: CODE, baseUrl: sim.url, ...TEST_ACCOUNT, qps: QPS, maxConcurrent: MAX_CONCURRENT, timeoutMs: 10_000 });
-  a.container.conformance.waive(CODE, "instances test rig: the reference supplier, certified in the conformance tests", "test:instances-rig");
+  await a.container.conformance.waive(CODE, "instances test rig: the reference supplier, certified in the conformance tests", "test:instances-rig");
   const supplierId = a.container.repos.accounts.supplierByCode(CODE)?.id ?? -1;
   const b = await startInstance(dir, databaseUrl);
   cleanup.push(() => b.close());

@@ -45,7 +45,7 @@ async function startPusher(rig: OrderRig) {
     connections,
     clock: Date.now,
     logger: silentLogger(),
-    gate: createProductionGate(createConformanceRepo(store), Date.now),
+    gate: createProductionGate(createConformanceRepo(store.sql), Date.now),
     // Short enough for a test run; the lease still outlasts one step (3 × 500 ms timeouts + backoff).
     policy: { leaseMs: 4_000, baseDelayMs: 20, maxDelayMs: 400, maxAttempts: 40 },
   });

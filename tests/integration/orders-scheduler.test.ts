@@ -49,7 +49,7 @@ describe("order scheduler and staff retry", () => {
       connections,
       clock: Date.now,
       logger: silentLogger(),
-      gate: createProductionGate(createConformanceRepo(store), Date.now),
+      gate: createProductionGate(createConformanceRepo(store.sql), Date.now),
       policy,
     });
   };

@@ -93,6 +93,7 @@ export const auditRoutes = [
         const suppliers = services.supplierAccounts.list().filter((s) => !scope || s.code === scope.code);
         const ids = suppliers.map((s) => services.accounts.supplierByCode(s.code)?.id ?? -1);
         const health = services.activity.supplierHealth(ids, services.clock() - DAY_MS);
+        const trustMarks = await Promise.all(ids.map((id) => trustMarkOf(services.conformance, id)));
         body.suppliers = suppliers.map((s, i) => {
           const h = health[i];
           return {
@@ -103,7 +104,7 @@ export const auditRoutes = [
             backlog: h?.backlog ?? 0,
             messages24h: h?.messages ?? 0,
             failureRate24h: h && h.messages > 0 ? h.failed / h.messages : 0,
-            trustMark: trustMarkOf(services.conformance, ids[i] ?? -1),
+            trustMark: trustMarks[i],
           };
         });
       }
@@ -116,7 +117,7 @@ export const auditRoutes = [
 const DAY_MS = 86_400_000;
 
 /** The supplier's mark state and whether the production gate lets it through. */
-function trustMarkOf(conformance: AuditRouteServices["conformance"], supplierId: number) {
-  const s = conformance.standingOf(supplierId);
+async function trustMarkOf(conformance: AuditRouteServices["conformance"], supplierId: number) {
+  const s = await conformance.standingOf(supplierId);
   return { state: s.mark?.state ?? null, expiresAt: s.mark?.expiresAt ?? null, gate: s.gate };
 }

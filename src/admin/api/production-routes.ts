@@ -111,17 +111,20 @@ export const productionRoutes = [
       waiverEnded: z.boolean().describe("Whether it ended the supplier's gate waiver (with no live mark to suspend, the waiver is withdrawn)."),
     }),
     errors: ["not_found", "conflict"],
-    handler({ params, body, services, user }) {
-      const decided = services.production.decide(params.code, params.day, body.decision, `user:${user?.username ?? "anonymous"}`, body.reason);
-      if (!decided.ok) throw new AdminError("not_found", `no open suspension proposal for ${params.code} on ${params.day}`);
-      const held = decided.held ?? { marks: [], waiverEnded: false };
-      return {
-        body: { decided: body.decision, day: params.day, suspendedMarks: held.marks, waiverEnded: held.waiverEnded },
-        audit: {
-          target: params.code,
-          summary: { after: { day: params.day, decision: body.decision, reason: body.reason, suspendedMarks: held.marks, waiverEnded: held.waiverEnded } },
-        },
-      };
-    },
+    // The open proposal read and decided, the marks it suspends and the audit row, in one transaction.
+    handler: ({ params, body, services, user }) => ({
+      commitIn: async (tx) => {
+        const decided = await services.production.decide(params.code, params.day, body.decision, `user:${user?.username ?? "anonymous"}`, body.reason, tx);
+        if (!decided.ok) throw new AdminError("not_found", `no open suspension proposal for ${params.code} on ${params.day}`);
+        const held = decided.held ?? { marks: [], waiverEnded: false };
+        return {
+          body: { decided: body.decision, day: params.day, suspendedMarks: held.marks, waiverEnded: held.waiverEnded },
+          audit: {
+            target: params.code,
+            summary: { after: { day: params.day, decision: body.decision, reason: body.reason, suspendedMarks: held.marks, waiverEnded: held.waiverEnded } },
+          },
+        };
+      },
+    }),
   }),
 ];

@@ -177,13 +177,13 @@ export const conformanceCommands: Record<string, Command> = {
   list: {
     usage: "conformance list --supplier CODE [--limit N]",
     summary: "a supplier's certification runs, newest first, with its current trust mark and gate",
-    run({ argv, container }) {
+    async run({ argv, container }) {
       const v = flags(argv, { supplier: { type: "string" }, limit: { type: "string" } });
       const code = requireFlag(v, "supplier");
       const limit = Number(v.limit ?? 50);
       if (!Number.isInteger(limit) || limit < 1) throw new UsageError("--limit must be a positive whole number");
-      const runs = container.conformance.runs({ supplier: code, limit });
-      const standing = container.conformance.standing(code);
+      const runs = await container.conformance.runs({ supplier: code, limit });
+      const standing = await container.conformance.standing(code);
       const mark = standing.mark
         ? `${standing.mark.id} ${standing.mark.state} until ${standing.mark.expiresAt}${standing.mark.reason ? ` (${standing.mark.reason})` : ""}`
         : "none";
@@ -220,9 +220,9 @@ export const conformanceCommands: Record<string, Command> = {
   show: {
     usage: "conformance show --run ID",
     summary: "one run: modules, steps, evidence, the report files and its trust mark",
-    run({ argv, container }) {
+    async run({ argv, container }) {
       const v = flags(argv, { run: { type: "string" } });
-      const shown = container.conformance.show(requireFlag(v, "run"));
+      const shown = await container.conformance.show(requireFlag(v, "run"));
       return {
         human: `${runText(shown.run)}\nreport sha-256: ${shown.digest}\ntrust mark: ${shown.mark ? `${shown.mark.id} ${shown.mark.state}\n${shown.mark.jws}` : "none"}`,
         json: {
@@ -280,20 +280,24 @@ export const conformanceCommands: Record<string, Command> = {
     usage: "conformance suspend --supplier CODE --reason R",
     summary: "suspend a supplier's trust marks (every one still in its lifetime): it is no longer pulled and receives no orders",
     audit: "conformance.suspend",
-    atomic: true,
     run({ argv, container }) {
       const v = flags(argv, { supplier: { type: "string" }, reason: { type: "string" } });
-      return markStateResult("suspended", container.conformance.suspend(requireFlag(v, "supplier"), requireFlag(v, "reason")));
+      const supplier = requireFlag(v, "supplier");
+      const reason = requireFlag(v, "reason");
+      // The marks' change, what decided it and the audit row in one transaction.
+      return { commitIn: async (tx) => markStateResult("suspended", await container.conformance.suspend(supplier, reason, tx)) };
     },
   },
   revoke: {
     usage: "conformance revoke --supplier CODE --reason R",
     summary: "revoke a supplier's trust marks (every one still in its lifetime) for good: it must certify again",
     audit: "conformance.revoke",
-    atomic: true,
     run({ argv, container }) {
       const v = flags(argv, { supplier: { type: "string" }, reason: { type: "string" } });
-      return markStateResult("revoked", container.conformance.revoke(requireFlag(v, "supplier"), requireFlag(v, "reason")));
+      const supplier = requireFlag(v, "supplier");
+      const reason = requireFlag(v, "reason");
+      // The marks' change, what decided it and the audit row in one transaction.
+      return { commitIn: async (tx) => markStateResult("revoked", await container.conformance.revoke(supplier, reason, tx)) };
     },
   },
   production: {
@@ -353,8 +357,8 @@ export const conformanceCommands: Record<string, Command> = {
   jwks: {
     usage: "conformance jwks",
     summary: "the published public keys (as GET /.well-known/jwks.json serves them), to save for offline checks",
-    run({ container }) {
-      const jwks = container.conformance.jwks();
+    async run({ container }) {
+      const jwks = await container.conformance.jwks();
       return { human: JSON.stringify(jwks, null, 2), json: { jwks } };
     },
   },
