@@ -314,17 +314,14 @@ function recordStatements() {
 async function main() {
   const config = loadConfig({ ...process.env, ...env });
   const setup = await createContainer(config, silentLogger());
-  const users = setup.admin.users.list();
+  const users = await setup.admin.users.list();
   const db = new Database(DATABASE, { readonly: true });
   const { probes, counts, supplierCode } = probesOf(db);
   db.close();
   if (!users.some((u: { username: string }) => u.username === ADMIN.username)) await setup.admin.users.create({ ...ADMIN, role: "admin" });
   const supplierUser = users.find((u: { username: string }) => u.username === SUPPLIER_USER.username);
   if (!supplierUser) await setup.admin.users.create({ ...SUPPLIER_USER, role: "supplier", supplier: supplierCode });
-  else if (supplierUser.supplier !== supplierCode)
-    await (
-      await setup.admin.users.prepareUpdate(SUPPLIER_USER.username, { role: "supplier", supplier: supplierCode })
-    )();
+  else if (supplierUser.supplier !== supplierCode) await setup.admin.users.update(SUPPLIER_USER.username, { role: "supplier", supplier: supplierCode });
   setup.close();
 
   const fileMb = statSync(DATABASE).size / 1e6;
@@ -463,7 +460,7 @@ async function openInProcess(config: ReturnType<typeof loadConfig>) {
   const explain = new Database(DATABASE, { readonly: true });
   const callers = new Map<Who, ActiveSession>();
   for (const who of ["admin", "supplier"] as const) {
-    const user = container.admin.repo.userByUsername(who === "admin" ? ADMIN.username : SUPPLIER_USER.username);
+    const user = await container.admin.repo.userByUsername(who === "admin" ? ADMIN.username : SUPPLIER_USER.username);
     if (user)
       callers.set(who, {
         user,

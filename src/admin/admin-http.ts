@@ -39,7 +39,7 @@ export function setSessionCookie(res: Response, session: { id: string; expiresAt
   );
 }
 
-export function currentSession(req: Request, sessions: Pick<AdminSessions, "resolve">): ActiveSession | undefined {
+export function currentSession(req: Request, sessions: Pick<AdminSessions, "resolve">): Promise<ActiveSession | undefined> {
   return sessions.resolve(readCookie(req, SESSION_COOKIE));
 }
 

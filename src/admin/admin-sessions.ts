@@ -1,5 +1,6 @@
 import { createHash, randomBytes } from "node:crypto";
 import type { AdminRepo, AdminSessionRow, AdminUserRow } from "../store/repos/admin-repo.js";
+import type { SqlStore, Transaction } from "../store/sql/sql-store.js";
 import { AdminError } from "./admin-errors.js";
 import type { AdminUsers } from "./admin-users.js";
 import { createAuditRateLimit } from "./audit-rate-limit.js";
@@ -28,7 +29,8 @@ export function createAdminSessions(deps: {
   users: AdminUsers;
   audit: AuditTrail;
   clock: () => number;
-  transaction: <T>(work: () => T) => T;
+  /** A transaction of the asynchronous store: the session and its audit row land together. */
+  transaction: SqlStore["transaction"];
 }) {
   const { repo, audit, clock } = deps;
   const failureRows = createAuditRateLimit(FAILED_LOGIN_AUDIT_ROWS_PER_MINUTE, 60_000, clock);
@@ -62,7 +64,7 @@ export function createAdminSessions(deps: {
       requestId: string,
     ): Promise<{ sessionId: string; csrfToken: string; user: AdminUserRow; expiresAt: number }> {
       const now = clock();
-      const attempt = repo.beginLoginAttempt(username, now, LOCKOUT_WINDOW_MS, LOCKOUT_FAILURES);
+      const attempt = await repo.beginLoginAttempt(username, now, LOCKOUT_WINDOW_MS, LOCKOUT_FAILURES);
       if (!attempt.ok) {
         throw new AdminError("locked", `too many failed logins for ${username}; try again in ${LOCKOUT_WINDOW_MS / 60_000} minutes`);
       }
@@ -77,35 +79,36 @@ export function createAdminSessions(deps: {
       const csrfToken = randomBytes(SESSION_ID_BYTES).toString("base64url");
       const expiresAt = Math.min(now + SESSION_IDLE_MS, now + SESSION_MAX_MS);
       // The session and its audit row land together: no session exists that the log does not show.
-      deps.transaction(() => {
-        repo.clearLoginFailures(username);
-        repo.pruneSessions(now);
-        repo.createSession({ idHash: sha256(sessionId), userId: user.id, csrfToken, createdAt: now, lastSeenAt: now, expiresAt });
-        audit.record({ actor: username, role: user.role, action: "session.login", target: username, outcome: "ok", summary: {}, requestId });
+      await deps.transaction(async (tx) => {
+        await repo.clearLoginFailures(username, tx);
+        await repo.pruneSessions(now, tx);
+        await repo.createSession({ idHash: sha256(sessionId), userId: user.id, csrfToken, createdAt: now, lastSeenAt: now, expiresAt }, tx);
+        await audit.recordIn(tx, { actor: username, role: user.role, action: "session.login", target: username, outcome: "ok", summary: {}, requestId });
       });
       return { sessionId, csrfToken, user, expiresAt };
     },
 
     /** The live session behind a cookie value (sliding idle expiry), or undefined. */
-    resolve(sessionId: string | undefined): ActiveSession | undefined {
+    async resolve(sessionId: string | undefined): Promise<ActiveSession | undefined> {
       if (!sessionId) return undefined;
       const idHash = sha256(sessionId);
-      const session = repo.sessionByHash(idHash);
+      const session = await repo.sessionByHash(idHash);
       const now = clock();
       if (!session) return undefined;
       if (session.expiresAt <= now) {
-        repo.deleteSession(idHash);
+        await repo.deleteSession(idHash);
         return undefined;
       }
-      const user = repo.userById(session.userId);
+      const user = await repo.userById(session.userId);
       if (user?.status !== "active") return undefined;
       const expiresAt = Math.min(now + SESSION_IDLE_MS, session.createdAt + SESSION_MAX_MS);
-      repo.touchSession(idHash, now, expiresAt);
+      await repo.touchSession(idHash, now, expiresAt);
       return { user, session: { ...session, lastSeenAt: now, expiresAt } };
     },
 
-    logout(session: AdminSessionRow): void {
-      repo.deleteSession(session.idHash);
+    /** Ends the session; in `tx` when given (the logout's, with its audit row). */
+    async logout(session: AdminSessionRow, tx?: Transaction): Promise<void> {
+      await repo.deleteSession(session.idHash, tx);
     },
   };
 }

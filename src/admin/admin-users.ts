@@ -2,6 +2,7 @@ import { z } from "zod";
 import { hashPassword, verifyPassword } from "../security/password-hash.js";
 import type { AccountRepo } from "../store/repos/account-repo.js";
 import { type AdminRepo, type AdminRole, type AdminUserRow } from "../store/repos/admin-repo.js";
+import type { SqlStore, Transaction } from "../store/sql/sql-store.js";
 import { adminRoles } from "../store/schema/index.js";
 import { AdminError } from "./admin-errors.js";
 
@@ -31,8 +32,11 @@ const DUMMY_HASH = "scrypt$16384$8$1$AAAAAAAAAAAAAAAAAAAAAA$AAAAAAAAAAAAAAAAAAAA
 
 export type AdminUsers = ReturnType<typeof createAdminUsers>;
 
-/** Console users: created by CLI or an admin, scrypt hashes, every session ended on a change. */
-export function createAdminUsers(repo: AdminRepo, accounts: AccountRepo, clock: () => number) {
+/**
+ * Console users: created by CLI or an admin, scrypt hashes, every session ended on a change.
+ * `transaction` runs create() and update() (the prepared writes alone) in one transaction.
+ */
+export function createAdminUsers(repo: AdminRepo, accounts: AccountRepo, clock: () => number, transaction: SqlStore["transaction"]) {
   const userView = (u: AdminUserRow): AdminUserView => ({
     username: u.username,
     role: u.role,
@@ -59,53 +63,59 @@ export function createAdminUsers(repo: AdminRepo, accounts: AccountRepo, clock: 
     if (!supplier) throw new AdminError("not_found", `no supplier with code ${supplierCode}`);
     return supplier.id;
   };
-  const mustFind = (username: string): AdminUserRow => {
-    const u = repo.userByUsername(username);
+  const mustFind = async (username: string, tx?: Transaction): Promise<AdminUserRow> => {
+    const u = await repo.userByUsername(username, tx);
     if (!u) throw new AdminError("not_found", `no user ${username}`);
     return u;
   };
 
   const users = {
-    list: (): AdminUserView[] => repo.listUsers().map(userView),
-    show: (username: string): AdminUserView => userView(mustFind(username)),
+    list: async (): Promise<AdminUserView[]> => (await repo.listUsers()).map(userView),
+    show: async (username: string): Promise<AdminUserView> => userView(await mustFind(username)),
     byId: (id: number) => repo.userById(id),
 
     /**
      * Hashes first (slow, async), then returns the store write, so a caller can run it in one
-     * transaction with the audit row that records it.
+     * transaction (`tx`) with the audit row that records it. The write reads what it decides on
+     * through `tx` and may run more than once.
      */
-    async prepareCreate(input: { username: string; role: AdminRole; password: string; supplier?: string }): Promise<() => AdminUserView> {
+    async prepareCreate(input: {
+      username: string;
+      role: AdminRole;
+      password: string;
+      supplier?: string;
+    }): Promise<(tx: Transaction) => Promise<AdminUserView>> {
       const supplierId = bindingOf(input.role, input.supplier);
-      if (repo.userByUsername(input.username)) throw new AdminError("conflict", `user ${input.username} exists`);
+      if (await repo.userByUsername(input.username)) throw new AdminError("conflict", `user ${input.username} exists`);
       const passwordHash = await hashPassword(input.password);
-      return () => {
-        if (repo.userByUsername(input.username)) throw new AdminError("conflict", `user ${input.username} exists`);
+      return async (tx) => {
+        if (await repo.userByUsername(input.username, tx)) throw new AdminError("conflict", `user ${input.username} exists`);
         const now = clock();
         return userView(
-          repo.createUser({ username: input.username, role: input.role, supplierId, passwordHash, status: "active", createdAt: now, updatedAt: now }),
+          await repo.createUser({ username: input.username, role: input.role, supplierId, passwordHash, status: "active", createdAt: now, updatedAt: now }, tx),
         );
       };
     },
 
     async create(input: { username: string; role: AdminRole; password: string; supplier?: string }): Promise<AdminUserView> {
-      return (await users.prepareCreate(input))();
+      return transaction(await users.prepareCreate(input));
     },
 
-    /** Role, status or password; any change ends the user's sessions. The write is returned for the caller to run. */
+    /** Role, status or password; any change ends the user's sessions. The write is returned for the caller to run in `tx`. */
     async prepareUpdate(
       username: string,
       change: { role?: AdminRole; enabled?: boolean; password?: string; supplier?: string },
-    ): Promise<() => { before: AdminUserView; after: AdminUserView }> {
-      const found = mustFind(username);
+    ): Promise<(tx: Transaction) => Promise<{ before: AdminUserView; after: AdminUserView }>> {
+      const found = await mustFind(username);
       const role = change.role ?? found.role;
       const rebinding = change.role !== undefined || change.supplier !== undefined;
       const supplierId = rebinding
         ? bindingOf(role, change.supplier ?? (role === "supplier" && found.supplierId !== null ? accounts.supplierById(found.supplierId)?.code : undefined))
         : found.supplierId;
       const passwordHash = change.password ? await hashPassword(change.password) : undefined;
-      return () => {
-        const u = mustFind(username);
-        repo.updateUser(
+      return async (tx) => {
+        const u = await mustFind(username, tx);
+        await repo.updateUser(
           u.id,
           {
             ...(change.role ? { role: change.role } : {}),
@@ -114,9 +124,10 @@ export function createAdminUsers(repo: AdminRepo, accounts: AccountRepo, clock: 
             ...(passwordHash ? { passwordHash } : {}),
           },
           clock(),
+          tx,
         );
-        repo.deleteSessionsOf(u.id);
-        return { before: userView(u), after: userView(mustFind(username)) };
+        await repo.deleteSessionsOf(u.id, tx);
+        return { before: userView(u), after: userView(await mustFind(username, tx)) };
       };
     },
 
@@ -125,12 +136,12 @@ export function createAdminUsers(repo: AdminRepo, accounts: AccountRepo, clock: 
       username: string,
       change: { role?: AdminRole; enabled?: boolean; password?: string; supplier?: string },
     ): Promise<{ before: AdminUserView; after: AdminUserView }> {
-      return (await users.prepareUpdate(username, change))();
+      return transaction(await users.prepareUpdate(username, change));
     },
 
     /** The user if the password is theirs and the account active; undefined otherwise. */
     async check(username: string, password: string): Promise<AdminUserRow | undefined> {
-      const u = repo.userByUsername(username);
+      const u = await repo.userByUsername(username);
       const ok = await verifyPassword(password, u?.passwordHash ?? DUMMY_HASH);
       return ok && u?.status === "active" ? u : undefined;
     },

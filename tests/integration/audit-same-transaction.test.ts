@@ -110,8 +110,8 @@ describe("audit rows share the transaction of the change they record", () => {
     } finally {
       await failAudit(false);
     }
-    expect(gw.container.admin.users.list().map((u) => u.username)).not.toContain("ghost1");
-    expect(gw.container.admin.users.show("root1").role).toBe("admin");
+    expect((await gw.container.admin.users.list()).map((u) => u.username)).not.toContain("ghost1");
+    expect((await gw.container.admin.users.show("root1")).role).toBe("admin");
     expect((await post("POST", "/users", { username: "ghost1", role: "auditor", password: PASSWORD })).status).toBe(201);
     expect((await gw.container.admin.audit.list({ action: "user.create", limit: 5 })).map((r) => r.target)).toEqual(["ghost1"]);
   });
@@ -125,7 +125,7 @@ describe("audit rows share the transaction of the change they record", () => {
     } finally {
       await failAudit(false);
     }
-    expect(gw.container.admin.users.show("ghost1").role).toBe("auditor");
+    expect((await gw.container.admin.users.show("ghost1")).role).toBe("auditor");
   });
 
   it("a supplier's secrets are not rotated when the rotation's audit row cannot be written (admin API and CLI)", async () => {

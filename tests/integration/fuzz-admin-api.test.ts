@@ -64,8 +64,8 @@ afterAll(async () => {
 
 /** A live admin session; remade when a fuzzed call ended it (logout, password change, disabling the user). */
 async function adminSession(): Promise<{ sid: string; csrf: string }> {
-  if (session && gw.container.admin.sessions.resolve(session.sid)) return session;
-  const user = gw.container.admin.users.list().find((u) => u.username === FUZZ_USER);
+  if (session && (await gw.container.admin.sessions.resolve(session.sid))) return session;
+  const user = (await gw.container.admin.users.list()).find((u) => u.username === FUZZ_USER);
   // Only a fuzzed call that changed the user (role, password, disabled) costs a password hash here.
   if (user?.role !== "admin" || !(await gw.container.admin.users.check(FUZZ_USER, PASSWORD))) {
     await gw.container.admin.users.update(FUZZ_USER, { role: "admin", enabled: true, password: PASSWORD });

@@ -277,7 +277,7 @@ describe("console sessions across instances", () => {
     const s = await adminApiLogin(b, username);
     const created = await adminApi(a, s, "POST", "/users", { username: `${username}-aud`, role: "auditor", password: ADMIN_PASSWORD });
     expect(created.status).toBeLessThan(300);
-    expect(b.container.admin.users.list().some((u) => u.username === `${username}-aud`)).toBe(true);
+    expect((await b.container.admin.users.list()).some((u) => u.username === `${username}-aud`)).toBe(true);
     expect((await adminApi(b, s, "POST", "/logout")).status).toBe(200);
     expect((await adminApi(a, s, "GET", "/session")).status).toBe(401);
   });

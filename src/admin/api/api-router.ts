@@ -27,9 +27,9 @@ const jsonBody = express.json({ limit: BODY_LIMIT });
  * nothing from how its body is judged.
  */
 function gate(route: AdminRoute, sessions: AdminApiServices["sessions"]): RequestHandler {
-  return (req, res, next) => {
+  return async (req, res, next) => {
     try {
-      const caller = currentSession(req, sessions);
+      const caller = await currentSession(req, sessions);
       if (route.roles !== "public" && !caller) throw new AdminError("unauthenticated", "log in first (POST /admin/api/login)");
       if (isStateChanging(req.method)) {
         const length = Number(req.get("Content-Length") ?? "0");

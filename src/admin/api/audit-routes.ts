@@ -92,7 +92,7 @@ export const auditRoutes = [
       if (role === "admin" || role === "auditor" || scope) {
         const suppliers = services.supplierAccounts.list().filter((s) => !scope || s.code === scope.code);
         const ids = suppliers.map((s) => services.accounts.supplierByCode(s.code)?.id ?? -1);
-        const health = services.activity.supplierHealth(ids, services.clock() - DAY_MS);
+        const health = await services.activity.supplierHealth(ids, services.clock() - DAY_MS);
         const trustMarks = await Promise.all(ids.map((id) => trustMarkOf(services.conformance, id)));
         body.suppliers = suppliers.map((s, i) => {
           const h = health[i];

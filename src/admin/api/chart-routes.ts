@@ -40,7 +40,7 @@ export const chartRoutes = [
       "Chart figures: per supplier, message outcomes and call latency p50/p95/error rate per hour over `hours` (default 24), backlog now (admin, auditor, supplier: its own); order transitions per day over `days` (admin, procurement, supplier: its own).",
     query: z.object({ hours: q.int(1, 168).default(24), days: q.int(1, 90).default(14) }),
     response: Charts,
-    handler({ query, services, user, scope }) {
+    async handler({ query, services, user, scope }) {
       const now = services.clock();
       const to = now - (now % HOUR_MS) + HOUR_MS;
       const from = to - query.hours * HOUR_MS;
@@ -49,9 +49,9 @@ export const chartRoutes = [
       if (role === "admin" || role === "auditor" || scope) {
         const suppliers = services.supplierAccounts.list().filter((s) => !scope || s.code === scope.code);
         const ids = suppliers.map((s) => services.accounts.supplierByCode(s.code)?.id ?? -1);
-        const outcomes = services.activity.outcomesPerHour(from, scope?.supplierId);
-        const calls = services.activity.callsSince(from, MAX_CALLS, scope?.supplierId);
-        const health = services.activity.supplierHealth(ids, from);
+        const outcomes = await services.activity.outcomesPerHour(from, scope?.supplierId);
+        const calls = await services.activity.callsSince(from, MAX_CALLS, scope?.supplierId);
+        const health = await services.activity.supplierHealth(ids, from);
         body.suppliers = suppliers.map((s, i) => {
           const id = ids[i];
           const hourly = new Map<number, Record<string, number>>();
@@ -97,7 +97,7 @@ export const chartRoutes = [
       }
       if (role === "admin" || role === "procurement" || scope) {
         const since = to - query.days * DAY_MS;
-        body.orders = { from: since, transitions: services.activity.orderTransitionsPerDay(since, scope?.supplierId) };
+        body.orders = { from: since, transitions: await services.activity.orderTransitionsPerDay(since, scope?.supplierId) };
       }
       return { body };
     },

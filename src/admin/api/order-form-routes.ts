@@ -109,8 +109,8 @@ export const orderFormRoutes = [
       if (query.supplier && query.q) {
         const supplier = services.accounts.supplierByCode(query.supplier);
         if (!supplier) throw new AdminError("not_found", `no supplier with code ${query.supplier}`);
-        const bySku = services.productSearch.searchProducts({ supplierId: supplier.id, sku: query.q, limit: 1 });
-        const byName = services.productSearch.searchProducts({ supplierId: supplier.id, name: query.q, limit: CANDIDATES });
+        const bySku = await services.productSearch.searchProducts({ supplierId: supplier.id, sku: query.q, limit: 1 });
+        const byName = await services.productSearch.searchProducts({ supplierId: supplier.id, name: query.q, limit: CANDIDATES });
         const seen = new Set<string>();
         const found = [...bySku, ...byName]
           .filter((p) => !seen.has(p.sku) && Boolean(seen.add(p.sku)))

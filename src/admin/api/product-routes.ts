@@ -94,8 +94,8 @@ const listingRoute = (verb: "apply" | "approve" | "refuse", roles: ReadonlyArray
 
 /** Every product a search finds, a keyset page at a time (pages cut short by the name scan included). */
 const productRows = (productSearch: ProductRouteServices["productSearch"], search: Omit<ProductSearch, "limit" | "afterId">) =>
-  keysetPages((afterId: number | undefined, limit) => {
-    const page = productSearch.productPage({ ...search, afterId, limit });
+  keysetPages(async (afterId: number | undefined, limit) => {
+    const page = await productSearch.productPage({ ...search, afterId, limit });
     return { rows: page.rows, next: page.nextAfterId };
   });
 
@@ -126,10 +126,10 @@ export const productRoutes = [
       nextAfterId: z.number().int().nullable().describe("Pass as `afterId` to go on; null: nothing more matches."),
     }),
     errors: ["not_found"],
-    handler({ query, services, scope }) {
+    async handler({ query, services, scope }) {
       const codeOf = codeCache(services.accounts);
       const search = searchOf(services.accounts, scope, query);
-      const page = services.productSearch.productPage({ ...search, afterId: query.afterId, limit: query.limit });
+      const page = await services.productSearch.productPage({ ...search, afterId: query.afterId, limit: query.limit });
       const rows = page.rows.map(({ rejectionJson, sourceMessageIdsJson: _s, ...p }) => ({
         ...p,
         supplier: codeOf(p.supplierId),

@@ -1,7 +1,6 @@
 import type { Container } from "../../container.js";
 import type { AccountRepo } from "../../store/repos/account-repo.js";
 import type { SqlStore } from "../../store/sql/sql-store.js";
-import { withTransaction } from "../../store/database.js";
 import type { AdminSessions } from "../admin-sessions.js";
 import type { AuditTrail } from "../audit-trail.js";
 import type { AdminRouteServices } from "./route-table.js";

@@ -43,12 +43,14 @@ export const sessionRoutes = [
     tag: "session",
     summary: "End this session.",
     audit: "session.logout",
-    atomic: true,
     response: Ok,
-    handler({ services, session }) {
-      if (session) services.sessions.logout(session);
-      return { body: { ok: true }, session: null };
-    },
+    // The session ended and its audit row in one transaction: neither lands without the other.
+    handler: ({ services, session }) => ({
+      commitIn: async (tx) => {
+        if (session) await services.sessions.logout(session, tx);
+        return { body: { ok: true }, session: null };
+      },
+    }),
   }),
   defineSessionRoute({
     method: "GET",
@@ -78,8 +80,8 @@ export const sessionRoutes = [
       }
       const write = await services.users.prepareUpdate(username, { password: body.newPassword });
       return {
-        commit: () => {
-          write();
+        commitIn: async (tx) => {
+          await write(tx);
           return { body: { ok: true }, session: null, audit: { target: username } };
         },
       };
@@ -95,7 +97,7 @@ export const userRoutes = [
     tag: "users",
     summary: "Console users and their roles.",
     response: z.object({ users: z.array(AdminUserView) }),
-    handler: ({ services }) => ({ body: { users: services.users.list() } }),
+    handler: async ({ services }) => ({ body: { users: await services.users.list() } }),
   }),
   defineUserRoute({
     method: "POST",
@@ -111,8 +113,8 @@ export const userRoutes = [
     async handler({ body, services }) {
       const write = await services.users.prepareCreate(body);
       return {
-        commit: () => {
-          const user = write();
+        commitIn: async (tx) => {
+          const user = await write(tx);
           return { status: 201, body: { user }, audit: { target: user.username, summary: { after: user } } };
         },
       };
@@ -134,8 +136,8 @@ export const userRoutes = [
     async handler({ params, body, services }) {
       const write = await services.users.prepareUpdate(params.username, body);
       return {
-        commit: () => {
-          const { before, after } = write();
+        commitIn: async (tx) => {
+          const { before, after } = await write(tx);
           return { body: { user: after }, audit: { summary: { before, after, passwordChanged: body.password !== undefined } } };
         },
       };

@@ -121,7 +121,7 @@ export const syncRoutes = [
     response: z.object({ message: MessageLogView, calls: z.array(SyncCallView) }),
     errors: ["not_found"],
     async handler({ params, services, scope }) {
-      const m = services.messageLogs.messageLogById(params.id);
+      const m = await services.messageLogs.messageLogById(params.id);
       if (!m) throw new AdminError("not_found", `no sync message log ${params.id}`);
       requireInScope(scope, m.supplierId, `no sync message log ${params.id}`);
       const seqs = parseJson(m.callSeqsJson) as number[];

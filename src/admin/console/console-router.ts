@@ -136,7 +136,7 @@ export function consoleRouter(api: AdminApiServices): Router {
   });
 
   router.post("/logout", form, async (req, res) => {
-    const caller = currentSession(req, api.sessions);
+    const caller = await currentSession(req, api.sessions);
     try {
       if (caller) {
         checkCsrf(req, caller, strings(req.body)[CSRF_FIELD]);
@@ -183,7 +183,7 @@ export function consoleRouter(api: AdminApiServices): Router {
 
   // A certification run's progress as server-sent events, for the run page (run-events.ts).
   router.get("/conformance/runs/:id/events", async (req, res) => {
-    const caller = currentSession(req, api.sessions);
+    const caller = await currentSession(req, api.sessions);
     if (!caller) return void res.status(401).type("text").send("not logged in");
     const route = routeById("GET", "/conformance/runs/:id");
     const read = async (): Promise<FollowedRun> => {
@@ -214,7 +214,7 @@ export function consoleRouter(api: AdminApiServices): Router {
 
   for (const page of consolePages) {
     router.get(page.path, async (req, res) => {
-      const caller = currentSession(req, api.sessions);
+      const caller = await currentSession(req, api.sessions);
       if (!caller) return res.redirect(303, `/admin/login?next=${encodeURIComponent(req.originalUrl)}`);
       try {
         await renderPage(req, res, caller, page);
@@ -226,7 +226,7 @@ export function consoleRouter(api: AdminApiServices): Router {
     // with what was typed, posted so personal data never sits in a URL or an access log.
     if (page.refresh) {
       router.post(page.path, form, async (req, res) => {
-        const caller = currentSession(req, api.sessions);
+        const caller = await currentSession(req, api.sessions);
         if (!caller) return res.redirect(303, "/admin/login");
         try {
           const f = strings(req.body);
@@ -241,7 +241,7 @@ export function consoleRouter(api: AdminApiServices): Router {
 
   for (const action of consoleActions) {
     router.post(action.path, form, async (req, res) => {
-      const caller = currentSession(req, api.sessions);
+      const caller = await currentSession(req, api.sessions);
       if (!caller) return res.redirect(303, "/admin/login");
       const f = strings(req.body);
       try {
@@ -286,15 +286,15 @@ export function consoleRouter(api: AdminApiServices): Router {
   }
 
   // Any other path under /admin: a page that says so, not the API's JSON.
-  router.use((req, res) => {
-    const caller = currentSession(req, api.sessions);
+  router.use(async (req, res) => {
+    const caller = await currentSession(req, api.sessions);
     errorPage(req, res, caller, new AdminError("not_found", `no console page ${req.path}`));
   });
   // A path that does not decode or a form over its limits fails before any handler above runs:
   // a console page with an honest status, not the mall's envelope (which answers HTTP 200).
-  const requestError: ErrorRequestHandler = (err: { type?: string; status?: number }, req, res, next) => {
+  const requestError: ErrorRequestHandler = async (err: { type?: string; status?: number }, req, res, next) => {
     if (res.headersSent) return next(err);
-    errorPage(req, res, currentSession(req, api.sessions), requestFailure(err, FORM_LIMIT) ?? err);
+    errorPage(req, res, await currentSession(req, api.sessions), requestFailure(err, FORM_LIMIT) ?? err);
   };
   router.use(requestError);
   return router;

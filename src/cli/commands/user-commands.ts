@@ -2,7 +2,7 @@ import { userInfo } from "node:os";
 import { AdminError } from "../../admin/admin-errors.js";
 import { NewPassword, Role, SupplierCode, Username } from "../../admin/admin-users.js";
 import type { Container } from "../../container.js";
-import { withTransaction } from "../../store/database.js";
+import type { Transaction } from "../../store/sql/sql-store.js";
 import { type Command, UsageError, flags, requireFlag, table } from "../cli-kit.js";
 
 /** Who acts, in the audit log: the person at the terminal. */
@@ -37,14 +37,14 @@ async function guarded<T>(
   container: Container,
   action: string,
   target: string,
-  prepare: () => Promise<() => T>,
+  prepare: () => Promise<(tx: Transaction) => Promise<T>>,
   summary: (r: T) => Record<string, unknown>,
 ): Promise<T> {
   try {
     const write = await prepare();
-    return withTransaction(container.store, () => {
-      const result = write();
-      container.admin.audit.record({ actor: cliActor(), action, target, summary: summary(result) });
+    return await container.store.sql.transaction(async (tx) => {
+      const result = await write(tx);
+      await container.admin.audit.recordIn(tx, { actor: cliActor(), action, target, summary: summary(result) });
       return result;
     });
   } catch (e) {
@@ -83,9 +83,9 @@ export const userCommands: Record<string, Command> = {
   list: {
     usage: "users list",
     summary: "console users, roles and status",
-    run({ argv, container }) {
+    async run({ argv, container }) {
       flags(argv, {});
-      const users = container.admin.users.list();
+      const users = await container.admin.users.list();
       return {
         human: table(
           users.map((u) => ({ ...u, supplier: u.supplier ?? "", createdAt: new Date(u.createdAt).toISOString() })),
