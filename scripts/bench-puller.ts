@@ -135,7 +135,7 @@ async function main(): Promise<void> {
   let compiled: Awaited<ReturnType<typeof startCompiledGateway>> | null = null;
   const sampler = setInterval(sampleRss, 50);
   try {
-    container.referenceLoader.seedIfEmpty("./fixtures");
+    await container.referenceLoader.seedIfEmpty("./fixtures");
     const first17 = "91120116MA05BENC1";
     await container.supplierAccounts.create({
       code: "BENCH",

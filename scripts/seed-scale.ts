@@ -11,7 +11,7 @@ import { loadReferenceData } from "../src/simulator/reference-data.js";
 import { createRandom } from "../src/simulator/seeded-random.js";
 import { createSeedRepo } from "../src/store/repos/seed-repo.js";
 import { productRow, snapshotOf } from "../src/sync/product-record.js";
-import { ADVERTISING_LAW_TERMS, type ProductSnapshot, validateProduct } from "../src/sync/product-validation.js";
+import { ADVERTISING_LAW_TERMS, type ProductSnapshot, type RejectionReason, validateProduct } from "../src/sync/product-validation.js";
 import { createValidationContext } from "../src/sync/validation-context.js";
 import { seedActivity } from "./seed-activity.js";
 
@@ -111,7 +111,7 @@ async function main() {
   const startedAt = Date.now();
   const config = loadConfig({ ...process.env, DATABASE_URL: DATABASE, DATA_ENCRYPTION_KEY_FILE: process.env.DATA_ENCRYPTION_KEY_FILE ?? `${DATABASE}.key` });
   const container = createContainer(config, silentLogger());
-  container.referenceLoader.seedIfEmpty(config.FIXTURES_DIR);
+  await container.referenceLoader.seedIfEmpty(config.FIXTURES_DIR);
   const reference = loadReferenceData(config.FIXTURES_DIR);
   const seedRepo = createSeedRepo(container.store);
   seedRepo.bulkMode();
@@ -145,7 +145,7 @@ async function main() {
     if (supplierId === undefined) throw new Error(`supplier ${code} was not stored`);
     const random = createRandom(SEED * 1_000 + s);
     const factory = new ProductFactory(reference, random, { domain, invalidShare: INVALID_SHARE, offShelfShare: OFF_SHELF_SHARE });
-    const validation = createValidationContext(container.repos.reference, [domain], bannedTerms);
+    const validation = await createValidationContext(container.repos.reference, [domain], bannedTerms);
     const share = Math.floor(PRODUCTS / SUPPLIERS) + (s < PRODUCTS % SUPPLIERS ? 1 : 0);
     const runId = `run_seed_${code}`;
     const runStart = now - random.int(1, 30) * DAY_MS;
@@ -155,11 +155,15 @@ async function main() {
 
     for (let first = 0; first < share; first += PRODUCTS_PER_TRANSACTION) {
       const count = Math.min(PRODUCTS_PER_TRANSACTION, share - first);
+      // §7 reads the reference store asynchronously: the transaction's products are made and judged before it.
+      const made: Array<{ p: SimProduct; snapshot: ProductSnapshot; reasons: RejectionReason[] }> = [];
+      for (let i = 0; i < count; i++) {
+        const p = factory.create();
+        const snapshot: ProductSnapshot = { detail: toDetail(p), attributes: toAttributes(p), promise: toPromise(p), images: toImages(p), price: toPrice(p) };
+        made.push({ p, snapshot, reasons: await validateProduct(snapshot, validation) });
+      }
       seedRepo.inTransaction(() => {
-        for (let i = 0; i < count; i++) {
-          const p = factory.create();
-          const snapshot: ProductSnapshot = { detail: toDetail(p), attributes: toAttributes(p), promise: toPromise(p), images: toImages(p), price: toPrice(p) };
-          const reasons = validateProduct(snapshot, validation);
+        for (const [i, { p, snapshot, reasons }] of made.entries()) {
           // The generator names its defects: a valid product must pass §7 and a broken one must not.
           if ((reasons.length === 0) !== (p.invalid.length === 0)) mismatched++;
           const messageId = `${code}-6-${p.sku}`;
@@ -277,7 +281,7 @@ async function main() {
       revalidationMismatches++;
       continue;
     }
-    const again = validateProduct(snapshot, validation(`item.scale-${code.toLowerCase()}.cn`));
+    const again = await validateProduct(snapshot, await validation(`item.scale-${code.toLowerCase()}.cn`));
     if (JSON.stringify(again) !== row.rejectionJson || (again.length === 0) !== (row.status === "active")) revalidationMismatches++;
     revalidated++;
   }

@@ -172,7 +172,8 @@ describe("console for daily work", () => {
     expect(html).toContain("✓ 符合");
     expect(html).toContain("协议价与商城价（元）");
     // Stock by area names the area (天津市 市辖区 和平区), its codes beside.
-    const names = ["120000", "120100", "120101"].map((code) => w.gw.container.repos.reference.areaByCode(code)?.name ?? code);
+    const names: string[] = [];
+    for (const code of ["120000", "120100", "120101"]) names.push((await w.gw.container.repos.reference.areaByCode(code))?.name ?? code);
     expect(names.join(" ")).toMatch(/^天津市 \S+ 和平区$/);
     expect(html).toContain(`<td>${names.join(" ")} <span class="mono muted">120000_120100_120101</span></td>`);
     const bad = await (await getPage(url, s.admin, `/admin/products/${w.code}/${rejected?.sku}`)).text();

@@ -71,7 +71,7 @@ async function twoInstancesAndSupplier(): Promise<{ a: Instance; b: Instance; si
   cleanup.push(() => sim.close());
   const a = startInstance(dir, databaseUrl);
   cleanup.push(() => a.close());
-  a.container.referenceLoader.seedIfEmpty(a.container.config.FIXTURES_DIR);
+  await a.container.referenceLoader.seedIfEmpty(a.container.config.FIXTURES_DIR);
   await a.container.supplierAccounts.create({ code: CODE, name: "参考电商", creditCode: await nextCreditCode(), domains: [SIM_DOMAIN] });
   a.container.supplierConnections.connect({ code: CODE, baseUrl: sim.url, ...TEST_ACCOUNT, qps: QPS, maxConcurrent: MAX_CONCURRENT, timeoutMs: 10_000 });
   a.container.conformance.waive(CODE, "instances test rig: the reference supplier, certified in the conformance tests", "test:instances-rig");

@@ -40,7 +40,7 @@ function startPusher(rig: OrderRig) {
     repo: createOrderRepo(store.sql),
     accounts,
     products: createProductRepo(store),
-    reference: createReferenceRepo(store),
+    reference: createReferenceRepo(store.sql),
     keys: c.keys,
     connections,
     clock: Date.now,

@@ -211,7 +211,7 @@ describe("order push against the simulator (S-11, S-12)", () => {
       repo: doomedRepo,
       accounts,
       products: createProductRepo(doomed),
-      reference: createReferenceRepo(doomed),
+      reference: createReferenceRepo(doomed.sql),
       keys: c.keys,
       connections: { clientFor: () => crashing },
       clock: c.clock,

@@ -44,7 +44,7 @@ describe("order scheduler and staff retry", () => {
       repo: createOrderRepo(store.sql),
       accounts,
       products: createProductRepo(store),
-      reference: createReferenceRepo(store),
+      reference: createReferenceRepo(store.sql),
       keys: c.keys,
       connections,
       clock: Date.now,

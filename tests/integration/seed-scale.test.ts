@@ -60,11 +60,11 @@ describe("seed-scale", () => {
     expect(JSON.parse(verify.stdout)).toMatchObject({ verdict: { ok: true, rows: 30 } });
   });
 
-  it("stores products that validate as stored: every one re-read and checked again by §7", () => {
+  it("stores products that validate as stored: every one re-read and checked again by §7", async () => {
     const store = openStore(database);
     try {
       const products = createProductRepo(store);
-      const reference = createReferenceRepo(store);
+      const reference = createReferenceRepo(store.sql);
       const suppliers = store.connection.prepare("SELECT id, code, domains_json AS domains FROM suppliers ORDER BY code").all() as Array<{
         id: number;
         code: string;
@@ -74,14 +74,14 @@ describe("seed-scale", () => {
       let active = 0;
       let rejected = 0;
       for (const s of suppliers) {
-        const ctx = createValidationContext(reference, JSON.parse(s.domains) as string[], [...ADVERTISING_LAW_TERMS]);
+        const ctx = await createValidationContext(reference, JSON.parse(s.domains) as string[], [...ADVERTISING_LAW_TERMS]);
         const rows = products.list(s.id);
         expect(rows).toHaveLength(100);
         for (const row of rows) {
           const snapshot = snapshotOf(row);
           expect(snapshot).not.toBeNull();
           if (!snapshot) continue;
-          const reasons = validateProduct(snapshot, ctx);
+          const reasons = await validateProduct(snapshot, ctx);
           expect(JSON.stringify(reasons)).toBe(row.rejectionJson);
           expect(row.status).toBe(reasons.length === 0 ? "active" : "rejected");
           if (reasons.length === 0) active++;

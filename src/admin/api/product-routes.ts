@@ -232,7 +232,7 @@ export const productRoutes = [
     params: ProductKey,
     response: ProductDetail,
     errors: ["not_found"],
-    handler({ params, services, scope }) {
+    async handler({ params, services, scope }) {
       const { supplier, product: p } = productOf(services, scope, params);
       const { detailJson, attributesJson, promisesJson, imagesJson, rejectionJson, sourceMessageIdsJson, ...rest } = p;
       const reasons = (parseJson(rejectionJson) ?? []) as Array<{ code: number; field: string; message: string }>;
@@ -250,15 +250,14 @@ export const productRoutes = [
             sourceMessageIds: parseJson(sourceMessageIdsJson),
           },
           supplierDomains: JSON.parse(supplier.domainsJson) as string[],
-          parameters: parameterChecks(services.reference, p.catalogId, attributes, reasons),
+          parameters: await parameterChecks(services.reference, p.catalogId, attributes, reasons),
           // Each S-8 area (province_city_county codes) with its names from the area table, for people.
-          stock: services.products.stockOf(supplier.id, p.sku).map((s) => ({
-            ...s,
-            areaName: s.area
-              .split("_")
-              .map((code) => services.reference.areaName(code) ?? code)
-              .join(" "),
-          })),
+          stock: await Promise.all(
+            services.products.stockOf(supplier.id, p.sku).map(async (s) => ({
+              ...s,
+              areaName: (await Promise.all(s.area.split("_").map(async (code) => (await services.reference.areaName(code)) ?? code))).join(" "),
+            })),
+          ),
           priceHistory: services.products.priceHistoryOf(supplier.id, p.sku),
         },
       };
