@@ -231,7 +231,7 @@ async function main(): Promise<void> {
     const drainPeakRss = Math.max(type6.peakRss, type2.peakRss, throttled.peakRss);
     // The drain must also be right: the stored prices against the supplier's truth (after the RSS figures: it loads every product).
     const truth = await supplier.ask({ op: "truth" });
-    const stored = new Map(container.repos.products.list(container.repos.accounts.supplierByCode("BENCH")?.id ?? -1).map((p) => [p.sku, p]));
+    const stored = new Map((await container.repos.products.list(container.repos.accounts.supplierByCode("BENCH")?.id ?? -1)).map((p) => [p.sku, p]));
     const wrong = truth.products.filter((t) => t.inPool && t.priceFen <= t.mallPriceFen && stored.get(t.sku)?.priceFen !== t.priceFen).length;
 
     const mb = (bytes: number) => bytes / 1024 / 1024;

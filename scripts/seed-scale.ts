@@ -275,7 +275,7 @@ async function main() {
     const code = `SC${String(s + 1).padStart(2, "0")}`;
     const supplier = container.repos.accounts.supplierByCode(code);
     const share = Math.floor(PRODUCTS / SUPPLIERS) + (s < PRODUCTS % SUPPLIERS ? 1 : 0);
-    const row = supplier ? container.repos.products.bySku(supplier.id, String(100_001 + sampleRandom.int(0, share - 1))) : undefined;
+    const row = supplier ? await container.repos.products.bySku(supplier.id, String(100_001 + sampleRandom.int(0, share - 1))) : undefined;
     const snapshot = row ? snapshotOf(row) : null;
     if (!row || !snapshot || !supplier) {
       revalidationMismatches++;

@@ -67,7 +67,7 @@ export function createContainer(config: Config, logger: Logger, clock: () => num
   const accountRepo = createAccountRepo(store);
   const nonceRepo = createNonceRepo(store.sql);
   const referenceRepo = createReferenceRepo(store.sql);
-  const productRepo = createProductRepo(store);
+  const productRepo = createProductRepo(store.sql);
   const connectionRepo = createConnectionRepo(store);
   const syncLeaseRepo = createSyncLeaseRepo(store.sql);
   const inboxRepo = createInboxRepo(store.sql);
@@ -144,7 +144,7 @@ export function createContainer(config: Config, logger: Logger, clock: () => num
       nonces: nonceRepo,
       reference: referenceRepo,
       products: productRepo,
-      productExport: createProductExportRepo(store),
+      productExport: createProductExportRepo(store.sql),
       connections: connectionRepo,
       syncLeases: syncLeaseRepo,
       inbox: inboxRepo,

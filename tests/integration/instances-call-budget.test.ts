@@ -146,7 +146,7 @@ describe("call limits across gateway instances on one database (issue 11 §2)", 
         atSupplier.filter((o) => o === yggc),
         yggc,
       ).toHaveLength(1);
-    expect(compareWithTruth({ gw: { container: a.container }, sim, supplierId })).toEqual([]);
+    expect(await compareWithTruth({ gw: { container: a.container }, sim, supplierId })).toEqual([]);
   }, 120_000);
 
   it("keeps both instances' own calls, made as fast as each may, within maxConcurrent and QPS together", async () => {

@@ -39,7 +39,7 @@ function startPusher(rig: OrderRig) {
   const module = createOrderModule({
     repo: createOrderRepo(store.sql),
     accounts,
-    products: createProductRepo(store),
+    products: createProductRepo(store.sql),
     reference: createReferenceRepo(store.sql),
     keys: c.keys,
     connections,

@@ -43,7 +43,7 @@ describe("order scheduler and staff retry", () => {
     return createOrderModule({
       repo: createOrderRepo(store.sql),
       accounts,
-      products: createProductRepo(store),
+      products: createProductRepo(store.sql),
       reference: createReferenceRepo(store.sql),
       keys: c.keys,
       connections,

@@ -53,7 +53,7 @@ describe("the puller under faults (§6: store, then delete; never lose, never do
     // 30 price messages of 20 skus: each sku's newest applied, the 10 it replaced settled as skipped on arrival.
     expect(first.counts["2"]).toMatchObject({ applied: 20, skipped: 10 });
     expect(pool.pending(2)).toBe(30);
-    const storeAfterApply = world.gw.container.repos.products.list(world.supplierId);
+    const storeAfterApply = await world.gw.container.repos.products.list(world.supplierId);
     const historyAfterApply = priceHistoryRows(world);
     expect(count(world, "SELECT count(*) FROM message_inbox WHERE deleted_at IS NULL")).toBe(30);
 
@@ -65,10 +65,10 @@ describe("the puller under faults (§6: store, then delete; never lose, never do
     expect(second.callsByOperation.prices ?? 0).toBe(0);
     expect(pool.pending()).toBe(0);
     expect(count(world, "SELECT count(*) FROM message_inbox WHERE deleted_at IS NULL")).toBe(0);
-    expect(world.gw.container.repos.products.list(world.supplierId)).toEqual(storeAfterApply);
+    expect(await world.gw.container.repos.products.list(world.supplierId)).toEqual(storeAfterApply);
     expect(priceHistoryRows(world)).toBe(historyAfterApply);
     expect(settledTwice(world)).toEqual([]);
-    expect(compareWithTruth(world)).toEqual([]);
+    expect(await compareWithTruth(world)).toEqual([]);
   });
 
   it("deletes again after the supplier deleted but the answer was lost (drop-after-work)", async () => {
@@ -80,17 +80,17 @@ describe("the puller under faults (§6: store, then delete; never lose, never do
     expect(first.status).toBe("partial");
     expect(pool.pending()).toBe(0);
     expect(count(world, "SELECT count(*) FROM message_inbox WHERE deleted_at IS NULL")).toBe(25);
-    const stored = world.gw.container.repos.products.list(world.supplierId);
+    const stored = await world.gw.container.repos.products.list(world.supplierId);
     const history = priceHistoryRows(world);
 
     const second = await pull(world);
     expect(second.status).toBe("succeeded");
     expect(second.callsByOperation.messageDelete).toBe(1);
     expect(count(world, "SELECT count(*) FROM message_inbox WHERE deleted_at IS NULL")).toBe(0);
-    expect(world.gw.container.repos.products.list(world.supplierId)).toEqual(stored);
+    expect(await world.gw.container.repos.products.list(world.supplierId)).toEqual(stored);
     expect(priceHistoryRows(world)).toBe(history);
     expect(settledTwice(world)).toEqual([]);
-    expect(compareWithTruth(world)).toEqual([]);
+    expect(await compareWithTruth(world)).toEqual([]);
   });
 
   it("re-accepts a product whose image or promise defect the supplier fixed and announced with type 16", async () => {
@@ -100,13 +100,13 @@ describe("the puller under faults (§6: store, then delete; never lose, never do
     if (!p) throw new Error("too few products");
     changes.apply("break", p, undefined, "bad-image-format");
     await pull(world);
-    expect(world.gw.container.repos.products.bySku(world.supplierId, p.sku)?.status).toBe("rejected");
+    expect((await world.gw.container.repos.products.bySku(world.supplierId, p.sku))?.status).toBe("rejected");
     // §6: "the supplier fixes it and sends type 16" — the fix here is in S-9, which S-4 + S-5 do not show.
     changes.apply("fix", p);
     expect(world.sim.sim.pool.pending(16)).toBe(1);
     await pull(world);
-    expect(world.gw.container.repos.products.bySku(world.supplierId, p.sku)?.status).toBe("active");
-    expect(compareWithTruth(world)).toEqual([]);
+    expect((await world.gw.container.repos.products.bySku(world.supplierId, p.sku))?.status).toBe("active");
+    expect(await compareWithTruth(world)).toEqual([]);
   });
 
   it("leaves the messages in the supplier's pool when the inbox cannot be written, and drains them once it can", async () => {
@@ -124,7 +124,7 @@ describe("the puller under faults (§6: store, then delete; never lose, never do
     const next = await pull(world);
     expect(next.status).toBe("succeeded");
     expect(world.sim.sim.pool.pending()).toBe(0);
-    expect(compareWithTruth(world)).toEqual([]);
+    expect(await compareWithTruth(world)).toEqual([]);
   });
 
   it("keeps stored messages pending when the product write fails, and applies each exactly once later", async () => {
@@ -136,7 +136,7 @@ describe("the puller under faults (§6: store, then delete; never lose, never do
     expect(world.sim.sim.pool.pending()).toBe(0);
     expect(failed.pendingInInbox).toBe(30);
     expect(count(world, "SELECT count(*) FROM sync_message_logs")).toBe(0);
-    expect(world.gw.container.repos.products.list(world.supplierId)).toHaveLength(0);
+    expect(await world.gw.container.repos.products.list(world.supplierId)).toHaveLength(0);
 
     diskFull.restore();
     const next = await pull(world);
@@ -144,7 +144,7 @@ describe("the puller under faults (§6: store, then delete; never lose, never do
     expect(next.pendingInInbox).toBe(0);
     expect(count(world, "SELECT count(DISTINCT message_id) FROM sync_message_logs")).toBe(30);
     expect(settledTwice(world)).toEqual([]);
-    expect(compareWithTruth(world)).toEqual([]);
+    expect(await compareWithTruth(world)).toEqual([]);
   });
 
   // PostgreSQL runs a transaction that lost to another writer again from the start (SERIALIZABLE).
@@ -159,7 +159,7 @@ describe("the puller under faults (§6: store, then delete; never lose, never do
     expect(count(world, "SELECT count(*) FROM sync_message_logs")).toBe(30);
     expect(settledTwice(world)).toEqual([]);
     expect(summary.pendingInInbox).toBe(0);
-    expect(compareWithTruth(world)).toEqual([]);
+    expect(await compareWithTruth(world)).toEqual([]);
   });
 
   it("backs off a poison message, quarantines it after PULL_MAX_ATTEMPTS while the rest drains, and replays it once fixed", async () => {
@@ -207,7 +207,7 @@ describe("the puller under faults (§6: store, then delete; never lose, never do
       "quarantined",
     ]);
     // Everything else is in: only the poison sku differs from the truth.
-    expect(compareWithTruth(world)).toEqual([`${poison.sku}: offered but not stored`]);
+    expect(await compareWithTruth(world)).toEqual([`${poison.sku}: offered but not stored`]);
 
     // Quarantined messages are not retried however much time passes.
     gw.clock.advance(PAST_ANY_BACKOFF_MS);
@@ -222,7 +222,7 @@ describe("the puller under faults (§6: store, then delete; never lose, never do
     expect(replay.attempt.summary.counts["6"]).toMatchObject({ applied: 1 });
     expect(await entry()).toMatchObject({ status: "applied" });
     expect(await gw.container.sync.quarantined(code)).toEqual([]);
-    expect(compareWithTruth(world)).toEqual([]);
+    expect(await compareWithTruth(world)).toEqual([]);
   });
 
   it("recovers from token expiry and 5xx mid-drain within one more run", async () => {
@@ -250,7 +250,7 @@ describe("the puller under faults (§6: store, then delete; never lose, never do
     expect(second.status).toBe("succeeded");
     expect(second.pendingInInbox).toBe(0);
     expect(settledTwice(world)).toEqual([]);
-    expect(compareWithTruth(world)).toEqual([]);
+    expect(await compareWithTruth(world)).toEqual([]);
   });
 
   it("gives the lease back at once when its run cannot be recorded, so the next run is not refused as busy", async () => {
@@ -312,7 +312,7 @@ describe("the puller under faults (§6: store, then delete; never lose, never do
       expect(world.sim.sim.pool.pending()).toBe(0);
       expect(settledTwice(world)).toEqual([]);
       expect(count(world, "SELECT count(*) FROM sync_message_logs")).toBe(count(world, "SELECT count(*) FROM message_inbox"));
-      expect(compareWithTruth(world)).toEqual([]);
+      expect(await compareWithTruth(world)).toEqual([]);
     } finally {
       await other.supplierConnections.closeAll();
       other.close();
@@ -368,7 +368,7 @@ describe("the puller under faults (§6: store, then delete; never lose, never do
     expect(a.ran ? (a.summary.counts["2"]?.applied ?? 0) : -1).toBe(0);
     expect(b?.ran && b.summary.counts["2"]?.applied).toBe(10);
     expect(settledTwice(w)).toEqual([]);
-    expect(compareWithTruth(w)).toEqual([]);
+    expect(await compareWithTruth(w)).toEqual([]);
   });
 
   it("does not commit a chunk after its lease passed to another runner mid-round (fencing)", async () => {
@@ -387,6 +387,6 @@ describe("the puller under faults (§6: store, then delete; never lose, never do
     expect(a.ran && a.summary.errors.at(-1)?.kind).toBe("lease");
     expect(b?.ran && b.summary.counts["2"]?.applied).toBe(10);
     expect(settledTwice(w)).toEqual([]);
-    expect(compareWithTruth(w)).toEqual([]);
+    expect(await compareWithTruth(w)).toEqual([]);
   });
 });

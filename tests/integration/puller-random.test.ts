@@ -76,6 +76,6 @@ describe("a randomized change stream under faults", () => {
       .get();
     expect(repeatedPrices).toBe(0);
 
-    expect(compareWithTruth(world)).toEqual([]);
+    expect(await compareWithTruth(world)).toEqual([]);
   });
 });
