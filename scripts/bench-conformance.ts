@@ -31,7 +31,7 @@ async function main(): Promise<void> {
     CONFORMANCE_REPORT_DIR: join(dir, "reports"),
   });
   const container = await createContainer(config, silentLogger());
-  container.referenceLoader.seedIfEmpty(config.FIXTURES_DIR);
+  await container.referenceLoader.seedIfEmpty(config.FIXTURES_DIR);
   const first17 = "91120116MA05BENC1";
   await container.supplierAccounts.create({
     code: "BENCH",

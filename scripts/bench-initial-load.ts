@@ -109,7 +109,7 @@ async function main(): Promise<void> {
       headers: { "content-type": "application/json" },
       body: JSON.stringify({ supplierQps: QPS, endpoints: { "*": { latencyMs: LATENCY_MS } }, tokenTtlSeconds: TOKEN_TTL_SECONDS }),
     });
-    container.referenceLoader.seedIfEmpty("./fixtures");
+    await container.referenceLoader.seedIfEmpty("./fixtures");
     const first17 = "91120116MA05BENC1";
     await container.supplierAccounts.create({
       code: "BENCH",

@@ -297,7 +297,7 @@ type Gateway = {
 async function startGateway(dir: string, seedUrl: string, gatewayUrl: string): Promise<Gateway> {
   const env = { DATABASE_URL: seedUrl, DATA_ENCRYPTION_KEY_FILE: join(dir, "master.key"), LOG_LEVEL };
   const container = await createContainer(loadConfig(env), silentLogger());
-  container.referenceLoader.seedIfEmpty("./fixtures");
+  await container.referenceLoader.seedIfEmpty("./fixtures");
   const { credentials } = await container.supplierAccounts.create({
     code: "BENCH",
     name: "压测电商",

@@ -135,7 +135,7 @@ async function main(): Promise<void> {
   let compiled: Awaited<ReturnType<typeof startCompiledGateway>> | null = null;
   const sampler = setInterval(sampleRss, 50);
   try {
-    container.referenceLoader.seedIfEmpty("./fixtures");
+    await container.referenceLoader.seedIfEmpty("./fixtures");
     const first17 = "91120116MA05BENC1";
     await container.supplierAccounts.create({
       code: "BENCH",
@@ -231,7 +231,7 @@ async function main(): Promise<void> {
     const drainPeakRss = Math.max(type6.peakRss, type2.peakRss, throttled.peakRss);
     // The drain must also be right: the stored prices against the supplier's truth (after the RSS figures: it loads every product).
     const truth = await supplier.ask({ op: "truth" });
-    const stored = new Map(container.repos.products.list(container.repos.accounts.supplierByCode("BENCH")?.id ?? -1).map((p) => [p.sku, p]));
+    const stored = new Map((await container.repos.products.list(container.repos.accounts.supplierByCode("BENCH")?.id ?? -1)).map((p) => [p.sku, p]));
     const wrong = truth.products.filter((t) => t.inPool && t.priceFen <= t.mallPriceFen && stored.get(t.sku)?.priceFen !== t.priceFen).length;
 
     const mb = (bytes: number) => bytes / 1024 / 1024;

@@ -75,7 +75,7 @@ async function main() {
   );
 
   const container = await createContainer(config, logger);
-  container.referenceLoader.seedIfEmpty(fixturesDir);
+  await container.referenceLoader.seedIfEmpty(fixturesDir);
   const first17 = "91120116MA05DEMQ1";
   const { credentials } = await container.supplierAccounts.create({
     code: "DEMO",

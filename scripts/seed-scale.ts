@@ -14,7 +14,7 @@ import type { MessageLogRow } from "../src/store/repos/message-log-repo.js";
 import type { NewProductRow, StockRow } from "../src/store/repos/product-repo.js";
 import { type PriceHistoryRow, createSeedRepo } from "../src/store/repos/seed-repo.js";
 import { productRow, snapshotOf } from "../src/sync/product-record.js";
-import { ADVERTISING_LAW_TERMS, type ProductSnapshot, validateProduct } from "../src/sync/product-validation.js";
+import { ADVERTISING_LAW_TERMS, type ProductSnapshot, type RejectionReason, validateProduct } from "../src/sync/product-validation.js";
 import { createValidationContext } from "../src/sync/validation-context.js";
 import { seedActivity } from "./seed-activity.js";
 
@@ -117,7 +117,7 @@ async function main() {
   const startedAt = Date.now();
   const config = loadConfig({ ...process.env, DATABASE_URL: DATABASE, DATA_ENCRYPTION_KEY_FILE: process.env.DATA_ENCRYPTION_KEY_FILE ?? `${DATABASE}.key` });
   const container = await createContainer(config, silentLogger());
-  container.referenceLoader.seedIfEmpty(config.FIXTURES_DIR);
+  await container.referenceLoader.seedIfEmpty(config.FIXTURES_DIR);
   const reference = loadReferenceData(config.FIXTURES_DIR);
   const seedRepo = createSeedRepo(container.store.sql);
   await seedRepo.bulkMode();
@@ -151,7 +151,7 @@ async function main() {
     if (supplierId === undefined) throw new Error(`supplier ${code} was not stored`);
     const random = createRandom(SEED * 1_000 + s);
     const factory = new ProductFactory(reference, random, { domain, invalidShare: INVALID_SHARE, offShelfShare: OFF_SHELF_SHARE });
-    const validation = createValidationContext(container.repos.reference, [domain], bannedTerms);
+    const validation = await createValidationContext(container.repos.reference, [domain], bannedTerms);
     const share = Math.floor(PRODUCTS / SUPPLIERS) + (s < PRODUCTS % SUPPLIERS ? 1 : 0);
     const runId = `run_seed_${code}`;
     const runStart = now - random.int(1, 30) * DAY_MS;
@@ -166,7 +166,7 @@ async function main() {
       for (let i = 0; i < count; i++) {
         const p = factory.create();
         const snapshot: ProductSnapshot = { detail: toDetail(p), attributes: toAttributes(p), promise: toPromise(p), images: toImages(p), price: toPrice(p) };
-        const reasons = validateProduct(snapshot, validation);
+        const reasons = await validateProduct(snapshot, validation);
         // The generator names its defects: a valid product must pass §7 and a broken one must not.
         if ((reasons.length === 0) !== (p.invalid.length === 0)) mismatched++;
         const messageId = `${code}-6-${p.sku}`;
@@ -284,13 +284,13 @@ async function main() {
     const code = `SC${String(s + 1).padStart(2, "0")}`;
     const supplier = container.repos.accounts.supplierByCode(code);
     const share = Math.floor(PRODUCTS / SUPPLIERS) + (s < PRODUCTS % SUPPLIERS ? 1 : 0);
-    const row = supplier ? container.repos.products.bySku(supplier.id, String(100_001 + sampleRandom.int(0, share - 1))) : undefined;
+    const row = supplier ? await container.repos.products.bySku(supplier.id, String(100_001 + sampleRandom.int(0, share - 1))) : undefined;
     const snapshot = row ? snapshotOf(row) : null;
     if (!row || !snapshot || !supplier) {
       revalidationMismatches++;
       continue;
     }
-    const again = validateProduct(snapshot, validation(`item.scale-${code.toLowerCase()}.cn`));
+    const again = await validateProduct(snapshot, await validation(`item.scale-${code.toLowerCase()}.cn`));
     if (JSON.stringify(again) !== row.rejectionJson || (again.length === 0) !== (row.status === "active")) revalidationMismatches++;
     revalidated++;
   }

@@ -66,8 +66,8 @@ export async function createContainer(config: Config, logger: Logger, clock: () 
   const keys = keyRingFromConfig(config);
   const accountRepo = createAccountRepo(store);
   const nonceRepo = createNonceRepo(store.sql);
-  const referenceRepo = createReferenceRepo(store);
-  const productRepo = createProductRepo(store);
+  const referenceRepo = createReferenceRepo(store.sql);
+  const productRepo = createProductRepo(store.sql);
   const connectionRepo = createConnectionRepo(store);
   const syncLeaseRepo = createSyncLeaseRepo(store.sql);
   const inboxRepo = createInboxRepo(store.sql);
@@ -147,7 +147,7 @@ export async function createContainer(config: Config, logger: Logger, clock: () 
       nonces: nonceRepo,
       reference: referenceRepo,
       products: productRepo,
-      productExport: createProductExportRepo(store),
+      productExport: createProductExportRepo(store.sql),
       connections: connectionRepo,
       syncLeases: syncLeaseRepo,
       inbox: inboxRepo,

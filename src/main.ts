@@ -30,7 +30,7 @@ async function main(): Promise<void> {
   const logger = createLogger({ level: config.LOG_LEVEL, name: "emall-gateway" });
   installProcessHandlers(logger);
   const container = await createContainer(config, logger);
-  const seeded = container.referenceLoader.seedIfEmpty(config.FIXTURES_DIR);
+  const seeded = await container.referenceLoader.seedIfEmpty(config.FIXTURES_DIR);
   if (seeded) logger.info({ event: "reference.seeded", ...seeded }, "reference data loaded");
 
   const server = createServer(createApp(container), config);

@@ -24,8 +24,8 @@ export type ListingDeps = {
 
 /**
  * The reason is what the supplier reads on its portal: required to refuse, optional otherwise. The
- * new state is written in `tx` (the caller's, with its audit row); the product is read before it, and
- * the write lands only if the state is still the one read.
+ * new state is written in `tx` (the caller's, with its audit row); the product is read through it
+ * first, and the write lands only if the state is still the one read.
  */
 export async function changeListing(
   deps: ListingDeps,
@@ -41,7 +41,7 @@ export async function changeListing(
     ]);
   const supplier = deps.accounts.supplierByCode(supplierCode);
   if (!supplier) throw new AdminError("not_found", `no supplier with code ${supplierCode}`);
-  const product = deps.products.bySku(supplier.id, sku);
+  const product = await deps.products.bySku(supplier.id, sku, tx);
   if (!product) throw new AdminError("not_found", `no product ${sku} of ${supplierCode}`);
   if (verb !== "refuse" && product.status !== "active") {
     throw new AdminError("conflict", `${sku} is ${product.status}; only a validated (active) product can be listed`);

@@ -23,13 +23,13 @@ export type ParameterCheck = {
  * the value sent, marked OK or naming the rule it breaks (the reasons §7 validation kept), plus any
  * item the catalog does not define.
  */
-export function parameterChecks(
+export async function parameterChecks(
   reference: Pick<ReferenceRepo, "paramsOfCatalog">,
   catalogId: string | null,
   attributes: readonly Attribute[],
   reasons: readonly Reason[],
-): ParameterCheck[] {
-  const params = catalogId ? reference.paramsOfCatalog(catalogId) : [];
+): Promise<ParameterCheck[]> {
+  const params = catalogId ? await reference.paramsOfCatalog(catalogId) : [];
   const byField = new Map<string, Reason[]>();
   for (const r of reasons) if (r.field.startsWith("attributes.")) byField.set(r.field, [...(byField.get(r.field) ?? []), r]);
   const sentOf = (id: string) => attributes.filter((a) => a.attributeID === id).map((a) => (a.valueID ? `${a.value}（${a.valueID}）` : a.value));

@@ -13,14 +13,11 @@ export type ReferenceLoadReport = {
 
 /** Loading a centre's reference data: catalog editions, brands, promise options and areas. */
 export function createReferenceLoader(repo: ReferenceRepo, clock: () => number = Date.now) {
-  const loadCatalogs = (path: string): NonNullable<ReferenceLoadReport["catalogs"]> => {
+  const loadCatalogs = async (path: string): Promise<NonNullable<ReferenceLoadReport["catalogs"]>> => {
     const file = readReferenceFile(path, CatalogFile);
-    const existingRows = repo.allCatalogRowsIncludingRetired();
-    const existing = new Map(existingRows.map((r) => [r.id, r]));
-    const plan = planCatalogEdition(file, existing, clock());
-    const keep = new Set(file.catalogs.map((c) => c.id));
-    const retired = existingRows.filter((r) => r.retired === 0 && !keep.has(r.id)).length;
-    repo.writeCatalogEdition(plan.entries);
+    const now = clock();
+    // Planned against the stored catalogs as the write's transaction reads them.
+    const { plan, retired } = await repo.writeCatalogEdition((existing) => planCatalogEdition(file, new Map(existing.map((r) => [r.id, r])), now));
     return {
       edition: file.edition,
       total: plan.entries.length,
@@ -31,21 +28,21 @@ export function createReferenceLoader(repo: ReferenceRepo, clock: () => number =
     };
   };
 
-  const loadBrands = (path: string): NonNullable<ReferenceLoadReport["brands"]> => {
+  const loadBrands = async (path: string): Promise<NonNullable<ReferenceLoadReport["brands"]>> => {
     const file = readReferenceFile(path, BrandFile);
     const ids = new Set(file.brands.map((b) => b.brandId));
     if (ids.size !== file.brands.length) throw new ReferenceFileError(`${path}: duplicate brandId`);
     const links = file.brands.flatMap((b) => b.interfaceCodes.map((interfaceCode) => ({ brandId: b.brandId, interfaceCode })));
-    repo.replaceBrands(
+    await repo.replaceBrands(
       file.brands.map((b, sort) => ({ brandId: b.brandId, brandName: b.brandName, brandEnName: b.brandEnName, logo: b.logo, sort })),
       links,
     );
     return { total: file.brands.length, links: links.length };
   };
 
-  const loadPromises = (path: string): NonNullable<ReferenceLoadReport["promises"]> => {
+  const loadPromises = async (path: string): Promise<NonNullable<ReferenceLoadReport["promises"]>> => {
     const file = readReferenceFile(path, PromiseFile);
-    repo.replacePromiseOptions(
+    await repo.replacePromiseOptions(
       file.promises.map((p, sort) => ({
         promiseId: p.promiseId,
         promiseType: p.promiseType,
@@ -60,9 +57,9 @@ export function createReferenceLoader(repo: ReferenceRepo, clock: () => number =
     return { total: file.promises.length };
   };
 
-  const loadAreas = (): NonNullable<ReferenceLoadReport["areas"]> => {
+  const loadAreas = async (): Promise<NonNullable<ReferenceLoadReport["areas"]>> => {
     const rows = loadChinaAreas();
-    repo.replaceAreas(rows);
+    await repo.replaceAreas(rows);
     return { total: rows.length };
   };
 
@@ -72,14 +69,14 @@ export function createReferenceLoader(repo: ReferenceRepo, clock: () => number =
     loadPromises,
     loadAreas,
     /** First start: an empty store gets the shipped edition; a loaded one is left as the centre left it. */
-    seedIfEmpty(fixturesDir: string): ReferenceLoadReport | null {
+    async seedIfEmpty(fixturesDir: string): Promise<ReferenceLoadReport | null> {
       const report: ReferenceLoadReport = {};
-      if (repo.isEmpty()) {
-        report.catalogs = loadCatalogs(join(fixturesDir, "catalogs.json"));
-        report.brands = loadBrands(join(fixturesDir, "brands.json"));
-        report.promises = loadPromises(join(fixturesDir, "promises.json"));
+      if (await repo.isEmpty()) {
+        report.catalogs = await loadCatalogs(join(fixturesDir, "catalogs.json"));
+        report.brands = await loadBrands(join(fixturesDir, "brands.json"));
+        report.promises = await loadPromises(join(fixturesDir, "promises.json"));
       }
-      if (repo.areaCount() === 0) report.areas = loadAreas();
+      if ((await repo.areaCount()) === 0) report.areas = await loadAreas();
       return Object.keys(report).length > 0 ? report : null;
     },
   };

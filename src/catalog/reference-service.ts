@@ -28,7 +28,7 @@ export function createReferenceService(repo: ReferenceRepo, platformRegionCode: 
 
   // The revision is read on every call, so a reload from another process reaches the next one; the
   // answers themselves come from the cache while it stands.
-  const memo = async (key: string, compute: () => ReferenceAnswer): Promise<ReferenceAnswer> => {
+  const memo = async (key: string, compute: () => Promise<ReferenceAnswer>): Promise<ReferenceAnswer> => {
     const revision = await repo.revision();
     if (revision !== cachedRevision) {
       cache.clear();
@@ -36,7 +36,9 @@ export function createReferenceService(repo: ReferenceRepo, platformRegionCode: 
     }
     const hit = cache.get(key);
     if (hit) return hit;
-    const answer = compute();
+    const answer = await compute();
+    // Another call saw a newer revision while this one read: the answer may predate it, so it is not kept.
+    if (cachedRevision !== revision) return answer;
     if (cache.size >= CACHE_ENTRIES_MAX) cache.clear();
     cache.set(key, answer);
     return answer;
@@ -57,8 +59,8 @@ export function createReferenceService(repo: ReferenceRepo, platformRegionCode: 
 
   return {
     async catalogs(parentId: string | undefined): Promise<ReferenceAnswer> {
-      return memo(`catalogs:${parentId ?? "*"}`, () => {
-        const all = repo.allCatalogs();
+      return memo(`catalogs:${parentId ?? "*"}`, async () => {
+        const all = await repo.allCatalogs();
         if (parentId === undefined) return ok(all.map(toCatalogItem));
         if (parentId !== "0" && !all.some((c) => c.id === parentId)) return fail(ErrorCode.CatalogNotFound, "parentId");
         return ok(all.filter((c) => c.parentId === parentId).map(toCatalogItem));
@@ -69,8 +71,8 @@ export function createReferenceService(repo: ReferenceRepo, platformRegionCode: 
     async catalogParams(query: { id?: string; interfaceCode?: string; version?: number }): Promise<ReferenceAnswer> {
       if (query.id === undefined && query.interfaceCode === undefined) return fail(ErrorCode.CatalogIdMissing);
       const key = `params:${query.id ?? ""}:${query.interfaceCode ?? ""}:${query.version ?? ""}`;
-      return memo(key, () => {
-        const catalog = query.id !== undefined ? repo.catalogById(query.id) : repo.catalogByInterfaceCode(query.interfaceCode ?? "");
+      return memo(key, async () => {
+        const catalog = query.id !== undefined ? await repo.catalogById(query.id) : await repo.catalogByInterfaceCode(query.interfaceCode ?? "");
         // Names the field, never the caller's value: mall answers are signed (§2.3).
         const named = query.id !== undefined ? "id" : "interfaceCode";
         if (!catalog || catalog.retired === 1) return fail(ErrorCode.CatalogNotFound, named);
@@ -81,7 +83,7 @@ export function createReferenceService(repo: ReferenceRepo, platformRegionCode: 
           // §4 M-5 gives this desc word for word; clients match on it.
           return fail(ErrorCode.CatalogVersionStale);
         }
-        const rows = repo.paramsOfCatalog(catalog.id);
+        const rows = await repo.paramsOfCatalog(catalog.id);
         if (rows.length === 0) return fail(ErrorCode.CatalogParamsNotFound, named);
         const params: CatalogParam[] = [];
         for (const r of rows) {
@@ -102,18 +104,18 @@ export function createReferenceService(repo: ReferenceRepo, platformRegionCode: 
     },
 
     async areas(parentCode: string | undefined): Promise<ReferenceAnswer> {
-      return memo(`areas:${parentCode ?? "*"}`, () => {
-        if (parentCode !== undefined && !repo.areaByCode(parentCode)) return fail(ErrorCode.Other, "地区编码不存在: parentCode");
-        const rows = repo.areasByParent(parentCode ?? "0");
+      return memo(`areas:${parentCode ?? "*"}`, async () => {
+        if (parentCode !== undefined && !(await repo.areaByCode(parentCode))) return fail(ErrorCode.Other, "地区编码不存在: parentCode");
+        const rows = await repo.areasByParent(parentCode ?? "0");
         return ok(rows.map((r): Area => ({ code: r.code, name: r.name, level: r.level as Area["level"], parentCode: r.parentCode })));
       });
     },
 
     async promises(regionCode: string | undefined): Promise<ReferenceAnswer> {
       const region = regionCode ?? platformRegionCode;
-      return memo(`promises:${region}`, () => {
-        if (!repo.areaByCode(region)) return fail(ErrorCode.Other, "地区编码不存在: regionCode");
-        const rows = repo.allPromiseOptions();
+      return memo(`promises:${region}`, async () => {
+        if (!(await repo.areaByCode(region))) return fail(ErrorCode.Other, "地区编码不存在: regionCode");
+        const rows = await repo.allPromiseOptions();
         return ok(
           rows.map((r): PromiseOption => ({
             promiseType: r.promiseType as PromiseOption["promiseType"],
@@ -131,8 +133,8 @@ export function createReferenceService(repo: ReferenceRepo, platformRegionCode: 
     async brands(query: { interfaceCode?: string; name?: string; pageNo?: number; pageSize?: number }): Promise<ReferenceAnswer> {
       const pageNo = query.pageNo ?? 1;
       const pageSize = query.pageSize ?? BRAND_PAGE_SIZE_DEFAULT;
-      return memo(`brands:${query.interfaceCode ?? ""}:${query.name ?? ""}:${pageNo}:${pageSize}`, () => {
-        const page = repo.brandPage({
+      return memo(`brands:${query.interfaceCode ?? ""}:${query.name ?? ""}:${pageNo}:${pageSize}`, async () => {
+        const page = await repo.brandPage({
           interfaceCode: query.interfaceCode,
           name: query.name,
           offset: (pageNo - 1) * pageSize,

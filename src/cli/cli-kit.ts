@@ -17,7 +17,7 @@ export type CommandResult = {
    * A list too long to hold: with --json its items are written as `field` of the same one-line
    * object, page by page as they are read, after the fields of `json`.
    */
-  readonly stream?: { readonly field: string; readonly pages: Iterable<readonly unknown[]> };
+  readonly stream?: { readonly field: string; readonly pages: Iterable<readonly unknown[]> | AsyncIterable<readonly unknown[]> };
   /** What the audit row says of a state-changing command: its target and a summary (never a secret). */
   readonly audit?: { target?: string | null; summary?: Record<string, unknown> };
 };
@@ -105,7 +105,7 @@ export async function writeJsonStream(out: NodeJS.WritableStream, head: Record<s
   const opening = JSON.stringify({ ok: true, ...head, [stream.field]: [] });
   await write(opening.slice(0, -2));
   let first = true;
-  for (const page of stream.pages) {
+  for await (const page of stream.pages) {
     if (page.length === 0) continue;
     await write((first ? "" : ",") + page.map((item) => JSON.stringify(item)).join(","));
     first = false;

@@ -42,7 +42,7 @@ async function main(argv: string[]): Promise<number> {
       config,
       createLogger({ level: config.LOG_LEVEL === "info" ? "warn" : config.LOG_LEVEL, name: "emall-cli", destination: process.stderr }),
     );
-    container.referenceLoader.seedIfEmpty(config.FIXTURES_DIR);
+    await container.referenceLoader.seedIfEmpty(config.FIXTURES_DIR);
     const audited = container;
     const doneEntry = (result: CommandResult) =>
       command.audit ? { actor: cliActor(), action: command.audit, target: result.audit?.target ?? null, summary: result.audit?.summary ?? {} } : null;

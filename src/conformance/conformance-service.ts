@@ -213,7 +213,7 @@ export function createConformanceService(deps: ConformanceDeps) {
         supplierCode: supplier.code,
         platformCode: deps.config.PLATFORM_CODE,
         target: args.target,
-        validation: createValidationContext(deps.reference, JSON.parse(supplier.domainsJson) as string[], bannedTerms),
+        validation: await createValidationContext(deps.reference, JSON.parse(supplier.domainsJson) as string[], bannedTerms),
         testArea: TEST_AREA,
         mallUsage: account ? await deps.repo.mallUsageOf(account.id) : null,
         clock: deps.clock,

@@ -111,13 +111,13 @@ export function createOrderIntake(deps: IntakeDeps) {
     }
   };
 
-  const areaIssues = (o: OrderInput): FieldIssue[] => {
+  const areaIssues = async (o: OrderInput): Promise<FieldIssue[]> => {
     const issues: FieldIssue[] = [];
-    const province = deps.reference.areaByCode(o.province);
+    const province = await deps.reference.areaByCode(o.province);
     if (province?.level !== 1) issues.push({ field: "province", message: `${o.province} is not a province code (GB/T 2260)` });
-    const city = deps.reference.areaByCode(o.city);
+    const city = await deps.reference.areaByCode(o.city);
     if (city?.level !== 2 || city.parentCode !== o.province) issues.push({ field: "city", message: `${o.city} is not a city of province ${o.province}` });
-    const county = deps.reference.areaByCode(o.county);
+    const county = await deps.reference.areaByCode(o.county);
     if (county?.level !== 3 || county.parentCode !== o.city) issues.push({ field: "county", message: `${o.county} is not a county of city ${o.city}` });
     return issues;
   };
@@ -222,7 +222,7 @@ export function createOrderIntake(deps: IntakeDeps) {
         supplier.id,
         o.items.map((i) => i.sku),
       );
-      const issues = [...areaIssues(o), ...productIssues(o, found)];
+      const issues = [...(await areaIssues(o)), ...productIssues(o, found)];
       if (issues.length > 0) return invalid(issues);
 
       const area = `${o.province}_${o.city}_${o.county}`;

@@ -69,7 +69,7 @@ export function createOrderService(deps: {
   keys: KeyRing;
   clock: () => number;
   gate: OrderGate;
-  areaName: (code: string) => string | null;
+  areaName: (code: string) => Promise<string | null>;
 }) {
   /** A hand push leases under its own name, so it never collides with a running scheduler. */
   const handOwner = () => newId("hand", 6);
@@ -95,7 +95,7 @@ export function createOrderService(deps: {
   };
 
   /** `pause`: the supplier's push pause, shown on an order still open. */
-  const view = (o: OrderRow, pause: PushPauseView | null, reveal = false): OrderView => ({
+  const view = async (o: OrderRow, pause: PushPauseView | null, reveal = false): Promise<OrderView> => ({
     id: o.id,
     yggc_order: o.yggcOrder,
     supplier: supplierCode(o.supplierId),
@@ -106,7 +106,7 @@ export function createOrderService(deps: {
     freightFen: o.freightFen,
     orderPriceFen: o.orderPriceFen,
     area: { province: o.province, city: o.city, county: o.county, town: o.town },
-    areaNames: { province: deps.areaName(o.province), city: deps.areaName(o.city), county: deps.areaName(o.county) },
+    areaNames: { province: await deps.areaName(o.province), city: await deps.areaName(o.city), county: await deps.areaName(o.county) },
     dep_name: o.depName,
     invoice: { type: o.invoiceType, title: o.invoiceTitle, org_code: o.invoiceOrgCode },
     payment: o.payment,
@@ -125,7 +125,7 @@ export function createOrderService(deps: {
   });
 
   /** The view with its supplier's pause looked up. */
-  const viewOf = async (o: OrderRow, reveal = false): Promise<OrderView> => view(o, isOpen(o.state) ? await pauseOf(o.supplierId) : null, reveal);
+  const viewOf = async (o: OrderRow, reveal = false): Promise<OrderView> => await view(o, isOpen(o.state) ? await pauseOf(o.supplierId) : null, reveal);
 
   const find = async (yggcOrder: string): Promise<OrderOutcome<OrderRow>> => {
     const o = await deps.repo.byYggcOrder(yggcOrder);
@@ -212,7 +212,9 @@ export function createOrderService(deps: {
       }
       const rows = await deps.repo.list({ state: filter.state, supplierId, limit: filter.limit ?? 50, offset: filter.offset, before: filter.before });
       const paused = new Map((await deps.repo.pauses()).map((p) => [p.supplierId, pauseView(p)]));
-      return { ok: true, value: rows.map((o) => view(o, paused.get(o.supplierId) ?? null)) };
+      const views: OrderView[] = [];
+      for (const o of rows) views.push(await view(o, paused.get(o.supplierId) ?? null));
+      return { ok: true, value: views };
     },
 
     /** One order with its timeline; `reveal` decrypts personal data (authorized display only). */

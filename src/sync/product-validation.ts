@@ -23,11 +23,13 @@ export type ProductSnapshot = {
   price: PriceItem | undefined;
 };
 
-/** The mall-side facts validation checks against. */
+type Awaitable<T> = T | Promise<T>;
+
+/** The mall-side facts validation checks against (the reference store's read as asked for). */
 export type ValidationContext = {
-  catalog(id: string): { interfaceCode: string; isLeaf: boolean } | undefined;
-  params(catalogId: string): readonly CatalogParam[];
-  brandExists(brandId: string): boolean;
+  catalog(id: string): Awaitable<{ interfaceCode: string; isLeaf: boolean } | undefined>;
+  params(catalogId: string): Awaitable<readonly CatalogParam[]>;
+  brandExists(brandId: string): Awaitable<boolean>;
   /** Promise options marked required for this catalog code (M-4, scoped or global). */
   requiredPromises(interfaceCode: string): readonly PromiseOption[];
   /** The supplier's registered domains; a url host must be one of them or below one. */
@@ -72,21 +74,21 @@ function hostOnDomains(url: string, domains: readonly string[]): boolean {
 const stripTags = (html: string) => html.replace(/<[^>]*>/g, " ");
 
 /** Contract §7 plus the content screen. An empty list means the product may be offered. */
-export function validateProduct(p: ProductSnapshot, ctx: ValidationContext): RejectionReason[] {
+export async function validateProduct(p: ProductSnapshot, ctx: ValidationContext): Promise<RejectionReason[]> {
   const reasons: RejectionReason[] = [];
   const add = (code: number, field: string, message: string) => reasons.push({ code, field, message });
   const { detail } = p;
 
-  const catalog = ctx.catalog(detail.catalogId);
+  const catalog = await ctx.catalog(detail.catalogId);
   if (!catalog) add(ErrorCode.CatalogNotFound, "catalogId", `品目 ${detail.catalogId} 不存在`);
   else if (!catalog.isLeaf) add(ErrorCode.CatalogNotFound, "catalogId", `品目 ${detail.catalogId} 不是末级品目`);
   else if (catalog.interfaceCode !== detail.interfaceCode) {
     add(ErrorCode.CatalogNotFound, "interfaceCode", `interfaceCode ${detail.interfaceCode} 与品目 ${detail.catalogId} (${catalog.interfaceCode}) 不符`);
   }
 
-  if (catalog?.isLeaf) checkAttributes(p.attributes, ctx.params(detail.catalogId), add);
+  if (catalog?.isLeaf) checkAttributes(p.attributes, await ctx.params(detail.catalogId), add);
 
-  if (!ctx.brandExists(detail.brand_id)) add(ErrorCode.Other, "brand_id", `品牌 ${detail.brand_id} 不存在`);
+  if (!(await ctx.brandExists(detail.brand_id))) add(ErrorCode.Other, "brand_id", `品牌 ${detail.brand_id} 不存在`);
 
   if (!hostOnDomains(detail.url, ctx.domains)) add(ErrorCode.ProductUrlInvalid, "url", `商品链接 ${detail.url} 不在注册域名 ${ctx.domains.join(",")} 下`);
 

@@ -253,7 +253,7 @@ export function createSyncRunner(deps: SyncRunnerDeps) {
               callLogs: deps.callLogs,
               client,
               journal,
-              validation: createValidationContext(deps.reference, JSON.parse(supplier.domainsJson) as string[], deps.settings.bannedTerms),
+              validation: await createValidationContext(deps.reference, JSON.parse(supplier.domainsJson) as string[], deps.settings.bannedTerms),
               settings: deps.settings,
               clock: deps.clock,
               random,

@@ -3,30 +3,38 @@ import type { ReferenceRepo } from "../store/repos/reference-repo.js";
 import type { ValidationContext } from "./product-validation.js";
 
 /**
- * The §7 facts for one run, read once from the reference store and memoized: a run validates
- * thousands of products against a few dozen catalogs.
+ * The §7 facts for one run, read from the reference store as validation first asks for them and
+ * memoized: a run validates thousands of products against a few dozen catalogs.
  */
-export function createValidationContext(repo: ReferenceRepo, domains: readonly string[], bannedTerms: readonly string[]): ValidationContext {
-  const catalogs = new Map<string, { interfaceCode: string; isLeaf: boolean } | undefined>();
-  const params = new Map<string, CatalogParam[]>();
-  const brands = new Map<string, boolean>();
-  const options = repo.allPromiseOptions().filter((p) => p.required === 1);
+export async function createValidationContext(repo: ReferenceRepo, domains: readonly string[], bannedTerms: readonly string[]): Promise<ValidationContext> {
+  const catalogs = new Map<string, Promise<{ interfaceCode: string; isLeaf: boolean } | undefined>>();
+  const params = new Map<string, Promise<CatalogParam[]>>();
+  const brands = new Map<string, Promise<boolean>>();
+  const options = (await repo.allPromiseOptions()).filter((p) => p.required === 1);
   const required = new Map<string, PromiseOption[]>();
+  /** The memoized answer for `key`, read once (a read under way is shared, not repeated). */
+  const once = <T>(memo: Map<string, Promise<T>>, key: string, read: () => Promise<T>): Promise<T> => {
+    let answer = memo.get(key);
+    if (!answer) {
+      answer = read();
+      memo.set(key, answer);
+      // A read that failed is not kept: the next product asks again.
+      answer.catch(() => memo.delete(key));
+    }
+    return answer;
+  };
 
   return {
     domains: domains.map((d) => d.toLowerCase()),
     bannedTerms,
-    catalog(id) {
-      if (!catalogs.has(id)) {
-        const row = repo.catalogById(id);
-        catalogs.set(id, row && row.retired === 0 ? { interfaceCode: row.interfaceCode, isLeaf: row.isLeaf === 1 } : undefined);
-      }
-      return catalogs.get(id);
-    },
-    params(catalogId) {
-      let list = params.get(catalogId);
-      if (!list) {
-        list = repo.paramsOfCatalog(catalogId).map((r) => ({
+    catalog: (id) =>
+      once(catalogs, id, async () => {
+        const row = await repo.catalogById(id);
+        return row && row.retired === 0 ? { interfaceCode: row.interfaceCode, isLeaf: row.isLeaf === 1 } : undefined;
+      }),
+    params: (catalogId) =>
+      once(params, catalogId, async () =>
+        (await repo.paramsOfCatalog(catalogId)).map((r) => ({
           attributeID: r.attributeId,
           attributeName: r.attributeName,
           inputType: r.inputType as CatalogParam["inputType"],
@@ -34,19 +42,9 @@ export function createValidationContext(repo: ReferenceRepo, domains: readonly s
           unit: r.unit,
           sort: r.sort,
           values: JSON.parse(r.valuesJson) as CatalogParam["values"],
-        }));
-        params.set(catalogId, list);
-      }
-      return list;
-    },
-    brandExists(brandId) {
-      let known = brands.get(brandId);
-      if (known === undefined) {
-        known = repo.brandExists(brandId);
-        brands.set(brandId, known);
-      }
-      return known;
-    },
+        })),
+      ),
+    brandExists: (brandId) => once(brands, brandId, () => repo.brandExists(brandId)),
     requiredPromises(interfaceCode) {
       let list = required.get(interfaceCode);
       if (!list) {

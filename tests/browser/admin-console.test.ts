@@ -297,7 +297,7 @@ describe.skipIf(!HAS_CHROMIUM)(
       await shoot(page, "29-product-review");
       await expect(page.locator("main").textContent()).resolves.toContain("参数与品目标准参数对照");
       // A reviewer's page of a validated product: images as sent, parameters against the standard, stock by area, price chart.
-      const active = world.gw.container.repos.products.list(world.supplierId).find((p) => p.status === "active" && p.imagePath);
+      const active = (await world.gw.container.repos.products.list(world.supplierId)).find((p) => p.status === "active" && p.imagePath);
       await visit(page, `/admin/products/SIM/${active?.sku ?? ""}`, "29b-product-active");
       await expect(page.locator(".gallery figure").count()).resolves.toBeGreaterThan(0);
       await expect(page.locator(".gallery img").first().getAttribute("referrerpolicy")).resolves.toBe("no-referrer");

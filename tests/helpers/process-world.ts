@@ -45,7 +45,7 @@ export async function startProcessWorld(args: {
   };
   const sim = await launchSimulator({ products: 40, domain: SIM_DOMAIN, offShelfShare: 0, ...args.simulator });
   const container = await createContainer(loadConfig({ ...env, SCHEDULER_ENABLED: "false" }), silentLogger());
-  container.referenceLoader.seedIfEmpty(FIXTURES_DIR);
+  await container.referenceLoader.seedIfEmpty(FIXTURES_DIR);
   await container.supplierAccounts.create({ code: args.code, name: args.name, creditCode: await nextCreditCode(), domains: [SIM_DOMAIN] });
   const supplierId = container.repos.accounts.supplierByCode(args.code)?.id ?? -1;
   container.supplierConnections.connect({

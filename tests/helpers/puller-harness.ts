@@ -61,9 +61,9 @@ export const DEFECT_CODES: Record<string, number> = {
 };
 
 /** Differences between the mall's product store and the simulator's exported truth; empty when they agree. */
-export function compareWithTruth(world: { sim: RunningSimulator; supplierId: number; gw: Pick<TestGateway, "container"> }): string[] {
+export async function compareWithTruth(world: { sim: RunningSimulator; supplierId: number; gw: Pick<TestGateway, "container"> }): Promise<string[]> {
   const truth = world.sim.sim.exportTruth().products;
-  const stored = new Map(world.gw.container.repos.products.list(world.supplierId).map((p) => [p.sku, p]));
+  const stored = new Map((await world.gw.container.repos.products.list(world.supplierId)).map((p) => [p.sku, p]));
   const diffs: string[] = [];
   for (const t of truth) {
     const p = stored.get(t.sku);
@@ -117,7 +117,7 @@ export async function divergenceFromSupplier(
   const out: string[] = [];
   const pending = w.sim.sim.pool.pending();
   if (pending > 0) out.push(`${pending} messages still in the supplier's pool`);
-  out.push(...compareWithTruth({ sim: w.sim, gw: { container: w.container }, supplierId: w.supplierId }).slice(0, 5));
+  out.push(...(await compareWithTruth({ sim: w.sim, gw: { container: w.container }, supplierId: w.supplierId })).slice(0, 5));
   const atSupplier = w.sim.sim.exportTruth().orders;
   for (const y of yggcOrders) {
     const shown = await w.container.orders.service.show(y);

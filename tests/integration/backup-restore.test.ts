@@ -62,7 +62,7 @@ describe("backups (SQLite)", () => {
     for (let i = 0; i < 5; i++) changes.apply("add");
     const second = await pullOnce(world);
     expect(second.counts["6"]?.received).toBe(5);
-    expect(compareWithTruth(world)).toEqual([]);
+    expect(await compareWithTruth(world)).toEqual([]);
 
     const live = sqliteOnly(gw.container.store);
     const liveCounts = {
@@ -112,7 +112,7 @@ describe("backups (SQLite)", () => {
     const resumed = await pullOnce(resumedWorld);
     expect(resumed.status).toBe("succeeded");
     expect(resumed.pendingInInbox).toBe(0);
-    expect(compareWithTruth(resumedWorld)).toEqual([]);
+    expect(await compareWithTruth(resumedWorld)).toEqual([]);
     const store = restored.container.store;
     expect(count(store, "SELECT COUNT(*) FROM products")).toBe(liveCounts.products);
     expect(count(store, "SELECT COUNT(*) FROM message_inbox")).toBe(liveCounts.inbox);

@@ -61,7 +61,7 @@ describe("console for daily work", () => {
     const after = await (await getPage(url, s.admin, path)).text();
     expect(after).not.toContain(cell(poisonMessages[0] ?? ""));
     expect(after).toContain(cell(poisonMessages[1] ?? ""));
-    expect(w.gw.container.repos.products.bySku(w.supplierId, poison[0] ?? "")?.name).toBe(goodNames.get(poison[0] ?? ""));
+    expect((await w.gw.container.repos.products.bySku(w.supplierId, poison[0] ?? ""))?.name).toBe(goodNames.get(poison[0] ?? ""));
     // The same id again, or one never quarantined: nothing to replay, said as such, and no run started.
     const runsBefore = (await w.gw.container.sync.runs({ supplier: w.code, limit: 100 })).length;
     for (const messageId of [poisonMessages[0] ?? "", "no-such-message"]) {
@@ -130,7 +130,7 @@ describe("console for daily work", () => {
 
   it("reads in zh-CN: no raw English status label, Beijing time with its zone, a run's counts as a table", async () => {
     const run = (await w.gw.container.sync.runs({ limit: 1 }))[0]?.id ?? "";
-    const rejected = w.gw.container.repos.products.list(w.supplierId).find((p) => p.status === "rejected")?.sku ?? "";
+    const rejected = (await w.gw.container.repos.products.list(w.supplierId)).find((p) => p.status === "rejected")?.sku ?? "";
     for (const path of [
       "/admin/",
       "/admin/sync/runs",
@@ -157,8 +157,8 @@ describe("console for daily work", () => {
   });
 
   it("product page: images from the supplier's registered domains under the page's CSP, parameters against the standard, stock, price chart", async () => {
-    const rejected = w.gw.container.repos.products.list(w.supplierId).find((p) => p.status === "rejected" && p.rejectionJson.includes("attributes."));
-    const active = w.gw.container.repos.products.list(w.supplierId).find((p) => p.status === "active");
+    const rejected = (await w.gw.container.repos.products.list(w.supplierId)).find((p) => p.status === "rejected" && p.rejectionJson.includes("attributes."));
+    const active = (await w.gw.container.repos.products.list(w.supplierId)).find((p) => p.status === "active");
     expect(rejected && active).toBeTruthy();
     await w.gw.container.repos.products.saveStock([
       { supplierId: w.supplierId, sku: active?.sku ?? "", area: "120000_120100_120101", num: 7, stockStateId: 33, description: "有货", checkedAt: Date.now() },
@@ -172,7 +172,8 @@ describe("console for daily work", () => {
     expect(html).toContain("✓ 符合");
     expect(html).toContain("协议价与商城价（元）");
     // Stock by area names the area (天津市 市辖区 和平区), its codes beside.
-    const names = ["120000", "120100", "120101"].map((code) => w.gw.container.repos.reference.areaByCode(code)?.name ?? code);
+    const names: string[] = [];
+    for (const code of ["120000", "120100", "120101"]) names.push((await w.gw.container.repos.reference.areaByCode(code))?.name ?? code);
     expect(names.join(" ")).toMatch(/^天津市 \S+ 和平区$/);
     expect(html).toContain(`<td>${names.join(" ")} <span class="mono muted">120000_120100_120101</span></td>`);
     const bad = await (await getPage(url, s.admin, `/admin/products/${w.code}/${rejected?.sku}`)).text();
@@ -287,7 +288,7 @@ describe("console for daily work", () => {
     expect(page).not.toContain("未查询");
 
     // A rejected product still has its shelf state (S-7); its validation is a column of its own, and it offers no 加入.
-    const rejected = w.gw.container.repos.products.list(w.supplierId).find((p) => p.status === "rejected" && p.shelfState === 1);
+    const rejected = (await w.gw.container.repos.products.list(w.supplierId)).find((p) => p.status === "rejected" && p.shelfState === 1);
     expect(rejected).toBeDefined();
     const rsku = rejected?.sku ?? "";
     const shown = await (await postForm(url, s.procurement, "/admin/orders/new", { ...form, q: rsku })).text();
@@ -297,7 +298,7 @@ describe("console for daily work", () => {
       ),
     );
     expect(shown).not.toContain(`data-add-sku="${rsku}"`);
-    const offShelf = w.gw.container.repos.products.list(w.supplierId).find((p) => p.status === "active" && p.shelfState === 0)?.sku ?? "";
+    const offShelf = (await w.gw.container.repos.products.list(w.supplierId)).find((p) => p.status === "active" && p.shelfState === 0)?.sku ?? "";
     expect(offShelf).not.toBe("");
     const offPage = await (await postForm(url, s.procurement, "/admin/orders/new", { ...form, q: offShelf })).text();
     expect(offPage).toMatch(new RegExp(`<td class="mono">${offShelf}</td>[^\\n]*\\n\\s*<td><span class="badge bad">下架</span></td>\\s*<td></td>`));
@@ -334,8 +335,7 @@ describe("console for daily work", () => {
       expect(text.split("\r\n").length, path).toBeGreaterThan(2);
     }
     const rejections = await (await getPage(url, s.admin, "/admin/api/exports/rejections")).text();
-    const reasons = w.gw.container.repos.products
-      .list(w.supplierId)
+    const reasons = (await w.gw.container.repos.products.list(w.supplierId))
       .filter((p) => p.status === "rejected")
       .reduce((n, p) => n + (JSON.parse(p.rejectionJson) as unknown[]).length, 0);
     expect(rejections.trim().split("\r\n").length - 1).toBe(reasons);

@@ -29,8 +29,8 @@ describe("console speaks zh-CN on every page and every refused form", () => {
     const c = w.a.gw.container;
     const code = w.aFacts.code;
     // A listing applied for and refused, an order pushed, a quarantined message: every state a page shows.
-    const active = c.repos.products.list(w.a.supplierId).filter((p) => p.status === "active" && p.sku !== w.aFacts.sku);
-    const rejected = c.repos.products.list(w.a.supplierId).find((p) => p.status === "rejected");
+    const active = (await c.repos.products.list(w.a.supplierId)).filter((p) => p.status === "active" && p.sku !== w.aFacts.sku);
+    const rejected = (await c.repos.products.list(w.a.supplierId)).find((p) => p.status === "rejected");
     rejectedSku = rejected?.sku ?? "";
     const [refused, applied] = active;
     if (!refused || !applied || !rejected) throw new Error("the world has too few products");

@@ -67,7 +67,7 @@ beforeAll(async () => {
   sim = await launchSimulator({ products: 40, domain: SIM_DOMAIN, offShelfShare: 0 });
   // The centre's set-up, done once on the database the gateway process will use.
   container = await createContainer(loadConfig(env), silentLogger());
-  container.referenceLoader.seedIfEmpty(FIXTURES_DIR);
+  await container.referenceLoader.seedIfEmpty(FIXTURES_DIR);
   await container.supplierAccounts.create({ code: CODE, name: "崩溃测试电商", creditCode: await nextCreditCode(), domains: [SIM_DOMAIN] });
   supplierId = container.repos.accounts.supplierByCode(CODE)?.id ?? -1;
   container.supplierConnections.connect({

@@ -82,9 +82,9 @@ describe("hostile supplier: puller and order pusher", () => {
     for (const q of quarantined) expect.soft((q.reason ?? q.lastError ?? "").length, `message ${q.messageId} quarantined without a reason`).toBeGreaterThan(0);
 
     // Script urls rejected 5015, the unsigned 商品不存在 did not skip its add, every price and state current.
-    expect.soft(compareWithTruth(world)).toEqual([]);
+    expect.soft(await compareWithTruth(world)).toEqual([]);
     for (const sku of h.scriptUrlSkus) {
-      const p = world.gw.container.repos.products.list(world.supplierId).find((row) => row.sku === sku);
+      const p = (await world.gw.container.repos.products.list(world.supplierId)).find((row) => row.sku === sku);
       expect.soft(p?.status, sku).toBe("rejected");
       expect.soft((JSON.parse(p?.rejectionJson ?? "[]") as Array<{ code: number }>).map((r) => r.code)).toContain(5015);
     }

@@ -71,7 +71,7 @@ async function twoInstancesAndSupplier(): Promise<{ a: Instance; b: Instance; si
   cleanup.push(() => sim.close());
   const a = await startInstance(dir, databaseUrl);
   cleanup.push(() => a.close());
-  a.container.referenceLoader.seedIfEmpty(a.container.config.FIXTURES_DIR);
+  await a.container.referenceLoader.seedIfEmpty(a.container.config.FIXTURES_DIR);
   await a.container.supplierAccounts.create({ code: CODE, name: "参考电商", creditCode: await nextCreditCode(), domains: [SIM_DOMAIN] });
   a.container.supplierConnections.connect({ code: CODE, baseUrl: sim.url, ...TEST_ACCOUNT, qps: QPS, maxConcurrent: MAX_CONCURRENT, timeoutMs: 10_000 });
   await a.container.conformance.waive(CODE, "instances test rig: the reference supplier, certified in the conformance tests", "test:instances-rig");
@@ -146,7 +146,7 @@ describe("call limits across gateway instances on one database (issue 11 §2)", 
         atSupplier.filter((o) => o === yggc),
         yggc,
       ).toHaveLength(1);
-    expect(compareWithTruth({ gw: { container: a.container }, sim, supplierId })).toEqual([]);
+    expect(await compareWithTruth({ gw: { container: a.container }, sim, supplierId })).toEqual([]);
   }, 120_000);
 
   it("keeps both instances' own calls, made as fast as each may, within maxConcurrent and QPS together", async () => {

@@ -73,7 +73,7 @@ describe("M-4 region promises", () => {
 
 describe("M-5 catalog parameters", () => {
   it("returns the parameter items of a leaf by id and by interfaceCode", async () => {
-    const desktop = gw.container.repos.reference.catalogByInterfaceCode("A02010105");
+    const desktop = await gw.container.repos.reference.catalogByInterfaceCode("A02010105");
     const byCode = ok(await caller.call("/catalogsParam", { interfaceCode: "A02010105" }), CatalogParamsResult);
     const byId = ok(await caller.call("/catalogsParam", { id: desktop?.id ?? "" }), CatalogParamsResult);
     expect(byId).toEqual(byCode);
@@ -91,12 +91,12 @@ describe("M-5 catalog parameters", () => {
     const stale = await caller.call("/catalogsParam", { interfaceCode: "A02010105", version: "999" });
     expect(stale.body).toMatchObject({ code: 5010 });
     expect(stale.body.desc).toContain("品目数据已更新，请重新获取品目！");
-    const nonLeaf = gw.container.repos.reference.allCatalogs().find((c) => c.isLeaf === 0);
+    const nonLeaf = (await gw.container.repos.reference.allCatalogs()).find((c) => c.isLeaf === 0);
     expect((await caller.call("/catalogsParam", { id: nonLeaf?.id ?? "" })).body).toMatchObject({ code: 5011 });
   });
 
   it("answers 5012 when stored parameter items cannot be loaded", async () => {
-    const leaf = gw.container.repos.reference.catalogByInterfaceCode("A02010108");
+    const leaf = await gw.container.repos.reference.catalogByInterfaceCode("A02010108");
     await rawSql(gw.container.store).run("UPDATE catalog_params SET values_json = '{broken' WHERE catalog_id = ?", leaf?.id);
     await rawSql(gw.container.store).run("UPDATE store_meta SET value = CAST(CAST(value AS INTEGER) + 1 AS TEXT) WHERE key = 'reference_revision'");
     expect((await caller.call("/catalogsParam", { id: leaf?.id ?? "" })).body).toMatchObject({ code: 5012 });
@@ -114,7 +114,7 @@ describe("M-5 catalog parameters", () => {
     firstParam.attributeName += "（修订）";
     const edited = join(gw.dir, "catalogs-edited.json");
     writeFileSync(edited, JSON.stringify(edition));
-    const report = gw.container.referenceLoader.loadCatalogs(edited);
+    const report = await gw.container.referenceLoader.loadCatalogs(edited);
     expect(report.changed).toBe(1);
 
     const after = ok(await caller.call("/gyssc/platform/catalogs"), CatalogsResult);

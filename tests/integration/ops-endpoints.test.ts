@@ -174,10 +174,7 @@ describe("what /metrics tells", () => {
     const clock = testClock();
     rig = await startOrderRig({ clock, sim: { products: 20, offShelfShare: 0 } });
     const { container } = rig.gw;
-    const skus = container.repos.products
-      .list(rig.supplier.id)
-      .filter((p) => p.status === "active" && p.shelfState === 1)
-      .map((p) => p.sku);
+    const skus = (await container.repos.products.list(rig.supplier.id)).filter((p) => p.status === "active" && p.shelfState === 1).map((p) => p.sku);
     for (const sku of skus.slice(0, 3)) {
       const created = await container.orders.service.create(orderFile([{ sku }]), "user:test");
       if (!created.ok) throw created.error;

@@ -39,8 +39,8 @@ async function startPusher(rig: OrderRig) {
   const module = createOrderModule({
     repo: createOrderRepo(store.sql),
     accounts,
-    products: createProductRepo(store),
-    reference: createReferenceRepo(store),
+    products: createProductRepo(store.sql),
+    reference: createReferenceRepo(store.sql),
     keys: c.keys,
     connections,
     clock: Date.now,

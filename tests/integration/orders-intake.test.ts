@@ -76,7 +76,7 @@ describe("order intake and personal data at rest", () => {
     const rejected = truth.find((t) => t.inPool && !t.valid);
     const offShelf = orderable[1];
     if (!rejected || !offShelf) throw new Error("fixture lacks a rejected or second orderable sku");
-    const row = rig.gw.container.repos.products.bySku(rig.supplier.id, offShelf.sku);
+    const row = await rig.gw.container.repos.products.bySku(rig.supplier.id, offShelf.sku);
     if (!row) throw new Error("product not copied");
     const { id: _id, ...rest } = row;
     await rig.gw.container.store.sql.transaction((tx) => rig.gw.container.repos.products.saveProducts(tx, [{ ...rest, shelfState: 0 }], []));
@@ -105,7 +105,7 @@ describe("order intake and personal data at rest", () => {
     const cheapSku = orderable[4]?.sku;
     if (!dear || !cheapSku) throw new Error("fixture lacks skus");
     // A 50 元 item, the same in the store and at the supplier.
-    const row = rig.gw.container.repos.products.bySku(rig.supplier.id, cheapSku);
+    const row = await rig.gw.container.repos.products.bySku(rig.supplier.id, cheapSku);
     const simProduct = rig.running.sim.products.get(cheapSku);
     if (!row || !simProduct) throw new Error("product not copied");
     const { id: _id, ...rest } = row;

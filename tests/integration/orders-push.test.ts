@@ -86,7 +86,7 @@ describe("order push against the simulator (S-11, S-12)", () => {
     expect(pushed.failure?.reason).toContain("价格不一致");
     expect(pushed.priceCheck).toEqual([{ sku, storedPriceFen: storedFen, supplierPriceFen: storedFen + 1_234 }]);
     expect(pushed.lines[0]?.priceFen).toBe(storedFen);
-    expect(rig.gw.container.repos.products.bySku(rig.supplier.id, sku)?.priceFen).toBe(storedFen);
+    expect((await rig.gw.container.repos.products.bySku(rig.supplier.id, sku))?.priceFen).toBe(storedFen);
     expect(simOrdersOf(order.yggc_order)).toHaveLength(0);
     expect((await timelineOf(order.yggc_order)).map((e) => e.step)).toContain("price-check");
   });
@@ -210,8 +210,8 @@ describe("order push against the simulator (S-11, S-12)", () => {
     const module = createOrderModule({
       repo: doomedRepo,
       accounts,
-      products: createProductRepo(doomed),
-      reference: createReferenceRepo(doomed),
+      products: createProductRepo(doomed.sql),
+      reference: createReferenceRepo(doomed.sql),
       keys: c.keys,
       connections: { clientFor: () => crashing },
       clock: c.clock,

@@ -43,8 +43,8 @@ describe("order scheduler and staff retry", () => {
     return createOrderModule({
       repo: createOrderRepo(store.sql),
       accounts,
-      products: createProductRepo(store),
-      reference: createReferenceRepo(store),
+      products: createProductRepo(store.sql),
+      reference: createReferenceRepo(store.sql),
       keys: c.keys,
       connections,
       clock: Date.now,

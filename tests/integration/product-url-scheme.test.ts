@@ -25,12 +25,12 @@ describe("image and certificate URLs must be http(s) (§7, 5015)", () => {
     const summary = await pullOnce(world);
     expect(summary.status).toBe("succeeded");
     const repo = world.gw.container.repos.products;
-    const reasonsOf = (sku: string) => JSON.parse(repo.bySku(world?.supplierId ?? -1, sku)?.rejectionJson ?? "[]") as Reason[];
+    const reasonsOf = async (sku: string) => JSON.parse((await repo.bySku(world?.supplierId ?? -1, sku))?.rejectionJson ?? "[]") as Reason[];
 
-    expect(repo.bySku(world.supplierId, scripted.sku)?.status).toBe("rejected");
-    expect(reasonsOf(scripted.sku)).toEqual(expect.arrayContaining([{ code: 5015, field: "image_path", message: expect.any(String) }]));
-    expect(repo.bySku(world.supplierId, inlined.sku)?.status).toBe("rejected");
-    expect(reasonsOf(inlined.sku)).toContainEqual(expect.objectContaining({ code: 5015, field: "certifications.certUrl" }));
-    expect(repo.bySku(world.supplierId, clean.sku)?.status).toBe("active");
+    expect((await repo.bySku(world.supplierId, scripted.sku))?.status).toBe("rejected");
+    expect(await reasonsOf(scripted.sku)).toEqual(expect.arrayContaining([{ code: 5015, field: "image_path", message: expect.any(String) }]));
+    expect((await repo.bySku(world.supplierId, inlined.sku))?.status).toBe("rejected");
+    expect(await reasonsOf(inlined.sku)).toContainEqual(expect.objectContaining({ code: 5015, field: "certifications.certUrl" }));
+    expect((await repo.bySku(world.supplierId, clean.sku))?.status).toBe("active");
   });
 });

@@ -224,7 +224,7 @@ describe("the compiled runtime", () => {
     const container = await createContainer(loadConfig(env), silentLogger());
     try {
       const supplierId = container.repos.accounts.supplierByCode("SIM")?.id ?? -1;
-      expect(compareWithTruth({ sim, supplierId, gw: { container } })).toEqual([]);
+      expect(await compareWithTruth({ sim, supplierId, gw: { container } })).toEqual([]);
       const twice = await rawSql(container.store).value(
         "SELECT COUNT(*) FROM (SELECT message_id FROM sync_message_logs WHERE outcome IN ('applied', 'rejected') GROUP BY message_id HAVING COUNT(*) > 1) AS repeated",
       );

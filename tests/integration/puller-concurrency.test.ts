@@ -64,7 +64,7 @@ describe("the puller's calls run side by side within the connection's limits", (
     expect(run.callsByOperation.detail).toBe(320);
     expect(run.callsByOperation.promise).toBe(Math.ceil(320 / 100));
     expect(run.callsByOperation.prices).toBe(Math.ceil(320 / 100) + Math.ceil(250 / 100));
-    expect(compareWithTruth(w)).toEqual([]);
+    expect(await compareWithTruth(w)).toEqual([]);
   });
 
   it("keeps pool order per sku: each sku's messages are applied by one group, once, newest deciding", async () => {
@@ -80,8 +80,8 @@ describe("the puller's calls run side by side within the connection's limits", (
 
     const run = await pullOnce(w);
     expect(run.status).toBe("succeeded");
-    expect(compareWithTruth(w)).toEqual([]);
-    const statuses = new Map(w.gw.container.repos.products.list(w.supplierId).map((p) => [p.sku, p.status]));
+    expect(await compareWithTruth(w)).toEqual([]);
+    const statuses = new Map((await w.gw.container.repos.products.list(w.supplierId)).map((p) => [p.sku, p.status]));
     for (const p of products.slice(0, 150)) expect(statuses.get(p.sku)).toBe("delisted");
     for (const p of products.slice(150)) expect(statuses.get(p.sku)).toBe("active");
     // Only the re-added skus whose newest message is the add are read, each once: no sku was taken

@@ -18,7 +18,7 @@ describe("draining a supplier's message pool (§6)", () => {
     expect((summary.counts["6"]?.applied ?? 0) + (summary.counts["6"]?.rejected ?? 0)).toBe(120);
     expect(summary.counts["6"]?.rejected).toBeGreaterThan(0);
     expect(world.sim.sim.pool.pending()).toBe(0);
-    expect(compareWithTruth(world)).toEqual([]);
+    expect(await compareWithTruth(world)).toEqual([]);
     // §3 batching: 120 skus → 2 calls each of S-6, S-7, S-9, S-10; S-4/S-5 once per sku.
     expect(summary.callsByOperation.prices).toBe(2);
     expect(summary.callsByOperation.detail).toBe(120);
@@ -41,21 +41,16 @@ describe("draining a supplier's message pool (§6)", () => {
     expect(summary.counts["16"]?.applied).toBe(1);
     expect(summary.counts["6"]?.applied).toBe(1);
     const repo = world.gw.container.repos.products;
-    expect(repo.bySku(world.supplierId, a.sku)?.priceFen).toBe(a.priceFen);
-    expect(
-      repo
-        .priceHistoryOf(world.supplierId, a.sku)
-        .map((h) => h.priceFen)
-        .at(-1),
-    ).toBe(a.priceFen);
-    expect(repo.bySku(world.supplierId, b.sku)?.shelfState).toBe(0);
-    expect(repo.bySku(world.supplierId, c.sku)?.name).toBe(c.detail.name);
-    expect(repo.bySku(world.supplierId, d.sku)?.status).toBe("delisted");
-    expect(compareWithTruth(world)).toEqual([]);
+    expect((await repo.bySku(world.supplierId, a.sku))?.priceFen).toBe(a.priceFen);
+    expect((await repo.priceHistoryOf(world.supplierId, a.sku)).map((h) => h.priceFen).at(-1)).toBe(a.priceFen);
+    expect((await repo.bySku(world.supplierId, b.sku))?.shelfState).toBe(0);
+    expect((await repo.bySku(world.supplierId, c.sku))?.name).toBe(c.detail.name);
+    expect((await repo.bySku(world.supplierId, d.sku))?.status).toBe("delisted");
+    expect(await compareWithTruth(world)).toEqual([]);
 
     changes.apply("readd", d);
     await pull(world);
-    expect(repo.bySku(world.supplierId, d.sku)?.status).toBe("active");
+    expect((await repo.bySku(world.supplierId, d.sku))?.status).toBe("active");
   });
 
   it("rejects each §7 defect with its code, names banned terms, and re-accepts a fixed product", async () => {
@@ -74,11 +69,11 @@ describe("draining a supplier's message pool (§6)", () => {
     world.sim.sim.pool.publish(16, { skuId: banned.sku });
     await pull(world);
     // The simulator does not screen content, so its truth calls the banned-term product valid.
-    expect(compareWithTruth(world).filter((d) => !d.startsWith(banned.sku))).toEqual([]);
-    const stored = world.gw.container.repos.products.bySku(world.supplierId, banned.sku);
+    expect((await compareWithTruth(world)).filter((d) => !d.startsWith(banned.sku))).toEqual([]);
+    const stored = await world.gw.container.repos.products.bySku(world.supplierId, banned.sku);
     expect(stored?.status).toBe("rejected");
     expect(stored?.rejectionJson).toContain("第一");
-    const reasons = JSON.parse(world.gw.container.repos.products.bySku(world.supplierId, all[4]?.sku ?? "")?.rejectionJson ?? "[]") as Array<{
+    const reasons = JSON.parse((await world.gw.container.repos.products.bySku(world.supplierId, all[4]?.sku ?? ""))?.rejectionJson ?? "[]") as Array<{
       code: number;
       field: string;
       message: string;
@@ -88,7 +83,7 @@ describe("draining a supplier's message pool (§6)", () => {
     const priceBroken = all[4];
     if (priceBroken) changes.apply("fix", priceBroken);
     await pull(world);
-    expect(world.gw.container.repos.products.bySku(world.supplierId, priceBroken?.sku ?? "")?.status).toBe("active");
+    expect((await world.gw.container.repos.products.bySku(world.supplierId, priceBroken?.sku ?? ""))?.status).toBe("active");
   });
 
   it("records every message's fate and the calls it made", async () => {

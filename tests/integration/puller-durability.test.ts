@@ -38,7 +38,7 @@ describe("what the puller keeps when a chunk rolls back", () => {
     const next = await pullOnce(world);
     expect(next.status).toBe("succeeded");
     expect(count(world, "SELECT count(*) FROM sync_calls WHERE run_id = ?", next.runId)).toBe(next.callsMade);
-    expect(compareWithTruth(world)).toEqual([]);
+    expect(await compareWithTruth(world)).toEqual([]);
   });
 });
 

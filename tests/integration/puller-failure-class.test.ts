@@ -36,7 +36,7 @@ describe("the failure classification drives the puller (issue 9.3, 9.4)", () => 
     expect(healed.counts["6"]).toMatchObject({ applied: 1 });
     expect(healed).toMatchObject({ status: "succeeded", deferred: { count: 0, nextAttemptAt: null } });
     expect(await entry()).toMatchObject({ status: "applied" });
-    expect(compareWithTruth(world)).toEqual([]);
+    expect(await compareWithTruth(world)).toEqual([]);
   });
 
   it("still quarantines a message whose answers break the contract (a deterministic failure)", async () => {
@@ -72,7 +72,7 @@ describe("the failure classification drives the puller (issue 9.3, 9.4)", () => 
     expect(await gw.container.sync.quarantined(world.code)).toEqual([]);
     sim.sim.knobs.reset();
     expect(sim.sim.pool.pending()).toBe(0);
-    expect(compareWithTruth(world)).toEqual([]);
+    expect(await compareWithTruth(world)).toEqual([]);
   }, 180_000);
 
   it("stops the run with its reason on a configuration failure instead of working through every type", async () => {
@@ -95,12 +95,12 @@ describe("the failure classification drives the puller (issue 9.3, 9.4)", () => 
     expect(first.counts["6"]).toMatchObject({ received: 3, failed: 3 });
     expect(first.counts["6"]?.skipped ?? 0).toBe(0);
     expect(first.pendingInInbox).toBe(3);
-    expect(gw.container.repos.products.list(world.supplierId)).toHaveLength(0);
+    expect(await gw.container.repos.products.list(world.supplierId)).toHaveLength(0);
 
     gw.clock.advance(PAST_ANY_BACKOFF_MS);
     const second = await pullOnce(world);
     expect(second.counts["6"]).toMatchObject({ applied: 3 });
-    expect(compareWithTruth(world)).toEqual([]);
+    expect(await compareWithTruth(world)).toEqual([]);
   });
 
   it("still skips a type-6 add on a signed 商品不存在", async () => {

@@ -51,7 +51,7 @@ describe("the puller under faults (§6: store, then delete; never lose, never do
     // 30 price messages of 20 skus: each sku's newest applied, the 10 it replaced settled as skipped on arrival.
     expect(first.counts["2"]).toMatchObject({ applied: 20, skipped: 10 });
     expect(pool.pending(2)).toBe(30);
-    const storeAfterApply = world.gw.container.repos.products.list(world.supplierId);
+    const storeAfterApply = await world.gw.container.repos.products.list(world.supplierId);
     const historyAfterApply = await priceHistoryRows(world);
     expect(await count(world, "SELECT count(*) FROM message_inbox WHERE deleted_at IS NULL")).toBe(30);
 
@@ -63,10 +63,10 @@ describe("the puller under faults (§6: store, then delete; never lose, never do
     expect(second.callsByOperation.prices ?? 0).toBe(0);
     expect(pool.pending()).toBe(0);
     expect(await count(world, "SELECT count(*) FROM message_inbox WHERE deleted_at IS NULL")).toBe(0);
-    expect(world.gw.container.repos.products.list(world.supplierId)).toEqual(storeAfterApply);
+    expect(await world.gw.container.repos.products.list(world.supplierId)).toEqual(storeAfterApply);
     expect(await priceHistoryRows(world)).toBe(historyAfterApply);
     expect(await settledTwice(world)).toEqual([]);
-    expect(compareWithTruth(world)).toEqual([]);
+    expect(await compareWithTruth(world)).toEqual([]);
   });
 
   it("deletes again after the supplier deleted but the answer was lost (drop-after-work)", async () => {
@@ -78,17 +78,17 @@ describe("the puller under faults (§6: store, then delete; never lose, never do
     expect(first.status).toBe("partial");
     expect(pool.pending()).toBe(0);
     expect(await count(world, "SELECT count(*) FROM message_inbox WHERE deleted_at IS NULL")).toBe(25);
-    const stored = world.gw.container.repos.products.list(world.supplierId);
+    const stored = await world.gw.container.repos.products.list(world.supplierId);
     const history = await priceHistoryRows(world);
 
     const second = await pull(world);
     expect(second.status).toBe("succeeded");
     expect(second.callsByOperation.messageDelete).toBe(1);
     expect(await count(world, "SELECT count(*) FROM message_inbox WHERE deleted_at IS NULL")).toBe(0);
-    expect(world.gw.container.repos.products.list(world.supplierId)).toEqual(stored);
+    expect(await world.gw.container.repos.products.list(world.supplierId)).toEqual(stored);
     expect(await priceHistoryRows(world)).toBe(history);
     expect(await settledTwice(world)).toEqual([]);
-    expect(compareWithTruth(world)).toEqual([]);
+    expect(await compareWithTruth(world)).toEqual([]);
   });
 
   it("re-accepts a product whose image or promise defect the supplier fixed and announced with type 16", async () => {
@@ -98,13 +98,13 @@ describe("the puller under faults (§6: store, then delete; never lose, never do
     if (!p) throw new Error("too few products");
     changes.apply("break", p, undefined, "bad-image-format");
     await pull(world);
-    expect(world.gw.container.repos.products.bySku(world.supplierId, p.sku)?.status).toBe("rejected");
+    expect((await world.gw.container.repos.products.bySku(world.supplierId, p.sku))?.status).toBe("rejected");
     // §6: "the supplier fixes it and sends type 16" — the fix here is in S-9, which S-4 + S-5 do not show.
     changes.apply("fix", p);
     expect(world.sim.sim.pool.pending(16)).toBe(1);
     await pull(world);
-    expect(world.gw.container.repos.products.bySku(world.supplierId, p.sku)?.status).toBe("active");
-    expect(compareWithTruth(world)).toEqual([]);
+    expect((await world.gw.container.repos.products.bySku(world.supplierId, p.sku))?.status).toBe("active");
+    expect(await compareWithTruth(world)).toEqual([]);
   });
 
   it("leaves the messages in the supplier's pool when the inbox cannot be written, and drains them once it can", async () => {
@@ -122,7 +122,7 @@ describe("the puller under faults (§6: store, then delete; never lose, never do
     const next = await pull(world);
     expect(next.status).toBe("succeeded");
     expect(world.sim.sim.pool.pending()).toBe(0);
-    expect(compareWithTruth(world)).toEqual([]);
+    expect(await compareWithTruth(world)).toEqual([]);
   });
 
   it("keeps stored messages pending when the product write fails, and applies each exactly once later", async () => {
@@ -134,7 +134,7 @@ describe("the puller under faults (§6: store, then delete; never lose, never do
     expect(world.sim.sim.pool.pending()).toBe(0);
     expect(failed.pendingInInbox).toBe(30);
     expect(await count(world, "SELECT count(*) FROM sync_message_logs")).toBe(0);
-    expect(world.gw.container.repos.products.list(world.supplierId)).toHaveLength(0);
+    expect(await world.gw.container.repos.products.list(world.supplierId)).toHaveLength(0);
 
     await diskFull.restore();
     const next = await pull(world);
@@ -142,7 +142,7 @@ describe("the puller under faults (§6: store, then delete; never lose, never do
     expect(next.pendingInInbox).toBe(0);
     expect(await count(world, "SELECT count(DISTINCT message_id) FROM sync_message_logs")).toBe(30);
     expect(await settledTwice(world)).toEqual([]);
-    expect(compareWithTruth(world)).toEqual([]);
+    expect(await compareWithTruth(world)).toEqual([]);
   });
 
   // PostgreSQL runs a transaction that lost to another writer again from the start (SERIALIZABLE).
@@ -157,7 +157,7 @@ describe("the puller under faults (§6: store, then delete; never lose, never do
     expect(await count(world, "SELECT count(*) FROM sync_message_logs")).toBe(30);
     expect(await settledTwice(world)).toEqual([]);
     expect(summary.pendingInInbox).toBe(0);
-    expect(compareWithTruth(world)).toEqual([]);
+    expect(await compareWithTruth(world)).toEqual([]);
   });
 
   it("backs off a poison message, quarantines it after PULL_MAX_ATTEMPTS while the rest drains, and replays it once fixed", async () => {
@@ -205,7 +205,7 @@ describe("the puller under faults (§6: store, then delete; never lose, never do
       "quarantined",
     ]);
     // Everything else is in: only the poison sku differs from the truth.
-    expect(compareWithTruth(world)).toEqual([`${poison.sku}: offered but not stored`]);
+    expect(await compareWithTruth(world)).toEqual([`${poison.sku}: offered but not stored`]);
 
     // Quarantined messages are not retried however much time passes.
     gw.clock.advance(PAST_ANY_BACKOFF_MS);
@@ -220,7 +220,7 @@ describe("the puller under faults (§6: store, then delete; never lose, never do
     expect(replay.attempt.summary.counts["6"]).toMatchObject({ applied: 1 });
     expect(await entry()).toMatchObject({ status: "applied" });
     expect(await gw.container.sync.quarantined(code)).toEqual([]);
-    expect(compareWithTruth(world)).toEqual([]);
+    expect(await compareWithTruth(world)).toEqual([]);
   });
 
   it("recovers from token expiry and 5xx mid-drain within one more run", async () => {
@@ -248,7 +248,7 @@ describe("the puller under faults (§6: store, then delete; never lose, never do
     expect(second.status).toBe("succeeded");
     expect(second.pendingInInbox).toBe(0);
     expect(await settledTwice(world)).toEqual([]);
-    expect(compareWithTruth(world)).toEqual([]);
+    expect(await compareWithTruth(world)).toEqual([]);
   });
 
   it("gives the lease back at once when its run cannot be recorded, so the next run is not refused as busy", async () => {
@@ -310,7 +310,7 @@ describe("the puller under faults (§6: store, then delete; never lose, never do
       expect(world.sim.sim.pool.pending()).toBe(0);
       expect(await settledTwice(world)).toEqual([]);
       expect(await count(world, "SELECT count(*) FROM sync_message_logs")).toBe(await count(world, "SELECT count(*) FROM message_inbox"));
-      expect(compareWithTruth(world)).toEqual([]);
+      expect(await compareWithTruth(world)).toEqual([]);
     } finally {
       await other.supplierConnections.closeAll();
       other.close();
@@ -366,7 +366,7 @@ describe("the puller under faults (§6: store, then delete; never lose, never do
     expect(a.ran ? (a.summary.counts["2"]?.applied ?? 0) : -1).toBe(0);
     expect(b?.ran && b.summary.counts["2"]?.applied).toBe(10);
     expect(await settledTwice(w)).toEqual([]);
-    expect(compareWithTruth(w)).toEqual([]);
+    expect(await compareWithTruth(w)).toEqual([]);
   });
 
   it("does not commit a chunk after its lease passed to another runner mid-round (fencing)", async () => {
@@ -385,6 +385,6 @@ describe("the puller under faults (§6: store, then delete; never lose, never do
     expect(a.ran && a.summary.errors.at(-1)?.kind).toBe("lease");
     expect(b?.ran && b.summary.counts["2"]?.applied).toBe(10);
     expect(await settledTwice(w)).toEqual([]);
-    expect(compareWithTruth(w)).toEqual([]);
+    expect(await compareWithTruth(w)).toEqual([]);
   });
 });

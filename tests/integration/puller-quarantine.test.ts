@@ -51,7 +51,7 @@ describe("a message that breaks the contract (issue 9.1)", () => {
     expect(run.counts["4"]).toMatchObject({ received: 2, applied: 1, quarantined: 1 });
     expect(run.counts["16"]).toMatchObject({ received: 1, quarantined: 1 });
     expect(pool.pending()).toBe(0);
-    expect(compareWithTruth(world)).toEqual([]);
+    expect(await compareWithTruth(world)).toEqual([]);
 
     const entries = (await world.gw.container.sync.quarantineEntries(world.code)) as Entry[];
     expect(entries.map((q) => q.messageId).sort()).toEqual(["900001", "900002", "900003", "900004", "900005"]);
@@ -130,6 +130,6 @@ describe("a message that breaks the contract (issue 9.1)", () => {
     expect(again.counts["2"]?.quarantined ?? 0).toBe(0);
     expect(again.errors.at(-1)?.message).toContain("without an id S-3 can delete");
     expect(await world.gw.container.sync.quarantineEntries(world.code)).toHaveLength(1);
-    expect(compareWithTruth(world)).toEqual([]);
+    expect(await compareWithTruth(world)).toEqual([]);
   });
 });

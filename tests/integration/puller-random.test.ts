@@ -72,6 +72,6 @@ describe("a randomized change stream under faults", () => {
     );
     expect(repeatedPrices).toBe(0);
 
-    expect(compareWithTruth(world)).toEqual([]);
+    expect(await compareWithTruth(world)).toEqual([]);
   });
 });

@@ -20,6 +20,6 @@ describe("puller: message ids a supplier reuses", () => {
     expect(pendingUnderReusedIds.length).toBe(3);
     await pullOnce(world);
     expect(world.sim.sim.pool.pending()).toBe(0);
-    expect(compareWithTruth(world)).toEqual([]);
+    expect(await compareWithTruth(world)).toEqual([]);
   });
 });

@@ -38,7 +38,7 @@ describe("per sku, pool order decides (issue 9.12)", () => {
     const third = await pullOnce(world);
     expect(third.counts["2"] ?? {}).toEqual({});
     expect(third.callsByOperation.prices ?? 0).toBe(0);
-    expect(compareWithTruth(world)).toEqual([]);
+    expect(await compareWithTruth(world)).toEqual([]);
   });
 
   it("does not let an old add replayed from quarantine act after the product's newer removal", async () => {
@@ -49,7 +49,7 @@ describe("per sku, pool order decides (issue 9.12)", () => {
     if (!p) throw new Error("no product");
     sim.sim.changes.apply("withdraw", p);
     await pullOnce(world);
-    expect(gw.container.repos.products.bySku(world.supplierId, p.sku)?.status).toBe("delisted");
+    expect((await gw.container.repos.products.bySku(world.supplierId, p.sku))?.status).toBe("delisted");
 
     // Re-added with a detail that breaks the contract: that add is quarantined.
     const goodName = p.detail.name;
@@ -68,7 +68,7 @@ describe("per sku, pool order decides (issue 9.12)", () => {
     expect(replay.attempt.summary.counts["6"]).toMatchObject({ skipped: 1 });
     expect(replay.attempt.summary.callsByOperation.detail ?? 0).toBe(0);
     expect((await logOf(world, add?.id ?? "")).at(-1)?.reasonsJson).toContain("过期消息");
-    expect(gw.container.repos.products.bySku(world.supplierId, p.sku)?.status).toBe("delisted");
-    expect(compareWithTruth(world)).toEqual([]);
+    expect((await gw.container.repos.products.bySku(world.supplierId, p.sku))?.status).toBe("delisted");
+    expect(await compareWithTruth(world)).toEqual([]);
   });
 });

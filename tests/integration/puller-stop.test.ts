@@ -67,7 +67,7 @@ describe("a pull stopped for shutdown", () => {
       const next = await restarted.sync.pull(code, "manual");
       if (!next.ran) throw new Error("the lease was not handed back");
       expect(next.summary).toMatchObject({ status: "succeeded", pendingInInbox: 0 });
-      expect(compareWithTruth(world)).toEqual([]);
+      expect(await compareWithTruth(world)).toEqual([]);
       expect(
         await db.value(
           "SELECT COUNT(*) FROM (SELECT message_id FROM sync_message_logs WHERE outcome IN ('applied', 'rejected') GROUP BY message_id HAVING COUNT(*) > 1) AS doubled",

@@ -229,16 +229,17 @@ describe("retention keeps the store bounded (issue 13 §3.4)", () => {
       expect(verdict.problems).toEqual([]);
       expect(verdict.tables.find((t) => t.table === "price_history")?.difference).toBe(-6);
     }
-    const rows = (sku: string) => c.repos.products.priceHistoryOf(supplierId, sku).map((h) => [h.at, h.priceFen, h.mallPriceFen, h.minPriceFen, h.maxPriceFen]);
-    expect(rows("A")).toEqual([
+    const rows = async (sku: string) =>
+      (await c.repos.products.priceHistoryOf(supplierId, sku)).map((h) => [h.at, h.priceFen, h.mallPriceFen, h.minPriceFen, h.maxPriceFen]);
+    expect(await rows("A")).toEqual([
       [beijing(100, 23, 30), 950, 1_450, 900, 1_000],
       [beijing(99, 0, 30), 970, 1_470, null, null],
       [beijing(80, 8), 800, 1_300, null, null],
       [beijing(80, 9), 820, 1_320, null, null],
       [beijing(80, 10), 810, 1_310, null, null],
     ]);
-    expect(rows("B")).toEqual([[beijing(100, 11), 2_100, 2_600, 2_000, 2_100]]);
-    expect(rows("C")).toEqual([
+    expect(await rows("B")).toEqual([[beijing(100, 11), 2_100, 2_600, 2_000, 2_100]]);
+    expect(await rows("C")).toEqual([
       [Date.UTC(2025, 10, 30, 15), 510, 1_010, 480, 520],
       [Date.UTC(2025, 10, 30, 16, 30), 530, 1_030, null, null],
     ]);
@@ -247,8 +248,8 @@ describe("retention keeps the store bounded (issue 13 §3.4)", () => {
     // Eleven days on, the day 80 days back has left the window: it is compacted on the next run.
     gw.clock.advance(11 * DAY_MS);
     expect((await retention.run()).priceRows).toBe(2);
-    expect(rows("A").slice(2)).toEqual([[beijing(80, 10), 810, 1_310, 800, 820]]);
-    expect(rows("A").slice(0, 2)).toEqual([
+    expect((await rows("A")).slice(2)).toEqual([[beijing(80, 10), 810, 1_310, 800, 820]]);
+    expect((await rows("A")).slice(0, 2)).toEqual([
       [beijing(100, 23, 30), 950, 1_450, 900, 1_000],
       [beijing(99, 0, 30), 970, 1_470, null, null],
     ]);
@@ -269,12 +270,12 @@ describe("retention keeps the store bounded (issue 13 §3.4)", () => {
       changes.apply("price", p, { priceFen, mallPriceFen: p.mallPriceFen });
       expect((await pullOnce(world)).counts["2"]?.applied).toBe(1);
     }
-    const before = c.repos.products.priceHistoryOf(world.supplierId, p.sku);
+    const before = await c.repos.products.priceHistoryOf(world.supplierId, p.sku);
     expect(before.length).toBeGreaterThanOrEqual(4);
     clock.set(NOW);
     const report = await c.retention.run();
     expect(report.priceRows).toBe(before.length - 1);
-    const after = c.repos.products.priceHistoryOf(world.supplierId, p.sku);
+    const after = await c.repos.products.priceHistoryOf(world.supplierId, p.sku);
     expect(after).toHaveLength(1);
     expect(after[0]?.priceFen).toBe(p.mallPriceFen - 200);
     expect([after[0]?.minPriceFen, after[0]?.maxPriceFen]).toEqual([Math.min(...before.map((h) => h.priceFen)), Math.max(...before.map((h) => h.priceFen))]);

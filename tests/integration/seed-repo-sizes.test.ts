@@ -11,7 +11,7 @@ afterAll(() => gw.close());
 describe("seed repository sizes (scripts/seed-scale.ts's report)", () => {
   it("counts each table's rows and the bytes it and its indexes take, on either database", async () => {
     const seed = createSeedRepo(gw.container.store.sql);
-    const areaCount = gw.container.repos.reference.areaCount();
+    const areaCount = await gw.container.repos.reference.areaCount();
     expect(areaCount).toBeGreaterThan(0);
     const [areas, runs] = await seed.tableSizes(["areas", "sync_runs"]);
     expect(areas).toMatchObject({ table: "areas", rows: areaCount });

@@ -60,11 +60,11 @@ describe("seed-scale", () => {
     expect(JSON.parse(verify.stdout)).toMatchObject({ verdict: { ok: true, rows: 30 } });
   });
 
-  it("stores products that validate as stored: every one re-read and checked again by §7", () => {
+  it("stores products that validate as stored: every one re-read and checked again by §7", async () => {
     const store = openStore(database);
     try {
-      const products = createProductRepo(store);
-      const reference = createReferenceRepo(store);
+      const products = createProductRepo(store.sql);
+      const reference = createReferenceRepo(store.sql);
       const suppliers = store.connection.prepare("SELECT id, code, domains_json AS domains FROM suppliers ORDER BY code").all() as Array<{
         id: number;
         code: string;
@@ -74,14 +74,14 @@ describe("seed-scale", () => {
       let active = 0;
       let rejected = 0;
       for (const s of suppliers) {
-        const ctx = createValidationContext(reference, JSON.parse(s.domains) as string[], [...ADVERTISING_LAW_TERMS]);
-        const rows = products.list(s.id);
+        const ctx = await createValidationContext(reference, JSON.parse(s.domains) as string[], [...ADVERTISING_LAW_TERMS]);
+        const rows = await products.list(s.id);
         expect(rows).toHaveLength(100);
         for (const row of rows) {
           const snapshot = snapshotOf(row);
           expect(snapshot).not.toBeNull();
           if (!snapshot) continue;
-          const reasons = validateProduct(snapshot, ctx);
+          const reasons = await validateProduct(snapshot, ctx);
           expect(JSON.stringify(reasons)).toBe(row.rejectionJson);
           expect(row.status).toBe(reasons.length === 0 ? "active" : "rejected");
           if (reasons.length === 0) active++;
@@ -91,9 +91,9 @@ describe("seed-scale", () => {
         }
         const sample = rows[0];
         if (sample) {
-          expect(products.priceHistoryOf(s.id, sample.sku).length).toBe(4);
-          expect(products.priceHistoryOf(s.id, sample.sku).at(-1)?.priceFen).toBe(sample.priceFen);
-          expect(products.stockOf(s.id, sample.sku).length).toBeGreaterThan(0);
+          expect((await products.priceHistoryOf(s.id, sample.sku)).length).toBe(4);
+          expect((await products.priceHistoryOf(s.id, sample.sku)).at(-1)?.priceFen).toBe(sample.priceFen);
+          expect((await products.stockOf(s.id, sample.sku)).length).toBeGreaterThan(0);
         }
       }
       expect(active).toBeGreaterThan(150);
@@ -109,16 +109,18 @@ describe("seed-scale", () => {
     }
   });
 
-  it("exports a supplier's products page by page, the same rows and stock as the whole list", () => {
+  it("exports a supplier's products page by page, the same rows and stock as the whole list", async () => {
     const store = openStore(database);
     try {
       const supplierId = (store.connection.prepare("SELECT id FROM suppliers WHERE code = 'SC02'").pluck().get() as number) ?? -1;
-      const products = createProductRepo(store);
-      const pages = [...createProductExportRepo(store).pages(supplierId, 7)];
+      const products = createProductRepo(store.sql);
+      const pages = [];
+      for await (const page of createProductExportRepo(store.sql).pages(supplierId, 7)) pages.push(page);
       expect(pages.length).toBe(15);
       const exported = pages.flat();
-      expect(exported.map((e) => e.product.sku)).toEqual(products.list(supplierId).map((p) => p.sku));
-      for (const e of exported.slice(0, 20)) expect(e.stock).toEqual(products.stockOf(supplierId, e.product.sku).sort((a, b) => a.area.localeCompare(b.area)));
+      expect(exported.map((e) => e.product.sku)).toEqual((await products.list(supplierId)).map((p) => p.sku));
+      for (const e of exported.slice(0, 20))
+        expect(e.stock).toEqual((await products.stockOf(supplierId, e.product.sku)).sort((a, b) => a.area.localeCompare(b.area)));
     } finally {
       store.close();
     }

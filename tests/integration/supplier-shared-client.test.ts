@@ -73,7 +73,7 @@ describe("one supplier client per connection, shared (issue 9.13)", () => {
     expect(other.ran && other.summary.status).toBe("succeeded");
     expect(sim.sim.knobs.throttled, "calls refused as too fast").toBeLessThanOrEqual(JITTER_REFUSALS);
     expect((sim.sim.knobs.admitted.get("token") ?? 0) - loginsBefore, "logins").toBe(0);
-    expect(compareWithTruth(world)).toEqual([]);
+    expect(await compareWithTruth(world)).toEqual([]);
   }, 120_000);
 
   it("rebuilds the shared client when the connection changes", async () => {

@@ -31,7 +31,7 @@ describe("short-lived supplier tokens", () => {
     expect(summary.deferred).toEqual({ count: 0, nextAttemptAt: null });
     expect(auth.expiredTokenRefusals).toBe(0);
     expect(auth.tokensIssued).toBeGreaterThanOrEqual(3);
-    expect(compareWithTruth(world)).toEqual([]);
+    expect(await compareWithTruth(world)).toEqual([]);
   });
 
   it("pushes orders at a low QPS while tokens live 2 s: every order confirmed once, no call refused for an expired token", async () => {

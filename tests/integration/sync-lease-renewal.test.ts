@@ -78,7 +78,7 @@ describe("the lease is renewed while a long round is in flight (issue 9.6)", () 
     expect(main.ran && main.summary.counts["6"]).toMatchObject({ applied: 16 });
     expect(others.length).toBeGreaterThan(5);
     expect(overlapping).toEqual([]);
-    expect(compareWithTruth(world)).toEqual([]);
+    expect(await compareWithTruth(world)).toEqual([]);
   }, 60_000);
 
   it("keeps a slow stock refresh's lease, which was never renewed", async () => {

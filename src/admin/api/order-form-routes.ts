@@ -96,9 +96,9 @@ export const orderFormRoutes = [
         .list()
         .filter((s) => s.status === "active")
         .map((s) => ({ code: s.code, name: s.name }));
-      const areas = (parent: string) => services.reference.areasByParent(parent).map((a) => ({ code: a.code, name: a.name }));
-      const cities = query.province ? areas(query.province) : [];
-      const counties = query.city && cities.some((c) => c.code === query.city) ? areas(query.city) : [];
+      const areas = async (parent: string) => (await services.reference.areasByParent(parent)).map((a) => ({ code: a.code, name: a.name }));
+      const cities = query.province ? await areas(query.province) : [];
+      const counties = query.city && cities.some((c) => c.code === query.city) ? await areas(query.city) : [];
       // Only a county of the cascade is asked about: a made-up area would spend a call on a refusal.
       const stockArea =
         query.province && query.city && query.county && counties.some((c) => c.code === query.county)
@@ -136,7 +136,7 @@ export const orderFormRoutes = [
           stock: stock.get(p.sku) ?? null,
         }));
       }
-      return { body: { suppliers, provinces: areas("0"), cities, counties, products, stockArea, stockError } };
+      return { body: { suppliers, provinces: await areas("0"), cities, counties, products, stockArea, stockError } };
     },
   }),
 ];

@@ -56,11 +56,11 @@ function searchOf(accounts: ProductRouteServices["accounts"], scope: SupplierSco
 }
 
 /** A product of the caller's scope, or not found (another supplier's sku answers as a missing one). */
-function productOf(services: ProductRouteServices, scope: SupplierScope | undefined, key: { supplier: string; sku: string }) {
+async function productOf(services: ProductRouteServices, scope: SupplierScope | undefined, key: { supplier: string; sku: string }) {
   const missing = `no product ${key.sku} of ${key.supplier}`;
   if (scope && scope.code !== key.supplier) throw new AdminError("not_found", missing);
   const supplier = services.accounts.supplierByCode(key.supplier);
-  const product = supplier ? services.products.bySku(supplier.id, key.sku) : undefined;
+  const product = supplier ? await services.products.bySku(supplier.id, key.sku) : undefined;
   if (!supplier || !product) throw new AdminError("not_found", missing);
   return { supplier, product };
 }
@@ -77,8 +77,8 @@ const listingRoute = (verb: "apply" | "approve" | "refuse", roles: ReadonlyArray
     body: Note,
     response: ListingChange,
     errors: ["not_found", "conflict"],
-    handler({ params, body, services, scope }) {
-      productOf(services, scope, params);
+    async handler({ params, body, services, scope }) {
+      await productOf(services, scope, params);
       // The new state and its audit row in one transaction: neither lands without the other.
       return {
         commitIn: async (tx) => {
@@ -232,8 +232,8 @@ export const productRoutes = [
     params: ProductKey,
     response: ProductDetail,
     errors: ["not_found"],
-    handler({ params, services, scope }) {
-      const { supplier, product: p } = productOf(services, scope, params);
+    async handler({ params, services, scope }) {
+      const { supplier, product: p } = await productOf(services, scope, params);
       const { detailJson, attributesJson, promisesJson, imagesJson, rejectionJson, sourceMessageIdsJson, ...rest } = p;
       const reasons = (parseJson(rejectionJson) ?? []) as Array<{ code: number; field: string; message: string }>;
       const attributes = (parseJson(attributesJson) ?? []) as Array<{ attributeID: string; attributeName: string; valueID: string; value: string }>;
@@ -250,16 +250,15 @@ export const productRoutes = [
             sourceMessageIds: parseJson(sourceMessageIdsJson),
           },
           supplierDomains: JSON.parse(supplier.domainsJson) as string[],
-          parameters: parameterChecks(services.reference, p.catalogId, attributes, reasons),
+          parameters: await parameterChecks(services.reference, p.catalogId, attributes, reasons),
           // Each S-8 area (province_city_county codes) with its names from the area table, for people.
-          stock: services.products.stockOf(supplier.id, p.sku).map((s) => ({
-            ...s,
-            areaName: s.area
-              .split("_")
-              .map((code) => services.reference.areaName(code) ?? code)
-              .join(" "),
-          })),
-          priceHistory: services.products.priceHistoryOf(supplier.id, p.sku),
+          stock: await Promise.all(
+            (await services.products.stockOf(supplier.id, p.sku)).map(async (s) => ({
+              ...s,
+              areaName: (await Promise.all(s.area.split("_").map(async (code) => (await services.reference.areaName(code)) ?? code))).join(" "),
+            })),
+          ),
+          priceHistory: await services.products.priceHistoryOf(supplier.id, p.sku),
         },
       };
     },

@@ -1,8 +1,6 @@
 import { fenToYuan } from "../../contract/index.js";
-import type { ProductExportRepo } from "../../store/repos/product-export-repo.js";
+import type { ExportPage } from "../../store/repos/product-export-repo.js";
 import { type Command, UsageError, flags, requireFlag, table } from "../cli-kit.js";
-
-type ExportPage = ReturnType<ProductExportRepo["pages"]> extends Generator<infer P> ? P : never;
 
 /** One listed product, as `products list` prints it. */
 const listed = ({ product: p, stock }: ExportPage[number]) => ({
@@ -24,19 +22,20 @@ export const productCommands: Record<string, Command> = {
   list: {
     usage: "products list --supplier CODE [--status active|rejected|delisted]",
     summary: "every stored sku of a supplier: status, shelf state, prices (yuan), stock, rejection reasons",
-    run({ argv, container }) {
+    async run({ argv, container }) {
       const v = flags(argv, { supplier: { type: "string" }, status: { type: "string" } });
       const code = requireFlag(v, "supplier");
       const supplier = container.repos.accounts.supplierByCode(code);
       if (!supplier) throw new UsageError(`no supplier with code ${code}`);
       // Read and written a page at a time: a supplier may have hundreds of thousands of skus.
-      function* products(): Generator<ReturnType<typeof listed>[]> {
-        for (const page of container.repos.productExport.pages(supplier?.id ?? -1)) {
+      async function* products(): AsyncGenerator<ReturnType<typeof listed>[]> {
+        for await (const page of container.repos.productExport.pages(supplier?.id ?? -1)) {
           yield page.filter(({ product }) => v.status === undefined || product.status === v.status).map(listed);
         }
       }
       if (v.json) return { human: "", json: {}, stream: { field: "products", pages: products() } };
-      const rows = [...products()].flat();
+      const rows: ReturnType<typeof listed>[] = [];
+      for await (const page of products()) rows.push(...page);
       const human = table(
         rows.map((p) => ({ ...p, reasons: p.reasons.map((r) => `${r.code} ${r.field}: ${r.message}`).join("; ") })),
         ["sku", "status", "shelfState", "price", "mall_price", "interfaceCode", "name", "reasons"],

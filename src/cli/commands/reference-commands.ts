@@ -5,7 +5,7 @@ export const referenceCommands: Record<string, Command> = {
     usage: "reference load [--catalogs FILE] [--brands FILE] [--promises FILE] [--areas]",
     summary: "load a centre's own catalog edition, brands or promise options; changed catalogs get a new version",
     audit: "reference.load",
-    run({ argv, container }) {
+    async run({ argv, container }) {
       const v = flags(argv, {
         catalogs: { type: "string" },
         brands: { type: "string" },
@@ -16,10 +16,10 @@ export const referenceCommands: Record<string, Command> = {
       const loader = container.referenceLoader;
       // Catalogs first: brand links and promise scopes name catalog codes.
       const report = {
-        ...(v.catalogs ? { catalogs: loader.loadCatalogs(v.catalogs) } : {}),
-        ...(v.brands ? { brands: loader.loadBrands(v.brands) } : {}),
-        ...(v.promises ? { promises: loader.loadPromises(v.promises) } : {}),
-        ...(v.areas ? { areas: loader.loadAreas() } : {}),
+        ...(v.catalogs ? { catalogs: await loader.loadCatalogs(v.catalogs) } : {}),
+        ...(v.brands ? { brands: await loader.loadBrands(v.brands) } : {}),
+        ...(v.promises ? { promises: await loader.loadPromises(v.promises) } : {}),
+        ...(v.areas ? { areas: await loader.loadAreas() } : {}),
       };
       return { human: JSON.stringify(report, null, 2), json: { report }, audit: { summary: { after: report } } };
     },
@@ -30,14 +30,14 @@ export const referenceCommands: Record<string, Command> = {
     async run({ argv, container }) {
       flags(argv, {});
       const repo = container.repos.reference;
-      const all = repo.allCatalogs();
+      const all = await repo.allCatalogs();
       const report = {
         revision: await repo.revision(),
         catalogs: all.length,
         leafCatalogs: all.filter((c) => c.isLeaf === 1).length,
-        brands: repo.brandPage({ offset: 0, limit: 1 }).total,
-        promises: repo.allPromiseOptions().length,
-        areas: repo.areaCount(),
+        brands: (await repo.brandPage({ offset: 0, limit: 1 })).total,
+        promises: (await repo.allPromiseOptions()).length,
+        areas: await repo.areaCount(),
       };
       return { human: JSON.stringify(report, null, 2), json: { report } };
     },

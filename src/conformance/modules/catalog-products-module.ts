@@ -107,7 +107,7 @@ async function judgeBatch(ctx: KitContext, skus: readonly string[], into: Judged
       images: imagesOf.get(r.sku),
       price: priceOf.get(r.sku),
     };
-    into.judged.set(r.sku, validateProduct(snapshot, ctx.validation));
+    into.judged.set(r.sku, await validateProduct(snapshot, ctx.validation));
   }
 }
 

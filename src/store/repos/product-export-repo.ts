@@ -1,8 +1,40 @@
-import type { Store } from "../database.js";
+import { productStock, products } from "../schema/index.js";
+import { statementFor } from "../sql/placeholders.js";
+import type { SqlStore } from "../sql/sql-store.js";
 import type { ProductRow, StockRow } from "./product-repo.js";
+import { columnNames, selectColumns } from "./row-sql.js";
 
 /** Skus read per query when exporting a supplier's products. */
 const EXPORT_PAGE_ROWS = 1_000;
+
+/** The product columns an export carries: none of the JSON bodies or read times. */
+const EXPORT_KEYS = [
+  "id",
+  "supplierId",
+  "sku",
+  "status",
+  "name",
+  "model",
+  "catalogId",
+  "interfaceCode",
+  "brandId",
+  "brandName",
+  "url",
+  "imagePath",
+  "shelfState",
+  "priceFen",
+  "mallPriceFen",
+  "marketPriceFen",
+  "rejectionJson",
+  "listingState",
+  "updatedAt",
+] as const;
+const EXPORT_COLUMNS = columnNames(products, EXPORT_KEYS)
+  .map((name, i) => `"${name}" AS "${EXPORT_KEYS[i]}"`)
+  .join(", ");
+
+export type ExportRow = Pick<ProductRow, (typeof EXPORT_KEYS)[number]>;
+export type ExportPage = Array<{ product: ExportRow; stock: StockRow[] }>;
 
 /**
  * A supplier's whole product store read page by page in sku order (keyset on the unique
@@ -11,32 +43,25 @@ const EXPORT_PAGE_ROWS = 1_000;
  */
 export type ProductExportRepo = ReturnType<typeof createProductExportRepo>;
 
-export function createProductExportRepo(store: Store) {
-  const { connection: sqlite } = store;
-  const columns =
-    "id, supplier_id AS supplierId, sku, status, name, model, catalog_id AS catalogId, interface_code AS interfaceCode, brand_id AS brandId, " +
-    "brand_name AS brandName, url, image_path AS imagePath, shelf_state AS shelfState, price_fen AS priceFen, mall_price_fen AS mallPriceFen, " +
-    "market_price_fen AS marketPriceFen, rejection_json AS rejectionJson, listing_state AS listingState, updated_at AS updatedAt";
-  const page = sqlite.prepare(`SELECT ${columns} FROM products WHERE supplier_id = ? AND sku > ? ORDER BY sku LIMIT ?`);
-  const stockRange = sqlite.prepare(
-    "SELECT supplier_id AS supplierId, sku, area, num, stock_state_id AS stockStateId, description, checked_at AS checkedAt " +
-      "FROM product_stock WHERE supplier_id = ? AND sku >= ? AND sku <= ? ORDER BY sku, area",
-  );
-  type ExportRow = Omit<
-    ProductRow,
-    "detailJson" | "attributesJson" | "promisesJson" | "imagesJson" | "sourceMessageIdsJson" | "detailReadAt" | "priceReadAt" | "shelfReadAt" | "createdAt"
-  >;
+export function createProductExportRepo(sql: SqlStore) {
+  const statement = statementFor(sql.dialect);
+  const S = {
+    page: statement((p) => `SELECT ${EXPORT_COLUMNS} FROM products WHERE supplier_id = ${p()} AND sku > ${p()} ORDER BY sku LIMIT ${p()}`),
+    stockRange: statement(
+      (p) => `SELECT ${selectColumns(productStock)} FROM product_stock WHERE supplier_id = ${p()} AND sku >= ${p()} AND sku <= ${p()} ORDER BY sku, area`,
+    ),
+  };
 
   return {
-    *pages(supplierId: number, pageRows = EXPORT_PAGE_ROWS): Generator<Array<{ product: ExportRow; stock: StockRow[] }>> {
+    async *pages(supplierId: number, pageRows = EXPORT_PAGE_ROWS): AsyncGenerator<ExportPage> {
       let after = "";
       for (;;) {
-        const rows = page.all(supplierId, after, pageRows) as ExportRow[];
+        const rows = await sql.all<ExportRow>(S.page, [supplierId, after, pageRows]);
         const first = rows[0];
         const last = rows.at(-1);
         if (!first || !last) return;
         const stock = new Map<string, StockRow[]>();
-        for (const s of stockRange.all(supplierId, first.sku, last.sku) as StockRow[]) {
+        for (const s of await sql.all<StockRow>(S.stockRange, [supplierId, first.sku, last.sku])) {
           const list = stock.get(s.sku);
           if (list) list.push(s);
           else stock.set(s.sku, [s]);

@@ -1,8 +1,7 @@
-import { and, asc, eq, getTableColumns, sql } from "drizzle-orm";
-import type { Store } from "../database.js";
+import { getTableColumns } from "drizzle-orm";
 import { priceHistory, products, productStock } from "../schema/index.js";
 import { statementFor } from "../sql/placeholders.js";
-import type { SqlRunner } from "../sql/sql-store.js";
+import type { SqlRunner, SqlStore } from "../sql/sql-store.js";
 import { bulkInsert, rowInsert } from "./bulk-rows.js";
 import { conflictUpdateSql, selectColumns } from "./row-sql.js";
 
@@ -10,6 +9,7 @@ export type ProductRow = typeof products.$inferSelect;
 /** A row as the puller writes it; the listing decision is staff's and survives every re-read. */
 export type NewProductRow = Omit<ProductRow, "id" | "listingReason" | "listingChangedAt">;
 export type StockRow = typeof productStock.$inferSelect;
+export type PriceHistoryRow = typeof priceHistory.$inferSelect;
 export type PriceChange = { sku: string; priceFen: number; mallPriceFen: number };
 
 /** The columns a NewProductRow carries: all but the id and the listing reason and time, which are staff's. */
@@ -21,14 +21,9 @@ function productRowKeys(): string[] {
 /** The mall's product store. Writes come in batches inside one transaction per page (STYLE). */
 export type ProductRepo = ReturnType<typeof createProductRepo>;
 
-export function createProductRepo(store: Store) {
-  const { db, sql: pool } = store;
-  const onPostgres = store.dialect === "postgres";
-  const bySku = db
-    .select()
-    .from(products)
-    .where(and(eq(products.supplierId, sql.placeholder("supplierId")), eq(products.sku, sql.placeholder("sku"))))
-    .prepare();
+export function createProductRepo(pool: SqlStore) {
+  const onPostgres = pool.dialect === "postgres";
+  const statement = statementFor(pool.dialect);
   // Hot paths of the puller (a row per sku of every page), written for each database.
   const rowKeys = productRowKeys();
   // The listing decision and the first sight of a product are never rewritten by a re-read.
@@ -59,14 +54,19 @@ export function createProductRepo(store: Store) {
       ? `SELECT ${selectColumns(products)} FROM products WHERE supplier_id = $1 AND sku = ANY(ARRAY(SELECT unnest($2::text[])))`
       : `SELECT ${selectColumns(products)} FROM products WHERE supplier_id = ? AND sku IN (SELECT value FROM json_each(?))`,
     onShelf: `SELECT sku FROM products WHERE supplier_id = ${onPostgres ? "$1" : "?"} AND status = 'active' AND shelf_state = 1 ORDER BY sku`,
-    setListing: statementFor(store.dialect)(
+    bySku: statement((p) => `SELECT ${selectColumns(products)} FROM products WHERE supplier_id = ${p()} AND sku = ${p()}`),
+    stockOf: statement((p) => `SELECT ${selectColumns(productStock)} FROM product_stock WHERE supplier_id = ${p()} AND sku = ${p()}`),
+    list: statement((p) => `SELECT ${selectColumns(products)} FROM products WHERE supplier_id = ${p()} ORDER BY sku`),
+    priceHistory: statement((p) => `SELECT ${selectColumns(priceHistory)} FROM price_history WHERE supplier_id = ${p()} AND sku = ${p()} ORDER BY at`),
+    setListing: statement(
       (p) =>
         `UPDATE products SET listing_state = ${p()}, listing_reason = ${p()}, listing_changed_at = ${p()} WHERE supplier_id = ${p()} AND sku = ${p()} AND listing_state = ${p()}`,
     ),
   };
 
   return {
-    bySku: (supplierId: number, sku: string): ProductRow | undefined => bySku.get({ supplierId, sku }),
+    /** In `tx` when given: a decision on the product reads it in the transaction that writes it. */
+    bySku: (supplierId: number, sku: string, tx: SqlRunner = pool): Promise<ProductRow | undefined> => tx.get<ProductRow>(R.bySku, [supplierId, sku]),
 
     async bySkus(supplierId: number, skus: readonly string[]): Promise<Map<string, ProductRow>> {
       const out = new Map<string, ProductRow>();
@@ -95,25 +95,14 @@ export function createProductRepo(store: Store) {
       await pool.transaction((own) => writeRows(own, "stock", last));
     },
 
-    stockOf: (supplierId: number, sku: string): StockRow[] =>
-      db
-        .select()
-        .from(productStock)
-        .where(and(eq(productStock.supplierId, supplierId), eq(productStock.sku, sku)))
-        .all(),
+    stockOf: (supplierId: number, sku: string): Promise<StockRow[]> => pool.all<StockRow>(R.stockOf, [supplierId, sku]),
 
     /** Active, on-shelf skus: what buyers can see, and what stock refresh covers (§6). */
     onShelfSkus: async (supplierId: number): Promise<string[]> => (await pool.all<{ sku: string }>(R.onShelf, [supplierId])).map((r) => r.sku),
 
-    list: (supplierId: number): ProductRow[] => db.select().from(products).where(eq(products.supplierId, supplierId)).orderBy(asc(products.sku)).all(),
+    list: (supplierId: number): Promise<ProductRow[]> => pool.all<ProductRow>(R.list, [supplierId]),
 
-    priceHistoryOf: (supplierId: number, sku: string) =>
-      db
-        .select()
-        .from(priceHistory)
-        .where(and(eq(priceHistory.supplierId, supplierId), eq(priceHistory.sku, sku)))
-        .orderBy(asc(priceHistory.at))
-        .all(),
+    priceHistoryOf: (supplierId: number, sku: string): Promise<PriceHistoryRow[]> => pool.all<PriceHistoryRow>(R.priceHistory, [supplierId, sku]),
 
     /**
      * Compare-and-set on the listing state, so two reviewers deciding at once cannot both win; in

@@ -1,8 +1,9 @@
-import { eq, sql } from "drizzle-orm";
-import type { Store } from "../database.js";
-import { withTransaction } from "../database.js";
+import { getTableColumns } from "drizzle-orm";
+import { areas, brandCatalogs, brands, catalogParams, catalogs, promiseOptions } from "../schema/index.js";
 import { statementFor } from "../sql/placeholders.js";
-import { areas, brandCatalogs, brands, catalogParams, catalogs, promiseOptions, storeMeta } from "../schema/index.js";
+import type { SqlRunner, SqlStore } from "../sql/sql-store.js";
+import { bulkInsert, rowInsert } from "./bulk-rows.js";
+import { conflictUpdateSql, selectColumns } from "./row-sql.js";
 
 export type CatalogRow = typeof catalogs.$inferSelect;
 export type CatalogParamRow = typeof catalogParams.$inferSelect;
@@ -17,160 +18,191 @@ export type CatalogEditionEntry = {
 };
 
 const REVISION_KEY = "reference_revision";
+/** Rows per INSERT on PostgreSQL: one round trip each, and a parameter of bounded size (a brand list may be long). */
+const BULK_ROWS = 1_000;
+
+const CATALOG = selectColumns(catalogs);
+const PARAM = selectColumns(catalogParams);
+const AREA = selectColumns(areas);
+const PROMISE = selectColumns(promiseOptions);
+const BRAND = selectColumns(brands);
+const keysOf = (table: Parameters<typeof getTableColumns>[0]) => Object.keys(getTableColumns(table));
+const CATALOG_KEYS = keysOf(catalogs);
 
 /**
  * Standard catalogs, brands, areas and promise options. Every write bumps one revision number
- * that readers cache on, so a reload from the CLI reaches a running gateway on its next call.
+ * that readers cache on, in the write's own transaction, so a reload from the CLI reaches a
+ * running gateway on its next call.
  */
 export type ReferenceRepo = ReturnType<typeof createReferenceRepo>;
 
-export function createReferenceRepo(store: Store) {
-  const { db, connection: sqlite } = store;
-  // Read by every mall call (readers cache on it): on the asynchronous store.
-  const revisionStatement = statementFor(store.dialect)((p) => `SELECT value FROM store_meta WHERE key = ${p()}`);
-  const bumpRevision = () =>
-    db
-      .insert(storeMeta)
-      .values({ key: REVISION_KEY, value: "1" })
-      .onConflictDoUpdate({ target: storeMeta.key, set: { value: sql`CAST(${storeMeta.value} AS INTEGER) + 1` } })
-      .run();
+export function createReferenceRepo(sql: SqlStore) {
+  const { dialect } = sql;
+  const onPostgres = dialect === "postgres";
+  const statement = statementFor(dialect);
+  // Flags are booleans on PostgreSQL, 0/1 on SQLite.
+  const [NO, YES] = onPostgres ? ["false", "true"] : ["0", "1"];
 
-  const activeCatalogs = db.select().from(catalogs).where(eq(catalogs.retired, 0)).orderBy(catalogs.level, catalogs.sort).prepare();
-  const catalogById = db
-    .select()
-    .from(catalogs)
-    .where(eq(catalogs.id, sql.placeholder("id")))
-    .prepare();
-  const catalogByCode = db
-    .select()
-    .from(catalogs)
-    .where(eq(catalogs.interfaceCode, sql.placeholder("code")))
-    .prepare();
-  const paramsOf = db
-    .select()
-    .from(catalogParams)
-    .where(eq(catalogParams.catalogId, sql.placeholder("id")))
-    .orderBy(catalogParams.sort)
-    .prepare();
-  const areaByCode = db
-    .select()
-    .from(areas)
-    .where(eq(areas.code, sql.placeholder("code")))
-    .prepare();
-  const areasByParent = db
-    .select()
-    .from(areas)
-    .where(eq(areas.parentCode, sql.placeholder("parent")))
-    .orderBy(areas.code)
-    .prepare();
+  /** One page of brands: the count and the rows, for each combination of filters (values: code, then the name twice). */
+  const brandStatements = (byCode: boolean, byName: boolean) => {
+    const clause = (p: () => string) => {
+      const where: string[] = [];
+      if (byCode) where.push(`b.brand_id IN (SELECT brand_id FROM brand_catalogs WHERE interface_code = ${p()})`);
+      // A substring of either name, ignoring case: instr on SQLite, strpos on PostgreSQL.
+      const contains = onPostgres
+        ? (column: string) => `strpos(lower(${column}), lower(${p()})) > 0`
+        : (column: string) => `instr(lower(${column}), lower(${p()})) > 0`;
+      if (byName) where.push(`(${contains("b.brand_name")} OR ${contains("b.brand_en_name")})`);
+      return where.length > 0 ? `WHERE ${where.join(" AND ")} ` : "";
+    };
+    return {
+      count: statement((p) => `SELECT count(*) AS n FROM brands b ${clause(p)}`.trimEnd()),
+      page: statement((p) => `SELECT ${BRAND} FROM brands b ${clause(p)}ORDER BY sort, brand_id LIMIT ${p()} OFFSET ${p()}`),
+    };
+  };
+
+  const S = {
+    revision: statement((p) => `SELECT value FROM store_meta WHERE key = ${p()}`),
+    bumpRevision: statement(
+      (p) =>
+        `INSERT INTO store_meta (key, value) VALUES (${p()}, '1') ON CONFLICT (key) DO UPDATE SET value = ` +
+        (onPostgres ? "CAST(CAST(store_meta.value AS BIGINT) + 1 AS TEXT)" : "CAST(store_meta.value AS INTEGER) + 1"),
+    ),
+    activeCatalogs: `SELECT ${CATALOG} FROM catalogs WHERE retired = ${NO} ORDER BY level, sort`,
+    catalogById: statement((p) => `SELECT ${CATALOG} FROM catalogs WHERE id = ${p()}`),
+    catalogByCode: statement((p) => `SELECT ${CATALOG} FROM catalogs WHERE interface_code = ${p()}`),
+    paramsOf: statement((p) => `SELECT ${PARAM} FROM catalog_params WHERE catalog_id = ${p()} ORDER BY sort`),
+    anyCatalog: "SELECT id FROM catalogs LIMIT 1",
+    everyCatalog: `SELECT ${CATALOG} FROM catalogs`,
+    // An interfaceCode may be reused by the new edition, so the retired row gives its code up.
+    retire: statement((p) => `UPDATE catalogs SET retired = ${YES}, interface_code = 'retired:' || id || ':' || interface_code WHERE id = ${p()}`),
+    upsertCatalog: rowInsert(catalogs, CATALOG_KEYS, conflictUpdateSql(catalogs, CATALOG_KEYS, ["id"], []), dialect),
+    setCode: statement((p) => `UPDATE catalogs SET interface_code = ${p()} WHERE id = ${p()}`),
+    dropParams: statement((p) => `DELETE FROM catalog_params WHERE catalog_id = ${p()}`),
+    brandExists: statement((p) => `SELECT brand_id FROM brands WHERE brand_id = ${p()} LIMIT 1`),
+    brandPages: {
+      all: brandStatements(false, false),
+      byCode: brandStatements(true, false),
+      byName: brandStatements(false, true),
+      byCodeAndName: brandStatements(true, true),
+    },
+    areaByCode: statement((p) => `SELECT ${AREA} FROM areas WHERE code = ${p()}`),
+    areasByParent: statement((p) => `SELECT ${AREA} FROM areas WHERE parent_code = ${p()} ORDER BY code`),
+    areaCount: "SELECT count(*) AS n FROM areas",
+    allPromiseOptions: `SELECT ${PROMISE} FROM promise_options ORDER BY sort`,
+  };
+
+  // PostgreSQL: a chunk of rows in one statement (bulk-rows.ts); SQLite: a prepared statement per row.
+  const inserts = (table: Parameters<typeof rowInsert>[0], tail = "") =>
+    onPostgres ? bulkInsert(table, keysOf(table), tail) : rowInsert(table, keysOf(table), tail);
+  const W = {
+    params: inserts(catalogParams),
+    brands: inserts(brands),
+    links: inserts(brandCatalogs, "ON CONFLICT DO NOTHING"),
+    areas: inserts(areas),
+    promises: inserts(promiseOptions),
+  };
+  const writeRows = async (tx: SqlRunner, kind: keyof typeof W, rows: ReadonlyArray<Readonly<Record<string, unknown>>>): Promise<void> => {
+    const w = W[kind];
+    if ("json" in w) {
+      for (let i = 0; i < rows.length; i += BULK_ROWS) await tx.run(w.sql, [w.json(rows.slice(i, i + BULK_ROWS))]);
+    } else for (const row of rows) await tx.run(w.sql, w.values(row));
+  };
+  const bumpRevision = async (tx: SqlRunner): Promise<void> => {
+    await tx.run(S.bumpRevision, [REVISION_KEY]);
+  };
+  /** Empties a table and fills it with `rows`, bumping the revision, in one transaction. */
+  const replaceAll = (table: "areas" | "promise_options", kind: "areas" | "promises", rows: ReadonlyArray<Readonly<Record<string, unknown>>>) =>
+    sql.transaction(async (tx) => {
+      await tx.run(`DELETE FROM ${table}`);
+      await writeRows(tx, kind, rows);
+      await bumpRevision(tx);
+    });
+  const countOf = (row: { n: number | string } | undefined): number => Number(row?.n ?? 0);
 
   return {
     async revision(): Promise<number> {
-      const row = await store.sql.get<{ value: string }>(revisionStatement, [REVISION_KEY]);
+      const row = await sql.get<{ value: string }>(S.revision, [REVISION_KEY]);
       return row === undefined ? 0 : Number(row.value);
     },
 
-    allCatalogs: (): CatalogRow[] => activeCatalogs.all(),
-    catalogById: (id: string): CatalogRow | undefined => catalogById.get({ id }),
-    catalogByInterfaceCode: (code: string): CatalogRow | undefined => catalogByCode.get({ code }),
-    paramsOfCatalog: (id: string): CatalogParamRow[] => paramsOf.all({ id }),
-    isEmpty: (): boolean => db.select({ id: catalogs.id }).from(catalogs).limit(1).all().length === 0,
+    allCatalogs: (): Promise<CatalogRow[]> => sql.all<CatalogRow>(S.activeCatalogs),
+    catalogById: (id: string): Promise<CatalogRow | undefined> => sql.get<CatalogRow>(S.catalogById, [id]),
+    catalogByInterfaceCode: (code: string): Promise<CatalogRow | undefined> => sql.get<CatalogRow>(S.catalogByCode, [code]),
+    paramsOfCatalog: (id: string): Promise<CatalogParamRow[]> => sql.all<CatalogParamRow>(S.paramsOf, [id]),
+    isEmpty: async (): Promise<boolean> => (await sql.get(S.anyCatalog)) === undefined,
 
-    /** Writes one catalog edition: upserts the given catalogs, retires every other one. */
-    writeCatalogEdition(entries: readonly CatalogEditionEntry[]): void {
-      withTransaction(store, () => {
+    /**
+     * Writes one catalog edition: `plan` turns every stored catalog (retired ones included) into the
+     * edition's entries, read in the same transaction as the write; the given catalogs are upserted
+     * and every other active one retired. Answers the plan and how many catalogs it retired.
+     */
+    writeCatalogEdition<P extends { entries: readonly CatalogEditionEntry[] }>(
+      plan: (existing: readonly CatalogRow[]) => P,
+    ): Promise<{ plan: P; retired: number }> {
+      return sql.transaction(async (tx) => {
+        const existing = await tx.all<CatalogRow>(S.everyCatalog);
+        const planned = plan(existing);
+        const entries = planned.entries;
         const keep = new Set(entries.map((e) => e.catalog.id));
-        for (const row of db.select({ id: catalogs.id }).from(catalogs).where(eq(catalogs.retired, 0)).all()) {
-          if (!keep.has(row.id)) {
-            // An interfaceCode may be reused by the new edition, so the retired row gives its code up.
-            db.update(catalogs)
-              .set({ retired: 1, interfaceCode: sql`'retired:' || ${catalogs.id} || ':' || ${catalogs.interfaceCode}` })
-              .where(eq(catalogs.id, row.id))
-              .run();
+        let retired = 0;
+        for (const row of existing) {
+          if (row.retired === 0 && !keep.has(row.id)) {
+            await tx.run(S.retire, [row.id]);
+            retired++;
           }
         }
         for (const { catalog } of entries) {
-          db.insert(catalogs)
-            .values({ ...catalog, interfaceCode: `pending:${catalog.id}`, retired: 0 })
-            .onConflictDoUpdate({ target: catalogs.id, set: { ...catalog, interfaceCode: `pending:${catalog.id}`, retired: 0 } })
-            .run();
+          await tx.run(S.upsertCatalog.sql, S.upsertCatalog.values({ ...catalog, interfaceCode: `pending:${catalog.id}`, retired: 0 }));
         }
         // Codes are written after every row exists, so two catalogs may swap codes within one edition.
-        for (const { catalog } of entries) {
-          db.update(catalogs).set({ interfaceCode: catalog.interfaceCode }).where(eq(catalogs.id, catalog.id)).run();
-        }
+        for (const { catalog } of entries) await tx.run(S.setCode, [catalog.interfaceCode, catalog.id]);
         for (const { catalog, params } of entries) {
           if (params === null) continue;
-          db.delete(catalogParams).where(eq(catalogParams.catalogId, catalog.id)).run();
-          for (const p of params)
-            db.insert(catalogParams)
-              .values({ ...p, catalogId: catalog.id })
-              .run();
+          await tx.run(S.dropParams, [catalog.id]);
+          await writeRows(
+            tx,
+            "params",
+            params.map((p) => ({ ...p, catalogId: catalog.id })),
+          );
         }
-        bumpRevision();
+        await bumpRevision(tx);
+        return { plan: planned, retired };
       });
     },
 
-    allCatalogRowsIncludingRetired: (): CatalogRow[] => db.select().from(catalogs).all(),
-
-    replaceBrands(rows: readonly BrandRow[], links: ReadonlyArray<{ brandId: string; interfaceCode: string }>): void {
-      withTransaction(store, () => {
-        db.delete(brandCatalogs).run();
-        db.delete(brands).run();
-        for (const row of rows) db.insert(brands).values(row).run();
-        for (const link of links) db.insert(brandCatalogs).values(link).onConflictDoNothing().run();
-        bumpRevision();
+    replaceBrands(rows: readonly BrandRow[], links: ReadonlyArray<{ brandId: string; interfaceCode: string }>): Promise<void> {
+      return sql.transaction(async (tx) => {
+        await tx.run("DELETE FROM brand_catalogs");
+        await tx.run("DELETE FROM brands");
+        await writeRows(tx, "brands", rows);
+        await writeRows(tx, "links", links);
+        await bumpRevision(tx);
       });
     },
 
-    brandExists: (brandId: string): boolean => db.select({ id: brands.brandId }).from(brands).where(eq(brands.brandId, brandId)).limit(1).all().length > 0,
+    brandExists: async (brandId: string): Promise<boolean> => (await sql.get(S.brandExists, [brandId])) !== undefined,
 
     /** One page of brands; `name` matches Chinese or English names, case-insensitively. */
-    brandPage(filter: { interfaceCode?: string; name?: string; offset: number; limit: number }): { total: number; rows: BrandRow[] } {
-      const where: string[] = [];
-      // Only the names a statement uses are bound: PostgreSQL refuses a value with no placeholder.
-      const args: Record<string, string | number> = {};
-      if (filter.interfaceCode !== undefined) {
-        where.push("b.brand_id IN (SELECT brand_id FROM brand_catalogs WHERE interface_code = @code)");
-        args.code = filter.interfaceCode;
-      }
-      if (filter.name !== undefined) {
-        where.push("(instr(lower(b.brand_name), lower(@name)) > 0 OR instr(lower(b.brand_en_name), lower(@name)) > 0)");
-        args.name = filter.name;
-      }
-      const clause = where.length > 0 ? `WHERE ${where.join(" AND ")}` : "";
-      const count = sqlite.prepare(`SELECT count(*) AS n FROM brands b ${clause}`).pluck();
-      const total = (where.length > 0 ? count.get(args) : count.get()) as number;
-      const page = { ...args, offset: filter.offset, limit: filter.limit };
-      const rows = sqlite
-        .prepare(
-          `SELECT brand_id AS brandId, brand_name AS brandName, brand_en_name AS brandEnName, logo, sort FROM brands b ${clause} ORDER BY sort, brand_id LIMIT @limit OFFSET @offset`,
-        )
-        .all(page) as BrandRow[];
+    async brandPage(filter: { interfaceCode?: string; name?: string; offset: number; limit: number }): Promise<{ total: number; rows: BrandRow[] }> {
+      const { interfaceCode, name } = filter;
+      const byCode = interfaceCode !== undefined;
+      const byName = name !== undefined;
+      const s = byCode ? (byName ? S.brandPages.byCodeAndName : S.brandPages.byCode) : byName ? S.brandPages.byName : S.brandPages.all;
+      const values = [...(byCode ? [interfaceCode] : []), ...(byName ? [name, name] : [])];
+      const total = countOf(await sql.get<{ n: number }>(s.count, values));
+      const rows = await sql.all<BrandRow>(s.page, [...values, filter.limit, filter.offset]);
       return { total, rows };
     },
 
-    replaceAreas(rows: readonly AreaRow[]): void {
-      withTransaction(store, () => {
-        db.delete(areas).run();
-        const insert = sqlite.prepare("INSERT INTO areas (code, name, level, parent_code) VALUES (?, ?, ?, ?)");
-        for (const r of rows) insert.run(r.code, r.name, r.level, r.parentCode);
-        bumpRevision();
-      });
-    },
-    areaByCode: (code: string): AreaRow | undefined => areaByCode.get({ code }),
+    replaceAreas: (rows: readonly AreaRow[]): Promise<void> => replaceAll("areas", "areas", rows),
+    areaByCode: (code: string): Promise<AreaRow | undefined> => sql.get<AreaRow>(S.areaByCode, [code]),
     /** An area's name for people (null for a code the table lacks). */
-    areaName: (code: string): string | null => areaByCode.get({ code })?.name ?? null,
-    areasByParent: (parentCode: string): AreaRow[] => areasByParent.all({ parent: parentCode }),
-    areaCount: (): number => sqlite.prepare("SELECT count(*) FROM areas").pluck().get() as number,
+    areaName: async (code: string): Promise<string | null> => (await sql.get<AreaRow>(S.areaByCode, [code]))?.name ?? null,
+    areasByParent: (parentCode: string): Promise<AreaRow[]> => sql.all<AreaRow>(S.areasByParent, [parentCode]),
+    areaCount: async (): Promise<number> => countOf(await sql.get<{ n: number }>(S.areaCount)),
 
-    replacePromiseOptions(rows: readonly PromiseOptionRow[]): void {
-      withTransaction(store, () => {
-        db.delete(promiseOptions).run();
-        for (const r of rows) db.insert(promiseOptions).values(r).run();
-        bumpRevision();
-      });
-    },
-    allPromiseOptions: (): PromiseOptionRow[] => db.select().from(promiseOptions).orderBy(promiseOptions.sort).all(),
+    replacePromiseOptions: (rows: readonly PromiseOptionRow[]): Promise<void> => replaceAll("promise_options", "promises", rows),
+    allPromiseOptions: (): Promise<PromiseOptionRow[]> => sql.all<PromiseOptionRow>(S.allPromiseOptions),
   };
 }

@@ -27,7 +27,7 @@ export const handlePriceChange: MessageHandler = async (ctx, rowsBySku) => {
       continue;
     }
     const snapshot = snapshotOf(prior);
-    const reasons = snapshot ? validateProduct({ ...snapshot, price }, ctx.validation) : [];
+    const reasons = snapshot ? await validateProduct({ ...snapshot, price }, ctx.validation) : [];
     const priceFen = yuanToFen(price.price);
     const mallPriceFen = yuanToFen(price.mall_price);
     const marketPriceFen = price.market_price === undefined ? null : yuanToFen(price.market_price);

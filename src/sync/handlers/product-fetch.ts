@@ -83,7 +83,7 @@ export async function fetchProducts(
       images: r.full ? (batch?.images.get(r.sku) as ProductSnapshot["images"]) : stored?.images,
       price: r.full ? (batch?.prices.get(r.sku) as ProductSnapshot["price"]) : stored?.price,
     };
-    const reasons = validateProduct(snapshot, ctx.validation);
+    const reasons = await validateProduct(snapshot, ctx.validation);
     const shelfState = r.full ? (batch?.shelf.get(r.sku) ?? r.fetched.detail.state) : (r.prior?.shelfState ?? r.fetched.detail.state);
     const row = productRow({
       supplierId: ctx.supplierId,
