@@ -117,7 +117,7 @@ async function main(): Promise<void> {
       creditCode: first17 + (creditCodeCheckChar(first17) ?? "0"),
       domains: [BENCH_DOMAIN],
     });
-    container.supplierConnections.connect({
+    await container.supplierConnections.connect({
       code: "BENCH",
       baseUrl: supplier.url,
       ...BENCH_ACCOUNT,
@@ -127,7 +127,7 @@ async function main(): Promise<void> {
       timeoutMs: 10_000,
     });
     // Throughput is measured here, not certification: the gate is waived with the reason recorded.
-    container.conformance.waive("BENCH", "initial-load benchmark against the reference supplier", "bench-initial-load");
+    await container.conformance.waive("BENCH", "initial-load benchmark against the reference supplier", "bench-initial-load");
 
     const samples: Array<{ at: number; rss: number }> = [];
     const sample = () => samples.push({ at: performance.now(), rss: process.memoryUsage().rss });

@@ -314,7 +314,7 @@ function recordStatements() {
 async function main() {
   const config = loadConfig({ ...process.env, ...env });
   const setup = createContainer(config, silentLogger());
-  const users = setup.admin.users.list();
+  const users = await setup.admin.users.list();
   const db = new Database(DATABASE, { readonly: true });
   const { probes, counts, supplierCode } = probesOf(db);
   db.close();

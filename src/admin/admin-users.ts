@@ -33,17 +33,27 @@ export type AdminUsers = ReturnType<typeof createAdminUsers>;
 
 /** Console users: created by CLI or an admin, scrypt hashes, every session ended on a change. */
 export function createAdminUsers(repo: AdminRepo, accounts: AccountRepo, clock: () => number) {
-  const userView = (u: AdminUserRow): AdminUserView => ({
+  /** `codes`: the code of each supplier the user may be bound to, read before (a supplier's code never changes). */
+  const viewWith = (u: AdminUserRow, codes: ReadonlyMap<number, string>): AdminUserView => ({
     username: u.username,
     role: u.role,
-    supplier: u.supplierId === null ? null : (accounts.supplierById(u.supplierId)?.code ?? String(u.supplierId)),
+    supplier: u.supplierId === null ? null : (codes.get(u.supplierId) ?? String(u.supplierId)),
     status: u.status,
     createdAt: u.createdAt,
     updatedAt: u.updatedAt,
   });
+  const codesOf = async (ids: ReadonlyArray<number | null>): Promise<Map<number, string>> => {
+    const codes = new Map<number, string>();
+    for (const id of ids) {
+      const supplier = id === null || codes.has(id) ? undefined : await accounts.supplierById(id);
+      if (supplier) codes.set(supplier.id, supplier.code);
+    }
+    return codes;
+  };
+  const userView = async (u: AdminUserRow): Promise<AdminUserView> => viewWith(u, await codesOf([u.supplierId]));
 
   /** A supplier user belongs to exactly one supplier; staff to none. */
-  const bindingOf = (role: AdminRole, supplierCode: string | undefined): number | null => {
+  const bindingOf = async (role: AdminRole, supplierCode: string | undefined): Promise<number | null> => {
     if (role !== "supplier") {
       if (supplierCode !== undefined)
         throw new AdminError("invalid_input", `only a supplier user is bound to a supplier; role ${role} takes no supplier`, [
@@ -55,7 +65,7 @@ export function createAdminUsers(repo: AdminRepo, accounts: AccountRepo, clock: 
       throw new AdminError("invalid_input", "a supplier user needs the supplier it belongs to", [
         { field: "body.supplier", message: "required for role supplier" },
       ]);
-    const supplier = accounts.supplierByCode(supplierCode);
+    const supplier = await accounts.supplierByCode(supplierCode);
     if (!supplier) throw new AdminError("not_found", `no supplier with code ${supplierCode}`);
     return supplier.id;
   };
@@ -66,8 +76,12 @@ export function createAdminUsers(repo: AdminRepo, accounts: AccountRepo, clock: 
   };
 
   const users = {
-    list: (): AdminUserView[] => repo.listUsers().map(userView),
-    show: (username: string): AdminUserView => userView(mustFind(username)),
+    list: async (): Promise<AdminUserView[]> => {
+      const rows = repo.listUsers();
+      const codes = await codesOf(rows.map((u) => u.supplierId));
+      return rows.map((u) => viewWith(u, codes));
+    },
+    show: (username: string): Promise<AdminUserView> => userView(mustFind(username)),
     byId: (id: number) => repo.userById(id),
 
     /**
@@ -75,14 +89,16 @@ export function createAdminUsers(repo: AdminRepo, accounts: AccountRepo, clock: 
      * transaction with the audit row that records it.
      */
     async prepareCreate(input: { username: string; role: AdminRole; password: string; supplier?: string }): Promise<() => AdminUserView> {
-      const supplierId = bindingOf(input.role, input.supplier);
+      const supplierId = await bindingOf(input.role, input.supplier);
       if (repo.userByUsername(input.username)) throw new AdminError("conflict", `user ${input.username} exists`);
+      const codes = await codesOf([supplierId]);
       const passwordHash = await hashPassword(input.password);
       return () => {
         if (repo.userByUsername(input.username)) throw new AdminError("conflict", `user ${input.username} exists`);
         const now = clock();
-        return userView(
+        return viewWith(
           repo.createUser({ username: input.username, role: input.role, supplierId, passwordHash, status: "active", createdAt: now, updatedAt: now }),
+          codes,
         );
       };
     },
@@ -99,9 +115,11 @@ export function createAdminUsers(repo: AdminRepo, accounts: AccountRepo, clock: 
       const found = mustFind(username);
       const role = change.role ?? found.role;
       const rebinding = change.role !== undefined || change.supplier !== undefined;
+      const foundCodes = await codesOf([found.supplierId]);
       const supplierId = rebinding
-        ? bindingOf(role, change.supplier ?? (role === "supplier" && found.supplierId !== null ? accounts.supplierById(found.supplierId)?.code : undefined))
+        ? await bindingOf(role, change.supplier ?? (role === "supplier" && found.supplierId !== null ? foundCodes.get(found.supplierId) : undefined))
         : found.supplierId;
+      const codes = await codesOf([found.supplierId, supplierId]);
       const passwordHash = change.password ? await hashPassword(change.password) : undefined;
       return () => {
         const u = mustFind(username);
@@ -116,7 +134,7 @@ export function createAdminUsers(repo: AdminRepo, accounts: AccountRepo, clock: 
           clock(),
         );
         repo.deleteSessionsOf(u.id);
-        return { before: userView(u), after: userView(mustFind(username)) };
+        return { before: viewWith(u, codes), after: viewWith(mustFind(username), codes) };
       };
     },
 

@@ -60,6 +60,9 @@ export type MarkView = {
 
 export type ConformanceService = ReturnType<typeof createConformanceService>;
 
+/** A supplier's current mark, its gate verdict and any waiver. */
+export type Standing = { mark: MarkView | null; gate: { open: boolean; via: string | null; reason: string | null }; waiver: GateWaiverRow | null };
+
 export type ConformanceDeps = {
   repo: ConformanceRepo;
   accounts: AccountRepo;
@@ -78,16 +81,17 @@ export function createConformanceService(deps: ConformanceDeps) {
   const gate = createProductionGate(deps.repo, deps.clock);
   const history = deps.history ?? CONTRACT_HISTORY;
 
-  const supplierOf = (code: string): SupplierRow => {
-    const s = deps.accounts.supplierByCode(code);
+  const supplierOf = async (code: string): Promise<SupplierRow> => {
+    const s = await deps.accounts.supplierByCode(code);
     if (!s) throw new ConformanceError("not_found", `no supplier with code ${code}`);
     return s;
   };
-  const codeOf = (supplierId: number) => deps.accounts.supplierById(supplierId)?.code ?? String(supplierId);
+  const codeOf = async (supplierId: number) => (await deps.accounts.supplierById(supplierId))?.code ?? String(supplierId);
 
-  const runView = (row: ConformanceRunListRow): RunView => ({
+  /** `code`: the run's supplier, read before (a supplier's code never changes). */
+  const runView = (row: ConformanceRunListRow, code: string): RunView => ({
     id: row.id,
-    supplier: codeOf(row.supplierId),
+    supplier: code,
     passed: row.passed === 1,
     baseUrl: row.baseUrl,
     kitVersion: row.kitVersion,
@@ -100,9 +104,10 @@ export function createConformanceService(deps: ConformanceDeps) {
     markId: row.markId,
   });
 
-  const markView = (m: TrustMarkRow): MarkView => ({
+  /** `code`: the mark's supplier, read before. */
+  const markView = (m: TrustMarkRow, code: string): MarkView => ({
     id: m.id,
-    supplier: codeOf(m.supplierId),
+    supplier: code,
     runId: m.runId,
     state: markState(m, deps.clock()),
     storedState: m.state,
@@ -140,13 +145,14 @@ export function createConformanceService(deps: ConformanceDeps) {
    * older mark handed out earlier would otherwise go on verifying as valid. The current mark is
    * changed whatever its dates, as the one its page shows. A gate waiver granted before ends: the
    * later decision is the one that holds (a waiver granted after it opens the gate again).
+   * Synchronous, for one transaction with its audit row: the supplier is read before.
    */
   const changeMarkState = (
-    code: string,
+    supplier: SupplierRow,
     state: "suspended" | "revoked",
     reason: string,
   ): { before: MarkView; after: MarkView; changed: string[]; waiverEnded: GateWaiverRow | null } => {
-    const supplier = supplierOf(code);
+    const { code } = supplier;
     if (reason.trim() === "") throw new ConformanceError("invalid", "a reason is required");
     const mark = deps.repo.currentMark(supplier.id);
     if (!mark) throw new ConformanceError("not_found", `supplier ${code} has no trust mark`);
@@ -158,10 +164,36 @@ export function createConformanceService(deps: ConformanceDeps) {
       .map((m) => m.id);
     if (changed.length === 0)
       throw new ConformanceError("conflict", `the trust mark ${mark.id} of ${code} is already ${mark.state === "revoked" ? "revoked" : state}`);
-    const before = markView(mark);
+    const before = markView(mark, code);
     const waiverEnded = deps.repo.setMarksState(supplier.id, changed, state, reason.trim(), now) ?? null;
     const after = deps.repo.mark(mark.id);
-    return { before, after: markView(after ?? mark), changed, waiverEnded };
+    return { before, after: markView(after ?? mark, code), changed, waiverEnded };
+  };
+
+  /** Waives the gate for a supplier read before; synchronous, for one transaction with its audit row. */
+  const waiveOf = (supplier: SupplierRow, reason: string, actor: string): GateWaiverRow => {
+    if (reason.trim() === "") throw new ConformanceError("invalid", "a reason is required");
+    const row: GateWaiverRow = { supplierId: supplier.id, reason: reason.trim(), actor, createdAt: deps.clock() };
+    deps.repo.putWaiver(row);
+    return row;
+  };
+
+  /** Withdraws the gate waiver of a supplier read before; synchronous, for one transaction with its audit row. */
+  const withdrawWaiverOf = (supplier: SupplierRow, reason: string): GateWaiverRow => {
+    if (reason.trim() === "") throw new ConformanceError("invalid", "a reason is required");
+    const waiver = deps.repo.waiver(supplier.id);
+    if (!waiver || !deps.repo.deleteWaiver(supplier.id)) throw new ConformanceError("not_found", `supplier ${supplier.code} has no gate waiver`);
+    return waiver;
+  };
+
+  const holdBackOf = (supplier: SupplierRow, reason: string): { marks: string[]; waiverEnded: boolean } => {
+    const mark = deps.repo.currentMark(supplier.id);
+    if (mark && mark.state === "valid" && markState(mark, deps.clock()) === "valid") {
+      const { changed, waiverEnded } = changeMarkState(supplier, "suspended", reason);
+      return { marks: changed, waiverEnded: waiverEnded !== null };
+    }
+    if (deps.repo.waiver(supplier.id) && deps.repo.deleteWaiver(supplier.id)) return { marks: [], waiverEnded: true };
+    return { marks: [], waiverEnded: false };
   };
 
   return {
@@ -184,11 +216,11 @@ export function createConformanceService(deps: ConformanceDeps) {
       /** Asked before the run and any mark are stored: a queued run interrupted meanwhile records nothing. */
       stillOurs?: () => boolean | Promise<boolean>;
     }): Promise<{ run: RunView; report: ConformanceReport; trustMark: string | null; signaturePath: string }> {
-      const supplier = supplierOf(args.supplier);
+      const supplier = await supplierOf(args.supplier);
       // Advisory runs are not certification runs: their own id prefix, files only, never a mark. A
       // queued run (run-queue.ts) comes with the id it was queued under.
       const runId = args.runId ?? newId(args.advisory ? "cadv" : "crun", 9);
-      const account = deps.accounts.accountOfSupplier(supplier.id);
+      const account = await deps.accounts.accountOfSupplier(supplier.id);
       const bannedTerms = [
         ...ADVERTISING_LAW_TERMS,
         ...deps.config.BANNED_TERMS.split(",")
@@ -284,16 +316,19 @@ export function createConformanceService(deps: ConformanceDeps) {
       if (args.stillOurs && !(await args.stillOurs()))
         throw new ConformanceError("conflict", `run ${runId} was interrupted before it ended; its result is not recorded`);
       if (!args.advisory) deps.repo.insertRunWithMark(row, mark);
-      return { run: runView(row), report, trustMark: mark?.jws ?? null, signaturePath: files.signaturePath };
+      return { run: runView(row, supplier.code), report, trustMark: mark?.jws ?? null, signaturePath: files.signaturePath };
     },
 
-    runs(filter: { supplier?: string; limit?: number } = {}): RunView[] {
-      const supplierId = filter.supplier === undefined ? undefined : supplierOf(filter.supplier).id;
-      return deps.repo.runs({ supplierId, limit: Math.min(filter.limit ?? 50, 500) }).map(runView);
+    async runs(filter: { supplier?: string; limit?: number } = {}): Promise<RunView[]> {
+      const supplierId = filter.supplier === undefined ? undefined : (await supplierOf(filter.supplier)).id;
+      const rows = deps.repo.runs({ supplierId, limit: Math.min(filter.limit ?? 50, 500) });
+      const codes = new Map<number, string>();
+      for (const row of rows) if (!codes.has(row.supplierId)) codes.set(row.supplierId, await codeOf(row.supplierId));
+      return rows.map((row) => runView(row, codes.get(row.supplierId) ?? String(row.supplierId)));
     },
 
     /** A run with its full report (evidence included) and the detached signature. */
-    show(runId: string): {
+    async show(runId: string): Promise<{
       run: RunView;
       report: ConformanceReport;
       reportText: string;
@@ -301,72 +336,68 @@ export function createConformanceService(deps: ConformanceDeps) {
       digest: string;
       mark: MarkView | null;
       html: string;
-    } {
+    }> {
       const row = deps.repo.run(runId);
       if (!row) throw new ConformanceError("not_found", `no conformance run ${runId}`);
       const report = JSON.parse(row.reportJson) as ConformanceReport;
       const mark = row.markId ? deps.repo.mark(row.markId) : undefined;
+      const code = await codeOf(row.supplierId);
       return {
-        run: runView(row),
+        run: runView(row, code),
         report,
         reportText: row.reportJson,
         signature: row.reportSignature,
         digest: row.reportDigest,
-        mark: mark ? markView(mark) : null,
+        mark: mark ? markView(mark, mark.supplierId === row.supplierId ? code : await codeOf(mark.supplierId)) : null,
         html: reportHtml(report, { digest: row.reportDigest, jws: row.reportSignature }),
       };
     },
 
     /** The supplier's current mark, its gate verdict and any waiver (the supplier page and dashboard). */
-    standing(code: string): { mark: MarkView | null; gate: { open: boolean; via: string | null; reason: string | null }; waiver: GateWaiverRow | null } {
-      const supplier = supplierOf(code);
-      return standingOf(supplier.id);
+    async standing(code: string): Promise<Standing> {
+      return standingWith(await supplierOf(code));
     },
-    standingOf,
+    async standingOf(supplierId: number): Promise<Standing> {
+      return standingWith({ id: supplierId, code: await codeOf(supplierId) });
+    },
+    /** The standing of a supplier read before; synchronous, for a transaction's answer. */
+    standingWith,
+
+    /** The supplier a change is about, read before the synchronous write that records it with its audit row. */
+    supplier: supplierOf,
 
     /** Every supplier's current mark, for the trust-mark gauges of /metrics. */
-    markReadings(): Array<{ supplier: string; state: MarkState; expiresAtMs: number }> {
-      return deps.accounts.listSuppliers().flatMap(({ supplier }) => {
+    async markReadings(): Promise<Array<{ supplier: string; state: MarkState; expiresAtMs: number }>> {
+      return (await deps.accounts.listSuppliers()).flatMap(({ supplier }) => {
         const mark = deps.repo.currentMark(supplier.id);
         return mark ? [{ supplier: supplier.code, state: markState(mark, deps.clock()), expiresAtMs: mark.expiresAt }] : [];
       });
     },
 
-    suspend: (code: string, reason: string) => changeMarkState(code, "suspended", reason),
-    revoke: (code: string, reason: string) => changeMarkState(code, "revoked", reason),
+    suspend: async (code: string, reason: string) => changeMarkState(await supplierOf(code), "suspended", reason),
+    revoke: async (code: string, reason: string) => changeMarkState(await supplierOf(code), "revoked", reason),
+    suspendOf: (supplier: SupplierRow, reason: string) => changeMarkState(supplier, "suspended", reason),
+    revokeOf: (supplier: SupplierRow, reason: string) => changeMarkState(supplier, "revoked", reason),
 
     /** Waives the gate for one supplier (e.g. already docked with another mall), with the reason. */
-    waive(code: string, reason: string, actor: string): GateWaiverRow {
-      const supplier = supplierOf(code);
-      if (reason.trim() === "") throw new ConformanceError("invalid", "a reason is required");
-      const row: GateWaiverRow = { supplierId: supplier.id, reason: reason.trim(), actor, createdAt: deps.clock() };
-      deps.repo.putWaiver(row);
-      return row;
+    async waive(code: string, reason: string, actor: string): Promise<GateWaiverRow> {
+      return waiveOf(await supplierOf(code), reason, actor);
     },
+    waiveOf,
 
     /** Withdraws the supplier's gate waiver, with the reason (audited by the caller); the waiver withdrawn. */
-    withdrawWaiver(code: string, reason: string): GateWaiverRow {
-      const supplier = supplierOf(code);
-      if (reason.trim() === "") throw new ConformanceError("invalid", "a reason is required");
-      const waiver = deps.repo.waiver(supplier.id);
-      if (!waiver || !deps.repo.deleteWaiver(supplier.id)) throw new ConformanceError("not_found", `supplier ${code} has no gate waiver`);
-      return waiver;
+    async withdrawWaiver(code: string, reason: string): Promise<GateWaiverRow> {
+      return withdrawWaiverOf(await supplierOf(code), reason);
     },
+    withdrawWaiverOf,
 
     /**
      * Holds a supplier back from production (production conformance's suspension): its live marks
      * suspended, which ends any waiver; with no mark left to suspend, its waiver withdrawn. Answers
      * what was done: nothing when the gate was closed already.
      */
-    holdBack(code: string, reason: string): { marks: string[]; waiverEnded: boolean } {
-      const supplier = supplierOf(code);
-      const mark = deps.repo.currentMark(supplier.id);
-      if (mark && mark.state === "valid" && markState(mark, deps.clock()) === "valid") {
-        const { changed, waiverEnded } = changeMarkState(code, "suspended", reason);
-        return { marks: changed, waiverEnded: waiverEnded !== null };
-      }
-      if (deps.repo.waiver(supplier.id) && deps.repo.deleteWaiver(supplier.id)) return { marks: [], waiverEnded: true };
-      return { marks: [], waiverEnded: false };
+    async holdBack(code: string, reason: string): Promise<{ marks: string[]; waiverEnded: boolean }> {
+      return holdBackOf(await supplierOf(code), reason);
     },
 
     async verifyMark(jws: string, jwks?: JSONWebKeySet): Promise<MarkVerification & { state: MarkState | null }> {
@@ -402,13 +433,13 @@ export function createConformanceService(deps: ConformanceDeps) {
     },
   };
 
-  function standingOf(supplierId: number) {
-    const verdict: GateVerdict = gate.verdict(supplierId);
-    const mark = deps.repo.currentMark(supplierId);
+  function standingWith(supplier: Pick<SupplierRow, "id" | "code">): Standing {
+    const verdict: GateVerdict = gate.verdict(supplier.id);
+    const mark = deps.repo.currentMark(supplier.id);
     return {
-      mark: mark ? markView(mark) : null,
+      mark: mark ? markView(mark, supplier.code) : null,
       gate: verdict.open ? { open: true, via: verdict.via, reason: null } : { open: false, via: null, reason: verdict.reason },
-      waiver: deps.repo.waiver(supplierId) ?? null,
+      waiver: deps.repo.waiver(supplier.id) ?? null,
     };
   }
 }

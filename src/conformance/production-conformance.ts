@@ -55,9 +55,9 @@ export type ProductionDeps = {
   repo: ProductionRepo;
   accounts: Pick<AccountRepo, "supplierByCode" | "listSuppliers">;
   /** The connection's timeout and sign mode, for latency and signatures; null when not connected. */
-  connectionOf: (supplierCode: string) => { timeoutMs: number; signMode: string } | null;
+  connectionOf: (supplierCode: string) => Promise<{ timeoutMs: number; signMode: string } | null>;
   /** Holds the supplier back (ConformanceService.holdBack): its live marks suspended, or its waiver withdrawn. */
-  holdBack: (code: string, reason: string) => { marks: string[]; waiverEnded: boolean };
+  holdBack: (code: string, reason: string) => Promise<{ marks: string[]; waiverEnded: boolean }>;
   audit: (entry: AuditEntry) => void;
   settings: ProductionSettings;
   clock: () => number;
@@ -76,12 +76,20 @@ export function createProductionConformance(deps: ProductionDeps) {
   const log = deps.logger.child({ component: "production-conformance" });
   /** Tallies not yet written: supplier|day|check → increment. */
   let pending = new Map<string, CheckIncrement>();
-  const supplierIds = new Map<string, number | null>();
+  const supplierIds = new Map<string, Promise<number | null>>();
 
-  const supplierId = (code: string): number | null => {
-    if (!supplierIds.has(code)) supplierIds.set(code, deps.accounts.supplierByCode(code)?.id ?? null);
-    return supplierIds.get(code) ?? null;
+  const supplierId = (code: string): Promise<number | null> => {
+    let id = supplierIds.get(code);
+    if (!id) {
+      id = deps.accounts.supplierByCode(code).then((s) => s?.id ?? null);
+      supplierIds.set(code, id);
+      // A failed read is not remembered: the next call asks again.
+      void id.catch(() => supplierIds.delete(code));
+    }
+    return id;
   };
+  /** Calls whose supplier and connection are being read; a flush waits for their tallies. */
+  const reading = new Set<Promise<void>>();
 
   const tally = (supplier: number, day: string, check: ProductionCheckId, failed: boolean, evidence: unknown): void => {
     const key = `${supplier}|${day}|${check}`;
@@ -100,30 +108,39 @@ export function createProductionConformance(deps: ProductionDeps) {
   /** Sees every production call (the connections' observer); the kit's sandbox calls never come here. */
   const recorder: CallRecorder = {
     record(call: CallRecord): void {
-      const id = supplierId(call.supplier);
-      const connection = id === null ? null : deps.connectionOf(call.supplier);
-      if (id === null || !connection) return;
-      // The gateway's day (its clock), as the puller's and the order pusher's records use.
+      // The gateway's day (its clock) when the call ended, as the puller's and the order pusher's records use.
       const day = beijingDay(deps.clock());
-      const checks = callChecks(call, { timeoutMs: connection.timeoutMs, signsAnswers: connection.signMode === SignMode.HmacSha256 });
-      if (checks.length === 0) return;
-      const evidence = {
-        at: call.startedAt,
-        endpoint: call.endpoint,
-        outcome: call.outcome,
-        errorCode: call.errorCode ?? null,
-        httpStatus: call.httpStatus ?? null,
-        field: call.field ?? null,
-        message: call.message?.slice(0, 300) ?? null,
-        durationMs: call.durationMs,
-        subject: call.subject?.slice(0, 100) ?? null,
-      };
-      for (const [check, failed] of checks) tally(id, day, check, failed, evidence);
+      const read = tallyCall(call, day).catch((err: unknown) =>
+        log.warn({ event: "production.record_failed", err, supplier: call.supplier }, "a production call was not tallied"),
+      );
+      reading.add(read);
+      void read.finally(() => reading.delete(read));
     },
   };
 
+  async function tallyCall(call: CallRecord, day: string): Promise<void> {
+    const id = await supplierId(call.supplier);
+    const connection = id === null ? null : await deps.connectionOf(call.supplier);
+    if (id === null || !connection) return;
+    const checks = callChecks(call, { timeoutMs: connection.timeoutMs, signsAnswers: connection.signMode === SignMode.HmacSha256 });
+    if (checks.length === 0) return;
+    const evidence = {
+      at: call.startedAt,
+      endpoint: call.endpoint,
+      outcome: call.outcome,
+      errorCode: call.errorCode ?? null,
+      httpStatus: call.httpStatus ?? null,
+      field: call.field ?? null,
+      message: call.message?.slice(0, 300) ?? null,
+      durationMs: call.durationMs,
+      subject: call.subject?.slice(0, 100) ?? null,
+    };
+    for (const [check, failed] of checks) tally(id, day, check, failed, evidence);
+  }
+
   /** Writes the tallies kept in memory; they are kept for the next try when the store refuses. */
   const flush = async (): Promise<void> => {
+    if (reading.size > 0) await Promise.allSettled([...reading]);
     if (pending.size === 0) return;
     const batch = pending;
     pending = new Map();
@@ -205,7 +222,7 @@ export function createProductionConformance(deps: ProductionDeps) {
    */
   const evaluate = async (code: string, day: string): Promise<DayScore | null> => {
     await flush();
-    const id = supplierId(code);
+    const id = await supplierId(code);
     if (id === null) return null;
     const checks = verdicts(id, day);
     if (checks.length === 0) return null;
@@ -231,7 +248,7 @@ export function createProductionConformance(deps: ProductionDeps) {
       const action: ProductionScoreRow["action"] = !due ? "warn" : deps.settings.policy === "suspend" ? "suspend" : "propose";
       const held =
         action === "suspend"
-          ? deps.holdBack(code, `生产环境对接合规得分连续 ${run} 天低于 ${deps.settings.minScore}（${day}：${score}；未通过：${failing.join("、")}）`)
+          ? await deps.holdBack(code, `生产环境对接合规得分连续 ${run} 天低于 ${deps.settings.minScore}（${day}：${score}；未通过：${failing.join("、")}）`)
           : null;
       const summary = {
         after: {
@@ -278,14 +295,14 @@ export function createProductionConformance(deps: ProductionDeps) {
       await flush();
       const day = beijingDay(deps.clock() - DAY_MS);
       let scored = 0;
-      for (const { supplier } of deps.accounts.listSuppliers()) if (await evaluate(supplier.code, day)) scored++;
+      for (const { supplier } of await deps.accounts.listSuppliers()) if (await evaluate(supplier.code, day)) scored++;
       return scored;
     },
 
     /** The supplier's scored days, newest first, and the policy in force. */
     async history(code: string, limit = 30): Promise<{ days: DayScore[]; today: DayScore | null; policy: ProductionSettings } | null> {
       await flush();
-      const id = supplierId(code);
+      const id = await supplierId(code);
       if (id === null) return null;
       const today = beijingDay(deps.clock());
       const checks = verdicts(id, today);
@@ -298,25 +315,25 @@ export function createProductionConformance(deps: ProductionDeps) {
     },
 
     /** An admin's decision on a proposed suspension: approving suspends the supplier's marks. */
-    decide(
+    async decide(
       code: string,
       day: string,
       decision: "approve" | "dismiss",
       actor: string,
       reason: string,
-    ): { ok: true; held: { marks: string[]; waiverEnded: boolean } | null } | { ok: false; reason: "not_found" } {
-      const id = supplierId(code);
+    ): Promise<{ ok: true; held: { marks: string[]; waiverEnded: boolean } | null } | { ok: false; reason: "not_found" }> {
+      const id = await supplierId(code);
       if (id === null) return { ok: false, reason: "not_found" };
       const row = deps.repo.score(id, day);
       if (!row || row.proposal !== "open") return { ok: false, reason: "not_found" };
-      const held = decision === "approve" ? deps.holdBack(code, reason) : null;
+      const held = decision === "approve" ? await deps.holdBack(code, reason) : null;
       deps.repo.decide(id, day, decision === "approve" ? "approved" : "dismissed", actor, deps.clock());
       return { ok: true, held };
     },
 
     /** Each supplier's latest scored day, for the score gauge of /metrics. */
-    readings(): Array<{ supplier: string; score: number }> {
-      return deps.accounts.listSuppliers().flatMap(({ supplier }) => {
+    async readings(): Promise<Array<{ supplier: string; score: number }>> {
+      return (await deps.accounts.listSuppliers()).flatMap(({ supplier }) => {
         const [latest] = deps.repo.scores(supplier.id, 1);
         return latest ? [{ supplier: supplier.code, score: latest.score }] : [];
       });

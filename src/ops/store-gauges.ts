@@ -1,8 +1,8 @@
 import type { OpsRepo } from "../store/repos/ops-repo.js";
 import type { GatewayMetrics, TrustMarkReading } from "./gateway-metrics.js";
 
-export type TrustMarkSource = () => readonly TrustMarkReading[];
-export type ConformanceScoreSource = () => ReadonlyArray<{ supplier: string; score: number }>;
+export type TrustMarkSource = () => readonly TrustMarkReading[] | Promise<readonly TrustMarkReading[]>;
+export type ConformanceScoreSource = () => ReadonlyArray<{ supplier: string; score: number }> | Promise<ReadonlyArray<{ supplier: string; score: number }>>;
 
 /**
  * The gauges read from the store at scrape time: backlog and quarantine per supplier, orders by
@@ -57,14 +57,14 @@ export function registerStoreGauges(
   );
   metrics.gaugeFromSource(
     { name: "emall_trust_mark_state", help: "1 for each supplier's current trust-mark state.", labelNames: ["supplier", "state"] },
-    (set) => {
-      for (const mark of trustMarks()) set({ supplier: mark.supplier, state: mark.state }, 1);
+    async (set) => {
+      for (const mark of await trustMarks()) set({ supplier: mark.supplier, state: mark.state }, 1);
     },
   );
   metrics.gaugeFromSource(
     { name: "emall_trust_mark_expiry_timestamp_seconds", help: "When each supplier's trust mark expires (Unix seconds).", labelNames: ["supplier"] },
-    (set) => {
-      for (const mark of trustMarks()) if (mark.expiresAtMs !== null) set({ supplier: mark.supplier }, mark.expiresAtMs / 1000);
+    async (set) => {
+      for (const mark of await trustMarks()) if (mark.expiresAtMs !== null) set({ supplier: mark.supplier }, mark.expiresAtMs / 1000);
     },
   );
 
@@ -74,8 +74,8 @@ export function registerStoreGauges(
       help: "Each supplier's production conformance score (0-100) for its latest scored day: the share of the kit's checks its production calls passed.",
       labelNames: ["supplier"],
     },
-    (set) => {
-      for (const r of scores()) set({ supplier: r.supplier }, r.score);
+    async (set) => {
+      for (const r of await scores()) set({ supplier: r.supplier }, r.score);
     },
   );
 

@@ -76,19 +76,19 @@ export function createSyncService(
   };
   const runner = createSyncRunner({ ...deps, settings });
 
-  const knownSupplier = (code: string): SupplierRow => {
-    const s = deps.accounts.supplierByCode(code);
+  const knownSupplier = async (code: string): Promise<SupplierRow> => {
+    const s = await deps.accounts.supplierByCode(code);
     if (!s) throw new SyncError("not_found", `no supplier with code ${code}`);
     return s;
   };
-  const supplierOf = (code: string): SupplierRow => {
-    const s = knownSupplier(code);
-    if (!deps.connections.isConnected(s.id)) throw new SyncError("not_found", `supplier ${code} is not connected (npm run cli -- supplier connect …)`);
+  const supplierOf = async (code: string): Promise<SupplierRow> => {
+    const s = await knownSupplier(code);
+    if (!(await deps.connections.isConnected(s.id))) throw new SyncError("not_found", `supplier ${code} is not connected (npm run cli -- supplier connect …)`);
     return s;
   };
   /** Only a supplier with a valid trust mark (or a waiver) is pulled. */
-  const gated = (code: string): SupplierRow => {
-    const s = supplierOf(code);
+  const gated = async (code: string): Promise<SupplierRow> => {
+    const s = await supplierOf(code);
     deps.gate.require(s.id, s.code);
     return s;
   };
@@ -96,15 +96,15 @@ export function createSyncService(
   return {
     settings,
     runner,
-    pull(code: string, trigger: RunTrigger = "manual", onProgress?: Parameters<typeof runner.pull>[2]): Promise<RunAttempt> {
-      return runner.pull(gated(code).id, trigger, onProgress);
+    async pull(code: string, trigger: RunTrigger = "manual", onProgress?: Parameters<typeof runner.pull>[2]): Promise<RunAttempt> {
+      return runner.pull((await gated(code)).id, trigger, onProgress);
     },
-    stock(code: string): Promise<RunAttempt> {
-      return runner.stock(gated(code).id);
+    async stock(code: string): Promise<RunAttempt> {
+      return runner.stock((await gated(code)).id);
     },
     /** Quarantined messages back to the inbox, then a run that applies them through the same path. */
     async replay(code: string, messageIds: readonly string[] | "all-quarantined"): Promise<{ requeued: number; attempt: RunAttempt }> {
-      const supplier = gated(code);
+      const supplier = await gated(code);
       const requeued = await deps.inbox.requeue(supplier.id, messageIds, deps.clock());
       // Named ids none of which is in quarantine (mistyped, another supplier's, already replayed):
       // saying "replayed" and starting a run would tell staff something happened that did not.
@@ -113,20 +113,20 @@ export function createSyncService(
       }
       return { requeued, attempt: await runner.pull(supplier.id, "replay") };
     },
-    quarantined(code: string) {
-      return deps.inbox.quarantined(supplierOf(code).id);
+    async quarantined(code: string) {
+      return deps.inbox.quarantined((await supplierOf(code)).id);
     },
     /** Quarantined messages as staff read them: the reason, and the body as the supplier sent it. */
     async quarantineEntries(code: string): Promise<QuarantineEntry[]> {
-      return (await deps.inbox.quarantined(supplierOf(code).id)).map(quarantineEntry);
+      return (await deps.inbox.quarantined((await supplierOf(code)).id)).map(quarantineEntry);
     },
     // History reads need only the supplier: one not connected (yet, or any more) still has its logs.
-    runs(filter: { supplier?: string; limit: number; before?: number }) {
-      const supplierId = filter.supplier === undefined ? undefined : knownSupplier(filter.supplier).id;
+    async runs(filter: { supplier?: string; limit: number; before?: number }) {
+      const supplierId = filter.supplier === undefined ? undefined : (await knownSupplier(filter.supplier)).id;
       return deps.syncRuns.runs({ supplierId, limit: filter.limit, before: filter.before });
     },
-    messageLogs(filter: Omit<MessageLogFilter, "supplierId"> & { supplier?: string }) {
-      const supplierId = filter.supplier === undefined ? undefined : knownSupplier(filter.supplier).id;
+    async messageLogs(filter: Omit<MessageLogFilter, "supplierId"> & { supplier?: string }) {
+      const supplierId = filter.supplier === undefined ? undefined : (await knownSupplier(filter.supplier)).id;
       return deps.messageLogs.messageLogs({ ...filter, supplierId });
     },
     callsOf: (runId: string, seqs?: readonly number[]) => deps.callLogs.callsOf(runId, seqs),

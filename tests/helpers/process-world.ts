@@ -47,8 +47,8 @@ export async function startProcessWorld(args: {
   const container = createContainer(loadConfig({ ...env, SCHEDULER_ENABLED: "false" }), silentLogger());
   container.referenceLoader.seedIfEmpty(FIXTURES_DIR);
   await container.supplierAccounts.create({ code: args.code, name: args.name, creditCode: await nextCreditCode(), domains: [SIM_DOMAIN] });
-  const supplierId = container.repos.accounts.supplierByCode(args.code)?.id ?? -1;
-  container.supplierConnections.connect({
+  const supplierId = (await container.repos.accounts.supplierByCode(args.code))?.id ?? -1;
+  await container.supplierConnections.connect({
     code: args.code,
     baseUrl: sim.url,
     ...TEST_ACCOUNT,
@@ -59,7 +59,7 @@ export async function startProcessWorld(args: {
     timeoutMs: 1_000,
     ...args.connection,
   });
-  container.conformance.waive(args.code, "test of the reference supplier", `test:${args.code.toLowerCase()}`);
+  await container.conformance.waive(args.code, "test of the reference supplier", `test:${args.code.toLowerCase()}`);
   const first = await container.sync.pull(args.code, "manual");
   expect(first.ran && first.summary.status, JSON.stringify(first.ran && first.summary.errors.slice(0, 2))).toBe("succeeded");
   await container.supplierConnections.closeAll();

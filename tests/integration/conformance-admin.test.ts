@@ -66,7 +66,7 @@ describe("conformance in the admin API and console", () => {
     const html = await (await call(sessions.admin, "GET", `/admin/api/conformance/runs/${runId}/report.html`)).text();
     expect(html).toContain("电子卖场对接测试报告");
     const mark = await (await call(sessions.admin, "GET", `/admin/api/conformance/runs/${runId}/mark.jws`)).text();
-    expect(mark.trim()).toBe(rig.gw.container.conformance.standing(KIT_SUPPLIER).mark?.jws);
+    expect(mark.trim()).toBe((await rig.gw.container.conformance.standing(KIT_SUPPLIER)).mark?.jws);
 
     expect((await call(sessions.procurement, "GET", "/admin/api/conformance/runs")).status).toBe(403);
   });

@@ -86,7 +86,7 @@ describe("the production gate holds order pushes", () => {
     const created = await c.orders.service.create(orderFile([{ sku }]), "user:test");
     if (!created.ok) throw created.error;
     const yggc = created.value.yggc_order;
-    c.conformance.suspend(SUPPLIER_CODE, "价格异常");
+    await c.conformance.suspend(SUPPLIER_CODE, "价格异常");
 
     const refused = await c.orders.service.push(yggc, "user:test").catch((e: unknown) => e);
     expect(refused).toBeInstanceOf(GateClosedError);

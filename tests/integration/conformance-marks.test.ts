@@ -24,7 +24,7 @@ let rig: ConformanceRig;
 beforeAll(async () => {
   rig = await startConformanceRig();
   // The production connection; the sandbox and production are the same reference supplier here.
-  rig.gw.container.supplierConnections.connect({ code: KIT_SUPPLIER, baseUrl: rig.sandbox.url, ...TEST_ACCOUNT, qps: 1000, timeoutMs: 2_000 });
+  await rig.gw.container.supplierConnections.connect({ code: KIT_SUPPLIER, baseUrl: rig.sandbox.url, ...TEST_ACCOUNT, qps: 1000, timeoutMs: 2_000 });
 });
 afterAll(async () => {
   await rig.close();
@@ -60,7 +60,7 @@ describe("report, trust mark and production gate", () => {
     expect(jwks.keys[0]).not.toHaveProperty("d");
     const { payload, protectedHeader } = await jwtVerify(trustMark ?? "", createLocalJWKSet(jwks));
     expect(protectedHeader.alg).toBe("ES256");
-    const supplier = rig.gw.container.repos.accounts.supplierByCode(KIT_SUPPLIER);
+    const supplier = await rig.gw.container.repos.accounts.supplierByCode(KIT_SUPPLIER);
     expect(payload).toMatchObject({
       supplier_code: KIT_SUPPLIER,
       credit_code: supplier?.creditCode,
@@ -81,7 +81,7 @@ describe("report, trust mark and production gate", () => {
   }, 60_000);
 
   it("signs the JSON report (detached JWS over its SHA-256); a changed report no longer verifies", async () => {
-    const run = rig.gw.container.conformance.runs({ supplier: KIT_SUPPLIER })[0];
+    const run = (await rig.gw.container.conformance.runs({ supplier: KIT_SUPPLIER }))[0];
     if (!run) throw new Error("no run");
     const bytes = readFileSync(run.reportJson);
     const signature = readFileSync(`${run.reportJson}.jws`, "utf8");
@@ -93,12 +93,12 @@ describe("report, trust mark and production gate", () => {
     expect(await rig.gw.container.conformance.verifyReport(tampered, signature, jwks)).toMatchObject({ ok: false });
   });
 
-  it("writes a self-contained zh-CN HTML report with the summary, identity, versions and evidence", () => {
-    const run = rig.gw.container.conformance.runs({ supplier: KIT_SUPPLIER })[0];
+  it("writes a self-contained zh-CN HTML report with the summary, identity, versions and evidence", async () => {
+    const run = (await rig.gw.container.conformance.runs({ supplier: KIT_SUPPLIER }))[0];
     const html = readFileSync(run?.reportHtml ?? "", "utf8");
     expect(html).toContain('<html lang="zh-CN">');
     expect(html).toContain("结论：通过");
-    expect(html).toContain(rig.gw.container.repos.accounts.supplierByCode(KIT_SUPPLIER)?.creditCode ?? "?");
+    expect(html).toContain((await rig.gw.container.repos.accounts.supplierByCode(KIT_SUPPLIER))?.creditCode ?? "?");
     expect(html).toContain(KIT_VERSION);
     expect(html).toContain(CONTRACT_VERSION);
     expect(html).toContain("证据");
@@ -112,32 +112,32 @@ describe("report, trust mark and production gate", () => {
 
   it("suspends and revokes with a reason; the gate names each state; a new run certifies again", async () => {
     const c = rig.gw.container.conformance;
-    c.suspend(KIT_SUPPLIER, "接口签名异常，待核查");
+    await c.suspend(KIT_SUPPLIER, "接口签名异常，待核查");
     expect(await refusal(() => rig.gw.container.sync.pull(KIT_SUPPLIER))).toBe("suspended");
-    expect(c.standing(KIT_SUPPLIER).mark).toMatchObject({ state: "suspended", reason: "接口签名异常，待核查" });
+    expect((await c.standing(KIT_SUPPLIER)).mark).toMatchObject({ state: "suspended", reason: "接口签名异常，待核查" });
     const jwks = await jwksOf();
-    expect(await c.verifyMark(c.standing(KIT_SUPPLIER).mark?.jws ?? "", jwks)).toMatchObject({ ok: true, state: "suspended" });
-    c.revoke(KIT_SUPPLIER, "多次推送错误价格");
+    expect(await c.verifyMark((await c.standing(KIT_SUPPLIER)).mark?.jws ?? "", jwks)).toMatchObject({ ok: true, state: "suspended" });
+    await c.revoke(KIT_SUPPLIER, "多次推送错误价格");
     expect(await refusal(() => rig.gw.container.sync.pull(KIT_SUPPLIER))).toBe("revoked");
-    expect(() => c.revoke(KIT_SUPPLIER, "again")).toThrow(/already revoked/);
-    expect(() => c.suspend(KIT_SUPPLIER, " ")).toThrow(/reason/);
+    await expect(c.revoke(KIT_SUPPLIER, "again")).rejects.toThrow(/already revoked/);
+    await expect(c.suspend(KIT_SUPPLIER, " ")).rejects.toThrow(/reason/);
 
-    const earlier = c.runs({ supplier: KIT_SUPPLIER })[0]?.id;
+    const earlier = (await c.runs({ supplier: KIT_SUPPLIER }))[0]?.id;
     const again = await certify(rig);
     expect(again.report.summary.blocking, JSON.stringify(again.run.modules.flatMap((m) => m.steps.filter((x) => x.status === "failed")))).toEqual([]);
     expect(again.run.passed).toBe(true);
     expect(c.gate.verdict(rig.supplierId)).toMatchObject({ open: true, via: "mark" });
     // Both runs started in the same (frozen) millisecond: the one stored last lists first.
-    expect(c.runs({ supplier: KIT_SUPPLIER }).map((r) => r.id)).toEqual([again.run.id, earlier]);
+    expect((await c.runs({ supplier: KIT_SUPPLIER })).map((r) => r.id)).toEqual([again.run.id, earlier]);
   }, 60_000);
 
   it("lets a mark expire after its lifetime, and a waiver opens the gate with its reason", async () => {
     rig.gw.clock.advance(366 * DAY_MS);
     try {
       expect(await refusal(() => rig.gw.container.sync.pull(KIT_SUPPLIER))).toBe("expired");
-      expect(rig.gw.container.conformance.standing(KIT_SUPPLIER)).toMatchObject({ mark: { state: "expired" }, gate: { open: false, reason: "expired" } });
-      rig.gw.container.conformance.waive(KIT_SUPPLIER, "已在中央电子卖场对接运行两年", "admin:test");
-      expect(rig.gw.container.conformance.standing(KIT_SUPPLIER)).toMatchObject({
+      expect(await rig.gw.container.conformance.standing(KIT_SUPPLIER)).toMatchObject({ mark: { state: "expired" }, gate: { open: false, reason: "expired" } });
+      await rig.gw.container.conformance.waive(KIT_SUPPLIER, "已在中央电子卖场对接运行两年", "admin:test");
+      expect(await rig.gw.container.conformance.standing(KIT_SUPPLIER)).toMatchObject({
         gate: { open: true, via: "waiver" },
         waiver: { reason: "已在中央电子卖场对接运行两年", actor: "admin:test" },
       });
@@ -328,11 +328,11 @@ describe("signing keys", () => {
         ],
       });
       expect(affected.applyContractChanges()).toBe(1);
-      const mark = affected.standing(KIT_SUPPLIER).mark;
+      const mark = (await affected.standing(KIT_SUPPLIER)).mark;
       expect(Date.parse(mark?.recertifyBy ?? "")).toBe(c.clock() + 90 * DAY_MS);
       expect(mark?.state).toBe("valid");
       fresh.gw.clock.advance(91 * DAY_MS);
-      expect(affected.standing(KIT_SUPPLIER)).toMatchObject({ mark: { state: "expired" }, gate: { open: false, reason: "expired" } });
+      expect(await affected.standing(KIT_SUPPLIER)).toMatchObject({ mark: { state: "expired" }, gate: { open: false, reason: "expired" } });
       fresh.gw.clock.advance(-91 * DAY_MS);
     } finally {
       await fresh.close();
@@ -384,7 +384,7 @@ describe("advisory runs", () => {
       const fuzz = run.modules.find((m) => m.id === "fuzz");
       expect(fuzz?.steps.map((s) => `${s.id} ${s.status}`)).toEqual(["fuzz.skus passed", "fuzz.fields passed"]);
       expect(readFileSync(run.reportHtml, "utf8")).toContain("参考性测试");
-      expect(fresh.gw.container.conformance.runs({ supplier: KIT_SUPPLIER })).toEqual([]);
+      expect(await fresh.gw.container.conformance.runs({ supplier: KIT_SUPPLIER })).toEqual([]);
       expect(fresh.gw.container.conformance.gate.verdict(fresh.supplierId)).toMatchObject({ open: false, reason: "no_mark" });
     } finally {
       await fresh.close();

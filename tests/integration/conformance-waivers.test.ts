@@ -92,7 +92,7 @@ describe("gate waivers", () => {
     expect(missing.status).toBe(404);
     expect(await missing.text()).toContain(`电商 ${KIT_SUPPLIER} 没有准入豁免`);
 
-    rig.gw.container.conformance.waive(KIT_SUPPLIER, "已在中央电子卖场对接运行", "admin:test");
+    await rig.gw.container.conformance.waive(KIT_SUPPLIER, "已在中央电子卖场对接运行", "admin:test");
     const waived = await (await getPage(rig.gw.url, admin, page)).text();
     const card = waived.slice(waived.indexOf('id="conformance"'));
     expect(card).toContain("已豁免：已在中央电子卖场对接运行");

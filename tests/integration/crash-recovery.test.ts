@@ -69,8 +69,8 @@ beforeAll(async () => {
   container = createContainer(loadConfig(env), silentLogger());
   container.referenceLoader.seedIfEmpty(FIXTURES_DIR);
   await container.supplierAccounts.create({ code: CODE, name: "崩溃测试电商", creditCode: await nextCreditCode(), domains: [SIM_DOMAIN] });
-  supplierId = container.repos.accounts.supplierByCode(CODE)?.id ?? -1;
-  container.supplierConnections.connect({
+  supplierId = (await container.repos.accounts.supplierByCode(CODE))?.id ?? -1;
+  await container.supplierConnections.connect({
     code: CODE,
     baseUrl: sim.url,
     ...TEST_ACCOUNT,
@@ -81,7 +81,7 @@ beforeAll(async () => {
     timeoutMs: 1_000,
   });
   // Crash recovery, not certification, is under test: the gate is waived with the reason recorded.
-  container.conformance.waive(CODE, "crash-recovery test of the reference supplier", "test:crash-recovery");
+  await container.conformance.waive(CODE, "crash-recovery test of the reference supplier", "test:crash-recovery");
   // Orders need stored products; one pull with the supplier healthy, then the orders.
   const first = await container.sync.pull(CODE, "manual");
   expect(first.ran).toBe(true);

@@ -50,8 +50,8 @@ beforeAll(async () => {
   // A connected supplier with stored products, so valid-looking bodies reach the handlers' own checks.
   sim = await launchSimulator({ products: 20, invalidShare: 0, offShelfShare: 0 });
   await gw.container.supplierAccounts.create({ code: "SIMJD", name: "模拟电商", creditCode: await nextCreditCode(), domains: [sim.sim.domain] });
-  gw.container.supplierConnections.connect({ code: "SIMJD", baseUrl: sim.url, ...TEST_ACCOUNT, qps: 10_000, maxConcurrent: 4, timeoutMs: 5_000 });
-  const supplierId = gw.container.repos.accounts.supplierByCode("SIMJD")?.id ?? -1;
+  await gw.container.supplierConnections.connect({ code: "SIMJD", baseUrl: sim.url, ...TEST_ACCOUNT, qps: 10_000, maxConcurrent: 4, timeoutMs: 5_000 });
+  const supplierId = (await gw.container.repos.accounts.supplierByCode("SIMJD"))?.id ?? -1;
   await copySimulatorProducts(gw.container, supplierId, sim.sim.exportTruth().products);
   orderSku =
     orderableSkus(sim.sim.exportTruth().products, AREA.province, 1_000)[0]?.sku ?? orderableSkus(sim.sim.exportTruth().products, AREA.province)[0]?.sku ?? "";
@@ -65,7 +65,7 @@ afterAll(async () => {
 /** A live admin session; remade when a fuzzed call ended it (logout, password change, disabling the user). */
 async function adminSession(): Promise<{ sid: string; csrf: string }> {
   if (session && gw.container.admin.sessions.resolve(session.sid)) return session;
-  const user = gw.container.admin.users.list().find((u) => u.username === FUZZ_USER);
+  const user = (await gw.container.admin.users.list()).find((u) => u.username === FUZZ_USER);
   // Only a fuzzed call that changed the user (role, password, disabled) costs a password hash here.
   if (user?.role !== "admin" || !(await gw.container.admin.users.check(FUZZ_USER, PASSWORD))) {
     await gw.container.admin.users.update(FUZZ_USER, { role: "admin", enabled: true, password: PASSWORD });

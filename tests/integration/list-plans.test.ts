@@ -59,7 +59,7 @@ beforeAll(async () => {
   }
   for (const code of ["BIG", "SMALL"])
     await container.supplierAccounts.create({ code, name: `电商${code}`, creditCode: await nextCreditCode(), domains: [`item.${code.toLowerCase()}.cn`] });
-  const ids = ["BIG", "SMALL"].map((c) => container.repos.accounts.supplierByCode(c)?.id ?? -1);
+  const ids = await Promise.all(["BIG", "SMALL"].map(async (c) => (await container.repos.accounts.supplierByCode(c))?.id ?? -1));
   const db = container.store.connection;
   const product = db.prepare(
     "INSERT INTO products (supplier_id, sku, status, name, catalog_id, interface_code, shelf_state, price_fen, listing_state, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, 1, 100, ?, 0, 0)",
@@ -233,8 +233,8 @@ describe("list reads", () => {
   it("a name search under a selective filter ends its page at the scan budget with a cursor, and paging on finds every match", async () => {
     const db = gw.container.store.connection;
     // One match for SMALL far behind many for BIG: more trigram matches than one page may scan.
-    const small = gw.container.repos.accounts.supplierByCode("SMALL")?.id ?? -1;
-    const big = gw.container.repos.accounts.supplierByCode("BIG")?.id ?? -1;
+    const small = (await gw.container.repos.accounts.supplierByCode("SMALL"))?.id ?? -1;
+    const big = (await gw.container.repos.accounts.supplierByCode("BIG"))?.id ?? -1;
     const insert = db.prepare(
       "INSERT INTO products (supplier_id, sku, status, name, shelf_state, price_fen, created_at, updated_at) VALUES (?, ?, 'active', ?, 1, 100, 0, 0)",
     );
@@ -307,7 +307,7 @@ describe("list reads", () => {
   it("a supplier user reads its own message log although its supplier was never connected", async () => {
     const body = (await apiGet("supplier", "/sync/messages?limit=5")) as { messages: Array<{ supplierId: number }> };
     expect(body.messages).toHaveLength(5);
-    const big = gw.container.repos.accounts.supplierByCode("BIG")?.id;
+    const big = (await gw.container.repos.accounts.supplierByCode("BIG"))?.id;
     expect(body.messages.every((m) => m.supplierId === big)).toBe(true);
     expect(((await apiGet("admin", "/sync/runs?supplier=SMALL")) as { runs: unknown[] }).runs).toEqual([]);
   });

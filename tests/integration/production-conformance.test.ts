@@ -91,7 +91,7 @@ describe("production conformance", () => {
     w.gw.clock.advance(DAY_MS);
     const third = await evaluate(day3);
     expect(third).toMatchObject({ action: "propose", proposal: "open" });
-    expect(c.conformance.standing(w.code).mark?.state).toBe("valid");
+    expect((await c.conformance.standing(w.code)).mark?.state).toBe("valid");
     const audited = c.admin.audit.list({ action: "conformance.production_", limit: 10 }).map((r) => r.action);
     expect(audited).toEqual(expect.arrayContaining(["conformance.production_warn", "conformance.production_propose"]));
 
@@ -122,7 +122,7 @@ describe("production conformance", () => {
       reason: "生产环境应答连续两天无签名",
     });
     expect(decided.status).toBe(303);
-    expect(c.conformance.standing(w.code)).toMatchObject({ mark: { state: "suspended" }, gate: { open: false } });
+    expect(await c.conformance.standing(w.code)).toMatchObject({ mark: { state: "suspended" }, gate: { open: false } });
     expect(
       (await apiCall(w.gw.url, admin, "POST", `/suppliers/${w.code}/production-conformance/${day3}/decide`, { decision: "approve", reason: "again" })).status,
     ).toBe(404);
@@ -140,7 +140,7 @@ describe("production conformance", () => {
     w.gw.clock.advance(DAY_MS);
     const scored = await c.production.evaluate(w.code, day);
     expect(scored).toMatchObject({ action: "suspend" });
-    expect(c.conformance.standing(w.code)).toMatchObject({ mark: { state: "suspended" }, gate: { open: false } });
+    expect(await c.conformance.standing(w.code)).toMatchObject({ mark: { state: "suspended" }, gate: { open: false } });
     expect(c.admin.audit.list({ action: "conformance.production_suspend", limit: 5 })).toHaveLength(1);
 
     // From the CLI on the same database: the day as scored; scoring it again acts no second time.
@@ -166,7 +166,7 @@ describe("production conformance", () => {
     const w = world;
     const c = w.gw.container;
     await c.admin.users.create({ username: "admin", role: "admin", password: PASSWORD });
-    expect(c.conformance.standing(w.code)).toMatchObject({ mark: null, gate: { open: true, via: "waiver" } });
+    expect(await c.conformance.standing(w.code)).toMatchObject({ mark: null, gate: { open: true, via: "waiver" } });
     w.sim.sim.knobs.apply({ defects: ["unsigned-answers"] });
     await dayOfWork(w);
     const day = beijingDay(c.clock());
@@ -184,7 +184,7 @@ describe("production conformance", () => {
       await apiCall(w.gw.url, await apiLogin(w.gw.url, "admin"), "POST", `/suppliers/${w.code}/production-conformance/evaluate`, { day })
     ).json()) as { day: Day };
     expect(scored.day).toMatchObject({ day, action: "suspend" });
-    expect(c.conformance.standing(w.code)).toMatchObject({ mark: null, waiver: null, gate: { open: false } });
+    expect(await c.conformance.standing(w.code)).toMatchObject({ mark: null, waiver: null, gate: { open: false } });
     const [audited] = c.admin.audit.list({ action: "conformance.production_suspend", limit: 1 });
     expect(JSON.parse(audited?.summaryJson ?? "{}")).toMatchObject({ after: { suspendedMarks: [], waiverEnded: true } });
   });

@@ -222,7 +222,7 @@ describe("the compiled runtime", () => {
     expect(resumed.json, resumed.stderr).toMatchObject({ ok: true, summary: { status: "succeeded", pendingInInbox: 0 } });
     const container = createContainer(loadConfig(env), silentLogger());
     try {
-      const supplierId = container.repos.accounts.supplierByCode("SIM")?.id ?? -1;
+      const supplierId = (await container.repos.accounts.supplierByCode("SIM"))?.id ?? -1;
       expect(compareWithTruth({ sim, supplierId, gw: { container } })).toEqual([]);
       const twice = container.store.connection
         .prepare(

@@ -130,7 +130,7 @@ describe("supplier scoping across the whole route table and console", () => {
         }
       } else {
         const before = w.a.gw.container.repos.products.bySku(
-          w.a.gw.container.repos.accounts.supplierByCode(w.bFacts.code)?.id ?? -1,
+          (await w.a.gw.container.repos.accounts.supplierByCode(w.bFacts.code))?.id ?? -1,
           w.bFacts.sku,
         )?.listingState;
         const asked = fill(route.path, bParams());
@@ -144,9 +144,9 @@ describe("supplier scoping across the whole route table and console", () => {
         const nothing = await apiCall(url, supa, route.method, twin(asked), BODY_NAMES_SUPPLIER[key]?.(FAKE[w.bFacts.code] ?? "NOSUCH") ?? {});
         expect(nothing.status).toBe(404);
         expect(normalize(text)).toBe(normalize(await nothing.text()));
-        expect(w.a.gw.container.repos.products.bySku(w.a.gw.container.repos.accounts.supplierByCode(w.bFacts.code)?.id ?? -1, w.bFacts.sku)?.listingState).toBe(
-          before,
-        );
+        expect(
+          w.a.gw.container.repos.products.bySku((await w.a.gw.container.repos.accounts.supplierByCode(w.bFacts.code))?.id ?? -1, w.bFacts.sku)?.listingState,
+        ).toBe(before);
       }
     }
     expect(walked.sort()).toEqual(

@@ -20,7 +20,7 @@ export type AuditRouteServices = {
   accounts: Pick<AccountRepo, "supplierByCode">;
   activity: Pick<AdminRepo, "supplierHealth">;
   orders: Pick<OrderService, "counts">;
-  conformance: Pick<ConformanceService, "standingOf">;
+  conformance: Pick<ConformanceService, "standingWith">;
   clock: () => number;
 };
 
@@ -90,8 +90,8 @@ export const auditRoutes = [
       const role = user?.role;
       const body: Record<string, unknown> = {};
       if (role === "admin" || role === "auditor" || scope) {
-        const suppliers = services.supplierAccounts.list().filter((s) => !scope || s.code === scope.code);
-        const ids = suppliers.map((s) => services.accounts.supplierByCode(s.code)?.id ?? -1);
+        const suppliers = (await services.supplierAccounts.list()).filter((s) => !scope || s.code === scope.code);
+        const ids = await Promise.all(suppliers.map(async (s) => (await services.accounts.supplierByCode(s.code))?.id ?? -1));
         const health = services.activity.supplierHealth(ids, services.clock() - DAY_MS);
         body.suppliers = suppliers.map((s, i) => {
           const h = health[i];
@@ -103,7 +103,7 @@ export const auditRoutes = [
             backlog: h?.backlog ?? 0,
             messages24h: h?.messages ?? 0,
             failureRate24h: h && h.messages > 0 ? h.failed / h.messages : 0,
-            trustMark: trustMarkOf(services.conformance, ids[i] ?? -1),
+            trustMark: trustMarkOf(services.conformance, { id: ids[i] ?? -1, code: s.code }),
           };
         });
       }
@@ -116,7 +116,7 @@ export const auditRoutes = [
 const DAY_MS = 86_400_000;
 
 /** The supplier's mark state and whether the production gate lets it through. */
-function trustMarkOf(conformance: AuditRouteServices["conformance"], supplierId: number) {
-  const s = conformance.standingOf(supplierId);
+function trustMarkOf(conformance: AuditRouteServices["conformance"], supplier: { id: number; code: string }) {
+  const s = conformance.standingWith(supplier);
   return { state: s.mark?.state ?? null, expiresAt: s.mark?.expiresAt ?? null, gate: s.gate };
 }

@@ -40,15 +40,15 @@ export const chartRoutes = [
       "Chart figures: per supplier, message outcomes and call latency p50/p95/error rate per hour over `hours` (default 24), backlog now (admin, auditor, supplier: its own); order transitions per day over `days` (admin, procurement, supplier: its own).",
     query: z.object({ hours: q.int(1, 168).default(24), days: q.int(1, 90).default(14) }),
     response: Charts,
-    handler({ query, services, user, scope }) {
+    async handler({ query, services, user, scope }) {
       const now = services.clock();
       const to = now - (now % HOUR_MS) + HOUR_MS;
       const from = to - query.hours * HOUR_MS;
       const role = user?.role;
       const body: Record<string, unknown> = { from, to };
       if (role === "admin" || role === "auditor" || scope) {
-        const suppliers = services.supplierAccounts.list().filter((s) => !scope || s.code === scope.code);
-        const ids = suppliers.map((s) => services.accounts.supplierByCode(s.code)?.id ?? -1);
+        const suppliers = (await services.supplierAccounts.list()).filter((s) => !scope || s.code === scope.code);
+        const ids = await Promise.all(suppliers.map(async (s) => (await services.accounts.supplierByCode(s.code))?.id ?? -1));
         const outcomes = services.activity.outcomesPerHour(from, scope?.supplierId);
         const calls = services.activity.callsSince(from, MAX_CALLS, scope?.supplierId);
         const health = services.activity.supplierHealth(ids, from);

@@ -24,7 +24,7 @@ const RunId = z.object({
 const Reason = z.object({ reason: z.string().trim().min(1, "required").max(500) });
 /** Certification runs, their queue and reports, the marks they issue and the gate's waivers. */
 export type ConformanceRouteServices = {
-  conformance: Pick<ConformanceService, "show" | "runs" | "standing" | "suspend" | "revoke" | "waive" | "withdrawWaiver">;
+  conformance: Pick<ConformanceService, "show" | "runs" | "standing" | "standingWith" | "supplier" | "suspendOf" | "revokeOf" | "waiveOf" | "withdrawWaiverOf">;
   conformanceRuns: Pick<ConformanceRunQueue, "request" | "wake" | "sandboxTarget" | "sandbox" | "jobsOf" | "job">;
   accounts: Pick<AccountRepo, "supplierByCode">;
 };
@@ -38,8 +38,8 @@ const READERS = ["admin", "auditor", "supplier"] as const;
  * A run of the caller's scope. Another supplier's run answers exactly as an unknown id does
  * (the service's own not-found message), so a guessed id learns nothing.
  */
-function runOf(conformance: ConformanceRouteServices["conformance"], scope: SupplierScope | undefined, id: string) {
-  const shown = conformance.show(id);
+async function runOf(conformance: ConformanceRouteServices["conformance"], scope: SupplierScope | undefined, id: string) {
+  const shown = await conformance.show(id);
   if (scope && shown.run.supplier !== scope.code) throw new AdminError("not_found", `no conformance run ${id}`);
   return shown;
 }
@@ -49,7 +49,7 @@ function reportDownload(
   name: string,
   summary: string,
   mediaType: string,
-  file: (shown: ReturnType<typeof runOf>, id: string) => { filename: string; body: string },
+  file: (shown: Awaited<ReturnType<typeof runOf>>, id: string) => { filename: string; body: string },
 ) {
   return defineRoute({
     method: "GET",
@@ -60,8 +60,8 @@ function reportDownload(
     params: RunId,
     file: { mediaType, description: `${name}, as a download.` },
     errors: ["not_found"],
-    handler({ params, services, scope }) {
-      return { body: null, download: { contentType: `${mediaType}; charset=utf-8`, ...file(runOf(services.conformance, scope, params.id), params.id) } };
+    async handler({ params, services, scope }) {
+      return { body: null, download: { contentType: `${mediaType}; charset=utf-8`, ...file(await runOf(services.conformance, scope, params.id), params.id) } };
     },
   });
 }
@@ -83,7 +83,7 @@ function standingFor<T extends { waiver: { reason: string; actor: string; create
 }
 
 /** What suspend and revoke answer and audit: the current mark, every mark changed, and the gate waiver the change ended. */
-function markStateAnswer(code: string, { before, after, changed, waiverEnded }: ReturnType<ConformanceService["suspend"]>) {
+function markStateAnswer(code: string, { before, after, changed, waiverEnded }: ReturnType<ConformanceService["suspendOf"]>) {
   const waived = (value: boolean) => (waiverEnded ? { waived: value } : {});
   return {
     body: { mark: after, changed, waiverEnded: waiverEnded ? waiverBody(code, waiverEnded) : null },
@@ -201,7 +201,7 @@ export const conformanceRoutes = [
     async handler({ query, services, scope }) {
       const supplier = scopedSupplier(scope, query.supplier);
       if (supplier === undefined) throw new AdminError("invalid_input", "supplier is required", [{ field: "query.supplier", message: "required" }]);
-      if (!services.accounts.supplierByCode(supplier)) throw new AdminError("not_found", `no supplier with code ${supplier}`);
+      if (!(await services.accounts.supplierByCode(supplier))) throw new AdminError("not_found", `no supplier with code ${supplier}`);
       const [sandbox, runs] = await Promise.all([services.conformanceRuns.sandbox(supplier), services.conformanceRuns.jobsOf(supplier, 10)]);
       return { body: { supplier, sandbox, runs } };
     },
@@ -214,8 +214,10 @@ export const conformanceRoutes = [
     summary: "Certification runs, newest first, with each module's and step's verdict (a supplier user: its own only).",
     query: z.object({ supplier: Code.shape.code.optional(), limit: q.int(1, 200).optional() }),
     response: z.object({ runs: z.array(RunSummary) }),
-    handler: ({ query, services, scope }) => ({
-      body: { runs: services.conformance.runs({ supplier: scopedSupplier(scope, query.supplier), limit: query.limit }).map((run) => runFor(scope, run)) },
+    handler: async ({ query, services, scope }) => ({
+      body: {
+        runs: (await services.conformance.runs({ supplier: scopedSupplier(scope, query.supplier), limit: query.limit })).map((run) => runFor(scope, run)),
+      },
     }),
   }),
   defineRoute({
@@ -241,7 +243,7 @@ export const conformanceRoutes = [
       if (job && scope && job.supplier !== scope.code) throw new AdminError("not_found", `no conformance run ${params.id}`);
       // Queued or running (or interrupted): no report yet, the run's progress instead.
       if (job && job.status !== "passed" && job.status !== "failed") return { body: { run: job } };
-      const shown = runOf(services.conformance, scope, params.id);
+      const shown = await runOf(services.conformance, scope, params.id);
       const status = job?.status ?? (shown.run.passed ? "passed" : "failed");
       return {
         body: {
@@ -277,8 +279,8 @@ export const conformanceRoutes = [
     params: RunId,
     file: { mediaType: "application/jose", description: "The mark's compact JWS, as a download." },
     errors: ["not_found"],
-    handler({ params, services, scope }) {
-      const shown = runOf(services.conformance, scope, params.id);
+    async handler({ params, services, scope }) {
+      const shown = await runOf(services.conformance, scope, params.id);
       if (!shown.mark) throw new AdminError("not_found", `run ${params.id} issued no trust mark`);
       return { body: null, download: { contentType: "application/jose; charset=utf-8", filename: `${shown.mark.id}.jws`, body: `${shown.mark.jws}\n` } };
     },
@@ -292,8 +294,8 @@ export const conformanceRoutes = [
     params: Code,
     response: Standing,
     errors: ["not_found"],
-    handler: ({ params, services, scope }) => ({
-      body: standingFor(scope, services.conformance.standing(scopedSupplier(scope, params.code) ?? params.code)),
+    handler: async ({ params, services, scope }) => ({
+      body: standingFor(scope, await services.conformance.standing(scopedSupplier(scope, params.code) ?? params.code)),
     }),
   }),
   defineRoute({
@@ -304,7 +306,6 @@ export const conformanceRoutes = [
     summary:
       "Suspend the supplier's trust marks still in their lifetime, with a reason: it is no longer pulled and receives no orders; `changed` lists every mark suspended.",
     audit: "conformance.suspend",
-    atomic: true,
     params: Code,
     body: Reason,
     response: z.object({
@@ -313,8 +314,10 @@ export const conformanceRoutes = [
       waiverEnded: WaiverBody.nullable().describe("The gate waiver this change ended, if there was one."),
     }),
     errors: ["not_found", "conflict"],
-    handler({ params, body, services }) {
-      return markStateAnswer(params.code, services.conformance.suspend(params.code, body.reason));
+    // The supplier read first; the marks changed and the audit row in one transaction.
+    async handler({ params, body, services }) {
+      const supplier = await services.conformance.supplier(params.code);
+      return { commit: () => markStateAnswer(params.code, services.conformance.suspendOf(supplier, body.reason)) };
     },
   }),
   defineRoute({
@@ -325,7 +328,6 @@ export const conformanceRoutes = [
     summary:
       "Revoke the supplier's trust marks still in their lifetime, with a reason; only a new passing certification run gives it another. `changed` lists every mark revoked.",
     audit: "conformance.revoke",
-    atomic: true,
     params: Code,
     body: Reason,
     response: z.object({
@@ -334,8 +336,9 @@ export const conformanceRoutes = [
       waiverEnded: WaiverBody.nullable().describe("The gate waiver this change ended, if there was one."),
     }),
     errors: ["not_found", "conflict"],
-    handler({ params, body, services }) {
-      return markStateAnswer(params.code, services.conformance.revoke(params.code, body.reason));
+    async handler({ params, body, services }) {
+      const supplier = await services.conformance.supplier(params.code);
+      return { commit: () => markStateAnswer(params.code, services.conformance.revokeOf(supplier, body.reason)) };
     },
   }),
   defineRoute({
@@ -346,14 +349,21 @@ export const conformanceRoutes = [
     summary:
       "Waive the production gate for this supplier (e.g. already docked with another mall), with the reason; shown on its page. A later suspension or revocation of its marks ends the waiver.",
     audit: "supplier.waive_gate",
-    atomic: true,
     params: Code,
     body: Reason,
     response: z.object({ waiver: WaiverBody }),
     errors: ["not_found"],
-    handler({ params, body, services, user }) {
-      const waiver = services.conformance.waive(params.code, body.reason, user?.username ?? "anonymous");
-      return { body: { waiver: waiverBody(params.code, waiver) }, audit: { target: params.code, summary: { after: { waived: true, reason: waiver.reason } } } };
+    async handler({ params, body, services, user }) {
+      const supplier = await services.conformance.supplier(params.code);
+      return {
+        commit: () => {
+          const waiver = services.conformance.waiveOf(supplier, body.reason, user?.username ?? "anonymous");
+          return {
+            body: { waiver: waiverBody(params.code, waiver) },
+            audit: { target: params.code, summary: { after: { waived: true, reason: waiver.reason } } },
+          };
+        },
+      };
     },
   }),
   defineRoute({
@@ -364,17 +374,21 @@ export const conformanceRoutes = [
     summary:
       "Withdraw the supplier's gate waiver, with the reason: without a valid trust mark it is no longer pulled and receives no orders. 404 when it has no waiver.",
     audit: "supplier.withdraw_waiver",
-    atomic: true,
     params: Code,
     body: Reason,
     response: z.object({ withdrawn: WaiverBody, reason: z.string(), gate: Standing.shape.gate }),
     errors: ["not_found"],
-    handler({ params, body, services }) {
-      const waiver = services.conformance.withdrawWaiver(params.code, body.reason);
-      const { gate } = services.conformance.standing(params.code);
+    async handler({ params, body, services }) {
+      const supplier = await services.conformance.supplier(params.code);
       return {
-        body: { withdrawn: waiverBody(params.code, waiver), reason: body.reason, gate },
-        audit: { target: params.code, summary: { before: { waived: true, reason: waiver.reason }, after: { waived: false, reason: body.reason } } },
+        commit: () => {
+          const waiver = services.conformance.withdrawWaiverOf(supplier, body.reason);
+          const { gate } = services.conformance.standingWith(supplier);
+          return {
+            body: { withdrawn: waiverBody(params.code, waiver), reason: body.reason, gate },
+            audit: { target: params.code, summary: { before: { waived: true, reason: waiver.reason }, after: { waived: false, reason: body.reason } } },
+          };
+        },
       };
     },
   }),

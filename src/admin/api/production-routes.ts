@@ -84,7 +84,7 @@ export const productionRoutes = [
     response: z.object({ day: DayScore.nullable().describe("null: no production calls that day") }),
     errors: ["not_found"],
     async handler({ params, body, services }) {
-      if (!services.accounts.supplierByCode(params.code)) throw new AdminError("not_found", `no supplier with code ${params.code}`);
+      if (!(await services.accounts.supplierByCode(params.code))) throw new AdminError("not_found", `no supplier with code ${params.code}`);
       const day = body.day ?? beijingDay(services.clock() - 86_400_000);
       const unscorable = unscorableDay(day, services.clock());
       if (unscorable) throw new AdminError("invalid_input", unscorable, [{ field: "body.day", message: unscorable }]);
@@ -111,8 +111,8 @@ export const productionRoutes = [
       waiverEnded: z.boolean().describe("Whether it ended the supplier's gate waiver (with no live mark to suspend, the waiver is withdrawn)."),
     }),
     errors: ["not_found", "conflict"],
-    handler({ params, body, services, user }) {
-      const decided = services.production.decide(params.code, params.day, body.decision, `user:${user?.username ?? "anonymous"}`, body.reason);
+    async handler({ params, body, services, user }) {
+      const decided = await services.production.decide(params.code, params.day, body.decision, `user:${user?.username ?? "anonymous"}`, body.reason);
       if (!decided.ok) throw new AdminError("not_found", `no open suspension proposal for ${params.code} on ${params.day}`);
       const held = decided.held ?? { marks: [], waiverEnded: false };
       return {

@@ -95,7 +95,7 @@ export const userRoutes = [
     tag: "users",
     summary: "Console users and their roles.",
     response: z.object({ users: z.array(AdminUserView) }),
-    handler: ({ services }) => ({ body: { users: services.users.list() } }),
+    handler: async ({ services }) => ({ body: { users: await services.users.list() } }),
   }),
   defineUserRoute({
     method: "POST",

@@ -177,13 +177,13 @@ export const conformanceCommands: Record<string, Command> = {
   list: {
     usage: "conformance list --supplier CODE [--limit N]",
     summary: "a supplier's certification runs, newest first, with its current trust mark and gate",
-    run({ argv, container }) {
+    async run({ argv, container }) {
       const v = flags(argv, { supplier: { type: "string" }, limit: { type: "string" } });
       const code = requireFlag(v, "supplier");
       const limit = Number(v.limit ?? 50);
       if (!Number.isInteger(limit) || limit < 1) throw new UsageError("--limit must be a positive whole number");
-      const runs = container.conformance.runs({ supplier: code, limit });
-      const standing = container.conformance.standing(code);
+      const runs = await container.conformance.runs({ supplier: code, limit });
+      const standing = await container.conformance.standing(code);
       const mark = standing.mark
         ? `${standing.mark.id} ${standing.mark.state} until ${standing.mark.expiresAt}${standing.mark.reason ? ` (${standing.mark.reason})` : ""}`
         : "none";
@@ -220,9 +220,9 @@ export const conformanceCommands: Record<string, Command> = {
   show: {
     usage: "conformance show --run ID",
     summary: "one run: modules, steps, evidence, the report files and its trust mark",
-    run({ argv, container }) {
+    async run({ argv, container }) {
       const v = flags(argv, { run: { type: "string" } });
-      const shown = container.conformance.show(requireFlag(v, "run"));
+      const shown = await container.conformance.show(requireFlag(v, "run"));
       return {
         human: `${runText(shown.run)}\nreport sha-256: ${shown.digest}\ntrust mark: ${shown.mark ? `${shown.mark.id} ${shown.mark.state}\n${shown.mark.jws}` : "none"}`,
         json: {
@@ -280,20 +280,25 @@ export const conformanceCommands: Record<string, Command> = {
     usage: "conformance suspend --supplier CODE --reason R",
     summary: "suspend a supplier's trust marks (every one still in its lifetime): it is no longer pulled and receives no orders",
     audit: "conformance.suspend",
-    atomic: true,
-    run({ argv, container }) {
+    // The supplier read first; the marks changed and the audit row in one transaction.
+    async run({ argv, container }) {
       const v = flags(argv, { supplier: { type: "string" }, reason: { type: "string" } });
-      return markStateResult("suspended", container.conformance.suspend(requireFlag(v, "supplier"), requireFlag(v, "reason")));
+      const code = requireFlag(v, "supplier");
+      const reason = requireFlag(v, "reason");
+      const supplier = await container.conformance.supplier(code);
+      return { commit: () => markStateResult("suspended", container.conformance.suspendOf(supplier, reason)) };
     },
   },
   revoke: {
     usage: "conformance revoke --supplier CODE --reason R",
     summary: "revoke a supplier's trust marks (every one still in its lifetime) for good: it must certify again",
     audit: "conformance.revoke",
-    atomic: true,
-    run({ argv, container }) {
+    async run({ argv, container }) {
       const v = flags(argv, { supplier: { type: "string" }, reason: { type: "string" } });
-      return markStateResult("revoked", container.conformance.revoke(requireFlag(v, "supplier"), requireFlag(v, "reason")));
+      const code = requireFlag(v, "supplier");
+      const reason = requireFlag(v, "reason");
+      const supplier = await container.conformance.supplier(code);
+      return { commit: () => markStateResult("revoked", container.conformance.revokeOf(supplier, reason)) };
     },
   },
   production: {
@@ -325,7 +330,7 @@ export const conformanceCommands: Record<string, Command> = {
       const v = flags(argv, { supplier: { type: "string" }, day: { type: "string" } });
       const code = requireFlag(v, "supplier");
       if (v.day !== undefined && !/^\d{4}-\d{2}-\d{2}$/.test(v.day)) throw new UsageError("--day must be yyyy-MM-dd (Beijing time)");
-      if (!container.repos.accounts.supplierByCode(code)) throw new CommandFailed("not_found", `no supplier with code ${code}`);
+      if (!(await container.repos.accounts.supplierByCode(code))) throw new CommandFailed("not_found", `no supplier with code ${code}`);
       const day = v.day ?? beijingDay(container.clock() - 86_400_000);
       const unscorable = unscorableDay(day, container.clock());
       if (unscorable) throw new UsageError(`--day: ${unscorable}`);

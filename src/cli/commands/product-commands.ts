@@ -24,10 +24,10 @@ export const productCommands: Record<string, Command> = {
   list: {
     usage: "products list --supplier CODE [--status active|rejected|delisted]",
     summary: "every stored sku of a supplier: status, shelf state, prices (yuan), stock, rejection reasons",
-    run({ argv, container }) {
+    async run({ argv, container }) {
       const v = flags(argv, { supplier: { type: "string" }, status: { type: "string" } });
       const code = requireFlag(v, "supplier");
-      const supplier = container.repos.accounts.supplierByCode(code);
+      const supplier = await container.repos.accounts.supplierByCode(code);
       if (!supplier) throw new UsageError(`no supplier with code ${code}`);
       // Read and written a page at a time: a supplier may have hundreds of thousands of skus.
       function* products(): Generator<ReturnType<typeof listed>[]> {

@@ -83,9 +83,9 @@ export const userCommands: Record<string, Command> = {
   list: {
     usage: "users list",
     summary: "console users, roles and status",
-    run({ argv, container }) {
+    async run({ argv, container }) {
       flags(argv, {});
-      const users = container.admin.users.list();
+      const users = await container.admin.users.list();
       return {
         human: table(
           users.map((u) => ({ ...u, supplier: u.supplier ?? "", createdAt: new Date(u.createdAt).toISOString() })),
