@@ -208,11 +208,14 @@ export const supplierRoutes = [
     body: z.object({ signMode: z.enum(signModes) }),
     response: z.object({ supplier: SupplierView }),
     errors: ["not_found"],
-    async handler({ params, body, services }) {
-      const before = await services.supplierAccounts.show(params.code, false);
-      const supplier = await services.supplierAccounts.setSignMode(params.code, body.signMode);
-      return { body: { supplier }, audit: { summary: { before: { signMode: before.signMode }, after: { signMode: supplier.signMode } } } };
-    },
+    // The change and its audit row in one transaction, as from the CLI.
+    handler: ({ params, body, services }) => ({
+      commitIn: async (tx) => {
+        const before = await services.supplierAccounts.show(params.code, false, tx);
+        const supplier = await services.supplierAccounts.setSignMode(params.code, body.signMode, tx);
+        return { body: { supplier }, audit: { summary: { before: { signMode: before.signMode }, after: { signMode: supplier.signMode } } } };
+      },
+    }),
   }),
   defineRoute({
     method: "GET",
