@@ -119,7 +119,7 @@ async function simulateYear(withRetention: boolean): Promise<YearResult> {
       creditCode: first17 + creditCodeCheckChar(first17),
       domains: ["item.grow.example.cn"],
     });
-    const supplierId = container.repos.accounts.supplierByCode("GROW")?.id ?? -1;
+    const supplierId = (await container.repos.accounts.supplierByCode("GROW"))?.id ?? -1;
     const random = seededRandom(13);
 
     const skus = Array.from({ length: SKUS }, (_, i) => `GROW${String(i + 1).padStart(7, "0")}`);

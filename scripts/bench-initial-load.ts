@@ -117,7 +117,7 @@ async function main(): Promise<void> {
       creditCode: first17 + (creditCodeCheckChar(first17) ?? "0"),
       domains: [BENCH_DOMAIN],
     });
-    container.supplierConnections.connect({
+    await container.supplierConnections.connect({
       code: "BENCH",
       baseUrl: supplier.url,
       ...BENCH_ACCOUNT,

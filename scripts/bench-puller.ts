@@ -143,8 +143,8 @@ async function main(): Promise<void> {
       creditCode: first17 + (creditCodeCheckChar(first17) ?? "0"),
       domains: [DOMAIN],
     });
-    const connect = (qps: number) =>
-      container.supplierConnections.connect({
+    const connect = async (qps: number) =>
+      await container.supplierConnections.connect({
         code: "BENCH",
         baseUrl: supplier.url,
         ...ACCOUNT,
@@ -153,7 +153,7 @@ async function main(): Promise<void> {
         maxConcurrent: CONCURRENCY,
         timeoutMs: 10_000,
       });
-    connect(10_000);
+    await connect(10_000);
     // The puller's throughput is measured here, not certification: the gate is waived with the reason recorded.
     await container.conformance.waive("BENCH", "puller benchmark against the reference supplier", "bench-puller");
     if (COMPILED) {
@@ -223,7 +223,7 @@ async function main(): Promise<void> {
       headers: { "content-type": "application/json" },
       body: JSON.stringify({ endpoints: { "*": { qps: QPS_LIMIT } } }),
     });
-    connect(QPS_LIMIT);
+    await connect(QPS_LIMIT);
     const details = await supplier.ask({ op: "details", count: Math.max(1, Math.floor(THROTTLE_CALLS / 2)) });
     const throttled = await pull("type 16 throttled", details.published, "throttled");
     const tooFast = (await container.sync.callsOf(throttled.summary.runId)).filter((c) => c.message?.includes("频繁")).length;
@@ -231,7 +231,7 @@ async function main(): Promise<void> {
     const drainPeakRss = Math.max(type6.peakRss, type2.peakRss, throttled.peakRss);
     // The drain must also be right: the stored prices against the supplier's truth (after the RSS figures: it loads every product).
     const truth = await supplier.ask({ op: "truth" });
-    const stored = new Map((await container.repos.products.list(container.repos.accounts.supplierByCode("BENCH")?.id ?? -1)).map((p) => [p.sku, p]));
+    const stored = new Map((await container.repos.products.list((await container.repos.accounts.supplierByCode("BENCH"))?.id ?? -1)).map((p) => [p.sku, p]));
     const wrong = truth.products.filter((t) => t.inPool && t.priceFen <= t.mallPriceFen && stored.get(t.sku)?.priceFen !== t.priceFen).length;
 
     const mb = (bytes: number) => bytes / 1024 / 1024;

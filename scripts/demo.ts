@@ -83,7 +83,7 @@ async function main() {
     creditCode: first17 + (creditCodeCheckChar(first17) ?? "0"),
     domains: [SUPPLIER_DOMAIN],
   });
-  container.supplierConnections.connect({
+  await container.supplierConnections.connect({
     code: "DEMO",
     baseUrl: simulator.url,
     ...supplierAccount,

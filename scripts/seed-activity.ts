@@ -39,7 +39,9 @@ export async function seedActivity(
   counties: readonly AreaPath[],
   opts: { orders: number; audit: number; now: number; onProgress?: (what: string, done: number, total: number) => void },
 ): Promise<{ orders: number; audit: number }> {
-  const suppliers = container.supplierAccounts.list().map((s) => ({ code: s.code, id: container.repos.accounts.supplierByCode(s.code)?.id ?? -1 }));
+  const suppliers = await Promise.all(
+    (await container.supplierAccounts.list()).map(async (s) => ({ code: s.code, id: (await container.repos.accounts.supplierByCode(s.code))?.id ?? -1 })),
+  );
   if (suppliers.length === 0) return { orders: 0, audit: 0 };
   const { sql } = container.store;
   const orderRepo = createOrderRepo(sql);

@@ -14,7 +14,7 @@ import type { MessageLogRow } from "../src/store/repos/message-log-repo.js";
 import type { NewProductRow, StockRow } from "../src/store/repos/product-repo.js";
 import { type PriceHistoryRow, createSeedRepo } from "../src/store/repos/seed-repo.js";
 import { productRow, snapshotOf } from "../src/sync/product-record.js";
-import { ADVERTISING_LAW_TERMS, type ProductSnapshot, type RejectionReason, validateProduct } from "../src/sync/product-validation.js";
+import { ADVERTISING_LAW_TERMS, type ProductSnapshot, validateProduct } from "../src/sync/product-validation.js";
 import { createValidationContext } from "../src/sync/validation-context.js";
 import { seedActivity } from "./seed-activity.js";
 
@@ -147,7 +147,7 @@ async function main() {
     const code = `SC${String(s + 1).padStart(2, "0")}`;
     const domain = `item.scale-${code.toLowerCase()}.cn`;
     await container.supplierAccounts.create({ code, name: `规模电商${code}`, creditCode: creditCode(s + 1), domains: [domain] });
-    const supplierId = container.repos.accounts.supplierByCode(code)?.id;
+    const supplierId = (await container.repos.accounts.supplierByCode(code))?.id;
     if (supplierId === undefined) throw new Error(`supplier ${code} was not stored`);
     const random = createRandom(SEED * 1_000 + s);
     const factory = new ProductFactory(reference, random, { domain, invalidShare: INVALID_SHARE, offShelfShare: OFF_SHELF_SHARE });
@@ -282,7 +282,7 @@ async function main() {
   for (let i = 0; i < Math.min(REVALIDATED_SAMPLE, PRODUCTS); i++) {
     const s = sampleRandom.int(0, SUPPLIERS - 1);
     const code = `SC${String(s + 1).padStart(2, "0")}`;
-    const supplier = container.repos.accounts.supplierByCode(code);
+    const supplier = await container.repos.accounts.supplierByCode(code);
     const share = Math.floor(PRODUCTS / SUPPLIERS) + (s < PRODUCTS % SUPPLIERS ? 1 : 0);
     const row = supplier ? await container.repos.products.bySku(supplier.id, String(100_001 + sampleRandom.int(0, share - 1))) : undefined;
     const snapshot = row ? snapshotOf(row) : null;

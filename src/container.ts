@@ -64,11 +64,11 @@ export async function createContainer(config: Config, logger: Logger, clock: () 
             ),
         });
   const keys = keyRingFromConfig(config);
-  const accountRepo = createAccountRepo(store);
+  const accountRepo = createAccountRepo(store.sql);
   const nonceRepo = createNonceRepo(store.sql);
   const referenceRepo = createReferenceRepo(store.sql);
   const productRepo = createProductRepo(store.sql);
-  const connectionRepo = createConnectionRepo(store);
+  const connectionRepo = createConnectionRepo(store.sql);
   const syncLeaseRepo = createSyncLeaseRepo(store.sql);
   const inboxRepo = createInboxRepo(store.sql);
   const syncRunRepo = createSyncRunRepo(store.sql);

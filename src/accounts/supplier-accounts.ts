@@ -7,6 +7,7 @@ import type { KeyRing } from "../security/key-ring.js";
 import { hashPassword } from "../security/password-hash.js";
 import { isValidCreditCode } from "../security/credit-code.js";
 import type { AccountRepo, AccountRow, SupplierRow } from "../store/repos/account-repo.js";
+import type { SqlRunner } from "../store/sql/sql-store.js";
 
 /**
  * Suppliers and the mall accounts issued to them (§2): creation, rotation, disable/enable.
@@ -86,10 +87,10 @@ export function createSupplierAccounts(repo: AccountRepo, keys: KeyRing, clock: 
     contactPhone: supplier.contactPhoneEnc ? (reveal ? keys.decrypt(supplier.contactPhoneEnc) : "[encrypted]") : null,
   });
 
-  const mustFind = (code: string) => {
-    const supplier = repo.supplierByCode(code);
+  const mustFind = async (code: string, tx?: SqlRunner) => {
+    const supplier = await repo.supplierByCode(code, tx);
     if (!supplier) throw new AccountError("not_found", `no supplier with code ${code}`);
-    const account = repo.accountOfSupplier(supplier.id);
+    const account = await repo.accountOfSupplier(supplier.id, tx);
     if (!account) throw new AccountError("not_found", `supplier ${code} has no mall account`);
     return { supplier, account };
   };
@@ -97,37 +98,36 @@ export function createSupplierAccounts(repo: AccountRepo, keys: KeyRing, clock: 
   const accounts = {
     /**
      * Checks, issues and hashes (slow, async), then returns the store write, so a caller can run it
-     * in one transaction with the audit row that records it.
+     * in one transaction with the audit row that records it (the checks again, through `tx`).
      */
-    async prepareCreate(input: NewSupplierInput): Promise<() => { supplier: SupplierView; credentials: Required<IssuedCredentials> }> {
+    async prepareCreate(input: NewSupplierInput): Promise<(tx?: SqlRunner) => Promise<{ supplier: SupplierView; credentials: Required<IssuedCredentials> }>> {
       const parsed = NewSupplierInput.safeParse(input);
       if (!parsed.success) {
         throw new AccountError("invalid", parsed.error.issues.map((i) => `${i.path.join(".") || "input"}: ${i.message}`).join("; "));
       }
       const s = parsed.data;
       const username = s.username ?? s.code.toLowerCase();
-      const conflicts = () => {
-        if (repo.supplierByCode(s.code)) throw new AccountError("conflict", `supplier code ${s.code} exists`);
-        if (repo.supplierByCreditCode(s.creditCode)) throw new AccountError("conflict", `credit code ${s.creditCode} is already registered`);
-        if (repo.accountByUsername(username)) throw new AccountError("conflict", `username ${username} is taken`);
+      const conflicts = async (tx?: SqlRunner) => {
+        if (await repo.supplierByCode(s.code, tx)) throw new AccountError("conflict", `supplier code ${s.code} exists`);
+        if (await repo.supplierByCreditCode(s.creditCode, tx)) throw new AccountError("conflict", `credit code ${s.creditCode} is already registered`);
+        if (await repo.accountByUsername(username, tx)) throw new AccountError("conflict", `username ${username} is taken`);
       };
-      conflicts();
+      await conflicts();
       const password = newSecret(PASSWORD_BYTES);
       const appSecret = newSecret(APP_SECRET_BYTES);
       const passwordHash = await hashPassword(password);
-      return () => {
-        conflicts();
-        const created = repo.createSupplierWithAccount(
-          {
-            code: s.code,
-            name: s.name,
-            creditCode: s.creditCode,
-            domains: s.domains,
-            contactNameEnc: s.contactName ? keys.encrypt(s.contactName) : null,
-            contactPhoneEnc: s.contactPhone ? keys.encrypt(s.contactPhone) : null,
-          },
-          { username, passwordHash, appSecretEnc: keys.encrypt(appSecret), signMode: s.signMode },
-        );
+      const supplier = {
+        code: s.code,
+        name: s.name,
+        creditCode: s.creditCode,
+        domains: s.domains,
+        contactNameEnc: s.contactName ? keys.encrypt(s.contactName) : null,
+        contactPhoneEnc: s.contactPhone ? keys.encrypt(s.contactPhone) : null,
+      };
+      const account = { username, passwordHash, appSecretEnc: keys.encrypt(appSecret), signMode: s.signMode };
+      return async (tx) => {
+        await conflicts(tx);
+        const created = await repo.createSupplierWithAccount(supplier, account, tx);
         return { supplier: view(created.supplier, created.account, false), credentials: { username, password, appSecret } };
       };
     },
@@ -137,17 +137,14 @@ export function createSupplierAccounts(repo: AccountRepo, keys: KeyRing, clock: 
     },
 
     /** New password and/or appSecret, hashed first; the returned write revokes every token issued before (§2.1). */
-    async prepareRotate(code: string, what: { password: boolean; appSecret: boolean }): Promise<() => IssuedCredentials> {
-      const { account } = mustFind(code);
+    async prepareRotate(code: string, what: { password: boolean; appSecret: boolean }): Promise<(tx?: SqlRunner) => Promise<IssuedCredentials>> {
+      const { account } = await mustFind(code);
       const password = what.password ? newSecret(PASSWORD_BYTES) : undefined;
       const appSecret = what.appSecret ? newSecret(APP_SECRET_BYTES) : undefined;
       const passwordHash = password ? await hashPassword(password) : undefined;
-      return () => {
-        repo.rotateCredentials(
-          account.id,
-          { ...(passwordHash ? { passwordHash } : {}), ...(appSecret ? { appSecretEnc: keys.encrypt(appSecret) } : {}) },
-          clock(),
-        );
+      const change = { ...(passwordHash ? { passwordHash } : {}), ...(appSecret ? { appSecretEnc: keys.encrypt(appSecret) } : {}) };
+      return async (tx) => {
+        await repo.rotateCredentials(account.id, change, clock(), tx);
         return { username: account.username, ...(password ? { password } : {}), ...(appSecret ? { appSecret } : {}) };
       };
     },
@@ -157,26 +154,28 @@ export function createSupplierAccounts(repo: AccountRepo, keys: KeyRing, clock: 
       return (await accounts.prepareRotate(code, what))();
     },
 
-    setEnabled(code: string, enabled: boolean): SupplierView {
-      const { supplier } = mustFind(code);
-      repo.setStatus(supplier.id, enabled ? "active" : "disabled", clock());
-      const after = mustFind(code);
+    /** Reads and writes in `tx` when given (with its audit row). */
+    async setEnabled(code: string, enabled: boolean, tx?: SqlRunner): Promise<SupplierView> {
+      const { supplier } = await mustFind(code, tx);
+      await repo.setStatus(supplier.id, enabled ? "active" : "disabled", clock(), tx);
+      const after = await mustFind(code, tx);
       return view(after.supplier, after.account, false);
     },
 
-    setSignMode(code: string, signMode: SignMode): SupplierView {
-      const { account } = mustFind(code);
-      repo.setSignMode(account.id, signMode, clock());
-      const after = mustFind(code);
+    /** Reads and writes in `tx` when given (with its audit row). */
+    async setSignMode(code: string, signMode: SignMode, tx?: SqlRunner): Promise<SupplierView> {
+      const { account } = await mustFind(code, tx);
+      await repo.setSignMode(account.id, signMode, clock(), tx);
+      const after = await mustFind(code, tx);
       return view(after.supplier, after.account, false);
     },
 
-    list(): SupplierView[] {
-      return repo.listSuppliers().map((r) => view(r.supplier, r.account, false));
+    async list(): Promise<SupplierView[]> {
+      return (await repo.listSuppliers()).map((r) => view(r.supplier, r.account, false));
     },
 
-    show(code: string, reveal: boolean): SupplierView {
-      const { supplier, account } = mustFind(code);
+    async show(code: string, reveal: boolean, tx?: SqlRunner): Promise<SupplierView> {
+      const { supplier, account } = await mustFind(code, tx);
       return view(supplier, account, reveal);
     },
   };

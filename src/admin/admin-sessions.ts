@@ -39,10 +39,10 @@ export function createAdminSessions(deps: {
    * A failed login is audited when it opens a username's window or engages its lock, and then
    * only under the global cap: anyone can cause these rows, so they must not be a free write path.
    */
-  const recordFailure = (username: string, requestId: string, failuresInWindow: number, reason: string) => {
+  const recordFailure = async (username: string, requestId: string, failuresInWindow: number, reason: string): Promise<void> => {
     const admitted = failureRows.admit();
     if (!admitted) return;
-    audit.record({
+    await audit.record({
       actor: username,
       role: null,
       action: "session.login",
@@ -71,8 +71,8 @@ export function createAdminSessions(deps: {
       const user = await deps.users.check(username, password);
       if (!user) {
         const failures = attempt.prior + 1;
-        if (attempt.prior === 0) recordFailure(username, requestId, failures, "bad credentials");
-        else if (failures === LOCKOUT_FAILURES) recordFailure(username, requestId, failures, "locked");
+        if (attempt.prior === 0) await recordFailure(username, requestId, failures, "bad credentials");
+        else if (failures === LOCKOUT_FAILURES) await recordFailure(username, requestId, failures, "locked");
         throw new AdminError("unauthenticated", "wrong username or password, or the user is disabled");
       }
       const sessionId = randomBytes(SESSION_ID_BYTES).toString("base64url");

@@ -37,17 +37,27 @@ export type AdminUsers = ReturnType<typeof createAdminUsers>;
  * `transaction` runs create() and update() (the prepared writes alone) in one transaction.
  */
 export function createAdminUsers(repo: AdminRepo, accounts: AccountRepo, clock: () => number, transaction: SqlStore["transaction"]) {
-  const userView = (u: AdminUserRow): AdminUserView => ({
+  /** `codes`: the code of each supplier the user may be bound to, read before (a supplier's code never changes). */
+  const viewWith = (u: AdminUserRow, codes: ReadonlyMap<number, string>): AdminUserView => ({
     username: u.username,
     role: u.role,
-    supplier: u.supplierId === null ? null : (accounts.supplierById(u.supplierId)?.code ?? String(u.supplierId)),
+    supplier: u.supplierId === null ? null : (codes.get(u.supplierId) ?? String(u.supplierId)),
     status: u.status,
     createdAt: u.createdAt,
     updatedAt: u.updatedAt,
   });
+  const codesOf = async (ids: ReadonlyArray<number | null>): Promise<Map<number, string>> => {
+    const codes = new Map<number, string>();
+    for (const id of ids) {
+      const supplier = id === null || codes.has(id) ? undefined : await accounts.supplierById(id);
+      if (supplier) codes.set(supplier.id, supplier.code);
+    }
+    return codes;
+  };
+  const userView = async (u: AdminUserRow): Promise<AdminUserView> => viewWith(u, await codesOf([u.supplierId]));
 
   /** A supplier user belongs to exactly one supplier; staff to none. */
-  const bindingOf = (role: AdminRole, supplierCode: string | undefined): number | null => {
+  const bindingOf = async (role: AdminRole, supplierCode: string | undefined): Promise<number | null> => {
     if (role !== "supplier") {
       if (supplierCode !== undefined)
         throw new AdminError("invalid_input", `only a supplier user is bound to a supplier; role ${role} takes no supplier`, [
@@ -59,7 +69,7 @@ export function createAdminUsers(repo: AdminRepo, accounts: AccountRepo, clock: 
       throw new AdminError("invalid_input", "a supplier user needs the supplier it belongs to", [
         { field: "body.supplier", message: "required for role supplier" },
       ]);
-    const supplier = accounts.supplierByCode(supplierCode);
+    const supplier = await accounts.supplierByCode(supplierCode);
     if (!supplier) throw new AdminError("not_found", `no supplier with code ${supplierCode}`);
     return supplier.id;
   };
@@ -70,7 +80,11 @@ export function createAdminUsers(repo: AdminRepo, accounts: AccountRepo, clock: 
   };
 
   const users = {
-    list: async (): Promise<AdminUserView[]> => (await repo.listUsers()).map(userView),
+    list: async (): Promise<AdminUserView[]> => {
+      const rows = await repo.listUsers();
+      const codes = await codesOf(rows.map((u) => u.supplierId));
+      return rows.map((u) => viewWith(u, codes));
+    },
     show: async (username: string): Promise<AdminUserView> => userView(await mustFind(username)),
     byId: (id: number) => repo.userById(id),
 
@@ -85,14 +99,16 @@ export function createAdminUsers(repo: AdminRepo, accounts: AccountRepo, clock: 
       password: string;
       supplier?: string;
     }): Promise<(tx: Transaction) => Promise<AdminUserView>> {
-      const supplierId = bindingOf(input.role, input.supplier);
+      const supplierId = await bindingOf(input.role, input.supplier);
       if (await repo.userByUsername(input.username)) throw new AdminError("conflict", `user ${input.username} exists`);
+      const codes = await codesOf([supplierId]);
       const passwordHash = await hashPassword(input.password);
       return async (tx) => {
         if (await repo.userByUsername(input.username, tx)) throw new AdminError("conflict", `user ${input.username} exists`);
         const now = clock();
-        return userView(
+        return viewWith(
           await repo.createUser({ username: input.username, role: input.role, supplierId, passwordHash, status: "active", createdAt: now, updatedAt: now }, tx),
+          codes,
         );
       };
     },
@@ -109,9 +125,11 @@ export function createAdminUsers(repo: AdminRepo, accounts: AccountRepo, clock: 
       const found = await mustFind(username);
       const role = change.role ?? found.role;
       const rebinding = change.role !== undefined || change.supplier !== undefined;
+      const foundCodes = await codesOf([found.supplierId]);
       const supplierId = rebinding
-        ? bindingOf(role, change.supplier ?? (role === "supplier" && found.supplierId !== null ? accounts.supplierById(found.supplierId)?.code : undefined))
+        ? await bindingOf(role, change.supplier ?? (role === "supplier" && found.supplierId !== null ? foundCodes.get(found.supplierId) : undefined))
         : found.supplierId;
+      const codes = await codesOf([found.supplierId, supplierId]);
       const passwordHash = change.password ? await hashPassword(change.password) : undefined;
       return async (tx) => {
         const u = await mustFind(username, tx);
@@ -127,7 +145,7 @@ export function createAdminUsers(repo: AdminRepo, accounts: AccountRepo, clock: 
           tx,
         );
         await repo.deleteSessionsOf(u.id, tx);
-        return { before: userView(u), after: userView(await mustFind(username, tx)) };
+        return { before: viewWith(u, codes), after: viewWith(await mustFind(username, tx), codes) };
       };
     },
 

@@ -39,7 +39,7 @@ export async function changeListing(
     throw new AdminError("invalid_input", "refusing a listing needs the reason the supplier will read", [
       { field: "body.note", message: "required to refuse" },
     ]);
-  const supplier = deps.accounts.supplierByCode(supplierCode);
+  const supplier = await deps.accounts.supplierByCode(supplierCode, tx);
   if (!supplier) throw new AdminError("not_found", `no supplier with code ${supplierCode}`);
   const product = await deps.products.bySku(supplier.id, sku, tx);
   if (!product) throw new AdminError("not_found", `no product ${sku} of ${supplierCode}`);

@@ -2,6 +2,7 @@ import { type ConnectInput, ConnectionError, type ConnectionView, type SupplierC
 import type { KeyRing } from "../security/key-ring.js";
 import type { AccountRepo } from "../store/repos/account-repo.js";
 import type { ConnectionRepo } from "../store/repos/connection-repo.js";
+import type { SqlRunner } from "../store/sql/sql-store.js";
 
 export type ConnectionChange = Partial<Omit<ConnectInput, "code" | "username" | "password" | "appSecret">>;
 
@@ -15,29 +16,38 @@ export type ConnectionUpdateDeps = {
 
 /**
  * Schedules, limits and transport of an existing connection, keeping the account the supplier
- * issued the mall: its stored secrets are opened only to write the connection again.
+ * issued the mall: its stored secrets are opened only to write the connection again. Reads and
+ * writes in `tx` when given (with its audit row).
  */
-export function updateConnection(deps: ConnectionUpdateDeps, code: string, change: ConnectionChange): { before: ConnectionView; after: ConnectionView } {
-  const before = deps.supplierConnections.show(code);
-  const supplier = deps.accounts.supplierByCode(code);
-  const row = supplier ? deps.connections.connectionOf(supplier.id) : undefined;
+export async function updateConnection(
+  deps: ConnectionUpdateDeps,
+  code: string,
+  change: ConnectionChange,
+  tx?: SqlRunner,
+): Promise<{ before: ConnectionView; after: ConnectionView }> {
+  const before = await deps.supplierConnections.show(code, tx);
+  const supplier = await deps.accounts.supplierByCode(code, tx);
+  const row = supplier ? await deps.connections.connectionOf(supplier.id, tx) : undefined;
   if (!row) throw new ConnectionError("not_found", `supplier ${code} is not connected`);
-  const after = deps.supplierConnections.connect({
-    code,
-    baseUrl: before.baseUrl,
-    username: row.username,
-    password: deps.keys.decrypt(row.passwordEnc),
-    appSecret: deps.keys.decrypt(row.appSecretEnc),
-    signMode: before.signMode,
-    bodyFormat: before.bodyFormat,
-    pullSchedule: before.pullSchedule,
-    stockSchedule: before.stockSchedule,
-    stockAreas: before.stockAreas,
-    maxConcurrent: before.maxConcurrent,
-    qps: before.qps,
-    timeoutMs: before.timeoutMs,
-    ...change,
-  });
+  const after = await deps.supplierConnections.connect(
+    {
+      code,
+      baseUrl: before.baseUrl,
+      username: row.username,
+      password: deps.keys.decrypt(row.passwordEnc),
+      appSecret: deps.keys.decrypt(row.appSecretEnc),
+      signMode: before.signMode,
+      bodyFormat: before.bodyFormat,
+      pullSchedule: before.pullSchedule,
+      stockSchedule: before.stockSchedule,
+      stockAreas: before.stockAreas,
+      maxConcurrent: before.maxConcurrent,
+      qps: before.qps,
+      timeoutMs: before.timeoutMs,
+      ...change,
+    },
+    tx,
+  );
   return { before, after };
 }
 

@@ -82,16 +82,16 @@ export function createConformanceService(deps: ConformanceDeps) {
   const gate = createProductionGate(deps.repo, deps.clock);
   const history = deps.history ?? CONTRACT_HISTORY;
 
-  const supplierOf = (code: string): SupplierRow => {
-    const s = deps.accounts.supplierByCode(code);
+  const supplierOf = async (code: string): Promise<SupplierRow> => {
+    const s = await deps.accounts.supplierByCode(code);
     if (!s) throw new ConformanceError("not_found", `no supplier with code ${code}`);
     return s;
   };
-  const codeOf = (supplierId: number) => deps.accounts.supplierById(supplierId)?.code ?? String(supplierId);
+  const codeOf = async (supplierId: number) => (await deps.accounts.supplierById(supplierId))?.code ?? String(supplierId);
 
-  const runView = (row: ConformanceRunListRow): RunView => ({
+  const runView = async (row: ConformanceRunListRow): Promise<RunView> => ({
     id: row.id,
-    supplier: codeOf(row.supplierId),
+    supplier: await codeOf(row.supplierId),
     passed: row.passed === 1,
     baseUrl: row.baseUrl,
     kitVersion: row.kitVersion,
@@ -104,9 +104,9 @@ export function createConformanceService(deps: ConformanceDeps) {
     markId: row.markId,
   });
 
-  const markView = (m: TrustMarkRow): MarkView => ({
+  const markView = async (m: TrustMarkRow): Promise<MarkView> => ({
     id: m.id,
-    supplier: codeOf(m.supplierId),
+    supplier: await codeOf(m.supplierId),
     runId: m.runId,
     state: markState(m, deps.clock()),
     storedState: m.state,
@@ -152,7 +152,7 @@ export function createConformanceService(deps: ConformanceDeps) {
     reason: string,
     tx?: SqlRunner,
   ): Promise<{ before: MarkView; after: MarkView; changed: string[]; waiverEnded: GateWaiverRow | null }> => {
-    const supplier = supplierOf(code);
+    const supplier = await supplierOf(code);
     if (reason.trim() === "") throw new ConformanceError("invalid", "a reason is required");
     return tx ? changeMarksIn(tx, supplier, state, reason) : deps.repo.transaction((db) => changeMarksIn(db, supplier, state, reason));
   };
@@ -171,10 +171,10 @@ export function createConformanceService(deps: ConformanceDeps) {
     const changed = (await deps.repo.marksOf(supplier.id, db)).filter(changes).map((m) => m.id);
     if (changed.length === 0)
       throw new ConformanceError("conflict", `the trust mark ${mark.id} of ${code} is already ${mark.state === "revoked" ? "revoked" : state}`);
-    const before = markView(mark);
+    const before = await markView(mark);
     const waiverEnded = (await deps.repo.setMarksState(supplier.id, changed, state, reason.trim(), now, db)) ?? null;
     const after = await deps.repo.mark(mark.id, db);
-    return { before, after: markView(after ?? mark), changed, waiverEnded };
+    return { before, after: await markView(after ?? mark), changed, waiverEnded };
   };
 
   return {
@@ -197,11 +197,11 @@ export function createConformanceService(deps: ConformanceDeps) {
       /** Asked before the run and any mark are stored: a queued run interrupted meanwhile records nothing. */
       stillOurs?: () => boolean | Promise<boolean>;
     }): Promise<{ run: RunView; report: ConformanceReport; trustMark: string | null; signaturePath: string }> {
-      const supplier = supplierOf(args.supplier);
+      const supplier = await supplierOf(args.supplier);
       // Advisory runs are not certification runs: their own id prefix, files only, never a mark. A
       // queued run (run-queue.ts) comes with the id it was queued under.
       const runId = args.runId ?? newId(args.advisory ? "cadv" : "crun", 9);
-      const account = deps.accounts.accountOfSupplier(supplier.id);
+      const account = await deps.accounts.accountOfSupplier(supplier.id);
       const bannedTerms = [
         ...ADVERTISING_LAW_TERMS,
         ...deps.config.BANNED_TERMS.split(",")
@@ -297,12 +297,12 @@ export function createConformanceService(deps: ConformanceDeps) {
       if (args.stillOurs && !(await args.stillOurs()))
         throw new ConformanceError("conflict", `run ${runId} was interrupted before it ended; its result is not recorded`);
       if (!args.advisory) await deps.repo.insertRunWithMark(row, mark);
-      return { run: runView(row), report, trustMark: mark?.jws ?? null, signaturePath: files.signaturePath };
+      return { run: await runView(row), report, trustMark: mark?.jws ?? null, signaturePath: files.signaturePath };
     },
 
     async runs(filter: { supplier?: string; limit?: number } = {}): Promise<RunView[]> {
-      const supplierId = filter.supplier === undefined ? undefined : supplierOf(filter.supplier).id;
-      return (await deps.repo.runs({ supplierId, limit: Math.min(filter.limit ?? 50, 500) })).map(runView);
+      const supplierId = filter.supplier === undefined ? undefined : (await supplierOf(filter.supplier)).id;
+      return Promise.all((await deps.repo.runs({ supplierId, limit: Math.min(filter.limit ?? 50, 500) })).map(runView));
     },
 
     /** A run with its full report (evidence included) and the detached signature. */
@@ -320,26 +320,26 @@ export function createConformanceService(deps: ConformanceDeps) {
       const report = JSON.parse(row.reportJson) as ConformanceReport;
       const mark = row.markId ? await deps.repo.mark(row.markId) : undefined;
       return {
-        run: runView(row),
+        run: await runView(row),
         report,
         reportText: row.reportJson,
         signature: row.reportSignature,
         digest: row.reportDigest,
-        mark: mark ? markView(mark) : null,
+        mark: mark ? await markView(mark) : null,
         html: reportHtml(report, { digest: row.reportDigest, jws: row.reportSignature }),
       };
     },
 
     /** The supplier's current mark, its gate verdict and any waiver (the supplier page and dashboard); in `tx` when given. */
     async standing(code: string, tx?: SqlRunner): Promise<Standing> {
-      const supplier = supplierOf(code);
+      const supplier = await supplierOf(code);
       return standingOf(supplier.id, tx);
     },
     standingOf,
 
     /** Every supplier's current mark, for the trust-mark gauges of /metrics. */
     async markReadings(): Promise<Array<{ supplier: string; state: MarkState; expiresAtMs: number }>> {
-      const suppliers = deps.accounts.listSuppliers().map(({ supplier }) => supplier);
+      const suppliers = (await deps.accounts.listSuppliers()).map(({ supplier }) => supplier);
       const marks = await Promise.all(suppliers.map((supplier) => deps.repo.currentMark(supplier.id)));
       return suppliers.flatMap((supplier, i) => {
         const mark = marks[i];
@@ -353,7 +353,7 @@ export function createConformanceService(deps: ConformanceDeps) {
 
     /** Waives the gate for one supplier (e.g. already docked with another mall), with the reason; in `tx` when given. */
     async waive(code: string, reason: string, actor: string, tx?: SqlRunner): Promise<GateWaiverRow> {
-      const supplier = supplierOf(code);
+      const supplier = await supplierOf(code);
       if (reason.trim() === "") throw new ConformanceError("invalid", "a reason is required");
       const row: GateWaiverRow = { supplierId: supplier.id, reason: reason.trim(), actor, createdAt: deps.clock() };
       await deps.repo.putWaiver(row, tx);
@@ -365,7 +365,7 @@ export function createConformanceService(deps: ConformanceDeps) {
      * withdrawn. Read and removed in `tx` when given, else in a transaction of its own.
      */
     async withdrawWaiver(code: string, reason: string, tx?: SqlRunner): Promise<GateWaiverRow> {
-      const supplier = supplierOf(code);
+      const supplier = await supplierOf(code);
       if (reason.trim() === "") throw new ConformanceError("invalid", "a reason is required");
       const withdraw = async (db: SqlRunner) => {
         const waiver = await deps.repo.waiver(supplier.id, db);
@@ -382,7 +382,7 @@ export function createConformanceService(deps: ConformanceDeps) {
      * transaction of its own.
      */
     async holdBack(code: string, reason: string, tx?: SqlRunner): Promise<{ marks: string[]; waiverEnded: boolean }> {
-      const supplier = supplierOf(code);
+      const supplier = await supplierOf(code);
       const hold = async (db: SqlRunner) => {
         const mark = await deps.repo.currentMark(supplier.id, db);
         if (mark && mark.state === "valid" && markState(mark, deps.clock()) === "valid") {
@@ -434,7 +434,7 @@ export function createConformanceService(deps: ConformanceDeps) {
     const verdict: GateVerdict = await gate.verdict(supplierId, tx);
     const mark = await deps.repo.currentMark(supplierId, tx);
     return {
-      mark: mark ? markView(mark) : null,
+      mark: mark ? await markView(mark) : null,
       gate: verdict.open ? { open: true, via: verdict.via, reason: null } : { open: false, via: null, reason: verdict.reason },
       waiver: (await deps.repo.waiver(supplierId, tx)) ?? null,
     };

@@ -56,7 +56,7 @@ export type ProductionDeps = {
   repo: ProductionRepo;
   accounts: Pick<AccountRepo, "supplierByCode" | "listSuppliers">;
   /** The connection's timeout and sign mode, for latency and signatures; null when not connected. */
-  connectionOf: (supplierCode: string) => { timeoutMs: number; signMode: string } | null;
+  connectionOf: (supplierCode: string) => Promise<{ timeoutMs: number; signMode: string } | null>;
   /** Holds the supplier back (ConformanceService.holdBack): its live marks suspended, or its waiver withdrawn; in `tx`. */
   holdBack: (code: string, reason: string, tx: SqlRunner) => Promise<{ marks: string[]; waiverEnded: boolean }>;
   audit: (entry: AuditEntry) => void;
@@ -77,12 +77,20 @@ export function createProductionConformance(deps: ProductionDeps) {
   const log = deps.logger.child({ component: "production-conformance" });
   /** Tallies not yet written: supplier|day|check → increment. */
   let pending = new Map<string, CheckIncrement>();
-  const supplierIds = new Map<string, number | null>();
+  const supplierIds = new Map<string, Promise<number | null>>();
 
-  const supplierId = (code: string): number | null => {
-    if (!supplierIds.has(code)) supplierIds.set(code, deps.accounts.supplierByCode(code)?.id ?? null);
-    return supplierIds.get(code) ?? null;
+  const supplierId = (code: string): Promise<number | null> => {
+    let id = supplierIds.get(code);
+    if (!id) {
+      id = deps.accounts.supplierByCode(code).then((s) => s?.id ?? null);
+      supplierIds.set(code, id);
+      // A failed read is not remembered: the next call asks again.
+      void id.catch(() => supplierIds.delete(code));
+    }
+    return id;
   };
+  /** Calls whose supplier and connection are being read; a flush waits for their tallies. */
+  const reading = new Set<Promise<void>>();
 
   const tally = (supplier: number, day: string, check: ProductionCheckId, failed: boolean, evidence: unknown): void => {
     const key = `${supplier}|${day}|${check}`;
@@ -101,30 +109,39 @@ export function createProductionConformance(deps: ProductionDeps) {
   /** Sees every production call (the connections' observer); the kit's sandbox calls never come here. */
   const recorder: CallRecorder = {
     record(call: CallRecord): void {
-      const id = supplierId(call.supplier);
-      const connection = id === null ? null : deps.connectionOf(call.supplier);
-      if (id === null || !connection) return;
-      // The gateway's day (its clock), as the puller's and the order pusher's records use.
+      // The gateway's day (its clock) when the call ended, as the puller's and the order pusher's records use.
       const day = beijingDay(deps.clock());
-      const checks = callChecks(call, { timeoutMs: connection.timeoutMs, signsAnswers: connection.signMode === SignMode.HmacSha256 });
-      if (checks.length === 0) return;
-      const evidence = {
-        at: call.startedAt,
-        endpoint: call.endpoint,
-        outcome: call.outcome,
-        errorCode: call.errorCode ?? null,
-        httpStatus: call.httpStatus ?? null,
-        field: call.field ?? null,
-        message: call.message?.slice(0, 300) ?? null,
-        durationMs: call.durationMs,
-        subject: call.subject?.slice(0, 100) ?? null,
-      };
-      for (const [check, failed] of checks) tally(id, day, check, failed, evidence);
+      const read = tallyCall(call, day).catch((err: unknown) =>
+        log.warn({ event: "production.record_failed", err, supplier: call.supplier }, "a production call was not tallied"),
+      );
+      reading.add(read);
+      void read.finally(() => reading.delete(read));
     },
   };
 
+  async function tallyCall(call: CallRecord, day: string): Promise<void> {
+    const id = await supplierId(call.supplier);
+    const connection = id === null ? null : await deps.connectionOf(call.supplier);
+    if (id === null || !connection) return;
+    const checks = callChecks(call, { timeoutMs: connection.timeoutMs, signsAnswers: connection.signMode === SignMode.HmacSha256 });
+    if (checks.length === 0) return;
+    const evidence = {
+      at: call.startedAt,
+      endpoint: call.endpoint,
+      outcome: call.outcome,
+      errorCode: call.errorCode ?? null,
+      httpStatus: call.httpStatus ?? null,
+      field: call.field ?? null,
+      message: call.message?.slice(0, 300) ?? null,
+      durationMs: call.durationMs,
+      subject: call.subject?.slice(0, 100) ?? null,
+    };
+    for (const [check, failed] of checks) tally(id, day, check, failed, evidence);
+  }
+
   /** Writes the tallies kept in memory; they are kept for the next try when the store refuses. */
   const flush = async (): Promise<void> => {
+    if (reading.size > 0) await Promise.allSettled([...reading]);
     if (pending.size === 0) return;
     const batch = pending;
     pending = new Map();
@@ -209,7 +226,7 @@ export function createProductionConformance(deps: ProductionDeps) {
    */
   const evaluate = async (code: string, day: string): Promise<DayScore | null> => {
     await flush();
-    const id = supplierId(code);
+    const id = await supplierId(code);
     if (id === null) return null;
     const checks = await verdicts(id, day);
     if (checks.length === 0) return null;
@@ -289,14 +306,14 @@ export function createProductionConformance(deps: ProductionDeps) {
       await flush();
       const day = beijingDay(deps.clock() - DAY_MS);
       let scored = 0;
-      for (const { supplier } of deps.accounts.listSuppliers()) if (await evaluate(supplier.code, day)) scored++;
+      for (const { supplier } of await deps.accounts.listSuppliers()) if (await evaluate(supplier.code, day)) scored++;
       return scored;
     },
 
     /** The supplier's scored days, newest first, and the policy in force. */
     async history(code: string, limit = 30): Promise<{ days: DayScore[]; today: DayScore | null; policy: ProductionSettings } | null> {
       await flush();
-      const id = supplierId(code);
+      const id = await supplierId(code);
       if (id === null) return null;
       const today = beijingDay(deps.clock());
       const [checks, days] = await Promise.all([verdicts(id, today), deps.repo.scores(id, limit)]);
@@ -321,7 +338,7 @@ export function createProductionConformance(deps: ProductionDeps) {
       reason: string,
       tx?: SqlRunner,
     ): Promise<{ ok: true; held: { marks: string[]; waiverEnded: boolean } | null } | { ok: false; reason: "not_found" }> {
-      const id = supplierId(code);
+      const id = await supplierId(code);
       if (id === null) return { ok: false, reason: "not_found" };
       const decide = async (db: SqlRunner) => {
         const row = await deps.repo.score(id, day, db);
@@ -335,7 +352,7 @@ export function createProductionConformance(deps: ProductionDeps) {
 
     /** Each supplier's latest scored day, for the score gauge of /metrics. */
     async readings(): Promise<Array<{ supplier: string; score: number }>> {
-      const suppliers = deps.accounts.listSuppliers().map(({ supplier }) => supplier);
+      const suppliers = (await deps.accounts.listSuppliers()).map(({ supplier }) => supplier);
       const latest = await Promise.all(suppliers.map((supplier) => deps.repo.scores(supplier.id, 1)));
       return suppliers.flatMap((supplier, i) => {
         const [day] = latest[i] ?? [];

@@ -10,14 +10,21 @@ export function cachedConnections(
   accounts: Pick<AccountRepo, "supplierByCode">,
   now: () => number = () => performance.now(),
 ) {
-  const cache = new Map<string, { at: number; value: { timeoutMs: number; signMode: string } | null }>();
-  return (code: string): { timeoutMs: number; signMode: string } | null => {
+  const cache = new Map<string, { at: number; value: Promise<{ timeoutMs: number; signMode: string } | null> }>();
+  return (code: string): Promise<{ timeoutMs: number; signMode: string } | null> => {
     const hit = cache.get(code);
     if (hit && now() - hit.at < CACHE_MS) return hit.value;
-    const supplier = accounts.supplierByCode(code);
-    const row = supplier ? connections.connectionOf(supplier.id) : undefined;
-    const value = row ? { timeoutMs: row.timeoutMs, signMode: row.signMode } : null;
-    cache.set(code, { at: now(), value });
+    const value = (async () => {
+      const supplier = await accounts.supplierByCode(code);
+      const row = supplier ? await connections.connectionOf(supplier.id) : undefined;
+      return row ? { timeoutMs: row.timeoutMs, signMode: row.signMode } : null;
+    })();
+    const entry = { at: now(), value };
+    cache.set(code, entry);
+    // A failed read is not kept: the next call asks again.
+    void value.catch(() => {
+      if (cache.get(code) === entry) cache.delete(code);
+    });
     return value;
   };
 }

@@ -1,4 +1,4 @@
-import type { Transaction } from "../store/sql/sql-store.js";
+import type { SqlRunner, Transaction } from "../store/sql/sql-store.js";
 import { hostname } from "node:os";
 import type { SignMode } from "../contract/index.js";
 import { beijingDayStart } from "../lib/beijing-time.js";
@@ -91,10 +91,10 @@ export function createConformanceRunQueue(deps: RunQueueDeps) {
   let stopping = false;
 
   const iso = (ms: number | null) => (ms === null ? null : new Date(ms).toISOString());
-  const codeOf = (supplierId: number) => deps.accounts.supplierById(supplierId)?.code ?? String(supplierId);
-  const view = (job: ConformanceJobRow): RunJobView => ({
+  const codeOf = async (supplierId: number, tx?: SqlRunner) => (await deps.accounts.supplierById(supplierId, tx))?.code ?? String(supplierId);
+  const view = async (job: ConformanceJobRow, tx?: SqlRunner): Promise<RunJobView> => ({
     id: job.id,
-    supplier: codeOf(job.supplierId),
+    supplier: await codeOf(job.supplierId, tx),
     status: job.status,
     actor: job.actor,
     requestedAt: new Date(job.requestedAt).toISOString(),
@@ -105,7 +105,8 @@ export function createConformanceRunQueue(deps: RunQueueDeps) {
   });
 
   const execute = async (job: ConformanceJobRow): Promise<void> => {
-    const runLog = log.child({ runId: job.id, supplier: codeOf(job.supplierId) });
+    const code = await codeOf(job.supplierId);
+    const runLog = log.child({ runId: job.id, supplier: code });
     const sandbox = await deps.jobs.sandbox(job.supplierId);
     const renewal = setInterval(
       () => {
@@ -138,7 +139,7 @@ export function createConformanceRunQueue(deps: RunQueueDeps) {
     try {
       if (!sandbox) throw new Error("no sandbox is registered for this supplier");
       runLog.info({ event: "conformance.job.started" }, "certification run started");
-      const kit = deps.run({ supplier: codeOf(job.supplierId), target: targetOf(sandbox), actor: job.actor, runId: job.id, onModule, stillOurs });
+      const kit = deps.run({ supplier: code, target: targetOf(sandbox), actor: job.actor, runId: job.id, onModule, stillOurs });
       const timeout = new Promise<never>((_, reject) => {
         deadline = setTimeout(() => {
           timedOut = true;
@@ -216,7 +217,7 @@ export function createConformanceRunQueue(deps: RunQueueDeps) {
      * daily cap.
      */
     async request(args: { supplier: string; target: SandboxTarget; actor: string }, on?: Transaction): Promise<{ ok: true; run: RunJobView } | RequestRefusal> {
-      const supplier = deps.accounts.supplierByCode(args.supplier);
+      const supplier = await deps.accounts.supplierByCode(args.supplier, on);
       if (!supplier) return { ok: false, reason: "not_found", message: `no supplier with code ${args.supplier}` };
       const now = deps.clock();
       const open = await deps.jobs.openJobOf(supplier.id, now, on);
@@ -250,7 +251,7 @@ export function createConformanceRunQueue(deps: RunQueueDeps) {
       if (!on) setImmediate(pump);
       const job = await deps.jobs.job(id, on);
       if (!job) throw new Error(`queued run ${id} not found`);
-      return { ok: true, run: view(job) };
+      return { ok: true, run: await view(job, on) };
     },
 
     /** Looks for queued runs now: after a request made in a caller's transaction has committed. */
@@ -265,13 +266,13 @@ export function createConformanceRunQueue(deps: RunQueueDeps) {
     },
 
     async jobsOf(code: string, limit = 20): Promise<RunJobView[]> {
-      const supplier = deps.accounts.supplierByCode(code);
-      return supplier ? (await deps.jobs.jobsOf(supplier.id, limit)).map(view) : [];
+      const supplier = await deps.accounts.supplierByCode(code);
+      return supplier ? Promise.all((await deps.jobs.jobsOf(supplier.id, limit)).map((job) => view(job))) : [];
     },
 
     /** The supplier's registered sandbox, its secrets masked; null when none is registered. */
     async sandbox(code: string): Promise<SandboxView | null> {
-      const supplier = deps.accounts.supplierByCode(code);
+      const supplier = await deps.accounts.supplierByCode(code);
       const row = supplier ? await deps.jobs.sandbox(supplier.id) : undefined;
       if (!row) return null;
       return {
@@ -288,7 +289,7 @@ export function createConformanceRunQueue(deps: RunQueueDeps) {
 
     /** The registered sandbox with its secrets, for a run asked for again without them. */
     async sandboxTarget(code: string): Promise<SandboxTarget | null> {
-      const supplier = deps.accounts.supplierByCode(code);
+      const supplier = await deps.accounts.supplierByCode(code);
       const row = supplier ? await deps.jobs.sandbox(supplier.id) : undefined;
       return row ? targetOf(row) : null;
     },

@@ -7,6 +7,7 @@ import type { KeyRing } from "../security/key-ring.js";
 import type { AccountRepo, SupplierRow } from "../store/repos/account-repo.js";
 import type { CallBudgetRepo } from "../store/repos/call-budget-repo.js";
 import type { ConnectionRepo, ConnectionRow } from "../store/repos/connection-repo.js";
+import type { SqlRunner } from "../store/sql/sql-store.js";
 import type { SharedCallBudget } from "../supplier/call-budget.js";
 import { type CallRecorder, noCallRecorder } from "../supplier/call-recorder.js";
 import { SupplierClient } from "../supplier/supplier-client.js";
@@ -96,8 +97,8 @@ export function createSupplierConnections(deps: {
     };
   };
 
-  const supplierOf = (code: string): SupplierRow => {
-    const s = deps.accounts.supplierByCode(code);
+  const supplierOf = async (code: string, tx?: SqlRunner): Promise<SupplierRow> => {
+    const s = await deps.accounts.supplierByCode(code, tx);
     if (!s) throw new ConnectionError("not_found", `no supplier with code ${code}`);
     return s;
   };
@@ -107,11 +108,12 @@ export function createSupplierConnections(deps: {
   };
 
   return {
-    connect(input: ConnectInput): ConnectionView {
+    /** Reads and writes in `tx` when given (with its audit row). */
+    async connect(input: ConnectInput, tx?: SqlRunner): Promise<ConnectionView> {
       const parsed = ConnectInput.safeParse(input);
       if (!parsed.success) throw new ConnectionError("invalid", parsed.error.issues.map((i) => `${i.path.join(".") || "input"}: ${i.message}`).join("; "));
       const c = parsed.data;
-      const supplier = supplierOf(c.code);
+      const supplier = await supplierOf(c.code, tx);
       const now = clock();
       const row: ConnectionRow = {
         supplierId: supplier.id,
@@ -131,25 +133,27 @@ export function createSupplierConnections(deps: {
         createdAt: now,
         updatedAt: now,
       };
-      deps.repo.saveConnection(row);
+      await deps.repo.saveConnection(row, tx);
       return view(supplier, row);
     },
 
-    show(code: string): ConnectionView {
-      const supplier = supplierOf(code);
-      const row = deps.repo.connectionOf(supplier.id);
+    async show(code: string, tx?: SqlRunner): Promise<ConnectionView> {
+      const supplier = await supplierOf(code, tx);
+      const row = await deps.repo.connectionOf(supplier.id, tx);
       if (!row) throw new ConnectionError("not_found", `supplier ${code} is not connected (supplier connect)`);
       return view(supplier, row);
     },
 
     /** A connection row exists (enabled or not): what the puller needs before it touches the supplier. */
-    isConnected: (supplierId: number): boolean => deps.repo.connectionOf(supplierId) !== undefined,
+    isConnected: async (supplierId: number): Promise<boolean> => (await deps.repo.connectionOf(supplierId)) !== undefined,
 
-    list(): ConnectionView[] {
-      return deps.repo.enabledConnections().flatMap((row) => {
-        const supplier = deps.accounts.supplierById(row.supplierId);
-        return supplier ? [view(supplier, row)] : [];
-      });
+    async list(): Promise<ConnectionView[]> {
+      const views: ConnectionView[] = [];
+      for (const row of await deps.repo.enabledConnections()) {
+        const supplier = await deps.accounts.supplierById(row.supplierId);
+        if (supplier) views.push(view(supplier, row));
+      }
+      return views;
     },
 
     /**
@@ -159,9 +163,9 @@ export function createSupplierConnections(deps: {
      * every instance on the database) and its token (one login). With a
      * `recorder`, a view of that same client that records its calls there (a sync run's journal).
      */
-    clientFor(supplierId: number, recorder?: CallRecorder): SupplierClient {
-      const row = deps.repo.connectionOf(supplierId);
-      const supplier = deps.accounts.supplierById(supplierId);
+    async clientFor(supplierId: number, recorder?: CallRecorder): Promise<SupplierClient> {
+      const row = await deps.repo.connectionOf(supplierId);
+      const supplier = await deps.accounts.supplierById(supplierId);
       if (!row || !supplier) throw new ConnectionError("not_found", `supplier ${supplierId} is not connected`);
       let cached = clients.get(supplierId);
       const version = versionOf(row);

@@ -11,8 +11,8 @@ export type MallCalls = { [N in Exclude<MallOperationName, "token">]: (input: In
 export function createMallCalls(deps: { reference: ReferenceService; accounts: AccountRepo; platform: { code: string; name: string } }): MallCalls {
   const { reference } = deps;
   return {
-    platformInfo: (_input, account) => {
-      const supplier = deps.accounts.supplierById(account.supplierId);
+    platformInfo: async (_input, account) => {
+      const supplier = await deps.accounts.supplierById(account.supplierId);
       const info: PlatformInfo = {
         platformCode: deps.platform.code,
         platformName: deps.platform.name,

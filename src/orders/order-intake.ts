@@ -216,7 +216,7 @@ export function createOrderIntake(deps: IntakeDeps) {
       const parsed = parseOrderInput(raw);
       if (!parsed.ok) return invalid(parsed.issues);
       const o = parsed.value;
-      const supplier = deps.accounts.supplierByCode(o.supplier);
+      const supplier = await deps.accounts.supplierByCode(o.supplier);
       if (!supplier || supplier.status !== "active") return invalid([{ field: "supplier", message: `no active supplier with code ${o.supplier}` }]);
       const found = await deps.products.bySkus(
         supplier.id,

@@ -17,7 +17,13 @@ export type OrderModuleDeps = {
   reference: ReferenceRepo;
   keys: KeyRing;
   /** The connected supplier's client (src/connections): S-8 at intake, S-10/S-11/S-12 in the push. */
-  connections: { clientFor(supplierId: number): Pick<SupplierClient, "stocks" | "prices" | "submitOrder" | "confirmOrder"> };
+  connections: {
+    clientFor(
+      supplierId: number,
+    ):
+      | Pick<SupplierClient, "stocks" | "prices" | "submitOrder" | "confirmOrder">
+      | Promise<Pick<SupplierClient, "stocks" | "prices" | "submitOrder" | "confirmOrder">>;
+  };
   clock: () => number;
   logger: Logger;
   /** The production gate (src/conformance): orders go only to a supplier with a valid trust mark or a waiver. */
@@ -37,7 +43,7 @@ export function createOrderModule(deps: OrderModuleDeps) {
     reference: deps.reference,
     orders: deps.repo,
     keys: deps.keys,
-    stock: (supplierId, skus, area) => clientFor(supplierId).stocks(skus, area),
+    stock: async (supplierId, skus, area) => (await clientFor(supplierId)).stocks(skus, area),
     gate: deps.gate,
     clock: deps.clock,
     freight: deps.freight,

@@ -32,7 +32,7 @@ export const DEFAULT_PUSH_POLICY: PushPolicy = {
 export type PushDeps = {
   repo: OrderRepo;
   keys: KeyRing;
-  clientFor: (supplierId: number) => PushClient;
+  clientFor: (supplierId: number) => PushClient | Promise<PushClient>;
   clock: () => number;
   logger: Logger;
   policy?: Partial<PushPolicy>;
@@ -104,7 +104,7 @@ export function createOrderPush(deps: PushDeps) {
     const started = performance.now();
     let answer: CallResult<T>;
     try {
-      answer = await work(deps.clientFor(order.supplierId));
+      answer = await work(await deps.clientFor(order.supplierId));
     } catch (e) {
       const message = `not sent: ${e instanceof Error ? e.message : String(e)}`;
       answer = {
@@ -120,7 +120,7 @@ export function createOrderPush(deps: PushDeps) {
     const lines = JSON.parse(order.linesJson) as OrderLine[];
     let answer: CallResult<Array<{ sku: string; price: number }>>;
     try {
-      answer = await deps.clientFor(order.supplierId).prices(lines.map((l) => l.sku));
+      answer = await (await deps.clientFor(order.supplierId)).prices(lines.map((l) => l.sku));
     } catch (e) {
       return { checks: [], note: `price refresh (S-10) not sent: ${e instanceof Error ? e.message : String(e)}` };
     }
@@ -226,7 +226,9 @@ export function createOrderPush(deps: PushDeps) {
     const area = `${order.province}_${order.city}_${order.county}`;
     let answer: Awaited<ReturnType<PushClient["stocks"]>>;
     try {
-      answer = await deps.clientFor(order.supplierId).stocks(
+      answer = await (
+        await deps.clientFor(order.supplierId)
+      ).stocks(
         lines.map((l) => l.sku),
         area,
       );

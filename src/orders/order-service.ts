@@ -1,7 +1,7 @@
 import { newId } from "../lib/ids.js";
 import type { KeyRing } from "../security/key-ring.js";
 import type { AccountRepo } from "../store/repos/account-repo.js";
-import type { Transaction } from "../store/sql/sql-store.js";
+import type { SqlRunner, Transaction } from "../store/sql/sql-store.js";
 import type { OrderEventRow, OrderPushPauseRow, OrderRepo, OrderRow, OrderState } from "../store/repos/order-repo.js";
 import type { AnswerCheck } from "./order-answer-check.js";
 import { OrderError, type OrderOutcome } from "./order-errors.js";
@@ -74,9 +74,9 @@ export function createOrderService(deps: {
   /** A hand push leases under its own name, so it never collides with a running scheduler. */
   const handOwner = () => newId("hand", 6);
 
-  const supplierCode = (supplierId: number) => deps.accounts.supplierById(supplierId)?.code ?? String(supplierId);
-  const pauseView = (p: OrderPushPauseRow): PushPauseView => ({
-    supplier: supplierCode(p.supplierId),
+  const supplierCode = async (supplierId: number, tx?: SqlRunner) => (await deps.accounts.supplierById(supplierId, tx))?.code ?? String(supplierId);
+  const pauseView = async (p: OrderPushPauseRow, tx?: SqlRunner): Promise<PushPauseView> => ({
+    supplier: await supplierCode(p.supplierId, tx),
     since: p.since,
     code: p.code,
     reason: p.reason,
@@ -98,7 +98,7 @@ export function createOrderService(deps: {
   const view = async (o: OrderRow, pause: PushPauseView | null, reveal = false): Promise<OrderView> => ({
     id: o.id,
     yggc_order: o.yggcOrder,
-    supplier: supplierCode(o.supplierId),
+    supplier: await supplierCode(o.supplierId),
     state: o.state,
     mall_order_id: o.mallOrderId,
     lines: JSON.parse(o.linesJson) as OrderLine[],
@@ -133,7 +133,7 @@ export function createOrderService(deps: {
   };
 
   const pushNow = async (order: OrderRow, actor: string): Promise<OrderOutcome<OrderView>> => {
-    await deps.gate.require(order.supplierId, deps.accounts.supplierById(order.supplierId)?.code ?? String(order.supplierId));
+    await deps.gate.require(order.supplierId, (await deps.accounts.supplierById(order.supplierId))?.code ?? String(order.supplierId));
     const paused = await pausedError(order);
     if (paused) return paused;
     const owner = handOwner();
@@ -180,7 +180,7 @@ export function createOrderService(deps: {
           error: new OrderError("conflict", `order ${yggcOrder} is ${order.state}${order.failureKind ? ` (${order.failureKind})` : ""}; ${why}`),
         };
       }
-      await deps.gate.require(order.supplierId, deps.accounts.supplierById(order.supplierId)?.code ?? String(order.supplierId));
+      await deps.gate.require(order.supplierId, (await deps.accounts.supplierById(order.supplierId))?.code ?? String(order.supplierId));
       const paused = await pausedError(order);
       if (paused) return paused;
       const owner = handOwner();
@@ -206,12 +206,12 @@ export function createOrderService(deps: {
     ): Promise<OrderOutcome<OrderView[]>> {
       let supplierId: number | undefined;
       if (filter.supplier !== undefined) {
-        const s = deps.accounts.supplierByCode(filter.supplier);
+        const s = await deps.accounts.supplierByCode(filter.supplier);
         if (!s) return { ok: false, error: new OrderError("not_found", `no supplier with code ${filter.supplier}`) };
         supplierId = s.id;
       }
       const rows = await deps.repo.list({ state: filter.state, supplierId, limit: filter.limit ?? 50, offset: filter.offset, before: filter.before });
-      const paused = new Map((await deps.repo.pauses()).map((p) => [p.supplierId, pauseView(p)]));
+      const paused = new Map(await Promise.all((await deps.repo.pauses()).map(async (p) => [p.supplierId, await pauseView(p)] as const)));
       const views: OrderView[] = [];
       for (const o of rows) views.push(await view(o, paused.get(o.supplierId) ?? null));
       return { ok: true, value: views };
@@ -227,15 +227,15 @@ export function createOrderService(deps: {
     counts: () => deps.repo.countByState(),
 
     /** Suppliers whose order pushes are paused, oldest first. */
-    pauses: async (): Promise<PushPauseView[]> => (await deps.repo.pauses()).map(pauseView),
+    pauses: async (): Promise<PushPauseView[]> => Promise.all((await deps.repo.pauses()).map((p) => pauseView(p))),
 
     /** An admin resumes a paused supplier: its waiting orders are due at once. In `tx` when given, beside its audit row. */
     async resume(supplier: string, tx?: Transaction): Promise<OrderOutcome<PushPauseView>> {
-      const s = deps.accounts.supplierByCode(supplier);
+      const s = await deps.accounts.supplierByCode(supplier, tx);
       if (!s) return { ok: false, error: new OrderError("not_found", `no supplier with code ${supplier}`) };
       const removed = await deps.repo.resume(s.id, tx);
       if (!removed) return { ok: false, error: new OrderError("conflict", `order pushes to ${supplier} are not paused`) };
-      return { ok: true, value: pauseView(removed) };
+      return { ok: true, value: await pauseView(removed, tx) };
     },
   };
 }

@@ -26,19 +26,23 @@ export function startGatewayJobs(
   const scheduler = createScheduler(logger, { claimTick: (job, tickStart) => container.repos.schedule.claimTick(job, tickStart, instance, Date.now()) });
   // Runs on a timer: whatever it meets (a busy database, a schedule edited into something cron
   // cannot read) is logged, and the jobs it could set up keep running.
-  const reload = () => {
+  const reload = async () => {
     try {
-      syncJobs();
+      await syncJobs();
     } catch (err) {
       logger.error({ event: "scheduler.reload.failed", err }, "job list not reloaded; retried next interval");
     }
   };
-  const syncJobs = () => {
+  let stopped = false;
+  const syncJobs = async () => {
     const jobs: Job[] = [
       { name: "retention", cron: RETENTION_CRON, run: () => container.retention.run() },
       { name: "production-conformance", cron: PRODUCTION_SCORE_CRON, run: () => container.production.evaluateYesterday() },
     ];
-    for (const c of container.supplierConnections.list()) {
+    const connections = await container.supplierConnections.list();
+    // A reload that was reading when the scheduler stopped schedules nothing.
+    if (stopped) return;
+    for (const c of connections) {
       const supplierId = c.supplierId;
       // The production gate is asked at every tick: a mark suspended or issued meanwhile counts at once.
       const gated = (job: string, work: () => Promise<unknown>) => async () => {
@@ -54,16 +58,17 @@ export function startGatewayJobs(
     }
     scheduler.sync([...jobs, ...extraJobs()]);
   };
-  reload();
-  const timer = setInterval(reload, options.reloadIntervalMs ?? RELOAD_INTERVAL_MS);
+  void reload();
+  const timer = setInterval(() => void reload(), options.reloadIntervalMs ?? RELOAD_INTERVAL_MS);
   timer.unref();
   const pusher = container.orders.scheduler();
   pusher.start();
   return {
-    reload,
+    reload: () => void reload(),
     pusherOwner: pusher.owner,
     instance,
     async stop() {
+      stopped = true;
       clearInterval(timer);
       await Promise.all([scheduler.stop(), pusher.stop()]);
     },

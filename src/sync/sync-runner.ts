@@ -219,8 +219,8 @@ export function createSyncRunner(deps: SyncRunnerDeps) {
     return { ran: true, summary };
   }
 
-  const supplierOf = (supplierId: number): SupplierRow => {
-    const s = deps.accounts.supplierById(supplierId);
+  const supplierOf = async (supplierId: number): Promise<SupplierRow> => {
+    const s = await deps.accounts.supplierById(supplierId);
     if (!s) throw new Error(`no supplier ${supplierId}`);
     return s;
   };
@@ -237,11 +237,11 @@ export function createSyncRunner(deps: SyncRunnerDeps) {
       await Promise.allSettled([...active]);
     },
     /** Pull and apply; `onProgress` hears the run's totals after every page stored and chunk settled. */
-    pull(supplierId: number, trigger: RunTrigger, onProgress?: (event: PullProgressEvent) => void): Promise<RunAttempt> {
-      const supplier = supplierOf(supplierId);
+    async pull(supplierId: number, trigger: RunTrigger, onProgress?: (event: PullProgressEvent) => void): Promise<RunAttempt> {
+      const supplier = await supplierOf(supplierId);
       return tracked(
         underLease(supplier, trigger, async (journal, lease) => {
-          const client = deps.connections.clientFor(supplier.id, journal);
+          const client = await deps.connections.clientFor(supplier.id, journal);
           pulling.add(client);
           try {
             await drainSupplier({
@@ -270,13 +270,13 @@ export function createSyncRunner(deps: SyncRunnerDeps) {
       );
     },
     /** S-8 for every on-shelf sku in the connection's stock areas (§6: on a schedule). */
-    stock(supplierId: number): Promise<RunAttempt> {
-      const supplier = supplierOf(supplierId);
+    async stock(supplierId: number): Promise<RunAttempt> {
+      const supplier = await supplierOf(supplierId);
       return tracked(
         underLease(supplier, "stock", async (journal, lease) => {
-          const client = deps.connections.clientFor(supplier.id, journal);
+          const client = await deps.connections.clientFor(supplier.id, journal);
           try {
-            const connection = deps.connections.show(supplier.code);
+            const connection = await deps.connections.show(supplier.code);
             await refreshStock({
               store: deps.store,
               supplierId: supplier.id,

@@ -76,19 +76,19 @@ export function createSyncService(
   };
   const runner = createSyncRunner({ ...deps, settings });
 
-  const knownSupplier = (code: string): SupplierRow => {
-    const s = deps.accounts.supplierByCode(code);
+  const knownSupplier = async (code: string): Promise<SupplierRow> => {
+    const s = await deps.accounts.supplierByCode(code);
     if (!s) throw new SyncError("not_found", `no supplier with code ${code}`);
     return s;
   };
-  const supplierOf = (code: string): SupplierRow => {
-    const s = knownSupplier(code);
-    if (!deps.connections.isConnected(s.id)) throw new SyncError("not_found", `supplier ${code} is not connected (npm run cli -- supplier connect …)`);
+  const supplierOf = async (code: string): Promise<SupplierRow> => {
+    const s = await knownSupplier(code);
+    if (!(await deps.connections.isConnected(s.id))) throw new SyncError("not_found", `supplier ${code} is not connected (npm run cli -- supplier connect …)`);
     return s;
   };
   /** Only a supplier with a valid trust mark (or a waiver) is pulled. */
   const gated = async (code: string): Promise<SupplierRow> => {
-    const s = supplierOf(code);
+    const s = await supplierOf(code);
     await deps.gate.require(s.id, s.code);
     return s;
   };
@@ -113,20 +113,20 @@ export function createSyncService(
       }
       return { requeued, attempt: await runner.pull(supplier.id, "replay") };
     },
-    quarantined(code: string) {
-      return deps.inbox.quarantined(supplierOf(code).id);
+    async quarantined(code: string) {
+      return deps.inbox.quarantined((await supplierOf(code)).id);
     },
     /** Quarantined messages as staff read them: the reason, and the body as the supplier sent it. */
     async quarantineEntries(code: string): Promise<QuarantineEntry[]> {
-      return (await deps.inbox.quarantined(supplierOf(code).id)).map(quarantineEntry);
+      return (await deps.inbox.quarantined((await supplierOf(code)).id)).map(quarantineEntry);
     },
     // History reads need only the supplier: one not connected (yet, or any more) still has its logs.
-    runs(filter: { supplier?: string; limit: number; before?: number }) {
-      const supplierId = filter.supplier === undefined ? undefined : knownSupplier(filter.supplier).id;
+    async runs(filter: { supplier?: string; limit: number; before?: number }) {
+      const supplierId = filter.supplier === undefined ? undefined : (await knownSupplier(filter.supplier)).id;
       return deps.syncRuns.runs({ supplierId, limit: filter.limit, before: filter.before });
     },
-    messageLogs(filter: Omit<MessageLogFilter, "supplierId"> & { supplier?: string }) {
-      const supplierId = filter.supplier === undefined ? undefined : knownSupplier(filter.supplier).id;
+    async messageLogs(filter: Omit<MessageLogFilter, "supplierId"> & { supplier?: string }) {
+      const supplierId = filter.supplier === undefined ? undefined : (await knownSupplier(filter.supplier)).id;
       return deps.messageLogs.messageLogs({ ...filter, supplierId });
     },
     callsOf: (runId: string, seqs?: readonly number[]) => deps.callLogs.callsOf(runId, seqs),

@@ -25,7 +25,7 @@ export async function startConformanceRig(launch: SimulatorLaunch = {}, env: Rec
     creditCode: await nextCreditCode(),
     domains: [KIT_DOMAIN],
   });
-  const supplierId = gw.container.repos.accounts.supplierByCode(KIT_SUPPLIER)?.id ?? -1;
+  const supplierId = (await gw.container.repos.accounts.supplierByCode(KIT_SUPPLIER))?.id ?? -1;
   return {
     gw,
     sandbox,

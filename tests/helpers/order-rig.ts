@@ -39,9 +39,9 @@ export async function startOrderRig(
   const gw = await startTestGateway(options.env ?? {}, options.clock ?? testClock(), options.logger);
   const running = await launchSimulator({ products: 80, ...options.sim });
   await gw.container.supplierAccounts.create({ code: SUPPLIER_CODE, name: "模拟电商", creditCode: await nextCreditCode(), domains: [running.sim.domain] });
-  const supplier = gw.container.repos.accounts.supplierByCode(SUPPLIER_CODE);
+  const supplier = await gw.container.repos.accounts.supplierByCode(SUPPLIER_CODE);
   if (!supplier) throw new Error("supplier not created");
-  gw.container.supplierConnections.connect({
+  await gw.container.supplierConnections.connect({
     code: SUPPLIER_CODE,
     baseUrl: running.url,
     ...TEST_ACCOUNT,

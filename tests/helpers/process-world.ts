@@ -47,8 +47,8 @@ export async function startProcessWorld(args: {
   const container = await createContainer(loadConfig({ ...env, SCHEDULER_ENABLED: "false" }), silentLogger());
   await container.referenceLoader.seedIfEmpty(FIXTURES_DIR);
   await container.supplierAccounts.create({ code: args.code, name: args.name, creditCode: await nextCreditCode(), domains: [SIM_DOMAIN] });
-  const supplierId = container.repos.accounts.supplierByCode(args.code)?.id ?? -1;
-  container.supplierConnections.connect({
+  const supplierId = (await container.repos.accounts.supplierByCode(args.code))?.id ?? -1;
+  await container.supplierConnections.connect({
     code: args.code,
     baseUrl: sim.url,
     ...TEST_ACCOUNT,

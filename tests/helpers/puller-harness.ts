@@ -23,7 +23,7 @@ export async function startPullerWorld(
   const gw = await startTestGateway({ SCHEDULER_ENABLED: "false", ...env }, clock);
   const code = "SIM";
   await gw.container.supplierAccounts.create({ code, name: "参考电商", creditCode: await nextCreditCode(), domains: [SIM_DOMAIN] });
-  gw.container.supplierConnections.connect({
+  await gw.container.supplierConnections.connect({
     code,
     baseUrl: sim.url,
     username: TEST_ACCOUNT.username,
@@ -33,7 +33,7 @@ export async function startPullerWorld(
     ...limits,
     timeoutMs: 2_000,
   });
-  const supplierId = gw.container.repos.accounts.supplierByCode(code)?.id ?? -1;
+  const supplierId = (await gw.container.repos.accounts.supplierByCode(code))?.id ?? -1;
   // These tests are about the puller, not certification (tests/integration/conformance-*.test.ts).
   await gw.container.conformance.waive(code, "puller test rig: the reference supplier, certified in the conformance tests", "test:puller-rig");
   return {

@@ -30,7 +30,7 @@ export async function startTwoSupplierWorld(products = 30): Promise<TwoSupplierW
   const bSim = await launchSimulator({ domain: B.domain, products, seed: 4242 });
   const c = a.gw.container;
   await c.supplierAccounts.create({ code: B.code, name: B.name, creditCode: await nextCreditCode(), domains: [B.domain] });
-  c.supplierConnections.connect({
+  await c.supplierConnections.connect({
     code: B.code,
     baseUrl: bSim.url,
     ...TEST_ACCOUNT,
@@ -64,7 +64,7 @@ export async function startTwoSupplierWorld(products = 30): Promise<TwoSupplierW
     return run.id;
   };
   const facts = async (code: string, sim: RunningSimulator, domain: string) => {
-    const supplier = c.repos.accounts.supplierByCode(code);
+    const supplier = await c.repos.accounts.supplierByCode(code);
     if (!supplier) throw new Error(`no ${code}`);
     const stored = new Set(await c.repos.products.onShelfSkus(supplier.id));
     const sku = orderableSkus(sim.sim.exportTruth().products, "120000", 2).find((t) => stored.has(t.sku))?.sku;

@@ -82,7 +82,7 @@ describe("admin console (HTML)", () => {
     const ok = await post({ enabled: "false", _csrf: cookies.admin.csrf });
     expect(ok.status).toBe(303);
     expect(ok.headers.get("location")).toBe("/admin/suppliers/XSS?msg=saved");
-    expect(gw.container.supplierAccounts.show("XSS", false).status).toBe("disabled");
+    expect((await gw.container.supplierAccounts.show("XSS", false)).status).toBe("disabled");
     expect((await gw.container.admin.audit.list({ action: "supplier.status", limit: 1 }))[0]?.actor).toBe("admin");
   });
 

@@ -25,7 +25,7 @@ describe("audit rows share the transaction of the change they record", () => {
           ? "CREATE TRIGGER audit_down BEFORE INSERT ON audit_log BEGIN SELECT RAISE(ABORT, 'audit log unavailable'); END;"
           : "DROP TRIGGER audit_down;",
     );
-  const statusOf = (code: string) => gw.container.supplierAccounts.show(code, false).status;
+  const statusOf = async (code: string) => (await gw.container.supplierAccounts.show(code, false)).status;
 
   beforeAll(async () => {
     gw = await startTestGateway();
@@ -50,7 +50,7 @@ describe("audit rows share the transaction of the change they record", () => {
         body: JSON.stringify({ enabled: false }),
       });
       expect(res.status).toBe(500);
-      expect(statusOf("ATOM")).toBe("active");
+      expect(await statusOf("ATOM")).toBe("active");
     } finally {
       await failAudit(false);
     }
@@ -91,7 +91,7 @@ describe("audit rows share the transaction of the change they record", () => {
     } finally {
       await failAudit(false);
     }
-    expect(gw.container.supplierAccounts.show("ATOM", false).signMode).toBe("hmac-sha256");
+    expect((await gw.container.supplierAccounts.show("ATOM", false)).signMode).toBe("hmac-sha256");
     const ok = await runCliAsync(["supplier", "sign-mode", "--code", "ATOM", "--mode", "yggc-md5", "--json"], env);
     expect(ok.json).toMatchObject({ ok: true, supplier: { signMode: "yggc-md5" } });
   });
@@ -130,8 +130,8 @@ describe("audit rows share the transaction of the change they record", () => {
 
   it("a supplier's secrets are not rotated when the rotation's audit row cannot be written (admin API and CLI)", async () => {
     const env = { DATABASE_URL: gw.config.DATABASE_URL, DATA_ENCRYPTION_KEY_FILE: gw.config.DATA_ENCRYPTION_KEY_FILE };
-    const version = () => gw.container.supplierAccounts.show("ATOM", false).credentialsVersion;
-    const before = version();
+    const version = async () => (await gw.container.supplierAccounts.show("ATOM", false)).credentialsVersion;
+    const before = await version();
     await failAudit(true);
     try {
       const res = await fetch(`${gw.url}/admin/api/suppliers/ATOM/rotate`, {
@@ -145,9 +145,9 @@ describe("audit rows share the transaction of the change they record", () => {
     } finally {
       await failAudit(false);
     }
-    expect(version()).toBe(before);
+    expect(await version()).toBe(before);
     const rotated = await runCliAsync(["supplier", "rotate", "--code", "ATOM", "--json"], env);
     expect(rotated.json).toMatchObject({ ok: true });
-    expect(version()).toBe((before ?? 0) + 1);
+    expect(await version()).toBe((before ?? 0) + 1);
   });
 });

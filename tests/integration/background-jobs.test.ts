@@ -45,7 +45,7 @@ describe("background jobs never take the process down (issue 9.14)", () => {
     if (container.store.dialect === "sqlite") container.store.connection.pragma("busy_timeout = 20");
     const account = container.repos.accounts;
     await container.supplierAccounts.create({ code: "NONCE", name: "重放", creditCode: await nextCreditCode(), domains: ["a.example.cn"] });
-    const accountId = account.supplierByCode("NONCE")?.id ?? -1;
+    const accountId = (await account.supplierByCode("NONCE"))?.id ?? -1;
     await container.repos.nonces.remember(accountId, "old-nonce", gw.clock.now() - 3_600_000, 600_000);
 
     // Another process holds the write lock (on PostgreSQL, the table's lock) for a while.
@@ -69,7 +69,7 @@ describe("background jobs never take the process down (issue 9.14)", () => {
     gw = await startTestGateway({ SCHEDULER_ENABLED: "false" }, testClock(), logger);
     const { container } = gw;
     await container.supplierAccounts.create({ code: "CRON", name: "排程", creditCode: await nextCreditCode(), domains: ["a.example.cn"] });
-    container.supplierConnections.connect({ code: "CRON", baseUrl: "http://127.0.0.1:9", username: "u", password: "p", appSecret: "s".repeat(32) });
+    await container.supplierConnections.connect({ code: "CRON", baseUrl: "http://127.0.0.1:9", username: "u", password: "p", appSecret: "s".repeat(32) });
     // A schedule edited by hand into something cron cannot read.
     await rawSql(container.store).run("UPDATE supplier_connections SET pull_schedule = 'every minute'");
     let fired = 0;

@@ -25,7 +25,7 @@ let rig: ConformanceRig;
 beforeAll(async () => {
   rig = await startConformanceRig();
   // The production connection; the sandbox and production are the same reference supplier here.
-  rig.gw.container.supplierConnections.connect({ code: KIT_SUPPLIER, baseUrl: rig.sandbox.url, ...TEST_ACCOUNT, qps: 1000, timeoutMs: 2_000 });
+  await rig.gw.container.supplierConnections.connect({ code: KIT_SUPPLIER, baseUrl: rig.sandbox.url, ...TEST_ACCOUNT, qps: 1000, timeoutMs: 2_000 });
 });
 afterAll(async () => {
   await rig.close();
@@ -61,7 +61,7 @@ describe("report, trust mark and production gate", () => {
     expect(jwks.keys[0]).not.toHaveProperty("d");
     const { payload, protectedHeader } = await jwtVerify(trustMark ?? "", createLocalJWKSet(jwks));
     expect(protectedHeader.alg).toBe("ES256");
-    const supplier = rig.gw.container.repos.accounts.supplierByCode(KIT_SUPPLIER);
+    const supplier = await rig.gw.container.repos.accounts.supplierByCode(KIT_SUPPLIER);
     expect(payload).toMatchObject({
       supplier_code: KIT_SUPPLIER,
       credit_code: supplier?.creditCode,
@@ -99,7 +99,7 @@ describe("report, trust mark and production gate", () => {
     const html = readFileSync(run?.reportHtml ?? "", "utf8");
     expect(html).toContain('<html lang="zh-CN">');
     expect(html).toContain("结论：通过");
-    expect(html).toContain(rig.gw.container.repos.accounts.supplierByCode(KIT_SUPPLIER)?.creditCode ?? "?");
+    expect(html).toContain((await rig.gw.container.repos.accounts.supplierByCode(KIT_SUPPLIER))?.creditCode ?? "?");
     expect(html).toContain(KIT_VERSION);
     expect(html).toContain(CONTRACT_VERSION);
     expect(html).toContain("证据");

@@ -83,7 +83,7 @@ describe("console for daily work", () => {
     expect(await (await getPage(url, s.admin, page)).text()).toContain("HMAC-SHA256");
     const res = await postForm(url, s.admin, `${page}/sign-mode`, { signMode: "yggc-md5" });
     expect(res.status).toBe(303);
-    expect(w.gw.container.supplierAccounts.show(w.code, false).signMode).toBe("yggc-md5");
+    expect((await w.gw.container.supplierAccounts.show(w.code, false)).signMode).toBe("yggc-md5");
     const html = await (await getPage(url, s.admin, page)).text();
     expect(html).toMatch(/账号签名方式<\/dt><dd>yggc-md5（旧式）/);
     // The rig's supplier has no mark and a waived gate: the card says so, with the waiver's reason.
@@ -100,7 +100,7 @@ describe("console for daily work", () => {
     expect((await w.gw.container.admin.audit.list({ action: "supplier.sign_mode", limit: 1 }))[0]?.summaryJson).toContain('"after":{"signMode":"yggc-md5"}');
     const bad = await postForm(url, s.admin, `${page}/sign-mode`, { signMode: "rot13" });
     expect(bad.status).toBe(400);
-    expect(w.gw.container.supplierAccounts.show(w.code, false).signMode).toBe("yggc-md5");
+    expect((await w.gw.container.supplierAccounts.show(w.code, false)).signMode).toBe("yggc-md5");
     expect((await postForm(url, s.admin, `${page}/sign-mode`, { signMode: "hmac-sha256" })).status).toBe(303);
   });
 

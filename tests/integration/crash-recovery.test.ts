@@ -69,8 +69,8 @@ beforeAll(async () => {
   container = await createContainer(loadConfig(env), silentLogger());
   await container.referenceLoader.seedIfEmpty(FIXTURES_DIR);
   await container.supplierAccounts.create({ code: CODE, name: "崩溃测试电商", creditCode: await nextCreditCode(), domains: [SIM_DOMAIN] });
-  supplierId = container.repos.accounts.supplierByCode(CODE)?.id ?? -1;
-  container.supplierConnections.connect({
+  supplierId = (await container.repos.accounts.supplierByCode(CODE))?.id ?? -1;
+  await container.supplierConnections.connect({
     code: CODE,
     baseUrl: sim.url,
     ...TEST_ACCOUNT,

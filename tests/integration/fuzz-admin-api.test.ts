@@ -50,8 +50,8 @@ beforeAll(async () => {
   // A connected supplier with stored products, so valid-looking bodies reach the handlers' own checks.
   sim = await launchSimulator({ products: 20, invalidShare: 0, offShelfShare: 0 });
   await gw.container.supplierAccounts.create({ code: "SIMJD", name: "模拟电商", creditCode: await nextCreditCode(), domains: [sim.sim.domain] });
-  gw.container.supplierConnections.connect({ code: "SIMJD", baseUrl: sim.url, ...TEST_ACCOUNT, qps: 10_000, maxConcurrent: 4, timeoutMs: 5_000 });
-  const supplierId = gw.container.repos.accounts.supplierByCode("SIMJD")?.id ?? -1;
+  await gw.container.supplierConnections.connect({ code: "SIMJD", baseUrl: sim.url, ...TEST_ACCOUNT, qps: 10_000, maxConcurrent: 4, timeoutMs: 5_000 });
+  const supplierId = (await gw.container.repos.accounts.supplierByCode("SIMJD"))?.id ?? -1;
   await copySimulatorProducts(gw.container, supplierId, sim.sim.exportTruth().products);
   orderSku =
     orderableSkus(sim.sim.exportTruth().products, AREA.province, 1_000)[0]?.sku ?? orderableSkus(sim.sim.exportTruth().products, AREA.province)[0]?.sku ?? "";

@@ -75,7 +75,7 @@ async function twoInstancesAndSupplier(): Promise<{ a: Instance; b: Instance; si
   await a.container.supplierAccounts.create({ code: CODE, name: "参考电商", creditCode: await nextCreditCode(), domains: [SIM_DOMAIN] });
   a.container.supplierConnections.connect({ code: CODE, baseUrl: sim.url, ...TEST_ACCOUNT, qps: QPS, maxConcurrent: MAX_CONCURRENT, timeoutMs: 10_000 });
   await a.container.conformance.waive(CODE, "instances test rig: the reference supplier, certified in the conformance tests", "test:instances-rig");
-  const supplierId = a.container.repos.accounts.supplierByCode(CODE)?.id ?? -1;
+  const supplierId = (await a.container.repos.accounts.supplierByCode(CODE))?.id ?? -1;
   const b = await startInstance(dir, databaseUrl);
   cleanup.push(() => b.close());
   return { a, b, sim, supplierId, databaseUrl, dir };
@@ -152,7 +152,7 @@ describe("call limits across gateway instances on one database (issue 11 §2)", 
   it("keeps both instances' own calls, made as fast as each may, within maxConcurrent and QPS together", async () => {
     const { a, b, sim, supplierId } = await twoInstancesAndSupplier();
     const skus = sim.sim.exportTruth().products.map((t) => t.sku);
-    const clients = [a, b].map((i) => i.container.supplierConnections.clientFor(supplierId));
+    const clients = await Promise.all([a, b].map((i) => i.container.supplierConnections.clientFor(supplierId)));
     // Both log in first: the token calls are not what is measured.
     for (const client of clients) expect((await client.token()).ok).toBe(true);
     sim.sim.knobs.reset();
@@ -199,7 +199,7 @@ describe("call limits across gateway instances on one database (issue 11 §2)", 
     expect(await deadBudget.claimSlot(supplierId, MAX_CONCURRENT, LEASE_MS)).toBeNull();
     await dead.close();
 
-    const client = a.container.supplierConnections.clientFor(supplierId);
+    const client = await a.container.supplierConnections.clientFor(supplierId);
     const answer = await client.prices([sim.sim.exportTruth().products[0]?.sku ?? ""]);
     const waitedMs = performance.now() - claimedAt;
     expect(answer.ok).toBe(true);

@@ -249,10 +249,10 @@ describe("console sessions across instances", () => {
     // A's CSRF token is the session's, so B checks it: a wrong one is refused and changes nothing.
     const forged = await postForm(b.url, { ...s, csrf: "not-the-token" }, `${page}/status`, { enabled: "false" });
     expect(forged.status).toBe(403);
-    expect(a.container.supplierAccounts.show(code, false).status).toBe("active");
+    expect((await a.container.supplierAccounts.show(code, false)).status).toBe("active");
     const res = await postForm(b.url, s, `${page}/status`, { enabled: "false" });
     expect(res.status).toBe(303);
-    expect(a.container.supplierAccounts.show(code, false).status).toBe("disabled");
+    expect((await a.container.supplierAccounts.show(code, false)).status).toBe("disabled");
     expect((await caller.call(INFO)).body.code).toBe(ErrorCode.TokenExpired);
 
     // The admin API at B takes A's console cookie and CSRF token too.
@@ -269,7 +269,7 @@ describe("console sessions across instances", () => {
     expect((await adminApi(b, s, "GET", "/session")).status).toBe(401);
     const late = await adminApi(b, s, "POST", `/suppliers/${code}/status`, { enabled: false });
     expect(late.status).toBe(401);
-    expect(b.container.supplierAccounts.show(code, false).status).toBe("active");
+    expect((await b.container.supplierAccounts.show(code, false)).status).toBe("active");
   });
 
   it("an API login at B gives a session A honours until B logs it out", async () => {
@@ -371,7 +371,7 @@ describe("two gateway processes on one database", () => {
   it("each scheduled pull tick runs in one process only; a nonce used at one process is refused at the other", async () => {
     const { code, credentials } = await newSupplier();
     // A pull every second: the supplier has no trust mark, so each run the scheduler makes is one gate check, logged.
-    a.container.supplierConnections.connect({
+    await a.container.supplierConnections.connect({
       code,
       baseUrl: "http://127.0.0.1:9",
       username: "u",

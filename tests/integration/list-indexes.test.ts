@@ -18,7 +18,7 @@ describe("list queries use keyset pages on indexes", () => {
   beforeAll(async () => {
     gw = await startTestGateway();
     await gw.container.supplierAccounts.create({ code: "BIG", name: "大电商", creditCode: await nextCreditCode(), domains: ["item.big.cn"] });
-    supplierId = gw.container.repos.accounts.supplierByCode("BIG")?.id ?? -1;
+    supplierId = (await gw.container.repos.accounts.supplierByCode("BIG"))?.id ?? -1;
     const db = rawSql(gw.container.store);
     // A statement per 20,000 rows, in SQL both databases read: row by row, each insert would be a
     // round trip to PostgreSQL, and one statement for all of them outlasts its statement timeout.

@@ -58,7 +58,7 @@ beforeAll(async () => {
   }
   for (const code of ["BIG", "SMALL"])
     await container.supplierAccounts.create({ code, name: `电商${code}`, creditCode: await nextCreditCode(), domains: [`item.${code.toLowerCase()}.cn`] });
-  const ids = ["BIG", "SMALL"].map((c) => container.repos.accounts.supplierByCode(c)?.id ?? -1);
+  const ids = await Promise.all(["BIG", "SMALL"].map(async (c) => (await container.repos.accounts.supplierByCode(c))?.id ?? -1));
   // Row i: supplier BIG or SMALL in turn, sku 100000 + i, every tenth rejected, every fiftieth applied
   // for listing. A statement per table, in SQL both databases read: row by row, each insert would be
   // a round trip to PostgreSQL.
@@ -227,8 +227,8 @@ describe("list reads", () => {
   it("a name search under a selective filter ends its page at the scan budget with a cursor, and paging on finds every match", async () => {
     const db = rawSql(gw.container.store);
     // One match for SMALL far behind many for BIG: more trigram matches than one page may scan.
-    const small = gw.container.repos.accounts.supplierByCode("SMALL")?.id ?? -1;
-    const big = gw.container.repos.accounts.supplierByCode("BIG")?.id ?? -1;
+    const small = (await gw.container.repos.accounts.supplierByCode("SMALL"))?.id ?? -1;
+    const big = (await gw.container.repos.accounts.supplierByCode("BIG"))?.id ?? -1;
     const insert =
       "INSERT INTO products (supplier_id, sku, status, name, shelf_state, price_fen, created_at, updated_at) VALUES (?, ?, 'active', ?, 1, 100, 0, 0)";
     await db.run(
@@ -301,7 +301,7 @@ describe("list reads", () => {
   it("a supplier user reads its own message log although its supplier was never connected", async () => {
     const body = (await apiGet("supplier", "/sync/messages?limit=5")) as { messages: Array<{ supplierId: number }> };
     expect(body.messages).toHaveLength(5);
-    const big = gw.container.repos.accounts.supplierByCode("BIG")?.id;
+    const big = (await gw.container.repos.accounts.supplierByCode("BIG"))?.id;
     expect(body.messages.every((m) => m.supplierId === big)).toBe(true);
     expect(((await apiGet("admin", "/sync/runs?supplier=SMALL")) as { runs: unknown[] }).runs).toEqual([]);
   });

@@ -58,7 +58,7 @@ describe("M-1 token (§2.1)", () => {
     const { code, credentials } = await newSupplier();
     const caller = new MallCaller(gw.url, { ...credentials, username: "no-such-user" }, gw.clock.now);
     expect((await caller.login()).body).toMatchObject({ success: false, code: 5002 });
-    gw.container.supplierAccounts.setEnabled(code, false);
+    await gw.container.supplierAccounts.setEnabled(code, false);
     expect((await new MallCaller(gw.url, credentials, gw.clock.now).login()).body).toMatchObject({ code: 5002 });
   });
 
@@ -163,7 +163,7 @@ describe("business-call auth (§2.2)", () => {
     await again.login();
     expect((await again.call(INFO)).body.success).toBe(true);
 
-    gw.container.supplierAccounts.setEnabled(code, false);
+    await gw.container.supplierAccounts.setEnabled(code, false);
     expect((await again.call(INFO)).body).toMatchObject({ code: 5005 });
   });
 
@@ -204,7 +204,7 @@ describe("business-call auth (§2.2)", () => {
     expect(verifyAnswerSignature(expired, credentials.appSecret)).toBe(true);
     const again = new MallCaller(gw.url, credentials, gw.clock.now);
     await again.login();
-    gw.container.supplierAccounts.setEnabled(code, false);
+    await gw.container.supplierAccounts.setEnabled(code, false);
     const disabled = await again.call(INFO);
     expect(disabled.body).toMatchObject({ code: 5005 });
     expect(verifyAnswerSignature(disabled, credentials.appSecret)).toBe(true);

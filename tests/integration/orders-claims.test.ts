@@ -75,8 +75,8 @@ describe("order claims (one push lease per order)", () => {
         domains: [`${code.toLowerCase()}.example.cn`],
       });
     }
-    supplierId = gw.container.repos.accounts.supplierByCode("CLAIMS")?.id ?? -1;
-    pausedSupplierId = gw.container.repos.accounts.supplierByCode("CLAIMSP")?.id ?? -1;
+    supplierId = (await gw.container.repos.accounts.supplierByCode("CLAIMS"))?.id ?? -1;
+    pausedSupplierId = (await gw.container.repos.accounts.supplierByCode("CLAIMSP"))?.id ?? -1;
   });
   afterAll(async () => {
     for (const s of stores) s.close();

@@ -28,10 +28,10 @@ const realClock = { now: Date.now, advance: () => undefined, set: () => undefine
 async function startPusher(rig: OrderRig) {
   const c = rig.gw.container;
   const store: Store = await openGatewayStore(rig.gw);
-  const accounts = createAccountRepo(store);
+  const accounts = createAccountRepo(store.sql);
   const connections = createSupplierConnections({
     accounts,
-    repo: createConnectionRepo(store),
+    repo: createConnectionRepo(store.sql),
     keys: c.keys,
     platformCode: c.config.PLATFORM_CODE,
     logger: silentLogger(),

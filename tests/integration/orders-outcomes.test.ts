@@ -168,7 +168,7 @@ describe("order outcomes by failure class, S-11 answer check, staff retry and su
 
     it("5005 after the client's own re-login is retried after a backoff, and the order confirms", async () => {
       const order = await create(orderFile([{ sku: freshSku() }]));
-      const client = rig.gw.container.supplierConnections.clientFor(rig.supplier.id);
+      const client = await rig.gw.container.supplierConnections.clientFor(rig.supplier.id);
       const logins = client.loginCount;
       knobs().inject("submitOrder", "token-expiry", 2);
       const first = await push(order.yggc_order);

@@ -198,15 +198,15 @@ describe("order push against the simulator (S-11, S-12)", () => {
     const doomedRepo = createOrderRepo(doomed.sql);
     const crashing: PushClient & Pick<SupplierClient, "stocks"> = {
       submitOrder: async (o) => {
-        const answer = await c.supplierConnections.clientFor(rig.supplier.id).submitOrder(o);
+        const answer = await (await c.supplierConnections.clientFor(rig.supplier.id)).submitOrder(o);
         doomed.close();
         return answer;
       },
-      confirmOrder: (id) => c.supplierConnections.clientFor(rig.supplier.id).confirmOrder(id),
-      prices: (s) => c.supplierConnections.clientFor(rig.supplier.id).prices(s),
-      stocks: (s, area) => c.supplierConnections.clientFor(rig.supplier.id).stocks(s, area),
+      confirmOrder: async (id) => (await c.supplierConnections.clientFor(rig.supplier.id)).confirmOrder(id),
+      prices: async (s) => (await c.supplierConnections.clientFor(rig.supplier.id)).prices(s),
+      stocks: async (s, area) => (await c.supplierConnections.clientFor(rig.supplier.id)).stocks(s, area),
     };
-    const accounts = createAccountRepo(doomed);
+    const accounts = createAccountRepo(doomed.sql);
     const module = createOrderModule({
       repo: doomedRepo,
       accounts,

@@ -28,10 +28,10 @@ describe("order scheduler and staff retry", () => {
   const processModule = async (policy: OrderModuleDeps["policy"] = {}) => {
     const c = rig.gw.container;
     const store = await openGatewayStore(rig.gw);
-    const accounts = createAccountRepo(store);
+    const accounts = createAccountRepo(store.sql);
     const connections = createSupplierConnections({
       accounts,
-      repo: createConnectionRepo(store),
+      repo: createConnectionRepo(store.sql),
       keys: c.keys,
       platformCode: c.config.PLATFORM_CODE,
       logger: silentLogger(),

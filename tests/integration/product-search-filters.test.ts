@@ -16,8 +16,8 @@ describe("product search filters", () => {
     gw = await startTestGateway();
     for (const code of ["FLT", "OTHER"])
       await gw.container.supplierAccounts.create({ code, name: `电商${code}`, creditCode: await nextCreditCode(), domains: [`item.${code.toLowerCase()}.cn`] });
-    supplierId = gw.container.repos.accounts.supplierByCode("FLT")?.id ?? -1;
-    otherId = gw.container.repos.accounts.supplierByCode("OTHER")?.id ?? -1;
+    supplierId = (await gw.container.repos.accounts.supplierByCode("FLT"))?.id ?? -1;
+    otherId = (await gw.container.repos.accounts.supplierByCode("OTHER"))?.id ?? -1;
     const db = rawSql(gw.container.store);
     const insert =
       "INSERT INTO products (supplier_id, sku, status, name, brand_id, brand_name, catalog_id, interface_code, listing_state, shelf_state, price_fen, created_at, updated_at) " +

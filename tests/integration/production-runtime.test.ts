@@ -223,7 +223,7 @@ describe("the compiled runtime", () => {
     expect(resumed.json, resumed.stderr).toMatchObject({ ok: true, summary: { status: "succeeded", pendingInInbox: 0 } });
     const container = await createContainer(loadConfig(env), silentLogger());
     try {
-      const supplierId = container.repos.accounts.supplierByCode("SIM")?.id ?? -1;
+      const supplierId = (await container.repos.accounts.supplierByCode("SIM"))?.id ?? -1;
       expect(await compareWithTruth({ sim, supplierId, gw: { container } })).toEqual([]);
       const twice = await rawSql(container.store).value(
         "SELECT COUNT(*) FROM (SELECT message_id FROM sync_message_logs WHERE outcome IN ('applied', 'rejected') GROUP BY message_id HAVING COUNT(*) > 1) AS repeated",

@@ -36,7 +36,7 @@ describe("the puller's calls run side by side within the connection's limits", (
     const w = world;
     // A slower supplier, so overlapping calls are really in flight together.
     w.sim.sim.knobs.apply({ endpoints: { "*": { latencyMs: 3 } } });
-    w.gw.container.supplierConnections.connect({
+    await w.gw.container.supplierConnections.connect({
       code: w.code,
       username: TEST_ACCOUNT.username,
       password: TEST_ACCOUNT.password,

@@ -26,7 +26,7 @@ describe("a pull stopped for shutdown", () => {
       knobs: { endpoints: { detail: { latencyMs: 40 }, attributes: { latencyMs: 40 } } },
     });
     const { gw, sim, code, supplierId } = world;
-    gw.container.supplierConnections.connect({
+    await gw.container.supplierConnections.connect({
       code,
       baseUrl: sim.url,
       ...TEST_ACCOUNT,

@@ -91,7 +91,7 @@ async function plainGateway(env: Record<string, string> = {}): Promise<{ gw: Tes
   const gw = await startTestGateway({ SCHEDULER_ENABLED: "false", ...env }, testClock(NOW));
   cleanups.push(() => gw.close());
   await gw.container.supplierAccounts.create({ code: "KEEP", name: "保留", creditCode: await nextCreditCode(), domains: ["a.example.cn"] });
-  return { gw, supplierId: gw.container.repos.accounts.supplierByCode("KEEP")?.id ?? -1 };
+  return { gw, supplierId: (await gw.container.repos.accounts.supplierByCode("KEEP"))?.id ?? -1 };
 }
 
 describe("retention keeps the store bounded (issue 13 §3.4)", () => {
@@ -120,10 +120,10 @@ describe("retention keeps the store bounded (issue 13 §3.4)", () => {
     const poisoned = await storeMessage(c, sid, "m-quarantined-old", NOW - 150 * DAY_MS);
     expect(await c.repos.inbox.recordFailure(c.store.sql, poisoned, "detail: name empty", NOW, 1, "run_old", NOW - 149 * DAY_MS)).toBe("quarantined");
     // Wrong mall passwords: one from last month goes, one inside the lockout window stays.
-    const account = c.repos.accounts.accountOfSupplier(sid);
+    const account = await c.repos.accounts.accountOfSupplier(sid);
     if (!account) throw new Error("no mall account");
-    expect(c.repos.accounts.beginLoginAttempt(account.id, NOW - 30 * DAY_MS, 15 * 60_000, 5).ok).toBe(true);
-    expect(c.repos.accounts.beginLoginAttempt(account.id, NOW - 60_000, 15 * 60_000, 5).ok).toBe(true);
+    expect((await c.repos.accounts.beginLoginAttempt(account.id, NOW - 30 * DAY_MS, 15 * 60_000, 5)).ok).toBe(true);
+    expect((await c.repos.accounts.beginLoginAttempt(account.id, NOW - 60_000, 15 * 60_000, 5)).ok).toBe(true);
     const audit = await count(c, "SELECT count(*) FROM audit_log");
 
     const report = await c.retention.run();

@@ -24,7 +24,7 @@ describe("seed repository sizes (scripts/seed-scale.ts's report)", () => {
   it("writes each kind of seeded row in one transaction, a chunk a statement on PostgreSQL and a row a statement on SQLite", async () => {
     const c = gw.container;
     await c.supplierAccounts.create({ code: "SEED", name: "规模", creditCode: await nextCreditCode(), domains: ["item.seed.cn"] });
-    const supplierId = c.repos.accounts.supplierByCode("SEED")?.id ?? -1;
+    const supplierId = (await c.repos.accounts.supplierByCode("SEED"))?.id ?? -1;
     const seed = createSeedRepo(c.store.sql);
     await seed.bulkMode();
     const at = 1_750_000_000_000;

@@ -45,7 +45,7 @@ describe("changing an account's sign mode revokes its tokens", () => {
     });
     const caller = new MallCaller(gw.url, { ...credentials, signMode: "hmac-sha256" }, gw.clock.now);
     await caller.login();
-    expect(gw.container.supplierAccounts.setSignMode("MODE2", "hmac-sha256").credentialsVersion).toBe(1);
+    expect((await gw.container.supplierAccounts.setSignMode("MODE2", "hmac-sha256")).credentialsVersion).toBe(1);
     expect((await caller.call("/gyssc/platform/info")).body.success).toBe(true);
   });
 });

@@ -129,8 +129,9 @@ describe("supplier scoping across the whole route table and console", () => {
           expect(normalize(text), `${asked} reads like ${twin(asked)}`).toBe(normalize(await nothing.text()));
         }
       } else {
-        const before = (await w.a.gw.container.repos.products.bySku(w.a.gw.container.repos.accounts.supplierByCode(w.bFacts.code)?.id ?? -1, w.bFacts.sku))
-          ?.listingState;
+        const before = (
+          await w.a.gw.container.repos.products.bySku((await w.a.gw.container.repos.accounts.supplierByCode(w.bFacts.code))?.id ?? -1, w.bFacts.sku)
+        )?.listingState;
         const asked = fill(route.path, bParams());
         // A route that names its supplier in the body (no path parameter) is asked about B there.
         const body = BODY_NAMES_SUPPLIER[key]?.(w.bFacts.code) ?? {};
@@ -143,7 +144,8 @@ describe("supplier scoping across the whole route table and console", () => {
         expect(nothing.status).toBe(404);
         expect(normalize(text)).toBe(normalize(await nothing.text()));
         expect(
-          (await w.a.gw.container.repos.products.bySku(w.a.gw.container.repos.accounts.supplierByCode(w.bFacts.code)?.id ?? -1, w.bFacts.sku))?.listingState,
+          (await w.a.gw.container.repos.products.bySku((await w.a.gw.container.repos.accounts.supplierByCode(w.bFacts.code))?.id ?? -1, w.bFacts.sku))
+            ?.listingState,
         ).toBe(before);
       }
     }

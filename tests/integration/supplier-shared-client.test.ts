@@ -26,7 +26,7 @@ describe("one supplier client per connection, shared (issue 9.13)", () => {
     world = await startPullerWorld({ products: 120, invalidShare: 0, offShelfShare: 0 });
     const { gw, sim, code } = world;
     await pullOnce(world);
-    gw.container.supplierConnections.connect({
+    await gw.container.supplierConnections.connect({
       code,
       baseUrl: sim.url,
       username: TEST_ACCOUNT.username,
@@ -79,12 +79,12 @@ describe("one supplier client per connection, shared (issue 9.13)", () => {
   it("rebuilds the shared client when the connection changes", async () => {
     world = await startPullerWorld({ products: 3, invalidShare: 0 });
     const { gw, code, supplierId } = world;
-    const before = gw.container.supplierConnections.clientFor(supplierId);
-    expect(gw.container.supplierConnections.clientFor(supplierId)).toBe(before);
+    const before = await gw.container.supplierConnections.clientFor(supplierId);
+    expect(await gw.container.supplierConnections.clientFor(supplierId)).toBe(before);
     await pullOnce(world);
     gw.clock.advance(1_000);
-    gw.container.supplierConnections.connect({ code, baseUrl: world.sim.url, ...TEST_ACCOUNT, qps: 5, maxConcurrent: 2 });
-    const after = gw.container.supplierConnections.clientFor(supplierId);
+    await gw.container.supplierConnections.connect({ code, baseUrl: world.sim.url, ...TEST_ACCOUNT, qps: 5, maxConcurrent: 2 });
+    const after = await gw.container.supplierConnections.clientFor(supplierId);
     expect(after).not.toBe(before);
     expect((await before.prices(["1"])).ok).toBe(false);
     expect((await after.token()).ok).toBe(true);

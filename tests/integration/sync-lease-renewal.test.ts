@@ -84,7 +84,7 @@ describe("the lease is renewed while a long round is in flight (issue 9.6)", () 
   it("keeps a slow stock refresh's lease, which was never renewed", async () => {
     world = await startPullerWorld({ products: 8, invalidShare: 0 }, {}, liveClock());
     await pullOnce(world);
-    world.gw.container.supplierConnections.connect({
+    await world.gw.container.supplierConnections.connect({
       code: world.code,
       baseUrl: world.sim.url,
       username: TEST_ACCOUNT.username,

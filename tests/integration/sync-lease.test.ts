@@ -6,7 +6,7 @@ let supplierId: number;
 beforeAll(async () => {
   gw = await startTestGateway({ SCHEDULER_ENABLED: "false" });
   await gw.container.supplierAccounts.create({ code: "LEASE", name: "租约测试", creditCode: await nextCreditCode(), domains: ["a.example.cn"] });
-  supplierId = gw.container.repos.accounts.supplierByCode("LEASE")?.id ?? -1;
+  supplierId = (await gw.container.repos.accounts.supplierByCode("LEASE"))?.id ?? -1;
 });
 afterAll(() => gw.close());
 

@@ -90,8 +90,8 @@ export const auditRoutes = [
       const role = user?.role;
       const body: Record<string, unknown> = {};
       if (role === "admin" || role === "auditor" || scope) {
-        const suppliers = services.supplierAccounts.list().filter((s) => !scope || s.code === scope.code);
-        const ids = suppliers.map((s) => services.accounts.supplierByCode(s.code)?.id ?? -1);
+        const suppliers = (await services.supplierAccounts.list()).filter((s) => !scope || s.code === scope.code);
+        const ids = await Promise.all(suppliers.map(async (s) => (await services.accounts.supplierByCode(s.code))?.id ?? -1));
         const health = await services.activity.supplierHealth(ids, services.clock() - DAY_MS);
         const trustMarks = await Promise.all(ids.map((id) => trustMarkOf(services.conformance, id)));
         body.suppliers = suppliers.map((s, i) => {

@@ -47,8 +47,8 @@ export const chartRoutes = [
       const role = user?.role;
       const body: Record<string, unknown> = { from, to };
       if (role === "admin" || role === "auditor" || scope) {
-        const suppliers = services.supplierAccounts.list().filter((s) => !scope || s.code === scope.code);
-        const ids = suppliers.map((s) => services.accounts.supplierByCode(s.code)?.id ?? -1);
+        const suppliers = (await services.supplierAccounts.list()).filter((s) => !scope || s.code === scope.code);
+        const ids = await Promise.all(suppliers.map(async (s) => (await services.accounts.supplierByCode(s.code))?.id ?? -1));
         const outcomes = await services.activity.outcomesPerHour(from, scope?.supplierId);
         const calls = await services.activity.callsSince(from, MAX_CALLS, scope?.supplierId);
         const health = await services.activity.supplierHealth(ids, from);

@@ -201,7 +201,7 @@ export const conformanceRoutes = [
     async handler({ query, services, scope }) {
       const supplier = scopedSupplier(scope, query.supplier);
       if (supplier === undefined) throw new AdminError("invalid_input", "supplier is required", [{ field: "query.supplier", message: "required" }]);
-      if (!services.accounts.supplierByCode(supplier)) throw new AdminError("not_found", `no supplier with code ${supplier}`);
+      if (!(await services.accounts.supplierByCode(supplier))) throw new AdminError("not_found", `no supplier with code ${supplier}`);
       const [sandbox, runs] = await Promise.all([services.conformanceRuns.sandbox(supplier), services.conformanceRuns.jobsOf(supplier, 10)]);
       return { body: { supplier, sandbox, runs } };
     },

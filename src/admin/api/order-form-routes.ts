@@ -92,10 +92,7 @@ export const orderFormRoutes = [
     }),
     errors: ["not_found"],
     async handler({ query, services }) {
-      const suppliers = services.supplierAccounts
-        .list()
-        .filter((s) => s.status === "active")
-        .map((s) => ({ code: s.code, name: s.name }));
+      const suppliers = (await services.supplierAccounts.list()).filter((s) => s.status === "active").map((s) => ({ code: s.code, name: s.name }));
       const areas = async (parent: string) => (await services.reference.areasByParent(parent)).map((a) => ({ code: a.code, name: a.name }));
       const cities = query.province ? await areas(query.province) : [];
       const counties = query.city && cities.some((c) => c.code === query.city) ? await areas(query.city) : [];
@@ -107,7 +104,7 @@ export const orderFormRoutes = [
       let stockError: string | null = null;
       let products: OrderFormProduct[] = [];
       if (query.supplier && query.q) {
-        const supplier = services.accounts.supplierByCode(query.supplier);
+        const supplier = await services.accounts.supplierByCode(query.supplier);
         if (!supplier) throw new AdminError("not_found", `no supplier with code ${query.supplier}`);
         const bySku = await services.productSearch.searchProducts({ supplierId: supplier.id, sku: query.q, limit: 1 });
         const byName = await services.productSearch.searchProducts({ supplierId: supplier.id, name: query.q, limit: CANDIDATES });

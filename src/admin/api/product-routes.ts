@@ -44,11 +44,15 @@ const SearchQuery = z.object({
 type SearchQuery = z.output<typeof SearchQuery>;
 
 /** The search as the store runs it: a supplier user is always held to its own supplier. */
-function searchOf(accounts: ProductRouteServices["accounts"], scope: SupplierScope | undefined, query: SearchQuery): Omit<ProductSearch, "limit" | "afterId"> {
+async function searchOf(
+  accounts: ProductRouteServices["accounts"],
+  scope: SupplierScope | undefined,
+  query: SearchQuery,
+): Promise<Omit<ProductSearch, "limit" | "afterId">> {
   const code = scopedSupplier(scope, query.supplier);
   let supplierId: number | undefined;
   if (code !== undefined) {
-    supplierId = accounts.supplierByCode(code)?.id;
+    supplierId = (await accounts.supplierByCode(code))?.id;
     if (supplierId === undefined) throw new AdminError("not_found", `no supplier with code ${code}`);
   }
   const { supplier: _s, catalog, ...rest } = query;
@@ -59,7 +63,7 @@ function searchOf(accounts: ProductRouteServices["accounts"], scope: SupplierSco
 async function productOf(services: ProductRouteServices, scope: SupplierScope | undefined, key: { supplier: string; sku: string }) {
   const missing = `no product ${key.sku} of ${key.supplier}`;
   if (scope && scope.code !== key.supplier) throw new AdminError("not_found", missing);
-  const supplier = services.accounts.supplierByCode(key.supplier);
+  const supplier = await services.accounts.supplierByCode(key.supplier);
   const product = supplier ? await services.products.bySku(supplier.id, key.sku) : undefined;
   if (!supplier || !product) throw new AdminError("not_found", missing);
   return { supplier, product };
@@ -100,11 +104,11 @@ const productRows = (productSearch: ProductRouteServices["productSearch"], searc
   });
 
 const codeCache = (accounts: ProductRouteServices["accounts"]) => {
-  const codes = new Map<number, string>();
-  return (id: number) => {
+  const codes = new Map<number, Promise<string>>();
+  return (id: number): Promise<string> => {
     let code = codes.get(id);
     if (code === undefined) {
-      code = accounts.supplierById(id)?.code ?? String(id);
+      code = accounts.supplierById(id).then((s) => s?.code ?? String(id));
       codes.set(id, code);
     }
     return code;
@@ -128,13 +132,15 @@ export const productRoutes = [
     errors: ["not_found"],
     async handler({ query, services, scope }) {
       const codeOf = codeCache(services.accounts);
-      const search = searchOf(services.accounts, scope, query);
+      const search = await searchOf(services.accounts, scope, query);
       const page = await services.productSearch.productPage({ ...search, afterId: query.afterId, limit: query.limit });
-      const rows = page.rows.map(({ rejectionJson, sourceMessageIdsJson: _s, ...p }) => ({
-        ...p,
-        supplier: codeOf(p.supplierId),
-        reasons: parseJson(rejectionJson),
-      }));
+      const rows = await Promise.all(
+        page.rows.map(async ({ rejectionJson, sourceMessageIdsJson: _s, ...p }) => ({
+          ...p,
+          supplier: await codeOf(p.supplierId),
+          reasons: parseJson(rejectionJson),
+        })),
+      );
       return { body: { products: rows, nextAfterId: page.nextAfterId } };
     },
   }),
@@ -147,9 +153,9 @@ export const productRoutes = [
     query: SearchQuery,
     file: { mediaType: "text/csv", description: "products.csv: UTF-8 with BOM, one row per product." },
     errors: ["not_found"],
-    handler({ query, services, scope }) {
+    async handler({ query, services, scope }) {
       const codeOf = codeCache(services.accounts);
-      const search = searchOf(services.accounts, scope, query);
+      const search = await searchOf(services.accounts, scope, query);
       const rows = productRows(services.productSearch, search);
       return {
         body: null,
@@ -173,7 +179,7 @@ export const productRoutes = [
           rows: (async function* () {
             for await (const p of rows) {
               yield [
-                codeOf(p.supplierId),
+                await codeOf(p.supplierId),
                 p.sku,
                 p.name,
                 p.model,
@@ -202,9 +208,9 @@ export const productRoutes = [
     query: SearchQuery.omit({ status: true }),
     file: { mediaType: "text/csv", description: "rejections.csv: UTF-8 with BOM, one row per §7 reason." },
     errors: ["not_found"],
-    handler({ query, services, scope }) {
+    async handler({ query, services, scope }) {
       const codeOf = codeCache(services.accounts);
-      const search = { ...searchOf(services.accounts, scope, query), status: "rejected" as const };
+      const search = { ...(await searchOf(services.accounts, scope, query)), status: "rejected" as const };
       const rows = productRows(services.productSearch, search);
       return {
         body: null,
@@ -214,7 +220,7 @@ export const productRoutes = [
           rows: (async function* () {
             for await (const p of rows) {
               for (const r of parseJson(p.rejectionJson) as Array<{ code?: number; field?: string; message?: string }>) {
-                yield [codeOf(p.supplierId), p.sku, p.name, p.interfaceCode, r.code, r.field, r.message, beijingIso(p.updatedAt)];
+                yield [await codeOf(p.supplierId), p.sku, p.name, p.interfaceCode, r.code, r.field, r.message, beijingIso(p.updatedAt)];
               }
             }
           })(),

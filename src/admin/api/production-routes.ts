@@ -84,7 +84,7 @@ export const productionRoutes = [
     response: z.object({ day: DayScore.nullable().describe("null: no production calls that day") }),
     errors: ["not_found"],
     async handler({ params, body, services }) {
-      if (!services.accounts.supplierByCode(params.code)) throw new AdminError("not_found", `no supplier with code ${params.code}`);
+      if (!(await services.accounts.supplierByCode(params.code))) throw new AdminError("not_found", `no supplier with code ${params.code}`);
       const day = body.day ?? beijingDay(services.clock() - 86_400_000);
       const unscorable = unscorableDay(day, services.clock());
       if (unscorable) throw new AdminError("invalid_input", unscorable, [{ field: "body.day", message: unscorable }]);

@@ -117,7 +117,7 @@ export async function runRoute(route: AdminRoute<AdminRouteServices>, raw: RawIn
     await record("refused", { target: targetOf(raw.params) }, `role ${user?.role ?? "none"} may not ${route.method} ${route.path}`);
     throw new AdminError("forbidden", `role ${user?.role ?? "none"} may not ${route.method} /admin/api${route.path}`);
   }
-  const scope = scopeOf(user, deps.api.accounts);
+  const scope = await scopeOf(user, deps.api.accounts);
   const fields: FieldError[] = [];
   const params = parsePart(route.params, raw.params, "params", fields, deps.errorMap);
   const query = parsePart(route.query, raw.query, "query", fields, deps.errorMap);

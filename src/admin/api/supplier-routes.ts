@@ -51,7 +51,7 @@ export const supplierRoutes = [
     tag: "suppliers",
     summary: "Every supplier with its mall account (no secrets).",
     response: z.object({ suppliers: z.array(SupplierView) }),
-    handler: ({ services }) => ({ body: { suppliers: services.supplierAccounts.list() } }),
+    handler: async ({ services }) => ({ body: { suppliers: await services.supplierAccounts.list() } }),
   }),
   defineRoute({
     method: "POST",
@@ -67,8 +67,8 @@ export const supplierRoutes = [
     async handler({ body, services }) {
       const write = await services.supplierAccounts.prepareCreate(body);
       return {
-        commit: () => {
-          const { supplier, credentials } = write();
+        commitIn: async (tx) => {
+          const { supplier, credentials } = await write(tx);
           return { status: 201, body: { supplier, credentials }, audit: { target: supplier.code, summary: { after: supplier } } };
         },
       };
@@ -85,10 +85,10 @@ export const supplierRoutes = [
     response: z.object({ supplier: SupplierView, connection: ConnectionView.nullable(), orderPushPause: PushPauseView.nullable() }),
     errors: ["not_found"],
     async handler({ params, query, services }) {
-      const supplier = services.supplierAccounts.show(params.code, query.reveal === true);
+      const supplier = await services.supplierAccounts.show(params.code, query.reveal === true);
       let connection = null;
       try {
-        connection = services.supplierConnections.show(params.code);
+        connection = await services.supplierConnections.show(params.code);
       } catch {
         connection = null;
       }
@@ -103,15 +103,16 @@ export const supplierRoutes = [
     tag: "suppliers",
     summary: "Connect the mall to the supplier's API (the account the supplier issued the mall), with schedules and limits.",
     audit: "supplier.connect",
-    atomic: true,
     params: Code,
     body: ConnectBody,
     response: z.object({ connection: ConnectionView }),
     errors: ["not_found"],
-    handler({ params, body, services }) {
-      const connection = services.supplierConnections.connect({ ...body, code: params.code });
-      return { body: { connection }, audit: { summary: { after: connectionSummary(connection) } } };
-    },
+    handler: ({ params, body, services }) => ({
+      commitIn: async (tx) => {
+        const connection = await services.supplierConnections.connect({ ...body, code: params.code }, tx);
+        return { body: { connection }, audit: { summary: { after: connectionSummary(connection) } } };
+      },
+    }),
   }),
   defineRoute({
     method: "PATCH",
@@ -120,15 +121,16 @@ export const supplierRoutes = [
     tag: "suppliers",
     summary: "Change schedules, limits or transport of a connection; the account stays.",
     audit: "supplier.connection_update",
-    atomic: true,
     params: Code,
     body: ConnectionChange,
     response: z.object({ connection: ConnectionView }),
     errors: ["not_found"],
-    handler({ params, body, services }) {
-      const { before, after } = updateConnection(services, params.code, body);
-      return { body: { connection: after }, audit: { summary: { before: connectionSummary(before), after: connectionSummary(after) } } };
-    },
+    handler: ({ params, body, services }) => ({
+      commitIn: async (tx) => {
+        const { before, after } = await updateConnection(services, params.code, body, tx);
+        return { body: { connection: after }, audit: { summary: { before: connectionSummary(before), after: connectionSummary(after) } } };
+      },
+    }),
   }),
   defineRoute({
     method: "POST",
@@ -146,10 +148,10 @@ export const supplierRoutes = [
     async handler({ params, body, services }) {
       const write = await services.supplierAccounts.prepareRotate(params.code, body);
       return {
-        commit: () => {
-          const before = services.supplierAccounts.show(params.code, false);
-          const credentials = write();
-          const after = services.supplierAccounts.show(params.code, false);
+        commitIn: async (tx) => {
+          const before = await services.supplierAccounts.show(params.code, false, tx);
+          const credentials = await write(tx);
+          const after = await services.supplierAccounts.show(params.code, false, tx);
           const rotated = [body.password ? "password" : null, body.appSecret ? "appSecret" : null].filter((x) => x !== null);
           return {
             body: { credentials },
@@ -166,16 +168,17 @@ export const supplierRoutes = [
     tag: "suppliers",
     summary: "Enable or disable a supplier; disabling revokes its tokens at once.",
     audit: "supplier.status",
-    atomic: true,
     params: Code,
     body: z.object({ enabled: z.boolean() }),
     response: z.object({ supplier: SupplierView }),
     errors: ["not_found"],
-    handler({ params, body, services }) {
-      const before = services.supplierAccounts.show(params.code, false);
-      const supplier = services.supplierAccounts.setEnabled(params.code, body.enabled);
-      return { body: { supplier }, audit: { summary: { before: { status: before.status }, after: { status: supplier.status } } } };
-    },
+    handler: ({ params, body, services }) => ({
+      commitIn: async (tx) => {
+        const before = await services.supplierAccounts.show(params.code, false, tx);
+        const supplier = await services.supplierAccounts.setEnabled(params.code, body.enabled, tx);
+        return { body: { supplier }, audit: { summary: { before: { status: before.status }, after: { status: supplier.status } } } };
+      },
+    }),
   }),
   defineRoute({
     method: "POST",
@@ -205,11 +208,14 @@ export const supplierRoutes = [
     body: z.object({ signMode: z.enum(signModes) }),
     response: z.object({ supplier: SupplierView }),
     errors: ["not_found"],
-    handler({ params, body, services }) {
-      const before = services.supplierAccounts.show(params.code, false);
-      const supplier = services.supplierAccounts.setSignMode(params.code, body.signMode);
-      return { body: { supplier }, audit: { summary: { before: { signMode: before.signMode }, after: { signMode: supplier.signMode } } } };
-    },
+    // The change and its audit row in one transaction, as from the CLI.
+    handler: ({ params, body, services }) => ({
+      commitIn: async (tx) => {
+        const before = await services.supplierAccounts.show(params.code, false, tx);
+        const supplier = await services.supplierAccounts.setSignMode(params.code, body.signMode, tx);
+        return { body: { supplier }, audit: { summary: { before: { signMode: before.signMode }, after: { signMode: supplier.signMode } } } };
+      },
+    }),
   }),
   defineRoute({
     method: "GET",

@@ -5,9 +5,9 @@ import { AdminError } from "../admin-errors.js";
 /** The one supplier a `supplier` user may read; staff have none and read what they ask for. */
 export type SupplierScope = { supplierId: number; code: string };
 
-export function scopeOf(user: AdminUserRow | undefined, accounts: Pick<AccountRepo, "supplierById">): SupplierScope | undefined {
+export async function scopeOf(user: AdminUserRow | undefined, accounts: Pick<AccountRepo, "supplierById">): Promise<SupplierScope | undefined> {
   if (user?.role !== "supplier") return undefined;
-  const supplier = user.supplierId === null ? undefined : accounts.supplierById(user.supplierId);
+  const supplier = user.supplierId === null ? undefined : await accounts.supplierById(user.supplierId);
   if (!supplier) throw new AdminError("forbidden", `supplier user ${user.username} is bound to no supplier`);
   return { supplierId: supplier.id, code: supplier.code };
 }

@@ -52,12 +52,14 @@ export const syncRoutes = [
     response: z.object({ runs: z.array(SyncRunView), nextBefore: z.number().int().nullable().describe("Pass as `before` for the next page; null: no more.") }),
     errors: ["not_found"],
     async handler({ query, services, scope }) {
-      const runs = (await services.sync.runs({ ...query, supplier: scopedSupplier(scope, query.supplier) })).map((r) => ({
-        ...r,
-        supplier: services.accounts.supplierById(r.supplierId)?.code ?? null,
-        counts: parseJson(r.countsJson),
-        errors: parseJson(r.errorsJson),
-      }));
+      const runs = await Promise.all(
+        (await services.sync.runs({ ...query, supplier: scopedSupplier(scope, query.supplier) })).map(async (r) => ({
+          ...r,
+          supplier: (await services.accounts.supplierById(r.supplierId))?.code ?? null,
+          counts: parseJson(r.countsJson),
+          errors: parseJson(r.errorsJson),
+        })),
+      );
       const last = runs.at(-1);
       return { body: { runs, nextBefore: runs.length === query.limit && last ? last.startedAt : null } };
     },
@@ -75,7 +77,7 @@ export const syncRoutes = [
       const run = await services.syncRuns.run(params.runId);
       if (!run) throw new AdminError("not_found", `no run ${params.runId}`);
       requireInScope(scope, run.supplierId, `no run ${params.runId}`);
-      const supplier = services.accounts.supplierById(run.supplierId)?.code ?? null;
+      const supplier = (await services.accounts.supplierById(run.supplierId))?.code ?? null;
       return { body: { run: { ...run, supplier, counts: parseJson(run.countsJson), errors: parseJson(run.errorsJson) } } };
     },
   }),

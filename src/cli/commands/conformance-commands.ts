@@ -329,7 +329,7 @@ export const conformanceCommands: Record<string, Command> = {
       const v = flags(argv, { supplier: { type: "string" }, day: { type: "string" } });
       const code = requireFlag(v, "supplier");
       if (v.day !== undefined && !/^\d{4}-\d{2}-\d{2}$/.test(v.day)) throw new UsageError("--day must be yyyy-MM-dd (Beijing time)");
-      if (!container.repos.accounts.supplierByCode(code)) throw new CommandFailed("not_found", `no supplier with code ${code}`);
+      if (!(await container.repos.accounts.supplierByCode(code))) throw new CommandFailed("not_found", `no supplier with code ${code}`);
       const day = v.day ?? beijingDay(container.clock() - 86_400_000);
       const unscorable = unscorableDay(day, container.clock());
       if (unscorable) throw new UsageError(`--day: ${unscorable}`);

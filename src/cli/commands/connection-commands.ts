@@ -1,3 +1,4 @@
+import type { ConnectInput } from "../../connections/supplier-connections.js";
 import { signModes } from "../../contract/index.js";
 import { type Command, UsageError, flags, requireFlag, table } from "../cli-kit.js";
 
@@ -14,7 +15,6 @@ export const connectionCommands: Record<string, Command> = {
       "supplier connect --code CODE --base-url URL --username U --password P --app-secret S [--sign-mode hmac-sha256|yggc-md5] [--encoding form|json] [--schedule CRON] [--stock-schedule CRON] [--stock-area P_C_C…] [--max-concurrent N] [--qps N] [--timeout-ms N]",
     summary: "record how the mall calls a supplier's API (the account it issued the mall is stored encrypted)",
     audit: "supplier.connect",
-    atomic: true,
     run({ argv, container }) {
       const v = flags(argv, {
         code: { type: "string" },
@@ -36,7 +36,7 @@ export const connectionCommands: Record<string, Command> = {
         throw new UsageError(`--sign-mode must be one of ${signModes.join(", ")}`);
       const encoding = v.encoding;
       if (encoding !== undefined && encoding !== "form" && encoding !== "json") throw new UsageError("--encoding must be form or json");
-      const connection = container.supplierConnections.connect({
+      const input: ConnectInput = {
         code: requireFlag(v, "code"),
         baseUrl: requireFlag(v, "base-url"),
         username: requireFlag(v, "username"),
@@ -50,23 +50,28 @@ export const connectionCommands: Record<string, Command> = {
         maxConcurrent: intFlag(v["max-concurrent"], "max-concurrent"),
         qps: intFlag(v.qps, "qps"),
         timeoutMs: intFlag(v["timeout-ms"], "timeout-ms"),
-      });
+      };
       return {
-        human: `supplier ${connection.supplierCode} connected to ${connection.baseUrl} (${connection.signMode}, ${connection.bodyFormat}); pulls "${connection.pullSchedule}", stock "${connection.stockSchedule}"`,
-        json: { connection },
-        audit: {
-          target: connection.supplierCode,
-          summary: {
-            after: {
-              baseUrl: connection.baseUrl,
-              signMode: connection.signMode,
-              bodyFormat: connection.bodyFormat,
-              pullSchedule: connection.pullSchedule,
-              stockSchedule: connection.stockSchedule,
-              qps: connection.qps,
-              maxConcurrent: connection.maxConcurrent,
+        commitIn: async (tx) => {
+          const connection = await container.supplierConnections.connect(input, tx);
+          return {
+            human: `supplier ${connection.supplierCode} connected to ${connection.baseUrl} (${connection.signMode}, ${connection.bodyFormat}); pulls "${connection.pullSchedule}", stock "${connection.stockSchedule}"`,
+            json: { connection },
+            audit: {
+              target: connection.supplierCode,
+              summary: {
+                after: {
+                  baseUrl: connection.baseUrl,
+                  signMode: connection.signMode,
+                  bodyFormat: connection.bodyFormat,
+                  pullSchedule: connection.pullSchedule,
+                  stockSchedule: connection.stockSchedule,
+                  qps: connection.qps,
+                  maxConcurrent: connection.maxConcurrent,
+                },
+              },
             },
-          },
+          };
         },
       };
     },
@@ -74,9 +79,9 @@ export const connectionCommands: Record<string, Command> = {
   connections: {
     usage: "supplier connections",
     summary: "every connected supplier with its schedules and limits",
-    run({ argv, container }) {
+    async run({ argv, container }) {
       flags(argv, {});
-      const connections = container.supplierConnections.list();
+      const connections = await container.supplierConnections.list();
       return {
         human: table(connections, ["supplierCode", "baseUrl", "signMode", "bodyFormat", "pullSchedule", "stockSchedule", "qps", "maxConcurrent"]),
         json: { connections },

@@ -25,7 +25,7 @@ export const productCommands: Record<string, Command> = {
     async run({ argv, container }) {
       const v = flags(argv, { supplier: { type: "string" }, status: { type: "string" } });
       const code = requireFlag(v, "supplier");
-      const supplier = container.repos.accounts.supplierByCode(code);
+      const supplier = await container.repos.accounts.supplierByCode(code);
       if (!supplier) throw new UsageError(`no supplier with code ${code}`);
       // Read and written a page at a time: a supplier may have hundreds of thousands of skus.
       async function* products(): AsyncGenerator<ReturnType<typeof listed>[]> {

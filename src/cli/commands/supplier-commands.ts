@@ -46,8 +46,8 @@ export const supplierCommands: Record<string, Command> = {
         signMode: signModeOf(v["sign-mode"]),
       });
       return {
-        commit: () => {
-          const { supplier, credentials } = write();
+        commitIn: async (tx) => {
+          const { supplier, credentials } = await write(tx);
           return {
             human: `supplier ${supplier.code} (${supplier.name}) created, sign mode ${supplier.signMode}\n${credentialLines(credentials)}`,
             json: { supplier, credentials },
@@ -69,8 +69,8 @@ export const supplierCommands: Record<string, Command> = {
         appSecret: both || v["app-secret"] === true,
       });
       return {
-        commit: () => {
-          const credentials = write();
+        commitIn: async (tx) => {
+          const credentials = await write(tx);
           const rotated = [credentials.password ? "password" : null, credentials.appSecret ? "appSecret" : null].filter(Boolean);
           return {
             human: `rotated; all earlier tokens are revoked\n${credentialLines(credentials)}`,
@@ -85,13 +85,17 @@ export const supplierCommands: Record<string, Command> = {
     usage: "supplier disable --code CODE",
     summary: "disable the supplier's account; its tokens stop working at once",
     audit: "supplier.status",
-    atomic: true,
     run({ argv, container }) {
-      const supplier = container.supplierAccounts.setEnabled(requireFlag(flags(argv, { code: { type: "string" } }), "code"), false);
+      const code = requireFlag(flags(argv, { code: { type: "string" } }), "code");
       return {
-        human: `supplier ${supplier.code} disabled`,
-        json: { supplier },
-        audit: { target: supplier.code, summary: { after: { status: supplier.status } } },
+        commitIn: async (tx) => {
+          const supplier = await container.supplierAccounts.setEnabled(code, false, tx);
+          return {
+            human: `supplier ${supplier.code} disabled`,
+            json: { supplier },
+            audit: { target: supplier.code, summary: { after: { status: supplier.status } } },
+          };
+        },
       };
     },
   },
@@ -99,13 +103,17 @@ export const supplierCommands: Record<string, Command> = {
     usage: "supplier enable --code CODE",
     summary: "enable a disabled supplier (it must log in again)",
     audit: "supplier.status",
-    atomic: true,
     run({ argv, container }) {
-      const supplier = container.supplierAccounts.setEnabled(requireFlag(flags(argv, { code: { type: "string" } }), "code"), true);
+      const code = requireFlag(flags(argv, { code: { type: "string" } }), "code");
       return {
-        human: `supplier ${supplier.code} enabled`,
-        json: { supplier },
-        audit: { target: supplier.code, summary: { after: { status: supplier.status } } },
+        commitIn: async (tx) => {
+          const supplier = await container.supplierAccounts.setEnabled(code, true, tx);
+          return {
+            human: `supplier ${supplier.code} enabled`,
+            json: { supplier },
+            audit: { target: supplier.code, summary: { after: { status: supplier.status } } },
+          };
+        },
       };
     },
   },
@@ -113,25 +121,29 @@ export const supplierCommands: Record<string, Command> = {
     usage: "supplier sign-mode --code CODE --mode hmac-sha256|yggc-md5",
     summary: "switch an account between §2 signing and the legacy yggc-md5 scheme",
     audit: "supplier.sign_mode",
-    atomic: true,
     run({ argv, container }) {
       const v = flags(argv, { code: { type: "string" }, mode: { type: "string" } });
       const mode = signModeOf(requireFlag(v, "mode"));
       if (!mode) throw new UsageError("--mode is required");
-      const supplier = container.supplierAccounts.setSignMode(requireFlag(v, "code"), mode);
+      const code = requireFlag(v, "code");
       return {
-        human: `supplier ${supplier.code} now signs with ${mode}`,
-        json: { supplier },
-        audit: { target: supplier.code, summary: { after: { signMode: mode } } },
+        commitIn: async (tx) => {
+          const supplier = await container.supplierAccounts.setSignMode(code, mode, tx);
+          return {
+            human: `supplier ${supplier.code} now signs with ${mode}`,
+            json: { supplier },
+            audit: { target: supplier.code, summary: { after: { signMode: mode } } },
+          };
+        },
       };
     },
   },
   list: {
     usage: "supplier list",
     summary: "every supplier with its account state",
-    run({ argv, container }) {
+    async run({ argv, container }) {
       flags(argv, {});
-      const suppliers = container.supplierAccounts.list();
+      const suppliers = await container.supplierAccounts.list();
       return {
         human: table(suppliers, ["code", "name", "creditCode", "status", "username", "signMode"]),
         json: { suppliers },
@@ -143,9 +155,9 @@ export const supplierCommands: Record<string, Command> = {
     summary: "one supplier; --reveal decrypts its contact details (audited)",
     async run({ argv, container }) {
       const v = flags(argv, { code: { type: "string" }, reveal: { type: "boolean" } });
-      const supplier = container.supplierAccounts.show(requireFlag(v, "code"), v.reveal === true);
+      const supplier = await container.supplierAccounts.show(requireFlag(v, "code"), v.reveal === true);
       if (v.reveal)
-        container.admin.audit.record({ actor: `cli:${userInfo().username}`, action: "supplier.reveal_contact", target: supplier.code, summary: {} });
+        await container.admin.audit.record({ actor: `cli:${userInfo().username}`, action: "supplier.reveal_contact", target: supplier.code, summary: {} });
       const orderPushPause = (await container.orders.service.pauses()).find((p) => p.supplier === supplier.code) ?? null;
       const paused = orderPushPause
         ? `\norder pushes PAUSED since ${new Date(orderPushPause.since).toISOString()}: ${orderPushPause.reason} (orders resume --supplier ${supplier.code})`

@@ -49,7 +49,7 @@ async function guarded<T>(
     });
   } catch (e) {
     if (e instanceof AdminError) {
-      container.admin.audit.record({ actor: cliActor(), action, target, outcome: "refused", summary: { error: e.message } });
+      await container.admin.audit.record({ actor: cliActor(), action, target, outcome: "refused", summary: { error: e.message } });
       throw new UsageError(`${e.code}: ${e.message}`);
     }
     throw e;

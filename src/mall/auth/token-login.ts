@@ -44,7 +44,7 @@ export function createTokenLogin(deps: AuthDeps) {
     };
     const username = text("username");
     // The mode decides whether nonce is required, so the account is looked up before answering 5006.
-    const known = username === undefined ? undefined : deps.accounts.accountByUsername(username);
+    const known = username === undefined ? undefined : await deps.accounts.accountByUsername(username);
     const active = known?.status === "active" ? known : undefined;
     const mode = known?.signMode ?? SignMode.HmacSha256;
     const missing = REQUIRED.filter((name) => text(name) === undefined);
@@ -60,19 +60,19 @@ export function createTokenLogin(deps: AuthDeps) {
     if (!active) return { ok: false, failure: failure(ErrorCode.UsernameUnknown) };
     const account = active;
 
-    const attempt = deps.accounts.beginLoginAttempt(account.id, now, LOCKOUT_WINDOW_MS, LOCKOUT_FAILURES);
+    const attempt = await deps.accounts.beginLoginAttempt(account.id, now, LOCKOUT_WINDOW_MS, LOCKOUT_FAILURES);
     if (!attempt.ok) return { ok: false, ...signer, failure: lockedFailure(attempt.lockedUntil ?? now + LOCKOUT_DURATION_MS) };
     const password = text("password") ?? "";
     if (!(await verifyPassword(password, account.passwordHash))) {
-      if (deps.accounts.loginFailuresSince(account.id, now - LOCKOUT_WINDOW_MS) >= LOCKOUT_FAILURES) {
+      if ((await deps.accounts.loginFailuresSince(account.id, now - LOCKOUT_WINDOW_MS)) >= LOCKOUT_FAILURES) {
         const until = now + LOCKOUT_DURATION_MS;
-        deps.accounts.lockAccount(account.id, until);
+        await deps.accounts.lockAccount(account.id, until);
         return { ok: false, ...signer, failure: lockedFailure(until) };
       }
       return { ok: false, ...signer, failure: failure(ErrorCode.PasswordWrong) };
     }
     // A right password is not a failure, whatever the signature says next.
-    deps.accounts.forgetLoginAttempt(attempt.attemptId);
+    await deps.accounts.forgetLoginAttempt(attempt.attemptId);
 
     const sign = text("sign") ?? "";
     if (account.signMode === SignMode.YggcMd5) {
@@ -89,7 +89,7 @@ export function createTokenLogin(deps: AuthDeps) {
       }
     }
 
-    deps.accounts.loginSucceeded(account.id);
+    await deps.accounts.loginSucceeded(account.id);
     const issued = await deps.tokens.issue(account.id, account.credentialsVersion);
     return {
       ok: true,

@@ -55,8 +55,7 @@ export function createAuditRepo(sql: SqlStore) {
       `) SELECT action FROM a WHERE action IS NOT NULL AND substr(action, 1, ${length}) = ${prefix}`)(onPostgres ? "$1" : "?", onPostgres ? "$2::int" : "?"),
   };
 
-  const actionsArgs = (prefix: string): unknown[] =>
-    onPostgres ? [prefix, prefix.length] : [prefix, prefix.length, prefix, prefix.length, prefix];
+  const actionsArgs = (prefix: string): unknown[] => (onPostgres ? [prefix, prefix.length] : [prefix, prefix.length, prefix, prefix.length, prefix]);
   const highestIdIssued = async (db: SqlRunner = sql): Promise<number> => Number((await db.get<{ seq: number }>(S.issued))?.seq ?? 0);
 
   /** A page of rows newest first: the filter's equalities, `before`, and `more` ANDed (each with its value). */
@@ -130,13 +129,9 @@ export function createAuditRepo(sql: SqlStore) {
       if (filter.action === undefined) return newest(filter, []);
       const prefix = filter.action;
       if (filter.actor !== undefined || filter.target !== undefined) {
-        return newest(filter, [
-          { clause: (p) => `substr(action, 1, ${prefix.length}) = ${p()}`, value: prefix },
-        ]);
+        return newest(filter, [{ clause: (p) => `substr(action, 1, ${prefix.length}) = ${p()}`, value: prefix }]);
       }
-      const actions = (await sql.all<{ action: string }>(S.actionsFrom, actionsArgs(prefix))).map(
-        (r) => r.action,
-      );
+      const actions = (await sql.all<{ action: string }>(S.actionsFrom, actionsArgs(prefix))).map((r) => r.action);
       const pages = await Promise.all(actions.map((action) => newest(filter, [{ clause: (p) => `action = ${p()}`, value: action }])));
       return pages
         .flat()
