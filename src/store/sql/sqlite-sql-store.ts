@@ -13,12 +13,11 @@ const SLOW_BODY_MS = 1_000;
  * no statement of another caller lands inside it. Each statement itself runs synchronously, as
  * better-sqlite3 does, and only for its own duration.
  *
- * The connection is the one the synchronous repositories use too, while they remain: a statement of
- * theirs issued while an asynchronous body is open would land inside that transaction (withTransaction
- * refuses to start there). A body here awaits only its own statements, which SQLite answers at once,
- * so the whole transaction runs within the event-loop turn that began it (its awaits are microtasks):
- * only work continuing in that same turn could interleave, never a request or a timer that comes
- * later. The bodies (nonce batch, audit, the puller's pages and chunks, leases) keep it so.
+ * A body awaits only its own statements, which SQLite answers at once, so the whole transaction
+ * runs within the event-loop turn that began it (its awaits are microtasks): only work continuing in
+ * that same turn could interleave, never a request or a timer that comes later. The connection
+ * itself is used directly only for SQLite's own upkeep (WAL checkpoints, online backups, integrity
+ * checks), none of which writes.
  */
 export function openSqliteSqlStore(connection: Database.Database, onSlowBody?: (ms: number) => void): SqlStore {
   const statements = new Map<string, Database.Statement>();
