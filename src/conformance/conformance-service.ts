@@ -82,12 +82,13 @@ export function createConformanceService(deps: ConformanceDeps) {
   const gate = createProductionGate(deps.repo, deps.clock);
   const history = deps.history ?? CONTRACT_HISTORY;
 
-  const supplierOf = async (code: string): Promise<SupplierRow> => {
-    const s = await deps.accounts.supplierByCode(code);
+  /** `db`: the caller's transaction when it is inside one (a body reads only through its handle). */
+  const supplierOf = async (code: string, db?: SqlRunner): Promise<SupplierRow> => {
+    const s = await deps.accounts.supplierByCode(code, db);
     if (!s) throw new ConformanceError("not_found", `no supplier with code ${code}`);
     return s;
   };
-  const codeOf = async (supplierId: number) => (await deps.accounts.supplierById(supplierId))?.code ?? String(supplierId);
+  const codeOf = async (supplierId: number, db?: SqlRunner) => (await deps.accounts.supplierById(supplierId, db))?.code ?? String(supplierId);
 
   const runView = async (row: ConformanceRunListRow): Promise<RunView> => ({
     id: row.id,
@@ -104,9 +105,9 @@ export function createConformanceService(deps: ConformanceDeps) {
     markId: row.markId,
   });
 
-  const markView = async (m: TrustMarkRow): Promise<MarkView> => ({
+  const markView = async (m: TrustMarkRow, db?: SqlRunner): Promise<MarkView> => ({
     id: m.id,
-    supplier: await codeOf(m.supplierId),
+    supplier: await codeOf(m.supplierId, db),
     runId: m.runId,
     state: markState(m, deps.clock()),
     storedState: m.state,
@@ -152,7 +153,7 @@ export function createConformanceService(deps: ConformanceDeps) {
     reason: string,
     tx?: SqlRunner,
   ): Promise<{ before: MarkView; after: MarkView; changed: string[]; waiverEnded: GateWaiverRow | null }> => {
-    const supplier = await supplierOf(code);
+    const supplier = await supplierOf(code, tx);
     if (reason.trim() === "") throw new ConformanceError("invalid", "a reason is required");
     return tx ? changeMarksIn(tx, supplier, state, reason) : deps.repo.transaction((db) => changeMarksIn(db, supplier, state, reason));
   };
@@ -171,10 +172,10 @@ export function createConformanceService(deps: ConformanceDeps) {
     const changed = (await deps.repo.marksOf(supplier.id, db)).filter(changes).map((m) => m.id);
     if (changed.length === 0)
       throw new ConformanceError("conflict", `the trust mark ${mark.id} of ${code} is already ${mark.state === "revoked" ? "revoked" : state}`);
-    const before = await markView(mark);
+    const before = await markView(mark, db);
     const waiverEnded = (await deps.repo.setMarksState(supplier.id, changed, state, reason.trim(), now, db)) ?? null;
     const after = await deps.repo.mark(mark.id, db);
-    return { before, after: await markView(after ?? mark), changed, waiverEnded };
+    return { before, after: await markView(after ?? mark, db), changed, waiverEnded };
   };
 
   return {
@@ -332,7 +333,7 @@ export function createConformanceService(deps: ConformanceDeps) {
 
     /** The supplier's current mark, its gate verdict and any waiver (the supplier page and dashboard); in `tx` when given. */
     async standing(code: string, tx?: SqlRunner): Promise<Standing> {
-      const supplier = await supplierOf(code);
+      const supplier = await supplierOf(code, tx);
       return standingOf(supplier.id, tx);
     },
     standingOf,
@@ -353,7 +354,7 @@ export function createConformanceService(deps: ConformanceDeps) {
 
     /** Waives the gate for one supplier (e.g. already docked with another mall), with the reason; in `tx` when given. */
     async waive(code: string, reason: string, actor: string, tx?: SqlRunner): Promise<GateWaiverRow> {
-      const supplier = await supplierOf(code);
+      const supplier = await supplierOf(code, tx);
       if (reason.trim() === "") throw new ConformanceError("invalid", "a reason is required");
       const row: GateWaiverRow = { supplierId: supplier.id, reason: reason.trim(), actor, createdAt: deps.clock() };
       await deps.repo.putWaiver(row, tx);
@@ -365,7 +366,7 @@ export function createConformanceService(deps: ConformanceDeps) {
      * withdrawn. Read and removed in `tx` when given, else in a transaction of its own.
      */
     async withdrawWaiver(code: string, reason: string, tx?: SqlRunner): Promise<GateWaiverRow> {
-      const supplier = await supplierOf(code);
+      const supplier = await supplierOf(code, tx);
       if (reason.trim() === "") throw new ConformanceError("invalid", "a reason is required");
       const withdraw = async (db: SqlRunner) => {
         const waiver = await deps.repo.waiver(supplier.id, db);
@@ -382,7 +383,7 @@ export function createConformanceService(deps: ConformanceDeps) {
      * transaction of its own.
      */
     async holdBack(code: string, reason: string, tx?: SqlRunner): Promise<{ marks: string[]; waiverEnded: boolean }> {
-      const supplier = await supplierOf(code);
+      const supplier = await supplierOf(code, tx);
       const hold = async (db: SqlRunner) => {
         const mark = await deps.repo.currentMark(supplier.id, db);
         if (mark && mark.state === "valid" && markState(mark, deps.clock()) === "valid") {
@@ -434,7 +435,7 @@ export function createConformanceService(deps: ConformanceDeps) {
     const verdict: GateVerdict = await gate.verdict(supplierId, tx);
     const mark = await deps.repo.currentMark(supplierId, tx);
     return {
-      mark: mark ? await markView(mark) : null,
+      mark: mark ? await markView(mark, tx) : null,
       gate: verdict.open ? { open: true, via: verdict.via, reason: null } : { open: false, via: null, reason: verdict.reason },
       waiver: (await deps.repo.waiver(supplierId, tx)) ?? null,
     };

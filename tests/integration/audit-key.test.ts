@@ -184,8 +184,10 @@ describe("the audit chain is keyed (HMAC with a key outside the database)", () =
       const audit = gw.container.admin.audit;
       await audit.record({ actor: "ops", action: "test.first" });
       const job = startAuditHeadLog(audit, createLogger({ level: "info", destination: sink }), 20);
-      await audit.record({ actor: "ops", action: "test.second" });
       const deadline = Date.now() + 10_000;
+      // The head is read asynchronously: the one at start is written before the chain moves on.
+      while (lines.filter((l) => l.event === "audit.head").length < 1 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+      await audit.record({ actor: "ops", action: "test.second" });
       while (lines.filter((l) => l.event === "audit.head").length < 2 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
       job.stop();
       const heads = lines.filter((l) => l.event === "audit.head");

@@ -60,7 +60,7 @@ describe("audit rows share the transaction of the change they record", () => {
       body: JSON.stringify({ enabled: false }),
     });
     expect(res.status).toBe(200);
-    expect(statusOf("ATOM")).toBe("disabled");
+    expect(await statusOf("ATOM")).toBe("disabled");
     expect(await gw.container.admin.audit.list({ action: "supplier.status", limit: 5 })).toHaveLength(1);
   });
 

@@ -180,7 +180,7 @@ async function expectWhole(yggcOrders: readonly string[]): Promise<void> {
   const atSupplier = sim.sim.exportTruth().orders.filter((o) => yggcOrders.includes(o.yggc_order));
   expect(atSupplier).toHaveLength(yggcOrders.length);
   expect(new Set(atSupplier.map((o) => o.mall_order_id)).size).toBe(yggcOrders.length);
-  expect(container.admin.audit.verify()).toMatchObject({ ok: true });
+  expect(await container.admin.audit.verify()).toMatchObject({ ok: true });
 }
 
 describe("PostgreSQL failing under two gateways during a drain and an order push (issue 20, fault tests 1 and 2)", () => {

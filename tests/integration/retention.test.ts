@@ -150,7 +150,7 @@ describe("retention keeps the store bounded (issue 13 §3.4)", () => {
     expect(await count(c, "SELECT count(*) FROM order_events")).toBe(events);
     expect(await count(c, "SELECT count(*) FROM audit_log")).toBe(audit);
     expect((await c.admin.audit.verify()).ok).toBe(true);
-    expect(c.repos.accounts.loginFailuresSince(account.id, 0)).toBe(1);
+    expect(await c.repos.accounts.loginFailuresSince(account.id, 0)).toBe(1);
 
     // Nothing left to do until time moves on.
     expect(await c.retention.run()).toEqual({ runs: 0, messages: 0, calls: 0, inbox: 0, priceRows: 0, loginFailures: 0 });

@@ -102,7 +102,7 @@ describe("seed repository sizes (scripts/seed-scale.ts's report)", () => {
     await seed.checkpoint();
     const after = await seed.tableSizes(["products", "price_history", "product_stock", "sync_runs", "sync_message_logs", "sync_calls"]);
     expect(after.map((t, i) => t.rows - (before[i]?.rows ?? 0))).toEqual([1_203, 1, 1, 1, 1, 1]);
-    const last = c.repos.products.bySku(supplierId, skus.at(-1) ?? "");
+    const last = await c.repos.products.bySku(supplierId, skus.at(-1) ?? "");
     expect(last).toMatchObject({ name: "商品501202", status: "active", sourceMessageIdsJson: '["m-501202"]', createdAt: at });
     expect(await c.repos.syncRuns.run("run_seed_SEED")).toMatchObject({ trigger: "schedule", status: "succeeded", errorsJson: "[]", callsMade: 1 });
   });

@@ -1,7 +1,7 @@
 import { setTimeout as pause } from "node:timers/promises";
 import pg from "pg";
 import { PgCommitUnknownError, PgConnectionLostError, PgQueryError, PgUnavailableError } from "./pg-errors.js";
-import { type Row, type SqlStore, type Transaction, type TransactionOptions, TransactionOverError } from "./sql-store.js";
+import { type Row, type SqlStore, type Transaction, type TransactionOptions, TransactionOverError, transactionBodies } from "./sql-store.js";
 
 export type PgPoolOptions = {
   url: string;
@@ -91,14 +91,18 @@ export function openPgPoolStore(options: PgPoolOptions): SqlStore {
     }
   };
 
+  const bodies = transactionBodies();
   const outside = {
     async all<R = Row>(text: string, values: readonly unknown[] = []) {
+      bodies.refuseInside(text);
       return (await query<R>(pool, text, values)).rows;
     },
     async get<R = Row>(text: string, values: readonly unknown[] = []) {
+      bodies.refuseInside(text);
       return (await query<R>(pool, text, values)).rows[0];
     },
     async run(text: string, values: readonly unknown[] = []) {
+      bodies.refuseInside(text);
       return (await query(pool, text, values)).rowCount ?? 0;
     },
   };
@@ -141,7 +145,7 @@ export function openPgPoolStore(options: PgPoolOptions): SqlStore {
     let committing = false;
     try {
       await through("BEGIN ISOLATION LEVEL SERIALIZABLE", []);
-      const result = await work(tx);
+      const result = await bodies.run(() => work(tx));
       committing = true;
       await through("COMMIT", []);
       return result;
@@ -173,6 +177,7 @@ export function openPgPoolStore(options: PgPoolOptions): SqlStore {
     dialect: "postgres",
     ...outside,
     async transaction<T>(work: (tx: Transaction) => Promise<T>, _options?: TransactionOptions): Promise<T> {
+      bodies.refuseInside("BEGIN");
       for (let n = 1; ; n++) {
         try {
           return await attempt(work);

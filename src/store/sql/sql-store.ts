@@ -1,3 +1,5 @@
+import { AsyncLocalStorage } from "node:async_hooks";
+
 /**
  * The asynchronous store: statements written for their database (`?` placeholders on SQLite, `$1`
  * on PostgreSQL), no SQL rewritten on the way. Two implementations: better-sqlite3 (the embedded
@@ -50,4 +52,30 @@ export class TransactionOverError extends Error {
   constructor(statement: string) {
     super(`statement sent through a transaction that has already ended: ${statement.slice(0, 120)}`);
   }
+}
+
+/**
+ * A statement or a transaction sent to the store itself from inside a transaction body: it would
+ * run outside that transaction (on SQLite it would wait for the body's own transaction to end, for
+ * ever). A bug in the caller, never retried: the body sends it through its `tx`.
+ */
+export class OutsideTransactionError extends Error {
+  override readonly name = "OutsideTransactionError";
+  constructor(statement: string) {
+    super(`sent to the store from inside a transaction body instead of through its tx: ${statement.slice(0, 120)}`);
+  }
+}
+
+/**
+ * Tells when the code running now is inside one of this store's transaction bodies (an
+ * AsyncLocalStorage per store), so the store refuses what a body sends past its handle.
+ */
+export function transactionBodies(): { run<T>(body: () => Promise<T>): Promise<T>; refuseInside(statement: string): void } {
+  const inside = new AsyncLocalStorage<true>();
+  return {
+    run: (body) => inside.run(true, body),
+    refuseInside(statement) {
+      if (inside.getStore()) throw new OutsideTransactionError(statement);
+    },
+  };
 }

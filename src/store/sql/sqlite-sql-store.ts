@@ -1,5 +1,5 @@
 import type Database from "better-sqlite3";
-import { type Row, type SqlStore, type Transaction, type TransactionOptions, TransactionOverError } from "./sql-store.js";
+import { type Row, type SqlStore, type Transaction, type TransactionOptions, TransactionOverError, transactionBodies } from "./sql-store.js";
 
 /** Prepared statements kept per connection: a statement is prepared once and run many times. */
 const STATEMENT_CACHE_SIZE = 200;
@@ -41,6 +41,7 @@ export function openSqliteSqlStore(connection: Database.Database, onSlowBody?: (
   };
   const run = (text: string, values: readonly unknown[]): number => prepare(text).run(...values.map(toParameter)).changes;
 
+  const bodies = transactionBodies();
   /** The open transaction's end: every statement outside it waits for this. */
   let writer: Promise<void> = Promise.resolve();
   const idle = async () => {
@@ -53,18 +54,22 @@ export function openSqliteSqlStore(connection: Database.Database, onSlowBody?: (
   return {
     dialect: "sqlite",
     async all<R = Row>(text: string, values: readonly unknown[] = []) {
+      bodies.refuseInside(text);
       await idle();
       return all<R>(text, values);
     },
     async get<R = Row>(text: string, values: readonly unknown[] = []) {
+      bodies.refuseInside(text);
       await idle();
       return all<R>(text, values)[0];
     },
     async run(text: string, values: readonly unknown[] = []) {
+      bodies.refuseInside(text);
       await idle();
       return run(text, values);
     },
     async transaction<T>(work: (tx: Transaction) => Promise<T>, options: TransactionOptions = {}): Promise<T> {
+      bodies.refuseInside("BEGIN");
       // Queue behind the transaction before us; ours is the one everything after us waits for.
       const before = writer;
       let release: () => void = () => undefined;
@@ -91,7 +96,7 @@ export function openSqliteSqlStore(connection: Database.Database, onSlowBody?: (
           throw e;
         }
         try {
-          const result = await work(tx);
+          const result = await bodies.run(() => work(tx));
           connection.prepare("COMMIT").run();
           return result;
         } catch (e) {
