@@ -123,7 +123,7 @@ export async function createContainer(config: Config, logger: Logger, clock: () 
     accounts: accountRepo,
     connectionOf: cachedConnections(connectionRepo, accountRepo),
     holdBack: (code, reason, tx) => conformance.holdBack(code, reason, tx),
-    audit: (entry) => void admin.audit.record(entry),
+    audit: (entry) => admin.audit.record(entry),
     settings: {
       policy: config.CONFORMANCE_PRODUCTION_POLICY,
       minScore: config.CONFORMANCE_PRODUCTION_MIN_SCORE,
@@ -136,7 +136,6 @@ export async function createContainer(config: Config, logger: Logger, clock: () 
   storeGauges.setConformanceScoreSource(() => productionConformance.readings());
 
   return {
-    /** Resolves once the start-up writes are done (the contract changes applied to the marks). */
     config,
     logger,
     clock,

@@ -67,12 +67,15 @@ async function main(argv: string[]): Promise<number> {
     return 0;
   } catch (e) {
     if (command.audit && container && !(e instanceof UsageError)) {
-      await container.admin.audit.record({
-        actor: cliActor(),
-        action: command.audit,
-        outcome: "refused",
-        summary: { error: e instanceof Error ? e.message : String(e) },
-      });
+      // The command's own failure is what is reported; the database may be what failed both.
+      await container.admin.audit
+        .record({
+          actor: cliActor(),
+          action: command.audit,
+          outcome: "refused",
+          summary: { error: e instanceof Error ? e.message : String(e) },
+        })
+        .catch(() => undefined);
     }
     if (e instanceof UsageError) {
       report(false, { error: { kind: "usage", message: e.message } }, `${e.message}\nusage: npm run cli -- ${command.usage}`);

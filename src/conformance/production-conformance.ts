@@ -59,7 +59,7 @@ export type ProductionDeps = {
   connectionOf: (supplierCode: string) => Promise<{ timeoutMs: number; signMode: string } | null>;
   /** Holds the supplier back (ConformanceService.holdBack): its live marks suspended, or its waiver withdrawn; in `tx`. */
   holdBack: (code: string, reason: string, tx: SqlRunner) => Promise<{ marks: string[]; waiverEnded: boolean }>;
-  audit: (entry: AuditEntry) => void;
+  audit: (entry: AuditEntry) => Promise<unknown>;
   settings: ProductionSettings;
   clock: () => number;
   logger: Logger;
@@ -273,7 +273,7 @@ export function createProductionConformance(deps: ProductionDeps) {
           ...(held ? { suspendedMarks: held.marks, waiverEnded: held.waiverEnded } : {}),
         },
       };
-      deps.audit({ actor: "system:production-conformance", action: `conformance.production_${action}`, target: code, summary });
+      await deps.audit({ actor: "system:production-conformance", action: `conformance.production_${action}`, target: code, summary });
       log.warn(
         { event: `production.${action}`, supplier: code, day, score, failing, badDays: run, alert: action === "warn" ? undefined : "supplier_conformance_low" },
         "production conformance: a bad day acted on",
@@ -338,7 +338,8 @@ export function createProductionConformance(deps: ProductionDeps) {
       reason: string,
       tx?: SqlRunner,
     ): Promise<{ ok: true; held: { marks: string[]; waiverEnded: boolean } | null } | { ok: false; reason: "not_found" }> {
-      const id = await supplierId(code);
+      // Inside the caller's transaction the supplier is read through it (the cache may not hold it yet).
+      const id = tx ? ((await deps.accounts.supplierByCode(code, tx))?.id ?? null) : await supplierId(code);
       if (id === null) return { ok: false, reason: "not_found" };
       const decide = async (db: SqlRunner) => {
         const row = await deps.repo.score(id, day, db);

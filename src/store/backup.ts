@@ -81,7 +81,7 @@ export class BackupError extends DomainError {
 
 /**
  * better-sqlite3's own connection of a SQLite store: the backup API and the checks below are
- * SQLite's, and never run on PostgreSQL (where `connection` would be the bridge).
+ * SQLite's, and never run on PostgreSQL (whose store has no such connection).
  */
 function sqliteConnection(store: Store): Database.Database {
   if (store.dialect !== "sqlite") throw new BackupError("unsupported", `SQLite backups only; ${ON_POSTGRES}`);

@@ -111,7 +111,7 @@ export async function openPgStore(url: string, options: { poolSize?: number; idl
     statementTimeoutMs: STATEMENT_TIMEOUT_MS,
     lockTimeoutMs: LOCK_TIMEOUT_MS,
   });
-  return { sql, path, dialect: "postgres", auditLogKeyedNow: false, close: () => void sql.close() };
+  return { sql, path, dialect: "postgres", auditLogKeyedNow: false, close: () => void sql.close().catch(() => undefined) };
 }
 
 /**

@@ -73,7 +73,7 @@ async function twoInstancesAndSupplier(): Promise<{ a: Instance; b: Instance; si
   cleanup.push(() => a.close());
   await a.container.referenceLoader.seedIfEmpty(a.container.config.FIXTURES_DIR);
   await a.container.supplierAccounts.create({ code: CODE, name: "参考电商", creditCode: await nextCreditCode(), domains: [SIM_DOMAIN] });
-  a.container.supplierConnections.connect({ code: CODE, baseUrl: sim.url, ...TEST_ACCOUNT, qps: QPS, maxConcurrent: MAX_CONCURRENT, timeoutMs: 10_000 });
+  await a.container.supplierConnections.connect({ code: CODE, baseUrl: sim.url, ...TEST_ACCOUNT, qps: QPS, maxConcurrent: MAX_CONCURRENT, timeoutMs: 10_000 });
   await a.container.conformance.waive(CODE, "instances test rig: the reference supplier, certified in the conformance tests", "test:instances-rig");
   const supplierId = (await a.container.repos.accounts.supplierByCode(CODE))?.id ?? -1;
   const b = await startInstance(dir, databaseUrl);

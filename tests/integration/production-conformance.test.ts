@@ -1,5 +1,7 @@
 import { afterEach, describe, expect, it } from "vitest";
 import { SignMode } from "../../src/contract/index.js";
+import { createContainer } from "../../src/container.js";
+import { silentLogger } from "../../src/lib/logger.js";
 import { beijingDay } from "../../src/conformance/production-conformance.js";
 import type { RunningSimulator } from "../../src/simulator/simulator-server.js";
 import { type PullerWorld, SIM_DOMAIN, pullOnce, startPullerWorld } from "../helpers/puller-harness.js";
@@ -117,6 +119,16 @@ describe("production conformance", () => {
     expect(page).toContain("每日合规得分");
     expect(page).toContain("[X-Sign]");
     expect(page).toContain(`/admin/suppliers/${w.code}/production-conformance/${day3}/decide`);
+    // Another instance, which has not read this supplier yet, decides inside a transaction as the route does.
+    const other = await createContainer(w.gw.config, silentLogger());
+    try {
+      expect(await other.store.sql.transaction((tx) => other.production.decide(w.code, "2000-01-01", "dismiss", "user:test", "none open", tx))).toEqual({
+        ok: false,
+        reason: "not_found",
+      });
+    } finally {
+      await other.close();
+    }
     const decided = await postForm(w.gw.url, staff, `/admin/suppliers/${w.code}/production-conformance/${day3}/decide`, {
       decision: "approve",
       reason: "生产环境应答连续两天无签名",

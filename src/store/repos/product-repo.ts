@@ -106,9 +106,7 @@ export function createProductRepo(pool: SqlStore) {
 
     /**
      * Compare-and-set on the listing state, so two reviewers deciding at once cannot both win; in
-     * `tx`, beside its audit row. On the pool, never beside it on the bridge: a bridged write waiting
-     * for a row a pooled commit of this process holds (the puller's upsert of the same product)
-     * would hold the event loop, and with it that commit, until the lock timeout.
+     * `tx`, beside its audit row.
      */
     async setListingState(
       tx: SqlRunner,
