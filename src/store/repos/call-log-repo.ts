@@ -9,7 +9,8 @@ export type CallRow = typeof syncCalls.$inferSelect;
 /** The sync log's calls: every supplier call a run made, numbered within the run. */
 export type CallLogRepo = ReturnType<typeof createCallLogRepo>;
 
-const CALL_KEYS = [
+/** The columns a call row is written with (the seed writes them too). */
+export const CALL_KEYS = [
   "runId",
   "seq",
   "operation",

@@ -1,7 +1,7 @@
 import { priceHistory, products, productStock, syncCalls, syncMessageLogs, syncRuns } from "../schema/index.js";
 import type { SqlRunner, SqlStore, Transaction } from "../sql/sql-store.js";
 import type { NewProductRow, StockRow } from "./product-repo.js";
-import type { CallRow } from "./call-log-repo.js";
+import { CALL_KEYS, type CallRow } from "./call-log-repo.js";
 import type { MessageLogRow } from "./message-log-repo.js";
 import { bulkInsert, rowInsert } from "./bulk-rows.js";
 
@@ -45,21 +45,7 @@ const KEYS = {
   stock: ["supplierId", "sku", "area", "num", "stockStateId", "description", "checkedAt"],
   runs: ["id", "supplierId", "trigger", "status", "startedAt", "endedAt", "countsJson", "callsMade", "errorsJson"],
   messageLogs: ["runId", "supplierId", "messageId", "type", "sku", "outcome", "reasonsJson", "durationMs", "callSeqsJson", "at"],
-  calls: [
-    "runId",
-    "seq",
-    "operation",
-    "endpoint",
-    "attempt",
-    "startedAt",
-    "durationMs",
-    "outcome",
-    "errorCode",
-    "httpStatus",
-    "batchSize",
-    "subject",
-    "message",
-  ],
+  calls: CALL_KEYS,
 } as const;
 const TABLES = { products, prices: priceHistory, stock: productStock, runs: syncRuns, messageLogs: syncMessageLogs, calls: syncCalls };
 
