@@ -85,37 +85,13 @@ export const supplierCommands: Record<string, Command> = {
     usage: "supplier disable --code CODE",
     summary: "disable the supplier's account; its tokens stop working at once",
     audit: "supplier.status",
-    run({ argv, container }) {
-      const code = requireFlag(flags(argv, { code: { type: "string" } }), "code");
-      return {
-        commitIn: async (tx) => {
-          const supplier = await container.supplierAccounts.setEnabled(code, false, tx);
-          return {
-            human: `supplier ${supplier.code} disabled`,
-            json: { supplier },
-            audit: { target: supplier.code, summary: { after: { status: supplier.status } } },
-          };
-        },
-      };
-    },
+    run: setEnabled(false),
   },
   enable: {
     usage: "supplier enable --code CODE",
     summary: "enable a disabled supplier (it must log in again)",
     audit: "supplier.status",
-    run({ argv, container }) {
-      const code = requireFlag(flags(argv, { code: { type: "string" } }), "code");
-      return {
-        commitIn: async (tx) => {
-          const supplier = await container.supplierAccounts.setEnabled(code, true, tx);
-          return {
-            human: `supplier ${supplier.code} enabled`,
-            json: { supplier },
-            audit: { target: supplier.code, summary: { after: { status: supplier.status } } },
-          };
-        },
-      };
-    },
+    run: setEnabled(true),
   },
   "sign-mode": {
     usage: "supplier sign-mode --code CODE --mode hmac-sha256|yggc-md5",
@@ -166,3 +142,20 @@ export const supplierCommands: Record<string, Command> = {
     },
   },
 };
+
+/** `supplier enable` and `disable`: the status change and its audit row in one transaction. */
+function setEnabled(enabled: boolean): Command["run"] {
+  return ({ argv, container }) => {
+    const code = requireFlag(flags(argv, { code: { type: "string" } }), "code");
+    return {
+      commitIn: async (tx) => {
+        const supplier = await container.supplierAccounts.setEnabled(code, enabled, tx);
+        return {
+          human: `supplier ${supplier.code} ${enabled ? "enabled" : "disabled"}`,
+          json: { supplier },
+          audit: { target: supplier.code, summary: { after: { status: supplier.status } } },
+        };
+      },
+    };
+  };
+}
