@@ -55,7 +55,17 @@ export async function createContainer(config: Config, logger: Logger, clock: () 
   const target = databaseTarget(config);
   const store =
     target.kind === "postgres"
-      ? await openPgStore(target.url, { poolSize: config.DATABASE_POOL_SIZE, idleInTransactionMs: config.DATABASE_IDLE_IN_TRANSACTION_MS })
+      ? await openPgStore(target.url, {
+          poolSize: config.DATABASE_POOL_SIZE,
+          idleInTransactionMs: config.DATABASE_IDLE_IN_TRANSACTION_MS,
+          onChangeFeed: ({ live, reason }) =>
+            live
+              ? logger.info({ event: "store.changes.listening" }, "listening for account and reference changes: signed calls read them from memory")
+              : logger.warn(
+                  { event: "store.changes.lost", reason },
+                  "change listener lost: signed calls read accounts and reference data from the database until it is back",
+                ),
+        })
       : openStore(target.path, {
           onSlowTransaction: (ms) =>
             logger.warn(

@@ -30,6 +30,8 @@ async function main(): Promise<void> {
   const logger = createLogger({ level: config.LOG_LEVEL, name: "emall-gateway" });
   installProcessHandlers(logger);
   const container = await createContainer(config, logger);
+  // On PostgreSQL, signed calls keep their account and the reference revision in memory while a listener hears no change.
+  container.store.sql.changes.watch();
   const seeded = await container.referenceLoader.seedIfEmpty(config.FIXTURES_DIR);
   if (seeded) logger.info({ event: "reference.seeded", ...seeded }, "reference data loaded");
 

@@ -95,7 +95,10 @@ export class DatabaseUnavailableError extends Error {
  * first, on a connection of its own under an advisory lock (several instances may start at once);
  * a database that cannot be reached fails the open with DatabaseUnavailableError.
  */
-export async function openPgStore(url: string, options: { poolSize?: number; idleInTransactionMs?: number } = {}): Promise<PgStore> {
+export async function openPgStore(
+  url: string,
+  options: { poolSize?: number; idleInTransactionMs?: number; onChangeFeed?: (state: { live: boolean; reason?: string }) => void } = {},
+): Promise<PgStore> {
   const path = redactedUrl(url);
   try {
     await migratePostgres({ url, migrationsFolder: PG_MIGRATIONS_FOLDER, statementTimeoutMs: STATEMENT_TIMEOUT_MS, lockTimeoutMs: LOCK_TIMEOUT_MS });
@@ -108,6 +111,8 @@ export async function openPgStore(url: string, options: { poolSize?: number; idl
     url,
     poolSize: options.poolSize ?? DEFAULT_POOL_SIZE,
     idleInTransactionMs: options.idleInTransactionMs,
+    changeFeed: true,
+    onChangeFeed: options.onChangeFeed,
     statementTimeoutMs: STATEMENT_TIMEOUT_MS,
     lockTimeoutMs: LOCK_TIMEOUT_MS,
   });

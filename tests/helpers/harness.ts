@@ -37,6 +37,7 @@ export async function startTestGateway(env: Record<string, string> = {}, clock =
     ...env,
   });
   const container = await createContainer(config, logger, clock.now);
+  container.store.sql.changes.watch();
   await container.referenceLoader.seedIfEmpty(config.FIXTURES_DIR);
   const server: Server = createServer(createApp(container), config);
   const address = await listen(server, 0, "127.0.0.1");

@@ -143,6 +143,34 @@ describe("the transaction handle", () => {
     expect(await idsOf(store, 4)).toEqual([]);
   });
 
+  it("runs afterCommit effects once, after the attempt that commits, and never for one that rolls back", async () => {
+    const store = open();
+    const effects: string[] = [];
+    let runs = 0;
+    await store.transaction(async (tx) => {
+      runs++;
+      tx.afterCommit(() => effects.push(`run ${runs}`));
+      await tx.run("INSERT INTO rows_of (round, id) VALUES ($1, $2)", [6, runs]);
+      if (runs === 1) {
+        const me = await tx.get<{ pid: number }>("SELECT pg_backend_pid() AS pid");
+        await terminate(me?.pid ?? 0);
+      }
+      await tx.run("INSERT INTO rows_of (round, id) VALUES ($1, $2)", [6, 10 + runs]);
+      expect(effects).toEqual([]);
+    });
+    expect(runs).toBe(2);
+    expect(effects).toEqual(["run 2"]);
+    await store
+      .transaction(async (tx) => {
+        tx.afterCommit(() => effects.push("rolled back"));
+        await tx.run("INSERT INTO rows_of (round, id) VALUES ($1, $2)", [6, 99]);
+        throw new Error("abandoned");
+      })
+      .catch(() => undefined);
+    expect(effects).toEqual(["run 2"]);
+    expect(await idsOf(store, 6)).toEqual([2, 12]);
+  });
+
   it("gives a real duplicate back to the caller as its SQLSTATE after the bounded re-run", async () => {
     const store = open();
     await store.run("INSERT INTO rows_of (round, id) VALUES ($1, $2)", [5, 1]);

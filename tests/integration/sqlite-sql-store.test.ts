@@ -80,6 +80,25 @@ describe("the SQLite store's transactions", () => {
     expect(connection.inTransaction).toBe(false);
   });
 
+  it("runs afterCommit effects after COMMIT, never for a rolled-back body, and at once on the store itself", async () => {
+    const effects: string[] = [];
+    await store.transaction(async (tx) => {
+      tx.afterCommit(() => effects.push("committed"));
+      await tx.run("INSERT INTO rows_of (source) VALUES ('a')");
+      expect(effects).toEqual([]);
+    });
+    expect(effects).toEqual(["committed"]);
+    await store
+      .transaction(async (tx) => {
+        tx.afterCommit(() => effects.push("rolled back"));
+        throw new Error("abandoned");
+      })
+      .catch(() => undefined);
+    store.afterCommit(() => effects.push("store"));
+    expect(effects).toEqual(["committed", "store"]);
+    expect(store.changes.live).toBe(false);
+  });
+
   it("answers rows, a first row and changed-row counts", async () => {
     expect(await store.run("INSERT INTO rows_of (source) VALUES (?), (?)", ["x", "y"])).toBe(2);
     expect(await store.get<{ n: number }>("SELECT count(*) AS n FROM rows_of")).toEqual({ n: 2 });

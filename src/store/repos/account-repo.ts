@@ -87,11 +87,18 @@ export function createAccountRepo(sql: SqlStore) {
     forgetAttempts: statement((p) => `DELETE FROM login_failures WHERE account_id = ${p()}`),
     lock: statement((p) => `UPDATE mall_accounts SET locked_until = ${p()} WHERE id = ${p()}`),
   };
+  /**
+   * A write to mall_accounts through `db`: this process forgets the accounts it kept once it commits
+   * (other instances hear the trigger's notification, migrations-pg 0011).
+   */
+  const changedBy = (db: SqlRunner) => db.afterCommit(() => sql.changes.changed("accounts"));
   const failuresSince = async (db: SqlRunner, accountId: number, since: number): Promise<number> =>
     Number((await db.get<{ n: number }>(S.failuresSince, [accountId, since]))?.n ?? 0);
 
   return {
-    accountById: (id: number, tx: SqlRunner = sql): Promise<AccountRow | undefined> => tx.get<AccountRow>(S.accountById, [id]),
+    /** Read by every signed call: outside a transaction, from memory while the change feed hears no change to accounts. */
+    accountById: (id: number, tx: SqlRunner = sql): Promise<AccountRow | undefined> =>
+      tx === sql ? sql.changes.cached("accounts", id, () => sql.get<AccountRow>(S.accountById, [id])) : tx.get<AccountRow>(S.accountById, [id]),
     accountByUsername: (username: string, tx: SqlRunner = sql): Promise<AccountRow | undefined> => tx.get<AccountRow>(S.accountByUsername, [username]),
     supplierById: (id: number, tx: SqlRunner = sql): Promise<SupplierRow | undefined> => tx.get<SupplierRow>(S.supplierById, [id]),
     supplierByCode: (code: string, tx: SqlRunner = sql): Promise<SupplierRow | undefined> => tx.get<SupplierRow>(S.supplierByCode, [code]),
@@ -102,6 +109,7 @@ export function createAccountRepo(sql: SqlStore) {
     /** Both rows as stored; in `tx` when given (with its audit row), else in a transaction of its own. */
     createSupplierWithAccount(supplier: NewSupplier, account: NewAccount, tx?: SqlRunner): Promise<{ supplier: SupplierRow; account: AccountRow }> {
       const write = async (db: SqlRunner) => {
+        changedBy(db);
         const s = (await db.get<SupplierRow>(
           supplierInsert.sql,
           supplierInsert.values({ ...supplier, domainsJson: JSON.stringify(supplier.domains) }),
@@ -121,18 +129,21 @@ export function createAccountRepo(sql: SqlStore) {
     },
 
     /** Rotation bumps credentialsVersion so every token issued before dies (§2.1). */
-    rotateCredentials(
+    async rotateCredentials(
       accountId: number,
       change: { passwordHash?: string; appSecretEnc?: string },
       now: number,
       tx: SqlRunner = sql,
     ): Promise<AccountRow | undefined> {
-      return tx.get<AccountRow>(S.rotate, [change.passwordHash ?? null, change.appSecretEnc ?? null, now, accountId]);
+      const row = await tx.get<AccountRow>(S.rotate, [change.passwordHash ?? null, change.appSecretEnc ?? null, now, accountId]);
+      changedBy(tx);
+      return row;
     },
 
     /** The supplier and its accounts together; in `tx` when given, else in a transaction of its own. */
     async setStatus(supplierId: number, status: AccountStatus, now: number, tx?: SqlRunner): Promise<void> {
       const write = async (db: SqlRunner) => {
+        changedBy(db);
         await db.run(S.supplierStatus, [status, now, supplierId]);
         await db.run(S.accountStatus, [status, now, supplierId]);
       };
@@ -145,6 +156,7 @@ export function createAccountRepo(sql: SqlStore) {
      */
     async setSignMode(accountId: number, signMode: SignModeValue, now: number, tx: SqlRunner = sql): Promise<void> {
       await tx.run(S.signMode, [signMode, now, accountId, signMode]);
+      changedBy(tx);
     },
 
     /**
@@ -180,6 +192,7 @@ export function createAccountRepo(sql: SqlStore) {
 
     async lockAccount(accountId: number, until: number): Promise<void> {
       await sql.run(S.lock, [until, accountId]);
+      changedBy(sql);
     },
 
     /** A right password: the counted attempts and any lock are cleared. */
@@ -187,6 +200,7 @@ export function createAccountRepo(sql: SqlStore) {
       await sql.transaction(async (tx) => {
         await tx.run(S.forgetAttempts, [accountId]);
         await tx.run(S.lock, [null, accountId]);
+        changedBy(tx);
       });
     },
   };

@@ -110,6 +110,8 @@ export function createReferenceRepo(sql: SqlStore) {
   };
   const bumpRevision = async (tx: SqlRunner): Promise<void> => {
     await tx.run(S.bumpRevision, [REVISION_KEY]);
+    // This process's next call sees it at once; other instances hear the trigger's notification.
+    tx.afterCommit(() => sql.changes.changed("reference"));
   };
   /** Empties a table and fills it with `rows`, bumping the revision, in one transaction. */
   const replaceAll = (table: "areas" | "promise_options", kind: "areas" | "promises", rows: ReadonlyArray<Readonly<Record<string, unknown>>>) =>
@@ -121,9 +123,12 @@ export function createReferenceRepo(sql: SqlStore) {
   const countOf = (row: { n: number | string } | undefined): number => Number(row?.n ?? 0);
 
   return {
-    async revision(): Promise<number> {
-      const row = await sql.get<{ value: string }>(S.revision, [REVISION_KEY]);
-      return row === undefined ? 0 : Number(row.value);
+    /** Read on every mall call: from memory while the change feed hears that it has not moved. */
+    revision(): Promise<number> {
+      return sql.changes.cached("reference", REVISION_KEY, async () => {
+        const row = await sql.get<{ value: string }>(S.revision, [REVISION_KEY]);
+        return row === undefined ? 0 : Number(row.value);
+      });
     },
 
     allCatalogs: (): Promise<CatalogRow[]> => sql.all<CatalogRow>(S.activeCatalogs),

@@ -1,5 +1,7 @@
 import { setTimeout as pause } from "node:timers/promises";
 import pg from "pg";
+import { unheardChanges } from "./change-feed.js";
+import { openPgChangeFeed } from "./pg-change-feed.js";
 import { PgCommitUnknownError, PgConnectionLostError, PgQueryError, PgUnavailableError } from "./pg-errors.js";
 import { type Row, type SqlStore, type Transaction, type TransactionOptions, TransactionOverError, transactionBodies } from "./sql-store.js";
 
@@ -12,6 +14,10 @@ export type PgPoolOptions = {
   lockTimeoutMs: number;
   /** A session idle inside a transaction this long is ended by the server: a body never waits on anything but its own statements. */
   idleInTransactionMs?: number;
+  /** Keep the hot path's reads while a listener hears that they are unchanged (change-feed.ts); a side pool does not. */
+  changeFeed?: boolean;
+  /** Told when the change listener is lost or regained. */
+  onChangeFeed?: (state: { live: boolean; reason?: string }) => void;
 };
 
 /**
@@ -105,7 +111,12 @@ export function openPgPoolStore(options: PgPoolOptions): SqlStore {
       bodies.refuseInside(text);
       return (await query(pool, text, values)).rowCount ?? 0;
     },
+    afterCommit: (effect: () => void) => effect(),
   };
+  const changes =
+    options.changeFeed === true
+      ? openPgChangeFeed({ url: options.url, timeoutMs: Math.min(CONNECT_TIMEOUT_MS, options.statementTimeoutMs), onState: options.onChangeFeed })
+      : unheardChanges();
 
   async function attempt<T>(work: (tx: Transaction) => Promise<T>): Promise<T> {
     let client: pg.PoolClient;
@@ -124,6 +135,8 @@ export function openPgPoolStore(options: PgPoolOptions): SqlStore {
     /** The first database failure a statement of the body met: it decides the retry, whatever the body throws after it. */
     let failure: PgQueryError | null = null;
     let lost = false;
+    /** Run once this attempt's COMMIT is answered; an attempt that fails forgets them with itself. */
+    const committed: Array<() => void> = [];
     const through = async <R>(text: string, values: readonly unknown[]) => {
       if (!open) throw new TransactionOverError(text);
       try {
@@ -141,6 +154,7 @@ export function openPgPoolStore(options: PgPoolOptions): SqlStore {
       all: async <R = Row>(text: string, values: readonly unknown[] = []) => (await through<R>(text, values)).rows,
       get: async <R = Row>(text: string, values: readonly unknown[] = []) => (await through<R>(text, values)).rows[0],
       run: async (text, values = []) => (await through(text, values)).rowCount ?? 0,
+      afterCommit: (effect) => void committed.push(effect),
     };
     let committing = false;
     try {
@@ -148,6 +162,7 @@ export function openPgPoolStore(options: PgPoolOptions): SqlStore {
       const result = await bodies.run(() => work(tx));
       committing = true;
       await through("COMMIT", []);
+      for (const effect of committed) effect();
       return result;
     } catch (e) {
       if (committing && lost) {
@@ -207,9 +222,11 @@ export function openPgPoolStore(options: PgPoolOptions): SqlStore {
         return false;
       }
     },
+    changes,
     async close() {
       if (closed) return;
       closed = true;
+      await changes.close();
       await pool.end();
     },
   };

@@ -1,4 +1,5 @@
 import { AsyncLocalStorage } from "node:async_hooks";
+import type { ChangeFeed } from "./change-feed.js";
 
 /**
  * The asynchronous store: statements written for their database (`?` placeholders on SQLite, `$1`
@@ -24,6 +25,12 @@ export type SqlRunner = {
   get<R = Row>(text: string, values?: readonly unknown[]): Promise<R | undefined>;
   /** Runs a statement for its effect: the number of rows it changed. */
   run(text: string, values?: readonly unknown[]): Promise<number>;
+  /**
+   * Runs `effect` once what went through this runner is committed: at once on the store itself
+   * (each statement commits on its own), after COMMIT for a transaction's handle, never for one that
+   * rolls back. For what must follow a commit in memory, never for more database work.
+   */
+  afterCommit(effect: () => void): void;
 };
 
 export type TransactionOptions = {
@@ -43,6 +50,8 @@ export type SqlStore = SqlRunner & {
   transaction<T>(work: (tx: Transaction) => Promise<T>, options?: TransactionOptions): Promise<T>;
   /** True when the database answers a trivial statement now (for /readyz). */
   ping(): Promise<boolean>;
+  /** What the hot path keeps in memory while the database says it is unchanged (change-feed.ts). */
+  readonly changes: ChangeFeed;
   close(): Promise<void>;
 };
 

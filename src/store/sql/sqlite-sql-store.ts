@@ -1,4 +1,5 @@
 import type Database from "better-sqlite3";
+import { unheardChanges } from "./change-feed.js";
 import { type Row, type SqlStore, type Transaction, type TransactionOptions, TransactionOverError, transactionBodies } from "./sql-store.js";
 
 /** Prepared statements kept per connection: a statement is prepared once and run many times. */
@@ -68,6 +69,8 @@ export function openSqliteSqlStore(connection: Database.Database, onSlowBody?: (
       await idle();
       return run(text, values);
     },
+    afterCommit: (effect) => effect(),
+    changes: unheardChanges(),
     async transaction<T>(work: (tx: Transaction) => Promise<T>, options: TransactionOptions = {}): Promise<T> {
       bodies.refuseInside("BEGIN");
       // Queue behind the transaction before us; ours is the one everything after us waits for.
@@ -77,6 +80,7 @@ export function openSqliteSqlStore(connection: Database.Database, onSlowBody?: (
       try {
         await before;
         let open = true;
+        const committed: Array<() => void> = [];
         const guard = (text: string) => {
           if (!open) throw new TransactionOverError(text);
         };
@@ -85,6 +89,7 @@ export function openSqliteSqlStore(connection: Database.Database, onSlowBody?: (
           all: async <R = Row>(text: string, values: readonly unknown[] = []) => (guard(text), all<R>(text, values)),
           get: async <R = Row>(text: string, values: readonly unknown[] = []) => (guard(text), all<R>(text, values)[0]),
           run: async (text, values = []) => (guard(text), run(text, values)),
+          afterCommit: (effect) => void committed.push(effect),
         };
         const started = performance.now();
         // Set outside the transaction (SQLite reads it at COMMIT) and put back after it, whatever happens.
@@ -98,6 +103,7 @@ export function openSqliteSqlStore(connection: Database.Database, onSlowBody?: (
         try {
           const result = await bodies.run(() => work(tx));
           connection.prepare("COMMIT").run();
+          for (const effect of committed) effect();
           return result;
         } catch (e) {
           if (connection.inTransaction) connection.prepare("ROLLBACK").run();

@@ -1,0 +1,118 @@
+import pg from "pg";
+import { CHANGE_CHANNEL, CHANGE_TOPICS, type ChangeFeed, type ChangeTopic, createChangeCache } from "./change-feed.js";
+
+export type PgChangeFeedOptions = {
+  url: string;
+  /** A heartbeat unanswered this long, or a connection not made in it, counts as the listener lost. */
+  timeoutMs: number;
+  /** Told when the listener is lost or regained (for the log). */
+  onState?: (state: { live: boolean; reason?: string }) => void;
+};
+
+/** The listener's own check that its connection still answers: a dead peer with no FIN would otherwise leave values kept for ever. */
+const HEARTBEAT_MS = 5_000;
+const RECONNECT_FIRST_MS = 250;
+const RECONNECT_MAX_MS = 5_000;
+
+/**
+ * Listens on CHANGE_CHANNEL over a connection of its own (not one of the pool's: LISTEN belongs to a
+ * session). Values are kept only while it listens; losing it (an error, the session ended, a
+ * heartbeat unanswered) drops them at once and every read goes to the database until it listens
+ * again, since what changed meanwhile was not heard. It then reconnects with a doubling pause.
+ */
+export function openPgChangeFeed(options: PgChangeFeedOptions): ChangeFeed {
+  const cache = createChangeCache();
+  let client: pg.Client | null = null;
+  let watching = false;
+  let closed = false;
+  let reconnectMs = RECONNECT_FIRST_MS;
+  let reconnectTimer: NodeJS.Timeout | undefined;
+  let heartbeatTimer: NodeJS.Timeout | undefined;
+
+  const topicOf = (payload: string | undefined): ChangeTopic | null =>
+    (CHANGE_TOPICS as readonly string[]).includes(payload ?? "") ? (payload as ChangeTopic) : null;
+
+  const lose = (which: pg.Client, reason: string) => {
+    if (client !== which) return;
+    client = null;
+    clearInterval(heartbeatTimer);
+    const wasLive = cache.live;
+    cache.setLive(false);
+    if (wasLive) options.onState?.({ live: false, reason });
+    which.removeAllListeners("notification");
+    which.end().catch(() => undefined);
+    schedule();
+  };
+
+  const schedule = () => {
+    if (closed || reconnectTimer) return;
+    const wait = reconnectMs * (0.5 + Math.random() / 2);
+    reconnectMs = Math.min(reconnectMs * 2, RECONNECT_MAX_MS);
+    reconnectTimer = setTimeout(() => {
+      reconnectTimer = undefined;
+      void connect();
+    }, wait);
+    reconnectTimer.unref();
+  };
+
+  const connect = async () => {
+    if (closed || client) return;
+    const next = new pg.Client({
+      connectionString: options.url,
+      connectionTimeoutMillis: options.timeoutMs,
+      query_timeout: options.timeoutMs,
+      application_name: "emall-gateway changes",
+      keepAlive: true,
+    });
+    client = next;
+    next.on("error", (e) => lose(next, e.message));
+    next.on("end", () => lose(next, "connection ended"));
+    next.on("notification", (message) => {
+      if (message.channel !== CHANGE_CHANNEL) return;
+      const topic = topicOf(message.payload);
+      if (topic) cache.changed(topic);
+      else cache.changedAll();
+    });
+    try {
+      await next.connect();
+      await next.query(`LISTEN ${CHANGE_CHANNEL}`);
+    } catch (e) {
+      lose(next, e instanceof Error ? e.message : String(e));
+      return;
+    }
+    if (closed || client !== next) {
+      await next.end().catch(() => undefined);
+      return;
+    }
+    // Heard from here on: anything committed before LISTEN may not have been, so nothing older is kept.
+    reconnectMs = RECONNECT_FIRST_MS;
+    cache.setLive(true);
+    options.onState?.({ live: true });
+    heartbeatTimer = setInterval(() => {
+      next.query("SELECT 1").catch((e: unknown) => lose(next, `heartbeat: ${e instanceof Error ? e.message : String(e)}`));
+    }, HEARTBEAT_MS);
+    heartbeatTimer.unref();
+  };
+
+  return {
+    cached: (topic, key, load) => cache.cached(topic, key, load),
+    changed: (topic) => cache.changed(topic),
+    get live() {
+      return cache.live;
+    },
+    watch() {
+      if (watching || closed) return;
+      watching = true;
+      void connect();
+    },
+    async close() {
+      closed = true;
+      clearTimeout(reconnectTimer);
+      clearInterval(heartbeatTimer);
+      cache.setLive(false);
+      const last = client;
+      client = null;
+      await last?.end().catch(() => undefined);
+    },
+  };
+}
