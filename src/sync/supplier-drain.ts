@@ -148,6 +148,36 @@ async function deleteLeftovers(deps: DrainDeps): Promise<void> {
 }
 
 async function pullType(deps: DrainDeps, type: MessageType, halt: Halt, answered: () => void = () => undefined): Promise<void> {
+  // The previous page's settling (superseded messages, its rows marked deleted) runs while the next
+  // page is read and stored: the chain each page waits on is S-2, the store and S-3. One page's
+  // settling at most is in flight, and the pull ends only once the last one has landed (or failed).
+  let settling: Promise<void> = Promise.resolve();
+  try {
+    await pullPages(
+      deps,
+      type,
+      halt,
+      answered,
+      (next) => {
+        settling = next;
+        // Awaited below or at the next page; a failure meanwhile is not left unhandled.
+        next.catch(() => undefined);
+      },
+      () => settling,
+    );
+  } finally {
+    await settling;
+  }
+}
+
+async function pullPages(
+  deps: DrainDeps,
+  type: MessageType,
+  halt: Halt,
+  answered: () => void,
+  settleLater: (settling: Promise<void>) => void,
+  settled: () => Promise<void>,
+): Promise<void> {
   const { journal, supplierId } = deps;
   for (let page = 0; page < deps.settings.maxPagesPerType; page++) {
     if (halt.halted) return;
@@ -210,36 +240,45 @@ async function pullType(deps: DrainDeps, type: MessageType, halt: Halt, answered
     // The other types' first reads go out once this first page is stored and its S-3 is on its way:
     // a supplier whose pools share one id counter sees the first page deleted before anything else.
     answered();
+    // The previous page's settling ran beside this page's read and store; its failure ends the pull here.
+    await settled();
     // While S-3 is on its way (the page is on disk already), older messages this page's newer ones
     // replace are settled. Nothing depends on it before the delete: lost in a crash, they are applied instead.
-    let superseded = 0;
-    if (SUPERSEDED_BY_NEWER.has(type) && parsed.size > 0) {
+    const superseding = (async () => {
+      if (!SUPERSEDED_BY_NEWER.has(type) || parsed.size === 0) return 0;
       await setImmediate();
-      try {
-        superseded = await supersede(deps, type, parsed, deps.clock());
-      } catch (e) {
-        // The drain ends with this failure, but not before S-3 has answered: its call is the run's to log.
-        await deleting;
-        throw e;
-      }
+      const superseded = await supersede(deps, type, parsed, deps.clock());
       if (superseded > 0) journal.count(type, "skipped", superseded);
-    }
+      return superseded;
+    })();
     // Quarantined on arrival, or older messages a newer one of their sku replaced: none of these is left to apply.
-    deps.onProgress?.({ phase: "pull", type, messages: parsed.size + rawRows.length - quarantined.length - superseded });
+    const progress = (superseded: number) =>
+      deps.onProgress?.({ phase: "pull", type, messages: parsed.size + rawRows.length - quarantined.length - superseded });
     if (!deleting) {
+      progress(await superseding);
       // Nothing S-3 can take: the same page would come back first for ever. Only the supplier can fix it.
       journal.error({ kind: "contract", message: `type ${type}: a page of ${rawRows.length} messages without an id S-3 can delete` });
       deps.logger.error({ event: "sync.pull.undeletable_page", type, messages: rawRows.length }, "message pool page cannot be deleted");
       return;
     }
+    // A failed supersede ends the drain, but not before S-3 has answered: its call is the run's to log.
     const deleted = await deleting;
     if (!deleted.ok) {
+      progress(await superseding);
       stopOnConfiguration(deleted.error);
       // The page would come back first again; the leftovers step deletes it next run.
       recordError(journal, deleted.error);
       return;
     }
-    await deps.inbox.markDeleted(supplierId, ids, deps.clock());
+    // Deleted at the supplier: the next page can be read. Its rows are marked deleted meanwhile; lost
+    // in a crash, the next run's leftovers step deletes them again, as after a crash before S-3 (the
+    // kit certifies that a supplier takes a delete of an id it no longer holds).
+    settleLater(
+      superseding.then(async (superseded) => {
+        progress(superseded);
+        await deps.inbox.markDeleted(supplierId, ids, deps.clock());
+      }),
+    );
   }
   deps.logger.warn({ event: "sync.pull.page_cap", type, pages: deps.settings.maxPagesPerType }, "page cap reached; the rest waits for the next run");
 }
