@@ -66,7 +66,7 @@ describe("the event loop while a drain waits on a distant database", () => {
     expect(published).toBeGreaterThanOrEqual(PRICE_MESSAGES);
 
     // The scheduler starts a pull within a second; the probes cover the drain from its first page.
-    const prober = probeHealthz(base);
+    const prober = await probeHealthz(base);
     await waitFor("the drain taking messages", () => sim.sim.pool.pending() < published, 20_000);
     await waitFor("the pool drained", () => sim.sim.pool.pending() === 0, 120_000);
     const times = (await prober.stop()).sort((a, b) => a - b);

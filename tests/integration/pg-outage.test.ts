@@ -42,7 +42,7 @@ describe("the database going away and coming back", () => {
     expect((await caller.call(BRANDS, { pageNo: 1, pageSize: 5 })).body.success).toBe(true);
     expect((await fetch(`${base}/readyz`)).status).toBe(200);
 
-    const prober = probeHealthz(base);
+    const prober = await probeHealthz(base);
 
     await cluster().stopServer();
     const downAt = performance.now();
@@ -69,11 +69,16 @@ describe("the database going away and coming back", () => {
 
     expect(gateway.process.exitCode).toBeNull();
     expect(healthz.length).toBeGreaterThan(50);
-    // Every probe answered 200 (a failed one counts as infinite). A loop held by a wait on the
-    // database would show as seconds (the connect and statement timeouts); the tail allowed here is
-    // the scheduling noise of a two-core machine running other test files beside this one.
+    // Every probe answered 200 within 50 ms (a failed one counts as infinite), from a prober in a
+    // process of its own. A loop held by a wait on the database would show as seconds (the connect
+    // and statement timeouts).
     const sorted = [...healthz].sort((a, b) => a - b);
-    expect(sorted[Math.floor(sorted.length * 0.95)]).toBeLessThan(50);
-    expect(Math.max(...healthz)).toBeLessThan(500);
+    expect(
+      sorted.at(-1),
+      `/healthz p50 ${sorted[Math.floor(sorted.length / 2)]?.toFixed(1)} ms, slowest ${sorted
+        .slice(-5)
+        .map((t) => t.toFixed(1))
+        .join(", ")} ms`,
+    ).toBeLessThanOrEqual(50);
   }, 120_000);
 });
