@@ -165,9 +165,12 @@ async function pullType(deps: DrainDeps, type: MessageType, halt: Halt, answered
       },
       () => settling,
     );
-  } finally {
-    await settling;
+  } catch (e) {
+    // The pull's own failure (a lost lease, our configuration refused) is the one the run reports.
+    await settling.catch(() => undefined);
+    throw e;
   }
+  await settling;
 }
 
 async function pullPages(
@@ -240,8 +243,14 @@ async function pullPages(
     // The other types' first reads go out once this first page is stored and its S-3 is on its way:
     // a supplier whose pools share one id counter sees the first page deleted before anything else.
     answered();
-    // The previous page's settling ran beside this page's read and store; its failure ends the pull here.
-    await settled();
+    // The previous page's settling ran beside this page's read and store; its failure ends the pull
+    // here, but not before this page's S-3 has answered: its call is the run's to log.
+    try {
+      await settled();
+    } catch (e) {
+      await deleting?.catch(() => undefined);
+      throw e;
+    }
     // While S-3 is on its way (the page is on disk already), older messages this page's newer ones
     // replace are settled. Nothing depends on it before the delete: lost in a crash, they are applied instead.
     const superseding = (async () => {
@@ -251,6 +260,8 @@ async function pullPages(
       if (superseded > 0) journal.count(type, "skipped", superseded);
       return superseded;
     })();
+    // Awaited below once S-3 has answered; a failure while S-3 is on its way is not left unhandled.
+    superseding.catch(() => undefined);
     // Quarantined on arrival, or older messages a newer one of their sku replaced: none of these is left to apply.
     const progress = (superseded: number) =>
       deps.onProgress?.({ phase: "pull", type, messages: parsed.size + rawRows.length - quarantined.length - superseded });
@@ -310,9 +321,7 @@ async function supersede(deps: DrainDeps, type: MessageType, page: ReadonlyMap<s
         type,
         sku: r.sku,
         outcome: "skipped" as const,
-        reasonsJson: JSON.stringify([
-          { code: ErrorCode.Other, field: "messageId", message: `已被同一商品较新的消息 ${newest.get(r.sku) ?? ""} 取代：应用较新的消息时读取当前数据` },
-        ]),
+        reasonsJson: JSON.stringify([{ code: ErrorCode.Other, field: "messageId", message: supersededReason(newest.get(r.sku), r.messageId) }]),
         durationMs: 0,
         callSeqsJson: "[]",
         at: now,
@@ -321,6 +330,15 @@ async function supersede(deps: DrainDeps, type: MessageType, page: ReadonlyMap<s
     );
     return rows.length;
   });
+}
+
+/**
+ * Names the page's newest message of the sku as the newer one, unless it is the one settled: a later
+ * page stored meanwhile (settling runs beside the next page's store) holds a newer message still.
+ */
+function supersededReason(pageNewest: string | undefined, settled: string): string {
+  const by = pageNewest !== undefined && pageNewest !== settled ? ` ${pageNewest} ` : "";
+  return `已被同一商品较新的消息${by}取代：应用较新的消息时读取当前数据`;
 }
 
 type RawRow = NewUnparseableMessage & { reason: ParseReason };

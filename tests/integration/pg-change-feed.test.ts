@@ -127,6 +127,24 @@ describe("the change feed on PostgreSQL", () => {
     await waitFor("told again", async () => (await servedReference.revision()) === kept + 3, 5_000);
   });
 
+  it("keeps nothing while one of its triggers is disabled, since a change could go untold", async () => {
+    await sqlOnce("ALTER TABLE mall_accounts DISABLE TRIGGER mall_accounts_changed");
+    try {
+      await sqlOnce("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = 'emall-gateway changes'");
+      await waitFor("the listener is lost", () => !served.sql.changes.live, 5_000);
+      // It tries to listen again (after 0.25 s, then 0.5 s, 1 s…), finds the trigger disabled and
+      // stays down through several tries.
+      for (const until = Date.now() + 2_000; Date.now() < until; await new Promise((r) => setTimeout(r, 25))) expect(served.sql.changes.live).toBe(false);
+      const before = (await servedAccounts.accountById(accountId))?.updatedAt;
+      await sqlOnce("UPDATE mall_accounts SET updated_at = $1 WHERE id = $2", [(before ?? 0) + 1, accountId], true);
+      expect((await servedAccounts.accountById(accountId))?.updatedAt).toBe((before ?? 0) + 1);
+      expect(served.sql.changes.live).toBe(false);
+    } finally {
+      await sqlOnce("ALTER TABLE mall_accounts ENABLE TRIGGER mall_accounts_changed");
+    }
+    await waitFor("listening again once the trigger is back", () => served.sql.changes.live, 15_000);
+  }, 30_000);
+
   it("a store that does not listen reads every time", async () => {
     expect(other.sql.changes.live).toBe(false);
     const kept = await createReferenceRepo(other.sql).revision();

@@ -109,12 +109,12 @@ export function createAccountRepo(sql: SqlStore) {
     /** Both rows as stored; in `tx` when given (with its audit row), else in a transaction of its own. */
     createSupplierWithAccount(supplier: NewSupplier, account: NewAccount, tx?: SqlRunner): Promise<{ supplier: SupplierRow; account: AccountRow }> {
       const write = async (db: SqlRunner) => {
-        changedBy(db);
         const s = (await db.get<SupplierRow>(
           supplierInsert.sql,
           supplierInsert.values({ ...supplier, domainsJson: JSON.stringify(supplier.domains) }),
         )) as SupplierRow;
         const a = (await db.get<AccountRow>(accountInsert.sql, accountInsert.values({ ...account, supplierId: s.id }))) as AccountRow;
+        changedBy(db);
         return { supplier: s, account: a };
       };
       return tx ? write(tx) : sql.transaction(write);
@@ -143,9 +143,9 @@ export function createAccountRepo(sql: SqlStore) {
     /** The supplier and its accounts together; in `tx` when given, else in a transaction of its own. */
     async setStatus(supplierId: number, status: AccountStatus, now: number, tx?: SqlRunner): Promise<void> {
       const write = async (db: SqlRunner) => {
-        changedBy(db);
         await db.run(S.supplierStatus, [status, now, supplierId]);
         await db.run(S.accountStatus, [status, now, supplierId]);
+        changedBy(db);
       };
       await (tx ? write(tx) : sql.transaction(write));
     },

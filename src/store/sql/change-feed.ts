@@ -28,15 +28,22 @@ export type ChangeFeed = {
 
 /** Keys kept per topic at most: accounts are a few thousand; past this the topic starts over. */
 const ENTRIES_PER_TOPIC_MAX = 10_000;
+/**
+ * A value is read again after this long even when no change was told: the bound on a change that
+ * went untold in a way the heartbeat cannot see (a writer's session with its triggers turned off).
+ */
+const KEPT_AT_MOST_MS = 30_000;
 
 /**
  * The cache a feed drives: one generation per topic, moved by every change told and by every loss
  * or regain of the listener. A value is kept only when its topic's generation did not move while it
  * loaded, so a change told mid-read never leaves the older value behind.
  */
+type Kept = { generation: number; loadedAt: number; value: unknown };
+
 export function createChangeCache() {
   const generations = new Map<ChangeTopic, number>(CHANGE_TOPICS.map((t) => [t, 0]));
-  const entries = new Map<ChangeTopic, Map<string | number, { generation: number; value: unknown }>>(CHANGE_TOPICS.map((t) => [t, new Map()]));
+  const entries = new Map<ChangeTopic, Map<string | number, Kept>>(CHANGE_TOPICS.map((t) => [t, new Map()]));
   let live = false;
 
   const changed = (topic: ChangeTopic) => {
@@ -58,14 +65,15 @@ export function createChangeCache() {
     changedAll,
     async cached<T>(topic: ChangeTopic, key: string | number, load: () => Promise<T>): Promise<T> {
       if (!live) return load();
-      const kept = entries.get(topic) as Map<string | number, { generation: number; value: unknown }>;
+      const kept = entries.get(topic) as Map<string | number, Kept>;
       const generation = generations.get(topic) ?? 0;
       const hit = kept.get(key);
-      if (hit && hit.generation === generation) return hit.value as T;
+      const now = performance.now();
+      if (hit && hit.generation === generation && now - hit.loadedAt < KEPT_AT_MOST_MS) return hit.value as T;
       const value = await load();
       if (live && generations.get(topic) === generation) {
         if (kept.size >= ENTRIES_PER_TOPIC_MAX) kept.clear();
-        kept.set(key, { generation, value: typeof value === "object" && value !== null ? Object.freeze(value) : value });
+        kept.set(key, { generation, loadedAt: now, value: typeof value === "object" && value !== null ? Object.freeze(value) : value });
       }
       return value;
     },

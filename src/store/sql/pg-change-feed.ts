@@ -3,14 +3,26 @@ import { CHANGE_CHANNEL, CHANGE_TOPICS, type ChangeFeed, type ChangeTopic, creat
 
 export type PgChangeFeedOptions = {
   url: string;
+  /**
+   * Sends `payload` on CHANGE_CHANNEL from another session (the pool's): the heartbeat that proves a
+   * notification still travels from a writer to this listener, not only that its session answers.
+   */
+  notify: (payload: string) => Promise<void>;
   /** A heartbeat unanswered this long, or a connection not made in it, counts as the listener lost. */
   timeoutMs: number;
   /** Told when the listener is lost or regained (for the log). */
   onState?: (state: { live: boolean; reason?: string }) => void;
 };
 
-/** The listener's own check that its connection still answers: a dead peer with no FIN would otherwise leave values kept for ever. */
+/**
+ * How often a probe notification is sent through the pool and must come back to the listener within
+ * the timeout: a dead peer with no FIN, or a path that accepts LISTEN but never delivers (a pooler in
+ * transaction mode), would otherwise leave values kept for ever.
+ */
 const HEARTBEAT_MS = 5_000;
+const PROBE_PREFIX = "probe:";
+/** The triggers of migrations-pg 0011: without all of them enabled, a change could go untold, so nothing is kept. */
+const TRIGGERS = ["mall_accounts_changed", "mall_accounts_truncated", "reference_revision_written", "reference_revision_removed", "store_meta_truncated"];
 const RECONNECT_FIRST_MS = 250;
 const RECONNECT_MAX_MS = 5_000;
 
@@ -32,13 +44,18 @@ export function openPgChangeFeed(options: PgChangeFeedOptions): ChangeFeed {
   const topicOf = (payload: string | undefined): ChangeTopic | null =>
     (CHANGE_TOPICS as readonly string[]).includes(payload ?? "") ? (payload as ChangeTopic) : null;
 
+  /** Said once per change of state, and once when the first try fails: a listener that never starts is not silent. */
+  let announced: "live" | "down" | null = null;
+  let probe: { payload: string; heard: () => void } | null = null;
+
   const lose = (which: pg.Client, reason: string) => {
     if (client !== which) return;
     client = null;
+    probe = null;
     clearInterval(heartbeatTimer);
-    const wasLive = cache.live;
     cache.setLive(false);
-    if (wasLive) options.onState?.({ live: false, reason });
+    if (announced !== "down") options.onState?.({ live: false, reason });
+    announced = "down";
     which.removeAllListeners("notification");
     which.end().catch(() => undefined);
     schedule();
@@ -69,12 +86,18 @@ export function openPgChangeFeed(options: PgChangeFeedOptions): ChangeFeed {
     next.on("end", () => lose(next, "connection ended"));
     next.on("notification", (message) => {
       if (message.channel !== CHANGE_CHANNEL) return;
+      if (message.payload?.startsWith(PROBE_PREFIX)) {
+        if (probe?.payload === message.payload) probe.heard();
+        return;
+      }
       const topic = topicOf(message.payload);
       if (topic) cache.changed(topic);
       else cache.changedAll();
     });
     try {
       await next.connect();
+      const enabled = await next.query<{ n: number }>("SELECT count(*)::int AS n FROM pg_trigger WHERE tgname = ANY($1) AND tgenabled <> 'D'", [TRIGGERS]);
+      if ((enabled.rows[0]?.n ?? 0) < TRIGGERS.length) throw new Error(`change triggers missing or disabled (want ${TRIGGERS.join(", ")})`);
       await next.query(`LISTEN ${CHANGE_CHANNEL}`);
     } catch (e) {
       lose(next, e instanceof Error ? e.message : String(e));
@@ -87,9 +110,16 @@ export function openPgChangeFeed(options: PgChangeFeedOptions): ChangeFeed {
     // Heard from here on: anything committed before LISTEN may not have been, so nothing older is kept.
     reconnectMs = RECONNECT_FIRST_MS;
     cache.setLive(true);
+    announced = "live";
     options.onState?.({ live: true });
+    let probes = 0;
     heartbeatTimer = setInterval(() => {
-      next.query("SELECT 1").catch((e: unknown) => lose(next, `heartbeat: ${e instanceof Error ? e.message : String(e)}`));
+      if (probe) return lose(next, "heartbeat: a probe notification did not come back");
+      const payload = `${PROBE_PREFIX}${process.pid}:${++probes}:${Math.random().toString(36).slice(2)}`;
+      const timer = setTimeout(() => lose(next, "heartbeat: a probe notification did not come back in time"), options.timeoutMs);
+      timer.unref();
+      probe = { payload, heard: () => ((probe = null), clearTimeout(timer)) };
+      options.notify(payload).catch((e: unknown) => lose(next, `heartbeat: ${e instanceof Error ? e.message : String(e)}`));
     }, HEARTBEAT_MS);
     heartbeatTimer.unref();
   };

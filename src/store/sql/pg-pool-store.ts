@@ -1,9 +1,9 @@
 import { setTimeout as pause } from "node:timers/promises";
 import pg from "pg";
-import { unheardChanges } from "./change-feed.js";
+import { CHANGE_CHANNEL, unheardChanges } from "./change-feed.js";
 import { openPgChangeFeed } from "./pg-change-feed.js";
 import { PgCommitUnknownError, PgConnectionLostError, PgQueryError, PgUnavailableError } from "./pg-errors.js";
-import { type Row, type SqlStore, type Transaction, type TransactionOptions, TransactionOverError, transactionBodies } from "./sql-store.js";
+import { type Row, type SqlStore, type Transaction, type TransactionOptions, TransactionOverError, runEffects, transactionBodies } from "./sql-store.js";
 
 export type PgPoolOptions = {
   url: string;
@@ -115,7 +115,12 @@ export function openPgPoolStore(options: PgPoolOptions): SqlStore {
   };
   const changes =
     options.changeFeed === true
-      ? openPgChangeFeed({ url: options.url, timeoutMs: Math.min(CONNECT_TIMEOUT_MS, options.statementTimeoutMs), onState: options.onChangeFeed })
+      ? openPgChangeFeed({
+          url: options.url,
+          timeoutMs: Math.min(CONNECT_TIMEOUT_MS, options.statementTimeoutMs),
+          notify: async (payload) => void (await pool.query("SELECT pg_notify($1, $2)", [CHANGE_CHANNEL, payload])),
+          onState: options.onChangeFeed,
+        })
       : unheardChanges();
 
   async function attempt<T>(work: (tx: Transaction) => Promise<T>): Promise<T> {
@@ -157,12 +162,13 @@ export function openPgPoolStore(options: PgPoolOptions): SqlStore {
       afterCommit: (effect) => void committed.push(effect),
     };
     let committing = false;
+    let settled = false;
     try {
       await through("BEGIN ISOLATION LEVEL SERIALIZABLE", []);
       const result = await bodies.run(() => work(tx));
       committing = true;
       await through("COMMIT", []);
-      for (const effect of committed) effect();
+      settled = true;
       return result;
     } catch (e) {
       if (committing && lost) {
@@ -185,6 +191,8 @@ export function openPgPoolStore(options: PgPoolOptions): SqlStore {
       client.off("error", onError);
       // A connection that failed is closed, not handed to the next caller.
       client.release(lost ? new Error("connection lost") : undefined);
+      // Committed: what follows the commit in memory runs now, and cannot make it look failed.
+      if (settled) runEffects(committed);
     }
   }
 

@@ -88,3 +88,14 @@ export function transactionBodies(): { run<T>(body: () => Promise<T>): Promise<T
     },
   };
 }
+
+/** Each effect on its own: one that throws (a bug) neither undoes the commit nor skips the others. */
+export function runEffects(effects: ReadonlyArray<() => void>): void {
+  for (const effect of effects) {
+    try {
+      effect();
+    } catch {
+      // Effects drop in-memory copies; the commit stands whatever one of them does.
+    }
+  }
+}

@@ -1,6 +1,6 @@
 import type Database from "better-sqlite3";
 import { unheardChanges } from "./change-feed.js";
-import { type Row, type SqlStore, type Transaction, type TransactionOptions, TransactionOverError, transactionBodies } from "./sql-store.js";
+import { type Row, type SqlStore, type Transaction, type TransactionOptions, TransactionOverError, runEffects, transactionBodies } from "./sql-store.js";
 
 /** Prepared statements kept per connection: a statement is prepared once and run many times. */
 const STATEMENT_CACHE_SIZE = 200;
@@ -81,6 +81,7 @@ export function openSqliteSqlStore(connection: Database.Database, onSlowBody?: (
         await before;
         let open = true;
         const committed: Array<() => void> = [];
+        let didCommit = false;
         const guard = (text: string) => {
           if (!open) throw new TransactionOverError(text);
         };
@@ -103,7 +104,7 @@ export function openSqliteSqlStore(connection: Database.Database, onSlowBody?: (
         try {
           const result = await bodies.run(() => work(tx));
           connection.prepare("COMMIT").run();
-          for (const effect of committed) effect();
+          didCommit = true;
           return result;
         } catch (e) {
           if (connection.inTransaction) connection.prepare("ROLLBACK").run();
@@ -113,6 +114,7 @@ export function openSqliteSqlStore(connection: Database.Database, onSlowBody?: (
           if (options.durable) connection.pragma("synchronous = NORMAL");
           const ms = performance.now() - started;
           if (ms > SLOW_BODY_MS) onSlowBody?.(ms);
+          if (didCommit) runEffects(committed);
         }
       } finally {
         release();
