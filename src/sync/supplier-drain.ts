@@ -148,39 +148,34 @@ async function deleteLeftovers(deps: DrainDeps): Promise<void> {
 }
 
 async function pullType(deps: DrainDeps, type: MessageType, halt: Halt, answered: () => void = () => undefined): Promise<void> {
-  // The previous page's settling (superseded messages, its rows marked deleted) runs while the next
-  // page is read and stored: the chain each page waits on is S-2, the store and S-3. One page's
-  // settling at most is in flight, and the pull ends only once the last one has landed (or failed).
-  let settling: Promise<void> = Promise.resolve();
+  // The previous page's superseding runs while the next page is read and stored, and its ids are
+  // marked deleted by that page's store: the chain each page waits on is S-2, the store and S-3. One
+  // page's settling at most is in flight, and the pull ends only once the last one has landed.
+  const carry: PageCarry = { settling: Promise.resolve(), deleted: [] };
+  const markLastDeleted = async () => {
+    if (carry.deleted.length > 0) await deps.inbox.markDeleted(deps.supplierId, carry.deleted, deps.clock());
+  };
   try {
-    await pullPages(
-      deps,
-      type,
-      halt,
-      answered,
-      (next) => {
-        settling = next;
-        // Awaited below or at the next page; a failure meanwhile is not left unhandled.
-        next.catch(() => undefined);
-      },
-      () => settling,
-    );
+    await pullPages(deps, type, halt, answered, carry);
   } catch (e) {
-    // The pull's own failure (a lost lease, our configuration refused) is the one the run reports.
-    await settling.catch(() => undefined);
+    // The pull's own failure (a lost lease, our configuration refused) is the one the run reports;
+    // ids left unmarked are deleted again by the next run's leftovers step.
+    await carry.settling.catch(() => undefined);
+    await markLastDeleted().catch(() => undefined);
     throw e;
   }
-  await settling;
+  await carry.settling;
+  await markLastDeleted();
 }
 
-async function pullPages(
-  deps: DrainDeps,
-  type: MessageType,
-  halt: Halt,
-  answered: () => void,
-  settleLater: (settling: Promise<void>) => void,
-  settled: () => Promise<void>,
-): Promise<void> {
+/**
+ * What a page leaves to the next: its settling (superseded messages), running while the next page
+ * is read and stored, and its ids, which S-3 deleted and the next page's store marks (or the pull's
+ * end, after the last page).
+ */
+type PageCarry = { settling: Promise<void>; deleted: readonly string[] };
+
+async function pullPages(deps: DrainDeps, type: MessageType, halt: Halt, answered: () => void, carry: PageCarry): Promise<void> {
   const { journal, supplierId } = deps;
   for (let page = 0; page < deps.settings.maxPagesPerType; page++) {
     if (halt.halted) return;
@@ -212,7 +207,16 @@ async function pullPages(
     const rawRows = unparseable.map((u) => unparseableRow(type, u));
     const now = deps.clock();
     // §6: stored first, durably; a store that fails throws here and nothing is deleted.
-    const stored = await deps.inbox.storePage(supplierId, { messages: [...parsed.values()], unparseable: rawRows }, journal.runId, now, (tx, stored) => {
+    const deletedBefore = carry.deleted;
+    // An id S-3 deleted a moment ago, served again: the supplier reused it for a new message. The
+    // previous page's superseding lands first, so the store sees the old message as it would have
+    // without the overlap (settled and deleted) and stores the new one anew.
+    if (deletedBefore.length > 0) {
+      const just = new Set(deletedBefore);
+      if ([...parsed.keys(), ...rawRows.map((r) => r.messageId)].some((id) => just.has(id))) await carry.settling;
+    }
+    const page = { messages: [...parsed.values()], unparseable: rawRows, deletedBefore };
+    const stored = await deps.inbox.storePage(supplierId, page, journal.runId, now, (tx, stored) => {
       const quarantined = rawRows.filter((r) => stored.has(r.messageId));
       return deps.messageLogs.logMessages(
         quarantined.map((r) => ({
@@ -230,6 +234,7 @@ async function pullPages(
         tx,
       );
     });
+    carry.deleted = [];
     const quarantined = rawRows.filter((r) => stored.has(r.messageId));
     for (const r of quarantined)
       deps.logger.warn(
@@ -246,7 +251,7 @@ async function pullPages(
     // The previous page's settling ran beside this page's read and store; its failure ends the pull
     // here, but not before this page's S-3 has answered: its call is the run's to log.
     try {
-      await settled();
+      await carry.settling;
     } catch (e) {
       await deleting?.catch(() => undefined);
       throw e;
@@ -281,15 +286,15 @@ async function pullPages(
       recordError(journal, deleted.error);
       return;
     }
-    // Deleted at the supplier: the next page can be read. Its rows are marked deleted meanwhile; lost
-    // in a crash, the next run's leftovers step deletes them again, as after a crash before S-3 (the
-    // kit certifies that a supplier takes a delete of an id it no longer holds).
-    settleLater(
-      superseding.then(async (superseded) => {
-        progress(superseded);
-        await deps.inbox.markDeleted(supplierId, ids, deps.clock());
-      }),
-    );
+    // Deleted at the supplier: the next page can be read while this one's superseding lands. Its ids
+    // are marked deleted by the next page's store, in the same transaction, before that page's rows
+    // (a reused id is then known as deleted); lost in a crash, the next run's leftovers step deletes
+    // them again, as after a crash before S-3 (the kit certifies that a supplier takes a delete of an
+    // id it no longer holds).
+    carry.deleted = ids;
+    carry.settling = superseding.then(progress);
+    // Awaited at the next page or the pull's end; a failure meanwhile is not left unhandled.
+    carry.settling.catch(() => undefined);
   }
   deps.logger.warn({ event: "sync.pull.page_cap", type, pages: deps.settings.maxPagesPerType }, "page cap reached; the rest waits for the next run");
 }

@@ -193,10 +193,12 @@ export function createInboxRepo(sql: SqlStore) {
    * transaction that is on disk before the caller deletes the page (S-3): a power cut after the
    * delete must not lose it, which SQLite's WAL with synchronous=NORMAL allows (the transaction is
    * durable). `alongside` runs inside the same transaction with the ids newly stored. Answers those ids.
+   * `deletedBefore`: the previous page's ids, which S-3 has deleted since it was stored; marked first,
+   * so an id of theirs that this page reuses is known as deleted and stored anew.
    */
   function storePage(
     supplierId: number,
-    page: { messages: readonly NewInboxMessage[]; unparseable: readonly NewUnparseableMessage[] },
+    page: { messages: readonly NewInboxMessage[]; unparseable: readonly NewUnparseableMessage[]; deletedBefore?: readonly string[] },
     runId: string,
     now: number,
     alongside: (tx: SqlRunner, stored: ReadonlySet<string>) => Promise<void> = async () => undefined,
@@ -205,6 +207,7 @@ export function createInboxRepo(sql: SqlStore) {
       async (tx) => {
         // Run again from the start when another writer won (PostgreSQL): only this attempt's ids count.
         const stored = new Set<string>();
+        if (page.deletedBefore && page.deletedBefore.length > 0) await tx.run(S.markDeleted, [now, supplierId, list(page.deletedBefore)]);
         const inserted = await insertMessages(tx, supplierId, page.messages, runId, now);
         for (const m of page.messages) {
           // A known id is kept as it is, unless it was reused (dropReused): then it is stored anew.
